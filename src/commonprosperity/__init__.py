@@ -1,0 +1,54 @@
+"""commonprosperity: household income-distribution microsimulation for Zhejiang.
+
+Hold a weighted population of households, apply a tax, transfer and wage scenario
+with a fused Numba core, and read the common-prosperity plan's indicators against
+its 2025 targets.
+
+Examples
+--------
+>>> import commonprosperity as cp
+>>> pop = cp.synthetic_population(1_000, seed=0)
+>>> result = cp.simulate(pop, cp.Scenario.status_quo(2021))
+>>> list(result.targets().index[:3])
+['T1', 'T2', 'T3']
+"""
+
+# TEMP from commonprosperity import metrics
+from commonprosperity.errors import (
+    CalibrationError,
+    CommonProsperityError,
+    MeasureError,
+    PopulationError,
+    ScenarioError,
+    TargetUnreachableError,
+)
+from commonprosperity.population import Population
+from commonprosperity.scenario import Scenario
+from commonprosperity.simulate import Result, simulate
+from commonprosperity.synthetic import synthetic_population
+from commonprosperity.targets import TARGETS, evaluate_targets
+
+try:
+    from importlib.metadata import version as _version
+
+    __version__ = _version("commonprosperity")
+except Exception:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "TARGETS",
+    "CalibrationError",
+    "CommonProsperityError",
+    "MeasureError",
+    "Population",
+    "PopulationError",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "TargetUnreachableError",
+    "__version__",
+    "evaluate_targets",
+    "metrics",
+    "simulate",
+    "synthetic_population",
+]

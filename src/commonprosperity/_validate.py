@@ -1,0 +1,34 @@
+"""Small helpers that format validation problems the same way everywhere."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["describe_rows"]
+
+
+def describe_rows(mask: np.ndarray, values: np.ndarray | None = None, shown: int = 5) -> str:
+    """Describe where ``mask`` is true: ``rows [3, 17] (2 more); e.g. -5.0``.
+
+    Parameters
+    ----------
+    mask : ndarray of bool
+        Rows with the problem.
+    values : ndarray, optional
+        The offending column; its first offending value is quoted.
+    shown : int
+        How many row numbers to list before summarising.
+
+    Returns
+    -------
+    str
+        A short phrase naming the rows (0-based positions) and an example value.
+    """
+    rows = np.flatnonzero(mask)
+    listed = ", ".join(str(int(r)) for r in rows[:shown])
+    text = f"rows [{listed}]"
+    if rows.size > shown:
+        text += f" ({rows.size - shown} more)"
+    if values is not None and rows.size:
+        text += f"; got {values[rows[0]]!r}"
+    return text

@@ -1,0 +1,41 @@
+"""Exception types of commonprosperity.
+
+Every error raised on bad user input derives from :class:`CommonProsperityError`;
+the input-related ones also derive from :class:`ValueError`, so callers may catch
+either.  This module imports nothing of ours (layer 0).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CalibrationError",
+    "CommonProsperityError",
+    "MeasureError",
+    "PopulationError",
+    "ScenarioError",
+    "TargetUnreachableError",
+]
+
+
+class CommonProsperityError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class PopulationError(CommonProsperityError, ValueError):
+    """A population (frames or files) is missing data or holds invalid values."""
+
+
+class ScenarioError(CommonProsperityError, ValueError):
+    """A scenario (object, TOML file or override) is invalid."""
+
+
+class CalibrationError(CommonProsperityError, ValueError):
+    """Weights cannot be calibrated to the requested margins."""
+
+
+class TargetUnreachableError(CommonProsperityError, ValueError):
+    """No lever value inside the bounds meets the target."""
+
+
+class MeasureError(CommonProsperityError, ValueError):
+    """An inequality or poverty measure got inputs it is not defined for."""

@@ -1,0 +1,549 @@
+"""A weighted population of households and their persons (struct of arrays)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from commonprosperity._validate import describe_rows
+from commonprosperity.errors import PopulationError
+from commonprosperity.published import CITIES, PROVINCE, city_label
+
+__all__ = ["CITY_LABELS", "Population"]
+
+#: City codes used inside the model: the 11 prefecture-level cities, then the
+#: province as a whole for records without city information.
+CITY_LABELS: tuple[str, ...] = (*CITIES, PROVINCE)
+
+HOUSEHOLD_REQUIRED = ("household_id", "weight", "urban")
+HOUSEHOLD_OPTIONAL = ("city", "stratum", "psu")
+PERSON_REQUIRED = (
+    "household_id",
+    "age",
+    "employed",
+    "wage",
+    "business",
+    "property",
+    "pension",
+)
+INCOME_COLUMNS = ("wage", "business", "property", "pension")
+MAX_WEIGHT = 1e12  # households one record may represent
+MAX_INCOME = 1e12  # yuan per year, any source, in absolute value
+MAX_AGE = 120
+MAX_HOUSEHOLD_SIZE = 100
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Population:
+    """Households and their persons as aligned, read-only NumPy arrays.
+
+    Build one with :meth:`from_frames` (pandas), :meth:`from_arrays` (NumPy),
+    :func:`commonprosperity.synthetic_population` or
+    :func:`commonprosperity.baseline`. Persons are stored sorted by household, in
+    the households' input order; the persons of household ``h`` are rows
+    ``offsets[h]:offsets[h + 1]``.
+
+    Attributes
+    ----------
+    household_id : ndarray of int64, shape (n,)
+        Household identifiers, unique.
+    weight : ndarray of float64, shape (n,)
+        Households each record represents (> 0). Σ weight = households,
+        Σ weight × size = residents.
+    urban : ndarray of bool, shape (n,)
+        True for urban households (城镇常住居民).
+    city_code : ndarray of int64, shape (n,)
+        Index into :data:`CITY_LABELS`.
+    offsets : ndarray of int64, shape (n + 1,)
+        Person row ranges of the households.
+    age : ndarray of int64, shape (m,)
+        Age in completed years, 0–120.
+    employed : ndarray of bool, shape (m,)
+        Whether the person is employed (employee social insurance applies).
+    wage, business, property, pension : ndarray of float64, shape (m,)
+        Gross annual income by source, yuan per year. ``business`` may be negative.
+    stratum, psu : ndarray of int64, shape (n,), or None
+        Survey design variables, when known.
+    year : int or None
+        The income year the population describes.
+    source : str
+        Where the data came from (a file, a generator and its seed).
+    """
+
+    household_id: np.ndarray
+    weight: np.ndarray
+    urban: np.ndarray
+    city_code: np.ndarray
+    offsets: np.ndarray
+    age: np.ndarray
+    employed: np.ndarray
+    wage: np.ndarray
+    business: np.ndarray
+    property: np.ndarray
+    pension: np.ndarray
+    stratum: np.ndarray | None = None
+    psu: np.ndarray | None = None
+    year: int | None = None
+    source: str = ""
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    # ----------------------------------------------------------------- sizes
+    @property
+    def n_households(self) -> int:
+        """Number of household records."""
+        return int(self.weight.shape[0])
+
+    @property
+    def n_persons(self) -> int:
+        """Number of person records."""
+        return int(self.age.shape[0])
+
+    @property
+    def size(self) -> np.ndarray:
+        """Household size (persons per household), int64, shape (n,)."""
+        if "size" not in self._cache:
+            self._cache["size"] = _readonly(np.diff(self.offsets))
+        return self._cache["size"]
+
+    @property
+    def city(self) -> np.ndarray:
+        """City label of each household, object array of str, shape (n,)."""
+        return np.asarray(CITY_LABELS, dtype=object)[self.city_code]
+
+    @property
+    def person_household_index(self) -> np.ndarray:
+        """Position of each person's household, int64, shape (m,)."""
+        return np.repeat(np.arange(self.n_households, dtype=np.int64), self.size)
+
+    @property
+    def households_represented(self) -> float:
+        """Σ weight: households in the population represented."""
+        return float(np.sum(self.weight))
+
+    @property
+    def residents(self) -> float:
+        """Σ weight × size: residents represented."""
+        return float(np.dot(self.weight, self.size))
+
+    def __repr__(self) -> str:
+        year = "unknown year" if self.year is None else f"year {self.year}"
+        return (
+            f"Population({self.n_households:,} households, {self.n_persons:,} persons, "
+            f"{year}, representing {self.residents:,.0f} residents)"
+        )
+
+    # ----------------------------------------------------------- constructors
+    @classmethod
+    def from_frames(
+        cls,
+        households: pd.DataFrame,
+        persons: pd.DataFrame,
+        columns: Mapping[str, str] | None = None,
+        *,
+        year: int | None = None,
+        source: str = "",
+    ) -> Population:
+        """Build a population from a household frame and a person frame.
+
+        Parameters
+        ----------
+        households : pandas.DataFrame
+            One row per household: ``household_id``, ``weight``, ``urban`` and
+            optionally ``city`` (one of the 11 cities, Chinese or English name),
+            ``stratum``, ``psu``.
+        persons : pandas.DataFrame
+            One row per person: ``household_id``, ``age``, ``employed``, ``wage``,
+            ``business``, ``property``, ``pension`` (yuan per year).
+        columns : mapping of str to str, optional
+            Renames applied to both frames first, ``{"theirs": "ours"}``.
+        year : int, optional
+            The income year the data describe.
+        source : str, optional
+            Where the frames came from (a file name), quoted in error messages.
+
+        Returns
+        -------
+        Population
+
+        Raises
+        ------
+        PopulationError
+            Listing every problem found: missing columns, wrong types, NaN or
+            infinite values, out-of-range values, duplicate ids, persons of unknown
+            households, households without persons, empty tables.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> hh = pd.DataFrame({"household_id": [1, 2], "weight": [10.0, 5.0],
+        ...                    "urban": [True, False], "city": ["杭州", "Lishui"]})
+        >>> pp = pd.DataFrame({"household_id": [1, 1, 2], "age": [40, 8, 70],
+        ...                    "employed": [True, False, False],
+        ...                    "wage": [90_000.0, 0.0, 0.0], "business": [0.0, 0.0, -500.0],
+        ...                    "property": [1_000.0, 0.0, 0.0], "pension": [0.0, 0.0, 0.0]})
+        >>> pop = Population.from_frames(hh, pp, year=2021)
+        >>> pop.n_households, pop.n_persons, pop.residents
+        (2, 3, 25.0)
+        """
+        where = f"{source}: " if source else ""
+        problems: list[str] = []
+        for name, frame in (("households", households), ("persons", persons)):
+            if not isinstance(frame, pd.DataFrame):
+                raise PopulationError(
+                    f"{where}{name} must be a pandas DataFrame; got {type(frame).__name__}"
+                )
+        if columns:
+            households = households.rename(columns=dict(columns))
+            persons = persons.rename(columns=dict(columns))
+        for name, frame in (("households", households), ("persons", persons)):
+            dup = frame.columns[frame.columns.duplicated()].tolist()
+            if dup:
+                problems.append(f"{name} has duplicate columns {dup}")
+        if problems:
+            raise PopulationError(where + "; ".join(problems))
+        hh_cols = {c: households[c].to_numpy() for c in households.columns
+                   if c in HOUSEHOLD_REQUIRED + HOUSEHOLD_OPTIONAL}
+        p_cols = {c: persons[c].to_numpy() for c in persons.columns if c in PERSON_REQUIRED}
+        return cls.from_arrays(hh_cols, p_cols, year=year, source=source)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        households: Mapping[str, Any],
+        persons: Mapping[str, Any],
+        *,
+        year: int | None = None,
+        source: str = "",
+    ) -> Population:
+        """Build a population from mappings of column name to array.
+
+        The columns and rules are those of :meth:`from_frames`; the input arrays are
+        copied, never modified.
+
+        Examples
+        --------
+        >>> pop = Population.from_arrays(
+        ...     {"household_id": [7], "weight": [1.0], "urban": [True]},
+        ...     {"household_id": [7], "age": [30], "employed": [True],
+        ...      "wage": [50_000.0], "business": [0.0], "property": [0.0],
+        ...      "pension": [0.0]})
+        >>> pop.city[0]
+        '浙江'
+        """
+        where = f"{source}: " if source else ""
+        problems: list[str] = []
+        for name, table, required in (
+            ("households", households, HOUSEHOLD_REQUIRED),
+            ("persons", persons, PERSON_REQUIRED),
+        ):
+            missing = [c for c in required if c not in table]
+            if missing:
+                problems.append(
+                    f"{name} is missing column(s) {missing}; required: {list(required)}"
+                )
+        if problems:
+            raise PopulationError(where + "; ".join(problems))
+
+        hh = {k: np.asarray(v) for k, v in households.items()}
+        pp = {k: np.asarray(v) for k, v in persons.items()}
+        n = _common_length("households", hh, problems)
+        m = _common_length("persons", pp, problems)
+        if problems:
+            raise PopulationError(where + "; ".join(problems))
+        if n == 0:
+            problems.append("households is empty: a population needs at least one household")
+        if m == 0:
+            problems.append("persons is empty: a population needs at least one person")
+        if problems:
+            raise PopulationError(where + "; ".join(problems))
+
+        household_id = _integer_column("households.household_id", hh["household_id"], problems)
+        weight = _float_column("households.weight", hh["weight"], problems)
+        urban = _bool_column("households.urban", hh["urban"], problems)
+        stratum = (
+            _integer_column("households.stratum", hh["stratum"], problems)
+            if "stratum" in hh else None
+        )
+        psu = _integer_column("households.psu", hh["psu"], problems) if "psu" in hh else None
+        if "city" in hh:
+            city_code = _city_column(hh["city"], problems)
+        else:
+            city_code = np.full(n, len(CITY_LABELS) - 1, dtype=np.int64)
+
+        p_household = _integer_column("persons.household_id", pp["household_id"], problems)
+        age = _integer_column("persons.age", pp["age"], problems)
+        employed = _bool_column("persons.employed", pp["employed"], problems)
+        incomes = {c: _float_column(f"persons.{c}", pp[c], problems) for c in INCOME_COLUMNS}
+
+        if weight is not None:
+            bad = ~(weight > 0)
+            if bad.any():
+                problems.append(
+                    f"households.weight must be > 0 for every row; {describe_rows(bad, weight)}"
+                )
+            big = weight > MAX_WEIGHT
+            if big.any():
+                problems.append(
+                    f"households.weight must be <= {MAX_WEIGHT:g}; {describe_rows(big, weight)}"
+                )
+        if age is not None:
+            bad = (age < 0) | (age > MAX_AGE)
+            if bad.any():
+                problems.append(
+                    f"persons.age must be in 0–{MAX_AGE}; {describe_rows(bad, age)}"
+                )
+        for c, values in incomes.items():
+            if values is None:
+                continue
+            if c != "business":
+                neg = values < 0
+                if neg.any():
+                    problems.append(
+                        f"persons.{c} must be >= 0 (only business income may be "
+                        f"negative); {describe_rows(neg, values)}"
+                    )
+            big = np.abs(values) > MAX_INCOME
+            if big.any():
+                problems.append(
+                    f"persons.{c} must be within ±{MAX_INCOME:g} yuan per year; "
+                    f"{describe_rows(big, values)}"
+                )
+
+        order = offsets = None
+        if household_id is not None:
+            dup = pd.Index(household_id).duplicated()
+            if dup.any():
+                problems.append(
+                    f"households.household_id must be unique; duplicated at "
+                    f"{describe_rows(dup, household_id)}"
+                )
+            elif p_household is not None:
+                position = pd.Index(household_id).get_indexer(p_household)
+                orphan = position < 0
+                if orphan.any():
+                    problems.append(
+                        "persons.household_id must name a household in the household "
+                        f"table; unknown at {describe_rows(orphan, p_household)}"
+                    )
+                else:
+                    counts = np.bincount(position, minlength=n)
+                    empty = counts == 0
+                    if empty.any():
+                        problems.append(
+                            "every household needs at least one person; no persons for "
+                            f"households.household_id at {describe_rows(empty, household_id)}"
+                        )
+                    big = counts > MAX_HOUSEHOLD_SIZE
+                    if big.any():
+                        problems.append(
+                            f"a household may have at most {MAX_HOUSEHOLD_SIZE} persons; "
+                            f"households at {describe_rows(big, counts)}"
+                        )
+                    order = np.argsort(position, kind="stable")
+                    offsets = np.zeros(n + 1, dtype=np.int64)
+                    np.cumsum(counts, out=offsets[1:])
+        if year is not None and (not isinstance(year, int | np.integer) or not 1900 <= year <= 2100):
+            problems.append(f"year must be an integer in 1900–2100 or None; got {year!r}")
+        if problems:
+            raise PopulationError(where + "; ".join(problems))
+        assert order is not None and offsets is not None  # for mypy: checked above
+        return cls(
+            household_id=_readonly(household_id),
+            weight=_readonly(weight),
+            urban=_readonly(urban),
+            city_code=_readonly(city_code),
+            offsets=_readonly(offsets),
+            age=_readonly(age[order]),
+            employed=_readonly(employed[order]),
+            wage=_readonly(incomes["wage"][order]),
+            business=_readonly(incomes["business"][order]),
+            property=_readonly(incomes["property"][order]),
+            pension=_readonly(incomes["pension"][order]),
+            stratum=None if stratum is None else _readonly(stratum),
+            psu=None if psu is None else _readonly(psu),
+            year=None if year is None else int(year),
+            source=source,
+        )
+
+    # ----------------------------------------------------------------- output
+    def to_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return ``(households, persons)`` frames in the layout :meth:`from_frames` reads.
+
+        Examples
+        --------
+        >>> from commonprosperity import synthetic_population
+        >>> hh, pp = synthetic_population(100, seed=1).to_frames()
+        >>> list(hh.columns)
+        ['household_id', 'weight', 'urban', 'city']
+        """
+        hh = {
+            "household_id": self.household_id.copy(),
+            "weight": self.weight.copy(),
+            "urban": self.urban.copy(),
+            "city": pd.Categorical(self.city.astype(str), categories=list(CITY_LABELS)),
+        }
+        if self.stratum is not None:
+            hh["stratum"] = self.stratum.copy()
+        if self.psu is not None:
+            hh["psu"] = self.psu.copy()
+        persons = pd.DataFrame(
+            {
+                "household_id": np.repeat(self.household_id, self.size),
+                "age": self.age.copy(),
+                "employed": self.employed.copy(),
+                "wage": self.wage.copy(),
+                "business": self.business.copy(),
+                "property": self.property.copy(),
+                "pension": self.pension.copy(),
+            }
+        )
+        return pd.DataFrame(hh), persons
+
+    def with_weights(self, weight: np.ndarray) -> Population:
+        """Return a copy with new household weights (validated, > 0).
+
+        Examples
+        --------
+        >>> from commonprosperity import synthetic_population
+        >>> pop = synthetic_population(10, seed=1)
+        >>> pop.with_weights(pop.weight * 2).households_represented == 2 * pop.households_represented
+        True
+        """
+        problems: list[str] = []
+        w = _float_column("weight", np.asarray(weight), problems)
+        if w is not None and w.shape != self.weight.shape:
+            problems.append(f"weight must have shape {self.weight.shape}; got {w.shape}")
+        elif w is not None:
+            bad = ~(w > 0) | (w > MAX_WEIGHT)
+            if bad.any():
+                problems.append(
+                    f"weight must be in (0, {MAX_WEIGHT:g}] for every household; "
+                    f"{describe_rows(bad, w)}"
+                )
+        if problems:
+            raise PopulationError("; ".join(problems))
+        return _replace(self, weight=_readonly(w))
+
+    def with_year(self, year: int | None) -> Population:
+        """Return a copy labelled with another income year (data unchanged)."""
+        if year is not None and (not isinstance(year, int | np.integer) or not 1900 <= year <= 2100):
+            raise PopulationError(f"year must be an integer in 1900–2100 or None; got {year!r}")
+        return _replace(self, year=None if year is None else int(year))
+
+
+def _replace(pop: Population, **changes: Any) -> Population:
+    values = {
+        name: getattr(pop, name)
+        for name in Population.__dataclass_fields__
+        if name != "_cache"
+    }
+    values.update(changes)
+    return Population(**values)
+
+
+def _common_length(name: str, table: Mapping[str, np.ndarray], problems: list[str]) -> int:
+    lengths = {k: (v.shape[0] if v.ndim == 1 else -1) for k, v in table.items()}
+    if any(v < 0 for v in lengths.values()):
+        bad = [k for k, v in lengths.items() if v < 0]
+        problems.append(f"{name} columns {bad} must be one-dimensional")
+        return 0
+    distinct = set(lengths.values())
+    if len(distinct) > 1:
+        problems.append(f"{name} columns have different lengths: {lengths}")
+        return 0
+    return distinct.pop() if distinct else 0
+
+
+def _float_column(name: str, values: np.ndarray, problems: list[str]) -> np.ndarray | None:
+    if values.dtype == bool or not (
+        np.issubdtype(values.dtype, np.number) or values.dtype == object
+    ):
+        problems.append(f"{name} must be numeric; got dtype {values.dtype}")
+        return None
+    try:
+        out = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        problems.append(f"{name} must be numeric; got non-numeric values (dtype {values.dtype})")
+        return None
+    bad = ~np.isfinite(out)
+    if bad.any():
+        problems.append(f"{name} must be finite (no NaN or inf); {describe_rows(bad, out)}")
+        return None
+    return out
+
+
+def _integer_column(name: str, values: np.ndarray, problems: list[str]) -> np.ndarray | None:
+    out = _float_column(name, values, problems)
+    if out is None:
+        return None
+    fractional = out != np.round(out)
+    if fractional.any():
+        problems.append(f"{name} must hold whole numbers; {describe_rows(fractional, out)}")
+        return None
+    big = np.abs(out) > 2.0**53
+    if big.any():
+        problems.append(f"{name} must be within ±2^53; {describe_rows(big, out)}")
+        return None
+    if np.issubdtype(values.dtype, np.integer):
+        return np.array(values, dtype=np.int64)
+    return out.astype(np.int64)
+
+
+def _bool_column(name: str, values: np.ndarray, problems: list[str]) -> np.ndarray | None:
+    if values.dtype == bool:
+        return np.array(values, dtype=bool)
+    if np.issubdtype(values.dtype, np.number) or values.dtype == object:
+        try:
+            numeric = np.array(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            numeric = None
+        if numeric is not None:
+            bad = ~np.isin(numeric, (0.0, 1.0))
+            if not bad.any():
+                return numeric == 1.0
+            problems.append(
+                f"{name} must be boolean (True/False or 1/0); {describe_rows(bad, values)}"
+            )
+            return None
+    problems.append(f"{name} must be boolean (True/False or 1/0); got dtype {values.dtype}")
+    return None
+
+
+def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
+    position, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    mapping = np.empty(len(uniques), dtype=np.int64)
+    unknown: list[str] = []
+    for u, raw in enumerate(uniques):
+        try:
+            if not isinstance(raw, str):
+                mapping[u] = -1
+            elif raw in CITY_LABELS:
+                mapping[u] = CITY_LABELS.index(raw)
+            else:
+                mapping[u] = CITY_LABELS.index(city_label(raw))
+        except PopulationError:
+            mapping[u] = -1
+        if mapping[u] < 0:
+            rows = np.flatnonzero(position == u)[:5].tolist()
+            unknown.append(f"{raw!r} at rows {rows}")
+    missing = position < 0
+    if missing.any():
+        unknown.append(f"missing values at {describe_rows(missing)}")
+    if unknown:
+        problems.append(
+            "households.city must be one of the 11 prefecture-level cities "
+            f"({', '.join(CITIES)}; English names accepted) or {PROVINCE!r}; got "
+            + "; ".join(unknown[:5])
+        )
+        return None
+    return mapping[position]

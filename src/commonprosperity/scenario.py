@@ -1,0 +1,518 @@
+"""The policy scenario: one typed, validated, immutable object, read from TOML.
+
+A scenario describes the tax, contribution, wage and transfer rules of one policy
+year. Fields not given take the status-quo value of that year (shipped, cited data
+in :mod:`commonprosperity.published`). Monthly amounts end in ``_monthly``; other
+amounts are yuan per year; rates and shares are fractions (0.08, not 8).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from commonprosperity._kernels import layout as L
+from commonprosperity._kernels.rules import quick_deductions
+from commonprosperity.errors import ScenarioError
+from commonprosperity.published import POLICY_YEARS, PublishedValue, policy_values
+
+__all__ = ["PolicyArrays", "Scenario"]
+
+Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Monthly = Annotated[float, Field(ge=0.0, le=1e6)]
+Annual = Annotated[float, Field(ge=0.0, le=1e9)]
+Threshold = Annotated[float, Field(ge=0.0, le=1e10)]
+
+#: Keys that older files may use, and their current names.
+RENAMED: dict[str, str] = {
+    "income_tax.standard_deduction": "income_tax.basic_deduction",
+    "income_tax.basic_deduction_monthly": "income_tax.basic_deduction",
+    "income_tax.brackets": "income_tax.thresholds",
+    "transfers.dibao": "transfers.dibao_monthly",
+    "transfers.dibao_standard_monthly": "transfers.dibao_monthly",
+    "transfers.dibao_takeup": "transfers.dibao_take_up",
+    "transfers.residents_pension": "transfers.residents_pension_monthly",
+    "transfers.child_benefit_monthly": "transfers.child_allowance_monthly",
+    "wages.minimum_wage_monthly": "wages.minimum_wage_monthly_tier1",
+    "wages.wage_growth": "wages.growth_rate",
+    "social_insurance.housing_provident_fund_rate": "social_insurance.housing_fund_rate",
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class Wages(_Section):
+    """Wage rules: extra growth in the scenario year and the minimum wage."""
+
+    growth_rate: float = Field(
+        0.0, ge=-0.5, le=1.0,
+        description="extra wage growth in the scenario year, fraction (0.05 = +5 %)",
+    )
+    minimum_wage_monthly_tier1: Monthly = Field(
+        description="monthly minimum wage of tier-1 areas, yuan per month")
+    minimum_wage_monthly_tier2: Monthly = Field(
+        description="monthly minimum wage of tier-2 areas, yuan per month")
+    minimum_wage_monthly_tier3: Monthly = Field(
+        description="monthly minimum wage of tier-3 areas, yuan per month")
+
+
+class SocialInsurance(_Section):
+    """Employee contributions: rates on the wage clipped to the contribution base."""
+
+    pension_rate: Rate = Field(description="employee pension insurance rate, fraction")
+    medical_rate: Rate = Field(description="employee medical insurance rate, fraction")
+    unemployment_rate: Rate = Field(description="employee unemployment insurance rate")
+    housing_fund_rate: Rate = Field(description="employee housing provident fund rate")
+    base_floor_monthly: Monthly = Field(description="contribution base floor, yuan/month")
+    base_ceiling_monthly: Monthly = Field(
+        description="contribution base ceiling, yuan per month")
+
+    @model_validator(mode="after")
+    def _floor_below_ceiling(self) -> SocialInsurance:
+        if self.base_floor_monthly > self.base_ceiling_monthly:
+            raise ValueError(
+                "social_insurance.base_floor_monthly must be <= base_ceiling_monthly; "
+                f"got {self.base_floor_monthly} > {self.base_ceiling_monthly}"
+            )
+        if self.pension_rate + self.medical_rate + self.unemployment_rate + (
+            self.housing_fund_rate
+        ) > 1.0:
+            raise ValueError("social_insurance rates must add up to at most 1")
+        return self
+
+
+def _check_schedule(name: str, thresholds: tuple[float, ...], rates: tuple[float, ...]) -> list[str]:
+    problems = []
+    if len(thresholds) != len(rates):
+        problems.append(
+            f"income_tax.{name}rates must have one rate per bracket: "
+            f"{len(thresholds)} thresholds, {len(rates)} rates"
+        )
+    if thresholds and thresholds[0] != 0.0:
+        problems.append(
+            f"income_tax.{name}thresholds[0] must be 0 (thresholds are the lower "
+            f"bounds of the brackets); got {thresholds[0]}"
+        )
+    for i in range(1, len(thresholds)):
+        if not thresholds[i] > thresholds[i - 1]:
+            problems.append(
+                f"income_tax.{name}thresholds must be strictly increasing; "
+                f"thresholds[{i}] = {thresholds[i]} <= thresholds[{i - 1}] = "
+                f"{thresholds[i - 1]}"
+            )
+    return problems
+
+
+class IncomeTax(_Section):
+    """Individual income tax: comprehensive, business and property income."""
+
+    thresholds: tuple[Threshold, ...] = Field(
+        min_length=1, max_length=20,
+        description="lower bounds of the comprehensive-income brackets, annual yuan; "
+        "first is 0",
+    )
+    rates: tuple[Rate, ...] = Field(
+        min_length=1, max_length=20, description="marginal rate of each bracket")
+    basic_deduction: Annual = Field(description="basic deduction, yuan per year")
+    child_education_monthly: Monthly = Field(
+        description="deduction per child aged 3–17, yuan per month")
+    infant_care_monthly: Monthly = Field(
+        description="deduction per child under 3, yuan per month")
+    elderly_support_monthly: Monthly = Field(
+        description="elderly-support deduction per claimant, yuan per month")
+    elderly_support_share: Share = Field(
+        description="share of taxpayers aged 25–59 who claim elderly support")
+    business_thresholds: tuple[Threshold, ...] = Field(
+        min_length=1, max_length=20,
+        description="lower bounds of the business-income brackets, annual yuan")
+    business_rates: tuple[Rate, ...] = Field(
+        min_length=1, max_length=20, description="marginal business-income rates")
+    property_rate: Rate = Field(description="flat rate on taxable property income")
+    taxable_property_share: Share = Field(
+        description="share of property income that is taxable")
+
+    @model_validator(mode="after")
+    def _schedules(self) -> IncomeTax:
+        problems = _check_schedule("", self.thresholds, self.rates)
+        problems += _check_schedule("business_", self.business_thresholds,
+                                    self.business_rates)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class Transfers(_Section):
+    """Cash transfers: dibao, residents' basic pension, child allowance."""
+
+    dibao_monthly: Monthly = Field(
+        description="minimum living guarantee line, yuan per person per month")
+    dibao_take_up: Share = Field(
+        description="share of the dibao gap paid (expected take-up)")
+    residents_pension_monthly: Monthly = Field(
+        description="residents' basic pension, yuan per person per month")
+    child_allowance_monthly: Monthly = Field(
+        description="child allowance per eligible child, yuan per month")
+    child_allowance_max_age: int = Field(
+        ge=0, le=18, description="children younger than this (years) are eligible")
+
+
+SECTIONS: dict[str, type[_Section]] = {
+    "wages": Wages,
+    "social_insurance": SocialInsurance,
+    "income_tax": IncomeTax,
+    "transfers": Transfers,
+}
+
+
+@dataclass(frozen=True)
+class PolicyArrays:
+    """A scenario as the arrays the kernels read (quick deductions derived)."""
+
+    params: np.ndarray
+    thresholds: np.ndarray
+    rates: np.ndarray
+    quick_deductions: np.ndarray
+    business_thresholds: np.ndarray
+    business_rates: np.ndarray
+    business_quick_deductions: np.ndarray
+
+
+class Scenario(_Section):
+    """A tax, contribution, wage and transfer policy for one year.
+
+    Fields left out take the status-quo value of ``year`` (2020–2025, shipped and
+    cited); for other years every field must be given. Construction validates
+    everything and raises :class:`~commonprosperity.errors.ScenarioError` listing
+    every problem by dotted key.
+
+    Examples
+    --------
+    >>> s = Scenario(year=2025, transfers={"dibao_monthly": 1300})
+    >>> s.transfers.dibao_monthly
+    1300.0
+    >>> s.replace({"income_tax.rates[2]": 0.18}).income_tax.rates[2]
+    0.18
+    >>> Scenario(year=2025, transfers={"dibao": 1300})
+    Traceback (most recent call last):
+    ...
+    commonprosperity.errors.ScenarioError: scenario: transfers.dibao: renamed to transfers.dibao_monthly
+    """
+
+    year: int = Field(ge=2000, le=2100, description="policy year")
+    wages: Wages
+    social_insurance: SocialInsurance
+    income_tax: IncomeTax
+    transfers: Transfers
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise ScenarioError(_format_errors(exc, "scenario", data)) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_status_quo(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        year = data.get("year")
+        if not isinstance(year, int) or isinstance(year, bool) or year not in POLICY_YEARS:
+            return data
+        filled: dict[str, Any] = dict(data)
+        defaults = _status_quo_tree(year)
+        for section, values in defaults.items():
+            given = filled.get(section, {})
+            if isinstance(given, BaseModel):
+                continue
+            if isinstance(given, Mapping):
+                filled[section] = {**values, **given}
+        return filled
+
+    # ------------------------------------------------------------ factories
+    @classmethod
+    def status_quo(cls, year: int) -> Scenario:
+        """The status-quo policy of ``year`` (2020–2025), from shipped cited data.
+
+        Examples
+        --------
+        >>> Scenario.status_quo(2021).income_tax.basic_deduction
+        60000.0
+        """
+        if year not in POLICY_YEARS:
+            raise ScenarioError(
+                f"no status-quo policy is shipped for year {year}; available: "
+                f"{POLICY_YEARS[0]}–{POLICY_YEARS[-1]}"
+            )
+        return cls(year=year)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "scenario") -> Scenario:
+        """Validate a nested mapping (as read from TOML) into a scenario."""
+        if not isinstance(data, Mapping):
+            raise ScenarioError(f"{source}: must be a table of keys; got {type(data).__name__}")
+        if not data:
+            raise ScenarioError(f"{source}: is empty; a scenario needs at least `year = ...`")
+        try:
+            return cls(**{str(k): v for k, v in data.items()})
+        except ScenarioError as exc:
+            message = str(exc).removeprefix("scenario: ")
+            raise ScenarioError(f"{source}: {message}") from None
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Scenario:
+        """Read a scenario from a TOML file (fields not given: status quo of its year).
+
+        Raises
+        ------
+        ScenarioError
+            If the file is missing, unreadable, not TOML, empty or invalid; the
+            message names the path and every failing key.
+        """
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScenarioError(f"{path}: is not a UTF-8 text (TOML) file") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(f"{path}: is not valid TOML: {exc}") from None
+        return cls.from_dict(data, source=str(path))
+
+    # --------------------------------------------------------------- output
+    def to_dict(self) -> dict[str, Any]:
+        """Nested plain-Python dict of every field (lists for schedules)."""
+        out: dict[str, Any] = {"year": self.year}
+        for section in SECTIONS:
+            values = getattr(self, section).model_dump()
+            out[section] = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+        return out
+
+    def to_toml(self, path: str | Path | None = None) -> str:
+        """Write every field as TOML (to ``path`` if given) and return the text.
+
+        Examples
+        --------
+        >>> s = Scenario.status_quo(2023)
+        >>> import tomllib
+        >>> Scenario.from_dict(tomllib.loads(s.to_toml())) == s
+        True
+        """
+        text = tomli_w.dumps(self.to_dict())
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def replace(self, changes: Mapping[str, Any]) -> Scenario:
+        """Return a new, re-validated scenario with dotted-path changes applied.
+
+        Parameters
+        ----------
+        changes : mapping of str to value
+            ``{"transfers.dibao_monthly": 1200, "income_tax.rates[2]": 0.18}``.
+            Other fields keep their values (a change of ``year`` does not reload
+            the status quo).
+
+        Raises
+        ------
+        ScenarioError
+            For an unknown path (with the closest valid ones) or an invalid value.
+        """
+        data = self.to_dict()
+        problems = []
+        for path, value in changes.items():
+            try:
+                _set_path(data, path, value)
+            except KeyError as exc:
+                problems.append(str(exc.args[0]))
+        if problems:
+            raise ScenarioError("scenario: " + "; ".join(problems))
+        return Scenario.from_dict(data)
+
+    def get(self, path: str) -> Any:
+        """Value at a dotted path, e.g. ``"income_tax.rates[2]"``."""
+        data = self.to_dict()
+        section, key, index = _parse_path(path)
+        try:
+            value = data[section] if key is None else data[section][key]
+            return value if index is None else value[index]
+        except (KeyError, IndexError, TypeError):
+            raise ScenarioError(_unknown_path_message(path)) from None
+
+    @staticmethod
+    def paths() -> list[str]:
+        """Every dotted path of the scalar and list fields."""
+        out = ["year"]
+        for section, model in SECTIONS.items():
+            out += [f"{section}.{name}" for name in model.model_fields]
+        return out
+
+    def as_arrays(self) -> PolicyArrays:
+        """The scenario as kernel inputs (annual amounts; quick deductions derived)."""
+        p = np.zeros(L.N_PARAMS)
+        w, si, it, tr = self.wages, self.social_insurance, self.income_tax, self.transfers
+        p[L.GROWTH_RATE] = w.growth_rate
+        p[L.MINIMUM_WAGE_TIER1] = 12.0 * w.minimum_wage_monthly_tier1
+        p[L.MINIMUM_WAGE_TIER1 + 1] = 12.0 * w.minimum_wage_monthly_tier2
+        p[L.MINIMUM_WAGE_TIER1 + 2] = 12.0 * w.minimum_wage_monthly_tier3
+        p[L.CONTRIBUTION_RATE] = (
+            si.pension_rate + si.medical_rate + si.unemployment_rate + si.housing_fund_rate
+        )
+        p[L.BASE_FLOOR] = 12.0 * si.base_floor_monthly
+        p[L.BASE_CEILING] = 12.0 * si.base_ceiling_monthly
+        p[L.BASIC_DEDUCTION] = it.basic_deduction
+        p[L.CHILD_EDUCATION] = 12.0 * it.child_education_monthly
+        p[L.INFANT_CARE] = 12.0 * it.infant_care_monthly
+        p[L.ELDERLY_SUPPORT] = 12.0 * it.elderly_support_monthly
+        p[L.ELDERLY_SUPPORT_SHARE] = it.elderly_support_share
+        p[L.PROPERTY_RATE] = it.property_rate
+        p[L.TAXABLE_PROPERTY_SHARE] = it.taxable_property_share
+        p[L.DIBAO_LINE] = 12.0 * tr.dibao_monthly
+        p[L.DIBAO_TAKE_UP] = tr.dibao_take_up
+        p[L.RESIDENTS_PENSION] = 12.0 * tr.residents_pension_monthly
+        p[L.CHILD_ALLOWANCE] = 12.0 * tr.child_allowance_monthly
+        p[L.CHILD_ALLOWANCE_MAX_AGE] = tr.child_allowance_max_age
+        thr = np.array(it.thresholds, dtype=np.float64)
+        rat = np.array(it.rates, dtype=np.float64)
+        bthr = np.array(it.business_thresholds, dtype=np.float64)
+        brat = np.array(it.business_rates, dtype=np.float64)
+        return PolicyArrays(
+            params=p,
+            thresholds=thr,
+            rates=rat,
+            quick_deductions=quick_deductions(thr, rat),
+            business_thresholds=bthr,
+            business_rates=brat,
+            business_quick_deductions=quick_deductions(bthr, brat),
+        )
+
+    def weak_values(self) -> list[PublishedValue]:
+        """The C- or R-graded published values this scenario uses unchanged."""
+        if self.year not in POLICY_YEARS:
+            return []
+        used = []
+        for key, pv in policy_values(self.year).items():
+            if pv.grade in ("C", "R") and _same(self.get(key), pv.value):
+                used.append(pv)
+        return used
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, list | tuple) or isinstance(b, list | tuple):
+        return list(map(float, a)) == list(map(float, b))
+    return float(a) == float(b)
+
+
+def _status_quo_tree(year: int) -> dict[str, dict[str, Any]]:
+    tree: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
+    for key, pv in policy_values(year).items():
+        section, name = key.split(".", 1)
+        if section in tree:
+            tree[section][name] = pv.value
+    return tree
+
+
+_PATH = re.compile(r"^(?P<section>[A-Za-z_]+)(?:\.(?P<key>[A-Za-z0-9_]+))?(?:\[(?P<index>-?\d+)\])?$")
+
+
+def _parse_path(path: str) -> tuple[str, str | None, int | None]:
+    m = _PATH.match(path) if isinstance(path, str) else None
+    if m is None:
+        raise ScenarioError(_unknown_path_message(str(path)))
+    index = m.group("index")
+    return m.group("section"), m.group("key"), None if index is None else int(index)
+
+
+def _unknown_path_message(path: str) -> str:
+    base = re.sub(r"\[-?\d+\]$", "", path)
+    if base in RENAMED:
+        return f"{path}: renamed to {RENAMED[base]}"
+    close = difflib.get_close_matches(base, Scenario.paths(), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"{path}: unknown scenario key{hint}"
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    try:
+        section, key, index = _parse_path(path)
+    except ScenarioError as exc:
+        raise KeyError(str(exc)) from None
+    if key is None:
+        if section != "year" or index is not None:
+            raise KeyError(_unknown_path_message(path))
+        data["year"] = value
+        return
+    if section not in data or not isinstance(data[section], dict) or key not in data[section]:
+        raise KeyError(_unknown_path_message(path))
+    if index is None:
+        data[section][key] = list(value) if isinstance(value, tuple) else value
+        return
+    target = data[section][key]
+    if not isinstance(target, list):
+        raise KeyError(f"{path}: {section}.{key} is not a list; drop the [{index}]")
+    if not -len(target) <= index < len(target):
+        raise KeyError(f"{path}: index {index} out of range for {len(target)} elements")
+    target[index] = value
+
+
+_COMPARISONS = (
+    ("greater than or equal to", ">="),
+    ("less than or equal to", "<="),
+    ("greater than", ">"),
+    ("less than", "<"),
+)
+_RATE_KEYS = re.compile(r"(rate|rates|share|take_up)(\[\d+\])?$")
+
+
+def _format_errors(exc: ValidationError, source: str, data: Any) -> str:
+    problems = []
+    for err in exc.errors():
+        loc = ""
+        for part in err["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        kind = err["type"]
+        got = err.get("input")
+        if kind == "extra_forbidden":
+            problems.append(_unknown_path_message(loc))
+            continue
+        if kind == "missing":
+            if loc == "year":
+                problems.append("year: required (the policy year, 2000–2100)")
+                continue
+            year = data.get("year") if isinstance(data, Mapping) else None
+            hint = (
+                f" (no status quo is shipped for {year}; available "
+                f"{POLICY_YEARS[0]}–{POLICY_YEARS[-1]}, so give it explicitly)"
+                if isinstance(year, int) and year not in POLICY_YEARS
+                else ""
+            )
+            problems.append(f"{loc}: required{hint}")
+            continue
+        if kind == "value_error":
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(msg if not loc or msg.startswith(loc) else f"{loc}: {msg}")
+            continue
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        msg = msg.replace("Input should be", "must be")
+        for words, symbol in _COMPARISONS:
+            msg = msg.replace(words, symbol)
+        if kind in ("less_than_equal", "less_than") and _RATE_KEYS.search(loc):
+            msg += " (rates and shares are fractions: 0.2 = 20 %)"
+        problems.append(f"{loc}: {msg}; got {got!r}" if loc else msg)
+    return f"{source}: " + "; ".join(problems)

@@ -1,0 +1,153 @@
+"""The plan's 2025 income targets (T1–T10) and their evaluation.
+
+Source: 中共浙江省委 浙江省人民政府《浙江高质量发展建设共同富裕示范区实施方案（2021—2025年）》,
+2021-06-25, section 一 (third and fourth goals); quoted in ``docs`` and in
+``shared/plan-targets.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["TARGETS", "Target", "evaluate_targets"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One plan target: the indicator, the bound and how it is compared."""
+
+    id: str
+    indicator: str
+    description: str
+    target: float
+    comparison: str  # ">=", ">" or "<"
+    unit: str
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("T1", "per_capita_disposable_income",
+           "per-capita disposable income of residents", 75_000.0, ">=", "yuan"),
+    Target("T2", "band_share_100k_500k",
+           "share of households with annual disposable income 100k–500k", 0.80, ">=",
+           "share"),
+    Target("T3", "band_share_200k_600k",
+           "share of households with annual disposable income 200k–600k (stretch)",
+           0.45, ">=", "share"),
+    Target("T4", "urban_rural_ratio",
+           "urban / rural per-capita disposable income", 1.9, "<", "ratio"),
+    Target("T5", "city_max_min_ratio",
+           "highest / lowest prefecture-city per-capita disposable income", 1.55, "<",
+           "ratio"),
+    Target("T6", "urbanization_rate",
+           "urbanisation rate of the resident population", 0.75, ">=", "share"),
+    Target("T7", "labour_share_of_gdp",
+           "labour remuneration as a share of GDP", 0.50, ">", "share"),
+    Target("T8", "dibao_growth_over_income_growth",
+           "dibao standard growth ÷ per-capita income growth", 1.0, ">=", "ratio"),
+    Target("T9", "top_bottom_quintile_ratio_change",
+           "change of the top/bottom-20 % income ratio inside urban and inside rural "
+           "residents (largest of the two)", 0.0, "<", "ratio change"),
+    Target("T10", "income_to_gdp_per_capita_change",
+           "change of per-capita disposable income ÷ per-capita GDP", 0.0, ">",
+           "ratio change"),
+)
+
+_TREND_NOTE = "trend target: needs a multi-year path (simulate_path)"
+
+
+def _met(value: float, target: Target) -> tuple[bool, float]:
+    if target.comparison == ">=":
+        return value >= target.target, target.target - value
+    if target.comparison == ">":
+        return value > target.target, target.target - value
+    return value < target.target, value - target.target
+
+
+def evaluate_targets(
+    indicators: Mapping[str, float],
+    *,
+    residents: float | None = None,
+    gdp: float | None = None,
+    labour_compensation: float | None = None,
+    trends: Mapping[str, float] | None = None,
+    undefined: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Evaluate the plan's targets T1–T10 against a set of indicators.
+
+    Parameters
+    ----------
+    indicators : mapping of str to float
+        Indicator values by their contract names (a ``Result.indicators``).
+    residents : float, optional
+        Residents represented (Σ weight × size), for per-capita GDP.
+    gdp : float, optional
+        Gross domestic product of the year, yuan (from national accounts).
+    labour_compensation : float, optional
+        Labour remuneration (劳动者报酬) of the year, yuan (national accounts, not
+        household wages).
+    trends : mapping of str to float, optional
+        Values of the trend targets from a multi-year path, keyed by T8, T9, T10.
+    undefined : mapping of str to str, optional
+        Why an indicator is NaN; quoted in the note.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed T1–T10 with columns ``indicator, value, target, comparison, met,
+        gap, note``. ``gap`` > 0 means not yet met, in the target's unit; ``met``
+        is a nullable boolean, NA where the needed input is absent.
+
+    Examples
+    --------
+    >>> t = evaluate_targets({"per_capita_disposable_income": 70_000.0})
+    >>> bool(t.loc["T1", "met"]), float(t.loc["T1", "gap"])
+    (False, 5000.0)
+    """
+    trends = dict(trends or {})
+    undefined = dict(undefined or {})
+    rows = []
+    for t in TARGETS:
+        note = ""
+        value = float("nan")
+        if t.id == "T7":
+            if gdp is not None and labour_compensation is not None and gdp > 0:
+                value = labour_compensation / gdp
+            else:
+                note = "needs gdp and labour_compensation (yuan, national accounts)"
+        elif t.id in ("T8", "T9", "T10"):
+            if t.id in trends:
+                value = float(trends[t.id])
+            else:
+                note = _TREND_NOTE
+                if t.id == "T10" and gdp is not None and residents:
+                    pc = indicators.get("per_capita_disposable_income", np.nan)
+                    note += (f"; this year's ratio of per-capita income to per-capita "
+                             f"GDP is {pc / (gdp / residents):.4f}")
+        else:
+            value = float(indicators.get(t.indicator, np.nan))
+            if np.isnan(value):
+                note = undefined.get(t.indicator, "indicator not available")
+        if np.isnan(value):
+            met: object = pd.NA
+            gap = float("nan")
+        else:
+            ok, gap = _met(value, t)
+            met = bool(ok)
+        rows.append({
+            "indicator": t.indicator,
+            "description": t.description,
+            "value": value,
+            "target": t.target,
+            "comparison": t.comparison,
+            "met": met,
+            "gap": gap,
+            "unit": t.unit,
+            "note": note,
+        })
+    frame = pd.DataFrame(rows, index=pd.Index([t.id for t in TARGETS], name="target_id"))
+    frame["met"] = frame["met"].astype("boolean")
+    return frame

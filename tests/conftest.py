@@ -1,0 +1,106 @@
+"""Shared fixtures: seeded RNG, tiny populations, a hand-computable scenario."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, settings
+
+from commonprosperity import Population, Scenario
+
+settings.register_profile(
+    "ci", max_examples=50, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("dev", max_examples=200, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+#: Round-number policy for hand-computed households (the law's IIT schedules).
+HAND_POLICY = {
+    "year": 2021,
+    "wages": {
+        "growth_rate": 0.0,
+        "minimum_wage_monthly_tier1": 2_000.0,
+        "minimum_wage_monthly_tier2": 1_800.0,
+        "minimum_wage_monthly_tier3": 1_600.0,
+    },
+    "social_insurance": {
+        "pension_rate": 0.08,
+        "medical_rate": 0.02,
+        "unemployment_rate": 0.005,
+        "housing_fund_rate": 0.12,
+        "base_floor_monthly": 3_000.0,
+        "base_ceiling_monthly": 20_000.0,
+    },
+    "income_tax": {
+        "thresholds": [0, 36_000, 144_000, 300_000, 420_000, 660_000, 960_000],
+        "rates": [0.03, 0.10, 0.20, 0.25, 0.30, 0.35, 0.45],
+        "basic_deduction": 60_000.0,
+        "child_education_monthly": 1_000.0,
+        "infant_care_monthly": 1_000.0,
+        "elderly_support_monthly": 2_000.0,
+        "elderly_support_share": 0.0,
+        "business_thresholds": [0, 30_000, 90_000, 300_000, 500_000],
+        "business_rates": [0.05, 0.10, 0.20, 0.30, 0.35],
+        "property_rate": 0.2,
+        "taxable_property_share": 0.5,
+    },
+    "transfers": {
+        "dibao_monthly": 1_000.0,
+        "dibao_take_up": 1.0,
+        "residents_pension_monthly": 200.0,
+        "child_allowance_monthly": 0.0,
+        "child_allowance_max_age": 3,
+    },
+}
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20240601)
+
+
+@pytest.fixture
+def hand_scenario() -> Scenario:
+    return Scenario.from_dict(HAND_POLICY)
+
+
+def one_household(members, *, urban=True, city="杭州", weight=1.0, household_id=1):
+    """A population of one household from a list of person dicts."""
+    rows = []
+    for m in members:
+        rows.append({
+            "household_id": household_id,
+            "age": m.get("age", 40),
+            "employed": m.get("employed", m.get("wage", 0) > 0),
+            "wage": float(m.get("wage", 0.0)),
+            "business": float(m.get("business", 0.0)),
+            "property": float(m.get("property", 0.0)),
+            "pension": float(m.get("pension", 0.0)),
+        })
+    households = pd.DataFrame({"household_id": [household_id], "weight": [weight],
+                               "urban": [urban], "city": [city]})
+    return Population.from_frames(households, pd.DataFrame(rows))
+
+
+def tiny_frames():
+    """A valid 3-household (households, persons) pair for error tests."""
+    households = pd.DataFrame({
+        "household_id": [1, 2, 3],
+        "weight": [100.0, 200.0, 50.0],
+        "urban": [True, False, True],
+        "city": ["杭州", "丽水", "宁波"],
+    })
+    persons = pd.DataFrame({
+        "household_id": [1, 1, 2, 3, 3, 3],
+        "age": [40, 10, 70, 35, 33, 1],
+        "employed": [True, False, False, True, True, False],
+        "wage": [100_000.0, 0.0, 0.0, 150_000.0, 80_000.0, 0.0],
+        "business": [0.0, 0.0, -2_000.0, 0.0, 20_000.0, 0.0],
+        "property": [5_000.0, 0.0, 0.0, 3_000.0, 0.0, 0.0],
+        "pension": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    })
+    return households, persons
