@@ -13,7 +13,7 @@ Examples
 ['T1', 'T2', 'T3']
 """
 
-# TEMP from commonprosperity import metrics
+from commonprosperity import metrics
 from commonprosperity.errors import (
     CalibrationError,
     CommonProsperityError,

@@ -11,6 +11,7 @@ import numpy as np
 from numba import njit, prange
 
 from commonprosperity._kernels import layout as L
+from commonprosperity._kernels.inequality import HIST_N_BINS, histogram_accumulate
 from commonprosperity._kernels.rules import N_PERSON_COLUMNS, household_flows
 
 CHUNK = 2048
@@ -265,3 +266,31 @@ def person_pass(
         )
         dibao[h] = f[8]
     return person_out, dibao
+
+
+HIST_BLOCKS = 4
+
+
+@njit(cache=True, parallel=True)
+def histogram_by_blocks(income, weight):
+    """Float-bits histogram (W, X, Q) of ``income`` weighted by ``weight``.
+
+    The rows are split into at most ``HIST_BLOCKS`` fixed blocks (a function of the
+    length only), each accumulated with compensated sums, then added in block
+    order, so the result does not depend on the thread count.
+    """
+    n = income.shape[0]
+    n_blocks = max(1, min(HIST_BLOCKS, (n + CHUNK - 1) // CHUNK))
+    step = (n + n_blocks - 1) // n_blocks
+    parts = np.zeros((n_blocks, 3, HIST_N_BINS))
+    for b in prange(n_blocks):
+        lo = b * step
+        hi = min(n, lo + step)
+        w, x, q = histogram_accumulate(income[lo:hi], weight[lo:hi])
+        parts[b, 0] = w
+        parts[b, 1] = x
+        parts[b, 2] = q
+    out = parts[0].copy()
+    for b in range(1, n_blocks):
+        out += parts[b]
+    return out[0], out[1], out[2]

@@ -1,0 +1,285 @@
+"""Result-level tables: deciles, winners and losers, groups, decomposition, poverty.
+
+Every table is read from one simulated :class:`~commonprosperity.Result`. Persons are
+the unit of analysis (a household counts ``weight × size`` persons) and households
+are ranked by per-capita disposable income, as in the NBS household survey.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from commonprosperity import metrics
+from commonprosperity.errors import CommonProsperityError
+from commonprosperity.population import CITY_LABELS, subset
+from commonprosperity.published import CITY_NAMES_EN
+
+if TYPE_CHECKING:
+    from commonprosperity.simulate import Result
+
+__all__ = ["by_group", "decompose", "deciles", "poverty", "winners_losers"]
+
+_GROUP_COLUMNS = ("city", "urban", "size", "decile")
+
+
+def _person_weight(result: Result) -> np.ndarray:
+    return result.population.weight * result.population.size
+
+
+def _per_capita(result: Result) -> np.ndarray:
+    hh = result.households
+    return hh["disposable_income"].to_numpy() / hh["size"].to_numpy()
+
+
+def decile_of(per_capita: np.ndarray, person_weight: np.ndarray, n: int = 10) -> np.ndarray:
+    """Quantile group (1..n) of each household by per-capita income, person-weighted.
+
+    A household belongs to the group containing the midpoint of its cumulative
+    person weight, so households are never split; ties are ordered by position.
+
+    Examples
+    --------
+    >>> decile_of(np.array([5.0, 1.0, 3.0, 2.0]), np.ones(4), n=2).tolist()
+    [2, 1, 2, 1]
+    """
+    order = np.argsort(per_capita, kind="stable")
+    w = person_weight[order]
+    cum = np.cumsum(w)
+    mid = (cum - 0.5 * w) / cum[-1]
+    group = np.empty(per_capita.shape[0], dtype=np.int64)
+    group[order] = np.minimum((mid * n).astype(np.int64), n - 1) + 1
+    return group
+
+
+def deciles(result: Result) -> pd.DataFrame:
+    """Per-capita flows by decile of per-capita disposable income (yuan per year).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed 1–10 with ``population_share``, ``households`` (represented),
+        ``min_per_capita``, ``max_per_capita`` and per-capita means of ``gross``
+        (wage + business + property + pension), ``contributions``, ``taxes`` (all
+        IIT schedules), ``transfers`` (dibao + residents' pension + child
+        allowance) and ``disposable_income``; ``gross − contributions − taxes +
+        transfers = disposable_income`` in every row.
+    """
+    hh = result.households
+    pw = _person_weight(result)
+    w = result.population.weight
+    pc = _per_capita(result)
+    group = decile_of(pc, pw)
+    flows = pd.DataFrame({
+        "gross": hh["wage"] + hh["business"] + hh["property"] + hh["pension"],
+        "contributions": hh["contributions"],
+        "taxes": hh["iit"] + hh["business_tax"] + hh["property_tax"],
+        "transfers": hh["dibao"] + hh["residents_pension"] + hh["child_allowance"],
+        "disposable_income": hh["disposable_income"],
+    })
+    weighted = flows.mul(w, axis=0)
+    weighted["persons"] = pw
+    weighted["households"] = w
+    weighted["decile"] = group
+    sums = weighted.groupby("decile").sum()
+    out = sums[list(flows.columns)].div(sums["persons"], axis=0)
+    out.insert(0, "population_share", sums["persons"] / sums["persons"].sum())
+    out.insert(1, "households", sums["households"])
+    frame = pd.DataFrame({"pc": pc, "decile": group})
+    out.insert(2, "min_per_capita", frame.groupby("decile")["pc"].min())
+    out.insert(3, "max_per_capita", frame.groupby("decile")["pc"].max())
+    out.index.name = "decile"
+    return out
+
+
+def winners_losers(result: Result, other: Result, threshold: float = 0.01) -> pd.DataFrame:
+    """Shares of persons gaining and losing more than ``threshold`` from result to other.
+
+    Parameters
+    ----------
+    result, other : Result
+        The same population simulated under two scenarios (``result`` is the
+        reference, e.g. the status quo).
+    threshold : float
+        Relative change of household disposable income counted as a gain or loss
+        (0.01 = 1 %). Households with non-positive reference income count as
+        gaining or losing on any change larger than ``threshold`` × 1 yuan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``all``, ``decile 1``…``decile 10`` (deciles of the reference
+        per-capita income), ``urban``, ``rural`` and each city; columns
+        ``gain_share``, ``lose_share``, ``no_change_share`` (person-weighted) and
+        ``mean_change`` (yuan per person per year).
+    """
+    a, b = result.population, other.population
+    if a is not b and not (
+        a.n_households == b.n_households and np.array_equal(a.household_id, b.household_id)
+        and np.array_equal(a.weight, b.weight)
+    ):
+        raise CommonProsperityError(
+            "winners_losers needs two results on the same population (same households "
+            "and weights)")
+    before = result.households["disposable_income"].to_numpy()
+    after = other.households["disposable_income"].to_numpy()
+    change = after - before
+    scale = np.where(before > 0, before, 1.0)
+    rel = change / scale
+    pw = _person_weight(result)
+    size = a.size
+    groups: dict[str, np.ndarray] = {"all": np.ones(a.n_households, dtype=bool)}
+    dec = decile_of(before / size, pw)
+    for d in range(1, 11):
+        groups[f"decile {d}"] = dec == d
+    groups["urban"] = a.urban
+    groups["rural"] = ~a.urban
+    for c, label in enumerate(CITY_LABELS):
+        mask = a.city_code == c
+        if mask.any():
+            groups[f"city {CITY_NAMES_EN.get(label, label)}"] = mask
+    rows = {}
+    for name, mask in groups.items():
+        w = pw[mask]
+        total = w.sum()
+        if total <= 0:
+            continue
+        gain = w[rel[mask] > threshold].sum() / total
+        lose = w[rel[mask] < -threshold].sum() / total
+        rows[name] = {
+            "gain_share": gain,
+            "lose_share": lose,
+            "no_change_share": 1.0 - gain - lose,
+            "mean_change": float(np.sum(a.weight[mask] * change[mask]) / total),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def by_group(result: Result, *by: str) -> pd.DataFrame:
+    """Every indicator for each group of households, re-simulated on the group.
+
+    Parameters
+    ----------
+    *by : {"city", "urban", "size", "decile"}
+        Household attributes to group by (``decile`` of per-capita disposable
+        income).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per non-empty group (a MultiIndex for several keys), one column per
+        indicator, plus ``households`` and ``residents`` represented. Indicators
+        undefined for a group (e.g. the urban/rural ratio inside ``urban``) are NaN.
+    """
+    from commonprosperity.simulate import simulate
+
+    if not by:
+        raise CommonProsperityError(f"by_group needs at least one of {_GROUP_COLUMNS}")
+    pop = result.population
+    keys = {}
+    for name in by:
+        if name == "city":
+            keys[name] = np.asarray(CITY_LABELS, dtype=object)[pop.city_code]
+        elif name == "urban":
+            keys[name] = pop.urban
+        elif name == "size":
+            keys[name] = pop.size
+        elif name == "decile":
+            keys[name] = decile_of(_per_capita(result), _person_weight(result))
+        else:
+            raise CommonProsperityError(
+                f"by_group: unknown grouping {name!r}; allowed: {_GROUP_COLUMNS}")
+    frame = pd.DataFrame(keys)
+    rows = []
+    index = []
+    for key, idx in frame.groupby(list(by), sort=True).indices.items():
+        mask = np.zeros(pop.n_households, dtype=bool)
+        mask[idx] = True
+        sub = subset(pop, mask)
+        r = simulate(sub, result.scenario, band_basis=result.band_basis,
+                     gini=result.gini_method)
+        row = r.indicators.to_dict()
+        row["households"] = sub.households_represented
+        row["residents"] = sub.residents
+        rows.append(row)
+        index.append(key)
+    names = list(by)
+    if len(names) == 1:
+        out_index = pd.Index([k[0] if isinstance(k, tuple) else k for k in index],
+                             name=names[0])
+    else:
+        out_index = pd.MultiIndex.from_tuples(index, names=names)
+    return pd.DataFrame(rows, index=out_index)
+
+
+def decompose(result: Result, measure: str = "theil", by: str = "city") -> metrics.Decomposition:
+    """Between/within decomposition of per-capita disposable income over persons.
+
+    Parameters
+    ----------
+    measure : {"theil", "mld"}
+    by : {"city", "urban", "size", "decile"}
+
+    Returns
+    -------
+    commonprosperity.metrics.Decomposition
+        ``total``, ``between``, ``within`` and a per-group frame.
+    """
+    pop = result.population
+    if by == "city":
+        group = np.asarray(CITY_LABELS, dtype=object)[pop.city_code]
+    elif by == "urban":
+        group = np.where(pop.urban, "urban", "rural")
+    elif by == "size":
+        group = pop.size
+    elif by == "decile":
+        group = decile_of(_per_capita(result), _person_weight(result))
+    else:
+        raise CommonProsperityError(f"decompose: unknown grouping {by!r}; allowed: "
+                                    f"{_GROUP_COLUMNS}")
+    return metrics.decompose(_per_capita(result), _person_weight(result), group,
+                             measure=measure)
+
+
+def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
+    order = np.argsort(x, kind="stable")
+    cum = np.cumsum(w[order])
+    k = int(np.searchsorted(cum, 0.5 * cum[-1]))
+    return float(x[order][k])
+
+
+def poverty(result: Result) -> pd.DataFrame:
+    """Headcount and gap at the dibao line and at 40/50/60 % of the median.
+
+    Lines are per person per year and compared with per-capita household
+    disposable income, person-weighted. The median is the person-weighted median
+    of per-capita disposable income (the lower median on ties).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``dibao``, ``40% median``, ``50% median``, ``60% median``; columns
+        ``line`` (yuan per person per year), ``headcount`` (share of persons below),
+        ``poverty_gap`` (FGT α = 1), ``persons_below`` (represented).
+    """
+    pc = _per_capita(result)
+    pw = _person_weight(result)
+    median = _weighted_median(pc, pw)
+    lines = {"dibao": 12.0 * result.scenario.transfers.dibao_monthly}
+    for share in (0.4, 0.5, 0.6):
+        lines[f"{int(share * 100)}% median"] = share * median
+    rows = {}
+    for name, line in lines.items():
+        if line <= 0:
+            rows[name] = {"line": line, "headcount": np.nan, "poverty_gap": np.nan,
+                          "persons_below": np.nan}
+            continue
+        rows[name] = {
+            "line": line,
+            "headcount": metrics.fgt(pc, pw, line, 0.0),
+            "poverty_gap": metrics.fgt(pc, pw, line, 1.0),
+            "persons_below": float(pw[pc < line].sum()),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
