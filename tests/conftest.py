@@ -12,7 +12,9 @@ from hypothesis import HealthCheck, settings
 from commonprosperity import Population, Scenario
 
 settings.register_profile(
-    "ci", max_examples=50, deadline=None,
+    "ci",
+    max_examples=50,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile("dev", max_examples=200, deadline=None)
@@ -72,35 +74,47 @@ def one_household(members, *, urban=True, city="杭州", weight=1.0, household_i
     """A population of one household from a list of person dicts."""
     rows = []
     for m in members:
-        rows.append({
-            "household_id": household_id,
-            "age": m.get("age", 40),
-            "employed": m.get("employed", m.get("wage", 0) > 0),
-            "wage": float(m.get("wage", 0.0)),
-            "business": float(m.get("business", 0.0)),
-            "property": float(m.get("property", 0.0)),
-            "pension": float(m.get("pension", 0.0)),
-        })
-    households = pd.DataFrame({"household_id": [household_id], "weight": [weight],
-                               "urban": [urban], "city": [city]})
+        rows.append(
+            {
+                "household_id": household_id,
+                "age": m.get("age", 40),
+                "employed": m.get("employed", m.get("wage", 0) > 0),
+                "wage": float(m.get("wage", 0.0)),
+                "business": float(m.get("business", 0.0)),
+                "property": float(m.get("property", 0.0)),
+                "pension": float(m.get("pension", 0.0)),
+            }
+        )
+    households = pd.DataFrame(
+        {
+            "household_id": [household_id],
+            "weight": [weight],
+            "urban": [urban],
+            "city": [city],
+        }
+    )
     return Population.from_frames(households, pd.DataFrame(rows))
 
 
 def tiny_frames():
     """A valid 3-household (households, persons) pair for error tests."""
-    households = pd.DataFrame({
-        "household_id": [1, 2, 3],
-        "weight": [100.0, 200.0, 50.0],
-        "urban": [True, False, True],
-        "city": ["杭州", "丽水", "宁波"],
-    })
-    persons = pd.DataFrame({
-        "household_id": [1, 1, 2, 3, 3, 3],
-        "age": [40, 10, 70, 35, 33, 1],
-        "employed": [True, False, False, True, True, False],
-        "wage": [100_000.0, 0.0, 0.0, 150_000.0, 80_000.0, 0.0],
-        "business": [0.0, 0.0, -2_000.0, 0.0, 20_000.0, 0.0],
-        "property": [5_000.0, 0.0, 0.0, 3_000.0, 0.0, 0.0],
-        "pension": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-    })
+    households = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3],
+            "weight": [100.0, 200.0, 50.0],
+            "urban": [True, False, True],
+            "city": ["杭州", "丽水", "宁波"],
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "household_id": [1, 1, 2, 3, 3, 3],
+            "age": [40, 10, 70, 35, 33, 1],
+            "employed": [True, False, False, True, True, False],
+            "wage": [100_000.0, 0.0, 0.0, 150_000.0, 80_000.0, 0.0],
+            "business": [0.0, 0.0, -2_000.0, 0.0, 20_000.0, 0.0],
+            "property": [5_000.0, 0.0, 0.0, 3_000.0, 0.0, 0.0],
+            "pension": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        }
+    )
     return households, persons

@@ -7,7 +7,9 @@ import numpy as np
 __all__ = ["describe_rows"]
 
 
-def describe_rows(mask: np.ndarray, values: np.ndarray | None = None, shown: int = 5) -> str:
+def describe_rows(
+    mask: np.ndarray, values: np.ndarray | None = None, shown: int = 5
+) -> str:
     """Describe where ``mask`` is true: ``rows [3, 17] (2 more); e.g. -5.0``.
 
     Parameters

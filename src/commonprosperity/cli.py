@@ -1,66 +1,811 @@
-"""Command line: ``commonprosperity`` / ``python -m commonprosperity``."""
+"""Command line: ``commonprosperity`` / ``python -m commonprosperity``.
+
+Subcommands::
+
+    run [SCENARIO.toml] [--year Y] [--households N | --population FILE.parquet]
+        [--band-basis household|three_person] [--out DIR]
+    sweep SWEEP.toml [--scheduler ADDRESS] [--out DIR]
+    solve [SCENARIO.toml] --lever PATH --target "gini <= 0.40" --bounds LO HI
+    baseline --year Y --households N --out FILE.parquet
+
+Without a subcommand, ``run`` on the status quo and the embedded default population.
+Every input is checked before anything is written; bad input prints one line naming
+the problem and exits with code 2 (``--debug`` shows the traceback). Exit codes:
+0 success, 1 ``solve`` found the target unreachable, 2 bad input or a feature this
+installation lacks, 130 interrupted.
+
+Examples
+--------
+>>> main(["run", "--households", "-5"])  # doctest: +SKIP
+commonprosperity run: error: argument --households: must be an integer in ...
+2
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
+import inspect
+import os
+import re
+import shlex
 import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NoReturn
 
-import pandas as pd
-
-from commonprosperity.errors import CommonProsperityError
-from commonprosperity.scenario import Scenario
-from commonprosperity.simulate import Result, simulate
-from commonprosperity.synthetic import synthetic_population
+from commonprosperity.errors import CommonProsperityError, TargetUnreachableError
 
 __all__ = ["main"]
 
 DEFAULT_HOUSEHOLDS = 200_000
 DEFAULT_YEAR = 2021
+DEFAULT_OUT = "commonprosperity-out"
+DEFAULT_SWEEP_OUT = "commonprosperity-sweep-out"
+MAX_HOUSEHOLDS = 50_000_000
+COMMANDS = ("run", "sweep", "solve", "baseline")
+EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+_TARGET = re.compile(
+    r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:(?P<op><=|>=|<|>)\s*"
+    r"(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))?\s*$"
+)
+_ADDRESS = re.compile(r"^([a-z][a-z0-9+]*://)?[A-Za-z0-9_.\-\[\]:]+(:\d{1,5})?$")
 
 
-def _format_result(result: Result, heading: str) -> str:
-    lines = [heading, ""]
-    targets = result.targets()
-    table = targets[["indicator", "value", "comparison", "target", "met", "gap"]].copy()
-    with pd.option_context("display.width", 120, "display.max_colwidth", 40,
-                           "display.float_format", "{:,.4g}".format):
-        lines.append("Plan targets (2025)")
-        lines.append(table.to_string())
-        lines.append("")
-        lines.append(f"Gini (per-capita disposable income, persons): "
-                     f"{result.indicators['gini']:.4f}")
-        lines.append("")
-        lines.append("Fiscal totals (yuan per year)")
-        lines.append(result.fiscal.map("{:,.0f}".format).to_string())
-    weak = result.provenance["weak_values"]
-    if weak:
-        lines.append("")
-        lines.append("Policy values used that are derived (C) or unverified (R):")
-        for v in weak:
-            lines.append(f"  {v['key']} = {v['value']} [{v['grade']}] {v['source']}")
-    return "\n".join(lines)
+class UsageError(CommonProsperityError):
+    """A bad command line, an unusable path, or a feature not installed."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    parser = argparse.ArgumentParser(
-        prog="commonprosperity",
-        description="Zhejiang common-prosperity microsimulation: plan targets of a "
-        "scenario on the embedded default population.",
-    )
-    parser.add_argument("--year", type=int, default=DEFAULT_YEAR)
-    parser.add_argument("--households", type=int, default=DEFAULT_HOUSEHOLDS)
-    parser.add_argument("--debug", action="store_true")
-    args = parser.parse_args(argv)
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+# ------------------------------------------------------------- option types
+def _households(text: str) -> int:
     try:
-        pop = synthetic_population(args.households, seed=0)
-        result = simulate(pop, Scenario.status_quo(args.year))
-    except CommonProsperityError as exc:
-        if args.debug:
+        n = int(text.replace("_", ""))
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_HOUSEHOLDS:
+        raise argparse.ArgumentTypeError(
+            f"must be an integer in 1–{MAX_HOUSEHOLDS:,}; got {text!r}"
+        )
+    return n
+
+
+def _year(text: str) -> int:
+    try:
+        y = int(text)
+    except ValueError:
+        y = 0
+    if not 2000 <= y <= 2100:
+        raise argparse.ArgumentTypeError(f"must be a year in 2000–2100; got {text!r}")
+    return y
+
+
+def _seed(text: str) -> int:
+    try:
+        s = int(text)
+    except ValueError:
+        s = -1
+    if s < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a non-negative integer; got {text!r}"
+        )
+    return s
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text.replace("_", ""))
+    except ValueError:
+        v = float("nan")
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number; got {text!r}")
+    return v
+
+
+def _finite_float(text: str) -> float:
+    try:
+        v = float(text.replace("_", ""))
+    except ValueError:
+        v = float("nan")
+    if v != v or v in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number; got {text!r}")
+    return v
+
+
+# ------------------------------------------------------------------- parser
+def _build_parser() -> _Parser:
+    from commonprosperity import __version__
+
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", help="show the full traceback of an error"
+    )
+    population = _Parser(add_help=False)
+    group = population.add_mutually_exclusive_group()
+    group.add_argument(
+        "--households",
+        type=_households,
+        default=None,
+        metavar="N",
+        help=f"household records of the embedded population "
+        f"(default {DEFAULT_HOUSEHOLDS:,})",
+    )
+    group.add_argument(
+        "--population",
+        type=Path,
+        default=None,
+        metavar="FILE.parquet",
+        help="read the population from a Parquet file instead",
+    )
+    population.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="seed of the embedded population (default 0)",
+    )
+    population.add_argument(
+        "--band-basis",
+        choices=("household", "three_person"),
+        default="household",
+        help="income bands on household income (default) or on 3 × per-capita income",
+    )
+
+    parser = _Parser(
+        prog="commonprosperity",
+        description="Household income microsimulation of Zhejiang's common-prosperity "
+        "plan: the plan's 2025 targets, Gini and fiscal totals of a policy scenario. "
+        "Without a subcommand: `run` on the status quo.",
+        parents=[common],
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        parents=[common, population],
+        help="simulate one scenario: target table, figures and report",
+        description="Simulate one scenario (default: the status quo of --year) and "
+        "write indicators.csv, targets.csv, fiscal.csv, deciles.csv, report.md and "
+        "the figures into --out.",
+    )
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        type=Path,
+        metavar="SCENARIO.toml",
+        help="scenario file (fields not given: status quo of its year)",
+    )
+    run.add_argument(
+        "--year",
+        type=_year,
+        default=None,
+        help=f"policy year without a scenario file (default "
+        f"{DEFAULT_YEAR}); must match the file's year otherwise",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=Path(DEFAULT_OUT),
+        metavar="DIR",
+        help=f"output directory (default ./{DEFAULT_OUT})",
+    )
+    run.add_argument(
+        "--gdp",
+        type=_positive_float,
+        default=None,
+        metavar="YUAN",
+        help="GDP of the year, yuan (with --labour-compensation: T7)",
+    )
+    run.add_argument(
+        "--labour-compensation",
+        type=_positive_float,
+        default=None,
+        metavar="YUAN",
+        help="labour remuneration of the year, yuan",
+    )
+    run.set_defaults(handler=_cmd_run)
+
+    sweep = sub.add_parser(
+        "sweep",
+        parents=[common],
+        help="run a grid of scenarios from a SWEEP.toml file",
+        description="Run the grid of a SWEEP.toml file (base scenario + levers) and "
+        "write sweep.csv, sweep.parquet, the heatmap and frontier figures and "
+        "report.md into --out.",
+    )
+    sweep.add_argument("file", type=Path, metavar="SWEEP.toml")
+    sweep.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="address of a running Dask scheduler, e.g. "
+        "tcp://10.0.0.5:8786 (default: threads on this machine)",
+    )
+    sweep.add_argument(
+        "--out",
+        type=Path,
+        default=Path(DEFAULT_SWEEP_OUT),
+        metavar="DIR",
+        help=f"output directory (default ./{DEFAULT_SWEEP_OUT})",
+    )
+    sweep.add_argument(
+        "--no-progress", action="store_true", help="do not show the progress bar"
+    )
+    sweep.set_defaults(handler=_cmd_sweep)
+
+    solve = sub.add_parser(
+        "solve",
+        parents=[common, population],
+        help="find the smallest lever value that meets a target",
+        description="Find the smallest value of one lever, inside the bounds, at "
+        'which the scenario meets a target such as "gini <= 0.40" or "T4 < 1.9".',
+    )
+    solve.add_argument("scenario", nargs="?", type=Path, metavar="SCENARIO.toml")
+    solve.add_argument(
+        "--year",
+        type=_year,
+        default=None,
+        help=f"policy year without a scenario file (default {DEFAULT_YEAR})",
+    )
+    solve.add_argument(
+        "--lever",
+        required=True,
+        metavar="PATH",
+        help="dotted scenario path, e.g. transfers.dibao_monthly",
+    )
+    solve.add_argument(
+        "--target",
+        required=True,
+        metavar='"NAME OP VALUE"',
+        help='e.g. "gini <= 0.40", "urban_rural_ratio < 1.9", "T2 >= 0.8"',
+    )
+    solve.add_argument(
+        "--bounds",
+        required=True,
+        nargs=2,
+        type=_finite_float,
+        metavar=("LO", "HI"),
+        help="search interval of the lever",
+    )
+    solve.add_argument(
+        "--xtol",
+        type=_positive_float,
+        default=None,
+        help="tolerance on the lever (default 1e-6 × (HI − LO))",
+    )
+    solve.add_argument(
+        "--save",
+        type=Path,
+        default=None,
+        metavar="SCENARIO.toml",
+        help="write the solved scenario to this file",
+    )
+    solve.set_defaults(handler=_cmd_solve)
+
+    base = sub.add_parser(
+        "baseline",
+        parents=[common],
+        help="write the calibrated baseline population to a Parquet file",
+        description="Generate the calibrated Zhejiang baseline population of a year "
+        "and write it to a Parquet file (one row per person).",
+    )
+    base.add_argument("--year", type=_year, required=True)
+    base.add_argument("--households", type=_households, required=True, metavar="N")
+    base.add_argument("--seed", type=_seed, default=0)
+    base.add_argument("--out", type=Path, required=True, metavar="FILE.parquet")
+    base.set_defaults(handler=_cmd_baseline)
+    return parser
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """Insert ``run`` when no subcommand is given; reject misspelt subcommands."""
+    for i, arg in enumerate(argv):
+        if arg in ("-h", "--help", "--version"):
+            return argv
+        if arg == "--debug":
+            continue
+        if arg in COMMANDS:
+            return argv
+        if (
+            not arg.startswith("-")
+            and not arg.endswith(".toml")
+            and "/" not in arg
+            and not Path(arg).exists()
+        ):
+            raise UsageError(
+                f"unknown command {arg!r}; choose from "
+                f"{', '.join(COMMANDS)} (see commonprosperity --help)"
+            )
+        return [*argv[:i], "run", *argv[i:]]
+    return [*argv, "run"]
+
+
+# ------------------------------------------------------------------ helpers
+def _optional(module: str, what: str) -> ModuleType:
+    """Import a module that may not be in this installation yet."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
             raise
-        print(f"commonprosperity: error: {exc}", file=sys.stderr)
-        return 2
-    heading = (f"commonprosperity — status quo {args.year} on a synthetic, uncalibrated "
-               f"population of {pop.n_households:,} households")
-    print(_format_result(result, heading))
-    return 0
+        raise UsageError(
+            f"{what} needs {module}, which this installation of "
+            "commonprosperity does not have yet"
+        ) from None
+
+
+def _check_out_dir(path: Path) -> Path:
+    """Check that an output directory exists or can be created; create nothing."""
+    if path.exists():
+        if not path.is_dir():
+            raise UsageError(f"--out {path}: exists and is not a directory")
+        if not os.access(path, os.W_OK):
+            raise UsageError(f"--out {path}: directory is not writable")
+        return path
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise UsageError(
+            f"--out {path}: cannot create it ({parent} is not a writable directory)"
+        )
+    return path
+
+
+def _check_out_file(path: Path, suffix: str, option: str) -> Path:
+    if path.suffix.lower() != suffix:
+        raise UsageError(f"{option} {path}: must end in {suffix}")
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a directory")
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise UsageError(f"{option} {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"{option} {path}: directory {parent} is not writable")
+    return path
+
+
+def _read_population_file(path: Path) -> Any:
+    from commonprosperity.errors import PopulationError
+    from commonprosperity.population import Population
+
+    if not path.is_file():
+        raise PopulationError(f"--population {path}: no such file")
+    reader = getattr(Population, "read_parquet", None)
+    if reader is None:
+        reader = getattr(
+            _optional("commonprosperity.survey", "--population"), "read_parquet", None
+        )
+    if reader is None:
+        raise UsageError(
+            "--population needs read_parquet, which this installation does not have yet"
+        )
+    try:
+        return reader(path)
+    except CommonProsperityError:
+        raise
+    except Exception as exc:  # a reader that lets a pyarrow/OS error through
+        raise PopulationError(
+            f"{path}: cannot read the population file ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _import_if_present(module: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return None
+
+
+def _baseline_years() -> tuple[int, ...] | None:
+    statistics = _import_if_present("commonprosperity.statistics")
+    years = getattr(statistics, "BASELINE_YEARS", None)
+    return tuple(int(y) for y in years) if years else None
+
+
+def _projector() -> Any:
+    """``project(population, to_year)`` where the installation has it, else None."""
+    for name in ("commonprosperity.projection", "commonprosperity"):
+        module = _import_if_present(name)
+        project = getattr(module, "project", None)
+        if callable(project):
+            return project
+    return None
+
+
+def _embedded_population(households: int, seed: int, year: int) -> tuple[Any, str]:
+    """Make the calibrated baseline when installed, else the synthetic population.
+
+    The baseline covers the years with published statistics; a later policy year
+    uses the latest baseline, projected to that year where ``project`` exists.
+    """
+    module = _import_if_present("commonprosperity.baseline")
+    make = getattr(module, "baseline", None)
+    if make is None:
+        from commonprosperity.synthetic import synthetic_population
+
+        pop = synthetic_population(households, seed=seed)
+        return pop, (
+            f"a synthetic, uncalibrated population of {households:,} "
+            f"households (seed {seed})"
+        )
+    years = _baseline_years()
+    data_year = year
+    if years and year > max(years):
+        data_year = max(years)
+    pop = make(year=data_year, n_households=households, seed=seed)
+    text = (
+        f"the calibrated Zhejiang baseline of {data_year} "
+        f"({households:,} households, seed {seed})"
+    )
+    if data_year != year:
+        project = _projector()
+        if project is not None:
+            pop = project(pop, year)
+            text += f", projected to {year}"
+        else:
+            text += f"; {data_year} incomes, not projected to {year}"
+    return pop, text
+
+
+def _population(
+    file: Path | None, households: int | None, seed: int, year: int
+) -> tuple[Any, str]:
+    if file is not None:
+        pop = _read_population_file(file)
+        income_year = (
+            "unknown income year" if pop.year is None else f"income year {pop.year}"
+        )
+        return pop, f"{file} ({pop.n_households:,} households, {income_year})"
+    return _embedded_population(households or DEFAULT_HOUSEHOLDS, seed, year)
+
+
+def _scenario(file: Path | None, year: int | None) -> tuple[Any, str]:
+    from commonprosperity.scenario import Scenario
+
+    if file is None:
+        y = DEFAULT_YEAR if year is None else year
+        return Scenario.status_quo(y), f"status quo {y}"
+    scenario = Scenario.from_toml(file)
+    if year is not None and year != scenario.year:
+        raise UsageError(
+            f"--year {year} conflicts with year = {scenario.year} in "
+            f"{file}; drop --year or change the file"
+        )
+    return scenario, file.stem
+
+
+def _command_line(argv: Sequence[str]) -> str:
+    return "commonprosperity " + " ".join(shlex.quote(a) for a in argv)
+
+
+# ----------------------------------------------------------------- commands
+def _cmd_run(args: argparse.Namespace) -> int:
+    from commonprosperity import report
+    from commonprosperity.published import POLICY_YEARS
+    from commonprosperity.scenario import Scenario
+    from commonprosperity.simulate import simulate
+
+    if (args.gdp is None) != (args.labour_compensation is None):
+        raise UsageError(
+            "--gdp and --labour-compensation go together (T7 is their "
+            "ratio); give both or neither"
+        )
+    out = _check_out_dir(args.out)
+    scenario, label = _scenario(args.scenario, args.year)
+    pop, pop_text = _population(
+        args.population, args.households, args.seed, scenario.year
+    )
+    result = simulate(pop, scenario, band_basis=args.band_basis)
+    baseline = None
+    if args.scenario is not None and scenario.year in POLICY_YEARS:
+        status_quo = Scenario.status_quo(scenario.year)
+        if status_quo != scenario:
+            baseline = simulate(pop, status_quo, band_basis=args.band_basis)
+    heading = f"{label} ({scenario.year} policy) on {pop_text}"
+    if baseline is not None:
+        heading += f"; compared with the status quo {scenario.year}"
+    text = report.summary_text(
+        result,
+        heading=heading,
+        baseline=baseline,
+        gdp=args.gdp,
+        labour_compensation=args.labour_compensation,
+    )
+    try:
+        written = report.write_run(
+            result,
+            out,
+            heading=heading,
+            baseline=baseline,
+            command=args.command_line,
+            gdp=args.gdp,
+            labour_compensation=args.labour_compensation,
+            label=label if args.scenario is not None else None,
+        )
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
+    print(text)
+    print()
+    print(
+        f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written)
+    )
+    return EXIT_OK
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from commonprosperity import report
+    from commonprosperity._sweepfile import read_sweep_file
+
+    spec = read_sweep_file(args.file)
+    out = _check_out_dir(args.out)
+    module = _optional("commonprosperity.sweep", "sweep")
+    run_sweep = getattr(module, "sweep", None)
+    if run_sweep is None:
+        raise UsageError(
+            "sweep needs commonprosperity.sweep.sweep, which this "
+            "installation does not have yet"
+        )
+    engine, client = "threads", None
+    if args.scheduler is not None:
+        if not _ADDRESS.match(args.scheduler):
+            raise UsageError(
+                f"--scheduler {args.scheduler!r}: not a scheduler address; "
+                "expected e.g. tcp://10.0.0.5:8786 or 10.0.0.5:8786"
+            )
+        _optional(
+            "distributed",
+            "--scheduler (the Dask engine; pip install 'commonprosperity[dask]')",
+        )
+        engine, client = "dask", args.scheduler
+    pop, pop_text = _population(
+        spec.population_file,
+        spec.households,
+        spec.seed,
+        spec.population_year or spec.base.year,
+    )
+    try:
+        frame = run_sweep(
+            pop,
+            spec.base,
+            spec.grid,
+            engine=engine,
+            client=client,
+            band_basis=spec.band_basis,
+            progress=not args.no_progress,
+        )
+    except (OSError, TimeoutError) as exc:
+        if client is None:
+            raise
+        raise UsageError(
+            f"--scheduler {client}: cannot use the Dask scheduler "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+    heading = (
+        f"sweep {spec.path.name}: {spec.n_scenarios:,} scenarios around "
+        f"{spec.base_label} on {pop_text}"
+    )
+    try:
+        written, summary = report.write_sweep(
+            frame,
+            out,
+            spec=spec,
+            heading=heading,
+            command=args.command_line,
+            cheapest=getattr(module, "cheapest", None),
+        )
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
+    print(heading)
+    print(summary)
+    print()
+    print(
+        f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written)
+    )
+    return EXIT_OK
+
+
+def _parse_target(text: str) -> tuple[str, str, float]:
+    """Check a ``--target`` ("gini <= 0.40", "T4", "T2 >= 0.7"); name, op, value."""
+    from commonprosperity.simulate import INDICATOR_NAMES
+    from commonprosperity.targets import TARGETS
+
+    ids = {t.id: t for t in TARGETS[:6]}
+    m = _TARGET.match(text)
+    if m is None:
+        raise UsageError(
+            f"--target {text!r}: expected NAME OP VALUE, e.g. "
+            '"gini <= 0.40" (OP one of <=, >=, <, >), or a target id T1–T6'
+        )
+    name = m.group("name")
+    allowed = {*INDICATOR_NAMES, *ids}
+    if name not in allowed:
+        raise UsageError(
+            f"--target {text!r}: unknown indicator {name!r}; use one of "
+            f"{', '.join(sorted(allowed))}"
+        )
+    if m.group("op") is None:
+        if name not in ids:
+            raise UsageError(
+                f"--target {text!r}: an indicator needs a comparison and a number, "
+                f'e.g. "{name} <= 0.40"; only target ids T1–T6 stand alone'
+            )
+        return name, ids[name].comparison, ids[name].target
+    return name, m.group("op"), float(m.group("value"))
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from commonprosperity.scenario import Scenario
+    from commonprosperity.simulate import simulate
+
+    scenario, label = _scenario(args.scenario, args.year)
+    current = scenario.get(args.lever)
+    if isinstance(current, list | bool):
+        raise UsageError(
+            f"--lever {args.lever}: not a numeric scalar; sweep one "
+            f"element, e.g. {args.lever}[2]"
+        )
+    name, op, value = _parse_target(args.target)
+    lo, hi = args.bounds
+    if not lo < hi:
+        raise UsageError(f"--bounds {lo:g} {hi:g}: LO must be smaller than HI")
+    for bound in (lo, hi):
+        scenario.replace({args.lever: bound})
+    if args.save is not None:
+        _check_out_file(args.save, ".toml", "--save")
+    module = _optional("commonprosperity.sweep", "solve")
+    solve = getattr(module, "solve", None)
+    if solve is None:
+        raise UsageError(
+            "solve needs commonprosperity.sweep.solve, which this "
+            "installation does not have yet"
+        )
+    kwargs: dict[str, Any] = {
+        "lever": args.lever,
+        "target": args.target,
+        "bounds": (lo, hi),
+        "xtol": args.xtol,
+    }
+    if args.band_basis != "household":
+        if "band_basis" not in inspect.signature(solve).parameters:
+            raise UsageError(
+                "--band-basis: this installation's solve() does not take a band basis"
+            )
+        kwargs["band_basis"] = args.band_basis
+    pop, pop_text = _population(
+        args.population, args.households, args.seed, scenario.year
+    )
+    found = float(solve(pop, scenario, **kwargs))
+    solved: Scenario = scenario.replace({args.lever: found})
+    at = simulate(pop, solved, band_basis=args.band_basis)
+    before = simulate(pop, scenario, band_basis=args.band_basis)
+
+    def indicator(result: Any) -> float:
+        if name.startswith("T"):
+            return float(result.targets().loc[name, "value"])
+        return float(result.indicators[name])
+
+    cost = float(before.fiscal["net_revenue"] - at.fiscal["net_revenue"])
+    print(f"{label} ({scenario.year} policy) on {pop_text}")
+    print(
+        f"{args.lever} = {found:,.6g} is the smallest value in [{lo:g}, {hi:g}] with "
+        f"{name} {op} {value:g}"
+    )
+    print(
+        f"  {name} there: {indicator(at):.6g}; at the scenario's own value "
+        f"{current:,.6g}: {indicator(before):.6g}"
+    )
+    print(f"  net fiscal cost against the scenario: {cost / 1e9:,.2f} bn yuan per year")
+    if args.save is not None:
+        try:
+            solved.to_toml(args.save)
+        except OSError as exc:
+            raise UsageError(
+                f"--save {args.save}: cannot write ({exc.strerror or exc})"
+            ) from None
+        print(f"Wrote the solved scenario to {args.save}")
+    return EXIT_OK
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    from commonprosperity.population import Population
+
+    out = _check_out_file(args.out, ".parquet", "--out")
+    make = getattr(_optional("commonprosperity.baseline", "baseline"), "baseline", None)
+    if make is None:
+        raise UsageError(
+            "baseline needs commonprosperity.baseline.baseline, which this "
+            "installation does not have yet"
+        )
+    writer = getattr(Population, "write_parquet", None)
+    if writer is None:
+        module_writer = getattr(
+            _optional("commonprosperity.survey", "baseline --out"),
+            "write_parquet",
+            None,
+        )
+        if module_writer is None:
+            raise UsageError(
+                "baseline --out needs write_parquet, which this "
+                "installation does not have yet"
+            )
+        writer = module_writer
+    pop = make(year=args.year, n_households=args.households, seed=args.seed)
+    fd, tmp = tempfile.mkstemp(suffix=".parquet", dir=out.absolute().parent)
+    os.close(fd)
+    try:
+        writer(pop, tmp)
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    print(f"Wrote {out}: {pop!r}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------- main
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 when ``solve`` finds the target unreachable, 2 on bad
+        input (one line on stderr naming the problem), 130 when interrupted.
+    """
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_in
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+    command = "commonprosperity"
+    try:
+        full = _with_default_command(args_in)
+        parser = _build_parser()
+        args = parser.parse_args(full)
+        command = f"commonprosperity {args.command}"
+        args.command_line = _command_line(full)
+        return int(args.handler(args))
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except KeyboardInterrupt:
+        print(f"{command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except TargetUnreachableError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"{command}: target unreachable: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    except CommonProsperityError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"{command}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE

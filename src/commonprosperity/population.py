@@ -189,8 +189,10 @@ class Population:
         ...                    "urban": [True, False], "city": ["杭州", "Lishui"]})
         >>> pp = pd.DataFrame({"household_id": [1, 1, 2], "age": [40, 8, 70],
         ...                    "employed": [True, False, False],
-        ...                    "wage": [90_000.0, 0.0, 0.0], "business": [0.0, 0.0, -500.0],
-        ...                    "property": [1_000.0, 0.0, 0.0], "pension": [0.0, 0.0, 0.0]})
+        ...                    "wage": [90_000.0, 0.0, 0.0],
+        ...                    "business": [0.0, 0.0, -500.0],
+        ...                    "property": [1_000.0, 0.0, 0.0],
+        ...                    "pension": [0.0, 0.0, 0.0]})
         >>> pop = Population.from_frames(hh, pp, year=2021)
         >>> pop.n_households, pop.n_persons, pop.residents
         (2, 3, 25.0)
@@ -200,7 +202,8 @@ class Population:
         for name, frame in (("households", households), ("persons", persons)):
             if not isinstance(frame, pd.DataFrame):
                 raise PopulationError(
-                    f"{where}{name} must be a pandas DataFrame; got {type(frame).__name__}"
+                    f"{where}{name} must be a pandas DataFrame; "
+                    f"got {type(frame).__name__}"
                 )
         if columns:
             households = households.rename(columns=dict(columns))
@@ -211,9 +214,14 @@ class Population:
                 problems.append(f"{name} has duplicate columns {dup}")
         if problems:
             raise PopulationError(where + "; ".join(problems))
-        hh_cols = {c: households[c].to_numpy() for c in households.columns
-                   if c in HOUSEHOLD_REQUIRED + HOUSEHOLD_OPTIONAL}
-        p_cols = {c: persons[c].to_numpy() for c in persons.columns if c in PERSON_REQUIRED}
+        hh_cols = {
+            c: households[c].to_numpy()
+            for c in households.columns
+            if c in HOUSEHOLD_REQUIRED + HOUSEHOLD_OPTIONAL
+        }
+        p_cols = {
+            c: persons[c].to_numpy() for c in persons.columns if c in PERSON_REQUIRED
+        }
         return cls.from_arrays(hh_cols, p_cols, year=year, source=source)
 
     @classmethod
@@ -261,40 +269,55 @@ class Population:
         if problems:
             raise PopulationError(where + "; ".join(problems))
         if n == 0:
-            problems.append("households is empty: a population needs at least one household")
+            problems.append(
+                "households is empty: a population needs at least one household"
+            )
         if m == 0:
             problems.append("persons is empty: a population needs at least one person")
         if problems:
             raise PopulationError(where + "; ".join(problems))
 
-        household_id = _integer_column("households.household_id", hh["household_id"], problems)
+        household_id = _integer_column(
+            "households.household_id", hh["household_id"], problems
+        )
         weight = _float_column("households.weight", hh["weight"], problems)
         urban = _bool_column("households.urban", hh["urban"], problems)
         stratum = (
             _integer_column("households.stratum", hh["stratum"], problems)
-            if "stratum" in hh else None
+            if "stratum" in hh
+            else None
         )
-        psu = _integer_column("households.psu", hh["psu"], problems) if "psu" in hh else None
+        psu = (
+            _integer_column("households.psu", hh["psu"], problems)
+            if "psu" in hh
+            else None
+        )
         if "city" in hh:
             city_code = _city_column(hh["city"], problems)
         else:
             city_code = np.full(n, len(CITY_LABELS) - 1, dtype=np.int64)
 
-        p_household = _integer_column("persons.household_id", pp["household_id"], problems)
+        p_household = _integer_column(
+            "persons.household_id", pp["household_id"], problems
+        )
         age = _integer_column("persons.age", pp["age"], problems)
         employed = _bool_column("persons.employed", pp["employed"], problems)
-        incomes = {c: _float_column(f"persons.{c}", pp[c], problems) for c in INCOME_COLUMNS}
+        incomes = {
+            c: _float_column(f"persons.{c}", pp[c], problems) for c in INCOME_COLUMNS
+        }
 
         if weight is not None:
             bad = ~(weight > 0)
             if bad.any():
                 problems.append(
-                    f"households.weight must be > 0 for every row; {describe_rows(bad, weight)}"
+                    "households.weight must be > 0 for every row; "
+                    + describe_rows(bad, weight)
                 )
             big = weight > MAX_WEIGHT
             if big.any():
                 problems.append(
-                    f"households.weight must be <= {MAX_WEIGHT:g}; {describe_rows(big, weight)}"
+                    f"households.weight must be <= {MAX_WEIGHT:g}; "
+                    + describe_rows(big, weight)
                 )
         if age is not None:
             bad = (age < 0) | (age > MAX_AGE)
@@ -341,19 +364,25 @@ class Population:
                     if empty.any():
                         problems.append(
                             "every household needs at least one person; no persons for "
-                            f"households.household_id at {describe_rows(empty, household_id)}"
+                            "households.household_id at "
+                            + describe_rows(empty, household_id)
                         )
                     big = counts > MAX_HOUSEHOLD_SIZE
                     if big.any():
                         problems.append(
-                            f"a household may have at most {MAX_HOUSEHOLD_SIZE} persons; "
+                            f"a household may have at most {MAX_HOUSEHOLD_SIZE} "
+                            "persons; "
                             f"households at {describe_rows(big, counts)}"
                         )
                     order = np.argsort(position, kind="stable")
                     offsets = np.zeros(n + 1, dtype=np.int64)
                     np.cumsum(counts, out=offsets[1:])
-        if year is not None and (not isinstance(year, int | np.integer) or not 1900 <= year <= 2100):
-            problems.append(f"year must be an integer in 1900–2100 or None; got {year!r}")
+        if year is not None and (
+            not isinstance(year, int | np.integer) or not 1900 <= year <= 2100
+        ):
+            problems.append(
+                f"year must be an integer in 1900–2100 or None; got {year!r}"
+            )
         if problems:
             raise PopulationError(where + "; ".join(problems))
         assert order is not None and offsets is not None  # for mypy: checked above
@@ -377,7 +406,7 @@ class Population:
 
     # ----------------------------------------------------------------- output
     def to_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Return ``(households, persons)`` frames in the layout :meth:`from_frames` reads.
+        """Return ``(households, persons)`` frames as :meth:`from_frames` reads them.
 
         Examples
         --------
@@ -416,13 +445,16 @@ class Population:
         --------
         >>> from commonprosperity import synthetic_population
         >>> pop = synthetic_population(10, seed=1)
-        >>> pop.with_weights(pop.weight * 2).households_represented == 2 * pop.households_represented
+        >>> doubled = pop.with_weights(pop.weight * 2)
+        >>> doubled.households_represented == 2 * pop.households_represented
         True
         """
         problems: list[str] = []
         w = _float_column("weight", np.asarray(weight), problems)
         if w is not None and w.shape != self.weight.shape:
-            problems.append(f"weight must have shape {self.weight.shape}; got {w.shape}")
+            problems.append(
+                f"weight must have shape {self.weight.shape}; got {w.shape}"
+            )
         elif w is not None:
             bad = ~(w > 0) | (w > MAX_WEIGHT)
             if bad.any():
@@ -436,8 +468,12 @@ class Population:
 
     def with_year(self, year: int | None) -> Population:
         """Return a copy labelled with another income year (data unchanged)."""
-        if year is not None and (not isinstance(year, int | np.integer) or not 1900 <= year <= 2100):
-            raise PopulationError(f"year must be an integer in 1900–2100 or None; got {year!r}")
+        if year is not None and (
+            not isinstance(year, int | np.integer) or not 1900 <= year <= 2100
+        ):
+            raise PopulationError(
+                f"year must be an integer in 1900–2100 or None; got {year!r}"
+            )
         return _replace(self, year=None if year is None else int(year))
 
 
@@ -499,7 +535,9 @@ def _replace(pop: Population, **changes: Any) -> Population:
     return Population(**values)
 
 
-def _common_length(name: str, table: Mapping[str, np.ndarray], problems: list[str]) -> int:
+def _common_length(
+    name: str, table: Mapping[str, np.ndarray], problems: list[str]
+) -> int:
     lengths = {k: (v.shape[0] if v.ndim == 1 else -1) for k, v in table.items()}
     if any(v < 0 for v in lengths.values()):
         bad = [k for k, v in lengths.items() if v < 0]
@@ -512,7 +550,9 @@ def _common_length(name: str, table: Mapping[str, np.ndarray], problems: list[st
     return distinct.pop() if distinct else 0
 
 
-def _float_column(name: str, values: np.ndarray, problems: list[str]) -> np.ndarray | None:
+def _float_column(
+    name: str, values: np.ndarray, problems: list[str]
+) -> np.ndarray | None:
     if values.dtype == bool or not (
         np.issubdtype(values.dtype, np.number) or values.dtype == object
     ):
@@ -521,22 +561,30 @@ def _float_column(name: str, values: np.ndarray, problems: list[str]) -> np.ndar
     try:
         out = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):
-        problems.append(f"{name} must be numeric; got non-numeric values (dtype {values.dtype})")
+        problems.append(
+            f"{name} must be numeric; got non-numeric values (dtype {values.dtype})"
+        )
         return None
     bad = ~np.isfinite(out)
     if bad.any():
-        problems.append(f"{name} must be finite (no NaN or inf); {describe_rows(bad, out)}")
+        problems.append(
+            f"{name} must be finite (no NaN or inf); {describe_rows(bad, out)}"
+        )
         return None
     return out
 
 
-def _integer_column(name: str, values: np.ndarray, problems: list[str]) -> np.ndarray | None:
+def _integer_column(
+    name: str, values: np.ndarray, problems: list[str]
+) -> np.ndarray | None:
     out = _float_column(name, values, problems)
     if out is None:
         return None
     fractional = out != np.round(out)
     if fractional.any():
-        problems.append(f"{name} must hold whole numbers; {describe_rows(fractional, out)}")
+        problems.append(
+            f"{name} must hold whole numbers; {describe_rows(fractional, out)}"
+        )
         return None
     big = np.abs(out) > 2.0**53
     if big.any():
@@ -547,7 +595,9 @@ def _integer_column(name: str, values: np.ndarray, problems: list[str]) -> np.nd
     return out.astype(np.int64)
 
 
-def _bool_column(name: str, values: np.ndarray, problems: list[str]) -> np.ndarray | None:
+def _bool_column(
+    name: str, values: np.ndarray, problems: list[str]
+) -> np.ndarray | None:
     if values.dtype == bool:
         return np.array(values, dtype=bool)
     if np.issubdtype(values.dtype, np.number) or values.dtype == object:
@@ -560,15 +610,20 @@ def _bool_column(name: str, values: np.ndarray, problems: list[str]) -> np.ndarr
             if not bad.any():
                 return numeric == 1.0
             problems.append(
-                f"{name} must be boolean (True/False or 1/0); {describe_rows(bad, values)}"
+                f"{name} must be boolean (True/False or 1/0); "
+                + describe_rows(bad, values)
             )
             return None
-    problems.append(f"{name} must be boolean (True/False or 1/0); got dtype {values.dtype}")
+    problems.append(
+        f"{name} must be boolean (True/False or 1/0); got dtype {values.dtype}"
+    )
     return None
 
 
 def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
-    position, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    position, uniques = pd.factorize(
+        pd.Series(values, dtype=object), use_na_sentinel=True
+    )
     mapping = np.empty(len(uniques), dtype=np.int64)
     unknown: list[str] = []
     for u, raw in enumerate(uniques):

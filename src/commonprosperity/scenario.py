@@ -45,7 +45,9 @@ RENAMED: dict[str, str] = {
     "transfers.child_benefit_monthly": "transfers.child_allowance_monthly",
     "wages.minimum_wage_monthly": "wages.minimum_wage_monthly_tier1",
     "wages.wage_growth": "wages.growth_rate",
-    "social_insurance.housing_provident_fund_rate": "social_insurance.housing_fund_rate",
+    "social_insurance.housing_provident_fund_rate": (
+        "social_insurance.housing_fund_rate"
+    ),
 }
 
 
@@ -57,15 +59,20 @@ class Wages(_Section):
     """Wage rules: extra growth in the scenario year and the minimum wage."""
 
     growth_rate: float = Field(
-        0.0, ge=-0.5, le=1.0,
+        0.0,
+        ge=-0.5,
+        le=1.0,
         description="extra wage growth in the scenario year, fraction (0.05 = +5 %)",
     )
     minimum_wage_monthly_tier1: Monthly = Field(
-        description="monthly minimum wage of tier-1 areas, yuan per month")
+        description="monthly minimum wage of tier-1 areas, yuan per month"
+    )
     minimum_wage_monthly_tier2: Monthly = Field(
-        description="monthly minimum wage of tier-2 areas, yuan per month")
+        description="monthly minimum wage of tier-2 areas, yuan per month"
+    )
     minimum_wage_monthly_tier3: Monthly = Field(
-        description="monthly minimum wage of tier-3 areas, yuan per month")
+        description="monthly minimum wage of tier-3 areas, yuan per month"
+    )
 
 
 class SocialInsurance(_Section):
@@ -75,9 +82,12 @@ class SocialInsurance(_Section):
     medical_rate: Rate = Field(description="employee medical insurance rate, fraction")
     unemployment_rate: Rate = Field(description="employee unemployment insurance rate")
     housing_fund_rate: Rate = Field(description="employee housing provident fund rate")
-    base_floor_monthly: Monthly = Field(description="contribution base floor, yuan/month")
+    base_floor_monthly: Monthly = Field(
+        description="contribution base floor, yuan/month"
+    )
     base_ceiling_monthly: Monthly = Field(
-        description="contribution base ceiling, yuan per month")
+        description="contribution base ceiling, yuan per month"
+    )
 
     @model_validator(mode="after")
     def _floor_below_ceiling(self) -> SocialInsurance:
@@ -86,14 +96,20 @@ class SocialInsurance(_Section):
                 "social_insurance.base_floor_monthly must be <= base_ceiling_monthly; "
                 f"got {self.base_floor_monthly} > {self.base_ceiling_monthly}"
             )
-        if self.pension_rate + self.medical_rate + self.unemployment_rate + (
-            self.housing_fund_rate
-        ) > 1.0:
+        if (
+            self.pension_rate
+            + self.medical_rate
+            + self.unemployment_rate
+            + (self.housing_fund_rate)
+            > 1.0
+        ):
             raise ValueError("social_insurance rates must add up to at most 1")
         return self
 
 
-def _check_schedule(name: str, thresholds: tuple[float, ...], rates: tuple[float, ...]) -> list[str]:
+def _check_schedule(
+    name: str, thresholds: tuple[float, ...], rates: tuple[float, ...]
+) -> list[str]:
     problems = []
     if len(thresholds) != len(rates):
         problems.append(
@@ -119,35 +135,46 @@ class IncomeTax(_Section):
     """Individual income tax: comprehensive, business and property income."""
 
     thresholds: tuple[Threshold, ...] = Field(
-        min_length=1, max_length=20,
+        min_length=1,
+        max_length=20,
         description="lower bounds of the comprehensive-income brackets, annual yuan; "
         "first is 0",
     )
     rates: tuple[Rate, ...] = Field(
-        min_length=1, max_length=20, description="marginal rate of each bracket")
+        min_length=1, max_length=20, description="marginal rate of each bracket"
+    )
     basic_deduction: Annual = Field(description="basic deduction, yuan per year")
     child_education_monthly: Monthly = Field(
-        description="deduction per child aged 3–17, yuan per month")
+        description="deduction per child aged 3–17, yuan per month"
+    )
     infant_care_monthly: Monthly = Field(
-        description="deduction per child under 3, yuan per month")
+        description="deduction per child under 3, yuan per month"
+    )
     elderly_support_monthly: Monthly = Field(
-        description="elderly-support deduction per claimant, yuan per month")
+        description="elderly-support deduction per claimant, yuan per month"
+    )
     elderly_support_share: Share = Field(
-        description="share of taxpayers aged 25–59 who claim elderly support")
+        description="share of taxpayers aged 25–59 who claim elderly support"
+    )
     business_thresholds: tuple[Threshold, ...] = Field(
-        min_length=1, max_length=20,
-        description="lower bounds of the business-income brackets, annual yuan")
+        min_length=1,
+        max_length=20,
+        description="lower bounds of the business-income brackets, annual yuan",
+    )
     business_rates: tuple[Rate, ...] = Field(
-        min_length=1, max_length=20, description="marginal business-income rates")
+        min_length=1, max_length=20, description="marginal business-income rates"
+    )
     property_rate: Rate = Field(description="flat rate on taxable property income")
     taxable_property_share: Share = Field(
-        description="share of property income that is taxable")
+        description="share of property income that is taxable"
+    )
 
     @model_validator(mode="after")
     def _schedules(self) -> IncomeTax:
         problems = _check_schedule("", self.thresholds, self.rates)
-        problems += _check_schedule("business_", self.business_thresholds,
-                                    self.business_rates)
+        problems += _check_schedule(
+            "business_", self.business_thresholds, self.business_rates
+        )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -157,15 +184,20 @@ class Transfers(_Section):
     """Cash transfers: dibao, residents' basic pension, child allowance."""
 
     dibao_monthly: Monthly = Field(
-        description="minimum living guarantee line, yuan per person per month")
+        description="minimum living guarantee line, yuan per person per month"
+    )
     dibao_take_up: Share = Field(
-        description="share of the dibao gap paid (expected take-up)")
+        description="share of the dibao gap paid (expected take-up)"
+    )
     residents_pension_monthly: Monthly = Field(
-        description="residents' basic pension, yuan per person per month")
+        description="residents' basic pension, yuan per person per month"
+    )
     child_allowance_monthly: Monthly = Field(
-        description="child allowance per eligible child, yuan per month")
+        description="child allowance per eligible child, yuan per month"
+    )
     child_allowance_max_age: int = Field(
-        ge=0, le=18, description="children younger than this (years) are eligible")
+        ge=0, le=18, description="children younger than this (years) are eligible"
+    )
 
 
 SECTIONS: dict[str, type[_Section]] = {
@@ -207,7 +239,7 @@ class Scenario(_Section):
     >>> Scenario(year=2025, transfers={"dibao": 1300})
     Traceback (most recent call last):
     ...
-    commonprosperity.errors.ScenarioError: scenario: transfers.dibao: renamed to transfers.dibao_monthly
+    commonprosperity.errors.ScenarioError: scenario: transfers.dibao: renamed to ...
     """
 
     year: int = Field(ge=2000, le=2100, description="policy year")
@@ -228,7 +260,11 @@ class Scenario(_Section):
         if not isinstance(data, Mapping):
             return data
         year = data.get("year")
-        if not isinstance(year, int) or isinstance(year, bool) or year not in POLICY_YEARS:
+        if (
+            not isinstance(year, int)
+            or isinstance(year, bool)
+            or year not in POLICY_YEARS
+        ):
             return data
         filled: dict[str, Any] = dict(data)
         defaults = _status_quo_tree(year)
@@ -258,12 +294,18 @@ class Scenario(_Section):
         return cls(year=year)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str = "scenario") -> Scenario:
+    def from_dict(
+        cls, data: Mapping[str, Any], *, source: str = "scenario"
+    ) -> Scenario:
         """Validate a nested mapping (as read from TOML) into a scenario."""
         if not isinstance(data, Mapping):
-            raise ScenarioError(f"{source}: must be a table of keys; got {type(data).__name__}")
+            raise ScenarioError(
+                f"{source}: must be a table of keys; got {type(data).__name__}"
+            )
         if not data:
-            raise ScenarioError(f"{source}: is empty; a scenario needs at least `year = ...`")
+            raise ScenarioError(
+                f"{source}: is empty; a scenario needs at least `year = ...`"
+            )
         try:
             return cls(**{str(k): v for k, v in data.items()})
         except ScenarioError as exc:
@@ -284,7 +326,9 @@ class Scenario(_Section):
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})") from None
+            raise ScenarioError(
+                f"{path}: cannot read scenario file ({exc.strerror})"
+            ) from None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -301,7 +345,9 @@ class Scenario(_Section):
         out: dict[str, Any] = {"year": self.year}
         for section in SECTIONS:
             values = getattr(self, section).model_dump()
-            out[section] = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+            out[section] = {
+                k: list(v) if isinstance(v, tuple) else v for k, v in values.items()
+            }
         return out
 
     def to_toml(self, path: str | Path | None = None) -> str:
@@ -366,13 +412,21 @@ class Scenario(_Section):
     def as_arrays(self) -> PolicyArrays:
         """The scenario as kernel inputs (annual amounts; quick deductions derived)."""
         p = np.zeros(L.N_PARAMS)
-        w, si, it, tr = self.wages, self.social_insurance, self.income_tax, self.transfers
+        w, si, it, tr = (
+            self.wages,
+            self.social_insurance,
+            self.income_tax,
+            self.transfers,
+        )
         p[L.GROWTH_RATE] = w.growth_rate
         p[L.MINIMUM_WAGE_TIER1] = 12.0 * w.minimum_wage_monthly_tier1
         p[L.MINIMUM_WAGE_TIER1 + 1] = 12.0 * w.minimum_wage_monthly_tier2
         p[L.MINIMUM_WAGE_TIER1 + 2] = 12.0 * w.minimum_wage_monthly_tier3
         p[L.CONTRIBUTION_RATE] = (
-            si.pension_rate + si.medical_rate + si.unemployment_rate + si.housing_fund_rate
+            si.pension_rate
+            + si.medical_rate
+            + si.unemployment_rate
+            + si.housing_fund_rate
         )
         p[L.BASE_FLOOR] = 12.0 * si.base_floor_monthly
         p[L.BASE_CEILING] = 12.0 * si.base_ceiling_monthly
@@ -428,7 +482,9 @@ def _status_quo_tree(year: int) -> dict[str, dict[str, Any]]:
     return tree
 
 
-_PATH = re.compile(r"^(?P<section>[A-Za-z_]+)(?:\.(?P<key>[A-Za-z0-9_]+))?(?:\[(?P<index>-?\d+)\])?$")
+_PATH = re.compile(
+    r"^(?P<section>[A-Za-z_]+)(?:\.(?P<key>[A-Za-z0-9_]+))?(?:\[(?P<index>-?\d+)\])?$"
+)
 
 
 def _parse_path(path: str) -> tuple[str, str | None, int | None]:
@@ -458,7 +514,11 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
             raise KeyError(_unknown_path_message(path))
         data["year"] = value
         return
-    if section not in data or not isinstance(data[section], dict) or key not in data[section]:
+    if (
+        section not in data
+        or not isinstance(data[section], dict)
+        or key not in data[section]
+    ):
         raise KeyError(_unknown_path_message(path))
     if index is None:
         data[section][key] = list(value) if isinstance(value, tuple) else value
@@ -485,7 +545,11 @@ def _format_errors(exc: ValidationError, source: str, data: Any) -> str:
     for err in exc.errors():
         loc = ""
         for part in err["loc"]:
-            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+            loc += (
+                f"[{part}]"
+                if isinstance(part, int)
+                else (f".{part}" if loc else str(part))
+            )
         kind = err["type"]
         got = err.get("input")
         if kind == "extra_forbidden":

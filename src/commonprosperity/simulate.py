@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata, resources
-from typing import Any, Iterator
+from typing import Any
 
 import numba
 import numpy as np
 import pandas as pd
 
 from commonprosperity._kernels import simulate as K
-from commonprosperity._kernels.inequality import gini_exact_from_order, gini_from_histogram
+from commonprosperity._kernels.inequality import (
+    gini_exact_from_order,
+    gini_from_histogram,
+)
 from commonprosperity.errors import CommonProsperityError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import CITIES, minimum_wage_tier
@@ -42,9 +46,22 @@ INDICATOR_NAMES: tuple[str, ...] = (
 )
 
 HOUSEHOLD_COLUMNS: tuple[str, ...] = (
-    "household_id", "size", "urban", "city", "wage", "business", "property",
-    "pension", "contributions", "iit", "business_tax", "property_tax", "dibao",
-    "residents_pension", "child_allowance", "disposable_income",
+    "household_id",
+    "size",
+    "urban",
+    "city",
+    "wage",
+    "business",
+    "property",
+    "pension",
+    "contributions",
+    "iit",
+    "business_tax",
+    "property_tax",
+    "dibao",
+    "residents_pension",
+    "child_allowance",
+    "disposable_income",
 )
 
 BAND_BASES = ("household", "three_person")
@@ -98,17 +115,33 @@ class Result:
             pop = self.population
             a = self.scenario.as_arrays()
             d = K.detail_pass(
-                pop.offsets, pop.household_id, _tiers(pop), pop.age, pop.employed,
-                pop.wage, pop.business, pop.property, pop.pension, a.params,
-                a.thresholds, a.rates, a.quick_deductions, a.business_thresholds,
-                a.business_rates, a.business_quick_deductions,
+                pop.offsets,
+                pop.household_id,
+                _tiers(pop),
+                pop.age,
+                pop.employed,
+                pop.wage,
+                pop.business,
+                pop.property,
+                pop.pension,
+                a.params,
+                a.thresholds,
+                a.rates,
+                a.quick_deductions,
+                a.business_thresholds,
+                a.business_rates,
+                a.business_quick_deductions,
             )
-            frame = pd.DataFrame({
-                "household_id": pop.household_id.copy(),
-                "size": pop.size.copy(),
-                "urban": pop.urban.copy(),
-                "city": pd.Categorical(pop.city.astype(str), categories=list(CITY_LABELS)),
-            })
+            frame = pd.DataFrame(
+                {
+                    "household_id": pop.household_id.copy(),
+                    "size": pop.size.copy(),
+                    "urban": pop.urban.copy(),
+                    "city": pd.Categorical(
+                        pop.city.astype(str), categories=list(CITY_LABELS)
+                    ),
+                }
+            )
             names = HOUSEHOLD_COLUMNS[4:]
             for k, name in enumerate(names):
                 frame[name] = d[:, K.D_WAGE + k]
@@ -139,7 +172,7 @@ class Result:
         return tables.winners_losers(self, other, threshold)
 
     def by_group(self, *by: str) -> pd.DataFrame:
-        """Every indicator per group (``"city"``, ``"urban"``, ``"size"``, ``"decile"``).
+        """Every indicator per group: ``"city"``, ``"urban"``, ``"size"``, ``"decile"``.
 
         See :func:`commonprosperity.tables.by_group`.
         """
@@ -293,31 +326,53 @@ def simulate(
     >>> from commonprosperity import Scenario, simulate, synthetic_population
     >>> pop = synthetic_population(2_000, seed=3)
     >>> r = simulate(pop, Scenario.status_quo(2021))
-    >>> 0 < r.indicators["gini"] < 1
+    >>> bool(0 < r.indicators["gini"] < 1)
     True
     """
     if not isinstance(population, Population):
-        raise TypeError(f"population must be a Population; got {type(population).__name__}")
+        raise TypeError(
+            f"population must be a Population; got {type(population).__name__}"
+        )
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be a Scenario; got {type(scenario).__name__}")
     if band_basis not in BAND_BASES:
         raise CommonProsperityError(
-            f"band_basis must be one of {BAND_BASES}; got {band_basis!r}")
+            f"band_basis must be one of {BAND_BASES}; got {band_basis!r}"
+        )
     if gini not in GINI_METHODS:
         raise CommonProsperityError(f"gini must be one of {GINI_METHODS}; got {gini!r}")
     if threads is not None and (not isinstance(threads, int) or threads < 1):
-        raise CommonProsperityError(f"threads must be a positive integer; got {threads!r}")
+        raise CommonProsperityError(
+            f"threads must be a positive integer; got {threads!r}"
+        )
 
     pop = population
     a = scenario.as_arrays()
     per_capita = np.empty(pop.n_households)
     with _numba_threads(threads):
         totals = K.aggregate_pass(
-            pop.offsets, pop.household_id, pop.weight, pop.urban, pop.city_code,
-            len(CITY_LABELS), _tiers(pop), pop.age, pop.employed, pop.wage,
-            pop.business, pop.property, pop.pension, a.params, a.thresholds, a.rates,
-            a.quick_deductions, a.business_thresholds, a.business_rates,
-            a.business_quick_deductions, BAND_EDGES, band_basis == "three_person",
+            pop.offsets,
+            pop.household_id,
+            pop.weight,
+            pop.urban,
+            pop.city_code,
+            len(CITY_LABELS),
+            _tiers(pop),
+            pop.age,
+            pop.employed,
+            pop.wage,
+            pop.business,
+            pop.property,
+            pop.pension,
+            a.params,
+            a.thresholds,
+            a.rates,
+            a.quick_deductions,
+            a.business_thresholds,
+            a.business_rates,
+            a.business_quick_deductions,
+            BAND_EDGES,
+            band_basis == "three_person",
             per_capita,
         )
     indicators, city_pc, undefined = _indicators(totals)
@@ -329,7 +384,8 @@ def simulate(
         if gini == "exact":
             order = np.argsort(per_capita)
             indicators["gini"] = gini_exact_from_order(
-                per_capita, _person_weight(pop), order)
+                per_capita, _person_weight(pop), order
+            )
         else:
             with _numba_threads(threads):
                 W, X, Q = K.histogram_by_blocks(per_capita, _person_weight(pop))
@@ -397,12 +453,15 @@ def _indicators(t: np.ndarray) -> tuple[dict[str, float], pd.Series, dict[str, s
         persons = t[K.N_STATS + 2 * c + 1]
         if persons > 0:
             city_pc[label] = t[K.N_STATS + 2 * c] / persons
-    city_series = pd.Series(city_pc, dtype=np.float64, name="per_capita_disposable_income")
+    city_series = pd.Series(
+        city_pc, dtype=np.float64, name="per_capita_disposable_income"
+    )
     if len(city_series) < 2:
         out["city_max_min_ratio"] = np.nan
         undefined["city_max_min_ratio"] = (
             "needs households in at least two of the 11 cities; found "
-            f"{len(city_series)}")
+            f"{len(city_series)}"
+        )
     elif city_series.min() <= 0:
         out["city_max_min_ratio"] = np.nan
         undefined["city_max_min_ratio"] = "a city's per-capita income is not positive"

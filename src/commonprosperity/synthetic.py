@@ -19,21 +19,60 @@ __all__ = ["synthetic_population"]
 # 2020 census (7th), resident and urban population by city, in CITIES order.
 # Source: city census bulletins as digitised in leiii/census
 # (census_city_2010-2020_v1.csv); shared/zhejiang-statistics.md Part 2 §4a, grade B.
-_CENSUS_POPULATION = np.array([
-    11_936_010, 9_404_283, 9_572_903, 5_400_868, 3_367_579, 5_270_977,
-    7_050_683, 2_276_184, 1_157_817, 6_622_888, 2_507_396,
-], dtype=np.float64)
-_CENSUS_URBAN = np.array([
-    9_942_081, 7_335_604, 6_907_989, 3_852_932, 2_210_571, 3_743_366,
-    4_808_140, 1_310_498, 832_390, 4_104_712, 1_550_182,
-], dtype=np.float64)
+_CENSUS_POPULATION = np.array(
+    [
+        11_936_010,
+        9_404_283,
+        9_572_903,
+        5_400_868,
+        3_367_579,
+        5_270_977,
+        7_050_683,
+        2_276_184,
+        1_157_817,
+        6_622_888,
+        2_507_396,
+    ],
+    dtype=np.float64,
+)
+_CENSUS_URBAN = np.array(
+    [
+        9_942_081,
+        7_335_604,
+        6_907_989,
+        3_852_932,
+        2_210_571,
+        3_743_366,
+        4_808_140,
+        1_310_498,
+        832_390,
+        4_104_712,
+        1_550_182,
+    ],
+    dtype=np.float64,
+)
 # City per-capita disposable income relative to the province, Q1–Q3 2020.
 # Source: 丽水市统计局 monthly brief 2020-11, sheet 030 "全省各市城乡居民人均可支配收入
 # 2020年1-3季度"; shared/zhejiang-statistics.md §2a, grade A (province 40,121).
-_CITY_INCOME = np.array([
-    48_735, 46_519, 41_412, 42_230, 39_102, 44_687, 38_828, 28_978, 42_264,
-    39_089, 28_778,
-], dtype=np.float64) / 40_121.0
+_CITY_INCOME = (
+    np.array(
+        [
+            48_735,
+            46_519,
+            41_412,
+            42_230,
+            39_102,
+            44_687,
+            38_828,
+            28_978,
+            42_264,
+            39_089,
+            28_778,
+        ],
+        dtype=np.float64,
+    )
+    / 40_121.0
+)
 _SIZE_SHARES = np.array([0.22, 0.30, 0.24, 0.14, 0.07, 0.03])
 ZHEJIANG_HOUSEHOLDS = 25_000_000.0  # order of magnitude of family households, 2020 (C)
 
@@ -69,11 +108,15 @@ def synthetic_population(n_households: int, seed: int = 0) -> Population:
     if isinstance(n_households, bool) or not isinstance(n_households, int | np.integer):
         raise PopulationError(f"n_households must be an integer; got {n_households!r}")
     if not 1 <= n_households <= 50_000_000:
-        raise PopulationError(f"n_households must be in 1–50,000,000; got {n_households}")
+        raise PopulationError(
+            f"n_households must be in 1–50,000,000; got {n_households}"
+        )
     rng = np.random.default_rng(seed)
     n = int(n_households)
 
-    city = rng.choice(len(CITIES), size=n, p=_CENSUS_POPULATION / _CENSUS_POPULATION.sum())
+    city = rng.choice(
+        len(CITIES), size=n, p=_CENSUS_POPULATION / _CENSUS_POPULATION.sum()
+    )
     urban = rng.random(n) < (_CENSUS_URBAN / _CENSUS_POPULATION)[city]
     size = rng.choice(np.arange(1, 7), size=n, p=_SIZE_SHARES)
     m = int(size.sum())
@@ -87,7 +130,9 @@ def synthetic_population(n_households: int, seed: int = 0) -> Population:
     head = position == 0
     age[head] = head_age
     spouse = position == 1
-    age[spouse] = np.clip(head_age[hh[spouse]] + rng.integers(-5, 6, spouse.sum()), 18, 100)
+    age[spouse] = np.clip(
+        head_age[hh[spouse]] + rng.integers(-5, 6, spouse.sum()), 18, 100
+    )
     other = position >= 2
     n_other = int(other.sum())
     is_child = rng.random(n_other) < 0.8
@@ -117,7 +162,8 @@ def synthetic_population(n_households: int, seed: int = 0) -> Population:
     loss = rng.random(m) < 0.12
     gain = 30_000.0 * level * rng.lognormal(0.0, 1.0, m)
     business[has_business] = np.where(
-        loss, -8_000.0 * rng.lognormal(0.0, 0.8, m), gain)[has_business]
+        loss, -8_000.0 * rng.lognormal(0.0, 0.8, m), gain
+    )[has_business]
 
     prop = np.zeros(m)
     has_property = (age >= 18) & (rng.random(m) < np.where(p_urban, 0.7, 0.4))

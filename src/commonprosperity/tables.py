@@ -20,7 +20,7 @@ from commonprosperity.published import CITY_NAMES_EN
 if TYPE_CHECKING:
     from commonprosperity.simulate import Result
 
-__all__ = ["by_group", "decompose", "deciles", "poverty", "winners_losers"]
+__all__ = ["by_group", "deciles", "decompose", "poverty", "winners_losers"]
 
 _GROUP_COLUMNS = ("city", "urban", "size", "decile")
 
@@ -34,7 +34,9 @@ def _per_capita(result: Result) -> np.ndarray:
     return hh["disposable_income"].to_numpy() / hh["size"].to_numpy()
 
 
-def decile_of(per_capita: np.ndarray, person_weight: np.ndarray, n: int = 10) -> np.ndarray:
+def decile_of(
+    per_capita: np.ndarray, person_weight: np.ndarray, n: int = 10
+) -> np.ndarray:
     """Quantile group (1..n) of each household by per-capita income, person-weighted.
 
     A household belongs to the group containing the midpoint of its cumulative
@@ -72,13 +74,15 @@ def deciles(result: Result) -> pd.DataFrame:
     w = result.population.weight
     pc = _per_capita(result)
     group = decile_of(pc, pw)
-    flows = pd.DataFrame({
-        "gross": hh["wage"] + hh["business"] + hh["property"] + hh["pension"],
-        "contributions": hh["contributions"],
-        "taxes": hh["iit"] + hh["business_tax"] + hh["property_tax"],
-        "transfers": hh["dibao"] + hh["residents_pension"] + hh["child_allowance"],
-        "disposable_income": hh["disposable_income"],
-    })
+    flows = pd.DataFrame(
+        {
+            "gross": hh["wage"] + hh["business"] + hh["property"] + hh["pension"],
+            "contributions": hh["contributions"],
+            "taxes": hh["iit"] + hh["business_tax"] + hh["property_tax"],
+            "transfers": hh["dibao"] + hh["residents_pension"] + hh["child_allowance"],
+            "disposable_income": hh["disposable_income"],
+        }
+    )
     weighted = flows.mul(w, axis=0)
     weighted["persons"] = pw
     weighted["households"] = w
@@ -94,8 +98,10 @@ def deciles(result: Result) -> pd.DataFrame:
     return out
 
 
-def winners_losers(result: Result, other: Result, threshold: float = 0.01) -> pd.DataFrame:
-    """Shares of persons gaining and losing more than ``threshold`` from result to other.
+def winners_losers(
+    result: Result, other: Result, threshold: float = 0.01
+) -> pd.DataFrame:
+    """Shares of persons gaining and losing more than ``threshold``, result → other.
 
     Parameters
     ----------
@@ -117,12 +123,14 @@ def winners_losers(result: Result, other: Result, threshold: float = 0.01) -> pd
     """
     a, b = result.population, other.population
     if a is not b and not (
-        a.n_households == b.n_households and np.array_equal(a.household_id, b.household_id)
+        a.n_households == b.n_households
+        and np.array_equal(a.household_id, b.household_id)
         and np.array_equal(a.weight, b.weight)
     ):
         raise CommonProsperityError(
             "winners_losers needs two results on the same population (same households "
-            "and weights)")
+            "and weights)"
+        )
     before = result.households["disposable_income"].to_numpy()
     after = other.households["disposable_income"].to_numpy()
     change = after - before
@@ -190,7 +198,8 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
             keys[name] = decile_of(_per_capita(result), _person_weight(result))
         else:
             raise CommonProsperityError(
-                f"by_group: unknown grouping {name!r}; allowed: {_GROUP_COLUMNS}")
+                f"by_group: unknown grouping {name!r}; allowed: {_GROUP_COLUMNS}"
+            )
     frame = pd.DataFrame(keys)
     rows = []
     index = []
@@ -198,8 +207,9 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
         mask = np.zeros(pop.n_households, dtype=bool)
         mask[idx] = True
         sub = subset(pop, mask)
-        r = simulate(sub, result.scenario, band_basis=result.band_basis,
-                     gini=result.gini_method)
+        r = simulate(
+            sub, result.scenario, band_basis=result.band_basis, gini=result.gini_method
+        )
         row = r.indicators.to_dict()
         row["households"] = sub.households_represented
         row["residents"] = sub.residents
@@ -207,14 +217,17 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
         index.append(key)
     names = list(by)
     if len(names) == 1:
-        out_index = pd.Index([k[0] if isinstance(k, tuple) else k for k in index],
-                             name=names[0])
+        out_index = pd.Index(
+            [k[0] if isinstance(k, tuple) else k for k in index], name=names[0]
+        )
     else:
         out_index = pd.MultiIndex.from_tuples(index, names=names)
     return pd.DataFrame(rows, index=out_index)
 
 
-def decompose(result: Result, measure: str = "theil", by: str = "city") -> metrics.Decomposition:
+def decompose(
+    result: Result, measure: str = "theil", by: str = "city"
+) -> metrics.Decomposition:
     """Between/within decomposition of per-capita disposable income over persons.
 
     Parameters
@@ -237,10 +250,12 @@ def decompose(result: Result, measure: str = "theil", by: str = "city") -> metri
     elif by == "decile":
         group = decile_of(_per_capita(result), _person_weight(result))
     else:
-        raise CommonProsperityError(f"decompose: unknown grouping {by!r}; allowed: "
-                                    f"{_GROUP_COLUMNS}")
-    return metrics.decompose(_per_capita(result), _person_weight(result), group,
-                             measure=measure)
+        raise CommonProsperityError(
+            f"decompose: unknown grouping {by!r}; allowed: {_GROUP_COLUMNS}"
+        )
+    return metrics.decompose(
+        _per_capita(result), _person_weight(result), group, measure=measure
+    )
 
 
 def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
@@ -273,8 +288,12 @@ def poverty(result: Result) -> pd.DataFrame:
     rows = {}
     for name, line in lines.items():
         if line <= 0:
-            rows[name] = {"line": line, "headcount": np.nan, "poverty_gap": np.nan,
-                          "persons_below": np.nan}
+            rows[name] = {
+                "line": line,
+                "headcount": np.nan,
+                "poverty_gap": np.nan,
+                "persons_below": np.nan,
+            }
             continue
         rows[name] = {
             "line": line,

@@ -1,8 +1,8 @@
 """The plan's 2025 income targets (T1–T10) and their evaluation.
 
-Source: 中共浙江省委 浙江省人民政府《浙江高质量发展建设共同富裕示范区实施方案（2021—2025年）》,
-2021-06-25, section 一 (third and fourth goals); quoted in ``docs`` and in
-``shared/plan-targets.md``.
+Source: 中共浙江省委 浙江省人民政府
+《浙江高质量发展建设共同富裕示范区实施方案（2021—2025年）》,
+2021-06-25, section 一 (third and fourth goals).
 """
 
 from __future__ import annotations
@@ -29,31 +29,87 @@ class Target:
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("T1", "per_capita_disposable_income",
-           "per-capita disposable income of residents", 75_000.0, ">=", "yuan"),
-    Target("T2", "band_share_100k_500k",
-           "share of households with annual disposable income 100k–500k", 0.80, ">=",
-           "share"),
-    Target("T3", "band_share_200k_600k",
-           "share of households with annual disposable income 200k–600k (stretch)",
-           0.45, ">=", "share"),
-    Target("T4", "urban_rural_ratio",
-           "urban / rural per-capita disposable income", 1.9, "<", "ratio"),
-    Target("T5", "city_max_min_ratio",
-           "highest / lowest prefecture-city per-capita disposable income", 1.55, "<",
-           "ratio"),
-    Target("T6", "urbanization_rate",
-           "urbanisation rate of the resident population", 0.75, ">=", "share"),
-    Target("T7", "labour_share_of_gdp",
-           "labour remuneration as a share of GDP", 0.50, ">", "share"),
-    Target("T8", "dibao_growth_over_income_growth",
-           "dibao standard growth ÷ per-capita income growth", 1.0, ">=", "ratio"),
-    Target("T9", "top_bottom_quintile_ratio_change",
-           "change of the top/bottom-20 % income ratio inside urban and inside rural "
-           "residents (largest of the two)", 0.0, "<", "ratio change"),
-    Target("T10", "income_to_gdp_per_capita_change",
-           "change of per-capita disposable income ÷ per-capita GDP", 0.0, ">",
-           "ratio change"),
+    Target(
+        "T1",
+        "per_capita_disposable_income",
+        "per-capita disposable income of residents",
+        75_000.0,
+        ">=",
+        "yuan",
+    ),
+    Target(
+        "T2",
+        "band_share_100k_500k",
+        "share of households with annual disposable income 100k–500k",
+        0.80,
+        ">=",
+        "share",
+    ),
+    Target(
+        "T3",
+        "band_share_200k_600k",
+        "share of households with annual disposable income 200k–600k (stretch)",
+        0.45,
+        ">=",
+        "share",
+    ),
+    Target(
+        "T4",
+        "urban_rural_ratio",
+        "urban / rural per-capita disposable income",
+        1.9,
+        "<",
+        "ratio",
+    ),
+    Target(
+        "T5",
+        "city_max_min_ratio",
+        "highest / lowest prefecture-city per-capita disposable income",
+        1.55,
+        "<",
+        "ratio",
+    ),
+    Target(
+        "T6",
+        "urbanization_rate",
+        "urbanisation rate of the resident population",
+        0.75,
+        ">=",
+        "share",
+    ),
+    Target(
+        "T7",
+        "labour_share_of_gdp",
+        "labour remuneration as a share of GDP",
+        0.50,
+        ">",
+        "share",
+    ),
+    Target(
+        "T8",
+        "dibao_growth_over_income_growth",
+        "dibao standard growth ÷ per-capita income growth",
+        1.0,
+        ">=",
+        "ratio",
+    ),
+    Target(
+        "T9",
+        "top_bottom_quintile_ratio_change",
+        "change of the top/bottom-20 % income ratio inside urban and inside rural "
+        "residents (largest of the two)",
+        0.0,
+        "<",
+        "ratio change",
+    ),
+    Target(
+        "T10",
+        "income_to_gdp_per_capita_change",
+        "change of per-capita disposable income ÷ per-capita GDP",
+        0.0,
+        ">",
+        "ratio change",
+    ),
 )
 
 _TREND_NOTE = "trend target: needs a multi-year path (simulate_path)"
@@ -125,8 +181,10 @@ def evaluate_targets(
                 note = _TREND_NOTE
                 if t.id == "T10" and gdp is not None and residents:
                     pc = indicators.get("per_capita_disposable_income", np.nan)
-                    note += (f"; this year's ratio of per-capita income to per-capita "
-                             f"GDP is {pc / (gdp / residents):.4f}")
+                    note += (
+                        f"; this year's ratio of per-capita income to per-capita "
+                        f"GDP is {pc / (gdp / residents):.4f}"
+                    )
         else:
             value = float(indicators.get(t.indicator, np.nan))
             if np.isnan(value):
@@ -137,17 +195,21 @@ def evaluate_targets(
         else:
             ok, gap = _met(value, t)
             met = bool(ok)
-        rows.append({
-            "indicator": t.indicator,
-            "description": t.description,
-            "value": value,
-            "target": t.target,
-            "comparison": t.comparison,
-            "met": met,
-            "gap": gap,
-            "unit": t.unit,
-            "note": note,
-        })
-    frame = pd.DataFrame(rows, index=pd.Index([t.id for t in TARGETS], name="target_id"))
+        rows.append(
+            {
+                "indicator": t.indicator,
+                "description": t.description,
+                "value": value,
+                "target": t.target,
+                "comparison": t.comparison,
+                "met": met,
+                "gap": gap,
+                "unit": t.unit,
+                "note": note,
+            }
+        )
+    frame = pd.DataFrame(
+        rows, index=pd.Index([t.id for t in TARGETS], name="target_id")
+    )
     frame["met"] = frame["met"].astype("boolean")
     return frame

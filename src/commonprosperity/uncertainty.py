@@ -17,9 +17,9 @@ import pandas as pd
 from commonprosperity._kernels.inequality import gini_exact_from_order
 from commonprosperity.errors import CommonProsperityError
 from commonprosperity.population import Population
+from commonprosperity.published import CITIES
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import BAND_EDGES, INDICATOR_NAMES, Result, simulate
-from commonprosperity.published import CITIES
 
 __all__ = ["BootstrapResult", "bootstrap"]
 
@@ -38,14 +38,20 @@ class BootstrapResult:
 
     def __repr__(self) -> str:
         return (
-            f"BootstrapResult({self.indicator}={self.estimate:.6g}, se={self.std_error:.3g}, "
+            f"BootstrapResult({self.indicator}={self.estimate:.6g}, "
+            f"se={self.std_error:.3g}, "
             f"{self.level:.0%} CI [{self.ci_lower:.6g}, {self.ci_upper:.6g}], "
             f"n={self.replicates.size})"
         )
 
 
-def _counts(pop: Population, rng: np.random.Generator, cluster_index: np.ndarray,
-            strata_of_cluster: np.ndarray, n_clusters_by_stratum: list[np.ndarray]) -> np.ndarray:
+def _counts(
+    pop: Population,
+    rng: np.random.Generator,
+    cluster_index: np.ndarray,
+    strata_of_cluster: np.ndarray,
+    n_clusters_by_stratum: list[np.ndarray],
+) -> np.ndarray:
     """Times each household is drawn: PSUs resampled with replacement within strata."""
     draws = np.zeros(cluster_index.max() + 1, dtype=np.float64)
     for members in n_clusters_by_stratum:
@@ -66,7 +72,9 @@ def _indicator_function(result: Result, indicator: str):
     band2 = (band_income >= BAND_EDGES[2]) & (band_income < BAND_EDGES[3])
     iit = (hh["iit"] + hh["business_tax"] + hh["property_tax"]).to_numpy()
     contributions = hh["contributions"].to_numpy()
-    transfers = (hh["dibao"] + hh["residents_pension"] + hh["child_allowance"]).to_numpy()
+    transfers = (
+        hh["dibao"] + hh["residents_pension"] + hh["child_allowance"]
+    ).to_numpy()
     order = np.argsort(pc)
     city = pop.city_code
 
@@ -90,7 +98,9 @@ def _indicator_function(result: Result, indicator: str):
         "band_share_100k_500k": lambda w: float(w[band1].sum() / w.sum()),
         "band_share_200k_600k": lambda w: float(w[band2].sum() / w.sum()),
         "gini": lambda w: gini_exact_from_order(pc, w * size, order),
-        "urbanization_rate": lambda w: float(np.dot(w[urban], size[urban]) / np.dot(w, size)),
+        "urbanization_rate": lambda w: float(
+            np.dot(w[urban], size[urban]) / np.dot(w, size)
+        ),
         "iit_revenue": lambda w: float(np.dot(w, iit)),
         "social_insurance_contributions": lambda w: float(np.dot(w, contributions)),
         "transfer_spending": lambda w: float(np.dot(w, transfers)),
@@ -146,7 +156,7 @@ def bootstrap(
     >>> pop = cp.synthetic_population(2_000, seed=1)
     >>> r = cp.simulate(pop, cp.Scenario.status_quo(2021))
     >>> b = bootstrap(r, "gini", n=50, seed=3)
-    >>> b.ci_lower < r.indicators["gini"] < b.ci_upper
+    >>> bool(b.ci_lower < r.indicators["gini"] < b.ci_upper)
     True
     """
     if isinstance(result_or_population, Population):
@@ -157,14 +167,26 @@ def bootstrap(
         result = result_or_population
     else:
         raise CommonProsperityError(
-            f"bootstrap needs a Result or a Population; got {type(result_or_population).__name__}")
+            "bootstrap needs a Result or a Population; got "
+            + type(result_or_population).__name__
+        )
     if indicator not in INDICATOR_NAMES:
         raise CommonProsperityError(
-            f"bootstrap: unknown indicator {indicator!r}; allowed: {list(INDICATOR_NAMES)}")
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 10 <= n <= 100_000:
-        raise CommonProsperityError(f"bootstrap: n must be an integer in 10–100,000; got {n!r}")
+            f"bootstrap: unknown indicator {indicator!r}; "
+            f"allowed: {list(INDICATOR_NAMES)}"
+        )
+    if (
+        isinstance(n, bool)
+        or not isinstance(n, int | np.integer)
+        or not 10 <= n <= 100_000
+    ):
+        raise CommonProsperityError(
+            f"bootstrap: n must be an integer in 10–100,000; got {n!r}"
+        )
     if not 0 < level < 1:
-        raise CommonProsperityError(f"bootstrap: level must be in (0, 1); got {level!r}")
+        raise CommonProsperityError(
+            f"bootstrap: level must be in (0, 1); got {level!r}"
+        )
     pop = result.population
     nh = pop.n_households
     strata = pop.stratum if strata is None else np.asarray(strata)
@@ -172,17 +194,22 @@ def bootstrap(
     for name, arr in (("strata", strata), ("psu", psu)):
         if arr is not None and arr.shape != (nh,):
             raise CommonProsperityError(
-                f"bootstrap: {name} must have one value per household ({nh}); got shape "
-                f"{arr.shape}")
-    strata_codes = (np.zeros(nh, dtype=np.int64) if strata is None
-                    else pd.factorize(strata)[0])
+                f"bootstrap: {name} must have one value per household ({nh}); "
+                "got shape "
+                f"{arr.shape}"
+            )
+    strata_codes = (
+        np.zeros(nh, dtype=np.int64) if strata is None else pd.factorize(strata)[0]
+    )
     if psu is None:
         cluster = np.arange(nh)
     else:
         cluster = pd.factorize(pd.MultiIndex.from_arrays([strata_codes, psu]))[0]
     cluster_stratum = np.zeros(cluster.max() + 1, dtype=np.int64)
     cluster_stratum[cluster] = strata_codes
-    by_stratum = [np.flatnonzero(cluster_stratum == s) for s in np.unique(cluster_stratum)]
+    by_stratum = [
+        np.flatnonzero(cluster_stratum == s) for s in np.unique(cluster_stratum)
+    ]
     f = _indicator_function(result, indicator)
     rng = np.random.default_rng(seed)
     w0 = pop.weight
@@ -191,7 +218,9 @@ def bootstrap(
         reps[i] = f(w0 * _counts(pop, rng, cluster, cluster_stratum, by_stratum))
     alpha = (1.0 - level) / 2.0
     finite = reps[np.isfinite(reps)]
-    lo, hi = np.quantile(finite, [alpha, 1.0 - alpha]) if finite.size else (np.nan, np.nan)
+    lo, hi = (
+        np.quantile(finite, [alpha, 1.0 - alpha]) if finite.size else (np.nan, np.nan)
+    )
     return BootstrapResult(
         indicator=indicator,
         estimate=float(result.indicators[indicator]),

@@ -51,16 +51,24 @@ def household_flows(pop, scenario):
     employed = pop.employed
     position = np.arange(pop.n_persons) - pop.offsets[hh]
 
-    tiers = np.array([[minimum_wage_tier(c, bool(u)) for u in (0, 1)] for c in CITY_LABELS])
-    minima = 12.0 * np.array([s.wages.minimum_wage_monthly_tier1,
-                              s.wages.minimum_wage_monthly_tier2,
-                              s.wages.minimum_wage_monthly_tier3])
+    tiers = np.array(
+        [[minimum_wage_tier(c, bool(u)) for u in (0, 1)] for c in CITY_LABELS]
+    )
+    minima = 12.0 * np.array(
+        [
+            s.wages.minimum_wage_monthly_tier1,
+            s.wages.minimum_wage_monthly_tier2,
+            s.wages.minimum_wage_monthly_tier3,
+        ]
+    )
     minimum = minima[tiers[pop.city_code, pop.urban.astype(int)] - 1][hh]
     wage = np.where(pop.wage > 0, pop.wage * (1.0 + s.wages.growth_rate), 0.0)
     wage = np.where(employed & (wage > 0) & (wage < minimum), minimum, wage)
 
     si = s.social_insurance
-    rate = si.pension_rate + si.medical_rate + si.unemployment_rate + si.housing_fund_rate
+    rate = (
+        si.pension_rate + si.medical_rate + si.unemployment_rate + si.housing_fund_rate
+    )
     contributions = np.where(
         employed & (wage > 0),
         rate * np.clip(wage, 12 * si.base_floor_monthly, 12 * si.base_ceiling_monthly),
@@ -79,24 +87,36 @@ def household_flows(pop, scenario):
     best &= adult
     n_education = np.bincount(hh, weights=(age >= 3) & (age < 18), minlength=n)
     n_infant = np.bincount(hh, weights=age < 3, minlength=n)
-    child_deduction = 12 * (n_education * it.child_education_monthly
-                            + n_infant * it.infant_care_monthly)
+    child_deduction = 12 * (
+        n_education * it.child_education_monthly + n_infant * it.infant_care_monthly
+    )
     draw = np.mod(pop.household_id[hh] * WEYL_HOUSEHOLD + position * WEYL_PERSON, 1.0)
     claims = (wage > 0) & (age >= 25) & (age <= 59) & (draw < it.elderly_support_share)
-    deductions = (it.basic_deduction + np.where(best, child_deduction[hh], 0.0)
-                  + np.where(claims, 12 * it.elderly_support_monthly, 0.0))
-    iit = marginal_tax(np.maximum(wage - contributions - deductions, 0.0),
-                       it.thresholds, it.rates)
-    business_taxable = np.where(wage == 0, pop.business - it.basic_deduction, pop.business)
-    business_tax = marginal_tax(np.maximum(business_taxable, 0.0),
-                                it.business_thresholds, it.business_rates)
+    deductions = (
+        it.basic_deduction
+        + np.where(best, child_deduction[hh], 0.0)
+        + np.where(claims, 12 * it.elderly_support_monthly, 0.0)
+    )
+    iit = marginal_tax(
+        np.maximum(wage - contributions - deductions, 0.0), it.thresholds, it.rates
+    )
+    business_taxable = np.where(
+        wage == 0, pop.business - it.basic_deduction, pop.business
+    )
+    business_tax = marginal_tax(
+        np.maximum(business_taxable, 0.0), it.business_thresholds, it.business_rates
+    )
     property_tax = it.property_rate * it.taxable_property_share * pop.property
 
     tr = s.transfers
-    residents_pension = np.where((age >= 60) & (pop.pension == 0) & ~employed,
-                                 12 * tr.residents_pension_monthly, 0.0)
-    child_allowance = np.where(age < tr.child_allowance_max_age,
-                               12 * tr.child_allowance_monthly, 0.0)
+    residents_pension = np.where(
+        (age >= 60) & (pop.pension == 0) & ~employed,
+        12 * tr.residents_pension_monthly,
+        0.0,
+    )
+    child_allowance = np.where(
+        age < tr.child_allowance_max_age, 12 * tr.child_allowance_monthly, 0.0
+    )
 
     def total(x):
         return np.bincount(hh, weights=x, minlength=n)
@@ -113,9 +133,18 @@ def household_flows(pop, scenario):
         "residents_pension": total(residents_pension),
         "child_allowance": total(child_allowance),
     }
-    net = (out["wage"] + out["business"] + out["property"] + out["pension"]
-           + out["residents_pension"] + out["child_allowance"] - out["contributions"]
-           - out["iit"] - out["business_tax"] - out["property_tax"])
+    net = (
+        out["wage"]
+        + out["business"]
+        + out["property"]
+        + out["pension"]
+        + out["residents_pension"]
+        + out["child_allowance"]
+        - out["contributions"]
+        - out["iit"]
+        - out["business_tax"]
+        - out["property_tax"]
+    )
     gap = 12 * tr.dibao_monthly * size - np.maximum(net, 0.0)
     out["dibao"] = np.where(gap > 0, tr.dibao_take_up * gap, 0.0)
     out["disposable_income"] = net + out["dibao"]
@@ -151,5 +180,6 @@ def indicators(pop, scenario, band_basis="household"):
     out["iit_revenue"] = np.sum(w * (f["iit"] + f["business_tax"] + f["property_tax"]))
     out["social_insurance_contributions"] = np.sum(w * f["contributions"])
     out["transfer_spending"] = np.sum(
-        w * (f["dibao"] + f["residents_pension"] + f["child_allowance"]))
+        w * (f["dibao"] + f["residents_pension"] + f["child_allowance"])
+    )
     return out

@@ -11,8 +11,19 @@ def test_round_trip_frames():
     pop = Population.from_frames(hh, pp, year=2021)
     hh2, pp2 = pop.to_frames()
     again = Population.from_frames(hh2, pp2, year=2021)
-    for name in ("household_id", "weight", "urban", "city_code", "offsets", "age",
-                 "employed", "wage", "business", "property", "pension"):
+    for name in (
+        "household_id",
+        "weight",
+        "urban",
+        "city_code",
+        "offsets",
+        "age",
+        "employed",
+        "wage",
+        "business",
+        "property",
+        "pension",
+    ):
         np.testing.assert_array_equal(getattr(pop, name), getattr(again, name))
     assert pop.residents == 100 * 2 + 200 * 1 + 50 * 3
     assert pop.households_represented == 350
@@ -21,8 +32,9 @@ def test_round_trip_frames():
 def test_inputs_are_not_modified_and_arrays_are_read_only():
     hh, pp = tiny_frames()
     hh0, pp0 = hh.copy(), pp.copy()
-    pop = Population.from_frames(hh.sample(frac=1, random_state=0),
-                                 pp.sample(frac=1, random_state=1))
+    pop = Population.from_frames(
+        hh.sample(frac=1, random_state=0), pp.sample(frac=1, random_state=1)
+    )
     pd.testing.assert_frame_equal(hh, hh0)
     pd.testing.assert_frame_equal(pp, pp0)
     with pytest.raises(ValueError):
@@ -40,9 +52,13 @@ def test_persons_grouped_in_household_input_order():
 
 def test_column_mapping_and_english_city_names():
     hh, pp = tiny_frames()
-    hh = hh.rename(columns={"weight": "hhwgt"}).assign(city=["Hangzhou", "lishui", "宁波"])
+    hh = hh.rename(columns={"weight": "hhwgt"}).assign(
+        city=["Hangzhou", "lishui", "宁波"]
+    )
     pp = pp.rename(columns={"wage": "wage_income"})
-    pop = Population.from_frames(hh, pp, columns={"hhwgt": "weight", "wage_income": "wage"})
+    pop = Population.from_frames(
+        hh, pp, columns={"hhwgt": "weight", "wage_income": "wage"}
+    )
     assert pop.city.tolist() == ["杭州", "丽水", "宁波"]
 
 
@@ -61,40 +77,81 @@ def test_negative_business_income_is_valid():
 @pytest.mark.parametrize(
     ("change", "fragments"),
     [
-        (lambda hh, pp: (hh.drop(columns="weight"), pp), ["households", "missing", "weight"]),
-        (lambda hh, pp: (hh, pp.drop(columns="pension")), ["persons", "missing", "pension"]),
-        (lambda hh, pp: (hh, pp.assign(wage=[np.nan, 0, 0, 1, 1, 0])),
-         ["persons.wage", "finite", "rows [0]"]),
-        (lambda hh, pp: (hh, pp.assign(property=[np.inf, 0, 0, 1, 1, 0])),
-         ["persons.property", "finite"]),
-        (lambda hh, pp: (hh, pp.assign(wage=[-1.0, 0, 0, 1, 1, 0])),
-         ["persons.wage", ">= 0", "-1.0"]),
-        (lambda hh, pp: (hh, pp.assign(pension=[0, 0, -5.0, 0, 0, 0])),
-         ["persons.pension", ">= 0"]),
-        (lambda hh, pp: (hh.assign(weight=[0.0, 1, 1]), pp), ["households.weight", "> 0"]),
-        (lambda hh, pp: (hh.assign(weight=[-3.0, 1, 1]), pp), ["households.weight", "-3.0"]),
-        (lambda hh, pp: (hh.assign(weight=[1e13, 1, 1]), pp), ["households.weight", "1e+12"]),
-        (lambda hh, pp: (hh, pp.assign(household_id=[1, 1, 2, 3, 3, 9])),
-         ["persons.household_id", "unknown", "9"]),
-        (lambda hh, pp: (hh, pp[pp.household_id != 2]),
-         ["at least one person", "households.household_id"]),
-        (lambda hh, pp: (hh, pp.assign(age=[40, 10, 121, 35, 33, 1])),
-         ["persons.age", "0–120", "121"]),
+        (
+            lambda hh, pp: (hh.drop(columns="weight"), pp),
+            ["households", "missing", "weight"],
+        ),
+        (
+            lambda hh, pp: (hh, pp.drop(columns="pension")),
+            ["persons", "missing", "pension"],
+        ),
+        (
+            lambda hh, pp: (hh, pp.assign(wage=[np.nan, 0, 0, 1, 1, 0])),
+            ["persons.wage", "finite", "rows [0]"],
+        ),
+        (
+            lambda hh, pp: (hh, pp.assign(property=[np.inf, 0, 0, 1, 1, 0])),
+            ["persons.property", "finite"],
+        ),
+        (
+            lambda hh, pp: (hh, pp.assign(wage=[-1.0, 0, 0, 1, 1, 0])),
+            ["persons.wage", ">= 0", "-1.0"],
+        ),
+        (
+            lambda hh, pp: (hh, pp.assign(pension=[0, 0, -5.0, 0, 0, 0])),
+            ["persons.pension", ">= 0"],
+        ),
+        (
+            lambda hh, pp: (hh.assign(weight=[0.0, 1, 1]), pp),
+            ["households.weight", "> 0"],
+        ),
+        (
+            lambda hh, pp: (hh.assign(weight=[-3.0, 1, 1]), pp),
+            ["households.weight", "-3.0"],
+        ),
+        (
+            lambda hh, pp: (hh.assign(weight=[1e13, 1, 1]), pp),
+            ["households.weight", "1e+12"],
+        ),
+        (
+            lambda hh, pp: (hh, pp.assign(household_id=[1, 1, 2, 3, 3, 9])),
+            ["persons.household_id", "unknown", "9"],
+        ),
+        (
+            lambda hh, pp: (hh, pp[pp.household_id != 2]),
+            ["at least one person", "households.household_id"],
+        ),
+        (
+            lambda hh, pp: (hh, pp.assign(age=[40, 10, 121, 35, 33, 1])),
+            ["persons.age", "0–120", "121"],
+        ),
         (lambda hh, pp: (hh, pp.assign(age=[40, 10, -1, 35, 33, 1])), ["persons.age"]),
-        (lambda hh, pp: (hh.assign(household_id=[1, 1, 3]), pp),
-         ["household_id", "unique"]),
+        (
+            lambda hh, pp: (hh.assign(household_id=[1, 1, 3]), pp),
+            ["household_id", "unique"],
+        ),
         (lambda hh, pp: (hh.iloc[:0], pp), ["households is empty"]),
         (lambda hh, pp: (hh, pp.iloc[:0]), ["persons is empty"]),
-        (lambda hh, pp: (hh.assign(city=["杭州", "Shanghai", "宁波"]), pp),
-         ["households.city", "Shanghai"]),
-        (lambda hh, pp: (hh.assign(urban=["yes", "no", "yes"]), pp),
-         ["households.urban", "boolean"]),
-        (lambda hh, pp: (hh, pp.assign(wage=["a", "b", "c", "d", "e", "f"])),
-         ["persons.wage", "numeric"]),
-        (lambda hh, pp: (hh, pp.assign(age=[40.5, 10, 70, 35, 33, 1])),
-         ["persons.age", "whole numbers"]),
-        (lambda hh, pp: (hh, pp.assign(business=[2e12, 0, 0, 0, 0, 0])),
-         ["persons.business", "1e+12"]),
+        (
+            lambda hh, pp: (hh.assign(city=["杭州", "Shanghai", "宁波"]), pp),
+            ["households.city", "Shanghai"],
+        ),
+        (
+            lambda hh, pp: (hh.assign(urban=["yes", "no", "yes"]), pp),
+            ["households.urban", "boolean"],
+        ),
+        (
+            lambda hh, pp: (hh, pp.assign(wage=["a", "b", "c", "d", "e", "f"])),
+            ["persons.wage", "numeric"],
+        ),
+        (
+            lambda hh, pp: (hh, pp.assign(age=[40.5, 10, 70, 35, 33, 1])),
+            ["persons.age", "whole numbers"],
+        ),
+        (
+            lambda hh, pp: (hh, pp.assign(business=[2e12, 0, 0, 0, 0, 0])),
+            ["persons.business", "1e+12"],
+        ),
     ],
 )
 def test_bad_inputs_raise_population_error_naming_the_column(change, fragments):
@@ -123,8 +180,9 @@ def test_synthetic_population_exercises_every_rule():
     n = pop.n_households
     neg_business = np.bincount(hh, weights=pop.business < 0, minlength=n) > 0
     infant = np.bincount(hh, weights=pop.age < 3, minlength=n) > 0
-    old_no_pension = np.bincount(
-        hh, weights=(pop.age >= 60) & (pop.pension == 0), minlength=n) > 0
+    old_no_pension = (
+        np.bincount(hh, weights=(pop.age >= 60) & (pop.pension == 0), minlength=n) > 0
+    )
     assert neg_business.mean() >= 0.01
     assert infant.mean() >= 0.01
     assert old_no_pension.mean() >= 0.01

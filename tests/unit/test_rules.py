@@ -23,12 +23,19 @@ def test_quick_deductions_match_the_law_tables():
     """个人所得税法 附表一 and 附表二 print the quick deductions
     0/2,520/16,920/31,920/52,920/85,920/181,920 and 0/1,500/10,500/40,500/65,500."""
     it = HAND_POLICY["income_tax"]
-    qd = quick_deductions(np.array(it["thresholds"], float), np.array(it["rates"], float))
-    np.testing.assert_allclose(qd, [0, 2_520, 16_920, 31_920, 52_920, 85_920, 181_920],
-                               rtol=0, atol=1e-6)
-    bqd = quick_deductions(np.array(it["business_thresholds"], float),
-                           np.array(it["business_rates"], float))
-    np.testing.assert_allclose(bqd, [0, 1_500, 10_500, 40_500, 65_500], rtol=0, atol=1e-6)
+    qd = quick_deductions(
+        np.array(it["thresholds"], float), np.array(it["rates"], float)
+    )
+    np.testing.assert_allclose(
+        qd, [0, 2_520, 16_920, 31_920, 52_920, 85_920, 181_920], rtol=0, atol=1e-6
+    )
+    bqd = quick_deductions(
+        np.array(it["business_thresholds"], float),
+        np.array(it["business_rates"], float),
+    )
+    np.testing.assert_allclose(
+        bqd, [0, 1_500, 10_500, 40_500, 65_500], rtol=0, atol=1e-6
+    )
 
 
 def test_single_employee_first_bracket(hand_scenario):
@@ -74,10 +81,15 @@ def test_child_deductions_go_to_highest_wage_adult(hand_scenario):
     + 12 × 1,000 (infant) = 24,000: taxable 200,000 − 45,000 − 60,000 − 24,000 =
     71,000 → 10 % − 2,520 = 4,580. B: 100,000 − 22,500 − 60,000 = 17,500 → 525.
     Disposable 300,000 − 67,500 − 5,105 = 227,395."""
-    f = flows([
-        {"age": 35, "wage": 200_000}, {"age": 33, "wage": 100_000},
-        {"age": 5}, {"age": 1},
-    ], hand_scenario)
+    f = flows(
+        [
+            {"age": 35, "wage": 200_000},
+            {"age": 33, "wage": 100_000},
+            {"age": 5},
+            {"age": 1},
+        ],
+        hand_scenario,
+    )
     assert f["iit"] == pytest.approx(5_105)
     assert f["disposable_income"] == pytest.approx(227_395)
 
@@ -186,12 +198,19 @@ def test_law_table_cases_status_quo_2021():
     """Independent cases from the law's table with the shipped 2021 policy: a
     taxable income of exactly 144,000 pays 144,000 × 10 % − 2,520 = 11,880 (the
     bracket edge); 420,000 pays 420,000 × 25 % − 31,920 = 73,080."""
-    s = Scenario.status_quo(2021).replace({
-        "social_insurance.pension_rate": 0.0, "social_insurance.medical_rate": 0.0,
-        "social_insurance.unemployment_rate": 0.0,
-        "social_insurance.housing_fund_rate": 0.0,
-        "income_tax.elderly_support_share": 0.0,
-    })
+    s = Scenario.status_quo(2021).replace(
+        {
+            "social_insurance.pension_rate": 0.0,
+            "social_insurance.medical_rate": 0.0,
+            "social_insurance.unemployment_rate": 0.0,
+            "social_insurance.housing_fund_rate": 0.0,
+            "income_tax.elderly_support_share": 0.0,
+        }
+    )
     basic = s.income_tax.basic_deduction
-    assert flows([{"age": 40, "wage": 144_000 + basic}], s)["iit"] == pytest.approx(11_880)
-    assert flows([{"age": 40, "wage": 420_000 + basic}], s)["iit"] == pytest.approx(73_080)
+    assert flows([{"age": 40, "wage": 144_000 + basic}], s)["iit"] == pytest.approx(
+        11_880
+    )
+    assert flows([{"age": 40, "wage": 420_000 + basic}], s)["iit"] == pytest.approx(
+        73_080
+    )

@@ -8,8 +8,15 @@ def test_status_quo_2021_cited_values():
     """个人所得税法 (2018): 60,000 basic deduction; 3 %…45 % on 0/36k/…/960k."""
     s = Scenario.status_quo(2021)
     assert s.income_tax.basic_deduction == 60_000
-    assert s.income_tax.thresholds == (0, 36_000, 144_000, 300_000, 420_000, 660_000,
-                                       960_000)
+    assert s.income_tax.thresholds == (
+        0,
+        36_000,
+        144_000,
+        300_000,
+        420_000,
+        660_000,
+        960_000,
+    )
     assert s.income_tax.rates == (0.03, 0.10, 0.20, 0.25, 0.30, 0.35, 0.45)
     assert s.social_insurance.pension_rate == 0.08
     assert s.income_tax.property_rate == 0.20
@@ -24,8 +31,9 @@ def test_fields_not_given_take_the_status_quo():
 
 
 def test_toml_round_trip(tmp_path):
-    s = Scenario.status_quo(2024).replace({"income_tax.rates[2]": 0.18,
-                                           "transfers.dibao_monthly": 1234.5})
+    s = Scenario.status_quo(2024).replace(
+        {"income_tax.rates[2]": 0.18, "transfers.dibao_monthly": 1234.5}
+    )
     path = tmp_path / "s.toml"
     s.to_toml(path)
     assert Scenario.from_toml(path) == s
@@ -33,8 +41,11 @@ def test_toml_round_trip(tmp_path):
 
 def test_toml_file_states_only_the_differences(tmp_path):
     path = tmp_path / "reform.toml"
-    path.write_text("year = 2025\n[income_tax]\nbasic_deduction = 80_000\n"
-                    "[transfers]\ndibao_monthly = 1_300\n", encoding="utf-8")
+    path.write_text(
+        "year = 2025\n[income_tax]\nbasic_deduction = 80_000\n"
+        "[transfers]\ndibao_monthly = 1_300\n",
+        encoding="utf-8",
+    )
     s = Scenario.from_toml(path)
     assert s.income_tax.basic_deduction == 80_000
     assert s.transfers.dibao_monthly == 1_300
@@ -59,20 +70,36 @@ def test_frozen():
 @pytest.mark.parametrize(
     ("changes", "fragments"),
     [
-        ({"transfers.dibao_montly": 1}, ["transfers.dibao_montly", "unknown",
-                                          "transfers.dibao_monthly"]),
+        (
+            {"transfers.dibao_montly": 1},
+            ["transfers.dibao_montly", "unknown", "transfers.dibao_monthly"],
+        ),
         ({"transfers.dibao": 1}, ["renamed to transfers.dibao_monthly"]),
         ({"transfers.dibao_monthly": -5}, ["transfers.dibao_monthly", ">= 0", "-5"]),
-        ({"income_tax.thresholds": [0, 50_000, 40_000, 300_000, 420_000, 660_000,
-                                    960_000]}, ["strictly increasing", "thresholds[2]"]),
+        (
+            {
+                "income_tax.thresholds": [
+                    0,
+                    50_000,
+                    40_000,
+                    300_000,
+                    420_000,
+                    660_000,
+                    960_000,
+                ]
+            },
+            ["strictly increasing", "thresholds[2]"],
+        ),
         ({"income_tax.rates": [0.03, 0.1]}, ["one rate per bracket"]),
         ({"income_tax.rates[9]": 0.1}, ["out of range"]),
         ({"wages.growth_rate": 2.0}, ["wages.growth_rate"]),
         ({"transfers.dibao_monthly": "lots"}, ["transfers.dibao_monthly", "number"]),
         ({"transfers.dibao_monthly": float("inf")}, ["transfers.dibao_monthly"]),
         ({"transfers.dibao_monthly": 1e300}, ["transfers.dibao_monthly"]),
-        ({"social_insurance.base_floor_monthly": 50_000},
-         ["base_floor_monthly must be <= base_ceiling_monthly"]),
+        (
+            {"social_insurance.base_floor_monthly": 50_000},
+            ["base_floor_monthly must be <= base_ceiling_monthly"],
+        ),
         ({"year": 1999}, ["year"]),
     ],
 )
@@ -85,10 +112,17 @@ def test_invalid_changes_name_the_key(changes, fragments):
 
 def test_all_errors_at_once():
     with pytest.raises(ScenarioError) as info:
-        Scenario(year=2021, transfers={"dibao_monthly": -1, "dibao_take_up": 2},
-                 wages={"growth_rate": 5})
+        Scenario(
+            year=2021,
+            transfers={"dibao_monthly": -1, "dibao_take_up": 2},
+            wages={"growth_rate": 5},
+        )
     message = str(info.value)
-    for key in ("transfers.dibao_monthly", "transfers.dibao_take_up", "wages.growth_rate"):
+    for key in (
+        "transfers.dibao_monthly",
+        "transfers.dibao_take_up",
+        "wages.growth_rate",
+    ):
         assert key in message
 
 
@@ -99,8 +133,9 @@ def test_year_without_status_quo_needs_every_field():
 
 def test_as_arrays_are_annual_and_quick_deductions_derived():
     a = Scenario.status_quo(2021).as_arrays()
-    np.testing.assert_allclose(a.quick_deductions,
-                               [0, 2520, 16920, 31920, 52920, 85920, 181920], atol=1e-6)
+    np.testing.assert_allclose(
+        a.quick_deductions, [0, 2520, 16920, 31920, 52920, 85920, 181920], atol=1e-6
+    )
     assert a.params.dtype == np.float64
 
 

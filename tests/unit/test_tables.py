@@ -1,5 +1,4 @@
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.stats import norm
 
@@ -14,8 +13,9 @@ from tests.conftest import HAND_POLICY
 def results():
     pop = cp.synthetic_population(6_000, seed=11)
     base = Scenario.status_quo(2021)
-    reform = base.replace({"transfers.dibao_monthly": 1_500,
-                           "income_tax.rates[1]": 0.12})
+    reform = base.replace(
+        {"transfers.dibao_monthly": 1_500, "income_tax.rates[1]": 0.12}
+    )
     return simulate(pop, base), simulate(pop, reform)
 
 
@@ -25,13 +25,17 @@ def test_deciles_add_up(results):
     assert list(d.index) == list(range(1, 11))
     np.testing.assert_allclose(
         d["gross"] - d["contributions"] - d["taxes"] + d["transfers"],
-        d["disposable_income"], rtol=1e-12)
+        d["disposable_income"],
+        rtol=1e-12,
+    )
     # population shares: households are not split, so close to but not exactly 0.1
     np.testing.assert_allclose(d["population_share"], 0.1, atol=0.01)
     # person-weighted mean of the decile means is the per-capita income
     pc = np.dot(d["population_share"], d["disposable_income"])
     assert pc == pytest.approx(r.indicators["per_capita_disposable_income"], rel=1e-12)
-    assert (d["min_per_capita"].to_numpy()[1:] >= d["max_per_capita"].to_numpy()[:-1]).all()
+    assert (
+        d["min_per_capita"].to_numpy()[1:] >= d["max_per_capita"].to_numpy()[:-1]
+    ).all()
 
 
 def test_decile_of_by_hand():
@@ -43,12 +47,16 @@ def test_decile_of_by_hand():
 def test_winners_losers(results):
     r, reform = results
     wl = r.winners_losers(reform)
-    np.testing.assert_allclose(wl[["gain_share", "lose_share", "no_change_share"]].sum(axis=1), 1)
+    np.testing.assert_allclose(
+        wl[["gain_share", "lose_share", "no_change_share"]].sum(axis=1), 1
+    )
     before = r.households["disposable_income"].to_numpy()
     after = reform.households["disposable_income"].to_numpy()
     rel = (after - before) / np.where(before > 0, before, 1)
     pw = r.population.weight * r.population.size
-    assert wl.loc["all", "lose_share"] == pytest.approx(pw[rel < -0.01].sum() / pw.sum())
+    assert wl.loc["all", "lose_share"] == pytest.approx(
+        pw[rel < -0.01].sum() / pw.sum()
+    )
     assert wl.loc["all", "gain_share"] == pytest.approx(pw[rel > 0.01].sum() / pw.sum())
     assert {"urban", "rural", "decile 1", "decile 10", "city Hangzhou"} <= set(wl.index)
 
@@ -64,9 +72,11 @@ def test_by_group_urban_matches_the_area_indicators(results):
     r, _ = results
     g = r.by_group("urban")
     assert g.loc[True, "per_capita_disposable_income"] == pytest.approx(
-        r.indicators["urban_per_capita_disposable_income"], rel=1e-12)
+        r.indicators["urban_per_capita_disposable_income"], rel=1e-12
+    )
     assert g.loc[False, "per_capita_disposable_income"] == pytest.approx(
-        r.indicators["rural_per_capita_disposable_income"], rel=1e-12)
+        r.indicators["rural_per_capita_disposable_income"], rel=1e-12
+    )
     assert g["households"].sum() == pytest.approx(r.population.households_represented)
     two = r.by_group("city", "urban")
     assert two.index.nlevels == 2
@@ -77,12 +87,24 @@ def test_decompose_between_plus_within():
     income = rng.lognormal(10, 0.6, 500)
     pop = _single_person_population(income)
     pop = Population.from_arrays(
-        {"household_id": np.arange(500), "weight": rng.uniform(1, 3, 500),
-         "urban": rng.random(500) < 0.6,
-         "city": np.array(cp.published.CITIES, dtype=object)[rng.integers(0, 11, 500)]},
-        {"household_id": np.arange(500), "age": np.full(500, 40),
-         "employed": np.zeros(500, bool), "wage": income, "business": np.zeros(500),
-         "property": np.zeros(500), "pension": np.zeros(500)})
+        {
+            "household_id": np.arange(500),
+            "weight": rng.uniform(1, 3, 500),
+            "urban": rng.random(500) < 0.6,
+            "city": np.array(cp.published.CITIES, dtype=object)[
+                rng.integers(0, 11, 500)
+            ],
+        },
+        {
+            "household_id": np.arange(500),
+            "age": np.full(500, 40),
+            "employed": np.zeros(500, bool),
+            "wage": income,
+            "business": np.zeros(500),
+            "property": np.zeros(500),
+            "pension": np.zeros(500),
+        },
+    )
     r = simulate(pop, _no_policy())
     for measure in ("theil", "mld"):
         d = r.decompose(measure, by="city")
@@ -109,7 +131,9 @@ def test_poverty_lines(results):
     median = pc[order][np.searchsorted(cum, cum[-1] / 2)]
     line = 0.5 * median
     assert p.loc["50% median", "line"] == pytest.approx(line)
-    assert p.loc["50% median", "headcount"] == pytest.approx(pw[pc < line].sum() / pw.sum())
+    assert p.loc["50% median", "headcount"] == pytest.approx(
+        pw[pc < line].sum() / pw.sum()
+    )
     gap = np.sum(pw * np.where(pc < line, (line - pc) / line, 0)) / pw.sum()
     assert p.loc["50% median", "poverty_gap"] == pytest.approx(gap)
     assert p.loc["dibao", "line"] == 12 * r.scenario.transfers.dibao_monthly
@@ -117,15 +141,27 @@ def test_poverty_lines(results):
 
 def _no_policy():
     s = Scenario.from_dict(HAND_POLICY)
-    return s.replace({f"social_insurance.{k}": 0.0 for k in
-                      ("pension_rate", "medical_rate", "unemployment_rate",
-                       "housing_fund_rate")}
-                     | {"income_tax.rates": [0.0] * 7, "income_tax.business_rates": [0.0] * 5,
-                        "income_tax.property_rate": 0.0, "transfers.dibao_monthly": 0.0,
-                        "transfers.residents_pension_monthly": 0.0,
-                        "wages.minimum_wage_monthly_tier1": 0.0,
-                        "wages.minimum_wage_monthly_tier2": 0.0,
-                        "wages.minimum_wage_monthly_tier3": 0.0})
+    return s.replace(
+        {
+            f"social_insurance.{k}": 0.0
+            for k in (
+                "pension_rate",
+                "medical_rate",
+                "unemployment_rate",
+                "housing_fund_rate",
+            )
+        }
+        | {
+            "income_tax.rates": [0.0] * 7,
+            "income_tax.business_rates": [0.0] * 5,
+            "income_tax.property_rate": 0.0,
+            "transfers.dibao_monthly": 0.0,
+            "transfers.residents_pension_monthly": 0.0,
+            "wages.minimum_wage_monthly_tier1": 0.0,
+            "wages.minimum_wage_monthly_tier2": 0.0,
+            "wages.minimum_wage_monthly_tier3": 0.0,
+        }
+    )
 
 
 def _single_person_population(income, strata=None, psu=None):
@@ -135,16 +171,23 @@ def _single_person_population(income, strata=None, psu=None):
         hh["stratum"] = strata
     if psu is not None:
         hh["psu"] = psu
-    persons = {"household_id": np.arange(n), "age": np.full(n, 40),
-               "employed": np.zeros(n, bool), "wage": income, "business": np.zeros(n),
-               "property": np.zeros(n), "pension": np.zeros(n)}
+    persons = {
+        "household_id": np.arange(n),
+        "age": np.full(n, 40),
+        "employed": np.zeros(n, bool),
+        "wage": income,
+        "business": np.zeros(n),
+        "property": np.zeros(n),
+        "pension": np.zeros(n),
+    }
     return Population.from_arrays(hh, persons)
 
 
 def test_bootstrap_covers_the_true_gini_at_about_the_nominal_rate():
     """Lognormal(σ = 0.7) has G = 2Φ(σ/√2) − 1 = 0.3794. 120 samples of 400 households,
     200 replicates each: a 90 % percentile interval should cover about 90 % of the time
-    (binomial sd ≈ 2.7 points; the percentile bootstrap under-covers slightly at n = 400)."""
+    (binomial sd ≈ 2.7 points; the percentile bootstrap under-covers slightly
+    at n = 400)."""
     sigma = 0.7
     true = 2 * norm.cdf(sigma / np.sqrt(2)) - 1
     scenario = _no_policy()
@@ -170,8 +213,9 @@ def test_bootstrap_is_seeded_and_clusters_widen_the_interval():
     a = bootstrap(r, "per_capita_disposable_income", n=300, seed=1)
     b = bootstrap(r, "per_capita_disposable_income", n=300, seed=1)
     np.testing.assert_array_equal(a.replicates, b.replicates)
-    srs = bootstrap(r, "per_capita_disposable_income", n=300, seed=1,
-                    psu=np.arange(1000))
+    srs = bootstrap(
+        r, "per_capita_disposable_income", n=300, seed=1, psu=np.arange(1000)
+    )
     assert a.std_error > 1.5 * srs.std_error
 
 

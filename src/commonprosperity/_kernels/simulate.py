@@ -131,63 +131,143 @@ def aggregate_pass(
     partial = np.zeros((max(n_chunks, 1), n_stats))
     write_pc = per_capita_out.shape[0] == n
     dummy = np.zeros((1, N_PERSON_COLUMNS))
+    low1, high1, low2, high2 = (
+        band_edges[0],
+        band_edges[1],
+        band_edges[2],
+        band_edges[3],
+    )
     for c in prange(n_chunks):
-        acc = partial[c]
+        # Scalars, not array cells, so the accumulators stay in registers; the
+        # urban/rural and band splits are arithmetic rather than branches.
+        households = 0.0
+        persons_sum = 0.0
+        disposable_sum = 0.0
+        urban_households = 0.0
+        urban_persons = 0.0
+        urban_disposable = 0.0
+        rural_households = 0.0
+        rural_persons = 0.0
+        rural_disposable = 0.0
+        band1 = 0.0
+        band2 = 0.0
+        wage_sum = 0.0
+        business_sum = 0.0
+        property_sum = 0.0
+        pension_sum = 0.0
+        contributions = 0.0
+        iit = 0.0
+        business_tax = 0.0
+        property_tax = 0.0
+        dibao = 0.0
+        residents_pension = 0.0
+        child_allowance = 0.0
+        dibao_households = 0.0
+        negative = 0.0
+        city_sums = np.zeros(2 * n_cities)
         h0 = c * CHUNK
         h1 = min(n, h0 + CHUNK)
         for h in range(h0, h1):
             start = offsets[h]
             end = offsets[h + 1]
             size = end - start
-            minimum_wage = params[L.MINIMUM_WAGE_TIER1 + tier[h]]
             f = household_flows(
-                start, end, household_id[h], minimum_wage, age, is_employed, wage,
-                business, property_income, pension, params, thresholds, rates,
-                quick_ded, business_thresholds, business_rates, business_quick_ded,
-                False, dummy,
+                start,
+                end,
+                household_id[h],
+                params[L.MINIMUM_WAGE_TIER1 + tier[h]],
+                age,
+                is_employed,
+                wage,
+                business,
+                property_income,
+                pension,
+                params,
+                thresholds,
+                rates,
+                quick_ded,
+                business_thresholds,
+                business_rates,
+                business_quick_ded,
+                False,
+                dummy,
             )
             disposable = (
-                f[0] + f[1] + f[2] + f[3] - f[4] - f[5] - f[6] - f[7]
-                + f[8] + f[9] + f[10]
+                f[0]
+                + f[1]
+                + f[2]
+                + f[3]
+                - f[4]
+                - f[5]
+                - f[6]
+                - f[7]
+                + f[8]
+                + f[9]
+                + f[10]
             )
             w = weight[h]
             persons = w * size
-            acc[S_HOUSEHOLDS] += w
-            acc[S_PERSONS] += persons
-            acc[S_DISPOSABLE] += w * disposable
-            if is_urban[h]:
-                acc[S_URBAN_HOUSEHOLDS] += w
-                acc[S_URBAN_PERSONS] += persons
-                acc[S_URBAN_DISPOSABLE] += w * disposable
-            else:
-                acc[S_RURAL_HOUSEHOLDS] += w
-                acc[S_RURAL_PERSONS] += persons
-                acc[S_RURAL_DISPOSABLE] += w * disposable
+            wd = w * disposable
+            u = 1.0 if is_urban[h] else 0.0
+            households += w
+            persons_sum += persons
+            disposable_sum += wd
+            urban_households += u * w
+            urban_persons += u * persons
+            urban_disposable += u * wd
+            rural_households += (1.0 - u) * w
+            rural_persons += (1.0 - u) * persons
+            rural_disposable += (1.0 - u) * wd
             band_income = 3.0 * disposable / size if three_person else disposable
-            if band_income >= band_edges[0] and band_income < band_edges[1]:
-                acc[S_BAND_1] += w
-            if band_income >= band_edges[2] and band_income < band_edges[3]:
-                acc[S_BAND_2] += w
-            acc[S_WAGE] += w * f[0]
-            acc[S_BUSINESS] += w * f[1]
-            acc[S_PROPERTY] += w * f[2]
-            acc[S_PENSION] += w * f[3]
-            acc[S_CONTRIBUTIONS] += w * f[4]
-            acc[S_IIT] += w * f[5]
-            acc[S_BUSINESS_TAX] += w * f[6]
-            acc[S_PROPERTY_TAX] += w * f[7]
-            acc[S_DIBAO] += w * f[8]
-            acc[S_RESIDENTS_PENSION] += w * f[9]
-            acc[S_CHILD_ALLOWANCE] += w * f[10]
-            if f[8] > 0.0:
-                acc[S_DIBAO_HOUSEHOLDS] += w
-            if disposable < 0.0:
-                acc[S_NEGATIVE_HOUSEHOLDS] += 1.0
-            k = N_STATS + 2 * city[h]
-            acc[k] += w * disposable
-            acc[k + 1] += persons
+            in1 = (band_income >= low1) and (band_income < high1)
+            in2 = (band_income >= low2) and (band_income < high2)
+            band1 += w if in1 else 0.0
+            band2 += w if in2 else 0.0
+            wage_sum += w * f[0]
+            business_sum += w * f[1]
+            property_sum += w * f[2]
+            pension_sum += w * f[3]
+            contributions += w * f[4]
+            iit += w * f[5]
+            business_tax += w * f[6]
+            property_tax += w * f[7]
+            dibao += w * f[8]
+            residents_pension += w * f[9]
+            child_allowance += w * f[10]
+            dibao_households += w if f[8] > 0.0 else 0.0
+            negative += 1.0 if disposable < 0.0 else 0.0
+            k = 2 * city[h]
+            city_sums[k] += wd
+            city_sums[k + 1] += persons
             if write_pc:
                 per_capita_out[h] = disposable / size
+        acc = partial[c]
+        acc[S_HOUSEHOLDS] = households
+        acc[S_PERSONS] = persons_sum
+        acc[S_DISPOSABLE] = disposable_sum
+        acc[S_URBAN_HOUSEHOLDS] = urban_households
+        acc[S_URBAN_PERSONS] = urban_persons
+        acc[S_URBAN_DISPOSABLE] = urban_disposable
+        acc[S_RURAL_HOUSEHOLDS] = rural_households
+        acc[S_RURAL_PERSONS] = rural_persons
+        acc[S_RURAL_DISPOSABLE] = rural_disposable
+        acc[S_BAND_1] = band1
+        acc[S_BAND_2] = band2
+        acc[S_WAGE] = wage_sum
+        acc[S_BUSINESS] = business_sum
+        acc[S_PROPERTY] = property_sum
+        acc[S_PENSION] = pension_sum
+        acc[S_CONTRIBUTIONS] = contributions
+        acc[S_IIT] = iit
+        acc[S_BUSINESS_TAX] = business_tax
+        acc[S_PROPERTY_TAX] = property_tax
+        acc[S_DIBAO] = dibao
+        acc[S_RESIDENTS_PENSION] = residents_pension
+        acc[S_CHILD_ALLOWANCE] = child_allowance
+        acc[S_DIBAO_HOUSEHOLDS] = dibao_households
+        acc[S_NEGATIVE_HOUSEHOLDS] = negative
+        for k in range(2 * n_cities):
+            acc[N_STATS + k] = city_sums[k]
     return neumaier_column_sums(partial)
 
 
@@ -218,10 +298,25 @@ def detail_pass(
         start = offsets[h]
         end = offsets[h + 1]
         f = household_flows(
-            start, end, household_id[h], params[L.MINIMUM_WAGE_TIER1 + tier[h]],
-            age, is_employed, wage, business, property_income, pension, params,
-            thresholds, rates, quick_ded, business_thresholds, business_rates,
-            business_quick_ded, False, dummy,
+            start,
+            end,
+            household_id[h],
+            params[L.MINIMUM_WAGE_TIER1 + tier[h]],
+            age,
+            is_employed,
+            wage,
+            business,
+            property_income,
+            pension,
+            params,
+            thresholds,
+            rates,
+            quick_ded,
+            business_thresholds,
+            business_rates,
+            business_quick_ded,
+            False,
+            dummy,
         )
         out[h, D_SIZE] = end - start
         for k in range(11):
@@ -259,10 +354,25 @@ def person_pass(
         start = offsets[h]
         end = offsets[h + 1]
         f = household_flows(
-            start, end, household_id[h], params[L.MINIMUM_WAGE_TIER1 + tier[h]],
-            age, is_employed, wage, business, property_income, pension, params,
-            thresholds, rates, quick_ded, business_thresholds, business_rates,
-            business_quick_ded, True, person_out[start:end],
+            start,
+            end,
+            household_id[h],
+            params[L.MINIMUM_WAGE_TIER1 + tier[h]],
+            age,
+            is_employed,
+            wage,
+            business,
+            property_income,
+            pension,
+            params,
+            thresholds,
+            rates,
+            quick_ded,
+            business_thresholds,
+            business_rates,
+            business_quick_ded,
+            True,
+            person_out[start:end],
         )
         dibao[h] = f[8]
     return person_out, dibao
