@@ -22,6 +22,7 @@ from commonprosperity.errors import (
     ScenarioError,
     TargetUnreachableError,
 )
+from commonprosperity.household import household
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import Result, simulate
@@ -48,6 +49,7 @@ __all__ = [
     "TargetUnreachableError",
     "__version__",
     "evaluate_targets",
+    "household",
     "metrics",
     "simulate",
     "synthetic_population",

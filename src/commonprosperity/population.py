@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -402,6 +403,51 @@ class Population:
             psu=None if psu is None else _readonly(psu),
             year=None if year is None else int(year),
             source=source,
+        )
+
+    # ------------------------------------------------------------------ files
+    @classmethod
+    def read_parquet(
+        cls, path: str | Path, columns: Mapping[str, str] | None = None
+    ) -> Population:
+        """Read one Parquet file, one row per person.
+
+        See :func:`commonprosperity.survey.read_parquet`.
+        """
+        from commonprosperity.survey import read_parquet
+
+        return read_parquet(path, columns)
+
+    def write_parquet(self, path: str | Path) -> None:
+        """Write one Parquet file, one row per person (household columns repeated).
+
+        See :func:`commonprosperity.survey.write_parquet`.
+        """
+        from commonprosperity.survey import write_parquet
+
+        write_parquet(self, path)
+
+    @classmethod
+    def read_stata(
+        cls,
+        households_path: str | Path,
+        persons_path: str | Path,
+        columns: Mapping[str, str] | None = None,
+        *,
+        recode: Mapping[str, Mapping[Any, Any]] | None = None,
+        value_labels: bool = True,
+        encoding: str | None = None,
+        year: int | None = None,
+    ) -> Population:
+        """Read Stata household and person files (CHIP/CFPS style).
+
+        See :func:`commonprosperity.survey.read_stata`.
+        """
+        from commonprosperity.survey import read_stata
+
+        return read_stata(
+            households_path, persons_path, columns, recode=recode,
+            value_labels=value_labels, encoding=encoding, year=year,
         )
 
     # ----------------------------------------------------------------- output

@@ -145,7 +145,8 @@ def household_flows(pop, scenario):
         - out["business_tax"]
         - out["property_tax"]
     )
-    gap = 12 * tr.dibao_monthly * size - np.maximum(net, 0.0)
+    # the child allowance is not income for the dibao means test
+    gap = 12 * tr.dibao_monthly * size - np.maximum(net - out["child_allowance"], 0.0)
     out["dibao"] = np.where(gap > 0, tr.dibao_take_up * gap, 0.0)
     out["disposable_income"] = net + out["dibao"]
     return out

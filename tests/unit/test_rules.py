@@ -214,3 +214,13 @@ def test_law_table_cases_status_quo_2021():
     assert flows([{"age": 40, "wage": 420_000 + basic}], s)["iit"] == pytest.approx(
         73_080
     )
+
+
+def test_child_allowance_is_not_income_for_the_dibao_test(hand_scenario):
+    """two adults without income and an infant; allowance 300 a month for children
+    under 3: the dibao gap is the full line 3 × 12,000 = 36,000 (the 3,600 allowance
+    is not counted as income), so disposable = 36,000 + 3,600 = 39,600."""
+    s = hand_scenario.replace({"transfers.child_allowance_monthly": 300})
+    f = flows([{"age": 30}, {"age": 29}, {"age": 1}], s)
+    assert f["dibao"] == pytest.approx(36_000)
+    assert f["disposable_income"] == pytest.approx(39_600)

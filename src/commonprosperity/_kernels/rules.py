@@ -235,7 +235,9 @@ def household_flows(
         - property_tax
     )
     # The top-up never exceeds the full line: a business loss does not raise it.
-    gap = params[L.DIBAO_LINE] * (end - start) - max(net, 0.0)
+    # The childcare subsidy is not counted as income in the means test
+    # (育儿补贴制度实施方案, 2025: 不计入低保等社会救助对象家庭或个人收入).
+    gap = params[L.DIBAO_LINE] * (end - start) - max(net - child_allowance, 0.0)
     dibao = params[L.DIBAO_TAKE_UP] * max(gap, 0.0)
     return (
         wage_sum,

@@ -1,0 +1,369 @@
+"""Stata value labels and explicit recodes, for :func:`survey.read_stata`.
+
+Private. A column is read twice by :func:`pandas.read_stata`, as stored codes and as
+value labels, so that a recode key may name either; no private pandas API is used.
+"""
+
+from __future__ import annotations
+
+import struct
+import unicodedata
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from commonprosperity._survey_file import OUR_COLUMNS, select_columns
+from commonprosperity._validate import describe_rows
+from commonprosperity.errors import PopulationError
+from commonprosperity.population import CITY_LABELS
+from commonprosperity.published import CITY_NAMES_EN
+
+__all__ = ["check_recode", "convert_column", "read_dta"]
+
+_BOOLEAN = ("urban", "employed")
+_READ_ERRORS = (
+    StopIteration,
+    ValueError,
+    struct.error,
+    OSError,
+    EOFError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    MemoryError,
+)
+
+
+def check_recode(
+    recode: Mapping[str, Mapping[Any, Any]] | None,
+) -> dict[str, dict[Any, Any]]:
+    """Validate ``recode={"column": {theirs: ours}}``; report every problem."""
+    if recode is None:
+        return {}
+    if not isinstance(recode, Mapping):
+        raise PopulationError(
+            "read_stata: recode must be a mapping {column: {their value: our value}}; "
+            f"got {type(recode).__name__}"
+        )
+    problems = []
+    for column, table in recode.items():
+        if column not in OUR_COLUMNS:
+            problems.append(
+                f"recode names unknown column {column!r}; recode uses the library's "
+                f"column names {list(OUR_COLUMNS)}"
+            )
+        elif not isinstance(table, Mapping):
+            problems.append(
+                f"recode[{column!r}] must be a mapping {{their value: our value}}; got "
+                f"{type(table).__name__}"
+            )
+    if problems:
+        raise PopulationError("read_stata: " + "; ".join(problems))
+    return {str(c): dict(t) for c, t in recode.items()}
+
+
+def read_dta(
+    path: Path,
+    renames: Mapping[str, str],
+    wanted: tuple[str, ...],
+    required: tuple[str, ...],
+    value_labels: bool,
+) -> tuple[dict[str, pd.Series], dict[str, pd.Series], list[str]]:
+    """Read the wanted columns of one ``.dta`` file.
+
+    Returns the stored codes and, for labelled columns when ``value_labels``, the
+    labels (pandas categoricals), both keyed by our column names, and the names of
+    every variable in the file.
+    """
+    try:
+        with (
+            _latin1_fallback_warning(path),
+            pd.read_stata(path, iterator=True) as reader,
+        ):
+            names = [str(n) for n in reader.variable_labels()]
+    except _READ_ERRORS as exc:
+        raise PopulationError(
+            f"{path}: is not a readable Stata file ({_short(exc)})"
+        ) from None
+    selected = select_columns(path, names, renames, wanted, required)
+    file_columns = list(selected.values())
+    codes = _read_frame(path, file_columns, convert_categoricals=False)
+    labelled: dict[str, pd.Series] = {}
+    if value_labels:
+        frame = _read_frame(path, file_columns, convert_categoricals=True)
+        for ours, theirs in selected.items():
+            if isinstance(frame[theirs].dtype, pd.CategoricalDtype):
+                labelled[ours] = frame[theirs]
+    return {ours: codes[theirs] for ours, theirs in selected.items()}, labelled, names
+
+
+def _short(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+@contextmanager
+def _latin1_fallback_warning(path: Path) -> Iterator[None]:
+    """Turn pandas' UnicodeWarning (bad UTF-8 read as latin-1) into one naming path."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnicodeWarning)
+        yield
+    for w in caught:
+        if not issubclass(w.category, UnicodeWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if any(issubclass(w.category, UnicodeWarning) for w in caught):
+        warnings.warn(
+            f"{path}: some text is not valid UTF-8 and was read as latin-1; the "
+            "file may be damaged or written by a tool that did not encode it",
+            UserWarning,
+            stacklevel=5,
+        )
+
+
+def _read_frame(
+    path: Path, columns: list[str], *, convert_categoricals: bool
+) -> pd.DataFrame:
+    with _latin1_fallback_warning(path):
+        return _read_frame_raw(path, columns, convert_categoricals=convert_categoricals)
+
+
+def _read_frame_raw(
+    path: Path, columns: list[str], *, convert_categoricals: bool
+) -> pd.DataFrame:
+    try:
+        return pd.read_stata(
+            path,
+            columns=columns,
+            convert_categoricals=convert_categoricals,
+            convert_dates=False,
+            order_categoricals=False,
+        )
+    except ValueError as exc:
+        if convert_categoricals and "are not unique" in str(exc):
+            column = str(exc).split("column ", 1)[-1].split(" ", 1)[0]
+            raise PopulationError(
+                f"{path}: the value labels of column {column!r} are not unique "
+                "(two codes share a label), so labels cannot identify codes; read with "
+                "value_labels=False and recode the stored codes"
+            ) from None
+        raise PopulationError(
+            f"{path}: cannot read the Stata data ({_short(exc)})"
+        ) from None
+    except _READ_ERRORS as exc:
+        raise PopulationError(
+            f"{path}: cannot read the Stata data ({_short(exc)})"
+        ) from None
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, float | np.floating) and bool(np.isnan(value))
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def convert_column(
+    path: Path,
+    kind: str,
+    ours: str,
+    stored: pd.Series,
+    labels: pd.Series | None,
+    table: Mapping[Any, Any] | None,
+    encoding: str | None,
+    problems: list[str],
+) -> np.ndarray | None:
+    """Apply value labels and the recode table to one column.
+
+    Returns the values for :meth:`Population.from_arrays`, or None after appending
+    a message (naming the file, its column and ours, the values and rows) to
+    ``problems``.
+    """
+    where = f"{path}: column {stored.name!r} ({kind}.{ours})"
+    raw = stored.to_numpy()
+    if labels is None and table is None and encoding is None and ours != "city":
+        if ours in _BOOLEAN:
+            return _check_boolean(where, ours, raw, None, problems)
+        return raw
+    position, found = pd.factorize(raw, use_na_sentinel=False)
+    first = np.unique(position, return_index=True)[1]
+    uniques = np.asarray(found, dtype=object)
+    label_of = np.full(len(uniques), None, dtype=object)
+    if labels is not None:
+        for u, label in enumerate(labels.to_numpy()[first]):
+            if isinstance(label, str) and not isinstance(uniques[u], str):
+                label_of[u] = label
+    if encoding is not None:
+        try:
+            uniques = np.array([_redecode(v, encoding) for v in uniques], dtype=object)
+            label_of = np.array(
+                [_redecode(v, encoding) for v in label_of], dtype=object
+            )
+        except (UnicodeDecodeError, UnicodeEncodeError):
+            problems.append(f"{where}: text is not valid {encoding}; check encoding=")
+            return None
+    out = np.empty(len(uniques), dtype=object)
+    unknown: list[int] = []
+    for u, value in enumerate(uniques):
+        label = label_of[u]
+        if table is not None:
+            key = None if _is_missing(value) else _plain(value)
+            if key in table:
+                out[u] = table[key]
+                continue
+            if label is not None and label in table:
+                out[u] = table[label]
+                continue
+        out[u] = value
+        if ours in _BOOLEAN:
+            if table is not None:
+                unknown.append(u)
+        elif ours == "city":
+            if label is not None:
+                out[u] = label
+            elif _is_number(value):
+                unknown.append(u)
+        elif label is not None:
+            unknown.append(u)
+    if unknown:
+        problems.append(
+            _unknown_message(where, ours, uniques, label_of, position, unknown, table)
+        )
+        return None
+    if ours == "city":
+        out = np.array([city_name(v) for v in out], dtype=object)
+    values = out[position]
+    if ours in _BOOLEAN and table is None:
+        return _check_boolean(where, ours, values, label_of[position], problems)
+    return values
+
+
+def _redecode(value: Any, encoding: str) -> Any:
+    """Undo pandas' latin-1 decoding of an old (< 118) file's bytes."""
+    if isinstance(value, str):
+        return value.encode("latin-1").decode(encoding)
+    return value
+
+
+def _describe(value: Any, label: Any) -> str:
+    value = _plain(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # codes stored as doubles: show -8, not -8.0
+    text = "missing (.)" if _is_missing(value) else repr(value)
+    return f"{text} {label!r}" if label is not None else text
+
+
+def _unknown_message(
+    where: str,
+    ours: str,
+    uniques: np.ndarray,
+    label_of: np.ndarray,
+    position: np.ndarray,
+    unknown: list[int],
+    table: Mapping[Any, Any] | None,
+) -> str:
+    parts = []
+    for u in unknown[:8]:
+        rows = np.flatnonzero(position == u)
+        listed = ", ".join(str(int(r)) for r in rows[:3])
+        count = f"{rows.size} row" + ("s" if rows.size > 1 else "")
+        parts.append(
+            f"{_describe(uniques[u], label_of[u])} ({count}, e.g. rows [{listed}])"
+        )
+    more = f" and {len(unknown) - 8} more values" if len(unknown) > 8 else ""
+    if table is not None:
+        return (
+            f"{where}: value(s) not in recode[{ours!r}]: {'; '.join(parts)}{more}; "
+            f"recode[{ours!r}] has keys {list(table)}"
+        )
+    if ours == "city":
+        return (
+            f"{where}: numeric city code(s) without a value label: {'; '.join(parts)}"
+            f"{more}; map them with recode={{'city': {{code: name}}}} (for GB/T 2260 "
+            "codes: recode={'city': ADMINISTRATIVE_CITY_CODES})"
+        )
+    return (
+        f"{where}: labelled special code(s) {'; '.join(parts)}{more} in a numeric "
+        f"column; map them with recode={{{ours!r}: {{code: amount}}}} (e.g. 0 for "
+        "'not applicable')"
+    )
+
+
+def _check_boolean(
+    where: str,
+    ours: str,
+    values: np.ndarray,
+    labels: np.ndarray | None,
+    problems: list[str],
+) -> np.ndarray | None:
+    if values.dtype == bool:
+        return values
+    if values.dtype == object:
+        ok = np.array(
+            [
+                isinstance(v, bool | np.bool_) or (_is_number(v) and v in (0, 1))
+                for v in values
+            ],
+            dtype=bool,
+        )
+    else:
+        ok = np.isin(values, (0, 1))
+    if ok.all():
+        return values
+    bad = np.flatnonzero(~ok)
+    seen: dict[Any, Any] = {}
+    for r in bad:
+        key = None if _is_missing(values[r]) else _plain(values[r])
+        if key not in seen:
+            seen[key] = None if labels is None else labels[r]
+    shown = ", ".join(_describe(v, lab) for v, lab in list(seen.items())[:8])
+    keys = ", ".join(f"{v!r}: True or False" for v in list(seen)[:3])
+    labelled = {}
+    if labels is not None:
+        for v, lab in zip(values, labels, strict=True):
+            if lab is not None:
+                labelled.setdefault(_plain(v), lab)
+    known = (
+        "; the file labels "
+        + ", ".join(f"{v!r} {lab!r}" for v, lab in labelled.items())
+        if labelled
+        else ""
+    )
+    problems.append(
+        f"{where}: {ours} must be True/False or 1/0; found {shown} at "
+        f"{describe_rows(~ok)}{known}; map every code with "
+        f"recode={{{ours!r}: {{{keys}}}}}"
+    )
+    return None
+
+
+def city_name(value: Any) -> Any:
+    """Normalise a city in pinyin or with a suffix (``"Hangzhou Shi"``) to its label.
+
+    Values that are not recognised are returned unchanged, for
+    :meth:`Population.from_arrays` to report.
+    """
+    if not isinstance(value, str) or value in CITY_LABELS:
+        return value
+    text = unicodedata.normalize("NFKD", value.strip())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    for suffix in ("市", "city", "shi"):
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+    text = text.replace(" ", "").replace("-", "")
+    for label, english in CITY_NAMES_EN.items():
+        if text in (label, english.casefold()):
+            return label
+    return value

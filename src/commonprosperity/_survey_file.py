@@ -1,0 +1,170 @@
+"""File signatures and column selection shared by the survey readers.
+
+Private helpers of :mod:`commonprosperity.survey`. A file is sniffed before pyarrow
+or pandas parses it, so that a missing, empty, truncated or foreign file (a CSV
+renamed ``.parquet`` or ``.dta``) gives a :class:`PopulationError` naming the path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from commonprosperity.errors import PopulationError
+from commonprosperity.population import (
+    HOUSEHOLD_OPTIONAL,
+    HOUSEHOLD_REQUIRED,
+    PERSON_REQUIRED,
+)
+
+__all__ = [
+    "HOUSEHOLD_COLUMNS",
+    "OUR_COLUMNS",
+    "PERSON_COLUMNS",
+    "check_parquet",
+    "check_renames",
+    "check_stata",
+    "select_columns",
+]
+
+HOUSEHOLD_COLUMNS: tuple[str, ...] = HOUSEHOLD_REQUIRED + HOUSEHOLD_OPTIONAL
+PERSON_COLUMNS: tuple[str, ...] = PERSON_REQUIRED
+#: Every column of the library, households first (``household_id`` once).
+OUR_COLUMNS: tuple[str, ...] = HOUSEHOLD_COLUMNS + PERSON_COLUMNS[1:]
+_PARQUET_MAGIC = b"PAR1"
+_STATA_OLD_VERSIONS = frozenset({104, 105, 108, 110, 111, 113, 114, 115})
+_STATA_TAIL = b"</stata_dta>"
+
+
+def _file_ends(path: Path, kind: str, n: int = 64) -> tuple[bytes, bytes, int]:
+    """First and last ``n`` bytes and the size of a file; errors name the path."""
+    if not path.exists():
+        raise PopulationError(f"{path}: no such {kind} file")
+    if not path.is_file():
+        raise PopulationError(f"{path}: is not a file (a {kind} file is required)")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(n)
+            f.seek(max(size - n, 0))
+            tail = f.read(n)
+    except OSError as exc:
+        raise PopulationError(
+            f"{path}: cannot read {kind} file ({exc.strerror})"
+        ) from None
+    if size == 0:
+        raise PopulationError(f"{path}: is empty (0 bytes); a {kind} file is required")
+    return head, tail, size
+
+
+def _looks_like(head: bytes) -> str:
+    text = head.removeprefix(b"\xef\xbb\xbf")
+    try:
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError:
+        return "binary data of another format"
+    kind = "text, probably CSV" if ("," in decoded or "\t" in decoded) else "text"
+    return f"{kind} (starts {decoded[:24]!r})"
+
+
+def check_parquet(path: Path) -> None:
+    """Raise PopulationError unless ``path`` starts and ends like a Parquet file."""
+    head, tail, size = _file_ends(path, "Parquet")
+    if not head.startswith(_PARQUET_MAGIC):
+        raise PopulationError(
+            f"{path}: is not a Parquet file (no 'PAR1' magic bytes at the start; "
+            f"found {_looks_like(head)})"
+        )
+    if size < 12 or not tail.endswith(_PARQUET_MAGIC):
+        raise PopulationError(
+            f"{path}: is truncated or damaged: a Parquet file ends with its footer and "
+            f"'PAR1', this one ({size:,} bytes) does not"
+        )
+
+
+def check_stata(path: Path) -> int:
+    """Check a Stata file's signature (and end marker); return its format version."""
+    head, tail, size = _file_ends(path, "Stata (.dta)")
+    if head.startswith(b"<stata_dta>"):
+        start = head.find(b"<release>")
+        try:
+            version = int(head[start + 9 : start + 12]) if start >= 0 else -1
+        except ValueError:
+            version = -1
+        if version not in (117, 118, 119):
+            raise PopulationError(
+                f"{path}: is a damaged Stata file (unreadable release in its header)"
+            )
+        if not tail.rstrip(b"\r\n").endswith(_STATA_TAIL):
+            raise PopulationError(
+                f"{path}: is truncated or damaged: a Stata {version} file ends with "
+                f"'</stata_dta>', this one ({size:,} bytes) does not"
+            )
+        return version
+    if (
+        len(head) >= 4
+        and head[0] in _STATA_OLD_VERSIONS
+        and head[1] in (1, 2)
+        and head[2] == 1
+    ):
+        return head[0]
+    raise PopulationError(
+        f"{path}: is not a Stata .dta file (no Stata signature at the start; found "
+        f"{_looks_like(head)})"
+    )
+
+
+def check_renames(columns: Mapping[str, str] | None, function: str) -> dict[str, str]:
+    """Validate ``columns={"theirs": "ours"}``: a mapping onto the library's columns."""
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping):
+        raise PopulationError(
+            f"{function}: columns must be a mapping {{'theirs': 'ours'}}; got "
+            f"{type(columns).__name__}"
+        )
+    bad = {k: v for k, v in columns.items() if v not in OUR_COLUMNS}
+    if bad:
+        raise PopulationError(
+            f"{function}: columns maps to unknown column(s) {bad}; the library's "
+            f"columns are {list(OUR_COLUMNS)}"
+        )
+    return {str(k): str(v) for k, v in columns.items()}
+
+
+def select_columns(
+    path: Path,
+    names: list[str],
+    renames: Mapping[str, str],
+    wanted: tuple[str, ...],
+    required: tuple[str, ...],
+) -> dict[str, str]:
+    """Map each of our ``wanted`` columns present in a file to the file's name for it.
+
+    Raises PopulationError naming the path when two file columns map to one of ours
+    or a ``required`` column is absent (listing the file's columns).
+    """
+    found: dict[str, list[str]] = {}
+    for name in names:
+        ours = renames.get(name, name)
+        if ours in wanted:
+            found.setdefault(ours, []).append(name)
+    problems = []
+    for ours, theirs in found.items():
+        if len(theirs) > 1:
+            problems.append(
+                f"columns {theirs} all map to {ours!r}; keep one (rename or drop "
+                "the others)"
+            )
+    missing = [c for c in required if c not in found]
+    if missing:
+        shown = ", ".join(repr(n) for n in names[:20]) + (
+            " ..." if len(names) > 20 else ""
+        )
+        problems.append(
+            f"missing column(s) {missing}; required: {list(required)}; the file has "
+            f"[{shown}]; map the file's names with columns={{'theirs': 'ours'}}"
+        )
+    if problems:
+        raise PopulationError(f"{path}: " + "; ".join(problems))
+    return {ours: theirs[0] for ours, theirs in found.items()}

@@ -1,0 +1,450 @@
+"""Survey files: the library's Parquet layout, and Stata files (CHIP, CFPS, ...).
+
+One Parquet file holds a whole population, one row per person with the household
+columns repeated (:func:`write_parquet`, :func:`read_parquet`). Stata household and
+person files are mapped onto the library's columns by :func:`read_stata`, with
+explicit renames (``columns={"theirs": "ours"}``) and explicit value recodes
+(``recode={"urban": {1: True, 2: False}}``).
+
+Every reader checks the file before handing it to pyarrow or pandas: a missing,
+empty, truncated or foreign file (a CSV renamed ``.parquet`` or ``.dta``) raises
+:class:`~commonprosperity.errors.PopulationError` naming the path. Nothing is ever
+unpickled or evaluated; the Parquet metadata is JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import warnings
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from commonprosperity._stata import check_recode, convert_column, read_dta
+from commonprosperity._survey_file import (
+    HOUSEHOLD_COLUMNS,
+    OUR_COLUMNS,
+    PERSON_COLUMNS,
+    check_parquet,
+    check_renames,
+    check_stata,
+    select_columns,
+)
+from commonprosperity._validate import describe_rows
+from commonprosperity.errors import PopulationError
+from commonprosperity.population import HOUSEHOLD_REQUIRED, PERSON_REQUIRED, Population
+from commonprosperity.published import CITY_NAMES_EN
+
+__all__ = ["ADMINISTRATIVE_CITY_CODES", "read_parquet", "read_stata", "write_parquet"]
+
+#: GB/T 2260 administrative division codes of the 11 cities (six-digit 330100 ...
+#: 331100 and four-digit 3301 ... 3311), for
+#: ``recode={"city": ADMINISTRATIVE_CITY_CODES}``.
+ADMINISTRATIVE_CITY_CODES: dict[int, str] = {
+    **{330100 + 100 * k: city for k, city in enumerate(CITY_NAMES_EN)},
+    **{3301 + k: city for k, city in enumerate(CITY_NAMES_EN)},
+}
+
+#: Key of the JSON blob in a Parquet file's key-value metadata.
+METADATA_KEY = b"commonprosperity"
+FORMAT_VERSION = 1
+
+
+# -------------------------------------------------------------------- parquet
+def write_parquet(population: Population, path: str | Path) -> None:
+    """Write a population to one Parquet file, one row per person.
+
+    Parameters
+    ----------
+    population : Population
+        The population to write.
+    path : str or pathlib.Path
+        Destination; an existing file is replaced.
+
+    Notes
+    -----
+    Columns, in order: ``household_id`` (int64), ``weight`` (float64, households
+    represented), ``urban`` (bool), ``city`` (string, Chinese label),
+    ``stratum`` and ``psu`` (int64, only when the population has them), ``age``
+    (int64), ``employed`` (bool), ``wage``, ``business``, ``property``, ``pension``
+    (float64, yuan per year). Household columns repeat on each of a household's
+    person rows; households and persons keep their order. The population's
+    ``year`` and ``source`` are stored as JSON under the key ``commonprosperity``
+    of the file's key-value metadata, so :func:`read_parquet` restores the
+    population exactly (same arrays, dtypes, order, year and source).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from commonprosperity import synthetic_population
+    >>> pop = synthetic_population(50, seed=1)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     file = pathlib.Path(tmp) / "pop.parquet"
+    ...     write_parquet(pop, file)
+    ...     back = read_parquet(file)
+    >>> bool((back.wage == pop.wage).all()), back.year == pop.year
+    (True, True)
+    """
+    if not isinstance(population, Population):
+        raise TypeError(
+            f"population must be a Population; got {type(population).__name__}"
+        )
+    pop = population
+    size = pop.size
+    columns: dict[str, pa.Array] = {
+        "household_id": pa.array(np.repeat(pop.household_id, size), type=pa.int64()),
+        "weight": pa.array(np.repeat(pop.weight, size), type=pa.float64()),
+        "urban": pa.array(np.repeat(pop.urban, size), type=pa.bool_()),
+        "city": pa.array(
+            np.repeat(pop.city.astype(str), size).tolist(), type=pa.string()
+        ),
+    }
+    if pop.stratum is not None:
+        columns["stratum"] = pa.array(np.repeat(pop.stratum, size), type=pa.int64())
+    if pop.psu is not None:
+        columns["psu"] = pa.array(np.repeat(pop.psu, size), type=pa.int64())
+    columns["age"] = pa.array(pop.age, type=pa.int64())
+    columns["employed"] = pa.array(pop.employed, type=pa.bool_())
+    for name in ("wage", "business", "property", "pension"):
+        columns[name] = pa.array(getattr(pop, name), type=pa.float64())
+    try:
+        version = metadata.version("commonprosperity")
+    except metadata.PackageNotFoundError:  # pragma: no cover - source checkout
+        version = "unknown"
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "layout": "one row per person; household columns repeated",
+        "year": pop.year,
+        "source": pop.source,
+        "library_version": version,
+    }
+    table = pa.table(columns).replace_schema_metadata(
+        {METADATA_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")}
+    )
+    pq.write_table(table, str(path), write_page_checksum=True)
+
+
+def read_parquet(
+    path: str | Path, columns: Mapping[str, str] | None = None
+) -> Population:
+    r"""Read a population from one Parquet file with one row per person.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A file written by :func:`write_parquet`, or any Parquet file in the same
+        layout: one row per person, the household columns (``household_id``,
+        ``weight``, ``urban``, optional ``city``, ``stratum``, ``psu``) repeated on
+        each person row, and the person columns ``age``, ``employed``, ``wage``,
+        ``business``, ``property``, ``pension``.
+    columns : mapping of str to str, optional
+        Renames ``{"theirs": "ours"}`` for files written by other tools. Other
+        columns of the file are ignored.
+
+    Returns
+    -------
+    Population
+        Households in order of first appearance, persons in file order. ``year``
+        and ``source`` come from the file's metadata when it was written by
+        :func:`write_parquet`; otherwise ``year`` is None and ``source`` the path.
+
+    Raises
+    ------
+    PopulationError
+        Naming the path: a missing, empty, truncated or non-Parquet file; missing
+        columns; a household column that differs between the person rows of one
+        household (naming the households and rows); any invalid value (see
+        :meth:`Population.from_frames`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     file = pathlib.Path(tmp) / "people.csv.parquet"
+    ...     _ = file.write_text("household_id,age\n1,40\n")
+    ...     read_parquet(file)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    commonprosperity.errors.PopulationError: ...csv.parquet: is not a Parquet file ...
+    """
+    path = Path(path)
+    check_parquet(path)
+    try:
+        schema = pq.read_schema(str(path))
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise PopulationError(
+            f"{path}: is not a readable Parquet file ({exc})"
+        ) from None
+    year, source = _read_metadata(path, schema.metadata or {})
+    selected = select_columns(
+        path,
+        list(schema.names),
+        check_renames(columns, "read_parquet"),
+        OUR_COLUMNS,
+        HOUSEHOLD_REQUIRED + PERSON_REQUIRED[1:],
+    )
+    try:
+        table = pq.read_table(
+            str(path),
+            columns=list(selected.values()),
+            page_checksum_verification=True,
+        )
+        arrays = {
+            ours: _arrow_to_numpy(table.column(theirs))
+            for ours, theirs in selected.items()
+        }
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise PopulationError(f"{path}: cannot read the Parquet data ({exc})") from None
+    where = (
+        f"{path} (one row per person: 'persons' rows are file rows, 'households' "
+        "rows count households in order of first appearance)"
+    )
+    pop = _from_person_rows(arrays, where, year)
+    return dataclasses.replace(
+        pop, source=str(path) if source is None else source, _cache={}
+    )
+
+
+def _read_metadata(
+    path: Path, raw: Mapping[bytes, bytes]
+) -> tuple[int | None, str | None]:
+    blob = raw.get(METADATA_KEY)
+    if blob is None:
+        return None, None
+    try:
+        meta = json.loads(blob.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise PopulationError(
+            f"{path}: metadata key 'commonprosperity' is not valid JSON"
+        ) from None
+    problems = []
+    if not isinstance(meta, dict):
+        raise PopulationError(
+            f"{path}: metadata 'commonprosperity' must be a JSON object"
+        )
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        problems.append(f"format_version must be {FORMAT_VERSION}; got {version!r}")
+    year = meta.get("year")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
+        problems.append(f"year must be an integer or null; got {year!r}")
+    source = meta.get("source", "")
+    if not isinstance(source, str):
+        problems.append(f"source must be a string; got {source!r}")
+    if problems:
+        raise PopulationError(
+            f"{path}: metadata 'commonprosperity': " + "; ".join(problems)
+        )
+    return year, source
+
+
+def _arrow_to_numpy(column: pa.ChunkedArray) -> np.ndarray:
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    return np.asarray(column.to_numpy(zero_copy_only=False))
+
+
+def _same_in_household(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    same = np.asarray(values == reference, dtype=bool)
+    if values.dtype.kind == "f":
+        same |= np.isnan(values) & np.isnan(reference)
+    elif values.dtype == object:
+        same |= pd.isna(values) & pd.isna(reference)
+    return same
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _from_person_rows(
+    arrays: dict[str, np.ndarray], where: str, year: int | None
+) -> Population:
+    """Split a one-row-per-person table into households and persons, then validate."""
+    household_id = arrays["household_id"]
+    codes, _ = pd.factorize(household_id, use_na_sentinel=False)
+    first = np.unique(codes, return_index=True)[1]
+    problems = []
+    households: dict[str, np.ndarray] = {}
+    for name in HOUSEHOLD_COLUMNS:
+        if name not in arrays:
+            continue
+        values = arrays[name]
+        households[name] = values[first]
+        if name == "household_id":
+            continue
+        differs = ~_same_in_household(values, values[first][codes])
+        if differs.any():
+            bad = np.unique(codes[differs])
+            h = bad[0]
+            found = [
+                _plain(v)
+                for v in pd.unique(pd.Series(values[codes == h], dtype=object))
+            ]
+            more = f" (and {bad.size - 1} more households)" if bad.size > 1 else ""
+            problems.append(
+                f"household column {name!r} must be the same on every person row of a "
+                f"household; household_id {_plain(household_id[first[h]])!r} has "
+                f"{name} {found} at {describe_rows(codes == h)}{more}"
+            )
+    if problems:
+        raise PopulationError(f"{where}: " + "; ".join(problems))
+    persons = {name: arrays[name] for name in PERSON_COLUMNS}
+    return Population.from_arrays(households, persons, year=year, source=where)
+
+
+# ---------------------------------------------------------------------- stata
+def read_stata(
+    households_path: str | Path,
+    persons_path: str | Path,
+    columns: Mapping[str, str] | None = None,
+    *,
+    recode: Mapping[str, Mapping[Any, Any]] | None = None,
+    value_labels: bool = True,
+    encoding: str | None = None,
+    year: int | None = None,
+) -> Population:
+    """Read a population from a Stata household file and a Stata person file.
+
+    Parameters
+    ----------
+    households_path, persons_path : str or pathlib.Path
+        ``.dta`` files (Stata 8 to 18, via :func:`pandas.read_stata`): one row per
+        household with ``household_id``, ``weight``, ``urban`` (optional ``city``,
+        ``stratum``, ``psu``), and one row per person with ``household_id``,
+        ``age``, ``employed``, ``wage``, ``business``, ``property``, ``pension``
+        (yuan per year). Other variables are not read.
+    columns : mapping of str to str, optional
+        Renames ``{"theirs": "ours"}`` applied to both files, e.g. CHIP's
+        ``{"hhcode": "household_id", "a05": "age"}``. Two names may map to the same
+        column if they are in different files.
+    recode : mapping of str to mapping, optional
+        Value recodes per column of ours, ``{"urban": {1: True, 2: False}}``. A key
+        is a stored code (number or string), a value label (str, when
+        ``value_labels``), or ``None`` for Stata missing values (``.``, ``.a`` ...).
+        A code is looked up before its label. For ``urban``, ``employed`` and
+        ``city`` every value in the file must be found, and an unknown one is an
+        error naming it. For the numeric columns a value must be found if it
+        carries a value label (survey files label their special codes, e.g. CFPS
+        ``-8 不适用``); unlabelled numbers pass unchanged unless listed.
+    value_labels : bool, default True
+        Use the files' value labels: recode keys may name labels, a labelled
+        ``city`` is read by its labels, and a labelled value of a numeric column
+        without a recode is an error (it is a special code, not an amount). With
+        False, only the stored codes are read.
+    encoding : str, optional
+        Text encoding of files older than Stata 14 (format < 118), which store
+        bytes without an encoding; Chinese files of that age are usually
+        ``"gb18030"``. Default: as pandas reads them (latin-1).
+    year : int, optional
+        The income year the files describe.
+
+    Returns
+    -------
+    Population
+
+    Raises
+    ------
+    PopulationError
+        Naming the file and column: a missing, empty, truncated or non-Stata file;
+        missing columns; a code not in ``recode`` (with its label and rows); a
+        labelled special code in a numeric column; a city that is not one of the
+        11; any invalid value (see :meth:`Population.from_frames`). Every problem
+        of both files is reported at once.
+
+    Notes
+    -----
+    Cities are accepted in Chinese (``杭州``, ``杭州市``), English or pinyin (any
+    case, with or without tone marks, ``Shi`` or ``City``: ``"Hangzhou Shi"``). For
+    numeric city codes use a recode, e.g. :data:`ADMINISTRATIVE_CITY_CODES` for GB/T
+    2260 codes. ``urban`` and ``employed`` coded other than 1/0 need a recode:
+    CHIP codes urban 1 = 城镇, 2 = 农村, so ``recode={"urban": {1: True, 2: False}}``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> hh = pd.DataFrame({"hhcode": [11, 12], "wt": [120.0, 80.0], "b1": [1, 2],
+    ...                    "city": ["杭州市", "Lishui Shi"]})
+    >>> pp = pd.DataFrame({"hhcode": [11, 11, 12], "a05": [41, 9, 67],
+    ...                    "c01": [1, 9, 9], "wage": [96_000.0, 0.0, 0.0],
+    ...                    "business": [0.0, 0.0, 3_000.0], "property": [0.0, 0.0, 0.0],
+    ...                    "pension": [0.0, 0.0, 0.0]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     h, p = pathlib.Path(tmp) / "hh.dta", pathlib.Path(tmp) / "pp.dta"
+    ...     hh.to_stata(h, write_index=False, version=118,
+    ...                 value_labels={"b1": {1: "城镇", 2: "农村"}})
+    ...     pp.to_stata(p, write_index=False, version=118,
+    ...                 value_labels={"c01": {1: "雇员", 9: "其他"}})
+    ...     pop = read_stata(h, p, {"hhcode": "household_id", "wt": "weight",
+    ...                             "b1": "urban", "a05": "age", "c01": "employed"},
+    ...                      recode={"urban": {"城镇": True, "农村": False},
+    ...                              "employed": {1: True, 9: False}}, year=2018)
+    >>> pop.n_households, list(pop.city), pop.urban.tolist()
+    (2, ['杭州', '丽水'], [True, False])
+    """
+    renames = check_renames(columns, "read_stata")
+    recodes = check_recode(recode)
+    if not isinstance(value_labels, bool):
+        raise PopulationError(
+            f"read_stata: value_labels must be True or False; got {value_labels!r}"
+        )
+    if encoding is not None:
+        try:
+            "".encode(encoding)
+        except (LookupError, TypeError):
+            raise PopulationError(
+                f"read_stata: unknown encoding {encoding!r}; e.g. 'gb18030'"
+            ) from None
+    paths = {"households": Path(households_path), "persons": Path(persons_path)}
+    wanted = {"households": HOUSEHOLD_COLUMNS, "persons": PERSON_COLUMNS}
+    required = {"households": HOUSEHOLD_REQUIRED, "persons": PERSON_REQUIRED}
+    tables: dict[str, dict[str, Any]] = {}
+    seen_names: set[str] = set()
+    problems: list[str] = []
+    for kind, path in paths.items():
+        try:
+            version = check_stata(path)
+            stored, labels, names = read_dta(
+                path, renames, wanted[kind], required[kind], value_labels
+            )
+        except PopulationError as exc:
+            problems.append(str(exc))
+            continue
+        seen_names.update(names)
+        fix = encoding if encoding is not None and version < 118 else None
+        tables[kind] = {}
+        for ours, column in stored.items():
+            values = convert_column(
+                path,
+                kind,
+                ours,
+                column,
+                labels.get(ours),
+                recodes.get(ours),
+                fix,
+                problems,
+            )
+            if values is not None:
+                tables[kind][ours] = values
+    if problems:
+        raise PopulationError("; ".join(problems))
+    unused = sorted(set(renames) - seen_names)
+    if unused:
+        warnings.warn(
+            f"read_stata: columns renames {unused}, which are in neither "
+            f"{paths['households']} nor {paths['persons']}; check the spelling",
+            UserWarning,
+            stacklevel=2,
+        )
+    source = f"{paths['households']} (households) and {paths['persons']} (persons)"
+    return Population.from_arrays(
+        tables["households"], tables["persons"], year=year, source=source
+    )
