@@ -22,8 +22,11 @@ from commonprosperity.errors import (
     ScenarioError,
     TargetUnreachableError,
 )
+from commonprosperity.baseline import baseline, compare_to_published
+from commonprosperity.calibrate import CalibrationResult, calibrate
 from commonprosperity.household import household
 from commonprosperity.population import Population
+from commonprosperity.projection import project, simulate_path
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import Result, simulate
 from commonprosperity.synthetic import synthetic_population
@@ -39,6 +42,7 @@ except Exception:  # pragma: no cover - running from a source tree
 __all__ = [
     "TARGETS",
     "CalibrationError",
+    "CalibrationResult",
     "CommonProsperityError",
     "MeasureError",
     "Population",
@@ -48,9 +52,14 @@ __all__ = [
     "ScenarioError",
     "TargetUnreachableError",
     "__version__",
+    "baseline",
+    "calibrate",
+    "compare_to_published",
     "evaluate_targets",
     "household",
     "metrics",
+    "project",
     "simulate",
+    "simulate_path",
     "synthetic_population",
 ]

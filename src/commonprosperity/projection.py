@@ -1,0 +1,423 @@
+"""Move a population across years, and simulate a multi-year path with trend targets.
+
+:func:`project` is the only way across years: it uprates incomes by source, area
+and city and reweights households to the year's population and urbanisation (with
+:func:`~commonprosperity.calibrate.calibrate`). :func:`simulate_path` runs one
+scenario per year on the projected populations and evaluates the trend targets T8
+(dibao growth ≥ income growth), T9 (top/bottom quintile ratio falling inside urban
+and inside rural residents) and T10 (income / GDP per capita rising, with GDP given).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from commonprosperity import statistics as S
+from commonprosperity.baseline import quintile_means
+from commonprosperity.calibrate import calibrate
+from commonprosperity.errors import (
+    CommonProsperityError,
+    PopulationError,
+    ScenarioError,
+)
+from commonprosperity.population import CITY_LABELS, Population
+from commonprosperity.scenario import Scenario
+from commonprosperity.simulate import INDICATOR_NAMES, simulate
+from commonprosperity.targets import evaluate_targets
+
+__all__ = ["DEFAULT_GROWTH_AFTER_2024", "growth_rates", "project", "simulate_path"]
+
+INCOME_COLUMNS = ("wage", "business", "property", "pension")
+_COMPONENT_OF = {
+    "wage": "wage",
+    "business": "business",
+    "property": "property",
+    "pension": "transfer",
+}
+LAST_PUBLISHED = 2024
+MAX_YEAR = 2050
+
+#: Nominal per-capita growth assumed after 2024, by area (C/R). 2025: derived from
+#: the 2026 government work report (all > 70,000 ≈ +4.8 %, urban/rural ratio ≈ 1.81):
+#: with the survey's urban share extrapolated to 0.69 this gives urban ≈ 81,500
+#: (+4.2 %) and rural ≈ 45,050 (+5.3 %) (C). Later years repeat 2025 (R assumption).
+DEFAULT_GROWTH_AFTER_2024 = {"urban": 0.042, "rural": 0.053}
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1.0 - p)))
+
+
+def _expit(x: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-x)))
+
+
+def _check_spec(spec: Any, where: str) -> dict[str, float]:
+    if isinstance(spec, int | float) and not isinstance(spec, bool):
+        spec = {"all": float(spec)}
+    if not isinstance(spec, Mapping):
+        raise CommonProsperityError(
+            f"{where} must be a number or a mapping of key to rate; got {spec!r}"
+        )
+    allowed = {
+        "all",
+        "urban",
+        "rural",
+        *INCOME_COLUMNS,
+        *(f"{a}.{c}" for a in ("urban", "rural") for c in INCOME_COLUMNS),
+    }
+    out = {}
+    problems = []
+    for k, v in spec.items():
+        if k not in allowed:
+            problems.append(f"{where}: unknown key {k!r}; allowed: {sorted(allowed)}")
+        elif (
+            not isinstance(v, int | float)
+            or isinstance(v, bool)
+            or not -0.5 <= v <= 1.0
+        ):
+            problems.append(
+                f"{where}[{k!r}] must be a growth rate in [-0.5, 1] "
+                f"(0.05 = +5 %); got {v!r}"
+            )
+        else:
+            out[k] = float(v)
+    if problems:
+        raise CommonProsperityError("; ".join(problems))
+    return out
+
+
+def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
+    """Growth of each income source from ``year - 1`` to ``year``, by city and area.
+
+    Parameters
+    ----------
+    year : int
+        The year grown *to* (2021–2050).
+    growth : float or mapping, optional
+        Overrides. A number applies to every source and area; a mapping takes keys
+        ``"all"``, ``"urban"``, ``"rural"``, a source (``"wage"``, ``"business"``,
+        ``"property"``, ``"pension"``) or ``"<area>.<source>"`` (most specific
+        wins); a mapping keyed by year (``{2025: {...}}``) applies per year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(city, urban)`` for the 11 cities and the province label; columns
+        the four person income sources; values are growth factors (1.05 = +5 %).
+
+    Notes
+    -----
+    Through 2024 (published): source s in area a grows as the published per-capita
+    component (``statistics.composition``; pensions follow net transfers), times
+    the city's growth relative to its area (``statistics.city_income_targets``).
+    After 2024: :data:`DEFAULT_GROWTH_AFTER_2024` for every source and city.
+
+    Examples
+    --------
+    >>> g = growth_rates(2023)
+    >>> round(float(g.loc[("浙江", False), "wage"]), 4)  # 23,825 / 22,687
+    1.0502
+    """
+    if not isinstance(year, int) or not 2021 <= year <= MAX_YEAR:
+        raise CommonProsperityError(
+            f"year must be an integer in 2021–{MAX_YEAR}; got {year!r}"
+        )
+    if (
+        isinstance(growth, Mapping)
+        and growth
+        and all(isinstance(k, int) and not isinstance(k, bool) for k in growth)
+    ):
+        growth = growth.get(year)
+    spec = _check_spec(growth, f"growth[{year}]") if growth is not None else {}
+    index = pd.MultiIndex.from_tuples(
+        [(c, u) for c in CITY_LABELS for u in (True, False)], names=["city", "urban"]
+    )
+    out = pd.DataFrame(1.0, index=index, columns=list(INCOME_COLUMNS))
+    if year <= LAST_PUBLISHED:
+        before, after = S.composition(year - 1), S.composition(year)
+        t0, t1 = S.city_income_targets(year - 1), S.city_income_targets(year)
+        for c in CITY_LABELS:
+            for u in (True, False):
+                area = "urban" if u else "rural"
+                rel = 1.0
+                if c in t0.index:
+                    rel = (t1.loc[c, area] / t0.loc[c, area]) / (
+                        after.loc[area, "total"] / before.loc[area, "total"]
+                    )
+                for col in INCOME_COLUMNS:
+                    k = _COMPONENT_OF[col]
+                    out.loc[(c, u), col] = (
+                        after.loc[area, k] / before.loc[area, k] * rel
+                    )
+    else:
+        for c, u in index:
+            out.loc[(c, u), :] = (
+                1.0 + DEFAULT_GROWTH_AFTER_2024["urban" if u else "rural"]
+            )
+    for c, u in index:
+        area = "urban" if u else "rural"
+        for col in INCOME_COLUMNS:
+            for key in (f"{area}.{col}", col, area, "all"):
+                if key in spec:
+                    out.loc[(c, u), col] = 1.0 + spec[key]
+                    break
+    return out
+
+
+def _population_target(year: int) -> tuple[float, float]:
+    """Residents and urbanisation rate of `year` (held at 2025 values after)."""
+    last = 2025
+    if year <= last:
+        return S.population(year), S.urbanisation_rate(year)
+    step = (_logit(S.urbanisation_rate(last)) - _logit(S.urbanisation_rate(2020))) / 5.0
+    return S.population(last), _expit(
+        _logit(S.urbanisation_rate(last)) + step * (year - last)
+    )
+
+
+def project(population: Population, to_year: int, growth: Any = None) -> Population:
+    """Project a population forward to `to_year`: uprate incomes, then reweight.
+
+    Parameters
+    ----------
+    population : Population
+        With ``year`` set (e.g. from :func:`~commonprosperity.baseline`).
+    to_year : int
+        Target year, ``population.year`` to 2050.
+    growth : float or mapping, optional
+        Growth overrides; see :func:`growth_rates`.
+
+    Returns
+    -------
+    Population
+        Incomes uprated year by year (:func:`growth_rates`); weights raked each year
+        so that residents equal the published year-end population and the
+        population's own urban share moves by the published change of the
+        urbanisation rate in logit terms, keeping each city's share of households
+        and residents. After 2025 the population is held at its 2025 value and the
+        urbanisation rate follows its 2020–2025 logit trend (R assumptions).
+
+    Raises
+    ------
+    PopulationError
+        If the population has no year or `to_year` is before it or out of range.
+
+    Examples
+    --------
+    >>> from commonprosperity.baseline import baseline
+    >>> pop = baseline(2022, n_households=2_000, seed=3)
+    >>> p24 = project(pop, 2024)
+    >>> p24.year, round(p24.residents)
+    (2024, 66700000)
+    """
+    if population.year is None:
+        raise PopulationError(
+            "project: population.year is None; set it with "
+            "population.with_year(year) first"
+        )
+    if (
+        isinstance(to_year, bool)
+        or not isinstance(to_year, int | np.integer)
+        or not population.year <= to_year <= MAX_YEAR
+    ):
+        raise PopulationError(
+            f"project: to_year must be an integer in {population.year}–{MAX_YEAR} "
+            f"(projection runs forward from population.year); got {to_year!r}"
+        )
+    pop = population
+    hh = pop.person_household_index
+    for year in range(pop.year + 1, int(to_year) + 1):  # type: ignore[operator]
+        g = growth_rates(year, growth)
+        key = pd.MultiIndex.from_arrays(
+            [np.asarray(CITY_LABELS, dtype=object)[pop.city_code], pop.urban]
+        )
+        factors = g.reindex(key).to_numpy()  # (n households, 4)
+        incomes = {
+            c: getattr(pop, c) * factors[hh, i] for i, c in enumerate(INCOME_COLUMNS)
+        }
+        for c in incomes:
+            incomes[c].flags.writeable = False
+        _, urban_before = _population_target(year - 1)
+        residents, urban_rate = _population_target(year)
+        pw = pop.weight * pop.size
+        share = float(pw[pop.urban].sum() / pw.sum())
+        if 0.0 < share < 1.0:
+            share = _expit(_logit(share) + _logit(urban_rate) - _logit(urban_before))
+        ratio = residents / pop.residents
+        cities = [CITY_LABELS[c] for c in np.unique(pop.city_code)]
+        hh_city = np.bincount(
+            pop.city_code, weights=pop.weight, minlength=len(CITY_LABELS)
+        )
+        p_city = np.bincount(pop.city_code, weights=pw, minlength=len(CITY_LABELS))
+        margins: dict[str, dict[Any, dict[Any, float]]] = {
+            "households": {
+                "city": {c: hh_city[CITY_LABELS.index(c)] * ratio for c in cities}
+            },
+            "persons": {
+                "city": {c: p_city[CITY_LABELS.index(c)] * ratio for c in cities}
+            },
+        }
+        areas = set(pop.urban.tolist())
+        if areas == {True, False}:
+            margins["persons"]["urban"] = {
+                True: residents * share,
+                False: residents * (1.0 - share),
+            }
+        reweighted = calibrate(
+            dataclasses.replace(pop, _cache={}),
+            margins,
+            method="raking",
+            max_iter=50,
+            tol=1e-10,
+        )
+        pop = dataclasses.replace(
+            pop,
+            weight=reweighted.weight,
+            year=year,
+            _cache={},
+            source=f"{population.source} | project(to_year={to_year})",
+            **incomes,
+        )
+        pop.weight.flags.writeable = False
+    return pop
+
+
+def _top_bottom(res: Any, pop: Population, urban: bool) -> float:
+    sel = pop.urban == urban
+    if not sel.any():
+        return float("nan")
+    size = pop.size[sel]
+    pc = res.households["disposable_income"].to_numpy()[sel] / size
+    q = quintile_means(pc, pop.weight[sel] * size)
+    return float(q[4] / q[0]) if q[0] > 0 else float("nan")
+
+
+def simulate_path(
+    population: Population,
+    scenarios_by_year: Mapping[int, Scenario],
+    *,
+    gdp: Mapping[int, float] | None = None,
+    labour_compensation: Mapping[int, float] | None = None,
+    growth: Any = None,
+) -> pd.DataFrame:
+    """Simulate one scenario per year on the projected population.
+
+    Parameters
+    ----------
+    population : Population
+        The starting population, with ``year`` set.
+    scenarios_by_year : mapping of int to Scenario
+        The policy of each year; each scenario's ``year`` must equal its key, and
+        every key must be ``>= population.year``.
+    gdp, labour_compensation : mapping of int to float, optional
+        GDP and labour remuneration by year, yuan (national accounts) for T7/T10.
+    growth : float or mapping, optional
+        Growth overrides passed to :func:`project`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per year (index ``year``): the indicators of ``INDICATOR_NAMES``,
+        ``urban_top_bottom_ratio`` and ``rural_top_bottom_ratio`` (top-20 % ÷
+        bottom-20 % mean per-capita disposable income, person-weighted quintiles),
+        ``dibao_monthly``, ``residents``, the trend values ``T8_value`` (dibao
+        growth ÷ per-capita income growth), ``T9_value`` (largest year-on-year change
+        of the two quintile ratios), ``T10_value`` (change of income ÷ GDP per capita)
+        and ``T1``–``T10`` (met, nullable boolean; trends NA in the first year).
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario
+    >>> from commonprosperity.baseline import baseline
+    >>> pop = baseline(2023, n_households=2_000, seed=2)
+    >>> path = simulate_path(pop, {y: Scenario.status_quo(y) for y in (2023, 2024)})
+    >>> list(path.index), bool(pd.isna(path.loc[2023, "T8"]))
+    ([2023, 2024], True)
+    """
+    if population.year is None:
+        raise PopulationError("simulate_path: population.year is None")
+    if not scenarios_by_year:
+        raise ScenarioError("simulate_path: scenarios_by_year is empty")
+    problems = []
+    for y, sc in scenarios_by_year.items():
+        if not isinstance(sc, Scenario):
+            problems.append(
+                f"scenarios_by_year[{y!r}] must be a Scenario; got {type(sc).__name__}"
+            )
+        elif sc.year != y:
+            problems.append(f"scenarios_by_year[{y!r}] has year {sc.year}")
+        if isinstance(y, int) and y < population.year:
+            problems.append(f"year {y} is before population.year {population.year}")
+    if problems:
+        raise ScenarioError("simulate_path: " + "; ".join(problems))
+    gdp = dict(gdp or {})
+    labour = dict(labour_compensation or {})
+    rows = []
+    pop = population
+    previous: dict[str, float] | None = None
+    for year in sorted(scenarios_by_year):
+        pop = project(pop, year, growth)
+        sc = scenarios_by_year[year]
+        res = simulate(pop, sc)
+        ind = res.indicators
+        row: dict[str, Any] = {"year": year}
+        row.update({k: float(ind[k]) for k in INDICATOR_NAMES})
+        row["urban_top_bottom_ratio"] = _top_bottom(res, pop, True)
+        row["rural_top_bottom_ratio"] = _top_bottom(res, pop, False)
+        row["dibao_monthly"] = sc.transfers.dibao_monthly
+        row["residents"] = pop.residents
+        income_gdp = (
+            row["per_capita_disposable_income"] / (gdp[year] / pop.residents)
+            if year in gdp and gdp[year] > 0
+            else float("nan")
+        )
+        row["income_to_gdp_per_capita"] = income_gdp
+        trends: dict[str, float] = {}
+        if previous is not None:
+            g_income = (
+                row["per_capita_disposable_income"]
+                / previous["per_capita_disposable_income"]
+                - 1.0
+            )
+            g_dibao = (
+                row["dibao_monthly"] / previous["dibao_monthly"] - 1.0
+                if previous["dibao_monthly"] > 0
+                else float("nan")
+            )
+            if g_income > 0 and np.isfinite(g_dibao):
+                trends["T8"] = g_dibao / g_income
+            changes = [
+                row[k] - previous[k]
+                for k in ("urban_top_bottom_ratio", "rural_top_bottom_ratio")
+            ]
+            changes = [c for c in changes if np.isfinite(c)]
+            if changes:
+                trends["T9"] = max(changes)
+            if np.isfinite(income_gdp) and np.isfinite(
+                previous["income_to_gdp_per_capita"]
+            ):
+                trends["T10"] = income_gdp - previous["income_to_gdp_per_capita"]
+        table = evaluate_targets(
+            ind,
+            residents=pop.residents,
+            gdp=gdp.get(year),
+            labour_compensation=labour.get(year),
+            trends=trends,
+            undefined=res.undefined,
+        )
+        for tid in ("T8", "T9", "T10"):
+            row[f"{tid}_value"] = trends.get(tid, float("nan"))
+        for tid, met in table["met"].items():
+            row[str(tid)] = met
+        rows.append(row)
+        previous = row
+    frame = pd.DataFrame(rows).set_index("year")
+    for tid in (f"T{i}" for i in range(1, 11)):
+        frame[tid] = frame[tid].astype("boolean")
+    return frame

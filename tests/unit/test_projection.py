@@ -1,0 +1,134 @@
+"""Projection across years and multi-year paths with trend targets."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from commonprosperity import (
+    CommonProsperityError,
+    PopulationError,
+    Scenario,
+    ScenarioError,
+)
+from commonprosperity import statistics as S
+from commonprosperity.baseline import baseline
+from commonprosperity.projection import growth_rates, project, simulate_path
+
+
+@pytest.fixture(scope="module")
+def pop2024():
+    return baseline(2024, n_households=3_000, seed=11)
+
+
+def test_published_growth_by_source():
+    """Rural wage 2022 → 2023: 23,825 / 22,687 (2025 yearbook table 5-5)."""
+    g = growth_rates(2023)
+    assert g.loc[("浙江", False), "wage"] == pytest.approx(23_825 / 22_687)
+    assert g.loc[("浙江", True), "pension"] == pytest.approx(11_844 / 10_919)
+
+
+def test_growth_overrides():
+    g = growth_rates(2026, {"all": 0.03, "urban.wage": 0.07, "rural": 0.05})
+    assert g.loc[("杭州", True), "wage"] == pytest.approx(1.07)
+    assert g.loc[("杭州", True), "business"] == pytest.approx(1.03)
+    assert g.loc[("杭州", False), "wage"] == pytest.approx(1.05)
+    g = growth_rates(2026)
+    assert g.loc[("丽水", False), "property"] == pytest.approx(1.053)
+    assert growth_rates(2026, {2026: 0.02}).loc[("杭州", True), "wage"] == 1.02
+    with pytest.raises(CommonProsperityError, match="unknown key 'salary'"):
+        growth_rates(2026, {"salary": 0.02})
+    with pytest.raises(
+        CommonProsperityError, match=r"must be a growth rate in \[-0.5, 1\]"
+    ):
+        growth_rates(2026, {"wage": 5})
+
+
+def test_project_uprates_and_reweights(pop2024):
+    p = project(pop2024, 2026, growth=0.05)
+    assert p.year == 2026
+    np.testing.assert_allclose(p.wage, pop2024.wage * 1.05**2, rtol=1e-12)
+    np.testing.assert_allclose(p.business, pop2024.business * 1.05**2, rtol=1e-12)
+    # population held at the 2025 value after 2025
+    assert p.residents == pytest.approx(S.population(2025), rel=1e-8)
+
+    # urban share moved by the logit change of the urbanisation rate
+    def share(q):
+        pw = q.weight * q.size
+        return pw[q.urban].sum() / pw.sum()
+
+    def logit(x):
+        return math.log(x / (1 - x))
+
+    p25 = project(pop2024, 2025)
+    assert logit(share(p25)) - logit(share(pop2024)) == pytest.approx(
+        logit(S.urbanisation_rate(2025)) - logit(S.urbanisation_rate(2024)), rel=1e-8
+    )
+    # households per city keep their residents per household
+    for q in (pop2024, p25):
+        assert q.households_represented > 0
+    sizes = [
+        np.bincount(q.city_code, q.weight * q.size)[:11]
+        / np.bincount(q.city_code, q.weight)[:11]
+        for q in (pop2024, p25)
+    ]
+    np.testing.assert_allclose(sizes[0], sizes[1], rtol=1e-8)
+
+
+def test_project_same_year_is_identity(pop2024):
+    assert project(pop2024, 2024) is pop2024
+
+
+def test_project_errors(pop2024):
+    with pytest.raises(PopulationError, match="projection runs forward"):
+        project(pop2024, 2023)
+    with pytest.raises(PopulationError, match=r"population\.year is None"):
+        project(pop2024.with_year(None), 2025)
+
+
+def test_path_evaluates_trend_targets(pop2024):
+    s24 = Scenario.status_quo(2024)
+    s25 = Scenario.status_quo(2025)
+    generous = s25.replace(
+        {"transfers.dibao_monthly": s24.transfers.dibao_monthly * 1.5}
+    )
+    stingy = s25.replace({"transfers.dibao_monthly": s24.transfers.dibao_monthly})
+    for scen, expected in ((generous, True), (stingy, False)):
+        path = simulate_path(
+            pop2024, {2024: s24, 2025: scen}, gdp={2024: 9.0e12, 2025: 9.3e12}
+        )
+        assert list(path.index) == [2024, 2025]
+        assert pd.isna(path.loc[2024, "T8"])
+        g_income = (
+            path.loc[2025, "per_capita_disposable_income"]
+            / path.loc[2024, "per_capita_disposable_income"]
+            - 1
+        )
+        g_dibao = path.loc[2025, "dibao_monthly"] / path.loc[2024, "dibao_monthly"] - 1
+        assert path.loc[2025, "T8_value"] == pytest.approx(g_dibao / g_income)
+        assert bool(path.loc[2025, "T8"]) is expected
+        change = max(
+            path.loc[2025, "urban_top_bottom_ratio"]
+            - path.loc[2024, "urban_top_bottom_ratio"],
+            path.loc[2025, "rural_top_bottom_ratio"]
+            - path.loc[2024, "rural_top_bottom_ratio"],
+        )
+        assert path.loc[2025, "T9_value"] == pytest.approx(change)
+        assert bool(path.loc[2025, "T9"]) == bool(change < 0)
+        ratio = [
+            path.loc[y, "per_capita_disposable_income"] / (g / path.loc[y, "residents"])
+            for y, g in ((2024, 9.0e12), (2025, 9.3e12))
+        ]
+        assert path.loc[2025, "T10_value"] == pytest.approx(ratio[1] - ratio[0])
+
+
+def test_path_errors(pop2024):
+    with pytest.raises(ScenarioError, match=r"scenarios_by_year\[2025\] has year 2024"):
+        simulate_path(pop2024, {2025: Scenario.status_quo(2024)})
+    with pytest.raises(
+        ScenarioError, match=r"year 2023 is before population\.year 2024"
+    ):
+        simulate_path(pop2024, {2023: Scenario.status_quo(2023)})
