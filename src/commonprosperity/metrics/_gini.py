@@ -1,0 +1,181 @@
+"""The weighted Gini coefficient: exact, or from a histogram with a rigorous bracket."""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from commonprosperity._kernels.inequality import (
+    gini_exact_from_order,
+    gini_from_histogram,
+    histogram_accumulate,
+)
+from commonprosperity.errors import MeasureError
+from commonprosperity.metrics._validate import (
+    as_values,
+    as_weight,
+    positive_mean,
+    warn_negative,
+)
+
+__all__ = ["GiniBracket", "gini"]
+
+
+class GiniBracket(NamedTuple):
+    """A histogram Gini with a rigorous bracket: ``lower <= exact <= upper``.
+
+    Attributes
+    ----------
+    estimate : float
+        Point estimate (between-bin part exact, within-bin part from the
+        uniform-within-bin relation).
+    lower, upper : float
+        Rigorous bounds on the exact Gini of the data.
+
+    Examples
+    --------
+    >>> from commonprosperity.metrics import gini
+    >>> b = gini([1.0, 2.0, 3.0, 4.0], method="bracket")
+    >>> bool(b.lower <= b.estimate <= b.upper), b.gini_upper == b.upper
+    (True, True)
+    """
+
+    estimate: float
+    lower: float
+    upper: float
+
+    @property
+    def gini_lower(self) -> float:
+        """Alias of :attr:`lower` (the ``gini_lower`` indicator)."""
+        return self.lower
+
+    @property
+    def gini_upper(self) -> float:
+        """Alias of :attr:`upper` (the ``gini_upper`` indicator)."""
+        return self.upper
+
+    @property
+    def width(self) -> float:
+        """Width ``upper - lower`` of the bracket."""
+        return self.upper - self.lower
+
+
+@overload
+def gini(
+    income: npt.ArrayLike,
+    weight: npt.ArrayLike | None = None,
+    *,
+    method: Literal["exact"] = "exact",
+) -> float: ...
+
+
+@overload
+def gini(
+    income: npt.ArrayLike,
+    weight: npt.ArrayLike | None = None,
+    *,
+    method: Literal["bracket"],
+) -> GiniBracket: ...
+
+
+def gini(
+    income: npt.ArrayLike,
+    weight: npt.ArrayLike | None = None,
+    *,
+    method: str = "exact",
+) -> float | GiniBracket:
+    r"""Weighted Gini coefficient of income.
+
+    Parameters
+    ----------
+    income : array_like of float, shape (n,)
+        Incomes (yuan, or any unit: the Gini is scale free). Negative values are
+        allowed but trigger a ``UserWarning``; the weighted mean must be positive.
+    weight : array_like of float, shape (n,), optional
+        Frequency weights (``>= 0``, positive sum; a weight of 2 counts the row
+        twice). ``None`` gives every row weight 1.
+    method : {"exact", "bracket"}
+        ``"exact"``: one ``np.argsort`` plus one compensated Numba pass,
+        O(n log n). ``"bracket"``: one O(n) pass filling a float-bits histogram of
+        ``HIST_N_BINS`` bins, returning a :class:`GiniBracket`.
+
+    Returns
+    -------
+    float or GiniBracket
+        The Gini coefficient (dimensionless, in [0, 1) for non-negative incomes),
+        or for ``method="bracket"`` the ``(estimate, lower, upper)`` bracket.
+
+    Raises
+    ------
+    MeasureError
+        On invalid inputs (shape, length, nan/inf, negative or all-zero
+        weights), a non-positive weighted mean, or an unknown ``method``.
+
+    Warns
+    -----
+    UserWarning
+        If any positively weighted income is negative.
+
+    See Also
+    --------
+    lorenz, concentration, gini_by_source
+
+    Notes
+    -----
+    The population (frequency-weight) definition
+
+    .. math:: G = \frac{\sum_i \sum_j w_i w_j |x_i - x_j|}{2 W^2 \mu},
+       \qquad W = \sum_i w_i,\ \mu = \sum_i w_i x_i / W,
+
+    is evaluated exactly in the gap form
+    :math:`G = \sum_k (x_{(k+1)} - x_{(k)}) L_k (W - L_k) / (W^2 \mu)` over the
+    incomes in ascending order, with :math:`L_k` the weight of the :math:`k+1`
+    smallest rows. It equals the O(n²) double sum, the Gini of the data with each
+    row repeated ``weight`` times (integer weights), and microdf's
+    ``MicroSeries.gini()`` (whose trapezoid formula is algebraically the same
+    sum). Ties need no convention: their gaps are zero, so the order among tied
+    incomes does not matter. Zero-weight rows are ignored. There is no
+    small-sample ``n / (n - 1)`` correction. With negative incomes the formula
+    still holds but :math:`G` may exceed 1.
+
+    The bracket method is described in
+    :func:`commonprosperity._kernels.inequality.gini_from_histogram`: the
+    between-bin part is exact and the within-bin part is bounded by
+    ``2 S / h <= D_b <= min(2 W_b sqrt(S) / sqrt(3), W_b^2 h / 2)`` with bin width
+    ``h`` and ``S = W_b Q_b - X_b^2``. With 4,096 bins per octave its width is
+    about 1e-9 on lognormal incomes and below 1e-8 with 5-10 % of the rows on
+    mass points.
+
+    References
+    ----------
+    .. [1] Lerman, R. I. and Yitzhaki, S. (1989). "Improving the accuracy of
+       estimates of Gini coefficients." *Journal of Econometrics* 42(1), 43-47.
+    .. [2] Glasser, G. J. (1962). "Variance formulas for the mean difference and
+       coefficient of concentration." *JASA* 57(299), 648-654.
+    .. [3] PolicyEngine, microdf: ``MicroSeries.gini``.
+
+    Examples
+    --------
+    >>> from commonprosperity.metrics import gini
+    >>> gini([0.0, 0.0, 10.0])
+    0.6666666666666666
+    >>> gini([1.0, 2.0, 3.0], weight=[2, 1, 1])  # == gini([1, 1, 2, 3])
+    0.25
+    >>> b = gini([1.0, 2.0, 3.0, 4.0], method="bracket")
+    >>> bool(b.lower <= 0.25 <= b.upper), round(b.estimate, 12)
+    (True, 0.25)
+    """
+    if method not in ("exact", "bracket"):
+        raise MeasureError(f"method must be 'exact' or 'bracket'; got {method!r}")
+    x = as_values(income, "income")
+    w = as_weight(weight, x.shape[0])
+    positive_mean(x, w, "income", "gini")
+    warn_negative(x, w, "income", "the Gini coefficient")
+    if method == "exact":
+        order = np.argsort(x)
+        return float(gini_exact_from_order(x, w, order))
+    W, X, Q = histogram_accumulate(x, w)
+    estimate, lower, upper = gini_from_histogram(W, X, Q)
+    return GiniBracket(float(estimate), float(lower), float(upper))

@@ -1,0 +1,356 @@
+"""Lorenz curve, quantile-group income shares and income-band population shares."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import numpy.typing as npt
+
+from commonprosperity._kernels.inequality import (
+    cut_sums_from_order,
+    lorenz_from_order,
+    weighted_totals,
+)
+from commonprosperity.errors import MeasureError
+from commonprosperity.metrics._validate import (
+    as_scalar,
+    as_values,
+    as_weight,
+    positive_mean,
+)
+
+__all__ = [
+    "band_share",
+    "lorenz",
+    "palma",
+    "quantile_shares",
+    "s80_s20",
+    "top_share",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def lorenz(
+    income: npt.ArrayLike, weight: npt.ArrayLike | None = None
+) -> tuple[FloatArray, FloatArray]:
+    r"""Weighted Lorenz curve.
+
+    Parameters
+    ----------
+    income : array_like of float, shape (n,)
+        Incomes (yuan); negatives are allowed, the weighted mean must be positive.
+    weight : array_like of float, shape (n,), optional
+        Frequency weights (``>= 0``, positive sum); ``None`` means equal weights.
+
+    Returns
+    -------
+    population_share : ndarray of float64
+        Cumulative population share, from 0 to exactly 1.
+    income_share : ndarray of float64
+        Cumulative income share at the same points, from 0 to exactly 1.
+
+    Raises
+    ------
+    MeasureError
+        On invalid inputs or a non-positive weighted mean.
+
+    Notes
+    -----
+    The points are :math:`(W_{\le k}/W,\ X_{\le k}/X)` after each distinct
+    income value in ascending order, preceded by :math:`(0, 0)`: tied incomes are
+    merged into one point (the curve is linear across a tie anyway) and
+    zero-weight rows add no point. Negative incomes make the curve dip below 0;
+    no warning is issued since the curve stays well defined.
+
+    References
+    ----------
+    .. [1] Lorenz, M. O. (1905). "Methods of measuring the concentration of
+       wealth." *Publications of the American Statistical Association* 9(70),
+       209-219.
+
+    Examples
+    --------
+    >>> from commonprosperity.metrics import lorenz
+    >>> p, s = lorenz([3.0, 1.0, 1.0, 5.0])
+    >>> p.tolist(), s.tolist()
+    ([0.0, 0.5, 0.75, 1.0], [0.0, 0.2, 0.5, 1.0])
+    """
+    x = as_values(income, "income")
+    w = as_weight(weight, x.shape[0])
+    positive_mean(x, w, "income", "lorenz")
+    p, s = lorenz_from_order(x, w, np.argsort(x))
+    return p.copy(), s.copy()
+
+
+def _cut_shares(x: FloatArray, w: FloatArray, fractions: FloatArray) -> FloatArray:
+    """Income shares of the groups between population-share ``fractions``."""
+    total_w, total_x = positive_mean(x, w, "income", "income shares")
+    cuts = np.concatenate(([0.0], fractions * total_w, [np.inf]))
+    sums = cut_sums_from_order(x, w, np.argsort(x), cuts)
+    return sums / total_x
+
+
+def quantile_shares(
+    income: npt.ArrayLike, weight: npt.ArrayLike | None = None, n: int = 5
+) -> FloatArray:
+    """Income shares of ``n`` equal-population quantile groups.
+
+    Parameters
+    ----------
+    income : array_like of float, shape (n_rows,)
+        Incomes (yuan); negatives are allowed, the weighted mean must be positive.
+    weight : array_like of float, shape (n_rows,), optional
+        Frequency weights; ``None`` means equal weights.
+    n : int
+        Number of groups (5 for quintiles, 10 for deciles), ``>= 1``.
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+        Share of total income held by each group, poorest first; sums to 1.
+
+    Raises
+    ------
+    MeasureError
+        On invalid inputs, ``n < 1`` or a non-positive weighted mean.
+
+    Notes
+    -----
+    Rows are ordered by income; row :math:`j` occupies the cumulative-weight
+    interval :math:`[C_j, C_j + w_j)` and group :math:`g` the interval
+    :math:`[gW/n, (g+1)W/n)`. A row straddling a boundary is split fractionally,
+    so the shares are exact for the weighted distribution (a row of weight 2 is
+    two rows) and do not depend on the order of ties. Zero-weight rows are ignored.
+
+    References
+    ----------
+    .. [1] Haughton, J. and Khandker, S. R. (2009). *Handbook on Poverty and
+       Inequality*, ch. 6. World Bank.
+
+    Examples
+    --------
+    >>> from commonprosperity.metrics import quantile_shares
+    >>> quantile_shares([1.0, 2.0, 3.0, 4.0], n=2).tolist()
+    [0.3, 0.7]
+    >>> quantile_shares([1.0, 2.0, 3.0], n=2).tolist()  # the 2 is split in half
+    [0.3333333333333333, 0.6666666666666666]
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise MeasureError(f"n must be an integer >= 1; got {n!r}")
+    x = as_values(income, "income")
+    w = as_weight(weight, x.shape[0])
+    return _cut_shares(x, w, np.arange(1, n) / n)
+
+
+def top_share(
+    income: npt.ArrayLike, weight: npt.ArrayLike | None = None, p: float = 0.1
+) -> float:
+    """Income share of the richest fraction ``p`` of the weighted population.
+
+    Parameters
+    ----------
+    income : array_like of float, shape (n,)
+        Incomes (yuan); the weighted mean must be positive.
+    weight : array_like of float, shape (n,), optional
+        Frequency weights; ``None`` means equal weights.
+    p : float
+        Population fraction in ``[0, 1]`` (0.1 for the top 10 %).
+
+    Returns
+    -------
+    float
+        Share of total income held by the top ``p`` (0 for ``p = 0``, 1 for
+        ``p = 1``).
+
+    Raises
+    ------
+    MeasureError
+        On invalid inputs, ``p`` outside ``[0, 1]`` or a non-positive mean.
+
+    Notes
+    -----
+    Fractional splitting at the cut as in :func:`quantile_shares` (so ties and
+    integer weights need no convention); zero-weight rows are ignored and
+    negative incomes count with their sign. This matches microdf's
+    ``top_x_pct_share``.
+
+    References
+    ----------
+    .. [1] Atkinson, A. B., Piketty, T. and Saez, E. (2011). "Top incomes in the
+       long run of history." *Journal of Economic Literature* 49(1), 3-71.
+
+    Examples
+    --------
+    >>> from commonprosperity.metrics import top_share
+    >>> top_share([1.0, 1.0, 1.0, 7.0], p=0.25)
+    0.7
+    """
+    share = as_scalar(p, "p", low=0.0, high=1.0)
+    x = as_values(income, "income")
+    w = as_weight(weight, x.shape[0])
+    return float(_cut_shares(x, w, np.array([1.0 - share]))[1])
+
+
+def s80_s20(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
+    """Income quintile share ratio: top 20 % share over bottom 20 % share.
+
+    Parameters
+    ----------
+    income : array_like of float, shape (n,)
+        Incomes (yuan); the weighted mean must be positive.
+    weight : array_like of float, shape (n,), optional
+        Frequency weights; ``None`` means equal weights.
+
+    Returns
+    -------
+    float
+        ``S80/S20`` (dimensionless, ``>= 1`` for non-negative incomes).
+
+    Raises
+    ------
+    MeasureError
+        On invalid inputs, a non-positive mean or a bottom share ``<= 0``.
+
+    Notes
+    -----
+    Shares as in :func:`quantile_shares` (fractional splitting at the cuts,
+    zero-weight rows ignored, negative incomes counted with their sign);
+    Eurostat's ``S80/S20`` indicator.
+
+    References
+    ----------
+    .. [1] Eurostat, "Income quintile share ratio S80/S20" (ilc_di11).
+
+    Examples
+    --------
+    >>> from commonprosperity.metrics import s80_s20
+    >>> s80_s20([1.0, 2.0, 3.0, 4.0, 10.0])
+    10.0
+    """
+    x = as_values(income, "income")
+    w = as_weight(weight, x.shape[0])
+    shares = _cut_shares(x, w, np.array([0.2, 0.8]))
+    return _ratio(shares[2], shares[0], "s80_s20", "bottom 20 %")
+
+
+def palma(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
+    """Palma ratio: income share of the top 10 % over that of the bottom 40 %.
+
+    Parameters
+    ----------
+    income : array_like of float, shape (n,)
+        Incomes (yuan); the weighted mean must be positive.
+    weight : array_like of float, shape (n,), optional
+        Frequency weights; ``None`` means equal weights.
+
+    Returns
+    -------
+    float
+        The Palma ratio (dimensionless).
+
+    Raises
+    ------
+    MeasureError
+        On invalid inputs, a non-positive mean or a bottom-40 % share ``<= 0``.
+
+    Notes
+    -----
+    Shares as in :func:`quantile_shares` (fractional splitting at the cuts,
+    zero-weight rows ignored, negative incomes counted with their sign).
+
+    References
+    ----------
+    .. [1] Cobham, A. and Sumner, A. (2013). "Is it all about the tails? The
+       Palma measure of income inequality." CGD Working Paper 343.
+
+    Examples
+    --------
+    >>> from commonprosperity.metrics import palma
+    >>> palma([1.0] * 9 + [4.0])  # top 10 %: 4/13, bottom 40 %: 4/13
+    1.0
+    """
+    x = as_values(income, "income")
+    w = as_weight(weight, x.shape[0])
+    shares = _cut_shares(x, w, np.array([0.4, 0.9]))
+    return _ratio(shares[2], shares[0], "palma", "bottom 40 %")
+
+
+def _ratio(top: float, bottom: float, measure: str, which: str) -> float:
+    if not bottom > 0:
+        raise MeasureError(
+            f"{measure} requires a positive income share of the {which}; "
+            f"got {float(bottom)!r}"
+        )
+    return float(top / bottom)
+
+
+def band_share(
+    income: npt.ArrayLike,
+    weight: npt.ArrayLike | None = None,
+    low: float = 0.0,
+    high: float = np.inf,
+) -> float:
+    r"""Weighted population share with ``low <= income < high``.
+
+    Parameters
+    ----------
+    income : array_like of float, shape (n,)
+        Incomes (yuan); negatives are allowed.
+    weight : array_like of float, shape (n,), optional
+        Frequency weights; ``None`` means equal weights.
+    low, high : float
+        Band limits (yuan); ``low`` may be ``-inf`` and ``high`` may be ``inf``;
+        ``low <= high``.
+
+    Returns
+    -------
+    float
+        Share of the total weight in the band, in ``[0, 1]``.
+
+    Raises
+    ------
+    MeasureError
+        On invalid inputs, a ``nan`` limit or ``low > high``.
+
+    Warns
+    -----
+    UserWarning
+        If ``low == high`` (the band is empty by construction).
+
+    Notes
+    -----
+    :math:`\sum_i w_i [low \le x_i < high] / \sum_i w_i` with compensated sums;
+    bands ``[a, b)``, ``[b, c)``, ... of a partition therefore sum to 1. Negative
+    incomes are ordinary values; zero-weight rows count for nothing. This is the
+    convention of the middle-income band indicators (``band_share_100k_500k``).
+
+    References
+    ----------
+    .. [1] National Bureau of Statistics of China, middle-income group definition
+       (annual disposable income of a three-person household of 100,000 to
+       500,000 yuan).
+
+    Examples
+    --------
+    >>> from commonprosperity.metrics import band_share
+    >>> band_share([50_000.0, 150_000.0, 600_000.0], [2, 1, 1], 100_000, 500_000)
+    0.25
+    """
+    lo = as_scalar(low, "low", allow_inf=True)
+    hi = as_scalar(high, "high", allow_inf=True)
+    if lo > hi:
+        raise MeasureError(f"low must be <= high; got low={lo!r} > high={hi!r}")
+    if lo == hi:
+        warnings.warn(
+            f"band_share: the band [{lo!r}, {hi!r}) is empty (low == high); "
+            "returning 0.0",
+            UserWarning,
+            stacklevel=2,
+        )
+    x = as_values(income, "income")
+    w = as_weight(weight, x.shape[0])
+    inside = ((x >= lo) & (x < hi)).astype(np.float64)
+    total_w, in_w = weighted_totals(inside, w)
+    return float(in_w / total_w)

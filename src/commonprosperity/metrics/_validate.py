@@ -1,0 +1,249 @@
+"""Boundary validation shared by the public measures.
+
+Every public measure passes its inputs through these helpers before it calls a
+kernel: they coerce to contiguous float64 *without writing to the caller's
+arrays* (a copy is made only when the dtype or layout requires one) and raise
+:class:`~commonprosperity.errors.MeasureError` naming the argument, what is allowed
+and what was found, listing every problem of one argument at once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from commonprosperity._kernels.inequality import weighted_totals
+from commonprosperity.errors import MeasureError
+
+__all__ = [
+    "as_scalar",
+    "as_values",
+    "as_weight",
+    "positive_mean",
+    "require_positive",
+    "warn_negative",
+]
+
+ArrayLike = npt.ArrayLike
+FloatArray = npt.NDArray[np.float64]
+
+
+def _where(mask: np.ndarray, values: np.ndarray) -> str:
+    """Describe the first offending element and how many there are."""
+    idx = np.flatnonzero(mask)
+    first = int(idx[0])
+    text = f"got {float(values[first])!r} at index [{first}]"
+    if idx.size > 1:
+        text += f" ({idx.size} such elements in total)"
+    return text
+
+
+def as_values(x: ArrayLike, name: str) -> FloatArray:
+    """Return ``x`` as a non-empty, finite, contiguous 1-D float64 array.
+
+    Parameters
+    ----------
+    x : array_like
+        Real numbers (bool, int or float dtype; a list or a pandas Series is fine).
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    ndarray of float64
+        ``x`` itself when it already is contiguous float64, else a converted copy.
+
+    Raises
+    ------
+    MeasureError
+        If ``x`` is not 1-D real numbers, is empty or holds ``nan`` or ``inf``.
+    """
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise MeasureError(
+            f"{name} must be a 1-D array of real numbers; got {type(x).__name__}"
+        ) from exc
+    if arr.dtype.kind not in "biuf":
+        raise MeasureError(
+            f"{name} must be a 1-D array of real numbers; got dtype {arr.dtype}"
+        )
+    if arr.ndim != 1:
+        raise MeasureError(f"{name} must be 1-D; got an array of shape {arr.shape}")
+    if arr.size == 0:
+        raise MeasureError(f"{name} must have at least one element; got an empty array")
+    out = np.ascontiguousarray(arr, dtype=np.float64)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        raise MeasureError(
+            f"{name} must be finite (no nan or inf) for every element; "
+            f"{_where(bad, out)}"
+        )
+    return out
+
+
+def as_weight(
+    weight: ArrayLike | None, n: int, name: str = "weight", of: str = "income"
+) -> FloatArray:
+    """Return validated frequency weights for ``n`` rows.
+
+    Parameters
+    ----------
+    weight : array_like or None
+        Frequency weights (a weight of 2 counts the row twice); ``None`` means
+        equal weights. Zero weights are allowed as long as the sum is positive.
+    n : int
+        Number of rows the weights must match.
+    name, of : str
+        Argument names used in error messages.
+
+    Returns
+    -------
+    ndarray of float64
+        The weights (a new array of ones when ``weight`` is None).
+
+    Raises
+    ------
+    MeasureError
+        On a length mismatch, non-finite or negative weights, or a zero sum. All
+        problems found are reported in one message.
+    """
+    if weight is None:
+        return np.ones(n)
+    w = as_values(weight, name)
+    if w.shape[0] != n:
+        raise MeasureError(
+            f"{name} must have the same length as {of} ({n}); got length {w.shape[0]}"
+        )
+    negative = w < 0
+    if negative.any():
+        raise MeasureError(
+            f"{name} must be >= 0 for every element; {_where(negative, w)}"
+        )
+    total = float(np.sum(w))
+    if not total > 0:
+        raise MeasureError(
+            f"{name} must have a positive sum (zero weights are allowed, but not "
+            f"all of them); got sum {total!r}"
+        )
+    if not np.isfinite(total):
+        raise MeasureError(f"{name} must have a finite sum; got {total!r}")
+    return w
+
+
+def as_scalar(
+    value: Any,
+    name: str,
+    *,
+    low: float = -np.inf,
+    high: float = np.inf,
+    low_open: bool = False,
+    allow_inf: bool = False,
+) -> float:
+    """Return ``value`` as a float checked against ``[low, high]``.
+
+    Parameters
+    ----------
+    value : Any
+        A real number.
+    name : str
+        Argument name used in error messages.
+    low, high : float
+        Allowed range (closed unless ``low_open``).
+    low_open : bool
+        Whether ``low`` itself is excluded.
+    allow_inf : bool
+        Whether ``+inf`` / ``-inf`` are accepted.
+
+    Returns
+    -------
+    float
+        The validated number.
+
+    Raises
+    ------
+    MeasureError
+        If ``value`` is not a real number or lies outside the range.
+    """
+    try:
+        out = float(value)
+    except (TypeError, ValueError) as exc:
+        raise MeasureError(f"{name} must be a real number; got {value!r}") from exc
+    if np.isnan(out) or (np.isinf(out) and not allow_inf):
+        raise MeasureError(f"{name} must be a finite number; got {out!r}")
+    below = out <= low if low_open else out < low
+    if below or out > high:
+        left = "(" if low_open else "["
+        raise MeasureError(f"{name} must be in {left}{low!r}, {high!r}]; got {out!r}")
+    return out
+
+
+def require_positive(x: FloatArray, w: FloatArray, name: str, measure: str) -> None:
+    """Raise unless every positively weighted element of ``x`` is ``> 0``.
+
+    Parameters
+    ----------
+    x, w : ndarray of float64
+        Values and weights; rows of zero weight are ignored.
+    name, measure : str
+        Argument and measure names used in the error message.
+
+    Raises
+    ------
+    MeasureError
+        Naming the count of non-positive values and the first of them.
+    """
+    bad = (x <= 0) & (w > 0)
+    if bad.any():
+        raise MeasureError(
+            f"{measure} is defined only for {name} > 0 (it takes logarithms or "
+            f"negative powers); found {int(bad.sum())} non-positive value(s): "
+            f"{_where(bad, x)}"
+        )
+
+
+def warn_negative(x: FloatArray, w: FloatArray, name: str, measure: str) -> None:
+    """Warn (``stacklevel=3``, i.e. at the caller's call) about negative values."""
+    negative = (x < 0) & (w > 0)
+    if negative.any():
+        warnings.warn(
+            f"{name} has {int(negative.sum())} negative value(s); {measure} is still "
+            "computed from its definition, but it is no longer bounded by 1 and "
+            "loses its usual interpretation",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def positive_mean(
+    x: FloatArray, w: FloatArray, name: str, measure: str
+) -> tuple[float, float]:
+    """Return compensated ``(sum w, sum w x)``, raising unless the mean is > 0.
+
+    Parameters
+    ----------
+    x, w : ndarray of float64
+        Validated values and weights.
+    name, measure : str
+        Argument and measure names used in the error message.
+
+    Returns
+    -------
+    tuple of float
+        ``(sum(w), sum(w * x))``.
+
+    Raises
+    ------
+    MeasureError
+        If the weighted mean of ``x`` is not positive.
+    """
+    total_w, total_x = weighted_totals(x, w)
+    if not total_x > 0:
+        raise MeasureError(
+            f"{measure} requires a positive weighted mean of {name}; got mean "
+            f"{float(total_x / total_w)!r}"
+        )
+    return float(total_w), float(total_x)
