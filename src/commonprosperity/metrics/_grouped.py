@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import integrate, special
 
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import as_scalar, as_values
@@ -288,6 +287,8 @@ def _gq_gini(a: float, b: float, c: float) -> float:
     s0 = -e
     s1 = a + c - 1.0
     if abs(m) < 1e-9:
+        from scipy import integrate  # imported here: scipy costs ~0.5 s at import
+
         integral = integrate.quad(
             lambda p: math.sqrt(max(m * p * p + n * p + e * e, 0.0)), 0.0, 1.0
         )[0]
@@ -478,6 +479,8 @@ def fit_beta_lorenz(
         )
     _check_grid(probe, "Beta")
     sse = float(np.sum((probe.lorenz(p) - lz) ** 2))
+    from scipy import special
+
     gini = 2.0 * theta * float(special.beta(1.0 + gamma, 1.0 + delta))
     return BetaLorenz(
         mean=mu, gini=gini, sse=sse, theta=theta, gamma=gamma, delta=delta
