@@ -1,0 +1,217 @@
+"""Weighted Gini: ``metrics.gini`` (exact and bracket) against NumPy and the peers.
+
+Data (per size; default 1e6 and 1e7, quick 1e6): seeded per-capita incomes,
+lognormal (median 30,000 yuan, σ = 0.8) with 5 % of the rows on a mass point at a
+dibao-like line (12,000 yuan), and person weights = household weight (uniform 0.5–1.5)
+× household size (1–6): the shape of the ``gini`` indicator's input, with ties.
+
+Cases (ratio = peer time ÷ library time, same data, same run):
+
+- ``gini exact vs numpy argsort``: the NumPy reference, ``np.argsort`` (default
+  kind) then a cumulative sum over the sorted incomes (Lorenz trapezoid form).
+- ``gini exact vs microdf``: ``MicroSeries(x, weights=w).gini()`` (weighted; the
+  MicroSeries is built outside timing). Its mergesort + cumsum formula is the same
+  quantity.
+- ``gini exact unweighted vs pysal inequality``: ``inequality.gini.Gini(x).g``,
+  which is unweighted only (argsort, then Σ (2i − n − 1) x_(i) / (n Σ x)); both sides
+  run on the same incomes without weights.
+- ``gini exact vs ineqpy``: ``ineqpy.inequality.gini(income=x, weights=w)``
+  (argsort, then 2 cov(x, F) / mean with F the cumulative weight share — Jenkins'
+  convention, which differs from the exact Gini by O(1/n); the note gives the gap).
+- ``gini bracket vs numpy argsort`` and ``gini bracket vs memory floor``: the floor is
+  reading income and weight once (parallel Numba sum); ratio = floor ÷ bracket, so
+  0.33 means "within 3× of the floor".
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from benchmarks import common
+
+FULL_SIZES = (1_000_000, 10_000_000)
+QUICK_SIZES = (1_000_000,)
+MAX_REL_DIFF = 1e-9
+
+_DATA: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def gini_data(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded per-capita incomes (with a mass point) and person weights."""
+    if n not in _DATA:
+        rng = np.random.default_rng(common.SEED)
+        income = 30_000.0 * rng.lognormal(0.0, 0.8, n)
+        income[rng.random(n) < 0.05] = 12_000.0
+        weight = rng.uniform(0.5, 1.5, n) * rng.integers(1, 7, n)
+        _DATA.clear()
+        _DATA[n] = (income, weight)
+    return _DATA[n]
+
+
+def gini_numpy(income: np.ndarray, weight: np.ndarray) -> float:
+    """The NumPy argsort-and-cumsum reference: 1 − Σ w (L_{i−1} + L_i) / (W T)."""
+    order = np.argsort(income)
+    x = income[order]
+    w = weight[order]
+    wx = w * x
+    lorenz = np.cumsum(wx)
+    return float(1.0 - np.sum(w * (2.0 * lorenz - wx)) / (w.sum() * lorenz[-1]))
+
+
+def _targets(n: int) -> dict[str, str]:
+    if n >= 10_000_000:
+        return {
+            "numpy": "≥2.5 (stretch 5)",
+            "microdf": "≥7 (stretch 20)",
+            "floor": "≥0.33 (≤3× floor)",
+        }
+    if n >= 1_000_000:  # PERFORMANCE.md: exact weighted Gini ≤ 30 ms at 1e6
+        return {"numpy": "≤0.03 s", "microdf": "", "floor": ""}
+    return {"numpy": "", "microdf": "", "floor": ""}
+
+
+def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
+    """Time the weighted Gini against its reference and peers; return rows."""
+    try:
+        from commonprosperity.metrics import gini
+    except ImportError as exc:
+        common.note(f"commonprosperity.metrics.gini not importable ({exc}); skipped")
+        return []
+
+    sizes = common.pick_sizes(quick, sizes, FULL_SIZES, QUICK_SIZES)
+    rows: list[dict] = []
+    for n in sizes:
+        rows.extend(_one_size(n, quick, gini))
+    return rows
+
+
+def _one_size(n: int, quick: bool, gini) -> list[dict]:
+    rows: list[dict] = []
+    x, w = gini_data(n)
+    targets = _targets(n)
+    exact = common.measure(lambda i: gini(x, w), quick=quick)
+    ref = common.measure(lambda i: gini_numpy(x, w), quick=quick)
+    diff = abs(exact.last - ref.last) / ref.last
+    if diff > MAX_REL_DIFF:
+        raise AssertionError(
+            f"metrics.gini differs from the NumPy reference by {diff:.2e} at n = {n}"
+        )
+    rows.append(
+        common.row(
+            "gini exact vs numpy argsort",
+            n,
+            exact.median,
+            ref.median,
+            target=targets["numpy"],
+            note=f"rel diff {diff:.1e}",
+        )
+    )
+
+    rows.extend(_microdf(n, x, w, exact, targets))
+    rows.extend(_pysal(n, x, gini, quick))
+    rows.extend(_ineqpy(n, x, w, exact, quick))
+
+    try:
+        gini(x[:10], w[:10], method="bracket")
+    except (TypeError, ValueError) as exc:  # MeasureError is a ValueError
+        common.note(f"gini(method='bracket') not available ({exc}); skipped")
+        return rows
+    bracket = common.measure(lambda i: gini(x, w, method="bracket"), quick=quick)
+    b = bracket.last
+    inside = b.lower <= ref.last <= b.upper
+    if not inside:
+        raise AssertionError(
+            f"bracket [{b.lower}, {b.upper}] misses the exact "
+            f"Gini {ref.last} at n = {n}"
+        )
+    rows.append(
+        common.row(
+            "gini bracket vs numpy argsort",
+            n,
+            bracket.median,
+            ref.median,
+            note=f"width {b.upper - b.lower:.1e}",
+        )
+    )
+    floor = common.measure(lambda i: common.read_once((x, w)), quick=quick)
+    rows.append(
+        common.row(
+            "gini bracket vs memory floor",
+            n,
+            bracket.median,
+            floor.median,
+            target=targets["floor"],
+            note="floor: read income and weight once",
+        )
+    )
+    return rows
+
+
+def _microdf(n, x, w, exact, targets):
+    try:
+        from microdf import MicroSeries
+    except ImportError as exc:
+        common.note(f"microdf not installed ({exc}); skipped")
+        return []
+    series = MicroSeries(x, weights=w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # peers' own deprecation warnings
+        peer = common.measure(lambda i: series.gini(), quick=True, max_repeats=5)
+    diff = abs(peer.last - exact.last) / exact.last
+    return [
+        common.row(
+            "gini exact vs microdf",
+            n,
+            exact.median,
+            peer.median,
+            target=targets["microdf"],
+            note=f"rel diff {diff:.1e}",
+        )
+    ]
+
+
+def _pysal(n, x, gini, quick):
+    try:
+        from inequality.gini import Gini
+    except ImportError as exc:
+        common.note(f"pysal inequality not installed ({exc}); skipped")
+        return []
+    ours = common.measure(lambda i: gini(x), quick=quick)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        peer = common.measure(lambda i: Gini(x).g, quick=True, max_repeats=5)
+    diff = abs(float(peer.last) - ours.last) / ours.last
+    return [
+        common.row(
+            "gini exact unweighted vs pysal inequality",
+            n,
+            ours.median,
+            peer.median,
+            note=f"unweighted (pysal has no weights); rel diff {diff:.1e}",
+        )
+    ]
+
+
+def _ineqpy(n, x, w, exact, quick):
+    try:
+        from ineqpy.inequality import gini as ineqpy_gini
+    except ImportError as exc:
+        common.note(f"ineqpy not installed ({exc}); skipped")
+        return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        peer = common.measure(
+            lambda i: ineqpy_gini(income=x, weights=w), quick=True, max_repeats=5
+        )
+    gap = abs(float(peer.last) - exact.last)
+    return [
+        common.row(
+            "gini exact vs ineqpy",
+            n,
+            exact.median,
+            peer.median,
+            note=f"Jenkins convention, |gap| {gap:.1e} (O(1/n))",
+        )
+    ]

@@ -1,0 +1,213 @@
+"""``simulate`` + all indicators against the NumPy and pandas references.
+
+Per size (default 1e5, 1e6, 1e7 households; quick: 1e5):
+
+- ``simulate {exact|bracket} vs numpy_model`` / ``vs pandas_model``: the library
+  call (``simulate(pop, scenario, gini=mode).indicators``) against
+  ``tests/reference/numpy_model.indicators`` and ``pandas_model.indicators`` (frames
+  prepared once, outside timing), each repetition with a different scenario. The
+  references always compute the exact Gini. pandas runs up to ``PANDAS_MAX``
+  households (1e6; environment ``COMMONPROSPERITY_BENCH_PANDAS_MAX`` overrides) except
+  in quick runs.
+- ``simulate {mode} vs memory floor``: the floor is the time to read every array of
+  the population once (a parallel Numba sum of each array); ratio = floor ÷
+  simulate, so 0.33 means "within 3× of the floor".
+- ``simulate {mode} threads=1`` and ``threads=2 vs threads=1`` (ratio = scaling).
+- ``simulate {mode} vs Tax-Calculator anchor``: households/s ÷ 5e5 records/s, the
+  speed PERFORMANCE.md reports for Tax-Calculator; an outside anchor, not measured.
+"""
+
+from __future__ import annotations
+
+import os
+
+from benchmarks import common
+
+FULL_SIZES = (100_000, 1_000_000, 10_000_000)
+QUICK_SIZES = (100_000,)
+PANDAS_MAX = int(float(os.environ.get("COMMONPROSPERITY_BENCH_PANDAS_MAX", "1e6")))
+#: A reference result differing by more than this is a bug, not noise: raise.
+MAX_REL_DIFF = 1e-6
+
+
+def _targets(n: int) -> dict[str, str]:
+    if n >= 10_000_000:
+        return {
+            "exact numpy": "≥3 (stretch 8)",
+            "exact pandas": "≥6 (stretch 15)",
+            "bracket numpy": "≥20",
+            "bracket floor": "≥0.33 (≤3× floor)",
+        }
+    if n >= 1_000_000:
+        return {
+            "exact numpy": "≥2.5 (stretch 5)",
+            "exact pandas": "≥1",
+            "bracket numpy": "≥1",
+            "bracket floor": "",
+        }
+    if n >= 100_000:  # PERFORMANCE.md: never slower than numpy or pandas
+        return {
+            "exact numpy": "≥1",
+            "exact pandas": "≥1",
+            "bracket numpy": "≥1",
+            "bracket floor": "",
+        }
+    return {
+        "exact numpy": "",
+        "exact pandas": "",
+        "bracket numpy": "",
+        "bracket floor": "",
+    }
+
+
+def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
+    """Time simulate against the references; return benchmark rows."""
+    from commonprosperity import Scenario
+
+    sizes = common.pick_sizes(quick, sizes, FULL_SIZES, QUICK_SIZES)
+    modes = ["exact"] + (["bracket"] if common.bracket_available() else [])
+    scenarios = common.variants(Scenario.status_quo(2021), 16)
+    rows: list[dict] = []
+    for n in sizes:
+        rows.extend(_one_size(n, quick, modes, scenarios))
+    return rows
+
+
+def _one_size(n: int, quick: bool, modes: list[str], scenarios: list) -> list[dict]:
+    from tests.reference import numpy_model, pandas_model
+
+    from commonprosperity import simulate
+    from commonprosperity.simulate import INDICATOR_NAMES
+
+    threads = min(2, common.max_threads())
+    rows: list[dict] = []
+    pop = common.population(n)
+    targets = _targets(n)
+    lib: dict[str, common.Timing] = {}
+    for mode in modes:
+        lib[mode] = common.measure(
+            lambda i, mode=mode: simulate(pop, scenarios[i], gini=mode).indicators,
+            quick=quick,
+        )
+
+    # The NumPy reference, and a check that it computed the same numbers
+    # (for the scenario of the last repetition).
+    ref = common.measure(
+        lambda i: numpy_model.indicators(pop, scenarios[i]), quick=quick
+    )
+    last = len(ref.times)
+    exact = simulate(pop, scenarios[last]).indicators
+    diff = common.rel_diff(ref.last, exact, INDICATOR_NAMES)
+    if diff > MAX_REL_DIFF:
+        raise AssertionError(
+            f"numpy_model differs from simulate by {diff:.2e} at {n} households"
+        )
+    for mode in modes:
+        rows.append(
+            common.row(
+                f"simulate {mode} vs numpy_model",
+                n,
+                lib[mode].median,
+                ref.median,
+                target=targets[f"{mode} numpy"],
+                note=(
+                    f"max rel diff {diff:.1e}"
+                    if mode == "exact"
+                    else "reference computes the exact Gini"
+                ),
+            )
+        )
+
+    if quick or n <= PANDAS_MAX:
+        frames = pandas_model.frames(pop)
+        pd_ref = common.measure(
+            lambda i: pandas_model.indicators(frames, scenarios[i]),
+            quick=quick,
+            max_repeats=5,
+        )
+        last = len(pd_ref.times)
+        exact = simulate(pop, scenarios[last]).indicators
+        pd_diff = common.rel_diff(pd_ref.last, exact, INDICATOR_NAMES)
+        if pd_diff > MAX_REL_DIFF:
+            raise AssertionError(
+                f"pandas_model differs from simulate by {pd_diff:.2e} at {n} households"
+            )
+        del frames
+        for mode in modes:
+            rows.append(
+                common.row(
+                    f"simulate {mode} vs pandas_model",
+                    n,
+                    lib[mode].median,
+                    pd_ref.median,
+                    target=targets["exact pandas"],
+                    note=f"max rel diff {pd_diff:.1e}" if mode == "exact" else "",
+                )
+            )
+    else:
+        common.note(
+            f"pandas_model skipped at {n:,} households (PANDAS_MAX = {PANDAS_MAX:,})"
+        )
+
+    # The memory floor: read every array of the population once.
+    arrays = list(common.population_arrays(pop).values())
+    floor = common.measure(lambda i: common.read_once(arrays), quick=quick)
+    nbytes = common.population_bytes(pop)
+    for mode in modes:
+        rows.append(
+            common.row(
+                f"simulate {mode} vs memory floor",
+                n,
+                lib[mode].median,
+                floor.median,
+                target=targets["bracket floor"] if mode == "bracket" else "",
+                note=(
+                    f"floor reads {nbytes / n:.0f} B/household at "
+                    f"{nbytes / floor.median / 1e9:.1f} GB/s"
+                ),
+            )
+        )
+
+    # Scaling: households per second on 1 and 2 threads.
+    if threads >= 2:
+        for mode in modes:
+            one = common.measure(
+                lambda i, mode=mode: (
+                    simulate(pop, scenarios[i], gini=mode, threads=1).indicators
+                ),
+                quick=quick,
+            )
+            two = common.measure(
+                lambda i, mode=mode: (
+                    simulate(pop, scenarios[i], gini=mode, threads=2).indicators
+                ),
+                quick=quick,
+            )
+            rows.append(common.row(f"simulate {mode} threads=1", n, one.median))
+            rows.append(
+                common.row(
+                    f"simulate {mode} threads=2 vs threads=1",
+                    n,
+                    two.median,
+                    one.median,
+                    note="ratio = scaling from 1 to 2 threads",
+                )
+            )
+    else:
+        common.note("fewer than 2 Numba threads available: scaling skipped")
+
+    # Outside anchor: Tax-Calculator's records per second (not measured here).
+    for mode in modes:
+        per_second = n / lib[mode].median
+        rows.append(
+            common.row(
+                f"simulate {mode} vs Tax-Calculator anchor",
+                n,
+                lib[mode].median,
+                n / common.TAX_CALCULATOR_RECORDS_PER_S,
+                target="≥100" if n >= 1_000_000 else "",
+                note="anchor 5e5 records/s (PERFORMANCE.md), stated, not measured",
+                per_second=per_second,
+            )
+        )
+    return rows

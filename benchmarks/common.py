@@ -1,0 +1,411 @@
+"""Shared benchmark machinery: timing, rows, populations, the memory floor, machine.
+
+Conventions every ``bench_*.py`` module follows (the runner relies on them):
+
+- ``run(quick: bool, sizes: list[int] | None = None) -> list[dict]``; ``sizes``
+  (optional parameter) overrides the module's default sizes.
+- Each row is made by :func:`row`: ``case`` (str), ``size`` (households), ``median_s``
+  (library, seconds), ``reference_s`` (the reference measured in the same run),
+  ``ratio``, ``per_second`` (households per second of the library), ``better``
+  (``"higher"``: ratio is a speed-up, reference ÷ library; ``"lower"``: e.g. peak
+  memory ÷ population bytes), ``target`` (the issue's target, text) and ``note``.
+- Timing (:func:`measure`): one warm-up call (JIT compilation and first-touch page
+  faults are not timed), then the median of k repetitions, k chosen from the warm-up
+  time within a budget (at least 3). The timed function receives the repetition
+  index; simulate benchmarks use it to pick a different scenario each time
+  (:func:`variants`: ``transfers.dibao_monthly`` + i yuan), so nothing can be cached.
+  Library and references use the same scenarios and the same population.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+#: Seed of every benchmark population and data set.
+SEED = 20240601
+#: Households per record set in smoke runs (``pytest benchmarks``).
+SMOKE_SIZE = 2_000
+#: Environment variable that turns every module into a smoke run at SMOKE_SIZE.
+SMOKE_ENV = "COMMONPROSPERITY_BENCH_SMOKE"
+#: Tax-Calculator's ``calc_all`` warm speed on its bundled data, records/s
+#: (PERFORMANCE.md, measured on this kind of machine): an outside anchor only.
+TAX_CALCULATOR_RECORDS_PER_S = 5e5
+
+ROW_KEYS = (
+    "case",
+    "size",
+    "median_s",
+    "reference_s",
+    "ratio",
+    "per_second",
+    "better",
+    "target",
+    "note",
+)
+
+
+# --------------------------------------------------------------------------- sizes
+def smoke() -> bool:
+    """True when benchmarks should run once at :data:`SMOKE_SIZE` (smoke test)."""
+    return os.environ.get(SMOKE_ENV, "") not in ("", "0")
+
+
+def pick_sizes(
+    quick: bool,
+    sizes: Iterable[int] | None,
+    full: Sequence[int],
+    quick_sizes: Sequence[int],
+) -> list[int]:
+    """Sizes to run: ``sizes`` if given, else smoke, quick or full defaults."""
+    if sizes:
+        return [int(s) for s in sizes]
+    if smoke():
+        return [SMOKE_SIZE]
+    return list(quick_sizes if quick else full)
+
+
+def parse_size(text: str) -> int:
+    """Parse ``"1e6"``, ``"1_000_000"`` or ``"1000000"`` as an int."""
+    value = float(text.replace("_", ""))
+    if value < 1 or value != int(value):
+        raise ValueError(f"size must be a positive integer; got {text!r}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------- timing
+@dataclass(frozen=True)
+class Timing:
+    """Median and all repetition times (seconds) of one measurement."""
+
+    median: float
+    times: tuple[float, ...]
+    warmup: float
+    last: Any = None
+
+    @property
+    def repeats(self) -> int:
+        """Number of timed repetitions."""
+        return len(self.times)
+
+
+def measure(
+    fn: Callable[[int], Any],
+    *,
+    quick: bool = False,
+    repeats: int | None = None,
+    budget_s: float | None = None,
+    min_repeats: int = 3,
+    max_repeats: int | None = None,
+) -> Timing:
+    """Warm up once, then time ``fn(i)`` for i = 1..k and return the median.
+
+    ``fn`` receives the repetition index (0 for the warm-up) so that each call can
+    use a different scenario. k is ``repeats`` if given, else as many as fit in
+    ``budget_s`` (from the warm-up time), between ``min_repeats`` and
+    ``max_repeats``. The garbage collector is run before and disabled during each
+    call so that one call does not pay for another's garbage.
+    """
+    if smoke():
+        repeats = 1
+        min_repeats = 1
+    if budget_s is None:
+        budget_s = 2.0 if quick else 8.0
+    if max_repeats is None:
+        max_repeats = 5 if quick else 11
+    warmup = _timed_call(fn, 0)
+    if repeats is None:
+        guess = int(budget_s / max(warmup[0], 1e-9))
+        repeats = max(min_repeats, min(max_repeats, guess))
+    times = []
+    last = warmup[1]
+    for i in range(1, repeats + 1):
+        t, last = _timed_call(fn, i)
+        times.append(t)
+    return Timing(statistics.median(times), tuple(times), warmup[0], last)
+
+
+def _timed_call(fn: Callable[[int], Any], i: int) -> tuple[float, Any]:
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        out = fn(i)
+        elapsed = time.perf_counter() - t0
+    finally:
+        if enabled:
+            gc.enable()
+    return elapsed, out
+
+
+def variants(base, count: int, path: str = "transfers.dibao_monthly") -> list:
+    """``count`` scenarios with ``path`` = base value + i yuan (i = 0..count-1).
+
+    Built before timing; index i is used by repetition i, so no two timed calls see
+    the same scenario.
+    """
+    value = float(base.get(path))
+    return [base.replace({path: value + i}) for i in range(count)]
+
+
+# --------------------------------------------------------------------------- rows
+def row(
+    case: str,
+    size: int,
+    median_s: float | None,
+    reference_s: float | None = None,
+    *,
+    ratio: float | None = None,
+    per_second: float | str | None = "auto",
+    better: str = "higher",
+    target: str = "",
+    note: str = "",
+) -> dict[str, Any]:
+    """One result row. ``ratio`` defaults to ``reference_s / median_s`` (a speed-up)
+    and ``per_second`` to ``size / median_s`` (households per second; pass None for
+    rows where a rate means nothing)."""
+    if better not in ("higher", "lower"):
+        raise ValueError(f"better must be 'higher' or 'lower'; got {better!r}")
+    if ratio is None and median_s and reference_s:
+        ratio = reference_s / median_s
+    if per_second == "auto":
+        per_second = size / median_s if median_s else None
+    return {
+        "case": case,
+        "size": int(size),
+        "median_s": None if median_s is None else float(median_s),
+        "reference_s": None if reference_s is None else float(reference_s),
+        "ratio": None if ratio is None else float(ratio),
+        "per_second": None if per_second is None else float(per_second),
+        "better": better,
+        "target": target,
+        "note": note,
+    }
+
+
+def validate_rows(rows: Any, module: str = "") -> list[dict[str, Any]]:
+    """Check that ``rows`` is a list of row dicts (as :func:`row` makes) and fill the
+    optional keys; raise ``TypeError``/``ValueError`` naming the module otherwise."""
+    if not isinstance(rows, list):
+        raise TypeError(f"{module}.run must return a list of dicts; got {type(rows)}")
+    out = []
+    for r in rows:
+        if not isinstance(r, dict):
+            raise TypeError(f"{module}: row {r!r} is not a dict")
+        missing = {"case", "size", "median_s"} - set(r)
+        if missing:
+            raise ValueError(f"{module}: row {r!r} lacks {sorted(missing)}")
+        full = {
+            "reference_s": None,
+            "ratio": None,
+            "per_second": None,
+            "better": "higher",
+            "target": "",
+            "note": "",
+        }
+        full.update(r)
+        full["size"] = int(full["size"])
+        out.append(full)
+    return out
+
+
+def note(message: str) -> None:
+    """Print a note (skipped case, missing optional peer) during a run."""
+    print(f"  note: {message}", flush=True)
+
+
+# --------------------------------------------------------------------------- data
+_POPULATIONS: dict[tuple[int, int], Any] = {}
+
+
+def population(n: int, seed: int = SEED):
+    """The seeded synthetic population of ``n`` households, generated once per run.
+
+    1e7 households take about 30 s and several GB to generate, so every benchmark
+    module shares this cache (call :func:`release_populations` to free it).
+    """
+    from commonprosperity import synthetic_population
+
+    key = (int(n), int(seed))
+    if key not in _POPULATIONS:
+        t0 = time.perf_counter()
+        _POPULATIONS[key] = synthetic_population(int(n), seed=int(seed))
+        if n >= 1_000_000:
+            note(f"generated {n:,} households in {time.perf_counter() - t0:.1f} s")
+    return _POPULATIONS[key]
+
+
+def release_populations(keep: Iterable[int] = ()) -> None:
+    """Drop cached populations except those of the sizes in ``keep``."""
+    keep = set(keep)
+    for key in list(_POPULATIONS):
+        if key[0] not in keep:
+            del _POPULATIONS[key]
+    gc.collect()
+
+
+def population_arrays(pop) -> dict[str, np.ndarray]:
+    """The population's own arrays (what it costs to hold it), by field name."""
+    names = (
+        "household_id",
+        "weight",
+        "urban",
+        "city_code",
+        "offsets",
+        "age",
+        "employed",
+        "wage",
+        "business",
+        "property",
+        "pension",
+    )
+    return {name: getattr(pop, name) for name in names}
+
+
+def population_bytes(pop) -> int:
+    """Bytes of the population's own arrays (household and person columns)."""
+    return int(sum(a.nbytes for a in population_arrays(pop).values()))
+
+
+# --------------------------------------------------------------------------- floor
+@njit(cache=True, parallel=True, fastmath=True)
+def _sum_array(a):
+    s = 0.0
+    for i in prange(a.shape[0]):
+        s += a[i]
+    return s
+
+
+def read_once(arrays: Iterable[np.ndarray]) -> float:
+    """Read every array once (a parallel Numba sum of each): the memory floor.
+
+    Booleans are read as bytes. The sum is returned so the reads cannot be skipped.
+    """
+    total = 0.0
+    for a in arrays:
+        if a.dtype == np.bool_:
+            a = a.view(np.uint8)
+        total += _sum_array(a)
+    return total
+
+
+def bracket_available() -> bool:
+    """Whether ``simulate(..., gini="bracket")`` is accepted by this version."""
+    from commonprosperity import Scenario, simulate, synthetic_population
+    from commonprosperity.errors import CommonProsperityError
+
+    try:
+        simulate(
+            synthetic_population(50, seed=1), Scenario.status_quo(2021), gini="bracket"
+        )
+    except (CommonProsperityError, TypeError, ValueError) as exc:
+        note(f"gini='bracket' not accepted by simulate ({exc}); bracket cases skipped")
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- machine
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gib() -> float | None:
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    return round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU model, cores, Numba threads, memory and library versions."""
+    import numba
+
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        usable = os.cpu_count()
+    try:
+        layer = numba.threading_layer()
+    except ValueError:
+        layer = "not initialised"
+    versions = {
+        dist: _version(dist)
+        for dist in (
+            "commonprosperity",
+            "numpy",
+            "numba",
+            "llvmlite",
+            "pandas",
+            "microdf-python",
+            "inequality",
+            "IneqPy",
+        )
+    }
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": _cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "usable_cores": usable,
+        "numba_threads": numba.get_num_threads(),
+        "numba_threading_layer": layer,
+        "memory_gib": _memory_gib(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "versions": versions,
+    }
+
+
+def machine_tag(info: dict[str, Any]) -> str:
+    """Short machine label for the table: CPU, cores, Numba threads."""
+    return (
+        f"{info['cpu']}, {info['usable_cores']} cores, {info['numba_threads']} threads"
+    )
+
+
+def max_threads() -> int:
+    """Most Numba threads available (cores and NUMBA_NUM_THREADS permitting)."""
+    import numba
+
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+def rel_diff(a: dict[str, float], b: dict[str, float], names: Iterable[str]) -> float:
+    """Largest relative difference between two indicator mappings over ``names``."""
+    worst = 0.0
+    for name in names:
+        x, y = float(a[name]), float(b[name])
+        if np.isnan(x) and np.isnan(y):
+            continue
+        worst = max(worst, abs(x - y) / max(abs(y), 1e-300))
+    return worst
