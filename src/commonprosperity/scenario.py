@@ -446,6 +446,8 @@ class Scenario(_Section):
         rat = np.array(it.rates, dtype=np.float64)
         bthr = np.array(it.business_thresholds, dtype=np.float64)
         brat = np.array(it.business_rates, dtype=np.float64)
+        p[L.SCHEDULE_CONVEX] = float(np.all(np.diff(rat) >= 0))
+        p[L.BUSINESS_SCHEDULE_CONVEX] = float(np.all(np.diff(brat) >= 0))
         return PolicyArrays(
             params=p,
             thresholds=thr,

@@ -21,4 +21,6 @@ DIBAO_TAKE_UP = 15
 RESIDENTS_PENSION = 16  # annual yuan per person
 CHILD_ALLOWANCE = 17  # annual yuan per child
 CHILD_ALLOWANCE_MAX_AGE = 18
-N_PARAMS = 19
+SCHEDULE_CONVEX = 19  # 1.0 when the comprehensive rates never decrease
+BUSINESS_SCHEDULE_CONVEX = 20  # 1.0 when the business rates never decrease
+N_PARAMS = 21

@@ -85,7 +85,7 @@ def elderly_claim_draw(household_id, position):
     return x - np.floor(x)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def household_flows(
     start,
     end,
@@ -130,12 +130,8 @@ def household_flows(
     property_tax_rate = params[L.PROPERTY_RATE] * params[L.TAXABLE_PROPERTY_SHARE]
     residents_amount = params[L.RESIDENTS_PENSION]
     allowance = params[L.CHILD_ALLOWANCE]
-    convex = True
-    for k in range(1, rates.shape[0]):
-        convex = convex and rates[k] >= rates[k - 1]
-    business_convex = True
-    for k in range(1, business_rates.shape[0]):
-        business_convex = business_convex and business_rates[k] >= business_rates[k - 1]
+    convex = params[L.SCHEDULE_CONVEX] > 0.0
+    business_convex = params[L.BUSINESS_SCHEDULE_CONVEX] > 0.0
 
     # First pass: the highest-wage adult (who takes the child deductions; the
     # first one on ties) and the children by age group.
