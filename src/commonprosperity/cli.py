@@ -13,12 +13,6 @@ Every input is checked before anything is written; bad input prints one line nam
 the problem and exits with code 2 (``--debug`` shows the traceback). Exit codes:
 0 success, 1 ``solve`` found the target unreachable, 2 bad input or a feature this
 installation lacks, 130 interrupted.
-
-Examples
---------
->>> main(["run", "--households", "-5"])  # doctest: +SKIP
-commonprosperity run: error: argument --households: must be an integer in ...
-2
 """
 
 from __future__ import annotations
@@ -43,7 +37,7 @@ from commonprosperity.errors import CommonProsperityError, TargetUnreachableErro
 __all__ = ["main"]
 
 DEFAULT_HOUSEHOLDS = 200_000
-DEFAULT_YEAR = 2021
+DEFAULT_YEAR = 2024
 DEFAULT_OUT = "commonprosperity-out"
 DEFAULT_SWEEP_OUT = "commonprosperity-sweep-out"
 MAX_HOUSEHOLDS = 50_000_000
@@ -668,12 +662,15 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         scenario.replace({args.lever: bound})
     if args.save is not None:
         _check_out_file(args.save, ".toml", "--save")
-    module = _optional("commonprosperity.sweep", "solve")
-    solve = getattr(module, "solve", None)
-    if solve is None:
+    solve = None
+    for module_name in ("commonprosperity.solve", "commonprosperity.sweep"):
+        solve = getattr(_import_if_present(module_name), "solve", None)
+        if callable(solve):
+            break
+    if not callable(solve):
         raise UsageError(
-            "solve needs commonprosperity.sweep.solve, which this "
-            "installation does not have yet"
+            "solve needs commonprosperity.solve, which this installation of "
+            "commonprosperity does not have yet"
         )
     kwargs: dict[str, Any] = {
         "lever": args.lever,
@@ -707,8 +704,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         f"{name} {op} {value:g}"
     )
     print(
-        f"  {name} there: {indicator(at):.6g}; at the scenario's own value "
-        f"{current:,.6g}: {indicator(before):.6g}"
+        f"  {name} there: {indicator(at):.8g}; at the scenario's own value "
+        f"{current:,.6g}: {indicator(before):.8g}"
     )
     print(f"  net fiscal cost against the scenario: {cost / 1e9:,.2f} bn yuan per year")
     if args.save is not None:
@@ -796,6 +793,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except BrokenPipeError:  # e.g. `commonprosperity run | head`: stop quietly
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print(f"{command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

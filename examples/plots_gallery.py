@@ -1,0 +1,67 @@
+"""Every figure the library draws, written as PNG and SVG.
+
+Run:  python examples/plots_gallery.py [OUT_DIR]
+"""
+
+from pathlib import Path
+
+import pandas as pd
+from _common import out_dir, population
+
+import commonprosperity as cp
+from commonprosperity import plots
+
+out = out_dir("plots-gallery-out")
+pop, described = population(2024, n_households=20_000)
+status_quo = cp.simulate(pop, cp.Scenario.status_quo(2025))
+scenarios = Path(__file__).resolve().parent / "scenarios"
+package = cp.simulate(pop, cp.Scenario.from_toml(scenarios / "package_2025.toml"))
+
+figures = {
+    "dashboard": plots.target_dashboard(package, label="package 2025"),
+    "lorenz": plots.lorenz_curves(
+        {"status quo 2025": status_quo, "package 2025": package},
+        gross="gross income, status quo",
+    ),
+    "income_distribution": plots.income_distribution(package),
+    "cities": plots.city_bars(package),
+}
+
+# A 4 x 3 sweep: the library's sweep() where installed, else one simulate per point.
+grid = {
+    "transfers.dibao_monthly": [1_128, 1_500, 1_900, 2_300],
+    "income_tax.basic_deduction": [60_000, 78_000, 96_000],
+}
+base = cp.Scenario.status_quo(2025)
+try:
+    from commonprosperity.sweep import sweep
+except ModuleNotFoundError:
+    rows = []
+    for d in grid["transfers.dibao_monthly"]:
+        for b in grid["income_tax.basic_deduction"]:
+            r = cp.simulate(
+                pop,
+                base.replace(
+                    {"transfers.dibao_monthly": d, "income_tax.basic_deduction": b}
+                ),
+            )
+            rows.append(
+                {
+                    "transfers.dibao_monthly": d,
+                    "income_tax.basic_deduction": b,
+                    **r.indicators.to_dict(),
+                    "net_fiscal_cost": status_quo.fiscal["net_revenue"]
+                    - r.fiscal["net_revenue"],
+                }
+            )
+    frame = pd.DataFrame(rows)
+else:
+    frame = sweep(pop, base, grid, progress=False)
+
+levers = list(grid)
+figures["heatmap"] = plots.sweep_heatmap(frame, *levers, "urban_rural_ratio")
+figures["frontier"] = plots.fiscal_frontier(frame, "T5", levers=levers)
+
+for name, fig in figures.items():
+    for path in plots.save(fig, out / name):
+        print("wrote", path)

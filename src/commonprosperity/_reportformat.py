@@ -1,0 +1,180 @@
+"""Text helpers of the reports: value formats, the target table, Markdown tables.
+
+Private to :mod:`commonprosperity.report`, which re-exports the public names.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from commonprosperity._plotstyle import format_value
+
+_CMP = {">=": ">=", ">": ">", "<": "<", "<=": "<="}
+
+
+# ------------------------------------------------------------- text formats
+def _fmt(value: Any, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return format_value(float(value), unit).replace(" yuan", "")
+
+
+def _gap(value: Any, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    v = float(value)
+    if v <= 0:
+        return "-"
+    if unit == "share":
+        return f"{100 * v:.1f} pp"
+    if unit == "yuan":
+        return f"{v:,.0f}"
+    return f"{v:.4f}"
+
+
+def _met(value: Any) -> str:
+    if (
+        value is pd.NA
+        or value is None
+        or (isinstance(value, float) and math.isnan(value))
+    ):
+        return "n/a"
+    return "yes" if bool(value) else "NO"
+
+
+_SHORT = {
+    "T1": "per-capita disposable income (yuan)",
+    "T2": "households 100k-500k yuan",
+    "T3": "households 200k-600k yuan (stretch)",
+    "T4": "urban / rural income ratio",
+    "T5": "highest / lowest city ratio",
+    "T6": "urbanisation rate",
+    "T7": "labour share of GDP",
+    "T8": "dibao growth / income growth",
+    "T9": "top/bottom 20% ratio change",
+    "T10": "income / GDP per capita change",
+}
+
+
+def _target_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    has_sq = "status_quo" in table.columns
+    header = [
+        "",
+        "indicator",
+        *(["status quo"] if has_sq else []),
+        "value",
+        "goal",
+        "met",
+        "gap",
+    ]
+    rows = []
+    for tid, row in table.iterrows():
+        unit = str(row["unit"])
+        goal = (
+            f"{_CMP.get(str(row['comparison']), row['comparison'])} "
+            f"{_fmt(row['target'], unit)}"
+        )
+        if unit == "ratio change":
+            goal = f"{row['comparison']} 0 (trend)"
+        rows.append(
+            [
+                str(tid),
+                _SHORT.get(str(tid), str(row["description"])),
+                *([_fmt(row["status_quo"], unit)] if has_sq else []),
+                _fmt(row["value"], unit),
+                goal,
+                _met(row["met"]),
+                _gap(row["gap"], unit),
+            ]
+        )
+    return header, rows
+
+
+def format_target_table(table: pd.DataFrame) -> str:
+    """Plain-text (ASCII) rendering of :func:`target_table` for a terminal.
+
+    Examples
+    --------
+    >>> from commonprosperity.targets import evaluate_targets
+    >>> t = evaluate_targets({"per_capita_disposable_income": 70_000.0})
+    >>> print(format_target_table(t).splitlines()[2])
+    T1    per-capita disposable income (yuan)   70,000     >= 75,000   NO    5,000
+    """
+    header, rows = _target_rows(table)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    right = {
+        i for i, h in enumerate(header) if h in ("status quo", "value", "goal", "gap")
+    }
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "   ".join(parts).rstrip()
+
+    out = [line(header), line(["-" * w for w in widths])]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def _short_source(source: str, width: int = 70) -> str:
+    s = " ".join(str(source).split())
+    return s if len(s) <= width else s[: width - 3] + "..."
+
+
+def _change(v: Any, unit: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    if unit == "share":
+        return f"{100 * float(v):+.2f} pp"
+    if unit == "yuan":
+        return f"{float(v):+,.0f}"
+    return f"{float(v):+.4f}"
+
+
+def _number(v: Any) -> str:
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_number(x) for x in v) + "]"
+    f = float(v)
+    return f"{f:,.0f}" if f == int(f) and abs(f) >= 1000 else f"{f:,.6g}"
+
+
+# ----------------------------------------------------------------- markdown
+def markdown_table(
+    frame: pd.DataFrame, *, index: bool = True, formats: Mapping[str, str] | None = None
+) -> str:
+    """Render a frame as a GitHub-flavoured Markdown table (no extra dependency).
+
+    Examples
+    --------
+    >>> print(markdown_table(pd.DataFrame({"a": [1.5]}, index=["x"])))
+    |  | a |
+    |---|---|
+    | x | 1.5 |
+    """
+    formats = dict(formats or {})
+    cols = list(frame.columns)
+    header = ([str(frame.index.name or "")] if index else []) + [str(c) for c in cols]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+    ]
+    for idx, row in frame.iterrows():
+        cells = [str(idx)] if index else []
+        for c in cols:
+            v = row[c]
+            if c in formats and isinstance(v, int | float) and not pd.isna(v):
+                cells.append(format(v, formats[c]))
+            else:
+                cells.append(
+                    ""
+                    if v is None or (not isinstance(v, str) and pd.isna(v))
+                    else str(v).replace("|", "\\|")
+                )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

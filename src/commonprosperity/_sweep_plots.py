@@ -1,0 +1,352 @@
+"""Figures of a sweep: an indicator over two levers, and the fiscal-cost frontier.
+
+Private to :mod:`commonprosperity.plots`, which re-exports :func:`sweep_heatmap`,
+:func:`fiscal_frontier` and :func:`pareto_front`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from commonprosperity._plotstyle import (
+    _BLACK,
+    _BLUE,
+    _COMPARISON_TEXT,
+    _GREY,
+    _SKY,
+    _VERMILION,
+    _figure,
+    _meets,
+    _rc,
+    _target_of,
+    _tick,
+    format_value,
+)
+
+__all__ = ["fiscal_frontier", "pareto_front", "sweep_heatmap"]
+
+
+def _indicator_unit(indicator: str) -> str:
+    t = _target_of(indicator)
+    if t is not None:
+        return t.unit
+    if indicator in ("gini",):
+        return "ratio"
+    if indicator.endswith(("_revenue", "_contributions", "_spending", "_cost")):
+        return "yuan"
+    return "ratio"
+
+
+def _lever_label(path: str) -> str:
+    unit = (
+        "yuan/month"
+        if path.endswith("_monthly")
+        else (
+            "fraction"
+            if any(k in path for k in ("rate", "share", "take_up"))
+            else "yuan/year"
+        )
+    )
+    return f"{path} ({unit})"
+
+
+def sweep_heatmap(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    indicator: str,
+    *,
+    fixed: Mapping[str, float] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Heatmap of one indicator over two levers of a sweep.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A sweep frame: one row per scenario, one column per lever (dotted path) and
+        per indicator.
+    x, y : str
+        The lever columns on the horizontal and vertical axes.
+    indicator : str
+        The indicator column shown (a contract name such as ``"gini"``).
+    fixed : mapping of str to float, optional
+        Values of the other levers; rows elsewhere are dropped. Required when the
+        frame has other lever columns that vary, unless they are in ``fixed``.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Cells coloured and annotated with the indicator; when the indicator has a
+        plan target, cells meeting it are outlined in black and marked "met".
+    """
+    for col in (x, y, indicator):
+        if col not in frame.columns:
+            raise ValueError(
+                f"sweep_heatmap: column {col!r} not in the sweep frame; "
+                f"columns are {list(frame.columns)}"
+            )
+    sub = frame
+    for k, v in (fixed or {}).items():
+        sub = sub[np.isclose(sub[k].astype(float), float(v))]
+    if sub.duplicated([x, y]).any():
+        raise ValueError(
+            f"sweep_heatmap: several rows share each ({x}, {y}) pair; "
+            "fix the other levers with fixed={...}"
+        )
+    table = (
+        sub.pivot(index=y, columns=x, values=indicator).sort_index().sort_index(axis=1)
+    )
+    unit = _indicator_unit(indicator)
+    target = _target_of(indicator)
+    values = table.to_numpy(dtype=np.float64)
+    scale = 100.0 if unit == "share" else (1e-3 if unit == "yuan" else 1.0)
+    with _rc():
+        fig = _figure(
+            max(6.5, 0.95 * table.shape[1] + 3.2), max(4.2, 0.62 * table.shape[0] + 2.2)
+        )
+        ax = fig.subplots()
+        im = ax.imshow(values * scale, origin="lower", aspect="auto", cmap="viridis")
+        cbar = fig.colorbar(im, ax=ax)
+        cbar.set_label(_unit_label(indicator, unit))
+        finite = values[np.isfinite(values)]
+        mid = float(np.median(finite) * scale) if finite.size else 0.0
+        for (i, j), v in np.ndenumerate(values):
+            text = _cell_text(v, unit)
+            met = target is not None and np.isfinite(v) and _meets(v, target)
+            if met:
+                ax.add_patch(
+                    Rectangle(
+                        (j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.2, edgecolor=_BLACK
+                    )
+                )
+                text += "\nmet"
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if v * scale < mid else _BLACK,
+            )
+        ax.set_xticks(range(table.shape[1]), [_tick(v) for v in table.columns])
+        ax.set_yticks(range(table.shape[0]), [_tick(v) for v in table.index])
+        ax.set_xlabel(_lever_label(x))
+        ax.set_ylabel(_lever_label(y))
+        default = f"{indicator} by {x.split('.')[-1]} and {y.split('.')[-1]}"
+        if target is not None:
+            default += (
+                f"\noutlined: meets {target.id} "
+                f"({_COMPARISON_TEXT[target.comparison]} "
+                f"{format_value(target.target, target.unit)})"
+            )
+        ax.set_title(title or default, loc="left")
+    return fig
+
+
+def _unit_label(indicator: str, unit: str) -> str:
+    if unit == "share":
+        return f"{indicator} (%)"
+    if unit == "yuan":
+        return f"{indicator} (thousand yuan)"
+    return indicator
+
+
+def _cell_text(v: float, unit: str) -> str:
+    if not np.isfinite(v):
+        return "n/a"
+    if unit == "share":
+        return f"{100 * v:.1f}"
+    if unit == "yuan":
+        return f"{v / 1e3:,.1f}"
+    return f"{v:.4f}"
+
+
+def pareto_front(
+    values: np.ndarray, cost: np.ndarray, *, higher_is_better: bool = True
+) -> np.ndarray:
+    """Find the scenarios no other scenario beats on both value and cost.
+
+    Parameters
+    ----------
+    values : ndarray of float64, shape (n,)
+        The target indicator of each scenario.
+    cost : ndarray of float64, shape (n,)
+        Net fiscal cost of each scenario, yuan (lower is better).
+    higher_is_better : bool
+        Direction of the indicator.
+
+    Returns
+    -------
+    ndarray of int64
+        Indices of the frontier, ordered from cheapest to most costly.
+
+    Examples
+    --------
+    >>> pareto_front(np.array([0.1, 0.2, 0.15]), np.array([1.0, 3.0, 4.0])).tolist()
+    [0, 1]
+    """
+    v = np.asarray(values, dtype=np.float64)
+    c = np.asarray(cost, dtype=np.float64)
+    ok = np.flatnonzero(np.isfinite(v) & np.isfinite(c))
+    key = v[ok] if higher_is_better else -v[ok]
+    order = ok[np.lexsort((-key, c[ok]))]  # cheapest first, best value first on ties
+    front: list[int] = []
+    best = -np.inf
+    for i in order:
+        k = v[i] if higher_is_better else -v[i]
+        if k > best:
+            front.append(int(i))
+            best = k
+    return np.asarray(front, dtype=np.int64)
+
+
+def fiscal_frontier(
+    frame: pd.DataFrame,
+    indicator: str,
+    *,
+    cost: str = "net_fiscal_cost",
+    levers: Iterable[str] = (),
+    title: str | None = None,
+) -> Figure:
+    """Net fiscal cost against a target indicator over a sweep, with the frontier.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A sweep frame with the ``indicator`` and ``cost`` columns.
+    indicator : str
+        The indicator on the x axis (contract name, or a target id T1–T6).
+    cost : str
+        The cost column, yuan per year (positive = costs the budget).
+    levers : iterable of str
+        Lever columns used to label the cheapest scenario that meets the target.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Every scenario as a point; the frontier (no scenario is both cheaper and
+        better) as a line; the target as a vertical line; the cheapest scenario
+        meeting it circled and labelled with its lever values.
+    """
+    target = _target_of(indicator)
+    column = (
+        target.indicator
+        if (target is not None and indicator == target.id)
+        else indicator
+    )
+    for col in (column, cost):
+        if col not in frame.columns:
+            raise ValueError(f"fiscal_frontier: column {col!r} not in the sweep frame")
+    unit = _indicator_unit(column)
+    higher = target is None or target.comparison in (">=", ">")
+    if column == "gini":
+        higher = False
+    v = frame[column].to_numpy(dtype=np.float64)
+    c = frame[cost].to_numpy(dtype=np.float64) / 1e9
+    scale = 100.0 if unit == "share" else (1e-3 if unit == "yuan" else 1.0)
+    front = pareto_front(v, c, higher_is_better=higher)
+    with _rc():
+        fig = _figure(8.5, 5.2)
+        ax = fig.subplots()
+        ax.scatter(
+            v * scale,
+            c,
+            s=22,
+            color=_SKY,
+            edgecolor=_BLUE,
+            lw=0.5,
+            label="scenarios",
+            zorder=2,
+        )
+        if front.size:
+            ax.plot(
+                v[front] * scale,
+                c[front],
+                color=_VERMILION,
+                lw=2.0,
+                marker="o",
+                ms=5,
+                label="frontier: least cost for each level",
+                zorder=3,
+            )
+        ax.axhline(0.0, color=_GREY, lw=0.8)
+        subtitle = ""
+        if target is not None:
+            tx = target.target * scale
+            target_text = (
+                f"{target.id} target {_COMPARISON_TEXT[target.comparison]} "
+                f"{format_value(target.target, unit)}"
+            )
+            finite = v[np.isfinite(v)] * scale
+            lo, hi = (
+                (float(finite.min()), float(finite.max())) if finite.size else (tx, tx)
+            )
+            span = max(hi - lo, abs(tx) * 1e-3, 1e-12)
+            if lo - span <= tx <= hi + span:
+                ax.axvline(tx, color=_BLACK, ls="--", lw=1.4, label=target_text)
+            else:
+                side = tx > hi
+                ax.text(
+                    0.99 if side else 0.01,
+                    0.02,
+                    f"{target_text}: off the chart {'→' if side else '←'}",
+                    transform=ax.transAxes,
+                    ha="right" if side else "left",
+                    va="bottom",
+                    fontsize=10,
+                    bbox={"facecolor": "white", "edgecolor": _BLACK},
+                )
+            meeting = np.flatnonzero([np.isfinite(x) and _meets(x, target) for x in v])
+            if meeting.size:
+                best = meeting[np.argmin(c[meeting])]
+                ax.scatter(
+                    [v[best] * scale],
+                    [c[best]],
+                    s=160,
+                    facecolor="none",
+                    edgecolor=_BLACK,
+                    lw=2.0,
+                    zorder=4,
+                    label="cheapest scenario meeting the target",
+                )
+                desc = ", ".join(
+                    f"{lv.split('.')[-1]} = {_tick(frame[lv].iloc[best])}"
+                    for lv in levers
+                    if lv in frame.columns
+                )
+                ax.annotate(
+                    f"{desc}\ncost {c[best]:,.1f} bn yuan",
+                    (v[best] * scale, c[best]),
+                    xytext=(12, 12),
+                    textcoords="offset points",
+                    fontsize=9,
+                    bbox={"facecolor": "white", "edgecolor": _GREY},
+                )
+                subtitle = (
+                    f"\n{meeting.size} of {len(frame)} scenarios meet {target.id}; "
+                    f"the cheapest costs {c[best]:,.1f} bn yuan"
+                )
+            else:
+                subtitle = f"\nno scenario of the sweep meets {target.id}"
+        better = "higher is better" if higher else "lower is better"
+        ax.set_xlabel(f"{_unit_label(column, unit)} ({better})")
+        ax.set_ylabel("net fiscal cost against the base, billion yuan per year")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best", frameon=True, framealpha=0.9)
+        ax.set_title(
+            title
+            or f"Fiscal cost against {column} over {len(frame)} scenarios{subtitle}",
+            loc="left",
+        )
+    return fig

@@ -1,0 +1,228 @@
+"""The outputs of a sweep: its frame as CSV and Parquet, figures, ``report.md``.
+
+Private to :mod:`commonprosperity.report`, which re-exports :func:`sweep_summary`
+and :func:`write_sweep`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from commonprosperity._reportformat import _SHORT, _number, markdown_table
+from commonprosperity.targets import TARGETS
+
+__all__ = ["sweep_summary", "write_sweep"]
+
+
+def _met_column(frame: pd.DataFrame, tid: str) -> pd.Series | None:
+    """Whether each sweep row meets target ``tid`` (from ``T*_met`` or recomputed)."""
+    if f"{tid}_met" in frame.columns:
+        return frame[f"{tid}_met"].astype("boolean").fillna(False).astype(bool)
+    target = next((t for t in TARGETS if t.id == tid), None)
+    if target is None or target.indicator not in frame.columns:
+        return None
+    v = frame[target.indicator].astype(float)
+    ops = {">=": v >= target.target, ">": v > target.target, "<": v < target.target}
+    return ops[target.comparison].fillna(False)
+
+
+def sweep_summary(frame: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
+    """For each target T1–T6: how many sweep scenarios meet it, and the cheapest.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A sweep frame (one row per scenario, lever and indicator columns,
+        ``net_fiscal_cost``).
+    levers : sequence of str
+        The lever columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed T1–T6: ``scenarios_meeting``, ``cheapest_cost`` (yuan per year) and
+        ``cheapest_levers`` (the lever values of the cheapest scenario meeting it).
+    """
+    rows = {}
+    cost = frame["net_fiscal_cost"] if "net_fiscal_cost" in frame.columns else None
+    for t in TARGETS[:6]:
+        met = _met_column(frame, t.id)
+        if met is None:
+            continue
+        n = int(met.sum())
+        row: dict[str, Any] = {
+            "scenarios_meeting": n,
+            "cheapest_cost": np.nan,
+            "cheapest_levers": "",
+        }
+        if n and cost is not None:
+            best = cost[met].astype(float).idxmin()
+            row["cheapest_cost"] = float(cost[best])
+            row["cheapest_levers"] = ", ".join(
+                f"{lv} = {_number(frame.loc[best, lv])}"
+                for lv in levers
+                if lv in frame.columns
+            )
+        rows[t.id] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "target"
+    return out
+
+
+def write_sweep(
+    frame: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    spec: Any,
+    heading: str,
+    command: str | None = None,
+    cheapest: Any = None,
+    formats: Sequence[str] = ("png", "svg"),
+) -> tuple[list[Path], str]:
+    """Write a sweep's frame (CSV, Parquet), figures and ``report.md``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The sweep frame: one row per scenario.
+    out_dir : str or pathlib.Path
+        Directory; created if needed.
+    spec : SweepSpec
+        The sweep file read (levers, base, plot choices).
+    heading : str
+        What was swept on which population.
+    command : str, optional
+        The command line, quoted in the report.
+    cheapest : callable, optional
+        ``cheapest(frame, targets=(...))`` of :mod:`commonprosperity.sweep`; used to
+        list the scenarios meeting the frontier target ordered by cost.
+    formats : sequence of str
+        Figure formats.
+
+    Returns
+    -------
+    written : list of pathlib.Path
+        ``sweep.csv``, ``sweep.parquet``, ``heatmap.*`` (with two or more levers),
+        ``frontier.*``, ``report.md``.
+    summary : str
+        A few lines for the terminal.
+    """
+    from commonprosperity import plots
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    levers = list(spec.levers)
+    written: list[Path] = []
+    frame.to_csv(out / "sweep.csv", index=False)
+    written.append(out / "sweep.csv")
+    frame.to_parquet(out / "sweep.parquet", index=False)
+    written.append(out / "sweep.parquet")
+
+    figures: list[str] = []
+    notes: list[str] = []
+    if len(levers) >= 2:
+        fixed = {}
+        for lv in levers[2:]:
+            values = np.asarray(spec.grid[lv], dtype=float)
+            base_value = float(spec.base.get(lv))
+            fixed[lv] = float(values[np.argmin(np.abs(values - base_value))])
+        fig = plots.sweep_heatmap(
+            frame, levers[0], levers[1], spec.heatmap, fixed=fixed
+        )
+        written += plots.save(fig, out / "heatmap", formats)
+        figures.append("heatmap.png")
+        if fixed:
+            notes.append(
+                "heatmap: other levers fixed at "
+                + ", ".join(f"{k} = {_number(v)}" for k, v in fixed.items())
+            )
+    else:
+        notes.append("heatmap: needs two levers; this sweep has one")
+    if "net_fiscal_cost" in frame.columns:
+        fig = plots.fiscal_frontier(frame, spec.frontier, levers=levers)
+        written += plots.save(fig, out / "frontier", formats)
+        figures.append("frontier.png")
+    figures = [f for f in figures if "png" in formats]
+
+    summary_table = sweep_summary(frame, levers)
+    lines = []
+    for tid, row in summary_table.iterrows():
+        text = (
+            f"  {tid} {_SHORT.get(str(tid), '')}: met in {row['scenarios_meeting']:,} "
+            f"of {len(frame):,} scenarios"
+        )
+        if row["scenarios_meeting"]:
+            text += (
+                f"; cheapest {row['cheapest_cost'] / 1e9:,.2f} bn yuan "
+                f"({row['cheapest_levers']})"
+            )
+        lines.append(text)
+    summary = (
+        "Targets over the sweep (net fiscal cost against the base):\n"
+        + "\n".join(lines)
+    )
+
+    ranked = None
+    target_id = spec.frontier if spec.frontier.startswith("T") else None
+    if target_id is not None and callable(cheapest):
+        ranked = cheapest(frame, targets=(target_id,))
+    if ranked is None and target_id is not None:
+        met = _met_column(frame, target_id)
+        if met is not None and "net_fiscal_cost" in frame.columns:
+            ranked = frame[met].sort_values("net_fiscal_cost")
+    md = [f"# commonprosperity sweep report: {heading}", ""]
+    if command:
+        md += ["Produced by:", "", "```", command, "```", ""]
+    md += [
+        "## Grid",
+        "",
+        f"Base: {spec.base_label} ({spec.base.year} policy); band "
+        f"basis `{spec.band_basis}`; {len(frame):,} scenarios.",
+        "",
+    ]
+    md += [f"- `{lv}`: {', '.join(_number(v) for v in spec.grid[lv])}" for lv in levers]
+    md += [
+        "",
+        "## Targets over the sweep",
+        "",
+        "Net fiscal cost is against the base scenario, yuan per year (positive: "
+        "costs the budget).",
+        "",
+        markdown_table(summary_table, formats={"cheapest_cost": ",.0f"}),
+        "",
+    ]
+    if ranked is not None:
+        cols = [
+            c for c in (*levers, spec.heatmap, "net_fiscal_cost") if c in ranked.columns
+        ]
+        md += [
+            f"## Cheapest scenarios meeting {target_id} (up to 10)",
+            "",
+            markdown_table(
+                ranked[cols].head(10), index=False, formats={"net_fiscal_cost": ",.0f"}
+            )
+            if len(ranked)
+            else f"No scenario of the sweep meets {target_id}.",
+            "",
+        ]
+    if figures or notes:
+        md += ["## Figures", ""]
+        md += [f"![{Path(f).stem}]({f})" for f in figures]
+        md += [f"- {n}" for n in notes]
+        md.append("")
+    md += [
+        "## Base scenario (every field)",
+        "",
+        "```toml",
+        spec.base.to_toml().rstrip(),
+        "```",
+        "",
+    ]
+    (out / "report.md").write_text("\n".join(md), encoding="utf-8")
+    written.append(out / "report.md")
+    return written, summary

@@ -1,0 +1,388 @@
+r"""The SWEEP.toml file of ``commonprosperity sweep``: base scenario, grid, plots.
+
+Format (every key but ``[grid]`` is optional; unknown keys are errors)::
+
+    # the base scenario: a scenario file (relative to this file) ...
+    base = "scenarios/status_quo_2025.toml"
+    # ... or the status quo of a year (give one of the two)
+    # year = 2025
+    band_basis = "household"          # or "three_person"
+
+    [population]                      # default: the embedded population
+    households = 20_000               # records (1 to 50,000,000)
+    seed = 0
+    # file = "survey.parquet"         # a population file instead (relative path)
+
+    [grid]                            # dotted scenario paths -> values (cartesian)
+    "transfers.dibao_monthly" = [1128, 1300, 1500]
+    "income_tax.basic_deduction" = { start = 60_000, stop = 96_000, num = 4 }
+
+    [plots]
+    heatmap = "gini"                  # indicator over the first two levers
+    frontier = "T2"                   # target id or indicator against fiscal cost
+
+Everything is checked before any simulation runs, and every problem is reported at
+once, by file and key.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> text = 'year = 2025\n[grid]\n"transfers.dibao_monthly" = [1200, 1400]\n'
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     file = pathlib.Path(tmp) / "s.toml"
+...     _ = file.write_text(text)
+...     spec = read_sweep_file(file)
+>>> spec.grid, spec.n_scenarios
+({'transfers.dibao_monthly': [1200.0, 1400.0]}, 2)
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from commonprosperity.errors import CommonProsperityError, ScenarioError
+from commonprosperity.scenario import Scenario
+from commonprosperity.simulate import BAND_BASES, INDICATOR_NAMES
+from commonprosperity.targets import TARGETS
+
+__all__ = ["MAX_SCENARIOS", "SweepSpec", "read_sweep_file"]
+
+#: Largest number of scenarios a sweep file may ask for.
+MAX_SCENARIOS = 100_000
+_MAX_NUM = 10_000
+_TOP = {"base", "year", "band_basis", "population", "grid", "plots"}
+_POPULATION = {"households", "seed", "file", "year"}
+_PLOTS = {"heatmap", "frontier"}
+_FRONTIER = {
+    t.id: t.indicator for t in TARGETS if t.id in ("T1", "T2", "T3", "T4", "T5", "T6")
+}
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep file.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The file read.
+    base : Scenario
+        The base scenario every grid point changes.
+    base_label : str
+        Where the base came from (a file, or "status quo YEAR").
+    grid : dict of str to list of float
+        Dotted scenario path → values, in file order.
+    households, seed : int
+        Size and seed of the embedded population.
+    population_file : pathlib.Path or None
+        A population file to read instead.
+    population_year : int or None
+        Income year of the embedded population (default: the base scenario's).
+    band_basis : str
+        ``"household"`` or ``"three_person"``.
+    heatmap : str
+        Indicator drawn over the first two levers.
+    frontier : str
+        Target id or indicator drawn against the net fiscal cost.
+    """
+
+    path: Path
+    base: Scenario
+    base_label: str
+    grid: dict[str, list[float]]
+    households: int = 20_000
+    seed: int = 0
+    population_file: Path | None = None
+    population_year: int | None = None
+    band_basis: str = "household"
+    heatmap: str = "gini"
+    frontier: str = "T2"
+    levers: tuple[str, ...] = field(default=())
+
+    @property
+    def n_scenarios(self) -> int:
+        """Number of grid points (the product of the lever counts)."""
+        return math.prod(len(v) for v in self.grid.values())
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _values(path: str, raw: Any, where: str, problems: list[str]) -> list[float]:
+    if isinstance(raw, list):
+        bad = [x for x in raw if not _number(x)]
+        if not raw:
+            problems.append(
+                f"{where}: grid.{path!r} is an empty list; give at least one value"
+            )
+        elif bad:
+            problems.append(
+                f"{where}: grid.{path!r} must hold finite numbers; got {bad[:3]!r}"
+            )
+        else:
+            return [float(x) for x in raw]
+        return []
+    if isinstance(raw, dict):
+        extra = set(raw) - {"start", "stop", "num"}
+        missing = {"start", "stop", "num"} - set(raw)
+        if extra or missing:
+            problems.append(
+                f"{where}: grid.{path!r} as a range takes exactly start, stop, num"
+                + (f"; unknown {sorted(extra)}" if extra else "")
+                + (f"; missing {sorted(missing)}" if missing else "")
+            )
+            return []
+        start, stop, num = raw["start"], raw["stop"], raw["num"]
+        if not (_number(start) and _number(stop)):
+            problems.append(
+                f"{where}: grid.{path!r} start and stop must be numbers; "
+                f"got {start!r}, {stop!r}"
+            )
+            return []
+        if (
+            not isinstance(num, int)
+            or isinstance(num, bool)
+            or not 1 <= num <= _MAX_NUM
+        ):
+            problems.append(
+                f"{where}: grid.{path!r} num must be an integer in "
+                f"1–{_MAX_NUM}; got {num!r}"
+            )
+            return []
+        return [float(v) for v in np.linspace(float(start), float(stop), num)]
+    problems.append(
+        f"{where}: grid.{path!r} must be a list of numbers or "
+        f"{{ start, stop, num }}; got {type(raw).__name__}"
+    )
+    return []
+
+
+def _int(
+    raw: dict[str, Any],
+    key: str,
+    lo: int,
+    hi: int,
+    default: int | None,
+    where: str,
+    problems: list[str],
+) -> int | None:
+    if key not in raw:
+        return default
+    v = raw[key]
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        problems.append(
+            f"{where}: population.{key} must be an integer in {lo:,}–{hi:,}; got {v!r}"
+        )
+        return default
+    return v
+
+
+def read_sweep_file(path: str | Path) -> SweepSpec:
+    """Read and validate a SWEEP.toml file (format in the module docstring).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The sweep file.
+
+    Returns
+    -------
+    SweepSpec
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file and every failing key: missing or unreadable file, invalid
+        TOML, unknown keys, a base that is missing or invalid, unknown lever paths
+        (with the closest valid ones), lever values the scenario rejects, too many
+        scenarios, unknown plot indicators.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ScenarioError(
+            f"{path}: cannot read sweep file ({exc.strerror})"
+        ) from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: is not a UTF-8 text (TOML) file") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: is not valid TOML: {exc}") from None
+    where = str(path)
+    problems: list[str] = []
+    unknown = sorted(set(raw) - _TOP)
+    if unknown:
+        problems.append(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_TOP)}")
+
+    base, base_label = _base(raw, path, problems)
+    band_basis = raw.get("band_basis", "household")
+    if band_basis not in BAND_BASES:
+        problems.append(
+            f"{where}: band_basis must be one of {list(BAND_BASES)}; got {band_basis!r}"
+        )
+
+    pop = raw.get("population", {})
+    households, seed, pop_year, pop_file = 20_000, 0, None, None
+    if not isinstance(pop, dict):
+        problems.append(f"{where}: [population] must be a table")
+    else:
+        extra = sorted(set(pop) - _POPULATION)
+        if extra:
+            problems.append(
+                f"{where}: unknown key(s) population.{extra}; allowed: "
+                f"{sorted(_POPULATION)}"
+            )
+        households = _int(pop, "households", 1, 50_000_000, 20_000, where, problems)
+        seed = _int(pop, "seed", 0, 2**63 - 1, 0, where, problems)
+        pop_year = _int(pop, "year", 2000, 2100, None, where, problems)
+        if "file" in pop:
+            if not isinstance(pop["file"], str) or not pop["file"]:
+                problems.append(f"{where}: population.file must be a path string")
+            else:
+                pop_file = (path.parent / pop["file"]).resolve()
+                if not pop_file.is_file():
+                    problems.append(
+                        f"{where}: population.file {pop['file']!r}: no such "
+                        f"file ({pop_file})"
+                    )
+            if "households" in pop or "seed" in pop:
+                problems.append(
+                    f"{where}: population.file excludes population."
+                    "households and population.seed"
+                )
+
+    grid: dict[str, list[float]] = {}
+    raw_grid = raw.get("grid")
+    if raw_grid is None:
+        problems.append(
+            f"{where}: [grid] is missing; give at least one lever, e.g. "
+            '"transfers.dibao_monthly" = [1200, 1400]'
+        )
+    elif not isinstance(raw_grid, dict) or not raw_grid:
+        problems.append(
+            f"{where}: [grid] must be a non-empty table of dotted scenario paths"
+        )
+    else:
+        for lever, values in raw_grid.items():
+            vals = _values(lever, values, where, problems)
+            if base is not None:
+                try:
+                    current = base.get(lever)
+                except ScenarioError as exc:
+                    problems.append(f"{where}: grid: {exc}")
+                    continue
+                if isinstance(current, list):
+                    problems.append(
+                        f"{where}: grid.{lever!r} is a list; sweep one "
+                        f"element, e.g. {lever}[2]"
+                    )
+                    continue
+                for v in vals:
+                    try:
+                        base.replace(
+                            {
+                                lever: int(v)
+                                if v == int(v) and isinstance(current, int)
+                                else v
+                            }
+                        )
+                    except ScenarioError as exc:
+                        problems.append(
+                            f"{where}: grid.{lever!r} value {v:g}: "
+                            f"{str(exc).removeprefix('scenario: ')}"
+                        )
+                        break
+            if base is not None and vals and isinstance(_safe_get(base, lever), int):
+                grid[lever] = [int(v) if v == int(v) else v for v in vals]
+            else:
+                grid[lever] = vals
+        n = math.prod(len(v) for v in grid.values()) if grid else 0
+        if n > MAX_SCENARIOS:
+            problems.append(
+                f"{where}: the grid has {n:,} scenarios; at most "
+                f"{MAX_SCENARIOS:,} per file"
+            )
+
+    plots = raw.get("plots", {})
+    heatmap, frontier = "gini", "T2"
+    if not isinstance(plots, dict):
+        problems.append(f"{where}: [plots] must be a table")
+    else:
+        extra = sorted(set(plots) - _PLOTS)
+        if extra:
+            problems.append(
+                f"{where}: unknown key(s) plots.{extra}; allowed: {sorted(_PLOTS)}"
+            )
+        heatmap = plots.get("heatmap", "gini")
+        if heatmap not in INDICATOR_NAMES:
+            problems.append(
+                f"{where}: plots.heatmap must be an indicator, one of "
+                f"{list(INDICATOR_NAMES)}; got {heatmap!r}"
+            )
+        frontier = plots.get("frontier", "T2")
+        if frontier not in _FRONTIER and frontier not in INDICATOR_NAMES:
+            problems.append(
+                f"{where}: plots.frontier must be a target id "
+                f"{sorted(_FRONTIER)} or an indicator; got {frontier!r}"
+            )
+
+    if problems or base is None:
+        raise ScenarioError("; ".join(problems) or f"{where}: no base scenario")
+    return SweepSpec(
+        path=path,
+        base=base,
+        base_label=base_label,
+        grid=grid,
+        households=int(households or 20_000),
+        seed=int(seed or 0),
+        population_file=pop_file,
+        population_year=pop_year,
+        band_basis=band_basis,
+        heatmap=heatmap,
+        frontier=frontier,
+        levers=tuple(grid),
+    )
+
+
+def _safe_get(base: Scenario, lever: str) -> Any:
+    try:
+        return base.get(lever)
+    except ScenarioError:
+        return None
+
+
+def _base(
+    raw: dict[str, Any], path: Path, problems: list[str]
+) -> tuple[Scenario | None, str]:
+    where = str(path)
+    has_base, has_year = "base" in raw, "year" in raw
+    if has_base == has_year:
+        problems.append(
+            f'{where}: give exactly one of base = "SCENARIO.toml" or '
+            f"year = YEAR (the status quo of that year)"
+        )
+        return None, ""
+    try:
+        if has_base:
+            if not isinstance(raw["base"], str) or not raw["base"]:
+                problems.append(f"{where}: base must be the path of a scenario file")
+                return None, ""
+            file = path.parent / raw["base"]
+            return Scenario.from_toml(file), str(raw["base"])
+        year = raw["year"]
+        if isinstance(year, bool) or not isinstance(year, int):
+            problems.append(f"{where}: year must be an integer; got {year!r}")
+            return None, ""
+        return Scenario.status_quo(year), f"status quo {year}"
+    except CommonProsperityError as exc:
+        problems.append(f"{where}: base: {exc}")
+        return None, ""

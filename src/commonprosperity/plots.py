@@ -1,0 +1,595 @@
+"""Figures of a result and of a sweep (matplotlib, Agg, PNG and SVG).
+
+Every function returns a :class:`matplotlib.figure.Figure` built without
+``pyplot`` (no global figure registry, no interactive backend), with English labels
+and units so that no CJK font is needed (cities by their English names, from
+:data:`commonprosperity.published.CITY_NAMES_EN`). Figures are meant to be read in
+print: 10-point text or larger, and "met / not met" is written out and hatched, not
+told by colour alone. :func:`save` writes a figure as PNG and SVG.
+
+Examples
+--------
+>>> from commonprosperity import Scenario, simulate, synthetic_population
+>>> from commonprosperity import plots
+>>> r = simulate(synthetic_population(2_000, seed=1), Scenario.status_quo(2021))
+>>> fig = plots.target_dashboard(r)
+>>> fig.axes[0].get_title(loc="left").startswith("Plan targets")
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from commonprosperity._plotstyle import (
+    _BLACK,
+    _BLUE,
+    _COMPARISON_TEXT,
+    _GREEN,
+    _GREY,
+    _MET,
+    _NOT_MET,
+    _ORANGE,
+    _SKY,
+    _VERMILION,
+    FORMATS,
+    _city_en,
+    _figure,
+    _rc,
+    format_value,
+    save,
+)
+from commonprosperity._sweep_plots import fiscal_frontier, pareto_front, sweep_heatmap
+from commonprosperity.targets import TARGETS
+
+if TYPE_CHECKING:
+    from commonprosperity.simulate import Result
+
+__all__ = [
+    "FORMATS",
+    "city_bars",
+    "fiscal_frontier",
+    "format_value",
+    "income_distribution",
+    "lorenz_curves",
+    "lorenz_points",
+    "pareto_front",
+    "save",
+    "sweep_heatmap",
+    "target_dashboard",
+]
+
+_BAND_EDGES = (
+    (100_000.0, 500_000.0, "band_share_100k_500k", "T2"),
+    (200_000.0, 600_000.0, "band_share_200k_600k", "T3"),
+)
+
+
+# ---------------------------------------------------------------- Lorenz curves
+def lorenz_points(
+    income: np.ndarray, weight: np.ndarray, n_points: int = 1_001
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sample the weighted Lorenz curve at ``n_points`` population shares.
+
+    Parameters
+    ----------
+    income : ndarray of float64, shape (n,)
+        Per-capita income of each unit, yuan per year (negatives allowed).
+    weight : ndarray of float64, shape (n,)
+        Persons each unit represents (> 0).
+    n_points : int
+        Number of equally spaced population shares from 0 to 1.
+
+    Returns
+    -------
+    population_share, income_share : ndarray of float64, shape (n_points,)
+        The curve is piecewise linear between units, so the sampled values are
+        exact at the sample points.
+
+    Examples
+    --------
+    >>> p, s = lorenz_points(np.array([1.0, 3.0]), np.array([1.0, 1.0]), 3)
+    >>> s.tolist()
+    [0.0, 0.25, 1.0]
+    """
+    order = np.argsort(income, kind="stable")
+    w = np.asarray(weight, dtype=np.float64)[order]
+    x = np.asarray(income, dtype=np.float64)[order]
+    cum_w = np.concatenate(([0.0], np.cumsum(w)))
+    cum_x = np.concatenate(([0.0], np.cumsum(w * x)))
+    p = np.linspace(0.0, 1.0, n_points)
+    return p, np.interp(p, cum_w / cum_w[-1], cum_x / cum_x[-1])
+
+
+def _per_capita(result: Result, column: str | Sequence[str]) -> np.ndarray:
+    hh = result.households
+    columns = [column] if isinstance(column, str) else list(column)
+    total = np.zeros(len(hh))
+    for c in columns:
+        total += hh[c].to_numpy(dtype=np.float64)
+    return total / hh["size"].to_numpy(dtype=np.float64)
+
+
+def lorenz_curves(
+    results: Mapping[str, Result], *, gross: str | None = None, title: str | None = None
+) -> Figure:
+    """Lorenz curves of per-capita disposable income, and their differences.
+
+    Parameters
+    ----------
+    results : mapping of str to Result
+        Label → result, e.g. ``{"status quo 2025": base, "package 2025": reform}``;
+        the first is the reference of the difference panel.
+    gross : str, optional
+        If given, a label under which the first result's gross income before taxes,
+        contributions and transfers (wage + business + property + pension) is drawn
+        too.
+    title : str, optional
+        Figure title; a default names the income concept.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: the curves with the line of equality, Gini in the legend. Right: each
+        curve minus the reference (the first result), in percentage points of total
+        income, so that the small changes a reform makes are visible.
+
+    Notes
+    -----
+    Persons are ranked by the per-capita disposable income of their household
+    (person weight = household weight × size), as for the ``gini`` indicator.
+    """
+    if not results:
+        raise ValueError("lorenz_curves needs at least one result")
+    curves: list[tuple[str, np.ndarray, np.ndarray, float]] = []
+    first = next(iter(results.values()))
+    pw = first.population.weight * first.population.size
+    if gross is not None:
+        pc = _per_capita(first, ("wage", "business", "property", "pension"))
+        p, s = lorenz_points(pc, pw)
+        curves.append((gross, p, s, _exact_gini(pc, pw)))
+    for label, result in results.items():
+        weight = result.population.weight * result.population.size
+        p, s = lorenz_points(_per_capita(result, "disposable_income"), weight)
+        curves.append((label, p, s, float(result.indicators["gini"])))
+    ref_label = next(iter(results))
+    ref = next(c for c in curves if c[0] == ref_label)
+    styles = [(_BLUE, "-"), (_VERMILION, "--"), (_GREEN, "-."), (_ORANGE, ":")]
+    with _rc():
+        fig = _figure(10.0, 5.4)
+        ax, dx = fig.subplots(1, 2)
+        ax.plot([0, 1], [0, 1], color=_BLACK, lw=0.8, label="line of equality")
+        k = 0
+        for label, p, s, g in curves:
+            if label == gross:
+                colour, ls = _GREY, (0, (1, 1.5))
+            else:
+                colour, ls = styles[k % len(styles)]
+                k += 1
+            ax.plot(p, s, color=colour, ls=ls, lw=2.0, label=f"{label} (Gini {g:.4f})")
+            dx.plot(p, 100.0 * (s - ref[2]), color=colour, ls=ls, lw=2.0)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(min(0.0, float(min(c[2].min() for c in curves))), 1)
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xlabel("cumulative share of persons, poorest first")
+        ax.set_ylabel("cumulative share of income")
+        ax.set_title("Lorenz curves")
+        ax.grid(alpha=0.3)
+        dx.set_xlim(0, 1)
+        dx.set_xlabel("cumulative share of persons, poorest first")
+        dx.set_ylabel("difference in cumulative income share (pp)")
+        dx.set_title(f"Difference from {ref_label}\n(above 0 = more equal)")
+        dx.grid(alpha=0.3)
+        fig.legend(loc="outside lower center", ncols=2, frameon=False)
+        fig.suptitle(
+            title
+            or "Lorenz curves of per-capita income "
+            "(persons ranked by the per-capita income of their household)"
+        )
+    return fig
+
+
+def _exact_gini(income: np.ndarray, weight: np.ndarray) -> float:
+    """Weighted population Gini: one minus twice the area under the Lorenz curve."""
+    order = np.argsort(income, kind="stable")
+    w = weight[order] / weight.sum()
+    x = income[order] * w
+    cum = np.concatenate(([0.0], np.cumsum(x))) / x.sum()
+    return float(1.0 - np.sum(w * (cum[1:] + cum[:-1])))
+
+
+# --------------------------------------------------------- income distribution
+def income_distribution(
+    result: Result,
+    *,
+    bin_width: float = 10_000.0,
+    upper: float = 800_000.0,
+    title: str | None = None,
+) -> Figure:
+    """Distribution of household annual disposable income with the plan's bands.
+
+    Parameters
+    ----------
+    result : Result
+        A simulation result; its ``band_basis`` decides the income on the x axis
+        (household income, or 3 × per-capita income for ``"three_person"``).
+    bin_width : float
+        Width of the histogram bins, yuan per year.
+    upper : float
+        Right end of the x axis, yuan per year; households above it are gathered
+        in the last bin and counted in a note.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A household-weighted histogram (share of households per bin) with the
+        100k–500k and 200k–600k bands shaded, their shares (the model's
+        ``band_share_*`` indicators) and targets written on the plot.
+    """
+    hh = result.households
+    income = hh["disposable_income"].to_numpy(dtype=np.float64)
+    basis = "household disposable income"
+    if result.band_basis == "three_person":
+        income = 3.0 * income / hh["size"].to_numpy(dtype=np.float64)
+        basis = "3 × per-capita disposable income (three-person basis)"
+    w = result.population.weight
+    share_w = w / w.sum()
+    edges = np.arange(0.0, upper + bin_width, bin_width)
+    clipped = np.clip(income, 0.0, upper - bin_width / 2.0)
+    hist, _ = np.histogram(clipped, bins=edges, weights=share_w)
+    above = float(share_w[income >= upper].sum())
+    below = float(share_w[income < 0].sum())
+    with _rc():
+        fig = _figure(9.0, 5.0)
+        ax = fig.subplots()
+        ax.bar(
+            edges[:-1] / 1e3,
+            100.0 * hist,
+            width=bin_width / 1e3,
+            align="edge",
+            color=_SKY,
+            edgecolor=_BLUE,
+            lw=0.4,
+            label="households",
+        )
+        top = 100.0 * float(hist.max()) if hist.size else 1.0
+        ax.set_ylim(0, top * 1.55)
+        handles = []
+        for (lo, hi, name, tid), colour, hatch, level in zip(
+            _BAND_EDGES, (_GREEN, _ORANGE), ("//", "\\\\"), (1.36, 1.18), strict=True
+        ):
+            ax.axvspan(lo / 1e3, hi / 1e3, color=colour, alpha=0.12, lw=0)
+            ax.axvspan(
+                lo / 1e3,
+                hi / 1e3,
+                fill=False,
+                hatch=hatch,
+                edgecolor=colour,
+                lw=0,
+                alpha=0.35,
+            )
+            share = float(result.indicators[name])
+            target = next(t for t in TARGETS if t.id == tid)
+            y = top * level
+            ax.annotate(
+                "",
+                xy=(lo / 1e3, y),
+                xytext=(hi / 1e3, y),
+                arrowprops={"arrowstyle": "<->", "color": colour, "lw": 1.5},
+            )
+            ax.text(
+                (lo + hi) / 2e3,
+                y,
+                f"{lo / 1e3:.0f}k–{hi / 1e3:.0f}k: "
+                f"{100 * share:.1f} % of households (target "
+                f"{_COMPARISON_TEXT[target.comparison]} {100 * target.target:.0f} %)",
+                ha="center",
+                va="bottom",
+                fontsize=10,
+                color=_BLACK,
+                bbox={"facecolor": "white", "edgecolor": colour, "pad": 2.0},
+            )
+            handles.append(
+                Patch(
+                    facecolor=colour,
+                    alpha=0.3,
+                    hatch=hatch,
+                    label=f"{tid} band {lo / 1e3:.0f}k–{hi / 1e3:.0f}k yuan",
+                )
+            )
+        notes = []
+        if below >= 0.0005:
+            notes.append(f"{100 * below:.1f} % below 0 shown in the first bin")
+        if above >= 0.0005:
+            notes.append(
+                f"{100 * above:.1f} % at or above {upper / 1e3:.0f}k shown "
+                "in the last bin"
+            )
+        if notes:
+            ax.text(
+                0.99,
+                0.03,
+                "\n".join(notes),
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom",
+                fontsize=9,
+                color=_GREY,
+            )
+        ax.set_xlim(0, upper / 1e3)
+        ax.set_xlabel(f"{basis}, thousand yuan per year")
+        ax.set_ylabel(f"share of households per {bin_width / 1e3:.0f}k-yuan bin (%)")
+        ax.legend(
+            handles=[
+                Patch(facecolor=_SKY, edgecolor=_BLUE, label="households"),
+                *handles,
+            ],
+            loc="center right",
+            frameon=False,
+        )
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_title(
+            title
+            or (
+                f"Household disposable income, {result.scenario.year}, "
+                "and the plan's income bands"
+            ),
+            loc="left",
+        )
+    return fig
+
+
+# ------------------------------------------------------------ target dashboard
+def target_dashboard(
+    result: Result | pd.DataFrame,
+    *,
+    title: str | None = None,
+    gdp: float | None = None,
+    labour_compensation: float | None = None,
+    label: str | None = None,
+) -> Figure:
+    """Each plan target: the value against the target line, met or not.
+
+    Parameters
+    ----------
+    result : Result or pandas.DataFrame
+        A result, or a targets frame as returned by ``Result.targets()``.
+    title : str, optional
+        Title; default "Plan targets 2025: k of m evaluated targets met".
+    gdp, labour_compensation : float, optional
+        Passed to ``Result.targets`` (T7).
+    label : str, optional
+        Name of the scenario in the default title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row per target T1–T10. A bar shows the value as a percentage of the
+        target (the target line is at 100 %); for "<" targets a bar left of the line
+        is met. Each row states the value, the target and "met" or "NOT MET" with
+        the gap; targets that cannot be evaluated (T7 without GDP, trend targets
+        without a multi-year path) are listed with the reason.
+    """
+    frame = (
+        result
+        if isinstance(result, pd.DataFrame)
+        else result.targets(gdp=gdp, labour_compensation=labour_compensation)
+    )
+    gini = (
+        None if isinstance(result, pd.DataFrame) else float(result.indicators["gini"])
+    )
+    n = len(frame)
+    evaluated = frame["met"].notna()
+    n_met = int(frame.loc[evaluated, "met"].astype(bool).sum())
+    ratios = (frame["value"] / frame["target"]).where(frame["target"] != 0)
+    finite = ratios[evaluated & np.isfinite(ratios)]
+    xmax = max(1.35, float(finite.max()) * 1.08 if len(finite) else 1.35)
+    with _rc():
+        fig = _figure(10.0, 0.62 * n + 1.6)
+        ax = fig.subplots()
+        for i, (tid, row) in enumerate(frame.iterrows()):
+            y = n - 1 - i
+            unit = str(row["unit"])
+            cmp_text = _COMPARISON_TEXT.get(
+                str(row["comparison"]), str(row["comparison"])
+            )
+            target_text = f"{cmp_text} {format_value(float(row['target']), unit)}"
+            if unit == "ratio change":
+                target_text = f"{cmp_text} 0 (trend)"
+            ax.text(
+                -0.01,
+                y,
+                f"{tid}  {_short(tid, str(row['description']))}",
+                ha="right",
+                va="center",
+                transform=ax.get_yaxis_transform(),
+            )
+            ax.axhline(y - 0.5, color=_GREY, lw=0.4, alpha=0.5)
+            if pd.isna(row["met"]):
+                ax.text(
+                    0.02,
+                    y,
+                    f"not evaluated: {row['note'] or 'no value'}",
+                    va="center",
+                    color=_GREY,
+                    fontsize=9.5,
+                    style="italic",
+                )
+                continue
+            met = bool(row["met"])
+            r = float(ratios.iloc[i])
+            bar_end = min(max(r, 0.0), xmax)
+            ax.barh(
+                y - 0.14,
+                bar_end,
+                height=0.42,
+                color=_MET if met else _NOT_MET,
+                alpha=0.85,
+                hatch=None if met else "//",
+                edgecolor=_BLACK,
+                lw=0.6,
+            )
+            gap = float(row["gap"])
+            verdict = "met" if met else f"NOT MET, gap {_gap_text(gap, unit)}"
+            row_text = (
+                f"{format_value(float(row['value']), unit)} "
+                f"(target {target_text}): {verdict}"
+            )
+            ax.text(
+                0.005,
+                y + 0.1,
+                row_text,
+                ha="left",
+                va="bottom",
+                fontsize=9.5,
+                fontweight="normal" if met else "bold",
+            )
+        ax.axvline(1.0, color=_BLACK, lw=1.6, ls="--")
+        ax.text(1.0, n - 0.45, " target", ha="left", va="bottom", fontsize=9.5)
+        ax.set_xlim(0, xmax)
+        ax.set_ylim(-0.5, n - 0.1)
+        ax.set_yticks([])
+        ax.xaxis.set_major_formatter(_percent_formatter())
+        ax.set_xlabel(
+            "value as a percentage of the target (target line = 100 %; "
+            "for '<' targets, left of the line is met)"
+        )
+        ax.legend(
+            handles=[
+                Patch(facecolor=_MET, edgecolor=_BLACK, label="met"),
+                Patch(
+                    facecolor=_NOT_MET, edgecolor=_BLACK, hatch="//", label="not met"
+                ),
+            ],
+            loc="lower right",
+            frameon=True,
+            framealpha=0.9,
+        )
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        evaluated_n = int(evaluated.sum())
+        default = (
+            "Plan targets for 2025"
+            + (f", {label}" if label else "")
+            + f": {n_met} of {evaluated_n} evaluated targets met"
+            + (f"\nGini {gini:.4f} (no target in the plan)" if gini is not None else "")
+        )
+        ax.set_title(title or default, loc="left")
+    return fig
+
+
+_SHORT = {
+    "T1": "per-capita disposable income",
+    "T2": "households 100k–500k yuan",
+    "T3": "households 200k–600k yuan",
+    "T4": "urban / rural income ratio",
+    "T5": "highest / lowest city ratio",
+    "T6": "urbanisation rate",
+    "T7": "labour share of GDP",
+    "T8": "dibao growth ÷ income growth",
+    "T9": "top/bottom 20 % ratio change",
+    "T10": "income ÷ GDP per capita change",
+}
+
+
+def _short(tid: str, description: str) -> str:
+    return _SHORT.get(tid, description[:32])
+
+
+def _gap_text(gap: float, unit: str) -> str:
+    if unit == "share":
+        return f"{100 * gap:.1f} pp"
+    if unit == "yuan":
+        return f"{gap:,.0f} yuan"
+    return f"{gap:.3f}"
+
+
+def _percent_formatter() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: f"{100 * v:.0f} %")
+
+
+# ------------------------------------------------------------------ city bars
+def city_bars(result: Result, *, title: str | None = None) -> Figure:
+    """Per-capita disposable income by city, with the highest/lowest ratio.
+
+    Parameters
+    ----------
+    result : Result
+        A simulation result with households in at least one city.
+    title : str, optional
+        Figure title; default states the highest/lowest ratio and its target.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Horizontal bars, highest first, labelled in yuan; the province's
+        per-capita income as a line, and the ceiling the highest city must stay
+        under for T5 (lowest × 1.55).
+    """
+    cities = result.city_per_capita.sort_values(ascending=True)
+    if cities.empty:
+        raise ValueError("city_bars: the result has no city per-capita incomes")
+    names = [_city_en(c) for c in cities.index]
+    ratio = float(result.indicators["city_max_min_ratio"])
+    t5 = next(t for t in TARGETS if t.id == "T5")
+    with _rc():
+        fig = _figure(8.5, 0.42 * len(cities) + 1.8)
+        ax = fig.subplots()
+        colours = [_BLUE] * len(cities)
+        colours[0], colours[-1] = _VERMILION, _GREEN
+        bars = ax.barh(
+            names, cities.to_numpy() / 1e3, color=colours, edgecolor=_BLACK, lw=0.5
+        )
+        for bar, v in zip(bars, cities.to_numpy(), strict=True):
+            ax.text(
+                bar.get_width(),
+                bar.get_y() + bar.get_height() / 2,
+                f" {v:,.0f}",
+                va="center",
+                fontsize=9.5,
+            )
+        mean = float(result.indicators["per_capita_disposable_income"])
+        ax.axvline(
+            mean / 1e3,
+            color=_BLACK,
+            ls="--",
+            lw=1.2,
+            label=f"province: {mean:,.0f} yuan",
+        )
+        ceiling = float(cities.iloc[0]) * t5.target
+        ax.axvline(
+            ceiling / 1e3,
+            color=_ORANGE,
+            ls=":",
+            lw=2.0,
+            label=f"T5 ceiling for the highest city: lowest × {t5.target:g} = "
+            f"{ceiling:,.0f} yuan",
+        )
+        ax.set_xlim(0, max(float(cities.iloc[-1]), ceiling) / 1e3 * 1.18)
+        ax.set_xlabel("per-capita disposable income, thousand yuan per year")
+        fig.legend(loc="outside lower center", frameon=False, ncols=1)
+        ax.grid(axis="x", alpha=0.3)
+        if np.isfinite(ratio):
+            verdict = "met" if ratio < t5.target else "not met"
+            default = (
+                f"Per-capita disposable income by city, {result.scenario.year}: "
+                f"highest/lowest = {ratio:.3f} (target < {t5.target:g}, "
+                f"{verdict})"
+            )
+        else:
+            default = (
+                f"Per-capita disposable income by city, {result.scenario.year}: "
+                "highest/lowest ratio undefined"
+            )
+        ax.set_title(title or default, loc="left")
+    return fig

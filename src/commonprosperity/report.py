@@ -1,0 +1,596 @@
+"""Tables and the Markdown report of a run or a sweep, and writing them to a folder.
+
+The functions here turn a :class:`~commonprosperity.Result` (and, for a reform, the
+status-quo result on the same population) into the tables a policy economist reads:
+the plan targets with value, target, met and gap; the indicators; the fiscal totals;
+deciles of per-capita disposable income; the C/R-graded policy values used. They
+format them for a terminal (:func:`summary_text`) and as Markdown with provenance
+(:func:`markdown_report`), and :func:`write_run` writes CSV files, figures and
+``report.md`` into a directory.
+
+Examples
+--------
+>>> from commonprosperity import Scenario, simulate, synthetic_population
+>>> from commonprosperity import report
+>>> r = simulate(synthetic_population(2_000, seed=1), Scenario.status_quo(2021))
+>>> table = report.target_table(r)
+>>> list(table.columns[:4])
+['indicator', 'value', 'comparison', 'target']
+>>> report.deciles(r).shape[0]
+10
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from commonprosperity._reportformat import (
+    _change,
+    _fmt,
+    _number,
+    _short_source,
+    _target_rows,
+    format_target_table,
+    markdown_table,
+)
+from commonprosperity._sweep_report import sweep_summary, write_sweep
+
+if TYPE_CHECKING:
+    from commonprosperity.simulate import Result
+
+__all__ = [
+    "INDICATOR_UNITS",
+    "deciles",
+    "fiscal_table",
+    "format_target_table",
+    "indicator_table",
+    "markdown_report",
+    "markdown_table",
+    "summary_text",
+    "sweep_summary",
+    "target_table",
+    "weak_values_table",
+    "write_run",
+    "write_sweep",
+]
+
+#: Unit of each contract indicator, for formatting.
+INDICATOR_UNITS: dict[str, str] = {
+    "per_capita_disposable_income": "yuan",
+    "urban_per_capita_disposable_income": "yuan",
+    "rural_per_capita_disposable_income": "yuan",
+    "urban_rural_ratio": "ratio",
+    "city_max_min_ratio": "ratio",
+    "band_share_100k_500k": "share",
+    "band_share_200k_600k": "share",
+    "gini": "ratio",
+    "gini_lower": "ratio",
+    "gini_upper": "ratio",
+    "urbanization_rate": "share",
+    "iit_revenue": "yuan",
+    "social_insurance_contributions": "yuan",
+    "transfer_spending": "yuan",
+}
+
+
+# ------------------------------------------------------------------- tables
+def target_table(
+    result: Result,
+    baseline: Result | None = None,
+    *,
+    gdp: float | None = None,
+    labour_compensation: float | None = None,
+) -> pd.DataFrame:
+    """Tabulate the plan targets T1–T10 of a result, optionally beside the status quo.
+
+    Parameters
+    ----------
+    result : Result
+        The scenario's result.
+    baseline : Result, optional
+        The status quo on the same population; adds a ``status_quo`` column.
+    gdp, labour_compensation : float, optional
+        Passed to ``Result.targets`` for T7 (yuan).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed T1–T10: ``indicator, value, comparison, target, met, gap, unit,
+        description, note`` (and ``status_quo`` when a baseline is given). ``gap``
+        > 0 means not yet met, in the target's unit; ``met`` is NA where the
+        needed input is absent.
+    """
+    frame = result.targets(gdp=gdp, labour_compensation=labour_compensation)
+    cols = [
+        "indicator",
+        "value",
+        "comparison",
+        "target",
+        "met",
+        "gap",
+        "unit",
+        "description",
+        "note",
+    ]
+    out = frame[cols].copy()
+    if baseline is not None:
+        base = baseline.targets(gdp=gdp, labour_compensation=labour_compensation)
+        out.insert(1, "status_quo", base["value"])
+    return out
+
+
+def indicator_table(result: Result, baseline: Result | None = None) -> pd.DataFrame:
+    """Every indicator with its unit, optionally with the status quo and the change.
+
+    Parameters
+    ----------
+    result : Result
+        The scenario's result.
+    baseline : Result, optional
+        The status quo on the same population.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by indicator name: ``value``, ``unit`` (and ``status_quo``,
+        ``change`` when a baseline is given).
+    """
+    out = pd.DataFrame({"value": result.indicators})
+    out.index.name = "indicator"
+    if baseline is not None:
+        out["status_quo"] = baseline.indicators.reindex(out.index)
+        out["change"] = out["value"] - out["status_quo"]
+    out["unit"] = [INDICATOR_UNITS.get(k, "") for k in out.index]
+    return out
+
+
+def fiscal_table(result: Result, baseline: Result | None = None) -> pd.DataFrame:
+    """Fiscal totals (yuan per year), optionally with the status quo and the change.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by item: ``value`` (and ``status_quo``, ``change``). With a
+        baseline, a row ``net_fiscal_cost`` = status-quo net revenue − scenario net
+        revenue (positive: the scenario costs the budget).
+    """
+    out = pd.DataFrame({"value": result.fiscal})
+    out.index.name = "item"
+    if baseline is not None:
+        out["status_quo"] = baseline.fiscal.reindex(out.index)
+        out["change"] = out["value"] - out["status_quo"]
+        if "net_revenue" in out.index:
+            cost = float(
+                out.loc["net_revenue", "status_quo"] - out.loc["net_revenue", "value"]
+            )
+            out.loc["net_fiscal_cost"] = [np.nan, np.nan, cost]
+    return out
+
+
+def weak_values_table(result: Result) -> pd.DataFrame:
+    """List the C- (derived) and R- (unverified) graded policy values used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key, value, grade, source``; empty when every value used is A/B
+        or was set by the scenario.
+    """
+    weak = result.provenance.get("weak_values", [])
+    return pd.DataFrame(weak, columns=["key", "value", "grade", "source"])
+
+
+def deciles(result: Result) -> pd.DataFrame:
+    """Deciles of persons by per-capita disposable income.
+
+    Uses ``Result.deciles()`` where the installed library has it; otherwise a
+    local computation with the same ranking rule.
+
+    Parameters
+    ----------
+    result : Result
+        A simulation result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed 1–10 (``decile``), one row per group of persons ranked by the
+        per-capita disposable income of their household (person weight = weight ×
+        size; a household belongs to the group holding the midpoint of its
+        cumulative person weight). Columns include ``population_share``,
+        ``households``, ``min_per_capita``, ``max_per_capita`` and
+        ``disposable_income`` (mean per person, yuan per year).
+    """
+    method = getattr(result, "deciles", None)
+    if callable(method):
+        return method()
+    return _deciles_local(result)
+
+
+def _deciles_local(result: Result) -> pd.DataFrame:
+    hh = result.households
+    size = hh["size"].to_numpy(dtype=np.float64)
+    pc = hh["disposable_income"].to_numpy(dtype=np.float64) / size
+    w = result.population.weight
+    pw = w * size
+    order = np.argsort(pc, kind="stable")
+    cum = np.cumsum(pw[order])
+    mid = (cum - 0.5 * pw[order]) / cum[-1]
+    group = np.empty(pc.shape[0], dtype=np.int64)
+    group[order] = np.minimum((mid * 10).astype(np.int64), 9) + 1
+    frame = pd.DataFrame(
+        {"decile": group, "persons": pw, "households": w, "pc": pc, "income": pw * pc}
+    )
+    g = frame.groupby("decile")
+    out = pd.DataFrame(
+        {
+            "population_share": g["persons"].sum() / pw.sum(),
+            "households": g["households"].sum(),
+            "min_per_capita": g["pc"].min(),
+            "max_per_capita": g["pc"].max(),
+            "disposable_income": g["income"].sum() / g["persons"].sum(),
+            "income_share": g["income"].sum() / frame["income"].sum(),
+        }
+    )
+    return out.reindex(pd.RangeIndex(1, 11, name="decile"))
+
+
+def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
+    table = fiscal_table(result, baseline)
+    labels = {
+        "iit_revenue": "income tax revenue (all schedules)",
+        "social_insurance_contributions": "employee social insurance contributions",
+        "transfer_spending": "transfer spending (dibao, residents' pension, child)",
+        "net_revenue": "net revenue (taxes + contributions - transfers)",
+        "net_fiscal_cost": "net fiscal cost of the scenario vs the status quo",
+    }
+    out = []
+    for key, label in labels.items():
+        if key not in table.index:
+            continue
+        row = table.loc[key]
+        if key == "net_fiscal_cost":
+            out.append(f"  {label:<52} {row['change'] / 1e9:>12,.2f} bn")
+        elif baseline is not None:
+            out.append(
+                f"  {label:<52} {row['value'] / 1e9:>12,.2f} bn  "
+                f"(status quo {row['status_quo'] / 1e9:,.2f} bn)"
+            )
+        else:
+            out.append(f"  {label:<52} {row['value'] / 1e9:>12,.2f} bn")
+    return out
+
+
+def summary_text(
+    result: Result,
+    *,
+    heading: str,
+    baseline: Result | None = None,
+    gdp: float | None = None,
+    labour_compensation: float | None = None,
+) -> str:
+    """Format what ``commonprosperity run`` prints: targets, Gini, fiscal, C/R values.
+
+    Parameters
+    ----------
+    result : Result
+        The scenario's result.
+    heading : str
+        First line (what was simulated, on which population).
+    baseline : Result, optional
+        The status quo on the same population (adds a status-quo column and the net
+        fiscal cost).
+    gdp, labour_compensation : float, optional
+        For T7.
+
+    Returns
+    -------
+    str
+        Plain text; amounts in yuan per year, billions as "bn".
+    """
+    ind = result.indicators
+    lines = [heading, ""]
+    lines.append(
+        f"Plan targets for 2025, evaluated on {result.scenario.year} policy "
+        f"(band basis: {result.band_basis})"
+    )
+    lines.append(
+        format_target_table(
+            target_table(
+                result, baseline, gdp=gdp, labour_compensation=labour_compensation
+            )
+        )
+    )
+    lines.append("")
+    gini = f"Gini of per-capita disposable income (persons): {ind['gini']:.4f}"
+    if baseline is not None:
+        gini += f"  (status quo {baseline.indicators['gini']:.4f})"
+    lines.append(gini + "  -- no numeric target in the plan")
+    lines.append("")
+    lines.append("Fiscal totals, yuan per year (bn = 1e9)")
+    lines += _fiscal_lines(result, baseline)
+    weak = weak_values_table(result)
+    if len(weak):
+        lines.append("")
+        lines.append(
+            "Policy values used that are derived (C) or unverified (R); "
+            "full sources in report.md:"
+        )
+        for _, v in weak.iterrows():
+            lines.append(
+                f"  [{v['grade']}] {v['key']} = {_number(v['value'])}: "
+                f"{_short_source(v['source'])}"
+            )
+    undefined = getattr(result, "undefined", {}) or {}
+    if undefined:
+        lines.append("")
+        lines.append("Undefined indicators:")
+        lines += [f"  {k}: {why}" for k, why in undefined.items()]
+    return "\n".join(lines)
+
+
+def _targets_markdown(table: pd.DataFrame) -> str:
+    header, rows = _target_rows(table)
+    notes = table["note"].fillna("").astype(str).tolist()
+    frame = pd.DataFrame(
+        [[*r[1:], n] for r, n in zip(rows, notes, strict=True)],
+        index=pd.Index([r[0] for r in rows], name="id"),
+        columns=[*header[1:], "note"],
+    )
+    return markdown_table(frame)
+
+
+def markdown_report(
+    result: Result,
+    *,
+    heading: str,
+    baseline: Result | None = None,
+    figures: Sequence[str] = (),
+    command: str | None = None,
+    gdp: float | None = None,
+    labour_compensation: float | None = None,
+) -> str:
+    """Write the Markdown report of a run, with provenance.
+
+    Parameters
+    ----------
+    result : Result
+        The scenario's result.
+    heading : str
+        What was simulated on which population.
+    baseline : Result, optional
+        The status quo on the same population.
+    figures : sequence of str
+        File names of PNG figures (relative to the report) to embed.
+    command : str, optional
+        The command line that produced the report.
+    gdp, labour_compensation : float, optional
+        For T7.
+
+    Returns
+    -------
+    str
+        Sections: targets, indicators, fiscal totals, deciles, figures, and
+        provenance (library and data versions, population source, policy year,
+        band basis, Gini method, the C/R-graded values with full sources, and the
+        full scenario as TOML). No timestamps: the same run gives the same text.
+    """
+    p = result.provenance
+    out = [f"# commonprosperity report: {heading}", ""]
+    if command:
+        out += ["Produced by:", "", "```", command, "```", ""]
+    out += [
+        "## Plan targets for 2025",
+        "",
+        f"Evaluated on {result.scenario.year} policy; band basis "
+        f"`{result.band_basis}`. `gap` > 0 means not yet met (in the target's unit; "
+        "pp = percentage points).",
+        "",
+        _targets_markdown(
+            target_table(
+                result, baseline, gdp=gdp, labour_compensation=labour_compensation
+            )
+        ),
+        "",
+        f"Gini of per-capita disposable income over persons: "
+        f"**{result.indicators['gini']:.4f}**"
+        + (f" (status quo {baseline.indicators['gini']:.4f})" if baseline else "")
+        + "; the plan sets no numeric target for it.",
+        "",
+    ]
+    ind = indicator_table(result, baseline)
+    shown = ind.copy()
+    for col in [c for c in ("value", "status_quo", "change") if c in shown.columns]:
+        shown[col] = [
+            _change(v, u) if col == "change" else _fmt(v, u)
+            for v, u in zip(ind[col], ind["unit"], strict=True)
+        ]
+    out += ["## Indicators", "", markdown_table(shown), ""]
+    fiscal = fiscal_table(result, baseline)
+    counts = fiscal.loc[[i for i in fiscal.index if i.endswith("_households")]]
+    fiscal = fiscal.drop(counts.index) / 1e9
+    out += [
+        "## Fiscal totals (billion yuan per year)",
+        "",
+        markdown_table(fiscal, formats={c: ",.3f" for c in fiscal.columns}),
+        "",
+    ]
+    for item, row in counts.iterrows():
+        line = f"{item.replace('_', ' ')} (households represented): {row['value']:,.0f}"
+        if baseline is not None:
+            line += f" (status quo {row['status_quo']:,.0f})"
+        out += [line, ""]
+    if baseline is not None:
+        wl = getattr(baseline, "winners_losers", None)
+        if callable(wl):
+            table = wl(result)
+            if table is not None:
+                out += [
+                    "## Who gains and who loses (persons, change > 1 %)",
+                    "",
+                    markdown_table(
+                        table,
+                        formats={
+                            "gain_share": ".3f",
+                            "lose_share": ".3f",
+                            "no_change_share": ".3f",
+                            "mean_change": ",.0f",
+                        },
+                    ),
+                    "",
+                ]
+    dec = deciles(result)
+    out += [
+        "## Deciles of per-capita disposable income (yuan per person per year)",
+        "",
+        markdown_table(
+            dec, formats={c: (",.4f" if "share" in c else ",.0f") for c in dec.columns}
+        ),
+        "",
+    ]
+    if figures:
+        out += ["## Figures", ""]
+        out += [f"![{Path(f).stem}]({f})" for f in figures]
+        out.append("")
+    out += [
+        "## Provenance",
+        "",
+        f"- library version: {p.get('library_version')}",
+        f"- data version (hash of the shipped policy data): {p.get('data_version')}",
+        f"- population: {p.get('population_source') or 'unknown'} "
+        f"(income year {p.get('population_year') or 'unknown'})",
+        f"- policy year: {p.get('policy_year', result.scenario.year)}",
+        f"- band basis: {result.band_basis}; Gini method: {result.gini_method}",
+        f"- households with negative disposable income: "
+        f"{p.get('households_with_negative_disposable_income', 'n/a')}",
+        "",
+    ]
+    weak = weak_values_table(result)
+    if len(weak):
+        out += [
+            "### Policy values graded C (derived) or R (unverified) used by this run",
+            "",
+            markdown_table(weak.assign(value=weak["value"].map(_number)), index=False),
+            "",
+        ]
+    if result.undefined:
+        out += ["### Undefined indicators", ""]
+        out += [f"- `{k}`: {why}" for k, why in result.undefined.items()]
+        out.append("")
+    out += [
+        "### Scenario (every field)",
+        "",
+        "```toml",
+        result.scenario.to_toml().rstrip(),
+        "```",
+        "",
+    ]
+    return "\n".join(out)
+
+
+# -------------------------------------------------------------------- write
+def write_run(
+    result: Result,
+    out_dir: str | Path,
+    *,
+    heading: str,
+    baseline: Result | None = None,
+    command: str | None = None,
+    formats: Sequence[str] = ("png", "svg"),
+    gdp: float | None = None,
+    labour_compensation: float | None = None,
+    label: str | None = None,
+) -> list[Path]:
+    """Write the tables, figures and ``report.md`` of a run into ``out_dir``.
+
+    Parameters
+    ----------
+    result : Result
+        The scenario's result.
+    out_dir : str or pathlib.Path
+        Directory; created (with parents) if needed.
+    heading : str
+        What was simulated on which population.
+    baseline : Result, optional
+        The status quo on the same population (comparison columns, Lorenz curves of
+        both).
+    command : str, optional
+        The command line, quoted in the report.
+    formats : sequence of str
+        Figure formats.
+    gdp, labour_compensation : float, optional
+        For T7.
+    label : str, optional
+        Short name of the scenario in figure titles and legends (default
+        "YEAR policy").
+
+    Returns
+    -------
+    list of pathlib.Path
+        Every file written: ``indicators.csv``, ``targets.csv``, ``fiscal.csv``,
+        ``deciles.csv``, ``lorenz``, ``income_distribution``, ``dashboard`` and
+        ``cities`` figures, ``report.md``.
+    """
+    from commonprosperity import plots
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def csv(frame: pd.DataFrame, name: str) -> None:
+        path = out / name
+        frame.to_csv(path)
+        written.append(path)
+
+    csv(indicator_table(result, baseline), "indicators.csv")
+    csv(
+        target_table(
+            result, baseline, gdp=gdp, labour_compensation=labour_compensation
+        ),
+        "targets.csv",
+    )
+    csv(fiscal_table(result, baseline), "fiscal.csv")
+    csv(deciles(result), "deciles.csv")
+
+    year = result.scenario.year
+    label = label or f"{year} policy"
+    if baseline is not None:
+        curves = {f"status quo {baseline.scenario.year}": baseline, label: result}
+        gross = None
+    else:
+        curves = {f"disposable income, {label}": result}
+        gross = "gross income incl. pensions, before taxes and transfers"
+    figures = {
+        "dashboard": plots.target_dashboard(
+            result, gdp=gdp, labour_compensation=labour_compensation, label=label
+        ),
+        "lorenz": plots.lorenz_curves(curves, gross=gross),
+        "income_distribution": plots.income_distribution(result),
+    }
+    if len(result.city_per_capita):
+        figures["cities"] = plots.city_bars(result)
+    pngs = []
+    for name, fig in figures.items():
+        written += plots.save(fig, out / name, formats)
+        if "png" in formats:
+            pngs.append(f"{name}.png")
+    report = out / "report.md"
+    report.write_text(
+        markdown_report(
+            result,
+            heading=heading,
+            baseline=baseline,
+            figures=pngs,
+            command=command,
+            gdp=gdp,
+            labour_compensation=labour_compensation,
+        ),
+        encoding="utf-8",
+    )
+    written.append(report)
+    return written
