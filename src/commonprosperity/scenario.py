@@ -220,6 +220,18 @@ class PolicyArrays:
     business_rates: np.ndarray
     business_quick_deductions: np.ndarray
 
+    def kernel_args(self) -> tuple[np.ndarray, ...]:
+        """The arrays in the order the rules kernel takes them."""
+        return (
+            self.params,
+            self.thresholds,
+            self.rates,
+            self.quick_deductions,
+            self.business_thresholds,
+            self.business_rates,
+            self.business_quick_deductions,
+        )
+
 
 class Scenario(_Section):
     """A tax, contribution, wage and transfer policy for one year.

@@ -113,24 +113,12 @@ class Result:
         """One row per household in input order (built on first access), yuan/year."""
         if "households" not in self._cache:
             pop = self.population
-            a = self.scenario.as_arrays()
             d = K.detail_pass(
                 pop.offsets,
                 pop.household_id,
                 _tiers(pop),
-                pop.age,
-                pop.employed,
-                pop.wage,
-                pop.business,
-                pop.property,
-                pop.pension,
-                a.params,
-                a.thresholds,
-                a.rates,
-                a.quick_deductions,
-                a.business_thresholds,
-                a.business_rates,
-                a.business_quick_deductions,
+                *person_arrays(pop),
+                *self.scenario.as_arrays().kernel_args(),
             )
             frame = pd.DataFrame(
                 {
@@ -251,6 +239,11 @@ def _tiers(pop: Population) -> np.ndarray:
     return pop._cache["tier"]
 
 
+def person_arrays(pop: Population) -> tuple[np.ndarray, ...]:
+    """The person arrays in the order the rules kernel takes them."""
+    return (pop.age, pop.employed, pop.wage, pop.business, pop.property, pop.pension)
+
+
 def _person_weight(pop: Population) -> np.ndarray:
     if "person_weight" not in pop._cache:
         pw = pop.weight * pop.size
@@ -358,19 +351,8 @@ def simulate(
             pop.city_code,
             len(CITY_LABELS),
             _tiers(pop),
-            pop.age,
-            pop.employed,
-            pop.wage,
-            pop.business,
-            pop.property,
-            pop.pension,
-            a.params,
-            a.thresholds,
-            a.rates,
-            a.quick_deductions,
-            a.business_thresholds,
-            a.business_rates,
-            a.business_quick_deductions,
+            *person_arrays(pop),
+            *a.kernel_args(),
             BAND_EDGES,
             band_basis == "three_person",
             per_capita,
