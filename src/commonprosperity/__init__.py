@@ -29,6 +29,8 @@ from commonprosperity.population import Population
 from commonprosperity.projection import project, simulate_path
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import Result, simulate
+from commonprosperity.solve import solve
+from commonprosperity.sweep import cheapest, sweep
 from commonprosperity.synthetic import synthetic_population
 from commonprosperity.targets import TARGETS, evaluate_targets
 
@@ -54,6 +56,7 @@ __all__ = [
     "__version__",
     "baseline",
     "calibrate",
+    "cheapest",
     "compare_to_published",
     "evaluate_targets",
     "household",
@@ -61,5 +64,7 @@ __all__ = [
     "project",
     "simulate",
     "simulate_path",
+    "solve",
+    "sweep",
     "synthetic_population",
 ]

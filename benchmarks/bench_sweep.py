@@ -1,0 +1,187 @@
+"""``sweep`` of many scenarios against one-at-a-time references (issue 5).
+
+Workload: S scenarios × N households, a two-lever grid (``transfers.dibao_monthly`` ×
+``income_tax.basic_deduction``), full S = 1,000 at N = 1e6, quick S = 20 at
+N = 1e5 (smoke: 4 × 2,000). Each sweep is timed whole (grid expansion, the base
+ordering pass, every kernel pass, every Gini and the frame); the kernels are compiled
+before timing on a tiny population.
+
+Rows (ratio = reference ÷ sweep, a speed-up; per_second = household-scenarios/s):
+
+- ``sweep exact vs S × argsort``: reference = S × one ``np.argsort`` of the N
+  per-capita incomes (in population order) timed in the same run. The issue asks
+  time per scenario ≤ 1.2 × one argsort, i.e. ratio ≥ 0.83, and ≤ 15 s at
+  1,000 × 1e6.
+- ``sweep bracket vs loop of simulate(bracket)``: reference = S × the median time
+  of one ``simulate(..., gini="bracket")`` (``gini="exact"`` until bracket lands;
+  the note says which); the issue asks ratio ≥ 3 and ≤ 4 s at 1,000 × 1e6.
+- ``sweep exact vs loop of simulate(exact)``: reference = S × one exact simulate.
+
+Peak memory of a sweep is measured by ``bench_memory`` (fresh process, peak RSS over
+the population's own bytes).
+
+Run alone: ``python benchmarks/bench_sweep.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a plain script
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+
+from benchmarks import common
+
+FULL = (1_000_000, 1_000)  # households, scenarios
+QUICK = (100_000, 20)
+SMOKE_SCENARIOS = 4
+
+
+def _grid(base, count: int) -> dict[str, list[float]]:
+    """A dibao × basic-deduction grid of ``count`` scenarios (count = a × b)."""
+    b = 1
+    for k in range(int(count**0.5), 0, -1):
+        if count % k == 0:
+            b = k
+            break
+    a = count // b
+    dibao = float(base.transfers.dibao_monthly)
+    deduction = float(base.income_tax.basic_deduction)
+    return {
+        "transfers.dibao_monthly": [
+            dibao + 400.0 * i / max(a - 1, 1) for i in range(a)
+        ],
+        "income_tax.basic_deduction": [
+            deduction + 36_000.0 * j / max(b - 1, 1) for j in range(b)
+        ],
+    }
+
+
+def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
+    """Time sweeps against S argsorts and S single simulate runs; return rows."""
+    from commonprosperity import Scenario, simulate, synthetic_population
+    from commonprosperity.sweep import sweep
+
+    n_default, count = QUICK if quick else FULL
+    if common.smoke():
+        count = SMOKE_SCENARIOS
+    ns = common.pick_sizes(quick, sizes, (n_default,), (n_default,))
+    base = Scenario.status_quo(2021)
+    grid = _grid(base, count)
+    count = len(grid["transfers.dibao_monthly"]) * len(
+        grid["income_tax.basic_deduction"]
+    )
+    bracket = common.bracket_available()
+    loop_mode = "bracket" if bracket else "exact"
+
+    # Compile every kernel (and load the caches) outside timing.
+    tiny = synthetic_population(300, seed=1)
+    for mode in ("exact", "bracket"):
+        sweep(tiny, base, _grid(base, 4), gini=mode, progress=False)
+    simulate(tiny, base, gini=loop_mode)
+
+    repeats = 1 if (not quick and not common.smoke()) else 3
+    rows: list[dict] = []
+    for n in ns:
+        rows += _rows_for(
+            common.population(n), base, grid, count, loop_mode, quick, repeats
+        )
+    return rows
+
+
+def _rows_for(pop, base, grid, count, loop_mode, quick, repeats) -> list[dict]:
+    """Time one population: argsort, single simulate runs, both sweeps."""
+    from commonprosperity import simulate
+    from commonprosperity.sweep import sweep
+
+    n = pop.n_households
+    scenarios = common.variants(base, 12)
+    households = simulate(pop, base).households
+    per_capita = np.ascontiguousarray(
+        households["disposable_income"].to_numpy() / households["size"].to_numpy()
+    )
+    sort = common.measure(lambda i: np.argsort(per_capita), quick=quick)
+    one = {
+        mode: common.measure(
+            lambda i, mode=mode: simulate(pop, scenarios[i], gini=mode).indicators,
+            quick=quick,
+            max_repeats=5,
+        )
+        for mode in dict.fromkeys(("exact", loop_mode))
+    }
+    timed = {
+        mode: common.measure(
+            lambda i, mode=mode: sweep(pop, base, grid, gini=mode, progress=False),
+            quick=quick,
+            repeats=repeats,
+        )
+        for mode in ("exact", "bracket")
+    }
+    rows: list[dict] = []
+    work = count * n
+    size_note = f"{count} scenarios × {n:,} households"
+    exact_t = timed["exact"].median
+    rows.append(
+        common.row(
+            "sweep exact vs S × argsort",
+            n,
+            exact_t,
+            count * sort.median,
+            per_second=work / exact_t,
+            target="≥0.83 (≤1.2× argsort per scenario)",
+            note=(
+                f"{size_note}; {exact_t / count * 1e3:.1f} ms per scenario, one "
+                f"argsort {sort.median * 1e3:.1f} ms; issue: ≤15 s at 1000 × 1e6"
+            ),
+        )
+    )
+    bracket_t = timed["bracket"].median
+    rows.append(
+        common.row(
+            f"sweep bracket vs loop of simulate({loop_mode})",
+            n,
+            bracket_t,
+            count * one[loop_mode].median,
+            per_second=work / bracket_t,
+            target="≥3",
+            note=(
+                f"{size_note}; {bracket_t / count * 1e3:.2f} ms per scenario; "
+                f"reference = {count} × one simulate(gini={loop_mode!r}) "
+                f"({one[loop_mode].median * 1e3:.1f} ms); issue: ≤4 s at "
+                "1000 × 1e6"
+            ),
+        )
+    )
+    rows.append(
+        common.row(
+            "sweep exact vs loop of simulate(exact)",
+            n,
+            exact_t,
+            count * one["exact"].median,
+            per_second=work / exact_t,
+            target="",
+            note=f"{size_note}; reference = {count} × one simulate",
+        )
+    )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run as a script: print the rows as a small table."""
+    argv = sys.argv[1:] if argv is None else argv
+    quick = "--quick" in argv
+    for r in run(quick):
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        print(
+            f"{r['case']:<45} {r['size']:>10,} {r['median_s']:>9.3f} s "
+            f"ref {r['reference_s']:>9.3f} s  ratio {ratio:>6} (target "
+            f"{r['target'] or '-'})  {r['per_second']:.3g}/s\n    {r['note']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,260 @@
+"""Goal seeking: the smallest value of one lever that meets a target."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from commonprosperity._sweep_engine import (
+    _check_common,
+    _evaluate,
+    _sorted_by_base,
+    _stack,
+)
+from commonprosperity.errors import (
+    CommonProsperityError,
+    ScenarioError,
+    TargetUnreachableError,
+)
+from commonprosperity.population import Population
+from commonprosperity.scenario import Scenario
+from commonprosperity.simulate import INDICATOR_NAMES, _indicators
+from commonprosperity.targets import TARGETS
+
+__all__ = ["solve"]
+
+_SINGLE_YEAR_TARGETS = tuple(t for t in TARGETS if t.indicator in INDICATOR_NAMES)
+
+
+# -------------------------------------------------------------------- solve
+_TARGET_RE = re.compile(
+    r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*"
+    r"(?:(?P<op><=|>=|<|>)\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))?\s*$"
+)
+
+
+_COMPARE = {"<=": np.less_equal, ">=": np.greater_equal, "<": np.less, ">": np.greater}
+
+
+@dataclass(frozen=True)
+class _Goal:
+    indicator: str
+    comparison: str
+    value: float
+    text: str
+
+    def met(self, v: np.ndarray) -> np.ndarray:
+        """Whether each value meets the goal (NaN never does)."""
+        with np.errstate(invalid="ignore"):
+            return np.asarray(_COMPARE[self.comparison](v, self.value), dtype=bool)
+
+
+def _parse_target(target: str) -> _Goal:
+    if not isinstance(target, str):
+        raise CommonProsperityError(
+            f"target must be a string like 'gini <= 0.40', 'T4' or 'T2 >= 0.8'; "
+            f"got {type(target).__name__}"
+        )
+    m = _TARGET_RE.match(target)
+    allowed = (
+        f"an indicator ({', '.join(INDICATOR_NAMES)}) or a target id "
+        f"({', '.join(t.id for t in _SINGLE_YEAR_TARGETS)}), then one of "
+        "<=, >=, <, > and a number"
+    )
+    if m is None:
+        raise CommonProsperityError(
+            f"target {target!r} is not understood; write {allowed}, e.g. "
+            "'gini <= 0.40' or 'T4'"
+        )
+    name, op, value = m.group("name"), m.group("op"), m.group("value")
+    plan = {t.id: t for t in TARGETS}
+    if name in plan:
+        t = plan[name]
+        if t.indicator not in INDICATOR_NAMES:
+            raise CommonProsperityError(
+                f"target {name} ({t.indicator}) cannot be judged from one year's "
+                f"simulation; solve accepts {allowed}"
+            )
+        if op is None:
+            return _Goal(
+                t.indicator,
+                t.comparison,
+                t.target,
+                f"{name}: {t.indicator} {t.comparison} {t.target:g}",
+            )
+        return _Goal(t.indicator, op, float(value), f"{t.indicator} {op} {value}")
+    if name not in INDICATOR_NAMES:
+        raise CommonProsperityError(
+            f"target {target!r}: unknown name {name!r}; write {allowed}"
+        )
+    if op is None:
+        raise CommonProsperityError(
+            f"target {target!r} needs a comparison and a number, e.g. '{name} <= 0.40'"
+        )
+    return _Goal(name, op, float(value), f"{name} {op} {value}")
+
+
+def solve(
+    population: Population,
+    base: Scenario,
+    lever: str,
+    target: str,
+    bounds: tuple[float, float],
+    xtol: float | None = None,
+    *,
+    band_basis: str = "household",
+) -> float:
+    """Smallest value of one lever, within ``bounds``, that meets a target.
+
+    Parameters
+    ----------
+    population : Population
+        Weighted households and persons.
+    base : Scenario
+        The policy whose lever is varied; every other field stays as in ``base``.
+    lever : str
+        Dotted path of a float field, e.g. ``"transfers.dibao_monthly"`` or
+        ``"income_tax.rates[2]"``.
+    target : str
+        ``"<indicator> <op> <number>"`` with op one of ``<=, >=, <, >`` (e.g.
+        ``"gini <= 0.40"``), a plan target id T1–T6 (its own comparison and
+        level, e.g. ``"T4"``) or an id with another level (``"T2 >= 0.8"``).
+        Parsed without ``eval``.
+    bounds : (float, float)
+        ``(lo, hi)`` with ``lo < hi``, in the lever's unit.
+    xtol : float, optional
+        Tolerance on the lever, default ``1e-6 × (hi − lo)``.
+
+    Returns
+    -------
+    float
+        A lever value ``x`` whose simulation meets the target while every value
+        below ``x − xtol`` does not (``lo`` if ``lo`` already meets it).
+
+    Raises
+    ------
+    TargetUnreachableError
+        If the target is not met at either bound (the message gives the
+        indicator's value at both).
+    CommonProsperityError
+        If the indicator is not monotone in the lever over the bounds (checked on
+        17 evenly spaced values and on every evaluation of the search), or for a
+        target or lever that cannot be solved for.
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, synthetic_population
+    >>> from commonprosperity.solve import solve
+    >>> pop = synthetic_population(2_000, seed=3)
+    >>> x = solve(pop, Scenario.status_quo(2021), "transfers.dibao_monthly",
+    ...           "gini <= 0.38", bounds=(500, 3_000), xtol=1.0)
+    >>> 500 < x < 3_000
+    True
+    """
+    _check_common(population, base, "exact", band_basis)
+    goal = _parse_target(target)
+    if not isinstance(lever, str) or lever == "year":
+        raise CommonProsperityError(
+            f"lever must be the dotted path of a float scenario field; got {lever!r}"
+        )
+    current = base.get(lever)
+    if not isinstance(current, float):
+        raise CommonProsperityError(
+            f"lever {lever} must be a float field (a rate, share or amount); it holds "
+            f"{type(current).__name__} {current!r}"
+        )
+    try:
+        lo, hi = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise CommonProsperityError(
+            f"bounds must be two numbers (lo, hi); got {bounds!r}"
+        ) from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise CommonProsperityError(
+            f"bounds must be finite with lo < hi; got ({lo!r}, {hi!r})"
+        )
+    if xtol is None:
+        xtol = 1e-6 * (hi - lo)
+    if not (isinstance(xtol, int | float) and math.isfinite(xtol) and xtol > 0):
+        raise CommonProsperityError(f"xtol must be a positive number; got {xtol!r}")
+    for b in (lo, hi):
+        try:
+            base.replace({lever: b})
+        except ScenarioError as exc:
+            raise ScenarioError(
+                f"bounds: {lever} = {b!r} is not a valid value: "
+                f"{str(exc).removeprefix('scenario: ')}"
+            ) from None
+
+    pop = _sorted_by_base(population, base)
+    seen: dict[float, float] = {}
+
+    def values(xs: np.ndarray) -> np.ndarray:
+        todo = [float(x) for x in xs if float(x) not in seen]
+        if todo:
+            st = _stack([base.replace({lever: x}) for x in todo])
+            out = _evaluate(pop, st, "exact", band_basis)
+            for k, x in enumerate(todo):
+                ind, _, _ = _indicators(out.totals[k])
+                pc_ok = ind["per_capita_disposable_income"] > 0
+                ind["gini"] = out.gini[k] if pc_ok else np.nan
+                seen[x] = ind[goal.indicator]
+        return np.array([seen[float(x)] for x in xs])
+
+    def check_monotone() -> None:
+        xs = np.array(sorted(seen))
+        v = np.array([seen[x] for x in xs])
+        if np.isnan(v).any():
+            bad = xs[np.isnan(v)]
+            raise CommonProsperityError(
+                f"{goal.indicator} is undefined (NaN) at {lever} = {bad[0]:g}; cannot "
+                "solve over these bounds"
+            )
+        d = np.diff(v)
+        tol = 1e-12 * max(1.0, float(np.max(np.abs(v))))
+        up, down = d > tol, d < -tol
+        if up.any() and down.any():
+            i = int(np.argmax(up))
+            j = int(np.argmax(down))
+            raise CommonProsperityError(
+                f"{goal.indicator} is not monotone in {lever} over [{lo:g}, {hi:g}]: "
+                f"it rises from {v[i]:.10g} to {v[i + 1]:.10g} between {xs[i]:g} and "
+                f"{xs[i + 1]:g} but falls from {v[j]:.10g} to {v[j + 1]:.10g} between "
+                f"{xs[j]:g} and {xs[j + 1]:g}; narrow the bounds to a monotone range"
+            )
+
+    grid = np.linspace(lo, hi, 17)
+    v = values(grid)
+    check_monotone()
+    ok = goal.met(v)
+    if ok[0]:
+        return lo
+    if not ok[-1]:
+        raise TargetUnreachableError(
+            f"target {goal.text} is not met for {lever} in [{lo:g}, {hi:g}]: "
+            f"{goal.indicator} = {v[0]:.10g} at {lever} = {lo:g} and {v[-1]:.10g} at "
+            f"{lever} = {hi:g}"
+        )
+    k = int(np.argmax(ok))
+    a, b = float(grid[k - 1]), float(grid[k])
+    while b - a > xtol:
+        xs = np.linspace(a, b, 9)[1:-1]
+        vs = values(xs)
+        check_monotone()
+        hit = goal.met(vs)
+        if hit.any():
+            j = int(np.argmax(hit))
+            if not hit[j:].all():
+                raise CommonProsperityError(
+                    f"target {goal.text} is met and then missed again as {lever} rises "
+                    f"in [{a:g}, {b:g}]; the indicator is not monotone there"
+                )
+            b = float(xs[j])
+            if j > 0:
+                a = float(xs[j - 1])
+        else:
+            a = float(xs[-1])
+    return b

@@ -1,0 +1,261 @@
+"""Scenario sweeps and the cheapest lever combination.
+
+:func:`sweep` evaluates many scenarios of one year in passes of the Numba core that
+each carry a block of scenarios (:mod:`commonprosperity._kernels.sweep`), on local
+threads or on a Dask cluster (:mod:`commonprosperity._dask`); :func:`cheapest` ranks
+the rows of a sweep that meet targets by their net fiscal cost. Goal seeking is
+:func:`commonprosperity.solve.solve`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from commonprosperity._sweep_engine import (
+    MAX_SCENARIOS,
+    SWEEP_GINI_METHODS,
+    _check_common,
+    _evaluate,
+    _expand_grid,
+    _Grid,
+    _Outcome,
+    _sorted_by_base,
+    _stack,
+)
+from commonprosperity.errors import CommonProsperityError
+from commonprosperity.population import Population
+from commonprosperity.scenario import Scenario
+from commonprosperity.simulate import INDICATOR_NAMES, _indicators
+from commonprosperity.targets import TARGETS, _met
+
+__all__ = ["ENGINES", "MAX_SCENARIOS", "SWEEP_GINI_METHODS", "cheapest", "sweep"]
+
+ENGINES = ("threads", "dask")
+_TARGET_IDS = tuple(t.id for t in TARGETS)
+
+
+# ------------------------------------------------------------------- the frame
+def _frame(grid: _Grid, outcome: _Outcome, gini: str, band_basis: str) -> pd.DataFrame:
+    """Rows 1.. of ``outcome`` are the grid's scenarios; row 0 is the base."""
+    S = len(grid.scenarios)
+    values: dict[str, np.ndarray] = {name: np.empty(S) for name in INDICATOR_NAMES}
+    base_ind, _, _ = _indicators(outcome.totals[0])
+    for r in range(S):
+        ind, _, _ = _indicators(outcome.totals[r + 1])
+        for name in INDICATOR_NAMES:
+            if name != "gini":
+                values[name][r] = ind[name]
+        values["gini"][r] = (
+            outcome.gini[r + 1] if ind["per_capita_disposable_income"] > 0 else np.nan
+        )
+    columns: dict[str, Any] = {}
+    for path, vals in grid.levers.items():
+        if any(isinstance(v, tuple) for v in vals):
+            col = np.empty(S, dtype=object)
+            col[:] = vals
+            columns[path] = col
+        else:
+            columns[path] = vals
+    columns.update(values)
+    if gini == "bracket":
+        undefined = np.isnan(values["gini"])
+        columns["gini_lower"] = np.where(undefined, np.nan, outcome.lower[1:])
+        columns["gini_upper"] = np.where(undefined, np.nan, outcome.upper[1:])
+    frame = pd.DataFrame(columns)
+    gaps = {}
+    for t in TARGETS:
+        met = pd.array([pd.NA] * S, dtype="boolean")
+        gap = np.full(S, np.nan)
+        if t.indicator in values:
+            v = values[t.indicator]
+            ok = ~np.isnan(v)
+            hit, g = _met(v[ok], t)
+            met[ok] = np.asarray(hit, dtype=bool)
+            gap[ok] = g
+        frame[f"{t.id}_met"] = met
+        gaps[f"{t.id}_gap"] = gap
+    for name, gap in gaps.items():
+        frame[name] = gap
+    frame["net_fiscal_cost"] = (
+        (base_ind["iit_revenue"] - values["iit_revenue"])
+        + (
+            base_ind["social_insurance_contributions"]
+            - values["social_insurance_contributions"]
+        )
+        + (values["transfer_spending"] - base_ind["transfer_spending"])
+    )
+    frame.attrs["gini_method"] = gini
+    frame.attrs["band_basis"] = band_basis
+    return frame
+
+
+# ------------------------------------------------------------------ public API
+def _progress_bar(progress: bool | None, total: int) -> Any:
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    if not show:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="sweep", unit="scenario", file=sys.stderr)
+
+
+def sweep(
+    population: Population,
+    base: Scenario,
+    grid: Mapping[str, Iterable[Any]] | Sequence[Scenario],
+    *,
+    engine: str = "threads",
+    client: Any = None,
+    gini: str = "exact",
+    band_basis: str = "household",
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Evaluate many scenarios of one year: indicators, targets, fiscal cost.
+
+    Parameters
+    ----------
+    population : Population
+        Weighted households and persons, gross incomes in yuan per year.
+    base : Scenario
+        The reference policy; ``net_fiscal_cost`` is measured against it.
+    grid : mapping of str to list, or list of Scenario
+        Either dotted scenario paths mapped to lists of values, whose cartesian
+        product is evaluated (each combination applied to ``base`` with
+        :meth:`Scenario.replace`), or a list of scenarios of ``base``'s year. At
+        most ``MAX_SCENARIOS`` (1,000,000) scenarios.
+    engine : {"threads", "dask"}
+        Local Numba threads, or a Dask cluster given by ``client``.
+    client : distributed.Client or str, optional
+        With ``engine="dask"``: a client, or the address of a scheduler (a client
+        is opened and closed for this call); default: the current Dask client.
+    gini : {"exact", "bracket"}
+        Exact Gini per scenario, or the histogram Gini with its rigorous bracket
+        (columns ``gini_lower``, ``gini_upper``; width ≤ 1e-8).
+    band_basis : {"household", "three_person"}
+        As in :func:`commonprosperity.simulate`.
+    progress : bool, optional
+        Show a progress bar; by default only when stderr is an interactive
+        terminal.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scenario, in grid order: one column per lever, named by its
+        dotted path (for a list of scenarios, every path that differs from
+        ``base``); every indicator of ``INDICATOR_NAMES`` (yuan, shares, ratios;
+        plus ``gini_lower`` and ``gini_upper`` with ``gini="bracket"``);
+        ``T1_met`` … ``T10_met`` (nullable booleans, NA where a target cannot be
+        judged from one year's simulation) and ``T1_gap`` … ``T10_gap`` (> 0: not
+        yet met, in the target's unit); ``net_fiscal_cost``, yuan per year: the
+        income-tax and contribution revenue lost plus the transfer spending added
+        relative to ``base`` (negative: the scenario raises net revenue). Each row
+        equals :func:`commonprosperity.simulate` of its scenario to about 1e-15
+        relative.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown path, a path without a list of values, ``year`` as a
+        lever, values that make an invalid scenario (all reported at once),
+        scenarios of another year, or too many scenarios.
+    CommonProsperityError
+        For an unknown ``engine``, ``gini`` or ``band_basis``.
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, synthetic_population
+    >>> from commonprosperity.sweep import sweep
+    >>> pop = synthetic_population(2_000, seed=3)
+    >>> frame = sweep(pop, Scenario.status_quo(2021),
+    ...               {"transfers.dibao_monthly": [900, 1200]}, progress=False)
+    >>> frame["transfers.dibao_monthly"].tolist()
+    [900, 1200]
+    >>> bool(frame["net_fiscal_cost"].iloc[1] > frame["net_fiscal_cost"].iloc[0])
+    True
+    """
+    _check_common(population, base, gini, band_basis)
+    if engine not in ENGINES:
+        raise CommonProsperityError(f"engine must be one of {ENGINES}; got {engine!r}")
+    if client is not None and engine != "dask":
+        raise CommonProsperityError(
+            f"client= is only used with engine='dask'; got engine={engine!r}"
+        )
+    spec = _expand_grid(base, grid)
+    stacked = _stack([base, *spec.scenarios])
+    pop = _sorted_by_base(population, base)
+    bar = _progress_bar(progress, stacked.n)
+    advance = bar.update if bar is not None else None
+    try:
+        if engine == "dask":
+            from commonprosperity._dask import evaluate_on_cluster
+
+            outcome = evaluate_on_cluster(
+                pop, stacked, gini, band_basis, client, advance
+            )
+        else:
+            outcome = _evaluate(pop, stacked, gini, band_basis, advance)
+    finally:
+        if bar is not None:
+            bar.close()
+    return _frame(spec, outcome, gini, band_basis)
+
+
+# ------------------------------------------------------------------ cheapest
+def cheapest(
+    frame: pd.DataFrame, targets: Sequence[str] | str = ("T2", "T4")
+) -> pd.DataFrame:
+    """Rows of a sweep that meet every given target, cheapest first.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A frame returned by :func:`sweep`.
+    targets : str or sequence of str
+        Target ids (``"T1"`` … ``"T10"``); a row qualifies when every
+        ``<id>_met`` is true (NA counts as not met).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The qualifying rows ordered by ``net_fiscal_cost`` ascending (yuan per
+        year; ties keep grid order), with their original index. Empty when no row
+        qualifies.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"T2_met": [True, True, False], "T4_met": [True, True, True],
+    ...                   "net_fiscal_cost": [5.0, 1.0, 0.0]})
+    >>> cheapest(f).index.tolist()
+    [1, 0]
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise CommonProsperityError(
+            "frame must be the DataFrame returned by sweep(); got "
+            f"{type(frame).__name__}"
+        )
+    ids = [targets] if isinstance(targets, str) else list(targets)
+    if not ids:
+        raise CommonProsperityError("targets is empty: give at least one of T1–T10")
+    problems = [
+        f"unknown target {t!r}; allowed: {', '.join(_TARGET_IDS)}"
+        for t in ids
+        if t not in _TARGET_IDS
+    ]
+    needed = [f"{t}_met" for t in ids if t in _TARGET_IDS] + ["net_fiscal_cost"]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        problems.append(
+            f"frame lacks column(s) {missing}; pass the frame sweep() returned"
+        )
+    if problems:
+        raise CommonProsperityError("; ".join(problems))
+    keep = np.ones(len(frame), dtype=bool)
+    for t in ids:
+        keep &= frame[f"{t}_met"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return frame[keep].sort_values("net_fiscal_cost", kind="stable")
