@@ -252,6 +252,21 @@ def _person_weight(pop: Population) -> np.ndarray:
     return pop._cache["person_weight"]
 
 
+def _gini_weight(pop: Population) -> np.ndarray:
+    """Person weights scaled by an exact power of two so the largest is in [0.5, 1).
+
+    The Gini is scale-invariant in the weights; the scaling keeps Σw·Σwx away from
+    underflow and overflow for any valid weights (1e-300 … 1e12) without rounding.
+    """
+    if "gini_weight" not in pop._cache:
+        pw = pop.weight * pop.size
+        _, exponent = np.frexp(pw.max())
+        scaled = np.ldexp(pw, -exponent)
+        scaled.flags.writeable = False
+        pop._cache["gini_weight"] = scaled
+    return pop._cache["gini_weight"]
+
+
 @functools.lru_cache(maxsize=1)
 def _data_version() -> str:
     digest = hashlib.sha256()
@@ -334,9 +349,15 @@ def simulate(
         )
     if gini not in GINI_METHODS:
         raise CommonProsperityError(f"gini must be one of {GINI_METHODS}; got {gini!r}")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
+    if threads is not None and (
+        isinstance(threads, bool)
+        or not isinstance(threads, int)
+        or not 1 <= threads <= numba.config.NUMBA_NUM_THREADS
+    ):
         raise CommonProsperityError(
-            f"threads must be a positive integer; got {threads!r}"
+            f"threads must be an integer in 1–{numba.config.NUMBA_NUM_THREADS} "
+            "(Numba's thread pool; set NUMBA_NUM_THREADS before import for more); "
+            f"got {threads!r}"
         )
 
     pop = population
@@ -366,11 +387,11 @@ def simulate(
         if gini == "exact":
             order = np.argsort(per_capita)
             indicators["gini"] = gini_exact_from_order(
-                per_capita, _person_weight(pop), order
+                per_capita, _gini_weight(pop), order
             )
         else:
             with _numba_threads(threads):
-                W, X, Q = K.histogram_by_blocks(per_capita, _person_weight(pop))
+                W, X, Q = K.histogram_by_blocks(per_capita, _gini_weight(pop))
             est, lower, upper = gini_from_histogram(W, X, Q)
             indicators.update(gini=est, gini_lower=lower, gini_upper=upper)
     else:
