@@ -14,6 +14,8 @@ Examples
 """
 
 from commonprosperity import metrics
+from commonprosperity.baseline import baseline, compare_to_published
+from commonprosperity.calibrate import CalibrationResult, calibrate
 from commonprosperity.errors import (
     CalibrationError,
     CommonProsperityError,
@@ -22,8 +24,6 @@ from commonprosperity.errors import (
     ScenarioError,
     TargetUnreachableError,
 )
-from commonprosperity.baseline import baseline, compare_to_published
-from commonprosperity.calibrate import CalibrationResult, calibrate
 from commonprosperity.household import household
 from commonprosperity.population import Population
 from commonprosperity.projection import project, simulate_path

@@ -79,6 +79,25 @@ def test_urban_share_is_the_survey_share(report):
     assert S.urbanisation_rate(year) - share > 0.05
 
 
+def test_urbanisation_gap_is_reported_with_the_reason(report):
+    year, _, table = report
+    r = rows(table, "urbanisation rate").iloc[0]
+    assert r["role"] == "not reproduced" and not r["within"]
+    gap = S.urbanisation_rate(year) - S.survey_urban_share(year)
+    assert 0.056 <= gap <= 0.072  # 5.7 (2020) to 7.2 points (2024)
+    assert "urban_definition='survey'" in r["note"]
+    assert f"{gap:.4f} below the official urbanisation rate" in r["note"]
+    s = rows(table, "survey-implied urban share").iloc[0]
+    assert s["role"] == "calibrated" and s["within"]
+
+
+def test_every_calibrated_figure_is_within_tolerance(report):
+    _, _, table = report
+    calibrated = table[table["role"] == "calibrated"]
+    assert calibrated["within"].all(), calibrated[~calibrated["within"]]
+    assert (table.loc[table["role"] == "not reproduced", "note"] != "").all()
+
+
 def test_shape_of_the_distribution(report):
     _, _, table = report
     r = rows(table, "top/bottom quintile ratio")
@@ -124,3 +143,8 @@ def test_census_definition_matches_urbanisation():
     # the published all-resident mean cannot hold as well: about 3 % above
     assert 0.02 < ind["per_capita_disposable_income"] / 60_302 - 1 < 0.045
     assert np.isfinite(ind["gini"])
+    table = compare_to_published(pop)
+    r = rows(table, "per-capita disposable income")
+    assert r.loc[r["area"] == "all", "role"].item() == "not reproduced"
+    assert "urban_definition='census'" in r.loc[r["area"] == "all", "note"].item()
+    assert rows(table, "urbanisation rate").iloc[0]["role"] == "calibrated"

@@ -272,3 +272,55 @@ def test_report_table():
     assert table["initial"].tolist() == [40.0, 60.0]
     np.testing.assert_allclose(table["achieved"], [50.0, 50.0])
     assert "converged=True" in repr(res)
+
+
+@pytest.mark.parametrize(
+    ("method", "bounds"), [("raking", None), ("linear", None), ("raking", (0.5, 2.0))]
+)
+def test_identical_rows_are_merged_and_the_solution_is_unchanged(method, bounds):
+    """Households with the same design row share one factor: solving on distinct
+    rows gives the weights of the uncompressed Newton solve."""
+    from commonprosperity._calibrate_design import design
+    from commonprosperity._calibrate_solve import compress, solve
+
+    rng = np.random.default_rng(7)
+    n = 3_000
+    cities = np.array(["杭州", "宁波", "温州"])
+    pop = make_pop(
+        list(rng.uniform(50, 150, n)),
+        list(rng.random(n) < 0.6),
+        list(cities[rng.integers(0, 3, n)]),
+        sizes=list(rng.integers(1, 5, n)),
+    )
+    w, size = pop.weight, pop.size
+    margins = {
+        "households": {"city": {c: 1.1 * w[pop.city == c].sum() for c in cities}},
+        "persons": {
+            "urban": {
+                True: 1.05 * np.dot(w[pop.urban], size[pop.urban]),
+                False: 1.2 * np.dot(w[~pop.urban], size[~pop.urban]),
+            }
+        },
+    }
+    X, columns = design(pop, margins, {})
+    merged = compress(X, w)
+    assert merged is not None and merged.X.shape[0] <= 3 * 2 * 4
+    np.testing.assert_array_equal((merged.X[merged.inverse] - X).toarray(), 0.0)
+    res = calibrate(pop, margins, method=method, bounds=bounds)
+    t = np.array([c.target for c in columns])
+    full = solve(X, w, t, method, bounds, 100, 1e-10)
+    np.testing.assert_allclose(res.weight, w * full.factor, rtol=1e-9)
+    assert res.converged
+
+
+def test_rows_that_differ_are_never_merged():
+    import scipy.sparse as sp
+
+    from commonprosperity._calibrate_solve import compress
+
+    X = sp.csr_matrix(np.tile(np.eye(4), (500, 1)))
+    merged = compress(X, np.ones(2_000))
+    assert merged is not None and merged.X.shape[0] == 4
+    assert np.allclose(merged.d, 500.0)
+    unique = sp.csr_matrix(np.arange(4_000.0).reshape(2_000, 2))
+    assert compress(unique, np.ones(2_000)) is None  # nothing to gain

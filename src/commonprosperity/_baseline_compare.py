@@ -1,0 +1,413 @@
+"""Set a baseline population's simulated figures beside the published ones.
+
+Private part of :mod:`commonprosperity.baseline` (which re-exports
+:func:`compare_to_published` and :func:`quintile_means`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from commonprosperity import statistics as S
+from commonprosperity.errors import PopulationError
+from commonprosperity.population import CITY_LABELS, Population
+from commonprosperity.published import CITIES
+from commonprosperity.scenario import Scenario
+from commonprosperity.simulate import simulate
+
+__all__ = ["compare_to_published", "quintile_means"]
+
+
+def quintile_means(per_capita: np.ndarray, person_weight: np.ndarray) -> np.ndarray:
+    """Mean per-capita income of the five person-weighted quintile groups.
+
+    Households are sorted by per-capita income and cut at every 20 % of persons; a
+    household straddling a cut is split between the two groups by weight.
+
+    Examples
+    --------
+    >>> quintile_means(np.arange(1.0, 11.0), np.ones(10)).round(6).tolist()
+    [1.5, 3.5, 5.5, 7.5, 9.5]
+    """
+    x = np.asarray(per_capita, dtype=np.float64)
+    w = np.asarray(person_weight, dtype=np.float64)
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    cw = np.concatenate([[0.0], np.cumsum(w)])
+    cx = np.concatenate([[0.0], np.cumsum(w * x)])
+    total = cw[-1]
+    cuts = total * np.linspace(0.0, 1.0, 6)
+    mass = np.interp(cuts, cw, cx)  # piecewise linear inside a household
+    return np.diff(mass) / np.diff(cuts)
+
+
+def compare_to_published(
+    population: Population, scenario: Scenario | None = None
+) -> pd.DataFrame:
+    """Simulate a baseline population and set each figure beside its published value.
+
+    Parameters
+    ----------
+    population : Population
+        A population with ``year`` in 2020–2024 (typically from :func:`baseline`).
+    scenario : Scenario, optional
+        Defaults to ``Scenario.status_quo(population.year)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure: ``figure, area, city, role`` (``calibrated``,
+        ``held out``, ``shape`` or ``not reproduced``), ``published, simulated,
+        difference`` (relative, or absolute for shares), ``tolerance, within, grade,
+        source, note`` (why a figure is not reproduced, where it is not).
+
+    Notes
+    -----
+    The published all / urban / rural means imply an urban share of residents 5.7–7.2
+    points below the official urbanisation rate, so one population cannot reproduce
+    all four. A baseline made with ``urban_definition="survey"`` (the default) has
+    the survey-implied share: its urbanisation rate row is ``not reproduced`` with
+    the gap and the reason in ``note``; one made with ``"census"`` reproduces the
+    urbanisation rate and its all-resident mean is ``not reproduced`` instead.
+    """
+    year = population.year
+    if year not in S.BASELINE_YEARS:
+        raise PopulationError(
+            f"compare_to_published: population.year must be one of {S.BASELINE_YEARS}; "
+            f"got {year!r}"
+        )
+    assert year is not None
+    scenario = scenario or Scenario.status_quo(year)
+    res = simulate(population, scenario)
+    ind = res.indicators
+    hh = res.households
+    w = population.weight
+    size = population.size
+    pw = w * size
+    pc = hh["disposable_income"].to_numpy() / size
+    rows: list[dict[str, object]] = []
+
+    def add(
+        fig: str,
+        area: str,
+        city: str,
+        role: str,
+        published: float,
+        simulated: float,
+        tol: float,
+        grade: str,
+        source: str,
+        absolute: bool = False,
+        note: str = "",
+    ) -> None:
+        diff = simulated - published if absolute else simulated / published - 1.0
+        rows.append(
+            {
+                "figure": fig,
+                "area": area,
+                "city": city,
+                "role": role,
+                "published": published,
+                "simulated": simulated,
+                "difference": diff,
+                "tolerance": tol,
+                "within": bool(abs(diff) <= tol),
+                "grade": grade,
+                "source": source,
+                "note": note,
+            }
+        )
+
+    share = float(ind["urbanization_rate"])
+    survey_share = S.survey_urban_share(year)
+    census = abs(share - S.urbanisation_rate(year)) < abs(share - survey_share)
+    for area, name in (
+        ("all", "per_capita_disposable_income"),
+        ("urban", "urban_per_capita_disposable_income"),
+        ("rural", "rural_per_capita_disposable_income"),
+    ):
+        f = S.disposable_income(year, area)
+        gap = census and area == "all"
+        add(
+            "per-capita disposable income",
+            area,
+            "浙江",
+            "not reproduced" if gap else "calibrated",
+            f.value,
+            ind[name],
+            0.005,
+            f.grade,
+            f.source.id,
+            note=(
+                "urban_definition='census': with the official urbanisation rate as "
+                "the urban share, the published urban and rural means give an "
+                "all-resident mean above the published one (the survey weighs urban "
+                f"residents at {survey_share:.3f}, not {S.urbanisation_rate(year)})"
+                if gap
+                else ""
+            ),
+        )
+    ratio = S.figures("urban_rural_ratio", year=year, city="浙江")[0]
+    add(
+        "urban/rural ratio",
+        "all",
+        "浙江",
+        "calibrated",
+        ratio.value,
+        ind["urban_rural_ratio"],
+        0.01,
+        ratio.grade,
+        ratio.source.id,
+    )
+    comp = S.composition(year)
+    urban = population.urban
+    for area in ("urban", "rural"):
+        sel = urban if area == "urban" else ~urban
+        npers = np.dot(w[sel], size[sel])
+        flows = {
+            k: np.dot(w[sel], hh[k].to_numpy()[sel]) / npers
+            for k in (
+                "wage",
+                "business",
+                "property",
+                "pension",
+                "residents_pension",
+                "child_allowance",
+                "dibao",
+                "contributions",
+                "iit",
+                "business_tax",
+                "property_tax",
+                "disposable_income",
+            )
+        }
+        model = {
+            "wage": flows["wage"],
+            "business": flows["business"],
+            "property": flows["property"],
+            "transfer": (
+                flows["pension"]
+                + flows["residents_pension"]
+                + flows["child_allowance"]
+                + flows["dibao"]
+                - flows["contributions"]
+                - flows["iit"]
+                - flows["business_tax"]
+                - flows["property_tax"]
+            ),
+        }
+        for k in S.COMPONENTS:
+            add(
+                f"share of {k} income",
+                area,
+                "浙江",
+                "calibrated",
+                comp.loc[area, k] / comp.loc[area, "total"],
+                model[k] / flows["disposable_income"],
+                0.02,
+                comp.loc[area, "grade"],
+                "composition",
+                absolute=True,
+            )
+    targets = S.city_income_targets(year)
+    city_pc = res.city_per_capita
+    anchors = set(S.CITY_ANCHORS.get(year, ()))
+    for c in CITIES:
+        add(
+            "city per-capita income (target)",
+            "all",
+            c,
+            "calibrated",
+            targets.loc[c, "all"],
+            city_pc[c],
+            0.005,
+            targets.loc[c, "grade"],
+            targets.loc[c, "basis"],
+        )
+        if c in anchors:
+            f = S.disposable_income(year, "all", city=c)
+            add(
+                "city per-capita income (published)",
+                "all",
+                c,
+                "calibrated",
+                f.value,
+                city_pc[c],
+                0.07,
+                f.grade,
+                f.source.id,
+            )
+    maxmin = S.figures("city_max_min_ratio", year=year, period="year")
+    if maxmin:
+        add(
+            "highest/lowest city ratio",
+            "all",
+            "浙江",
+            "calibrated",
+            maxmin[0].value,
+            ind["city_max_min_ratio"],
+            0.01,
+            maxmin[0].grade,
+            maxmin[0].source.id,
+        )
+    add(
+        "resident population",
+        "all",
+        "浙江",
+        "calibrated",
+        S.population(year),
+        population.residents,
+        1e-6,
+        S.figure("resident_population", year).grade,
+        "pop_bulletins",
+    )
+    urb = S.figure("urbanisation_rate", year)
+    add(
+        "survey-implied urban share",
+        "all",
+        "浙江",
+        "not reproduced" if census else "calibrated",
+        survey_share,
+        share,
+        0.005,
+        "C",
+        "(all − rural) / (urban − rural), published means",
+        absolute=True,
+        note=(
+            "urban_definition='census': the urban share follows the urbanisation rate"
+            if census
+            else ""
+        ),
+    )
+    add(
+        "urbanisation rate",
+        "all",
+        "浙江",
+        "calibrated" if census else "not reproduced",
+        urb.value,
+        share,
+        0.005,
+        urb.grade,
+        urb.source.id,
+        absolute=True,
+        note=(
+            ""
+            if census
+            else (
+                "urban_definition='survey': the urban share of residents is the one "
+                "implied by the published all / urban / rural means "
+                f"({survey_share:.4f}), {urb.value - survey_share:.4f} below the "
+                "official urbanisation "
+                "rate, so that those three means hold; no single set of weights "
+                "reproduces all four (docs/baseline.md). Use urban_definition="
+                "'census' for the official rate."
+            )
+        ),
+    )
+    table = S.census_table()
+    city_households = np.bincount(
+        population.city_code, weights=w, minlength=len(CITY_LABELS)
+    )
+    city_persons = np.bincount(
+        population.city_code, weights=pw, minlength=len(CITY_LABELS)
+    )
+    for i, c in enumerate(CITIES):
+        add(
+            "household size (census)",
+            "all",
+            c,
+            "calibrated",
+            table.loc[c, "household_size"],
+            city_persons[i] / city_households[i],
+            1e-6,
+            "C" if c == "嘉兴" else "B",
+            "leiii_census",
+        )
+    # held out: city values not used in the calibration
+    for series, y, area, city, _ in S.HELD_OUT:
+        if y != year or series != "disposable_income":
+            continue
+        f = S.disposable_income(year, area, city=city)
+        sel = population.city_code == CITY_LABELS.index(city)
+        if area != "all":
+            sel &= urban if area == "urban" else ~urban
+        sim = np.dot(w[sel], hh["disposable_income"].to_numpy()[sel]) / pw[sel].sum()
+        add(
+            "city per-capita income",
+            area,
+            city,
+            "held out",
+            f.value,
+            sim,
+            0.12,
+            f.grade,
+            f.source.id,
+        )
+    if year == 2021:
+        f = S.figure("wage_share_of_disposable_income", 2021)
+        tot = np.dot(w, hh["disposable_income"].to_numpy())
+        add(
+            "wage share of income",
+            "all",
+            "浙江",
+            "held out",
+            f.value,
+            np.dot(w, hh["wage"].to_numpy()) / tot,
+            0.02,
+            f.grade,
+            f.source.id,
+            absolute=True,
+        )
+    rural = ~urban
+    q_rural = quintile_means(pc[rural], pw[rural])
+    q_urban = quintile_means(pc[urban], pw[urban])
+    mean_rural = np.dot(pw[rural], pc[rural]) / pw[rural].sum()
+    add(
+        "top/bottom quintile ratio",
+        "urban",
+        "浙江",
+        "shape",
+        6.0,
+        q_urban[4] / q_urban[0],
+        1.0 / 6.0,
+        "C",
+        "quintile tables (5-7)",
+    )
+    add(
+        "top/bottom quintile ratio",
+        "rural",
+        "浙江",
+        "shape",
+        6.0,
+        q_rural[4] / q_rural[0],
+        1.0 / 6.0,
+        "C",
+        "quintile tables (5-7)",
+    )
+    low = S.figure("low_income_rural_ratio", 2022, city="嘉兴")
+    add(
+        "rural bottom-quintile mean / rural mean",
+        "rural",
+        "浙江",
+        "held out",
+        low.value,
+        q_rural[0] / mean_rural,
+        0.15,
+        low.grade,
+        low.source.id,
+        absolute=True,
+    )
+    add(
+        "Gini (between 0.136 and 0.465)",
+        "all",
+        "浙江",
+        "shape",
+        0.30,
+        ind["gini"],
+        0.165,
+        "C",
+        "gini_lower_bound / national gini",
+        absolute=True,
+    )
+    return pd.DataFrame(rows)

@@ -1,0 +1,357 @@
+"""Derived statistics (grade C) the baseline needs, from the cited figures.
+
+Private part of :mod:`commonprosperity.statistics` (which re-exports the public
+names): the province's accessors, the survey-implied urban share, the 2020 census
+table by city, urban shares by city, the composition of income by source and area,
+and the employee-pension and coverage evidence. Each derivation is stated in its
+docstring.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from commonprosperity._statistics_file import (
+    BASELINE_YEARS,
+    COMPONENTS,
+    Figure,
+    figure,
+    figures,
+    number,
+)
+from commonprosperity.errors import CommonProsperityError
+from commonprosperity.published import CITIES, PROVINCE
+
+__all__ = [
+    "census_table",
+    "city_urban_shares",
+    "composition",
+    "covered_share",
+    "disposable_income",
+    "pension_target",
+    "population",
+    "shift_shares",
+    "survey_urban_share",
+    "urbanisation_rate",
+]
+
+
+def disposable_income(
+    year: int,
+    area: str = "all",
+    component: str = "total",
+    *,
+    city: str = PROVINCE,
+    period: str = "year",
+) -> Figure:
+    """Published per-capita disposable income (yuan per person per year)."""
+    return figure(
+        "disposable_income",
+        year,
+        period=period,
+        area=area,
+        city=city,
+        component=component,
+    )
+
+
+def population(year: int) -> float:
+    """Year-end resident population (persons), 2020–2025."""
+    return number(figure("resident_population", year))
+
+
+def urbanisation_rate(year: int) -> float:
+    """Urbanisation rate of the resident population (fraction), 2020–2025."""
+    return number(figure("urbanisation_rate", year))
+
+
+def survey_urban_share(year: int, city: str = PROVINCE, period: str = "year") -> float:
+    """Urban share of residents implied by the survey's all / urban / rural means.
+
+    Notes
+    -----
+    ``(all − rural) / (urban − rural)`` (grade C). The household survey's per-capita
+    means imply an urban share 5–7 points *below* the urbanisation rate (2020: 0.665
+    against 0.722), so no single set of person weights reproduces the all-resident
+    mean, the urban and rural means and the urbanisation rate together; see
+    ``docs/baseline.md``.
+    """
+    a = number(disposable_income(year, "all", city=city, period=period))
+    u = number(disposable_income(year, "urban", city=city, period=period))
+    r = number(disposable_income(year, "rural", city=city, period=period))
+    return (a - r) / (u - r)
+
+
+def census_table() -> pd.DataFrame:
+    """2020 census by city: population, urban share, household size, age shares.
+
+    Columns ``population``, ``urban_share`` (census), ``survey_urban_share`` (Q1–Q3
+    2020 survey, C), ``household_size`` (family households; Jiaxing's suspect 2.88
+    replaced by 2.28, C), ``age_0_14``, ``age_15_59``, ``age_60``. Index: the 11
+    cities in :data:`commonprosperity.published.CITIES` order.
+    """
+    rows = {}
+    for c in CITIES:
+        pop = number(figure("census_population", 2020, period="census", city=c))
+        urb = number(
+            figure("census_population", 2020, period="census", city=c, area="urban")
+        )
+        used = figures("household_size_used", city=c)
+        size = number(
+            used[0] if used else figure("household_size", 2020, period="census", city=c)
+        )
+        ages = [
+            number(figure("age_share", 2020, period="census", city=c, group=g))
+            for g in ("0-14", "15-59", "60+")
+        ]
+        rows[c] = {
+            "population": pop,
+            "urban_share": urb / pop,
+            "survey_urban_share": survey_urban_share(2020, c, "Q1-Q3"),
+            "household_size": size,
+            "age_0_14": ages[0],
+            "age_15_59": ages[1],
+            "age_60": ages[2],
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    return np.log(p / (1.0 - p))
+
+
+def shift_shares(shares: np.ndarray, weight: np.ndarray, target: float) -> np.ndarray:
+    """Shift city shares by one common logit step so their weighted mean is `target`.
+
+    Examples
+    --------
+    >>> s = shift_shares(np.array([0.5, 0.8]), np.array([1.0, 1.0]), 0.7)
+    >>> round(float(s.mean()), 12)
+    0.7
+    """
+    lo, hi = -10.0, 10.0
+    base = _logit(np.asarray(shares, dtype=np.float64))
+    w = np.asarray(weight, dtype=np.float64) / np.sum(weight)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        mean = float(np.dot(w, 1.0 / (1.0 + np.exp(-(base + mid)))))
+        if mean < target:
+            lo = mid
+        else:
+            hi = mid
+    return 1.0 / (1.0 + np.exp(-(base + 0.5 * (lo + hi))))
+
+
+def city_urban_shares(year: int, definition: str = "survey") -> pd.Series:
+    """Urban share of each city's residents in `year` (C).
+
+    ``"survey"``: the Q1–Q3 2020 survey-implied city shares shifted by one logit step
+    to the province's survey-implied share of `year`; ``"census"``: the 2020 census
+    city shares shifted to the urbanisation rate of `year`.
+    """
+    table = census_table()
+    if definition == "survey":
+        base, target = table["survey_urban_share"], survey_urban_share(year)
+    elif definition == "census":
+        base, target = table["urban_share"], urbanisation_rate(year)
+    else:
+        raise CommonProsperityError(
+            f"urban definition must be 'survey' or 'census'; got {definition!r}"
+        )
+    shifted = shift_shares(base.to_numpy(), table["population"].to_numpy(), target)
+    return pd.Series(shifted, index=table.index, name="urban_share")
+
+
+def composition(year: int) -> pd.DataFrame:
+    """Per-capita disposable income by source, urban and rural, yuan (rows: areas).
+
+    Columns :data:`COMPONENTS` plus ``total`` and ``grade``. 2022–2024: published
+    (B). 2020: the Q1–Q3 2020 source shares applied to the annual urban and rural
+    totals; the rural Q1–Q3 split is derived from all and urban with the survey's
+    implied urban share (C). 2021: shares halfway between 2020 and 2022 (C); the
+    published 2021 wage share (57.0 %) is held out to check it.
+
+    Examples
+    --------
+    >>> c = composition(2022)
+    >>> float(c.loc["urban", "wage"]), c.loc["urban", "grade"]
+    (39718.0, 'B')
+    """
+    if year not in BASELINE_YEARS:
+        raise CommonProsperityError(
+            f"composition: year must be one of {BASELINE_YEARS}; got {year!r}"
+        )
+    rows: dict[str, dict[str, Any]] = {}
+    if year >= 2022:
+        for area in ("urban", "rural"):
+            row: dict[str, Any] = {
+                k: number(disposable_income(year, area, k)) for k in COMPONENTS
+            }
+            row["total"] = number(disposable_income(year, area))
+            row["grade"] = "B"
+            rows[area] = row
+        return pd.DataFrame.from_dict(rows, orient="index")
+    shares = _shares_2020()
+    if year == 2021:
+        later = composition(2022)
+        for area in ("urban", "rural"):
+            tot = later.loc[area, "total"]
+            shares[area] = {
+                k: 0.5 * (shares[area][k] + later.loc[area, k] / tot)
+                for k in COMPONENTS
+            }
+    for area in ("urban", "rural"):
+        total = number(disposable_income(year, area))
+        row = {k: shares[area][k] * total for k in COMPONENTS}
+        row["total"] = total
+        row["grade"] = "C"
+        rows[area] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _shares_2020() -> dict[str, dict[str, float]]:
+    q = "Q1-Q3"
+    s = survey_urban_share(2020, period=q)
+    all_k = {k: number(disposable_income(2020, "all", k, period=q)) for k in COMPONENTS}
+    urb_k = {
+        k: number(disposable_income(2020, "urban", k, period=q)) for k in COMPONENTS
+    }
+    rur_k = {k: (all_k[k] - s * urb_k[k]) / (1.0 - s) for k in COMPONENTS}
+    out = {}
+    for area, comp in (("urban", urb_k), ("rural", rur_k)):
+        tot = sum(comp.values())
+        out[area] = {k: v / tot for k, v in comp.items()}
+    return out
+
+
+#: Average employee pension relative to the average wage of the previous year (R):
+#: the national formula (国发〔2005〕38号) gives a full-career retiree with an average
+#: contribution index about 35 % (basic pension: 1 % of the base per year of
+#: contributions at 35 years) plus 10-15 % (individual account ÷ 139 months) of the
+#: pension calculation base, which is the average wage of the previous year.
+PENSION_REPLACEMENT = 0.5
+
+#: The average wage whose half is the employee pension of each area (see
+#: :func:`pension_target`).
+PENSION_WAGE_GROUP = {"urban": "all_employee", "rural": "private"}
+
+
+def _wage(year: int, group: str) -> tuple[float, str, str]:
+    """Average wage of a group and year: (value, grade, how)."""
+    found = figures("average_wage", year=year, group=group)
+    if found:
+        f = found[0]
+        return number(f), f.grade, f"{group} average wage {year} ({f.source.id})"
+    later = figures("average_wage", group=group)
+    last = max(later, key=lambda f: f.year) if later else None
+    ref = figures("average_wage", year=year, group="all_employee")
+    ref_before = figures(
+        "average_wage", year=last.year if last else year, group="all_employee"
+    )
+    if last is None or last.year >= year or not ref or not ref_before:
+        raise CommonProsperityError(
+            f"statistics: no {group!r} average wage for {year} and no way to derive "
+            f"it; available years: {sorted(f.year for f in later)}"
+        )
+    growth = number(ref[0]) / number(ref_before[0])
+    value = number(last) * growth
+    how = (
+        f"{group} average wage {last.year} x all-employee growth "
+        f"{last.year}-{year} ({growth:.4f})"
+    )
+    return value, "C", how
+
+
+def pension_target(year: int, area: str) -> tuple[float, str, str]:
+    """Average employee pension per pensioner, yuan per year: (value, grade, basis).
+
+    Parameters
+    ----------
+    year : int
+        One of :data:`BASELINE_YEARS`.
+    area : {"urban", "rural"}
+        Urban pensioners: half the all-employee (全口径) average wage of the previous
+        year (the pension calculation base, 计发基数); rural pensioners (mostly
+        private-sector and flexible-employment careers): half the private-unit
+        average wage of the previous year.
+
+    Returns
+    -------
+    tuple of (float, str, str)
+        The value, its grade (``"R"``: the replacement ratio is an assumption on
+        wage figures graded B, C or low) and a one-line basis.
+
+    Notes
+    -----
+    No Zhejiang figure of the average pension or of the number of retirees was found
+    (shared file §8). The ratio :data:`PENSION_REPLACEMENT` = 0.5 follows the national
+    pension formula (国发〔2005〕38号) for a full career at the average wage. The
+    wages: 2019 from the Hangzhou 2021 contribution bases and the 2020 increases
+    (C); 2020–2023 all-employee (third-party, low); private units 2020–2022 (B,
+    2021 C); the private wage of 2023 grows the 2022 value with the all-employee
+    average (C).
+
+    Examples
+    --------
+    >>> value, grade, basis = pension_target(2022, "urban")
+    >>> round(value), grade
+    (44620, 'R')
+    """
+    if area not in PENSION_WAGE_GROUP:
+        raise CommonProsperityError(
+            f"pension_target: area must be one of {tuple(PENSION_WAGE_GROUP)}; "
+            f"got {area!r}"
+        )
+    if year not in BASELINE_YEARS:
+        raise CommonProsperityError(
+            f"pension_target: year must be one of {BASELINE_YEARS}; got {year!r}"
+        )
+    wage, _, how = _wage(year - 1, PENSION_WAGE_GROUP[area])
+    return (
+        PENSION_REPLACEMENT * wage,
+        "R",
+        f"{PENSION_REPLACEMENT} x {how}",
+    )
+
+
+def covered_share(year: int) -> tuple[float, str, str]:
+    """Share of wage earners with employee social insurance: (value, grade, basis).
+
+    The employment weight of urban non-private units (城镇非私营单位), whose
+    employees are covered as a rule, in the all-employee average wage:
+    ``(all − private) / (non-private − private)``, averaged over 2020 and 2021
+    (0.387 and 0.377; grade C from wage figures graded B and low). The same value
+    is used for every year: 2022 gives 0.427 from an all-employee wage the shared
+    file calls unconfirmed, and 2023–2024 lack the split.
+
+    Notes
+    -----
+    Taken as the province's covered share of *all* wage earners: private-unit
+    employees who are covered and informal wage earners outside the unit statistics
+    (not covered) are assumed to offset each other (R).
+
+    Examples
+    --------
+    >>> value, grade, basis = covered_share(2022)
+    >>> round(value, 3), grade
+    (0.382, 'C')
+    """
+    if year not in BASELINE_YEARS:
+        raise CommonProsperityError(
+            f"covered_share: year must be one of {BASELINE_YEARS}; got {year!r}"
+        )
+    shares = []
+    for y in (2020, 2021):
+        total = _wage(y, "all_employee")[0]
+        private = _wage(y, "private")[0]
+        public = _wage(y, "urban_non_private")[0]
+        shares.append((total - private) / (public - private))
+    value = float(np.mean(shares))
+    basis = (
+        "employment weight of urban non-private units in the all-employee average "
+        f"wage, mean of 2020 ({shares[0]:.3f}) and 2021 ({shares[1]:.3f})"
+    )
+    return value, "C", basis

@@ -1,0 +1,272 @@
+"""The statistics file: parsing, validation and look-up of cited figures.
+
+Private part of :mod:`commonprosperity.statistics` (which re-exports the public
+names): reads ``data/statistics.toml`` once, checks every figure and source (all
+problems at once), and offers :func:`figures` and :func:`figure`.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from commonprosperity.errors import CommonProsperityError
+from commonprosperity.published import PROVINCE
+
+__all__ = [
+    "AREAS",
+    "BASELINE_YEARS",
+    "COMPONENTS",
+    "GRADES",
+    "PERIODS",
+    "QUALIFIERS",
+    "Figure",
+    "Source",
+    "figure",
+    "figures",
+    "number",
+]
+
+BASELINE_YEARS: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024)
+"""Years for which the baseline is calibrated to published income figures."""
+
+AREAS: tuple[str, ...] = ("all", "urban", "rural")
+COMPONENTS: tuple[str, ...] = ("wage", "business", "property", "transfer")
+GRADES: tuple[str, ...] = ("A", "B", "C", "R", "low")
+QUALIFIERS: tuple[str, ...] = ("exact", "approximately", "at least", "suspect")
+PERIODS: tuple[str, ...] = ("year", "Q1-Q3", "H1", "census")
+
+_SOURCE_FIELDS = frozenset({"title", "date", "url", "note"})
+_FIGURE_FIELDS = frozenset(
+    {
+        "series",
+        "year",
+        "period",
+        "area",
+        "city",
+        "component",
+        "group",
+        "value",
+        "unit",
+        "grade",
+        "source",
+        "qualifier",
+        "method",
+        "note",
+    }
+)
+_REQUIRED = ("series", "year", "value", "unit", "grade", "source")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a figure was read: title, date and URL (when known)."""
+
+    id: str
+    title: str
+    date: str
+    url: str = ""
+    note: str = ""
+
+    def cite(self) -> str:
+        """One-line citation: title, date and URL."""
+        url = f", {self.url}" if self.url else ""
+        return f"{self.title} ({self.date}{url})"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One published or derived figure with its provenance.
+
+    ``value`` is a float, or a tuple of floats for tables (quintiles lowest first).
+    """
+
+    series: str
+    year: int
+    value: float | tuple[float, ...]
+    unit: str
+    grade: str
+    source: Source
+    period: str = "year"
+    area: str = "all"
+    city: str = PROVINCE
+    component: str = "total"
+    group: str = ""
+    qualifier: str = "exact"
+    method: str = ""
+    note: str = ""
+
+    @property
+    def key(self) -> tuple[str, int, str, str, str, str, str]:
+        """Identity: series, year, period, area, city, component, group."""
+        return (
+            self.series,
+            self.year,
+            self.period,
+            self.area,
+            self.city,
+            self.component,
+            self.group,
+        )
+
+
+@dataclass(frozen=True)
+class _Data:
+    figures: tuple[Figure, ...]
+    index: Mapping[tuple[str, int, str, str, str, str, str], Figure]
+
+
+@functools.cache
+def _load() -> _Data:
+    path = resources.files("commonprosperity") / "data" / "statistics.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CommonProsperityError(
+            f"{path}: cannot read the statistics file: {exc}"
+        ) from exc
+    return _parse(raw, str(path))
+
+
+def _parse(raw: Mapping[str, Any], origin: str) -> _Data:
+    problems: list[str] = []
+    sources: dict[str, Source] = {}
+    for sid, s in dict(raw.get("sources", {})).items():
+        extra = set(s) - _SOURCE_FIELDS
+        if extra or "title" not in s or "date" not in s:
+            problems.append(
+                f"sources.{sid}: needs title and date, allows "
+                f"{sorted(_SOURCE_FIELDS)}; "
+                f"got keys {sorted(s)}"
+            )
+            continue
+        sources[sid] = Source(id=sid, **{k: str(v) for k, v in s.items()})
+    out: list[Figure] = []
+    index: dict[tuple[str, int, str, str, str, str, str], Figure] = {}
+    for i, f in enumerate(raw.get("figure", [])):
+        where = f"figure[{i}] ({f.get('series', '?')} {f.get('year', '?')})"
+        extra = set(f) - _FIGURE_FIELDS
+        missing = [k for k in _REQUIRED if k not in f]
+        if extra or missing:
+            problems.append(f"{where}: missing {missing}, unknown keys {sorted(extra)}")
+            continue
+        if f["source"] not in sources:
+            problems.append(f"{where}: source {f['source']!r} is not in [sources]")
+            continue
+        if f["grade"] not in GRADES:
+            problems.append(
+                f"{where}: grade must be one of {GRADES}; got {f['grade']!r}"
+            )
+        if f["grade"] == "C" and not f.get("method"):
+            problems.append(f"{where}: grade C needs a method")
+        for name, allowed in (
+            ("area", AREAS),
+            ("period", PERIODS),
+            ("qualifier", QUALIFIERS),
+            ("component", ("total", *COMPONENTS)),
+        ):
+            if name in f and f[name] not in allowed:
+                problems.append(
+                    f"{where}: {name} must be one of {allowed}; got {f[name]!r}"
+                )
+        value = f["value"]
+        parsed: float | tuple[float, ...]
+        if isinstance(value, list):
+            parsed = tuple(float(v) for v in value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            parsed = float(value)
+        else:
+            problems.append(
+                f"{where}: value must be a number or an array; got {value!r}"
+            )
+            continue
+        fig = Figure(
+            series=f["series"],
+            year=int(f["year"]),
+            value=parsed,
+            unit=f["unit"],
+            grade=f["grade"],
+            source=sources[f["source"]],
+            period=f.get("period", "year"),
+            area=f.get("area", "all"),
+            city=f.get("city", PROVINCE),
+            component=f.get("component", "total"),
+            group=f.get("group", ""),
+            qualifier=f.get("qualifier", "exact"),
+            method=f.get("method", ""),
+            note=f.get("note", ""),
+        )
+        if fig.key in index:
+            problems.append(f"{where}: duplicate of another figure with key {fig.key}")
+        index[fig.key] = fig
+        out.append(fig)
+    if problems:
+        raise CommonProsperityError(f"{origin}: " + "; ".join(problems))
+    return _Data(figures=tuple(out), index=index)
+
+
+def figures(series: str | None = None, **filters: Any) -> list[Figure]:
+    """All figures of a series matching the filters (fields of :class:`Figure`).
+
+    Examples
+    --------
+    >>> [f.year for f in figures("city_max_min_ratio", period="year")]
+    [2013, 2020, 2021]
+    """
+    unknown = set(filters) - set(Figure.__dataclass_fields__)
+    if unknown:
+        raise CommonProsperityError(
+            f"unknown figure field(s) {sorted(unknown)}; allowed: "
+            f"{sorted(Figure.__dataclass_fields__)}"
+        )
+    return [
+        f
+        for f in _load().figures
+        if (series is None or f.series == series)
+        and all(getattr(f, k) == v for k, v in filters.items())
+    ]
+
+
+def figure(
+    series: str,
+    year: int,
+    *,
+    period: str = "year",
+    area: str = "all",
+    city: str = PROVINCE,
+    component: str = "total",
+    group: str = "",
+) -> Figure:
+    """The one figure with this identity; raises naming what exists otherwise.
+
+    Examples
+    --------
+    >>> figure("resident_population", 2022).value
+    65770000.0
+    """
+    key = (series, year, period, area, city, component, group)
+    fig = _load().index.get(key)
+    if fig is None:
+        near = sorted(
+            {
+                (f.year, f.period, f.area, f.city, f.component, f.group)
+                for f in figures(series)
+            }
+        )[:12]
+        raise CommonProsperityError(
+            f"statistics: no figure {series!r} for year={year}, period={period!r}, "
+            f"area={area!r}, city={city!r}, component={component!r}, group={group!r}; "
+            f"available (year, period, area, city, component, group): {near}"
+        )
+    return fig
+
+
+def number(f: Figure) -> float:
+    """The value of a one-number figure (raises for a table)."""
+    if isinstance(f.value, tuple):
+        raise CommonProsperityError(f"statistics: {f.key} holds a table, not a number")
+    return f.value
