@@ -9,11 +9,15 @@ ordered by its per-capita disposable income (:func:`_sorted_by_base`: only the
 household columns are re-ordered; the persons stay where they are), so that
 every scenario's per-capita income is nearly sorted (cheaper sorts for the exact
 Gini, sequential histogram updates for the bracketed one). Each block of scenarios
-is one kernel pass; the exact Ginis of a block are sorted (timsort, which exploits
-the near order) two at a time in Python threads (NumPy's sort and the Gini kernel
-release the GIL). Every scenario's
-numbers depend on nothing but the scenario and the population, so results do not
-change with the thread count, the block size or the engine.
+is one kernel pass, staged by :meth:`_Stacked.level`: the rule stages whose
+parameters are the same across the block run once per chunk of households, only the
+varying ones per scenario (e.g. a dibao grid re-runs only the household transfer
+arithmetic), with results bit for bit those of the full rules; the exact Ginis
+of a block are sorted (timsort, which exploits the near order: measured 1-24 ms
+against 63 ms for quicksort at 1e6 households) two at a time in Python threads
+(NumPy's sort and the Gini kernel release the GIL). Every scenario's numbers
+depend on nothing but the scenario and the population, so results do not change
+with the thread count, the block size or the engine.
 """
 
 from __future__ import annotations
@@ -33,8 +37,10 @@ from commonprosperity._kernels.inequality import HIST_N_BINS, gini_exact_from_or
 from commonprosperity._kernels.sweep import (
     HIST_BYTES_PER_SCENARIO,
     HIST_SLOTS,
+    LEVEL_W,
     gini_from_histograms,
     pad_schedules,
+    stage_level,
     sweep_pass,
 )
 from commonprosperity.errors import CommonProsperityError, ScenarioError
@@ -227,6 +233,10 @@ class _Stacked:
     def _arrays(self) -> tuple[np.ndarray, ...]:
         return (self.P, self.T, self.R, self.Q, self.BT, self.BR, self.BQ)
 
+    def level(self) -> int:
+        """Which stages vary across these scenarios (``_kernels.sweep.LEVEL_*``)."""
+        return stage_level(self.P, self._arrays()[1:])
+
 
 def _stack(scenarios: Sequence[Scenario]) -> _Stacked:
     arrays = [s.as_arrays() for s in scenarios]
@@ -307,6 +317,8 @@ def _pass(
     hist: np.ndarray | None = None,
 ) -> np.ndarray:
     group = max(1, -(-st.n // numba.get_num_threads()))
+    # With one scenario per task, precomputing the invariant stages saves nothing.
+    level = st.level() if group > 1 else LEVEL_W
     return sweep_pass(
         pop.starts,
         pop.ends,
@@ -332,6 +344,7 @@ def _pass(
         BAND_EDGES,
         three_person,
         group,
+        level,
         per_capita is not None,
         per_capita if per_capita is not None else np.zeros((1, 1)),
         hist is not None,

@@ -1,7 +1,11 @@
 """The tax, contribution and transfer rules for one household (pure Numba).
 
 `household_flows` is the single implementation of the rules; the aggregate pass,
-the detail pass, the sweep kernel and the household calculator all call it.
+the detail pass and the household calculator call it. It is composed of small stage
+functions (``adjusted_wage``, ``person_contribution``, ``person_deductions``,
+``tax``, ``residents_pension_amount``, ``dibao_top_up`` …), each the one place its
+rule is written; the sweep kernel runs the same stages, re-running per scenario only
+those whose parameters vary (:mod:`commonprosperity._kernels.sweep`).
 """
 
 import numpy as np
@@ -85,6 +89,158 @@ def elderly_claim_draw(household_id, position):
     return x - np.floor(x)
 
 
+# ------------------------------------------------------------------------ stages
+# The rules as small stages. `household_flows` composes them; the sweep kernel
+# (`commonprosperity._kernels.sweep`) runs the same stages, but only those whose
+# parameters vary across a block of scenarios. Each stage is the one place its rule
+# is written.
+
+
+@njit(cache=True, inline="always")
+def adjusted_wage(wage, growth, employed, minimum_wage_annual):
+    """Wage after growth; an employed person's positive wage is at least the minimum.
+
+    ``growth`` is ``1 + growth_rate``; yuan per year.
+    """
+    w = wage * growth
+    return max(w, minimum_wage_annual) if (employed and w > 0.0) else w
+
+
+@njit(cache=True, inline="always")
+def is_allowance_child(age, max_age):
+    """Whether a person of ``age`` receives the child allowance (age < max age)."""
+    return age < max_age
+
+
+@njit(cache=True, inline="always")
+def earner_and_children(
+    start, end, age, is_employed, wage, growth, minimum_wage_annual, max_age
+):
+    """The highest-wage adult and the children of persons ``start:end``.
+
+    Returns ``(best, n_education, n_infant, n_allowance)``: ``best`` is the person
+    index of the adult (18+) with the highest adjusted wage, the first one on ties,
+    who takes the child deductions (-1 if no adult); the counts of children aged
+    3-17, under 3, and entitled to the child allowance.
+    """
+    best = -1
+    best_wage = -1.0
+    n_education = 0
+    n_infant = 0
+    n_allowance = 0
+    for j in range(start, end):
+        w = adjusted_wage(wage[j], growth, is_employed[j], minimum_wage_annual)
+        a = age[j]
+        better = (a >= 18) and (w > best_wage)
+        best = j if better else best
+        best_wage = w if better else best_wage
+        n_infant += a < 3
+        n_education += (a >= 3) and (a < 18)
+        n_allowance += is_allowance_child(a, max_age)
+    return best, n_education, n_infant, n_allowance
+
+
+@njit(cache=True, inline="always")
+def child_deduction(n_education, n_infant, params):
+    """Child education and infant-care deductions of a household, yuan per year."""
+    return n_education * params[L.CHILD_EDUCATION] + n_infant * params[L.INFANT_CARE]
+
+
+@njit(cache=True, inline="always")
+def person_contribution(w, employed, contribution_rate, base_floor, base_ceiling):
+    """Employee contributions on adjusted wage ``w``, base clipped to floor, ceiling."""
+    c = contribution_rate * min(max(w, base_floor), base_ceiling)
+    return c if (employed and w > 0.0) else 0.0
+
+
+@njit(cache=True, inline="always")
+def elderly_eligible(w, age):
+    """Whether a person may claim the elderly-support deduction (wage, age 25-59)."""
+    return (w > 0.0) and (age >= 25) and (age <= 59)
+
+
+@njit(cache=True, inline="always")
+def person_deductions(basic, child_ded, is_best, elderly, claims):
+    """Deductions of one person: basic, child (the best earner), elderly support."""
+    deductions = basic + (child_ded if is_best else 0.0)
+    deductions += elderly if claims else 0.0
+    return deductions
+
+
+@njit(cache=True, inline="always")
+def taxable_income(w, contribution, deductions):
+    """Comprehensive taxable income (may be negative; taxed as 0)."""
+    return w - contribution - deductions
+
+
+@njit(cache=True, inline="always")
+def business_taxable(business, w, basic):
+    """Business taxable income.
+
+    The basic deduction goes against business income only for a person without
+    wages; losses do not offset wages.
+    """
+    return business - (basic if w == 0.0 else 0.0)
+
+
+@njit(cache=True, inline="always")
+def property_tax_rate(params):
+    """Effective tax rate on property income: rate x taxable share."""
+    return params[L.PROPERTY_RATE] * params[L.TAXABLE_PROPERTY_SHARE]
+
+
+@njit(cache=True, inline="always")
+def is_residents_pensioner(age, pension, employed):
+    """Whether a person gets the residents' pension: 60+, no pension, not employed."""
+    return age >= 60 and pension == 0.0 and not employed
+
+
+@njit(cache=True, inline="always")
+def residents_pension_amount(age, pension, employed, amount):
+    """Residents' pension of one person, yuan per year."""
+    return amount if is_residents_pensioner(age, pension, employed) else 0.0
+
+
+@njit(cache=True, inline="always")
+def household_net(
+    wage_sum,
+    business_sum,
+    property_sum,
+    pension_sum,
+    residents_pension,
+    child_allowance,
+    contributions,
+    iit,
+    business_tax,
+    property_tax,
+):
+    """Household income before dibao: market incomes plus benefits minus levies."""
+    return (
+        wage_sum
+        + business_sum
+        + property_sum
+        + pension_sum
+        + residents_pension
+        + child_allowance
+        - contributions
+        - iit
+        - business_tax
+        - property_tax
+    )
+
+
+@njit(cache=True, inline="always")
+def dibao_top_up(net, child_allowance, size, params):
+    """Dibao of a household of ``size`` persons with income ``net`` before dibao.
+
+    The top-up never exceeds the full line: a business loss does not raise it.
+    The childcare subsidy is not counted as income in the means test
+    (育儿补贴制度实施方案, 2025: 不计入低保等社会救助对象家庭或个人收入).
+    """
+    gap = params[L.DIBAO_LINE] * size - max(net - child_allowance, 0.0)
+    return params[L.DIBAO_TAKE_UP] * max(gap, 0.0)
+
+
 @njit(cache=True, inline="always")
 def household_flows(
     start,
@@ -127,31 +283,16 @@ def household_flows(
     max_age = params[L.CHILD_ALLOWANCE_MAX_AGE]
     elderly_share = params[L.ELDERLY_SUPPORT_SHARE]
     elderly = params[L.ELDERLY_SUPPORT]
-    property_tax_rate = params[L.PROPERTY_RATE] * params[L.TAXABLE_PROPERTY_SHARE]
+    pt_rate = property_tax_rate(params)
     residents_amount = params[L.RESIDENTS_PENSION]
     allowance = params[L.CHILD_ALLOWANCE]
     convex = params[L.SCHEDULE_CONVEX] > 0.0
     business_convex = params[L.BUSINESS_SCHEDULE_CONVEX] > 0.0
 
-    # First pass: the highest-wage adult (who takes the child deductions; the
-    # first one on ties) and the children by age group.
-    best = -1
-    best_wage = -1.0
-    n_education = 0
-    n_infant = 0
-    n_allowance = 0
-    for j in range(start, end):
-        w = _adjusted_wage(wage[j], growth, is_employed[j], minimum_wage_annual)
-        a = age[j]
-        better = (a >= 18) and (w > best_wage)
-        best = j if better else best
-        best_wage = w if better else best_wage
-        n_infant += a < 3
-        n_education += (a >= 3) and (a < 18)
-        n_allowance += a < max_age
-    child_deduction = (
-        n_education * params[L.CHILD_EDUCATION] + n_infant * params[L.INFANT_CARE]
+    best, n_education, n_infant, n_allowance = earner_and_children(
+        start, end, age, is_employed, wage, growth, minimum_wage_annual, max_age
     )
+    child_ded = child_deduction(n_education, n_infant, params)
 
     wage_sum = 0.0
     business_sum = 0.0
@@ -164,24 +305,20 @@ def household_flows(
     residents_pension = 0.0
     for j in range(start, end):
         employed = is_employed[j]
-        w = _adjusted_wage(wage[j], growth, employed, minimum_wage_annual)
+        w = adjusted_wage(wage[j], growth, employed, minimum_wage_annual)
         a = age[j]
-        c = contribution_rate * min(max(w, base_floor), base_ceiling)
-        c = c if (employed and w > 0.0) else 0.0
+        c = person_contribution(
+            w, employed, contribution_rate, base_floor, base_ceiling
+        )
         claims = (
-            (w > 0.0)
-            and (a >= 25)
-            and (a <= 59)
+            elderly_eligible(w, a)
             and elderly_claim_draw(household_id, j - start) < elderly_share
         )
-        deductions = basic + (child_deduction if j == best else 0.0)
-        deductions += elderly if claims else 0.0
-        taxable = w - c - deductions
+        deductions = person_deductions(basic, child_ded, j == best, elderly, claims)
+        taxable = taxable_income(w, c, deductions)
         t = tax(taxable, thresholds, rates, quick_ded, convex)
         b = business[j]
-        # The basic deduction goes against business income only for a person
-        # without wages; losses do not offset wages.
-        b_taxable = b - (basic if w == 0.0 else 0.0)
+        b_taxable = business_taxable(b, w, basic)
         bt = tax(
             b_taxable,
             business_thresholds,
@@ -190,9 +327,9 @@ def household_flows(
             business_convex,
         )
         pr = property_income[j]
-        pt = property_tax_rate * pr
+        pt = pt_rate * pr
         p = pension[j]
-        rp = residents_amount if (a >= 60 and p == 0.0 and not employed) else 0.0
+        rp = residents_pension_amount(a, p, employed, residents_amount)
 
         wage_sum += w
         business_sum += b
@@ -214,27 +351,25 @@ def household_flows(
             person_out[row, P_BUSINESS_TAX] = bt
             person_out[row, P_PROPERTY_TAX] = pt
             person_out[row, P_RESIDENTS_PENSION] = rp
-            person_out[row, P_CHILD_ALLOWANCE] = allowance if a < max_age else 0.0
+            person_out[row, P_CHILD_ALLOWANCE] = (
+                allowance if is_allowance_child(a, max_age) else 0.0
+            )
             person_out[row, P_ELDERLY_CLAIM] = 1.0 if claims else 0.0
 
     child_allowance = n_allowance * allowance
-    net = (
-        wage_sum
-        + business_sum
-        + property_sum
-        + pension_sum
-        + residents_pension
-        + child_allowance
-        - contributions
-        - iit
-        - business_tax
-        - property_tax
+    net = household_net(
+        wage_sum,
+        business_sum,
+        property_sum,
+        pension_sum,
+        residents_pension,
+        child_allowance,
+        contributions,
+        iit,
+        business_tax,
+        property_tax,
     )
-    # The top-up never exceeds the full line: a business loss does not raise it.
-    # The childcare subsidy is not counted as income in the means test
-    # (育儿补贴制度实施方案, 2025: 不计入低保等社会救助对象家庭或个人收入).
-    gap = params[L.DIBAO_LINE] * (end - start) - max(net - child_allowance, 0.0)
-    dibao = params[L.DIBAO_TAKE_UP] * max(gap, 0.0)
+    dibao = dibao_top_up(net, child_allowance, end - start, params)
     return (
         wage_sum,
         business_sum,
@@ -248,10 +383,3 @@ def household_flows(
         residents_pension,
         child_allowance,
     )
-
-
-@njit(cache=True, inline="always")
-def _adjusted_wage(wage, growth, employed, minimum_wage_annual):
-    """Wage after growth; an employed person's positive wage is at least the minimum."""
-    w = wage * growth
-    return max(w, minimum_wage_annual) if (employed and w > 0.0) else w

@@ -3,10 +3,20 @@
 `sweep_pass` evaluates a block of ``S`` scenarios. Threads take disjoint groups of
 scenarios; each thread walks the households in fixed chunks of ``CHUNK`` (2,048, the
 chunk of :func:`commonprosperity._kernels.simulate.aggregate_pass`) and runs every
-scenario of its group over the chunk while the chunk's households stay in L2,
-calling the rules (:func:`~commonprosperity._kernels.rules.household_flows`, the
-single implementation) with the scenario's parameter row. Per chunk and scenario
-the sums are those of one chunk of ``aggregate_pass``, in scalar accumulators.
+scenario of its group over the chunk while the chunk's households stay in L2.
+Per chunk and scenario the sums are those of one chunk of ``aggregate_pass``, in
+scalar accumulators.
+
+Staged evaluation: the rules are the stage functions of
+:mod:`commonprosperity._kernels.rules` (wages, contributions and deductions, taxes,
+transfers), which :func:`~commonprosperity._kernels.rules.household_flows` composes.
+:func:`stage_level` finds the first parameter group that varies across the block
+(W wages, C contributions and deductions, T taxes, D transfers). Below that level
+the stages run once per chunk into chunk-local buffers (adjusted wages, taxable
+incomes, per-household market incomes, taxes, counts); from it on they run per
+scenario, the same stage functions in the same order, so every flow and every sum
+is bit for bit the one ``household_flows`` gives. Level W calls
+``household_flows`` itself.
 
 Determinism: every scenario is summed by one thread over the chunks in chunk order
 (per-chunk partial sums, then a running Neumaier sum over the chunks, exactly as
@@ -29,7 +39,26 @@ from commonprosperity._kernels.inequality import (
     gini_from_histogram,
     hist_bin,
 )
-from commonprosperity._kernels.rules import N_PERSON_COLUMNS, household_flows
+from commonprosperity._kernels.rules import (
+    N_PERSON_COLUMNS,
+    adjusted_wage,
+    business_taxable,
+    child_deduction,
+    dibao_top_up,
+    earner_and_children,
+    elderly_claim_draw,
+    elderly_eligible,
+    household_flows,
+    household_net,
+    is_allowance_child,
+    is_residents_pensioner,
+    person_contribution,
+    person_deductions,
+    property_tax_rate,
+    residents_pension_amount,
+    tax,
+    taxable_income,
+)
 from commonprosperity._kernels.simulate import (
     CHUNK,
     N_STATS,
@@ -62,10 +91,61 @@ from commonprosperity._kernels.simulate import (
 __all__ = [
     "HIST_BYTES_PER_SCENARIO",
     "HIST_SLOTS",
+    "LEVEL_C",
+    "LEVEL_D",
+    "LEVEL_T",
+    "LEVEL_W",
     "gini_from_histograms",
     "pad_schedules",
+    "stage_level",
     "sweep_pass",
 ]
+
+#: Evaluation levels: the first parameter group (in the order of the rules) that
+#: varies across a block of scenarios. From it on the stages run per scenario; the
+#: stages before it run once per chunk.
+LEVEL_D = 0  # transfers only: household arithmetic
+LEVEL_T = 1  # tax schedules, property tax: taxes per person
+LEVEL_C = 2  # contributions, deductions: per person from adjusted wages
+LEVEL_W = 3  # wages: everything (household_flows itself)
+#: Parameter-vector positions (``layout``) of each group. The schedules and their
+#: convexity flags belong to T.
+GROUP_W = (
+    L.GROWTH_RATE,
+    L.MINIMUM_WAGE_TIER1,
+    L.MINIMUM_WAGE_TIER1 + 1,
+    L.MINIMUM_WAGE_TIER1 + 2,
+)
+GROUP_C = (
+    L.CONTRIBUTION_RATE,
+    L.BASE_FLOOR,
+    L.BASE_CEILING,
+    L.BASIC_DEDUCTION,
+    L.CHILD_EDUCATION,
+    L.INFANT_CARE,
+    L.ELDERLY_SUPPORT,
+    L.ELDERLY_SUPPORT_SHARE,
+    L.CHILD_ALLOWANCE_MAX_AGE,
+)
+GROUP_T = (
+    L.PROPERTY_RATE,
+    L.TAXABLE_PROPERTY_SHARE,
+    L.SCHEDULE_CONVEX,
+    L.BUSINESS_SCHEDULE_CONVEX,
+)
+GROUP_D = (
+    L.DIBAO_LINE,
+    L.DIBAO_TAKE_UP,
+    L.RESIDENTS_PENSION,
+    L.CHILD_ALLOWANCE,
+)
+#: Flows of a household (the tuple of ``household_flows``) and per-household counts.
+N_FLOWS = 11
+C_PENSIONERS = 0
+C_EDUCATION = 1
+C_INFANT = 2
+C_ALLOWANCE = 3
+N_COUNTS = 4
 
 #: Accumulators per histogram bin: W, X, Q and their compensation terms.
 HIST_SLOTS = 6
@@ -84,29 +164,14 @@ def _two_sum_into(acc, comp, b, v):
 
 
 @njit(cache=True)
-def _chunk_sums(
+def _accumulate(
     h0,
     h1,
-    starts,
-    ends,
-    household_id,
+    flows,
+    size,
     weight,
     is_urban,
     city,
-    tier,
-    age,
-    is_employed,
-    wage,
-    business,
-    property_income,
-    pension,
-    params,
-    thresholds,
-    rates,
-    quick_ded,
-    business_thresholds,
-    business_rates,
-    business_quick_ded,
     band_edges,
     three_person,
     out,
@@ -114,16 +179,14 @@ def _chunk_sums(
     per_capita,
     write_hist,
     hist,
-    dummy,
 ):
     """Totals of households ``h0:h1`` under one scenario, written to ``out``.
 
-    Household ``h``'s persons are rows ``starts[h - h0]:ends[h - h0]`` of the
-    person arrays given (the chunk's gathered copy). The accumulation is that of
-    one chunk of ``aggregate_pass`` (the same sums in the same order, held in
-    scalars); ``out`` (n_stats,) receives them.
-    ``per_capita[h]`` and the histogram rows ``hist`` (HIST_SLOTS, HIST_N_BINS)
-    are filled when their flags are set.
+    ``flows[k, h - h0]`` is flow ``k`` of household ``h`` (the tuple order of
+    ``household_flows``) and ``size[h - h0]`` its persons. The accumulation is that
+    of one chunk of ``aggregate_pass`` (the same sums in the same order, held in
+    scalars); ``out`` (n_stats,) receives them. ``per_capita[h]`` and the histogram
+    rows ``hist`` (HIST_SLOTS, HIST_N_BINS) are filled when their flags are set.
     """
     households = 0.0
     persons_sum = 0.0
@@ -163,36 +226,35 @@ def _chunk_sums(
     cw = hist[3]
     cx = hist[4]
     cq = hist[5]
+    f0 = flows[0]
+    f1 = flows[1]
+    f2 = flows[2]
+    f3 = flows[3]
+    f4 = flows[4]
+    f5 = flows[5]
+    f6 = flows[6]
+    f7 = flows[7]
+    f8 = flows[8]
+    f9 = flows[9]
+    f10 = flows[10]
     for h in range(h0, h1):
-        start = starts[h - h0]
-        end = ends[h - h0]
-        size = end - start
-        f = household_flows(
-            start,
-            end,
-            household_id[h],
-            params[L.MINIMUM_WAGE_TIER1 + tier[h]],
-            age,
-            is_employed,
-            wage,
-            business,
-            property_income,
-            pension,
-            params,
-            thresholds,
-            rates,
-            quick_ded,
-            business_thresholds,
-            business_rates,
-            business_quick_ded,
-            False,
-            dummy,
-        )
+        i = h - h0
+        n_persons = size[i]
         disposable = (
-            f[0] + f[1] + f[2] + f[3] - f[4] - f[5] - f[6] - f[7] + f[8] + f[9] + f[10]
+            f0[i]
+            + f1[i]
+            + f2[i]
+            + f3[i]
+            - f4[i]
+            - f5[i]
+            - f6[i]
+            - f7[i]
+            + f8[i]
+            + f9[i]
+            + f10[i]
         )
         w = weight[h]
-        persons = w * size
+        persons = w * n_persons
         wd = w * disposable
         u = 1.0 if is_urban[h] else 0.0
         households += w
@@ -204,28 +266,28 @@ def _chunk_sums(
         rural_households += (1.0 - u) * w
         rural_persons += (1.0 - u) * persons
         rural_disposable += (1.0 - u) * wd
-        band_income = 3.0 * disposable / size if three_person else disposable
+        band_income = 3.0 * disposable / n_persons if three_person else disposable
         in1 = (band_income >= low1) and (band_income < high1)
         in2 = (band_income >= low2) and (band_income < high2)
         band1 += w if in1 else 0.0
         band2 += w if in2 else 0.0
-        wage_sum += w * f[0]
-        business_sum += w * f[1]
-        property_sum += w * f[2]
-        pension_sum += w * f[3]
-        contributions += w * f[4]
-        iit += w * f[5]
-        business_tax += w * f[6]
-        property_tax += w * f[7]
-        dibao += w * f[8]
-        residents_pension += w * f[9]
-        child_allowance += w * f[10]
-        dibao_households += w if f[8] > 0.0 else 0.0
+        wage_sum += w * f0[i]
+        business_sum += w * f1[i]
+        property_sum += w * f2[i]
+        pension_sum += w * f3[i]
+        contributions += w * f4[i]
+        iit += w * f5[i]
+        business_tax += w * f6[i]
+        property_tax += w * f7[i]
+        dibao += w * f8[i]
+        residents_pension += w * f9[i]
+        child_allowance += w * f10[i]
+        dibao_households += w if f8[i] > 0.0 else 0.0
         negative += 1.0 if disposable < 0.0 else 0.0
         k = N_STATS + 2 * city[h]
         out[k] += wd
         out[k + 1] += persons
-        x = disposable / size
+        x = disposable / n_persons
         if write_pc:
             per_capita[h] = x
         if write_hist:
@@ -260,6 +322,341 @@ def _chunk_sums(
     out[S_NEGATIVE_HOUSEHOLDS] = negative
 
 
+@njit(cache=True)
+def _full_flows(
+    h0,
+    h1,
+    starts,
+    ends,
+    household_id,
+    tier,
+    age,
+    is_employed,
+    wage,
+    business,
+    property_income,
+    pension,
+    params,
+    thresholds,
+    rates,
+    quick_ded,
+    business_thresholds,
+    business_rates,
+    business_quick_ded,
+    flows,
+    dummy,
+):
+    """Level W: every stage, ``household_flows`` itself, into ``flows`` (11, CHUNK)."""
+    for h in range(h0, h1):
+        i = h - h0
+        f = household_flows(
+            starts[i],
+            ends[i],
+            household_id[h],
+            params[L.MINIMUM_WAGE_TIER1 + tier[h]],
+            age,
+            is_employed,
+            wage,
+            business,
+            property_income,
+            pension,
+            params,
+            thresholds,
+            rates,
+            quick_ded,
+            business_thresholds,
+            business_rates,
+            business_quick_ded,
+            False,
+            dummy,
+        )
+        for k in range(N_FLOWS):
+            flows[k, i] = f[k]
+
+
+@njit(cache=True)
+def _precompute(
+    h0,
+    h1,
+    starts,
+    ends,
+    household_id,
+    tier,
+    age,
+    is_employed,
+    wage,
+    business,
+    property_income,
+    pension,
+    params,
+    flows,
+    counts,
+    p_wage,
+    p_draw,
+    p_best,
+    p_taxable,
+    p_business_taxable,
+):
+    """The stages that do not vary in a block, once per chunk (levels D, T, C).
+
+    With ``params`` any row of the block, fills per person (chunk-local rows):
+    adjusted wage, elderly-claim draw, best-earner flag, taxable and business
+    taxable income; per household: ``flows`` rows 0-7 (market incomes,
+    contributions, taxes; as ``household_flows``) and ``counts`` rows
+    (residents' pensioners, children 3-17, children under 3, allowance children).
+    The stages and their order are those of ``household_flows``.
+    """
+    growth = 1.0 + params[L.GROWTH_RATE]
+    contribution_rate = params[L.CONTRIBUTION_RATE]
+    base_floor = params[L.BASE_FLOOR]
+    base_ceiling = params[L.BASE_CEILING]
+    basic = params[L.BASIC_DEDUCTION]
+    max_age = params[L.CHILD_ALLOWANCE_MAX_AGE]
+    elderly_share = params[L.ELDERLY_SUPPORT_SHARE]
+    elderly = params[L.ELDERLY_SUPPORT]
+    pt_rate = property_tax_rate(params)
+    for h in range(h0, h1):
+        i = h - h0
+        start = starts[i]
+        end = ends[i]
+        minimum_wage_annual = params[L.MINIMUM_WAGE_TIER1 + tier[h]]
+        best, n_education, n_infant, n_allowance = earner_and_children(
+            start, end, age, is_employed, wage, growth, minimum_wage_annual, max_age
+        )
+        child_ded = child_deduction(n_education, n_infant, params)
+        wage_sum = 0.0
+        business_sum = 0.0
+        property_sum = 0.0
+        pension_sum = 0.0
+        contributions = 0.0
+        property_tax = 0.0
+        n_pensioners = 0
+        for j in range(start, end):
+            employed = is_employed[j]
+            w = adjusted_wage(wage[j], growth, employed, minimum_wage_annual)
+            a = age[j]
+            c = person_contribution(
+                w, employed, contribution_rate, base_floor, base_ceiling
+            )
+            draw = elderly_claim_draw(household_id[h], j - start)
+            claims = elderly_eligible(w, a) and draw < elderly_share
+            deductions = person_deductions(basic, child_ded, j == best, elderly, claims)
+            p_wage[j] = w
+            p_draw[j] = draw
+            p_best[j] = j == best
+            p_taxable[j] = taxable_income(w, c, deductions)
+            p_business_taxable[j] = business_taxable(business[j], w, basic)
+            wage_sum += w
+            business_sum += business[j]
+            property_sum += property_income[j]
+            pension_sum += pension[j]
+            contributions += c
+            property_tax += pt_rate * property_income[j]
+            n_pensioners += is_residents_pensioner(a, pension[j], employed)
+        flows[0, i] = wage_sum
+        flows[1, i] = business_sum
+        flows[2, i] = property_sum
+        flows[3, i] = pension_sum
+        flows[4, i] = contributions
+        flows[7, i] = property_tax
+        counts[C_PENSIONERS, i] = n_pensioners
+        counts[C_EDUCATION, i] = n_education
+        counts[C_INFANT, i] = n_infant
+        counts[C_ALLOWANCE, i] = n_allowance
+
+
+@njit(cache=True)
+def _tax_totals(
+    h0,
+    h1,
+    starts,
+    ends,
+    p_taxable,
+    p_business_taxable,
+    thresholds,
+    rates,
+    quick_ded,
+    business_thresholds,
+    business_rates,
+    business_quick_ded,
+    params,
+    flows,
+):
+    """Invariant taxes of a chunk (levels D): ``flows`` rows 5-6 from taxables."""
+    convex = params[L.SCHEDULE_CONVEX] > 0.0
+    business_convex = params[L.BUSINESS_SCHEDULE_CONVEX] > 0.0
+    for h in range(h0, h1):
+        i = h - h0
+        iit = 0.0
+        business_tax = 0.0
+        for j in range(starts[i], ends[i]):
+            iit += tax(p_taxable[j], thresholds, rates, quick_ded, convex)
+            business_tax += tax(
+                p_business_taxable[j],
+                business_thresholds,
+                business_rates,
+                business_quick_ded,
+                business_convex,
+            )
+        flows[5, i] = iit
+        flows[6, i] = business_tax
+
+
+@njit(cache=True)
+def _staged_flows(
+    level,
+    h0,
+    h1,
+    starts,
+    ends,
+    age,
+    is_employed,
+    business,
+    property_income,
+    pension,
+    params,
+    thresholds,
+    rates,
+    quick_ded,
+    business_thresholds,
+    business_rates,
+    business_quick_ded,
+    flows,
+    counts,
+    p_wage,
+    p_draw,
+    p_best,
+    p_taxable,
+    p_business_taxable,
+):
+    """One scenario's varying stages over a chunk, from the precomputed ones.
+
+    Level C re-runs contributions, deductions, taxes and transfers per person from
+    the adjusted wages; level T the taxes per person from the taxable incomes;
+    level D only the household arithmetic of the transfers. Writes the varying
+    ``flows`` rows (C: 4-10, T: 5-10, D: 8-10); the others hold the precomputed,
+    invariant values. Same stages, same order of additions as ``household_flows``.
+    """
+    contribution_rate = params[L.CONTRIBUTION_RATE]
+    base_floor = params[L.BASE_FLOOR]
+    base_ceiling = params[L.BASE_CEILING]
+    basic = params[L.BASIC_DEDUCTION]
+    max_age = params[L.CHILD_ALLOWANCE_MAX_AGE]
+    elderly_share = params[L.ELDERLY_SUPPORT_SHARE]
+    elderly = params[L.ELDERLY_SUPPORT]
+    pt_rate = property_tax_rate(params)
+    residents_amount = params[L.RESIDENTS_PENSION]
+    allowance = params[L.CHILD_ALLOWANCE]
+    convex = params[L.SCHEDULE_CONVEX] > 0.0
+    business_convex = params[L.BUSINESS_SCHEDULE_CONVEX] > 0.0
+    f0 = flows[0]
+    f1 = flows[1]
+    f2 = flows[2]
+    f3 = flows[3]
+    f4 = flows[4]
+    f5 = flows[5]
+    f6 = flows[6]
+    f7 = flows[7]
+    f8 = flows[8]
+    f9 = flows[9]
+    f10 = flows[10]
+    n_pensioners = counts[C_PENSIONERS]
+    for h in range(h0, h1):
+        i = h - h0
+        start = starts[i]
+        end = ends[i]
+        if level == LEVEL_C:
+            child_ded = child_deduction(
+                counts[C_EDUCATION, i], counts[C_INFANT, i], params
+            )
+            contributions = 0.0
+            iit = 0.0
+            business_tax = 0.0
+            property_tax = 0.0
+            residents_pension = 0.0
+            n_allowance = 0
+            for j in range(start, end):
+                employed = is_employed[j]
+                w = p_wage[j]
+                a = age[j]
+                c = person_contribution(
+                    w, employed, contribution_rate, base_floor, base_ceiling
+                )
+                claims = elderly_eligible(w, a) and p_draw[j] < elderly_share
+                deductions = person_deductions(
+                    basic, child_ded, p_best[j], elderly, claims
+                )
+                contributions += c
+                iit += tax(
+                    taxable_income(w, c, deductions),
+                    thresholds,
+                    rates,
+                    quick_ded,
+                    convex,
+                )
+                business_tax += tax(
+                    business_taxable(business[j], w, basic),
+                    business_thresholds,
+                    business_rates,
+                    business_quick_ded,
+                    business_convex,
+                )
+                property_tax += pt_rate * property_income[j]
+                residents_pension += residents_pension_amount(
+                    a, pension[j], employed, residents_amount
+                )
+                n_allowance += is_allowance_child(a, max_age)
+            f4[i] = contributions
+            f5[i] = iit
+            f6[i] = business_tax
+            f7[i] = property_tax
+        elif level == LEVEL_T:
+            iit = 0.0
+            business_tax = 0.0
+            property_tax = 0.0
+            residents_pension = 0.0
+            for j in range(start, end):
+                iit += tax(p_taxable[j], thresholds, rates, quick_ded, convex)
+                business_tax += tax(
+                    p_business_taxable[j],
+                    business_thresholds,
+                    business_rates,
+                    business_quick_ded,
+                    business_convex,
+                )
+                property_tax += pt_rate * property_income[j]
+                residents_pension += residents_pension_amount(
+                    age[j], pension[j], is_employed[j], residents_amount
+                )
+            f5[i] = iit
+            f6[i] = business_tax
+            f7[i] = property_tax
+            n_allowance = counts[C_ALLOWANCE, i]
+        else:
+            # The sum of the pensioners' amounts, added one by one as in
+            # household_flows (adding the others' 0.0 changes nothing).
+            residents_pension = 0.0
+            for _ in range(n_pensioners[i]):
+                residents_pension += residents_amount
+            n_allowance = counts[C_ALLOWANCE, i]
+        child_allowance = n_allowance * allowance
+        net = household_net(
+            f0[i],
+            f1[i],
+            f2[i],
+            f3[i],
+            residents_pension,
+            child_allowance,
+            f4[i],
+            f5[i],
+            f6[i],
+            f7[i],
+        )
+        f8[i] = dibao_top_up(net, child_allowance, end - start, params)
+        f9[i] = residents_pension
+        f10[i] = child_allowance
+
+
 @njit(cache=True, parallel=True)
 def sweep_pass(
     starts,
@@ -286,6 +683,7 @@ def sweep_pass(
     band_edges,
     three_person,
     group,
+    level,
     write_pc,
     per_capita_out,
     write_hist,
@@ -300,7 +698,10 @@ def sweep_pass(
     ``params`` of ``Scenario.as_arrays()``); the schedule arrays are (S, K) and
     (S, KB), row ``s`` the scenario's thresholds, rates and quick deductions padded
     to a common length with ``+inf`` thresholds (:func:`pad_schedules`);
-    ``group >= 1`` scenarios per thread task.
+    ``group >= 1`` scenarios per thread task; ``level`` (``LEVEL_D`` …
+    ``LEVEL_W``, see :func:`stage_level`) at least the highest parameter group
+    that varies across the rows of ``P`` and the schedules: the stages below it
+    run once per chunk and thread task, those from it on per scenario.
 
     Outputs besides the totals (when the flag is false, pass a dummy of shape
     (1, 1), resp. (1, HIST_SLOTS, 1); it is not written):
@@ -313,7 +714,8 @@ def sweep_pass(
       compensations; zeroed here.
 
     Returns float64 totals (S, N_STATS + 2 * n_cities), row ``s`` equal bit for bit
-    to ``aggregate_pass`` of scenario ``s`` on the households in the same order.
+    to ``aggregate_pass`` of scenario ``s`` on the households in the same order,
+    whatever the level.
     """
     n = weight.shape[0]
     S = P.shape[0]
@@ -337,12 +739,21 @@ def sweep_pass(
         # L2 while the group's scenarios run over them.
         l_starts = np.empty(CHUNK, dtype=np.int64)
         l_ends = np.empty(CHUNK, dtype=np.int64)
+        l_size = np.empty(CHUNK, dtype=np.int64)
         l_age = np.empty(most, dtype=age.dtype)
         l_employed = np.empty(most, dtype=is_employed.dtype)
         l_wage = np.empty(most)
         l_business = np.empty(most)
         l_property = np.empty(most)
         l_pension = np.empty(most)
+        # Stage outputs of the chunk (flows rows as in household_flows' tuple).
+        flows = np.zeros((N_FLOWS, CHUNK))
+        counts = np.zeros((N_COUNTS, CHUNK), dtype=np.int64)
+        p_wage = np.empty(most)
+        p_draw = np.empty(most)
+        p_best = np.zeros(most, dtype=np.bool_)
+        p_taxable = np.empty(most)
+        p_business_taxable = np.empty(most)
         if write_hist:
             for i in range(m):
                 hist_out[s0 + i, :, :] = 0.0
@@ -361,17 +772,14 @@ def sweep_pass(
                     l_pension[k] = pension[j]
                     k += 1
                 l_ends[h - h0] = k
-            for i in range(m):
-                s = s0 + i
-                _chunk_sums(
+                l_size[h - h0] = ends[h] - starts[h]
+            if level < LEVEL_W:
+                _precompute(
                     h0,
                     h1,
                     l_starts,
                     l_ends,
                     household_id,
-                    weight,
-                    is_urban,
-                    city,
                     tier,
                     l_age,
                     l_employed,
@@ -379,13 +787,93 @@ def sweep_pass(
                     l_business,
                     l_property,
                     l_pension,
-                    P[s],
-                    thresholds[s],
-                    rates[s],
-                    quick_ded[s],
-                    business_thresholds[s],
-                    business_rates[s],
-                    business_quick_ded[s],
+                    P[s0],
+                    flows,
+                    counts,
+                    p_wage,
+                    p_draw,
+                    p_best,
+                    p_taxable,
+                    p_business_taxable,
+                )
+                if level == LEVEL_D:
+                    _tax_totals(
+                        h0,
+                        h1,
+                        l_starts,
+                        l_ends,
+                        p_taxable,
+                        p_business_taxable,
+                        thresholds[s0],
+                        rates[s0],
+                        quick_ded[s0],
+                        business_thresholds[s0],
+                        business_rates[s0],
+                        business_quick_ded[s0],
+                        P[s0],
+                        flows,
+                    )
+            for i in range(m):
+                s = s0 + i
+                if level < LEVEL_W:
+                    _staged_flows(
+                        level,
+                        h0,
+                        h1,
+                        l_starts,
+                        l_ends,
+                        l_age,
+                        l_employed,
+                        l_business,
+                        l_property,
+                        l_pension,
+                        P[s],
+                        thresholds[s],
+                        rates[s],
+                        quick_ded[s],
+                        business_thresholds[s],
+                        business_rates[s],
+                        business_quick_ded[s],
+                        flows,
+                        counts,
+                        p_wage,
+                        p_draw,
+                        p_best,
+                        p_taxable,
+                        p_business_taxable,
+                    )
+                else:
+                    _full_flows(
+                        h0,
+                        h1,
+                        l_starts,
+                        l_ends,
+                        household_id,
+                        tier,
+                        l_age,
+                        l_employed,
+                        l_wage,
+                        l_business,
+                        l_property,
+                        l_pension,
+                        P[s],
+                        thresholds[s],
+                        rates[s],
+                        quick_ded[s],
+                        business_thresholds[s],
+                        business_rates[s],
+                        business_quick_ded[s],
+                        flows,
+                        dummy,
+                    )
+                _accumulate(
+                    h0,
+                    h1,
+                    flows,
+                    l_size,
+                    weight,
+                    is_urban,
+                    city,
                     band_edges,
                     three_person,
                     part,
@@ -393,7 +881,6 @@ def sweep_pass(
                     per_capita_out[s if write_pc else 0],
                     write_hist,
                     hist_out[s if write_hist else 0],
-                    dummy,
                 )
                 # Fold the chunk into the running Neumaier sums, in chunk order.
                 srow = sums[s]
@@ -471,3 +958,47 @@ def pad_schedules(schedules):
         qd[i, :m] = q
         qd[i, m:] = q[m - 1]
     return thr, rat, qd
+
+
+def stage_level(P, schedules):
+    """The evaluation level of a block of scenarios: which stages must run per scenario.
+
+    Parameters
+    ----------
+    P : ndarray of float64, shape (S, N_PARAMS)
+        One parameter row per scenario.
+    schedules : sequence of ndarray, each shape (S, K)
+        The padded schedule arrays (thresholds, rates, quick deductions; income and
+        business tax).
+
+    Returns
+    -------
+    int
+        ``LEVEL_W`` if a wage parameter differs between rows, else ``LEVEL_C`` if a
+        contribution or deduction parameter does, else ``LEVEL_T`` if a schedule or
+        the property tax does, else ``LEVEL_D`` (transfers only, or one scenario).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from commonprosperity._kernels import layout as L
+    >>> P = np.zeros((2, L.N_PARAMS))
+    >>> P[1, L.DIBAO_LINE] = 12_000.0
+    >>> stage_level(P, [np.zeros((2, 3))]) == LEVEL_D
+    True
+    >>> P[1, L.BASIC_DEDUCTION] = 60_000.0
+    >>> stage_level(P, [np.zeros((2, 3))]) == LEVEL_C
+    True
+    """
+
+    def varies(columns):
+        block = P[:, list(columns)]
+        return bool(np.any(block != block[:1]))
+
+    if varies(GROUP_W):
+        return LEVEL_W
+    if varies(GROUP_C):
+        return LEVEL_C
+    if varies(GROUP_T) or any(bool(np.any(a != a[:1])) for a in schedules):
+        return LEVEL_T
+    return LEVEL_D
