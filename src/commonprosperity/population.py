@@ -446,8 +446,13 @@ class Population:
         from commonprosperity.survey import read_stata
 
         return read_stata(
-            households_path, persons_path, columns, recode=recode,
-            value_labels=value_labels, encoding=encoding, year=year,
+            households_path,
+            persons_path,
+            columns,
+            recode=recode,
+            value_labels=value_labels,
+            encoding=encoding,
+            year=year,
         )
 
     # ----------------------------------------------------------------- output
@@ -599,11 +604,29 @@ def _common_length(
 def _float_column(
     name: str, values: np.ndarray, problems: list[str]
 ) -> np.ndarray | None:
-    if values.dtype == bool or not (
-        np.issubdtype(values.dtype, np.number) or values.dtype == object
-    ):
+    # Real numbers only: kind i/u/f, or objects holding numbers. Booleans, complex
+    # numbers (the imaginary part would be dropped), timedeltas (nanoseconds would
+    # be read as yuan) and strings (even "60000") are a wrong dtype.
+    if values.dtype.kind not in "iufO":
         problems.append(f"{name} must be numeric; got dtype {values.dtype}")
         return None
+    if values.dtype == object:
+        wrong = np.fromiter(
+            (
+                isinstance(
+                    v, str | bytes | bool | np.bool_ | complex | np.complexfloating
+                )
+                for v in values
+            ),
+            dtype=bool,
+            count=values.shape[0],
+        )
+        if wrong.any():
+            problems.append(
+                f"{name} must be numeric (not text, booleans or complex numbers); "
+                f"{describe_rows(wrong, values)}"
+            )
+            return None
     try:
         out = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):

@@ -18,7 +18,14 @@ from typing import Annotated, Any
 
 import numpy as np
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import quick_deductions
@@ -27,11 +34,32 @@ from commonprosperity.published import POLICY_YEARS, PublishedValue, policy_valu
 
 __all__ = ["PolicyArrays", "Scenario"]
 
-Rate = Annotated[float, Field(ge=0.0, le=1.0)]
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-Monthly = Annotated[float, Field(ge=0.0, le=1e6)]
-Annual = Annotated[float, Field(ge=0.0, le=1e9)]
-Threshold = Annotated[float, Field(ge=0.0, le=1e10)]
+
+def _whole_number(value: Any) -> Any:
+    """Accept ints (Python or NumPy) and whole floats; never bools or strings."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return int(value)
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ValueError(f"must be an integer; got {value!r}")
+    return int(value)
+
+
+def _year(value: Any) -> Any:
+    """Accept ints (Python or NumPy) only: ``year = 2021.0`` or ``"2021"`` is a typo."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ValueError(f"must be an integer such as 2025; got {value!r}")
+    return int(value)
+
+
+# strict=True: an amount must be a number (int or float), never a bool or a string
+# that pydantic's lax mode would coerce (``true`` -> 1.0, ``"60000"`` -> 60000.0).
+Rate = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
+Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
+Monthly = Annotated[float, Field(ge=0.0, le=1e6, strict=True)]
+Annual = Annotated[float, Field(ge=0.0, le=1e9, strict=True)]
+Threshold = Annotated[float, Field(ge=0.0, le=1e10, strict=True)]
+Integer = Annotated[int, BeforeValidator(_whole_number)]
+Year = Annotated[int, BeforeValidator(_year)]
 
 #: Keys that older files may use, and their current names.
 RENAMED: dict[str, str] = {
@@ -62,6 +90,7 @@ class Wages(_Section):
         0.0,
         ge=-0.5,
         le=1.0,
+        strict=True,
         description="extra wage growth in the scenario year, fraction (0.05 = +5 %)",
     )
     minimum_wage_monthly_tier1: Monthly = Field(
@@ -103,7 +132,16 @@ class SocialInsurance(_Section):
             + (self.housing_fund_rate)
             > 1.0
         ):
-            raise ValueError("social_insurance rates must add up to at most 1")
+            total = (
+                self.pension_rate
+                + self.medical_rate
+                + self.unemployment_rate
+                + self.housing_fund_rate
+            )
+            raise ValueError(
+                "social_insurance rates (pension, medical, unemployment, housing fund) "
+                f"must add up to at most 1; got {total:.6g}"
+            )
         return self
 
 
@@ -125,7 +163,8 @@ def _check_schedule(
         if not thresholds[i] > thresholds[i - 1]:
             problems.append(
                 f"income_tax.{name}thresholds must be strictly increasing; "
-                f"thresholds[{i}] = {thresholds[i]} <= thresholds[{i - 1}] = "
+                f"{name}thresholds[{i}] = {thresholds[i]} <= "
+                f"{name}thresholds[{i - 1}] = "
                 f"{thresholds[i - 1]}"
             )
     return problems
@@ -195,7 +234,7 @@ class Transfers(_Section):
     child_allowance_monthly: Monthly = Field(
         description="child allowance per eligible child, yuan per month"
     )
-    child_allowance_max_age: int = Field(
+    child_allowance_max_age: Integer = Field(
         ge=0, le=18, description="children younger than this (years) are eligible"
     )
 
@@ -254,7 +293,7 @@ class Scenario(_Section):
     commonprosperity.errors.ScenarioError: scenario: transfers.dibao: renamed to ...
     """
 
-    year: int = Field(ge=2000, le=2100, description="policy year")
+    year: Year = Field(ge=2000, le=2100, description="policy year")
     wages: Wages
     social_insurance: SocialInsurance
     income_tax: IncomeTax
@@ -272,6 +311,8 @@ class Scenario(_Section):
         if not isinstance(data, Mapping):
             return data
         year = data.get("year")
+        if isinstance(year, np.integer):
+            year = int(year)
         if (
             not isinstance(year, int)
             or isinstance(year, bool)
@@ -341,14 +382,22 @@ class Scenario(_Section):
             raise ScenarioError(
                 f"{path}: cannot read scenario file ({exc.strerror})"
             ) from None
+        except ValueError as exc:  # e.g. an embedded NUL byte in the path
+            raise ScenarioError(
+                f"{path!r}: cannot read scenario file ({exc})"
+            ) from None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ScenarioError(f"{path}: is not a UTF-8 text (TOML) file") from None
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
+        except ValueError as exc:  # TOMLDecodeError, or an integer of > 4,300 digits
             raise ScenarioError(f"{path}: is not valid TOML: {exc}") from None
+        except RecursionError:
+            raise ScenarioError(
+                f"{path}: is not valid TOML: arrays or tables nested too deeply"
+            ) from None
         return cls.from_dict(data, source=str(path))
 
     # --------------------------------------------------------------- output

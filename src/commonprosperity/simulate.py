@@ -431,6 +431,12 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den != 0 else np.nan
 
 
+def _quiet_ratio(num: float, den: float) -> float:
+    """``num / den`` as a float, ``inf`` on overflow without a RuntimeWarning."""
+    with np.errstate(over="ignore"):
+        return float(np.float64(num) / np.float64(den))
+
+
 def _indicators(t: np.ndarray) -> tuple[dict[str, float], pd.Series, dict[str, str]]:
     undefined: dict[str, str] = {}
     out: dict[str, float] = {}
@@ -449,8 +455,13 @@ def _indicators(t: np.ndarray) -> tuple[dict[str, float], pd.Series, dict[str, s
     elif rural <= 0:
         out["urban_rural_ratio"] = np.nan
         undefined["urban_rural_ratio"] = "rural per-capita income is not positive"
+    elif not np.isfinite(_quiet_ratio(urban, rural)):
+        out["urban_rural_ratio"] = np.nan
+        undefined["urban_rural_ratio"] = (
+            "rural per-capita income is too close to 0 for a finite ratio"
+        )
     else:
-        out["urban_rural_ratio"] = urban / rural
+        out["urban_rural_ratio"] = _quiet_ratio(urban, rural)
     city_pc = {}
     for c, label in enumerate(CITIES):
         persons = t[K.N_STATS + 2 * c + 1]
@@ -468,8 +479,13 @@ def _indicators(t: np.ndarray) -> tuple[dict[str, float], pd.Series, dict[str, s
     elif city_series.min() <= 0:
         out["city_max_min_ratio"] = np.nan
         undefined["city_max_min_ratio"] = "a city's per-capita income is not positive"
+    elif not np.isfinite(_quiet_ratio(city_series.max(), city_series.min())):
+        out["city_max_min_ratio"] = np.nan
+        undefined["city_max_min_ratio"] = (
+            "the lowest city per-capita income is too close to 0 for a finite ratio"
+        )
     else:
-        out["city_max_min_ratio"] = city_series.max() / city_series.min()
+        out["city_max_min_ratio"] = _quiet_ratio(city_series.max(), city_series.min())
     out["band_share_100k_500k"] = t[K.S_BAND_1] / t[K.S_HOUSEHOLDS]
     out["band_share_200k_600k"] = t[K.S_BAND_2] / t[K.S_HOUSEHOLDS]
     out["urbanization_rate"] = t[K.S_URBAN_PERSONS] / t[K.S_PERSONS]
