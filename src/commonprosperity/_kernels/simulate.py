@@ -379,18 +379,22 @@ def person_pass(
 
 
 HIST_BLOCKS = 4
+# Rows per histogram block: each block zeroes and fills ~9.5 MB of accumulators, so
+# a block is only worth it for about a million rows or more.
+HIST_BLOCK_ROWS = 1 << 20
 
 
 @njit(cache=True, parallel=True)
 def histogram_by_blocks(income, weight):
     """Float-bits histogram (W, X, Q) of ``income`` weighted by ``weight``.
 
-    The rows are split into at most ``HIST_BLOCKS`` fixed blocks (a function of the
+    The rows are split into at most ``HIST_BLOCKS`` fixed blocks of at least
+    ``HIST_BLOCK_ROWS`` rows (the number a function of the
     length only), each accumulated with compensated sums, then added in block
     order, so the result does not depend on the thread count.
     """
     n = income.shape[0]
-    n_blocks = max(1, min(HIST_BLOCKS, (n + CHUNK - 1) // CHUNK))
+    n_blocks = max(1, min(HIST_BLOCKS, n // HIST_BLOCK_ROWS))
     step = (n + n_blocks - 1) // n_blocks
     parts = np.zeros((n_blocks, 3, HIST_N_BINS))
     for b in prange(n_blocks):
