@@ -11,7 +11,11 @@ import numpy as np
 from numba import njit, prange
 
 from commonprosperity._kernels import layout as L
-from commonprosperity._kernels.inequality import HIST_N_BINS, histogram_accumulate
+from commonprosperity._kernels.inequality import (
+    HIST_N_BINS,
+    hist_bin,
+    histogram_accumulate,
+)
 from commonprosperity._kernels.rules import N_PERSON_COLUMNS, household_flows
 
 CHUNK = 2048
@@ -88,6 +92,179 @@ def neumaier_column_sums(partial):
     return out
 
 
+#: Accumulators per histogram bin: W, X, Q and their compensation terms.
+HIST_SLOTS = 6
+
+
+@njit(cache=True)
+def _two_sum_into(acc, comp, b, v):
+    """``acc[b] += v`` with the rounding error added to ``comp[b]`` (Knuth TwoSum)."""
+    a = acc[b]
+    s = a + v
+    bb = s - a
+    comp[b] += (a - (s - bb)) + (v - bb)
+    acc[b] = s
+
+
+@njit(cache=True)
+def _accumulate(
+    h0,
+    h1,
+    flows,
+    size,
+    weight,
+    is_urban,
+    city,
+    band_edges,
+    three_person,
+    out,
+    write_pc,
+    per_capita,
+    write_hist,
+    hist,
+):
+    """Totals of households ``h0:h1`` under one scenario, written to ``out``.
+
+    ``flows[k, h - h0]`` is flow ``k`` of household ``h`` (the tuple order of
+    ``household_flows``) and ``size[h - h0]`` its persons. The accumulation is that
+    of one chunk of ``aggregate_pass`` (the same sums in the same order, held in
+    scalars); ``out`` (n_stats,) receives them. ``per_capita[h]`` and the histogram
+    rows ``hist`` (HIST_SLOTS, HIST_N_BINS) are filled when their flags are set.
+    """
+    households = 0.0
+    persons_sum = 0.0
+    disposable_sum = 0.0
+    urban_households = 0.0
+    urban_persons = 0.0
+    urban_disposable = 0.0
+    rural_households = 0.0
+    rural_persons = 0.0
+    rural_disposable = 0.0
+    band1 = 0.0
+    band2 = 0.0
+    wage_sum = 0.0
+    business_sum = 0.0
+    property_sum = 0.0
+    pension_sum = 0.0
+    contributions = 0.0
+    iit = 0.0
+    business_tax = 0.0
+    property_tax = 0.0
+    dibao = 0.0
+    residents_pension = 0.0
+    child_allowance = 0.0
+    dibao_households = 0.0
+    negative = 0.0
+    for k in range(N_STATS, out.shape[0]):
+        out[k] = 0.0
+    low1, high1, low2, high2 = (
+        band_edges[0],
+        band_edges[1],
+        band_edges[2],
+        band_edges[3],
+    )
+    hw = hist[0]
+    hx = hist[1]
+    hq = hist[2]
+    cw = hist[3]
+    cx = hist[4]
+    cq = hist[5]
+    f0 = flows[0]
+    f1 = flows[1]
+    f2 = flows[2]
+    f3 = flows[3]
+    f4 = flows[4]
+    f5 = flows[5]
+    f6 = flows[6]
+    f7 = flows[7]
+    f8 = flows[8]
+    f9 = flows[9]
+    f10 = flows[10]
+    for h in range(h0, h1):
+        i = h - h0
+        n_persons = size[i]
+        disposable = (
+            f0[i]
+            + f1[i]
+            + f2[i]
+            + f3[i]
+            - f4[i]
+            - f5[i]
+            - f6[i]
+            - f7[i]
+            + f8[i]
+            + f9[i]
+            + f10[i]
+        )
+        w = weight[h]
+        persons = w * n_persons
+        wd = w * disposable
+        u = 1.0 if is_urban[h] else 0.0
+        households += w
+        persons_sum += persons
+        disposable_sum += wd
+        urban_households += u * w
+        urban_persons += u * persons
+        urban_disposable += u * wd
+        rural_households += (1.0 - u) * w
+        rural_persons += (1.0 - u) * persons
+        rural_disposable += (1.0 - u) * wd
+        band_income = 3.0 * disposable / n_persons if three_person else disposable
+        in1 = (band_income >= low1) and (band_income < high1)
+        in2 = (band_income >= low2) and (band_income < high2)
+        band1 += w if in1 else 0.0
+        band2 += w if in2 else 0.0
+        wage_sum += w * f0[i]
+        business_sum += w * f1[i]
+        property_sum += w * f2[i]
+        pension_sum += w * f3[i]
+        contributions += w * f4[i]
+        iit += w * f5[i]
+        business_tax += w * f6[i]
+        property_tax += w * f7[i]
+        dibao += w * f8[i]
+        residents_pension += w * f9[i]
+        child_allowance += w * f10[i]
+        dibao_households += w if f8[i] > 0.0 else 0.0
+        negative += 1.0 if disposable < 0.0 else 0.0
+        k = N_STATS + 2 * city[h]
+        out[k] += wd
+        out[k + 1] += persons
+        x = disposable / n_persons
+        if write_pc:
+            per_capita[h] = x
+        if write_hist:
+            b = hist_bin(x)
+            px = persons * x
+            _two_sum_into(hw, cw, b, persons)
+            _two_sum_into(hx, cx, b, px)
+            _two_sum_into(hq, cq, b, px * x)
+    out[S_HOUSEHOLDS] = households
+    out[S_PERSONS] = persons_sum
+    out[S_DISPOSABLE] = disposable_sum
+    out[S_URBAN_HOUSEHOLDS] = urban_households
+    out[S_URBAN_PERSONS] = urban_persons
+    out[S_URBAN_DISPOSABLE] = urban_disposable
+    out[S_RURAL_HOUSEHOLDS] = rural_households
+    out[S_RURAL_PERSONS] = rural_persons
+    out[S_RURAL_DISPOSABLE] = rural_disposable
+    out[S_BAND_1] = band1
+    out[S_BAND_2] = band2
+    out[S_WAGE] = wage_sum
+    out[S_BUSINESS] = business_sum
+    out[S_PROPERTY] = property_sum
+    out[S_PENSION] = pension_sum
+    out[S_CONTRIBUTIONS] = contributions
+    out[S_IIT] = iit
+    out[S_BUSINESS_TAX] = business_tax
+    out[S_PROPERTY_TAX] = property_tax
+    out[S_DIBAO] = dibao
+    out[S_RESIDENTS_PENSION] = residents_pension
+    out[S_CHILD_ALLOWANCE] = child_allowance
+    out[S_DIBAO_HOUSEHOLDS] = dibao_households
+    out[S_NEGATIVE_HOUSEHOLDS] = negative
+
+
 @njit(cache=True, parallel=True)
 def aggregate_pass(
     offsets,
@@ -131,46 +308,17 @@ def aggregate_pass(
     partial = np.zeros((max(n_chunks, 1), n_stats))
     write_pc = per_capita_out.shape[0] == n
     dummy = np.zeros((1, N_PERSON_COLUMNS))
-    low1, high1, low2, high2 = (
-        band_edges[0],
-        band_edges[1],
-        band_edges[2],
-        band_edges[3],
-    )
+    no_hist = np.zeros((HIST_SLOTS, 1))
     for c in prange(n_chunks):
-        # Scalars, not array cells, so the accumulators stay in registers; the
-        # urban/rural and band splits are arithmetic rather than branches.
-        households = 0.0
-        persons_sum = 0.0
-        disposable_sum = 0.0
-        urban_households = 0.0
-        urban_persons = 0.0
-        urban_disposable = 0.0
-        rural_households = 0.0
-        rural_persons = 0.0
-        rural_disposable = 0.0
-        band1 = 0.0
-        band2 = 0.0
-        wage_sum = 0.0
-        business_sum = 0.0
-        property_sum = 0.0
-        pension_sum = 0.0
-        contributions = 0.0
-        iit = 0.0
-        business_tax = 0.0
-        property_tax = 0.0
-        dibao = 0.0
-        residents_pension = 0.0
-        child_allowance = 0.0
-        dibao_households = 0.0
-        negative = 0.0
-        city_sums = np.zeros(2 * n_cities)
         h0 = c * CHUNK
         h1 = min(n, h0 + CHUNK)
+        # The chunk's flows go to a small buffer (it stays in L1/L2) and are summed
+        # by the one accumulation the sweep kernel shares.
+        flows = np.empty((11, h1 - h0))
+        size = np.empty(h1 - h0)
         for h in range(h0, h1):
             start = offsets[h]
             end = offsets[h + 1]
-            size = end - start
             f = household_flows(
                 start,
                 end,
@@ -192,82 +340,26 @@ def aggregate_pass(
                 False,
                 dummy,
             )
-            disposable = (
-                f[0]
-                + f[1]
-                + f[2]
-                + f[3]
-                - f[4]
-                - f[5]
-                - f[6]
-                - f[7]
-                + f[8]
-                + f[9]
-                + f[10]
-            )
-            w = weight[h]
-            persons = w * size
-            wd = w * disposable
-            u = 1.0 if is_urban[h] else 0.0
-            households += w
-            persons_sum += persons
-            disposable_sum += wd
-            urban_households += u * w
-            urban_persons += u * persons
-            urban_disposable += u * wd
-            rural_households += (1.0 - u) * w
-            rural_persons += (1.0 - u) * persons
-            rural_disposable += (1.0 - u) * wd
-            band_income = 3.0 * disposable / size if three_person else disposable
-            in1 = (band_income >= low1) and (band_income < high1)
-            in2 = (band_income >= low2) and (band_income < high2)
-            band1 += w if in1 else 0.0
-            band2 += w if in2 else 0.0
-            wage_sum += w * f[0]
-            business_sum += w * f[1]
-            property_sum += w * f[2]
-            pension_sum += w * f[3]
-            contributions += w * f[4]
-            iit += w * f[5]
-            business_tax += w * f[6]
-            property_tax += w * f[7]
-            dibao += w * f[8]
-            residents_pension += w * f[9]
-            child_allowance += w * f[10]
-            dibao_households += w if f[8] > 0.0 else 0.0
-            negative += 1.0 if disposable < 0.0 else 0.0
-            k = 2 * city[h]
-            city_sums[k] += wd
-            city_sums[k + 1] += persons
-            if write_pc:
-                per_capita_out[h] = disposable / size
-        acc = partial[c]
-        acc[S_HOUSEHOLDS] = households
-        acc[S_PERSONS] = persons_sum
-        acc[S_DISPOSABLE] = disposable_sum
-        acc[S_URBAN_HOUSEHOLDS] = urban_households
-        acc[S_URBAN_PERSONS] = urban_persons
-        acc[S_URBAN_DISPOSABLE] = urban_disposable
-        acc[S_RURAL_HOUSEHOLDS] = rural_households
-        acc[S_RURAL_PERSONS] = rural_persons
-        acc[S_RURAL_DISPOSABLE] = rural_disposable
-        acc[S_BAND_1] = band1
-        acc[S_BAND_2] = band2
-        acc[S_WAGE] = wage_sum
-        acc[S_BUSINESS] = business_sum
-        acc[S_PROPERTY] = property_sum
-        acc[S_PENSION] = pension_sum
-        acc[S_CONTRIBUTIONS] = contributions
-        acc[S_IIT] = iit
-        acc[S_BUSINESS_TAX] = business_tax
-        acc[S_PROPERTY_TAX] = property_tax
-        acc[S_DIBAO] = dibao
-        acc[S_RESIDENTS_PENSION] = residents_pension
-        acc[S_CHILD_ALLOWANCE] = child_allowance
-        acc[S_DIBAO_HOUSEHOLDS] = dibao_households
-        acc[S_NEGATIVE_HOUSEHOLDS] = negative
-        for k in range(2 * n_cities):
-            acc[N_STATS + k] = city_sums[k]
+            i = h - h0
+            for k in range(11):
+                flows[k, i] = f[k]
+            size[i] = end - start
+        _accumulate(
+            h0,
+            h1,
+            flows,
+            size,
+            weight,
+            is_urban,
+            city,
+            band_edges,
+            three_person,
+            partial[c],
+            write_pc,
+            per_capita_out,
+            False,
+            no_hist,
+        )
     return neumaier_column_sums(partial)
 
 

@@ -37,7 +37,6 @@ from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.inequality import (
     HIST_N_BINS,
     gini_from_histogram,
-    hist_bin,
 )
 from commonprosperity._kernels.rules import (
     N_PERSON_COLUMNS,
@@ -61,31 +60,9 @@ from commonprosperity._kernels.rules import (
 )
 from commonprosperity._kernels.simulate import (
     CHUNK,
+    HIST_SLOTS,
     N_STATS,
-    S_BAND_1,
-    S_BAND_2,
-    S_BUSINESS,
-    S_BUSINESS_TAX,
-    S_CHILD_ALLOWANCE,
-    S_CONTRIBUTIONS,
-    S_DIBAO,
-    S_DIBAO_HOUSEHOLDS,
-    S_DISPOSABLE,
-    S_HOUSEHOLDS,
-    S_IIT,
-    S_NEGATIVE_HOUSEHOLDS,
-    S_PENSION,
-    S_PERSONS,
-    S_PROPERTY,
-    S_PROPERTY_TAX,
-    S_RESIDENTS_PENSION,
-    S_RURAL_DISPOSABLE,
-    S_RURAL_HOUSEHOLDS,
-    S_RURAL_PERSONS,
-    S_URBAN_DISPOSABLE,
-    S_URBAN_HOUSEHOLDS,
-    S_URBAN_PERSONS,
-    S_WAGE,
+    _accumulate,
 )
 
 __all__ = [
@@ -147,179 +124,8 @@ C_INFANT = 2
 C_ALLOWANCE = 3
 N_COUNTS = 4
 
-#: Accumulators per histogram bin: W, X, Q and their compensation terms.
-HIST_SLOTS = 6
 #: Bytes of one scenario's histogram buffer (about 9.5 MB).
 HIST_BYTES_PER_SCENARIO = HIST_SLOTS * HIST_N_BINS * 8
-
-
-@njit(cache=True)
-def _two_sum_into(acc, comp, b, v):
-    """``acc[b] += v`` with the rounding error added to ``comp[b]`` (Knuth TwoSum)."""
-    a = acc[b]
-    s = a + v
-    bb = s - a
-    comp[b] += (a - (s - bb)) + (v - bb)
-    acc[b] = s
-
-
-@njit(cache=True)
-def _accumulate(
-    h0,
-    h1,
-    flows,
-    size,
-    weight,
-    is_urban,
-    city,
-    band_edges,
-    three_person,
-    out,
-    write_pc,
-    per_capita,
-    write_hist,
-    hist,
-):
-    """Totals of households ``h0:h1`` under one scenario, written to ``out``.
-
-    ``flows[k, h - h0]`` is flow ``k`` of household ``h`` (the tuple order of
-    ``household_flows``) and ``size[h - h0]`` its persons. The accumulation is that
-    of one chunk of ``aggregate_pass`` (the same sums in the same order, held in
-    scalars); ``out`` (n_stats,) receives them. ``per_capita[h]`` and the histogram
-    rows ``hist`` (HIST_SLOTS, HIST_N_BINS) are filled when their flags are set.
-    """
-    households = 0.0
-    persons_sum = 0.0
-    disposable_sum = 0.0
-    urban_households = 0.0
-    urban_persons = 0.0
-    urban_disposable = 0.0
-    rural_households = 0.0
-    rural_persons = 0.0
-    rural_disposable = 0.0
-    band1 = 0.0
-    band2 = 0.0
-    wage_sum = 0.0
-    business_sum = 0.0
-    property_sum = 0.0
-    pension_sum = 0.0
-    contributions = 0.0
-    iit = 0.0
-    business_tax = 0.0
-    property_tax = 0.0
-    dibao = 0.0
-    residents_pension = 0.0
-    child_allowance = 0.0
-    dibao_households = 0.0
-    negative = 0.0
-    for k in range(N_STATS, out.shape[0]):
-        out[k] = 0.0
-    low1, high1, low2, high2 = (
-        band_edges[0],
-        band_edges[1],
-        band_edges[2],
-        band_edges[3],
-    )
-    hw = hist[0]
-    hx = hist[1]
-    hq = hist[2]
-    cw = hist[3]
-    cx = hist[4]
-    cq = hist[5]
-    f0 = flows[0]
-    f1 = flows[1]
-    f2 = flows[2]
-    f3 = flows[3]
-    f4 = flows[4]
-    f5 = flows[5]
-    f6 = flows[6]
-    f7 = flows[7]
-    f8 = flows[8]
-    f9 = flows[9]
-    f10 = flows[10]
-    for h in range(h0, h1):
-        i = h - h0
-        n_persons = size[i]
-        disposable = (
-            f0[i]
-            + f1[i]
-            + f2[i]
-            + f3[i]
-            - f4[i]
-            - f5[i]
-            - f6[i]
-            - f7[i]
-            + f8[i]
-            + f9[i]
-            + f10[i]
-        )
-        w = weight[h]
-        persons = w * n_persons
-        wd = w * disposable
-        u = 1.0 if is_urban[h] else 0.0
-        households += w
-        persons_sum += persons
-        disposable_sum += wd
-        urban_households += u * w
-        urban_persons += u * persons
-        urban_disposable += u * wd
-        rural_households += (1.0 - u) * w
-        rural_persons += (1.0 - u) * persons
-        rural_disposable += (1.0 - u) * wd
-        band_income = 3.0 * disposable / n_persons if three_person else disposable
-        in1 = (band_income >= low1) and (band_income < high1)
-        in2 = (band_income >= low2) and (band_income < high2)
-        band1 += w if in1 else 0.0
-        band2 += w if in2 else 0.0
-        wage_sum += w * f0[i]
-        business_sum += w * f1[i]
-        property_sum += w * f2[i]
-        pension_sum += w * f3[i]
-        contributions += w * f4[i]
-        iit += w * f5[i]
-        business_tax += w * f6[i]
-        property_tax += w * f7[i]
-        dibao += w * f8[i]
-        residents_pension += w * f9[i]
-        child_allowance += w * f10[i]
-        dibao_households += w if f8[i] > 0.0 else 0.0
-        negative += 1.0 if disposable < 0.0 else 0.0
-        k = N_STATS + 2 * city[h]
-        out[k] += wd
-        out[k + 1] += persons
-        x = disposable / n_persons
-        if write_pc:
-            per_capita[h] = x
-        if write_hist:
-            b = hist_bin(x)
-            px = persons * x
-            _two_sum_into(hw, cw, b, persons)
-            _two_sum_into(hx, cx, b, px)
-            _two_sum_into(hq, cq, b, px * x)
-    out[S_HOUSEHOLDS] = households
-    out[S_PERSONS] = persons_sum
-    out[S_DISPOSABLE] = disposable_sum
-    out[S_URBAN_HOUSEHOLDS] = urban_households
-    out[S_URBAN_PERSONS] = urban_persons
-    out[S_URBAN_DISPOSABLE] = urban_disposable
-    out[S_RURAL_HOUSEHOLDS] = rural_households
-    out[S_RURAL_PERSONS] = rural_persons
-    out[S_RURAL_DISPOSABLE] = rural_disposable
-    out[S_BAND_1] = band1
-    out[S_BAND_2] = band2
-    out[S_WAGE] = wage_sum
-    out[S_BUSINESS] = business_sum
-    out[S_PROPERTY] = property_sum
-    out[S_PENSION] = pension_sum
-    out[S_CONTRIBUTIONS] = contributions
-    out[S_IIT] = iit
-    out[S_BUSINESS_TAX] = business_tax
-    out[S_PROPERTY_TAX] = property_tax
-    out[S_DIBAO] = dibao
-    out[S_RESIDENTS_PENSION] = residents_pension
-    out[S_CHILD_ALLOWANCE] = child_allowance
-    out[S_DIBAO_HOUSEHOLDS] = dibao_households
-    out[S_NEGATIVE_HOUSEHOLDS] = negative
 
 
 @njit(cache=True)
