@@ -26,7 +26,9 @@ _GROUP_COLUMNS = ("city", "urban", "size", "decile")
 
 
 def _person_weight(result: Result) -> np.ndarray:
-    return result.population.weight * result.population.size
+    from commonprosperity.simulate import _person_weight as person_weight
+
+    return person_weight(result.population)
 
 
 def _per_capita(result: Result) -> np.ndarray:
