@@ -16,6 +16,7 @@ import pandas as pd
 
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.inequality import (
+    fast_argsort,
     gini_exact_from_order,
     gini_from_histogram,
 )
@@ -385,7 +386,7 @@ def simulate(
         names = (*INDICATOR_NAMES, "gini_lower", "gini_upper")
     if mean > 0:
         if gini == "exact":
-            order = np.argsort(per_capita)
+            order = fast_argsort(per_capita)
             indicators["gini"] = gini_exact_from_order(
                 per_capita, _gini_weight(pop), order
             )
