@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from commonprosperity._kernels.inequality import gini_exact_from_order
+from commonprosperity._kernels.inequality import fast_argsort, gini_exact_from_order
 from commonprosperity.errors import CommonProsperityError
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES
@@ -75,7 +75,7 @@ def _indicator_function(result: Result, indicator: str):
     transfers = (
         hh["dibao"] + hh["residents_pension"] + hh["child_allowance"]
     ).to_numpy()
-    order = np.argsort(pc)
+    order = fast_argsort(pc)
     city = pop.city_code
 
     def per_capita(w: np.ndarray, mask: np.ndarray | None = None) -> float:
