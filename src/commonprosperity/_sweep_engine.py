@@ -8,7 +8,8 @@ How a sweep runs: the base scenario is simulated once and the households are
 ordered by its per-capita disposable income (:func:`_sorted_by_base`: only the
 household columns are re-ordered; the persons stay where they are), so that
 every scenario's per-capita income is nearly sorted (cheaper sorts for the exact
-Gini, sequential histogram updates for the bracketed one). Each block of scenarios
+Gini). The bracketed Gini is simulate's own (:func:`bracket_gini`), one scenario
+at a time on the block's per-capita incomes. Each block of scenarios
 is one kernel pass, staged by :meth:`_Stacked.level`: the rule stages whose
 parameters are the same across the block run once per chunk of households, only the
 varying ones per scenario (e.g. a dibao grid re-runs only the household transfer
@@ -33,12 +34,10 @@ import numba
 import numpy as np
 
 from commonprosperity._kernels import simulate as K
-from commonprosperity._kernels.inequality import HIST_N_BINS, gini_exact_from_order
+from commonprosperity._kernels.histogram import bracket_gini
+from commonprosperity._kernels.inequality import gini_exact_from_order
 from commonprosperity._kernels.sweep import (
-    HIST_BYTES_PER_SCENARIO,
-    HIST_SLOTS,
     LEVEL_W,
-    gini_from_histograms,
     pad_schedules,
     stage_level,
     sweep_pass,
@@ -314,7 +313,6 @@ def _pass(
     st: _Stacked,
     three_person: bool,
     per_capita: np.ndarray | None = None,
-    hist: np.ndarray | None = None,
 ) -> np.ndarray:
     group = max(1, -(-st.n // numba.get_num_threads()))
     # With one scenario per task, precomputing the invariant stages saves nothing.
@@ -347,8 +345,6 @@ def _pass(
         level,
         per_capita is not None,
         per_capita if per_capita is not None else np.zeros((1, 1)),
-        hist is not None,
-        hist if hist is not None else np.zeros((1, HIST_SLOTS, 1)),
     )
 
 
@@ -362,14 +358,11 @@ def _sorted_by_base(pop: Population, base: Scenario) -> _Ordered:
 def _block_size(gini: str, n_households: int) -> int:
     """Scenarios per kernel pass, a multiple of the thread count.
 
-    The block's buffers stay within ``BLOCK_BYTES`` and a share of the population's
-    own arrays (about 140 bytes a household): 48 bytes a household of per-capita
-    incomes (exact), 40 of histograms (bracket; 9.5 MB a scenario).
+    The block's per-capita incomes stay within ``BLOCK_BYTES`` and 48 bytes a
+    household, a share of the population's own arrays (about 140 bytes a
+    household).
     """
-    if gini == "bracket":
-        per, budget = HIST_BYTES_PER_SCENARIO, 40 * n_households
-    else:
-        per, budget = 8 * n_households, 48 * n_households
+    per, budget = 8 * n_households, 48 * n_households
     threads = numba.get_num_threads()
     size = max(threads, min(MAX_BLOCK, min(BLOCK_BYTES, budget) // per))
     return max(threads, size - size % threads)
@@ -418,22 +411,22 @@ def _evaluate(
         for i0 in range(0, S, block):
             i1 = min(S, i0 + block)
             part = st.rows(i0, i1)
+            pc = np.empty((i1 - i0, pop.n_households))
+            out.totals[i0:i1] = _pass(pop, part, three, per_capita=pc)
             if gini == "bracket":
-                hist = np.empty((i1 - i0, HIST_SLOTS, HIST_N_BINS))
-                out.totals[i0:i1] = _pass(pop, part, three, hist=hist)
-                est, lo, hi = gini_from_histograms(hist)
-                del hist
-                out.gini[i0:i1] = est
-                out.lower[i0:i1] = lo
-                out.upper[i0:i1] = hi
+                # The same histogram bracket as simulate's, one scenario at a
+                # time (the kernel is parallel itself).
+                for k in range(i1 - i0):
+                    est, lo, hi = bracket_gini(pc[k], pw)
+                    out.gini[i0 + k] = est
+                    out.lower[i0 + k] = lo
+                    out.upper[i0 + k] = hi
             else:
-                pc = np.empty((i1 - i0, pop.n_households))
-                out.totals[i0:i1] = _pass(pop, part, three, per_capita=pc)
                 futures = [
                     executor.submit(_exact_gini, pc[k], pw) for k in range(i1 - i0)
                 ]
                 out.gini[i0:i1] = [f.result() for f in futures]
-                del pc
+            del pc
             if advance is not None:
                 advance(i1 - i0)
     finally:

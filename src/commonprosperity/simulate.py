@@ -15,11 +15,8 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._kernels import simulate as K
-from commonprosperity._kernels.inequality import (
-    fast_argsort,
-    gini_exact_from_order,
-    gini_from_histogram,
-)
+from commonprosperity._kernels.buckets import exact_gini
+from commonprosperity._kernels.histogram import bracket_gini
 from commonprosperity.errors import CommonProsperityError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import CITIES, minimum_wage_tier
@@ -385,16 +382,12 @@ def simulate(
     if gini == "bracket":
         names = (*INDICATOR_NAMES, "gini_lower", "gini_upper")
     if mean > 0:
-        if gini == "exact":
-            order = fast_argsort(per_capita)
-            indicators["gini"] = gini_exact_from_order(
-                per_capita, _gini_weight(pop), order
-            )
-        else:
-            with _numba_threads(threads):
-                W, X, Q = K.histogram_by_blocks(per_capita, _gini_weight(pop))
-            est, lower, upper = gini_from_histogram(W, X, Q)
-            indicators.update(gini=est, gini_lower=lower, gini_upper=upper)
+        with _numba_threads(threads):
+            if gini == "exact":
+                indicators["gini"] = exact_gini(per_capita, _gini_weight(pop))
+            else:
+                est, lower, upper = bracket_gini(per_capita, _gini_weight(pop))
+                indicators.update(gini=est, gini_lower=lower, gini_upper=upper)
     else:
         for name in ("gini", "gini_lower", "gini_upper"):
             indicators[name] = np.nan

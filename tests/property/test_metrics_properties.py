@@ -258,3 +258,33 @@ def test_hist_bin_monotone_and_compiled_equals_python(a, b):
         assert k.hist_bin_bounds(k.hist_bin(lo)) == k.hist_bin_bounds.py_func(
             k.hist_bin(lo)
         )
+
+
+signed_money = st.one_of(
+    money,
+    st.floats(min_value=-1e5, max_value=-0.01, allow_nan=False),
+    st.floats(min_value=1e-3, max_value=0.99, allow_nan=False),
+)
+
+
+@PROFILE
+@given(data=st.data(), n=sizes)
+def test_bucket_gini_and_bracket_agree_with_the_pair_definition(data, n):
+    from commonprosperity._kernels.buckets import gini_exact_by_buckets
+    from commonprosperity._kernels.histogram import adaptive_histogram, gini_from_bins
+
+    x = np.array(data.draw(st.lists(signed_money, min_size=n, max_size=n)))
+    w = np.array(data.draw(st.lists(weights_el, min_size=n, max_size=n)))
+    total = w.sum()
+    assume(total > 0 and (w * x).sum() > 1e-6 * np.abs(w * x).sum())
+    mean = (w * x).sum() / total
+    pairs = (np.outer(w, w) * np.abs(x[:, None] - x[None, :])).sum()
+    definition = pairs / (2 * total**2 * mean)
+    with np.errstate(all="ignore"):  # the kernels' own float handling
+        got, n_bad, _ = gini_exact_by_buckets(x, w)
+        hist, edges, rows, bad, _ = adaptive_histogram(x, w)
+        _, lower, upper = gini_from_bins(hist, edges, rows)
+    assert n_bad == 0 and not bad
+    assert got == pytest.approx(definition, rel=1e-9, abs=1e-12)
+    slack = 1e-9 * abs(definition) + 1e-12
+    assert lower - slack <= definition <= upper + slack

@@ -80,13 +80,9 @@ _OVERFLOW_MAG = _FINE_BINS + _TAIL_BINS  # magnitude index of |x| >= 2**64
 HIST_CENTER = _OVERFLOW_MAG + 1  # index of the underflow bin (-1, 1)
 HIST_N_BINS = 2 * HIST_CENTER + 1  # 197,891
 _ABS_MASK = 0x7FFFFFFFFFFFFFFF
-_FINE_SHIFT = 52 - HIST_MANTISSA_BITS
-_FINE_OFFSET = 1023 << HIST_MANTISSA_BITS
-_FINE_MASK = (1 << HIST_MANTISSA_BITS) - 1
 _TAIL_SHIFT = 52 - HIST_TAIL_MANTISSA_BITS
 _TAIL_OFFSET = (1023 + HIST_FINE_OCTAVES) << HIST_TAIL_MANTISSA_BITS
 _TAIL_MASK = (1 << HIST_TAIL_MANTISSA_BITS) - 1
-_FINE_STEPS = float(1 << HIST_MANTISSA_BITS)
 _TAIL_STEPS = float(1 << HIST_TAIL_MANTISSA_BITS)
 
 _EPS = 2.0**-52  # float64 machine epsilon (unit roundoff is half of it)
@@ -373,45 +369,88 @@ def cut_sums_from_order(
 
 
 # Histogram Gini.
+def n_hist_bins(fine_bits: int) -> int:
+    """Number of bins of the float-bits layout with ``fine_bits`` mantissa bits."""
+    return 2 * ((HIST_FINE_OCTAVES << fine_bits) + _TAIL_BINS + 1) + 1
+
+
+@njit(cache=True, inline="always")
+def hist_bin_bits(x: float, fine_bits: int) -> int:
+    """Bin of a finite float64 in the layout with ``fine_bits`` mantissa bits.
+
+    Returns an int64 in ``[0, n_hist_bins(fine_bits))``, monotone non-decreasing
+    in ``x``: the centre bin ``center = n // 2`` for ``|x| < 1`` (and ``-0.0``),
+    ``center + 1 + k`` for the ``k``-th magnitude bin of a positive ``x`` and
+    ``center - 1 - k`` for a negative one. Branch-light: shifts, clips and one
+    select. Precondition: ``x`` finite (``nan`` and ``inf`` land in the underflow
+    or overflow bin).
+    """
+    fine_bins = HIST_FINE_OCTAVES << fine_bits
+    overflow = fine_bins + _TAIL_BINS
+    center = overflow + 1
+    bits = np.float64(x).view(np.int64)
+    a = bits & _ABS_MASK
+    fine = (a >> (52 - fine_bits)) - (1023 << fine_bits)
+    tail = fine_bins + ((a >> _TAIL_SHIFT) - _TAIL_OFFSET)
+    mag = fine if fine < fine_bins else min(tail, overflow)
+    step = max(mag, -1) + 1
+    return center - step if bits < 0 else center + step
+
+
+@njit(cache=True, inline="always")
+def hist_anchor_bits(x: float, fine_bits: int) -> float:
+    """The edge nearest zero of the bin of ``x`` (``hist_bin_bits``), as a float.
+
+    ``x - anchor`` is exact (Sterbenz) and lies within the bin's width, so sums of
+    ``w (x - anchor)`` and ``w (x - anchor)^2`` keep the within-bin spread without
+    the cancellation of raw moments. Branch-free: the anchor is ``x`` with its low
+    mantissa bits cleared (all of them below 1), or ``2**64`` in the overflow bin.
+    """
+    bits = np.float64(x).view(np.int64)
+    a = bits & _ABS_MASK
+    sign = bits & ~_ABS_MASK
+    fine_mask = ~((np.int64(1) << (52 - fine_bits)) - 1)
+    tail_mask = ~((np.int64(1) << _TAIL_SHIFT) - 1)
+    top = np.int64(1023 + HIST_FINE_OCTAVES + HIST_TAIL_OCTAVES) << 52
+    mask = tail_mask if a >= (np.int64(1023 + HIST_FINE_OCTAVES) << 52) else fine_mask
+    mask = mask if a >= (np.int64(1023) << 52) else np.int64(0)
+    anchor = sign | (min(a, top) & mask)
+    return np.int64(anchor).view(np.float64)
+
+
 @njit(cache=True)
 def hist_bin(x: float) -> int:
     """Histogram bin of a finite float64, read from its bits (no ``log``).
 
-    Returns an int64 in ``[0, HIST_N_BINS)``, monotone non-decreasing in ``x``:
-    ``HIST_CENTER`` for ``|x| < 1`` (and ``-0.0``), ``HIST_CENTER + 1 + k`` for the
-    ``k``-th magnitude bin of a positive ``x`` and ``HIST_CENTER - 1 - k`` for a
-    negative one. Branch-light: two shifts, two clips and one select. Precondition:
-    ``x`` finite (``nan`` and ``inf`` land in the underflow or overflow bin).
+    The default layout (``HIST_MANTISSA_BITS`` bits, ``HIST_N_BINS`` bins) of
+    :func:`hist_bin_bits`; ``HIST_CENTER`` for ``|x| < 1``.
     """
-    bits = np.float64(x).view(np.int64)
-    a = bits & _ABS_MASK
-    fine = (a >> _FINE_SHIFT) - _FINE_OFFSET
-    tail = _FINE_BINS + ((a >> _TAIL_SHIFT) - _TAIL_OFFSET)
-    mag = fine if fine < _FINE_BINS else min(tail, _OVERFLOW_MAG)
-    step = max(mag, -1) + 1
-    return HIST_CENTER - step if bits < 0 else HIST_CENTER + step
+    return hist_bin_bits(x, HIST_MANTISSA_BITS)
 
 
 @njit(cache=True)
-def hist_bin_bounds(b: int) -> tuple[float, float]:
-    """Return the value range ``(lo, hi)`` of histogram bin ``b``.
+def hist_bin_bounds_bits(b: int, fine_bits: int) -> tuple[float, float]:
+    """Return the value range ``(lo, hi)`` of bin ``b`` of :func:`hist_bin_bits`.
 
     A positive bin holds ``lo <= x < hi``, a negative bin ``lo < x <= hi``, the
     underflow bin ``-1 < x < 1``; the overflow bins are ``[2**64, inf)`` and
     ``(-inf, -2**64]``. The width ``hi - lo`` bounds every within-bin difference.
-    Precondition: ``0 <= b < HIST_N_BINS``.
+    Precondition: ``0 <= b < n_hist_bins(fine_bits)``.
     """
-    d = b - HIST_CENTER
+    fine_bins = HIST_FINE_OCTAVES << fine_bits
+    overflow = fine_bins + _TAIL_BINS
+    d = b - (overflow + 1)
     if d == 0:
         return -1.0, 1.0
     mag = abs(d) - 1
-    if mag < _FINE_BINS:
-        e = mag >> HIST_MANTISSA_BITS
-        j = mag & _FINE_MASK
-        lo = math.ldexp(1.0 + j / _FINE_STEPS, int(e))
-        hi = math.ldexp(1.0 + (j + 1) / _FINE_STEPS, int(e))
-    elif mag < _OVERFLOW_MAG:
-        t = mag - _FINE_BINS
+    if mag < fine_bins:
+        e = mag >> fine_bits
+        j = mag & ((1 << fine_bits) - 1)
+        steps = float(1 << fine_bits)
+        lo = math.ldexp(1.0 + j / steps, int(e))
+        hi = math.ldexp(1.0 + (j + 1) / steps, int(e))
+    elif mag < overflow:
+        t = mag - fine_bins
         e = HIST_FINE_OCTAVES + (t >> HIST_TAIL_MANTISSA_BITS)
         j = t & _TAIL_MASK
         lo = math.ldexp(1.0 + j / _TAIL_STEPS, int(e))
@@ -422,6 +461,12 @@ def hist_bin_bounds(b: int) -> tuple[float, float]:
     if d < 0:
         return -hi, -lo
     return lo, hi
+
+
+@njit(cache=True)
+def hist_bin_bounds(b: int) -> tuple[float, float]:
+    """Value range ``(lo, hi)`` of bin ``b`` of :func:`hist_bin` (``_bits`` form)."""
+    return hist_bin_bounds_bits(b, HIST_MANTISSA_BITS)
 
 
 @njit(cache=True)
@@ -455,6 +500,29 @@ def histogram_accumulate(
         qs[b] = s
         qc[b] += e
     return ws + wc, xs + xc, qs + qc
+
+
+@njit(cache=True, inline="always")
+def within_bin_bounds(wb, spread, s_err, width):
+    """Bounds ``(lower, upper, estimate)`` on a bin's ``sum_ij w_i w_j |x_i - x_j|``.
+
+    ``wb`` is the bin's weight, ``spread`` its ``S = sum_ij w_i w_j (x_i - x_j)^2 / 2``
+    known to within ``s_err``, ``width`` the bin's width (``inf`` allowed). See
+    :func:`gini_from_histogram` for the inequalities.
+    """
+    s_lo = max(spread - s_err, 0.0)
+    s_hi = spread + s_err
+    upper = _TWO_OVER_SQRT3 * wb * math.sqrt(s_hi) * (1.0 + 4.0 * _EPS)
+    if width < math.inf:
+        lower = 2.0 * s_lo / width * (1.0 - 4.0 * _EPS)
+        upper = min(upper, 0.5 * wb * wb * width * (1.0 + 4.0 * _EPS))
+        estimate = min(
+            _TWO_OVER_SQRT3 * wb * math.sqrt(max(spread, 0.0)), wb * wb * width / 3
+        )
+    else:
+        lower = 0.0
+        estimate = _TWO_OVER_SQRT3 * wb * math.sqrt(max(spread, 0.0))
+    return lower, upper, min(max(estimate, lower), upper)
 
 
 @njit(cache=True, nogil=True)
@@ -553,23 +621,11 @@ def gini_from_histogram(
         # Rounding of the accumulated products (w x, w x x) and of this
         # difference: a few ulps of W Q and X^2, not of S.
         s_err = 4.0 * _EPS * (abs(p1) + p2)
-        s_lo = max(spread - s_err, 0.0)
-        s_hi = spread + s_err
         lo, hi = hist_bin_bounds(b)
-        width = hi - lo
-        upper = _TWO_OVER_SQRT3 * wb * math.sqrt(s_hi) * (1.0 + 4.0 * _EPS)
-        if width < math.inf:
-            lower = 2.0 * s_lo / width * (1.0 - 4.0 * _EPS)
-            upper = min(upper, 0.5 * wb * wb * width * (1.0 + 4.0 * _EPS))
-            estimate = min(
-                _TWO_OVER_SQRT3 * wb * math.sqrt(spread), wb * wb * width / 3
-            )
-        else:
-            lower = 0.0
-            estimate = _TWO_OVER_SQRT3 * wb * math.sqrt(spread)
+        lower, upper, estimate = within_bin_bounds(wb, spread, s_err, hi - lo)
         lo_sum += lower
         hi_sum += upper
-        est_sum += min(max(estimate, lower), upper)
+        est_sum += estimate
     between = 2.0 * (bs + bc)
     pad = 2.0 * (2.0 * _EPS * b_err + 8.0 * _EPS * abs(bs + bc))
     denom = 2.0 * total_w * total_x

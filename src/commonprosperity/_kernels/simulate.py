@@ -11,11 +11,6 @@ import numpy as np
 from numba import njit, prange
 
 from commonprosperity._kernels import layout as L
-from commonprosperity._kernels.inequality import (
-    HIST_N_BINS,
-    hist_bin,
-    histogram_accumulate,
-)
 from commonprosperity._kernels.rules import N_PERSON_COLUMNS, household_flows
 
 CHUNK = 2048
@@ -92,20 +87,6 @@ def neumaier_column_sums(partial):
     return out
 
 
-#: Accumulators per histogram bin: W, X, Q and their compensation terms.
-HIST_SLOTS = 6
-
-
-@njit(cache=True)
-def _two_sum_into(acc, comp, b, v):
-    """``acc[b] += v`` with the rounding error added to ``comp[b]`` (Knuth TwoSum)."""
-    a = acc[b]
-    s = a + v
-    bb = s - a
-    comp[b] += (a - (s - bb)) + (v - bb)
-    acc[b] = s
-
-
 @njit(cache=True)
 def _accumulate(
     h0,
@@ -120,16 +101,14 @@ def _accumulate(
     out,
     write_pc,
     per_capita,
-    write_hist,
-    hist,
 ):
     """Totals of households ``h0:h1`` under one scenario, written to ``out``.
 
     ``flows[k, h - h0]`` is flow ``k`` of household ``h`` (the tuple order of
     ``household_flows``) and ``size[h - h0]`` its persons. The accumulation is that
     of one chunk of ``aggregate_pass`` (the same sums in the same order, held in
-    scalars); ``out`` (n_stats,) receives them. ``per_capita[h]`` and the histogram
-    rows ``hist`` (HIST_SLOTS, HIST_N_BINS) are filled when their flags are set.
+    scalars); ``out`` (n_stats,) receives them. ``per_capita[h]`` is written when
+    ``write_pc`` is set.
     """
     households = 0.0
     persons_sum = 0.0
@@ -163,12 +142,6 @@ def _accumulate(
         band_edges[2],
         band_edges[3],
     )
-    hw = hist[0]
-    hx = hist[1]
-    hq = hist[2]
-    cw = hist[3]
-    cx = hist[4]
-    cq = hist[5]
     f0 = flows[0]
     f1 = flows[1]
     f2 = flows[2]
@@ -233,12 +206,6 @@ def _accumulate(
         x = disposable / n_persons
         if write_pc:
             per_capita[h] = x
-        if write_hist:
-            b = hist_bin(x)
-            px = persons * x
-            _two_sum_into(hw, cw, b, persons)
-            _two_sum_into(hx, cx, b, px)
-            _two_sum_into(hq, cq, b, px * x)
     out[S_HOUSEHOLDS] = households
     out[S_PERSONS] = persons_sum
     out[S_DISPOSABLE] = disposable_sum
@@ -308,7 +275,6 @@ def aggregate_pass(
     partial = np.zeros((max(n_chunks, 1), n_stats))
     write_pc = per_capita_out.shape[0] == n
     dummy = np.zeros((1, N_PERSON_COLUMNS))
-    no_hist = np.zeros((HIST_SLOTS, 1))
     for c in prange(n_chunks):
         h0 = c * CHUNK
         h1 = min(n, h0 + CHUNK)
@@ -357,8 +323,6 @@ def aggregate_pass(
             partial[c],
             write_pc,
             per_capita_out,
-            False,
-            no_hist,
         )
     return neumaier_column_sums(partial)
 
@@ -468,35 +432,3 @@ def person_pass(
         )
         dibao[h] = f[8]
     return person_out, dibao
-
-
-HIST_BLOCKS = 4
-# Rows per histogram block: each block zeroes and fills ~9.5 MB of accumulators, so
-# a block is only worth it for about a million rows or more.
-HIST_BLOCK_ROWS = 1 << 20
-
-
-@njit(cache=True, parallel=True)
-def histogram_by_blocks(income, weight):
-    """Float-bits histogram (W, X, Q) of ``income`` weighted by ``weight``.
-
-    The rows are split into at most ``HIST_BLOCKS`` fixed blocks of at least
-    ``HIST_BLOCK_ROWS`` rows (the number a function of the
-    length only), each accumulated with compensated sums, then added in block
-    order, so the result does not depend on the thread count.
-    """
-    n = income.shape[0]
-    n_blocks = max(1, min(HIST_BLOCKS, n // HIST_BLOCK_ROWS))
-    step = (n + n_blocks - 1) // n_blocks
-    parts = np.zeros((n_blocks, 3, HIST_N_BINS))
-    for b in prange(n_blocks):
-        lo = b * step
-        hi = min(n, lo + step)
-        w, x, q = histogram_accumulate(income[lo:hi], weight[lo:hi])
-        parts[b, 0] = w
-        parts[b, 1] = x
-        parts[b, 2] = q
-    out = parts[0].copy()
-    for b in range(1, n_blocks):
-        out += parts[b]
-    return out[0], out[1], out[2]

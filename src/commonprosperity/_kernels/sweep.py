@@ -22,22 +22,17 @@ Determinism: every scenario is summed by one thread over the chunks in chunk ord
 (per-chunk partial sums, then a running Neumaier sum over the chunks, exactly as
 ``neumaier_column_sums`` combines the chunk rows of ``aggregate_pass``), so a
 scenario's totals do not depend on the thread count, the group size or the other
-scenarios of its block. Its per-bin histogram is filled by that one thread in
-household order, likewise independent of the thread count.
+scenarios of its block.
 
 Nothing of size ``S × n`` is allocated here: aggregates are ``S × n_stats`` running
-sums; per-capita income (exact Gini) and histograms (bracketed Gini) go to buffers
-the caller sizes for one block of scenarios.
+sums; per-capita incomes (for the Ginis) go to a buffer the caller sizes for one
+block of scenarios.
 """
 
 import numpy as np
 from numba import njit, prange
 
 from commonprosperity._kernels import layout as L
-from commonprosperity._kernels.inequality import (
-    HIST_N_BINS,
-    gini_from_histogram,
-)
 from commonprosperity._kernels.rules import (
     N_PERSON_COLUMNS,
     adjusted_wage,
@@ -60,19 +55,15 @@ from commonprosperity._kernels.rules import (
 )
 from commonprosperity._kernels.simulate import (
     CHUNK,
-    HIST_SLOTS,
     N_STATS,
     _accumulate,
 )
 
 __all__ = [
-    "HIST_BYTES_PER_SCENARIO",
-    "HIST_SLOTS",
     "LEVEL_C",
     "LEVEL_D",
     "LEVEL_T",
     "LEVEL_W",
-    "gini_from_histograms",
     "pad_schedules",
     "stage_level",
     "sweep_pass",
@@ -123,9 +114,6 @@ C_EDUCATION = 1
 C_INFANT = 2
 C_ALLOWANCE = 3
 N_COUNTS = 4
-
-#: Bytes of one scenario's histogram buffer (about 9.5 MB).
-HIST_BYTES_PER_SCENARIO = HIST_SLOTS * HIST_N_BINS * 8
 
 
 @njit(cache=True)
@@ -492,8 +480,6 @@ def sweep_pass(
     level,
     write_pc,
     per_capita_out,
-    write_hist,
-    hist_out,
 ):
     """Weighted totals of ``S`` scenarios in one pass over the households.
 
@@ -509,15 +495,9 @@ def sweep_pass(
     that varies across the rows of ``P`` and the schedules: the stages below it
     run once per chunk and thread task, those from it on per scenario.
 
-    Outputs besides the totals (when the flag is false, pass a dummy of shape
-    (1, 1), resp. (1, HIST_SLOTS, 1); it is not written):
-
-    * ``per_capita_out`` (S, n), if ``write_pc``: per-capita disposable income of
-      household ``h`` under scenario ``s``, yuan;
-    * ``hist_out`` (S, HIST_SLOTS, HIST_N_BINS), if ``write_hist``: per scenario
-      the float-bits histogram of per-capita income with person weights
-      (weight × size), rows W, X, Q (``Σw``, ``Σwx``, ``Σwx²``) and their TwoSum
-      compensations; zeroed here.
+    Besides the totals, ``per_capita_out`` (S, n) receives, if ``write_pc``, the
+    per-capita disposable income of household ``h`` under scenario ``s``, yuan
+    (when the flag is false, pass a dummy of shape (1, 1); it is not written).
 
     Returns float64 totals (S, N_STATS + 2 * n_cities), row ``s`` equal bit for bit
     to ``aggregate_pass`` of scenario ``s`` on the households in the same order,
@@ -560,9 +540,6 @@ def sweep_pass(
         p_best = np.zeros(most, dtype=np.bool_)
         p_taxable = np.empty(most)
         p_business_taxable = np.empty(most)
-        if write_hist:
-            for i in range(m):
-                hist_out[s0 + i, :, :] = 0.0
         for c in range(n_chunks):
             h0 = c * CHUNK
             h1 = min(n, h0 + CHUNK)
@@ -685,8 +662,6 @@ def sweep_pass(
                     part,
                     write_pc,
                     per_capita_out[s if write_pc else 0],
-                    write_hist,
-                    hist_out[s if write_hist else 0],
                 )
                 # Fold the chunk into the running Neumaier sums, in chunk order.
                 srow = sums[s]
@@ -701,29 +676,6 @@ def sweep_pass(
                         crow[k] += (v - tk) + sk
                     srow[k] = tk
     return sums + comps
-
-
-@njit(cache=True, parallel=True)
-def gini_from_histograms(hist):
-    """Gini ``(estimate, lower, upper)`` of each scenario's histogram.
-
-    ``hist`` is the (S, HIST_SLOTS, HIST_N_BINS) buffer filled by
-    :func:`sweep_pass`; returns three float64 arrays of length ``S``.
-    """
-    S = hist.shape[0]
-    est = np.empty(S)
-    lo = np.empty(S)
-    hi = np.empty(S)
-    for s in prange(S):
-        h = hist[s]
-        W = h[0] + h[3]
-        X = h[1] + h[4]
-        Q = h[2] + h[5]
-        e, a, b = gini_from_histogram(W, X, Q)
-        est[s] = e
-        lo[s] = a
-        hi[s] = b
-    return est, lo, hi
 
 
 def pad_schedules(schedules):

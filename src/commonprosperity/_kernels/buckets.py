@@ -1,0 +1,364 @@
+"""Exact Gini by bucket sorting, in parallel (layer 1: arrays and scalars only).
+
+The rows are split into fixed blocks, a function of the length only, and the
+blocks' results combined in block order, so the result does not depend on the
+number of threads.
+
+``gini_exact_by_buckets(income, weight) -> (gini, n_bad, n_negative)``
+    Exact weighted Gini without a global sort. The rows are scattered into the
+    float-bits histogram bins (:func:`commonprosperity._kernels.inequality.hist_bin`),
+    which are disjoint intervals in index order. The Gini's pair sum then splits
+    into a between-bin part, exact from the bins' weights and means, and
+    within-bin parts, exact from a sort of each (small) bin.
+
+``n_bad`` counts the rows with a non-finite income or a weight that is not a finite
+number ``>= 0``; the caller validates and raises when it is not zero (the kernel
+then returns meaningless numbers rather than spending a pass on checks).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from commonprosperity._kernels.inequality import (
+    HIST_N_BINS,
+    _two_sum,
+    fast_argsort,
+    gini_exact_from_order,
+    hist_bin,
+)
+
+__all__ = ["BUCKET_MIN_ROWS", "exact_gini", "gini_exact_by_buckets", "n_row_blocks"]
+
+#: From this many rows the exact Gini buckets the rows instead of sorting them.
+BUCKET_MIN_ROWS = 1 << 17
+
+#: Rows per block below which one block is used; at most MAX_ROW_BLOCKS blocks.
+BLOCK_ROWS = 1 << 19
+MAX_ROW_BLOCKS = 4
+#: Runs up to this size are sorted by insertion.
+_INSERTION_MAX = 24
+#: Value ranges per level of the in-bin counting sort.
+_DIGITS = 256
+#: Tasks of the per-bin pass: bins are split into this many runs of about equal
+#: row counts (a function of the data only), so two or more threads share the work.
+_BIN_TASKS = 64
+
+
+@njit(cache=True)
+def n_row_blocks(n: int) -> int:
+    """Number of fixed row blocks for ``n`` rows (from 1 to ``MAX_ROW_BLOCKS``)."""
+    return max(1, min(MAX_ROW_BLOCKS, n // BLOCK_ROWS))
+
+
+@njit(cache=True)
+def _row_ok(x: float, w: float) -> bool:
+    return math.isfinite(x) and math.isfinite(w) and w >= 0.0
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _bin_counts(x, w, n_blocks, step):
+    counts = np.zeros((n_blocks, HIST_N_BINS), dtype=np.int64)
+    bad = np.zeros(n_blocks, dtype=np.int64)
+    negative = np.zeros(n_blocks, dtype=np.int64)
+    for b in prange(n_blocks):
+        lo = b * step
+        hi = min(x.shape[0], lo + step)
+        xs = x[lo:hi]
+        ws = w[lo:hi]
+        cnt = counts[b]
+        nbad = 0
+        nneg = 0
+        for i in range(hi - lo):
+            v = xs[i]
+            wi = ws[i]
+            nbad += 0 if _row_ok(v, wi) else 1
+            nneg += 1 if (v < 0.0 and wi > 0.0) else 0
+            cnt[hist_bin(v)] += 1
+        bad[b] = nbad
+        negative[b] = nneg
+    return counts, bad.sum(), negative.sum()
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _scatter(x, w, n_blocks, step, positions, pairs):
+    for b in prange(n_blocks):
+        lo = b * step
+        hi = min(x.shape[0], lo + step)
+        xs = x[lo:hi]
+        ws = w[lo:hi]
+        pos = positions[b]
+        for i in range(hi - lo):
+            v = xs[i]
+            k = hist_bin(v)
+            p = pos[k]
+            pos[k] = p + 1
+            pairs[p, 0] = v
+            pairs[p, 1] = ws[i]
+
+
+@njit(cache=True)
+def _insertion(a, lo, hi):
+    """Sort rows ``lo:hi`` of ``a`` (m, 2) by column 0 by insertion."""
+    for i in range(lo + 1, hi):
+        v = a[i, 0]
+        u = a[i, 1]
+        j = i - 1
+        while j >= lo and a[j, 0] > v:
+            a[j + 1, 0] = a[j, 0]
+            a[j + 1, 1] = a[j, 1]
+            j -= 1
+        a[j + 1, 0] = v
+        a[j + 1, 1] = u
+
+
+@njit(cache=True)
+def _merge_sort(a, lo, hi):
+    """Sort rows ``lo:hi`` of ``a`` by column 0: O(m log m) for any data."""
+    seg = a[lo:hi]
+    order = np.argsort(seg[:, 0], kind="mergesort")
+    tmp = seg.copy()
+    for i in range(hi - lo):
+        seg[i, 0] = tmp[order[i], 0]
+        seg[i, 1] = tmp[order[i], 1]
+
+
+@njit(cache=True)
+def _sort_small(a, lo, hi):
+    if hi - lo <= _INSERTION_MAX:
+        _insertion(a, lo, hi)
+    else:
+        _merge_sort(a, lo, hi)
+
+
+@njit(cache=True)
+def _distribute(src, s0, dst, d0, m, bounds, pos):
+    """Counting-sort rows ``s0:s0+m`` of ``src`` into ``dst[d0:d0+m]`` by value range.
+
+    The rows' value span is cut into ``k = min(m, _DIGITS)`` equal ranges; the
+    range index is a non-decreasing function of the value, so sorting each range
+    sorts the rows. ``bounds[r]:bounds[r + 1]`` (relative to ``d0``) are then the
+    rows of range ``r``. Returns ``(status, k)``: status 0 when all values are equal
+    (nothing written; the rows are sorted), 2 when the span is too small to scale
+    (nothing written), 1 when distributed.
+    """
+    lo = src[s0, 0]
+    hi = lo
+    for i in range(s0 + 1, s0 + m):
+        v = src[i, 0]
+        lo = min(lo, v)
+        hi = max(hi, v)
+    if not hi > lo:
+        return 0, 0
+    k = min(m, _DIGITS)
+    scale = k / (hi - lo)
+    if not math.isfinite(scale):
+        return 2, 0
+    for r in range(k + 1):
+        bounds[r] = 0
+    for i in range(s0, s0 + m):
+        r = min(int((src[i, 0] - lo) * scale), k - 1)
+        bounds[r + 1] += 1
+    for r in range(k):
+        bounds[r + 1] += bounds[r]
+        pos[r] = bounds[r]
+    for i in range(s0, s0 + m):
+        r = min(int((src[i, 0] - lo) * scale), k - 1)
+        p = d0 + pos[r]
+        pos[r] += 1
+        dst[p, 0] = src[i, 0]
+        dst[p, 1] = src[i, 1]
+    return 1, k
+
+
+@njit(cache=True)
+def _sort_bin(pairs, s, e, tmp, outer, inner, pos):
+    """Sort rows ``s:e`` of ``pairs`` by income (ties in any order).
+
+    Small bins by insertion; larger ones by up to two levels of value-range
+    counting sort (``_distribute``) and insertion, with a merge sort for any run
+    still large (values crowded into a tiny interval), so the cost stays
+    O(m log m) for any data and about O(m) for smooth data.
+    """
+    m = e - s
+    if m <= _INSERTION_MAX:
+        _insertion(pairs, s, e)
+        return
+    status, k = _distribute(pairs, s, tmp, 0, m, outer, pos)
+    if status == 0:
+        return
+    if status == 2:
+        _merge_sort(pairs, s, e)
+        return
+    largest = 0
+    for r in range(k):
+        largest = max(largest, outer[r + 1] - outer[r])
+    if largest <= _INSERTION_MAX:
+        # Every row is at most a short run away from its place: one insertion
+        # pass over the whole bin finishes the sort in O(m * largest).
+        _insertion(tmp, 0, m)
+    else:
+        for r in range(k):
+            a = outer[r]
+            b = outer[r + 1]
+            size = b - a
+            if size <= _INSERTION_MAX:
+                _insertion(tmp, a, b)
+                continue
+            status2, k2 = _distribute(tmp, a, pairs, s + a, size, inner, pos)
+            if status2 == 0:
+                continue
+            if status2 == 2:
+                _merge_sort(tmp, a, b)
+                continue
+            for rr in range(k2):
+                _sort_small(pairs, s + a + inner[rr], s + a + inner[rr + 1])
+            _copy_rows(pairs, s + a, tmp, a, size)
+    _copy_rows(tmp, 0, pairs, s, m)
+
+
+@njit(cache=True)
+def _copy_rows(src, s0, dst, d0, m):
+    for i in range(m):
+        dst[d0 + i, 0] = src[s0 + i, 0]
+        dst[d0 + i, 1] = src[s0 + i, 1]
+
+
+@njit(cache=True)
+def _bin_sums(seg):
+    """``(W, X, D)`` of sorted rows: weight, weighted income, within pair sum.
+
+    ``D = sum_{i<j} w_i w_j (x_j - x_i) = sum_k (x_(k+1) - x_(k)) l_k (W - l_k)``
+    with ``l_k`` the weight of the first ``k + 1`` rows (the gap form).
+    """
+    m = seg.shape[0]
+    ws = wc = 0.0
+    xs = xc = 0.0
+    for i in range(m):
+        wi = seg[i, 1]
+        ws, e = _two_sum(ws, wi)
+        wc += e
+        xs, e = _two_sum(xs, wi * seg[i, 0])
+        xc += e
+    total = ws + wc
+    d = dc = 0.0
+    ls = lc = 0.0
+    for k in range(m - 1):
+        ls, e = _two_sum(ls, seg[k, 1])
+        lc += e
+        left = ls + lc
+        d, e = _two_sum(d, (seg[k + 1, 0] - seg[k, 0]) * left * (total - left))
+        dc += e
+    return total, xs + xc, d + dc
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _within_bins(pairs, starts, task_bins, W, X, D):
+    n_tasks = task_bins.shape[0] - 1
+    for t in prange(n_tasks):
+        largest = 1
+        for k in range(task_bins[t], task_bins[t + 1]):
+            largest = max(largest, starts[k + 1] - starts[k])
+        tmp = np.empty((largest, 2))
+        outer = np.empty(_DIGITS + 1, dtype=np.int64)
+        inner = np.empty(_DIGITS + 1, dtype=np.int64)
+        pos = np.empty(_DIGITS, dtype=np.int64)
+        for k in range(task_bins[t], task_bins[t + 1]):
+            s = starts[k]
+            e = starts[k + 1]
+            if e == s:
+                continue
+            if e - s > 1:
+                _sort_bin(pairs, s, e, tmp, outer, inner, pos)
+            W[k], X[k], D[k] = _bin_sums(pairs[s:e])
+
+
+@njit(cache=True)
+def _combine(W, X, D):
+    """Gini from per-bin weight, weighted income and within-bin pair sums."""
+    ts = tc = 0.0
+    xs = xc = 0.0
+    ds = dc = 0.0
+    for k in range(W.shape[0]):
+        if W[k] > 0.0:
+            ts, e = _two_sum(ts, W[k])
+            tc += e
+            xs, e = _two_sum(xs, X[k])
+            xc += e
+            ds, e = _two_sum(ds, D[k])
+            dc += e
+    total_w = ts + tc
+    total_x = xs + xc
+    if not (total_w > 0.0 and total_x > 0.0):
+        return math.nan
+    # Between bins: sum_{b<c} W_b W_c (m_c - m_b) = sum_k (m_(k+1) - m_k) L_k (W - L_k),
+    # every term >= 0 because bins are disjoint intervals in index order.
+    ls = lc = 0.0
+    bs = bc = 0.0
+    prev = 0.0
+    have_prev = False
+    for k in range(W.shape[0]):
+        wk = W[k]
+        if not (wk > 0.0):
+            continue
+        mean = X[k] / wk
+        if have_prev:
+            left = ls + lc
+            right = (ts - ls) + (tc - lc)
+            bs, e = _two_sum(bs, (mean - prev) * left * right)
+            bc += e
+        ls, e = _two_sum(ls, wk)
+        lc += e
+        prev = mean
+        have_prev = True
+    return ((bs + bc) + (ds + dc)) / (total_w * total_x)
+
+
+def gini_exact_by_buckets(
+    income: np.ndarray, weight: np.ndarray
+) -> tuple[float, int, int]:
+    """Exact weighted Gini of ``income`` (float64, C-contiguous) by bucket sorting.
+
+    Returns ``(gini, n_bad, n_negative)``; when ``n_bad > 0`` the Gini is
+    meaningless and the caller must report the bad rows; ``n_negative`` counts
+    rows with a negative income and a positive weight. ``nan`` when the total
+    weight or the weighted income is not positive. O(n) passes plus sorts of the
+    bins' rows; memory ``16 n`` bytes for the bucketed pairs.
+    """
+    n = income.shape[0]
+    n_blocks = n_row_blocks(n)
+    step = (n + n_blocks - 1) // n_blocks
+    counts, n_bad, n_negative = _bin_counts(income, weight, n_blocks, step)
+    if n_bad:
+        return math.nan, int(n_bad), int(n_negative)
+    totals = counts.sum(axis=0)
+    starts = np.zeros(HIST_N_BINS + 1, dtype=np.int64)
+    np.cumsum(totals, out=starts[1:])
+    # Block b writes bin k from starts[k] + (rows of bin k in blocks before b).
+    positions = starts[:-1] + np.cumsum(counts, axis=0) - counts
+    pairs = np.empty((n, 2))
+    _scatter(income, weight, n_blocks, step, positions, pairs)
+    # Split the bins into runs of about n / _BIN_TASKS rows (data-determined).
+    cuts = np.minimum(
+        np.searchsorted(starts, np.linspace(0, n, _BIN_TASKS + 1)[1:-1]), HIST_N_BINS
+    )
+    task_bins = np.concatenate(([0], cuts, [HIST_N_BINS])).astype(np.int64)
+    W = np.zeros(HIST_N_BINS)
+    X = np.zeros(HIST_N_BINS)
+    D = np.zeros(HIST_N_BINS)
+    _within_bins(pairs, starts, task_bins, W, X, D)
+    return float(_combine(W, X, D)), 0, int(n_negative)
+
+
+def exact_gini(income: np.ndarray, weight: np.ndarray) -> float:
+    """Exact weighted Gini of valid rows (finite income, finite weights ``>= 0``).
+
+    Buckets from ``BUCKET_MIN_ROWS`` rows, one sort below; ``nan`` unless the
+    total weight and the weighted income are positive.
+    """
+    if income.shape[0] >= BUCKET_MIN_ROWS:
+        return gini_exact_by_buckets(income, weight)[0]
+    return float(gini_exact_from_order(income, weight, fast_argsort(income)))

@@ -1,0 +1,223 @@
+"""The parallel Gini kernels: bucketed exact Gini and the adaptive histogram bracket.
+
+References are independent of the kernels under test: the O(n^2) definition on
+small data, and on large data numpy's stable argsort with the gap-form pass
+(``gini_exact_from_order``), which microdf agrees with (tests/unit/test_metrics.py).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numba
+import numpy as np
+import pytest
+
+from commonprosperity._kernels import histogram as H
+from commonprosperity._kernels.buckets import (
+    BUCKET_MIN_ROWS,
+    exact_gini,
+    gini_exact_by_buckets,
+)
+from commonprosperity._kernels.inequality import gini_exact_from_order
+from commonprosperity.errors import MeasureError
+from commonprosperity.metrics import gini
+
+
+def _pairs_gini(x, w):
+    """The definition: sum_ij w_i w_j |x_i - x_j| / (2 W^2 mu), O(n^2)."""
+    x = np.asarray(x, dtype=float)
+    w = np.asarray(w, dtype=float)
+    total = w.sum()
+    mean = (w * x).sum() / total
+    return (np.outer(w, w) * np.abs(x[:, None] - x[None, :])).sum() / (
+        2 * total**2 * mean
+    )
+
+
+def _sorted_gini(x, w):
+    return float(gini_exact_from_order(x, w, np.argsort(x, kind="stable")))
+
+
+def _cases(rng, n):
+    lognormal = 30_000.0 * rng.lognormal(0.0, 0.8, n)
+    mass = lognormal.copy()
+    mass[: n // 10] = 25_000.0
+    mixed = lognormal.copy()
+    mixed[: n // 20] = -rng.uniform(0, 5_000, n // 20)  # business losses
+    mixed[n // 20 : n // 10] = 0.0
+    mixed[n // 10 : n // 8] = rng.uniform(0, 1, n // 8 - n // 10)  # |x| < 1
+    return {
+        "lognormal": lognormal,
+        "mass point": mass,
+        "negative, zero and sub-unit": mixed,
+        "pareto": 1_000.0 * (1 + rng.pareto(1.5, n)),
+        "crowded": 1.0 + rng.uniform(0, 1e-10, n),  # one bin, one value range
+        "integers": rng.integers(1, 5, n).astype(float),  # heavy ties
+        "huge range": np.exp(rng.uniform(-5, 600, n)),
+    }
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 60, 400])
+def test_bucket_gini_equals_the_pair_definition(n):
+    rng = np.random.default_rng(n)
+    for name, x in _cases(rng, max(n, 8)).items():
+        x = x[:n]
+        w = rng.uniform(0.0, 3.0, n)
+        w[0] = 1.0
+        if (w * x).sum() <= 0:
+            continue
+        got, n_bad, _ = gini_exact_by_buckets(x, w)
+        assert n_bad == 0
+        assert got == pytest.approx(_pairs_gini(x, w), rel=1e-12, abs=1e-15), name
+
+
+def test_bucket_gini_equals_a_sorted_reference_at_scale():
+    rng = np.random.default_rng(7)
+    n = 300_000
+    for name, x in _cases(rng, n).items():
+        w = rng.uniform(0.0, 2.0, n)
+        got, n_bad, n_negative = gini_exact_by_buckets(x, w)
+        assert n_bad == 0
+        assert n_negative == int(((x < 0) & (w > 0)).sum())
+        assert got == pytest.approx(_sorted_gini(x, w), rel=1e-12), name
+
+
+def test_bucket_gini_counts_bad_rows():
+    x = np.linspace(1.0, 2.0, 1_000)
+    w = np.ones(1_000)
+    x[3] = np.nan
+    w[5] = -1.0
+    w[7] = np.inf
+    assert gini_exact_by_buckets(x, w)[1] == 3
+
+
+def test_bucket_gini_does_not_depend_on_the_thread_count():
+    rng = np.random.default_rng(3)
+    x = 30_000.0 * rng.lognormal(0.0, 0.8, 2_500_000)  # four row blocks
+    w = rng.uniform(0.5, 2.0, x.size)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = gini_exact_by_buckets(x, w)[0]
+        numba.set_num_threads(before)
+        two = gini_exact_by_buckets(x, w)[0]
+    finally:
+        numba.set_num_threads(before)
+    assert one == two
+
+
+def test_metrics_gini_uses_buckets_and_validates_from_the_fast_path():
+    rng = np.random.default_rng(5)
+    x = rng.lognormal(10.0, 0.7, BUCKET_MIN_ROWS + 5)
+    w = rng.uniform(0.5, 2.0, x.size)
+    assert gini(x, w) == pytest.approx(_sorted_gini(x, w), rel=1e-12)
+    bad = x.copy()
+    bad[11] = np.inf
+    with pytest.raises(MeasureError, match=r"income must be finite.*index \[11\]"):
+        gini(bad, w)
+    neg_w = w.copy()
+    neg_w[4] = -2.0
+    with pytest.raises(MeasureError, match=r"weight must be >= 0.*index \[4\]"):
+        gini(x, neg_w)
+    with pytest.raises(MeasureError, match="positive sum"):
+        gini(x, np.zeros_like(w))
+    losses = x.copy()
+    losses[:3] = -1.0
+    with pytest.warns(UserWarning, match="3 negative value"):
+        gini(losses, w)
+
+
+@pytest.mark.parametrize("n", [50, 5_000, 300_000])
+def test_bracket_contains_the_exact_gini_and_is_narrow(n):
+    rng = np.random.default_rng(n)
+    for name, x in _cases(rng, n).items():
+        w = rng.uniform(0.0, 2.0, n)
+        exact = _sorted_gini(x, w)
+        hist, edges, rows, bad, negative = H.adaptive_histogram(x, w)
+        assert negative == bool(((x < 0) & (w > 0)).any())
+        if name == "huge range":
+            assert bad  # offsets beyond 1e154 overflow when squared
+        else:
+            assert not bad
+            estimate, lower, upper = H.gini_from_bins(hist, edges, rows)
+            assert lower <= exact <= upper, name
+            assert lower <= estimate <= upper
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # negative incomes
+            b = gini(x, w, method="bracket")
+        assert b.lower <= exact <= b.upper, name
+        assert b.width <= H.BRACKET_WIDTH, name
+
+
+def test_bracket_width_on_survey_like_incomes():
+    # Lognormal incomes with 5 % on a mass point: the histogram alone (no exact
+    # fallback) stays well inside the default width.
+    rng = np.random.default_rng(11)
+    x = 30_000.0 * rng.lognormal(0.0, 0.8, 1_000_000)
+    x[:50_000] = 25_000.0
+    w = rng.uniform(0.5, 2.0, x.size)
+    hist, edges, rows, _, _ = H.adaptive_histogram(x, w)
+    _, lower, upper = H.gini_from_bins(hist, edges, rows)
+    assert upper - lower < 5e-9
+    assert lower <= _sorted_gini(x, w) <= upper
+
+
+def test_crowded_incomes_fall_back_to_the_exact_gini():
+    rng = np.random.default_rng(2)
+    x = 1.0 + rng.uniform(0, 1e-6, 200_000)
+    w = rng.uniform(0.5, 2.0, x.size)
+    b = gini(x, w, method="bracket")
+    exact = _sorted_gini(x, w)
+    assert b.estimate == pytest.approx(exact, rel=1e-13)
+    assert b.lower <= exact <= b.upper
+    assert b.width == pytest.approx(2 * H.EXACT_SLACK * exact)
+
+
+def test_histogram_flags_bad_rows():
+    x = np.linspace(1.0, 9.0, 100)
+    w = np.ones(100)
+    for i, (xv, wv) in enumerate([(np.nan, 1.0), (np.inf, 0.0), (1.0, -1.0)]):
+        xb = x.copy()
+        wb = w.copy()
+        xb[i], wb[i] = xv, wv
+        assert H.adaptive_histogram(xb, wb)[3]
+        with pytest.raises(MeasureError):
+            gini(xb, wb, method="bracket")
+    assert not H.adaptive_histogram(x, w)[3]
+
+
+def test_histogram_does_not_depend_on_the_thread_count():
+    rng = np.random.default_rng(4)
+    x = 30_000.0 * rng.lognormal(0.0, 0.8, 1_500_000)
+    w = rng.uniform(0.5, 2.0, x.size)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = H.adaptive_histogram(x, w)[0]
+        numba.set_num_threads(before)
+        two = H.adaptive_histogram(x, w)[0]
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(one, two)
+
+
+def test_octave_layout_follows_the_weight():
+    weight = np.zeros(2048)
+    weight[1023 + 14] = 1.0  # 16,384 .. 32,768 yuan
+    weight[1023 + 15] = 0.1
+    weight[1023 + 3] = 1e-6
+    table, n_mags = H.octave_layout(weight)
+    bits = 52 - table[:, 1]
+    assert bits[1023 + 14] > bits[1023 + 15] > bits[1023 + 3] >= H.MIN_BITS
+    assert bits[1023 + 40] == 0  # empty octave: one bin
+    assert n_mags == sum(1 << int(b) for b in bits[1023:])
+    assert n_mags < 3 * H.LAYOUT_BUDGET
+
+
+def test_exact_gini_dispatch_agrees_below_and_above_the_bucket_threshold():
+    rng = np.random.default_rng(9)
+    for n in (BUCKET_MIN_ROWS - 1, BUCKET_MIN_ROWS):
+        x = rng.lognormal(10.0, 1.0, n)
+        w = rng.uniform(0.5, 2.0, n)
+        assert exact_gini(x, w) == pytest.approx(_sorted_gini(x, w), rel=1e-12)
