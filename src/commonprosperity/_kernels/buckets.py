@@ -331,7 +331,8 @@ def gini_exact_by_buckets(
     n = income.shape[0]
     n_blocks = n_row_blocks(n)
     step = (n + n_blocks - 1) // n_blocks
-    counts, n_bad, n_negative = _bin_counts(income, weight, n_blocks, step)
+    with np.errstate(all="ignore"):  # without JIT: nan/inf rows are counted
+        counts, n_bad, n_negative = _bin_counts(income, weight, n_blocks, step)
     if n_bad:
         return math.nan, int(n_bad), int(n_negative)
     totals = counts.sum(axis=0)

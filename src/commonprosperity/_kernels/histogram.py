@@ -10,7 +10,8 @@ A bin is read from the bits of ``x``: its sign, its binary exponent ``e`` and th
 top ``b_e`` bits of its mantissa, so each octave ``[2**e, 2**(e+1))`` is cut into
 ``2**b_e`` equal bins and the index is monotone in ``x`` (negatives mirror the
 positives around one central bin for ``|x| < 1``). Unlike the fixed layout of
-:mod:`commonprosperity._kernels.inequality` (4,096 bins in every octave), ``b_e`` is
+:mod:`commonprosperity._kernels.inequality` (4,096 bins in every octave, used to
+bucket rows for the exact Gini), ``b_e`` is
 chosen per octave from the rows' exponents (one pass over the incomes that reads
 no weights): an octave holding a share ``s_e`` of the rows adds about
 ``s_e**2 * 2**e / B_e**2`` to the bracket's width with ``B_e`` bins, so the
@@ -62,7 +63,7 @@ BRACKET_WIDTH = 1e-8
 #: (its compensated sums are good to a few ulps; measured 1e-14 at worst).
 EXACT_SLACK = 1e-12
 
-#: Bins shared among the occupied octaves.
+#: Bins shared among the occupied octaves (fewer for fewer than 8,192 rows).
 LAYOUT_BUDGET = 1 << 15
 #: Bits per occupied octave: at least MIN_BITS, at most MAX_BITS.
 MIN_BITS = 2
@@ -97,7 +98,7 @@ def _octave_counts(x):
 
 
 @njit(cache=True)
-def octave_layout(octave_weight):
+def octave_layout(octave_weight, budget=LAYOUT_BUDGET):
     """Bits per octave and the bin table from the rows (or weight) per exponent.
 
     Returns ``(table, n_mags)``: row ``e`` of ``table`` (2048, 3) int64 is
@@ -127,7 +128,7 @@ def octave_layout(octave_weight):
     for e in range(_EXP_ONE, _N_EXP):
         bits = 0
         if share[e] > 0.0:
-            want = LAYOUT_BUDGET * share[e] / norm
+            want = budget * share[e] / norm
             bits = min(MAX_BITS, max(MIN_BITS, round(math.log2(want))))
         shift = 52 - bits
         table[e, 0] = running
@@ -277,13 +278,19 @@ def adaptive_histogram(
     some negative income has a positive weight.
     """
     n = income.shape[0]
-    table, n_mags = octave_layout(_octave_counts(income))
+    # More bins than about four per row narrow nothing: bins of one row have no
+    # within-bin spread.
+    budget = min(LAYOUT_BUDGET, max(256, 4 * n))
+    table, n_mags = octave_layout(_octave_counts(income), budget)
     n_grp = n_groups(n)
     step = (n + n_grp - 1) // n_grp
     n_bins = 2 * n_mags + 1
-    hist, lowest = _accumulate(
-        income, weight, table, n_mags, n_bins, n_grp, step, _work(n_bins)
-    )
+    # Bad rows and overflows are detected from the sums, not trapped; without JIT
+    # numpy would warn about them on the way.
+    with np.errstate(all="ignore"):
+        hist, lowest = _accumulate(
+            income, weight, table, n_mags, n_bins, n_grp, step, _work(n_bins)
+        )
     bad, negative = _checks(hist, n_mags)
     bad = bad or not lowest >= 0.0
     return hist, _edges(table, n_mags), min(n, SUB_ROWS), bool(bad), bool(negative)
@@ -293,12 +300,33 @@ def adaptive_histogram(
 def gini_from_bins(hist, edges, rows):
     """Gini ``(estimate, lower, upper)`` from :func:`adaptive_histogram`.
 
-    The bracket of :func:`commonprosperity._kernels.inequality.gini_from_histogram`
-    (between bins exact, within bins bounded by the spread and the width), read
-    from anchored sums: a bin's mean is ``anchor + D1 / W`` and its spread
-    ``S = W D2 - D1^2``. Each accumulator is within ``gamma = (rows + 4) eps``
-    (relative) of exact; the bracket is widened by that bound, so it stays
-    rigorous. All ``nan`` unless the total weight and weighted income are positive.
+    With ``D = sum_i sum_j w_i w_j |x_i - x_j| = 2 B + sum_b D_b`` and
+    ``G = D / (2 W X)``:
+
+    * between bins (exact): bins are disjoint intervals in index order, so for rows
+      in different bins the sign of ``x_i - x_j`` is known and
+      ``B = sum_k (m_(k+1) - m_k) L_k (W - L_k)`` over the non-empty bins, with
+      ``m_k = anchor_k + D1_k / W_k`` the bin mean and ``L_k`` the weight up to
+      bin ``k``;
+    * within bin ``b`` of width ``h`` and spread ``S = W_b D2_b - D1_b^2`` (so that
+      ``sum_ij w_i w_j (x_i - x_j)^2 = 2 S``; the anchored sums have no
+      cancellation): the bounds of
+      :func:`commonprosperity._kernels.inequality.within_bin_bounds`,
+
+      - lower ``2 S / h``, since ``|d| >= d^2 / h`` when ``|d| <= h``;
+      - upper ``min(2/sqrt(3) * W_b * sqrt(S), W_b^2 h / 2)``: the Gini
+        mean-difference inequality ``E|X - Y| <= 2 sigma / sqrt(3)``, valid for
+        every distribution (``E|X-Y| = 4 cov(X, F~(X))`` with the mid-distribution
+        function ``F~``, whose variance is at most 1/12; Cauchy-Schwarz), equality
+        for the uniform law, and the range bound ``E|X - Y| <= h / 2``;
+      - estimate: the uniform-within-bin value, clipped into the bracket. A bin
+        holding one value (a mass point) contributes zero with zero width.
+
+    Rounding is absorbed: each accumulator is within ``gamma = (rows + 4) u`` of
+    exact (a plain sum of at most ``rows`` terms, then compensated flushes), and
+    the bracket is widened by what that error and this kernel's own rounding can
+    change, so ``lower <= G <= upper`` holds for the exact Gini of the data. All
+    ``nan`` unless the total weight and weighted income are positive.
     """
     gamma = (rows + 4.0) * (0.5 * _EPS)  # (n - 1) u bounds a plain n-term sum
     center = edges.shape[0]

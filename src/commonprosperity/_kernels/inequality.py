@@ -14,9 +14,9 @@ Kernel API used by the simulation engine (names and signatures are a contract):
     Bin of a finite float64; monotone non-decreasing in ``x``.
 ``hist_bin_bounds(b) -> (lo, hi)``
     Value range of bin ``b``.
-``gini_from_histogram(W, X, Q) -> (estimate, lower, upper)``
-    Gini and its rigorous bracket from per-bin ``W += w``, ``X += w*x``,
-    ``Q += w*x*x`` accumulators of length ``HIST_N_BINS``.
+``within_bin_bounds(W_b, S, s_err, h) -> (lower, upper, estimate)``
+    Bounds on one histogram bin's pair sum (the histogram Gini's within-bin part,
+    :mod:`commonprosperity._kernels.histogram`).
 
 Sums are compensated (TwoSum, i.e. Kahan-Babuska/Neumaier in branch-free form), so
 a 10-million-element weighted sum carries an error of a few ulps rather than
@@ -59,14 +59,13 @@ __all__ = [
     "concentration_from_order",
     "cut_sums_from_order",
     "gini_exact_from_order",
-    "gini_from_histogram",
     "grouped_totals",
     "hist_bin",
     "hist_bin_bounds",
-    "histogram_accumulate",
     "lorenz_from_order",
     "weighted_sum",
     "weighted_totals",
+    "within_bin_bounds",
 ]
 
 # Histogram layout constants (see the module docstring).
@@ -368,18 +367,14 @@ def cut_sums_from_order(
     return sums + comp
 
 
-# Histogram Gini.
-def n_hist_bins(fine_bits: int) -> int:
-    """Number of bins of the float-bits layout with ``fine_bits`` mantissa bits."""
-    return 2 * ((HIST_FINE_OCTAVES << fine_bits) + _TAIL_BINS + 1) + 1
-
-
+# Histogram layout (the exact Gini's buckets).
 @njit(cache=True, inline="always")
 def hist_bin_bits(x: float, fine_bits: int) -> int:
     """Bin of a finite float64 in the layout with ``fine_bits`` mantissa bits.
 
-    Returns an int64 in ``[0, n_hist_bins(fine_bits))``, monotone non-decreasing
-    in ``x``: the centre bin ``center = n // 2`` for ``|x| < 1`` (and ``-0.0``),
+    Returns an int64 in ``[0, 2 * (24 * 2**fine_bits + 641) + 1)``, monotone
+    non-decreasing in ``x``: the centre bin ``center = n // 2`` for ``|x| < 1``
+    (and ``-0.0``),
     ``center + 1 + k`` for the ``k``-th magnitude bin of a positive ``x`` and
     ``center - 1 - k`` for a negative one. Branch-light: shifts, clips and one
     select. Precondition: ``x`` finite (``nan`` and ``inf`` land in the underflow
@@ -395,27 +390,6 @@ def hist_bin_bits(x: float, fine_bits: int) -> int:
     mag = fine if fine < fine_bins else min(tail, overflow)
     step = max(mag, -1) + 1
     return center - step if bits < 0 else center + step
-
-
-@njit(cache=True, inline="always")
-def hist_anchor_bits(x: float, fine_bits: int) -> float:
-    """The edge nearest zero of the bin of ``x`` (``hist_bin_bits``), as a float.
-
-    ``x - anchor`` is exact (Sterbenz) and lies within the bin's width, so sums of
-    ``w (x - anchor)`` and ``w (x - anchor)^2`` keep the within-bin spread without
-    the cancellation of raw moments. Branch-free: the anchor is ``x`` with its low
-    mantissa bits cleared (all of them below 1), or ``2**64`` in the overflow bin.
-    """
-    bits = np.float64(x).view(np.int64)
-    a = bits & _ABS_MASK
-    sign = bits & ~_ABS_MASK
-    fine_mask = ~((np.int64(1) << (52 - fine_bits)) - 1)
-    tail_mask = ~((np.int64(1) << _TAIL_SHIFT) - 1)
-    top = np.int64(1023 + HIST_FINE_OCTAVES + HIST_TAIL_OCTAVES) << 52
-    mask = tail_mask if a >= (np.int64(1023 + HIST_FINE_OCTAVES) << 52) else fine_mask
-    mask = mask if a >= (np.int64(1023) << 52) else np.int64(0)
-    anchor = sign | (min(a, top) & mask)
-    return np.int64(anchor).view(np.float64)
 
 
 @njit(cache=True)
@@ -435,7 +409,7 @@ def hist_bin_bounds_bits(b: int, fine_bits: int) -> tuple[float, float]:
     A positive bin holds ``lo <= x < hi``, a negative bin ``lo < x <= hi``, the
     underflow bin ``-1 < x < 1``; the overflow bins are ``[2**64, inf)`` and
     ``(-inf, -2**64]``. The width ``hi - lo`` bounds every within-bin difference.
-    Precondition: ``0 <= b < n_hist_bins(fine_bits)``.
+    Precondition: ``b`` a bin of :func:`hist_bin_bits` with these ``fine_bits``.
     """
     fine_bins = HIST_FINE_OCTAVES << fine_bits
     overflow = fine_bins + _TAIL_BINS
@@ -469,46 +443,13 @@ def hist_bin_bounds(b: int) -> tuple[float, float]:
     return hist_bin_bounds_bits(b, HIST_MANTISSA_BITS)
 
 
-@njit(cache=True)
-def histogram_accumulate(
-    income: np.ndarray, weight: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fill the ``(W, X, Q)`` accumulators of :func:`gini_from_histogram`.
-
-    ``W[b] = sum w``, ``X[b] = sum w x``, ``Q[b] = sum w x^2`` over the rows of bin
-    ``b``, each with compensated summation. Preconditions: finite float64
-    ``income`` and ``weight`` of one length.
-    """
-    ws = np.zeros(HIST_N_BINS)
-    xs = np.zeros(HIST_N_BINS)
-    qs = np.zeros(HIST_N_BINS)
-    wc = np.zeros(HIST_N_BINS)
-    xc = np.zeros(HIST_N_BINS)
-    qc = np.zeros(HIST_N_BINS)
-    for i in range(income.shape[0]):
-        x = income[i]
-        w = weight[i]
-        b = hist_bin(x)
-        wx = w * x
-        s, e = _two_sum(ws[b], w)
-        ws[b] = s
-        wc[b] += e
-        s, e = _two_sum(xs[b], wx)
-        xs[b] = s
-        xc[b] += e
-        s, e = _two_sum(qs[b], wx * x)
-        qs[b] = s
-        qc[b] += e
-    return ws + wc, xs + xc, qs + qc
-
-
 @njit(cache=True, inline="always")
 def within_bin_bounds(wb, spread, s_err, width):
     """Bounds ``(lower, upper, estimate)`` on a bin's ``sum_ij w_i w_j |x_i - x_j|``.
 
     ``wb`` is the bin's weight, ``spread`` its ``S = sum_ij w_i w_j (x_i - x_j)^2 / 2``
     known to within ``s_err``, ``width`` the bin's width (``inf`` allowed). See
-    :func:`gini_from_histogram` for the inequalities.
+    :func:`commonprosperity._kernels.histogram.gini_from_bins` for the inequalities.
     """
     s_lo = max(spread - s_err, 0.0)
     s_hi = spread + s_err
@@ -523,116 +464,6 @@ def within_bin_bounds(wb, spread, s_err, width):
         lower = 0.0
         estimate = _TWO_OVER_SQRT3 * wb * math.sqrt(max(spread, 0.0))
     return lower, upper, min(max(estimate, lower), upper)
-
-
-@njit(cache=True, nogil=True)
-def gini_from_histogram(
-    W: np.ndarray, X: np.ndarray, Q: np.ndarray
-) -> tuple[float, float, float]:
-    """Gini ``(estimate, lower, upper)`` from the float-bits histogram.
-
-    With ``D = sum_i sum_j w_i w_j |x_i - x_j| = 2 B + sum_b D_b`` and
-    ``G = D / (2 W X)``:
-
-    * between bins (exact): bins are disjoint intervals in index order, so for rows
-      in different bins the sign of ``x_i - x_j`` is known and
-      ``B = sum_k (m_(k+1) - m_k) L_k (W - L_k)`` over the non-empty bins, with
-      ``m_k = X_k / W_k`` the bin mean and ``L_k`` the weight up to bin ``k``;
-    * within bin ``b`` of width ``h`` and ``S = W_b Q_b - X_b^2`` (so that
-      ``sum_ij w_i w_j (x_i - x_j)^2 = 2 S``):
-
-      - lower bound ``2 S / h``, since ``|d| >= d^2 / h`` when ``|d| <= h``
-        (0 for the unbounded overflow bins);
-      - upper bound ``min(2/sqrt(3) * W_b * sqrt(S), W_b^2 h / 2)``. The first
-        term is the Gini mean-difference inequality ``E|X - Y| <= 2 sigma /
-        sqrt(3)``, valid for every distribution (``E|X-Y| = 4 cov(X, F~(X))``
-        with the mid-distribution function ``F~``, whose variance is at most 1/12;
-        Cauchy-Schwarz), equality for the uniform law. It is 18 % tighter than
-        the plain Cauchy-Schwarz bound ``W_b sqrt(2 S)``. The second is the range
-        bound ``E|X - Y| <= h / 2``;
-      - estimate: the uniform-within-bin relation ``E|X - Y| = 2 sigma / sqrt(3)``
-        capped at the value ``W_b^2 h / 3`` of a bin filled uniformly, then
-        clipped into the bracket. A bin holding one value (a mass point) has
-        ``S = 0`` and contributes exactly zero with zero width.
-
-    The bracket also absorbs rounding: this kernel's own (bin means, products,
-    the final division) and a few ulps of rounding in the accumulators (``S``
-    is widened by ``4 eps (W_b Q_b + X_b^2)``), so ``lower <= G <= upper`` holds
-    for the exact Gini of the data when ``W``, ``X``, ``Q`` are accurate to a few
-    ulps, e.g. summed with compensation (``histogram_accumulate``) or pairwise
-    over fixed blocks. A naive sum over ``n_b`` rows of one bin may be off by
-    ``n_b`` ulps; the bracket then holds up to that error in the within-bin
-    spread (about ``n_b * 1e-16`` relative to ``W_b Q_b``).
-
-    Parameters
-    ----------
-    W, X, Q : ndarray of float64, length ``HIST_N_BINS``
-        Per-bin ``sum w``, ``sum w x`` and ``sum w x^2`` with ``w >= 0``; bins
-        with ``W[b] <= 0`` are skipped.
-
-    Returns
-    -------
-    tuple of float
-        ``(estimate, lower, upper)``; all ``nan`` unless ``sum W > 0`` and
-        ``sum X > 0``.
-    """
-    nb = W.shape[0]
-    ts = tc = 0.0
-    xs = xc = 0.0
-    for b in range(nb):
-        if W[b] > 0.0:
-            ts, e = _two_sum(ts, W[b])
-            tc += e
-            xs, e = _two_sum(xs, X[b])
-            xc += e
-    total_w = ts + tc
-    total_x = xs + xc
-    if not (total_w > 0.0 and total_x > 0.0):
-        return math.nan, math.nan, math.nan
-    ls = lc = 0.0
-    bs = bc = 0.0  # between part B
-    b_err = 0.0  # sum (|m_k| + |m_(k+1)|) L R: rounding allowance for the gaps
-    lo_sum = hi_sum = est_sum = 0.0
-    prev_mean = 0.0
-    have_prev = False
-    for b in range(nb):
-        wb = W[b]
-        if not (wb > 0.0):
-            continue
-        mean = X[b] / wb
-        if have_prev:
-            left = ls + lc
-            right = (ts - ls) + (tc - lc)
-            lr = left * right
-            bs, e = _two_sum(bs, (mean - prev_mean) * lr)
-            bc += e
-            b_err += (abs(mean) + abs(prev_mean)) * lr
-        ls, e = _two_sum(ls, wb)
-        lc += e
-        prev_mean = mean
-        have_prev = True
-        # Within-bin spread S = W Q - X^2, with exact products so that a bin of
-        # nearly equal values does not lose S to cancellation.
-        p1, e1 = _two_prod(wb, Q[b])
-        p2, e2 = _two_prod(X[b], X[b])
-        spread = (p1 - p2) + (e1 - e2)
-        if spread <= 0.0:
-            continue
-        # Rounding of the accumulated products (w x, w x x) and of this
-        # difference: a few ulps of W Q and X^2, not of S.
-        s_err = 4.0 * _EPS * (abs(p1) + p2)
-        lo, hi = hist_bin_bounds(b)
-        lower, upper, estimate = within_bin_bounds(wb, spread, s_err, hi - lo)
-        lo_sum += lower
-        hi_sum += upper
-        est_sum += estimate
-    between = 2.0 * (bs + bc)
-    pad = 2.0 * (2.0 * _EPS * b_err + 8.0 * _EPS * abs(bs + bc))
-    denom = 2.0 * total_w * total_x
-    g_est = (between + est_sum) / denom
-    g_lo = (between - pad + lo_sum) / denom * (1.0 - 8.0 * _EPS)
-    g_hi = (between + pad + hi_sum) / denom * (1.0 + 8.0 * _EPS)
-    return min(max(g_est, g_lo), g_hi), g_lo, g_hi
 
 
 # --------------------------------------------------------------------------------------

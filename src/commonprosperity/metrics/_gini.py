@@ -150,9 +150,8 @@ def gini(
     small-sample ``n / (n - 1)`` correction. With negative incomes the formula
     still holds but :math:`G` may exceed 1.
 
-    The bracket method is described in
-    :func:`commonprosperity._kernels.inequality.gini_from_histogram` and
-    :mod:`commonprosperity._kernels.histogram`: the between-bin part is exact and
+    The bracket method is described in :mod:`commonprosperity._kernels.histogram`
+    and its ``gini_from_bins``: the between-bin part is exact and
     the within-bin part is bounded by
     ``2 S / h <= D_b <= min(2 W_b sqrt(S) / sqrt(3), W_b^2 h / 2)`` with bin width
     ``h`` and within-bin spread ``S``. About 32,768 bins are shared among the
