@@ -229,3 +229,20 @@ def test_exact_gini_dispatch_agrees_below_and_above_the_bucket_threshold():
         x = rng.lognormal(10.0, 1.0, n)
         w = rng.uniform(0.5, 2.0, n)
         assert exact_gini(x, w) == pytest.approx(_sorted_gini(x, w), rel=1e-12)
+
+
+def test_concurrent_calls_from_python_threads_agree():
+    # The parallel kernels may be launched from several Python threads at once
+    # (a notebook's executor, a threaded Dask worker); each thread has its own
+    # histogram workspace.
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(12)
+    x = rng.lognormal(10.0, 1.0, LARGE)
+    w = rng.uniform(0.5, 2.0, x.size)
+    want = (gini(x, w), gini(x, w, method="bracket"))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(
+            pool.map(lambda _: (gini(x, w), gini(x, w, method="bracket")), range(8))
+        )
+    assert all(g == want for g in got)
