@@ -11,16 +11,16 @@ top ``b_e`` bits of its mantissa, so each octave ``[2**e, 2**(e+1))`` is cut int
 ``2**b_e`` equal bins and the index is monotone in ``x`` (negatives mirror the
 positives around one central bin for ``|x| < 1``). Unlike the fixed layout of
 :mod:`commonprosperity._kernels.inequality` (4,096 bins in every octave, used to
-bucket rows for the exact Gini), ``b_e`` is
-chosen per octave from the rows' exponents (one pass over the incomes that reads
-no weights): an octave holding a share ``s_e`` of the rows adds about
-``s_e**2 * 2**e / B_e**2`` to the bracket's width with ``B_e`` bins, so the
-``LAYOUT_BUDGET`` bins are shared as
-``B_e ∝ (s_e**2 2**e)**(1/3)`` (the minimum of the sum for a fixed total). The bins
-a distribution fills then fit in a core's L2 cache, where the scattered updates are
-cheap, and the bracket is as narrow as with twice as many fixed bins. The layout
-only changes the bracket's width, never its validity; it depends on the multiset
-of incomes only, not on their order or the thread count.
+bucket rows for the exact Gini), ``b_e`` is chosen per octave from the rows'
+exponents (one pass over the incomes that reads no weights): an octave holding a
+share ``s_e`` of the rows adds about ``s_e**2 * 2**e / B_e**2`` to the bracket's
+width with ``B_e`` bins, so the ``LAYOUT_BUDGET`` bins are shared as
+``B_e ∝ (s_e**2 2**e)**(1/3)`` (the minimum of the sum for a fixed total). On
+lognormal incomes with a 5 % mass point this gives a 1.9e-9 bracket with about
+36,000 magnitude bins, where 4,096 bins in every occupied octave (about 45,000)
+gave 2.0e-9 to 4e-9. The layout only changes the bracket's width, never its
+validity; it depends on the multiset of incomes only, not on their order or the
+thread count.
 
 Accumulators
 ------------
@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 #: The widest bracket returned: a wider histogram bracket (incomes crowded into a
-#: few bins) is replaced by the exact Gini, a bracket of zero width.
+#: few bins) is replaced by the exact Gini and its rounding allowance.
 BRACKET_WIDTH = 1e-8
 #: Relative rounding allowance of the exact Gini when it stands in for the bracket
 #: (its compensated sums are good to a few ulps; measured 1e-14 at worst).
@@ -237,8 +237,9 @@ _workspace = threading.local()
 def _work(n_bins: int) -> np.ndarray:
     """Return the calling Python thread's all-zero accumulators for ``n_bins`` bins.
 
-    Kept between calls: first touches of fresh pages cost more than the pass
-    itself on some machines (about 7 ms for 14 MB measured here).
+    Kept between calls (about 10 MB for the default layout): first touches of fresh
+    pages cost a large part of the pass on some machines (7 ms for 14 MB measured
+    here, against about 20 ms for the pass at 1e7 rows).
     """
     work = getattr(_workspace, "work", None)
     if work is None or work.shape[1] < n_bins:
