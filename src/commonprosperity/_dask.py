@@ -127,7 +127,7 @@ def evaluate_on_cluster(
                 "the Dask cluster has no workers; start some or wait for them"
             )
         S = stacked.n
-        block = _block_size(gini, population.n_households)
+        block = _block_size(population.n_households)
         per_task = max(1, min(block, -(-S // n_workers)))
         token = uuid.uuid4().hex
         shipped = dask_client.scatter(

@@ -355,7 +355,7 @@ def _sorted_by_base(pop: Population, base: Scenario) -> _Ordered:
     return _ordered(pop, np.argsort(per_capita[0], kind="stable"))
 
 
-def _block_size(gini: str, n_households: int) -> int:
+def _block_size(n_households: int) -> int:
     """Scenarios per kernel pass, a multiple of the thread count.
 
     The block's per-capita incomes stay within ``BLOCK_BYTES`` and 48 bytes a
@@ -403,7 +403,7 @@ def _evaluate(
         np.full(S, np.nan),
         np.full(S, np.nan),
     )
-    block = _block_size(gini, pop.n_households)
+    block = _block_size(pop.n_households)
     pw = pop.person_weight
     # Two exact Ginis at a time: np.argsort and the Gini kernel release the GIL.
     executor = ThreadPoolExecutor(max_workers=2)

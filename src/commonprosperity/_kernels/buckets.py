@@ -36,7 +36,7 @@ __all__ = ["BUCKET_MIN_ROWS", "exact_gini", "gini_exact_by_buckets", "n_row_bloc
 #: From this many rows the exact Gini buckets the rows instead of sorting them.
 BUCKET_MIN_ROWS = 1 << 17
 
-#: Rows per block below which one block is used; at most MAX_ROW_BLOCKS blocks.
+#: Rows per block of the bucketing passes; at most MAX_ROW_BLOCKS blocks.
 BLOCK_ROWS = 1 << 19
 MAX_ROW_BLOCKS = 4
 #: Runs up to this size are sorted by insertion.
@@ -49,9 +49,13 @@ _BIN_TASKS = 64
 
 
 @njit(cache=True)
-def n_row_blocks(n: int) -> int:
-    """Number of fixed row blocks for ``n`` rows (from 1 to ``MAX_ROW_BLOCKS``)."""
-    return max(1, min(MAX_ROW_BLOCKS, n // BLOCK_ROWS))
+def n_row_blocks(n: int, block_rows: int, most: int) -> int:
+    """Number of fixed row blocks for ``n`` rows: ``n // block_rows``, 1 to ``most``.
+
+    A function of the length only, so that results summed per block and combined
+    in block order do not depend on the thread count.
+    """
+    return max(1, min(most, n // block_rows))
 
 
 @njit(cache=True)
@@ -329,7 +333,7 @@ def gini_exact_by_buckets(
     bins' rows; memory ``16 n`` bytes for the bucketed pairs.
     """
     n = income.shape[0]
-    n_blocks = n_row_blocks(n)
+    n_blocks = n_row_blocks(n, BLOCK_ROWS, MAX_ROW_BLOCKS)
     step = (n + n_blocks - 1) // n_blocks
     with np.errstate(all="ignore"):  # without JIT: nan/inf rows are counted
         counts, n_bad, n_negative = _bin_counts(income, weight, n_blocks, step)

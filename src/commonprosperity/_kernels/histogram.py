@@ -39,7 +39,7 @@ import threading
 import numpy as np
 from numba import njit, prange
 
-from commonprosperity._kernels.buckets import exact_gini
+from commonprosperity._kernels.buckets import exact_gini, n_row_blocks
 from commonprosperity._kernels.inequality import (
     _ABS_MASK,
     _EPS,
@@ -52,7 +52,9 @@ __all__ = [
     "BRACKET_WIDTH",
     "adaptive_histogram",
     "bracket_gini",
+    "exact_bracket",
     "gini_from_bins",
+    "histogram_bracket",
     "octave_layout",
 ]
 
@@ -70,6 +72,7 @@ MIN_BITS = 2
 MAX_BITS = 20
 #: Rows summed plainly before a compensated flush; bounds the rounding error.
 SUB_ROWS = 1 << 20
+#: Row groups summed in parallel: about one per GROUP_ROWS rows, at most MAX_GROUPS.
 MAX_GROUPS = 2
 GROUP_ROWS = 1 << 18
 
@@ -86,7 +89,7 @@ def _octave_counts(x):
     sweep orders households by their base income) gets the same layout.
     """
     n = x.shape[0]
-    n_blocks = n_groups(n)
+    n_blocks = n_row_blocks(n, GROUP_ROWS, MAX_GROUPS)
     step = (n + n_blocks - 1) // n_blocks
     counts = np.zeros((n_blocks, _N_EXP), dtype=np.int64)
     for b in prange(n_blocks):
@@ -158,12 +161,6 @@ def _power_of_two(m, k):
     if k + (1 if m >= 2.0 else 0) >= 1024:
         return math.inf
     return math.ldexp(m, k)
-
-
-@njit(cache=True)
-def n_groups(n: int) -> int:
-    """Number of row groups summed in parallel for ``n`` rows (1 to MAX_GROUPS)."""
-    return max(1, min(MAX_GROUPS, n // GROUP_ROWS))
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -283,7 +280,7 @@ def adaptive_histogram(
     # within-bin spread.
     budget = min(LAYOUT_BUDGET, max(256, 4 * n))
     table, n_mags = octave_layout(_octave_counts(income), budget)
-    n_grp = n_groups(n)
+    n_grp = n_row_blocks(n, GROUP_ROWS, MAX_GROUPS)
     step = (n + n_grp - 1) // n_grp
     n_bins = 2 * n_mags + 1
     # Bad rows and overflows are detected from the sums, not trapped; without JIT
@@ -406,19 +403,39 @@ def _bounds(edges, center, k):
     return -edges[-d - 1, 1], -edges[-d - 1, 0], -edges[-d - 1, 0]
 
 
+def histogram_bracket(
+    income: np.ndarray, weight: np.ndarray
+) -> tuple[float, float, float, bool, bool]:
+    """Histogram Gini ``(estimate, lower, upper, usable, negative)`` in one pass.
+
+    ``usable`` is false when a row has a non-finite income or a weight that is not
+    a finite number ``>= 0``, or when the squared within-bin offsets overflow
+    (incomes beyond about 1e154); the three numbers are then ``nan``.
+    ``negative``: some negative income has a positive weight. The numbers are
+    ``nan`` too unless the total weight and weighted income are positive.
+    """
+    hist, edges, rows, bad, negative = adaptive_histogram(income, weight)
+    if bad:
+        return math.nan, math.nan, math.nan, False, negative
+    estimate, lower, upper = gini_from_bins(hist, edges, rows)
+    return float(estimate), float(lower), float(upper), True, negative
+
+
+def exact_bracket(income: np.ndarray, weight: np.ndarray) -> tuple[float, float, float]:
+    """The exact Gini of valid rows as a bracket: its rounding allowance each side."""
+    g = exact_gini(income, weight)
+    return g, g - EXACT_SLACK * abs(g), g + EXACT_SLACK * abs(g)
+
+
 def bracket_gini(income: np.ndarray, weight: np.ndarray) -> tuple[float, float, float]:
     """``(estimate, lower, upper)`` Gini of valid rows, at most ``BRACKET_WIDTH`` wide.
 
     Rows must have finite incomes and finite weights ``>= 0``. The histogram
-    bracket; the exact Gini, bracketed by its rounding allowance ``EXACT_SLACK``
-    (relative), when that bracket is wider, or when the squared within-bin offsets
-    overflow (incomes beyond about 1e154). All ``nan``
-    unless the total weight and weighted income are positive.
+    bracket, or :func:`exact_bracket` when that bracket is wider or not usable
+    (overflowing offsets). All ``nan`` unless the total weight and weighted income
+    are positive.
     """
-    hist, edges, rows, overflow, _ = adaptive_histogram(income, weight)
-    if not overflow:
-        estimate, lower, upper = gini_from_bins(hist, edges, rows)
-        if upper - lower <= BRACKET_WIDTH:
-            return float(estimate), float(lower), float(upper)
-    g = exact_gini(income, weight)
-    return g, g - EXACT_SLACK * abs(g), g + EXACT_SLACK * abs(g)
+    estimate, lower, upper, usable, _ = histogram_bracket(income, weight)
+    if usable and not upper - lower > BRACKET_WIDTH:
+        return estimate, lower, upper
+    return exact_bracket(income, weight)

@@ -79,9 +79,13 @@ _OVERFLOW_MAG = _FINE_BINS + _TAIL_BINS  # magnitude index of |x| >= 2**64
 HIST_CENTER = _OVERFLOW_MAG + 1  # index of the underflow bin (-1, 1)
 HIST_N_BINS = 2 * HIST_CENTER + 1  # 197,891
 _ABS_MASK = 0x7FFFFFFFFFFFFFFF
+_FINE_SHIFT = 52 - HIST_MANTISSA_BITS
+_FINE_OFFSET = 1023 << HIST_MANTISSA_BITS
+_FINE_MASK = (1 << HIST_MANTISSA_BITS) - 1
 _TAIL_SHIFT = 52 - HIST_TAIL_MANTISSA_BITS
 _TAIL_OFFSET = (1023 + HIST_FINE_OCTAVES) << HIST_TAIL_MANTISSA_BITS
 _TAIL_MASK = (1 << HIST_TAIL_MANTISSA_BITS) - 1
+_FINE_STEPS = float(1 << HIST_MANTISSA_BITS)
 _TAIL_STEPS = float(1 << HIST_TAIL_MANTISSA_BITS)
 
 _EPS = 2.0**-52  # float64 machine epsilon (unit roundoff is half of it)
@@ -368,63 +372,45 @@ def cut_sums_from_order(
 
 
 # Histogram layout (the exact Gini's buckets).
-@njit(cache=True, inline="always")
-def hist_bin_bits(x: float, fine_bits: int) -> int:
-    """Bin of a finite float64 in the layout with ``fine_bits`` mantissa bits.
-
-    Returns an int64 in ``[0, 2 * (24 * 2**fine_bits + 641) + 1)``, monotone
-    non-decreasing in ``x``: the centre bin ``center = n // 2`` for ``|x| < 1``
-    (and ``-0.0``),
-    ``center + 1 + k`` for the ``k``-th magnitude bin of a positive ``x`` and
-    ``center - 1 - k`` for a negative one. Branch-light: shifts, clips and one
-    select. Precondition: ``x`` finite (``nan`` and ``inf`` land in the underflow
-    or overflow bin).
-    """
-    fine_bins = HIST_FINE_OCTAVES << fine_bits
-    overflow = fine_bins + _TAIL_BINS
-    center = overflow + 1
-    bits = np.float64(x).view(np.int64)
-    a = bits & _ABS_MASK
-    fine = (a >> (52 - fine_bits)) - (1023 << fine_bits)
-    tail = fine_bins + ((a >> _TAIL_SHIFT) - _TAIL_OFFSET)
-    mag = fine if fine < fine_bins else min(tail, overflow)
-    step = max(mag, -1) + 1
-    return center - step if bits < 0 else center + step
-
-
 @njit(cache=True)
 def hist_bin(x: float) -> int:
     """Histogram bin of a finite float64, read from its bits (no ``log``).
 
-    The default layout (``HIST_MANTISSA_BITS`` bits, ``HIST_N_BINS`` bins) of
-    :func:`hist_bin_bits`; ``HIST_CENTER`` for ``|x| < 1``.
+    Returns an int64 in ``[0, HIST_N_BINS)``, monotone non-decreasing in ``x``:
+    ``HIST_CENTER`` for ``|x| < 1`` (and ``-0.0``), ``HIST_CENTER + 1 + k`` for the
+    ``k``-th magnitude bin of a positive ``x`` and ``HIST_CENTER - 1 - k`` for a
+    negative one. Branch-light: two shifts, two clips and one select. Precondition:
+    ``x`` finite (``nan`` and ``inf`` land in the underflow or overflow bin).
     """
-    return hist_bin_bits(x, HIST_MANTISSA_BITS)
+    bits = np.float64(x).view(np.int64)
+    a = bits & _ABS_MASK
+    fine = (a >> _FINE_SHIFT) - _FINE_OFFSET
+    tail = _FINE_BINS + ((a >> _TAIL_SHIFT) - _TAIL_OFFSET)
+    mag = fine if fine < _FINE_BINS else min(tail, _OVERFLOW_MAG)
+    step = max(mag, -1) + 1
+    return HIST_CENTER - step if bits < 0 else HIST_CENTER + step
 
 
 @njit(cache=True)
-def hist_bin_bounds_bits(b: int, fine_bits: int) -> tuple[float, float]:
-    """Return the value range ``(lo, hi)`` of bin ``b`` of :func:`hist_bin_bits`.
+def hist_bin_bounds(b: int) -> tuple[float, float]:
+    """Return the value range ``(lo, hi)`` of histogram bin ``b``.
 
     A positive bin holds ``lo <= x < hi``, a negative bin ``lo < x <= hi``, the
     underflow bin ``-1 < x < 1``; the overflow bins are ``[2**64, inf)`` and
     ``(-inf, -2**64]``. The width ``hi - lo`` bounds every within-bin difference.
-    Precondition: ``b`` a bin of :func:`hist_bin_bits` with these ``fine_bits``.
+    Precondition: ``0 <= b < HIST_N_BINS``.
     """
-    fine_bins = HIST_FINE_OCTAVES << fine_bits
-    overflow = fine_bins + _TAIL_BINS
-    d = b - (overflow + 1)
+    d = b - HIST_CENTER
     if d == 0:
         return -1.0, 1.0
     mag = abs(d) - 1
-    if mag < fine_bins:
-        e = mag >> fine_bits
-        j = mag & ((1 << fine_bits) - 1)
-        steps = float(1 << fine_bits)
-        lo = math.ldexp(1.0 + j / steps, int(e))
-        hi = math.ldexp(1.0 + (j + 1) / steps, int(e))
-    elif mag < overflow:
-        t = mag - fine_bins
+    if mag < _FINE_BINS:
+        e = mag >> HIST_MANTISSA_BITS
+        j = mag & _FINE_MASK
+        lo = math.ldexp(1.0 + j / _FINE_STEPS, int(e))
+        hi = math.ldexp(1.0 + (j + 1) / _FINE_STEPS, int(e))
+    elif mag < _OVERFLOW_MAG:
+        t = mag - _FINE_BINS
         e = HIST_FINE_OCTAVES + (t >> HIST_TAIL_MANTISSA_BITS)
         j = t & _TAIL_MASK
         lo = math.ldexp(1.0 + j / _TAIL_STEPS, int(e))
@@ -435,12 +421,6 @@ def hist_bin_bounds_bits(b: int, fine_bits: int) -> tuple[float, float]:
     if d < 0:
         return -hi, -lo
     return lo, hi
-
-
-@njit(cache=True)
-def hist_bin_bounds(b: int) -> tuple[float, float]:
-    """Value range ``(lo, hi)`` of bin ``b`` of :func:`hist_bin` (``_bits`` form)."""
-    return hist_bin_bounds_bits(b, HIST_MANTISSA_BITS)
 
 
 @njit(cache=True, inline="always")

@@ -14,7 +14,6 @@ from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import N_PERSON_COLUMNS, household_flows
 
 CHUNK = 2048
-MAX_BLOCKS = 16
 
 S_HOUSEHOLDS = 0
 S_PERSONS = 1
@@ -60,11 +59,15 @@ D_DISPOSABLE = 12
 N_DETAIL = 13
 
 
-@njit(cache=True)
-def n_blocks_for(n_households):
-    """Number of fixed blocks for a population: depends on its size only."""
-    n_chunks = (n_households + CHUNK - 1) // CHUNK
-    return max(1, min(MAX_BLOCKS, n_chunks))
+@njit(cache=True, inline="always")
+def neumaier_add(s, comp, v):
+    """One step of Neumaier's compensated sum: ``(s + v, comp + rounding error)``."""
+    t = s + v
+    if abs(s) >= abs(v):
+        comp += (s - t) + v
+    else:
+        comp += (v - t) + s
+    return t, comp
 
 
 @njit(cache=True)
@@ -76,13 +79,7 @@ def neumaier_column_sums(partial):
         s = 0.0
         comp = 0.0
         for r in range(n_rows):
-            v = partial[r, k]
-            t = s + v
-            if abs(s) >= abs(v):
-                comp += (s - t) + v
-            else:
-                comp += (v - t) + s
-            s = t
+            s, comp = neumaier_add(s, comp, partial[r, k])
         out[k] = s + comp
     return out
 

@@ -57,6 +57,7 @@ from commonprosperity._kernels.simulate import (
     CHUNK,
     N_STATS,
     _accumulate,
+    neumaier_add,
 )
 
 __all__ = [
@@ -667,14 +668,7 @@ def sweep_pass(
                 srow = sums[s]
                 crow = comps[s]
                 for k in range(n_stats):
-                    v = part[k]
-                    sk = srow[k]
-                    tk = sk + v
-                    if abs(sk) >= abs(v):
-                        crow[k] += (sk - tk) + v
-                    else:
-                        crow[k] += (v - tk) + sk
-                    srow[k] = tk
+                    srow[k], crow[k] = neumaier_add(srow[k], crow[k], part[k])
     return sums + comps
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Literal, NamedTuple, overload
 
 import numpy as np
@@ -15,9 +14,9 @@ from commonprosperity._kernels.buckets import (
 )
 from commonprosperity._kernels.histogram import (
     BRACKET_WIDTH,
-    adaptive_histogram,
     bracket_gini,
-    gini_from_bins,
+    exact_bracket,
+    histogram_bracket,
 )
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
@@ -191,11 +190,13 @@ def gini(
                     warn_negative(x, w, "income", "the Gini coefficient")
                 return g
         elif method == "bracket":
-            result, bad, negative = _bracket(x, w)
-            if not bad and result.estimate == result.estimate:
+            estimate, lower, upper, usable, negative = histogram_bracket(x, w)
+            if usable and estimate == estimate:
                 if negative:
                     warn_negative(x, w, "income", "the Gini coefficient")
-                return result
+                if upper - lower > BRACKET_WIDTH:
+                    estimate, lower, upper = exact_bracket(x, w)
+                return GiniBracket(estimate, lower, upper)
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
     positive_mean(x, w, "income", "gini")
@@ -225,14 +226,3 @@ def _fast_arrays(income, weight):
     else:
         return None
     return np.ascontiguousarray(income), w
-
-
-def _bracket(x, w):
-    """``(GiniBracket, bad, negative)``; ``bad``: the rows failed the fused checks."""
-    hist, edges, rows, bad, negative = adaptive_histogram(x, w)
-    if bad:
-        return GiniBracket(math.nan, math.nan, math.nan), True, negative
-    estimate, lower, upper = gini_from_bins(hist, edges, rows)
-    if upper - lower > BRACKET_WIDTH:
-        return GiniBracket(*bracket_gini(x, w)), False, negative
-    return GiniBracket(float(estimate), float(lower), float(upper)), False, negative
