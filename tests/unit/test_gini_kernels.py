@@ -44,6 +44,17 @@ def _sorted_gini(x, w):
     return float(gini_exact_from_order(x, w, np.argsort(x, kind="stable")))
 
 
+def _on_one_and_all_threads(compute):
+    """``compute()`` on one Numba thread, then on the pool's current count."""
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = compute()
+    finally:
+        numba.set_num_threads(before)
+    return one, compute()
+
+
 def _cases(rng, n):
     lognormal = 30_000.0 * rng.lognormal(0.0, 0.8, n)
     mass = lognormal.copy()
@@ -101,14 +112,7 @@ def test_bucket_gini_does_not_depend_on_the_thread_count():
     rng = np.random.default_rng(3)
     x = 30_000.0 * rng.lognormal(0.0, 0.8, 2_500_000 if JIT else 5_000)
     w = rng.uniform(0.5, 2.0, x.size)
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = gini_exact_by_buckets(x, w)[0]
-        numba.set_num_threads(before)
-        two = gini_exact_by_buckets(x, w)[0]
-    finally:
-        numba.set_num_threads(before)
+    one, two = _on_one_and_all_threads(lambda: gini_exact_by_buckets(x, w)[0])
     assert one == two
 
 
@@ -197,14 +201,7 @@ def test_histogram_does_not_depend_on_the_thread_count():
     rng = np.random.default_rng(4)
     x = 30_000.0 * rng.lognormal(0.0, 0.8, 1_500_000 if JIT else 3_000)
     w = rng.uniform(0.5, 2.0, x.size)
-    before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        one = H.adaptive_histogram(x, w)[0]
-        numba.set_num_threads(before)
-        two = H.adaptive_histogram(x, w)[0]
-    finally:
-        numba.set_num_threads(before)
+    one, two = _on_one_and_all_threads(lambda: H.adaptive_histogram(x, w)[0])
     assert np.array_equal(one, two)
 
 
