@@ -271,7 +271,7 @@ signed_money = st.one_of(
 @given(data=st.data(), n=sizes)
 def test_bucket_gini_and_bracket_agree_with_the_pair_definition(data, n):
     from commonprosperity._kernels.buckets import gini_exact_by_buckets
-    from commonprosperity._kernels.histogram import adaptive_histogram, gini_from_bins
+    from commonprosperity._kernels.histogram import float_histogram, gini_from_bins
 
     x = np.array(data.draw(st.lists(signed_money, min_size=n, max_size=n)))
     w = np.array(data.draw(st.lists(weights_el, min_size=n, max_size=n)))
@@ -282,8 +282,8 @@ def test_bucket_gini_and_bracket_agree_with_the_pair_definition(data, n):
     definition = pairs / (2 * total**2 * mean)
     with np.errstate(all="ignore"):  # the kernels' own float handling
         got, n_bad, _ = gini_exact_by_buckets(x, w)
-        hist, edges, rows, bad, _ = adaptive_histogram(x, w)
-        _, lower, upper = gini_from_bins(hist, edges, rows)
+        hist, bounds, rows, bad, _ = float_histogram(x, w)
+        _, lower, upper = gini_from_bins(hist, bounds, rows)
     assert n_bad == 0 and not bad
     assert got == pytest.approx(definition, rel=1e-9, abs=1e-12)
     slack = 1e-9 * abs(definition) + 1e-12

@@ -1,4 +1,4 @@
-"""The parallel Gini kernels: bucketed exact Gini and the adaptive histogram bracket.
+"""The parallel Gini kernels: bucketed exact Gini and the float histogram bracket.
 
 References are independent of the kernels under test: the O(n^2) definition on
 small data, and on large data numpy's stable argsort with the gap-form pass
@@ -143,13 +143,13 @@ def test_bracket_contains_the_exact_gini_and_is_narrow(n):
     for name, x in _cases(rng, n).items():
         w = rng.uniform(0.0, 2.0, n)
         exact = _sorted_gini(x, w)
-        hist, edges, rows, bad, negative = H.adaptive_histogram(x, w)
+        hist, bounds, rows, bad, negative = H.float_histogram(x, w)
         assert negative == bool(((x < 0) & (w > 0)).any())
         if name == "huge range":
             assert bad  # offsets beyond 1e154 overflow when squared
         else:
             assert not bad
-            estimate, lower, upper = H.gini_from_bins(hist, edges, rows)
+            estimate, lower, upper = H.gini_from_bins(hist, bounds, rows)
             assert lower <= exact <= upper, name
             assert lower <= estimate <= upper
         with warnings.catch_warnings():
@@ -167,8 +167,8 @@ def test_bracket_width_on_survey_like_incomes():
     x = 30_000.0 * rng.lognormal(0.0, 0.8, n)
     x[: n // 20] = 25_000.0
     w = rng.uniform(0.5, 2.0, x.size)
-    hist, edges, rows, _, _ = H.adaptive_histogram(x, w)
-    _, lower, upper = H.gini_from_bins(hist, edges, rows)
+    hist, bounds, rows, _, _ = H.float_histogram(x, w)
+    _, lower, upper = H.gini_from_bins(hist, bounds, rows)
     assert upper - lower < 5e-9
     assert lower <= _sorted_gini(x, w) <= upper
 
@@ -191,31 +191,56 @@ def test_histogram_flags_bad_rows():
         xb = x.copy()
         wb = w.copy()
         xb[i], wb[i] = xv, wv
-        assert H.adaptive_histogram(xb, wb)[3]
+        assert H.float_histogram(xb, wb)[3]
         with pytest.raises(MeasureError):
             gini(xb, wb, method="bracket")
-    assert not H.adaptive_histogram(x, w)[3]
+    assert not H.float_histogram(x, w)[3]
 
 
 def test_histogram_does_not_depend_on_the_thread_count():
     rng = np.random.default_rng(4)
     x = 30_000.0 * rng.lognormal(0.0, 0.8, 1_500_000 if JIT else 3_000)
     w = rng.uniform(0.5, 2.0, x.size)
-    one, two = _on_one_and_all_threads(lambda: H.adaptive_histogram(x, w)[0])
+    one, two = _on_one_and_all_threads(lambda: H.float_histogram(x, w)[0])
     assert np.array_equal(one, two)
 
 
-def test_octave_layout_follows_the_weight():
-    weight = np.zeros(2048)
-    weight[1023 + 14] = 1.0  # 16,384 .. 32,768 yuan
-    weight[1023 + 15] = 0.1
-    weight[1023 + 3] = 1e-6
-    table, n_mags = H.octave_layout(weight)
-    bits = 52 - table[:, 1]
-    assert bits[1023 + 14] > bits[1023 + 15] > bits[1023 + 3] >= H.MIN_BITS
-    assert bits[1023 + 40] == 0  # empty octave: one bin
-    assert n_mags == sum(1 << int(b) for b in bits[1023:])
-    assert n_mags < 3 * H.LAYOUT_BUDGET
+def test_bins_are_ordered_intervals_of_relative_width_two_to_minus_twelve():
+    # Every bin, from the negative overflow to the positive one: contiguous,
+    # increasing, anchored at the edge nearest zero (0 for the central bin).
+    lo, hi, anchor = H._bounds_of(0, H.N_BINS - 1).T
+    assert (hi > lo).all() and np.array_equal(hi[:-1], lo[1:])
+    assert np.array_equal(anchor, np.where(lo >= 0, lo, np.where(hi <= 0, hi, 0.0)))
+    inner = (np.abs(lo) >= 1.0) & np.isfinite(lo) & np.isfinite(hi)
+    relative = ((hi - lo) / np.minimum(np.abs(lo), np.abs(hi)))[inner]
+    # 2**-12 at an octave's first bin, 2**-12 / (1 + 4095/4096) at its last
+    assert relative.max() == 2.0**-12 and relative.min() > 2.0**-13
+    assert H.bin_bounds(H.CENTER) == (-(2.0**H.LOW_EXP), 2.0**H.LOW_EXP, 0.0)
+    assert H.bin_bounds(H.N_BINS - 1)[1] == np.inf
+    assert H.bin_bounds(0)[0] == -np.inf
+    # 30,000 yuan: the bin [30000, 30004) (2**14 * (1 + 3372/4096) = 30,000)
+    x = np.array([30_000.0])
+    hist, bounds, _, _, _ = H.float_histogram(x, np.ones(1))
+    assert tuple(bounds[0]) == (30_000.0, 30_004.0, 30_000.0)
+    assert tuple(hist[0]) == (1.0, 0.0, 0.0)
+
+
+def test_every_value_falls_in_its_bin():
+    rng = np.random.default_rng(9)
+    x = np.concatenate(
+        [
+            rng.lognormal(10, 3, 3_000) * rng.choice([-1.0, 1.0], 3_000),
+            [0.0, -0.0, 2.0**-17, -(2.0**-16), 2.0**-16, 1.0, 2.0**48, -(2.0**48)],
+            [np.nextafter(2.0**48, 0), 1e300, -1e300, 5e-324],
+        ]
+    )
+    for v in x:
+        hist, bounds, _, bad, _ = H.float_histogram(np.array([v]), np.array([2.0]))
+        lo, hi, anchor = bounds[0]
+        assert lo <= v <= hi and (v != hi or v <= 0) and (v != lo or v >= 0), v
+        if abs(v) < 1e150:  # larger offsets overflow when squared: flagged
+            assert not bad
+            assert hist[0, 0] == 2.0 and hist[0, 1] == 2.0 * (v - anchor)
 
 
 def test_exact_gini_dispatch_agrees_below_and_above_the_bucket_threshold():

@@ -1,34 +1,37 @@
-"""Histogram Gini with a rigorous bracket, on bins adapted to the data (layer 1).
+"""Histogram Gini with a rigorous bracket, in one pass without a sort (layer 1).
 
-``adaptive_histogram(income, weight) -> (hist, edges, rows, bad, negative)``
-    One parallel pass filling a float-bits histogram whose resolution follows the
-    data; ``gini_from_bins(hist, edges, rows)`` returns ``(estimate, lower, upper)``.
+``float_histogram(income, weight) -> (hist, bounds, rows, bad, negative)``
+    One parallel pass filling a float-bits histogram; ``gini_from_bins(hist,
+    bounds, rows)`` returns ``(estimate, lower, upper)``.
 
 Layout
 ------
-A bin is read from the bits of ``x``: its sign, its binary exponent ``e`` and the
-top ``b_e`` bits of its mantissa, so each octave ``[2**e, 2**(e+1))`` is cut into
-``2**b_e`` equal bins and the index is monotone in ``x`` (negatives mirror the
-positives around one central bin for ``|x| < 1``). Unlike the fixed layout of
-:mod:`commonprosperity._kernels.inequality` (4,096 bins in every octave, used to
-bucket rows for the exact Gini), ``b_e`` is chosen per octave from the rows'
-exponents (one pass over the incomes that reads no weights): an octave holding a
-share ``s_e`` of the rows adds about ``s_e**2 * 2**e / B_e**2`` to the bracket's
-width with ``B_e`` bins, so the ``LAYOUT_BUDGET`` bins are shared as
-``B_e ∝ (s_e**2 2**e)**(1/3)`` (the minimum of the sum for a fixed total). On
-lognormal incomes with a 5 % mass point this gives a 1.9e-9 bracket with about
-36,000 magnitude bins, where 4,096 bins in every occupied octave (about 45,000)
-gave 2.0e-9 to 4e-9. The layout only changes the bracket's width, never its
-validity; it depends on the multiset of incomes only, not on their order or the
-thread count.
+A bin is read from the bits of ``x`` (no ``log``, no table): its sign, its binary
+exponent and the top ``BITS = 12`` bits of its mantissa, so each octave
+``[2**e, 2**(e+1))`` with ``LOW_EXP <= e < HIGH_EXP`` is cut into 4,096 bins of
+relative width ``2**-12`` whose edges are floats. Magnitudes below ``2**LOW_EXP``
+share the central bin (anchor 0), magnitudes from ``2**HIGH_EXP`` on share one
+overflow bin per sign (infinite width, so rows there widen the bracket until the
+exact Gini is used instead). Negative values mirror the positives, so the bin index
+is monotone in ``x``. The layout is fixed: the histogram depends on the multiset of
+rows only through its sums, not on their order or the thread count, and a bin costs
+a shift and a mask.
+
+A fixed resolution of 4,096 bins per octave keeps the bracket below 5e-9 on
+survey-like incomes (lognormal with a 5 % mass point: 2.7e-9 at 1e6 and 1e7 rows).
+An earlier layout adapted the bins per octave to the data; it needed a counting pass
+and a table lookup per row and took twice as long for a bracket of 2e-9
+(docs/precision.md).
 
 Accumulators
 ------------
 Per bin ``W = sum w``, ``D1 = sum w d`` and ``D2 = sum w d^2`` with ``d = x - a``
 and ``a`` the bin's edge nearest zero (``x - a`` is exact and shorter than the bin),
 so the within-bin spread ``W D2 - D1^2`` has no cancellation. Rows are summed
-plainly in sub-blocks of ``SUB_ROWS`` rows, each flushed into its group's
-compensated sums; the groups (a function of the length) are added in order.
+plainly in sub-blocks of at most ``SUB_ROWS`` rows, each added to its group's
+running sums (blocked summation: a sum's error is at most ``sum_depth(n)`` ulps of
+the sum of its terms' magnitudes); the groups (a function of the length) are added
+in order.
 """
 
 from __future__ import annotations
@@ -50,12 +53,12 @@ from commonprosperity._kernels.inequality import (
 
 __all__ = [
     "BRACKET_WIDTH",
-    "adaptive_histogram",
+    "bin_bounds",
     "bracket_gini",
     "exact_bracket",
+    "float_histogram",
     "gini_from_bins",
     "histogram_bracket",
-    "octave_layout",
 ]
 
 #: The widest bracket returned: a wider histogram bracket (incomes crowded into a
@@ -65,125 +68,99 @@ BRACKET_WIDTH = 1e-8
 #: (its compensated sums are good to a few ulps; measured 1e-14 at worst).
 EXACT_SLACK = 1e-12
 
-#: Bins shared among the occupied octaves (fewer for fewer than 8,192 rows).
-LAYOUT_BUDGET = 1 << 15
-#: Bits per occupied octave: at least MIN_BITS, at most MAX_BITS.
-MIN_BITS = 2
-MAX_BITS = 20
+#: Mantissa bits per octave: 4,096 bins of relative width 2**-12 (0.024 %).
+BITS = 12
+#: Octaves binned: 2**LOW_EXP <= |x| < 2**HIGH_EXP (1.5e-5 to 2.8e14).
+LOW_EXP = -16
+HIGH_EXP = 48
+#: Magnitude bins; bin CENTER is |x| < 2**LOW_EXP, bins 0 and 2 * CENTER overflow.
+N_MAGS = (HIGH_EXP - LOW_EXP) << BITS
+CENTER = N_MAGS + 1
+N_BINS = 2 * CENTER + 1
 #: Rows summed plainly before a compensated flush; bounds the rounding error.
 SUB_ROWS = 1 << 20
 #: Row groups summed in parallel: about one per GROUP_ROWS rows, at most MAX_GROUPS.
 MAX_GROUPS = 2
 GROUP_ROWS = 1 << 18
 
-_N_EXP = 2048
-_EXP_ONE = 1023
-_MANT_MASK = (1 << 52) - 1
+_SHIFT = 52 - BITS
+_MAG_LO = (1023 + LOW_EXP) << BITS
+_TOP = (1023 + HIGH_EXP) << 52  # bits of 2**HIGH_EXP
+_SIGN = np.int64(-(1 << 63))
+_EDGE_MASK = np.int64(-(1 << _SHIFT))
+_FAST_OFFSET = CENTER + 1 - _MAG_LO
+
+
+@njit(cache=True, inline="always")
+def _bin_and_anchor(bits):
+    """Bin index and the bits of its anchor (edge nearest zero) of float bits."""
+    a = min(bits & _ABS_MASK, _TOP)  # nan and inf join the overflow bin
+    mag = max((a >> _SHIFT) - _MAG_LO, -1)
+    sign = bits >> 63  # 0 or -1: k = CENTER + (mag + 1) or - (mag + 1)
+    k = CENTER + (((mag + 1) ^ sign) - sign)
+    anchor = ((bits & _SIGN) | a) & _EDGE_MASK if mag >= 0 else np.int64(0)
+    return k, anchor
+
+
+@njit(cache=True)
+def bin_bounds(k):
+    """``(lo, hi, anchor)`` of bin ``k``: its value range and its edge nearest zero.
+
+    A positive bin holds ``lo <= x < hi``, a negative one ``lo < x <= hi``, the
+    central bin ``|x| < 2**LOW_EXP``; the overflow bins reach ``±inf``.
+    """
+    d = k - CENTER
+    if d == 0:
+        edge = math.ldexp(1.0, LOW_EXP)
+        return -edge, edge, 0.0
+    mag = abs(d) - 1
+    if mag >= N_MAGS:
+        lo = math.ldexp(1.0, HIGH_EXP)
+        hi = math.inf
+    else:
+        lo = np.int64((mag + _MAG_LO) << _SHIFT).view(np.float64)
+        hi = np.int64((mag + 1 + _MAG_LO) << _SHIFT).view(np.float64)
+    if d < 0:
+        return -hi, -lo, -lo
+    return lo, hi, lo
+
+
+@njit(cache=True)
+def _bounds_of(k0, k1):
+    """Bounds (k1 - k0 + 1, 3) of the bins ``k0..k1``."""
+    out = np.empty((k1 - k0 + 1, 3))
+    for k in range(k0, k1 + 1):
+        lo, hi, anchor = bin_bounds(k)
+        out[k - k0, 0] = lo
+        out[k - k0, 1] = hi
+        out[k - k0, 2] = anchor
+    return out
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def _octave_counts(x):
-    """Rows per binary exponent of ``|x|`` (2048,), as exact integers in float64.
-
-    A function of the multiset of values only, so a permutation of the rows (the
-    sweep orders households by their base income) gets the same layout.
-    """
+def _accumulate(x, w, n_grp, step, work):
+    # work (2 * n_grp, N_BINS, 3) is all zero on entry and on return: a group's
+    # sub-block sums and its running sums. Returns the sums of bins k0..k1 (the
+    # occupied span), k0 and the least weight.
     n = x.shape[0]
-    n_blocks = n_row_blocks(n, GROUP_ROWS, MAX_GROUPS)
-    step = (n + n_blocks - 1) // n_blocks
-    counts = np.zeros((n_blocks, _N_EXP), dtype=np.int64)
-    for b in prange(n_blocks):
-        xs = x[b * step : min(n, (b + 1) * step)]
-        c = counts[b]
-        for i in range(xs.shape[0]):
-            c[(np.float64(xs[i]).view(np.int64) & _ABS_MASK) >> 52] += 1
-    return counts.sum(axis=0).astype(np.float64)
-
-
-@njit(cache=True)
-def octave_layout(octave_weight, budget=LAYOUT_BUDGET):
-    """Bits per octave and the bin table from the rows (or weight) per exponent.
-
-    Returns ``(table, n_mags)``: row ``e`` of ``table`` (2048, 3) int64 is
-    ``(base, shift, mask)``: a magnitude ``|x|`` of exponent ``e`` falls in
-    magnitude bin ``base + (mantissa >> shift)`` and its anchor is
-    ``bits & mask``; ``n_mags`` magnitude bins in all. Exponents below 0 (``|x| <
-    1``) map to magnitude ``-1``, the central bin, with anchor 0. Octaves the
-    sample finds empty get one bin.
-    """
-    top = 0.0
-    for e in range(_EXP_ONE, _N_EXP - 1):
-        top = max(top, octave_weight[e])
-    share = np.zeros(_N_EXP)
-    norm = 0.0
-    for e in range(_EXP_ONE, _N_EXP - 1):
-        if octave_weight[e] > 0.0:
-            # (s^2 2^e)^(1/3) relative to the heaviest octave (no overflow).
-            c = (octave_weight[e] / top) ** (2.0 / 3.0) * 2.0 ** ((e - _EXP_ONE) / 3.0)
-            share[e] = c
-            norm += c
-    table = np.zeros((_N_EXP, 3), dtype=np.int64)
-    for e in range(_EXP_ONE):
-        table[e, 0] = -1
-        table[e, 1] = 52
-        table[e, 2] = 0
-    running = 0
-    for e in range(_EXP_ONE, _N_EXP):
-        bits = 0
-        if share[e] > 0.0:
-            want = budget * share[e] / norm
-            bits = min(MAX_BITS, max(MIN_BITS, round(math.log2(want))))
-        shift = 52 - bits
-        table[e, 0] = running
-        table[e, 1] = shift
-        table[e, 2] = ~((np.int64(1) << shift) - 1)
-        running += 1 << bits
-    return table, running
-
-
-@njit(cache=True)
-def _edges(table, n_mags):
-    """``(lo, hi)`` of every magnitude bin (n_mags, 2)."""
-    edges = np.empty((n_mags, 2))
-    for e in range(_EXP_ONE, _N_EXP):
-        base = table[e, 0]
-        bits = 52 - table[e, 1]
-        steps = 1 << bits
-        for j in range(steps):
-            edges[base + j, 0] = _power_of_two(1.0 + j / steps, e - _EXP_ONE)
-            edges[base + j, 1] = _power_of_two(1.0 + (j + 1) / steps, e - _EXP_ONE)
-    return edges
-
-
-@njit(cache=True)
-def _power_of_two(m, k):
-    """``m * 2**k`` for ``1 <= m <= 2``, ``inf`` past the largest float."""
-    if k + (1 if m >= 2.0 else 0) >= 1024:
-        return math.inf
-    return math.ldexp(m, k)
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def _accumulate(x, w, table, center, n_bins, n_grp, step, work):
-    # work (3 * MAX_GROUPS, >= n_bins, 3) is all zero on entry and on return: a
-    # group's plain sub-block sums, its compensated sums and their compensation.
     lowest = np.zeros(n_grp)
-    base = table[:, 0].copy()
-    shift = table[:, 1].copy()
-    mask = table[:, 2].copy()
+    spans = np.empty((n_grp, 2), dtype=np.int64)
     for g in prange(n_grp):
         g0 = g * step
-        g1 = min(x.shape[0], g0 + step)
-        local = work[3 * g]
-        s = work[3 * g + 1]
-        c = work[3 * g + 2]
+        g1 = min(n, g0 + step)
+        local = work[2 * g]
+        total = work[2 * g + 1]
+        flat_local = local.reshape(-1)
+        flat_total = total.reshape(-1)
         least = 0.0
+        lo_k = N_BINS
+        hi_k = -1
         for r0 in range(g0, g1, SUB_ROWS):
             r1 = min(g1, r0 + SUB_ROWS)
             xs = x[r0:r1]
             ws = w[r0:r1]
-            first = n_bins
-            last = 0
+            first = N_BINS
+            last = -1
             for i in range(r1 - r0):
                 v = xs[i]
                 wi = ws[i]
@@ -191,112 +168,124 @@ def _accumulate(x, w, table, center, n_bins, n_grp, step, work):
                 # bin's sums non-finite, and a negative weight shows in `least`.
                 least = min(least, wi)
                 bits = np.float64(v).view(np.int64)
-                a = bits & _ABS_MASK
-                e = a >> 52
-                mag = base[e] + ((a & _MANT_MASK) >> shift[e])
-                sign = bits >> 63  # 0 or -1: k = center + (mag + 1) or - (mag + 1)
-                k = center + (((mag + 1) ^ sign) - sign)
+                code = bits >> _SHIFT
+                # Positive incomes inside the octaves take the short path.
+                if np.uint64(code - _MAG_LO) < np.uint64(N_MAGS):
+                    k = code + _FAST_OFFSET
+                    anchor = bits & _EDGE_MASK
+                else:
+                    k, anchor = _bin_and_anchor(bits)
                 first = min(first, k)
                 last = max(last, k)
-                d = v - np.int64(bits & mask[e]).view(np.float64)
+                d = v - np.int64(anchor).view(np.float64)
                 wd = wi * d
                 local[k, 0] += wi
                 local[k, 1] += wd
                 local[k, 2] += wd * d
-            for k in range(first, last + 1):
-                if local[k, 0] == 0.0 and local[k, 1] == 0.0 and local[k, 2] == 0.0:
-                    continue
-                for j in range(3):
-                    t, err = _two_sum(s[k, j], local[k, j])
-                    s[k, j] = t
-                    c[k, j] += err
-                    local[k, j] = 0.0
+            # Blocked summation: a plain flush per sub-block keeps every sum
+            # within (SUB_ROWS + sub-blocks) ulps, at the cost of one vector add.
+            for j in range(3 * first, 3 * last + 3):
+                flat_total[j] += flat_local[j]
+                flat_local[j] = 0.0
+            lo_k = min(lo_k, first)
+            hi_k = max(hi_k, last)
         lowest[g] = least
-    out = np.zeros((n_bins, 3))
-    comp = np.zeros((n_bins, 3))
+        spans[g, 0] = lo_k
+        spans[g, 1] = hi_k
+    k0 = spans[:, 0].min()
+    k1 = spans[:, 1].max()
+    out = np.zeros((max(k1 - k0 + 1, 0), 3))
     for g in range(n_grp):
-        s = work[3 * g + 1]
-        c = work[3 * g + 2]
-        for k in range(n_bins):
+        total = work[2 * g + 1]
+        for k in range(spans[g, 0], spans[g, 1] + 1):
             for j in range(3):
-                if s[k, j] != 0.0 or c[k, j] != 0.0:
-                    t, err = _two_sum(out[k, j], s[k, j])
-                    out[k, j] = t
-                    comp[k, j] += err + c[k, j]
-                    s[k, j] = 0.0
-                    c[k, j] = 0.0
-    return out + comp, lowest.min()
+                out[k - k0, j] += total[k, j]
+                total[k, j] = 0.0
+    return out, k0, lowest.min()
+
+
+def sum_depth(n: int) -> int:
+    """Most additions any row's term goes through in the histogram of ``n`` rows.
+
+    Within a sub-block (at most ``SUB_ROWS`` rows), then one per sub-block of its
+    group, then one per group: each sum is within ``depth`` ulps of exact
+    (relative to the sum of its terms' magnitudes).
+    """
+    n_grp = n_row_blocks(n, GROUP_ROWS, MAX_GROUPS)
+    step = (n + n_grp - 1) // n_grp
+    return min(step, SUB_ROWS) + (step + SUB_ROWS - 1) // SUB_ROWS + n_grp
 
 
 _workspace = threading.local()
 
 
-def _work(n_bins: int) -> np.ndarray:
-    """Return the calling Python thread's all-zero accumulators for ``n_bins`` bins.
+def _work(n_grp: int) -> np.ndarray:
+    """Return the calling Python thread's all-zero accumulators for ``n_grp`` groups.
 
-    Kept between calls (about 10 MB for the default layout): first touches of fresh
-    pages cost a large part of the pass on some machines (7 ms for 14 MB measured
-    here, against about 20 ms for the pass at 1e7 rows).
+    Kept between calls. It is large (about 50 MB of address space) but only the
+    bins the rows occupy are ever touched (about 1 MB per accumulator for incomes
+    over 12 octaves), and first touches of fresh pages would otherwise cost a large
+    part of the pass (7 ms for 14 MB measured here, against about 10 ms for the
+    pass at 1e7 rows).
     """
     work = getattr(_workspace, "work", None)
-    if work is None or work.shape[1] < n_bins:
-        work = np.zeros((3 * MAX_GROUPS, n_bins, 3))
+    if work is None or work.shape[0] < 2 * n_grp:
+        work = np.zeros((2 * MAX_GROUPS, N_BINS, 3))
         _workspace.work = work
     return work
 
 
 @njit(cache=True)
-def _checks(hist, center):
+def _checks(hist, k0):
     """``(bad, negative)``: a non-finite sum; weight in a bin below zero."""
     bad = False
     negative = False
-    for k in range(hist.shape[0]):
-        wb = hist[k, 0]
+    for i in range(hist.shape[0]):
+        wb = hist[i, 0]
         finite = (
             math.isfinite(wb)
-            and math.isfinite(hist[k, 1])
-            and math.isfinite(hist[k, 2])
+            and math.isfinite(hist[i, 1])
+            and math.isfinite(hist[i, 2])
         )
         bad = bad or not finite
-        negative = negative or (k < center and wb > 0.0)
+        negative = negative or (k0 + i < CENTER and wb > 0.0)
     return bad, negative
 
 
-def adaptive_histogram(
+def float_histogram(
     income: np.ndarray, weight: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, int, bool, bool]:
-    """Histogram of ``income`` weighted by ``weight`` (float64, 1-D) on adapted bins.
+    """Histogram of ``income`` weighted by ``weight`` (float64, 1-D) on float bins.
 
-    Returns ``(hist, edges, rows, bad, negative)``: ``hist`` (2 m + 1, 3) holds per
-    bin ``W``, ``D1``, ``D2`` (module docstring), bin ``m`` being ``|x| < 1`` and
-    bin ``m ± (j + 1)`` the positive or negative values of magnitude bin ``j``,
-    whose range is ``edges[j]``; each sum is exact to within ``(rows + 4)`` ulps.
-    ``bad`` is true when a row has a non-finite income or a weight that is not a
-    finite number ``>= 0`` (the histogram is then meaningless), ``negative`` when
-    some negative income has a positive weight.
+    Returns ``(hist, bounds, rows, bad, negative)``: ``hist`` (m, 3) holds per bin
+    ``W``, ``D1``, ``D2`` (module docstring) for the consecutive bins from the
+    lowest to the highest occupied one, ``bounds`` (m, 3) their ``(lo, hi,
+    anchor)``; ``rows`` is :func:`sum_depth`, each sum being within ``rows`` ulps
+    of exact relative to the sum of its terms' magnitudes. ``bad`` is true
+    when a row has a non-finite income or a weight that is not a finite number
+    ``>= 0`` (the histogram is then meaningless), ``negative`` when some negative
+    income has a positive weight.
     """
     n = income.shape[0]
-    # More bins than about four per row narrow nothing: bins of one row have no
-    # within-bin spread.
-    budget = min(LAYOUT_BUDGET, max(256, 4 * n))
-    table, n_mags = octave_layout(_octave_counts(income), budget)
     n_grp = n_row_blocks(n, GROUP_ROWS, MAX_GROUPS)
     step = (n + n_grp - 1) // n_grp
-    n_bins = 2 * n_mags + 1
     # Bad rows and overflows are detected from the sums, not trapped; without JIT
     # numpy would warn about them on the way.
     with np.errstate(all="ignore"):
-        hist, lowest = _accumulate(
-            income, weight, table, n_mags, n_bins, n_grp, step, _work(n_bins)
-        )
-    bad, negative = _checks(hist, n_mags)
+        hist, k0, lowest = _accumulate(income, weight, n_grp, step, _work(n_grp))
+    bad, negative = _checks(hist, k0)
     bad = bad or not lowest >= 0.0
-    return hist, _edges(table, n_mags), min(n, SUB_ROWS), bool(bad), bool(negative)
+    bounds = _bounds_of(k0, k0 + hist.shape[0] - 1)
+    return hist, bounds, sum_depth(n), bool(bad), bool(negative)
 
 
 @njit(cache=True, nogil=True)
-def gini_from_bins(hist, edges, rows):
-    """Gini ``(estimate, lower, upper)`` from :func:`adaptive_histogram`.
+def gini_from_bins(hist, bounds, rows):
+    """Gini ``(estimate, lower, upper)`` from :func:`float_histogram`.
+
+    ``hist`` (m, 3) holds ``W``, ``D1``, ``D2`` of m bins that are disjoint value
+    intervals in increasing order, ``bounds`` (m, 3) their ``(lo, hi, anchor)``;
+    ``rows`` bounds the number of terms of each plain sum.
 
     With ``D = sum_i sum_j w_i w_j |x_i - x_j| = 2 B + sum_b D_b`` and
     ``G = D / (2 W X)``:
@@ -321,19 +310,18 @@ def gini_from_bins(hist, edges, rows):
         holding one value (a mass point) contributes zero with zero width.
 
     Rounding is absorbed: each accumulator is within ``gamma = (rows + 4) u`` of
-    exact (a plain sum of at most ``rows`` terms, then compensated flushes), and
+    exact (its terms go through at most ``rows`` additions, :func:`sum_depth`), and
     the bracket is widened by what that error and this kernel's own rounding can
     change, so ``lower <= G <= upper`` holds for the exact Gini of the data. All
     ``nan`` unless the total weight and weighted income are positive.
     """
-    gamma = (rows + 4.0) * (0.5 * _EPS)  # (n - 1) u bounds a plain n-term sum
-    center = edges.shape[0]
+    gamma = (rows + 4.0) * (0.5 * _EPS)  # depth d: error <= d u sum |terms|
     ts = tc = 0.0
     xs = xc = 0.0
     for k in range(hist.shape[0]):
         wb = hist[k, 0]
         if wb > 0.0:
-            lo, hi, anchor = _bounds(edges, center, k)
+            anchor = bounds[k, 2]
             ts, e = _two_sum(ts, wb)
             tc += e
             xs, e = _two_sum(xs, anchor * wb + hist[k, 1])
@@ -353,7 +341,7 @@ def gini_from_bins(hist, edges, rows):
         wb = hist[k, 0]
         if not (wb > 0.0):
             continue
-        lo, hi, anchor = _bounds(edges, center, k)
+        lo, hi, anchor = bounds[k, 0], bounds[k, 1], bounds[k, 2]
         shift = hist[k, 1] / wb
         mean = anchor + shift
         if have_prev:
@@ -392,17 +380,6 @@ def gini_from_bins(hist, edges, rows):
     return min(max(g_est, g_lo), g_hi), g_lo, g_hi
 
 
-@njit(cache=True, inline="always")
-def _bounds(edges, center, k):
-    """``(lo, hi, anchor)`` of bin ``k``: its range and its edge nearest zero."""
-    d = k - center
-    if d == 0:
-        return -1.0, 1.0, 0.0
-    if d > 0:
-        return edges[d - 1, 0], edges[d - 1, 1], edges[d - 1, 0]
-    return -edges[-d - 1, 1], -edges[-d - 1, 0], -edges[-d - 1, 0]
-
-
 def histogram_bracket(
     income: np.ndarray, weight: np.ndarray
 ) -> tuple[float, float, float, bool, bool]:
@@ -414,10 +391,10 @@ def histogram_bracket(
     ``negative``: some negative income has a positive weight. The numbers are
     ``nan`` too unless the total weight and weighted income are positive.
     """
-    hist, edges, rows, bad, negative = adaptive_histogram(income, weight)
+    hist, bounds, rows, bad, negative = float_histogram(income, weight)
     if bad:
         return math.nan, math.nan, math.nan, False, negative
-    estimate, lower, upper = gini_from_bins(hist, edges, rows)
+    estimate, lower, upper = gini_from_bins(hist, bounds, rows)
     return float(estimate), float(lower), float(upper), True, negative
 
 

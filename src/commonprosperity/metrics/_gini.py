@@ -106,7 +106,7 @@ def gini(
         ``"exact"``: from 131,072 rows the rows are scattered into float-bits
         bins and each bin is sorted on its own (parallel, about O(n)); below, one
         argsort and one compensated pass. ``"bracket"``: one parallel O(n) pass
-        filling a float-bits histogram whose resolution follows the data, returning
+        filling a float-bits histogram (4,096 bins per octave), returning
         a :class:`GiniBracket` at most 1e-8 wide (the exact Gini with a 1e-12
         rounding allowance when the histogram's would be wider).
 
@@ -153,9 +153,9 @@ def gini(
     and its ``gini_from_bins``: the between-bin part is exact and
     the within-bin part is bounded by
     ``2 S / h <= D_b <= min(2 W_b sqrt(S) / sqrt(3), W_b^2 h / 2)`` with bin width
-    ``h`` and within-bin spread ``S``. About 32,768 bins are shared among the
-    octaves the incomes occupy; the width is then about 2e-9 on
-    lognormal incomes, also with 5 % of the rows on a mass point.
+    ``h`` and within-bin spread ``S``. Every octave is cut into 4,096 bins; the
+    width is then about 3e-9 on lognormal incomes, also with 5 % of the rows on
+    a mass point.
 
     References
     ----------
