@@ -180,8 +180,8 @@ def _accumulate(
         rural_persons += (1.0 - u) * persons
         rural_disposable += (1.0 - u) * wd
         band_income = 3.0 * disposable / n_persons if three_person else disposable
-        in1 = (band_income >= low1) and (band_income < high1)
-        in2 = (band_income >= low2) and (band_income < high2)
+        in1 = (band_income >= low1) & (band_income < high1)
+        in2 = (band_income >= low2) & (band_income < high2)
         band1 += w if in1 else 0.0
         band2 += w if in2 else 0.0
         wage_sum += w * f0[i]

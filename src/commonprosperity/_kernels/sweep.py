@@ -234,7 +234,7 @@ def _precompute(
                 w, employed, contribution_rate, base_floor, base_ceiling
             )
             draw = elderly_claim_draw(household_id[h], j - start)
-            claims = elderly_eligible(w, a) and draw < elderly_share
+            claims = elderly_eligible(w, a) & (draw < elderly_share)
             deductions = person_deductions(basic, child_ded, j == best, elderly, claims)
             p_wage[j] = w
             p_draw[j] = draw
@@ -377,7 +377,7 @@ def _staged_flows(
                 c = person_contribution(
                     w, employed, contribution_rate, base_floor, base_ceiling
                 )
-                claims = elderly_eligible(w, a) and p_draw[j] < elderly_share
+                claims = elderly_eligible(w, a) & (p_draw[j] < elderly_share)
                 deductions = person_deductions(
                     basic, child_ded, p_best[j], elderly, claims
                 )
