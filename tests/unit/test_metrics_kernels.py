@@ -148,9 +148,8 @@ def test_independent_sums_bracket_the_exact_gini():
     # the kernel's blocked accumulation gives the same bins, sums and bracket
     hist2, bounds2, rows, bad, negative = H.float_histogram(x, w)
     assert not bad and negative
-    occupied = hist2[:, 0] > 0
-    np.testing.assert_array_equal(bounds2[occupied], bounds)
-    np.testing.assert_allclose(hist2[occupied], hist, rtol=1e-12, atol=1e-9)
+    np.testing.assert_array_equal(bounds2, bounds)  # the occupied bins only
+    np.testing.assert_allclose(hist2, hist, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(
         H.gini_from_bins(hist2, bounds2, rows), (est, lo, hi), rtol=1e-10
     )

@@ -126,22 +126,22 @@ def bin_bounds(k):
 
 
 @njit(cache=True)
-def _bounds_of(k0, k1):
-    """Bounds (k1 - k0 + 1, 3) of the bins ``k0..k1``."""
-    out = np.empty((k1 - k0 + 1, 3))
-    for k in range(k0, k1 + 1):
-        lo, hi, anchor = bin_bounds(k)
-        out[k - k0, 0] = lo
-        out[k - k0, 1] = hi
-        out[k - k0, 2] = anchor
+def _bounds_of(keys):
+    """Bounds (len(keys), 3) of the bins ``keys``."""
+    out = np.empty((keys.shape[0], 3))
+    for i in range(keys.shape[0]):
+        lo, hi, anchor = bin_bounds(keys[i])
+        out[i, 0] = lo
+        out[i, 1] = hi
+        out[i, 2] = anchor
     return out
 
 
 @njit(cache=True, parallel=True, nogil=True)
 def _accumulate(x, w, n_grp, step, work):
     # work (2 * n_grp, N_BINS, 3) is all zero on entry and on return: a group's
-    # sub-block sums and its running sums. Returns the sums of bins k0..k1 (the
-    # occupied span), k0 and the least weight.
+    # sub-block sums and its running sums. Returns the sums of the occupied bins,
+    # their indices (increasing) and the least weight.
     n = x.shape[0]
     lowest = np.zeros(n_grp)
     spans = np.empty((n_grp, 2), dtype=np.int64)
@@ -184,9 +184,11 @@ def _accumulate(x, w, n_grp, step, work):
                 local[k, 2] += wd * d
             # Blocked summation: a plain flush per sub-block keeps every sum
             # within (SUB_ROWS + sub-blocks) ulps, at the cost of one vector add.
-            for j in range(3 * first, 3 * last + 3):
-                flat_total[j] += flat_local[j]
-                flat_local[j] = 0.0
+            if last >= first:
+                span_local = flat_local[3 * first : 3 * last + 3]
+                span_total = flat_total[3 * first : 3 * last + 3]
+                span_total += span_local
+                span_local[:] = 0.0
             lo_k = min(lo_k, first)
             hi_k = max(hi_k, last)
         lowest[g] = least
@@ -196,12 +198,16 @@ def _accumulate(x, w, n_grp, step, work):
     k1 = spans[:, 1].max()
     out = np.zeros((max(k1 - k0 + 1, 0), 3))
     for g in range(n_grp):
-        total = work[2 * g + 1]
-        for k in range(spans[g, 0], spans[g, 1] + 1):
-            for j in range(3):
-                out[k - k0, j] += total[k, j]
-                total[k, j] = 0.0
-    return out, k0, lowest.min()
+        a, b = spans[g, 0], spans[g, 1]
+        if b >= a:
+            total = work[2 * g + 1]
+            out[a - k0 : b - k0 + 1] += total[a : b + 1]
+            total[a : b + 1] = 0.0
+    # Only the occupied bins (positive and negative incomes leave a wide empty gap
+    # between them); a nan sum counts as occupied.
+    occupied = (out[:, 0] != 0.0) | (out[:, 1] != 0.0) | (out[:, 2] != 0.0)
+    index = np.nonzero(occupied)[0]
+    return out[index], index + k0, lowest.min()
 
 
 def sum_depth(n: int) -> int:
@@ -236,7 +242,7 @@ def _work(n_grp: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _checks(hist, k0):
+def _checks(hist, keys):
     """``(bad, negative)``: a non-finite sum; weight in a bin below zero."""
     bad = False
     negative = False
@@ -248,7 +254,7 @@ def _checks(hist, k0):
             and math.isfinite(hist[i, 2])
         )
         bad = bad or not finite
-        negative = negative or (k0 + i < CENTER and wb > 0.0)
+        negative = negative or (keys[i] < CENTER and wb > 0.0)
     return bad, negative
 
 
@@ -258,10 +264,10 @@ def float_histogram(
     """Histogram of ``income`` weighted by ``weight`` (float64, 1-D) on float bins.
 
     Returns ``(hist, bounds, rows, bad, negative)``: ``hist`` (m, 3) holds per bin
-    ``W``, ``D1``, ``D2`` (module docstring) for the consecutive bins from the
-    lowest to the highest occupied one, ``bounds`` (m, 3) their ``(lo, hi,
-    anchor)``; ``rows`` is :func:`sum_depth`, each sum being within ``rows`` ulps
-    of exact relative to the sum of its terms' magnitudes. ``bad`` is true
+    ``W``, ``D1``, ``D2`` (module docstring) for the m occupied bins in increasing
+    order, ``bounds`` (m, 3) their ``(lo, hi, anchor)``; ``rows`` is
+    :func:`sum_depth`, each sum being within ``rows`` ulps of exact relative to
+    the sum of its terms' magnitudes. ``bad`` is true
     when a row has a non-finite income or a weight that is not a finite number
     ``>= 0`` (the histogram is then meaningless), ``negative`` when some negative
     income has a positive weight.
@@ -272,10 +278,10 @@ def float_histogram(
     # Bad rows and overflows are detected from the sums, not trapped; without JIT
     # numpy would warn about them on the way.
     with np.errstate(all="ignore"):
-        hist, k0, lowest = _accumulate(income, weight, n_grp, step, _work(n_grp))
-    bad, negative = _checks(hist, k0)
+        hist, keys, lowest = _accumulate(income, weight, n_grp, step, _work(n_grp))
+    bad, negative = _checks(hist, keys)
     bad = bad or not lowest >= 0.0
-    bounds = _bounds_of(k0, k0 + hist.shape[0] - 1)
+    bounds = _bounds_of(keys)
     return hist, bounds, sum_depth(n), bool(bad), bool(negative)
 
 
