@@ -77,7 +77,8 @@ HIGH_EXP = 48
 N_MAGS = (HIGH_EXP - LOW_EXP) << BITS
 CENTER = N_MAGS + 1
 N_BINS = 2 * CENTER + 1
-#: Rows summed plainly before a compensated flush; bounds the rounding error.
+#: Rows summed plainly before they are added to the running sums (blocked
+#: summation); bounds the rounding error, see :func:`sum_depth`.
 SUB_ROWS = 1 << 20
 #: Row groups summed in parallel: about one per GROUP_ROWS rows, at most MAX_GROUPS.
 MAX_GROUPS = 2
@@ -94,6 +95,10 @@ _FAST_OFFSET = CENTER + 1 - _MAG_LO
 @njit(cache=True, inline="always")
 def _bin_and_anchor(bits):
     """Bin index and the bits of its anchor (edge nearest zero) of float bits."""
+    code = bits >> _SHIFT
+    # Positive incomes inside the octaves (nearly every row) take the short path.
+    if np.uint64(code - _MAG_LO) < np.uint64(N_MAGS):
+        return code + _FAST_OFFSET, bits & _EDGE_MASK
     a = min(bits & _ABS_MASK, _TOP)  # nan and inf join the overflow bin
     mag = max((a >> _SHIFT) - _MAG_LO, -1)
     sign = bits >> 63  # 0 or -1: k = CENTER + (mag + 1) or - (mag + 1)
@@ -167,14 +172,7 @@ def _accumulate(x, w, n_grp, step, work):
                 # No per-row checks: a nan or inf income or weight makes its
                 # bin's sums non-finite, and a negative weight shows in `least`.
                 least = min(least, wi)
-                bits = np.float64(v).view(np.int64)
-                code = bits >> _SHIFT
-                # Positive incomes inside the octaves take the short path.
-                if np.uint64(code - _MAG_LO) < np.uint64(N_MAGS):
-                    k = code + _FAST_OFFSET
-                    anchor = bits & _EDGE_MASK
-                else:
-                    k, anchor = _bin_and_anchor(bits)
+                k, anchor = _bin_and_anchor(np.float64(v).view(np.int64))
                 first = min(first, k)
                 last = max(last, k)
                 d = v - np.int64(anchor).view(np.float64)
@@ -210,6 +208,12 @@ def _accumulate(x, w, n_grp, step, work):
     return out[index], index + k0, lowest.min()
 
 
+def _groups(n: int) -> tuple[int, int]:
+    """``(groups, rows per group)`` for ``n`` rows: a function of ``n`` only."""
+    n_grp = n_row_blocks(n, GROUP_ROWS, MAX_GROUPS)
+    return n_grp, (n + n_grp - 1) // n_grp
+
+
 def sum_depth(n: int) -> int:
     """Most additions any row's term goes through in the histogram of ``n`` rows.
 
@@ -217,8 +221,7 @@ def sum_depth(n: int) -> int:
     group, then one per group: each sum is within ``depth`` ulps of exact
     (relative to the sum of its terms' magnitudes).
     """
-    n_grp = n_row_blocks(n, GROUP_ROWS, MAX_GROUPS)
-    step = (n + n_grp - 1) // n_grp
+    n_grp, step = _groups(n)
     return min(step, SUB_ROWS) + (step + SUB_ROWS - 1) // SUB_ROWS + n_grp
 
 
@@ -273,8 +276,7 @@ def float_histogram(
     income has a positive weight.
     """
     n = income.shape[0]
-    n_grp = n_row_blocks(n, GROUP_ROWS, MAX_GROUPS)
-    step = (n + n_grp - 1) // n_grp
+    n_grp, step = _groups(n)
     # Bad rows and overflows are detected from the sums, not trapped; without JIT
     # numpy would warn about them on the way.
     with np.errstate(all="ignore"):

@@ -160,6 +160,12 @@ def elderly_eligible(w, age):
 
 
 @njit(cache=True, inline="always")
+def claims_elderly_support(w, age, draw, share):
+    """Whether an eligible person claims: their draw falls below the claim share."""
+    return elderly_eligible(w, age) & (draw < share)
+
+
+@njit(cache=True, inline="always")
 def person_deductions(basic, child_ded, is_best, elderly, claims):
     """Deductions of one person: basic, child (the best earner), elderly support."""
     deductions = basic + (child_ded if is_best else 0.0)
@@ -226,6 +232,36 @@ def household_net(
         - iit
         - business_tax
         - property_tax
+    )
+
+
+@njit(cache=True, inline="always")
+def disposable_income(
+    wage,
+    business,
+    property_income,
+    pension,
+    contributions,
+    iit,
+    business_tax,
+    property_tax,
+    dibao,
+    residents_pension,
+    child_allowance,
+):
+    """Household disposable income from its flows (the tuple of ``household_flows``)."""
+    return (
+        wage
+        + business
+        + property_income
+        + pension
+        - contributions
+        - iit
+        - business_tax
+        - property_tax
+        + dibao
+        + residents_pension
+        + child_allowance
     )
 
 
@@ -312,9 +348,8 @@ def household_flows(
         c = person_contribution(
             w, employed, contribution_rate, base_floor, base_ceiling
         )
-        # `&`, not `and`: a branch on eligibility mispredicts too often.
-        claims = elderly_eligible(w, a) & (
-            elderly_claim_draw(household_id, j - start) < elderly_share
+        claims = claims_elderly_support(
+            w, a, elderly_claim_draw(household_id, j - start), elderly_share
         )
         deductions = person_deductions(basic, child_ded, j == best, elderly, claims)
         taxable = taxable_income(w, c, deductions)

@@ -11,7 +11,11 @@ import numpy as np
 from numba import njit, prange
 
 from commonprosperity._kernels import layout as L
-from commonprosperity._kernels.rules import N_PERSON_COLUMNS, household_flows
+from commonprosperity._kernels.rules import (
+    N_PERSON_COLUMNS,
+    disposable_income,
+    household_flows,
+)
 
 CHUNK = 2048
 
@@ -153,18 +157,8 @@ def _accumulate(
     for h in range(h0, h1):
         i = h - h0
         n_persons = size[i]
-        disposable = (
-            f0[i]
-            + f1[i]
-            + f2[i]
-            + f3[i]
-            - f4[i]
-            - f5[i]
-            - f6[i]
-            - f7[i]
-            + f8[i]
-            + f9[i]
-            + f10[i]
+        disposable = disposable_income(
+            f0[i], f1[i], f2[i], f3[i], f4[i], f5[i], f6[i], f7[i], f8[i], f9[i], f10[i]
         )
         w = weight[h]
         persons = w * n_persons
@@ -200,9 +194,8 @@ def _accumulate(
         k = N_STATS + 2 * city[h]
         out[k] += wd
         out[k + 1] += persons
-        x = disposable / n_persons
         if write_pc:
-            per_capita[h] = x
+            per_capita[h] = disposable / n_persons
     out[S_HOUSEHOLDS] = households
     out[S_PERSONS] = persons_sum
     out[S_DISPOSABLE] = disposable_sum
@@ -374,8 +367,8 @@ def detail_pass(
         out[h, D_SIZE] = end - start
         for k in range(11):
             out[h, D_WAGE + k] = f[k]
-        out[h, D_DISPOSABLE] = (
-            f[0] + f[1] + f[2] + f[3] - f[4] - f[5] - f[6] - f[7] + f[8] + f[9] + f[10]
+        out[h, D_DISPOSABLE] = disposable_income(
+            f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10]
         )
     return out
 

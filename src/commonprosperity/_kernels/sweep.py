@@ -38,10 +38,10 @@ from commonprosperity._kernels.rules import (
     adjusted_wage,
     business_taxable,
     child_deduction,
+    claims_elderly_support,
     dibao_top_up,
     earner_and_children,
     elderly_claim_draw,
-    elderly_eligible,
     household_flows,
     household_net,
     is_allowance_child,
@@ -234,7 +234,7 @@ def _precompute(
                 w, employed, contribution_rate, base_floor, base_ceiling
             )
             draw = elderly_claim_draw(household_id[h], j - start)
-            claims = elderly_eligible(w, a) & (draw < elderly_share)
+            claims = claims_elderly_support(w, a, draw, elderly_share)
             deductions = person_deductions(basic, child_ded, j == best, elderly, claims)
             p_wage[j] = w
             p_draw[j] = draw
@@ -377,7 +377,7 @@ def _staged_flows(
                 c = person_contribution(
                     w, employed, contribution_rate, base_floor, base_ceiling
                 )
-                claims = elderly_eligible(w, a) & (p_draw[j] < elderly_share)
+                claims = claims_elderly_support(w, a, p_draw[j], elderly_share)
                 deductions = person_deductions(
                     basic, child_ded, p_best[j], elderly, claims
                 )
