@@ -391,18 +391,22 @@ def gini_from_bins(hist, bounds, rows):
 def histogram_bracket(
     income: np.ndarray, weight: np.ndarray
 ) -> tuple[float, float, float, bool, bool]:
-    """Histogram Gini ``(estimate, lower, upper, usable, negative)`` in one pass.
+    """Gini ``(estimate, lower, upper, usable, negative)``, checking the rows.
 
-    ``usable`` is false when a row has a non-finite income or a weight that is not
-    a finite number ``>= 0``, or when the squared within-bin offsets overflow
-    (incomes beyond about 1e154); the three numbers are then ``nan``.
-    ``negative``: some negative income has a positive weight. The numbers are
-    ``nan`` too unless the total weight and weighted income are positive.
+    The histogram bracket of one pass, or :func:`exact_bracket` when that bracket
+    is wider than ``BRACKET_WIDTH``. ``usable`` is false when a row has a
+    non-finite income or a weight that is not a finite number ``>= 0``, or when
+    the squared within-bin offsets overflow (incomes beyond about 1e154); the
+    three numbers are then ``nan``. ``negative``: some negative income has a
+    positive weight. The numbers are ``nan`` too unless the total weight and
+    weighted income are positive.
     """
     hist, bounds, rows, bad, negative = float_histogram(income, weight)
     if bad:
         return math.nan, math.nan, math.nan, False, negative
     estimate, lower, upper = gini_from_bins(hist, bounds, rows)
+    if upper - lower > BRACKET_WIDTH:
+        estimate, lower, upper = exact_bracket(income, weight)
     return float(estimate), float(lower), float(upper), True, negative
 
 
@@ -415,12 +419,12 @@ def exact_bracket(income: np.ndarray, weight: np.ndarray) -> tuple[float, float,
 def bracket_gini(income: np.ndarray, weight: np.ndarray) -> tuple[float, float, float]:
     """``(estimate, lower, upper)`` Gini of valid rows, at most ``BRACKET_WIDTH`` wide.
 
-    Rows must have finite incomes and finite weights ``>= 0``. The histogram
-    bracket, or :func:`exact_bracket` when that bracket is wider or not usable
-    (overflowing offsets). All ``nan`` unless the total weight and weighted income
-    are positive.
+    Rows must have finite incomes and finite weights ``>= 0``. The bracket of
+    :func:`histogram_bracket`, or :func:`exact_bracket` when the histogram is not
+    usable (overflowing offsets). All ``nan`` unless the total weight and weighted
+    income are positive.
     """
     estimate, lower, upper, usable, _ = histogram_bracket(income, weight)
-    if usable and not upper - lower > BRACKET_WIDTH:
+    if usable:
         return estimate, lower, upper
     return exact_bracket(income, weight)

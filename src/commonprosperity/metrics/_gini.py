@@ -13,9 +13,7 @@ from commonprosperity._kernels.buckets import (
     gini_exact_by_buckets,
 )
 from commonprosperity._kernels.histogram import (
-    BRACKET_WIDTH,
     bracket_gini,
-    exact_bracket,
     histogram_bracket,
 )
 from commonprosperity.errors import MeasureError
@@ -194,8 +192,6 @@ def gini(
             if usable and estimate == estimate:
                 if negative:
                     warn_negative(x, w, "income", "the Gini coefficient")
-                if upper - lower > BRACKET_WIDTH:
-                    estimate, lower, upper = exact_bracket(x, w)
                 return GiniBracket(estimate, lower, upper)
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
