@@ -44,16 +44,16 @@ def independent_histogram(x, w):
     low = np.ldexp(1 + j / steps, octave)
     high = np.ldexp(1 + (j + 1) / steps, octave)
     mag = (octave - H.LOW_EXP) * steps + j
-    keys, inverse = np.unique(np.where(x < 0, -(mag + 1), mag + 1), return_inverse=True)
+    keys, first, inverse = np.unique(
+        np.where(x < 0, -(mag + 1), mag + 1), return_index=True, return_inverse=True
+    )
     d = x - np.sign(x) * low
     hist = np.zeros((keys.size, 3))
     np.add.at(hist[:, 0], inverse, w)
     np.add.at(hist[:, 1], inverse, w * d)
     np.add.at(hist[:, 2], inverse, w * d * d)
-    bounds = np.zeros((keys.size, 3))
-    for i, key in enumerate(keys):
-        lo, hi = low[inverse == i][0], high[inverse == i][0]
-        bounds[i] = (lo, hi, lo) if key > 0 else (-hi, -lo, -lo)
+    lo, hi = low[first], high[first]
+    bounds = np.where((keys > 0)[:, None], np.c_[lo, hi, lo], np.c_[-hi, -lo, -lo])
     return hist, bounds
 
 
@@ -153,6 +153,38 @@ def test_independent_sums_bracket_the_exact_gini():
     np.testing.assert_allclose(
         H.gini_from_bins(hist2, bounds2, rows), (est, lo, hi), rtol=1e-10
     )
+
+
+def test_sparse_far_bins_are_summed_and_the_workspace_is_left_clean():
+    """Rows scattered over far-apart bins (losses, zeros, tiny and huge incomes,
+    across sub-blocks when compiled) give the independent sums, and the reusable
+    accumulators are all zero afterwards, so the next call starts clean."""
+    rng = np.random.default_rng(12)
+    n = 2 * H.SUB_ROWS + 5_000 if JIT else 4_000
+    x, w = typical_income(n, seed=12)
+    spots = rng.choice(n, 60, replace=False)
+    x[spots[:20]] = -rng.uniform(0.01, 1e5, 20)  # losses, far below the rest
+    x[spots[20:30]] = rng.uniform(1e9, 1e12, 10)
+    hist, bounds = independent_histogram(x, w)
+    got, got_bounds, _, bad, negative = H.float_histogram(x, w)
+    assert not bad and negative
+    np.testing.assert_array_equal(got_bounds, bounds)
+    np.testing.assert_allclose(got, hist, rtol=1e-12, atol=1e-9)
+    n_grp, _ = H._groups(n)
+    assert not H._work(n_grp).any()
+    # zeros, tiny magnitudes and overflowing incomes share the three special bins
+    x[spots[30:40]] = 0.0
+    x[spots[40:50]] = 1e-9
+    x[spots[50:]] = 3e15
+    got, got_bounds, _, bad, _ = H.float_histogram(x, w)
+    assert not bad
+    assert not H._work(n_grp).any()
+    special = np.isin(got_bounds[:, 2], [0.0, 2.0**H.HIGH_EXP])
+    assert special.sum() == 2
+    np.testing.assert_allclose(
+        got[special, 0], [w[spots[30:50]].sum(), w[spots[50:]].sum()]
+    )
+    np.testing.assert_array_equal(H.float_histogram(x, w)[0], got)
 
 
 def test_gini_from_bins_degenerate_inputs():

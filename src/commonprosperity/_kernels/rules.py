@@ -129,8 +129,9 @@ def earner_and_children(
     n_infant = 0
     n_allowance = 0
     for j in range(start, end):
-        w = adjusted_wage(wage[j], growth, is_employed[j], minimum_wage_annual)
-        a = age[j]
+        u = np.uint64(j)
+        w = adjusted_wage(wage[u], growth, is_employed[u], minimum_wage_annual)
+        a = age[u]
         better = (a >= 18) & (w > best_wage)
         best = j if better else best
         best_wage = w if better else best_wage
@@ -342,9 +343,10 @@ def household_flows(
     property_tax = 0.0
     residents_pension = 0.0
     for j in range(start, end):
-        employed = is_employed[j]
-        w = adjusted_wage(wage[j], growth, employed, minimum_wage_annual)
-        a = age[j]
+        u = np.uint64(j)
+        employed = is_employed[u]
+        w = adjusted_wage(wage[u], growth, employed, minimum_wage_annual)
+        a = age[u]
         c = person_contribution(
             w, employed, contribution_rate, base_floor, base_ceiling
         )
@@ -354,7 +356,7 @@ def household_flows(
         deductions = person_deductions(basic, child_ded, j == best, elderly, claims)
         taxable = taxable_income(w, c, deductions)
         t = tax(taxable, thresholds, rates, quick_ded, convex)
-        b = business[j]
+        b = business[u]
         b_taxable = business_taxable(b, w, basic)
         bt = tax(
             b_taxable,
@@ -363,9 +365,9 @@ def household_flows(
             business_quick_ded,
             business_convex,
         )
-        pr = property_income[j]
+        pr = property_income[u]
         pt = pt_rate * pr
-        p = pension[j]
+        p = pension[u]
         rp = residents_pension_amount(a, p, employed, residents_amount)
 
         wage_sum += w

@@ -154,8 +154,8 @@ def _accumulate(
     f8 = flows[8]
     f9 = flows[9]
     f10 = flows[10]
-    for h in range(h0, h1):
-        i = h - h0
+    for i in range(h1 - h0):
+        h = np.uint64(h0 + i)
         n_persons = size[i]
         disposable = disposable_income(
             f0[i], f1[i], f2[i], f3[i], f4[i], f5[i], f6[i], f7[i], f8[i], f9[i], f10[i]
@@ -191,9 +191,9 @@ def _accumulate(
         child_allowance += w * f10[i]
         dibao_households += w if f8[i] > 0.0 else 0.0
         negative += 1.0 if disposable < 0.0 else 0.0
-        k = N_STATS + 2 * city[h]
+        k = np.uint64(N_STATS + 2 * city[h])
         out[k] += wd
-        out[k + 1] += persons
+        out[k + np.uint64(1)] += persons
         if write_pc:
             per_capita[h] = disposable / n_persons
     out[S_HOUSEHOLDS] = households
@@ -272,14 +272,15 @@ def aggregate_pass(
         # by the one accumulation the sweep kernel shares.
         flows = np.empty((11, h1 - h0))
         size = np.empty(h1 - h0)
-        for h in range(h0, h1):
+        for i in range(h1 - h0):
+            h = np.uint64(h0 + i)
             start = offsets[h]
-            end = offsets[h + 1]
+            end = offsets[h + np.uint64(1)]
             f = household_flows(
                 start,
                 end,
                 household_id[h],
-                params[L.MINIMUM_WAGE_TIER1 + tier[h]],
+                params[np.uint64(L.MINIMUM_WAGE_TIER1 + tier[h])],
                 age,
                 is_employed,
                 wage,
@@ -296,7 +297,6 @@ def aggregate_pass(
                 False,
                 dummy,
             )
-            i = h - h0
             for k in range(11):
                 flows[k, i] = f[k]
             size[i] = end - start
