@@ -189,7 +189,9 @@ def solve(
                 f"{str(exc).removeprefix('scenario: ')}"
             ) from None
 
-    pop = _sorted_by_base(population, base)
+    # Households no lever value in [lo, hi] changes are evaluated once.
+    ends = _stack([base, base.replace({lever: lo}), base.replace({lever: hi})])
+    pop = _sorted_by_base(population, base, ends)
     seen: dict[float, float] = {}
 
     def values(xs: np.ndarray) -> np.ndarray:

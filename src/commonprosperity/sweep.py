@@ -187,7 +187,7 @@ def sweep(
         )
     spec = _expand_grid(base, grid)
     stacked = _stack([base, *spec.scenarios])
-    pop = _sorted_by_base(population, base)
+    pop = _sorted_by_base(population, base, stacked)
     bar = _progress_bar(progress, stacked.n)
     advance = bar.update if bar is not None else None
     try:

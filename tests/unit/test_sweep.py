@@ -284,20 +284,20 @@ def test_interrupt_leaves_no_threads_and_no_changed_state(pop, base, monkeypatch
     cache_keys = set(pop._cache)
     threads_before = threading.active_count()
     calls = {"n": 0}
-    real = engine._pass
+    real = engine._pass_sums
 
     def interrupted(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 3:  # base ordering pass, first block, then Ctrl-C
+        if calls["n"] == 3:  # base ordering pass, a first pass, then Ctrl-C
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
     monkeypatch.setattr(engine, "MAX_BLOCK", 2)
     monkeypatch.setattr(engine, "BLOCK_BYTES", 1)
-    monkeypatch.setattr(engine, "_pass", interrupted)
+    monkeypatch.setattr(engine, "_pass_sums", interrupted)
     with pytest.raises(KeyboardInterrupt):
         sweep(pop, base, GRID, progress=False)
-    monkeypatch.setattr(engine, "_pass", real)
+    monkeypatch.setattr(engine, "_pass_sums", real)
     assert threading.active_count() == threads_before
     for a in (pop.weight, pop.wage, pop.offsets):
         np.testing.assert_array_equal(a, before[id(a)])

@@ -54,11 +54,14 @@ from commonprosperity._kernels.inequality import (
 __all__ = [
     "BRACKET_WIDTH",
     "bin_bounds",
+    "binned",
+    "binned_bracket",
     "bracket_gini",
     "exact_bracket",
     "float_histogram",
     "gini_from_bins",
     "histogram_bracket",
+    "merge_binned",
 ]
 
 #: The widest bracket returned: a wider histogram bracket (incomes crowded into a
@@ -282,6 +285,86 @@ def _checks(hist, keys):
     return bad, negative
 
 
+def binned(
+    income: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int, bool, bool]:
+    """``(hist, keys, rows, bad, negative)``: :func:`float_histogram` with keys.
+
+    The bin indices ``keys`` (increasing) stand in place of the bounds, for merging
+    histograms of disjoint sets of rows (:func:`merge_binned`).
+    """
+    n = income.shape[0]
+    n_grp, step = _groups(n)
+    # Bad rows and overflows are detected from the sums, not trapped; without JIT
+    # numpy would warn about them on the way.
+    with np.errstate(all="ignore"):
+        hist, keys, lowest = _accumulate(income, weight, n_grp, step, _work(n_grp))
+    bad, negative = _checks(hist, keys)
+    bad = bad or not lowest >= 0.0
+    return hist, keys, sum_depth(n), bool(bad), bool(negative)
+
+
+@njit(cache=True)
+def _merge(h1, k1, h2, k2):
+    m = 0
+    i = j = 0
+    while i < k1.shape[0] or j < k2.shape[0]:
+        if j == k2.shape[0] or (i < k1.shape[0] and k1[i] < k2[j]):
+            i += 1
+        elif i == k1.shape[0] or k2[j] < k1[i]:
+            j += 1
+        else:
+            i += 1
+            j += 1
+        m += 1
+    hist = np.empty((m, 3))
+    keys = np.empty(m, dtype=np.int64)
+    i = j = 0
+    for q in range(m):
+        if j == k2.shape[0] or (i < k1.shape[0] and k1[i] < k2[j]):
+            hist[q] = h1[i]
+            keys[q] = k1[i]
+            i += 1
+        elif i == k1.shape[0] or k2[j] < k1[i]:
+            hist[q] = h2[j]
+            keys[q] = k2[j]
+            j += 1
+        else:
+            for c in range(3):
+                hist[q, c] = h1[i, c] + h2[j, c]
+            keys[q] = k1[i]
+            i += 1
+            j += 1
+    return hist, keys
+
+
+def merge_binned(first: tuple, second: tuple) -> tuple:
+    """The :func:`binned` histogram of the rows of two :func:`binned` histograms.
+
+    Sums of shared bins are added (one more rounding), so ``rows`` becomes the
+    larger depth plus one.
+    """
+    h1, k1, r1, bad1, neg1 = first
+    h2, k2, r2, bad2, neg2 = second
+    hist, keys = _merge(h1, k1, h2, k2)
+    return hist, keys, max(r1, r2) + 1, bad1 or bad2, neg1 or neg2
+
+
+def binned_bracket(parts: tuple) -> tuple[float, float, float] | None:
+    """Gini ``(estimate, lower, upper)`` of a :func:`binned` histogram, or ``None``.
+
+    ``None`` when the histogram is not usable (bad rows) or its bracket is wider
+    than ``BRACKET_WIDTH``: the caller then falls back to the rows themselves.
+    """
+    hist, keys, rows, bad, _ = parts
+    if bad:
+        return None
+    estimate, lower, upper = gini_from_bins(hist, _bounds_of(keys), rows)
+    if not upper - lower <= BRACKET_WIDTH:
+        return None
+    return float(estimate), float(lower), float(upper)
+
+
 def float_histogram(
     income: np.ndarray, weight: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, int, bool, bool]:
@@ -296,16 +379,8 @@ def float_histogram(
     ``>= 0`` (the histogram is then meaningless), ``negative`` when some negative
     income has a positive weight.
     """
-    n = income.shape[0]
-    n_grp, step = _groups(n)
-    # Bad rows and overflows are detected from the sums, not trapped; without JIT
-    # numpy would warn about them on the way.
-    with np.errstate(all="ignore"):
-        hist, keys, lowest = _accumulate(income, weight, n_grp, step, _work(n_grp))
-    bad, negative = _checks(hist, keys)
-    bad = bad or not lowest >= 0.0
-    bounds = _bounds_of(keys)
-    return hist, bounds, sum_depth(n), bool(bad), bool(negative)
+    hist, keys, rows, bad, negative = binned(income, weight)
+    return hist, _bounds_of(keys), rows, bad, negative
 
 
 @njit(cache=True, nogil=True)

@@ -65,6 +65,7 @@ __all__ = [
     "LEVEL_D",
     "LEVEL_T",
     "LEVEL_W",
+    "household_varies",
     "pad_schedules",
     "stage_level",
     "sweep_pass",
@@ -481,6 +482,8 @@ def sweep_pass(
     level,
     write_pc,
     per_capita_out,
+    start_sums,
+    start_comps,
 ):
     """Weighted totals of ``S`` scenarios in one pass over the households.
 
@@ -500,17 +503,25 @@ def sweep_pass(
     per-capita disposable income of household ``h`` under scenario ``s``, yuan
     (when the flag is false, pass a dummy of shape (1, 1); it is not written).
 
-    Returns float64 totals (S, N_STATS + 2 * n_cities), row ``s`` equal bit for bit
-    to ``aggregate_pass`` of scenario ``s`` on the households in the same order,
-    whatever the level.
+    The running compensated sums of every scenario start from ``start_sums`` and
+    ``start_comps`` (n_stats,): zeros, or the state left by a pass over the
+    households before these (whose chunks must then end where these begin), so
+    that a population can be summed in parts, chunk for chunk as in one pass.
+
+    Returns ``(sums, comps)``, float64 (S, N_STATS + 2 * n_cities): ``sums +
+    comps`` row ``s`` equals bit for bit ``aggregate_pass`` of scenario ``s`` on
+    the households in the same order, whatever the level.
     """
     n = weight.shape[0]
     S = P.shape[0]
     n_chunks = (n + CHUNK - 1) // CHUNK
     n_stats = N_STATS + 2 * n_cities
     n_groups = (S + group - 1) // group
-    sums = np.zeros((S, n_stats))
-    comps = np.zeros((S, n_stats))
+    sums = np.empty((S, n_stats))
+    comps = np.empty((S, n_stats))
+    for s in range(S):
+        sums[s] = start_sums
+        comps[s] = start_comps
     most = 1
     for c in range(n_chunks):
         k = 0
@@ -669,7 +680,182 @@ def sweep_pass(
                 crow = comps[s]
                 for k in range(n_stats):
                     srow[k], crow[k] = neumaier_add(srow[k], crow[k], part[k])
-    return sums + comps
+    return sums, comps
+
+
+@njit(cache=True)
+def _rows_equal(A):
+    """Whether every row of the 2-D array ``A`` equals its first row."""
+    for s in range(1, A.shape[0]):
+        for k in range(A.shape[1]):
+            if A[s, k] != A[0, k]:
+                return False
+    return True
+
+
+@njit(cache=True, parallel=True)
+def household_varies(
+    starts,
+    ends,
+    household_id,
+    tier,
+    age,
+    is_employed,
+    wage,
+    business,
+    property_income,
+    pension,
+    P,
+    thresholds,
+    rates,
+    quick_ded,
+    business_thresholds,
+    business_rates,
+    business_quick_ded,
+):
+    """Per household: whether any of its flows may differ between the rows of ``P``.
+
+    Conservative: ``False`` guarantees that every flow ``household_flows`` returns
+    is bit for bit the same under every parameter row of ``P`` (with its schedules)
+    and under every row whose parameters lie between the rows' least and largest
+    values. Wage parameters varying makes every household vary. Otherwise a
+    household varies when one of its persons may pay a varying contribution, a
+    positive income or business tax under a varying deduction or schedule (the
+    largest taxable income any row allows is computed from the rows' least
+    contributions and deductions: the rules are monotone in each of them), a
+    varying property tax or residents' pension, or receives a varying child
+    allowance; or when a varying dibao line may leave a gap above its income.
+    """
+    n = starts.shape[0]
+    n_params = P.shape[1]
+    out = np.ones(n, dtype=np.bool_)
+    lo = np.empty(n_params)
+    hi = np.empty(n_params)
+    for k in range(n_params):
+        lo[k] = P[:, k].min()
+        hi[k] = P[:, k].max()
+    const = lo == hi
+    for k in GROUP_W:
+        if not const[k]:
+            return out
+    # The monotonicity argument needs non-negative parameters (validated ones are).
+    if lo.min() < 0.0:
+        return out
+    schedule_const = (
+        _rows_equal(thresholds)
+        and _rows_equal(rates)
+        and _rows_equal(quick_ded)
+        and const[L.SCHEDULE_CONVEX]
+    )
+    business_const = (
+        _rows_equal(business_thresholds)
+        and _rows_equal(business_rates)
+        and _rows_equal(business_quick_ded)
+        and const[L.BUSINESS_SCHEDULE_CONVEX]
+        and const[L.BASIC_DEDUCTION]
+    )
+    contribution_const = (
+        const[L.CONTRIBUTION_RATE] and const[L.BASE_FLOOR] and const[L.BASE_CEILING]
+    )
+    iit_const = (
+        schedule_const
+        and contribution_const
+        and const[L.BASIC_DEDUCTION]
+        and const[L.CHILD_EDUCATION]
+        and const[L.INFANT_CARE]
+        and const[L.ELDERLY_SUPPORT]
+        and const[L.ELDERLY_SUPPORT_SHARE]
+    )
+    property_const = const[L.PROPERTY_RATE] and const[L.TAXABLE_PROPERTY_SHARE]
+    allowance_const = const[L.CHILD_ALLOWANCE] and const[L.CHILD_ALLOWANCE_MAX_AGE]
+    dibao_const = const[L.DIBAO_LINE] and const[L.DIBAO_TAKE_UP]
+    p0 = P[0]
+    growth = 1.0 + p0[L.GROWTH_RATE]
+    dummy = np.zeros((1, N_PERSON_COLUMNS))
+    for h in prange(n):
+        start = starts[h]
+        end = ends[h]
+        minimum_wage_annual = p0[L.MINIMUM_WAGE_TIER1 + tier[h]]
+        best, n_education, n_infant, _ = earner_and_children(
+            start,
+            end,
+            age,
+            is_employed,
+            wage,
+            growth,
+            minimum_wage_annual,
+            p0[L.CHILD_ALLOWANCE_MAX_AGE],
+        )
+        least_child = child_deduction(n_education, n_infant, lo)
+        varies = False
+        for j in range(start, end):
+            employed = is_employed[j]
+            w = adjusted_wage(wage[j], growth, employed, minimum_wage_annual)
+            a = age[j]
+            varies |= (employed & (w > 0.0)) & (not contribution_const)
+            if not iit_const:
+                c = person_contribution(
+                    w,
+                    employed,
+                    lo[L.CONTRIBUTION_RATE],
+                    lo[L.BASE_FLOOR],
+                    lo[L.BASE_CEILING],
+                )
+                claims = claims_elderly_support(
+                    w,
+                    a,
+                    elderly_claim_draw(household_id[h], j - start),
+                    lo[L.ELDERLY_SUPPORT_SHARE],
+                )
+                deductions = person_deductions(
+                    lo[L.BASIC_DEDUCTION],
+                    least_child,
+                    j == best,
+                    lo[L.ELDERLY_SUPPORT],
+                    claims,
+                )
+                varies |= taxable_income(w, c, deductions) > 0.0
+            if not business_const:
+                b = business_taxable(business[j], w, lo[L.BASIC_DEDUCTION])
+                varies |= b > 0.0
+            varies |= (property_income[j] != 0.0) & (not property_const)
+            varies |= is_residents_pensioner(a, pension[j], employed) & (
+                not const[L.RESIDENTS_PENSION]
+            )
+            varies |= is_allowance_child(a, hi[L.CHILD_ALLOWANCE_MAX_AGE]) & (
+                not allowance_const
+            )
+        if not (varies or dibao_const):
+            # Every other flow is fixed: the dibao is zero in every row when even
+            # the highest line leaves no gap.
+            f = household_flows(
+                start,
+                end,
+                household_id[h],
+                minimum_wage_annual,
+                age,
+                is_employed,
+                wage,
+                business,
+                property_income,
+                pension,
+                p0,
+                thresholds[0],
+                rates[0],
+                quick_ded[0],
+                business_thresholds[0],
+                business_rates[0],
+                business_quick_ded[0],
+                False,
+                dummy,
+            )
+            net = household_net(
+                f[0], f[1], f[2], f[3], f[9], f[10], f[4], f[5], f[6], f[7]
+            )
+            gap = hi[L.DIBAO_LINE] * (end - start) - max(net - f[10], 0.0)
+            varies = gap > 0.0
+        out[h] = varies
+    return out
 
 
 def pad_schedules(schedules):

@@ -1,0 +1,168 @@
+"""Households no scenario of a sweep changes are evaluated once: sound and unseen.
+
+``household_varies`` is checked against brute force (every household's flows under
+every scenario, and under values between them, from the detail pass); sweeps with a
+fixed part are checked against single ``simulate`` runs; the merged Ginis against
+the Ginis of all the rows. The population spans several kernel chunks, so
+``CP_TEST_SMALL=1`` (the no-JIT coverage run) keeps one grid per test, not all.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+import commonprosperity._sweep_engine as engine
+from commonprosperity import Scenario, simulate, synthetic_population
+from commonprosperity._kernels import simulate as K
+from commonprosperity._kernels.histogram import (
+    binned,
+    binned_bracket,
+    bracket_gini,
+    merge_binned,
+)
+from commonprosperity._kernels.inequality import (
+    gini_exact_from_order,
+    gini_exact_merged,
+)
+from commonprosperity._kernels.sweep import household_varies
+from commonprosperity.simulate import INDICATOR_NAMES, _tiers, person_arrays
+from commonprosperity.sweep import sweep
+
+#: Grids of every parameter group; each leaves some households unchanged.
+GRIDS = {
+    "dibao x deduction": {
+        "transfers.dibao_monthly": [900.0, 1_300.0],
+        "income_tax.basic_deduction": [60_000.0, 96_000.0],
+    },
+    "transfers": {
+        "transfers.dibao_monthly": [700.0, 2_500.0],
+        "transfers.residents_pension_monthly": [200.0, 900.0],
+        "transfers.child_allowance_monthly": [0.0, 300.0],
+    },
+    "schedule and property": {
+        "income_tax.rates[2]": [0.15, 0.3],
+        "income_tax.property_rate": [0.1, 0.2],
+    },
+    "contributions and deductions": {
+        "social_insurance.pension_rate": [0.06, 0.08],
+        "transfers.child_allowance_max_age": [3, 6],
+        "income_tax.elderly_support_share": [0.2, 0.9],
+    },
+}
+
+
+#: The grids each test runs: all of them, or one without JIT (same kernel lines).
+KINDS = ["dibao x deduction"] if os.environ.get("CP_TEST_SMALL") == "1" else list(GRIDS)
+
+
+@pytest.fixture(scope="module")
+def pop():
+    # Several kernel chunks (2,048 households), so whole chunks can be fixed.
+    return synthetic_population(14_000, seed=21)
+
+
+@pytest.fixture(scope="module")
+def base():
+    return Scenario.status_quo(2021)
+
+
+def _scenarios(base, grid):
+    return [base, *engine._expand_grid(base, grid).scenarios]
+
+
+def _varies(pop, scenarios):
+    plain = engine._ordered(pop)
+    return household_varies(
+        plain.starts,
+        plain.ends,
+        plain.household_id,
+        plain.tier,
+        *person_arrays(pop),
+        *engine._stack(scenarios)._arrays(),
+    )
+
+
+def _flows(pop, scenario):
+    return K.detail_pass(
+        pop.offsets,
+        pop.household_id,
+        _tiers(pop),
+        *person_arrays(pop),
+        *scenario.as_arrays().kernel_args(),
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fixed_households_have_the_same_flows_in_every_scenario(pop, base, kind):
+    scenarios = _scenarios(base, GRIDS[kind])
+    fixed = ~_varies(pop, scenarios)
+    assert 0 < fixed.sum() < pop.n_households
+    first = _flows(pop, scenarios[0])
+    for s in scenarios[1:]:
+        np.testing.assert_array_equal(_flows(pop, s)[fixed], first[fixed])
+
+
+def test_fixed_households_also_hold_between_the_bounds(pop, base):
+    """solve() classifies on its two bounds: values between them are covered."""
+    lever = "income_tax.basic_deduction"
+    ends = [base.replace({lever: 30_000.0}), base.replace({lever: 90_000.0})]
+    fixed = ~_varies(pop, [base, *ends])
+    assert fixed.any()
+    first = _flows(pop, base)
+    for x in (30_000.0, 47_123.0, 61_000.0, 90_000.0):
+        got = _flows(pop, base.replace({lever: x}))
+        np.testing.assert_array_equal(got[fixed], first[fixed])
+
+
+def test_a_wage_lever_makes_every_household_vary(pop, base):
+    scenarios = _scenarios(base, {"wages.growth_rate": [0.0, 0.05]})
+    assert _varies(pop, scenarios).all()
+    # One scenario: nothing varies.
+    assert not _varies(pop, [base]).any()
+
+
+def _assert_close(a, b, what):
+    assert abs(a - b) <= 1e-12 * abs(b), f"{what}: {a!r} vs {b!r}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("gini", ["exact", "bracket"])
+def test_sweeps_with_fixed_households_equal_simulate(pop, base, kind, gini):
+    grid = GRIDS[kind]
+    scenarios = _scenarios(base, grid)
+    ordered = engine._sorted_by_base(pop, base, engine._stack(scenarios))
+    assert ordered.n_fixed > 0 and ordered.n_fixed % K.CHUNK == 0
+    assert ordered.n_fixed + ordered.n_households == pop.n_households
+    f = sweep(pop, base, grid, gini=gini, progress=False)
+    names = (*INDICATOR_NAMES, "gini_lower", "gini_upper")
+    for i in range(len(f)):
+        r = simulate(pop, scenarios[i + 1], gini=gini)
+        for name in INDICATOR_NAMES if gini == "exact" else names:
+            _assert_close(f[name].iloc[i], r.indicators[name], f"{kind} {i} {name}")
+        if gini == "bracket":
+            g = simulate(pop, scenarios[i + 1]).indicators["gini"]
+            assert f["gini_lower"].iloc[i] <= g <= f["gini_upper"].iloc[i]
+
+
+def test_merged_ginis_equal_those_of_all_the_rows():
+    rng = np.random.default_rng(3)
+    x = 30_000.0 * rng.lognormal(0.0, 0.8, 30_000)
+    x[:40] = -x[:40] / 7  # business losses
+    x[40:400] = 12_000.0  # a mass point shared by both parts
+    w = rng.uniform(0.5, 3.0, x.size)
+    cut = 21_000
+    order = np.argsort(x[:cut], kind="stable")
+    x1, w1 = x[:cut][order], w[:cut][order]
+    x2, w2 = x[cut:], w[cut:]
+    merged = gini_exact_merged(x1, w1, x2, w2, np.argsort(x2))
+    whole = gini_exact_from_order(x, w, np.argsort(x))
+    _assert_close(merged, whole, "exact")
+    hist, keys, rows, bad, negative = merge_binned(binned(x1, w1), binned(x2, w2))
+    h_all, k_all, _, _, _ = binned(x, w)
+    np.testing.assert_array_equal(keys, k_all)
+    np.testing.assert_allclose(hist, h_all, rtol=1e-12, atol=1e-6)
+    assert not bad and negative
+    est, lo, hi = binned_bracket((hist, keys, rows, bad, negative))
+    assert lo <= whole <= hi and lo <= est <= hi
+    assert abs(est - bracket_gini(x, w)[0]) < 1e-12
