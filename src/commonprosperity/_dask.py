@@ -62,9 +62,14 @@ def population_receipts() -> dict[str, int]:
     return dict(_RECEIVED)
 
 
-def _run_part(shipped: _Shipped, stacked: Any, gini: str, band_basis: str) -> Any:
-    """Worker task: evaluate a slice of the scenarios on the shipped population."""
-    return _evaluate(shipped.population, stacked, gini, band_basis)
+def _run_part(
+    shipped: _Shipped, stacked: Any, gini: str, band_basis: str, universe: Any
+) -> Any:
+    """Worker task: evaluate a slice of the scenarios on the shipped population.
+
+    ``universe``, all the sweep's scenarios, groups them as the threads engine does.
+    """
+    return _evaluate(shipped.population, stacked, gini, band_basis, universe=universe)
 
 
 def _connect(client: Any) -> tuple[Any, bool]:
@@ -142,6 +147,7 @@ def evaluate_on_cluster(
                 stacked.rows(i0, i1),
                 gini,
                 band_basis,
+                stacked,
                 pure=False,
                 key=f"commonprosperity-sweep-{token}-{i0}",
             )

@@ -47,6 +47,7 @@ from commonprosperity._kernels.inequality import (
     gini_exact_merged,
 )
 from commonprosperity._kernels.sweep import (
+    GROUP_D,
     LEVEL_W,
     household_varies,
     pad_schedules,
@@ -240,6 +241,15 @@ class _Stacked:
     def rows(self, i0: int, i1: int) -> _Stacked:
         return _Stacked(*(np.ascontiguousarray(a[i0:i1]) for a in self._arrays()))
 
+    def select(self, index: np.ndarray) -> _Stacked:
+        return _Stacked(*(np.ascontiguousarray(a[index]) for a in self._arrays()))
+
+    def policy_key(self, i: int) -> bytes:
+        """Scenario ``i``'s parameters other than the transfers' (group D)."""
+        p = self.P[i].copy()
+        p[list(GROUP_D)] = 0.0
+        return p.tobytes() + b"".join(a[i].tobytes() for a in self._arrays()[1:])
+
     def _arrays(self) -> tuple[np.ndarray, ...]:
         return (self.P, self.T, self.R, self.Q, self.BT, self.BR, self.BQ)
 
@@ -323,14 +333,30 @@ def _person_columns(pop: Population) -> tuple[np.ndarray, ...]:
     return (pop.age, pop.employed, pop.wage, pop.business, pop.property, pop.pension)
 
 
-def _compact(pop: Population, order: np.ndarray) -> _Ordered:
-    """Households ``order`` of ``pop`` with their persons copied in that order.
+def _reorder(src: _Ordered, order: np.ndarray, copy_persons: bool) -> _Ordered:
+    """Households ``order`` of ``src``; their persons copied in that order or not.
 
     Contiguous persons keep a pass over households sorted by income from reading
     each household's persons from a different place in memory (measured 2x
     slower at 1e6 households).
     """
-    ordered = _ordered(pop, order)
+    columns = (
+        "starts",
+        "ends",
+        "household_id",
+        "weight",
+        "urban",
+        "city_code",
+        "tier",
+        "person_weight",
+    )
+    ordered = dataclasses.replace(
+        src,
+        head=None,
+        **{c: np.ascontiguousarray(getattr(src, c)[order]) for c in columns},
+    )
+    if not copy_persons:
+        return ordered
     size = ordered.ends - ordered.starts
     ends = np.cumsum(size)
     starts = ends - size
@@ -339,17 +365,50 @@ def _compact(pop: Population, order: np.ndarray) -> _Ordered:
     rows = np.repeat(ordered.starts - starts, size) + np.arange(
         ends[-1] if size.size else 0
     )
-    persons = tuple(np.ascontiguousarray(a[rows]) for a in _person_columns(pop))
+    persons = ("age", "employed", "wage", "business", "property", "pension")
     return dataclasses.replace(
         ordered,
         starts=starts,
         ends=ends,
-        age=persons[0],
-        employed=persons[1],
-        wage=persons[2],
-        business=persons[3],
-        property=persons[4],
-        pension=persons[5],
+        **{c: np.ascontiguousarray(getattr(src, c)[rows]) for c in persons},
+    )
+
+
+def _compact(pop: Population, order: np.ndarray) -> _Ordered:
+    """Households ``order`` of ``pop`` with their persons copied in that order."""
+    return _reorder(_ordered(pop), order, copy_persons=True)
+
+
+def _split_fixed(pop: _Ordered, scenarios: _Stacked) -> _Ordered:
+    """Move the households ``scenarios`` all leave unchanged to a new ``head``.
+
+    Whole chunks of them, in ``pop``'s order; the new head comes after
+    ``pop.head`` (it is its ``head``) and before the remaining households.
+    """
+    rest = dataclasses.replace(pop, head=None)
+    varies = household_varies(
+        rest.starts,
+        rest.ends,
+        rest.household_id,
+        rest.tier,
+        rest.age,
+        rest.employed,
+        rest.wage,
+        rest.business,
+        rest.property,
+        rest.pension,
+        *scenarios._arrays(),
+    )
+    fixed = ~varies
+    n_fixed = int(fixed.sum()) // K.CHUNK * K.CHUNK
+    if n_fixed == 0:
+        return pop
+    fixed[np.flatnonzero(fixed)[n_fixed:]] = False
+    head = dataclasses.replace(
+        _reorder(rest, np.flatnonzero(fixed), copy_persons=False), head=pop.head
+    )
+    return dataclasses.replace(
+        _reorder(rest, np.flatnonzero(~fixed), copy_persons=True), head=head
     )
 
 
@@ -429,38 +488,21 @@ def _sorted_by_base(
     by_income = np.argsort(per_capita[0], kind="stable")
     if scenarios is None or scenarios.n < 2:
         return _compact(pop, by_income)
-    varies = household_varies(
-        plain.starts,
-        plain.ends,
-        plain.household_id,
-        plain.tier,
-        plain.age,
-        plain.employed,
-        plain.wage,
-        plain.business,
-        plain.property,
-        plain.pension,
-        *scenarios._arrays(),
-    )
-    fixed = ~varies[by_income]
-    # Whole chunks of fixed households; the remainder joins the varying ones.
-    n_fixed = int(fixed.sum()) // K.CHUNK * K.CHUNK
-    if n_fixed == 0:
-        return _compact(pop, by_income)
-    take = fixed.copy()
-    take[np.flatnonzero(fixed)[n_fixed:]] = False
-    head = _ordered(pop, by_income[take])
-    return dataclasses.replace(_compact(pop, by_income[~take]), head=head)
+    # The fixed households keep the population's persons; the others' are copied.
+    split = _split_fixed(_reorder(plain, by_income, copy_persons=False), scenarios)
+    return split if split.head is not None else _compact(pop, by_income)
 
 
-def _block_size(n_households: int) -> int:
+def _block_size(n_households: int, n_population: int | None = None) -> int:
     """Scenarios per kernel pass, a multiple of the thread count.
 
-    The block's per-capita incomes (of the households that vary) stay within
-    ``BLOCK_BYTES`` and 48 bytes a household of the population, a share of its
-    own arrays (about 140 bytes a household).
+    The block's per-capita incomes (``n_households`` per scenario: those that
+    vary) stay within ``BLOCK_BYTES`` and 48 bytes a household of the population
+    (``n_population``, default ``n_households``), a share of its own arrays
+    (about 140 bytes a household).
     """
-    per, budget = 8 * max(n_households, 1), 48 * max(n_households, 1)
+    n_population = n_households if n_population is None else n_population
+    per, budget = 8 * max(n_households, 1), 48 * max(n_population, 1)
     threads = numba.get_num_threads()
     size = max(threads, min(MAX_BLOCK, min(BLOCK_BYTES, budget) // per))
     return max(threads, size - size % threads)
@@ -489,7 +531,8 @@ class _Fixed:
     """The households every scenario shares (``_Ordered.head``), evaluated once.
 
     Holds the compensated sums' state after them, their per-capita incomes and
-    weights sorted by income (exact Gini) and their histogram (bracketed Gini).
+    weights (sorted by income for the exact Gini) and, for the bracketed Gini,
+    their histogram.
     """
 
     start: tuple[np.ndarray, np.ndarray] | None = None
@@ -526,20 +569,75 @@ class _Fixed:
         )
 
 
-def _fixed_part(pop: _Ordered, st: _Stacked, gini: str, three: bool) -> _Fixed:
-    """Evaluate the fixed households once, under the first scenario of ``st``."""
-    head = pop.head
+def _fixed_part(
+    head: _Ordered | None,
+    st: _Stacked,
+    gini: str,
+    three: bool,
+    known: tuple[_Ordered, _Fixed] | None = None,
+) -> _Fixed:
+    """Evaluate the fixed households ``head`` (and its own heads) once.
+
+    Under the first scenario of ``st``. ``known``: a head already evaluated (the
+    sweep's, shared by every group) and its part.
+    """
     if head is None:
         return _Fixed()
-    pc = np.empty((1, head.n_households))
-    sums, comps = _pass_sums(head, st.rows(0, 1), three, per_capita=pc)
+    if known is not None and head is known[0]:
+        return known[1]
+    inner = _fixed_part(head.head, st, gini, three, known)
+    this = dataclasses.replace(head, head=None)
+    pc = np.empty((1, this.n_households))
+    sums, comps = _pass_sums(
+        this, st.rows(0, 1), three, per_capita=pc, start=inner.start
+    )
+    income, weight = pc[0], this.person_weight
     fixed = _Fixed(start=(sums[0], comps[0]))
-    order = np.argsort(pc[0], kind="stable")
-    fixed.income = np.ascontiguousarray(pc[0][order])
-    fixed.weight = np.ascontiguousarray(head.person_weight[order])
     if gini == "bracket":
-        fixed.binned = binned(fixed.income, fixed.weight)
+        # Rows in any order: they are only binned, or concatenated to fall back.
+        part = binned(income, weight)
+        fixed.binned = (
+            part if inner.binned is None else merge_binned(inner.binned, part)
+        )
+    else:
+        order = np.argsort(income, kind="stable")
+        income, weight = income[order], weight[order]
+    if inner.income is not None:
+        income = np.concatenate([inner.income, income])
+        weight = np.concatenate([inner.weight, weight])
+        if gini != "bracket":
+            # Two sorted runs: the stable sort merges them.
+            order = np.argsort(income, kind="stable")
+            income, weight = income[order], weight[order]
+    fixed.income = np.ascontiguousarray(income)
+    fixed.weight = np.ascontiguousarray(weight)
     return fixed
+
+
+def _policy_groups(
+    st: _Stacked, universe: _Stacked | None
+) -> list[tuple[np.ndarray, _Stacked | None]]:
+    """The scenarios of ``st`` grouped by all their parameters but the transfers'.
+
+    Returns ``(indices into st, the group's scenarios in universe)``, groups in
+    order of first appearance; the second item is None for a group of one
+    scenario in ``universe`` (default ``st``). A group is defined by the whole
+    universe, so a scenario's numbers do not depend on how a sweep is cut into
+    parts (blocks, Dask tasks).
+    """
+    universe = st if universe is None else universe
+    members: dict[bytes, list[int]] = {}
+    for i in range(universe.n):
+        members.setdefault(universe.policy_key(i), []).append(i)
+    where: dict[bytes, list[int]] = {}
+    for i in range(st.n):
+        where.setdefault(st.policy_key(i), []).append(i)
+    out = []
+    for key, index in where.items():
+        rows = members.get(key, [])
+        group = universe.select(np.array(rows)) if len(rows) > 1 else None
+        out.append((np.array(index), group))
+    return out
 
 
 def _evaluate(
@@ -548,14 +646,19 @@ def _evaluate(
     gini: str,
     band_basis: str,
     advance: Callable[[int], None] | None = None,
+    universe: _Stacked | None = None,
 ) -> _Outcome:
     """Evaluate every scenario of ``st`` on ``pop`` in blocks (threads engine).
 
-    The fixed households (``pop.n_fixed``) are evaluated once; each block of
-    scenarios is one kernel pass over the others, continuing the fixed part's
-    compensated sums chunk for chunk, so the totals are bit for bit those of one
-    pass over all households. The Ginis merge the fixed part (sorted once, or
-    binned once) with each scenario's varying households.
+    The fixed households (``pop.head``) are evaluated once. Scenarios that differ
+    only in transfer parameters (a group, :func:`_policy_groups` over
+    ``universe``, the sweep's whole set of scenarios) share more: the households
+    none of the group's transfers change become the group's own fixed part. Each
+    block of scenarios is then one kernel pass over the remaining households,
+    continuing the fixed parts' compensated sums chunk for chunk, so the totals
+    are bit for bit those of one pass over the households in that order. The
+    Ginis merge the fixed part (sorted once, binned once) with each scenario's
+    varying households.
     """
     S = st.n
     three = band_basis == "three_person"
@@ -566,37 +669,46 @@ def _evaluate(
         np.full(S, np.nan),
         np.full(S, np.nan),
     )
-    fixed = _fixed_part(pop, st, gini, three)
-    rest = dataclasses.replace(pop, head=None)
-    block = _block_size(rest.n_households)
-    pw = rest.person_weight
+    n_population = pop.n_households + pop.n_fixed
+    groups = _policy_groups(st, universe)
+    known = None
+    if pop.head is not None and any(g is not None for _, g in groups):
+        known = (pop.head, _fixed_part(pop.head, st, gini, three))
     # Two exact Ginis at a time: np.argsort and the Gini kernel release the GIL.
     executor = ThreadPoolExecutor(max_workers=2)
     try:
-        for i0 in range(0, S, block):
-            i1 = min(S, i0 + block)
-            part = st.rows(i0, i1)
-            pc = np.empty((i1 - i0, rest.n_households))
-            sums, comps = _pass_sums(
-                rest, part, three, per_capita=pc, start=fixed.start
-            )
-            out.totals[i0:i1] = sums + comps
-            if gini == "bracket":
-                # The same histogram bracket as simulate's, one scenario at a
-                # time (the kernel is parallel itself).
-                for k in range(i1 - i0):
-                    est, lo, hi = fixed.bracket_gini(pc[k], pw)
-                    out.gini[i0 + k] = est
-                    out.lower[i0 + k] = lo
-                    out.upper[i0 + k] = hi
-            else:
-                futures = [
-                    executor.submit(fixed.exact_gini, pc[k], pw) for k in range(i1 - i0)
-                ]
-                out.gini[i0:i1] = [f.result() for f in futures]
-            del pc
-            if advance is not None:
-                advance(i1 - i0)
+        for index, group in groups:
+            part_pop = pop if group is None else _split_fixed(pop, group)
+            part = st.select(index)
+            fixed = _fixed_part(part_pop.head, part, gini, three, known)
+            rest = dataclasses.replace(part_pop, head=None)
+            block = _block_size(rest.n_households, n_population)
+            pw = rest.person_weight
+            for i0 in range(0, part.n, block):
+                i1 = min(part.n, i0 + block)
+                rows = index[i0:i1]
+                pc = np.empty((i1 - i0, rest.n_households))
+                sums, comps = _pass_sums(
+                    rest, part.rows(i0, i1), three, per_capita=pc, start=fixed.start
+                )
+                out.totals[rows] = sums + comps
+                if gini == "bracket":
+                    # The same histogram bracket as simulate's, one scenario at a
+                    # time (the kernel is parallel itself).
+                    for k in range(i1 - i0):
+                        est, lo, hi = fixed.bracket_gini(pc[k], pw)
+                        out.gini[rows[k]] = est
+                        out.lower[rows[k]] = lo
+                        out.upper[rows[k]] = hi
+                else:
+                    futures = [
+                        executor.submit(fixed.exact_gini, pc[k], pw)
+                        for k in range(i1 - i0)
+                    ]
+                    out.gini[rows] = [f.result() for f in futures]
+                del pc
+                if advance is not None:
+                    advance(i1 - i0)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     return out

@@ -85,7 +85,7 @@ N_BINS = 2 * CENTER + 1
 SUB_ROWS = 1 << 20
 #: Row groups summed in parallel: about one per GROUP_ROWS rows, at most MAX_GROUPS.
 MAX_GROUPS = 2
-GROUP_ROWS = 1 << 18
+GROUP_ROWS = 1 << 16
 
 _SHIFT = 52 - BITS
 _MAG_LO = (1023 + LOW_EXP) << BITS
