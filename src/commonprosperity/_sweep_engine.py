@@ -49,7 +49,9 @@ from commonprosperity._kernels.inequality import (
 from commonprosperity._kernels.sweep import (
     GROUP_D,
     LEVEL_W,
+    fold_parts,
     household_varies,
+    one_scenario_parts,
     pad_schedules,
     stage_level,
     sweep_pass,
@@ -426,6 +428,37 @@ def _pass_sums(
     n_stats = K.N_STATS + 2 * len(CITY_LABELS)
     if start is None:
         start = (np.zeros(n_stats), np.zeros(n_stats))
+    if st.n == 1:
+        # One scenario: parallel over chunks (sweep_pass is over scenarios).
+        parts = one_scenario_parts(
+            pop.starts,
+            pop.ends,
+            pop.household_id,
+            pop.weight,
+            pop.urban,
+            pop.city_code,
+            len(CITY_LABELS),
+            pop.tier,
+            pop.age,
+            pop.employed,
+            pop.wage,
+            pop.business,
+            pop.property,
+            pop.pension,
+            st.P[0],
+            st.T[0],
+            st.R[0],
+            st.Q[0],
+            st.BT[0],
+            st.BR[0],
+            st.BQ[0],
+            BAND_EDGES,
+            three_person,
+            per_capita is not None,
+            per_capita[0] if per_capita is not None else np.zeros(1),
+        )
+        sums, comps = fold_parts(parts, *start)
+        return sums[None, :], comps[None, :]
     return sweep_pass(
         pop.starts,
         pop.ends,

@@ -26,6 +26,7 @@ from commonprosperity._kernels.inequality import (
     gini_exact_merged,
 )
 from commonprosperity._kernels.sweep import household_varies
+from commonprosperity.population import CITY_LABELS
 from commonprosperity.simulate import INDICATOR_NAMES, _tiers, person_arrays
 from commonprosperity.sweep import sweep
 
@@ -166,3 +167,21 @@ def test_merged_ginis_equal_those_of_all_the_rows():
     est, lo, hi = binned_bracket((hist, keys, rows, bad, negative))
     assert lo <= whole <= hi and lo <= est <= hi
     assert abs(est - bracket_gini(x, w)[0]) < 1e-12
+
+
+def test_one_scenario_in_parallel_equals_the_scenario_pass_bit_for_bit(pop, base):
+    """One scenario runs parallel over chunks; same sums, bit for bit, as the
+    scenario-parallel kernel (two copies of the scenario, one per thread)."""
+    ordered = engine._sorted_by_base(pop, base)
+    scenario = base.replace({"transfers.dibao_monthly": 1_111.0})
+    st = engine._stack([scenario])
+    twice = engine._stack([scenario, scenario])
+    n_stats = K.N_STATS + 2 * len(CITY_LABELS)
+    start = (np.linspace(0.0, 1.0, n_stats), np.linspace(0.0, 1e-9, n_stats))
+    pc1 = np.empty((1, ordered.n_households))
+    pc2 = np.empty((2, ordered.n_households))
+    one = engine._pass_sums(ordered, st, False, per_capita=pc1, start=start)
+    two = engine._pass_sums(ordered, twice, False, per_capita=pc2, start=start)
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(pc1[0], pc2[0])
