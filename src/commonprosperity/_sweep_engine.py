@@ -381,11 +381,15 @@ def _compact(pop: Population, order: np.ndarray) -> _Ordered:
     return _reorder(_ordered(pop), order, copy_persons=True)
 
 
-def _split_fixed(pop: _Ordered, scenarios: _Stacked) -> _Ordered:
+def _split_fixed(
+    pop: _Ordered, scenarios: _Stacked, order: np.ndarray | None = None
+) -> _Ordered:
     """Move the households ``scenarios`` all leave unchanged to a new ``head``.
 
-    Whole chunks of them, in ``pop``'s order; the new head comes after
-    ``pop.head`` (it is its ``head``) and before the remaining households.
+    The households are taken in ``order`` (default ``pop``'s). Whole chunks of
+    the unchanged ones go to the new head, which comes after ``pop.head`` (it is
+    its ``head``) and before the others; their persons are not copied, the
+    others' are (:func:`_reorder`). Nothing to move: ``pop`` in that order.
     """
     rest = dataclasses.replace(pop, head=None)
     varies = household_varies(
@@ -401,17 +405,19 @@ def _split_fixed(pop: _Ordered, scenarios: _Stacked) -> _Ordered:
         rest.pension,
         *scenarios._arrays(),
     )
-    fixed = ~varies
+    in_place = order is None
+    order = np.arange(rest.n_households) if in_place else order
+    fixed = ~varies[order]
     n_fixed = int(fixed.sum()) // K.CHUNK * K.CHUNK
-    if n_fixed == 0:
-        return pop
     fixed[np.flatnonzero(fixed)[n_fixed:]] = False
+    if n_fixed == 0:
+        if in_place:
+            return pop
+        return dataclasses.replace(_reorder(rest, order, True), head=pop.head)
     head = dataclasses.replace(
-        _reorder(rest, np.flatnonzero(fixed), copy_persons=False), head=pop.head
+        _reorder(rest, order[fixed], copy_persons=False), head=pop.head
     )
-    return dataclasses.replace(
-        _reorder(rest, np.flatnonzero(~fixed), copy_persons=True), head=head
-    )
+    return dataclasses.replace(_reorder(rest, order[~fixed], True), head=head)
 
 
 def _pass_sums(
@@ -521,9 +527,8 @@ def _sorted_by_base(
     by_income = np.argsort(per_capita[0], kind="stable")
     if scenarios is None or scenarios.n < 2:
         return _compact(pop, by_income)
-    # The fixed households keep the population's persons; the others' are copied.
-    split = _split_fixed(_reorder(plain, by_income, copy_persons=False), scenarios)
-    return split if split.head is not None else _compact(pop, by_income)
+    # Ordered in place of the plain population: no intermediate copy.
+    return _split_fixed(plain, scenarios, by_income)
 
 
 def _block_size(n_households: int, n_population: int | None = None) -> int:
@@ -563,15 +568,18 @@ class _Outcome:
 class _Fixed:
     """The households every scenario shares (``_Ordered.head``), evaluated once.
 
-    Holds the compensated sums' state after them, their per-capita incomes and
-    weights (sorted by income for the exact Gini) and, for the bracketed Gini,
-    their histogram.
+    Holds the compensated sums' state after them and, for the exact Gini, their
+    per-capita incomes and weights sorted by income; for the bracketed Gini,
+    their histogram, their number and a way to recompute their rows (only
+    needed if a bracket must fall back to the rows).
     """
 
     start: tuple[np.ndarray, np.ndarray] | None = None
     income: np.ndarray | None = None
     weight: np.ndarray | None = None
     binned: tuple | None = None
+    n_rows: int = 0
+    rows: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
 
     def exact_gini(self, per_capita: np.ndarray, weight: np.ndarray) -> float:
         if self.income is None:
@@ -591,15 +599,31 @@ class _Fixed:
         )
         # At least the depth of one histogram of all the rows, so the bracket is
         # simulate's up to rounding.
-        rows = max(rows, sum_depth(self.income.shape[0] + per_capita.shape[0]))
+        rows = max(rows, sum_depth(self.n_rows + per_capita.shape[0]))
         out = binned_bracket((hist, keys, rows, bad, negative))
         if out is not None:
             return out
         # Bad rows or a wide bracket: simulate's own path on all the rows.
+        income, fixed_weight = self.rows()
         return bracket_gini(
-            np.concatenate([self.income, per_capita]),
-            np.concatenate([self.weight, weight]),
+            np.concatenate([income, per_capita]),
+            np.concatenate([fixed_weight, weight]),
         )
+
+
+def _head_rows(
+    head: _Ordered, st: _Stacked, three: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-capita incomes and person weights of ``head`` and its own heads."""
+    incomes, weights = [], []
+    while head is not None:
+        this = dataclasses.replace(head, head=None)
+        pc = np.empty((1, this.n_households))
+        _pass_sums(this, st, three, per_capita=pc)
+        incomes.append(pc[0])
+        weights.append(this.person_weight)
+        head = head.head
+    return np.concatenate(incomes), np.concatenate(weights)
 
 
 def _fixed_part(
@@ -620,28 +644,26 @@ def _fixed_part(
         return known[1]
     inner = _fixed_part(head.head, st, gini, three, known)
     this = dataclasses.replace(head, head=None)
+    first = st.rows(0, 1)
     pc = np.empty((1, this.n_households))
-    sums, comps = _pass_sums(
-        this, st.rows(0, 1), three, per_capita=pc, start=inner.start
-    )
+    sums, comps = _pass_sums(this, first, three, per_capita=pc, start=inner.start)
     income, weight = pc[0], this.person_weight
-    fixed = _Fixed(start=(sums[0], comps[0]))
+    fixed = _Fixed(start=(sums[0], comps[0]), n_rows=inner.n_rows + income.shape[0])
     if gini == "bracket":
-        # Rows in any order: they are only binned, or concatenated to fall back.
         part = binned(income, weight)
         fixed.binned = (
             part if inner.binned is None else merge_binned(inner.binned, part)
         )
-    else:
-        order = np.argsort(income, kind="stable")
-        income, weight = income[order], weight[order]
+        fixed.rows = lambda: _head_rows(head, first, three)
+        return fixed
+    order = np.argsort(income, kind="stable")
+    income, weight = income[order], weight[order]
     if inner.income is not None:
+        # Two sorted runs: the stable sort merges them.
         income = np.concatenate([inner.income, income])
         weight = np.concatenate([inner.weight, weight])
-        if gini != "bracket":
-            # Two sorted runs: the stable sort merges them.
-            order = np.argsort(income, kind="stable")
-            income, weight = income[order], weight[order]
+        order = np.argsort(income, kind="stable")
+        income, weight = income[order], weight[order]
     fixed.income = np.ascontiguousarray(income)
     fixed.weight = np.ascontiguousarray(weight)
     return fixed

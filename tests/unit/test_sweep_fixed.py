@@ -185,3 +185,17 @@ def test_one_scenario_in_parallel_equals_the_scenario_pass_bit_for_bit(pop, base
     for a, b in zip(one, two, strict=True):
         np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(pc1[0], pc2[0])
+
+
+def test_a_bracket_too_wide_falls_back_to_all_the_rows(pop, base, monkeypatch):
+    """With no bracket narrow enough, the fixed households' rows are recomputed
+    and the exact Gini of all the rows is returned, as simulate does."""
+    from commonprosperity._kernels import histogram
+
+    monkeypatch.setattr(histogram, "BRACKET_WIDTH", 0.0)
+    grid = GRIDS["dibao x deduction"]
+    f = sweep(pop, base, grid, gini="bracket", progress=False)
+    for i, s in enumerate(_scenarios(base, grid)[1:]):
+        g = simulate(pop, s).indicators["gini"]
+        _assert_close(f["gini"].iloc[i], g, f"row {i}")
+        assert f["gini_lower"].iloc[i] <= g <= f["gini_upper"].iloc[i]
