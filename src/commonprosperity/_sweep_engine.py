@@ -314,15 +314,19 @@ class _Ordered:
 
 
 def _ordered(pop: Population, order: np.ndarray | None = None) -> _Ordered:
-    """``pop`` with its households in ``order`` (input order if None: no copies)."""
-    starts, ends = pop.offsets[:-1], pop.offsets[1:]
+    """``pop`` with its households in ``order`` (input order if None).
+
+    The person ranges and city codes are narrowed (int32 when the persons allow,
+    int8), which keeps the sweep's copies of the household columns small.
+    """
+    index = np.int32 if pop.offsets[-1] < 2**31 else np.int64
     household = (
-        starts,
-        ends,
+        pop.offsets[:-1].astype(index),
+        pop.offsets[1:].astype(index),
         pop.household_id,
         pop.weight,
         pop.urban,
-        pop.city_code,
+        pop.city_code.astype(np.int8),
         _tiers(pop),
         _person_weight(pop),
     )
@@ -360,7 +364,7 @@ def _reorder(src: _Ordered, order: np.ndarray, copy_persons: bool) -> _Ordered:
     if not copy_persons:
         return ordered
     size = ordered.ends - ordered.starts
-    ends = np.cumsum(size)
+    ends = np.cumsum(size, dtype=ordered.ends.dtype)
     starts = ends - size
     # Old row of each person in the new order: its household's old start, plus
     # its place in the household.
@@ -535,12 +539,12 @@ def _block_size(n_households: int, n_population: int | None = None) -> int:
     """Scenarios per kernel pass, a multiple of the thread count.
 
     The block's per-capita incomes (``n_households`` per scenario: those that
-    vary) stay within ``BLOCK_BYTES`` and 48 bytes a household of the population
+    vary) stay within ``BLOCK_BYTES`` and 40 bytes a household of the population
     (``n_population``, default ``n_households``), a share of its own arrays
     (about 140 bytes a household).
     """
     n_population = n_households if n_population is None else n_population
-    per, budget = 8 * max(n_households, 1), 48 * max(n_population, 1)
+    per, budget = 8 * max(n_households, 1), 40 * max(n_population, 1)
     threads = numba.get_num_threads()
     size = max(threads, min(MAX_BLOCK, min(BLOCK_BYTES, budget) // per))
     return max(threads, size - size % threads)

@@ -225,9 +225,12 @@ def _numba_threads(threads: int | None) -> Iterator[None]:
 
 
 def _tiers(pop: Population) -> np.ndarray:
-    """Minimum-wage tier index (0, 1, 2) of each household, cached per population."""
+    """Minimum-wage tier index (0, 1, 2) of each household, cached per population.
+
+    int8: one byte a household, not eight (the cache counts in a run's memory).
+    """
     if "tier" not in pop._cache:
-        table = np.empty((len(CITY_LABELS), 2), dtype=np.int64)
+        table = np.empty((len(CITY_LABELS), 2), dtype=np.int8)
         for c, label in enumerate(CITY_LABELS):
             for u in (0, 1):
                 table[c, u] = minimum_wage_tier(label, bool(u)) - 1
