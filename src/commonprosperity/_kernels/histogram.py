@@ -153,6 +153,22 @@ BLOCK = 1 << BLOCK_SHIFT
 N_BLOCKS = (N_BINS + BLOCK - 1) >> BLOCK_SHIFT
 
 
+@njit(cache=True)
+def _runs(flags):
+    """``(first, end)`` of each run of consecutive non-zero ``flags``, in order."""
+    on = np.flatnonzero(flags)
+    if on.shape[0] == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    cut = np.flatnonzero(np.diff(on) != 1)
+    out = np.empty((cut.shape[0] + 1, 2), dtype=np.int64)
+    out[0, 0] = on[0]
+    for r in range(cut.shape[0]):
+        out[r, 1] = on[cut[r]] + 1
+        out[r + 1, 0] = on[cut[r] + 1]
+    out[cut.shape[0], 1] = on[-1] + 1
+    return out
+
+
 @njit(cache=True, parallel=True, nogil=True)
 def _accumulate(x, w, n_grp, step, work):
     # work (2 * n_grp, N_BINS, 3) is all zero on entry and on return: a group's
@@ -194,38 +210,33 @@ def _accumulate(x, w, n_grp, step, work):
             # Blocked summation: a plain flush per sub-block keeps every sum
             # within (SUB_ROWS + sub-blocks) ulps, at the cost of one vector add
             # over the touched blocks.
-            for b in range(N_BLOCKS):
-                if flags[b]:
-                    for q in range(3 * BLOCK * b, min(3 * BLOCK * (b + 1), 3 * N_BINS)):
-                        flat_total[q] += flat_local[q]
-                        flat_local[q] = 0.0
-                    flags[b] = 0
-                    ever[g, b] = 1
+            runs = _runs(flags)
+            for r in range(runs.shape[0]):
+                lo, hi = 3 * BLOCK * runs[r, 0], min(3 * BLOCK * runs[r, 1], 3 * N_BINS)
+                for q in range(lo, hi):
+                    flat_total[q] += flat_local[q]
+                    flat_local[q] = 0.0
+                ever[g, runs[r, 0] : runs[r, 1]] = 1
+            flags[:] = 0
         lowest[g] = least
     # Collect the blocks any group touched, in order, groups added in order.
-    n_touched = 0
-    for b in range(N_BLOCKS):
-        for g in range(n_grp):
-            if ever[g, b]:
-                ever[0, b] = 1
-        if ever[0, b]:
-            n_touched += 1
-    out = np.zeros((n_touched * BLOCK, 3))
-    keys = np.empty(n_touched * BLOCK, dtype=np.int64)
+    for g in range(1, n_grp):
+        ever[0] |= ever[g]
+    runs = _runs(ever[0])
     m = 0
-    for b in range(N_BLOCKS):
-        if not ever[0, b]:
-            continue
-        for k in range(b * BLOCK, min((b + 1) * BLOCK, N_BINS)):
-            keys[m] = k
-            for g in range(n_grp):
-                total = work[2 * g + 1]
-                for c in range(3):
-                    out[m, c] += total[k, c]
-                    total[k, c] = 0.0
-            m += 1
-    out = out[:m]
-    keys = keys[:m]
+    for r in range(runs.shape[0]):
+        m += min(BLOCK * runs[r, 1], N_BINS) - BLOCK * runs[r, 0]
+    out = np.zeros((m, 3))
+    keys = np.empty(m, dtype=np.int64)
+    m = 0
+    for r in range(runs.shape[0]):
+        lo, hi = BLOCK * runs[r, 0], min(BLOCK * runs[r, 1], N_BINS)
+        keys[m : m + hi - lo] = np.arange(lo, hi)
+        for g in range(n_grp):
+            total = work[2 * g + 1]
+            np.add(out[m : m + hi - lo], total[lo:hi], out[m : m + hi - lo])
+            total[lo:hi] = 0.0
+        m += hi - lo
     # Only the occupied bins; a nan sum counts as occupied.
     occupied = (out[:, 0] != 0.0) | (out[:, 1] != 0.0) | (out[:, 2] != 0.0)
     index = np.nonzero(occupied)[0]
