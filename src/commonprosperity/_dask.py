@@ -1,8 +1,10 @@
 """The Dask engine of :func:`commonprosperity.sweep.sweep` (optional extra).
 
-The population is scattered once to every worker (``broadcast=True``); scenarios are
-cut into tasks of at most one block each, run on the workers by the same code as the
-threads engine, and gathered in grid order, so the frames of both engines are equal.
+The population, and the grid's stacked scenarios (which group each task's
+scenarios as the threads engine does), are scattered once to every worker
+(``broadcast=True``); scenarios are cut into tasks of at most one block each, run on
+the workers by the same code as the threads engine, and gathered in grid order, so
+the frames of both engines are equal.
 ``dask`` and ``distributed`` are imported only when this engine is used
 (``pip install commonprosperity[dask]``).
 
@@ -124,7 +126,7 @@ def evaluate_on_cluster(
 
     dask_client, owned = _connect(client)
     futures: list[Any] = []
-    shipped = None
+    shipped = universe = None
     try:
         n_workers = len(dask_client.scheduler_info().get("workers", {}))
         if n_workers == 0:
@@ -138,6 +140,8 @@ def evaluate_on_cluster(
         shipped = dask_client.scatter(
             _Shipped(population, token), broadcast=True, hash=False
         )
+        # Every task groups its scenarios within the whole grid: sent once.
+        universe = dask_client.scatter(stacked, broadcast=True, hash=False)
         bounds = [(i0, min(S, i0 + per_task)) for i0 in range(0, S, per_task)]
         index = {}
         for i0, i1 in bounds:
@@ -147,7 +151,7 @@ def evaluate_on_cluster(
                 stacked.rows(i0, i1),
                 gini,
                 band_basis,
-                stacked,
+                universe,
                 pure=False,
                 key=f"commonprosperity-sweep-{token}-{i0}",
             )
@@ -171,7 +175,8 @@ def evaluate_on_cluster(
     finally:
         if futures:
             dask_client.cancel(futures)
-        if shipped is not None:
-            dask_client.cancel([shipped])
+        scattered = [f for f in (shipped, universe) if f is not None]
+        if scattered:
+            dask_client.cancel(scattered)
         if owned:
             dask_client.close()

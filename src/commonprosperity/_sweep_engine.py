@@ -67,9 +67,7 @@ from commonprosperity._kernels.inequality import (
 from commonprosperity._kernels.sweep import (
     GROUP_D,
     LEVEL_W,
-    fold_parts,
     household_varies,
-    one_scenario_parts,
     pad_schedules,
     stage_level,
     sweep_pass,
@@ -77,7 +75,13 @@ from commonprosperity._kernels.sweep import (
 from commonprosperity.errors import CommonProsperityError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.scenario import Scenario
-from commonprosperity.simulate import BAND_BASES, BAND_EDGES, _person_weight, _tiers
+from commonprosperity.simulate import (
+    BAND_BASES,
+    BAND_EDGES,
+    _person_weight,
+    _tiers,
+    person_arrays,
+)
 
 SWEEP_GINI_METHODS = ("exact", "bracket")
 #: Most scenarios one sweep may hold.
@@ -350,11 +354,7 @@ def _ordered(pop: Population, order: np.ndarray | None = None) -> _Ordered:
     )
     if order is not None:
         household = tuple(np.ascontiguousarray(a[order]) for a in household)
-    return _Ordered(*household, *_person_columns(pop))
-
-
-def _person_columns(pop: Population) -> tuple[np.ndarray, ...]:
-    return (pop.age, pop.employed, pop.wage, pop.business, pop.property, pop.pension)
+    return _Ordered(*household, *person_arrays(pop))
 
 
 def _reorder(src: _Ordered, order: np.ndarray, copy_persons: bool) -> _Ordered:
@@ -458,7 +458,7 @@ def _pass_sums(
         start = (np.zeros(n_stats), np.zeros(n_stats))
     if st.n == 1:
         # One scenario: parallel over chunks (sweep_pass is over scenarios).
-        parts = one_scenario_parts(
+        parts = K.chunk_sums(
             pop.starts,
             pop.ends,
             pop.household_id,
@@ -485,7 +485,7 @@ def _pass_sums(
             per_capita is not None,
             per_capita[0] if per_capita is not None else np.zeros(1),
         )
-        sums, comps = fold_parts(parts, *start)
+        sums, comps = K.fold_rows(parts, *start)
         return sums[None, :], comps[None, :]
     return sweep_pass(
         pop.starts,

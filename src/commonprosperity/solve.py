@@ -190,8 +190,8 @@ def solve(
             ) from None
 
     # Households no lever value in [lo, hi] changes are evaluated once.
-    ends = _stack([base, base.replace({lever: lo}), base.replace({lever: hi})])
-    pop = _sorted_by_base(population, base, ends)
+    at_bounds = _stack([base, base.replace({lever: lo}), base.replace({lever: hi})])
+    pop = _sorted_by_base(population, base, at_bounds)
     seen: dict[float, float] = {}
 
     def values(xs: np.ndarray) -> np.ndarray:

@@ -317,36 +317,26 @@ def binned(
 
 @njit(cache=True)
 def _merge(h1, k1, h2, k2):
-    m = 0
-    i = j = 0
+    hist = np.empty((k1.shape[0] + k2.shape[0], 3))
+    keys = np.empty(k1.shape[0] + k2.shape[0], dtype=np.int64)
+    i = j = m = 0
     while i < k1.shape[0] or j < k2.shape[0]:
         if j == k2.shape[0] or (i < k1.shape[0] and k1[i] < k2[j]):
+            hist[m] = h1[i]
+            keys[m] = k1[i]
             i += 1
         elif i == k1.shape[0] or k2[j] < k1[i]:
-            j += 1
-        else:
-            i += 1
-            j += 1
-        m += 1
-    hist = np.empty((m, 3))
-    keys = np.empty(m, dtype=np.int64)
-    i = j = 0
-    for q in range(m):
-        if j == k2.shape[0] or (i < k1.shape[0] and k1[i] < k2[j]):
-            hist[q] = h1[i]
-            keys[q] = k1[i]
-            i += 1
-        elif i == k1.shape[0] or k2[j] < k1[i]:
-            hist[q] = h2[j]
-            keys[q] = k2[j]
+            hist[m] = h2[j]
+            keys[m] = k2[j]
             j += 1
         else:
             for c in range(3):
-                hist[q, c] = h1[i, c] + h2[j, c]
-            keys[q] = k1[i]
+                hist[m, c] = h1[i, c] + h2[j, c]
+            keys[m] = k1[i]
             i += 1
             j += 1
-    return hist, keys
+        m += 1
+    return hist[:m], keys[:m]
 
 
 def merge_binned(first: tuple, second: tuple) -> tuple:
@@ -366,12 +356,13 @@ def binned_bracket(parts: tuple) -> tuple[float, float, float] | None:
 
     ``None`` when the histogram is not usable (bad rows) or its bracket is wider
     than ``BRACKET_WIDTH``: the caller then falls back to the rows themselves.
+    All ``nan`` unless the total weight and weighted income are positive.
     """
     hist, keys, rows, bad, _ = parts
     if bad:
         return None
     estimate, lower, upper = gini_from_bins(hist, _bounds_of(keys), rows)
-    if not upper - lower <= BRACKET_WIDTH:
+    if upper - lower > BRACKET_WIDTH:
         return None
     return float(estimate), float(lower), float(upper)
 
@@ -508,12 +499,14 @@ def histogram_bracket(
     positive weight. The numbers are ``nan`` too unless the total weight and
     weighted income are positive.
     """
-    hist, bounds, rows, bad, negative = float_histogram(income, weight)
+    parts = binned(income, weight)
+    bad, negative = parts[3], parts[4]
     if bad:
         return math.nan, math.nan, math.nan, False, negative
-    estimate, lower, upper = gini_from_bins(hist, bounds, rows)
-    if upper - lower > BRACKET_WIDTH:
-        estimate, lower, upper = exact_bracket(income, weight)
+    bracket = binned_bracket(parts)
+    if bracket is None:
+        bracket = exact_bracket(income, weight)
+    estimate, lower, upper = bracket
     return float(estimate), float(lower), float(upper), True, negative
 
 

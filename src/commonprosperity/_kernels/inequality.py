@@ -215,22 +215,9 @@ def gini_exact_from_order(
         sign). The kernel reads ``income`` and ``weight`` only through ``order``
         in its second pass and never copies or sorts them.
     """
-    n = income.shape[0]
-    ws, wc, xs, xc = _totals(income, weight)
-    ls = lc = 0.0  # running weight L_k as an unevaluated sum ls + lc
-    ds = dc = 0.0
-    x_k = income[order[0]]
-    for k in range(n - 1):
-        ls, e = _two_sum(ls, weight[order[k]])
-        lc += e
-        x_next = income[order[k + 1]]
-        # W - L_k: ws - ls is exact (Sterbenz) when ls >= ws / 2, which keeps the
-        # upper tail's remaining weight accurate to a few ulps.
-        right = (ws - ls) + (wc - lc)
-        ds, e = _two_sum(ds, (x_next - x_k) * (ls + lc) * right)
-        dc += e
-        x_k = x_next
-    return (ds + dc) / ((ws + wc) * (xs + xc))
+    # The merge with an empty sorted part is this gap form, operation for operation.
+    none = np.empty(0)
+    return gini_exact_merged(none, none, income, weight, order)
 
 
 @njit(cache=True, nogil=True)
@@ -250,6 +237,9 @@ def gini_exact_merged(
     """
     n1 = sorted_income.shape[0]
     n2 = income.shape[0]
+    # ls + lc is the weight L_k of the rows before the current one; W - L_k is
+    # ws - ls, exact (Sterbenz) when ls >= ws / 2, which keeps the upper tail's
+    # remaining weight accurate to a few ulps.
     ws, wc, xs, xc = _totals(sorted_income, sorted_weight)
     ws2, wc2, xs2, xc2 = _totals(income, weight)
     ws, e = _two_sum(ws, ws2)

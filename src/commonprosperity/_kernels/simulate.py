@@ -75,17 +75,26 @@ def neumaier_add(s, comp, v):
 
 
 @njit(cache=True)
+def fold_rows(partial, start_sums, start_comps):
+    """Add the rows of ``partial`` in row order to running Neumaier sums.
+
+    The sums start at ``start_sums`` with compensations ``start_comps``; returns
+    ``(sums, comps)``.
+    """
+    sums = start_sums.copy()
+    comps = start_comps.copy()
+    for r in range(partial.shape[0]):
+        for k in range(partial.shape[1]):
+            sums[k], comps[k] = neumaier_add(sums[k], comps[k], partial[r, k])
+    return sums, comps
+
+
+@njit(cache=True)
 def neumaier_column_sums(partial):
     """Column sums of ``partial`` over rows in row order, Neumaier-compensated."""
-    n_rows, n_cols = partial.shape
-    out = np.empty(n_cols)
-    for k in range(n_cols):
-        s = 0.0
-        comp = 0.0
-        for r in range(n_rows):
-            s, comp = neumaier_add(s, comp, partial[r, k])
-        out[k] = s + comp
-    return out
+    zeros = np.zeros(partial.shape[1])
+    sums, comps = fold_rows(partial, zeros, zeros)
+    return sums + comps
 
 
 @njit(cache=True)
@@ -222,7 +231,154 @@ def _accumulate(
     out[S_NEGATIVE_HOUSEHOLDS] = negative
 
 
+@njit(cache=True)
+def chunk_flows(
+    h0,
+    h1,
+    starts,
+    ends,
+    household_id,
+    tier,
+    age,
+    is_employed,
+    wage,
+    business,
+    property_income,
+    pension,
+    params,
+    thresholds,
+    rates,
+    quick_ded,
+    business_thresholds,
+    business_rates,
+    business_quick_ded,
+    flows,
+    dummy,
+):
+    """Flows of households ``h0:h1`` (``household_flows``) into ``flows``.
+
+    ``flows`` is (11, >= h1 - h0). Household ``h``'s persons are rows
+    ``starts[h - h0]:ends[h - h0]`` of the person arrays; column ``h - h0`` of
+    ``flows`` receives its tuple.
+    """
+    for i in range(h1 - h0):
+        h = np.uint64(h0 + i)
+        f = household_flows(
+            starts[i],
+            ends[i],
+            household_id[h],
+            params[np.uint64(L.MINIMUM_WAGE_TIER1 + tier[h])],
+            age,
+            is_employed,
+            wage,
+            business,
+            property_income,
+            pension,
+            params,
+            thresholds,
+            rates,
+            quick_ded,
+            business_thresholds,
+            business_rates,
+            business_quick_ded,
+            False,
+            dummy,
+        )
+        for k in range(11):
+            flows[k, i] = f[k]
+
+
 @njit(cache=True, parallel=True)
+def chunk_sums(
+    starts,
+    ends,
+    household_id,
+    weight,
+    is_urban,
+    city,
+    n_cities,
+    tier,
+    age,
+    is_employed,
+    wage,
+    business,
+    property_income,
+    pension,
+    params,
+    thresholds,
+    rates,
+    quick_ded,
+    business_thresholds,
+    business_rates,
+    business_quick_ded,
+    band_edges,
+    three_person,
+    write_pc,
+    per_capita_out,
+):
+    """Weighted sums of one scenario per chunk of ``CHUNK`` households.
+
+    Returns (n_chunks, N_STATS + 2 * n_cities), computed in parallel over chunks;
+    :func:`fold_rows` adds them up in chunk order (as :func:`aggregate_pass`).
+
+    Household ``h``'s persons are rows ``starts[h]:ends[h]`` (households in any
+    order). ``per_capita_out[h]`` receives its per-capita disposable income when
+    ``write_pc`` is set.
+    """
+    n = weight.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    parts = np.zeros((n_chunks, N_STATS + 2 * n_cities))
+    for c in prange(n_chunks):
+        h0 = c * CHUNK
+        h1 = min(n, h0 + CHUNK)
+        # The chunk's flows go to a small buffer (it stays in L1/L2) and are summed
+        # by the one accumulation the sweep kernel shares.
+        flows = np.empty((11, h1 - h0))
+        size = np.empty(h1 - h0, dtype=np.int64)
+        dummy = np.zeros((1, N_PERSON_COLUMNS))
+        for i in range(h1 - h0):
+            size[i] = ends[h0 + i] - starts[h0 + i]
+        chunk_flows(
+            h0,
+            h1,
+            starts[h0:h1],
+            ends[h0:h1],
+            household_id,
+            tier,
+            age,
+            is_employed,
+            wage,
+            business,
+            property_income,
+            pension,
+            params,
+            thresholds,
+            rates,
+            quick_ded,
+            business_thresholds,
+            business_rates,
+            business_quick_ded,
+            flows,
+            dummy,
+        )
+        _accumulate(
+            h0,
+            h1,
+            flows,
+            size,
+            weight,
+            is_urban,
+            city,
+            band_edges,
+            three_person,
+            parts[c],
+            write_pc,
+            per_capita_out,
+        )
+    return parts
+
+
+@njit(cache=True)
 def aggregate_pass(
     offsets,
     household_id,
@@ -259,62 +415,34 @@ def aggregate_pass(
     Returns float64 totals of length ``N_STATS + 2 * n_cities`` (see the S_*
     constants); ``S_NEGATIVE_HOUSEHOLDS`` counts records, unweighted.
     """
-    n = weight.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    n_stats = N_STATS + 2 * n_cities
-    partial = np.zeros((max(n_chunks, 1), n_stats))
-    write_pc = per_capita_out.shape[0] == n
-    dummy = np.zeros((1, N_PERSON_COLUMNS))
-    for c in prange(n_chunks):
-        h0 = c * CHUNK
-        h1 = min(n, h0 + CHUNK)
-        # The chunk's flows go to a small buffer (it stays in L1/L2) and are summed
-        # by the one accumulation the sweep kernel shares.
-        flows = np.empty((11, h1 - h0))
-        size = np.empty(h1 - h0)
-        for i in range(h1 - h0):
-            h = np.uint64(h0 + i)
-            start = offsets[h]
-            end = offsets[h + np.uint64(1)]
-            f = household_flows(
-                start,
-                end,
-                household_id[h],
-                params[np.uint64(L.MINIMUM_WAGE_TIER1 + tier[h])],
-                age,
-                is_employed,
-                wage,
-                business,
-                property_income,
-                pension,
-                params,
-                thresholds,
-                rates,
-                quick_ded,
-                business_thresholds,
-                business_rates,
-                business_quick_ded,
-                False,
-                dummy,
-            )
-            for k in range(11):
-                flows[k, i] = f[k]
-            size[i] = end - start
-        _accumulate(
-            h0,
-            h1,
-            flows,
-            size,
-            weight,
-            is_urban,
-            city,
-            band_edges,
-            three_person,
-            partial[c],
-            write_pc,
-            per_capita_out,
-        )
-    return neumaier_column_sums(partial)
+    parts = chunk_sums(
+        offsets[:-1],
+        offsets[1:],
+        household_id,
+        weight,
+        is_urban,
+        city,
+        n_cities,
+        tier,
+        age,
+        is_employed,
+        wage,
+        business,
+        property_income,
+        pension,
+        params,
+        thresholds,
+        rates,
+        quick_ded,
+        business_thresholds,
+        business_rates,
+        business_quick_ded,
+        band_edges,
+        three_person,
+        per_capita_out.shape[0] == weight.shape[0],
+        per_capita_out,
+    )
+    return neumaier_column_sums(parts)
 
 
 @njit(cache=True, parallel=True)

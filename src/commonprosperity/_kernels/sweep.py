@@ -16,11 +16,11 @@ the stages run once per chunk into chunk-local buffers (adjusted wages, taxable
 incomes, per-household market incomes, taxes, counts); from it on they run per
 scenario, the same stage functions in the same order, so every flow and every sum
 is bit for bit the one ``household_flows`` gives. Level W calls
-``household_flows`` itself.
+``household_flows`` itself (:func:`~commonprosperity._kernels.simulate.chunk_flows`).
 
 Determinism: every scenario is summed by one thread over the chunks in chunk order
 (per-chunk partial sums, then a running Neumaier sum over the chunks, exactly as
-``neumaier_column_sums`` combines the chunk rows of ``aggregate_pass``), so a
+``fold_rows`` combines the chunk rows of ``aggregate_pass``), so a
 scenario's totals do not depend on the thread count, the group size or the other
 scenarios of its block.
 
@@ -57,6 +57,7 @@ from commonprosperity._kernels.simulate import (
     CHUNK,
     N_STATS,
     _accumulate,
+    chunk_flows,
     neumaier_add,
 )
 
@@ -65,9 +66,7 @@ __all__ = [
     "LEVEL_D",
     "LEVEL_T",
     "LEVEL_W",
-    "fold_parts",
     "household_varies",
-    "one_scenario_parts",
     "pad_schedules",
     "stage_level",
     "sweep_pass",
@@ -118,58 +117,6 @@ C_EDUCATION = 1
 C_INFANT = 2
 C_ALLOWANCE = 3
 N_COUNTS = 4
-
-
-@njit(cache=True)
-def _full_flows(
-    h0,
-    h1,
-    starts,
-    ends,
-    household_id,
-    tier,
-    age,
-    is_employed,
-    wage,
-    business,
-    property_income,
-    pension,
-    params,
-    thresholds,
-    rates,
-    quick_ded,
-    business_thresholds,
-    business_rates,
-    business_quick_ded,
-    flows,
-    dummy,
-):
-    """Level W: every stage, ``household_flows`` itself, into ``flows`` (11, CHUNK)."""
-    for h in range(h0, h1):
-        i = h - h0
-        f = household_flows(
-            starts[i],
-            ends[i],
-            household_id[h],
-            params[L.MINIMUM_WAGE_TIER1 + tier[h]],
-            age,
-            is_employed,
-            wage,
-            business,
-            property_income,
-            pension,
-            params,
-            thresholds,
-            rates,
-            quick_ded,
-            business_thresholds,
-            business_rates,
-            business_quick_ded,
-            False,
-            dummy,
-        )
-        for k in range(N_FLOWS):
-            flows[k, i] = f[k]
 
 
 @njit(cache=True)
@@ -640,7 +587,7 @@ def sweep_pass(
                         p_business_taxable,
                     )
                 else:
-                    _full_flows(
+                    chunk_flows(
                         h0,
                         h1,
                         l_starts,
@@ -682,103 +629,6 @@ def sweep_pass(
                 crow = comps[s]
                 for k in range(n_stats):
                     srow[k], crow[k] = neumaier_add(srow[k], crow[k], part[k])
-    return sums, comps
-
-
-@njit(cache=True, parallel=True)
-def one_scenario_parts(
-    starts,
-    ends,
-    household_id,
-    weight,
-    is_urban,
-    city,
-    n_cities,
-    tier,
-    age,
-    is_employed,
-    wage,
-    business,
-    property_income,
-    pension,
-    params,
-    thresholds,
-    rates,
-    quick_ded,
-    business_thresholds,
-    business_rates,
-    business_quick_ded,
-    band_edges,
-    three_person,
-    write_pc,
-    per_capita_out,
-):
-    """Per-chunk sums (n_chunks, n_stats) of one scenario, parallel over chunks.
-
-    The chunks' sums of :func:`sweep_pass` at level W for one scenario (the same
-    flows and the same accumulation); :func:`fold_parts` adds them up in chunk
-    order. ``sweep_pass`` runs a single scenario on one thread, this on all.
-    ``per_capita_out`` (n,) is written when ``write_pc`` is set.
-    """
-    n = weight.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    parts = np.zeros((n_chunks, N_STATS + 2 * n_cities))
-    for c in prange(n_chunks):
-        h0 = c * CHUNK
-        h1 = min(n, h0 + CHUNK)
-        flows = np.empty((N_FLOWS, h1 - h0))
-        size = np.empty(h1 - h0, dtype=np.int64)
-        dummy = np.zeros((1, N_PERSON_COLUMNS))
-        for i in range(h1 - h0):
-            size[i] = ends[h0 + i] - starts[h0 + i]
-        _full_flows(
-            h0,
-            h1,
-            starts[h0:h1],
-            ends[h0:h1],
-            household_id,
-            tier,
-            age,
-            is_employed,
-            wage,
-            business,
-            property_income,
-            pension,
-            params,
-            thresholds,
-            rates,
-            quick_ded,
-            business_thresholds,
-            business_rates,
-            business_quick_ded,
-            flows,
-            dummy,
-        )
-        _accumulate(
-            h0,
-            h1,
-            flows,
-            size,
-            weight,
-            is_urban,
-            city,
-            band_edges,
-            three_person,
-            parts[c],
-            write_pc,
-            per_capita_out,
-        )
-    return parts
-
-
-@njit(cache=True)
-def fold_parts(parts, start_sums, start_comps):
-    """``(sums, comps)`` after adding the rows of ``parts`` in order (Neumaier)."""
-    sums = start_sums.copy()
-    comps = start_comps.copy()
-    for c in range(parts.shape[0]):
-        for k in range(parts.shape[1]):
-            sums[k], comps[k] = neumaier_add(sums[k], comps[k], parts[c, k])
     return sums, comps
 
 
