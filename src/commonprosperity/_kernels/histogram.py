@@ -169,11 +169,85 @@ def _runs(flags):
     return out
 
 
+@njit(cache=True, inline="always")
+def _add_runs(xs, ws, flat, flags):
+    """Add rows to ``flat`` a run of equal bins at a time; return the least weight.
+
+    Consecutive rows of one bin (sorted incomes, a mass point such as a top-up
+    line) are summed in registers and added to the bin once per run. Adding each
+    to memory would make every row wait for the previous row's store to the same
+    place: sorted incomes took 2.3 times as long as shuffled ones. A run's terms
+    still go through at most as many additions as rows in the sub-block.
+    """
+    least = 0.0
+    if xs.shape[0] == 0:
+        return least
+    # The pending run starts empty, in the first row's bin.
+    k0, _ = _bin_and_anchor(np.float64(xs[0]).view(np.int64))
+    flags[np.uint64(k0) >> np.uint64(BLOCK_SHIFT)] = 1
+    pj = np.uint64(k0) * np.uint64(3)
+    pw = 0.0
+    pd = 0.0
+    pq = 0.0
+    for i in range(xs.shape[0]):
+        v = xs[i]
+        wi = ws[i]
+        least = min(least, wi)
+        k, anchor = _bin_and_anchor(np.float64(v).view(np.int64))
+        d = v - np.int64(anchor).view(np.float64)
+        wd = wi * d
+        uk = np.uint64(k)
+        j = uk * np.uint64(3)
+        if j == pj:
+            pw += wi
+            pd += wd
+            pq += wd * d
+        else:
+            flat[pj] += pw
+            flat[pj + np.uint64(1)] += pd
+            flat[pj + np.uint64(2)] += pq
+            flags[uk >> np.uint64(BLOCK_SHIFT)] = 1
+            pj = j
+            pw = wi
+            pd = wd
+            pq = wd * d
+    flat[pj] += pw
+    flat[pj + np.uint64(1)] += pd
+    flat[pj + np.uint64(2)] += pq
+    return least
+
+
+@njit(cache=True)
+def _clustered(x):
+    """Whether ``x`` comes in runs of one bin: sorted or clustered incomes.
+
+    Looks at up to 8 windows of 256 neighbours spread over ``x``; clustered when at
+    least one pair in 8 shares a bin. A function of the data only.
+    """
+    n = x.shape[0]
+    if n < 2:
+        return False
+    windows = min(8, max(1, (n - 1) // 256))
+    same = 0
+    pairs = 0
+    for t in range(windows):
+        i0 = (t * (n - 1)) // windows
+        i1 = min(n - 1, i0 + 256)
+        for i in range(i0, i1):
+            a, _ = _bin_and_anchor(np.float64(x[i]).view(np.int64))
+            b, _ = _bin_and_anchor(np.float64(x[i + 1]).view(np.int64))
+            same += a == b
+            pairs += 1
+    return 8 * same >= pairs
+
+
 @njit(cache=True, parallel=True, nogil=True)
-def _accumulate(x, w, n_grp, step, work):
+def _accumulate(x, w, n_grp, step, work, clustered):
     # work (2 * n_grp, N_BINS, 3) is all zero on entry and on return: a group's
-    # sub-block sums and its running sums. Returns the sums of the occupied bins,
-    # their indices (increasing) and the least weight.
+    # sub-block sums and its running sums. `clustered`: rows come in runs of one
+    # bin (sorted or clustered incomes), summed in registers (_add_runs). Returns
+    # the sums of the occupied bins, their indices (increasing) and the least
+    # weight.
     n = x.shape[0]
     lowest = np.zeros(n_grp)
     # Blocks a group's rows touched: in the current sub-block, and ever.
@@ -190,34 +264,42 @@ def _accumulate(x, w, n_grp, step, work):
             r1 = min(g1, r0 + SUB_ROWS)
             xs = x[r0:r1]
             ws = w[r0:r1]
-            for i in range(r1 - r0):
-                v = xs[i]
-                wi = ws[i]
-                # No per-row checks: a nan or inf income or weight makes its
-                # bin's sums non-finite, and a negative weight shows in `least`.
-                least = min(least, wi)
-                k, anchor = _bin_and_anchor(np.float64(v).view(np.int64))
-                d = v - np.int64(anchor).view(np.float64)
-                wd = wi * d
-                # Unsigned flat indices: no wrap-around test and no stride
-                # multiply per row (13 % of the pass at 1e7 rows).
-                uk = np.uint64(k)
-                flags[uk >> np.uint64(BLOCK_SHIFT)] = 1
-                j = uk * np.uint64(3)
-                flat_local[j] += wi
-                flat_local[j + np.uint64(1)] += wd
-                flat_local[j + np.uint64(2)] += wd * d
+            if clustered:
+                least = min(least, _add_runs(xs, ws, flat_local, flags))
+            else:
+                for i in range(r1 - r0):
+                    v = xs[i]
+                    wi = ws[i]
+                    # No per-row checks: a nan or inf income or weight makes its
+                    # bin's sums non-finite, and a negative weight shows in
+                    # `least`.
+                    least = min(least, wi)
+                    k, anchor = _bin_and_anchor(np.float64(v).view(np.int64))
+                    d = v - np.int64(anchor).view(np.float64)
+                    wd = wi * d
+                    # Unsigned flat indices: no wrap-around test and no stride
+                    # multiply per row (13 % of the pass at 1e7 rows).
+                    uk = np.uint64(k)
+                    flags[uk >> np.uint64(BLOCK_SHIFT)] = 1
+                    j = uk * np.uint64(3)
+                    flat_local[j] += wi
+                    flat_local[j + np.uint64(1)] += wd
+                    flat_local[j + np.uint64(2)] += wd * d
             # Blocked summation: a plain flush per sub-block keeps every sum
             # within (SUB_ROWS + sub-blocks) ulps, at the cost of one vector add
             # over the touched blocks.
+            # Plain loops, no slice operations: a few negative incomes or a wide
+            # spread make hundreds of runs, and an array operation per run cost
+            # 0.5 us (a 1,000-row histogram took 0.5 ms).
             runs = _runs(flags)
             for r in range(runs.shape[0]):
                 lo, hi = 3 * BLOCK * runs[r, 0], min(3 * BLOCK * runs[r, 1], 3 * N_BINS)
                 for q in range(lo, hi):
                     flat_total[q] += flat_local[q]
                     flat_local[q] = 0.0
-                ever[g, runs[r, 0] : runs[r, 1]] = 1
-            flags[:] = 0
+                for b in range(runs[r, 0], runs[r, 1]):
+                    ever[g, b] = 1
+                    flags[b] = 0
         lowest[g] = least
     # Collect the blocks any group touched, in order, groups added in order.
     for g in range(1, n_grp):
@@ -230,13 +312,14 @@ def _accumulate(x, w, n_grp, step, work):
     keys = np.empty(m, dtype=np.int64)
     m = 0
     for r in range(runs.shape[0]):
-        lo, hi = BLOCK * runs[r, 0], min(BLOCK * runs[r, 1], N_BINS)
-        keys[m : m + hi - lo] = np.arange(lo, hi)
-        for g in range(n_grp):
-            total = work[2 * g + 1]
-            np.add(out[m : m + hi - lo], total[lo:hi], out[m : m + hi - lo])
-            total[lo:hi] = 0.0
-        m += hi - lo
+        for b in range(BLOCK * runs[r, 0], min(BLOCK * runs[r, 1], N_BINS)):
+            keys[m] = b
+            for g in range(n_grp):
+                total = work[2 * g + 1]
+                for c in range(3):
+                    out[m, c] += total[b, c]
+                    total[b, c] = 0.0
+            m += 1
     # Only the occupied bins; a nan sum counts as occupied.
     occupied = (out[:, 0] != 0.0) | (out[:, 1] != 0.0) | (out[:, 2] != 0.0)
     index = np.nonzero(occupied)[0]
@@ -309,7 +392,9 @@ def binned(
     # Bad rows and overflows are detected from the sums, not trapped; without JIT
     # numpy would warn about them on the way.
     with np.errstate(all="ignore"):
-        hist, keys, lowest = _accumulate(income, weight, n_grp, step, _work(n_grp))
+        hist, keys, lowest = _accumulate(
+            income, weight, n_grp, step, _work(n_grp), _clustered(income)
+        )
     bad, negative = _checks(hist, keys)
     bad = bad or not lowest >= 0.0
     return hist, keys, sum_depth(n), bool(bad), bool(negative)
@@ -321,12 +406,15 @@ def _merge(h1, k1, h2, k2):
     keys = np.empty(k1.shape[0] + k2.shape[0], dtype=np.int64)
     i = j = m = 0
     while i < k1.shape[0] or j < k2.shape[0]:
+        # Element by element: a row slice assignment per bin took 12 ns a bin.
         if j == k2.shape[0] or (i < k1.shape[0] and k1[i] < k2[j]):
-            hist[m] = h1[i]
+            for c in range(3):
+                hist[m, c] = h1[i, c]
             keys[m] = k1[i]
             i += 1
         elif i == k1.shape[0] or k2[j] < k1[i]:
-            hist[m] = h2[j]
+            for c in range(3):
+                hist[m, c] = h2[j, c]
             keys[m] = k2[j]
             j += 1
         else:

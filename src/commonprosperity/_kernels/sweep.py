@@ -379,10 +379,16 @@ def _staged_flows(
             n_allowance = counts[C_ALLOWANCE, i]
         else:
             # The sum of the pensioners' amounts, added one by one as in
-            # household_flows (adding the others' 0.0 changes nothing).
-            residents_pension = 0.0
-            for _ in range(n_pensioners[i]):
-                residents_pension += residents_amount
+            # household_flows (adding the others' 0.0 changes nothing). Up to
+            # three that is the product (a + a is exact, so a + a + a is 3a
+            # rounded once); the loop's exit mispredicted once a household.
+            k = n_pensioners[i]
+            if k <= 3:
+                residents_pension = k * residents_amount
+            else:
+                residents_pension = 0.0
+                for _ in range(k):
+                    residents_pension += residents_amount
             n_allowance = counts[C_ALLOWANCE, i]
         child_allowance = n_allowance * allowance
         net = household_net(
@@ -623,6 +629,9 @@ def sweep_pass(
                     part,
                     write_pc,
                     per_capita_out[s if write_pc else 0],
+                    # At level D flows 0-7 are the task's first scenario's: its
+                    # sums of them stay in `part` for the others.
+                    level == LEVEL_D and i > 0,
                 )
                 # Fold the chunk into the running Neumaier sums, in chunk order.
                 srow = sums[s]
