@@ -21,7 +21,7 @@ from commonprosperity.errors import (
 )
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
-from commonprosperity.simulate import INDICATOR_NAMES, _indicators
+from commonprosperity.simulate import INDICATOR_NAMES, _indicator_values
 from commonprosperity.targets import TARGETS
 
 __all__ = ["solve"]
@@ -200,7 +200,7 @@ def solve(
             st = _stack([base.replace({lever: x}) for x in todo])
             out = _evaluate(pop, st, "exact", band_basis)
             for k, x in enumerate(todo):
-                ind, _, _ = _indicators(out.totals[k])
+                ind, _, _ = _indicator_values(out.totals[k])
                 pc_ok = ind["per_capita_disposable_income"] > 0
                 ind["gini"] = out.gini[k] if pc_ok else np.nan
                 seen[x] = ind[goal.indicator]

@@ -30,7 +30,7 @@ from commonprosperity._sweep_engine import (
 from commonprosperity.errors import CommonProsperityError
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
-from commonprosperity.simulate import INDICATOR_NAMES, _indicators
+from commonprosperity.simulate import INDICATOR_NAMES, _indicator_values
 from commonprosperity.targets import TARGETS, _met
 
 __all__ = ["ENGINES", "MAX_SCENARIOS", "SWEEP_GINI_METHODS", "cheapest", "sweep"]
@@ -44,9 +44,9 @@ def _frame(grid: _Grid, outcome: _Outcome, gini: str, band_basis: str) -> pd.Dat
     """Rows 1.. of ``outcome`` are the grid's scenarios; row 0 is the base."""
     S = len(grid.scenarios)
     values: dict[str, np.ndarray] = {name: np.empty(S) for name in INDICATOR_NAMES}
-    base_ind, _, _ = _indicators(outcome.totals[0])
+    base_ind, _, _ = _indicator_values(outcome.totals[0])
     for r in range(S):
-        ind, _, _ = _indicators(outcome.totals[r + 1])
+        ind, _, _ = _indicator_values(outcome.totals[r + 1])
         for name in INDICATOR_NAMES:
             if name != "gini":
                 values[name][r] = ind[name]

@@ -222,11 +222,36 @@ def household_net(
     property_tax,
 ):
     """Household income before dibao: market incomes plus benefits minus levies."""
+    return net_from_market(
+        market_income(wage_sum, business_sum, property_sum, pension_sum),
+        residents_pension,
+        child_allowance,
+        contributions,
+        iit,
+        business_tax,
+        property_tax,
+    )
+
+
+@njit(cache=True, inline="always")
+def market_income(wage, business, property_income, pension):
+    """Gross market income and pensions of a household, yuan per year."""
+    return wage + business + property_income + pension
+
+
+@njit(cache=True, inline="always")
+def net_from_market(
+    market,
+    residents_pension,
+    child_allowance,
+    contributions,
+    iit,
+    business_tax,
+    property_tax,
+):
+    """:func:`household_net` from :func:`market_income` (the same additions)."""
     return (
-        wage_sum
-        + business_sum
-        + property_sum
-        + pension_sum
+        market
         + residents_pension
         + child_allowance
         - contributions
@@ -234,6 +259,18 @@ def household_net(
         - business_tax
         - property_tax
     )
+
+
+@njit(cache=True, inline="always")
+def after_levies(market, contributions, iit, business_tax, property_tax):
+    """Market income less contributions and taxes: the start of disposable income."""
+    return market - contributions - iit - business_tax - property_tax
+
+
+@njit(cache=True, inline="always")
+def disposable_from_levies(levied, dibao, residents_pension, child_allowance):
+    """:func:`disposable_income` from :func:`after_levies` (the same additions)."""
+    return levied + dibao + residents_pension + child_allowance
 
 
 @njit(cache=True, inline="always")
@@ -251,19 +288,14 @@ def disposable_income(
     child_allowance,
 ):
     """Household disposable income from its flows (the tuple of ``household_flows``)."""
-    return (
-        wage
-        + business
-        + property_income
-        + pension
-        - contributions
-        - iit
-        - business_tax
-        - property_tax
-        + dibao
-        + residents_pension
-        + child_allowance
+    levied = after_levies(
+        market_income(wage, business, property_income, pension),
+        contributions,
+        iit,
+        business_tax,
+        property_tax,
     )
+    return disposable_from_levies(levied, dibao, residents_pension, child_allowance)
 
 
 @njit(cache=True, inline="always")
@@ -274,8 +306,16 @@ def dibao_top_up(net, child_allowance, size, params):
     The childcare subsidy is not counted as income in the means test
     (育儿补贴制度实施方案, 2025: 不计入低保等社会救助对象家庭或个人收入).
     """
-    gap = params[L.DIBAO_LINE] * size - max(net - child_allowance, 0.0)
-    return params[L.DIBAO_TAKE_UP] * max(gap, 0.0)
+    return dibao_amount(
+        net, child_allowance, size, params[L.DIBAO_LINE], params[L.DIBAO_TAKE_UP]
+    )
+
+
+@njit(cache=True, inline="always")
+def dibao_amount(net, child_allowance, size, line, take_up):
+    """:func:`dibao_top_up` with the line (yuan per person and year) and take-up."""
+    gap = line * size - max(net - child_allowance, 0.0)
+    return take_up * max(gap, 0.0)
 
 
 @njit(cache=True, inline="always")

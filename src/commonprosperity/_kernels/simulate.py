@@ -111,7 +111,6 @@ def _accumulate(
     out,
     write_pc,
     per_capita,
-    transfers_only,
 ):
     """Totals of households ``h0:h1`` under one scenario, written to ``out``.
 
@@ -120,12 +119,6 @@ def _accumulate(
     of one chunk of ``aggregate_pass`` (the same sums in the same order, held in
     scalars); ``out`` (n_stats,) receives them. ``per_capita[h]`` is written when
     ``write_pc`` is set.
-
-    ``transfers_only``: only the sums transfers can change are written (disposable
-    income, bands, transfers, counts of recipients and of negative incomes, the
-    cities' disposable income); the others in ``out`` are left as they are, from
-    a call on the same households whose flows 0-7 were the same. Each sum is the
-    same sequence of additions either way.
     """
     households = 0.0
     persons_sum = 0.0
@@ -151,7 +144,7 @@ def _accumulate(
     child_allowance = 0.0
     dibao_households = 0.0
     negative = 0.0
-    for k in range(N_STATS, out.shape[0], 1 if not transfers_only else 2):
+    for k in range(N_STATS, out.shape[0]):
         out[k] = 0.0
     low1, high1, low2, high2 = (
         band_edges[0],
@@ -180,14 +173,28 @@ def _accumulate(
         persons = w * n_persons
         wd = w * disposable
         u = 1.0 if is_urban[h] else 0.0
+        households += w
+        persons_sum += persons
         disposable_sum += wd
+        urban_households += u * w
+        urban_persons += u * persons
         urban_disposable += u * wd
+        rural_households += (1.0 - u) * w
+        rural_persons += (1.0 - u) * persons
         rural_disposable += (1.0 - u) * wd
         band_income = 3.0 * disposable / n_persons if three_person else disposable
         in1 = (band_income >= low1) & (band_income < high1)
         in2 = (band_income >= low2) & (band_income < high2)
         band1 += w if in1 else 0.0
         band2 += w if in2 else 0.0
+        wage_sum += w * f0[i]
+        business_sum += w * f1[i]
+        property_sum += w * f2[i]
+        pension_sum += w * f3[i]
+        contributions += w * f4[i]
+        iit += w * f5[i]
+        business_tax += w * f6[i]
+        property_tax += w * f7[i]
         dibao += w * f8[i]
         residents_pension += w * f9[i]
         child_allowance += w * f10[i]
@@ -195,44 +202,28 @@ def _accumulate(
         negative += 1.0 if disposable < 0.0 else 0.0
         k = np.uint64(N_STATS + 2 * city[h])
         out[k] += wd
-        if not transfers_only:
-            households += w
-            persons_sum += persons
-            urban_households += u * w
-            urban_persons += u * persons
-            rural_households += (1.0 - u) * w
-            rural_persons += (1.0 - u) * persons
-            wage_sum += w * f0[i]
-            business_sum += w * f1[i]
-            property_sum += w * f2[i]
-            pension_sum += w * f3[i]
-            contributions += w * f4[i]
-            iit += w * f5[i]
-            business_tax += w * f6[i]
-            property_tax += w * f7[i]
-            out[k + np.uint64(1)] += persons
+        out[k + np.uint64(1)] += persons
         if write_pc:
             per_capita[h] = disposable / n_persons
+    out[S_HOUSEHOLDS] = households
+    out[S_PERSONS] = persons_sum
     out[S_DISPOSABLE] = disposable_sum
+    out[S_URBAN_HOUSEHOLDS] = urban_households
+    out[S_URBAN_PERSONS] = urban_persons
     out[S_URBAN_DISPOSABLE] = urban_disposable
+    out[S_RURAL_HOUSEHOLDS] = rural_households
+    out[S_RURAL_PERSONS] = rural_persons
     out[S_RURAL_DISPOSABLE] = rural_disposable
     out[S_BAND_1] = band1
     out[S_BAND_2] = band2
-    if not transfers_only:
-        out[S_HOUSEHOLDS] = households
-        out[S_PERSONS] = persons_sum
-        out[S_URBAN_HOUSEHOLDS] = urban_households
-        out[S_URBAN_PERSONS] = urban_persons
-        out[S_RURAL_HOUSEHOLDS] = rural_households
-        out[S_RURAL_PERSONS] = rural_persons
-        out[S_WAGE] = wage_sum
-        out[S_BUSINESS] = business_sum
-        out[S_PROPERTY] = property_sum
-        out[S_PENSION] = pension_sum
-        out[S_CONTRIBUTIONS] = contributions
-        out[S_IIT] = iit
-        out[S_BUSINESS_TAX] = business_tax
-        out[S_PROPERTY_TAX] = property_tax
+    out[S_WAGE] = wage_sum
+    out[S_BUSINESS] = business_sum
+    out[S_PROPERTY] = property_sum
+    out[S_PENSION] = pension_sum
+    out[S_CONTRIBUTIONS] = contributions
+    out[S_IIT] = iit
+    out[S_BUSINESS_TAX] = business_tax
+    out[S_PROPERTY_TAX] = property_tax
     out[S_DIBAO] = dibao
     out[S_RESIDENTS_PENSION] = residents_pension
     out[S_CHILD_ALLOWANCE] = child_allowance
@@ -383,7 +374,6 @@ def chunk_sums(
             parts[c],
             write_pc,
             per_capita_out,
-            False,
         )
     return parts
 

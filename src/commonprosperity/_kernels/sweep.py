@@ -36,16 +36,21 @@ from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import (
     N_PERSON_COLUMNS,
     adjusted_wage,
+    after_levies,
     business_taxable,
     child_deduction,
     claims_elderly_support,
+    dibao_amount,
     dibao_top_up,
+    disposable_from_levies,
     earner_and_children,
     elderly_claim_draw,
     household_flows,
     household_net,
     is_allowance_child,
     is_residents_pensioner,
+    market_income,
+    net_from_market,
     person_contribution,
     person_deductions,
     property_tax_rate,
@@ -56,6 +61,16 @@ from commonprosperity._kernels.rules import (
 from commonprosperity._kernels.simulate import (
     CHUNK,
     N_STATS,
+    S_BAND_1,
+    S_BAND_2,
+    S_CHILD_ALLOWANCE,
+    S_DIBAO,
+    S_DIBAO_HOUSEHOLDS,
+    S_DISPOSABLE,
+    S_NEGATIVE_HOUSEHOLDS,
+    S_RESIDENTS_PENSION,
+    S_RURAL_DISPOSABLE,
+    S_URBAN_DISPOSABLE,
     _accumulate,
     chunk_flows,
     neumaier_add,
@@ -408,6 +423,402 @@ def _staged_flows(
         f10[i] = child_allowance
 
 
+#: Thread tasks of the level-D pass, each a run of whole chunks: a constant, so the
+#: pass caches (the chunk sums, not the tasks, decide the results).
+TASKS = 16
+#: The sums transfers can change (the others are the same in every scenario of a
+#: level-D task).
+_TRANSFER_SUMS = (
+    S_DISPOSABLE,
+    S_URBAN_DISPOSABLE,
+    S_RURAL_DISPOSABLE,
+    S_BAND_1,
+    S_BAND_2,
+    S_DIBAO,
+    S_RESIDENTS_PENSION,
+    S_CHILD_ALLOWANCE,
+    S_DIBAO_HOUSEHOLDS,
+    S_NEGATIVE_HOUSEHOLDS,
+)
+
+
+@njit(cache=True)
+def _transfers_pass(
+    h0,
+    h1,
+    P,
+    flows,
+    counts,
+    size,
+    weight,
+    is_urban,
+    city,
+    band_edges,
+    three_person,
+    fixed_part,
+    parts,
+    invariant,
+    write_pc,
+    per_capita_out,
+):
+    """Level D: a chunk's sums under every scenario of a task.
+
+    ``P`` (m, N_PARAMS) holds the task's rows; flows 0-7 and ``counts`` are the
+    chunk's precomputed, invariant ones. Row ``s`` of ``parts`` (m, n_stats)
+    receives the chunk's sums under ``P[s]``: the invariant sums copied from
+    ``fixed_part`` (a full accumulation of the chunk under any of the rows), the
+    others computed here, and ``per_capita_out[s, h]`` the per-capita disposable
+    income when ``write_pc``. What transfers cannot change (market income, income
+    after levies) is computed once per household into ``invariant`` (2, CHUNK);
+    every scenario then costs the transfers and the sums, each the same sequence
+    of additions as ``_staged_flows`` and ``_accumulate`` (bit for bit).
+    """
+    n_stats = parts.shape[1]
+    n_cities = (n_stats - N_STATS) // 2
+    low1, high1, low2, high2 = (
+        band_edges[0],
+        band_edges[1],
+        band_edges[2],
+        band_edges[3],
+    )
+    nh = h1 - h0
+    market = invariant[0]
+    levied = invariant[1]
+    f4 = flows[4]
+    f5 = flows[5]
+    f6 = flows[6]
+    f7 = flows[7]
+    for i in range(nh):
+        market[i] = market_income(flows[0, i], flows[1, i], flows[2, i], flows[3, i])
+        levied[i] = after_levies(market[i], f4[i], f5[i], f6[i], f7[i])
+    pensioners = counts[C_PENSIONERS]
+    allowance_children = counts[C_ALLOWANCE]
+    city_sums = np.zeros(n_cities)
+    for s in range(P.shape[0]):
+        line = P[s, L.DIBAO_LINE]
+        take_up = P[s, L.DIBAO_TAKE_UP]
+        residents_amount = P[s, L.RESIDENTS_PENSION]
+        allowance = P[s, L.CHILD_ALLOWANCE]
+        disposable_sum = 0.0
+        urban_disposable = 0.0
+        rural_disposable = 0.0
+        band1 = 0.0
+        band2 = 0.0
+        dibao_sum = 0.0
+        residents_sum = 0.0
+        allowance_sum = 0.0
+        recipients = 0.0
+        negative = 0.0
+        city_sums[:] = 0.0
+        for i in range(nh):
+            h = np.uint64(h0 + i)
+            # Residents' pensions as _staged_flows adds them.
+            k = pensioners[i]
+            if k <= 3:
+                residents = k * residents_amount
+            else:
+                residents = 0.0
+                for _ in range(k):
+                    residents += residents_amount
+            child_allowance = allowance_children[i] * allowance
+            n_persons = size[i]
+            net = net_from_market(
+                market[i], residents, child_allowance, f4[i], f5[i], f6[i], f7[i]
+            )
+            dibao = dibao_amount(net, child_allowance, n_persons, line, take_up)
+            disposable = disposable_from_levies(
+                levied[i], dibao, residents, child_allowance
+            )
+            w = weight[h]
+            wd = w * disposable
+            u = 1.0 if is_urban[h] else 0.0
+            disposable_sum += wd
+            urban_disposable += u * wd
+            rural_disposable += (1.0 - u) * wd
+            band_income = 3.0 * disposable / n_persons if three_person else disposable
+            in1 = (band_income >= low1) & (band_income < high1)
+            in2 = (band_income >= low2) & (band_income < high2)
+            band1 += w if in1 else 0.0
+            band2 += w if in2 else 0.0
+            dibao_sum += w * dibao
+            residents_sum += w * residents
+            allowance_sum += w * child_allowance
+            recipients += w if dibao > 0.0 else 0.0
+            negative += 1.0 if disposable < 0.0 else 0.0
+            city_sums[np.uint64(city[h])] += wd
+            if write_pc:
+                per_capita_out[s, h] = disposable / n_persons
+        row = parts[s]
+        for q in range(n_stats):
+            row[q] = fixed_part[q]
+        row[S_DISPOSABLE] = disposable_sum
+        row[S_URBAN_DISPOSABLE] = urban_disposable
+        row[S_RURAL_DISPOSABLE] = rural_disposable
+        row[S_BAND_1] = band1
+        row[S_BAND_2] = band2
+        row[S_DIBAO] = dibao_sum
+        row[S_RESIDENTS_PENSION] = residents_sum
+        row[S_CHILD_ALLOWANCE] = allowance_sum
+        row[S_DIBAO_HOUSEHOLDS] = recipients
+        row[S_NEGATIVE_HOUSEHOLDS] = negative
+        for c in range(n_cities):
+            row[N_STATS + 2 * c] = city_sums[c]
+
+
+@njit(cache=True)
+def _most_persons(starts, ends):
+    """The most persons any chunk of ``CHUNK`` households has (at least 1)."""
+    n = starts.shape[0]
+    most = 1
+    for c in range((n + CHUNK - 1) // CHUNK):
+        k = 0
+        for h in range(c * CHUNK, min(n, c * CHUNK + CHUNK)):
+            k += ends[h] - starts[h]
+        most = max(most, k)
+    return most
+
+
+@njit(cache=True)
+def _chunk_buffers(most, age, is_employed):
+    """A chunk's gathered persons and its stage outputs (see ``_gather``)."""
+    gathered = (
+        np.empty(CHUNK, dtype=np.int64),  # starts
+        np.empty(CHUNK, dtype=np.int64),  # ends
+        np.empty(CHUNK, dtype=np.int64),  # size
+        np.empty(most, dtype=age.dtype),
+        np.empty(most, dtype=is_employed.dtype),
+        np.empty(most),  # wage
+        np.empty(most),  # business
+        np.empty(most),  # property
+        np.empty(most),  # pension
+    )
+    # Stage outputs (flows rows as in household_flows' tuple), and per person.
+    stages = (
+        np.zeros((N_FLOWS, CHUNK)),
+        np.zeros((N_COUNTS, CHUNK), dtype=np.int64),
+        np.empty(most),  # adjusted wage
+        np.empty(most),  # elderly-claim draw
+        np.zeros(most, dtype=np.bool_),  # best earner
+        np.empty(most),  # taxable income
+        np.empty(most),  # business taxable income
+    )
+    return gathered, stages
+
+
+@njit(cache=True)
+def _gather(
+    h0,
+    h1,
+    starts,
+    ends,
+    age,
+    is_employed,
+    wage,
+    business,
+    property_income,
+    pension,
+    gathered,
+):
+    """Copy the persons of households ``h0:h1`` contiguously (chunk-local rows).
+
+    They stay in L2 while the scenarios run over them.
+    """
+    l_starts, l_ends, l_size, l_age, l_employed, l_wage, l_business = gathered[:7]
+    l_property, l_pension = gathered[7], gathered[8]
+    k = 0
+    for h in range(h0, h1):
+        l_starts[h - h0] = k
+        for j in range(starts[h], ends[h]):
+            l_age[k] = age[j]
+            l_employed[k] = is_employed[j]
+            l_wage[k] = wage[j]
+            l_business[k] = business[j]
+            l_property[k] = property_income[j]
+            l_pension[k] = pension[j]
+            k += 1
+        l_ends[h - h0] = k
+        l_size[h - h0] = ends[h] - starts[h]
+
+
+@njit(cache=True, parallel=True)
+def _transfers_sweep(
+    starts,
+    ends,
+    household_id,
+    weight,
+    is_urban,
+    city,
+    n_cities,
+    tier,
+    age,
+    is_employed,
+    wage,
+    business,
+    property_income,
+    pension,
+    P,
+    thresholds,
+    rates,
+    quick_ded,
+    business_thresholds,
+    business_rates,
+    business_quick_ded,
+    band_edges,
+    three_person,
+    write_pc,
+    per_capita_out,
+    start_sums,
+    start_comps,
+):
+    """``sweep_pass`` at level D: parallel over chunks, every scenario per chunk.
+
+    Only transfers vary, so a chunk's stages up to the taxes are run once for all
+    the scenarios (not once per thread task), then ``_transfers_pass`` evaluates
+    every scenario on it. The chunk sums are kept and folded in chunk order per
+    scenario afterwards: the same sums, bit for bit, as the scenario-parallel pass.
+    """
+    n = weight.shape[0]
+    S = P.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    n_stats = N_STATS + 2 * n_cities
+    most = _most_persons(starts, ends)
+    parts = np.empty((n_chunks, S, n_stats))
+    # Each task a run of whole chunks with its own buffers.
+    n_tasks = min(n_chunks, TASKS)
+    for task in prange(n_tasks):
+        gathered, stages = _chunk_buffers(most, age, is_employed)
+        l_starts, l_ends, l_size, l_age, l_employed, l_wage, l_business = gathered[:7]
+        l_property, l_pension = gathered[7], gathered[8]
+        flows, counts, p_wage, p_draw, p_best, p_taxable, p_business_taxable = stages
+        part = np.zeros(n_stats)
+        invariant = np.empty((2, CHUNK))
+        for c in range(task * n_chunks // n_tasks, (task + 1) * n_chunks // n_tasks):
+            h0 = c * CHUNK
+            h1 = min(n, h0 + CHUNK)
+            _gather(
+                h0,
+                h1,
+                starts,
+                ends,
+                age,
+                is_employed,
+                wage,
+                business,
+                property_income,
+                pension,
+                gathered,
+            )
+            _precompute(
+                h0,
+                h1,
+                l_starts,
+                l_ends,
+                household_id,
+                tier,
+                l_age,
+                l_employed,
+                l_wage,
+                l_business,
+                l_property,
+                l_pension,
+                P[0],
+                flows,
+                counts,
+                p_wage,
+                p_draw,
+                p_best,
+                p_taxable,
+                p_business_taxable,
+            )
+            _tax_totals(
+                h0,
+                h1,
+                l_starts,
+                l_ends,
+                p_taxable,
+                p_business_taxable,
+                thresholds[0],
+                rates[0],
+                quick_ded[0],
+                business_thresholds[0],
+                business_rates[0],
+                business_quick_ded[0],
+                P[0],
+                flows,
+            )
+            # The sums of flows 0-7: a full accumulation under the first row.
+            _staged_flows(
+                LEVEL_D,
+                h0,
+                h1,
+                l_starts,
+                l_ends,
+                l_age,
+                l_employed,
+                l_business,
+                l_property,
+                l_pension,
+                P[0],
+                thresholds[0],
+                rates[0],
+                quick_ded[0],
+                business_thresholds[0],
+                business_rates[0],
+                business_quick_ded[0],
+                flows,
+                counts,
+                p_wage,
+                p_draw,
+                p_best,
+                p_taxable,
+                p_business_taxable,
+            )
+            _accumulate(
+                h0,
+                h1,
+                flows,
+                l_size,
+                weight,
+                is_urban,
+                city,
+                band_edges,
+                three_person,
+                part,
+                False,
+                per_capita_out[0],
+            )
+            _transfers_pass(
+                h0,
+                h1,
+                P,
+                flows,
+                counts,
+                l_size,
+                weight,
+                is_urban,
+                city,
+                band_edges,
+                three_person,
+                part,
+                parts[c],
+                invariant,
+                write_pc,
+                per_capita_out,
+            )
+    sums = np.empty((S, n_stats))
+    comps = np.empty((S, n_stats))
+    for s in prange(S):
+        srow = sums[s]
+        crow = comps[s]
+        for k in range(n_stats):
+            srow[k] = start_sums[k]
+            crow[k] = start_comps[k]
+        for c in range(n_chunks):
+            for k in range(n_stats):
+                srow[k], crow[k] = neumaier_add(srow[k], crow[k], parts[c, s, k])
+    return sums, comps
+
+
 @njit(cache=True, parallel=True)
 def sweep_pass(
     starts,
@@ -452,7 +863,8 @@ def sweep_pass(
     ``group >= 1`` scenarios per thread task; ``level`` (``LEVEL_D`` …
     ``LEVEL_W``, see :func:`stage_level`) at least the highest parameter group
     that varies across the rows of ``P`` and the schedules: the stages below it
-    run once per chunk and thread task, those from it on per scenario.
+    run once per chunk and thread task, those from it on per scenario. At level D
+    threads take chunks instead (``_transfers_sweep``) and ``group`` is not used.
 
     Besides the totals, ``per_capita_out`` (S, n) receives, if ``write_pc``, the
     per-capita disposable income of household ``h`` under scenario ``s``, yuan
@@ -467,6 +879,36 @@ def sweep_pass(
     comps`` row ``s`` equals bit for bit ``aggregate_pass`` of scenario ``s`` on
     the households in the same order, whatever the level.
     """
+    if level == LEVEL_D:
+        return _transfers_sweep(
+            starts,
+            ends,
+            household_id,
+            weight,
+            is_urban,
+            city,
+            n_cities,
+            tier,
+            age,
+            is_employed,
+            wage,
+            business,
+            property_income,
+            pension,
+            P,
+            thresholds,
+            rates,
+            quick_ded,
+            business_thresholds,
+            business_rates,
+            business_quick_ded,
+            band_edges,
+            three_person,
+            write_pc,
+            per_capita_out,
+            start_sums,
+            start_comps,
+        )
     n = weight.shape[0]
     S = P.shape[0]
     n_chunks = (n + CHUNK - 1) // CHUNK
@@ -477,52 +919,32 @@ def sweep_pass(
     for s in range(S):
         sums[s] = start_sums
         comps[s] = start_comps
-    most = 1
-    for c in range(n_chunks):
-        k = 0
-        for h in range(c * CHUNK, min(n, c * CHUNK + CHUNK)):
-            k += ends[h] - starts[h]
-        most = max(most, k)
+    most = _most_persons(starts, ends)
     for g in prange(n_groups):
         s0 = g * group
         m = min(S, s0 + group) - s0
         part = np.zeros(n_stats)
         dummy = np.zeros((1, N_PERSON_COLUMNS))
-        # The chunk's persons, gathered contiguously once per chunk: they stay in
-        # L2 while the group's scenarios run over them.
-        l_starts = np.empty(CHUNK, dtype=np.int64)
-        l_ends = np.empty(CHUNK, dtype=np.int64)
-        l_size = np.empty(CHUNK, dtype=np.int64)
-        l_age = np.empty(most, dtype=age.dtype)
-        l_employed = np.empty(most, dtype=is_employed.dtype)
-        l_wage = np.empty(most)
-        l_business = np.empty(most)
-        l_property = np.empty(most)
-        l_pension = np.empty(most)
-        # Stage outputs of the chunk (flows rows as in household_flows' tuple).
-        flows = np.zeros((N_FLOWS, CHUNK))
-        counts = np.zeros((N_COUNTS, CHUNK), dtype=np.int64)
-        p_wage = np.empty(most)
-        p_draw = np.empty(most)
-        p_best = np.zeros(most, dtype=np.bool_)
-        p_taxable = np.empty(most)
-        p_business_taxable = np.empty(most)
+        gathered, stages = _chunk_buffers(most, age, is_employed)
+        l_starts, l_ends, l_size, l_age, l_employed, l_wage, l_business = gathered[:7]
+        l_property, l_pension = gathered[7], gathered[8]
+        flows, counts, p_wage, p_draw, p_best, p_taxable, p_business_taxable = stages
         for c in range(n_chunks):
             h0 = c * CHUNK
             h1 = min(n, h0 + CHUNK)
-            k = 0
-            for h in range(h0, h1):
-                l_starts[h - h0] = k
-                for j in range(starts[h], ends[h]):
-                    l_age[k] = age[j]
-                    l_employed[k] = is_employed[j]
-                    l_wage[k] = wage[j]
-                    l_business[k] = business[j]
-                    l_property[k] = property_income[j]
-                    l_pension[k] = pension[j]
-                    k += 1
-                l_ends[h - h0] = k
-                l_size[h - h0] = ends[h] - starts[h]
+            _gather(
+                h0,
+                h1,
+                starts,
+                ends,
+                age,
+                is_employed,
+                wage,
+                business,
+                property_income,
+                pension,
+                gathered,
+            )
             if level < LEVEL_W:
                 _precompute(
                     h0,
@@ -546,23 +968,6 @@ def sweep_pass(
                     p_taxable,
                     p_business_taxable,
                 )
-                if level == LEVEL_D:
-                    _tax_totals(
-                        h0,
-                        h1,
-                        l_starts,
-                        l_ends,
-                        p_taxable,
-                        p_business_taxable,
-                        thresholds[s0],
-                        rates[s0],
-                        quick_ded[s0],
-                        business_thresholds[s0],
-                        business_rates[s0],
-                        business_quick_ded[s0],
-                        P[s0],
-                        flows,
-                    )
             for i in range(m):
                 s = s0 + i
                 if level < LEVEL_W:
@@ -629,9 +1034,6 @@ def sweep_pass(
                     part,
                     write_pc,
                     per_capita_out[s if write_pc else 0],
-                    # At level D flows 0-7 are the task's first scenario's: its
-                    # sums of them stay in `part` for the others.
-                    level == LEVEL_D and i > 0,
                 )
                 # Fold the chunk into the running Neumaier sums, in chunk order.
                 srow = sums[s]
