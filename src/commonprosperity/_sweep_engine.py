@@ -53,6 +53,7 @@ import numba
 import numpy as np
 
 from commonprosperity._kernels import simulate as K
+from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._kernels.histogram import (
     binned,
     binned_bracket,
@@ -375,26 +376,25 @@ def _reorder(src: _Ordered, order: np.ndarray, copy_persons: bool) -> _Ordered:
         "person_weight",
     )
     ordered = dataclasses.replace(
-        src,
-        head=None,
-        **{c: np.ascontiguousarray(getattr(src, c)[order]) for c in columns},
+        src, head=None, **{c: gather(getattr(src, c), order) for c in columns}
     )
     if not copy_persons:
         return ordered
     size = ordered.ends - ordered.starts
     ends = np.cumsum(size, dtype=ordered.ends.dtype)
     starts = ends - size
-    # Old row of each person in the new order: its household's old start, plus
-    # its place in the household.
-    rows = np.repeat(ordered.starts - starts, size) + np.arange(
-        ends[-1] if size.size else 0
-    )
+    total = int(ends[-1]) if size.size else 0
     persons = ("age", "employed", "wage", "business", "property", "pension")
     return dataclasses.replace(
         ordered,
         starts=starts,
         ends=ends,
-        **{c: np.ascontiguousarray(getattr(src, c)[rows]) for c in persons},
+        **{
+            c: gather_ranges(
+                getattr(src, c), ordered.starts, ordered.ends, starts, total
+            )
+            for c in persons
+        },
     )
 
 
@@ -611,18 +611,28 @@ class _Fixed:
             gini_exact_merged(self.income, self.weight, per_capita, weight, order)
         )
 
+    def merged_bracket(
+        self, per_capita: np.ndarray, weight: np.ndarray
+    ) -> tuple[float, float, float] | None:
+        """The bracket of the fixed part's histogram and these rows', or None.
+
+        None: the bracket must come from the rows (:meth:`bracket_gini`). Runs on
+        the calling thread (several at once on a pool's threads).
+        """
+        hist, keys, rows, bad, negative = merge_binned(
+            self.binned, binned(per_capita, weight, serial=True)
+        )
+        # At least the depth of one histogram of all the rows, so the bracket is
+        # simulate's up to rounding.
+        rows = max(rows, sum_depth(self.n_rows + per_capita.shape[0]))
+        return binned_bracket((hist, keys, rows, bad, negative))
+
     def bracket_gini(
         self, per_capita: np.ndarray, weight: np.ndarray
     ) -> tuple[float, float, float]:
         if self.binned is None:
             return bracket_gini(per_capita, weight)
-        hist, keys, rows, bad, negative = merge_binned(
-            self.binned, binned(per_capita, weight)
-        )
-        # At least the depth of one histogram of all the rows, so the bracket is
-        # simulate's up to rounding.
-        rows = max(rows, sum_depth(self.n_rows + per_capita.shape[0]))
-        out = binned_bracket((hist, keys, rows, bad, negative))
+        out = self.merged_bracket(per_capita, weight)
         if out is not None:
             return out
         # Bad rows or a wide bracket: simulate's own path on all the rows.
@@ -770,13 +780,22 @@ def _evaluate(
                 )
                 out.totals[rows] = sums + comps
                 if gini == "bracket":
-                    # The same histogram bracket as simulate's, one scenario at a
-                    # time (the kernel is parallel itself).
+                    # The histogram bracket of simulate: with a fixed part, two
+                    # scenarios at a time, each histogram and merge on one thread
+                    # (no thread launch per histogram); else one at a time, the
+                    # kernel parallel itself. Fallbacks run here.
+                    merged = (
+                        [None] * (i1 - i0)
+                        if fixed.binned is None
+                        else list(
+                            executor.map(fixed.merged_bracket, pc, itertools.repeat(pw))
+                        )
+                    )
                     for k in range(i1 - i0):
-                        est, lo, hi = fixed.bracket_gini(pc[k], pw)
-                        out.gini[rows[k]] = est
-                        out.lower[rows[k]] = lo
-                        out.upper[rows[k]] = hi
+                        bracket = merged[k] or fixed.bracket_gini(pc[k], pw)
+                        out.gini[rows[k]], out.lower[rows[k]], out.upper[rows[k]] = (
+                            bracket
+                        )
                 else:
                     futures = [
                         executor.submit(fixed.exact_gini, pc[k], pw)

@@ -201,3 +201,26 @@ def test_a_bracket_too_wide_falls_back_to_all_the_rows(pop, base, monkeypatch):
         g = simulate(pop, s).indicators["gini"]
         _assert_close(f["gini"].iloc[i], g, f"row {i}")
         assert f["gini_lower"].iloc[i] <= g <= f["gini_upper"].iloc[i]
+
+
+def test_gathers_equal_numpy_indexing():
+    """The parallel gathers the sweep reorders with equal NumPy's fancy indexing."""
+    from commonprosperity._kernels import gather as G
+
+    rng = np.random.default_rng(4)
+    size = rng.integers(1, 6, 300)
+    ends = np.cumsum(size)
+    starts = ends - size
+    order = rng.permutation(300)
+    for a in (rng.random(int(ends[-1])), rng.random(int(ends[-1])) < 0.5):
+        new_size = size[order]
+        new_ends = np.cumsum(new_size)
+        new_starts = new_ends - new_size
+        rows = np.concatenate(
+            [np.arange(s, e) for s, e in zip(starts[order], ends[order], strict=True)]
+        )
+        for f in (G.take_ranges, G.gather_ranges):
+            got = f(a, starts[order], ends[order], new_starts, int(new_ends[-1]))
+            np.testing.assert_array_equal(got, a[rows])
+        for f in (G.take, G.gather):
+            np.testing.assert_array_equal(f(a[:300], order), a[:300][order])

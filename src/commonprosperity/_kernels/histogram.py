@@ -46,7 +46,6 @@ from commonprosperity._kernels.buckets import exact_gini, n_row_blocks
 from commonprosperity._kernels.inequality import (
     _ABS_MASK,
     _EPS,
-    _two_prod,
     _two_sum,
     within_bin_bounds,
 )
@@ -133,7 +132,7 @@ def bin_bounds(k):
     return lo, hi, lo
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _bounds_of(keys):
     """Bounds (len(keys), 3) of the bins ``keys``."""
     out = np.empty((keys.shape[0], 3))
@@ -153,7 +152,7 @@ BLOCK = 1 << BLOCK_SHIFT
 N_BLOCKS = (N_BINS + BLOCK - 1) >> BLOCK_SHIFT
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _runs(flags):
     """``(first, end)`` of each run of consecutive non-zero ``flags``, in order."""
     on = np.flatnonzero(flags)
@@ -217,7 +216,7 @@ def _add_runs(xs, ws, flat, flags):
     return least
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _clustered(x):
     """Whether ``x`` comes in runs of one bin: sorted or clustered incomes.
 
@@ -241,67 +240,69 @@ def _clustered(x):
     return 8 * same >= pairs
 
 
-@njit(cache=True, parallel=True, nogil=True)
-def _accumulate(x, w, n_grp, step, work, clustered):
-    # work (2 * n_grp, N_BINS, 3) is all zero on entry and on return: a group's
-    # sub-block sums and its running sums. `clustered`: rows come in runs of one
-    # bin (sorted or clustered incomes), summed in registers (_add_runs). Returns
-    # the sums of the occupied bins, their indices (increasing) and the least
-    # weight.
-    n = x.shape[0]
-    lowest = np.zeros(n_grp)
-    # Blocks a group's rows touched: in the current sub-block, and ever.
-    touched = np.zeros((n_grp, N_BLOCKS), dtype=np.uint8)
-    ever = np.zeros((n_grp, N_BLOCKS), dtype=np.uint8)
-    for g in prange(n_grp):
-        g0 = g * step
-        g1 = min(n, g0 + step)
-        flat_local = work[2 * g].reshape(-1)
-        flat_total = work[2 * g + 1].reshape(-1)
-        flags = touched[g]
-        least = 0.0
-        for r0 in range(g0, g1, SUB_ROWS):
-            r1 = min(g1, r0 + SUB_ROWS)
-            xs = x[r0:r1]
-            ws = w[r0:r1]
-            if clustered:
-                least = min(least, _add_runs(xs, ws, flat_local, flags))
-            else:
-                for i in range(r1 - r0):
-                    v = xs[i]
-                    wi = ws[i]
-                    # No per-row checks: a nan or inf income or weight makes its
-                    # bin's sums non-finite, and a negative weight shows in
-                    # `least`.
-                    least = min(least, wi)
-                    k, anchor = _bin_and_anchor(np.float64(v).view(np.int64))
-                    d = v - np.int64(anchor).view(np.float64)
-                    wd = wi * d
-                    # Unsigned flat indices: no wrap-around test and no stride
-                    # multiply per row (13 % of the pass at 1e7 rows).
-                    uk = np.uint64(k)
-                    flags[uk >> np.uint64(BLOCK_SHIFT)] = 1
-                    j = uk * np.uint64(3)
-                    flat_local[j] += wi
-                    flat_local[j + np.uint64(1)] += wd
-                    flat_local[j + np.uint64(2)] += wd * d
-            # Blocked summation: a plain flush per sub-block keeps every sum
-            # within (SUB_ROWS + sub-blocks) ulps, at the cost of one vector add
-            # over the touched blocks.
-            # Plain loops, no slice operations: a few negative incomes or a wide
-            # spread make hundreds of runs, and an array operation per run cost
-            # 0.5 us (a 1,000-row histogram took 0.5 ms).
-            runs = _runs(flags)
-            for r in range(runs.shape[0]):
-                lo, hi = 3 * BLOCK * runs[r, 0], min(3 * BLOCK * runs[r, 1], 3 * N_BINS)
-                for q in range(lo, hi):
-                    flat_total[q] += flat_local[q]
-                    flat_local[q] = 0.0
-                for b in range(runs[r, 0], runs[r, 1]):
-                    ever[g, b] = 1
-                    flags[b] = 0
-        lowest[g] = least
-    # Collect the blocks any group touched, in order, groups added in order.
+@njit(cache=True, nogil=True)
+def _fill_group(x, w, g0, g1, work_local, work_total, flags, ever_g, clustered):
+    """Add rows ``g0:g1`` to one group's running sums ``work_total``.
+
+    ``work_local`` (the sub-block sums) and ``flags`` (blocks touched in the
+    sub-block) are all zero on entry and on return; ``ever_g`` marks the blocks
+    the group touched. ``clustered``: rows come in runs of one bin (sorted or
+    clustered incomes), summed in registers (``_add_runs``). Returns the least
+    weight (at most 0).
+    """
+    flat_local = work_local.reshape(-1)
+    flat_total = work_total.reshape(-1)
+    least = 0.0
+    for r0 in range(g0, g1, SUB_ROWS):
+        r1 = min(g1, r0 + SUB_ROWS)
+        xs = x[r0:r1]
+        ws = w[r0:r1]
+        if clustered:
+            least = min(least, _add_runs(xs, ws, flat_local, flags))
+        else:
+            for i in range(r1 - r0):
+                v = xs[i]
+                wi = ws[i]
+                # No per-row checks: a nan or inf income or weight makes its
+                # bin's sums non-finite, and a negative weight shows in
+                # `least`.
+                least = min(least, wi)
+                k, anchor = _bin_and_anchor(np.float64(v).view(np.int64))
+                d = v - np.int64(anchor).view(np.float64)
+                wd = wi * d
+                # Unsigned flat indices: no wrap-around test and no stride
+                # multiply per row (13 % of the pass at 1e7 rows).
+                uk = np.uint64(k)
+                flags[uk >> np.uint64(BLOCK_SHIFT)] = 1
+                j = uk * np.uint64(3)
+                flat_local[j] += wi
+                flat_local[j + np.uint64(1)] += wd
+                flat_local[j + np.uint64(2)] += wd * d
+        # Blocked summation: a plain flush per sub-block keeps every sum
+        # within (SUB_ROWS + sub-blocks) ulps, at the cost of one vector add
+        # over the touched blocks.
+        # Plain loops, no slice operations: a few negative incomes or a wide
+        # spread make hundreds of runs, and an array operation per run cost
+        # 0.5 us (a 1,000-row histogram took 0.5 ms).
+        runs = _runs(flags)
+        for r in range(runs.shape[0]):
+            lo, hi = 3 * BLOCK * runs[r, 0], min(3 * BLOCK * runs[r, 1], 3 * N_BINS)
+            for q in range(lo, hi):
+                flat_total[q] += flat_local[q]
+                flat_local[q] = 0.0
+            for b in range(runs[r, 0], runs[r, 1]):
+                ever_g[b] = 1
+                flags[b] = 0
+    return least
+
+
+@njit(cache=True, nogil=True)
+def _collect(work, ever, n_grp, lowest):
+    """The sums of the occupied bins over the groups, their keys, the least weight.
+
+    Clears the groups' running sums (``work[2 * g + 1]``) it reads.
+    """
+    # The blocks any group touched, in order, groups added in order.
     for g in range(1, n_grp):
         ever[0] |= ever[g]
     runs = _runs(ever[0])
@@ -326,20 +327,62 @@ def _accumulate(x, w, n_grp, step, work, clustered):
     return out[index], keys[index], lowest.min()
 
 
+@njit(cache=True, parallel=True, nogil=True)
+def _accumulate(x, w, n_grp, step, work, clustered):
+    # work (2 * n_grp, N_BINS, 3) is all zero on entry and on return: a group's
+    # sub-block sums and its running sums. Returns the sums of the occupied bins,
+    # their indices (increasing) and the least weight.
+    n = x.shape[0]
+    lowest = np.zeros(n_grp)
+    # Blocks a group's rows touched: in the current sub-block, and ever.
+    touched = np.zeros((n_grp, N_BLOCKS), dtype=np.uint8)
+    ever = np.zeros((n_grp, N_BLOCKS), dtype=np.uint8)
+    for g in prange(n_grp):
+        g0 = g * step
+        lowest[g] = _fill_group(
+            x,
+            w,
+            g0,
+            min(n, g0 + step),
+            work[2 * g],
+            work[2 * g + 1],
+            touched[g],
+            ever[g],
+            clustered,
+        )
+    return _collect(work, ever, n_grp, lowest)
+
+
+@njit(cache=True, nogil=True)
+def _accumulate_serial(x, w, work, clustered):
+    """:func:`_accumulate` in one group on the calling thread (no thread launch).
+
+    For callers that run several histograms at once on their own threads.
+    """
+    touched = np.zeros((1, N_BLOCKS), dtype=np.uint8)
+    ever = np.zeros((1, N_BLOCKS), dtype=np.uint8)
+    lowest = np.zeros(1)
+    lowest[0] = _fill_group(
+        x, w, 0, x.shape[0], work[0], work[1], touched[0], ever[0], clustered
+    )
+    return _collect(work, ever, 1, lowest)
+
+
 def _groups(n: int) -> tuple[int, int]:
     """``(groups, rows per group)`` for ``n`` rows: a function of ``n`` only."""
     n_grp = n_row_blocks(n, GROUP_ROWS, MAX_GROUPS)
     return n_grp, (n + n_grp - 1) // n_grp
 
 
-def sum_depth(n: int) -> int:
+def sum_depth(n: int, serial: bool = False) -> int:
     """Most additions any row's term goes through in the histogram of ``n`` rows.
 
     Within a sub-block (at most ``SUB_ROWS`` rows), then one per sub-block of its
     group, then one per group: each sum is within ``depth`` ulps of exact
-    (relative to the sum of its terms' magnitudes).
+    (relative to the sum of its terms' magnitudes). ``serial``: the rows in one
+    group (:func:`binned` with ``serial=True``).
     """
-    n_grp, step = _groups(n)
+    n_grp, step = (1, n) if serial else _groups(n)
     return min(step, SUB_ROWS) + (step + SUB_ROWS - 1) // SUB_ROWS + n_grp
 
 
@@ -362,7 +405,7 @@ def _work(n_grp: int) -> np.ndarray:
     return work
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _checks(hist, keys):
     """``(bad, negative)``: a non-finite sum; weight in a bin below zero."""
     bad = False
@@ -380,27 +423,33 @@ def _checks(hist, keys):
 
 
 def binned(
-    income: np.ndarray, weight: np.ndarray
+    income: np.ndarray, weight: np.ndarray, serial: bool = False
 ) -> tuple[np.ndarray, np.ndarray, int, bool, bool]:
     """``(hist, keys, rows, bad, negative)``: :func:`float_histogram` with keys.
 
     The bin indices ``keys`` (increasing) stand in place of the bounds, for merging
-    histograms of disjoint sets of rows (:func:`merge_binned`).
+    histograms of disjoint sets of rows (:func:`merge_binned`). ``serial``: one
+    group on the calling thread, for callers running several histograms at once
+    on their own threads (the sums' grouping is then fixed, not ``_groups``').
     """
     n = income.shape[0]
-    n_grp, step = _groups(n)
+    clustered = _clustered(income)
     # Bad rows and overflows are detected from the sums, not trapped; without JIT
     # numpy would warn about them on the way.
     with np.errstate(all="ignore"):
-        hist, keys, lowest = _accumulate(
-            income, weight, n_grp, step, _work(n_grp), _clustered(income)
-        )
+        if serial:
+            hist, keys, lowest = _accumulate_serial(income, weight, _work(1), clustered)
+        else:
+            n_grp, step = _groups(n)
+            hist, keys, lowest = _accumulate(
+                income, weight, n_grp, step, _work(n_grp), clustered
+            )
     bad, negative = _checks(hist, keys)
     bad = bad or not lowest >= 0.0
-    return hist, keys, sum_depth(n), bool(bad), bool(negative)
+    return hist, keys, sum_depth(n, serial), bool(bad), bool(negative)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _merge(h1, k1, h2, k2):
     hist = np.empty((k1.shape[0] + k2.shape[0], 3))
     keys = np.empty(k1.shape[0] + k2.shape[0], dtype=np.int64)
@@ -555,10 +604,12 @@ def gini_from_bins(hist, bounds, rows):
         prev_mean = mean
         prev_shift = shift
         have_prev = True
-        p1, e1 = _two_prod(wb, hist[k, 2])
-        p2, e2 = _two_prod(hist[k, 1], hist[k, 1])
-        spread = (p1 - p2) + (e1 - e2)
-        s_err = (2.0 * gamma + 4.0 * _EPS) * (abs(p1) + p2)
+        # Plain products: their rounding (u each, and u for the difference) is
+        # covered by the allowance, far below the sums' own error gamma.
+        p1 = wb * hist[k, 2]
+        p2 = hist[k, 1] * hist[k, 1]
+        spread = p1 - p2
+        s_err = (2.0 * gamma + 8.0 * _EPS) * (abs(p1) + p2)
         lower, upper, estimate = within_bin_bounds(wb, spread, s_err, hi - lo)
         lo_sum += lower
         hi_sum += upper
