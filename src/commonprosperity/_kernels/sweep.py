@@ -640,6 +640,24 @@ def _gather(
         l_size[h - h0] = ends[h] - starts[h]
 
 
+@njit(cache=True)
+def _transfer_counts(h0, h1, starts, ends, age, is_employed, pension, params, counts):
+    """``counts`` rows ``C_PENSIONERS`` and ``C_ALLOWANCE`` of households ``h0:h1``.
+
+    Residents' pensioners and allowance children, as ``_precompute`` counts them.
+    """
+    max_age = params[L.CHILD_ALLOWANCE_MAX_AGE]
+    for i in range(h1 - h0):
+        n_pensioners = 0
+        n_allowance = 0
+        for j in range(starts[i], ends[i]):
+            a = age[j]
+            n_pensioners += is_residents_pensioner(a, pension[j], is_employed[j])
+            n_allowance += is_allowance_child(a, max_age)
+        counts[C_PENSIONERS, i] = n_pensioners
+        counts[C_ALLOWANCE, i] = n_allowance
+
+
 @njit(cache=True, parallel=True)
 def _transfers_sweep(
     starts,
@@ -672,10 +690,11 @@ def _transfers_sweep(
 ):
     """``sweep_pass`` at level D: parallel over chunks, every scenario per chunk.
 
-    Only transfers vary, so a chunk's stages up to the taxes are run once for all
-    the scenarios (not once per thread task), then ``_transfers_pass`` evaluates
-    every scenario on it. The chunk sums are kept and folded in chunk order per
-    scenario afterwards: the same sums, bit for bit, as the scenario-parallel pass.
+    Only transfers vary, so a chunk's flows are computed once for all the
+    scenarios (``household_flows`` under the first row; not once per thread
+    task), then ``_transfers_pass`` evaluates every scenario on it. The chunk
+    sums are kept and folded in chunk order per scenario afterwards: the same
+    sums, bit for bit, as the scenario-parallel pass.
     """
     n = weight.shape[0]
     S = P.shape[0]
@@ -689,7 +708,8 @@ def _transfers_sweep(
         gathered, stages = _chunk_buffers(most, age, is_employed)
         l_starts, l_ends, l_size, l_age, l_employed, l_wage, l_business = gathered[:7]
         l_property, l_pension = gathered[7], gathered[8]
-        flows, counts, p_wage, p_draw, p_best, p_taxable, p_business_taxable = stages
+        flows, counts = stages[0], stages[1]
+        dummy = np.zeros((1, N_PERSON_COLUMNS))
         part = np.zeros(n_stats)
         invariant = np.empty((2, CHUNK))
         for c in range(task * n_chunks // n_tasks, (task + 1) * n_chunks // n_tasks):
@@ -708,7 +728,9 @@ def _transfers_sweep(
                 pension,
                 gathered,
             )
-            _precompute(
+            # Flows under the first row (the rules' fused path), then the
+            # counts the transfers need.
+            chunk_flows(
                 h0,
                 h1,
                 l_starts,
@@ -722,43 +744,6 @@ def _transfers_sweep(
                 l_property,
                 l_pension,
                 P[0],
-                flows,
-                counts,
-                p_wage,
-                p_draw,
-                p_best,
-                p_taxable,
-                p_business_taxable,
-            )
-            _tax_totals(
-                h0,
-                h1,
-                l_starts,
-                l_ends,
-                p_taxable,
-                p_business_taxable,
-                thresholds[0],
-                rates[0],
-                quick_ded[0],
-                business_thresholds[0],
-                business_rates[0],
-                business_quick_ded[0],
-                P[0],
-                flows,
-            )
-            # The sums of flows 0-7: a full accumulation under the first row.
-            _staged_flows(
-                LEVEL_D,
-                h0,
-                h1,
-                l_starts,
-                l_ends,
-                l_age,
-                l_employed,
-                l_business,
-                l_property,
-                l_pension,
-                P[0],
                 thresholds[0],
                 rates[0],
                 quick_ded[0],
@@ -766,12 +751,10 @@ def _transfers_sweep(
                 business_rates[0],
                 business_quick_ded[0],
                 flows,
-                counts,
-                p_wage,
-                p_draw,
-                p_best,
-                p_taxable,
-                p_business_taxable,
+                dummy,
+            )
+            _transfer_counts(
+                h0, h1, l_starts, l_ends, l_age, l_employed, l_pension, P[0], counts
             )
             _accumulate(
                 h0,
@@ -1129,6 +1112,14 @@ def household_varies(
     property_const = const[L.PROPERTY_RATE] and const[L.TAXABLE_PROPERTY_SHARE]
     allowance_const = const[L.CHILD_ALLOWANCE] and const[L.CHILD_ALLOWANCE_MAX_AGE]
     dibao_const = const[L.DIBAO_LINE] and const[L.DIBAO_TAKE_UP]
+    persons_may_vary = not (
+        contribution_const
+        and iit_const
+        and business_const
+        and property_const
+        and const[L.RESIDENTS_PENSION]
+        and allowance_const
+    )
     p0 = P[0]
     growth = 1.0 + p0[L.GROWTH_RATE]
     dummy = np.zeros((1, N_PERSON_COLUMNS))
@@ -1136,9 +1127,12 @@ def household_varies(
         start = starts[h]
         end = ends[h]
         minimum_wage_annual = p0[L.MINIMUM_WAGE_TIER1 + tier[h]]
+        varies = False
+        # Only transfers vary (the usual group of a sweep): no person can vary.
+        last = end if persons_may_vary else start
         best, n_education, n_infant, _ = earner_and_children(
             start,
-            end,
+            last,
             age,
             is_employed,
             wage,
@@ -1147,8 +1141,7 @@ def household_varies(
             p0[L.CHILD_ALLOWANCE_MAX_AGE],
         )
         least_child = child_deduction(n_education, n_infant, lo)
-        varies = False
-        for j in range(start, end):
+        for j in range(start, last):
             employed = is_employed[j]
             w = adjusted_wage(wage[j], growth, employed, minimum_wage_annual)
             a = age[j]
