@@ -682,7 +682,8 @@ def _fixed_part(
     income, weight = pc[0], this.person_weight
     fixed = _Fixed(start=(sums[0], comps[0]), n_rows=inner.n_rows + income.shape[0])
     if gini == "bracket":
-        part = binned(income, weight)
+        # On this thread: the sweep's histograms all use one-group workspaces.
+        part = binned(income, weight, serial=True)
         fixed.binned = (
             part if inner.binned is None else merge_binned(inner.binned, part)
         )

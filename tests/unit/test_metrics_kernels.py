@@ -212,6 +212,12 @@ def test_sorted_rows_with_mass_points_take_the_run_path_and_give_the_same_sums()
     assert not H._work(n_grp).any()
     mixed = H.float_histogram(xs[shuffle], ws[shuffle])[0]
     np.testing.assert_allclose(mixed, got, rtol=1e-12, atol=1e-9)
+    # One group on the calling thread: the same bins, its own depth, clean after.
+    serial, keys, rows, bad, _ = H.binned(xs, ws, serial=True)
+    np.testing.assert_array_equal(keys, H.binned(xs, ws)[1])
+    np.testing.assert_allclose(serial, got, rtol=1e-12, atol=1e-9)
+    assert not bad and rows == H.sum_depth(n, serial=True) >= H.sum_depth(n)
+    assert not H._serial_work().any()
     _, lower, upper, usable, _ = H.histogram_bracket(xs, ws)
     # The argsort-and-cumsum definition (xs is sorted).
     lorenz = np.cumsum(ws * xs)
