@@ -67,6 +67,7 @@ from commonprosperity._kernels.inequality import (
 )
 from commonprosperity._kernels.sweep import (
     GROUP_D,
+    LEVEL_D,
     LEVEL_W,
     household_varies,
     pad_schedules,
@@ -91,6 +92,9 @@ MAX_SCENARIOS = 1_000_000
 BLOCK_BYTES = 64 * 2**20
 #: Most scenarios per kernel pass.
 MAX_BLOCK = 64
+#: Bytes a household of the population the per-capita buffer of a block may take
+#: (the population's own arrays take about 140).
+BLOCK_PER_HOUSEHOLD = 60
 
 
 # ------------------------------------------------------------------ scenario grids
@@ -439,7 +443,10 @@ def _split_fixed(
     head = dataclasses.replace(
         _reorder(rest, order[fixed], copy_persons=False), head=pop.head
     )
-    return dataclasses.replace(_reorder(rest, order[~fixed], True), head=head)
+    # Scenarios differing only in transfers read the persons once per chunk
+    # (the level-D pass), not once per scenario: no copy needed.
+    copy = scenarios.level() != LEVEL_D
+    return dataclasses.replace(_reorder(rest, order[~fixed], copy), head=head)
 
 
 def _pass_sums(
@@ -557,12 +564,12 @@ def _block_size(n_households: int, n_population: int | None = None) -> int:
     """Scenarios per kernel pass, a multiple of the thread count.
 
     The block's per-capita incomes (``n_households`` per scenario: those that
-    vary) stay within ``BLOCK_BYTES`` and 40 bytes a household of the population
-    (``n_population``, default ``n_households``), a share of its own arrays
-    (about 140 bytes a household).
+    vary) stay within ``BLOCK_BYTES`` and ``BLOCK_PER_HOUSEHOLD`` bytes a household
+    of the population (``n_population``, default ``n_households``).
     """
     n_population = n_households if n_population is None else n_population
-    per, budget = 8 * max(n_households, 1), 40 * max(n_population, 1)
+    per = 8 * max(n_households, 1)
+    budget = BLOCK_PER_HOUSEHOLD * max(n_population, 1)
     threads = numba.get_num_threads()
     size = max(threads, min(MAX_BLOCK, min(BLOCK_BYTES, budget) // per))
     return max(threads, size - size % threads)
