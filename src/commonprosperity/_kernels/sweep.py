@@ -3,7 +3,10 @@
 `sweep_pass` evaluates a block of ``S`` scenarios. Threads take disjoint groups of
 scenarios; each thread walks the households in fixed chunks of ``CHUNK`` (2,048, the
 chunk of :func:`commonprosperity._kernels.simulate.aggregate_pass`) and runs every
-scenario of its group over the chunk while the chunk's households stay in L2.
+scenario of its group over the chunk while the chunk's households stay in L2. When
+only transfers vary (level D) threads take chunks instead: a chunk's flows are
+computed once and every scenario's transfers and sums run from them
+(``_transfers_sweep``).
 Per chunk and scenario the sums are those of one chunk of ``aggregate_pass``, in
 scalar accumulators.
 
