@@ -766,6 +766,12 @@ def _evaluate(
     )
     n_population = pop.n_households + pop.n_fixed
     groups = _policy_groups(st, universe)
+    # Scenarios alone in their group share blocks: one pass evaluates many (a
+    # pass per scenario took 17 ms at 1e6 households, against about 7).
+    alone = [index for index, group in groups if group is None]
+    if len(alone) > 1:
+        groups = [(index, group) for index, group in groups if group is not None]
+        groups.append((np.sort(np.concatenate(alone)), None))
     known = None
     if pop.head is not None and any(g is not None for _, g in groups):
         known = (pop.head, _fixed_part(pop.head, st, gini, three))
