@@ -35,11 +35,22 @@ def take_ranges(a, starts, ends, new_starts, total):
     return out
 
 
+def _as_bits(a):
+    """``a`` viewed as unsigned integers of its width: one compiled gather a width.
+
+    Each dtype would otherwise compile its own parallel kernel (seconds each on a
+    cold cache).
+    """
+    a = np.ascontiguousarray(a)
+    return a.view(np.dtype(f"u{a.dtype.itemsize}"))
+
+
 def gather(a, index):
     """:func:`take`; NumPy's indexing when JIT is off (a Python loop would crawl)."""
     if numba.config.DISABLE_JIT:
         return np.ascontiguousarray(a[index])
-    return take(np.ascontiguousarray(a), np.ascontiguousarray(index, dtype=np.int64))
+    index = np.ascontiguousarray(index, dtype=np.int64)
+    return take(_as_bits(a), index).view(a.dtype)
 
 
 def gather_ranges(a, starts, ends, new_starts, total):
@@ -48,4 +59,4 @@ def gather_ranges(a, starts, ends, new_starts, total):
         size = ends - starts
         rows = np.repeat(starts - new_starts, size) + np.arange(total)
         return np.ascontiguousarray(a[rows])
-    return take_ranges(a, starts, ends, new_starts, total)
+    return take_ranges(_as_bits(a), starts, ends, new_starts, total).view(a.dtype)
