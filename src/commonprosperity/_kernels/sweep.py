@@ -160,13 +160,13 @@ def _precompute(
     p_taxable,
     p_business_taxable,
 ):
-    """The stages that do not vary in a block, once per chunk (levels D, T, C).
+    """The stages that do not vary in a block, once per chunk (levels T, C).
 
     With ``params`` any row of the block, fills per person (chunk-local rows):
     adjusted wage, elderly-claim draw, best-earner flag, taxable and business
-    taxable income; per household: ``flows`` rows 0-7 (market incomes,
-    contributions, taxes; as ``household_flows``) and ``counts`` rows
-    (residents' pensioners, children 3-17, children under 3, allowance children).
+    taxable income; per household: ``flows`` rows 0-4 and 7 (market incomes,
+    contributions, property tax; as ``household_flows``) and ``counts`` rows
+    (children 3-17, children under 3, allowance children).
     The stages and their order are those of ``household_flows``.
     """
     growth = 1.0 + params[L.GROWTH_RATE]
@@ -193,7 +193,6 @@ def _precompute(
         pension_sum = 0.0
         contributions = 0.0
         property_tax = 0.0
-        n_pensioners = 0
         for j in range(start, end):
             employed = is_employed[j]
             w = adjusted_wage(wage[j], growth, employed, minimum_wage_annual)
@@ -215,54 +214,15 @@ def _precompute(
             pension_sum += pension[j]
             contributions += c
             property_tax += pt_rate * property_income[j]
-            n_pensioners += is_residents_pensioner(a, pension[j], employed)
         flows[0, i] = wage_sum
         flows[1, i] = business_sum
         flows[2, i] = property_sum
         flows[3, i] = pension_sum
         flows[4, i] = contributions
         flows[7, i] = property_tax
-        counts[C_PENSIONERS, i] = n_pensioners
         counts[C_EDUCATION, i] = n_education
         counts[C_INFANT, i] = n_infant
         counts[C_ALLOWANCE, i] = n_allowance
-
-
-@njit(cache=True)
-def _tax_totals(
-    h0,
-    h1,
-    starts,
-    ends,
-    p_taxable,
-    p_business_taxable,
-    thresholds,
-    rates,
-    quick_ded,
-    business_thresholds,
-    business_rates,
-    business_quick_ded,
-    params,
-    flows,
-):
-    """Invariant taxes of a chunk (levels D): ``flows`` rows 5-6 from taxables."""
-    convex = params[L.SCHEDULE_CONVEX] > 0.0
-    business_convex = params[L.BUSINESS_SCHEDULE_CONVEX] > 0.0
-    for h in range(h0, h1):
-        i = h - h0
-        iit = 0.0
-        business_tax = 0.0
-        for j in range(starts[i], ends[i]):
-            iit += tax(p_taxable[j], thresholds, rates, quick_ded, convex)
-            business_tax += tax(
-                p_business_taxable[j],
-                business_thresholds,
-                business_rates,
-                business_quick_ded,
-                business_convex,
-            )
-        flows[5, i] = iit
-        flows[6, i] = business_tax
 
 
 @njit(cache=True)
@@ -295,10 +255,10 @@ def _staged_flows(
     """One scenario's varying stages over a chunk, from the precomputed ones.
 
     Level C re-runs contributions, deductions, taxes and transfers per person from
-    the adjusted wages; level T the taxes per person from the taxable incomes;
-    level D only the household arithmetic of the transfers. Writes the varying
-    ``flows`` rows (C: 4-10, T: 5-10, D: 8-10); the others hold the precomputed,
-    invariant values. Same stages, same order of additions as ``household_flows``.
+    the adjusted wages; level T the taxes per person from the taxable incomes
+    (level D has its own pass, :func:`_transfers_sweep`). Writes the varying
+    ``flows`` rows (C: 4-10, T: 5-10); the others hold the precomputed, invariant
+    values. Same stages, same order of additions as ``household_flows``.
     """
     contribution_rate = params[L.CONTRIBUTION_RATE]
     base_floor = params[L.BASE_FLOOR]
@@ -323,7 +283,6 @@ def _staged_flows(
     f8 = flows[8]
     f9 = flows[9]
     f10 = flows[10]
-    n_pensioners = counts[C_PENSIONERS]
     for h in range(h0, h1):
         i = h - h0
         start = starts[i]
@@ -373,7 +332,7 @@ def _staged_flows(
             f5[i] = iit
             f6[i] = business_tax
             f7[i] = property_tax
-        elif level == LEVEL_T:
+        else:  # LEVEL_T
             iit = 0.0
             business_tax = 0.0
             property_tax = 0.0
@@ -394,19 +353,6 @@ def _staged_flows(
             f5[i] = iit
             f6[i] = business_tax
             f7[i] = property_tax
-            n_allowance = counts[C_ALLOWANCE, i]
-        else:
-            # The sum of the pensioners' amounts, added one by one as in
-            # household_flows (adding the others' 0.0 changes nothing). Up to
-            # three that is the product (a + a is exact, so a + a + a is 3a
-            # rounded once); the loop's exit mispredicted once a household.
-            k = n_pensioners[i]
-            if k <= 3:
-                residents_pension = k * residents_amount
-            else:
-                residents_pension = 0.0
-                for _ in range(k):
-                    residents_pension += residents_amount
             n_allowance = counts[C_ALLOWANCE, i]
         child_allowance = n_allowance * allowance
         net = household_net(
@@ -429,20 +375,6 @@ def _staged_flows(
 #: Thread tasks of the level-D pass, each a run of whole chunks: a constant, so the
 #: pass caches (the chunk sums, not the tasks, decide the results).
 TASKS = 16
-#: The sums transfers can change (the others are the same in every scenario of a
-#: level-D task).
-_TRANSFER_SUMS = (
-    S_DISPOSABLE,
-    S_URBAN_DISPOSABLE,
-    S_RURAL_DISPOSABLE,
-    S_BAND_1,
-    S_BAND_2,
-    S_DIBAO,
-    S_RESIDENTS_PENSION,
-    S_CHILD_ALLOWANCE,
-    S_DIBAO_HOUSEHOLDS,
-    S_NEGATIVE_HOUSEHOLDS,
-)
 
 
 @njit(cache=True)
@@ -474,7 +406,7 @@ def _transfers_pass(
     income when ``write_pc``. What transfers cannot change (market income, income
     after levies) is computed once per household into ``invariant`` (2, CHUNK);
     every scenario then costs the transfers and the sums, each the same sequence
-    of additions as ``_staged_flows`` and ``_accumulate`` (bit for bit).
+    of additions as ``household_flows`` and ``_accumulate`` (bit for bit).
     """
     n_stats = parts.shape[1]
     n_cities = (n_stats - N_STATS) // 2
@@ -515,7 +447,10 @@ def _transfers_pass(
         city_sums[:] = 0.0
         for i in range(nh):
             h = np.uint64(h0 + i)
-            # Residents' pensions as _staged_flows adds them.
+            # The pensioners' amounts, added one by one as in household_flows
+            # (adding the others' 0.0 changes nothing). Up to three that is the
+            # product (a + a is exact, so a + a + a is 3a rounded once); a loop
+            # mispredicted its exit once a household.
             k = pensioners[i]
             if k <= 3:
                 residents = k * residents_amount
@@ -647,7 +582,8 @@ def _gather(
 def _transfer_counts(h0, h1, starts, ends, age, is_employed, pension, params, counts):
     """``counts`` rows ``C_PENSIONERS`` and ``C_ALLOWANCE`` of households ``h0:h1``.
 
-    Residents' pensioners and allowance children, as ``_precompute`` counts them.
+    Residents' pensioners and allowance children, as ``household_flows`` counts
+    them.
     """
     max_age = params[L.CHILD_ALLOWANCE_MAX_AGE]
     for i in range(h1 - h0):
