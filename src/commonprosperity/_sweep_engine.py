@@ -20,7 +20,9 @@ How a sweep runs:
    part: the households none of their transfers change.
 4. Each block of scenarios is one kernel pass over the remaining households,
    staged by :meth:`_Stacked.level` (the rule stages whose parameters are the same
-   across the block run once per chunk, only the varying ones per scenario) and
+   across the block run once per chunk, only the varying ones per scenario; when
+   contributions, deductions or tax schedules vary, the scenarios run as SIMD
+   lanes, :func:`~commonprosperity._kernels.sweep_lanes.lanes_sweep`) and
    continuing the fixed parts' compensated sums chunk for chunk: every total is
    bit for bit that of one pass over all the households in that order.
 5. Ginis merge the fixed part with each scenario's varying households: the exact
@@ -52,6 +54,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from commonprosperity._kernels import layout as L
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._kernels.histogram import (
@@ -67,13 +70,16 @@ from commonprosperity._kernels.inequality import (
 )
 from commonprosperity._kernels.sweep import (
     GROUP_D,
+    LEVEL_C,
     LEVEL_D,
+    LEVEL_T,
     LEVEL_W,
     household_varies,
     pad_schedules,
     stage_level,
     sweep_pass,
 )
+from commonprosperity._kernels.sweep_lanes import KMAX, lanes_sweep
 from commonprosperity.errors import CommonProsperityError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.scenario import Scenario
@@ -286,6 +292,18 @@ class _Stacked:
         """Which stages vary across these scenarios (``_kernels.sweep.LEVEL_*``)."""
         return stage_level(self.P, self._arrays()[1:])
 
+    def lanes(self) -> bool:
+        """Whether the lane pass (``_kernels.sweep_lanes``) can run these scenarios.
+
+        It needs convex schedules (a maximum of lines, no branches) of at most
+        ``KMAX`` lines.
+        """
+        return (
+            bool(np.all(self.P[:, [L.SCHEDULE_CONVEX, L.BUSINESS_SCHEDULE_CONVEX]]))
+            and self.R.shape[1] <= KMAX
+            and self.BR.shape[1] <= KMAX
+        )
+
 
 def _stack(scenarios: Sequence[Scenario]) -> _Stacked:
     arrays = [s.as_arrays() for s in scenarios]
@@ -494,6 +512,33 @@ def _pass_sums(
         )
         sums, comps = K.fold_rows(parts, *start)
         return sums[None, :], comps[None, :]
+    if st.level() in (LEVEL_C, LEVEL_T) and st.lanes():
+        return lanes_sweep(
+            pop.starts,
+            pop.ends,
+            pop.household_id,
+            pop.weight,
+            pop.urban,
+            pop.city_code,
+            len(CITY_LABELS),
+            pop.tier,
+            pop.age,
+            pop.employed,
+            pop.wage,
+            pop.business,
+            pop.property,
+            pop.pension,
+            st.P,
+            st.R,
+            st.Q,
+            st.BR,
+            st.BQ,
+            BAND_EDGES,
+            three_person,
+            per_capita is not None,
+            per_capita if per_capita is not None else np.zeros((1, 1)),
+            *start,
+        )
     return sweep_pass(
         pop.starts,
         pop.ends,

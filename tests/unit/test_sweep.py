@@ -461,6 +461,78 @@ def test_staged_totals_equal_full_evaluation_bit_for_bit(
         np.testing.assert_array_equal(pc, pc_full)
 
 
+def _lane_grid(base):
+    """21 scenarios (three lane groups, the last padded) over levers of every
+    group the lane pass runs, with schedules of several lengths."""
+    it = base.income_tax
+    rates = list(it.rates)
+    scenarios = []
+    for k in range(21):
+        changes = {
+            "income_tax.basic_deduction": 40_000.0 + 3_000.0 * k,
+            "social_insurance.pension_rate": 0.05 + 0.002 * (k % 5),
+            "income_tax.elderly_support_share": 0.1 * (k % 9),
+            "transfers.dibao_monthly": 800.0 + 90.0 * (k % 7),
+            "transfers.child_allowance_max_age": 3 + k % 4,
+            "income_tax.property_rate": 0.2 - 0.01 * (k % 3),
+        }
+        if k % 4 == 1:
+            changes["income_tax.thresholds"] = list(it.thresholds[:4])
+            changes["income_tax.rates"] = [*rates[:3], rates[3] + 0.01 * k]
+        scenarios.append(base.replace(changes))
+    return scenarios
+
+
+def test_lane_pass_equals_the_scenario_pass_bit_for_bit(pop, base, monkeypatch):
+    """Levels C and T with the scenarios as SIMD lanes give the scalar pass's
+    totals and per-capita incomes, bit for bit (three-person band basis; the
+    household basis is in the staged tests above)."""
+    three = True
+    from commonprosperity._kernels import sweep as kernels
+
+    stacked = engine._stack(_lane_grid(base))
+    assert stacked.level() == kernels.LEVEL_C
+    assert stacked.lanes()
+    ordered = engine._sorted_by_base(pop, base)
+    n = ordered.n_households
+    pc = np.empty((stacked.n, n))
+    lanes = engine._pass(ordered, stacked, three, per_capita=pc)
+    monkeypatch.setattr(engine._Stacked, "lanes", lambda self: False)
+    pc_scalar = np.empty((stacked.n, n))
+    scalar = engine._pass(ordered, stacked, three, per_capita=pc_scalar)
+    np.testing.assert_array_equal(lanes, scalar)
+    np.testing.assert_array_equal(pc, pc_scalar)
+
+
+def test_lane_pass_needs_convex_schedules_of_at_most_kmax_lines(base):
+    from commonprosperity._kernels.sweep_lanes import KMAX
+
+    it = base.income_tax
+    assert engine._stack(
+        [base, base.replace({"income_tax.basic_deduction": 1.0})]
+    ).lanes()
+    falling = list(it.rates)
+    falling[-1] = falling[-2] - 0.05
+    assert not engine._stack(
+        [base, base.replace({"income_tax.rates": falling})]
+    ).lanes()
+    long = base.replace(
+        {
+            "income_tax.thresholds": [1_000.0 * k for k in range(KMAX + 1)],
+            "income_tax.rates": [0.01 * k for k in range(KMAX + 1)],
+        }
+    )
+    assert not engine._stack([base, long]).lanes()
+    # Both still sweep, by the scalar pass, to the single runs.
+    pop = synthetic_population(400, seed=5)
+    f = sweep(
+        pop, base, [base.replace({"income_tax.rates": falling}), long], progress=False
+    )
+    for k, s in enumerate((base.replace({"income_tax.rates": falling}), long)):
+        r = simulate(pop, s)
+        assert_close(f["iit_revenue"].iloc[k], r.indicators["iit_revenue"], "iit")
+
+
 @pytest.mark.parametrize("kind", list(STAGED_GRIDS))
 def test_staged_rows_equal_single_simulate_runs(pop, base, kind):
     grid, _ = STAGED_GRIDS[kind]

@@ -6,7 +6,9 @@ chunk of :func:`commonprosperity._kernels.simulate.aggregate_pass`) and runs eve
 scenario of its group over the chunk while the chunk's households stay in L2. When
 only transfers vary (level D) threads take chunks instead: a chunk's flows are
 computed once and every scenario's transfers and sums run from them
-(``_transfers_sweep``).
+(``_transfers_sweep``). Levels C and T with convex schedules have a faster pass
+with the scenarios as SIMD lanes, in :mod:`commonprosperity._kernels.sweep_lanes`
+(the engine picks it; this module's pass is the reference it equals).
 Per chunk and scenario the sums are those of one chunk of ``aggregate_pass``, in
 scalar accumulators.
 
@@ -727,6 +729,18 @@ def _transfers_sweep(
                 write_pc,
                 per_capita_out,
             )
+    return fold_chunk_parts(parts, start_sums, start_comps)
+
+
+@njit(cache=True, parallel=True)
+def fold_chunk_parts(parts, start_sums, start_comps):
+    """Chunk sums folded per scenario into running compensated sums.
+
+    ``parts`` (n_chunks, S, n_stats) holds each chunk's sums; per scenario they are
+    added in chunk order to Neumaier sums that start from ``start_sums``,
+    ``start_comps``. Returns ``(sums, comps)``, each (S, n_stats).
+    """
+    n_chunks, S, n_stats = parts.shape
     sums = np.empty((S, n_stats))
     comps = np.empty((S, n_stats))
     for s in prange(S):

@@ -1,0 +1,610 @@
+"""Levels C and T of the sweep with the scenarios as SIMD lanes (pure Numba).
+
+When contributions, deductions or tax schedules vary across a block, every
+scenario re-runs the person rules of every household that may vary. Run one
+scenario after another, that costs the full scalar rules per household and
+scenario. Here the loops are turned around: per person, one loop over the
+scenarios of the block computes contribution, deductions, income tax, business
+tax, property tax and residents' pension for every scenario at once, and per
+household one loop over the scenarios computes the dibao, disposable income and
+the sums. Those loops have no data-dependent branches (convex schedules are a
+maximum over their bracket lines) and LLVM vectorises them.
+
+Why one flat workspace: LLVM vectorises a loop only if it can prove the arrays it
+writes do not overlap those it reads, or check it at run time for a few arrays.
+All lane quantities (the block's parameters, its schedules, per-household
+temporaries and the chunk sums) are rows of one array at constant offsets
+(``row * LANES``), so the proof is static.
+
+Exactness: every lane performs the operations of
+:func:`~commonprosperity._kernels.rules.household_flows` and
+:func:`~commonprosperity._kernels.simulate._accumulate` in the same order (the
+stage functions themselves, called per lane), so each scenario's sums are bit
+for bit those of the scenario-at-a-time pass. Schedules are padded to ``KMAX``
+lines by repeating their last line, which leaves the maximum unchanged.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from commonprosperity._kernels import layout as L
+from commonprosperity._kernels.rules import (
+    after_levies,
+    business_taxable,
+    claims_elderly_support,
+    dibao_amount,
+    disposable_from_levies,
+    is_allowance_child,
+    market_income,
+    net_from_market,
+    person_contribution,
+    person_deductions,
+    residents_pension_amount,
+    taxable_income,
+)
+from commonprosperity._kernels.simulate import (
+    CHUNK,
+    N_STATS,
+    S_BAND_1,
+    S_BAND_2,
+    S_BUSINESS,
+    S_BUSINESS_TAX,
+    S_CHILD_ALLOWANCE,
+    S_CONTRIBUTIONS,
+    S_DIBAO,
+    S_DIBAO_HOUSEHOLDS,
+    S_DISPOSABLE,
+    S_HOUSEHOLDS,
+    S_IIT,
+    S_NEGATIVE_HOUSEHOLDS,
+    S_PENSION,
+    S_PERSONS,
+    S_PROPERTY,
+    S_PROPERTY_TAX,
+    S_RESIDENTS_PENSION,
+    S_RURAL_DISPOSABLE,
+    S_RURAL_HOUSEHOLDS,
+    S_RURAL_PERSONS,
+    S_URBAN_DISPOSABLE,
+    S_URBAN_HOUSEHOLDS,
+    S_URBAN_PERSONS,
+    S_WAGE,
+)
+from commonprosperity._kernels.sweep import (
+    C_EDUCATION,
+    C_INFANT,
+    TASKS,
+    _chunk_buffers,
+    _gather,
+    _most_persons,
+    _precompute,
+    fold_chunk_parts,
+)
+
+__all__ = ["KMAX", "LANES", "lanes_sweep"]
+
+#: Scenarios per lane group: one vector of float64. A block runs all its groups
+#: per person and household, so the scalar work of a person is done once.
+LANES = 8
+#: Most lines a schedule may have on this path (longer ones take the scalar pass).
+KMAX = 8
+
+# Rows of the workspace, each LANES wide. Parameters of the lanes:
+_RATE = 0
+_FLOOR = 1
+_CEILING = 2
+_BASIC = 3
+_EDUCATION = 4
+_INFANT = 5
+_ELDERLY = 6
+_SHARE = 7
+_MAX_AGE = 8
+_PROPERTY_RATE = 9
+_RESIDENTS = 10
+_ALLOWANCE = 11
+_LINE = 12
+_TAKE_UP = 13
+_RATES = 14  # KMAX rows each: income-tax lines, then business-tax lines
+_QUICK = _RATES + KMAX
+_BUSINESS_RATES = _QUICK + KMAX
+_BUSINESS_QUICK = _BUSINESS_RATES + KMAX
+# Per-household temporaries:
+_CHILD = _BUSINESS_QUICK + KMAX
+_CONTRIBUTIONS = _CHILD + 1
+_IIT = _CHILD + 2
+_BUSINESS_TAX = _CHILD + 3
+_PROPERTY_TAX = _CHILD + 4
+_RESIDENTS_PENSION = _CHILD + 5
+_N_ALLOWANCE = _CHILD + 6
+_WD = _CHILD + 7  # weight x disposable income
+_PER_CAPITA = _CHILD + 8
+# Chunk sums of the varying statistics:
+_A = _CHILD + 9
+_A_DISPOSABLE = _A
+_A_URBAN = _A + 1
+_A_RURAL = _A + 2
+_A_BAND_1 = _A + 3
+_A_BAND_2 = _A + 4
+_A_CONTRIBUTIONS = _A + 5
+_A_IIT = _A + 6
+_A_BUSINESS_TAX = _A + 7
+_A_PROPERTY_TAX = _A + 8
+_A_DIBAO = _A + 9
+_A_RESIDENTS = _A + 10
+_A_ALLOWANCE = _A + 11
+_A_RECIPIENTS = _A + 12
+_A_NEGATIVE = _A + 13
+_N_ROWS = _A + 14
+#: The statistic of each chunk-sum row, in row order.
+_A_STATS = (
+    S_DISPOSABLE,
+    S_URBAN_DISPOSABLE,
+    S_RURAL_DISPOSABLE,
+    S_BAND_1,
+    S_BAND_2,
+    S_CONTRIBUTIONS,
+    S_IIT,
+    S_BUSINESS_TAX,
+    S_PROPERTY_TAX,
+    S_DIBAO,
+    S_RESIDENTS_PENSION,
+    S_CHILD_ALLOWANCE,
+    S_DIBAO_HOUSEHOLDS,
+    S_NEGATIVE_HOUSEHOLDS,
+)
+
+
+@njit(cache=True, inline="always")
+def _row(r):
+    # Unsigned: a signed index gets a negative-index select that keeps LLVM from
+    # seeing the access as affine, and the loop is not vectorised.
+    return np.uint64(r * LANES)
+
+
+#: Workspace length of one lane group: its rows, then its cities' disposable
+#: incomes (n_cities rows), so that a group's rows are at constant offsets.
+_GROUP = _N_ROWS * LANES
+
+
+@njit(cache=True)
+def _aligned_zeros(n):
+    """Zeros of float64 starting on a 64-byte boundary (one cache line).
+
+    NumPy and Numba align to 16 or 32 bytes; a 64-byte vector access that
+    straddles two cache lines is split, and a split store is not forwarded to
+    the next load of the same lane row: the lane loops ran 2.5 times slower
+    whenever the workspace happened to land on an odd 32 bytes.
+    """
+    raw = np.zeros(n + 8)
+    k = (64 - raw.ctypes.data % 64) % 64 // 8
+    return raw[k : k + n]
+
+
+@njit(cache=True)
+def _load_lanes(P, rates, quick_ded, business_rates, business_quick_ded, W):
+    """Write every scenario of the block into the parameter rows of ``W``.
+
+    Lane ``s`` of group ``g`` is scenario ``g * LANES + s``; lanes past the last
+    scenario repeat it, so every lane holds numbers and the loops always run
+    whole groups (a constant count: no remainder loop).
+    """
+    columns = (
+        (_RATE, L.CONTRIBUTION_RATE),
+        (_FLOOR, L.BASE_FLOOR),
+        (_CEILING, L.BASE_CEILING),
+        (_BASIC, L.BASIC_DEDUCTION),
+        (_EDUCATION, L.CHILD_EDUCATION),
+        (_INFANT, L.INFANT_CARE),
+        (_ELDERLY, L.ELDERLY_SUPPORT),
+        (_SHARE, L.ELDERLY_SUPPORT_SHARE),
+        (_MAX_AGE, L.CHILD_ALLOWANCE_MAX_AGE),
+        (_RESIDENTS, L.RESIDENTS_PENSION),
+        (_ALLOWANCE, L.CHILD_ALLOWANCE),
+        (_LINE, L.DIBAO_LINE),
+        (_TAKE_UP, L.DIBAO_TAKE_UP),
+    )
+    S = P.shape[0]
+    for lane in range(W.shape[0] // _GROUP * LANES):
+        g0 = lane // LANES * _GROUP
+        s = lane % LANES
+        q = min(lane, S - 1)
+        p = P[q]
+        for row, k in columns:
+            W[g0 + row * LANES + s] = p[k]
+        # As property_tax_rate(params).
+        W[g0 + _PROPERTY_RATE * LANES + s] = (
+            p[L.PROPERTY_RATE] * p[L.TAXABLE_PROPERTY_SHARE]
+        )
+        for base, lines in (
+            (_RATES, rates[q]),
+            (_QUICK, quick_ded[q]),
+            (_BUSINESS_RATES, business_rates[q]),
+            (_BUSINESS_QUICK, business_quick_ded[q]),
+        ):
+            k_last = lines.shape[0] - 1
+            for k in range(KMAX):
+                W[g0 + (base + k) * LANES + s] = lines[min(k, k_last)]
+
+
+@njit(cache=True, inline="always")
+def _lines_tax(W, g0, base, quick, x, s):
+    """``convex_schedule_tax`` of ``x`` with the KMAX lines of a lane."""
+    t = 0.0
+    for k in range(KMAX):
+        t = max(t, W[g0 + _row(base + k) + s] * x - W[g0 + _row(quick + k) + s])
+    return t
+
+
+# NumPy's error model: Python's raises on a division by zero (never here: every
+# household has a person), and those exits keep the lane loops from vectorising.
+@njit(cache=True, error_model="numpy")
+def _lanes_chunk(
+    n_groups,
+    n_households,
+    h0,
+    starts,
+    ends,
+    size,
+    age,
+    is_employed,
+    business,
+    property_income,
+    pension,
+    weight,
+    is_urban,
+    city,
+    band_edges,
+    three_person,
+    flows,
+    counts_education,
+    counts_infant,
+    p_wage,
+    p_draw,
+    p_best,
+    W,
+    city_sums,
+    invariant,
+    per_capita,
+):
+    """All lane groups of workspace ``W`` over one chunk of ``n_households``.
+
+    ``flows`` rows 0-3 (market incomes) and the person stages ``p_*`` are the
+    chunk's invariant ones (``_precompute``). Leaves the chunk sums of the varying
+    statistics in each group's ``_A`` rows and the cities' disposable incomes in
+    ``city_sums[(g * n_cities + c) * LANES + s]``; ``invariant`` (N_STATS + 2 *
+    n_cities) receives the sums every lane shares; ``per_capita[i * n_lanes +
+    g * LANES + s]`` the per-capita disposable income of household ``i``.
+    """
+    n_lanes = n_groups * LANES
+    n_cities = city_sums.shape[0] // n_lanes
+    for g in range(n_groups):
+        g0 = np.uint64(g * _GROUP)
+        for r in range(_A, _N_ROWS):
+            for s in range(np.uint64(LANES)):
+                W[g0 + _row(r) + s] = 0.0
+    city_sums[:] = 0.0
+    invariant[:] = 0.0
+    low1, high1, low2, high2 = (
+        band_edges[0],
+        band_edges[1],
+        band_edges[2],
+        band_edges[3],
+    )
+    households = 0.0
+    persons_sum = 0.0
+    urban_households = 0.0
+    urban_persons = 0.0
+    rural_households = 0.0
+    rural_persons = 0.0
+    wage_sum = 0.0
+    business_sum = 0.0
+    property_sum = 0.0
+    pension_sum = 0.0
+    for i in range(n_households):
+        h = np.uint64(h0 + i)
+        n_education = counts_education[i]
+        n_infant = counts_infant[i]
+        for g in range(n_groups):
+            g0 = np.uint64(g * _GROUP)
+            for s in range(np.uint64(LANES)):
+                # child_deduction(n_education, n_infant, params) of each lane.
+                W[g0 + _row(_CHILD) + s] = (
+                    n_education * W[g0 + _row(_EDUCATION) + s]
+                    + n_infant * W[g0 + _row(_INFANT) + s]
+                )
+                W[g0 + _row(_CONTRIBUTIONS) + s] = 0.0
+                W[g0 + _row(_IIT) + s] = 0.0
+                W[g0 + _row(_BUSINESS_TAX) + s] = 0.0
+                W[g0 + _row(_PROPERTY_TAX) + s] = 0.0
+                W[g0 + _row(_RESIDENTS_PENSION) + s] = 0.0
+                W[g0 + _row(_N_ALLOWANCE) + s] = 0.0
+        for j in range(starts[i], ends[i]):
+            employed = is_employed[j]
+            w = p_wage[j]
+            a = age[j]
+            draw = p_draw[j]
+            best = p_best[j]
+            b = business[j]
+            pr = property_income[j]
+            p = pension[j]
+            for g in range(n_groups):
+                g0 = np.uint64(g * _GROUP)
+                for s in range(np.uint64(LANES)):
+                    c = person_contribution(
+                        w,
+                        employed,
+                        W[g0 + _row(_RATE) + s],
+                        W[g0 + _row(_FLOOR) + s],
+                        W[g0 + _row(_CEILING) + s],
+                    )
+                    claims = claims_elderly_support(
+                        w, a, draw, W[g0 + _row(_SHARE) + s]
+                    )
+                    deductions = person_deductions(
+                        W[g0 + _row(_BASIC) + s],
+                        W[g0 + _row(_CHILD) + s],
+                        best,
+                        W[g0 + _row(_ELDERLY) + s],
+                        claims,
+                    )
+                    W[g0 + _row(_CONTRIBUTIONS) + s] += c
+                    W[g0 + _row(_IIT) + s] += _lines_tax(
+                        W, g0, _RATES, _QUICK, taxable_income(w, c, deductions), s
+                    )
+                    W[g0 + _row(_BUSINESS_TAX) + s] += _lines_tax(
+                        W,
+                        g0,
+                        _BUSINESS_RATES,
+                        _BUSINESS_QUICK,
+                        business_taxable(b, w, W[g0 + _row(_BASIC) + s]),
+                        s,
+                    )
+                    W[g0 + _row(_PROPERTY_TAX) + s] += (
+                        W[g0 + _row(_PROPERTY_RATE) + s] * pr
+                    )
+                    W[g0 + _row(_RESIDENTS_PENSION) + s] += residents_pension_amount(
+                        a, p, employed, W[g0 + _row(_RESIDENTS) + s]
+                    )
+                    W[g0 + _row(_N_ALLOWANCE) + s] += (
+                        1.0
+                        if is_allowance_child(a, W[g0 + _row(_MAX_AGE) + s])
+                        else 0.0
+                    )
+        n_persons = size[i]
+        market = market_income(flows[0, i], flows[1, i], flows[2, i], flows[3, i])
+        wt = weight[h]
+        persons = wt * n_persons
+        u = 1.0 if is_urban[h] else 0.0
+        for g in range(n_groups):
+            g0 = np.uint64(g * _GROUP)
+            for s in range(np.uint64(LANES)):
+                contributions = W[g0 + _row(_CONTRIBUTIONS) + s]
+                iit = W[g0 + _row(_IIT) + s]
+                business_tax = W[g0 + _row(_BUSINESS_TAX) + s]
+                property_tax = W[g0 + _row(_PROPERTY_TAX) + s]
+                residents = W[g0 + _row(_RESIDENTS_PENSION) + s]
+                child_allowance = (
+                    W[g0 + _row(_N_ALLOWANCE) + s] * W[g0 + _row(_ALLOWANCE) + s]
+                )
+                net = net_from_market(
+                    market,
+                    residents,
+                    child_allowance,
+                    contributions,
+                    iit,
+                    business_tax,
+                    property_tax,
+                )
+                dibao = dibao_amount(
+                    net,
+                    child_allowance,
+                    n_persons,
+                    W[g0 + _row(_LINE) + s],
+                    W[g0 + _row(_TAKE_UP) + s],
+                )
+                disposable = disposable_from_levies(
+                    after_levies(
+                        market, contributions, iit, business_tax, property_tax
+                    ),
+                    dibao,
+                    residents,
+                    child_allowance,
+                )
+                wd = wt * disposable
+                W[g0 + _row(_A_DISPOSABLE) + s] += wd
+                W[g0 + _row(_A_URBAN) + s] += u * wd
+                W[g0 + _row(_A_RURAL) + s] += (1.0 - u) * wd
+                band_income = (
+                    3.0 * disposable / n_persons if three_person else disposable
+                )
+                in1 = (band_income >= low1) & (band_income < high1)
+                in2 = (band_income >= low2) & (band_income < high2)
+                W[g0 + _row(_A_BAND_1) + s] += wt if in1 else 0.0
+                W[g0 + _row(_A_BAND_2) + s] += wt if in2 else 0.0
+                W[g0 + _row(_A_CONTRIBUTIONS) + s] += wt * contributions
+                W[g0 + _row(_A_IIT) + s] += wt * iit
+                W[g0 + _row(_A_BUSINESS_TAX) + s] += wt * business_tax
+                W[g0 + _row(_A_PROPERTY_TAX) + s] += wt * property_tax
+                W[g0 + _row(_A_DIBAO) + s] += wt * dibao
+                W[g0 + _row(_A_RESIDENTS) + s] += wt * residents
+                W[g0 + _row(_A_ALLOWANCE) + s] += wt * child_allowance
+                W[g0 + _row(_A_RECIPIENTS) + s] += wt if dibao > 0.0 else 0.0
+                W[g0 + _row(_A_NEGATIVE) + s] += 1.0 if disposable < 0.0 else 0.0
+                W[g0 + _row(_WD) + s] = wd
+                W[g0 + _row(_PER_CAPITA) + s] = disposable / n_persons
+        # Apart, so that the loops above write one array only (see the module).
+        c0 = np.uint64(city[h]) * np.uint64(LANES)
+        pc0 = np.uint64(i * n_lanes)
+        for g in range(n_groups):
+            g0 = np.uint64(g * _GROUP)
+            cg = np.uint64(g * n_cities * LANES) + c0
+            for s in range(np.uint64(LANES)):
+                city_sums[cg + s] += W[g0 + _row(_WD) + s]
+            pg = pc0 + np.uint64(g * LANES)
+            for s in range(np.uint64(LANES)):
+                per_capita[pg + s] = W[g0 + _row(_PER_CAPITA) + s]
+        # The sums every lane shares, in _accumulate's order.
+        households += wt
+        persons_sum += persons
+        urban_households += u * wt
+        urban_persons += u * persons
+        rural_households += (1.0 - u) * wt
+        rural_persons += (1.0 - u) * persons
+        wage_sum += wt * flows[0, i]
+        business_sum += wt * flows[1, i]
+        property_sum += wt * flows[2, i]
+        pension_sum += wt * flows[3, i]
+        invariant[N_STATS + 2 * int(city[h]) + 1] += persons
+    invariant[S_HOUSEHOLDS] = households
+    invariant[S_PERSONS] = persons_sum
+    invariant[S_URBAN_HOUSEHOLDS] = urban_households
+    invariant[S_URBAN_PERSONS] = urban_persons
+    invariant[S_RURAL_HOUSEHOLDS] = rural_households
+    invariant[S_RURAL_PERSONS] = rural_persons
+    invariant[S_WAGE] = wage_sum
+    invariant[S_BUSINESS] = business_sum
+    invariant[S_PROPERTY] = property_sum
+    invariant[S_PENSION] = pension_sum
+
+
+@njit(cache=True, parallel=True)
+def lanes_sweep(
+    starts,
+    ends,
+    household_id,
+    weight,
+    is_urban,
+    city,
+    n_cities,
+    tier,
+    age,
+    is_employed,
+    wage,
+    business,
+    property_income,
+    pension,
+    P,
+    rates,
+    quick_ded,
+    business_rates,
+    business_quick_ded,
+    band_edges,
+    three_person,
+    write_pc,
+    per_capita_out,
+    start_sums,
+    start_comps,
+):
+    """``sweep_pass`` at level C or T with the scenarios as lanes.
+
+    Preconditions: those of :func:`~commonprosperity._kernels.sweep.sweep_pass`
+    at level C or T (wage parameters equal in every row), every row's schedules
+    convex (``L.SCHEDULE_CONVEX`` and ``L.BUSINESS_SCHEDULE_CONVEX`` set) with at
+    most ``KMAX`` lines. Threads take runs of chunks; per chunk the invariant
+    stages run once (``_precompute``), then every scenario, ``LANES`` at a time.
+    The chunk sums are folded in chunk order per scenario afterwards.
+
+    Returns ``(sums, comps)`` as ``sweep_pass``, bit for bit.
+    """
+    n = weight.shape[0]
+    S = P.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    n_stats = N_STATS + 2 * n_cities
+    n_groups = (S + LANES - 1) // LANES
+    n_lanes = n_groups * LANES
+    most = _most_persons(starts, ends)
+    parts = np.empty((n_chunks, S, n_stats))
+    n_tasks = min(n_chunks, TASKS)
+    for task in prange(n_tasks):
+        gathered, stages = _chunk_buffers(most, age, is_employed)
+        l_starts, l_ends, l_size, l_age, l_employed, l_wage, l_business = gathered[:7]
+        l_property, l_pension = gathered[7], gathered[8]
+        flows, counts, p_wage, p_draw, p_best, p_taxable, p_business_taxable = stages
+        W = _aligned_zeros(n_groups * _GROUP)
+        _load_lanes(P, rates, quick_ded, business_rates, business_quick_ded, W)
+        city_sums = _aligned_zeros(n_cities * n_lanes)
+        invariant = np.zeros(n_stats)
+        per_capita = _aligned_zeros(CHUNK * n_lanes)
+        for c in range(task * n_chunks // n_tasks, (task + 1) * n_chunks // n_tasks):
+            h0 = c * CHUNK
+            h1 = min(n, h0 + CHUNK)
+            _gather(
+                h0,
+                h1,
+                starts,
+                ends,
+                age,
+                is_employed,
+                wage,
+                business,
+                property_income,
+                pension,
+                gathered,
+            )
+            _precompute(
+                h0,
+                h1,
+                l_starts,
+                l_ends,
+                household_id,
+                tier,
+                l_age,
+                l_employed,
+                l_wage,
+                l_business,
+                l_property,
+                l_pension,
+                P[0],
+                flows,
+                counts,
+                p_wage,
+                p_draw,
+                p_best,
+                p_taxable,
+                p_business_taxable,
+            )
+            _lanes_chunk(
+                n_groups,
+                h1 - h0,
+                h0,
+                l_starts,
+                l_ends,
+                l_size,
+                l_age,
+                l_employed,
+                l_business,
+                l_property,
+                l_pension,
+                weight,
+                is_urban,
+                city,
+                band_edges,
+                three_person,
+                flows,
+                counts[C_EDUCATION],
+                counts[C_INFANT],
+                p_wage,
+                p_draw,
+                p_best,
+                W,
+                city_sums,
+                invariant,
+                per_capita,
+            )
+            for s in range(S):
+                g0 = s // LANES * _GROUP
+                lane = s % LANES
+                row = parts[c, s]
+                for k in range(n_stats):
+                    row[k] = invariant[k]
+                for q in range(len(_A_STATS)):
+                    row[_A_STATS[q]] = W[g0 + (_A + q) * LANES + lane]
+                for k in range(n_cities):
+                    row[N_STATS + 2 * k] = city_sums[
+                        (s // LANES * n_cities + k) * LANES + lane
+                    ]
+                if write_pc:
+                    out = per_capita_out[s]
+                    for i in range(h1 - h0):
+                        out[h0 + i] = per_capita[i * n_lanes + s]
+    return fold_chunk_parts(parts, start_sums, start_comps)
