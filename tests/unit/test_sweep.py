@@ -493,15 +493,22 @@ def test_lane_pass_equals_the_scenario_pass_bit_for_bit(pop, base, monkeypatch):
     stacked = engine._stack(_lane_grid(base))
     assert stacked.level() == kernels.LEVEL_C
     assert stacked.lanes()
-    ordered = engine._sorted_by_base(pop, base)
-    n = ordered.n_households
-    pc = np.empty((stacked.n, n))
-    lanes = engine._pass(ordered, stacked, three, per_capita=pc)
-    monkeypatch.setattr(engine._Stacked, "lanes", lambda self: False)
-    pc_scalar = np.empty((stacked.n, n))
-    scalar = engine._pass(ordered, stacked, three, per_capita=pc_scalar)
-    np.testing.assert_array_equal(lanes, scalar)
-    np.testing.assert_array_equal(pc, pc_scalar)
+    plain = engine._ordered(pop)
+    shuffled = np.random.default_rng(3).permutation(plain.n_households)
+    # Persons in household order (read in place) and not (gathered per chunk).
+    for ordered in (
+        engine._sorted_by_base(pop, base),
+        engine._reorder(plain, shuffled, copy_persons=False),
+    ):
+        n = ordered.n_households
+        pc = np.empty((stacked.n, n))
+        lanes = engine._pass(ordered, stacked, three, per_capita=pc)
+        with monkeypatch.context() as m:
+            m.setattr(engine._Stacked, "lanes", lambda self: False)
+            pc_scalar = np.empty((stacked.n, n))
+            scalar = engine._pass(ordered, stacked, three, per_capita=pc_scalar)
+        np.testing.assert_array_equal(lanes, scalar)
+        np.testing.assert_array_equal(pc, pc_scalar)
 
 
 def test_lane_pass_needs_convex_schedules_of_at_most_kmax_lines(base):

@@ -221,8 +221,11 @@ def _add_runs(xs, ws, flat, flags):
 def _clustered(x):
     """Whether ``x`` comes in runs of one bin: sorted or clustered incomes.
 
-    Looks at up to 8 windows of 256 neighbours spread over ``x``; clustered when at
-    least one pair in 8 shares a bin. A function of the data only.
+    Looks at up to 8 windows of 256 neighbours centred in eighths of ``x``;
+    clustered when at least 9 pairs in 10 share a bin. A function of the data
+    only. (Summing runs pays a flush per run: with fewer shared pairs the plain
+    path was faster, e.g. 0.96 against 1.94 ms for 338,000 nearly sorted incomes
+    with 67 % of pairs shared; sorted lognormal incomes share 94 %.)
     """
     n = x.shape[0]
     if n < 2:
@@ -231,14 +234,16 @@ def _clustered(x):
     same = 0
     pairs = 0
     for t in range(windows):
-        i0 = (t * (n - 1)) // windows
+        # Centred windows: a sorted array's ends (its sparse tails) are few rows
+        # but would be a quarter of the sample.
+        i0 = max(0, ((2 * t + 1) * (n - 1)) // (2 * windows) - 128)
         i1 = min(n - 1, i0 + 256)
         for i in range(i0, i1):
             a, _ = _bin_and_anchor(np.float64(x[i]).view(np.int64))
             b, _ = _bin_and_anchor(np.float64(x[i + 1]).view(np.int64))
             same += a == b
             pairs += 1
-    return 8 * same >= pairs
+    return 10 * same >= 9 * pairs
 
 
 @njit(cache=True, nogil=True)

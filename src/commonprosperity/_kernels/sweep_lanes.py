@@ -327,38 +327,56 @@ def _lanes_chunk(
             b = business[j]
             pr = property_income[j]
             p = pension[j]
+            # A person without wage pays no contribution (0.0) and has a
+            # taxable income <= 0, taxed 0.0 (rates and quick deductions are >= 0
+            # in a convex schedule); one without positive business income owes no
+            # business tax. Adding those zeros to sums that start at 0.0 changes
+            # no bit, so the lanes skip them (most persons have one or neither).
+            if w > 0.0:
+                for g in range(n_groups):
+                    g0 = np.uint64(g * _GROUP)
+                    for s in range(np.uint64(LANES)):
+                        c = person_contribution(
+                            w,
+                            employed,
+                            W[g0 + _row(_RATE) + s],
+                            W[g0 + _row(_FLOOR) + s],
+                            W[g0 + _row(_CEILING) + s],
+                        )
+                        claims = claims_elderly_support(
+                            w, a, draw, W[g0 + _row(_SHARE) + s]
+                        )
+                        deductions = person_deductions(
+                            W[g0 + _row(_BASIC) + s],
+                            W[g0 + _row(_CHILD) + s],
+                            best,
+                            W[g0 + _row(_ELDERLY) + s],
+                            claims,
+                        )
+                        W[g0 + _row(_CONTRIBUTIONS) + s] += c
+                        W[g0 + _row(_IIT) + s] += _lines_tax(
+                            W,
+                            g0,
+                            _RATES,
+                            _QUICK,
+                            taxable_income(w, c, deductions),
+                            s,
+                        )
+            if b > 0.0:
+                for g in range(n_groups):
+                    g0 = np.uint64(g * _GROUP)
+                    for s in range(np.uint64(LANES)):
+                        W[g0 + _row(_BUSINESS_TAX) + s] += _lines_tax(
+                            W,
+                            g0,
+                            _BUSINESS_RATES,
+                            _BUSINESS_QUICK,
+                            business_taxable(b, w, W[g0 + _row(_BASIC) + s]),
+                            s,
+                        )
             for g in range(n_groups):
                 g0 = np.uint64(g * _GROUP)
                 for s in range(np.uint64(LANES)):
-                    c = person_contribution(
-                        w,
-                        employed,
-                        W[g0 + _row(_RATE) + s],
-                        W[g0 + _row(_FLOOR) + s],
-                        W[g0 + _row(_CEILING) + s],
-                    )
-                    claims = claims_elderly_support(
-                        w, a, draw, W[g0 + _row(_SHARE) + s]
-                    )
-                    deductions = person_deductions(
-                        W[g0 + _row(_BASIC) + s],
-                        W[g0 + _row(_CHILD) + s],
-                        best,
-                        W[g0 + _row(_ELDERLY) + s],
-                        claims,
-                    )
-                    W[g0 + _row(_CONTRIBUTIONS) + s] += c
-                    W[g0 + _row(_IIT) + s] += _lines_tax(
-                        W, g0, _RATES, _QUICK, taxable_income(w, c, deductions), s
-                    )
-                    W[g0 + _row(_BUSINESS_TAX) + s] += _lines_tax(
-                        W,
-                        g0,
-                        _BUSINESS_RATES,
-                        _BUSINESS_QUICK,
-                        business_taxable(b, w, W[g0 + _row(_BASIC) + s]),
-                        s,
-                    )
                     W[g0 + _row(_PROPERTY_TAX) + s] += (
                         W[g0 + _row(_PROPERTY_RATE) + s] * pr
                     )
@@ -467,6 +485,15 @@ def _lanes_chunk(
     invariant[S_PENSION] = pension_sum
 
 
+@njit(cache=True)
+def _contiguous(starts, ends):
+    """Whether each household's persons follow the previous household's."""
+    for h in range(1, starts.shape[0]):  # noqa: SIM110 (Numba: no generators)
+        if starts[h] != ends[h - 1]:
+            return False
+    return True
+
+
 @njit(cache=True, parallel=True)
 def lanes_sweep(
     starts,
@@ -513,6 +540,7 @@ def lanes_sweep(
     n_groups = (S + LANES - 1) // LANES
     n_lanes = n_groups * LANES
     most = _most_persons(starts, ends)
+    contiguous = _contiguous(starts, ends)
     parts = np.empty((n_chunks, S, n_stats))
     n_tasks = min(n_chunks, TASKS)
     for task in prange(n_tasks):
@@ -528,19 +556,41 @@ def lanes_sweep(
         for c in range(task * n_chunks // n_tasks, (task + 1) * n_chunks // n_tasks):
             h0 = c * CHUNK
             h1 = min(n, h0 + CHUNK)
-            _gather(
-                h0,
-                h1,
-                starts,
-                ends,
-                age,
-                is_employed,
-                wage,
-                business,
-                property_income,
-                pension,
-                gathered,
-            )
+            if contiguous:
+                # The persons are already in household order: read them in
+                # place (the gather copied 6 ms a pass at 1e6 households).
+                p0 = starts[h0]
+                p1 = ends[h1 - 1]
+                for i in range(h1 - h0):
+                    l_starts[i] = starts[h0 + i] - p0
+                    l_ends[i] = ends[h0 + i] - p0
+                    l_size[i] = ends[h0 + i] - starts[h0 + i]
+                c_age = age[p0:p1]
+                c_employed = is_employed[p0:p1]
+                c_wage = wage[p0:p1]
+                c_business = business[p0:p1]
+                c_property = property_income[p0:p1]
+                c_pension = pension[p0:p1]
+            else:
+                _gather(
+                    h0,
+                    h1,
+                    starts,
+                    ends,
+                    age,
+                    is_employed,
+                    wage,
+                    business,
+                    property_income,
+                    pension,
+                    gathered,
+                )
+                c_age = l_age
+                c_employed = l_employed
+                c_wage = l_wage
+                c_business = l_business
+                c_property = l_property
+                c_pension = l_pension
             _precompute(
                 h0,
                 h1,
@@ -548,12 +598,12 @@ def lanes_sweep(
                 l_ends,
                 household_id,
                 tier,
-                l_age,
-                l_employed,
-                l_wage,
-                l_business,
-                l_property,
-                l_pension,
+                c_age,
+                c_employed,
+                c_wage,
+                c_business,
+                c_property,
+                c_pension,
                 P[0],
                 flows,
                 counts,
@@ -570,11 +620,11 @@ def lanes_sweep(
                 l_starts,
                 l_ends,
                 l_size,
-                l_age,
-                l_employed,
-                l_business,
-                l_property,
-                l_pension,
+                c_age,
+                c_employed,
+                c_business,
+                c_property,
+                c_pension,
                 weight,
                 is_urban,
                 city,
