@@ -79,7 +79,7 @@ from commonprosperity._kernels.sweep import (
     stage_level,
     sweep_pass,
 )
-from commonprosperity._kernels.sweep_lanes import KMAX, lanes_sweep
+from commonprosperity._kernels.sweep_lanes import KMAX, LANES, lanes_sweep
 from commonprosperity.errors import CommonProsperityError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.scenario import Scenario
@@ -825,6 +825,9 @@ def _evaluate(
             fixed = _fixed_part(part_pop.head, part, gini, three, known)
             rest = dataclasses.replace(part_pop, head=None)
             block = _block_size(rest.n_households, n_population)
+            if block > LANES and part.level() in (LEVEL_C, LEVEL_T) and part.lanes():
+                # Whole lane groups: a block of 22 computes 24 lanes anyway.
+                block = -(-block // LANES) * LANES
             pw = rest.person_weight
             for i0 in range(0, part.n, block):
                 i1 = min(part.n, i0 + block)
