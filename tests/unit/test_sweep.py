@@ -462,12 +462,14 @@ def test_staged_totals_equal_full_evaluation_bit_for_bit(
 
 
 def _lane_grid(base):
-    """21 scenarios (three lane groups, the last padded) over levers of every
-    group the lane pass runs, with schedules of several lengths."""
+    """LANES + 5 scenarios (two lane groups, the second padded) over levers of
+    every group the lane pass runs, with schedules of several lengths."""
+    from commonprosperity._kernels.sweep_lanes import LANES
+
     it = base.income_tax
     rates = list(it.rates)
     scenarios = []
-    for k in range(21):
+    for k in range(LANES + 5):
         changes = {
             "income_tax.basic_deduction": 40_000.0 + 3_000.0 * k,
             "social_insurance.pension_rate": 0.05 + 0.002 * (k % 5),
