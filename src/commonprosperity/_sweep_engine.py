@@ -818,6 +818,10 @@ def _evaluate(
         known = (pop.head, _fixed_part(pop.head, st, gini, three))
     # Two exact Ginis at a time: np.argsort and the Gini kernel release the GIL.
     executor = ThreadPoolExecutor(max_workers=2)
+    # One buffer for every block's per-capita incomes: a fresh one per block was
+    # paged in and zeroed by the kernel's first writes (14 ms of a 62 ms pass of
+    # 22 scenarios at 1e6 households).
+    buffer = np.empty(0)
     try:
         for index, group in groups:
             part_pop = pop if group is None else _split_fixed(pop, group)
@@ -832,7 +836,11 @@ def _evaluate(
             for i0 in range(0, part.n, block):
                 i1 = min(part.n, i0 + block)
                 rows = index[i0:i1]
-                pc = np.empty((i1 - i0, rest.n_households))
+                size = (i1 - i0) * rest.n_households
+                if buffer.shape[0] < size:
+                    del buffer
+                    buffer = np.empty(min(block, part.n) * rest.n_households)
+                pc = buffer[:size].reshape(i1 - i0, rest.n_households)
                 sums, comps = _pass_sums(
                     rest, part.rows(i0, i1), three, per_capita=pc, start=fixed.start
                 )
