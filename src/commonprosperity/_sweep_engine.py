@@ -830,8 +830,9 @@ def _evaluate(
             rest = dataclasses.replace(part_pop, head=None)
             block = _block_size(rest.n_households, n_population)
             if block > LANES and part.level() in (LEVEL_C, LEVEL_T) and part.lanes():
-                # Whole lane groups: a block of 22 computes 24 lanes anyway.
-                block = -(-block // LANES) * LANES
+                # Whole lane groups (a block of 30 would compute 48 lanes), within
+                # the block's memory: rounded down.
+                block -= block % LANES
             pw = rest.person_weight
             for i0 in range(0, part.n, block):
                 i1 = min(part.n, i0 + block)
