@@ -39,6 +39,7 @@ from commonprosperity._kernels.rules import (
     net_from_market,
     person_contribution,
     person_deductions,
+    property_tax_rate,
     residents_pension_amount,
     taxable_income,
 )
@@ -163,8 +164,8 @@ def _row(r):
     return np.uint64(r * LANES)
 
 
-#: Workspace length of one lane group: its rows, then its cities' disposable
-#: incomes (n_cities rows), so that a group's rows are at constant offsets.
+#: Workspace length of one lane group (its rows; groups follow one another, so
+#: a group's rows are at constant offsets from its start).
 _GROUP = _N_ROWS * LANES
 
 
@@ -199,10 +200,7 @@ def _load_lanes(P, rates, quick_ded, business_rates, business_quick_ded, W):
         p = P[q]
         for row, k in columns:
             W[g0 + row * LANES + s] = p[k]
-        # As property_tax_rate(params).
-        W[g0 + _PROPERTY_RATE * LANES + s] = (
-            p[L.PROPERTY_RATE] * p[L.TAXABLE_PROPERTY_SHARE]
-        )
+        W[g0 + _PROPERTY_RATE * LANES + s] = property_tax_rate(p)
         for base, lines in (
             (_RATES, rates[q]),
             (_QUICK, quick_ded[q]),
