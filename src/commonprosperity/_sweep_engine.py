@@ -190,10 +190,11 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
             "allowed in one sweep"
         )
     # Each value alone first, so that every bad value is reported at once.
+    alone: dict[Any, Scenario] = {}
     for path, vals in levers.items():
         for v in dict.fromkeys(vals):
             try:
-                base.replace({path: v})
+                alone[path, v] = base.replace({path: v})
             except ScenarioError as exc:
                 problems.append(
                     f"grid: {path} = {v!r}: {str(exc).removeprefix('scenario: ')}"
@@ -206,7 +207,10 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
     for combo in itertools.product(*levers.values()):
         change = dict(zip(paths, combo, strict=True))
         try:
-            scenarios.append(base.replace(change))
+            # One lever: the scenarios validated alone above (not built twice).
+            scenarios.append(
+                alone[paths[0], combo[0]] if len(paths) == 1 else base.replace(change)
+            )
         except ScenarioError as exc:
             where = ", ".join(f"{p} = {v!r}" for p, v in change.items())
             problems.append(f"grid: {where}: {str(exc).removeprefix('scenario: ')}")
