@@ -297,13 +297,15 @@ class _Stacked:
         return stage_level(self.P, self._arrays()[1:])
 
     def lanes(self) -> bool:
-        """Whether the lane pass (``_kernels.sweep_lanes``) can run these scenarios.
+        """Whether the lane pass (``_kernels.sweep_lanes``) runs these scenarios.
 
-        It needs convex schedules (a maximum of lines, no branches) of at most
+        It does when contributions, deductions or schedules vary (levels C and T)
+        and every schedule is convex (a maximum of lines, no branches) with at most
         ``KMAX`` lines.
         """
         return (
-            bool(np.all(self.P[:, [L.SCHEDULE_CONVEX, L.BUSINESS_SCHEDULE_CONVEX]]))
+            self.level() in (LEVEL_C, LEVEL_T)
+            and bool(np.all(self.P[:, [L.SCHEDULE_CONVEX, L.BUSINESS_SCHEDULE_CONVEX]]))
             and self.R.shape[1] <= KMAX
             and self.BR.shape[1] <= KMAX
         )
@@ -479,9 +481,6 @@ def _pass_sums(
     start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The kernel pass: running sums and compensations, each (S, n_stats)."""
-    group = max(1, -(-st.n // numba.get_num_threads()))
-    # With one scenario per task, precomputing the invariant stages saves nothing.
-    level = st.level() if group > 1 else LEVEL_W
     n_stats = K.N_STATS + 2 * len(CITY_LABELS)
     if start is None:
         start = (np.zeros(n_stats), np.zeros(n_stats))
@@ -516,7 +515,7 @@ def _pass_sums(
         )
         sums, comps = K.fold_rows(parts, *start)
         return sums[None, :], comps[None, :]
-    if st.level() in (LEVEL_C, LEVEL_T) and st.lanes():
+    if st.lanes():
         return lanes_sweep(
             pop.starts,
             pop.ends,
@@ -543,6 +542,9 @@ def _pass_sums(
             per_capita if per_capita is not None else np.zeros((1, 1)),
             *start,
         )
+    group = max(1, -(-st.n // numba.get_num_threads()))
+    # With one scenario per task, precomputing the invariant stages saves nothing.
+    level = st.level() if group > 1 else LEVEL_W
     return sweep_pass(
         pop.starts,
         pop.ends,
@@ -833,7 +835,7 @@ def _evaluate(
             fixed = _fixed_part(part_pop.head, part, gini, three, known)
             rest = dataclasses.replace(part_pop, head=None)
             block = _block_size(rest.n_households, n_population)
-            if block > LANES and part.level() in (LEVEL_C, LEVEL_T) and part.lanes():
+            if block > LANES and part.lanes():
                 # Whole lane groups (a block of 30 would compute 48 lanes), within
                 # the block's memory: rounded down.
                 block -= block % LANES

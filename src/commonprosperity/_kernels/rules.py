@@ -144,7 +144,15 @@ def earner_and_children(
 @njit(cache=True, inline="always")
 def child_deduction(n_education, n_infant, params):
     """Child education and infant-care deductions of a household, yuan per year."""
-    return n_education * params[L.CHILD_EDUCATION] + n_infant * params[L.INFANT_CARE]
+    return child_deduction_of(
+        n_education, n_infant, params[L.CHILD_EDUCATION], params[L.INFANT_CARE]
+    )
+
+
+@njit(cache=True, inline="always")
+def child_deduction_of(n_education, n_infant, education, infant):
+    """:func:`child_deduction` with the amounts per child (yuan per year) given."""
+    return n_education * education + n_infant * infant
 
 
 @njit(cache=True, inline="always")

@@ -31,6 +31,7 @@ from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import (
     after_levies,
     business_taxable,
+    child_deduction_of,
     claims_elderly_support,
     dibao_amount,
     disposable_from_levies,
@@ -48,28 +49,19 @@ from commonprosperity._kernels.simulate import (
     N_STATS,
     S_BAND_1,
     S_BAND_2,
-    S_BUSINESS,
     S_BUSINESS_TAX,
     S_CHILD_ALLOWANCE,
     S_CONTRIBUTIONS,
     S_DIBAO,
     S_DIBAO_HOUSEHOLDS,
     S_DISPOSABLE,
-    S_HOUSEHOLDS,
     S_IIT,
     S_NEGATIVE_HOUSEHOLDS,
-    S_PENSION,
-    S_PERSONS,
-    S_PROPERTY,
     S_PROPERTY_TAX,
     S_RESIDENTS_PENSION,
     S_RURAL_DISPOSABLE,
-    S_RURAL_HOUSEHOLDS,
-    S_RURAL_PERSONS,
     S_URBAN_DISPOSABLE,
-    S_URBAN_HOUSEHOLDS,
-    S_URBAN_PERSONS,
-    S_WAGE,
+    _accumulate,
 )
 from commonprosperity._kernels.sweep import (
     C_EDUCATION,
@@ -249,7 +241,6 @@ def _lanes_chunk(
     p_best,
     W,
     city_sums,
-    invariant,
     per_capita,
 ):
     """All lane groups of workspace ``W`` over one chunk of ``n_households``.
@@ -257,9 +248,8 @@ def _lanes_chunk(
     ``flows`` rows 0-3 (market incomes) and the person stages ``p_*`` are the
     chunk's invariant ones (``_precompute``). Leaves the chunk sums of the varying
     statistics in each group's ``_A`` rows and the cities' disposable incomes in
-    ``city_sums[(g * n_cities + c) * LANES + s]``; ``invariant`` (N_STATS + 2 *
-    n_cities) receives the sums every lane shares; ``per_capita[i * n_lanes +
-    g * LANES + s]`` the per-capita disposable income of household ``i``.
+    ``city_sums[(g * n_cities + c) * LANES + s]``, and in ``per_capita[i * n_lanes
+    + g * LANES + s]`` the per-capita disposable income of household ``i``.
     """
     n_lanes = n_groups * LANES
     n_cities = city_sums.shape[0] // n_lanes
@@ -269,23 +259,12 @@ def _lanes_chunk(
             for s in range(np.uint64(LANES)):
                 W[g0 + _row(r) + s] = 0.0
     city_sums[:] = 0.0
-    invariant[:] = 0.0
     low1, high1, low2, high2 = (
         band_edges[0],
         band_edges[1],
         band_edges[2],
         band_edges[3],
     )
-    households = 0.0
-    persons_sum = 0.0
-    urban_households = 0.0
-    urban_persons = 0.0
-    rural_households = 0.0
-    rural_persons = 0.0
-    wage_sum = 0.0
-    business_sum = 0.0
-    property_sum = 0.0
-    pension_sum = 0.0
     for i in range(n_households):
         h = np.uint64(h0 + i)
         n_education = counts_education[i]
@@ -293,10 +272,11 @@ def _lanes_chunk(
         for g in range(n_groups):
             g0 = np.uint64(g * _GROUP)
             for s in range(np.uint64(LANES)):
-                # child_deduction(n_education, n_infant, params) of each lane.
-                W[g0 + _row(_CHILD) + s] = (
-                    n_education * W[g0 + _row(_EDUCATION) + s]
-                    + n_infant * W[g0 + _row(_INFANT) + s]
+                W[g0 + _row(_CHILD) + s] = child_deduction_of(
+                    n_education,
+                    n_infant,
+                    W[g0 + _row(_EDUCATION) + s],
+                    W[g0 + _row(_INFANT) + s],
                 )
                 W[g0 + _row(_CONTRIBUTIONS) + s] = 0.0
                 W[g0 + _row(_IIT) + s] = 0.0
@@ -377,7 +357,6 @@ def _lanes_chunk(
         n_persons = size[i]
         market = market_income(flows[0, i], flows[1, i], flows[2, i], flows[3, i])
         wt = weight[h]
-        persons = wt * n_persons
         u = 1.0 if is_urban[h] else 0.0
         for g in range(n_groups):
             g0 = np.uint64(g * _GROUP)
@@ -447,28 +426,6 @@ def _lanes_chunk(
             pg = pc0 + np.uint64(g * LANES)
             for s in range(np.uint64(LANES)):
                 per_capita[pg + s] = W[g0 + _row(_PER_CAPITA) + s]
-        # The sums every lane shares, in _accumulate's order.
-        households += wt
-        persons_sum += persons
-        urban_households += u * wt
-        urban_persons += u * persons
-        rural_households += (1.0 - u) * wt
-        rural_persons += (1.0 - u) * persons
-        wage_sum += wt * flows[0, i]
-        business_sum += wt * flows[1, i]
-        property_sum += wt * flows[2, i]
-        pension_sum += wt * flows[3, i]
-        invariant[N_STATS + 2 * int(city[h]) + 1] += persons
-    invariant[S_HOUSEHOLDS] = households
-    invariant[S_PERSONS] = persons_sum
-    invariant[S_URBAN_HOUSEHOLDS] = urban_households
-    invariant[S_URBAN_PERSONS] = urban_persons
-    invariant[S_RURAL_HOUSEHOLDS] = rural_households
-    invariant[S_RURAL_PERSONS] = rural_persons
-    invariant[S_WAGE] = wage_sum
-    invariant[S_BUSINESS] = business_sum
-    invariant[S_PROPERTY] = property_sum
-    invariant[S_PENSION] = pension_sum
 
 
 @njit(cache=True)
@@ -478,6 +435,66 @@ def _contiguous(starts, ends):
         if starts[h] != ends[h - 1]:
             return False
     return True
+
+
+@njit(cache=True)
+def _chunk_persons(
+    contiguous,
+    h0,
+    h1,
+    starts,
+    ends,
+    age,
+    is_employed,
+    wage,
+    business,
+    property_income,
+    pension,
+    gathered,
+):
+    """The persons of households ``h0:h1`` with chunk-local ranges in ``gathered``.
+
+    Persons already in household order (``contiguous``) are read in place: the
+    copy of ``_gather`` cost 6 ms a pass at 1e6 households. Returns the six person
+    arrays (age, employment, wage, business, property, pension) of the chunk.
+    """
+    if not contiguous:
+        _gather(
+            h0,
+            h1,
+            starts,
+            ends,
+            age,
+            is_employed,
+            wage,
+            business,
+            property_income,
+            pension,
+            gathered,
+        )
+        return (
+            gathered[3],
+            gathered[4],
+            gathered[5],
+            gathered[6],
+            gathered[7],
+            (gathered[8]),
+        )
+    l_starts, l_ends, l_size = gathered[0], gathered[1], gathered[2]
+    p0 = starts[h0]
+    p1 = ends[h1 - 1]
+    for i in range(h1 - h0):
+        l_starts[i] = starts[h0 + i] - p0
+        l_ends[i] = ends[h0 + i] - p0
+        l_size[i] = ends[h0 + i] - starts[h0 + i]
+    return (
+        age[p0:p1],
+        is_employed[p0:p1],
+        wage[p0:p1],
+        business[p0:p1],
+        property_income[p0:p1],
+        pension[p0:p1],
+    )
 
 
 @njit(cache=True, parallel=True)
@@ -531,8 +548,7 @@ def lanes_sweep(
     n_tasks = min(n_chunks, TASKS)
     for task in prange(n_tasks):
         gathered, stages = _chunk_buffers(most, age, is_employed)
-        l_starts, l_ends, l_size, l_age, l_employed, l_wage, l_business = gathered[:7]
-        l_property, l_pension = gathered[7], gathered[8]
+        l_starts, l_ends, l_size = gathered[:3]
         flows, counts, p_wage, p_draw, p_best, p_taxable, p_business_taxable = stages
         W = np.zeros(n_groups * _GROUP)
         _load_lanes(P, rates, quick_ded, business_rates, business_quick_ded, W)
@@ -542,23 +558,9 @@ def lanes_sweep(
         for c in range(task * n_chunks // n_tasks, (task + 1) * n_chunks // n_tasks):
             h0 = c * CHUNK
             h1 = min(n, h0 + CHUNK)
-            if contiguous:
-                # The persons are already in household order: read them in
-                # place (the gather copied 6 ms a pass at 1e6 households).
-                p0 = starts[h0]
-                p1 = ends[h1 - 1]
-                for i in range(h1 - h0):
-                    l_starts[i] = starts[h0 + i] - p0
-                    l_ends[i] = ends[h0 + i] - p0
-                    l_size[i] = ends[h0 + i] - starts[h0 + i]
-                c_age = age[p0:p1]
-                c_employed = is_employed[p0:p1]
-                c_wage = wage[p0:p1]
-                c_business = business[p0:p1]
-                c_property = property_income[p0:p1]
-                c_pension = pension[p0:p1]
-            else:
-                _gather(
+            c_age, c_employed, c_wage, c_business, c_property, c_pension = (
+                _chunk_persons(
+                    contiguous,
                     h0,
                     h1,
                     starts,
@@ -571,12 +573,7 @@ def lanes_sweep(
                     pension,
                     gathered,
                 )
-                c_age = l_age
-                c_employed = l_employed
-                c_wage = l_wage
-                c_business = l_business
-                c_property = l_property
-                c_pension = l_pension
+            )
             _precompute(
                 h0,
                 h1,
@@ -624,8 +621,25 @@ def lanes_sweep(
                 p_best,
                 W,
                 city_sums,
-                invariant,
                 per_capita,
+            )
+            # The sums every lane shares (households, persons, market incomes):
+            # _accumulate's own. flows rows 0-3 are the chunk's; the others, never
+            # written in this pass, hold zeros, and the sums they feed are the
+            # lanes' (set below).
+            _accumulate(
+                h0,
+                h1,
+                flows,
+                l_size,
+                weight,
+                is_urban,
+                city,
+                band_edges,
+                three_person,
+                invariant,
+                False,
+                invariant,
             )
             for s in range(S):
                 g0 = s // LANES * _GROUP
