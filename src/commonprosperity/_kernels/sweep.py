@@ -65,6 +65,7 @@ from commonprosperity._kernels.rules import (
 )
 from commonprosperity._kernels.simulate import (
     CHUNK,
+    CHUNK_ROW,
     N_STATS,
     S_BAND_1,
     S_BAND_2,
@@ -76,6 +77,7 @@ from commonprosperity._kernels.simulate import (
     S_RESIDENTS_PENSION,
     S_RURAL_DISPOSABLE,
     S_URBAN_DISPOSABLE,
+    TASKS,
     _accumulate,
     chunk_flows,
     neumaier_add,
@@ -376,7 +378,6 @@ def _staged_flows(
 
 #: Thread tasks of the level-D pass, each a run of whole chunks: a constant, so the
 #: pass caches (the chunk sums, not the tasks, decide the results).
-TASKS = 16
 
 
 @njit(cache=True)
@@ -534,8 +535,8 @@ def _chunk_buffers(most, age, is_employed):
     )
     # Stage outputs (flows rows as in household_flows' tuple), and per person.
     stages = (
-        np.zeros((N_FLOWS, CHUNK)),
-        np.zeros((N_COUNTS, CHUNK), dtype=np.int64),
+        np.zeros((N_FLOWS, CHUNK_ROW)),
+        np.zeros((N_COUNTS, CHUNK_ROW), dtype=np.int64),
         np.empty(most),  # adjusted wage
         np.empty(most),  # elderly-claim draw
         np.zeros(most, dtype=np.bool_),  # best earner
@@ -652,7 +653,7 @@ def _transfers_sweep(
         flows, counts = stages[0], stages[1]
         dummy = np.zeros((1, N_PERSON_COLUMNS))
         part = np.zeros(n_stats)
-        invariant = np.empty((2, CHUNK))
+        invariant = np.empty((2, CHUNK_ROW))
         for c in range(task * n_chunks // n_tasks, (task + 1) * n_chunks // n_tasks):
             h0 = c * CHUNK
             h1 = min(n, h0 + CHUNK)
