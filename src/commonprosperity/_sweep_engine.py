@@ -67,6 +67,7 @@ from commonprosperity._kernels.histogram import (
 from commonprosperity._kernels.inequality import (
     gini_exact_from_order,
     gini_exact_merged,
+    resort_stable,
 )
 from commonprosperity._kernels.sweep import (
     GROUP_D,
@@ -626,12 +627,21 @@ def _block_size(n_households: int, n_population: int | None = None) -> int:
     return max(threads, size - size % threads)
 
 
-def _exact_gini(per_capita: np.ndarray, person_weight: np.ndarray) -> float:
-    # The households are in the base's order, so per_capita is nearly sorted:
-    # timsort (kind="stable") exploits the runs; measured 2.6x faster than the
-    # default quicksort at 1e6 households for a dibao x basic-deduction change.
-    order = np.argsort(per_capita, kind="stable")
-    return float(gini_exact_from_order(per_capita, person_weight, order))
+def _sort_order(per_capita: np.ndarray, near: np.ndarray | None) -> np.ndarray:
+    """``np.argsort(per_capita, kind="stable")``, from a nearby order if one helps.
+
+    The households are in the base's order and a sweep's scenarios change little
+    from one to the next, so ``per_capita`` is nearly sorted in ``near`` (the
+    previous scenario's order; None: the households' own order). Insertion from
+    there gives the same order (:func:`resort_stable`); when the rows moved too far
+    (more moves than rows), timsort does (kind="stable" exploits the runs:
+    measured 2.6x faster than the default quicksort at 1e6 households).
+    """
+    n = per_capita.shape[0]
+    order = np.arange(n) if near is None else near.copy()
+    if resort_stable(per_capita, order, np.empty(n), n):
+        return order
+    return np.argsort(per_capita, kind="stable")
 
 
 @dataclass
@@ -661,13 +671,29 @@ class _Fixed:
     n_rows: int = 0
     rows: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
 
-    def exact_gini(self, per_capita: np.ndarray, weight: np.ndarray) -> float:
+    def exact_gini(
+        self, per_capita: np.ndarray, weight: np.ndarray, order: np.ndarray
+    ) -> float:
+        """The exact Gini of the fixed rows and these (``order`` sorts them)."""
         if self.income is None:
-            return _exact_gini(per_capita, weight)
-        order = np.argsort(per_capita, kind="stable")
+            return float(gini_exact_from_order(per_capita, weight, order))
         return float(
             gini_exact_merged(self.income, self.weight, per_capita, weight, order)
         )
+
+    def exact_ginis(
+        self, per_capita: np.ndarray, weight: np.ndarray, near: np.ndarray | None
+    ) -> tuple[list[float], np.ndarray]:
+        """Exact Ginis of consecutive scenarios (rows of ``per_capita``), in turn.
+
+        Each row is sorted from the previous row's order (the first from
+        ``near``); returns the Ginis and the last row's order.
+        """
+        ginis = []
+        for row in per_capita:
+            near = _sort_order(row, near)
+            ginis.append(self.exact_gini(row, weight, near))
+        return ginis, near
 
     def merged_bracket(
         self, per_capita: np.ndarray, weight: np.ndarray
@@ -840,6 +866,7 @@ def _evaluate(
                 # the block's memory: rounded down.
                 block -= block % LANES
             pw = rest.person_weight
+            near = None  # the sort order of the group's last scenario
             for i0 in range(0, part.n, block):
                 i1 = min(part.n, i0 + block)
                 rows = index[i0:i1]
@@ -869,11 +896,17 @@ def _evaluate(
                             bracket
                         )
                 else:
+                    # Two runs of consecutive scenarios at a time, each sorted from
+                    # the one before (the same orders as sorting each afresh).
+                    half = (i1 - i0 + 1) // 2
                     futures = [
-                        executor.submit(fixed.exact_gini, pc[k], pw)
-                        for k in range(i1 - i0)
+                        executor.submit(fixed.exact_ginis, pc[k0:k1], pw, near)
+                        for k0, k1 in ((0, half), (half, i1 - i0))
+                        if k1 > k0
                     ]
-                    out.gini[rows] = [f.result() for f in futures]
+                    results = [f.result() for f in futures]
+                    out.gini[rows] = [g for ginis, _ in results for g in ginis]
+                    near = results[-1][1]
                 del pc
                 if advance is not None:
                     advance(i1 - i0)

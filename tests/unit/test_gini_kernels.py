@@ -19,7 +19,7 @@ from commonprosperity._kernels.buckets import (
     exact_gini,
     gini_exact_by_buckets,
 )
-from commonprosperity._kernels.inequality import gini_exact_from_order
+from commonprosperity._kernels.inequality import gini_exact_from_order, resort_stable
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics import gini
 
@@ -275,3 +275,35 @@ def test_concurrent_calls_from_python_threads_agree():
             pool.map(lambda _: (gini(x, w), gini(x, w, method="bracket")), range(8))
         )
     assert all(g == want for g in got)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_resort_from_any_start_gives_the_stable_argsort(seed):
+    rng = np.random.default_rng(seed)
+    n = 2_000
+    # Ties (rounded incomes) and a few negatives: the order among ties is the
+    # rows' own, as numpy's stable sort puts them.
+    income = np.round(rng.lognormal(10, 1, n), -3) - 5_000.0
+    expected = np.argsort(income, kind="stable")
+    shuffled = rng.permutation(n)
+    near = expected.copy()
+    # A nearby order: neighbours swapped here and there.
+    swap = 2 * rng.choice(n // 2, 200, replace=False)
+    near[swap], near[swap + 1] = near[swap + 1], near[swap].copy()
+    for start in (np.arange(n), shuffled, near, expected):
+        order = start.copy()
+        assert resort_stable(income, order, np.empty(n), n * n)
+        assert np.array_equal(order, expected)
+
+
+def test_resort_gives_up_beyond_its_budget_or_on_non_finite_incomes():
+    n = 1_000
+    income = np.arange(n, 0, -1, dtype=np.float64)  # reversed: n(n-1)/2 moves
+    order = np.arange(n)
+    assert not resort_stable(income, order, np.empty(n), n)
+    assert np.array_equal(np.sort(order), np.arange(n))  # still a permutation
+    order = np.arange(n)
+    assert resort_stable(income, order, np.empty(n), n * (n - 1) // 2)
+    assert np.array_equal(order, np.arange(n)[::-1])
+    income[7] = np.nan
+    assert not resort_stable(income, np.arange(n), np.empty(n), n * n)

@@ -63,6 +63,7 @@ __all__ = [
     "hist_bin",
     "hist_bin_bounds",
     "lorenz_from_order",
+    "resort_stable",
     "weighted_sum",
     "weighted_totals",
     "within_bin_bounds",
@@ -183,6 +184,42 @@ def grouped_totals(
 
 
 # Exact rank-based measures.
+@njit(cache=True, nogil=True)
+def resort_stable(income, order, keys, budget):
+    """Sort ``order`` in place into ``np.argsort(income, kind="stable")``, by insertion.
+
+    ``order`` is any permutation of ``0..n-1`` (a nearby sort order: the previous
+    scenario's). Rows are ordered by ``(income, index)``, so the result is the
+    stable argsort whatever the starting order. Insertion costs one step per row
+    plus one per position a row moves, which for nearly sorted rows is far below
+    a sort's. Returns False, leaving ``order`` some permutation, when the moves
+    would exceed ``budget`` or an income is not finite (sort them otherwise);
+    ``keys`` (n,) is scratch space.
+    """
+    n = order.shape[0]
+    for i in range(n):
+        keys[i] = income[order[i]]
+        if not math.isfinite(keys[i]):
+            return False
+    moves = 0
+    for i in range(1, n):
+        x = keys[i]
+        o = order[i]
+        if keys[i - 1] < x or (keys[i - 1] == x and order[i - 1] < o):
+            continue
+        j = i - 1
+        while j >= 0 and (keys[j] > x or (keys[j] == x and order[j] > o)):
+            keys[j + 1] = keys[j]
+            order[j + 1] = order[j]
+            j -= 1
+        keys[j + 1] = x
+        order[j + 1] = o
+        moves += i - 1 - j
+        if moves > budget:
+            return False
+    return True
+
+
 @njit(cache=True, nogil=True)
 def gini_exact_from_order(
     income: np.ndarray, weight: np.ndarray, order: np.ndarray
