@@ -26,10 +26,12 @@ How a sweep runs:
    continuing the fixed parts' compensated sums chunk for chunk: every total is
    bit for bit that of one pass over all the households in that order.
 5. Ginis merge the fixed part with each scenario's varying households: the exact
-   one merges the fixed incomes, sorted once, with the scenario's (timsort of a
-   nearly sorted array) in one gap-form pass
-   (:func:`~commonprosperity._kernels.inequality.gini_exact_merged`), two
-   scenarios at a time in Python threads (NumPy's sort and the kernel release the
+   one merges the fixed incomes, sorted once, with the scenario's in one gap-form
+   pass (:func:`~commonprosperity._kernels.inequality.gini_exact_merged`). A
+   scenario's incomes are sorted by insertion from the previous scenario's order
+   (:func:`~commonprosperity._kernels.inequality.resort_stable`, which gives the
+   stable argsort's order; timsort when they moved too far). Two runs of
+   consecutive scenarios go at a time in Python threads (the kernels release the
    GIL); the bracketed one adds the scenario's histogram to the fixed part's
    (:func:`~commonprosperity._kernels.histogram.merge_binned`), with at least the
    rounding allowance of one histogram of all the rows, so it is simulate's
