@@ -302,12 +302,12 @@ class _Stacked:
     def lanes(self) -> bool:
         """Whether the lane pass (``_kernels.sweep_lanes``) runs these scenarios.
 
-        It does when contributions, deductions or schedules vary (levels C and T)
-        and every schedule is convex (a maximum of lines, no branches) with at most
-        ``KMAX`` lines.
+        It does when contributions, deductions, schedules or wages vary (levels C,
+        T and W) and every schedule is convex (a maximum of lines, no branches)
+        with at most ``KMAX`` lines.
         """
         return (
-            self.level() in (LEVEL_C, LEVEL_T)
+            self.level() in (LEVEL_C, LEVEL_T, LEVEL_W)
             and bool(np.all(self.P[:, [L.SCHEDULE_CONVEX, L.BUSINESS_SCHEDULE_CONVEX]]))
             and self.R.shape[1] <= KMAX
             and self.BR.shape[1] <= KMAX
@@ -544,6 +544,9 @@ def _pass_sums(
             per_capita is not None,
             per_capita if per_capita is not None else np.zeros((1, 1)),
             *start,
+            # Wage lanes only when wages vary: the kernel compiled for None runs
+            # none of their code.
+            True if st.level() == LEVEL_W else None,
         )
     group = max(1, -(-st.n // numba.get_num_threads()))
     # With one scenario per task, precomputing the invariant stages saves nothing.

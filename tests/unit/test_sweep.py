@@ -513,6 +513,55 @@ def test_lane_pass_equals_the_scenario_pass_bit_for_bit(pop, base, monkeypatch):
         np.testing.assert_array_equal(pc, pc_scalar)
 
 
+def _wage_lane_grid(base):
+    """LANES + 5 scenarios whose wage levers vary (level W): growth, and minimum
+    wages high enough to lift many wages to them (ties for the best earner)."""
+    from commonprosperity._kernels.sweep_lanes import LANES
+
+    return [
+        base.replace(
+            {
+                "wages.growth_rate": 0.01 * (k % 7) - 0.02,
+                "wages.minimum_wage_monthly_tier1": 2_000.0 + 150.0 * k,
+                "wages.minimum_wage_monthly_tier3": 1_800.0 + 300.0 * (k % 3),
+                "income_tax.basic_deduction": 20_000.0 + 500.0 * k,
+                "transfers.dibao_monthly": 900.0 + 10.0 * k,
+            }
+        )
+        for k in range(LANES + 5)
+    ]
+
+
+@pytest.mark.parametrize("three", [False, True])
+def test_wage_lanes_equal_the_scenario_pass_bit_for_bit(pop, base, three, monkeypatch):
+    """Level W as lanes: each lane's adjusted wages, best earner and wage sum give
+    the scalar pass's totals (the wage total among them) and per-capita incomes,
+    bit for bit."""
+    from commonprosperity._kernels import simulate as K
+    from commonprosperity._kernels import sweep as kernels
+
+    stacked = engine._stack(_wage_lane_grid(base))
+    assert stacked.level() == kernels.LEVEL_W
+    assert stacked.lanes()
+    plain = engine._ordered(pop)
+    shuffled = np.random.default_rng(4).permutation(plain.n_households)
+    for ordered in (
+        engine._sorted_by_base(pop, base),
+        engine._reorder(plain, shuffled, copy_persons=False),
+    ):
+        n = ordered.n_households
+        pc = np.empty((stacked.n, n))
+        lanes = engine._pass(ordered, stacked, three, per_capita=pc)
+        with monkeypatch.context() as m:
+            m.setattr(engine._Stacked, "lanes", lambda self: False)
+            pc_scalar = np.empty((stacked.n, n))
+            scalar = engine._pass(ordered, stacked, three, per_capita=pc_scalar)
+        np.testing.assert_array_equal(lanes, scalar)
+        np.testing.assert_array_equal(pc, pc_scalar)
+    # The wage total differs between the lanes: it is each lane's own.
+    assert len(np.unique(lanes[:, K.S_WAGE])) > 1
+
+
 def test_lane_pass_needs_convex_schedules_of_at_most_kmax_lines(base):
     from commonprosperity._kernels.sweep_lanes import KMAX
 

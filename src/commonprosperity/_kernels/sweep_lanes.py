@@ -29,6 +29,7 @@ from numba import njit, prange
 
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import (
+    adjusted_wage,
     after_levies,
     business_taxable,
     child_deduction_of,
@@ -61,6 +62,7 @@ from commonprosperity._kernels.simulate import (
     S_RESIDENTS_PENSION,
     S_RURAL_DISPOSABLE,
     S_URBAN_DISPOSABLE,
+    S_WAGE,
     _accumulate,
 )
 from commonprosperity._kernels.sweep import (
@@ -99,7 +101,9 @@ _RESIDENTS = 10
 _ALLOWANCE = 11
 _LINE = 12
 _TAKE_UP = 13
-_RATES = 14  # KMAX rows each: income-tax lines, then business-tax lines
+_GROWTH = 14  # 1 + wage growth rate
+_MINIMUM_WAGE = 15  # three rows: tiers 1-3, annual yuan
+_RATES = 18  # KMAX rows each: income-tax lines, then business-tax lines
 _QUICK = _RATES + KMAX
 _BUSINESS_RATES = _QUICK + KMAX
 _BUSINESS_QUICK = _BUSINESS_RATES + KMAX
@@ -113,8 +117,13 @@ _RESIDENTS_PENSION = _CHILD + 5
 _N_ALLOWANCE = _CHILD + 6
 _WD = _CHILD + 7  # weight x disposable income
 _PER_CAPITA = _CHILD + 8
+# Per-household temporaries of wage lanes (adjusted wages differ by lane):
+_HOUSEHOLD_MINIMUM = _CHILD + 9  # the household's tier's minimum wage
+_WAGE_SUM = _CHILD + 10
+_BEST_WAGE = _CHILD + 11
+_BEST = _CHILD + 12  # the best earner's person index, -1.0 if none
 # Chunk sums of the varying statistics:
-_A = _CHILD + 9
+_A = _CHILD + 13
 _A_DISPOSABLE = _A
 _A_URBAN = _A + 1
 _A_RURAL = _A + 2
@@ -129,7 +138,8 @@ _A_RESIDENTS = _A + 10
 _A_ALLOWANCE = _A + 11
 _A_RECIPIENTS = _A + 12
 _A_NEGATIVE = _A + 13
-_N_ROWS = _A + 14
+_A_WAGE = _A + 14  # wage lanes only
+_N_ROWS = _A + 15
 #: The statistic of each chunk-sum row, in row order.
 _A_STATS = (
     S_DISPOSABLE,
@@ -193,6 +203,9 @@ def _load_lanes(P, rates, quick_ded, business_rates, business_quick_ded, W):
         for row, k in columns:
             W[g0 + row * LANES + s] = p[k]
         W[g0 + _PROPERTY_RATE * LANES + s] = property_tax_rate(p)
+        W[g0 + _GROWTH * LANES + s] = 1.0 + p[L.GROWTH_RATE]
+        for t in range(3):
+            W[g0 + (_MINIMUM_WAGE + t) * LANES + s] = p[L.MINIMUM_WAGE_TIER1 + t]
         for base, lines in (
             (_RATES, rates[q]),
             (_QUICK, quick_ded[q]),
@@ -211,6 +224,17 @@ def _lines_tax(W, g0, base, quick, x, s):
     for k in range(KMAX):
         t = max(t, W[g0 + _row(base + k) + s] * x - W[g0 + _row(quick + k) + s])
     return t
+
+
+@njit(cache=True, inline="always")
+def _lane_wage(W, g0, s, wage, employed):
+    """``adjusted_wage`` of ``wage`` under lane ``s``'s growth and minimum wage."""
+    return adjusted_wage(
+        wage,
+        W[g0 + _row(_GROWTH) + s],
+        employed,
+        W[g0 + _row(_HOUSEHOLD_MINIMUM) + s],
+    )
 
 
 # NumPy's error model: Python's raises on a division by zero (never here: every
@@ -242,6 +266,8 @@ def _lanes_chunk(
     W,
     city_sums,
     per_capita,
+    tier,
+    lane_wages,
 ):
     """All lane groups of workspace ``W`` over one chunk of ``n_households``.
 
@@ -250,6 +276,13 @@ def _lanes_chunk(
     statistics in each group's ``_A`` rows and the cities' disposable incomes in
     ``city_sums[(g * n_cities + c) * LANES + s]``, and in ``per_capita[i * n_lanes
     + g * LANES + s]`` the per-capita disposable income of household ``i``.
+
+    ``lane_wages``: None when the wage parameters are the same in every lane
+    (``p_wage``, ``p_best`` and ``flows`` row 0 hold); otherwise the chunk's
+    persons' wages, and each lane adjusts them, finds its best earner and sums
+    its wages (row ``_A_WAGE``), as ``household_flows`` does. Numba compiles the
+    two cases apart (a None argument's branches are pruned), so the first runs
+    none of the second's code.
     """
     n_lanes = n_groups * LANES
     n_cities = city_sums.shape[0] // n_lanes
@@ -284,6 +317,33 @@ def _lanes_chunk(
                 W[g0 + _row(_PROPERTY_TAX) + s] = 0.0
                 W[g0 + _row(_RESIDENTS_PENSION) + s] = 0.0
                 W[g0 + _row(_N_ALLOWANCE) + s] = 0.0
+        if lane_wages is not None:
+            minimum = np.uint64(_MINIMUM_WAGE + tier[np.uint64(h0 + i)])
+            for g in range(n_groups):
+                g0 = np.uint64(g * _GROUP)
+                for s in range(np.uint64(LANES)):
+                    W[g0 + _row(_HOUSEHOLD_MINIMUM) + s] = W[g0 + minimum * LANES + s]
+                    W[g0 + _row(_WAGE_SUM) + s] = 0.0
+                    W[g0 + _row(_BEST_WAGE) + s] = -1.0
+                    W[g0 + _row(_BEST) + s] = -1.0
+            # earner_and_children per lane (the counts of children are the
+            # chunk's), and the wage sum in person order.
+            for j in range(starts[i], ends[i]):
+                wj = lane_wages[j]
+                employed = is_employed[j]
+                adult = age[j] >= 18
+                for g in range(n_groups):
+                    g0 = np.uint64(g * _GROUP)
+                    for s in range(np.uint64(LANES)):
+                        w = _lane_wage(W, g0, s, wj, employed)
+                        better = adult & (w > W[g0 + _row(_BEST_WAGE) + s])
+                        W[g0 + _row(_BEST) + s] = (
+                            float(j) if better else W[g0 + _row(_BEST) + s]
+                        )
+                        W[g0 + _row(_BEST_WAGE) + s] = (
+                            w if better else W[g0 + _row(_BEST_WAGE) + s]
+                        )
+                        W[g0 + _row(_WAGE_SUM) + s] += w
         for j in range(starts[i], ends[i]):
             employed = is_employed[j]
             w = p_wage[j]
@@ -298,24 +358,30 @@ def _lanes_chunk(
             # in a convex schedule); one without positive business income owes no
             # business tax. Adding those zeros to sums that start at 0.0 changes
             # no bit, so the lanes skip them (most persons have one or neither).
-            if w > 0.0:
+            # With wage lanes a zero wage is a zero adjusted wage in every lane.
+            if (w > 0.0) if lane_wages is None else (lane_wages[j] != 0.0):
                 for g in range(n_groups):
                     g0 = np.uint64(g * _GROUP)
                     for s in range(np.uint64(LANES)):
+                        w_s = w
+                        best_s = best
+                        if lane_wages is not None:
+                            w_s = _lane_wage(W, g0, s, lane_wages[j], employed)
+                            best_s = W[g0 + _row(_BEST) + s] == j
                         c = person_contribution(
-                            w,
+                            w_s,
                             employed,
                             W[g0 + _row(_RATE) + s],
                             W[g0 + _row(_FLOOR) + s],
                             W[g0 + _row(_CEILING) + s],
                         )
                         claims = claims_elderly_support(
-                            w, a, draw, W[g0 + _row(_SHARE) + s]
+                            w_s, a, draw, W[g0 + _row(_SHARE) + s]
                         )
                         deductions = person_deductions(
                             W[g0 + _row(_BASIC) + s],
                             W[g0 + _row(_CHILD) + s],
-                            best,
+                            best_s,
                             W[g0 + _row(_ELDERLY) + s],
                             claims,
                         )
@@ -325,19 +391,22 @@ def _lanes_chunk(
                             g0,
                             _RATES,
                             _QUICK,
-                            taxable_income(w, c, deductions),
+                            taxable_income(w_s, c, deductions),
                             s,
                         )
             if b > 0.0:
                 for g in range(n_groups):
                     g0 = np.uint64(g * _GROUP)
                     for s in range(np.uint64(LANES)):
+                        w_s = w
+                        if lane_wages is not None:
+                            w_s = _lane_wage(W, g0, s, lane_wages[j], employed)
                         W[g0 + _row(_BUSINESS_TAX) + s] += _lines_tax(
                             W,
                             g0,
                             _BUSINESS_RATES,
                             _BUSINESS_QUICK,
-                            business_taxable(b, w, W[g0 + _row(_BASIC) + s]),
+                            business_taxable(b, w_s, W[g0 + _row(_BASIC) + s]),
                             s,
                         )
             for g in range(n_groups):
@@ -361,6 +430,14 @@ def _lanes_chunk(
         for g in range(n_groups):
             g0 = np.uint64(g * _GROUP)
             for s in range(np.uint64(LANES)):
+                m = market
+                if lane_wages is not None:
+                    m = market_income(
+                        W[g0 + _row(_WAGE_SUM) + s],
+                        flows[1, i],
+                        flows[2, i],
+                        flows[3, i],
+                    )
                 contributions = W[g0 + _row(_CONTRIBUTIONS) + s]
                 iit = W[g0 + _row(_IIT) + s]
                 business_tax = W[g0 + _row(_BUSINESS_TAX) + s]
@@ -370,7 +447,7 @@ def _lanes_chunk(
                     W[g0 + _row(_N_ALLOWANCE) + s] * W[g0 + _row(_ALLOWANCE) + s]
                 )
                 net = net_from_market(
-                    market,
+                    m,
                     residents,
                     child_allowance,
                     contributions,
@@ -386,9 +463,7 @@ def _lanes_chunk(
                     W[g0 + _row(_TAKE_UP) + s],
                 )
                 disposable = disposable_from_levies(
-                    after_levies(
-                        market, contributions, iit, business_tax, property_tax
-                    ),
+                    after_levies(m, contributions, iit, business_tax, property_tax),
                     dibao,
                     residents,
                     child_allowance,
@@ -413,6 +488,8 @@ def _lanes_chunk(
                 W[g0 + _row(_A_ALLOWANCE) + s] += wt * child_allowance
                 W[g0 + _row(_A_RECIPIENTS) + s] += wt if dibao > 0.0 else 0.0
                 W[g0 + _row(_A_NEGATIVE) + s] += 1.0 if disposable < 0.0 else 0.0
+                if lane_wages is not None:
+                    W[g0 + _row(_A_WAGE) + s] += wt * W[g0 + _row(_WAGE_SUM) + s]
                 W[g0 + _row(_WD) + s] = wd
                 W[g0 + _row(_PER_CAPITA) + s] = disposable / n_persons
         # Apart, so that the loops above write one array only (see the module).
@@ -524,11 +601,13 @@ def lanes_sweep(
     per_capita_out,
     start_sums,
     start_comps,
+    wage_lanes=None,
 ):
-    """``sweep_pass`` at level C or T with the scenarios as lanes.
+    """``sweep_pass`` at level C, T or W with the scenarios as lanes.
 
     Preconditions: those of :func:`~commonprosperity._kernels.sweep.sweep_pass`
-    at level C or T (wage parameters equal in every row), every row's schedules
+    at level C or T (wage parameters equal in every row; ``wage_lanes`` None) or
+    at level W (``wage_lanes`` any value but None), every row's schedules
     convex (``L.SCHEDULE_CONVEX`` and ``L.BUSINESS_SCHEDULE_CONVEX`` set) with at
     most ``KMAX`` lines. Threads take runs of chunks; per chunk the invariant
     stages run once (``_precompute``), then every scenario, ``LANES`` at a time.
@@ -622,6 +701,8 @@ def lanes_sweep(
                 W,
                 city_sums,
                 per_capita,
+                tier,
+                None if wage_lanes is None else c_wage,
             )
             # The sums every lane shares (households, persons, market incomes):
             # _accumulate's own. flows rows 0-3 are the chunk's; the others, never
@@ -649,6 +730,8 @@ def lanes_sweep(
                     row[k] = invariant[k]
                 for q in range(len(_A_STATS)):
                     row[_A_STATS[q]] = W[g0 + (_A + q) * LANES + lane]
+                if wage_lanes is not None:
+                    row[S_WAGE] = W[g0 + _A_WAGE * LANES + lane]
                 for k in range(n_cities):
                     row[N_STATS + 2 * k] = city_sums[
                         (s // LANES * n_cities + k) * LANES + lane
