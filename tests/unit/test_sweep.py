@@ -485,19 +485,13 @@ def _lane_grid(base):
     return scenarios
 
 
-def test_lane_pass_equals_the_scenario_pass_bit_for_bit(pop, base, monkeypatch):
-    """Levels C and T with the scenarios as SIMD lanes give the scalar pass's
-    totals and per-capita incomes, bit for bit (three-person band basis; the
-    household basis is in the staged tests above)."""
-    three = True
-    from commonprosperity._kernels import sweep as kernels
-
-    stacked = engine._stack(_lane_grid(base))
-    assert stacked.level() == kernels.LEVEL_C
+def _lanes_against_scalar(pop, base, stacked, three, monkeypatch):
+    """The lane pass's and the scalar pass's totals and per-capita incomes, equal
+    bit for bit, with persons in household order (read in place) and not
+    (gathered per chunk); returns the lane pass's totals."""
     assert stacked.lanes()
     plain = engine._ordered(pop)
     shuffled = np.random.default_rng(3).permutation(plain.n_households)
-    # Persons in household order (read in place) and not (gathered per chunk).
     for ordered in (
         engine._sorted_by_base(pop, base),
         engine._reorder(plain, shuffled, copy_persons=False),
@@ -511,11 +505,24 @@ def test_lane_pass_equals_the_scenario_pass_bit_for_bit(pop, base, monkeypatch):
             scalar = engine._pass(ordered, stacked, three, per_capita=pc_scalar)
         np.testing.assert_array_equal(lanes, scalar)
         np.testing.assert_array_equal(pc, pc_scalar)
+    return lanes
+
+
+def test_lane_pass_equals_the_scenario_pass_bit_for_bit(pop, base, monkeypatch):
+    """Levels C and T with the scenarios as SIMD lanes give the scalar pass's
+    totals and per-capita incomes, bit for bit (three-person band basis; the
+    household basis is in the staged tests above)."""
+    from commonprosperity._kernels import sweep as kernels
+
+    stacked = engine._stack(_lane_grid(base))
+    assert stacked.level() == kernels.LEVEL_C
+    _lanes_against_scalar(pop, base, stacked, True, monkeypatch)
 
 
 def _wage_lane_grid(base):
     """LANES + 5 scenarios whose wage levers vary (level W): growth, and minimum
-    wages high enough to lift many wages to them (ties for the best earner)."""
+    wages high enough to lift many wages to them (ties for the best earner), with
+    a basic deduction low enough that who takes the child deductions matters."""
     from commonprosperity._kernels.sweep_lanes import LANES
 
     return [
@@ -542,22 +549,7 @@ def test_wage_lanes_equal_the_scenario_pass_bit_for_bit(pop, base, three, monkey
 
     stacked = engine._stack(_wage_lane_grid(base))
     assert stacked.level() == kernels.LEVEL_W
-    assert stacked.lanes()
-    plain = engine._ordered(pop)
-    shuffled = np.random.default_rng(4).permutation(plain.n_households)
-    for ordered in (
-        engine._sorted_by_base(pop, base),
-        engine._reorder(plain, shuffled, copy_persons=False),
-    ):
-        n = ordered.n_households
-        pc = np.empty((stacked.n, n))
-        lanes = engine._pass(ordered, stacked, three, per_capita=pc)
-        with monkeypatch.context() as m:
-            m.setattr(engine._Stacked, "lanes", lambda self: False)
-            pc_scalar = np.empty((stacked.n, n))
-            scalar = engine._pass(ordered, stacked, three, per_capita=pc_scalar)
-        np.testing.assert_array_equal(lanes, scalar)
-        np.testing.assert_array_equal(pc, pc_scalar)
+    lanes = _lanes_against_scalar(pop, base, stacked, three, monkeypatch)
     # The wage total differs between the lanes: it is each lane's own.
     assert len(np.unique(lanes[:, K.S_WAGE])) > 1
 
