@@ -22,6 +22,9 @@ Rows (ratio = reference ÷ sweep, a speed-up; per_second = household-scenarios/s
   income tax of every household it can change (the lane pass of
   ``_kernels.sweep_lanes``), not only the transfers, and a third of the
   households' incomes move in every scenario.
+- ``sweep bracket, wage lever only vs loop of simulate(bracket)``: the same count of
+  ``wages.growth_rate`` values, so that every household with a wage varies in
+  every scenario (the lane pass with wage lanes).
 
 Peak memory of a sweep is measured by ``bench_memory`` (fresh process, peak RSS over
 the population's own bytes).
@@ -76,6 +79,16 @@ def _tax_grid(base, count: int) -> dict[str, list[float]]:
     }
 
 
+def _wage_grid(base, count: int) -> dict[str, list[float]]:
+    """``count`` wage-growth rates from the base's, 10 points above it in all."""
+    growth = float(base.wages.growth_rate)
+    return {
+        "wages.growth_rate": [
+            growth + 0.1 * j / max(count - 1, 1) for j in range(count)
+        ]
+    }
+
+
 def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
     """Time sweeps against S argsorts and S single simulate runs; return rows."""
     from commonprosperity import Scenario, simulate, synthetic_population
@@ -98,6 +111,7 @@ def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
     for mode in ("exact", "bracket"):
         sweep(tiny, base, _grid(base, 4), gini=mode, progress=False)
         sweep(tiny, base, _tax_grid(base, 4), gini=mode, progress=False)
+        sweep(tiny, base, _wage_grid(base, 4), gini=mode, progress=False)
     simulate(tiny, base, gini=loop_mode)
 
     repeats = 1 if (not quick and not common.smoke()) else 3
@@ -147,6 +161,13 @@ def _rows_for(pop, base, grid, count, loop_mode, quick, repeats) -> list[dict]:
         )
         for mode in ("exact", "bracket")
     }
+    wages = common.measure(
+        lambda i: sweep(
+            pop, base, _wage_grid(base, count), gini="bracket", progress=False
+        ),
+        quick=quick,
+        repeats=repeats,
+    )
     rows: list[dict] = []
     work = count * n
     size_note = f"{count} scenarios × {n:,} households"
@@ -218,6 +239,21 @@ def _rows_for(pop, base, grid, count, loop_mode, quick, repeats) -> list[dict]:
             target="≥3",
             note=(
                 f"{tax_note}; {taxes['bracket'].median / count * 1e3:.2f} ms per "
+                "scenario; issue: ≤4 s at 1000 × 1e6"
+            ),
+        )
+    )
+    rows.append(
+        common.row(
+            f"sweep bracket, wage lever only vs loop of simulate({loop_mode})",
+            n,
+            wages.median,
+            count * one[loop_mode].median,
+            per_second=work / wages.median,
+            target="≥3",
+            note=(
+                f"{count} wage-growth rates × {n:,} households (every household "
+                f"with a wage varies); {wages.median / count * 1e3:.2f} ms per "
                 "scenario; issue: ≤4 s at 1000 × 1e6"
             ),
         )
