@@ -113,6 +113,17 @@ def is_allowance_child(age, max_age):
 
 
 @njit(cache=True, inline="always")
+def earner_step(j, w, age, best, best_wage):
+    """The best earner so far after person ``j`` (adjusted wage ``w``, ``age``).
+
+    ``(best, best_wage)``: an adult (18+) with a higher wage takes over; on ties
+    the first one stays.
+    """
+    better = (age >= 18) & (w > best_wage)
+    return (j if better else best), (w if better else best_wage)
+
+
+@njit(cache=True, inline="always")
 def earner_and_children(
     start, end, age, is_employed, wage, growth, minimum_wage_annual, max_age
 ):
@@ -132,9 +143,7 @@ def earner_and_children(
         u = np.uint64(j)
         w = adjusted_wage(wage[u], growth, is_employed[u], minimum_wage_annual)
         a = age[u]
-        better = (a >= 18) & (w > best_wage)
-        best = j if better else best
-        best_wage = w if better else best_wage
+        best, best_wage = earner_step(j, w, a, best, best_wage)
         n_infant += a < 3
         n_education += (a >= 3) & (a < 18)
         n_allowance += is_allowance_child(a, max_age)

@@ -36,6 +36,7 @@ from commonprosperity._kernels.rules import (
     claims_elderly_support,
     dibao_amount,
     disposable_from_levies,
+    earner_step,
     is_allowance_child,
     market_income,
     net_from_market,
@@ -228,7 +229,11 @@ def _lines_tax(W, g0, base, quick, x, s):
 
 @njit(cache=True, inline="always")
 def _lane_wage(W, g0, s, wage, employed):
-    """``adjusted_wage`` of ``wage`` under lane ``s``'s growth and minimum wage."""
+    """``adjusted_wage`` of ``wage`` under lane ``s``'s growth and minimum wage.
+
+    Recomputed where needed (a multiply and a maximum) rather than kept per
+    person and lane, which would take a household-sized block of rows.
+    """
     return adjusted_wage(
         wage,
         W[g0 + _row(_GROWTH) + s],
@@ -331,17 +336,19 @@ def _lanes_chunk(
             for j in range(starts[i], ends[i]):
                 wj = lane_wages[j]
                 employed = is_employed[j]
-                adult = age[j] >= 18
+                a = age[j]
                 for g in range(n_groups):
                     g0 = np.uint64(g * _GROUP)
                     for s in range(np.uint64(LANES)):
                         w = _lane_wage(W, g0, s, wj, employed)
-                        better = adult & (w > W[g0 + _row(_BEST_WAGE) + s])
-                        W[g0 + _row(_BEST) + s] = (
-                            float(j) if better else W[g0 + _row(_BEST) + s]
-                        )
-                        W[g0 + _row(_BEST_WAGE) + s] = (
-                            w if better else W[g0 + _row(_BEST_WAGE) + s]
+                        W[g0 + _row(_BEST) + s], W[g0 + _row(_BEST_WAGE) + s] = (
+                            earner_step(
+                                float(j),
+                                w,
+                                a,
+                                W[g0 + _row(_BEST) + s],
+                                W[g0 + _row(_BEST_WAGE) + s],
+                            )
                         )
                         W[g0 + _row(_WAGE_SUM) + s] += w
         for j in range(starts[i], ends[i]):
