@@ -60,10 +60,13 @@ from commonprosperity._kernels import layout as L
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._kernels.histogram import (
+    add_rows,
     binned,
     binned_bracket,
     bracket_gini,
+    collect_rows,
     merge_binned,
+    running_sums,
     sum_depth,
 )
 from commonprosperity._kernels.inequality import (
@@ -483,10 +486,18 @@ def _pass_sums(
     per_capita: np.ndarray | None = None,
     start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The kernel pass: running sums and compensations, each (S, n_stats)."""
+    """The kernel pass: running sums and compensations, each (S, n_stats).
+
+    ``start``: the state the sums continue from, ``(sums, comps)`` each
+    ``(n_stats,)`` (the same for every scenario) or ``(S, n_stats)``; default zeros.
+    """
     n_stats = K.N_STATS + 2 * len(CITY_LABELS)
     if start is None:
         start = (np.zeros(n_stats), np.zeros(n_stats))
+    start = tuple(
+        np.ascontiguousarray(np.broadcast_to(a, (st.n, n_stats)), dtype=np.float64)
+        for a in start
+    )
     if st.n == 1:
         # One scenario: parallel over chunks (sweep_pass is over scenarios).
         parts = K.chunk_sums(
@@ -516,7 +527,7 @@ def _pass_sums(
             per_capita is not None,
             per_capita[0] if per_capita is not None else np.zeros(1),
         )
-        sums, comps = K.fold_rows(parts, *start)
+        sums, comps = K.fold_rows(parts, start[0][0], start[1][0])
         return sums[None, :], comps[None, :]
     if st.lanes():
         return lanes_sweep(
@@ -632,6 +643,66 @@ def _block_size(n_households: int, n_population: int | None = None) -> int:
     return max(threads, size - size % threads)
 
 
+def _tiled(n_households: int, n_population: int) -> bool:
+    """Whether a bracketed lane pass over ``n_households`` runs by tiles.
+
+    It does when whole rows of a full lane group would overflow the block
+    memory (:func:`_block_size`, without its rounding to the thread count, so
+    that the choice does not depend on it).
+    """
+    budget = min(BLOCK_BYTES, BLOCK_PER_HOUSEHOLD * max(n_population, 1))
+    return budget // (8 * max(n_households, 1)) < LANES
+
+
+def _tile_rows(block: int, n_population: int) -> int:
+    """Households a tile of a pass by tiles (:func:`_bracket_tiles`) takes.
+
+    The ``block`` scenarios' per-capita incomes of a tile take the memory of an
+    untiled block's (:func:`_block_size`); whole chunks, so the sums continue
+    chunk for chunk.
+    """
+    budget = min(BLOCK_BYTES, BLOCK_PER_HOUSEHOLD * max(n_population, 1))
+    rows = budget // (8 * block)
+    return max(K.CHUNK, rows - rows % K.CHUNK)
+
+
+def _tile(pop: _Ordered, h0: int, h1: int) -> _Ordered:
+    """Households ``h0:h1`` of ``pop`` (views; the person arrays are shared)."""
+    columns = (
+        "starts",
+        "ends",
+        "household_id",
+        "weight",
+        "urban",
+        "city_code",
+        "tier",
+        "person_weight",
+    )
+    return dataclasses.replace(
+        pop, head=None, **{c: getattr(pop, c)[h0:h1] for c in columns}
+    )
+
+
+class _Running:
+    """One scenario's histogram, filled tile by tile (``_kernels.histogram``)."""
+
+    def __init__(self) -> None:
+        self.total, self.ever = running_sums()
+        self.lowest = 0.0
+        self.counts: list[int] = []
+
+    def add(self, income: np.ndarray, weight: np.ndarray) -> None:
+        self.lowest = min(self.lowest, add_rows(income, weight, self.total, self.ever))
+        self.counts.append(income.shape[0])
+
+    def take(self) -> tuple:
+        """The :func:`binned` histogram of the rows added; empties this one."""
+        out = collect_rows(self.total, self.ever, self.lowest, self.counts)
+        self.lowest = 0.0
+        self.counts = []
+        return out
+
+
 def _sort_order(per_capita: np.ndarray, near: np.ndarray | None) -> np.ndarray:
     """``np.argsort(per_capita, kind="stable")``, from a nearby order if one helps.
 
@@ -708,13 +779,31 @@ class _Fixed:
         None: the bracket must come from the rows (:meth:`rows_bracket`). Runs on
         the calling thread (several at once on a pool's threads).
         """
-        hist, keys, rows, bad, negative = merge_binned(
-            self.binned, binned(per_capita, weight, serial=True)
+        return self.binned_bracket(
+            binned(per_capita, weight, serial=True), per_capita.shape[0]
         )
+
+    def binned_bracket(
+        self, part: tuple, n_rows: int
+    ) -> tuple[float, float, float] | None:
+        """The bracket of the fixed part's histogram and ``part``'s, or None.
+
+        ``part``: the :func:`binned` histogram of ``n_rows`` other rows.
+        """
+        merged = part if self.binned is None else merge_binned(self.binned, part)
+        hist, keys, rows, bad, negative = merged
         # At least the depth of one histogram of all the rows, so the bracket is
         # simulate's up to rounding.
-        rows = max(rows, sum_depth(self.n_rows + per_capita.shape[0]))
+        rows = max(rows, sum_depth(self.n_rows + n_rows))
         return binned_bracket((hist, keys, rows, bad, negative))
+
+    def all_rows_bracket(
+        self, per_capita: np.ndarray, weight: np.ndarray
+    ) -> tuple[float, float, float]:
+        """The bracket of the fixed rows and these, by simulate's own path."""
+        if self.binned is None:
+            return bracket_gini(per_capita, weight)
+        return self.rows_bracket(per_capita, weight)
 
     def rows_bracket(
         self, per_capita: np.ndarray, weight: np.ndarray
@@ -725,6 +814,46 @@ class _Fixed:
             np.concatenate([income, per_capita]),
             np.concatenate([fixed_weight, weight]),
         )
+
+
+def _bracket_tiles(
+    rest: _Ordered,
+    block: _Stacked,
+    three: bool,
+    fixed: _Fixed,
+    tile: int,
+    buffer: np.ndarray,
+    running: list[_Running],
+    executor: ThreadPoolExecutor,
+) -> tuple[np.ndarray, list[tuple[float, float, float]]]:
+    """Totals and bracketed Ginis of the scenarios ``block`` on ``rest``, by tiles.
+
+    For a block whose per-capita incomes over all of ``rest`` would overflow the
+    block memory: the pass runs over tiles of ``tile`` households (whole chunks),
+    each continuing every scenario's sums from the tile before (so the totals
+    are bit for bit one pass's), into ``buffer``. Each scenario's rows are added
+    to its histogram in ``running``, two scenarios at a time. A bracket too wide
+    or bad rows: that scenario's rows are recomputed and simulate's path runs.
+    """
+    S = block.n
+    n = rest.n_households
+    state = fixed.start
+    for t0 in range(0, n, tile):
+        t1 = min(n, t0 + tile)
+        pc = buffer[: S * (t1 - t0)].reshape(S, t1 - t0)
+        state = _pass_sums(_tile(rest, t0, t1), block, three, pc, state)
+        pw = rest.person_weight[t0:t1]
+        list(executor.map(_Running.add, running[:S], pc, itertools.repeat(pw)))
+    sums, comps = state
+    brackets = []
+    for k in range(S):
+        bracket = fixed.binned_bracket(running[k].take(), n)
+        if bracket is None:
+            row = np.empty((1, n))
+            _pass_sums(rest, block.rows(k, k + 1), three, row, fixed.start)
+            bracket = fixed.all_rows_bracket(row[0], rest.person_weight)
+        brackets.append(bracket)
+    return sums + comps, brackets
 
 
 def _head_rows(
@@ -788,16 +917,17 @@ def _fixed_part(
 
 def _policy_groups(
     st: _Stacked, universe: _Stacked | None
-) -> list[tuple[np.ndarray, _Stacked | None]]:
+) -> list[tuple[np.ndarray, _Stacked | None, _Stacked]]:
     """The scenarios of ``st`` grouped by all their parameters but the transfers'.
 
-    Returns ``(indices into st, the group's scenarios in universe)``, groups in
-    order of first appearance; the second item is None for a group of one
-    scenario in ``universe`` (default ``st``). A group is defined by the whole
-    universe, so a scenario's numbers do not depend on how a sweep is cut into
-    parts (blocks, Dask tasks). Scenarios alone in their group come last, as one
-    entry: they share blocks, one pass evaluating many (1,000 basic-deduction
-    values at 1e6 households, exact: 42 s -> 30 s).
+    Returns ``(indices into st, the group's scenarios in universe, the entry's
+    scenarios in universe)``, groups in order of first appearance; the second
+    item is None for a group of one scenario in ``universe`` (default ``st``). A
+    group is defined by the whole universe, so a scenario's numbers do not depend
+    on how a sweep is cut into parts (blocks, Dask tasks). Scenarios alone in
+    their group come last, as one entry (its third item: all of the universe's
+    such scenarios): they share blocks, one pass evaluating many (1,000
+    basic-deduction values at 1e6 households, exact: 42 s -> 30 s).
     """
     universe = st if universe is None else universe
     members: dict[bytes, list[int]] = {}
@@ -811,11 +941,15 @@ def _policy_groups(
     for key, index in where.items():
         rows = members.get(key, [])
         if len(rows) > 1:
-            out.append((np.array(index), universe.select(np.array(rows))))
+            group = universe.select(np.array(rows))
+            out.append((np.array(index), group, group))
         else:
             alone.extend(index)
     if alone:
-        out.append((np.array(sorted(alone)), None))
+        singles = [r[0] for r in members.values() if len(r) == 1]
+        out.append(
+            (np.array(sorted(alone)), None, universe.select(np.array(sorted(singles))))
+        )
     return out
 
 
@@ -851,7 +985,7 @@ def _evaluate(
     n_population = pop.n_households + pop.n_fixed
     groups = _policy_groups(st, universe)
     known = None
-    if pop.head is not None and any(g is not None for _, g in groups):
+    if pop.head is not None and any(g is not None for _, g, _ in groups):
         known = (pop.head, _fixed_part(pop.head, st, gini, three))
     # Two exact Ginis at a time: np.argsort and the Gini kernel release the GIL.
     executor = ThreadPoolExecutor(max_workers=2)
@@ -859,26 +993,59 @@ def _evaluate(
     # paged in and zeroed by the kernel's first writes (14 ms of a 62 ms pass of
     # 22 scenarios at 1e6 households).
     buffer = np.empty(0)
+    running: list[_Running] = []  # histograms of a tiled block's scenarios
     try:
-        for index, group in groups:
+        for index, group, members in groups:
             part_pop = pop if group is None else _split_fixed(pop, group)
             part = st.select(index)
             fixed = _fixed_part(part_pop.head, part, gini, three, known)
             rest = dataclasses.replace(part_pop, head=None)
             block = _block_size(rest.n_households, n_population)
+            tile = rest.n_households
             if block > LANES and part.lanes():
                 # Whole lane groups (a block of 30 would compute 48 lanes), within
                 # the block's memory: rounded down.
                 block -= block % LANES
+            elif (
+                gini == "bracket"
+                and _tiled(rest.n_households, n_population)
+                and members.lanes()
+            ):
+                # A lane group computes LANES scenarios whatever the block: a
+                # block of 6 wasted 3/4 of the pass (wage levers at 1e6
+                # households: 24 ms a scenario, 7 ms in blocks of 24). The
+                # histograms need no whole rows: a whole group, by tiles. The
+                # choice is the universe's (a tiled histogram's sums are
+                # grouped by tiles), so every Dask task makes the same.
+                block = LANES
+                tile = _tile_rows(block, n_population)
+                running = running or [_Running() for _ in range(LANES)]
             pw = rest.person_weight
             near = None  # the sort order of the group's last scenario
             for i0 in range(0, part.n, block):
                 i1 = min(part.n, i0 + block)
                 rows = index[i0:i1]
-                size = (i1 - i0) * rest.n_households
+                size = (i1 - i0) * min(tile, rest.n_households)
                 if buffer.shape[0] < size:
                     del buffer
-                    buffer = np.empty(min(block, part.n) * rest.n_households)
+                    buffer = np.empty(min(block, part.n) * tile)
+                if tile < rest.n_households:
+                    out.totals[rows], brackets = _bracket_tiles(
+                        rest,
+                        part.rows(i0, i1),
+                        three,
+                        fixed,
+                        tile,
+                        buffer,
+                        running,
+                        executor,
+                    )
+                    out.gini[rows], out.lower[rows], out.upper[rows] = zip(
+                        *brackets, strict=True
+                    )
+                    if advance is not None:
+                        advance(i1 - i0)
+                    continue
                 pc = buffer[:size].reshape(i1 - i0, rest.n_households)
                 sums, comps = _pass_sums(
                     rest, part.rows(i0, i1), three, per_capita=pc, start=fixed.start

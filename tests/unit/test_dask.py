@@ -70,6 +70,18 @@ def test_frames_equal_threads_engine(client, pop, base, gini):
     pd.testing.assert_frame_equal(on_cluster, local, check_exact=True)
 
 
+def test_tiled_bracket_frames_equal_threads_engine(client, base):
+    """Wage levers: bracketed blocks run by tiles, on each task as on threads
+    (the choice and the tiles are the whole sweep's, not a task's)."""
+    many = synthetic_population(6_000, seed=5)
+    grid = {"wages.growth_rate": [0.0, 0.02, 0.04, 0.06, 0.08]}
+    on_cluster = sweep(
+        many, base, grid, engine="dask", client=client, gini="bracket", progress=False
+    )
+    local = sweep(many, base, grid, gini="bracket", progress=False)
+    pd.testing.assert_frame_equal(on_cluster, local, check_exact=True)
+
+
 def test_population_is_transferred_once_per_worker(client, pop, base):
     before = receipts(client)
     sweep(pop, base, GRID, engine="dask", client=client, progress=False)

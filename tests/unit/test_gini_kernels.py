@@ -7,6 +7,7 @@ small data, and on large data numpy's stable argsort with the gap-form pass
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numba
@@ -182,6 +183,37 @@ def test_crowded_incomes_fall_back_to_the_exact_gini():
     assert b.estimate == pytest.approx(exact, rel=1e-13)
     assert b.lower <= exact <= b.upper
     assert b.width == pytest.approx(2 * H.EXACT_SLACK * exact)
+
+
+def test_a_histogram_filled_part_by_part_equals_one_of_all_the_rows():
+    """add_rows/collect_rows (a sweep's histograms, filled tile by tile): the
+    same bins and sums as one histogram of all the rows, a depth covering every
+    addition, and a bracket holding the exact Gini; bad rows are flagged."""
+    rng = np.random.default_rng(8)
+    n = 40_000 if JIT else 3_000
+    x = 30_000.0 * rng.lognormal(0.0, 0.8, n)
+    x[:30] = -x[:30] / 9  # business losses
+    x[100:300] = 12_000.0
+    w = rng.uniform(0.5, 2.0, n)
+    total, ever = H.running_sums()
+    least = 0.0
+    cuts = [0, n // 7, n // 7 + 1, n // 2, n]
+    for a, b in itertools.pairwise(cuts):
+        least = min(least, H.add_rows(x[a:b], w[a:b], total, ever))
+    counts = list(np.diff(cuts))
+    hist, keys, rows, bad, negative = H.collect_rows(total, ever, least, counts)
+    h_all, k_all, _, _, _ = H.binned(x, w, serial=True)
+    np.testing.assert_array_equal(keys, k_all)
+    np.testing.assert_allclose(hist, h_all, rtol=1e-12, atol=1e-6)
+    # Within each part's sub-block, one flush per part, one to collect.
+    assert rows == max(counts) + len(counts) + 1
+    assert not bad and negative
+    _, lower, upper = H.binned_bracket((hist, keys, rows, bad, negative))
+    assert lower <= _sorted_gini(x, w) <= upper
+    # Emptied: the next rows start from zero sums.
+    assert not total.any() and not ever.any()
+    least = H.add_rows(x[:10], -w[:10], total, ever)
+    assert H.collect_rows(total, ever, least, [10])[3]
 
 
 def test_histogram_flags_bad_rows():

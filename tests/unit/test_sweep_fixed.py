@@ -10,7 +10,9 @@ test_sweep.py run the same kernel lines) skips the tests that need it.
 
 import os
 
+import numba
 import numpy as np
+import pandas as pd
 import pytest
 
 import commonprosperity._sweep_engine as engine
@@ -224,3 +226,75 @@ def test_gathers_equal_numpy_indexing():
             np.testing.assert_array_equal(got, a[rows])
         for f in (G.take, G.gather):
             np.testing.assert_array_equal(f(a[:300], order), a[:300][order])
+
+
+#: Every household with a wage varies: a lane group's whole rows overflow the
+#: block memory, so blocks of a whole group run tile by tile (bracket mode).
+WAGE_GRID = {
+    "wages.growth_rate": [0.0, 0.02, 0.05, 0.08, 0.1],
+    "wages.minimum_wage_monthly_tier1": [2_000.0, 2_300.0, 2_600.0, 2_900.0, 3_300.0],
+}
+
+
+def _spy_tiles(monkeypatch):
+    calls = []
+    real = engine._bracket_tiles
+
+    def spy(rest, block, three, fixed, tile, *args):
+        calls.append((rest.n_households, block.n, tile))
+        return real(rest, block, three, fixed, tile, *args)
+
+    monkeypatch.setattr(engine, "_bracket_tiles", spy)
+    return calls
+
+
+def test_tiled_bracket_sweeps_equal_simulate(pop, base, monkeypatch):
+    calls = _spy_tiles(monkeypatch)
+    f = sweep(pop, base, WAGE_GRID, gini="bracket", progress=False)
+    # Blocks of a whole lane group (the 25 scenarios and the base: 24 + 2), each
+    # over several tiles of whole chunks.
+    assert [c[1] for c in calls] == [engine.LANES, 26 - engine.LANES]
+    assert all(n > tile and tile % K.CHUNK == 0 for n, _, tile in calls)
+    names = (*INDICATOR_NAMES, "gini_lower", "gini_upper")
+    for i, s in enumerate(_scenarios(base, WAGE_GRID)[1:]):
+        r = simulate(pop, s, gini="bracket")
+        for name in names:
+            _assert_close(f[name].iloc[i], r.indicators[name], f"row {i} {name}")
+        g = simulate(pop, s).indicators["gini"]
+        assert f["gini_lower"].iloc[i] <= g <= f["gini_upper"].iloc[i]
+
+
+def test_tiled_bracket_sweeps_do_not_depend_on_threads_or_blocks(pop, base):
+    grid = {"wages.growth_rate": [0.0, 0.03, 0.06]}
+    previous = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = sweep(pop, base, grid, gini="bracket", progress=False)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = sweep(pop, base, grid, gini="bracket", progress=False)
+    finally:
+        numba.set_num_threads(previous)
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    # A scenario's row is the same alone as in a block with others.
+    alone = sweep(
+        pop, base, {"wages.growth_rate": [0.03]}, gini="bracket", progress=False
+    )
+    pd.testing.assert_frame_equal(
+        alone.reset_index(drop=True),
+        two.iloc[[1]].reset_index(drop=True),
+        check_exact=True,
+    )
+
+
+def test_a_tiled_bracket_too_wide_falls_back_to_all_the_rows(pop, base, monkeypatch):
+    from commonprosperity._kernels import histogram
+
+    calls = _spy_tiles(monkeypatch)
+    monkeypatch.setattr(histogram, "BRACKET_WIDTH", 0.0)
+    grid = {"wages.growth_rate": [0.01, 0.04]}
+    f = sweep(pop, base, grid, gini="bracket", progress=False)
+    assert calls
+    for i, s in enumerate(_scenarios(base, grid)[1:]):
+        g = simulate(pop, s).indicators["gini"]
+        _assert_close(f["gini"].iloc[i], g, f"row {i}")
+        assert f["gini_lower"].iloc[i] <= g <= f["gini_upper"].iloc[i]

@@ -53,15 +53,18 @@ from commonprosperity._kernels.inequality import (
 
 __all__ = [
     "BRACKET_WIDTH",
+    "add_rows",
     "bin_bounds",
     "binned",
     "binned_bracket",
     "bracket_gini",
+    "collect_rows",
     "exact_bracket",
     "float_histogram",
     "gini_from_bins",
     "histogram_bracket",
     "merge_binned",
+    "running_sums",
 ]
 
 #: The widest bracket returned: a wider histogram bracket (incomes crowded into a
@@ -303,10 +306,10 @@ def _fill_group(x, w, g0, g1, work_local, work_total, flags, ever_g, clustered):
 
 
 @njit(cache=True, nogil=True)
-def _collect(work, ever, n_grp, lowest):
+def _collect(totals, ever, n_grp, lowest):
     """The sums of the occupied bins over the groups, their keys, the least weight.
 
-    Clears the groups' running sums (``work[2 * g + 1]``) it reads.
+    ``totals[g]`` are group ``g``'s running sums; clears them.
     """
     # The blocks any group touched, in order, groups added in order.
     for g in range(1, n_grp):
@@ -322,7 +325,7 @@ def _collect(work, ever, n_grp, lowest):
         for b in range(BLOCK * runs[r, 0], min(BLOCK * runs[r, 1], N_BINS)):
             keys[m] = b
             for g in range(n_grp):
-                total = work[2 * g + 1]
+                total = totals[g]
                 for c in range(3):
                     out[m, c] += total[b, c]
                     total[b, c] = 0.0
@@ -356,7 +359,7 @@ def _accumulate(x, w, n_grp, step, work, clustered):
             ever[g],
             clustered,
         )
-    return _collect(work, ever, n_grp, lowest)
+    return _collect(work[1::2], ever, n_grp, lowest)
 
 
 @njit(cache=True, nogil=True)
@@ -371,7 +374,7 @@ def _accumulate_serial(x, w, work, clustered):
     lowest[0] = _fill_group(
         x, w, 0, x.shape[0], work[0], work[1], touched[0], ever[0], clustered
     )
-    return _collect(work, ever, 1, lowest)
+    return _collect(work[1::2], ever, 1, lowest)
 
 
 def _groups(n: int) -> tuple[int, int]:
@@ -481,6 +484,62 @@ def binned(
     bad, negative = _checks(hist, keys)
     bad = bad or not lowest >= 0.0
     return hist, keys, sum_depth(n, serial), bool(bad), bool(negative)
+
+
+def running_sums() -> tuple[np.ndarray, np.ndarray]:
+    """Empty ``(total, ever)`` of a histogram filled set of rows by set of rows.
+
+    ``total`` (N_BINS, 3) takes page by page only the bins its rows touch;
+    ``ever`` marks the blocks of bins touched. Fill with :func:`add_rows`, read
+    with :func:`collect_rows`.
+    """
+    return _untouched_zeros((N_BINS, 3)), np.zeros(N_BLOCKS, dtype=np.uint8)
+
+
+def add_rows(
+    income: np.ndarray, weight: np.ndarray, total: np.ndarray, ever: np.ndarray
+) -> float:
+    """Add rows to the running sums ``(total, ever)`` of :func:`running_sums`.
+
+    On the calling thread, in sub-blocks of at most ``SUB_ROWS`` rows (one
+    flush into ``total`` each). Returns the least weight (at most 0). Several
+    running histograms may be filled at once, one per Python thread.
+    """
+    work = _serial_work()
+    touched = np.zeros(N_BLOCKS, dtype=np.uint8)
+    with np.errstate(all="ignore"):
+        return _fill_group(
+            income,
+            weight,
+            0,
+            income.shape[0],
+            work[0],
+            total,
+            touched,
+            ever,
+            _clustered(income),
+        )
+
+
+def collect_rows(
+    total: np.ndarray, ever: np.ndarray, lowest: float, counts: list[int]
+) -> tuple[np.ndarray, np.ndarray, int, bool, bool]:
+    """The :func:`binned` histogram of the rows added to ``(total, ever)``.
+
+    ``lowest``: the least weight :func:`add_rows` returned; ``counts``: the
+    number of rows of each call. Each sum is within ``rows`` ulps: a row's term
+    goes through at most ``SUB_ROWS`` additions in its sub-block, one per flush
+    of a sub-block, one more in the collection. Clears ``total`` and ``ever``.
+    """
+    hist, keys, _ = _collect(total[None], ever[None], 1, np.zeros(1))
+    ever[:] = 0
+    bad, negative = _checks(hist, keys)
+    depth = (
+        min(max(counts, default=0), SUB_ROWS)
+        + sum(-(-c // SUB_ROWS) for c in counts)
+        + 1
+    )
+    return hist, keys, depth, bool(bad or not lowest >= 0.0), bool(negative)
 
 
 @njit(cache=True, nogil=True)

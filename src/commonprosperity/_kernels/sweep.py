@@ -737,9 +737,11 @@ def _transfers_sweep(
 def fold_chunk_parts(parts, start_sums, start_comps):
     """Chunk sums folded per scenario into running compensated sums.
 
-    ``parts`` (n_chunks, S, n_stats) holds each chunk's sums; per scenario they are
-    added in chunk order to Neumaier sums that start from ``start_sums``,
-    ``start_comps``. Returns ``(sums, comps)``, each (S, n_stats).
+    ``parts`` (n_chunks, S, n_stats) holds each chunk's sums; per scenario ``s``
+    they are added in chunk order to Neumaier sums that start from
+    ``start_sums[s]``, ``start_comps[s]`` (each (S, n_stats): a pass over a tile
+    of households continues each scenario's sums of the tiles before it).
+    Returns ``(sums, comps)``, each (S, n_stats).
     """
     n_chunks, S, n_stats = parts.shape
     sums = np.empty((S, n_stats))
@@ -748,8 +750,8 @@ def fold_chunk_parts(parts, start_sums, start_comps):
         srow = sums[s]
         crow = comps[s]
         for k in range(n_stats):
-            srow[k] = start_sums[k]
-            crow[k] = start_comps[k]
+            srow[k] = start_sums[s, k]
+            crow[k] = start_comps[s, k]
         for c in range(n_chunks):
             for k in range(n_stats):
                 srow[k], crow[k] = neumaier_add(srow[k], crow[k], parts[c, s, k])
@@ -807,10 +809,11 @@ def sweep_pass(
     per-capita disposable income of household ``h`` under scenario ``s``, yuan
     (when the flag is false, pass a dummy of shape (1, 1); it is not written).
 
-    The running compensated sums of every scenario start from ``start_sums`` and
-    ``start_comps`` (n_stats,): zeros, or the state left by a pass over the
-    households before these (whose chunks must then end where these begin), so
-    that a population can be summed in parts, chunk for chunk as in one pass.
+    The running compensated sums of scenario ``s`` start from ``start_sums[s]``
+    and ``start_comps[s]`` (each (S, n_stats)): zeros, or the state left by a
+    pass over the households before these (whose chunks must then end where these
+    begin), so that a population can be summed in parts, chunk for chunk as in
+    one pass.
 
     Returns ``(sums, comps)``, float64 (S, N_STATS + 2 * n_cities): ``sums +
     comps`` row ``s`` equals bit for bit ``aggregate_pass`` of scenario ``s`` on
@@ -854,8 +857,8 @@ def sweep_pass(
     sums = np.empty((S, n_stats))
     comps = np.empty((S, n_stats))
     for s in range(S):
-        sums[s] = start_sums
-        comps[s] = start_comps
+        sums[s] = start_sums[s]
+        comps[s] = start_comps[s]
     most = _most_persons(starts, ends)
     for g in prange(n_groups):
         s0 = g * group
