@@ -24,7 +24,11 @@ How a sweep runs:
    contributions, deductions or tax schedules vary, the scenarios run as SIMD
    lanes, :func:`~commonprosperity._kernels.sweep_lanes.lanes_sweep`) and
    continuing the fixed parts' compensated sums chunk for chunk: every total is
-   bit for bit that of one pass over all the households in that order.
+   bit for bit that of one pass over all the households in that order. A block's
+   per-capita incomes are kept within a memory budget (:func:`_block_size`); when
+   that leaves a bracketed lane pass less than a whole lane group (wage levers
+   make every household vary), whole groups run over tiles of households instead
+   (:func:`_bracket_tiles`), each scenario's rows added to its own histogram.
 5. Ginis merge the fixed part with each scenario's varying households: the exact
    one merges the fixed incomes, sorted once, with the scenario's in one gap-form
    pass (:func:`~commonprosperity._kernels.inequality.gini_exact_merged`). A
