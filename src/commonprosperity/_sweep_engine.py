@@ -374,6 +374,19 @@ class _Ordered:
         return 0 if self.head is None else self.head.n_households
 
 
+#: The household fields of an ``_Ordered`` (the others are the persons').
+_HOUSEHOLD_COLUMNS = (
+    "starts",
+    "ends",
+    "household_id",
+    "weight",
+    "urban",
+    "city_code",
+    "tier",
+    "person_weight",
+)
+
+
 def _ordered(pop: Population, order: np.ndarray | None = None) -> _Ordered:
     """``pop`` with its households in ``order`` (input order if None).
 
@@ -403,18 +416,10 @@ def _reorder(src: _Ordered, order: np.ndarray, copy_persons: bool) -> _Ordered:
     each household's persons from a different place in memory (measured 2x
     slower at 1e6 households).
     """
-    columns = (
-        "starts",
-        "ends",
-        "household_id",
-        "weight",
-        "urban",
-        "city_code",
-        "tier",
-        "person_weight",
-    )
     ordered = dataclasses.replace(
-        src, head=None, **{c: gather(getattr(src, c), order) for c in columns}
+        src,
+        head=None,
+        **{c: gather(getattr(src, c), order) for c in _HOUSEHOLD_COLUMNS},
     )
     if not copy_persons:
         return ordered
@@ -632,6 +637,11 @@ def _sorted_by_base(
     return _split_fixed(plain, scenarios, by_income)
 
 
+def _block_budget(n_population: int) -> int:
+    """Bytes a block's per-capita incomes may take, for a population of this size."""
+    return min(BLOCK_BYTES, BLOCK_PER_HOUSEHOLD * max(n_population, 1))
+
+
 def _block_size(n_households: int, n_population: int | None = None) -> int:
     """Scenarios per kernel pass, a multiple of the thread count.
 
@@ -641,9 +651,8 @@ def _block_size(n_households: int, n_population: int | None = None) -> int:
     """
     n_population = n_households if n_population is None else n_population
     per = 8 * max(n_households, 1)
-    budget = BLOCK_PER_HOUSEHOLD * max(n_population, 1)
     threads = numba.get_num_threads()
-    size = max(threads, min(MAX_BLOCK, min(BLOCK_BYTES, budget) // per))
+    size = max(threads, min(MAX_BLOCK, _block_budget(n_population) // per))
     return max(threads, size - size % threads)
 
 
@@ -654,8 +663,7 @@ def _tiled(n_households: int, n_population: int) -> bool:
     memory (:func:`_block_size`, without its rounding to the thread count, so
     that the choice does not depend on it).
     """
-    budget = min(BLOCK_BYTES, BLOCK_PER_HOUSEHOLD * max(n_population, 1))
-    return budget // (8 * max(n_households, 1)) < LANES
+    return _block_budget(n_population) // (8 * max(n_households, 1)) < LANES
 
 
 def _tile_rows(block: int, n_population: int) -> int:
@@ -665,25 +673,14 @@ def _tile_rows(block: int, n_population: int) -> int:
     untiled block's (:func:`_block_size`); whole chunks, so the sums continue
     chunk for chunk.
     """
-    budget = min(BLOCK_BYTES, BLOCK_PER_HOUSEHOLD * max(n_population, 1))
-    rows = budget // (8 * block)
+    rows = _block_budget(n_population) // (8 * block)
     return max(K.CHUNK, rows - rows % K.CHUNK)
 
 
 def _tile(pop: _Ordered, h0: int, h1: int) -> _Ordered:
     """Households ``h0:h1`` of ``pop`` (views; the person arrays are shared)."""
-    columns = (
-        "starts",
-        "ends",
-        "household_id",
-        "weight",
-        "urban",
-        "city_code",
-        "tier",
-        "person_weight",
-    )
     return dataclasses.replace(
-        pop, head=None, **{c: getattr(pop, c)[h0:h1] for c in columns}
+        pop, head=None, **{c: getattr(pop, c)[h0:h1] for c in _HOUSEHOLD_COLUMNS}
     )
 
 
