@@ -798,23 +798,62 @@ class _Fixed:
         rows = max(rows, sum_depth(self.n_rows + n_rows))
         return binned_bracket((hist, keys, rows, bad, negative))
 
-    def all_rows_bracket(
-        self, per_capita: np.ndarray, weight: np.ndarray
-    ) -> tuple[float, float, float]:
-        """The bracket of the fixed rows and these, by simulate's own path."""
-        if self.binned is None:
-            return bracket_gini(per_capita, weight)
-        return self.rows_bracket(per_capita, weight)
-
     def rows_bracket(
         self, per_capita: np.ndarray, weight: np.ndarray
     ) -> tuple[float, float, float]:
         """Bad rows or a wide bracket: simulate's own path on all the rows."""
+        if self.rows is None:  # no fixed part
+            return bracket_gini(per_capita, weight)
         income, fixed_weight = self.rows()
         return bracket_gini(
             np.concatenate([income, per_capita]),
             np.concatenate([fixed_weight, weight]),
         )
+
+
+def _whole_rows(
+    rest: _Ordered,
+    block: _Stacked,
+    three: bool,
+    fixed: _Fixed,
+    pc: np.ndarray,
+    gini: str,
+    executor: ThreadPoolExecutor,
+    near: np.ndarray | None,
+) -> tuple[np.ndarray, list[tuple[float, float, float]], np.ndarray | None]:
+    """Totals and Ginis of the scenarios ``block`` on ``rest``, in one pass.
+
+    The per-capita incomes of every household go to ``pc`` (S, n). Returns the
+    totals, ``(gini, lower, upper)`` per scenario (bounds nan for the exact Gini)
+    and the sort order of the last scenario (exact; ``near`` is the one before
+    the block's first, None: the households' own order; bracket: ``near``).
+    """
+    sums, comps = _pass_sums(rest, block, three, per_capita=pc, start=fixed.start)
+    pw = rest.person_weight
+    if gini == "bracket":
+        # The histogram bracket of simulate: with a fixed part, two scenarios at
+        # a time, each histogram and merge on one thread (no thread launch per
+        # histogram); else one at a time, the kernel parallel itself. Fallbacks
+        # run here.
+        if fixed.binned is None:
+            merged = [bracket_gini(row, pw) for row in pc]
+        else:
+            merged = list(executor.map(fixed.merged_bracket, pc, itertools.repeat(pw)))
+        brackets = [
+            m or fixed.rows_bracket(row, pw) for m, row in zip(merged, pc, strict=True)
+        ]
+        return sums + comps, brackets, near
+    # Two runs of consecutive scenarios at a time, each sorted from the one before
+    # (the same orders as sorting each afresh).
+    half = (block.n + 1) // 2
+    futures = [
+        executor.submit(fixed.exact_ginis, pc[k0:k1], pw, near)
+        for k0, k1 in ((0, half), (half, block.n))
+        if k1 > k0
+    ]
+    results = [f.result() for f in futures]
+    ginis = [(g, math.nan, math.nan) for part, _ in results for g in part]
+    return sums + comps, ginis, results[-1][1]
 
 
 def _bracket_tiles(
@@ -852,7 +891,7 @@ def _bracket_tiles(
         if bracket is None:
             row = np.empty((1, n))
             _pass_sums(rest, block.rows(k, k + 1), three, row, fixed.start)
-            bracket = fixed.all_rows_bracket(row[0], rest.person_weight)
+            bracket = fixed.rows_bracket(row[0], rest.person_weight)
         brackets.append(bracket)
     return sums + comps, brackets
 
@@ -918,17 +957,18 @@ def _fixed_part(
 
 def _policy_groups(
     st: _Stacked, universe: _Stacked | None
-) -> list[tuple[np.ndarray, _Stacked | None, _Stacked]]:
+) -> list[tuple[np.ndarray, _Stacked, bool]]:
     """The scenarios of ``st`` grouped by all their parameters but the transfers'.
 
-    Returns ``(indices into st, the group's scenarios in universe, the entry's
-    scenarios in universe)``, groups in order of first appearance; the second
-    item is None for a group of one scenario in ``universe`` (default ``st``). A
+    Returns ``(indices into st, the entry's scenarios in universe, split)``,
+    groups in order of first appearance, ``universe`` defaulting to ``st``; a
     group is defined by the whole universe, so a scenario's numbers do not depend
-    on how a sweep is cut into parts (blocks, Dask tasks). Scenarios alone in
-    their group come last, as one entry (its third item: all of the universe's
-    such scenarios): they share blocks, one pass evaluating many (1,000
-    basic-deduction values at 1e6 households, exact: 42 s -> 30 s).
+    on how a sweep is cut into parts (blocks, Dask tasks). ``split``: the group
+    has its own fixed part (:func:`_split_fixed` over its scenarios). Scenarios
+    alone in their group in ``universe`` come last, as one entry without a
+    fixed part of its own (its scenarios: all of the universe's such ones): they
+    share blocks, one pass evaluating many (1,000 basic-deduction values at 1e6
+    households, exact: 42 s -> 30 s).
     """
     universe = st if universe is None else universe
     members: dict[bytes, list[int]] = {}
@@ -942,15 +982,13 @@ def _policy_groups(
     for key, index in where.items():
         rows = members.get(key, [])
         if len(rows) > 1:
-            group = universe.select(np.array(rows))
-            out.append((np.array(index), group, group))
+            out.append((np.array(index), universe.select(np.array(rows)), True))
         else:
             alone.extend(index)
     if alone:
         singles = [r[0] for r in members.values() if len(r) == 1]
-        out.append(
-            (np.array(sorted(alone)), None, universe.select(np.array(sorted(singles))))
-        )
+        members = universe.select(np.array(sorted(singles)))
+        out.append((np.array(sorted(alone)), members, False))
     return out
 
 
@@ -986,7 +1024,7 @@ def _evaluate(
     n_population = pop.n_households + pop.n_fixed
     groups = _policy_groups(st, universe)
     known = None
-    if pop.head is not None and any(g is not None for _, g, _ in groups):
+    if pop.head is not None and any(split for _, _, split in groups):
         known = (pop.head, _fixed_part(pop.head, st, gini, three))
     # Two exact Ginis at a time: np.argsort and the Gini kernel release the GIL.
     executor = ThreadPoolExecutor(max_workers=2)
@@ -996,8 +1034,8 @@ def _evaluate(
     buffer = np.empty(0)
     running: list[_Running] = []  # histograms of a tiled block's scenarios
     try:
-        for index, group, members in groups:
-            part_pop = pop if group is None else _split_fixed(pop, group)
+        for index, members, split in groups:
+            part_pop = _split_fixed(pop, members) if split else pop
             part = st.select(index)
             fixed = _fixed_part(part_pop.head, part, gini, three, known)
             rest = dataclasses.replace(part_pop, head=None)
@@ -1019,19 +1057,17 @@ def _evaluate(
                 # choice is the universe's (a tiled histogram's sums are
                 # grouped by tiles), so every Dask task makes the same.
                 block = LANES
-                tile = _tile_rows(block, n_population)
+                tile = min(tile, _tile_rows(block, n_population))
                 running = running or [_Running() for _ in range(LANES)]
-            pw = rest.person_weight
             near = None  # the sort order of the group's last scenario
             for i0 in range(0, part.n, block):
                 i1 = min(part.n, i0 + block)
                 rows = index[i0:i1]
-                size = (i1 - i0) * min(tile, rest.n_households)
-                if buffer.shape[0] < size:
+                if buffer.shape[0] < (i1 - i0) * tile:
                     del buffer
                     buffer = np.empty(min(block, part.n) * tile)
                 if tile < rest.n_households:
-                    out.totals[rows], brackets = _bracket_tiles(
+                    totals, brackets = _bracket_tiles(
                         rest,
                         part.rows(i0, i1),
                         three,
@@ -1041,46 +1077,21 @@ def _evaluate(
                         running,
                         executor,
                     )
-                    out.gini[rows], out.lower[rows], out.upper[rows] = zip(
-                        *brackets, strict=True
-                    )
-                    if advance is not None:
-                        advance(i1 - i0)
-                    continue
-                pc = buffer[:size].reshape(i1 - i0, rest.n_households)
-                sums, comps = _pass_sums(
-                    rest, part.rows(i0, i1), three, per_capita=pc, start=fixed.start
-                )
-                out.totals[rows] = sums + comps
-                if gini == "bracket":
-                    # The histogram bracket of simulate: with a fixed part, two
-                    # scenarios at a time, each histogram and merge on one thread
-                    # (no thread launch per histogram); else one at a time, the
-                    # kernel parallel itself. Fallbacks run here.
-                    if fixed.binned is None:
-                        merged = [bracket_gini(row, pw) for row in pc]
-                    else:
-                        merged = list(
-                            executor.map(fixed.merged_bracket, pc, itertools.repeat(pw))
-                        )
-                    for k in range(i1 - i0):
-                        bracket = merged[k] or fixed.rows_bracket(pc[k], pw)
-                        out.gini[rows[k]], out.lower[rows[k]], out.upper[rows[k]] = (
-                            bracket
-                        )
                 else:
-                    # Two runs of consecutive scenarios at a time, each sorted from
-                    # the one before (the same orders as sorting each afresh).
-                    half = (i1 - i0 + 1) // 2
-                    futures = [
-                        executor.submit(fixed.exact_ginis, pc[k0:k1], pw, near)
-                        for k0, k1 in ((0, half), (half, i1 - i0))
-                        if k1 > k0
-                    ]
-                    results = [f.result() for f in futures]
-                    out.gini[rows] = [g for ginis, _ in results for g in ginis]
-                    near = results[-1][1]
-                del pc
+                    totals, brackets, near = _whole_rows(
+                        rest,
+                        part.rows(i0, i1),
+                        three,
+                        fixed,
+                        buffer[: (i1 - i0) * tile].reshape(i1 - i0, tile),
+                        gini,
+                        executor,
+                        near,
+                    )
+                out.totals[rows] = totals
+                out.gini[rows], out.lower[rows], out.upper[rows] = zip(
+                    *brackets, strict=True
+                )
                 if advance is not None:
                     advance(i1 - i0)
     finally:
