@@ -57,16 +57,17 @@ def select(names: list[str], only: list[str] | None) -> list[str]:
     """Filter module names by ``--only`` values (``simulate`` or ``bench_simulate``)."""
     if not only:
         return names
-    wanted = set()
+    wanted = {}  # module name -> the value as given, for the error message
     for value in only:
         for part in value.split(","):
             part = part.strip()
             if part:
-                wanted.add(part if part.startswith("bench_") else f"bench_{part}")
-    unknown = wanted - set(names)
+                module = part if part.startswith("bench_") else f"bench_{part}"
+                wanted[module] = part
+    unknown = sorted(given for module, given in wanted.items() if module not in names)
     if unknown:
         raise SystemExit(
-            f"unknown benchmark(s) {sorted(unknown)}; "
+            f"--only: unknown benchmark(s) {unknown}; "
             f"available: {[n[6:] for n in names]}"
         )
     return [n for n in names if n in wanted]

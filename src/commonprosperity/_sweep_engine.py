@@ -171,6 +171,12 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
         except ScenarioError as exc:
             problems.append(f"grid: {exc}")
             continue
+        if isinstance(current, dict):
+            problems.append(
+                f"grid: {path} is a section, not a lever; give one of its fields: "
+                + ", ".join(f"{path}.{k}" for k in current)
+            )
+            continue
         if not _is_values(values):
             problems.append(
                 f"grid: {path} must map to a list of values; got "
@@ -199,36 +205,61 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
             f"grid has {sizes} = {count:,} scenarios; at most {MAX_SCENARIOS:,} are "
             "allowed in one sweep"
         )
-    # Each value alone first, so that every bad value is reported at once.
+    # Each value alone first, so that every bad value is reported at once. With
+    # several levers a value invalid on ``base`` may still be valid together with
+    # another lever's value (a base floor above base's ceiling, with a higher
+    # ceiling; new thresholds with rates of their length), so it is judged by the
+    # combinations it takes part in.
     alone: dict[Any, Scenario] = {}
+    bad_alone: dict[Any, str] = {}
     for path, vals in levers.items():
         for v in dict.fromkeys(vals):
             try:
                 alone[path, v] = base.replace({path: v})
             except ScenarioError as exc:
-                problems.append(
+                bad_alone[path, v] = (
                     f"grid: {path} = {v!r}: {str(exc).removeprefix('scenario: ')}"
                 )
-    if problems:
-        raise ScenarioError("; ".join(problems))
     paths = list(levers)
+    if bad_alone and len(paths) == 1:
+        raise ScenarioError("; ".join(bad_alone.values()))
     scenarios: list[Scenario] = []
     columns: dict[str, list[Any]] = {p: [] for p in paths}
+    # Values invalid alone and in every combination seen so far; the first failing
+    # combination of each value invalid alone, and the first failing combinations
+    # of values valid alone.
+    hopeless = set(bad_alone)
+    first_failure: dict[Any, str] = {}
+    mixed: list[str] = []
+    n_mixed = 0
     for combo in itertools.product(*levers.values()):
-        change = dict(zip(paths, combo, strict=True))
-        try:
-            # One lever: the scenarios validated alone above (not built twice).
-            scenarios.append(
-                alone[paths[0], combo[0]] if len(paths) == 1 else base.replace(change)
-            )
-        except ScenarioError as exc:
-            where = ", ".join(f"{p} = {v!r}" for p, v in change.items())
-            problems.append(f"grid: {where}: {str(exc).removeprefix('scenario: ')}")
-            if len(problems) >= 10:
-                break
-            continue
-        for p, v in change.items():
+        pairs = list(zip(paths, combo, strict=True))
+        if len(paths) == 1:
+            scenarios.append(alone[pairs[0]])  # validated alone above
+        else:
+            try:
+                scenarios.append(base.replace(dict(pairs)))
+            except ScenarioError as exc:
+                where = ", ".join(f"{p} = {v!r}" for p, v in pairs)
+                msg = f"grid: {where}: {str(exc).removeprefix('scenario: ')}"
+                culprit = next((pv for pv in pairs if pv in bad_alone), None)
+                if culprit is not None:
+                    first_failure.setdefault(culprit, msg)
+                else:
+                    n_mixed += 1
+                    if len(mixed) < 10:
+                        mixed.append(msg)
+                continue
+            hopeless.difference_update(pairs)
+        for p, v in pairs:
             columns[p].append(v)
+    problems = [bad_alone[pv] for pv in bad_alone if pv in hopeless]
+    # A value invalid alone but valid in some combination: its failing
+    # combinations are reported as combinations.
+    problems += [m for pv, m in first_failure.items() if pv not in hopeless]
+    problems += mixed
+    if n_mixed > len(mixed):
+        problems.append(f"and {n_mixed - len(mixed):,} more invalid combinations")
     if problems:
         raise ScenarioError("; ".join(problems))
     return _Grid(scenarios, columns)

@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -272,40 +273,53 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
             f"{where}: [grid] must be a non-empty table of dotted scenario paths"
         )
     else:
+        # Values the base rejects, by lever: judged again with the other levers'
+        # values below (a floor above the base's ceiling is fine with a higher
+        # ceiling).
+        rejected: dict[str, list[tuple[Any, str]]] = {}
         for lever, values in raw_grid.items():
             vals = _values(lever, values, where, problems)
-            if base is not None:
-                try:
-                    current = base.get(lever)
-                except ScenarioError as exc:
-                    problems.append(f"{where}: grid: {exc}")
-                    continue
-                if isinstance(current, list):
-                    problems.append(
-                        f"{where}: grid.{lever!r} is a list; sweep one "
-                        f"element, e.g. {lever}[2]"
-                    )
-                    continue
-                for v in vals:
-                    try:
-                        base.replace(
-                            {
-                                lever: int(v)
-                                if v == int(v) and isinstance(current, int)
-                                else v
-                            }
-                        )
-                    except ScenarioError as exc:
-                        problems.append(
-                            f"{where}: grid.{lever!r} value {v:g}: "
-                            f"{str(exc).removeprefix('scenario: ')}"
-                        )
-                        break
-            if base is not None and vals and isinstance(_safe_get(base, lever), int):
-                grid[lever] = [int(v) if v == int(v) else v for v in vals]
-            else:
+            if base is None:
                 grid[lever] = vals
+                continue
+            if lever == "year":
+                problems.append(
+                    f"{where}: grid.'year' cannot be a lever (a sweep holds "
+                    "scenarios of one year); set the base year with year = YEAR"
+                )
+                continue
+            try:
+                current = base.get(lever)
+            except ScenarioError as exc:
+                problems.append(f"{where}: grid: {exc}")
+                continue
+            if isinstance(current, list | dict):
+                what = (
+                    "is a list; sweep one element, e.g. " + f"{lever}[2]"
+                    if isinstance(current, list)
+                    else "is a section; sweep one of its fields, e.g. "
+                    + f"{lever}.{next(iter(current))}"
+                )
+                problems.append(f"{where}: grid.{lever!r} {what}")
+                continue
+            if isinstance(current, int):
+                # TOML 6.0 for an integer field is the integer 6.
+                vals = [int(v) if v == int(v) else v for v in vals]
+            for v in vals:
+                try:
+                    base.replace({lever: v})
+                except ScenarioError as exc:
+                    rejected.setdefault(lever, []).append(
+                        (v, str(exc).removeprefix("scenario: "))
+                    )
+            grid[lever] = vals
         n = math.prod(len(v) for v in grid.values()) if grid else 0
+        for lever, bad in rejected.items():
+            # An oversized grid is reported below; no search through it.
+            others = {k: v for k, v in grid.items() if k != lever and v}
+            for v, msg in bad:
+                if n > MAX_SCENARIOS or not _valid_with_others(base, lever, v, others):
+                    problems.append(f"{where}: grid.{lever!r} value {v:g}: {msg}")
         if n > MAX_SCENARIOS:
             problems.append(
                 f"{where}: the grid has {n:,} scenarios; at most "
@@ -353,11 +367,23 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
     )
 
 
-def _safe_get(base: Scenario, lever: str) -> Any:
-    try:
-        return base.get(lever)
-    except ScenarioError:
-        return None
+def _valid_with_others(
+    base: Scenario, lever: str, value: Any, others: dict[str, list[Any]]
+) -> bool:
+    """Whether ``lever = value`` makes a valid scenario with some other values.
+
+    ``others``: the other levers' values; every combination is tried until one
+    is valid (the grid is at most ``MAX_SCENARIOS`` points).
+    """
+    if not others:
+        return False
+    for combo in itertools.product(*others.values()):
+        try:
+            base.replace({lever: value, **dict(zip(others, combo, strict=True))})
+        except ScenarioError:
+            continue
+        return True
+    return False
 
 
 def _base(

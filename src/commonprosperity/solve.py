@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass
 
@@ -178,7 +179,13 @@ def solve(
         )
     if xtol is None:
         xtol = 1e-6 * (hi - lo)
-    if not (isinstance(xtol, int | float) and math.isfinite(xtol) and xtol > 0):
+    # NumPy floats are numbers too; a bool is not a tolerance.
+    if not (
+        isinstance(xtol, numbers.Real)
+        and not isinstance(xtol, bool | np.bool_)
+        and math.isfinite(xtol)
+        and xtol > 0
+    ):
         raise CommonProsperityError(f"xtol must be a positive number; got {xtol!r}")
     for b in (lo, hi):
         try:

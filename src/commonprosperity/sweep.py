@@ -239,6 +239,11 @@ def cheapest(
             "frame must be the DataFrame returned by sweep(); got "
             f"{type(frame).__name__}"
         )
+    if not isinstance(targets, str | Iterable):
+        raise CommonProsperityError(
+            "targets must be a target id or a list of them (T1–T10); got "
+            f"{type(targets).__name__} {targets!r}"
+        )
     ids = [targets] if isinstance(targets, str) else list(targets)
     if not ids:
         raise CommonProsperityError("targets is empty: give at least one of T1–T10")

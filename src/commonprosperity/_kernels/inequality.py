@@ -49,7 +49,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 __all__ = [
     "HIST_CENTER",
@@ -596,3 +596,32 @@ def fast_argsort(x: np.ndarray) -> np.ndarray:
     if x.shape[0] >= RADIX_MIN_ROWS:
         return radix_argsort(np.ascontiguousarray(x, dtype=np.float64))
     return np.argsort(x)
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def magnitudes(x, w):
+    """``(largest |x| over rows of positive weight, sum of w)`` in one pass.
+
+    A rough scale of the data (plain sums, any order): the measures' fast paths
+    use it to tell whether their products of weights and incomes could overflow
+    or underflow. Non-finite rows make the result non-finite.
+    """
+    n = x.shape[0]
+    n_parts = 2 * max(1, min(8, n // 65_536))
+    tops = np.zeros(n_parts)
+    totals = np.zeros(n_parts)
+    for p in prange(n_parts):
+        top = 0.0
+        total = 0.0
+        for i in range(p * n // n_parts, (p + 1) * n // n_parts):
+            wi = w[i]
+            total += wi
+            a = abs(x[i])
+            # max() would drop a nan; the comparison keeps it.
+            top = a if (wi > 0.0) & ((a > top) | (a != a)) else top
+        tops[p] = top
+        totals[p] = total
+    top = 0.0
+    for p in range(n_parts):
+        top = tops[p] if (tops[p] > top) | (tops[p] != tops[p]) else top
+    return top, totals.sum()

@@ -20,8 +20,9 @@ from commonprosperity.metrics._validate import (
     as_scalar,
     as_values,
     as_weight,
-    positive_mean,
+    pow2_normalised,
     require_positive,
+    scaled_positive_mean,
 )
 
 __all__ = ["Decomposition", "atkinson", "decompose", "mld", "theil"]
@@ -40,8 +41,17 @@ def _positive_rows(
     if not keep.all():
         x = x[keep]
         w = w[keep]
+    # Exact power-of-two rescaling: the indices are scale free, and it keeps
+    # sum(w * x) finite for incomes near 1e300 (it overflowed to nan).
+    x, _ = pow2_normalised(x)
+    w, _ = pow2_normalised(w)
     total_w, total_x = weighted_totals(x, w)
     return x, w, float(total_w), float(total_x)
+
+
+def _non_negative(value: float) -> float:
+    """``value``, or ``0.0`` (never ``-0.0``) when rounding left it at or below 0."""
+    return value if value > 0.0 else 0.0
 
 
 def theil(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
@@ -89,7 +99,8 @@ def theil(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     """
     x, w, total_w, total_x = _positive_rows(income, weight, "theil")
     s = x / (total_x / total_w)
-    return float(weighted_sum(s * np.log(s), w) / total_w)
+    # T >= 0 (Jensen); the clip removes a rounding -1e-17 or -0.0 on equal incomes.
+    return _non_negative(float(weighted_sum(s * np.log(s), w) / total_w))
 
 
 def mld(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
@@ -132,7 +143,8 @@ def mld(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     """
     x, w, total_w, total_x = _positive_rows(income, weight, "mld")
     s = x / (total_x / total_w)
-    return float(-weighted_sum(np.log(s), w) / total_w)
+    # L >= 0 (Jensen); the clip removes a rounding -1e-17 or -0.0 on equal incomes.
+    return _non_negative(float(-weighted_sum(np.log(s), w) / total_w))
 
 
 def atkinson(
@@ -167,8 +179,12 @@ def atkinson(
     with :math:`p_i = w_i / W`, and for :math:`\varepsilon = 1` the geometric
     mean :math:`\exp(\sum_i p_i \ln x_i)`. The power mean is evaluated as a
     log-sum-exp of :math:`(1-\varepsilon) \ln(x_i / \mu)`, so large
-    ``epsilon`` does not overflow. ``epsilon = 0`` gives 0 for any incomes with a
-    positive mean. For a lognormal distribution
+    ``epsilon`` does not overflow, or, when every
+    :math:`|(1-\varepsilon) \ln(x_i/\mu)| \le 1`, as
+    :math:`\operatorname{log1p}` of the mean of their ``expm1``, so the index is
+    continuous at ``epsilon = 1`` to full precision (``epsilon = 0.7 + 0.3``,
+    i.e. 1 - 1.1e-16, gives the ``epsilon = 1`` value). ``epsilon = 0`` gives 0
+    for any incomes with a positive mean. For a lognormal distribution
     :math:`A_\varepsilon = 1 - \exp(-\varepsilon \sigma^2 / 2)`. Zero-weight rows
     are ignored. ineqpy 0.4's ``atkinson`` agrees for ``epsilon != 1``; for
     ``epsilon = 1`` it subtracts :math:`\ln\mu` once per row instead of once
@@ -191,7 +207,7 @@ def atkinson(
     if eps == 0.0:
         x = as_values(income, "income")
         w = as_weight(weight, x.shape[0])
-        positive_mean(x, w, "income", "atkinson")
+        scaled_positive_mean(x, w, "income", "atkinson")
         return 0.0
     x, w, total_w, total_x = _positive_rows(
         income, weight, f"atkinson (epsilon={eps!r})"
@@ -202,11 +218,19 @@ def atkinson(
     else:
         r = 1.0 - eps
         t = r * log_s
-        top = float(np.max(t))
-        with np.errstate(under="ignore"):
-            terms = np.exp(t - top)
-        log_ratio = (top + math.log(weighted_sum(terms, w) / total_w)) / r
-    return float(-math.expm1(log_ratio))
+        if float(np.max(np.abs(t))) <= 1.0:
+            # Near epsilon = 1 the log of the power mean is O(r) and is divided
+            # by r: log-sum-exp leaves an absolute error of 1e-16 in it, i.e.
+            # 1e-16 / r in the index (0.1 at epsilon = 0.7 + 0.3). expm1 and
+            # log1p keep the relative accuracy instead.
+            log_ratio = math.log1p(weighted_sum(np.expm1(t), w) / total_w) / r
+        else:
+            top = float(np.max(t))
+            with np.errstate(under="ignore"):
+                terms = np.exp(t - top)
+            log_ratio = (top + math.log(weighted_sum(terms, w) / total_w)) / r
+    # A >= 0 (power-mean inequality); the clip removes a rounding -0.0 or -1e-17.
+    return _non_negative(float(-math.expm1(log_ratio)))
 
 
 class Decomposition(NamedTuple):
@@ -308,6 +332,9 @@ def decompose(
     keep = w > 0
     if not keep.all():
         x, w, codes = x[keep], w[keep], codes[keep]
+    # Scale free except the reported group means, which are scaled back.
+    x, k_income = pow2_normalised(x, w)
+    w, _ = pow2_normalised(w)
     used = np.unique(codes)
     labels = labels[used]
     codes = np.ascontiguousarray(np.searchsorted(used, codes), dtype=np.int64)
@@ -338,7 +365,7 @@ def decompose(
         {
             "population_share": gw / total_w,
             "income_share": gx / total_x,
-            "mean": gmean,
+            "mean": np.ldexp(gmean, k_income),
             "index": index,
             "within_contribution": contributions,
         },

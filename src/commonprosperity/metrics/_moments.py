@@ -14,7 +14,11 @@ from commonprosperity._kernels.inequality import (
     weighted_totals,
 )
 from commonprosperity.errors import MeasureError
-from commonprosperity.metrics._validate import as_values, as_weight, positive_mean
+from commonprosperity.metrics._validate import (
+    as_values,
+    as_weight,
+    scaled_positive_mean,
+)
 
 __all__ = [
     "coefficient_of_variation",
@@ -195,7 +199,9 @@ def coefficient_of_variation(
     -----
     Frequency weights, so the variance has divisor :math:`W = \sum w` (no
     ``ddof`` correction, as for the other population measures here); it is
-    computed from centred values in a compensated sum. Half its square is the
+    computed from centred values in a compensated sum, after an exact
+    power-of-two rescaling (so incomes near 1e300 or 1e-300 give the same value
+    as at any other scale). Zero-weight rows are ignored. Half its square is the
     generalized entropy index :math:`GE(2)`.
 
     References
@@ -211,7 +217,13 @@ def coefficient_of_variation(
     """
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
-    total_w, total_x = positive_mean(x, w, "income", "coefficient_of_variation")
+    x, w, total_w, total_x = scaled_positive_mean(
+        x, w, "income", "coefficient_of_variation"
+    )
+    # A zero-weight row must be as if absent: 0 * (huge deviation)**2 is nan.
+    keep = w > 0
+    if not keep.all():
+        x, w = x[keep], w[keep]
     mu = total_x / total_w
-    dev = x - mu
-    return float(math.sqrt(weighted_sum(dev * dev, w) / total_w) / mu)
+    rel = (x - mu) / mu
+    return float(math.sqrt(weighted_sum(rel * rel, w) / total_w))

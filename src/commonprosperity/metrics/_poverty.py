@@ -88,7 +88,9 @@ def fgt(
                 f"index [{first}] ({int(bad.sum())} such elements in total)"
             )
     total_w = weighted_sum(np.ones_like(w), w)
-    poor = x < z
+    # Zero-weight rows are left out, not multiplied by 0: the gap of a huge
+    # negative income raised to alpha can be inf, and 0 * inf is nan.
+    poor = (x < z) & (w > 0)
     if not poor.any():
         return 0.0
     if a == 0.0:

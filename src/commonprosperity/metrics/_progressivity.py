@@ -11,12 +11,14 @@ import pandas as pd
 from commonprosperity._kernels.inequality import (
     concentration_from_order,
     gini_exact_from_order,
+    weighted_totals,
 )
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
     as_values,
     as_weight,
-    positive_mean,
+    pow2_normalised,
+    scaled_positive_mean,
     warn_negative,
 )
 
@@ -104,6 +106,10 @@ def concentration(
             f"rank_by must have the same length as values ({v.shape[0]}); "
             f"got length {r.shape[0]}"
         )
+    # Scale free in values and weights; exact power-of-two rescaling keeps the
+    # kernel's W * V away from overflow and underflow.
+    v, _ = pow2_normalised(v, w)
+    w, _ = pow2_normalised(w)
     return _concentration(v, w, r, np.argsort(r), "values")
 
 
@@ -208,7 +214,17 @@ def gini_by_source(
     total = np.zeros(n)
     for col in cols:
         total = total + col
-    total_w, total_x = positive_mean(total, w, "total income", "gini_by_source")
+    # One power of two for every source keeps them adding up to the total.
+    _, k = pow2_normalised(np.concatenate([total, *cols]), np.tile(w, len(cols) + 1))
+    cols = [np.ldexp(col, -k) for col in cols]
+    total = np.ldexp(total, -k)
+    w, _ = pow2_normalised(w)
+    total_w, total_x = weighted_totals(total, w)
+    if not total_x > 0:
+        raise MeasureError(
+            "gini_by_source requires a positive weighted mean of total income; "
+            f"got mean {float(np.ldexp(total_x / total_w, k))!r}"
+        )
     warn_negative(total, w, "total income", "the Gini coefficient")
     order = np.argsort(total)
     g_total = float(gini_exact_from_order(total, w, order))
@@ -308,8 +324,10 @@ def kakwani(
     True
     """
     x, t, w = _pair(pre_tax_income, tax, weight, ("pre_tax_income", "tax"))
-    positive_mean(x, w, "pre_tax_income", "kakwani")
-    positive_mean(t, w, "tax", "kakwani")
+    # Both parts are scale free in each argument and in the weights; the
+    # exact power-of-two rescaling keeps the kernels' W * X finite and non-zero.
+    x, _, _, _ = scaled_positive_mean(x, w, "pre_tax_income", "kakwani")
+    t, w, _, _ = scaled_positive_mean(t, w, "tax", "kakwani")
     warn_negative(x, w, "pre_tax_income", "the Kakwani index")
     order = np.argsort(x)
     c_tax = _concentration(t, w, x, order, "tax")
@@ -371,8 +389,9 @@ def reynolds_smolensky(
     0.2
     """
     x, y, w = _pair(pre_income, post_income, weight, ("pre_income", "post_income"))
-    positive_mean(x, w, "pre_income", "reynolds_smolensky")
-    positive_mean(y, w, "post_income", "reynolds_smolensky")
+    # Scale free in each argument and in the weights (see kakwani).
+    x, _, _, _ = scaled_positive_mean(x, w, "pre_income", "reynolds_smolensky")
+    y, w, _, _ = scaled_positive_mean(y, w, "post_income", "reynolds_smolensky")
     warn_negative(x, w, "pre_income", "the Reynolds-Smolensky index")
     order = np.argsort(x)
     c_post = _concentration(y, w, x, order, "post_income")

@@ -17,7 +17,7 @@ from commonprosperity.metrics._validate import (
     as_scalar,
     as_values,
     as_weight,
-    positive_mean,
+    scaled_positive_mean,
 )
 
 __all__ = [
@@ -79,14 +79,15 @@ def lorenz(
     """
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
-    positive_mean(x, w, "income", "lorenz")
+    # Exact power-of-two rescaling keeps sum(w * x) finite near 1e300.
+    x, w, _, _ = scaled_positive_mean(x, w, "income", "lorenz")
     p, s = lorenz_from_order(x, w, np.argsort(x))
     return p.copy(), s.copy()
 
 
 def _cut_shares(x: FloatArray, w: FloatArray, fractions: FloatArray) -> FloatArray:
     """Income shares of the groups between population-share ``fractions``."""
-    total_w, total_x = positive_mean(x, w, "income", "income shares")
+    x, w, total_w, total_x = scaled_positive_mean(x, w, "income", "income shares")
     cuts = np.concatenate(([0.0], fractions * total_w, [np.inf]))
     sums = cut_sums_from_order(x, w, np.argsort(x), cuts)
     return sums / total_x

@@ -9,6 +9,7 @@ and what was found, listing every problem of one argument at once.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -23,7 +24,9 @@ __all__ = [
     "as_values",
     "as_weight",
     "positive_mean",
+    "pow2_normalised",
     "require_positive",
+    "scaled_positive_mean",
     "warn_negative",
 ]
 
@@ -179,6 +182,92 @@ def as_scalar(
         left = "(" if low_open else "["
         raise MeasureError(f"{name} must be in {left}{low!r}, {high!r}]; got {out!r}")
     return out
+
+
+#: Magnitudes inside this range are left alone by :func:`pow2_normalised`.
+_SAFE_LOW = 2.0**-64
+_SAFE_HIGH = 2.0**64
+
+
+def _magnitude(a: FloatArray) -> float:
+    return max(float(np.max(a)), -float(np.min(a))) if a.shape[0] else 0.0
+
+
+def pow2_normalised(
+    a: FloatArray, weight: FloatArray | None = None
+) -> tuple[FloatArray, int]:
+    """Return ``a`` scaled by a power of two so that its largest magnitude is near 1.
+
+    Parameters
+    ----------
+    a : ndarray of float64
+        Finite values (incomes in yuan, or weights).
+    weight : ndarray of float64, optional
+        Weights of ``a``'s rows: the scale is then read from the positively
+        weighted rows only, so a zero-weight row of 1e300 does not push the
+        others into underflow.
+
+    Returns
+    -------
+    scaled : ndarray of float64
+        ``a`` itself when its largest magnitude lies in ``[2**-64, 2**64]`` (or is
+        zero or not finite), else ``a * 2**-k`` with ``k`` the binary exponent of
+        that magnitude.
+    k : int
+        The exponent removed (0 when ``a`` is returned as is).
+
+    Notes
+    -----
+    Every measure that calls this is invariant to scaling incomes (or weights)
+    by a constant, and a power of two rescales every float exactly, so the
+    result is unchanged wherever it was already computable. Without it sums such
+    as ``sum(w * x)``, ``W * X`` or squared deviations overflow for incomes near
+    1e300 and underflow for incomes or weights near 1e-200, which gave ``nan``,
+    0 or a ``ZeroDivisionError`` from a kernel instead of the scale-free value.
+    """
+    top = _magnitude(a)
+    if weight is not None and not _SAFE_LOW <= top <= _SAFE_HIGH:
+        with np.errstate(invalid="ignore"):
+            top = _magnitude(a[weight > 0])
+    if top == 0.0 or _SAFE_LOW <= top <= _SAFE_HIGH or not np.isfinite(top):
+        return a, 0
+    _, exponent = np.frexp(top)
+    return np.ldexp(a, -int(exponent)), int(exponent)
+
+
+def scaled_positive_mean(
+    x: FloatArray, w: FloatArray, name: str, measure: str
+) -> tuple[FloatArray, FloatArray, float, float]:
+    """Power-of-two normalise ``x`` and ``w``; require a positive weighted mean.
+
+    Parameters
+    ----------
+    x, w : ndarray of float64
+        Validated values and weights.
+    name, measure : str
+        Argument and measure names used in the error message.
+
+    Returns
+    -------
+    tuple
+        ``(x_scaled, w_scaled, sum(w_scaled), sum(w_scaled * x_scaled))``; only
+        scale-free measures may use the scaled arrays.
+
+    Raises
+    ------
+    MeasureError
+        If the weighted mean of ``x`` is not positive (reported in the unit of
+        ``x``, not the scaled one).
+    """
+    xs, kx = pow2_normalised(x, w)
+    ws, _ = pow2_normalised(w)
+    total_w, total_x = weighted_totals(xs, ws)
+    if not total_x > 0:
+        mean = float(np.ldexp(total_x / total_w, kx)) if total_w > 0 else math.nan
+        raise MeasureError(
+            f"{measure} requires a positive weighted mean of {name}; got mean {mean!r}"
+        )
+    return xs, ws, float(total_w), float(total_x)
 
 
 def require_positive(x: FloatArray, w: FloatArray, name: str, measure: str) -> None:
