@@ -148,6 +148,43 @@ def _expand_grid(base: Scenario, grid: Any) -> _Grid:
     )
 
 
+def not_a_lever(path: str, current: Any) -> str | None:
+    """Why ``path`` (``current`` its value in the base) cannot be a grid lever.
+
+    None when it can. Shared by :func:`sweep` grids and sweep files.
+    """
+    if path == "year":
+        return (
+            "cannot be a lever (a sweep holds scenarios of one year; project() "
+            "moves a population between years)"
+        )
+    if isinstance(current, dict):
+        return "is a section, not a lever; give one of its fields: " + ", ".join(
+            f"{path}.{k}" for k in current
+        )
+    return None
+
+
+def scenarios_alone(
+    base: Scenario, levers: Mapping[str, Sequence[Any]]
+) -> tuple[dict[tuple[str, Any], Scenario], dict[tuple[str, Any], str]]:
+    """Each lever value applied alone to ``base``: the scenarios, and the rejections.
+
+    Returns ``(scenarios, reasons)`` keyed by ``(path, value)``; a reason is the
+    scenario's error without its ``scenario:`` prefix. Shared by :func:`sweep`
+    grids and sweep files, which report every rejected value at once.
+    """
+    scenarios: dict[tuple[str, Any], Scenario] = {}
+    reasons: dict[tuple[str, Any], str] = {}
+    for path, vals in levers.items():
+        for v in dict.fromkeys(vals):
+            try:
+                scenarios[path, v] = base.replace({path: v})
+            except ScenarioError as exc:
+                reasons[path, v] = str(exc).removeprefix("scenario: ")
+    return scenarios, reasons
+
+
 def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
     if not grid:
         raise ScenarioError(
@@ -160,22 +197,14 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
         if not isinstance(path, str):
             problems.append(f"grid keys must be dotted paths (str); got {path!r}")
             continue
-        if path == "year":
-            problems.append(
-                "grid: year cannot be a lever (a sweep holds scenarios of one year; "
-                "project() moves a population between years)"
-            )
-            continue
         try:
             current = base.get(path)
         except ScenarioError as exc:
             problems.append(f"grid: {exc}")
             continue
-        if isinstance(current, dict):
-            problems.append(
-                f"grid: {path} is a section, not a lever; give one of its fields: "
-                + ", ".join(f"{path}.{k}" for k in current)
-            )
+        why = not_a_lever(path, current)
+        if why is not None:
+            problems.append(f"grid: {path} {why}")
             continue
         if not _is_values(values):
             problems.append(
@@ -210,16 +239,10 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
     # another lever's value (a base floor above base's ceiling, with a higher
     # ceiling; new thresholds with rates of their length), so it is judged by the
     # combinations it takes part in.
-    alone: dict[Any, Scenario] = {}
-    bad_alone: dict[Any, str] = {}
-    for path, vals in levers.items():
-        for v in dict.fromkeys(vals):
-            try:
-                alone[path, v] = base.replace({path: v})
-            except ScenarioError as exc:
-                bad_alone[path, v] = (
-                    f"grid: {path} = {v!r}: {str(exc).removeprefix('scenario: ')}"
-                )
+    alone, rejected = scenarios_alone(base, levers)
+    bad_alone = {
+        (p, v): f"grid: {p} = {v!r}: {why}" for (p, v), why in rejected.items()
+    }
     paths = list(levers)
     if bad_alone and len(paths) == 1:
         raise ScenarioError("; ".join(bad_alone.values()))

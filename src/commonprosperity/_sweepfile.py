@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from commonprosperity._sweep_engine import not_a_lever, scenarios_alone
 from commonprosperity.errors import CommonProsperityError, ScenarioError
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import BAND_BASES, INDICATOR_NAMES
@@ -273,53 +274,36 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
             f"{where}: [grid] must be a non-empty table of dotted scenario paths"
         )
     else:
-        # Values the base rejects, by lever: judged again with the other levers'
-        # values below (a floor above the base's ceiling is fine with a higher
-        # ceiling).
-        rejected: dict[str, list[tuple[Any, str]]] = {}
         for lever, values in raw_grid.items():
             vals = _values(lever, values, where, problems)
             if base is None:
                 grid[lever] = vals
-                continue
-            if lever == "year":
-                problems.append(
-                    f"{where}: grid.'year' cannot be a lever (a sweep holds "
-                    "scenarios of one year); set the base year with year = YEAR"
-                )
                 continue
             try:
                 current = base.get(lever)
             except ScenarioError as exc:
                 problems.append(f"{where}: grid: {exc}")
                 continue
-            if isinstance(current, list | dict):
-                what = (
-                    "is a list; sweep one element, e.g. " + f"{lever}[2]"
-                    if isinstance(current, list)
-                    else "is a section; sweep one of its fields, e.g. "
-                    + f"{lever}.{next(iter(current))}"
-                )
-                problems.append(f"{where}: grid.{lever!r} {what}")
+            why = not_a_lever(lever, current)
+            if why is None and isinstance(current, list):
+                why = f"is a list; sweep one element, e.g. {lever}[2]"
+            if why is not None:
+                problems.append(f"{where}: grid.{lever!r} {why}")
                 continue
             if isinstance(current, int):
                 # TOML 6.0 for an integer field is the integer 6.
                 vals = [int(v) if v == int(v) else v for v in vals]
-            for v in vals:
-                try:
-                    base.replace({lever: v})
-                except ScenarioError as exc:
-                    rejected.setdefault(lever, []).append(
-                        (v, str(exc).removeprefix("scenario: "))
-                    )
             grid[lever] = vals
         n = math.prod(len(v) for v in grid.values()) if grid else 0
-        for lever, bad in rejected.items():
-            # An oversized grid is reported below; no search through it.
-            others = {k: v for k, v in grid.items() if k != lever and v}
-            for v, msg in bad:
+        if base is not None:
+            # A value the base rejects may be valid with another lever's value (a
+            # floor above the base's ceiling, with a higher ceiling); an
+            # oversized grid is reported below, with no search through it.
+            _, rejected = scenarios_alone(base, grid)
+            for (lever, v), why in rejected.items():
+                others = {k: vs for k, vs in grid.items() if k != lever and vs}
                 if n > MAX_SCENARIOS or not _valid_with_others(base, lever, v, others):
-                    problems.append(f"{where}: grid.{lever!r} value {v:g}: {msg}")
+                    problems.append(f"{where}: grid.{lever!r} value {v:g}: {why}")
         if n > MAX_SCENARIOS:
             problems.append(
                 f"{where}: the grid has {n:,} scenarios; at most "

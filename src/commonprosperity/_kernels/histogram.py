@@ -581,15 +581,40 @@ def merge_binned(first: tuple, second: tuple) -> tuple:
     return hist, keys, max(r1, r2) + 1, bad1 or bad2, neg1 or neg2
 
 
+#: Total weight within which the bracket's products of two weights and two
+#: binned incomes stay far from overflow and underflow.
+SAFE_WEIGHT = 2.0**200
+
+
+def _ordinary_scale(hist: np.ndarray, keys: np.ndarray) -> bool:
+    """Whether the bracket's arithmetic is safe for the rows of this histogram.
+
+    The rounding allowance of :func:`gini_from_bins` holds for normal floats only:
+    the total weight must lie within ``SAFE_WEIGHT**±1`` (or be 0: no rows), no
+    row may lie in an overflow bin (``|x| >= 2**HIGH_EXP``), and the central bin
+    may hold zeros only (a nonzero income below ``2**LOW_EXP`` squares towards
+    underflow, and a negative one there is not flagged). Data outside (incomes or
+    weights near 1e±200) is rescaled by the caller or taken exactly.
+    """
+    total = float(hist[:, 0].sum())
+    if total != 0.0 and not 1.0 / SAFE_WEIGHT <= total <= SAFE_WEIGHT:
+        return False
+    if keys.shape[0] and (keys[0] == 0 or keys[-1] == N_BINS - 1):
+        return False
+    c = np.searchsorted(keys, CENTER)
+    return not (c < keys.shape[0] and keys[c] == CENTER and hist[c, 1] != 0.0)
+
+
 def binned_bracket(parts: tuple) -> tuple[float, float, float] | None:
     """Gini ``(estimate, lower, upper)`` of a :func:`binned` histogram, or ``None``.
 
-    ``None`` when the histogram is not usable (bad rows) or its bracket is wider
-    than ``BRACKET_WIDTH``: the caller then falls back to the rows themselves.
-    All ``nan`` unless the total weight and weighted income are positive.
+    ``None`` when the histogram is not usable (bad rows, data of an extreme scale:
+    :func:`_ordinary_scale`) or its bracket is wider than ``BRACKET_WIDTH``: the
+    caller then falls back to the rows themselves. All ``nan`` unless the total
+    weight and weighted income are positive.
     """
     hist, keys, rows, bad, _ = parts
-    if bad:
+    if bad or not _ordinary_scale(hist, keys):
         return None
     estimate, lower, upper = gini_from_bins(hist, _bounds_of(keys), rows)
     if upper - lower > BRACKET_WIDTH:
@@ -726,14 +751,15 @@ def histogram_bracket(
     The histogram bracket of one pass, or :func:`exact_bracket` when that bracket
     is wider than ``BRACKET_WIDTH``. ``usable`` is false when a row has a
     non-finite income or a weight that is not a finite number ``>= 0``, or when
-    the squared within-bin offsets overflow (incomes beyond about 1e154); the
-    three numbers are then ``nan``. ``negative``: some negative income has a
-    positive weight. The numbers are ``nan`` too unless the total weight and
-    weighted income are positive.
+    the data's scale is extreme (:func:`_ordinary_scale`: incomes from
+    ``2**HIGH_EXP``, nonzero incomes below ``2**LOW_EXP``, a total weight beyond
+    ``SAFE_WEIGHT**±1``); the three numbers are then ``nan``. ``negative``: some
+    negative income has a positive weight. The numbers are ``nan`` too unless the
+    total weight and weighted income are positive.
     """
     parts = binned(income, weight)
-    bad, negative = parts[3], parts[4]
-    if bad:
+    hist, keys, _, bad, negative = parts
+    if bad or not _ordinary_scale(hist, keys):
         return math.nan, math.nan, math.nan, False, negative
     bracket = binned_bracket(parts)
     if bracket is None:
@@ -753,8 +779,8 @@ def bracket_gini(income: np.ndarray, weight: np.ndarray) -> tuple[float, float, 
 
     Rows must have finite incomes and finite weights ``>= 0``. The bracket of
     :func:`histogram_bracket`, or :func:`exact_bracket` when the histogram is not
-    usable (overflowing offsets). All ``nan`` unless the total weight and weighted
-    income are positive.
+    usable (data of an extreme scale). All ``nan`` unless the total weight and
+    weighted income are positive.
     """
     estimate, lower, upper, usable, _ = histogram_bracket(income, weight)
     if usable:

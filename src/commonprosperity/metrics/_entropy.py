@@ -20,7 +20,7 @@ from commonprosperity.metrics._validate import (
     as_scalar,
     as_values,
     as_weight,
-    pow2_normalised,
+    normalised,
     require_positive,
     scaled_positive_mean,
 )
@@ -43,8 +43,7 @@ def _positive_rows(
         w = w[keep]
     # Exact power-of-two rescaling: the indices are scale free, and it keeps
     # sum(w * x) finite for incomes near 1e300 (it overflowed to nan).
-    x, _ = pow2_normalised(x)
-    w, _ = pow2_normalised(w)
+    x, w, _ = normalised(x, w)
     total_w, total_x = weighted_totals(x, w)
     return x, w, float(total_w), float(total_x)
 
@@ -333,8 +332,7 @@ def decompose(
     if not keep.all():
         x, w, codes = x[keep], w[keep], codes[keep]
     # Scale free except the reported group means, which are scaled back.
-    x, k_income = pow2_normalised(x, w)
-    w, _ = pow2_normalised(w)
+    x, w, k_income = normalised(x, w)
     used = np.unique(codes)
     labels = labels[used]
     codes = np.ascontiguousarray(np.searchsorted(used, codes), dtype=np.int64)

@@ -13,12 +13,9 @@ from commonprosperity._kernels.buckets import (
     gini_exact_by_buckets,
 )
 from commonprosperity._kernels.histogram import (
-    CENTER,
-    N_BINS,
-    binned,
-    binned_bracket,
+    SAFE_WEIGHT,
     bracket_gini,
-    exact_bracket,
+    histogram_bracket,
 )
 from commonprosperity._kernels.inequality import magnitudes
 from commonprosperity.errors import MeasureError
@@ -195,13 +192,11 @@ def gini(
                         warn_negative(x, w, "income", "the Gini coefficient")
                     return g
         elif method == "bracket":
-            fast_bracket = _histogram_bracket(x, w)
-            if fast_bracket is not None:
-                (estimate, lower, upper), negative = fast_bracket
-                if estimate == estimate:
-                    if negative:
-                        warn_negative(x, w, "income", "the Gini coefficient")
-                    return GiniBracket(estimate, lower, upper)
+            estimate, lower, upper, usable, negative = histogram_bracket(x, w)
+            if usable and estimate == estimate:
+                if negative:
+                    warn_negative(x, w, "income", "the Gini coefficient")
+                return GiniBracket(estimate, lower, upper)
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
     x, w, _, _ = scaled_positive_mean(x, w, "income", "gini")
@@ -211,37 +206,14 @@ def gini(
     return GiniBracket(*bracket_gini(x, w))
 
 
-#: Total weight and largest income (in magnitude) within which the kernels'
-#: products of two weights and two incomes stay far from overflow and underflow;
-#: data outside takes the full path, which rescales it by a power of two.
-_SAFE = 2.0**200
-
-
 def _ordinary_scale(top: float, total: float) -> bool:
-    """Whether data of largest |income| ``top`` and total weight ``total`` is safe."""
-    return 1.0 / _SAFE <= total <= _SAFE and (top == 0.0 or 1.0 / _SAFE <= top <= _SAFE)
+    """Whether rows of largest |income| ``top`` and total weight ``total`` are safe.
 
-
-def _histogram_bracket(x, w):
-    """``((estimate, lower, upper), negative)`` of the histogram, or None.
-
-    None when the rows must go through the full path: a bad row, a total weight
-    of an extreme scale, incomes beyond the binned octaves (``|x| >= 2**48``) or
-    nonzero incomes below them (their squared offsets may underflow, and a
-    negative one there is not flagged). Else the histogram's bracket, or the
-    exact Gini as a bracket when it is too wide. Reads the histogram only: no
-    extra pass over the rows.
+    The exact kernel's products of two weights and two incomes then stay far from
+    overflow and underflow; other data takes the full path, which rescales it.
     """
-    parts = binned(x, w)
-    hist, keys, _, bad, negative = parts
-    if bad or keys.shape[0] == 0 or not _ordinary_scale(0.0, hist[:, 0].sum()):
-        return None
-    if keys[0] == 0 or keys[-1] == N_BINS - 1:
-        return None
-    c = np.searchsorted(keys, CENTER)
-    if c < keys.shape[0] and keys[c] == CENTER and hist[c, 1] != 0.0:
-        return None
-    return binned_bracket(parts) or exact_bracket(x, w), negative
+    low, high = 1.0 / SAFE_WEIGHT, SAFE_WEIGHT
+    return low <= total <= high and (top == 0.0 or low <= top <= high)
 
 
 def _fast_arrays(income, weight):

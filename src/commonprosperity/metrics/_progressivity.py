@@ -11,12 +11,13 @@ import pandas as pd
 from commonprosperity._kernels.inequality import (
     concentration_from_order,
     gini_exact_from_order,
-    weighted_totals,
 )
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
     as_values,
     as_weight,
+    normalised,
+    positive_mean,
     pow2_normalised,
     scaled_positive_mean,
     warn_negative,
@@ -108,8 +109,7 @@ def concentration(
         )
     # Scale free in values and weights; exact power-of-two rescaling keeps the
     # kernel's W * V away from overflow and underflow.
-    v, _ = pow2_normalised(v, w)
-    w, _ = pow2_normalised(w)
+    v, w, _ = normalised(v, w)
     return _concentration(v, w, r, np.argsort(r), "values")
 
 
@@ -219,12 +219,9 @@ def gini_by_source(
     cols = [np.ldexp(col, -k) for col in cols]
     total = np.ldexp(total, -k)
     w, _ = pow2_normalised(w)
-    total_w, total_x = weighted_totals(total, w)
-    if not total_x > 0:
-        raise MeasureError(
-            "gini_by_source requires a positive weighted mean of total income; "
-            f"got mean {float(np.ldexp(total_x / total_w, k))!r}"
-        )
+    total_w, total_x = positive_mean(
+        total, w, "total income", "gini_by_source", exponent=k
+    )
     warn_negative(total, w, "total income", "the Gini coefficient")
     order = np.argsort(total)
     g_total = float(gini_exact_from_order(total, w, order))

@@ -9,7 +9,6 @@ and what was found, listing every problem of one argument at once.
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
@@ -23,6 +22,7 @@ __all__ = [
     "as_scalar",
     "as_values",
     "as_weight",
+    "normalised",
     "positive_mean",
     "pow2_normalised",
     "require_positive",
@@ -235,10 +235,20 @@ def pow2_normalised(
     return np.ldexp(a, -int(exponent)), int(exponent)
 
 
+def normalised(x: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray, int]:
+    """``(x / 2**k, w / 2**j, k)``: both by :func:`pow2_normalised`.
+
+    For measures that are scale free in both; ``k`` restores the values' unit.
+    """
+    xs, k = pow2_normalised(x, w)
+    ws, _ = pow2_normalised(w)
+    return xs, ws, k
+
+
 def scaled_positive_mean(
     x: FloatArray, w: FloatArray, name: str, measure: str
 ) -> tuple[FloatArray, FloatArray, float, float]:
-    """Power-of-two normalise ``x`` and ``w``; require a positive weighted mean.
+    """:func:`normalised` values and weights, requiring a positive weighted mean.
 
     Parameters
     ----------
@@ -259,15 +269,9 @@ def scaled_positive_mean(
         If the weighted mean of ``x`` is not positive (reported in the unit of
         ``x``, not the scaled one).
     """
-    xs, kx = pow2_normalised(x, w)
-    ws, _ = pow2_normalised(w)
-    total_w, total_x = weighted_totals(xs, ws)
-    if not total_x > 0:
-        mean = float(np.ldexp(total_x / total_w, kx)) if total_w > 0 else math.nan
-        raise MeasureError(
-            f"{measure} requires a positive weighted mean of {name}; got mean {mean!r}"
-        )
-    return xs, ws, float(total_w), float(total_x)
+    xs, ws, k = normalised(x, w)
+    total_w, total_x = positive_mean(xs, ws, name, measure, exponent=k)
+    return xs, ws, total_w, total_x
 
 
 def require_positive(x: FloatArray, w: FloatArray, name: str, measure: str) -> None:
@@ -308,7 +312,7 @@ def warn_negative(x: FloatArray, w: FloatArray, name: str, measure: str) -> None
 
 
 def positive_mean(
-    x: FloatArray, w: FloatArray, name: str, measure: str
+    x: FloatArray, w: FloatArray, name: str, measure: str, exponent: int = 0
 ) -> tuple[float, float]:
     """Return compensated ``(sum w, sum w x)``, raising unless the mean is > 0.
 
@@ -318,6 +322,9 @@ def positive_mean(
         Validated values and weights.
     name, measure : str
         Argument and measure names used in the error message.
+    exponent : int
+        ``x`` is the caller's values over ``2**exponent`` (:func:`normalised`);
+        the error reports the mean in the caller's unit.
 
     Returns
     -------
@@ -333,6 +340,6 @@ def positive_mean(
     if not total_x > 0:
         raise MeasureError(
             f"{measure} requires a positive weighted mean of {name}; got mean "
-            f"{float(total_x / total_w)!r}"
+            f"{float(np.ldexp(total_x / total_w, exponent))!r}"
         )
     return float(total_w), float(total_x)
