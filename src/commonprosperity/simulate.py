@@ -166,14 +166,18 @@ class Result:
 
         return tables.by_group(self, *by)
 
-    def decompose(self, measure: str = "theil", by: str = "city") -> Any:
+    def decompose(
+        self, measure: str = "theil", by: str = "city", nonpositive: str = "exclude"
+    ) -> Any:
         """Between/within decomposition of per-capita income (Theil or MLD).
 
-        See :func:`commonprosperity.tables.decompose`.
+        Persons in households with disposable income ``<= 0`` are left out with
+        a warning (``nonpositive="raise"`` raises instead). See
+        :func:`commonprosperity.tables.decompose`.
         """
         from commonprosperity import tables
 
-        return tables.decompose(self, measure, by)
+        return tables.decompose(self, measure, by, nonpositive)
 
     def poverty(self) -> pd.DataFrame:
         """Headcount and gap at the dibao line and at 40/50/60 % of the median.

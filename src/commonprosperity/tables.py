@@ -228,7 +228,10 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
 
 
 def decompose(
-    result: Result, measure: str = "theil", by: str = "city"
+    result: Result,
+    measure: str = "theil",
+    by: str = "city",
+    nonpositive: str = "exclude",
 ) -> metrics.Decomposition:
     """Between/within decomposition of per-capita disposable income over persons.
 
@@ -236,11 +239,18 @@ def decompose(
     ----------
     measure : {"theil", "mld"}
     by : {"city", "urban", "size", "decile"}
+    nonpositive : {"exclude", "raise"}
+        Persons in households whose disposable income is ``<= 0`` (business
+        losses are real data) have no logarithm: ``"exclude"`` leaves them out
+        with a ``UserWarning`` giving their number and weight share (as Stata's
+        ``ineqdeco`` does), ``"raise"`` raises a ``MeasureError``. See
+        :func:`commonprosperity.metrics.decompose`.
 
     Returns
     -------
     commonprosperity.metrics.Decomposition
-        ``total``, ``between``, ``within`` and a per-group frame.
+        ``total``, ``between``, ``within`` and a per-group frame (with the
+        share of each group left out, ``excluded_share``).
     """
     pop = result.population
     if by == "city":
@@ -256,7 +266,11 @@ def decompose(
             f"decompose: unknown grouping {by!r}; allowed: {_GROUP_COLUMNS}"
         )
     return metrics.decompose(
-        _per_capita(result), _person_weight(result), group, measure=measure
+        _per_capita(result),
+        _person_weight(result),
+        group,
+        measure=measure,
+        nonpositive=nonpositive,
     )
 
 

@@ -374,6 +374,38 @@ def test_decompose_errors_and_zero_weight_groups():
     assert list(d.groups.index) == ["a", "b"]
 
 
+def test_decompose_exclude_by_hand():
+    """Rows -5 (weight 1, group a) and 0 (weight 2, group c) are left out: the
+    rest is 1, 2 in a and 4 (weight 3) in b. Theil of (1, 2, 4, 4, 4) by hand."""
+    x = [1.0, 2.0, -5.0, 4.0, 0.0, 7.0]
+    w = [1.0, 1.0, 1.0, 3.0, 2.0, 0.0]
+    g = ["a", "a", "a", "b", "c", "c"]
+    with pytest.raises(MeasureError, match="non-positive"):
+        m.decompose(x, w, g)
+    with pytest.raises(MeasureError, match="'raise' or 'exclude'"):
+        m.decompose(x, w, g, nonpositive="ignore")
+    with pytest.warns(UserWarning, match=r"left out 2 row\(s\).*37\.500%.*-5\.0"):
+        d = m.decompose(x, w, g, nonpositive="exclude")
+    values = np.array([1.0, 2.0, 4.0, 4.0, 4.0])
+    s = values / values.mean()
+    assert d.total == pytest.approx(np.mean(s * np.log(s)), rel=1e-14)
+    # between: income shares 3/15 (mean 1.5) and 12/15 (mean 4), overall mean 3
+    assert d.between == pytest.approx(
+        0.2 * np.log(1.5 / 3) + 0.8 * np.log(4 / 3), rel=1e-14
+    )
+    assert list(d.groups.index) == ["a", "b"]  # c had only a left-out row
+    assert d.groups["excluded_share"].tolist() == [pytest.approx(1 / 3), 0.0]
+    with pytest.raises(MeasureError, match="no positively weighted income"):
+        m.decompose([-1.0, 0.0], None, [0, 1], nonpositive="exclude")
+    # nothing to leave out: no warning, and the same numbers as "raise"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        e = m.decompose([1.0, 3.0], None, [0, 1], nonpositive="exclude")
+    assert e.total == m.decompose([1.0, 3.0], None, [0, 1]).total
+
+
 # ---------------------------------------------------------------- poverty
 def test_fgt_hand_values():
     x = [5_000.0, 10_000.0, 20_000.0, 40_000.0, -10_000.0]

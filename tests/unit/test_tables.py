@@ -113,12 +113,48 @@ def test_decompose_between_plus_within():
         assert d.total == pytest.approx(direct.total, rel=1e-12)
 
 
-def test_decompose_rejects_non_positive_incomes(results):
+def test_decompose_rejects_non_positive_incomes_on_request(results):
     r, _ = results
     pc = r.households["disposable_income"] / r.households["size"]
     assert (pc <= 0).any()  # the synthetic population has business losses
-    with pytest.raises(cp.MeasureError):
-        r.decompose("theil", by="city")
+    with pytest.raises(cp.MeasureError, match="non-positive"):
+        r.decompose("theil", by="city", nonpositive="raise")
+    with pytest.raises(cp.MeasureError, match="nonpositive must be"):
+        r.decompose("theil", by="city", nonpositive="drop")
+
+
+@pytest.mark.parametrize("by", ["city", "urban"])
+def test_decompose_leaves_out_non_positive_incomes_with_a_warning(results, by):
+    """Theil and MLD of the persons with per-capita income > 0, from the definitions."""
+    r, _ = results
+    hh = r.households
+    pc = (hh["disposable_income"] / hh["size"]).to_numpy()
+    pw = r.population.weight * r.population.size
+    label = r.population.city if by == "city" else r.population.urban
+    bad = pc <= 0
+    with pytest.warns(UserWarning, match=rf"left out {int(bad.sum())} row"):
+        theil = r.decompose("theil", by=by)
+    with pytest.warns(UserWarning, match="income <= 0"):
+        mld = r.decompose("mld", by=by)
+    x, w, g = pc[~bad], pw[~bad], np.asarray(label)[~bad]
+    mu = np.sum(w * x) / w.sum()
+    assert theil.total == pytest.approx(np.sum(w * x / mu * np.log(x / mu)) / w.sum())
+    assert mld.total == pytest.approx(np.sum(w * np.log(mu / x)) / w.sum())
+    between_t = between_l = 0.0
+    for value in np.unique(g):
+        m = g == value
+        mu_g = np.sum(w[m] * x[m]) / w[m].sum()
+        between_t += np.sum(w[m] * x[m]) / np.sum(w * x) * np.log(mu_g / mu)
+        between_l += w[m].sum() / w.sum() * np.log(mu / mu_g)
+        key = value if by == "city" else ("urban" if value else "rural")
+        left_out = pw[(np.asarray(label) == value) & bad].sum()
+        all_of = pw[np.asarray(label) == value].sum()
+        assert theil.groups.loc[key, "excluded_share"] == pytest.approx(
+            left_out / all_of
+        )
+    assert theil.between == pytest.approx(between_t, rel=1e-10)
+    assert mld.between == pytest.approx(between_l, rel=1e-10)
+    assert theil.groups["excluded_share"].max() > 0
 
 
 def test_poverty_lines(results):

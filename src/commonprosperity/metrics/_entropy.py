@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -247,8 +248,9 @@ class Decomposition(NamedTuple):
     groups : pandas.DataFrame
         One row per group (index: sorted labels) with columns
         ``population_share``, ``income_share``, ``mean`` (yuan), ``index``
-        (the group's own index) and ``within_contribution`` (its weighted
-        share of ``within``).
+        (the group's own index), ``within_contribution`` (its weighted share
+        of ``within``) and ``excluded_share`` (the share of the group's weight
+        left out for a non-positive income, ``nonpositive="exclude"``; else 0).
 
     Examples
     --------
@@ -269,6 +271,8 @@ def decompose(
     weight: npt.ArrayLike | None,
     group: npt.ArrayLike,
     measure: str = "theil",
+    *,
+    nonpositive: str = "raise",
 ) -> Decomposition:
     r"""Decompose the Theil index or the MLD into between- and within-group parts.
 
@@ -282,6 +286,14 @@ def decompose(
         Group label of each row (e.g. urban/rural or city); no missing labels.
     measure : {"theil", "mld"}
         Index to decompose.
+    nonpositive : {"raise", "exclude"}
+        What to do with positively weighted incomes ``<= 0``, for which both
+        indices are undefined (they take logarithms): ``"raise"`` a
+        :class:`MeasureError`, or ``"exclude"`` those rows with a ``UserWarning``
+        that gives their number and weight share (Stata's ``ineqdeco`` likewise
+        leaves out incomes ``<= 0``). The indices then describe the rows with
+        income ``> 0``; ``groups["excluded_share"]`` says how much of each group
+        was left out, and a group left with no rows is dropped.
 
     Returns
     -------
@@ -292,7 +304,14 @@ def decompose(
     Raises
     ------
     MeasureError
-        On invalid inputs, any non-positive income or an unknown ``measure``.
+        On invalid inputs, an unknown ``measure`` or ``nonpositive``, a
+        non-positive income with ``nonpositive="raise"``, or no positive income
+        left with ``"exclude"``.
+
+    Warns
+    -----
+    UserWarning
+        With ``nonpositive="exclude"``, when rows were left out.
 
     Notes
     -----
@@ -324,17 +343,24 @@ def decompose(
     """
     if measure not in ("theil", "mld"):
         raise MeasureError(f"measure must be 'theil' or 'mld'; got {measure!r}")
+    if nonpositive not in ("raise", "exclude"):
+        raise MeasureError(
+            f"nonpositive must be 'raise' or 'exclude'; got {nonpositive!r}"
+        )
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
     codes, labels = factorize_groups(group, x.shape[0])
-    require_positive(x, w, "income", measure)
-    keep = w > 0
+    if nonpositive == "raise":
+        require_positive(x, w, "income", measure)
+    excluded = _excluded_shares(x, w, codes, len(labels), measure)
+    keep = (w > 0) & (x > 0)
     if not keep.all():
         x, w, codes = x[keep], w[keep], codes[keep]
     # Scale free except the reported group means, which are scaled back.
     x, w, k_income = normalised(x, w)
     used = np.unique(codes)
     labels = labels[used]
+    excluded = excluded[used]
     codes = np.ascontiguousarray(np.searchsorted(used, codes), dtype=np.int64)
     k = len(labels)
     total_w, total_x = weighted_totals(x, w)
@@ -366,7 +392,38 @@ def decompose(
             "mean": np.ldexp(gmean, k_income),
             "index": index,
             "within_contribution": contributions,
+            "excluded_share": excluded,
         },
         index=labels,
     )
     return Decomposition(float(total), float(between), float(within), groups)
+
+
+def _excluded_shares(
+    x: FloatArray, w: FloatArray, codes: np.ndarray, k: int, measure: str
+) -> FloatArray:
+    """Per group, the share of its weight on incomes ``<= 0``; warns if any."""
+    out = np.zeros(k)
+    bad = (x <= 0) & (w > 0)
+    if not bad.any():
+        return out
+    if not ((x > 0) & (w > 0)).any():
+        raise MeasureError(
+            f"{measure} is defined only for income > 0 and no positively weighted "
+            f"income is > 0 ({int(bad.sum())} non-positive value(s))"
+        )
+    # Shares only: weights over their largest cannot overflow in the sums.
+    w = w / w.max()
+    group_w = np.bincount(codes, weights=w, minlength=k)
+    bad_w = np.bincount(codes[bad], weights=w[bad], minlength=k)
+    np.divide(bad_w, group_w, out=out, where=group_w > 0)
+    share = bad_w.sum() / group_w.sum()
+    warnings.warn(
+        f"decompose: left out {int(bad.sum())} row(s) with income <= 0 "
+        f"({share:.3%} of the weight; the lowest income {float(x[bad].min())!r}): "
+        f"{measure} is defined only for income > 0, so the indices describe the "
+        "rows with income > 0",
+        UserWarning,
+        stacklevel=3,
+    )
+    return out
