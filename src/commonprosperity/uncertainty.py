@@ -9,6 +9,7 @@ one pass over that order.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,6 +143,16 @@ def bootstrap(
     Returns
     -------
     BootstrapResult
+        The standard error and interval come from the replicates where the
+        indicator is defined; all replicates are in ``replicates`` (``nan`` where
+        it is not).
+
+    Warns
+    -----
+    UserWarning
+        When the indicator is undefined in some replicates (e.g. the urban/rural
+        ratio of a draw without rural households), with their number: the
+        interval is then conditional on the indicator being defined.
 
     Notes
     -----
@@ -218,6 +229,15 @@ def bootstrap(
         reps[i] = f(w0 * _counts(pop, rng, cluster, cluster_stratum, by_stratum))
     alpha = (1.0 - level) / 2.0
     finite = reps[np.isfinite(reps)]
+    if finite.size < n:
+        warnings.warn(
+            f"bootstrap: {indicator} is undefined in {n - finite.size} of {n} "
+            "replicates (a draw without the households it needs); the standard "
+            "error and interval use the other "
+            f"{finite.size}",
+            UserWarning,
+            stacklevel=2,
+        )
     lo, hi = (
         np.quantile(finite, [alpha, 1.0 - alpha]) if finite.size else (np.nan, np.nan)
     )

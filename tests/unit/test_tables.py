@@ -255,6 +255,25 @@ def test_bootstrap_is_seeded_and_clusters_widen_the_interval():
     assert a.std_error > 1.5 * srs.std_error
 
 
+def test_bootstrap_warns_when_the_indicator_is_undefined_in_replicates():
+    """One rural household in 20: a draw misses it with probability
+    (19/20)^20 = 0.36, and the urban/rural ratio is then undefined."""
+    income = np.random.default_rng(2).lognormal(10, 0.5, 20)
+    pop = _single_person_population(income)
+    urban = np.ones(20, bool)
+    urban[0] = False
+    hh, persons = pop.to_frames()
+    hh["urban"] = urban
+    pop = Population.from_frames(hh, persons)
+    r = simulate(pop, _no_policy())
+    with pytest.warns(UserWarning, match=r"undefined in \d+ of 200 replicates"):
+        b = bootstrap(r, "urban_rural_ratio", n=200, seed=4)
+    finite = b.replicates[np.isfinite(b.replicates)]
+    assert 0.25 * 200 < 200 - finite.size < 0.5 * 200
+    assert b.ci_lower == pytest.approx(np.quantile(finite, 0.025), rel=1e-12)
+    assert b.std_error == pytest.approx(np.std(finite, ddof=1), rel=1e-12)
+
+
 def test_bootstrap_errors(results):
     r, _ = results
     with pytest.raises(cp.CommonProsperityError, match="unknown indicator"):
