@@ -85,16 +85,22 @@ def _indicator_function(result: Result, indicator: str):
         den = np.dot(w[mask], size[mask])
         return float(np.dot(w[mask], disp[mask]) / den) if den > 0 else np.nan
 
+    # As simulate's indicators: undefined (nan) unless the denominator is > 0.
+    def ratio(top: float, bottom: float) -> float:
+        return top / bottom if bottom > 0 else np.nan
+
     def city_ratio(w: np.ndarray) -> float:
         values = [per_capita(w, city == c) for c in range(len(CITIES))]
         values = [v for v in values if not np.isnan(v)]
-        return max(values) / min(values) if len(values) >= 2 else np.nan
+        return ratio(max(values), min(values)) if len(values) >= 2 else np.nan
 
     functions = {
         "per_capita_disposable_income": lambda w: per_capita(w),
         "urban_per_capita_disposable_income": lambda w: per_capita(w, urban),
         "rural_per_capita_disposable_income": lambda w: per_capita(w, ~urban),
-        "urban_rural_ratio": lambda w: per_capita(w, urban) / per_capita(w, ~urban),
+        "urban_rural_ratio": lambda w: ratio(
+            per_capita(w, urban), per_capita(w, ~urban)
+        ),
         "city_max_min_ratio": city_ratio,
         "band_share_100k_500k": lambda w: float(w[band1].sum() / w.sum()),
         "band_share_200k_600k": lambda w: float(w[band2].sum() / w.sum()),

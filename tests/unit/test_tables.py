@@ -274,6 +274,21 @@ def test_bootstrap_warns_when_the_indicator_is_undefined_in_replicates():
     assert b.std_error == pytest.approx(np.std(finite, ddof=1), rel=1e-12)
 
 
+def test_bootstrap_ratio_is_undefined_where_simulate_says_so():
+    """The only rural household has a negative income: simulate leaves the
+    urban/rural ratio undefined, and so does every replicate (not a negative ratio)."""
+    income = np.random.default_rng(3).lognormal(10, 0.5, 20)
+    income[0] = 0.0
+    hh, persons = _single_person_population(income).to_frames()
+    hh["urban"] = np.arange(20) > 0
+    persons.loc[0, "business"] = -5_000.0  # a loss, and no dibao in _no_policy
+    r = simulate(Population.from_frames(hh, persons), _no_policy())
+    assert np.isnan(r.indicators["urban_rural_ratio"])
+    with pytest.warns(UserWarning, match="undefined in 50 of 50"):
+        b = bootstrap(r, "urban_rural_ratio", n=50, seed=1)
+    assert np.isnan(b.replicates).all()
+
+
 def test_bootstrap_errors(results):
     r, _ = results
     with pytest.raises(cp.CommonProsperityError, match="unknown indicator"):
