@@ -32,5 +32,9 @@ def describe_rows(
     if rows.size > shown:
         text += f" ({rows.size - shown} more)"
     if values is not None and rows.size:
-        text += f"; got {values[rows[0]]!r}"
+        value = values[rows[0]]
+        # Quote 0.0, not np.float64(0.0): the message is for the data's owner.
+        if isinstance(value, np.generic):
+            value = value.item()
+        text += f"; got {value!r}"
     return text

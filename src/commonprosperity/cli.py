@@ -376,6 +376,11 @@ def _read_population_file(path: Path) -> Any:
     from commonprosperity.errors import PopulationError
     from commonprosperity.population import Population
 
+    if path.is_dir():  # "no such file" would send the user looking for a typo
+        raise PopulationError(
+            f"--population {path}: is a directory; give a Parquet file (one row per "
+            "person)"
+        )
     if not path.is_file():
         raise PopulationError(f"--population {path}: no such file")
     reader = getattr(Population, "read_parquet", None)

@@ -22,6 +22,7 @@ CITY_LABELS: tuple[str, ...] = (*CITIES, PROVINCE)
 
 HOUSEHOLD_REQUIRED = ("household_id", "weight", "urban")
 HOUSEHOLD_OPTIONAL = ("city", "stratum", "psu")
+HOUSEHOLD_COLUMNS = HOUSEHOLD_REQUIRED + HOUSEHOLD_OPTIONAL
 PERSON_REQUIRED = (
     "household_id",
     "age",
@@ -166,7 +167,9 @@ class Population:
             One row per person: ``household_id``, ``age``, ``employed``, ``wage``,
             ``business``, ``property``, ``pension`` (yuan per year).
         columns : mapping of str to str, optional
-            Renames applied to both frames first, ``{"theirs": "ours"}``.
+            Renames applied to both frames first, ``{"theirs": "ours"}``. Every key
+            must be a column of one of the frames and every value one of the
+            library's columns (so a misspelt name is an error, not ignored).
         year : int, optional
             The income year the data describe.
         source : str, optional
@@ -179,9 +182,10 @@ class Population:
         Raises
         ------
         PopulationError
-            Listing every problem found: missing columns, wrong types, NaN or
-            infinite values, out-of-range values, duplicate ids, persons of unknown
-            households, households without persons, empty tables.
+            Listing every problem found: a ``columns`` entry naming no column of
+            the frames or none of the library's, missing columns, wrong types, NaN
+            or infinite values, out-of-range values, duplicate ids, persons of
+            unknown households, households without persons, empty tables.
 
         Examples
         --------
@@ -206,9 +210,10 @@ class Population:
                     f"{where}{name} must be a pandas DataFrame; "
                     f"got {type(frame).__name__}"
                 )
-        if columns:
-            households = households.rename(columns=dict(columns))
-            persons = persons.rename(columns=dict(columns))
+        if columns is not None:
+            renames = _check_renames(columns, households, persons, where)
+            households = households.rename(columns=renames)
+            persons = persons.rename(columns=renames)
         for name, frame in (("households", households), ("persons", persons)):
             dup = frame.columns[frame.columns.duplicated()].tolist()
             if dup:
@@ -218,7 +223,7 @@ class Population:
         hh_cols = {
             c: households[c].to_numpy()
             for c in households.columns
-            if c in HOUSEHOLD_REQUIRED + HOUSEHOLD_OPTIONAL
+            if c in HOUSEHOLD_COLUMNS
         }
         p_cols = {
             c: persons[c].to_numpy() for c in persons.columns if c in PERSON_REQUIRED
@@ -237,7 +242,9 @@ class Population:
         """Build a population from mappings of column name to array.
 
         The columns and rules are those of :meth:`from_frames`; the input arrays are
-        copied, never modified.
+        copied, never modified. Unlike :meth:`from_frames`, which reads only the
+        library's columns from a frame, every key must be one of them: an unknown
+        key (a misspelt ``"stratm"``) is an error rather than silently dropped.
 
         Examples
         --------
@@ -251,14 +258,26 @@ class Population:
         """
         where = f"{source}: " if source else ""
         problems: list[str] = []
-        for name, table, required in (
-            ("households", households, HOUSEHOLD_REQUIRED),
-            ("persons", persons, PERSON_REQUIRED),
+        for name, table, required, allowed in (
+            ("households", households, HOUSEHOLD_REQUIRED, HOUSEHOLD_COLUMNS),
+            ("persons", persons, PERSON_REQUIRED, PERSON_REQUIRED),
         ):
+            if not hasattr(table, "keys"):
+                problems.append(
+                    f"{name} must be a mapping of column name to array; got "
+                    f"{type(table).__name__}"
+                )
+                continue
             missing = [c for c in required if c not in table]
             if missing:
                 problems.append(
                     f"{name} is missing column(s) {missing}; required: {list(required)}"
+                )
+            # A misspelt optional column ("stratm") would otherwise vanish unseen.
+            unknown = [c for c in table if c not in allowed]
+            if unknown:
+                problems.append(
+                    f"{name} has unknown column(s) {unknown}; allowed: {list(allowed)}"
                 )
         if problems:
             raise PopulationError(where + "; ".join(problems))
@@ -586,6 +605,58 @@ def _replace(pop: Population, **changes: Any) -> Population:
     return Population(**values)
 
 
+def _check_renames(
+    columns: Any, households: pd.DataFrame, persons: pd.DataFrame, where: str
+) -> dict[Any, str]:
+    """Validate ``columns={"theirs": "ours"}`` of :meth:`Population.from_frames`.
+
+    Parameters
+    ----------
+    columns : mapping
+        The renames as given.
+    households, persons : pandas.DataFrame
+        The frames they apply to.
+    where : str
+        Prefix of error messages (the source, or empty).
+
+    Returns
+    -------
+    dict
+        The renames, as a dict for :meth:`pandas.DataFrame.rename`.
+
+    Raises
+    ------
+    PopulationError
+        If ``columns`` is not a mapping, or lists a name that is in neither frame
+        or maps onto a name that is not one of the library's columns (both would
+        otherwise be ignored without a word).
+    """
+    if not isinstance(columns, Mapping):
+        raise PopulationError(
+            f"{where}columns must be a mapping {{'theirs': 'ours'}}; got "
+            f"{type(columns).__name__}"
+        )
+    ours = HOUSEHOLD_COLUMNS + PERSON_REQUIRED[1:]
+    problems = []
+    absent = [k for k in columns if k not in households.columns]
+    absent = [k for k in absent if k not in persons.columns]
+    if absent:
+        problems.append(
+            f"columns renames {absent}, which are in neither the households frame "
+            f"{list(households.columns)[:20]} nor the persons frame "
+            f"{list(persons.columns)[:20]}; check the spelling"
+        )
+    unknown = {k: v for k, v in columns.items() if v not in ours}
+    if unknown:
+        problems.append(
+            f"columns maps to unknown column(s) {unknown}; the library's columns are "
+            f"{list(ours)}"
+        )
+    if problems:
+        raise PopulationError(where + "; ".join(problems))
+    return dict(columns)
+
+
 def _common_length(
     name: str, table: Mapping[str, np.ndarray], problems: list[str]
 ) -> int:
@@ -627,6 +698,9 @@ def _float_column(
                 f"{describe_rows(wrong, values)}"
             )
             return None
+        # pd.NA (a nullable column gone through object) cannot become a float; it
+        # is a missing value, reported with its rows below like NaN and None.
+        values = np.where(pd.isna(values), np.nan, values)
     try:
         out = np.array(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -637,7 +711,8 @@ def _float_column(
     bad = ~np.isfinite(out)
     if bad.any():
         problems.append(
-            f"{name} must be finite (no NaN or inf); {describe_rows(bad, out)}"
+            f"{name} must be finite (no missing values, NaN or inf); "
+            f"{describe_rows(bad, out)}"
         )
         return None
     return out
@@ -655,9 +730,19 @@ def _integer_column(
             f"{name} must hold whole numbers; {describe_rows(fractional, out)}"
         )
         return None
-    big = np.abs(out) > 2.0**53
+    if np.issubdtype(values.dtype, np.integer):
+        # Compare and quote the stored integers: as floats, 2^53 + 1 would pass and
+        # int64 max would be quoted rounded (9.223372036854776e+18).
+        big = (values > 2**53) | (values < -(2**53))
+        shown = values
+    else:
+        big = np.abs(out) > 2.0**53
+        shown = out
     if big.any():
-        problems.append(f"{name} must be within ±2^53; {describe_rows(big, out)}")
+        problems.append(
+            f"{name} must be within ±2^53 (9007199254740992); "
+            f"{describe_rows(big, shown)}"
+        )
         return None
     if np.issubdtype(values.dtype, np.integer):
         return np.array(values, dtype=np.int64)
@@ -673,20 +758,30 @@ def _bool_column(
         try:
             numeric = np.array(values, dtype=np.float64)
         except (TypeError, ValueError):
-            numeric = None
-        if numeric is not None:
-            bad = ~np.isin(numeric, (0.0, 1.0))
-            if not bad.any():
-                return numeric == 1.0
-            problems.append(
-                f"{name} must be boolean (True/False or 1/0); "
-                + describe_rows(bad, values)
+            # Text ("yes"), pd.NA ...: find the rows element by element, so the
+            # message names them and a value rather than only "dtype object".
+            numeric = np.fromiter(
+                (_as_float(v) for v in values), dtype=np.float64, count=len(values)
             )
-            return None
+        bad = ~np.isin(numeric, (0.0, 1.0))
+        if not bad.any():
+            return numeric == 1.0
+        problems.append(
+            f"{name} must be boolean (True/False or 1/0); " + describe_rows(bad, values)
+        )
+        return None
     problems.append(
         f"{name} must be boolean (True/False or 1/0); got dtype {values.dtype}"
     )
     return None
+
+
+def _as_float(value: Any) -> float:
+    """``float(value)``, or NaN for a value that has no number (text, pd.NA)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:

@@ -145,8 +145,8 @@ def read_parquet(
         each person row, and the person columns ``age``, ``employed``, ``wage``,
         ``business``, ``property``, ``pension``.
     columns : mapping of str to str, optional
-        Renames ``{"theirs": "ours"}`` for files written by other tools. Other
-        columns of the file are ignored.
+        Renames ``{"theirs": "ours"}`` for files written by other tools; every key
+        must be a column of the file. Other columns of the file are ignored.
 
     Returns
     -------
@@ -158,9 +158,10 @@ def read_parquet(
     Raises
     ------
     PopulationError
-        Naming the path: a missing, empty, truncated or non-Parquet file; missing
-        columns; a household column that differs between the person rows of one
-        household (naming the households and rows); any invalid value (see
+        Naming the path: a missing, empty, truncated or non-Parquet file; a
+        ``columns`` key the file does not have; missing columns; a household
+        column that differs between the person rows of one household (naming the
+        households and rows); any invalid value (see
         :meth:`Population.from_frames`).
 
     Examples
@@ -183,10 +184,22 @@ def read_parquet(
             f"{path}: is not a readable Parquet file ({exc})"
         ) from None
     year, source = _read_metadata(path, schema.metadata or {})
+    renames = check_renames(columns, "read_parquet")
+    # A rename of a column the file does not have (a typo, or the wrong file)
+    # would otherwise be ignored without a word.
+    absent = [name for name in renames if name not in schema.names]
+    if absent:
+        shown = ", ".join(repr(n) for n in schema.names[:20]) + (
+            " ..." if len(schema.names) > 20 else ""
+        )
+        raise PopulationError(
+            f"{path}: columns renames {absent}, which the file does not have; the "
+            f"file has [{shown}]; check the spelling"
+        )
     selected = select_columns(
         path,
         list(schema.names),
-        check_renames(columns, "read_parquet"),
+        renames,
         OUR_COLUMNS,
         HOUSEHOLD_REQUIRED + PERSON_REQUIRED[1:],
     )
@@ -230,7 +243,8 @@ def _read_metadata(
             f"{path}: metadata 'commonprosperity' must be a JSON object"
         )
     version = meta.get("format_version")
-    if version != FORMAT_VERSION:
+    # type() rather than ==: JSON true and 1.0 equal 1 in Python but are not it.
+    if type(version) is not int or version != FORMAT_VERSION:
         problems.append(f"format_version must be {FORMAT_VERSION}; got {version!r}")
     year = meta.get("year")
     if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
@@ -329,11 +343,14 @@ def read_stata(
         Value recodes per column of ours, ``{"urban": {1: True, 2: False}}``. A key
         is a stored code (number or string), a value label (str, when
         ``value_labels``), or ``None`` for Stata missing values (``.``, ``.a`` ...).
-        A code is looked up before its label. For ``urban``, ``employed`` and
-        ``city`` every value in the file must be found, and an unknown one is an
-        error naming it. For the numeric columns a value must be found if it
-        carries a value label (survey files label their special codes, e.g. CFPS
-        ``-8 不适用``); unlabelled numbers pass unchanged unless listed.
+        A code is looked up before its label. For ``urban`` and ``employed`` every
+        value in the file must be found, and an unknown one is an error naming it.
+        For ``city`` every numeric code must be found or carry a value label (then
+        read as a city name); text not in the recode is read as a city name, and
+        one that is not among the 11 is an error. For the numeric columns a value
+        must be found if it carries a value label (survey files label their
+        special codes, e.g. CFPS ``-8 不适用``); unlabelled numbers pass unchanged
+        unless listed.
     value_labels : bool, default True
         Use the files' value labels: recode keys may name labels, a labelled
         ``city`` is read by its labels, and a labelled value of a numeric column
