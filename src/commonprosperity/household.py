@@ -192,7 +192,9 @@ def household(
     = 33,000 is taxed at 3 % (个人所得税法 附表一).
     """
     if scenario is None:
-        if not isinstance(year, int) or isinstance(year, bool):
+        # numbers.Integral: NumPy integers too (``for year in np.arange(...)``), as
+        # Scenario accepts them; bools are Integral but not years.
+        if not isinstance(year, numbers.Integral) or isinstance(year, bool):
             raise ScenarioError(f"household(): year must be an integer; got {year!r}")
         scenario = Scenario.status_quo(year)
     elif not isinstance(scenario, Scenario):

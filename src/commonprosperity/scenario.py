@@ -51,13 +51,25 @@ def _year(value: Any) -> Any:
     return int(value)
 
 
+def _no_numpy_bool(value: Any) -> Any:
+    """Hand a NumPy bool on as a Python bool, which strict mode then refuses.
+
+    Pydantic's strict float refuses ``True`` but reads ``numpy.True_`` as 1.0 (it
+    accepts anything with ``__float__``), so an element of a boolean array would
+    pass silently as an amount or as a 100 % rate.
+    """
+    return bool(value) if isinstance(value, np.bool_) else value
+
+
 # strict=True: an amount must be a number (int or float), never a bool or a string
-# that pydantic's lax mode would coerce (``true`` -> 1.0, ``"60000"`` -> 60000.0).
-Rate = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
-Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
-Monthly = Annotated[float, Field(ge=0.0, le=1e6, strict=True)]
-Annual = Annotated[float, Field(ge=0.0, le=1e9, strict=True)]
-Threshold = Annotated[float, Field(ge=0.0, le=1e10, strict=True)]
+# that pydantic's lax mode would coerce (``true`` -> 1.0, ``"60000"`` -> 60000.0);
+# _no_numpy_bool closes the same gap for NumPy bools.
+Number = Annotated[float, BeforeValidator(_no_numpy_bool)]
+Rate = Annotated[Number, Field(ge=0.0, le=1.0, strict=True)]
+Share = Annotated[Number, Field(ge=0.0, le=1.0, strict=True)]
+Monthly = Annotated[Number, Field(ge=0.0, le=1e6, strict=True)]
+Annual = Annotated[Number, Field(ge=0.0, le=1e9, strict=True)]
+Threshold = Annotated[Number, Field(ge=0.0, le=1e10, strict=True)]
 Integer = Annotated[int, BeforeValidator(_whole_number)]
 Year = Annotated[int, BeforeValidator(_year)]
 
@@ -86,7 +98,7 @@ class _Section(BaseModel):
 class Wages(_Section):
     """Wage rules: extra growth in the scenario year and the minimum wage."""
 
-    growth_rate: float = Field(
+    growth_rate: Number = Field(
         0.0,
         ge=-0.5,
         le=1.0,
@@ -339,6 +351,10 @@ class Scenario(_Section):
         >>> Scenario.status_quo(2021).income_tax.basic_deduction
         60000.0
         """
+        # Check the type first: "2021" or 2021.0 would otherwise be reported as a
+        # year without a shipped policy, or pass ``in`` and fail on every section.
+        if isinstance(year, bool | np.bool_) or not isinstance(year, int | np.integer):
+            raise ScenarioError(f"year must be an integer such as 2025; got {year!r}")
         if year not in POLICY_YEARS:
             raise ScenarioError(
                 f"no status-quo policy is shipped for year {year}; available: "
@@ -584,7 +600,12 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     ):
         raise KeyError(_unknown_path_message(path))
     if index is None:
-        data[section][key] = list(value) if isinstance(value, tuple) else value
+        # Store a schedule given as a tuple or 1-d array as a list, so that a later
+        # item path of the same change (``income_tax.rates[1]``) can set into it.
+        is_array = isinstance(value, np.ndarray) and value.ndim == 1
+        data[section][key] = (
+            list(value) if isinstance(value, tuple) or is_array else value
+        )
         return
     target = data[section][key]
     if not isinstance(target, list):
