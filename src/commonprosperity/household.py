@@ -95,7 +95,7 @@ _BANDS = (
 
 
 def household(
-    year: int = 2021,
+    year: int | None = None,
     *,
     members: Sequence[Mapping[str, Any]],
     urban: bool = True,
@@ -107,9 +107,10 @@ def household(
 
     Parameters
     ----------
-    year : int, default 2021
+    year : int, optional
         Policy year. With ``scenario=None`` the status quo of that year
-        (2020–2025) applies; with a scenario, ``year`` must equal its year.
+        (2020–2025) applies, 2021 when ``year`` is not given either; with a
+        scenario, ``year`` defaults to the scenario's and must equal it.
     members : sequence of dict
         One dict per person with ``age`` (completed years, required) and optionally
         ``wage``, ``business`` (may be negative), ``property``, ``pension`` (gross
@@ -192,6 +193,7 @@ def household(
     = 33,000 is taxed at 3 % (个人所得税法 附表一).
     """
     if scenario is None:
+        year = 2021 if year is None else year
         # numbers.Integral: NumPy integers too (``for year in np.arange(...)``), as
         # Scenario accepts them; bools are Integral but not years.
         if not isinstance(year, numbers.Integral) or isinstance(year, bool):
@@ -199,7 +201,7 @@ def household(
         scenario = Scenario.status_quo(year)
     elif not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be a Scenario; got {type(scenario).__name__}")
-    elif scenario.year != year:
+    elif year is not None and scenario.year != year:
         raise ScenarioError(
             f"household(): year={year!r} but the scenario is for {scenario.year}; pass "
             f"year={scenario.year} with this scenario"

@@ -455,8 +455,14 @@ class Scenario(_Section):
         Raises
         ------
         ScenarioError
-            For an unknown path (with the closest valid ones) or an invalid value.
+            For an unknown path (with the closest valid ones), an invalid value,
+            or ``changes`` that is not a mapping.
         """
+        if not isinstance(changes, Mapping):
+            raise ScenarioError(
+                "replace() takes a mapping of dotted paths to values, e.g. "
+                f"{{'transfers.dibao_monthly': 1200}}; got {type(changes).__name__}"
+            )
         data = self.to_dict()
         problems = []
         for path, value in changes.items():

@@ -263,3 +263,19 @@ def test_sweep_over_a_nine_bracket_schedule_equals_simulate():
             assert frame[name].iloc[i] == pytest.approx(
                 expected[name], rel=1e-12, nan_ok=True
             ), (i, name)
+
+
+def test_household_takes_the_year_of_its_scenario():
+    """A 2024 scenario without year=: the 2024 status quo, not a mismatch with 2021."""
+    s24 = Scenario.status_quo(2024)
+    family = [{"age": 40, "wage": 120_000.0}]
+    by_scenario = household(members=family, scenario=s24)
+    by_year = household(2024, members=family)
+    assert by_scenario.equals(by_year)
+    with pytest.raises(ScenarioError, match="scenario is for 2024"):
+        household(2021, members=family, scenario=s24)
+
+
+def test_replace_needs_a_mapping():
+    with pytest.raises(ScenarioError, match="takes a mapping"):
+        Scenario.status_quo(2021).replace([("transfers.dibao_monthly", 1200)])
