@@ -28,6 +28,8 @@ ABSOLUTE = (
     "rural bottom",
     "Gini",
     "wage share",
+    "urban/rural ratio",
+    "highest/lowest city ratio",
 )
 
 

@@ -10,13 +10,17 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity import statistics as S
-from commonprosperity.errors import PopulationError
+from commonprosperity.errors import PopulationError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import CITIES
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import simulate
 
-__all__ = ["compare_to_published", "quintile_means"]
+__all__ = ["RATIO_TOLERANCE", "compare_to_published", "quintile_means"]
+
+#: Tolerance of the urban/rural and highest/lowest city ratios, absolute: the
+#: published ratios are rounded to 0.01 (docs/baseline.md, Tolerances).
+RATIO_TOLERANCE = 0.005
 
 
 def quintile_means(per_capita: np.ndarray, person_weight: np.ndarray) -> np.ndarray:
@@ -59,8 +63,11 @@ def compare_to_published(
     pandas.DataFrame
         One row per figure: ``figure, area, city, role`` (``calibrated``,
         ``held out``, ``shape`` or ``not reproduced``), ``published, simulated,
-        difference`` (relative, or absolute for shares), ``tolerance, within, grade,
-        source, note`` (why a figure is not reproduced, where it is not).
+        difference`` (relative, or absolute for shares and the two ratios),
+        ``tolerance, within, grade, source`` (id in ``data/statistics.toml``, or
+        the basis of a derived figure), ``note`` (why a figure is not reproduced,
+        where it is not) and ``citation`` (title, date and URL of the source of a
+        published figure; empty for derived ones).
 
     Notes
     -----
@@ -71,6 +78,11 @@ def compare_to_published(
     the gap and the reason in ``note``; one made with ``"census"`` reproduces the
     urbanisation rate and its all-resident mean is ``not reproduced`` instead.
     """
+    if not isinstance(population, Population):
+        raise PopulationError(
+            "compare_to_published: population must be a Population; got "
+            f"{type(population).__name__}"
+        )
     year = population.year
     if year not in S.BASELINE_YEARS:
         raise PopulationError(
@@ -79,6 +91,14 @@ def compare_to_published(
         )
     assert year is not None
     scenario = scenario or Scenario.status_quo(year)
+    if not isinstance(scenario, Scenario) or scenario.year != year:
+        # The published figures are those of population.year: the rules of another
+        # year would be compared with them silently.
+        got = scenario.year if isinstance(scenario, Scenario) else scenario
+        raise ScenarioError(
+            f"compare_to_published: scenario must be a Scenario of the population's "
+            f"year {year} (the published figures are of that year); got {got!r}"
+        )
     res = simulate(population, scenario)
     ind = res.indicators
     hh = res.households
@@ -149,6 +169,8 @@ def compare_to_published(
             ),
         )
     ratio = S.figures("urban_rural_ratio", year=year, city="浙江")[0]
+    # docs/baseline.md (Tolerances): 0.005 absolute, since published ratios are
+    # rounded to 0.01 (a relative 1 % would accept 1.96 ± 0.0196)
     add(
         "urban/rural ratio",
         "all",
@@ -156,9 +178,10 @@ def compare_to_published(
         "calibrated",
         ratio.value,
         ind["urban_rural_ratio"],
-        0.01,
+        RATIO_TOLERANCE,
         ratio.grade,
         ratio.source.id,
+        absolute=True,
     )
     comp = S.composition(year)
     urban = population.urban
@@ -247,9 +270,10 @@ def compare_to_published(
             "calibrated",
             maxmin[0].value,
             ind["city_max_min_ratio"],
-            0.01,
+            RATIO_TOLERANCE,
             maxmin[0].grade,
             maxmin[0].source.id,
+            absolute=True,
         )
     add(
         "resident population",
@@ -410,4 +434,9 @@ def compare_to_published(
         "gini_lower_bound / national gini",
         absolute=True,
     )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    # Cite every published figure next to it (title, date, URL), not only by the
+    # id of its source in data/statistics.toml; derived rows keep their basis.
+    cites = {f.source.id: f.source.cite() for f in S.figures()}
+    table["citation"] = table["source"].map(lambda sid: cites.get(sid, ""))
+    return table

@@ -18,7 +18,7 @@ from commonprosperity._baseline_people import AGE_BANDS, N_CELLS, N_CITIES, Draw
 from commonprosperity._calibrate_solve import solve
 from commonprosperity.errors import CalibrationError
 
-__all__ = ["OLD_SHARE", "totals", "weights"]
+__all__ = ["MIN_BAND_RECORDS", "OLD_SHARE", "age_margin_dropped", "totals", "weights"]
 
 #: Persons a city needs in each age band for its age margin to be used.
 MIN_BAND_RECORDS = 30
@@ -65,6 +65,20 @@ def totals(year: int, definition: str) -> dict[str, np.ndarray]:
         ),
         "age_persons": city_persons[:, None] * age_share,
     }
+
+
+def age_margin_dropped(d: Draws) -> np.ndarray:
+    """Cities whose residents-by-age-band margin the raking leaves out (11,) bool.
+
+    A city with fewer than :data:`MIN_BAND_RECORDS` person records in one of its
+    age bands (only in small populations) cannot be raked to its age structure
+    without extreme weights; it keeps the age structure of its draws.
+    """
+    band = np.searchsorted([b[1] for b in AGE_BANDS], d.age, side="right")
+    records = np.bincount(d.city[d.hh] * 3 + band, minlength=3 * N_CITIES).reshape(
+        N_CITIES, 3
+    )
+    return np.asarray((records < MIN_BAND_RECORDS).any(axis=1))
 
 
 def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
@@ -128,11 +142,9 @@ def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
         ]
     )
     # a small population may have (almost) no record in a city x age band: drop
-    # that city's age margin (its age structure is then the draws'), keep the rest
-    records = np.bincount(d.city[d.hh] * 3 + band, minlength=3 * N_CITIES).reshape(
-        N_CITIES, 3
-    )
-    complete = (records >= MIN_BAND_RECORDS).all(axis=1)
+    # that city's age margin (its age structure is then the draws'), keep the rest;
+    # baseline() names those cities in the Population's source
+    complete = ~age_margin_dropped(d)
     keep = np.concatenate(
         [np.ones(N_CITIES + N_CELLS, dtype=bool), np.repeat(complete, 3)]
     )

@@ -148,7 +148,8 @@ def design(
                 problems.append(f"margin {label}: totals must be a non-empty mapping")
                 continue
             try:
-                keyed = {}
+                keyed: dict[tuple[Any, ...], float] = {}
+                first: dict[tuple[Any, ...], Any] = {}
                 for key, total in totals.items():
                     parts = key if len(names) > 1 else (key,)
                     if len(names) > 1 and (
@@ -162,7 +163,26 @@ def design(
                         _normalise_key(nm, p)
                         for nm, p in zip(names, parts, strict=True)
                     )
-                    keyed[norm] = float(total)
+                    # a total is a count: a string or a bool is an input error,
+                    # not something to convert
+                    if isinstance(total, bool | np.bool_) or not isinstance(
+                        total, int | float | np.integer | np.floating
+                    ):
+                        raise CalibrationError(
+                            f"margin {label}: the total of {key!r} must be a number; "
+                            f"got {total!r}"
+                        )
+                    value = float(total)
+                    # "杭州", "杭州市" and "Hangzhou" are one cell: a second total
+                    # for it would silently replace the first.
+                    if norm in keyed:
+                        raise CalibrationError(
+                            f"margin {label}: keys {first[norm]!r} and {key!r} name "
+                            f"the same cell (totals {keyed[norm]:g} and {value:g}); "
+                            "give one total per cell"
+                        )
+                    keyed[norm] = value
+                    first[norm] = key
             except CalibrationError as exc:
                 problems.append(str(exc))
                 continue

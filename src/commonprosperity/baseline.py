@@ -28,9 +28,15 @@ from commonprosperity._baseline_people import (
     draw,
     size_distribution,
 )
-from commonprosperity._baseline_weights import totals, weights
+from commonprosperity._baseline_weights import (
+    MIN_BAND_RECORDS,
+    age_margin_dropped,
+    totals,
+    weights,
+)
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import Population
+from commonprosperity.published import CITIES
 from commonprosperity.scenario import Scenario
 
 __all__ = [
@@ -62,7 +68,9 @@ def _check(year: Any, n_households: Any, seed: Any, urban_definition: Any) -> No
         )
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         problems.append(f"seed must be a non-negative integer; got {seed!r}")
-    if urban_definition not in URBAN_DEFINITIONS:
+    if not isinstance(urban_definition, str) or (
+        urban_definition not in URBAN_DEFINITIONS
+    ):
         problems.append(
             f"urban_definition must be one of {URBAN_DEFINITIONS}; got "
             f"{urban_definition!r}"
@@ -110,7 +118,9 @@ def _population(
     )
 
 
-def _source(year: int, n: int, seed: int, definition: str) -> str:
+def _source(
+    year: int, n: int, seed: int, definition: str, no_age: list[str] | None = None
+) -> str:
     call = (
         f"baseline(year={year}, n_households={n}, seed={seed}, "
         f"urban_definition={definition!r})"
@@ -128,9 +138,17 @@ def _source(year: int, n: int, seed: int, definition: str) -> str:
             f"published urban and rural means hold; the all-resident mean does not: "
             f"the survey's urban share is {survey:.3f})"
         )
+    ages = ""
+    if no_age:
+        # say so rather than leave those cities' age totals silently unmet
+        ages = (
+            f"; residents by age band NOT raked in {', '.join(no_age)} (fewer than "
+            f"{MIN_BAND_RECORDS} records in an age band: the draws' age structure; "
+            "use more households)"
+        )
     return (
         f"{call}: synthetic Zhejiang households calibrated to published statistics; "
-        f"{urban}; see docs/baseline.md"
+        f"{urban}{ages}; see docs/baseline.md"
     )
 
 
@@ -174,7 +192,9 @@ def generate(
     report["housing_fund_share_of_contributions"] = (
         scenario.social_insurance.housing_fund_rate / report["contribution_rate"]
     )
-    source = _source(year, n, seed, urban_definition)
+    no_age = [CITIES[i] for i in np.flatnonzero(age_margin_dropped(d))]
+    report["age_margin_dropped"] = no_age
+    source = _source(year, n, seed, urban_definition, no_age)
     return _population(d, weight, employed, income, year, source), report
 
 
@@ -229,7 +249,8 @@ def baseline(
     Returns
     -------
     Population
-        With ``year`` set and ``source`` describing the call and the urban share.
+        With ``year`` set and ``source`` describing the call and the urban share,
+        and naming any city whose age margin was left out (step 2).
 
     Raises
     ------
@@ -245,7 +266,9 @@ def baseline(
        tilted to each city's mean size; ages from household roles.
     2. Weights: raking to households by city, persons by city × area and persons by
        city × age band (0–14, 15–59, 60+; the 60+ share moved by the province's
-       yearly bulletins).
+       yearly bulletins). A city with fewer than 30 person records in an age band
+       (small ``n_households``: below about 5,000) keeps the age structure of its
+       draws; ``source`` names such cities.
     3. Retirement at the statutory ages (men 60, women 50 or 55); a share of those
        past it draw an employee pension. Wage earners below it are covered by
        employee social insurance and the housing fund (``employed``) in the

@@ -92,6 +92,31 @@ def _check_spec(spec: Any, where: str) -> dict[str, float]:
     return out
 
 
+def _is_by_year(growth: Any) -> bool:
+    """Whether ``growth`` is a mapping keyed by year (``{2025: {...}}``)."""
+    return (
+        isinstance(growth, Mapping)
+        and bool(growth)
+        and all(isinstance(k, int) and not isinstance(k, bool) for k in growth)
+    )
+
+
+def _check_growth_years(growth: Any, first: int, last: int, where: str) -> None:
+    """Refuse year keys of ``growth`` that no projection step from/to uses.
+
+    Year ``y`` of a year-keyed mapping is the growth from ``y - 1`` to ``y``, so only
+    ``first..last`` are used; any other key would be silently ignored.
+    """
+    if not _is_by_year(growth):
+        return
+    unused = sorted(y for y in growth if not first <= y <= last)
+    if unused:
+        raise CommonProsperityError(
+            f"{where}: growth has year(s) {unused} outside the years projected "
+            f"({first}–{last}; the key is the year grown *to*); they would be ignored"
+        )
+
+
 def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
     """Growth of each income source from ``year - 1`` to ``year``, by city and area.
 
@@ -128,11 +153,7 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
         raise CommonProsperityError(
             f"year must be an integer in 2021–{MAX_YEAR}; got {year!r}"
         )
-    if (
-        isinstance(growth, Mapping)
-        and growth
-        and all(isinstance(k, int) and not isinstance(k, bool) for k in growth)
-    ):
+    if _is_by_year(growth):
         growth = growth.get(year)
     spec = _check_spec(growth, f"growth[{year}]") if growth is not None else {}
     index = pd.MultiIndex.from_tuples(
@@ -207,6 +228,9 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     ------
     PopulationError
         If the population has no year or `to_year` is before it or out of range.
+    CommonProsperityError
+        If ``growth`` is invalid, or keyed by years outside
+        ``population.year + 1 .. to_year`` (they would be ignored).
 
     Examples
     --------
@@ -230,6 +254,7 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
             f"project: to_year must be an integer in {population.year}–{MAX_YEAR} "
             f"(projection runs forward from population.year); got {to_year!r}"
         )
+    _check_growth_years(growth, population.year + 1, int(to_year), "project")
     pop = population
     hh = pop.person_household_index
     for year in range(pop.year + 1, int(to_year) + 1):  # type: ignore[operator]
@@ -288,6 +313,42 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     return pop
 
 
+def _national_accounts(
+    values: Mapping[int, float] | None, name: str, years: list[int]
+) -> dict[int, float]:
+    """Check GDP or labour compensation by year: path years, finite yuan > 0.
+
+    A key that is not a year of the path, or a value that is not a positive
+    number, would otherwise be silently ignored (T7 and T10 read as NA) or give a
+    meaningless share.
+    """
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise ScenarioError(
+            f"simulate_path: {name} must be a mapping of year to yuan; "
+            f"got {type(values).__name__}"
+        )
+    problems = []
+    out = {}
+    for y, v in values.items():
+        if y not in years or isinstance(y, bool) or not isinstance(y, int | np.integer):
+            problems.append(f"{name}[{y!r}]: not a year of the path {years}")
+        elif (
+            isinstance(v, bool | np.bool_)
+            or not isinstance(v, int | float | np.integer | np.floating)
+            or not (np.isfinite(v) and v > 0)
+        ):
+            problems.append(
+                f"{name}[{y!r}] must be a finite number of yuan > 0; got {v!r}"
+            )
+        else:
+            out[int(y)] = float(v)
+    if problems:
+        raise ScenarioError("simulate_path: " + "; ".join(problems))
+    return out
+
+
 def _top_bottom(res: Any, pop: Population, urban: bool) -> float:
     sel = pop.urban == urban
     if not sel.any():
@@ -317,8 +378,10 @@ def simulate_path(
         every key must be ``>= population.year``.
     gdp, labour_compensation : mapping of int to float, optional
         GDP and labour remuneration by year, yuan (national accounts) for T7/T10.
+        Keys must be years of the path, values finite and > 0.
     growth : float or mapping, optional
-        Growth overrides passed to :func:`project`.
+        Growth overrides passed to :func:`project`; the years of a year-keyed
+        mapping must lie after ``population.year`` and up to the last year.
 
     Returns
     -------
@@ -330,6 +393,15 @@ def simulate_path(
         growth ÷ per-capita income growth), ``T9_value`` (largest year-on-year change
         of the two quintile ratios), ``T10_value`` (change of income ÷ GDP per capita)
         and ``T1``–``T10`` (met, nullable boolean; trends NA in the first year).
+
+    Raises
+    ------
+    ScenarioError
+        If a scenario's year differs from its key or precedes the population's, or
+        ``gdp`` / ``labour_compensation`` has a key that is not a year of the path
+        or a value that is not a finite number > 0.
+    CommonProsperityError
+        If ``growth`` is invalid or has years outside the path (see :func:`project`).
 
     Examples
     --------
@@ -356,13 +428,19 @@ def simulate_path(
             problems.append(f"year {y} is before population.year {population.year}")
     if problems:
         raise ScenarioError("simulate_path: " + "; ".join(problems))
-    gdp = dict(gdp or {})
-    labour = dict(labour_compensation or {})
+    years = sorted(scenarios_by_year)
+    gdp = _national_accounts(gdp, "gdp", years)
+    labour = _national_accounts(labour_compensation, "labour_compensation", years)
+    _check_growth_years(growth, population.year + 1, years[-1], "simulate_path")
     rows = []
     pop = population
     previous: dict[str, float] | None = None
-    for year in sorted(scenarios_by_year):
-        pop = project(pop, year, growth)
+    for year in years:
+        step = growth
+        if _is_by_year(growth):
+            # this step uses the years after the previous one, up to `year`
+            step = {y: g for y, g in growth.items() if pop.year < y <= year}
+        pop = project(pop, year, step)
         sc = scenarios_by_year[year]
         res = simulate(pop, sc)
         ind = res.indicators
@@ -374,7 +452,7 @@ def simulate_path(
         row["residents"] = pop.residents
         income_gdp = (
             row["per_capita_disposable_income"] / (gdp[year] / pop.residents)
-            if year in gdp and gdp[year] > 0
+            if year in gdp
             else float("nan")
         )
         row["income_to_gdp_per_capita"] = income_gdp

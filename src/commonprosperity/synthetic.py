@@ -97,6 +97,11 @@ def synthetic_population(n_households: int, seed: int = 0) -> Population:
         business incomes, children under 3 and persons over 60 without a pension,
         so every rule of the model is exercised.
 
+    Raises
+    ------
+    PopulationError
+        If ``n_households`` or ``seed`` is not an integer in range.
+
     Examples
     --------
     >>> pop = synthetic_population(1_000, seed=42)
@@ -111,6 +116,9 @@ def synthetic_population(n_households: int, seed: int = 0) -> Population:
         raise PopulationError(
             f"n_households must be in 1–50,000,000; got {n_households}"
         )
+    # seed=None would draw fresh OS entropy: a different population on every call
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise PopulationError(f"seed must be a non-negative integer; got {seed!r}")
     rng = np.random.default_rng(seed)
     n = int(n_households)
 
