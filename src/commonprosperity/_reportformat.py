@@ -1,12 +1,20 @@
 """Text helpers of the reports: value formats, the target table, Markdown tables.
 
+Also :func:`staged_directory`, through which a report's files reach their folder
+all together or not at all.
+
 Private to :mod:`commonprosperity.report`, which re-exports the public names.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Mapping, Sequence
+import os
+import secrets
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,6 +22,55 @@ import pandas as pd
 from commonprosperity._plotstyle import format_value
 
 _CMP = {">=": ">=", ">": ">", "<": "<", "<=": "<="}
+
+
+# ------------------------------------------------------------------ writing
+@contextlib.contextmanager
+def staged_directory(out: Path) -> Iterator[Path]:
+    """Give a scratch folder whose files are moved into ``out`` when the block ends.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The output folder; it and its parents are created only on success.
+
+    Yields
+    ------
+    pathlib.Path
+        A hidden, empty folder on the same filesystem as ``out``: inside ``out``
+        when it exists, else in its nearest existing ancestor.
+
+    Notes
+    -----
+    Writing straight into ``out`` left half a report behind when a figure failed
+    or the user pressed Ctrl-C. Here nothing reaches ``out`` unless the block
+    finishes: a new ``out`` appears in one rename, and each file of an existing
+    one is replaced with ``os.replace``. On an error or an interrupt the scratch
+    folder is removed, so ``out`` is left as it was (absent, or with its old
+    files).
+    """
+    out = Path(out)
+    anchor = out if out.is_dir() else out.absolute().parent
+    while not anchor.exists():
+        anchor = anchor.parent
+    # mkdir (not mkdtemp, which makes 0700 folders) so a renamed folder gets the
+    # permissions of one made by ``out.mkdir()``.
+    stage = (
+        anchor / f".{out.name or 'out'}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    )
+    stage.mkdir()
+    try:
+        yield stage
+        if not out.exists():
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):  # e.g. ``out`` appeared meanwhile
+                stage.rename(out)
+                return
+        out.mkdir(parents=True, exist_ok=True)
+        for file in sorted(stage.iterdir()):
+            os.replace(file, out / file.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 # ------------------------------------------------------------- text formats

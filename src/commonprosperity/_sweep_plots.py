@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -29,6 +30,12 @@ from commonprosperity._plotstyle import (
 )
 
 __all__ = ["fiscal_frontier", "pareto_front", "sweep_heatmap"]
+
+#: Largest number of rows or columns of a heatmap whose cells are annotated.
+_MAX_ANNOTATED = 25
+#: Largest heatmap size, inches (at 200 dpi a PNG of at most 3,600 × 2,800 pixels).
+_MAX_WIDTH, _MAX_HEIGHT = 18.0, 14.0
+_MAX_TICKS = 12
 
 
 def _indicator_unit(indicator: str) -> str:
@@ -86,6 +93,9 @@ def sweep_heatmap(
     matplotlib.figure.Figure
         Cells coloured and annotated with the indicator; when the indicator has a
         plan target, cells meeting it are outlined in black and marked "met".
+        A grid with more than 25 values of a lever is drawn at a capped size
+        (18 × 14 inches at most), without cell texts and with about 12 tick
+        labels per axis; cells meeting the target are still outlined.
     """
     for col in (x, y, indicator):
         if col not in frame.columns:
@@ -108,9 +118,15 @@ def sweep_heatmap(
     target = _target_of(indicator)
     values = table.to_numpy(dtype=np.float64)
     scale = 100.0 if unit == "share" else (1e-3 if unit == "yuan" else 1.0)
+    n_rows, n_cols = table.shape
+    # A figure sized per cell and a text per cell grew without bound: a 100 × 100
+    # grid took a minute and 20 MB, a 2 × 5,000 one 600,000 pixels of height.
+    # Large grids get a capped size, no cell texts and a subset of tick labels.
+    small = max(n_rows, n_cols) <= _MAX_ANNOTATED
     with _rc():
         fig = _figure(
-            max(6.5, 0.95 * table.shape[1] + 3.2), max(4.2, 0.62 * table.shape[0] + 2.2)
+            min(max(6.5, 0.95 * n_cols + 3.2), _MAX_WIDTH),
+            min(max(4.2, 0.62 * n_rows + 2.2), _MAX_HEIGHT),
         )
         ax = fig.subplots()
         im = ax.imshow(values * scale, origin="lower", aspect="auto", cmap="viridis")
@@ -118,9 +134,14 @@ def sweep_heatmap(
         cbar.set_label(_unit_label(indicator, unit))
         finite = values[np.isfinite(values)]
         mid = float(np.median(finite) * scale) if finite.size else 0.0
+        met_cells = []
         for (i, j), v in np.ndenumerate(values):
-            text = _cell_text(v, unit)
             met = target is not None and np.isfinite(v) and _meets(v, target)
+            if met:
+                met_cells.append((i, j))
+            if not small:
+                continue
+            text = _cell_text(v, unit)
             if met:
                 ax.add_patch(
                     Rectangle(
@@ -137,8 +158,18 @@ def sweep_heatmap(
                 fontsize=9,
                 color="white" if v * scale < mid else _BLACK,
             )
-        ax.set_xticks(range(table.shape[1]), [_tick(v) for v in table.columns])
-        ax.set_yticks(range(table.shape[0]), [_tick(v) for v in table.index])
+        if met_cells and not small:  # one artist, not one patch per cell
+            ax.add_collection(
+                PatchCollection(
+                    [Rectangle((j - 0.5, i - 0.5), 1, 1) for i, j in met_cells],
+                    facecolor="none",
+                    edgecolor=_BLACK,
+                    lw=0.8,
+                )
+            )
+        xt, yt = _tick_positions(n_cols), _tick_positions(n_rows)
+        ax.set_xticks(xt, [_tick(table.columns[k]) for k in xt])
+        ax.set_yticks(yt, [_tick(table.index[k]) for k in yt])
         ax.set_xlabel(_lever_label(x))
         ax.set_ylabel(_lever_label(y))
         default = f"{indicator} by {x.split('.')[-1]} and {y.split('.')[-1]}"
@@ -150,6 +181,14 @@ def sweep_heatmap(
             )
         ax.set_title(title or default, loc="left")
     return fig
+
+
+def _tick_positions(n: int) -> list[int]:
+    """Indices of the cells that get a tick label: all, or about ``_MAX_TICKS``."""
+    if n <= _MAX_ANNOTATED:
+        return list(range(n))
+    picks = np.linspace(0, n - 1, _MAX_TICKS).round().astype(np.int64)
+    return sorted(set(picks.tolist()))
 
 
 def _unit_label(indicator: str, unit: str) -> str:

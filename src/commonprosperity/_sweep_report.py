@@ -13,7 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from commonprosperity._reportformat import _SHORT, _number, markdown_table
+from commonprosperity._reportformat import (
+    _SHORT,
+    _number,
+    markdown_table,
+    staged_directory,
+)
 from commonprosperity.targets import TARGETS
 
 __all__ = ["sweep_summary", "write_sweep"]
@@ -91,7 +96,8 @@ def write_sweep(
     frame : pandas.DataFrame
         The sweep frame: one row per scenario.
     out_dir : str or pathlib.Path
-        Directory; created if needed.
+        Directory; created if needed. The files are written to a scratch folder
+        and moved in at the end, so a failure or an interrupt leaves it as it was.
     spec : SweepSpec
         The sweep file read (levers, base, plot choices).
     heading : str
@@ -112,10 +118,28 @@ def write_sweep(
     summary : str
         A few lines for the terminal.
     """
+    out = Path(out_dir)
+    # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
+    # leaves ``out`` as it was instead of half a report.
+    with staged_directory(out) as stage:
+        written, summary = _write_sweep_files(
+            frame, stage, spec, heading, command, cheapest, formats
+        )
+    return [out / p.name for p in written], summary
+
+
+def _write_sweep_files(
+    frame: pd.DataFrame,
+    out: Path,
+    spec: Any,
+    heading: str,
+    command: str | None,
+    cheapest: Any,
+    formats: Sequence[str],
+) -> tuple[list[Path], str]:
+    """Write the files of :func:`write_sweep` into ``out`` (a scratch folder)."""
     from commonprosperity import plots
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     levers = list(spec.levers)
     written: list[Path] = []
     frame.to_csv(out / "sweep.csv", index=False)

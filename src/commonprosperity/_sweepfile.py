@@ -203,8 +203,9 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
     ScenarioError
         Naming the file and every failing key: missing or unreadable file, invalid
         TOML, unknown keys, a base that is missing or invalid, unknown lever paths
-        (with the closest valid ones), lever values the scenario rejects, too many
-        scenarios, unknown plot indicators.
+        (with the closest valid ones), lever values the scenario rejects, a value
+        repeated in a lever's list or range, too many scenarios, unknown plot
+        indicators.
     """
     path = Path(path)
     try:
@@ -276,6 +277,16 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
     else:
         for lever, values in raw_grid.items():
             vals = _values(lever, values, where, problems)
+            # A repeated value repeats its scenarios: the frame then has two rows
+            # per grid point and the heatmap cannot place them.
+            repeated = sorted({v for v in vals if vals.count(v) > 1})
+            if repeated:
+                problems.append(
+                    f"{where}: grid.{lever!r} repeats the value(s) "
+                    f"{', '.join(f'{v:g}' for v in repeated[:3])}; give each value "
+                    "once"
+                )
+                continue
             if base is None:
                 grid[lever] = vals
                 continue

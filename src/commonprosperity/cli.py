@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import importlib
 import inspect
+import math
 import os
 import re
 import shlex
@@ -117,6 +118,14 @@ def _finite_float(text: str) -> float:
     return v
 
 
+def _path(text: str) -> Path:
+    # Path("") is Path("."): an empty --out wrote the report into the current
+    # directory, and an empty --population read it as a directory.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a path; got an empty string")
+    return Path(text)
+
+
 # ------------------------------------------------------------------- parser
 def _build_parser() -> _Parser:
     from commonprosperity import __version__
@@ -137,7 +146,7 @@ def _build_parser() -> _Parser:
     )
     group.add_argument(
         "--population",
-        type=Path,
+        type=_path,
         default=None,
         metavar="FILE.parquet",
         help="read the population from a Parquet file instead",
@@ -178,7 +187,7 @@ def _build_parser() -> _Parser:
     run.add_argument(
         "scenario",
         nargs="?",
-        type=Path,
+        type=_path,
         metavar="SCENARIO.toml",
         help="scenario file (fields not given: status quo of its year)",
     )
@@ -191,7 +200,7 @@ def _build_parser() -> _Parser:
     )
     run.add_argument(
         "--out",
-        type=Path,
+        type=_path,
         default=Path(DEFAULT_OUT),
         metavar="DIR",
         help=f"output directory (default ./{DEFAULT_OUT})",
@@ -220,7 +229,7 @@ def _build_parser() -> _Parser:
         "write sweep.csv, sweep.parquet, the heatmap and frontier figures and "
         "report.md into --out.",
     )
-    sweep.add_argument("file", type=Path, metavar="SWEEP.toml")
+    sweep.add_argument("file", type=_path, metavar="SWEEP.toml")
     sweep.add_argument(
         "--scheduler",
         default=None,
@@ -230,7 +239,7 @@ def _build_parser() -> _Parser:
     )
     sweep.add_argument(
         "--out",
-        type=Path,
+        type=_path,
         default=Path(DEFAULT_SWEEP_OUT),
         metavar="DIR",
         help=f"output directory (default ./{DEFAULT_SWEEP_OUT})",
@@ -247,7 +256,7 @@ def _build_parser() -> _Parser:
         description="Find the smallest value of one lever, inside the bounds, at "
         'which the scenario meets a target such as "gini <= 0.40" or "T4 < 1.9".',
     )
-    solve.add_argument("scenario", nargs="?", type=Path, metavar="SCENARIO.toml")
+    solve.add_argument("scenario", nargs="?", type=_path, metavar="SCENARIO.toml")
     solve.add_argument(
         "--year",
         type=_year,
@@ -282,7 +291,7 @@ def _build_parser() -> _Parser:
     )
     solve.add_argument(
         "--save",
-        type=Path,
+        type=_path,
         default=None,
         metavar="SCENARIO.toml",
         help="write the solved scenario to this file",
@@ -299,7 +308,7 @@ def _build_parser() -> _Parser:
     base.add_argument("--year", type=_year, required=True)
     base.add_argument("--households", type=_households, required=True, metavar="N")
     base.add_argument("--seed", type=_seed, default=0)
-    base.add_argument("--out", type=Path, required=True, metavar="FILE.parquet")
+    base.add_argument("--out", type=_path, required=True, metavar="FILE.parquet")
     base.set_defaults(handler=_cmd_baseline)
     return parser
 
@@ -645,15 +654,25 @@ def _parse_target(text: str) -> tuple[str, str, float]:
                 f'e.g. "{name} <= 0.40"; only target ids T1–T6 stand alone'
             )
         return name, ids[name].comparison, ids[name].target
-    return name, m.group("op"), float(m.group("value"))
+    value = float(m.group("value"))
+    if not math.isfinite(value):  # "gini <= 1e999" parsed as inf: met by anything
+        raise UsageError(
+            f"--target {text!r}: the number must be finite; got {m.group('value')}"
+        )
+    return name, m.group("op"), value
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    from commonprosperity._sweep_engine import not_a_lever
+    from commonprosperity.errors import ScenarioError
     from commonprosperity.scenario import Scenario
     from commonprosperity.simulate import simulate
 
     scenario, label = _scenario(args.scenario, args.year)
     current = scenario.get(args.lever)
+    why = not_a_lever(args.lever, current)
+    if why is not None:
+        raise UsageError(f"--lever {args.lever}: {why}")
     if isinstance(current, list | bool):
         raise UsageError(
             f"--lever {args.lever}: not a numeric scalar; sweep one "
@@ -664,7 +683,21 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if not lo < hi:
         raise UsageError(f"--bounds {lo:g} {hi:g}: LO must be smaller than HI")
     for bound in (lo, hi):
-        scenario.replace({args.lever: bound})
+        try:
+            scenario.replace({args.lever: bound})
+        except ScenarioError as exc:
+            raise UsageError(
+                f"--bounds {lo:g} {hi:g}: {str(exc).removeprefix('scenario: ')}"
+            ) from None
+    # Bisection stops when the bracket is narrower than xtol; a tolerance finer
+    # than the spacing of floats near the bounds is never reached (solve looped
+    # for ever on --xtol 1e-300).
+    resolution = 4 * math.ulp(max(abs(lo), abs(hi)))
+    if args.xtol is not None and args.xtol < resolution:
+        raise UsageError(
+            f"--xtol {args.xtol:g}: finer than floating point can resolve between "
+            f"{lo:g} and {hi:g}; give at least {resolution:.3g}"
+        )
     if args.save is not None:
         _check_out_file(args.save, ".toml", "--save")
     solve = None

@@ -90,7 +90,8 @@ def lorenz_points(
     -------
     population_share, income_share : ndarray of float64, shape (n_points,)
         The curve is piecewise linear between units, so the sampled values are
-        exact at the sample points.
+        exact at the sample points. ``income_share`` is NaN when the total income
+        is zero: the curve is then undefined.
 
     Examples
     --------
@@ -104,6 +105,9 @@ def lorenz_points(
     cum_w = np.concatenate(([0.0], np.cumsum(w)))
     cum_x = np.concatenate(([0.0], np.cumsum(w * x)))
     p = np.linspace(0.0, 1.0, n_points)
+    if cum_x[-1] == 0.0:  # no income at all (e.g. gross income of a survey's
+        # transfer recipients): dividing by it warned and drew nothing.
+        return p, np.full(n_points, np.nan)
     return p, np.interp(p, cum_w / cum_w[-1], cum_x / cum_x[-1])
 
 
@@ -172,10 +176,13 @@ def lorenz_curves(
             else:
                 colour, ls = styles[k % len(styles)]
                 k += 1
-            ax.plot(p, s, color=colour, ls=ls, lw=2.0, label=f"{label} (Gini {g:.4f})")
+            gini = f"Gini {g:.4f}" if np.isfinite(g) else "Gini undefined"
+            ax.plot(p, s, color=colour, ls=ls, lw=2.0, label=f"{label} ({gini})")
             dx.plot(p, 100.0 * (s - ref[2]), color=colour, ls=ls, lw=2.0)
         ax.set_xlim(0, 1)
-        ax.set_ylim(min(0.0, float(min(c[2].min() for c in curves))), 1)
+        ax.set_ylim(
+            min(0.0, float(min(np.nanmin(c[2], initial=0.0) for c in curves))), 1
+        )
         ax.set_aspect("equal", adjustable="box")
         ax.set_xlabel("cumulative share of persons, poorest first")
         ax.set_ylabel("cumulative share of income")
@@ -200,6 +207,8 @@ def _exact_gini(income: np.ndarray, weight: np.ndarray) -> float:
     order = np.argsort(income, kind="stable")
     w = weight[order] / weight.sum()
     x = income[order] * w
+    if x.sum() == 0.0:  # undefined without income, as the ``gini`` indicator is
+        return float("nan")
     cum = np.concatenate(([0.0], np.cumsum(x))) / x.sum()
     return float(1.0 - np.sum(w * (cum[1:] + cum[:-1])))
 

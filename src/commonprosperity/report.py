@@ -37,6 +37,7 @@ from commonprosperity._reportformat import (
     _target_rows,
     format_target_table,
     markdown_table,
+    staged_directory,
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
 
@@ -513,7 +514,9 @@ def write_run(
     result : Result
         The scenario's result.
     out_dir : str or pathlib.Path
-        Directory; created (with parents) if needed.
+        Directory; created (with parents) if needed. The files are written to a
+        scratch folder and moved in at the end, so a failure or an interrupt
+        leaves it as it was.
     heading : str
         What was simulated on which population.
     baseline : Result, optional
@@ -539,58 +542,60 @@ def write_run(
     from commonprosperity import plots
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
+    # leaves ``out`` as it was instead of half a report.
+    with staged_directory(out) as stage:
 
-    def csv(frame: pd.DataFrame, name: str) -> None:
-        path = out / name
-        frame.to_csv(path)
-        written.append(path)
+        def csv(frame: pd.DataFrame, name: str) -> None:
+            path = stage / name
+            frame.to_csv(path)
+            written.append(path)
 
-    csv(indicator_table(result, baseline), "indicators.csv")
-    csv(
-        target_table(
-            result, baseline, gdp=gdp, labour_compensation=labour_compensation
-        ),
-        "targets.csv",
-    )
-    csv(fiscal_table(result, baseline), "fiscal.csv")
-    csv(deciles(result), "deciles.csv")
+        csv(indicator_table(result, baseline), "indicators.csv")
+        csv(
+            target_table(
+                result, baseline, gdp=gdp, labour_compensation=labour_compensation
+            ),
+            "targets.csv",
+        )
+        csv(fiscal_table(result, baseline), "fiscal.csv")
+        csv(deciles(result), "deciles.csv")
 
-    year = result.scenario.year
-    label = label or f"{year} policy"
-    if baseline is not None:
-        curves = {f"status quo {baseline.scenario.year}": baseline, label: result}
-        gross = None
-    else:
-        curves = {f"disposable income, {label}": result}
-        gross = "gross income incl. pensions, before taxes and transfers"
-    figures = {
-        "dashboard": plots.target_dashboard(
-            result, gdp=gdp, labour_compensation=labour_compensation, label=label
-        ),
-        "lorenz": plots.lorenz_curves(curves, gross=gross),
-        "income_distribution": plots.income_distribution(result),
-    }
-    if len(result.city_per_capita):
-        figures["cities"] = plots.city_bars(result)
-    pngs = []
-    for name, fig in figures.items():
-        written += plots.save(fig, out / name, formats)
-        if "png" in formats:
-            pngs.append(f"{name}.png")
-    report = out / "report.md"
-    report.write_text(
-        markdown_report(
-            result,
-            heading=heading,
-            baseline=baseline,
-            figures=pngs,
-            command=command,
-            gdp=gdp,
-            labour_compensation=labour_compensation,
-        ),
-        encoding="utf-8",
-    )
-    written.append(report)
-    return written
+        year = result.scenario.year
+        label = label or f"{year} policy"
+        if baseline is not None:
+            curves = {f"status quo {baseline.scenario.year}": baseline, label: result}
+            gross = None
+        else:
+            curves = {f"disposable income, {label}": result}
+            gross = "gross income incl. pensions, before taxes and transfers"
+        figures = {
+            "dashboard": plots.target_dashboard(
+                result, gdp=gdp, labour_compensation=labour_compensation, label=label
+            ),
+            "lorenz": plots.lorenz_curves(curves, gross=gross),
+            "income_distribution": plots.income_distribution(result),
+        }
+        if len(result.city_per_capita):
+            figures["cities"] = plots.city_bars(result)
+        pngs = []
+        for name, fig in figures.items():
+            written += plots.save(fig, stage / name, formats)
+            if "png" in formats:
+                pngs.append(f"{name}.png")
+        report = stage / "report.md"
+        report.write_text(
+            markdown_report(
+                result,
+                heading=heading,
+                baseline=baseline,
+                figures=pngs,
+                command=command,
+                gdp=gdp,
+                labour_compensation=labour_compensation,
+            ),
+            encoding="utf-8",
+        )
+        written.append(report)
+    return [out / p.name for p in written]
