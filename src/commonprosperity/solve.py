@@ -250,6 +250,7 @@ def solve(
     k = int(np.argmax(ok))
     a, b = float(grid[k - 1]), float(grid[k])
     while b - a > xtol:
+        before = (a, b)
         xs = np.linspace(a, b, 9)[1:-1]
         vs = values(xs)
         check_monotone()
@@ -266,4 +267,8 @@ def solve(
                 a = float(xs[j - 1])
         else:
             a = float(xs[-1])
+        if (a, b) == before:
+            # a and b are adjacent floats (xtol finer than their spacing): b is
+            # the smallest value that meets the target.
+            break
     return b

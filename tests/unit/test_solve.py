@@ -158,3 +158,21 @@ def test_invalid_bound_value_is_a_scenario_error(pop, base):
 def test_unknown_lever_path_is_a_scenario_error(pop, base):
     with pytest.raises(ScenarioError, match=r"did you mean transfers\.dibao_monthly"):
         solve(pop, base, "transfers.dibao_montly", "gini <= 0.4", bounds=(500, 900))
+
+
+def test_xtol_finer_than_the_floats_ends_at_adjacent_floats(pop, base):
+    """xtol = 1e-300 cannot be met between floats near 1,000 (spacing 1.1e-13): the
+    search stops at the smallest float meeting the target (it used to loop forever)."""
+    lever, lo, hi = "transfers.dibao_monthly", 500.0, 2_500.0
+    level = round(
+        0.5
+        * (
+            indicator(pop, base, lever, lo, "gini")
+            + indicator(pop, base, lever, hi, "gini")
+        ),
+        4,
+    )
+    x = solve(pop, base, lever, f"gini <= {level}", bounds=(lo, hi), xtol=1e-300)
+    assert indicator(pop, base, lever, x, "gini") <= level
+    # 1e-3 yuan lower moves the Gini by about 5e-9, far above its rounding
+    assert indicator(pop, base, lever, x - 1e-3, "gini") > level
