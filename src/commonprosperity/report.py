@@ -559,7 +559,13 @@ def write_run(
             ),
             "targets.csv",
         )
-        csv(fiscal_table(result, baseline), "fiscal.csv")
+        fiscal = fiscal_table(result, baseline)
+        # One column of units, as indicators.csv: the table mixes a count with yuan.
+        fiscal["unit"] = [
+            "households" if i.endswith("_households") else "yuan per year"
+            for i in fiscal.index
+        ]
+        csv(fiscal, "fiscal.csv")
         csv(deciles(result), "deciles.csv")
 
         year = result.scenario.year

@@ -115,6 +115,8 @@ def test_run_scenario_file_is_compared_with_the_status_quo(capsys, tmp_path):
     assert "status_quo" in targets.columns
     fiscal = pd.read_csv(out / "fiscal.csv", index_col=0)
     assert fiscal.loc["net_fiscal_cost", "change"] > 0
+    assert fiscal.loc["net_fiscal_cost", "unit"] == "yuan per year"
+    assert fiscal.loc["dibao_households", "unit"] == "households"
 
 
 def test_run_population_file_and_three_person_basis(capsys, tmp_path):
