@@ -632,6 +632,13 @@ _RATE_KEYS = re.compile(r"(rate|rates|share|take_up)(\[\d+\])?$")
 
 def _format_errors(exc: ValidationError, source: str, data: Any) -> str:
     problems = []
+    year = data.get("year") if isinstance(data, Mapping) else None
+    year_ok = (
+        isinstance(year, int | np.integer)
+        and not isinstance(year, bool)
+        and not any(e["loc"] == ("year",) for e in exc.errors())
+    )
+    unshipped: list[str] = []
     for err in exc.errors():
         loc = ""
         for part in err["loc"]:
@@ -648,15 +655,14 @@ def _format_errors(exc: ValidationError, source: str, data: Any) -> str:
         if kind == "missing":
             if loc == "year":
                 problems.append("year: required (the policy year, 2000–2100)")
+            elif not year_ok:
+                # Missing fields come from the status quo of the year: with no
+                # valid year, listing them would only bury the year's problem.
                 continue
-            year = data.get("year") if isinstance(data, Mapping) else None
-            hint = (
-                f" (no status quo is shipped for {year}; available "
-                f"{POLICY_YEARS[0]}–{POLICY_YEARS[-1]}, so give it explicitly)"
-                if isinstance(year, int) and year not in POLICY_YEARS
-                else ""
-            )
-            problems.append(f"{loc}: required{hint}")
+            elif year not in POLICY_YEARS:
+                unshipped.append(loc)
+            else:
+                problems.append(f"{loc}: required")
             continue
         if kind == "value_error":
             msg = str(err["msg"]).removeprefix("Value error, ")
@@ -669,4 +675,10 @@ def _format_errors(exc: ValidationError, source: str, data: Any) -> str:
         if kind in ("less_than_equal", "less_than") and _RATE_KEYS.search(loc):
             msg += " (rates and shares are fractions: 0.2 = 20 %)"
         problems.append(f"{loc}: {msg}; got {got!r}" if loc else msg)
+    if unshipped:
+        problems.append(
+            f"no status quo is shipped for {year} (available {POLICY_YEARS[0]}–"
+            f"{POLICY_YEARS[-1]}), so the scenario must give every field; missing: "
+            + ", ".join(unshipped)
+        )
     return f"{source}: " + "; ".join(problems)

@@ -279,3 +279,19 @@ def test_household_takes_the_year_of_its_scenario():
 def test_replace_needs_a_mapping():
     with pytest.raises(ScenarioError, match="takes a mapping"):
         Scenario.status_quo(2021).replace([("transfers.dibao_monthly", 1200)])
+
+
+def test_a_bad_year_is_the_only_problem_reported(tmp_path):
+    """Missing sections come from the status quo of the year: with a year that is
+    not an integer or absent, only the year is reported (not every section)."""
+    for text, words in (
+        ('year = "2025"\n[transfers]\ndibao_monthly = 1300\n', "year: must be an"),
+        ("[transfers]\ndibao_monthly = 1300\n", "year: required"),
+    ):
+        f = tmp_path / "s.toml"
+        f.write_text(text, encoding="utf-8")
+        with pytest.raises(ScenarioError) as info:
+            Scenario.from_toml(f)
+        message = str(info.value)
+        assert words in message
+        assert "wages" not in message and "income_tax" not in message
