@@ -46,7 +46,7 @@ from commonprosperity._plotstyle import (
     save,
 )
 from commonprosperity._sweep_plots import fiscal_frontier, pareto_front, sweep_heatmap
-from commonprosperity.targets import TARGETS
+from commonprosperity.targets import PLAN_SOURCE, TARGETS
 
 if TYPE_CHECKING:
     from commonprosperity.simulate import Result
@@ -484,6 +484,15 @@ def target_dashboard(
         )
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
+        # The targets are published figures: cite them on the figure itself.
+        fig.supxlabel(
+            f"Targets: {PLAN_SOURCE}. Values: simulated.",
+            x=0.01,
+            ha="left",
+            fontsize=8,
+            color="0.35",
+            wrap=True,
+        )
         evaluated_n = int(evaluated.sum())
         default = (
             "Plan targets for 2025"

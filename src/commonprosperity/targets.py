@@ -13,7 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["TARGETS", "Target", "evaluate_targets"]
+__all__ = ["PLAN_SOURCE", "TARGETS", "Target", "evaluate_targets"]
+
+#: The targets' source, in English (figures' fonts have no CJK glyphs).
+PLAN_SOURCE = (
+    "Zhejiang High-Quality Development and Common Prosperity Demonstration Zone "
+    "Implementation Plan (2021–2025), CPC Zhejiang Provincial Committee and "
+    "Zhejiang Provincial Government, 25 June 2021"
+)
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,10 @@ def test_dashboard_states_each_target_and_verdict(reform):
     got = sorted(b.get_width() for b in bars)
     assert np.allclose(got, expected, rtol=1e-12)
     assert any(np.allclose(line.get_xdata(), 1.0) for line in ax.lines)
+    # the targets are published figures: the figure cites the plan and its date
+    source = fig.get_supxlabel()
+    assert "Common Prosperity Demonstration Zone Implementation Plan" in source
+    assert "2021–2025" in source and "25 June 2021" in source
 
 
 def test_dashboard_with_gdp_evaluates_t7(base):
