@@ -127,7 +127,7 @@ def household(
     household_id : int, default 1
         Identifier of the family. It matters only through the elderly-support
         deduction: who of the wage earners aged 25–59 claims it is the kernel's
-        deterministic draw for (household_id, position), claimed with probability
+        deterministic draw for (household_id, age), claimed with probability
         ``income_tax.elderly_support_share``. Set that share to 0 or 1 in the
         scenario to switch the claim off or on for everyone.
 

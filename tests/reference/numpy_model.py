@@ -15,7 +15,7 @@ from commonprosperity.population import CITY_LABELS
 from commonprosperity.published import CITIES, minimum_wage_tier
 
 WEYL_HOUSEHOLD = 0.6180339887498949
-WEYL_PERSON = 0.7548776662466927
+WEYL_AGE = 0.7548776662466927
 
 
 def marginal_tax(x, thresholds, rates):
@@ -90,7 +90,8 @@ def household_flows(pop, scenario):
     child_deduction = 12 * (
         n_education * it.child_education_monthly + n_infant * it.infant_care_monthly
     )
-    draw = np.mod(pop.household_id[hh] * WEYL_HOUSEHOLD + position * WEYL_PERSON, 1.0)
+    # keyed by household and age (not the person's place in the household)
+    draw = np.mod(pop.household_id[hh] * WEYL_HOUSEHOLD + age * WEYL_AGE, 1.0)
     claims = (wage > 0) & (age >= 25) & (age <= 59) & (draw < it.elderly_support_share)
     deductions = (
         it.basic_deduction

@@ -23,9 +23,9 @@ from commonprosperity.population import Population
 from commonprosperity.published import CITIES, minimum_wage_tiers
 
 # The deterministic per-person "draw" deciding who claims the elderly-support
-# deduction (the rules' text: a Weyl sequence in household id and position).
+# deduction (the rules' text: a Weyl sequence in household id and age).
 WEYL_HOUSEHOLD = 0.6180339887498949
-WEYL_PERSON = 0.7548776662466927
+WEYL_AGE = 0.7548776662466927
 
 FLOW_COLUMNS = [
     "wage",
@@ -130,7 +130,7 @@ def person_flows(
     ) + children["infant"] * (12.0 * it.infant_care_monthly)
 
     # Elderly support: a deterministic share of earners aged 25–59 claim it.
-    x = p["household_id"] * WEYL_HOUSEHOLD + p["position"] * WEYL_PERSON
+    x = p["household_id"] * WEYL_HOUSEHOLD + p["age"] * WEYL_AGE
     draw = x - np.floor(x)
     claims = (
         (p["wage"] > 0) & p["age"].between(25, 59) & (draw < it.elderly_support_share)

@@ -30,7 +30,7 @@ N_PERSON_COLUMNS = 11
 # Weyl-sequence multipliers: a deterministic, low-discrepancy "draw" per person that
 # decides who claims the elderly-support deduction, identical with or without JIT.
 _WEYL_HOUSEHOLD = 0.6180339887498949
-_WEYL_PERSON = 0.7548776662466927
+_WEYL_AGE = 0.7548776662466927
 
 
 @njit(cache=True, inline="always")
@@ -83,9 +83,17 @@ def quick_deductions(thresholds, rates):
 
 
 @njit(cache=True, inline="always")
-def elderly_claim_draw(household_id, position):
-    """Deterministic number in [0, 1) for person `position` of a household."""
-    x = household_id * _WEYL_HOUSEHOLD + position * _WEYL_PERSON
+def elderly_claim_draw(household_id, age):
+    """Deterministic number in [0, 1) for a person of a household.
+
+    Keyed by the household and the person's age, not by their place in the
+    household: reordering a household's person rows changes no one's draw. Not
+    keyed by income either, which calibration, projection and wage levers change:
+    the claimants stay the same people. Members of one household of the same age
+    draw alike (both claim or neither); each still claims with probability
+    ``elderly_support_share``.
+    """
+    x = household_id * _WEYL_HOUSEHOLD + age * _WEYL_AGE
     return x - np.floor(x)
 
 
@@ -408,7 +416,7 @@ def household_flows(
             w, employed, contribution_rate, base_floor, base_ceiling
         )
         claims = claims_elderly_support(
-            w, a, elderly_claim_draw(household_id, j - start), elderly_share
+            w, a, elderly_claim_draw(household_id, a), elderly_share
         )
         deductions = person_deductions(basic, child_ded, j == best, elderly, claims)
         taxable = taxable_income(w, c, deductions)

@@ -204,7 +204,7 @@ def _precompute(
             c = person_contribution(
                 w, employed, contribution_rate, base_floor, base_ceiling
             )
-            draw = elderly_claim_draw(household_id[h], j - start)
+            draw = elderly_claim_draw(household_id[h], a)
             claims = claims_elderly_support(w, a, draw, elderly_share)
             deductions = person_deductions(basic, child_ded, j == best, elderly, claims)
             p_wage[j] = w
@@ -1114,7 +1114,7 @@ def household_varies(
                 claims = claims_elderly_support(
                     w,
                     a,
-                    elderly_claim_draw(household_id[h], j - start),
+                    elderly_claim_draw(household_id[h], a),
                     lo[L.ELDERLY_SUPPORT_SHARE],
                 )
                 deductions = person_deductions(
