@@ -435,6 +435,17 @@ def target_dashboard(
                 continue
             met = bool(row["met"])
             r = float(ratios.iloc[i])
+            if not np.isfinite(r):
+                # judged without a value (T8 when income did not grow): no bar
+                ax.text(
+                    0.02,
+                    y,
+                    f"{'met' if met else 'NOT MET'}: {row['note']}",
+                    va="center",
+                    fontsize=9.5,
+                    fontweight="normal" if met else "bold",
+                )
+                continue
             bar_end = min(max(r, 0.0), xmax)
             ax.barh(
                 y - 0.14,

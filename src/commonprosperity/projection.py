@@ -390,9 +390,11 @@ def simulate_path(
         ``urban_top_bottom_ratio`` and ``rural_top_bottom_ratio`` (top-20 % ÷
         bottom-20 % mean per-capita disposable income, person-weighted quintiles),
         ``dibao_monthly``, ``residents``, the trend values ``T8_value`` (dibao
-        growth ÷ per-capita income growth), ``T9_value`` (largest year-on-year change
-        of the two quintile ratios), ``T10_value`` (change of income ÷ GDP per capita)
-        and ``T1``–``T10`` (met, nullable boolean; trends NA in the first year).
+        growth ÷ per-capita income growth; NaN when income did not grow, and T8
+        is then met when dibao growth is not below income growth), ``T9_value``
+        (largest year-on-year change of the two quintile ratios), ``T10_value``
+        (change of income ÷ GDP per capita) and ``T1``–``T10`` (met, nullable
+        boolean; trends NA in the first year).
 
     Raises
     ------
@@ -457,6 +459,7 @@ def simulate_path(
         )
         row["income_to_gdp_per_capita"] = income_gdp
         trends: dict[str, float] = {}
+        verdicts: dict[str, tuple[bool, str]] = {}
         if previous is not None:
             g_income = (
                 row["per_capita_disposable_income"]
@@ -470,6 +473,15 @@ def simulate_path(
             )
             if g_income > 0 and np.isfinite(g_dibao):
                 trends["T8"] = g_dibao / g_income
+            elif np.isfinite(g_income) and np.isfinite(g_dibao):
+                # 增幅不低于: with income flat or falling the ratio says nothing,
+                # but the growths can still be compared.
+                verdicts["T8"] = (
+                    bool(g_dibao >= g_income),
+                    f"per-capita income growth {g_income:+.2%} is not positive, so "
+                    f"the growth ratio is undefined; dibao growth {g_dibao:+.2%} "
+                    + ("is not below it" if g_dibao >= g_income else "is below it"),
+                )
             changes = [
                 row[k] - previous[k]
                 for k in ("urban_top_bottom_ratio", "rural_top_bottom_ratio")
@@ -488,6 +500,7 @@ def simulate_path(
             labour_compensation=labour.get(year),
             trends=trends,
             undefined=res.undefined,
+            verdicts=verdicts,
         )
         for tid in ("T8", "T9", "T10"):
             row[f"{tid}_value"] = trends.get(tid, float("nan"))

@@ -138,6 +138,7 @@ def evaluate_targets(
     labour_compensation: float | None = None,
     trends: Mapping[str, float] | None = None,
     undefined: Mapping[str, str] | None = None,
+    verdicts: Mapping[str, tuple[bool, str]] | None = None,
 ) -> pd.DataFrame:
     """Evaluate the plan's targets T1–T10 against a set of indicators.
 
@@ -156,6 +157,10 @@ def evaluate_targets(
         Values of the trend targets from a multi-year path, keyed by T8, T9, T10.
     undefined : mapping of str to str, optional
         Why an indicator is NaN; quoted in the note.
+    verdicts : mapping of str to (bool, str), optional
+        Targets judged without a value, keyed by id: ``(met, note)``. For T8 in a
+        year when per-capita income did not grow, the growth ratio is undefined
+        but "dibao growth not below income growth" can still be judged.
 
     Returns
     -------
@@ -172,10 +177,27 @@ def evaluate_targets(
     """
     trends = dict(trends or {})
     undefined = dict(undefined or {})
+    verdicts = dict(verdicts or {})
     rows = []
     for t in TARGETS:
         note = ""
         value = float("nan")
+        if t.id in verdicts:
+            met_without_value, note = verdicts[t.id]
+            rows.append(
+                {
+                    "indicator": t.indicator,
+                    "description": t.description,
+                    "value": value,
+                    "target": t.target,
+                    "comparison": t.comparison,
+                    "met": bool(met_without_value),
+                    "gap": float("nan"),
+                    "unit": t.unit,
+                    "note": note,
+                }
+            )
+            continue
         if t.id == "T7":
             if gdp is not None and labour_compensation is not None and gdp > 0:
                 value = labour_compensation / gdp

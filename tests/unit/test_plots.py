@@ -291,3 +291,16 @@ def test_format_value_units():
     assert plots.format_value(0.456, "share") == "45.6 %"
     assert plots.format_value(1.23456, "ratio") == "1.235"
     assert plots.format_value(float("nan"), "share") == "n/a"
+
+
+def test_dashboard_shows_a_target_judged_without_a_value():
+    from commonprosperity.targets import evaluate_targets
+
+    frame = evaluate_targets(
+        {"per_capita_disposable_income": 80_000.0},
+        verdicts={"T8": (True, "income growth -2.00 % is not positive")},
+    )
+    fig = plots.target_dashboard(frame)
+    texts = _texts(fig)
+    assert "met: income growth -2.00 % is not positive" in texts
+    assert frame.loc["T8", "met"] and np.isnan(frame.loc["T8", "value"])

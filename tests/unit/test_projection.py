@@ -132,3 +132,25 @@ def test_path_errors(pop2024):
         ScenarioError, match=r"year 2023 is before population\.year 2024"
     ):
         simulate_path(pop2024, {2023: Scenario.status_quo(2023)})
+
+
+def test_t8_is_judged_when_income_falls(pop2024):
+    """Wages 30 % lower in 2025: per-capita income falls, so the growth ratio is
+    undefined, but 低保标准增幅不低于人均可支配收入增幅 can still be judged: a dibao
+    raised by 10 % is met, one cut by 40 % (below the fall of income) is not."""
+    s24 = Scenario.status_quo(2024)
+    s25 = Scenario.status_quo(2025).replace({"wages.growth_rate": -0.3})
+    for factor, expected in ((1.1, True), (0.6, False)):
+        scen = s25.replace(
+            {"transfers.dibao_monthly": s24.transfers.dibao_monthly * factor}
+        )
+        path = simulate_path(pop2024, {2024: s24, 2025: scen})
+        g_income = (
+            path.loc[2025, "per_capita_disposable_income"]
+            / path.loc[2024, "per_capita_disposable_income"]
+            - 1
+        )
+        assert g_income < 0
+        assert pd.isna(path.loc[2025, "T8_value"])
+        assert bool(path.loc[2025, "T8"]) is expected
+        assert bool(factor - 1 >= g_income) is expected
