@@ -77,9 +77,9 @@ def household_flows(pop, scenario):
 
     it = s.income_tax
     adult = age >= 18
-    # Highest-wage adult of each household; the first one on ties.
+    # Highest-wage adult of each household; on ties the older, then the employed.
     key = np.where(adult, wage, -1.0)
-    order = np.lexsort((position, -key, hh))
+    order = np.lexsort((position, -employed.astype(int), -age, -key, hh))
     first = np.ones(order.size, dtype=bool)
     first[1:] = hh[order][1:] != hh[order][:-1]
     best = np.zeros(pop.n_persons, dtype=bool)

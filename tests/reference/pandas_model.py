@@ -115,12 +115,15 @@ def person_flows(
     base = p["wage"].clip(12.0 * si.base_floor_monthly, 12.0 * si.base_ceiling_monthly)
     p["contributions"] = (rate * base).where(p["employed"] & (p["wage"] > 0), 0.0)
 
-    # Child deductions go to the household's highest-wage adult (first on ties).
+    # Child deductions go to the household's highest-wage adult.
     p["adult"] = p["age"] >= 18
     p["education_child"] = (p["age"] >= 3) & ~p["adult"]
     p["infant"] = p["age"] < 3
-    adult_wage = p["wage"].where(p["adult"], -1.0)
-    best = adult_wage.groupby(p["household_id"], sort=False).idxmax()
+    # On ties the older, then the employed adult.
+    ranked = p.assign(adult_wage=p["wage"].where(p["adult"], -1.0)).sort_values(
+        ["adult_wage", "age", "employed"], ascending=False, kind="stable"
+    )
+    best = ranked.groupby("household_id", sort=False).head(1).index
     p["takes_child_deductions"] = p.index.isin(best) & p["adult"]
     children = p.groupby("household_id", sort=False)[
         ["education_child", "infant"]

@@ -295,3 +295,22 @@ def test_a_bad_year_is_the_only_problem_reported(tmp_path):
         message = str(info.value)
         assert words in message
         assert "wages" not in message and "income_tax" not in message
+
+
+def test_tied_earners_give_the_child_deductions_to_the_older():
+    """Two adults earn 200,000 yuan each (not employed: no contributions), with a
+    child of 8. The child-education deduction goes to the older (45) on either
+    order of the rows, and the household's tax does not depend on the order."""
+    scenario = Scenario.status_quo(2024).replace(
+        {"income_tax.elderly_support_share": 0.0}
+    )
+    older = {"age": 45, "wage": 200_000.0, "employed": False}
+    younger = {"age": 38, "wage": 200_000.0, "employed": False}
+    child = {"age": 8}
+    a = household(members=[younger, older, child], scenario=scenario)
+    b = household(members=[older, child, younger], scenario=scenario)
+    # 2024: child education 2,000 a month = 24,000 a year (国发〔2023〕13号)
+    assert a.loc[1, "deduction_children"] == 24_000.0
+    assert a.loc[0, "deduction_children"] == 0.0
+    assert b.loc[0, "deduction_children"] == 24_000.0
+    assert a.loc["household", "iit"] == b.loc["household", "iit"]

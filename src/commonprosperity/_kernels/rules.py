@@ -121,14 +121,28 @@ def is_allowance_child(age, max_age):
 
 
 @njit(cache=True, inline="always")
-def earner_step(j, w, age, best, best_wage):
+def earner_key(age, employed):
+    """Tie key of an earner: the older first, then the employed one."""
+    return 2.0 * age + (1.0 if employed else 0.0)
+
+
+@njit(cache=True, inline="always")
+def earner_step(j, w, age, key, best, best_wage, best_key):
     """The best earner so far after person ``j`` (adjusted wage ``w``, ``age``).
 
-    ``(best, best_wage)``: an adult (18+) with a higher wage takes over; on ties
-    the first one stays.
+    ``(best, best_wage, best_key)``: an adult (18+) with a higher wage takes
+    over, or with the same wage and a higher :func:`earner_key`. Adults equal in
+    wage, age and employment have the same taxable income before the child
+    deductions (their elderly-support draws are alike too), so which of them takes
+    the deductions does not change the household's tax: the outcome does not
+    depend on the order of the person rows.
     """
-    better = (age >= 18) & (w > best_wage)
-    return (j if better else best), (w if better else best_wage)
+    better = (age >= 18) & ((w > best_wage) | ((w == best_wage) & (key > best_key)))
+    return (
+        (j if better else best),
+        (w if better else best_wage),
+        (key if better else best_key),
+    )
 
 
 @njit(cache=True, inline="always")
@@ -138,20 +152,25 @@ def earner_and_children(
     """The highest-wage adult and the children of persons ``start:end``.
 
     Returns ``(best, n_education, n_infant, n_allowance)``: ``best`` is the person
-    index of the adult (18+) with the highest adjusted wage, the first one on ties,
-    who takes the child deductions (-1 if no adult); the counts of children aged
-    3-17, under 3, and entitled to the child allowance.
+    index of the adult (18+) with the highest adjusted wage, on ties the older, then
+    the employed one (:func:`earner_step`), who takes the child deductions (-1 if
+    no adult); the counts of children aged 3-17, under 3, and entitled to the child
+    allowance.
     """
     best = -1
     best_wage = -1.0
+    best_key = -1.0
     n_education = 0
     n_infant = 0
     n_allowance = 0
     for j in range(start, end):
         u = np.uint64(j)
-        w = adjusted_wage(wage[u], growth, is_employed[u], minimum_wage_annual)
+        employed = is_employed[u]
+        w = adjusted_wage(wage[u], growth, employed, minimum_wage_annual)
         a = age[u]
-        best, best_wage = earner_step(j, w, a, best, best_wage)
+        best, best_wage, best_key = earner_step(
+            j, w, a, earner_key(a, employed), best, best_wage, best_key
+        )
         n_infant += a < 3
         n_education += (a >= 3) & (a < 18)
         n_allowance += is_allowance_child(a, max_age)

@@ -36,6 +36,7 @@ from commonprosperity._kernels.rules import (
     claims_elderly_support,
     dibao_amount,
     disposable_from_levies,
+    earner_key,
     earner_step,
     is_allowance_child,
     market_income,
@@ -123,8 +124,9 @@ _HOUSEHOLD_MINIMUM = _CHILD + 9  # the household's tier's minimum wage
 _WAGE_SUM = _CHILD + 10
 _BEST_WAGE = _CHILD + 11
 _BEST = _CHILD + 12  # the best earner's person index, -1.0 if none
+_BEST_KEY = _CHILD + 13  # the best earner's earner_key (ties)
 # Chunk sums of the varying statistics:
-_A = _CHILD + 13
+_A = _CHILD + 14
 _A_DISPOSABLE = _A
 _A_URBAN = _A + 1
 _A_RURAL = _A + 2
@@ -331,24 +333,30 @@ def _lanes_chunk(
                     W[g0 + _row(_WAGE_SUM) + s] = 0.0
                     W[g0 + _row(_BEST_WAGE) + s] = -1.0
                     W[g0 + _row(_BEST) + s] = -1.0
+                    W[g0 + _row(_BEST_KEY) + s] = -1.0
             # earner_and_children per lane (the counts of children are the
             # chunk's), and the wage sum in person order.
             for j in range(starts[i], ends[i]):
                 wj = lane_wages[j]
                 employed = is_employed[j]
                 a = age[j]
+                key = earner_key(a, employed)
                 for g in range(n_groups):
                     g0 = np.uint64(g * _GROUP)
                     for s in range(np.uint64(LANES)):
                         w = _lane_wage(W, g0, s, wj, employed)
-                        W[g0 + _row(_BEST) + s], W[g0 + _row(_BEST_WAGE) + s] = (
-                            earner_step(
-                                float(j),
-                                w,
-                                a,
-                                W[g0 + _row(_BEST) + s],
-                                W[g0 + _row(_BEST_WAGE) + s],
-                            )
+                        (
+                            W[g0 + _row(_BEST) + s],
+                            W[g0 + _row(_BEST_WAGE) + s],
+                            W[g0 + _row(_BEST_KEY) + s],
+                        ) = earner_step(
+                            float(j),
+                            w,
+                            a,
+                            key,
+                            W[g0 + _row(_BEST) + s],
+                            W[g0 + _row(_BEST_WAGE) + s],
+                            W[g0 + _row(_BEST_KEY) + s],
                         )
                         W[g0 + _row(_WAGE_SUM) + s] += w
         for j in range(starts[i], ends[i]):
