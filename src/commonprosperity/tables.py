@@ -7,6 +7,7 @@ are ranked by per-capita disposable income, as in the NBS household survey.
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +19,7 @@ from commonprosperity.population import CITY_LABELS, subset
 from commonprosperity.published import CITY_NAMES_EN
 
 if TYPE_CHECKING:
+    from commonprosperity.population import Population
     from commonprosperity.simulate import Result
 
 __all__ = ["by_group", "deciles", "decompose", "poverty", "winners_losers"]
@@ -69,7 +71,10 @@ def deciles(result: Result) -> pd.DataFrame:
         (wage + business + property + pension), ``contributions``, ``taxes`` (all
         IIT schedules), ``transfers`` (dibao + residents' pension + child
         allowance) and ``disposable_income``; ``gross − contributions − taxes +
-        transfers = disposable_income`` in every row.
+        transfers = disposable_income`` in every row. A decile that holds no
+        household (fewer than 10 households, or a household holding more than a
+        tenth of the persons) has ``population_share`` and ``households`` 0 and
+        NaN minima, maxima and means.
     """
     hh = result.households
     pw = _person_weight(result)
@@ -96,7 +101,12 @@ def deciles(result: Result) -> pd.DataFrame:
     frame = pd.DataFrame({"pc": pc, "decile": group})
     out.insert(2, "min_per_capita", frame.groupby("decile")["pc"].min())
     out.insert(3, "max_per_capita", frame.groupby("decile")["pc"].max())
-    out.index.name = "decile"
+    # A decile no household falls in (fewer than 10 households, or one holding
+    # over a tenth of the persons) keeps its row rather than vanishing.
+    out = out.reindex(pd.RangeIndex(1, 11, name="decile"))
+    out[["population_share", "households"]] = out[
+        ["population_share", "households"]
+    ].fillna(0.0)
     return out
 
 
@@ -109,29 +119,51 @@ def winners_losers(
     ----------
     result, other : Result
         The same population simulated under two scenarios (``result`` is the
-        reference, e.g. the status quo).
+        reference, e.g. the status quo): the same households, weights, areas,
+        cities and persons with the same gross incomes.
     threshold : float
         Relative change of household disposable income counted as a gain or loss
-        (0.01 = 1 %). Households with non-positive reference income count as
-        gaining or losing on any change larger than ``threshold`` × 1 yuan.
+        (0.01 = 1 %), a finite number ``>= 0``. Households with non-positive
+        reference income count as gaining or losing on any change larger than
+        ``threshold`` × 1 yuan.
 
     Returns
     -------
     pandas.DataFrame
         Rows ``all``, ``decile 1``…``decile 10`` (deciles of the reference
-        per-capita income), ``urban``, ``rural`` and each city; columns
-        ``gain_share``, ``lose_share``, ``no_change_share`` (person-weighted) and
-        ``mean_change`` (yuan per person per year).
+        per-capita income), ``urban``, ``rural`` and each city present in the
+        population; columns ``gain_share``, ``lose_share``, ``no_change_share``
+        (person-weighted) and ``mean_change`` (yuan per person per year). A decile
+        or area without households has NaN in every column.
+
+    Raises
+    ------
+    CommonProsperityError
+        If ``other`` is not a Result, the two results are on different
+        populations (the message names the arrays that differ), or
+        ``threshold`` is not a finite number ``>= 0``.
     """
-    a, b = result.population, other.population
-    if a is not b and not (
-        a.n_households == b.n_households
-        and np.array_equal(a.household_id, b.household_id)
-        and np.array_equal(a.weight, b.weight)
+    from commonprosperity.simulate import Result as _Result
+
+    if not isinstance(other, _Result):
+        raise CommonProsperityError(
+            f"winners_losers: other must be a Result; got {type(other).__name__}"
+        )
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, numbers.Real)
+        or not 0.0 <= threshold < np.inf
     ):
         raise CommonProsperityError(
-            "winners_losers needs two results on the same population (same households "
-            "and weights)"
+            "winners_losers: threshold must be a finite number >= 0 (a fraction of "
+            f"disposable income: 0.01 = 1 %); got {threshold!r}"
+        )
+    a, b = result.population, other.population
+    differ = _population_differences(a, b)
+    if differ:
+        raise CommonProsperityError(
+            "winners_losers needs two results on the same population (same "
+            f"households, weights and persons); these differ: {', '.join(differ)}"
         )
     before = result.households["disposable_income"].to_numpy()
     after = other.households["disposable_income"].to_numpy()
@@ -155,6 +187,10 @@ def winners_losers(
         w = pw[mask]
         total = w.sum()
         if total <= 0:
+            # An empty decile or area keeps its row: NaN, not a silent gap.
+            rows[name] = dict.fromkeys(
+                ("gain_share", "lose_share", "no_change_share", "mean_change"), np.nan
+            )
             continue
         gain = w[rel[mask] > threshold].sum() / total
         lose = w[rel[mask] < -threshold].sum() / total
@@ -167,6 +203,32 @@ def winners_losers(
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+_POPULATION_ARRAYS = (
+    "household_id",
+    "weight",
+    "urban",
+    "city_code",
+    "offsets",
+    "age",
+    "employed",
+    "wage",
+    "business",
+    "property",
+    "pension",
+)
+
+
+def _population_differences(a: Population, b: Population) -> list[str]:
+    """Names of the household and person arrays in which ``a`` and ``b`` differ."""
+    if a is b:
+        return []
+    return [
+        name
+        for name in _POPULATION_ARRAYS
+        if not np.array_equal(getattr(a, name), getattr(b, name))
+    ]
+
+
 def by_group(result: Result, *by: str) -> pd.DataFrame:
     """Every indicator for each group of households, re-simulated on the group.
 
@@ -174,7 +236,7 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
     ----------
     *by : {"city", "urban", "size", "decile"}
         Household attributes to group by (``decile`` of per-capita disposable
-        income).
+        income), each at most once.
 
     Returns
     -------
@@ -182,6 +244,11 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
         One row per non-empty group (a MultiIndex for several keys), one column per
         indicator, plus ``households`` and ``residents`` represented. Indicators
         undefined for a group (e.g. the urban/rural ratio inside ``urban``) are NaN.
+
+    Raises
+    ------
+    CommonProsperityError
+        If no grouping is given, a grouping is unknown or one is repeated.
     """
     from commonprosperity.simulate import simulate
 
@@ -202,6 +269,11 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
             raise CommonProsperityError(
                 f"by_group: unknown grouping {name!r}; allowed: {_GROUP_COLUMNS}"
             )
+    if len(keys) != len(by):
+        # The dict of keys would fold a repeated grouping into one column.
+        raise CommonProsperityError(
+            f"by_group: each grouping may be given once; got {by!r}"
+        )
     frame = pd.DataFrame(keys)
     rows = []
     index = []
@@ -274,6 +346,11 @@ def decompose(
     )
 
 
+#: Relative distance to a poverty line within which an income counts as on it:
+#: far below money's resolution, far above the rounding of disposable / size.
+_ON_LINE_RTOL = 1e-9
+
+
 def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
     order = np.argsort(x, kind="stable")
     cum = np.cumsum(w[order])
@@ -286,7 +363,10 @@ def poverty(result: Result) -> pd.DataFrame:
 
     Lines are per person per year and compared with per-capita household
     disposable income, person-weighted. The median is the person-weighted median
-    of per-capita disposable income (the lower median on ties).
+    of per-capita disposable income (the lower median on ties). Persons are poor
+    when their income is strictly below a line; an income within ``1e-9 × line``
+    of it (about 1e-5 yuan at the dibao line) counts as on the line, so households
+    the dibao tops up exactly to the line are not counted poor through rounding.
 
     Returns
     -------
@@ -311,10 +391,13 @@ def poverty(result: Result) -> pd.DataFrame:
                 "persons_below": np.nan,
             }
             continue
+        # The dibao lifts a household to the line, but disposable / size lands an
+        # ulp or two either side of it: such incomes are on the line, not below.
+        x = np.where(np.abs(pc - line) <= _ON_LINE_RTOL * line, line, pc)
         rows[name] = {
             "line": line,
-            "headcount": metrics.fgt(pc, pw, line, 0.0),
-            "poverty_gap": metrics.fgt(pc, pw, line, 1.0),
-            "persons_below": float(pw[pc < line].sum()),
+            "headcount": metrics.fgt(x, pw, line, 0.0),
+            "poverty_gap": metrics.fgt(x, pw, line, 1.0),
+            "persons_below": float(pw[x < line].sum()),
         }
     return pd.DataFrame.from_dict(rows, orient="index")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._kernels.inequality import fast_argsort, gini_exact_from_order
+from commonprosperity._validate import describe_rows
 from commonprosperity.errors import CommonProsperityError
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES
@@ -139,8 +140,9 @@ def bootstrap(
     seed : int
         Seed of ``numpy.random.default_rng``; same seed, same replicates.
     strata, psu : ndarray of int, shape (n_households,), optional
-        Survey design; default: the population's own ``stratum``/``psu`` if it has
-        them, else every household is its own PSU in one stratum.
+        Survey design, a value for every household; default: the population's own
+        ``stratum``/``psu`` if it has them, else every household is its own PSU in
+        one stratum.
     scenario : Scenario, optional
         Needed when a Population is passed.
     level : float
@@ -152,6 +154,13 @@ def bootstrap(
         The standard error and interval come from the replicates where the
         indicator is defined; all replicates are in ``replicates`` (``nan`` where
         it is not).
+
+    Raises
+    ------
+    CommonProsperityError
+        For an unknown indicator; ``n``, ``seed`` or ``level`` out of range; a
+        Population without ``scenario``; ``strata`` or ``psu`` of the wrong
+        length or with missing values.
 
     Warns
     -----
@@ -200,6 +209,11 @@ def bootstrap(
         raise CommonProsperityError(
             f"bootstrap: n must be an integer in 10–100,000; got {n!r}"
         )
+    # seed=None would draw fresh OS entropy: different replicates on every call.
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise CommonProsperityError(
+            f"bootstrap: seed must be a non-negative integer; got {seed!r}"
+        )
     if not 0 < level < 1:
         raise CommonProsperityError(
             f"bootstrap: level must be in (0, 1); got {level!r}"
@@ -214,6 +228,14 @@ def bootstrap(
                 f"bootstrap: {name} must have one value per household ({nh}); "
                 "got shape "
                 f"{arr.shape}"
+            )
+        # factorize would silently make missing strata a stratum of their own and
+        # pool every household with a missing PSU into one PSU.
+        missing = None if arr is None else pd.isna(arr)
+        if missing is not None and missing.any():
+            raise CommonProsperityError(
+                f"bootstrap: {name} must have a value for every household; missing "
+                f"at {describe_rows(missing)}"
             )
     strata_codes = (
         np.zeros(nh, dtype=np.int64) if strata is None else pd.factorize(strata)[0]
