@@ -249,6 +249,18 @@ def bootstrap(
     by_stratum = [
         np.flatnonzero(cluster_stratum == s) for s in np.unique(cluster_stratum)
     ]
+    singletons = sum(members.size == 1 for members in by_stratum)
+    if singletons:
+        # Redrawing the only PSU of a stratum reproduces it: the stratum adds no
+        # variance (Stata's singleunit(certainty)); say so rather than understate
+        # the error silently.
+        warnings.warn(
+            f"bootstrap: {singletons} of {len(by_stratum)} strata have a single "
+            "PSU; they add no variance to the replicates (treated as certainty "
+            "units), so the standard error may be understated",
+            UserWarning,
+            stacklevel=2,
+        )
     f = _indicator_function(result, indicator)
     rng = np.random.default_rng(seed)
     w0 = pop.weight

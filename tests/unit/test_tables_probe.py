@@ -278,3 +278,13 @@ def test_tables_are_identical_on_one_and_two_threads():
     a = bootstrap(one[0], "gini", n=20, seed=2, psu=np.arange(600) // 6)
     b = bootstrap(two[0], "gini", n=20, seed=2, psu=np.arange(600) // 6)
     np.testing.assert_array_equal(a.replicates, b.replicates)
+
+
+def test_bootstrap_warns_about_strata_with_a_single_psu():
+    """Stratum 1 has one PSU: redrawing it reproduces it, so it adds no variance."""
+    pop = cp.synthetic_population(300, seed=2)
+    r = cp.simulate(pop, cp.Scenario.status_quo(2024))
+    strata = np.where(np.arange(300) < 290, 0, 1)
+    psu = np.where(strata == 0, np.arange(300) % 29, 0)
+    with pytest.warns(UserWarning, match="1 of 2 strata have a single PSU"):
+        bootstrap(r, "gini", n=20, seed=1, strata=strata, psu=psu)
