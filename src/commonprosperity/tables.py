@@ -123,9 +123,11 @@ def winners_losers(
         cities and persons with the same gross incomes.
     threshold : float
         Relative change of household disposable income counted as a gain or loss
-        (0.01 = 1 %), a finite number ``>= 0``. Households with non-positive
-        reference income count as gaining or losing on any change larger than
-        ``threshold`` × 1 yuan.
+        (0.01 = 1 %), a finite number ``>= 0``, relative to the absolute value of
+        the reference income (a household with a business loss of 100,000 yuan
+        that gains 500 yuan gains 0.5 %). Households with zero reference income
+        count as gaining or losing on any change larger than ``threshold`` × 1
+        yuan.
 
     Returns
     -------
@@ -168,7 +170,9 @@ def winners_losers(
     before = result.households["disposable_income"].to_numpy()
     after = other.households["disposable_income"].to_numpy()
     change = after - before
-    scale = np.where(before > 0, before, 1.0)
+    # |income|: a loss-making household's change is judged against the size of
+    # its income, as anyone else's (it counted as a winner on any gain).
+    scale = np.where(before != 0, np.abs(before), 1.0)
     rel = change / scale
     pw = _person_weight(result)
     size = a.size

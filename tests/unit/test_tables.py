@@ -52,7 +52,7 @@ def test_winners_losers(results):
     )
     before = r.households["disposable_income"].to_numpy()
     after = reform.households["disposable_income"].to_numpy()
-    rel = (after - before) / np.where(before > 0, before, 1)
+    rel = (after - before) / np.where(before != 0, np.abs(before), 1)
     pw = r.population.weight * r.population.size
     assert wl.loc["all", "lose_share"] == pytest.approx(
         pw[rel < -0.01].sum() / pw.sum()

@@ -181,7 +181,7 @@ def test_winners_losers_against_numpy(pair):
     hh = r.households
     before = hh["disposable_income"].to_numpy()
     change = reform.households["disposable_income"].to_numpy() - before
-    rel = change / np.where(before > 0, before, 1.0)
+    rel = change / np.where(before != 0, np.abs(before), 1.0)
     w = r.population.weight
     pw = w * hh["size"].to_numpy()
     pc = before / hh["size"].to_numpy()
@@ -288,3 +288,36 @@ def test_bootstrap_warns_about_strata_with_a_single_psu():
     psu = np.where(strata == 0, np.arange(300) % 29, 0)
     with pytest.warns(UserWarning, match="1 of 2 strata have a single PSU"):
         bootstrap(r, "gini", n=20, seed=1, strata=strata, psu=psu)
+
+
+def test_winners_losers_judge_a_loss_making_household_by_the_size_of_its_income():
+    """By hand, HAND_POLICY: household 1 has a 200,000-yuan business loss, so its
+    dibao is the full line, 12,000, and its disposable income -188,000. Raising
+    the line to 1,100 a month gives it 1,200 more: 0.64 % of |income|, no change
+    at a 1 % threshold and a gain at 0.5 %. Household 2 (property income 100,000,
+    net 90,000 above the line) does not change."""
+    hh = {
+        "household_id": np.array([1, 2]),
+        "weight": np.array([1.0, 1.0]),
+        "urban": np.array([True, True]),
+    }
+    persons = {
+        "household_id": np.array([1, 2]),
+        "age": np.array([40, 40]),
+        "employed": np.array([False, False]),
+        "wage": np.array([0.0, 0.0]),
+        "business": np.array([-200_000.0, 0.0]),
+        "property": np.array([0.0, 100_000.0]),
+        "pension": np.array([0.0, 0.0]),
+    }
+    pop = Population.from_arrays(hh, persons)
+    base = Scenario.from_dict(HAND_POLICY)
+    r = simulate(pop, base)
+    reform = simulate(pop, base.replace({"transfers.dibao_monthly": 1_100.0}))
+    assert r.households["disposable_income"].iloc[0] == pytest.approx(-188_000.0)
+    assert reform.households["disposable_income"].iloc[0] == pytest.approx(-186_800.0)
+    at_1 = r.winners_losers(reform, threshold=0.01)
+    at_half = r.winners_losers(reform, threshold=0.005)
+    assert at_1.loc["all", "gain_share"] == 0.0
+    assert at_1.loc["all", "no_change_share"] == 1.0
+    assert at_half.loc["all", "gain_share"] == 0.5
