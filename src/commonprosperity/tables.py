@@ -54,9 +54,14 @@ def decile_of(
     order = np.argsort(per_capita, kind="stable")
     w = person_weight[order]
     cum = np.cumsum(w)
-    mid = (cum - 0.5 * w) / cum[-1]
+    position = (cum - 0.5 * w) / cum[-1] * n
+    # A midpoint on a boundary (5 equal households: 0.1, 0.3, ...) lands an ulp
+    # either side of it depending on the weights' scale: put it on the boundary,
+    # so that it belongs to the upper group whatever the scale.
+    nearest = np.round(position)
+    position = np.where(np.abs(position - nearest) <= 1e-9, nearest, position)
     group = np.empty(per_capita.shape[0], dtype=np.int64)
-    group[order] = np.minimum((mid * n).astype(np.int64), n - 1) + 1
+    group[order] = np.minimum(position.astype(np.int64), n - 1) + 1
     return group
 
 

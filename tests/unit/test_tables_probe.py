@@ -321,3 +321,14 @@ def test_winners_losers_judge_a_loss_making_household_by_the_size_of_its_income(
     assert at_1.loc["all", "gain_share"] == 0.0
     assert at_1.loc["all", "no_change_share"] == 1.0
     assert at_half.loc["all", "gain_share"] == 0.5
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.3, 7.0, 1e-3, 123.456])
+def test_deciles_of_equal_weights_do_not_depend_on_their_scale(scale):
+    """5 equal households: cumulative midpoints 0.1, 0.3, 0.5, 0.7, 0.9 lie on
+    decile boundaries and belong to the upper decile: 2, 4, 6, 8, 10, whatever the
+    common weight (at 0.3 rounding gave 1, 4, 5, 8, 10)."""
+    from commonprosperity.tables import decile_of
+
+    groups = decile_of(np.arange(5.0), np.full(5, scale))
+    assert groups.tolist() == [2, 4, 6, 8, 10]
