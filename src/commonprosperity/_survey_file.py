@@ -12,9 +12,10 @@ from pathlib import Path
 
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import (
-    HOUSEHOLD_OPTIONAL,
-    HOUSEHOLD_REQUIRED,
+    HOUSEHOLD_COLUMNS,
+    OUR_COLUMNS,
     PERSON_REQUIRED,
+    renames_onto_ours,
 )
 
 __all__ = [
@@ -27,10 +28,7 @@ __all__ = [
     "select_columns",
 ]
 
-HOUSEHOLD_COLUMNS: tuple[str, ...] = HOUSEHOLD_REQUIRED + HOUSEHOLD_OPTIONAL
 PERSON_COLUMNS: tuple[str, ...] = PERSON_REQUIRED
-#: Every column of the library, households first (``household_id`` once).
-OUR_COLUMNS: tuple[str, ...] = HOUSEHOLD_COLUMNS + PERSON_COLUMNS[1:]
 _PARQUET_MAGIC = b"PAR1"
 _STATA_OLD_VERSIONS = frozenset({104, 105, 108, 110, 111, 113, 114, 115})
 _STATA_TAIL = b"</stata_dta>"
@@ -118,18 +116,10 @@ def check_renames(columns: Mapping[str, str] | None, function: str) -> dict[str,
     """Validate ``columns={"theirs": "ours"}``: a mapping onto the library's columns."""
     if columns is None:
         return {}
-    if not isinstance(columns, Mapping):
-        raise PopulationError(
-            f"{function}: columns must be a mapping {{'theirs': 'ours'}}; got "
-            f"{type(columns).__name__}"
-        )
-    bad = {k: v for k, v in columns.items() if v not in OUR_COLUMNS}
-    if bad:
-        raise PopulationError(
-            f"{function}: columns maps to unknown column(s) {bad}; the library's "
-            f"columns are {list(OUR_COLUMNS)}"
-        )
-    return {str(k): str(v) for k, v in columns.items()}
+    renames, problems = renames_onto_ours(columns, f"{function}: ")
+    if problems:
+        raise PopulationError(f"{function}: " + "; ".join(problems))
+    return {str(k): str(v) for k, v in renames.items()}
 
 
 def select_columns(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["describe_rows"]
+__all__ = ["describe_rows", "seed_problem"]
 
 
 def describe_rows(
@@ -38,3 +38,14 @@ def describe_rows(
             value = value.item()
         text += f"; got {value!r}"
     return text
+
+
+def seed_problem(seed: object) -> str | None:
+    """The problem with a random ``seed``, or ``None``: a non-negative integer.
+
+    ``None`` (fresh OS entropy: other numbers on every call), bools, floats and
+    negative numbers are refused.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        return f"seed must be a non-negative integer; got {seed!r}"
+    return None

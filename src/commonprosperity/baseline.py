@@ -34,6 +34,7 @@ from commonprosperity._baseline_weights import (
     totals,
     weights,
 )
+from commonprosperity._validate import seed_problem
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES
@@ -66,8 +67,8 @@ def _check(year: Any, n_households: Any, seed: Any, urban_definition: Any) -> No
         problems.append(
             f"n_households must be an integer in 1,000–20,000,000; got {n_households!r}"
         )
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        problems.append(f"seed must be a non-negative integer; got {seed!r}")
+    if (problem := seed_problem(seed)) is not None:
+        problems.append(problem)
     if not isinstance(urban_definition, str) or (
         urban_definition not in URBAN_DEFINITIONS
     ):

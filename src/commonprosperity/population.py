@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ PERSON_REQUIRED = (
     "property",
     "pension",
 )
+#: Every column the library reads, households' then persons' (after the id).
+OUR_COLUMNS = HOUSEHOLD_COLUMNS + PERSON_REQUIRED[1:]
 INCOME_COLUMNS = ("wage", "business", "property", "pension")
 MAX_WEIGHT = 1e12  # households one record may represent
 MAX_INCOME = 1e12  # yuan per year, any source, in absolute value
@@ -547,6 +549,15 @@ class Population:
         return _replace(self, year=None if year is None else int(year))
 
 
+#: The household and person arrays every population has (the fields without a
+#: default): two populations with equal ones describe the same people.
+DATA_ARRAYS: tuple[str, ...] = tuple(
+    f.name
+    for f in fields(Population)
+    if f.default is MISSING and f.default_factory is MISSING
+)
+
+
 def subset(pop: Population, mask: np.ndarray) -> Population:
     """The households where ``mask`` is true, with their persons (no revalidation).
 
@@ -605,56 +616,65 @@ def _replace(pop: Population, **changes: Any) -> Population:
     return Population(**values)
 
 
-def _check_renames(
-    columns: Any, households: pd.DataFrame, persons: pd.DataFrame, where: str
-) -> dict[Any, str]:
-    """Validate ``columns={"theirs": "ours"}`` of :meth:`Population.from_frames`.
+def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[str]]:
+    """Check ``columns={"theirs": "ours"}``: a mapping onto the library's columns.
 
     Parameters
     ----------
     columns : mapping
         The renames as given.
-    households, persons : pandas.DataFrame
-        The frames they apply to.
     where : str
-        Prefix of error messages (the source, or empty).
+        Prefix of error messages (the source or the function, or empty).
 
     Returns
     -------
-    dict
-        The renames, as a dict for :meth:`pandas.DataFrame.rename`.
+    (dict, list of str)
+        The renames as a dict, and the problem of renames onto a name that is not
+        one of :data:`OUR_COLUMNS` (empty if none), for the caller to report with
+        its own.
 
     Raises
     ------
     PopulationError
-        If ``columns`` is not a mapping, or lists a name that is in neither frame
-        or maps onto a name that is not one of the library's columns (both would
-        otherwise be ignored without a word).
+        If ``columns`` is not a mapping.
     """
     if not isinstance(columns, Mapping):
         raise PopulationError(
             f"{where}columns must be a mapping {{'theirs': 'ours'}}; got "
             f"{type(columns).__name__}"
         )
-    ours = HOUSEHOLD_COLUMNS + PERSON_REQUIRED[1:]
+    unknown = {k: v for k, v in columns.items() if v not in OUR_COLUMNS}
     problems = []
-    absent = [k for k in columns if k not in households.columns]
-    absent = [k for k in absent if k not in persons.columns]
-    if absent:
-        problems.append(
-            f"columns renames {absent}, which are in neither the households frame "
-            f"{list(households.columns)[:20]} nor the persons frame "
-            f"{list(persons.columns)[:20]}; check the spelling"
-        )
-    unknown = {k: v for k, v in columns.items() if v not in ours}
     if unknown:
         problems.append(
             f"columns maps to unknown column(s) {unknown}; the library's columns are "
-            f"{list(ours)}"
+            f"{list(OUR_COLUMNS)}"
+        )
+    return dict(columns), problems
+
+
+def _check_renames(
+    columns: Any, households: pd.DataFrame, persons: pd.DataFrame, where: str
+) -> dict[Any, str]:
+    """:func:`renames_onto_ours` for :meth:`Population.from_frames`.
+
+    Also refuses a name that is in neither frame (it would be ignored without a
+    word); every problem is reported at once.
+    """
+    renames, problems = renames_onto_ours(columns, where)
+    absent = [
+        k for k in renames if k not in households.columns and k not in persons.columns
+    ]
+    if absent:
+        problems.insert(
+            0,
+            f"columns renames {absent}, which are in neither the households frame "
+            f"{list(households.columns)[:20]} nor the persons frame "
+            f"{list(persons.columns)[:20]}; check the spelling",
         )
     if problems:
         raise PopulationError(where + "; ".join(problems))
-    return dict(columns)
+    return renames
 
 
 def _common_length(

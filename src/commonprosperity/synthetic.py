@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from commonprosperity._validate import seed_problem
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES
@@ -116,9 +117,8 @@ def synthetic_population(n_households: int, seed: int = 0) -> Population:
         raise PopulationError(
             f"n_households must be in 1–50,000,000; got {n_households}"
         )
-    # seed=None would draw fresh OS entropy: a different population on every call
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise PopulationError(f"seed must be a non-negative integer; got {seed!r}")
+    if (problem := seed_problem(seed)) is not None:
+        raise PopulationError(problem)
     rng = np.random.default_rng(seed)
     n = int(n_households)
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from commonprosperity import metrics
 from commonprosperity.errors import CommonProsperityError
-from commonprosperity.population import CITY_LABELS, subset
+from commonprosperity.population import CITY_LABELS, DATA_ARRAYS, subset
 from commonprosperity.published import CITY_NAMES_EN
 
 if TYPE_CHECKING:
@@ -212,28 +212,13 @@ def winners_losers(
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-_POPULATION_ARRAYS = (
-    "household_id",
-    "weight",
-    "urban",
-    "city_code",
-    "offsets",
-    "age",
-    "employed",
-    "wage",
-    "business",
-    "property",
-    "pension",
-)
-
-
 def _population_differences(a: Population, b: Population) -> list[str]:
     """Names of the household and person arrays in which ``a`` and ``b`` differ."""
     if a is b:
         return []
     return [
         name
-        for name in _POPULATION_ARRAYS
+        for name in DATA_ARRAYS
         if not np.array_equal(getattr(a, name), getattr(b, name))
     ]
 

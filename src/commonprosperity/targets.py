@@ -183,22 +183,8 @@ def evaluate_targets(
         note = ""
         value = float("nan")
         if t.id in verdicts:
-            met_without_value, note = verdicts[t.id]
-            rows.append(
-                {
-                    "indicator": t.indicator,
-                    "description": t.description,
-                    "value": value,
-                    "target": t.target,
-                    "comparison": t.comparison,
-                    "met": bool(met_without_value),
-                    "gap": float("nan"),
-                    "unit": t.unit,
-                    "note": note,
-                }
-            )
-            continue
-        if t.id == "T7":
+            note = verdicts[t.id][1]  # judged without a value
+        elif t.id == "T7":
             if gdp is not None and labour_compensation is not None and gdp > 0:
                 value = labour_compensation / gdp
             else:
@@ -218,8 +204,11 @@ def evaluate_targets(
             value = float(indicators.get(t.indicator, np.nan))
             if np.isnan(value):
                 note = undefined.get(t.indicator, "indicator not available")
-        if np.isnan(value):
-            met: object = pd.NA
+        if t.id in verdicts:
+            met: object = bool(verdicts[t.id][0])
+            gap = float("nan")
+        elif np.isnan(value):
+            met = pd.NA
             gap = float("nan")
         else:
             ok, gap = _met(value, t)

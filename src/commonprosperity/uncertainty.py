@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._kernels.inequality import fast_argsort, gini_exact_from_order
-from commonprosperity._validate import describe_rows
+from commonprosperity._validate import describe_rows, seed_problem
 from commonprosperity.errors import CommonProsperityError
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES
@@ -209,11 +209,8 @@ def bootstrap(
         raise CommonProsperityError(
             f"bootstrap: n must be an integer in 10–100,000; got {n!r}"
         )
-    # seed=None would draw fresh OS entropy: different replicates on every call.
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise CommonProsperityError(
-            f"bootstrap: seed must be a non-negative integer; got {seed!r}"
-        )
+    if (problem := seed_problem(seed)) is not None:
+        raise CommonProsperityError(f"bootstrap: {problem}")
     if not 0 < level < 1:
         raise CommonProsperityError(
             f"bootstrap: level must be in (0, 1); got {level!r}"
