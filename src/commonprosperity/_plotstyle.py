@@ -13,7 +13,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from commonprosperity.published import CITY_NAMES_EN
-from commonprosperity.targets import TARGETS, Target
+from commonprosperity.targets import PLAN_SOURCE, TARGETS, Target
 
 #: File formats written by :func:`save`.
 FORMATS: tuple[str, ...] = ("png", "svg")
@@ -37,6 +37,22 @@ _COMPARISON_TEXT = {">=": "≥", ">": ">", "<": "<", "<=": "≤"}
 def _figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained")
     return fig
+
+
+def cite_plan(fig: Figure, values: str = "simulated") -> None:
+    """Cite the plan the figure's targets come from, at its foot.
+
+    Every figure that draws a plan target carries it: the targets are published
+    figures, the values are the library's (``values`` says how they were made).
+    """
+    fig.supxlabel(
+        f"Targets: {PLAN_SOURCE}. Values: {values}.",
+        x=0.01,
+        ha="left",
+        fontsize=8,
+        color="0.35",
+        wrap=True,
+    )
 
 
 def _city_en(label: str) -> str:

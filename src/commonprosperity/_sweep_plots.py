@@ -26,6 +26,7 @@ from commonprosperity._plotstyle import (
     _rc,
     _target_of,
     _tick,
+    cite_plan,
     format_value,
 )
 
@@ -180,6 +181,8 @@ def sweep_heatmap(
                 f"{format_value(target.target, target.unit)})"
             )
         ax.set_title(title or default, loc="left")
+        if target is not None:
+            cite_plan(fig)
     return fig
 
 
@@ -388,4 +391,6 @@ def fiscal_frontier(
             or f"Fiscal cost against {column} over {len(frame)} scenarios{subtitle}",
             loc="left",
         )
+        if target is not None:
+            cite_plan(fig)
     return fig

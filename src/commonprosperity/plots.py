@@ -42,11 +42,12 @@ from commonprosperity._plotstyle import (
     _city_en,
     _figure,
     _rc,
+    cite_plan,
     format_value,
     save,
 )
 from commonprosperity._sweep_plots import fiscal_frontier, pareto_front, sweep_heatmap
-from commonprosperity.targets import PLAN_SOURCE, TARGETS
+from commonprosperity.targets import TARGETS
 
 if TYPE_CHECKING:
     from commonprosperity.simulate import Result
@@ -353,6 +354,7 @@ def income_distribution(
             ),
             loc="left",
         )
+        cite_plan(fig)
     return fig
 
 
@@ -495,15 +497,7 @@ def target_dashboard(
         )
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
-        # The targets are published figures: cite them on the figure itself.
-        fig.supxlabel(
-            f"Targets: {PLAN_SOURCE}. Values: simulated.",
-            x=0.01,
-            ha="left",
-            fontsize=8,
-            color="0.35",
-            wrap=True,
-        )
+        cite_plan(fig)
         evaluated_n = int(evaluated.sum())
         default = (
             "Plan targets for 2025"
@@ -604,21 +598,24 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
             label=f"T5 ceiling for the highest city: lowest × {t5.target:g} = "
             f"{ceiling:,.0f} yuan",
         )
-        ax.set_xlim(0, max(float(cities.iloc[-1]), ceiling) / 1e3 * 1.18)
+        ax.set_xlim(0, max(float(cities.iloc[-1]), ceiling) / 1e3 * 1.3)
         ax.set_xlabel("per-capita disposable income, thousand yuan per year")
-        fig.legend(loc="outside lower center", frameon=False, ncols=1)
+        # Inside, where the shortest bars leave room: below the axes it ran into
+        # the source line.
+        ax.legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=8.5)
         ax.grid(axis="x", alpha=0.3)
         if np.isfinite(ratio):
             verdict = "met" if ratio < t5.target else "not met"
             default = (
-                f"Per-capita disposable income by city, {result.scenario.year}: "
+                f"Per-capita disposable income by city, {result.scenario.year}:\n"
                 f"highest/lowest = {ratio:.3f} (target < {t5.target:g}, "
                 f"{verdict})"
             )
         else:
             default = (
-                f"Per-capita disposable income by city, {result.scenario.year}: "
+                f"Per-capita disposable income by city, {result.scenario.year}:\n"
                 "highest/lowest ratio undefined"
             )
         ax.set_title(title or default, loc="left")
+        cite_plan(fig)
     return fig

@@ -304,3 +304,25 @@ def test_dashboard_shows_a_target_judged_without_a_value():
     texts = _texts(fig)
     assert "met: income growth -2.00 % is not positive" in texts
     assert frame.loc["T8", "met"] and np.isnan(frame.loc["T8", "value"])
+
+
+# ------------------------------------------------------------------ sources
+def test_every_figure_drawing_a_target_cites_the_plan(base, sweep_frame):
+    """The targets are published figures: each figure drawing one cites the plan."""
+    levers = ("transfers.dibao_monthly", "income_tax.basic_deduction")
+    with_target = {
+        "dashboard": plots.target_dashboard(base),
+        "income bands": plots.income_distribution(base),
+        "cities (T5)": plots.city_bars(base),
+        "heatmap of a target": plots.sweep_heatmap(
+            sweep_frame, *levers, "urban_rural_ratio"
+        ),
+        "frontier": plots.fiscal_frontier(sweep_frame, "T4"),
+    }
+    for name, fig in with_target.items():
+        source = fig.get_supxlabel()
+        assert "Implementation Plan (2021–2025)" in source, name
+        assert "25 June 2021" in source, name
+    # A figure without a plan target cites none.
+    assert plots.sweep_heatmap(sweep_frame, *levers, "gini").get_supxlabel() == ""
+    assert plots.lorenz_curves({"base": base}).get_supxlabel() == ""
