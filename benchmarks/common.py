@@ -19,7 +19,9 @@ Conventions every ``bench_*.py`` module follows (the runner relies on them):
 
 from __future__ import annotations
 
+import argparse
 import gc
+import math
 import os
 import platform
 import statistics
@@ -77,12 +79,38 @@ def pick_sizes(
     return list(quick_sizes if quick else full)
 
 
+#: Bytes a household takes in a benchmark at the least: the population's own
+#: arrays (about 141 B) and simulate's working memory (results.md, peak memory).
+BYTES_PER_HOUSEHOLD = 200
+
+
 def parse_size(text: str) -> int:
-    """Parse ``"1e6"``, ``"1_000_000"`` or ``"1000000"`` as an int."""
-    value = float(text.replace("_", ""))
-    if value < 1 or value != int(value):
-        raise ValueError(f"size must be a positive integer; got {text!r}")
-    return int(value)
+    """Parse ``"1e6"``, ``"1_000_000"`` or ``"1000000"`` as a household count.
+
+    Raises ``argparse.ArgumentTypeError`` (a ``ValueError``) naming the value and
+    what is allowed: a positive whole number whose population fits in this
+    machine's memory (:data:`BYTES_PER_HOUSEHOLD` a household).
+    """
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 1 and value == int(value)):
+        raise argparse.ArgumentTypeError(
+            f"size {text!r} is not a household count: give a positive whole "
+            "number such as 100000, 100_000 or 1e5"
+        )
+    n = int(value)
+    memory = _memory_gib()
+    if memory is not None and n * BYTES_PER_HOUSEHOLD > memory * 2**30:
+        raise argparse.ArgumentTypeError(
+            f"size {text!r}: {float(n):.3g} households need at least "
+            f"{n * BYTES_PER_HOUSEHOLD / 2**30:.3g} GiB "
+            f"({BYTES_PER_HOUSEHOLD} B a household) and this machine has "
+            f"{memory:g} GiB; give at most "
+            f"{int(memory * 2**30 // BYTES_PER_HOUSEHOLD):,}"
+        )
+    return n
 
 
 # --------------------------------------------------------------------------- timing

@@ -6,8 +6,10 @@ run without ``--benchmark-disable``; each round uses a different scenario.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -129,6 +131,13 @@ def test_target_met_and_formatting():
     assert runner.fmt_rate(6.1e8) == "6.1e8"
     assert common.parse_size("1e6") == 1_000_000
     assert common.parse_size("100_000") == 100_000
+
+
+@pytest.mark.parametrize("text", ["abc", "0", "-5", "1.5", "nan", "inf", "1e99", ""])
+def test_parse_size_names_the_bad_value_and_what_is_allowed(text):
+    # 1e99 households cannot fit in any machine's memory: refused before any run.
+    with pytest.raises(argparse.ArgumentTypeError, match=re.escape(repr(text))):
+        common.parse_size(text)
 
 
 def test_load_results_tolerates_missing_and_broken_files(tmp_path):
