@@ -105,7 +105,13 @@ def _indicator_function(result: Result, indicator: str):
         "city_max_min_ratio": city_ratio,
         "band_share_100k_500k": lambda w: float(w[band1].sum() / w.sum()),
         "band_share_200k_600k": lambda w: float(w[band2].sum() / w.sum()),
-        "gini": lambda w: gini_exact_from_order(pc, w * size, order),
+        # As simulate: undefined unless the per-capita income is positive (else
+        # the formula divides by a non-positive mean and gave negative "Ginis").
+        "gini": lambda w: (
+            gini_exact_from_order(pc, w * size, order)
+            if np.dot(w, disp) > 0
+            else np.nan
+        ),
         "urbanization_rate": lambda w: float(
             np.dot(w[urban], size[urban]) / np.dot(w, size)
         ),

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from commonprosperity.errors import MeasureError
-from commonprosperity.metrics._validate import as_scalar, as_values
+from commonprosperity.metrics._validate import _where, as_scalar, as_values
 
 __all__ = ["BetaLorenz", "GQLorenz", "fit_beta_lorenz", "fit_gq_lorenz"]
 
@@ -210,8 +210,12 @@ class BetaLorenz(_LorenzFit):
             return arr - self.theta * arr**self.gamma * (1.0 - arr) ** self.delta
 
     def _slope(self, p: FloatArray) -> FloatArray:
-        bump = self.theta * p**self.gamma * (1.0 - p) ** self.delta
-        return 1.0 - bump * (self.gamma / p - self.delta / (1.0 - p))
+        # θ p^(γ-1) (1-p)^(δ-1) (γ(1-p) - δp): the same as the derivative of the
+        # bump, but with the right limits at p = 0 and p = 1 (where the product
+        # form gave 0 * inf = nan, read as a quantile of 0 at the top).
+        g, d = self.gamma, self.delta
+        q = 1.0 - p
+        return 1.0 - self.theta * p ** (g - 1.0) * q ** (d - 1.0) * (g * q - d * p)
 
     def _curvature(self, p: FloatArray) -> FloatArray:
         g, d = self.gamma, self.delta
@@ -231,7 +235,7 @@ def _cumulative_points(
             f"got {s.shape[0]}"
         )
     if np.any(s < 0):
-        raise MeasureError("shares must be >= 0 for every group")
+        raise MeasureError(f"shares must be >= 0 for every group; {_where(s < 0, s)}")
     total = float(s.sum())
     if abs(total - 1.0) > 0.02:
         hint = " (use fractions, not percentages)" if abs(total - 100.0) < 2.0 else ""
@@ -245,8 +249,28 @@ def _cumulative_points(
                 f"population_shares must have the same length as shares "
                 f"({s.shape[0]}); got length {pop.shape[0]}"
             )
-        if np.any(pop <= 0) or abs(float(pop.sum()) - 1.0) > 0.02:
-            raise MeasureError("population_shares must be > 0 and sum to 1")
+        if np.any(pop <= 0):
+            raise MeasureError(
+                "population_shares must be > 0 for every group; "
+                + _where(pop <= 0, pop)
+            )
+        if abs(float(pop.sum()) - 1.0) > 0.02:
+            raise MeasureError(
+                f"population_shares must sum to 1; got sum {float(pop.sum())!r}"
+            )
+    # Poorest first: the groups' mean incomes (income share over population
+    # share) must not decrease; a swap of two groups can otherwise still give
+    # cumulative points under the diagonal and a silently fitted curve.
+    means = s / pop
+    drop = np.flatnonzero(means[1:] < means[:-1] * (1.0 - _TOL))
+    if drop.size:
+        i = int(drop[0]) + 1
+        raise MeasureError(
+            "shares must be ordered poorest first (income share / population share "
+            f"non-decreasing); group [{i}] has {float(means[i])!r} after "
+            f"{float(means[i - 1])!r} of group [{i - 1}]"
+            + (f" ({drop.size} such groups in total)" if drop.size > 1 else "")
+        )
     p = np.cumsum(pop / pop.sum())[:-1]
     lz = np.cumsum(s / total)[:-1]
     if np.any(lz > p + _TOL):
@@ -279,28 +303,57 @@ def _check_grid(fit: _LorenzFit, family: str) -> None:
 
 
 def _gq_gini(a: float, b: float, c: float) -> float:
-    """Closed-form Gini of a valid GQ curve, ``1 + b/2 + e + ∫ sqrt(g)``."""
+    """Closed-form Gini of a valid GQ curve, ``1 + b/2 + e + ∫ sqrt(g)``.
+
+    Datt's closed form is the difference of two terms of order ``1/m``; it is
+    used only where they are at most 30 times the integral (within about 1e-13;
+    the logarithm and arcsine differences are written so that they do not cancel,
+    and the arcsine is taken as an angle so that ``a + c = 1`` is exact).
+    Elsewhere (``m`` near 0, where the closed form gave Ginis of 700 or a
+    ``math domain error``) the integral is evaluated by adaptive quadrature.
+    """
     e = -(a + b + c + 1.0)
     m = b * b - 4.0 * a
     n = 2.0 * b * e - 4.0 * c
     r2 = n * n - 4.0 * m * e * e
-    s0 = -e
-    s1 = a + c - 1.0
-    if abs(m) < 1e-9:
+    s0 = -e  # sqrt(g(0))
+    s1 = a + c - 1.0  # sqrt(g(1)); s0 - s1 = b + 2
+    integral = math.nan
+    if m != 0.0:
+        rm = math.sqrt(abs(m))
+        if m > 0:
+            # ln((2 rm s1 + 2m + n) / (2 rm s0 + n)), both sums of one sign (the
+            # vertex -n/2m is outside (0, 1)); for 2m + n < 0 each is rewritten
+            # with (2 rm s + t)(2 rm s - t) = -r2 so that nothing cancels.
+            if 2.0 * m + n >= 0:
+                den = 2.0 * rm * s0 + n
+                diff = 2.0 * m - 2.0 * rm * (b + 2.0)
+            else:
+                den = 2.0 * rm * s1 - 2.0 * m - n
+                diff = 2.0 * m + 2.0 * rm * (b + 2.0)
+            inv = math.log1p(diff / den) / rm
+        else:
+            # -(asin((2m + n)/r) - asin(n/r)) / rm, with asin(x/r) the angle of
+            # (2 rm s, x) and the difference of the two angles taken in one atan2.
+            cross = 2.0 * rm * (2.0 * m * s0 + n * (b + 2.0))
+            dot = (2.0 * m + n) * n + 4.0 * (-m) * s0 * s1
+            inv = -math.atan2(cross, dot) / rm
+        t1 = ((2.0 * m + n) * s1 - n * s0) / (4.0 * m)
+        t2 = r2 / (8.0 * m) * inv
+        integral = t1 - t2
+        if not max(abs(t1), abs(t2)) <= 30.0 * abs(integral):
+            integral = math.nan
+    if math.isnan(integral):
         from scipy import integrate  # imported here: scipy costs ~0.5 s at import
 
         integral = integrate.quad(
-            lambda p: math.sqrt(max(m * p * p + n * p + e * e, 0.0)), 0.0, 1.0
+            lambda p: math.sqrt(max(m * p * p + n * p + e * e, 0.0)),
+            0.0,
+            1.0,
+            epsabs=1e-14,
+            epsrel=1e-13,
+            limit=200,
         )[0]
-    else:
-        if m > 0:
-            rm = math.sqrt(m)
-            inv = math.log((2.0 * rm * s1 + 2.0 * m + n) / (2.0 * rm * s0 + n)) / rm
-        else:
-            r = math.sqrt(r2)
-            rm = math.sqrt(-m)
-            inv = -(math.asin((2.0 * m + n) / r) - math.asin(n / r)) / rm
-        integral = ((2.0 * m + n) * s1 - n * s0) / (4.0 * m) - r2 / (8.0 * m) * inv
     return 1.0 + 0.5 * b + e + integral
 
 

@@ -211,13 +211,14 @@ def gini_by_source(
     names, cols = _components(components)
     n = cols[0].shape[0]
     w = as_weight(weight, n, of="components")
+    # One power of two for every source keeps them adding up to the total; the
+    # sources are scaled before they are added, so that finite sources whose
+    # total exceeds the float range still give their (scale-free) result.
+    _, k = pow2_normalised(np.concatenate(cols), np.tile(w, len(cols)))
+    cols = [np.ldexp(col, -k) for col in cols]
     total = np.zeros(n)
     for col in cols:
         total = total + col
-    # One power of two for every source keeps them adding up to the total.
-    _, k = pow2_normalised(np.concatenate([total, *cols]), np.tile(w, len(cols) + 1))
-    cols = [np.ldexp(col, -k) for col in cols]
-    total = np.ldexp(total, -k)
     w, _ = pow2_normalised(w)
     total_w, total_x = positive_mean(
         total, w, "total income", "gini_by_source", exponent=k
