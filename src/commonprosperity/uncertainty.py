@@ -217,9 +217,13 @@ def bootstrap(
         )
     if (problem := seed_problem(seed)) is not None:
         raise CommonProsperityError(f"bootstrap: {problem}")
-    if not 0 < level < 1:
+    if (
+        isinstance(level, bool)
+        or not isinstance(level, int | float | np.integer | np.floating)
+        or not 0 < level < 1
+    ):
         raise CommonProsperityError(
-            f"bootstrap: level must be in (0, 1); got {level!r}"
+            f"bootstrap: level must be a number in (0, 1); got {level!r}"
         )
     pop = result.population
     nh = pop.n_households
@@ -275,7 +279,8 @@ def bootstrap(
     if finite.size < n:
         warnings.warn(
             f"bootstrap: {indicator} is undefined in {n - finite.size} of {n} "
-            "replicates (a draw without the households it needs); the standard "
+            "replicates (a draw without the households it needs, or with a "
+            "per-capita income that is not positive); the standard "
             "error and interval use the other "
             f"{finite.size}",
             UserWarning,

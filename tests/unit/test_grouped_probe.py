@@ -15,7 +15,7 @@ from scipy import integrate
 
 from commonprosperity import Population, simulate
 from commonprosperity import metrics as m
-from commonprosperity.errors import MeasureError
+from commonprosperity.errors import CommonProsperityError, MeasureError
 from commonprosperity.uncertainty import bootstrap
 from tests.unit.test_tables import _no_policy, _single_person_population
 
@@ -177,3 +177,37 @@ def test_bootstrap_collapses_when_every_psu_is_identical():
     assert b.estimate == pytest.approx(0.3, rel=1e-12)  # Σ|i-j|/(2·100·5.5) = 330/1100
     assert b.ci_upper - b.ci_lower <= 1e-14
     assert math.isclose(b.std_error, 0.0, abs_tol=1e-14)
+
+
+# ------------------------------------------------------------ argument checks
+_SHARES = [0.0616, 0.1086, 0.1574, 0.2287, 0.4437]
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "a", None, True])
+def test_sample_refuses_a_seed_that_is_not_reproducible_or_not_a_seed(seed):
+    fit = m.fit_gq_lorenz(_SHARES, mean=50_000)
+    with pytest.raises(MeasureError, match="seed must be a non-negative integer"):
+        fit.sample(10, seed=seed)
+    # A generator is fine: draws continue its stream.
+    a = fit.sample(5, seed=np.random.default_rng(3))
+    assert np.array_equal(a, fit.sample(5, seed=3))
+
+
+@pytest.mark.parametrize("p", ["a", [0.5, "x"], [0.2, 1.5], [np.nan]])
+def test_quantile_names_a_bad_share(p):
+    fit = m.fit_beta_lorenz(_SHARES, mean=50_000)
+    with pytest.raises(MeasureError, match=r"p must (be|hold) population shares"):
+        fit.quantile(p)
+
+
+@pytest.mark.parametrize("mean", [True, "50000", b"1"])
+def test_mean_must_be_a_number_not_text_or_a_boolean(mean):
+    with pytest.raises(MeasureError, match="mean must be a real number"):
+        m.fit_gq_lorenz(_SHARES, mean=mean)
+
+
+@pytest.mark.parametrize("level", ["0.9", True, None, 0.0, 1.0])
+def test_bootstrap_level_must_be_a_number_in_the_open_unit_interval(level):
+    r = simulate(_single_person_population(np.linspace(1e4, 2e4, 20)), _no_policy())
+    with pytest.raises(CommonProsperityError, match="level must be a number in"):
+        bootstrap(r, "gini", n=10, seed=1, level=level)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from commonprosperity._validate import seed_problem
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import _where, as_scalar, as_values
 
@@ -27,9 +28,23 @@ _TOL = 1e-9
 
 
 def _probabilities(p: npt.ArrayLike) -> FloatArray:
-    arr = np.asarray(p, dtype=np.float64)
-    if not np.all(np.isfinite(arr)) or np.any((arr < 0) | (arr > 1)):
-        raise MeasureError("p must hold population shares in [0, 1]")
+    try:
+        raw = np.asarray(p)
+    except (TypeError, ValueError) as exc:
+        raise MeasureError(
+            f"p must be population shares in [0, 1]; got {type(p).__name__}"
+        ) from exc
+    if raw.dtype.kind not in "iuf":
+        raise MeasureError(
+            f"p must be population shares in [0, 1] (numbers); got dtype {raw.dtype}"
+        )
+    arr = raw.astype(np.float64)
+    bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
+    if np.any(bad):
+        raise MeasureError(
+            "p must hold population shares in [0, 1]; "
+            f"got {arr[bad].flat[0]!r} ({int(bad.sum())} such value(s))"
+        )
     return arr
 
 
@@ -93,7 +108,8 @@ class _LorenzFit:
         n : int
             Number of draws, ``>= 0``.
         seed : int or numpy.random.Generator
-            Seed for ``np.random.default_rng`` (or a generator to draw from).
+            A non-negative integer seed for ``np.random.default_rng``, or a generator
+        to draw from.
 
         Returns
         -------
@@ -103,7 +119,8 @@ class _LorenzFit:
         Raises
         ------
         MeasureError
-            If ``n`` is not a non-negative integer or the fit has no ``mean``.
+            If ``n`` or ``seed`` is not a non-negative integer (``seed`` may be a
+            generator) or the fit has no ``mean``.
 
         Examples
         --------
@@ -115,6 +132,14 @@ class _LorenzFit:
         """
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise MeasureError(f"n must be an integer >= 0; got {n!r}")
+        if not isinstance(seed, np.random.Generator) and (
+            problem := seed_problem(seed)
+        ):
+            raise MeasureError(f"{problem} or a numpy.random.Generator")
+        if self.mean is None:
+            raise MeasureError(
+                "quantile and sample need the mean income: pass mean= (yuan) to the fit"
+            )
         rng = np.random.default_rng(seed)
         u = rng.random(int(n))
         u[u == 0.0] = np.finfo(np.float64).tiny

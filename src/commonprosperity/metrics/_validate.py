@@ -169,8 +169,13 @@ def as_scalar(
     Raises
     ------
     MeasureError
-        If ``value`` is not a real number or lies outside the range.
+        If ``value`` is not a real number (text and booleans are refused) or lies
+        outside the range.
     """
+    # Text and booleans convert to floats ("5" -> 5.0, True -> 1.0) but are not
+    # numbers an economist meant: refused, not converted.
+    if isinstance(value, str | bytes | bool | np.bool_):
+        raise MeasureError(f"{name} must be a real number; got {value!r}")
     try:
         out = float(value)
     except (TypeError, ValueError) as exc:
