@@ -93,17 +93,42 @@ def _connect(client: Any) -> tuple[Any, bool]:
                 "client was found"
             ) from None
     if isinstance(client, str):
+        # A malformed address is refused before a client exists: distributed
+        # raised its ValueError from a half-started client, which stayed the
+        # current client (dask's scheduler set to it) and hung on exit.
         try:
-            return distributed.Client(client, timeout="30s"), True
+            distributed.comm.resolve_address(client)
+        except ValueError as exc:
+            raise CommonProsperityError(
+                f"client: {client!r} is not a Dask scheduler address ({exc}); give "
+                "one such as 'tcp://10.0.0.5:8786', or a distributed.Client"
+            ) from None
+        except OSError as exc:
+            raise CommonProsperityError(
+                f"client: cannot reach the Dask scheduler at {client!r} ({exc})"
+            ) from None
+        try:
+            # Opened for this call only: never the current client.
+            return distributed.Client(client, timeout="30s", set_as_default=False), True
         except OSError as exc:
             raise CommonProsperityError(
                 f"client: cannot reach the Dask scheduler at {client!r} ({exc})"
             ) from None
     if isinstance(client, distributed.Client):
+        if client.status in ("closing", "closed"):
+            raise CommonProsperityError(
+                f"client: the distributed.Client is {client.status}; pass an open "
+                "client or a scheduler address"
+            )
         return client, False
+    hint = (
+        " (wrap a cluster in distributed.Client(cluster))"
+        if hasattr(client, "scheduler_address")
+        else ""
+    )
     raise CommonProsperityError(
         "client must be a distributed.Client or a scheduler address string; got "
-        f"{type(client).__name__}"
+        f"{type(client).__name__}{hint}"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,11 @@ class _Goal:
         """Whether each value meets the goal (NaN never does)."""
         with np.errstate(invalid="ignore"):
             return np.asarray(_COMPARE[self.comparison](v, self.value), dtype=bool)
+
+
+def _is_number(x: object) -> bool:
+    """A real number: NumPy's too, not a bool (nor a string ``float`` would read)."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
 
 
 def _parse_target(target: str) -> _Goal:
@@ -168,7 +174,13 @@ def solve(
             f"{type(current).__name__} {current!r}"
         )
     try:
-        lo, hi = (float(b) for b in bounds)
+        # A string is not two numbers ("12" read as (1, 2)), nor are True, "500".
+        if isinstance(bounds, str | bytes | Mapping):
+            raise TypeError
+        lo_in, hi_in = bounds
+        if not all(_is_number(b) for b in (lo_in, hi_in)):
+            raise TypeError
+        lo, hi = float(lo_in), float(hi_in)
     except (TypeError, ValueError):
         raise CommonProsperityError(
             f"bounds must be two numbers (lo, hi); got {bounds!r}"
@@ -178,14 +190,11 @@ def solve(
             f"bounds must be finite with lo < hi; got ({lo!r}, {hi!r})"
         )
     if xtol is None:
-        xtol = 1e-6 * (hi - lo)
+        span = hi - lo
+        # hi - lo overflows for bounds near ±1.8e308 (xtol "got inf")
+        xtol = 1e-6 * span if math.isfinite(span) else 1e-6 * hi - 1e-6 * lo
     # NumPy floats are numbers too; a bool is not a tolerance.
-    if not (
-        isinstance(xtol, numbers.Real)
-        and not isinstance(xtol, bool | np.bool_)
-        and math.isfinite(xtol)
-        and xtol > 0
-    ):
+    if not (_is_number(xtol) and math.isfinite(xtol) and xtol > 0):
         raise CommonProsperityError(f"xtol must be a positive number; got {xtol!r}")
     for b in (lo, hi):
         try:

@@ -262,5 +262,14 @@ def cheapest(
         raise CommonProsperityError("; ".join(problems))
     keep = np.ones(len(frame), dtype=bool)
     for t in ids:
-        keep &= frame[f"{t}_met"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        column = frame[f"{t}_met"]
+        try:
+            met = column.astype("boolean")
+        except (TypeError, ValueError):
+            # pandas said only "Need to pass bool-like values"
+            raise CommonProsperityError(
+                f"frame column {t}_met must hold True, False or NA; got "
+                f"{column.dtype} values {column.dropna().unique()[:3].tolist()}"
+            ) from None
+        keep &= met.fillna(False).to_numpy(dtype=bool)
     return frame[keep].sort_values("net_fiscal_cost", kind="stable")

@@ -7,11 +7,15 @@ Source: 中共浙江省委 浙江省人民政府
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from commonprosperity.errors import ScenarioError
 
 __all__ = ["PLAN_SOURCE", "TARGETS", "Target", "evaluate_targets"]
 
@@ -169,12 +173,32 @@ def evaluate_targets(
         gap, note``. ``gap`` > 0 means not yet met, in the target's unit; ``met``
         is a nullable boolean, NA where the needed input is absent.
 
+    Raises
+    ------
+    ScenarioError
+        If ``gdp`` or ``labour_compensation`` is given but is not a finite
+        number > 0 (as :func:`commonprosperity.simulate_path` checks them).
+
     Examples
     --------
     >>> t = evaluate_targets({"per_capita_disposable_income": 70_000.0})
     >>> bool(t.loc["T1", "met"]), float(t.loc["T1", "gap"])
     (False, 5000.0)
     """
+    problems = [
+        f"{name} must be a finite number of yuan > 0; got {v!r}"
+        for name, v in (("gdp", gdp), ("labour_compensation", labour_compensation))
+        if v is not None
+        and (
+            isinstance(v, bool | np.bool_)
+            or not isinstance(v, numbers.Real)
+            or not (math.isfinite(v) and v > 0)
+        )
+    ]
+    if problems:
+        # GDP 0 divided by zero in T10's note; a negative or NaN one gave a
+        # meaningless ratio or an unexplained NA.
+        raise ScenarioError("evaluate_targets: " + "; ".join(problems))
     trends = dict(trends or {})
     undefined = dict(undefined or {})
     verdicts = dict(verdicts or {})
