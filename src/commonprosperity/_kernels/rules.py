@@ -73,22 +73,6 @@ def tax(taxable, thresholds, rates, quick_deductions, is_convex):
     return schedule_tax(taxable, thresholds, rates, quick_deductions)
 
 
-@njit(cache=True, inline="always")
-def tax_if_positive(taxable, thresholds, rates, quick_deductions, is_convex):
-    """:func:`tax`, not evaluated where ``taxable <= 0`` (the tax there is 0.0).
-
-    A branch, not a select: most persons owe no tax (no wage or business income,
-    or less than the basic deduction), and skipping their schedule made the
-    simulate pass 17 % faster at 1e6 households and 21 % at 1e7 (bit for bit the
-    same sums: both schedule forms give exactly 0.0 there, as rates, thresholds
-    and quick deductions are >= 0).
-    """
-    t = 0.0
-    if taxable > 0.0:
-        t = tax(taxable, thresholds, rates, quick_deductions, is_convex)
-    return t
-
-
 @njit(cache=True)
 def quick_deductions(thresholds, rates):
     """Quick deductions of a schedule: qd[k] = qd[k-1] + t[k] * (r[k] - r[k-1])."""
@@ -455,10 +439,10 @@ def household_flows(
         )
         deductions = person_deductions(basic, child_ded, j == best, elderly, claims)
         taxable = taxable_income(w, c, deductions)
-        t = tax_if_positive(taxable, thresholds, rates, quick_ded, convex)
+        t = tax(taxable, thresholds, rates, quick_ded, convex)
         b = business[u]
         b_taxable = business_taxable(b, w, basic)
-        bt = tax_if_positive(
+        bt = tax(
             b_taxable,
             business_thresholds,
             business_rates,

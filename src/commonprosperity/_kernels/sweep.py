@@ -60,7 +60,7 @@ from commonprosperity._kernels.rules import (
     person_deductions,
     property_tax_rate,
     residents_pension_amount,
-    tax_if_positive,
+    tax,
     taxable_income,
 )
 from commonprosperity._kernels.simulate import (
@@ -313,14 +313,14 @@ def _staged_flows(
                     basic, child_ded, p_best[j], elderly, claims
                 )
                 contributions += c
-                iit += tax_if_positive(
+                iit += tax(
                     taxable_income(w, c, deductions),
                     thresholds,
                     rates,
                     quick_ded,
                     convex,
                 )
-                business_tax += tax_if_positive(
+                business_tax += tax(
                     business_taxable(business[j], w, basic),
                     business_thresholds,
                     business_rates,
@@ -342,10 +342,8 @@ def _staged_flows(
             property_tax = 0.0
             residents_pension = 0.0
             for j in range(start, end):
-                iit += tax_if_positive(
-                    p_taxable[j], thresholds, rates, quick_ded, convex
-                )
-                business_tax += tax_if_positive(
+                iit += tax(p_taxable[j], thresholds, rates, quick_ded, convex)
+                business_tax += tax(
                     p_business_taxable[j],
                     business_thresholds,
                     business_rates,
