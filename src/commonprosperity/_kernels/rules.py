@@ -439,16 +439,23 @@ def household_flows(
         )
         deductions = person_deductions(basic, child_ded, j == best, elderly, claims)
         taxable = taxable_income(w, c, deductions)
-        t = tax(taxable, thresholds, rates, quick_ded, convex)
         b = business[u]
         b_taxable = business_taxable(b, w, basic)
-        bt = tax(
-            b_taxable,
-            business_thresholds,
-            business_rates,
-            business_quick_ded,
-            business_convex,
-        )
+        # Most persons owe neither tax (no wage or business income, or less
+        # than the basic deduction): a branch skips their schedules (0.0 there,
+        # as rates, thresholds and quick deductions are >= 0).
+        t = 0.0
+        if taxable > 0.0:
+            t = tax(taxable, thresholds, rates, quick_ded, convex)
+        bt = 0.0
+        if b_taxable > 0.0:
+            bt = tax(
+                b_taxable,
+                business_thresholds,
+                business_rates,
+                business_quick_ded,
+                business_convex,
+            )
         pr = property_income[u]
         pt = pt_rate * pr
         p = pension[u]
