@@ -241,10 +241,18 @@ def compare(
         lower = r.get("better", "higher") == "lower"
         worse = now / then if lower else then / now
         if worse > tolerance:
+            # A ratio measured on another machine (another CPU target or SIMD
+            # width) may differ for that reason alone: say so.
+            where = before.get("machine")
+            elsewhere = (
+                f"; stored on another machine: {where}"
+                if where and where != r.get("machine", where)
+                else ""
+            )
             warnings.append(
                 f"WARNING: ratio regression: {r['case']} @ {fmt_size(r['size'])}: "
                 f"{then:.3g} stored -> {now:.3g} now ({'lower' if lower else 'higher'}"
-                f" is better; worse by {worse:.2f}x > {tolerance}x)"
+                f" is better; worse by {worse:.2f}x > {tolerance}x){elsewhere}"
             )
     return warnings
 
@@ -293,7 +301,8 @@ How to read the table:
 
 Last written: {machine["date"]}.
 
-- Machine: {machine["cpu"]}, {machine["usable_cores"]} usable cores \
+- Machine: {machine["cpu"]} ({machine.get("cpu_target", "?")}, \
+{machine.get("simd", "?")}), {machine["usable_cores"]} usable cores \
 ({machine["logical_cores"]} logical), {machine["memory_gib"]} GiB, {machine["platform"]}
 - Numba threads: {machine["numba_threads"]} ({machine["numba_threading_layer"]})
 - Versions: Python {machine["python"]}, {versions}

@@ -357,6 +357,31 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def _cpu_target() -> tuple[str, str]:
+    """``(microarchitecture, widest SIMD)`` the kernels are compiled for.
+
+    The same "AMD EPYC" model name covers machines with and without AVX-512 (the
+    lane kernels run 8 or 4 doubles a vector): the tag must tell them apart.
+    """
+    import llvmlite.binding as llvm
+
+    try:
+        target = llvm.get_host_cpu_name()
+    except Exception:  # pragma: no cover - llvmlite always has it on x86
+        target = "unknown"
+    flags: set[str] = set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        pass
+    simd = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE"
+    return target, simd if flags else "unknown SIMD"
+
+
 def _memory_gib() -> float | None:
     try:
         with open("/proc/meminfo", encoding="utf-8") as fh:
@@ -387,6 +412,7 @@ def machine_info() -> dict[str, Any]:
         layer = numba.threading_layer()
     except ValueError:
         layer = "not initialised"
+    target, simd = _cpu_target()
     versions = {
         dist: _version(dist)
         for dist in (
@@ -403,6 +429,8 @@ def machine_info() -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": _cpu_model(),
+        "cpu_target": target,
+        "simd": simd,
         "logical_cores": os.cpu_count(),
         "usable_cores": usable,
         "numba_threads": numba.get_num_threads(),
@@ -415,9 +443,13 @@ def machine_info() -> dict[str, Any]:
 
 
 def machine_tag(info: dict[str, Any]) -> str:
-    """Short machine label for the table: CPU, cores, Numba threads."""
+    """Short machine label: CPU (target, SIMD), cores, Numba threads."""
+    arch = ""
+    if info.get("cpu_target"):
+        arch = f" ({info['cpu_target']}, {info.get('simd', '?')})"
     return (
-        f"{info['cpu']}, {info['usable_cores']} cores, {info['numba_threads']} threads"
+        f"{info['cpu']}{arch}, {info['usable_cores']} cores, "
+        f"{info['numba_threads']} threads"
     )
 
 

@@ -228,3 +228,20 @@ def test_bench_memory_floor(benchmark, population):
     arrays = list(common.population_arrays(population).values())
     total = benchmark(common.read_once, arrays)
     assert np.isfinite(total)
+
+
+def test_machine_tag_tells_cpu_targets_apart_and_warnings_name_the_other_machine():
+    info = common.machine_info()
+    assert info["simd"] in ("AVX-512", "AVX2", "SSE", "unknown SIMD")
+    tag = common.machine_tag(info)
+    assert f"({info['cpu_target']}, {info['simd']})" in tag
+    # Same model name, another SIMD width: another machine, and the warning says so.
+    other = common.machine_tag({**info, "simd": "other SIMD"})
+    assert other != tag
+    stored = {"rows": [{**_rows()[0], "machine": other}]}
+    now = [{**_rows()[0], "ratio": 1.0, "machine": tag}]
+    (warning,) = runner.compare(now, stored)
+    assert warning.endswith(f"stored on another machine: {other}")
+    stored["rows"][0]["machine"] = tag
+    (warning,) = runner.compare(now, stored)
+    assert "another machine" not in warning
