@@ -392,7 +392,9 @@ def household_flows(
     flows; otherwise ``person_out`` is not touched. The code uses selects rather
     than branches where the data decide, which is several times faster; for the
     same reason conditions on data are combined with ``&``, not ``and``, whose
-    short-circuit branches mispredicted (a fifth of the pass's time).
+    short-circuit branches mispredicted (a fifth of the pass's time). The one
+    branch skips a tax schedule where the taxable income is not positive: the
+    schedule is a loop too long to compute for everyone (11 % of the pass).
 
     Returns a tuple ``(wage, business, property, pension, contributions, iit,
     business_tax, property_tax, dibao, residents_pension, child_allowance)`` of
