@@ -125,11 +125,12 @@ def household(
     scenario : Scenario, optional
         The policy; default ``Scenario.status_quo(year)``.
     household_id : int, default 1
-        Identifier of the family. It matters only through the elderly-support
-        deduction: who of the wage earners aged 25–59 claims it is the kernel's
-        deterministic draw for (household_id, age), claimed with probability
-        ``income_tax.elderly_support_share``. Set that share to 0 or 1 in the
-        scenario to switch the claim off or on for everyone.
+        Identifier of the family (an integer within ±2^53). It matters only
+        through the elderly-support deduction: who of the wage earners aged 25–59
+        claims it is the kernel's deterministic draw for (household_id, age),
+        claimed with probability ``income_tax.elderly_support_share``. Set that
+        share to 0 or 1 in the scenario to switch the claim off or on for
+        everyone.
 
     Returns
     -------
@@ -254,8 +255,15 @@ def _family(
             )
     if not isinstance(urban, bool | np.bool_):
         problems.append(f"urban must be True or False; got {urban!r}")
-    if not isinstance(household_id, numbers.Integral) or isinstance(household_id, bool):
-        problems.append(f"household_id must be an integer; got {household_id!r}")
+    if (
+        not isinstance(household_id, numbers.Integral)
+        or isinstance(household_id, bool | np.bool_)
+        or not -(2**53) <= household_id <= 2**53
+    ):
+        # The bound of Population's household_id; a larger one overflowed int64.
+        problems.append(
+            f"household_id must be an integer within ±2^53; got {household_id!r}"
+        )
     if problems:
         raise PopulationError("household(): " + "; ".join(problems))
     n = len(members)

@@ -11,6 +11,7 @@ and inside rural residents) and T10 (income / GDP per capita rising, with GDP gi
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,6 +41,7 @@ _COMPONENT_OF = {
     "pension": "transfer",
 }
 LAST_PUBLISHED = 2024
+FIRST_YEAR = 2020  # first year of the published population and growth figures
 MAX_YEAR = 2050
 
 #: Nominal per-capita growth assumed after 2024, by area (C/R). 2025: derived from
@@ -58,7 +60,7 @@ def _expit(x: float) -> float:
 
 
 def _check_spec(spec: Any, where: str) -> dict[str, float]:
-    if isinstance(spec, int | float) and not isinstance(spec, bool):
+    if isinstance(spec, numbers.Real) and not isinstance(spec, bool | np.bool_):
         spec = {"all": float(spec)}
     if not isinstance(spec, Mapping):
         raise CommonProsperityError(
@@ -77,8 +79,9 @@ def _check_spec(spec: Any, where: str) -> dict[str, float]:
         if k not in allowed:
             problems.append(f"{where}: unknown key {k!r}; allowed: {sorted(allowed)}")
         elif (
-            not isinstance(v, int | float)
-            or isinstance(v, bool)
+            # numbers.Real: NumPy scalars too (a rate read from an array or frame)
+            not isinstance(v, numbers.Real)
+            or isinstance(v, bool | np.bool_)
             or not -0.5 <= v <= 1.0
         ):
             problems.append(
@@ -97,8 +100,13 @@ def _is_by_year(growth: Any) -> bool:
     return (
         isinstance(growth, Mapping)
         and bool(growth)
-        and all(isinstance(k, int) and not isinstance(k, bool) for k in growth)
+        and all(_is_year(k) for k in growth)
     )
+
+
+def _is_year(k: Any) -> bool:
+    """Whether ``k`` is an integer year key (NumPy integers too, not bools)."""
+    return isinstance(k, numbers.Integral) and not isinstance(k, bool | np.bool_)
 
 
 def _check_growth_years(growth: Any, first: int, last: int, where: str) -> None:
@@ -149,12 +157,13 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
     >>> round(float(g.loc[("浙江", False), "wage"]), 4)  # 23,825 / 22,687
     1.0502
     """
-    if not isinstance(year, int) or not 2021 <= year <= MAX_YEAR:
+    if not _is_year(year) or not FIRST_YEAR + 1 <= year <= MAX_YEAR:
         raise CommonProsperityError(
-            f"year must be an integer in 2021–{MAX_YEAR}; got {year!r}"
+            f"year must be an integer in {FIRST_YEAR + 1}–{MAX_YEAR}; got {year!r}"
         )
+    year = int(year)
     if _is_by_year(growth):
-        growth = growth.get(year)
+        growth = {int(y): g for y, g in growth.items()}.get(year)
     spec = _check_spec(growth, f"growth[{year}]") if growth is not None else {}
     index = pd.MultiIndex.from_tuples(
         [(c, u) for c in CITY_LABELS for u in (True, False)], names=["city", "urban"]
@@ -227,7 +236,9 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     Raises
     ------
     PopulationError
-        If the population has no year or `to_year` is before it or out of range.
+        If the population has no year, a year after 2050, or a year before 2020
+        and `to_year` after it (the published figures start in 2020), or if
+        `to_year` is before the population's year or out of range.
     CommonProsperityError
         If ``growth`` is invalid, or keyed by years outside
         ``population.year + 1 .. to_year`` (they would be ignored).
@@ -245,6 +256,11 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
             "project: population.year is None; set it with "
             "population.with_year(year) first"
         )
+    if population.year > MAX_YEAR:
+        raise PopulationError(
+            f"project: population.year must be at most {MAX_YEAR} (the last year "
+            f"projected); got {population.year}"
+        )
     if (
         isinstance(to_year, bool)
         or not isinstance(to_year, int | np.integer)
@@ -253,6 +269,13 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         raise PopulationError(
             f"project: to_year must be an integer in {population.year}–{MAX_YEAR} "
             f"(projection runs forward from population.year); got {to_year!r}"
+        )
+    if population.year < FIRST_YEAR and to_year > population.year:
+        # The first step would need the published growth into population.year + 1.
+        raise PopulationError(
+            f"project: population.year must be {FIRST_YEAR} or later to project "
+            f"(published incomes and population start in {FIRST_YEAR}); got "
+            f"{population.year}"
         )
     _check_growth_years(growth, population.year + 1, int(to_year), "project")
     pop = population
@@ -294,8 +317,12 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
                 True: residents * share,
                 False: residents * (1.0 - share),
             }
+        # Start the raking from weights scaled to this year's residents: from
+        # sample weights (e.g. all 1) the first Newton step overflowed exp()
+        # (a RuntimeWarning, an error under np.seterr(all="raise")). The
+        # households-by-city margins span the constant, so the result is the same.
         reweighted = calibrate(
-            dataclasses.replace(pop, _cache={}),
+            dataclasses.replace(pop, weight=pop.weight * ratio, _cache={}),
             margins,
             method="raking",
             max_iter=50,
@@ -392,7 +419,8 @@ def simulate_path(
         ``dibao_monthly``, ``residents``, the trend values ``T8_value`` (dibao
         growth ÷ per-capita income growth; NaN when income did not grow, and T8
         is then met when dibao growth is not below income growth), ``T9_value``
-        (largest year-on-year change of the two quintile ratios), ``T10_value``
+        (largest year-on-year change of the two quintile ratios; NaN when either
+        ratio is undefined in either year), ``T10_value``
         (change of income ÷ GDP per capita) and ``T1``–``T10`` (met, nullable
         boolean; trends NA in the first year).
 
@@ -401,7 +429,9 @@ def simulate_path(
     ScenarioError
         If a scenario's year differs from its key or precedes the population's, or
         ``gdp`` / ``labour_compensation`` has a key that is not a year of the path
-        or a value that is not a finite number > 0.
+        or a value that is not a finite number > 0, or a labour compensation
+        above the year's GDP; or if ``scenarios_by_year`` is not a mapping with
+        integer year keys.
     CommonProsperityError
         If ``growth`` is invalid or has years outside the path (see :func:`project`).
 
@@ -416,23 +446,46 @@ def simulate_path(
     """
     if population.year is None:
         raise PopulationError("simulate_path: population.year is None")
+    if scenarios_by_year is not None and not isinstance(scenarios_by_year, Mapping):
+        raise ScenarioError(
+            "simulate_path: scenarios_by_year must be a mapping of year to Scenario, "
+            f"e.g. {{2025: Scenario.status_quo(2025)}}; got "
+            f"{type(scenarios_by_year).__name__}"
+        )
     if not scenarios_by_year:
         raise ScenarioError("simulate_path: scenarios_by_year is empty")
     problems = []
     for y, sc in scenarios_by_year.items():
-        if not isinstance(sc, Scenario):
+        if not _is_year(y):
+            problems.append(
+                f"scenarios_by_year key {y!r} must be an integer year "
+                "(the scenario's year)"
+            )
+        elif not isinstance(sc, Scenario):
             problems.append(
                 f"scenarios_by_year[{y!r}] must be a Scenario; got {type(sc).__name__}"
             )
         elif sc.year != y:
             problems.append(f"scenarios_by_year[{y!r}] has year {sc.year}")
-        if isinstance(y, int) and y < population.year:
+        if _is_year(y) and y < population.year:
             problems.append(f"year {y} is before population.year {population.year}")
     if problems:
         raise ScenarioError("simulate_path: " + "; ".join(problems))
     years = sorted(scenarios_by_year)
     gdp = _national_accounts(gdp, "gdp", years)
     labour = _national_accounts(labour_compensation, "labour_compensation", years)
+    # Labour remuneration is a part of GDP (income approach): a larger one is
+    # impossible, e.g. the two arguments swapped, and T7 read a share > 1 as met.
+    above = [y for y in labour if y in gdp and labour[y] > gdp[y]]
+    if above:
+        raise ScenarioError(
+            "simulate_path: labour_compensation must not exceed gdp (it is a part "
+            "of GDP); "
+            + "; ".join(
+                f"year {y}: labour_compensation {labour[y]:g} > gdp {gdp[y]:g}"
+                for y in above
+            )
+        )
     _check_growth_years(growth, population.year + 1, years[-1], "simulate_path")
     rows = []
     pop = population
@@ -486,8 +539,11 @@ def simulate_path(
                 row[k] - previous[k]
                 for k in ("urban_top_bottom_ratio", "rural_top_bottom_ratio")
             ]
-            changes = [c for c in changes if np.isfinite(c)]
-            if changes:
+            # The plan's target is the gap inside urban *and* inside rural
+            # residents: with either ratio undefined (no households of the area,
+            # or a bottom quintile without positive income) T9 is NA, rather than
+            # judged on the other area alone.
+            if all(np.isfinite(c) for c in changes):
                 trends["T9"] = max(changes)
             if np.isfinite(income_gdp) and np.isfinite(
                 previous["income_to_gdp_per_capita"]
