@@ -169,10 +169,14 @@ def solve(
         norm = float(np.linalg.norm(resid / scale))
         for _ in range(40):
             new_lam = lam + step
-            new_u = X @ new_lam
-            new_w = d * F(new_u)
-            new_resid = t - X.T @ new_w
-            if np.linalg.norm(new_resid / scale) < norm or not np.any(step):
+            # A step far too long (weights far from the margins) overflows the
+            # distance function: such a trial is no better, and is halved.
+            with np.errstate(over="ignore", invalid="ignore"):
+                new_u = X @ new_lam
+                new_w = d * F(new_u)
+                new_resid = t - X.T @ new_w
+                new_norm = float(np.linalg.norm(new_resid / scale))
+            if new_norm < norm or not np.any(step):
                 break
             step = step / 2.0
         lam, u, w, resid = new_lam, new_u, new_w, new_resid

@@ -177,7 +177,8 @@ def evaluate_targets(
     ------
     ScenarioError
         If ``gdp`` or ``labour_compensation`` is given but is not a finite
-        number > 0 (as :func:`commonprosperity.simulate_path` checks them).
+        number > 0, or labour compensation exceeds GDP (as
+        :func:`commonprosperity.simulate_path` checks them).
 
     Examples
     --------
@@ -195,6 +196,17 @@ def evaluate_targets(
             or not (math.isfinite(v) and v > 0)
         )
     ]
+    if (
+        not problems
+        and gdp is not None
+        and labour_compensation is not None
+        and labour_compensation > gdp
+    ):
+        # Part of GDP (T7 is their ratio): more is a mix-up, e.g. swapped inputs.
+        problems.append(
+            f"labour_compensation ({labour_compensation!r} yuan) exceeds gdp "
+            f"({gdp!r} yuan): it is a part of GDP"
+        )
     if problems:
         # GDP 0 divided by zero in T10's note; a negative or NaN one gave a
         # meaningless ratio or an unexplained NA.

@@ -324,3 +324,22 @@ def test_rows_that_differ_are_never_merged():
     assert np.allclose(merged.d, 500.0)
     unique = sp.csr_matrix(np.arange(4_000.0).reshape(2_000, 2))
     assert compress(unique, np.ones(2_000)) is None  # nothing to gain
+
+
+def test_raking_from_weights_far_below_the_margins():
+    """Design weights 1e5 times below the totals (sample weights of 1 against
+    published counts): the first Newton steps overflow exp(), which must halve
+    the step quietly (warnings are errors in the tests), and the solution is that
+    of weights already at scale, by the raking's invariance to a common factor of
+    the design weights when the margins fix the total."""
+    margins = {
+        "households": {
+            "urban": {True: 40e5, False: 60e5},
+            "city": {"杭州": 50e5, "宁波": 50e5},
+        }
+    }
+    pop = two_by_two()
+    res = calibrate(pop.with_weights(pop.weight * 1e-5), margins)
+    x = (-210.0 + math.sqrt(60100.0)) / 2.0 * 1e5  # the 2x2 solution, scaled
+    np.testing.assert_allclose(res.weight, [x, 40e5 - x, 50e5 - x, 10e5 + x], rtol=1e-9)
+    assert res.converged

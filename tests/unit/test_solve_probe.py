@@ -85,6 +85,8 @@ def test_solve_numpy_bounds_still_accepted(pop, base):
         ({"gdp": -1e12, "labour_compensation": 5e11}, "got -1000000000000.0"),
         ({"gdp": 1e12, "labour_compensation": np.nan}, "labour_compensation must"),
         ({"gdp": True, "labour_compensation": 5e11}, "got True"),
+        # swapped inputs: a labour share of 5.5 was "met"
+        ({"gdp": 1e13, "labour_compensation": 5.5e13}, "exceeds gdp"),
     ],
 )
 def test_evaluate_targets_refuses_bad_national_accounts(kwargs, fragment):
