@@ -26,8 +26,8 @@ def cluster():
         n_workers=2,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
-        worker_dashboard_address=None,
+        dashboard_address=":0",  # a free port: None meant the default 8787
+        worker_dashboard_address=":0",
     ) as c:
         yield c
 

@@ -182,7 +182,7 @@ def test_closed_client_is_a_clear_error(pop, base):
         n_workers=1,
         threads_per_worker=1,
         processes=False,
-        dashboard_address=None,
+        dashboard_address=":0",  # a free port: None meant the default 8787
     ) as cluster:
         with pytest.raises(CommonProsperityError, match=r"wrap a cluster in"):
             sweep(
