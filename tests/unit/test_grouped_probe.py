@@ -17,16 +17,8 @@ from commonprosperity import Population, simulate
 from commonprosperity import metrics as m
 from commonprosperity.errors import CommonProsperityError, MeasureError
 from commonprosperity.uncertainty import bootstrap
+from tests.unit.test_metrics_grouped import gq_curve
 from tests.unit.test_tables import _no_policy, _single_person_population
-
-
-def gq_curve(a, b, c):
-    e = -(a + b + c + 1)
-    mm = b * b - 4 * a
-    n = 2 * b * e - 4 * c
-    return lambda p: (
-        -0.5 * (b * p + e + np.sqrt(np.maximum(mm * p * p + n * p + e * e, 0)))
-    )
 
 
 def gini_by_quad(curve):
