@@ -98,21 +98,16 @@ def _connect(client: Any) -> tuple[Any, bool]:
         # current client (dask's scheduler set to it) and hung on exit.
         try:
             distributed.comm.resolve_address(client)
-        except ValueError as exc:
-            raise CommonProsperityError(
-                f"client: {client!r} is not a Dask scheduler address ({exc}); give "
-                "one such as 'tcp://10.0.0.5:8786', or a distributed.Client"
-            ) from None
-        except OSError as exc:
-            raise CommonProsperityError(
-                f"client: cannot reach the Dask scheduler at {client!r} ({exc})"
-            ) from None
-        try:
             # Opened for this call only: never the current client.
             return distributed.Client(client, timeout="30s", set_as_default=False), True
         except OSError as exc:
             raise CommonProsperityError(
                 f"client: cannot reach the Dask scheduler at {client!r} ({exc})"
+            ) from None
+        except ValueError as exc:
+            raise CommonProsperityError(
+                f"client: {client!r} is not a Dask scheduler address ({exc}); give "
+                "one such as 'tcp://10.0.0.5:8786', or a distributed.Client"
             ) from None
     if isinstance(client, distributed.Client):
         if client.status in ("closing", "closed"):

@@ -2,9 +2,50 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
-__all__ = ["describe_rows", "seed_problem"]
+__all__ = [
+    "describe_rows",
+    "is_integer",
+    "is_real",
+    "labour_above_gdp",
+    "positive_yuan_problem",
+    "seed_problem",
+]
+
+
+def is_real(x: object) -> bool:
+    """A real number, NumPy's too; not a bool (nor text that ``float`` would read)."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
+
+
+def is_integer(x: object) -> bool:
+    """An integer, NumPy's too; not a bool."""
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool | np.bool_)
+
+
+def positive_yuan_problem(name: str, value: object) -> str | None:
+    """The problem with an amount of yuan that must be finite and > 0, or None."""
+    if not (is_real(value) and math.isfinite(value) and value > 0):
+        return f"{name} must be a finite number of yuan > 0; got {value!r}"
+    return None
+
+
+def labour_above_gdp(gdp: float, labour_compensation: float) -> str | None:
+    """The problem when labour compensation exceeds GDP, of which it is a part.
+
+    More is a mix-up (e.g. the two swapped), and T7, their ratio, would read a
+    share above 1 as met.
+    """
+    if labour_compensation > gdp:
+        return (
+            "labour_compensation must not exceed gdp (it is a part of GDP): "
+            f"{labour_compensation:g} yuan exceeds gdp {gdp:g} yuan"
+        )
+    return None
 
 
 def describe_rows(
@@ -46,6 +87,6 @@ def seed_problem(seed: object) -> str | None:
     ``None`` (fresh OS entropy: other numbers on every call), bools, floats and
     negative numbers are refused.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+    if not is_integer(seed) or seed < 0:
         return f"seed must be a non-negative integer; got {seed!r}"
     return None

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._kernels import layout, rules
+from commonprosperity._validate import is_integer
 from commonprosperity.errors import PopulationError, ScenarioError
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
@@ -255,11 +256,7 @@ def _family(
             )
     if not isinstance(urban, bool | np.bool_):
         problems.append(f"urban must be True or False; got {urban!r}")
-    if (
-        not isinstance(household_id, numbers.Integral)
-        or isinstance(household_id, bool | np.bool_)
-        or not -(2**53) <= household_id <= 2**53
-    ):
+    if not is_integer(household_id) or not -(2**53) <= household_id <= 2**53:
         # The bound of Population's household_id; a larger one overflowed int64.
         problems.append(
             f"household_id must be an integer within ±2^53; got {household_id!r}"

@@ -11,7 +11,6 @@ and inside rural residents) and T10 (income / GDP per capita rising, with GDP gi
 from __future__ import annotations
 
 import dataclasses
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +18,12 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity import statistics as S
+from commonprosperity._validate import (
+    is_integer,
+    is_real,
+    labour_above_gdp,
+    positive_yuan_problem,
+)
 from commonprosperity.baseline import quintile_means
 from commonprosperity.calibrate import calibrate
 from commonprosperity.errors import (
@@ -60,7 +65,7 @@ def _expit(x: float) -> float:
 
 
 def _check_spec(spec: Any, where: str) -> dict[str, float]:
-    if isinstance(spec, numbers.Real) and not isinstance(spec, bool | np.bool_):
+    if is_real(spec):
         spec = {"all": float(spec)}
     if not isinstance(spec, Mapping):
         raise CommonProsperityError(
@@ -79,10 +84,8 @@ def _check_spec(spec: Any, where: str) -> dict[str, float]:
         if k not in allowed:
             problems.append(f"{where}: unknown key {k!r}; allowed: {sorted(allowed)}")
         elif (
-            # numbers.Real: NumPy scalars too (a rate read from an array or frame)
-            not isinstance(v, numbers.Real)
-            or isinstance(v, bool | np.bool_)
-            or not -0.5 <= v <= 1.0
+            # NumPy scalars too (a rate read from an array or frame)
+            not is_real(v) or not -0.5 <= v <= 1.0
         ):
             problems.append(
                 f"{where}[{k!r}] must be a growth rate in [-0.5, 1] "
@@ -100,13 +103,8 @@ def _is_by_year(growth: Any) -> bool:
     return (
         isinstance(growth, Mapping)
         and bool(growth)
-        and all(_is_year(k) for k in growth)
+        and all(is_integer(k) for k in growth)
     )
-
-
-def _is_year(k: Any) -> bool:
-    """Whether ``k`` is an integer year key (NumPy integers too, not bools)."""
-    return isinstance(k, numbers.Integral) and not isinstance(k, bool | np.bool_)
 
 
 def _check_growth_years(growth: Any, first: int, last: int, where: str) -> None:
@@ -157,7 +155,7 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
     >>> round(float(g.loc[("浙江", False), "wage"]), 4)  # 23,825 / 22,687
     1.0502
     """
-    if not _is_year(year) or not FIRST_YEAR + 1 <= year <= MAX_YEAR:
+    if not is_integer(year) or not FIRST_YEAR + 1 <= year <= MAX_YEAR:
         raise CommonProsperityError(
             f"year must be an integer in {FIRST_YEAR + 1}–{MAX_YEAR}; got {year!r}"
         )
@@ -359,16 +357,10 @@ def _national_accounts(
     problems = []
     out = {}
     for y, v in values.items():
-        if y not in years or isinstance(y, bool) or not isinstance(y, int | np.integer):
+        if y not in years or not is_integer(y):
             problems.append(f"{name}[{y!r}]: not a year of the path {years}")
-        elif (
-            isinstance(v, bool | np.bool_)
-            or not isinstance(v, int | float | np.integer | np.floating)
-            or not (np.isfinite(v) and v > 0)
-        ):
-            problems.append(
-                f"{name}[{y!r}] must be a finite number of yuan > 0; got {v!r}"
-            )
+        elif problem := positive_yuan_problem(f"{name}[{y!r}]", v):
+            problems.append(problem)
         else:
             out[int(y)] = float(v)
     if problems:
@@ -456,7 +448,7 @@ def simulate_path(
         raise ScenarioError("simulate_path: scenarios_by_year is empty")
     problems = []
     for y, sc in scenarios_by_year.items():
-        if not _is_year(y):
+        if not is_integer(y):
             problems.append(
                 f"scenarios_by_year key {y!r} must be an integer year "
                 "(the scenario's year)"
@@ -467,25 +459,20 @@ def simulate_path(
             )
         elif sc.year != y:
             problems.append(f"scenarios_by_year[{y!r}] has year {sc.year}")
-        if _is_year(y) and y < population.year:
+        if is_integer(y) and y < population.year:
             problems.append(f"year {y} is before population.year {population.year}")
     if problems:
         raise ScenarioError("simulate_path: " + "; ".join(problems))
     years = sorted(scenarios_by_year)
     gdp = _national_accounts(gdp, "gdp", years)
     labour = _national_accounts(labour_compensation, "labour_compensation", years)
-    # Labour remuneration is a part of GDP (income approach): a larger one is
-    # impossible, e.g. the two arguments swapped, and T7 read a share > 1 as met.
-    above = [y for y in labour if y in gdp and labour[y] > gdp[y]]
+    above = [
+        f"year {y}: {problem}"
+        for y in labour
+        if y in gdp and (problem := labour_above_gdp(gdp[y], labour[y]))
+    ]
     if above:
-        raise ScenarioError(
-            "simulate_path: labour_compensation must not exceed gdp (it is a part "
-            "of GDP); "
-            + "; ".join(
-                f"year {y}: labour_compensation {labour[y]:g} > gdp {gdp[y]:g}"
-                for y in above
-            )
-        )
+        raise ScenarioError("simulate_path: " + "; ".join(above))
     _check_growth_years(growth, population.year + 1, years[-1], "simulate_path")
     rows = []
     pop = population

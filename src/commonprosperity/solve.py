@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from commonprosperity._sweep_engine import (
     _sorted_by_base,
     _stack,
 )
+from commonprosperity._validate import is_real
 from commonprosperity.errors import (
     CommonProsperityError,
     ScenarioError,
@@ -52,11 +52,6 @@ class _Goal:
         """Whether each value meets the goal (NaN never does)."""
         with np.errstate(invalid="ignore"):
             return np.asarray(_COMPARE[self.comparison](v, self.value), dtype=bool)
-
-
-def _is_number(x: object) -> bool:
-    """A real number: NumPy's too, not a bool (nor a string ``float`` would read)."""
-    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
 
 
 def _parse_target(target: str) -> _Goal:
@@ -178,7 +173,7 @@ def solve(
         if isinstance(bounds, str | bytes | Mapping):
             raise TypeError
         lo_in, hi_in = bounds
-        if not all(_is_number(b) for b in (lo_in, hi_in)):
+        if not all(is_real(b) for b in (lo_in, hi_in)):
             raise TypeError
         lo, hi = float(lo_in), float(hi_in)
     except (TypeError, ValueError):
@@ -194,7 +189,7 @@ def solve(
         # hi - lo overflows for bounds near ±1.8e308 (xtol "got inf")
         xtol = 1e-6 * span if math.isfinite(span) else 1e-6 * hi - 1e-6 * lo
     # NumPy floats are numbers too; a bool is not a tolerance.
-    if not (_is_number(xtol) and math.isfinite(xtol) and xtol > 0):
+    if not (is_real(xtol) and math.isfinite(xtol) and xtol > 0):
         raise CommonProsperityError(f"xtol must be a positive number; got {xtol!r}")
     for b in (lo, hi):
         try:

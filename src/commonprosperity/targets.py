@@ -7,14 +7,13 @@ Source: 中共浙江省委 浙江省人民政府
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from commonprosperity._validate import labour_above_gdp, positive_yuan_problem
 from commonprosperity.errors import ScenarioError
 
 __all__ = ["PLAN_SOURCE", "TARGETS", "Target", "evaluate_targets"]
@@ -187,26 +186,12 @@ def evaluate_targets(
     (False, 5000.0)
     """
     problems = [
-        f"{name} must be a finite number of yuan > 0; got {v!r}"
+        p
         for name, v in (("gdp", gdp), ("labour_compensation", labour_compensation))
-        if v is not None
-        and (
-            isinstance(v, bool | np.bool_)
-            or not isinstance(v, numbers.Real)
-            or not (math.isfinite(v) and v > 0)
-        )
+        if v is not None and (p := positive_yuan_problem(name, v))
     ]
-    if (
-        not problems
-        and gdp is not None
-        and labour_compensation is not None
-        and labour_compensation > gdp
-    ):
-        # Part of GDP (T7 is their ratio): more is a mix-up, e.g. swapped inputs.
-        problems.append(
-            f"labour_compensation ({labour_compensation!r} yuan) exceeds gdp "
-            f"({gdp!r} yuan): it is a part of GDP"
-        )
+    if not problems and gdp is not None and labour_compensation is not None:
+        problems += filter(None, [labour_above_gdp(gdp, labour_compensation)])
     if problems:
         # GDP 0 divided by zero in T10's note; a negative or NaN one gave a
         # meaningless ratio or an unexplained NA.

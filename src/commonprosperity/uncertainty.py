@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._kernels.inequality import fast_argsort, gini_exact_from_order
-from commonprosperity._validate import describe_rows, seed_problem
+from commonprosperity._validate import describe_rows, is_real, seed_problem
 from commonprosperity.errors import CommonProsperityError
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES
@@ -217,11 +217,7 @@ def bootstrap(
         )
     if (problem := seed_problem(seed)) is not None:
         raise CommonProsperityError(f"bootstrap: {problem}")
-    if (
-        isinstance(level, bool)
-        or not isinstance(level, int | float | np.integer | np.floating)
-        or not 0 < level < 1
-    ):
+    if not is_real(level) or not 0 < level < 1:
         raise CommonProsperityError(
             f"bootstrap: level must be a number in (0, 1); got {level!r}"
         )
