@@ -92,7 +92,7 @@ from commonprosperity._kernels.sweep import (
 from commonprosperity._kernels.sweep_lanes import KMAX, LANES, lanes_sweep
 from commonprosperity.errors import CommonProsperityError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
-from commonprosperity.scenario import Scenario
+from commonprosperity.scenario import Scenario, overlapping_paths
 from commonprosperity.simulate import (
     BAND_BASES,
     BAND_EDGES,
@@ -225,6 +225,7 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
                 )
                 continue
         levers[path] = vals
+    problems += [f"grid: {m}" for m in overlapping_paths(base, list(levers))]
     if problems:
         raise ScenarioError("; ".join(problems))
     count = math.prod(len(v) for v in levers.values())

@@ -49,7 +49,7 @@ import numpy as np
 
 from commonprosperity._sweep_engine import not_a_lever, scenarios_alone
 from commonprosperity.errors import CommonProsperityError, ScenarioError
-from commonprosperity.scenario import Scenario
+from commonprosperity.scenario import Scenario, overlapping_paths
 from commonprosperity.simulate import BAND_BASES, INDICATOR_NAMES
 from commonprosperity.targets import TARGETS
 
@@ -307,6 +307,9 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
             grid[lever] = vals
         n = math.prod(len(v) for v in grid.values()) if grid else 0
         if base is not None:
+            problems += [
+                f"{where}: grid: {m}" for m in overlapping_paths(base, list(grid))
+            ]
             # A value the base rejects may be valid with another lever's value (a
             # floor above the base's ceiling, with a higher ceiling); an
             # oversized grid is reported below, with no search through it.

@@ -8,13 +8,17 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "LEAST_LABOUR_SHARE",
     "describe_rows",
     "is_integer",
     "is_real",
-    "labour_above_gdp",
+    "labour_share_problem",
     "positive_yuan_problem",
     "seed_problem",
 ]
+
+#: Labour compensation below this share of GDP is taken for a unit mix-up.
+LEAST_LABOUR_SHARE = 0.01
 
 
 def is_real(x: object) -> bool:
@@ -34,16 +38,25 @@ def positive_yuan_problem(name: str, value: object) -> str | None:
     return None
 
 
-def labour_above_gdp(gdp: float, labour_compensation: float) -> str | None:
-    """The problem when labour compensation exceeds GDP, of which it is a part.
+def labour_share_problem(gdp: float, labour_compensation: float) -> str | None:
+    """The problem when labour compensation is no plausible part of GDP.
 
-    More is a mix-up (e.g. the two swapped), and T7, their ratio, would read a
-    share above 1 as met.
+    Above GDP is a mix-up (e.g. the two swapped), and T7, their ratio, would read
+    a share above 1 as met. Below 1 % of GDP (no economy's labour share is near
+    that: Zhejiang's is about 0.45, China's 0.5) the two are in different units,
+    e.g. GDP in 亿元 or 万元 and labour compensation in yuan.
     """
     if labour_compensation > gdp:
         return (
             "labour_compensation must not exceed gdp (it is a part of GDP): "
             f"{labour_compensation:g} yuan exceeds gdp {gdp:g} yuan"
+        )
+    if labour_compensation < LEAST_LABOUR_SHARE * gdp:
+        return (
+            f"labour_compensation {labour_compensation:g} is "
+            f"{labour_compensation / gdp:.2g} of gdp {gdp:g}, below the least "
+            f"plausible labour share {LEAST_LABOUR_SHARE:g}: give both in yuan "
+            "(1 亿元 = 1e8 yuan, 1 万元 = 1e4 yuan)"
         )
     return None
 

@@ -21,7 +21,7 @@ from commonprosperity import statistics as S
 from commonprosperity._validate import (
     is_integer,
     is_real,
-    labour_above_gdp,
+    labour_share_problem,
     positive_yuan_problem,
 )
 from commonprosperity.baseline import quintile_means
@@ -134,7 +134,9 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
         Overrides. A number applies to every source and area; a mapping takes keys
         ``"all"``, ``"urban"``, ``"rural"``, a source (``"wage"``, ``"business"``,
         ``"property"``, ``"pension"``) or ``"<area>.<source>"`` (most specific
-        wins); a mapping keyed by year (``{2025: {...}}``) applies per year.
+        wins); a mapping keyed by year (``{2025: {...}}``) applies per year, and
+        a year it omits keeps the default growth (published, then
+        :data:`DEFAULT_GROWTH_AFTER_2024`).
 
     Returns
     -------
@@ -469,7 +471,7 @@ def simulate_path(
     above = [
         f"year {y}: {problem}"
         for y in labour
-        if y in gdp and (problem := labour_above_gdp(gdp[y], labour[y]))
+        if y in gdp and (problem := labour_share_problem(gdp[y], labour[y]))
     ]
     if above:
         raise ScenarioError("simulate_path: " + "; ".join(above))

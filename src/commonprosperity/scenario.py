@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -464,7 +464,7 @@ class Scenario(_Section):
                 f"{{'transfers.dibao_monthly': 1200}}; got {type(changes).__name__}"
             )
         data = self.to_dict()
-        problems = []
+        problems = overlapping_paths(self, list(changes), ordered=True)
         for path, value in changes.items():
             try:
                 _set_path(data, path, value)
@@ -580,7 +580,52 @@ def _parse_path(path: str) -> tuple[str, str | None, int | None]:
     return m.group("section"), m.group("key"), None if index is None else int(index)
 
 
+def overlapping_paths(
+    scenario: Scenario, paths: Sequence[Any], *, ordered: bool = False
+) -> list[str]:
+    """Why some of ``paths`` set the same value: one message per clash.
+
+    Two paths clash when they name one item of a list (``income_tax.rates[-1]``
+    and ``income_tax.rates[6]`` of a 7-rate schedule) or a list and one of its
+    items. With ``ordered`` (a :meth:`Scenario.replace` mapping, applied in
+    order) a whole list followed by an item path is allowed: the item is set
+    into the new list. Paths that are not valid are left to the caller.
+    """
+    seen: dict[tuple[str, str | None, int | None], str] = {}
+    problems = []
+    for path in paths:
+        try:
+            section, key, index = _parse_path(path)
+            current = scenario.get(path if index is None else path.rsplit("[", 1)[0])
+        except ScenarioError:
+            continue
+        if index is not None and isinstance(current, list) and index < 0:
+            index += len(current)
+        whole = seen.get((section, key, None))
+        if (section, key, index) in seen:
+            other = seen[section, key, index]
+            what = "the same value" if index is None else f"item [{index}]"
+            problems.append(f"{other} and {path} both set {what}; give it once")
+        elif index is None and any(k[:2] == (section, key) for k in seen):
+            item = next(v for k, v in seen.items() if k[:2] == (section, key))
+            problems.append(
+                f"{item} and {path} overlap: {path} would replace the item {item} "
+                "sets; set the whole list or its items, not both"
+            )
+        elif index is not None and whole is not None and not ordered:
+            problems.append(
+                f"{whole} and {path} overlap: set the whole list or its items, not both"
+            )
+        seen.setdefault((section, key, index), path)
+    return problems
+
+
 def _unknown_path_message(path: str) -> str:
+    if not re.search(r"[A-Za-z]", path):
+        return (
+            f"{path!r} is not a scenario key: give a dotted path such as "
+            "'transfers.dibao_monthly' or 'income_tax.rates[2]'"
+        )
     base = re.sub(r"\[-?\d+\]$", "", path)
     if base in RENAMED:
         return f"{path}: renamed to {RENAMED[base]}"

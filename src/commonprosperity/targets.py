@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from commonprosperity._validate import labour_above_gdp, positive_yuan_problem
+from commonprosperity._validate import labour_share_problem, positive_yuan_problem
 from commonprosperity.errors import ScenarioError
 
 __all__ = ["PLAN_SOURCE", "TARGETS", "Target", "evaluate_targets"]
@@ -176,8 +176,9 @@ def evaluate_targets(
     ------
     ScenarioError
         If ``gdp`` or ``labour_compensation`` is given but is not a finite
-        number > 0, or labour compensation exceeds GDP (as
-        :func:`commonprosperity.simulate_path` checks them).
+        number > 0, or labour compensation exceeds GDP or is below 1 % of it
+        (the two in different units, e.g. GDP in 亿元), as
+        :func:`commonprosperity.simulate_path` checks them.
 
     Examples
     --------
@@ -191,7 +192,7 @@ def evaluate_targets(
         if v is not None and (p := positive_yuan_problem(name, v))
     ]
     if not problems and gdp is not None and labour_compensation is not None:
-        problems += filter(None, [labour_above_gdp(gdp, labour_compensation)])
+        problems += filter(None, [labour_share_problem(gdp, labour_compensation)])
     if problems:
         # GDP 0 divided by zero in T10's note; a negative or NaN one gave a
         # meaningless ratio or an unexplained NA.

@@ -61,6 +61,26 @@ def test_replace_revalidates_and_leaves_original():
         s.replace({"income_tax.rates[2]": 1.2})
 
 
+def test_replace_refuses_two_changes_of_one_value():
+    s = Scenario.status_quo(2022)
+    assert len(s.income_tax.rates) == 7
+    with pytest.raises(ScenarioError, match=r"rates\[-1\] and .*rates\[6\] both set"):
+        s.replace({"income_tax.rates[-1]": 0.4, "income_tax.rates[6]": 0.3})
+    # An item before its whole list would be lost under the list.
+    with pytest.raises(ScenarioError, match=r"rates\[6\] and income_tax.rates overlap"):
+        s.replace({"income_tax.rates[6]": 0.3, "income_tax.rates": [0.1] * 7})
+    # The whole list, then an item set into it: applied in that order.
+    t = s.replace({"income_tax.rates": [0.1] * 7, "income_tax.rates[-1]": 0.3})
+    assert t.income_tax.rates == (0.1,) * 6 + (0.3,)
+    assert s.replace({"income_tax.rates[0]": 0.01}).income_tax.rates[1] == 0.10
+
+
+@pytest.mark.parametrize("path", ["", " ", "."])
+def test_an_empty_path_says_what_a_path_looks_like(path):
+    with pytest.raises(ScenarioError, match="dotted path such as"):
+        Scenario.status_quo(2022).get(path)
+
+
 def test_frozen():
     s = Scenario.status_quo(2021)
     with pytest.raises(Exception, match="frozen"):

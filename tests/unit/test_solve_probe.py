@@ -87,6 +87,11 @@ def test_solve_numpy_bounds_still_accepted(pop, base):
         ({"gdp": True, "labour_compensation": 5e11}, "got True"),
         # swapped inputs: a labour share of 5.5 was "met"
         ({"gdp": 1e13, "labour_compensation": 5.5e13}, "exceeds gdp"),
+        # Zhejiang's 2022 GDP in 亿元 (77,715), labour compensation in yuan: the
+        # ratio would be above 1 and is refused above; GDP in yuan, labour in
+        # 亿元 (a share of 4.5e-9) is the mix-up the lower bound names.
+        ({"gdp": 7.77e12, "labour_compensation": 35_000.0}, "give both in yuan"),
+        ({"gdp": 1e13, "labour_compensation": 9.9e10}, "below the least plausible"),
     ],
 )
 def test_evaluate_targets_refuses_bad_national_accounts(kwargs, fragment):

@@ -10,6 +10,7 @@ import itertools
 import math
 import operator
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -344,3 +345,26 @@ def test_sweep_file_values_valid_together(tmp_path):
 def test_sweep_file_bad_grid(tmp_path, text, match):
     with pytest.raises(ScenarioError, match=match):
         _read(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    "grid, fragment",
+    [
+        (
+            {"income_tax.rates[-1]": [0.4, 0.5], "income_tax.rates[6]": [0.3]},
+            "both set item [6]",
+        ),
+        (
+            {"income_tax.rates": [(0.03,) * 7], "income_tax.rates[6]": [0.3]},
+            "overlap: set the whole list or its items, not both",
+        ),
+        (
+            {"income_tax.rates[6]": [0.3], "income_tax.rates": [(0.03,) * 7]},
+            "would replace the item",
+        ),
+    ],
+)
+def test_grid_paths_that_set_one_value_are_refused(pop, base, grid, fragment):
+    # Each column would report a value while another path's value was simulated.
+    with pytest.raises(ScenarioError, match=re.escape(fragment)):
+        sweep(pop, base, grid, progress=False)

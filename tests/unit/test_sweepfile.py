@@ -133,6 +133,12 @@ def test_population_and_plots_options(tmp_path):
             ],
         ),
         ("year = = 1\n", ["is not valid TOML"]),
+        (
+            # rates[-1] is rates[6] of the 2025 schedule's 7 rates.
+            'year = 2025\n[grid]\n"income_tax.rates[-1]" = [0.4, 0.5]\n'
+            '"income_tax.rates[6]" = [0.3]\n',
+            ["income_tax.rates[-1] and income_tax.rates[6] both set item [6]"],
+        ),
     ],
 )
 def test_every_problem_is_named(tmp_path, text, fragments):
