@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from commonprosperity._validate import is_real
 from commonprosperity.errors import CalibrationError
 from commonprosperity.population import CITY_LABELS, MAX_AGE, Population
 from commonprosperity.published import city_label
@@ -165,9 +166,7 @@ def design(
                     )
                     # a total is a count: a string or a bool is an input error,
                     # not something to convert
-                    if isinstance(total, bool | np.bool_) or not isinstance(
-                        total, int | float | np.integer | np.floating
-                    ):
+                    if not is_real(total):
                         raise CalibrationError(
                             f"margin {label}: the total of {key!r} must be a number; "
                             f"got {total!r}"

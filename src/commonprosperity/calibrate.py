@@ -52,6 +52,7 @@ import pandas as pd
 
 from commonprosperity._calibrate_design import cell_name, design
 from commonprosperity._calibrate_solve import compress, solve
+from commonprosperity._validate import is_integer, is_real
 from commonprosperity.errors import CalibrationError
 from commonprosperity.population import Population
 
@@ -193,29 +194,17 @@ def calibrate(
         # A pair of real numbers with 0 < lo < 1 < hi < inf, as documented: a lower
         # bound of 0 would allow weights of 0, which a Population refuses.
         pair = tuple(bounds) if isinstance(bounds, tuple | list) else ()
-        numbers = len(pair) == 2 and all(
-            isinstance(b, int | float | np.integer | np.floating)
-            and not isinstance(b, bool | np.bool_)
-            for b in pair
-        )
+        numbers = len(pair) == 2 and all(is_real(b) for b in pair)
         lo, hi = (float(pair[0]), float(pair[1])) if numbers else (np.nan, np.nan)
         if not (0.0 < lo < 1.0 < hi and np.isfinite(hi)):
             raise CalibrationError(
                 f"bounds must be (lo, hi) with 0 < lo < 1 < hi < inf; got {bounds!r}"
             )
         bounds = (lo, hi)
-    if not (
-        isinstance(max_iter, int | np.integer)
-        and not isinstance(max_iter, bool)
-        and max_iter >= 1
-    ):
+    if not (is_integer(max_iter) and max_iter >= 1):
         raise CalibrationError(f"max_iter must be a positive integer; got {max_iter!r}")
     max_iter = int(max_iter)
-    if not (
-        isinstance(tol, int | float | np.integer | np.floating)
-        and not isinstance(tol, bool | np.bool_)
-        and tol > 0
-    ):
+    if not (is_real(tol) and tol > 0):
         raise CalibrationError(f"tol must be a number > 0; got {tol!r}")
     if not isinstance(margins, Mapping) or not margins:
         raise CalibrationError(
