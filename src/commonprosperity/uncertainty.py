@@ -47,19 +47,54 @@ class BootstrapResult:
         )
 
 
-def _counts(
-    pop: Population,
-    rng: np.random.Generator,
-    cluster_index: np.ndarray,
-    strata_of_cluster: np.ndarray,
-    n_clusters_by_stratum: list[np.ndarray],
-) -> np.ndarray:
-    """Times each household is drawn: PSUs resampled with replacement within strata."""
-    draws = np.zeros(cluster_index.max() + 1, dtype=np.float64)
-    for members in n_clusters_by_stratum:
-        picked = members[rng.integers(0, members.size, size=members.size)]
-        np.add.at(draws, picked, 1.0)
-    return draws[cluster_index]
+@dataclass(frozen=True)
+class _Design:
+    """The PSUs of each stratum, and how a replicate draws them.
+
+    ``clusters`` lists the PSUs stratum by stratum (each in order of first
+    appearance); a replicate draws ``draws[s]`` of the ``sizes[s]`` PSUs of
+    stratum ``s`` with replacement and multiplies a PSU's count by ``scale``.
+    """
+
+    cluster_index: np.ndarray  # PSU of each household
+    clusters: np.ndarray
+    first: np.ndarray  # position in ``clusters`` of each draw's stratum's first PSU
+    size: np.ndarray  # PSUs in each draw's stratum
+    scale: np.ndarray  # per PSU
+    certain: np.ndarray  # PSUs alone in their stratum: multiplier 1
+    n_strata: int
+    n_singletons: int
+
+    @classmethod
+    def of(cls, cluster: np.ndarray, cluster_stratum: np.ndarray, rescaled: bool):
+        clusters = np.argsort(cluster_stratum, kind="stable")
+        sizes = np.bincount(cluster_stratum)
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        # n_h - 1 draws rescaled by n_h / (n_h - 1) (Rao-Wu), or n_h (naive); none
+        # in a stratum of one PSU.
+        draws = np.where(sizes > 1, sizes - 1 if rescaled else sizes, 0)
+        per_stratum = np.where(draws > 0, sizes / np.maximum(draws, 1), 1.0)
+        return cls(
+            cluster_index=cluster,
+            clusters=clusters,
+            first=np.repeat(starts, draws),
+            size=np.repeat(sizes, draws),
+            scale=per_stratum[cluster_stratum],
+            certain=(sizes == 1)[cluster_stratum],
+            n_strata=sizes.size,
+            n_singletons=int((sizes == 1).sum()),
+        )
+
+    def multipliers(self, rng: np.random.Generator) -> np.ndarray:
+        """Each household's weight multiplier in one replicate.
+
+        One draw per PSU drawn, ``rng.integers(0, size)`` for all of them at once
+        in stratum order.
+        """
+        picked = self.clusters[self.first + rng.integers(0, self.size)]
+        counts = np.bincount(picked, minlength=self.scale.size) * self.scale
+        counts[self.certain] = 1.0
+        return counts[self.cluster_index]
 
 
 def _indicator_function(result: Result, indicator: str):
@@ -132,6 +167,7 @@ def bootstrap(
     *,
     scenario: Scenario | None = None,
     level: float = 0.95,
+    method: str = "rescaled",
 ) -> BootstrapResult:
     """Bootstrap standard error and percentile interval of one indicator.
 
@@ -153,6 +189,11 @@ def bootstrap(
         Needed when a Population is passed.
     level : float
         Coverage of the percentile interval, in (0, 1).
+    method : {"rescaled", "naive"}
+        ``"rescaled"`` (default): Rao and Wu's rescaling bootstrap, drawing
+        ``n_h - 1`` PSUs in a stratum of ``n_h``; ``"naive"``: Efron's, drawing
+        ``n_h``, whose variance is ``(n_h - 1) / n_h`` of the design's (half of it
+        with two PSUs per stratum).
 
     Returns
     -------
@@ -177,10 +218,18 @@ def bootstrap(
 
     Notes
     -----
-    The naive (Efron) bootstrap with PSUs drawn with replacement within each
-    stratum, as many as the stratum has; households keep their design weights
-    multiplied by how often their PSU was drawn. Rules are household-level, so
-    only weights change across replicates: per-capita incomes are sorted once.
+    PSUs are drawn with replacement within each stratum, independently across
+    strata. In the rescaling bootstrap (Rao, J. N. K. and C. F. J. Wu, 1988,
+    "Resampling inference with complex survey data", *Journal of the American
+    Statistical Association* 83(401): 231–241, with ``m_h = n_h - 1``; the
+    default of R survey's ``subbootstrap`` and Stata's ``bsweights``) a
+    household's replicate weight is its design weight times ``n_h / (n_h - 1)``
+    times the number of times its PSU was drawn, so that the replicates'
+    variance of an estimated total equals the with-replacement design variance
+    ``sum_h n_h / (n_h - 1) sum_i (z_hi - z_h)^2`` of PSU totals ``z_hi``. A
+    stratum with one PSU adds no variance (a certainty unit, with a warning).
+    Rules are household-level, so only weights change across replicates:
+    per-capita incomes are sorted once.
 
     Examples
     --------
@@ -221,6 +270,10 @@ def bootstrap(
         raise CommonProsperityError(
             f"bootstrap: level must be a number in (0, 1); got {level!r}"
         )
+    if method not in ("rescaled", "naive"):
+        raise CommonProsperityError(
+            f"bootstrap: method must be 'rescaled' or 'naive'; got {method!r}"
+        )
     pop = result.population
     nh = pop.n_households
     strata = pop.stratum if strata is None else np.asarray(strata)
@@ -249,18 +302,15 @@ def bootstrap(
         cluster = pd.factorize(pd.MultiIndex.from_arrays([strata_codes, psu]))[0]
     cluster_stratum = np.zeros(cluster.max() + 1, dtype=np.int64)
     cluster_stratum[cluster] = strata_codes
-    by_stratum = [
-        np.flatnonzero(cluster_stratum == s) for s in np.unique(cluster_stratum)
-    ]
-    singletons = sum(members.size == 1 for members in by_stratum)
-    if singletons:
+    design = _Design.of(cluster, cluster_stratum, method == "rescaled")
+    if design.n_singletons:
         # Redrawing the only PSU of a stratum reproduces it: the stratum adds no
         # variance (Stata's singleunit(certainty)); say so rather than understate
         # the error silently.
         warnings.warn(
-            f"bootstrap: {singletons} of {len(by_stratum)} strata have a single "
-            "PSU; they add no variance to the replicates (treated as certainty "
-            "units), so the standard error may be understated",
+            f"bootstrap: {design.n_singletons} of {design.n_strata} strata have a "
+            "single PSU; they add no variance to the replicates (treated as "
+            "certainty units), so the standard error may be understated",
             UserWarning,
             stacklevel=2,
         )
@@ -269,7 +319,7 @@ def bootstrap(
     w0 = pop.weight
     reps = np.empty(n)
     for i in range(n):
-        reps[i] = f(w0 * _counts(pop, rng, cluster, cluster_stratum, by_stratum))
+        reps[i] = f(w0 * design.multipliers(rng))
     alpha = (1.0 - level) / 2.0
     finite = reps[np.isfinite(reps)]
     if finite.size < n:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import integrate
 
-from commonprosperity import Population, simulate
+from commonprosperity import Population, Scenario, simulate, synthetic_population
 from commonprosperity import metrics as m
 from commonprosperity.errors import CommonProsperityError, MeasureError
 from commonprosperity.uncertainty import bootstrap
@@ -138,27 +139,63 @@ def test_bootstrap_gini_is_undefined_where_the_replicate_mean_is_not_positive():
     assert g.ci_lower >= 0
 
 
-def test_bootstrap_replicate_is_the_gini_of_the_resampled_population():
-    """Rebuild the first replicates from the documented scheme: strata in order of
-    first appearance, each redraws as many of its PSUs (ordered by first
-    appearance) with replacement, from one default_rng(seed) stream."""
+def _replicate_weights(strata, psu, g, rescaled):
+    """One replicate's weights by the documented scheme, written out longhand:
+    strata and their PSUs in order of first appearance; n_h - 1 draws per stratum
+    scaled by n_h / (n_h - 1) (rescaled) or n_h draws (naive); the draws of all
+    strata from one call ``g.integers(0, sizes)`` in stratum order."""
+    groups = []
+    for s in dict.fromkeys(strata):
+        rows = np.flatnonzero(strata == s)
+        groups.append((rows, list(dict.fromkeys(psu[rows]))))
+    n_draws = [len(k) - 1 if rescaled else len(k) for _, k in groups]
+    sizes = np.repeat([len(k) for _, k in groups], n_draws)
+    drawn = iter(g.integers(0, sizes))
+    weight = np.zeros(len(strata))
+    for (rows, labels), m_h in zip(groups, n_draws, strict=True):
+        for _ in range(m_h):
+            chosen = rows[psu[rows] == labels[next(drawn)]]
+            weight[chosen] += len(labels) / m_h if rescaled else 1.0
+    return weight
+
+
+@pytest.mark.parametrize("method", ["naive", "rescaled"])
+def test_bootstrap_replicate_is_the_gini_of_the_resampled_population(method):
     rng = np.random.default_rng(4)
-    income = rng.lognormal(10, 0.6, 120)
-    strata = np.array([f"s{k}" for k in rng.integers(0, 3, 120)])
-    psu = rng.integers(0, 5, 120)
+    income = rng.lognormal(10, 0.6, 150)
+    strata = np.array([f"s{k}" for k in rng.integers(0, 4, 150)])
+    psu = rng.integers(0, 6, 150)
     r = simulate(_single_person_population(income), _no_policy())
-    b = bootstrap(r, "gini", n=10, seed=7, strata=strata, psu=psu)
+    b = bootstrap(r, "gini", n=10, seed=7, strata=strata, psu=psu, method=method)
     g = np.random.default_rng(7)
     for rep in range(3):
-        rows_drawn = []
-        for s in dict.fromkeys(strata):
-            rows = np.flatnonzero(strata == s)
-            labels = list(dict.fromkeys(psu[rows]))
-            for d in g.integers(0, len(labels), size=len(labels)):
-                rows_drawn.extend(rows[psu[rows] == labels[d]])
+        weight = _replicate_weights(strata, psu, g, method == "rescaled")
         assert b.replicates[rep] == pytest.approx(
-            m.gini(income[rows_drawn]), rel=1e-12, abs=0.0
+            m.gini(income, weight), rel=1e-12, abs=0.0
         )
+
+
+def test_rescaled_bootstrap_variance_of_a_total_is_the_design_variance():
+    """Two PSUs per stratum, the hardest case: the variance of an estimated total
+    over replicates is sum_h n_h/(n_h - 1) sum_i (z_hi - zbar_h)^2 (Rao and Wu,
+    1988) in expectation; the naive bootstrap gives (n_h - 1)/n_h of it, half."""
+    pop = synthetic_population(1_200, seed=3)
+    r = simulate(pop, Scenario.status_quo(2023))
+    strata = np.arange(1_200) // 20  # 60 strata of 20 households
+    psu = (np.arange(1_200) // 10) % 2  # 2 PSUs of 10 in each
+    hh = r.households  # iit_revenue counts the three income taxes
+    tax = (hh["iit"] + hh["business_tax"] + hh["property_tax"]).to_numpy()
+    z = pd.Series(pop.weight * tax)
+    z = z.groupby([strata, psu]).sum().unstack()
+    # n_h/(n_h - 1) sum_i (z_hi - zbar_h)^2 with n_h = 2 is (z_h1 - z_h2)^2
+    design = float(((z[0] - z[1]) ** 2).sum())
+    assert design > 0
+    reps = 4_000  # the variance's relative sampling error is about 2 %
+    kw = {"n": reps, "seed": 5, "strata": strata, "psu": psu}
+    rescaled = bootstrap(r, "iit_revenue", **kw)
+    naive = bootstrap(r, "iit_revenue", method="naive", **kw)
+    assert rescaled.std_error**2 == pytest.approx(design, rel=0.08)
+    assert naive.std_error**2 == pytest.approx(design / 2, rel=0.08)
 
 
 def test_bootstrap_collapses_when_every_psu_is_identical():
