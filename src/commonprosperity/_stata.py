@@ -7,7 +7,6 @@ value labels, so that a recode key may name either; no private pandas API is use
 from __future__ import annotations
 
 import struct
-import unicodedata
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -20,12 +19,23 @@ import pandas as pd
 from commonprosperity._survey_file import OUR_COLUMNS, select_columns
 from commonprosperity._validate import describe_rows
 from commonprosperity.errors import PopulationError
-from commonprosperity.population import CITY_LABELS
-from commonprosperity.published import CITY_NAMES_EN
+from commonprosperity.population import city_name
 
 __all__ = ["check_recode", "convert_column", "read_dta"]
 
 _BOOLEAN = ("urban", "employed")
+#: What each numeric column of ours holds, for messages.
+_UNITS = {
+    "household_id": "an integer id",
+    "weight": "households represented",
+    "stratum": "an integer code",
+    "psu": "an integer code",
+    "age": "completed years",
+    "wage": "yuan per year",
+    "business": "yuan per year",
+    "property": "yuan per year",
+    "pension": "yuan per year",
+}
 _READ_ERRORS = (
     StopIteration,
     ValueError,
@@ -92,10 +102,17 @@ def read_dta(
         ) from None
     selected = select_columns(path, names, renames, wanted, required)
     file_columns = list(selected.values())
-    codes = _read_frame(path, file_columns, convert_categoricals=False)
+    # Dates are converted in the codes so that a date variable (%td, %tc ...) shows
+    # as one: as stored, it is a count of days or milliseconds since 1960, which
+    # would pass for an age, a weight or yuan.
+    codes = _read_frame(
+        path, file_columns, convert_categoricals=False, convert_dates=True
+    )
     labelled: dict[str, pd.Series] = {}
     if value_labels:
-        frame = _read_frame(path, file_columns, convert_categoricals=True)
+        frame = _read_frame(
+            path, file_columns, convert_categoricals=True, convert_dates=False
+        )
         for ours, theirs in selected.items():
             if isinstance(frame[theirs].dtype, pd.CategoricalDtype):
                 labelled[ours] = frame[theirs]
@@ -125,21 +142,26 @@ def _latin1_fallback_warning(path: Path) -> Iterator[None]:
 
 
 def _read_frame(
-    path: Path, columns: list[str], *, convert_categoricals: bool
+    path: Path, columns: list[str], *, convert_categoricals: bool, convert_dates: bool
 ) -> pd.DataFrame:
     with _latin1_fallback_warning(path):
-        return _read_frame_raw(path, columns, convert_categoricals=convert_categoricals)
+        return _read_frame_raw(
+            path,
+            columns,
+            convert_categoricals=convert_categoricals,
+            convert_dates=convert_dates,
+        )
 
 
 def _read_frame_raw(
-    path: Path, columns: list[str], *, convert_categoricals: bool
+    path: Path, columns: list[str], *, convert_categoricals: bool, convert_dates: bool
 ) -> pd.DataFrame:
     try:
         return pd.read_stata(
             path,
             columns=columns,
             convert_categoricals=convert_categoricals,
-            convert_dates=False,
+            convert_dates=convert_dates,
             order_categoricals=False,
         )
     except ValueError as exc:
@@ -192,6 +214,15 @@ def convert_column(
     ``problems``.
     """
     where = f"{path}: column {stored.name!r} ({kind}.{ours})"
+    if stored.dtype.kind == "M":
+        shown = stored.dropna()
+        example = f" (e.g. {shown.iloc[0]})" if len(shown) else ""
+        problems.append(
+            f"{where}: is a Stata date or time variable{example}, not a number; "
+            f"{ours} must be a plain number ({_UNITS.get(ours, 'a code')}); map "
+            "another variable onto it, or convert this one in Stata first"
+        )
+        return None
     raw = stored.to_numpy()
     if labels is None and table is None and encoding is None and ours != "city":
         if ours in _BOOLEAN:
@@ -347,23 +378,3 @@ def _check_boolean(
         f"recode={{{ours!r}: {{{keys}}}}}"
     )
     return None
-
-
-def city_name(value: Any) -> Any:
-    """Normalise a city in pinyin or with a suffix (``"Hangzhou Shi"``) to its label.
-
-    Values that are not recognised are returned unchanged, for
-    :meth:`Population.from_arrays` to report.
-    """
-    if not isinstance(value, str) or value in CITY_LABELS:
-        return value
-    text = unicodedata.normalize("NFKD", value.strip())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    for suffix in ("市", "city", "shi"):
-        if text.endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)]
-    text = text.replace(" ", "").replace("-", "")
-    for label, english in CITY_NAMES_EN.items():
-        if text in (label, english.casefold()):
-            return label
-    return value

@@ -15,6 +15,8 @@ from commonprosperity.population import (
     HOUSEHOLD_COLUMNS,
     OUR_COLUMNS,
     PERSON_REQUIRED,
+    misnamed_columns,
+    misnamed_problem,
     renames_onto_ours,
 )
 
@@ -131,8 +133,10 @@ def select_columns(
 ) -> dict[str, str]:
     """Map each of our ``wanted`` columns present in a file to the file's name for it.
 
-    Raises PopulationError naming the path when two file columns map to one of ours
-    or a ``required`` column is absent (listing the file's columns).
+    Raises PopulationError naming the path when two file columns map to one of ours,
+    a column is named like one of ours but for case or surrounding spaces
+    (``"City"``: it would not be read), or a ``required`` column is absent (listing
+    the file's columns).
     """
     found: dict[str, list[str]] = {}
     for name in names:
@@ -140,6 +144,12 @@ def select_columns(
         if ours in wanted:
             found.setdefault(ours, []).append(name)
     problems = []
+    # Renamed columns are taken care of; ours found (under any name) are present.
+    misnamed = misnamed_columns(
+        [*found, *(n for n in names if n not in renames)], wanted
+    )
+    if misnamed:
+        problems.append("the file " + misnamed_problem(misnamed))
     for ours, theirs in found.items():
         if len(theirs) > 1:
             problems.append(

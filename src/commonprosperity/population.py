@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -12,7 +13,7 @@ import pandas as pd
 
 from commonprosperity._validate import describe_rows
 from commonprosperity.errors import PopulationError
-from commonprosperity.published import CITIES, PROVINCE, city_label
+from commonprosperity.published import CITIES, CITY_NAMES_EN, PROVINCE, city_label
 
 __all__ = ["CITY_LABELS", "Population"]
 
@@ -163,8 +164,8 @@ class Population:
         ----------
         households : pandas.DataFrame
             One row per household: ``household_id``, ``weight``, ``urban`` and
-            optionally ``city`` (one of the 11 cities, Chinese or English name),
-            ``stratum``, ``psu``.
+            optionally ``city`` (one of the 11 cities, Chinese or English name;
+            see :func:`city_name` for the spellings), ``stratum``, ``psu``.
         persons : pandas.DataFrame
             One row per person: ``household_id``, ``age``, ``employed``, ``wage``,
             ``business``, ``property``, ``pension`` (yuan per year).
@@ -185,7 +186,9 @@ class Population:
         ------
         PopulationError
             Listing every problem found: a ``columns`` entry naming no column of
-            the frames or none of the library's, missing columns, wrong types, NaN
+            the frames or none of the library's, missing columns, a column named
+            like one of the library's but for case or surrounding spaces
+            (``"City"``, ``"weight "``: it would not be read), wrong types, NaN
             or infinite values, out-of-range values, duplicate ids, persons of
             unknown households, households without persons, empty tables.
 
@@ -216,10 +219,16 @@ class Population:
             renames = _check_renames(columns, households, persons, where)
             households = households.rename(columns=renames)
             persons = persons.rename(columns=renames)
-        for name, frame in (("households", households), ("persons", persons)):
+        for name, frame, ours in (
+            ("households", households, HOUSEHOLD_COLUMNS),
+            ("persons", persons, PERSON_REQUIRED),
+        ):
             dup = frame.columns[frame.columns.duplicated()].tolist()
             if dup:
                 problems.append(f"{name} has duplicate columns {dup}")
+            misnamed = misnamed_columns(frame.columns, ours)
+            if misnamed:
+                problems.append(f"{name} {misnamed_problem(misnamed)}")
         if problems:
             raise PopulationError(where + "; ".join(problems))
         hh_cols = {
@@ -677,6 +686,49 @@ def _check_renames(
     return renames
 
 
+def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:
+    """Columns named like one of ``ours`` but for case or surrounding spaces.
+
+    Parameters
+    ----------
+    names : iterable
+        A table's column names (after any renames).
+    ours : tuple of str
+        The library's columns that table may hold.
+
+    Returns
+    -------
+    dict of str to str
+        ``{"City": "city"}`` for each name that is not one of ``ours`` but equals
+        one after stripping spaces and ignoring case, while ``ours`` itself is
+        absent. Such a column would not be read: an optional one (``city``,
+        ``stratum``, ``psu``) would vanish without a word.
+
+    Examples
+    --------
+    >>> misnamed_columns(["household_id", "City", " weight", "notes"],
+    ...                  HOUSEHOLD_COLUMNS)
+    {'City': 'city', ' weight': 'weight'}
+    """
+    names = [n for n in names if isinstance(n, str)]
+    present = {n for n in names if n in ours}
+    found: dict[str, str] = {}
+    for name in names:
+        key = name.strip().casefold()
+        if name not in ours and key in ours and key not in present:
+            found[name] = key
+    return found
+
+
+def misnamed_problem(misnamed: Mapping[str, str]) -> str:
+    """The message for :func:`misnamed_columns`' result (without a prefix)."""
+    return (
+        f"has column(s) {list(misnamed)}, which differ from the library's "
+        f"{sorted(set(misnamed.values()))} only in case or surrounding spaces and "
+        f"would not be read (names are exact); map them with columns={dict(misnamed)!r}"
+    )
+
+
 def _common_length(
     name: str, table: Mapping[str, np.ndarray], problems: list[str]
 ) -> int:
@@ -723,6 +775,17 @@ def _float_column(
         values = np.where(pd.isna(values), np.nan, values)
     try:
         out = np.array(values, dtype=np.float64)
+    except OverflowError:
+        # A Python int (or Decimal) beyond float64's range, e.g. 10**400: our
+        # error with its rows, not a raw OverflowError.
+        huge = np.fromiter(
+            (_overflows(v) for v in values), dtype=bool, count=values.shape[0]
+        )
+        problems.append(
+            f"{name} holds numbers too large for a float (beyond ±1.8e308); "
+            f"{describe_rows(huge)}"
+        )
+        return None
     except (TypeError, ValueError):
         problems.append(
             f"{name} must be numeric; got non-numeric values (dtype {values.dtype})"
@@ -744,16 +807,33 @@ def _integer_column(
     out = _float_column(name, values, problems)
     if out is None:
         return None
-    fractional = out != np.round(out)
+    exact = values.dtype == object
+    if exact:
+        # Python ints, Decimals (Parquet decimal columns) and Fractions are exact:
+        # check them as they are. As floats, id 2^53 + 1 becomes 2^53 (another
+        # household's id, so persons would join the wrong household) and
+        # Decimal("1.0000000000000001") becomes 1. Python compares int, float,
+        # Decimal and Fraction exactly with each other.
+        fractional = np.fromiter(
+            (v != int(v) for v in values), dtype=bool, count=values.shape[0]
+        )
+    else:
+        fractional = out != np.round(out)
     if fractional.any():
         problems.append(
-            f"{name} must hold whole numbers; {describe_rows(fractional, out)}"
+            f"{name} must hold whole numbers; "
+            f"{describe_rows(fractional, values if exact else out)}"
         )
         return None
     if np.issubdtype(values.dtype, np.integer):
         # Compare and quote the stored integers: as floats, 2^53 + 1 would pass and
         # int64 max would be quoted rounded (9.223372036854776e+18).
         big = (values > 2**53) | (values < -(2**53))
+        shown = values
+    elif exact:
+        big = np.fromiter(
+            (abs(v) > 2**53 for v in values), dtype=bool, count=values.shape[0]
+        )
         shown = values
     else:
         big = np.abs(out) > 2.0**53
@@ -766,6 +846,8 @@ def _integer_column(
         return None
     if np.issubdtype(values.dtype, np.integer):
         return np.array(values, dtype=np.int64)
+    if exact:
+        return np.array([int(v) for v in values], dtype=np.int64)
     return out.astype(np.int64)
 
 
@@ -777,8 +859,8 @@ def _bool_column(
     if np.issubdtype(values.dtype, np.number) or values.dtype == object:
         try:
             numeric = np.array(values, dtype=np.float64)
-        except (TypeError, ValueError):
-            # Text ("yes"), pd.NA ...: find the rows element by element, so the
+        except (TypeError, ValueError, OverflowError):
+            # Text ("yes"), pd.NA, 10**400 ...: find the rows element by element, so the
             # message names them and a value rather than only "dtype object".
             numeric = np.fromiter(
                 (_as_float(v) for v in values), dtype=np.float64, count=len(values)
@@ -797,11 +879,49 @@ def _bool_column(
 
 
 def _as_float(value: Any) -> float:
-    """``float(value)``, or NaN for a value that has no number (text, pd.NA)."""
+    """``float(value)``, or NaN for a value that has no float (text, pd.NA, 10**400)."""
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return float("nan")
+
+
+def _overflows(value: Any) -> bool:
+    """Whether ``float(value)`` overflows (a Python int or Decimal beyond ±1.8e308)."""
+    try:
+        float(value)
+    except OverflowError:
+        return True
+    except (TypeError, ValueError):
+        return False
+    return False
+
+
+def city_name(value: Any) -> Any:
+    """Normalise a city in pinyin or with a suffix (``"Hangzhou Shi"``) to its label.
+
+    Every reader accepts the same spellings: Chinese with or without ``市``
+    (spaces allowed, ``"杭州 市"``), English or pinyin in any case, with or
+    without tone marks, ``Shi`` or ``City``. Values that are not recognised are
+    returned unchanged, for :meth:`Population.from_arrays` to report.
+
+    Examples
+    --------
+    >>> city_name("Hangzhou Shi"), city_name("杭州 市"), city_name("Lìshuǐ")
+    ('杭州', '杭州', '丽水')
+    """
+    if not isinstance(value, str) or value in CITY_LABELS:
+        return value
+    text = unicodedata.normalize("NFKD", value.strip())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    for suffix in ("市", "city", "shi"):
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+    text = text.replace(" ", "").replace("-", "")
+    for label, english in CITY_NAMES_EN.items():
+        if text in (label, english.casefold()):
+            return label
+    return value
 
 
 def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
@@ -817,7 +937,7 @@ def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
             elif raw in CITY_LABELS:
                 mapping[u] = CITY_LABELS.index(raw)
             else:
-                mapping[u] = CITY_LABELS.index(city_label(raw))
+                mapping[u] = CITY_LABELS.index(city_label(city_name(raw)))
         except PopulationError:
             mapping[u] = -1
         if mapping[u] < 0:

@@ -66,7 +66,8 @@ def write_parquet(population: Population, path: str | Path) -> None:
     population : Population
         The population to write.
     path : str or pathlib.Path
-        Destination; an existing file is replaced.
+        Destination; an existing file is replaced. A leading ``~`` is expanded to
+        the home directory.
 
     Notes
     -----
@@ -128,7 +129,7 @@ def write_parquet(population: Population, path: str | Path) -> None:
     table = pa.table(columns).replace_schema_metadata(
         {METADATA_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")}
     )
-    pq.write_table(table, str(path), write_page_checksum=True)
+    pq.write_table(table, str(Path(path).expanduser()), write_page_checksum=True)
 
 
 def read_parquet(
@@ -143,10 +144,13 @@ def read_parquet(
         layout: one row per person, the household columns (``household_id``,
         ``weight``, ``urban``, optional ``city``, ``stratum``, ``psu``) repeated on
         each person row, and the person columns ``age``, ``employed``, ``wage``,
-        ``business``, ``property``, ``pension``.
+        ``business``, ``property``, ``pension``. A leading ``~`` is expanded to
+        the home directory (as :func:`write_parquet` does).
     columns : mapping of str to str, optional
         Renames ``{"theirs": "ours"}`` for files written by other tools; every key
-        must be a column of the file. Other columns of the file are ignored.
+        must be a column of the file. Other columns of the file are ignored,
+        except one named like a column of ours but for case or surrounding
+        spaces (``"City"``), which is an error rather than left unread.
 
     Returns
     -------
@@ -175,7 +179,7 @@ def read_parquet(
     ...
     commonprosperity.errors.PopulationError: ...csv.parquet: is not a Parquet file ...
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     check_parquet(path)
     try:
         schema = pq.read_schema(str(path))
@@ -285,6 +289,10 @@ def _from_person_rows(
     household_id = arrays["household_id"]
     codes, _ = pd.factorize(household_id, use_na_sentinel=False)
     first = np.unique(codes, return_index=True)[1]
+    # Rows without a household id group into one pseudo-household; comparing their
+    # household columns would blame the weights or cities of unrelated households.
+    # Population.from_arrays reports the missing ids with their rows instead.
+    no_id = np.asarray(pd.isna(household_id), dtype=bool)
     problems = []
     households: dict[str, np.ndarray] = {}
     for name in HOUSEHOLD_COLUMNS:
@@ -294,7 +302,7 @@ def _from_person_rows(
         households[name] = values[first]
         if name == "household_id":
             continue
-        differs = ~_same_in_household(values, values[first][codes])
+        differs = ~_same_in_household(values, values[first][codes]) & ~no_id
         if differs.any():
             bad = np.unique(codes[differs])
             h = bad[0]
@@ -334,7 +342,9 @@ def read_stata(
         household with ``household_id``, ``weight``, ``urban`` (optional ``city``,
         ``stratum``, ``psu``), and one row per person with ``household_id``,
         ``age``, ``employed``, ``wage``, ``business``, ``property``, ``pension``
-        (yuan per year). Other variables are not read.
+        (yuan per year). Other variables are not read, except that one named
+        like a column of ours but for case or surrounding spaces (``City``) is an
+        error rather than left unread. A leading ``~`` is expanded.
     columns : mapping of str to str, optional
         Renames ``{"theirs": "ours"}`` applied to both files, e.g. CHIP's
         ``{"hhcode": "household_id", "a05": "age"}``. Two names may map to the same
@@ -371,7 +381,8 @@ def read_stata(
     ------
     PopulationError
         Naming the file and column: a missing, empty, truncated or non-Stata file;
-        missing columns; a code not in ``recode`` (with its label and rows); a
+        missing columns; a date or time variable (``%td``, ``%tc`` ...) mapped
+        onto a column of ours; a code not in ``recode`` (with its label and rows); a
         labelled special code in a numeric column; a city that is not one of the
         11; any invalid value (see :meth:`Population.from_frames`). Every problem
         of both files is reported at once.
@@ -420,7 +431,10 @@ def read_stata(
             raise PopulationError(
                 f"read_stata: unknown encoding {encoding!r}; e.g. 'gb18030'"
             ) from None
-    paths = {"households": Path(households_path), "persons": Path(persons_path)}
+    paths = {
+        "households": Path(households_path).expanduser(),
+        "persons": Path(persons_path).expanduser(),
+    }
     wanted = {"households": HOUSEHOLD_COLUMNS, "persons": PERSON_COLUMNS}
     required = {"households": HOUSEHOLD_REQUIRED, "persons": PERSON_REQUIRED}
     tables: dict[str, dict[str, Any]] = {}
