@@ -31,10 +31,21 @@ __all__ = ["Decomposition", "atkinson", "decompose", "mld", "theil"]
 FloatArray = npt.NDArray[np.float64]
 
 
+class _Rows(NamedTuple):
+    """Positively weighted rows, as given and rescaled by powers of two."""
+
+    x: FloatArray  # incomes (> 0) in the caller's unit
+    w: FloatArray  # weights (> 0) as given
+    xs: FloatArray  # x / 2**k
+    ws: FloatArray  # w / 2**j
+    total_w: float  # sum(ws)
+    total_x: float  # sum(ws * xs)
+
+
 def _positive_rows(
     income: npt.ArrayLike, weight: npt.ArrayLike | None, measure: str
-) -> tuple[FloatArray, FloatArray, float, float]:
-    """Validate, drop zero-weight rows, require ``x > 0``; return x, w, W, X."""
+) -> _Rows:
+    """Validate, drop zero-weight rows, require ``x > 0``."""
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
     require_positive(x, w, "income", measure)
@@ -44,14 +55,109 @@ def _positive_rows(
         w = w[keep]
     # Exact power-of-two rescaling: the indices are scale free, and it keeps
     # sum(w * x) finite for incomes near 1e300 (it overflowed to nan).
-    x, w, _ = normalised(x, w)
-    total_w, total_x = weighted_totals(x, w)
-    return x, w, float(total_w), float(total_x)
+    xs, ws, _ = normalised(x, w)
+    total_w, total_x = weighted_totals(xs, ws)
+    return _Rows(x, w, xs, ws, float(total_w), float(total_x))
+
+
+#: Every value of the ordinary evaluation must lie in ``[2**-1000, 2**1000]``:
+#: then no ratio ``x / mean`` underflowed or overflowed and no rescaled income
+#: or weight lost bits to gradual underflow.
+_LOW = 2.0**-1000
+_HIGH = 2.0**1000
+
+
+def _ordinary(*arrays: FloatArray) -> bool:
+    """Whether every element of ``arrays`` lies in ``[_LOW, _HIGH]``."""
+    return all(float(np.min(a)) >= _LOW and float(np.max(a)) <= _HIGH for a in arrays)
+
+
+def _log_sum_exp(v: FloatArray, codes: npt.NDArray[np.int64], k: int) -> FloatArray:
+    """Per group ``log(sum(exp(v)))`` (compensated, without overflow)."""
+    top = np.full(k, -np.inf)
+    np.maximum.at(top, codes, v)
+    with np.errstate(under="ignore"):
+        terms = np.exp(v - top[codes])
+    _, sums = grouped_totals(codes, k, np.ones_like(v), terms)
+    return top + np.log(sums)
+
+
+class _LogSpace(NamedTuple):
+    """An entropy index and its group parts, evaluated from logarithms."""
+
+    total: float
+    index: FloatArray  # each group's own index
+    weights_g: FloatArray  # income shares (Theil) or population shares (MLD)
+    log_mean_ratio: FloatArray  # log(mu_g / mu)
+    population_share: FloatArray
+    income_share: FloatArray
+    log_mean: FloatArray  # log(mu_g), caller's unit
+
+
+def _log_space(
+    x: FloatArray,
+    w: FloatArray,
+    codes: npt.NDArray[np.int64],
+    k: int,
+    measure: str,
+) -> _LogSpace:
+    """Theil or MLD of positive ``x`` by groups, from ``log x`` and ``log w``.
+
+    The fallback for data whose incomes (or weights) span more than the float
+    range allows in ratios: ``x / mean`` of an income of 1e-300 next to one of
+    1e300 underflows to 0, and ``0 * log(0)`` made the Theil index ``nan``
+    (reported as 0.0). In logarithms every term stays finite: with
+    ``q_i = w_i x_i / X`` and ``p_i = w_i / W``, ``T = sum q_i log(x_i / mu)``
+    and ``L = -sum p_i log(x_i / mu)``.
+    """
+    lx = np.log(x)
+    lw = np.log(w)
+    lwx = lw + lx
+    zero = np.zeros(x.shape[0], dtype=np.int64)
+    log_w = float(_log_sum_exp(lw, zero, 1)[0])
+    log_x = float(_log_sum_exp(lwx, zero, 1)[0])
+    log_gw = _log_sum_exp(lw, codes, k)
+    log_gx = _log_sum_exp(lwx, codes, k)
+    log_mu = log_x - log_w
+    log_mug = log_gx - log_gw
+    with np.errstate(under="ignore"):
+        if measure == "theil":
+            total = weighted_sum(lx - log_mu, np.exp(lwx - log_x))
+            _, index = grouped_totals(
+                codes,
+                k,
+                np.ones_like(x),
+                np.exp(lwx - log_gx[codes]) * (lx - log_mug[codes]),
+            )
+        else:
+            total = -weighted_sum(lx - log_mu, np.exp(lw - log_w))
+            _, own = grouped_totals(
+                codes,
+                k,
+                np.ones_like(x),
+                np.exp(lw - log_gw[codes]) * (lx - log_mug[codes]),
+            )
+            index = -own
+        population_share = np.exp(log_gw - log_w)
+        income_share = np.exp(log_gx - log_x)
+    weights_g = income_share if measure == "theil" else population_share
+    return _LogSpace(
+        float(total),
+        index,
+        weights_g,
+        log_mug - log_mu,
+        population_share,
+        income_share,
+        log_mug,
+    )
 
 
 def _non_negative(value: float) -> float:
-    """``value``, or ``0.0`` (never ``-0.0``) when rounding left it at or below 0."""
-    return value if value > 0.0 else 0.0
+    """``value``, or ``0.0`` (never ``-0.0``) when rounding left it at or below 0.
+
+    ``nan`` stays ``nan``: it means a failed evaluation, never "no inequality".
+    """
+    return 0.0 if value <= 0.0 else value
 
 
 def theil(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
@@ -81,7 +187,10 @@ def theil(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     Ties need no convention. pysal's ``inequality.theil.Theil`` (unweighted)
     replaces a zero income by the smallest positive float instead of raising;
     on positive data the two agree. For a lognormal distribution
-    :math:`T = \sigma^2 / 2`.
+    :math:`T = \sigma^2 / 2`. Where a ratio :math:`x_i / \mu` would under- or
+    overflow (incomes of 1e-300 next to 1e300), the sum is evaluated from
+    :math:`\ln x_i` and :math:`\ln w_i` instead, so the index stays finite and
+    correct (``theil([1e-300, 1e300])`` is :math:`\ln 2`).
 
     References
     ----------
@@ -97,10 +206,14 @@ def theil(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     >>> round(theil([1.0, 3.0]), 12)  # 0.25 ln 0.5 + 0.75 ln 1.5
     0.130812035941
     """
-    x, w, total_w, total_x = _positive_rows(income, weight, "theil")
-    s = x / (total_x / total_w)
+    r = _positive_rows(income, weight, "theil")
+    with np.errstate(all="ignore"):  # checked by _ordinary below
+        s = r.xs / (r.total_x / r.total_w)
+    if not _ordinary(r.xs, r.ws, s):
+        zero = np.zeros(r.x.shape[0], dtype=np.int64)
+        return _non_negative(_log_space(r.x, r.w, zero, 1, "theil").total)
     # T >= 0 (Jensen); the clip removes a rounding -1e-17 or -0.0 on equal incomes.
-    return _non_negative(float(weighted_sum(s * np.log(s), w) / total_w))
+    return _non_negative(float(weighted_sum(s * np.log(s), r.ws) / r.total_w))
 
 
 def mld(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
@@ -127,8 +240,10 @@ def mld(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     Notes
     -----
     Zero-weight rows are ignored. For a lognormal distribution
-    :math:`L = \sigma^2 / 2`. Its decomposition by population subgroups has
-    population-share weights (see :func:`decompose`).
+    :math:`L = \sigma^2 / 2`. Incomes whose ratio to the mean under- or
+    overflows are handled in logarithms, as in :func:`theil`. Its
+    decomposition by population subgroups has population-share weights (see
+    :func:`decompose`).
 
     References
     ----------
@@ -141,10 +256,14 @@ def mld(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     >>> round(mld([1.0, 3.0]), 12)  # ln 2 - (ln 1 + ln 3) / 2
     0.143841036226
     """
-    x, w, total_w, total_x = _positive_rows(income, weight, "mld")
-    s = x / (total_x / total_w)
+    r = _positive_rows(income, weight, "mld")
+    with np.errstate(all="ignore"):  # checked by _ordinary below
+        s = r.xs / (r.total_x / r.total_w)
+    if not _ordinary(r.xs, r.ws, s):
+        zero = np.zeros(r.x.shape[0], dtype=np.int64)
+        return _non_negative(_log_space(r.x, r.w, zero, 1, "mld").total)
     # L >= 0 (Jensen); the clip removes a rounding -1e-17 or -0.0 on equal incomes.
-    return _non_negative(float(-weighted_sum(np.log(s), w) / total_w))
+    return _non_negative(float(-weighted_sum(np.log(s), r.ws) / r.total_w))
 
 
 def atkinson(
@@ -209,16 +328,32 @@ def atkinson(
         w = as_weight(weight, x.shape[0])
         scaled_positive_mean(x, w, "income", "atkinson")
         return 0.0
-    x, w, total_w, total_x = _positive_rows(
-        income, weight, f"atkinson (epsilon={eps!r})"
-    )
-    log_s = np.log(x / (total_x / total_w))
+    rows = _positive_rows(income, weight, f"atkinson (epsilon={eps!r})")
+    w, total_w = rows.ws, rows.total_w
+    with np.errstate(all="ignore"):  # checked by _ordinary below
+        s = rows.xs / (rows.total_x / total_w)
+    ordinary = _ordinary(rows.xs, rows.ws, s)
+    if ordinary:
+        log_s = np.log(s)
+    else:
+        # x / mean under- or overflowed: log x - log mean stays finite.
+        zero = np.zeros(rows.x.shape[0], dtype=np.int64)
+        log_mu = float(_log_space(rows.x, rows.w, zero, 1, "mld").log_mean[0])
+        log_s = np.log(rows.x) - log_mu
     if eps == 1.0:
         log_ratio = weighted_sum(log_s, w) / total_w
     else:
         r = 1.0 - eps
         t = r * log_s
-        if float(np.max(np.abs(t))) <= 1.0:
+        if ordinary and eps <= 0.5 and eps * float(np.max(np.abs(log_s))) <= 1.0:
+            # Near epsilon = 0 the index is O(epsilon): the mean of s**r - 1 is
+            # the difference of terms of O(1) (it lost all digits below
+            # epsilon = 1e-15 and gave 2.2e-16 for 4.7e-17). With
+            # s**r = s * s**-epsilon and mean(s) = 1 it is
+            # mean(s * expm1(-epsilon log s)), a sum of O(epsilon) terms.
+            mean_rm1 = weighted_sum(s * np.expm1(-eps * log_s), w) / total_w
+            log_ratio = math.log1p(mean_rm1) / r
+        elif float(np.max(np.abs(t))) <= 1.0:
             # Near epsilon = 1 the log of the power mean is O(r) and is divided
             # by r: log-sum-exp leaves an absolute error of 1e-16 in it, i.e.
             # 1e-16 / r in the index (0.1 at epsilon = 0.7 + 0.3). expm1 and
@@ -246,11 +381,12 @@ class Decomposition(NamedTuple):
     within : float
         Within-group part, ``total - between`` (up to rounding).
     groups : pandas.DataFrame
-        One row per group (index: sorted labels) with columns
-        ``population_share``, ``income_share``, ``mean`` (yuan), ``index``
-        (the group's own index), ``within_contribution`` (its weighted share
-        of ``within``) and ``excluded_share`` (the share of the group's weight
-        left out for a non-positive income, ``nonpositive="exclude"``; else 0).
+        One row per group (index: sorted labels, or a categorical's category
+        order) with columns ``population_share``, ``income_share``, ``mean``
+        (yuan), ``index`` (the group's own index), ``within_contribution``
+        (its weighted share of ``within``) and ``excluded_share`` (the share
+        of the group's weight left out for a non-positive income,
+        ``nonpositive="exclude"``; else 0).
 
     Examples
     --------
@@ -322,8 +458,11 @@ def decompose(
     * MLD: :math:`L = \sum_g v_g L_g + \sum_g v_g \ln(\mu / \mu_g)`.
 
     Zero-weight rows are ignored, so a group whose rows all have zero weight
-    does not appear. pysal's ``inequality.theil.TheilD`` computes the same
-    unweighted Theil decomposition.
+    does not appear (nor does an unused category of a categorical ``group``;
+    the rows follow the category order). Incomes whose ratio to a mean under-
+    or overflows are handled in logarithms, as in :func:`theil`. pysal's
+    ``inequality.theil.TheilD`` computes the same unweighted Theil
+    decomposition.
 
     References
     ----------
@@ -356,40 +495,53 @@ def decompose(
     keep = (w > 0) & (x > 0)
     if not keep.all():
         x, w, codes = x[keep], w[keep], codes[keep]
-    # Scale free except the reported group means, which are scaled back.
-    x, w, k_income = normalised(x, w)
     used = np.unique(codes)
     labels = labels[used]
     excluded = excluded[used]
     codes = np.ascontiguousarray(np.searchsorted(used, codes), dtype=np.int64)
     k = len(labels)
-    total_w, total_x = weighted_totals(x, w)
+    # Scale free except the reported group means, which are scaled back.
+    xs, ws, k_income = normalised(x, w)
+    total_w, total_x = weighted_totals(xs, ws)
     mu = total_x / total_w
-    gw, gx = grouped_totals(codes, k, w, x)
-    gmean = gx / gw
-    s_group = x / gmean[codes]
-    s_all = x / mu
-    if measure == "theil":
-        total = weighted_sum(s_all * np.log(s_all), w) / total_w
-        _, own = grouped_totals(codes, k, w, s_group * np.log(s_group))
-        index = own / gw
-        weights_g = gx / total_x
-        between_terms = weights_g * np.log(gmean / mu)
+    gw, gx = grouped_totals(codes, k, ws, xs)
+    with np.errstate(all="ignore"):  # checked by _ordinary below
+        gmean = gx / gw
+        s_group = xs / gmean[codes]
+        s_all = xs / mu
+    if not _ordinary(xs, ws, s_group, s_all, gw, gx):
+        # Ratios under- or overflowed (incomes or weights spanning more than
+        # the float range): the same sums, from logarithms.
+        parts = _log_space(x, w, codes, k, measure)
+        total, index, weights_g = parts.total, parts.index, parts.weights_g
+        sign = 1.0 if measure == "theil" else -1.0
+        between_terms = sign * weights_g * parts.log_mean_ratio
+        population_share, income_share = parts.population_share, parts.income_share
+        mean = np.exp(parts.log_mean)
     else:
-        total = -weighted_sum(np.log(s_all), w) / total_w
-        _, own = grouped_totals(codes, k, w, np.log(s_group))
-        index = -own / gw
-        weights_g = gw / total_w
-        between_terms = weights_g * np.log(mu / gmean)
+        if measure == "theil":
+            total = weighted_sum(s_all * np.log(s_all), ws) / total_w
+            _, own = grouped_totals(codes, k, ws, s_group * np.log(s_group))
+            index = own / gw
+            weights_g = gx / total_x
+            between_terms = weights_g * np.log(gmean / mu)
+        else:
+            total = -weighted_sum(np.log(s_all), ws) / total_w
+            _, own = grouped_totals(codes, k, ws, np.log(s_group))
+            index = -own / gw
+            weights_g = gw / total_w
+            between_terms = weights_g * np.log(mu / gmean)
+        population_share, income_share = gw / total_w, gx / total_x
+        mean = np.ldexp(gmean, k_income)
     contributions = weights_g * index
     ones = np.ones(k)
     within = weighted_sum(contributions, ones)
     between = weighted_sum(between_terms, ones)
     groups = pd.DataFrame(
         {
-            "population_share": gw / total_w,
-            "income_share": gx / total_x,
-            "mean": np.ldexp(gmean, k_income),
+            "population_share": population_share,
+            "income_share": income_share,
+            "mean": mean,
             "index": index,
             "within_contribution": contributions,
             "excluded_share": excluded,

@@ -218,8 +218,11 @@ def _ordinary_scale(top: float, total: float) -> bool:
 
 def _fast_arrays(income, weight):
     """``(x, w)`` as contiguous float64 without a scan, or None to validate fully."""
+    # A masked array is an ndarray whose masked elements hold arbitrary data:
+    # it takes the full path, which refuses masked elements by name.
     if not (
         isinstance(income, np.ndarray)
+        and not isinstance(income, np.ma.MaskedArray)
         and income.dtype == np.float64
         and income.ndim == 1
         and income.size > 0
@@ -229,6 +232,7 @@ def _fast_arrays(income, weight):
         w = np.ones(income.shape[0])
     elif (
         isinstance(weight, np.ndarray)
+        and not isinstance(weight, np.ma.MaskedArray)
         and weight.dtype == np.float64
         and weight.shape == income.shape
     ):

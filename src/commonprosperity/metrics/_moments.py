@@ -11,12 +11,12 @@ import pandas as pd
 from commonprosperity._kernels.inequality import (
     grouped_totals,
     weighted_sum,
-    weighted_totals,
 )
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
     as_values,
     as_weight,
+    pow2_normalised,
     scaled_positive_mean,
 )
 
@@ -66,8 +66,31 @@ def weighted_mean(values: npt.ArrayLike, weight: npt.ArrayLike | None = None) ->
     """
     x = as_values(values, "values")
     w = as_weight(weight, x.shape[0], of="values")
-    total_w, total_x = weighted_totals(x, w)
-    return float(total_x / total_w)
+    return float(_means(x, pow2_normalised(w)[0], np.zeros(x.shape[0], np.int64), 1)[0])
+
+
+def _means(
+    x: npt.NDArray[np.float64],
+    w: npt.NDArray[np.float64],
+    codes: npt.NDArray[np.int64],
+    k: int,
+) -> npt.NDArray[np.float64]:
+    """Per group compensated ``sum(w x) / sum(w)``; ``nan`` where ``sum(w) == 0``.
+
+    ``w`` must already be rescaled (largest weight near 1), so ``w * x`` is
+    finite; when a sum of them overflows (values near 1e308), the values are
+    rescaled by a power of two and the means scaled back, exactly.
+    """
+    exponent = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        sum_w, sum_x = grouped_totals(codes, k, w, x)
+    if not np.all(np.isfinite(sum_x)):
+        xs, exponent = pow2_normalised(x, w)
+        sum_w, sum_x = grouped_totals(codes, k, w, xs)
+    means = np.full(k, np.nan)
+    has = sum_w > 0
+    means[has] = np.ldexp(sum_x[has] / sum_w[has], exponent)
+    return means
 
 
 def factorize_groups(
@@ -89,13 +112,19 @@ def factorize_groups(
     codes : ndarray of int64
         Group code of each row.
     labels : pandas.Index
-        The distinct labels in sorted order.
+        The distinct labels in sorted order (for a categorical, in the order
+        of its categories; unused categories are left out).
 
     Raises
     ------
     MeasureError
         On a wrong shape or length, missing labels or unsortable labels.
     """
+    if isinstance(group, np.ma.MaskedArray):
+        # np.asarray would drop the mask and label the masked rows.
+        labels = np.ma.getdata(group).astype(object)
+        labels[np.ma.getmaskarray(group)] = None
+        group = labels
     arr = (
         group
         if isinstance(group, pd.Series | pd.Index | pd.Categorical)
@@ -166,10 +195,7 @@ def group_mean(
     x = as_values(values, "values")
     w = as_weight(weight, x.shape[0], of="values")
     codes, labels = factorize_groups(group, x.shape[0])
-    sum_w, sum_x = grouped_totals(codes, len(labels), w, x)
-    means = np.full(len(labels), np.nan)
-    has = sum_w > 0
-    means[has] = sum_x[has] / sum_w[has]
+    means = _means(x, pow2_normalised(w)[0], codes, len(labels))
     return pd.Series(means, index=labels, dtype=np.float64)
 
 
@@ -225,5 +251,19 @@ def coefficient_of_variation(
     if not keep.all():
         x, w = x[keep], w[keep]
     mu = total_x / total_w
-    rel = (x - mu) / mu
-    return float(math.sqrt(weighted_sum(rel * rel, w) / total_w))
+    with np.errstate(over="ignore", invalid="ignore"):
+        rel = (x - mu) / mu
+        value = math.sqrt(weighted_sum(rel * rel, w) / total_w)
+    if not math.isfinite(value):
+        # An income over 1e308 times the mean (a tiny mean carried by heavy
+        # weights) overflowed rel**2 although the CV is finite: factor out the
+        # largest deviation and combine in logarithms.
+        d = x - mu
+        top = float(np.max(np.abs(d)))
+        u = d / top
+        value = math.exp(
+            math.log(top)
+            - math.log(mu)
+            + 0.5 * math.log(weighted_sum(u * u, w) / total_w)
+        )
+    return float(value)

@@ -7,7 +7,12 @@ import numpy.typing as npt
 
 from commonprosperity._kernels.inequality import weighted_sum
 from commonprosperity.errors import MeasureError
-from commonprosperity.metrics._validate import as_scalar, as_values, as_weight
+from commonprosperity.metrics._validate import (
+    as_scalar,
+    as_values,
+    as_weight,
+    pow2_normalised,
+)
 
 __all__ = ["fgt"]
 
@@ -87,6 +92,10 @@ def fgt(
                 f"line must be > 0 for every element; got {float(z[first])!r} at "
                 f"index [{first}] ({int(bad.sum())} such elements in total)"
             )
+    # Scale free in the weights: an exact power-of-two rescaling keeps the
+    # products w * gap**alpha from underflowing for tiny weights (a weight of
+    # 5e-324 gave P_2 = 0).
+    w, _ = pow2_normalised(w)
     total_w = weighted_sum(np.ones_like(w), w)
     # Zero-weight rows are left out, not multiplied by 0: the gap of a huge
     # negative income raised to alpha can be inf, and 0 * inf is nan.
@@ -95,7 +104,14 @@ def fgt(
         return 0.0
     if a == 0.0:
         return float(weighted_sum(np.ones(int(poor.sum())), w[poor]) / total_w)
-    gap = (z[poor] - x[poor]) / z[poor]
+    zp, xp = z[poor], x[poor]
+    with np.errstate(over="ignore"):
+        gap = (zp - xp) / zp
+    wide = ~np.isfinite(gap)
+    if wide.any():
+        # z - x overflowed (a line near 1e308 and a large negative income):
+        # halves cannot overflow, and halving is exact at that magnitude.
+        gap[wide] = (0.5 * zp[wide] - 0.5 * xp[wide]) / zp[wide] * 2.0
     with np.errstate(under="ignore"):
         terms = gap**a
     return float(weighted_sum(terms, w[poor]) / total_w)

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from commonprosperity._kernels.inequality import (
-    cut_sums_from_order,
+    grouped_totals,
     lorenz_from_order,
     weighted_totals,
 )
@@ -85,11 +85,49 @@ def lorenz(
     return p.copy(), s.copy()
 
 
+def _compensated_cumsum(v: FloatArray) -> FloatArray:
+    """``np.cumsum(v)`` with each prefix corrected by its TwoSum rounding errors."""
+    s = np.cumsum(v)
+    prev = np.concatenate(([0.0], s[:-1]))
+    bb = s - prev
+    return s + np.cumsum((prev - (s - bb)) + (v - bb))
+
+
 def _cut_shares(x: FloatArray, w: FloatArray, fractions: FloatArray) -> FloatArray:
-    """Income shares of the groups between population-share ``fractions``."""
-    x, w, total_w, total_x = scaled_positive_mean(x, w, "income", "income shares")
-    cuts = np.concatenate(([0.0], fractions * total_w, [np.inf]))
-    sums = cut_sums_from_order(x, w, np.argsort(x), cuts)
+    """Income shares of the groups between population-share ``fractions``.
+
+    Row ``j`` (ascending income) occupies ``[C_j, C_j + w_j)``. Every row adds
+    ``w_j x_j`` to the group where it starts; a row that straddles a cut ``c``
+    then moves ``(C_j + w_j - c) x_j`` to the next group. Rows inside one group
+    therefore count with their weight itself, not with ``(C_j + w_j) - C_j``:
+    the kernel ``cut_sums_from_order`` did the latter, and a row whose weight
+    is below the rounding unit of the cumulative weight (a weight of 1 after
+    one of 1e17) vanished, so the shares no longer summed to 1
+    (``quantile_shares([1, 1e20], [1e17, 1], 2)`` gave ``[0.0005, 0.0005]``).
+    """
+    x, w, _, total_x = scaled_positive_mean(x, w, "income", "income shares")
+    keep = w > 0
+    if not keep.all():
+        x, w = x[keep], w[keep]
+    order = np.argsort(x)
+    xo, wo = x[order], w[order]
+    ends = _compensated_cumsum(wo)
+    starts = np.concatenate(([0.0], ends[:-1]))
+    # Cuts on the same cumulative sum, so that p = 0 and p = 1 are exact.
+    cuts = fractions * ends[-1]
+    m = cuts.shape[0] + 1
+    codes = np.searchsorted(cuts, starts, side="right")
+    # Straddlers: the first row ending after each cut, if it starts before it.
+    j = np.minimum(np.searchsorted(ends, cuts, side="right"), xo.shape[0] - 1)
+    g = np.arange(1, m)
+    straddle = (starts[j] < cuts) & (cuts < ends[j])
+    moved = (ends[j] - cuts)[straddle] * xo[j][straddle]
+    codes = np.concatenate((codes, g[straddle], g[straddle] - 1))
+    values = np.concatenate((wo * xo, moved, -moved))
+    ones = np.ones(values.shape[0])
+    _, sums = grouped_totals(
+        np.ascontiguousarray(codes, dtype=np.int64), m, ones, values
+    )
     return sums / total_x
 
 

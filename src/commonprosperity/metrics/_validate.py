@@ -44,6 +44,20 @@ def _where(mask: np.ndarray, values: np.ndarray) -> str:
     return text
 
 
+def _first_non_number(arr: np.ndarray) -> str:
+    """`` with VALUE at index [i]`` for the first non-number of a 1-D object array.
+
+    A list with a ``None`` or ``pd.NA`` (a missing value) becomes an object
+    array; the message then names the missing value and where it is.
+    """
+    if arr.dtype.kind != "O" or arr.ndim != 1:
+        return ""
+    for i, v in enumerate(arr):
+        if isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.number):
+            return f" with {v!r} at index [{i}]"
+    return ""
+
+
 def as_values(x: ArrayLike, name: str) -> FloatArray:
     """Return ``x`` as a non-empty, finite, contiguous 1-D float64 array.
 
@@ -64,6 +78,14 @@ def as_values(x: ArrayLike, name: str) -> FloatArray:
     MeasureError
         If ``x`` is not 1-D real numbers, is empty or holds ``nan`` or ``inf``.
     """
+    if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
+        # np.asarray drops the mask and would use the masked (missing) values.
+        masked = np.ma.getmaskarray(x)
+        first = int(np.flatnonzero(masked)[0]) if masked.ndim == 1 else 0
+        raise MeasureError(
+            f"{name} must not have masked (missing) elements; got "
+            f"{int(masked.sum())} masked, the first at index [{first}]"
+        )
     try:
         arr = np.asarray(x)
     except (TypeError, ValueError) as exc:
@@ -73,6 +95,7 @@ def as_values(x: ArrayLike, name: str) -> FloatArray:
     if arr.dtype.kind not in "biuf":
         raise MeasureError(
             f"{name} must be a 1-D array of real numbers; got dtype {arr.dtype}"
+            + _first_non_number(arr)
         )
     if arr.ndim != 1:
         raise MeasureError(f"{name} must be 1-D; got an array of shape {arr.shape}")
