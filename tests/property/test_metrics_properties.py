@@ -217,15 +217,6 @@ KERNELS = [
     ("gini_exact_from_order", lambda x, w: (x, w, np.argsort(x))),
     ("concentration_from_order", lambda x, w: (x[::-1].copy(), w, x, np.argsort(x))),
     ("lorenz_from_order", lambda x, w: (x, w, np.argsort(x))),
-    (
-        "cut_sums_from_order",
-        lambda x, w: (
-            x,
-            w,
-            np.argsort(x),
-            np.array([0.0, 0.25, 0.5, 0.9, np.inf]) * w.sum(),
-        ),
-    ),
     ("weighted_totals", lambda x, w: (x, w)),
 ]
 

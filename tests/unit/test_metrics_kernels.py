@@ -291,27 +291,19 @@ def test_weighted_sums_are_compensated():
     assert k.weighted_totals(v, w)[1] == pytest.approx(1.0 + 1e-11, rel=1e-15)
 
 
-def test_grouped_totals_and_cut_sums():
+def test_grouped_totals():
     codes = np.array([0, 1, 0, 2], dtype=np.int64)
     w = np.array([1.0, 2.0, 3.0, 4.0])
     v = np.array([10.0, 20.0, 30.0, 40.0])
     gw, gv = k.grouped_totals(codes, 3, w, v)
     np.testing.assert_array_equal(gw, [4.0, 2.0, 4.0])
     np.testing.assert_array_equal(gv, [100.0, 40.0, 160.0])
-    x = np.array([3.0, 1.0, 2.0])
-    ww = np.array([1.0, 1.0, 2.0])
-    sums = k.cut_sums_from_order(x, ww, np.argsort(x), np.array([0.0, 2.0, np.inf]))
-    np.testing.assert_allclose(sums, [1.0 + 2.0, 2.0 + 3.0])
 
 
 KERNEL_CASES = [
     ("gini_exact_from_order", lambda x, w: (x, w, np.argsort(x))),
     ("concentration_from_order", lambda x, w: (x[::-1].copy(), w, x, np.argsort(x))),
     ("lorenz_from_order", lambda x, w: (x, w, np.argsort(x))),
-    (
-        "cut_sums_from_order",
-        lambda x, w: (x, w, np.argsort(x), np.array([0.0, 0.3, 0.6, np.inf]) * w.sum()),
-    ),
     ("weighted_totals", lambda x, w: (x, w)),
 ]
 

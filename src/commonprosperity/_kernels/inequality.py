@@ -57,7 +57,6 @@ __all__ = [
     "HIST_N_BINS",
     "HIST_TAIL_MANTISSA_BITS",
     "concentration_from_order",
-    "cut_sums_from_order",
     "gini_exact_from_order",
     "grouped_totals",
     "hist_bin",
@@ -399,51 +398,6 @@ def lorenz_from_order(
         p[k] = cum_w[k] / total_w
         s[k] = cum_x[k] / total_x
     return p, s
-
-
-@njit(cache=True)
-def cut_sums_from_order(
-    income: np.ndarray, weight: np.ndarray, order: np.ndarray, cuts: np.ndarray
-) -> np.ndarray:
-    """Income ``sum(w x)`` of the weighted population between cumulative-weight cuts.
-
-    Rows are taken in ascending income order; row ``j`` occupies the cumulative
-    weight interval ``[C_j, C_j + w_j)``. Group ``g`` covers ``[cuts[g],
-    cuts[g+1])`` and receives ``x_j`` times the length of the overlap, so a row
-    that straddles a cut is split fractionally and the groups hold exactly the
-    income of the corresponding quantile groups of the weighted distribution.
-
-    Preconditions: float64 ``income``, ``weight`` (``>= 0``); int64
-    ``order = np.argsort(income)``; float64 ``cuts`` of length ``m + 1 >= 2``,
-    non-decreasing, ``cuts[0] <= 0`` and ``cuts[m] >= sum(w)`` (``inf`` is fine).
-    """
-    n = income.shape[0]
-    m = cuts.shape[0] - 1
-    sums = np.zeros(m)
-    comp = np.zeros(m)
-    cs = cc = 0.0  # cumulative weight before the current row, as cs + cc
-    g = 0
-    for k in range(n):
-        j = order[k]
-        w = weight[j]
-        x = income[j]
-        lo = cs + cc
-        hi = lo + w
-        while g < m - 1 and cuts[g + 1] <= lo:
-            g += 1
-        gg = g
-        while True:
-            part = min(hi, cuts[gg + 1]) - max(lo, cuts[gg])
-            if part > 0.0:
-                s, e = _two_sum(sums[gg], part * x)
-                sums[gg] = s
-                comp[gg] += e
-            if hi <= cuts[gg + 1] or gg == m - 1:
-                break
-            gg += 1
-        cs, e = _two_sum(cs, w)
-        cc += e
-    return sums + comp
 
 
 # Histogram layout (the exact Gini's buckets).

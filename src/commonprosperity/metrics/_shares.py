@@ -99,11 +99,11 @@ def _cut_shares(x: FloatArray, w: FloatArray, fractions: FloatArray) -> FloatArr
     Row ``j`` (ascending income) occupies ``[C_j, C_j + w_j)``. Every row adds
     ``w_j x_j`` to the group where it starts; a row that straddles a cut ``c``
     then moves ``(C_j + w_j - c) x_j`` to the next group. Rows inside one group
-    therefore count with their weight itself, not with ``(C_j + w_j) - C_j``:
-    the kernel ``cut_sums_from_order`` did the latter, and a row whose weight
-    is below the rounding unit of the cumulative weight (a weight of 1 after
-    one of 1e17) vanished, so the shares no longer summed to 1
-    (``quantile_shares([1, 1e20], [1e17, 1], 2)`` gave ``[0.0005, 0.0005]``).
+    therefore count with their weight itself, not with ``(C_j + w_j) - C_j``,
+    in which a row whose weight is below the rounding unit of the cumulative
+    weight (a weight of 1 after one of 1e17) vanished, so the shares no longer
+    summed to 1 (``quantile_shares([1, 1e20], [1e17, 1], 2)`` gave
+    ``[0.0005, 0.0005]``).
     """
     x, w, _, total_x = scaled_positive_mean(x, w, "income", "income shares")
     keep = w > 0
