@@ -425,7 +425,7 @@ def test_fgt_hand_values():
 
 
 def test_fgt_errors():
-    with pytest.raises(MeasureError, match=r"line must be in \(0.0, inf\]; got -1.0"):
+    with pytest.raises(MeasureError, match=r"line must be in \(0.0, inf\); got -1.0"):
         m.fgt([1.0], None, -1.0, 0)
     with pytest.raises(MeasureError, match="alpha must be in"):
         m.fgt([1.0], None, 1.0, -1)

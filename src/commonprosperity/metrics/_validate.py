@@ -208,7 +208,11 @@ def as_scalar(
     below = out <= low if low_open else out < low
     if below or out > high:
         left = "(" if low_open else "["
-        raise MeasureError(f"{name} must be in {left}{low!r}, {high!r}]; got {out!r}")
+        # An infinite bound that is refused is an open end: (0.0, inf).
+        right = ")" if np.isinf(high) and not allow_inf else "]"
+        raise MeasureError(
+            f"{name} must be in {left}{low!r}, {high!r}{right}; got {out!r}"
+        )
     return out
 
 
