@@ -160,6 +160,21 @@ def _non_negative(value: float) -> float:
     return 0.0 if value <= 0.0 else value
 
 
+def _entropy_index(
+    income: npt.ArrayLike, weight: npt.ArrayLike | None, measure: str
+) -> float:
+    """Theil T (``measure="theil"``) or the MLD of valid positive incomes."""
+    r = _positive_rows(income, weight, measure)
+    with np.errstate(all="ignore"):  # checked by _ordinary below
+        s = r.xs / (r.total_x / r.total_w)
+    if not _ordinary(r.xs, r.ws, s):
+        zero = np.zeros(r.x.shape[0], dtype=np.int64)
+        return _non_negative(_log_space(r.x, r.w, zero, 1, measure).total)
+    terms = s * np.log(s) if measure == "theil" else -np.log(s)
+    # >= 0 (Jensen); the clip removes a rounding -1e-17 or -0.0 on equal incomes.
+    return _non_negative(float(weighted_sum(terms, r.ws) / r.total_w))
+
+
 def theil(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     r"""Theil T index (generalized entropy GE(1)).
 
@@ -206,14 +221,7 @@ def theil(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     >>> round(theil([1.0, 3.0]), 12)  # 0.25 ln 0.5 + 0.75 ln 1.5
     0.130812035941
     """
-    r = _positive_rows(income, weight, "theil")
-    with np.errstate(all="ignore"):  # checked by _ordinary below
-        s = r.xs / (r.total_x / r.total_w)
-    if not _ordinary(r.xs, r.ws, s):
-        zero = np.zeros(r.x.shape[0], dtype=np.int64)
-        return _non_negative(_log_space(r.x, r.w, zero, 1, "theil").total)
-    # T >= 0 (Jensen); the clip removes a rounding -1e-17 or -0.0 on equal incomes.
-    return _non_negative(float(weighted_sum(s * np.log(s), r.ws) / r.total_w))
+    return _entropy_index(income, weight, "theil")
 
 
 def mld(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
@@ -256,14 +264,7 @@ def mld(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     >>> round(mld([1.0, 3.0]), 12)  # ln 2 - (ln 1 + ln 3) / 2
     0.143841036226
     """
-    r = _positive_rows(income, weight, "mld")
-    with np.errstate(all="ignore"):  # checked by _ordinary below
-        s = r.xs / (r.total_x / r.total_w)
-    if not _ordinary(r.xs, r.ws, s):
-        zero = np.zeros(r.x.shape[0], dtype=np.int64)
-        return _non_negative(_log_space(r.x, r.w, zero, 1, "mld").total)
-    # L >= 0 (Jensen); the clip removes a rounding -1e-17 or -0.0 on equal incomes.
-    return _non_negative(float(-weighted_sum(np.log(s), r.ws) / r.total_w))
+    return _entropy_index(income, weight, "mld")
 
 
 def atkinson(
