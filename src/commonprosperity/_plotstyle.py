@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from commonprosperity.published import CITY_NAMES_EN
@@ -17,6 +18,8 @@ from commonprosperity.targets import PLAN_SOURCE, TARGETS, Target
 
 #: File formats written by :func:`save`.
 FORMATS: tuple[str, ...] = ("png", "svg")
+#: File formats :func:`save` can write.
+FORMATS_ALLOWED: tuple[str, ...] = ("png", "svg", "pdf")
 
 # Okabe–Ito colour-blind-safe palette; dark enough for greyscale print.
 _BLUE, _ORANGE, _GREEN, _VERMILION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
@@ -101,8 +104,51 @@ def _target_of(indicator: str) -> Target | None:
 
 
 def _tick(v: object) -> str:
+    # A list lever (``income_tax.rates``) holds tuples: float() of one raised.
+    if isinstance(v, list | tuple | np.ndarray):
+        return "[" + ", ".join(_tick(x) for x in v) + "]"
     f = float(v)  # type: ignore[arg-type]
+    if not math.isfinite(f):
+        return "n/a"
     return f"{f:,.0f}" if abs(f) >= 100 or f == int(f) else f"{f:g}"
+
+
+def check_result(value: Any, name: str, where: str) -> None:
+    """Raise a TypeError naming ``name`` unless ``value`` looks like a Result.
+
+    Without it a wrong argument surfaced as an ``AttributeError`` deep inside
+    (``'str' object has no attribute 'targets'``). Duck-typed, so that a Result
+    of another installed version or a test double passes.
+    """
+    if not all(hasattr(value, a) for a in ("indicators", "targets", "households")):
+        raise TypeError(
+            f"{where}: {name} must be a Result (from commonprosperity.simulate); "
+            f"got {type(value).__name__}"
+        )
+
+
+def check_formats(formats: Any, where: str) -> tuple[str, ...]:
+    """The figure formats as a tuple of lower-case names, all checked first.
+
+    A single string is one format: iterating ``"png"`` gave the formats "p",
+    "n", "g". Checking them all before writing anything leaves no ``.png``
+    behind when a later format is unknown.
+    """
+    items = [formats] if isinstance(formats, str) else formats
+    try:
+        names = [str(f).lower() for f in items]
+    except TypeError:
+        raise TypeError(
+            f"{where}: formats must be a sequence of {', '.join(FORMATS_ALLOWED)}; "
+            f"got {formats!r}"
+        ) from None
+    bad = [f for f in names if f not in FORMATS_ALLOWED]
+    if bad:
+        raise ValueError(
+            f"{where}: formats must each be one of png, svg or pdf; got "
+            + ", ".join(repr(f) for f in bad)
+        )
+    return tuple(names)
 
 
 def _meets(v: float, target: Target) -> bool:
@@ -119,7 +165,9 @@ def _meets(v: float, target: Target) -> bool:
 
 
 # ------------------------------------------------------------------------ save
-def save(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS) -> list[Path]:
+def save(
+    fig: Figure, stem: str | Path, formats: str | Sequence[str] = FORMATS
+) -> list[Path]:
     """Write a figure as ``stem.png`` (200 dpi) and ``stem.svg``.
 
     Parameters
@@ -127,21 +175,44 @@ def save(fig: Figure, stem: str | Path, formats: Sequence[str] = FORMATS) -> lis
     fig : matplotlib.figure.Figure
         The figure.
     stem : str or pathlib.Path
-        Path without suffix; the directory must exist.
-    formats : sequence of str
-        Any of ``"png"``, ``"svg"``, ``"pdf"``.
+        Path without suffix; the directory must exist. The format's suffix is
+        appended (``"run.v2"`` gives ``run.v2.png``); a stem that already ends in
+        ``.png``, ``.svg`` or ``.pdf`` has it replaced.
+    formats : str or sequence of str
+        Any of ``"png"``, ``"svg"``, ``"pdf"`` (case-insensitive); one string is
+        one format.
 
     Returns
     -------
     list of pathlib.Path
         The files written.
+
+    Raises
+    ------
+    TypeError
+        If ``fig`` is not a matplotlib figure.
+    ValueError
+        If a format is unknown (nothing is written).
+    FileNotFoundError
+        If the directory of ``stem`` does not exist.
     """
+    if not isinstance(fig, Figure):
+        raise TypeError(
+            f"save: fig must be a matplotlib.figure.Figure; got {type(fig).__name__}"
+        )
+    names = check_formats(formats, "save")
     stem = Path(stem)
+    if stem.suffix.lower() in {f".{f}" for f in FORMATS_ALLOWED}:
+        stem = stem.with_suffix("")
+    if not stem.absolute().parent.is_dir():
+        raise FileNotFoundError(
+            f"save: the directory of stem {str(stem)!r} does not exist "
+            f"({stem.absolute().parent}); create it first"
+        )
     written = []
-    for fmt in formats:
-        if fmt not in ("png", "svg", "pdf"):
-            raise ValueError(f"save: format must be png, svg or pdf; got {fmt!r}")
-        path = stem.with_suffix(f".{fmt}")
+    for fmt in names:
+        # with_suffix replaced a dotted stem's last part: "run.v2" wrote run.png.
+        path = stem.with_name(f"{stem.name}.{fmt}")
         with _rc():
             fig.savefig(
                 path, dpi=200 if fmt == "png" else None, metadata=_metadata(fmt)

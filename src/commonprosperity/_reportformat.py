@@ -9,6 +9,7 @@ Private to :mod:`commonprosperity.report`, which re-exports the public names.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
 import secrets
@@ -50,6 +51,7 @@ def staged_directory(out: Path) -> Iterator[Path]:
     files).
     """
     out = Path(out)
+    check_out_dir(out)
     anchor = out if out.is_dir() else out.absolute().parent
     while not anchor.exists():
         anchor = anchor.parent
@@ -71,6 +73,40 @@ def staged_directory(out: Path) -> Iterator[Path]:
             os.replace(file, out / file.name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def check_out_dir(out: Path) -> None:
+    """Raise an OSError naming ``out`` if it or an ancestor is not a directory.
+
+    Checked before any work: a file in the way failed only after every figure
+    was drawn, with an errno message naming the hidden scratch folder.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(
+            errno.EEXIST,
+            f"out_dir {str(out)!r} exists and is not a directory; give a directory "
+            "(it is created if absent)",
+        )
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise NotADirectoryError(
+            errno.ENOTDIR,
+            f"out_dir {str(out)!r} cannot be created: {str(parent)!r} is a file, "
+            "not a directory",
+        )
+
+
+def gini_text(result: Any, *, bold: bool = False) -> str:
+    """The Gini of a result to 4 decimals, or "undefined (why)" when it is NaN."""
+    g = float(result.indicators["gini"])
+    if math.isfinite(g):
+        return f"**{g:.4f}**" if bold else f"{g:.4f}"
+    # A non-positive mean income leaves the Gini undefined: "nan" was printed.
+    why = (getattr(result, "undefined", None) or {}).get("gini")
+    return "undefined" + (f" ({why})" if why else "")
 
 
 # ------------------------------------------------------------- text formats
@@ -197,7 +233,12 @@ def _change(v: Any, unit: str) -> str:
 def _number(v: Any) -> str:
     if isinstance(v, list | tuple):
         return "[" + ", ".join(_number(x) for x in v) + "]"
+    # bool first: float(True) printed a switch as "1"; NaN and inf crashed int().
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return str(v)
     f = float(v)
+    if not math.isfinite(f):
+        return "n/a" if math.isnan(f) else str(f)
     return f"{f:,.0f}" if f == int(f) and abs(f) >= 1000 else f"{f:,.6g}"
 
 

@@ -7,6 +7,7 @@ Private to :mod:`commonprosperity.plots`, which re-exports :func:`sweep_heatmap`
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,7 +83,8 @@ def sweep_heatmap(
     x, y : str
         The lever columns on the horizontal and vertical axes.
     indicator : str
-        The indicator column shown (a contract name such as ``"gini"``).
+        The indicator column shown (a contract name such as ``"gini"``, or a
+        target id T1–T6 for its indicator).
     fixed : mapping of str to float, optional
         Values of the other levers; rows elsewhere are dropped. Required when the
         frame has other lever columns that vary, unless they are in ``fixed``.
@@ -97,16 +99,45 @@ def sweep_heatmap(
         A grid with more than 25 values of a lever is drawn at a capped size
         (18 × 14 inches at most), without cell texts and with about 12 tick
         labels per axis; cells meeting the target are still outlined.
+
+    Raises
+    ------
+    ValueError
+        If ``x``, ``y``, ``indicator`` or a key of ``fixed`` is not a column of
+        the frame, ``x`` equals ``y``, no row is left after ``fixed``, or several
+        rows share an ``(x, y)`` pair.
     """
-    for col in (x, y, indicator):
+    named = _target_of(indicator)
+    if named is not None and indicator == named.id and indicator not in frame.columns:
+        indicator = named.indicator  # a target id, as fiscal_frontier takes
+    for arg, col in (("x", x), ("y", y), ("indicator", indicator)):
         if col not in frame.columns:
             raise ValueError(
-                f"sweep_heatmap: column {col!r} not in the sweep frame; "
+                f"sweep_heatmap: {arg}={col!r} not in the sweep frame; "
                 f"columns are {list(frame.columns)}"
             )
+    if x == y:
+        raise ValueError(
+            f"sweep_heatmap: x and y must be two different levers; both are {x!r}"
+        )
     sub = frame
     for k, v in (fixed or {}).items():
-        sub = sub[np.isclose(sub[k].astype(float), float(v))]
+        if k not in frame.columns:
+            raise ValueError(
+                f"sweep_heatmap: fixed[{k!r}] not in the sweep frame; "
+                f"columns are {list(frame.columns)}"
+            )
+        sub = sub[_matches(sub[k], v)]
+    if sub.empty:
+        raise ValueError(
+            "sweep_heatmap: no row of the sweep frame is left to draw"
+            + (
+                f" with fixed={dict(fixed)!r}; the values present are "
+                + "; ".join(f"{k}: {sorted(set(map(_tick, frame[k])))}" for k in fixed)
+                if fixed
+                else " (the frame is empty)"
+            )
+        )
     if sub.duplicated([x, y]).any():
         raise ValueError(
             f"sweep_heatmap: several rows share each ({x}, {y}) pair; "
@@ -186,6 +217,26 @@ def sweep_heatmap(
     return fig
 
 
+def _matches(column: pd.Series, value: Any) -> pd.Series:
+    """Rows of ``column`` equal to ``value``: numbers to rounding, lists exactly."""
+    if isinstance(value, list | tuple | np.ndarray):
+        # A list lever (``income_tax.rates``) holds tuples: astype(float) raised.
+        want = tuple(float(v) for v in value)
+        return column.map(
+            lambda c: (
+                isinstance(c, list | tuple | np.ndarray)
+                and len(c) == len(want)
+                and bool(np.allclose(np.asarray(c, dtype=float), want))
+            )
+        ).astype(bool)
+    try:
+        return pd.Series(
+            np.isclose(column.astype(float), float(value)), index=column.index
+        )
+    except (TypeError, ValueError):
+        return column == value
+
+
 def _tick_positions(n: int) -> list[int]:
     """Indices of the cells that get a tick label: all, or about ``_MAX_TICKS``."""
     if n <= _MAX_ANNOTATED:
@@ -251,6 +302,25 @@ def pareto_front(
     return np.asarray(front, dtype=np.int64)
 
 
+def _fraction(value: float, values: np.ndarray) -> float:
+    """Where ``value`` lies between the finite min and max of ``values`` (0–1)."""
+    finite = values[np.isfinite(values)]
+    lo, hi = float(finite.min()), float(finite.max())
+    return 0.5 if hi <= lo else (value - lo) / (hi - lo)
+
+
+def _corner_is_emptier_at_top(x: np.ndarray, y: np.ndarray, *, right: bool) -> bool:
+    """Whether the top corner on one side holds fewer points than the bottom one."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return False
+    x, y = x[ok], y[ok]
+    xs = (x - x.min()) / (np.ptp(x) or 1.0)
+    ys = (y - y.min()) / (np.ptp(y) or 1.0)
+    side = xs >= 0.5 if right else xs <= 0.5
+    return int((side & (ys >= 0.5)).sum()) < int((side & (ys < 0.5)).sum())
+
+
 def fiscal_frontier(
     frame: pd.DataFrame,
     indicator: str,
@@ -280,6 +350,11 @@ def fiscal_frontier(
         Every scenario as a point; the frontier (no scenario is both cheaper and
         better) as a line; the target as a vertical line; the cheapest scenario
         meeting it circled and labelled with its lever values.
+
+    Raises
+    ------
+    ValueError
+        If the indicator or the cost is not a column of the frame.
     """
     target = _target_of(indicator)
     column = (
@@ -287,9 +362,18 @@ def fiscal_frontier(
         if (target is not None and indicator == target.id)
         else indicator
     )
-    for col in (column, cost):
+    for arg, col in (("indicator", column), ("cost", cost)):
         if col not in frame.columns:
-            raise ValueError(f"fiscal_frontier: column {col!r} not in the sweep frame")
+            hint = (
+                f" ({target.id} is evaluated only on a multi-year path or with GDP, "
+                "not in a sweep)"
+                if target is not None and col == target.indicator
+                else ""
+            )
+            raise ValueError(
+                f"fiscal_frontier: {arg}={col!r} not in the sweep "
+                f"frame{hint}; columns are {list(frame.columns)}"
+            )
     unit = _indicator_unit(column)
     higher = target is None or target.comparison in (">=", ">")
     if column == "gini":
@@ -339,13 +423,16 @@ def fiscal_frontier(
                 ax.axvline(tx, color=_BLACK, ls="--", lw=1.4, label=target_text)
             else:
                 side = tx > hi
+                # In the emptier corner on the target's side: at the foot it
+                # covered the cheapest scenarios of a lower-is-better indicator.
+                top = _corner_is_emptier_at_top(v * scale, c, right=side)
                 ax.text(
                     0.99 if side else 0.01,
-                    0.02,
+                    0.98 if top else 0.02,
                     f"{target_text}: off the chart {'→' if side else '←'}",
                     transform=ax.transAxes,
                     ha="right" if side else "left",
-                    va="bottom",
+                    va="top" if top else "bottom",
                     fontsize=10,
                     bbox={"facecolor": "white", "edgecolor": _BLACK},
                 )
@@ -367,11 +454,17 @@ def fiscal_frontier(
                     for lv in levers
                     if lv in frame.columns
                 )
+                # Point the label into the axes: offset right and up from a
+                # point at the right edge, it ran off the figure and was cut.
+                right = _fraction(v[best] * scale, v * scale) > 0.5
+                high = _fraction(c[best], c) > 0.5
                 ax.annotate(
                     f"{desc}\ncost {c[best]:,.1f} bn yuan",
                     (v[best] * scale, c[best]),
-                    xytext=(12, 12),
+                    xytext=(-12 if right else 12, -12 if high else 12),
                     textcoords="offset points",
+                    ha="right" if right else "left",
+                    va="top" if high else "bottom",
                     fontsize=9,
                     bbox={"facecolor": "white", "edgecolor": _GREY},
                 )

@@ -42,6 +42,7 @@ from commonprosperity._plotstyle import (
     _city_en,
     _figure,
     _rc,
+    check_result,
     cite_plan,
     format_value,
     save,
@@ -65,6 +66,9 @@ __all__ = [
     "sweep_heatmap",
     "target_dashboard",
 ]
+
+#: Most histogram bins :func:`income_distribution` draws.
+_MAX_BINS = 2_000
 
 _BAND_EDGES = (
     (100_000.0, 500_000.0, "band_share_100k_500k", "T2"),
@@ -145,13 +149,34 @@ def lorenz_curves(
         curve minus the reference (the first result), in percentage points of total
         income, so that the small changes a reform makes are visible.
 
+    Raises
+    ------
+    TypeError
+        If ``results`` is not a mapping of label to Result.
+    ValueError
+        If ``results`` is empty or ``gross`` is also one of its labels.
+
     Notes
     -----
     Persons are ranked by the per-capita disposable income of their household
     (person weight = household weight × size), as for the ``gini`` indicator.
     """
+    if not isinstance(results, Mapping):
+        raise TypeError(
+            "lorenz_curves: results must be a mapping of label to Result, e.g. "
+            f"{{'status quo': result}}; got {type(results).__name__}"
+        )
     if not results:
         raise ValueError("lorenz_curves needs at least one result")
+    for label, result in results.items():
+        check_result(result, f"results[{label!r}]", "lorenz_curves")
+    if gross is not None and gross in results:
+        # The curves are told apart by label: the gross curve took the reference's
+        # style and the difference panel's reference became ambiguous.
+        raise ValueError(
+            f"lorenz_curves: gross={gross!r} is also a label of results; "
+            "give the gross-income curve another label"
+        )
     curves: list[tuple[str, np.ndarray, np.ndarray, float]] = []
     first = next(iter(results.values()))
     pw = first.population.weight * first.population.size
@@ -243,7 +268,31 @@ def income_distribution(
         A household-weighted histogram (share of households per bin) with the
         100k–500k and 200k–600k bands shaded, their shares (the model's
         ``band_share_*`` indicators) and targets written on the plot.
+
+    Raises
+    ------
+    ValueError
+        If ``bin_width`` or ``upper`` is not a finite number > 0, ``upper`` is
+        below ``bin_width``, or they make more than 2,000 bins.
     """
+    check_result(result, "result", "income_distribution")
+    problems = [
+        f"{name} must be a finite number of yuan > 0; got {value!r}"
+        for name, value in (("bin_width", bin_width), ("upper", upper))
+        if not _positive_finite(value)
+    ]
+    if not problems and upper < bin_width:
+        problems.append(
+            f"upper ({upper:,.0f}) must be at least bin_width ({bin_width:,.0f})"
+        )
+    if not problems and upper / bin_width > _MAX_BINS:
+        # bin_width=1 asked for 800,000 bars and ran for minutes.
+        problems.append(
+            f"upper / bin_width must be at most {_MAX_BINS:,} bins; got "
+            f"{upper / bin_width:,.0f} (upper={upper:,.0f}, bin_width={bin_width:,.0f})"
+        )
+    if problems:
+        raise ValueError("income_distribution: " + "; ".join(problems))
     hh = result.households
     income = hh["disposable_income"].to_numpy(dtype=np.float64)
     basis = "household disposable income"
@@ -387,16 +436,29 @@ def target_dashboard(
         target (the target line is at 100 %); for "<" targets a bar left of the line
         is met. Each row states the value, the target and "met" or "NOT MET" with
         the gap; targets that cannot be evaluated (T7 without GDP, trend targets
-        without a multi-year path) are listed with the reason.
+        without a multi-year path) are listed with the reason. Trend targets
+        (T9, T10, target 0) have no bar: their value and verdict are written.
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is neither a Result nor a DataFrame.
+    ValueError
+        If a targets frame lacks a column of ``Result.targets()``.
     """
-    frame = (
-        result
-        if isinstance(result, pd.DataFrame)
-        else result.targets(gdp=gdp, labour_compensation=labour_compensation)
-    )
-    gini = (
-        None if isinstance(result, pd.DataFrame) else float(result.indicators["gini"])
-    )
+    if isinstance(result, pd.DataFrame):
+        missing = [c for c in _DASHBOARD_COLUMNS if c not in result.columns]
+        if missing:
+            raise ValueError(
+                f"target_dashboard: the targets frame lacks the columns {missing}; "
+                "pass a Result or the frame of Result.targets()"
+            )
+        frame, gini, gini_note = result, None, ""
+    else:
+        check_result(result, "result", "target_dashboard")
+        frame = result.targets(gdp=gdp, labour_compensation=labour_compensation)
+        gini = float(result.indicators["gini"])
+        gini_note = (getattr(result, "undefined", None) or {}).get("gini", "")
     n = len(frame)
     evaluated = frame["met"].notna()
     n_met = int(frame.loc[evaluated, "met"].astype(bool).sum())
@@ -438,11 +500,24 @@ def target_dashboard(
             met = bool(row["met"])
             r = float(ratios.iloc[i])
             if not np.isfinite(r):
-                # judged without a value (T8 when income did not grow): no bar
+                # No bar where the value has no percentage of the target: T8
+                # judged without a value (income did not grow), or the trends T9
+                # and T10 whose target is 0. Their value was dropped ("met: ").
+                value = float(row["value"])
+                if np.isfinite(value):
+                    verdict = (
+                        "met"
+                        if met
+                        else f"NOT MET, gap {_gap_text(float(row['gap']), unit)}"
+                    )
+                    text = f"{format_value(value, unit)} (target {target_text}): "
+                    text += verdict
+                else:
+                    text = f"{'met' if met else 'NOT MET'}: {row['note']}"
                 ax.text(
                     0.02,
                     y,
-                    f"{'met' if met else 'NOT MET'}: {row['note']}",
+                    text,
                     va="center",
                     fontsize=9.5,
                     fontweight="normal" if met else "bold",
@@ -503,10 +578,29 @@ def target_dashboard(
             "Plan targets for 2025"
             + (f", {label}" if label else "")
             + f": {n_met} of {evaluated_n} evaluated targets met"
-            + (f"\nGini {gini:.4f} (no target in the plan)" if gini is not None else "")
+            + (_gini_line(gini, gini_note) if gini is not None else "")
         )
         ax.set_title(title or default, loc="left")
     return fig
+
+
+_DASHBOARD_COLUMNS = ("value", "target", "comparison", "met", "gap", "unit", "note")
+
+
+def _gini_line(gini: float, why: str) -> str:
+    if np.isfinite(gini):
+        return f"\nGini {gini:.4f} (no target in the plan)"
+    # "Gini nan" when per-capita income was not positive
+    return "\nGini undefined" + (f": {why}" if why else "")
+
+
+def _positive_finite(value: Any) -> bool:
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and bool(np.isfinite(value))
+        and value > 0
+    )
 
 
 _SHORT = {
@@ -559,6 +653,7 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
         per-capita income as a line, and the ceiling the highest city must stay
         under for T5 (lowest × 1.55).
     """
+    check_result(result, "result", "city_bars")
     cities = result.city_per_capita.sort_values(ascending=True)
     if cities.empty:
         raise ValueError("city_bars: the result has no city per-capita incomes")

@@ -29,13 +29,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from commonprosperity._plotstyle import check_formats, check_result
 from commonprosperity._reportformat import (
     _change,
     _fmt,
     _number,
     _short_source,
     _target_rows,
+    check_out_dir,
     format_target_table,
+    gini_text,
     markdown_table,
     staged_directory,
 )
@@ -106,6 +109,7 @@ def target_table(
         > 0 means not yet met, in the target's unit; ``met`` is NA where the
         needed input is absent.
     """
+    _check_results("target_table", result, baseline)
     frame = result.targets(gdp=gdp, labour_compensation=labour_compensation)
     cols = [
         "indicator",
@@ -141,6 +145,7 @@ def indicator_table(result: Result, baseline: Result | None = None) -> pd.DataFr
         Indexed by indicator name: ``value``, ``unit`` (and ``status_quo``,
         ``change`` when a baseline is given).
     """
+    _check_results("indicator_table", result, baseline)
     out = pd.DataFrame({"value": result.indicators})
     out.index.name = "indicator"
     if baseline is not None:
@@ -160,6 +165,7 @@ def fiscal_table(result: Result, baseline: Result | None = None) -> pd.DataFrame
         baseline, a row ``net_fiscal_cost`` = status-quo net revenue − scenario net
         revenue (positive: the scenario costs the budget).
     """
+    _check_results("fiscal_table", result, baseline)
     out = pd.DataFrame({"value": result.fiscal})
     out.index.name = "item"
     if baseline is not None:
@@ -182,6 +188,7 @@ def weak_values_table(result: Result) -> pd.DataFrame:
         Columns ``key, value, grade, source``; empty when every value used is A/B
         or was set by the scenario.
     """
+    _check_results("weak_values_table", result)
     weak = result.provenance.get("weak_values", [])
     return pd.DataFrame(weak, columns=["key", "value", "grade", "source"])
 
@@ -207,6 +214,7 @@ def deciles(result: Result) -> pd.DataFrame:
         ``households``, ``min_per_capita``, ``max_per_capita`` and
         ``disposable_income`` (mean per person, yuan per year).
     """
+    _check_results("deciles", result)
     method = getattr(result, "deciles", None)
     if callable(method):
         return method()
@@ -239,6 +247,20 @@ def _deciles_local(result: Result) -> pd.DataFrame:
         }
     )
     return out.reindex(pd.RangeIndex(1, 11, name="decile"))
+
+
+def _check_results(where: str, result: object, baseline: object = None) -> None:
+    check_result(result, "result", where)
+    if baseline is not None:
+        check_result(baseline, "baseline", where)
+
+
+def _check_heading(where: str, heading: object) -> None:
+    if not isinstance(heading, str):
+        raise TypeError(
+            f"{where}: heading must be a str (what was simulated on which "
+            f"population); got {type(heading).__name__}"
+        )
 
 
 def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
@@ -294,7 +316,8 @@ def summary_text(
     str
         Plain text; amounts in yuan per year, billions as "bn".
     """
-    ind = result.indicators
+    _check_results("summary_text", result, baseline)
+    _check_heading("summary_text", heading)
     lines = [heading, ""]
     lines.append(
         f"Plan targets for 2025, evaluated on {result.scenario.year} policy "
@@ -308,9 +331,9 @@ def summary_text(
         )
     )
     lines.append("")
-    gini = f"Gini of per-capita disposable income (persons): {ind['gini']:.4f}"
+    gini = f"Gini of per-capita disposable income (persons): {gini_text(result)}"
     if baseline is not None:
-        gini += f"  (status quo {baseline.indicators['gini']:.4f})"
+        gini += f"  (status quo {gini_text(baseline)})"
     lines.append(gini + "  -- no numeric target in the plan")
     lines.append("")
     lines.append("Fiscal totals, yuan per year (bn = 1e9)")
@@ -381,6 +404,10 @@ def markdown_report(
         band basis, Gini method, the C/R-graded values with full sources, and the
         full scenario as TOML). No timestamps: the same run gives the same text.
     """
+    _check_results("markdown_report", result, baseline)
+    _check_heading("markdown_report", heading)
+    if isinstance(figures, str | Path):
+        figures = [str(figures)]  # one file, not one image per character
     p = result.provenance
     out = [f"# commonprosperity report: {heading}", ""]
     if command:
@@ -398,9 +425,9 @@ def markdown_report(
             )
         ),
         "",
-        f"Gini of per-capita disposable income over persons: "
-        f"**{result.indicators['gini']:.4f}**"
-        + (f" (status quo {baseline.indicators['gini']:.4f})" if baseline else "")
+        "Gini of per-capita disposable income over persons: "
+        + gini_text(result, bold=True)
+        + (f" (status quo {gini_text(baseline)})" if baseline else "")
         + "; the plan sets no numeric target for it.",
         "",
     ]
@@ -538,10 +565,24 @@ def write_run(
         Every file written: ``indicators.csv``, ``targets.csv``, ``fiscal.csv``,
         ``deciles.csv``, ``lorenz``, ``income_distribution``, ``dashboard`` and
         ``cities`` figures, ``report.md``.
+
+    Raises
+    ------
+    TypeError
+        If ``result`` or ``baseline`` is not a Result, or ``heading`` not a str.
+    ValueError
+        If a format is not png, svg or pdf (checked before anything is made).
+    FileExistsError, NotADirectoryError
+        If ``out_dir``, or one of its ancestors, is a file.
     """
     from commonprosperity import plots
 
+    _check_results("write_run", result, baseline)
+    _check_heading("write_run", heading)
+    # Checked before the tables and figures are made, not at the first save.
+    formats = check_formats(formats, "write_run")
     out = Path(out_dir)
+    check_out_dir(out)
     written: list[Path] = []
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.
