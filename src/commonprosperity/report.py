@@ -278,15 +278,26 @@ def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
             continue
         row = table.loc[key]
         if key == "net_fiscal_cost":
-            out.append(f"  {label:<52} {row['change'] / 1e9:>12,.2f} bn")
+            out.append(f"  {label:<52} {_bn(row['change']):>12} bn")
         elif baseline is not None:
             out.append(
-                f"  {label:<52} {row['value'] / 1e9:>12,.2f} bn  "
-                f"(status quo {row['status_quo'] / 1e9:,.2f} bn)"
+                f"  {label:<52} {_bn(row['value']):>12} bn  "
+                f"(status quo {_bn(row['status_quo'])} bn)"
             )
         else:
-            out.append(f"  {label:<52} {row['value'] / 1e9:>12,.2f} bn")
+            out.append(f"  {label:<52} {_bn(row['value']):>12} bn")
     return out
+
+
+def _bn(yuan: float) -> str:
+    """Yuan in billions: two decimals, or three significant digits below 0.01 bn.
+
+    A small population's totals (135,360 yuan) read "0.00 bn" or "-0.00 bn".
+    """
+    v = yuan / 1e9
+    if v == 0 or abs(v) >= 0.01 or not np.isfinite(v):
+        return f"{v + 0.0:,.2f}"
+    return f"{v:.3g}"
 
 
 def summary_text(

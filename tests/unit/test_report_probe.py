@@ -280,3 +280,29 @@ def test_sweep_summary_of_concatenated_sweeps_with_missing_levers():
     assert table.loc["T4", "cheapest_levers"] == (
         "transfers.dibao_monthly = n/a, income_tax.basic_deduction = 80,000"
     )
+
+
+def test_small_fiscal_totals_keep_their_digits():
+    """Two households of weight 1: the totals are thousands of yuan, which read
+    "0.00 bn" (and "-0.00 bn" for a net cost); they keep 3 significant digits."""
+    hh = pd.DataFrame({"household_id": [1, 2], "weight": [1.0, 1.0], "urban": True})
+    pp = pd.DataFrame(
+        {
+            "household_id": [1, 2],
+            "age": [40, 40],
+            "employed": [True, True],
+            "wage": [300_000.0, 20_000.0],
+            "business": 0.0,
+            "property": 0.0,
+            "pension": 0.0,
+        }
+    )
+    r = simulate(Population.from_frames(hh, pp), Scenario.status_quo(2025))
+    iit = float(r.fiscal["iit_revenue"])
+    assert 0 < iit < 5e6  # below 0.005 bn
+    text = report.summary_text(r, heading="small")
+    assert f"{iit / 1e9:.3g} bn" in text
+    net = float(r.fiscal["net_revenue"])
+    assert 0 < abs(net) < 5e6
+    assert f"{net / 1e9:.3g} bn" in text
+    assert "-0.00 bn" not in text
