@@ -87,7 +87,9 @@ def city_income_targets(year: int, definition: str = "survey") -> pd.DataFrame:
 
     Step 3 is needed because the published city figures, weighted by the census
     population, average about 5 % *above* the province's own survey means (Q1–Q3
-    2020: 42,289 against 40,121); the province survey weighs the cities differently.
+    2020: 42,291 against 40,121 for the all-resident city means; 43,460 for the 22
+    urban and rural city means, shared file Part 2 §9); the province survey weighs
+    the cities differently.
     The targets therefore keep the cities' levels *relative to each other* (and the
     official highest/lowest ratio) and the province means, and put every city about
     4–6 % below its published level.

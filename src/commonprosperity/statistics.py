@@ -24,7 +24,8 @@ Series in the file: ``disposable_income``, ``disposable_income_growth``,
 ``age_share``, ``low_income_rural_income``, ``low_income_rural_ratio``,
 ``quintile_income``, ``quintile_household_size``, ``gini``, ``gini_lower_bound``,
 ``between_city_gini``, ``average_wage``, ``employed_persons``,
-``urban_unemployment_rate``, ``labour_share_of_gdp``, ``income_to_gdp_per_capita``.
+``urban_unemployment_rate``, ``labour_share_of_gdp``, ``income_to_gdp_per_capita``,
+``consumption_expenditure``.
 
 Examples
 --------

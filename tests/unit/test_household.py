@@ -12,7 +12,7 @@ the shipped status-quo values of the year (data/policy.toml):
   (2,000 from 2023, 国发〔2023〕13号); infant care 0 before 2022, 1,000 in 2022
   (国发〔2022〕8号), 2,000 from 2023; elderly support 2,000 (3,000 from 2023).
 - Employee contributions 8 + 2 + 0.5 + 12 = 22.5 % of the wage clipped to the
-  base: 2021 [3,321.6, 17,880.75], 2022 [3,956, 19,782], 2023 [4,462, 22,311],
+  base: 2021 [3,321.6, 17,880.75], 2022 [3,957, 19,783], 2023 [4,462, 22,311],
   2024 [4,812, 24,060] yuan a month (国办发〔2019〕13号 rule; values C/R graded).
 - Dibao line (yuan a month per person) 2021: 835, 2024: 1,055; take-up 0.4.
   Residents' pension 2021: 200, 2024: 265 a month. Property tax 20 % on 15 % of
@@ -85,21 +85,21 @@ def test_single_employee_first_bracket_2021():
 @pytest.mark.parametrize(
     ("wage", "taxable", "tax"),
     [
-        # 2022 ceiling 19,782 × 12 = 237,384 → contributions at most 53,411.4
+        # 2022 ceiling 19,783 × 12 = 237,396 → contributions at most 53,414.1
         # 200,000: c 45,000; taxable 95,000: 36,000 × 3 % + 59,000 × 10 % = 6,980
         (200_000, 95_000.0, 6_980.0),
-        # 500,000: c 53,411.4; taxable 386,588.6: 1,080 + 10,800 (108,000 × 10 %)
-        # + 31,200 (156,000 × 20 %) + 86,588.6 × 25 % = 64,727.15
-        (500_000, 386_588.6, 64_727.15),
-        # 700,000: taxable 586,588.6: 1,080 + 10,800 + 31,200 + 30,000 (120,000 × 25 %)
-        # + 166,588.6 × 30 % = 49,976.58 → 123,056.58
-        (700_000, 586_588.6, 123_056.58),
-        # 800,000: taxable 686,588.6: 73,080 + 72,000 (240,000 × 30 %) + 26,588.6 × 35 %
-        # = 9,306.01 → 154,386.01
-        (800_000, 686_588.6, 154_386.01),
-        # 1,200,000: taxable 1,086,588.6: 145,080 + 105,000 (300,000 × 35 %)
-        # + 126,588.6 × 45 % = 56,964.87 → 307,044.87
-        (1_200_000, 1_086_588.6, 307_044.87),
+        # 500,000: c 53,414.1; taxable 386,585.9: 1,080 + 10,800 (108,000 × 10 %)
+        # + 31,200 (156,000 × 20 %) + 86,585.9 × 25 % = 64,726.475
+        (500_000, 386_585.9, 64_726.475),
+        # 700,000: taxable 586,585.9: 1,080 + 10,800 + 31,200 + 30,000 (120,000 × 25 %)
+        # + 166,585.9 × 30 % = 49,975.77 → 123,055.77
+        (700_000, 586_585.9, 123_055.77),
+        # 800,000: taxable 686,585.9: 73,080 + 72,000 (240,000 × 30 %) + 26,585.9 × 35 %
+        # = 9,305.065 → 154,385.065
+        (800_000, 686_585.9, 154_385.065),
+        # 1,200,000: taxable 1,086,585.9: 145,080 + 105,000 (300,000 × 35 %)
+        # + 126,585.9 × 45 % = 56,963.655 → 307,043.655
+        (1_200_000, 1_086_585.9, 307_043.655),
     ],
 )
 def test_comprehensive_income_across_brackets_2022(wage, taxable, tax):
@@ -107,7 +107,7 @@ def test_comprehensive_income_across_brackets_2022(wage, taxable, tax):
     t = total(
         household(2022, members=[{"age": 45, "wage": wage}], scenario=no_elderly(2022))
     )
-    contributions = 0.225 * min(wage, 237_384)
+    contributions = 0.225 * min(wage, 237_396)
     assert t["contributions"] == pytest.approx(contributions, abs=FEN)
     assert t["taxable_income"] == pytest.approx(taxable, abs=FEN)
     assert t["iit"] == pytest.approx(tax, abs=FEN)
