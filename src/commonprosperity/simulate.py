@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
+import numbers
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -70,12 +72,19 @@ GINI_METHODS = ("exact", "bracket")
 class Result:
     """The outcome of :func:`simulate`: indicators, fiscal totals, households.
 
+    A Result is immutable: every attribute below hands out a copy (pandas objects
+    as copy-on-write shallow copies, so nothing is copied until written), and
+    changing what it returns changes neither the Result nor the tables and targets
+    read from it.
+
     Attributes
     ----------
     indicators : pandas.Series of float64
         The contract indicators (see ``INDICATOR_NAMES``); yuan, shares or ratios.
     fiscal : pandas.Series of float64
-        Weighted revenue and spending totals, yuan per year.
+        Weighted revenue and spending totals, yuan per year, and
+        ``dibao_households``, the households represented that receive dibao (a
+        count, not yuan).
     city_per_capita : pandas.Series of float64
         Per-capita disposable income by city present in the population, yuan.
     band_basis, gini_method : str
@@ -89,22 +98,50 @@ class Result:
 
     population: Population
     scenario: Scenario
-    indicators: pd.Series
-    fiscal: pd.Series
-    city_per_capita: pd.Series
+    _indicators: pd.Series = field(repr=False)
+    _fiscal: pd.Series = field(repr=False)
+    _city_per_capita: pd.Series = field(repr=False)
     band_basis: str
     gini_method: str
-    provenance: dict[str, Any]
-    undefined: dict[str, str]
+    _provenance: dict[str, Any] = field(repr=False)
+    _undefined: dict[str, str] = field(repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
-        ind = self.indicators
+        ind = self._indicators
         return (
             f"Result(year={self.scenario.year}, per_capita_disposable_income="
             f"{ind['per_capita_disposable_income']:,.0f}, gini={ind['gini']:.4f}, "
-            f"band_basis={self.band_basis!r})"
+            f"band_basis={self.band_basis!r}, gini_method={self.gini_method!r})"
         )
+
+    # The stored objects are mutable pandas/dict objects: hand out copies, so that
+    # ``r.indicators /= 1e4`` or ``r.households.loc[:, "dibao"] = 0`` on what a user
+    # got back cannot change the result, its targets or its tables.
+    @property
+    def indicators(self) -> pd.Series:
+        """The contract indicators (a copy; see ``INDICATOR_NAMES``)."""
+        return _handout(self._indicators)
+
+    @property
+    def fiscal(self) -> pd.Series:
+        """Weighted revenue and spending totals, yuan per year (a copy)."""
+        return _handout(self._fiscal)
+
+    @property
+    def city_per_capita(self) -> pd.Series:
+        """Per-capita disposable income by city present, yuan (a copy)."""
+        return _handout(self._city_per_capita)
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """Library and data versions, scenario and population source (a copy)."""
+        return copy.deepcopy(self._provenance)
+
+    @property
+    def undefined(self) -> dict[str, str]:
+        """Why each NaN indicator is undefined (a copy)."""
+        return dict(self._undefined)
 
     @property
     def households(self) -> pd.DataFrame:
@@ -132,7 +169,7 @@ class Result:
             for k, name in enumerate(names):
                 frame[name] = d[:, K.D_WAGE + k]
             self._cache["households"] = frame
-        return self._cache["households"]
+        return _handout(self._cache["households"])
 
     @property
     def weight(self) -> np.ndarray:
@@ -207,12 +244,22 @@ class Result:
             targets: NA with a note outside a multi-year path.
         """
         return evaluate_targets(
-            self.indicators,
+            self._indicators,
             residents=self.population.residents,
             gdp=gdp,
             labour_compensation=labour_compensation,
-            undefined=self.undefined,
+            undefined=self._undefined,
         )
+
+
+#: pandas 3 copies on write, so a shallow copy is free and a user's edits stay in
+#: it; before, a shallow copy shares its data and only a deep one is safe.
+_SHALLOW_COPY_IS_SAFE = int(pd.__version__.split(".")[0]) >= 3
+
+
+def _handout(obj: Any) -> Any:
+    """A copy of a stored pandas object that the caller may change freely."""
+    return obj.copy(deep=not _SHALLOW_COPY_IS_SAFE)
 
 
 @contextmanager
@@ -221,7 +268,7 @@ def _numba_threads(threads: int | None) -> Iterator[None]:
         yield
         return
     previous = numba.get_num_threads()
-    numba.set_num_threads(threads)
+    numba.set_num_threads(int(threads))
     try:
         yield
     finally:
@@ -355,8 +402,8 @@ def simulate(
     if gini not in GINI_METHODS:
         raise CommonProsperityError(f"gini must be one of {GINI_METHODS}; got {gini!r}")
     if threads is not None and (
-        isinstance(threads, bool)
-        or not isinstance(threads, int)
+        isinstance(threads, bool | np.bool_)
+        or not isinstance(threads, numbers.Integral)
         or not 1 <= threads <= numba.config.NUMBA_NUM_THREADS
     ):
         raise CommonProsperityError(
@@ -398,7 +445,9 @@ def simulate(
     else:
         for name in ("gini", "gini_lower", "gini_upper"):
             indicators[name] = np.nan
-        undefined["gini"] = "per-capita disposable income is not positive"
+            if name in names:
+                # Every NaN indicator has its reason, the bracket's bounds too.
+                undefined[name] = "per-capita disposable income is not positive"
     fiscal = _fiscal(totals)
     negative = int(totals[K.S_NEGATIVE_HOUSEHOLDS])
     provenance = {
@@ -418,13 +467,13 @@ def simulate(
     return Result(
         population=pop,
         scenario=scenario,
-        indicators=series,
-        fiscal=fiscal,
-        city_per_capita=city_pc,
+        _indicators=series,
+        _fiscal=fiscal,
+        _city_per_capita=city_pc,
         band_basis=band_basis,
         gini_method=gini,
-        provenance=provenance,
-        undefined=undefined,
+        _provenance=provenance,
+        _undefined=undefined,
     )
 
 
@@ -472,6 +521,11 @@ def _indicator_values(
     elif rural <= 0:
         out["urban_rural_ratio"] = np.nan
         undefined["urban_rural_ratio"] = "rural per-capita income is not positive"
+    elif urban <= 0:
+        # A ratio <= 0 is no income gap (T4 read -4.9 as "met"); as for the
+        # cities' ratio, both incomes must be positive.
+        out["urban_rural_ratio"] = np.nan
+        undefined["urban_rural_ratio"] = "urban per-capita income is not positive"
     elif not np.isfinite(_quiet_ratio(urban, rural)):
         out["urban_rural_ratio"] = np.nan
         undefined["urban_rural_ratio"] = (

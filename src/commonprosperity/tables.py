@@ -132,7 +132,8 @@ def winners_losers(
         the reference income (a household with a business loss of 100,000 yuan
         that gains 500 yuan gains 0.5 %). Households with zero reference income
         count as gaining or losing on any change larger than ``threshold`` × 1
-        yuan.
+        yuan. A relative change within 1e-9 of ``threshold`` (rounding of an
+        exact 1 % change) counts as on it: neither gain nor loss.
 
     Returns
     -------
@@ -179,6 +180,11 @@ def winners_losers(
     # its income, as anyone else's (it counted as a winner on any gain).
     scale = np.where(before != 0, np.abs(before), 1.0)
     rel = change / scale
+    # A change of exactly ``threshold`` (a 1 % wage rise) lands an ulp either side
+    # of it after the subtraction and division: within _ON_LINE_RTOL of the
+    # threshold it is on it, neither a gain nor a loss (as poverty's lines).
+    on_edge = np.abs(np.abs(rel) - threshold) <= _ON_LINE_RTOL
+    rel = np.where(on_edge, np.sign(rel) * threshold, rel)
     pw = _person_weight(result)
     size = a.size
     groups: dict[str, np.ndarray] = {"all": np.ones(a.n_households, dtype=bool)}

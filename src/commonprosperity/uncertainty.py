@@ -121,9 +121,10 @@ def _indicator_function(result: Result, indicator: str):
         den = np.dot(w[mask], size[mask])
         return float(np.dot(w[mask], disp[mask]) / den) if den > 0 else np.nan
 
-    # As simulate's indicators: undefined (nan) unless the denominator is > 0.
+    # As simulate's indicators: undefined (nan) unless both incomes are > 0 (a
+    # ratio <= 0 is no income gap).
     def ratio(top: float, bottom: float) -> float:
-        return top / bottom if bottom > 0 else np.nan
+        return top / bottom if bottom > 0 and top > 0 else np.nan
 
     def city_ratio(w: np.ndarray) -> float:
         values = [per_capita(w, city == c) for c in range(len(CITIES))]

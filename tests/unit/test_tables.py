@@ -289,6 +289,23 @@ def test_bootstrap_ratio_is_undefined_where_simulate_says_so():
     assert np.isnan(b.replicates).all()
 
 
+def test_bootstrap_ratio_is_undefined_when_urban_income_is_negative():
+    """The only urban household has a large business loss: simulate leaves the
+    urban/rural ratio undefined (a ratio of -4.9 read as T4 met), so does every
+    replicate that draws it, rather than a negative ratio."""
+    income = np.random.default_rng(6).lognormal(10, 0.5, 20)
+    income[0] = 0.0
+    hh, persons = _single_person_population(income).to_frames()
+    hh["urban"] = np.arange(20) == 0
+    persons.loc[0, "business"] = -5e6
+    r = simulate(Population.from_frames(hh, persons), _no_policy())
+    assert np.isnan(r.indicators["urban_rural_ratio"])
+    with pytest.warns(UserWarning, match="undefined in"):
+        b = bootstrap(r, "urban_rural_ratio", n=50, seed=1)
+    assert not (b.replicates < 0).any()
+    assert np.isnan(b.replicates).all()
+
+
 def test_bootstrap_errors(results):
     r, _ = results
     with pytest.raises(cp.CommonProsperityError, match="unknown indicator"):
