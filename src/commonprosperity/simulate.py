@@ -65,6 +65,11 @@ HOUSEHOLD_COLUMNS: tuple[str, ...] = (
 )
 
 BAND_BASES = ("household", "three_person")
+_BAND_BASIS_NOTES = {
+    "household": "band basis: household disposable income",
+    "three_person": "band basis: 3 × per-capita disposable income (three-person "
+    "household, as the official figures)",
+}
 GINI_METHODS = ("exact", "bracket")
 
 
@@ -241,15 +246,21 @@ class Result:
         -------
         pandas.DataFrame
             See :func:`commonprosperity.targets.evaluate_targets`. T8–T10 are trend
-            targets: NA with a note outside a multi-year path.
+            targets: NA with a note outside a multi-year path. The notes of T2 and
+            T3 name the band basis (official figures use the three-person one).
         """
-        return evaluate_targets(
+        frame = evaluate_targets(
             self._indicators,
             residents=self.population.residents,
             gdp=gdp,
             labour_compensation=labour_compensation,
             undefined=self._undefined,
         )
+        basis = _BAND_BASIS_NOTES[self.band_basis]
+        for tid in ("T2", "T3"):
+            note = frame.at[tid, "note"]
+            frame.at[tid, "note"] = f"{note}; {basis}" if note else basis
+        return frame
 
 
 #: pandas 3 copies on write, so a shallow copy is free and a user's edits stay in

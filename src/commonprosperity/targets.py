@@ -169,7 +169,9 @@ def evaluate_targets(
     -------
     pandas.DataFrame
         Indexed T1–T10 with columns ``indicator, value, target, comparison, met,
-        gap, note``. ``gap`` > 0 means not yet met, in the target's unit; ``met``
+        gap, note``. ``gap`` > 0 means not yet met, in the target's unit (a value
+        exactly on the bound of a strict target, T4, T5 or T7, has gap 0 and is
+        not met); ``met``
         is a nullable boolean, NA where the needed input is absent.
 
     Raises

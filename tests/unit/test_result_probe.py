@@ -254,3 +254,17 @@ def test_repr_names_how_the_gini_was_computed(five):
     assert text == str(r)
     assert "per_capita_disposable_income=55,249" in text
     assert "gini_method='bracket'" in text
+
+
+@pytest.mark.parametrize(
+    ("basis", "fragment"),
+    [("household", "household disposable income"), ("three_person", "3 × per-capita")],
+)
+def test_band_targets_name_their_basis(basis, fragment):
+    """T2 and T3 depend on the band basis; official figures use the three-person
+    one, so the targets frame says which one it read."""
+    pop = cp.synthetic_population(300, seed=4)
+    t = simulate(pop, Scenario.status_quo(2025), band_basis=basis).targets()
+    for tid in ("T2", "T3"):
+        assert fragment in t.at[tid, "note"]
+    assert t.at["T1", "note"] == ""
