@@ -126,15 +126,34 @@ def _plain(value: Any) -> Any:
     """NumPy scalars to Python scalars, lists to tuples (hashable, frame-friendly)."""
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        # np.array(900.0) is one number: iterating it raised a bare TypeError.
+        return _plain(value[()])
     if isinstance(value, np.ndarray | list | tuple):
         return tuple(_plain(v) for v in value)
     return value
 
 
 def _is_values(values: Any) -> bool:
+    if isinstance(values, np.ndarray) and values.ndim == 0:
+        return False
     return isinstance(values, Iterable) and not isinstance(
         values, str | bytes | Mapping
     )
+
+
+def value_key(value: Any) -> Any:
+    """A key for a lever value that tells apart values a scenario tells apart.
+
+    ``True == 1.0`` (and ``Decimal(1)``, ``Fraction(1)``) with equal hashes, so as
+    a plain dict key a bool following an equal float took the float's place: it
+    was never validated, and ``[1.0, True]`` swept ``True`` as the rate 1.0 (a
+    bool alone is refused). The key adds each value's type (tuples element by
+    element).
+    """
+    if isinstance(value, tuple):
+        return tuple(value_key(v) for v in value)
+    return (type(value), value)
 
 
 def _expand_grid(base: Scenario, grid: Any) -> _Grid:
@@ -170,18 +189,22 @@ def scenarios_alone(
 ) -> tuple[dict[tuple[str, Any], Scenario], dict[tuple[str, Any], str]]:
     """Each lever value applied alone to ``base``: the scenarios, and the rejections.
 
-    Returns ``(scenarios, reasons)`` keyed by ``(path, value)``; a reason is the
+    Returns ``(scenarios, reasons)`` keyed by ``(path, value_key(value))``
+    (:func:`value_key`: ``True`` is not the value ``1.0``); a reason is the
     scenario's error without its ``scenario:`` prefix. Shared by :func:`sweep`
     grids and sweep files, which report every rejected value at once.
     """
     scenarios: dict[tuple[str, Any], Scenario] = {}
     reasons: dict[tuple[str, Any], str] = {}
     for path, vals in levers.items():
-        for v in dict.fromkeys(vals):
+        for v in vals:
+            key = (path, value_key(v))
+            if key in scenarios or key in reasons:
+                continue
             try:
-                scenarios[path, v] = base.replace({path: v})
+                scenarios[key] = base.replace({path: v})
             except ScenarioError as exc:
-                reasons[path, v] = str(exc).removeprefix("scenario: ")
+                reasons[key] = str(exc).removeprefix("scenario: ")
     return scenarios, reasons
 
 
@@ -241,14 +264,21 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
     # ceiling; new thresholds with rates of their length), so it is judged by the
     # combinations it takes part in.
     alone, rejected = scenarios_alone(base, levers)
-    bad_alone = {
-        (p, v): f"grid: {p} = {v!r}: {why}" for (p, v), why in rejected.items()
-    }
+    bad_alone: dict[tuple[str, Any], str] = {}
+    for p, vals in levers.items():
+        for v in vals:
+            key = (p, value_key(v))
+            if key in rejected and key not in bad_alone:
+                bad_alone[key] = f"grid: {p} = {v!r}: {rejected[key]}"
     paths = list(levers)
     if bad_alone and len(paths) == 1:
         raise ScenarioError("; ".join(bad_alone.values()))
     scenarios: list[Scenario] = []
     columns: dict[str, list[Any]] = {p: [] for p in paths}
+    # A lever's column holds its value as the scenarios hold it (6.0 given for
+    # an integer field is 6, 900 for an amount 900.0), as for a list of
+    # scenarios; a value's validation does not depend on the other levers.
+    shown = {k: _plain(sc.get(k[0])) for k, sc in alone.items()}
     # Values invalid alone and in every combination seen so far; the first failing
     # combination of each value invalid alone, and the first failing combinations
     # of values valid alone.
@@ -258,15 +288,16 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
     n_mixed = 0
     for combo in itertools.product(*levers.values()):
         pairs = list(zip(paths, combo, strict=True))
+        keys = [(p, value_key(v)) for p, v in pairs]
         if len(paths) == 1:
-            scenarios.append(alone[pairs[0]])  # validated alone above
+            scenario = alone[keys[0]]  # validated alone above
         else:
             try:
-                scenarios.append(base.replace(dict(pairs)))
+                scenario = base.replace(dict(pairs))
             except ScenarioError as exc:
                 where = ", ".join(f"{p} = {v!r}" for p, v in pairs)
                 msg = f"grid: {where}: {str(exc).removeprefix('scenario: ')}"
-                culprit = next((pv for pv in pairs if pv in bad_alone), None)
+                culprit = next((k for k in keys if k in bad_alone), None)
                 if culprit is not None:
                     first_failure.setdefault(culprit, msg)
                 else:
@@ -274,13 +305,16 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
                     if len(mixed) < 10:
                         mixed.append(msg)
                 continue
-            hopeless.difference_update(pairs)
-        for p, v in pairs:
-            columns[p].append(v)
-    problems = [bad_alone[pv] for pv in bad_alone if pv in hopeless]
+            hopeless.difference_update(keys)
+        scenarios.append(scenario)
+        for key in keys:
+            if key not in shown:  # invalid alone, valid in this combination
+                shown[key] = _plain(scenario.get(key[0]))
+            columns[key[0]].append(shown[key])
+    problems = [bad_alone[k] for k in bad_alone if k in hopeless]
     # A value invalid alone but valid in some combination: its failing
     # combinations are reported as combinations.
-    problems += [m for pv, m in first_failure.items() if pv not in hopeless]
+    problems += [m for k, m in first_failure.items() if k not in hopeless]
     problems += mixed
     if n_mixed > len(mixed):
         problems.append(f"and {n_mixed - len(mixed):,} more invalid combinations")
@@ -306,16 +340,23 @@ def _expand_list(base: Scenario, grid: Sequence[Any]) -> _Grid:
             f"grid has {len(grid):,} scenarios; at most {MAX_SCENARIOS:,} are allowed"
         )
     problems = []
+    n_problems = 0
     for i, s in enumerate(grid):
         if not isinstance(s, Scenario):
-            problems.append(f"grid[{i}] must be a Scenario; got {type(s).__name__}")
+            problem = f"grid[{i}] must be a Scenario; got {type(s).__name__}"
         elif s.year != base.year:
-            problems.append(
+            problem = (
                 f"grid[{i}].year must equal the base year {base.year} (a sweep holds "
                 f"scenarios of one year); got {s.year}"
             )
-        if len(problems) >= 10:
-            break
+        else:
+            continue
+        n_problems += 1
+        if len(problems) < 10:
+            problems.append(problem)
+    if n_problems > len(problems):
+        # The first ten, and how many more (they were dropped unsaid).
+        problems.append(f"and {n_problems - len(problems):,} more such scenarios")
     if problems:
         raise ScenarioError("; ".join(problems))
     scenarios = list(grid)

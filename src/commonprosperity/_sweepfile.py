@@ -47,7 +47,11 @@ from typing import Any
 
 import numpy as np
 
-from commonprosperity._sweep_engine import not_a_lever, scenarios_alone
+from commonprosperity._sweep_engine import (
+    not_a_lever,
+    scenarios_alone,
+    value_key,
+)
 from commonprosperity.errors import CommonProsperityError, ScenarioError
 from commonprosperity.scenario import Scenario, overlapping_paths
 from commonprosperity.simulate import BAND_BASES, INDICATOR_NAMES
@@ -314,10 +318,16 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
             # floor above the base's ceiling, with a higher ceiling); an
             # oversized grid is reported below, with no search through it.
             _, rejected = scenarios_alone(base, grid)
-            for (lever, v), why in rejected.items():
-                others = {k: vs for k, vs in grid.items() if k != lever and vs}
-                if n > MAX_SCENARIOS or not _valid_with_others(base, lever, v, others):
-                    problems.append(f"{where}: grid.{lever!r} value {v:g}: {why}")
+            for lever, vals in grid.items():
+                for v in vals:
+                    why = rejected.get((lever, value_key(v)))
+                    if why is None:
+                        continue
+                    others = {k: vs for k, vs in grid.items() if k != lever and vs}
+                    if n > MAX_SCENARIOS or not _valid_with_others(
+                        base, lever, v, others
+                    ):
+                        problems.append(f"{where}: grid.{lever!r} value {v:g}: {why}")
         if n > MAX_SCENARIOS:
             problems.append(
                 f"{where}: the grid has {n:,} scenarios; at most "

@@ -139,16 +139,18 @@ def sweep(
     band_basis : {"household", "three_person"}
         As in :func:`commonprosperity.simulate`.
     progress : bool, optional
-        Show a progress bar; by default only when stderr is an interactive
-        terminal.
+        Show a progress bar (True or False); by default (None) only when stderr
+        is an interactive terminal.
 
     Returns
     -------
     pandas.DataFrame
         One row per scenario, in grid order: one column per lever, named by its
         dotted path (for a list of scenarios, every path that differs from
-        ``base``); every indicator of ``INDICATOR_NAMES`` (yuan, shares, ratios;
-        plus ``gini_lower`` and ``gini_upper`` with ``gini="bracket"``);
+        ``base``), holding the lever's value as the scenario holds it (``6.0``
+        given for an integer field is ``6``, ``900`` for an amount ``900.0``);
+        every indicator of ``INDICATOR_NAMES`` (yuan, shares, ratios; plus
+        ``gini_lower`` and ``gini_upper`` with ``gini="bracket"``);
         ``T1_met`` … ``T10_met`` (nullable booleans, NA where a target cannot be
         judged from one year's simulation) and ``T1_gap`` … ``T10_gap`` (> 0: not
         yet met, in the target's unit); ``net_fiscal_cost``, yuan per year: the
@@ -164,7 +166,8 @@ def sweep(
         lever, values that make an invalid scenario (all reported at once),
         scenarios of another year, or too many scenarios.
     CommonProsperityError
-        For an unknown ``engine``, ``gini`` or ``band_basis``.
+        For an unknown ``engine``, ``gini`` or ``band_basis``, or a ``progress``
+        that is not True, False or None.
 
     Examples
     --------
@@ -173,12 +176,18 @@ def sweep(
     >>> pop = synthetic_population(2_000, seed=3)
     >>> frame = sweep(pop, Scenario.status_quo(2021),
     ...               {"transfers.dibao_monthly": [900, 1200]}, progress=False)
-    >>> frame["transfers.dibao_monthly"].tolist()
-    [900, 1200]
+    >>> frame["transfers.dibao_monthly"].tolist()  # as the scenarios hold them
+    [900.0, 1200.0]
     >>> bool(frame["net_fiscal_cost"].iloc[1] > frame["net_fiscal_cost"].iloc[0])
     True
     """
     _check_common(population, base, gini, band_basis)
+    if progress is not None and not isinstance(progress, bool | np.bool_):
+        # bool("no") is True: a string or a number showed a bar.
+        raise CommonProsperityError(
+            "progress must be True, False or None (a bar only when stderr is a "
+            f"terminal); got {type(progress).__name__} {progress!r}"
+        )
     if engine not in ENGINES:
         raise CommonProsperityError(f"engine must be one of {ENGINES}; got {engine!r}")
     if client is not None and engine != "dask":
