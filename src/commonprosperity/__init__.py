@@ -17,6 +17,7 @@ from commonprosperity import metrics
 from commonprosperity.baseline import baseline, compare_to_published
 from commonprosperity.calibrate import CalibrationResult, calibrate
 from commonprosperity.errors import (
+    ArgumentError,
     CalibrationError,
     CommonProsperityError,
     MeasureError,
@@ -43,6 +44,7 @@ except Exception:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "TARGETS",
+    "ArgumentError",
     "CalibrationError",
     "CalibrationResult",
     "CommonProsperityError",

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from commonprosperity._sweep_engine import _block_size, _evaluate, _Ordered, _Outcome
-from commonprosperity.errors import CommonProsperityError
+from commonprosperity.errors import ArgumentError, CommonProsperityError
 
 __all__ = ["evaluate_on_cluster", "population_receipts"]
 
@@ -105,7 +105,7 @@ def _connect(client: Any) -> tuple[Any, bool]:
                 f"client: cannot reach the Dask scheduler at {client!r} ({exc})"
             ) from None
         except ValueError as exc:
-            raise CommonProsperityError(
+            raise ArgumentError(
                 f"client: {client!r} is not a Dask scheduler address ({exc}); give "
                 "one such as 'tcp://10.0.0.5:8786', or a distributed.Client"
             ) from None
@@ -121,7 +121,7 @@ def _connect(client: Any) -> tuple[Any, bool]:
         if hasattr(client, "scheduler_address")
         else ""
     )
-    raise CommonProsperityError(
+    raise ArgumentError(
         "client must be a distributed.Client or a scheduler address string; got "
         f"{type(client).__name__}{hint}"
     )

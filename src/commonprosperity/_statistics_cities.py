@@ -15,7 +15,7 @@ from commonprosperity._statistics_derived import (
     disposable_income,
 )
 from commonprosperity._statistics_file import BASELINE_YEARS, figures, number
-from commonprosperity.errors import CommonProsperityError
+from commonprosperity.errors import ArgumentError
 from commonprosperity.published import CITIES
 
 __all__ = ["CITY_ANCHORS", "city_income_targets"]
@@ -95,7 +95,7 @@ def city_income_targets(year: int, definition: str = "survey") -> pd.DataFrame:
     4–6 % below its published level.
     """
     if year not in BASELINE_YEARS:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"city_income_targets: year must be one of {BASELINE_YEARS}; got {year!r}"
         )
     table = census_table()

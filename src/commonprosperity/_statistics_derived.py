@@ -22,7 +22,7 @@ from commonprosperity._statistics_file import (
     figures,
     number,
 )
-from commonprosperity.errors import CommonProsperityError
+from commonprosperity.errors import ArgumentError, CommonProsperityError
 from commonprosperity.published import CITIES, PROVINCE
 
 __all__ = [
@@ -158,7 +158,7 @@ def city_urban_shares(year: int, definition: str = "survey") -> pd.Series:
     elif definition == "census":
         base, target = table["urban_share"], urbanisation_rate(year)
     else:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"urban definition must be 'survey' or 'census'; got {definition!r}"
         )
     shifted = shift_shares(base.to_numpy(), table["population"].to_numpy(), target)
@@ -181,7 +181,7 @@ def composition(year: int) -> pd.DataFrame:
     (39718.0, 'B')
     """
     if year not in BASELINE_YEARS:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"composition: year must be one of {BASELINE_YEARS}; got {year!r}"
         )
     rows: dict[str, dict[str, Any]] = {}
@@ -301,12 +301,12 @@ def pension_target(year: int, area: str) -> tuple[float, str, str]:
     (44620, 'R')
     """
     if area not in PENSION_WAGE_GROUP:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"pension_target: area must be one of {tuple(PENSION_WAGE_GROUP)}; "
             f"got {area!r}"
         )
     if year not in BASELINE_YEARS:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"pension_target: year must be one of {BASELINE_YEARS}; got {year!r}"
         )
     wage, _, how = _wage(year - 1, PENSION_WAGE_GROUP[area])
@@ -340,7 +340,7 @@ def covered_share(year: int) -> tuple[float, str, str]:
     (0.382, 'C')
     """
     if year not in BASELINE_YEARS:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"covered_share: year must be one of {BASELINE_YEARS}; got {year!r}"
         )
     shares = []

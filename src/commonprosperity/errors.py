@@ -8,6 +8,7 @@ either.  This module imports nothing of ours (layer 0).
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
     "CalibrationError",
     "CommonProsperityError",
     "MeasureError",
@@ -19,6 +20,10 @@ __all__ = [
 
 class CommonProsperityError(Exception):
     """Base class of every error the library raises on purpose."""
+
+
+class ArgumentError(CommonProsperityError, ValueError):
+    """A function argument (an option, a size, a seed, a name) is not allowed."""
 
 
 class PopulationError(CommonProsperityError, ValueError):

@@ -27,7 +27,7 @@ from commonprosperity._validate import (
 from commonprosperity.baseline import quintile_means
 from commonprosperity.calibrate import calibrate
 from commonprosperity.errors import (
-    CommonProsperityError,
+    ArgumentError,
     PopulationError,
     ScenarioError,
 )
@@ -68,7 +68,7 @@ def _check_spec(spec: Any, where: str) -> dict[str, float]:
     if is_real(spec):
         spec = {"all": float(spec)}
     if not isinstance(spec, Mapping):
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"{where} must be a number or a mapping of key to rate; got {spec!r}"
         )
     allowed = {
@@ -94,7 +94,7 @@ def _check_spec(spec: Any, where: str) -> dict[str, float]:
         else:
             out[k] = float(v)
     if problems:
-        raise CommonProsperityError("; ".join(problems))
+        raise ArgumentError("; ".join(problems))
     return out
 
 
@@ -117,7 +117,7 @@ def _check_growth_years(growth: Any, first: int, last: int, where: str) -> None:
         return
     unused = sorted(y for y in growth if not first <= y <= last)
     if unused:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"{where}: growth has year(s) {unused} outside the years projected "
             f"({first}–{last}; the key is the year grown *to*); they would be ignored"
         )
@@ -158,7 +158,7 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
     1.0502
     """
     if not is_integer(year) or not FIRST_YEAR + 1 <= year <= MAX_YEAR:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"year must be an integer in {FIRST_YEAR + 1}–{MAX_YEAR}; got {year!r}"
         )
     year = int(year)

@@ -19,7 +19,7 @@ import pandas as pd
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
-from commonprosperity.errors import CommonProsperityError
+from commonprosperity.errors import ArgumentError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import CITIES, minimum_wage_tier
 from commonprosperity.scenario import Scenario
@@ -407,17 +407,17 @@ def simulate(
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be a Scenario; got {type(scenario).__name__}")
     if band_basis not in BAND_BASES:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"band_basis must be one of {BAND_BASES}; got {band_basis!r}"
         )
     if gini not in GINI_METHODS:
-        raise CommonProsperityError(f"gini must be one of {GINI_METHODS}; got {gini!r}")
+        raise ArgumentError(f"gini must be one of {GINI_METHODS}; got {gini!r}")
     if threads is not None and (
         isinstance(threads, bool | np.bool_)
         or not isinstance(threads, numbers.Integral)
         or not 1 <= threads <= numba.config.NUMBA_NUM_THREADS
     ):
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"threads must be an integer in 1–{numba.config.NUMBA_NUM_THREADS} "
             "(Numba's thread pool; set NUMBA_NUM_THREADS before import for more); "
             f"got {threads!r}"

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity import metrics
-from commonprosperity.errors import CommonProsperityError
+from commonprosperity.errors import ArgumentError
 from commonprosperity.population import CITY_LABELS, DATA_ARRAYS, subset
 from commonprosperity.published import CITY_NAMES_EN
 
@@ -154,7 +154,7 @@ def winners_losers(
     from commonprosperity.simulate import Result as _Result
 
     if not isinstance(other, _Result):
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"winners_losers: other must be a Result; got {type(other).__name__}"
         )
     if (
@@ -162,14 +162,14 @@ def winners_losers(
         or not isinstance(threshold, numbers.Real)
         or not 0.0 <= threshold < np.inf
     ):
-        raise CommonProsperityError(
+        raise ArgumentError(
             "winners_losers: threshold must be a finite number >= 0 (a fraction of "
             f"disposable income: 0.01 = 1 %); got {threshold!r}"
         )
     a, b = result.population, other.population
     differ = _population_differences(a, b)
     if differ:
-        raise CommonProsperityError(
+        raise ArgumentError(
             "winners_losers needs two results on the same population (same "
             f"households, weights and persons); these differ: {', '.join(differ)}"
         )
@@ -253,7 +253,7 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
     from commonprosperity.simulate import simulate
 
     if not by:
-        raise CommonProsperityError(f"by_group needs at least one of {_GROUP_COLUMNS}")
+        raise ArgumentError(f"by_group needs at least one of {_GROUP_COLUMNS}")
     pop = result.population
     keys = {}
     for name in by:
@@ -266,14 +266,12 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
         elif name == "decile":
             keys[name] = decile_of(_per_capita(result), _person_weight(result))
         else:
-            raise CommonProsperityError(
+            raise ArgumentError(
                 f"by_group: unknown grouping {name!r}; allowed: {_GROUP_COLUMNS}"
             )
     if len(keys) != len(by):
         # The dict of keys would fold a repeated grouping into one column.
-        raise CommonProsperityError(
-            f"by_group: each grouping may be given once; got {by!r}"
-        )
+        raise ArgumentError(f"by_group: each grouping may be given once; got {by!r}")
     frame = pd.DataFrame(keys)
     rows = []
     index = []
@@ -334,7 +332,7 @@ def decompose(
     elif by == "decile":
         group = decile_of(_per_capita(result), _person_weight(result))
     else:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"decompose: unknown grouping {by!r}; allowed: {_GROUP_COLUMNS}"
         )
     return metrics.decompose(

@@ -17,7 +17,7 @@ import pandas as pd
 
 from commonprosperity._kernels.inequality import fast_argsort, gini_exact_from_order
 from commonprosperity._validate import describe_rows, is_real, seed_problem
-from commonprosperity.errors import CommonProsperityError
+from commonprosperity.errors import ArgumentError
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES
 from commonprosperity.scenario import Scenario
@@ -243,17 +243,17 @@ def bootstrap(
     """
     if isinstance(result_or_population, Population):
         if scenario is None:
-            raise CommonProsperityError("bootstrap of a Population needs scenario=")
+            raise ArgumentError("bootstrap of a Population needs scenario=")
         result = simulate(result_or_population, scenario)
     elif isinstance(result_or_population, Result):
         result = result_or_population
     else:
-        raise CommonProsperityError(
+        raise ArgumentError(
             "bootstrap needs a Result or a Population; got "
             + type(result_or_population).__name__
         )
     if indicator not in INDICATOR_NAMES:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"bootstrap: unknown indicator {indicator!r}; "
             f"allowed: {list(INDICATOR_NAMES)}"
         )
@@ -262,17 +262,15 @@ def bootstrap(
         or not isinstance(n, int | np.integer)
         or not 10 <= n <= 100_000
     ):
-        raise CommonProsperityError(
-            f"bootstrap: n must be an integer in 10–100,000; got {n!r}"
-        )
+        raise ArgumentError(f"bootstrap: n must be an integer in 10–100,000; got {n!r}")
     if (problem := seed_problem(seed)) is not None:
-        raise CommonProsperityError(f"bootstrap: {problem}")
+        raise ArgumentError(f"bootstrap: {problem}")
     if not is_real(level) or not 0 < level < 1:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"bootstrap: level must be a number in (0, 1); got {level!r}"
         )
     if method not in ("rescaled", "naive"):
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"bootstrap: method must be 'rescaled' or 'naive'; got {method!r}"
         )
     pop = result.population
@@ -281,7 +279,7 @@ def bootstrap(
     psu = pop.psu if psu is None else np.asarray(psu)
     for name, arr in (("strata", strata), ("psu", psu)):
         if arr is not None and arr.shape != (nh,):
-            raise CommonProsperityError(
+            raise ArgumentError(
                 f"bootstrap: {name} must have one value per household ({nh}); "
                 "got shape "
                 f"{arr.shape}"
@@ -290,7 +288,7 @@ def bootstrap(
         # pool every household with a missing PSU into one PSU.
         missing = None if arr is None else pd.isna(arr)
         if missing is not None and missing.any():
-            raise CommonProsperityError(
+            raise ArgumentError(
                 f"bootstrap: {name} must have a value for every household; missing "
                 f"at {describe_rows(missing)}"
             )

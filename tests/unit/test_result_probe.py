@@ -16,6 +16,7 @@ import pytest
 
 import commonprosperity as cp
 from commonprosperity import Population, Scenario, simulate
+from commonprosperity.uncertainty import bootstrap
 from tests.conftest import HAND_POLICY
 
 
@@ -268,3 +269,27 @@ def test_band_targets_name_their_basis(basis, fragment):
     for tid in ("T2", "T3"):
         assert fragment in t.at[tid, "note"]
     assert t.at["T1", "note"] == ""
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda r: simulate(r.population, r.scenario, gini="median"),
+        lambda r: simulate(r.population, r.scenario, band_basis="person"),
+        lambda r: simulate(r.population, r.scenario, threads=0),
+        lambda r: r.winners_losers(r, threshold=-0.01),
+        lambda r: r.by_group("province"),
+        lambda r: bootstrap(r, "gini", n=5),
+        lambda r: bootstrap(r, "gini", method="jackknife"),
+        lambda r: cp.project(r.population.with_year(2023), 2025, growth="fast"),
+    ],
+)
+def test_a_bad_argument_is_a_value_error(call):
+    """Errors are catchable as ValueError (DESIGN.md) and as the library's own
+    base class, with the argument named."""
+    pop = cp.synthetic_population(200, seed=5)
+    r = simulate(pop, Scenario.status_quo(2023))
+    with pytest.raises(ValueError) as info:
+        call(r)
+    assert isinstance(info.value, cp.ArgumentError)
+    assert isinstance(info.value, cp.CommonProsperityError)
