@@ -90,7 +90,7 @@ from commonprosperity._kernels.sweep import (
     sweep_pass,
 )
 from commonprosperity._kernels.sweep_lanes import KMAX, LANES, lanes_sweep
-from commonprosperity.errors import CommonProsperityError, ScenarioError
+from commonprosperity.errors import ArgumentError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.scenario import Scenario, overlapping_paths
 from commonprosperity.simulate import (
@@ -1203,10 +1203,8 @@ def _check_common(population: Any, base: Any, gini: str, band_basis: str) -> Non
     if not isinstance(base, Scenario):
         raise TypeError(f"base must be a Scenario; got {type(base).__name__}")
     if gini not in SWEEP_GINI_METHODS:
-        raise CommonProsperityError(
-            f"gini must be one of {SWEEP_GINI_METHODS}; got {gini!r}"
-        )
+        raise ArgumentError(f"gini must be one of {SWEEP_GINI_METHODS}; got {gini!r}")
     if band_basis not in BAND_BASES:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"band_basis must be one of {BAND_BASES}; got {band_basis!r}"
         )

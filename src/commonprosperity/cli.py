@@ -245,7 +245,9 @@ def _build_parser() -> _Parser:
         help=f"output directory (default ./{DEFAULT_SWEEP_OUT})",
     )
     sweep.add_argument(
-        "--no-progress", action="store_true", help="do not show the progress bar"
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (by default one is shown only on a terminal)",
     )
     sweep.set_defaults(handler=_cmd_sweep)
 
@@ -595,7 +597,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             engine=engine,
             client=client,
             band_basis=spec.band_basis,
-            progress=not args.no_progress,
+            # None: a bar only when stderr is a terminal, not in logs.
+            progress=False if args.no_progress else None,
         )
     except (OSError, TimeoutError) as exc:
         if client is None:

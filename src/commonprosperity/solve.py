@@ -17,7 +17,7 @@ from commonprosperity._sweep_engine import (
 )
 from commonprosperity._validate import is_real
 from commonprosperity.errors import (
-    CommonProsperityError,
+    ArgumentError,
     ScenarioError,
     TargetUnreachableError,
 )
@@ -56,7 +56,7 @@ class _Goal:
 
 def _parse_target(target: str) -> _Goal:
     if not isinstance(target, str):
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"target must be a string like 'gini <= 0.40', 'T4' or 'T2 >= 0.8'; "
             f"got {type(target).__name__}"
         )
@@ -67,7 +67,7 @@ def _parse_target(target: str) -> _Goal:
         "<=, >=, <, > and a number"
     )
     if m is None:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"target {target!r} is not understood; write {allowed}, e.g. "
             "'gini <= 0.40' or 'T4'"
         )
@@ -76,7 +76,7 @@ def _parse_target(target: str) -> _Goal:
     if name in plan:
         t = plan[name]
         if t.indicator not in INDICATOR_NAMES:
-            raise CommonProsperityError(
+            raise ArgumentError(
                 f"target {name} ({t.indicator}) cannot be judged from one year's "
                 f"simulation; solve accepts {allowed}"
             )
@@ -89,11 +89,11 @@ def _parse_target(target: str) -> _Goal:
             )
         return _Goal(t.indicator, op, float(value), f"{t.indicator} {op} {value}")
     if name not in INDICATOR_NAMES:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"target {target!r}: unknown name {name!r}; write {allowed}"
         )
     if op is None:
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"target {target!r} needs a comparison and a number, e.g. '{name} <= 0.40'"
         )
     return _Goal(name, op, float(value), f"{name} {op} {value}")
@@ -159,12 +159,12 @@ def solve(
     _check_common(population, base, "exact", band_basis)
     goal = _parse_target(target)
     if not isinstance(lever, str) or lever == "year":
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"lever must be the dotted path of a float scenario field; got {lever!r}"
         )
     current = base.get(lever)
     if not isinstance(current, float):
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"lever {lever} must be a float field (a rate, share or amount); it holds "
             f"{type(current).__name__} {current!r}"
         )
@@ -177,20 +177,18 @@ def solve(
             raise TypeError
         lo, hi = float(lo_in), float(hi_in)
     except (TypeError, ValueError):
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"bounds must be two numbers (lo, hi); got {bounds!r}"
         ) from None
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise CommonProsperityError(
-            f"bounds must be finite with lo < hi; got ({lo!r}, {hi!r})"
-        )
+        raise ArgumentError(f"bounds must be finite with lo < hi; got ({lo!r}, {hi!r})")
     if xtol is None:
         span = hi - lo
         # hi - lo overflows for bounds near ±1.8e308 (xtol "got inf")
         xtol = 1e-6 * span if math.isfinite(span) else 1e-6 * hi - 1e-6 * lo
     # NumPy floats are numbers too; a bool is not a tolerance.
     if not (is_real(xtol) and math.isfinite(xtol) and xtol > 0):
-        raise CommonProsperityError(f"xtol must be a positive number; got {xtol!r}")
+        raise ArgumentError(f"xtol must be a positive number; got {xtol!r}")
     for b in (lo, hi):
         try:
             base.replace({lever: b})
@@ -222,7 +220,7 @@ def solve(
         v = np.array([seen[x] for x in xs])
         if np.isnan(v).any():
             bad = xs[np.isnan(v)]
-            raise CommonProsperityError(
+            raise ArgumentError(
                 f"{goal.indicator} is undefined (NaN) at {lever} = {bad[0]:g}; cannot "
                 "solve over these bounds"
             )
@@ -232,7 +230,7 @@ def solve(
         if up.any() and down.any():
             i = int(np.argmax(up))
             j = int(np.argmax(down))
-            raise CommonProsperityError(
+            raise ArgumentError(
                 f"{goal.indicator} is not monotone in {lever} over [{lo:g}, {hi:g}]: "
                 f"it rises from {v[i]:.10g} to {v[i + 1]:.10g} between {xs[i]:g} and "
                 f"{xs[i + 1]:g} but falls from {v[j]:.10g} to {v[j + 1]:.10g} between "
@@ -262,7 +260,7 @@ def solve(
         if hit.any():
             j = int(np.argmax(hit))
             if not hit[j:].all():
-                raise CommonProsperityError(
+                raise ArgumentError(
                     f"target {goal.text} is met and then missed again as {lever} rises "
                     f"in [{a:g}, {b:g}]; the indicator is not monotone there"
                 )

@@ -27,7 +27,7 @@ from commonprosperity._sweep_engine import (
     _sorted_by_base,
     _stack,
 )
-from commonprosperity.errors import CommonProsperityError
+from commonprosperity.errors import ArgumentError
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import INDICATOR_NAMES, _indicator_values
@@ -184,14 +184,14 @@ def sweep(
     _check_common(population, base, gini, band_basis)
     if progress is not None and not isinstance(progress, bool | np.bool_):
         # bool("no") is True: a string or a number showed a bar.
-        raise CommonProsperityError(
+        raise ArgumentError(
             "progress must be True, False or None (a bar only when stderr is a "
             f"terminal); got {type(progress).__name__} {progress!r}"
         )
     if engine not in ENGINES:
-        raise CommonProsperityError(f"engine must be one of {ENGINES}; got {engine!r}")
+        raise ArgumentError(f"engine must be one of {ENGINES}; got {engine!r}")
     if client is not None and engine != "dask":
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"client= is only used with engine='dask'; got engine={engine!r}"
         )
     spec = _expand_grid(base, grid)
@@ -244,18 +244,18 @@ def cheapest(
     [1, 0]
     """
     if not isinstance(frame, pd.DataFrame):
-        raise CommonProsperityError(
+        raise ArgumentError(
             "frame must be the DataFrame returned by sweep(); got "
             f"{type(frame).__name__}"
         )
     if not isinstance(targets, str | Iterable):
-        raise CommonProsperityError(
+        raise ArgumentError(
             "targets must be a target id or a list of them (T1–T10); got "
             f"{type(targets).__name__} {targets!r}"
         )
     ids = [targets] if isinstance(targets, str) else list(targets)
     if not ids:
-        raise CommonProsperityError("targets is empty: give at least one of T1–T10")
+        raise ArgumentError("targets is empty: give at least one of T1–T10")
     problems = [
         f"unknown target {t!r}; allowed: {', '.join(_TARGET_IDS)}"
         for t in ids
@@ -268,7 +268,7 @@ def cheapest(
             f"frame lacks column(s) {missing}; pass the frame sweep() returned"
         )
     if problems:
-        raise CommonProsperityError("; ".join(problems))
+        raise ArgumentError("; ".join(problems))
     keep = np.ones(len(frame), dtype=bool)
     for t in ids:
         column = frame[f"{t}_met"]
@@ -276,7 +276,7 @@ def cheapest(
             met = column.astype("boolean")
         except (TypeError, ValueError):
             # pandas said only "Need to pass bool-like values"
-            raise CommonProsperityError(
+            raise ArgumentError(
                 f"frame column {t}_met must hold True, False or NA; got "
                 f"{column.dtype} values {column.dropna().unique()[:3].tolist()}"
             ) from None

@@ -293,3 +293,32 @@ def test_a_bad_argument_is_a_value_error(call):
         call(r)
     assert isinstance(info.value, cp.ArgumentError)
     assert isinstance(info.value, cp.CommonProsperityError)
+
+
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (
+            lambda r: cp.sweep(
+                r.population, r.scenario, {"wages.growth_rate": [0.0]}, engine="mpi"
+            ),
+            "engine must be one of",
+        ),
+        (
+            lambda r: cp.solve(
+                r.population,
+                r.scenario,
+                lever="transfers.dibao_monthly",
+                target="gini <= 0.4",
+                bounds=(5, 1),
+            ),
+            "lo < hi",
+        ),
+        (lambda r: cp.cheapest(pd.DataFrame(), targets=()), "targets is empty"),
+    ],
+)
+def test_sweep_and_solve_argument_errors_are_value_errors(call, fragment):
+    r = simulate(cp.synthetic_population(200, seed=5), Scenario.status_quo(2023))
+    with pytest.raises(ValueError, match=fragment) as info:
+        call(r)
+    assert isinstance(info.value, cp.ArgumentError)
