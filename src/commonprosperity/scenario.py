@@ -591,14 +591,21 @@ def overlapping_paths(
     order) a whole list followed by an item path is allowed: the item is set
     into the new list. Paths that are not valid are left to the caller.
     """
+    # Distinct plain paths cannot clash; only an item path can (the common grid of
+    # scalar levers skips the scan: it cost a third of replace()).
+    if not any(isinstance(p, str) and "[" in p for p in paths):
+        return []
+    data = scenario.to_dict()
     seen: dict[tuple[str, str | None, int | None], str] = {}
     problems = []
     for path in paths:
         try:
             section, key, index = _parse_path(path)
-            current = scenario.get(path if index is None else path.rsplit("[", 1)[0])
         except ScenarioError:
             continue
+        current = data.get(section)
+        if key is not None:
+            current = current.get(key) if isinstance(current, dict) else None
         if index is not None and isinstance(current, list) and index < 0:
             index += len(current)
         whole = seen.get((section, key, None))
