@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import warnings
 from collections.abc import Mapping
 from importlib import metadata
@@ -129,7 +130,7 @@ def write_parquet(population: Population, path: str | Path) -> None:
     table = pa.table(columns).replace_schema_metadata(
         {METADATA_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")}
     )
-    pq.write_table(table, str(Path(path).expanduser()), write_page_checksum=True)
+    pq.write_table(table, str(_file_path(path, "path")), write_page_checksum=True)
 
 
 def read_parquet(
@@ -179,7 +180,7 @@ def read_parquet(
     ...
     commonprosperity.errors.PopulationError: ...csv.parquet: is not a Parquet file ...
     """
-    path = Path(path).expanduser()
+    path = _file_path(path, "path")
     check_parquet(path)
     try:
         schema = pq.read_schema(str(path))
@@ -432,8 +433,8 @@ def read_stata(
                 f"read_stata: unknown encoding {encoding!r}; e.g. 'gb18030'"
             ) from None
     paths = {
-        "households": Path(households_path).expanduser(),
-        "persons": Path(persons_path).expanduser(),
+        "households": _file_path(households_path, "households_path"),
+        "persons": _file_path(persons_path, "persons_path"),
     }
     wanted = {"households": HOUSEHOLD_COLUMNS, "persons": PERSON_COLUMNS}
     required = {"households": HOUSEHOLD_REQUIRED, "persons": PERSON_REQUIRED}
@@ -479,3 +480,16 @@ def read_stata(
     return Population.from_arrays(
         tables["households"], tables["persons"], year=year, source=source
     )
+
+
+def _file_path(path: object, name: str) -> Path:
+    """``path`` as a Path with ``~`` expanded; a clear error for a non-path.
+
+    ``None``, bytes or a number raised a bare TypeError from pathlib.
+    """
+    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
+        raise PopulationError(
+            f"{name} must be a file path (str or pathlib.Path); got "
+            f"{type(path).__name__} {path!r}"
+        )
+    return Path(path).expanduser()

@@ -215,3 +215,14 @@ def test_every_reader_accepts_the_same_city_spellings(tmp_path):
     path = _write_table(tmp_path / "p.parquet", pp.merge(hh, on="household_id"))
     assert read_parquet(path).city.tolist() == expected
     assert read_stata(*_write_stata(tmp_path, hh, pp)).city.tolist() == expected
+
+
+@pytest.mark.parametrize("bad", [None, b"pop.parquet", 3])
+def test_a_path_that_is_no_path_names_the_argument(bad):
+    """pathlib raised a bare TypeError for None, bytes or a number."""
+    from commonprosperity.survey import read_parquet, read_stata
+
+    with pytest.raises(PopulationError, match="path must be a file path"):
+        read_parquet(bad)
+    with pytest.raises(PopulationError, match="households_path must be a file path"):
+        read_stata(bad, "persons.dta")
