@@ -48,6 +48,7 @@ from commonprosperity._plotstyle import (
     save,
 )
 from commonprosperity._sweep_plots import fiscal_frontier, pareto_front, sweep_heatmap
+from commonprosperity._validate import positive_yuan_problem
 from commonprosperity.targets import TARGETS
 
 if TYPE_CHECKING:
@@ -277,9 +278,9 @@ def income_distribution(
     """
     check_result(result, "result", "income_distribution")
     problems = [
-        f"{name} must be a finite number of yuan > 0; got {value!r}"
+        problem
         for name, value in (("bin_width", bin_width), ("upper", upper))
-        if not _positive_finite(value)
+        if (problem := positive_yuan_problem(name, value))
     ]
     if not problems and upper < bin_width:
         problems.append(
@@ -592,15 +593,6 @@ def _gini_line(gini: float, why: str) -> str:
         return f"\nGini {gini:.4f} (no target in the plan)"
     # "Gini nan" when per-capita income was not positive
     return "\nGini undefined" + (f": {why}" if why else "")
-
-
-def _positive_finite(value: Any) -> bool:
-    return (
-        isinstance(value, int | float | np.integer | np.floating)
-        and not isinstance(value, bool)
-        and bool(np.isfinite(value))
-        and value > 0
-    )
 
 
 _SHORT = {

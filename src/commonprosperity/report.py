@@ -36,7 +36,6 @@ from commonprosperity._reportformat import (
     _number,
     _short_source,
     _target_rows,
-    check_out_dir,
     format_target_table,
     gini_text,
     markdown_table,
@@ -593,7 +592,6 @@ def write_run(
     # Checked before the tables and figures are made, not at the first save.
     formats = check_formats(formats, "write_run")
     out = Path(out_dir)
-    check_out_dir(out)
     written: list[Path] = []
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.

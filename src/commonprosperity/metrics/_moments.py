@@ -11,6 +11,7 @@ import pandas as pd
 from commonprosperity._kernels.inequality import (
     grouped_totals,
     weighted_sum,
+    weighted_totals,
 )
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
@@ -66,27 +67,36 @@ def weighted_mean(values: npt.ArrayLike, weight: npt.ArrayLike | None = None) ->
     """
     x = as_values(values, "values")
     w = as_weight(weight, x.shape[0], of="values")
-    return float(_means(x, pow2_normalised(w)[0], np.zeros(x.shape[0], np.int64), 1)[0])
+    return float(_means(x, pow2_normalised(w)[0], None, 1)[0])
 
 
 def _means(
     x: npt.NDArray[np.float64],
     w: npt.NDArray[np.float64],
-    codes: npt.NDArray[np.int64],
+    codes: npt.NDArray[np.int64] | None,
     k: int,
 ) -> npt.NDArray[np.float64]:
     """Per group compensated ``sum(w x) / sum(w)``; ``nan`` where ``sum(w) == 0``.
+
+    ``codes=None``: one group, every row (``k`` must be 1).
 
     ``w`` must already be rescaled (largest weight near 1), so ``w * x`` is
     finite; when a sum of them overflows (values near 1e308), the values are
     rescaled by a power of two and the means scaled back, exactly.
     """
+
+    def totals(v: npt.NDArray[np.float64]) -> tuple[np.ndarray, np.ndarray]:
+        if codes is None:
+            sum_w, sum_x = weighted_totals(v, w)
+            return np.array([sum_w]), np.array([sum_x])
+        return grouped_totals(codes, k, w, v)
+
     exponent = 0
     with np.errstate(over="ignore", invalid="ignore"):
-        sum_w, sum_x = grouped_totals(codes, k, w, x)
+        sum_w, sum_x = totals(x)
     if not np.all(np.isfinite(sum_x)):
         xs, exponent = pow2_normalised(x, w)
-        sum_w, sum_x = grouped_totals(codes, k, w, xs)
+        sum_w, sum_x = totals(xs)
     means = np.full(k, np.nan)
     has = sum_w > 0
     means[has] = np.ldexp(sum_x[has] / sum_w[has], exponent)

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from commonprosperity._kernels.inequality import weighted_totals
+from commonprosperity._validate import is_real
 from commonprosperity.errors import MeasureError
 
 __all__ = [
@@ -53,7 +54,7 @@ def _first_non_number(arr: np.ndarray) -> str:
     if arr.dtype.kind != "O" or arr.ndim != 1:
         return ""
     for i, v in enumerate(arr):
-        if isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.number):
+        if not is_real(v):
             return f" with {v!r} at index [{i}]"
     return ""
 
