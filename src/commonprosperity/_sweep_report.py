@@ -6,6 +6,7 @@ and :func:`write_sweep`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,23 @@ def write_sweep(
     return [out / p.name for p in written], summary
 
 
+def _nearest(values: Sequence[Any], base_value: Any) -> Any:
+    """The grid value nearest the base's: the heatmap's other levers sit there.
+
+    Numbers by distance; a list lever (a whole rate schedule) by its largest
+    item difference, or its first value when none has the base's length.
+    """
+    base = np.asarray(base_value, dtype=float)
+    distance = [
+        float(np.max(np.abs(np.asarray(v, dtype=float) - base), initial=0.0))
+        if np.shape(v) == base.shape
+        else math.inf
+        for v in values
+    ]
+    nearest = values[int(np.argmin(distance))]
+    return float(nearest) if np.ndim(nearest) == 0 else nearest
+
+
 def _write_sweep_files(
     frame: pd.DataFrame,
     out: Path,
@@ -152,9 +170,7 @@ def _write_sweep_files(
     if len(levers) >= 2:
         fixed = {}
         for lv in levers[2:]:
-            values = np.asarray(spec.grid[lv], dtype=float)
-            base_value = float(spec.base.get(lv))
-            fixed[lv] = float(values[np.argmin(np.abs(values - base_value))])
+            fixed[lv] = _nearest(spec.grid[lv], spec.base.get(lv))
         fig = plots.sweep_heatmap(
             frame, levers[0], levers[1], spec.heatmap, fixed=fixed
         )

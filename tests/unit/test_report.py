@@ -228,3 +228,35 @@ def test_write_sweep_and_its_summary(pop, base, tmp_path):
     md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "## Cheapest scenarios meeting T4" in md
     assert "`transfers.dibao_monthly`: 1,128, 1,600" in md
+
+
+def test_write_sweep_with_a_list_lever_after_the_first_two(pop, tmp_path):
+    """A third lever holding whole rate schedules is fixed at the base's schedule.
+
+    It was converted to one float per grid value (a TypeError on a list).
+    """
+    import dataclasses
+
+    from commonprosperity import sweep
+
+    file = tmp_path / "s.toml"
+    file.write_text(
+        'year = 2025\n[grid]\n"transfers.dibao_monthly" = [1128, 1600]\n'
+        '"income_tax.basic_deduction" = [60000, 80000]\n',
+        encoding="utf-8",
+    )
+    spec = read_sweep_file(file)
+    status_quo = [0.03, 0.10, 0.20, 0.25, 0.30, 0.35, 0.45]  # the IIT law, 2019
+    higher = [r + 0.01 for r in status_quo]
+    grid = {**spec.grid, "income_tax.rates": [higher, status_quo]}
+    spec = dataclasses.replace(spec, grid=grid, levers=tuple(grid))
+    frame = sweep(pop, spec.base, grid, progress=False)
+    written, _ = report.write_sweep(
+        frame, tmp_path / "out", spec=spec, heading="h", formats=("png",)
+    )
+    assert "heatmap.png" in {p.name for p in written}
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert (
+        "other levers fixed at income_tax.rates = "
+        "[0.03, 0.1, 0.2, 0.25, 0.3, 0.35, 0.45]" in md
+    )
