@@ -108,7 +108,7 @@ def solve(
     xtol: float | None = None,
     *,
     band_basis: str = "household",
-) -> float:
+) -> float | int:
     """Smallest value of one lever, within ``bounds``, that meets a target.
 
     Parameters
@@ -118,23 +118,27 @@ def solve(
     base : Scenario
         The policy whose lever is varied; every other field stays as in ``base``.
     lever : str
-        Dotted path of a float field, e.g. ``"transfers.dibao_monthly"`` or
-        ``"income_tax.rates[2]"``.
+        Dotted path of a number field, e.g. ``"transfers.dibao_monthly"``,
+        ``"income_tax.rates[2]"`` or the integer
+        ``"transfers.child_allowance_max_age"``.
     target : str
         ``"<indicator> <op> <number>"`` with op one of ``<=, >=, <, >`` (e.g.
         ``"gini <= 0.40"``), a plan target id T1–T6 (its own comparison and
         level, e.g. ``"T4"``) or an id with another level (``"T2 >= 0.8"``).
         Parsed without ``eval``.
     bounds : (float, float)
-        ``(lo, hi)`` with ``lo < hi``, in the lever's unit.
+        ``(lo, hi)`` with ``lo < hi``, in the lever's unit. An integer lever
+        takes the integers in ``[lo, hi]``.
     xtol : float, optional
-        Tolerance on the lever, default ``1e-6 × (hi − lo)``.
+        Tolerance on a float lever, default ``1e-6 × (hi − lo)``. An integer
+        lever's answer is exact; it takes no ``xtol``.
 
     Returns
     -------
-    float
+    float or int
         A lever value ``x`` whose simulation meets the target while every value
-        below ``x − xtol`` does not (``lo`` if ``lo`` already meets it).
+        below ``x − xtol`` does not (``lo`` if ``lo`` already meets it); for an
+        integer lever the smallest integer that meets it.
 
     Raises
     ------
@@ -160,13 +164,14 @@ def solve(
     goal = _parse_target(target)
     if not isinstance(lever, str) or lever == "year":
         raise ArgumentError(
-            f"lever must be the dotted path of a float scenario field; got {lever!r}"
+            f"lever must be the dotted path of a number scenario field; got {lever!r}"
         )
     current = base.get(lever)
-    if not isinstance(current, float):
+    integer = isinstance(current, int) and not isinstance(current, bool)
+    if not (isinstance(current, float) or integer):
         raise ArgumentError(
-            f"lever {lever} must be a float field (a rate, share or amount); it holds "
-            f"{type(current).__name__} {current!r}"
+            f"lever {lever} must be a number field (a rate, share, amount or age); "
+            f"it holds {type(current).__name__} {current!r}"
         )
     try:
         # A string is not two numbers ("12" read as (1, 2)), nor are True, "500".
@@ -182,6 +187,19 @@ def solve(
         ) from None
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ArgumentError(f"bounds must be finite with lo < hi; got ({lo!r}, {hi!r})")
+    if integer:
+        if xtol is not None:
+            raise ArgumentError(
+                f"xtol is for float levers; {lever} is an integer and its answer is "
+                f"exact; got xtol={xtol!r}"
+            )
+        lo_in, hi_in = lo, hi
+        lo, hi = math.ceil(lo), math.floor(hi)
+        if lo > hi:
+            raise ArgumentError(
+                f"bounds ({lo_in:g}, {hi_in:g}) hold no integer value of {lever}"
+            )
+        xtol = 1
     if xtol is None:
         span = hi - lo
         # hi - lo overflows for bounds near ±1.8e308 (xtol "got inf")
@@ -189,9 +207,11 @@ def solve(
     # NumPy floats are numbers too; a bool is not a tolerance.
     if not (is_real(xtol) and math.isfinite(xtol) and xtol > 0):
         raise ArgumentError(f"xtol must be a positive number; got {xtol!r}")
+    # The field's own type: an integer field refuses a float.
+    kind = int if integer else float
     for b in (lo, hi):
         try:
-            base.replace({lever: b})
+            base.replace({lever: kind(b)})
         except ScenarioError as exc:
             raise ScenarioError(
                 f"bounds: {lever} = {b!r} is not a valid value: "
@@ -199,14 +219,16 @@ def solve(
             ) from None
 
     # Households no lever value in [lo, hi] changes are evaluated once.
-    at_bounds = _stack([base, base.replace({lever: lo}), base.replace({lever: hi})])
+    at_bounds = _stack(
+        [base, base.replace({lever: kind(lo)}), base.replace({lever: kind(hi)})]
+    )
     pop = _sorted_by_base(population, base, at_bounds)
     seen: dict[float, float] = {}
 
     def values(xs: np.ndarray) -> np.ndarray:
         todo = [float(x) for x in xs if float(x) not in seen]
         if todo:
-            st = _stack([base.replace({lever: x}) for x in todo])
+            st = _stack([base.replace({lever: kind(x)}) for x in todo])
             out = _evaluate(pop, st, "exact", band_basis)
             for k, x in enumerate(todo):
                 ind, _, _ = _indicator_values(out.totals[k])
@@ -237,12 +259,12 @@ def solve(
                 f"{xs[j]:g} and {xs[j + 1]:g}; narrow the bounds to a monotone range"
             )
 
-    grid = np.linspace(lo, hi, 17)
+    grid = _points(lo, hi, 17, integer)
     v = values(grid)
     check_monotone()
     ok = goal.met(v)
     if ok[0]:
-        return lo
+        return kind(lo)
     if not ok[-1]:
         raise TargetUnreachableError(
             f"target {goal.text} is not met for {lever} in [{lo:g}, {hi:g}]: "
@@ -253,7 +275,7 @@ def solve(
     a, b = float(grid[k - 1]), float(grid[k])
     while b - a > xtol:
         before = (a, b)
-        xs = np.linspace(a, b, 9)[1:-1]
+        xs = _points(a, b, 9, integer)[1:-1]
         vs = values(xs)
         check_monotone()
         hit = goal.met(vs)
@@ -273,4 +295,14 @@ def solve(
             # a and b are adjacent floats (xtol finer than their spacing): b is
             # the smallest value that meets the target.
             break
-    return b
+    return kind(b)
+
+
+def _points(a: float, b: float, n: int, integer: bool) -> np.ndarray:
+    """Up to ``n`` evenly spaced values from ``a`` to ``b``.
+
+    Integers for an integer lever: for integer ``a`` and ``b`` with ``b - a > 1``
+    at least one lies strictly between them.
+    """
+    xs = np.linspace(a, b, n)
+    return np.unique(np.round(xs)) if integer else xs

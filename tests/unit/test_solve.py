@@ -135,9 +135,10 @@ def test_target_errors(pop, base, target, fragment):
 @pytest.mark.parametrize(
     ("lever", "bounds", "xtol", "fragment"),
     [
-        ("year", (2020, 2022), None, "lever must be the dotted path of a float"),
-        ("transfers.child_allowance_max_age", (0, 6), None, "must be a float field"),
-        ("income_tax.rates", (0, 1), None, "must be a float field"),
+        ("year", (2020, 2022), None, "lever must be the dotted path of a number"),
+        ("income_tax.rates", (0, 1), None, "must be a number field"),
+        ("transfers.child_allowance_max_age", (0, 6), 0.5, "answer is exact"),
+        ("transfers.child_allowance_max_age", (0.2, 0.8), None, "hold no integer"),
         ("transfers.dibao_monthly", (900, 500), None, "lo < hi"),
         ("transfers.dibao_monthly", (500, np.inf), None, "finite"),
         ("transfers.dibao_monthly", ("a", 1), None, "two numbers"),
@@ -176,3 +177,29 @@ def test_xtol_finer_than_the_floats_ends_at_adjacent_floats(pop, base):
     assert indicator(pop, base, lever, x, "gini") <= level
     # 1e-3 yuan lower moves the Gini by about 5e-9, far above its rounding
     assert indicator(pop, base, lever, x - 1e-3, "gini") > level
+
+
+def test_integer_lever_gives_the_smallest_integer(pop):
+    """An integer lever (the child allowance's age limit) is searched over the
+    integers; the answer is checked against simulate at every age in the bounds.
+    """
+    lever = "transfers.child_allowance_max_age"
+    base = Scenario.status_quo(2025).replace(
+        {"transfers.child_allowance_monthly": 800.0}
+    )
+    spending = {
+        a: float(indicator(pop, base, lever, a, "transfer_spending"))
+        for a in range(0, 18)
+    }
+    assert all(spending[a + 1] >= spending[a] for a in range(17))
+    for want in (1, 8, 17):
+        assert spending[want] > spending[want - 1]
+        level = 0.5 * (spending[want - 1] + spending[want])
+        x = solve(pop, base, lever, f"transfer_spending >= {level!r}", bounds=(0, 17))
+        assert x == want and isinstance(x, int)
+    # Fractional bounds take the integers inside them: 2.5 starts at 3 (the
+    # level a hair below age 3's: solve's sums match simulate's to 1e-12).
+    level = spending[3] * (1 - 1e-9)
+    assert solve(pop, base, lever, f"transfer_spending >= {level!r}", (2.5, 17)) == 3
+    with pytest.raises(TargetUnreachableError):
+        solve(pop, base, lever, f"transfer_spending >= {2 * spending[17]!r}", (0, 17))

@@ -260,7 +260,7 @@ def test_solve_unreachable_gives_both_bound_values(pop, base):
         ({"xtol": True}, "xtol must be a positive number"),
         ({"xtol": -1.0}, "xtol must be a positive number"),
         ({"lever": "transfers.dibao_monthy"}, "dibao_monthly"),
-        ({"lever": "transfers.child_allowance_max_age"}, "float field"),
+        ({"lever": "income_tax.rates"}, "number field"),
         ({"target": "ginny <= 0.4"}, "unknown name 'ginny'"),
         ({"target": "gini == 0.4"}, "not understood"),
         ({"target": "gini"}, "needs a comparison"),
