@@ -146,7 +146,8 @@ def solve(
         If the target is not met at either bound (the message gives the
         indicator's value at both).
     CommonProsperityError
-        If the indicator is not monotone in the lever over the bounds (checked on
+        If ``lo`` misses the target and the indicator is not monotone in the
+        lever over the bounds (checked on
         17 evenly spaced values and on every evaluation of the search), or for a
         target or lever that cannot be solved for.
 
@@ -261,10 +262,11 @@ def solve(
 
     grid = _points(lo, hi, 17, integer)
     v = values(grid)
-    check_monotone()
     ok = goal.met(v)
     if ok[0]:
+        # The smallest value meeting it whatever the shape above lo.
         return kind(lo)
+    check_monotone()
     if not ok[-1]:
         raise TargetUnreachableError(
             f"target {goal.text} is not met for {lever} in [{lo:g}, {hi:g}]: "

@@ -113,6 +113,8 @@ def test_non_monotone_indicator_is_detected(base):
         CommonProsperityError, match=r"not monotone in wages\.growth_rate"
     ):
         solve(pop, base, lever, "band_share_100k_500k >= 0.9", bounds=(-0.5, 1.0))
+    # Met at lo already: lo is the smallest value meeting it, monotone or not.
+    assert solve(pop, base, lever, "band_share_100k_500k >= 0.5", (-0.5, 1.0)) == -0.5
 
 
 @pytest.mark.parametrize(
