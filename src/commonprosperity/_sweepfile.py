@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ from commonprosperity._sweep_engine import (
     value_key,
 )
 from commonprosperity.errors import CommonProsperityError, ScenarioError
-from commonprosperity.scenario import Scenario, overlapping_paths
+from commonprosperity.scenario import Scenario, overlapping_paths, read_toml_file
 from commonprosperity.simulate import BAND_BASES, INDICATOR_NAMES
 from commonprosperity.targets import TARGETS
 
@@ -118,10 +118,16 @@ class SweepSpec:
 
 
 def _number(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return False
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:  # an integer beyond the float range (> 1.8e308)
+        return False
 
 
-def _values(path: str, raw: Any, where: str, problems: list[str]) -> list[float]:
+def _values(path: str, raw: Any, where: str, problems: list[str]) -> list[float] | None:
+    """The values of one lever ([] after a problem; None: not a lever at all)."""
     if isinstance(raw, list):
         bad = [x for x in raw if not _number(x)]
         if not raw:
@@ -138,6 +144,16 @@ def _values(path: str, raw: Any, where: str, problems: list[str]) -> list[float]
     if isinstance(raw, dict):
         extra = set(raw) - {"start", "stop", "num"}
         missing = {"start", "stop", "num"} - set(raw)
+        if extra and not set(raw) & {"start", "stop", "num"}:
+            # TOML reads an unquoted transfers.dibao_monthly = [...] as a table
+            # transfers = { dibao_monthly = [...] }.
+            first = next(iter(raw))
+            problems.append(
+                f"{where}: grid.{path!r} is a table of {sorted(raw)}; a lever is a "
+                f'quoted dotted path, e.g. "{path}.{first}" = [...] (unquoted, '
+                "TOML reads the dots as nested tables)"
+            )
+            return None
         if extra or missing:
             problems.append(
                 f"{where}: grid.{path!r} as a range takes exactly start, stop, num"
@@ -162,7 +178,13 @@ def _values(path: str, raw: Any, where: str, problems: list[str]) -> list[float]
                 f"1–{_MAX_NUM}; got {num!r}"
             )
             return []
-        return [float(v) for v in np.linspace(float(start), float(stop), num)]
+        lo, hi = float(start), float(stop)
+        if math.isfinite(hi - lo):
+            return [float(v) for v in np.linspace(lo, hi, num)]
+        # stop - start overflows (-1.7e308 to 1.7e308): np.linspace warned and
+        # gave inf and nan points; interpolate without forming the difference.
+        steps = max(num - 1, 1)
+        return [lo * (1 - i / steps) + hi * (i / steps) for i in range(num)]
     problems.append(
         f"{where}: grid.{path!r} must be a list of numbers or "
         f"{{ start, stop, num }}; got {type(raw).__name__}"
@@ -211,19 +233,10 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
         repeated in a lever's list or range, too many scenarios, unknown plot
         indicators.
     """
+    # The scenario reader's checks: a NUL in the path, an integer of > 4,300
+    # digits and deeply nested arrays raised ValueError/RecursionError here.
+    raw = read_toml_file(path, "sweep file")
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ScenarioError(
-            f"{path}: cannot read sweep file ({exc.strerror})"
-        ) from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: is not a UTF-8 text (TOML) file") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: is not valid TOML: {exc}") from None
     where = str(path)
     problems: list[str] = []
     unknown = sorted(set(raw) - _TOP)
@@ -232,7 +245,7 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
 
     base, base_label = _base(raw, path, problems)
     band_basis = raw.get("band_basis", "household")
-    if band_basis not in BAND_BASES:
+    if not isinstance(band_basis, str) or band_basis not in BAND_BASES:
         problems.append(
             f"{where}: band_basis must be one of {list(BAND_BASES)}; got {band_basis!r}"
         )
@@ -252,11 +265,23 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
         seed = _int(pop, "seed", 0, 2**63 - 1, 0, where, problems)
         pop_year = _int(pop, "year", 2000, 2100, None, where, problems)
         if "file" in pop:
-            if not isinstance(pop["file"], str) or not pop["file"]:
-                problems.append(f"{where}: population.file must be a path string")
+            if (
+                not isinstance(pop["file"], str)
+                or not pop["file"].strip()
+                or "\0" in pop["file"]  # resolve() raised ValueError on a NUL
+            ):
+                problems.append(
+                    f"{where}: population.file must be a path string; "
+                    f"got {pop['file']!r}"
+                )
             else:
                 pop_file = (path.parent / pop["file"]).resolve()
-                if not pop_file.is_file():
+                if pop_file.is_dir():
+                    problems.append(
+                        f"{where}: population.file {pop['file']!r}: is a directory "
+                        f"({pop_file}); give a Parquet file"
+                    )
+                elif not pop_file.is_file():
                     problems.append(
                         f"{where}: population.file {pop['file']!r}: no such "
                         f"file ({pop_file})"
@@ -281,9 +306,13 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
     else:
         for lever, values in raw_grid.items():
             vals = _values(lever, values, where, problems)
+            if vals is None:
+                continue
             # A repeated value repeats its scenarios: the frame then has two rows
-            # per grid point and the heatmap cannot place them.
-            repeated = sorted({v for v in vals if vals.count(v) > 1})
+            # per grid point and the heatmap cannot place them. (Counted once:
+            # list.count per value was quadratic, 1e8 steps for num = 10,000.)
+            counts = Counter(vals)
+            repeated = sorted(v for v, c in counts.items() if c > 1)
             if repeated:
                 problems.append(
                     f"{where}: grid.{lever!r} repeats the value(s) "
@@ -323,7 +352,15 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
                     why = rejected.get((lever, value_key(v)))
                     if why is None:
                         continue
-                    others = {k: vs for k, vs in grid.items() if k != lever and vs}
+                    # Only a lever of the same section can make it valid: the
+                    # cross-field rules are per section (trying every lever made
+                    # 7 bad values beside a 10,000-value lever take 13 s).
+                    section = lever.split(".")[0]
+                    others = {
+                        k: vs
+                        for k, vs in grid.items()
+                        if k != lever and vs and k.split(".")[0] == section
+                    }
                     if n > MAX_SCENARIOS or not _valid_with_others(
                         base, lever, v, others
                     ):
@@ -344,14 +381,18 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
             problems.append(
                 f"{where}: unknown key(s) plots.{extra}; allowed: {sorted(_PLOTS)}"
             )
+        # isinstance first: a TOML list or table is unhashable, and `in` the
+        # frontier's dict raised TypeError.
         heatmap = plots.get("heatmap", "gini")
-        if heatmap not in INDICATOR_NAMES:
+        if not isinstance(heatmap, str) or heatmap not in INDICATOR_NAMES:
             problems.append(
                 f"{where}: plots.heatmap must be an indicator, one of "
                 f"{list(INDICATOR_NAMES)}; got {heatmap!r}"
             )
         frontier = plots.get("frontier", "T2")
-        if frontier not in _FRONTIER and frontier not in INDICATOR_NAMES:
+        if not isinstance(frontier, str) or (
+            frontier not in _FRONTIER and frontier not in INDICATOR_NAMES
+        ):
             problems.append(
                 f"{where}: plots.frontier must be a target id "
                 f"{sorted(_FRONTIER)} or an indicator; got {frontier!r}"

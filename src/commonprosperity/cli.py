@@ -324,6 +324,19 @@ def _with_default_command(argv: list[str]) -> list[str]:
             continue
         if arg in COMMANDS:
             return argv
+        if arg.startswith("-"):
+            # `commonprosperity --households 1000 solve ...` read "solve" as the
+            # scenario file of an implied `run` ("solve: cannot read scenario file").
+            late = next(
+                (a for a in argv[i + 1 :] if a in COMMANDS and not Path(a).exists()),
+                None,
+            )
+            if late is not None:
+                raise UsageError(
+                    f"{arg} comes before the command {late!r}; options go after it: "
+                    f"commonprosperity {late} {arg} ... (see commonprosperity "
+                    f"{late} --help)"
+                )
         if (
             not arg.startswith("-")
             and not arg.endswith(".toml")
@@ -681,11 +694,22 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             f"--lever {args.lever}: not a numeric scalar; sweep one "
             f"element, e.g. {args.lever}[2]"
         )
+    # An integer field (an age limit) is searched over the integers in the bounds.
+    integer = isinstance(current, int)
+    if integer and args.xtol is not None:
+        raise UsageError(
+            f"--xtol {args.xtol:g}: {args.lever} is a whole number; its answer is "
+            "exact and takes no tolerance"
+        )
     name, op, value = _parse_target(args.target)
     lo, hi = args.bounds
     if not lo < hi:
         raise UsageError(f"--bounds {lo:g} {hi:g}: LO must be smaller than HI")
-    for bound in (lo, hi):
+    if integer and math.ceil(lo) > math.floor(hi):
+        raise UsageError(
+            f"--bounds {lo:g} {hi:g}: no whole number of {args.lever} between them"
+        )
+    for bound in (math.ceil(lo), math.floor(hi)) if integer else (lo, hi):
         try:
             scenario.replace({args.lever: bound})
         except ScenarioError as exc:
@@ -728,7 +752,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     pop, pop_text = _population(
         args.population, args.households, args.seed, scenario.year
     )
-    found = float(solve(pop, scenario, **kwargs))
+    found = solve(pop, scenario, **kwargs)
     solved: Scenario = scenario.replace({args.lever: found})
     at = simulate(pop, solved, band_basis=args.band_basis)
     before = simulate(pop, scenario, band_basis=args.band_basis)

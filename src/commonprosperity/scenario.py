@@ -9,6 +9,7 @@ amounts are yuan per year; rates and shares are fractions (0.08, not 8).
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -71,6 +72,20 @@ Monthly = Annotated[Number, Field(ge=0.0, le=1e6, strict=True)]
 Annual = Annotated[Number, Field(ge=0.0, le=1e9, strict=True)]
 Threshold = Annotated[Number, Field(ge=0.0, le=1e10, strict=True)]
 Integer = Annotated[int, BeforeValidator(_whole_number)]
+
+
+def _ordered(value: Any) -> Any:
+    """Refuse a set for a schedule: its order, the bracket order, is not defined."""
+    if isinstance(value, set | frozenset):
+        raise ValueError(
+            "must be a list in bracket order, not a set (a set has no order); "
+            f"got {value!r}"
+        )
+    return value
+
+
+ThresholdList = Annotated[tuple[Threshold, ...], BeforeValidator(_ordered)]
+RateList = Annotated[tuple[Rate, ...], BeforeValidator(_ordered)]
 Year = Annotated[int, BeforeValidator(_year)]
 
 #: Keys that older files may use, and their current names.
@@ -92,7 +107,57 @@ RENAMED: dict[str, str] = {
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    # revalidate_instances: a section built by model_copy(update=...) or
+    # model_construct is checked again when it goes into a Scenario (pydantic's
+    # default, "never", let Scenario(transfers=<dibao_monthly=-5>) through).
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        allow_inf_nan=False,
+        revalidate_instances="always",
+    )
+
+    # No __init__ here: pydantic calls a model's own __init__ when it validates
+    # that model nested in another, and an error raised there would come back as
+    # one opaque value error of the whole section.
+
+    @classmethod
+    def _error_text(cls, exc: ValidationError, data: Any) -> str:
+        section = next((k for k, v in SECTIONS.items() if v is cls), cls.__name__)
+        return _format_errors(exc, "scenario", data, section=section)
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Any:
+        """Validate ``obj``; a ScenarioError (not pydantic's error) if invalid."""
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as exc:
+            errors = exc.errors()
+            inner = errors[0].get("ctx", {}).get("error") if len(errors) == 1 else None
+            if isinstance(inner, ScenarioError):  # from Scenario.__init__
+                raise inner from None
+            raise ScenarioError(cls._error_text(exc, obj)) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: Any, **kwargs: Any) -> Any:
+        """Validate a JSON text; a ScenarioError (not pydantic's error) if invalid."""
+        try:
+            obj = json.loads(json_data)
+        except (ValueError, TypeError) as exc:
+            raise ScenarioError(f"scenario: is not valid JSON: {exc}") from None
+        return cls.model_validate(obj, **kwargs)
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Any:
+        """A copy; with ``update``, re-validated (pydantic's copy would not check).
+
+        Use :meth:`Scenario.replace` for dotted paths.
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        return type(self).model_validate({**data, **dict(update)})
 
 
 class Wages(_Section):
@@ -132,28 +197,26 @@ class SocialInsurance(_Section):
 
     @model_validator(mode="after")
     def _floor_below_ceiling(self) -> SocialInsurance:
+        # Both rules are checked: a file breaking both hears of both at once.
+        problems = []
         if self.base_floor_monthly > self.base_ceiling_monthly:
-            raise ValueError(
+            problems.append(
                 "social_insurance.base_floor_monthly must be <= base_ceiling_monthly; "
                 f"got {self.base_floor_monthly} > {self.base_ceiling_monthly}"
             )
-        if (
+        total = (
             self.pension_rate
             + self.medical_rate
             + self.unemployment_rate
-            + (self.housing_fund_rate)
-            > 1.0
-        ):
-            total = (
-                self.pension_rate
-                + self.medical_rate
-                + self.unemployment_rate
-                + self.housing_fund_rate
-            )
-            raise ValueError(
+            + self.housing_fund_rate
+        )
+        if total > 1.0:
+            problems.append(
                 "social_insurance rates (pension, medical, unemployment, housing fund) "
                 f"must add up to at most 1; got {total:.6g}"
             )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 
@@ -185,13 +248,13 @@ def _check_schedule(
 class IncomeTax(_Section):
     """Individual income tax: comprehensive, business and property income."""
 
-    thresholds: tuple[Threshold, ...] = Field(
+    thresholds: ThresholdList = Field(
         min_length=1,
         max_length=20,
         description="lower bounds of the comprehensive-income brackets, annual yuan; "
         "first is 0",
     )
-    rates: tuple[Rate, ...] = Field(
+    rates: RateList = Field(
         min_length=1, max_length=20, description="marginal rate of each bracket"
     )
     basic_deduction: Annual = Field(description="basic deduction, yuan per year")
@@ -207,12 +270,12 @@ class IncomeTax(_Section):
     elderly_support_share: Share = Field(
         description="share of taxpayers aged 25–59 who claim elderly support"
     )
-    business_thresholds: tuple[Threshold, ...] = Field(
+    business_thresholds: ThresholdList = Field(
         min_length=1,
         max_length=20,
         description="lower bounds of the business-income brackets, annual yuan",
     )
-    business_rates: tuple[Rate, ...] = Field(
+    business_rates: RateList = Field(
         min_length=1, max_length=20, description="marginal business-income rates"
     )
     property_rate: Rate = Field(description="flat rate on taxable property income")
@@ -229,6 +292,62 @@ class IncomeTax(_Section):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_schedule_problems(cls, data: Any, handler: Any) -> IncomeTax:
+        # A failing field stops pydantic before the "after" check above: a file
+        # with a rate of 2 and thresholds starting at 10 heard only of the rate.
+        # The schedules' own problems are added from the raw lists when their
+        # items are numbers.
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            # Not those the check above already raised (no field failed).
+            said = " ".join(str(e.get("msg", "")) for e in exc.errors())
+            extra = [p for p in _raw_schedule_problems(data) if p not in said]
+            if not extra:
+                raise
+            errors = [
+                {k: e[k] for k in ("type", "loc", "input", "ctx") if k in e}
+                for e in exc.errors()
+            ]
+            errors.append(
+                {
+                    "type": "value_error",
+                    "loc": (),
+                    "input": data,
+                    "ctx": {"error": ValueError("; ".join(extra))},
+                }
+            )
+            raise ValidationError.from_exception_data(exc.title, errors) from None
+
+
+def _raw_schedule_problems(data: Any) -> list[str]:
+    """:func:`_check_schedule` of the raw schedules in ``data``.
+
+    Only lists whose items are all real numbers; others are left to the fields'
+    own errors.
+    """
+
+    def numbers(key: str) -> tuple[float, ...] | None:
+        value = data.get(key) if isinstance(data, Mapping) else None
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        ):
+            return None
+        return tuple(float(v) for v in value)
+
+    problems = []
+    for name in ("", "business_"):
+        thresholds, rates = numbers(f"{name}thresholds"), numbers(f"{name}rates")
+        if thresholds is not None and rates is not None:
+            problems += _check_schedule(name, thresholds, rates)
+        elif thresholds is not None:
+            problems += [
+                p for p in _check_schedule(name, thresholds, ()) if "one rate" not in p
+            ]
+    return problems
 
 
 class Transfers(_Section):
@@ -315,7 +434,11 @@ class Scenario(_Section):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise ScenarioError(_format_errors(exc, "scenario", data)) from None
+            raise ScenarioError(self._error_text(exc, data)) from None
+
+    @classmethod
+    def _error_text(cls, exc: ValidationError, data: Any) -> str:
+        return _format_errors(exc, "scenario", data)
 
     @model_validator(mode="before")
     @classmethod
@@ -391,30 +514,8 @@ class Scenario(_Section):
             If the file is missing, unreadable, not TOML, empty or invalid; the
             message names the path and every failing key.
         """
-        path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ScenarioError(
-                f"{path}: cannot read scenario file ({exc.strerror})"
-            ) from None
-        except ValueError as exc:  # e.g. an embedded NUL byte in the path
-            raise ScenarioError(
-                f"{path!r}: cannot read scenario file ({exc})"
-            ) from None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ScenarioError(f"{path}: is not a UTF-8 text (TOML) file") from None
-        try:
-            data = tomllib.loads(text)
-        except ValueError as exc:  # TOMLDecodeError, or an integer of > 4,300 digits
-            raise ScenarioError(f"{path}: is not valid TOML: {exc}") from None
-        except RecursionError:
-            raise ScenarioError(
-                f"{path}: is not valid TOML: arrays or tables nested too deeply"
-            ) from None
-        return cls.from_dict(data, source=str(path))
+        data = read_toml_file(path, "scenario file")
+        return cls.from_dict(data, source=str(Path(path)))
 
     # --------------------------------------------------------------- output
     def to_dict(self) -> dict[str, Any]:
@@ -478,11 +579,21 @@ class Scenario(_Section):
         """Value at a dotted path, e.g. ``"income_tax.rates[2]"``."""
         data = self.to_dict()
         section, key, index = _parse_path(path)
-        try:
-            value = data[section] if key is None else data[section][key]
-            return value if index is None else value[index]
-        except (KeyError, IndexError, TypeError):
-            raise ScenarioError(_unknown_path_message(path)) from None
+        if section not in data or (key is None and index is not None):
+            raise ScenarioError(_unknown_path_message(path))
+        if key is None:
+            return data[section]
+        if not isinstance(data[section], dict) or key not in data[section]:
+            raise ScenarioError(_unknown_path_message(path))
+        value = data[section][key]
+        if index is None:
+            return value
+        # The same words as replace(): "income_tax.rates[9]" is a known list with
+        # too few items, not an unknown key.
+        problem = _index_problem(path, section, key, value, index)
+        if problem is not None:
+            raise ScenarioError(problem)
+        return value[index]
 
     @staticmethod
     def paths() -> list[str]:
@@ -552,6 +663,39 @@ class Scenario(_Section):
         return used
 
 
+def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
+    """Read a TOML file into a dict; every failure is a ScenarioError naming ``path``.
+
+    ``what`` names the file in a read error ("scenario file", "sweep file"). A
+    UTF-8 byte-order mark (Windows editors write one) is read past: it is no
+    content, and tomllib's "Invalid statement (at line 1, column 1)" on a file that
+    looks right in any editor sent users hunting for a typo.
+    """
+    if isinstance(path, str) and not path.strip():
+        # Path("") is Path("."): the error would name the current directory.
+        raise ScenarioError(f"{what}: no path given (got {path!r})")
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read {what} ({exc.strerror})") from None
+    except ValueError as exc:  # e.g. an embedded NUL byte in the path
+        raise ScenarioError(f"{str(path)!r}: cannot read {what} ({exc})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: is not a UTF-8 text (TOML) file") from None
+    text = text.removeprefix("\ufeff")
+    try:
+        return tomllib.loads(text)
+    except ValueError as exc:  # TOMLDecodeError, or an integer of > 4,300 digits
+        raise ScenarioError(f"{path}: is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(
+            f"{path}: is not valid TOML: arrays or tables nested too deeply"
+        ) from None
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, list | tuple) or isinstance(b, list | tuple):
         return list(map(float, a)) == list(map(float, b))
@@ -567,13 +711,16 @@ def _status_quo_tree(year: int) -> dict[str, dict[str, Any]]:
     return tree
 
 
+# ASCII only and matched whole: ``\d`` would take Arabic-Indic digits
+# (``rates[٣]`` was rates[3]) and ``$`` a trailing newline ("wages.growth_rate\n").
 _PATH = re.compile(
-    r"^(?P<section>[A-Za-z_]+)(?:\.(?P<key>[A-Za-z0-9_]+))?(?:\[(?P<index>-?\d+)\])?$"
+    r"(?P<section>[A-Za-z_]+)(?:\.(?P<key>[A-Za-z0-9_]+))?(?:\[(?P<index>-?[0-9]+)\])?",
+    re.ASCII,
 )
 
 
 def _parse_path(path: str) -> tuple[str, str | None, int | None]:
-    m = _PATH.match(path) if isinstance(path, str) else None
+    m = _PATH.fullmatch(path) if isinstance(path, str) else None
     if m is None:
         raise ScenarioError(_unknown_path_message(str(path)))
     index = m.group("index")
@@ -660,17 +807,29 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     if index is None:
         # Store a schedule given as a tuple or 1-d array as a list, so that a later
         # item path of the same change (``income_tax.rates[1]``) can set into it.
+        # (A range or other sequence too: "is not a list" would then be wrong.)
         is_array = isinstance(value, np.ndarray) and value.ndim == 1
-        data[section][key] = (
-            list(value) if isinstance(value, tuple) or is_array else value
+        is_sequence = isinstance(value, Sequence) and not isinstance(
+            value, str | bytes | bytearray
         )
+        data[section][key] = list(value) if is_sequence or is_array else value
         return
     target = data[section][key]
-    if not isinstance(target, list):
-        raise KeyError(f"{path}: {section}.{key} is not a list; drop the [{index}]")
-    if not -len(target) <= index < len(target):
-        raise KeyError(f"{path}: index {index} out of range for {len(target)} elements")
+    problem = _index_problem(path, section, key, target, index)
+    if problem is not None:
+        raise KeyError(problem)
     target[index] = value
+
+
+def _index_problem(
+    path: str, section: str, key: str, target: Any, index: int
+) -> str | None:
+    """Why ``path`` (``section.key[index]``) names no item of ``target``, or None."""
+    if not isinstance(target, list):
+        return f"{path}: {section}.{key} is not a list; drop the [{index}]"
+    if not -len(target) <= index < len(target):
+        return f"{path}: index {index} out of range for {len(target)} elements"
+    return None
 
 
 _COMPARISONS = (
@@ -682,17 +841,33 @@ _COMPARISONS = (
 _RATE_KEYS = re.compile(r"(rate|rates|share|take_up)(\[\d+\])?$")
 
 
-def _format_errors(exc: ValidationError, source: str, data: Any) -> str:
+def _format_errors(
+    exc: ValidationError, source: str, data: Any, *, section: str | None = None
+) -> str:
+    """One line naming every problem by dotted key.
+
+    ``section``: the errors are of that section's model alone (a ``Transfers(...)``
+    built directly): its keys get the section's prefix and, with no year to fill
+    them from, a missing field is an error.
+    """
     problems = []
     year = data.get("year") if isinstance(data, Mapping) else None
-    year_ok = (
+    year_ok = section is not None or (
         isinstance(year, int | np.integer)
         and not isinstance(year, bool)
         and not any(e["loc"] == ("year",) for e in exc.errors())
     )
     unshipped: list[str] = []
+    # Locations with a failing item: pydantic then also reports the tuple as too
+    # short ("at least 1 item after validation, not 0" for one bad rate), which is
+    # false; the item's own error says what is wrong.
+    item_failed = {
+        e["loc"][:-1]
+        for e in exc.errors()
+        if e["loc"] and isinstance(e["loc"][-1], int)
+    }
     for err in exc.errors():
-        loc = ""
+        loc = "" if section is None else section
         for part in err["loc"]:
             loc += (
                 f"[{part}]"
@@ -711,10 +886,22 @@ def _format_errors(exc: ValidationError, source: str, data: Any) -> str:
                 # Missing fields come from the status quo of the year: with no
                 # valid year, listing them would only bury the year's problem.
                 continue
-            elif year not in POLICY_YEARS:
+            elif section is None and year not in POLICY_YEARS:
                 unshipped.append(loc)
             else:
                 problems.append(f"{loc}: required")
+            continue
+        if kind in ("too_short", "too_long"):
+            if kind == "too_short" and err["loc"] in item_failed:
+                continue
+            ctx = err.get("ctx", {})
+            if kind == "too_short":
+                n, bound = ctx.get("min_length"), "at least"
+            else:
+                n, bound = ctx.get("max_length"), "at most"
+            unit = "item" if n == 1 else "items"
+            count = ctx.get("actual_length")
+            problems.append(f"{loc}: must have {bound} {n} {unit}; got {count}")
             continue
         if kind == "value_error":
             msg = str(err["msg"]).removeprefix("Value error, ")
