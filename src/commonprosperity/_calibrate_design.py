@@ -8,6 +8,7 @@ validates every margin, reporting all problems at once.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from commonprosperity._validate import is_real
+from commonprosperity._validate import is_integer, is_real
 from commonprosperity.errors import CalibrationError
 from commonprosperity.population import CITY_LABELS, MAX_AGE, Population
 from commonprosperity.published import city_label
@@ -78,17 +79,21 @@ def _normalise_key(name: str, key: Any) -> Any:
     if name in ("urban", "employed") and isinstance(key, bool | np.bool_):
         return bool(key)
     if name == "age":
+        # Real numbers, NumPy's too (bounds read from an array); not bools, not NaN
+        # (NaN compares false with everything, so "low < high" would not catch it).
+        # An infinite bound is an open end: (60, inf) is "60 and over".
         if (
             not isinstance(key, tuple)
             or len(key) != 2
-            or not all(isinstance(v, int | float) for v in key)
-            or key[0] >= key[1]
+            or not all(is_real(v) and not math.isnan(v) for v in key)
+            or not key[0] < key[1]
         ):
             raise CalibrationError(
-                f"margin on 'age': keys must be (low, high) with low < high meaning "
-                f"low <= age < high; got {key!r}"
+                f"margin on 'age': keys must be (low, high), two numbers with "
+                f"low < high meaning low <= age < high (inf for an open end); "
+                f"got {key!r}"
             )
-        return (key[0], key[1])
+        return tuple(int(v) if is_integer(v) else float(v) for v in key)
     return key
 
 
@@ -119,6 +124,16 @@ def design(
                 f"variables[{v!r}] must have one value per household ({n}); "
                 f"got shape {np.asarray(arr).shape}"
             )
+    # A column named like a variable the library defines would be shadowed
+    # ("urban": the population's own is replaced) or ignored ("age": margins on it
+    # count persons by their ages), without a word either way.
+    clash = [v for v in variables if v in (*HOUSEHOLD_VARIABLES, *PERSON_VARIABLES)]
+    if clash:
+        problems.append(
+            f"variables {clash} have the name of a variable the library defines "
+            f"{sorted({*HOUSEHOLD_VARIABLES, *PERSON_VARIABLES})}; give them another "
+            "name (e.g. 'head_age') and use that name in margins"
+        )
     if problems:
         raise CalibrationError("; ".join(problems))
     for unit, specs in margins.items():
@@ -315,7 +330,10 @@ def _age_lookup(
     """Map age 0..MAX_AGE to the index of its interval (sorted), -1 if none."""
     lookup = np.full(MAX_AGE + 1, -1, dtype=np.int64)
     for i, (lo, hi) in enumerate(sorted(set(parts))):
-        ages = np.arange(max(0, int(np.ceil(lo))), min(MAX_AGE + 1, int(np.ceil(hi))))
+        # Clip before int(): an open end (±inf) has no integer.
+        first = int(np.ceil(np.clip(lo, 0, MAX_AGE + 1)))
+        stop = int(np.ceil(np.clip(hi, 0, MAX_AGE + 1)))
+        ages = np.arange(first, stop)
         if np.any(lookup[ages] >= 0):
             problems.append(f"margin {label}: age intervals overlap at ({lo}, {hi})")
             return lookup, False

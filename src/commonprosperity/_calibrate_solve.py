@@ -164,9 +164,16 @@ def solve(
     iterations = 0
     while err > tol and iterations < max_iter:
         iterations += 1
-        jac = (X.T @ sp.diags(d * dF(u)) @ X).toarray()
-        step = np.linalg.lstsq(jac, resid, rcond=None)[0]
-        norm = float(np.linalg.norm(resid / scale))
+        with np.errstate(over="ignore", invalid="ignore"):
+            jac = (X.T @ sp.diags(d * dF(u)) @ X).toarray()
+        if not (np.all(np.isfinite(jac)) and np.all(np.isfinite(resid))):
+            break  # overflowed: not converged, the caller reports the worst cell
+        try:
+            step = np.linalg.lstsq(jac, resid, rcond=None)[0]
+        except np.linalg.LinAlgError:
+            break
+        with np.errstate(over="ignore"):  # relative errors beyond 1e154 square to inf
+            norm = float(np.linalg.norm(resid / scale))
         for _ in range(40):
             new_lam = lam + step
             # A step far too long (weights far from the margins) overflows the

@@ -54,7 +54,7 @@ from commonprosperity._calibrate_design import cell_name, design
 from commonprosperity._calibrate_solve import compress, solve
 from commonprosperity._validate import is_integer, is_real
 from commonprosperity.errors import CalibrationError
-from commonprosperity.population import Population
+from commonprosperity.population import MAX_WEIGHT, Population
 
 __all__ = ["CalibrationResult", "calibrate"]
 
@@ -216,6 +216,7 @@ def calibrate(
     d = population.weight.astype(np.float64)
     t = np.array([c.target for c in columns])
     initial = X.T @ d
+    _check_reachable(population, X, columns, t)
     if bounds is not None:
         reach_lo, reach_hi = bounds[0] * initial, bounds[1] * initial
         bad = (t < reach_lo * (1 - 1e-12)) | (t > reach_hi * (1 + 1e-12))
@@ -261,6 +262,14 @@ def calibrate(
             f"{t[j]:g}, achieved {achieved[j]:g} (relative error {err:.2e}); the "
             "margins may be inconsistent with each other or with the bounds"
         )
+    if not np.all(w <= MAX_WEIGHT):
+        big = ~(w <= MAX_WEIGHT)
+        raise CalibrationError(
+            f"calibration ({method}, bounds={bounds}) needs {int(big.sum())} household "
+            f"weights above {MAX_WEIGHT:g}, the most one record may represent (largest "
+            f"{np.nanmax(w):g}); the margins ask for far more households or persons "
+            "than the data hold: check their units"
+        )
     if np.any(w <= 0):
         raise CalibrationError(
             f"linear calibration gave {int(np.sum(w <= 0))} weights <= 0; pass bounds, "
@@ -279,3 +288,45 @@ def calibrate(
         bounds=bounds,
         margins=table,
     )
+
+
+def _check_reachable(
+    population: Population, X: Any, columns: list[Any], t: np.ndarray
+) -> None:
+    """Refuse totals no weights a Population allows can give, naming the cells.
+
+    A cell can hold at most ``MAX_WEIGHT`` × its count of records (households, or
+    persons for persons margins); and with both households and persons margins,
+    residents per household (Σ w·size / Σ w) lies between the smallest and the
+    largest household size in the data. A total outside is a unit mix-up (persons
+    in 万, households in persons) that Newton's method could only fail on, after
+    all its iterations, or overflow on.
+    """
+    problems = []
+    capacity = MAX_WEIGHT * np.asarray(X.sum(axis=0)).ravel()
+    for j in np.flatnonzero(t > capacity)[:5]:
+        c = columns[j]
+        problems.append(
+            f"margin {c.margin} cell {c.cell!r}: total {t[j]:g} is more than its "
+            f"{capacity[j] / MAX_WEIGHT:g} {c.unit} can represent at the largest "
+            f"weight a household may have ({MAX_WEIGHT:g}), i.e. {capacity[j]:g}"
+        )
+    first_margin: dict[str, str] = {}
+    totals: dict[str, float] = {}
+    for c in columns:  # one margin per unit is enough: design checked they agree
+        if first_margin.setdefault(c.unit, c.margin) == c.margin:
+            totals[c.unit] = totals.get(c.unit, 0.0) + c.target
+    h, p = totals.get("households"), totals.get("persons")
+    if h is not None and p is not None and h > 0:
+        lo, hi = int(population.size.min()), int(population.size.max())
+        if not lo * h * (1 - 1e-9) <= p <= hi * h * (1 + 1e-9):
+            problems.append(
+                f"the persons margins total {p:g} and the households margins total "
+                f"{h:g}, i.e. {p / h:.4g} persons per household, outside the household "
+                f"sizes in the data ({lo}–{hi}); give both in the same units "
+                "(persons and households, not 万)"
+            )
+    if problems:
+        raise CalibrationError(
+            "margins no calibrated weights can reach: " + "; ".join(problems)
+        )

@@ -229,6 +229,21 @@ class Population:
             misnamed = misnamed_columns(frame.columns, ours)
             if misnamed:
                 problems.append(f"{name} {misnamed_problem(misnamed)}")
+        # Household columns on the person rows (a flat one-row-per-person table
+        # passed as persons) are not read: an optional one missing from the
+        # households frame would vanish, every household falling to the province.
+        stray = [
+            c
+            for c in HOUSEHOLD_OPTIONAL
+            if c in persons.columns and c not in households.columns
+        ]
+        if stray:
+            problems.append(
+                f"persons has household column(s) {stray} that households lacks; "
+                "they would not be read (household columns are read from the "
+                "households frame only): add them to households, one value per "
+                "household"
+            )
         if problems:
             raise PopulationError(where + "; ".join(problems))
         hh_cols = {
@@ -381,30 +396,37 @@ class Population:
                     f"households.household_id must be unique; duplicated at "
                     f"{describe_rows(dup, household_id)}"
                 )
-            elif p_household is not None:
-                position = pd.Index(household_id).get_indexer(p_household)
+            if p_household is not None:
+                # Checked against the distinct ids, so unknown persons, households
+                # without persons and duplicate ids are all reported at once.
+                first = np.flatnonzero(~dup)
+                position = pd.Index(household_id[first]).get_indexer(p_household)
                 orphan = position < 0
                 if orphan.any():
                     problems.append(
                         "persons.household_id must name a household in the household "
                         f"table; unknown at {describe_rows(orphan, p_household)}"
                     )
-                else:
-                    counts = np.bincount(position, minlength=n)
-                    empty = counts == 0
-                    if empty.any():
-                        problems.append(
-                            "every household needs at least one person; no persons for "
-                            "households.household_id at "
-                            + describe_rows(empty, household_id)
-                        )
-                    big = counts > MAX_HOUSEHOLD_SIZE
-                    if big.any():
-                        problems.append(
-                            f"a household may have at most {MAX_HOUSEHOLD_SIZE} "
-                            "persons; "
-                            f"households at {describe_rows(big, counts)}"
-                        )
+                counts = np.bincount(position[~orphan], minlength=first.shape[0])
+                empty = np.zeros(n, dtype=bool)
+                empty[first[counts == 0]] = True
+                if empty.any():
+                    problems.append(
+                        "every household needs at least one person; no persons for "
+                        "households.household_id at "
+                        + describe_rows(empty, household_id)
+                    )
+                big = np.zeros(n, dtype=bool)
+                big[first[counts > MAX_HOUSEHOLD_SIZE]] = True
+                if big.any():
+                    size = np.zeros(n, dtype=np.int64)
+                    size[first] = counts
+                    problems.append(
+                        f"a household may have at most {MAX_HOUSEHOLD_SIZE} "
+                        "persons; "
+                        f"households at {describe_rows(big, size)}"
+                    )
+                if not dup.any() and not orphan.any():
                     order = np.argsort(position, kind="stable")
                     offsets = np.zeros(n + 1, dtype=np.int64)
                     np.cumsum(counts, out=offsets[1:])
@@ -866,6 +888,14 @@ def _bool_column(
                 (_as_float(v) for v in values), dtype=np.float64, count=len(values)
             )
         bad = ~np.isin(numeric, (0.0, 1.0))
+        if values.dtype == object:
+            # Text is a wrong type, as in numeric columns: "1" passed float() while
+            # "yes" and "True" did not, so a text column was half read.
+            bad |= np.fromiter(
+                (isinstance(v, str | bytes) for v in values),
+                dtype=bool,
+                count=len(values),
+            )
         if not bad.any():
             return numeric == 1.0
         problems.append(

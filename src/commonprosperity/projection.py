@@ -28,6 +28,7 @@ from commonprosperity.baseline import quintile_means
 from commonprosperity.calibrate import calibrate
 from commonprosperity.errors import (
     ArgumentError,
+    CalibrationError,
     PopulationError,
     ScenarioError,
 )
@@ -242,6 +243,10 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     CommonProsperityError
         If ``growth`` is invalid, or keyed by years outside
         ``population.year + 1 .. to_year`` (they would be ignored).
+    CalibrationError
+        If no weights give a year's residents and urban share while keeping each
+        city's households and residents (e.g. every city's households are all
+        urban or all rural, so the urban share cannot move).
 
     Examples
     --------
@@ -321,13 +326,34 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         # sample weights (e.g. all 1) the first Newton step overflowed exp()
         # (a RuntimeWarning, an error under np.seterr(all="raise")). The
         # households-by-city margins span the constant, so the result is the same.
-        reweighted = calibrate(
-            dataclasses.replace(pop, weight=pop.weight * ratio, _cache={}),
-            margins,
-            method="raking",
-            max_iter=50,
-            tol=1e-10,
-        )
+        try:
+            reweighted = calibrate(
+                dataclasses.replace(pop, weight=pop.weight * ratio, _cache={}),
+                margins,
+                method="raking",
+                max_iter=50,
+                tol=1e-10,
+            )
+        except CalibrationError as exc:
+            # The margins are ours, not the caller's: say what they ask for and
+            # which households could move the urban share.
+            mixed = [
+                CITY_LABELS[c]
+                for c in np.unique(pop.city_code)
+                if len(set(pop.urban[pop.city_code == c].tolist())) == 2
+            ]
+            hint = (
+                f"only {mixed} have both urban and rural households"
+                if mixed
+                else "no city has both urban and rural households"
+            )
+            raise CalibrationError(
+                f"project: cannot reweight the population to {year}: "
+                f"{residents:,.0f} residents with an urban share of {share:.4f} "
+                f"(the population's own share moved by the published change) "
+                f"while keeping each city's households and residents, since {hint}; "
+                f"({exc})"
+            ) from None
         pop = dataclasses.replace(
             pop,
             weight=reweighted.weight,
