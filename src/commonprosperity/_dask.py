@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,12 @@ __all__ = ["evaluate_on_cluster", "population_receipts"]
 
 #: Per process: token of a shipped population -> times it was unpickled here.
 _RECEIVED: dict[str, int] = {}
+
+#: Seconds between checks that the workers running a sweep's tasks are still there.
+_WATCH_SECONDS = 2.0
+
+#: Rounds of re-running the tasks of workers that left before a sweep gives up.
+_MAX_ATTEMPTS = 5
 
 
 class _Shipped:
@@ -72,6 +79,19 @@ def _run_part(
     ``universe``, all the sweep's scenarios, groups them as the threads engine does.
     """
     return _evaluate(shipped.population, stacked, gini, band_basis, universe=universe)
+
+
+def _holders(client: Any, shipped: dict[str, Any]) -> list[str]:
+    """The workers that still hold their copy of the population, sorted.
+
+    A copy lost with its worker makes its future cancelled, not finished.
+    """
+    live = set(client.scheduler_info().get("workers", {}))
+    return sorted(
+        w
+        for w, fut in shipped.items()
+        if w in live and fut.done() and fut.status == "finished"
+    )
 
 
 def _connect(client: Any) -> tuple[Any, bool]:
@@ -142,13 +162,16 @@ def evaluate_on_cluster(
     (KeyboardInterrupt included), pending tasks are cancelled, the scattered
     population is released and a client opened here is closed.
     """
-    from distributed import as_completed
+    from distributed import TimeoutError as DaskTimeoutError
+    from distributed import wait
 
     dask_client, owned = _connect(client)
     futures: list[Any] = []
-    shipped = universe = None
+    shipped: dict[str, Any] = {}
+    universe: dict[str, Any] = {}
     try:
-        n_workers = len(dask_client.scheduler_info().get("workers", {}))
+        workers = sorted(dask_client.scheduler_info().get("workers", {}))
+        n_workers = len(workers)
         if n_workers == 0:
             raise CommonProsperityError(
                 "the Dask cluster has no workers; start some or wait for them"
@@ -157,34 +180,98 @@ def evaluate_on_cluster(
         block = _block_size(population.n_households)
         per_task = max(1, min(block, -(-S // n_workers)))
         token = uuid.uuid4().hex
-        shipped = dask_client.scatter(
-            _Shipped(population, token), broadcast=True, hash=False
-        )
-        # Every task groups its scenarios within the whole grid: sent once.
-        universe = dask_client.scatter(stacked, broadcast=True, hash=False)
+        # One copy per worker under a key of its own, and each task pinned to
+        # the worker holding the copies it needs. One key broadcast to every
+        # worker is a replicated key: the scheduler's memory manager
+        # (ReduceReplicas) dropped the surplus copies before the tasks that
+        # needed them arrived, or once a worker's own tasks were done and
+        # before it stole another's, and the population travelled again.
+        for worker in workers:
+            shipped[worker] = dask_client.scatter(
+                _Shipped(population, token), workers=[worker], hash=False
+            )
+            # Every task groups its scenarios within the whole grid: sent once.
+            universe[worker] = dask_client.scatter(
+                stacked, workers=[worker], hash=False
+            )
         bounds = [(i0, min(S, i0 + per_task)) for i0 in range(0, S, per_task)]
-        index = {}
-        for i0, i1 in bounds:
+        index: dict[Any, tuple[int, int]] = {}
+
+        def submit(i0: int, i1: int, worker: str, attempt: int) -> Any:
             fut = dask_client.submit(
                 _run_part,
-                shipped,
+                shipped[worker],
                 stacked.rows(i0, i1),
                 gini,
                 band_basis,
-                universe,
+                universe[worker],
                 pure=False,
-                key=f"commonprosperity-sweep-{token}-{i0}",
+                key=f"commonprosperity-sweep-{token}-{i0}-{attempt}",
+                workers=[worker],
+                allow_other_workers=False,
             )
             futures.append(fut)
             index[fut.key] = (i0, i1)
+            pinned[fut.key] = worker
+            return fut
+
+        pinned: dict[Any, str] = {}
+        pending = {
+            submit(i0, i1, workers[k % n_workers], 0)
+            for k, (i0, i1) in enumerate(bounds)
+        }
         n_stats = None
         parts: dict[tuple[int, int], Any] = {}
-        for fut in as_completed(futures):
-            part = fut.result()
-            parts[index[fut.key]] = part
-            n_stats = part.totals.shape[1]
-            if advance is not None:
-                advance(index[fut.key][1] - index[fut.key][0])
+        attempt = 0
+        while pending:
+            try:
+                done, pending = wait(
+                    pending, timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED"
+                )
+            except DaskTimeoutError:
+                done = set()
+            except CancelledError:
+                # wait() raises on a cancelled future: a worker that left took
+                # the copies its tasks depend on (or someone cancelled them).
+                done = {f for f in pending if f.status == "cancelled"}
+                pending -= done
+            # A cancelled task lost the copies it depends on with their worker
+            # (the client may learn of the copies' loss after the task's), or
+            # its result, still on that worker, with them.
+            lost = []
+            for fut in done:
+                try:
+                    part = fut.result()
+                except CancelledError:
+                    lost.append(fut)
+                    continue
+                parts[index[fut.key]] = part
+                n_stats = part.totals.shape[1]
+                if advance is not None:
+                    advance(index[fut.key][1] - index[fut.key][0])
+            if done and not lost:
+                continue
+            # A pinned task waits for its worker forever, and the worker's copies
+            # leave with it: run the tasks of a worker that left on the workers
+            # that still hold the population.
+            holders = _holders(dask_client, shipped)
+            lost += [f for f in pending if pinned[f.key] not in holders]
+            if not lost:
+                continue
+            attempt += 1
+            if not holders or attempt > _MAX_ATTEMPTS:
+                raise CommonProsperityError(
+                    "the Dask workers holding the sweep's population left the "
+                    "cluster (or it was restarted); run the sweep again"
+                )
+            # Not the workers that just lost tasks, while others remain.
+            gone = {pinned[f.key] for f in lost}
+            holders = [w for w in holders if w not in gone] or holders
+            dask_client.cancel(lost)
+            pending -= set(lost)
+            for k, fut in enumerate(lost):
+                i0, i1 = index[fut.key]
+                pending.add(submit(i0, i1, holders[k % len(holders)], attempt))
         out = _Outcome(np.empty((S, n_stats)), np.empty(S), np.empty(S), np.empty(S))
         for (i0, i1), part in parts.items():
             out.totals[i0:i1] = part.totals
@@ -195,7 +282,7 @@ def evaluate_on_cluster(
     finally:
         if futures:
             dask_client.cancel(futures)
-        scattered = [f for f in (shipped, universe) if f is not None]
+        scattered = [*shipped.values(), *universe.values()]
         if scattered:
             dask_client.cancel(scattered)
         if owned:

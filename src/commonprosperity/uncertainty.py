@@ -187,7 +187,8 @@ def bootstrap(
         ``stratum``/``psu`` if it has them, else every household is its own PSU in
         one stratum.
     scenario : Scenario, optional
-        Needed when a Population is passed.
+        Needed when a Population is passed; with a Result, only its own scenario
+        is accepted.
     level : float
         Coverage of the percentile interval, in (0, 1).
     method : {"rescaled", "naive"}
@@ -207,8 +208,8 @@ def bootstrap(
     ------
     CommonProsperityError
         For an unknown indicator; ``n``, ``seed`` or ``level`` out of range; a
-        Population without ``scenario``; ``strata`` or ``psu`` of the wrong
-        length or with missing values.
+        Population without ``scenario``, or a Result with another ``scenario``;
+        ``strata`` or ``psu`` of the wrong length or with missing values.
 
     Warns
     -----
@@ -247,6 +248,14 @@ def bootstrap(
         result = simulate(result_or_population, scenario)
     elif isinstance(result_or_population, Result):
         result = result_or_population
+        if scenario is not None and scenario != result.scenario:
+            # It was ignored: the replicates are of the Result's own scenario.
+            raise ArgumentError(
+                "bootstrap: scenario= is used only with a Population; this Result "
+                f"was simulated under its own scenario (year {result.scenario.year})"
+                ", which differs from the one given: simulate the population under "
+                "it, or pass the Population with scenario="
+            )
     else:
         raise ArgumentError(
             "bootstrap needs a Result or a Population; got "

@@ -332,3 +332,16 @@ def test_deciles_of_equal_weights_do_not_depend_on_their_scale(scale):
 
     groups = decile_of(np.arange(5.0), np.full(5, scale))
     assert groups.tolist() == [2, 4, 6, 8, 10]
+
+
+def test_bootstrap_refuses_a_scenario_other_than_the_results_own(pair):
+    """scenario= with a Result was silently ignored: the replicates were those of
+    the Result's scenario, not of the one the caller named."""
+    r, reform = pair
+    with pytest.raises(cp.ArgumentError, match="scenario= is used only with a Pop"):
+        bootstrap(r, "gini", n=10, scenario=reform.scenario)
+    # Its own scenario is no contradiction.
+    same = bootstrap(r, "gini", n=10, seed=4, scenario=r.scenario)
+    np.testing.assert_array_equal(
+        same.replicates, bootstrap(r, "gini", n=10, seed=4).replicates
+    )
