@@ -266,9 +266,11 @@ def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
     table = fiscal_table(result, baseline)
     labels = {
         "iit_revenue": "income tax revenue (all schedules)",
-        "social_insurance_contributions": "employee social insurance contributions",
+        "social_insurance_contributions": "employee contributions incl. housing fund",
+        "social_insurance_fund_revenue": "  of which social insurance funds",
+        "housing_fund": "  of which housing fund (employees' savings)",
         "transfer_spending": "transfer spending (dibao, residents' pension, child)",
-        "net_revenue": "net revenue (taxes + contributions - transfers)",
+        "net_revenue": "net revenue (taxes + social insurance - transfers)",
         "net_fiscal_cost": "net fiscal cost of the scenario vs the status quo",
     }
     out = []

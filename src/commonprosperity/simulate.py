@@ -89,7 +89,15 @@ class Result:
     fiscal : pandas.Series of float64
         Weighted revenue and spending totals, yuan per year, and
         ``dibao_households``, the households represented that receive dibao (a
-        count, not yuan).
+        count, not yuan). Take-up is an expected value (every eligible household
+        receives ``dibao_take_up`` × its gap), so this counts every *eligible*
+        household whatever the take-up; expected recipients are about
+        ``dibao_take_up`` × this count. ``social_insurance_contributions`` (all
+        employee contributions, as disposable income deducts them) is
+        ``social_insurance_fund_revenue`` (pension, medical, unemployment) plus
+        ``housing_fund`` (the employees' own savings, outside the government
+        budgets); ``net_revenue`` is income tax plus the social insurance fund
+        revenue minus the modelled transfers.
     city_per_capita : pandas.Series of float64
         Per-capita disposable income by city present in the population, yuan.
     band_basis, gini_method : str
@@ -459,7 +467,7 @@ def simulate(
             if name in names:
                 # Every NaN indicator has its reason, the bracket's bounds too.
                 undefined[name] = "per-capita disposable income is not positive"
-    fiscal = _fiscal(totals)
+    fiscal = _fiscal(totals, scenario)
     negative = int(totals[K.S_NEGATIVE_HOUSEHOLDS])
     provenance = {
         "library_version": _version(),
@@ -576,9 +584,25 @@ def _indicator_values(
     return out, city_pc, undefined
 
 
-def _fiscal(t: np.ndarray) -> pd.Series:
+def housing_fund_part(contributions: Any, scenario: Scenario) -> Any:
+    """The housing provident fund's part of employee contributions, yuan.
+
+    Every contribution rate applies to the same wage base, clipped to the floor
+    and the ceiling (``rules.person_contribution``), so the part is the housing
+    fund's share of the combined rate. The fund is the employees' own savings in
+    accounts outside the government budgets, so it is no fiscal revenue.
+    """
+    si = scenario.social_insurance
+    rate = si.pension_rate + si.medical_rate + si.unemployment_rate
+    rate += si.housing_fund_rate
+    return contributions * (si.housing_fund_rate / rate if rate > 0 else 0.0)
+
+
+def _fiscal(t: np.ndarray, scenario: Scenario) -> pd.Series:
     iit = t[K.S_IIT] + t[K.S_BUSINESS_TAX] + t[K.S_PROPERTY_TAX]
     transfers = t[K.S_DIBAO] + t[K.S_RESIDENTS_PENSION] + t[K.S_CHILD_ALLOWANCE]
+    housing_fund = housing_fund_part(t[K.S_CONTRIBUTIONS], scenario)
+    social_insurance = t[K.S_CONTRIBUTIONS] - housing_fund
     return pd.Series(
         {
             "iit_comprehensive": t[K.S_IIT],
@@ -586,13 +610,15 @@ def _fiscal(t: np.ndarray) -> pd.Series:
             "iit_property": t[K.S_PROPERTY_TAX],
             "iit_revenue": iit,
             "social_insurance_contributions": t[K.S_CONTRIBUTIONS],
+            "social_insurance_fund_revenue": social_insurance,
+            "housing_fund": housing_fund,
             "dibao": t[K.S_DIBAO],
             "residents_pension": t[K.S_RESIDENTS_PENSION],
             "child_allowance": t[K.S_CHILD_ALLOWANCE],
             "transfer_spending": transfers,
-            "net_revenue": iit + t[K.S_CONTRIBUTIONS] - transfers,
+            "net_revenue": iit + social_insurance - transfers,
             "dibao_households": t[K.S_DIBAO_HOUSEHOLDS],
         },
         dtype=np.float64,
-        name="yuan",
+        name="fiscal",
     )

@@ -30,7 +30,11 @@ from commonprosperity._sweep_engine import (
 from commonprosperity.errors import ArgumentError
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
-from commonprosperity.simulate import INDICATOR_NAMES, _indicator_values
+from commonprosperity.simulate import (
+    INDICATOR_NAMES,
+    _indicator_values,
+    housing_fund_part,
+)
 from commonprosperity.targets import TARGETS, _met
 
 __all__ = ["ENGINES", "MAX_SCENARIOS", "SWEEP_GINI_METHODS", "cheapest", "sweep"]
@@ -40,8 +44,10 @@ _TARGET_IDS = tuple(t.id for t in TARGETS)
 
 
 # ------------------------------------------------------------------- the frame
-def _frame(grid: _Grid, outcome: _Outcome, gini: str, band_basis: str) -> pd.DataFrame:
-    """Rows 1.. of ``outcome`` are the grid's scenarios; row 0 is the base."""
+def _frame(
+    base: Scenario, grid: _Grid, outcome: _Outcome, gini: str, band_basis: str
+) -> pd.DataFrame:
+    """Rows 1.. of ``outcome`` are the grid's scenarios; row 0 is ``base``."""
     S = len(grid.scenarios)
     values: dict[str, np.ndarray] = {name: np.empty(S) for name in INDICATOR_NAMES}
     base_ind, _, _ = _indicator_values(outcome.totals[0])
@@ -81,12 +87,21 @@ def _frame(grid: _Grid, outcome: _Outcome, gini: str, band_basis: str) -> pd.Dat
         gaps[f"{t.id}_gap"] = gap
     for name, gap in gaps.items():
         frame[name] = gap
+    # Contributions less the housing fund: the employees' savings are no revenue.
+    fund = values["social_insurance_contributions"] - np.array(
+        [
+            housing_fund_part(c, sc)
+            for c, sc in zip(
+                values["social_insurance_contributions"], grid.scenarios, strict=True
+            )
+        ]
+    )
+    base_fund = base_ind["social_insurance_contributions"] - housing_fund_part(
+        base_ind["social_insurance_contributions"], base
+    )
     frame["net_fiscal_cost"] = (
         (base_ind["iit_revenue"] - values["iit_revenue"])
-        + (
-            base_ind["social_insurance_contributions"]
-            - values["social_insurance_contributions"]
-        )
+        + (base_fund - fund)
         + (values["transfer_spending"] - base_ind["transfer_spending"])
     )
     frame.attrs["gini_method"] = gini
@@ -154,8 +169,10 @@ def sweep(
         ``T1_met`` … ``T10_met`` (nullable booleans, NA where a target cannot be
         judged from one year's simulation) and ``T1_gap`` … ``T10_gap`` (> 0: not
         yet met, in the target's unit); ``net_fiscal_cost``, yuan per year: the
-        income-tax and contribution revenue lost plus the transfer spending added
-        relative to ``base`` (negative: the scenario raises net revenue). Each row
+        income-tax and social-insurance revenue lost plus the transfer spending
+        added relative to ``base`` (negative: the scenario raises net revenue);
+        the housing fund's part of contributions, the employees' own savings, is
+        not revenue (``Result.fiscal["net_revenue"]``'s change). Each row
         equals :func:`commonprosperity.simulate` of its scenario to about 1e-15
         relative.
 
@@ -211,7 +228,7 @@ def sweep(
     finally:
         if bar is not None:
             bar.close()
-    return _frame(spec, outcome, gini, band_basis)
+    return _frame(base, spec, outcome, gini, band_basis)
 
 
 # ------------------------------------------------------------------ cheapest

@@ -168,8 +168,9 @@ def evaluate_targets(
     Returns
     -------
     pandas.DataFrame
-        Indexed T1–T10 with columns ``indicator, value, target, comparison, met,
-        gap, note``. ``gap`` > 0 means not yet met, in the target's unit (a value
+        Indexed T1–T10 (index name ``target_id``) with columns ``indicator,
+        description, value, target, comparison, met, gap, unit, note``.
+        ``gap`` > 0 means not yet met, in the target's unit (a value
         exactly on the bound of a strict target, T4, T5 or T7, has gap 0 and is
         not met); ``met``
         is a nullable boolean, NA where the needed input is absent.

@@ -36,6 +36,7 @@ from commonprosperity import (
 )
 from commonprosperity.household import HOUSEHOLD_FRAME_COLUMNS, MEMBER_KEYS, household
 from commonprosperity.simulate import HOUSEHOLD_COLUMNS
+from tests.conftest import one_household
 
 FEN = 0.01  # agreement to the fen, stricter than "to the yuan"
 
@@ -533,3 +534,19 @@ def test_scenario_year_must_match_and_default_is_the_status_quo():
         2024, members=[{"age": 40, "wage": 90_000}], scenario=Scenario.status_quo(2024)
     )
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_housing_fund_is_no_fiscal_revenue(hand_scenario):
+    """HAND_POLICY: rates 8 + 2 + 0.5 + 12 % on a base clipped to 3,000–20,000 a
+    month. A: wage 120,000 (base 120,000); B: wage 300,000 (base 240,000, the
+    ceiling). Contributions 27,000 + 54,000; housing fund 12 % of the bases,
+    14,400 + 28,800. IIT: A 3 % of 33,000 = 990; B on 186,000 = 1,080 + 10,800 +
+    8,400 = 20,280. No transfers. Weight 2 doubles every total."""
+    pop = one_household([{"wage": 120_000.0}, {"wage": 300_000.0}], weight=2.0)
+    fiscal = simulate(pop, hand_scenario).fiscal
+    assert fiscal["social_insurance_contributions"] == pytest.approx(2 * 81_000.0)
+    assert fiscal["housing_fund"] == pytest.approx(2 * 43_200.0)
+    assert fiscal["social_insurance_fund_revenue"] == pytest.approx(2 * 37_800.0)
+    assert fiscal["iit_revenue"] == pytest.approx(2 * 21_270.0)
+    assert fiscal["transfer_spending"] == 0.0
+    assert fiscal["net_revenue"] == pytest.approx(2 * (21_270.0 + 37_800.0))

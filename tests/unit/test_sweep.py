@@ -63,12 +63,13 @@ def test_rows_equal_single_simulate_runs(pop, base, exact):
             else:
                 assert bool(row[f"{tid}_met"]) == bool(met)
                 assert_close(row[f"{tid}_gap"], t.loc[tid, "gap"], f"row {i} {tid} gap")
-        # Revenue lost (income taxes and contributions) plus transfers added.
+        # Revenue lost (income taxes and social insurance; the housing fund is
+        # the employees' savings) plus transfers added.
         cost = (
             base_fiscal["iit_revenue"]
             - r.fiscal["iit_revenue"]
-            + base_fiscal["social_insurance_contributions"]
-            - r.fiscal["social_insurance_contributions"]
+            + base_fiscal["social_insurance_fund_revenue"]
+            - r.fiscal["social_insurance_fund_revenue"]
             + r.fiscal["transfer_spending"]
             - base_fiscal["transfer_spending"]
         )

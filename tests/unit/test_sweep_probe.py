@@ -73,8 +73,8 @@ def _assert_rows_equal_simulate(pop, base, frame, scenarios, gini, band_basis):
         cost = (
             (ref["iit_revenue"] - f["iit_revenue"])
             + (
-                ref["social_insurance_contributions"]
-                - f["social_insurance_contributions"]
+                ref["social_insurance_fund_revenue"]
+                - f["social_insurance_fund_revenue"]
             )
             + (f["transfer_spending"] - ref["transfer_spending"])
         )
