@@ -322,3 +322,17 @@ def test_sweep_and_solve_argument_errors_are_value_errors(call, fragment):
     with pytest.raises(ValueError, match=fragment) as info:
         call(r)
     assert isinstance(info.value, cp.ArgumentError)
+
+
+def test_t6_note_names_the_urban_basis():
+    """T6 read "not met" (68.3 % in 2024) on the default survey-basis baseline with
+    no note, while the official urbanisation rate was 75.5 % (2024 bulletin)."""
+    sq = Scenario.status_quo(2024)
+    survey = simulate(cp.baseline(2024, 1_000), sq).targets().loc["T6"]
+    assert "survey-implied urban share" in survey["note"]
+    census = simulate(cp.baseline(2024, 1_000, urban_definition="census"), sq)
+    t6 = census.targets().loc["T6"]
+    assert t6["value"] == pytest.approx(0.755, abs=1e-6)
+    assert (
+        t6["note"] == "urban basis: the official urbanisation rate (census definition)"
+    )
