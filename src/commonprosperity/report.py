@@ -42,6 +42,8 @@ from commonprosperity._reportformat import (
     staged_directory,
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
+from commonprosperity.errors import ArgumentError
+from commonprosperity.tables import _population_differences
 
 if TYPE_CHECKING:
     from commonprosperity.simulate import Result
@@ -252,6 +254,16 @@ def _check_results(where: str, result: object, baseline: object = None) -> None:
     check_result(result, "result", where)
     if baseline is not None:
         check_result(baseline, "baseline", where)
+        # The status-quo column, the change and the net fiscal cost compare two
+        # policies on one population; another population (another year's) mixes
+        # the policy's effect with the population's.
+        differ = _population_differences(baseline.population, result.population)
+        if differ:
+            raise ArgumentError(
+                f"{where}: baseline must be the status quo simulated on the same "
+                "population as result (same households, weights and persons); "
+                f"these differ: {', '.join(differ)}"
+            )
 
 
 def _check_heading(where: str, heading: object) -> None:

@@ -306,3 +306,25 @@ def test_small_fiscal_totals_keep_their_digits():
     assert 0 < abs(net) < 5e6
     assert f"{net / 1e9:.3g} bn" in text
     assert "-0.00 bn" not in text
+
+
+def test_a_baseline_on_another_population_is_refused(tmp_path):
+    """A 2025 result with a 2024 "status quo" on another population got a status
+    quo column, a change and a net fiscal cost mixing policy and population."""
+    from commonprosperity import ArgumentError, Scenario, simulate, synthetic_population
+
+    a = simulate(synthetic_population(300, seed=1), Scenario.status_quo(2024))
+    b = simulate(synthetic_population(300, seed=2), Scenario.status_quo(2025))
+    for call in (
+        lambda: report.summary_text(b, heading="h", baseline=a),
+        lambda: report.fiscal_table(b, a),
+        lambda: report.write_run(b, tmp_path / "out", heading="h", baseline=a),
+    ):
+        with pytest.raises(ArgumentError, match="same population as result"):
+            call()
+    assert not (tmp_path / "out").exists()
+    # The same population under two policies is the intended use.
+    c = simulate(a.population, Scenario.status_quo(2025))
+    assert report.fiscal_table(c, a).loc["net_fiscal_cost", "change"] == (
+        a.fiscal["net_revenue"] - c.fiscal["net_revenue"]
+    )
