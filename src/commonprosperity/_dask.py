@@ -30,6 +30,9 @@ __all__ = ["evaluate_on_cluster", "population_receipts"]
 #: Per process: token of a shipped population -> times it was unpickled here.
 _RECEIVED: dict[str, int] = {}
 
+#: Seconds to wait for a scheduler given by its address to answer.
+_CONNECT_SECONDS = 30
+
 #: Seconds between checks that the workers running a sweep's tasks are still there.
 _WATCH_SECONDS = 2.0
 
@@ -94,6 +97,44 @@ def _holders(client: Any, shipped: dict[str, Any]) -> list[str]:
     )
 
 
+async def _identity(address: str) -> Any:
+    from distributed.core import rpc
+
+    remote = rpc(address, timeout=_CONNECT_SECONDS)
+    try:
+        return await remote.identity()
+    finally:
+        await remote.close_rpc()
+
+
+def _check_scheduler(given: str, address: str) -> None:
+    """Refuse an address where something other than a Dask scheduler answers.
+
+    A Client on such an address failed with whatever the reply decoded to (a
+    ValueError, a MemoryError for "3 EiB"), and the half-started Client then
+    held the interpreter's exit for 60 s. Asking for the identity over a plain
+    connection first leaves nothing behind. In a thread of its own: a notebook's
+    thread already runs an event loop.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            info = pool.submit(asyncio.run, _identity(address)).result()
+        except OSError:
+            raise
+        except Exception as exc:
+            info = exc
+    if not (isinstance(info, dict) and info.get("type") == "Scheduler"):
+        what = f"{type(info).__name__}: {info}" if isinstance(info, Exception) else ""
+        raise CommonProsperityError(
+            f"client: something answers at {given!r} but not as a Dask scheduler"
+            + (f" ({what[:200]})" if what else "")
+            + "; check the address and port (a scheduler listens on 8786 by default)"
+        )
+
+
 def _connect(client: Any) -> tuple[Any, bool]:
     """Return ``(client, owned)``; ``owned`` when this call opened it."""
     try:
@@ -117,7 +158,9 @@ def _connect(client: Any) -> tuple[Any, bool]:
         # raised its ValueError from a half-started client, which stayed the
         # current client (dask's scheduler set to it) and hung on exit.
         try:
-            distributed.comm.resolve_address(client)
+            address = distributed.comm.resolve_address(client)
+            if address.startswith("tcp://"):
+                _check_scheduler(client, address)
             # Opened for this call only: never the current client.
             return distributed.Client(client, timeout="30s", set_as_default=False), True
         except OSError as exc:

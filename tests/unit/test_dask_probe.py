@@ -117,3 +117,37 @@ def test_a_worker_leaving_mid_sweep_does_not_lose_the_sweep(pop, base):
     pd.testing.assert_frame_equal(
         got, sweep(pop, base, grid, progress=False), check_exact=True
     )
+
+
+def test_an_address_where_no_scheduler_answers_is_named(pop, base):
+    """Something other than a scheduler on the port: the Client failed with what
+    the reply decoded to (a ValueError; a MemoryError of "3.07 EiB" elsewhere) and
+    its half-started self held the interpreter's exit for 60 s."""
+    import socket
+
+    from commonprosperity import CommonProsperityError
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def answer():
+        conn, _ = server.accept()
+        with conn:
+            conn.sendall(b"\xff" * 64 + b"HTTP/1.1 400 Bad Request\r\n\r\n")
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        with pytest.raises(CommonProsperityError, match="not as a Dask scheduler"):
+            sweep(pop, base, GRID, engine="dask", client=address, progress=False)
+    finally:
+        thread.join(timeout=5)
+        server.close()
+    assert not [
+        c
+        for c in distributed.Client._instances
+        if getattr(c.scheduler, "address", None) == address
+    ]
