@@ -1,10 +1,11 @@
 """The Dask engine of :func:`commonprosperity.sweep.sweep` (optional extra).
 
 The population, and the grid's stacked scenarios (which group each task's
-scenarios as the threads engine does), are scattered once to every worker
-(``broadcast=True``); scenarios are cut into tasks of at most one block each, run on
-the workers by the same code as the threads engine, and gathered in grid order, so
-the frames of both engines are equal.
+scenarios as the threads engine does), are scattered once to every worker, one
+copy under a key of its own, or the population is read there from a Parquet file;
+scenarios are cut into tasks of at most one block each, pinned to a worker, run by
+the same code as the threads engine, and gathered in grid order, so the frames of
+both engines are equal.
 ``dask`` and ``distributed`` are imported only when this engine is used
 (``pip install commonprosperity[dask]``).
 
@@ -82,6 +83,20 @@ def _run_part(
     ``universe``, all the sweep's scenarios, groups them as the threads engine does.
     """
     return _evaluate(shipped.population, stacked, gini, band_basis, universe=universe)
+
+
+def _read_on_worker(path: str, base: Any, stacked: Any, token: str) -> _Shipped:
+    """Worker task: read a population file and order it as the threads engine."""
+    from commonprosperity._sweep_engine import _sorted_by_base
+    from commonprosperity.population import Population
+
+    _RECEIVED[token] = _RECEIVED.get(token, 0) + 1
+    population = _sorted_by_base(Population.read_parquet(path), base, stacked)
+    return _Shipped(population, token)
+
+
+def _households_of(shipped: _Shipped) -> int:
+    return shipped.population.n_households
 
 
 def _holders(client: Any, shipped: dict[str, Any]) -> list[str]:
@@ -191,17 +206,21 @@ def _connect(client: Any) -> tuple[Any, bool]:
 
 
 def evaluate_on_cluster(
-    population: _Ordered,
+    population: _Ordered | str,
     stacked: Any,
     gini: str,
     band_basis: str,
     client: Any,
     advance: Callable[[int], None] | None = None,
+    *,
+    base: Any = None,
 ) -> Any:
     """Evaluate the stacked scenarios on a Dask cluster; rows in scenario order.
 
     ``population`` is the ordered population of the threads engine
-    (``_sorted_by_base``); it is scattered once per worker; if the call is interrupted
+    (``_sorted_by_base``), scattered once per worker, or the path of a Parquet
+    file that each worker reads once and orders by ``base`` itself (the same
+    order: the data and the code are the same); if the call is interrupted
     (KeyboardInterrupt included), pending tasks are cancelled, the scattered
     population is released and a client opened here is closed.
     """
@@ -220,8 +239,6 @@ def evaluate_on_cluster(
                 "the Dask cluster has no workers; start some or wait for them"
             )
         S = stacked.n
-        block = _block_size(population.n_households)
-        per_task = max(1, min(block, -(-S // n_workers)))
         token = uuid.uuid4().hex
         # One copy per worker under a key of its own, and each task pinned to
         # the worker holding the copies it needs. One key broadcast to every
@@ -230,13 +247,34 @@ def evaluate_on_cluster(
         # needed them arrived, or once a worker's own tasks were done and
         # before it stole another's, and the population travelled again.
         for worker in workers:
-            shipped[worker] = dask_client.scatter(
-                _Shipped(population, token), workers=[worker], hash=False
-            )
             # Every task groups its scenarios within the whole grid: sent once.
             universe[worker] = dask_client.scatter(
                 stacked, workers=[worker], hash=False
             )
+            if isinstance(population, str):
+                shipped[worker] = dask_client.submit(
+                    _read_on_worker,
+                    population,
+                    base,
+                    universe[worker],
+                    token,
+                    key=f"commonprosperity-population-{token}-{worker}",
+                    workers=[worker],
+                    allow_other_workers=False,
+                    pure=False,
+                )
+            else:
+                shipped[worker] = dask_client.scatter(
+                    _Shipped(population, token), workers=[worker], hash=False
+                )
+        n_households = (
+            dask_client.submit(
+                _households_of, shipped[workers[0]], workers=[workers[0]], pure=False
+            ).result()
+            if isinstance(population, str)
+            else population.n_households
+        )
+        per_task = max(1, min(_block_size(n_households), -(-S // n_workers)))
         bounds = [(i0, min(S, i0 + per_task)) for i0 in range(0, S, per_task)]
         index: dict[Any, tuple[int, int]] = {}
 

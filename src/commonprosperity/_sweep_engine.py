@@ -1200,6 +1200,10 @@ def _check_common(population: Any, base: Any, gini: str, band_basis: str) -> Non
         raise TypeError(
             f"population must be a Population; got {type(population).__name__}"
         )
+    _check_policy(base, gini, band_basis)
+
+
+def _check_policy(base: Any, gini: str, band_basis: str) -> None:
     if not isinstance(base, Scenario):
         raise TypeError(f"base must be a Scenario; got {type(base).__name__}")
     if gini not in SWEEP_GINI_METHODS:

@@ -9,6 +9,7 @@ the rows of a sweep that meet targets by their net fiscal cost. Goal seeking is
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -19,7 +20,7 @@ import pandas as pd
 from commonprosperity._sweep_engine import (
     MAX_SCENARIOS,
     SWEEP_GINI_METHODS,
-    _check_common,
+    _check_policy,
     _evaluate,
     _expand_grid,
     _Grid,
@@ -134,8 +135,12 @@ def sweep(
 
     Parameters
     ----------
-    population : Population
-        Weighted households and persons, gross incomes in yuan per year.
+    population : Population, str or pathlib.Path
+        Weighted households and persons, gross incomes in yuan per year; or the
+        path of a file written by ``Population.write_parquet``. With
+        ``engine="dask"`` each worker reads that path itself (it must be readable
+        there, e.g. on a shared file system) and the population never travels;
+        with ``engine="threads"`` it is read here.
     base : Scenario
         The reference policy; ``net_fiscal_cost`` is measured against it.
     grid : mapping of str to list, or list of Scenario
@@ -198,7 +203,19 @@ def sweep(
     >>> bool(frame["net_fiscal_cost"].iloc[1] > frame["net_fiscal_cost"].iloc[0])
     True
     """
-    _check_common(population, base, gini, band_basis)
+    path = None
+    if isinstance(population, str | os.PathLike):
+        # A Parquet file (Population.write_parquet): read here for the threads
+        # engine, by each worker for the Dask engine (it never travels).
+        path = _population_path(population)
+        if engine != "dask":
+            population = Population.read_parquet(path)
+    elif not isinstance(population, Population):
+        raise TypeError(
+            "population must be a Population or the path of a Parquet file "
+            f"(Population.write_parquet); got {type(population).__name__}"
+        )
+    _check_policy(base, gini, band_basis)
     if progress is not None and not isinstance(progress, bool | np.bool_):
         # bool("no") is True: a string or a number showed a bar.
         raise ArgumentError(
@@ -213,7 +230,12 @@ def sweep(
         )
     spec = _expand_grid(base, grid)
     stacked = _stack([base, *spec.scenarios])
-    pop = _sorted_by_base(population, base, stacked)
+    # A path stays a path: each Dask worker reads and orders it itself.
+    pop = (
+        _sorted_by_base(population, base, stacked)
+        if isinstance(population, Population)
+        else path
+    )
     bar = _progress_bar(progress, stacked.n)
     advance = bar.update if bar is not None else None
     try:
@@ -221,7 +243,7 @@ def sweep(
             from commonprosperity._dask import evaluate_on_cluster
 
             outcome = evaluate_on_cluster(
-                pop, stacked, gini, band_basis, client, advance
+                pop, stacked, gini, band_basis, client, advance, base=base
             )
         else:
             outcome = _evaluate(pop, stacked, gini, band_basis, advance)
@@ -229,6 +251,17 @@ def sweep(
         if bar is not None:
             bar.close()
     return _frame(base, spec, outcome, gini, band_basis)
+
+
+def _population_path(population: str | os.PathLike[str]) -> str:
+    """The path of a population file, as a str."""
+    path = os.fspath(population)
+    if not isinstance(path, str) or not path.strip():
+        raise ArgumentError(
+            "population: give a Population or the path of a Parquet file "
+            f"(Population.write_parquet) as a str or pathlib.Path; got {path!r}"
+        )
+    return path
 
 
 # ------------------------------------------------------------------ cheapest

@@ -151,3 +151,23 @@ def test_an_address_where_no_scheduler_answers_is_named(pop, base):
         for c in distributed.Client._instances
         if getattr(c.scheduler, "address", None) == address
     ]
+
+
+def test_a_parquet_path_is_read_once_by_each_worker(client, pop, base, tmp_path):
+    """Issue 5: the population "read from a Parquet path on the workers". A path
+    was refused (TypeError: population must be a Population; got str)."""
+    path = tmp_path / "population.parquet"
+    pop.write_parquet(path)
+    before = _receipts(client)
+    frame = sweep(str(path), base, GRID, engine="dask", client=client, progress=False)
+    after = _receipts(client)
+    new = {
+        w: [n for k, n in got.items() if k not in before.get(w, {})]
+        for w, got in after.items()
+    }
+    assert sorted(new.values()) == [[1], [1]], new
+    threads = sweep(path, base, GRID, progress=False)  # read here
+    pd.testing.assert_frame_equal(frame, threads, check_exact=True)
+    pd.testing.assert_frame_equal(
+        threads, sweep(pop, base, GRID, progress=False), check_exact=True
+    )
