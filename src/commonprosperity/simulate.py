@@ -6,7 +6,7 @@ import copy
 import functools
 import hashlib
 import numbers
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata, resources
@@ -250,14 +250,15 @@ class Result:
 
         return tables.decompose(self, measure, by, nonpositive)
 
-    def poverty(self) -> pd.DataFrame:
-        """Headcount and gap at the dibao line and at 40/50/60 % of the median.
+    def poverty(self, lines: Mapping[str, float] | None = None) -> pd.DataFrame:
+        """Headcount and gap at the dibao line, 40/50/60 % of the median, ``lines``.
 
-        See :func:`commonprosperity.tables.poverty`.
+        ``lines``: more lines, yuan per person per year, by row name (a fixed
+        line to compare scenarios at). See :func:`commonprosperity.tables.poverty`.
         """
         from commonprosperity import tables
 
-        return tables.poverty(self)
+        return tables.poverty(self, lines)
 
     def targets(
         self, gdp: float | None = None, labour_compensation: float | None = None

@@ -7,13 +7,16 @@ are ranked by per-capita disposable income, as in the NBS household survey.
 
 from __future__ import annotations
 
+import math
 import numbers
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from commonprosperity import metrics
+from commonprosperity._validate import is_real
 from commonprosperity.errors import ArgumentError
 from commonprosperity.population import CITY_LABELS, DATA_ARRAYS, subset
 from commonprosperity.published import CITY_NAMES_EN
@@ -356,8 +359,8 @@ def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
     return float(x[order][k])
 
 
-def poverty(result: Result) -> pd.DataFrame:
-    """Headcount and gap at the dibao line and at 40/50/60 % of the median.
+def poverty(result: Result, lines: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Headcount and gap at the dibao line, 40/50/60 % of the median, fixed lines.
 
     Lines are per person per year and compared with per-capita household
     disposable income, person-weighted. The median is the person-weighted median
@@ -366,21 +369,36 @@ def poverty(result: Result) -> pd.DataFrame:
     of it (about 1e-5 yuan at the dibao line) counts as on the line, so households
     the dibao tops up exactly to the line are not counted poor through rounding.
 
+    The dibao line is the scenario's own, and the median the result's: a reform
+    that raises the dibao raises that line. To compare scenarios at one line,
+    give it in ``lines`` (e.g. the status quo's dibao line).
+
+    Parameters
+    ----------
+    result : Result
+        A simulation result.
+    lines : mapping of str to float, optional
+        More lines, yuan per person per year, by row name, e.g.
+        ``{"status quo dibao": 12 * 1_128}``; positive and finite.
+
     Returns
     -------
     pandas.DataFrame
-        Rows ``dibao``, ``40% median``, ``50% median``, ``60% median``; columns
+        Rows ``dibao``, ``40% median``, ``50% median``, ``60% median`` and the
+        given ``lines``, in that order; columns
         ``line`` (yuan per person per year), ``headcount`` (share of persons below),
         ``poverty_gap`` (FGT α = 1), ``persons_below`` (represented).
     """
+    extra = _fixed_lines(lines)
     pc = _per_capita(result)
     pw = _person_weight(result)
     median = _weighted_median(pc, pw)
-    lines = {"dibao": 12.0 * result.scenario.transfers.dibao_monthly}
+    at = {"dibao": 12.0 * result.scenario.transfers.dibao_monthly}
     for share in (0.4, 0.5, 0.6):
-        lines[f"{int(share * 100)}% median"] = share * median
+        at[f"{int(share * 100)}% median"] = share * median
+    at.update(extra)
     rows = {}
-    for name, line in lines.items():
+    for name, line in at.items():
         if line <= 0:
             rows[name] = {
                 "line": line,
@@ -399,3 +417,34 @@ def poverty(result: Result) -> pd.DataFrame:
             "persons_below": float(pw[x < line].sum()),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+_POVERTY_ROWS = ("dibao", "40% median", "50% median", "60% median")
+
+
+def _fixed_lines(lines: Any) -> dict[str, float]:
+    """``lines`` of :func:`poverty` checked: names to positive finite yuan."""
+    if lines is None:
+        return {}
+    if not isinstance(lines, Mapping):
+        raise ArgumentError(
+            "poverty: lines must be a mapping of row name to yuan per person per "
+            f"year, e.g. {{'status quo dibao': 13536}}; got {type(lines).__name__}"
+        )
+    problems = []
+    out = {}
+    for name, line in lines.items():
+        if not isinstance(name, str) or name in _POVERTY_ROWS:
+            problems.append(
+                f"lines key {name!r} must be a str other than {list(_POVERTY_ROWS)}"
+            )
+        elif not is_real(line) or not 0.0 < float(line) < math.inf:
+            problems.append(
+                f"lines[{name!r}] must be a positive finite number of yuan per "
+                f"person per year; got {line!r}"
+            )
+        else:
+            out[name] = float(line)
+    if problems:
+        raise ArgumentError("poverty: " + "; ".join(problems))
+    return out

@@ -345,3 +345,27 @@ def test_bootstrap_refuses_a_scenario_other_than_the_results_own(pair):
     np.testing.assert_array_equal(
         same.replicates, bootstrap(r, "gini", n=10, seed=4).replicates
     )
+
+
+def test_poverty_at_fixed_lines_from_the_definition():
+    """A fixed line (the status quo's dibao line) compares scenarios at one line;
+    poverty() had only the scenario's own dibao line and the result's median."""
+    pop = cp.synthetic_population(600, seed=3)
+    sq = Scenario.status_quo(2023)
+    line = 12.0 * sq.transfers.dibao_monthly
+    for scenario in (sq, sq.replace({"transfers.dibao_monthly": 2_000.0})):
+        r = simulate(pop, scenario)
+        h = r.households
+        pc = (h["disposable_income"] / h["size"]).to_numpy()
+        pw = pop.weight * h["size"].to_numpy()
+        for name, z in (("status quo dibao", line), ("30k", 30_000.0)):
+            row = r.poverty({name: z}).loc[name]
+            poor = pc < z * (1 - 1e-9)
+            assert row["line"] == z
+            assert row["headcount"] == pytest.approx(pw[poor].sum() / pw.sum())
+            gap = (pw[poor] * (z - pc[poor]) / z).sum() / pw.sum()
+            assert row["poverty_gap"] == pytest.approx(gap)
+        assert list(r.poverty({"x": 1.0}).index)[-1] == "x"
+    for bad in ({"dibao": 5.0}, {"x": 0.0}, {"x": float("nan")}, {"x": "1"}, [1.0]):
+        with pytest.raises(cp.ArgumentError, match="poverty: "):
+            r.poverty(bad)
