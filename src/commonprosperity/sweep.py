@@ -36,6 +36,7 @@ from commonprosperity.simulate import (
     _indicator_values,
     housing_fund_part,
 )
+from commonprosperity.solve import _parse_target
 from commonprosperity.targets import TARGETS, _met
 
 __all__ = ["ENGINES", "MAX_SCENARIOS", "SWEEP_GINI_METHODS", "cheapest", "sweep"]
@@ -275,8 +276,11 @@ def cheapest(
     frame : pandas.DataFrame
         A frame returned by :func:`sweep`.
     targets : str or sequence of str
-        Target ids (``"T1"`` … ``"T10"``); a row qualifies when every
-        ``<id>_met`` is true (NA counts as not met).
+        Target ids (``"T1"`` … ``"T10"``): a row qualifies when every
+        ``<id>_met`` is true (NA counts as not met); or conditions on an
+        indicator column as :func:`~commonprosperity.solve.solve` takes them
+        (``"gini <= 0.34"``, ``"T2 >= 0.7"``: T2's indicator at another level;
+        NaN does not qualify).
 
     Returns
     -------
@@ -306,12 +310,20 @@ def cheapest(
     ids = [targets] if isinstance(targets, str) else list(targets)
     if not ids:
         raise ArgumentError("targets is empty: give at least one of T1–T10")
-    problems = [
-        f"unknown target {t!r}; allowed: {', '.join(_TARGET_IDS)}"
-        for t in ids
-        if t not in _TARGET_IDS
-    ]
-    needed = [f"{t}_met" for t in ids if t in _TARGET_IDS] + ["net_fiscal_cost"]
+    problems = []
+    goals = {}
+    for t in ids:
+        if t in _TARGET_IDS:
+            continue
+        try:
+            goals[t] = _parse_target(t)
+        except ArgumentError as exc:
+            problems.append(
+                f"unknown target {t!r}; allowed: {', '.join(_TARGET_IDS)}, or a "
+                f"condition such as 'gini <= 0.34' ({exc})"
+            )
+    needed = [f"{t}_met" for t in ids if t in _TARGET_IDS]
+    needed += [g.indicator for g in goals.values()] + ["net_fiscal_cost"]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         problems.append(
@@ -320,7 +332,11 @@ def cheapest(
     if problems:
         raise ArgumentError("; ".join(problems))
     keep = np.ones(len(frame), dtype=bool)
+    for goal in goals.values():
+        keep &= goal.met(frame[goal.indicator].to_numpy(dtype=np.float64))
     for t in ids:
+        if t in goals:
+            continue
         column = frame[f"{t}_met"]
         try:
             met = column.astype("boolean")

@@ -368,3 +368,23 @@ def test_grid_paths_that_set_one_value_are_refused(pop, base, grid, fragment):
     # Each column would report a value while another path's value was simulated.
     with pytest.raises(ScenarioError, match=re.escape(fragment)):
         sweep(pop, base, grid, progress=False)
+
+
+def test_cheapest_takes_conditions_on_indicators():
+    """cheapest took only target ids, not solve's conditions ("gini <= 0.34")."""
+    frame = pd.DataFrame(
+        {
+            "gini": [0.33, 0.35, np.nan, 0.34, 0.30],
+            "band_share_100k_500k": [0.75, 0.9, 0.9, 0.71, 0.6],
+            "T4_met": pd.array([True, True, True, False, True], dtype="boolean"),
+            "net_fiscal_cost": [3.0, 1.0, 0.0, 2.0, 5.0],
+        }
+    )
+    assert cheapest(frame, "gini <= 0.34").index.tolist() == [3, 0, 4]
+    assert cheapest(frame, ["gini <= 0.34", "T4"]).index.tolist() == [0, 4]
+    # T2's indicator at another level than its 80 %.
+    assert cheapest(frame, "T2 >= 0.7").index.tolist() == [2, 1, 3, 0]
+    with pytest.raises(CommonProsperityError, match="unknown name 'ginny'"):
+        cheapest(frame, "ginny <= 0.3")
+    with pytest.raises(CommonProsperityError, match=r"lacks column\(s\) \['gini'\]"):
+        cheapest(frame.drop(columns="gini"), "gini <= 0.3")
