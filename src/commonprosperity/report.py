@@ -283,7 +283,7 @@ def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
         "housing_fund": "  of which housing fund (employees' savings)",
         "transfer_spending": "transfer spending (dibao, residents' pension, child)",
         "net_revenue": "net revenue (taxes + social insurance - transfers)",
-        "net_fiscal_cost": "net fiscal cost of the scenario vs the status quo",
+        "net_fiscal_cost": "net fiscal cost vs the status quo (+: costs the budget)",
     }
     out = []
     for key, label in labels.items():
@@ -470,6 +470,15 @@ def markdown_report(
         "## Fiscal totals (billion yuan per year)",
         "",
         markdown_table(fiscal, formats={c: ",.3f" for c in fiscal.columns}),
+        "",
+        "net_revenue = income tax + social insurance fund contributions − "
+        "transfers (the housing fund is the employees' own savings, not revenue)"
+        + (
+            "; net_fiscal_cost = status-quo net revenue − scenario net revenue "
+            "(positive: the scenario costs the budget)."
+            if baseline is not None
+            else "."
+        ),
         "",
     ]
     for item, row in counts.iterrows():

@@ -110,7 +110,7 @@ def test_run_scenario_file_is_compared_with_the_status_quo(capsys, tmp_path):
     assert code == 0, err
     assert stdout.startswith("reform (2025 policy) on ")
     assert "status quo" in stdout.splitlines()[3]
-    assert "net fiscal cost of the scenario vs the status quo" in stdout
+    assert "net fiscal cost vs the status quo (+: costs the budget)" in stdout
     targets = pd.read_csv(out / "targets.csv", index_col=0)
     assert "status_quo" in targets.columns
     fiscal = pd.read_csv(out / "fiscal.csv", index_col=0)
