@@ -16,6 +16,7 @@ travels once per worker and never again for a task.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from concurrent.futures import CancelledError
@@ -99,17 +100,86 @@ def _households_of(shipped: _Shipped) -> int:
     return shipped.population.n_households
 
 
-def _holders(client: Any, shipped: dict[str, Any]) -> list[str]:
+def _ship(
+    client: Any,
+    worker: str,
+    population: _Ordered | str,
+    stacked: Any,
+    base: Any,
+    token: str,
+    shipped: dict[str, Any],
+    universe: dict[str, Any],
+) -> None:
+    """Send ``worker`` its copies: the scenarios, and the population or its path."""
+    # Every task groups its scenarios within the whole grid: sent once.
+    universe[worker] = client.scatter(stacked, workers=[worker], hash=False)
+    if isinstance(population, str):
+        shipped[worker] = client.submit(
+            _read_on_worker,
+            population,
+            base,
+            universe[worker],
+            token,
+            key=f"commonprosperity-population-{token}-{worker}",
+            workers=[worker],
+            allow_other_workers=False,
+            pure=False,
+        )
+    else:
+        shipped[worker] = client.scatter(
+            _Shipped(population, token), workers=[worker], hash=False
+        )
+
+
+def _n_households(client: Any, shipped: dict[str, Any]) -> int:
+    """Households of the population the workers read, asked of one that holds it.
+
+    A task pinned to a worker that leaves waits for ever, so each wait is
+    bounded and another holder is asked; a read that failed raises its error
+    (a missing or invalid file).
+    """
+    from distributed import TimeoutError as DaskTimeoutError
+    from distributed import wait
+
+    for _ in range(10 * _MAX_ATTEMPTS):
+        for fut in shipped.values():
+            if fut.status == "error":
+                fut.result()  # raises the worker's error
+        holders = _holders(client, shipped, ready=True)
+        if not holders:
+            running = [f for f in shipped.values() if not f.done()]
+            if not running:
+                break
+            with contextlib.suppress(DaskTimeoutError):
+                wait(running, timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED")
+            continue
+        ask = client.submit(
+            _households_of,
+            shipped[holders[0]],
+            workers=[holders[0]],
+            allow_other_workers=False,
+            pure=False,
+        )
+        try:
+            return int(ask.result(timeout=5 * _WATCH_SECONDS))
+        except DaskTimeoutError:
+            ask.cancel()
+    raise CommonProsperityError(
+        "the Dask workers reading the sweep's population left the cluster; run "
+        "the sweep again"
+    )
+
+
+def _holders(client: Any, shipped: dict[str, Any], ready: bool = False) -> list[str]:
     """The workers that still hold their copy of the population, sorted.
 
-    A copy lost with its worker makes its future cancelled, not finished.
+    A copy lost with its worker makes its future cancelled, not finished. A
+    population read from a file is still being read on some workers
+    (``pending``): they count unless ``ready``.
     """
     live = set(client.scheduler_info().get("workers", {}))
-    return sorted(
-        w
-        for w, fut in shipped.items()
-        if w in live and fut.done() and fut.status == "finished"
-    )
+    ok = ("finished",) if ready else ("finished", "pending")
+    return sorted(w for w, fut in shipped.items() if w in live and fut.status in ok)
 
 
 async def _identity(address: str) -> Any:
@@ -247,30 +317,31 @@ def evaluate_on_cluster(
         # needed them arrived, or once a worker's own tasks were done and
         # before it stole another's, and the population travelled again.
         for worker in workers:
-            # Every task groups its scenarios within the whole grid: sent once.
-            universe[worker] = dask_client.scatter(
-                stacked, workers=[worker], hash=False
-            )
-            if isinstance(population, str):
-                shipped[worker] = dask_client.submit(
-                    _read_on_worker,
+            try:
+                _ship(
+                    dask_client,
+                    worker,
                     population,
+                    stacked,
                     base,
-                    universe[worker],
                     token,
-                    key=f"commonprosperity-population-{token}-{worker}",
-                    workers=[worker],
-                    allow_other_workers=False,
-                    pure=False,
+                    shipped,
+                    universe,
                 )
-            else:
-                shipped[worker] = dask_client.scatter(
-                    _Shipped(population, token), workers=[worker], hash=False
-                )
+            except (KeyError, OSError):
+                # The worker left while its copies were sent (the scheduler no
+                # longer knows it, or the connection closed): go on without it.
+                shipped.pop(worker, None)
+                universe.pop(worker, None)
+        workers = [w for w in workers if w in shipped]
+        n_workers = len(workers)
+        if n_workers == 0:
+            raise CommonProsperityError(
+                "the Dask workers left the cluster while the sweep's population was "
+                "sent; run the sweep again"
+            )
         n_households = (
-            dask_client.submit(
-                _households_of, shipped[workers[0]], workers=[workers[0]], pure=False
-            ).result()
+            _n_households(dask_client, shipped)
             if isinstance(population, str)
             else population.n_households
         )

@@ -171,3 +171,31 @@ def test_a_parquet_path_is_read_once_by_each_worker(client, pop, base, tmp_path)
     pd.testing.assert_frame_equal(
         threads, sweep(pop, base, GRID, progress=False), check_exact=True
     )
+
+
+def test_a_worker_leaving_while_the_population_is_sent(pop, base, monkeypatch):
+    """A worker that left between the worker list and its copies: the scatter to
+    it raised the scheduler's KeyError and the sweep failed (seen in CI, where the
+    mid-sweep kill above came early). The sweep goes on with the others."""
+    from commonprosperity import _dask
+
+    grid = {"transfers.dibao_monthly": list(np.linspace(600.0, 1_800.0, 8))}
+    original = _dask._ship
+    with _cluster() as cluster, distributed.Client(cluster) as c:
+        victim = sorted(c.scheduler_info()["workers"])[1]
+
+        def ship(client, worker, *args):
+            if worker == victim:
+                with contextlib.suppress(Exception):  # the worker dies mid-call
+                    c.run(os._exit, 1, workers=[victim])
+                deadline = time.monotonic() + 30
+                while victim in c.scheduler_info()["workers"]:
+                    assert time.monotonic() < deadline, "the worker did not leave"
+                    time.sleep(0.05)
+            return original(client, worker, *args)
+
+        monkeypatch.setattr(_dask, "_ship", ship)
+        got = sweep(pop, base, grid, engine="dask", client=c, progress=False)
+    pd.testing.assert_frame_equal(
+        got, sweep(pop, base, grid, progress=False), check_exact=True
+    )
