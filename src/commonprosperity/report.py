@@ -347,13 +347,13 @@ def summary_text(
         f"Plan targets for 2025, evaluated on {result.scenario.year} policy "
         f"(band basis: {result.band_basis})"
     )
-    lines.append(
-        format_target_table(
-            target_table(
-                result, baseline, gdp=gdp, labour_compensation=labour_compensation
-            )
-        )
+    table = target_table(
+        result, baseline, gdp=gdp, labour_compensation=labour_compensation
     )
+    lines.append(format_target_table(table))
+    # T6 reads "NO" on the default baseline, whose urban share is the survey's:
+    # the table has no room for the note that says so.
+    lines.append(f"T6 {table.at['T6', 'note']}")
     lines.append("")
     gini = f"Gini of per-capita disposable income (persons): {gini_text(result)}"
     if baseline is not None:
