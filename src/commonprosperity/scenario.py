@@ -195,6 +195,16 @@ class SocialInsurance(_Section):
         description="contribution base ceiling, yuan per month"
     )
 
+    @property
+    def contribution_rate(self) -> float:
+        """The four rates together: all apply to one clipped wage base."""
+        return (
+            self.pension_rate
+            + self.medical_rate
+            + self.unemployment_rate
+            + self.housing_fund_rate
+        )
+
     @model_validator(mode="after")
     def _floor_below_ceiling(self) -> SocialInsurance:
         # Both rules are checked: a file breaking both hears of both at once.
@@ -204,12 +214,7 @@ class SocialInsurance(_Section):
                 "social_insurance.base_floor_monthly must be <= base_ceiling_monthly; "
                 f"got {self.base_floor_monthly} > {self.base_ceiling_monthly}"
             )
-        total = (
-            self.pension_rate
-            + self.medical_rate
-            + self.unemployment_rate
-            + self.housing_fund_rate
-        )
+        total = self.contribution_rate
         if total > 1.0:
             problems.append(
                 "social_insurance rates (pension, medical, unemployment, housing fund) "
@@ -616,12 +621,7 @@ class Scenario(_Section):
         p[L.MINIMUM_WAGE_TIER1] = 12.0 * w.minimum_wage_monthly_tier1
         p[L.MINIMUM_WAGE_TIER1 + 1] = 12.0 * w.minimum_wage_monthly_tier2
         p[L.MINIMUM_WAGE_TIER1 + 2] = 12.0 * w.minimum_wage_monthly_tier3
-        p[L.CONTRIBUTION_RATE] = (
-            si.pension_rate
-            + si.medical_rate
-            + si.unemployment_rate
-            + si.housing_fund_rate
-        )
+        p[L.CONTRIBUTION_RATE] = si.contribution_rate
         p[L.BASE_FLOOR] = 12.0 * si.base_floor_monthly
         p[L.BASE_CEILING] = 12.0 * si.base_ceiling_monthly
         p[L.BASIC_DEDUCTION] = it.basic_deduction

@@ -618,8 +618,7 @@ def housing_fund_part(contributions: Any, scenario: Scenario) -> Any:
     accounts outside the government budgets, so it is no fiscal revenue.
     """
     si = scenario.social_insurance
-    rate = si.pension_rate + si.medical_rate + si.unemployment_rate
-    rate += si.housing_fund_rate
+    rate = si.contribution_rate
     return contributions * (si.housing_fund_rate / rate if rate > 0 else 0.0)
 
 

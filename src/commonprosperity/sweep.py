@@ -90,7 +90,7 @@ def _frame(
     for name, gap in gaps.items():
         frame[name] = gap
     # Contributions less the housing fund: the employees' savings are no revenue.
-    fund = values["social_insurance_contributions"] - np.array(
+    social_insurance = values["social_insurance_contributions"] - np.array(
         [
             housing_fund_part(c, sc)
             for c, sc in zip(
@@ -98,12 +98,12 @@ def _frame(
             )
         ]
     )
-    base_fund = base_ind["social_insurance_contributions"] - housing_fund_part(
-        base_ind["social_insurance_contributions"], base
-    )
+    base_social_insurance = base_ind[
+        "social_insurance_contributions"
+    ] - housing_fund_part(base_ind["social_insurance_contributions"], base)
     frame["net_fiscal_cost"] = (
         (base_ind["iit_revenue"] - values["iit_revenue"])
-        + (base_fund - fund)
+        + (base_social_insurance - social_insurance)
         + (values["transfer_spending"] - base_ind["transfer_spending"])
     )
     frame.attrs["gini_method"] = gini
