@@ -1,0 +1,126 @@
+"""The Numba kernels (layer 1), and the guard that keeps their on-disk cache fresh.
+
+Numba's cache (``cache=True``) checks only the source file of the function it
+loads. The kernels call and inline one another across files, so after an edit of
+``rules.py`` alone, ``simulate.py``'s cached pass still ran the old rules: stale
+code, with stale results and timings (a dropped experiment's rules ran 3× slower
+for a whole session in an editable install). On import, :func:`refresh_cache`
+compares a digest of every kernel source with the one stored beside the cache and,
+when they differ, removes the kernels' cache entries so that each is compiled
+afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+#: Beside the cache entries: the digest of the kernel sources they were built from.
+STAMP_NAME = "commonprosperity-kernels.sha256"
+
+
+def _locate() -> None:
+    """A function of this directory: Numba's locator finds the cache from it."""
+
+
+def source_digest(directory: Path = _HERE) -> str:
+    """SHA-256 of the ``*.py`` files of ``directory`` (names and contents)."""
+    h = hashlib.sha256()
+    for path in sorted(directory.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def cache_directory(func=_locate) -> Path | None:
+    """Where Numba caches the functions of ``func``'s file (None: not found).
+
+    Asks Numba's own locators, in Numba's order (``NUMBA_CACHE_DIR``, the
+    ``__pycache__`` beside the source when writable, the user-wide cache), so the
+    answer is the directory Numba reads.
+    """
+    try:
+        from numba.core.caching import CompileResultCacheImpl
+
+        return Path(CompileResultCacheImpl(func).locator.get_cache_path())
+    except (ImportError, AttributeError, RuntimeError):
+        return None
+
+
+def refresh_cache(
+    directory: Path = _HERE, cache_dir: Path | None = None, digest: str | None = None
+) -> list[Path]:
+    """Remove the cache entries of ``directory``'s modules if their sources changed.
+
+    Parameters
+    ----------
+    directory : Path
+        The kernel sources (default: this package).
+    cache_dir : Path, optional
+        Numba's cache directory for them (default: :func:`cache_directory`).
+    digest : str, optional
+        The sources' digest (default: :func:`source_digest` of ``directory``).
+
+    Returns
+    -------
+    list of Path
+        The cache files removed (empty when the stored digest matches).
+    """
+    if cache_dir is None:
+        cache_dir = cache_directory()
+        if cache_dir is None:
+            warnings.warn(
+                "commonprosperity could not locate Numba's cache (this Numba "
+                "version's internals differ); after editing the kernels, delete "
+                "their *.nbi and *.nbc cache files by hand",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return []
+    if digest is None:
+        digest = source_digest(directory)
+    stamp = cache_dir / STAMP_NAME
+    try:
+        if stamp.read_text().strip() == digest:
+            return []
+    except OSError:
+        pass  # no stamp yet: entries of unknown origin are removed
+    modules = {p.stem for p in directory.glob("*.py")}
+    removed = []
+    try:
+        entries = list(cache_dir.iterdir())
+    except OSError:
+        entries = []
+    for path in entries:
+        module = path.name.split(".")[0]
+        if path.suffix not in (".nbi", ".nbc") or module not in modules:
+            continue
+        try:
+            path.unlink()
+            removed.append(path)
+        except FileNotFoundError:
+            pass  # another process removed it first
+        except OSError as exc:
+            warnings.warn(
+                f"commonprosperity could not remove the stale Numba cache file "
+                f"{path}: {exc}; delete it by hand",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        # Written whole and renamed, so a concurrent reader sees old or new.
+        tmp = cache_dir / f"{STAMP_NAME}.{os.getpid()}.tmp"
+        tmp.write_text(digest + "\n")
+        os.replace(tmp, stamp)
+    except OSError:
+        pass  # unwritable: Numba will not write entries here either
+    return removed
+
+
+refresh_cache()

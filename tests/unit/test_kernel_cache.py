@@ -1,0 +1,134 @@
+"""The kernels' Numba cache is refreshed when any kernel source changes.
+
+Numba checks only the loaded function's own file: a caller cached before its
+callee (in another file) changed kept running the old callee. The integration
+test shows that stale result without the guard, and the fresh one with it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import commonprosperity._kernels as kernels
+from commonprosperity._kernels import STAMP_NAME, refresh_cache, source_digest
+
+
+def _touch(path: Path) -> Path:
+    path.write_bytes(b"x")
+    return path
+
+
+def test_refresh_removes_only_the_kernels_entries_and_only_when_sources_change(
+    tmp_path,
+):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.py").write_text("A = 1\n")
+    (src / "b.py").write_text("B = 2\n")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    ours = [
+        _touch(cache / "a.f-3.py311.nbi"),
+        _touch(cache / "a.f-3.py311.1.nbc"),
+        _touch(cache / "b.g-1.py311.nbi"),
+    ]
+    others = [
+        _touch(cache / "other.h-1.py311.nbi"),
+        _touch(cache / "a.cpython-311.pyc"),
+    ]
+
+    # No stamp: entries of unknown origin go, the digest is written.
+    assert sorted(refresh_cache(src, cache)) == sorted(ours)
+    assert (cache / STAMP_NAME).read_text().strip() == source_digest(src)
+    assert all(p.exists() for p in others)
+
+    # Sources unchanged: nothing is removed.
+    again = [_touch(cache / "a.f-3.py311.nbi"), _touch(cache / "b.g-1.py311.nbi")]
+    assert refresh_cache(src, cache) == []
+    assert all(p.exists() for p in again)
+
+    # One source edited: every kernel module's entries go (callers too).
+    (src / "b.py").write_text("B = 3\n")
+    assert sorted(refresh_cache(src, cache)) == sorted(again)
+    assert all(p.exists() for p in others)
+
+
+def test_digest_follows_names_and_contents(tmp_path):
+    (tmp_path / "a.py").write_text("A = 1\n")
+    first = source_digest(tmp_path)
+    (tmp_path / "a.py").write_text("A = 2\n")
+    second = source_digest(tmp_path)
+    (tmp_path / "a.py").rename(tmp_path / "c.py")
+    third = source_digest(tmp_path)
+    assert len({first, second, third}) == 3
+
+
+def test_the_package_cache_carries_the_current_digest():
+    directory = kernels.cache_directory()
+    assert directory is not None
+    assert (directory / STAMP_NAME).read_text().strip() == source_digest()
+
+
+def _run(root: Path, guard: bool) -> str:
+    env = {**os.environ, "PYTHONPATH": str(root), "GUARD": "1" if guard else ""}
+    env["NUMBA_CACHE_DIR"] = str(root / "numba-cache")
+    env.pop("NUMBA_DISABLE_JIT", None)
+    out = subprocess.run(
+        [sys.executable, "-c", "from fakepkg.a import f; print(f(1.0))"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def test_an_edited_callee_in_another_file_is_recompiled(tmp_path):
+    pkg = tmp_path / "fakepkg"
+    pkg.mkdir()
+    guard_file = Path(kernels.__file__)
+    (pkg / "__init__.py").write_text(
+        textwrap.dedent(
+            f"""
+            import importlib.util, os
+            from pathlib import Path
+
+            def _here():
+                pass
+
+            if os.environ.get("GUARD"):
+                spec = importlib.util.spec_from_file_location(
+                    "cp_cache_guard", {str(guard_file)!r}
+                )
+                guard = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(guard)
+                guard.refresh_cache(
+                    Path(__file__).parent, guard.cache_directory(_here)
+                )
+            """
+        )
+    )
+    (pkg / "a.py").write_text(
+        "from numba import njit\n"
+        "from fakepkg.b import g\n\n"
+        "@njit(cache=True)\n"
+        "def f(x):\n"
+        "    return g(x) + 1.0\n"
+    )
+    callee = (
+        "from numba import njit\n\n@njit(cache=True)\ndef g(x):\n    return x * {}\n"
+    )
+    (pkg / "b.py").write_text(callee.format(2.0))
+
+    # Without the guard Numba keeps the caller's old code: the bug guarded.
+    assert _run(tmp_path, guard=False) == "3.0"
+    (pkg / "b.py").write_text(callee.format(10.0))
+    assert _run(tmp_path, guard=False) == "3.0"
+
+    # With it, the edit is seen (and a second run loads the fresh entries).
+    assert _run(tmp_path, guard=True) == "11.0"
+    assert _run(tmp_path, guard=True) == "11.0"
