@@ -348,6 +348,7 @@ def evaluate_on_cluster(
         per_task = max(1, min(_block_size(n_households), -(-S // n_workers)))
         bounds = [(i0, min(S, i0 + per_task)) for i0 in range(0, S, per_task)]
         index: dict[Any, tuple[int, int]] = {}
+        pinned: dict[Any, str] = {}
 
         def submit(i0: int, i1: int, worker: str, attempt: int) -> Any:
             fut = dask_client.submit(
@@ -367,7 +368,6 @@ def evaluate_on_cluster(
             pinned[fut.key] = worker
             return fut
 
-        pinned: dict[Any, str] = {}
         pending = {
             submit(i0, i1, workers[k % n_workers], 0)
             for k, (i0, i1) in enumerate(bounds)

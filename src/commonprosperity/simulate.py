@@ -622,11 +622,16 @@ def housing_fund_part(contributions: Any, scenario: Scenario) -> Any:
     return contributions * (si.housing_fund_rate / rate if rate > 0 else 0.0)
 
 
+def social_insurance_fund_revenue(contributions: Any, scenario: Scenario) -> Any:
+    """Employee contributions less the housing fund's part: fiscal revenue, yuan."""
+    return contributions - housing_fund_part(contributions, scenario)
+
+
 def _fiscal(t: np.ndarray, scenario: Scenario) -> pd.Series:
     iit = t[K.S_IIT] + t[K.S_BUSINESS_TAX] + t[K.S_PROPERTY_TAX]
     transfers = t[K.S_DIBAO] + t[K.S_RESIDENTS_PENSION] + t[K.S_CHILD_ALLOWANCE]
-    housing_fund = housing_fund_part(t[K.S_CONTRIBUTIONS], scenario)
-    social_insurance = t[K.S_CONTRIBUTIONS] - housing_fund
+    social_insurance = social_insurance_fund_revenue(t[K.S_CONTRIBUTIONS], scenario)
+    housing_fund = t[K.S_CONTRIBUTIONS] - social_insurance
     return pd.Series(
         {
             "iit_comprehensive": t[K.S_IIT],

@@ -34,7 +34,7 @@ from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import (
     INDICATOR_NAMES,
     _indicator_values,
-    housing_fund_part,
+    social_insurance_fund_revenue,
 )
 from commonprosperity.solve import _parse_target
 from commonprosperity.targets import TARGETS, _met
@@ -90,17 +90,17 @@ def _frame(
     for name, gap in gaps.items():
         frame[name] = gap
     # Contributions less the housing fund: the employees' savings are no revenue.
-    social_insurance = values["social_insurance_contributions"] - np.array(
+    social_insurance = np.array(
         [
-            housing_fund_part(c, sc)
+            social_insurance_fund_revenue(c, sc)
             for c, sc in zip(
                 values["social_insurance_contributions"], grid.scenarios, strict=True
             )
         ]
     )
-    base_social_insurance = base_ind[
-        "social_insurance_contributions"
-    ] - housing_fund_part(base_ind["social_insurance_contributions"], base)
+    base_social_insurance = social_insurance_fund_revenue(
+        base_ind["social_insurance_contributions"], base
+    )
     frame["net_fiscal_cost"] = (
         (base_ind["iit_revenue"] - values["iit_revenue"])
         + (base_social_insurance - social_insurance)

@@ -359,6 +359,11 @@ def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
     return float(x[order][k])
 
 
+#: Relative poverty lines, shares of the median, and the rows of :func:`poverty`.
+_MEDIAN_SHARES = (0.4, 0.5, 0.6)
+_POVERTY_ROWS = ("dibao", *(f"{round(s * 100)}% median" for s in _MEDIAN_SHARES))
+
+
 def poverty(result: Result, lines: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Headcount and gap at the dibao line, 40/50/60 % of the median, fixed lines.
 
@@ -394,8 +399,8 @@ def poverty(result: Result, lines: Mapping[str, float] | None = None) -> pd.Data
     pw = _person_weight(result)
     median = _weighted_median(pc, pw)
     at = {"dibao": 12.0 * result.scenario.transfers.dibao_monthly}
-    for share in (0.4, 0.5, 0.6):
-        at[f"{int(share * 100)}% median"] = share * median
+    for share, name in zip(_MEDIAN_SHARES, _POVERTY_ROWS[1:], strict=True):
+        at[name] = share * median
     at.update(extra)
     rows = {}
     for name, line in at.items():
@@ -417,9 +422,6 @@ def poverty(result: Result, lines: Mapping[str, float] | None = None) -> pd.Data
             "persons_below": float(pw[x < line].sum()),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
-
-
-_POVERTY_ROWS = ("dibao", "40% median", "50% median", "60% median")
 
 
 def _fixed_lines(lines: Any) -> dict[str, float]:
