@@ -267,7 +267,9 @@ def test_option_errors(pop, base, kwargs, fragment):
 
 
 def test_type_errors(pop, base):
-    with pytest.raises(TypeError, match="population must be a Population or the path of a Parquet file"):
+    with pytest.raises(
+        TypeError, match="population must be a Population or the path of a Parquet file"
+    ):
         sweep({}, base, GRID)
     with pytest.raises(TypeError, match="base must be a Scenario; got str"):
         sweep(pop, "2021", GRID)
