@@ -61,6 +61,7 @@ import numba
 import numpy as np
 
 from commonprosperity._kernels import layout as L
+from commonprosperity._kernels import read_only
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._kernels.histogram import (
@@ -461,6 +462,14 @@ class _Ordered:
     #: above are then the other households only.
     head: _Ordered | None = None
 
+    def __post_init__(self) -> None:
+        # The population's columns are read-only; the gathered copies are made so
+        # too (:func:`~commonprosperity._kernels.read_only`).
+        for f in dataclasses.fields(self):
+            a = getattr(self, f.name)
+            if isinstance(a, np.ndarray):
+                object.__setattr__(self, f.name, read_only(a))
+
     @property
     def n_households(self) -> int:
         return int(self.weight.shape[0])
@@ -600,7 +609,9 @@ def _pass_sums(
     if start is None:
         start = (np.zeros(n_stats), np.zeros(n_stats))
     start = tuple(
-        np.ascontiguousarray(np.broadcast_to(a, (st.n, n_stats)), dtype=np.float64)
+        read_only(
+            np.ascontiguousarray(np.broadcast_to(a, (st.n, n_stats)), dtype=np.float64)
+        )
         for a in start
     )
     if st.n == 1:

@@ -22,6 +22,22 @@ _HERE = Path(__file__).resolve().parent
 STAMP_NAME = "commonprosperity-kernels.sha256"
 
 
+def read_only(a):
+    """``a`` as a read-only array: ``a`` itself if it is one, else a read-only view.
+
+    The kernels take their inputs read-only. Numba compiles a kernel once per
+    argument type and a read-only array is another type than a writable one, so
+    inputs passed both ways compiled the same kernel two to eight times (cold
+    starts of minutes). Callers pass inputs through this; a view costs nothing and
+    leaves the caller's array writable.
+    """
+    if not a.flags.writeable:
+        return a
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
 def _locate() -> None:
     """A function of this directory: Numba's locator finds the cache from it."""
 

@@ -23,6 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from commonprosperity._kernels import read_only
 from commonprosperity._kernels.inequality import (
     HIST_N_BINS,
     _two_sum,
@@ -191,7 +192,9 @@ def _sort_bin(pairs, s, e, tmp, outer, inner, pos):
     if m <= _INSERTION_MAX:
         _insertion(pairs, s, e)
         return
-    status, k = _distribute(pairs, s, tmp, 0, m, outer, pos)
+    # A literal 0 argument would compile the callees once more, for Literal[int](0).
+    zero = np.int64(0)
+    status, k = _distribute(pairs, s, tmp, zero, m, outer, pos)
     if status == 0:
         return
     if status == 2:
@@ -203,7 +206,7 @@ def _sort_bin(pairs, s, e, tmp, outer, inner, pos):
     if largest <= _INSERTION_MAX:
         # Every row is at most a short run away from its place: one insertion
         # pass over the whole bin finishes the sort in O(m * largest).
-        _insertion(tmp, 0, m)
+        _insertion(tmp, zero, m)
     else:
         for r in range(k):
             a = outer[r]
@@ -221,7 +224,7 @@ def _sort_bin(pairs, s, e, tmp, outer, inner, pos):
             for rr in range(k2):
                 _sort_small(pairs, s + a + inner[rr], s + a + inner[rr + 1])
             _copy_rows(pairs, s + a, tmp, a, size)
-    _copy_rows(tmp, 0, pairs, s, m)
+    _copy_rows(tmp, zero, pairs, s, m)
 
 
 @njit(cache=True)
@@ -332,6 +335,7 @@ def gini_exact_by_buckets(
     weight or the weighted income is not positive. O(n) passes plus sorts of the
     bins' rows; memory ``16 n`` bytes for the bucketed pairs.
     """
+    income, weight = read_only(income), read_only(weight)
     n = income.shape[0]
     n_blocks = n_row_blocks(n, BLOCK_ROWS, MAX_ROW_BLOCKS)
     step = (n + n_blocks - 1) // n_blocks
@@ -366,4 +370,5 @@ def exact_gini(income: np.ndarray, weight: np.ndarray) -> float:
     """
     if income.shape[0] >= BUCKET_MIN_ROWS:
         return gini_exact_by_buckets(income, weight)[0]
+    income, weight = read_only(income), read_only(weight)
     return float(gini_exact_from_order(income, weight, fast_argsort(income)))

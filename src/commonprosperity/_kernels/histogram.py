@@ -43,6 +43,7 @@ import threading
 import numpy as np
 from numba import njit, prange
 
+from commonprosperity._kernels import read_only
 from commonprosperity._kernels.buckets import exact_gini, n_row_blocks
 from commonprosperity._kernels.inequality import (
     _ABS_MASK,
@@ -371,10 +372,11 @@ def _accumulate_serial(x, w, work, clustered):
     touched = np.zeros((1, N_BLOCKS), dtype=np.uint8)
     ever = np.zeros((1, N_BLOCKS), dtype=np.uint8)
     lowest = np.zeros(1)
+    # Literal 0 and 1 arguments would compile the callees once more, for literals.
     lowest[0] = _fill_group(
-        x, w, 0, x.shape[0], work[0], work[1], touched[0], ever[0], clustered
+        x, w, np.int64(0), x.shape[0], work[0], work[1], touched[0], ever[0], clustered
     )
-    return _collect(work[1::2], ever, 1, lowest)
+    return _collect(work[1::2], ever, np.int64(1), lowest)
 
 
 def _groups(n: int) -> tuple[int, int]:
@@ -467,6 +469,7 @@ def binned(
     group on the calling thread, for callers running several histograms at once
     on their own threads (the sums' grouping is then fixed, not ``_groups``').
     """
+    income, weight = read_only(income), read_only(weight)
     n = income.shape[0]
     clustered = _clustered(income)
     # Bad rows and overflows are detected from the sums, not trapped; without JIT
