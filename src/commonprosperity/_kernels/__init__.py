@@ -27,9 +27,9 @@ def read_only(a):
 
     The kernels take their inputs read-only. Numba compiles a kernel once per
     argument type and a read-only array is another type than a writable one, so
-    inputs passed both ways compiled the same kernel two to eight times (cold
-    starts of minutes). Callers pass inputs through this; a view costs nothing and
-    leaves the caller's array writable.
+    inputs passed both ways compiled the same kernel up to four times (a sweep
+    kernel's compilation takes 20-40 s). Callers pass inputs through this; a view
+    costs nothing and leaves the caller's array writable.
     """
     if not a.flags.writeable:
         return a
