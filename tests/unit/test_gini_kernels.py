@@ -14,6 +14,7 @@ import numba
 import numpy as np
 import pytest
 
+from commonprosperity._kernels import buckets as B
 from commonprosperity._kernels import histogram as H
 from commonprosperity._kernels.buckets import (
     BUCKET_MIN_ROWS,
@@ -98,6 +99,39 @@ def test_bucket_gini_equals_a_sorted_reference_at_scale():
         assert n_bad == 0
         assert n_negative == int(((x < 0) & (w > 0)).sum())
         assert got == pytest.approx(_sorted_gini(x, w), rel=1e-12), name
+
+
+def test_bucket_layout_equals_prefix_sums_over_the_occupied_bins():
+    # The positions written by one kernel loop against NumPy's prefix sums (the
+    # layout's former implementation), on counts with empty bins inside and
+    # outside the occupied span.
+    rng = np.random.default_rng(11)
+    for n_blocks, n_bins in ((1, 1), (1, 40), (3, 25), (4, 300)):
+        counts = np.zeros((n_blocks, n_bins + 4), dtype=np.int64)
+        counts[:, 2:-2] = rng.integers(0, 4, (n_blocks, n_bins)) * (
+            rng.random(n_bins) < 0.6
+        )
+        counts[0, 2] = counts[-1, -3] = 1
+        lo, hi = 2, n_bins + 2
+        n = int(counts.sum())
+        starts, positions, task_bins = B._layout(counts, lo, hi, n)
+        span = counts[:, lo:hi]
+        want_starts = np.concatenate(([0], np.cumsum(span.sum(axis=0))))
+        np.testing.assert_array_equal(starts, want_starts)
+        np.testing.assert_array_equal(
+            positions, want_starts[:-1] + np.cumsum(span, axis=0) - span
+        )
+        assert task_bins[0] == 0 and task_bins[-1] == hi - lo
+        assert (np.diff(task_bins) >= 0).all()
+        # Every task but the last ends once its share of the rows is reached.
+        for t in range(1, B._BIN_TASKS):
+            end = task_bins[t]
+            assert end == hi - lo or starts[end] > (t * n) // B._BIN_TASKS
+
+
+def test_bucket_gini_of_no_rows_is_nan():
+    got, n_bad, n_negative = gini_exact_by_buckets(np.empty(0), np.empty(0))
+    assert np.isnan(got) and n_bad == 0 and n_negative == 0
 
 
 def test_bucket_gini_counts_bad_rows():

@@ -497,7 +497,9 @@ def within_bin_bounds(wb, spread, s_err, width):
 
 # --------------------------------------------------------------------------------------
 # Sorting.
-RADIX_MIN_ROWS = 1 << 16  # below this numpy's argsort is faster
+#: Below this many rows numpy's argsort is faster (measured on lognormal incomes:
+#: 71 against 129 ms at 1e6 rows, 546 against 443 ms at 3e6).
+RADIX_MIN_ROWS = 1 << 21
 
 
 @njit(cache=True)
