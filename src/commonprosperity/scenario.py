@@ -582,23 +582,7 @@ class Scenario(_Section):
 
     def get(self, path: str) -> Any:
         """Value at a dotted path, e.g. ``"income_tax.rates[2]"``."""
-        data = self.to_dict()
-        section, key, index = _parse_path(path)
-        if section not in data or (key is None and index is not None):
-            raise ScenarioError(_unknown_path_message(path))
-        if key is None:
-            return data[section]
-        if not isinstance(data[section], dict) or key not in data[section]:
-            raise ScenarioError(_unknown_path_message(path))
-        value = data[section][key]
-        if index is None:
-            return value
-        # The same words as replace(): "income_tax.rates[9]" is a known list with
-        # too few items, not an unknown key.
-        problem = _index_problem(path, section, key, value, index)
-        if problem is not None:
-            raise ScenarioError(problem)
-        return value[index]
+        return _value_at(self.to_dict(), path)
 
     @staticmethod
     def paths() -> list[str]:
@@ -657,8 +641,9 @@ class Scenario(_Section):
         if self.year not in POLICY_YEARS:
             return []
         used = []
+        data = self.to_dict()
         for key, pv in policy_values(self.year).items():
-            if pv.grade in ("C", "R") and _same(self.get(key), pv.value):
+            if pv.grade in ("C", "R") and _same(_value_at(data, key), pv.value):
                 used.append(pv)
         return used
 
@@ -694,6 +679,26 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
         raise ScenarioError(
             f"{path}: is not valid TOML: arrays or tables nested too deeply"
         ) from None
+
+
+def _value_at(data: dict[str, Any], path: str) -> Any:
+    """Value at a dotted ``path`` of a scenario's :meth:`Scenario.to_dict`."""
+    section, key, index = _parse_path(path)
+    if section not in data or (key is None and index is not None):
+        raise ScenarioError(_unknown_path_message(path))
+    if key is None:
+        return data[section]
+    if not isinstance(data[section], dict) or key not in data[section]:
+        raise ScenarioError(_unknown_path_message(path))
+    value = data[section][key]
+    if index is None:
+        return value
+    # The same words as replace(): "income_tax.rates[9]" is a known list with
+    # too few items, not an unknown key.
+    problem = _index_problem(path, section, key, value, index)
+    if problem is not None:
+        raise ScenarioError(problem)
+    return value[index]
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -507,7 +507,7 @@ def simulate(
         ],
         "households_with_negative_disposable_income": negative,
     }
-    series = pd.Series({k: indicators[k] for k in names}, dtype=np.float64)
+    series = _float_series({k: indicators[k] for k in names})
     return Result(
         population=pop,
         scenario=scenario,
@@ -531,12 +531,26 @@ def _quiet_ratio(num: float, den: float) -> float:
         return float(np.float64(num) / np.float64(den))
 
 
+@functools.lru_cache(maxsize=64)
+def _labels(keys: tuple[str, ...]) -> pd.Index:
+    return pd.Index(keys)
+
+
+def _float_series(values: Mapping[str, Any], name: str | None = None) -> pd.Series:
+    """``pd.Series(values, dtype=float64)`` on a cached index of its keys.
+
+    Inferring the string index of a dict took 0.27 ms a Series, most of a
+    simulate's own time on a small population (three Series a call). The index is
+    a copy, so that renaming one Series' index leaves the others'.
+    """
+    data = np.fromiter(values.values(), dtype=np.float64, count=len(values))
+    return pd.Series(data, index=_labels(tuple(values)).copy(), name=name)
+
+
 def _indicators(t: np.ndarray) -> tuple[dict[str, float], pd.Series, dict[str, str]]:
     """Indicators, the cities' per-capita income and the undefined ones' reasons."""
     out, cities, undefined = _indicator_values(t)
-    city_series = pd.Series(
-        cities, dtype=np.float64, name="per_capita_disposable_income"
-    )
+    city_series = _float_series(cities, name="per_capita_disposable_income")
     return out, city_series, undefined
 
 
@@ -632,7 +646,7 @@ def _fiscal(t: np.ndarray, scenario: Scenario) -> pd.Series:
     transfers = t[K.S_DIBAO] + t[K.S_RESIDENTS_PENSION] + t[K.S_CHILD_ALLOWANCE]
     social_insurance = social_insurance_fund_revenue(t[K.S_CONTRIBUTIONS], scenario)
     housing_fund = t[K.S_CONTRIBUTIONS] - social_insurance
-    return pd.Series(
+    return _float_series(
         {
             "iit_comprehensive": t[K.S_IIT],
             "iit_business": t[K.S_BUSINESS_TAX],
@@ -648,6 +662,5 @@ def _fiscal(t: np.ndarray, scenario: Scenario) -> pd.Series:
             "net_revenue": iit + social_insurance - transfers,
             "dibao_households": t[K.S_DIBAO_HOUSEHOLDS],
         },
-        dtype=np.float64,
         name="fiscal",
     )
