@@ -134,6 +134,24 @@ def test_bucket_gini_of_no_rows_is_nan():
     assert np.isnan(got) and n_bad == 0 and n_negative == 0
 
 
+def test_bucket_sorted_rows_and_order_equal_numpy_sorting():
+    # Above SORT_BUCKET_MIN_ROWS the rows are bucket sorted; signed incomes, ties,
+    # zero weights and a wide range, against np.sort and np.lexsort.
+    rng = np.random.default_rng(19)
+    n = B.SORT_BUCKET_MIN_ROWS + 7 if JIT else 600
+    for name, x in _cases(rng, n).items():
+        w = rng.uniform(0.0, 2.0, n) * (rng.random(n) < 0.9)
+        xs, ws = B.sorted_rows(x, w)
+        np.testing.assert_array_equal(xs, np.sort(x), err_msg=name)
+        # Each row keeps its own weight: the same (income, weight) pairs.
+        ref = np.lexsort((w, x))
+        got = np.lexsort((ws, xs))
+        np.testing.assert_array_equal(ws[got], w[ref], err_msg=name)
+        order = B.income_order(x)
+        np.testing.assert_array_equal(np.sort(order), np.arange(n), err_msg=name)
+        np.testing.assert_array_equal(x[order], np.sort(x), err_msg=name)
+
+
 def test_bucket_gini_counts_bad_rows():
     x = np.linspace(1.0, 2.0, 1_000)
     w = np.ones(1_000)

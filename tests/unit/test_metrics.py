@@ -9,12 +9,15 @@ from __future__ import annotations
 import itertools
 import warnings
 
+import numba
 import numpy as np
 import pandas as pd
 import pytest
 
 from commonprosperity import metrics as m
 from commonprosperity.errors import MeasureError
+
+JIT = not numba.config.DISABLE_JIT
 
 
 @pytest.fixture(autouse=True)
@@ -521,3 +524,52 @@ def test_concentration_kakwani_reynolds_smolensky(rng_metrics):
         m.kakwani(x, tax[:-1], w)
     with pytest.raises(MeasureError, match="non-zero weighted total"):
         m.concentration([1.0, -1.0], rank_by=[1.0, 2.0])
+
+
+def _covariance_concentration(values, weight, rank):
+    """Concentration index from its covariance form (Lerman and Yitzhaki 1989):
+    ``2 cov_w(v, F) / mean_w(v)`` with ``F`` the mid-point cumulative weight share;
+    exact when ``rank`` has no ties."""
+    order = np.argsort(rank)
+    v, w = values[order], weight[order]
+    total = w.sum()
+    f = (np.cumsum(w) - w / 2) / total
+    v_bar = np.sum(w * v) / total
+    f_bar = np.sum(w * f) / total
+    return 2 * np.sum(w * (v - v_bar) * (f - f_bar)) / total / v_bar
+
+
+@pytest.mark.skipif(not JIT, reason="pure Python too slow at this size")
+def test_sorting_measures_at_scale_equal_their_textbook_forms():
+    # From SORT_BUCKET_MIN_ROWS rows the measures sort by buckets; the textbook
+    # forms here sort with numpy. Continuous incomes: no ties.
+    from commonprosperity._kernels.buckets import SORT_BUCKET_MIN_ROWS
+
+    rng = np.random.default_rng(23)
+    n = SORT_BUCKET_MIN_ROWS + 13
+    x = 30_000.0 * rng.lognormal(0.0, 0.8, n)
+    w = rng.uniform(0.5, 1.5, n)
+    tax = 0.05 * x + 0.1 * np.maximum(x - 40_000.0, 0.0)
+    post = x - tax
+    g_x = _covariance_concentration(x, w, x)
+    assert m.kakwani(x, tax, w) == pytest.approx(
+        _covariance_concentration(tax, w, x) - g_x, rel=1e-9
+    )
+    assert m.reynolds_smolensky(x, post, w) == pytest.approx(
+        g_x - _covariance_concentration(post, w, x), rel=1e-9
+    )
+    assert m.concentration(tax, w, rank_by=x) == pytest.approx(
+        _covariance_concentration(tax, w, x), rel=1e-9
+    )
+    # Top 10 % share: rows above the 90 % weight cut, the straddling row split.
+    order = np.argsort(x)
+    xs, ws = x[order], w[order]
+    ends = np.cumsum(ws)
+    cut = 0.9 * ends[-1]
+    above = ends > cut
+    first = np.argmax(above)
+    top = np.sum((ws * xs)[first + 1 :]) + (ends[first] - cut) * xs[first]
+    assert m.top_share(x, w, 0.1) == pytest.approx(top / np.sum(w * x), rel=1e-9)
+    p, s = m.lorenz(x, w)
+    np.testing.assert_allclose(p[1:], ends / ends[-1], rtol=1e-12)
+    np.testing.assert_allclose(s[1:], np.cumsum(ws * xs) / np.sum(w * x), rtol=1e-9)

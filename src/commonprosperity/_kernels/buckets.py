@@ -32,12 +32,26 @@ from commonprosperity._kernels.inequality import (
     hist_bin,
 )
 
-__all__ = ["BUCKET_MIN_ROWS", "exact_gini", "gini_exact_by_buckets", "n_row_blocks"]
+__all__ = [
+    "BUCKET_MIN_ROWS",
+    "SORT_BUCKET_MIN_ROWS",
+    "exact_gini",
+    "gini_exact_by_buckets",
+    "income_order",
+    "n_row_blocks",
+    "sorted_rows",
+]
 
 #: From this many rows the exact Gini buckets the rows instead of sorting them
 #: (measured crossover about 55,000 rows: 3.1 against 3.7 ms at 65,536 lognormal
 #: incomes, 2.6 against 1.0 ms at 20,000).
 BUCKET_MIN_ROWS = 1 << 16
+
+#: From this many rows :func:`sorted_rows` and :func:`income_order` bucket the
+#: rows instead of calling ``np.argsort`` (measured on lognormal incomes: 25
+#: against 22 ms at 300,000 rows, 61 against 180 ms at 1e6, 124 against 891 ms at
+#: 3e6).
+SORT_BUCKET_MIN_ROWS = 1 << 19
 
 #: Rows per block of the bucketing passes; at most MAX_ROW_BLOCKS blocks.
 BLOCK_ROWS = 1 << 19
@@ -316,7 +330,12 @@ def _bin_sums(seg):
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def _within_bins(pairs, starts, task_bins, W, X, D):
+def _within_bins(pairs, starts, task_bins, W, X, D, with_sums):
+    """Sort each bin's rows of ``pairs`` by income, and sum them.
+
+    With ``with_sums``, each bin's ``(W, X, D)`` (:func:`_bin_sums`) while its rows
+    are in cache.
+    """
     n_tasks = task_bins.shape[0] - 1
     for t in prange(n_tasks):
         largest = 1
@@ -329,12 +348,14 @@ def _within_bins(pairs, starts, task_bins, W, X, D):
         for k in range(task_bins[t], task_bins[t + 1]):
             s = starts[k]
             e = starts[k + 1]
-            if e == s:
-                W[k] = X[k] = D[k] = 0.0
-                continue
             if e - s > 1:
                 _sort_bin(pairs, s, e, tmp, outer, inner, pos)
-            W[k], X[k], D[k] = _bin_sums(pairs[s:e])
+            if not with_sums:
+                continue
+            if e == s:
+                W[k] = X[k] = D[k] = 0.0
+            else:
+                W[k], X[k], D[k] = _bin_sums(pairs[s:e])
 
 
 @njit(cache=True)
@@ -378,6 +399,59 @@ def _combine(W, X, D):
     return ((bs + bc) + (ds + dc)) / (total_w * total_x)
 
 
+def _bucketed(income: np.ndarray, weight: np.ndarray):
+    """Rows as ``(income, weight)`` pairs grouped by bin, bins in income order.
+
+    Returns ``(pairs, starts, task_bins, n_negative)`` (:func:`_layout`; each bin's
+    rows still unsorted), or the number of bad rows when there are any.
+    """
+    n = income.shape[0]
+    n_blocks = n_row_blocks(n, BLOCK_ROWS, MAX_ROW_BLOCKS)
+    step = (n + n_blocks - 1) // n_blocks
+    with np.errstate(all="ignore"):  # without JIT: nan/inf rows are counted
+        counts, lo, hi, n_bad, n_negative = _bin_counts(income, weight, n_blocks, step)
+    if n_bad:
+        return int(n_bad)
+    starts, positions, task_bins = _layout(counts, lo, hi, n)
+    del counts
+    pairs = np.empty((n, 2))
+    _scatter(income, weight, n_blocks, step, lo, positions, pairs)
+    return pairs, starts, task_bins, int(n_negative)
+
+
+def sorted_rows(
+    income: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(income, weight)`` of valid rows, sorted by income (ties in any order).
+
+    By bucket sorting from ``SORT_BUCKET_MIN_ROWS`` rows, ``np.argsort`` and two
+    gathers below. Precondition: finite incomes, finite weights ``>= 0``.
+    """
+    if income.shape[0] < SORT_BUCKET_MIN_ROWS:
+        order = np.argsort(income)
+        return income[order], weight[order]
+    bucketed = _bucketed(read_only(income), read_only(weight))
+    if isinstance(bucketed, int):
+        raise ValueError(f"sorted_rows: {bucketed} rows are not finite")
+    pairs, starts, task_bins, _ = bucketed
+    none = np.empty(0)
+    _within_bins(pairs, starts, task_bins, none, none, none, False)
+    return np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
+
+
+def income_order(income: np.ndarray) -> np.ndarray:
+    """A permutation (int64) that sorts finite ``income`` (ties in any order).
+
+    :func:`sorted_rows` carrying each row's index; ``np.argsort`` below
+    ``SORT_BUCKET_MIN_ROWS`` rows.
+    """
+    if income.shape[0] < SORT_BUCKET_MIN_ROWS:
+        return np.argsort(income)
+    # Row indices as float64 are exact up to 2**53 rows.
+    index = np.arange(income.shape[0], dtype=np.float64)
+    return sorted_rows(income, index)[1].astype(np.int64)
+
+
 def gini_exact_by_buckets(
     income: np.ndarray, weight: np.ndarray
 ) -> tuple[float, int, int]:
@@ -390,21 +464,14 @@ def gini_exact_by_buckets(
     bins' rows; memory ``16 n`` bytes for the bucketed pairs.
     """
     income, weight = read_only(income), read_only(weight)
-    n = income.shape[0]
-    n_blocks = n_row_blocks(n, BLOCK_ROWS, MAX_ROW_BLOCKS)
-    step = (n + n_blocks - 1) // n_blocks
-    with np.errstate(all="ignore"):  # without JIT: nan/inf rows are counted
-        counts, lo, hi, n_bad, n_negative = _bin_counts(income, weight, n_blocks, step)
-    if n_bad:
-        return math.nan, int(n_bad), int(n_negative)
-    starts, positions, task_bins = _layout(counts, lo, hi, n)
-    del counts
-    pairs = np.empty((n, 2))
-    _scatter(income, weight, n_blocks, step, lo, positions, pairs)
-    W = np.empty(hi - lo)
-    X = np.empty(hi - lo)
-    D = np.empty(hi - lo)
-    _within_bins(pairs, starts, task_bins, W, X, D)
+    bucketed = _bucketed(income, weight)
+    if isinstance(bucketed, int):
+        return math.nan, bucketed, 0
+    pairs, starts, task_bins, n_negative = bucketed
+    W = np.empty(starts.shape[0] - 1)
+    X = np.empty(starts.shape[0] - 1)
+    D = np.empty(starts.shape[0] - 1)
+    _within_bins(pairs, starts, task_bins, W, X, D, True)
     return float(_combine(W, X, D)), 0, int(n_negative)
 
 

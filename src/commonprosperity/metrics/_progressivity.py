@@ -8,6 +8,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from commonprosperity._kernels.buckets import income_order
+from commonprosperity._kernels.gather import gather
 from commonprosperity._kernels.inequality import (
     concentration_from_order,
     gini_exact_from_order,
@@ -26,6 +28,18 @@ from commonprosperity.metrics._validate import (
 __all__ = ["concentration", "gini_by_source", "kakwani", "reynolds_smolensky"]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+def _ranked(rank: FloatArray, *columns: FloatArray) -> tuple[FloatArray, ...]:
+    """``rank``, then ``columns``, in increasing order of ``rank`` (ties any order).
+
+    Gathered once, in parallel, so that the kernels read the rows in order
+    (``np.arange`` as their order): reading through a random order cost the
+    kernels their time (kakwani of 1e6 rows: a concentration pass 160 ms through
+    the order, 9 ms in order).
+    """
+    order = income_order(rank)
+    return tuple(gather(c, order) for c in (rank, *columns))
 
 
 def _concentration(
@@ -110,7 +124,8 @@ def concentration(
     # Scale free in values and weights; exact power-of-two rescaling keeps the
     # kernel's W * V away from overflow and underflow.
     v, w, _ = normalised(v, w)
-    return _concentration(v, w, r, np.argsort(r), "values")
+    r, v, w = _ranked(r, v, w)
+    return _concentration(v, w, r, np.arange(r.shape[0]), "values")
 
 
 def _components(
@@ -224,12 +239,16 @@ def gini_by_source(
         total, w, "total income", "gini_by_source", exponent=k
     )
     warn_negative(total, w, "total income", "the Gini coefficient")
-    order = np.argsort(total)
-    g_total = float(gini_exact_from_order(total, w, order))
+    in_order = np.arange(n)
+    ranked_total, ranked_w, *ranked_cols = _ranked(total, w, *cols)
+    g_total = float(gini_exact_from_order(ranked_total, ranked_w, in_order))
     rows = []
-    for col in cols:
-        num_y, _, v_k = concentration_from_order(col, w, total, order)
-        num_k, _, _ = concentration_from_order(col, w, col, np.argsort(col))
+    for col, ranked_col in zip(cols, ranked_cols, strict=True):
+        num_y, _, v_k = concentration_from_order(
+            ranked_col, ranked_w, ranked_total, in_order
+        )
+        own, own_w = _ranked(col, w)
+        num_k, _, _ = concentration_from_order(own, own_w, own, in_order)
         contribution = num_y / (total_w * total_x)
         rows.append(
             {
@@ -327,9 +346,10 @@ def kakwani(
     x, _, _, _ = scaled_positive_mean(x, w, "pre_tax_income", "kakwani")
     t, w, _, _ = scaled_positive_mean(t, w, "tax", "kakwani")
     warn_negative(x, w, "pre_tax_income", "the Kakwani index")
-    order = np.argsort(x)
-    c_tax = _concentration(t, w, x, order, "tax")
-    return c_tax - float(gini_exact_from_order(x, w, order))
+    x, t, w = _ranked(x, t, w)
+    in_order = np.arange(x.shape[0])
+    c_tax = _concentration(t, w, x, in_order, "tax")
+    return c_tax - float(gini_exact_from_order(x, w, in_order))
 
 
 def reynolds_smolensky(
@@ -391,6 +411,7 @@ def reynolds_smolensky(
     x, _, _, _ = scaled_positive_mean(x, w, "pre_income", "reynolds_smolensky")
     y, w, _, _ = scaled_positive_mean(y, w, "post_income", "reynolds_smolensky")
     warn_negative(x, w, "pre_income", "the Reynolds-Smolensky index")
-    order = np.argsort(x)
-    c_post = _concentration(y, w, x, order, "post_income")
-    return float(gini_exact_from_order(x, w, order)) - c_post
+    x, y, w = _ranked(x, y, w)
+    in_order = np.arange(x.shape[0])
+    c_post = _concentration(y, w, x, in_order, "post_income")
+    return float(gini_exact_from_order(x, w, in_order)) - c_post

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import numpy.typing as npt
 
+from commonprosperity._kernels.buckets import sorted_rows
 from commonprosperity._kernels.inequality import (
     grouped_totals,
     lorenz_from_order,
@@ -81,7 +82,9 @@ def lorenz(
     w = as_weight(weight, x.shape[0])
     # Exact power-of-two rescaling keeps sum(w * x) finite near 1e300.
     x, w, _, _ = scaled_positive_mean(x, w, "income", "lorenz")
-    p, s = lorenz_from_order(x, w, np.argsort(x))
+    # Sorted rows read in order: no gathers.
+    x, w = sorted_rows(x, w)
+    p, s = lorenz_from_order(x, w, np.arange(x.shape[0]))
     return p.copy(), s.copy()
 
 
@@ -109,8 +112,7 @@ def _cut_shares(x: FloatArray, w: FloatArray, fractions: FloatArray) -> FloatArr
     keep = w > 0
     if not keep.all():
         x, w = x[keep], w[keep]
-    order = np.argsort(x)
-    xo, wo = x[order], w[order]
+    xo, wo = sorted_rows(x, w)
     ends = _compensated_cumsum(wo)
     starts = np.concatenate(([0.0], ends[:-1]))
     # Cuts on the same cumulative sum, so that p = 0 and p = 1 are exact.
