@@ -637,6 +637,58 @@ def subset(pop: Population, mask: np.ndarray) -> Population:
     )
 
 
+def subsets(pop: Population, groups: list[np.ndarray]) -> list[Population]:
+    """:func:`subset` for each array of household positions in ``groups``.
+
+    Each group's positions must be increasing (``DataFrame.groupby(...).indices``
+    gives them so); the groups need not cover the population. The households are
+    gathered once into group order and each group is a slice of them: one gather
+    instead of one masked copy of every column per group (22 groups of 1e6
+    households took 1.3 s as masked copies).
+    """
+    if not groups:
+        return []
+    order = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups])
+    size = pop.size[order]
+    offsets = np.zeros(order.shape[0] + 1, dtype=np.int64)
+    np.cumsum(size, out=offsets[1:])
+    persons = np.repeat(pop.offsets[order] - offsets[:-1], size) + np.arange(
+        offsets[-1]
+    )
+    households = {
+        name: getattr(pop, name)[order]
+        for name in ("household_id", "weight", "urban", "city_code")
+    }
+    people = {
+        name: getattr(pop, name)[persons]
+        for name in ("age", "employed", "wage", "business", "property", "pension")
+    }
+    extra = {
+        name: None if getattr(pop, name) is None else getattr(pop, name)[order]
+        for name in ("stratum", "psu")
+    }
+    out = []
+    h0 = 0
+    for g in groups:
+        h1 = h0 + len(g)
+        p0, p1 = offsets[h0], offsets[h1]
+        out.append(
+            Population(
+                **{k: _readonly(v[h0:h1]) for k, v in households.items()},
+                offsets=_readonly(offsets[h0 : h1 + 1] - p0),
+                **{k: _readonly(v[p0:p1]) for k, v in people.items()},
+                **{
+                    k: None if v is None else _readonly(v[h0:h1])
+                    for k, v in extra.items()
+                },
+                year=pop.year,
+                source=f"subset of {pop.source}" if pop.source else "subset",
+            )
+        )
+        h0 = h1
+    return out
+
+
 def _replace(pop: Population, **changes: Any) -> Population:
     values = {
         name: getattr(pop, name)

@@ -194,8 +194,9 @@ class Result:
                     "household_id": pop.household_id.copy(),
                     "size": pop.size.copy(),
                     "urban": pop.urban.copy(),
-                    "city": pd.Categorical(
-                        pop.city.astype(str), categories=list(CITY_LABELS)
+                    # From the codes: inferring them from 1e6 labels took 0.4 s.
+                    "city": pd.Categorical.from_codes(
+                        pop.city_code, categories=list(CITY_LABELS)
                     ),
                 }
             )

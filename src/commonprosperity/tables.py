@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity import metrics
+from commonprosperity._kernels.buckets import income_order
 from commonprosperity._validate import is_real
 from commonprosperity.errors import ArgumentError
-from commonprosperity.population import CITY_LABELS, DATA_ARRAYS, subset
+from commonprosperity.population import CITY_LABELS, DATA_ARRAYS, subsets
 from commonprosperity.published import CITY_NAMES_EN
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def decile_of(
     >>> decile_of(np.array([5.0, 1.0, 3.0, 2.0]), np.ones(4), n=2).tolist()
     [2, 1, 2, 1]
     """
-    order = np.argsort(per_capita, kind="stable")
+    order = income_order(per_capita, stable=True)
     w = person_weight[order]
     cum = np.cumsum(w)
     position = (cum - 0.5 * w) / cum[-1] * n
@@ -189,36 +190,60 @@ def winners_losers(
     on_edge = np.abs(np.abs(rel) - threshold) <= _ON_LINE_RTOL
     rel = np.where(on_edge, np.sign(rel) * threshold, rel)
     pw = _person_weight(result)
-    size = a.size
-    groups: dict[str, np.ndarray] = {"all": np.ones(a.n_households, dtype=bool)}
-    dec = decile_of(before / size, pw)
-    for d in range(1, 11):
-        groups[f"decile {d}"] = dec == d
-    groups["urban"] = a.urban
-    groups["rural"] = ~a.urban
-    for c, label in enumerate(CITY_LABELS):
-        mask = a.city_code == c
-        if mask.any():
-            groups[f"city {CITY_NAMES_EN.get(label, label)}"] = mask
+    gain_w = np.where(rel > threshold, pw, 0.0)
+    lose_w = np.where(rel < -threshold, pw, 0.0)
+    weighted_change = a.weight * change
+    # Each grouping as integer codes, its sums by np.bincount: one pass a sum,
+    # not one masked copy per group (0.65 s for 25 groups of 1e6 households).
+    codings = [
+        (np.zeros(a.n_households, dtype=np.int64), ["all"]),
+        (
+            decile_of(before / a.size, pw) - 1,
+            [f"decile {d}" for d in range(1, 11)],
+        ),
+        (np.where(a.urban, 0, 1), ["urban", "rural"]),
+    ]
+    present = np.bincount(a.city_code, minlength=len(CITY_LABELS)) > 0
+    cities = [
+        f"city {CITY_NAMES_EN.get(label, label)}"
+        for c, label in enumerate(CITY_LABELS)
+        if present[c]
+    ]
     rows = {}
-    for name, mask in groups.items():
-        w = pw[mask]
-        total = w.sum()
-        if total <= 0:
-            # An empty decile or area keeps its row: NaN, not a silent gap.
-            rows[name] = dict.fromkeys(
-                ("gain_share", "lose_share", "no_change_share", "mean_change"), np.nan
-            )
-            continue
-        gain = w[rel[mask] > threshold].sum() / total
-        lose = w[rel[mask] < -threshold].sum() / total
-        rows[name] = {
-            "gain_share": gain,
-            "lose_share": lose,
-            "no_change_share": 1.0 - gain - lose,
-            "mean_change": float(np.sum(a.weight[mask] * change[mask]) / total),
-        }
+    for codes, names in codings:
+        k = len(names)
+        sums = [
+            np.bincount(codes, weights=v, minlength=k)
+            for v in (pw, gain_w, lose_w, weighted_change)
+        ]
+        for g, name in enumerate(names):
+            _add_change_row(rows, name, *(t[g] for t in sums))
+    sums = [
+        np.bincount(a.city_code, weights=v, minlength=len(CITY_LABELS))
+        for v in (pw, gain_w, lose_w, weighted_change)
+    ]
+    for name, c in zip(cities, np.flatnonzero(present), strict=True):
+        _add_change_row(rows, name, *(t[c] for t in sums))
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _add_change_row(
+    rows: dict, name: str, total: float, gain: float, lose: float, change: float
+) -> None:
+    """One row of :func:`winners_losers` from a group's person-weighted sums."""
+    if total <= 0:
+        # An empty decile or area keeps its row: NaN, not a silent gap.
+        rows[name] = dict.fromkeys(
+            ("gain_share", "lose_share", "no_change_share", "mean_change"), np.nan
+        )
+        return
+    gain, lose = gain / total, lose / total
+    rows[name] = {
+        "gain_share": gain,
+        "lose_share": lose,
+        "no_change_share": 1.0 - gain - lose,
+        "mean_change": float(change / total),
+    }
 
 
 def _population_differences(a: Population, b: Population) -> list[str]:
@@ -278,10 +303,8 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
     frame = pd.DataFrame(keys)
     rows = []
     index = []
-    for key, idx in frame.groupby(list(by), sort=True).indices.items():
-        mask = np.zeros(pop.n_households, dtype=bool)
-        mask[idx] = True
-        sub = subset(pop, mask)
+    indices = frame.groupby(list(by), sort=True).indices
+    for key, sub in zip(indices, subsets(pop, list(indices.values())), strict=True):
         r = simulate(
             sub, result.scenario, band_basis=result.band_basis, gini=result.gini_method
         )
@@ -353,7 +376,7 @@ _ON_LINE_RTOL = 1e-9
 
 
 def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
-    order = np.argsort(x, kind="stable")
+    order = income_order(x, stable=True)
     cum = np.cumsum(w[order])
     k = int(np.searchsorted(cum, 0.5 * cum[-1]))
     return float(x[order][k])

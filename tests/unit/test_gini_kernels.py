@@ -152,6 +152,22 @@ def test_bucket_sorted_rows_and_order_equal_numpy_sorting():
         np.testing.assert_array_equal(x[order], np.sort(x), err_msg=name)
 
 
+def test_bucket_income_order_is_stable():
+    # Heavy ties (a mass point, integers, a crowded bin) in the bucket path: the
+    # order equals numpy's stable argsort, ties in position order.
+    rng = np.random.default_rng(29)
+    n = B.SORT_BUCKET_MIN_ROWS + 3 if JIT else 500
+    cases = _cases(rng, n)
+    for name in ("mass point", "integers", "crowded", "negative, zero and sub-unit"):
+        x = cases[name]
+        for stable in (True, False):
+            order = B.income_order(x, stable=stable)
+            if stable or n >= B.SORT_BUCKET_MIN_ROWS:
+                want = np.argsort(x, kind="stable")
+                np.testing.assert_array_equal(order, want, err_msg=name)
+            np.testing.assert_array_equal(x[order], np.sort(x), err_msg=name)
+
+
 def test_bucket_gini_counts_bad_rows():
     x = np.linspace(1.0, 2.0, 1_000)
     w = np.ones(1_000)

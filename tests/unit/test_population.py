@@ -204,3 +204,55 @@ def test_synthetic_population_is_seeded():
 def test_synthetic_population_rejects_bad_sizes(n):
     with pytest.raises(PopulationError, match="n_households"):
         synthetic_population(n, seed=0)
+
+
+def test_subsets_equal_one_masked_subset_per_group():
+    """``subsets`` (one gather, then slices) gives each group exactly what a
+    masked ``subset`` gives, design columns included."""
+    from commonprosperity.population import subset, subsets
+
+    base = synthetic_population(400, seed=5)
+    rng = np.random.default_rng(5)
+    hh = {
+        "household_id": base.household_id,
+        "weight": base.weight,
+        "urban": base.urban,
+        "city": base.city,
+        "stratum": rng.integers(0, 4, base.n_households),
+        "psu": rng.integers(0, 9, base.n_households),
+    }
+    persons = {
+        "household_id": np.repeat(base.household_id, base.size),
+        **{
+            c: getattr(base, c)
+            for c in ("age", "employed", "wage", "business", "property", "pension")
+        },
+    }
+    pop = Population.from_arrays(hh, persons, year=2021, source="test")
+    labels = rng.integers(0, 7, pop.n_households)
+    labels[labels == 3] = 4  # a label with no households
+    groups = [np.flatnonzero(labels == g) for g in range(7) if (labels == g).any()]
+    for got, index in zip(subsets(pop, groups), groups, strict=True):
+        mask = np.zeros(pop.n_households, dtype=bool)
+        mask[index] = True
+        want = subset(pop, mask)
+        for name in (
+            "household_id",
+            "weight",
+            "urban",
+            "city_code",
+            "offsets",
+            "age",
+            "employed",
+            "wage",
+            "business",
+            "property",
+            "pension",
+            "stratum",
+            "psu",
+        ):
+            a, b = getattr(got, name), getattr(want, name)
+            assert a.dtype == b.dtype, name
+            np.testing.assert_array_equal(a, b, err_msg=name)
+        assert (got.year, got.source) == (want.year, want.source)
+    assert subsets(pop, []) == []

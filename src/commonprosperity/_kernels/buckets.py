@@ -439,14 +439,17 @@ def sorted_rows(
     return np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
 
 
-def income_order(income: np.ndarray) -> np.ndarray:
-    """A permutation (int64) that sorts finite ``income`` (ties in any order).
+def income_order(income: np.ndarray, stable: bool = False) -> np.ndarray:
+    """A permutation (int64) that sorts finite ``income``.
 
-    :func:`sorted_rows` carrying each row's index; ``np.argsort`` below
-    ``SORT_BUCKET_MIN_ROWS`` rows.
+    :func:`sorted_rows` carrying each row's index. That is stable (ties in
+    position order, as ``np.argsort(income, kind="stable")``): every step keeps
+    ties in the order it reads them (rows scattered in order, counting sorts,
+    insertion and merge sorts). Below ``SORT_BUCKET_MIN_ROWS`` rows
+    ``np.argsort``, stable if ``stable`` (else ties in any order: faster).
     """
     if income.shape[0] < SORT_BUCKET_MIN_ROWS:
-        return np.argsort(income)
+        return np.argsort(income, kind="stable" if stable else None)
     # Row indices as float64 are exact up to 2**53 rows.
     index = np.arange(income.shape[0], dtype=np.float64)
     return sorted_rows(income, index)[1].astype(np.int64)
