@@ -103,7 +103,7 @@ def gini(
         Frequency weights (``>= 0``, positive sum; a weight of 2 counts the row
         twice). ``None`` gives every row weight 1.
     method : {"exact", "bracket"}
-        ``"exact"``: from 131,072 rows the rows are scattered into float-bits
+        ``"exact"``: from 65,536 rows the rows are scattered into float-bits
         bins and each bin is sorted on its own (parallel, about O(n)); below, one
         argsort and one compensated pass. ``"bracket"``: one parallel O(n) pass
         filling a float-bits histogram (4,096 bins per octave), returning
