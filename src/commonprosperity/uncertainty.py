@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from commonprosperity._kernels.gather import gather
 from commonprosperity._kernels.inequality import fast_argsort, gini_exact_from_order
 from commonprosperity._validate import describe_rows, is_real, seed_problem
 from commonprosperity.errors import ArgumentError
@@ -112,7 +113,13 @@ def _indicator_function(result: Result, indicator: str):
     transfers = (
         hh["dibao"] + hh["residents_pension"] + hh["child_allowance"]
     ).to_numpy()
+    # The Gini reads the rows in income order: sorted once, and each replicate's
+    # weights gathered into that order in parallel (reading through the order,
+    # the pass took 50 ms a replicate at 1e6 households; gather and pass 17 ms).
     order = fast_argsort(pc)
+    pc_sorted = pc[order]
+    size_sorted = size[order]
+    in_order = np.arange(pc.shape[0])
     city = pop.city_code
 
     def per_capita(w: np.ndarray, mask: np.ndarray | None = None) -> float:
@@ -144,7 +151,7 @@ def _indicator_function(result: Result, indicator: str):
         # As simulate: undefined unless the per-capita income is positive (else
         # the formula divides by a non-positive mean and gave negative "Ginis").
         "gini": lambda w: (
-            gini_exact_from_order(pc, w * size, order)
+            gini_exact_from_order(pc_sorted, gather(w, order) * size_sorted, in_order)
             if np.dot(w, disp) > 0
             else np.nan
         ),
