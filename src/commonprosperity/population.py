@@ -659,10 +659,7 @@ def subsets(pop: Population, groups: list[np.ndarray]) -> list[Population]:
         name: getattr(pop, name)[order]
         for name in ("household_id", "weight", "urban", "city_code")
     }
-    people = {
-        name: getattr(pop, name)[persons]
-        for name in ("age", "employed", "wage", "business", "property", "pension")
-    }
+    people = {name: getattr(pop, name)[persons] for name in PERSON_REQUIRED[1:]}
     extra = {
         name: None if getattr(pop, name) is None else getattr(pop, name)[order]
         for name in ("stratum", "psu")
