@@ -589,58 +589,11 @@ DATA_ARRAYS: tuple[str, ...] = tuple(
 )
 
 
-def subset(pop: Population, mask: np.ndarray) -> Population:
-    """The households where ``mask`` is true, with their persons (no revalidation).
-
-    Parameters
-    ----------
-    pop : Population
-        A validated population.
-    mask : ndarray of bool, shape (n,)
-        Households to keep; at least one.
-
-    Returns
-    -------
-    Population
-        Same year; ``source`` notes the subset.
-    """
-    mask = np.asarray(mask, dtype=bool)
-    if mask.shape != pop.weight.shape or not mask.any():
-        raise PopulationError(
-            f"subset mask must be a boolean array of shape {pop.weight.shape} with at "
-            "least one True"
-        )
-    size = pop.size[mask]
-    offsets = np.zeros(size.shape[0] + 1, dtype=np.int64)
-    np.cumsum(size, out=offsets[1:])
-    persons = np.repeat(mask, pop.size)
-
-    def keep(a: np.ndarray | None, m: np.ndarray) -> np.ndarray | None:
-        return None if a is None else _readonly(a[m])
-
-    return Population(
-        household_id=_readonly(pop.household_id[mask]),
-        weight=_readonly(pop.weight[mask]),
-        urban=_readonly(pop.urban[mask]),
-        city_code=_readonly(pop.city_code[mask]),
-        offsets=_readonly(offsets),
-        age=_readonly(pop.age[persons]),
-        employed=_readonly(pop.employed[persons]),
-        wage=_readonly(pop.wage[persons]),
-        business=_readonly(pop.business[persons]),
-        property=_readonly(pop.property[persons]),
-        pension=_readonly(pop.pension[persons]),
-        stratum=keep(pop.stratum, mask),
-        psu=keep(pop.psu, mask),
-        year=pop.year,
-        source=f"subset of {pop.source}" if pop.source else "subset",
-    )
-
-
 def subsets(pop: Population, groups: list[np.ndarray]) -> list[Population]:
-    """:func:`subset` for each array of household positions in ``groups``.
+    """The households at each array of positions in ``groups``, with their persons.
 
-    Each group's positions must be increasing (``DataFrame.groupby(...).indices``
+    No revalidation; same year, and ``source`` notes the subset. Each group's
+    positions must be increasing (``DataFrame.groupby(...).indices``
     gives them so); the groups need not cover the population. The households are
     gathered once into group order and each group is a slice of them: one gather
     instead of one masked copy of every column per group (22 groups of 1e6
