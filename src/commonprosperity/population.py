@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._validate import describe_rows
 from commonprosperity.errors import PopulationError
 from commonprosperity.published import CITIES, CITY_NAMES_EN, PROVINCE, city_label
@@ -605,14 +606,18 @@ def subsets(pop: Population, groups: list[np.ndarray]) -> list[Population]:
     size = pop.size[order]
     offsets = np.zeros(order.shape[0] + 1, dtype=np.int64)
     np.cumsum(size, out=offsets[1:])
-    persons = np.repeat(pop.offsets[order] - offsets[:-1], size) + np.arange(
-        offsets[-1]
-    )
     households = {
-        name: getattr(pop, name)[order]
+        name: gather(getattr(pop, name), order)
         for name in ("household_id", "weight", "urban", "city_code")
     }
-    people = {name: getattr(pop, name)[persons] for name in PERSON_REQUIRED[1:]}
+    # Each household's persons, copied whole to its new place (the sweep's reorder).
+    starts = pop.offsets[order]
+    people = {
+        name: gather_ranges(
+            getattr(pop, name), starts, starts + size, offsets[:-1], int(offsets[-1])
+        )
+        for name in PERSON_REQUIRED[1:]
+    }
     extra = {
         name: None if getattr(pop, name) is None else getattr(pop, name)[order]
         for name in ("stratum", "psu")
