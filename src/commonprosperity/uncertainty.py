@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from commonprosperity._kernels.buckets import income_order
 from commonprosperity._kernels.gather import gather
-from commonprosperity._kernels.inequality import fast_argsort, gini_exact_from_order
+from commonprosperity._kernels.inequality import gini_exact_from_order
 from commonprosperity._validate import describe_rows, is_real, seed_problem
 from commonprosperity.errors import ArgumentError
 from commonprosperity.population import Population
@@ -116,7 +117,7 @@ def _indicator_function(result: Result, indicator: str):
     # The Gini reads the rows in income order: sorted once, and each replicate's
     # weights gathered into that order in parallel (reading through the order,
     # the pass took 50 ms a replicate at 1e6 households; gather and pass 17 ms).
-    order = fast_argsort(pc)
+    order = income_order(pc)
     pc_sorted = pc[order]
     size_sorted = size[order]
     in_order = np.arange(pc.shape[0])

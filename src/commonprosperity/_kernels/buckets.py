@@ -27,7 +27,6 @@ from commonprosperity._kernels import read_only
 from commonprosperity._kernels.inequality import (
     HIST_N_BINS,
     _two_sum,
-    fast_argsort,
     gini_exact_from_order,
     hist_bin,
 )
@@ -487,4 +486,4 @@ def exact_gini(income: np.ndarray, weight: np.ndarray) -> float:
     if income.shape[0] >= BUCKET_MIN_ROWS:
         return gini_exact_by_buckets(income, weight)[0]
     income, weight = read_only(income), read_only(weight)
-    return float(gini_exact_from_order(income, weight, fast_argsort(income)))
+    return float(gini_exact_from_order(income, weight, np.argsort(income)))

@@ -495,65 +495,6 @@ def within_bin_bounds(wb, spread, s_err, width):
     return lower, upper, min(max(estimate, lower), upper)
 
 
-# --------------------------------------------------------------------------------------
-# Sorting.
-#: Below this many rows numpy's argsort is faster (measured on lognormal incomes:
-#: 71 against 129 ms at 1e6 rows, 546 against 443 ms at 3e6).
-RADIX_MIN_ROWS = 1 << 21
-
-
-@njit(cache=True)
-def radix_argsort(x: np.ndarray) -> np.ndarray:
-    """Stable argsort of finite float64 values by an LSD radix sort on their bits.
-
-    The bits are mapped to unsigned keys whose order is the numeric order (flip
-    every bit of a negative, the sign bit of a non-negative; ``-0.0`` sorts just
-    before ``0.0``), then sorted 16 bits at a time; a pass whose digit is the same
-    for every key is skipped. O(n) work, deterministic, ties in input order.
-    Precondition: ``x`` finite.
-    """
-    n = x.shape[0]
-    bits = x.view(np.uint64)
-    keys = np.empty(n, dtype=np.uint64)
-    sign = np.uint64(1) << np.uint64(63)
-    for i in range(n):
-        b = bits[i]
-        keys[i] = ~b if (b & sign) != 0 else b | sign
-    order = np.arange(n)
-    keys2 = np.empty(n, dtype=np.uint64)
-    order2 = np.empty(n, dtype=np.int64)
-    mask = np.uint64(0xFFFF)
-    for p in range(4):
-        shift = np.uint64(16 * p)
-        counts = np.zeros(65537, dtype=np.int64)
-        for i in range(n):
-            counts[np.int64((keys[i] >> shift) & mask) + 1] += 1
-        if counts.max() == n:
-            continue
-        for d in range(65536):
-            counts[d + 1] += counts[d]
-        for i in range(n):
-            d = np.int64((keys[i] >> shift) & mask)
-            pos = counts[d]
-            counts[d] = pos + 1
-            keys2[pos] = keys[i]
-            order2[pos] = order[i]
-        keys, keys2 = keys2, keys
-        order, order2 = order2, order
-    return order
-
-
-def fast_argsort(x: np.ndarray) -> np.ndarray:
-    """Argsort of finite float64 values: radix sort for large arrays, numpy's below.
-
-    Both give an order in which ``x`` is non-decreasing; the Gini and every other
-    rank-based measure read from it do not depend on the order of ties.
-    """
-    if x.shape[0] >= RADIX_MIN_ROWS:
-        return radix_argsort(np.ascontiguousarray(x, dtype=np.float64))
-    return np.argsort(x)
-
-
 @njit(cache=True, parallel=True, nogil=True)
 def magnitudes(x, w):
     """``(largest |x| over rows of positive weight, sum of w)`` in one pass.
