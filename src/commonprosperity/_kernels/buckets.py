@@ -401,8 +401,8 @@ def _combine(W, X, D):
 def _bucketed(income: np.ndarray, weight: np.ndarray):
     """Rows as ``(income, weight)`` pairs grouped by bin, bins in income order.
 
-    Returns ``(pairs, starts, task_bins, n_negative)`` (:func:`_layout`; each bin's
-    rows still unsorted), or the number of bad rows when there are any.
+    Returns ``(n_bad, n_negative, pairs, starts, task_bins)`` (:func:`_layout`;
+    each bin's rows still unsorted); the last three are None when rows are bad.
     """
     n = income.shape[0]
     n_blocks = n_row_blocks(n, BLOCK_ROWS, MAX_ROW_BLOCKS)
@@ -410,12 +410,12 @@ def _bucketed(income: np.ndarray, weight: np.ndarray):
     with np.errstate(all="ignore"):  # without JIT: nan/inf rows are counted
         counts, lo, hi, n_bad, n_negative = _bin_counts(income, weight, n_blocks, step)
     if n_bad:
-        return int(n_bad)
+        return int(n_bad), int(n_negative), None, None, None
     starts, positions, task_bins = _layout(counts, lo, hi, n)
     del counts
     pairs = np.empty((n, 2))
     _scatter(income, weight, n_blocks, step, lo, positions, pairs)
-    return pairs, starts, task_bins, int(n_negative)
+    return 0, int(n_negative), pairs, starts, task_bins
 
 
 def sorted_rows(
@@ -429,10 +429,12 @@ def sorted_rows(
     if income.shape[0] < SORT_BUCKET_MIN_ROWS:
         order = np.argsort(income)
         return income[order], weight[order]
-    bucketed = _bucketed(read_only(income), read_only(weight))
-    if isinstance(bucketed, int):
-        raise ValueError(f"sorted_rows: {bucketed} rows are not finite")
-    pairs, starts, task_bins, _ = bucketed
+    n_bad, _, pairs, starts, task_bins = _bucketed(read_only(income), read_only(weight))
+    if n_bad:
+        raise ValueError(
+            f"sorted_rows: {n_bad} rows have a non-finite income or weight, or a "
+            "negative weight"
+        )
     none = np.empty(0)
     _within_bins(pairs, starts, task_bins, none, none, none, False)
     return np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
@@ -466,10 +468,9 @@ def gini_exact_by_buckets(
     bins' rows; memory ``16 n`` bytes for the bucketed pairs.
     """
     income, weight = read_only(income), read_only(weight)
-    bucketed = _bucketed(income, weight)
-    if isinstance(bucketed, int):
-        return math.nan, bucketed, 0
-    pairs, starts, task_bins, n_negative = bucketed
+    n_bad, n_negative, pairs, starts, task_bins = _bucketed(income, weight)
+    if n_bad:
+        return math.nan, n_bad, n_negative
     W = np.empty(starts.shape[0] - 1)
     X = np.empty(starts.shape[0] - 1)
     D = np.empty(starts.shape[0] - 1)
