@@ -21,7 +21,11 @@ from commonprosperity._kernels.buckets import (
     exact_gini,
     gini_exact_by_buckets,
 )
-from commonprosperity._kernels.inequality import gini_exact_from_order, resort_stable
+from commonprosperity._kernels.inequality import (
+    gini_checked_from_order,
+    gini_exact_from_order,
+    resort_stable,
+)
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics import gini
 
@@ -204,6 +208,57 @@ def test_metrics_gini_uses_buckets_and_validates_from_the_fast_path():
     losses[:3] = -1.0
     with pytest.warns(UserWarning, match="3 negative value"):
         gini(losses, w)
+
+
+def test_checked_gini_equals_the_plain_kernel_and_counts_the_rows():
+    rng = np.random.default_rng(17)
+    x = np.round(rng.normal(20.0, 15.0, 3_000))  # ties and negative incomes
+    w = rng.uniform(0.0, 3.0, x.size)
+    w[::7] = 0.0
+    order = np.argsort(x)
+    g, n_bad, n_negative, top, total = gini_checked_from_order(x, w, order)
+    assert g == gini_exact_from_order(x, w, order)  # bit for bit
+    assert n_bad == 0
+    assert n_negative == int(((x < 0) & (w > 0)).sum()) > 0
+    assert top == np.abs(x[w > 0]).max()
+    assert total == pytest.approx(w.sum(), rel=1e-15)
+    x[[3, 9]] = [np.nan, -np.inf]
+    w[[4, 9, 12]] = [-1.0, np.inf, np.nan]
+    with np.errstate(all="ignore"):  # without JIT numpy warns about the nan rows
+        g, n_bad, *_ = gini_checked_from_order(x, w, np.argsort(x))
+    assert np.isnan(g) and n_bad == 4  # rows 3, 4, 9, 12: row 9 counts once
+    for mean_sign in (0.0, -1.0):  # no positive mean: nan, as the validation says
+        y = np.array([-1.0, 1.0 + mean_sign])
+        assert np.isnan(gini_checked_from_order(y, np.ones(2), np.argsort(y))[0])
+
+
+def test_metrics_gini_checks_small_arrays_on_the_fast_path():
+    rng = np.random.default_rng(8)
+    x = rng.lognormal(10.0, 0.7, 2_000)
+    w = rng.uniform(0.5, 2.0, x.size)
+    assert gini(x, w) == exact_gini(x, w)
+    assert gini(x) == exact_gini(x, np.ones(x.size))
+    # Data of an extreme scale takes the full path, which rescales it exactly.
+    assert gini(x * 2.0**900, w) == gini(x, w)
+    assert gini(x, w * 2.0**-900) == gini(x, w)
+    bad = x.copy()
+    bad[11] = np.nan
+    with pytest.raises(MeasureError, match=r"income must be finite.*index \[11\]"):
+        gini(bad, w)
+    neg_w = w.copy()
+    neg_w[4] = -2.0
+    with pytest.raises(MeasureError, match=r"weight must be >= 0.*index \[4\]"):
+        gini(x, neg_w)
+    with pytest.raises(MeasureError, match="positive sum"):
+        gini(x, np.zeros_like(w))
+    with pytest.raises(MeasureError, match="positive weighted mean"):
+        gini(x - x.max(), w)
+    with pytest.raises(MeasureError, match=r"got mean 0\.0"):
+        gini(np.array([-2.0, 1.0, 1.0]))
+    losses = x.copy()
+    losses[:3] = -1.0
+    with pytest.warns(UserWarning, match="3 negative value"):
+        assert gini(losses, w) == exact_gini(losses, w)
 
 
 @pytest.mark.parametrize("n", [50, 5_000, LARGE])

@@ -57,6 +57,7 @@ __all__ = [
     "HIST_N_BINS",
     "HIST_TAIL_MANTISSA_BITS",
     "concentration_from_order",
+    "gini_checked_from_order",
     "gini_exact_from_order",
     "grouped_totals",
     "hist_bin",
@@ -271,17 +272,27 @@ def gini_exact_merged(
     The two are merged on the fly (ties in any order, which changes nothing): the
     same gap form, sums and preconditions, without sorting or copying the union.
     """
-    n1 = sorted_income.shape[0]
-    n2 = income.shape[0]
-    # ls + lc is the weight L_k of the rows before the current one; W - L_k is
-    # ws - ls, exact (Sterbenz) when ls >= ws / 2, which keeps the upper tail's
-    # remaining weight accurate to a few ulps.
     ws, wc, xs, xc = _totals(sorted_income, sorted_weight)
     ws2, wc2, xs2, xc2 = _totals(income, weight)
     ws, e = _two_sum(ws, ws2)
     wc += wc2 + e
     xs, e = _two_sum(xs, xs2)
     xc += xc2 + e
+    d = _gap_sum(sorted_income, sorted_weight, income, weight, order, ws, wc)
+    return d / ((ws + wc) * (xs + xc))
+
+
+@njit(cache=True, nogil=True)
+def _gap_sum(sorted_income, sorted_weight, income, weight, order, ws, wc):
+    """``sum_k (x_(k+1) - x_(k)) L_k (W - L_k)`` over two merged sets of rows.
+
+    The rows of :func:`gini_exact_merged`; ``W = ws + wc`` their total weight.
+    """
+    n1 = sorted_income.shape[0]
+    n2 = income.shape[0]
+    # ls + lc is the weight L_k of the rows before the current one; W - L_k is
+    # ws - ls, exact (Sterbenz) when ls >= ws / 2, which keeps the upper tail's
+    # remaining weight accurate to a few ulps.
     ls = lc = 0.0
     ds = dc = 0.0
     i = j = 0
@@ -304,7 +315,49 @@ def gini_exact_merged(
         lc += e
         x_k = x_next
         have = True
-    return (ds + dc) / ((ws + wc) * (xs + xc))
+    return ds + dc
+
+
+@njit(cache=True, nogil=True)
+def gini_checked_from_order(
+    income: np.ndarray, weight: np.ndarray, order: np.ndarray
+) -> tuple[float, int, int, float, float]:
+    """:func:`gini_exact_from_order` of unchecked rows, checking them on the way.
+
+    Returns ``(gini, n_bad, n_negative, top, total)``: ``n_bad`` rows have a
+    non-finite income or a weight that is not a finite number ``>= 0``,
+    ``n_negative`` rows a negative income and a positive weight; ``top`` is the
+    largest ``|income|`` of a positively weighted row and ``total`` the weight
+    (for the caller's scale check). ``gini`` is ``nan`` when a row is bad or the
+    weight or the weighted income is not positive (the same compensated sums as
+    the measures' validation, so the same verdict); otherwise it is bit for bit
+    :func:`gini_exact_from_order`'s. ``order``: ``np.argsort(income)``.
+    """
+    ws = wc = xs = xc = 0.0
+    n_bad = 0
+    n_negative = 0
+    top = 0.0
+    # The sums of _totals, in its order, with the checks of the rows beside them.
+    for i in range(income.shape[0]):
+        xi = income[i]
+        wi = weight[i]
+        ws, e = _two_sum(ws, wi)
+        wc += e
+        xs, e = _two_sum(xs, wi * xi)
+        xc += e
+        n_bad += not (math.isfinite(xi) and math.isfinite(wi) and wi >= 0.0)
+        positive = wi > 0.0
+        n_negative += (xi < 0.0) & positive
+        magnitude = abs(xi)
+        top = magnitude if positive & (magnitude > top) else top
+    scale = (ws + wc) * (xs + xc)
+    # A product below the smallest float (weights and incomes near 1e-160) is
+    # data of an extreme scale: the caller's scale check sends it to the full path.
+    if n_bad or not (ws + wc > 0.0 and xs + xc > 0.0 and scale > 0.0):
+        return math.nan, n_bad, n_negative, top, ws + wc
+    none = np.empty(0)
+    d = _gap_sum(none, none, income, weight, order, ws, wc)
+    return d / scale, n_bad, n_negative, top, ws + wc
 
 
 @njit(cache=True)

@@ -17,7 +17,7 @@ from commonprosperity._kernels.histogram import (
     bracket_gini,
     histogram_bracket,
 )
-from commonprosperity._kernels.inequality import magnitudes
+from commonprosperity._kernels.inequality import gini_checked_from_order, magnitudes
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
     as_values,
@@ -191,6 +191,19 @@ def gini(
                     if n_negative:
                         warn_negative(x, w, "income", "the Gini coefficient")
                     return g
+        elif method == "exact":
+            # One sort, then one kernel that checks the rows while it sums them:
+            # the full validation's passes took a quarter of the call at 10,000
+            # rows (NumPy's argsort-and-cumsum was faster).
+            # Bad rows are counted, not trapped (without JIT numpy would warn).
+            with np.errstate(all="ignore"):
+                g, n_bad, n_negative, top, total = gini_checked_from_order(
+                    x, w, np.argsort(x)
+                )
+            if n_bad == 0 and g == g and _ordinary_scale(top, total):
+                if n_negative:
+                    warn_negative(x, w, "income", "the Gini coefficient")
+                return float(g)
         elif method == "bracket":
             estimate, lower, upper, usable, negative = histogram_bracket(x, w)
             if usable and estimate == estimate:
