@@ -275,6 +275,7 @@ def _lanes_chunk(
     per_capita,
     tier,
     lane_wages,
+    wage_lanes,
 ):
     """All lane groups of workspace ``W`` over one chunk of ``n_households``.
 
@@ -284,12 +285,15 @@ def _lanes_chunk(
     ``city_sums[(g * n_cities + c) * LANES + s]``, and in ``per_capita[i * n_lanes
     + g * LANES + s]`` the per-capita disposable income of household ``i``.
 
-    ``lane_wages``: None when the wage parameters are the same in every lane
-    (``p_wage``, ``p_best`` and ``flows`` row 0 hold); otherwise the chunk's
-    persons' wages, and each lane adjusts them, finds its best earner and sums
-    its wages (row ``_A_WAGE``), as ``household_flows`` does. Numba compiles the
-    two cases apart (a None argument's branches are pruned), so the first runs
-    none of the second's code.
+    ``lane_wages``: the chunk's persons' wages. ``wage_lanes``: None when the
+    wage parameters are the same in every lane (``p_wage``, ``p_best`` and
+    ``flows`` row 0 hold); otherwise any other value, and each lane adjusts the
+    wages, finds its best earner and sums its wages (row ``_A_WAGE``), as
+    ``household_flows`` does. Numba compiles the two cases apart (a None
+    argument's branches are pruned), so the first runs none of the second's code.
+    The wages are an array in both: an Optional array (``None if ... else
+    wages``) is tested inside the lane loops, which then stayed scalar (a wage
+    lever's pass took 1.5 times as long).
     """
     n_lanes = n_groups * LANES
     n_cities = city_sums.shape[0] // n_lanes
@@ -324,7 +328,7 @@ def _lanes_chunk(
                 W[g0 + _row(_PROPERTY_TAX) + s] = 0.0
                 W[g0 + _row(_RESIDENTS_PENSION) + s] = 0.0
                 W[g0 + _row(_N_ALLOWANCE) + s] = 0.0
-        if lane_wages is not None:
+        if wage_lanes is not None:
             minimum = np.uint64(_MINIMUM_WAGE + tier[np.uint64(h0 + i)])
             for g in range(n_groups):
                 g0 = np.uint64(g * _GROUP)
@@ -374,13 +378,13 @@ def _lanes_chunk(
             # business tax. Adding those zeros to sums that start at 0.0 changes
             # no bit, so the lanes skip them (most persons have one or neither).
             # With wage lanes a zero wage is a zero adjusted wage in every lane.
-            if (w > 0.0) if lane_wages is None else (lane_wages[j] != 0.0):
+            if (w > 0.0) if wage_lanes is None else (lane_wages[j] != 0.0):
                 for g in range(n_groups):
                     g0 = np.uint64(g * _GROUP)
                     for s in range(np.uint64(LANES)):
                         w_s = w
                         best_s = best
-                        if lane_wages is not None:
+                        if wage_lanes is not None:
                             w_s = _lane_wage(W, g0, s, lane_wages[j], employed)
                             best_s = W[g0 + _row(_BEST) + s] == j
                         c = person_contribution(
@@ -414,7 +418,7 @@ def _lanes_chunk(
                     g0 = np.uint64(g * _GROUP)
                     for s in range(np.uint64(LANES)):
                         w_s = w
-                        if lane_wages is not None:
+                        if wage_lanes is not None:
                             w_s = _lane_wage(W, g0, s, lane_wages[j], employed)
                         W[g0 + _row(_BUSINESS_TAX) + s] += _lines_tax(
                             W,
@@ -446,7 +450,7 @@ def _lanes_chunk(
             g0 = np.uint64(g * _GROUP)
             for s in range(np.uint64(LANES)):
                 m = market
-                if lane_wages is not None:
+                if wage_lanes is not None:
                     m = market_income(
                         W[g0 + _row(_WAGE_SUM) + s],
                         flows[1, i],
@@ -503,7 +507,7 @@ def _lanes_chunk(
                 W[g0 + _row(_A_ALLOWANCE) + s] += wt * child_allowance
                 W[g0 + _row(_A_RECIPIENTS) + s] += wt if dibao > 0.0 else 0.0
                 W[g0 + _row(_A_NEGATIVE) + s] += 1.0 if disposable < 0.0 else 0.0
-                if lane_wages is not None:
+                if wage_lanes is not None:
                     W[g0 + _row(_A_WAGE) + s] += wt * W[g0 + _row(_WAGE_SUM) + s]
                 W[g0 + _row(_WD) + s] = wd
                 W[g0 + _row(_PER_CAPITA) + s] = disposable / n_persons
@@ -717,7 +721,8 @@ def lanes_sweep(
                 city_sums,
                 per_capita,
                 tier,
-                None if wage_lanes is None else c_wage,
+                c_wage,
+                wage_lanes,
             )
             # The sums every lane shares (households, persons, market incomes):
             # _accumulate's own. flows rows 0-3 are the chunk's; the others, never
