@@ -276,6 +276,7 @@ def _lanes_chunk(
     tier,
     lane_wages,
     wage_lanes,
+    active,
 ):
     """All lane groups of workspace ``W`` over one chunk of ``n_households``.
 
@@ -300,7 +301,7 @@ def _lanes_chunk(
     for g in range(n_groups):
         g0 = np.uint64(g * _GROUP)
         for r in range(_A, _N_ROWS):
-            for s in range(np.uint64(LANES)):
+            for s in range(active):
                 W[g0 + _row(r) + s] = 0.0
     city_sums[:] = 0.0
     low1, high1, low2, high2 = (
@@ -315,7 +316,7 @@ def _lanes_chunk(
         n_infant = counts_infant[i]
         for g in range(n_groups):
             g0 = np.uint64(g * _GROUP)
-            for s in range(np.uint64(LANES)):
+            for s in range(active):
                 W[g0 + _row(_CHILD) + s] = child_deduction_of(
                     n_education,
                     n_infant,
@@ -332,7 +333,7 @@ def _lanes_chunk(
             minimum = np.uint64(_MINIMUM_WAGE + tier[np.uint64(h0 + i)])
             for g in range(n_groups):
                 g0 = np.uint64(g * _GROUP)
-                for s in range(np.uint64(LANES)):
+                for s in range(active):
                     W[g0 + _row(_HOUSEHOLD_MINIMUM) + s] = W[g0 + minimum * LANES + s]
                     W[g0 + _row(_WAGE_SUM) + s] = 0.0
                     W[g0 + _row(_BEST_WAGE) + s] = -1.0
@@ -347,7 +348,7 @@ def _lanes_chunk(
                 key = earner_key(a, employed)
                 for g in range(n_groups):
                     g0 = np.uint64(g * _GROUP)
-                    for s in range(np.uint64(LANES)):
+                    for s in range(active):
                         w = _lane_wage(W, g0, s, wj, employed)
                         (
                             W[g0 + _row(_BEST) + s],
@@ -381,7 +382,7 @@ def _lanes_chunk(
             if (w > 0.0) if wage_lanes is None else (lane_wages[j] != 0.0):
                 for g in range(n_groups):
                     g0 = np.uint64(g * _GROUP)
-                    for s in range(np.uint64(LANES)):
+                    for s in range(active):
                         w_s = w
                         best_s = best
                         if wage_lanes is not None:
@@ -416,7 +417,7 @@ def _lanes_chunk(
             if b > 0.0:
                 for g in range(n_groups):
                     g0 = np.uint64(g * _GROUP)
-                    for s in range(np.uint64(LANES)):
+                    for s in range(active):
                         w_s = w
                         if wage_lanes is not None:
                             w_s = _lane_wage(W, g0, s, lane_wages[j], employed)
@@ -430,7 +431,7 @@ def _lanes_chunk(
                         )
             for g in range(n_groups):
                 g0 = np.uint64(g * _GROUP)
-                for s in range(np.uint64(LANES)):
+                for s in range(active):
                     W[g0 + _row(_PROPERTY_TAX) + s] += (
                         W[g0 + _row(_PROPERTY_RATE) + s] * pr
                     )
@@ -448,7 +449,7 @@ def _lanes_chunk(
         u = 1.0 if is_urban[h] else 0.0
         for g in range(n_groups):
             g0 = np.uint64(g * _GROUP)
-            for s in range(np.uint64(LANES)):
+            for s in range(active):
                 m = market
                 if wage_lanes is not None:
                     m = market_income(
@@ -517,10 +518,10 @@ def _lanes_chunk(
         for g in range(n_groups):
             g0 = np.uint64(g * _GROUP)
             cg = np.uint64(g * n_cities * LANES) + c0
-            for s in range(np.uint64(LANES)):
+            for s in range(active):
                 city_sums[cg + s] += W[g0 + _row(_WD) + s]
             pg = pc0 + np.uint64(g * LANES)
-            for s in range(np.uint64(LANES)):
+            for s in range(active):
                 per_capita[pg + s] = W[g0 + _row(_PER_CAPITA) + s]
 
 
@@ -640,6 +641,9 @@ def lanes_sweep(
     n_stats = N_STATS + 2 * n_cities
     n_groups = (S + LANES - 1) // LANES
     n_lanes = n_groups * LANES
+    # Lanes computed per group: all of them, or in a block of fewer scenarios
+    # than LANES only whole vectors of them.
+    active = np.uint64(LANES if S >= LANES else -(-S // 4) * 4)
     most = _most_persons(starts, ends)
     contiguous = _contiguous(starts, ends)
     parts = np.empty((n_chunks, S, n_stats))
@@ -723,6 +727,7 @@ def lanes_sweep(
                 tier,
                 c_wage,
                 wage_lanes,
+                active,
             )
             # The sums every lane shares (households, persons, market incomes):
             # _accumulate's own. flows rows 0-3 are the chunk's; the others, never
