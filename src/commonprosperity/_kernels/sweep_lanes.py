@@ -179,8 +179,8 @@ def _load_lanes(P, rates, quick_ded, business_rates, business_quick_ded, W):
     """Write every scenario of the block into the parameter rows of ``W``.
 
     Lane ``s`` of group ``g`` is scenario ``g * LANES + s``; lanes past the last
-    scenario repeat it, so every lane holds numbers and the loops always run
-    whole groups (a constant count: no remainder loop).
+    scenario repeat it, so every lane holds numbers and the loops run whole
+    vectors of lanes (no remainder loop).
     """
     columns = (
         (_RATE, L.CONTRIBUTION_RATE),
@@ -295,6 +295,10 @@ def _lanes_chunk(
     The wages are an array in both: an Optional array (``None if ... else
     wages``) is tested inside the lane loops, which then stayed scalar (a wage
     lever's pass took 1.5 times as long).
+
+    ``active``: the lanes computed per group, ``LANES`` or, in a block of fewer
+    scenarios, the scenarios rounded up to whole vectors of 4 (a block of 6
+    computed 24 lanes); the other lanes are neither written nor read.
     """
     n_lanes = n_groups * LANES
     n_cities = city_sums.shape[0] // n_lanes
