@@ -170,6 +170,17 @@ def _n_households(client: Any, shipped: dict[str, Any]) -> int:
     )
 
 
+def _live_workers(client: Any) -> list[str]:
+    """The addresses of the cluster's workers, sorted, asked of the scheduler.
+
+    Not ``client.scheduler_info()["workers"]``: the client's periodic refresh
+    stores an identity without workers, and when it lands between that call's
+    own refresh and its return, the call reports none (a sweep once stopped
+    with "no workers" on a cluster of two).
+    """
+    return sorted(client.nthreads())
+
+
 def _holders(client: Any, shipped: dict[str, Any], ready: bool = False) -> list[str]:
     """The workers that still hold their copy of the population, sorted.
 
@@ -177,7 +188,7 @@ def _holders(client: Any, shipped: dict[str, Any], ready: bool = False) -> list[
     population read from a file is still being read on some workers
     (``pending``): they count unless ``ready``.
     """
-    live = set(client.scheduler_info().get("workers", {}))
+    live = set(_live_workers(client))
     ok = ("finished",) if ready else ("finished", "pending")
     return sorted(w for w, fut in shipped.items() if w in live and fut.status in ok)
 
@@ -302,7 +313,7 @@ def evaluate_on_cluster(
     shipped: dict[str, Any] = {}
     universe: dict[str, Any] = {}
     try:
-        workers = sorted(dask_client.scheduler_info().get("workers", {}))
+        workers = _live_workers(dask_client)
         n_workers = len(workers)
         if n_workers == 0:
             raise CommonProsperityError(
