@@ -114,13 +114,22 @@ def _indicator_function(result: Result, indicator: str):
     transfers = (
         hh["dibao"] + hh["residents_pension"] + hh["child_allowance"]
     ).to_numpy()
-    # The Gini reads the rows in income order: sorted once, and each replicate's
-    # weights gathered into that order in parallel (reading through the order,
-    # the pass took 50 ms a replicate at 1e6 households; gather and pass 17 ms).
-    order = income_order(pc)
-    pc_sorted = pc[order]
-    size_sorted = size[order]
-    in_order = np.arange(pc.shape[0])
+    if indicator == "gini":
+        # The rows in income order: sorted once (only for the Gini), and each
+        # replicate's weights gathered into that order in parallel (reading
+        # through the order, the pass took 50 ms a replicate at 1e6 households;
+        # gather and pass 17 ms). As simulate: undefined unless the per-capita
+        # income is positive (else the formula divides by a non-positive mean
+        # and gave negative "Ginis").
+        order = income_order(pc)
+        pc_sorted = pc[order]
+        size_sorted = size[order]
+        in_order = np.arange(pc.shape[0])
+        return lambda w: (
+            gini_exact_from_order(pc_sorted, gather(w, order) * size_sorted, in_order)
+            if np.dot(w, disp) > 0
+            else np.nan
+        )
     city = pop.city_code
 
     def per_capita(w: np.ndarray, mask: np.ndarray | None = None) -> float:
@@ -149,13 +158,6 @@ def _indicator_function(result: Result, indicator: str):
         "city_max_min_ratio": city_ratio,
         "band_share_100k_500k": lambda w: float(w[band1].sum() / w.sum()),
         "band_share_200k_600k": lambda w: float(w[band2].sum() / w.sum()),
-        # As simulate: undefined unless the per-capita income is positive (else
-        # the formula divides by a non-positive mean and gave negative "Ginis").
-        "gini": lambda w: (
-            gini_exact_from_order(pc_sorted, gather(w, order) * size_sorted, in_order)
-            if np.dot(w, disp) > 0
-            else np.nan
-        ),
         "urbanization_rate": lambda w: float(
             np.dot(w[urban], size[urban]) / np.dot(w, size)
         ),

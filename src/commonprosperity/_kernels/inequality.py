@@ -122,17 +122,23 @@ def _two_prod(a: float, b: float) -> tuple[float, float]:
 
 
 # Plain weighted sums.
+@njit(cache=True, inline="always")
+def _add_row(ws, wc, xs, xc, xi, wi):
+    """One row ``(xi, wi)`` added to the pairs ``(ws, wc)`` and ``(xs, xc)``."""
+    ws, e = _two_sum(ws, wi)
+    wc += e
+    xs, e = _two_sum(xs, wi * xi)
+    xc += e
+    return ws, wc, xs, xc
+
+
 @njit(cache=True)
 def _totals(x: np.ndarray, w: np.ndarray) -> tuple[float, float, float, float]:
     """``sum(w)`` and ``sum(w * x)`` as unevaluated pairs ``(ws, wc, xs, xc)``."""
     ws = wc = 0.0
     xs = xc = 0.0
     for i in range(x.shape[0]):
-        wi = w[i]
-        ws, e = _two_sum(ws, wi)
-        wc += e
-        xs, e = _two_sum(xs, wi * x[i])
-        xc += e
+        ws, wc, xs, xc = _add_row(ws, wc, xs, xc, x[i], w[i])
     return ws, wc, xs, xc
 
 
@@ -341,10 +347,7 @@ def gini_checked_from_order(
     for i in range(income.shape[0]):
         xi = income[i]
         wi = weight[i]
-        ws, e = _two_sum(ws, wi)
-        wc += e
-        xs, e = _two_sum(xs, wi * xi)
-        xc += e
+        ws, wc, xs, xc = _add_row(ws, wc, xs, xc, xi, wi)
         n_bad += not (math.isfinite(xi) and math.isfinite(wi) and wi >= 0.0)
         positive = wi > 0.0
         n_negative += (xi < 0.0) & positive

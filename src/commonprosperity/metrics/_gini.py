@@ -192,10 +192,10 @@ def gini(
                         warn_negative(x, w, "income", "the Gini coefficient")
                     return g
         elif method == "exact":
-            # One sort, then one kernel that checks the rows while it sums them:
-            # the full validation's passes took a quarter of the call at 10,000
-            # rows (NumPy's argsort-and-cumsum was faster).
-            # Bad rows are counted, not trapped (without JIT numpy would warn).
+            # One sort, then one kernel that checks the rows while it sums them
+            # (the full validation's passes took a quarter of the call at 10,000
+            # rows, and NumPy's argsort-and-cumsum was faster). Bad rows are
+            # counted, not trapped: without JIT numpy would warn about them.
             with np.errstate(all="ignore"):
                 g, n_bad, n_negative, top, total = gini_checked_from_order(
                     x, w, np.argsort(x)
