@@ -1146,6 +1146,23 @@ def _evaluate(
     buffer = np.empty(0)
     running: list[_Running] = []  # histograms of a tiled block's scenarios
     try:
+        if gini == "bracket":
+            # Imported here: that module builds on this one's helpers.
+            from commonprosperity._sweep_crossed import crossed_outcome
+
+            if known is None and pop.head is not None:
+                known = (pop.head, _fixed_part(pop.head, st, gini, three))
+            crossed = crossed_outcome(
+                pop,
+                st,
+                three,
+                st if universe is None else universe,
+                known,
+                executor,
+                advance,
+            )
+            if crossed is not None:
+                return crossed
         for index, members, split in groups:
             part_pop = _split_fixed(pop, members) if split else pop
             part = st.select(index)

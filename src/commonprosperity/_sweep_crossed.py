@@ -1,0 +1,284 @@
+"""Crossed grids: transfer levers crossed with tax or contribution levers (bracket).
+
+A grid such as dibao line × basic deduction has policy groups (the scenarios of one
+deduction, :func:`~commonprosperity._sweep_engine._policy_groups`) that repeat the
+same transfer settings. Most households a transfer lever changes (the poor) are ones
+no tax or contribution lever of the grid changes: their flows under a scenario
+depend on its transfer parameters alone. The usual path evaluates them once per
+group; here they are evaluated once per transfer setting, and each scenario
+combines three parts:
+
+1. the sweep's fixed households and the *transfer-only* households no transfer
+   setting changes, evaluated once;
+2. the transfer-only households the transfer settings change, once per setting (one
+   level-D pass over whole rows, one histogram per setting);
+3. the *policy* households (a tax or contribution lever of the grid may change
+   them), per policy group as the usual path does: :func:`_split_fixed` over the
+   group, its fixed part evaluated once, the others per scenario.
+
+A scenario's totals are its parts' compensated sums added in that order (one more
+Neumaier step per part), and its bracket is that of its parts' histograms merged,
+with at least the rounding allowance of one histogram of all the rows, as on the
+usual path. Which household falls in which part is decided by the sweep's whole
+grid (``universe``), so Dask tasks make the same parts and numbers as the threads
+engine.
+
+Why a household is transfer-only: ``household_varies`` over one scenario per policy
+group, all given the same transfer parameters, is false for it, so every flow
+before transfers (contributions, taxes) is the same under every group's policy; the
+transfers (dibao, residents' pension, child allowance) are computed from those flows
+and the transfer parameters alone, so they are the same too, under any setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from commonprosperity._kernels import simulate as K
+from commonprosperity._kernels.histogram import (
+    binned,
+    binned_bracket,
+    bracket_gini,
+    merge_binned,
+    sum_depth,
+)
+from commonprosperity._kernels.sweep import GROUP_D, household_varies
+from commonprosperity._sweep_engine import (
+    _block_size,
+    _Fixed,
+    _fixed_part,
+    _head_rows,
+    _Ordered,
+    _Outcome,
+    _pass_sums,
+    _reorder,
+    _split_fixed,
+    _Stacked,
+)
+from commonprosperity.population import CITY_LABELS
+
+#: Most bytes the transfer settings' histograms may take together (estimated
+#: before they are made); a grid needing more takes the usual path.
+HISTOGRAM_BYTES = 256 * 2**20
+#: Bins a histogram of many rows occupies at most, for that estimate (incomes over
+#: 16 octaves at 4,096 bins an octave).
+_MOST_BINS = 16 * 4096
+
+_State = tuple[np.ndarray, np.ndarray]
+
+
+def _transfer_keys(st: _Stacked) -> list[bytes]:
+    """Per scenario: its transfer parameters (``GROUP_D``), as bytes."""
+    return [st.P[i, list(GROUP_D)].tobytes() for i in range(st.n)]
+
+
+def _first_of(keys: list[bytes]) -> dict[bytes, int]:
+    """Each distinct key's first index, in order of first appearance."""
+    first: dict[bytes, int] = {}
+    for i, k in enumerate(keys):
+        first.setdefault(k, i)
+    return first
+
+
+def _with_transfers(st: _Stacked, rows: list[int], source: np.ndarray) -> _Stacked:
+    """Scenarios ``rows`` of ``st`` with the transfer parameters of ``source``."""
+    out = st.select(np.array(rows))
+    out.P[:, list(GROUP_D)] = source[:, list(GROUP_D)]
+    return out
+
+
+def _varies(pop: _Ordered, st: _Stacked) -> np.ndarray:
+    return household_varies(
+        pop.starts,
+        pop.ends,
+        pop.household_id,
+        pop.tier,
+        pop.age,
+        pop.employed,
+        pop.wage,
+        pop.business,
+        pop.property,
+        pop.pension,
+        *st._arrays(),
+    )
+
+
+def _add_states(first: _State, second: _State) -> _State:
+    """The compensated sums of two parts, added (one more Neumaier step)."""
+    return K.fold_rows(second[0][None, :], first[0], first[1] + second[1])
+
+
+def _merge(parts: list[tuple | None]) -> tuple | None:
+    """The histograms ``parts`` merged in order (None: no rows)."""
+    merged = None
+    for p in parts:
+        if p is not None:
+            merged = p if merged is None else merge_binned(merged, p)
+    return merged
+
+
+def _histograms(
+    executor: ThreadPoolExecutor, per_capita: np.ndarray, weight: np.ndarray
+) -> list[tuple]:
+    """One :func:`binned` histogram per row of ``per_capita``, on the pool's threads."""
+    return list(executor.map(lambda row: binned(row, weight, serial=True), per_capita))
+
+
+def crossed_outcome(
+    pop: _Ordered,
+    st: _Stacked,
+    three: bool,
+    universe: _Stacked,
+    known: tuple[_Ordered, _Fixed] | None,
+    executor: ThreadPoolExecutor,
+    advance: Callable[[int], None] | None,
+) -> _Outcome | None:
+    """Bracketed results of ``st`` by the three parts, or None: use the usual path.
+
+    ``pop``: the sweep's households (``pop.head`` its fixed ones, ``known`` their
+    evaluated part, if any). None when the grid is not crossed (fewer than two
+    policy groups of several scenarios, no transfer setting shared), when no
+    transfer-only household is changed by a transfer setting, or when the
+    settings' histograms could take more than ``HISTOGRAM_BYTES``.
+    """
+    policy_keys = [universe.policy_key(i) for i in range(universe.n)]
+    groups = _first_of(policy_keys)
+    transfer_keys = _transfer_keys(universe)
+    settings = _first_of(transfer_keys)
+    # Crossed: two policy groups of several scenarios at least (a sweep's base
+    # alone in its group is common), and transfer settings shared between them.
+    if (
+        sum(policy_keys.count(k) > 1 for k in groups) < 2
+        or not 2 <= len(settings) < universe.n
+    ):
+        return None
+    rest = dataclasses.replace(pop, head=None)
+    # One scenario per policy group, all with the first scenario's transfers.
+    representatives = _with_transfers(universe, list(groups.values()), universe.P[:1])
+    policy = _varies(rest, representatives)
+    # Each transfer setting under the first scenario's policy.
+    by_setting = _with_transfers(
+        universe, [0] * len(settings), universe.P[list(settings.values())]
+    )
+    only = _split_fixed(
+        dataclasses.replace(
+            _reorder(rest, np.flatnonzero(~policy), copy_persons=False), head=pop.head
+        ),
+        by_setting,
+    )
+    changed = dataclasses.replace(only, head=None)
+    if changed.n_households == 0 or (
+        len(settings) * min(changed.n_households, _MOST_BINS) * 32 > HISTOGRAM_BYTES
+    ):
+        return None
+
+    # Parts 1 and 2 for each setting wanted here: the sums after them, and part
+    # 2's histogram (part 1's is `fixed.binned`).
+    fixed = _fixed_part(only.head, by_setting, "bracket", three, known)
+    n_population = pop.n_households + pop.n_fixed
+    setting_keys = list(settings)
+    setting_index = {k: t for t, k in enumerate(setting_keys)}
+    st_transfers = _transfer_keys(st)
+    wanted = sorted({setting_index[k] for k in st_transfers})
+    state: dict[bytes, _State] = {}
+    histogram: dict[bytes, tuple] = {}
+    block = _block_size(changed.n_households, n_population)
+    for b0 in range(0, len(wanted), block):
+        these = wanted[b0 : b0 + block]
+        part = by_setting.select(np.array(these))
+        pc = np.empty((part.n, changed.n_households))
+        sums, comps = _pass_sums(changed, part, three, pc, fixed.start)
+        hists = _histograms(executor, pc, changed.person_weight)
+        for k, t in enumerate(these):
+            state[setting_keys[t]] = (sums[k], comps[k])
+            histogram[setting_keys[t]] = hists[k]
+
+    out = _Outcome(
+        np.empty((st.n, K.N_STATS + 2 * len(CITY_LABELS))),
+        np.full(st.n, np.nan),
+        np.full(st.n, np.nan),
+        np.full(st.n, np.nan),
+    )
+    policy_part = _reorder(rest, np.flatnonzero(policy), copy_persons=False)
+    depth = sum_depth(n_population)
+    st_policy = [st.policy_key(i) for i in range(st.n)]
+    for key in _first_of(st_policy):
+        index = np.array([i for i, k in enumerate(st_policy) if k == key])
+        members = universe.select(
+            np.array([i for i, k in enumerate(policy_keys) if k == key])
+        )
+        # Part 3: the group's own fixed part, then its varying households.
+        own, varying = _Fixed(), policy_part
+        if policy_part.n_households:
+            split = _split_fixed(policy_part, members)
+            own = _fixed_part(split.head, members, "bracket", three)
+            varying = dataclasses.replace(split, head=None)
+        shared = _merge([fixed.binned, own.binned])
+        block = _block_size(varying.n_households, n_population)
+        for i0 in range(0, index.shape[0], block):
+            rows = index[i0 : i0 + block]
+            starts = [state[st_transfers[i]] for i in rows]
+            if own.start is not None:
+                starts = [_add_states(s, own.start) for s in starts]
+            sums = np.stack([s[0] for s in starts])
+            comps = np.stack([s[1] for s in starts])
+            extra: list[tuple | None] = [None] * rows.shape[0]
+            if varying.n_households:
+                pc = np.empty((rows.shape[0], varying.n_households))
+                sums, comps = _pass_sums(
+                    varying, st.select(rows), three, pc, (sums, comps)
+                )
+                extra = _histograms(executor, pc, varying.person_weight)
+            out.totals[rows] = sums + comps
+            parts = [
+                [shared, histogram[st_transfers[i]], more]
+                for i, more in zip(rows, extra, strict=True)
+            ]
+            brackets = list(
+                executor.map(
+                    lambda i, p: _bracket(p, depth, pop, st.rows(i, i + 1), three),
+                    rows,
+                    parts,
+                )
+            )
+            out.gini[rows], out.lower[rows], out.upper[rows] = zip(
+                *brackets, strict=True
+            )
+            if advance is not None:
+                advance(rows.shape[0])
+    return out
+
+
+def _bracket(
+    parts: list[tuple | None],
+    depth: int,
+    pop: _Ordered,
+    scenario: _Stacked,
+    three: bool,
+) -> tuple[float, float, float]:
+    """A scenario's bracket from its parts' histograms, or from all its rows.
+
+    ``depth``: the rounding allowance of one histogram of all the rows.
+    """
+    hist, keys, rows, bad, negative = _merge(parts)
+    found = binned_bracket((hist, keys, max(rows, depth), bad, negative))
+    return found or _all_rows_bracket(pop, scenario, three)
+
+
+def _all_rows_bracket(
+    pop: _Ordered, scenario: _Stacked, three: bool
+) -> tuple[float, float, float]:
+    """Bad rows or a bracket too wide: simulate's own path on every row."""
+    rest = dataclasses.replace(pop, head=None)
+    pc = np.empty((1, rest.n_households))
+    _pass_sums(rest, scenario, three, per_capita=pc)
+    income, weight = pc[0], rest.person_weight
+    if pop.head is not None:
+        head_income, head_weight = _head_rows(pop.head, scenario, three)
+        income = np.concatenate([head_income, income])
+        weight = np.concatenate([head_weight, weight])
+    return bracket_gini(income, weight)
