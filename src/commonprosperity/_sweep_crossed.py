@@ -13,8 +13,9 @@ combines three parts:
 2. the transfer-only households the transfer settings change, once per setting (one
    level-D pass over whole rows, one histogram per setting);
 3. the *policy* households (a tax or contribution lever of the grid may change
-   them), per policy group as the usual path does: :func:`_split_fixed` over the
-   group, its fixed part evaluated once, the others per scenario.
+   them): those no group's transfer settings can change once per group (one pass
+   for a block of groups, :func:`_policy_varying` decides which), the others per
+   scenario.
 
 A scenario's totals are its parts' compensated sums added in that order (one more
 Neumaier step per part), and its bracket is that of its parts' histograms merged,
@@ -38,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from commonprosperity._kernels import layout as L
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.histogram import (
     binned,
@@ -204,53 +206,155 @@ def crossed_outcome(
         np.full(st.n, np.nan),
     )
     policy_part = _reorder(rest, np.flatnonzero(policy), copy_persons=False)
+    members = {k: [i for i, p in enumerate(policy_keys) if p == k] for k in groups}
+    # Part 3: the policy households a group's transfer settings may change are
+    # evaluated per scenario, the others once per group (one pass for a block of
+    # groups).
+    flagged = _policy_varying(policy_part, universe, members, three, n_population)
+    own_part = _reorder(policy_part, np.flatnonzero(~flagged), copy_persons=False)
+    varying = _reorder(policy_part, np.flatnonzero(flagged), copy_persons=False)
     depth = sum_depth(n_population)
     st_policy = [st.policy_key(i) for i in range(st.n)]
-    for key in _first_of(st_policy):
-        index = np.array([i for i, k in enumerate(st_policy) if k == key])
-        members = universe.select(
-            np.array([i for i, k in enumerate(policy_keys) if k == key])
+    keys = list(_first_of(st_policy))
+    block = _block_size(own_part.n_households, n_population)
+    for g0 in range(0, len(keys), block):
+        block_keys = keys[g0 : g0 + block]
+        owns = _group_parts(
+            own_part,
+            universe.select(np.array([members[k][0] for k in block_keys])),
+            three,
+            executor,
         )
-        # Part 3: the group's own fixed part, then its varying households.
-        own, varying = _Fixed(), policy_part
-        if policy_part.n_households:
-            split = _split_fixed(policy_part, members)
-            own = _fixed_part(split.head, members, "bracket", three)
-            varying = dataclasses.replace(split, head=None)
-        shared = _merge([fixed.binned, own.binned])
-        block = _block_size(varying.n_households, n_population)
-        for i0 in range(0, index.shape[0], block):
-            rows = index[i0 : i0 + block]
-            starts = [state[st_transfers[i]] for i in rows]
-            if own.start is not None:
-                starts = [_add_states(s, own.start) for s in starts]
-            sums = np.stack([s[0] for s in starts])
-            comps = np.stack([s[1] for s in starts])
-            extra: list[tuple | None] = [None] * rows.shape[0]
-            if varying.n_households:
-                pc = np.empty((rows.shape[0], varying.n_households))
-                sums, comps = _pass_sums(
-                    varying, st.select(rows), three, pc, (sums, comps)
-                )
-                extra = _histograms(executor, pc, varying.person_weight)
-            out.totals[rows] = sums + comps
-            parts = [
-                [shared, histogram[st_transfers[i]], more]
-                for i, more in zip(rows, extra, strict=True)
-            ]
-            brackets = list(
-                executor.map(
-                    lambda i, p: _bracket(p, depth, pop, st.rows(i, i + 1), three),
-                    rows,
-                    parts,
-                )
-            )
-            out.gini[rows], out.lower[rows], out.upper[rows] = zip(
-                *brackets, strict=True
+        for key, own in zip(block_keys, owns, strict=True):
+            index = np.array([i for i, k in enumerate(st_policy) if k == key])
+            _evaluate_group(
+                st,
+                index,
+                own,
+                fixed,
+                varying,
+                state,
+                histogram,
+                st_transfers,
+                three,
+                depth,
+                pop,
+                executor,
+                out,
             )
             if advance is not None:
-                advance(rows.shape[0])
+                advance(index.shape[0])
     return out
+
+
+def _policy_varying(
+    policy_part: _Ordered,
+    universe: _Stacked,
+    members: dict[bytes, list[int]],
+    three: bool,
+    n_population: int,
+) -> np.ndarray:
+    """Per policy household: whether a group's transfer settings may change it.
+
+    Conservative, for every group of ``universe`` (``members``: each policy
+    group's scenarios): a household is flagged when a residents' pension or child
+    allowance varying within a group may reach one of its persons
+    (``household_varies`` over the least and largest amounts, with the oldest
+    allowance age), or when its income after levies per person, under a group's
+    policy without transfers, is below 1.001 times the group's highest dibao line
+    while the line or the take-up varies within the group. Above that the gap is
+    negative under every setting of the group (benefits only add to the income
+    the means test counts), so its dibao is zero; the margin covers the rounding
+    of the two ways of summing the flows.
+    """
+    P = universe.P
+    flagged = np.zeros(policy_part.n_households, dtype=np.bool_)
+    if policy_part.n_households == 0:
+        return flagged
+    varies = {
+        k: np.ptp(P[rows][:, list(GROUP_D)], axis=0) > 0 for k, rows in members.items()
+    }
+    if any(
+        v[GROUP_D.index(L.RESIDENTS_PENSION)] or v[GROUP_D.index(L.CHILD_ALLOWANCE)]
+        for v in varies.values()
+    ):
+        persons = universe.select(np.array([0, 0]))
+        for column in (L.RESIDENTS_PENSION, L.CHILD_ALLOWANCE):
+            persons.P[:, column] = (P[:, column].min(), P[:, column].max())
+        persons.P[:, L.CHILD_ALLOWANCE_MAX_AGE] = P[:, L.CHILD_ALLOWANCE_MAX_AGE].max()
+        flagged |= _varies(policy_part, persons)
+    dibao = [
+        k
+        for k, v in varies.items()
+        if v[GROUP_D.index(L.DIBAO_LINE)] or v[GROUP_D.index(L.DIBAO_TAKE_UP)]
+    ]
+    without = universe.select(np.array([members[k][0] for k in dibao], dtype=np.int64))
+    without.P[:, [L.DIBAO_LINE, L.RESIDENTS_PENSION, L.CHILD_ALLOWANCE]] = 0.0
+    block = _block_size(policy_part.n_households, n_population)
+    for g0 in range(0, len(dibao), block):
+        part = without.rows(g0, min(len(dibao), g0 + block))
+        pc = np.empty((part.n, policy_part.n_households))
+        _pass_sums(policy_part, part, three, pc)
+        for k, key in enumerate(dibao[g0 : g0 + block]):
+            highest = P[members[key], L.DIBAO_LINE].max()
+            flagged |= ~(pc[k] >= highest * 1.001)
+    return flagged
+
+
+def _group_parts(
+    own_part: _Ordered, firsts: _Stacked, three: bool, executor: ThreadPoolExecutor
+) -> list[_Fixed]:
+    """Each group's households ``own_part`` under its first scenario (``firsts``)."""
+    if own_part.n_households == 0:
+        return [_Fixed() for _ in range(firsts.n)]
+    pc = np.empty((firsts.n, own_part.n_households))
+    sums, comps = _pass_sums(own_part, firsts, three, pc)
+    hists = _histograms(executor, pc, own_part.person_weight)
+    return [
+        _Fixed(start=(sums[k], comps[k]), binned=hists[k], n_rows=pc.shape[1])
+        for k in range(firsts.n)
+    ]
+
+
+def _evaluate_group(
+    st: _Stacked,
+    index: np.ndarray,
+    own: _Fixed,
+    fixed: _Fixed,
+    varying: _Ordered,
+    state: dict[bytes, _State],
+    histogram: dict[bytes, tuple],
+    st_transfers: list[bytes],
+    three: bool,
+    depth: int,
+    pop: _Ordered,
+    executor: ThreadPoolExecutor,
+    out: _Outcome,
+) -> None:
+    """One policy group's scenarios ``index`` of ``st``: their parts combined."""
+    shared = _merge([fixed.binned, own.binned])
+    block = _block_size(varying.n_households, pop.n_households + pop.n_fixed)
+    for i0 in range(0, index.shape[0], block):
+        rows = index[i0 : i0 + block]
+        starts = [state[st_transfers[i]] for i in rows]
+        if own.start is not None:
+            starts = [_add_states(s, own.start) for s in starts]
+        sums = np.stack([s[0] for s in starts])
+        comps = np.stack([s[1] for s in starts])
+        extra: list[tuple | None] = [None] * rows.shape[0]
+        if varying.n_households:
+            pc = np.empty((rows.shape[0], varying.n_households))
+            sums, comps = _pass_sums(varying, st.select(rows), three, pc, (sums, comps))
+            extra = _histograms(executor, pc, varying.person_weight)
+        out.totals[rows] = sums + comps
+        parts = [
+            [shared, histogram[st_transfers[i]], more]
+            for i, more in zip(rows, extra, strict=True)
+        ]
+        brackets = executor.map(
+            lambda i, p: _bracket(p, depth, pop, st.rows(i, i + 1), three), rows, parts
+        )
+        out.gini[rows], out.lower[rows], out.upper[rows] = zip(*brackets, strict=True)
 
 
 def _bracket(
