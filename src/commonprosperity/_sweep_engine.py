@@ -41,6 +41,13 @@ How a sweep runs:
    rounding allowance of one histogram of all the rows, so it is simulate's
    bracket up to rounding.
 
+6. Bracketed sweeps of crossed grids (transfer levers crossed with tax or
+   contribution levers, e.g. dibao line × basic deduction) go further
+   (:mod:`commonprosperity._sweep_crossed`): the households only the transfer
+   levers change are evaluated once per transfer setting instead of once per
+   policy group, and the others once per policy group, a block of groups per
+   pass; each scenario adds its parts' sums and merges their histograms.
+
 Every scenario's numbers depend on nothing but the scenario, the population and
 the sweep's grid (which households are fixed), so results do not change with the
 thread count, the block size or the engine; they equal single ``simulate`` runs

@@ -183,6 +183,17 @@ def sweep(
         equals :func:`commonprosperity.simulate` of its scenario to about 1e-15
         relative.
 
+    Notes
+    -----
+    The scenario axis runs inside the kernels: households no scenario changes
+    are evaluated once, scenarios differing only in transfers share the
+    evaluation of everything else, and blocks of scenarios share each pass over
+    the households. With ``gini="bracket"``, a grid crossing transfer levers with
+    tax or contribution levers (dibao line × basic deduction) evaluates the
+    households only transfers change once per transfer setting: 1,000 such
+    scenarios of 1,000,000 households take about 2 s on 2 cores
+    (``python -m benchmarks --only sweep``).
+
     Raises
     ------
     ScenarioError
