@@ -155,3 +155,19 @@ def test_histograms_beyond_the_budget_take_the_usual_path(
     monkeypatch.setattr(crossed, "HISTOGRAM_BYTES", 0)
     _check_against_simulate(pop, base, CROSSED["dibao x deduction"])
     assert taken == [False]
+
+
+def test_three_person_bands_and_progress(pop, base):
+    """The band basis reaches every part; progress counts every scenario once."""
+    grid = CROSSED["dibao x deduction"]
+    frame = sweep(pop, base, grid, gini="bracket", band_basis="three_person")
+    scenarios = engine._expand_grid(base, grid).scenarios
+    for i, scenario in enumerate(scenarios):
+        r = simulate(pop, scenario, gini="bracket", band_basis="three_person")
+        for name in INDICATOR_NAMES:
+            _assert_close(frame[name].iloc[i], r.indicators[name], f"{i} {name}")
+    universe = engine._stack([base, *scenarios])
+    ordered = engine._sorted_by_base(pop, base, universe)
+    counted = []
+    engine._evaluate(ordered, universe, "bracket", "household", counted.append)
+    assert sum(counted) == universe.n
