@@ -351,26 +351,25 @@ def _evaluate_group(
             [shared, histogram[st_transfers[i]], more]
             for i, more in zip(rows, extra, strict=True)
         ]
-        brackets = executor.map(
-            lambda i, p: _bracket(p, depth, pop, st.rows(i, i + 1), three), rows, parts
-        )
+        found = executor.map(lambda p: _merged_bracket(p, depth), parts)
+        # The fallback here, not on the pool: its kernels run parallel, and not
+        # every threading layer takes parallel launches from several threads.
+        brackets = [
+            b or _all_rows_bracket(pop, st.rows(i, i + 1), three)
+            for i, b in zip(rows, found, strict=True)
+        ]
         out.gini[rows], out.lower[rows], out.upper[rows] = zip(*brackets, strict=True)
 
 
-def _bracket(
-    parts: list[tuple | None],
-    depth: int,
-    pop: _Ordered,
-    scenario: _Stacked,
-    three: bool,
-) -> tuple[float, float, float]:
-    """A scenario's bracket from its parts' histograms, or from all its rows.
+def _merged_bracket(
+    parts: list[tuple | None], depth: int
+) -> tuple[float, float, float] | None:
+    """A scenario's bracket from its parts' histograms, or None (use the rows).
 
     ``depth``: the rounding allowance of one histogram of all the rows.
     """
     hist, keys, rows, bad, negative = _merge(parts)
-    found = binned_bracket((hist, keys, max(rows, depth), bad, negative))
-    return found or _all_rows_bracket(pop, scenario, three)
+    return binned_bracket((hist, keys, max(rows, depth), bad, negative))
 
 
 def _all_rows_bracket(
