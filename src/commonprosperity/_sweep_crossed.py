@@ -78,12 +78,12 @@ def _transfer_keys(st: _Stacked) -> list[bytes]:
     return [st.P[i, list(GROUP_D)].tobytes() for i in range(st.n)]
 
 
-def _first_of(keys: list[bytes]) -> dict[bytes, int]:
-    """Each distinct key's first index, in order of first appearance."""
-    first: dict[bytes, int] = {}
+def _indices_of(keys: list[bytes]) -> dict[bytes, list[int]]:
+    """Each distinct key's indices, keys in order of first appearance."""
+    out: dict[bytes, list[int]] = {}
     for i, k in enumerate(keys):
-        first.setdefault(k, i)
-    return first
+        out.setdefault(k, []).append(i)
+    return out
 
 
 def _with_transfers(st: _Stacked, rows: list[int], source: np.ndarray) -> _Stacked:
@@ -147,20 +147,20 @@ def crossed_outcome(
     transfer-only household is changed by a transfer setting, or when the
     settings' histograms could take more than ``HISTOGRAM_BYTES``.
     """
-    policy_keys = [universe.policy_key(i) for i in range(universe.n)]
-    groups = _first_of(policy_keys)
-    transfer_keys = _transfer_keys(universe)
-    settings = _first_of(transfer_keys)
+    members = _indices_of([universe.policy_key(i) for i in range(universe.n)])
+    settings = {k: rows[0] for k, rows in _indices_of(_transfer_keys(universe)).items()}
     # Crossed: two policy groups of several scenarios at least (a sweep's base
     # alone in its group is common), and transfer settings shared between them.
     if (
-        sum(policy_keys.count(k) > 1 for k in groups) < 2
+        sum(len(rows) > 1 for rows in members.values()) < 2
         or not 2 <= len(settings) < universe.n
     ):
         return None
     rest = dataclasses.replace(pop, head=None)
     # One scenario per policy group, all with the first scenario's transfers.
-    representatives = _with_transfers(universe, list(groups.values()), universe.P[:1])
+    representatives = _with_transfers(
+        universe, [rows[0] for rows in members.values()], universe.P[:1]
+    )
     policy = _varies(rest, representatives)
     # Each transfer setting under the first scenario's policy.
     by_setting = _with_transfers(
@@ -206,7 +206,6 @@ def crossed_outcome(
         np.full(st.n, np.nan),
     )
     policy_part = _reorder(rest, np.flatnonzero(policy), copy_persons=False)
-    members = {k: [i for i, p in enumerate(policy_keys) if p == k] for k in groups}
     # Part 3: the policy households a group's transfer settings may change are
     # evaluated per scenario, the others once per group (one pass for a block of
     # groups).
@@ -214,8 +213,8 @@ def crossed_outcome(
     own_part = _reorder(policy_part, np.flatnonzero(~flagged), copy_persons=False)
     varying = _reorder(policy_part, np.flatnonzero(flagged), copy_persons=False)
     depth = sum_depth(n_population)
-    st_policy = [st.policy_key(i) for i in range(st.n)]
-    keys = list(_first_of(st_policy))
+    st_groups = _indices_of([st.policy_key(i) for i in range(st.n)])
+    keys = list(st_groups)
     block = _block_size(own_part.n_households, n_population)
     for g0 in range(0, len(keys), block):
         block_keys = keys[g0 : g0 + block]
@@ -226,7 +225,7 @@ def crossed_outcome(
             executor,
         )
         for key, own in zip(block_keys, owns, strict=True):
-            index = np.array([i for i, k in enumerate(st_policy) if k == key])
+            index = np.array(st_groups[key])
             _evaluate_group(
                 st,
                 index,
