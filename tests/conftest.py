@@ -118,3 +118,15 @@ def tiny_frames():
         }
     )
     return households, persons
+
+
+@pytest.fixture(scope="session")
+def chunked_population():
+    """14,000 households: several kernel chunks (2,048 households), so sweeps can
+    evaluate whole chunks of fixed households once. Skipped by the no-JIT
+    coverage run (``CP_TEST_SMALL=1``): too slow without JIT."""
+    if os.environ.get("CP_TEST_SMALL") == "1":
+        pytest.skip("needs 14,000 households: too slow without JIT")
+    from commonprosperity import synthetic_population
+
+    return synthetic_population(14_000, seed=21)

@@ -48,12 +48,13 @@ from commonprosperity._kernels.histogram import (
     merge_binned,
     sum_depth,
 )
-from commonprosperity._kernels.sweep import GROUP_D, household_varies
+from commonprosperity._kernels.sweep import GROUP_D
 from commonprosperity._sweep_engine import (
     _block_size,
     _Fixed,
     _fixed_part,
     _head_rows,
+    _household_varies,
     _Ordered,
     _Outcome,
     _pass_sums,
@@ -91,22 +92,6 @@ def _with_transfers(st: _Stacked, rows: list[int], source: np.ndarray) -> _Stack
     out = st.select(np.array(rows))
     out.P[:, list(GROUP_D)] = source[:, list(GROUP_D)]
     return out
-
-
-def _varies(pop: _Ordered, st: _Stacked) -> np.ndarray:
-    return household_varies(
-        pop.starts,
-        pop.ends,
-        pop.household_id,
-        pop.tier,
-        pop.age,
-        pop.employed,
-        pop.wage,
-        pop.business,
-        pop.property,
-        pop.pension,
-        *st._arrays(),
-    )
 
 
 def _add_states(first: _State, second: _State) -> _State:
@@ -161,7 +146,7 @@ def crossed_outcome(
     representatives = _with_transfers(
         universe, [rows[0] for rows in members.values()], universe.P[:1]
     )
-    policy = _varies(rest, representatives)
+    policy = _household_varies(rest, representatives)
     # Each transfer setting under the first scenario's policy.
     by_setting = _with_transfers(
         universe, [0] * len(settings), universe.P[list(settings.values())]
@@ -281,7 +266,7 @@ def _policy_varying(
         for column in (L.RESIDENTS_PENSION, L.CHILD_ALLOWANCE):
             persons.P[:, column] = (P[:, column].min(), P[:, column].max())
         persons.P[:, L.CHILD_ALLOWANCE_MAX_AGE] = P[:, L.CHILD_ALLOWANCE_MAX_AGE].max()
-        flagged |= _varies(policy_part, persons)
+        flagged |= _household_varies(policy_part, persons)
     dibao = [
         k
         for k, v in varies.items()

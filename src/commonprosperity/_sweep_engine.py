@@ -558,6 +558,26 @@ def _compact(pop: Population, order: np.ndarray) -> _Ordered:
     return _reorder(_ordered(pop), order, copy_persons=True)
 
 
+def _household_varies(pop: _Ordered, scenarios: _Stacked) -> np.ndarray:
+    """Per household of ``pop`` (not its head): whether ``scenarios`` may change it.
+
+    :func:`~commonprosperity._kernels.sweep.household_varies`.
+    """
+    return household_varies(
+        pop.starts,
+        pop.ends,
+        pop.household_id,
+        pop.tier,
+        pop.age,
+        pop.employed,
+        pop.wage,
+        pop.business,
+        pop.property,
+        pop.pension,
+        *scenarios._arrays(),
+    )
+
+
 def _split_fixed(
     pop: _Ordered, scenarios: _Stacked, order: np.ndarray | None = None
 ) -> _Ordered:
@@ -569,19 +589,7 @@ def _split_fixed(
     others' are (:func:`_reorder`). Nothing to move: ``pop`` in that order.
     """
     rest = dataclasses.replace(pop, head=None)
-    varies = household_varies(
-        rest.starts,
-        rest.ends,
-        rest.household_id,
-        rest.tier,
-        rest.age,
-        rest.employed,
-        rest.wage,
-        rest.business,
-        rest.property,
-        rest.pension,
-        *scenarios._arrays(),
-    )
+    varies = _household_varies(rest, scenarios)
     in_place = order is None
     order = np.arange(rest.n_households) if in_place else order
     fixed = ~varies[order]

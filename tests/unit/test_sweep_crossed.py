@@ -6,14 +6,12 @@ must not depend on which other scenarios are evaluated with it (Dask tasks); gri
 that are not crossed take the usual path.
 """
 
-import os
-
 import numpy as np
 import pytest
 
 import commonprosperity._sweep_crossed as crossed
 import commonprosperity._sweep_engine as engine
-from commonprosperity import Scenario, simulate, synthetic_population
+from commonprosperity import Scenario, simulate
 from commonprosperity.simulate import INDICATOR_NAMES
 from commonprosperity.sweep import sweep
 
@@ -50,15 +48,6 @@ NOT_CROSSED = {
     },
 }
 
-SMALL = os.environ.get("CP_TEST_SMALL") == "1"
-
-
-@pytest.fixture(scope="module")
-def pop():
-    if SMALL:
-        pytest.skip("needs 14,000 households: too slow without JIT")
-    return synthetic_population(14_000, seed=21)
-
 
 @pytest.fixture(scope="module")
 def base():
@@ -84,47 +73,53 @@ def _assert_close(a, b, what):
     assert abs(a - b) <= 1e-12 * abs(b), f"{what}: {a!r} vs {b!r}"
 
 
-def _check_against_simulate(pop, base, grid):
-    frame = sweep(pop, base, grid, gini="bracket", progress=False)
+def _check_against_simulate(chunked_population, base, grid):
+    frame = sweep(chunked_population, base, grid, gini="bracket", progress=False)
     scenarios = engine._expand_grid(base, grid).scenarios
     for i, scenario in enumerate(scenarios):
-        r = simulate(pop, scenario, gini="bracket")
+        r = simulate(chunked_population, scenario, gini="bracket")
         for name in (*INDICATOR_NAMES, "gini_lower", "gini_upper"):
             _assert_close(frame[name].iloc[i], r.indicators[name], f"{i} {name}")
-        exact = simulate(pop, scenario).indicators["gini"]
+        exact = simulate(chunked_population, scenario).indicators["gini"]
         assert frame["gini_lower"].iloc[i] <= exact <= frame["gini_upper"].iloc[i]
     return frame
 
 
 @pytest.mark.parametrize("kind", list(CROSSED))
-def test_crossed_grids_take_the_crossed_path_and_equal_simulate(pop, base, kind, taken):
-    _check_against_simulate(pop, base, CROSSED[kind])
+def test_crossed_grids_take_the_crossed_path_and_equal_simulate(
+    chunked_population, base, kind, taken
+):
+    _check_against_simulate(chunked_population, base, CROSSED[kind])
     assert taken == [True]
 
 
 @pytest.mark.parametrize("kind", list(NOT_CROSSED))
-def test_other_grids_take_the_usual_path(pop, base, kind, taken):
-    _check_against_simulate(pop, base, NOT_CROSSED[kind])
+def test_other_grids_take_the_usual_path(chunked_population, base, kind, taken):
+    _check_against_simulate(chunked_population, base, NOT_CROSSED[kind])
     assert taken == [False]
 
 
-def test_distinct_transfer_settings_take_the_usual_path(pop, base, taken):
+def test_distinct_transfer_settings_take_the_usual_path(
+    chunked_population, base, taken
+):
     """A list in which no two scenarios share a transfer setting: nothing to share."""
     grid = [
         base.replace({"transfers.dibao_monthly": d, "income_tax.basic_deduction": b})
         for d, b in ((800.0, 60_000.0), (900.0, 60_000.0), (1_000.0, 96_000.0))
     ]
-    sweep(pop, base, grid, gini="bracket", progress=False)
+    sweep(chunked_population, base, grid, gini="bracket", progress=False)
     assert taken == [False]
 
 
-def test_a_scenario_does_not_depend_on_the_others_evaluated_with_it(pop, base):
+def test_a_scenario_does_not_depend_on_the_others_evaluated_with_it(
+    chunked_population, base
+):
     """Parts of the grid (as Dask tasks get them) give the whole grid's numbers,
     bit for bit."""
     grid = CROSSED["pension and dibao x contribution rate"]
     scenarios = engine._expand_grid(base, grid).scenarios
     universe = engine._stack(scenarios)
-    ordered = engine._sorted_by_base(pop, base, universe)
+    ordered = engine._sorted_by_base(chunked_population, base, universe)
     whole = engine._evaluate(ordered, universe, "bracket", "household")
     for part in (np.array([5, 0, 6]), np.array([3]), np.array([7, 1, 2, 4])):
         some = engine._evaluate(
@@ -137,37 +132,43 @@ def test_a_scenario_does_not_depend_on_the_others_evaluated_with_it(pop, base):
             )
 
 
-def test_a_bracket_too_wide_falls_back_to_all_the_rows(pop, base, monkeypatch):
+def test_a_bracket_too_wide_falls_back_to_all_the_rows(
+    chunked_population, base, monkeypatch
+):
     from commonprosperity._kernels import histogram
 
     monkeypatch.setattr(histogram, "BRACKET_WIDTH", 0.0)
     grid = CROSSED["dibao x deduction"]
-    frame = sweep(pop, base, grid, gini="bracket", progress=False)
+    frame = sweep(chunked_population, base, grid, gini="bracket", progress=False)
     for i, s in enumerate(engine._expand_grid(base, grid).scenarios):
-        g = simulate(pop, s).indicators["gini"]
+        g = simulate(chunked_population, s).indicators["gini"]
         _assert_close(frame["gini"].iloc[i], g, f"row {i}")
         assert frame["gini_lower"].iloc[i] <= g <= frame["gini_upper"].iloc[i]
 
 
 def test_histograms_beyond_the_budget_take_the_usual_path(
-    pop, base, monkeypatch, taken
+    chunked_population, base, monkeypatch, taken
 ):
     monkeypatch.setattr(crossed, "HISTOGRAM_BYTES", 0)
-    _check_against_simulate(pop, base, CROSSED["dibao x deduction"])
+    _check_against_simulate(chunked_population, base, CROSSED["dibao x deduction"])
     assert taken == [False]
 
 
-def test_three_person_bands_and_progress(pop, base):
+def test_three_person_bands_and_progress(chunked_population, base):
     """The band basis reaches every part; progress counts every scenario once."""
     grid = CROSSED["dibao x deduction"]
-    frame = sweep(pop, base, grid, gini="bracket", band_basis="three_person")
+    frame = sweep(
+        chunked_population, base, grid, gini="bracket", band_basis="three_person"
+    )
     scenarios = engine._expand_grid(base, grid).scenarios
     for i, scenario in enumerate(scenarios):
-        r = simulate(pop, scenario, gini="bracket", band_basis="three_person")
+        r = simulate(
+            chunked_population, scenario, gini="bracket", band_basis="three_person"
+        )
         for name in INDICATOR_NAMES:
             _assert_close(frame[name].iloc[i], r.indicators[name], f"{i} {name}")
     universe = engine._stack([base, *scenarios])
-    ordered = engine._sorted_by_base(pop, base, universe)
+    ordered = engine._sorted_by_base(chunked_population, base, universe)
     counted = []
     engine._evaluate(ordered, universe, "bracket", "household", counted.append)
     assert sum(counted) == universe.n

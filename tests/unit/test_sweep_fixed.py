@@ -8,15 +8,13 @@ the Ginis of all the rows. The population spans several kernel chunks, so
 test_sweep.py run the same kernel lines) skips the tests that need it.
 """
 
-import os
-
 import numba
 import numpy as np
 import pandas as pd
 import pytest
 
 import commonprosperity._sweep_engine as engine
-from commonprosperity import Scenario, simulate, synthetic_population
+from commonprosperity import Scenario, simulate
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.histogram import (
     binned,
@@ -56,15 +54,9 @@ GRIDS = {
 }
 
 
-SMALL = os.environ.get("CP_TEST_SMALL") == "1"
-
-
 @pytest.fixture(scope="module")
-def pop():
-    if SMALL:
-        pytest.skip("needs 14,000 households: too slow without JIT")
-    # Several kernel chunks (2,048 households), so whole chunks can be fixed.
-    return synthetic_population(14_000, seed=21)
+def pop(chunked_population):
+    return chunked_population
 
 
 @pytest.fixture(scope="module")
