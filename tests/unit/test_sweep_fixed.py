@@ -290,3 +290,33 @@ def test_a_tiled_bracket_too_wide_falls_back_to_all_the_rows(pop, base, monkeypa
         g = simulate(pop, s).indicators["gini"]
         _assert_close(f["gini"].iloc[i], g, f"row {i}")
         assert f["gini_lower"].iloc[i] <= g <= f["gini_upper"].iloc[i]
+
+
+def test_level_d_blocks_share_the_rules_bit_for_bit(pop, base, monkeypatch):
+    """Blocks of a transfers-only group start from the rules' flows computed once
+    (``_transfer_invariants``): the same numbers, bit for bit, as each block
+    computing them, and simulate's."""
+    grid = {"transfers.dibao_monthly": [800.0 + 37.0 * i for i in range(10)]}
+    # Blocks of 4: two scenarios a thread, so the level-D pass runs.
+    monkeypatch.setattr(engine, "_block_size", lambda *args: 4)
+    calls = []
+    original = engine._transfer_invariants
+
+    def spy(*args):
+        calls.append(args[0].n_households)
+        return original(*args)
+
+    monkeypatch.setattr(engine, "_transfer_invariants", spy)
+    for gini in ("exact", "bracket"):
+        shared = sweep(pop, base, grid, gini=gini, progress=False)
+        assert calls, "the blocks did not share the invariants"
+        calls.clear()
+        with monkeypatch.context() as m:
+            m.setattr(engine, "_shares_invariants", lambda *args: False)
+            alone = sweep(pop, base, grid, gini=gini, progress=False)
+        assert not calls
+        pd.testing.assert_frame_equal(shared, alone, check_exact=True)
+    for i, scenario in enumerate(_scenarios(base, grid)[1:]):
+        r = simulate(pop, scenario, gini="bracket")
+        for name in INDICATOR_NAMES:
+            _assert_close(shared[name].iloc[i], r.indicators[name], f"{i} {name}")

@@ -92,6 +92,8 @@ __all__ = [
     "pad_schedules",
     "stage_level",
     "sweep_pass",
+    "transfer_invariants",
+    "transfers_sweep_from",
 ]
 
 #: Evaluation levels: the first parameter group (in the order of the rules) that
@@ -600,6 +602,104 @@ def _transfer_counts(h0, h1, starts, ends, age, is_employed, pension, params, co
         counts[C_ALLOWANCE, i] = n_allowance
 
 
+@njit(cache=True)
+def _chunk_invariants(
+    c,
+    starts,
+    ends,
+    household_id,
+    weight,
+    is_urban,
+    city,
+    tier,
+    age,
+    is_employed,
+    wage,
+    business,
+    property_income,
+    pension,
+    params,
+    thresholds,
+    rates,
+    quick_ded,
+    business_thresholds,
+    business_rates,
+    business_quick_ded,
+    band_edges,
+    three_person,
+    gathered,
+    stages,
+    dummy,
+    part,
+    per_capita_out,
+):
+    """Chunk ``c``'s flows, counts (``stages``) and sums (``part``) under ``params``.
+
+    What a level-D pass shares between its scenarios.
+    """
+    n = weight.shape[0]
+    h0 = c * CHUNK
+    h1 = min(n, h0 + CHUNK)
+    l_starts, l_ends, l_size, l_age, l_employed, l_wage, l_business = gathered[:7]
+    l_property, l_pension = gathered[7], gathered[8]
+    flows, counts = stages[0], stages[1]
+    _gather(
+        h0,
+        h1,
+        starts,
+        ends,
+        age,
+        is_employed,
+        wage,
+        business,
+        property_income,
+        pension,
+        gathered,
+    )
+    # Flows under the row (the rules' fused path), then the counts the transfers
+    # need.
+    chunk_flows(
+        h0,
+        h1,
+        l_starts,
+        l_ends,
+        household_id,
+        tier,
+        l_age,
+        l_employed,
+        l_wage,
+        l_business,
+        l_property,
+        l_pension,
+        params,
+        thresholds,
+        rates,
+        quick_ded,
+        business_thresholds,
+        business_rates,
+        business_quick_ded,
+        flows,
+        dummy,
+    )
+    _transfer_counts(
+        h0, h1, l_starts, l_ends, l_age, l_employed, l_pension, params, counts
+    )
+    _accumulate(
+        h0,
+        h1,
+        flows,
+        l_size,
+        weight,
+        is_urban,
+        city,
+        band_edges,
+        three_person,
+        part,
+        False,
+        per_capita_out[0],
+    )
+
+
 @njit(cache=True, parallel=True)
 def _transfers_sweep(
     starts,
@@ -648,43 +748,25 @@ def _transfers_sweep(
     n_tasks = min(n_chunks, TASKS)
     for task in prange(n_tasks):
         gathered, stages = _chunk_buffers(most, age, is_employed)
-        l_starts, l_ends, l_size, l_age, l_employed, l_wage, l_business = gathered[:7]
-        l_property, l_pension = gathered[7], gathered[8]
-        flows, counts = stages[0], stages[1]
         dummy = np.zeros((1, N_PERSON_COLUMNS))
         part = np.zeros(n_stats)
         invariant = np.empty((2, CHUNK_ROW))
         for c in range(task * n_chunks // n_tasks, (task + 1) * n_chunks // n_tasks):
-            h0 = c * CHUNK
-            h1 = min(n, h0 + CHUNK)
-            _gather(
-                h0,
-                h1,
+            _chunk_invariants(
+                c,
                 starts,
                 ends,
+                household_id,
+                weight,
+                is_urban,
+                city,
+                tier,
                 age,
                 is_employed,
                 wage,
                 business,
                 property_income,
                 pension,
-                gathered,
-            )
-            # Flows under the first row (the rules' fused path), then the
-            # counts the transfers need.
-            chunk_flows(
-                h0,
-                h1,
-                l_starts,
-                l_ends,
-                household_id,
-                tier,
-                l_age,
-                l_employed,
-                l_wage,
-                l_business,
-                l_property,
-                l_pension,
                 P[0],
                 thresholds[0],
                 rates[0],
@@ -692,39 +774,174 @@ def _transfers_sweep(
                 business_thresholds[0],
                 business_rates[0],
                 business_quick_ded[0],
-                flows,
+                band_edges,
+                three_person,
+                gathered,
+                stages,
                 dummy,
+                part,
+                per_capita_out,
             )
-            _transfer_counts(
-                h0, h1, l_starts, l_ends, l_age, l_employed, l_pension, P[0], counts
-            )
-            _accumulate(
+            h0 = c * CHUNK
+            _transfers_pass(
                 h0,
-                h1,
-                flows,
-                l_size,
+                min(n, h0 + CHUNK),
+                P,
+                stages[0],
+                stages[1],
+                gathered[2],
                 weight,
                 is_urban,
                 city,
                 band_edges,
                 three_person,
                 part,
-                False,
-                per_capita_out[0],
+                parts[c],
+                invariant,
+                write_pc,
+                per_capita_out,
             )
+    return fold_chunk_parts(parts, start_sums, start_comps)
+
+
+@njit(cache=True, parallel=True)
+def transfer_invariants(
+    starts,
+    ends,
+    household_id,
+    weight,
+    is_urban,
+    city,
+    n_cities,
+    tier,
+    age,
+    is_employed,
+    wage,
+    business,
+    property_income,
+    pension,
+    params,
+    thresholds,
+    rates,
+    quick_ded,
+    business_thresholds,
+    business_rates,
+    business_quick_ded,
+    band_edges,
+    three_person,
+):
+    """What a level-D pass shares between scenarios, for every household at once.
+
+    Returns ``(flows, counts, size, parts)``: flows 0-7 (8, n) and the transfer
+    counts (N_COUNTS, n) per household, the persons (n,), and per chunk the sums
+    under ``params`` (n_chunks, n_stats) whose transfer-free entries every
+    scenario shares. Evaluated under any row of scenarios that differ in transfer
+    parameters only, they are the same (the transfers come after these flows), so
+    :func:`transfers_sweep_from` can run block after block of such scenarios on
+    them without recomputing the rules per block: bit for bit
+    ``_transfers_sweep``'s sums.
+    """
+    n = weight.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    n_stats = N_STATS + 2 * n_cities
+    most = _most_persons(starts, ends)
+    flows_all = np.empty((8, n))
+    counts_all = np.empty((N_COUNTS, n), dtype=np.int64)
+    size_all = np.empty(n, dtype=np.int64)
+    parts = np.empty((n_chunks, n_stats))
+    n_tasks = min(n_chunks, TASKS)
+    unused = np.zeros((1, 1))
+    for task in prange(n_tasks):
+        gathered, stages = _chunk_buffers(most, age, is_employed)
+        dummy = np.zeros((1, N_PERSON_COLUMNS))
+        for c in range(task * n_chunks // n_tasks, (task + 1) * n_chunks // n_tasks):
+            _chunk_invariants(
+                c,
+                starts,
+                ends,
+                household_id,
+                weight,
+                is_urban,
+                city,
+                tier,
+                age,
+                is_employed,
+                wage,
+                business,
+                property_income,
+                pension,
+                params,
+                thresholds,
+                rates,
+                quick_ded,
+                business_thresholds,
+                business_rates,
+                business_quick_ded,
+                band_edges,
+                three_person,
+                gathered,
+                stages,
+                dummy,
+                parts[c],
+                unused,
+            )
+            h0 = c * CHUNK
+            nh = min(n, h0 + CHUNK) - h0
+            for i in range(nh):
+                for k in range(8):
+                    flows_all[k, h0 + i] = stages[0][k, i]
+                for k in range(N_COUNTS):
+                    counts_all[k, h0 + i] = stages[1][k, i]
+                size_all[h0 + i] = gathered[2][i]
+    return flows_all, counts_all, size_all, parts
+
+
+@njit(cache=True, parallel=True)
+def transfers_sweep_from(
+    flows,
+    counts,
+    size,
+    fixed_parts,
+    weight,
+    is_urban,
+    city,
+    P,
+    band_edges,
+    three_person,
+    write_pc,
+    per_capita_out,
+    start_sums,
+    start_comps,
+):
+    """``_transfers_sweep`` on the shared part of :func:`transfer_invariants`.
+
+    ``P`` (S, N_PARAMS): scenarios that differ from the invariants' row in
+    transfer parameters only. Returns the running sums and compensations (S,
+    n_stats), bit for bit those of ``_transfers_sweep``.
+    """
+    n = weight.shape[0]
+    S = P.shape[0]
+    n_chunks = fixed_parts.shape[0]
+    parts = np.empty((n_chunks, S, fixed_parts.shape[1]))
+    n_tasks = min(n_chunks, TASKS)
+    for task in prange(n_tasks):
+        invariant = np.empty((2, CHUNK_ROW))
+        for c in range(task * n_chunks // n_tasks, (task + 1) * n_chunks // n_tasks):
+            h0 = c * CHUNK
+            h1 = min(n, h0 + CHUNK)
             _transfers_pass(
                 h0,
                 h1,
                 P,
-                flows,
-                counts,
-                l_size,
+                flows[:, h0:h1],
+                counts[:, h0:h1],
+                size[h0:h1],
                 weight,
                 is_urban,
                 city,
                 band_edges,
                 three_person,
-                part,
+                fixed_parts[c],
                 parts[c],
                 invariant,
                 write_pc,
