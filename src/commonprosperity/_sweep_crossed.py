@@ -59,8 +59,10 @@ from commonprosperity._sweep_engine import (
     _Outcome,
     _pass_sums,
     _reorder,
+    _shares_invariants,
     _split_fixed,
     _Stacked,
+    _transfer_invariants,
 )
 from commonprosperity.population import CITY_LABELS
 
@@ -174,11 +176,16 @@ def crossed_outcome(
     state: dict[bytes, _State] = {}
     histogram: dict[bytes, tuple] = {}
     block = _block_size(changed.n_households, n_population)
+    shared = None
+    if _shares_invariants(
+        by_setting.select(np.array(wanted)), block, changed.n_households, n_population
+    ):
+        shared = _transfer_invariants(changed, by_setting.rows(0, 1), three)
     for b0 in range(0, len(wanted), block):
         these = wanted[b0 : b0 + block]
         part = by_setting.select(np.array(these))
         pc = np.empty((part.n, changed.n_households))
-        sums, comps = _pass_sums(changed, part, three, pc, fixed.start)
+        sums, comps = _pass_sums(changed, part, three, pc, fixed.start, shared)
         hists = _histograms(executor, pc, changed.person_weight)
         for k, t in enumerate(these):
             state[setting_keys[t]] = (sums[k], comps[k])

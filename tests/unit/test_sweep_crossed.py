@@ -7,6 +7,7 @@ that are not crossed take the usual path.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import commonprosperity._sweep_crossed as crossed
@@ -172,3 +173,27 @@ def test_three_person_bands_and_progress(chunked_population, base):
     counted = []
     engine._evaluate(ordered, universe, "bracket", "household", counted.append)
     assert sum(counted) == universe.n
+
+
+def test_transfer_settings_in_blocks_share_the_rules(
+    chunked_population, base, monkeypatch
+):
+    """More transfer settings than a block: the blocks start from the rules'
+    flows computed once, bit for bit the numbers of computing them per block."""
+    grid = {
+        "transfers.dibao_monthly": [800.0 + 90.0 * i for i in range(7)],
+        "income_tax.basic_deduction": [60_000.0, 96_000.0],
+    }
+    monkeypatch.setattr(crossed, "_block_size", lambda *args: 4)
+    calls = []
+    original = crossed._transfer_invariants
+    monkeypatch.setattr(
+        crossed,
+        "_transfer_invariants",
+        lambda *args: calls.append(1) or original(*args),
+    )
+    shared = _check_against_simulate(chunked_population, base, grid)
+    assert calls
+    monkeypatch.setattr(crossed, "_shares_invariants", lambda *args: False)
+    alone = sweep(chunked_population, base, grid, gini="bracket", progress=False)
+    pd.testing.assert_frame_equal(shared, alone, check_exact=True)
