@@ -606,3 +606,31 @@ def test_every_parameter_is_in_exactly_one_group():
 
     groups = kernels.GROUP_W + kernels.GROUP_C + kernels.GROUP_T + kernels.GROUP_D
     assert sorted(groups) == list(range(layout.N_PARAMS))
+
+
+@pytest.mark.parametrize("three", [False, True])
+def test_level_d_pass_from_shared_invariants_is_bit_for_bit(pop, base, three):
+    """Transfers-only scenarios run from the rules' flows computed once
+    (``transfer_invariants`` under another transfer setting) give the level-D
+    pass's sums, compensations and per-capita incomes, bit for bit."""
+    grid = {
+        "transfers.dibao_monthly": [700.0, 1_400.0],
+        "transfers.residents_pension_monthly": [150.0, 600.0],
+        "transfers.child_allowance_monthly": [0.0, 250.0],
+    }
+    stacked = engine._stack(engine._expand_grid(base, grid).scenarios)
+    ordered = engine._sorted_by_base(pop, base)
+    n = ordered.n_households
+    start = engine._pass_sums(ordered, stacked.rows(0, 1), three)
+    shared = engine._transfer_invariants(ordered, engine._stack([base]), three)
+    pc_shared = np.empty((stacked.n, n))
+    pc_plain = np.empty((stacked.n, n))
+    from_shared = engine._pass_sums(
+        ordered, stacked, three, pc_shared, (start[0][0], start[1][0]), shared
+    )
+    plain = engine._pass_sums(
+        ordered, stacked, three, pc_plain, (start[0][0], start[1][0])
+    )
+    for a, b in zip(from_shared, plain, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(pc_shared, pc_plain)
