@@ -21,8 +21,10 @@ How a sweep runs:
 4. Each block of scenarios is one kernel pass over the remaining households,
    staged by :meth:`_Stacked.level` (the rule stages whose parameters are the same
    across the block run once per chunk, only the varying ones per scenario; when
-   contributions, deductions or tax schedules vary, the scenarios run as SIMD
-   lanes, :func:`~commonprosperity._kernels.sweep_lanes.lanes_sweep`) and
+   only transfers vary, the rules' flows are computed once for all the group's
+   blocks, :func:`_transfer_invariants`; when contributions, deductions or tax
+   schedules vary, the scenarios run as SIMD lanes,
+   :func:`~commonprosperity._kernels.sweep_lanes.lanes_sweep`) and
    continuing the fixed parts' compensated sums chunk for chunk: every total is
    bit for bit that of one pass over all the households in that order. A block's
    per-capita incomes are kept within a memory budget (:func:`_block_size`); when
