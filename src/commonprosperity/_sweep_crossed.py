@@ -41,13 +41,7 @@ import numpy as np
 
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels import simulate as K
-from commonprosperity._kernels.histogram import (
-    binned,
-    binned_bracket,
-    bracket_gini,
-    merge_binned,
-    sum_depth,
-)
+from commonprosperity._kernels.histogram import binned, merge_binned
 from commonprosperity._kernels.sweep import GROUP_D
 from commonprosperity._sweep_engine import (
     _block_size,
@@ -122,17 +116,16 @@ def crossed_outcome(
     st: _Stacked,
     three: bool,
     universe: _Stacked,
-    known: tuple[_Ordered, _Fixed] | None,
     executor: ThreadPoolExecutor,
     advance: Callable[[int], None] | None,
 ) -> _Outcome | None:
     """Bracketed results of ``st`` by the three parts, or None: use the usual path.
 
-    ``pop``: the sweep's households (``pop.head`` its fixed ones, ``known`` their
-    evaluated part, if any). None when the grid is not crossed (fewer than two
-    policy groups of several scenarios, no transfer setting shared), when no
-    transfer-only household is changed by a transfer setting, or when the
-    settings' histograms could take more than ``HISTOGRAM_BYTES``.
+    ``pop``: the sweep's households (``pop.head`` its fixed ones). None when the
+    grid is not crossed (fewer than two policy groups of several scenarios, no
+    transfer setting shared), when no transfer-only household is changed by a
+    transfer setting, or when the settings' histograms could take more than
+    ``HISTOGRAM_BYTES``.
     """
     members = _indices_of([universe.policy_key(i) for i in range(universe.n)])
     settings = {k: rows[0] for k, rows in _indices_of(_transfer_keys(universe)).items()}
@@ -167,7 +160,7 @@ def crossed_outcome(
 
     # Parts 1 and 2 for each setting wanted here: the sums after them, and part
     # 2's histogram (part 1's is `fixed.binned`).
-    fixed = _fixed_part(only.head, by_setting, "bracket", three, known)
+    fixed = _fixed_part(only.head, by_setting, "bracket", three)
     n_population = pop.n_households + pop.n_fixed
     setting_keys = list(settings)
     setting_index = {k: t for t, k in enumerate(setting_keys)}
@@ -204,7 +197,6 @@ def crossed_outcome(
     flagged = _policy_varying(policy_part, universe, members, three, n_population)
     own_part = _reorder(policy_part, np.flatnonzero(~flagged), copy_persons=False)
     varying = _reorder(policy_part, np.flatnonzero(flagged), copy_persons=False)
-    depth = sum_depth(n_population)
     st_groups = _indices_of([st.policy_key(i) for i in range(st.n)])
     keys = list(st_groups)
     block = _block_size(own_part.n_households, n_population)
@@ -228,7 +220,6 @@ def crossed_outcome(
                 histogram,
                 st_transfers,
                 three,
-                depth,
                 pop,
                 executor,
                 out,
@@ -317,13 +308,17 @@ def _evaluate_group(
     histogram: dict[bytes, tuple],
     st_transfers: list[bytes],
     three: bool,
-    depth: int,
     pop: _Ordered,
     executor: ThreadPoolExecutor,
     out: _Outcome,
 ) -> None:
     """One policy group's scenarios ``index`` of ``st``: their parts combined."""
-    shared = _merge([fixed.binned, own.binned])
+    # Parts 1 and 3's fixed households as one fixed part; each scenario adds the
+    # histograms of its transfer setting's and its own varying households.
+    shared = _Fixed(
+        binned=_merge([fixed.binned, own.binned]), n_rows=fixed.n_rows + own.n_rows
+    )
+    n_other = pop.n_households + pop.n_fixed - shared.n_rows
     block = _block_size(varying.n_households, pop.n_households + pop.n_fixed)
     for i0 in range(0, index.shape[0], block):
         rows = index[i0 : i0 + block]
@@ -339,10 +334,10 @@ def _evaluate_group(
             extra = _histograms(executor, pc, varying.person_weight)
         out.totals[rows] = sums + comps
         parts = [
-            [shared, histogram[st_transfers[i]], more]
+            _merge([histogram[st_transfers[i]], more])
             for i, more in zip(rows, extra, strict=True)
         ]
-        found = executor.map(lambda p: _merged_bracket(p, depth), parts)
+        found = executor.map(lambda p: shared.binned_bracket(p, n_other), parts)
         # The fallback here, not on the pool: its kernels run parallel, and not
         # every threading layer takes parallel launches from several threads.
         brackets = [
@@ -352,17 +347,6 @@ def _evaluate_group(
         out.gini[rows], out.lower[rows], out.upper[rows] = zip(*brackets, strict=True)
 
 
-def _merged_bracket(
-    parts: list[tuple | None], depth: int
-) -> tuple[float, float, float] | None:
-    """A scenario's bracket from its parts' histograms, or None (use the rows).
-
-    ``depth``: the rounding allowance of one histogram of all the rows.
-    """
-    hist, keys, rows, bad, negative = _merge(parts)
-    return binned_bracket((hist, keys, max(rows, depth), bad, negative))
-
-
 def _all_rows_bracket(
     pop: _Ordered, scenario: _Stacked, three: bool
 ) -> tuple[float, float, float]:
@@ -370,9 +354,7 @@ def _all_rows_bracket(
     rest = dataclasses.replace(pop, head=None)
     pc = np.empty((1, rest.n_households))
     _pass_sums(rest, scenario, three, per_capita=pc)
-    income, weight = pc[0], rest.person_weight
-    if pop.head is not None:
-        head_income, head_weight = _head_rows(pop.head, scenario, three)
-        income = np.concatenate([head_income, income])
-        weight = np.concatenate([head_weight, weight])
-    return bracket_gini(income, weight)
+    head = _Fixed(
+        rows=None if pop.head is None else lambda: _head_rows(pop.head, scenario, three)
+    )
+    return head.rows_bracket(pc[0], rest.person_weight)

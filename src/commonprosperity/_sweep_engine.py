@@ -1229,10 +1229,6 @@ def _evaluate(
         np.full(S, np.nan),
     )
     n_population = pop.n_households + pop.n_fixed
-    groups = _policy_groups(st, universe)
-    known = None
-    if pop.head is not None and any(split for _, _, split in groups):
-        known = (pop.head, _fixed_part(pop.head, st, gini, three))
     # Two exact Ginis at a time: np.argsort and the Gini kernel release the GIL.
     executor = ThreadPoolExecutor(max_workers=2)
     # One buffer for every block's per-capita incomes: a fresh one per block was
@@ -1245,19 +1241,15 @@ def _evaluate(
             # Imported here: that module builds on this one's helpers.
             from commonprosperity._sweep_crossed import crossed_outcome
 
-            if known is None and pop.head is not None:
-                known = (pop.head, _fixed_part(pop.head, st, gini, three))
             crossed = crossed_outcome(
-                pop,
-                st,
-                three,
-                st if universe is None else universe,
-                known,
-                executor,
-                advance,
+                pop, st, three, st if universe is None else universe, executor, advance
             )
             if crossed is not None:
                 return crossed
+        groups = _policy_groups(st, universe)
+        known = None
+        if pop.head is not None and any(split for _, _, split in groups):
+            known = (pop.head, _fixed_part(pop.head, st, gini, three))
         for index, members, split in groups:
             part_pop = _split_fixed(pop, members) if split else pop
             part = st.select(index)
@@ -1287,7 +1279,7 @@ def _evaluate(
             shared = (
                 _transfer_invariants(rest, part.rows(0, 1), three)
                 if tile == rest.n_households
-                and _shares_invariants(part, block, tile, n_population)
+                and _shares_invariants(part, block, rest.n_households, n_population)
                 else None
             )
             for i0 in range(0, part.n, block):
