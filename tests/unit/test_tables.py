@@ -323,6 +323,8 @@ def test_bootstrap_indicator_functions_equal_simulate_at_the_design_weights(resu
     from commonprosperity.uncertainty import _indicator_function
 
     r, _ = results
+    nh = r.population.n_households
     for name in INDICATOR_NAMES:
-        value = _indicator_function(r, name)(r.population.weight)
+        # Each household its own PSU, every multiplier 1: the design weights.
+        value = _indicator_function(r, name, np.arange(nh))(np.ones(nh))
         assert value == pytest.approx(r.indicators[name], rel=1e-12), name
