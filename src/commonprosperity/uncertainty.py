@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._kernels.buckets import income_order
-from commonprosperity._kernels.gather import gather
 from commonprosperity._kernels.inequality import gini_exact_from_order
 from commonprosperity._kernels.resample import psu_multipliers, sorted_replicate_weights
 from commonprosperity._validate import describe_rows, is_real, seed_problem
@@ -215,8 +214,10 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
         "transfer_spending": lambda w: float(np.dot(w, transfers)),
     }[indicator]
     weight = pop.weight
-    cluster = np.ascontiguousarray(cluster, dtype=np.int64)
-    return lambda multiplier: of_weights(weight * gather(multiplier, cluster))
+    # NumPy's indexing, not the parallel gather: a parallel kernel between BLAS
+    # calls (the dot products) left each pool's threads spinning against the
+    # other's (8.8 against 0.3 ms a replicate at 1e5 households).
+    return lambda multiplier: of_weights(weight * multiplier[cluster])
 
 
 def bootstrap(
