@@ -1206,6 +1206,8 @@ def _evaluate(
     band_basis: str,
     advance: Callable[[int], None] | None = None,
     universe: _Stacked | None = None,
+    known: tuple[_Ordered, _Fixed] | None = None,
+    split: bool = True,
 ) -> _Outcome:
     """Evaluate every scenario of ``st`` on ``pop`` in blocks (threads engine).
 
@@ -1217,7 +1219,11 @@ def _evaluate(
     continuing the fixed parts' compensated sums chunk for chunk, so the totals
     are bit for bit those of one pass over the households in that order. The
     Ginis merge the fixed part (sorted once, binned once) with each scenario's
-    varying households.
+    varying households. ``known``: ``(pop.head, its part)`` already evaluated
+    (:func:`_fixed_part` with the same ``gini`` and band basis), as ``solve``
+    keeps it from one call to the next. ``split=False``: no group gets a fixed
+    part of its own (``pop.head`` already holds every household the scenarios
+    leave unchanged, as ``solve``'s narrowed bounds make it).
     """
     S = st.n
     three = band_basis == "three_person"
@@ -1246,9 +1252,17 @@ def _evaluate(
             )
             if crossed is not None:
                 return crossed
-        groups = _policy_groups(st, universe)
-        known = None
-        if pop.head is not None and any(split for _, _, split in groups):
+        groups = [
+            (index, members, grouped and split)
+            for index, members, grouped in _policy_groups(st, universe)
+        ]
+        if known is not None and known[0] is not pop.head:
+            known = None
+        if (
+            known is None
+            and pop.head is not None
+            and any(split for _, _, split in groups)
+        ):
             known = (pop.head, _fixed_part(pop.head, st, gini, three))
         for index, members, split in groups:
             part_pop = _split_fixed(pop, members) if split else pop

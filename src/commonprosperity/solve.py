@@ -12,7 +12,9 @@ import numpy as np
 from commonprosperity._sweep_engine import (
     _check_common,
     _evaluate,
+    _fixed_part,
     _sorted_by_base,
+    _split_fixed,
     _stack,
 )
 from commonprosperity._validate import is_real
@@ -223,14 +225,47 @@ def solve(
     at_bounds = _stack(
         [base, base.replace({lever: kind(lo)}), base.replace({lever: kind(hi)})]
     )
+    three = band_basis == "three_person"
+    # The households no value between the bounds changes (``head``), evaluated
+    # once; as the bounds narrow, those no value between the new ones changes
+    # join them (a new head around the old), and only they are evaluated. A
+    # round of seven values at 1e6 households re-evaluated every fixed household
+    # and re-split the others: 0.6 s a round.
     pop = _sorted_by_base(population, base, at_bounds)
+    known = None
+    if pop.head is not None:
+        known = (pop.head, _fixed_part(pop.head, at_bounds, "exact", three))
     seen: dict[float, float] = {}
+
+    narrowed = False
+    worth = True  # whether narrowing still moves households to the head
+
+    def narrow(a: float, b: float) -> None:
+        nonlocal pop, known, narrowed, worth
+        narrowed = True
+        if not worth:
+            return
+        between = _stack([base.replace({lever: kind(x)}) for x in (a, b)])
+        narrower = _split_fixed(pop, between)
+        if narrower.head is not pop.head:
+            known = (
+                narrower.head,
+                _fixed_part(narrower.head, between, "exact", three, known),
+            )
+        # The households any value changes (dibao recipients, for the dibao
+        # line) stay however narrow the bounds: once a split frees few, stop.
+        worth = 16 * (pop.n_households - narrower.n_households) > pop.n_households
+        pop = narrower
 
     def values(xs: np.ndarray) -> np.ndarray:
         todo = [float(x) for x in xs if float(x) not in seen]
         if todo:
             st = _stack([base.replace({lever: kind(x)}) for x in todo])
-            out = _evaluate(pop, st, "exact", band_basis)
+            # Once narrowed, the head holds every household the values leave
+            # unchanged: no split of their own.
+            out = _evaluate(
+                pop, st, "exact", band_basis, known=known, split=not narrowed
+            )
             for k, x in enumerate(todo):
                 ind, _, _ = _indicator_values(out.totals[k])
                 pc_ok = ind["per_capita_disposable_income"] > 0
@@ -277,6 +312,7 @@ def solve(
     a, b = float(grid[k - 1]), float(grid[k])
     while b - a > xtol:
         before = (a, b)
+        narrow(a, b)
         xs = _points(a, b, 9, integer)[1:-1]
         vs = values(xs)
         check_monotone()
