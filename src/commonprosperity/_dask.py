@@ -86,13 +86,15 @@ def _run_part(
     return _evaluate(shipped.population, stacked, gini, band_basis, universe=universe)
 
 
-def _read_on_worker(path: str, base: Any, stacked: Any, token: str) -> _Shipped:
+def _read_on_worker(
+    path: str, base: Any, stacked: Any, gini: str, token: str
+) -> _Shipped:
     """Worker task: read a population file and order it as the threads engine."""
     from commonprosperity._sweep_engine import _sorted_by_base
     from commonprosperity.population import Population
 
     _RECEIVED[token] = _RECEIVED.get(token, 0) + 1
-    population = _sorted_by_base(Population.read_parquet(path), base, stacked)
+    population = _sorted_by_base(Population.read_parquet(path), base, stacked, gini)
     return _Shipped(population, token)
 
 
@@ -106,6 +108,7 @@ def _ship(
     population: _Ordered | str,
     stacked: Any,
     base: Any,
+    gini: str,
     token: str,
     shipped: dict[str, Any],
     universe: dict[str, Any],
@@ -119,6 +122,7 @@ def _ship(
             population,
             base,
             universe[worker],
+            gini,
             token,
             key=f"commonprosperity-population-{token}-{worker}",
             workers=[worker],
@@ -300,8 +304,8 @@ def evaluate_on_cluster(
 
     ``population`` is the ordered population of the threads engine
     (``_sorted_by_base``), scattered once per worker, or the path of a Parquet
-    file that each worker reads once and orders by ``base`` itself (the same
-    order: the data and the code are the same); if the call is interrupted
+    file that each worker reads once and orders as the threads engine itself
+    (the same order: the data and the code are the same); if the call is interrupted
     (KeyboardInterrupt included), pending tasks are cancelled, the scattered
     population is released and a client opened here is closed.
     """
@@ -335,6 +339,7 @@ def evaluate_on_cluster(
                     population,
                     stacked,
                     base,
+                    gini,
                     token,
                     shipped,
                     universe,

@@ -6,9 +6,10 @@ Grids become scenarios (:func:`_expand_grid`), scenarios become stacked kernel i
 
 How a sweep runs:
 
-1. The base scenario is simulated once and the households are ordered by its
-   per-capita disposable income (:func:`_sorted_by_base`), so every scenario's
-   per-capita incomes are nearly sorted (cheaper sorts for the exact Gini).
+1. For the exact Gini, the base scenario is simulated once and the households
+   are ordered by its per-capita disposable income (:func:`_sorted_by_base`), so
+   every scenario's per-capita incomes are nearly sorted (cheaper sorts); the
+   bracketed Gini's histograms take the households in their own order.
 2. Households that no scenario of the sweep can change
    (:func:`~commonprosperity._kernels.sweep.household_varies`: conservative,
    monotone bounds on the rules; e.g. no dibao at the highest line, no tax at the
@@ -813,7 +814,10 @@ def _pass(
 
 
 def _sorted_by_base(
-    pop: Population, base: Scenario, scenarios: _Stacked | None = None
+    pop: Population,
+    base: Scenario,
+    scenarios: _Stacked | None = None,
+    gini: str = "exact",
 ) -> _Ordered:
     """Households ordered by their per-capita disposable income under ``base``.
 
@@ -824,9 +828,19 @@ def _sorted_by_base(
     (:func:`~commonprosperity._kernels.sweep.household_varies`), in whole chunks
     of the kernel's ``CHUNK`` households, go to ``head`` (persons not copied):
     they are evaluated once per sweep. Each part is ordered by income.
+
+    ``gini="bracket"``: the population's own order, not sorted (a histogram takes
+    its rows in any order): no pass under ``base``, no sort and no copy of the
+    persons the split leaves in place. Bracketed sweeps at 1e6 households took
+    0.3-0.5 s less (1,000 scenarios of dibao line × basic deduction 2.3 -> 1.8 s,
+    48 dibao lines 0.84 -> 0.34 s).
     """
-    per_capita = np.empty((1, pop.n_households))
     plain = _ordered(pop)
+    if gini == "bracket":
+        if scenarios is None or scenarios.n < 2:
+            return plain
+        return _split_fixed(plain, scenarios)
+    per_capita = np.empty((1, pop.n_households))
     _pass(plain, _stack([base]), False, per_capita=per_capita)
     by_income = np.argsort(per_capita[0], kind="stable")
     if scenarios is None or scenarios.n < 2:

@@ -245,7 +245,7 @@ def sweep(
     stacked = _stack([base, *spec.scenarios])
     # A path stays a path: each Dask worker reads and orders it itself.
     pop = (
-        _sorted_by_base(population, base, stacked)
+        _sorted_by_base(population, base, stacked, gini)
         if isinstance(population, Population)
         else path
     )

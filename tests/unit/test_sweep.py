@@ -634,3 +634,27 @@ def test_level_d_pass_from_shared_invariants_is_bit_for_bit(pop, base, three):
     for a, b in zip(from_shared, plain, strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(pc_shared, pc_plain)
+
+
+def test_bracketed_sweeps_keep_the_households_own_order(chunked_population, base):
+    """The histogram takes rows in any order: a bracketed sweep neither sorts the
+    households by income nor copies the persons it leaves in place; the exact
+    Gini's ordering does sort them."""
+    pop = chunked_population
+    plain = engine._ordered(pop)
+    kept = engine._sorted_by_base(pop, base, gini="bracket")
+    np.testing.assert_array_equal(kept.household_id, plain.household_id)
+    assert kept.age is plain.age  # the persons are not copied
+    by_income = engine._sorted_by_base(pop, base)
+    assert not np.array_equal(by_income.household_id, plain.household_id)
+    scenarios = engine._stack(
+        [base.replace({"transfers.dibao_monthly": 700.0 + 50 * k}) for k in range(3)]
+    )
+    split = engine._sorted_by_base(pop, base, scenarios, "bracket")
+    assert split.head is not None
+    assert split.head.n_households + split.n_households == pop.n_households
+    # Each part keeps the population's order.
+    position = np.empty(plain.household_id.max() + 1, dtype=np.int64)
+    position[plain.household_id] = np.arange(plain.n_households)
+    for part in (split.head.household_id, split.household_id):
+        assert (np.diff(position[part]) > 0).all()

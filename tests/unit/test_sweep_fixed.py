@@ -128,7 +128,7 @@ def _assert_close(a, b, what):
 def test_sweeps_with_fixed_households_equal_simulate(pop, base, kind, gini):
     grid = GRIDS[kind]
     scenarios = _scenarios(base, grid)
-    ordered = engine._sorted_by_base(pop, base, engine._stack(scenarios))
+    ordered = engine._sorted_by_base(pop, base, engine._stack(scenarios), gini)
     assert ordered.n_fixed > 0 and ordered.n_fixed % K.CHUNK == 0
     assert ordered.n_fixed + ordered.n_households == pop.n_households
     f = sweep(pop, base, grid, gini=gini, progress=False)
