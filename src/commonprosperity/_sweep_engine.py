@@ -1272,14 +1272,10 @@ def _evaluate(
         ]
         if known is not None and known[0] is not pop.head:
             known = None
-        if (
-            known is None
-            and pop.head is not None
-            and any(split for _, _, split in groups)
-        ):
+        if known is None and pop.head is not None and any(own for _, _, own in groups):
             known = (pop.head, _fixed_part(pop.head, st, gini, three))
-        for index, members, split in groups:
-            part_pop = _split_fixed(pop, members) if split else pop
+        for index, members, own in groups:
+            part_pop = _split_fixed(pop, members) if own else pop
             part = st.select(index)
             fixed = _fixed_part(part_pop.head, part, gini, three, known)
             rest = dataclasses.replace(part_pop, head=None)
