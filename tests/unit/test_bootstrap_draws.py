@@ -37,8 +37,8 @@ def _scheme_multipliers(design, rng):
 @settings(max_examples=60, deadline=None)
 @given(
     n_strata=st.integers(1, 80),
-    n_households=st.integers(1, 400),
-    max_psu=st.integers(1, 12),
+    n_households=st.integers(1, 3_000),
+    max_psu=st.integers(0, 12),  # 0: each household its own PSU
     seed=st.integers(0, 2**32),
     rescaled=st.booleans(),
 )
@@ -47,9 +47,8 @@ def test_multipliers_equal_the_scheme_and_leave_the_generator_alike(
 ):
     rng = np.random.default_rng(seed)
     strata = rng.integers(0, n_strata, n_households)
-    psu = rng.integers(0, max_psu, n_households)
+    psu = rng.integers(0, max_psu, n_households) if max_psu else np.arange(n_households)
     design = _design(strata, psu, rescaled, np.random.default_rng(seed + 2))
-    assert (design.runs is None) == (design.n_strata > 64)
     ours, theirs = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
     for _ in range(3):
         np.testing.assert_array_equal(
@@ -89,3 +88,16 @@ def test_sorted_replicate_weights_are_the_gathered_products(n):
     w = weight * multiplier[psu]
     np.testing.assert_array_equal(out, w * size)
     assert total == pytest.approx(float(np.sum(w * income)), rel=1e-12, abs=1e-6)
+
+
+@pytest.mark.parametrize("n_strata", [1, 3])
+def test_many_draws_per_stratum_take_a_call_per_stratum(n_strata):
+    """Both ways of drawing are exercised: here one call per stratum."""
+    strata = np.repeat(np.arange(n_strata), [1_000, 800, 1_300][:n_strata])
+    design = _design(strata, np.arange(strata.size), True, np.random.default_rng(1))
+    assert design.runs is not None and len(design.runs) == n_strata
+    ours, theirs = np.random.default_rng(9), np.random.default_rng(9)
+    np.testing.assert_array_equal(
+        design.psu_multipliers(ours), _scheme_multipliers(design, theirs)
+    )
+    assert ours.integers(0, 2**62) == theirs.integers(0, 2**62)
