@@ -158,10 +158,10 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
         # The rows in income order: sorted once, and everything a replicate reads
         # put in that order once, so that a replicate's person weights are one
         # sequential pass (and a gather of its PSUs' multipliers), then the Gini
-        # another: 16 ms a replicate at 1e6 households, against 54 ms for NumPy's
-        # multipliers and a gather of the weights. As simulate: undefined unless
-        # the per-capita income is positive (else the formula divides by a
-        # non-positive mean and gave negative "Ginis").
+        # another: a replicate took 30-45 ms at 1e6 households, against 58-84 ms
+        # with NumPy's multipliers and a gather of the weights. As simulate:
+        # undefined unless the per-capita income is positive (else the formula
+        # divides by a non-positive mean and gave negative "Ginis").
         order = income_order(pc)
         pc_sorted = pc[order]
         weight_sorted = pop.weight[order]
