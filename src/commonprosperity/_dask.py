@@ -90,11 +90,11 @@ def _read_on_worker(
     path: str, base: Any, stacked: Any, gini: str, token: str
 ) -> _Shipped:
     """Worker task: read a population file and order it as the threads engine."""
-    from commonprosperity._sweep_engine import _sorted_by_base
+    from commonprosperity._sweep_engine import _ordered_for_sweep
     from commonprosperity.population import Population
 
     _RECEIVED[token] = _RECEIVED.get(token, 0) + 1
-    population = _sorted_by_base(Population.read_parquet(path), base, stacked, gini)
+    population = _ordered_for_sweep(Population.read_parquet(path), base, stacked, gini)
     return _Shipped(population, token)
 
 
@@ -303,7 +303,7 @@ def evaluate_on_cluster(
     """Evaluate the stacked scenarios on a Dask cluster; rows in scenario order.
 
     ``population`` is the ordered population of the threads engine
-    (``_sorted_by_base``), scattered once per worker, or the path of a Parquet
+    (``_ordered_for_sweep``), scattered once per worker, or the path of a Parquet
     file that each worker reads once and orders as the threads engine itself
     (the same order: the data and the code are the same); if the call is interrupted
     (KeyboardInterrupt included), pending tasks are cancelled, the scattered

@@ -7,8 +7,8 @@ Grids become scenarios (:func:`_expand_grid`), scenarios become stacked kernel i
 How a sweep runs:
 
 1. For the exact Gini, the base scenario is simulated once and the households
-   are ordered by its per-capita disposable income (:func:`_sorted_by_base`), so
-   every scenario's per-capita incomes are nearly sorted (cheaper sorts); the
+   are ordered by its per-capita disposable income (:func:`_ordered_for_sweep`),
+   so every scenario's per-capita incomes are nearly sorted (cheaper sorts); the
    bracketed Gini's histograms take the households in their own order.
 2. Households that no scenario of the sweep can change
    (:func:`~commonprosperity._kernels.sweep.household_varies`: conservative,
@@ -470,7 +470,7 @@ class _Ordered:
     property: np.ndarray
     pension: np.ndarray
     #: The households whose flows are the same in every scenario of the sweep
-    #: (:func:`_sorted_by_base`), evaluated once, not per scenario; the fields
+    #: (:func:`_ordered_for_sweep`), evaluated once, not per scenario; the fields
     #: above are then the other households only.
     head: _Ordered | None = None
 
@@ -813,21 +813,22 @@ def _pass(
     return sums + comps
 
 
-def _sorted_by_base(
+def _ordered_for_sweep(
     pop: Population,
     base: Scenario,
     scenarios: _Stacked | None = None,
     gini: str = "exact",
 ) -> _Ordered:
-    """Households ordered by their per-capita disposable income under ``base``.
+    """The population's households in the order a sweep evaluates them.
 
-    Their persons are copied in that order (:func:`_compact`).
+    For the exact Gini (``gini="exact"``), ordered by their per-capita disposable
+    income under ``base``, their persons copied in that order (:func:`_compact`).
 
     With ``scenarios``, the households whose flows are the same in every one of
     them, and in every scenario whose parameters lie between theirs
     (:func:`~commonprosperity._kernels.sweep.household_varies`), in whole chunks
     of the kernel's ``CHUNK`` households, go to ``head`` (persons not copied):
-    they are evaluated once per sweep. Each part is ordered by income.
+    they are evaluated once per sweep. Each part is ordered by income (exact).
 
     ``gini="bracket"``: the population's own order, not sorted (a histogram takes
     its rows in any order): no pass under ``base``, no sort and no copy of the

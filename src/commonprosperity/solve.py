@@ -13,7 +13,7 @@ from commonprosperity._sweep_engine import (
     _check_common,
     _evaluate,
     _fixed_part,
-    _sorted_by_base,
+    _ordered_for_sweep,
     _split_fixed,
     _stack,
 )
@@ -231,7 +231,7 @@ def solve(
     # join them (a new head around the old), and only they are evaluated. A
     # round of seven values at 1e6 households re-evaluated every fixed household
     # and re-split the others: 0.6 s a round.
-    pop = _sorted_by_base(population, base, at_bounds)
+    pop = _ordered_for_sweep(population, base, at_bounds)
     known = None
     if pop.head is not None:
         known = (pop.head, _fixed_part(pop.head, at_bounds, "exact", three))

@@ -24,8 +24,8 @@ from commonprosperity._sweep_engine import (
     _evaluate,
     _expand_grid,
     _Grid,
+    _ordered_for_sweep,
     _Outcome,
-    _sorted_by_base,
     _stack,
 )
 from commonprosperity.errors import ArgumentError
@@ -245,7 +245,7 @@ def sweep(
     stacked = _stack([base, *spec.scenarios])
     # A path stays a path: each Dask worker reads and orders it itself.
     pop = (
-        _sorted_by_base(population, base, stacked, gini)
+        _ordered_for_sweep(population, base, stacked, gini)
         if isinstance(population, Population)
         else path
     )

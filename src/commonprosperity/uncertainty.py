@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from commonprosperity._kernels import resample
 from commonprosperity._kernels.buckets import income_order
 from commonprosperity._kernels.inequality import gini_exact_from_order
-from commonprosperity._kernels.resample import psu_multipliers, sorted_replicate_weights
 from commonprosperity._validate import describe_rows, is_real, seed_problem
 from commonprosperity.errors import ArgumentError
 from commonprosperity.population import Population
@@ -125,7 +125,7 @@ class _Design:
 
     def psu_multipliers(self, rng: np.random.Generator) -> np.ndarray:
         """Each PSU's weight multiplier in one replicate."""
-        return psu_multipliers(
+        return resample.psu_multipliers(
             self.draws(rng),
             self.clusters,
             self.first,
@@ -171,7 +171,7 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
         in_order = np.arange(pc.shape[0])
 
         def gini(multiplier: np.ndarray) -> float:
-            w, total = sorted_replicate_weights(
+            w, total = resample.sorted_replicate_weights(
                 weight_sorted, cluster_sorted, size_sorted, disp_sorted, multiplier
             )
             return (

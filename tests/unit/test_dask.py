@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from commonprosperity import Scenario, synthetic_population
-from commonprosperity._sweep_engine import _sorted_by_base, _stack
+from commonprosperity._sweep_engine import _ordered_for_sweep, _stack
 from commonprosperity.errors import CommonProsperityError
 from commonprosperity.sweep import sweep
 
@@ -115,7 +115,7 @@ def test_interrupt_cancels_tasks_and_releases_the_population(client, pop, base):
         [base]
         + [base.replace({"transfers.dibao_monthly": 600.0 + 50 * k}) for k in range(8)]
     )
-    sorted_pop = _sorted_by_base(pop, base)
+    sorted_pop = _ordered_for_sweep(pop, base)
 
     def ctrl_c(_):
         raise KeyboardInterrupt

@@ -450,7 +450,7 @@ def test_staged_totals_equal_full_evaluation_bit_for_bit(
 
     grid, _ = STAGED_GRIDS[kind]
     stacked = engine._stack(engine._expand_grid(base, grid).scenarios)
-    for ordered in (engine._ordered(pop), engine._sorted_by_base(pop, base)):
+    for ordered in (engine._ordered(pop), engine._ordered_for_sweep(pop, base)):
         n = ordered.n_households
         pc = np.empty((stacked.n, n))
         staged = engine._pass(ordered, stacked, three, per_capita=pc)
@@ -497,7 +497,7 @@ def _lanes_against_scalar(pop, base, stacked, three, monkeypatch, in_order=True)
     shuffled = np.random.default_rng(3).permutation(plain.n_households)
     orders = [engine._reorder(plain, shuffled, copy_persons=False)]
     if in_order:
-        orders.append(engine._sorted_by_base(pop, base))
+        orders.append(engine._ordered_for_sweep(pop, base))
     for ordered in orders:
         n = ordered.n_households
         pc = np.empty((stacked.n, n))
@@ -619,7 +619,7 @@ def test_level_d_pass_from_shared_invariants_is_bit_for_bit(pop, base, three):
         "transfers.child_allowance_monthly": [0.0, 250.0],
     }
     stacked = engine._stack(engine._expand_grid(base, grid).scenarios)
-    ordered = engine._sorted_by_base(pop, base)
+    ordered = engine._ordered_for_sweep(pop, base)
     n = ordered.n_households
     start = engine._pass_sums(ordered, stacked.rows(0, 1), three)
     shared = engine._transfer_invariants(ordered, engine._stack([base]), three)
@@ -642,15 +642,15 @@ def test_bracketed_sweeps_keep_the_households_own_order(chunked_population, base
     Gini's ordering does sort them."""
     pop = chunked_population
     plain = engine._ordered(pop)
-    kept = engine._sorted_by_base(pop, base, gini="bracket")
+    kept = engine._ordered_for_sweep(pop, base, gini="bracket")
     np.testing.assert_array_equal(kept.household_id, plain.household_id)
     assert kept.age is plain.age  # the persons are not copied
-    by_income = engine._sorted_by_base(pop, base)
+    by_income = engine._ordered_for_sweep(pop, base)
     assert not np.array_equal(by_income.household_id, plain.household_id)
     scenarios = engine._stack(
         [base.replace({"transfers.dibao_monthly": 700.0 + 50 * k}) for k in range(3)]
     )
-    split = engine._sorted_by_base(pop, base, scenarios, "bracket")
+    split = engine._ordered_for_sweep(pop, base, scenarios, "bracket")
     assert split.head is not None
     assert split.head.n_households + split.n_households == pop.n_households
     # Each part keeps the population's order.

@@ -120,7 +120,7 @@ def test_a_scenario_does_not_depend_on_the_others_evaluated_with_it(
     grid = CROSSED["pension and dibao x contribution rate"]
     scenarios = engine._expand_grid(base, grid).scenarios
     universe = engine._stack(scenarios)
-    ordered = engine._sorted_by_base(chunked_population, base, universe, "bracket")
+    ordered = engine._ordered_for_sweep(chunked_population, base, universe, "bracket")
     whole = engine._evaluate(ordered, universe, "bracket", "household")
     for part in (np.array([5, 0, 6]), np.array([3]), np.array([7, 1, 2, 4])):
         some = engine._evaluate(
@@ -169,7 +169,7 @@ def test_three_person_bands_and_progress(chunked_population, base):
         for name in INDICATOR_NAMES:
             _assert_close(frame[name].iloc[i], r.indicators[name], f"{i} {name}")
     universe = engine._stack([base, *scenarios])
-    ordered = engine._sorted_by_base(chunked_population, base, universe, "bracket")
+    ordered = engine._ordered_for_sweep(chunked_population, base, universe, "bracket")
     counted = []
     engine._evaluate(ordered, universe, "bracket", "household", counted.append)
     assert sum(counted) == universe.n

@@ -128,7 +128,7 @@ def _assert_close(a, b, what):
 def test_sweeps_with_fixed_households_equal_simulate(pop, base, kind, gini):
     grid = GRIDS[kind]
     scenarios = _scenarios(base, grid)
-    ordered = engine._sorted_by_base(pop, base, engine._stack(scenarios), gini)
+    ordered = engine._ordered_for_sweep(pop, base, engine._stack(scenarios), gini)
     assert ordered.n_fixed > 0 and ordered.n_fixed % K.CHUNK == 0
     assert ordered.n_fixed + ordered.n_households == pop.n_households
     f = sweep(pop, base, grid, gini=gini, progress=False)
@@ -168,7 +168,7 @@ def test_merged_ginis_equal_those_of_all_the_rows():
 def test_one_scenario_in_parallel_equals_the_scenario_pass_bit_for_bit(pop, base):
     """One scenario runs parallel over chunks; same sums, bit for bit, as the
     scenario-parallel kernel (two copies of the scenario, one per thread)."""
-    ordered = engine._sorted_by_base(pop, base)
+    ordered = engine._ordered_for_sweep(pop, base)
     scenario = base.replace({"transfers.dibao_monthly": 1_111.0})
     st = engine._stack([scenario])
     twice = engine._stack([scenario, scenario])
