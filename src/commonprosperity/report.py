@@ -527,7 +527,8 @@ def markdown_report(
         f"(income year {p.get('population_year') or 'unknown'})",
         f"- policy year: {p.get('policy_year', result.scenario.year)}",
         f"- band basis: {result.band_basis}; Gini method: {result.gini_method}",
-        f"- households with negative disposable income: "
+        "- household records (sample households, unweighted) with negative "
+        "disposable income: "
         f"{p.get('households_with_negative_disposable_income', 'n/a')}",
         "",
     ]

@@ -112,9 +112,10 @@ class Result:
         ``dibao_households``, the households represented that receive dibao (a
         count, not yuan). Take-up is an expected value (every eligible household
         receives ``dibao_take_up`` × its gap), so this counts every *eligible*
-        household whatever the take-up; expected recipients are about
-        ``dibao_take_up`` × this count. ``social_insurance_contributions`` (all
-        employee contributions, as disposable income deducts them) is
+        household whenever the take-up is positive (0 at a take-up of 0);
+        expected recipients are about ``dibao_take_up`` × this count.
+        ``social_insurance_contributions`` (all employee contributions, as
+        disposable income deducts them) is
         ``social_insurance_fund_revenue`` (pension, medical, unemployment) plus
         ``housing_fund`` (the employees' own savings, outside the government
         budgets); ``net_revenue`` is income tax plus the social insurance fund
@@ -124,8 +125,11 @@ class Result:
     band_basis, gini_method : str
         How the bands and the Gini were computed.
     provenance : dict
-        Library version, scenario, population source and year, data version and the
-        C/R-graded published values the scenario used.
+        Library version, scenario, population source and year, data version, the
+        C/R-graded published values the scenario used, and
+        ``households_with_negative_disposable_income``: the number of household
+        *records* (unweighted: sample households, not the households they
+        represent) whose disposable income is below zero.
     undefined : dict of str to str
         Why each NaN indicator is undefined.
     """
