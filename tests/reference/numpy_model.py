@@ -15,7 +15,17 @@ from commonprosperity.population import CITY_LABELS
 from commonprosperity.published import CITIES, minimum_wage_tier
 
 WEYL_HOUSEHOLD = 0.6180339887498949
+WEYL_HOUSEHOLD_HIGH = 0.41421356237309515
 WEYL_AGE = 0.7548776662466927
+
+
+def weyl_id(household_id):
+    """The id's term of the claim draw: its low 26 bits and the rest (docs)."""
+    magnitude = np.abs(household_id)
+    y = (magnitude % 2**26) * WEYL_HOUSEHOLD + (magnitude // 2**26) * (
+        WEYL_HOUSEHOLD_HIGH
+    )
+    return np.where(household_id < 0, -y, y)
 
 
 def marginal_tax(x, thresholds, rates):
@@ -91,7 +101,7 @@ def household_flows(pop, scenario):
         n_education * it.child_education_monthly + n_infant * it.infant_care_monthly
     )
     # keyed by household and age (not the person's place in the household)
-    draw = np.mod(pop.household_id[hh] * WEYL_HOUSEHOLD + age * WEYL_AGE, 1.0)
+    draw = np.mod(weyl_id(pop.household_id[hh]) + age * WEYL_AGE, 1.0)
     claims = (wage > 0) & (age >= 25) & (age <= 59) & (draw < it.elderly_support_share)
     deductions = (
         it.basic_deduction

@@ -25,6 +25,7 @@ from commonprosperity.published import CITIES, minimum_wage_tiers
 # The deterministic per-person "draw" deciding who claims the elderly-support
 # deduction (the rules' text: a Weyl sequence in household id and age).
 WEYL_HOUSEHOLD = 0.6180339887498949
+WEYL_HOUSEHOLD_HIGH = 0.41421356237309515
 WEYL_AGE = 0.7548776662466927
 
 FLOW_COLUMNS = [
@@ -133,7 +134,12 @@ def person_flows(
     ) + children["infant"] * (12.0 * it.infant_care_monthly)
 
     # Elderly support: a deterministic share of earners aged 25–59 claim it.
-    x = p["household_id"] * WEYL_HOUSEHOLD + p["age"] * WEYL_AGE
+    # The id enters as its low 26 bits and the rest, each with its multiplier.
+    magnitude = p["household_id"].abs()
+    y = (magnitude % 2**26) * WEYL_HOUSEHOLD + (magnitude // 2**26) * (
+        WEYL_HOUSEHOLD_HIGH
+    )
+    x = y.where(p["household_id"] >= 0, -y) + p["age"] * WEYL_AGE
     draw = x - np.floor(x)
     claims = (
         (p["wage"] > 0) & p["age"].between(25, 59) & (draw < it.elderly_support_share)
