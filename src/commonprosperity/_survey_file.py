@@ -134,8 +134,9 @@ def select_columns(
     """Map each of our ``wanted`` columns present in a file to the file's name for it.
 
     Raises PopulationError naming the path when two file columns map to one of ours,
-    a column is named like one of ours but for case or surrounding spaces
-    (``"City"``: it would not be read), or a ``required`` column is absent (listing
+    a column is named like one of ours but for case, surrounding spaces or one
+    letter (``"City"``, ``"cty"``: it would not be read; :func:`misnamed_columns`),
+    or a ``required`` column is absent (listing
     the file's columns).
     """
     found: dict[str, list[str]] = {}

@@ -189,7 +189,9 @@ class Population:
             Listing every problem found: a ``columns`` entry naming no column of
             the frames or none of the library's, missing columns, a column named
             like one of the library's but for case or surrounding spaces
-            (``"City"``, ``"weight "``: it would not be read), wrong types, NaN
+            (``"City"``, ``"weight "``: it would not be read) or, for ``city``
+            and ``stratum``, one letter (``"cty"``; :func:`misnamed_columns`),
+            household columns on the person rows only, wrong types, NaN
             or infinite values, out-of-range values, duplicate ids, persons of
             unknown households, households without persons, empty tables.
 
@@ -716,7 +718,7 @@ def _check_renames(
 
 
 def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:
-    """Columns named like one of ``ours`` but for case or surrounding spaces.
+    """Columns named like one of ``ours`` but for case, spaces or a misspelling.
 
     Parameters
     ----------
@@ -730,31 +732,71 @@ def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:
     dict of str to str
         ``{"City": "city"}`` for each name that is not one of ``ours`` but equals
         one after stripping spaces and ignoring case, while ``ours`` itself is
-        absent. Such a column would not be read: an optional one (``city``,
-        ``stratum``, ``psu``) would vanish without a word.
+        absent; and, for the optional household columns ``city`` and ``stratum``,
+        a name one letter away (a letter missing, extra, changed or two swapped:
+        ``cty``, ``stratm``) or ``strata``. Such a column would not be read: an
+        optional one would vanish without a word, every household falling to the
+        province or the survey design being lost. (Required columns need no
+        guessing: their absence is an error of its own.)
 
     Examples
     --------
     >>> misnamed_columns(["household_id", "City", " weight", "notes"],
     ...                  HOUSEHOLD_COLUMNS)
     {'City': 'city', ' weight': 'weight'}
+    >>> misnamed_columns(["household_id", "weight", "urban", "cty", "strata"],
+    ...                  HOUSEHOLD_COLUMNS)
+    {'cty': 'city', 'strata': 'stratum'}
     """
     names = [n for n in names if isinstance(n, str)]
     present = {n for n in names if n in ours}
     found: dict[str, str] = {}
     for name in names:
+        if name in ours:
+            continue
         key = name.strip().casefold()
-        if name not in ours and key in ours and key not in present:
+        if key in ours and key not in present:
             found[name] = key
+            continue
+        for optional in _GUESSED_OPTIONAL:
+            if (
+                optional in ours
+                and optional not in present
+                and (key == _SYNONYMS.get(optional) or _one_edit(key, optional))
+            ):
+                found[name] = optional
     return found
+
+
+#: Optional columns whose near misses are errors (``psu`` is too short: ``ps``,
+#: ``pus`` may well be other variables), and a common synonym of each.
+_GUESSED_OPTIONAL = ("city", "stratum")
+_SYNONYMS = {"stratum": "strata"}
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` is ``b`` with one letter missing, extra, changed or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def misnamed_problem(misnamed: Mapping[str, str]) -> str:
     """The message for :func:`misnamed_columns`' result (without a prefix)."""
     return (
-        f"has column(s) {list(misnamed)}, which differ from the library's "
-        f"{sorted(set(misnamed.values()))} only in case or surrounding spaces and "
-        f"would not be read (names are exact); map them with columns={dict(misnamed)!r}"
+        f"has column(s) {list(misnamed)}, which look like the library's "
+        f"{sorted(set(misnamed.values()))} (case, surrounding spaces or one letter) "
+        "and would not be read (names are exact); map them with "
+        f"columns={dict(misnamed)!r}, or drop them"
     )
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import warnings
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
@@ -40,7 +39,12 @@ from commonprosperity._survey_file import (
 )
 from commonprosperity._validate import describe_rows
 from commonprosperity.errors import PopulationError
-from commonprosperity.population import HOUSEHOLD_REQUIRED, PERSON_REQUIRED, Population
+from commonprosperity.population import (
+    HOUSEHOLD_OPTIONAL,
+    HOUSEHOLD_REQUIRED,
+    PERSON_REQUIRED,
+    Population,
+)
 from commonprosperity.published import CITY_NAMES_EN
 
 __all__ = ["ADMINISTRATIVE_CITY_CODES", "read_parquet", "read_stata", "write_parquet"]
@@ -150,8 +154,9 @@ def read_parquet(
     columns : mapping of str to str, optional
         Renames ``{"theirs": "ours"}`` for files written by other tools; every key
         must be a column of the file. Other columns of the file are ignored,
-        except one named like a column of ours but for case or surrounding
-        spaces (``"City"``), which is an error rather than left unread.
+        except one named like a column of ours but for case, surrounding
+        spaces or one letter (``"City"``, ``"cty"``), which is an error rather
+        than left unread.
 
     Returns
     -------
@@ -344,12 +349,15 @@ def read_stata(
         ``stratum``, ``psu``), and one row per person with ``household_id``,
         ``age``, ``employed``, ``wage``, ``business``, ``property``, ``pension``
         (yuan per year). Other variables are not read, except that one named
-        like a column of ours but for case or surrounding spaces (``City``) is an
-        error rather than left unread. A leading ``~`` is expanded.
+        like a column of ours but for case, surrounding spaces or one letter
+        (``City``, ``cty``; see ``misnamed_columns``) is an error rather than left
+        unread, as is a household column (``city``, ``stratum``, ``psu``) found in
+        the person file only. A leading ``~`` is expanded.
     columns : mapping of str to str, optional
         Renames ``{"theirs": "ours"}`` applied to both files, e.g. CHIP's
         ``{"hhcode": "household_id", "a05": "age"}``. Two names may map to the same
-        column if they are in different files.
+        column if they are in different files; a name in neither file is an
+        error (a misspelt rename would leave its variable unread).
     recode : mapping of str to mapping, optional
         Value recodes per column of ours, ``{"urban": {1: True, 2: False}}``. A key
         is a stored code (number or string), a value label (str, when
@@ -440,6 +448,7 @@ def read_stata(
     required = {"households": HOUSEHOLD_REQUIRED, "persons": PERSON_REQUIRED}
     tables: dict[str, dict[str, Any]] = {}
     seen_names: set[str] = set()
+    ours_in: dict[str, set[str]] = {}
     problems: list[str] = []
     for kind, path in paths.items():
         try:
@@ -451,6 +460,7 @@ def read_stata(
             problems.append(str(exc))
             continue
         seen_names.update(names)
+        ours_in[kind] = {renames.get(n, n) for n in names}
         fix = encoding if encoding is not None and version < 118 else None
         tables[kind] = {}
         for ours, column in stored.items():
@@ -466,16 +476,29 @@ def read_stata(
             )
             if values is not None:
                 tables[kind][ours] = values
+    if len(ours_in) == 2:
+        # Household variables are read from the household file only: one found
+        # in the person file alone would vanish (every household falling to the
+        # province, the survey design lost), as in Population.from_frames.
+        stray = [
+            c
+            for c in HOUSEHOLD_OPTIONAL
+            if c in ours_in["persons"] and c not in ours_in["households"]
+        ]
+        if stray:
+            problems.append(
+                f"{paths['persons']}: has household variable(s) {stray} that "
+                f"{paths['households']} lacks; household variables are read from "
+                "the household file (one value per household): add them there"
+            )
+        unused = sorted(set(renames) - seen_names)
+        if unused:
+            problems.append(
+                f"read_stata: columns renames {unused}, which are in neither "
+                f"{paths['households']} nor {paths['persons']}; check the spelling"
+            )
     if problems:
         raise PopulationError("; ".join(problems))
-    unused = sorted(set(renames) - seen_names)
-    if unused:
-        warnings.warn(
-            f"read_stata: columns renames {unused}, which are in neither "
-            f"{paths['households']} nor {paths['persons']}; check the spelling",
-            UserWarning,
-            stacklevel=2,
-        )
     source = f"{paths['households']} (households) and {paths['persons']} (persons)"
     return Population.from_arrays(
         tables["households"], tables["persons"], year=year, source=source

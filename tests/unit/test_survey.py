@@ -580,10 +580,41 @@ def test_problems_of_both_files_are_reported_together(tmp_path):
     assert f"{h}: column 'b1'" in message and f"{p}: column 'c01'" in message
 
 
-def test_unused_rename_warns(tmp_path):
+def test_unused_rename_is_an_error(tmp_path):
+    """A rename naming no variable would leave the one it meant unread."""
     h, p = write_chip(tmp_path)
-    with pytest.warns(UserWarning, match=r"columns renames \['stratum_var'\]"):
+    with pytest.raises(PopulationError, match=r"columns renames \['stratum_var'\]"):
         read_stata(h, p, {**CHIP_COLUMNS, "stratum_var": "stratum"}, recode=CHIP_RECODE)
+
+
+def test_household_variable_in_the_person_file_only_is_an_error(tmp_path):
+    """A city or stratum on the person rows alone would vanish (as in from_frames)."""
+    pp = pd.DataFrame(
+        {
+            "hhcode": np.array([330101, 331102, 330203], dtype=np.int32),
+            "a05": np.array([42, 70, 35], dtype=np.int16),
+            "c01": np.array([1, 6, 1], dtype=np.int8),
+            "c_wage": [120_000.0, 0.0, 65_000.0],
+            "c_business": [0.0, 0.0, -3_000.0],
+            "c_property": [0.0, 0.0, 0.0],
+            "c_pension": [0.0, 36_000.0, 0.0],
+            "stratum": np.array([1, 1, 2], dtype=np.int8),
+        }
+    )
+    h, p = write_chip(tmp_path, persons=pp)
+    with pytest.raises(PopulationError) as err:
+        read_stata(h, p, CHIP_COLUMNS, recode=CHIP_RECODE)
+    assert f"{p}: has household variable(s) ['stratum'] that {h} lacks" in str(
+        err.value
+    )
+
+
+def test_misspelt_optional_variable_is_an_error(tmp_path):
+    h, p = write_chip(tmp_path)
+    hh = pd.read_stata(h, convert_categoricals=False).assign(stratm=1)
+    hh.to_stata(h, write_index=False, version=118)
+    with pytest.raises(PopulationError, match=r"\['stratm'\], which look like"):
+        read_stata(h, p, CHIP_COLUMNS, recode=CHIP_RECODE)
 
 
 def test_recode_and_columns_arguments_are_validated(tmp_path):

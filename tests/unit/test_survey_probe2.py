@@ -134,6 +134,35 @@ def test_frame_column_named_like_city_is_not_silently_ignored(name):
     assert both.city.tolist() == ["温州"] * 3
 
 
+@pytest.mark.parametrize(
+    ("name", "ours"),
+    [
+        ("cty", "city"),
+        ("citi", "city"),
+        ("ctiy", "city"),
+        ("stratm", "stratum"),
+        ("Strata", "stratum"),
+        ("stratumm", "stratum"),
+    ],
+)
+def test_frame_column_one_letter_from_an_optional_one_is_an_error(name, ours):
+    # "cty" was read as nothing: every household fell to the province.
+    hh, pp = tiny_frames()
+    hh = hh.drop(columns=["city"]).assign(**{name: ["杭州", "丽水", "宁波"]})
+    with pytest.raises(PopulationError) as info:
+        Population.from_frames(hh, pp)
+    message = str(info.value)
+    assert f"[{name!r}], which look like the library's [{ours!r}]" in message
+    assert f"columns={{{name!r}: {ours!r}}}" in message
+
+
+@pytest.mark.parametrize("name", ["cities", "town", "wage2", "ps", "strat", "notes"])
+def test_other_columns_are_not_guessed(name):
+    """Two letters away, or a column that is not optional: other data, no error."""
+    hh, pp = tiny_frames()
+    Population.from_frames(hh.assign(**{name: 1}), pp.assign(**{name: 1}))
+
+
 def test_parquet_column_named_like_ours_is_not_silently_ignored(tmp_path):
     path = _write_table(
         tmp_path / "p.parquet",
