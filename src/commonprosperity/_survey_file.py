@@ -38,9 +38,16 @@ _STATA_TAIL = b"</stata_dta>"
 
 def _file_ends(path: Path, kind: str, n: int = 64) -> tuple[bytes, bytes, int]:
     """First and last ``n`` bytes and the size of a file; errors name the path."""
-    if not path.exists():
+    try:
+        # exists() raises, rather than answers, for e.g. a name too long.
+        exists, is_file = path.exists(), path.is_file()
+    except OSError as exc:
+        raise PopulationError(
+            f"{path}: cannot open {kind} file ({exc.strerror})"
+        ) from None
+    if not exists:
         raise PopulationError(f"{path}: no such {kind} file")
-    if not path.is_file():
+    if not is_file:
         raise PopulationError(f"{path}: is not a file (a {kind} file is required)")
     try:
         size = path.stat().st_size

@@ -212,6 +212,18 @@ def _int(
     return v
 
 
+def _file_problem(path: Path) -> str | None:
+    """Why ``path`` is not a readable file, or None."""
+    try:
+        if path.is_dir():
+            return f"is a directory ({path}); give a Parquet file"
+        if not path.is_file():
+            return f"no such file ({path})"
+    except OSError as exc:  # is_dir() raises, not answers, for a name too long
+        return f"cannot open it ({exc.strerror})"
+    return None
+
+
 def read_sweep_file(path: str | Path) -> SweepSpec:
     """Read and validate a SWEEP.toml file (format in the module docstring).
 
@@ -276,20 +288,19 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
                 )
             else:
                 pop_file = (path.parent / pop["file"]).resolve()
-                if pop_file.is_dir():
+                problem = _file_problem(pop_file)
+                if problem:
                     problems.append(
-                        f"{where}: population.file {pop['file']!r}: is a directory "
-                        f"({pop_file}); give a Parquet file"
+                        f"{where}: population.file {pop['file']!r}: {problem}"
                     )
-                elif not pop_file.is_file():
-                    problems.append(
-                        f"{where}: population.file {pop['file']!r}: no such "
-                        f"file ({pop_file})"
-                    )
-            if "households" in pop or "seed" in pop:
+            given = [k for k in ("households", "seed", "year") if k in pop]
+            if given:
+                # They describe the embedded population; a file's population
+                # has its own size and income year (they would be ignored).
                 problems.append(
                     f"{where}: population.file excludes population."
-                    "households and population.seed"
+                    "households, population.seed and population.year (they "
+                    f"describe the embedded population); got {given}"
                 )
 
     grid: dict[str, list[float]] = {}

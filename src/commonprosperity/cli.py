@@ -154,8 +154,8 @@ def _build_parser() -> _Parser:
     population.add_argument(
         "--seed",
         type=_seed,
-        default=0,
-        help="seed of the embedded population (default 0)",
+        default=None,
+        help="seed of the embedded population (default 0; not with --population)",
     )
     population.add_argument(
         "--band-basis",
@@ -487,15 +487,23 @@ def _embedded_population(households: int, seed: int, year: int) -> tuple[Any, st
 
 
 def _population(
-    file: Path | None, households: int | None, seed: int, year: int
+    file: Path | None, households: int | None, seed: int | None, year: int
 ) -> tuple[Any, str]:
     if file is not None:
+        if seed is not None:
+            # The seed draws the embedded population; a file has none to draw.
+            raise UsageError(
+                f"--seed {seed} applies to the embedded population; --population "
+                f"{file} reads one from a file: give one or the other"
+            )
         pop = _read_population_file(file)
         income_year = (
             "unknown income year" if pop.year is None else f"income year {pop.year}"
         )
         return pop, f"{file} ({pop.n_households:,} households, {income_year})"
-    return _embedded_population(households or DEFAULT_HOUSEHOLDS, seed, year)
+    return _embedded_population(
+        households or DEFAULT_HOUSEHOLDS, 0 if seed is None else seed, year
+    )
 
 
 def _scenario(file: Path | None, year: int | None) -> tuple[Any, str]:
@@ -875,4 +883,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         print(f"{command}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        # A path the system refuses (a name too long, no permission) is bad
+        # input like a missing file: one line naming it, not a traceback.
+        if debug:
+            traceback.print_exc()
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        print(
+            f"{command}: error: {where}{exc.strerror or _one_line(exc)}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE

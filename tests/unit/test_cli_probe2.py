@@ -134,3 +134,52 @@ def test_run_reads_a_scenario_file_with_a_byte_order_mark(capsys, tmp_path):
     )
     assert code == 0, err
     assert "reform (2024 policy)" in out
+
+
+LONG = "a" * 300  # longer than a file name may be: the system refuses it
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--households", "1000", "--out", LONG],
+        ["run", "--population", LONG + ".parquet"],
+        [
+            "solve",
+            "--population",
+            LONG + ".parquet",
+            "--lever",
+            "transfers.dibao_monthly",
+            "--target",
+            "gini <= 0.3",
+            "--bounds",
+            "1",
+            "2",
+        ],
+        [
+            "baseline",
+            "--year",
+            "2024",
+            "--households",
+            "1000",
+            "--out",
+            LONG + ".parquet",
+        ],
+    ],
+)
+def test_a_path_the_system_refuses_is_one_line(capsys, tmp_path, monkeypatch, args):
+    """OSError (File name too long) escaped as a traceback with exit code 1."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *args)
+    one_line_error(code, out, err)
+    assert "File name too long" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_seed_with_a_population_file_is_an_error(capsys, tmp_path):
+    """--seed draws the embedded population: with --population it was ignored."""
+    code, out, err = run(
+        capsys, "run", "--population", tmp_path / "p.parquet", "--seed", "7"
+    )
+    one_line_error(code, out, err)
+    assert "--seed 7 applies to the embedded population" in err

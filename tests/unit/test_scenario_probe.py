@@ -206,6 +206,15 @@ GRID = '[grid]\n"transfers.dibao_monthly" = [1000, 1200]\n'
             'year = 2025\n[population]\nfile = "."\n' + GRID,
             "population.file '.': is a directory",
         ),
+        (  # is_dir() of a name too long: a raw OSError
+            f'year = 2025\n[population]\nfile = "{"a" * 300}.parquet"\n' + GRID,
+            "cannot open it (File name too long)",
+        ),
+        (  # the year of a file's population is its own: `year` was dropped
+            'year = 2025\n[population]\nfile = "."\nyear = 2020\n' + GRID,
+            "population.file excludes population.households, population.seed and "
+            "population.year",
+        ),
     ],
 )
 def test_sweep_file_problems_are_scenario_errors(tmp_path, text, fragment):
