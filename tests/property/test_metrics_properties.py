@@ -279,3 +279,49 @@ def test_bucket_gini_and_bracket_agree_with_the_pair_definition(data, n):
     assert got == pytest.approx(definition, rel=1e-9, abs=1e-12)
     slack = 1e-9 * abs(definition) + 1e-12
     assert lower - slack <= definition <= upper + slack
+
+
+def _rational_gini(x, w):
+    """The gap-form Gini of float rows in exact rational arithmetic."""
+    from fractions import Fraction
+
+    rows = sorted(
+        (Fraction(float(a)), Fraction(float(b))) for a, b in zip(x, w, strict=True)
+    )
+    total = sum(b for _, b in rows)
+    mass = sum(a * b for a, b in rows)
+    below = Fraction(0)
+    pairs = Fraction(0)
+    for (a, b), (a_next, _) in itertools.pairwise(rows):
+        below += b
+        pairs += (a_next - a) * below * (total - below)
+    return pairs / (total * mass)
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    x=st.lists(
+        st.one_of(st.just(0.0), st.floats(1e-3, 1e6)),
+        min_size=2,
+        max_size=12,
+    ),
+    decades=st.lists(st.floats(-25.0, 25.0), min_size=12, max_size=12),
+)
+@example(x=[0.0, 0.0, 1.0], decades=[-1.0, -0.7, -25.0] + [0.0] * 9)
+def test_exact_gini_with_weights_over_fifty_decades_is_the_rational_value(x, decades):
+    """W - L of the top rows lost every digit when they weighed 1e-20 of W.
+
+    ``gini([0, 0, 1], [0.1, 0.2, 1e-25])`` gave 0.99999998873 (true 1 - 3e-25),
+    and 65,535 rows with weights over 24 decades 1.0019.
+    """
+    x = np.array(x)
+    w = 10.0 ** np.array(decades[: x.size])
+    assume(float(np.dot(x, w)) > 0.0)
+    want = float(_rational_gini(x, w))
+    got = m.gini(x, w)
+    assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
+    b = m.gini(x, w, method="bracket")
+    assert b.lower <= want <= b.upper
+    # The bucket path (from 65,536 rows): each row repeated with weight / 2**13.
+    big = m.gini(np.repeat(x, 2**13), np.repeat(w, 2**13) / 2**13)
+    assert big == pytest.approx(want, rel=1e-12, abs=1e-14)

@@ -184,3 +184,46 @@ def test_equal_incomes_give_positive_zero():
 def test_negative_mean_message_in_income_units():
     with pytest.raises(MeasureError, match=r"got mean -2e\+300"):
         metrics.gini(np.array([-5e300, 1e300]))
+
+
+# ------------------------------------------- a bottom share that is 0 exactly
+@pytest.mark.parametrize(
+    ("income", "weight"),
+    [
+        ([0.0, 1.0, 3.0], [0.6, 0.2, 0.7]),  # the bottom 40 % are the zeros: 8e15
+        ([-1.0, 5.0, 6.0], None),  # -1 + 0.2 * 5 = 0: 2e15
+    ],
+)
+def test_palma_of_a_zero_bottom_share_is_an_error(income, weight):
+    with pytest.raises(MeasureError, match="0 within the rounding of the cut"):
+        metrics.palma(income, weight)
+
+
+@pytest.mark.parametrize("tenths", range(1, 60, 7))
+def test_zero_incomes_filling_the_bottom_exactly_raise_at_any_decimal_weight(tenths):
+    """Zeros weigh 0.4 (Palma) or 0.2 (S80/S20) of the total in decimal terms."""
+    a = tenths / 10
+    with pytest.raises(MeasureError):
+        metrics.palma([0.0, 0.0, 2.0, 5.0], [a, a, 1.5 * a, 1.5 * a])
+    with pytest.raises(MeasureError):
+        metrics.s80_s20([0.0, 3.0, 7.0], [a, 2.0 * a, 2.0 * a])
+    # A bottom share just above 0 is a ratio, however large.
+    assert metrics.palma([1e-9, 1e-9, 2.0, 5.0], [a, a, 1.5 * a, 1.5 * a]) > 1e8
+
+
+def test_a_zero_weight_row_the_scaling_overflows_is_ignored():
+    """Rows near 1e-200 are scaled up by 2**663; a zero-weight 1e200 became inf.
+
+    Every measure then gave nan (0 * inf) or blamed a 'mean nan'; the two
+    weighted rows alone have Gini 0.25 (|1 - 3| / (2 * 2**2 * 2) * 2 * 2 = 0.25).
+    """
+    x = np.array([1e-200, 3e-200, 1e200])
+    w = np.array([1.0, 1.0, 0.0])
+    assert metrics.gini(x, w) == pytest.approx(0.25, rel=1e-15)
+    assert metrics.concentration(x, w, rank_by=x) == pytest.approx(0.25, rel=1e-15)
+    b = metrics.gini(x, w, method="bracket")
+    assert b.lower <= 0.25 <= b.upper
+    assert metrics.top_share(x, w, 0.5) == pytest.approx(0.75, rel=1e-15)
+    assert metrics.coefficient_of_variation(x, w) == pytest.approx(0.5, rel=1e-15)
+    p, s = metrics.lorenz(x, w)
+    np.testing.assert_allclose(s, [0.0, 0.25, 1.0], rtol=1e-15)

@@ -27,6 +27,7 @@ from commonprosperity._kernels import read_only
 from commonprosperity._kernels.inequality import (
     HIST_N_BINS,
     _two_sum,
+    gap_sum_of_groups,
     gini_exact_from_order,
     hist_bin,
 )
@@ -316,16 +317,7 @@ def _bin_sums(seg):
         wc += e
         xs, e = _two_sum(xs, wi * seg[i, 0])
         xc += e
-    total = ws + wc
-    d = dc = 0.0
-    ls = lc = 0.0
-    for k in range(m - 1):
-        ls, e = _two_sum(ls, seg[k, 1])
-        lc += e
-        left = ls + lc
-        d, e = _two_sum(d, (seg[k + 1, 0] - seg[k, 0]) * left * (total - left))
-        dc += e
-    return total, xs + xc, d + dc
+    return ws + wc, xs + xc, gap_sum_of_groups(seg[:, 0], seg[:, 1], ws, wc)
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -377,25 +369,9 @@ def _combine(W, X, D):
         return math.nan
     # Between bins: sum_{b<c} W_b W_c (m_c - m_b) = sum_k (m_(k+1) - m_k) L_k (W - L_k),
     # every term >= 0 because bins are disjoint intervals in index order.
-    ls = lc = 0.0
-    bs = bc = 0.0
-    prev = 0.0
-    have_prev = False
-    for k in range(W.shape[0]):
-        wk = W[k]
-        if not (wk > 0.0):
-            continue
-        mean = X[k] / wk
-        if have_prev:
-            left = ls + lc
-            right = (ts - ls) + (tc - lc)
-            bs, e = _two_sum(bs, (mean - prev) * left * right)
-            bc += e
-        ls, e = _two_sum(ls, wk)
-        lc += e
-        prev = mean
-        have_prev = True
-    return ((bs + bc) + (ds + dc)) / (total_w * total_x)
+    occupied = np.flatnonzero(W > 0.0)
+    between = gap_sum_of_groups(X[occupied] / W[occupied], W[occupied], ts, tc)
+    return (between + (ds + dc)) / (total_w * total_x)
 
 
 def _bucketed(income: np.ndarray, weight: np.ndarray):

@@ -694,37 +694,14 @@ def gini_from_bins(hist, bounds, rows):
     total_x = xs + xc
     if not (total_w > 0.0 and total_x > 0.0):
         return math.nan, math.nan, math.nan
-    ls = lc = 0.0
-    bs = bc = 0.0
-    b_err = 0.0
+    occupied = np.flatnonzero(hist[:, 0] > 0.0)
+    shifts = hist[occupied, 1] / hist[occupied, 0]
+    means = bounds[occupied, 2] + shifts
+    between_sum, b_err = _between_bins(means, shifts, hist[occupied, 0], ts, tc, gamma)
     lo_sum = hi_sum = est_sum = 0.0
-    prev_mean = 0.0
-    prev_shift = 0.0
-    have_prev = False
-    for k in range(hist.shape[0]):
+    for k in occupied:
         wb = hist[k, 0]
-        if not (wb > 0.0):
-            continue
-        lo, hi, anchor = bounds[k, 0], bounds[k, 1], bounds[k, 2]
-        shift = hist[k, 1] / wb
-        mean = anchor + shift
-        if have_prev:
-            left = ls + lc
-            right = (ts - ls) + (tc - lc)
-            lr = left * right
-            bs, e = _two_sum(bs, (mean - prev_mean) * lr)
-            bc += e
-            # Rounding of the means (a few ulps) and the sums' error in their
-            # shifts (2 gamma relative) enter each gap.
-            b_err += (
-                2.0 * _EPS * (abs(mean) + abs(prev_mean))
-                + 2.0 * gamma * (abs(shift) + abs(prev_shift))
-            ) * lr
-        ls, e = _two_sum(ls, wb)
-        lc += e
-        prev_mean = mean
-        prev_shift = shift
-        have_prev = True
+        lo, hi = bounds[k, 0], bounds[k, 1]
         # Plain products: their rounding (u each, and u for the difference) is
         # covered by the allowance, far below the sums' own error gamma.
         p1 = wb * hist[k, 2]
@@ -735,15 +712,62 @@ def gini_from_bins(hist, bounds, rows):
         lo_sum += lower
         hi_sum += upper
         est_sum += estimate
-    between = 2.0 * (bs + bc)
+    between = 2.0 * between_sum
     # The weights left and right of each gap carry the sums' error too.
-    pad = 2.0 * (b_err + (2.0 * gamma + 8.0 * _EPS) * abs(bs + bc))
+    pad = 2.0 * (b_err + (2.0 * gamma + 8.0 * _EPS) * abs(between_sum))
     denom = 2.0 * total_w * total_x
     rel = 2.0 * gamma + 8.0 * _EPS
     g_est = (between + est_sum) / denom
     g_lo = (between - pad + lo_sum) / denom * (1.0 - rel)
     g_hi = (between + pad + hi_sum) / denom * (1.0 + rel)
     return min(max(g_est, g_lo), g_hi), g_lo, g_hi
+
+
+@njit(cache=True, nogil=True)
+def _between_bins(means, shifts, weights, ts, tc, gamma):
+    """``(sum_k (m_(k+1) - m_k) L_k R_k, its error bound)`` over occupied bins.
+
+    ``means`` increasing, ``shifts`` their parts within the bins, ``weights``
+    (> 0), total ``ts + tc``. The gaps are taken from the bottom while
+    ``L_k < W / 2``, then from the top (as ``inequality.gap_sum_of_groups``), so
+    neither side's weight is a difference of nearly equal sums. Rounding of the
+    means (a few ulps) and the sums' error in their shifts (2 gamma relative)
+    enter each gap's bound.
+    """
+    n = means.shape[0]
+    half = 0.5 * (ts + tc)
+    ls = lc = 0.0
+    bs = bc = 0.0
+    err = 0.0
+    k = 0
+    while k < n:
+        if k > 0:
+            left = ls + lc
+            if left >= half:
+                break
+            lr = left * ((ts - ls) + (tc - lc))
+            bs, e = _two_sum(bs, (means[k] - means[k - 1]) * lr)
+            bc += e
+            err += _gap_error(means, shifts, k, gamma) * lr
+        ls, e = _two_sum(ls, weights[k])
+        lc += e
+        k += 1
+    rs = rc = 0.0
+    for t in range(n - 1, k - 1, -1):
+        rs, e = _two_sum(rs, weights[t])
+        rc += e
+        lr = ((ts - rs) + (tc - rc)) * (rs + rc)
+        bs, e = _two_sum(bs, (means[t] - means[t - 1]) * lr)
+        bc += e
+        err += _gap_error(means, shifts, t, gamma) * lr
+    return bs + bc, err
+
+
+@njit(cache=True, inline="always")
+def _gap_error(means, shifts, k, gamma):
+    return 2.0 * _EPS * (abs(means[k]) + abs(means[k - 1])) + 2.0 * gamma * (
+        abs(shifts[k]) + abs(shifts[k - 1])
+    )
 
 
 def histogram_bracket(

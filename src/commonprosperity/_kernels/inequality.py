@@ -290,37 +290,112 @@ def gini_exact_merged(
 
 @njit(cache=True, nogil=True)
 def _gap_sum(sorted_income, sorted_weight, income, weight, order, ws, wc):
-    """``sum_k (x_(k+1) - x_(k)) L_k (W - L_k)`` over two merged sets of rows.
+    """``sum_k (x_(k+1) - x_(k)) L_k R_k`` over two merged sets of rows.
 
-    The rows of :func:`gini_exact_merged`; ``W = ws + wc`` their total weight.
+    The rows of :func:`gini_exact_merged`; ``W = ws + wc`` their total weight,
+    ``L_k`` the weight of the rows up to the k-th, ``R_k = W - L_k`` that of the
+    rows above it. The gaps are taken from the bottom while ``L_k < W / 2``, then
+    from the top: each side sums its own weights, so the smaller of ``L_k`` and
+    ``R_k`` is summed, never a difference of nearly equal sums (``W - L_k`` for
+    the top rows lost every digit when they weighed 1e-20 of ``W``: Ginis
+    above 1), and the larger is ``W`` less at most ``W / 2``.
     """
     n1 = sorted_income.shape[0]
     n2 = income.shape[0]
-    # ls + lc is the weight L_k of the rows before the current one; W - L_k is
-    # ws - ls, exact (Sterbenz) when ls >= ws / 2, which keeps the upper tail's
-    # remaining weight accurate to a few ulps.
+    half = 0.5 * (ws + wc)
     ls = lc = 0.0
     ds = dc = 0.0
     i = j = 0
     have = False
     x_k = 0.0
     for _ in range(n1 + n2):
-        if j == n2 or (i < n1 and sorted_income[i] <= income[order[j]]):
+        take_sorted = j == n2 or (i < n1 and sorted_income[i] <= income[order[j]])
+        if take_sorted:
             x_next = sorted_income[i]
             w_next = sorted_weight[i]
-            i += 1
         else:
             x_next = income[order[j]]
             w_next = weight[order[j]]
-            j += 1
         if have:
+            left = ls + lc
+            if left >= half:
+                break  # this gap and the ones above it: from the top
             right = (ws - ls) + (wc - lc)
-            ds, e = _two_sum(ds, (x_next - x_k) * (ls + lc) * right)
+            ds, e = _two_sum(ds, (x_next - x_k) * left * right)
             dc += e
+        if take_sorted:
+            i += 1
+        else:
+            j += 1
         ls, e = _two_sum(ls, w_next)
         lc += e
         x_k = x_next
         have = True
+    if i == n1 and j == n2:
+        return ds + dc
+    # The rows left (sorted_income[i:], order[j:]) from the largest down; the
+    # last gap is the one between the lowest of them and x_k.
+    rs = rc = 0.0
+    a = n1 - 1
+    b = n2 - 1
+    x_hi = 0.0
+    have = False
+    while a >= i or b >= j:
+        if b < j or (a >= i and sorted_income[a] >= income[order[b]]):
+            x_lo = sorted_income[a]
+            w_lo = sorted_weight[a]
+            a -= 1
+        else:
+            x_lo = income[order[b]]
+            w_lo = weight[order[b]]
+            b -= 1
+        if have:
+            right = rs + rc
+            ds, e = _two_sum(ds, (x_hi - x_lo) * ((ws - rs) + (wc - rc)) * right)
+            dc += e
+        rs, e = _two_sum(rs, w_lo)
+        rc += e
+        x_hi = x_lo
+        have = True
+    right = rs + rc
+    ds, e = _two_sum(ds, (x_hi - x_k) * ((ws - rs) + (wc - rc)) * right)
+    dc += e
+    return ds + dc
+
+
+@njit(cache=True, nogil=True)
+def gap_sum_of_groups(mean, weight, ws, wc):
+    """``sum_k (mean[k+1] - mean[k]) L_k R_k`` of groups in increasing order.
+
+    ``weight[k] >= 0`` is group k's weight, ``W = ws + wc`` their total,
+    ``L_k = sum weight[:k+1]`` and ``R_k = W - L_k``. As :func:`_gap_sum`, the
+    gaps are taken from the bottom while ``L_k < W / 2``, then from the top, so
+    no side's weight is a difference of nearly equal sums. Returns the
+    compensated sum.
+    """
+    n = mean.shape[0]
+    half = 0.5 * (ws + wc)
+    ls = lc = 0.0
+    ds = dc = 0.0
+    k = 0
+    while k < n:
+        if k > 0:
+            left = ls + lc
+            if left >= half:
+                break
+            right = (ws - ls) + (wc - lc)
+            ds, e = _two_sum(ds, (mean[k] - mean[k - 1]) * left * right)
+            dc += e
+        ls, e = _two_sum(ls, weight[k])
+        lc += e
+        k += 1
+    rs = rc = 0.0
+    for t in range(n - 1, k - 1, -1):
+        rs, e = _two_sum(rs, weight[t])
+        rc += e
+        right = rs + rc
+        ds, e = _two_sum(ds, (mean[t] - mean[t - 1]) * ((ws - rs) + (wc - rc)) * right)
+        dc += e
     return ds + dc
 
 

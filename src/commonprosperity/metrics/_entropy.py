@@ -189,7 +189,9 @@ def theil(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     -------
     float
         :math:`T = \frac{1}{W} \sum_i w_i \frac{x_i}{\mu} \ln \frac{x_i}{\mu}`
-        (dimensionless, in :math:`[0, \ln W]`).
+        (dimensionless, in :math:`[0, \ln(W / w_{min})]` with :math:`w_{min}`
+        the least positive weight: all income on that row; :math:`\ln n`
+        unweighted).
 
     Raises
     ------

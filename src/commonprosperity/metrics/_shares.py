@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,8 @@ from commonprosperity.metrics._validate import (
     as_weight,
     scaled_positive_mean,
 )
+
+_EPS = float(np.finfo(np.float64).eps)
 
 __all__ = [
     "band_share",
@@ -96,7 +99,9 @@ def _compensated_cumsum(v: FloatArray) -> FloatArray:
     return s + np.cumsum((prev - (s - bb)) + (v - bb))
 
 
-def _cut_shares(x: FloatArray, w: FloatArray, fractions: FloatArray) -> FloatArray:
+def _cut_shares(
+    x: FloatArray, w: FloatArray, fractions: FloatArray, slack: bool = False
+) -> Any:
     """Income shares of the groups between population-share ``fractions``.
 
     Row ``j`` (ascending income) occupies ``[C_j, C_j + w_j)``. Every row adds
@@ -107,6 +112,10 @@ def _cut_shares(x: FloatArray, w: FloatArray, fractions: FloatArray) -> FloatArr
     weight (a weight of 1 after one of 1e17) vanished, so the shares no longer
     summed to 1 (``quantile_shares([1, 1e20], [1e17, 1], 2)`` gave
     ``[0.0005, 0.0005]``).
+
+    With ``slack``, returns ``(shares, slack)``: ``slack[i]`` bounds what the
+    rounding of cut ``i`` (a few ulps of the total weight, ``0.4 * W`` is not
+    exact) can move across it, relative to the total income.
     """
     x, w, _, total_x = scaled_positive_mean(x, w, "income", "income shares")
     keep = w > 0
@@ -130,7 +139,10 @@ def _cut_shares(x: FloatArray, w: FloatArray, fractions: FloatArray) -> FloatArr
     _, sums = grouped_totals(
         np.ascontiguousarray(codes, dtype=np.int64), m, ones, values
     )
-    return sums / total_x
+    if not slack:
+        return sums / total_x
+    near = np.maximum(np.abs(xo[j]), np.abs(xo[np.maximum(j - 1, 0)]))
+    return sums / total_x, 8.0 * _EPS * ends[-1] * near / abs(total_x)
 
 
 def quantile_shares(
@@ -272,8 +284,8 @@ def s80_s20(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float
     """
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
-    shares = _cut_shares(x, w, np.array([0.2, 0.8]))
-    return _ratio(shares[2], shares[0], "s80_s20", "bottom 20 %")
+    shares, slack = _cut_shares(x, w, np.array([0.2, 0.8]), slack=True)
+    return _ratio(shares[2], shares[0], slack[0], "s80_s20", "bottom 20 %")
 
 
 def palma(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
@@ -314,15 +326,22 @@ def palma(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     """
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
-    shares = _cut_shares(x, w, np.array([0.4, 0.9]))
-    return _ratio(shares[2], shares[0], "palma", "bottom 40 %")
+    shares, slack = _cut_shares(x, w, np.array([0.4, 0.9]), slack=True)
+    return _ratio(shares[2], shares[0], slack[0], "palma", "bottom 40 %")
 
 
-def _ratio(top: float, bottom: float, measure: str, which: str) -> float:
-    if not bottom > 0:
+def _ratio(top: float, bottom: float, slack: float, measure: str, which: str) -> float:
+    """``top / bottom``; an error unless ``bottom`` is positive beyond rounding.
+
+    A bottom share within ``slack`` of 0 is 0 within the rounding of its cut
+    (the bottom 40 % being exactly the zero incomes gave a share of 2e-17 and
+    a Palma ratio of 8e15).
+    """
+    if not bottom > slack:
+        zero = " (0 within the rounding of the cut)" if abs(bottom) <= slack else ""
         raise MeasureError(
             f"{measure} requires a positive income share of the {which}; "
-            f"got {float(bottom)!r}"
+            f"got {float(bottom)!r}{zero}"
         )
     return float(top / bottom)
 

@@ -238,7 +238,9 @@ def pow2_normalised(
     weight : ndarray of float64, optional
         Weights of ``a``'s rows: the scale is then read from the positively
         weighted rows only, so a zero-weight row of 1e300 does not push the
-        others into underflow.
+        others into underflow; a zero-weight row that the scaling overflows
+        becomes 0 (it weighs nothing in any measure, and ``inf`` made the
+        measures ``nan``: ``0 * inf``).
 
     Returns
     -------
@@ -265,7 +267,13 @@ def pow2_normalised(
     if top == 0.0 or _SAFE_LOW <= top <= _SAFE_HIGH or not np.isfinite(top):
         return a, 0
     _, exponent = np.frexp(top)
-    return np.ldexp(a, -int(exponent)), int(exponent)
+    with np.errstate(over="ignore"):
+        scaled = np.ldexp(a, -int(exponent))
+    if weight is not None:
+        huge = ~np.isfinite(scaled)
+        if huge.any():  # only zero-weight rows: the others set the scale
+            scaled = np.where(huge, 0.0, scaled)
+    return scaled, int(exponent)
 
 
 def normalised(x: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray, int]:
