@@ -103,6 +103,19 @@ class Population:
     source: str = ""
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # Populations built directly (or by dataclasses.replace) skip the
+        # constructors' checks: a negative weight gave negative residents and a
+        # Gini of -0.01, a city code of 99 a pandas error much later.
+        problems = _invariant_problems(self)
+        if problems:
+            raise PopulationError(
+                "Population: "
+                + "; ".join(problems)
+                + " (Population.from_frames and from_arrays convert and check "
+                "columns)"
+            )
+
     # ----------------------------------------------------------------- sizes
     @property
     def n_households(self) -> int:
@@ -355,41 +368,7 @@ class Population:
             c: _float_column(f"persons.{c}", pp[c], problems) for c in INCOME_COLUMNS
         }
 
-        if weight is not None:
-            bad = ~(weight > 0)
-            if bad.any():
-                problems.append(
-                    "households.weight must be > 0 for every row; "
-                    + describe_rows(bad, weight)
-                )
-            big = weight > MAX_WEIGHT
-            if big.any():
-                problems.append(
-                    f"households.weight must be <= {MAX_WEIGHT:g}; "
-                    + describe_rows(big, weight)
-                )
-        if age is not None:
-            bad = (age < 0) | (age > MAX_AGE)
-            if bad.any():
-                problems.append(
-                    f"persons.age must be in 0–{MAX_AGE}; {describe_rows(bad, age)}"
-                )
-        for c, values in incomes.items():
-            if values is None:
-                continue
-            if c != "business":
-                neg = values < 0
-                if neg.any():
-                    problems.append(
-                        f"persons.{c} must be >= 0 (only business income may be "
-                        f"negative); {describe_rows(neg, values)}"
-                    )
-            big = np.abs(values) > MAX_INCOME
-            if big.any():
-                problems.append(
-                    f"persons.{c} must be within ±{MAX_INCOME:g} yuan per year; "
-                    f"{describe_rows(big, values)}"
-                )
+        problems += _value_problems(weight, age, incomes)
 
         order = offsets = None
         if household_id is not None:
@@ -433,12 +412,7 @@ class Population:
                     order = np.argsort(position, kind="stable")
                     offsets = np.zeros(n + 1, dtype=np.int64)
                     np.cumsum(counts, out=offsets[1:])
-        if year is not None and (
-            not isinstance(year, int | np.integer) or not 1900 <= year <= 2100
-        ):
-            problems.append(
-                f"year must be an integer in 1900–2100 or None; got {year!r}"
-            )
+        problems += _label_problems(year, source)
         if problems:
             raise PopulationError(where + "; ".join(problems))
         assert order is not None and offsets is not None  # for mypy: checked above
@@ -1033,3 +1007,162 @@ def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
         )
         return None
     return mapping[position]
+
+
+_HOUSEHOLD_ARRAYS = {
+    "household_id": np.int64,
+    "weight": np.float64,
+    "urban": np.bool_,
+    "city_code": np.int64,
+}
+_PERSON_ARRAYS = {
+    "age": np.int64,
+    "employed": np.bool_,
+    **dict.fromkeys(INCOME_COLUMNS, np.float64),
+}
+
+
+def _invariant_problems(pop: Population) -> list[str]:
+    """What a :class:`Population`'s arrays break of its documented invariants."""
+    arrays = {
+        **_HOUSEHOLD_ARRAYS,
+        "offsets": np.int64,
+        **_PERSON_ARRAYS,
+        **({} if pop.stratum is None else {"stratum": np.int64}),
+        **({} if pop.psu is None else {"psu": np.int64}),
+    }
+    problems = []
+    for name, dtype in arrays.items():
+        a = getattr(pop, name)
+        if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype != dtype:
+            got = (
+                f"{a.ndim}-D {a.dtype} array"
+                if isinstance(a, np.ndarray)
+                else type(a).__name__
+            )
+            problems.append(
+                f"{name} must be a 1-D numpy array of {np.dtype(dtype)}; got {got}"
+            )
+    problems += _label_problems(pop.year, pop.source)
+    if problems:
+        return problems
+    n, m = pop.weight.shape[0], pop.age.shape[0]
+    for name in (*_HOUSEHOLD_ARRAYS, "stratum", "psu"):
+        a = getattr(pop, name)
+        if a is not None and a.shape[0] != n:
+            problems.append(f"{name} has {a.shape[0]} rows, weight {n}")
+    for name in _PERSON_ARRAYS:
+        if getattr(pop, name).shape[0] != m:
+            problems.append(f"{name} has {getattr(pop, name).shape[0]} rows, age {m}")
+    offsets = pop.offsets
+    if offsets.shape[0] != n + 1 or n == 0 or offsets[0] != 0 or offsets[-1] != m:
+        problems.append(
+            f"offsets must run from 0 to the {m} persons in {n} + 1 entries; "
+            f"got {offsets.shape[0]} entries from "
+            f"{offsets[0] if offsets.size else None} to "
+            f"{offsets[-1] if offsets.size else None}"
+        )
+    else:
+        size = np.diff(offsets)
+        bad = (size < 1) | (size > MAX_HOUSEHOLD_SIZE)
+        if bad.any():
+            problems.append(
+                f"every household must have 1–{MAX_HOUSEHOLD_SIZE} persons "
+                f"(offsets increasing); {describe_rows(bad, size)}"
+            )
+    bad = (pop.city_code < 0) | (pop.city_code >= len(CITY_LABELS))
+    if bad.any():
+        problems.append(
+            f"city_code must index CITY_LABELS (0–{len(CITY_LABELS) - 1}); "
+            f"{describe_rows(bad, pop.city_code)}"
+        )
+    incomes = {c: getattr(pop, c) for c in INCOME_COLUMNS}
+    return problems + _value_problems(pop.weight, pop.age, incomes)
+
+
+def _value_problems(
+    weight: np.ndarray | None,
+    age: np.ndarray | None,
+    incomes: Mapping[str, np.ndarray | None],
+) -> list[str]:
+    """Weights, ages and incomes out of their ranges (columns that are None skip).
+
+    Each column's least and largest value are looked at first (a NaN shows in
+    both), and its rows only when they fall outside: every Population checks
+    its arrays, and the masks cost 44 ms at 1e6 households, the extremes 4 ms.
+    """
+    if (
+        _within(weight, 0.0, MAX_WEIGHT, open_low=True)
+        and _within(age, 0, MAX_AGE)
+        and all(
+            _within(v, -MAX_INCOME if c == "business" else 0.0, MAX_INCOME)
+            for c, v in incomes.items()
+        )
+    ):
+        return []
+    problems = []
+    if weight is not None:
+        bad = ~(weight > 0)
+        if bad.any():
+            problems.append(
+                "households.weight must be > 0 for every row; "
+                + describe_rows(bad, weight)
+            )
+        big = weight > MAX_WEIGHT
+        if big.any():
+            problems.append(
+                f"households.weight must be <= {MAX_WEIGHT:g}; "
+                + describe_rows(big, weight)
+            )
+    if age is not None:
+        bad = (age < 0) | (age > MAX_AGE)
+        if bad.any():
+            problems.append(
+                f"persons.age must be in 0–{MAX_AGE}; {describe_rows(bad, age)}"
+            )
+    for c, values in incomes.items():
+        if values is None:
+            continue
+        if c != "business":
+            neg = values < 0
+            if neg.any():
+                problems.append(
+                    f"persons.{c} must be >= 0 (only business income may be "
+                    f"negative); {describe_rows(neg, values)}"
+                )
+        # not <= : a NaN is out of range too
+        big = ~(np.abs(values) <= MAX_INCOME)
+        if big.any():
+            problems.append(
+                f"persons.{c} must be finite and within ±{MAX_INCOME:g} yuan per "
+                f"year; {describe_rows(big, values)}"
+            )
+    return problems
+
+
+def _label_problems(year: Any, source: Any) -> list[str]:
+    """A ``year`` that is not an integer in 1900–2100 or None; a non-str source."""
+    problems = []
+    if year is not None and (
+        isinstance(year, bool)
+        or not isinstance(year, int | np.integer)
+        or not 1900 <= year <= 2100
+    ):
+        problems.append(f"year must be an integer in 1900–2100 or None; got {year!r}")
+    if not isinstance(source, str):
+        problems.append(
+            f"source must be a string (where the data came from); got "
+            f"{type(source).__name__} {source!r}"
+        )
+    return problems
+
+
+def _within(
+    values: np.ndarray | None, low: float, high: float, open_low: bool = False
+) -> bool:
+    """Whether every value lies in ``[low, high]`` (``(low, high]``); not NaN."""
+    if values is None or values.size == 0:
+        return True
+    least, largest = values.min(), values.max()
+    above = least > low if open_low else least >= low
+    return bool(above and largest <= high)

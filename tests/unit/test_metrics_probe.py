@@ -226,4 +226,5 @@ def test_a_zero_weight_row_the_scaling_overflows_is_ignored():
     assert metrics.top_share(x, w, 0.5) == pytest.approx(0.75, rel=1e-15)
     assert metrics.coefficient_of_variation(x, w) == pytest.approx(0.5, rel=1e-15)
     p, s = metrics.lorenz(x, w)
+    np.testing.assert_allclose(p, [0.0, 0.5, 1.0], rtol=1e-15)
     np.testing.assert_allclose(s, [0.0, 0.25, 1.0], rtol=1e-15)

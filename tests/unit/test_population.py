@@ -243,3 +243,62 @@ def test_subsets_equal_one_masked_subset_per_group():
             np.testing.assert_array_equal(a, b, err_msg=name)
         assert (got.year, got.source) == (2021, "subset of test")
     assert subsets(pop, []) == []
+
+
+# ---------------------------------------- populations built directly are checked
+def _direct(**changes):
+    import dataclasses
+
+    return dataclasses.replace(synthetic_population(50, seed=1), **changes)
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (
+            lambda p: {"weight": np.where(np.arange(50) == 0, -1e9, p.weight)},
+            "households.weight must be > 0 for every row; rows [0]; got -1000000000.0",
+        ),
+        (
+            lambda p: {"weight": np.where(np.arange(50) == 2, np.nan, p.weight)},
+            "households.weight must be > 0 for every row; rows [2]; got nan",
+        ),
+        (
+            lambda p: {"city_code": np.full(50, 99)},
+            "city_code must index CITY_LABELS (0–11)",
+        ),
+        (lambda p: {"age": list(p.age)}, "age must be a 1-D numpy array of int64"),
+        (
+            lambda p: {"wage": p.wage.astype(np.float32)},
+            "wage must be a 1-D numpy array of float64; got 1-D float32 array",
+        ),
+        (
+            lambda p: {"pension": np.where(np.arange(p.n_persons) == 3, np.inf, 0.0)},
+            "persons.pension must be finite and within ±1e+12",
+        ),
+        (lambda p: {"wage": -p.wage - 1.0}, "persons.wage must be >= 0"),
+        (lambda p: {"offsets": p.offsets[::-1].copy()}, "offsets must run from 0"),
+        (lambda p: {"urban": p.urban[:10]}, "urban has 10 rows, weight 50"),
+        (lambda p: {"source": 123}, "source must be a string"),
+        (lambda p: {"year": 1800}, "year must be an integer in 1900–2100"),
+    ],
+)
+def test_a_population_built_directly_is_checked(change, fragment):
+    """dataclasses.replace(pop, weight=...) skipped every check before."""
+    pop = synthetic_population(50, seed=1)
+    with pytest.raises(PopulationError) as info:
+        _direct(**change(pop))
+    assert fragment in str(info.value)
+
+
+def test_negative_business_income_is_data_not_an_error():
+    pop = synthetic_population(50, seed=1)
+    loss = _direct(business=pop.business - 1e6)
+    assert (loss.business < 0).all()
+
+
+def test_from_frames_refuses_a_source_that_is_not_a_string():
+    """source=123 was accepted and written to Parquet, whose reader then refused it."""
+    hh, pp = tiny_frames()
+    with pytest.raises(PopulationError, match="source must be a string"):
+        Population.from_frames(hh, pp, source=123)
