@@ -180,6 +180,11 @@ def _expand_grid(base: Scenario, grid: Any) -> _Grid:
     )
 
 
+def _is_plain_number(v: Any) -> bool:
+    """An int or float that is not a bool (1 and 1.0 are one lever value)."""
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
 def not_a_lever(path: str, current: Any) -> str | None:
     """Why ``path`` (``current`` its value in the base) cannot be a grid lever.
 
@@ -251,6 +256,21 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
         vals = [_plain(v) for v in values]
         if not vals:
             problems.append(f"grid: {path} has no values; give at least one")
+            continue
+        # A repeated value repeats its scenarios (two rows per grid point), as
+        # sweep files refuse. Numbers compare as numbers: 1000 and 1000.0 repeat.
+        seen: set[Any] = set()
+        repeated = []
+        for v in vals:
+            key = value_key(float(v)) if _is_plain_number(v) else value_key(v)
+            if key in seen and v not in repeated:
+                repeated.append(v)
+            seen.add(key)
+        if repeated:
+            problems.append(
+                f"grid: {path} repeats the value(s) {repeated[:3]}; give each "
+                "value once"
+            )
             continue
         if isinstance(current, list):
             bad = [v for v in vals if not isinstance(v, tuple)]

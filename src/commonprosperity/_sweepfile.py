@@ -179,6 +179,14 @@ def _values(path: str, raw: Any, where: str, problems: list[str]) -> list[float]
             )
             return []
         lo, hi = float(start), float(stop)
+        if num == 1 and lo != hi:
+            # np.linspace(start, stop, 1) is [start]: stop would vanish.
+            problems.append(
+                f"{where}: grid.{path!r} num = 1 takes start alone, but stop "
+                f"{stop!r} differs from start {start!r}; give num >= 2 or "
+                "stop = start"
+            )
+            return []
         if math.isfinite(hi - lo):
             return [float(v) for v in np.linspace(lo, hi, num)]
         # stop - start overflows (-1.7e308 to 1.7e308): np.linspace warned and

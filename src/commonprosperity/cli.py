@@ -451,7 +451,9 @@ def _projector() -> Any:
     return None
 
 
-def _embedded_population(households: int, seed: int, year: int) -> tuple[Any, str]:
+def _embedded_population(
+    households: int, seed: int, year: int, origin: str = ""
+) -> tuple[Any, str]:
     """Make the calibrated baseline when installed, else the synthetic population.
 
     The baseline covers the years with published statistics; a later policy year
@@ -468,6 +470,13 @@ def _embedded_population(households: int, seed: int, year: int) -> tuple[Any, st
             f"households (seed {seed})"
         )
     years = _baseline_years()
+    if years and year < min(years):
+        # baseline() would say only "year must be one of ...", naming no file.
+        raise UsageError(
+            f"{origin or f'year {year}'}: the embedded population describes "
+            f"incomes of {min(years)}–{max(years)} (later years projected); for "
+            f"{year} give --population FILE.parquet with incomes of that year"
+        )
     data_year = year
     if years and year > max(years):
         data_year = max(years)
@@ -487,8 +496,17 @@ def _embedded_population(households: int, seed: int, year: int) -> tuple[Any, st
 
 
 def _population(
-    file: Path | None, households: int | None, seed: int | None, year: int
+    file: Path | None,
+    households: int | None,
+    seed: int | None,
+    year: int,
+    origin: str = "",
 ) -> tuple[Any, str]:
+    """The population of a command and its description.
+
+    ``origin`` says where ``year`` came from (a file's key, an option) for an
+    error that names it.
+    """
     if file is not None:
         if seed is not None:
             # The seed draws the embedded population; a file has none to draw.
@@ -502,8 +520,15 @@ def _population(
         )
         return pop, f"{file} ({pop.n_households:,} households, {income_year})"
     return _embedded_population(
-        households or DEFAULT_HOUSEHOLDS, 0 if seed is None else seed, year
+        households or DEFAULT_HOUSEHOLDS, 0 if seed is None else seed, year, origin
     )
+
+
+def _origin(args: argparse.Namespace) -> str:
+    """Where a run's or solve's policy year came from, for messages."""
+    if args.scenario is not None:
+        return f"year of {args.scenario}"
+    return f"--year {args.year}" if args.year is not None else ""
 
 
 def _scenario(file: Path | None, year: int | None) -> tuple[Any, str]:
@@ -540,7 +565,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = _check_out_dir(args.out)
     scenario, label = _scenario(args.scenario, args.year)
     pop, pop_text = _population(
-        args.population, args.households, args.seed, scenario.year
+        args.population, args.households, args.seed, scenario.year, _origin(args)
     )
     result = simulate(pop, scenario, band_basis=args.band_basis)
     baseline = None
@@ -609,6 +634,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         spec.households,
         spec.seed,
         spec.population_year or spec.base.year,
+        (
+            f"population.year = {spec.population_year} in {args.file}"
+            if spec.population_year
+            else f"the base scenario's year {spec.base.year} in {args.file}"
+        ),
     )
     try:
         frame = run_sweep(
@@ -758,7 +788,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             )
         kwargs["band_basis"] = args.band_basis
     pop, pop_text = _population(
-        args.population, args.households, args.seed, scenario.year
+        args.population, args.households, args.seed, scenario.year, _origin(args)
     )
     found = solve(pop, scenario, **kwargs)
     solved: Scenario = scenario.replace({args.lever: found})

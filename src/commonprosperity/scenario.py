@@ -788,6 +788,20 @@ def _unknown_path_message(path: str) -> str:
     base = re.sub(r"\[-?\d+\]$", "", path)
     if base in RENAMED:
         return f"{path}: renamed to {RENAMED[base]}"
+    if path in Scenario.paths():
+        # Reached only with the dots inside one key: a file's quoted
+        # "transfers.dibao_monthly" = 1300 (the message read "did you mean"
+        # the very same name).
+        section, _, field_name = path.partition(".")
+        return (
+            f"{path!r} is one quoted key, not a dotted path; in a scenario file "
+            f"write {path} = ... unquoted, or {field_name} = ... under [{section}]"
+        )
+    if path != path.strip():
+        return (
+            f"{path!r}: unknown scenario key (it has surrounding spaces); did you "
+            f"mean {path.strip()!r}?"
+        )
     close = difflib.get_close_matches(base, Scenario.paths(), n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return f"{path}: unknown scenario key{hint}"

@@ -74,6 +74,11 @@ def _parse_target(target: str) -> _Goal:
             "'gini <= 0.40' or 'T4'"
         )
     name, op, value = m.group("name"), m.group("op"), m.group("value")
+    if value is not None and not math.isfinite(float(value)):
+        # "gini <= 1e999" reads as inf: met by any value, so the lower bound.
+        raise ArgumentError(
+            f"target {target!r}: the number must be finite; got {value}"
+        )
     plan = {t.id: t for t in TARGETS}
     if name in plan:
         t = plan[name]

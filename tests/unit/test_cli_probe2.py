@@ -183,3 +183,15 @@ def test_seed_with_a_population_file_is_an_error(capsys, tmp_path):
     )
     one_line_error(code, out, err)
     assert "--seed 7 applies to the embedded population" in err
+
+
+def test_a_year_before_the_embedded_population_names_its_origin(capsys, tmp_path):
+    """It said only "baseline: year must be one of (2020, ...); got 2019"."""
+    sweep_file = tmp_path / "sweep.toml"
+    sweep_file.write_text(
+        "year = 2025\n[population]\nyear = 2019\n" + GRID, encoding="utf-8"
+    )
+    code, out, err = run(capsys, "sweep", sweep_file, "--out", tmp_path / "o")
+    one_line_error(code, out, err)
+    assert f"population.year = 2019 in {sweep_file}: the embedded population" in err
+    assert "give --population FILE.parquet" in err

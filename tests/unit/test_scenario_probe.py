@@ -23,6 +23,26 @@ def write(tmp_path, text, name="s.toml", encoding="utf-8"):
 
 
 # ----------------------------------------------------------- dotted paths
+def test_a_quoted_dotted_key_in_a_file_is_named_as_one_key(tmp_path):
+    """It read "transfers.dibao_monthly: unknown ...; did you mean
+    transfers.dibao_monthly", the same name."""
+    path = write(tmp_path, 'year = 2024\n"transfers.dibao_monthly" = 1300\n')
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_toml(path)
+    message = str(info.value)
+    assert "'transfers.dibao_monthly' is one quoted key, not a dotted path" in message
+    assert "did you mean" not in message
+
+
+def test_a_path_with_spaces_is_shown_quoted():
+    with pytest.raises(ScenarioError) as info:
+        SQ.replace({"transfers.dibao_monthly ": 1300})
+    assert "'transfers.dibao_monthly ': unknown scenario key (it has surrounding " in (
+        str(info.value)
+    )
+    assert "did you mean 'transfers.dibao_monthly'?" in str(info.value)
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -209,6 +229,11 @@ GRID = '[grid]\n"transfers.dibao_monthly" = [1000, 1200]\n'
         (  # is_dir() of a name too long: a raw OSError
             f'year = 2025\n[population]\nfile = "{"a" * 300}.parquet"\n' + GRID,
             "cannot open it (File name too long)",
+        ),
+        (  # np.linspace(1000, 2000, 1) is [1000]: the stop vanished
+            'year = 2025\n[grid]\n"transfers.dibao_monthly" = '
+            "{ start = 1000, stop = 2000, num = 1 }\n",
+            "num = 1 takes start alone, but stop 2000 differs from start 1000",
         ),
         (  # the year of a file's population is its own: `year` was dropped
             'year = 2025\n[population]\nfile = "."\nyear = 2020\n' + GRID,

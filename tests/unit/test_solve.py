@@ -126,6 +126,9 @@ def test_non_monotone_indicator_is_detected(base):
         ("T8", "cannot be judged from one year's simulation"),
         ("__import__('os').system('x')", "is not understood"),
         (0.4, "target must be a string"),
+        # inf is met by anything: it returned the lower bound
+        ("gini <= 1e999", "the number must be finite; got 1e999"),
+        ("T2 >= 1e400", "the number must be finite"),
     ],
 )
 def test_target_errors(pop, base, target, fragment):

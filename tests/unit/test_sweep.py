@@ -218,6 +218,10 @@ def test_schedules_of_different_lengths_are_padded(pop, base):
             ["transfers.dibao_monthly", "list of values", "int"],
         ),
         ({"transfers.dibao_monthly": []}, ["transfers.dibao_monthly", "no values"]),
+        (  # two rows per grid point, which sweep files refuse
+            {"transfers.dibao_monthly": [1000, 1200, 1000.0]},
+            ["transfers.dibao_monthly repeats the value(s) [1000.0]"],
+        ),
         ({"year": [2021]}, ["year cannot be a lever"]),
         (
             {"transfers.dibao_monthly": [1000, -5, -7]},
