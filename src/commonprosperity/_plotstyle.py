@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from commonprosperity.errors import ArgumentTypeError
 from commonprosperity.published import CITY_NAMES_EN
 from commonprosperity.targets import PLAN_SOURCE, TARGETS, Target
 
@@ -121,7 +122,7 @@ def check_result(value: Any, name: str, where: str) -> None:
     of another installed version or a test double passes.
     """
     if not all(hasattr(value, a) for a in ("indicators", "targets", "households")):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"{where}: {name} must be a Result (from commonprosperity.simulate); "
             f"got {type(value).__name__}"
         )
@@ -138,7 +139,7 @@ def check_formats(formats: Any, where: str) -> tuple[str, ...]:
     try:
         names = [str(f).lower() for f in items]
     except TypeError:
-        raise TypeError(
+        raise ArgumentTypeError(
             f"{where}: formats must be a sequence of {', '.join(FORMATS_ALLOWED)}; "
             f"got {formats!r}"
         ) from None
@@ -197,7 +198,7 @@ def save(
         If the directory of ``stem`` does not exist.
     """
     if not isinstance(fig, Figure):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"save: fig must be a matplotlib.figure.Figure; got {type(fig).__name__}"
         )
     names = check_formats(formats, "save")

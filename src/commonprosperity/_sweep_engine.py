@@ -103,7 +103,7 @@ from commonprosperity._kernels.sweep import (
     transfers_sweep_from,
 )
 from commonprosperity._kernels.sweep_lanes import KMAX, LANES, lanes_sweep
-from commonprosperity.errors import ArgumentError, ScenarioError
+from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.scenario import Scenario, overlapping_paths
 from commonprosperity.simulate import (
@@ -1369,7 +1369,7 @@ def _evaluate(
 
 def _check_common(population: Any, base: Any, gini: str, band_basis: str) -> None:
     if not isinstance(population, Population):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"population must be a Population; got {type(population).__name__}"
         )
     _check_policy(base, gini, band_basis)
@@ -1377,7 +1377,7 @@ def _check_common(population: Any, base: Any, gini: str, band_basis: str) -> Non
 
 def _check_policy(base: Any, gini: str, band_basis: str) -> None:
     if not isinstance(base, Scenario):
-        raise TypeError(f"base must be a Scenario; got {type(base).__name__}")
+        raise ArgumentTypeError(f"base must be a Scenario; got {type(base).__name__}")
     if gini not in SWEEP_GINI_METHODS:
         raise ArgumentError(f"gini must be one of {SWEEP_GINI_METHODS}; got {gini!r}")
     if band_basis not in BAND_BASES:

@@ -53,7 +53,7 @@ import pandas as pd
 from commonprosperity._calibrate_design import cell_name, design
 from commonprosperity._calibrate_solve import compress, solve
 from commonprosperity._validate import is_integer, is_real
-from commonprosperity.errors import CalibrationError
+from commonprosperity.errors import ArgumentTypeError, CalibrationError
 from commonprosperity.population import MAX_WEIGHT, Population
 
 __all__ = ["CalibrationResult", "calibrate"]
@@ -185,7 +185,7 @@ def calibrate(
     17.5765
     """
     if not isinstance(population, Population):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"population must be a Population; got {type(population).__name__}"
         )
     if method not in METHODS:

@@ -26,6 +26,13 @@ class ArgumentError(CommonProsperityError, ValueError):
     """A function argument (an option, a size, a seed, a name) is not allowed."""
 
 
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of the wrong type (a string for a Population).
+
+    Both an :class:`ArgumentError` and a :class:`TypeError`: catch either.
+    """
+
+
 class PopulationError(CommonProsperityError, ValueError):
     """A population (frames or files) is missing data or holds invalid values."""
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from commonprosperity._kernels import layout, rules
 from commonprosperity._validate import is_integer
-from commonprosperity.errors import PopulationError, ScenarioError
+from commonprosperity.errors import ArgumentTypeError, PopulationError, ScenarioError
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import BAND_EDGES, _tiers
@@ -202,7 +202,9 @@ def household(
             raise ScenarioError(f"household(): year must be an integer; got {year!r}")
         scenario = Scenario.status_quo(year)
     elif not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a Scenario; got {type(scenario).__name__}")
+        raise ArgumentTypeError(
+            f"scenario must be a Scenario; got {type(scenario).__name__}"
+        )
     elif year is not None and scenario.year != year:
         raise ScenarioError(
             f"household(): year={year!r} but the scenario is for {scenario.year}; pass "

@@ -49,6 +49,7 @@ from commonprosperity._plotstyle import (
 )
 from commonprosperity._sweep_plots import fiscal_frontier, pareto_front, sweep_heatmap
 from commonprosperity._validate import positive_yuan_problem
+from commonprosperity.errors import ArgumentTypeError
 from commonprosperity.targets import TARGETS
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ def lorenz_curves(
     (person weight = household weight × size), as for the ``gini`` indicator.
     """
     if not isinstance(results, Mapping):
-        raise TypeError(
+        raise ArgumentTypeError(
             "lorenz_curves: results must be a mapping of label to Result, e.g. "
             f"{{'status quo': result}}; got {type(results).__name__}"
         )

@@ -28,6 +28,7 @@ from commonprosperity.baseline import quintile_means
 from commonprosperity.calibrate import calibrate
 from commonprosperity.errors import (
     ArgumentError,
+    ArgumentTypeError,
     CalibrationError,
     PopulationError,
     ScenarioError,
@@ -256,6 +257,10 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     >>> p24.year, round(p24.residents)
     (2024, 66700000)
     """
+    if not isinstance(population, Population):
+        raise ArgumentTypeError(
+            f"project: population must be a Population; got {type(population).__name__}"
+        )
     if population.year is None:
         raise PopulationError(
             "project: population.year is None; set it with "

@@ -42,7 +42,7 @@ from commonprosperity._reportformat import (
     staged_directory,
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
-from commonprosperity.errors import ArgumentError
+from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.tables import _population_differences
 
 if TYPE_CHECKING:
@@ -268,7 +268,7 @@ def _check_results(where: str, result: object, baseline: object = None) -> None:
 
 def _check_heading(where: str, heading: object) -> None:
     if not isinstance(heading, str):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"{where}: heading must be a str (what was simulated on which "
             f"population); got {type(heading).__name__}"
         )

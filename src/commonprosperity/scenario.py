@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -659,6 +660,11 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
     if isinstance(path, str) and not path.strip():
         # Path("") is Path("."): the error would name the current directory.
         raise ScenarioError(f"{what}: no path given (got {path!r})")
+    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
+        raise ScenarioError(
+            f"{what}: the path must be a str or pathlib.Path; got "
+            f"{type(path).__name__} {path!r}"
+        )
     path = Path(path)
     try:
         raw = path.read_bytes()

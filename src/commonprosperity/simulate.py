@@ -19,7 +19,7 @@ import pandas as pd
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
-from commonprosperity.errors import ArgumentError
+from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import CITIES, minimum_wage_tier
 from commonprosperity.scenario import Scenario
@@ -439,11 +439,13 @@ def simulate(
     True
     """
     if not isinstance(population, Population):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"population must be a Population; got {type(population).__name__}"
         )
     if not isinstance(scenario, Scenario):
-        raise TypeError(f"scenario must be a Scenario; got {type(scenario).__name__}")
+        raise ArgumentTypeError(
+            f"scenario must be a Scenario; got {type(scenario).__name__}"
+        )
     if band_basis not in BAND_BASES:
         raise ArgumentError(
             f"band_basis must be one of {BAND_BASES}; got {band_basis!r}"

@@ -38,7 +38,7 @@ from commonprosperity._survey_file import (
     select_columns,
 )
 from commonprosperity._validate import describe_rows
-from commonprosperity.errors import PopulationError
+from commonprosperity.errors import ArgumentTypeError, PopulationError
 from commonprosperity.population import (
     HOUSEHOLD_OPTIONAL,
     HOUSEHOLD_REQUIRED,
@@ -99,7 +99,7 @@ def write_parquet(population: Population, path: str | Path) -> None:
     (True, True)
     """
     if not isinstance(population, Population):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"population must be a Population; got {type(population).__name__}"
         )
     pop = population

@@ -28,7 +28,7 @@ from commonprosperity._sweep_engine import (
     _Outcome,
     _stack,
 )
-from commonprosperity.errors import ArgumentError
+from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import (
@@ -224,7 +224,7 @@ def sweep(
         if engine != "dask":
             population = Population.read_parquet(path)
     elif not isinstance(population, Population):
-        raise TypeError(
+        raise ArgumentTypeError(
             "population must be a Population or the path of a Parquet file "
             f"(Population.write_parquet); got {type(population).__name__}"
         )

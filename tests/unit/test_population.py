@@ -302,3 +302,22 @@ def test_from_frames_refuses_a_source_that_is_not_a_string():
     hh, pp = tiny_frames()
     with pytest.raises(PopulationError, match="source must be a string"):
         Population.from_frames(hh, pp, source=123)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda cp: cp.simulate("pop.parquet", cp.Scenario.status_quo(2024)),
+        lambda cp: cp.simulate(synthetic_population(20, seed=1), {}),
+        lambda cp: cp.project("pop.parquet", 2025),  # an AttributeError before
+        lambda cp: cp.sweep(None, cp.Scenario.status_quo(2024), {"year": [2024]}),
+        lambda cp: cp.household(2024, members=[{"age": 40}], scenario={}),
+    ],
+)
+def test_an_argument_of_the_wrong_type_is_our_error_and_a_type_error(call):
+    import commonprosperity as cp
+
+    with pytest.raises(cp.ArgumentError) as info:
+        call(cp)
+    assert isinstance(info.value, TypeError)
+    assert "must be a" in str(info.value)
