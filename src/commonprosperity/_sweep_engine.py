@@ -103,6 +103,7 @@ from commonprosperity._kernels.sweep import (
     transfers_sweep_from,
 )
 from commonprosperity._kernels.sweep_lanes import KMAX, LANES, lanes_sweep
+from commonprosperity._validate import joined_problems
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.scenario import Scenario, overlapping_paths
@@ -305,7 +306,7 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
                 bad_alone[key] = f"grid: {p} = {v!r}: {rejected[key]}"
     paths = list(levers)
     if bad_alone and len(paths) == 1:
-        raise ScenarioError("; ".join(bad_alone.values()))
+        raise ScenarioError(joined_problems(list(bad_alone.values())))
     scenarios: list[Scenario] = []
     columns: dict[str, list[Any]] = {p: [] for p in paths}
     # A lever's column holds its value as the scenarios hold it (6.0 given for
@@ -352,7 +353,7 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
     if n_mixed > len(mixed):
         problems.append(f"and {n_mixed - len(mixed):,} more invalid combinations")
     if problems:
-        raise ScenarioError("; ".join(problems))
+        raise ScenarioError(joined_problems(problems))
     return _Grid(scenarios, columns)
 
 

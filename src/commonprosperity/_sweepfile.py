@@ -52,6 +52,7 @@ from commonprosperity._sweep_engine import (
     scenarios_alone,
     value_key,
 )
+from commonprosperity._validate import joined_problems
 from commonprosperity.errors import CommonProsperityError, ScenarioError
 from commonprosperity.scenario import Scenario, overlapping_paths, read_toml_file
 from commonprosperity.simulate import BAND_BASES, INDICATOR_NAMES
@@ -418,7 +419,7 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
             )
 
     if problems or base is None:
-        raise ScenarioError("; ".join(problems) or f"{where}: no base scenario")
+        raise ScenarioError(joined_problems(problems) or f"{where}: no base scenario")
     return SweepSpec(
         path=path,
         base=base,

@@ -195,3 +195,18 @@ def test_a_year_before_the_embedded_population_names_its_origin(capsys, tmp_path
     one_line_error(code, out, err)
     assert f"population.year = 2019 in {sweep_file}: the embedded population" in err
     assert "give --population FILE.parquet" in err
+
+
+def test_ten_thousand_bad_values_make_one_short_line(capsys, tmp_path):
+    """Every bad value of a range was listed: an error line of 1.1 MB."""
+    sweep_file = tmp_path / "sweep.toml"
+    sweep_file.write_text(
+        'year = 2025\n[grid]\n"transfers.dibao_monthly" = '
+        "{ start = -10000, stop = -1, num = 10000 }\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "sweep", sweep_file, "--out", tmp_path / "o")
+    one_line_error(code, out, err)
+    assert len(err) < 3_000
+    assert "value -10000: transfers.dibao_monthly: must be >= 0" in err
+    assert "; and 9,990 more such problems" in err
