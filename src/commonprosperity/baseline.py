@@ -279,7 +279,11 @@ def baseline(
        some losses), property, employee pension and other transfers received
        (one amount per receiving household). The person column ``pension`` holds
        all transfers received other than the modelled dibao, residents' pension
-       and child allowance.
+       and child allowance. There is no top-income tail (no Zhejiang figure on
+       top incomes was found): the highest wage of 200,000 households in 2024 is
+       about 650,000 yuan, no taxable income reaches the 35 % and 45 % brackets,
+       and a reform of the top rates shows no revenue. Use microdata with top
+       incomes for such questions.
     5. Levels: a fixed-point iteration of the status-quo rules (one Numba pass per
        iteration) on per-area source scales and per-cell levels until the
        simulated per-capita disposable income of every city × area cell and the

@@ -308,10 +308,19 @@ def solve(
         return kind(lo)
     check_monotone()
     if not ok[-1]:
+        # A lever that moves nothing (a top tax rate no household's income
+        # reaches) deserves saying so: "not met" alone reads as "too weak".
+        flat = (
+            f"; {goal.indicator} is the same at all {len(v)} values tried: in "
+            "this population the lever changes no household's income (e.g. no "
+            "taxable income reaches that bracket)"
+            if np.all(v == v[0])
+            else ""
+        )
         raise TargetUnreachableError(
             f"target {goal.text} is not met for {lever} in [{lo:g}, {hi:g}]: "
             f"{goal.indicator} = {v[0]:.10g} at {lever} = {lo:g} and {v[-1]:.10g} at "
-            f"{lever} = {hi:g}"
+            f"{lever} = {hi:g}{flat}"
         )
     k = int(np.argmax(ok))
     a, b = float(grid[k - 1]), float(grid[k])

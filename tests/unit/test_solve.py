@@ -208,3 +208,44 @@ def test_integer_lever_gives_the_smallest_integer(pop):
     assert solve(pop, base, lever, f"transfer_spending >= {level!r}", (2.5, 17)) == 3
     with pytest.raises(TargetUnreachableError):
         solve(pop, base, lever, f"transfer_spending >= {2 * spending[17]!r}", (0, 17))
+
+
+def test_a_lever_that_moves_nothing_is_named_as_such(base):
+    """No wage reaches the top bracket (960k taxable): its rate changes no one.
+
+    "not met" alone read as if the rate were too low.
+    """
+    from commonprosperity import Population
+
+    few = Population.from_arrays(
+        {"household_id": [1, 2], "weight": [10.0, 20.0], "urban": [True, False]},
+        {
+            "household_id": [1, 2],
+            "age": [40, 35],
+            "employed": [True, True],
+            "wage": [150_000.0, 90_000.0],
+            "business": [0.0, 0.0],
+            "property": [0.0, 0.0],
+            "pension": [0.0, 0.0],
+        },
+    )
+    revenue = simulate(few, base).indicators["iit_revenue"]
+    with pytest.raises(TargetUnreachableError) as info:
+        solve(
+            few,
+            base,
+            "income_tax.rates[6]",
+            f"iit_revenue >= {2 * revenue}",
+            bounds=(0.45, 0.9),
+        )
+    assert "the lever changes no household's income" in str(info.value)
+    # A lever that moves the indicator but not enough says nothing of the kind.
+    with pytest.raises(TargetUnreachableError) as info:
+        solve(
+            few,
+            base,
+            "income_tax.rates[1]",
+            f"iit_revenue >= {100 * revenue}",
+            bounds=(0.1, 0.15),
+        )
+    assert "changes no household" not in str(info.value)
