@@ -194,7 +194,11 @@ def _work_probability(age: np.ndarray, urban: np.ndarray) -> np.ndarray:
 
 
 def draw(
-    n: int, seed: int, cell_households: np.ndarray, size_dist: np.ndarray
+    n: int,
+    seed: int,
+    cell_households: np.ndarray,
+    size_dist: np.ndarray,
+    top_tail: tuple[float, float] | None = None,
 ) -> Draws:
     """All draws of a baseline of ``n`` households.
 
@@ -209,6 +213,10 @@ def draw(
         urban); records are allotted to the cells in proportion.
     size_dist : ndarray of float64, shape (11, MAX_SIZE)
         Household size distribution (sizes 1..8) of each city.
+    top_tail : (share, alpha), optional
+        Replace the wages of the top ``share`` of wage earners by a Pareto tail
+        (:func:`pareto_tail`); it draws no random numbers, so every other draw
+        is the same with or without it.
 
     Returns
     -------
@@ -256,6 +264,8 @@ def draw(
     raw = np.zeros((5, m))
     w_idx = np.flatnonzero(works)
     raw[0, w_idx] = np.exp(z[w_idx] + s.wage_sigma * wage_noise[w_idx]) * profile[w_idx]
+    if top_tail is not None:
+        raw[0, w_idx] = pareto_tail(raw[0, w_idx], *top_tail)
 
     # business (some losses), property, employee pensions
     adult = (age >= 20) & (age < 75)
@@ -363,3 +373,24 @@ def cover(d: Draws, weight: np.ndarray, share: tuple[float, float]) -> np.ndarra
         cut = upper_threshold(d.latent[pool], pw[pool], fraction)
         covered[pool[d.latent[pool] >= cut]] = True
     return covered
+
+
+def pareto_tail(wage: np.ndarray, share: float, alpha: float) -> np.ndarray:
+    """``wage`` (all > 0) with its top ``share`` of records moved onto a Pareto tail.
+
+    The records keep their ranks. With ``N`` records and ``k = round(share * N)``
+    (at least 1), the ``j``-th largest (``j = 1..k``) becomes
+    ``w_k * (u_j / share) ** (-1 / alpha)`` with ``u_j = (j - 1/2) / N`` its
+    survival share and ``w_k`` the largest wage left as drawn: above it the
+    share of records beyond ``x`` is ``share * (x / w_k) ** -alpha``, the Pareto
+    law of coefficient ``alpha``, joined to the body at ``w_k``.
+    """
+    n = wage.shape[0]
+    k = min(max(round(share * n), 1), n - 1)
+    order = np.argsort(wage, kind="stable")
+    out = wage.copy()
+    threshold = wage[order[n - k - 1]]
+    j = np.arange(k, 0, -1)  # ranks from the top of order[n - k:]
+    survival = (j - 0.5) / n
+    out[order[n - k :]] = threshold * (survival / share) ** (-1.0 / alpha)
+    return out

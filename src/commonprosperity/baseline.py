@@ -13,6 +13,7 @@ figure it is calibrated to, and every figure held out to check it, is in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from commonprosperity._baseline_weights import (
     totals,
     weights,
 )
-from commonprosperity._validate import seed_problem
+from commonprosperity._validate import is_real, seed_problem
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES
@@ -51,8 +52,12 @@ __all__ = [
 URBAN_DEFINITIONS = ("survey", "census")
 
 
-def _check(year: Any, n_households: Any, seed: Any, urban_definition: Any) -> None:
+def _check(
+    year: Any, n_households: Any, seed: Any, urban_definition: Any, top_tail: Any
+) -> None:
     problems = []
+    if top_tail is not None:
+        problems += _tail_problems(top_tail)
     if (
         isinstance(year, bool)
         or not isinstance(year, int | np.integer)
@@ -78,6 +83,21 @@ def _check(year: Any, n_households: Any, seed: Any, urban_definition: Any) -> No
         )
     if problems:
         raise PopulationError("baseline: " + "; ".join(problems))
+
+
+def _tail_problems(top_tail: Any) -> list[str]:
+    """What is wrong with a ``top_tail`` argument (a mapping share, alpha)."""
+    allowed = "a mapping {'share': 0 < s <= 0.2, 'alpha': 1 < a <= 10}"
+    if not isinstance(top_tail, Mapping) or set(top_tail) != {"share", "alpha"}:
+        return [f"top_tail must be None or {allowed}; got {top_tail!r}"]
+    share, alpha = top_tail["share"], top_tail["alpha"]
+    problems = []
+    if not (is_real(share) and 0.0 < share <= 0.2):
+        problems.append(f"top_tail['share'] must be in (0, 0.2]; got {share!r}")
+    # alpha <= 1 has no finite mean: the levels could not be calibrated.
+    if not (is_real(alpha) and 1.0 < alpha <= 10.0):
+        problems.append(f"top_tail['alpha'] must be in (1, 10]; got {alpha!r}")
+    return problems
 
 
 def _readonly(a: np.ndarray, dtype: Any) -> np.ndarray:
@@ -120,11 +140,21 @@ def _population(
 
 
 def _source(
-    year: int, n: int, seed: int, definition: str, no_age: list[str] | None = None
+    year: int,
+    n: int,
+    seed: int,
+    definition: str,
+    no_age: list[str] | None = None,
+    top_tail: tuple[float, float] | None = None,
 ) -> str:
+    tail = (
+        ""
+        if top_tail is None
+        else f", top_tail={{'share': {top_tail[0]!r}, 'alpha': {top_tail[1]!r}}}"
+    )
     call = (
         f"baseline(year={year}, n_households={n}, seed={seed}, "
-        f"urban_definition={definition!r})"
+        f"urban_definition={definition!r}{tail})"
     )
     survey, official = S.survey_urban_share(year), S.urbanisation_rate(year)
     if definition == "survey":
@@ -159,6 +189,7 @@ def generate(
     seed: int,
     urban_definition: str = "survey",
     *,
+    top_tail: Mapping[str, float] | None = None,
     subsample: int = SUBSAMPLE,
 ) -> tuple[Population, dict[str, Any]]:
     """The baseline population and a report of its calibration (see :func:`baseline`).
@@ -169,12 +200,17 @@ def generate(
     iterations, full-population passes and final relative error. ``subsample``
     (households of the subsample the levels are solved on) is for tests.
     """
-    _check(year, n_households, seed, urban_definition)
+    _check(year, n_households, seed, urban_definition, top_tail)
     year, n, seed = int(year), int(n_households), int(seed)
+    tail = (
+        None
+        if top_tail is None
+        else (float(top_tail["share"]), float(top_tail["alpha"]))
+    )
     target = totals(year, urban_definition)
     table = S.census_table()
     size_dist = np.stack([size_distribution(s) for s in table["household_size"]])
-    d = draw(n, seed, target["cell_households"], size_dist)
+    d = draw(n, seed, target["cell_households"], size_dist, tail)
     weight = weights(d, year, target)
     province_share, _, _ = S.covered_share(year)
     share = _area_coverage(d, weight, province_share)
@@ -195,7 +231,7 @@ def generate(
     )
     no_age = [CITIES[i] for i in np.flatnonzero(age_margin_dropped(d))]
     report["age_margin_dropped"] = no_age
-    source = _source(year, n, seed, urban_definition, no_age)
+    source = _source(year, n, seed, urban_definition, no_age, tail)
     return _population(d, weight, employed, income, year, source), report
 
 
@@ -223,6 +259,7 @@ def baseline(
     seed: int = 0,
     *,
     urban_definition: str = "survey",
+    top_tail: Mapping[str, float] | None = None,
 ) -> Population:
     """Generate the calibrated Zhejiang baseline population of a year (2020–2024).
 
@@ -246,6 +283,14 @@ def baseline(
         the all-resident mean is then about 3 % above the published one. The
         published figures cannot all hold at once; the Population's ``source``
         states the choice, and :func:`compare_to_published` reports the gap.
+    top_tail : mapping, optional
+        ``{"share": s, "alpha": a}``: the top ``s`` (0 < s <= 0.2) of wage-earner
+        records take Pareto-distributed wages of coefficient ``a`` (1 < a <= 10)
+        above the largest wage left as drawn (ranks kept; see Notes, 4). Your
+        assumption, not data: no Zhejiang figure on top incomes is shipped. The
+        levels are calibrated as without it, so the published means still
+        hold; the tail moves income from the body to the top (the Gini rises)
+        and lets top-rate reforms bite. Default: no tail.
 
     Returns
     -------
@@ -283,7 +328,7 @@ def baseline(
        top incomes was found): the highest wage of 200,000 households in 2024 is
        about 650,000 yuan, no taxable income reaches the 35 % and 45 % brackets,
        and a reform of the top rates shows no revenue. Use microdata with top
-       incomes for such questions.
+       incomes for such questions, or assume a tail with ``top_tail``.
     5. Levels: a fixed-point iteration of the status-quo rules (one Numba pass per
        iteration) on per-area source scales and per-cell levels until the
        simulated per-capita disposable income of every city × area cell and the
@@ -303,4 +348,4 @@ def baseline(
     >>> round(r.indicators["per_capita_disposable_income"])
     60302
     """
-    return generate(year, n_households, seed, urban_definition)[0]
+    return generate(year, n_households, seed, urban_definition, top_tail=top_tail)[0]

@@ -9,7 +9,7 @@ import pytest
 
 from commonprosperity import Population, PopulationError, Scenario, simulate
 from commonprosperity import statistics as S
-from commonprosperity.baseline import baseline, quintile_means
+from commonprosperity.baseline import baseline, compare_to_published, quintile_means
 
 B = sys.modules["commonprosperity.baseline"]  # the package exports the function
 
@@ -225,3 +225,72 @@ def test_subsample_solve_then_full_correction():
         assert ind[name] == pytest.approx(published, rel=1e-3)
     again, _ = B.generate(2021, 6_000, 3, subsample=1_500)
     assert again.pension.tobytes() == pop.pension.tobytes()
+
+
+# ------------------------------------------------------------ top-income tail
+def test_pareto_tail_has_the_pareto_survival_above_the_join():
+    """Above w_k the share of records beyond x is share * (x / w_k) ** -alpha."""
+    from commonprosperity._baseline_people import pareto_tail
+
+    x = np.random.default_rng(1).lognormal(0.0, 0.3, 100_000)
+    y = pareto_tail(x, 0.01, 2.0)
+    join = np.sort(x)[-1_001]  # the largest wage left as drawn
+    for ratio in (1.0, 2.0, 5.0, 10.0):
+        assert np.mean(y > ratio * join) == pytest.approx(0.01 * ratio**-2.0, abs=1e-5)
+    # Ranks are kept; the body is untouched.
+    assert (np.argsort(y, kind="stable") == np.argsort(x, kind="stable")).all()
+    body = x <= join
+    assert (y[body] == x[body]).all()
+
+
+@pytest.mark.parametrize(("share", "alpha"), [(0.01, 2.0), (0.02, 3.0)])
+def test_top_tail_keeps_the_calibration_and_makes_top_rates_bite(share, alpha):
+    year = 2024
+    plain = baseline(year, n_households=50_000, seed=0)
+    tail = baseline(
+        year, n_households=50_000, seed=0, top_tail={"share": share, "alpha": alpha}
+    )
+    table = compare_to_published(tail)
+    calibrated = table[table["role"] == "calibrated"]
+    assert calibrated["within"].all(), calibrated[~calibrated["within"]]
+    # The Hill estimate of the top quarter of the tail's records: about alpha
+    # (without a tail, about 9: the lognormal's thin tail).
+    w = np.sort(tail.wage[tail.wage > 0])[::-1]
+    k = int(share * w.shape[0]) // 4
+    hill = 1.0 / np.mean(np.log(w[:k] / w[k]))
+    assert 0.8 * alpha < hill < 1.3 * alpha
+    # The top rate (45 % above 960k taxable) now raises revenue; without a tail
+    # no taxable income reaches it.
+    sq = Scenario.status_quo(year)
+    top = sq.replace({"income_tax.rates[6]": 0.55})
+    for pop, raised in ((plain, False), (tail, True)):
+        gain = (
+            simulate(pop, top).indicators["iit_revenue"]
+            - simulate(pop, sq).indicators["iit_revenue"]
+        )
+        assert (gain > 0) == raised
+    assert "top_tail={'share'" in tail.source
+
+
+def test_no_top_tail_is_the_default_population_bit_for_bit():
+    a = baseline(2021, n_households=2_000, seed=3)
+    b = baseline(2021, n_households=2_000, seed=3, top_tail=None)
+    for name in ("weight", "wage", "business", "property", "pension", "age"):
+        assert np.array_equal(getattr(a, name), getattr(b, name))
+
+
+@pytest.mark.parametrize(
+    ("top_tail", "fragment"),
+    [
+        ({"share": 0.0, "alpha": 2.0}, "top_tail['share'] must be in (0, 0.2]"),
+        ({"share": 0.5, "alpha": 2.0}, "top_tail['share'] must be in (0, 0.2]"),
+        ({"share": 0.01, "alpha": 1.0}, "top_tail['alpha'] must be in (1, 10]"),
+        ({"share": 0.01, "alpha": float("nan")}, "top_tail['alpha'] must be in"),
+        ({"share": 0.01}, "top_tail must be None or a mapping"),
+        ((0.01, 2.0), "top_tail must be None or a mapping"),
+    ],
+)
+def test_top_tail_errors(top_tail, fragment):
+    with pytest.raises(PopulationError) as info:
+        baseline(2024, n_households=1_000, seed=0, top_tail=top_tail)
+    assert fragment in str(info.value)
