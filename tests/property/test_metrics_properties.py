@@ -320,6 +320,9 @@ def test_exact_gini_with_weights_over_fifty_decades_is_the_rational_value(x, dec
     want = float(_rational_gini(x, w))
     got = m.gini(x, w)
     assert got == pytest.approx(want, rel=1e-13, abs=1e-15)
+    # The concentration of incomes by their own rank is the Gini (mid-ranks).
+    conc = m.concentration(x, w, rank_by=x)
+    assert conc == pytest.approx(want, rel=1e-13, abs=1e-15)
     b = m.gini(x, w, method="bracket")
     assert b.lower <= want <= b.upper
     # The bucket path (from 65,536 rows): each row repeated with weight / 2**13.
