@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity import statistics as S
+from commonprosperity._sums import dot
 from commonprosperity.errors import PopulationError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import CITIES
@@ -187,9 +188,9 @@ def compare_to_published(
     urban = population.urban
     for area in ("urban", "rural"):
         sel = urban if area == "urban" else ~urban
-        npers = np.dot(w[sel], size[sel])
+        npers = dot(w[sel], size[sel])
         flows = {
-            k: np.dot(w[sel], hh[k].to_numpy()[sel]) / npers
+            k: dot(w[sel], hh[k].to_numpy()[sel]) / npers
             for k in (
                 "wage",
                 "business",
@@ -358,7 +359,7 @@ def compare_to_published(
         sel = population.city_code == CITY_LABELS.index(city)
         if area != "all":
             sel &= urban if area == "urban" else ~urban
-        sim = np.dot(w[sel], hh["disposable_income"].to_numpy()[sel]) / pw[sel].sum()
+        sim = dot(w[sel], hh["disposable_income"].to_numpy()[sel]) / pw[sel].sum()
         add(
             "city per-capita income",
             area,
@@ -372,14 +373,14 @@ def compare_to_published(
         )
     if year == 2021:
         f = S.figure("wage_share_of_disposable_income", 2021)
-        tot = np.dot(w, hh["disposable_income"].to_numpy())
+        tot = dot(w, hh["disposable_income"].to_numpy())
         add(
             "wage share of income",
             "all",
             "浙江",
             "held out",
             f.value,
-            np.dot(w, hh["wage"].to_numpy()) / tot,
+            dot(w, hh["wage"].to_numpy()) / tot,
             0.02,
             f.grade,
             f.source.id,
@@ -388,7 +389,7 @@ def compare_to_published(
     rural = ~urban
     q_rural = quintile_means(pc[rural], pw[rural])
     q_urban = quintile_means(pc[urban], pw[urban])
-    mean_rural = np.dot(pw[rural], pc[rural]) / pw[rural].sum()
+    mean_rural = dot(pw[rural], pc[rural]) / pw[rural].sum()
     add(
         "top/bottom quintile ratio",
         "urban",

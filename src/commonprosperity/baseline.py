@@ -35,6 +35,7 @@ from commonprosperity._baseline_weights import (
     totals,
     weights,
 )
+from commonprosperity._sums import dot
 from commonprosperity._validate import is_real, seed_problem
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import Population
@@ -246,8 +247,8 @@ def _area_coverage(
     pw = weight[d.hh]
     earner = d.wage > 0
     urban = d.person_urban
-    e_urban = float(np.dot(pw, earner & urban))
-    e_rural = float(np.dot(pw, earner & ~urban))
+    e_urban = float(dot(pw, earner & urban))
+    e_rural = float(dot(pw, earner & ~urban))
     ratio = SHAPE.coverage_rural_ratio
     s_urban = province * (e_urban + e_rural) / (e_urban + ratio * e_rural)
     return ratio * s_urban, s_urban

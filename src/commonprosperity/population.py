@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._kernels.gather import gather, gather_ranges
+from commonprosperity._sums import dot
 from commonprosperity._validate import describe_rows
 from commonprosperity.errors import PopulationError
 from commonprosperity.published import CITIES, CITY_NAMES_EN, PROVINCE, city_label
@@ -152,7 +153,7 @@ class Population:
     @property
     def residents(self) -> float:
         """Σ weight × size: residents represented."""
-        return float(np.dot(self.weight, self.size))
+        return float(dot(self.weight, self.size))
 
     def __repr__(self) -> str:
         year = "unknown year" if self.year is None else f"year {self.year}"

@@ -18,6 +18,7 @@ import pandas as pd
 from commonprosperity._kernels import resample
 from commonprosperity._kernels.buckets import income_order
 from commonprosperity._kernels.inequality import gini_exact_from_order
+from commonprosperity._sums import dot
 from commonprosperity._validate import describe_rows, is_real, seed_problem
 from commonprosperity.errors import ArgumentError
 from commonprosperity.population import Population
@@ -184,9 +185,9 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
 
     def per_capita(w: np.ndarray, mask: np.ndarray | None = None) -> float:
         if mask is None:
-            return float(np.dot(w, disp) / np.dot(w, size))
-        den = np.dot(w[mask], size[mask])
-        return float(np.dot(w[mask], disp[mask]) / den) if den > 0 else np.nan
+            return float(dot(w, disp) / dot(w, size))
+        den = dot(w[mask], size[mask])
+        return float(dot(w[mask], disp[mask]) / den) if den > 0 else np.nan
 
     # As simulate's indicators: undefined (nan) unless both incomes are > 0 (a
     # ratio <= 0 is no income gap).
@@ -208,12 +209,10 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
         "city_max_min_ratio": city_ratio,
         "band_share_100k_500k": lambda w: float(w[band1].sum() / w.sum()),
         "band_share_200k_600k": lambda w: float(w[band2].sum() / w.sum()),
-        "urbanization_rate": lambda w: float(
-            np.dot(w[urban], size[urban]) / np.dot(w, size)
-        ),
-        "iit_revenue": lambda w: float(np.dot(w, iit)),
-        "social_insurance_contributions": lambda w: float(np.dot(w, contributions)),
-        "transfer_spending": lambda w: float(np.dot(w, transfers)),
+        "urbanization_rate": lambda w: float(dot(w[urban], size[urban]) / dot(w, size)),
+        "iit_revenue": lambda w: float(dot(w, iit)),
+        "social_insurance_contributions": lambda w: float(dot(w, contributions)),
+        "transfer_spending": lambda w: float(dot(w, transfers)),
     }[indicator]
     weight = pop.weight
     # NumPy's indexing, not the parallel gather: a parallel kernel between BLAS
@@ -348,6 +347,14 @@ def bootstrap(
         )
     pop = result.population
     nh = pop.n_households
+    for name, given in (("strata", strata), ("psu", psu)):
+        if isinstance(given, str | bytes):
+            # np.asarray("region") is a 0-d array: "got shape ()" named nothing.
+            raise ArgumentError(
+                f"bootstrap: {name} must be an array of one value per household "
+                f"({nh}), not a column name; got {given!r} (the population's own "
+                f"design is used when {name} is None)"
+            )
     strata = pop.stratum if strata is None else np.asarray(strata)
     psu = pop.psu if psu is None else np.asarray(psu)
     for name, arr in (("strata", strata), ("psu", psu)):

@@ -369,3 +369,38 @@ def test_poverty_at_fixed_lines_from_the_definition():
     for bad in ({"dibao": 5.0}, {"x": 0.0}, {"x": float("nan")}, {"x": "1"}, [1.0]):
         with pytest.raises(cp.ArgumentError, match="poverty: "):
             r.poverty(bad)
+
+
+@pytest.mark.parametrize("weight", [1.0, 0.6, 0.1, 1 / 3, 0.7, 3.0])
+def test_median_lines_do_not_depend_on_the_weights_scale(weight):
+    """Six equal persons: the lower median is the third income at any weight.
+
+    With weights 0.6 the plain cumulative sum put the third an ulp below half
+    and the 50 % line became 25,000 (the upper median's half) instead of 20,000.
+    """
+    incomes = [20e3, 30e3, 40e3, 50e3, 60e3, 70e3]
+    pop = _population(age=[40] * 6, property=incomes, weight=[weight] * 6)
+    table = simulate(pop, _no_policy()).poverty()
+    assert table.loc["50% median", "line"] == pytest.approx(20_000.0, rel=1e-12)
+    assert table.loc["60% median", "line"] == pytest.approx(24_000.0, rel=1e-12)
+    assert table.loc["60% median", "headcount"] == pytest.approx(1 / 6, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["strata", "psu"])
+def test_bootstrap_design_given_as_a_column_name_is_named(name):
+    pop = _population(age=[40] * 30, property=np.arange(1.0, 31.0) * 1e3)
+    result = simulate(pop, _no_policy())
+    with pytest.raises(cp.ArgumentError) as info:
+        bootstrap(result, "gini", n=10, seed=1, **{name: "region"})
+    assert f"{name} must be an array of one value per household (30), not a " in (
+        str(info.value)
+    )
+    assert "got 'region'" in str(info.value)
+
+
+def test_households_of_no_city_are_not_called_a_city():
+    pop = _population(age=[40] * 4, property=[1e4, 2e4, 3e4, 4e4])
+    richer = _no_policy().replace({"transfers.dibao_monthly": 5_000.0})
+    table = simulate(pop, richer).winners_losers(simulate(pop, _no_policy()))
+    assert "city unknown (Zhejiang)" in table.index
+    assert not any("浙江" in name for name in table.index)

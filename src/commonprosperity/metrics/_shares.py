@@ -14,6 +14,7 @@ from commonprosperity._kernels.inequality import (
     lorenz_from_order,
     weighted_totals,
 )
+from commonprosperity._sums import compensated_cumsum
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
     as_scalar,
@@ -91,14 +92,6 @@ def lorenz(
     return p.copy(), s.copy()
 
 
-def _compensated_cumsum(v: FloatArray) -> FloatArray:
-    """``np.cumsum(v)`` with each prefix corrected by its TwoSum rounding errors."""
-    s = np.cumsum(v)
-    prev = np.concatenate(([0.0], s[:-1]))
-    bb = s - prev
-    return s + np.cumsum((prev - (s - bb)) + (v - bb))
-
-
 def _cut_shares(
     x: FloatArray, w: FloatArray, fractions: FloatArray, slack: bool = False
 ) -> Any:
@@ -122,7 +115,7 @@ def _cut_shares(
     if not keep.all():
         x, w = x[keep], w[keep]
     xo, wo = sorted_rows(x, w)
-    ends = _compensated_cumsum(wo)
+    ends = compensated_cumsum(wo)
     starts = np.concatenate(([0.0], ends[:-1]))
     # Cuts on the same cumulative sum, so that p = 0 and p = 1 are exact.
     cuts = fractions * ends[-1]
