@@ -101,6 +101,7 @@ def design(
     pop: Population,
     margins: Mapping[str, Mapping[Any, Mapping[Any, float]]],
     variables: Mapping[str, np.ndarray],
+    tol: float = 1e-10,
 ) -> tuple[sp.csr_matrix, list[Column]]:
     """The calibration design: ``X`` (households × cells) and one Column per cell.
 
@@ -147,6 +148,12 @@ def design(
             continue
         for var, totals in specs.items():
             names = var if isinstance(var, tuple) else (var,)
+            if not names or not all(isinstance(v, str) for v in names):
+                problems.append(
+                    f"margins[{unit!r}]: a variable is a name (str) or a tuple of "
+                    f"names; got {var!r}"
+                )
+                continue
             label = f"{unit}.{'×'.join(names)}"
             allowed = (
                 *HOUSEHOLD_VARIABLES,
@@ -160,6 +167,8 @@ def design(
                     f"{sorted(set(allowed))}"
                 )
                 continue
+            if isinstance(totals, pd.Series):
+                totals = totals.to_dict()
             if not isinstance(totals, Mapping) or not totals:
                 problems.append(f"margin {label}: totals must be a non-empty mapping")
                 continue
@@ -312,10 +321,15 @@ def design(
                     sums[c.margin] = sums.get(c.margin, 0.0) + c.target
             if len(sums) > 1:
                 lo, hi = min(sums.values()), max(sums.values())
-                if hi - lo > 1e-6 * max(hi, 1.0):
+                # Within tol or not at all: margins a household apart in 25
+                # million passed a check at 1e-6, and the solver, held to tol,
+                # then failed after max_iter, blaming a cell that met its total.
+                if hi - lo > max(tol, 1e-12) * max(hi, 1.0):
                     problems.append(
                         f"inconsistent {unit} totals: the margins add up to different "
-                        f"totals { ({k: round(v, 3) for k, v in sums.items()}) }"
+                        f"totals { ({k: round(v, 3) for k, v in sums.items()}) }, "
+                        f"{(hi - lo) / max(hi, 1.0):.2g} apart (relative) where tol "
+                        f"is {tol:g}; make them add up to the same total"
                     )
     if not columns and not problems:
         problems.append("margins: no margin given")

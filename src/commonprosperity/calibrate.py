@@ -211,7 +211,10 @@ def calibrate(
             "margins must be a non-empty mapping {unit: {variable: {category: total}}}"
         )
     X, columns = design(
-        population, margins, {k: np.asarray(v) for k, v in (variables or {}).items()}
+        population,
+        margins,
+        {k: np.asarray(v) for k, v in (variables or {}).items()},
+        float(tol),
     )
     d = population.weight.astype(np.float64)
     t = np.array([c.target for c in columns])

@@ -469,6 +469,11 @@ def simulate_path(
     >>> list(path.index), bool(pd.isna(path.loc[2023, "T8"]))
     ([2023, 2024], True)
     """
+    if not isinstance(population, Population):
+        raise ArgumentTypeError(
+            f"simulate_path: population must be a Population; got "
+            f"{type(population).__name__}"
+        )
     if population.year is None:
         raise PopulationError("simulate_path: population.year is None")
     if scenarios_by_year is not None and not isinstance(scenarios_by_year, Mapping):

@@ -236,6 +236,20 @@ def test_jointly_infeasible_bounds_do_not_converge():
         ),
         ({"persons": {"age": {(0, 50): 1.0, (40, 121): 1.0}}}, "age intervals overlap"),
         ({"households": {"city": {"Atlantis": 1.0}}}, "unknown city 'Atlantis'"),
+        (  # a household apart in 100,000: passed a 1e-6 check, then the solver,
+            # held to tol = 1e-10, failed after max_iter blaming another cell
+            {
+                "households": {
+                    "urban": {True: 40_000, False: 60_001},
+                    "city": {"杭州": 50_000, "宁波": 50_000},
+                }
+            },
+            "1e-05 apart (relative) where tol is 1e-10",
+        ),
+        (  # '×'.join(names) raised TypeError on a non-string name
+            {"households": {5: {1: 1.0}}},
+            "a variable is a name (str) or a tuple of names; got 5",
+        ),
     ],
 )
 def test_impossible_margins_raise(margins, fragment):
@@ -343,3 +357,12 @@ def test_raking_from_weights_far_below_the_margins():
     x = (-210.0 + math.sqrt(60100.0)) / 2.0 * 1e5  # the 2x2 solution, scaled
     np.testing.assert_allclose(res.weight, [x, 40e5 - x, 50e5 - x, 10e5 + x], rtol=1e-9)
     assert res.converged
+
+
+def test_totals_may_be_a_pandas_series():
+    pop = make_pop([10.0, 20.0, 30.0, 40.0], [True, False, True, False], ["杭州"] * 4)
+    margins = {"households": {"urban": pd.Series({True: 50.0, False: 50.0})}}
+    result = calibrate(pop, margins)
+    w = result.population.weight
+    assert w[pop.urban].sum() == pytest.approx(50.0, rel=1e-12)
+    assert w[~pop.urban].sum() == pytest.approx(50.0, rel=1e-12)

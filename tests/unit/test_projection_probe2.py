@@ -44,3 +44,12 @@ def test_urban_share_that_cannot_move_is_explained():
     msg = str(err.value)
     assert msg.startswith("project: cannot reweight the population to 2021")
     assert "no city has both urban and rural households" in msg
+
+
+@pytest.mark.parametrize("population", [None, "pop.parquet"])
+def test_simulate_path_of_a_non_population_is_our_error(population):
+    """It raised AttributeError: ... has no attribute 'year'."""
+    import commonprosperity as cp
+
+    with pytest.raises(cp.ArgumentError, match="population must be a Population"):
+        cp.simulate_path(population, {2024: cp.Scenario.status_quo(2024)})
