@@ -632,7 +632,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     pop, pop_text = _population(
         spec.population_file,
         spec.households,
-        spec.seed,
+        # A sweep file with population.file has no seed (it refuses one).
+        None if spec.population_file is not None else spec.seed,
         spec.population_year or spec.base.year,
         (
             f"population.year = {spec.population_year} in {args.file}"

@@ -140,6 +140,23 @@ def test_run_population_file_and_three_person_basis(capsys, tmp_path):
     assert "band basis: three_person" in stdout
 
 
+def test_sweep_file_with_its_own_population_file_runs(capsys, tmp_path):
+    """population.file: the sweep ran on it until --seed got a None default and
+    the sweep passed the file's default seed 0, refused beside a file."""
+    pop = synthetic_population(1_500, seed=2)
+    _write_parquet(pop, tmp_path / "pop.parquet")
+    sweep_file = tmp_path / "sweep.toml"
+    sweep_file.write_text(
+        'year = 2024\n[population]\nfile = "pop.parquet"\n[grid]\n'
+        '"transfers.dibao_monthly" = [1200, 1500]\n',
+        encoding="utf-8",
+    )
+    code, stdout, err = run(capsys, "sweep", sweep_file, "--out", tmp_path / "o")
+    assert code == 0, err
+    assert "pop.parquet (1,500 households" in stdout
+    assert (tmp_path / "o" / "sweep.csv").exists()
+
+
 def test_run_with_gdp_evaluates_t7(capsys, tmp_path):
     code, stdout, _ = run(
         capsys,
