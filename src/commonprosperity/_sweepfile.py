@@ -9,7 +9,7 @@ Format (every key but ``[grid]`` is optional; unknown keys are errors)::
     band_basis = "household"          # or "three_person"
 
     [population]                      # default: the embedded population
-    households = 20_000               # records (1 to 50,000,000)
+    households = 20_000               # records (1,000 to 20,000,000)
     seed = 0
     # file = "survey.parquet"         # a population file instead (relative path)
 
@@ -53,6 +53,7 @@ from commonprosperity._sweep_engine import (
     value_key,
 )
 from commonprosperity._validate import joined_problems
+from commonprosperity.baseline import MAX_HOUSEHOLDS, MIN_HOUSEHOLDS
 from commonprosperity.errors import CommonProsperityError, ScenarioError
 from commonprosperity.scenario import Scenario, overlapping_paths, read_toml_file
 from commonprosperity.simulate import BAND_BASES, INDICATOR_NAMES
@@ -282,7 +283,9 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
                 f"{where}: unknown key(s) population.{extra}; allowed: "
                 f"{sorted(_POPULATION)}"
             )
-        households = _int(pop, "households", 1, 50_000_000, 20_000, where, problems)
+        households = _int(
+            pop, "households", MIN_HOUSEHOLDS, MAX_HOUSEHOLDS, 20_000, where, problems
+        )
         seed = _int(pop, "seed", 0, 2**63 - 1, 0, where, problems)
         pop_year = _int(pop, "year", 2000, 2100, None, where, problems)
         if "file" in pop:

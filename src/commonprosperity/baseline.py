@@ -53,6 +53,12 @@ __all__ = [
 URBAN_DEFINITIONS = ("survey", "census")
 
 
+#: Household records a baseline may have (fewer cannot fill the 22 cells and
+#: their age bands; the command line and sweep files take the same range).
+MIN_HOUSEHOLDS = 1_000
+MAX_HOUSEHOLDS = 20_000_000
+
+
 def _check(
     year: Any, n_households: Any, seed: Any, urban_definition: Any, top_tail: Any
 ) -> None:
@@ -68,10 +74,11 @@ def _check(
     if (
         isinstance(n_households, bool)
         or not isinstance(n_households, int | np.integer)
-        or (not 1_000 <= n_households <= 20_000_000)
+        or (not MIN_HOUSEHOLDS <= n_households <= MAX_HOUSEHOLDS)
     ):
         problems.append(
-            f"n_households must be an integer in 1,000–20,000,000; got {n_households!r}"
+            f"n_households must be an integer in {MIN_HOUSEHOLDS:,}–"
+            f"{MAX_HOUSEHOLDS:,}; got {n_households!r}"
         )
     if (problem := seed_problem(seed)) is not None:
         problems.append(problem)

@@ -41,7 +41,6 @@ DEFAULT_HOUSEHOLDS = 200_000
 DEFAULT_YEAR = 2024
 DEFAULT_OUT = "commonprosperity-out"
 DEFAULT_SWEEP_OUT = "commonprosperity-sweep-out"
-MAX_HOUSEHOLDS = 50_000_000
 COMMANDS = ("run", "sweep", "solve", "baseline")
 EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -65,13 +64,22 @@ class _Parser(argparse.ArgumentParser):
 
 # ------------------------------------------------------------- option types
 def _households(text: str) -> int:
+    # The embedded baseline's range: `--households 10` passed here and failed
+    # later with "baseline: n_households ...", naming no option.
+    baseline = _import_if_present("commonprosperity.baseline")
+    low, high = (
+        (1, 50_000_000)  # the synthetic population's, without the baseline
+        if baseline is None
+        else (baseline.MIN_HOUSEHOLDS, baseline.MAX_HOUSEHOLDS)
+    )
     try:
         n = int(text.replace("_", ""))
     except ValueError:
         n = 0
-    if not 1 <= n <= MAX_HOUSEHOLDS:
+    if not low <= n <= high:
         raise argparse.ArgumentTypeError(
-            f"must be an integer in 1–{MAX_HOUSEHOLDS:,}; got {text!r}"
+            f"must be an integer in {low:,}–{high:,} (household records of the "
+            f"embedded population); got {text!r}"
         )
     return n
 
