@@ -816,8 +816,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         f"{name} {op} {value:g}"
     )
     print(
-        f"  {name} there: {indicator(at):.8g}; at the scenario's own value "
-        f"{current:,.6g}: {indicator(before):.8g}"
+        f"  {name} there: {indicator(at):.10g}; at the scenario's own value "
+        f"{current:,.6g}: {indicator(before):.10g}"
     )
     print(f"  net fiscal cost against the scenario: {cost / 1e9:,.2f} bn yuan per year")
     if args.save is not None:
@@ -857,6 +857,11 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     pop = make(year=args.year, n_households=args.households, seed=args.seed)
     fd, tmp = tempfile.mkstemp(suffix=".parquet", dir=out.absolute().parent)
     os.close(fd)
+    # mkstemp's 0600 would survive the rename: Dask workers running as another
+    # user could not read the file. Give it the mode a plain write gives.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         writer(pop, tmp)
         os.replace(tmp, out)

@@ -645,7 +645,12 @@ def write_run(
         year = result.scenario.year
         label = label or f"{year} policy"
         if baseline is not None:
-            curves = {f"status quo {baseline.scenario.year}": baseline, label: result}
+            reference = f"status quo {baseline.scenario.year}"
+            if label == reference:
+                # A scenario file named like the status quo: one key would
+                # overwrite the other and the figure lose a curve.
+                label = f"{label} (scenario file)"
+            curves = {reference: baseline, label: result}
             gross = None
         else:
             curves = {f"disposable income, {label}": result}

@@ -529,6 +529,11 @@ def test_baseline_writes_a_population_file(capsys, tmp_path):
     assert code == 0, err
     assert stdout.startswith(f"Wrote {file}: Population(2,000 households")
     assert [p.name for p in tmp_path.iterdir()] == ["pop.parquet"]
+    # The mode of a plain write (mkstemp's 0600 survived the rename: workers
+    # running as another user could not read the file).
+    umask = os.umask(0)
+    os.umask(umask)
+    assert file.stat().st_mode & 0o777 == 0o666 & ~umask
     code, stdout, err = run(
         capsys, "run", "--population", file, "--out", tmp_path / "o"
     )

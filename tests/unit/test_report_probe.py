@@ -328,3 +328,36 @@ def test_a_baseline_on_another_population_is_refused(tmp_path):
     assert report.fiscal_table(c, a).loc["net_fiscal_cost", "change"] == (
         a.fiscal["net_revenue"] - c.fiscal["net_revenue"]
     )
+
+
+def test_a_scenario_labelled_like_the_status_quo_keeps_both_curves(
+    tmp_path, monkeypatch
+):
+    """`run "status quo 2025.toml"`: one dict key overwrote the other, and the
+    Lorenz figure showed the reform alone, labelled as the status quo."""
+    pop = synthetic_population(800, seed=4)
+    base = simulate(pop, Scenario.status_quo(2024))
+    reform = simulate(
+        pop, Scenario.status_quo(2024).replace({"transfers.dibao_monthly": 2_000})
+    )
+    seen = {}
+    original = plots.lorenz_curves
+
+    def spy(curves, **kwargs):
+        seen.update(curves)
+        return original(curves, **kwargs)
+
+    monkeypatch.setattr(plots, "lorenz_curves", spy)
+    report.write_run(
+        reform,
+        tmp_path / "o",
+        heading="h",
+        baseline=base,
+        formats=("png",),
+        label="status quo 2024",
+    )
+    assert set(seen) == {"status quo 2024", "status quo 2024 (scenario file)"}
+    assert (
+        seen["status quo 2024"] is base
+        and seen["status quo 2024 (scenario file)"] is reform
+    )
