@@ -323,6 +323,15 @@ def _build_parser() -> _Parser:
     return parser
 
 
+#: Options that take no value (every other option takes one).
+_FLAGS = ("--debug", "--no-progress", "--help", "-h", "--version")
+
+
+def _takes_value(arg: str) -> bool:
+    """Whether ``arg`` is an option whose value is the next argument."""
+    return arg.startswith("-") and "=" not in arg and arg not in _FLAGS
+
+
 def _with_default_command(argv: list[str]) -> list[str]:
     """Insert ``run`` when no subcommand is given; reject misspelt subcommands."""
     for i, arg in enumerate(argv):
@@ -335,8 +344,15 @@ def _with_default_command(argv: list[str]) -> list[str]:
         if arg.startswith("-"):
             # `commonprosperity --households 1000 solve ...` read "solve" as the
             # scenario file of an implied `run` ("solve: cannot read scenario file").
+            # An option's value is not a command: `--out sweep` names a folder.
             late = next(
-                (a for a in argv[i + 1 :] if a in COMMANDS and not Path(a).exists()),
+                (
+                    a
+                    for k, a in enumerate(argv[i + 1 :], start=i + 1)
+                    if a in COMMANDS
+                    and not Path(a).exists()
+                    and not _takes_value(argv[k - 1])
+                ),
                 None,
             )
             if late is not None:
@@ -526,6 +542,13 @@ def _population(
         income_year = (
             "unknown income year" if pop.year is None else f"income year {pop.year}"
         )
+        if pop.year is not None and pop.year != year:
+            # The embedded population is projected to the policy year; a file's
+            # is taken as it is (the same data gave other targets unsaid).
+            income_year += (
+                f", not projected to the policy year {year}: use "
+                "commonprosperity.project for that"
+            )
         return pop, f"{file} ({pop.n_households:,} households, {income_year})"
     return _embedded_population(
         households or DEFAULT_HOUSEHOLDS, 0 if seed is None else seed, year, origin

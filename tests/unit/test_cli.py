@@ -539,6 +539,8 @@ def test_baseline_writes_a_population_file(capsys, tmp_path):
     )
     assert code == 0, err
     assert "income year 2022" in stdout.splitlines()[0]
+    # Unlike the embedded population, a file is not projected: say so.
+    assert "not projected to the policy year 2024" in stdout.splitlines()[0]
 
 
 def test_baseline_bad_size_is_one_line(capsys, tmp_path):

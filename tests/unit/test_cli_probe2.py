@@ -210,3 +210,12 @@ def test_ten_thousand_bad_values_make_one_short_line(capsys, tmp_path):
     assert len(err) < 3_000
     assert "value -10000: transfers.dibao_monthly: must be >= 0" in err
     assert "; and 9,990 more such problems" in err
+
+
+def test_an_option_value_named_like_a_command_is_a_value(capsys, tmp_path, monkeypatch):
+    """`--households 2000 --out sweep` said "--households comes before the
+    command 'sweep'": sweep is the output folder of the implied run."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "--households", "2000", "--out", "sweep")
+    assert code == 0, err
+    assert (tmp_path / "sweep" / "targets.csv").exists()
