@@ -14,26 +14,32 @@ import math
 import os
 import secrets
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from commonprosperity._plotstyle import format_value
+from commonprosperity._plotstyle import FORMATS_ALLOWED, format_value
 
 _CMP = {">=": ">=", ">": ">", "<": "<", "<=": "<="}
 
 
 # ------------------------------------------------------------------ writing
 @contextlib.contextmanager
-def staged_directory(out: Path) -> Iterator[Path]:
+def staged_directory(out: Path, ours: Iterable[str] = ()) -> Iterator[Path]:
     """Give a scratch folder whose files are moved into ``out`` when the block ends.
 
     Parameters
     ----------
     out : pathlib.Path
         The output folder; it and its parents are created only on success.
+    ours : iterable of str
+        Every file name this kind of output may have. A file of ``out`` with
+        one of these names that this run did not write is an earlier run's
+        and is removed (a heatmap of a two-lever sweep stayed beside the
+        report of a one-lever sweep that says it has none); other files of
+        ``out`` are left alone.
 
     Yields
     ------
@@ -69,8 +75,24 @@ def staged_directory(out: Path) -> Iterator[Path]:
                 stage.rename(out)
                 return
         out.mkdir(parents=True, exist_ok=True)
-        for file in sorted(stage.iterdir()):
+        staged = sorted(stage.iterdir())
+        # Checked before anything moves: a directory in the way of the third
+        # file left two of the new files beside the old rest.
+        for file in staged:
+            if (out / file.name).is_dir():
+                raise IsADirectoryError(
+                    errno.EISDIR,
+                    f"cannot write {file.name}: a directory of that name is in "
+                    f"{str(out)!r}",
+                    str(out / file.name),
+                )
+        for file in staged:
             os.replace(file, out / file.name)
+        new = {file.name for file in staged}
+        for name in sorted(set(ours) - new):
+            stale = out / name
+            if stale.is_file():
+                stale.unlink()
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -276,3 +298,8 @@ def markdown_table(
                 )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def output_names(tables: Iterable[str], figures: Iterable[str]) -> list[str]:
+    """Every file name of an output: the tables, and each figure in every format."""
+    return [*tables, *(f"{f}.{ext}" for f in figures for ext in FORMATS_ALLOWED)]

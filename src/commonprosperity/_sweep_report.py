@@ -18,6 +18,7 @@ from commonprosperity._reportformat import (
     _SHORT,
     _number,
     markdown_table,
+    output_names,
     staged_directory,
 )
 from commonprosperity.targets import TARGETS
@@ -122,7 +123,10 @@ def write_sweep(
     out = Path(out_dir)
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.
-    with staged_directory(out) as stage:
+    names = output_names(
+        ("sweep.csv", "sweep.parquet", "report.md"), ("heatmap", "frontier")
+    )
+    with staged_directory(out, names) as stage:
         written, summary = _write_sweep_files(
             frame, stage, spec, heading, command, cheapest, formats
         )

@@ -39,6 +39,7 @@ from commonprosperity._reportformat import (
     format_target_table,
     gini_text,
     markdown_table,
+    output_names,
     staged_directory,
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
@@ -619,7 +620,11 @@ def write_run(
     written: list[Path] = []
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.
-    with staged_directory(out) as stage:
+    names = output_names(
+        ("indicators.csv", "targets.csv", "fiscal.csv", "deciles.csv", "report.md"),
+        ("dashboard", "lorenz", "income_distribution", "cities"),
+    )
+    with staged_directory(out, names) as stage:
 
         def csv(frame: pd.DataFrame, name: str) -> None:
             path = stage / name

@@ -218,4 +218,5 @@ def test_an_option_value_named_like_a_command_is_a_value(capsys, tmp_path, monke
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, "--households", "2000", "--out", "sweep")
     assert code == 0, err
+    assert "Wrote" in out
     assert (tmp_path / "sweep" / "targets.csv").exists()

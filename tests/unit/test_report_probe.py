@@ -361,3 +361,58 @@ def test_a_scenario_labelled_like_the_status_quo_keeps_both_curves(
         seen["status quo 2024"] is base
         and seen["status quo 2024 (scenario file)"] is reform
     )
+
+
+def _one_city_less(pop):
+    """The same population with every household in no known city."""
+    import dataclasses
+
+    from commonprosperity.population import CITY_LABELS
+
+    return dataclasses.replace(
+        pop,
+        city_code=np.full(pop.n_households, len(CITY_LABELS) - 1),
+        _cache={},
+    )
+
+
+def test_a_rerun_removes_the_earlier_runs_figures_it_did_not_write(tmp_path):
+    """cities.png of a run with cities stayed beside a rerun without them."""
+    pop = synthetic_population(800, seed=4)
+    sq = Scenario.status_quo(2024)
+    out = tmp_path / "o"
+    (out).mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    first = report.write_run(simulate(pop, sq), out, heading="h", formats=("png",))
+    assert "cities.png" in {p.name for p in first}
+    second = report.write_run(
+        simulate(_one_city_less(pop), sq), out, heading="h", formats=("png",)
+    )
+    assert "cities.png" not in {p.name for p in second}
+    assert not (out / "cities.png").exists()
+    # Files that are not the library's outputs stay.
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*(p.name for p in second), "notes.txt"]
+    )
+
+
+def test_a_directory_in_the_way_changes_nothing(tmp_path):
+    """A folder named report.md: two new files had been moved in before it failed."""
+    pop = synthetic_population(800, seed=4)
+    out = tmp_path / "o"
+    report.write_run(
+        simulate(pop, Scenario.status_quo(2023)), out, heading="h", formats=("png",)
+    )
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    (out / "report.md").unlink()
+    (out / "report.md").mkdir()
+    del before["report.md"]
+    with pytest.raises(IsADirectoryError, match=r"cannot write report\.md"):
+        report.write_run(
+            simulate(pop, Scenario.status_quo(2024)), out, heading="h", formats=("png",)
+        )
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
