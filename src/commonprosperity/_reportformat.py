@@ -290,6 +290,9 @@ def markdown_table(
             v = row[c]
             if c in formats and isinstance(v, int | float) and not pd.isna(v):
                 cells.append(format(v, formats[c]))
+            elif isinstance(v, float) and math.isfinite(v):
+                # Not repr's 17 digits (0.35230727215800284, 1000.0).
+                cells.append(f"{v:,.0f}" if v.is_integer() else f"{v:.6g}")
             else:
                 cells.append(
                     ""

@@ -416,3 +416,18 @@ def test_a_directory_in_the_way_changes_nothing(tmp_path):
     assert after == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_markdown_tables_show_floats_as_people_write_them():
+    """The sweep report's cheapest scenarios printed 1000.0 and 0.35230727215800284."""
+    from commonprosperity._reportformat import markdown_table
+
+    frame = pd.DataFrame(
+        {
+            "transfers.dibao_monthly": [1000.0, 72_000.0],
+            "gini": [0.35230727215800284, 1e-7],
+        }
+    )
+    text = markdown_table(frame, index=False)
+    assert "| 1,000 | 0.352307 |" in text
+    assert "| 72,000 | 1e-07 |" in text
