@@ -317,7 +317,8 @@ def _bin_sums(seg):
         wc += e
         xs, e = _two_sum(xs, wi * seg[i, 0])
         xc += e
-    return ws + wc, xs + xc, gap_sum_of_groups(seg[:, 0], seg[:, 1], ws, wc)
+    x = seg[:, 0]
+    return ws + wc, xs + xc, gap_sum_of_groups(x, seg[:, 1], ws, wc, x, 0.0, False)[0]
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -370,7 +371,8 @@ def _combine(W, X, D):
     # Between bins: sum_{b<c} W_b W_c (m_c - m_b) = sum_k (m_(k+1) - m_k) L_k (W - L_k),
     # every term >= 0 because bins are disjoint intervals in index order.
     occupied = np.flatnonzero(W > 0.0)
-    between = gap_sum_of_groups(X[occupied] / W[occupied], W[occupied], ts, tc)
+    means = X[occupied] / W[occupied]
+    between = gap_sum_of_groups(means, W[occupied], ts, tc, means, 0.0, False)[0]
     return (between + (ds + dc)) / (total_w * total_x)
 
 

@@ -49,6 +49,7 @@ from commonprosperity._kernels.inequality import (
     _ABS_MASK,
     _EPS,
     _two_sum,
+    gap_sum_of_groups,
     within_bin_bounds,
 )
 
@@ -697,7 +698,9 @@ def gini_from_bins(hist, bounds, rows):
     occupied = np.flatnonzero(hist[:, 0] > 0.0)
     shifts = hist[occupied, 1] / hist[occupied, 0]
     means = bounds[occupied, 2] + shifts
-    between_sum, b_err = _between_bins(means, shifts, hist[occupied, 0], ts, tc, gamma)
+    between_sum, b_err = gap_sum_of_groups(
+        means, hist[occupied, 0], ts, tc, shifts, gamma, True
+    )
     lo_sum = hi_sum = est_sum = 0.0
     for k in occupied:
         wb = hist[k, 0]
@@ -721,53 +724,6 @@ def gini_from_bins(hist, bounds, rows):
     g_lo = (between - pad + lo_sum) / denom * (1.0 - rel)
     g_hi = (between + pad + hi_sum) / denom * (1.0 + rel)
     return min(max(g_est, g_lo), g_hi), g_lo, g_hi
-
-
-@njit(cache=True, nogil=True)
-def _between_bins(means, shifts, weights, ts, tc, gamma):
-    """``(sum_k (m_(k+1) - m_k) L_k R_k, its error bound)`` over occupied bins.
-
-    ``means`` increasing, ``shifts`` their parts within the bins, ``weights``
-    (> 0), total ``ts + tc``. The gaps are taken from the bottom while
-    ``L_k < W / 2``, then from the top (as ``inequality.gap_sum_of_groups``), so
-    neither side's weight is a difference of nearly equal sums. Rounding of the
-    means (a few ulps) and the sums' error in their shifts (2 gamma relative)
-    enter each gap's bound.
-    """
-    n = means.shape[0]
-    half = 0.5 * (ts + tc)
-    ls = lc = 0.0
-    bs = bc = 0.0
-    err = 0.0
-    k = 0
-    while k < n:
-        if k > 0:
-            left = ls + lc
-            if left >= half:
-                break
-            lr = left * ((ts - ls) + (tc - lc))
-            bs, e = _two_sum(bs, (means[k] - means[k - 1]) * lr)
-            bc += e
-            err += _gap_error(means, shifts, k, gamma) * lr
-        ls, e = _two_sum(ls, weights[k])
-        lc += e
-        k += 1
-    rs = rc = 0.0
-    for t in range(n - 1, k - 1, -1):
-        rs, e = _two_sum(rs, weights[t])
-        rc += e
-        lr = ((ts - rs) + (tc - rc)) * (rs + rc)
-        bs, e = _two_sum(bs, (means[t] - means[t - 1]) * lr)
-        bc += e
-        err += _gap_error(means, shifts, t, gamma) * lr
-    return bs + bc, err
-
-
-@njit(cache=True, inline="always")
-def _gap_error(means, shifts, k, gamma):
-    return 2.0 * _EPS * (abs(means[k]) + abs(means[k - 1])) + 2.0 * gamma * (
-        abs(shifts[k]) + abs(shifts[k - 1])
-    )
 
 
 def histogram_bracket(

@@ -364,28 +364,33 @@ def _gap_sum(sorted_income, sorted_weight, income, weight, order, ws, wc):
 
 
 @njit(cache=True, nogil=True)
-def gap_sum_of_groups(mean, weight, ws, wc):
+def gap_sum_of_groups(mean, weight, ws, wc, shift, gamma, with_error):
     """``sum_k (mean[k+1] - mean[k]) L_k R_k`` of groups in increasing order.
 
     ``weight[k] >= 0`` is group k's weight, ``W = ws + wc`` their total,
     ``L_k = sum weight[:k+1]`` and ``R_k = W - L_k``. As :func:`_gap_sum`, the
     gaps are taken from the bottom while ``L_k < W / 2``, then from the top, so
     no side's weight is a difference of nearly equal sums. Returns the
-    compensated sum.
+    compensated sum and, ``with_error``, a bound on what the rounding of the
+    means (a few ulps) and an error of ``gamma`` (relative) in their parts
+    ``shift`` within their bins can change in it (else 0).
     """
     n = mean.shape[0]
     half = 0.5 * (ws + wc)
     ls = lc = 0.0
     ds = dc = 0.0
+    err = 0.0
     k = 0
     while k < n:
         if k > 0:
             left = ls + lc
             if left >= half:
                 break
-            right = (ws - ls) + (wc - lc)
-            ds, e = _two_sum(ds, (mean[k] - mean[k - 1]) * left * right)
+            lr = left * ((ws - ls) + (wc - lc))
+            ds, e = _two_sum(ds, (mean[k] - mean[k - 1]) * lr)
             dc += e
+            if with_error:
+                err += _gap_error(mean, shift, k, gamma) * lr
         ls, e = _two_sum(ls, weight[k])
         lc += e
         k += 1
@@ -393,10 +398,20 @@ def gap_sum_of_groups(mean, weight, ws, wc):
     for t in range(n - 1, k - 1, -1):
         rs, e = _two_sum(rs, weight[t])
         rc += e
-        right = rs + rc
-        ds, e = _two_sum(ds, (mean[t] - mean[t - 1]) * ((ws - rs) + (wc - rc)) * right)
+        lr = ((ws - rs) + (wc - rc)) * (rs + rc)
+        ds, e = _two_sum(ds, (mean[t] - mean[t - 1]) * lr)
         dc += e
-    return ds + dc
+        if with_error:
+            err += _gap_error(mean, shift, t, gamma) * lr
+    return ds + dc, err
+
+
+@njit(cache=True, inline="always")
+def _gap_error(mean, shift, k, gamma):
+    """Rounding bound of gap k's length per unit of ``L_k R_k``."""
+    return 2.0 * _EPS * (abs(mean[k]) + abs(mean[k - 1])) + 2.0 * gamma * (
+        abs(shift[k]) + abs(shift[k - 1])
+    )
 
 
 @njit(cache=True, nogil=True)
