@@ -13,7 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from commonprosperity._validate import labour_share_problem, positive_yuan_problem
+from commonprosperity._validate import (
+    is_real,
+    labour_share_problem,
+    positive_yuan_problem,
+)
 from commonprosperity.errors import ScenarioError
 
 __all__ = ["PLAN_SOURCE", "TARGETS", "Target", "evaluate_targets"]
@@ -203,6 +207,24 @@ def evaluate_targets(
     trends = dict(trends or {})
     undefined = dict(undefined or {})
     verdicts = dict(verdicts or {})
+    # A raw TypeError or IndexError named nothing.
+    bad = [
+        f"verdicts[{k!r}] must be a (met: bool, note: str) pair; got {v!r}"
+        for k, v in verdicts.items()
+        if not (
+            isinstance(v, tuple)
+            and len(v) == 2
+            and isinstance(v[0], bool | np.bool_)
+            and isinstance(v[1], str)
+        )
+    ]
+    bad += [
+        f"indicators[{k!r}] must be a number (NaN when undefined); got {v!r}"
+        for k, v in indicators.items()
+        if not is_real(v)
+    ]
+    if bad:
+        raise ScenarioError("evaluate_targets: " + "; ".join(bad))
     rows = []
     for t in TARGETS:
         note = ""
