@@ -33,7 +33,6 @@ from commonprosperity import statistics as S
 from commonprosperity._baseline_people import N_CELLS, SHAPE, Draws
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels import simulate as K
-from commonprosperity._sums import dot
 from commonprosperity.errors import CalibrationError
 from commonprosperity.population import CITY_LABELS
 from commonprosperity.published import minimum_wage_tier
@@ -302,7 +301,7 @@ def _update(
     level = level * step
     for u in (0, 1):
         sel = np.arange(N_CELLS) % 2 == u
-        level[sel] /= dot(gross[sel], step[sel]) / gross[sel].sum()
+        level[sel] /= np.dot(gross[sel], step[sel]) / gross[sel].sum()
     # pensions: the target per pensioner, exactly, at the new levels
     raw_pension = np.bincount(_AREA, weights=s.cell_sum(s.raw[3]) * level, minlength=2)
     scale[:, 3] = t.pension * s.pensioners / raw_pension

@@ -15,7 +15,6 @@ from commonprosperity._statistics_derived import (
     disposable_income,
 )
 from commonprosperity._statistics_file import BASELINE_YEARS, figures, number
-from commonprosperity._sums import dot
 from commonprosperity.errors import ArgumentError
 from commonprosperity.published import CITIES
 
@@ -164,8 +163,8 @@ def city_income_targets(year: int, definition: str = "survey") -> pd.DataFrame:
     wu, wr = pop * sigma, pop * (1.0 - sigma)
     hz = CITIES.index("杭州")
     for _ in range(100):
-        g_u = U * wu.sum() / dot(wu, u)
-        g_r = R * wr.sum() / dot(wr, r)
+        g_u = U * wu.sum() / np.dot(wu, u)
+        g_r = R * wr.sum() / np.dot(wr, r)
         u *= g_u
         r *= g_r
         if ratio_target is None:

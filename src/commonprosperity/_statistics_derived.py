@@ -22,7 +22,6 @@ from commonprosperity._statistics_file import (
     figures,
     number,
 )
-from commonprosperity._sums import dot
 from commonprosperity.errors import ArgumentError, CommonProsperityError
 from commonprosperity.published import CITIES, PROVINCE
 
@@ -138,7 +137,7 @@ def shift_shares(shares: np.ndarray, weight: np.ndarray, target: float) -> np.nd
     w = np.asarray(weight, dtype=np.float64) / np.sum(weight)
     for _ in range(200):
         mid = 0.5 * (lo + hi)
-        mean = float(dot(w, 1.0 / (1.0 + np.exp(-(base + mid)))))
+        mean = float(np.dot(w, 1.0 / (1.0 + np.exp(-(base + mid)))))
         if mean < target:
             lo = mid
         else:

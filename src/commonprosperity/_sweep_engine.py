@@ -181,9 +181,25 @@ def _expand_grid(base: Scenario, grid: Any) -> _Grid:
     )
 
 
-def _is_plain_number(v: Any) -> bool:
-    """An int or float that is not a bool (1 and 1.0 are one lever value)."""
-    return isinstance(v, int | float) and not isinstance(v, bool)
+def repeated_values(values: Sequence[Any]) -> list[Any]:
+    """The lever values given more than once, in the order they repeat.
+
+    A repeated value repeats its scenarios (two rows per grid point). Numbers
+    compare as numbers (1000 and 1000.0 repeat), other values by
+    :func:`value_key` (``True`` is not ``1.0``). Shared by :func:`sweep` grids
+    and sweep files; one pass (``list.count`` per value was quadratic).
+    """
+    seen: set[Any] = set()
+    found: set[Any] = set()
+    repeated = []
+    for v in values:
+        plain = isinstance(v, int | float) and not isinstance(v, bool)
+        key = value_key(float(v)) if plain else value_key(v)
+        if key in seen and key not in found:
+            found.add(key)
+            repeated.append(v)
+        seen.add(key)
+    return repeated
 
 
 def not_a_lever(path: str, current: Any) -> str | None:
@@ -258,15 +274,7 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
         if not vals:
             problems.append(f"grid: {path} has no values; give at least one")
             continue
-        # A repeated value repeats its scenarios (two rows per grid point), as
-        # sweep files refuse. Numbers compare as numbers: 1000 and 1000.0 repeat.
-        seen: set[Any] = set()
-        repeated = []
-        for v in vals:
-            key = value_key(float(v)) if _is_plain_number(v) else value_key(v)
-            if key in seen and v not in repeated:
-                repeated.append(v)
-            seen.add(key)
+        repeated = repeated_values(vals)
         if repeated:
             problems.append(
                 f"grid: {path} repeats the value(s) {repeated[:3]}; give each "

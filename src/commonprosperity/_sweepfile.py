@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,7 @@ import numpy as np
 
 from commonprosperity._sweep_engine import (
     not_a_lever,
+    repeated_values,
     scenarios_alone,
     value_key,
 )
@@ -331,11 +331,9 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
             vals = _values(lever, values, where, problems)
             if vals is None:
                 continue
-            # A repeated value repeats its scenarios: the frame then has two rows
-            # per grid point and the heatmap cannot place them. (Counted once:
-            # list.count per value was quadratic, 1e8 steps for num = 10,000.)
-            counts = Counter(vals)
-            repeated = sorted(v for v, c in counts.items() if c > 1)
+            # The frame would have two rows per grid point, which the heatmap
+            # cannot place.
+            repeated = sorted(repeated_values(vals))
             if repeated:
                 problems.append(
                     f"{where}: grid.{lever!r} repeats the value(s) "

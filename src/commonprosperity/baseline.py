@@ -130,7 +130,7 @@ def _population(
     tests rebuild a baseline through ``from_arrays`` and compare.
     """
     n = d.size.shape[0]
-    return Population(
+    return Population._trusted(
         household_id=_readonly(np.arange(1, n + 1), np.int64),
         weight=_readonly(weight, np.float64),
         urban=_readonly(d.urban, bool),
