@@ -688,8 +688,10 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
         )
         ax.set_xlim(0, max(float(cities.iloc[-1]), ceiling) / 1e3 * 1.3)
         ax.set_xlabel("per-capita disposable income, thousand yuan per year")
-        # Inside, where the shortest bars leave room: below the axes it ran into
-        # the source line.
+        # Inside, in two empty rows kept under the lowest bar: below the axes it
+        # ran into the source line, and over the bars it covered the lowest
+        # bars' labels.
+        ax.set_ylim(-2.4, len(cities) - 0.4)
         ax.legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=8.5)
         ax.grid(axis="x", alpha=0.3)
         if np.isfinite(ratio):

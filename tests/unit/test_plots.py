@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -184,6 +185,25 @@ def test_city_bars_show_every_city_and_the_ratio(base):
     ratio = base.indicators["city_max_min_ratio"]
     assert f"highest/lowest = {ratio:.3f}" in ax.get_title(loc="left")
     assert cities.max() / cities.min() == pytest.approx(ratio, rel=1e-12)
+
+
+@pytest.mark.parametrize("households", [3_000, 20_000])
+def test_city_bars_legend_covers_no_bar_or_label(households):
+    # The legend sat over the lowest bars and their yuan labels when the lowest
+    # city's bar reached past the middle of the axes.
+    result = simulate(
+        synthetic_population(households, seed=1), Scenario.status_quo(2024)
+    )
+    fig = plots.city_bars(result)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent(renderer)
+    labels = [t for t in ax.texts if t.get_text().strip().replace(",", "").isdigit()]
+    assert len(labels) == 11
+    for artist in [*labels, *(p for p in ax.patches if isinstance(p, Rectangle))]:
+        assert not legend.overlaps(artist.get_window_extent(renderer))
 
 
 # ---------------------------------------------------------------- sweeps
