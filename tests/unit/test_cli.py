@@ -556,3 +556,24 @@ def test_baseline_bad_size_is_one_line(capsys, tmp_path):
     )
     assert code == 2 and err.count("\n") == 1
     assert not (tmp_path / "p.parquet").exists()
+
+
+def test_value_less_options_list_matches_the_parser():
+    # The implied-`run` check reads an option's next argument as its value unless
+    # the option is in cli._FLAGS: a flag added to the parser but not to the list
+    # would swallow the subcommand after it.
+    import argparse
+
+    from commonprosperity import cli
+
+    def flags(parser):
+        found = set()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    found |= flags(sub)
+            elif action.option_strings and action.nargs == 0:
+                found |= set(action.option_strings)
+        return found
+
+    assert flags(cli._build_parser()) == set(cli._FLAGS)
