@@ -317,136 +317,142 @@ def evaluate_on_cluster(
     shipped: dict[str, Any] = {}
     universe: dict[str, Any] = {}
     try:
-        workers = _live_workers(dask_client)
-        n_workers = len(workers)
-        if n_workers == 0:
-            raise CommonProsperityError(
-                "the Dask cluster has no workers; start some or wait for them"
-            )
-        S = stacked.n
-        token = uuid.uuid4().hex
-        # One copy per worker under a key of its own, and each task pinned to
-        # the worker holding the copies it needs. One key broadcast to every
-        # worker is a replicated key: the scheduler's memory manager
-        # (ReduceReplicas) dropped the surplus copies before the tasks that
-        # needed them arrived, or once a worker's own tasks were done and
-        # before it stole another's, and the population travelled again.
-        for worker in workers:
-            try:
-                _ship(
-                    dask_client,
-                    worker,
-                    population,
-                    stacked,
-                    base,
-                    gini,
-                    token,
-                    shipped,
-                    universe,
-                )
-            except (KeyError, OSError):
-                # The worker left while its copies were sent (the scheduler no
-                # longer knows it, or the connection closed): go on without it.
-                shipped.pop(worker, None)
-                universe.pop(worker, None)
-        workers = [w for w in workers if w in shipped]
-        n_workers = len(workers)
-        if n_workers == 0:
-            raise CommonProsperityError(
-                "the Dask workers left the cluster while the sweep's population was "
-                "sent; run the sweep again"
-            )
-        n_households = (
-            _n_households(dask_client, shipped)
-            if isinstance(population, str)
-            else population.n_households
-        )
-        per_task = max(1, min(_block_size(n_households), -(-S // n_workers)))
-        bounds = [(i0, min(S, i0 + per_task)) for i0 in range(0, S, per_task)]
-        index: dict[Any, tuple[int, int]] = {}
-        pinned: dict[Any, str] = {}
-
-        def submit(i0: int, i1: int, worker: str, attempt: int) -> Any:
-            fut = dask_client.submit(
-                _run_part,
-                shipped[worker],
-                stacked.rows(i0, i1),
-                gini,
-                band_basis,
-                universe[worker],
-                pure=False,
-                key=f"commonprosperity-sweep-{token}-{i0}-{attempt}",
-                workers=[worker],
-                allow_other_workers=False,
-            )
-            futures.append(fut)
-            index[fut.key] = (i0, i1)
-            pinned[fut.key] = worker
-            return fut
-
-        pending = {
-            submit(i0, i1, workers[k % n_workers], 0)
-            for k, (i0, i1) in enumerate(bounds)
-        }
-        n_stats = None
-        parts: dict[tuple[int, int], Any] = {}
-        attempt = 0
-        while pending:
-            try:
-                done, pending = wait(
-                    pending, timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED"
-                )
-            except DaskTimeoutError:
-                done = set()
-            except CancelledError:
-                # wait() raises on a cancelled future: a worker that left took
-                # the copies its tasks depend on (or someone cancelled them).
-                done = {f for f in pending if f.status == "cancelled"}
-                pending -= done
-            # A cancelled task lost the copies it depends on with their worker
-            # (the client may learn of the copies' loss after the task's), or
-            # its result, still on that worker, with them.
-            lost = []
-            for fut in done:
-                try:
-                    part = fut.result()
-                except CancelledError:
-                    lost.append(fut)
-                    continue
-                parts[index[fut.key]] = part
-                n_stats = part.totals.shape[1]
-                if advance is not None:
-                    advance(index[fut.key][1] - index[fut.key][0])
-            if done and not lost:
-                continue
-            # A pinned task waits for its worker forever, and the worker's copies
-            # leave with it: run the tasks of a worker that left on the workers
-            # that still hold the population.
-            holders = _holders(dask_client, shipped)
-            lost += [f for f in pending if pinned[f.key] not in holders]
-            if not lost:
-                continue
-            attempt += 1
-            if not holders or attempt > _MAX_ATTEMPTS:
+        # distributed.wait works on the current client: one opened here from an
+        # address is never the default (set_as_default=False), and a default
+        # client of another cluster must not be the one asked.
+        with dask_client.as_current():
+            workers = _live_workers(dask_client)
+            n_workers = len(workers)
+            if n_workers == 0:
                 raise CommonProsperityError(
-                    "the Dask workers holding the sweep's population left the "
-                    "cluster (or it was restarted); run the sweep again"
+                    "the Dask cluster has no workers; start some or wait for them"
                 )
-            # Not the workers that just lost tasks, while others remain.
-            gone = {pinned[f.key] for f in lost}
-            holders = [w for w in holders if w not in gone] or holders
-            dask_client.cancel(lost)
-            pending -= set(lost)
-            for k, fut in enumerate(lost):
-                i0, i1 = index[fut.key]
-                pending.add(submit(i0, i1, holders[k % len(holders)], attempt))
-        out = _Outcome(np.empty((S, n_stats)), np.empty(S), np.empty(S), np.empty(S))
-        for (i0, i1), part in parts.items():
-            out.totals[i0:i1] = part.totals
-            out.gini[i0:i1] = part.gini
-            out.lower[i0:i1] = part.lower
-            out.upper[i0:i1] = part.upper
-        return out
+            S = stacked.n
+            token = uuid.uuid4().hex
+            # One copy per worker under a key of its own, and each task pinned to
+            # the worker holding the copies it needs. One key broadcast to every
+            # worker is a replicated key: the scheduler's memory manager
+            # (ReduceReplicas) dropped the surplus copies before the tasks that
+            # needed them arrived, or once a worker's own tasks were done and
+            # before it stole another's, and the population travelled again.
+            for worker in workers:
+                try:
+                    _ship(
+                        dask_client,
+                        worker,
+                        population,
+                        stacked,
+                        base,
+                        gini,
+                        token,
+                        shipped,
+                        universe,
+                    )
+                except (KeyError, OSError):
+                    # The worker left while its copies were sent (the scheduler no
+                    # longer knows it, or the connection closed): go on without it.
+                    shipped.pop(worker, None)
+                    universe.pop(worker, None)
+            workers = [w for w in workers if w in shipped]
+            n_workers = len(workers)
+            if n_workers == 0:
+                raise CommonProsperityError(
+                    "the Dask workers left the cluster while the sweep's population "
+                    "was sent; run the sweep again"
+                )
+            n_households = (
+                _n_households(dask_client, shipped)
+                if isinstance(population, str)
+                else population.n_households
+            )
+            per_task = max(1, min(_block_size(n_households), -(-S // n_workers)))
+            bounds = [(i0, min(S, i0 + per_task)) for i0 in range(0, S, per_task)]
+            index: dict[Any, tuple[int, int]] = {}
+            pinned: dict[Any, str] = {}
+
+            def submit(i0: int, i1: int, worker: str, attempt: int) -> Any:
+                fut = dask_client.submit(
+                    _run_part,
+                    shipped[worker],
+                    stacked.rows(i0, i1),
+                    gini,
+                    band_basis,
+                    universe[worker],
+                    pure=False,
+                    key=f"commonprosperity-sweep-{token}-{i0}-{attempt}",
+                    workers=[worker],
+                    allow_other_workers=False,
+                )
+                futures.append(fut)
+                index[fut.key] = (i0, i1)
+                pinned[fut.key] = worker
+                return fut
+
+            pending = {
+                submit(i0, i1, workers[k % n_workers], 0)
+                for k, (i0, i1) in enumerate(bounds)
+            }
+            n_stats = None
+            parts: dict[tuple[int, int], Any] = {}
+            attempt = 0
+            while pending:
+                try:
+                    done, pending = wait(
+                        pending, timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED"
+                    )
+                except DaskTimeoutError:
+                    done = set()
+                except CancelledError:
+                    # wait() raises on a cancelled future: a worker that left took
+                    # the copies its tasks depend on (or someone cancelled them).
+                    done = {f for f in pending if f.status == "cancelled"}
+                    pending -= done
+                # A cancelled task lost the copies it depends on with their worker
+                # (the client may learn of the copies' loss after the task's), or
+                # its result, still on that worker, with them.
+                lost = []
+                for fut in done:
+                    try:
+                        part = fut.result()
+                    except CancelledError:
+                        lost.append(fut)
+                        continue
+                    parts[index[fut.key]] = part
+                    n_stats = part.totals.shape[1]
+                    if advance is not None:
+                        advance(index[fut.key][1] - index[fut.key][0])
+                if done and not lost:
+                    continue
+                # A pinned task waits for its worker forever, and the worker's copies
+                # leave with it: run the tasks of a worker that left on the workers
+                # that still hold the population.
+                holders = _holders(dask_client, shipped)
+                lost += [f for f in pending if pinned[f.key] not in holders]
+                if not lost:
+                    continue
+                attempt += 1
+                if not holders or attempt > _MAX_ATTEMPTS:
+                    raise CommonProsperityError(
+                        "the Dask workers holding the sweep's population left the "
+                        "cluster (or it was restarted); run the sweep again"
+                    )
+                # Not the workers that just lost tasks, while others remain.
+                gone = {pinned[f.key] for f in lost}
+                holders = [w for w in holders if w not in gone] or holders
+                dask_client.cancel(lost)
+                pending -= set(lost)
+                for k, fut in enumerate(lost):
+                    i0, i1 = index[fut.key]
+                    pending.add(submit(i0, i1, holders[k % len(holders)], attempt))
+            out = _Outcome(
+                np.empty((S, n_stats)), np.empty(S), np.empty(S), np.empty(S)
+            )
+            for (i0, i1), part in parts.items():
+                out.totals[i0:i1] = part.totals
+                out.gini[i0:i1] = part.gini
+                out.lower[i0:i1] = part.lower
+                out.upper[i0:i1] = part.upper
+            return out
     finally:
         if futures:
             dask_client.cancel(futures)
