@@ -104,10 +104,14 @@ def table() -> str:
         notes = []
         for r in t.itertuples():
             absolute = r.figure.startswith(ABSOLUTE)
+            # Rounded before formatting, so a difference below the last digit
+            # reads +0.00 %, not -0.00 %.
             diff = (
-                f"{r.difference:+.4f}" if absolute else f"{100 * r.difference:+.2f} %"
+                f"{round(r.difference, 4) + 0.0:+.4f}"
+                if absolute
+                else f"{round(100 * r.difference, 2) + 0.0:+.2f} %"
             )
-            tol = f"{r.tolerance:.3f}" if absolute else f"{100 * r.tolerance:.2f} %"
+            tol = f"{r.tolerance:.4f}" if absolute else f"{100 * r.tolerance:.2f} %"
             mark = ""
             if r.note:
                 notes.append(r.note)

@@ -425,14 +425,16 @@ def compare_to_published(
         low.source.id,
         absolute=True,
     )
+    floor = S.figure("gini_lower_bound", 2020, period="Q1-Q3").value
+    ceiling = S.figure("gini", 2019, city="全国").value
     add(
-        "Gini (between 0.136 and 0.465)",
+        f"Gini (between {floor:g} and {ceiling:g})",
         "all",
         "浙江",
         "shape",
-        0.30,
+        (floor + ceiling) / 2,
         ind["gini"],
-        0.165,
+        (ceiling - floor) / 2,
         "C",
         "gini_lower_bound / national gini",
         absolute=True,

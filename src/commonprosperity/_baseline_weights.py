@@ -18,14 +18,22 @@ from commonprosperity._baseline_people import AGE_BANDS, N_CELLS, N_CITIES, Draw
 from commonprosperity._calibrate_solve import solve
 from commonprosperity.errors import CalibrationError
 
-__all__ = ["MIN_BAND_RECORDS", "OLD_SHARE", "age_margin_dropped", "totals", "weights"]
+__all__ = ["MIN_BAND_RECORDS", "age_margin_dropped", "old_share", "totals", "weights"]
 
 #: Persons a city needs in each age band for its age margin to be used.
 MIN_BAND_RECORDS = 30
 
-#: Province share of residents aged 60+ by year (census 2020; population bulletins
-#: 2021–2024, B).
-OLD_SHARE = {2020: 0.1870, 2021: 0.191, 2022: 0.202, 2023: 0.215, 2024: 0.224}
+
+def old_share(year: int) -> float:
+    """Province share of residents aged 60+ in ``year`` (fraction, B).
+
+    From data/statistics.toml (series ``age_share``, group 60+): the 2020 census
+    (source ``census_age_2021``) and the Zhejiang population bulletins 2021–2024
+    (source ``age_bulletins``). Read when asked: the statistics file is not
+    parsed at import.
+    """
+    period = "census" if year == 2020 else "year"
+    return S.figure("age_share", year, group="60+", period=period).value
 
 
 def totals(year: int, definition: str) -> dict[str, np.ndarray]:
@@ -44,14 +52,14 @@ def totals(year: int, definition: str) -> dict[str, np.ndarray]:
     urban share of each city: :func:`commonprosperity.statistics.city_urban_shares`
     (C); households = residents ÷ the census family-household size of the city (B);
     age bands: census shares by city with the 60+ share moved by the province's
-    change since 2020 (:data:`OLD_SHARE`, C).
+    change since 2020 (:func:`old_share`, C).
     """
     table = S.census_table()
     total = S.population(year)
     city_persons = total * table["population"].to_numpy() / table["population"].sum()
     share = S.city_urban_shares(year, definition).to_numpy()
     households = city_persons / table["household_size"].to_numpy()
-    old = table["age_60"].to_numpy() + (OLD_SHARE[year] - OLD_SHARE[2020])
+    old = table["age_60"].to_numpy() + (old_share(year) - old_share(2020))
     young = table["age_0_14"].to_numpy()
     age_share = np.stack([young, 1.0 - young - old, old], axis=1)
     return {

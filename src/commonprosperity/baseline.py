@@ -286,9 +286,9 @@ def baseline(
         the share implied by the household survey's all / urban / rural means
         (2020: 66.5 %), so the per-capita means all three match the published
         ones; the ``urbanization_rate`` indicator then reads the survey's share,
-        5.7–7.2 points below the official urbanisation rate (2020: 72.2 %).
+        5.6–7.2 points below the official urbanisation rate (2020: 72.2 %).
         ``"census"``: the urbanisation rate; urban and rural means still match but
-        the all-resident mean is then about 3 % above the published one. The
+        the all-resident mean is then about 3–4 % above the published one. The
         published figures cannot all hold at once; the Population's ``source``
         states the choice, and :func:`compare_to_published` reports the gap.
     top_tail : mapping, optional
@@ -343,9 +343,9 @@ def baseline(
        area composition by source (NBS mapping: transfer = pension + residents'
        pension + child allowance + dibao − contributions − taxes) match, with the
        employee pension per pensioner at
-       :func:`~commonprosperity.statistics.pension_target`. Above 75,000
-       households the levels are solved on a 50,000-household systematic
-       subsample and then corrected by passes over the full population until
+       :func:`~commonprosperity.statistics.pension_target`. From 100,000
+       households the levels are solved on a systematic subsample of about
+       50,000 households and then corrected by passes over the full population until
        every target is met to 1e-4 relative (at most 4 passes, then 1e-3 is
        accepted; measured 2e-5 to 1e-4), far inside the 0.5 % tolerances of
        :func:`compare_to_published`.
