@@ -139,6 +139,9 @@ def solve(
     xtol : float, optional
         Tolerance on a float lever, default ``1e-6 × (hi − lo)``. An integer
         lever's answer is exact; it takes no ``xtol``.
+    band_basis : {"household", "three_person"}
+        How households are placed in the plan's income bands (T2, T3), as in
+        :func:`~commonprosperity.simulate`.
 
     Returns
     -------

@@ -123,7 +123,7 @@ def _progress_bar(progress: bool | None, total: int) -> Any:
 
 
 def sweep(
-    population: Population,
+    population: Population | str | os.PathLike[str],
     base: Scenario,
     grid: Mapping[str, Iterable[Any]] | Sequence[Scenario],
     *,

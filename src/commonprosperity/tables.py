@@ -266,6 +266,8 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
 
     Parameters
     ----------
+    result : Result
+        The simulation whose population and scenario are grouped.
     *by : {"city", "urban", "size", "decile"}
         Household attributes to group by (``decile`` of per-capita disposable
         income), each at most once.
@@ -337,8 +339,12 @@ def decompose(
 
     Parameters
     ----------
+    result : Result
+        The simulation whose per-capita disposable incomes are decomposed.
     measure : {"theil", "mld"}
+        Theil's T (GE(1)) or the mean log deviation (GE(0)).
     by : {"city", "urban", "size", "decile"}
+        The household attribute that forms the groups.
     nonpositive : {"exclude", "raise"}
         Persons in households whose disposable income is ``<= 0`` (business
         losses are real data) have no logarithm: ``"exclude"`` leaves them out
