@@ -207,6 +207,24 @@ async def _identity(address: str) -> Any:
         await remote.close_rpc()
 
 
+def _check_port(address: str) -> None:
+    """Refuse a port outside 1-65535, and say at once when nothing listens.
+
+    distributed retried a refused connection for its whole timeout (30 s) and then
+    said "timed out"; a plain connection is refused at once (``OSError``). A
+    ``ValueError`` for a port no address can have.
+    """
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    host, port = parse_host_port(parse_address(address)[1])
+    if not 1 <= port <= 65535:
+        raise ValueError(f"port {port} is outside 1–65535")
+    with socket.create_connection((host, port), timeout=_CONNECT_SECONDS):
+        pass
+
+
 def _check_scheduler(given: str, address: str) -> None:
     """Refuse an address where something other than a Dask scheduler answers.
 
@@ -260,6 +278,7 @@ def _connect(client: Any) -> tuple[Any, bool]:
         try:
             address = distributed.comm.resolve_address(client)
             if address.startswith("tcp://"):
+                _check_port(address)
                 _check_scheduler(client, address)
             # Opened for this call only: never the current client.
             return distributed.Client(client, timeout="30s", set_as_default=False), True

@@ -270,6 +270,14 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
                 f"{type(values).__name__} {values!r}"
             )
             continue
+        if isinstance(values, set | frozenset):
+            # The rows would follow the set's hash order, not the order given.
+            problems.append(
+                f"grid: {path} must map to a list of values, not a set (a set has "
+                f"no order, and the sweep's rows follow the values' order); got "
+                f"{values!r}"
+            )
+            continue
         vals = [_plain(v) for v in values]
         if not vals:
             problems.append(f"grid: {path} has no values; give at least one")

@@ -9,11 +9,12 @@ amounts are yuan per year; rates and shares are fractions (0.08, not 8).
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import os
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,6 +32,7 @@ from pydantic import (
 
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import quick_deductions
+from commonprosperity._validate import SHOWN_PROBLEMS, joined_problems
 from commonprosperity.errors import ScenarioError
 from commonprosperity.published import POLICY_YEARS, PublishedValue, policy_values
 
@@ -56,10 +58,21 @@ def _year(value: Any) -> Any:
 def _no_numpy_bool(value: Any) -> Any:
     """Hand a NumPy bool on as a Python bool, which strict mode then refuses.
 
+    An integer too large for a float (``10**400``) is refused with its size:
+    pydantic called it "not a valid number" and printed every digit.
+
     Pydantic's strict float refuses ``True`` but reads ``numpy.True_`` as 1.0 (it
     accepts anything with ``__float__``), so an element of a boolean array would
     pass silently as an amount or as a 100 % rate.
     """
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            float(value)
+        except OverflowError:
+            raise ValueError(
+                "must be a number below 1.8e308; got an integer of "
+                f"{len(str(abs(value))):,} digits"
+            ) from None
     return bool(value) if isinstance(value, np.bool_) else value
 
 
@@ -75,13 +88,25 @@ Threshold = Annotated[Number, Field(ge=0.0, le=1e10, strict=True)]
 Integer = Annotated[int, BeforeValidator(_whole_number)]
 
 
+#: Most brackets a schedule may have.
+MAX_BRACKETS = 20
+
+
 def _ordered(value: Any) -> Any:
-    """Refuse a set for a schedule: its order, the bracket order, is not defined."""
+    """Refuse a set for a schedule, and a list longer than MAX_BRACKETS.
+
+    A set's order, the bracket order, is not defined. The length is checked
+    before the items: a list of 100,000 bad rates made 100,000 messages and never
+    said "at most 20".
+    """
     if isinstance(value, set | frozenset):
         raise ValueError(
             "must be a list in bracket order, not a set (a set has no order); "
             f"got {value!r}"
         )
+    is_list = isinstance(value, Sequence | np.ndarray) and not isinstance(value, str)
+    if is_list and len(value) > MAX_BRACKETS:
+        raise ValueError(f"must have at most {MAX_BRACKETS} items; got {len(value):,}")
     return value
 
 
@@ -233,7 +258,8 @@ def _check_schedule(
     if len(thresholds) != len(rates):
         problems.append(
             f"income_tax.{name}rates must have one rate per bracket: "
-            f"{len(thresholds)} thresholds, {len(rates)} rates"
+            f"{len(thresholds)} thresholds, {len(rates)} rates (a list not given "
+            "keeps its status-quo value: change both lists together)"
         )
     if thresholds and thresholds[0] != 0.0:
         problems.append(
@@ -256,12 +282,14 @@ class IncomeTax(_Section):
 
     thresholds: ThresholdList = Field(
         min_length=1,
-        max_length=20,
+        max_length=MAX_BRACKETS,
         description="lower bounds of the comprehensive-income brackets, annual yuan; "
         "first is 0",
     )
     rates: RateList = Field(
-        min_length=1, max_length=20, description="marginal rate of each bracket"
+        min_length=1,
+        max_length=MAX_BRACKETS,
+        description="marginal rate of each bracket",
     )
     basic_deduction: Annual = Field(description="basic deduction, yuan per year")
     child_education_monthly: Monthly = Field(
@@ -278,11 +306,13 @@ class IncomeTax(_Section):
     )
     business_thresholds: ThresholdList = Field(
         min_length=1,
-        max_length=20,
+        max_length=MAX_BRACKETS,
         description="lower bounds of the business-income brackets, annual yuan",
     )
     business_rates: RateList = Field(
-        min_length=1, max_length=20, description="marginal business-income rates"
+        min_length=1,
+        max_length=MAX_BRACKETS,
+        description="marginal business-income rates",
     )
     property_rate: Rate = Field(description="flat rate on taxable property income")
     taxable_property_share: Share = Field(
@@ -545,8 +575,19 @@ class Scenario(_Section):
         True
         """
         text = tomli_w.dumps(self.to_dict())
-        if path is not None:
+        if path is None:
+            return text
+        if isinstance(path, str) and not path.strip():
+            # Path("") is Path("."): the error would name the current directory.
+            raise ScenarioError(
+                f"to_toml: no path given (got {path!r}); pass None for the text only"
+            )
+        try:
             Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ScenarioError(
+                f"{path}: cannot write the scenario file ({exc.strerror})"
+            ) from None
         return text
 
     def replace(self, changes: Mapping[str, Any]) -> Scenario:
@@ -578,7 +619,13 @@ class Scenario(_Section):
             except KeyError as exc:
                 problems.append(str(exc.args[0]))
         if problems:
-            raise ScenarioError("scenario: " + "; ".join(problems))
+            # The values of the valid paths are checked too: every problem of one
+            # call is reported at once.
+            try:
+                Scenario.from_dict(data)
+            except ScenarioError as exc:
+                problems.append(str(exc).removeprefix("scenario: "))
+            raise ScenarioError("scenario: " + joined_problems(problems))
         return Scenario.from_dict(data)
 
     def get(self, path: str) -> Any:
@@ -794,6 +841,11 @@ def _unknown_path_message(path: str) -> str:
     base = re.sub(r"\[-?\d+\]$", "", path)
     if base in RENAMED:
         return f"{path}: renamed to {RENAMED[base]}"
+    if base in SECTIONS:
+        first = next(iter(SECTIONS[base].model_fields))
+        return (
+            f"{path}: is a section, not a value; give its keys, such as {base}.{first}"
+        )
     if path in Scenario.paths():
         # Reached only with the dots inside one key: a file's quoted
         # "transfers.dibao_monthly" = 1300 (the message read "did you mean"
@@ -808,7 +860,9 @@ def _unknown_path_message(path: str) -> str:
             f"{path!r}: unknown scenario key (it has surrounding spaces); did you "
             f"mean {path.strip()!r}?"
         )
-    close = difflib.get_close_matches(base, Scenario.paths(), n=3, cutoff=0.6)
+    # Case first: TRANSFERS.Dibao_Monthly is no spelling mistake.
+    close = [p for p in Scenario.paths() if p.lower() == base.lower()]
+    close = close or difflib.get_close_matches(base, Scenario.paths(), n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return f"{path}: unknown scenario key{hint}"
 
@@ -875,7 +929,7 @@ def _format_errors(
     built directly): its keys get the section's prefix and, with no year to fill
     them from, a missing field is an error.
     """
-    problems = []
+    problems: list[str | Callable[[], str]] = []
     year = data.get("year") if isinstance(data, Mapping) else None
     year_ok = section is not None or (
         isinstance(year, int | np.integer)
@@ -883,6 +937,7 @@ def _format_errors(
         and not any(e["loc"] == ("year",) for e in exc.errors())
     )
     unshipped: list[str] = []
+    hinted = False
     # Locations with a failing item: pydantic then also reports the tuple as too
     # short ("at least 1 item after validation, not 0" for one bad rate), which is
     # false; the item's own error says what is wrong.
@@ -902,7 +957,9 @@ def _format_errors(
         kind = err["type"]
         got = err.get("input")
         if kind == "extra_forbidden":
-            problems.append(_unknown_path_message(loc))
+            # Written out only if shown (a "did you mean" search per key: 20,000
+            # unknown keys took 30 s).
+            problems.append(functools.partial(_unknown_path_message, loc))
             continue
         if kind == "missing":
             if loc == "year":
@@ -936,8 +993,13 @@ def _format_errors(
         msg = msg.replace("Input should be", "must be")
         for words, symbol in _COMPARISONS:
             msg = msg.replace(words, symbol)
-        if kind in ("less_than_equal", "less_than") and _RATE_KEYS.search(loc):
+        if (
+            kind in ("less_than_equal", "less_than")
+            and _RATE_KEYS.search(loc)
+            and not hinted
+        ):
             msg += " (rates and shares are fractions: 0.2 = 20 %)"
+            hinted = True
         problems.append(f"{loc}: {msg}; got {got!r}" if loc else msg)
     if unshipped:
         problems.append(
@@ -945,4 +1007,5 @@ def _format_errors(
             f"{POLICY_YEARS[-1]}), so the scenario must give every field; missing: "
             + ", ".join(unshipped)
         )
-    return f"{source}: " + "; ".join(problems)
+    shown = [p if isinstance(p, str) else p() for p in problems[:SHOWN_PROBLEMS]]
+    return f"{source}: " + joined_problems(shown + problems[SHOWN_PROBLEMS:])

@@ -131,13 +131,19 @@ def test_an_address_where_no_scheduler_answers_is_named(pop, base):
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
-    server.listen(1)
+    server.listen(4)
+    server.settimeout(2)  # the thread ends 2 s after the last connection
 
     def answer():
-        conn, _ = server.accept()
-        with conn:
-            conn.sendall(b"\xff" * 64 + b"HTTP/1.1 400 Bad Request\r\n\r\n")
-            time.sleep(0.2)
+        # Every connection (the port check's, then the identity request's).
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"\xff" * 64 + b"HTTP/1.1 400 Bad Request\r\n\r\n")
+                time.sleep(0.2)
 
     thread = threading.Thread(target=answer, daemon=True)
     thread.start()
@@ -206,3 +212,36 @@ def test_a_worker_leaving_while_the_population_is_sent(pop, base, monkeypatch):
     pd.testing.assert_frame_equal(
         got, sweep(pop, base, grid, progress=False), check_exact=True
     )
+
+
+@pytest.mark.parametrize("port", [0, 99_999])
+def test_a_port_no_address_can_have_is_refused_at_once(pop, base, port):
+    from commonprosperity.errors import ArgumentError
+
+    start = time.monotonic()
+    with pytest.raises(ArgumentError, match=f"port {port} is outside 1–65535"):
+        sweep(
+            pop,
+            base,
+            GRID,
+            engine="dask",
+            client=f"tcp://127.0.0.1:{port}",
+            progress=False,
+        )
+    assert time.monotonic() - start < 10  # not distributed's 30 s of retries
+
+
+def test_a_refused_connection_says_so_at_once(pop, base):
+    import socket
+
+    from commonprosperity import CommonProsperityError
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    start = time.monotonic()
+    with pytest.raises(CommonProsperityError, match="Connection refused"):
+        sweep(
+            pop, base, GRID, engine="dask", client=f"127.0.0.1:{port}", progress=False
+        )
+    assert time.monotonic() - start < 10

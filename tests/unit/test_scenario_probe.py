@@ -299,3 +299,78 @@ def test_a_failing_field_does_not_hide_the_schedule_problems():
     with pytest.raises(ScenarioError) as info:
         SQ.replace({"income_tax.business_thresholds": [10.0, 20.0, 30.0, 40.0, 50.0]})
     assert str(info.value).count("business_thresholds[0] must be 0") == 1
+
+
+# ------------------------------------------------------- session 21 red team
+def test_a_schedule_too_long_is_named_before_its_items():
+    s = Scenario.status_quo(2024)
+    with pytest.raises(ScenarioError) as info:
+        s.replace({"income_tax.rates": [2.0] * 100_000})
+    message = str(info.value)
+    assert "income_tax.rates: must have at most 20 items; got 100,000" in message
+    assert "rates[0]" not in message and len(message) < 1_000
+
+
+def test_many_problems_are_capped_and_counted():
+    s = Scenario.status_quo(2024)
+    data = s.to_dict()
+    for k in range(500):
+        data["transfers"][f"extra_{k}"] = 1
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_dict(data)
+    message = str(info.value)
+    assert message.count("unknown scenario key") == 10
+    assert message.endswith("and 490 more such problems")
+    with pytest.raises(ScenarioError) as info:
+        s.replace({"income_tax.rates": [2.0] * 15})
+    message = str(info.value)
+    # Ten of the sixteen (fifteen rates, and 7 thresholds for 15 rates), the
+    # fractions hint once.
+    assert message.count("must be <= 1") == 10
+    assert message.count("0.2 = 20 %") == 1
+    assert message.endswith("and 6 more such problems")
+
+
+def test_replace_reports_bad_paths_and_bad_values_together():
+    s = Scenario.status_quo(2024)
+    with pytest.raises(ScenarioError) as info:
+        s.replace({"transfers.dibao_monthly": -1, "foo.bar": 1})
+    message = str(info.value)
+    assert "foo.bar: unknown scenario key" in message
+    assert "transfers.dibao_monthly: must be >= 0; got -1" in message
+
+
+def test_an_integer_too_large_for_a_float_is_named_by_its_size():
+    with pytest.raises(ScenarioError) as info:
+        Scenario.status_quo(2024).replace({"transfers.dibao_monthly": 10**400})
+    message = str(info.value)
+    assert "transfers.dibao_monthly: must be a number below 1.8e308" in message
+    assert "an integer of 401 digits" in message and "0000000000" not in message
+
+
+def test_to_toml_errors_name_the_path(tmp_path):
+    s = Scenario.status_quo(2024)
+    with pytest.raises(ScenarioError, match="to_toml: no path given"):
+        s.to_toml("")
+    missing = tmp_path / "no such folder" / "s.toml"
+    with pytest.raises(ScenarioError, match="cannot write the scenario file") as info:
+        s.to_toml(missing)
+    assert str(missing) in str(info.value)
+    with pytest.raises(ScenarioError, match="cannot write"):
+        s.to_toml(tmp_path)  # a directory
+
+
+def test_a_section_or_a_key_in_capitals_is_explained():
+    s = Scenario.status_quo(2024)
+    with pytest.raises(ScenarioError, match="transfers: is a section, not a value"):
+        s.replace({"transfers": {"dibao_monthly": 1_300}})
+    with pytest.raises(ScenarioError, match=r"did you mean transfers\.dibao_monthly"):
+        s.replace({"transfers.DIBAO_MONTHLY": 1_300})
+
+
+def test_a_schedule_length_mismatch_says_both_lists_go_together():
+    s = Scenario.status_quo(2024)
+    with pytest.raises(ScenarioError) as info:
+        s.replace({"income_tax.thresholds": [0, 1, 2, 3, 4, 5, 6, 7]})
+    assert "8 thresholds, 7 rates" in str(info.value)
+    assert "change both lists together" in str(info.value)

@@ -662,3 +662,15 @@ def test_bracketed_sweeps_keep_the_households_own_order(chunked_population, base
     position[plain.household_id] = np.arange(plain.n_households)
     for part in (split.head.household_id, split.household_id):
         assert (np.diff(position[part]) > 0).all()
+
+
+def test_a_set_of_lever_values_is_refused():
+    # The rows followed the set's hash order, not the order the values were given.
+    pop = synthetic_population(500, seed=2)
+    with pytest.raises(ScenarioError, match="not a set"):
+        sweep(
+            pop,
+            Scenario.status_quo(2024),
+            {"transfers.dibao_monthly": {1_300.5, 900.25, 1_000.0}},
+            progress=False,
+        )
