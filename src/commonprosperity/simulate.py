@@ -283,6 +283,9 @@ class Result:
             See :func:`commonprosperity.targets.evaluate_targets`. T8–T10 are trend
             targets: NA with a note outside a multi-year path. The notes of T2 and
             T3 name the band basis (official figures use the three-person one).
+            When the population's year is not the policy year, the notes of
+            T1–T6 say so (its incomes are of its own year: see
+            :func:`~commonprosperity.project`).
         """
         frame = evaluate_targets(
             self._indicators,
@@ -298,6 +301,17 @@ class Result:
         note = frame.at["T6", "note"]
         basis = _urban_basis_note(self.population.source)
         frame.at["T6", "note"] = f"{note}; {basis}" if note else basis
+        data_year, year = self.population.year, self.scenario.year
+        if data_year is not None and data_year != year:
+            # 2020 incomes judged against the 2025 targets read "not met" for
+            # want of five years of growth, not of policy.
+            other = (
+                f"incomes of the {data_year} population under {year} policy; "
+                f"commonprosperity.project(population, {year}) gives {year} incomes"
+            )
+            for tid in ("T1", "T2", "T3", "T4", "T5", "T6"):
+                note = frame.at[tid, "note"]
+                frame.at[tid, "note"] = f"{note}; {other}" if note else other
         return frame
 
 
