@@ -132,6 +132,15 @@ RENAMED: dict[str, str] = {
 }
 
 
+def _immutable(model: Any, name: str) -> str:
+    section = next((k for k, v in SECTIONS.items() if v is type(model)), None)
+    path = f"{section}.{name}" if section else name
+    return (
+        f"a scenario cannot be changed in place ({path}); use "
+        f"scenario.replace({{{path!r}: value}}), which returns a new, checked one"
+    )
+
+
 class _Section(BaseModel):
     # revalidate_instances: a section built by model_copy(update=...) or
     # model_construct is checked again when it goes into a Scenario (pydantic's
@@ -146,6 +155,14 @@ class _Section(BaseModel):
     # No __init__ here: pydantic calls a model's own __init__ when it validates
     # that model nested in another, and an error raised there would come back as
     # one opaque value error of the whole section.
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # pydantic's own refusal is a ValidationError ("Instance is frozen")
+        # pointing at errors.pydantic.dev; this says what to do instead.
+        raise ScenarioError(_immutable(self, name))
+
+    def __delattr__(self, name: str) -> None:
+        raise ScenarioError(_immutable(self, name))
 
     @classmethod
     def _error_text(cls, exc: ValidationError, data: Any) -> str:

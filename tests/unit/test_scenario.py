@@ -83,8 +83,12 @@ def test_an_empty_path_says_what_a_path_looks_like(path):
 
 def test_frozen():
     s = Scenario.status_quo(2021)
-    with pytest.raises(Exception, match="frozen"):
+    says = r"cannot be changed in place \(transfers\.dibao_monthly\); use scenario"
+    with pytest.raises(ScenarioError, match=says):
         s.transfers.dibao_monthly = 5  # type: ignore[misc]
+    with pytest.raises(ScenarioError, match=r"in place \(year\)"):
+        del s.year
+    assert s == Scenario.status_quo(2021)
 
 
 @pytest.mark.parametrize(
