@@ -2,17 +2,20 @@
 
 Definition. For ``baseline(2023, n, seed)`` (default 1e6 households; quick 1e5) and,
 as the same-run reference, ``synthetic_population(n, seed)``: a fresh process
-imports the library, generates once at 2,000 households (Numba cache loading and
-compilation are not timed), then generates ``repeats`` times at ``n`` and reports
-the median wall time. That worker runs under a small wrapper process, which reads
-the worker's peak resident memory with ``resource.getrusage(RUSAGE_CHILDREN)
-.ru_maxrss`` (kilobytes on Linux), so each case's peak is its own.
+imports the library, generates once at 2,000 households (n if smaller; Numba cache
+loading and compilation are not timed), then generates ``repeats`` times at ``n``
+and reports the median wall time. That worker runs under a small wrapper process,
+which reads the worker's peak resident memory with
+``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` (kilobytes on Linux), so each
+case's peak is its own.
 
     ratio = reference time ÷ baseline time     (how much slower calibration is)
 
 The baseline row also carries ``peak_rss_mb`` and ``reference_peak_rss_mb``; a
 second row reports peak memory ÷ the reference's (lower is better). Target
 (issue 4): 1,000,000 households in a few seconds (≤ 4 s on a 2-core machine).
+Sizes below the baseline's minimum of 1,000 households are raised to it, with a
+note. Run alone: ``python -m benchmarks --only baseline [--quick]``.
 """
 
 from __future__ import annotations
@@ -100,15 +103,21 @@ def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
     rows = []
     repeats = 1 if common.smoke() else (3 if quick else 5)
     for n in common.pick_sizes(quick, sizes, FULL_SIZES, QUICK_SIZES):
-        n = max(n, 1_000)  # the baseline's minimum
+        if n < common.MIN_SIZE:
+            common.note(
+                f"baseline: {n:,} households is below the baseline's minimum; "
+                f"measured at {common.MIN_SIZE:,}"
+            )
+            n = common.MIN_SIZE
         base = _measure("baseline", n, repeats)
         ref = _measure("synthetic", n, repeats)
         t_base = statistics.median(base["times"])
         t_ref = statistics.median(ref["times"])
         peak, ref_peak = base["peak_rss_kb"] / 1024, ref["peak_rss_kb"] / 1024
         note = (
-            f"median of {repeats}; {os.cpu_count()} CPU(s); first call (2,000 "
-            f"households, cache load) {base['first_call_s']:.2f} s; import "
+            f"median of {repeats}; {os.cpu_count()} CPU(s); first call "
+            f"({min(WARM_UP, n):,} households, cache load) "
+            f"{base['first_call_s']:.2f} s; import "
             f"{base['import_s']:.2f} s; reference: synthetic_population"
         )
         row = common.row(
@@ -137,8 +146,3 @@ def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
         mem["reference_peak_rss_mb"] = ref_peak
         rows.append(mem)
     return rows
-
-
-if __name__ == "__main__":
-    for r in run(quick="--quick" in sys.argv):
-        print(r)

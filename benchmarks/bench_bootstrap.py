@@ -9,7 +9,8 @@ timing):
   ``uncertainty.bootstrap(result, "gini")`` (the median time of 60 replicates less
   that of 10, over 50) against one ``np.argsort`` of the households' per-capita
   incomes in the same run; ratio = argsort ÷ replicate, so above 1 a replicate is
-  cheaper than sorting once.
+  cheaper than sorting once. If noise makes that difference ≤ 0 (small sizes), the
+  row has no time and no ratio, and its note says so.
 - ``bootstrap per-capita replicate vs argsort``: the same for
   ``per_capita_disposable_income`` (no sort at all: a replicate's weights and two
   dot products).
@@ -62,16 +63,30 @@ def _one_size(n: int, quick: bool) -> list[dict]:
         ("per_capita_disposable_income", "per-capita"),
     ):
         few, many = replicates(indicator, FEW), replicates(indicator, MANY)
-        each = max((many.median - few.median) / (MANY - FEW), 1e-9)
-        rows.append(
-            common.row(
-                f"bootstrap {label} replicate vs argsort",
-                n,
-                each,
-                sort.median,
-                target="≥1",
-                note=f"per replicate ({MANY} replicates less {FEW}); "
-                f"one argsort of {n:,} per-capita incomes",
-            )
-        )
+        rows.append(replicate_row(label, n, few.median, many.median, sort.median))
     return rows
+
+
+def replicate_row(
+    label: str, n: int, few_s: float, many_s: float, sort_s: float
+) -> dict:
+    """The row of one replicate's time, (``many_s`` − ``few_s``) ÷ (MANY − FEW),
+    against one argsort; no time and no ratio when noise makes it ≤ 0."""
+    each = (many_s - few_s) / (MANY - FEW)
+    note = (
+        f"per replicate ({MANY} replicates less {FEW}); "
+        f"one argsort of {n:,} per-capita incomes"
+    )
+    if each <= 0:
+        note = (
+            f"no ratio: {MANY} replicates ({many_s:.3g} s) took no longer than "
+            f"{FEW} ({few_s:.3g} s), so the per-replicate time is noise; {note}"
+        )
+    return common.row(
+        f"bootstrap {label} replicate vs argsort",
+        n,
+        each if each > 0 else None,
+        sort_s,
+        target="≥1",
+        note=note,
+    )

@@ -13,6 +13,9 @@ gives the whole process's wall time).
 The reference is a fresh process importing only the dependencies (numpy, pandas,
 numba, pydantic); ratio = that time ÷ ours, so it drifts only if our start-up grows
 relative to the dependencies' floor.
+
+Start-up is measured at 1,000 households whatever ``--sizes`` says (a note says so):
+it is the cost of the first call, not of a population's size.
 """
 
 from __future__ import annotations
@@ -77,6 +80,11 @@ def _summary(runs: list[dict[str, float]]) -> dict[str, float]:
 
 def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
     """Time fresh-process start-up with a cold and a warm Numba cache."""
+    if sizes and set(sizes) != {SIZE}:
+        common.note(
+            f"startup always runs at {SIZE:,} households; --sizes "
+            f"{' '.join(f'{n:,}' for n in sizes)} not used for it"
+        )
     n_cold = 1 if quick or common.smoke() else 3
     n_warm = 1 if common.smoke() else (2 if quick else 5)
     code = CHILD.format(size=SIZE)

@@ -6,7 +6,11 @@ N = 1e5 (smoke: 4 × 2,000). Each sweep is timed whole (grid expansion, the base
 ordering pass, every kernel pass, every Gini and the frame); the kernels are compiled
 before timing on a tiny population.
 
-Rows (ratio = reference ÷ sweep, a speed-up; per_second = household-scenarios/s):
+Rows (ratio = reference ÷ sweep, a speed-up; per_second = household-scenarios/s).
+Each case name ends with its scenario count, "(1,000 scenarios)", so that rows of
+quick and full runs, which differ in it, are never compared with each other. The
+issue's time targets (≤ 15 s, ≤ 4 s) are quoted as ``issue: ≤N s`` in the note, and
+so checked by the "met" column, only at the workload they are set for (1,000 × 1e6).
 
 - ``sweep exact vs S × argsort``: reference = S × one ``np.argsort`` of the N
   per-capita incomes (in population order) timed in the same run. The issue asks
@@ -29,16 +33,10 @@ Rows (ratio = reference ÷ sweep, a speed-up; per_second = household-scenarios/s
 Peak memory of a sweep is measured by ``bench_memory`` (fresh process, peak RSS over
 the population's own bytes).
 
-Run alone: ``python benchmarks/bench_sweep.py [--quick]``.
+Run alone: ``python -m benchmarks --only sweep [--quick]``.
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as a plain script
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
@@ -87,6 +85,13 @@ def _wage_grid(base, count: int) -> dict[str, list[float]]:
             growth + 0.1 * j / max(count - 1, 1) for j in range(count)
         ]
     }
+
+
+def _time_target(seconds: int, n: int, count: int) -> str:
+    """The issue's time target of a whole sweep, quoted as one only at its workload."""
+    if (n, count) == FULL:
+        return f"issue: ≤{seconds} s at 1,000 × 1e6"
+    return f"the issue's {seconds} s is for 1,000 scenarios × 1e6 households"
 
 
 def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
@@ -158,10 +163,11 @@ def _rows_for(pop, base, grid, count, loop_mode, quick, repeats) -> list[dict]:
     rows: list[dict] = []
     work = count * n
     size_note = f"{count} scenarios × {n:,} households"
+    scenarios_label = f"({count:,} scenarios)"
     exact_t = timed["exact"].median
     rows.append(
         common.row(
-            "sweep exact vs S × argsort",
+            f"sweep exact vs S × argsort {scenarios_label}",
             n,
             exact_t,
             count * sort.median,
@@ -169,14 +175,14 @@ def _rows_for(pop, base, grid, count, loop_mode, quick, repeats) -> list[dict]:
             target="≥0.83 (≤1.2× argsort per scenario)",
             note=(
                 f"{size_note}; {exact_t / count * 1e3:.1f} ms per scenario, one "
-                f"argsort {sort.median * 1e3:.1f} ms; issue: ≤15 s at 1000 × 1e6"
+                f"argsort {sort.median * 1e3:.1f} ms; {_time_target(15, n, count)}"
             ),
         )
     )
     bracket_t = timed["bracket"].median
     rows.append(
         common.row(
-            f"sweep bracket vs loop of simulate({loop_mode})",
+            f"sweep bracket vs loop of simulate({loop_mode}) {scenarios_label}",
             n,
             bracket_t,
             count * one[loop_mode].median,
@@ -185,14 +191,14 @@ def _rows_for(pop, base, grid, count, loop_mode, quick, repeats) -> list[dict]:
             note=(
                 f"{size_note}; {bracket_t / count * 1e3:.2f} ms per scenario; "
                 f"reference = {count} × one simulate(gini={loop_mode!r}) "
-                f"({one[loop_mode].median * 1e3:.1f} ms); issue: ≤4 s at "
-                "1000 × 1e6"
+                f"({one[loop_mode].median * 1e3:.1f} ms); "
+                f"{_time_target(4, n, count)}"
             ),
         )
     )
     rows.append(
         common.row(
-            "sweep exact vs loop of simulate(exact)",
+            f"sweep exact vs loop of simulate(exact) {scenarios_label}",
             n,
             exact_t,
             count * one["exact"].median,
@@ -204,7 +210,7 @@ def _rows_for(pop, base, grid, count, loop_mode, quick, repeats) -> list[dict]:
     tax_note = f"{count} basic-deduction values × {n:,} households"
     rows.append(
         common.row(
-            "sweep exact, tax lever only vs S × argsort",
+            f"sweep exact, tax lever only vs S × argsort {scenarios_label}",
             n,
             taxes["exact"].median,
             count * sort.median,
@@ -212,7 +218,7 @@ def _rows_for(pop, base, grid, count, loop_mode, quick, repeats) -> list[dict]:
             target="≥0.83 (≤1.2× argsort per scenario)",
             note=(
                 f"{tax_note}; {taxes['exact'].median / count * 1e3:.1f} ms per "
-                "scenario; issue: ≤15 s at 1000 × 1e6"
+                f"scenario; {_time_target(15, n, count)}"
             ),
         )
     )
@@ -227,34 +233,17 @@ def _rows_for(pop, base, grid, count, loop_mode, quick, repeats) -> list[dict]:
     ):
         rows.append(
             common.row(
-                f"sweep bracket, {lever} lever only vs loop of simulate({loop_mode})",
+                f"sweep bracket, {lever} lever only vs loop of "
+                f"simulate({loop_mode}) {scenarios_label}",
                 n,
                 t,
                 count * one[loop_mode].median,
                 per_second=work / t,
                 target="≥3",
                 note=(
-                    f"{what}; {t / count * 1e3:.2f} ms per scenario; issue: ≤4 s "
-                    "at 1000 × 1e6"
+                    f"{what}; {t / count * 1e3:.2f} ms per scenario; "
+                    f"{_time_target(4, n, count)}"
                 ),
             )
         )
     return rows
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run as a script: print the rows as a small table."""
-    argv = sys.argv[1:] if argv is None else argv
-    quick = "--quick" in argv
-    for r in run(quick):
-        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
-        print(
-            f"{r['case']:<45} {r['size']:>10,} {r['median_s']:>9.3f} s "
-            f"ref {r['reference_s']:>9.3f} s  ratio {ratio:>6} (target "
-            f"{r['target'] or '-'})  {r['per_second']:.3g}/s\n    {r['note']}"
-        )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -8,6 +8,8 @@ tiny size (the smoke run CI does so they cannot rot); without
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from benchmarks import common
@@ -25,7 +27,11 @@ def pytest_addoption(parser):
 def pytest_generate_tests(metafunc):
     if "n_households" in metafunc.fixturenames:
         text = metafunc.config.getoption("--bench-sizes", default="10000")
-        sizes = [common.parse_size(s) for s in text.split(",") if s.strip()]
+        try:
+            sizes = [common.parse_size(s) for s in text.split(",") if s.strip()]
+            common.check_sizes(sizes)
+        except (argparse.ArgumentTypeError, ValueError) as exc:
+            raise pytest.UsageError(f"--bench-sizes: {exc}") from None
         metafunc.parametrize(
             "n_households", sizes, ids=[f"n{n}" for n in sizes], scope="session"
         )

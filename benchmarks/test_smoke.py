@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import itertools
+import math
 import re
 
 import numpy as np
@@ -32,6 +33,13 @@ def test_benchmark_module_runs_once(name, monkeypatch):
         assert r["ratio"] is None or r["ratio"] > 0
         assert r["better"] in ("higher", "lower")
     assert runner.table(rows) is not None
+    if name == "bench_sweep":
+        # Quick and full runs sweep different counts: the count is in the key.
+        from benchmarks.bench_sweep import SMOKE_SCENARIOS
+
+        assert rows and all(
+            r["case"].endswith(f"({SMOKE_SCENARIOS} scenarios)") for r in rows
+        )
 
 
 def test_discover_orders_in_process_modules_first():
@@ -53,8 +61,127 @@ def test_select_accepts_short_and_long_names():
         "bench_memory",
     ]
     # The error names the value as the user gave it, not the module name.
-    with pytest.raises(SystemExit, match=r"unknown benchmark\(s\) \['nope'\]"):
+    with pytest.raises(ValueError, match=r"unknown benchmark\(s\) \['nope'\]"):
         runner.select(names, ["simulate,nope"])
+
+
+def _no_run(name, quick, sizes):
+    raise AssertionError(f"{name} ran despite a usage error")
+
+
+def _usage_error(argv, capsys, monkeypatch) -> str:
+    """stderr of ``main(argv)``, which must stop with a usage error before a run."""
+    monkeypatch.setattr(runner, "run_module", _no_run)
+    with pytest.raises(SystemExit) as exc:
+        runner.main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: python -m benchmarks")
+    return err
+
+
+@pytest.mark.parametrize("value", ["nosuch", "simulate,nosuch", "", ",", " , "])
+def test_only_unknown_or_empty_is_a_usage_error_listing_the_names(
+    value, capsys, monkeypatch
+):
+    err = _usage_error(["--only", value], capsys, monkeypatch)
+    assert repr("nosuch") in err if "nosuch" in value else repr(value) in err
+    for name in runner.discover():
+        assert name[len("bench_") :] in err
+
+
+def test_help_lists_every_module_and_says_what_sizes_do(capsys):
+    with pytest.raises(SystemExit) as exc:
+        runner.main(["--help"])
+    assert exc.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    only = text[text.index("run only these modules") :]
+    only = only[: only.index(")")]
+    for name in runner.discover():
+        assert name[len("bench_") :] in only
+    smoke = text[text.index("run every case once") :]
+    assert smoke.startswith(
+        f"run every case once, at {common.SMOKE_SIZE:,} households unless --sizes"
+    )
+    assert "startup always runs at 1,000 households" in text
+
+
+def test_sizes_below_the_minimum_or_given_twice_are_usage_errors(capsys, monkeypatch):
+    err = _usage_error(["--sizes", "999"], capsys, monkeypatch)
+    assert "'999'" in err and f"{common.MIN_SIZE:,}" in err
+    err = _usage_error(["--sizes", "1e5", "100000"], capsys, monkeypatch)
+    assert "100,000 is given twice" in err
+
+
+def test_min_size_is_the_baselines_minimum():
+    from commonprosperity.baseline import MIN_HOUSEHOLDS
+
+    assert common.MIN_SIZE == MIN_HOUSEHOLDS
+    assert common.parse_size(str(MIN_HOUSEHOLDS)) == MIN_HOUSEHOLDS
+
+
+def test_memory_guard_uses_measured_bytes_and_the_pandas_limit(monkeypatch):
+    monkeypatch.setattr(common, "_meminfo_gib", lambda field="MemTotal": 8.0)
+    monkeypatch.delenv(common.PANDAS_MAX_ENV, raising=False)
+    # 1e7 households with pandas: 1e7 × 1,200 B = 11.2 GiB > 8 GiB.
+    need = 10_000_000 * common.BYTES_PER_HOUSEHOLD_PANDAS / 2**30
+    with pytest.raises(ValueError) as exc:
+        common.check_sizes([10_000_000])
+    message = str(exc.value)
+    assert "10,000,000" in message and f"{need:.3g} GiB" in message
+    assert "8 GiB available" in message
+    # Without pandas above 1e6: 1e7 × 700 B = 6.5 GiB fits; 2e7 (13 GiB) does not.
+    monkeypatch.setenv(common.PANDAS_MAX_ENV, "1e6")
+    common.check_sizes([10_000_000])
+    with pytest.raises(ValueError, match="20,000,000"):
+        common.check_sizes([20_000_000])
+
+
+def test_too_large_sizes_and_a_bad_pandas_limit_are_usage_errors(capsys, monkeypatch):
+    monkeypatch.setattr(common, "_meminfo_gib", lambda field="MemTotal": 8.0)
+    err = _usage_error(["--sizes", "1e7"], capsys, monkeypatch)
+    assert "10,000,000" in err and "8 GiB available" in err
+    monkeypatch.setenv(common.PANDAS_MAX_ENV, "lots")
+    err = _usage_error(["--only", "indicators"], capsys, monkeypatch)
+    assert f"{common.PANDAS_MAX_ENV}='lots'" in err
+
+
+def test_startup_and_baseline_say_what_size_they_used(monkeypatch, capsys):
+    from benchmarks import bench_baseline, bench_startup
+
+    monkeypatch.delenv(common.SMOKE_ENV, raising=False)
+    timing = {"import": 0.5, "first_simulate": 0.5, "total": 1.0, "wall": 1.5}
+    monkeypatch.setattr(bench_startup, "_child", lambda code, cache: dict(timing))
+    rows = bench_startup.run(True, sizes=[5_000])
+    assert {r["size"] for r in rows} == {bench_startup.SIZE}
+    assert "startup always runs at 1,000 households" in capsys.readouterr().out
+
+    def fake(case, n, repeats):
+        return {
+            "times": [1.0],
+            "import_s": 0.1,
+            "first_call_s": 0.2,
+            "peak_rss_kb": 1024,
+        }
+
+    monkeypatch.setattr(bench_baseline, "_measure", fake)
+    (row, _) = bench_baseline.run(True, sizes=[1_500])
+    assert "first call (1,500 households" in row["note"]
+    (row, _) = bench_baseline.run(True, sizes=[500])
+    assert row["size"] == 1_000 and "first call (1,000 households" in row["note"]
+    assert "below the baseline's minimum" in capsys.readouterr().out
+
+
+def test_bench_modules_are_not_scripts():
+    # Run as ``python benchmarks/bench_x.py`` a module cannot import ``benchmarks``:
+    # none may offer a __main__ block or document that form.
+    from pathlib import Path
+
+    here = Path(runner.__file__).parent
+    for name in runner.discover():
+        source = (here / f"{name}.py").read_text(encoding="utf-8")
+        assert "__main__" not in source, name
+        assert "python benchmarks/" not in source, name
 
 
 # --------------------------------------------------------------------------- results
@@ -133,28 +260,216 @@ def test_target_met_and_formatting():
     assert common.parse_size("100_000") == 100_000
 
 
-@pytest.mark.parametrize("text", ["abc", "0", "-5", "1.5", "nan", "inf", "1e99", ""])
+def test_met_checks_the_time_target_a_note_quotes():
+    def sweep_row(median_s):
+        return common.row(
+            "sweep bracket vs loop of simulate(bracket) (1,000 scenarios)",
+            1_000_000,
+            median_s,
+            81.8,
+            target="≥3",
+            note="1000 scenarios; issue: ≤4 s at 1000 × 1e6",
+        )
+
+    assert runner.target_met(sweep_row(2.35)) == "yes"  # 34.8× ≥ 3 and ≤ 4 s
+    assert runner.target_met(sweep_row(7.73)) == "no"  # 10.6× ≥ 3 but 7.73 s > 4 s
+    assert runner.target_met(sweep_row(40.0)) == "no"  # 2.0× < 3, and 40 s > 4 s
+    # A time target alone, in the note, is checked too; no value, no verdict.
+    assert runner.target_met({"median_s": 16.8, "note": "issue: ≤15 s"}) == "no"
+    assert runner.target_met({"median_s": None, "note": "issue: ≤15 s"}) == ""
+    # The sweep quotes its time targets as targets only at the issue's workload.
+    from benchmarks.bench_sweep import FULL, QUICK, _time_target
+
+    at_issue = {"median_s": 5.0, "note": _time_target(4, *FULL)}
+    quick = {"median_s": 5.0, "note": _time_target(4, *QUICK)}
+    assert runner.target_met(at_issue) == "no" and runner.target_met(quick) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (9960, "1e4"),
+        (99.6, "1e2"),
+        (9940, "9.9e3"),
+        (6.1e8, "6.1e8"),
+        (7e6, "7e6"),
+        (1.0, "1e0"),
+    ],
+)
+def test_fmt_rate_rounds_to_two_figures_across_a_power_of_ten(value, text):
+    assert runner.fmt_rate(value) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0.99996, "1.00 s"),
+        (0.99994, "999.9 ms"),
+        (1.0, "1.00 s"),
+        (0.0009996, "1.0 ms"),
+        (0.0009994, "999 µs"),
+        (2.5e-6, "2 µs"),
+    ],
+)
+def test_fmt_time_changes_unit_on_the_rounded_figure(seconds, text):
+    assert runner.fmt_time(seconds) == text
+
+
+def test_formatted_figures_stay_below_their_next_unit():
+    for x in np.geomspace(1e-7, 1e3, 4001):
+        number, unit = runner.fmt_time(float(x)).split()
+        assert unit == "s" or float(number) < 1000, x
+        mantissa = float(runner.fmt_rate(float(x) * 1e6).split("e")[0])
+        assert 1 <= mantissa < 10, x
+
+
+@pytest.mark.parametrize(
+    "text", ["abc", "0", "-5", "1.5", "nan", "inf", "", "1", "999", "1e2"]
+)
 def test_parse_size_names_the_bad_value_and_what_is_allowed(text):
-    # 1e99 households cannot fit in any machine's memory: refused before any run.
-    with pytest.raises(argparse.ArgumentTypeError, match=re.escape(repr(text))):
+    with pytest.raises(argparse.ArgumentTypeError, match=re.escape(repr(text))) as exc:
         common.parse_size(text)
+    assert f"at least {common.MIN_SIZE:,}" in str(exc.value)
 
 
-def test_load_results_tolerates_missing_and_broken_files(tmp_path):
+def _write_rows(path, rows):
+    path.write_text(runner.render(rows, common.machine_info()), encoding="utf-8")
+
+
+def test_load_results_refuses_what_it_did_not_write(tmp_path):
     assert runner.load_results(tmp_path / "absent.md") is None
     broken = tmp_path / "broken.md"
-    broken.write_text("# x\n\n```json\n{not json\n```\n", encoding="utf-8")
-    assert runner.load_results(broken) is None
+    broken.write_text(
+        "# Benchmark results\n\n```json\n{not json\n```\n", encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="not valid JSON"):
+        runner.load_results(broken)
+    readme = tmp_path / "README.md"
+    readme.write_text("# A project\n\nSome prose.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a results file written by --write"):
+        runner.load_results(readme)
+    _write_rows(broken, [])
+    text = broken.read_text(encoding="utf-8").replace('"rows": []', '"rows": [1]')
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="stored row 1 is not a row"):
+        runner.load_results(broken)
+
+
+@pytest.mark.parametrize("kind", ["readme", "broken json", "row not a dict"])
+def test_write_never_overwrites_a_file_it_cannot_read(
+    kind, tmp_path, capsys, monkeypatch
+):
+    path = tmp_path / "results.md"
+    _write_rows(path, _rows())
+    text = {
+        "readme": "# Project\n\nNot a results file.\n",
+        "broken json": path.read_text(encoding="utf-8").replace('"rows": [', "[", 1),
+        "row not a dict": path.read_text(encoding="utf-8").replace(
+            '"rows": [', '"rows": ["x", ', 1
+        ),
+    }[kind]
+    path.write_text(text, encoding="utf-8")
+    err = _usage_error(
+        ["--only", "indicators", "--results", str(path), "--write"], capsys, monkeypatch
+    )
+    assert str(path) in err and "--write would overwrite it" in err
+    assert path.read_text(encoding="utf-8") == text
+    # Without --write the run goes on, says why nothing is compared, and writes
+    # nothing.
+    monkeypatch.setattr(runner, "run_module", lambda name, quick, sizes: _rows())
+    assert runner.main(["--only", "indicators", "--results", str(path)]) == 0
+    assert f"WARNING: {path}" in capsys.readouterr().out
+    assert path.read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize("write", [[], ["--write"]])
+def test_results_path_must_be_a_file_in_an_existing_folder(
+    write, tmp_path, capsys, monkeypatch
+):
+    err = _usage_error(["--results", str(tmp_path), *write], capsys, monkeypatch)
+    assert f"{tmp_path} is a directory" in err
+    missing = tmp_path / "no such folder" / "results.md"
+    err = _usage_error(["--results", str(missing), *write], capsys, monkeypatch)
+    assert "does not exist" in err and str(missing.parent) in err
+
+
+def test_summary_counts_compared_rows_and_rows_with_no_stored_row(
+    tmp_path, capsys, monkeypatch
+):
+    path = tmp_path / "results.md"
+    _write_rows(path, _rows()[:1])
+    monkeypatch.setattr(runner, "run_module", lambda name, quick, sizes: _rows())
+    assert runner.main(["--only", "indicators", "--results", str(path)]) == 0
+    # Three rows with a ratio, one of them stored.
+    assert "1 compared, 2 with no stored row" in capsys.readouterr().out
 
 
 def test_main_smoke_writes_results(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(common.SMOKE_ENV, "1")
     path = tmp_path / "results.md"
     assert runner.main(["--only", "indicators", "--results", str(path), "--write"]) == 0
-    assert runner.load_results(path)["rows"]
+    rows = runner.load_results(path)["rows"]
+    assert rows
     assert runner.main(["--only", "indicators", "--results", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "compared ratios with" in out
+    # Exact counts are test_summary_counts_...'s: a smoke floor row may lose its
+    # ratio to noise in one run and not the other.
+    assert re.search(r"compared ratios with .*: \d+ compared, \d+ with no stored", out)
+
+
+def test_render_explains_rates_lower_is_better_and_the_anchor():
+    text = " ".join(runner.render(_rows(), common.machine_info()).split())
+    assert "household-scenarios per second" in text
+    assert "incomes per second" in text
+    assert "`baseline(2023) peak memory`" in text and "(no target)" in text
+    assert "`../shared/PERFORMANCE.md`, not shipped" in text and "4.7e5" in text
+    assert "fastest of its repetitions" in text
+
+
+def test_stored_sweep_rows_name_their_scenario_count():
+    stored = runner.load_results(runner.RESULTS)
+    keys = [(r["case"], r["size"]) for r in stored["rows"]]
+    assert len(keys) == len(set(keys))
+    sweeps = [r for r in stored["rows"] if r["case"].startswith("sweep")]
+    assert sweeps
+    for r in sweeps:
+        count = int(re.match(r"(\d+) ", r["note"]).group(1))
+        assert r["case"].endswith(f" ({count:,} scenarios)"), r["case"]
+
+
+def test_rel_gap_fails_on_nan_or_inf_on_one_side():
+    nan, inf = math.nan, math.inf
+    assert common.rel_gap(1.0 + 1e-12, 1.0) == pytest.approx(1e-12)
+    assert common.rel_gap(0.0, 0.0) == 0.0
+    assert common.rel_gap(nan, nan) == 0.0
+    for x, y in ((nan, 0.3), (0.3, nan), (inf, 0.3), (0.3, -inf), (inf, inf)):
+        assert common.rel_gap(x, y) == inf
+    a = {"gini": 0.3, "mean": nan, "top": 1.0}
+    assert common.rel_diff(a, {"gini": 0.3, "mean": nan, "top": 1.0}, a) == 0.0
+    assert common.rel_diff(a, {"gini": nan, "mean": nan, "top": 1.0}, a) == inf
+    assert common.rel_diff(a, {"gini": 0.3, "mean": 2.0, "top": 1.0}, a) == inf
+
+
+def test_floor_is_the_fastest_read_and_never_beats_the_library():
+    floor = common.Timing(0.3, (0.5, 0.1, 0.3), 0.4)
+    r = common.floor_row("simulate exact vs memory floor", 10, 0.2, floor)
+    assert r["reference_s"] == 0.1 and r["ratio"] == pytest.approx(0.5)
+    assert "fastest of 3" in r["note"]
+    slow = common.Timing(0.4, (0.5, 0.3, 0.4), 0.4)
+    r = common.floor_row("x vs memory floor", 10, 0.2, slow, target="≥0.33")
+    assert r["ratio"] is None and runner.target_met(r) == ""
+    assert r["note"].startswith("floor measurement invalid (machine busy?)")
+
+
+def test_bootstrap_replicate_time_at_or_below_zero_gives_no_ratio():
+    from benchmarks.bench_bootstrap import FEW, MANY, replicate_row
+
+    r = replicate_row("gini", 1_000, 0.05, 0.05 + (MANY - FEW) * 0.001, 0.01)
+    assert r["median_s"] == pytest.approx(0.001) and r["ratio"] == pytest.approx(10)
+    for many in (0.05, 0.04):
+        r = replicate_row("gini", 1_000, 0.05, many, 0.01)
+        assert r["median_s"] is None and r["ratio"] is None
+        assert r["per_second"] is None and r["note"].startswith("no ratio")
 
 
 def test_measure_calls_with_distinct_indices():
