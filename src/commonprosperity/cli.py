@@ -166,6 +166,15 @@ def _build_parser() -> _Parser:
         help="seed of the embedded population (default 0; not with --population)",
     )
     population.add_argument(
+        "--urban-definition",
+        choices=("survey", "census"),
+        default=None,
+        help="urban share of the embedded population: the survey's (default; all "
+        "three published means hold) or the official urbanisation rate (census; "
+        "T6 on the official basis, the all-resident mean 3-4 %% high); not with "
+        "--population",
+    )
+    population.add_argument(
         "--band-basis",
         choices=("household", "three_person"),
         default="household",
@@ -318,6 +327,13 @@ def _build_parser() -> _Parser:
     base.add_argument("--year", type=_year, required=True)
     base.add_argument("--households", type=_households, required=True, metavar="N")
     base.add_argument("--seed", type=_seed, default=0)
+    base.add_argument(
+        "--urban-definition",
+        choices=("survey", "census"),
+        default="survey",
+        help="urban share: the survey's (default) or the official urbanisation "
+        "rate (census)",
+    )
     base.add_argument("--out", type=_path, required=True, metavar="FILE.parquet")
     base.set_defaults(handler=_cmd_baseline)
     return parser
@@ -476,7 +492,11 @@ def _projector() -> Any:
 
 
 def _embedded_population(
-    households: int, seed: int, year: int, origin: str = ""
+    households: int,
+    seed: int,
+    year: int,
+    origin: str = "",
+    urban_definition: str | None = None,
 ) -> tuple[Any, str]:
     """Make the calibrated baseline when installed, else the synthetic population.
 
@@ -486,6 +506,11 @@ def _embedded_population(
     module = _import_if_present("commonprosperity.baseline")
     make = getattr(module, "baseline", None)
     if make is None:
+        if urban_definition is not None:
+            raise UsageError(
+                "--urban-definition needs the calibrated baseline, which this "
+                "installation does not have"
+            )
         from commonprosperity.synthetic import synthetic_population
 
         pop = synthetic_population(households, seed=seed)
@@ -504,10 +529,22 @@ def _embedded_population(
     data_year = year
     if years and year > max(years):
         data_year = max(years)
-    pop = make(year=data_year, n_households=households, seed=seed)
+    definition = urban_definition or "survey"
+    pop = make(
+        year=data_year,
+        n_households=households,
+        seed=seed,
+        urban_definition=definition,
+    )
     text = (
         f"the calibrated Zhejiang baseline of {data_year} "
-        f"({households:,} households, seed {seed})"
+        f"({households:,} households, seed {seed}"
+        + (
+            ", urban share: official urbanisation rate"
+            if definition == "census"
+            else ""
+        )
+        + ")"
     )
     if data_year != year:
         project = _projector()
@@ -525,6 +562,7 @@ def _population(
     seed: int | None,
     year: int,
     origin: str = "",
+    urban_definition: str | None = None,
 ) -> tuple[Any, str]:
     """The population of a command and its description.
 
@@ -537,6 +575,12 @@ def _population(
             raise UsageError(
                 f"--seed {seed} applies to the embedded population; --population "
                 f"{file} reads one from a file: give one or the other"
+            )
+        if urban_definition is not None:
+            raise UsageError(
+                f"--urban-definition {urban_definition} applies to the embedded "
+                f"population; --population {file} has its own urban flag: give "
+                "one or the other"
             )
         pop = _read_population_file(file)
         income_year = (
@@ -551,7 +595,11 @@ def _population(
             )
         return pop, f"{file} ({pop.n_households:,} households, {income_year})"
     return _embedded_population(
-        households or DEFAULT_HOUSEHOLDS, 0 if seed is None else seed, year, origin
+        households or DEFAULT_HOUSEHOLDS,
+        0 if seed is None else seed,
+        year,
+        origin,
+        urban_definition,
     )
 
 
@@ -596,7 +644,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = _check_out_dir(args.out)
     scenario, label = _scenario(args.scenario, args.year)
     pop, pop_text = _population(
-        args.population, args.households, args.seed, scenario.year, _origin(args)
+        args.population,
+        args.households,
+        args.seed,
+        scenario.year,
+        _origin(args),
+        args.urban_definition,
     )
     result = simulate(pop, scenario, band_basis=args.band_basis)
     baseline = None
@@ -820,7 +873,12 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             )
         kwargs["band_basis"] = args.band_basis
     pop, pop_text = _population(
-        args.population, args.households, args.seed, scenario.year, _origin(args)
+        args.population,
+        args.households,
+        args.seed,
+        scenario.year,
+        _origin(args),
+        args.urban_definition,
     )
     found = solve(pop, scenario, **kwargs)
     solved: Scenario = scenario.replace({args.lever: found})
@@ -877,7 +935,12 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
                 "installation does not have yet"
             )
         writer = module_writer
-    pop = make(year=args.year, n_households=args.households, seed=args.seed)
+    pop = make(
+        year=args.year,
+        n_households=args.households,
+        seed=args.seed,
+        urban_definition=args.urban_definition,
+    )
     fd, tmp = tempfile.mkstemp(suffix=".parquet", dir=out.absolute().parent)
     os.close(fd)
     # mkstemp's 0600 would survive the rename: Dask workers running as another

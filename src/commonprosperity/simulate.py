@@ -84,7 +84,8 @@ def _urban_basis_note(source: str) -> str:
         return (
             "urban basis: the survey-implied urban share of the baseline, several "
             "points below the official urbanisation rate the 75 % target refers "
-            "to; baseline(..., urban_definition='census') uses the official rate"
+            "to; baseline(..., urban_definition='census') (command line: "
+            "--urban-definition census) uses the official rate"
         )
     if "urban_definition='census'" in source:
         return "urban basis: the official urbanisation rate (census definition)"

@@ -577,3 +577,69 @@ def test_value_less_options_list_matches_the_parser():
         return found
 
     assert flags(cli._build_parser()) == set(cli._FLAGS)
+
+
+def test_urban_definition_census_on_the_command_line(capsys, tmp_path):
+    # The T6 note recommends the official urbanisation basis; the command line
+    # could not give it (Python only).
+    from commonprosperity import baseline, simulate
+
+    code, stdout, _ = run(
+        capsys,
+        "run",
+        "--year",
+        "2024",
+        "--households",
+        "5000",
+        "--urban-definition",
+        "census",
+        "--out",
+        tmp_path / "o",
+    )
+    assert code == 0
+    assert "urban share: official urbanisation rate" in stdout
+    t6 = next(line for line in stdout.splitlines() if line.startswith("T6 "))
+    census = baseline(2024, n_households=5_000, seed=0, urban_definition="census")
+    expected = simulate(census, Scenario.status_quo(2024)).indicators
+    assert f"{100 * expected['urbanization_rate']:.1f} %" in t6
+    assert expected["urbanization_rate"] == pytest.approx(0.755, abs=0.005)
+
+
+def test_urban_definition_with_a_population_file_is_refused(capsys, tmp_path):
+    pop_file = tmp_path / "p.parquet"
+    code, _, _ = run(
+        capsys, "baseline", "--year", "2023", "--households", "1000", "--out", pop_file
+    )
+    assert code == 0
+    code, _, err = run(
+        capsys,
+        "run",
+        "--population",
+        pop_file,
+        "--urban-definition",
+        "census",
+        "--out",
+        tmp_path / "o",
+    )
+    assert code == 2
+    assert "--urban-definition census applies to the embedded population" in err
+
+
+def test_baseline_command_writes_the_census_definition(capsys, tmp_path):
+    from commonprosperity import Population
+
+    out = tmp_path / "census.parquet"
+    code, _, _ = run(
+        capsys,
+        "baseline",
+        "--year",
+        "2022",
+        "--households",
+        "2000",
+        "--urban-definition",
+        "census",
+        "--out",
+        out,
+    )
+    assert code == 0
+    assert "urban_definition='census'" in Population.read_parquet(out).source
