@@ -14,6 +14,7 @@ cadres 55, women workers 50; in force through 2024).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,6 +145,46 @@ def size_distribution(mean: float) -> np.ndarray:
     return p / p.sum()
 
 
+#: Head ages of households with a working-age head, and the oldest child age.
+_HEAD_AGES = np.arange(20, 60)
+_CHILD_AGES = 30
+
+
+@functools.cache
+def child_age_cdf() -> np.ndarray:
+    """Cumulative law of a child's age given a working-age head's age (R).
+
+    Row ``h - 20`` is the law for a head aged ``h`` (20-59, as drawn): a child is
+    at most ``h - 20`` (and 29) years old, with probabilities proportional to
+    weights solved so that, over heads of every age alike, the cohorts aged 0-17
+    are equal and the adult children keep the shape of a uniform draw. Drawn
+    uniformly on ``0 .. h - 20``, every head's range starts at 0 and the youngest
+    cohorts were the largest (age 0 twice the mean cohort of 0-14, and twice the
+    children under 3 the 0-14 total implies); Zhejiang's births fell after 2017,
+    so equal cohorts are if anything generous to the youngest.
+    """
+    span = np.clip(_HEAD_AGES - 19, 1, _CHILD_AGES)
+    mask = np.arange(_CHILD_AGES)[None, :] < span[:, None]
+
+    def cohorts(w: np.ndarray) -> np.ndarray:
+        law = np.where(mask, w, 0.0)
+        return (law / law.sum(axis=1, keepdims=True)).mean(axis=0)
+
+    uniform = cohorts(np.ones(_CHILD_AGES))
+    target = uniform.copy()
+    target[:18] = uniform[:18].mean()
+    w = np.ones(_CHILD_AGES)
+    for _ in range(200):  # converges to 1e-15 (multiplicative fitting)
+        w *= target / cohorts(w)
+        w /= w.sum()
+    law = np.where(mask, w, 0.0)
+    cdf = np.cumsum(law / law.sum(axis=1, keepdims=True), axis=1)
+    # Exactly 1 from the oldest age a head may have on: a rounded 1 - 1e-16 there
+    # would let a draw past it.
+    cdf[np.arange(_CHILD_AGES)[None, :] >= span[:, None] - 1] = 1.0
+    return cdf
+
+
 def _ages(
     rng: np.random.Generator,
     size: np.ndarray,
@@ -166,9 +207,10 @@ def _ages(
     ha = h_age[other]
     u = rng.random(k)
     old = elderly_head[hh[other]]
-    # young head: children (0 .. head-20) or an elderly parent; old head: grandchild
-    # or adult child
-    child = np.floor(rng.random(k) * np.clip(ha - 19, 1, 30)).astype(np.int64)
+    # young head: children (0 .. head-20, equal cohorts: child_age_cdf) or an
+    # elderly parent; old head: grandchild or adult child
+    cdf = child_age_cdf()[np.clip(ha, 20, 59) - 20]
+    child = (cdf <= rng.random(k)[:, None]).sum(axis=1).astype(np.int64)
     parent = np.clip(ha + rng.integers(24, 33, k), 55, 100)
     grandchild = rng.integers(0, 16, k)
     adult_child = np.clip(ha - rng.integers(25, 36, k), 18, 70)

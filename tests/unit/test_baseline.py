@@ -294,3 +294,24 @@ def test_top_tail_errors(top_tail, fragment):
     with pytest.raises(PopulationError) as info:
         baseline(2024, n_households=1_000, seed=0, top_tail=top_tail)
     assert fragment in str(info.value)
+
+
+def test_child_cohorts_are_equal_by_single_year_of_age():
+    # Drawn uniformly from 0 to the head's age less 20, age 0 was twice the mean
+    # cohort of 0-14 and children under 3 1.6 times as many as equal cohorts give.
+    from commonprosperity._baseline_people import child_age_cdf
+
+    cdf = child_age_cdf()
+    law = np.diff(cdf, axis=1, prepend=0.0)
+    assert (law >= 0).all() and (cdf[:, -1] == 1.0).all()
+    heads = np.arange(20, 60)
+    for h, row in zip(heads, cdf, strict=True):
+        oldest = min(h - 20, 29)
+        assert (row[oldest:] == 1.0).all() and (row[:oldest] < 1.0).all()
+    cohorts = law.mean(axis=0)  # heads of every age alike, as drawn
+    assert np.allclose(cohorts[:18], cohorts[:18].mean(), rtol=1e-9)
+    pop = baseline(2024, n_households=100_000, seed=0)
+    pw = pop.weight[pop.person_household_index]
+    by_age = np.bincount(pop.age, weights=pw, minlength=18)[:15]
+    assert 0.9 < by_age[0] / by_age.mean() < 1.1
+    assert by_age.max() / by_age.min() < 1.15
