@@ -603,6 +603,18 @@ def _population(
     )
 
 
+def _population_of(args: argparse.Namespace, year: int) -> tuple[Any, str]:
+    """:func:`_population` from the population options of ``run`` and ``solve``."""
+    return _population(
+        args.population,
+        args.households,
+        args.seed,
+        year,
+        _origin(args),
+        args.urban_definition,
+    )
+
+
 def _origin(args: argparse.Namespace) -> str:
     """Where a run's or solve's policy year came from, for messages."""
     if args.scenario is not None:
@@ -643,14 +655,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     out = _check_out_dir(args.out)
     scenario, label = _scenario(args.scenario, args.year)
-    pop, pop_text = _population(
-        args.population,
-        args.households,
-        args.seed,
-        scenario.year,
-        _origin(args),
-        args.urban_definition,
-    )
+    pop, pop_text = _population_of(args, scenario.year)
     result = simulate(pop, scenario, band_basis=args.band_basis)
     baseline = None
     if args.scenario is not None and scenario.year in POLICY_YEARS:
@@ -872,14 +877,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
                 "--band-basis: this installation's solve() does not take a band basis"
             )
         kwargs["band_basis"] = args.band_basis
-    pop, pop_text = _population(
-        args.population,
-        args.households,
-        args.seed,
-        scenario.year,
-        _origin(args),
-        args.urban_definition,
-    )
+    pop, pop_text = _population_of(args, scenario.year)
     found = solve(pop, scenario, **kwargs)
     solved: Scenario = scenario.replace({args.lever: found})
     at = simulate(pop, solved, band_basis=args.band_basis)
