@@ -103,16 +103,24 @@ def parse_size(text: str) -> int:
     whole number of at least :data:`MIN_SIZE`. Whether the size fits in memory is
     :func:`check_sizes`'s question.
     """
-    try:
-        value = float(text.replace("_", ""))
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= MIN_SIZE and value == int(value)):
+    value = _count(text)
+    if value is None or value < MIN_SIZE:
         raise argparse.ArgumentTypeError(
             f"size {text!r} is not a household count of at least {MIN_SIZE:,} "
             "(the baseline's minimum): give a whole number such as 100000, "
             "100_000 or 1e5"
         )
+    return value
+
+
+def _count(text: str) -> int | None:
+    """``"1e6"``, ``"1_000_000"`` or ``"1000000"`` as a whole number >= 0, else None."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        return None
+    if not (math.isfinite(value) and value >= 0 and value == int(value)):
+        return None
     return int(value)
 
 
@@ -122,16 +130,13 @@ def pandas_max() -> int:
     Raises ``ValueError`` naming the variable and its value if it is not a count.
     """
     text = os.environ.get(PANDAS_MAX_ENV, "1e7")
-    try:
-        value = float(text.replace("_", ""))
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= 0 and value == int(value)):
+    value = _count(text)
+    if value is None:
         raise ValueError(
             f"{PANDAS_MAX_ENV}={text!r} is not a household count: give a whole "
             "number such as 1e6 (0 skips the pandas reference)"
         )
-    return int(value)
+    return value
 
 
 def check_sizes(sizes: Sequence[int]) -> None:

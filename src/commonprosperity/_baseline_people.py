@@ -163,8 +163,9 @@ def child_age_cdf() -> np.ndarray:
     children under 3 the 0-14 total implies); Zhejiang's births fell after 2017,
     so equal cohorts are if anything generous to the youngest.
     """
-    span = np.clip(_HEAD_AGES - 19, 1, _CHILD_AGES)
-    mask = np.arange(_CHILD_AGES)[None, :] < span[:, None]
+    span = np.clip(_HEAD_AGES - 19, 1, _CHILD_AGES)[:, None]
+    ages = np.arange(_CHILD_AGES)[None, :]
+    mask = ages < span
 
     def cohorts(w: np.ndarray) -> np.ndarray:
         law = np.where(mask, w, 0.0)
@@ -181,7 +182,7 @@ def child_age_cdf() -> np.ndarray:
     cdf = np.cumsum(law / law.sum(axis=1, keepdims=True), axis=1)
     # Exactly 1 from the oldest age a head may have on: a rounded 1 - 1e-16 there
     # would let a draw past it.
-    cdf[np.arange(_CHILD_AGES)[None, :] >= span[:, None] - 1] = 1.0
+    cdf[ages >= span - 1] = 1.0
     return cdf
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
+from commonprosperity.baseline import URBAN_DEFINITIONS
 from commonprosperity.errors import CommonProsperityError, TargetUnreachableError
 
 __all__ = ["main"]
@@ -167,7 +168,7 @@ def _build_parser() -> _Parser:
     )
     population.add_argument(
         "--urban-definition",
-        choices=("survey", "census"),
+        choices=URBAN_DEFINITIONS,
         default=None,
         help="urban share of the embedded population: the survey's (default; all "
         "three published means hold) or the official urbanisation rate (census; "
@@ -329,7 +330,7 @@ def _build_parser() -> _Parser:
     base.add_argument("--seed", type=_seed, default=0)
     base.add_argument(
         "--urban-definition",
-        choices=("survey", "census"),
+        choices=URBAN_DEFINITIONS,
         default="survey",
         help="urban share: the survey's (default) or the official urbanisation "
         "rate (census)",

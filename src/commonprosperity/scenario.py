@@ -132,8 +132,13 @@ RENAMED: dict[str, str] = {
 }
 
 
+def _section_name(cls: type) -> str | None:
+    """The scenario key of a section model (``Transfers`` -> "transfers")."""
+    return next((k for k, v in SECTIONS.items() if v is cls), None)
+
+
 def _immutable(model: Any, name: str) -> str:
-    section = next((k for k, v in SECTIONS.items() if v is type(model)), None)
+    section = _section_name(type(model))
     path = f"{section}.{name}" if section else name
     return (
         f"a scenario cannot be changed in place ({path}); use "
@@ -166,7 +171,7 @@ class _Section(BaseModel):
 
     @classmethod
     def _error_text(cls, exc: ValidationError, data: Any) -> str:
-        section = next((k for k, v in SECTIONS.items() if v is cls), cls.__name__)
+        section = _section_name(cls) or cls.__name__
         return _format_errors(exc, "scenario", data, section=section)
 
     @classmethod

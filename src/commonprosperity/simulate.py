@@ -295,24 +295,23 @@ class Result:
             labour_compensation=labour_compensation,
             undefined=self._undefined,
         )
-        basis = _BAND_BASIS_NOTES[self.band_basis]
-        for tid in ("T2", "T3"):
-            note = frame.at[tid, "note"]
-            frame.at[tid, "note"] = f"{note}; {basis}" if note else basis
-        note = frame.at["T6", "note"]
-        basis = _urban_basis_note(self.population.source)
-        frame.at["T6", "note"] = f"{note}; {basis}" if note else basis
+
+        def add_note(targets: tuple[str, ...], text: str) -> None:
+            for tid in targets:
+                note = frame.at[tid, "note"]
+                frame.at[tid, "note"] = f"{note}; {text}" if note else text
+
+        add_note(("T2", "T3"), _BAND_BASIS_NOTES[self.band_basis])
+        add_note(("T6",), _urban_basis_note(self.population.source))
         data_year, year = self.population.year, self.scenario.year
         if data_year is not None and data_year != year:
             # 2020 incomes judged against the 2025 targets read "not met" for
             # want of five years of growth, not of policy.
-            other = (
+            add_note(
+                ("T1", "T2", "T3", "T4", "T5", "T6"),
                 f"incomes of the {data_year} population under {year} policy; "
-                f"commonprosperity.project(population, {year}) gives {year} incomes"
+                f"commonprosperity.project(population, {year}) gives {year} incomes",
             )
-            for tid in ("T1", "T2", "T3", "T4", "T5", "T6"):
-                note = frame.at[tid, "note"]
-                frame.at[tid, "note"] = f"{note}; {other}" if note else other
         return frame
 
 
