@@ -220,7 +220,11 @@ def _load_lanes(P, rates, quick_ded, business_rates, business_quick_ded, W):
                 W[g0 + (base + k) * LANES + s] = lines[min(k, k_last)]
 
 
-@njit(cache=True, inline="always")
+# Not inline="always": inlined by Numba, its loop over the lines stayed a loop
+# when LLVM's vectoriser ran, so the lane loop calling it was not innermost and
+# ran scalar (a tax-lever pass took 1.4 times as long). LLVM inlines it anyway and
+# unrolls the lines first.
+@njit(cache=True)
 def _lines_tax(W, g0, base, quick, x, s):
     """``convex_schedule_tax`` of ``x`` with the KMAX lines of a lane."""
     t = 0.0
