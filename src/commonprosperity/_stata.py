@@ -72,6 +72,14 @@ def check_recode(
                 f"recode[{column!r}] must be a mapping {{their value: our value}}; got "
                 f"{type(table).__name__}"
             )
+        elif any(
+            key is pd.NA or (_is_missing(key) and key is not None) for key in table
+        ):
+            # NaN != NaN: such a key never matched, and the recode went unused.
+            problems.append(
+                f"recode[{column!r}] has a NaN or pd.NA key; Stata missing values "
+                "(., .a ...) are looked up with the key None"
+            )
     if problems:
         raise PopulationError("read_stata: " + "; ".join(problems))
     return {str(c): dict(t) for c, t in recode.items()}

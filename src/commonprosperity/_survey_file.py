@@ -64,11 +64,37 @@ def _file_ends(path: Path, kind: str, n: int = 64) -> tuple[bytes, bytes, int]:
     return head, tail, size
 
 
+#: Signatures of files given in place of ours, for the message.
+_SIGNATURES = (
+    (_PARQUET_MAGIC, "a Parquet file"),
+    (b"<stata_dta>", "a Stata file"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook, or a zipped file)"),
+    (b"\x1f\x8b", "gzip-compressed data (decompress it first)"),
+    (b"\xd0\xcf\x11\xe0", "an old Office file (.xls)"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"ARROW1", "an Arrow IPC (Feather) file"),
+    (b"\x89HDF", "an HDF5 file"),
+)
+
+
 def _looks_like(head: bytes) -> str:
+    for magic, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    if (
+        len(head) >= 4
+        and head[0] in _STATA_OLD_VERSIONS
+        and head[1] in (1, 2)
+        and head[2] == 1
+    ):
+        return "a Stata file"
     text = head.removeprefix(b"\xef\xbb\xbf")
     try:
         decoded = text.decode("utf-8")
     except UnicodeDecodeError:
+        return "binary data of another format"
+    # Valid UTF-8 is not yet text: NUL and other control bytes mean binary data.
+    if any(ch < " " and ch not in "\t\n\r\f" for ch in decoded):
         return "binary data of another format"
     kind = "text, probably CSV" if ("," in decoded or "\t" in decoded) else "text"
     return f"{kind} (starts {decoded[:24]!r})"

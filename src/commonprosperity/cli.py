@@ -446,8 +446,13 @@ def _read_population_file(path: Path) -> Any:
             f"--population {path}: is a directory; give a Parquet file (one row per "
             "person)"
         )
-    if not path.is_file():
+    if not path.exists():
         raise PopulationError(f"--population {path}: no such file")
+    if not path.is_file():  # /dev/null, a FIFO, a socket
+        raise PopulationError(
+            f"--population {path}: is not a regular file; give a Parquet file (one "
+            "row per person)"
+        )
     reader = getattr(Population, "read_parquet", None)
     if reader is None:
         reader = getattr(

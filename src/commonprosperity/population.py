@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
@@ -42,6 +43,18 @@ MAX_WEIGHT = 1e12  # households one record may represent
 MAX_INCOME = 1e12  # yuan per year, any source, in absolute value
 MAX_AGE = 120
 MAX_HOUSEHOLD_SIZE = 100
+#: Values that are no number although ``float()`` may read some of them: a
+#: ``np.datetime64`` in an object column became its days since 1970 in yuan.
+_NOT_NUMBERS = (
+    str,
+    bytes,
+    complex,
+    np.complexfloating,
+    np.datetime64,
+    np.timedelta64,
+    datetime.date,
+    datetime.timedelta,
+)
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -347,8 +360,12 @@ class Population:
         if problems:
             raise PopulationError(where + "; ".join(problems))
 
-        hh = {k: np.asarray(v) for k, v in households.items()}
-        pp = {k: np.asarray(v) for k, v in persons.items()}
+        hh = {
+            k: _as_array(f"households.{k}", v, problems) for k, v in households.items()
+        }
+        pp = {k: _as_array(f"persons.{k}", v, problems) for k, v in persons.items()}
+        if problems:
+            raise PopulationError(where + "; ".join(problems))
         n = _common_length("households", hh, problems)
         m = _common_length("persons", pp, problems)
         if problems:
@@ -553,7 +570,8 @@ class Population:
         True
         """
         problems: list[str] = []
-        w = _float_column("weight", np.asarray(weight), problems)
+        values = _as_array("weight", weight, problems)
+        w = None if problems else _float_column("weight", values, problems)
         if w is not None and w.shape != self.weight.shape:
             problems.append(
                 f"weight must have shape {self.weight.shape}; got {w.shape}"
@@ -798,6 +816,26 @@ def misnamed_problem(misnamed: Mapping[str, str]) -> str:
     )
 
 
+def _as_array(name: str, values: Any, problems: list[str]) -> np.ndarray:
+    """``values`` as an array; masked entries become None, to be reported missing.
+
+    ``np.asarray`` dropped a masked array's mask (its masked values were read as
+    data) and raised a bare ValueError for ragged lists.
+    """
+    try:
+        if isinstance(values, np.ma.MaskedArray) and np.ma.getmaskarray(values).any():
+            out = np.array(values.data, dtype=object)
+            out[np.ma.getmaskarray(values)] = None
+            return out
+        return np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        problems.append(
+            f"{name} must be a one-dimensional array of values; cannot make an "
+            f"array of it (ragged or nested values? {str(exc).split('. ')[0]})"
+        )
+        return np.empty(0)
+
+
 def _common_length(
     name: str, table: Mapping[str, np.ndarray], problems: list[str]
 ) -> int:
@@ -824,19 +862,14 @@ def _float_column(
         return None
     if values.dtype == object:
         wrong = np.fromiter(
-            (
-                isinstance(
-                    v, str | bytes | bool | np.bool_ | complex | np.complexfloating
-                )
-                for v in values
-            ),
+            (isinstance(v, (*_NOT_NUMBERS, bool, np.bool_)) for v in values),
             dtype=bool,
             count=values.shape[0],
         )
         if wrong.any():
             problems.append(
-                f"{name} must be numeric (not text, booleans or complex numbers); "
-                f"{describe_rows(wrong, values)}"
+                f"{name} must be numeric (not text, booleans, complex numbers, "
+                f"dates or durations); {describe_rows(wrong, values)}"
             )
             return None
         # pd.NA (a nullable column gone through object) cannot become a float; it
@@ -856,9 +889,12 @@ def _float_column(
         )
         return None
     except (TypeError, ValueError):
-        problems.append(
-            f"{name} must be numeric; got non-numeric values (dtype {values.dtype})"
+        # Lists, dicts, pd.Timedelta ...: name the rows and a value.
+        wrong = np.fromiter(
+            (_no_float(v) for v in values), dtype=bool, count=values.shape[0]
         )
+        where = describe_rows(wrong, values) if wrong.any() else f"dtype {values.dtype}"
+        problems.append(f"{name} must be numeric; {where}")
         return None
     bad = ~np.isfinite(out)
     if bad.any():
@@ -925,7 +961,8 @@ def _bool_column(
 ) -> np.ndarray | None:
     if values.dtype == bool:
         return np.array(values, dtype=bool)
-    if np.issubdtype(values.dtype, np.number) or values.dtype == object:
+    # Not complex: NumPy would drop the imaginary part with only a warning.
+    if values.dtype.kind in "iuf" or values.dtype == object:
         try:
             numeric = np.array(values, dtype=np.float64)
         except (TypeError, ValueError, OverflowError):
@@ -939,7 +976,7 @@ def _bool_column(
             # Text is a wrong type, as in numeric columns: "1" passed float() while
             # "yes" and "True" did not, so a text column was half read.
             bad |= np.fromiter(
-                (isinstance(v, str | bytes) for v in values),
+                (isinstance(v, _NOT_NUMBERS) for v in values),
                 dtype=bool,
                 count=len(values),
             )
@@ -961,6 +998,17 @@ def _as_float(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError, OverflowError):
         return float("nan")
+
+
+def _no_float(value: Any) -> bool:
+    """Whether ``float(value)`` fails for want of a number (a list, a dict, text)."""
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return True
+    except OverflowError:
+        return False
+    return False
 
 
 def _overflows(value: Any) -> bool:

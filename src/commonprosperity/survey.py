@@ -40,10 +40,12 @@ from commonprosperity._survey_file import (
 from commonprosperity._validate import describe_rows
 from commonprosperity.errors import ArgumentTypeError, PopulationError
 from commonprosperity.population import (
+    CITY_LABELS,
     HOUSEHOLD_OPTIONAL,
     HOUSEHOLD_REQUIRED,
     PERSON_REQUIRED,
     Population,
+    city_name,
 )
 from commonprosperity.published import CITY_NAMES_EN
 
@@ -476,6 +478,17 @@ def read_stata(
             )
             if values is not None:
                 tables[kind][ours] = values
+        if version < 118 and encoding is None and "city" in tables[kind]:
+            garbled = _undecoded_city(tables[kind]["city"])
+            if garbled is not None:
+                # Else only "city must be one of the 11 ...; got 'º¼ÖÝÊÐ'".
+                problems.append(
+                    f"{path}: column city holds text that is no city as read, e.g. "
+                    f"{garbled!r}: a Stata {version} file stores text without its "
+                    "encoding and it was read as latin-1; give encoding= (Chinese "
+                    "files of that age: encoding='gb18030')"
+                )
+                del tables[kind]["city"]
     if len(ours_in) == 2:
         # Household variables are read from the household file only: one found
         # in the person file alone would vanish (every household falling to the
@@ -503,6 +516,18 @@ def read_stata(
     return Population.from_arrays(
         tables["households"], tables["persons"], year=year, source=source
     )
+
+
+def _undecoded_city(values: np.ndarray) -> str | None:
+    """A city read as latin-1 from undeclared bytes (``'º¼ÖÝÊÐ'``), or None."""
+    for value in pd.unique(pd.Series(values, dtype=object)):
+        if (
+            isinstance(value, str)
+            and any("\x80" <= ch <= "\xff" for ch in value)
+            and city_name(value) not in CITY_LABELS
+        ):
+            return value
+    return None
 
 
 def _file_path(path: object, name: str) -> Path:
