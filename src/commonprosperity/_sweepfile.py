@@ -227,8 +227,10 @@ def _file_problem(path: Path) -> str | None:
     try:
         if path.is_dir():
             return f"is a directory ({path}); give a Parquet file"
-        if not path.is_file():
+        if not path.exists():
             return f"no such file ({path})"
+        if not path.is_file():  # /dev/null, a FIFO: it exists
+            return f"is not a regular file ({path}); give a Parquet file"
     except OSError as exc:  # is_dir() raises, not answers, for a name too long
         return f"cannot open it ({exc.strerror})"
     return None

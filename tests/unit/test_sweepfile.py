@@ -166,3 +166,16 @@ def test_too_many_scenarios(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ScenarioError, match="cannot read sweep file"):
         read_sweep_file(tmp_path / "none.toml")
+
+
+def test_population_file_that_is_no_regular_file_is_not_called_missing(tmp_path):
+    # /dev/null exists: "no such file" sent the user looking for a typo.
+    text = (
+        'year = 2025\n[population]\nfile = "/dev/null"\n'
+        '[grid]\n"transfers.dibao_monthly" = [1]\n'
+    )
+    with pytest.raises(ScenarioError) as info:
+        read_sweep_file(write(tmp_path, text))
+    message = str(info.value)
+    assert "population.file '/dev/null': is not a regular file" in message
+    assert "no such file" not in message
