@@ -380,7 +380,9 @@ How to read the table:
   library, so 0.33 is "within 3× of reading the data once"; the floor is the
   fastest of its repetitions, not the median, since it is a hardware lower bound
   and noise only adds time; a floor slower than the library's median is noted
-  "floor measurement invalid (machine busy?)" and given no ratio. "vs
+  "floor measurement invalid (machine busy?)" and given no ratio. "vs three-sum
+  scatter": the same, with the fastest run of the three sums a Gini bracket needs
+  per row (w, w·x, w·x² added to the income's bin, nothing else) as the floor. "vs
   Tax-Calculator anchor": our households/s ÷ 5e5 records/s, the issue's "about
   5e5" for Tax-Calculator, stated, not measured (the workplace's shared machine
   notes, `../shared/PERFORMANCE.md`, not shipped, give 4.7e5 records/s warm; the

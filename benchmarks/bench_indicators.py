@@ -21,6 +21,11 @@ Cases (ratio = peer time ÷ library time, same data, same run):
 - ``gini bracket vs numpy argsort`` and ``gini bracket vs memory floor``: the floor is
   the fastest read of income and weight (parallel Numba sum; noise only adds);
   ratio = floor ÷ bracket, so 0.33 means "within 3× of the floor".
+- ``gini bracket vs three-sum scatter``: the least a one-pass bracket does per row
+  (``w``, ``w x`` and ``w x²`` added to the income's bin, 4,096 bins an octave, no
+  checks; fastest run) ÷ the bracket's time; its note gives that scatter in
+  multiples of the read floor, i.e. how much of the 3× the histogram's memory
+  access alone takes on this machine.
 
 Rates (households/s) of these rows count incomes per second.
 """
@@ -149,6 +154,20 @@ def _one_size(n: int, quick: bool, gini) -> list[dict]:
             floor,
             target=targets["floor"],
             note="floor: read income and weight once",
+        )
+    )
+    scatter = common.measure(lambda i: common.scatter_once(x, w), quick=quick)
+    rows.append(
+        common.floor_row(
+            "gini bracket vs three-sum scatter",
+            n,
+            bracket.median,
+            scatter,
+            note=(
+                "scatter: w, w·x, w·x² added to the income's bin (4,096 bins an "
+                "octave, two threads, nothing else); its fastest run = "
+                f"{min(scatter.times) / min(floor.times):.1f}× the fastest read"
+            ),
         )
     )
     return rows
