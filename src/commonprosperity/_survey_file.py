@@ -77,16 +77,21 @@ _SIGNATURES = (
 )
 
 
-def _looks_like(head: bytes) -> str:
-    for magic, kind in _SIGNATURES:
-        if head.startswith(magic):
-            return kind
-    if (
+def _old_stata_release(head: bytes) -> bool:
+    """Whether ``head`` starts as a Stata file of a release before 117 (binary)."""
+    return (
         len(head) >= 4
         and head[0] in _STATA_OLD_VERSIONS
         and head[1] in (1, 2)
         and head[2] == 1
-    ):
+    )
+
+
+def _looks_like(head: bytes) -> str:
+    for magic, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    if _old_stata_release(head):
         return "a Stata file"
     text = head.removeprefix(b"\xef\xbb\xbf")
     try:
@@ -134,12 +139,7 @@ def check_stata(path: Path) -> int:
                 f"'</stata_dta>', this one ({size:,} bytes) does not"
             )
         return version
-    if (
-        len(head) >= 4
-        and head[0] in _STATA_OLD_VERSIONS
-        and head[1] in (1, 2)
-        and head[2] == 1
-    ):
+    if _old_stata_release(head):
         return head[0]
     raise PopulationError(
         f"{path}: is not a Stata .dta file (no Stata signature at the start; found "
