@@ -8,8 +8,10 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "INCOME_TO_GDP_RANGE",
     "LEAST_LABOUR_SHARE",
     "describe_rows",
+    "income_to_gdp_problem",
     "is_integer",
     "is_real",
     "joined_problems",
@@ -60,6 +62,36 @@ def labour_share_problem(gdp: float, labour_compensation: float) -> str | None:
             "(1 亿元 = 1e8 yuan, 1 万元 = 1e4 yuan)"
         )
     return None
+
+
+#: Per-capita disposable income ÷ per-capita GDP outside this range is taken for
+#: a unit or scale mix-up (Zhejiang's is about 0.5, China's provinces 0.3–0.7).
+INCOME_TO_GDP_RANGE = (0.05, 5.0)
+
+
+def income_to_gdp_problem(
+    name: str, gdp: float, residents: float, per_capita_income: float
+) -> str | None:
+    """The problem when GDP per resident is no plausible multiple of income, or None.
+
+    GDP in 亿元 or 万元, or a population weighted to its sample rather than to the
+    residents it represents, puts the ratio thousands of times off, and T10 (its
+    change) would be judged on it.
+    """
+    if not (math.isfinite(per_capita_income) and per_capita_income > 0):
+        return None  # no ratio to judge the units by (T10 reads it as it is)
+    ratio = per_capita_income / (gdp / residents)
+    lo, hi = INCOME_TO_GDP_RANGE
+    if lo <= ratio <= hi:
+        return None
+    return (
+        f"{name} = {gdp:g} yuan over {residents:,.0f} residents is "
+        f"{gdp / residents:,.6g} yuan per resident, and per-capita disposable income "
+        f"{per_capita_income:,.0f} yuan is {ratio:.3g} times it; a plausible ratio is "
+        f"{lo:g}–{hi:g} (Zhejiang's is about 0.5): give GDP in yuan "
+        "(1 亿元 = 1e8 yuan, 1 万元 = 1e4 yuan) and a population weighted to the "
+        "residents it represents"
+    )
 
 
 def describe_rows(

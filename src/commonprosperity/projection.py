@@ -19,6 +19,7 @@ import pandas as pd
 
 from commonprosperity import statistics as S
 from commonprosperity._validate import (
+    income_to_gdp_problem,
     is_integer,
     is_real,
     labour_share_problem,
@@ -427,10 +428,13 @@ def simulate_path(
         The starting population, with ``year`` set.
     scenarios_by_year : mapping of int to Scenario
         The policy of each year; each scenario's ``year`` must equal its key, and
-        every key must be ``>= population.year``.
+        every key must be ``>= population.year``. The years must be consecutive
+        (T9 and T10 compare each year with the year before); the first may be
+        after ``population.year``.
     gdp, labour_compensation : mapping of int to float, optional
         GDP and labour remuneration by year, yuan (national accounts) for T7/T10.
-        Keys must be years of the path, values finite and > 0.
+        Keys must be years of the path, values finite and > 0; labour
+        compensation only for years with GDP.
     growth : float or mapping, optional
         Growth overrides passed to :func:`project`; the years of a year-keyed
         mapping must lie after ``population.year`` and up to the last year.
@@ -455,8 +459,11 @@ def simulate_path(
         If a scenario's year differs from its key or precedes the population's, or
         ``gdp`` / ``labour_compensation`` has a key that is not a year of the path
         or a value that is not a finite number > 0, or a labour compensation
-        above the year's GDP; or if ``scenarios_by_year`` is not a mapping with
-        integer year keys.
+        above the year's GDP or given for a year without GDP, or a GDP per
+        resident that per-capita income is not 0.05–5 times of (GDP not in yuan,
+        or a population not weighted to the residents it represents); if
+        ``scenarios_by_year`` is not a mapping with integer year keys, or skips a
+        year between its first and last.
     CommonProsperityError
         If ``growth`` is invalid or has years outside the path (see :func:`project`).
 
@@ -501,13 +508,29 @@ def simulate_path(
             problems.append(f"year {y} is before population.year {population.year}")
     if problems:
         raise ScenarioError("simulate_path: " + "; ".join(problems))
-    years = sorted(scenarios_by_year)
+    years = sorted(int(y) for y in scenarios_by_year)
+    missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
+    if missing:
+        # T9 and T10 compare each year with the year before: across a gap they
+        # were judged over several years and said nothing of the years between.
+        raise ScenarioError(
+            f"simulate_path: scenarios_by_year has missing year(s) {missing}; give "
+            f"a scenario for every year from {years[0]} to {years[-1]} (the trend "
+            "targets T9 and T10 compare each year with the year before), e.g. "
+            "Scenario.status_quo(2025).replace({'year': y}) for a year after 2025"
+        )
     gdp = _national_accounts(gdp, "gdp", years)
     labour = _national_accounts(labour_compensation, "labour_compensation", years)
     above = [
         f"year {y}: {problem}"
         for y in labour
         if y in gdp and (problem := labour_share_problem(gdp[y], labour[y]))
+    ]
+    # T7 is their ratio: labour compensation of a year without GDP was ignored.
+    above += [
+        f"labour_compensation[{y}] is given but gdp[{y}] is not (T7 is labour "
+        "compensation ÷ GDP: give both for a year, or neither)"
+        for y in sorted(set(labour) - set(gdp))
     ]
     if above:
         raise ScenarioError("simulate_path: " + "; ".join(above))
@@ -530,11 +553,19 @@ def simulate_path(
         row["rural_top_bottom_ratio"] = _top_bottom(res, pop, False)
         row["dibao_monthly"] = sc.transfers.dibao_monthly
         row["residents"] = pop.residents
-        income_gdp = (
-            row["per_capita_disposable_income"] / (gdp[year] / pop.residents)
-            if year in gdp
-            else float("nan")
-        )
+        income_gdp = float("nan")
+        if year in gdp:
+            problem = income_to_gdp_problem(
+                f"gdp[{year}]",
+                gdp[year],
+                pop.residents,
+                row["per_capita_disposable_income"],
+            )
+            if problem:
+                raise ScenarioError(f"simulate_path: {problem}")
+            income_gdp = row["per_capita_disposable_income"] / (
+                gdp[year] / pop.residents
+            )
         row["income_to_gdp_per_capita"] = income_gdp
         trends: dict[str, float] = {}
         verdicts: dict[str, tuple[bool, str]] = {}

@@ -161,7 +161,8 @@ def evaluate_targets(
         Labour remuneration (劳动者报酬) of the year, yuan (national accounts, not
         household wages).
     trends : mapping of str to float, optional
-        Values of the trend targets from a multi-year path, keyed by T8, T9, T10.
+        Values of the trend targets from a multi-year path, keyed by T8, T9, T10
+        (no other key).
     undefined : mapping of str to str, optional
         Why an indicator is NaN; quoted in the note.
     verdicts : mapping of str to (bool, str), optional
@@ -182,9 +183,11 @@ def evaluate_targets(
     Raises
     ------
     ScenarioError
-        If ``gdp`` or ``labour_compensation`` is given but is not a finite
-        number > 0, or labour compensation exceeds GDP or is below 1 % of it
-        (the two in different units, e.g. GDP in 亿元), as
+        If a key of ``trends`` is not T8, T9 or T10 or its value is not a number,
+        a key of ``verdicts`` is not a target id, or ``gdp`` or
+        ``labour_compensation`` is given but is not a finite number > 0, or
+        labour compensation exceeds GDP or is below 1 % of it (the two in
+        different units, e.g. GDP in 亿元), as
         :func:`commonprosperity.simulate_path` checks them.
 
     Examples
@@ -217,6 +220,23 @@ def evaluate_targets(
             and isinstance(v[0], bool | np.bool_)
             and isinstance(v[1], str)
         )
+    ]
+    # A misspelt or non-trend key was silently ignored (the target read NA).
+    trend_ids = ("T8", "T9", "T10")
+    bad += [
+        f"trends[{k!r}]: not a trend target; allowed: {', '.join(trend_ids)}"
+        for k in trends
+        if k not in trend_ids
+    ]
+    bad += [
+        f"trends[{k!r}] must be a number; got {v!r}"
+        for k, v in trends.items()
+        if k in trend_ids and not is_real(v)
+    ]
+    bad += [
+        f"verdicts[{k!r}]: not a target id; allowed: {', '.join(t.id for t in TARGETS)}"
+        for k in verdicts
+        if k not in {t.id for t in TARGETS}
     ]
     bad += [
         f"indicators[{k!r}] must be a number (NaN when undefined); got {v!r}"
