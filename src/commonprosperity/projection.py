@@ -37,7 +37,7 @@ from commonprosperity.errors import (
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import INDICATOR_NAMES, simulate
-from commonprosperity.targets import evaluate_targets
+from commonprosperity.targets import TARGETS, _met, evaluate_targets
 
 __all__ = ["DEFAULT_GROWTH_AFTER_2024", "growth_rates", "project", "simulate_path"]
 
@@ -446,8 +446,12 @@ def simulate_path(
         ``urban_top_bottom_ratio`` and ``rural_top_bottom_ratio`` (top-20 % ÷
         bottom-20 % mean per-capita disposable income, person-weighted quintiles),
         ``dibao_monthly``, ``residents``, the trend values ``T8_value`` (dibao
-        growth ÷ per-capita income growth; NaN when income did not grow, and T8
-        is then met when dibao growth is not below income growth), ``T9_value``
+        growth ÷ per-capita income growth over the year; NaN when income did not
+        grow, and T8 is then met when dibao growth is not below income growth),
+        ``T8_since_start_value`` and ``T8_since_start`` (the same ratio and
+        verdict over the years since the path's first, e.g. 2021–2025, the
+        plan's period: a dibao raised in some years only can meet it while
+        missing T8 in others), ``T9_value``
         (largest year-on-year change of the two quintile ratios; NaN when either
         ratio is undefined in either year), ``T10_value``
         (change of income ÷ GDP per capita) and ``T1``–``T10`` (met, nullable
@@ -569,17 +573,11 @@ def simulate_path(
         row["income_to_gdp_per_capita"] = income_gdp
         trends: dict[str, float] = {}
         verdicts: dict[str, tuple[bool, str]] = {}
+        row["T8_since_start_value"], row["T8_since_start"] = (
+            _dibao_growth_ratio(rows[0], row) if rows else (float("nan"), pd.NA)
+        )
         if previous is not None:
-            g_income = (
-                row["per_capita_disposable_income"]
-                / previous["per_capita_disposable_income"]
-                - 1.0
-            )
-            g_dibao = (
-                row["dibao_monthly"] / previous["dibao_monthly"] - 1.0
-                if previous["dibao_monthly"] > 0
-                else float("nan")
-            )
+            g_income, g_dibao = _growths(previous, row)
             if g_income > 0 and np.isfinite(g_dibao):
                 trends["T8"] = g_dibao / g_income
             elif np.isfinite(g_income) and np.isfinite(g_dibao):
@@ -621,6 +619,41 @@ def simulate_path(
         rows.append(row)
         previous = row
     frame = pd.DataFrame(rows).set_index("year")
-    for tid in (f"T{i}" for i in range(1, 11)):
+    for tid in (*(f"T{i}" for i in range(1, 11)), "T8_since_start"):
         frame[tid] = frame[tid].astype("boolean")
     return frame
+
+
+def _growths(start: dict[str, Any], end: dict[str, Any]) -> tuple[float, float]:
+    """Growth of per-capita income and of the dibao line from ``start`` to ``end``.
+
+    The dibao's is NaN when the start's line is 0.
+    """
+    g_income = (
+        end["per_capita_disposable_income"] / start["per_capita_disposable_income"]
+        - 1.0
+    )
+    g_dibao = (
+        end["dibao_monthly"] / start["dibao_monthly"] - 1.0
+        if start["dibao_monthly"] > 0
+        else float("nan")
+    )
+    return g_income, g_dibao
+
+
+def _dibao_growth_ratio(start: dict[str, Any], end: dict[str, Any]) -> tuple:
+    """T8 from year ``start`` to year ``end``: ``(ratio, met)``.
+
+    The dibao line's growth ÷ per-capita income growth, met as T8's target says
+    (≥ 1); when income did not grow the ratio is NaN and T8 is met when the
+    dibao's growth is not below income's (增幅不低于); NA when a growth is
+    undefined (the start's dibao 0).
+    """
+    g_income, g_dibao = _growths(start, end)
+    if not (np.isfinite(g_income) and np.isfinite(g_dibao)):
+        return float("nan"), pd.NA
+    if g_income > 0:
+        ratio = g_dibao / g_income
+        target = next(t for t in TARGETS if t.id == "T8")
+        return ratio, bool(_met(ratio, target)[0])
+    return float("nan"), bool(g_dibao >= g_income)

@@ -125,6 +125,34 @@ def test_path_evaluates_trend_targets(pop2024):
         assert path.loc[2025, "T10_value"] == pytest.approx(ratio[1] - ratio[0])
 
 
+def test_dibao_growth_over_the_whole_path(pop2024):
+    """T8 since the first year: a dibao raised once, then frozen, misses T8 in the
+    frozen year but can meet it over the path (the plan's 2021-2025 reading)."""
+    s24 = Scenario.status_quo(2024)
+    line = s24.transfers.dibao_monthly
+    raised = Scenario.status_quo(2025).replace({"transfers.dibao_monthly": 1.5 * line})
+    frozen = raised.replace({"year": 2026})
+    path = simulate_path(pop2024, {2024: s24, 2025: raised, 2026: frozen})
+    assert pd.isna(path.loc[2024, "T8_since_start"])
+    assert math.isnan(path.loc[2024, "T8_since_start_value"])
+    # 2026 on its own: the dibao did not move, income did.
+    assert path.loc[2026, "T8_value"] == 0.0
+    assert not path.loc[2026, "T8"]
+    # Over 2024-2026, by hand from the table's own columns.
+    g_income = (
+        path.loc[2026, "per_capita_disposable_income"]
+        / path.loc[2024, "per_capita_disposable_income"]
+        - 1
+    )
+    ratio = 0.5 / g_income
+    assert ratio > 1
+    assert path.loc[2026, "T8_since_start_value"] == pytest.approx(ratio, rel=1e-12)
+    assert path.loc[2026, "T8_since_start"]
+    # In the second year the two readings are the same.
+    assert path.loc[2025, "T8_since_start_value"] == path.loc[2025, "T8_value"]
+    assert path.dtypes["T8_since_start"] == "boolean"
+
+
 def test_path_errors(pop2024):
     with pytest.raises(ScenarioError, match=r"scenarios_by_year\[2025\] has year 2024"):
         simulate_path(pop2024, {2025: Scenario.status_quo(2024)})
