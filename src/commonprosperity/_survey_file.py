@@ -27,6 +27,7 @@ __all__ = [
     "check_parquet",
     "check_renames",
     "check_stata",
+    "path_state",
     "select_columns",
 ]
 
@@ -36,18 +37,31 @@ _STATA_OLD_VERSIONS = frozenset({104, 105, 108, 110, 111, 113, 114, 115})
 _STATA_TAIL = b"</stata_dta>"
 
 
+def path_state(path: Path) -> str:
+    """What ``path`` names: "file", "directory", "missing" or "other".
+
+    "other" exists but is no regular file (/dev/null, a FIFO, a socket), which a
+    bare ``is_file()`` would call missing. Raises OSError where the system refuses
+    the name rather than answers (e.g. a name too long).
+    """
+    if path.is_dir():
+        return "directory"
+    if not path.exists():
+        return "missing"
+    return "file" if path.is_file() else "other"
+
+
 def _file_ends(path: Path, kind: str, n: int = 64) -> tuple[bytes, bytes, int]:
     """First and last ``n`` bytes and the size of a file; errors name the path."""
     try:
-        # exists() raises, rather than answers, for e.g. a name too long.
-        exists, is_file = path.exists(), path.is_file()
+        state = path_state(path)
     except OSError as exc:
         raise PopulationError(
             f"{path}: cannot open {kind} file ({exc.strerror})"
         ) from None
-    if not exists:
+    if state == "missing":
         raise PopulationError(f"{path}: no such {kind} file")
-    if not is_file:
+    if state != "file":
         raise PopulationError(f"{path}: is not a file (a {kind} file is required)")
     try:
         size = path.stat().st_size

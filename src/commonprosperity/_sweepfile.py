@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from commonprosperity._survey_file import path_state
 from commonprosperity._sweep_engine import (
     not_a_lever,
     repeated_values,
@@ -225,15 +226,14 @@ def _int(
 def _file_problem(path: Path) -> str | None:
     """Why ``path`` is not a readable file, or None."""
     try:
-        if path.is_dir():
-            return f"is a directory ({path}); give a Parquet file"
-        if not path.exists():
-            return f"no such file ({path})"
-        if not path.is_file():  # /dev/null, a FIFO: it exists
-            return f"is not a regular file ({path}); give a Parquet file"
-    except OSError as exc:  # is_dir() raises, not answers, for a name too long
+        state = path_state(path)
+    except OSError as exc:
         return f"cannot open it ({exc.strerror})"
-    return None
+    return {
+        "directory": f"is a directory ({path}); give a Parquet file",
+        "missing": f"no such file ({path})",
+        "other": f"is not a regular file ({path}); give a Parquet file",
+    }.get(state)
 
 
 def read_sweep_file(path: str | Path) -> SweepSpec:

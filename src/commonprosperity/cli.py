@@ -438,20 +438,17 @@ def _check_out_file(path: Path, suffix: str, option: str) -> Path:
 
 
 def _read_population_file(path: Path) -> Any:
+    from commonprosperity._survey_file import path_state
     from commonprosperity.errors import PopulationError
     from commonprosperity.population import Population
 
-    if path.is_dir():  # "no such file" would send the user looking for a typo
-        raise PopulationError(
-            f"--population {path}: is a directory; give a Parquet file (one row per "
-            "person)"
-        )
-    if not path.exists():
+    state = path_state(path)
+    if state == "missing":
         raise PopulationError(f"--population {path}: no such file")
-    if not path.is_file():  # /dev/null, a FIFO, a socket
+    if state != "file":  # "no such file" would send the user looking for a typo
+        what = "is a directory" if state == "directory" else "is not a regular file"
         raise PopulationError(
-            f"--population {path}: is not a regular file; give a Parquet file (one "
-            "row per person)"
+            f"--population {path}: {what}; give a Parquet file (one row per person)"
         )
     reader = getattr(Population, "read_parquet", None)
     if reader is None:

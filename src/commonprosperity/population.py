@@ -881,7 +881,9 @@ def _float_column(
         # A Python int (or Decimal) beyond float64's range, e.g. 10**400: our
         # error with its rows, not a raw OverflowError.
         huge = np.fromiter(
-            (_overflows(v) for v in values), dtype=bool, count=values.shape[0]
+            (_float_error(v) == "overflow" for v in values),
+            dtype=bool,
+            count=values.shape[0],
         )
         problems.append(
             f"{name} holds numbers too large for a float (beyond ±1.8e308); "
@@ -891,7 +893,9 @@ def _float_column(
     except (TypeError, ValueError):
         # Lists, dicts, pd.Timedelta ...: name the rows and a value.
         wrong = np.fromiter(
-            (_no_float(v) for v in values), dtype=bool, count=values.shape[0]
+            (_float_error(v) == "no number" for v in values),
+            dtype=bool,
+            count=values.shape[0],
         )
         where = describe_rows(wrong, values) if wrong.any() else f"dtype {values.dtype}"
         problems.append(f"{name} must be numeric; {where}")
@@ -1000,26 +1004,19 @@ def _as_float(value: Any) -> float:
         return float("nan")
 
 
-def _no_float(value: Any) -> bool:
-    """Whether ``float(value)`` fails for want of a number (a list, a dict, text)."""
+def _float_error(value: Any) -> str | None:
+    """Why ``float(value)`` fails, or None when it does not.
+
+    "no number" (a list, a dict, text) or "overflow" (a Python int or Decimal
+    beyond ±1.8e308).
+    """
     try:
         float(value)
     except (TypeError, ValueError):
-        return True
+        return "no number"
     except OverflowError:
-        return False
-    return False
-
-
-def _overflows(value: Any) -> bool:
-    """Whether ``float(value)`` overflows (a Python int or Decimal beyond ±1.8e308)."""
-    try:
-        float(value)
-    except OverflowError:
-        return True
-    except (TypeError, ValueError):
-        return False
-    return False
+        return "overflow"
+    return None
 
 
 def city_name(value: Any) -> Any:

@@ -233,10 +233,11 @@ def evaluate_targets(
         for k, v in trends.items()
         if k in trend_ids and not is_real(v)
     ]
+    ids = [t.id for t in TARGETS]
     bad += [
-        f"verdicts[{k!r}]: not a target id; allowed: {', '.join(t.id for t in TARGETS)}"
+        f"verdicts[{k!r}]: not a target id; allowed: {', '.join(ids)}"
         for k in verdicts
-        if k not in {t.id for t in TARGETS}
+        if k not in ids
     ]
     bad += [
         f"indicators[{k!r}] must be a number (NaN when undefined); got {v!r}"
