@@ -223,21 +223,19 @@ def evaluate_targets(
     ]
     # A misspelt or non-trend key was silently ignored (the target read NA).
     trend_ids = ("T8", "T9", "T10")
-    bad += [
-        f"trends[{k!r}]: not a trend target; allowed: {', '.join(trend_ids)}"
-        for k in trends
-        if k not in trend_ids
-    ]
+    for name, given, allowed, what in (
+        ("trends", trends, trend_ids, "a trend target"),
+        ("verdicts", verdicts, tuple(t.id for t in TARGETS), "a target id"),
+    ):
+        bad += [
+            f"{name}[{k!r}]: not {what}; allowed: {', '.join(allowed)}"
+            for k in given
+            if k not in allowed
+        ]
     bad += [
         f"trends[{k!r}] must be a number; got {v!r}"
         for k, v in trends.items()
         if k in trend_ids and not is_real(v)
-    ]
-    ids = [t.id for t in TARGETS]
-    bad += [
-        f"verdicts[{k!r}]: not a target id; allowed: {', '.join(ids)}"
-        for k in verdicts
-        if k not in ids
     ]
     bad += [
         f"indicators[{k!r}] must be a number (NaN when undefined); got {v!r}"
