@@ -851,6 +851,30 @@ def _common_length(
     return distinct.pop() if distinct else 0
 
 
+def _text_id_hint(name: str, values: np.ndarray) -> str:
+    """How to turn text household ids into numbers (empty for other columns).
+
+    Survey files often store ids as text; the library keys households by numbers
+    (they also seed each household's claim draw), so the user must convert them,
+    consistently in both tables.
+    """
+    if not name.endswith("household_id"):
+        return ""
+    text = [v for v in values.tolist() if isinstance(v, str)]
+    if not text:
+        return ""
+    if all(v.strip().lstrip("+-").isdigit() for v in text):
+        return (
+            "; the ids are digits stored as text: convert both tables' "
+            "household_id with pandas.to_numeric"
+        )
+    return (
+        "; text ids must be numbered the same way in both tables, e.g. "
+        "codes = {v: k for k, v in enumerate(households['household_id'])}, then "
+        "household_id = column.map(codes) in each"
+    )
+
+
 def _float_column(
     name: str, values: np.ndarray, problems: list[str]
 ) -> np.ndarray | None:
@@ -858,7 +882,8 @@ def _float_column(
     # numbers (the imaginary part would be dropped), timedeltas (nanoseconds would
     # be read as yuan) and strings (even "60000") are a wrong dtype.
     if values.dtype.kind not in "iufO":
-        problems.append(f"{name} must be numeric; got dtype {values.dtype}")
+        hint = _text_id_hint(name, values)
+        problems.append(f"{name} must be numeric; got dtype {values.dtype}{hint}")
         return None
     if values.dtype == object:
         wrong = np.fromiter(
@@ -870,6 +895,7 @@ def _float_column(
             problems.append(
                 f"{name} must be numeric (not text, booleans, complex numbers, "
                 f"dates or durations); {describe_rows(wrong, values)}"
+                f"{_text_id_hint(name, values[wrong])}"
             )
             return None
         # pd.NA (a nullable column gone through object) cannot become a float; it

@@ -213,3 +213,50 @@ def test_old_stata_city_in_gb18030_without_encoding_suggests_it(tmp_path):
     assert str(h) in message
     assert "encoding='gb18030'" in message
     assert read_stata(h, p, encoding="gb18030").city.tolist() == ["杭州", "丽水"]
+
+
+@pytest.mark.parametrize(
+    ("ids", "hint"),
+    [
+        (["0101", "0102"], "pandas.to_numeric"),
+        (np.array(["0101", "0102"], dtype=object), "pandas.to_numeric"),
+        (["A01", "B02"], "numbered the same way in both tables"),
+        (np.array(["A01", 7], dtype=object), "numbered the same way in both tables"),
+    ],
+)
+def test_text_household_ids_come_with_a_way_to_convert_them(ids, hint):
+    """Survey files store ids as text; the error says how to make them numbers."""
+    with pytest.raises(PopulationError) as info:
+        Population.from_arrays(
+            {"household_id": ids, "weight": [1.0, 1.0], "urban": [True, False]},
+            {
+                "household_id": ids,
+                "age": [30, 40],
+                "employed": [True, True],
+                "wage": [1.0, 2.0],
+                "business": [0.0, 0.0],
+                "property": [0.0, 0.0],
+                "pension": [0.0, 0.0],
+            },
+        )
+    message = str(info.value)
+    assert message.count(hint) == 2  # households' and persons' ids
+    assert "household_id must be numeric" in message
+
+
+def test_text_in_other_columns_gets_no_id_hint():
+    with pytest.raises(PopulationError) as info:
+        Population.from_arrays(
+            {"household_id": [1], "weight": [1.0], "urban": [True]},
+            {
+                "household_id": [1],
+                "age": [30],
+                "employed": [True],
+                "wage": ["60000"],
+                "business": [0.0],
+                "property": [0.0],
+                "pension": [0.0],
+            },
+        )
+    assert "persons.wage must be numeric" in str(info.value)
+    assert "to_numeric" not in str(info.value)
