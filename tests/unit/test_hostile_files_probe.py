@@ -215,6 +215,23 @@ def test_old_stata_city_in_gb18030_without_encoding_suggests_it(tmp_path):
     assert read_stata(h, p, encoding="gb18030").city.tolist() == ["杭州", "丽水"]
 
 
+def _from_arrays(ids, wage):
+    """A population of households ``ids``, one person each earning ``wage``."""
+    n = len(ids)
+    return Population.from_arrays(
+        {"household_id": ids, "weight": [1.0] * n, "urban": [True] * n},
+        {
+            "household_id": ids,
+            "age": [30] * n,
+            "employed": [True] * n,
+            "wage": wage,
+            "business": [0.0] * n,
+            "property": [0.0] * n,
+            "pension": [0.0] * n,
+        },
+    )
+
+
 @pytest.mark.parametrize(
     ("ids", "hint"),
     [
@@ -227,18 +244,7 @@ def test_old_stata_city_in_gb18030_without_encoding_suggests_it(tmp_path):
 def test_text_household_ids_come_with_a_way_to_convert_them(ids, hint):
     """Survey files store ids as text; the error says how to make them numbers."""
     with pytest.raises(PopulationError) as info:
-        Population.from_arrays(
-            {"household_id": ids, "weight": [1.0, 1.0], "urban": [True, False]},
-            {
-                "household_id": ids,
-                "age": [30, 40],
-                "employed": [True, True],
-                "wage": [1.0, 2.0],
-                "business": [0.0, 0.0],
-                "property": [0.0, 0.0],
-                "pension": [0.0, 0.0],
-            },
-        )
+        _from_arrays(ids, [1.0, 2.0])
     message = str(info.value)
     assert message.count(hint) == 2  # households' and persons' ids
     assert "household_id must be numeric" in message
@@ -246,17 +252,6 @@ def test_text_household_ids_come_with_a_way_to_convert_them(ids, hint):
 
 def test_text_in_other_columns_gets_no_id_hint():
     with pytest.raises(PopulationError) as info:
-        Population.from_arrays(
-            {"household_id": [1], "weight": [1.0], "urban": [True]},
-            {
-                "household_id": [1],
-                "age": [30],
-                "employed": [True],
-                "wage": ["60000"],
-                "business": [0.0],
-                "property": [0.0],
-                "pension": [0.0],
-            },
-        )
+        _from_arrays([1], ["60000"])
     assert "persons.wage must be numeric" in str(info.value)
     assert "to_numeric" not in str(info.value)
