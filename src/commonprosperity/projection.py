@@ -41,6 +41,9 @@ from commonprosperity.targets import TARGETS, _met, evaluate_targets
 
 __all__ = ["DEFAULT_GROWTH_AFTER_2024", "growth_rates", "project", "simulate_path"]
 
+#: T8, whose threshold also judges T8 since the path's first year.
+_T8 = next(t for t in TARGETS if t.id == "T8")
+
 INCOME_COLUMNS = ("wage", "business", "property", "pension")
 _COMPONENT_OF = {
     "wage": "wage",
@@ -573,22 +576,19 @@ def simulate_path(
         row["income_to_gdp_per_capita"] = income_gdp
         trends: dict[str, float] = {}
         verdicts: dict[str, tuple[bool, str]] = {}
-        row["T8_since_start_value"], row["T8_since_start"] = (
-            _dibao_growth_ratio(rows[0], row) if rows else (float("nan"), pd.NA)
+        ratio, flat = _t8(rows[0], row) if rows else (float("nan"), None)
+        row["T8_since_start_value"] = ratio
+        row["T8_since_start"] = (
+            bool(_met(ratio, _T8)[0])
+            if np.isfinite(ratio)
+            else (flat[0] if flat else pd.NA)
         )
         if previous is not None:
-            g_income, g_dibao = _growths(previous, row)
-            if g_income > 0 and np.isfinite(g_dibao):
-                trends["T8"] = g_dibao / g_income
-            elif np.isfinite(g_income) and np.isfinite(g_dibao):
-                # 增幅不低于: with income flat or falling the ratio says nothing,
-                # but the growths can still be compared.
-                verdicts["T8"] = (
-                    bool(g_dibao >= g_income),
-                    f"per-capita income growth {g_income:+.2%} is not positive, so "
-                    f"the growth ratio is undefined; dibao growth {g_dibao:+.2%} "
-                    + ("is not below it" if g_dibao >= g_income else "is below it"),
-                )
+            ratio, flat = _t8(previous, row)
+            if np.isfinite(ratio):
+                trends["T8"] = ratio
+            elif flat:
+                verdicts["T8"] = flat
             changes = [
                 row[k] - previous[k]
                 for k in ("urban_top_bottom_ratio", "rural_top_bottom_ratio")
@@ -624,10 +624,14 @@ def simulate_path(
     return frame
 
 
-def _growths(start: dict[str, Any], end: dict[str, Any]) -> tuple[float, float]:
-    """Growth of per-capita income and of the dibao line from ``start`` to ``end``.
+def _t8(start: dict[str, Any], end: dict[str, Any]) -> tuple[float, Any]:
+    """T8 from year ``start`` to year ``end``: ``(ratio, verdict)``.
 
-    The dibao's is NaN when the start's line is 0.
+    ``ratio`` is the dibao line's growth ÷ per-capita income growth when income
+    grew (``verdict`` None: the target judges the ratio). When income did not
+    grow the ratio says nothing (NaN), but 增幅不低于 still compares the growths:
+    ``verdict`` is ``(met, note)``. Both NaN / None when a growth is undefined
+    (the start's dibao 0).
     """
     g_income = (
         end["per_capita_disposable_income"] / start["per_capita_disposable_income"]
@@ -638,22 +642,13 @@ def _growths(start: dict[str, Any], end: dict[str, Any]) -> tuple[float, float]:
         if start["dibao_monthly"] > 0
         else float("nan")
     )
-    return g_income, g_dibao
-
-
-def _dibao_growth_ratio(start: dict[str, Any], end: dict[str, Any]) -> tuple:
-    """T8 from year ``start`` to year ``end``: ``(ratio, met)``.
-
-    The dibao line's growth ÷ per-capita income growth, met as T8's target says
-    (≥ 1); when income did not grow the ratio is NaN and T8 is met when the
-    dibao's growth is not below income's (增幅不低于); NA when a growth is
-    undefined (the start's dibao 0).
-    """
-    g_income, g_dibao = _growths(start, end)
-    if not (np.isfinite(g_income) and np.isfinite(g_dibao)):
-        return float("nan"), pd.NA
-    if g_income > 0:
-        ratio = g_dibao / g_income
-        target = next(t for t in TARGETS if t.id == "T8")
-        return ratio, bool(_met(ratio, target)[0])
-    return float("nan"), bool(g_dibao >= g_income)
+    if g_income > 0 and np.isfinite(g_dibao):
+        return g_dibao / g_income, None
+    if np.isfinite(g_income) and np.isfinite(g_dibao):
+        return float("nan"), (
+            bool(g_dibao >= g_income),
+            f"per-capita income growth {g_income:+.2%} is not positive, so "
+            f"the growth ratio is undefined; dibao growth {g_dibao:+.2%} "
+            + ("is not below it" if g_dibao >= g_income else "is below it"),
+        )
+    return float("nan"), None
