@@ -936,6 +936,10 @@ def _float_column(
     return out
 
 
+#: A float32 holds every integer up to 2**24 exactly, not every one above it.
+_FLOAT32_EXACT = 2.0**24
+
+
 def _integer_column(
     name: str, values: np.ndarray, problems: list[str]
 ) -> np.ndarray | None:
@@ -958,6 +962,19 @@ def _integer_column(
         problems.append(
             f"{name} must hold whole numbers; "
             f"{describe_rows(fractional, values if exact else out)}"
+        )
+        return None
+    if values.dtype == np.float32 and (np.abs(out) > _FLOAT32_EXACT).any():
+        # Stata's generate makes 4-byte floats unless told otherwise; 9-digit
+        # survey ids saved so were rounded (to even, then to 4, 8 ...) and
+        # distinct households may have become one before the file was written.
+        above = np.abs(out) > _FLOAT32_EXACT
+        problems.append(
+            f"{name} is stored as float32 (4 bytes, Stata's float), which holds "
+            "whole numbers exactly only up to 16,777,216; larger at "
+            f"{describe_rows(above, out)}. Such values were rounded when stored, "
+            "so distinct codes may have become one: store the column as int64 or "
+            "float64 from the original data (Stata: long or double)"
         )
         return None
     if np.issubdtype(values.dtype, np.integer):

@@ -237,6 +237,10 @@ def read_parquet(
     )
 
 
+#: The keys :func:`write_parquet` writes (format 1); any other is an error.
+_METADATA_FIELDS = ("format_version", "layout", "year", "source", "library_version")
+
+
 def _read_metadata(
     path: Path, raw: Mapping[bytes, bytes]
 ) -> tuple[int | None, str | None]:
@@ -254,6 +258,12 @@ def _read_metadata(
         raise PopulationError(
             f"{path}: metadata 'commonprosperity' must be a JSON object"
         )
+    unknown = sorted(set(meta) - set(_METADATA_FIELDS))
+    if unknown:
+        problems.append(
+            f"unknown key(s) {unknown}; format {FORMAT_VERSION} has "
+            f"{list(_METADATA_FIELDS)}"
+        )
     version = meta.get("format_version")
     # type() rather than ==: JSON true and 1.0 equal 1 in Python but are not it.
     if type(version) is not int or version != FORMAT_VERSION:
@@ -264,6 +274,9 @@ def _read_metadata(
     source = meta.get("source", "")
     if not isinstance(source, str):
         problems.append(f"source must be a string; got {source!r}")
+    for key in ("layout", "library_version"):
+        if not isinstance(meta.get(key, ""), str):
+            problems.append(f"{key} must be a string; got {meta[key]!r}")
     if problems:
         raise PopulationError(
             f"{path}: metadata 'commonprosperity': " + "; ".join(problems)

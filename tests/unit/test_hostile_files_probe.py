@@ -255,3 +255,41 @@ def test_text_in_other_columns_gets_no_id_hint():
         _from_arrays([1], ["60000"])
     assert "persons.wage must be numeric" in str(info.value)
     assert "to_numeric" not in str(info.value)
+
+
+def test_float32_ids_above_two_to_the_24_are_an_error():
+    """9-digit ids saved as 4-byte floats were rounded to multiples of 8."""
+    ids = np.array([110_101_001, 110_101_003], dtype=np.float32)
+    # Two households became one: the file can no longer tell them apart.
+    assert ids[0] == ids[1] == 110_101_000
+    with pytest.raises(PopulationError) as info:
+        _from_arrays(ids, [1.0, 2.0])
+    message = str(info.value)
+    assert message.count("stored as float32") == 2  # both tables' ids
+    assert "16,777,216" in message and "long or double" in message
+
+
+def test_float32_ids_within_two_to_the_24_are_exact_and_read():
+    ids = np.array([1, 16_777_216], dtype=np.float32)
+    pop = _from_arrays(ids, [1.0, 2.0])
+    assert pop.household_id.tolist() == [1, 16_777_216]
+
+
+def test_stata_float_household_ids_above_two_to_the_24_are_an_error(tmp_path):
+    h, p = tmp_path / "hh.dta", tmp_path / "pp.dta"
+    big = [110_101_000.0, 110_101_008.0]  # multiples of 8: exact in float32
+    households = _households(household_id=np.array(big, dtype=np.float32))
+    persons = _persons(household_id=np.array(big[:1] * 2 + big[1:], dtype=np.float32))
+    households.to_stata(h, write_index=False, version=118)
+    persons.to_stata(p, write_index=False, version=118)
+    with pytest.raises(PopulationError, match="stored as float32") as info:
+        read_stata(h, p)
+    assert "household_id" in str(info.value)
+    # Stored as double, the same ids are read.
+    households.astype({"household_id": np.float64}).to_stata(
+        h, write_index=False, version=118
+    )
+    persons.astype({"household_id": np.float64}).to_stata(
+        p, write_index=False, version=118
+    )
+    assert read_stata(h, p).household_id.tolist() == [110_101_000, 110_101_008]

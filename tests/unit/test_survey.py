@@ -289,6 +289,31 @@ def test_parquet_corrupt_metadata(tmp_path):
         read_parquet(tmp_path / "year.parquet")
 
 
+def test_parquet_metadata_with_an_unknown_key_is_an_error(tmp_path):
+    table = pq.read_table(_written(tmp_path))
+    meta = json.loads(table.schema.metadata[METADATA_KEY])
+    pq.write_table(
+        table.replace_schema_metadata(
+            {METADATA_KEY: json.dumps({**meta, "yaer": 2021}).encode()}
+        ),
+        tmp_path / "typo.parquet",
+    )
+    with pytest.raises(PopulationError, match=r"unknown key\(s\) \['yaer'\]"):
+        read_parquet(tmp_path / "typo.parquet")
+
+
+def test_parquet_metadata_written_is_read_back_without_complaint(tmp_path):
+    table = pq.read_table(_written(tmp_path))
+    meta = json.loads(table.schema.metadata[METADATA_KEY])
+    assert set(meta) == {
+        "format_version",
+        "layout",
+        "year",
+        "source",
+        "library_version",
+    }
+
+
 def test_write_parquet_needs_a_population(tmp_path):
     with pytest.raises(TypeError, match="must be a Population"):
         write_parquet(pd.DataFrame(), tmp_path / "x.parquet")
