@@ -30,6 +30,11 @@ and so are the ratio targets: a quick sweep is mostly fixed cost.
 - ``sweep bracket, wage lever only vs loop of simulate(bracket)``: the same count of
   ``wages.growth_rate`` values, so that every household with a wage varies in
   every scenario (the lane pass with wage lanes).
+- ``sweep exact, dibao lever only vs S × argsort`` and ``sweep bracket, dibao
+  lever only vs loop of simulate(bracket)``: the same count of
+  ``transfers.dibao_monthly`` values alone, from the base's to 1,600 yuan a month
+  (a quarter of the households may receive dibao in some scenario: the level-D
+  pass over them, with every other household evaluated once).
 
 Peak memory of a sweep is measured by ``bench_memory`` (fresh process, peak RSS over
 the population's own bytes).
@@ -74,6 +79,16 @@ def _tax_grid(base, count: int) -> dict[str, list[float]]:
     return {
         "income_tax.basic_deduction": [
             deduction + 36_000.0 * j / max(count - 1, 1) for j in range(count)
+        ]
+    }
+
+
+def _dibao_grid(base, count: int) -> dict[str, list[float]]:
+    """``count`` dibao lines from the base's to 1,600 yuan a month."""
+    dibao = float(base.transfers.dibao_monthly)
+    return {
+        "transfers.dibao_monthly": [
+            dibao + (1_600.0 - dibao) * j / max(count - 1, 1) for j in range(count)
         ]
     }
 
@@ -124,6 +139,7 @@ def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
         sweep(tiny, base, _grid(base, 4), gini=mode, progress=False)
         sweep(tiny, base, _tax_grid(base, 4), gini=mode, progress=False)
         sweep(tiny, base, _wage_grid(base, 4), gini=mode, progress=False)
+        sweep(tiny, base, _dibao_grid(base, 4), gini=mode, progress=False)
     simulate(tiny, base, gini=loop_mode)
 
     repeats = 1 if (not quick and not common.smoke()) else 3
@@ -167,6 +183,7 @@ def _rows_for(pop, base, grid, count, loop_mode, quick, repeats) -> list[dict]:
     timed = {mode: time_sweep(grid, mode) for mode in modes}
     taxes = {mode: time_sweep(_tax_grid(base, count), mode) for mode in modes}
     wages = time_sweep(_wage_grid(base, count), "bracket")
+    dibaos = {mode: time_sweep(_dibao_grid(base, count), mode) for mode in modes}
     rows: list[dict] = []
     work = count * n
     size_note = f"{count} scenarios × {n:,} households"
@@ -215,22 +232,28 @@ def _rows_for(pop, base, grid, count, loop_mode, quick, repeats) -> list[dict]:
         )
     )
     tax_note = f"{count} basic-deduction values × {n:,} households"
-    rows.append(
-        common.row(
-            f"sweep exact, tax lever only vs S × argsort {scenarios_label}",
-            n,
-            taxes["exact"].median,
-            count * sort.median,
-            per_second=work / taxes["exact"].median,
-            target=_at_full("≥0.83 (≤1.2× argsort per scenario)", n, count),
-            note=(
-                f"{tax_note}; {taxes['exact'].median / count * 1e3:.1f} ms per "
-                f"scenario; {_time_target(15, n, count)}"
-            ),
+    dibao_note = f"{count} dibao lines up to 1,600 yuan a month × {n:,} households"
+    for lever, t, what in (
+        ("tax", taxes["exact"].median, tax_note),
+        ("dibao", dibaos["exact"].median, dibao_note),
+    ):
+        rows.append(
+            common.row(
+                f"sweep exact, {lever} lever only vs S × argsort {scenarios_label}",
+                n,
+                t,
+                count * sort.median,
+                per_second=work / t,
+                target=_at_full("≥0.83 (≤1.2× argsort per scenario)", n, count),
+                note=(
+                    f"{what}; {t / count * 1e3:.1f} ms per scenario; "
+                    f"{_time_target(15, n, count)}"
+                ),
+            )
         )
-    )
     for lever, t, what in (
         ("tax", taxes["bracket"].median, tax_note),
+        ("dibao", dibaos["bracket"].median, dibao_note),
         (
             "wage",
             wages.median,

@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 import commonprosperity._sweep_engine as engine
-from commonprosperity import Scenario, ScenarioError, simulate, synthetic_population
+from commonprosperity import (
+    Population,
+    Scenario,
+    ScenarioError,
+    simulate,
+    synthetic_population,
+)
 from commonprosperity.errors import CommonProsperityError
 from commonprosperity.simulate import INDICATOR_NAMES
 from commonprosperity.sweep import cheapest, sweep
@@ -602,6 +608,64 @@ def test_staged_rows_equal_single_simulate_runs(pop, base, kind):
         r = simulate(pop, scenario_of(base, row, grid))
         for name in INDICATOR_NAMES:
             assert_close(row[name], r.indicators[name], f"{kind} row {i} {name}")
+
+
+@pytest.mark.parametrize("three", [False, True])
+def test_level_d_lanes_over_several_lane_groups_are_bit_for_bit(pop, base, three):
+    """37 transfer scenarios (more than two lane groups of the level-D pass, the
+    last one partial) on households with up to five residents' pensioners (the
+    pass adds more than three one by one) equal the full rules bit for bit."""
+    from commonprosperity._kernels import sweep as kernels
+
+    households, persons = pop.to_frames()
+    new_id = int(households["household_id"].max()) + 1
+    households = pd.concat(
+        [households, households.iloc[[0]].assign(household_id=new_id)],
+        ignore_index=True,
+    )
+    elderly = pd.DataFrame(
+        {
+            "household_id": new_id,
+            "age": [66, 70, 72, 75, 81],
+            "employed": False,
+            "wage": 0.0,
+            "business": 0.0,
+            "property": 0.0,
+            "pension": 0.0,
+        }
+    )
+    with_five = Population.from_frames(
+        households, pd.concat([persons, elderly], ignore_index=True)
+    )
+    scenarios = [
+        base.replace(
+            {
+                "transfers.dibao_monthly": 600.0 + 37.0 * i,
+                "transfers.residents_pension_monthly": 150.0 + 11.0 * (i % 5),
+                "transfers.child_allowance_monthly": 50.0 * (i % 3),
+            }
+        )
+        for i in range(37)
+    ]
+    stacked = engine._stack(scenarios)
+    assert stacked.level() == kernels.LEVEL_D
+    assert stacked.n > 2 * kernels.D_LANES
+    ordered = engine._ordered(with_five)
+    n = ordered.n_households
+    pc = np.empty((stacked.n, n))
+    staged = engine._pass(ordered, stacked, three, per_capita=pc)
+    full_pc = np.empty((stacked.n, n))
+    full = np.stack(
+        [
+            engine._pass(ordered, stacked.rows(k, k + 1), three, full_pc[k : k + 1])[0]
+            for k in range(stacked.n)
+        ]
+    )
+    np.testing.assert_array_equal(staged, full)
+    np.testing.assert_array_equal(pc, full_pc)
+    # The five pensioners' household gets five residents' pensions.
+    last = simulate(with_five, scenarios[3]).households.iloc[-1]
+    assert last["residents_pension"] == 5 * 12 * (150.0 + 11.0 * 3)
 
 
 def test_every_parameter_is_in_exactly_one_group():

@@ -378,11 +378,47 @@ def _staged_flows(
         f10[i] = child_allowance
 
 
-#: Thread tasks of the level-D pass, each a run of whole chunks: a constant, so the
-#: pass caches (the chunk sums, not the tasks, decide the results).
+#: Scenarios of a level-D pass computed side by side (SIMD lanes): per household,
+#: one loop over them does the transfers and the sums. Measured at 2.5e5 varying
+#: households and 96 scenarios: 8, 16, 24 and 32 lanes all about 3.2 ns a
+#: household and scenario, against 9.4 with the scenarios one after another.
+D_LANES = 16
+# Rows of the level-D lane workspace, each D_LANES wide: the lanes' parameters,
+# the household's temporaries, then the chunk sums of the statistics in _D_STATS.
+_D_LINE = 0
+_D_TAKE_UP = 1
+_D_AMOUNT = 2
+_D_ALLOWANCE = 3
+_D_RESIDENTS = 4
+_D_WD = 5
+_D_PER_CAPITA = 6
+_D_SUMS = 7
+#: The statistic of each chunk-sum row, in row order.
+_D_STATS = (
+    S_DISPOSABLE,
+    S_URBAN_DISPOSABLE,
+    S_RURAL_DISPOSABLE,
+    S_BAND_1,
+    S_BAND_2,
+    S_DIBAO,
+    S_RESIDENTS_PENSION,
+    S_CHILD_ALLOWANCE,
+    S_DIBAO_HOUSEHOLDS,
+    S_NEGATIVE_HOUSEHOLDS,
+)
+_D_ROWS = _D_SUMS + len(_D_STATS)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def _d_row(row):
+    # Unsigned: a signed index adds a negative-index select, and the lane loops
+    # were not vectorised.
+    return np.uint64(row * D_LANES)
+
+
+# NumPy's error model: Python's raises on a division by zero (never here: every
+# household has a person), and those exits keep the lane loops from vectorising.
+@njit(cache=True, error_model="numpy")
 def _transfers_pass(
     h0,
     h1,
@@ -409,9 +445,14 @@ def _transfers_pass(
     ``fixed_part`` (a full accumulation of the chunk under any of the rows), the
     others computed here, and ``per_capita_out[s, h]`` the per-capita disposable
     income when ``write_pc``. What transfers cannot change (market income, income
-    after levies) is computed once per household into ``invariant`` (2, CHUNK);
-    every scenario then costs the transfers and the sums, each the same sequence
-    of additions as ``household_flows`` and ``_accumulate`` (bit for bit).
+    after levies) is computed once per household into ``invariant`` (2, CHUNK).
+
+    The scenarios run ``D_LANES`` at a time as SIMD lanes: per household, one
+    loop over the lanes computes every scenario's transfers and adds to its sums
+    (rows of one flat workspace, so LLVM can prove the loop's stores overlap none
+    of its loads). Each lane performs the additions of ``household_flows`` and
+    ``_accumulate`` in their order, household after household: every scenario's
+    sums are bit for bit those of the scenario-at-a-time pass.
     """
     n_stats = parts.shape[1]
     n_cities = (n_stats - N_STATS) // 2
@@ -433,22 +474,19 @@ def _transfers_pass(
         levied[i] = after_levies(market[i], f4[i], f5[i], f6[i], f7[i])
     pensioners = counts[C_PENSIONERS]
     allowance_children = counts[C_ALLOWANCE]
-    city_sums = np.zeros(n_cities)
-    for s in range(P.shape[0]):
-        line = P[s, L.DIBAO_LINE]
-        take_up = P[s, L.DIBAO_TAKE_UP]
-        residents_amount = P[s, L.RESIDENTS_PENSION]
-        allowance = P[s, L.CHILD_ALLOWANCE]
-        disposable_sum = 0.0
-        urban_disposable = 0.0
-        rural_disposable = 0.0
-        band1 = 0.0
-        band2 = 0.0
-        dibao_sum = 0.0
-        residents_sum = 0.0
-        allowance_sum = 0.0
-        recipients = 0.0
-        negative = 0.0
+    m = P.shape[0]
+    W = np.empty(_D_ROWS * D_LANES)
+    city_sums = np.empty(n_cities * D_LANES)
+    per_capita = np.empty(nh * D_LANES)
+    for g0 in range(0, m, D_LANES):
+        active = np.uint64(min(D_LANES, m - g0))
+        for s in range(active):
+            W[_d_row(_D_LINE) + s] = P[g0 + s, L.DIBAO_LINE]
+            W[_d_row(_D_TAKE_UP) + s] = P[g0 + s, L.DIBAO_TAKE_UP]
+            W[_d_row(_D_AMOUNT) + s] = P[g0 + s, L.RESIDENTS_PENSION]
+            W[_d_row(_D_ALLOWANCE) + s] = P[g0 + s, L.CHILD_ALLOWANCE]
+        for k in range(_D_SUMS * D_LANES, _D_ROWS * D_LANES):
+            W[k] = 0.0
         city_sums[:] = 0.0
         for i in range(nh):
             h = np.uint64(h0 + i)
@@ -458,54 +496,84 @@ def _transfers_pass(
             # mispredicted its exit once a household.
             k = pensioners[i]
             if k <= 3:
-                residents = k * residents_amount
+                for s in range(active):
+                    W[_d_row(_D_RESIDENTS) + s] = k * W[_d_row(_D_AMOUNT) + s]
             else:
-                residents = 0.0
-                for _ in range(k):
-                    residents += residents_amount
-            child_allowance = allowance_children[i] * allowance
+                for s in range(active):
+                    residents = 0.0
+                    for _ in range(k):
+                        residents += W[_d_row(_D_AMOUNT) + s]
+                    W[_d_row(_D_RESIDENTS) + s] = residents
+            n_allowance = allowance_children[i]
             n_persons = size[i]
-            net = net_from_market(
-                market[i], residents, child_allowance, f4[i], f5[i], f6[i], f7[i]
-            )
-            dibao = dibao_amount(net, child_allowance, n_persons, line, take_up)
-            disposable = disposable_from_levies(
-                levied[i], dibao, residents, child_allowance
-            )
+            market_i = market[i]
+            levied_i = levied[i]
+            contributions = f4[i]
+            iit = f5[i]
+            business_tax = f6[i]
+            property_tax = f7[i]
             w = weight[h]
-            wd = w * disposable
             u = 1.0 if is_urban[h] else 0.0
-            disposable_sum += wd
-            urban_disposable += u * wd
-            rural_disposable += (1.0 - u) * wd
-            band_income = 3.0 * disposable / n_persons if three_person else disposable
-            in1 = (band_income >= low1) & (band_income < high1)
-            in2 = (band_income >= low2) & (band_income < high2)
-            band1 += w if in1 else 0.0
-            band2 += w if in2 else 0.0
-            dibao_sum += w * dibao
-            residents_sum += w * residents
-            allowance_sum += w * child_allowance
-            recipients += w if dibao > 0.0 else 0.0
-            negative += 1.0 if disposable < 0.0 else 0.0
-            city_sums[np.uint64(city[h])] += wd
+            for s in range(active):
+                residents = W[_d_row(_D_RESIDENTS) + s]
+                child_allowance = n_allowance * W[_d_row(_D_ALLOWANCE) + s]
+                net = net_from_market(
+                    market_i,
+                    residents,
+                    child_allowance,
+                    contributions,
+                    iit,
+                    business_tax,
+                    property_tax,
+                )
+                dibao = dibao_amount(
+                    net,
+                    child_allowance,
+                    n_persons,
+                    W[_d_row(_D_LINE) + s],
+                    W[_d_row(_D_TAKE_UP) + s],
+                )
+                disposable = disposable_from_levies(
+                    levied_i, dibao, residents, child_allowance
+                )
+                wd = w * disposable
+                W[_d_row(_D_SUMS) + s] += wd
+                W[_d_row(_D_SUMS + 1) + s] += u * wd
+                W[_d_row(_D_SUMS + 2) + s] += (1.0 - u) * wd
+                band_income = (
+                    3.0 * disposable / n_persons if three_person else disposable
+                )
+                in1 = (band_income >= low1) & (band_income < high1)
+                in2 = (band_income >= low2) & (band_income < high2)
+                W[_d_row(_D_SUMS + 3) + s] += w if in1 else 0.0
+                W[_d_row(_D_SUMS + 4) + s] += w if in2 else 0.0
+                W[_d_row(_D_SUMS + 5) + s] += w * dibao
+                W[_d_row(_D_SUMS + 6) + s] += w * residents
+                W[_d_row(_D_SUMS + 7) + s] += w * child_allowance
+                W[_d_row(_D_SUMS + 8) + s] += w if dibao > 0.0 else 0.0
+                W[_d_row(_D_SUMS + 9) + s] += 1.0 if disposable < 0.0 else 0.0
+                W[_d_row(_D_WD) + s] = wd
+                W[_d_row(_D_PER_CAPITA) + s] = disposable / n_persons
+            # Apart, so that the loop above writes one array only (see above).
+            c0 = np.uint64(city[h]) * np.uint64(D_LANES)
+            for s in range(active):
+                city_sums[c0 + s] += W[_d_row(_D_WD) + s]
             if write_pc:
-                per_capita_out[s, h] = disposable / n_persons
-        row = parts[s]
-        for q in range(n_stats):
-            row[q] = fixed_part[q]
-        row[S_DISPOSABLE] = disposable_sum
-        row[S_URBAN_DISPOSABLE] = urban_disposable
-        row[S_RURAL_DISPOSABLE] = rural_disposable
-        row[S_BAND_1] = band1
-        row[S_BAND_2] = band2
-        row[S_DIBAO] = dibao_sum
-        row[S_RESIDENTS_PENSION] = residents_sum
-        row[S_CHILD_ALLOWANCE] = allowance_sum
-        row[S_DIBAO_HOUSEHOLDS] = recipients
-        row[S_NEGATIVE_HOUSEHOLDS] = negative
-        for c in range(n_cities):
-            row[N_STATS + 2 * c] = city_sums[c]
+                p0 = np.uint64(i * D_LANES)
+                for s in range(active):
+                    per_capita[p0 + s] = W[_d_row(_D_PER_CAPITA) + s]
+        for s in range(active):
+            row = parts[g0 + s]
+            for q in range(n_stats):
+                row[q] = fixed_part[q]
+            for a in range(len(_D_STATS)):
+                row[_D_STATS[a]] = W[_d_row(_D_SUMS + a) + s]
+            for c in range(n_cities):
+                row[N_STATS + 2 * c] = city_sums[np.uint64(c * D_LANES) + s]
+            if write_pc:
+                out = per_capita_out[g0 + s]
+                for i in range(nh):
+                    out[h0 + i] = per_capita[np.uint64(i * D_LANES) + s]
 
 
 @njit(cache=True)
