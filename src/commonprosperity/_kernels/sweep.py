@@ -5,12 +5,12 @@ scenarios; each thread walks the households in fixed chunks of ``CHUNK`` (2,048,
 chunk of :func:`commonprosperity._kernels.simulate.aggregate_pass`) and runs every
 scenario of its group over the chunk while the chunk's households stay in L2. When
 only transfers vary (level D) threads take chunks instead: a chunk's flows are
-computed once and every scenario's transfers and sums run from them
-(``_transfers_sweep``). Levels C and T with convex schedules have a faster pass
-with the scenarios as SIMD lanes, in :mod:`commonprosperity._kernels.sweep_lanes`
-(the engine picks it; this module's pass is the reference it equals).
-Per chunk and scenario the sums are those of one chunk of ``aggregate_pass``, in
-scalar accumulators.
+computed once and every scenario's transfers and sums run from them, ``D_LANES``
+scenarios at a time as SIMD lanes (``_transfers_sweep``, ``_transfers_pass``).
+Levels C and T with convex schedules have a faster pass with the scenarios as SIMD
+lanes, in :mod:`commonprosperity._kernels.sweep_lanes` (the engine picks it; this
+module's pass is the reference it equals). Per chunk and scenario the sums are
+those of one chunk of ``aggregate_pass``, the same additions in the same order.
 
 Staged evaluation: the rules are the stage functions of
 :mod:`commonprosperity._kernels.rules` (wages, contributions and deductions, taxes,
