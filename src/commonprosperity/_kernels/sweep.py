@@ -84,6 +84,7 @@ from commonprosperity._kernels.simulate import (
 )
 
 __all__ = [
+    "LANE_SUMS",
     "LEVEL_C",
     "LEVEL_D",
     "LEVEL_T",
@@ -393,8 +394,8 @@ _D_RESIDENTS = 4
 _D_WD = 5
 _D_PER_CAPITA = 6
 _D_SUMS = 7
-#: The statistic of each chunk-sum row, in row order.
-_D_STATS = (
+#: The statistics of the additions of :func:`_lane_increments`, in its order.
+LANE_SUMS = (
     S_DISPOSABLE,
     S_URBAN_DISPOSABLE,
     S_RURAL_DISPOSABLE,
@@ -406,7 +407,7 @@ _D_STATS = (
     S_DIBAO_HOUSEHOLDS,
     S_NEGATIVE_HOUSEHOLDS,
 )
-_D_ROWS = _D_SUMS + len(_D_STATS)
+_D_ROWS = _D_SUMS + len(LANE_SUMS)
 
 
 @njit(cache=True, inline="always")
@@ -414,6 +415,68 @@ def _d_row(row):
     # Unsigned: a signed index adds a negative-index select, and the lane loops
     # were not vectorised.
     return np.uint64(row * D_LANES)
+
+
+# Scalars in, a tuple out: an array argument of an inlined function adds
+# reference counting to the lane loop calling it, which then ran scalar (2.2 times
+# as long).
+@njit(cache=True, inline="always")
+def _lane_increments(
+    market,
+    levied,
+    residents,
+    child_allowance,
+    contributions,
+    iit,
+    business_tax,
+    property_tax,
+    n_persons,
+    line,
+    take_up,
+    w,
+    u,
+    three_person,
+    low1,
+    high1,
+    low2,
+    high2,
+):
+    """A lane's dibao and disposable income, as additions to its chunk sums.
+
+    ``levied`` is :func:`~commonprosperity._kernels.rules.after_levies` of the
+    others; ``w`` the household's weight, ``u`` 1.0 if urban else 0.0, the band
+    edges yuan. Returns the 10 additions to the sums of ``LANE_SUMS`` (in that
+    order), then the per-capita disposable income: the operations of
+    ``household_flows`` and ``_accumulate``, in their order.
+    """
+    net = net_from_market(
+        market,
+        residents,
+        child_allowance,
+        contributions,
+        iit,
+        business_tax,
+        property_tax,
+    )
+    dibao = dibao_amount(net, child_allowance, n_persons, line, take_up)
+    disposable = disposable_from_levies(levied, dibao, residents, child_allowance)
+    wd = w * disposable
+    band_income = 3.0 * disposable / n_persons if three_person else disposable
+    in1 = (band_income >= low1) & (band_income < high1)
+    in2 = (band_income >= low2) & (band_income < high2)
+    return (
+        wd,
+        u * wd,
+        (1.0 - u) * wd,
+        w if in1 else 0.0,
+        w if in2 else 0.0,
+        w * dibao,
+        w * residents,
+        w * child_allowance,
+        w if dibao > 0.0 else 0.0,
+        1.0 if disposable < 0.0 else 0.0,
+        disposable / n_persons,
+    )
 
 
 # NumPy's error model: Python's raises on a division by zero (never here: every
@@ -515,45 +578,30 @@ def _transfers_pass(
             w = weight[h]
             u = 1.0 if is_urban[h] else 0.0
             for s in range(active):
-                residents = W[_d_row(_D_RESIDENTS) + s]
-                child_allowance = n_allowance * W[_d_row(_D_ALLOWANCE) + s]
-                net = net_from_market(
+                add = _lane_increments(
                     market_i,
-                    residents,
-                    child_allowance,
+                    levied_i,
+                    W[_d_row(_D_RESIDENTS) + s],
+                    n_allowance * W[_d_row(_D_ALLOWANCE) + s],
                     contributions,
                     iit,
                     business_tax,
                     property_tax,
-                )
-                dibao = dibao_amount(
-                    net,
-                    child_allowance,
                     n_persons,
                     W[_d_row(_D_LINE) + s],
                     W[_d_row(_D_TAKE_UP) + s],
+                    w,
+                    u,
+                    three_person,
+                    low1,
+                    high1,
+                    low2,
+                    high2,
                 )
-                disposable = disposable_from_levies(
-                    levied_i, dibao, residents, child_allowance
-                )
-                wd = w * disposable
-                W[_d_row(_D_SUMS) + s] += wd
-                W[_d_row(_D_SUMS + 1) + s] += u * wd
-                W[_d_row(_D_SUMS + 2) + s] += (1.0 - u) * wd
-                band_income = (
-                    3.0 * disposable / n_persons if three_person else disposable
-                )
-                in1 = (band_income >= low1) & (band_income < high1)
-                in2 = (band_income >= low2) & (band_income < high2)
-                W[_d_row(_D_SUMS + 3) + s] += w if in1 else 0.0
-                W[_d_row(_D_SUMS + 4) + s] += w if in2 else 0.0
-                W[_d_row(_D_SUMS + 5) + s] += w * dibao
-                W[_d_row(_D_SUMS + 6) + s] += w * residents
-                W[_d_row(_D_SUMS + 7) + s] += w * child_allowance
-                W[_d_row(_D_SUMS + 8) + s] += w if dibao > 0.0 else 0.0
-                W[_d_row(_D_SUMS + 9) + s] += 1.0 if disposable < 0.0 else 0.0
-                W[_d_row(_D_WD) + s] = wd
-                W[_d_row(_D_PER_CAPITA) + s] = disposable / n_persons
+                for a in range(len(LANE_SUMS)):
+                    W[_d_row(_D_SUMS + a) + s] += add[a]
+                W[_d_row(_D_WD) + s] = add[0]
+                W[_d_row(_D_PER_CAPITA) + s] = add[len(LANE_SUMS)]
             # Apart, so that the loop above writes one array only (see above).
             c0 = np.uint64(city[h]) * np.uint64(D_LANES)
             for s in range(active):
@@ -566,8 +614,8 @@ def _transfers_pass(
             row = parts[g0 + s]
             for q in range(n_stats):
                 row[q] = fixed_part[q]
-            for a in range(len(_D_STATS)):
-                row[_D_STATS[a]] = W[_d_row(_D_SUMS + a) + s]
+            for a in range(len(LANE_SUMS)):
+                row[LANE_SUMS[a]] = W[_d_row(_D_SUMS + a) + s]
             for c in range(n_cities):
                 row[N_STATS + 2 * c] = city_sums[np.uint64(c * D_LANES) + s]
             if write_pc:

@@ -34,13 +34,10 @@ from commonprosperity._kernels.rules import (
     business_taxable,
     child_deduction_of,
     claims_elderly_support,
-    dibao_amount,
-    disposable_from_levies,
     earner_key,
     earner_step,
     is_allowance_child,
     market_income,
-    net_from_market,
     person_contribution,
     person_deductions,
     property_tax_rate,
@@ -50,29 +47,21 @@ from commonprosperity._kernels.rules import (
 from commonprosperity._kernels.simulate import (
     CHUNK,
     N_STATS,
-    S_BAND_1,
-    S_BAND_2,
     S_BUSINESS_TAX,
-    S_CHILD_ALLOWANCE,
     S_CONTRIBUTIONS,
-    S_DIBAO,
-    S_DIBAO_HOUSEHOLDS,
-    S_DISPOSABLE,
     S_IIT,
-    S_NEGATIVE_HOUSEHOLDS,
     S_PROPERTY_TAX,
-    S_RESIDENTS_PENSION,
-    S_RURAL_DISPOSABLE,
-    S_URBAN_DISPOSABLE,
     S_WAGE,
     _accumulate,
 )
 from commonprosperity._kernels.sweep import (
     C_EDUCATION,
     C_INFANT,
+    LANE_SUMS,
     TASKS,
     _chunk_buffers,
     _gather,
+    _lane_increments,
     _most_persons,
     _precompute,
     fold_chunk_parts,
@@ -125,41 +114,17 @@ _WAGE_SUM = _CHILD + 10
 _BEST_WAGE = _CHILD + 11
 _BEST = _CHILD + 12  # the best earner's person index, -1.0 if none
 _BEST_KEY = _CHILD + 13  # the best earner's earner_key (ties)
-# Chunk sums of the varying statistics:
+# Chunk sums of the varying statistics: first those of LANE_SUMS (the additions
+# of _lane_increments, in its order), then the levies'.
 _A = _CHILD + 14
-_A_DISPOSABLE = _A
-_A_URBAN = _A + 1
-_A_RURAL = _A + 2
-_A_BAND_1 = _A + 3
-_A_BAND_2 = _A + 4
-_A_CONTRIBUTIONS = _A + 5
-_A_IIT = _A + 6
-_A_BUSINESS_TAX = _A + 7
-_A_PROPERTY_TAX = _A + 8
-_A_DIBAO = _A + 9
-_A_RESIDENTS = _A + 10
-_A_ALLOWANCE = _A + 11
-_A_RECIPIENTS = _A + 12
-_A_NEGATIVE = _A + 13
-_A_WAGE = _A + 14  # wage lanes only
-_N_ROWS = _A + 15
+_A_CONTRIBUTIONS = _A + len(LANE_SUMS)
+_A_IIT = _A_CONTRIBUTIONS + 1
+_A_BUSINESS_TAX = _A_CONTRIBUTIONS + 2
+_A_PROPERTY_TAX = _A_CONTRIBUTIONS + 3
+_A_WAGE = _A_CONTRIBUTIONS + 4  # wage lanes only
+_N_ROWS = _A_WAGE + 1
 #: The statistic of each chunk-sum row, in row order.
-_A_STATS = (
-    S_DISPOSABLE,
-    S_URBAN_DISPOSABLE,
-    S_RURAL_DISPOSABLE,
-    S_BAND_1,
-    S_BAND_2,
-    S_CONTRIBUTIONS,
-    S_IIT,
-    S_BUSINESS_TAX,
-    S_PROPERTY_TAX,
-    S_DIBAO,
-    S_RESIDENTS_PENSION,
-    S_CHILD_ALLOWANCE,
-    S_DIBAO_HOUSEHOLDS,
-    S_NEGATIVE_HOUSEHOLDS,
-)
+_A_STATS = (*LANE_SUMS, S_CONTRIBUTIONS, S_IIT, S_BUSINESS_TAX, S_PROPERTY_TAX)
 
 
 @njit(cache=True, inline="always")
@@ -474,52 +439,36 @@ def _lanes_chunk(
                 child_allowance = (
                     W[g0 + _row(_N_ALLOWANCE) + s] * W[g0 + _row(_ALLOWANCE) + s]
                 )
-                net = net_from_market(
+                add = _lane_increments(
                     m,
+                    after_levies(m, contributions, iit, business_tax, property_tax),
                     residents,
                     child_allowance,
                     contributions,
                     iit,
                     business_tax,
                     property_tax,
-                )
-                dibao = dibao_amount(
-                    net,
-                    child_allowance,
                     n_persons,
                     W[g0 + _row(_LINE) + s],
                     W[g0 + _row(_TAKE_UP) + s],
+                    wt,
+                    u,
+                    three_person,
+                    low1,
+                    high1,
+                    low2,
+                    high2,
                 )
-                disposable = disposable_from_levies(
-                    after_levies(m, contributions, iit, business_tax, property_tax),
-                    dibao,
-                    residents,
-                    child_allowance,
-                )
-                wd = wt * disposable
-                W[g0 + _row(_A_DISPOSABLE) + s] += wd
-                W[g0 + _row(_A_URBAN) + s] += u * wd
-                W[g0 + _row(_A_RURAL) + s] += (1.0 - u) * wd
-                band_income = (
-                    3.0 * disposable / n_persons if three_person else disposable
-                )
-                in1 = (band_income >= low1) & (band_income < high1)
-                in2 = (band_income >= low2) & (band_income < high2)
-                W[g0 + _row(_A_BAND_1) + s] += wt if in1 else 0.0
-                W[g0 + _row(_A_BAND_2) + s] += wt if in2 else 0.0
+                for a in range(len(LANE_SUMS)):
+                    W[g0 + _row(_A + a) + s] += add[a]
                 W[g0 + _row(_A_CONTRIBUTIONS) + s] += wt * contributions
                 W[g0 + _row(_A_IIT) + s] += wt * iit
                 W[g0 + _row(_A_BUSINESS_TAX) + s] += wt * business_tax
                 W[g0 + _row(_A_PROPERTY_TAX) + s] += wt * property_tax
-                W[g0 + _row(_A_DIBAO) + s] += wt * dibao
-                W[g0 + _row(_A_RESIDENTS) + s] += wt * residents
-                W[g0 + _row(_A_ALLOWANCE) + s] += wt * child_allowance
-                W[g0 + _row(_A_RECIPIENTS) + s] += wt if dibao > 0.0 else 0.0
-                W[g0 + _row(_A_NEGATIVE) + s] += 1.0 if disposable < 0.0 else 0.0
                 if wage_lanes is not None:
                     W[g0 + _row(_A_WAGE) + s] += wt * W[g0 + _row(_WAGE_SUM) + s]
-                W[g0 + _row(_WD) + s] = wd
-                W[g0 + _row(_PER_CAPITA) + s] = disposable / n_persons
+                W[g0 + _row(_WD) + s] = add[0]
+                W[g0 + _row(_PER_CAPITA) + s] = add[len(LANE_SUMS)]
         # Apart, so that the loops above write one array only (see the module).
         c0 = np.uint64(city[h]) * np.uint64(LANES)
         pc0 = np.uint64(i * n_lanes)
