@@ -448,7 +448,14 @@ def simulate_path(
         One row per year (index ``year``): the indicators of ``INDICATOR_NAMES``,
         ``urban_top_bottom_ratio`` and ``rural_top_bottom_ratio`` (top-20 % ÷
         bottom-20 % mean per-capita disposable income, person-weighted quintiles),
-        ``dibao_monthly``, ``residents``, the trend values ``T8_value`` (dibao
+        ``dibao_monthly``, ``residents``, ``income_to_gdp_per_capita``
+        (per-capita disposable income ÷ GDP per resident, the year's ``gdp``
+        divided by ``residents``, its year-end residents; NaN without GDP. The
+        statistical bureau divides GDP by the year's average population instead,
+        which for a growing population is smaller: with Zhejiang's growth of
+        0.6-0.8 % a year in 2022-2023 by about 0.3-0.4 %, so its GDP per capita
+        is that much higher and the ratio that much lower), the trend
+        values ``T8_value`` (dibao
         growth ÷ per-capita income growth over the year; NaN when income did not
         grow, and T8 is then met when dibao growth is not below income growth),
         ``T8_since_start_value`` and ``T8_since_start`` (the same ratio and
