@@ -453,8 +453,9 @@ def simulate_path(
         divided by ``residents``, its year-end residents; NaN without GDP. The
         statistical bureau divides GDP by the year's average population instead,
         which for a growing population is smaller: with Zhejiang's growth of
-        0.6-0.8 % a year in 2022-2023 by about 0.3-0.4 %, so its GDP per capita
-        is that much higher and the ratio that much lower), the trend
+        0.6-0.8 % a year in 2022-2023 (``statistics.population``: 65.40, 65.77,
+        66.27 million at the ends of 2021-2023) by about 0.3-0.4 %, so its GDP
+        per capita is that much higher and the ratio that much lower), the trend
         values ``T8_value`` (dibao
         growth ÷ per-capita income growth over the year; NaN when income did not
         grow, and T8 is then met when dibao growth is not below income growth),
