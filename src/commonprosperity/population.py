@@ -964,11 +964,11 @@ def _integer_column(
             f"{describe_rows(fractional, values if exact else out)}"
         )
         return None
-    if values.dtype == np.float32 and (np.abs(out) > _FLOAT32_EXACT).any():
+    above = np.abs(out) > _FLOAT32_EXACT if values.dtype == np.float32 else None
+    if above is not None and above.any():
         # Stata's generate makes 4-byte floats unless told otherwise; 9-digit
         # survey ids saved so were rounded (to even, then to 4, 8 ...) and
         # distinct households may have become one before the file was written.
-        above = np.abs(out) > _FLOAT32_EXACT
         problems.append(
             f"{name} is stored as float32 (4 bytes, Stata's float), which holds "
             "whole numbers exactly only up to 16,777,216; larger at "

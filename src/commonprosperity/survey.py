@@ -272,9 +272,7 @@ def _read_metadata(
     if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
         problems.append(f"year must be an integer or null; got {year!r}")
     source = meta.get("source", "")
-    if not isinstance(source, str):
-        problems.append(f"source must be a string; got {source!r}")
-    for key in ("layout", "library_version"):
+    for key in ("source", "layout", "library_version"):
         if not isinstance(meta.get(key, ""), str):
             problems.append(f"{key} must be a string; got {meta[key]!r}")
     if problems:

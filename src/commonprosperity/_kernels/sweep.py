@@ -540,7 +540,8 @@ def _transfers_pass(
     m = P.shape[0]
     W = np.empty(_D_ROWS * D_LANES)
     city_sums = np.empty(n_cities * D_LANES)
-    per_capita = np.empty(nh * D_LANES)
+    # Household-major rows of the lanes' per-capita incomes, copied out per lane.
+    per_capita = np.empty(nh * D_LANES if write_pc else 0)
     for g0 in range(0, m, D_LANES):
         active = np.uint64(min(D_LANES, m - g0))
         for s in range(active):
