@@ -465,8 +465,11 @@ def simulate_path(
         missing T8 in others), ``T9_value``
         (largest year-on-year change of the two quintile ratios; NaN when either
         ratio is undefined in either year), ``T10_value``
-        (change of income ÷ GDP per capita) and ``T1``–``T10`` (met, nullable
-        boolean; trends NA in the first year).
+        (change of income ÷ GDP per capita), ``T1``–``T10`` (met, nullable
+        boolean; trends NA in the first year) and ``note`` (why each target that
+        is NA was not judged that year, e.g. ``"T7: needs gdp and
+        labour_compensation …; T10: needs gdp for 2024"``; empty when every
+        target was judged).
 
     Raises
     ------
@@ -624,12 +627,52 @@ def simulate_path(
             row[f"{tid}_value"] = trends.get(tid, float("nan"))
         for tid, met in table["met"].items():
             row[str(tid)] = met
+        row["note"] = _path_note(table, row, previous)
         rows.append(row)
         previous = row
     frame = pd.DataFrame(rows).set_index("year")
     for tid in (*(f"T{i}" for i in range(1, 11)), "T8_since_start"):
         frame[tid] = frame[tid].astype("boolean")
     return frame
+
+
+def _path_note(
+    table: pd.DataFrame, row: dict[str, Any], previous: dict[str, Any] | None
+) -> str:
+    """Why each target of a path's year is not judged (its ``met`` NA), or "".
+
+    The trend targets' reasons are the path's: the first year, which ratio is
+    undefined in which year, which year lacks GDP; the others' are the target
+    table's notes.
+    """
+    year = row["year"]
+    notes = []
+    for tid, met in table["met"].items():
+        if not pd.isna(met):
+            continue
+        note = str(table.at[tid, "note"])
+        if tid in ("T8", "T9", "T10") and previous is None:
+            note = "the path's first year: no year before it to compare with"
+        elif tid == "T9" and previous is not None:
+            undefined = [
+                f"{area} ratio in {y}"
+                for y, r in ((previous["year"], previous), (year, row))
+                for area in ("urban", "rural")
+                if not np.isfinite(r[f"{area}_top_bottom_ratio"])
+            ]
+            note = (
+                "top/bottom 20 % ratio undefined (no residents of the area, or a "
+                "bottom quintile without positive income): " + ", ".join(undefined)
+            )
+        elif tid == "T10" and previous is not None:
+            missing = [
+                str(r["year"])
+                for r in (previous, row)
+                if not np.isfinite(r["income_to_gdp_per_capita"])
+            ]
+            note = "needs gdp for " + " and ".join(missing)
+        notes.append(f"{tid}: {note}")
+    return "; ".join(notes)
 
 
 def _t8(start: dict[str, Any], end: dict[str, Any]) -> tuple[float, Any]:

@@ -125,6 +125,40 @@ def test_path_evaluates_trend_targets(pop2024):
         assert path.loc[2025, "T10_value"] == pytest.approx(ratio[1] - ratio[0])
 
 
+def test_path_note_says_why_a_target_is_not_judged(pop2024):
+    """The first year has no year before it (T8-T10); T7 needs GDP and labour
+    compensation, T10 GDP in both years; a year where everything is judged has an
+    empty note."""
+    years = (2024, 2025, 2026)
+    path = simulate_path(
+        pop2024,
+        {y: Scenario.status_quo(2025).replace({"year": y}) for y in years},
+        gdp={2025: 9.3e12, 2026: 9.7e12},
+        labour_compensation={2026: 4.9e12},
+    )
+    first = "the path's first year: no year before it to compare with"
+    notes = {
+        y: dict(n.split(": ", 1) for n in path.loc[y, "note"].split("; "))
+        for y in years[:2]
+    }
+    assert notes[2024] == {
+        "T7": "needs gdp and labour_compensation (yuan, national accounts)",
+        "T8": first,
+        "T9": first,
+        "T10": first,
+    }
+    assert notes[2025] == {
+        "T7": "needs gdp and labour_compensation (yuan, national accounts)",
+        "T10": "needs gdp for 2024",
+    }
+    assert path.loc[2026, "note"] == ""
+    # The note lists exactly the targets that are NA.
+    for y in years:
+        na = [t for t in (f"T{i}" for i in range(1, 11)) if pd.isna(path.loc[y, t])]
+        listed = [n.split(":")[0] for n in path.loc[y, "note"].split("; ") if n]
+        assert listed == na
+
+
 def test_dibao_growth_over_the_whole_path(pop2024):
     """T8 since the first year: a dibao raised once, then frozen, misses T8 in the
     frozen year but can meet it over the path (the plan's 2021-2025 reading)."""

@@ -174,6 +174,9 @@ def test_path_t9_is_na_when_one_area_is_undefined():
     assert np.isfinite(path["urban_top_bottom_ratio"]).all()
     assert pd.isna(path.loc[2024, "T9_value"])
     assert pd.isna(path.loc[2024, "T9"])
+    # The note says which ratio was undefined in which year.
+    t9 = next(n for n in path.loc[2024, "note"].split("; ") if n.startswith("T9:"))
+    assert t9.endswith(": rural ratio in 2023, rural ratio in 2024")
 
 
 def test_path_refuses_labour_compensation_above_gdp():
