@@ -33,7 +33,7 @@ from commonprosperity.simulate import Result, simulate
 from commonprosperity.solve import solve
 from commonprosperity.sweep import cheapest, sweep
 from commonprosperity.synthetic import synthetic_population
-from commonprosperity.targets import TARGETS, evaluate_targets
+from commonprosperity.targets import TARGETS, evaluate_targets, target_years
 
 try:
     from importlib.metadata import version as _version
@@ -69,4 +69,5 @@ __all__ = [
     "solve",
     "sweep",
     "synthetic_population",
+    "target_years",
 ]

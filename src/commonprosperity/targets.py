@@ -20,7 +20,7 @@ from commonprosperity._validate import (
 )
 from commonprosperity.errors import ScenarioError
 
-__all__ = ["PLAN_SOURCE", "TARGETS", "Target", "evaluate_targets"]
+__all__ = ["PLAN_SOURCE", "TARGETS", "Target", "evaluate_targets", "target_years"]
 
 #: The targets' source, in English (figures' fonts have no CJK glyphs).
 PLAN_SOURCE = (
@@ -297,3 +297,99 @@ def evaluate_targets(
     )
     frame["met"] = frame["met"].astype("boolean")
     return frame
+
+
+def target_years(path: pd.DataFrame) -> pd.DataFrame:
+    """By when each plan target is met on a multi-year path.
+
+    Parameters
+    ----------
+    path : pandas.DataFrame
+        The table of :func:`commonprosperity.simulate_path`: one row per year
+        (index ``year``, consecutive years) with the nullable boolean verdicts
+        ``T1``–``T10`` and ``T8_since_start``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed T1–T10 and ``T8_since_start`` (index name ``target_id``), columns:
+        ``first_met`` (the first year the target is met; NA if never),
+        ``met_since`` (the first year from which it is met in every year to the
+        end of the path: the answer to "by when", if the path's last policy is
+        kept; NA unless it is met in the last year), ``years_met`` and
+        ``years_judged`` (years with a verdict; a target is not judged in a year
+        whose verdict is NA, see the path's ``note`` column). A year without a
+        verdict ends a run of met years: it is not known to be met.
+
+    Raises
+    ------
+    ScenarioError
+        If ``path`` is not such a table (a verdict column missing, not boolean, or
+        years not consecutive integers).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> verdicts = {f"T{i}": [False, True, True] for i in range(1, 11)}
+    >>> verdicts["T8_since_start"] = [pd.NA, True, True]
+    >>> path = pd.DataFrame(verdicts, dtype="boolean", index=[2023, 2024, 2025])
+    >>> target_years(path).loc["T1", ["first_met", "met_since"]].tolist()
+    [2024, 2024]
+    """
+    ids = [*(t.id for t in TARGETS), "T8_since_start"]
+    if not isinstance(path, pd.DataFrame):
+        raise ScenarioError(
+            "target_years: path must be the DataFrame of simulate_path; got "
+            f"{type(path).__name__}"
+        )
+    missing = [c for c in ids if c not in path.columns]
+    if missing:
+        raise ScenarioError(
+            f"target_years: path lacks the verdict column(s) {missing} "
+            "(give the table of simulate_path)"
+        )
+    years = list(path.index)
+    if not years or not all(
+        isinstance(y, int | np.integer) and not isinstance(y, bool | np.bool_)
+        for y in years
+    ):
+        raise ScenarioError(
+            f"target_years: path's index must be its years (integers); got {years!r}"
+        )
+    if years != list(range(int(years[0]), int(years[0]) + len(years))):
+        raise ScenarioError(
+            f"target_years: path's years must be consecutive and increasing; got "
+            f"{[int(y) for y in years]}"
+        )
+    rows = []
+    for tid in ids:
+        column = path[tid]
+        if not (pd.api.types.is_bool_dtype(column) or column.isna().all()):
+            raise ScenarioError(
+                f"target_years: path[{tid!r}] must hold booleans (NA when not "
+                f"judged); got dtype {column.dtype}"
+            )
+        verdicts = column.astype("boolean")
+        met = verdicts.fillna(False).to_numpy(dtype=bool)
+        judged = int(verdicts.notna().sum())
+        first = int(years[int(np.argmax(met))]) if met.any() else pd.NA
+        since: object = pd.NA
+        if met[-1]:
+            # The start of the last run of met years.
+            k = len(met) - 1
+            while k > 0 and met[k - 1]:
+                k -= 1
+            since = int(years[k])
+        rows.append(
+            {
+                "target_id": tid,
+                "first_met": first,
+                "met_since": since,
+                "years_met": int(met.sum()),
+                "years_judged": judged,
+            }
+        )
+    out = pd.DataFrame(rows).set_index("target_id")
+    for c in ("first_met", "met_since"):
+        out[c] = out[c].astype("Int64")
+    return out
