@@ -33,8 +33,15 @@ How a sweep runs:
    make every household vary), whole groups run over tiles of households instead
    (:func:`_bracket_tiles`), each scenario's rows added to its own histogram.
 5. Ginis merge the fixed part with each scenario's varying households: the exact
-   one merges the fixed incomes, sorted once, with the scenario's in one gap-form
-   pass (:func:`~commonprosperity._kernels.inequality.gini_exact_merged`). A
+   one sums the fixed incomes, sorted, once (their gap sum and running totals)
+   and per scenario walks the scenario's rows only, adding each row's distances
+   to the fixed rows from those totals
+   (:func:`~commonprosperity._kernels.split_gini.gini_exact_split`; 1,000
+   scenarios at 1e6 households: 19.4 -> 15.7 s for a tax lever, 11.0 -> 8.3 s
+   for the dibao line x basic deduction grid); where that sum's rounding bound
+   is not small (rows crowded at one income) the fixed and the scenario's
+   incomes are merged in one gap-form pass
+   (:func:`~commonprosperity._kernels.inequality.gini_exact_merged`). A
    scenario's incomes are sorted by insertion from the previous scenario's order
    (:func:`~commonprosperity._kernels.inequality.resort_stable`, which gives the
    stable argsort's order; timsort when they moved too far). Two runs of
@@ -89,6 +96,7 @@ from commonprosperity._kernels.inequality import (
     gini_exact_merged,
     resort_stable,
 )
+from commonprosperity._kernels.split_gini import fixed_part_sums, gini_exact_split
 from commonprosperity._kernels.sweep import (
     GROUP_D,
     LEVEL_C,
@@ -120,6 +128,9 @@ SWEEP_GINI_METHODS = ("exact", "bracket")
 MAX_SCENARIOS = 1_000_000
 #: Most bytes for the per-block buffers (per-capita incomes or histograms).
 BLOCK_BYTES = 64 * 2**20
+#: Largest relative rounding bound of the split exact Gini (gini_exact_split)
+#: taken; above it (rows crowded at one income) the merged walk runs instead.
+SPLIT_ERROR = 1e-13
 #: Most scenarios per kernel pass.
 MAX_BLOCK = 64
 #: Bytes a household of the population the per-capita buffer of a block may take
@@ -994,6 +1005,8 @@ class _Fixed:
     start: tuple[np.ndarray, np.ndarray] | None = None
     income: np.ndarray | None = None
     weight: np.ndarray | None = None
+    #: :func:`fixed_part_sums` of ``income`` and ``weight`` (exact Gini).
+    sums: tuple | None = None
     binned: tuple | None = None
     n_rows: int = 0
     rows: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
@@ -1001,9 +1014,21 @@ class _Fixed:
     def exact_gini(
         self, per_capita: np.ndarray, weight: np.ndarray, order: np.ndarray
     ) -> float:
-        """The exact Gini of the fixed rows and these (``order`` sorts them)."""
+        """The exact Gini of the fixed rows and these (``order`` sorts them).
+
+        From the fixed rows' sums (:func:`gini_exact_split`, a walk over these
+        rows only); the merged walk over all the rows when its rounding bound is
+        not below ``SPLIT_ERROR``.
+        """
         if self.income is None:
             return float(gini_exact_from_order(per_capita, weight, order))
+        if self.sums is None:
+            self.sums = fixed_part_sums(self.income, self.weight)
+        gini, error = gini_exact_split(
+            self.income, *self.sums, per_capita, weight, order
+        )
+        if error < SPLIT_ERROR:
+            return float(gini)
         return float(
             gini_exact_merged(self.income, self.weight, per_capita, weight, order)
         )
@@ -1211,6 +1236,7 @@ def _fixed_part(
         income, weight = income[order], weight[order]
     fixed.income = np.ascontiguousarray(income)
     fixed.weight = np.ascontiguousarray(weight)
+    fixed.sums = fixed_part_sums(fixed.income, fixed.weight)
     return fixed
 
 
