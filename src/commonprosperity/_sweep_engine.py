@@ -96,7 +96,11 @@ from commonprosperity._kernels.inequality import (
     gini_exact_merged,
     resort_stable,
 )
-from commonprosperity._kernels.split_gini import fixed_part_sums, gini_exact_split
+from commonprosperity._kernels.split_gini import (
+    fixed_part_sums,
+    gini_exact_split,
+    row_weights,
+)
 from commonprosperity._kernels.sweep import (
     GROUP_D,
     LEVEL_C,
@@ -1012,20 +1016,27 @@ class _Fixed:
     rows: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
 
     def exact_gini(
-        self, per_capita: np.ndarray, weight: np.ndarray, order: np.ndarray
+        self,
+        per_capita: np.ndarray,
+        weight: np.ndarray,
+        order: np.ndarray,
+        weight_sum: tuple[float, float] | None = None,
     ) -> float:
         """The exact Gini of the fixed rows and these (``order`` sorts them).
 
         From the fixed rows' sums (:func:`gini_exact_split`, a walk over these
         rows only); the merged walk over all the rows when its rounding bound is
-        not below ``SPLIT_ERROR``.
+        not below ``SPLIT_ERROR``. ``weight_sum``: :func:`row_weights` of
+        ``weight``, if known.
         """
         if self.income is None:
             return float(gini_exact_from_order(per_capita, weight, order))
         if self.sums is None:
             self.sums = fixed_part_sums(self.income, self.weight)
+        if weight_sum is None:
+            weight_sum = row_weights(weight)
         gini, error = gini_exact_split(
-            self.income, *self.sums, per_capita, weight, order
+            self.income, *self.sums, per_capita, weight, order, weight_sum
         )
         if error < SPLIT_ERROR:
             return float(gini)
@@ -1042,9 +1053,10 @@ class _Fixed:
         ``near``); returns the Ginis and the last row's order.
         """
         ginis = []
+        weight_sum = row_weights(weight) if self.income is not None else None
         for row in per_capita:
             near = _sort_order(row, near)
-            ginis.append(self.exact_gini(row, weight, near))
+            ginis.append(self.exact_gini(row, weight, near, weight_sum))
         return ginis, near
 
     def merged_bracket(

@@ -14,7 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commonprosperity._kernels.inequality import gini_exact_from_order
-from commonprosperity._kernels.split_gini import fixed_part_sums, gini_exact_split
+from commonprosperity._kernels.split_gini import (
+    fixed_part_sums,
+    gini_exact_split,
+    row_weights,
+)
 from commonprosperity._sweep_engine import SPLIT_ERROR, _Fixed
 
 #: Pure Python under NUMBA_DISABLE_JIT=1 (the no-JIT coverage run): smaller.
@@ -32,7 +36,8 @@ def _split(x1, w1, x2, w2):
     f_income = np.ascontiguousarray(x1[order])
     f_weight = np.ascontiguousarray(w1[order])
     sums = fixed_part_sums(f_income, f_weight)
-    return gini_exact_split(f_income, *sums, x2, w2, np.argsort(x2, kind="stable"))
+    order = np.argsort(x2, kind="stable")
+    return gini_exact_split(f_income, *sums, x2, w2, order, row_weights(w2))
 
 
 def test_by_hand():

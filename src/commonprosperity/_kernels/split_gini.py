@@ -25,9 +25,9 @@ when it is not small (rows crowded at one income: a Gini near 0).
 import numpy as np
 from numba import njit
 
-from commonprosperity._kernels.inequality import _EPS, _gap_sum, _totals, _two_sum
+from commonprosperity._kernels.inequality import _EPS, _gap_sum, _two_sum
 
-__all__ = ["fixed_part_sums", "gini_exact_split"]
+__all__ = ["fixed_part_sums", "gini_exact_split", "row_weights"]
 
 
 @njit(cache=True, nogil=True)
@@ -64,6 +64,16 @@ def fixed_part_sums(sorted_income, sorted_weight):
     return cum_weight, cum_income, abs_income, gap, ws, wc, xs, xc
 
 
+@njit(cache=True, nogil=True)
+def row_weights(weight):
+    """Compensated ``(ws, wc)``: the rows' total weight (:func:`gini_exact_split`)."""
+    ws = wc = 0.0
+    for i in range(weight.shape[0]):
+        ws, e = _two_sum(ws, weight[i])
+        wc += e
+    return ws, wc
+
+
 @njit(cache=True, inline="always")
 def _cross(ps, pc, bound, x, t, below_weight, below_income, total, income, abs_income):
     """Row ``(x, t)``'s part of ``P(F, V)`` added to ``(ps, pc)``; its bound."""
@@ -86,13 +96,15 @@ def gini_exact_split(
     income,
     weight,
     order,
+    weight_sum,
 ):
     """Exact Gini of the fixed rows and ``income`` (weights ``weight``).
 
     ``sorted_income`` and the next eight arguments: the fixed rows' incomes and
-    :func:`fixed_part_sums`; ``order = np.argsort(income)``. Returns ``(gini,
-    error)``: ``error`` bounds the relative rounding error of the Gini's
-    numerator contributed by the cross terms. Preconditions as
+    :func:`fixed_part_sums`; ``order = np.argsort(income)``; ``weight_sum``
+    :func:`row_weights` of ``weight`` (the same for every scenario of a sweep).
+    Returns ``(gini, error)``: ``error`` bounds the relative rounding error of the
+    Gini's numerator contributed by the cross terms. Preconditions as
     ``gini_exact_merged`` (finite rows, weights >= 0, total weight and income
     > 0).
     """
@@ -100,7 +112,8 @@ def gini_exact_split(
     n2 = income.shape[0]
     total = cum_weight[n1]
     total_income = cum_income[n1]
-    ws, wc, xs, xc = _totals(income, weight)
+    ws, wc = weight_sum
+    xs = xc = 0.0  # the rows' weighted income, added on the way
     half = 0.5 * (ws + wc)
     ls = lc = 0.0
     ds = dc = 0.0
@@ -124,6 +137,8 @@ def gini_exact_split(
         while k < n1 and sorted_income[k] < x:
             k += 1
         t = weight[r]
+        xs, e = _two_sum(xs, t * x)
+        xc += e
         ps, pc, bound = _cross(
             ps,
             pc,
@@ -156,6 +171,8 @@ def gini_exact_split(
             while k > 0 and sorted_income[k - 1] >= x_lo:
                 k -= 1
             t = weight[r]
+            xs, e = _two_sum(xs, t * x_lo)
+            xc += e
             ps, pc, bound = _cross(
                 ps,
                 pc,
