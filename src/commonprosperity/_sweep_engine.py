@@ -1362,6 +1362,14 @@ def _evaluate(
                 # the block's memory: rounded down.
                 block -= block % LANES
             elif (
+                gini == "exact" and part.lanes() and 8 * LANES <= 9 * block < 9 * LANES
+            ):
+                # A lane group computes LANES scenarios whatever the block: one
+                # just short of a group (22 of 24 for a tax lever at 1e6
+                # households) takes the whole group, at most an eighth over the
+                # block memory.
+                block = LANES
+            elif (
                 gini == "bracket"
                 and _tiled(rest.n_households, n_population)
                 and members.lanes()
