@@ -75,11 +75,19 @@ def row_weights(weight):
 
 
 @njit(cache=True, inline="always")
-def _cross(ps, pc, bound, x, t, below_weight, below_income, total, income, abs_income):
-    """Row ``(x, t)``'s part of ``P(F, V)`` added to ``(ps, pc)``; its bound."""
-    term = t * (x * (2.0 * below_weight - total) + (income - 2.0 * below_income))
-    ps, e = _two_sum(ps, term)
-    return ps, pc + e, bound + t * (abs(x) * total + abs_income)
+def _row_terms(state, x, t, below_weight, below_income, fixed):
+    """Row ``(x, t)`` added to the running ``(xs, xc, ps, pc, bound)``.
+
+    ``xs, xc``: the rows' weighted income; ``ps, pc``: ``P(F, V)``, the row's part
+    from the fixed rows' weight and income below ``x``; ``bound``: its rounding
+    bound. ``fixed``: the fixed rows' ``(weight, income, sum w |x|)``.
+    """
+    xs, xc, ps, pc, bound = state
+    total, total_income, abs_income = fixed
+    xs, e = _two_sum(xs, t * x)
+    term = t * (x * (2.0 * below_weight - total) + (total_income - 2.0 * below_income))
+    ps, e2 = _two_sum(ps, term)
+    return xs, xc + e, ps, pc + e2, bound + t * (abs(x) * total + abs_income)
 
 
 @njit(cache=True, nogil=True)
@@ -110,15 +118,12 @@ def gini_exact_split(
     """
     n1 = sorted_income.shape[0]
     n2 = income.shape[0]
-    total = cum_weight[n1]
-    total_income = cum_income[n1]
+    fixed = (cum_weight[n1], cum_income[n1], abs_income)
     ws, wc = weight_sum
-    xs = xc = 0.0  # the rows' weighted income, added on the way
     half = 0.5 * (ws + wc)
     ls = lc = 0.0
     ds = dc = 0.0
-    ps = pc = 0.0
-    bound = 0.0
+    state = (0.0, 0.0, 0.0, 0.0, 0.0)  # _row_terms
     k = 0  # fixed rows below the current row
     j = 0
     x_k = 0.0
@@ -137,20 +142,7 @@ def gini_exact_split(
         while k < n1 and sorted_income[k] < x:
             k += 1
         t = weight[r]
-        xs, e = _two_sum(xs, t * x)
-        xc += e
-        ps, pc, bound = _cross(
-            ps,
-            pc,
-            bound,
-            x,
-            t,
-            cum_weight[k],
-            cum_income[k],
-            total,
-            total_income,
-            abs_income,
-        )
+        state = _row_terms(state, x, t, cum_weight[k], cum_income[k], fixed)
         ls, e = _two_sum(ls, t)
         lc += e
         x_k = x
@@ -171,20 +163,7 @@ def gini_exact_split(
             while k > 0 and sorted_income[k - 1] >= x_lo:
                 k -= 1
             t = weight[r]
-            xs, e = _two_sum(xs, t * x_lo)
-            xc += e
-            ps, pc, bound = _cross(
-                ps,
-                pc,
-                bound,
-                x_lo,
-                t,
-                cum_weight[k],
-                cum_income[k],
-                total,
-                total_income,
-                abs_income,
-            )
+            state = _row_terms(state, x_lo, t, cum_weight[k], cum_income[k], fixed)
             rs, e = _two_sum(rs, t)
             rc += e
             x_hi = x_lo
@@ -192,6 +171,7 @@ def gini_exact_split(
         ds, e = _two_sum(ds, (x_hi - x_k) * ((ws - rs) + (wc - rc)) * right)
         dc += e
     # G(F) + G(V) + P(F, V), then the totals of both sets.
+    xs, xc, ps, pc, bound = state
     d, e = _two_sum(gap, ds + dc)
     d, e2 = _two_sum(d, ps + pc)
     d += e + e2
