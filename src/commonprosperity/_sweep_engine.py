@@ -931,6 +931,18 @@ def _tiled(n_households: int, n_population: int) -> bool:
     return _block_budget(n_population) // (8 * max(n_households, 1)) < LANES
 
 
+def _whole_groups(block: int) -> int:
+    """``block`` scenarios as whole lane groups (0 when it rounds down to none).
+
+    A group computes ``LANES`` scenarios whatever the block (a block of 30
+    computed 48 lanes, one of 22 a whole group of 24): rounded up when that takes
+    less than an eighth more than the block memory (22 -> 24, a tax lever at 1e6
+    households: 15.7 -> 14.6 s for 1,000 exact scenarios), else down.
+    """
+    up = -(-block // LANES) * LANES
+    return up if 8 * up < 9 * block else block - block % LANES
+
+
 def _tile_rows(block: int, n_population: int) -> int:
     """Households a tile of a pass by tiles (:func:`_bracket_tiles`) takes.
 
@@ -1009,11 +1021,15 @@ class _Fixed:
     start: tuple[np.ndarray, np.ndarray] | None = None
     income: np.ndarray | None = None
     weight: np.ndarray | None = None
-    #: :func:`fixed_part_sums` of ``income`` and ``weight`` (exact Gini).
+    #: :func:`fixed_part_sums` of ``income`` and ``weight`` (exact Gini), derived.
     sums: tuple | None = None
     binned: tuple | None = None
     n_rows: int = 0
     rows: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.income is not None and self.sums is None:
+            self.sums = fixed_part_sums(self.income, self.weight)
 
     def exact_gini(
         self,
@@ -1031,8 +1047,6 @@ class _Fixed:
         """
         if self.income is None:
             return float(gini_exact_from_order(per_capita, weight, order))
-        if self.sums is None:
-            self.sums = fixed_part_sums(self.income, self.weight)
         if weight_sum is None:
             weight_sum = row_weights(weight)
         gini, error = gini_exact_split(
@@ -1246,10 +1260,9 @@ def _fixed_part(
         weight = np.concatenate([inner.weight, weight])
         order = np.argsort(income, kind="stable")
         income, weight = income[order], weight[order]
-    fixed.income = np.ascontiguousarray(income)
-    fixed.weight = np.ascontiguousarray(weight)
-    fixed.sums = fixed_part_sums(fixed.income, fixed.weight)
-    return fixed
+    return dataclasses.replace(
+        fixed, income=np.ascontiguousarray(income), weight=np.ascontiguousarray(weight)
+    )
 
 
 def _policy_groups(
@@ -1357,18 +1370,9 @@ def _evaluate(
             rest = dataclasses.replace(part_pop, head=None)
             block = _block_size(rest.n_households, n_population)
             tile = rest.n_households
-            if block > LANES and part.lanes():
-                # Whole lane groups (a block of 30 would compute 48 lanes), within
-                # the block's memory: rounded down.
-                block -= block % LANES
-            elif (
-                gini == "exact" and part.lanes() and 8 * LANES <= 9 * block < 9 * LANES
-            ):
-                # A lane group computes LANES scenarios whatever the block: one
-                # just short of a group (22 of 24 for a tax lever at 1e6
-                # households) takes the whole group, at most an eighth over the
-                # block memory.
-                block = LANES
+            if part.lanes() and (block > LANES or gini == "exact"):
+                # A bracketed block short of one group runs by tiles (below).
+                block = _whole_groups(block) or block
             elif (
                 gini == "bracket"
                 and _tiled(rest.n_households, n_population)

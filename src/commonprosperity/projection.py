@@ -653,7 +653,7 @@ def _path_note(
         note = str(table.at[tid, "note"])
         if tid in ("T8", "T9", "T10") and previous is None:
             note = "the path's first year: no year before it to compare with"
-        elif tid == "T9" and previous is not None:
+        elif tid == "T9":
             undefined = [
                 f"{area} ratio in {y}"
                 for y, r in ((previous["year"], previous), (year, row))
@@ -664,7 +664,7 @@ def _path_note(
                 "top/bottom 20 % ratio undefined (no residents of the area, or a "
                 "bottom quintile without positive income): " + ", ".join(undefined)
             )
-        elif tid == "T10" and previous is not None:
+        elif tid == "T10":
             missing = [
                 str(r["year"])
                 for r in (previous, row)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._validate import (
+    is_integer,
     is_real,
     labour_share_problem,
     positive_yuan_problem,
@@ -349,10 +350,7 @@ def target_years(path: pd.DataFrame) -> pd.DataFrame:
             "(give the table of simulate_path)"
         )
     years = list(path.index)
-    if not years or not all(
-        isinstance(y, int | np.integer) and not isinstance(y, bool | np.bool_)
-        for y in years
-    ):
+    if not years or not all(is_integer(y) for y in years):
         raise ScenarioError(
             f"target_years: path's index must be its years (integers); got {years!r}"
         )
@@ -373,13 +371,10 @@ def target_years(path: pd.DataFrame) -> pd.DataFrame:
         met = verdicts.fillna(False).to_numpy(dtype=bool)
         judged = int(verdicts.notna().sum())
         first = int(years[int(np.argmax(met))]) if met.any() else pd.NA
-        since: object = pd.NA
-        if met[-1]:
-            # The start of the last run of met years.
-            k = len(met) - 1
-            while k > 0 and met[k - 1]:
-                k -= 1
-            since = int(years[k])
+        # The start of the last run of met years: after the last year not met.
+        unmet = np.flatnonzero(~met)
+        last_unmet = int(unmet[-1]) if unmet.size else -1
+        since = int(years[last_unmet + 1]) if last_unmet < len(met) - 1 else pd.NA
         rows.append(
             {
                 "target_id": tid,

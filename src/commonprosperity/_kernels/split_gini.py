@@ -25,7 +25,7 @@ when it is not small (rows crowded at one income: a Gini near 0).
 import numpy as np
 from numba import njit
 
-from commonprosperity._kernels.inequality import _EPS, _gap_sum, _two_sum
+from commonprosperity._kernels.inequality import _EPS, _add_row, _gap_sum, _two_sum
 
 __all__ = ["fixed_part_sums", "gini_exact_split", "row_weights"]
 
@@ -50,10 +50,7 @@ def fixed_part_sums(sorted_income, sorted_weight):
     for i in range(n):
         x = sorted_income[i]
         w = sorted_weight[i]
-        ws, e = _two_sum(ws, w)
-        wc += e
-        xs, e = _two_sum(xs, w * x)
-        xc += e
+        ws, wc, xs, xc = _add_row(ws, wc, xs, xc, x, w)
         cum_weight[i + 1] = ws + wc
         cum_income[i + 1] = xs + xc
         abs_income += w * abs(x)
