@@ -683,7 +683,15 @@ def gini_from_bins(hist, bounds, rows):
     gamma = (rows + 4.0) * (0.5 * _EPS)  # depth d: error <= d u sum |terms|
     ts = tc = 0.0
     xs = xc = 0.0
-    for k in range(hist.shape[0]):
+    # The bins of positive weight, compacted in this loop: NumPy-style fancy
+    # indexing of the same took a third of the bracket's time.
+    n_bins = hist.shape[0]
+    occupied = np.empty(n_bins, dtype=np.int64)
+    shifts = np.empty(n_bins)
+    means = np.empty(n_bins)
+    weights = np.empty(n_bins)
+    m = 0
+    for k in range(n_bins):
         wb = hist[k, 0]
         if wb > 0.0:
             anchor = bounds[k, 2]
@@ -691,27 +699,32 @@ def gini_from_bins(hist, bounds, rows):
             tc += e
             xs, e = _two_sum(xs, anchor * wb + hist[k, 1])
             xc += e
+            shift = hist[k, 1] / wb
+            occupied[m] = k
+            shifts[m] = shift
+            means[m] = anchor + shift
+            weights[m] = wb
+            m += 1
     total_w = ts + tc
     total_x = xs + xc
     if not (total_w > 0.0 and total_x > 0.0):
         return math.nan, math.nan, math.nan
-    occupied = np.flatnonzero(hist[:, 0] > 0.0)
-    shifts = hist[occupied, 1] / hist[occupied, 0]
-    means = bounds[occupied, 2] + shifts
     between_sum, b_err = gap_sum_of_groups(
-        means, hist[occupied, 0], ts, tc, shifts, gamma, True
+        means[:m], weights[:m], ts, tc, shifts[:m], gamma, True
     )
     lo_sum = hi_sum = est_sum = 0.0
-    for k in occupied:
-        wb = hist[k, 0]
-        lo, hi = bounds[k, 0], bounds[k, 1]
+    for j in range(m):
+        k = occupied[j]
+        wb = weights[j]
         # Plain products: their rounding (u each, and u for the difference) is
         # covered by the allowance, far below the sums' own error gamma.
         p1 = wb * hist[k, 2]
         p2 = hist[k, 1] * hist[k, 1]
         spread = p1 - p2
         s_err = (2.0 * gamma + 8.0 * _EPS) * (abs(p1) + p2)
-        lower, upper, estimate = within_bin_bounds(wb, spread, s_err, hi - lo)
+        lower, upper, estimate = within_bin_bounds(
+            wb, spread, s_err, bounds[k, 1] - bounds[k, 0]
+        )
         lo_sum += lower
         hi_sum += upper
         est_sum += estimate
