@@ -67,6 +67,7 @@ to 1e-12 (tests/unit/test_sweep.py, test_sweep_fixed.py).
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -115,7 +116,7 @@ from commonprosperity._kernels.sweep import (
     transfers_sweep_from,
 )
 from commonprosperity._kernels.sweep_lanes import KMAX, LANES, lanes_sweep
-from commonprosperity._validate import joined_problems
+from commonprosperity._validate import is_real, joined_problems
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.scenario import Scenario, overlapping_paths
@@ -208,13 +209,28 @@ def repeated_values(values: Sequence[Any]) -> list[Any]:
     found: set[Any] = set()
     repeated = []
     for v in values:
-        plain = isinstance(v, int | float) and not isinstance(v, bool)
-        key = value_key(float(v)) if plain else value_key(v)
+        key = _repeat_key(v)
         if key in seen and key not in found:
             found.add(key)
             repeated.append(v)
         seen.add(key)
     return repeated
+
+
+def _repeat_key(value: Any) -> Any:
+    """:func:`value_key` with real numbers as floats, in lists too.
+
+    A scenario stores its numbers as floats: 1000, 1000.0, Decimal("1000") and
+    Fraction(1000) are one value, and so are [0, 36000] and [0.0, 36000.0].
+    """
+    if isinstance(value, tuple | list):
+        return tuple(_repeat_key(v) for v in value)
+    if is_real(value) or isinstance(value, decimal.Decimal):
+        try:
+            return value_key(float(value))
+        except OverflowError:  # refused by the scenario's validation later
+            return value_key(value)
+    return value_key(value)
 
 
 def not_a_lever(path: str, current: Any) -> str | None:

@@ -442,6 +442,9 @@ def _read_population_file(path: Path) -> Any:
     from commonprosperity.errors import PopulationError
     from commonprosperity.population import Population
 
+    # As read_parquet does (a quoted or `--population=~/...` path reaches us
+    # unexpanded), so the check and the read see the same file.
+    path = Path(path).expanduser()
     state = path_state(path)
     if state == "missing":
         raise PopulationError(f"--population {path}: no such file")

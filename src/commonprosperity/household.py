@@ -36,6 +36,9 @@ MEMBER_KEYS: tuple[str, ...] = (
     "pension",
 )
 _AMOUNTS = ("wage", "business", "property", "pension")
+#: A Python float: a Python int compares with it exactly (with a NumPy float it
+#: is converted first, and overflows).
+_FLOAT_MAX = float(np.finfo(np.float64).max)
 
 #: Columns of the frame :func:`household` returns, in order.
 HOUSEHOLD_FRAME_COLUMNS: tuple[str, ...] = (
@@ -250,6 +253,13 @@ def _family(
                 unit = "completed years" if key == "age" else "yuan per year"
                 problems.append(
                     f"members[{i}]['{key}'] must be a number ({unit}); got {value!r}"
+                )
+            elif isinstance(value, numbers.Integral) and abs(int(value)) > _FLOAT_MAX:
+                # float() of it raised a bare OverflowError further on.
+                problems.append(
+                    f"members[{i}]['{key}'] is too large for a float (at most "
+                    f"{_FLOAT_MAX:.4g}); got an integer of {len(str(abs(int(value))))} "
+                    "digits"
                 )
         employed = member.get("employed", False)
         if not isinstance(employed, bool | np.bool_):

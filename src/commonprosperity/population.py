@@ -1188,8 +1188,30 @@ def _invariant_problems(pop: Population) -> list[str]:
             f"city_code must index CITY_LABELS (0–{len(CITY_LABELS) - 1}); "
             f"{describe_rows(bad, pop.city_code)}"
         )
+    problems += _id_problems(pop.household_id)
     incomes = {c: getattr(pop, c) for c in INCOME_COLUMNS}
     return problems + _value_problems(pop.weight, pop.age, incomes)
+
+
+def _id_problems(ids: np.ndarray) -> list[str]:
+    """Household ids outside ±2^53 or not unique (the constructors' rules).
+
+    Two rows of one id are one household to the survey writer and reader (they
+    were merged on a round trip). Increasing ids (every built population's) are
+    unique without a hash table.
+    """
+    if ids.shape[0] and (ids.min() < -(2**53) or ids.max() > 2**53):
+        big = (ids > 2**53) | (ids < -(2**53))
+        return [
+            f"household_id must be within ±2^53 (9007199254740992); "
+            f"{describe_rows(big, ids)}"
+        ]
+    if ids.shape[0] < 2 or bool(np.all(ids[1:] > ids[:-1])):
+        return []
+    dup = pd.Index(ids).duplicated()
+    if dup.any():
+        return [f"household_id must be unique; duplicated at {describe_rows(dup, ids)}"]
+    return []
 
 
 def _value_problems(

@@ -488,7 +488,15 @@ class Scenario(_Section):
     income_tax: IncomeTax
     transfers: Transfers
 
-    def __init__(self, **data: Any) -> None:
+    def __init__(self, *args: Any, **data: Any) -> None:
+        if args:
+            # Python's own "takes 1 positional argument but 2 were given" did not
+            # say what to write instead.
+            raise ScenarioError(
+                "Scenario takes keyword arguments only: Scenario(year=2025, "
+                'transfers={"dibao_monthly": 1300}, ...), or '
+                f"Scenario.status_quo(2025); got positional argument(s) {args!r}"
+            )
         try:
             super().__init__(**data)
         except ValidationError as exc:
@@ -497,6 +505,15 @@ class Scenario(_Section):
     @classmethod
     def _error_text(cls, exc: ValidationError, data: Any) -> str:
         return _format_errors(exc, "scenario", data)
+
+    @classmethod
+    def model_construct(cls, _fields_set: Any = None, **values: Any) -> Scenario:
+        """``Scenario(**values)``: a scenario is always checked.
+
+        pydantic's unchecked constructor made a Scenario without its sections
+        (``simulate`` then failed on a missing attribute).
+        """
+        return cls(**values)
 
     @model_validator(mode="before")
     @classmethod

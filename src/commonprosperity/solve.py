@@ -215,6 +215,9 @@ def solve(
         span = hi - lo
         # hi - lo overflows for bounds near ±1.8e308 (xtol "got inf")
         xtol = 1e-6 * span if math.isfinite(span) else 1e-6 * hi - 1e-6 * lo
+        # Bounds a few subnormals apart: the default rounded to 0 and the error
+        # blamed an xtol the caller never gave.
+        xtol = max(xtol, math.ulp(0.0))
     # NumPy floats are numbers too; a bool is not a tolerance.
     if not (is_real(xtol) and math.isfinite(xtol) and xtol > 0):
         raise ArgumentError(f"xtol must be a positive number; got {xtol!r}")

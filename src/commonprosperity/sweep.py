@@ -278,6 +278,30 @@ def _population_path(population: str | os.PathLike[str]) -> str:
 
 
 # ------------------------------------------------------------------ cheapest
+def _unjudged(frame: pd.DataFrame, ids: list[str]) -> list[str]:
+    """Targets whose verdict is NA in every row of ``frame``.
+
+    An empty answer would read as "no scenario meets it" when none could be
+    judged (T7-T10 in a one-year sweep, as in ``solve``).
+    """
+    plan = {t.id: t for t in TARGETS}
+    problems = []
+    for t in ids:
+        if not frame[f"{t}_met"].isna().all():
+            continue
+        why = (
+            "it cannot be judged from one year's simulation (judge it on a "
+            "path: simulate_path and target_years)"
+            if plan[t].indicator not in INDICATOR_NAMES
+            else f"{plan[t].indicator} is undefined in every row"
+        )
+        problems.append(
+            f"target {t} ({plan[t].indicator}) is not judged in any row of the "
+            f"frame ({t}_met is NA throughout): {why}"
+        )
+    return problems
+
+
 def cheapest(
     frame: pd.DataFrame, targets: Sequence[str] | str = ("T2", "T4")
 ) -> pd.DataFrame:
@@ -341,6 +365,8 @@ def cheapest(
         problems.append(
             f"frame lacks column(s) {missing}; pass the frame sweep() returned"
         )
+    if not problems and len(frame):
+        problems += _unjudged(frame, [t for t in ids if t not in goals])
     if problems:
         raise ArgumentError("; ".join(problems))
     keep = np.ones(len(frame), dtype=bool)

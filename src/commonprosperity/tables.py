@@ -43,20 +43,36 @@ def _per_capita(result: Result) -> np.ndarray:
     return hh["disposable_income"].to_numpy() / hh["size"].to_numpy()
 
 
+def _increasing(values: np.ndarray) -> bool:
+    return bool(np.all(values[1:] > values[:-1]))
+
+
 def decile_of(
-    per_capita: np.ndarray, person_weight: np.ndarray, n: int = 10
+    per_capita: np.ndarray,
+    person_weight: np.ndarray,
+    n: int = 10,
+    household_id: np.ndarray | None = None,
 ) -> np.ndarray:
     """Quantile group (1..n) of each household by per-capita income, person-weighted.
 
     A household belongs to the group containing the midpoint of its cumulative
-    person weight, so households are never split; ties are ordered by position.
+    person weight, so households are never split. Households of equal income are
+    ranked by ``household_id`` (unique), so the groups do not depend on the order
+    of the rows; without ids, by position.
 
     Examples
     --------
     >>> decile_of(np.array([5.0, 1.0, 3.0, 2.0]), np.ones(4), n=2).tolist()
     [2, 1, 2, 1]
+    >>> decile_of(np.ones(2), np.ones(2), n=2, household_id=np.array([9, 4])).tolist()
+    [2, 1]
     """
-    order = income_order(per_capita, stable=True)
+    if household_id is None or _increasing(household_id):
+        order = income_order(per_capita, stable=True)
+    else:
+        # Rows in id order first; the stable sort keeps that order among ties.
+        by_id = np.argsort(household_id, kind="stable")
+        order = by_id[income_order(per_capita[by_id], stable=True)]
     w = person_weight[order]
     cum = np.cumsum(w)
     position = (cum - 0.5 * w) / cum[-1] * n
@@ -68,6 +84,15 @@ def decile_of(
     group = np.empty(per_capita.shape[0], dtype=np.int64)
     group[order] = np.minimum(position.astype(np.int64), n - 1) + 1
     return group
+
+
+def _deciles_of(result: Result) -> np.ndarray:
+    """:func:`decile_of` each household of ``result``, ties ranked by id."""
+    return decile_of(
+        _per_capita(result),
+        _person_weight(result),
+        household_id=result.population.household_id,
+    )
 
 
 def deciles(result: Result) -> pd.DataFrame:
@@ -90,7 +115,7 @@ def deciles(result: Result) -> pd.DataFrame:
     pw = _person_weight(result)
     w = result.population.weight
     pc = _per_capita(result)
-    group = decile_of(pc, pw)
+    group = decile_of(pc, pw, household_id=result.population.household_id)
     flows = pd.DataFrame(
         {
             "gross": hh["wage"] + hh["business"] + hh["property"] + hh["pension"],
@@ -200,7 +225,7 @@ def winners_losers(
     codings = [
         (np.zeros(a.n_households, dtype=np.int64), ["all"], True),
         (
-            decile_of(before / a.size, pw) - 1,
+            decile_of(before / a.size, pw, household_id=a.household_id) - 1,
             [f"decile {d}" for d in range(1, 11)],
             True,
         ),
@@ -298,7 +323,7 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
         elif name == "size":
             keys[name] = pop.size
         elif name == "decile":
-            keys[name] = decile_of(_per_capita(result), _person_weight(result))
+            keys[name] = _deciles_of(result)
         else:
             raise ArgumentError(
                 f"by_group: unknown grouping {name!r}; allowed: {_GROUP_COLUMNS}"
@@ -366,7 +391,7 @@ def decompose(
     elif by == "size":
         group = pop.size
     elif by == "decile":
-        group = decile_of(_per_capita(result), _person_weight(result))
+        group = _deciles_of(result)
     else:
         raise ArgumentError(
             f"decompose: unknown grouping {by!r}; allowed: {_GROUP_COLUMNS}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,12 +57,27 @@ class BootstrapResult:
 _DRAWS_PER_CALL = 256
 
 
+def _sorted_codes(name: str, values: Any, column: np.ndarray) -> np.ndarray:
+    """Codes 0..k-1 of ``values`` in the sorted order of the distinct values.
+
+    ``column``: the user's column behind ``values``, for the error message.
+    """
+    try:
+        return pd.factorize(values, sort=True)[0]
+    except TypeError as exc:
+        kinds = sorted({type(v).__name__ for v in column.ravel()})
+        raise ArgumentError(
+            f"bootstrap: {name} must hold values of one kind that can be ordered "
+            f"(all numbers or all text); got {', '.join(kinds)}"
+        ) from exc
+
+
 @dataclass(frozen=True)
 class _Design:
     """The PSUs of each stratum, and how a replicate draws them.
 
-    ``clusters`` lists the PSUs stratum by stratum (each in order of first
-    appearance); a replicate draws ``draws[s]`` of the ``sizes[s]`` PSUs of
+    ``clusters`` lists the PSUs stratum by stratum (each in the order of its
+    code); a replicate draws ``draws[s]`` of the ``sizes[s]`` PSUs of
     stratum ``s`` with replacement and multiplies a PSU's count by ``scale``.
     """
 
@@ -244,7 +260,9 @@ def bootstrap(
     n : int
         Replicates (10–100,000).
     seed : int
-        Seed of ``numpy.random.default_rng``; same seed, same replicates.
+        Seed of ``numpy.random.default_rng``; same seed, same replicates, in
+        any order of the rows (strata and PSUs are drawn in the order of their
+        codes, households that are their own PSU in the order of their ids).
     strata, psu : ndarray of int, shape (n_households,), optional
         Survey design, a value for every household; default: the population's own
         ``stratum``/``psu`` if it has them, else every household is its own PSU in
@@ -372,13 +390,22 @@ def bootstrap(
                 f"bootstrap: {name} must have a value for every household; missing "
                 f"at {describe_rows(missing)}"
             )
+    # Strata and PSUs numbered in the order of their codes, households alone in
+    # the order of their ids: the replicates draw the same PSUs whatever the
+    # order of the rows (numbered by first appearance, shuffled rows gave
+    # another standard error for the same seed).
     strata_codes = (
-        np.zeros(nh, dtype=np.int64) if strata is None else pd.factorize(strata)[0]
+        np.zeros(nh, dtype=np.int64)
+        if strata is None
+        else _sorted_codes("strata", strata, strata)
     )
     if psu is None:
-        cluster = np.arange(nh)
+        cluster = np.empty(nh, dtype=np.int64)
+        cluster[np.argsort(pop.household_id, kind="stable")] = np.arange(nh)
     else:
-        cluster = pd.factorize(pd.MultiIndex.from_arrays([strata_codes, psu]))[0]
+        cluster = _sorted_codes(
+            "psu", pd.MultiIndex.from_arrays([strata_codes, psu]), psu
+        )
     cluster_stratum = np.zeros(cluster.max() + 1, dtype=np.int64)
     cluster_stratum[cluster] = strata_codes
     design = _Design.of(cluster, cluster_stratum, method == "rescaled")

@@ -141,13 +141,13 @@ def test_bootstrap_gini_is_undefined_where_the_replicate_mean_is_not_positive():
 
 def _replicate_weights(strata, psu, g, rescaled):
     """One replicate's weights by the documented scheme, written out longhand:
-    strata and their PSUs in order of first appearance; n_h - 1 draws per stratum
+    strata and their PSUs in the order of their codes; n_h - 1 draws per stratum
     scaled by n_h / (n_h - 1) (rescaled) or n_h draws (naive); the draws of all
     strata from one call ``g.integers(0, sizes)`` in stratum order."""
     groups = []
-    for s in dict.fromkeys(strata):
+    for s in sorted(set(strata)):
         rows = np.flatnonzero(strata == s)
-        groups.append((rows, list(dict.fromkeys(psu[rows]))))
+        groups.append((rows, sorted(set(psu[rows]))))
     n_draws = [len(k) - 1 if rescaled else len(k) for _, k in groups]
     sizes = np.repeat([len(k) for _, k in groups], n_draws)
     drawn = iter(g.integers(0, sizes))

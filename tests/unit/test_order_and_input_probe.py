@@ -1,0 +1,189 @@
+"""Probe of row-order invariance and odd inputs (session 26): bugs found and fixed.
+
+Each test names the input that went wrong; expected values are derived here by
+hand or from the definition, not read back from the code under test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import commonprosperity as cp
+from commonprosperity import cli, uncertainty
+from commonprosperity.errors import (
+    ArgumentError,
+    PopulationError,
+    ScenarioError,
+    TargetUnreachableError,
+)
+from commonprosperity.household import household
+from commonprosperity.survey import write_parquet
+
+
+def _frames(pc_wage, sizes, ids=None):
+    """Households all urban in Hangzhou, weight 1; each member earns ``pc_wage``."""
+    n = len(sizes)
+    ids = np.arange(n) if ids is None else np.asarray(ids)
+    hh = pd.DataFrame(
+        {"household_id": ids, "weight": 1.0, "urban": True, "city": "杭州"}
+    )
+    pp = pd.DataFrame(
+        {
+            "household_id": np.repeat(ids, sizes),
+            "age": 45,
+            "employed": False,
+            "wage": pc_wage,
+            "business": 0.0,
+            "property": 0.0,
+            "pension": 0.0,
+        }
+    )
+    return hh, pp
+
+
+# ------------------------------------------------------------ household ids
+def test_a_population_built_directly_refuses_duplicate_ids():
+    """Two rows of one id became one household on a Parquet round trip."""
+    hh, pp = _frames(30_000.0, [1, 1])
+    pop = cp.Population.from_frames(hh, pp)
+    with pytest.raises(PopulationError, match="household_id must be unique"):
+        dataclasses.replace(pop, household_id=np.array([7, 7]), _cache={})
+
+
+def test_a_population_built_directly_refuses_ids_beyond_2_pow_53():
+    hh, pp = _frames(30_000.0, [1, 1])
+    pop = cp.Population.from_frames(hh, pp)
+    with pytest.raises(PopulationError, match="within ±2\\^53"):
+        dataclasses.replace(pop, household_id=np.array([-(2**63), 2**62]), _cache={})
+    # Distinct ids in any order are fine.
+    ok = dataclasses.replace(pop, household_id=np.array([9, -4]), _cache={})
+    assert ok.household_id.tolist() == [9, -4]
+
+
+# ------------------------------------------------------- deciles and ties
+def test_deciles_of_tied_households_do_not_depend_on_row_order():
+    """Ten households at the same per-capita income: ids 0-4 alone, 5-9 couples.
+
+    Ranked by id, the persons' cumulative midpoints over 15 persons are 0.5, 1.5,
+    ..., 4.5 then 6, 8, ..., 14, i.e. positions (x 10 / 15) 0.33, 1, 1.67, 2.33,
+    3, 4, 5.33, 6.67, 8, 9.33: deciles 1, 2, 2, 3, 4, 5, 6, 7, 9, 10.
+    """
+    hh, pp = _frames(30_000.0, [1] * 5 + [2] * 5)
+    scenario = cp.Scenario.status_quo(2024)
+    forward = cp.simulate(cp.Population.from_frames(hh, pp), scenario)
+    backward = cp.simulate(
+        cp.Population.from_frames(hh.iloc[::-1].reset_index(drop=True), pp),
+        scenario,
+    )
+    want = [1, 2, 1, 1, 1, 1, 1, 0, 1, 1]
+    assert forward.deciles()["households"].tolist() == want
+    assert backward.deciles()["households"].tolist() == want
+    pd.testing.assert_frame_equal(
+        forward.by_group("decile"), backward.by_group("decile")
+    )
+
+
+# -------------------------------------------------------------- bootstrap
+@pytest.mark.parametrize("design", [True, False])
+def test_seeded_bootstrap_does_not_depend_on_row_order(design):
+    pop = cp.synthetic_population(600, seed=2)
+    hh, pp = pop.to_frames()
+    if design:
+        hh["stratum"] = hh["household_id"] % 5
+        hh["psu"] = hh["household_id"] % 40
+    scenario = cp.Scenario.status_quo(2024)
+    a = cp.simulate(cp.Population.from_frames(hh, pp), scenario)
+    b = cp.simulate(
+        cp.Population.from_frames(hh.sample(frac=1.0, random_state=3), pp), scenario
+    )
+    ra = uncertainty.bootstrap(a, "gini", n=40, seed=11)
+    rb = uncertainty.bootstrap(b, "gini", n=40, seed=11)
+    np.testing.assert_allclose(ra.replicates, rb.replicates, rtol=1e-12, atol=0.0)
+
+
+def test_bootstrap_strata_of_mixed_kinds_are_refused():
+    r = cp.simulate(cp.synthetic_population(200, seed=1), cp.Scenario.status_quo(2024))
+    strata = np.array([1, b"x"] * 100, dtype=object)
+    with pytest.raises(ArgumentError, match="strata must hold values of one kind"):
+        uncertainty.bootstrap(r, "gini", n=10, seed=1, strata=strata)
+
+
+# ------------------------------------------------------------- household()
+@pytest.mark.parametrize("key", ["wage", "age"])
+def test_household_refuses_an_integer_too_large_for_a_float(key):
+    member = {"age": 40, "wage": 50_000}
+    member[key] = 10**400
+    with pytest.raises(PopulationError, match=rf"members\[0\]\['{key}'\] is too"):
+        household(2024, members=[member])
+
+
+# ------------------------------------------------------------------- CLI
+def test_cli_population_path_with_a_tilde_is_expanded(tmp_path, monkeypatch):
+    """`--population=~/f.parquet` reaches the CLI unexpanded (no shell at '=')."""
+    write_parquet(cp.synthetic_population(300, seed=1), tmp_path / "f.parquet")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    pop = cli._read_population_file(cli.Path("~/f.parquet"))
+    assert pop.n_households == 300
+
+
+# ------------------------------------------------------------ sweep grids
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {
+            "income_tax.thresholds": [[0, 36000], [0.0, 36000.0]],
+            "income_tax.rates": [[0.1, 0.2]],
+        },
+        {"transfers.dibao_monthly": [Decimal("1000"), 1000]},
+        {"transfers.dibao_monthly": [Fraction(1000), 1000.0]},
+    ],
+)
+def test_sweep_grid_values_equal_as_numbers_repeat(grid):
+    pop = cp.synthetic_population(300, seed=1)
+    with pytest.raises(ScenarioError, match="repeats the value"):
+        cp.sweep(pop, cp.Scenario.status_quo(2024), grid, progress=False)
+
+
+# --------------------------------------------------------------- Scenario
+def test_scenario_with_a_positional_year_says_how_to_write_it():
+    with pytest.raises(ScenarioError, match="keyword arguments only"):
+        cp.Scenario(2024)
+
+
+def test_scenario_model_construct_is_checked():
+    assert cp.Scenario.model_construct(year=2024) == cp.Scenario.status_quo(2024)
+    with pytest.raises(ScenarioError, match=r"transfers\.dibao_monthly"):
+        cp.Scenario.model_construct(year=2024, transfers={"dibao_monthly": -5})
+
+
+# --------------------------------------------------------------- cheapest
+@pytest.mark.parametrize("targets", ["T8", ["T4", "T10"]])
+def test_cheapest_refuses_targets_a_one_year_sweep_cannot_judge(targets):
+    pop = cp.synthetic_population(300, seed=1)
+    frame = cp.sweep(
+        pop,
+        cp.Scenario.status_quo(2024),
+        {"transfers.dibao_monthly": [1055, 1500]},
+        progress=False,
+    )
+    with pytest.raises(ArgumentError, match="one year's simulation"):
+        cp.cheapest(frame, targets)
+
+
+# ------------------------------------------------------------------ solve
+def test_solve_between_adjacent_subnormal_bounds_blames_no_xtol():
+    pop = cp.synthetic_population(300, seed=1)
+    with pytest.raises(TargetUnreachableError):
+        cp.solve(
+            pop,
+            cp.Scenario.status_quo(2024),
+            "transfers.dibao_monthly",
+            "gini <= 0.01",
+            (0, 5e-324),
+        )
