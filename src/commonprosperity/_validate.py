@@ -34,6 +34,11 @@ def is_integer(x: object) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool | np.bool_)
 
 
+def strictly_increasing(values: np.ndarray) -> bool:
+    """Whether a 1-D array increases strictly (so its values are distinct)."""
+    return bool(np.all(values[1:] > values[:-1]))
+
+
 def positive_yuan_problem(name: str, value: object) -> str | None:
     """The problem with an amount of yuan that must be finite and > 0, or None."""
     if not (is_real(value) and math.isfinite(value) and value > 0):

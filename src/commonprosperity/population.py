@@ -14,7 +14,7 @@ import pandas as pd
 
 from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._sums import dot
-from commonprosperity._validate import describe_rows
+from commonprosperity._validate import describe_rows, strictly_increasing
 from commonprosperity.errors import PopulationError
 from commonprosperity.published import CITIES, CITY_NAMES_EN, PROVINCE, city_label
 
@@ -1206,7 +1206,7 @@ def _id_problems(ids: np.ndarray) -> list[str]:
             f"household_id must be within ±2^53 (9007199254740992); "
             f"{describe_rows(big, ids)}"
         ]
-    if ids.shape[0] < 2 or bool(np.all(ids[1:] > ids[:-1])):
+    if strictly_increasing(ids):
         return []
     dup = pd.Index(ids).duplicated()
     if dup.any():

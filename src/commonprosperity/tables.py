@@ -18,7 +18,7 @@ import pandas as pd
 from commonprosperity import metrics
 from commonprosperity._kernels.buckets import income_order
 from commonprosperity._sums import compensated_cumsum
-from commonprosperity._validate import is_real
+from commonprosperity._validate import is_real, strictly_increasing
 from commonprosperity.errors import ArgumentError
 from commonprosperity.population import CITY_LABELS, DATA_ARRAYS, subsets
 from commonprosperity.published import CITY_NAMES_EN, PROVINCE
@@ -43,10 +43,6 @@ def _per_capita(result: Result) -> np.ndarray:
     return hh["disposable_income"].to_numpy() / hh["size"].to_numpy()
 
 
-def _increasing(values: np.ndarray) -> bool:
-    return bool(np.all(values[1:] > values[:-1]))
-
-
 def decile_of(
     per_capita: np.ndarray,
     person_weight: np.ndarray,
@@ -67,7 +63,7 @@ def decile_of(
     >>> decile_of(np.ones(2), np.ones(2), n=2, household_id=np.array([9, 4])).tolist()
     [2, 1]
     """
-    if household_id is None or _increasing(household_id):
+    if household_id is None or strictly_increasing(household_id):
         order = income_order(per_capita, stable=True)
     else:
         # Rows in id order first; the stable sort keeps that order among ties.
