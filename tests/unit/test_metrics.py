@@ -113,7 +113,21 @@ def test_inputs_are_not_modified_and_read_only_inputs_work(rng_metrics):
 def test_gini_accepts_lists_ints_and_series():
     assert m.gini([0, 0, 10]) == pytest.approx(2 / 3)
     s = pd.Series([0.0, 0.0, 10.0], index=[5, 6, 7])
-    assert m.gini(s, pd.Series([1, 1, 1])) == pytest.approx(2 / 3)
+    assert m.gini(s, pd.Series([1, 1, 1], index=[5, 6, 7])) == pytest.approx(2 / 3)
+    assert m.gini(s, np.array([1, 1, 1])) == pytest.approx(2 / 3)
+
+
+def test_series_with_different_indexes_are_refused_not_paired_by_position():
+    """Same labels in another order: by label the weighted mean is
+    (10 * 1 + 20 * 3) / 4 = 17.5, by position (10 * 3 + 20 * 1) / 4 = 12.5."""
+    income = pd.Series([10.0, 20.0], index=["a", "b"])
+    weight = pd.Series([3.0, 1.0], index=["b", "a"])
+    with pytest.raises(MeasureError, match="different indexes"):
+        m.weighted_mean(income, weight)
+    with pytest.raises(MeasureError, match="different indexes"):
+        m.gini(income, weight=pd.Series([1.0, 1.0], index=[5, 6]))
+    aligned = weight.reindex(income.index)
+    assert m.weighted_mean(income, aligned) == pytest.approx(17.5)
 
 
 def test_gini_negative_incomes_warn_and_follow_the_definition():
@@ -246,9 +260,17 @@ def test_quantile_shares_match_repeated_rows(rng_metrics):
 
 
 def test_quantile_shares_invalid_n():
-    for bad in (0, 2.5, True):
-        with pytest.raises(MeasureError, match="n must be an integer >= 1"):
+    for bad in (0, 2.5, True, 100_001, 10**13):
+        with pytest.raises(MeasureError, match="n must be an integer in 1–100,000"):
             m.quantile_shares([1.0, 2.0], n=bad)
+
+
+def test_weights_whose_sum_overflows_are_scaled_not_refused():
+    """Three weights of 1e308 are three equal weights: Gini of 1, 2, 3 is
+    (2 * (1 + 2 + 1)) / (2 * 9 * 2) = 2/9."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert m.gini([1.0, 2.0, 3.0], [1e308] * 3) == pytest.approx(2 / 9)
 
 
 def test_top_share_palma_s80_s20():

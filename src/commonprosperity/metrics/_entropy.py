@@ -18,6 +18,7 @@ from commonprosperity._kernels.inequality import (
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._moments import factorize_groups
 from commonprosperity.metrics._validate import (
+    aligned,
     as_scalar,
     as_values,
     as_weight,
@@ -175,6 +176,7 @@ def _entropy_index(
     return _non_negative(float(weighted_sum(terms, r.ws) / r.total_w))
 
 
+@aligned
 def theil(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     r"""Theil T index (generalized entropy GE(1)).
 
@@ -226,6 +228,7 @@ def theil(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     return _entropy_index(income, weight, "theil")
 
 
+@aligned
 def mld(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     r"""Mean log deviation (Theil L, generalized entropy GE(0)).
 
@@ -269,6 +272,7 @@ def mld(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     return _entropy_index(income, weight, "mld")
 
 
+@aligned
 def atkinson(
     income: npt.ArrayLike, weight: npt.ArrayLike | None = None, epsilon: float = 0.5
 ) -> float:
@@ -405,6 +409,7 @@ class Decomposition(NamedTuple):
     groups: pd.DataFrame
 
 
+@aligned
 def decompose(
     income: npt.ArrayLike,
     weight: npt.ArrayLike | None,

@@ -20,6 +20,7 @@ from commonprosperity._kernels.histogram import (
 from commonprosperity._kernels.inequality import gini_checked_from_order, magnitudes
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
+    aligned,
     as_values,
     as_weight,
     scaled_positive_mean,
@@ -86,6 +87,7 @@ def gini(
 ) -> GiniBracket: ...
 
 
+@aligned
 def gini(
     income: npt.ArrayLike,
     weight: npt.ArrayLike | None = None,

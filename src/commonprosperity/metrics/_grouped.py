@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from commonprosperity._validate import seed_problem
 from commonprosperity.errors import MeasureError
-from commonprosperity.metrics._validate import _where, as_scalar, as_values
+from commonprosperity.metrics._validate import _where, aligned, as_scalar, as_values
 
 __all__ = ["BetaLorenz", "GQLorenz", "fit_beta_lorenz", "fit_gq_lorenz"]
 
@@ -382,6 +382,7 @@ def _gq_gini(a: float, b: float, c: float) -> float:
     return 1.0 + 0.5 * b + e + integral
 
 
+@aligned
 def fit_gq_lorenz(
     shares: npt.ArrayLike,
     mean: float | None = None,
@@ -471,6 +472,7 @@ def fit_gq_lorenz(
     return GQLorenz(mean=mu, gini=_gq_gini(a, b, c), sse=sse, a=a, b=b, c=c)
 
 
+@aligned
 def fit_beta_lorenz(
     shares: npt.ArrayLike,
     mean: float | None = None,

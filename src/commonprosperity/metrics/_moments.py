@@ -15,6 +15,7 @@ from commonprosperity._kernels.inequality import (
 )
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
+    aligned,
     as_values,
     as_weight,
     pow2_normalised,
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 
+@aligned
 def weighted_mean(values: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     r"""Weighted arithmetic mean.
 
@@ -161,6 +163,7 @@ def factorize_groups(
     return np.ascontiguousarray(codes, dtype=np.int64), pd.Index(labels, name=name)
 
 
+@aligned
 def group_mean(
     values: npt.ArrayLike, weight: npt.ArrayLike | None, group: npt.ArrayLike
 ) -> pd.Series:
@@ -209,6 +212,7 @@ def group_mean(
     return pd.Series(means, index=labels, dtype=np.float64)
 
 
+@aligned
 def coefficient_of_variation(
     income: npt.ArrayLike, weight: npt.ArrayLike | None = None
 ) -> float:

@@ -8,6 +8,7 @@ import numpy.typing as npt
 from commonprosperity._kernels.inequality import weighted_sum
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
+    aligned,
     as_scalar,
     as_values,
     as_weight,
@@ -17,6 +18,7 @@ from commonprosperity.metrics._validate import (
 __all__ = ["fgt"]
 
 
+@aligned
 def fgt(
     income: npt.ArrayLike,
     weight: npt.ArrayLike | None,

@@ -16,6 +16,7 @@ from commonprosperity._kernels.inequality import (
 )
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
+    aligned,
     as_values,
     as_weight,
     normalised,
@@ -58,6 +59,7 @@ def _concentration(
     return float(num / (total_w * total_v))
 
 
+@aligned
 def concentration(
     values: npt.ArrayLike,
     weight: npt.ArrayLike | None = None,
@@ -158,6 +160,7 @@ def _components(
     return names, cols
 
 
+@aligned
 def gini_by_source(
     components: Mapping[str, npt.ArrayLike] | npt.ArrayLike,
     weight: npt.ArrayLike | None = None,
@@ -284,6 +287,7 @@ def _pair(
     return a, b, w
 
 
+@aligned
 def kakwani(
     pre_tax_income: npt.ArrayLike,
     tax: npt.ArrayLike,
@@ -352,6 +356,7 @@ def kakwani(
     return c_tax - float(gini_exact_from_order(x, w, in_order))
 
 
+@aligned
 def reynolds_smolensky(
     pre_income: npt.ArrayLike,
     post_income: npt.ArrayLike,

@@ -17,6 +17,7 @@ from commonprosperity._kernels.inequality import (
 from commonprosperity._sums import compensated_cumsum
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
+    aligned,
     as_scalar,
     as_values,
     as_weight,
@@ -24,6 +25,8 @@ from commonprosperity.metrics._validate import (
 )
 
 _EPS = float(np.finfo(np.float64).eps)
+#: Most groups quantile_shares makes (percentiles are 100).
+MAX_QUANTILE_GROUPS = 100_000
 
 __all__ = [
     "band_share",
@@ -37,6 +40,7 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 
+@aligned
 def lorenz(
     income: npt.ArrayLike, weight: npt.ArrayLike | None = None
 ) -> tuple[FloatArray, FloatArray]:
@@ -138,6 +142,7 @@ def _cut_shares(
     return sums / total_x, 8.0 * _EPS * ends[-1] * near / abs(total_x)
 
 
+@aligned
 def quantile_shares(
     income: npt.ArrayLike, weight: npt.ArrayLike | None = None, n: int = 5
 ) -> FloatArray:
@@ -150,7 +155,7 @@ def quantile_shares(
     weight : array_like of float, shape (n_rows,), optional
         Frequency weights; ``None`` means equal weights.
     n : int
-        Number of groups (5 for quintiles, 10 for deciles), ``>= 1``.
+        Number of groups (5 for quintiles, 10 for deciles), 1 to 100,000.
 
     Returns
     -------
@@ -183,13 +188,22 @@ def quantile_shares(
     >>> quantile_shares([1.0, 2.0, 3.0], n=2).tolist()  # the 2 is split in half
     [0.3333333333333333, 0.6666666666666666]
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise MeasureError(f"n must be an integer >= 1; got {n!r}")
+    if (
+        isinstance(n, bool)
+        or not isinstance(n, int | np.integer)
+        or not 1 <= n <= MAX_QUANTILE_GROUPS
+    ):
+        # Unbounded, n = 10**13 failed allocating 73 TiB in NumPy.
+        raise MeasureError(
+            f"n must be an integer in 1–{MAX_QUANTILE_GROUPS:,} (5 for quintiles, "
+            f"10 for deciles, 100 for percentiles); got {n!r}"
+        )
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
     return _cut_shares(x, w, np.arange(1, n) / n)
 
 
+@aligned
 def top_share(
     income: npt.ArrayLike, weight: npt.ArrayLike | None = None, p: float = 0.1
 ) -> float:
@@ -239,6 +253,7 @@ def top_share(
     return float(_cut_shares(x, w, np.array([1.0 - share]))[1])
 
 
+@aligned
 def s80_s20(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     """Income quintile share ratio: top 20 % share over bottom 20 % share.
 
@@ -281,6 +296,7 @@ def s80_s20(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float
     return _ratio(shares[2], shares[0], slack[0], "s80_s20", "bottom 20 %")
 
 
+@aligned
 def palma(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     """Palma ratio: income share of the top 10 % over that of the bottom 40 %.
 
@@ -339,6 +355,7 @@ def _ratio(top: float, bottom: float, slack: float, measure: str, which: str) ->
     return float(top / bottom)
 
 
+@aligned
 def band_share(
     income: npt.ArrayLike,
     weight: npt.ArrayLike | None = None,

@@ -9,17 +9,22 @@ and what was found, listing every problem of one argument at once.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import warnings
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from commonprosperity._kernels.inequality import weighted_totals
 from commonprosperity._validate import is_real
 from commonprosperity.errors import MeasureError
 
 __all__ = [
+    "aligned",
     "as_scalar",
     "as_values",
     "as_weight",
@@ -33,6 +38,54 @@ __all__ = [
 
 ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _labelled(arguments: Mapping[str, Any]) -> list[tuple[str, pd.Index]]:
+    """The indexes of the pandas Series and frames among a call's arguments."""
+    found = []
+    for name, value in arguments.items():
+        if isinstance(value, pd.Series | pd.DataFrame):
+            found.append((name, value.index))
+        elif isinstance(value, Mapping):
+            found += [
+                (f"{name}[{key!r}]", v.index)
+                for key, v in value.items()
+                if isinstance(v, pd.Series)
+            ]
+    return found
+
+
+def aligned(function: F) -> F:
+    """Refuse labelled arguments (pandas Series) whose indexes differ.
+
+    The measures pair rows by position; two Series with the same labels in
+    another order (or other labels) were paired silently, where pandas would
+    align them by label (a weighted mean of 12.5 for pandas' 17.5).
+    """
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            arguments = signature.bind_partial(*args, **kwargs).arguments
+        except TypeError:
+            return function(*args, **kwargs)  # Python's own message
+        labelled = _labelled(arguments)
+        for name, index in labelled[1:]:
+            first, first_index = labelled[0]
+            if not index.equals(first_index):
+                raise MeasureError(
+                    f"{first} and {name} are pandas Series with different indexes "
+                    "(other labels, or the same in another order); the measures "
+                    "pair rows by position, not by label. Align them first (e.g. "
+                    f"{name}.reindex({first}.index)) or pass NumPy arrays"
+                )
+        return function(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
 
 
 def _where(mask: np.ndarray, values: np.ndarray) -> str:
@@ -150,14 +203,18 @@ def as_weight(
         raise MeasureError(
             f"{name} must be >= 0 for every element; {_where(negative, w)}"
         )
-    total = float(np.sum(w))
+    with np.errstate(over="ignore"):
+        total = float(np.sum(w))
     if not total > 0:
         raise MeasureError(
             f"{name} must have a positive sum (zero weights are allowed, but not "
             f"all of them); got sum {total!r}"
         )
     if not np.isfinite(total):
-        raise MeasureError(f"{name} must have a finite sum; got {total!r}")
+        # Finite weights whose sum overflows (three of 1e308): the measures do
+        # not depend on the weights' scale, so they are scaled by a power of two
+        # (exact), as weights of 1e-300 are.
+        w = pow2_normalised(w)[0]
     return w
 
 
