@@ -43,6 +43,7 @@ References
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -204,8 +205,11 @@ def calibrate(
     if not (is_integer(max_iter) and max_iter >= 1):
         raise CalibrationError(f"max_iter must be a positive integer; got {max_iter!r}")
     max_iter = int(max_iter)
-    if not (is_real(tol) and tol > 0):
-        raise CalibrationError(f"tol must be a number > 0; got {tol!r}")
+    if not (is_real(tol) and math.isfinite(tol) and 0 < tol < 1):
+        # tol=inf reported convergence for margins missed by 9 %.
+        raise CalibrationError(
+            f"tol must be a relative error in (0, 1), e.g. 1e-10; got {tol!r}"
+        )
     if not isinstance(margins, Mapping) or not margins:
         raise CalibrationError(
             "margins must be a non-empty mapping {unit: {variable: {category: total}}}"

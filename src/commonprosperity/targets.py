@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._validate import (
+    income_to_gdp_problem,
     is_integer,
     is_real,
     labour_share_problem,
@@ -188,7 +189,8 @@ def evaluate_targets(
         a key of ``verdicts`` is not a target id, or ``gdp`` or
         ``labour_compensation`` is given but is not a finite number > 0, or
         labour compensation exceeds GDP or is below 1 % of it (the two in
-        different units, e.g. GDP in 亿元), as
+        different units, e.g. GDP in 亿元), or per-capita income is no plausible
+        multiple of GDP per resident (with ``residents``), as
         :func:`commonprosperity.simulate_path` checks them.
 
     Examples
@@ -204,6 +206,12 @@ def evaluate_targets(
     ]
     if not problems and gdp is not None and labour_compensation is not None:
         problems += filter(None, [labour_share_problem(gdp, labour_compensation)])
+    income = indicators.get("per_capita_disposable_income")
+    if not problems and gdp is not None and residents and is_real(income):
+        # GDP of 1 yuan (units mixed up) put a ratio of 4e12 in T10's note.
+        problems += filter(
+            None, [income_to_gdp_problem("gdp", gdp, residents, float(income))]
+        )
     if problems:
         # GDP 0 divided by zero in T10's note; a negative or NaN one gave a
         # meaningless ratio or an unexplained NA.

@@ -7,6 +7,8 @@ stay at <= 2,000 households so the file runs quickly with and without the JIT.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -86,8 +88,9 @@ def test_calibrate_argument_errors_are_library_errors():
     for bounds in ((0.5, 2.0, 3.0), (0.0, 2.0), ("a", 2.0), 0.5, (True, 2.0)):
         with pytest.raises(CalibrationError, match=r"bounds must be \(lo, hi\)"):
             calibrate(pop, m, bounds=bounds)
-    with pytest.raises(CalibrationError, match="tol must be a number > 0; got 'x'"):
-        calibrate(pop, m, tol="x")
+    for tol in ("x", 0.0, 1.0, math.inf, math.nan):
+        with pytest.raises(CalibrationError, match=r"tol must be a relative error"):
+            calibrate(pop, m, tol=tol)
     with pytest.raises(CalibrationError, match="max_iter must be a positive"):
         calibrate(pop, m, max_iter=True)
     with pytest.raises(CalibrationError, match="the total of 'all' must be a number"):

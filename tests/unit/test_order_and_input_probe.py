@@ -18,6 +18,7 @@ import commonprosperity as cp
 from commonprosperity import cli, uncertainty
 from commonprosperity.errors import (
     ArgumentError,
+    CommonProsperityError,
     PopulationError,
     ScenarioError,
     TargetUnreachableError,
@@ -187,3 +188,42 @@ def test_solve_between_adjacent_subnormal_bounds_blames_no_xtol():
             "gini <= 0.01",
             (0, 5e-324),
         )
+
+
+# ----------------------------------------------------------- GDP in targets
+def test_targets_refuse_gdp_in_the_wrong_units():
+    """GDP of 1 yuan over 66.7 m residents put a ratio of 4e12 in T10's note."""
+    r = cp.simulate(
+        cp.baseline(2024, n_households=2_000, seed=0), cp.Scenario.status_quo(2024)
+    )
+    with pytest.raises(ScenarioError, match="plausible ratio"):
+        r.targets(gdp=1.0, labour_compensation=0.5)
+    # Zhejiang 2024: GDP about 9.0e12 yuan, labour about half of it.
+    t = r.targets(gdp=9.0e12, labour_compensation=4.5e12)
+    assert t.loc["T7", "value"] == pytest.approx(0.5)
+
+
+# ------------------------------------------------------ baseline city order
+def test_baseline_cities_keep_the_published_order_of_their_incomes():
+    """Published all-resident values (B grade) rank 宁波 above 绍兴 in 2022
+    (68,348 against 65,760); the held-out 宁波 once fell below the anchored 绍兴.
+    Every year's targets keep the order of the cities with published values."""
+    from commonprosperity._statistics_cities import city_income_targets
+    from commonprosperity._statistics_derived import disposable_income
+    from commonprosperity._statistics_file import number
+    from commonprosperity.published import CITIES
+
+    for year in (2020, 2021, 2022):
+        published = {}
+        for city in CITIES:
+            try:
+                published[city] = number(disposable_income(year, "all", city=city))
+            except CommonProsperityError:  # no published value that city and year
+                continue
+        targets = city_income_targets(year)["all"]
+        by_published = sorted(published, key=published.get)
+        by_target = sorted(published, key=lambda c: targets[c])
+        assert by_target == by_published, year
+    for year in (2022, 2023, 2024):
+        targets = city_income_targets(year)["all"]
+        assert targets["宁波"] > targets["绍兴"], year
