@@ -313,7 +313,8 @@ def cheapest(
         A frame returned by :func:`sweep`.
     targets : str or sequence of str
         Target ids (``"T1"`` … ``"T10"``): a row qualifies when every
-        ``<id>_met`` is true (NA counts as not met); or conditions on an
+        ``<id>_met`` is true (NA counts as not met; a target NA in every row,
+        as T7–T10 in a one-year sweep, is an error); or conditions on an
         indicator column as :func:`~commonprosperity.solve.solve` takes them
         (``"gini <= 0.34"``, ``"T2 >= 0.7"``: T2's indicator at another level;
         NaN does not qualify).
