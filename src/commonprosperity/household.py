@@ -118,9 +118,12 @@ def household(
     members : sequence of dict
         One dict per person with ``age`` (completed years, required) and optionally
         ``wage``, ``business`` (may be negative), ``property``, ``pension`` (gross
-        yuan per year, default 0) and ``employed`` (bool; default: ``wage > 0``).
-        An employed person's wage is raised to the minimum wage and pays employee
-        contributions.
+        yuan per year, default 0) and ``employed`` (bool; default: ``wage > 0``
+        and ``age < 60``). An employed person's wage is raised to the minimum wage
+        and pays employee contributions; past the retirement age (60 here) work is
+        not under a labour contract (劳动合同法实施条例 art. 21: it ends at the
+        statutory retirement age), so a working pensioner is not employed unless
+        ``employed=True`` says so.
     urban : bool, default True
         Urban household (城镇) or rural (农村); with ``city`` it sets the
         minimum-wage tier.
@@ -280,7 +283,10 @@ def _family(
         "household_id": np.full(n, household_id, dtype=np.int64),
         "age": np.array([m["age"] for m in members], dtype=np.float64),
         "employed": np.array(
-            [bool(m.get("employed", m.get("wage", 0) > 0)) for m in members]
+            [
+                bool(m.get("employed", m.get("wage", 0) > 0 and m["age"] < 60))
+                for m in members
+            ]
         ),
     }
     for key in _AMOUNTS:

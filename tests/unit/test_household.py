@@ -228,7 +228,7 @@ def test_elderly_support_deduction_2023():
         2023,
         members=[
             {"age": 45, "wage": 150_000},
-            {"age": 60, "wage": 150_000},
+            {"age": 60, "wage": 150_000, "employed": True},
             {"age": 24, "wage": 150_000},
         ],
         scenario=s,

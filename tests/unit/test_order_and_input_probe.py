@@ -227,3 +227,21 @@ def test_baseline_cities_keep_the_published_order_of_their_incomes():
     for year in (2022, 2023, 2024):
         targets = city_income_targets(year)["all"]
         assert targets["宁波"] > targets["绍兴"], year
+
+
+# ------------------------------------------------------- working pensioner
+def test_a_working_pensioner_is_not_an_employee_by_default():
+    """2024, aged 66, pension 40,000, wage 20,000: past the retirement age work is
+    not under a labour contract, so no minimum wage and no contributions; IIT on
+    20,000 - 60,000 < 0 is 0, so disposable income is 40,000 + 20,000 = 60,000.
+    Declared employed, the wage is raised to the Hangzhou urban minimum and pays."""
+    hh = household(2024, members=[{"age": 66, "pension": 40_000, "wage": 20_000}])
+    total = hh.loc["household"]
+    assert total["contributions"] == 0
+    assert total["wage"] == 20_000
+    assert total["disposable_income"] == pytest.approx(60_000)
+    employed = household(
+        2024,
+        members=[{"age": 66, "pension": 40_000, "wage": 20_000, "employed": True}],
+    ).loc["household"]
+    assert employed["wage"] > 20_000 and employed["contributions"] > 0
