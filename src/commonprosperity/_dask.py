@@ -198,11 +198,15 @@ def _holders(client: Any, shipped: dict[str, Any], ready: bool = False) -> list[
 
 
 async def _identity(address: str) -> Any:
+    import asyncio
+
     from distributed.core import rpc
 
     remote = rpc(address, timeout=_CONNECT_SECONDS)
     try:
-        return await remote.identity()
+        # rpc's timeout bounds the connection only: a listener that never
+        # replies held the sweep forever.
+        return await asyncio.wait_for(remote.identity(), _CONNECT_SECONDS)
     finally:
         await remote.close_rpc()
 
@@ -240,6 +244,8 @@ def _check_scheduler(given: str, address: str) -> None:
     with ThreadPoolExecutor(1) as pool:
         try:
             info = pool.submit(asyncio.run, _identity(address)).result()
+        except TimeoutError:  # an OSError too: not "cannot reach"
+            info = TimeoutError(f"no reply within {_CONNECT_SECONDS:g} s")
         except OSError:
             raise
         except Exception as exc:
@@ -275,6 +281,17 @@ def _connect(client: Any) -> tuple[Any, bool]:
         # A malformed address is refused before a client exists: distributed
         # raised its ValueError from a half-started client, which stayed the
         # current client (dask's scheduler set to it) and hung on exit.
+        scheme = client.split("://", 1)[0].lower() if "://" in client else "tcp"
+        if scheme in ("tls", "ucx"):
+            # distributed raised a bare TypeError (tls needs a security context)
+            # or a FutureWarning (ucx, on resolving the address), and its
+            # half-started client held the interpreter's exit for 60 s.
+            raise ArgumentError(
+                f"client: a {scheme}:// address ({client!r}) needs settings an "
+                "address cannot carry (security, transport); open the "
+                "distributed.Client yourself (e.g. Client(address, security=...)) "
+                "and pass it as client="
+            )
         try:
             address = distributed.comm.resolve_address(client)
             if address.startswith("tcp://"):
@@ -292,6 +309,13 @@ def _connect(client: Any) -> tuple[Any, bool]:
                 "one such as 'tcp://10.0.0.5:8786', or a distributed.Client"
             ) from None
     if isinstance(client, distributed.Client):
+        if client.asynchronous:
+            # Its calls return coroutines: the sweep failed with "'coroutine'
+            # object is not iterable".
+            raise ArgumentError(
+                "client: an asynchronous distributed.Client (asynchronous=True) "
+                "cannot run a sweep; pass a synchronous one"
+            )
         if client.status in ("closing", "closed"):
             raise CommonProsperityError(
                 f"client: the distributed.Client is {client.status}; pass an open "

@@ -6,6 +6,7 @@ Private to :mod:`commonprosperity.plots`; the public names are re-exported there
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from commonprosperity.errors import ArgumentTypeError
+from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.published import CITY_NAMES_EN
 from commonprosperity.targets import PLAN_SOURCE, TARGETS, Target
 
@@ -145,7 +146,7 @@ def check_formats(formats: Any, where: str) -> tuple[str, ...]:
         ) from None
     bad = [f for f in names if f not in FORMATS_ALLOWED]
     if bad:
-        raise ValueError(
+        raise ArgumentError(
             f"{where}: formats must each be one of png, svg or pdf; got "
             + ", ".join(repr(f) for f in bad)
         )
@@ -166,6 +167,12 @@ def _meets(v: float, target: Target) -> bool:
 
 
 # ------------------------------------------------------------------------ save
+
+
+class _MissingDirectoryError(ArgumentError, FileNotFoundError):
+    """A figure's directory does not exist: a library error and a FileNotFoundError."""
+
+
 def save(
     fig: Figure, stem: str | Path, formats: str | Sequence[str] = FORMATS
 ) -> list[Path]:
@@ -202,11 +209,17 @@ def save(
             f"save: fig must be a matplotlib.figure.Figure; got {type(fig).__name__}"
         )
     names = check_formats(formats, "save")
+    if not isinstance(stem, str | os.PathLike) or not str(stem).strip():
+        # Path("") is the current directory; Path(None) a bare TypeError.
+        raise ArgumentError(
+            f"save: stem must be a file path without its suffix, e.g. "
+            f"'out/dashboard'; got {stem!r}"
+        )
     stem = Path(stem)
     if stem.suffix.lower() in {f".{f}" for f in FORMATS_ALLOWED}:
         stem = stem.with_suffix("")
     if not stem.absolute().parent.is_dir():
-        raise FileNotFoundError(
+        raise _MissingDirectoryError(
             f"save: the directory of stem {str(stem)!r} does not exist "
             f"({stem.absolute().parent}); create it first"
         )

@@ -30,6 +30,7 @@ from commonprosperity._plotstyle import (
     cite_plan,
     format_value,
 )
+from commonprosperity.errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["fiscal_frontier", "pareto_front", "sweep_heatmap"]
 
@@ -102,34 +103,44 @@ def sweep_heatmap(
 
     Raises
     ------
-    ValueError
+    ArgumentError (a ValueError)
         If ``x``, ``y``, ``indicator`` or a key of ``fixed`` is not a column of
         the frame, ``x`` equals ``y``, no row is left after ``fixed``, or several
         rows share an ``(x, y)`` pair.
     """
+    if not isinstance(frame, pd.DataFrame):
+        raise ArgumentTypeError(
+            f"sweep_heatmap: frame must be the DataFrame sweep() returned; got "
+            f"{type(frame).__name__}"
+        )
+    if fixed is not None and not isinstance(fixed, Mapping):
+        raise ArgumentTypeError(
+            "sweep_heatmap: fixed must map lever columns to values, e.g. "
+            f"{{'income_tax.basic_deduction': 60000}}; got {type(fixed).__name__}"
+        )
     named = _target_of(indicator)
     if named is not None and indicator == named.id and indicator not in frame.columns:
         indicator = named.indicator  # a target id, as fiscal_frontier takes
     for arg, col in (("x", x), ("y", y), ("indicator", indicator)):
         if col not in frame.columns:
-            raise ValueError(
+            raise ArgumentError(
                 f"sweep_heatmap: {arg}={col!r} not in the sweep frame; "
                 f"columns are {list(frame.columns)}"
             )
     if x == y:
-        raise ValueError(
+        raise ArgumentError(
             f"sweep_heatmap: x and y must be two different levers; both are {x!r}"
         )
     sub = frame
     for k, v in (fixed or {}).items():
         if k not in frame.columns:
-            raise ValueError(
+            raise ArgumentError(
                 f"sweep_heatmap: fixed[{k!r}] not in the sweep frame; "
                 f"columns are {list(frame.columns)}"
             )
         sub = sub[_matches(sub[k], v)]
     if sub.empty:
-        raise ValueError(
+        raise ArgumentError(
             "sweep_heatmap: no row of the sweep frame is left to draw"
             + (
                 f" with fixed={dict(fixed)!r}; the values present are "
@@ -139,7 +150,7 @@ def sweep_heatmap(
             )
         )
     if sub.duplicated([x, y]).any():
-        raise ValueError(
+        raise ArgumentError(
             f"sweep_heatmap: several rows share each ({x}, {y}) pair; "
             "fix the other levers with fixed={...}"
         )
@@ -339,8 +350,9 @@ def fiscal_frontier(
         The indicator on the x axis (contract name, or a target id T1–T6).
     cost : str
         The cost column, yuan per year (positive = costs the budget).
-    levers : iterable of str
-        Lever columns used to label the cheapest scenario that meets the target.
+    levers : str or iterable of str
+        Lever columns used to label the cheapest scenario that meets the target
+        (each must be a column of the frame).
     title : str, optional
         Figure title.
 
@@ -353,9 +365,31 @@ def fiscal_frontier(
 
     Raises
     ------
-    ValueError
-        If the indicator or the cost is not a column of the frame.
+    ArgumentError (a ValueError)
+        If the indicator, the cost or a lever is not a column of the frame.
     """
+    if not isinstance(frame, pd.DataFrame):
+        raise ArgumentTypeError(
+            f"fiscal_frontier: frame must be the DataFrame sweep() returned; got "
+            f"{type(frame).__name__}"
+        )
+    # One lever as a string was read letter by letter, and a misspelt lever was
+    # dropped from the label without a word.
+    levers = [levers] if isinstance(levers, str) else levers
+    if not isinstance(levers, Iterable) or not all(
+        isinstance(lv, str) for lv in levers
+    ):
+        raise ArgumentTypeError(
+            f"fiscal_frontier: levers must be lever names (str) or a list of them; "
+            f"got {levers!r}"
+        )
+    levers = list(levers)
+    unknown = [lv for lv in levers if lv not in frame.columns]
+    if unknown:
+        raise ArgumentError(
+            f"fiscal_frontier: levers {unknown} are not columns of the sweep frame; "
+            f"columns are {list(frame.columns)}"
+        )
     target = _target_of(indicator)
     column = (
         target.indicator
@@ -370,7 +404,7 @@ def fiscal_frontier(
                 if target is not None and col == target.indicator
                 else ""
             )
-            raise ValueError(
+            raise ArgumentError(
                 f"fiscal_frontier: {arg}={col!r} not in the sweep "
                 f"frame{hint}; columns are {list(frame.columns)}"
             )
@@ -452,7 +486,6 @@ def fiscal_frontier(
                 desc = ", ".join(
                     f"{lv.split('.')[-1]} = {_tick(frame[lv].iloc[best])}"
                     for lv in levers
-                    if lv in frame.columns
                 )
                 # Point the label into the axes: offset right and up from a
                 # point at the right edge, it ran off the figure and was cut.

@@ -48,8 +48,9 @@ from commonprosperity._plotstyle import (
     save,
 )
 from commonprosperity._sweep_plots import fiscal_frontier, pareto_front, sweep_heatmap
-from commonprosperity._validate import positive_yuan_problem
-from commonprosperity.errors import ArgumentTypeError
+from commonprosperity._validate import is_integer, positive_yuan_problem
+from commonprosperity.errors import ArgumentError, ArgumentTypeError
+from commonprosperity.metrics._validate import as_values, as_weight
 from commonprosperity.targets import TARGETS
 
 if TYPE_CHECKING:
@@ -106,9 +107,15 @@ def lorenz_points(
     >>> s.tolist()
     [0.0, 0.25, 1.0]
     """
-    order = np.argsort(income, kind="stable")
-    w = np.asarray(weight, dtype=np.float64)[order]
-    x = np.asarray(income, dtype=np.float64)[order]
+    x = as_values(income, "lorenz_points: income")
+    w = as_weight(weight, x.shape[0], "lorenz_points: weight", "income")
+    if not is_integer(n_points) or n_points < 2:
+        raise ArgumentError(
+            f"lorenz_points: n_points must be an integer >= 2; got {n_points!r}"
+        )
+    order = np.argsort(x, kind="stable")
+    w = w[order]
+    x = x[order]
     cum_w = np.concatenate(([0.0], np.cumsum(w)))
     cum_x = np.concatenate(([0.0], np.cumsum(w * x)))
     p = np.linspace(0.0, 1.0, n_points)
@@ -155,7 +162,7 @@ def lorenz_curves(
     ------
     TypeError
         If ``results`` is not a mapping of label to Result.
-    ValueError
+    ArgumentError (a ValueError)
         If ``results`` is empty or ``gross`` is also one of its labels.
 
     Notes
@@ -169,13 +176,13 @@ def lorenz_curves(
             f"{{'status quo': result}}; got {type(results).__name__}"
         )
     if not results:
-        raise ValueError("lorenz_curves needs at least one result")
+        raise ArgumentError("lorenz_curves needs at least one result")
     for label, result in results.items():
         check_result(result, f"results[{label!r}]", "lorenz_curves")
     if gross is not None and gross in results:
         # The curves are told apart by label: the gross curve took the reference's
         # style and the difference panel's reference became ambiguous.
-        raise ValueError(
+        raise ArgumentError(
             f"lorenz_curves: gross={gross!r} is also a label of results; "
             "give the gross-income curve another label"
         )
@@ -273,7 +280,7 @@ def income_distribution(
 
     Raises
     ------
-    ValueError
+    ArgumentError (a ValueError)
         If ``bin_width`` or ``upper`` is not a finite number > 0, ``upper`` is
         below ``bin_width``, or they make more than 2,000 bins.
     """
@@ -294,7 +301,7 @@ def income_distribution(
             f"{upper / bin_width:,.0f} (upper={upper:,.0f}, bin_width={bin_width:,.0f})"
         )
     if problems:
-        raise ValueError("income_distribution: " + "; ".join(problems))
+        raise ArgumentError("income_distribution: " + "; ".join(problems))
     hh = result.households
     income = hh["disposable_income"].to_numpy(dtype=np.float64)
     basis = "household disposable income"
@@ -445,13 +452,13 @@ def target_dashboard(
     ------
     TypeError
         If ``result`` is neither a Result nor a DataFrame.
-    ValueError
+    ArgumentError (a ValueError)
         If a targets frame lacks a column of ``Result.targets()``.
     """
     if isinstance(result, pd.DataFrame):
         missing = [c for c in _DASHBOARD_COLUMNS if c not in result.columns]
         if missing:
-            raise ValueError(
+            raise ArgumentError(
                 f"target_dashboard: the targets frame lacks the columns {missing}; "
                 "pass a Result or the frame of Result.targets()"
             )
@@ -649,7 +656,7 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
     check_result(result, "result", "city_bars")
     cities = result.city_per_capita.sort_values(ascending=True)
     if cities.empty:
-        raise ValueError("city_bars: the result has no city per-capita incomes")
+        raise ArgumentError("city_bars: the result has no city per-capita incomes")
     names = [_city_en(c) for c in cities.index]
     ratio = float(result.indicators["city_max_min_ratio"])
     t5 = next(t for t in TARGETS if t.id == "T5")

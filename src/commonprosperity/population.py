@@ -117,6 +117,16 @@ class Population:
     source: str = ""
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Pickle (protocols below 5) and deepcopy hand back writeable copies of the
+        # arrays: writing into them changed the population under an existing Result
+        # and left its cached weights stale. Read-only again, and no cache.
+        for name, value in state.items():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_cache", {})
+
     def __post_init__(self) -> None:
         # Populations built directly (or by dataclasses.replace) skip the
         # constructors' checks: a negative weight gave negative residents and a

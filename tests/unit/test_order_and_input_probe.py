@@ -6,7 +6,9 @@ hand or from the definition, not read back from the code under test.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 from decimal import Decimal
 from fractions import Fraction
 
@@ -245,3 +247,81 @@ def test_a_working_pensioner_is_not_an_employee_by_default():
         members=[{"age": 66, "pension": 40_000, "wage": 20_000, "employed": True}],
     ).loc["household"]
     assert employed["wage"] > 20_000 and employed["contributions"] > 0
+
+
+# ------------------------------------------------------------ pickle, copy
+@pytest.mark.parametrize(
+    "roundtrip",
+    [
+        lambda p: pickle.loads(pickle.dumps(p, protocol=2)),
+        lambda p: pickle.loads(pickle.dumps(p, protocol=4)),
+        copy.deepcopy,
+    ],
+)
+def test_a_copied_population_stays_read_only(roundtrip):
+    pop = cp.synthetic_population(300, seed=1)
+    cp.simulate(pop, cp.Scenario.status_quo(2024))  # fills the caches
+    again = roundtrip(pop)
+    assert not again.weight.flags.writeable and not again.wage.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        again.weight[:10] *= 1000.0
+    a = cp.simulate(pop, cp.Scenario.status_quo(2024)).indicators
+    b = cp.simulate(again, cp.Scenario.status_quo(2024)).indicators
+    pd.testing.assert_series_equal(a, b)
+
+
+# ------------------------------------------------------------------- Dask
+@pytest.mark.parametrize("address", ["tls://127.0.0.1:8786", "ucx://127.0.0.1:8786"])
+def test_dask_addresses_needing_settings_are_refused_at_once(address):
+    pytest.importorskip("distributed")
+    pop = cp.synthetic_population(300, seed=1)
+    with pytest.raises(ArgumentError, match=r"open the distributed\.Client yourself"):
+        cp.sweep(
+            pop,
+            cp.Scenario.status_quo(2024),
+            {"transfers.dibao_monthly": [900]},
+            engine="dask",
+            client=address,
+            progress=False,
+        )
+
+
+# ------------------------------------------------------------------ plots
+def test_fiscal_frontier_takes_one_lever_as_a_string_and_refuses_unknown_ones():
+    from commonprosperity import plots
+
+    pop = cp.synthetic_population(300, seed=1)
+    frame = cp.sweep(
+        pop,
+        cp.Scenario.status_quo(2024),
+        {"transfers.dibao_monthly": [900, 1200, 1500]},
+        progress=False,
+    )
+    fig = plots.fiscal_frontier(frame, "T4", levers="transfers.dibao_monthly")
+    assert fig is not None
+    with pytest.raises(ArgumentError, match=r"\['transfers.dibao'\]"):
+        plots.fiscal_frontier(frame, "T4", levers=["transfers.dibao"])
+
+
+def test_plot_arguments_are_library_errors():
+    from commonprosperity import plots
+
+    with pytest.raises(ArgumentError, match="n_points"):
+        plots.lorenz_points(np.ones(3), np.ones(3), n_points=1)
+    with pytest.raises(CommonProsperityError, match="same length"):
+        plots.lorenz_points(np.ones(3), np.ones(2))
+    with pytest.raises(CommonProsperityError, match=">= 0"):
+        plots.lorenz_points(np.ones(2), np.array([1.0, -1.0]))
+    fig = plots.lorenz_curves(
+        {
+            "a": cp.simulate(
+                cp.synthetic_population(200, seed=1), cp.Scenario.status_quo(2024)
+            )
+        }
+    )
+    with pytest.raises(ArgumentError, match="stem"):
+        plots.save(fig, "")
+    with pytest.raises(ArgumentError, match="stem"):
+        plots.save(fig, None)
+    with pytest.raises(ArgumentError):
+        plots.lorenz_curves({})
