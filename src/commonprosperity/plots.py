@@ -684,16 +684,25 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
             lw=1.2,
             label=f"province: {mean:,.0f} yuan",
         )
-        ceiling = float(cities.iloc[0]) * t5.target
-        ax.axvline(
-            ceiling / 1e3,
-            color=_ORANGE,
-            ls=":",
-            lw=2.0,
-            label=f"T5 ceiling for the highest city: lowest × {t5.target:g} = "
-            f"{ceiling:,.0f} yuan",
-        )
-        ax.set_xlim(0, max(float(cities.iloc[-1]), ceiling) / 1e3 * 1.3)
+        # The ceiling only where the ratio is defined (a lowest city at or below
+        # zero drew a negative "ceiling"); the axis spans every bar and 0 (all
+        # incomes 0 set identical limits and matplotlib warned).
+        ceiling = float(cities.iloc[0]) * t5.target if np.isfinite(ratio) else None
+        if ceiling is not None:
+            ax.axvline(
+                ceiling / 1e3,
+                color=_ORANGE,
+                ls=":",
+                lw=2.0,
+                label=f"T5 ceiling for the highest city: lowest × {t5.target:g} = "
+                f"{ceiling:,.0f} yuan",
+            )
+        ends = [float(cities.min()), float(cities.max()), mean]
+        if ceiling is not None:
+            ends.append(ceiling)
+        low, high = min(0.0, *ends) / 1e3, max(0.0, *ends) / 1e3
+        span = (high - low) or 1.0
+        ax.set_xlim(low - (0.3 * span if low < 0 else 0.0), high + 0.3 * span)
         ax.set_xlabel("per-capita disposable income, thousand yuan per year")
         # Inside, in two empty rows kept under the lowest bar: below the axes it
         # ran into the source line, and over the bars it covered the lowest

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import pickle
+import warnings
 from decimal import Decimal
 from fractions import Fraction
 
@@ -325,3 +326,24 @@ def test_plot_arguments_are_library_errors():
         plots.save(fig, None)
     with pytest.raises(ArgumentError):
         plots.lorenz_curves({})
+
+
+def test_city_bars_of_negative_incomes_draw_no_ceiling_and_span_the_bars():
+    """All incomes negative: the highest/lowest ratio is undefined, so no T5
+    ceiling; the axis reaches every bar (each below zero) and zero."""
+    from commonprosperity import plots
+
+    hh, pp = _frames(0.0, [1, 1, 1])
+    hh["city"] = ["杭州", "宁波", "温州"]
+    pp["business"] = -50_000.0
+    zero = cp.Scenario.status_quo(2024).replace(
+        {"transfers.dibao_monthly": 0, "transfers.residents_pension_monthly": 0}
+    )
+    r = cp.simulate(cp.Population.from_frames(hh, pp), zero)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = plots.city_bars(r)
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    assert low < r.city_per_capita.dropna().min() / 1e3 and high >= 0
+    assert not any("ceiling" in line.get_label() for line in ax.get_lines())
