@@ -6,6 +6,7 @@ Private to :mod:`commonprosperity.plots`; the public names are re-exported there
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,6 +88,11 @@ def format_value(value: float, unit: str) -> str:
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise ArgumentTypeError(
+            f"format_value: value must be a number; got {type(value).__name__} "
+            f"{value!r}"
+        )
     if unit == "yuan":
         return f"{value:,.0f} yuan"
     if unit == "share":

@@ -159,7 +159,13 @@ def sweep_heatmap(
     )
     unit = _indicator_unit(indicator)
     target = _target_of(indicator)
-    values = table.to_numpy(dtype=np.float64)
+    try:
+        values = table.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ArgumentError(
+            f"sweep_heatmap: indicator={indicator!r} must be a numeric column; its "
+            f"dtype is {frame[indicator].dtype}"
+        ) from None
     scale = 100.0 if unit == "share" else (1e-3 if unit == "yuan" else 1.0)
     n_rows, n_cols = table.shape
     # A figure sized per cell and a text per cell grew without bound: a 100 × 100
@@ -298,8 +304,18 @@ def pareto_front(
     >>> pareto_front(np.array([0.1, 0.2, 0.15]), np.array([1.0, 3.0, 4.0])).tolist()
     [0, 1]
     """
-    v = np.asarray(values, dtype=np.float64)
-    c = np.asarray(cost, dtype=np.float64)
+    try:
+        v = np.asarray(values, dtype=np.float64)
+        c = np.asarray(cost, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ArgumentError(
+            f"pareto_front: values and cost must be numbers ({exc})"
+        ) from None
+    if v.ndim != 1 or v.shape != c.shape:
+        raise ArgumentError(
+            "pareto_front: values and cost must be 1-D of one length; got shapes "
+            f"{v.shape} and {c.shape}"
+        )
     ok = np.flatnonzero(np.isfinite(v) & np.isfinite(c))
     key = v[ok] if higher_is_better else -v[ok]
     order = ok[np.lexsort((-key, c[ok]))]  # cheapest first, best value first on ties

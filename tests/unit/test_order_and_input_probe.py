@@ -347,3 +347,17 @@ def test_city_bars_of_negative_incomes_draw_no_ceiling_and_span_the_bars():
     low, high = ax.get_xlim()
     assert low < r.city_per_capita.dropna().min() / 1e3 and high >= 0
     assert not any("ceiling" in line.get_label() for line in ax.get_lines())
+
+
+def test_plot_helpers_refuse_what_is_not_numbers():
+    from commonprosperity import plots
+
+    with pytest.raises(ArgumentError, match="format_value"):
+        plots.format_value("a", "yuan")
+    with pytest.raises(ArgumentError, match="one length"):
+        plots.pareto_front(np.ones(2), np.ones(1))
+    frame = pd.DataFrame(
+        {"a": [1, 1, 2, 2], "b": [1, 2, 1, 2], "label": ["w", "x", "y", "z"]}
+    )
+    with pytest.raises(ArgumentError, match="numeric column"):
+        plots.sweep_heatmap(frame, "a", "b", "label")
