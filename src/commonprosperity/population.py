@@ -422,11 +422,10 @@ class Population:
 
         order = offsets = None
         if household_id is not None:
-            dup = pd.Index(household_id).duplicated()
+            dup = _duplicated(household_id)
             if dup.any():
                 problems.append(
-                    f"households.household_id must be unique; duplicated at "
-                    f"{describe_rows(dup, household_id)}"
+                    _duplicate_ids_problem("households.", household_id, dup)
                 )
             if p_household is not None:
                 # Checked against the distinct ids, so unknown persons, households
@@ -1216,12 +1215,20 @@ def _id_problems(ids: np.ndarray) -> list[str]:
             f"household_id must be within ±2^53 (9007199254740992); "
             f"{describe_rows(big, ids)}"
         ]
+    dup = _duplicated(ids)
+    return [_duplicate_ids_problem("", ids, dup)] if dup.any() else []
+
+
+def _duplicated(ids: np.ndarray) -> np.ndarray:
+    """Whether each id repeats an earlier one; no hash table for increasing ids."""
     if strictly_increasing(ids):
-        return []
-    dup = pd.Index(ids).duplicated()
-    if dup.any():
-        return [f"household_id must be unique; duplicated at {describe_rows(dup, ids)}"]
-    return []
+        return np.zeros(ids.shape[0], dtype=bool)
+    return pd.Index(ids).duplicated()
+
+
+def _duplicate_ids_problem(table: str, ids: np.ndarray, dup: np.ndarray) -> str:
+    where = describe_rows(dup, ids)
+    return f"{table}household_id must be unique; duplicated at {where}"
 
 
 def _value_problems(

@@ -26,7 +26,7 @@ from commonprosperity.errors import (
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import INDICATOR_NAMES, _indicator_values
-from commonprosperity.targets import TARGETS
+from commonprosperity.targets import TARGET_BY_ID, TARGETS
 
 __all__ = ["solve"]
 
@@ -79,9 +79,8 @@ def _parse_target(target: str) -> _Goal:
         raise ArgumentError(
             f"target {target!r}: the number must be finite; got {value}"
         )
-    plan = {t.id: t for t in TARGETS}
-    if name in plan:
-        t = plan[name]
+    if name in TARGET_BY_ID:
+        t = TARGET_BY_ID[name]
         if t.indicator not in INDICATOR_NAMES:
             raise ArgumentError(
                 f"target {name} ({t.indicator}) cannot be judged from one year's "

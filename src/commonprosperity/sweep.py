@@ -37,7 +37,7 @@ from commonprosperity.simulate import (
     social_insurance_fund_revenue,
 )
 from commonprosperity.solve import _parse_target
-from commonprosperity.targets import TARGETS, _met
+from commonprosperity.targets import TARGET_BY_ID, TARGETS, _met
 
 __all__ = ["ENGINES", "MAX_SCENARIOS", "SWEEP_GINI_METHODS", "cheapest", "sweep"]
 
@@ -284,7 +284,6 @@ def _unjudged(frame: pd.DataFrame, ids: list[str]) -> list[str]:
     An empty answer would read as "no scenario meets it" when none could be
     judged (T7-T10 in a one-year sweep, as in ``solve``).
     """
-    plan = {t.id: t for t in TARGETS}
     problems = []
     for t in ids:
         if not frame[f"{t}_met"].isna().all():
@@ -292,11 +291,11 @@ def _unjudged(frame: pd.DataFrame, ids: list[str]) -> list[str]:
         why = (
             "it cannot be judged from one year's simulation (judge it on a "
             "path: simulate_path and target_years)"
-            if plan[t].indicator not in INDICATOR_NAMES
-            else f"{plan[t].indicator} is undefined in every row"
+            if TARGET_BY_ID[t].indicator not in INDICATOR_NAMES
+            else f"{TARGET_BY_ID[t].indicator} is undefined in every row"
         )
         problems.append(
-            f"target {t} ({plan[t].indicator}) is not judged in any row of the "
+            f"target {t} ({TARGET_BY_ID[t].indicator}) is not judged in any row of the "
             f"frame ({t}_met is NA throughout): {why}"
         )
     return problems

@@ -139,6 +139,10 @@ def _met(value: float, target: Target) -> tuple[bool, float]:
     return value < target.target, value - target.target
 
 
+#: The plan's targets by id (T1-T10).
+TARGET_BY_ID: dict[str, Target] = {t.id: t for t in TARGETS}
+
+
 def evaluate_targets(
     indicators: Mapping[str, float],
     *,

@@ -400,8 +400,7 @@ def bootstrap(
         else _sorted_codes("strata", strata, strata)
     )
     if psu is None:
-        cluster = np.empty(nh, dtype=np.int64)
-        cluster[np.argsort(pop.household_id, kind="stable")] = np.arange(nh)
+        cluster = _sorted_codes("household_id", pop.household_id, pop.household_id)
     else:
         cluster = _sorted_codes(
             "psu", pd.MultiIndex.from_arrays([strata_codes, psu]), psu

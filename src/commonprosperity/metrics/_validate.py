@@ -74,8 +74,8 @@ def aligned(function: F) -> F:
         except TypeError:
             return function(*args, **kwargs)  # Python's own message
         labelled = _labelled(arguments)
+        first, first_index = labelled[0] if labelled else (None, None)
         for name, index in labelled[1:]:
-            first, first_index = labelled[0]
             if not index.equals(first_index):
                 raise MeasureError(
                     f"{first} and {name} are pandas Series with different indexes "
