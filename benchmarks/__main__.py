@@ -86,8 +86,8 @@ def run_module(name: str, quick: bool, sizes: list[int] | None) -> list[dict]:
     module = importlib.import_module(f"benchmarks.{name}")
     run = getattr(module, "run", None)
     if not callable(run):
-        common.note(f"{name} has no run(quick); skipped")
-        return []
+        # A bench module that lost its entry point must not pass unnoticed.
+        raise TypeError(f"benchmarks.{name} has no run(quick) function")
     params = inspect.signature(run).parameters
     if "sizes" in params:
         rows = run(quick, sizes=sizes)
@@ -200,7 +200,7 @@ def table(rows: list[dict], markdown: bool = False, machine: bool = False) -> st
             cells.append(r.get("machine", ""))
         if markdown:
             cells.append(r.get("note") or "")
-        body.append([str(c) for c in cells])
+        body.append([_one_line(str(c)) for c in cells])
     if markdown:
         numeric = range(1, 6)
         lines = [
@@ -210,7 +210,8 @@ def table(rows: list[dict], markdown: bool = False, machine: bool = False) -> st
             + "|",
         ]
         lines += [
-            "| " + " | ".join(c.replace("|", "\\|") for c in b) + " |" for b in body
+            "| " + " | ".join(_one_line(c).replace("|", "\\|") for c in b) + " |"
+            for b in body
         ]
         return "\n".join(lines)
     widths = [
@@ -227,6 +228,11 @@ def table(rows: list[dict], markdown: bool = False, machine: bool = False) -> st
     lines = [line(head), "  ".join("-" * w for w in widths)]
     lines += [line(b) for b in body]
     return "\n".join(lines).rstrip()
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its line breaks as spaces: a table row is one line."""
+    return " ".join(text.splitlines()) if ("\n" in text or "\r" in text) else text
 
 
 # --------------------------------------------------------------------------- results
@@ -271,13 +277,25 @@ def load_results(path: Path = RESULTS) -> dict[str, Any] | None:
         raise ValueError(
             f'{path}: machine-readable block is not an object with a "rows" list'
         )
+    seen: dict[tuple[str, int], int] = {}
     for i, r in enumerate(data["rows"], 1):
         if not _is_row(r):
             raise ValueError(
                 f"{path}: stored row {i} is not a row (an object with a text case, "
-                f"a whole size and numbers or null for the times, ratio and rate): "
+                f"a whole size, finite numbers or null for the times and the rate, a "
+                f"positive ratio or null, text or null for the target, note, machine "
+                f'and date, and "better" of "higher" or "lower"): '
                 f"{json.dumps(r, ensure_ascii=False)[:200]}"
             )
+        key = (r["case"], r["size"])
+        if key in seen:
+            # Compared with one and replaced in the other, a duplicate would
+            # warn on every run.
+            raise ValueError(
+                f"{path}: stored rows {seen[key]} and {i} are both {r['case']!r} at "
+                f"size {r['size']:,}; keep one"
+            )
+        seen[key] = i
     return data
 
 
@@ -287,10 +305,25 @@ def _is_row(r: Any) -> bool:
         return False
     if not isinstance(r.get("size"), int) or isinstance(r.get("size"), bool):
         return False
-    return all(
+    numbers = all(
         r.get(key) is None
-        or (isinstance(r[key], int | float) and not isinstance(r[key], bool))
+        or (
+            isinstance(r[key], int | float)
+            and not isinstance(r[key], bool)
+            and math.isfinite(r[key])
+        )
         for key in ("median_s", "reference_s", "ratio", "per_second")
+    )
+    texts = all(
+        r.get(key) is None or isinstance(r[key], str)
+        for key in ("target", "note", "machine", "date", "module")
+    )
+    ratio = r.get("ratio")
+    return (
+        numbers
+        and texts
+        and (ratio is None or ratio > 0)
+        and r.get("better", "higher") in ("higher", "lower")
     )
 
 
@@ -312,8 +345,17 @@ def stored_pairs(
 def compare(
     rows: list[dict], stored: dict[str, Any] | None, tolerance: float = TOLERANCE
 ) -> list[str]:
-    """WARNING lines for ratios worse than the stored ones by more than tolerance."""
+    """WARNING lines for ratios worse than the stored ones by more than tolerance,
+    and for rows that have no ratio now where the stored row has one."""
     warnings = []
+    old = {(r["case"], r["size"]): r for r in stored["rows"]} if stored else {}
+    for r in rows:
+        before = old.get((r["case"], r["size"]))
+        if r["ratio"] is None and before is not None and before.get("ratio"):
+            warnings.append(
+                f"WARNING: no ratio now: {r['case']} @ {fmt_size(r['size'])} "
+                f"(stored {before['ratio']:.3g}); see its note"
+            )
     for r, before in stored_pairs(rows, stored):
         if before is None:
             continue
@@ -337,6 +379,20 @@ def compare(
                 f" is better; worse by {worse:.2f}x > {tolerance}x){elsewhere}"
             )
     return warnings
+
+
+def not_measured(rows: list[dict], stored: dict[str, Any] | None) -> list[str]:
+    """Stored cases of the modules and sizes this run measured that it did not
+    measure (a quick run measures fewer cases than a full one)."""
+    if not stored:
+        return []
+    ran = {(r.get("module"), r["size"]) for r in rows}
+    now = {(r["case"], r["size"]) for r in rows}
+    return [
+        f"{r['case']} @ {fmt_size(r['size'])}"
+        for r in stored["rows"]
+        if (r.get("module"), r["size"]) in ran and (r["case"], r["size"]) not in now
+    ]
 
 
 def merge(rows: list[dict], stored: dict[str, Any] | None) -> list[dict]:
@@ -429,6 +485,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--sizes",
+        action="extend",
         nargs="+",
         type=common.parse_size,
         metavar="N",
@@ -548,6 +605,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     for w in warnings:
         print(w)
+    missing = not_measured(rows, stored)
+    if missing:
+        print(
+            f"{len(missing)} stored case(s) of the modules and sizes run were not "
+            f"measured: {'; '.join(missing)}"
+        )
     if args.write:
         # Written beside and then renamed over the file, so that an interrupted
         # write cannot leave it half written.

@@ -116,15 +116,6 @@ print(json.dumps(out))
 """
 
 
-def sweep_available() -> bool:
-    """Whether ``commonprosperity.sweep.sweep`` exists in this version."""
-    try:
-        from commonprosperity.sweep import sweep  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _child(
     folder: str, workloads: list, measured: list[int], fallback: bool = False
 ) -> list[dict]:
@@ -177,16 +168,13 @@ def _save(pop, folder: str) -> int:
 def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
     """Measure peak memory of simulate (and sweep) over the population's bytes."""
     sizes = common.pick_sizes(quick, sizes, FULL_SIZES, QUICK_SIZES)
-    modes = ["exact"] + (["bracket"] if common.bracket_available() else [])
+    modes = ["exact", "bracket"]
     repeats = 1 if quick or common.smoke() else 3
     workloads = [("simulate", mode, 1) for mode in modes]
-    if sweep_available():
-        # Quick runs (CI) measure the bracket sweep only, to stay within budget.
-        for mode in modes if not quick or len(modes) == 1 else modes[1:]:
-            count = 8 if mode == "exact" else (16 if quick else 32)
-            workloads.append(("sweep", mode, count))
-    else:
-        common.note("commonprosperity.sweep not available: sweep memory skipped")
+    # Quick runs (CI) measure the bracket sweep only, to stay within budget.
+    for mode in modes[1:] if quick else modes:
+        count = 8 if mode == "exact" else (16 if quick else 32)
+        workloads.append(("sweep", mode, count))
 
     rows = []
     fallback = os.environ.get("COMMONPROSPERITY_BENCH_MEMORY_FALLBACK", "") == "1"

@@ -460,21 +460,6 @@ def scatter_once(x: np.ndarray, w: np.ndarray) -> float:
     return _scatter(x, w, hist)
 
 
-def bracket_available() -> bool:
-    """Whether ``simulate(..., gini="bracket")`` is accepted by this version."""
-    from commonprosperity import Scenario, simulate, synthetic_population
-    from commonprosperity.errors import CommonProsperityError
-
-    try:
-        simulate(
-            synthetic_population(50, seed=1), Scenario.status_quo(2021), gini="bracket"
-        )
-    except (CommonProsperityError, TypeError, ValueError) as exc:
-        note(f"gini='bracket' not accepted by simulate ({exc}); bracket cases skipped")
-        return False
-    return True
-
-
 # --------------------------------------------------------------------------- machine
 def _cpu_model() -> str:
     try:

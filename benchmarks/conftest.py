@@ -54,8 +54,3 @@ def scenarios():
     from commonprosperity import Scenario
 
     return common.variants(Scenario.status_quo(2021), 64)
-
-
-@pytest.fixture(scope="session")
-def bracket_available():
-    return common.bracket_available()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import itertools
+import json
 import math
 import re
 
@@ -26,13 +27,16 @@ def test_benchmark_module_runs_once(name, monkeypatch):
     module = importlib.import_module(f"benchmarks.{name}")
     assert callable(getattr(module, "run", None)), f"{name} lacks run(quick)"
     rows = runner.run_module(name, quick=True, sizes=None)
-    assert isinstance(rows, list)
+    # Every module measures something: a module whose rows all vanished (a
+    # feature that failed and was skipped) fails here.
+    assert isinstance(rows, list) and rows, f"{name} returned no rows"
     for r in rows:
         assert r["case"] and r["size"] > 0
         assert r["median_s"] is None or r["median_s"] > 0
         assert r["ratio"] is None or r["ratio"] > 0
         assert r["better"] in ("higher", "lower")
-    assert runner.table(rows) is not None
+    # A header, a rule and one line per row (no row breaks across lines).
+    assert len(runner.table(rows).splitlines()) == len(rows) + 2
     if name == "bench_sweep":
         # Quick and full runs sweep different counts: the count is in the key.
         from benchmarks.bench_sweep import SMOKE_SCENARIOS
@@ -490,11 +494,9 @@ def _cycle(scenarios):
 
 
 @pytest.mark.parametrize("mode", ["exact", "bracket"])
-def test_bench_simulate(benchmark, population, scenarios, mode, bracket_available):
+def test_bench_simulate(benchmark, population, scenarios, mode):
     from commonprosperity import simulate
 
-    if mode == "bracket" and not bracket_available:
-        pytest.skip("gini='bracket' not available")
     result = benchmark.pedantic(
         lambda sc: simulate(population, sc, gini=mode).indicators,
         setup=_cycle(scenarios),
@@ -560,3 +562,128 @@ def test_machine_tag_tells_cpu_targets_apart_and_warnings_name_the_other_machine
     stored["rows"][0]["machine"] = tag
     (warning,) = runner.compare(now, stored)
     assert "another machine" not in warning
+
+
+# ---------------------------------------------------------- errors are never skipped
+def test_a_raising_benchmark_fails_the_run_and_the_others_still_run(
+    monkeypatch, capsys, tmp_path
+):
+    def run_module(name, quick, sizes):
+        if name == "bench_indicators":
+            raise ValueError("broken feature")
+        return _rows()[:1]
+
+    monkeypatch.setattr(runner, "run_module", run_module)
+    argv = ["--only", "simulate,indicators", "--results", str(tmp_path / "r.md")]
+    assert runner.main(argv) == 1
+    out = capsys.readouterr().out
+    assert "ERROR: bench_indicators raised" in out
+    assert "FAILED: bench_indicators" in out
+    assert "simulate exact vs numpy_model" in out  # the other module's row
+
+
+def test_a_module_without_run_is_an_error(monkeypatch):
+    import types
+
+    monkeypatch.setattr(importlib, "import_module", lambda name: types.ModuleType(name))
+    with pytest.raises(TypeError, match="bench_x has no run"):
+        runner.run_module("bench_x", quick=True, sizes=None)
+
+
+def test_peer_and_sweep_checks_raise_on_a_different_value():
+    from benchmarks import bench_indicators, bench_sweep
+    from commonprosperity import Scenario, sweep, synthetic_population
+
+    bench_indicators._check_peer("microdf", 1e-12, 1e-9, 10)
+    for gap in (1e-3, math.nan, math.inf):
+        with pytest.raises(AssertionError, match="microdf's Gini differs"):
+            bench_indicators._check_peer("microdf", gap, 1e-9, 10)
+
+    pop = synthetic_population(300, seed=1)
+    base = Scenario.status_quo(2021)
+    grid = {"transfers.dibao_monthly": [900.0, 1_200.0]}
+    for mode in ("exact", "bracket"):
+        frame = sweep(pop, base, grid, gini=mode, progress=False)
+        bench_sweep.check_against_simulate(pop, base, frame, mode)
+        tampered = frame.copy()
+        tampered.loc[1, "per_capita_disposable_income"] *= 1 + 1e-6
+        with pytest.raises(AssertionError, match="differs from simulate"):
+            bench_sweep.check_against_simulate(pop, base, tampered, mode)
+        tampered = frame.copy()
+        tampered.loc[0, "gini"] += 1e-3
+        tampered.loc[0, "gini_upper"] = tampered.loc[0, "gini_lower"] = tampered.loc[
+            0, "gini"
+        ]
+        with pytest.raises(AssertionError, match="differs from simulate"):
+            bench_sweep.check_against_simulate(pop, base, tampered, mode)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"target": 3},
+        {"note": 7},
+        {"machine": ["x"]},
+        {"median_s": math.nan},
+        {"ratio": math.inf},
+        {"ratio": 0.0},
+        {"ratio": -2.0},
+        {"better": "sideways"},
+    ],
+)
+def test_load_results_refuses_a_malformed_stored_row(tmp_path, change):
+    path = tmp_path / "results.md"
+    text = runner.render(_rows(), common.machine_info())
+    block = re.search(r"```json\n(.*?)\n```", text, re.DOTALL)
+    data = json.loads(block.group(1))
+    data["rows"][1].update(change)
+    # As a hand edit would leave it: the JSON block changed, the table not.
+    path.write_text(
+        text[: block.start(1)] + json.dumps(data) + text[block.end(1) :],
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="stored row 2 is not a row"):
+        runner.load_results(path)
+
+
+def test_load_results_refuses_duplicate_case_and_size(tmp_path):
+    rows = _rows()
+    rows.append(dict(rows[0], ratio=50.0))
+    path = tmp_path / "results.md"
+    path.write_text(runner.render(rows, common.machine_info()), encoding="utf-8")
+    with pytest.raises(ValueError, match="stored rows 1 and 4 are both"):
+        runner.load_results(path)
+
+
+def test_a_lost_ratio_warns_and_unmeasured_stored_cases_are_listed():
+    stored = {"rows": [dict(r, module="bench_x") for r in _rows()]}
+    now = [dict(_rows()[0], ratio=None, module="bench_x")]
+    warnings = runner.compare(now, stored)
+    assert warnings == [
+        "WARNING: no ratio now: simulate exact vs numpy_model @ 1e5 (stored 4); "
+        "see its note"
+    ]
+    # Same module and size: the memory row was not measured; the startup row
+    # (size 1,000) is of a size this run did not measure.
+    assert runner.not_measured(now, stored) == ["peak memory simulate exact @ 1e5"]
+
+
+def test_a_line_break_in_a_note_stays_in_its_row():
+    rows = _rows()
+    rows[0]["note"] = "first line\nsecond | line"
+    text = runner.table(rows, markdown=True, machine=True)
+    assert len(text.splitlines()) == len(rows) + 2
+    assert "first line second \\| line" in text
+
+
+def test_sizes_given_in_two_flags_are_merged(monkeypatch, capsys):
+    seen = []
+    monkeypatch.setattr(
+        runner, "run_module", lambda name, quick, sizes: seen.append(sizes) or []
+    )
+    assert runner.main(["--only", "simulate", "--sizes", "1e5", "--sizes", "2e5"]) == 0
+    assert seen == [[100_000, 200_000]]
+    message = _usage_error(
+        ["--only", "simulate", "--sizes", "1e5", "--sizes", "1e5"], capsys, monkeypatch
+    )
+    assert "1e5" in message or "100,000" in message or "100000" in message
