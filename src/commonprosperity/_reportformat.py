@@ -138,11 +138,13 @@ def _fmt(value: Any, unit: str) -> str:
     return format_value(float(value), unit).replace(" yuan", "")
 
 
-def _gap(value: Any, unit: str) -> str:
+def _gap(value: Any, unit: str, met: Any = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     v = float(value)
-    if v <= 0:
+    # A strict target exactly on its bound has gap 0 and is not met: show the 0.
+    not_met = met is not None and met is not pd.NA and not bool(met)
+    if v < 0 or (v == 0 and not not_met):
         return "-"
     if unit == "share":
         return f"{100 * v:.1f} pp"
@@ -203,7 +205,7 @@ def _target_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                 _fmt(row["value"], unit),
                 goal,
                 _met(row["met"]),
-                _gap(row["gap"], unit),
+                _gap(row["gap"], unit, row["met"]),
             ]
         )
     return header, rows

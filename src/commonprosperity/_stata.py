@@ -285,8 +285,68 @@ def convert_column(
         out = np.array([city_name(v) for v in out], dtype=object)
     values = out[position]
     if ours in _BOOLEAN and table is None:
+        if not _labels_agree(where, ours, uniques, label_of, problems):
+            return None
         return _check_boolean(where, ours, values, label_of[position], problems)
     return values
+
+
+#: Value labels read as True / False for a flag of ours (whole label, stripped,
+#: lower case): a 1/0 flag is read as 1 = True only where its labels say so.
+_FLAG_WORDS = {
+    "urban": (
+        {"城镇", "城市", "城", "城区", "urban", "yes", "是"},
+        {"乡村", "农村", "乡", "rural", "no", "否"},
+    ),
+    "employed": (
+        {"就业", "在业", "有工作", "受雇", "employed", "working", "yes", "是"},
+        {
+            "未就业",
+            "失业",
+            "不在业",
+            "无工作",
+            "没有工作",
+            "退出劳动力市场",
+            "unemployed",
+            "not employed",
+            "no",
+            "否",
+        },
+    ),
+}
+
+
+def _labels_agree(
+    where: str,
+    ours: str,
+    uniques: np.ndarray,
+    label_of: np.ndarray,
+    problems: list[str],
+) -> bool:
+    """Whether the labels of a 1/0 flag say 1 = True and 0 = False.
+
+    Unlabelled codes are read as 1 = True. A file labelling 0 城镇 and 1 农村
+    would otherwise be read backwards, silently; a label this reader does not
+    know (or one contradicting its code) needs a recode.
+    """
+    true_words, false_words = _FLAG_WORDS[ours]
+    doubtful = []
+    for value, label in zip(uniques, label_of, strict=True):
+        if label is None or not _is_number(value) or value not in (0, 1):
+            continue
+        word = str(label).strip().lower()
+        says = True if word in true_words else False if word in false_words else None
+        if says is None or says != bool(value == 1):
+            doubtful.append(f"{_describe(value, label)}")
+    if not doubtful:
+        return True
+    problems.append(
+        f"{where}: the file labels {', '.join(doubtful)}; which code means "
+        f"{ours} = True cannot be read from them; map every code with "
+        f"recode={{{ours!r}: {{0: True or False, 1: True or False}}}} (codes or "
+        "labels as keys)"
+    )
+    return False
 
 
 def _redecode(value: Any, encoding: str) -> Any:

@@ -393,6 +393,9 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
                 f"{where}: the grid has {n:,} scenarios; at most "
                 f"{MAX_SCENARIOS:,} per file"
             )
+        elif base is not None and not problems:
+            invalid = _invalid_combinations(base, grid)
+            problems += [f"{where}: grid: {m}" for m in invalid]
 
     plots = raw.get("plots", {})
     heatmap, frontier = "gini", "T2"
@@ -437,6 +440,33 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
         frontier=frontier,
         levers=tuple(grid),
     )
+
+
+def _invalid_combinations(base: Scenario, grid: dict[str, list[Any]]) -> list[str]:
+    """The first invalid combination of each section's levers, as messages.
+
+    Every value may be valid with some other lever's value (a floor above the
+    base's ceiling, with a higher ceiling) while the grid, a cross product, still
+    holds an invalid scenario (that floor with the lower ceiling); the sweep
+    would stop on it after building the population, naming no file. The rules
+    across fields are per section, so each section's levers are tried alone.
+    """
+    sections: dict[str, list[str]] = {}
+    for lever in grid:
+        sections.setdefault(lever.split(".")[0], []).append(lever)
+    messages = []
+    for levers in sections.values():
+        if len(levers) < 2:
+            continue
+        for combo in itertools.product(*(grid[k] for k in levers)):
+            values = dict(zip(levers, combo, strict=True))
+            try:
+                base.replace(values)
+            except ScenarioError as exc:
+                shown = ", ".join(f"{k} = {v!r}" for k, v in values.items())
+                messages.append(f"the combination {shown} is invalid: {exc}")
+                break
+    return messages
 
 
 def _valid_with_others(

@@ -132,7 +132,9 @@ def _path(text: str) -> Path:
     # directory, and an empty --population read it as a directory.
     if not text.strip():
         raise argparse.ArgumentTypeError("must be a path; got an empty string")
-    return Path(text)
+    # A quoted or `--out=~/...` path reaches us unexpanded; the readers and
+    # writers expand `~`, so every path option does (not a folder named "~").
+    return Path(text).expanduser()
 
 
 # ------------------------------------------------------------------- parser
@@ -535,6 +537,15 @@ def _embedded_population(
     data_year = year
     if years and year > max(years):
         data_year = max(years)
+        from commonprosperity.projection import MAX_YEAR
+
+        if year > MAX_YEAR:
+            # project() would say only "to_year must be ...", naming no file.
+            raise UsageError(
+                f"{origin or f'year {year}'}: the embedded population is projected "
+                f"from {data_year} to at most {MAX_YEAR}; for {year} give "
+                "--population FILE.parquet with incomes of that year"
+            )
     definition = urban_definition or "survey"
     pop = make(
         year=data_year,

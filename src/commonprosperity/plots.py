@@ -99,7 +99,8 @@ def lorenz_points(
     population_share, income_share : ndarray of float64, shape (n_points,)
         The curve is piecewise linear between units, so the sampled values are
         exact at the sample points. ``income_share`` is NaN when the total income
-        is zero: the curve is then undefined.
+        is not positive: the curve is then undefined (as for
+        :func:`commonprosperity.metrics.lorenz`).
 
     Examples
     --------
@@ -119,8 +120,11 @@ def lorenz_points(
     cum_w = np.concatenate(([0.0], np.cumsum(w)))
     cum_x = np.concatenate(([0.0], np.cumsum(w * x)))
     p = np.linspace(0.0, 1.0, n_points)
-    if cum_x[-1] == 0.0:  # no income at all (e.g. gross income of a survey's
-        # transfer recipients): dividing by it warned and drew nothing.
+    if not cum_x[-1] > 0.0:
+        # No income at all (e.g. gross income of a survey's transfer
+        # recipients): dividing by it warned and drew nothing. A negative total
+        # gave shares above the line of equality (a "curve" of [0, 1.5, 1] for
+        # incomes -3 and 1); metrics.lorenz refuses a mean that is not positive.
         return p, np.full(n_points, np.nan)
     return p, np.interp(p, cum_w / cum_w[-1], cum_x / cum_x[-1])
 

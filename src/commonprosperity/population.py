@@ -1032,7 +1032,7 @@ def _bool_column(
             # Text is a wrong type, as in numeric columns: "1" passed float() while
             # "yes" and "True" did not, so a text column was half read.
             bad |= np.fromiter(
-                (isinstance(v, _NOT_NUMBERS) for v in values),
+                (isinstance(v, _NOT_NUMBERS) or not _exactly_0_or_1(v) for v in values),
                 dtype=bool,
                 count=len(values),
             )
@@ -1046,6 +1046,17 @@ def _bool_column(
         f"{name} must be boolean (True/False or 1/0); got dtype {values.dtype}"
     )
     return None
+
+
+def _exactly_0_or_1(value: Any) -> bool:
+    """Whether ``value`` equals 0 or 1 exactly, not only as the nearest float.
+
+    ``Decimal("1.0000000000000001")`` is no 1, as whole-number columns compare.
+    """
+    try:
+        return bool(value == 0 or value == 1)
+    except (TypeError, ValueError):  # pd.NA's truth value
+        return False
 
 
 def _as_float(value: Any) -> float:
@@ -1116,7 +1127,11 @@ def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
             mapping[u] = -1
         if mapping[u] < 0:
             rows = np.flatnonzero(position == u)[:5].tolist()
-            unknown.append(f"{raw!r} at rows {rows}")
+            shown = repr(raw)
+            if len(shown) > 60:
+                # A text of kilobytes would make the one-line error as long.
+                shown = f"{shown[:50]}… ({len(str(raw)):,} characters)"
+            unknown.append(f"{shown} at rows {rows}")
     missing = position < 0
     if missing.any():
         unknown.append(f"missing values at {describe_rows(missing)}")

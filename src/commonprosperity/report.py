@@ -265,6 +265,14 @@ def _check_results(where: str, result: object, baseline: object = None) -> None:
                 "population as result (same households, weights and persons); "
                 f"these differ: {', '.join(differ)}"
             )
+        if baseline.band_basis != result.band_basis:
+            # T2/T3 on two bases: the change column mixed the basis with the
+            # policy (-16 pp for the same policy).
+            raise ArgumentError(
+                f"{where}: baseline was simulated with band_basis="
+                f"{baseline.band_basis!r} and result with {result.band_basis!r}; "
+                "simulate both on one basis"
+            )
 
 
 def _check_heading(where: str, heading: object) -> None:

@@ -622,7 +622,7 @@ class Scenario(_Section):
                 f"to_toml: no path given (got {path!r}); pass None for the text only"
             )
         try:
-            Path(path).write_text(text, encoding="utf-8")
+            Path(path).expanduser().write_text(text, encoding="utf-8")
         except OSError as exc:
             raise ScenarioError(
                 f"{path}: cannot write the scenario file ({exc.strerror})"
@@ -751,7 +751,7 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
             f"{what}: the path must be a str or pathlib.Path; got "
             f"{type(path).__name__} {path!r}"
         )
-    path = Path(path)
+    path = Path(path).expanduser()
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -821,6 +821,13 @@ def _parse_path(path: str) -> tuple[str, str | None, int | None]:
     if m is None:
         raise ScenarioError(_unknown_path_message(str(path)))
     index = m.group("index")
+    if index is not None and len(index.lstrip("-")) > 18:
+        # Beyond any list's length; int() of over 4,300 digits raises a bare
+        # ValueError (Python's limit), and the message would repeat them all.
+        raise ScenarioError(
+            f"{path[: m.start('index')]}{index[:12]}…]: index out of range "
+            f"(a list index has at most 18 digits; got {len(index.lstrip('-'))})"
+        )
     return m.group("section"), m.group("key"), None if index is None else int(index)
 
 
@@ -902,8 +909,18 @@ def _unknown_path_message(path: str) -> str:
     # Case first: TRANSFERS.Dibao_Monthly is no spelling mistake.
     close = [p for p in Scenario.paths() if p.lower() == base.lower()]
     close = close or difflib.get_close_matches(base, Scenario.paths(), n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return f"{path}: unknown scenario key{hint}"
+    if close:
+        return f"{path}: unknown scenario key; did you mean {', '.join(close)}?"
+    # Nothing close: say what there is, the section's keys if the section is
+    # right, else the sections.
+    section = base.partition(".")[0]
+    if section in SECTIONS:
+        keys = ", ".join(SECTIONS[section].model_fields)
+        return f"{path}: unknown scenario key; the keys of [{section}] are {keys}"
+    return (
+        f"{path}: unknown scenario key; the sections are {', '.join(SECTIONS)} "
+        "(and year)"
+    )
 
 
 def _set_path(data: dict[str, Any], path: str, value: Any) -> None:

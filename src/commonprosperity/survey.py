@@ -136,7 +136,19 @@ def write_parquet(population: Population, path: str | Path) -> None:
     table = pa.table(columns).replace_schema_metadata(
         {METADATA_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")}
     )
-    pq.write_table(table, str(_file_path(path, "path")), write_page_checksum=True)
+    file = _file_path(path, "path")
+    # Checked here: pyarrow's own errors ("Failed to open local file ...") name
+    # neither the function nor what to do.
+    if file.is_dir():
+        raise PopulationError(f"write_parquet: {file} is a directory; give a file path")
+    if not file.absolute().parent.is_dir():
+        raise PopulationError(
+            f"write_parquet: {file}: directory {file.absolute().parent} does not exist"
+        )
+    try:
+        pq.write_table(table, str(file), write_page_checksum=True)
+    except OSError as exc:
+        raise PopulationError(f"write_parquet: {file}: cannot write ({exc})") from None
 
 
 def read_parquet(
@@ -416,6 +428,10 @@ def read_stata(
     numeric city codes use a recode, e.g. :data:`ADMINISTRATIVE_CITY_CODES` for GB/T
     2260 codes. ``urban`` and ``employed`` coded other than 1/0 need a recode:
     CHIP codes urban 1 = 城镇, 2 = 农村, so ``recode={"urban": {1: True, 2: False}}``.
+    So do 1/0 flags whose value labels do not say 1 = True (1 城镇 / 0 农村, 1 就业
+    / 0 未就业 and their English words are read without one): a file labelling
+    0 城镇 and 1 农村 would otherwise be read backwards. A recode of a column
+    neither file has is an error, as an unused ``columns`` rename is.
 
     Examples
     --------
@@ -520,6 +536,16 @@ def read_stata(
             problems.append(
                 f"read_stata: columns renames {unused}, which are in neither "
                 f"{paths['households']} nor {paths['persons']}; check the spelling"
+            )
+        unrecoded = sorted(set(recodes) - ours_in["households"] - ours_in["persons"])
+        if unrecoded:
+            # As an unused rename: a recode of a column that is not read would
+            # leave it unapplied (every city the province, say) without a word.
+            problems.append(
+                f"read_stata: recode for column(s) {unrecoded} of ours, which neither "
+                f"{paths['households']} nor {paths['persons']} has (after the "
+                "columns renames); map their variable with columns={'theirs': "
+                f"'{unrecoded[0]}'}}"
             )
     if problems:
         raise PopulationError("; ".join(problems))

@@ -1,0 +1,241 @@
+"""Regression tests for session 27's probes: paths, Stata flags, scenario keys,
+sweep files, verdicts on a bound, report pairs and the Lorenz helper.
+
+Each expected value is derived by hand in its test.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import commonprosperity as cp
+from commonprosperity import cli, report
+from commonprosperity._reportformat import _gap
+from commonprosperity.errors import ArgumentError, PopulationError, ScenarioError
+from commonprosperity.plots import lorenz_points
+from commonprosperity.survey import read_stata, write_parquet
+from commonprosperity.targets import TARGET_BY_ID, _met, evaluate_targets
+
+
+# ------------------------------------------------------------------- paths
+def test_every_path_option_and_scenario_file_expands_the_home_directory(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cli._path("~/out") == tmp_path / "out"
+    base = cp.Scenario.status_quo(2024)
+    base.to_toml("~/s.toml")
+    assert (tmp_path / "s.toml").is_file()
+    assert cp.Scenario.from_toml("~/s.toml") == base
+
+
+def test_write_parquet_names_a_directory_or_a_missing_folder(tmp_path):
+    pop = cp.synthetic_population(20, seed=1)
+    with pytest.raises(PopulationError, match="is a directory"):
+        write_parquet(pop, tmp_path)
+    with pytest.raises(PopulationError, match="does not exist"):
+        write_parquet(pop, tmp_path / "nowhere" / "x.parquet")
+
+
+# -------------------------------------------------------------------- stata
+def _stata_pair(tmp_path, urban_labels=None, city_name="city"):
+    households = pd.DataFrame(
+        {
+            "hid": np.array([1, 2, 3], dtype=np.int32),
+            "w": [1.0, 1.0, 1.0],
+            "urban": np.array([0, 1, 0], dtype=np.int8),
+            city_name: np.array([1, 2, 1], dtype=np.int8),
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "hid": np.array([1, 2, 3], dtype=np.int32),
+            "age": np.array([40, 50, 30], dtype=np.int16),
+            "employed": np.array([1, 1, 0], dtype=np.int8),
+            "wage": [50_000.0, 60_000.0, 0.0],
+            "business": [0.0, 0.0, 0.0],
+            "property": [0.0, 0.0, 0.0],
+            "pension": [0.0, 0.0, 0.0],
+        }
+    )
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    labels = {"urban": urban_labels} if urban_labels else None
+    households.to_stata(h, write_index=False, version=118, value_labels=labels)
+    persons.to_stata(p, write_index=False, version=118)
+    return h, p
+
+
+COLUMNS = {"hid": "household_id", "w": "weight"}
+
+
+def test_a_flag_labelled_against_one_meaning_true_needs_a_recode(tmp_path):
+    # 0 城镇, 1 农村: read as 1 = True, every household would swap areas.
+    h, p = _stata_pair(tmp_path, {0: "城镇", 1: "农村"})
+    with pytest.raises(PopulationError) as err:
+        read_stata(h, p, COLUMNS, recode={"city": {1: "杭州", 2: "宁波"}})
+    message = str(err.value)
+    assert "the file labels 0 '城镇', 1 '农村'" in message
+    assert "recode={'urban'" in message
+    # The same codes with their recode are read as the labels say.
+    pop = read_stata(
+        h,
+        p,
+        COLUMNS,
+        recode={"urban": {"城镇": True, "农村": False}, "city": {1: "杭州", 2: "宁波"}},
+    )
+    assert pop.urban.tolist() == [True, False, True]
+    # Labels that agree with 1 = True need none.
+    h, p = _stata_pair(tmp_path, {0: "农村", 1: "城镇"})
+    pop = read_stata(h, p, COLUMNS, recode={"city": {1: "杭州", 2: "宁波"}})
+    assert pop.urban.tolist() == [False, True, False]
+
+
+def test_a_recode_of_a_column_neither_file_has_is_an_error(tmp_path):
+    h, p = _stata_pair(tmp_path, city_name="prefecture")
+    with pytest.raises(PopulationError, match=r"recode for column\(s\) \['city'\]"):
+        read_stata(h, p, COLUMNS, recode={"city": {1: "杭州", 2: "宁波"}})
+
+
+# ---------------------------------------------------------- population values
+def test_a_decimal_next_to_one_is_no_true():
+    households = {
+        "household_id": [1],
+        "weight": [1.0],
+        "urban": np.array([Decimal("1.0000000000000001")], dtype=object),
+    }
+    persons = {
+        "household_id": [1],
+        "age": [40],
+        "employed": [True],
+        "wage": [1.0],
+        "business": [0.0],
+        "property": [0.0],
+        "pension": [0.0],
+    }
+    with pytest.raises(PopulationError, match="urban must be boolean"):
+        cp.Population.from_arrays(households, persons)
+    households["urban"] = np.array([Decimal("1")], dtype=object)
+    assert cp.Population.from_arrays(households, persons).urban.tolist() == [True]
+
+
+def test_an_unknown_city_of_kilobytes_is_shown_shortened():
+    long_name = "x" * 3_000
+    households = {"household_id": [1], "weight": [1.0], "urban": [True]}
+    households["city"] = [long_name]
+    persons = {
+        "household_id": [1],
+        "age": [40],
+        "employed": [True],
+        "wage": [1.0],
+        "business": [0.0],
+        "property": [0.0],
+        "pension": [0.0],
+    }
+    with pytest.raises(PopulationError) as err:
+        cp.Population.from_arrays(households, persons)
+    assert "(3,000 characters)" in str(err.value)
+    assert len(str(err.value)) < 1_000
+
+
+# ---------------------------------------------------------------- scenarios
+def test_an_index_of_thousands_of_digits_is_a_scenario_error():
+    base = cp.Scenario.status_quo(2024)
+    path = "income_tax.rates[" + "9" * 5_000 + "]"
+    for call in (lambda: base.replace({path: 0.1}), lambda: base.get(path)):
+        with pytest.raises(ScenarioError, match="at most 18 digits; got 5000"):
+            call()
+
+
+def test_an_unknown_key_with_nothing_close_lists_what_there_is():
+    base = cp.Scenario.status_quo(2024)
+    with pytest.raises(ScenarioError, match="the sections are wages, social_ins"):
+        base.replace({"zzz": 1})
+    with pytest.raises(ScenarioError, match=r"the keys of \[transfers\] are dibao"):
+        base.replace({"transfers.qqq": 1})
+
+
+def test_a_sweep_file_with_an_invalid_combination_names_the_file(tmp_path):
+    from commonprosperity._sweepfile import read_sweep_file
+
+    path = tmp_path / "sweep.toml"
+    # 30,000 is a valid floor with the 40,000 ceiling, not with 24,930.
+    path.write_text(
+        "year = 2024\n[grid]\n"
+        '"social_insurance.base_floor_monthly" = [4986, 30000]\n'
+        '"social_insurance.base_ceiling_monthly" = [24930, 40000]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as err:
+        read_sweep_file(path)
+    message = str(err.value)
+    assert str(path) in message
+    assert "base_floor_monthly = 30000.0" in message
+    assert "base_ceiling_monthly = 24930.0 is invalid" in message
+
+
+def test_a_policy_year_past_the_projection_names_the_file(tmp_path, capsys):
+    path = tmp_path / "y.toml"
+    cp.Scenario.status_quo(2025).replace({"year": 2060}).to_toml(path)
+    assert cli.main(["run", str(path), "--households", "1000"]) == 2
+    err = capsys.readouterr().err
+    assert f"year of {path}" in err
+    assert "projected from 2024 to at most 2050" in err
+
+
+# ------------------------------------------------------------------ verdicts
+def test_values_a_rounding_away_from_a_bound_count_as_on_it():
+    # Three households at exactly 75,000 yuan with weight 0.1 average to
+    # 74,999.99999999999 in floating point: on the bound, T1 (>=) is met.
+    t = evaluate_targets(
+        {
+            "per_capita_disposable_income": 74_999.99999999999,
+            "band_share_100k_500k": 0.7999999999999999,
+            "urban_rural_ratio": 1.8999999999999997,
+            "city_max_min_ratio": 1.5500000000000003,
+        }
+    )
+    assert t.loc["T1", "met"] and t.loc["T1", "gap"] == 0.0
+    assert t.loc["T2", "met"] and t.loc["T2", "gap"] == 0.0
+    # Strict "< 1.9" and "< 1.55": on the bound is not met, gap 0.
+    assert not t.loc["T4", "met"] and t.loc["T4", "gap"] == 0.0
+    assert not t.loc["T5", "met"] and t.loc["T5", "gap"] == 0.0
+    # One part in 1e9 off the bound is a real difference.
+    met, gap = _met(1.9 * (1 - 1e-9), TARGET_BY_ID["T4"])
+    assert met and gap == pytest.approx(-1.9e-9)
+    # Arrays (the sweep's path) the same.
+    met, gap = _met(np.array([1.8999999999999997, 1.8]), TARGET_BY_ID["T4"])
+    assert met.tolist() == [False, True]
+    assert gap[0] == 0.0
+
+
+def test_a_strict_target_on_its_bound_shows_a_zero_gap():
+    assert _gap(0.0, "ratio", False) == "0.0000"
+    assert _gap(0.0, "share", np.False_) == "0.0 pp"
+    assert _gap(0.0, "ratio", True) == "-"
+    assert _gap(-0.2, "ratio", True) == "-"
+
+
+def test_report_refuses_a_status_quo_on_another_band_basis():
+    pop = cp.synthetic_population(300, seed=2)
+    base = cp.Scenario.status_quo(2024)
+    household = cp.simulate(pop, base)
+    three = cp.simulate(pop, base, band_basis="three_person")
+    with pytest.raises(ArgumentError, match="band_basis='three_person'"):
+        report.target_table(household, baseline=three)
+    assert len(report.target_table(household, baseline=household)) == 10
+
+
+def test_lorenz_points_of_a_negative_total_are_undefined():
+    # Incomes -3 and 1: shares [0, 1.5, 1] would lie above the line of equality.
+    p, s = lorenz_points(np.array([-3.0, 1.0]), np.array([1.0, 1.0]), 3)
+    assert p.tolist() == [0.0, 0.5, 1.0]
+    assert np.isnan(s).all()
+
+
+def test_path_helpers_keep_plain_paths():
+    assert cli._path("out") == Path("out")
