@@ -25,8 +25,9 @@ import functools
 import itertools
 import math
 import operator
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
@@ -45,6 +46,7 @@ __all__ = [
     "minimum_wage_tier",
     "minimum_wage_tiers",
     "policy_values",
+    "weak_minimum_wage_tiers",
     "weak_values",
 ]
 
@@ -153,6 +155,8 @@ class _Entry:
 class _Policy:
     years: Mapping[int, Mapping[str, PublishedValue]]
     tiers: Mapping[tuple[str, bool], int]
+    #: (grade, source) of each (city, urban) pair's tier.
+    tier_grades: Mapping[tuple[str, bool], tuple[str, str]]
 
 
 def city_label(name: str) -> str:
@@ -323,6 +327,52 @@ def minimum_wage_tiers() -> dict[tuple[str, bool], int]:
     return dict(_load_policy().tiers)
 
 
+def weak_minimum_wage_tiers(
+    cells: Iterable[tuple[str, bool]],
+) -> list[dict[str, Any]]:
+    """The C- or R-graded tier assignments of these (city, urban) pairs.
+
+    One entry per area and grade, as a scenario's weak values are listed
+    (``key``, ``value``, ``grade``, ``source``): the key names the area, the value
+    lists "city tier" for each pair of that area and grade, in city order.
+
+    Parameters
+    ----------
+    cells : iterable of (str, bool)
+        (city label or English name, urban) pairs, e.g. those of a population.
+
+    Returns
+    -------
+    list of dict
+
+    Examples
+    --------
+    >>> [w["value"] for w in weak_minimum_wage_tiers([("杭州", True), ("杭州", False)])]
+    ['杭州 2']
+    """
+    policy = _load_policy()
+    wanted = {(city_label(c), bool(u)) for c, u in cells}
+    out = []
+    for urban in (True, False):
+        for grade in ("C", "R"):
+            pairs = [
+                (c, policy.tiers[(c, urban)], policy.tier_grades[(c, urban)][1])
+                for c in (*CITIES, PROVINCE)
+                if (c, urban) in wanted and policy.tier_grades[(c, urban)][0] == grade
+            ]
+            if pairs:
+                area = "urban" if urban else "rural"
+                out.append(
+                    {
+                        "key": f"minimum_wage_tier ({area} areas)",
+                        "value": ", ".join(f"{c} {t}" for c, t, _ in pairs),
+                        "grade": grade,
+                        "source": "; ".join(dict.fromkeys(src for *_, src in pairs)),
+                    }
+                )
+    return out
+
+
 def _check_year(year: int) -> int:
     """Return ``year`` as an int if it is a policy year, else raise ScenarioError."""
     number: int | None
@@ -369,7 +419,9 @@ def _parse_policy(raw: Mapping[str, Any], origin: str) -> _Policy:
             problems.append(f"policy[{i}]: key {entry.key!r} appears twice")
         seen.add(entry.key)
         entries.append(entry)
-    tiers = _parse_tiers(_table_list(raw, "minimum_wage_tier", problems), problems)
+    tiers, tier_grades = _parse_tiers(
+        _table_list(raw, "minimum_wage_tier", problems), problems
+    )
     years: dict[int, dict[str, PublishedValue]] = {}
     if not problems:
         for year in POLICY_YEARS:
@@ -385,7 +437,7 @@ def _parse_policy(raw: Mapping[str, Any], origin: str) -> _Policy:
             f"{origin}: the shipped policy data has {len(problems)} problem(s); "
             f"fix the file:\n{listing}"
         )
-    return _Policy(years=years, tiers=tiers)
+    return _Policy(years=years, tiers=tiers, tier_grades=tier_grades)
 
 
 def _table_list(raw: Mapping[str, Any], name: str, problems: list[str]) -> list[Any]:
@@ -499,9 +551,28 @@ def _parse_value(raw: Any) -> float | tuple[float, ...] | None:
     return number(raw)
 
 
-def _parse_tiers(items: list[Any], problems: list[str]) -> dict[tuple[str, bool], int]:
-    """Check the ``[[minimum_wage_tier]]`` tables and return the tier lookup."""
+def _area_source(item: Mapping[str, Any], urban: bool) -> str:
+    """The part of a tier entry's source for one area.
+
+    Entries sourced differently by area read "Urban: ...; rural: ...".
+    """
+    source = str(item.get("source", "")).strip()
+    m = re.fullmatch(r"Urban: (.*); rural: (.*)", source, re.DOTALL)
+    if m is None:
+        return source
+    part = m.group(1 if urban else 2).strip()
+    return part[:1].upper() + part[1:]
+
+
+def _parse_tiers(
+    items: list[Any], problems: list[str]
+) -> tuple[dict[tuple[str, bool], int], dict[tuple[str, bool], tuple[str, str]]]:
+    """Check the ``[[minimum_wage_tier]]`` tables.
+
+    Returns the tiers and their (grade, source) by (city, urban).
+    """
     tiers: dict[tuple[str, bool], int] = {}
+    grades: dict[tuple[str, bool], tuple[str, str]] = {}
     for i, item in enumerate(items):
         where = f"minimum_wage_tier[{i}]"
         if not isinstance(item, dict):
@@ -532,10 +603,12 @@ def _parse_tiers(items: list[Any], problems: list[str]) -> dict[tuple[str, bool]
                     f"{where} ({city}): {area}_grade must be one of {list(GRADES)}; "
                     f"got {grade!r}"
                 )
+            else:
+                grades[(city, urban)] = (grade, _area_source(item, urban))
     missing = [c for c in (*CITIES, PROVINCE) if (c, True) not in tiers]
     if items and missing:
         problems.append(f"minimum_wage_tier: no tier for {missing}")
-    return tiers
+    return tiers, grades
 
 
 def _entry_value(entry: _Entry, year: int) -> PublishedValue:

@@ -474,11 +474,13 @@ def markdown_report(
     out += ["## Indicators", "", markdown_table(shown), ""]
     fiscal = fiscal_table(result, baseline)
     counts = fiscal.loc[[i for i in fiscal.index if i.endswith("_households")]]
-    fiscal = fiscal.drop(counts.index) / 1e9
+    # As the terminal summary: small totals in three significant digits, not
+    # "0.000" or "-0.000".
+    fiscal = fiscal.drop(counts.index).map(lambda v: "" if pd.isna(v) else _bn(v))
     out += [
         "## Fiscal totals (billion yuan per year)",
         "",
-        markdown_table(fiscal, formats={c: ",.3f" for c in fiscal.columns}),
+        markdown_table(fiscal),
         "",
         "net_revenue = income tax + social insurance fund contributions − "
         "transfers (the housing fund is the employees' own savings, not revenue)"

@@ -21,7 +21,11 @@ from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import CITY_LABELS, Population
-from commonprosperity.published import CITIES, minimum_wage_tier
+from commonprosperity.published import (
+    CITIES,
+    minimum_wage_tier,
+    weak_minimum_wage_tiers,
+)
 from commonprosperity.scenario import Scenario
 from commonprosperity.targets import evaluate_targets
 
@@ -354,6 +358,18 @@ def _tiers(pop: Population) -> np.ndarray:
     return pop._cache["tier"]
 
 
+def _cells(pop: Population) -> list[tuple[str, bool]]:
+    """The (city, urban) pairs the population has households in, cached."""
+    if "cells" not in pop._cache:
+        counts = np.bincount(
+            pop.city_code * 2 + pop.urban, minlength=2 * len(CITY_LABELS)
+        )
+        pop._cache["cells"] = [
+            (CITY_LABELS[c // 2], bool(c % 2)) for c in np.flatnonzero(counts)
+        ]
+    return pop._cache["cells"]
+
+
 def person_arrays(pop: Population) -> tuple[np.ndarray, ...]:
     """The person arrays in the order the rules kernel takes them."""
     return (pop.age, pop.employed, pop.wage, pop.business, pop.property, pop.pension)
@@ -525,7 +541,10 @@ def simulate(
         "weak_values": [
             {"key": v.key, "value": v.value, "grade": v.grade, "source": v.source}
             for v in scenario.weak_values()
-        ],
+        ]
+        # The minimum wage reaches households through their area's tier, some
+        # of which are this library's assumption (R): listed with the values.
+        + weak_minimum_wage_tiers(_cells(pop)),
         "households_with_negative_disposable_income": negative,
     }
     series = _float_series({k: indicators[k] for k in names})

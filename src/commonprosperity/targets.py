@@ -132,11 +132,13 @@ TARGETS: tuple[Target, ...] = (
 _TREND_NOTE = "trend target: needs a multi-year path (simulate_path)"
 
 
-#: Relative distance from a target's bound within which a value counts as on it.
-#: Indicators are ratios of weighted sums whose last digits depend on the weights'
-#: scale (three households at exactly 75,000 yuan with weight 0.1 averaged
-#: 74,999.99999999999): without it a population exactly on a bound was met or
-#: not by rounding, a strict target (T4 "< 1.9") met at 1.8999999999999997.
+#: Distance from a target's bound within which a value counts as on it, relative
+#: to the bound (absolute for bounds below 1 in magnitude: the trend targets'
+#: bound is 0). Indicators are ratios of weighted sums whose last digits depend
+#: on the weights' scale (three households at exactly 75,000 yuan with weight 0.1
+#: averaged 74,999.99999999999): without it a population exactly on a bound was
+#: met or not by rounding, a strict target (T4 "< 1.9") met at
+#: 1.8999999999999997, and unchanged quintile ratios "narrowed" by 9e-15 (T9).
 BOUND_TOLERANCE = 1e-12
 
 
@@ -144,7 +146,7 @@ def _met(value: Any, target: Target) -> tuple[Any, Any]:
     """``(met, gap)`` of a value (or an array of them) against a target."""
     bound = target.target
     on_bound = np.abs(np.asarray(value, dtype=float) - bound) <= (
-        BOUND_TOLERANCE * abs(bound)
+        BOUND_TOLERANCE * max(abs(bound), 1.0)
     )
     value = np.where(on_bound, bound, value)
     if value.ndim == 0:
@@ -200,10 +202,11 @@ def evaluate_targets(
         description, value, target, comparison, met, gap, unit, note``.
         ``gap`` > 0 means not yet met, in the target's unit (a value
         exactly on the bound of a strict target, T4, T5 or T7, has gap 0 and is
-        not met; a value within ``BOUND_TOLERANCE`` = 1e-12, relative, of a
-        bound counts as on it, so that rounding in the weighted sums does not
-        decide a verdict); ``met`` is a nullable boolean, NA where the needed
-        input is absent.
+        not met; a value within ``BOUND_TOLERANCE`` = 1e-12 of a bound,
+        relative to it or absolute for bounds below 1 such as the trend
+        targets' 0, counts as on it, so that rounding in the weighted sums does
+        not decide a verdict); ``met`` is a nullable boolean, NA where the
+        needed input is absent.
 
     Raises
     ------

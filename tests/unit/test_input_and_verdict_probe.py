@@ -102,21 +102,27 @@ def test_a_recode_of_a_column_neither_file_has_is_an_error(tmp_path):
 
 
 # ---------------------------------------------------------- population values
+def _persons(ids: list[int], wages: list[float]) -> dict[str, list]:
+    """One employed person aged 40 per id, with these wages."""
+    zeros = [0.0] * len(ids)
+    return {
+        "household_id": ids,
+        "age": [40] * len(ids),
+        "employed": [True] * len(ids),
+        "wage": wages,
+        "business": zeros,
+        "property": zeros,
+        "pension": zeros,
+    }
+
+
 def test_a_decimal_next_to_one_is_no_true():
     households = {
         "household_id": [1],
         "weight": [1.0],
         "urban": np.array([Decimal("1.0000000000000001")], dtype=object),
     }
-    persons = {
-        "household_id": [1],
-        "age": [40],
-        "employed": [True],
-        "wage": [1.0],
-        "business": [0.0],
-        "property": [0.0],
-        "pension": [0.0],
-    }
+    persons = _persons([1], [1.0])
     with pytest.raises(PopulationError, match="urban must be boolean"):
         cp.Population.from_arrays(households, persons)
     households["urban"] = np.array([Decimal("1")], dtype=object)
@@ -127,15 +133,7 @@ def test_an_unknown_city_of_kilobytes_is_shown_shortened():
     long_name = "x" * 3_000
     households = {"household_id": [1], "weight": [1.0], "urban": [True]}
     households["city"] = [long_name]
-    persons = {
-        "household_id": [1],
-        "age": [40],
-        "employed": [True],
-        "wage": [1.0],
-        "business": [0.0],
-        "property": [0.0],
-        "pension": [0.0],
-    }
+    persons = _persons([1], [1.0])
     with pytest.raises(PopulationError) as err:
         cp.Population.from_arrays(households, persons)
     assert "(3,000 characters)" in str(err.value)
@@ -239,3 +237,75 @@ def test_lorenz_points_of_a_negative_total_are_undefined():
 
 def test_path_helpers_keep_plain_paths():
     assert cli._path("out") == Path("out")
+
+
+# ------------------------------------------------------- minimum-wage tiers
+def _one_city_population(city: str, urban: bool) -> cp.Population:
+    households = {
+        "household_id": [1, 2],
+        "weight": [1.0, 1.0],
+        "urban": [urban, urban],
+        "city": [city, city],
+    }
+    return cp.Population.from_arrays(households, _persons([1, 2], [10_000.0, 90_000.0]))
+
+
+def test_results_list_the_unverified_minimum_wage_tiers_of_their_areas():
+    base = cp.Scenario.status_quo(2024)
+    # Urban Hangzhou's tier 1 is sourced (B): nothing listed for it.
+    weak = cp.simulate(_one_city_population("杭州", True), base).provenance
+    assert not [w for w in weak["weak_values"] if w["key"].startswith("minimum_wage")]
+    # Rural Hangzhou's tier 2 is the library's rule (R, policy.toml).
+    weak = cp.simulate(_one_city_population("Hangzhou", False), base).provenance
+    tiers = [w for w in weak["weak_values"] if w["key"].startswith("minimum_wage")]
+    assert tiers == [
+        {
+            "key": "minimum_wage_tier (rural areas)",
+            "value": "杭州 2",
+            "grade": "R",
+            "source": "Rule of this library",
+        }
+    ]
+    # And the report prints it with the scenario's values.
+    lishui = cp.simulate(_one_city_population("丽水", False), base)
+    assert "丽水 3" in report.weak_values_table(lishui)["value"].tolist()
+
+
+# ------------------------------------------------------------- trend targets
+def test_trend_values_within_rounding_of_zero_are_no_change():
+    # Unchanged quintile ratios differ by 1e-17 after re-weighting: the gap did
+    # not narrow (T9 "< 0") and the income share did not rise (T10 "> 0").
+    t = evaluate_targets({}, trends={"T9": -1e-17, "T10": 1e-17})
+    assert not t.loc["T9", "met"] and not t.loc["T10", "met"]
+    t = evaluate_targets({}, trends={"T9": -1e-9, "T10": 1e-9})
+    assert t.loc["T9", "met"] and t.loc["T10", "met"]
+
+
+def test_t8_with_income_unchanged_but_for_rounding_compares_the_growths():
+    from commonprosperity.projection import _t8
+
+    start = {"year": 2030, "per_capita_disposable_income": 80_000.0}
+    end = {"year": 2031, "per_capita_disposable_income": 80_000.0 * (1 + 2e-16)}
+    start["dibao_monthly"] = end["dibao_monthly"] = 1_200.0
+    # Dibao growth 0 is "not below" income growth 0: met, and no ratio of 0.
+    ratio, verdict = _t8(start, end)
+    assert np.isnan(ratio) and verdict[0] is True
+
+
+def test_a_path_says_why_t8_is_not_judged_when_the_first_dibao_is_zero():
+    pop = cp.baseline(2024, n_households=1_000, seed=0)
+    scenarios = {
+        2024: cp.Scenario.status_quo(2024).replace({"transfers.dibao_monthly": 0}),
+        2025: cp.Scenario.status_quo(2025),
+        2026: cp.Scenario.status_quo(2025).replace({"year": 2026}),
+    }
+    path = cp.simulate_path(pop, scenarios)
+    assert pd.isna(path.loc[2025, "T8"])
+    assert (
+        "T8: the dibao line of 2024 is 0 yuan a month, so its growth is undefined"
+        in path.loc[2025, "note"]
+    )
+    assert pd.isna(path.loc[2026, "T8_since_start"])
+    assert "T8 since 2024: the dibao line of 2024 is 0" in path.loc[2026, "note"]
+    # From 2025 to 2026 both lines are positive: judged.
+    assert not pd.isna(path.loc[2026, "T8"])
