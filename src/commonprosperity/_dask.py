@@ -282,10 +282,10 @@ def _connect(client: Any) -> tuple[Any, bool]:
         # raised its ValueError from a half-started client, which stayed the
         # current client (dask's scheduler set to it) and hung on exit.
         scheme = client.split("://", 1)[0].lower() if "://" in client else "tcp"
-        if scheme in ("tls", "ucx"):
-            # distributed raised a bare TypeError (tls needs a security context)
-            # or a FutureWarning (ucx, on resolving the address), and its
-            # half-started client held the interpreter's exit for 60 s.
+        if scheme in ("tls", "wss", "ucx"):
+            # distributed raised a bare TypeError (tls and wss need a security
+            # context) or a FutureWarning (ucx, on resolving the address), and
+            # its half-started client held the interpreter's exit for 60 s.
             raise ArgumentError(
                 f"client: a {scheme}:// address ({client!r}) needs settings an "
                 "address cannot carry (security, transport); open the "
@@ -294,8 +294,10 @@ def _connect(client: Any) -> tuple[Any, bool]:
             )
         try:
             address = distributed.comm.resolve_address(client)
-            if address.startswith("tcp://"):
+            if address.startswith(("tcp://", "ws://")):
+                # A refused connection is known at once (ws:// waited 30 s too).
                 _check_port(address)
+            if address.startswith("tcp://"):
                 _check_scheduler(client, address)
             # Opened for this call only: never the current client.
             return distributed.Client(client, timeout="30s", set_as_default=False), True

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.published import CITY_NAMES_EN
-from commonprosperity.targets import PLAN_SOURCE, TARGETS, Target
+from commonprosperity.targets import PLAN_SOURCE, TARGETS, Target, meets
 
 #: File formats written by :func:`save`.
 FORMATS: tuple[str, ...] = ("png", "svg")
@@ -160,16 +160,7 @@ def check_formats(formats: Any, where: str) -> tuple[str, ...]:
 
 
 def _meets(v: float, target: Target) -> bool:
-    c = target.comparison
-    return bool(
-        v >= target.target
-        if c == ">="
-        else v > target.target
-        if c == ">"
-        else v < target.target
-        if c == "<"
-        else v <= target.target
-    )
+    return bool(meets(v, target.comparison, target.target))
 
 
 # ------------------------------------------------------------------------ save

@@ -21,7 +21,7 @@ from commonprosperity._reportformat import (
     output_names,
     staged_directory,
 )
-from commonprosperity.targets import TARGETS
+from commonprosperity.targets import TARGETS, meets
 
 __all__ = ["sweep_summary", "write_sweep"]
 
@@ -33,9 +33,10 @@ def _met_column(frame: pd.DataFrame, tid: str) -> pd.Series | None:
     target = next((t for t in TARGETS if t.id == tid), None)
     if target is None or target.indicator not in frame.columns:
         return None
-    v = frame[target.indicator].astype(float)
-    ops = {">=": v >= target.target, ">": v > target.target, "<": v < target.target}
-    return ops[target.comparison].fillna(False)
+    v = frame[target.indicator].to_numpy(dtype=float)
+    return pd.Series(
+        meets(v, target.comparison, target.target), index=frame.index, dtype=bool
+    )
 
 
 def sweep_summary(frame: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from commonprosperity.errors import (
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import INDICATOR_NAMES, _indicator_values
-from commonprosperity.targets import TARGET_BY_ID, TARGETS
+from commonprosperity.targets import TARGET_BY_ID, TARGETS, meets
 
 __all__ = ["solve"]
 
@@ -40,9 +40,6 @@ _TARGET_RE = re.compile(
 )
 
 
-_COMPARE = {"<=": np.less_equal, ">=": np.greater_equal, "<": np.less, ">": np.greater}
-
-
 @dataclass(frozen=True)
 class _Goal:
     indicator: str
@@ -51,9 +48,33 @@ class _Goal:
     text: str
 
     def met(self, v: np.ndarray) -> np.ndarray:
-        """Whether each value meets the goal (NaN never does)."""
-        with np.errstate(invalid="ignore"):
-            return np.asarray(_COMPARE[self.comparison](v, self.value), dtype=bool)
+        """Whether each value meets the goal (NaN never does).
+
+        A value within rounding of the bound is on it, as in the target table.
+        """
+        return np.asarray(meets(v, self.comparison, self.value), dtype=bool)
+
+
+_PARTS_RE = re.compile(
+    r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<op>[^\sA-Za-z0-9_.+-]+)?\s*(?P<rest>.*)$"
+)
+
+
+def _which_part(target: str) -> str:
+    """Which part of a condition is wrong: the comparison or the number, or ""."""
+    m = _PARTS_RE.match(target)
+    if m is None:
+        return ""
+    op, rest = m.group("op"), m.group("rest").strip()
+    if op is not None and op not in ("<=", ">=", "<", ">"):
+        return f" (the comparison {op!r} is not one of <=, >=, <, >)"
+    if op is not None:
+        if not rest:
+            return f" (no number after {op!r})"
+        return f" (after {op!r}, {rest!r} is not a number)"
+    if rest:
+        return f" (no comparison before {rest!r})"
+    return ""
 
 
 def _parse_target(target: str) -> _Goal:
@@ -70,8 +91,8 @@ def _parse_target(target: str) -> _Goal:
     )
     if m is None:
         raise ArgumentError(
-            f"target {target!r} is not understood; write {allowed}, e.g. "
-            "'gini <= 0.40' or 'T4'"
+            f"target {target!r} is not understood{_which_part(target)}; write "
+            f"{allowed}, e.g. 'gini <= 0.40' or 'T4'"
         )
     name, op, value = m.group("name"), m.group("op"), m.group("value")
     if value is not None and not math.isfinite(float(value)):
@@ -84,7 +105,7 @@ def _parse_target(target: str) -> _Goal:
         if t.indicator not in INDICATOR_NAMES:
             raise ArgumentError(
                 f"target {name} ({t.indicator}) cannot be judged from one year's "
-                f"simulation; solve accepts {allowed}"
+                f"simulation; a target here is {allowed}"
             )
         if op is None:
             return _Goal(
@@ -131,7 +152,9 @@ def solve(
         ``"<indicator> <op> <number>"`` with op one of ``<=, >=, <, >`` (e.g.
         ``"gini <= 0.40"``), a plan target id T1–T6 (its own comparison and
         level, e.g. ``"T4"``) or an id with another level (``"T2 >= 0.8"``).
-        Parsed without ``eval``.
+        Parsed without ``eval``. Judged as the target table judges: a value
+        within ``targets.BOUND_TOLERANCE`` (1e-12, relative to the level, or
+        absolute below 1) of the level counts as on it.
     bounds : (float, float)
         ``(lo, hi)`` with ``lo < hi``, in the lever's unit. An integer lever
         takes the integers in ``[lo, hi]``.

@@ -142,20 +142,41 @@ _TREND_NOTE = "trend target: needs a multi-year path (simulate_path)"
 BOUND_TOLERANCE = 1e-12
 
 
+def on_bound(value: Any, bound: float) -> Any:
+    """``value`` (a number or an array), snapped to ``bound`` where within rounding.
+
+    Within ``BOUND_TOLERANCE`` of the bound it is replaced by it; NaN stays NaN.
+    """
+    value = np.asarray(value, dtype=float)
+    near = np.abs(value - bound) <= BOUND_TOLERANCE * max(abs(bound), 1.0)
+    value = np.where(near, bound, value)
+    return float(value) if value.ndim == 0 else value
+
+
+#: The comparisons of targets and of conditions such as "gini <= 0.35".
+_COMPARE = {"<=": np.less_equal, ">=": np.greater_equal, "<": np.less, ">": np.greater}
+
+
+def meets(value: Any, comparison: str, bound: float) -> Any:
+    """Whether ``value`` (a number or an array) meets ``comparison bound``.
+
+    A value within ``BOUND_TOLERANCE`` of the bound counts as on it; NaN never
+    meets. The one judgement of every path (targets, sweep columns, ``solve``,
+    ``cheapest``, the figures), so that they agree on a bound.
+    """
+    with np.errstate(invalid="ignore"):
+        return _COMPARE[comparison](on_bound(value, bound), bound)
+
+
 def _met(value: Any, target: Target) -> tuple[Any, Any]:
     """``(met, gap)`` of a value (or an array of them) against a target."""
     bound = target.target
-    on_bound = np.abs(np.asarray(value, dtype=float) - bound) <= (
-        BOUND_TOLERANCE * max(abs(bound), 1.0)
-    )
-    value = np.where(on_bound, bound, value)
-    if value.ndim == 0:
-        value = float(value)
-    if target.comparison == ">=":
-        return value >= bound, bound - value
-    if target.comparison == ">":
-        return value > bound, bound - value
-    return value < bound, value - bound
+    value = on_bound(value, bound)
+    met = meets(value, target.comparison, bound)
+    met = bool(met) if np.ndim(met) == 0 else met
+    if target.comparison in (">=", ">"):
+        return met, bound - value
+    return met, value - bound
 
 
 #: The plan's targets by id (T1-T10).

@@ -6,6 +6,7 @@ Each expected value is derived by hand in its test.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -309,3 +310,86 @@ def test_a_path_says_why_t8_is_not_judged_when_the_first_dibao_is_zero():
     assert "T8 since 2024: the dibao line of 2024 is 0" in path.loc[2026, "note"]
     # From 2025 to 2026 both lines are positive: judged.
     assert not pd.isna(path.loc[2026, "T8"])
+
+
+# --------------------------------------------------- one judgement on a bound
+def _on_t1_bound() -> cp.Population:
+    # Three one-person households aged 70 with a pension of 75,000 and weight
+    # 0.1: per-capita income 75,000 exactly, 74,999.99999999999 in floating point.
+    households = {
+        "household_id": [1, 2, 3],
+        "weight": [0.1, 0.1, 0.1],
+        "urban": [True, True, True],
+    }
+    persons = _persons([1, 2, 3], [0.0, 0.0, 0.0])
+    persons["age"] = [70, 70, 70]
+    persons["employed"] = [False, False, False]
+    persons["pension"] = [75_000.0] * 3
+    return cp.Population.from_arrays(households, persons)
+
+
+def test_targets_sweep_solve_cheapest_and_figures_agree_on_a_bound():
+    from commonprosperity._plotstyle import _meets
+    from commonprosperity._sweep_report import _met_column
+    from commonprosperity.sweep import cheapest, sweep
+
+    pop = _on_t1_bound()
+    base = cp.Scenario.status_quo(2024)
+    result = cp.simulate(pop, base)
+    assert result.targets().loc["T1", "met"]
+    frame = sweep(pop, base, {"transfers.dibao_monthly": [1_000.0, 1_100.0]})
+    assert frame["T1_met"].tolist() == [True, True]
+    assert cheapest(frame, "T1").index.tolist() == [0, 1]
+    assert cheapest(frame, "T1 >= 75000").index.tolist() == [0, 1]
+    value = result.indicators["per_capita_disposable_income"]
+    assert _meets(value, TARGET_BY_ID["T1"])
+    assert _met_column(frame.drop(columns="T1_met"), "T1").tolist() == [True, True]
+    solved = cp.solve(pop, base, "transfers.dibao_monthly", "T1", (1_000.0, 2_000.0))
+    assert solved == 1_000.0
+
+
+def test_a_malformed_condition_says_which_part_is_wrong():
+    from commonprosperity.solve import _parse_target
+
+    for text, part in [
+        ("gini =< 0.35", "the comparison '=<' is not one of <=, >=, <, >"),
+        ("gini ≤ 0.35", "the comparison '≤' is not one of"),
+        ("gini <= abc", "after '<=', 'abc' is not a number"),
+        ("gini <=", "no number after '<='"),
+        ("gini 0.3", "no comparison before '0.3'"),
+    ]:
+        with pytest.raises(ArgumentError, match=re.escape(part)):
+            _parse_target(text)
+
+
+def test_websocket_addresses_fail_at_once_or_ask_for_a_client():
+    pytest.importorskip("distributed")
+    from commonprosperity.errors import CommonProsperityError
+    from commonprosperity.sweep import sweep
+
+    pop = cp.synthetic_population(50, seed=1)
+    base = cp.Scenario.status_quo(2024)
+    grid = {"transfers.dibao_monthly": [900.0, 1_000.0]}
+    # Nothing listens on port 1: refused at once ("timed out" after 30 s before).
+    with pytest.raises(CommonProsperityError, match=r"cannot reach .*refused"):
+        sweep(pop, base, grid, engine="dask", client="ws://127.0.0.1:1")
+    with pytest.raises(ArgumentError, match="a wss:// address"):
+        sweep(pop, base, grid, engine="dask", client="wss://127.0.0.1:1")
+
+
+def test_bootstrap_replicates_do_not_depend_on_the_order_of_the_households():
+    from commonprosperity.uncertainty import bootstrap
+
+    pop = cp.baseline(2024, n_households=3_000, seed=0)
+    households, persons = pop.to_frames()
+    shuffled = cp.Population.from_frames(
+        households.sample(frac=1, random_state=1).reset_index(drop=True),
+        persons,
+        year=pop.year,
+    )
+    base = cp.Scenario.status_quo(2024)
+    for indicator in ("band_share_100k_500k", "urban_rural_ratio", "gini"):
+        a = bootstrap(cp.simulate(pop, base), indicator, n=30, seed=4)
+        b = bootstrap(cp.simulate(shuffled, base), indicator, n=30, seed=4)
+        # Bit for bit: the sums take the households in id order.
+        assert np.array_equal(a.replicates, b.replicates), indicator
