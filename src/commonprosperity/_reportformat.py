@@ -214,6 +214,16 @@ def _target_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 def format_target_table(table: pd.DataFrame) -> str:
     """Plain-text (ASCII) rendering of :func:`target_table` for a terminal.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A target table (:func:`~commonprosperity.targets.evaluate_targets`).
+
+    Returns
+    -------
+    str
+        One line per target: value, target, met, gap (in the target's unit).
+
     Examples
     --------
     >>> from commonprosperity.targets import evaluate_targets
@@ -271,6 +281,19 @@ def markdown_table(
     frame: pd.DataFrame, *, index: bool = True, formats: Mapping[str, str] | None = None
 ) -> str:
     """Render a frame as a GitHub-flavoured Markdown table (no extra dependency).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; numbers shown to 6 significant digits unless ``formats``.
+    index : bool, default True
+        Whether to write the index as the first column.
+    formats : mapping of str to str, optional
+        A format spec per column (``{"share": ".3f"}``).
+
+    Returns
+    -------
+    str
 
     Examples
     --------

@@ -334,6 +334,28 @@ class Population:
         library's columns from a frame, every key must be one of them: an unknown
         key (a misspelt ``"stratm"``) is an error rather than silently dropped.
 
+        Parameters
+        ----------
+        households : mapping of str to array-like
+            Household columns: ``household_id``, ``weight`` (households
+            represented), ``urban``; optional ``city``, ``stratum``, ``psu``.
+        persons : mapping of str to array-like
+            Person columns: ``household_id``, ``age`` (years), ``employed``,
+            ``wage``, ``business``, ``property``, ``pension`` (yuan per year).
+        year : int, optional
+            The year of the incomes.
+        source : str, optional
+            Where the data came from, kept in results' provenance.
+
+        Returns
+        -------
+        Population
+
+        Raises
+        ------
+        PopulationError
+            Naming every bad column, value and row (see :meth:`from_frames`).
+
         Examples
         --------
         >>> pop = Population.from_arrays(
@@ -490,7 +512,18 @@ class Population:
     ) -> Population:
         """Read one Parquet file, one row per person.
 
-        See :func:`commonprosperity.survey.read_parquet`.
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file (household columns repeated on each person row).
+        columns : mapping of str to str, optional
+            Renames ``{"theirs": "ours"}``.
+
+        Returns
+        -------
+        Population
+
+        See :func:`commonprosperity.survey.read_parquet` for the layout and errors.
         """
         from commonprosperity.survey import read_parquet
 
@@ -498,6 +531,11 @@ class Population:
 
     def write_parquet(self, path: str | Path) -> None:
         """Write one Parquet file, one row per person (household columns repeated).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file to write (a leading ``~`` is the home directory).
 
         See :func:`commonprosperity.survey.write_parquet`.
         """
@@ -519,7 +557,26 @@ class Population:
     ) -> Population:
         """Read Stata household and person files (CHIP/CFPS style).
 
-        See :func:`commonprosperity.survey.read_stata`.
+        Parameters
+        ----------
+        households_path, persons_path : str or pathlib.Path
+            The two ``.dta`` files.
+        columns : mapping of str to str, optional
+            Renames ``{"theirs": "ours"}``.
+        recode : mapping of str to mapping, optional
+            Value recodes per column of ours, ``{"urban": {1: True, 2: False}}``.
+        value_labels : bool, default True
+            Use the files' value labels.
+        encoding : str, optional
+            Text encoding of files older than format 118 (``"gb18030"``).
+        year : int, optional
+            The year of the incomes.
+
+        Returns
+        -------
+        Population
+
+        See :func:`commonprosperity.survey.read_stata` for the rules and errors.
         """
         from commonprosperity.survey import read_stata
 
@@ -536,6 +593,11 @@ class Population:
     # ----------------------------------------------------------------- output
     def to_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Return ``(households, persons)`` frames as :meth:`from_frames` reads them.
+
+        Returns
+        -------
+        households, persons : pandas.DataFrame
+            Copies of the columns (incomes in yuan per year).
 
         Examples
         --------
@@ -570,6 +632,20 @@ class Population:
     def with_weights(self, weight: np.ndarray) -> Population:
         """Return a copy with new household weights (validated, > 0).
 
+        Parameters
+        ----------
+        weight : array-like, shape (n_households,)
+            Households represented by each household, in (0, 1e12].
+
+        Returns
+        -------
+        Population
+
+        Raises
+        ------
+        PopulationError
+            For a wrong shape or a weight outside (0, 1e12].
+
         Examples
         --------
         >>> from commonprosperity import synthetic_population
@@ -597,7 +673,22 @@ class Population:
         return _replace(self, weight=_readonly(w))
 
     def with_year(self, year: int | None) -> Population:
-        """Return a copy labelled with another income year (data unchanged)."""
+        """Return a copy labelled with another income year (data unchanged).
+
+        Parameters
+        ----------
+        year : int or None
+            The year of the incomes (1900–2100), or None for none.
+
+        Returns
+        -------
+        Population
+
+        Raises
+        ------
+        PopulationError
+            For a year that is not an integer in 1900–2100.
+        """
         if year is not None and (
             not isinstance(year, int | np.integer) or not 1900 <= year <= 2100
         ):

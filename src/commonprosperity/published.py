@@ -95,7 +95,17 @@ _SEGMENT_FIELDS = frozenset(
     {"from", "value", "grade", "source", "source_date", "url", "method", "note"}
 )
 _TIER_FIELDS = frozenset(
-    {"city", "urban", "rural", "urban_grade", "rural_grade", "source", "note"}
+    {
+        "city",
+        "urban",
+        "rural",
+        "urban_grade",
+        "rural_grade",
+        "source",
+        "source_date",
+        "url",
+        "note",
+    }
 )
 _LABELS: dict[str, str] = {
     **{name: name for name in (*CITIES, PROVINCE)},
@@ -588,8 +598,9 @@ def _parse_tiers(
             continue
         if (city, True) in tiers:
             problems.append(f"{where}: city {city} appears twice")
-        if not str(item.get("source", "")).strip():
-            problems.append(f"{where} ({city}): source must be a non-empty string")
+        for field in ("source", "source_date"):
+            if not isinstance(item.get(field), str) or not item[field].strip():
+                problems.append(f"{where} ({city}): {field} must be a non-empty string")
         for area, urban in (("urban", True), ("rural", False)):
             tier, grade = item.get(area), item.get(f"{area}_grade")
             if isinstance(tier, bool) or tier not in (1, 2, 3):

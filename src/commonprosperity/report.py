@@ -160,6 +160,13 @@ def indicator_table(result: Result, baseline: Result | None = None) -> pd.DataFr
 def fiscal_table(result: Result, baseline: Result | None = None) -> pd.DataFrame:
     """Fiscal totals (yuan per year), optionally with the status quo and the change.
 
+    Parameters
+    ----------
+    result : Result
+        The scenario's result.
+    baseline : Result, optional
+        The status quo on the same population and band basis.
+
     Returns
     -------
     pandas.DataFrame
@@ -183,6 +190,11 @@ def fiscal_table(result: Result, baseline: Result | None = None) -> pd.DataFrame
 
 def weak_values_table(result: Result) -> pd.DataFrame:
     """List the C- (derived) and R- (unverified) graded policy values used.
+
+    Parameters
+    ----------
+    result : Result
+        A result of :func:`~commonprosperity.simulate`.
 
     Returns
     -------

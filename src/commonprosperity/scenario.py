@@ -544,6 +544,22 @@ class Scenario(_Section):
     def status_quo(cls, year: int) -> Scenario:
         """The status-quo policy of ``year`` (2020–2025), from shipped cited data.
 
+        Parameters
+        ----------
+        year : int
+            Policy year, 2020–2025.
+
+        Returns
+        -------
+        Scenario
+            Every value as in force that year (amounts in yuan; ``_monthly``
+            fields per month, the rest per year), each cited in ``policy.toml``.
+
+        Raises
+        ------
+        ScenarioError
+            If ``year`` is not an integer in 2020–2025.
+
         Examples
         --------
         >>> Scenario.status_quo(2021).income_tax.basic_deduction
@@ -564,7 +580,25 @@ class Scenario(_Section):
     def from_dict(
         cls, data: Mapping[str, Any], *, source: str = "scenario"
     ) -> Scenario:
-        """Validate a nested mapping (as read from TOML) into a scenario."""
+        """Validate a nested mapping (as read from TOML) into a scenario.
+
+        Parameters
+        ----------
+        data : mapping
+            ``{"year": 2025, "transfers": {"dibao_monthly": 1300}, ...}``; fields
+            not given take the status quo of ``year``.
+        source : str, optional
+            What the mapping came from (a file's path), named in errors.
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        ScenarioError
+            Naming every unknown key and invalid value.
+        """
         if not isinstance(data, Mapping):
             raise ScenarioError(
                 f"{source}: must be a table of keys; got {type(data).__name__}"
@@ -582,6 +616,15 @@ class Scenario(_Section):
     @classmethod
     def from_toml(cls, path: str | Path) -> Scenario:
         """Read a scenario from a TOML file (fields not given: status quo of its year).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The file; a leading ``~`` is the home directory.
+
+        Returns
+        -------
+        Scenario
 
         Raises
         ------
@@ -605,6 +648,22 @@ class Scenario(_Section):
 
     def to_toml(self, path: str | Path | None = None) -> str:
         """Write every field as TOML (to ``path`` if given) and return the text.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path, optional
+            File to write (a leading ``~`` is the home directory); None: only
+            return the text.
+
+        Returns
+        -------
+        str
+            The TOML text, every field written (so it reads back equal).
+
+        Raises
+        ------
+        ScenarioError
+            If the file cannot be written.
 
         Examples
         --------
@@ -668,19 +727,48 @@ class Scenario(_Section):
         return Scenario.from_dict(data)
 
     def get(self, path: str) -> Any:
-        """Value at a dotted path, e.g. ``"income_tax.rates[2]"``."""
+        """Value at a dotted path, e.g. ``"income_tax.rates[2]"``.
+
+        Parameters
+        ----------
+        path : str
+            A dotted path of :meth:`paths`, with ``[i]`` for a list element.
+
+        Returns
+        -------
+        int, float or list
+            The value, in the field's unit (yuan per year unless ``_monthly``).
+
+        Raises
+        ------
+        ScenarioError
+            For an unknown path or an index out of range.
+        """
         return _value_at(self.to_dict(), path)
 
     @staticmethod
     def paths() -> list[str]:
-        """Every dotted path of the scalar and list fields."""
+        """Every dotted path of the scalar and list fields.
+
+        Returns
+        -------
+        list of str
+            ``"year"`` and ``"section.field"`` for every field.
+        """
         out = ["year"]
         for section, model in SECTIONS.items():
             out += [f"{section}.{name}" for name in model.model_fields]
         return out
 
     def as_arrays(self) -> PolicyArrays:
-        """The scenario as kernel inputs (annual amounts; quick deductions derived)."""
+        """The scenario as kernel inputs (annual amounts; quick deductions derived).
+
+        Returns
+        -------
+        PolicyArrays
+            The parameter vector (monthly amounts times 12: yuan per year) and
+            the tax schedules as float arrays.
+        """
         p = np.zeros(L.N_PARAMS)
         w, si, it, tr = (
             self.wages,
@@ -724,7 +812,13 @@ class Scenario(_Section):
         )
 
     def weak_values(self) -> list[PublishedValue]:
-        """The C- or R-graded published values this scenario uses unchanged."""
+        """The C- or R-graded published values this scenario uses unchanged.
+
+        Returns
+        -------
+        list of PublishedValue
+            Empty for a year without shipped policy values.
+        """
         if self.year not in POLICY_YEARS:
             return []
         used = []

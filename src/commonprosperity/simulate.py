@@ -223,7 +223,12 @@ class Result:
     def deciles(self) -> pd.DataFrame:
         """Per-capita flows by decile of per-capita disposable income.
 
-        See :func:`commonprosperity.tables.deciles`.
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed 1–10: population shares, households represented, the
+            deciles' income range and per-capita flows (yuan per person per
+            year). See :func:`commonprosperity.tables.deciles`.
         """
         from commonprosperity import tables
 
@@ -232,7 +237,21 @@ class Result:
     def winners_losers(self, other: Result, threshold: float = 0.01) -> pd.DataFrame:
         """Shares gaining and losing more than ``threshold`` going to ``other``.
 
-        See :func:`commonprosperity.tables.winners_losers`.
+        Parameters
+        ----------
+        other : Result
+            The same population under another scenario.
+        threshold : float, default 0.01
+            Relative change in per-capita disposable income that counts as a gain
+            or a loss (0.01: more than 1 %).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``all``, deciles, ``urban``, ``rural`` and cities; person-weighted
+            ``gain_share``, ``lose_share``, ``no_change_share`` and
+            ``mean_change`` (yuan per person per year). See
+            :func:`commonprosperity.tables.winners_losers`.
         """
         from commonprosperity import tables
 
@@ -241,7 +260,17 @@ class Result:
     def by_group(self, *by: str) -> pd.DataFrame:
         """Every indicator per group: ``"city"``, ``"urban"``, ``"size"``, ``"decile"``.
 
-        See :func:`commonprosperity.tables.by_group`.
+        Parameters
+        ----------
+        *by : str
+            One or more of ``"city"``, ``"urban"``, ``"size"``, ``"decile"``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per non-empty group, one column per indicator, plus
+            ``households`` and ``residents`` represented. See
+            :func:`commonprosperity.tables.by_group`.
         """
         from commonprosperity import tables
 
@@ -253,8 +282,22 @@ class Result:
         """Between/within decomposition of per-capita income (Theil or MLD).
 
         Persons in households with disposable income ``<= 0`` are left out with
-        a warning (``nonpositive="raise"`` raises instead). See
-        :func:`commonprosperity.tables.decompose`.
+        a warning (``nonpositive="raise"`` raises instead).
+
+        Parameters
+        ----------
+        measure : {"theil", "mld"}
+            The index decomposed.
+        by : str, default "city"
+            The grouping: ``"city"``, ``"urban"``, ``"size"`` or ``"decile"``.
+        nonpositive : {"exclude", "raise"}
+            What to do with persons in households of disposable income ``<= 0``.
+
+        Returns
+        -------
+        commonprosperity.metrics.Decomposition
+            ``total``, ``between``, ``within`` and a per-group frame. See
+            :func:`commonprosperity.tables.decompose`.
         """
         from commonprosperity import tables
 
@@ -263,8 +306,18 @@ class Result:
     def poverty(self, lines: Mapping[str, float] | None = None) -> pd.DataFrame:
         """Headcount and gap at the dibao line, 40/50/60 % of the median, ``lines``.
 
-        ``lines``: more lines, yuan per person per year, by row name (a fixed
-        line to compare scenarios at). See :func:`commonprosperity.tables.poverty`.
+        Parameters
+        ----------
+        lines : mapping of str to float, optional
+            More lines, yuan per person per year, by row name (a fixed line to
+            compare scenarios at).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per line: ``line`` (yuan per person per year), ``headcount``,
+            ``poverty_gap`` and ``persons_below``. See
+            :func:`commonprosperity.tables.poverty`.
         """
         from commonprosperity import tables
 

@@ -94,6 +94,11 @@ def _deciles_of(result: Result) -> np.ndarray:
 def deciles(result: Result) -> pd.DataFrame:
     """Per-capita flows by decile of per-capita disposable income (yuan per year).
 
+    Parameters
+    ----------
+    result : Result
+        A result of :func:`~commonprosperity.simulate`.
+
     Returns
     -------
     pandas.DataFrame
