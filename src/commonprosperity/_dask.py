@@ -335,6 +335,16 @@ def _connect(client: Any) -> tuple[Any, bool]:
     )
 
 
+def _version() -> str:
+    """The commonprosperity version of the client, for messages."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("commonprosperity")
+    except metadata.PackageNotFoundError:  # pragma: no cover - source checkout
+        return "unknown"
+
+
 def evaluate_on_cluster(
     population: _Ordered | str,
     stacked: Any,
@@ -498,6 +508,16 @@ def evaluate_on_cluster(
                 out.lower[i0:i1] = part.lower
                 out.upper[i0:i1] = part.upper
             return out
+    except Exception as exc:
+        # A worker without the package fails in distributed's unpickling, as a
+        # bare Exception('ModuleNotFoundError(...)') naming no remedy.
+        if "No module named 'commonprosperity'" in str(exc):
+            raise CommonProsperityError(
+                "the Dask workers cannot import commonprosperity: install it on "
+                "every worker (pip install commonprosperity, the version of this "
+                f"client, {_version()}) and restart them"
+            ) from exc
+        raise
     finally:
         if futures:
             dask_client.cancel(futures)

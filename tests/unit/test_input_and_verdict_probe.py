@@ -393,3 +393,30 @@ def test_bootstrap_replicates_do_not_depend_on_the_order_of_the_households():
         b = bootstrap(cp.simulate(shuffled, base), indicator, n=30, seed=4)
         # Bit for bit: the sums take the households in id order.
         assert np.array_equal(a.replicates, b.replicates), indicator
+
+
+def test_workers_without_the_package_get_an_install_hint(monkeypatch):
+    pytest.importorskip("distributed")
+    import contextlib
+    import types
+
+    from commonprosperity import _dask
+    from commonprosperity.errors import CommonProsperityError
+
+    class Client:  # what evaluate_on_cluster uses of a distributed.Client
+        def as_current(self):
+            return contextlib.nullcontext()
+
+        def cancel(self, futures):
+            pass
+
+    def ship(*args, **kwargs):
+        # distributed re-raises a worker's unpickling error as a bare Exception.
+        raise Exception("ModuleNotFoundError(\"No module named 'commonprosperity'\")")
+
+    monkeypatch.setattr(_dask, "_connect", lambda client: (Client(), False))
+    monkeypatch.setattr(_dask, "_live_workers", lambda client: ["tcp://w:1"])
+    monkeypatch.setattr(_dask, "_ship", ship)
+    with pytest.raises(CommonProsperityError, match="install it on every worker"):
+        stacked = types.SimpleNamespace(n=2)  # two scenarios
+        _dask.evaluate_on_cluster("p.parquet", stacked, "exact", "household", None)
