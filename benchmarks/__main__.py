@@ -327,12 +327,17 @@ def _is_row(r: Any) -> bool:
     )
 
 
+def _by_key(stored: dict[str, Any] | None) -> dict[tuple[str, int], dict]:
+    """The stored rows by (case, size) (unique: :func:`load_results` checks)."""
+    return {(r["case"], r["size"]): r for r in stored["rows"]} if stored else {}
+
+
 def stored_pairs(
     rows: list[dict], stored: dict[str, Any] | None
 ) -> list[tuple[dict, dict | None]]:
     """This run's rows with a ratio, each with the stored row of the same case and
     size that has a ratio (None if there is none)."""
-    old = {(r["case"], r["size"]): r for r in stored["rows"]} if stored else {}
+    old = _by_key(stored)
     pairs = []
     for r in rows:
         if r["ratio"] is None:
@@ -348,7 +353,7 @@ def compare(
     """WARNING lines for ratios worse than the stored ones by more than tolerance,
     and for rows that have no ratio now where the stored row has one."""
     warnings = []
-    old = {(r["case"], r["size"]): r for r in stored["rows"]} if stored else {}
+    old = _by_key(stored)
     for r in rows:
         before = old.get((r["case"], r["size"]))
         if r["ratio"] is None and before is not None and before.get("ratio"):

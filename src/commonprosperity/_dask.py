@@ -26,6 +26,7 @@ import numpy as np
 
 from commonprosperity._sweep_engine import _block_size, _evaluate, _Ordered, _Outcome
 from commonprosperity.errors import ArgumentError, CommonProsperityError
+from commonprosperity.simulate import _version
 
 __all__ = ["evaluate_on_cluster", "population_receipts"]
 
@@ -333,16 +334,6 @@ def _connect(client: Any) -> tuple[Any, bool]:
         "client must be a distributed.Client or a scheduler address string; got "
         f"{type(client).__name__}{hint}"
     )
-
-
-def _version() -> str:
-    """The commonprosperity version of the client, for messages."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("commonprosperity")
-    except metadata.PackageNotFoundError:  # pragma: no cover - source checkout
-        return "unknown"
 
 
 def evaluate_on_cluster(

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.published import CITY_NAMES_EN
-from commonprosperity.targets import PLAN_SOURCE, TARGETS, Target, meets
+from commonprosperity.targets import PLAN_SOURCE, TARGETS, Target
 
 #: File formats written by :func:`save`.
 FORMATS: tuple[str, ...] = ("png", "svg")
@@ -157,10 +157,6 @@ def check_formats(formats: Any, where: str) -> tuple[str, ...]:
             + ", ".join(repr(f) for f in bad)
         )
     return tuple(names)
-
-
-def _meets(v: float, target: Target) -> bool:
-    return bool(meets(v, target.comparison, target.target))
 
 
 # ------------------------------------------------------------------------ save

@@ -23,7 +23,6 @@ from commonprosperity._plotstyle import (
     _SKY,
     _VERMILION,
     _figure,
-    _meets,
     _rc,
     _target_of,
     _tick,
@@ -31,6 +30,7 @@ from commonprosperity._plotstyle import (
     format_value,
 )
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
+from commonprosperity.targets import meets
 
 __all__ = ["fiscal_frontier", "pareto_front", "sweep_heatmap"]
 
@@ -185,7 +185,7 @@ def sweep_heatmap(
         mid = float(np.median(finite) * scale) if finite.size else 0.0
         met_cells = []
         for (i, j), v in np.ndenumerate(values):
-            met = target is not None and np.isfinite(v) and _meets(v, target)
+            met = target is not None and meets(v, target.comparison, target.target)
             if met:
                 met_cells.append((i, j))
             if not small:
@@ -486,7 +486,7 @@ def fiscal_frontier(
                     fontsize=10,
                     bbox={"facecolor": "white", "edgecolor": _BLACK},
                 )
-            meeting = np.flatnonzero([np.isfinite(x) and _meets(x, target) for x in v])
+            meeting = np.flatnonzero(meets(v, target.comparison, target.target))
             if meeting.size:
                 best = meeting[np.argmin(c[meeting])]
                 ax.scatter(

@@ -21,7 +21,7 @@ from commonprosperity._reportformat import (
     output_names,
     staged_directory,
 )
-from commonprosperity.targets import TARGETS, meets
+from commonprosperity.targets import TARGET_BY_ID, TARGETS, meets
 
 __all__ = ["sweep_summary", "write_sweep"]
 
@@ -30,7 +30,7 @@ def _met_column(frame: pd.DataFrame, tid: str) -> pd.Series | None:
     """Whether each sweep row meets target ``tid`` (from ``T*_met`` or recomputed)."""
     if f"{tid}_met" in frame.columns:
         return frame[f"{tid}_met"].astype("boolean").fillna(False).astype(bool)
-    target = next((t for t in TARGETS if t.id == tid), None)
+    target = TARGET_BY_ID.get(tid)
     if target is None or target.indicator not in frame.columns:
         return None
     v = frame[target.indicator].to_numpy(dtype=float)

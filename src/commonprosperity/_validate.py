@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +18,7 @@ __all__ = [
     "joined_problems",
     "labour_share_problem",
     "positive_yuan_problem",
+    "quoted",
     "seed_problem",
 ]
 
@@ -99,6 +101,19 @@ def income_to_gdp_problem(
     )
 
 
+def quoted(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` for a message, shortened past ``limit`` characters.
+
+    A text of kilobytes (a stray note in a city column) would make a one-line
+    error as long.
+    """
+    shown = repr(value)
+    if len(shown) <= limit:
+        return shown
+    size = len(value) if isinstance(value, str | bytes) else len(shown)
+    return f"{shown[: limit - 10]}… ({size:,} characters)"
+
+
 def describe_rows(
     mask: np.ndarray, values: np.ndarray | None = None, shown: int = 5
 ) -> str:
@@ -128,7 +143,7 @@ def describe_rows(
         # Quote 0.0, not np.float64(0.0): the message is for the data's owner.
         if isinstance(value, np.generic):
             value = value.item()
-        text += f"; got {value!r}"
+        text += f"; got {quoted(value)}"
     return text
 
 

@@ -51,7 +51,7 @@ from commonprosperity._sweep_plots import fiscal_frontier, pareto_front, sweep_h
 from commonprosperity._validate import is_integer, positive_yuan_problem
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.metrics._validate import as_values, as_weight
-from commonprosperity.targets import TARGETS
+from commonprosperity.targets import TARGET_BY_ID
 
 if TYPE_CHECKING:
     from commonprosperity.simulate import Result
@@ -349,7 +349,7 @@ def income_distribution(
                 alpha=0.35,
             )
             share = float(result.indicators[name])
-            target = next(t for t in TARGETS if t.id == tid)
+            target = TARGET_BY_ID[tid]
             y = top * level
             ax.annotate(
                 "",
@@ -663,7 +663,7 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
         raise ArgumentError("city_bars: the result has no city per-capita incomes")
     names = [_city_en(c) for c in cities.index]
     ratio = float(result.indicators["city_max_min_ratio"])
-    t5 = next(t for t in TARGETS if t.id == "T5")
+    t5 = TARGET_BY_ID["T5"]
     with _rc():
         fig = _figure(8.5, 0.42 * len(cities) + 1.8)
         ax = fig.subplots()

@@ -14,7 +14,7 @@ import pandas as pd
 
 from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._sums import dot
-from commonprosperity._validate import describe_rows, strictly_increasing
+from commonprosperity._validate import describe_rows, quoted, strictly_increasing
 from commonprosperity.errors import PopulationError
 from commonprosperity.published import CITIES, CITY_NAMES_EN, PROVINCE, city_label
 
@@ -1218,11 +1218,7 @@ def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
             mapping[u] = -1
         if mapping[u] < 0:
             rows = np.flatnonzero(position == u)[:5].tolist()
-            shown = repr(raw)
-            if len(shown) > 60:
-                # A text of kilobytes would make the one-line error as long.
-                shown = f"{shown[:50]}… ({len(str(raw)):,} characters)"
-            unknown.append(f"{shown} at rows {rows}")
+            unknown.append(f"{quoted(raw)} at rows {rows}")
     missing = position < 0
     if missing.any():
         unknown.append(f"missing values at {describe_rows(missing)}")

@@ -39,7 +39,7 @@ from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import INDICATOR_NAMES, simulate
 from commonprosperity.targets import (
     BOUND_TOLERANCE,
-    TARGETS,
+    TARGET_BY_ID,
     _met,
     evaluate_targets,
 )
@@ -47,7 +47,7 @@ from commonprosperity.targets import (
 __all__ = ["DEFAULT_GROWTH_AFTER_2024", "growth_rates", "project", "simulate_path"]
 
 #: T8, whose threshold also judges T8 since the path's first year.
-_T8 = next(t for t in TARGETS if t.id == "T8")
+_T8 = TARGET_BY_ID["T8"]
 
 INCOME_COLUMNS = ("wage", "business", "property", "pension")
 _COMPONENT_OF = {

@@ -172,7 +172,8 @@ def _met(value: Any, target: Target) -> tuple[Any, Any]:
     """``(met, gap)`` of a value (or an array of them) against a target."""
     bound = target.target
     value = on_bound(value, bound)
-    met = meets(value, target.comparison, bound)
+    with np.errstate(invalid="ignore"):
+        met = _COMPARE[target.comparison](value, bound)
     met = bool(met) if np.ndim(met) == 0 else met
     if target.comparison in (">=", ">"):
         return met, bound - value
