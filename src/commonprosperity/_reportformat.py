@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import math
+import numbers
 import os
 import secrets
 import shutil
@@ -138,7 +139,7 @@ def _fmt(value: Any, unit: str) -> str:
     return format_value(float(value), unit).replace(" yuan", "")
 
 
-def _gap(value: Any, unit: str, met: Any = None) -> str:
+def _gap(value: Any, unit: str, met: Any = None, extra: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     v = float(value)
@@ -147,10 +148,44 @@ def _gap(value: Any, unit: str, met: Any = None) -> str:
     if v < 0 or (v == 0 and not not_met):
         return "-"
     if unit == "share":
-        return f"{100 * v:.1f} pp"
+        return f"{100 * v:.{1 + extra}f} pp"
     if unit == "yuan":
-        return f"{v:,.0f}"
-    return f"{v:.4f}"
+        return f"{v:,.{extra}f}"
+    return f"{v:.{4 + extra}f}"
+
+
+def _finer(value: float, unit: str, extra: int) -> str:
+    """:func:`_fmt` with ``extra`` more decimals."""
+    if unit == "yuan":
+        return f"{value:,.{extra}f}"
+    if unit == "share":
+        return f"{100.0 * value:.{1 + extra}f} %"
+    return f"{value:.{3 + extra}f}"
+
+
+def _value_and_goal(value: Any, target: Any, unit: str) -> tuple[str, str, int]:
+    """The value and the target as shown, with decimals enough to tell them apart.
+
+    74,999.6 yuan against 75,000 showed "75,000 >= 75,000  NO  0": the verdict
+    right, the figures contradicting it. Returns the two texts and the decimals
+    added (for the gap).
+    """
+    shown, goal = _fmt(value, unit), _fmt(target, unit)
+    finite = all(
+        isinstance(v, numbers.Real) and math.isfinite(float(v)) for v in (value, target)
+    )
+    if not finite or unit not in ("yuan", "share", "ratio") or shown != goal:
+        return shown, goal, 0
+    for extra in range(1, 7):
+        shown, goal = (
+            _finer(float(value), unit, extra),
+            _finer(float(target), unit, extra),
+        )
+        if shown != goal or float(value) == float(target):
+            break
+    if float(value) == float(target):
+        return _fmt(value, unit), _fmt(target, unit), 0
+    return shown, goal, extra
 
 
 def _met(value: Any) -> str:
@@ -191,10 +226,8 @@ def _target_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     rows = []
     for tid, row in table.iterrows():
         unit = str(row["unit"])
-        goal = (
-            f"{_CMP.get(str(row['comparison']), row['comparison'])} "
-            f"{_fmt(row['target'], unit)}"
-        )
+        shown, target, extra = _value_and_goal(row["value"], row["target"], unit)
+        goal = f"{_CMP.get(str(row['comparison']), row['comparison'])} {target}"
         if unit == "ratio change":
             goal = f"{row['comparison']} 0 (trend)"
         rows.append(
@@ -202,10 +235,10 @@ def _target_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                 str(tid),
                 _SHORT.get(str(tid), str(row["description"])),
                 *([_fmt(row["status_quo"], unit)] if has_sq else []),
-                _fmt(row["value"], unit),
+                shown,
                 goal,
                 _met(row["met"]),
-                _gap(row["gap"], unit, row["met"]),
+                _gap(row["gap"], unit, row["met"], extra),
             ]
         )
     return header, rows

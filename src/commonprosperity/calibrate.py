@@ -55,7 +55,7 @@ from commonprosperity._calibrate_design import cell_name, design
 from commonprosperity._calibrate_solve import compress, solve
 from commonprosperity._validate import is_integer, is_real
 from commonprosperity.errors import ArgumentTypeError, CalibrationError
-from commonprosperity.population import MAX_WEIGHT, Population
+from commonprosperity.population import MAX_WEIGHT, MIN_WEIGHT, Population
 
 __all__ = ["CalibrationResult", "calibrate"]
 
@@ -277,6 +277,13 @@ def calibrate(
             f"{np.nanmax(w):g}); the margins ask for far more households or persons "
             "than the data hold: check their units"
         )
+    if np.all(w > 0) and not np.all(w >= MIN_WEIGHT):
+        tiny = int(np.sum(w < MIN_WEIGHT))
+        raise CalibrationError(
+            f"calibration ({method}, bounds={bounds}) gave {tiny} household weights "
+            f"below {MIN_WEIGHT:g} (least {np.min(w):g}), too small "
+            "for the weighted sums; pass bounds, e.g. bounds=(0.1, 10)"
+        )
     if np.any(w <= 0):
         raise CalibrationError(
             f"linear calibration gave {int(np.sum(w <= 0))} weights <= 0; pass bounds, "
@@ -295,6 +302,10 @@ def calibrate(
         bounds=bounds,
         margins=table,
     )
+
+
+#: Margins this many times below the population's weighted total are refused.
+SHRINK_LIMIT = 1_000.0
 
 
 def _check_reachable(
@@ -333,7 +344,25 @@ def _check_reachable(
                 f"sizes in the data ({lo}–{hi}); give both in the same units "
                 "(persons and households, not 万)"
             )
+    # Against the population's own weighted totals: margins a thousandth of
+    # them are 万 (10,000s) taken for units, which nothing above catches when
+    # only one unit is given (every weight shrank 4,300-fold, and every fiscal
+    # total with it). Raw weights of 1 calibrated up to a province are fine.
+    current = {
+        "households": float(population.weight.sum()),
+        "persons": float(np.dot(population.weight, population.size)),
+    }
+    units = [
+        f"the {unit} margins ({first_margin[unit]}) total {total:g}, "
+        f"{current[unit] / total:,.0f} times fewer than the population's weights "
+        f"represent ({current[unit]:g} {unit}); give {unit} in units, not 万 "
+        "(10,000s)"
+        for unit, total in totals.items()
+        if 0 < total < current[unit] / SHRINK_LIMIT
+    ]
     if problems:
         raise CalibrationError(
-            "margins no calibrated weights can reach: " + "; ".join(problems)
+            "margins no calibrated weights can reach: " + "; ".join(problems + units)
         )
+    if units:
+        raise CalibrationError("margins in the wrong units? " + "; ".join(units))

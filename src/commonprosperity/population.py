@@ -15,7 +15,7 @@ import pandas as pd
 from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._sums import dot
 from commonprosperity._validate import describe_rows, quoted, strictly_increasing
-from commonprosperity.errors import PopulationError
+from commonprosperity.errors import ArgumentError, PopulationError
 from commonprosperity.published import CITIES, CITY_NAMES_EN, PROVINCE, city_label
 
 __all__ = ["CITY_LABELS", "Population"]
@@ -40,6 +40,9 @@ PERSON_REQUIRED = (
 OUR_COLUMNS = HOUSEHOLD_COLUMNS + PERSON_REQUIRED[1:]
 INCOME_COLUMNS = ("wage", "business", "property", "pension")
 MAX_WEIGHT = 1e12  # households one record may represent
+#: The least weight: below it the weighted sums w·x lose digits (subnormal
+#: products), so scaling every weight by 1e-320 moved the indicators by 5e-7.
+MIN_WEIGHT = 1e-300
 MAX_INCOME = 1e12  # yuan per year, any source, in absolute value
 MAX_AGE = 120
 MAX_HOUSEHOLD_SIZE = 100
@@ -635,7 +638,7 @@ class Population:
         Parameters
         ----------
         weight : array-like, shape (n_households,)
-            Households represented by each household, in (0, 1e12].
+            Households represented by each household, in [1e-300, 1e12].
 
         Returns
         -------
@@ -644,7 +647,7 @@ class Population:
         Raises
         ------
         PopulationError
-            For a wrong shape or a weight outside (0, 1e12].
+            For a wrong shape or a weight outside [1e-300, 1e12].
 
         Examples
         --------
@@ -662,11 +665,11 @@ class Population:
                 f"weight must have shape {self.weight.shape}; got {w.shape}"
             )
         elif w is not None:
-            bad = ~(w > 0) | (w > MAX_WEIGHT)
+            bad = ~(w >= MIN_WEIGHT) | (w > MAX_WEIGHT)
             if bad.any():
                 problems.append(
-                    f"weight must be in (0, {MAX_WEIGHT:g}] for every household; "
-                    f"{describe_rows(bad, w)}"
+                    f"weight must be in [{MIN_WEIGHT:g}, {MAX_WEIGHT:g}] for every "
+                    f"household; {describe_rows(bad, w)}"
                 )
         if problems:
             raise PopulationError("; ".join(problems))
@@ -719,6 +722,20 @@ def subsets(pop: Population, groups: list[np.ndarray]) -> list[Population]:
     """
     if not groups:
         return []
+    for k, g in enumerate(groups):
+        g = np.asarray(g)
+        if g.ndim != 1 or g.dtype.kind not in "iu":
+            raise ArgumentError(
+                f"subsets: group {k} must be a 1-D array of integer positions; got "
+                f"{g.dtype} of shape {g.shape}"
+            )
+        if g.size and not (
+            g.min() >= 0 and g.max() < pop.n_households and strictly_increasing(g)
+        ):
+            raise ArgumentError(
+                f"subsets: group {k} must hold increasing positions in "
+                f"0–{pop.n_households - 1}, each once; got {quoted(g)}"
+            )
     order = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups])
     size = pop.size[order]
     offsets = np.zeros(order.shape[0] + 1, dtype=np.int64)
@@ -1345,7 +1362,7 @@ def _value_problems(
     its arrays, and the masks cost 44 ms at 1e6 households, the extremes 4 ms.
     """
     if (
-        _within(weight, 0.0, MAX_WEIGHT, open_low=True)
+        _within(weight, MIN_WEIGHT, MAX_WEIGHT)
         and _within(age, 0, MAX_AGE)
         and all(
             _within(v, -MAX_INCOME if c == "business" else 0.0, MAX_INCOME)
@@ -1360,6 +1377,13 @@ def _value_problems(
             problems.append(
                 "households.weight must be > 0 for every row; "
                 + describe_rows(bad, weight)
+            )
+        tiny = (weight > 0) & (weight < MIN_WEIGHT)
+        if tiny.any():
+            problems.append(
+                f"households.weight must be at least {MIN_WEIGHT:g} (smaller weights "
+                "lose digits in the weighted sums; scale all weights up alike); "
+                + describe_rows(tiny, weight)
             )
         big = weight > MAX_WEIGHT
         if big.any():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import math
 import os
 import re
 import tomllib
@@ -41,10 +42,18 @@ __all__ = ["PolicyArrays", "Scenario"]
 
 def _whole_number(value: Any) -> Any:
     """Accept ints (Python or NumPy) and whole floats; never bools or strings."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return int(value)
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
         raise ValueError(f"must be an integer; got {value!r}")
+    if abs(int(value)) >= 10**18:
+        # Beyond any age or count; pydantic would echo every digit.
+        raise ValueError(
+            f"must be an integer of at most 18 digits; got one of "
+            f"{len(str(abs(int(value)))):,} digits"
+        )
     return int(value)
 
 
@@ -65,6 +74,10 @@ def _no_numpy_bool(value: Any) -> Any:
     accepts anything with ``__float__``), so an element of a boolean array would
     pass silently as an amount or as a 100 % rate.
     """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        # A 0-d array is its one item (np.array(1200.0) is 1200.0), a boolean
+        # one a bool, refused as above.
+        value = value.item()
     if isinstance(value, int) and not isinstance(value, bool):
         try:
             float(value)
@@ -104,6 +117,8 @@ def _ordered(value: Any) -> Any:
             "must be a list in bracket order, not a set (a set has no order); "
             f"got {value!r}"
         )
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        raise ValueError(f"must be a list in bracket order; got {value!r}")
     is_list = isinstance(value, Sequence | np.ndarray) and not isinstance(value, str)
     if is_list and len(value) > MAX_BRACKETS:
         raise ValueError(f"must have at most {MAX_BRACKETS} items; got {len(value):,}")
@@ -128,6 +143,22 @@ RENAMED: dict[str, str] = {
     "wages.wage_growth": "wages.growth_rate",
     "social_insurance.housing_provident_fund_rate": (
         "social_insurance.housing_fund_rate"
+    ),
+}
+
+#: What an old key's value must become under its new name, where the unit or the
+#: meaning changed: kept as it was, the value would pass with another meaning.
+RENAMED_NOTES: dict[str, str] = {
+    "income_tax.basic_deduction_monthly": (
+        "in yuan per year: 12 × the monthly amount (status quo 60,000)"
+    ),
+    "transfers.dibao": "in yuan per person per month: the annual amount ÷ 12",
+    "transfers.residents_pension": (
+        "in yuan per person per month: the annual amount ÷ 12"
+    ),
+    "wages.minimum_wage_monthly": (
+        "the first of Zhejiang's three area tiers; set "
+        "wages.minimum_wage_monthly_tier2 and _tier3 too"
     ),
 }
 
@@ -394,7 +425,13 @@ def _raw_schedule_problems(data: Any) -> list[str]:
             isinstance(v, int | float) and not isinstance(v, bool) for v in value
         ):
             return None
-        return tuple(float(v) for v in value)
+        try:
+            floats = tuple(float(v) for v in value)
+        except OverflowError:  # an integer beyond any float: the field says so
+            return None
+        # A NaN compares false with everything: "nan <= 144000" is no problem
+        # to report (the field's own "must be a finite number" is).
+        return floats if all(math.isfinite(v) for v in floats) else None
 
     problems = []
     for name in ("", "business_"):
@@ -680,11 +717,20 @@ class Scenario(_Section):
             raise ScenarioError(
                 f"to_toml: no path given (got {path!r}); pass None for the text only"
             )
+        if not isinstance(path, str | os.PathLike):
+            raise ScenarioError(
+                f"to_toml: path must be a str or pathlib.Path (or None for the text "
+                f"only); got {type(path).__name__} {path!r}"
+            )
         try:
             Path(path).expanduser().write_text(text, encoding="utf-8")
         except OSError as exc:
             raise ScenarioError(
                 f"{path}: cannot write the scenario file ({exc.strerror})"
+            ) from None
+        except ValueError as exc:  # an embedded NUL byte
+            raise ScenarioError(
+                f"{path!r}: cannot write the scenario file ({exc})"
             ) from None
         return text
 
@@ -980,7 +1026,8 @@ def _unknown_path_message(path: str) -> str:
         )
     base = re.sub(r"\[-?\d+\]$", "", path)
     if base in RENAMED:
-        return f"{path}: renamed to {RENAMED[base]}"
+        note = RENAMED_NOTES.get(base)
+        return f"{path}: renamed to {RENAMED[base]}" + (f", {note}" if note else "")
     if base in SECTIONS:
         first = next(iter(SECTIONS[base].model_fields))
         return (

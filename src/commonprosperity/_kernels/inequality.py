@@ -285,7 +285,17 @@ def gini_exact_merged(
     xs, e = _two_sum(xs, xs2)
     xc += xc2 + e
     d = _gap_sum(sorted_income, sorted_weight, income, weight, order, ws, wc)
-    return d / ((ws + wc) * (xs + xc))
+    return gini_of(d, (ws + wc) * (xs + xc))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def gini_of(d, denominator):
+    """``d / denominator``, NaN for a zero denominator (all incomes 0: no Gini).
+
+    A sweep's scenario that leaves every income at 0 got Python's
+    ZeroDivisionError out of the kernel; simulate reports such a Gini as NaN.
+    """
+    return d / denominator if denominator != 0.0 else np.nan
 
 
 @njit(cache=True, nogil=True)

@@ -25,7 +25,13 @@ when it is not small (rows crowded at one income: a Gini near 0).
 import numpy as np
 from numba import njit
 
-from commonprosperity._kernels.inequality import _EPS, _add_row, _gap_sum, _two_sum
+from commonprosperity._kernels.inequality import (
+    _EPS,
+    _add_row,
+    _gap_sum,
+    _two_sum,
+    gini_of,
+)
 
 __all__ = ["fixed_part_sums", "gini_exact_split", "row_weights"]
 
@@ -180,4 +186,4 @@ def gini_exact_split(
         error = 0.0 if bound == 0.0 else np.inf
     else:
         error = 8.0 * _EPS * bound / abs(d)
-    return d / ((ws + wc) * (xs + xc)), error
+    return gini_of(d, (ws + wc) * (xs + xc)), error
