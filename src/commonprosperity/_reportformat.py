@@ -174,18 +174,18 @@ def _value_and_goal(value: Any, target: Any, unit: str) -> tuple[str, str, int]:
     finite = all(
         isinstance(v, numbers.Real) and math.isfinite(float(v)) for v in (value, target)
     )
-    if not finite or unit not in ("yuan", "share", "ratio") or shown != goal:
+    if (
+        not finite
+        or unit not in ("yuan", "share", "ratio")
+        or shown != goal
+        or float(value) == float(target)
+    ):
         return shown, goal, 0
     for extra in range(1, 7):
-        shown, goal = (
-            _finer(float(value), unit, extra),
-            _finer(float(target), unit, extra),
-        )
-        if shown != goal or float(value) == float(target):
-            break
-    if float(value) == float(target):
-        return _fmt(value, unit), _fmt(target, unit), 0
-    return shown, goal, extra
+        finer = _finer(float(value), unit, extra), _finer(float(target), unit, extra)
+        if finer[0] != finer[1]:
+            return finer[0], finer[1], extra
+    return shown, goal, 0  # apart by less than 6 more decimals show
 
 
 def _met(value: Any) -> str:

@@ -154,7 +154,9 @@ def calibrate(
         On unknown units or variables, categories in the data without a total, empty
         cells with a positive total, zero totals for non-empty cells, margins of one
         unit with different sums, a cell that no weights inside ``bounds`` can reach,
-        non-positive linear weights, or no convergence (naming the worst cell).
+        margins more than 1,000 times below the population's weighted total (persons
+        or households in 万), non-positive linear weights or weights below 1e-300,
+        or no convergence (naming the worst cell).
 
     Notes
     -----
