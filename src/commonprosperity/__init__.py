@@ -34,6 +34,7 @@ from commonprosperity.solve import solve
 from commonprosperity.sweep import cheapest, sweep
 from commonprosperity.synthetic import synthetic_population
 from commonprosperity.targets import TARGETS, evaluate_targets, target_years
+from commonprosperity.uncertainty import bootstrap
 
 try:
     from importlib.metadata import version as _version
@@ -57,6 +58,7 @@ __all__ = [
     "TargetUnreachableError",
     "__version__",
     "baseline",
+    "bootstrap",
     "calibrate",
     "cheapest",
     "compare_to_published",
