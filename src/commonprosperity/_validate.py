@@ -41,11 +41,34 @@ def strictly_increasing(values: np.ndarray) -> bool:
     return bool(np.all(values[1:] > values[:-1]))
 
 
+def finite_float(x: object) -> float | None:
+    """``float(x)`` for a finite real number (not a bool), else None.
+
+    An integer beyond any float (``10**400``) is None, not an OverflowError.
+    """
+    if not is_real(x):
+        return None
+    try:
+        value = float(x)  # type: ignore[arg-type]
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
 def positive_yuan_problem(name: str, value: object) -> str | None:
     """The problem with an amount of yuan that must be finite and > 0, or None."""
-    if not (is_real(value) and math.isfinite(value) and value > 0):
-        return f"{name} must be a finite number of yuan > 0; got {value!r}"
+    number = finite_float(value)
+    if number is None or not number > 0:
+        shown = quoted(value) if not isinstance(value, int) else _short_int(value)
+        return f"{name} must be a finite number of yuan > 0; got {shown}"
     return None
+
+
+def _short_int(value: int) -> str:
+    text = str(value)
+    return (
+        text if len(text) <= 30 else f"an integer of {len(text.lstrip('-')):,} digits"
+    )
 
 
 def labour_share_problem(gdp: float, labour_compensation: float) -> str | None:

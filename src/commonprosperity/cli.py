@@ -132,9 +132,25 @@ def _path(text: str) -> Path:
     # directory, and an empty --population read it as a directory.
     if not text.strip():
         raise argparse.ArgumentTypeError("must be a path; got an empty string")
+    # A name in another encoding (GBK bytes from a Windows archive, or any
+    # Chinese name under LC_ALL=C) arrives with surrogates: reports, figure
+    # titles and pyarrow cannot write it, and failed with a traceback at the end.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError(
+            f"{text.encode('utf-8', 'backslashreplace').decode()!r} is not valid "
+            "text in this system's encoding (a name in another encoding, or a "
+            "non-UTF-8 locale such as LC_ALL=C): rename it, or use a UTF-8 locale"
+        ) from None
     # A quoted or `--out=~/...` path reaches us unexpanded; the readers and
     # writers expand `~`, so every path option does (not a folder named "~").
-    return Path(text).expanduser()
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # ~nosuchuser
+        raise argparse.ArgumentTypeError(
+            f"cannot expand {text!r}: no such user's home directory"
+        ) from None
 
 
 # ------------------------------------------------------------------- parser
@@ -410,6 +426,11 @@ def _optional(module: str, what: str) -> ModuleType:
 
 def _check_out_dir(path: Path) -> Path:
     """Check that an output directory exists or can be created; create nothing."""
+    if path.is_symlink() and not path.exists():
+        # It passed as "can be created" and failed after the whole simulation.
+        raise UsageError(
+            f"--out {path}: is a broken symbolic link (to {os.readlink(path)})"
+        )
     if path.exists():
         if not path.is_dir():
             raise UsageError(f"--out {path}: exists and is not a directory")
@@ -424,6 +445,27 @@ def _check_out_dir(path: Path) -> Path:
             f"--out {path}: cannot create it ({parent} is not a writable directory)"
         )
     return path
+
+
+#: Files a sweep writes into its --out directory besides its figures.
+_SWEEP_OUTPUTS = ("sweep.csv", "sweep.parquet", "report.md")
+
+
+def _refuse_overwriting_inputs(out: Path, inputs: dict[str, Path | None]) -> None:
+    """Refuse an --out directory where a sweep's outputs would replace an input.
+
+    ``[population] file = "sweep.parquet"`` beside ``--out`` was replaced by the
+    results table, silently.
+    """
+    for what, path in inputs.items():
+        if path is None or Path(path).name not in _SWEEP_OUTPUTS:
+            continue
+        target = out / Path(path).name
+        if target.exists() and Path(path).exists() and os.path.samefile(target, path):
+            raise UsageError(
+                f"--out {out}: the sweep's {target.name} would overwrite {what} "
+                f"{path}; write the results to another directory"
+            )
 
 
 def _check_out_file(path: Path, suffix: str, option: str) -> Path:
@@ -716,6 +758,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     spec = read_sweep_file(args.file)
     out = _check_out_dir(args.out)
+    _refuse_overwriting_inputs(
+        out,
+        {
+            "the sweep file": Path(args.file).expanduser(),
+            "its population file": spec.population_file,
+        },
+    )
     module = _optional("commonprosperity.sweep", "sweep")
     run_sweep = getattr(module, "sweep", None)
     if run_sweep is None:
@@ -968,6 +1017,9 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         os.replace(tmp, out)
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
+    except CommonProsperityError as exc:
+        # The writer names the scratch file the user never asked for.
+        raise UsageError(_one_line(exc).replace(str(tmp), str(out))) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -1034,7 +1086,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # input like a missing file: one line naming it, not a traceback.
         if debug:
             traceback.print_exc()
-        where = f"{exc.filename}: " if exc.filename is not None else ""
+        # No file named: the printing failed (`> /dev/full`), after the files.
+        where = (
+            f"{exc.filename}: "
+            if exc.filename is not None
+            else "writing to standard output: "
+        )
         print(
             f"{command}: error: {where}{exc.strerror or _one_line(exc)}",
             file=sys.stderr,

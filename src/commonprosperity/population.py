@@ -142,6 +142,16 @@ class Population:
                 + " (Population.from_frames and from_arrays convert and check "
                 "columns)"
             )
+        # dataclasses.replace(pop, weight=...) handed the new population the old
+        # one's cache (its Gini weights: the Gini of the old weights, silently);
+        # and arrays the caller can still write would change it, and the Results
+        # made from it, behind their backs. A fresh cache; writeable arrays copied
+        # read-only (the read-only ones, such as another population's, are kept).
+        object.__setattr__(self, "_cache", {})
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray) and value.flags.writeable:
+                object.__setattr__(self, f.name, _readonly(value.copy()))
 
     @classmethod
     def _trusted(cls, **values: Any) -> Population:

@@ -8,12 +8,14 @@ amounts are yuan per year; rates and shares are fractions (0.08, not 8).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import json
 import math
 import os
 import re
+import tempfile
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -723,7 +725,7 @@ class Scenario(_Section):
                 f"only); got {type(path).__name__} {path!r}"
             )
         try:
-            Path(path).expanduser().write_text(text, encoding="utf-8")
+            _write_atomically(Path(path).expanduser(), text)
         except OSError as exc:
             raise ScenarioError(
                 f"{path}: cannot write the scenario file ({exc.strerror})"
@@ -1016,6 +1018,38 @@ def overlapping_paths(
             )
         seen.setdefault((section, key, index), path)
     return problems
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a scratch file beside it.
+
+    Written in place, a full disk left an empty file, and an existing scenario
+    file was lost with it.
+    """
+    fd, scratch = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        # mkstemp's file is private (0600); the file takes the mode a plain
+        # write would have given it.
+        os.chmod(scratch, _file_mode(path))
+        os.replace(scratch, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(scratch)
+        raise
+
+
+def _file_mode(path: Path) -> int:
+    """An existing file's permission bits, else those of a new file (umask)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _unknown_path_message(path: str) -> str:

@@ -7,8 +7,6 @@ are ranked by per-capita disposable income, as in the NBS household survey.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +16,11 @@ import pandas as pd
 from commonprosperity import metrics
 from commonprosperity._kernels.buckets import income_order
 from commonprosperity._sums import compensated_cumsum
-from commonprosperity._validate import is_real, strictly_increasing
+from commonprosperity._validate import (
+    finite_float,
+    quoted,
+    strictly_increasing,
+)
 from commonprosperity.errors import ArgumentError
 from commonprosperity.population import CITY_LABELS, DATA_ARRAYS, subsets
 from commonprosperity.published import CITY_NAMES_EN, PROVINCE
@@ -188,15 +190,12 @@ def winners_losers(
         raise ArgumentError(
             f"winners_losers: other must be a Result; got {type(other).__name__}"
         )
-    if (
-        isinstance(threshold, bool)
-        or not isinstance(threshold, numbers.Real)
-        or not 0.0 <= threshold < np.inf
-    ):
+    if (value := finite_float(threshold)) is None or not value >= 0.0:
         raise ArgumentError(
             "winners_losers: threshold must be a finite number >= 0 (a fraction of "
-            f"disposable income: 0.01 = 1 %); got {threshold!r}"
+            f"disposable income: 0.01 = 1 %); got {quoted(threshold)}"
         )
+    threshold = value
     a, b = result.population, other.population
     differ = _population_differences(a, b)
     if differ:
@@ -505,13 +504,13 @@ def _fixed_lines(lines: Any) -> dict[str, float]:
             problems.append(
                 f"lines key {name!r} must be a str other than {list(_POVERTY_ROWS)}"
             )
-        elif not is_real(line) or not 0.0 < float(line) < math.inf:
+        elif (value := finite_float(line)) is None or not value > 0.0:
             problems.append(
                 f"lines[{name!r}] must be a positive finite number of yuan per "
-                f"person per year; got {line!r}"
+                f"person per year; got {quoted(line)}"
             )
         else:
-            out[name] = float(line)
+            out[name] = value
     if problems:
         raise ArgumentError("poverty: " + "; ".join(problems))
     return out

@@ -252,6 +252,11 @@ def evaluate_targets(
         for name, v in (("gdp", gdp), ("labour_compensation", labour_compensation))
         if v is not None and (p := positive_yuan_problem(name, v))
     ]
+    if not problems:
+        # As floats from here: a Fraction met np.isnan further on.
+        gdp = None if gdp is None else float(gdp)
+        if labour_compensation is not None:
+            labour_compensation = float(labour_compensation)
     if not problems and gdp is not None and labour_compensation is not None:
         problems += filter(None, [labour_share_problem(gdp, labour_compensation)])
     income = indicators.get("per_capita_disposable_income")

@@ -218,3 +218,50 @@ def test_a_target_table_tells_a_value_just_short_of_its_bound_apart():
     on = format_target_table(cp.evaluate_targets({"urban_rural_ratio": 1.9}))
     t4 = next(x for x in on.splitlines() if x.startswith("T4"))
     assert "1.900" in t4 and "NO" in t4
+
+
+def test_a_population_built_by_replace_has_its_own_cache_and_frozen_arrays():
+    # dataclasses.replace shared the old cache: the Gini used the old weights.
+    import dataclasses
+
+    pop = synthetic_population(2_000, seed=1)
+    scenario = cp.Scenario.status_quo(2021)
+    cp.simulate(pop, scenario)  # fills pop's cache
+    weight = pop.weight * np.where(np.arange(pop.n_households) % 10 == 0, 50.0, 1.0)
+    replaced = dataclasses.replace(pop, weight=weight)
+    want = cp.simulate(pop.with_weights(weight), scenario).indicators["gini"]
+    assert replaced._cache is not pop._cache
+    assert cp.simulate(replaced, scenario).indicators["gini"] == want
+    # The caller's array is not the population's: editing it changes nothing.
+    weight[:] = 1.0
+    assert not replaced.weight.flags.writeable
+    assert cp.simulate(replaced, scenario).indicators["gini"] == want
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda r: r.poverty({"x": 10**400}),
+        lambda r: r.winners_losers(r, 10**400),
+        lambda r: r.targets(gdp=10**400, labour_compensation=10**399),
+    ],
+)
+def test_integers_beyond_a_float_are_named_errors(call):
+    result = cp.simulate(
+        synthetic_population(200, seed=1), cp.Scenario.status_quo(2024)
+    )
+    with pytest.raises(cp.CommonProsperityError, match="finite number"):
+        call(result)
+
+
+def test_targets_take_fractions_as_numbers():
+    from fractions import Fraction
+
+    result = cp.simulate(
+        synthetic_population(200, seed=1), cp.Scenario.status_quo(2024)
+    )
+    table = result.targets(
+        gdp=Fraction(10**13), labour_compensation=Fraction(6 * 10**12)
+    )
+    assert table.loc["T7", "value"] == pytest.approx(0.6)
+    assert bool(table.loc["T7", "met"])
