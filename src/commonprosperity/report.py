@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INDICATOR_UNITS",
+    "INDICATOR_UNIT_TEXT",
     "deciles",
     "fiscal_table",
     "format_target_table",
@@ -81,6 +82,17 @@ INDICATOR_UNITS: dict[str, str] = {
     "iit_revenue": "yuan",
     "social_insurance_contributions": "yuan",
     "transfer_spending": "yuan",
+}
+
+#: The unit column of :func:`indicator_table` (indicators.csv): yuan said in full,
+#: as fiscal.csv says it (INDICATOR_UNITS is the key of the formatting).
+INDICATOR_UNIT_TEXT: dict[str, str] = {
+    name: (
+        ("yuan per person per year" if "per_capita" in name else "yuan per year")
+        if unit == "yuan"
+        else unit
+    )
+    for name, unit in INDICATOR_UNITS.items()
 }
 
 
@@ -153,7 +165,7 @@ def indicator_table(result: Result, baseline: Result | None = None) -> pd.DataFr
     if baseline is not None:
         out["status_quo"] = baseline.indicators.reindex(out.index)
         out["change"] = out["value"] - out["status_quo"]
-    out["unit"] = [INDICATOR_UNITS.get(k, "") for k in out.index]
+    out["unit"] = [INDICATOR_UNIT_TEXT.get(k, "") for k in out.index]
     return out
 
 
@@ -481,7 +493,9 @@ def markdown_report(
     for col in [c for c in ("value", "status_quo", "change") if c in shown.columns]:
         shown[col] = [
             _change(v, u) if col == "change" else _fmt(v, u)
-            for v, u in zip(ind[col], ind["unit"], strict=True)
+            for v, u in zip(
+                ind[col], [INDICATOR_UNITS.get(k, "") for k in ind.index], strict=True
+            )
         ]
     out += ["## Indicators", "", markdown_table(shown), ""]
     fiscal = fiscal_table(result, baseline)

@@ -71,3 +71,22 @@ def test_to_toml_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypatch):
         Scenario.status_quo(2024).to_toml(path)
     assert path.read_text(encoding="utf-8") == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
+
+
+def test_indicators_csv_says_yuan_in_full_as_fiscal_csv(capsys, tmp_path):
+    import pandas as pd
+
+    code, _, err = run(capsys, "run", "--households", 2000, "--out", tmp_path / "o")
+    assert code == 0, err
+    ind = pd.read_csv(tmp_path / "o" / "indicators.csv", index_col=0)
+    fiscal = pd.read_csv(tmp_path / "o" / "fiscal.csv", index_col=0)
+    assert ind.loc["iit_revenue", "unit"] == "yuan per year"
+    assert fiscal.loc["iit_revenue", "unit"] == "yuan per year"
+    assert ind.loc["per_capita_disposable_income", "unit"] == (
+        "yuan per person per year"
+    )
+    assert ind.loc["gini", "unit"] == "ratio"
+    # report.md still formats them as yuan.
+    text = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
+    value = ind.loc["per_capita_disposable_income", "value"]
+    assert f"{value:,.0f}" in text
