@@ -305,6 +305,10 @@ def _is_row(r: Any) -> bool:
         return False
     if not isinstance(r.get("size"), int) or isinstance(r.get("size"), bool):
         return False
+    # Present, if null: table() reads them by key, and a row without one made
+    # --write fail at the end of the run, its benchmarks thrown away.
+    if not all(key in r for key in ("median_s", "reference_s", "ratio", "per_second")):
+        return False
     numbers = all(
         r.get(key) is None
         or (
@@ -421,9 +425,11 @@ def render(rows: list[dict], machine: dict[str, Any]) -> str:
 
 Written by `python -m benchmarks --write` (rows of a run replace the stored rows of the
 same case and size; other rows are kept, and each row names its machine). Regenerate
-the official figures on a quiet machine with `python -m benchmarks --write`; CI runs
-`python -m benchmarks --quick`, which compares its ratios with these and prints a
-WARNING for any ratio worse by more than {TOLERANCE}× (it never fails on timing).
+the official figures on a quiet machine with `python -m benchmarks --write` and the
+rows CI compares with (its smaller sizes) with `python -m benchmarks --quick --write`;
+CI runs `python -m benchmarks --quick`, which compares its ratios with these and
+prints a WARNING for any ratio worse by more than {TOLERANCE}× (it never fails on
+timing).
 
 How to read the table:
 
@@ -547,13 +553,17 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(f"WARNING: {exc}; ratios not compared", flush=True)
         stored = None
+    if args.smoke and args.write:
+        # One repetition each is a check that every case runs, not a timing: as
+        # stored ratios later runs would be compared with noise.
+        parser.error("--smoke runs every case once, untimed: it does not --write")
     if args.smoke:
         os.environ[common.SMOKE_ENV] = "1"
 
     machine = common.machine_info()
+    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     print(
-        f"commonprosperity benchmarks ({'quick' if args.quick else 'full'}): "
-        f"{', '.join(n[6:] for n in names)}",
+        f"commonprosperity benchmarks ({mode}): {', '.join(n[6:] for n in names)}",
         flush=True,
     )
     print(

@@ -646,6 +646,35 @@ def test_load_results_refuses_a_malformed_stored_row(tmp_path, change):
         runner.load_results(path)
 
 
+@pytest.mark.parametrize("key", ["median_s", "reference_s", "ratio", "per_second"])
+def test_load_results_refuses_a_stored_row_missing_a_key(tmp_path, key):
+    # table() reads these by key: --write ran every benchmark, then a KeyError.
+    path = tmp_path / "results.md"
+    text = runner.render(_rows(), common.machine_info())
+    block = re.search(r"```json\n(.*?)\n```", text, re.DOTALL)
+    data = json.loads(block.group(1))
+    del data["rows"][0][key]
+    path.write_text(
+        text[: block.start(1)] + json.dumps(data) + text[block.end(1) :],
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="stored row 1 is not a row"):
+        runner.load_results(path)
+
+
+def test_smoke_runs_do_not_write(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "results.md"
+    _write_rows(path, _rows())
+    before = path.read_text(encoding="utf-8")
+    err = _usage_error(
+        ["--smoke", "--only", "bootstrap", "--results", str(path), "--write"],
+        capsys,
+        monkeypatch,
+    )
+    assert "--smoke runs every case once, untimed: it does not --write" in err
+    assert path.read_text(encoding="utf-8") == before
+
+
 def test_load_results_refuses_duplicate_case_and_size(tmp_path):
     rows = _rows()
     rows.append(dict(rows[0], ratio=50.0))
