@@ -65,7 +65,7 @@ def _city_en(label: str) -> str:
     return CITY_NAMES_EN.get(label, "Zhejiang (no city)")
 
 
-def format_value(value: float, unit: str) -> str:
+def format_value(value: float, unit: str, extra: int = 0) -> str:
     """Format an indicator value in its unit for a label.
 
     Parameters
@@ -74,6 +74,8 @@ def format_value(value: float, unit: str) -> str:
         The value (yuan, a fraction, or a ratio).
     unit : str
         ``"yuan"``, ``"share"``, ``"ratio"``, ``"ratio change"``, ``"households"``.
+    extra : int
+        Decimals beyond the unit's usual ones (to tell a value from its bound).
 
     Returns
     -------
@@ -94,14 +96,14 @@ def format_value(value: float, unit: str) -> str:
             f"{value!r}"
         )
     if unit == "yuan":
-        return f"{value:,.0f} yuan"
+        return f"{value:,.{extra}f} yuan"
     if unit == "share":
-        return f"{100.0 * value:.1f} %"
+        return f"{100.0 * value:.{1 + extra}f} %"
     if unit == "ratio change":
-        return f"{value:+.4f}"
+        return f"{value:+.{4 + extra}f}"
     if unit == "households":
-        return f"{value:,.0f}"
-    return f"{value:.3f}"
+        return f"{value:,.{extra}f}"
+    return f"{value:.{3 + extra}f}"
 
 
 def _target_of(indicator: str) -> Target | None:

@@ -133,10 +133,10 @@ def gini_text(result: Any, *, bold: bool = False) -> str:
 
 
 # ------------------------------------------------------------- text formats
-def _fmt(value: Any, unit: str) -> str:
+def _fmt(value: Any, unit: str, extra: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    return format_value(float(value), unit).replace(" yuan", "")
+    return format_value(float(value), unit, extra).replace(" yuan", "")
 
 
 def _gap(value: Any, unit: str, met: Any = None, extra: int = 0) -> str:
@@ -152,15 +152,6 @@ def _gap(value: Any, unit: str, met: Any = None, extra: int = 0) -> str:
     if unit == "yuan":
         return f"{v:,.{extra}f}"
     return f"{v:.{4 + extra}f}"
-
-
-def _finer(value: float, unit: str, extra: int) -> str:
-    """:func:`_fmt` with ``extra`` more decimals."""
-    if unit == "yuan":
-        return f"{value:,.{extra}f}"
-    if unit == "share":
-        return f"{100.0 * value:.{1 + extra}f} %"
-    return f"{value:.{3 + extra}f}"
 
 
 def _value_and_goal(value: Any, target: Any, unit: str) -> tuple[str, str, int]:
@@ -182,7 +173,7 @@ def _value_and_goal(value: Any, target: Any, unit: str) -> tuple[str, str, int]:
     ):
         return shown, goal, 0
     for extra in range(1, 7):
-        finer = _finer(float(value), unit, extra), _finer(float(target), unit, extra)
+        finer = _fmt(value, unit, extra), _fmt(target, unit, extra)
         if finer[0] != finer[1]:
             return finer[0], finer[1], extra
     return shown, goal, 0  # apart by less than 6 more decimals show

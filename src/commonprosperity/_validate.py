@@ -59,16 +59,8 @@ def positive_yuan_problem(name: str, value: object) -> str | None:
     """The problem with an amount of yuan that must be finite and > 0, or None."""
     number = finite_float(value)
     if number is None or not number > 0:
-        shown = quoted(value) if not isinstance(value, int) else _short_int(value)
-        return f"{name} must be a finite number of yuan > 0; got {shown}"
+        return f"{name} must be a finite number of yuan > 0; got {quoted(value)}"
     return None
-
-
-def _short_int(value: int) -> str:
-    text = str(value)
-    return (
-        text if len(text) <= 30 else f"an integer of {len(text.lstrip('-')):,} digits"
-    )
 
 
 def labour_share_problem(gdp: float, labour_compensation: float) -> str | None:
@@ -133,6 +125,9 @@ def quoted(value: Any, limit: int = 60) -> str:
     shown = repr(value)
     if len(shown) <= limit:
         return shown
+    if isinstance(value, int) and not isinstance(value, bool):
+        # 10**400 given for an amount: its size says what went wrong.
+        return f"an integer of {len(shown.lstrip('-')):,} digits"
     size = len(value) if isinstance(value, str | bytes) else len(shown)
     return f"{shown[: limit - 10]}… ({size:,} characters)"
 

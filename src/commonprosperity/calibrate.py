@@ -351,8 +351,8 @@ def _check_reachable(
     # only one unit is given (every weight shrank 4,300-fold, and every fiscal
     # total with it). Raw weights of 1 calibrated up to a province are fine.
     current = {
-        "households": float(population.weight.sum()),
-        "persons": float(np.dot(population.weight, population.size)),
+        "households": population.households_represented,
+        "persons": population.residents,
     }
     units = [
         f"the {unit} margins ({first_margin[unit]}) total {total:g}, "

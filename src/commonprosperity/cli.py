@@ -26,13 +26,13 @@ import os
 import re
 import shlex
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
+from commonprosperity._files import replace_atomically
 from commonprosperity.baseline import URBAN_DEFINITIONS
 from commonprosperity.errors import CommonProsperityError, TargetUnreachableError
 
@@ -458,10 +458,10 @@ def _refuse_overwriting_inputs(out: Path, inputs: dict[str, Path | None]) -> Non
     results table, silently.
     """
     for what, path in inputs.items():
-        if path is None or Path(path).name not in _SWEEP_OUTPUTS:
+        if path is None or path.name not in _SWEEP_OUTPUTS:
             continue
-        target = out / Path(path).name
-        if target.exists() and Path(path).exists() and os.path.samefile(target, path):
+        target = out / path.name
+        if target.exists() and path.exists() and os.path.samefile(target, path):
             raise UsageError(
                 f"--out {out}: the sweep's {target.name} would overwrite {what} "
                 f"{path}; write the results to another directory"
@@ -759,11 +759,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     spec = read_sweep_file(args.file)
     out = _check_out_dir(args.out)
     _refuse_overwriting_inputs(
-        out,
-        {
-            "the sweep file": Path(args.file).expanduser(),
-            "its population file": spec.population_file,
-        },
+        out, {"the sweep file": args.file, "its population file": spec.population_file}
     )
     module = _optional("commonprosperity.sweep", "sweep")
     run_sweep = getattr(module, "sweep", None)
@@ -1005,24 +1001,18 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
         seed=args.seed,
         urban_definition=args.urban_definition,
     )
-    fd, tmp = tempfile.mkstemp(suffix=".parquet", dir=out.absolute().parent)
-    os.close(fd)
-    # mkstemp's 0600 would survive the rename: Dask workers running as another
-    # user could not read the file. Give it the mode a plain write gives.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+
+    def write(scratch: str) -> None:
+        try:
+            writer(pop, scratch)
+        except CommonProsperityError as exc:
+            # The writer names the scratch file the user never asked for.
+            raise UsageError(_one_line(exc).replace(scratch, str(out))) from None
+
     try:
-        writer(pop, tmp)
-        os.replace(tmp, out)
+        replace_atomically(out, write)
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
-    except CommonProsperityError as exc:
-        # The writer names the scratch file the user never asked for.
-        raise UsageError(_one_line(exc).replace(str(tmp), str(out))) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     print(f"Wrote {out}: {pop!r}")
     return EXIT_OK
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._kernels import layout, rules
-from commonprosperity._validate import is_integer
+from commonprosperity._validate import is_integer, quoted
 from commonprosperity.errors import ArgumentTypeError, PopulationError, ScenarioError
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
@@ -261,8 +261,7 @@ def _family(
                 # float() of it raised a bare OverflowError further on.
                 problems.append(
                     f"members[{i}]['{key}'] is too large for a float (at most "
-                    f"{_FLOAT_MAX:.4g}); got an integer of {len(str(abs(int(value))))} "
-                    "digits"
+                    f"{_FLOAT_MAX:.4g}); got {quoted(int(value))}"
                 )
         employed = member.get("employed", False)
         if not isinstance(employed, bool | np.bool_):

@@ -8,14 +8,12 @@ amounts are yuan per year; rates and shares are fractions (0.08, not 8).
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import functools
 import json
 import math
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,9 +31,10 @@ from pydantic import (
     model_validator,
 )
 
+from commonprosperity._files import replace_atomically
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import quick_deductions
-from commonprosperity._validate import SHOWN_PROBLEMS, joined_problems
+from commonprosperity._validate import SHOWN_PROBLEMS, joined_problems, quoted
 from commonprosperity.errors import ScenarioError
 from commonprosperity.published import POLICY_YEARS, PublishedValue, policy_values
 
@@ -53,8 +52,7 @@ def _whole_number(value: Any) -> Any:
     if abs(int(value)) >= 10**18:
         # Beyond any age or count; pydantic would echo every digit.
         raise ValueError(
-            f"must be an integer of at most 18 digits; got one of "
-            f"{len(str(abs(int(value)))):,} digits"
+            f"must be an integer of at most 18 digits; got {quoted(int(value))}"
         )
     return int(value)
 
@@ -85,8 +83,7 @@ def _no_numpy_bool(value: Any) -> Any:
             float(value)
         except OverflowError:
             raise ValueError(
-                "must be a number below 1.8e308; got an integer of "
-                f"{len(str(abs(value))):,} digits"
+                f"must be a number below 1.8e308; got {quoted(value)}"
             ) from None
     return bool(value) if isinstance(value, np.bool_) else value
 
@@ -725,7 +722,10 @@ class Scenario(_Section):
                 f"only); got {type(path).__name__} {path!r}"
             )
         try:
-            _write_atomically(Path(path).expanduser(), text)
+            replace_atomically(
+                Path(path).expanduser(),
+                lambda scratch: Path(scratch).write_text(text, encoding="utf-8"),
+            )
         except OSError as exc:
             raise ScenarioError(
                 f"{path}: cannot write the scenario file ({exc.strerror})"
@@ -1018,38 +1018,6 @@ def overlapping_paths(
             )
         seen.setdefault((section, key, index), path)
     return problems
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a scratch file beside it.
-
-    Written in place, a full disk left an empty file, and an existing scenario
-    file was lost with it.
-    """
-    fd, scratch = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        # mkstemp's file is private (0600); the file takes the mode a plain
-        # write would have given it.
-        os.chmod(scratch, _file_mode(path))
-        os.replace(scratch, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(scratch)
-        raise
-
-
-def _file_mode(path: Path) -> int:
-    """An existing file's permission bits, else those of a new file (umask)."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def _unknown_path_message(path: str) -> str:

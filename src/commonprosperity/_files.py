@@ -1,0 +1,45 @@
+"""Files written whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["replace_atomically"]
+
+
+def replace_atomically(path: Path, write: Callable[[str], None]) -> None:
+    """Write ``path`` through a scratch file beside it, moved into place when whole.
+
+    ``write(scratch)`` writes the content to the path it is given. Written in
+    place, a full disk left an empty or truncated file and the old one was lost
+    with it; here an error or an interrupt removes the scratch file and keeps the
+    old file.
+    """
+    fd, scratch = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    os.close(fd)
+    try:
+        # mkstemp's file is private (0600) and the mode survives the rename: Dask
+        # workers running as another user could not read a baseline written so.
+        os.chmod(scratch, _file_mode(path))
+        write(scratch)
+        os.replace(scratch, path)
+    finally:
+        if os.path.exists(scratch):
+            with contextlib.suppress(OSError):
+                os.unlink(scratch)
+
+
+def _file_mode(path: Path) -> int:
+    """The mode a plain write gives: an existing file's, else the umask's."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
