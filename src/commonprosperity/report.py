@@ -220,10 +220,7 @@ def weak_values_table(result: Result) -> pd.DataFrame:
 
 
 def deciles(result: Result) -> pd.DataFrame:
-    """Deciles of persons by per-capita disposable income.
-
-    Uses ``Result.deciles()`` where the installed library has it; otherwise a
-    local computation with the same ranking rule.
+    """Deciles of persons by per-capita disposable income (``Result.deciles()``).
 
     Parameters
     ----------
@@ -241,38 +238,7 @@ def deciles(result: Result) -> pd.DataFrame:
         ``disposable_income`` (mean per person, yuan per year).
     """
     _check_results("deciles", result)
-    method = getattr(result, "deciles", None)
-    if callable(method):
-        return method()
-    return _deciles_local(result)
-
-
-def _deciles_local(result: Result) -> pd.DataFrame:
-    hh = result.households
-    size = hh["size"].to_numpy(dtype=np.float64)
-    pc = hh["disposable_income"].to_numpy(dtype=np.float64) / size
-    w = result.population.weight
-    pw = w * size
-    order = np.argsort(pc, kind="stable")
-    cum = np.cumsum(pw[order])
-    mid = (cum - 0.5 * pw[order]) / cum[-1]
-    group = np.empty(pc.shape[0], dtype=np.int64)
-    group[order] = np.minimum((mid * 10).astype(np.int64), 9) + 1
-    frame = pd.DataFrame(
-        {"decile": group, "persons": pw, "households": w, "pc": pc, "income": pw * pc}
-    )
-    g = frame.groupby("decile")
-    out = pd.DataFrame(
-        {
-            "population_share": g["persons"].sum() / pw.sum(),
-            "households": g["households"].sum(),
-            "min_per_capita": g["pc"].min(),
-            "max_per_capita": g["pc"].max(),
-            "disposable_income": g["income"].sum() / g["persons"].sum(),
-            "income_share": g["income"].sum() / frame["income"].sum(),
-        }
-    )
-    return out.reindex(pd.RangeIndex(1, 11, name="decile"))
+    return result.deciles()
 
 
 def _check_results(where: str, result: object, baseline: object = None) -> None:
