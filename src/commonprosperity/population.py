@@ -1063,8 +1063,35 @@ def _float_column(
     return out
 
 
-#: A float32 holds every integer up to 2**24 exactly, not every one above it.
-_FLOAT32_EXACT = 2.0**24
+#: A narrow float holds every integer up to these exactly, not every one above.
+_NARROW_FLOAT_EXACT = {np.dtype(np.float16): 2.0**11, np.dtype(np.float32): 2.0**24}
+
+
+def _narrow_float_rounded(values: np.ndarray, out: np.ndarray):
+    """Rows whose whole number a float16/float32 storage may have rounded.
+
+    Returns ``(rows, dtype)``, or None if no value is stored so. Object columns
+    (a Stata column with value labels, a recode or an encoding) keep each stored
+    value's NumPy type, so their float32 values are found one by one.
+    """
+    limit = _NARROW_FLOAT_EXACT.get(values.dtype)
+    if limit is not None:
+        above = np.abs(out) > limit
+        return (above, values.dtype) if above.any() else None
+    if values.dtype != object:
+        return None
+    for dtype, limit in _NARROW_FLOAT_EXACT.items():
+        above = np.fromiter(
+            (
+                isinstance(v, np.floating) and v.dtype == dtype and abs(v) > limit
+                for v in values
+            ),
+            dtype=bool,
+            count=values.shape[0],
+        )
+        if above.any():
+            return above, dtype
+    return None
 
 
 def _integer_column(
@@ -1091,14 +1118,20 @@ def _integer_column(
             f"{describe_rows(fractional, values if exact else out)}"
         )
         return None
-    above = np.abs(out) > _FLOAT32_EXACT if values.dtype == np.float32 else None
-    if above is not None and above.any():
+    rounded = _narrow_float_rounded(values, out)
+    if rounded is not None:
         # Stata's generate makes 4-byte floats unless told otherwise; 9-digit
         # survey ids saved so were rounded (to even, then to 4, 8 ...) and
         # distinct households may have become one before the file was written.
+        above, dtype = rounded
+        stored = (
+            "float32 (4 bytes, Stata's float)"
+            if dtype == np.float32
+            else "float16 (2 bytes)"
+        )
         problems.append(
-            f"{name} is stored as float32 (4 bytes, Stata's float), which holds "
-            "whole numbers exactly only up to 16,777,216; larger at "
+            f"{name} is stored as {stored}, which holds whole numbers exactly only "
+            f"up to {_NARROW_FLOAT_EXACT[dtype]:,.0f}; larger at "
             f"{describe_rows(above, out)}. Such values were rounded when stored, "
             "so distinct codes may have become one: store the column as int64 or "
             "float64 from the original data (Stata: long or double)"

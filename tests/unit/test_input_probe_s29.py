@@ -1,0 +1,96 @@
+"""Reproductions of the input faults found by session 29's probes, now refused."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import commonprosperity as cp
+from commonprosperity.errors import PopulationError
+from commonprosperity.survey import read_stata
+
+# Two survey ids above 2**24 as a 4-byte float stores them: 20000001 and
+# 20000003 were rounded to 20000000 and 20000004 before the file was written.
+ROUNDED_IDS = np.array([20000001, 20000003], dtype=np.float32)
+
+
+def _stata_pair(tmp_path, version, id_labels=None):
+    households = pd.DataFrame(
+        {"hid": ROUNDED_IDS, "wt": [1.0, 1.0], "urb": np.array([1, 0], np.int8)}
+    )
+    persons = pd.DataFrame(
+        {
+            "hid": ROUNDED_IDS,
+            "age": [40, 50],
+            "emp": np.array([1, 0], np.int8),
+            "wage": [1e5, 0.0],
+            "business": [0.0, 0.0],
+            "property": [0.0, 0.0],
+            "pension": [0.0, 0.0],
+        }
+    )
+    labels = {"hid": id_labels} if id_labels else None
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    households.to_stata(h, write_index=False, version=version, value_labels=labels)
+    persons.to_stata(p, write_index=False, version=version, value_labels=labels)
+    return h, p
+
+
+COLUMNS = {"hid": "household_id", "wt": "weight", "urb": "urban", "emp": "employed"}
+
+
+@pytest.mark.parametrize(
+    ("version", "options", "id_labels"),
+    [
+        (118, {}, None),
+        (118, {"recode": {"household_id": {None: -1}}}, None),
+        (118, {}, {-9: "refused"}),
+        (114, {"encoding": "gb18030"}, None),
+        (117, {"encoding": "gb18030"}, None),
+    ],
+    ids=["plain", "recode", "value-labels", "encoding-114", "encoding-117"],
+)
+def test_float32_ids_beyond_2_24_are_refused_on_every_reading_path(
+    tmp_path, version, options, id_labels
+):
+    # A recode, value labels or encoding= read the column as objects, which
+    # hid its float32 storage: the rounded ids were accepted, silently.
+    h, p = _stata_pair(tmp_path, version, id_labels)
+    with pytest.raises(PopulationError, match=r"household_id is stored as float32"):
+        read_stata(h, p, COLUMNS, **options)
+
+
+def _frames(ids):
+    households = pd.DataFrame({"household_id": ids, "weight": 1.0, "urban": True})
+    persons = pd.DataFrame(
+        {
+            "household_id": ids,
+            "age": 40,
+            "employed": True,
+            "wage": 1e5,
+            "business": 0.0,
+            "property": 0.0,
+            "pension": 0.0,
+        }
+    )
+    return households, persons
+
+
+def test_float16_ids_beyond_2048_are_refused():
+    # float16 holds whole numbers exactly up to 2**11: 4097 is stored as 4096.
+    ids = np.array([4097, 4099], dtype=np.float16)
+    with pytest.raises(PopulationError, match=r"float16 \(2 bytes\).*2,048"):
+        cp.Population.from_frames(*_frames(ids))
+
+
+def test_an_object_column_of_float32_ids_is_refused():
+    ids = np.empty(2, dtype=object)
+    ids[:] = list(ROUNDED_IDS)
+    with pytest.raises(PopulationError, match=r"float32"):
+        cp.Population.from_frames(*_frames(ids))
+
+
+def test_narrow_float_ids_below_their_exact_limit_are_read():
+    pop = cp.Population.from_frames(*_frames(np.array([7, 2048], dtype=np.float16)))
+    assert pop.household_id.tolist() == [7, 2048]
+    pop = cp.Population.from_frames(*_frames(np.array([1, 2**24], dtype=np.float32)))
+    assert pop.household_id.tolist() == [1, 2**24]
