@@ -94,3 +94,30 @@ def test_narrow_float_ids_below_their_exact_limit_are_read():
     assert pop.household_id.tolist() == [7, 2048]
     pop = cp.Population.from_frames(*_frames(np.array([1, 2**24], dtype=np.float32)))
     assert pop.household_id.tolist() == [1, 2**24]
+
+
+# Weights scaled so that the largest is near 1 underflowed where they were more
+# than about 1e308 times smaller, and those rows counted as unweighted: a CV of
+# 0.0 where the exact one is 1.0 (two points of weights 1e300 and 1e-300 whose
+# contributions w·x are 1e300 and 1e300 · 1e-300 = 1, mean 1, variance 1).
+@pytest.mark.parametrize(
+    "measure",
+    [
+        lambda: cp.metrics.coefficient_of_variation([1.0, 1e300], [1e300, 1e-300]),
+        lambda: cp.metrics.gini([0.3, 0.0], weight=[1e-300, 1e300]),
+        lambda: cp.metrics.gini([0.3, 0.0], weight=[1e-300, 1e300], method="bracket"),
+        lambda: cp.metrics.top_share([0.3, 0.0], weight=[1e-300, 1e300]),
+        lambda: cp.metrics.theil([0.3, 1.0], weight=[1e-300, 1e300]),
+    ],
+    ids=["cv", "gini", "gini-bracket", "top-share", "theil"],
+)
+def test_weights_beyond_a_floats_range_side_by_side_are_refused(measure):
+    with pytest.raises(cp.MeasureError, match=r"weight spans more than a float"):
+        measure()
+
+
+def test_weights_one_scale_apart_within_range_still_measure():
+    # 1e300 and 1e-5: scaled by 2**-997 both stay exact.
+    x = np.array([1.0, 3.0])
+    assert cp.metrics.gini(x, weight=[1e300, 1e300]) == pytest.approx(0.25)
+    assert cp.metrics.coefficient_of_variation(x, [1e300, 1e300]) == pytest.approx(0.5)

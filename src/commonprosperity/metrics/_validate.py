@@ -330,6 +330,18 @@ def pow2_normalised(
         huge = ~np.isfinite(scaled)
         if huge.any():  # only zero-weight rows: the others set the scale
             scaled = np.where(huge, 0.0, scaled)
+    else:
+        # Weights: scaled down so that the largest is near 1, one more than
+        # about 1e308 times smaller underflowed to 0 or lost its bits, and its
+        # row counted as unweighted, silently (a CV of 0.0 for 1.0).
+        lost = (a > 0) & (np.ldexp(scaled, int(exponent)) != a)
+        if lost.any():
+            raise MeasureError(
+                "weight spans more than a float can hold side by side: scaled "
+                f"so that its largest ({top!r}) is near 1, smaller weights "
+                f"underflow ({_where(lost, a)}); rescale or drop the negligible "
+                "weights (or set them to 0)"
+            )
     return scaled, int(exponent)
 
 
