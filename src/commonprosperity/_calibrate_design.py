@@ -215,7 +215,7 @@ def design(
             if bad_totals:
                 problems.append(
                     f"margin {label}: totals must be finite and >= 0; got "
-                    f"{ {cell_name(k): t for k, t in bad_totals.items()} }"
+                    f"{ {first[k]: t for k, t in bad_totals.items()} }"
                 )
                 continue
             person_level = any(nm in PERSON_VARIABLES for nm in names)
@@ -277,11 +277,27 @@ def design(
                     },
                     key=repr,
                 )[:5]
+                if len(names) == 1:
+                    sample = [cell[0] for cell in sample]
+                # Name the margin's own keys that matched nothing: usually the
+                # culprit, a key of another type ("False" for False, "3" for 3).
+                matched = np.zeros(len(cells), dtype=bool)
+                matched[col[~uncovered]] = True
+                unmatched = [
+                    cells[j] if len(names) > 1 else cells[j][0]
+                    for j in np.flatnonzero(~matched)
+                ]
+                unmatched_text = (
+                    f"; its cells {unmatched[:5]!r} match no record (a key of "
+                    "another type, such as '3' for 3 or 'False' for False?)"
+                    if unmatched
+                    else ""
+                )
                 problems.append(
                     f"margin {label}: {int(uncovered.sum())} "
                     f"{'persons' if person_level else 'households'} fall in no "
                     f"cell, e.g. {sample}; give a total for every category in the "
-                    "data"
+                    f"data{unmatched_text}"
                 )
                 continue
             if person_level:

@@ -121,3 +121,53 @@ def test_weights_one_scale_apart_within_range_still_measure():
     x = np.array([1.0, 3.0])
     assert cp.metrics.gini(x, weight=[1e300, 1e300]) == pytest.approx(0.25)
     assert cp.metrics.coefficient_of_variation(x, [1e300, 1e300]) == pytest.approx(0.5)
+
+
+# --- compare_to_published and calibrate (the baseline probe) -------------------
+
+
+@pytest.fixture(scope="module")
+def baseline_2024():
+    return cp.baseline(2024, n_households=5_000, seed=1)
+
+
+def test_published_income_composition_rows_are_cited(baseline_2024):
+    # 2022-2024's composition is published (grade B, 2025 浙江统计年鉴 表5-5):
+    # its rows had the source "composition" and no citation.
+    table = cp.compare_to_published(baseline_2024)
+    rows = table[table["figure"].str.startswith("share of")]
+    assert len(rows) == 8
+    assert set(rows["grade"]) == {"B"}
+    assert set(rows["source"]) == {"yearbook_2025_t5_5"}
+    assert rows["citation"].str.contains("表5-5").all()
+
+
+def test_low_income_rows_say_whose_figure_they_compare(baseline_2024):
+    table = cp.compare_to_published(baseline_2024)
+    rows = table[table["figure"] == "rural bottom-quintile mean / rural mean"]
+    # Jiaxing's published 1 : 1.87, and the province's 2023 floor (> 20,000 /
+    # 40,311), once each, the simulated ratio the province's.
+    assert sorted(rows["published"].round(4)) == [0.496, 0.5348]
+    assert rows["simulated"].nunique() == 1
+    jiaxing = rows[rows["source"] == "jiaxing_low_income"]
+    assert "Jiaxing" in jiaxing["note"].iloc[0]
+    assert "at least" in rows[rows["published"] == 0.496]["note"].iloc[0]
+
+
+def test_a_margin_key_of_another_type_is_named(baseline_2024):
+    pop = baseline_2024
+    pw = pop.weight * pop.size
+    margins = {
+        "persons": {
+            "urban": {True: float(pw[pop.urban].sum()), "False": 1.0},
+        }
+    }
+    with pytest.raises(cp.CalibrationError, match=r"its cells \['False'\] match no"):
+        cp.calibrate(pop, margins)
+
+
+def test_a_bad_total_is_quoted_with_the_key_as_given(baseline_2024):
+    with pytest.raises(cp.CalibrationError, match=r"got \{True: nan\}"):
+        cp.calibrate(
+            baseline_2024, {"persons": {"urban": {True: float("nan"), False: 1e6}}}
+        )
