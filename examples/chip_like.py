@@ -141,7 +141,7 @@ def main() -> None:
     result = simulate(population, Scenario.status_quo(2021))
     print("\nIndicators (2021 status quo, uncalibrated example data):")
     print(result.indicators.to_string(float_format=_number))
-    print("\nFiscal totals, yuan per year:")
+    print("\nFiscal totals, yuan per year (dibao_households: households represented):")
     print(result.fiscal.to_string(float_format=lambda x: f"{x:,.0f}"))
 
     first = slice(population.offsets[0], population.offsets[1])

@@ -72,7 +72,7 @@ def compare_to_published(
 
     Notes
     -----
-    The published all / urban / rural means imply an urban share of residents 5.7–7.2
+    The published all / urban / rural means imply an urban share of residents 5.6–7.2
     points below the official urbanisation rate, so one population cannot reproduce
     all four. A baseline made with ``urban_definition="survey"`` (the default) has
     the survey-implied share: its urbanisation rate row is ``not reproduced`` with

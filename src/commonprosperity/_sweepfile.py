@@ -1,6 +1,7 @@
 r"""The SWEEP.toml file of ``commonprosperity sweep``: base scenario, grid, plots.
 
-Format (every key but ``[grid]`` is optional; unknown keys are errors)::
+Format (``[grid]`` and exactly one of ``base`` or ``year`` are required; every other
+key is optional; unknown keys are errors)::
 
     # the base scenario: a scenario file (relative to this file) ...
     base = "scenarios/status_quo_2025.toml"

@@ -273,12 +273,13 @@ def baseline(
 
     Parameters
     ----------
-    year : int
-        Income year, 2020–2024. Incomes reproduce that year's published figures
+    year : int, default 2020
+        Income year, 2020–2024 (the command line's ``baseline`` defaults to the
+        latest, 2024). Incomes reproduce that year's published figures
         under ``Scenario.status_quo(year)``.
-    n_households : int
+    n_households : int, default 200,000
         Household records (1,000 to 20,000,000). Weights scale to the province.
-    seed : int
+    seed : int, default 0
         Seed of ``numpy.random.default_rng``: the same arguments give the same
         population, bit for bit.
     urban_definition : {"survey", "census"}
@@ -334,7 +335,7 @@ def baseline(
        all transfers received other than the modelled dibao, residents' pension
        and child allowance. There is no top-income tail (no Zhejiang figure on
        top incomes was found): the highest wage of 200,000 households in 2024 is
-       about 650,000 yuan, no taxable income reaches the 35 % and 45 % brackets,
+       about 660,000 yuan, no taxable income reaches the 35 % and 45 % brackets,
        and a reform of the top rates shows no revenue. Use microdata with top
        incomes for such questions, or assume a tail with ``top_tail``.
     5. Levels: a fixed-point iteration of the status-quo rules (one Numba pass per

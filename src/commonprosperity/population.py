@@ -427,7 +427,9 @@ class Population:
         household_id = _integer_column(
             "households.household_id", hh["household_id"], problems
         )
-        weight = _float_column("households.weight", hh["weight"], problems)
+        weight = _float_column(
+            "households.weight", hh["weight"], problems, keep_nonfinite=True
+        )
         urban = _bool_column("households.urban", hh["urban"], problems)
         stratum = (
             _integer_column("households.stratum", hh["stratum"], problems)
@@ -450,10 +452,11 @@ class Population:
         age = _integer_column("persons.age", pp["age"], problems)
         employed = _bool_column("persons.employed", pp["employed"], problems)
         incomes = {
-            c: _float_column(f"persons.{c}", pp[c], problems) for c in INCOME_COLUMNS
+            c: _float_column(f"persons.{c}", pp[c], problems, keep_nonfinite=True)
+            for c in INCOME_COLUMNS
         }
 
-        problems += _value_problems(weight, age, incomes)
+        problems += _value_problems(weight, age, incomes, nonfinite_reported=True)
 
         order = offsets = None
         if household_id is not None:
@@ -1003,7 +1006,7 @@ def _text_id_hint(name: str, values: np.ndarray) -> str:
 
 
 def _float_column(
-    name: str, values: np.ndarray, problems: list[str]
+    name: str, values: np.ndarray, problems: list[str], keep_nonfinite: bool = False
 ) -> np.ndarray | None:
     # Real numbers only: kind i/u/f, or objects holding numbers. Booleans, complex
     # numbers (the imaginary part would be dropped), timedeltas (nanoseconds would
@@ -1059,7 +1062,9 @@ def _float_column(
             f"{name} must be finite (no missing values, NaN or inf); "
             f"{describe_rows(bad, out)}"
         )
-        return None
+        # keep_nonfinite: the caller checks the finite rows' range too, so that
+        # a column's problems are all reported at once.
+        return out if keep_nonfinite else None
     return out
 
 
@@ -1397,8 +1402,12 @@ def _value_problems(
     weight: np.ndarray | None,
     age: np.ndarray | None,
     incomes: Mapping[str, np.ndarray | None],
+    nonfinite_reported: bool = False,
 ) -> list[str]:
     """Weights, ages and incomes out of their ranges (columns that are None skip).
+
+    With ``nonfinite_reported`` the NaN and infinite values (already named as
+    not finite) are left out, so that each is reported once.
 
     Each column's least and largest value are looked at first (a NaN shows in
     both), and its rows only when they fall outside: every Population checks
@@ -1414,8 +1423,9 @@ def _value_problems(
     ):
         return []
     problems = []
+    finite = np.isfinite if nonfinite_reported else _everywhere
     if weight is not None:
-        bad = ~(weight > 0)
+        bad = ~(weight > 0) & finite(weight)
         if bad.any():
             problems.append(
                 "households.weight must be > 0 for every row; "
@@ -1428,7 +1438,7 @@ def _value_problems(
                 "lose digits in the weighted sums; scale all weights up alike); "
                 + describe_rows(tiny, weight)
             )
-        big = weight > MAX_WEIGHT
+        big = (weight > MAX_WEIGHT) & finite(weight)
         if big.any():
             problems.append(
                 f"households.weight must be <= {MAX_WEIGHT:g}; "
@@ -1444,20 +1454,25 @@ def _value_problems(
         if values is None:
             continue
         if c != "business":
-            neg = values < 0
+            neg = (values < 0) & finite(values)
             if neg.any():
                 problems.append(
                     f"persons.{c} must be >= 0 (only business income may be "
                     f"negative); {describe_rows(neg, values)}"
                 )
         # not <= : a NaN is out of range too
-        big = ~(np.abs(values) <= MAX_INCOME)
+        big = ~(np.abs(values) <= MAX_INCOME) & finite(values)
         if big.any():
             problems.append(
                 f"persons.{c} must be finite and within ±{MAX_INCOME:g} yuan per "
                 f"year; {describe_rows(big, values)}"
             )
     return problems
+
+
+def _everywhere(values: np.ndarray) -> np.ndarray:
+    """All rows: :func:`_value_problems` reports NaN and inf as out of range too."""
+    return np.ones(values.shape, dtype=bool)
 
 
 def _label_problems(year: Any, source: Any) -> list[str]:

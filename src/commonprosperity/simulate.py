@@ -168,12 +168,16 @@ class Result:
 
     @property
     def fiscal(self) -> pd.Series:
-        """Weighted revenue and spending totals, yuan per year (a copy)."""
+        """Weighted revenue and spending totals, yuan per year (a copy).
+
+        ``dibao_households`` is a count: the households represented that receive
+        dibao.
+        """
         return _handout(self._fiscal)
 
     @property
     def city_per_capita(self) -> pd.Series:
-        """Per-capita disposable income by city present, yuan (a copy)."""
+        """Per-capita disposable income by city present, yuan per year (a copy)."""
         return _handout(self._city_per_capita)
 
     @property

@@ -339,9 +339,10 @@ def solve(
         # A lever that moves nothing (a top tax rate no household's income
         # reaches) deserves saying so: "not met" alone reads as "too weak".
         flat = (
-            f"; {goal.indicator} is the same at all {len(v)} values tried: in "
-            "this population the lever changes no household's income (e.g. no "
-            "taxable income reaches that bracket)"
+            f"; {goal.indicator} is the same at all {len(v)} values tried: the "
+            "lever does not move it in this population (it may not depend on "
+            "incomes, as the urbanisation rate does not, or the lever changes no "
+            "household's income, e.g. no taxable income reaches that bracket)"
             if np.all(v == v[0])
             else ""
         )

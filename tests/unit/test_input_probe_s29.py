@@ -171,3 +171,35 @@ def test_a_bad_total_is_quoted_with_the_key_as_given(baseline_2024):
         cp.calibrate(
             baseline_2024, {"persons": {"urban": {True: float("nan"), False: 1e6}}}
         )
+
+
+def test_a_columns_missing_values_and_range_problems_are_reported_at_once():
+    # A NaN stopped the column's checks: the negative wage came only on the
+    # next run. Each problem is now named once, in one error.
+    households = pd.DataFrame(
+        {"household_id": [1, 2, 3], "weight": [1.0, np.nan, -2.0], "urban": True}
+    )
+    persons = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3],
+            "age": 40,
+            "employed": True,
+            "wage": [-1.0, 0.0, np.nan],
+            "business": [np.inf, -5.0, 0.0],
+            "property": 0.0,
+            "pension": 0.0,
+        }
+    )
+    with pytest.raises(PopulationError) as info:
+        cp.Population.from_frames(households, persons)
+    text = str(info.value)
+    for part in (
+        "households.weight must be finite (no missing values, NaN or inf); rows [1]",
+        "households.weight must be > 0 for every row; rows [2]",
+        "persons.wage must be finite (no missing values, NaN or inf); rows [2]",
+        "persons.wage must be >= 0 (only business income may be negative); rows [0]",
+        "persons.business must be finite (no missing values, NaN or inf); rows [0]",
+    ):
+        assert text.count(part) == 1, part
+    # The NaN weight and the infinite business income are not named twice.
+    assert "must be <= " not in text and "within ±" not in text
