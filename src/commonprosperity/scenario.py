@@ -8,6 +8,7 @@ amounts are yuan per year; rates and shares are fractions (0.08, not 8).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import json
@@ -46,7 +47,7 @@ def _whole_number(value: Any) -> Any:
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
     if isinstance(value, float | np.floating) and float(value).is_integer():
-        return int(value)
+        value = int(value)  # checked for its size below, as an int is (1e300)
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
         raise ValueError(f"must be an integer; got {value!r}")
     if abs(int(value)) >= 10**18:
@@ -61,6 +62,9 @@ def _year(value: Any) -> Any:
     """Accept ints (Python or NumPy) only: ``year = 2021.0`` or ``"2021"`` is a typo."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
         raise ValueError(f"must be an integer such as 2025; got {value!r}")
+    if abs(int(value)) >= 10**18:
+        # The range check would echo every digit of 10**400.
+        raise ValueError(f"must be an integer in 2000–2100; got {quoted(int(value))}")
     return int(value)
 
 
@@ -290,21 +294,103 @@ class SocialInsurance(_Section):
     @model_validator(mode="after")
     def _floor_below_ceiling(self) -> SocialInsurance:
         # Both rules are checked: a file breaking both hears of both at once.
-        problems = []
-        if self.base_floor_monthly > self.base_ceiling_monthly:
-            problems.append(
-                "social_insurance.base_floor_monthly must be <= base_ceiling_monthly; "
-                f"got {self.base_floor_monthly} > {self.base_ceiling_monthly}"
-            )
-        total = self.contribution_rate
-        if total > 1.0:
-            problems.append(
-                "social_insurance rates (pension, medical, unemployment, housing fund) "
-                f"must add up to at most 1; got {total:.6g}"
-            )
+        problems = _contribution_problems(
+            self.base_floor_monthly,
+            self.base_ceiling_monthly,
+            self.contribution_rate,
+        )
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_contribution_problems(cls, data: Any, handler: Any) -> SocialInsurance:
+        # A failing field (a negative rate) stops pydantic before the check
+        # above: a floor above the ceiling went unsaid. Added from the raw values.
+        return _validate_adding(data, handler, _raw_contribution_problems)
+
+
+_CONTRIBUTION_RATES = (
+    "pension_rate",
+    "medical_rate",
+    "unemployment_rate",
+    "housing_fund_rate",
+)
+
+
+def _contribution_problems(floor: float, ceiling: float, total: float) -> list[str]:
+    """The contribution base's floor above its ceiling; the rates adding up past 1."""
+    problems = []
+    if floor > ceiling:
+        problems.append(
+            "social_insurance.base_floor_monthly must be <= base_ceiling_monthly; "
+            f"got {floor} > {ceiling}"
+        )
+    if total > 1.0:
+        problems.append(
+            "social_insurance rates (pension, medical, unemployment, housing fund) "
+            f"must add up to at most 1; got {total:.6g}"
+        )
+    return problems
+
+
+def _raw_number(data: Any, key: str) -> float | None:
+    """``data[key]`` as a finite float when it is a real number there, else None."""
+    value = data.get(key) if isinstance(data, Mapping) else None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        out = float(value)
+    except OverflowError:  # an integer beyond any float: the field says so
+        return None
+    return out if math.isfinite(out) else None
+
+
+def _raw_contribution_problems(data: Any) -> list[str]:
+    """:func:`_contribution_problems` of the raw values that are numbers."""
+    floor = _raw_number(data, "base_floor_monthly")
+    ceiling = _raw_number(data, "base_ceiling_monthly")
+    rates = [_raw_number(data, k) for k in _CONTRIBUTION_RATES]
+    problems = []
+    if floor is not None and ceiling is not None:
+        problems += _contribution_problems(floor, ceiling, 0.0)
+    if all(r is not None for r in rates):
+        problems += _contribution_problems(0.0, 0.0, sum(rates))
+    return problems
+
+
+def _validate_adding(
+    data: Any, handler: Any, raw_problems: Callable[[Any], list[str]]
+) -> Any:
+    """``handler(data)``; if a field fails, with the section's own checks added.
+
+    Pydantic stops at a failing field before a section's "after" checks, so a
+    file breaking a field and a rule across fields heard only of the field.
+    ``raw_problems`` gives the rules' problems from the raw values; those not
+    already said are added to the error.
+    """
+    try:
+        return handler(data)
+    except ValidationError as exc:
+        # Not those the "after" check already raised (no field failed).
+        said = " ".join(str(e.get("msg", "")) for e in exc.errors())
+        extra = [p for p in raw_problems(data) if p not in said]
+        if not extra:
+            raise
+        errors = [
+            {k: e[k] for k in ("type", "loc", "input", "ctx") if k in e}
+            for e in exc.errors()
+        ]
+        errors.append(
+            {
+                "type": "value_error",
+                "loc": (),
+                "input": data,
+                "ctx": {"error": ValueError("; ".join(extra))},
+            }
+        )
+        raise ValidationError.from_exception_data(exc.title, errors) from None
 
 
 def _check_schedule(
@@ -388,31 +474,10 @@ class IncomeTax(_Section):
     @model_validator(mode="wrap")
     @classmethod
     def _with_schedule_problems(cls, data: Any, handler: Any) -> IncomeTax:
-        # A failing field stops pydantic before the "after" check above: a file
-        # with a rate of 2 and thresholds starting at 10 heard only of the rate.
-        # The schedules' own problems are added from the raw lists when their
-        # items are numbers.
-        try:
-            return handler(data)
-        except ValidationError as exc:
-            # Not those the check above already raised (no field failed).
-            said = " ".join(str(e.get("msg", "")) for e in exc.errors())
-            extra = [p for p in _raw_schedule_problems(data) if p not in said]
-            if not extra:
-                raise
-            errors = [
-                {k: e[k] for k in ("type", "loc", "input", "ctx") if k in e}
-                for e in exc.errors()
-            ]
-            errors.append(
-                {
-                    "type": "value_error",
-                    "loc": (),
-                    "input": data,
-                    "ctx": {"error": ValueError("; ".join(extra))},
-                }
-            )
-            raise ValidationError.from_exception_data(exc.title, errors) from None
+        # A file with a rate of 2 and thresholds starting at 10 heard only of the
+        # rate: the schedules' own problems are added from the raw lists when
+        # their items are numbers.
+        return _validate_adding(data, handler, _raw_schedule_problems)
 
 
 def _raw_schedule_problems(data: Any) -> list[str]:
@@ -611,7 +676,8 @@ class Scenario(_Section):
             raise ScenarioError(f"year must be an integer such as 2025; got {year!r}")
         if year not in POLICY_YEARS:
             raise ScenarioError(
-                f"no status-quo policy is shipped for year {year}; available: "
+                f"no status-quo policy is shipped for year {quoted(int(year))}; "
+                "available: "
                 f"{POLICY_YEARS[0]}–{POLICY_YEARS[-1]}"
             )
         return cls(year=year)
@@ -866,18 +932,36 @@ class Scenario(_Section):
     def weak_values(self) -> list[PublishedValue]:
         """The C- or R-graded published values this scenario uses unchanged.
 
+        A value is looked up in the status quo of the scenario's own year first,
+        then of the other policy years, nearest first: a scenario whose year was
+        changed by ``replace({"year": ...})``, or set past the last policy year,
+        keeps the values of the year it came from, and those are listed with that
+        year named in their ``source`` ("2025 status quo: ..."). A value equal to
+        an A- or B-graded one of the first year holding it is not listed.
+
         Returns
         -------
         list of PublishedValue
-            Empty for a year without shipped policy values.
+            In the order of the policy data file; empty if the scenario uses no
+            C- or R-graded value.
         """
-        if self.year not in POLICY_YEARS:
-            return []
-        used = []
+        years = sorted(POLICY_YEARS, key=lambda y: (abs(y - self.year), -y))
+        tables = {y: policy_values(y) for y in years}
         data = self.to_dict()
-        for key, pv in policy_values(self.year).items():
-            if pv.grade in ("C", "R") and _same(_value_at(data, key), pv.value):
-                used.append(pv)
+        used = []
+        for key in tables[years[0]]:
+            value = _value_at(data, key)
+            for year in years:
+                pv = tables[year].get(key)
+                if pv is None or not _same(value, pv.value):
+                    continue
+                if pv.grade in ("C", "R"):
+                    if year != self.year:
+                        pv = dataclasses.replace(
+                            pv, source=f"{year} status quo: {pv.source}"
+                        )
+                    used.append(pv)
+                break
         return used
 
 
@@ -1053,8 +1137,14 @@ def _unknown_path_message(path: str) -> str:
             f"{path!r}: unknown scenario key (it has surrounding spaces); did you "
             f"mean {path.strip()!r}?"
         )
-    # Case first: TRANSFERS.Dibao_Monthly is no spelling mistake.
+    # Case first: TRANSFERS.Dibao_Monthly is no spelling mistake. Then the same
+    # key in another section (social_insurance.dibao_monthly: difflib ranked
+    # three social_insurance keys above transfers.dibao_monthly).
     close = [p for p in Scenario.paths() if p.lower() == base.lower()]
+    field_name = base.rpartition(".")[2].lower()
+    close = close or [
+        p for p in Scenario.paths() if p.rpartition(".")[2].lower() == field_name
+    ]
     close = close or difflib.get_close_matches(base, Scenario.paths(), n=3, cutoff=0.6)
     if close:
         return f"{path}: unknown scenario key; did you mean {', '.join(close)}?"

@@ -203,3 +203,69 @@ def test_a_columns_missing_values_and_range_problems_are_reported_at_once():
         assert text.count(part) == 1, part
     # The NaN weight and the infinite business income are not named twice.
     assert "must be <= " not in text and "within ±" not in text
+
+
+# --- scenario (the TOML probe) ---------------------------------------------------
+
+
+def test_a_scenario_moved_to_another_year_keeps_listing_its_weak_values():
+    # status_quo(2024).replace({"year": 2021}) keeps 2024's dibao (1,055, C/R);
+    # it was compared with 2021's (835) and counted as the user's own value.
+    moved = cp.Scenario.status_quo(2024).replace({"year": 2021})
+    keys = [v.key for v in moved.weak_values()]
+    assert keys == [v.key for v in cp.Scenario.status_quo(2024).weak_values()]
+    dibao = next(v for v in moved.weak_values() if v.key == "transfers.dibao_monthly")
+    assert dibao.value == 1055.0 and dibao.source.startswith("2024 status quo: ")
+    # The README's recipe for years after 2025 listed none of 2025's 13.
+    later = cp.Scenario.status_quo(2025).replace({"year": 2026})
+    assert len(later.weak_values()) == len(cp.Scenario.status_quo(2025).weak_values())
+    # A value the user changed is still not listed.
+    changed = later.replace({"transfers.dibao_monthly": 1234.5})
+    assert "transfers.dibao_monthly" not in [v.key for v in changed.weak_values()]
+
+
+def test_contribution_rules_are_reported_with_a_failing_field():
+    base = cp.Scenario.status_quo(2024)
+    with pytest.raises(cp.ScenarioError) as info:
+        base.replace(
+            {
+                "social_insurance.unemployment_rate": -0.01,
+                "social_insurance.base_floor_monthly": 90_000,
+                "social_insurance.pension_rate": 0.9,
+                "social_insurance.medical_rate": 0.9,
+            }
+        )
+    text = str(info.value)
+    assert "unemployment_rate: must be >= 0" in text
+    assert "base_floor_monthly must be <= base_ceiling_monthly" in text
+    assert "must add up to at most 1" in text
+
+
+@pytest.mark.parametrize(
+    ("wrong", "right"),
+    [
+        ("social_insurance.dibao_monthly", "transfers.dibao_monthly"),
+        ("wages.pension_rate", "social_insurance.pension_rate"),
+        ("income_tax.dibao_take_up", "transfers.dibao_take_up"),
+    ],
+)
+def test_a_key_in_the_wrong_section_suggests_its_section(wrong, right):
+    with pytest.raises(cp.ScenarioError, match=rf"did you mean {right}\?"):
+        cp.Scenario.status_quo(2024).replace({wrong: 1})
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: cp.Scenario.status_quo(2024).replace({"year": 10**400}),
+        lambda: cp.Scenario.status_quo(10**400),
+        lambda: cp.Scenario.status_quo(2024).replace(
+            {"transfers.child_allowance_max_age": 1e300}
+        ),
+    ],
+    ids=["year", "status-quo-year", "whole-float"],
+)
+def test_huge_integers_are_named_by_their_size(call):
+    with pytest.raises(cp.ScenarioError, match=r"an integer of \d+ digits") as info:
+        call()
+    assert len(str(info.value)) < 200
