@@ -222,6 +222,12 @@ def sweep_heatmap(
         ax.set_xlabel(_lever_label(x))
         ax.set_ylabel(_lever_label(y))
         default = f"{indicator} by {x.split('.')[-1]} and {y.split('.')[-1]}"
+        if fixed:
+            # The figure travels without report.md: it says where it holds
+            # the other levers (the cells move with them).
+            default += "\nat " + ", ".join(
+                f"{k.split('.')[-1]} = {_tick(v)}" for k, v in fixed.items()
+            )
         if target is not None:
             default += (
                 f"\noutlined: meets {target.id} "

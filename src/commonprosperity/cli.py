@@ -848,6 +848,14 @@ def _parse_target(text: str) -> tuple[str, str, float]:
         )
     name = m.group("name")
     allowed = {*INDICATOR_NAMES, *ids}
+    later = {t.id: t for t in TARGETS[6:]}
+    if name in later:
+        # T7-T10 are plan targets too: "unknown" sent users looking for a typo.
+        raise UsageError(
+            f"--target {text!r}: target {name} ({later[name].indicator}) cannot be "
+            "judged from one year's simulation (it needs national accounts or the "
+            "years before: see simulate_path); solve for T1–T6 or an indicator"
+        )
     if name not in allowed:
         raise UsageError(
             f"--target {text!r}: unknown indicator {name!r}; use one of "

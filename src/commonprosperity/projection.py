@@ -57,6 +57,8 @@ _COMPONENT_OF = {
     "pension": "transfer",
 }
 LAST_PUBLISHED = 2024
+#: Result.fiscal totals in each row of :func:`simulate_path` (beside the indicators).
+PATH_FISCAL = ("social_insurance_fund_revenue", "housing_fund", "net_revenue")
 FIRST_YEAR = 2020  # first year of the published population and growth figures
 MAX_YEAR = 2050
 
@@ -455,8 +457,12 @@ def simulate_path(
     -------
     pandas.DataFrame
         One row per year (index ``year``): the indicators of ``INDICATOR_NAMES``,
-        ``urban_top_bottom_ratio`` and ``rural_top_bottom_ratio`` (top-20 % ÷
-        bottom-20 % mean per-capita disposable income, person-weighted quintiles),
+        the fiscal totals ``social_insurance_fund_revenue``, ``housing_fund``
+        and ``net_revenue`` of :attr:`Result.fiscal` (yuan per year; the
+        indicator ``social_insurance_contributions`` includes the housing fund,
+        which is employees' savings, not revenue), ``urban_top_bottom_ratio``
+        and ``rural_top_bottom_ratio`` (top-20 % ÷ bottom-20 % mean per-capita
+        disposable income, person-weighted quintiles),
         ``dibao_monthly``, ``residents``, ``income_to_gdp_per_capita``
         (per-capita disposable income ÷ GDP per resident, the year's ``gdp``
         divided by ``residents``, its year-end residents; NaN without GDP. The
@@ -580,6 +586,10 @@ def simulate_path(
         ind = res.indicators
         row: dict[str, Any] = {"year": year}
         row.update({k: float(ind[k]) for k in INDICATOR_NAMES})
+        # The cost of the path by year, split as Result.fiscal splits it: the
+        # contributions include the housing fund, employees' savings, which
+        # "taxes + contributions - transfers" would count as revenue.
+        row.update({k: float(res.fiscal[k]) for k in PATH_FISCAL})
         row["urban_top_bottom_ratio"] = _top_bottom(res, pop, True)
         row["rural_top_bottom_ratio"] = _top_bottom(res, pop, False)
         row["dibao_monthly"] = sc.transfers.dibao_monthly

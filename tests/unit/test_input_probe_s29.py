@@ -269,3 +269,68 @@ def test_huge_integers_are_named_by_their_size(call):
     with pytest.raises(cp.ScenarioError, match=r"an integer of \d+ digits") as info:
         call()
     assert len(str(info.value)) < 200
+
+
+# --- the economist's workflow probe ------------------------------------------------
+
+
+def test_a_path_carries_the_fiscal_split_of_each_year():
+    # "taxes + contributions - transfers" from the path counted the housing fund
+    # (employees' savings) as revenue; each row now has Result.fiscal's split.
+    pop = cp.baseline(2023, n_households=2_000, seed=2)
+    scenarios = {y: cp.Scenario.status_quo(y) for y in (2023, 2024)}
+    path = cp.simulate_path(pop, scenarios)
+    for year in (2023, 2024):
+        fiscal = cp.simulate(cp.project(pop, year), scenarios[year]).fiscal
+        for key in ("social_insurance_fund_revenue", "housing_fund", "net_revenue"):
+            assert path.loc[year, key] == fiscal[key], (year, key)
+        assert path.loc[year, "social_insurance_contributions"] == pytest.approx(
+            fiscal["social_insurance_fund_revenue"] + fiscal["housing_fund"],
+            rel=1e-12,
+        )
+
+
+def test_the_command_line_says_why_t7_to_t10_cannot_be_solved_for(capsys):
+    from commonprosperity.cli import main
+
+    code = main(
+        [
+            "solve",
+            "--year",
+            "2025",
+            "--households",
+            "1000",
+            "--lever",
+            "transfers.dibao_monthly",
+            "--target",
+            "T9",
+            "--bounds",
+            "1128",
+            "3000",
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "cannot be judged from one year's simulation" in err
+    assert "unknown indicator" not in err
+
+
+def test_a_heatmap_says_where_it_holds_the_other_levers():
+    frame = pd.DataFrame(
+        {
+            "transfers.dibao_monthly": [1000.0, 1000.0, 1200.0, 1200.0] * 2,
+            "transfers.residents_pension_monthly": [200.0, 300.0] * 4,
+            "transfers.child_allowance_monthly": [300.0] * 4 + [1000.0] * 4,
+            "band_share_100k_500k": np.linspace(0.5, 0.6, 8),
+        }
+    )
+    from commonprosperity import plots
+
+    fig = plots.sweep_heatmap(
+        frame,
+        "transfers.dibao_monthly",
+        "transfers.residents_pension_monthly",
+        "band_share_100k_500k",
+        fixed={"transfers.child_allowance_monthly": 300.0},
+    )
+    assert "at child_allowance_monthly = 300" in fig.axes[0].get_title(loc="left")
