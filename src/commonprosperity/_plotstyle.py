@@ -95,15 +95,16 @@ def format_value(value: float, unit: str, extra: int = 0) -> str:
             f"format_value: value must be a number; got {type(value).__name__} "
             f"{value!r}"
         )
+    # "z": a value rounding to zero prints 0, not "-0" (a cost of -1e-170).
     if unit == "yuan":
-        return f"{value:,.{extra}f} yuan"
+        return f"{value:z,.{extra}f} yuan"
     if unit == "share":
-        return f"{100.0 * value:.{1 + extra}f} %"
+        return f"{100.0 * value:z.{1 + extra}f} %"
     if unit == "ratio change":
-        return f"{value:+.{4 + extra}f}"
+        return f"{value:+z.{4 + extra}f}"
     if unit == "households":
-        return f"{value:,.{extra}f}"
-    return f"{value:.{3 + extra}f}"
+        return f"{value:z,.{extra}f}"
+    return f"{value:z.{3 + extra}f}"
 
 
 def _target_of(indicator: str) -> Target | None:

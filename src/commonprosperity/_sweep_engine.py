@@ -123,7 +123,7 @@ from commonprosperity.scenario import Scenario, overlapping_paths
 from commonprosperity.simulate import (
     BAND_BASES,
     BAND_EDGES,
-    _person_weight,
+    _gini_weight,
     _tiers,
     person_arrays,
 )
@@ -587,7 +587,10 @@ def _ordered(pop: Population, order: np.ndarray | None = None) -> _Ordered:
         pop.urban,
         pop.city_code.astype(np.int8),
         _tiers(pop),
-        _person_weight(pop),
+        # The Gini's weights, as simulate's: scaled by a power of two (exact),
+        # so that weights of 1e-300 do not underflow its sums (a sweep's Gini
+        # drifted from 1e-158 on and was NaN below 1e-168).
+        _gini_weight(pop),
     )
     if order is not None:
         household = tuple(np.ascontiguousarray(a[order]) for a in household)

@@ -203,7 +203,7 @@ def _write_sweep_files(
         )
         if row["scenarios_meeting"]:
             text += (
-                f"; cheapest {row['cheapest_cost'] / 1e9:,.2f} bn yuan "
+                f"; cheapest {row['cheapest_cost'] / 1e9:z,.2f} bn yuan "
                 f"({row['cheapest_levers']})"
             )
         lines.append(text)

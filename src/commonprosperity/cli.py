@@ -968,7 +968,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         f"  {name} there: {indicator(at):.10g}; at the scenario's own value "
         f"{current:,.6g}: {indicator(before):.10g}"
     )
-    print(f"  net fiscal cost against the scenario: {cost / 1e9:,.2f} bn yuan per year")
+    print(
+        f"  net fiscal cost against the scenario: {cost / 1e9:z,.2f} bn yuan per year"
+    )
     if args.save is not None:
         try:
             solved.to_toml(args.save)

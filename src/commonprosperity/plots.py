@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -242,14 +243,23 @@ def lorenz_curves(
 
 
 def _exact_gini(income: np.ndarray, weight: np.ndarray) -> float:
-    """Weighted population Gini: one minus twice the area under the Lorenz curve."""
-    order = np.argsort(income, kind="stable")
-    w = weight[order] / weight.sum()
-    x = income[order] * w
-    if x.sum() == 0.0:  # undefined without income, as the ``gini`` indicator is
+    """The weighted Gini of :func:`commonprosperity.metrics.gini`; NaN if undefined.
+
+    Undefined, as the ``gini`` indicator, unless the mean income is positive: a
+    plain Lorenz-area formula printed "Gini -1.1786" for gross incomes of a
+    negative mean (business losses) and "-0.0000" for equal incomes.
+    """
+    from commonprosperity.errors import MeasureError
+    from commonprosperity.metrics import gini
+
+    try:
+        with warnings.catch_warnings():
+            # Negative incomes (business losses) are data here, as in simulate's
+            # Gini, which says nothing of them: not a warning per figure.
+            warnings.simplefilter("ignore", UserWarning)
+            return float(gini(income, weight))
+    except MeasureError:
         return float("nan")
-    cum = np.concatenate(([0.0], np.cumsum(x))) / x.sum()
-    return float(1.0 - np.sum(w * (cum[1:] + cum[:-1])))
 
 
 # --------------------------------------------------------- income distribution

@@ -377,7 +377,7 @@ def weak_minimum_wage_tiers(
                         "key": f"minimum_wage_tier ({area} areas)",
                         "value": ", ".join(f"{c} {t}" for c, t, _ in pairs),
                         "grade": grade,
-                        "source": "; ".join(dict.fromkeys(src for *_, src in pairs)),
+                        "source": _joined_sources(src for *_, src in pairs),
                     }
                 )
     return out
@@ -559,6 +559,18 @@ def _parse_value(raw: Any) -> float | tuple[float, ...] | None:
             return None
         return tuple(x for x in numbers if x is not None)
     return number(raw)
+
+
+def _joined_sources(sources: Iterable[str]) -> str:
+    """Distinct sources joined by "; ", leaving out one another one extends.
+
+    "Rule of this library; Rule of this library (no tier list found ...)" read as
+    one source said twice.
+    """
+    distinct = list(dict.fromkeys(sources))
+    return "; ".join(
+        s for s in distinct if not any(t != s and t.startswith(s) for t in distinct)
+    )
 
 
 def _area_source(item: Mapping[str, Any], urban: bool) -> str:

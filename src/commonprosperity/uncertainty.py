@@ -181,7 +181,11 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
         # divides by a non-positive mean and gave negative "Ginis").
         order = income_order(pc)
         pc_sorted = pc[order]
-        weight_sorted = pop.weight[order]
+        # Scaled by a power of two as simulate's Gini weights (exact; the Gini
+        # does not depend on the weights' scale): tiny weights underflowed.
+        weight_sorted = np.ldexp(
+            pop.weight[order], -int(np.frexp(np.max(pop.weight * size))[1])
+        )
         cluster_sorted = np.ascontiguousarray(cluster[order], dtype=np.int64)
         size_sorted = size[order]
         disp_sorted = disp[order]
@@ -451,9 +455,23 @@ def bootstrap(
     return BootstrapResult(
         indicator=indicator,
         estimate=float(result.indicators[indicator]),
-        std_error=float(np.std(finite, ddof=1)) if finite.size > 1 else np.nan,
+        std_error=_spread(finite) if finite.size > 1 else np.nan,
         ci_lower=float(lo),
         ci_upper=float(hi),
         level=level,
         replicates=reps,
     )
+
+
+def _spread(values: np.ndarray) -> float:
+    """Sample standard deviation, taken on values scaled by a power of two.
+
+    Replicates of totals of a population weighted 1e-170 are about 1e-166: their
+    squared deviations underflowed to 0, and the standard error read 0.0 beside
+    a wide interval. The scaling is exact.
+    """
+    top = float(np.max(np.abs(values)))
+    if top == 0.0 or not np.isfinite(top):
+        return float(np.std(values, ddof=1))
+    exponent = int(np.frexp(top)[1])
+    return float(np.ldexp(np.std(np.ldexp(values, -exponent), ddof=1), exponent))

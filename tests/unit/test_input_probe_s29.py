@@ -334,3 +334,60 @@ def test_a_heatmap_says_where_it_holds_the_other_levers():
         fixed={"transfers.child_allowance_monthly": 300.0},
     )
     assert "at child_allowance_monthly = 300" in fig.axes[0].get_title(loc="left")
+
+
+# --- extreme valid populations ------------------------------------------------------
+
+
+def _weighted(pop, weight):
+    return pop.with_weights(np.full(pop.n_households, weight))
+
+
+@pytest.mark.parametrize("weight", [1e-160, 1e-170, 1e-300])
+def test_sweep_and_bootstrap_gini_hold_for_tiny_weights(weight):
+    # The sweep and the bootstrap took the Gini on unscaled person weights: it
+    # drifted from 1e-158 on (its bracket missing the exact value) and was NaN
+    # below 1e-168, while simulate scales them by a power of two.
+    pop = _weighted(cp.synthetic_population(300, seed=4), weight)
+    base = cp.Scenario.status_quo(2024)
+    expected = cp.simulate(pop, base).indicators["gini"]
+    exact = cp.sweep(pop, base, {"transfers.dibao_monthly": [1055.0]}, progress=False)
+    assert exact["gini"].iloc[0] == expected
+    bracket = cp.sweep(
+        pop,
+        base,
+        {"transfers.dibao_monthly": [1055.0]},
+        gini="bracket",
+        progress=False,
+    )
+    assert bracket["gini_lower"].iloc[0] <= expected <= bracket["gini_upper"].iloc[0]
+    reference = cp.bootstrap(
+        cp.simulate(_weighted(pop, 1.0), base), "gini", n=20, seed=1
+    )
+    tiny = cp.bootstrap(cp.simulate(pop, base), "gini", n=20, seed=1)
+    np.testing.assert_allclose(tiny.replicates, reference.replicates, rtol=1e-12)
+
+
+def test_a_bootstraps_standard_error_of_tiny_totals_does_not_underflow():
+    pop = _weighted(cp.synthetic_population(300, seed=4), 1e-170)
+    result = cp.simulate(pop, cp.Scenario.status_quo(2024))
+    boot = cp.bootstrap(result, "iit_revenue", n=20, seed=1)
+    spread = np.std(np.ldexp(boot.replicates, 560), ddof=1)
+    assert boot.std_error > 0
+    assert np.ldexp(boot.std_error, 560) == pytest.approx(spread, rel=1e-12)
+
+
+def test_the_lorenz_legend_says_undefined_for_a_gross_income_of_negative_mean():
+    from commonprosperity import plots
+
+    pop = cp.synthetic_population(300, seed=4)
+    households, persons = pop.to_frames()
+    persons["business"] = -1e6  # losses everywhere: the mean gross income < 0
+    losses = cp.Population.from_frames(households, persons)
+    fig = plots.lorenz_curves(
+        {"status quo": cp.simulate(losses, cp.Scenario.status_quo(2024))},
+        gross="gross income",
+    )
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert "gross income (Gini undefined)" in labels
+    assert not any("Gini -" in label for label in labels)
