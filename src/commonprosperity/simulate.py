@@ -392,8 +392,10 @@ def _numba_threads(threads: int | None) -> Iterator[None]:
         yield
         return
     previous = numba.get_num_threads()
-    numba.set_num_threads(int(threads))
     try:
+        # Inside the try: an interrupt arriving just after Numba took the new
+        # count left the caller's thread at it for the rest of the session.
+        numba.set_num_threads(int(threads))
         yield
     finally:
         numba.set_num_threads(previous)

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from commonprosperity._files import replace_atomically
 from commonprosperity._stata import check_recode, convert_column, read_dta
 from commonprosperity._survey_file import (
     HOUSEHOLD_COLUMNS,
@@ -146,7 +147,12 @@ def write_parquet(population: Population, path: str | Path) -> None:
             f"write_parquet: {file}: directory {file.absolute().parent} does not exist"
         )
     try:
-        pq.write_table(table, str(file), write_page_checksum=True)
+        # Through a scratch file: a full disk or an interrupt kept the old
+        # population neither whole nor the new one (it was deleted, or 0 bytes).
+        replace_atomically(
+            file,
+            lambda scratch: pq.write_table(table, scratch, write_page_checksum=True),
+        )
     except OSError as exc:
         raise PopulationError(f"write_parquet: {file}: cannot write ({exc})") from None
 

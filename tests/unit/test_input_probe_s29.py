@@ -391,3 +391,50 @@ def test_the_lorenz_legend_says_undefined_for_a_gross_income_of_negative_mean():
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert "gross income (Gini undefined)" in labels
     assert not any("Gini -" in label for label in labels)
+
+
+# --- concurrency and resources ------------------------------------------------------
+
+
+def test_a_failed_parquet_write_keeps_the_old_file(tmp_path, monkeypatch):
+    # write_parquet wrote in place: a full disk deleted the old population and an
+    # interrupt could leave 0 bytes.
+    import commonprosperity.survey as survey
+
+    pop = cp.synthetic_population(200, seed=1)
+    path = tmp_path / "pop.parquet"
+    pop.write_parquet(path)
+    before = path.read_bytes()
+    real = survey.pq.write_table
+
+    def full_disk(table, where, **kwargs):
+        real(table.slice(0, 10), where, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(survey.pq, "write_table", full_disk)
+    with pytest.raises(PopulationError, match="cannot write"):
+        cp.synthetic_population(300, seed=2).write_parquet(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pop.parquet"]
+    monkeypatch.undo()
+    assert survey.read_parquet(path).n_households == 200
+
+
+def test_an_interrupt_while_setting_threads_restores_the_count(monkeypatch):
+    import numba
+
+    simulate_module = __import__("sys").modules["commonprosperity.simulate"]
+    previous = numba.get_num_threads()
+    real = numba.set_num_threads
+    calls = []
+
+    def set_then_interrupt(n):
+        real(n)
+        calls.append(n)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(numba, "set_num_threads", set_then_interrupt)
+    with pytest.raises(KeyboardInterrupt), simulate_module._numba_threads(1):
+        pass
+    assert numba.get_num_threads() == previous
