@@ -238,13 +238,14 @@ def convert_column(
         return raw
     position, found = pd.factorize(raw, use_na_sentinel=False)
     first = np.unique(position, return_index=True)[1]
-    uniques = np.asarray(found, dtype=object)
     if getattr(found, "dtype", None) in (np.float16, np.float32):
         # As objects they became Python floats, and the checks of whole-number
         # columns could no longer see that an id was stored as a 4-byte float
         # (rounded above 2**24): keep the NumPy scalars.
         uniques = np.empty(len(found), dtype=object)
         uniques[:] = list(found)
+    else:
+        uniques = np.asarray(found, dtype=object)
     label_of = np.full(len(uniques), None, dtype=object)
     if labels is not None:
         for u, label in enumerate(labels.to_numpy()[first]):

@@ -179,7 +179,7 @@ def crossed_outcome(
         part = by_setting.select(np.array(these))
         pc = np.empty((part.n, changed.n_households))
         sums, comps = _pass_sums(changed, part, three, pc, fixed.start, shared)
-        hists = _histograms(executor, pc, changed.person_weight)
+        hists = _histograms(executor, pc, changed.gini_weight)
         for k, t in enumerate(these):
             state[setting_keys[t]] = (sums[k], comps[k])
             histogram[setting_keys[t]] = hists[k]
@@ -291,7 +291,7 @@ def _group_parts(
         return [_Fixed() for _ in range(firsts.n)]
     pc = np.empty((firsts.n, own_part.n_households))
     sums, comps = _pass_sums(own_part, firsts, three, pc)
-    hists = _histograms(executor, pc, own_part.person_weight)
+    hists = _histograms(executor, pc, own_part.gini_weight)
     return [
         _Fixed(start=(sums[k], comps[k]), binned=hists[k], n_rows=pc.shape[1])
         for k in range(firsts.n)
@@ -331,7 +331,7 @@ def _evaluate_group(
         if varying.n_households:
             pc = np.empty((rows.shape[0], varying.n_households))
             sums, comps = _pass_sums(varying, st.select(rows), three, pc, (sums, comps))
-            extra = _histograms(executor, pc, varying.person_weight)
+            extra = _histograms(executor, pc, varying.gini_weight)
         out.totals[rows] = sums + comps
         parts = [
             _merge([histogram[st_transfers[i]], more])
@@ -357,4 +357,4 @@ def _all_rows_bracket(
     head = _Fixed(
         rows=None if pop.head is None else lambda: _head_rows(pop.head, scenario, three)
     )
-    return head.rows_bracket(pc[0], rest.person_weight)
+    return head.rows_bracket(pc[0], rest.gini_weight)

@@ -530,7 +530,7 @@ class _Ordered:
     urban: np.ndarray
     city_code: np.ndarray
     tier: np.ndarray
-    person_weight: np.ndarray
+    gini_weight: np.ndarray
     age: np.ndarray
     employed: np.ndarray
     wage: np.ndarray
@@ -568,7 +568,7 @@ _HOUSEHOLD_COLUMNS = (
     "urban",
     "city_code",
     "tier",
-    "person_weight",
+    "gini_weight",
 )
 
 
@@ -1153,7 +1153,7 @@ def _whole_rows(
     sums, comps = _pass_sums(
         rest, block, three, per_capita=pc, start=fixed.start, shared=shared
     )
-    pw = rest.person_weight
+    pw = rest.gini_weight
     if gini == "bracket":
         # The histogram bracket of simulate: with a fixed part, two scenarios at
         # a time, each histogram and merge on one thread (no thread launch per
@@ -1206,7 +1206,7 @@ def _bracket_tiles(
         t1 = min(n, t0 + tile)
         pc = buffer[: S * (t1 - t0)].reshape(S, t1 - t0)
         state = _pass_sums(_tile(rest, t0, t1), block, three, pc, state)
-        pw = rest.person_weight[t0:t1]
+        pw = rest.gini_weight[t0:t1]
         list(executor.map(_Running.add, running[:S], pc, itertools.repeat(pw)))
     sums, comps = state
     # Each histogram's collection and bracket on a pool thread (its kernels
@@ -1220,7 +1220,7 @@ def _bracket_tiles(
         if bracket is None:
             row = np.empty((1, n))
             _pass_sums(rest, block.rows(k, k + 1), three, row, fixed.start)
-            bracket = fixed.rows_bracket(row[0], rest.person_weight)
+            bracket = fixed.rows_bracket(row[0], rest.gini_weight)
         brackets.append(bracket)
     return sums + comps, brackets
 
@@ -1235,7 +1235,7 @@ def _head_rows(
         pc = np.empty((1, this.n_households))
         _pass_sums(this, st, three, per_capita=pc)
         incomes.append(pc[0])
-        weights.append(this.person_weight)
+        weights.append(this.gini_weight)
         head = head.head
     return np.concatenate(incomes), np.concatenate(weights)
 
@@ -1261,7 +1261,7 @@ def _fixed_part(
     first = st.rows(0, 1)
     pc = np.empty((1, this.n_households))
     sums, comps = _pass_sums(this, first, three, per_capita=pc, start=inner.start)
-    income, weight = pc[0], this.person_weight
+    income, weight = pc[0], this.gini_weight
     fixed = _Fixed(start=(sums[0], comps[0]), n_rows=inner.n_rows + income.shape[0])
     if gini == "bracket":
         # On this thread: the sweep's histograms all use one-group workspaces.

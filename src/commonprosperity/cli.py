@@ -839,7 +839,9 @@ def _parse_target(text: str) -> tuple[str, str, float]:
     from commonprosperity.simulate import INDICATOR_NAMES
     from commonprosperity.targets import TARGETS
 
-    ids = {t.id: t for t in TARGETS[:6]}
+    # Targets judged from one year's indicators (T1-T6); the others need a path.
+    ids = {t.id: t for t in TARGETS if t.indicator in INDICATOR_NAMES}
+    later = {t.id: t for t in TARGETS if t.id not in ids}
     m = _TARGET.match(text)
     if m is None:
         raise UsageError(
@@ -848,7 +850,6 @@ def _parse_target(text: str) -> tuple[str, str, float]:
         )
     name = m.group("name")
     allowed = {*INDICATOR_NAMES, *ids}
-    later = {t.id: t for t in TARGETS[6:]}
     if name in later:
         # T7-T10 are plan targets too: "unknown" sent users looking for a typo.
         raise UsageError(

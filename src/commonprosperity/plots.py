@@ -50,7 +50,8 @@ from commonprosperity._plotstyle import (
 )
 from commonprosperity._sweep_plots import fiscal_frontier, pareto_front, sweep_heatmap
 from commonprosperity._validate import is_integer, positive_yuan_problem
-from commonprosperity.errors import ArgumentError, ArgumentTypeError
+from commonprosperity.errors import ArgumentError, ArgumentTypeError, MeasureError
+from commonprosperity.metrics._gini import gini
 from commonprosperity.metrics._validate import as_values, as_weight
 from commonprosperity.targets import TARGET_BY_ID
 
@@ -249,9 +250,6 @@ def _exact_gini(income: np.ndarray, weight: np.ndarray) -> float:
     plain Lorenz-area formula printed "Gini -1.1786" for gross incomes of a
     negative mean (business losses) and "-0.0000" for equal incomes.
     """
-    from commonprosperity.errors import MeasureError
-    from commonprosperity.metrics import gini
-
     try:
         with warnings.catch_warnings():
             # Negative incomes (business losses) are data here, as in simulate's

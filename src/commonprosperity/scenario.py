@@ -337,12 +337,21 @@ def _contribution_problems(floor: float, ceiling: float, total: float) -> list[s
 
 def _raw_number(data: Any, key: str) -> float | None:
     """``data[key]`` as a finite float when it is a real number there, else None."""
-    value = data.get(key) if isinstance(data, Mapping) else None
+    return _finite_float(data.get(key) if isinstance(data, Mapping) else None)
+
+
+def _finite_float(value: Any) -> float | None:
+    """``value`` as a finite float if it is a real number, else None.
+
+    None for what the field's own check names instead: text, a bool, an integer
+    beyond any float, a NaN (which compares false with everything: "nan <=
+    144000" is no problem to report).
+    """
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None
     try:
         out = float(value)
-    except OverflowError:  # an integer beyond any float: the field says so
+    except OverflowError:
         return None
     return out if math.isfinite(out) else None
 
@@ -489,17 +498,10 @@ def _raw_schedule_problems(data: Any) -> list[str]:
 
     def numbers(key: str) -> tuple[float, ...] | None:
         value = data.get(key) if isinstance(data, Mapping) else None
-        if not isinstance(value, list | tuple) or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in value
-        ):
+        if not isinstance(value, list | tuple):
             return None
-        try:
-            floats = tuple(float(v) for v in value)
-        except OverflowError:  # an integer beyond any float: the field says so
-            return None
-        # A NaN compares false with everything: "nan <= 144000" is no problem
-        # to report (the field's own "must be a finite number" is).
-        return floats if all(math.isfinite(v) for v in floats) else None
+        floats = tuple(_finite_float(v) for v in value)
+        return None if None in floats else floats
 
     problems = []
     for name in ("", "business_"):
@@ -946,13 +948,14 @@ class Scenario(_Section):
             C- or R-graded value.
         """
         years = sorted(POLICY_YEARS, key=lambda y: (abs(y - self.year), -y))
-        tables = {y: policy_values(y) for y in years}
+        # Another year's table is read only for a value its own does not hold.
+        table = functools.cache(policy_values)
         data = self.to_dict()
         used = []
-        for key in tables[years[0]]:
+        for key in table(years[0]):
             value = _value_at(data, key)
             for year in years:
-                pv = tables[year].get(key)
+                pv = table(year).get(key)
                 if pv is None or not _same(value, pv.value):
                     continue
                 if pv.grade in ("C", "R"):

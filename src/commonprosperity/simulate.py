@@ -449,12 +449,15 @@ def _gini_weight(pop: Population) -> np.ndarray:
     underflow and overflow for any valid weights (1e-300 … 1e12) without rounding.
     """
     if "gini_weight" not in pop._cache:
-        pw = pop.weight * pop.size
-        _, exponent = np.frexp(pw.max())
-        scaled = np.ldexp(pw, -exponent)
+        scaled = np.ldexp(pop.weight * pop.size, -_gini_weight_exponent(pop))
         scaled.flags.writeable = False
         pop._cache["gini_weight"] = scaled
     return pop._cache["gini_weight"]
+
+
+def _gini_weight_exponent(pop: Population) -> int:
+    """The power of two :func:`_gini_weight` divides the person weights by."""
+    return int(np.frexp(np.max(pop.weight * pop.size))[1])
 
 
 @functools.lru_cache(maxsize=1)

@@ -22,10 +22,17 @@ from commonprosperity._kernels.inequality import gini_exact_from_order
 from commonprosperity._sums import dot
 from commonprosperity._validate import describe_rows, is_real, seed_problem
 from commonprosperity.errors import ArgumentError
+from commonprosperity.metrics._validate import pow2_normalised
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES
 from commonprosperity.scenario import Scenario
-from commonprosperity.simulate import BAND_EDGES, INDICATOR_NAMES, Result, simulate
+from commonprosperity.simulate import (
+    BAND_EDGES,
+    INDICATOR_NAMES,
+    Result,
+    _gini_weight_exponent,
+    simulate,
+)
 
 __all__ = ["BootstrapResult", "bootstrap"]
 
@@ -183,9 +190,7 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
         pc_sorted = pc[order]
         # Scaled by a power of two as simulate's Gini weights (exact; the Gini
         # does not depend on the weights' scale): tiny weights underflowed.
-        weight_sorted = np.ldexp(
-            pop.weight[order], -int(np.frexp(np.max(pop.weight * size))[1])
-        )
+        weight_sorted = np.ldexp(pop.weight[order], -_gini_weight_exponent(pop))
         cluster_sorted = np.ascontiguousarray(cluster[order], dtype=np.int64)
         size_sorted = size[order]
         disp_sorted = disp[order]
@@ -470,8 +475,5 @@ def _spread(values: np.ndarray) -> float:
     squared deviations underflowed to 0, and the standard error read 0.0 beside
     a wide interval. The scaling is exact.
     """
-    top = float(np.max(np.abs(values)))
-    if top == 0.0 or not np.isfinite(top):
-        return float(np.std(values, ddof=1))
-    exponent = int(np.frexp(top)[1])
-    return float(np.ldexp(np.std(np.ldexp(values, -exponent), ddof=1), exponent))
+    scaled, exponent = pow2_normalised(values)
+    return float(np.ldexp(np.std(scaled, ddof=1), exponent))

@@ -19,6 +19,7 @@ from commonprosperity.metrics._validate import (
     as_values,
     as_weight,
     pow2_normalised,
+    pow2_normalised_weight,
     scaled_positive_mean,
 )
 
@@ -69,7 +70,7 @@ def weighted_mean(values: npt.ArrayLike, weight: npt.ArrayLike | None = None) ->
     """
     x = as_values(values, "values")
     w = as_weight(weight, x.shape[0], of="values")
-    return float(_means(x, pow2_normalised(w)[0], None, 1)[0])
+    return float(_means(x, pow2_normalised_weight(w), None, 1)[0])
 
 
 def _means(
@@ -208,7 +209,7 @@ def group_mean(
     x = as_values(values, "values")
     w = as_weight(weight, x.shape[0], of="values")
     codes, labels = factorize_groups(group, x.shape[0])
-    means = _means(x, pow2_normalised(w)[0], codes, len(labels))
+    means = _means(x, pow2_normalised_weight(w), codes, len(labels))
     return pd.Series(means, index=labels, dtype=np.float64)
 
 

@@ -12,7 +12,7 @@ from commonprosperity.metrics._validate import (
     as_scalar,
     as_values,
     as_weight,
-    pow2_normalised,
+    pow2_normalised_weight,
 )
 
 __all__ = ["fgt"]
@@ -97,7 +97,7 @@ def fgt(
     # Scale free in the weights: an exact power-of-two rescaling keeps the
     # products w * gap**alpha from underflowing for tiny weights (a weight of
     # 5e-324 gave P_2 = 0).
-    w, _ = pow2_normalised(w)
+    w = pow2_normalised_weight(w)
     total_w = weighted_sum(np.ones_like(w), w)
     # Zero-weight rows are left out, not multiplied by 0: the gap of a huge
     # negative income raised to alpha can be inf, and 0 * inf is nan.

@@ -22,6 +22,7 @@ from commonprosperity.metrics._validate import (
     normalised,
     positive_mean,
     pow2_normalised,
+    pow2_normalised_weight,
     scaled_positive_mean,
     warn_negative,
 )
@@ -237,7 +238,7 @@ def gini_by_source(
     total = np.zeros(n)
     for col in cols:
         total = total + col
-    w, _ = pow2_normalised(w)
+    w = pow2_normalised_weight(w)
     total_w, total_x = positive_mean(
         total, w, "total income", "gini_by_source", exponent=k
     )

@@ -31,6 +31,7 @@ __all__ = [
     "normalised",
     "positive_mean",
     "pow2_normalised",
+    "pow2_normalised_weight",
     "require_positive",
     "scaled_positive_mean",
     "warn_negative",
@@ -214,7 +215,7 @@ def as_weight(
         # Finite weights whose sum overflows (three of 1e308): the measures do
         # not depend on the weights' scale, so they are scaled by a power of two
         # (exact), as weights of 1e-300 are.
-        w = pow2_normalised(w)[0]
+        w = pow2_normalised_weight(w)
     return w
 
 
@@ -330,19 +331,29 @@ def pow2_normalised(
         huge = ~np.isfinite(scaled)
         if huge.any():  # only zero-weight rows: the others set the scale
             scaled = np.where(huge, 0.0, scaled)
-    else:
-        # Weights: scaled down so that the largest is near 1, one more than
-        # about 1e308 times smaller underflowed to 0 or lost its bits, and its
-        # row counted as unweighted, silently (a CV of 0.0 for 1.0).
-        lost = (a > 0) & (np.ldexp(scaled, int(exponent)) != a)
-        if lost.any():
-            raise MeasureError(
-                "weight spans more than a float can hold side by side: scaled "
-                f"so that its largest ({top!r}) is near 1, smaller weights "
-                f"underflow ({_where(lost, a)}); rescale or drop the negligible "
-                "weights (or set them to 0)"
-            )
     return scaled, int(exponent)
+
+
+def pow2_normalised_weight(w: FloatArray) -> FloatArray:
+    """Weights scaled by :func:`pow2_normalised`, none of them lost to underflow.
+
+    Raises
+    ------
+    MeasureError
+        If a positive weight is more than about 1e308 times smaller than the
+        largest: scaled, it underflowed to 0 or lost its bits, and its row
+        counted as unweighted, silently (a CV of 0.0 for 1.0).
+    """
+    scaled, exponent = pow2_normalised(w)
+    lost = (w > 0) & (np.ldexp(scaled, exponent) != w)
+    if lost.any():
+        raise MeasureError(
+            "weight spans more than a float can hold side by side: scaled so "
+            f"that its largest ({_magnitude(w)!r}) is near 1, smaller weights "
+            f"underflow ({_where(lost, w)}); rescale or drop the negligible "
+            "weights (or set them to 0)"
+        )
+    return scaled
 
 
 def normalised(x: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray, int]:
@@ -351,8 +362,7 @@ def normalised(x: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray, in
     For measures that are scale free in both; ``k`` restores the values' unit.
     """
     xs, k = pow2_normalised(x, w)
-    ws, _ = pow2_normalised(w)
-    return xs, ws, k
+    return xs, pow2_normalised_weight(w), k
 
 
 def scaled_positive_mean(
