@@ -1492,12 +1492,9 @@ def _label_problems(year: Any, source: Any) -> list[str]:
     return problems
 
 
-def _within(
-    values: np.ndarray | None, low: float, high: float, open_low: bool = False
-) -> bool:
-    """Whether every value lies in ``[low, high]`` (``(low, high]``); not NaN."""
+def _within(values: np.ndarray | None, low: float, high: float) -> bool:
+    """Whether every value lies in ``[low, high]``; not NaN."""
     if values is None or values.size == 0:
         return True
     least, largest = values.min(), values.max()
-    above = least > low if open_low else least >= low
-    return bool(above and largest <= high)
+    return bool(least >= low and largest <= high)
