@@ -25,9 +25,9 @@ HAND_POLICY = {
     "year": 2021,
     "wages": {
         "growth_rate": 0.0,
-        "minimum_wage_tier1_monthly": 2_000.0,
-        "minimum_wage_tier2_monthly": 1_800.0,
-        "minimum_wage_tier3_monthly": 1_600.0,
+        "minimum_wage_monthly_tier1": 2_000.0,
+        "minimum_wage_monthly_tier2": 1_800.0,
+        "minimum_wage_monthly_tier3": 1_600.0,
     },
     "social_insurance": {
         "pension_rate": 0.08,

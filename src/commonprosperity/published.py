@@ -221,7 +221,7 @@ def policy_values(year: int) -> dict[str, PublishedValue]:
     Returns
     -------
     dict of str to PublishedValue
-        One entry per scenario key (``"wages.minimum_wage_tier1_monthly"``, ...), in
+        One entry per scenario key (``"wages.minimum_wage_monthly_tier1"``, ...), in
         the order of the data file.  The dict is a fresh copy; the values are frozen.
 
     Raises
@@ -240,7 +240,7 @@ def policy_values(year: int) -> dict[str, PublishedValue]:
     Examples
     --------
     >>> values = policy_values(2021)
-    >>> wage = values["wages.minimum_wage_tier1_monthly"]
+    >>> wage = values["wages.minimum_wage_monthly_tier1"]
     >>> wage.value == (212 * 2010 + 153 * 2280) / 365, wage.grade
     (True, 'R')
     >>> values["income_tax.rates"].value

@@ -142,11 +142,7 @@ RENAMED: dict[str, str] = {
     "transfers.dibao_takeup": "transfers.dibao_take_up",
     "transfers.residents_pension": "transfers.residents_pension_monthly",
     "transfers.child_benefit_monthly": "transfers.child_allowance_monthly",
-    "wages.minimum_wage_monthly": "wages.minimum_wage_tier1_monthly",
-    # Monthly amounts end in _monthly (session 29; the tier came last before).
-    "wages.minimum_wage_monthly_tier1": "wages.minimum_wage_tier1_monthly",
-    "wages.minimum_wage_monthly_tier2": "wages.minimum_wage_tier2_monthly",
-    "wages.minimum_wage_monthly_tier3": "wages.minimum_wage_tier3_monthly",
+    "wages.minimum_wage_monthly": "wages.minimum_wage_monthly_tier1",
     "wages.wage_growth": "wages.growth_rate",
     "social_insurance.housing_provident_fund_rate": (
         "social_insurance.housing_fund_rate"
@@ -165,7 +161,7 @@ RENAMED_NOTES: dict[str, str] = {
     ),
     "wages.minimum_wage_monthly": (
         "the first of Zhejiang's three area tiers; set "
-        "wages.minimum_wage_tier2_monthly and wages.minimum_wage_tier3_monthly too"
+        "wages.minimum_wage_monthly_tier2 and _tier3 too"
     ),
 }
 
@@ -256,13 +252,13 @@ class Wages(_Section):
         strict=True,
         description="extra wage growth in the scenario year, fraction (0.05 = +5 %)",
     )
-    minimum_wage_tier1_monthly: Monthly = Field(
+    minimum_wage_monthly_tier1: Monthly = Field(
         description="monthly minimum wage of tier-1 areas, yuan per month"
     )
-    minimum_wage_tier2_monthly: Monthly = Field(
+    minimum_wage_monthly_tier2: Monthly = Field(
         description="monthly minimum wage of tier-2 areas, yuan per month"
     )
-    minimum_wage_tier3_monthly: Monthly = Field(
+    minimum_wage_monthly_tier3: Monthly = Field(
         description="monthly minimum wage of tier-3 areas, yuan per month"
     )
 
@@ -897,9 +893,9 @@ class Scenario(_Section):
             self.transfers,
         )
         p[L.GROWTH_RATE] = w.growth_rate
-        p[L.MINIMUM_WAGE_TIER1] = 12.0 * w.minimum_wage_tier1_monthly
-        p[L.MINIMUM_WAGE_TIER1 + 1] = 12.0 * w.minimum_wage_tier2_monthly
-        p[L.MINIMUM_WAGE_TIER1 + 2] = 12.0 * w.minimum_wage_tier3_monthly
+        p[L.MINIMUM_WAGE_TIER1] = 12.0 * w.minimum_wage_monthly_tier1
+        p[L.MINIMUM_WAGE_TIER1 + 1] = 12.0 * w.minimum_wage_monthly_tier2
+        p[L.MINIMUM_WAGE_TIER1 + 2] = 12.0 * w.minimum_wage_monthly_tier3
         p[L.CONTRIBUTION_RATE] = si.contribution_rate
         p[L.BASE_FLOOR] = 12.0 * si.base_floor_monthly
         p[L.BASE_CEILING] = 12.0 * si.base_ceiling_monthly

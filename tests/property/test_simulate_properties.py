@@ -150,9 +150,9 @@ def scenarios(draw, year=None):
             "year": draw(st.integers(2000, 2100)) if year is None else year,
             "wages": {
                 "growth_rate": draw(st.floats(-0.5, 1.0, allow_subnormal=False)),
-                "minimum_wage_tier1_monthly": draw(monthly),
-                "minimum_wage_tier2_monthly": draw(monthly),
-                "minimum_wage_tier3_monthly": draw(monthly),
+                "minimum_wage_monthly_tier1": draw(monthly),
+                "minimum_wage_monthly_tier2": draw(monthly),
+                "minimum_wage_monthly_tier3": draw(monthly),
             },
             "social_insurance": dict(
                 zip(
@@ -212,9 +212,9 @@ def household_scale(pop, scenario):
         tr.dibao_monthly
         + tr.residents_pension_monthly
         + tr.child_allowance_monthly
-        + w.minimum_wage_tier1_monthly
-        + w.minimum_wage_tier2_monthly
-        + w.minimum_wage_tier3_monthly
+        + w.minimum_wage_monthly_tier1
+        + w.minimum_wage_monthly_tier2
+        + w.minimum_wage_monthly_tier3
         + scenario.social_insurance.base_floor_monthly
     )
     return 1.0 + np.bincount(

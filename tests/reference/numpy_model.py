@@ -66,9 +66,9 @@ def household_flows(pop, scenario):
     )
     minima = 12.0 * np.array(
         [
-            s.wages.minimum_wage_tier1_monthly,
-            s.wages.minimum_wage_tier2_monthly,
-            s.wages.minimum_wage_tier3_monthly,
+            s.wages.minimum_wage_monthly_tier1,
+            s.wages.minimum_wage_monthly_tier2,
+            s.wages.minimum_wage_monthly_tier3,
         ]
     )
     minimum = minima[tiers[pop.city_code, pop.urban.astype(int)] - 1][hh]

@@ -89,9 +89,9 @@ def person_flows(
         columns=["city", "urban", "tier"],
     )
     monthly = {
-        1: w.minimum_wage_tier1_monthly,
-        2: w.minimum_wage_tier2_monthly,
-        3: w.minimum_wage_tier3_monthly,
+        1: w.minimum_wage_monthly_tier1,
+        2: w.minimum_wage_monthly_tier2,
+        3: w.minimum_wage_monthly_tier3,
     }
     minimum["minimum_wage"] = minimum["tier"].map(
         {k: 12.0 * v for k, v in monthly.items()}

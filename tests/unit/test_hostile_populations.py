@@ -706,9 +706,9 @@ def _extreme_scenario(year=2021):
             "year": year,
             "wages": {
                 "growth_rate": 1.0,
-                "minimum_wage_tier1_monthly": 1e6,
-                "minimum_wage_tier2_monthly": 1e6,
-                "minimum_wage_tier3_monthly": 1e6,
+                "minimum_wage_monthly_tier1": 1e6,
+                "minimum_wage_monthly_tier2": 1e6,
+                "minimum_wage_monthly_tier3": 1e6,
             },
             "social_insurance": {
                 "pension_rate": 0.25,

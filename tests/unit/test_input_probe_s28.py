@@ -61,7 +61,7 @@ def test_an_integer_field_beyond_18_digits_is_not_echoed(base):
         ("income_tax.basic_deduction_monthly", "in yuan per year: 12 ×"),
         ("transfers.dibao", "in yuan per person per month"),
         ("transfers.residents_pension", "in yuan per person per month"),
-        ("wages.minimum_wage_monthly", "minimum_wage_tier2_monthly"),
+        ("wages.minimum_wage_monthly", "minimum_wage_monthly_tier2"),
     ],
 )
 def test_a_renamed_key_whose_unit_changed_says_so(base, old, words):

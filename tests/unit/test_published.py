@@ -30,9 +30,9 @@ from commonprosperity.published import (
 YEARS = (2020, 2021, 2022, 2023, 2024, 2025)
 
 EXPECTED_KEYS = {
-    "wages.minimum_wage_tier1_monthly",
-    "wages.minimum_wage_tier2_monthly",
-    "wages.minimum_wage_tier3_monthly",
+    "wages.minimum_wage_monthly_tier1",
+    "wages.minimum_wage_monthly_tier2",
+    "wages.minimum_wage_monthly_tier3",
     "social_insurance.pension_rate",
     "social_insurance.medical_rate",
     "social_insurance.unemployment_rate",
@@ -75,7 +75,7 @@ def _mix(old: float, new: float) -> float:
 # key -> value in 2020 ... 2025, from the shared file and the law.
 EXPECTED_SCALARS: dict[str, tuple[float, ...]] = {
     **{
-        f"wages.minimum_wage_tier{t + 1}_monthly": (
+        f"wages.minimum_wage_monthly_tier{t + 1}": (
             OLD_WAGE[t],
             _mix(OLD_WAGE[t], WAGE_2021[t]),
             WAGE_2021[t],
@@ -198,7 +198,7 @@ def test_2023_deduction_raise_shows_in_2023_not_2022() -> None:
 @pytest.mark.parametrize("tier", [1, 2, 3])
 def test_2021_minimum_wage_is_weighted_by_days(tier: int) -> None:
     assert (DAYS_OLD, DAYS_NEW) == (212, 153)
-    value = policy_values(2021)[f"wages.minimum_wage_tier{tier}_monthly"]
+    value = policy_values(2021)[f"wages.minimum_wage_monthly_tier{tier}"]
     old, new = OLD_WAGE[tier - 1], WAGE_2021[tier - 1]
     assert value.value == (212 * old + 153 * new) / 365
     assert value.grade == "R"  # the weakest of the R and B segments
@@ -209,15 +209,15 @@ def test_2021_minimum_wage_is_weighted_by_days(tier: int) -> None:
 
 
 def test_old_minimum_wage_keeps_its_r_grade_and_says_why() -> None:
-    value = policy_values(2020)["wages.minimum_wage_tier1_monthly"]
+    value = policy_values(2020)["wages.minimum_wage_monthly_tier1"]
     assert value.grade == "R"
     assert "A/B" in value.note
     assert "tier 4" in value.note  # the mapping of the old four tiers is stated
 
 
 def test_minimum_wage_sources_after_2021() -> None:
-    assert policy_values(2022)["wages.minimum_wage_tier2_monthly"].grade == "B"
-    assert "people.cn" in policy_values(2024)["wages.minimum_wage_tier3_monthly"].source
+    assert policy_values(2022)["wages.minimum_wage_monthly_tier2"].grade == "B"
+    assert "people.cn" in policy_values(2024)["wages.minimum_wage_monthly_tier3"].source
 
 
 def test_contribution_bases() -> None:
@@ -307,10 +307,10 @@ def test_weak_values_are_exactly_the_c_and_r_values(year: int) -> None:
 def test_weak_values_track_the_grades() -> None:
     keys_2021 = {v.key for v in weak_values(2021)}
     keys_2022 = {v.key for v in weak_values(2022)}
-    assert "wages.minimum_wage_tier1_monthly" in keys_2021  # R segment used
-    assert "wages.minimum_wage_tier1_monthly" not in keys_2022  # B only
+    assert "wages.minimum_wage_monthly_tier1" in keys_2021  # R segment used
+    assert "wages.minimum_wage_monthly_tier1" not in keys_2022  # B only
     assert "income_tax.basic_deduction" not in keys_2021
-    assert "wages.minimum_wage_tier1_monthly" in {v.key for v in weak_values(2025)}
+    assert "wages.minimum_wage_monthly_tier1" in {v.key for v in weak_values(2025)}
 
 
 # --- years ----------------------------------------------------------------------------

@@ -638,7 +638,7 @@ def test_public_accessors_reach_the_same_figures() -> None:
     assert cp.statistics.disposable_income(2020, "urban").value == 62_699
     assert cp.statistics.value_or_nan("disposable_income", 2023, area="rural") == 40_311
     assert (
-        cp.published.policy_values(2024)["wages.minimum_wage_tier1_monthly"].value
+        cp.published.policy_values(2024)["wages.minimum_wage_monthly_tier1"].value
         == 2_490
     )
 
@@ -703,16 +703,16 @@ def test_residents_pension_follows_the_recollection() -> None:
 def test_minimum_wage_segments_and_hourly_note() -> None:
     """§10: 1 Aug 2021 2,280 / 2,070 / 1,840, hourly 22 / 20 / 18; 1 Jan 2024
     2,490 / 2,260 / 2,010 (Xinhua 2024-01-16); monthly amounts."""
-    v2021 = policy_values(2021)["wages.minimum_wage_tier1_monthly"]
+    v2021 = policy_values(2021)["wages.minimum_wage_monthly_tier1"]
     assert "22 / 20 / 18" in v2021.note
     assert v2021.unit == "yuan per month"
     v2024 = policy_values(2024)
-    assert [v2024[f"wages.minimum_wage_tier{t}_monthly"].value for t in (1, 2, 3)] == [
+    assert [v2024[f"wages.minimum_wage_monthly_tier{t}"].value for t in (1, 2, 3)] == [
         2_490,
         2_260,
         2_010,
     ]
-    assert "2024-01-16" in v2024["wages.minimum_wage_tier1_monthly"].source
+    assert "2024-01-16" in v2024["wages.minimum_wage_monthly_tier1"].source
 
 
 # --- plan-targets.md: T1-T10 --------------------------------------------------

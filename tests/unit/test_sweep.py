@@ -542,8 +542,8 @@ def _wage_lane_grid(base):
         base.replace(
             {
                 "wages.growth_rate": 0.01 * (k % 7) - 0.02,
-                "wages.minimum_wage_tier1_monthly": 2_000.0 + 150.0 * k,
-                "wages.minimum_wage_tier3_monthly": 1_800.0 + 300.0 * (k % 3),
+                "wages.minimum_wage_monthly_tier1": 2_000.0 + 150.0 * k,
+                "wages.minimum_wage_monthly_tier3": 1_800.0 + 300.0 * (k % 3),
                 "income_tax.basic_deduction": 20_000.0 + 500.0 * k,
                 "transfers.dibao_monthly": 900.0 + 10.0 * k,
             }

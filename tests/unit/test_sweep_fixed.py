@@ -224,7 +224,7 @@ def test_gathers_equal_numpy_indexing():
 #: block memory, so blocks of a whole group run tile by tile (bracket mode).
 WAGE_GRID = {
     "wages.growth_rate": [0.0, 0.02, 0.05, 0.08, 0.1],
-    "wages.minimum_wage_tier1_monthly": [2_000.0, 2_300.0, 2_600.0, 2_900.0, 3_300.0],
+    "wages.minimum_wage_monthly_tier1": [2_000.0, 2_300.0, 2_600.0, 2_900.0, 3_300.0],
 }
 
 

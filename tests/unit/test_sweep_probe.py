@@ -96,7 +96,7 @@ def _product(base, grid):
 MIXED_GRIDS = [
     {
         "wages.growth_rate": [0.0, 0.04],
-        "wages.minimum_wage_tier2_monthly": [1500.0, 3000.0],
+        "wages.minimum_wage_monthly_tier2": [1500.0, 3000.0],
         "transfers.dibao_monthly": [835.0, 1400.0],
     },
     {

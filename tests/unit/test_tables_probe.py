@@ -59,9 +59,9 @@ def _no_policy():
             "income_tax.property_rate": 0.0,
             "transfers.dibao_monthly": 0.0,
             "transfers.residents_pension_monthly": 0.0,
-            "wages.minimum_wage_tier1_monthly": 0.0,
-            "wages.minimum_wage_tier2_monthly": 0.0,
-            "wages.minimum_wage_tier3_monthly": 0.0,
+            "wages.minimum_wage_monthly_tier1": 0.0,
+            "wages.minimum_wage_monthly_tier2": 0.0,
+            "wages.minimum_wage_monthly_tier3": 0.0,
         }
     )
 
