@@ -1144,6 +1144,14 @@ def _unknown_path_message(path: str) -> str:
     close = close or [
         p for p in Scenario.paths() if p.rpartition(".")[2].lower() == field_name
     ]
+    # The same words in another order (minimum_wage_tier1_monthly: difflib
+    # ranked tier3 and tier2 above tier1).
+    words = sorted(field_name.split("_"))
+    close = close or [
+        p
+        for p in Scenario.paths()
+        if sorted(p.rpartition(".")[2].lower().split("_")) == words
+    ]
     close = close or difflib.get_close_matches(base, Scenario.paths(), n=3, cutoff=0.6)
     if close:
         return f"{path}: unknown scenario key; did you mean {', '.join(close)}?"
