@@ -37,7 +37,10 @@ class Shape:
     Pairs are ``(rural, urban)``.
     """
 
-    household_sigma: float = 0.22  # common log-level of a household's incomes
+    # common log-level of a household's incomes; smaller in rural areas, where
+    # 0.22 put the top/bottom ratio of household quintiles at 7.0-7.3 (the
+    # neighbouring tables: 5-7)
+    household_sigma: tuple[float, float] = (0.12, 0.22)
     wage_sigma: float = 0.30
     uncovered_wage_factor: float = 0.7  # wage of uncovered relative to covered
     coverage_wage_correlation: float = 0.5  # of the coverage latent with the wage
@@ -296,7 +299,7 @@ def draw(
     pensioner = past & (rng.random(m) < np.asarray(s.pension_entitled)[ui])
 
     # work and wages
-    z = rng.normal(0.0, s.household_sigma, n)[hh]
+    z = rng.normal(0.0, np.asarray(s.household_sigma)[urban * 1], n)[hh]
     works = ~pensioner & (rng.random(m) < _work_probability(age, p_urban))
     wage_noise = rng.standard_normal(m)
     rho = s.coverage_wage_correlation

@@ -422,7 +422,7 @@ def _top_bottom(res: Any, pop: Population, urban: bool) -> float:
         return float("nan")
     size = pop.size[sel]
     pc = res.households["disposable_income"].to_numpy()[sel] / size
-    q = quintile_means(pc, pop.weight[sel] * size)
+    q = quintile_means(pc, pop.weight[sel], size)
     return float(q[4] / q[0]) if q[0] > 0 else float("nan")
 
 
@@ -462,7 +462,8 @@ def simulate_path(
         indicator ``social_insurance_contributions`` includes the housing fund,
         which is employees' savings, not revenue), ``urban_top_bottom_ratio``
         and ``rural_top_bottom_ratio`` (top-20 % ÷ bottom-20 % mean per-capita
-        disposable income, person-weighted quintiles),
+        disposable income, quintiles of households as the statistical bureau
+        forms them: :func:`~commonprosperity.baseline.quintile_means`),
         ``dibao_monthly``, ``residents``, ``income_to_gdp_per_capita``
         (per-capita disposable income ÷ GDP per resident, the year's ``gdp``
         divided by ``residents``, its year-end residents; NaN without GDP. The

@@ -122,12 +122,20 @@ def test_nbs_accounting_mapping(pop2023):
 
 
 def test_quintile_means_by_hand():
-    # persons: incomes 1 (weight 2), 2 (weight 2), 3 (weight 6); 10 persons, cuts at 2
-    q = quintile_means(np.array([3.0, 1.0, 2.0]), np.array([6.0, 2.0, 2.0]))
+    # one-person households: incomes 1 (weight 2), 2 (weight 2), 3 (weight 6); 10
+    # households, cuts every 2
+    q = quintile_means(np.array([3.0, 1.0, 2.0]), np.array([6.0, 2.0, 2.0]), [1, 1, 1])
     np.testing.assert_allclose(q, [1.0, 2.0, 3.0, 3.0, 3.0])
-    # a household straddling a cut is split: 4 persons at 1, 1 person at 6
-    q = quintile_means(np.array([1.0, 6.0]), np.array([4.0, 1.0]))
+    # NBS 五等份: fifths of households, not of persons. Households of 4 persons at
+    # 1 yuan (weight 4) and of 1 person at 6 yuan (weight 1): the top fifth of the
+    # 5 households is the 6-yuan household, though it holds 1 person in 17.
+    q = quintile_means(np.array([1.0, 6.0]), np.array([4.0, 1.0]), np.array([4, 1]))
     np.testing.assert_allclose(q, [1.0, 1.0, 1.0, 1.0, 6.0])
+    # a household straddling a cut: weights 2 (4 persons, 1 yuan) and 1 (1 person,
+    # 6 yuan); the 4th fifth (1.8-2.4 households) holds 0.2 x 4 persons at 1 yuan
+    # and 0.4 x 1 person at 6 yuan
+    q = quintile_means(np.array([1.0, 6.0]), np.array([2.0, 1.0]), np.array([4, 1]))
+    np.testing.assert_allclose(q, [1.0, 1.0, 1.0, (0.8 + 2.4) / 1.2, 6.0])
 
 
 def test_population_passes_full_validation(pop2023):

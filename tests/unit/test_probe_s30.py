@@ -3,9 +3,10 @@ valid input still passes."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from commonprosperity import Scenario, ScenarioError
+from commonprosperity import Population, Scenario, ScenarioError
 
 
 def test_minimum_wage_keys_are_the_core_issues_names():
@@ -28,3 +29,44 @@ def test_words_in_another_order_suggest_that_key_first(tier):
             {f"wages.minimum_wage_tier{tier}_monthly": 2500}
         )
     assert f"did you mean wages.minimum_wage_monthly_tier{tier}?" in str(info.value)
+
+
+def _household_fifths_by_expansion(per_capita, weight, size):
+    """Top ÷ bottom fifth of households (NBS 五等份), by expanding integer weights.
+
+    Each household is repeated ``weight`` times, the copies sorted by per-capita
+    income and cut into five groups of equal household counts; a group's mean is
+    its income over its persons.
+    """
+    pc = np.repeat(per_capita, weight)
+    persons = np.repeat(size, weight).astype(float)
+    order = np.argsort(pc, kind="stable")
+    pc, persons = pc[order], persons[order]
+    groups = np.split(np.arange(pc.size), 5)
+    means = [np.sum(pc[g] * persons[g]) / np.sum(persons[g]) for g in groups]
+    return means[4] / means[0]
+
+
+def test_t9_quintiles_are_fifths_of_households():
+    # The statistical bureau's 五等份 rank households by per-capita income and cut
+    # at every 20 % of households; T9 compared fifths of persons.
+    from commonprosperity import baseline, simulate, simulate_path
+
+    pop = baseline(2024, n_households=2_000, seed=3)
+    hh, pp = pop.to_frames()
+    hh["weight"] = 1.0 + (np.arange(len(hh)) % 4)  # integer weights
+    for urban in (True, False):  # each area's households a multiple of 5
+        area = hh.index[hh["urban"] == urban]
+        hh.loc[area[0], "weight"] += (5 - hh.loc[area, "weight"].sum() % 5) % 5
+    pop = Population.from_frames(hh, pp, year=2024)
+    s = Scenario.status_quo(2024)
+    path = simulate_path(pop, {2024: s})
+    res = simulate(pop, s).households
+    pc = res["disposable_income"].to_numpy() / pop.size
+    for area, urban in (("urban", True), ("rural", False)):
+        sel = pop.urban == urban
+        expected = _household_fifths_by_expansion(
+            pc[sel], pop.weight[sel].astype(int), pop.size[sel]
+        )
+        got = path.loc[2024, f"{area}_top_bottom_ratio"]
+        assert got == pytest.approx(expected, rel=1e-12)
