@@ -94,7 +94,8 @@ def city_income_targets(year: int, definition: str = "survey") -> pd.DataFrame:
     The targets therefore keep the cities' levels *relative to each other* (and the
     official highest/lowest ratio) and the province means: the anchored cities sit
     at a common offset below their published levels (−4.1 to −4.3 % in 2020, −2.5 %
-    in 2021, −0.8 % in 2022), the others 2–11 % below theirs (docs/baseline.md).
+    in 2021, −0.8 % in 2022), the others 14 % below to 1 % above theirs
+    (docs/baseline.md).
     """
     if year not in BASELINE_YEARS:
         raise ArgumentError(

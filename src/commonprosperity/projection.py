@@ -476,9 +476,10 @@ def simulate_path(
         growth ÷ per-capita income growth over the year; NaN when income did not
         grow, and T8 is then met when dibao growth is not below income growth),
         ``T8_since_start_value`` and ``T8_since_start`` (the same ratio and
-        verdict over the years since the path's first, e.g. 2021–2025, the
-        plan's period: a dibao raised in some years only can meet it while
-        missing T8 in others), ``T9_value``
+        verdict over the years since the path's first: a path of 2020–2025
+        measures the plan's period 2021–2025 from its base year 2020 (one
+        starting in 2021 leaves 2021's own growth out); a dibao raised in some
+        years only can meet it while missing T8 in others), ``T9_value``
         (largest year-on-year change of the two quintile ratios; NaN when either
         ratio is undefined in either year), ``T10_value``
         (change of income ÷ GDP per capita), ``T1``–``T10`` (met, nullable

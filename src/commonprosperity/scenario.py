@@ -657,6 +657,9 @@ class Scenario(_Section):
         Scenario
             Every value as in force that year (amounts in yuan; ``_monthly``
             fields per month, the rest per year), each cited in ``policy.toml``.
+            Reliefs the schema has no field for are not applied: the halving of
+            the tax on individual businesses' income from 2021 (docs/model-rules.md,
+            business income) leaves business tax overstated for 个体工商户.
 
         Raises
         ------

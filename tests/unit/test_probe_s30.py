@@ -70,3 +70,31 @@ def test_t9_quintiles_are_fifths_of_households():
         )
         got = path.loc[2024, f"{area}_top_bottom_ratio"]
         assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_provenance_names_the_generators_seed():
+    # DESIGN: provenance holds "library version, scenario, seed, data version".
+    from commonprosperity import simulate, synthetic_population
+
+    pop = synthetic_population(300, seed=7)
+    s = Scenario.status_quo(2021)
+    assert simulate(pop, s).provenance["seed"] == 7
+    hh, pp = pop.to_frames()
+    assert simulate(Population.from_frames(hh, pp), s).provenance["seed"] is None
+    mine = Population.from_frames(hh, pp, source="my survey, seed=5 in the notes")
+    assert simulate(mine, s).provenance["seed"] is None
+
+
+def test_t5_over_some_cities_says_which_are_missing():
+    from commonprosperity import simulate, synthetic_population
+
+    hh, pp = synthetic_population(2_000, seed=1).to_frames()
+    s = Scenario.status_quo(2021)
+    assert simulate(Population.from_frames(hh, pp), s).targets().at["T5", "note"] == ""
+    keep = hh[hh["city"].isin(["杭州", "丽水"])]
+    pop = Population.from_frames(
+        keep, pp[pp["household_id"].isin(keep["household_id"])]
+    )
+    t5 = simulate(pop, s).targets().loc["T5"]
+    assert np.isfinite(t5["value"])
+    assert t5["note"].startswith("over 2 of the 11 cities (no households in 宁波, 温州")
