@@ -464,7 +464,11 @@ def simulate_path(
         and ``rural_top_bottom_ratio`` (top-20 % ÷ bottom-20 % mean per-capita
         disposable income, quintiles of households as the statistical bureau
         forms them: :func:`~commonprosperity.baseline.quintile_means`),
-        ``dibao_monthly``, ``residents``, ``income_to_gdp_per_capita``
+        ``dibao_monthly``, ``dibao_monthly_grade`` ("C" or "R" when the year's
+        line is a derived or unverified status-quo value, else ""; the status
+        quo's lines are derived from consumption and income, so T8 judged on
+        them judges that derivation, not a published standard), ``residents``,
+        ``income_to_gdp_per_capita``
         (per-capita disposable income ÷ GDP per resident, the year's ``gdp``
         divided by ``residents``, its year-end residents; NaN without GDP. The
         statistical bureau divides GDP by the year's average population instead,
@@ -595,6 +599,13 @@ def simulate_path(
         row["urban_top_bottom_ratio"] = _top_bottom(res, pop, True)
         row["rural_top_bottom_ratio"] = _top_bottom(res, pop, False)
         row["dibao_monthly"] = sc.transfers.dibao_monthly
+        # The status quo's lines are placeholders derived from consumption and
+        # income (no published standard was found): T8 on them judges their
+        # derivation, not a policy; the row says which lines are such.
+        row["dibao_monthly_grade"] = next(
+            (w.grade for w in sc.weak_values() if w.key == "transfers.dibao_monthly"),
+            "",
+        )
         row["residents"] = pop.residents
         income_gdp = float("nan")
         if year in gdp:

@@ -98,3 +98,19 @@ def test_t5_over_some_cities_says_which_are_missing():
     t5 = simulate(pop, s).targets().loc["T5"]
     assert np.isfinite(t5["value"])
     assert t5["note"].startswith("over 2 of the 11 cities (no households in 宁波, 温州")
+
+
+def test_path_rows_grade_their_dibao_lines():
+    # The status quo's dibao lines are derived placeholders (C): a T8 verdict on
+    # them judges the derivation; each row says so, and says nothing of lines the
+    # user sets.
+    from commonprosperity import baseline, simulate_path
+
+    pop = baseline(2020, n_households=2_000, seed=1)
+    quo = {y: Scenario.status_quo(y) for y in (2020, 2021)}
+    assert simulate_path(pop, quo)["dibao_monthly_grade"].tolist() == ["C", "C"]
+    own = {
+        y: s.replace({"transfers.dibao_monthly": 900 + y - 2020})
+        for y, s in quo.items()
+    }
+    assert simulate_path(pop, own)["dibao_monthly_grade"].tolist() == ["", ""]
