@@ -73,3 +73,19 @@ __all__ = [
     "synthetic_population",
     "target_years",
 ]
+
+#: Public modules imported on first use (``cp.plots.target_dashboard(...)``):
+#: matplotlib and the report writers would otherwise load with every import.
+_LAZY_MODULES = ("plots", "report", "tables", "survey")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY_MODULES})

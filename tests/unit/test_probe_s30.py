@@ -114,3 +114,24 @@ def test_path_rows_grade_their_dibao_lines():
         for y, s in quo.items()
     }
     assert simulate_path(pop, own)["dibao_monthly_grade"].tolist() == ["", ""]
+
+
+def test_public_modules_are_attributes_of_the_package():
+    # DESIGN: everything public is reachable from the package; plots and the
+    # report writers load on first use, not with every import.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, commonprosperity as cp\n"
+        "assert 'matplotlib' not in sys.modules\n"
+        "assert callable(cp.plots.target_dashboard) and callable(cp.report.write_run)\n"
+        "assert callable(cp.survey.read_stata)\n"
+        "assert cp.tables.__name__ == 'commonprosperity.tables'\n"
+        "assert {'plots', 'report'} <= set(dir(cp))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        import commonprosperity
+
+        commonprosperity.nothing  # noqa: B018
