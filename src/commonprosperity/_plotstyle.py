@@ -219,6 +219,7 @@ def save(
             f"save: the directory of stem {str(stem)!r} does not exist "
             f"({stem.absolute().parent}); create it first"
         )
+    finish(fig)
     written = []
     for fmt in names:
         # with_suffix replaced a dotted stem's last part: "run.v2" wrote run.png.
@@ -240,7 +241,93 @@ def _metadata(fmt: str) -> dict[str, str | None]:
     return {"Software": None}
 
 
+#: Fonts with Chinese glyphs, tried after DejaVu Sans where installed (matplotlib
+#: falls back glyph by glyph along the list).
+_CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Arial Unicode MS",
+)
+_fonts: tuple[tuple[str, ...], frozenset[int]] | None = None
+
+
+def _installed_fonts() -> tuple[tuple[str, ...], frozenset[int]]:
+    """The fallback families installed here, and every character they can draw."""
+    global _fonts
+    if _fonts is None:
+        from matplotlib import font_manager
+        from matplotlib.ft2font import FT2Font
+
+        paths = {f.name: f.fname for f in font_manager.fontManager.ttflist}
+        families = tuple(f for f in ("DejaVu Sans", *_CJK_FAMILIES) if f in paths)
+        chars: set[int] = set()
+        for family in families:
+            try:
+                chars.update(FT2Font(paths[family]).get_charmap())
+            except (OSError, RuntimeError):  # an unreadable font file draws nothing
+                continue
+        _fonts = families, frozenset(chars)
+    return _fonts
+
+
+def drawable(text: str) -> str:
+    """``text`` with every run of characters no installed font can draw as "?".
+
+    Labels come from users (a scenario file named 低保提高.toml titles its
+    figures); without a font holding Chinese glyphs matplotlib drew empty boxes.
+    """
+    _, chars = _installed_fonts()
+    if all(ord(c) in chars or c in "\n\t" for c in text):
+        return text
+    out, hidden = [], False
+    for c in text:
+        if ord(c) in chars or c in "\n\t":
+            out.append(c)
+            hidden = False
+        elif not hidden:
+            out.append("?")
+            hidden = True
+    return "".join(out)
+
+
+def finish(fig: Figure) -> Figure:
+    """Make every text of ``fig`` drawable with the installed fonts (see drawable).
+
+    Warns once, naming the texts changed and how to draw them as given.
+    """
+    from matplotlib.text import Text
+
+    changed = []
+    for t in fig.findobj(Text):
+        text = t.get_text()
+        safe = drawable(text)
+        if safe != text:
+            t.set_text(safe)
+            changed.append(text)
+    if changed:
+        import warnings
+
+        shown = ", ".join(repr(c) for c in changed[:3])
+        warnings.warn(
+            f"no installed font can draw some characters of {shown}"
+            + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+            + "; they are drawn as '?'. Install a font with Chinese glyphs (e.g. "
+            "Noto Sans CJK SC) to draw them",
+            UserWarning,
+            stacklevel=3,
+        )
+    return fig
+
+
 def _rc() -> Any:
     import matplotlib as mpl
 
-    return mpl.rc_context(_RC)
+    families, _ = _installed_fonts()
+    return mpl.rc_context({**_RC, "font.sans-serif": [*families, "sans-serif"]})

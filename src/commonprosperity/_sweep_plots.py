@@ -27,6 +27,7 @@ from commonprosperity._plotstyle import (
     _target_of,
     _tick,
     cite_plan,
+    finish,
     format_value,
 )
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
@@ -48,8 +49,16 @@ def _indicator_unit(indicator: str) -> str:
     if indicator in ("gini",):
         return "ratio"
     if indicator.endswith(("_revenue", "_contributions", "_spending", "_cost")):
+        # Province totals: tens of billions (in thousands they read 22,067,601.4).
+        return "bn yuan"
+    if "per_capita" in indicator:
         return "yuan"
     return "ratio"
+
+
+def _scale(unit: str) -> float:
+    """Factor from an indicator's unit to the unit the figures draw it in."""
+    return {"share": 100.0, "yuan": 1e-3, "bn yuan": 1e-9}.get(unit, 1.0)
 
 
 def _lever_label(path: str) -> str:
@@ -166,7 +175,7 @@ def sweep_heatmap(
             f"sweep_heatmap: indicator={indicator!r} must be a numeric column; its "
             f"dtype is {frame[indicator].dtype}"
         ) from None
-    scale = 100.0 if unit == "share" else (1e-3 if unit == "yuan" else 1.0)
+    scale = _scale(unit)
     n_rows, n_cols = table.shape
     # A figure sized per cell and a text per cell grew without bound: a 100 × 100
     # grid took a minute and 20 MB, a 2 × 5,000 one 600,000 pixels of height.
@@ -180,7 +189,9 @@ def sweep_heatmap(
         ax = fig.subplots()
         im = ax.imshow(values * scale, origin="lower", aspect="auto", cmap="viridis")
         cbar = fig.colorbar(im, ax=ax)
-        cbar.set_label(_unit_label(indicator, unit))
+        # On two lines: per_capita_disposable_income (thousand yuan) ran off
+        # the top of a small figure.
+        cbar.set_label(_unit_label(indicator, unit).replace(" (", "\n(", 1))
         finite = values[np.isfinite(values)]
         mid = float(np.median(finite) * scale) if finite.size else 0.0
         met_cells = []
@@ -234,10 +245,11 @@ def sweep_heatmap(
                 f"({_COMPARISON_TEXT[target.comparison]} "
                 f"{format_value(target.target, target.unit)})"
             )
-        ax.set_title(title or default, loc="left")
+        # Wrapped at the figure's edge: a long indicator's title was cut.
+        ax.set_title(title or default, loc="left", wrap=True)
         if target is not None:
             cite_plan(fig)
-    return fig
+    return finish(fig)
 
 
 def _matches(column: pd.Series, value: Any) -> pd.Series:
@@ -269,11 +281,8 @@ def _tick_positions(n: int) -> list[int]:
 
 
 def _unit_label(indicator: str, unit: str) -> str:
-    if unit == "share":
-        return f"{indicator} (%)"
-    if unit == "yuan":
-        return f"{indicator} (thousand yuan)"
-    return indicator
+    shown = {"share": "%", "yuan": "thousand yuan", "bn yuan": "billion yuan"}
+    return f"{indicator} ({shown[unit]})" if unit in shown else indicator
 
 
 def _cell_text(v: float, unit: str) -> str:
@@ -283,6 +292,8 @@ def _cell_text(v: float, unit: str) -> str:
         return f"{100 * v:.1f}"
     if unit == "yuan":
         return f"{v / 1e3:,.1f}"
+    if unit == "bn yuan":
+        return f"{v / 1e9:,.1f}"
     return f"{v:.4f}"
 
 
@@ -436,7 +447,7 @@ def fiscal_frontier(
         higher = False
     v = frame[column].to_numpy(dtype=np.float64)
     c = frame[cost].to_numpy(dtype=np.float64) / 1e9
-    scale = 100.0 if unit == "share" else (1e-3 if unit == "yuan" else 1.0)
+    scale = _scale(unit)
     front = pareto_front(v, c, higher_is_better=higher)
     with _rc():
         fig = _figure(8.5, 5.2)
@@ -541,4 +552,4 @@ def fiscal_frontier(
         )
         if target is not None:
             cite_plan(fig)
-    return fig
+    return finish(fig)

@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ from commonprosperity._plotstyle import (
     _rc,
     check_result,
     cite_plan,
+    finish,
     format_value,
     save,
 )
@@ -240,7 +242,7 @@ def lorenz_curves(
             or "Lorenz curves of per-capita income "
             "(persons ranked by the per-capita income of their household)"
         )
-    return fig
+    return finish(fig)
 
 
 def _exact_gini(income: np.ndarray, weight: np.ndarray) -> float:
@@ -394,15 +396,18 @@ def income_distribution(
                 "in the last bin"
             )
         if notes:
+            # Under the legend (centre right), where no bar reaches: at the foot
+            # it ran into the last bin's bar, which holds the incomes above.
             ax.text(
                 0.99,
-                0.03,
+                0.38,
                 "\n".join(notes),
                 transform=ax.transAxes,
                 ha="right",
-                va="bottom",
+                va="top",
                 fontsize=9,
                 color=_GREY,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
             )
         ax.set_xlim(0, upper / 1e3)
         ax.set_xlabel(f"{basis}, thousand yuan per year")
@@ -419,13 +424,13 @@ def income_distribution(
         ax.set_title(
             title
             or (
-                f"Household disposable income, {result.scenario.year}, "
+                f"{basis[0].upper()}{basis[1:]}, {result.scenario.year}, "
                 "and the plan's income bands"
             ),
             loc="left",
         )
         cite_plan(fig)
-    return fig
+    return finish(fig)
 
 
 # ------------------------------------------------------------ target dashboard
@@ -511,7 +516,12 @@ def target_dashboard(
                 ax.text(
                     0.02,
                     y,
-                    f"not evaluated: {row['note'] or 'no value'}",
+                    # Wrapped: one line of T10's note with GDP ran past the
+                    # figure's edge and squeezed the bars to 40 % of its width; 80
+                    # characters stay clear of the legend at the lower right.
+                    textwrap.fill(
+                        f"not evaluated: {row['note'] or 'no value'}", width=80
+                    ),
                     va="center",
                     color=_GREY,
                     fontsize=9.5,
@@ -602,7 +612,7 @@ def target_dashboard(
             + (_gini_line(gini, gini_note) if gini is not None else "")
         )
         ax.set_title(title or default, loc="left")
-    return fig
+    return finish(fig)
 
 
 _DASHBOARD_COLUMNS = ("value", "target", "comparison", "met", "gap", "unit", "note")
@@ -736,4 +746,4 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
             )
         ax.set_title(title or default, loc="left")
         cite_plan(fig)
-    return fig
+    return finish(fig)

@@ -135,3 +135,67 @@ def test_public_modules_are_attributes_of_the_package():
         import commonprosperity
 
         commonprosperity.nothing  # noqa: B018
+
+
+# ------------------------------------------------------------------ figures
+@pytest.fixture(scope="module")
+def small_result():
+    from commonprosperity import simulate, synthetic_population
+
+    return simulate(synthetic_population(2_000, seed=1), Scenario.status_quo(2024))
+
+
+def test_text_no_installed_font_can_draw_is_replaced_and_said(small_result):
+    # A scenario file named 低保提高.toml titled its figures in empty boxes
+    # (matplotlib warned once per glyph); drawn characters are kept as they are.
+    from matplotlib.text import Text
+
+    from commonprosperity import plots
+    from commonprosperity._plotstyle import _installed_fonts
+
+    _, chars = _installed_fonts()
+    if ord("低") in chars:
+        pytest.skip("a font with Chinese glyphs is installed here")
+    with pytest.warns(UserWarning, match="no installed font can draw") as caught:
+        fig = plots.target_dashboard(small_result, title="低保提高: T1 ≥ 75,000 yuan")
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert "?: T1 ≥ 75,000 yuan" in texts
+    assert not any("低" in t for t in texts)
+    assert len(caught) == 1
+
+
+def test_dashboard_notes_wrap_inside_the_figure(small_result):
+    from matplotlib.text import Text
+
+    from commonprosperity import plots
+
+    fig = plots.target_dashboard(small_result, gdp=9e12, labour_compensation=4.3e12)
+    notes = [t.get_text() for t in fig.findobj(Text) if "not evaluated" in t.get_text()]
+    assert any("per-capita GDP" in n for n in notes)  # T10's long note
+    assert all(len(line) <= 80 for n in notes for line in n.splitlines())
+
+
+def test_heatmap_of_a_total_is_in_billions():
+    from matplotlib.text import Text
+
+    from commonprosperity import plots, sweep, synthetic_population
+
+    frame = sweep(
+        synthetic_population(1_000, seed=1),
+        Scenario.status_quo(2024),
+        {
+            "transfers.dibao_monthly": [1000, 2000],
+            "income_tax.basic_deduction": [6e4, 7e4],
+        },
+        progress=False,
+    )
+    fig = plots.sweep_heatmap(
+        frame,
+        "transfers.dibao_monthly",
+        "income_tax.basic_deduction",
+        "transfer_spending",
+    )
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert "transfer_spending\n(billion yuan)" in texts
+    row = frame.iloc[0]
+    assert f"{row['transfer_spending'] / 1e9:,.1f}" in texts
