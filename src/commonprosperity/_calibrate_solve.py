@@ -138,6 +138,60 @@ def distance(
     return f, df
 
 
+def _primitive(method: str, bounds: tuple[float, float] | None) -> Function:
+    """``G(u) = ∫_0^u F``: the calibration's dual objective is ``Σ d G(x'λ) − t'λ``.
+
+    Convex (``F`` is increasing), with gradient ``−(t − X'w)`` and Hessian the
+    Newton Jacobian; its line search cannot stall where ``F`` is flat (a factor
+    at a bound), which the residual's norm did.
+    """
+    if method == "linear":
+        if bounds is None:
+            return lambda u: u + 0.5 * u * u
+        lo, hi = bounds
+        a, b = lo - 1.0, hi - 1.0
+
+        def linear(u: np.ndarray) -> np.ndarray:
+            inside = np.clip(u, a, b)
+            return (
+                inside
+                + 0.5 * inside * inside
+                + lo * np.minimum(u - a, 0.0)
+                + hi * np.maximum(u - b, 0.0)
+            )
+
+        return linear
+    if bounds is None:
+        return lambda u: np.expm1(np.clip(u, -700, 700))
+    lo, hi = bounds
+    slope = (hi - lo) / ((1.0 - lo) * (hi - 1.0))
+    log_a, log_b = np.log(hi - 1.0), np.log(1.0 - lo)
+    at_zero = np.logaddexp(log_a, log_b)
+
+    def logit(u: np.ndarray) -> np.ndarray:
+        return lo * u + (hi - lo) / slope * (
+            np.logaddexp(log_a, log_b + slope * u) - at_zero
+        )
+
+    return logit
+
+
+def _largest_move(method: str, bounds: tuple[float, float] | None) -> float:
+    """Largest change of any ``x'λ`` in one step (inf: none).
+
+    With bounds a full Newton step could carry a factor deep into a bound, where
+    ``F`` is flat and the Jacobian loses that household (bounded raking stuck at
+    a factor of exactly 10.0); a few units of the distance's own scale a step
+    keep every factor where its derivative still tells.
+    """
+    if bounds is None:
+        return np.inf
+    lo, hi = bounds
+    if method == "linear":
+        return hi - lo
+    return 4.0 * (1.0 - lo) * (hi - 1.0) / (hi - lo)
+
+
 def solve(
     X: sp.csr_matrix,
     d: np.ndarray,
@@ -147,19 +201,25 @@ def solve(
     max_iter: int,
     tol: float,
 ) -> Solution:
-    """Solve ``Σ d F(x'λ) x = t`` for λ by Newton's method with step halving.
+    """Solve ``Σ d F(x'λ) x = t`` for λ by a damped Newton method on the dual.
 
     The Jacobian ``X' diag(d F'(Xλ)) X`` is solved in the least-squares sense, so
-    collinear margins (urban + rural = all cities) are fine. Stops when every
-    cell's relative error is at most ``tol`` or after ``max_iter`` iterations;
-    the caller decides what non-convergence means.
+    collinear margins (urban + rural = all cities) are fine. Each step is
+    searched along (halved until the convex dual objective falls enough,
+    :func:`_primitive`); where the Newton direction does not descend, the
+    gradient's does. Stops when every cell's relative error is at most ``tol``
+    or after ``max_iter`` iterations; the caller decides what non-convergence
+    means.
     """
     F, dF = distance(method, bounds)
+    G = _primitive(method, bounds)
+    most = _largest_move(method, bounds)
     scale = np.maximum(np.abs(t), 1e-300)
     lam = np.zeros(X.shape[1])
     u = np.zeros(X.shape[0])
     w = d * F(u)
     resid = t - X.T @ w
+    phi = 0.0  # G(0) = 0 and λ = 0
     err = float(np.max(np.abs(resid) / scale))
     iterations = 0
     while err > tol and iterations < max_iter:
@@ -169,24 +229,40 @@ def solve(
         if not (np.all(np.isfinite(jac)) and np.all(np.isfinite(resid))):
             break  # overflowed: not converged, the caller reports the worst cell
         try:
-            step = np.linalg.lstsq(jac, resid, rcond=None)[0]
+            newton = np.linalg.lstsq(jac, resid, rcond=None)[0]
+            # Where F is flat (factors at a bound) the Jacobian loses those
+            # households and Newton's step cannot bring them back; the linear
+            # method's Jacobian keeps everyone (truncated linear GREG stalled at
+            # a 4 % error on feasible margins).
+            flat = (X.T @ sp.diags(d) @ X).toarray()
+            blended = np.linalg.lstsq(jac + 0.1 * flat, resid, rcond=None)[0]
         except np.linalg.LinAlgError:
             break
-        with np.errstate(over="ignore"):  # relative errors beyond 1e154 square to inf
-            norm = float(np.linalg.norm(resid / scale))
-        for _ in range(40):
-            new_lam = lam + step
-            # A step far too long (weights far from the margins) overflows the
-            # distance function: such a trial is no better, and is halved.
-            with np.errstate(over="ignore", invalid="ignore"):
-                new_u = X @ new_lam
-                new_w = d * F(new_u)
-                new_resid = t - X.T @ new_w
-                new_norm = float(np.linalg.norm(new_resid / scale))
-            if new_norm < norm or not np.any(step):
-                break
-            step = step / 2.0
-        lam, u, w, resid = new_lam, new_u, new_w, new_resid
+        norm = float(np.linalg.norm(resid / scale))
+        best = None
+        for direction in (newton, blended, resid):
+            trial = _search(
+                X,
+                d,
+                t,
+                F,
+                G,
+                scale,
+                lam,
+                phi,
+                norm,
+                resid,
+                _capped(X, direction, most if direction is not resid else 1.0),
+            )
+            if trial is not None and (best is None or trial[2] < best[2]):
+                best = trial
+        if best is None:
+            break  # no direction lowers the dual: the caller reports the worst cell
+        new_lam, new_u, new_phi = best
+        with np.errstate(over="ignore", invalid="ignore"):
+            new_w = d * F(new_u)
+        lam, u, w, phi = new_lam, new_u, new_w, new_phi
+        resid = t - X.T @ w
         err = float(np.max(np.abs(resid) / scale))
     return Solution(
         factor=F(u),
@@ -194,3 +270,52 @@ def solve(
         max_relative_error=err,
         residual=resid,
     )
+
+
+def _search(
+    X: sp.csr_matrix,
+    d: np.ndarray,
+    t: np.ndarray,
+    F: Function,
+    G: Function,
+    scale: np.ndarray,
+    lam: np.ndarray,
+    phi: float,
+    norm: float,
+    resid: np.ndarray,
+    step: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """``(λ, Xλ, dual)`` after the longest of ``step`` halved that descends.
+
+    A step is taken when the dual falls by a part of its slope (Armijo), or,
+    near the solution where the dual's fall is below its rounding, when the
+    dual does not rise beyond rounding and the margins' error falls. None if
+    ``step`` is no descent direction or no halving of it is taken.
+    """
+    descent = float(resid @ step)  # −(the dual's derivative along step)
+    if not (descent > 0.0 and np.isfinite(descent)):
+        return None
+    rounding = 1e-12 * max(1.0, abs(phi))
+    for _ in range(60):
+        new_lam = lam + step
+        with np.errstate(over="ignore", invalid="ignore"):
+            new_u = X @ new_lam
+            new_phi = float(d @ G(new_u) - t @ new_lam)
+            if np.isfinite(new_phi):
+                if new_phi <= phi - 1e-4 * descent:
+                    return new_lam, new_u, new_phi
+                if new_phi <= phi + rounding:
+                    new_resid = t - X.T @ (d * F(new_u))
+                    if float(np.linalg.norm(new_resid / scale)) < norm:
+                        return new_lam, new_u, new_phi
+        step = step / 2.0
+        descent /= 2.0
+    return None
+
+
+def _capped(X: sp.csr_matrix, step: np.ndarray, most: float) -> np.ndarray:
+    """``step`` shortened so that no ``x'step`` exceeds ``most`` in size."""
+    if not np.isfinite(most):
+        return step
+    largest = float(np.max(np.abs(X @ step), initial=0.0))
+    return step * (most / largest) if largest > most else step

@@ -140,7 +140,8 @@ def calibrate(
     max_iter : int
         Newton iterations at most.
     tol : float
-        Convergence when every cell's relative error is below ``tol``.
+        Convergence when every cell's relative error is below ``tol`` (at least
+        1e-14: the sums of weights carry rounding errors of about 1e-15).
     variables : mapping of str to array_like, optional
         Extra household-level classification columns usable in margins.
 
@@ -162,12 +163,16 @@ def calibrate(
     -----
     Newton's method on the calibration equations ``Σ d F(x'λ) x = t`` with the
     Jacobian ``X' diag(d F'(Xλ)) X`` (a least-squares solve, so collinear margins
-    such as urban + rural = all cities are fine), with step halving when the residual
-    grows. Households with identical rows of ``X`` share one factor, so they are
-    merged first (their design weights summed); the equations and the solution are
-    unchanged, and a million households with a few thousand distinct rows calibrate
-    in a fraction of a second. Raking on categorical margins has the same solution
-    as iterative proportional fitting (Deming & Stephan 1940): both minimise the same
+    such as urban + rural = all cities are fine), damped on the convex dual
+    ``Σ d G(x'λ) − t'λ`` (``G`` the integral of ``F``): each step is halved until
+    the dual falls, and where factors sit at a bound (``F`` flat there) the
+    linear method's direction or the gradient is taken instead, so bounded
+    calibrations whose solution lies near or at a bound converge. Households with
+    identical rows of ``X`` share one factor, so they are merged first (their design
+    weights summed); the equations and the solution are unchanged, and a million
+    households with a few thousand distinct rows calibrate in a fraction of a
+    second. Raking on categorical margins has the same solution as iterative
+    proportional fitting (Deming & Stephan 1940): both minimise the same
     Kullback–Leibler distance under the same constraints.
 
     Examples
@@ -207,10 +212,13 @@ def calibrate(
     if not (is_integer(max_iter) and max_iter >= 1):
         raise CalibrationError(f"max_iter must be a positive integer; got {max_iter!r}")
     max_iter = int(max_iter)
-    if not (is_real(tol) and math.isfinite(tol) and 0 < tol < 1):
-        # tol=inf reported convergence for margins missed by 9 %.
+    if not (is_real(tol) and math.isfinite(tol) and 1e-14 <= tol < 1):
+        # tol=inf reported convergence for margins missed by 9 %; below 1e-14 the
+        # rounding of the sums alone misses it (1e-16 ran to max_iter, then was
+        # refused with an error of 4.9e-16).
         raise CalibrationError(
-            f"tol must be a relative error in (0, 1), e.g. 1e-10; got {tol!r}"
+            "tol must be a relative error in [1e-14, 1) (sums of weights carry "
+            f"rounding errors of about 1e-15), e.g. 1e-10; got {tol!r}"
         )
     if not isinstance(margins, Mapping) or not margins:
         raise CalibrationError(
@@ -270,6 +278,11 @@ def calibrate(
             f"iterations: worst cell {columns[j].margin} {columns[j].cell!r}, target "
             f"{t[j]:g}, achieved {achieved[j]:g} (relative error {err:.2e}); the "
             "margins may be inconsistent with each other or with the bounds"
+            + (
+                f", or need more than max_iter={max_iter} iterations"
+                if iterations == max_iter
+                else ""
+            )
         )
     if not np.all(w <= MAX_WEIGHT):
         big = ~(w <= MAX_WEIGHT)

@@ -199,3 +199,138 @@ def test_heatmap_of_a_total_is_in_billions():
     assert "transfer_spending\n(billion yuan)" in texts
     row = frame.iloc[0]
     assert f"{row['transfer_spending'] / 1e9:,.1f}" in texts
+
+
+# -------------------------------------------------------------- calibration
+def _households(weights, urban, city, sizes):
+    import pandas as pd
+
+    hh = pd.DataFrame(
+        {
+            "household_id": np.arange(1, len(weights) + 1),
+            "weight": np.asarray(weights, float),
+            "urban": urban,
+            "city": city,
+        }
+    )
+    pp = pd.DataFrame(
+        [
+            {
+                "household_id": i + 1,
+                "age": 30 + 10 * j,
+                "employed": j == 0,
+                "wage": 1000.0,
+                "business": 0.0,
+                "property": 0.0,
+                "pension": 0.0,
+            }
+            for i, s in enumerate(sizes)
+            for j in range(s)
+        ]
+    )
+    return Population.from_frames(hh, pp)
+
+
+def test_bounded_raking_reaches_a_solution_inside_wide_bounds():
+    # Newton on the margins' error stalled with one factor at exactly 10.0 (the
+    # bound, where the logit's derivative is 0): "did not converge", at any
+    # max_iter. The expected factors are an independent solution of Deville &
+    # Särndal's logit equations (margins met to 4e-16).
+    from commonprosperity import calibrate
+
+    pop = _households(
+        [66.9, 20.6, 41.6, 31.6, 16.8, 52.9, 90.4, 49.7],
+        [True, False, True, True, True, False, True, False],
+        ["宁波", "宁波", "杭州", "温州", "嘉兴", "嘉兴", "杭州", "杭州"],
+        [2, 4, 1, 1, 3, 3, 4, 2],
+    )
+    margins = {
+        "households": {
+            "urban": {False: 154.903509, True: 841.293028},
+            "city": {
+                "嘉兴": 142.265852,
+                "宁波": 105.49705,
+                "杭州": 730.003983,
+                "温州": 18.429652,
+            },
+        },
+        "persons": {"urban": {False: 412.071121, True: 2397.205086}},
+    }
+    res = calibrate(pop, margins, method="raking", bounds=(0.1, 10.0))
+    expected = [
+        1.378305,
+        0.645071,
+        5.301941,
+        0.583217,
+        3.963017,
+        1.430759,
+        4.906143,
+        1.326517,
+    ]
+    np.testing.assert_allclose(res.weight / pop.weight, expected, atol=2e-6)
+
+
+def test_truncated_linear_reaches_a_solution_at_its_bounds():
+    # Stalled at a 4 % error on feasible margins (a linear program confirms them
+    # feasible even inside [0.015, 66.7]); the expected factors are an independent
+    # quadratic-programming solution, two of them at the lower bound.
+    from commonprosperity import calibrate
+
+    pop = _households(
+        [88.5, 31.8, 68.6, 53.6, 81.0, 89.3, 91.0, 56.9, 96.8, 92.0],
+        [False, True, True, False, True, False, False, True, True, False],
+        [
+            "嘉兴",
+            "嘉兴",
+            "嘉兴",
+            "温州",
+            "杭州",
+            "嘉兴",
+            "宁波",
+            "温州",
+            "嘉兴",
+            "嘉兴",
+        ],
+        [1, 4, 2, 1, 3, 3, 3, 1, 2, 1],
+    )
+    margins = {
+        "households": {
+            "urban": {False: 282.237273, True: 1097.108805},
+            "city": {
+                "嘉兴": 835.897197,
+                "宁波": 204.319722,
+                "杭州": 292.563991,
+                "温州": 46.565167,
+            },
+        },
+        "persons": {"urban": {False: 767.094174, True: 3652.366932}},
+    }
+    # tol 1e-8: the margins, rounded to 6 decimals, agree to 7e-10
+    res = calibrate(pop, margins, method="linear", bounds=(0.01, 100.0), tol=1e-8)
+    expected = [
+        0.01,
+        18.461426,
+        1.26306,
+        0.709027,
+        3.611901,
+        0.426749,
+        2.245272,
+        0.150463,
+        1.26306,
+        0.01,
+    ]
+    np.testing.assert_allclose(res.weight / pop.weight, expected, atol=2e-6)
+
+
+def test_calibration_tolerance_below_rounding_is_refused_up_front():
+    from commonprosperity import CalibrationError, calibrate, synthetic_population
+
+    pop = synthetic_population(300, seed=1)
+    margins = {
+        "households": {
+            "urban": {u: 1.01 * pop.weight[pop.urban == u].sum() for u in (True, False)}
+        }
+    }
+    with pytest.raises(CalibrationError, match=r"tol must be .* \[1e-14, 1\)"):
+        calibrate(pop, margins, tol=1e-16)
+    assert calibrate(pop, margins, tol=1e-14).converged
