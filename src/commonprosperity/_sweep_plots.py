@@ -452,16 +452,28 @@ def fiscal_frontier(
     with _rc():
         fig = _figure(8.5, 5.2)
         ax = fig.subplots()
-        ax.scatter(
-            v * scale,
-            c,
-            s=22,
-            color=_SKY,
-            edgecolor=_BLUE,
-            lw=0.5,
-            label="scenarios",
-            zorder=2,
+        # Hollow where the target is missed: a scenario missing T5 by 2e-5 sat
+        # on the target line and read as meeting it.
+        ok = (
+            meets(v, target.comparison, target.target)
+            if target is not None
+            else np.ones(v.shape, dtype=bool)
         )
+        for chosen, face, label in (
+            (ok, _SKY, "scenarios" if target is None else f"meets {target.id}"),
+            (~ok, "white", f"misses {target.id}" if target is not None else ""),
+        ):
+            if chosen.any():
+                ax.scatter(
+                    v[chosen] * scale,
+                    c[chosen],
+                    s=22,
+                    facecolor=face,
+                    edgecolor=_BLUE,
+                    lw=0.8,
+                    label=label,
+                    zorder=2,
+                )
         if front.size:
             ax.plot(
                 v[front] * scale,

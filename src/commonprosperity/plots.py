@@ -687,16 +687,32 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
         ax = fig.subplots()
         colours = [_BLUE] * len(cities)
         colours[0], colours[-1] = _VERMILION, _GREEN
+        # Hatched too, and in the legend: in greyscale print the two colours
+        # were the blue bars' tone, and nothing said what they meant.
+        hatches = [""] * len(cities)
+        hatches[0], hatches[-1] = "..", "//"
         bars = ax.barh(
-            names, cities.to_numpy() / 1e3, color=colours, edgecolor=_BLACK, lw=0.5
+            names,
+            cities.to_numpy() / 1e3,
+            color=colours,
+            edgecolor=_BLACK,
+            lw=0.5,
+            hatch=hatches,
         )
+        if len(cities) > 1:
+            bars[-1].set_label(f"highest: {names[-1]}")
+            bars[0].set_label(f"lowest: {names[0]}")
         for bar, v in zip(bars, cities.to_numpy(), strict=True):
-            ax.text(
-                bar.get_width(),
-                bar.get_y() + bar.get_height() / 2,
-                f" {v:,.0f}",
+            ax.annotate(
+                f"{v:,.0f}",
+                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                xytext=(4, 0),
+                textcoords="offset points",
                 va="center",
                 fontsize=9.5,
+                zorder=5,
+                # Over the reference lines, which crossed the digits.
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
             )
         mean = float(result.indicators["per_capita_disposable_income"])
         ax.axvline(
@@ -726,10 +742,11 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
         span = (high - low) or 1.0
         ax.set_xlim(low - (0.3 * span if low < 0 else 0.0), high + 0.3 * span)
         ax.set_xlabel("per-capita disposable income, thousand yuan per year")
-        # Inside, in two empty rows kept under the lowest bar: below the axes it
-        # ran into the source line, and over the bars it covered the lowest
-        # bars' labels.
-        ax.set_ylim(-2.4, len(cities) - 0.4)
+        # Inside, in empty rows kept under the lowest bar (a row for about two
+        # entries): below the axes it ran into the source line, and over the
+        # bars it covered the lowest bars' labels.
+        entries = len(ax.get_legend_handles_labels()[1])
+        ax.set_ylim(-(0.6 * entries + 1.2), len(cities) - 0.4)
         ax.legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=8.5)
         ax.grid(axis="x", alpha=0.3)
         if np.isfinite(ratio):

@@ -334,3 +334,29 @@ def test_calibration_tolerance_below_rounding_is_refused_up_front():
     with pytest.raises(CalibrationError, match=r"tol must be .* \[1e-14, 1\)"):
         calibrate(pop, margins, tol=1e-16)
     assert calibrate(pop, margins, tol=1e-14).converged
+
+
+def test_frontier_draws_missing_scenarios_hollow():
+    # A scenario missing T5 by 2e-5 sat on the target line and read as met.
+    import pandas as pd
+
+    from commonprosperity import plots
+
+    frame = pd.DataFrame(
+        {
+            "transfers.dibao_monthly": [1000.0, 1100.0, 1200.0],
+            "city_max_min_ratio": [1.60, 1.550018, 1.50],
+            "net_fiscal_cost": [0.0, 1e9, 2e9],
+        }
+    )
+    fig = plots.fiscal_frontier(frame, "T5")
+    ax = fig.axes[0]
+    faces = {
+        label: coll.get_facecolor()
+        for coll in ax.collections
+        if (label := coll.get_label()) in ("meets T5", "misses T5")
+    }
+    assert set(faces) == {"meets T5", "misses T5"}
+    np.testing.assert_allclose(faces["misses T5"][0], [1, 1, 1, 1])  # white
+    missed = next(c for c in ax.collections if c.get_label() == "misses T5")
+    assert sorted(missed.get_offsets()[:, 0].tolist()) == [1.550018, 1.60]
