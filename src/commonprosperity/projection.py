@@ -1,11 +1,12 @@
 """Move a population across years, and simulate a multi-year path with trend targets.
 
 :func:`project` is the only way across years: it uprates incomes by source, area
-and city and reweights households to the year's population and urbanisation (with
-:func:`~commonprosperity.calibrate.calibrate`). :func:`simulate_path` runs one
-scenario per year on the projected populations and evaluates the trend targets T8
-(dibao growth ≥ income growth), T9 (top/bottom quintile ratio falling inside urban
-and inside rural residents) and T10 (income / GDP per capita rising, with GDP given).
+and city and reweights households to the year's population, urbanisation and
+residents aged 60+ (with :func:`~commonprosperity.calibrate.calibrate`).
+:func:`simulate_path` runs one scenario per year on the projected populations and
+evaluates the trend targets T8 (dibao growth ≥ income growth), T9 (top/bottom
+quintile ratio falling inside urban and inside rural residents) and T10 (income /
+GDP per capita rising, with GDP given).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity import statistics as S
+from commonprosperity._baseline_people import AGE_BANDS
+from commonprosperity._baseline_weights import MIN_BAND_RECORDS, old_share
 from commonprosperity._validate import (
     income_to_gdp_problem,
     is_integer,
@@ -69,7 +72,7 @@ MAX_YEAR = 2050
 #: The rates grow every household's gross incomes (wage, business, property,
 #: pension), not disposable income: contributions, taxes and transfers follow
 #: the policy. On the 2024 baseline (20,000 households, seed 0) the 2025 status
-#: quo gives urban 81,417 (+4.05 %) and rural 45,259 (+5.78 %), ratio 1.799.
+#: quo gives urban 81,342 (+3.95 %) and rural 44,948 (+5.05 %), ratio 1.810.
 DEFAULT_GROWTH_AFTER_2024 = {"urban": 0.042, "rural": 0.053}
 
 
@@ -228,6 +231,162 @@ def _population_target(year: int) -> tuple[float, float]:
     )
 
 
+def _old_share_change(year: int) -> float:
+    """Change of the province's share of residents aged 60+ from ``year - 1``.
+
+    Published through 2024 (B: the 2020 census and the 2021-2024 bulletins);
+    after, the average change of 2020-2024 (R assumption).
+    """
+    if year <= LAST_PUBLISHED:
+        return old_share(year) - old_share(year - 1)
+    return (old_share(LAST_PUBLISHED) - old_share(FIRST_YEAR)) / (
+        LAST_PUBLISHED - FIRST_YEAR
+    )
+
+
+def _margins(
+    pop: Population, year: int
+) -> tuple[dict[str, dict[Any, dict[Any, float]]], dict[str, np.ndarray] | None]:
+    """The totals ``pop`` is raked to when it moves from ``year - 1`` to ``year``.
+
+    Residents: the published year-end population (held at 2025 after), each
+    city keeping its share. Inside each city the urban share of residents moves
+    by one logit step, the one that moves the population's own urban share by
+    the published change of the urbanisation rate; households follow their
+    city × area's persons (household size kept per cell: raking persons by area
+    alone made rural households smaller and urban ones larger year after year,
+    which moved both areas' means and quintile ratios with no income change).
+    Residents aged 60+ of each city move by the province's published change of
+    the 60+ share (the population does not age otherwise), those under 15 keep
+    their share; a city with fewer than ``MIN_BAND_RECORDS`` persons in an age
+    band keeps its age structure.
+    """
+    residents, urban_rate = _population_target(year)
+    _, urban_before = _population_target(year - 1)
+    pw = pop.weight * pop.size
+    ratio = residents / pw.sum()
+    codes = np.unique(pop.city_code)
+    cities = [CITY_LABELS[c] for c in codes]
+    persons = np.zeros((len(CITY_LABELS), 2))
+    households = np.zeros((len(CITY_LABELS), 2))
+    np.add.at(persons, (pop.city_code, pop.urban.astype(np.int64)), pw)
+    np.add.at(households, (pop.city_code, pop.urban.astype(np.int64)), pop.weight)
+    city_persons = persons.sum(axis=1)
+    share = np.divide(
+        persons[:, 1],
+        city_persons,
+        out=np.zeros(len(CITY_LABELS)),
+        where=city_persons > 0,
+    )
+    mixed = (share > 0.0) & (share < 1.0)
+    total_share = float(persons[:, 1].sum() / city_persons.sum())
+    if 0.0 < total_share < 1.0:
+        goal = _expit(_logit(total_share) + _logit(urban_rate) - _logit(urban_before))
+
+        def moved(step: float) -> np.ndarray:
+            out = share.copy()
+            logit = np.log(share[mixed] / (1.0 - share[mixed]))
+            out[mixed] = 1.0 / (1.0 + np.exp(-(logit + step)))
+            return out
+
+        def gap(step: float) -> float:
+            return float(city_persons @ moved(step)) / city_persons.sum() - goal
+
+        lo, hi = -1.0, 1.0
+        while gap(lo) > 0.0 and lo > -64.0:
+            lo *= 2.0
+        while gap(hi) < 0.0 and hi < 64.0:
+            hi *= 2.0
+        for _ in range(200):  # bisection: the share is increasing in the step
+            mid = 0.5 * (lo + hi)
+            if gap(mid) < 0.0:
+                lo = mid
+            else:
+                hi = mid
+        if not abs(gap(0.5 * (lo + hi))) <= 1e-12:
+            raise CalibrationError(
+                f"the urban share of residents cannot move from {total_share:.4f} "
+                f"to {goal:.4f} inside the cities"
+            )
+        share = moved(0.5 * (lo + hi))
+    new_persons = ratio * city_persons[:, None] * np.stack([1.0 - share, share], axis=1)
+    size = np.divide(
+        persons, households, out=np.ones_like(persons), where=households > 0
+    )
+    new_households = new_persons / size
+    cells = [
+        (CITY_LABELS[c], bool(a)) for c in codes for a in (0, 1) if persons[c, a] > 0
+    ]
+    margins: dict[str, dict[Any, dict[Any, float]]] = {
+        "households": {
+            ("city", "urban"): {
+                (c, a): new_households[CITY_LABELS.index(c), int(a)] for c, a in cells
+            }
+        },
+        "persons": {
+            ("city", "urban"): {
+                (c, a): new_persons[CITY_LABELS.index(c), int(a)] for c, a in cells
+            }
+        },
+    }
+    # residents by city x age band, where every band has enough records
+    band = np.searchsorted([b[1] for b in AGE_BANDS], pop.age, side="right")
+    hh = pop.person_household_index
+    person_city = pop.city_code[hh]
+    ages = np.zeros((len(CITY_LABELS), len(AGE_BANDS)))
+    np.add.at(ages, (person_city, band), pop.weight[hh])
+    records = np.zeros((len(CITY_LABELS), len(AGE_BANDS)), dtype=np.int64)
+    np.add.at(records, (person_city, band), 1)
+    change = _old_share_change(year)
+    aged = {}
+    for c, city in zip(codes, cities, strict=True):
+        if records[c].min() < MIN_BAND_RECORDS:
+            continue
+        band_share = ages[c] / ages[c].sum()
+        old = band_share[2] + change
+        young = band_share[0]
+        if not 0.0 < old < 1.0 - young:
+            continue
+        total = new_persons[c].sum()
+        for (low, high), part in zip(
+            AGE_BANDS, (young, 1.0 - young - old, old), strict=True
+        ):
+            aged[(city, (low, high))] = total * part
+    if aged:
+        # Cities without an age margin of their own share one group (every
+        # person must fall in a cell of each margin) ...
+        kept = {city for city, _ in aged}
+        rest = [c for c in cities if c not in kept]
+        groups = np.array(
+            [
+                CITY_LABELS[c] if CITY_LABELS[c] in kept else "other"
+                for c in pop.city_code
+            ],
+            dtype=object,
+        )
+        age_margin: dict[Any, float] = {
+            (city, band_): value for (city, band_), value in aged.items()
+        }
+        if rest:
+            # ... at their own age structure (their age bands hold too few
+            # records to be moved; intervals must be the same in every group).
+            other = np.isin(person_city, [CITY_LABELS.index(c) for c in rest])
+            other_ages = np.bincount(
+                band[other], weights=pop.weight[hh][other], minlength=len(AGE_BANDS)
+            )
+            other_total = float(
+                sum(new_persons[CITY_LABELS.index(c)].sum() for c in rest)
+            )
+            for (low, high), part in zip(AGE_BANDS, other_ages, strict=True):
+                if part > 0:
+                    age_margin[("other", (low, high))] = (
+                        other_total * part / other_ages.sum()
+                    )
+        margins["persons"][("age_city", "age")] = age_margin
+        return margins, {"age_city": groups}
+    return margins, None
+
+
 def project(population: Population, to_year: int, growth: Any = None) -> Population:
     """Project a population forward to `to_year`: uprate incomes, then reweight.
 
@@ -244,11 +403,16 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     -------
     Population
         Incomes uprated year by year (:func:`growth_rates`); weights raked each year
-        so that residents equal the published year-end population and the
-        population's own urban share moves by the published change of the
-        urbanisation rate in logit terms, keeping each city's share of households
-        and residents. After 2025 the population is held at its 2025 value and the
-        urbanisation rate follows its 2020–2025 logit trend (R assumptions).
+        so that residents equal the published year-end population, each city
+        keeping its share of residents; inside each city the urban share moves by
+        one logit step, the one that moves the population's own urban share by the
+        published change of the urbanisation rate, with the persons per household
+        of each city × area kept; and each city's residents aged 60+ move by the
+        province's published change of their share (those under 15 keep theirs;
+        the persons themselves do not age). After 2024 the 60+ share moves by its
+        2020–2024 average change a year; after 2025 the population is held at its
+        2025 value and the urbanisation rate follows its 2020–2025 logit trend (R
+        assumptions).
 
     Raises
     ------
@@ -260,9 +424,9 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         If ``growth`` is invalid, or keyed by years outside
         ``population.year + 1 .. to_year`` (they would be ignored).
     CalibrationError
-        If no weights give a year's residents and urban share while keeping each
-        city's households and residents (e.g. every city's households are all
-        urban or all rural, so the urban share cannot move).
+        If no weights give a year's residents, urban share and residents aged 60+
+        (e.g. every city's households are all urban or all rural, so the urban
+        share cannot move).
 
     Examples
     --------
@@ -316,43 +480,23 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         }
         for c in incomes:
             incomes[c].flags.writeable = False
-        _, urban_before = _population_target(year - 1)
-        residents, urban_rate = _population_target(year)
-        pw = pop.weight * pop.size
-        share = float(pw[pop.urban].sum() / pw.sum())
-        if 0.0 < share < 1.0:
-            share = _expit(_logit(share) + _logit(urban_rate) - _logit(urban_before))
-        ratio = residents / pop.residents
-        cities = [CITY_LABELS[c] for c in np.unique(pop.city_code)]
-        hh_city = np.bincount(
-            pop.city_code, weights=pop.weight, minlength=len(CITY_LABELS)
-        )
-        p_city = np.bincount(pop.city_code, weights=pw, minlength=len(CITY_LABELS))
-        margins: dict[str, dict[Any, dict[Any, float]]] = {
-            "households": {
-                "city": {c: hh_city[CITY_LABELS.index(c)] * ratio for c in cities}
-            },
-            "persons": {
-                "city": {c: p_city[CITY_LABELS.index(c)] * ratio for c in cities}
-            },
-        }
-        areas = set(pop.urban.tolist())
-        if areas == {True, False}:
-            margins["persons"]["urban"] = {
-                True: residents * share,
-                False: residents * (1.0 - share),
-            }
         # Start the raking from weights scaled to this year's residents: from
         # sample weights (e.g. all 1) the first Newton step overflowed exp()
         # (a RuntimeWarning, an error under np.seterr(all="raise")). The
-        # households-by-city margins span the constant, so the result is the same.
+        # households-by-cell margins span the constant, so the result is the same.
         try:
+            margins, variables = _margins(pop, year)
             reweighted = calibrate(
-                dataclasses.replace(pop, weight=pop.weight * ratio, _cache={}),
+                dataclasses.replace(
+                    pop,
+                    weight=pop.weight * _population_target(year)[0] / pop.residents,
+                    _cache={},
+                ),
                 margins,
                 method="raking",
                 max_iter=50,
                 tol=1e-10,
+                variables=variables,
             )
         except CalibrationError as exc:
             # The margins are ours, not the caller's: say what they ask for and
@@ -369,10 +513,10 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
             )
             raise CalibrationError(
                 f"project: cannot reweight the population to {year}: "
-                f"{residents:,.0f} residents with an urban share of {share:.4f} "
-                f"(the population's own share moved by the published change) "
-                f"while keeping each city's households and residents, since {hint}; "
-                f"({exc})"
+                f"{S.population(min(year, 2025)):,.0f} residents, the urban share "
+                "moved by the published change of the urbanisation rate inside "
+                "each city, and each city's residents aged 60+ moved by the "
+                f"province's change, since {hint}; ({exc})"
             ) from None
         pop = dataclasses.replace(
             pop,

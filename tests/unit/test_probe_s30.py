@@ -360,3 +360,30 @@ def test_frontier_draws_missing_scenarios_hollow():
     np.testing.assert_allclose(faces["misses T5"][0], [1, 1, 1, 1])  # white
     missed = next(c for c in ax.collections if c.get_label() == "misses T5")
     assert sorted(missed.get_offsets()[:, 0].tolist()) == [1.550018, 1.60]
+
+
+# --------------------------------------------------------------- projection
+def test_projection_moves_the_share_aged_60_plus_as_published():
+    # The projection kept the 2020 census share aged 60+ (18.7 %) for every year;
+    # the bulletins give 19.1 % (2021) and 20.2 % (2022), baseline() rakes to them.
+    from commonprosperity import baseline, project
+
+    # 20,000 households: every city has enough persons in each age band for its
+    # own age margin (with 5,000, 舟山 keeps its age structure)
+    pop = baseline(2020, n_households=20_000, seed=1)
+
+    def old(p):
+        hh, pp = p.to_frames()
+        w = hh.set_index("household_id")["weight"].reindex(pp["household_id"])
+        return float((w.to_numpy() * (pp["age"].to_numpy() >= 60)).sum() / w.sum())
+
+    start = old(pop)
+    assert old(project(pop, 2021)) - start == pytest.approx(0.191 - 0.187, abs=1e-9)
+    assert old(project(pop, 2022)) - start == pytest.approx(0.202 - 0.187, abs=1e-9)
+    # and the households of each city x area keep their size
+    sizes = []
+    for q in (pop, project(pop, 2022)):
+        cell = 2 * q.city_code + q.urban
+        persons = np.bincount(cell, q.weight * q.size, minlength=22)
+        sizes.append(persons / np.bincount(cell, q.weight, minlength=22))
+    np.testing.assert_allclose(sizes[0], sizes[1], rtol=1e-8)

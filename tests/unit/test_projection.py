@@ -67,15 +67,25 @@ def test_project_uprates_and_reweights(pop2024):
     assert logit(share(p25)) - logit(share(pop2024)) == pytest.approx(
         logit(S.urbanisation_rate(2025)) - logit(S.urbanisation_rate(2024)), rel=1e-8
     )
-    # households per city keep their residents per household
+    # households of each city x area keep their residents per household (raking
+    # persons by area alone made rural households smaller year after year)
     for q in (pop2024, p25):
         assert q.households_represented > 0
+    cell = [2 * q.city_code + q.urban for q in (pop2024, p25)]
     sizes = [
-        np.bincount(q.city_code, q.weight * q.size)[:11]
-        / np.bincount(q.city_code, q.weight)[:11]
-        for q in (pop2024, p25)
+        np.bincount(c, q.weight * q.size, minlength=22)
+        / np.bincount(c, q.weight, minlength=22)
+        for c, q in zip(cell, (pop2024, p25), strict=True)
     ]
     np.testing.assert_allclose(sizes[0], sizes[1], rtol=1e-8)
+    # each city keeps its share of residents
+    city = [
+        np.bincount(q.city_code, q.weight * q.size, minlength=11)
+        for q in (pop2024, p25)
+    ]
+    np.testing.assert_allclose(
+        city[0] / city[0].sum(), city[1] / city[1].sum(), rtol=1e-8
+    )
 
 
 def test_project_same_year_is_identity(pop2024):
