@@ -135,6 +135,13 @@ def _check_growth_years(growth: Any, first: int, last: int, where: str) -> None:
     """
     if not _is_by_year(growth):
         return
+    empty = sorted(y for y, g in growth.items() if g is None)
+    if empty:
+        # {2025: None} silently took the default growth of that year.
+        raise ArgumentError(
+            f"{where}: growth[{empty[0]}] is None; give that year's growth (a "
+            "number or a mapping) or leave the year out for the default"
+        )
     unused = sorted(y for y in growth if not first <= y <= last)
     if unused:
         raise ArgumentError(

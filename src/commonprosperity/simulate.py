@@ -230,6 +230,12 @@ class Result:
     def deciles(self) -> pd.DataFrame:
         """Per-capita flows by decile of per-capita disposable income.
 
+        Deciles are tenths of *persons*, households ranked by per-capita
+        disposable income and each kept whole in the decile holding the middle
+        of its persons; the quintiles of T9 and ``simulate_path`` are fifths of
+        *households* (the statistical bureau's 五等份), so a top/bottom ratio
+        read from these deciles differs from T9's.
+
         Returns
         -------
         pandas.DataFrame
@@ -324,7 +330,12 @@ class Result:
         pandas.DataFrame
             One row per line: ``line`` (yuan per person per year), ``headcount``,
             ``poverty_gap`` and ``persons_below``. See
-            :func:`commonprosperity.tables.poverty`.
+            :func:`commonprosperity.tables.poverty`. Person-weighted FGT 0 and 1
+            on per-capita disposable income, poor meaning strictly below the
+            line; negative incomes are not floored at 0, so the gap can exceed 1
+            where many persons have them. With a median at or below 0 the lines
+            at 40/50/60 % of it are not poverty lines: their headcount and gap
+            are NaN.
         """
         from commonprosperity import tables
 

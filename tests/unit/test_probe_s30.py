@@ -387,3 +387,11 @@ def test_projection_moves_the_share_aged_60_plus_as_published():
         persons = np.bincount(cell, q.weight * q.size, minlength=22)
         sizes.append(persons / np.bincount(cell, q.weight, minlength=22))
     np.testing.assert_allclose(sizes[0], sizes[1], rtol=1e-8)
+
+
+def test_growth_of_a_year_given_as_none_is_refused():
+    from commonprosperity import ArgumentError, project, synthetic_population
+
+    pop = synthetic_population(300, seed=1).with_year(2024)
+    with pytest.raises(ArgumentError, match=r"growth\[2025\] is None"):
+        project(pop, 2025, growth={2025: None})
