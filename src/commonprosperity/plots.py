@@ -236,7 +236,11 @@ def lorenz_curves(
         dx.set_ylabel("difference in cumulative income share (pp)")
         dx.set_title(f"Difference from {ref_label}\n(above 0 = more equal)")
         dx.grid(alpha=0.3)
-        fig.legend(loc="outside lower center", ncols=2, frameon=False)
+        # One column when a label is long: in two, the gross-income label pushed
+        # a curve's entry under the other panel, away from its own curve.
+        labels = ax.get_legend_handles_labels()[1]
+        wide = max((len(label) for label in labels), default=0) > 50
+        fig.legend(loc="outside lower center", ncols=1 if wide else 2, frameon=False)
         fig.suptitle(
             title
             or "Lorenz curves of per-capita income "
