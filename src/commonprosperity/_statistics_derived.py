@@ -289,9 +289,9 @@ def pension_target(year: int, area: str) -> tuple[float, str, str]:
     No Zhejiang figure of the average pension or of the number of retirees was found
     (shared file §8). The ratio :data:`PENSION_REPLACEMENT` = 0.5 follows the national
     pension formula (国发〔2005〕38号) for a full career at the average wage. The
-    wages: 2019 from the Hangzhou 2021 contribution bases and the 2020 increases
-    (C); 2020–2023 all-employee (third-party, low); private units 2020–2022 (B,
-    2021 C); the private wage of 2023 grows the 2022 value with the all-employee
+    wages: 2019 from the Hangzhou 2021 contribution bases (12 × 5,960.25, C);
+    2020–2023 all-employee (third-party, low); private units 2020–2022 (B, 2021
+    C); the private wage of 2023 grows the 2022 value with the all-employee
     average (C).
 
     Examples
