@@ -12,6 +12,7 @@ GDP per capita rising, with GDP given).
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -253,7 +254,11 @@ def _old_share_change(year: int) -> float:
 
 def _margins(
     pop: Population, year: int
-) -> tuple[dict[str, dict[Any, dict[Any, float]]], dict[str, np.ndarray] | None]:
+) -> tuple[
+    dict[str, dict[Any, dict[Any, float]]],
+    dict[str, np.ndarray] | None,
+    dict[str, str],
+]:
     """The totals ``pop`` is raked to when it moves from ``year - 1`` to ``year``.
 
     Residents: the published year-end population (held at 2025 after), each
@@ -266,10 +271,13 @@ def _margins(
     Residents aged 60+ of each city move by the province's published change of
     the 60+ share (the population does not age otherwise), those under 15 keep
     their share; a city with fewer than ``MIN_BAND_RECORDS`` persons in an age
-    band keeps its age structure.
+    band keeps its age structure, and no city's 15-59 band falls by more than a
+    fifth a year. Returns the margins, the extra variables they need and, by
+    city, why its 60+ share does not follow the province's.
     """
     residents, urban_rate = _population_target(year)
     _, urban_before = _population_target(year - 1)
+    not_aged: dict[str, str] = {}  # city -> why its 60+ share does not follow
     pw = pop.weight * pop.size
     ratio = residents / pw.sum()
     codes = np.unique(pop.city_code)
@@ -345,53 +353,76 @@ def _margins(
     records = np.zeros((len(CITY_LABELS), len(AGE_BANDS)), dtype=np.int64)
     np.add.at(records, (person_city, band), 1)
     change = _old_share_change(year)
-    aged = {}
+
+    def moved_shares(shares: np.ndarray) -> tuple[np.ndarray | None, str]:
+        """Band shares with the 60+ one moved by ``change``, and why not all."""
+        young, old = shares[0], shares[2]
+        middle = 1.0 - young - old
+        if not old > 0.0:
+            return None, "no residents aged 60+"
+        # At most a fifth of the 15-59 band a year: an elderly-heavy sample ran
+        # it down to 0.1 % by 2050, with weights 2.8 million times apart.
+        step = min(change, 0.2 * middle)
+        why = (
+            "its residents aged 15-59 would fall by over a fifth"
+            if step < change
+            else ""
+        )
+        return np.array([young, middle - step, old + step]), why
+
+    aged: dict[Any, float] = {}
+    rest = []
     for c, city in zip(codes, cities, strict=True):
-        if records[c].min() < MIN_BAND_RECORDS:
+        moved, why = (
+            moved_shares(ages[c] / ages[c].sum())
+            if records[c].min() >= MIN_BAND_RECORDS
+            else (None, "")
+        )
+        if moved is None:
+            rest.append(city)  # pooled below
             continue
-        band_share = ages[c] / ages[c].sum()
-        old = band_share[2] + change
-        young = band_share[0]
-        if not 0.0 < old < 1.0 - young:
-            continue
+        if why:
+            not_aged[city] = why
         total = new_persons[c].sum()
-        for (low, high), part in zip(
-            AGE_BANDS, (young, 1.0 - young - old, old), strict=True
-        ):
+        for (low, high), part in zip(AGE_BANDS, moved, strict=True):
             aged[(city, (low, high))] = total * part
+    if rest:
+        # Cities with too few records in an age band for a margin of their own
+        # share one (every person must fall in a cell of each margin), moved as
+        # one when the pooled bands have the records, else kept as they are.
+        pooled = np.isin(person_city, [CITY_LABELS.index(c) for c in rest])
+        pooled_ages = np.bincount(
+            band[pooled], weights=pop.weight[hh][pooled], minlength=len(AGE_BANDS)
+        )
+        pooled_records = np.bincount(band[pooled], minlength=len(AGE_BANDS))
+        shares = pooled_ages / pooled_ages.sum()
+        moved, why = (
+            moved_shares(shares)
+            if pooled_records.min() >= MIN_BAND_RECORDS
+            else (None, f"fewer than {MIN_BAND_RECORDS} person records in an age band")
+        )
+        for city in rest:
+            if why:
+                not_aged[city] = why
+        if moved is None:
+            if len(rest) == len(cities):
+                return margins, None, not_aged  # no city can be moved: no margin
+            moved = shares
+        total = float(sum(new_persons[CITY_LABELS.index(c)].sum() for c in rest))
+        for (low, high), part in zip(AGE_BANDS, moved, strict=True):
+            if part > 0:
+                aged[("other", (low, high))] = total * part
     if aged:
-        # Cities without an age margin of their own share one group (every
-        # person must fall in a cell of each margin) ...
-        kept = {city for city, _ in aged}
-        rest = [c for c in cities if c not in kept]
         groups = np.array(
             [
-                CITY_LABELS[c] if CITY_LABELS[c] in kept else "other"
+                "other" if CITY_LABELS[c] in rest else CITY_LABELS[c]
                 for c in pop.city_code
             ],
             dtype=object,
         )
-        age_margin: dict[Any, float] = {
-            (city, band_): value for (city, band_), value in aged.items()
-        }
-        if rest:
-            # ... at their own age structure (their age bands hold too few
-            # records to be moved; intervals must be the same in every group).
-            other = np.isin(person_city, [CITY_LABELS.index(c) for c in rest])
-            other_ages = np.bincount(
-                band[other], weights=pop.weight[hh][other], minlength=len(AGE_BANDS)
-            )
-            other_total = float(
-                sum(new_persons[CITY_LABELS.index(c)].sum() for c in rest)
-            )
-            for (low, high), part in zip(AGE_BANDS, other_ages, strict=True):
-                if part > 0:
-                    age_margin[("other", (low, high))] = (
-                        other_total * part / other_ages.sum()
-                    )
-        margins["persons"][("age_city", "age")] = age_margin
-        return margins, {"age_city": groups}
-    return margins, None
+        margins["persons"][("age_city", "age")] = aged
+        return margins, {"age_city": groups}, not_aged
+    return margins, None, not_aged
 
 
 def project(population: Population, to_year: int, growth: Any = None) -> Population:
@@ -416,10 +447,13 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         published change of the urbanisation rate, with the persons per household
         of each city × area kept; and each city's residents aged 60+ move by the
         province's published change of their share (those under 15 keep theirs;
-        the persons themselves do not age). After 2024 the 60+ share moves by its
-        2020–2024 average change a year; after 2025 the population is held at its
-        2025 value and the urbanisation rate follows its 2020–2025 logit trend (R
-        assumptions).
+        the persons themselves do not age; cities with fewer than 30 person
+        records in an age band move as one group, and no 15-59 band falls by
+        more than a fifth a year: a ``UserWarning`` names any city whose 60+
+        share could not follow the province's). After 2024 the 60+ share moves
+        by its 2020–2024 average change a year; after 2025 the population is held
+        at its 2025 value and the urbanisation rate follows its 2020–2025 logit
+        trend (R assumptions).
 
     Raises
     ------
@@ -476,6 +510,7 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     _check_growth_years(growth, population.year + 1, int(to_year), "project")
     pop = population
     hh = pop.person_household_index
+    not_aged: dict[str, tuple[int, str]] = {}
     for year in range(pop.year + 1, int(to_year) + 1):  # type: ignore[operator]
         g = growth_rates(year, growth)
         key = pd.MultiIndex.from_arrays(
@@ -491,14 +526,18 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         # sample weights (e.g. all 1) the first Newton step overflowed exp()
         # (a RuntimeWarning, an error under np.seterr(all="raise")). The
         # households-by-cell margins span the constant, so the result is the same.
+        start = dataclasses.replace(
+            pop,
+            weight=pop.weight * _population_target(year)[0] / pop.residents,
+            _cache={},
+        )
         try:
-            margins, variables = _margins(pop, year)
+            margins, variables, held = _margins(pop, year)
+        except CalibrationError as exc:
+            raise _cannot_reweight(pop, year, exc) from None
+        try:
             reweighted = calibrate(
-                dataclasses.replace(
-                    pop,
-                    weight=pop.weight * _population_target(year)[0] / pop.residents,
-                    _cache={},
-                ),
+                start,
                 margins,
                 method="raking",
                 max_iter=50,
@@ -506,25 +545,23 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
                 variables=variables,
             )
         except CalibrationError as exc:
-            # The margins are ours, not the caller's: say what they ask for and
-            # which households could move the urban share.
-            mixed = [
-                CITY_LABELS[c]
-                for c in np.unique(pop.city_code)
-                if len(set(pop.urban[pop.city_code == c].tolist())) == 2
-            ]
-            hint = (
-                f"only {mixed} have both urban and rural households"
-                if mixed
-                else "no city has both urban and rural households"
-            )
-            raise CalibrationError(
-                f"project: cannot reweight the population to {year}: "
-                f"{S.population(min(year, 2025)):,.0f} residents, the urban share "
-                "moved by the published change of the urbanisation rate inside "
-                "each city, and each city's residents aged 60+ moved by the "
-                f"province's change, since {hint}; ({exc})"
-            ) from None
+            if variables is None:
+                raise _cannot_reweight(pop, year, exc) from None
+            # The households' age mix cannot carry the age margin (every
+            # household young and old alike, say): reweight without it.
+            del margins["persons"][("age_city", "age")]
+            try:
+                reweighted = calibrate(
+                    start, margins, method="raking", max_iter=50, tol=1e-10
+                )
+            except CalibrationError as exc2:
+                raise _cannot_reweight(pop, year, exc2) from None
+            held = {
+                city: held.get(city, "its households' mix of ages cannot move that far")
+                for city in sorted({CITY_LABELS[c] for c in pop.city_code})
+            }
+        for city, why in held.items():
+            not_aged.setdefault(city, (year, why))
         pop = dataclasses.replace(
             pop,
             weight=reweighted.weight,
@@ -534,7 +571,39 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
             **incomes,
         )
         pop.weight.flags.writeable = False
+    if not_aged:
+        # Said, not silent: these cities' residents aged 60+ do not follow the
+        # province's published change.
+        warnings.warn(
+            "project: the share of residents aged 60+ does not move with the "
+            "province's in "
+            + "; ".join(f"{c} from {y} ({why})" for c, (y, why) in not_aged.items()),
+            UserWarning,
+            stacklevel=2,
+        )
     return pop
+
+
+def _cannot_reweight(
+    pop: Population, year: int, exc: CalibrationError
+) -> CalibrationError:
+    """The error of a year whose totals no weights meet, with what could cause it."""
+    mixed = [
+        CITY_LABELS[c]
+        for c in np.unique(pop.city_code)
+        if len(set(pop.urban[pop.city_code == c].tolist())) == 2
+    ]
+    hint = (
+        f"only {mixed} have both urban and rural households"
+        if mixed
+        else "no city has both urban and rural households"
+    )
+    return CalibrationError(
+        f"project: cannot reweight the population to {year}: "
+        f"{S.population(min(year, 2025)):,.0f} residents, each city keeping its "
+        "share, with the urban share moved by the published change of the "
+        f"urbanisation rate inside the cities, where {hint} ({exc})"
+    )
 
 
 def _national_accounts(

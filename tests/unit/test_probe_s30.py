@@ -395,3 +395,69 @@ def test_growth_of_a_year_given_as_none_is_refused():
     pop = synthetic_population(300, seed=1).with_year(2024)
     with pytest.raises(ArgumentError, match=r"growth\[2025\] is None"):
         project(pop, 2025, growth={2025: None})
+
+
+def test_projection_says_when_a_sample_is_too_small_to_age():
+    # Cities with fewer than 30 person records in an age band cannot be moved
+    # to the province's change of the share aged 60+: said, not silent.
+    import pandas as pd
+
+    from commonprosperity import project
+
+    hh = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3, 4],
+            "weight": [1.0, 1.0, 1.0, 1.0],
+            "urban": [True, False, True, False],
+            "city": ["杭州", "杭州", "丽水", "丽水"],
+        }
+    )
+    pp = pd.DataFrame(
+        {
+            "household_id": [1, 1, 2, 3, 4, 4],
+            "age": [40, 70, 30, 65, 8, 50],
+            "employed": [True, False, True, False, False, True],
+            "wage": [9e4, 0, 5e4, 0, 0, 4e4],
+            "business": [0.0] * 6,
+            "property": [0.0] * 6,
+            "pension": [0, 3e4, 0, 2e4, 0, 0],
+        }
+    )
+    pop = Population.from_frames(hh, pp, year=2022)
+    with pytest.warns(UserWarning, match=r"杭州 from 2023 \(fewer than 30 person"):
+        project(pop, 2024)
+
+
+def test_projection_limits_the_fall_of_the_working_age_band():
+    # An elderly-heavy sample: the 15-59 band fell to 0.1 % by 2050 with weights
+    # 2.8 million times apart; at most a fifth of it goes a year, and it is said.
+    import pandas as pd
+
+    from commonprosperity import project
+
+    rng = np.random.default_rng(5)
+    n = 600
+    ages = np.where(rng.random(n) < 0.8, 70, np.where(rng.random(n) < 0.5, 8, 40))
+    hh = pd.DataFrame(
+        {
+            "household_id": np.arange(n),
+            "weight": 1.0,
+            "urban": rng.random(n) < 0.6,
+            "city": "杭州",
+        }
+    )
+    pp = pd.DataFrame(
+        {
+            "household_id": np.arange(n),
+            "age": ages,
+            "employed": ages == 40,
+            "wage": np.where(ages == 40, 6e4, 0.0),
+            "business": 0.0,
+            "property": 0.0,
+            "pension": np.where(ages == 70, 3e4, 0.0),
+        }
+    )
+    pop = Population.from_frames(hh, pp, year=2024)
+    with pytest.warns(UserWarning, match="15-59 would fall by over a fifth"):
+        p = project(pop, 2050)
+    assert p.weight.max() / p.weight.min() < 1e4
