@@ -25,7 +25,9 @@ RATIO_TOLERANCE = 0.005
 
 
 def quintile_means(
-    per_capita: np.ndarray, household_weight: np.ndarray, size: np.ndarray
+    per_capita: np.ndarray,
+    household_weight: np.ndarray,
+    size: np.ndarray | None = None,
 ) -> np.ndarray:
     """Mean per-capita income of the five quintile groups of households (NBS 五等份).
 
@@ -40,8 +42,10 @@ def quintile_means(
         Per-capita disposable income of each household, yuan per year.
     household_weight : ndarray of float64
         Households each record stands for.
-    size : ndarray
-        Persons of each household.
+    size : ndarray, optional
+        Persons of each household. None: one person each, so the weights weigh
+        persons and the groups are fifths of persons (this function's only
+        reading before session 30).
 
     Examples
     --------
@@ -58,7 +62,7 @@ def quintile_means(
     """
     x = np.asarray(per_capita, dtype=np.float64)
     w = np.asarray(household_weight, dtype=np.float64)
-    persons = w * np.asarray(size, dtype=np.float64)
+    persons = w * (1.0 if size is None else np.asarray(size, dtype=np.float64))
     order = np.argsort(x, kind="stable")
     x, w, persons = x[order], w[order], persons[order]
     cw = np.concatenate([[0.0], np.cumsum(w)])

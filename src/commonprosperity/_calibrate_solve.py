@@ -239,7 +239,15 @@ def solve(
         except np.linalg.LinAlgError:
             break
         norm = float(np.linalg.norm(resid / scale))
-        best = None
+        # The dual's rounding grows with its terms, not with its value: near the
+        # solution the directions' duals differ by noise (choosing the lowest
+        # there stalled bounded raking at 7e-10), and the step taken is then the
+        # one that leaves the margins' error smallest.
+        with np.errstate(over="ignore", invalid="ignore"):
+            rounding = 1e-10 * float(
+                abs(phi) + d @ np.abs(G(u)) + np.abs(t) @ np.abs(lam)
+            )
+        trials = []
         for direction in (newton, blended, resid):
             trial = _search(
                 X,
@@ -250,19 +258,22 @@ def solve(
                 scale,
                 lam,
                 phi,
+                rounding,
                 norm,
                 resid,
                 _capped(X, direction, most if direction is not resid else 1.0),
             )
-            if trial is not None and (best is None or trial[2] < best[2]):
-                best = trial
-        if best is None:
+            if trial is not None:
+                trials.append(trial)
+        if not trials:
             break  # no direction lowers the dual: the caller reports the worst cell
-        new_lam, new_u, new_phi = best
-        with np.errstate(over="ignore", invalid="ignore"):
-            new_w = d * F(new_u)
-        lam, u, w, phi = new_lam, new_u, new_w, new_phi
-        resid = t - X.T @ w
+        # The lowest dual, or among duals equal to rounding the smallest error.
+        lowest = min(trial[2] for trial in trials)
+        lam, u, phi, _, resid = min(
+            (trial for trial in trials if trial[2] <= lowest + rounding),
+            key=lambda trial: trial[3],
+        )
+        w = d * F(u)
         err = float(np.max(np.abs(resid) / scale))
     return Solution(
         factor=F(u),
@@ -281,33 +292,31 @@ def _search(
     scale: np.ndarray,
     lam: np.ndarray,
     phi: float,
+    rounding: float,
     norm: float,
     resid: np.ndarray,
     step: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, float] | None:
-    """``(λ, Xλ, dual)`` after the longest of ``step`` halved that descends.
+) -> tuple[np.ndarray, np.ndarray, float, float, np.ndarray] | None:
+    """``(λ, Xλ, dual, error norm, residual)`` after ``step``, halved until taken.
 
     A step is taken when the dual falls by a part of its slope (Armijo), or,
-    near the solution where the dual's fall is below its rounding, when the
-    dual does not rise beyond rounding and the margins' error falls. None if
-    ``step`` is no descent direction or no halving of it is taken.
+    near the solution where the dual's fall is below its ``rounding``, when the
+    dual does not rise beyond it and the margins' error falls. None if ``step``
+    is no descent direction or no halving of it is taken.
     """
     descent = float(resid @ step)  # −(the dual's derivative along step)
     if not (descent > 0.0 and np.isfinite(descent)):
         return None
-    rounding = 1e-12 * max(1.0, abs(phi))
     for _ in range(60):
         new_lam = lam + step
         with np.errstate(over="ignore", invalid="ignore"):
             new_u = X @ new_lam
             new_phi = float(d @ G(new_u) - t @ new_lam)
-            if np.isfinite(new_phi):
-                if new_phi <= phi - 1e-4 * descent:
-                    return new_lam, new_u, new_phi
-                if new_phi <= phi + rounding:
-                    new_resid = t - X.T @ (d * F(new_u))
-                    if float(np.linalg.norm(new_resid / scale)) < norm:
-                        return new_lam, new_u, new_phi
+            if np.isfinite(new_phi) and new_phi <= phi + rounding:
+                new_resid = t - X.T @ (d * F(new_u))
+                new_norm = float(np.linalg.norm(new_resid / scale))
+                if new_phi <= phi - 1e-4 * descent or new_norm < norm:
+                    return new_lam, new_u, new_phi, new_norm, new_resid
         step = step / 2.0
         descent /= 2.0
     return None

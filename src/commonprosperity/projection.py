@@ -465,9 +465,10 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         If ``growth`` is invalid, or keyed by years outside
         ``population.year + 1 .. to_year`` (they would be ignored).
     CalibrationError
-        If no weights give a year's residents, urban share and residents aged 60+
-        (e.g. every city's households are all urban or all rural, so the urban
-        share cannot move).
+        If no weights give a year's residents and urban share (e.g. every city's
+        households are all urban or all rural, so the urban share cannot move).
+        Residents aged 60+ that cannot move (too few records, households all of
+        one age mix) give a ``UserWarning`` instead, and keep their share.
 
     Examples
     --------

@@ -461,3 +461,28 @@ def test_projection_limits_the_fall_of_the_working_age_band():
     with pytest.warns(UserWarning, match="15-59 would fall by over a fifth"):
         p = project(pop, 2050)
     assert p.weight.max() / p.weight.min() < 1e4
+
+
+@pytest.mark.parametrize("move", [1.0001, 1.01])
+@pytest.mark.parametrize("bounds", [(0.2, 5.0), (0.1, 10.0)])
+def test_bounded_raking_of_a_small_move_converges(move, bounds):
+    # A first damped solver chose among its directions by duals equal to
+    # rounding and stalled at a relative error of 7e-10 ("did not converge")
+    # where plain Newton took 2 iterations (found by review).
+    from commonprosperity import baseline, calibrate
+    from commonprosperity.population import CITY_LABELS
+
+    pop = baseline(2024, n_households=5_000, seed=0)
+    w, pw = pop.weight, pop.weight * pop.size
+    households = np.bincount(pop.city_code, weights=w, minlength=11)
+    margins = {
+        "households": {"city": {CITY_LABELS[c]: households[c] for c in range(11)}},
+        "persons": {
+            "urban": {
+                True: pw[pop.urban].sum() * move,
+                False: pw[~pop.urban].sum() * (2.0 - move),
+            }
+        },
+    }
+    res = calibrate(pop, margins, bounds=bounds, tol=1e-12)
+    assert res.converged and res.iterations <= 10
