@@ -163,10 +163,11 @@ def calibrate(
     -----
     Newton's method on the calibration equations ``Σ d F(x'λ) x = t`` with the
     Jacobian ``X' diag(d F'(Xλ)) X`` (a least-squares solve, so collinear margins
-    such as urban + rural = all cities are fine), damped on the convex dual
-    ``Σ d G(x'λ) − t'λ`` (``G`` the integral of ``F``): each step is halved until
-    the dual falls, and where factors sit at a bound (``F`` flat there) the
-    linear method's direction or the gradient is taken instead, so bounded
+    such as urban + rural = all cities are fine), with step halving when the
+    residual grows. Where that does not converge (factors stuck at a bound,
+    where ``F`` is flat), a second solve damped on the convex dual
+    ``Σ d G(x'λ) − t'λ`` (``G`` the integral of ``F``) takes the linear method's
+    direction or the gradient where Newton's loses households, so bounded
     calibrations whose solution lies near or at a bound converge. Households with
     identical rows of ``X`` share one factor, so they are merged first (their design
     weights summed); the equations and the solution are unchanged, and a million
