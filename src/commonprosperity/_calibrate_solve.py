@@ -238,6 +238,28 @@ def solve(
     return dataclasses.replace(best, iterations=first.iterations + second.iterations)
 
 
+def _start(
+    X: sp.csr_matrix, d: np.ndarray, t: np.ndarray, F: Function
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """``(scale, λ, Xλ, residual, largest relative error)`` at λ = 0."""
+    scale = np.maximum(np.abs(t), 1e-300)
+    lam = np.zeros(X.shape[1])
+    u = np.zeros(X.shape[0])
+    resid = t - X.T @ (d * F(u))
+    return scale, lam, u, resid, float(np.max(np.abs(resid) / scale))
+
+
+def _jacobian(
+    X: sp.csr_matrix, d: np.ndarray, dF: Function, u: np.ndarray, resid: np.ndarray
+) -> np.ndarray | None:
+    """``X' diag(d F'(u)) X``, or None when it or the residual overflowed."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        jac = (X.T @ sp.diags(d * dF(u)) @ X).toarray()
+    if not (np.all(np.isfinite(jac)) and np.all(np.isfinite(resid))):
+        return None
+    return jac
+
+
 def _newton(
     X: sp.csr_matrix,
     d: np.ndarray,
@@ -254,18 +276,12 @@ def _newton(
     does not.
     """
     F, dF = distance(method, bounds)
-    scale = np.maximum(np.abs(t), 1e-300)
-    lam = np.zeros(X.shape[1])
-    u = np.zeros(X.shape[0])
-    w = d * F(u)
-    resid = t - X.T @ w
-    err = float(np.max(np.abs(resid) / scale))
+    scale, lam, u, resid, err = _start(X, d, t, F)
     iterations = 0
     while err > tol and iterations < max_iter:
         iterations += 1
-        with np.errstate(over="ignore", invalid="ignore"):
-            jac = (X.T @ sp.diags(d * dF(u)) @ X).toarray()
-        if not (np.all(np.isfinite(jac)) and np.all(np.isfinite(resid))):
+        jac = _jacobian(X, d, dF, u, resid)
+        if jac is None:
             break  # overflowed: not converged, the caller reports the worst cell
         try:
             step = np.linalg.lstsq(jac, resid, rcond=None)[0]
@@ -285,7 +301,7 @@ def _newton(
             if new_norm < norm or not np.any(step):
                 break
             step = step / 2.0
-        lam, u, w, resid = new_lam, new_u, new_w, new_resid
+        lam, u, resid = new_lam, new_u, new_resid
         err = float(np.max(np.abs(resid) / scale))
     return Solution(
         factor=F(u),
@@ -318,19 +334,13 @@ def _damped(
     G = _primitive(method, bounds)
     magnitude = _magnitude(method, bounds)
     most = _largest_move(method, bounds)
-    scale = np.maximum(np.abs(t), 1e-300)
-    lam = np.zeros(X.shape[1])
-    u = np.zeros(X.shape[0])
-    w = d * F(u)
-    resid = t - X.T @ w
+    scale, lam, u, resid, err = _start(X, d, t, F)
     phi = 0.0  # G(0) = 0 and λ = 0
-    err = float(np.max(np.abs(resid) / scale))
     iterations = 0
     while err > tol and iterations < max_iter:
         iterations += 1
-        with np.errstate(over="ignore", invalid="ignore"):
-            jac = (X.T @ sp.diags(d * dF(u)) @ X).toarray()
-        if not (np.all(np.isfinite(jac)) and np.all(np.isfinite(resid))):
+        jac = _jacobian(X, d, dF, u, resid)
+        if jac is None:
             break  # overflowed: not converged, the caller reports the worst cell
         try:
             newton = np.linalg.lstsq(jac, resid, rcond=None)[0]
@@ -389,7 +399,6 @@ def _damped(
                 (trial for trial in trials if trial[2] <= lowest + rounding),
                 key=lambda trial: trial[3],
             )
-        w = d * F(u)
         err = float(np.max(np.abs(resid) / scale))
     return Solution(
         factor=F(u),
