@@ -287,21 +287,7 @@ def _newton(
             step = np.linalg.lstsq(jac, resid, rcond=None)[0]
         except np.linalg.LinAlgError:
             break
-        with np.errstate(over="ignore"):  # relative errors beyond 1e154 square to inf
-            norm = float(np.linalg.norm(resid / scale))
-        for _ in range(40):
-            new_lam = lam + step
-            # A step far too long (weights far from the margins) overflows the
-            # distance function: such a trial is no better, and is halved.
-            with np.errstate(over="ignore", invalid="ignore"):
-                new_u = X @ new_lam
-                new_w = d * F(new_u)
-                new_resid = t - X.T @ new_w
-                new_norm = float(np.linalg.norm(new_resid / scale))
-            if new_norm < norm or not np.any(step):
-                break
-            step = step / 2.0
-        lam, u, resid = new_lam, new_u, new_resid
+        lam, u, resid, _ = _halved(X, d, t, F, scale, lam, resid, step)
         err = float(np.max(np.abs(resid) / scale))
     return Solution(
         factor=F(u),
@@ -336,6 +322,11 @@ def _damped(
     most = _largest_move(method, bounds)
     scale, lam, u, resid, err = _start(X, d, t, F)
     phi = 0.0  # G(0) = 0 and λ = 0
+    # Where F is flat (factors at a bound) the Jacobian loses those households
+    # and Newton's step cannot bring them back; the linear method's Jacobian,
+    # the same every iteration, keeps everyone (truncated linear GREG stalled
+    # at a 4 % error on feasible margins).
+    flat = (X.T @ sp.diags(d) @ X).toarray()
     iterations = 0
     while err > tol and iterations < max_iter:
         iterations += 1
@@ -344,11 +335,6 @@ def _damped(
             break  # overflowed: not converged, the caller reports the worst cell
         try:
             newton = np.linalg.lstsq(jac, resid, rcond=None)[0]
-            # Where F is flat (factors at a bound) the Jacobian loses those
-            # households and Newton's step cannot bring them back; the linear
-            # method's Jacobian keeps everyone (truncated linear GREG stalled at
-            # a 4 % error on feasible margins).
-            flat = (X.T @ sp.diags(d) @ X).toarray()
             blended = np.linalg.lstsq(jac + 0.1 * flat, resid, rcond=None)[0]
         except np.linalg.LinAlgError:
             break
@@ -385,10 +371,20 @@ def _damped(
             # judges Newton's step, by the rule of the solver before the dual
             # (the scaled residual's norm falls): a tiny sample's GREG stopped at
             # 1.4e-14 where that rule reached 5e-16.
-            trial = _norm_step(X, d, t, F, G, scale, lam, resid, newton)
-            if trial is None:
+            new_lam, new_u, new_resid, fell = _halved(
+                X, d, t, F, scale, lam, resid, newton
+            )
+            if not fell:
                 break  # no step lowers the error: the caller reports the worst cell
-            trials.append(trial)
+            trials.append(
+                (
+                    new_lam,
+                    new_u,
+                    float(d @ G(new_u) - t @ new_lam),
+                    float(np.max(np.abs(new_resid) / scale)),
+                    new_resid,
+                )
+            )
         done = [trial for trial in trials if trial[3] <= tol]
         if done:
             lam, u, phi, _, resid = min(done, key=lambda trial: trial[3])
@@ -449,30 +445,35 @@ def _search(
     return None
 
 
-def _norm_step(
+def _halved(
     X: sp.csr_matrix,
     d: np.ndarray,
     t: np.ndarray,
     F: Function,
-    G: Function,
     scale: np.ndarray,
     lam: np.ndarray,
     resid: np.ndarray,
     step: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, float, float, np.ndarray] | None:
-    """As :func:`_search`: the longest halving that lowers the residual's norm."""
-    norm = float(np.linalg.norm(resid / scale))
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """``(λ, Xλ, residual, fell)``: ``step`` halved until the residual norm falls.
+
+    At most 40 halvings; the last is taken if none lowers the norm (``fell``
+    False).
+    """
+    with np.errstate(over="ignore"):  # relative errors beyond 1e154 square to inf
+        norm = float(np.linalg.norm(resid / scale))
     for _ in range(40):
         new_lam = lam + step
+        # A step far too long (weights far from the margins) overflows the
+        # distance function: such a trial is no better, and is halved.
         with np.errstate(over="ignore", invalid="ignore"):
             new_u = X @ new_lam
             new_resid = t - X.T @ (d * F(new_u))
-            if float(np.linalg.norm(new_resid / scale)) < norm:
-                new_phi = float(d @ G(new_u) - t @ new_lam)
-                new_err = float(np.max(np.abs(new_resid) / scale))
-                return new_lam, new_u, new_phi, new_err, new_resid
+            new_norm = float(np.linalg.norm(new_resid / scale))
+        if new_norm < norm or not np.any(step):
+            break
         step = step / 2.0
-    return None
+    return new_lam, new_u, new_resid, new_norm < norm
 
 
 def _capped(X: sp.csr_matrix, step: np.ndarray, most: float) -> np.ndarray:

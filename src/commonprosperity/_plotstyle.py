@@ -5,6 +5,8 @@ Private to :mod:`commonprosperity.plots`; the public names are re-exported there
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import numbers
 import os
@@ -255,26 +257,23 @@ _CJK_FAMILIES = (
     "Heiti SC",
     "Arial Unicode MS",
 )
-_fonts: tuple[tuple[str, ...], frozenset[int]] | None = None
 
 
+@functools.cache
 def _installed_fonts() -> tuple[tuple[str, ...], frozenset[int]]:
     """The fallback families installed here, and every character they can draw."""
-    global _fonts
-    if _fonts is None:
-        from matplotlib import font_manager
-        from matplotlib.ft2font import FT2Font
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
 
-        paths = {f.name: f.fname for f in font_manager.fontManager.ttflist}
-        families = tuple(f for f in ("DejaVu Sans", *_CJK_FAMILIES) if f in paths)
-        chars: set[int] = set()
-        for family in families:
-            try:
-                chars.update(FT2Font(paths[family]).get_charmap())
-            except (OSError, RuntimeError):  # an unreadable font file draws nothing
-                continue
-        _fonts = families, frozenset(chars)
-    return _fonts
+    paths = {f.name: f.fname for f in font_manager.fontManager.ttflist}
+    families = tuple(f for f in ("DejaVu Sans", *_CJK_FAMILIES) if f in paths)
+    chars: set[int] = {ord("\n"), ord("\t")}
+    for family in families:
+        try:
+            chars.update(FT2Font(paths[family]).get_charmap())
+        except (OSError, RuntimeError):  # an unreadable font file draws nothing
+            continue
+    return families, frozenset(chars)
 
 
 def drawable(text: str) -> str:
@@ -284,17 +283,10 @@ def drawable(text: str) -> str:
     figures); without a font holding Chinese glyphs matplotlib drew empty boxes.
     """
     _, chars = _installed_fonts()
-    if all(ord(c) in chars or c in "\n\t" for c in text):
-        return text
-    out, hidden = [], False
-    for c in text:
-        if ord(c) in chars or c in "\n\t":
-            out.append(c)
-            hidden = False
-        elif not hidden:
-            out.append("?")
-            hidden = True
-    return "".join(out)
+    return "".join(
+        "".join(run) if drawn else "?"
+        for drawn, run in itertools.groupby(text, key=lambda c: ord(c) in chars)
+    )
 
 
 def finish(fig: Figure) -> Figure:

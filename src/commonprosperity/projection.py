@@ -77,12 +77,14 @@ MAX_YEAR = 2050
 DEFAULT_GROWTH_AFTER_2024 = {"urban": 0.042, "rural": 0.053}
 
 
-def _logit(p: float) -> float:
-    return float(np.log(p / (1.0 - p)))
+def _logit(p: Any) -> Any:
+    """log(p / (1 − p)) of a share or an array of shares."""
+    return np.log(p / (1.0 - p))
 
 
-def _expit(x: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-x)))
+def _expit(x: Any) -> Any:
+    """The share whose logit is ``x`` (elementwise for arrays)."""
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 def _check_spec(spec: Any, where: str) -> dict[str, float]:
@@ -300,8 +302,7 @@ def _margins(
 
         def moved(step: float) -> np.ndarray:
             out = share.copy()
-            logit = np.log(share[mixed] / (1.0 - share[mixed]))
-            out[mixed] = 1.0 / (1.0 + np.exp(-(logit + step)))
+            out[mixed] = _expit(_logit(share[mixed]) + step)
             return out
 
         def gap(step: float) -> float:
@@ -371,7 +372,8 @@ def _margins(
         return np.array([young, middle - step, old + step]), why
 
     aged: dict[Any, float] = {}
-    rest = []
+    rest: list[str] = []
+    rest_codes: list[int] = []
     for c, city in zip(codes, cities, strict=True):
         moved, why = (
             moved_shares(ages[c] / ages[c].sum())
@@ -390,7 +392,8 @@ def _margins(
         # Cities with too few records in an age band for a margin of their own
         # share one (every person must fall in a cell of each margin), moved as
         # one when the pooled bands have the records, else kept as they are.
-        pooled = np.isin(person_city, [CITY_LABELS.index(c) for c in rest])
+        rest_codes = [CITY_LABELS.index(c) for c in rest]
+        pooled = np.isin(person_city, rest_codes)
         pooled_ages = np.bincount(
             band[pooled], weights=pop.weight[hh][pooled], minlength=len(AGE_BANDS)
         )
@@ -408,18 +411,13 @@ def _margins(
             if len(rest) == len(cities):
                 return margins, None, not_aged  # no city can be moved: no margin
             moved = shares
-        total = float(sum(new_persons[CITY_LABELS.index(c)].sum() for c in rest))
+        total = float(new_persons[rest_codes].sum())
         for (low, high), part in zip(AGE_BANDS, moved, strict=True):
             if part > 0:
                 aged[("other", (low, high))] = total * part
     if aged:
-        groups = np.array(
-            [
-                "other" if CITY_LABELS[c] in rest else CITY_LABELS[c]
-                for c in pop.city_code
-            ],
-            dtype=object,
-        )
+        labels = np.asarray(CITY_LABELS, dtype=object)[pop.city_code]
+        groups = np.where(np.isin(pop.city_code, rest_codes), "other", labels)
         margins["persons"][("age_city", "age")] = aged
         return margins, {"age_city": groups}, not_aged
     return margins, None, not_aged
@@ -824,7 +822,11 @@ def simulate_path(
         # income (no published standard was found): T8 on them judges their
         # derivation, not a policy; the row says which lines are such.
         row["dibao_monthly_grade"] = next(
-            (w.grade for w in sc.weak_values() if w.key == "transfers.dibao_monthly"),
+            (
+                w["grade"]
+                for w in res.provenance["weak_values"]
+                if w["key"] == "transfers.dibao_monthly"
+            ),
             "",
         )
         row["residents"] = pop.residents
