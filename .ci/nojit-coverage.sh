@@ -29,7 +29,7 @@ start=$SECONDS
   tests/unit/test_rules.py tests/unit/test_reference_models.py \
   tests/unit/test_household.py tests/unit/test_sweep_fixed.py \
   tests/unit/test_sweep.py tests/unit/test_bootstrap_draws.py \
-  tests/unit/test_claim_draw.py \
+  tests/unit/test_claim_draw.py tests/unit/test_flat_flows.py \
   --deselect tests/unit/test_sweep.py::test_staged_totals_equal_full_evaluation_bit_for_bit \
   --cov=commonprosperity --cov-report=term "$@"
 status=$?

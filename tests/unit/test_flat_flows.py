@@ -1,0 +1,272 @@
+"""The person-vectorised flows of a chunk equal ``household_flows``'s bit for bit.
+
+The oracle is :func:`commonprosperity._kernels.simulate.chunk_flows`, which calls
+``household_flows`` once per household (the rules' single composition, itself
+checked against the NumPy and pandas references elsewhere). Households here are
+larger than the plan's (up to 12 persons), wages tie often (equal values, zeros,
+the minimum wage), ages sit on every threshold of the rules, business income may
+be negative, and chunks start anywhere in the person rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from commonprosperity import Scenario, synthetic_population
+from commonprosperity._kernels import flat_flows as F
+from commonprosperity._kernels import simulate as K
+from commonprosperity.population import CITY_LABELS
+from commonprosperity.simulate import BAND_EDGES, _tiers, person_arrays
+from tests.property.test_simulate_properties import scenarios
+
+AGES = st.one_of(
+    st.sampled_from([0, 2, 3, 5, 17, 18, 24, 25, 59, 60, 61, 80]),
+    st.integers(0, 100),
+)
+WAGES = st.one_of(
+    st.sampled_from([0.0, 30_000.0, 60_000.0, 250_000.0]),
+    st.floats(-1.0e3, 2.0e6, allow_subnormal=False),
+)
+INCOMES = st.one_of(st.just(0.0), st.floats(0.0, 1.0e6, allow_subnormal=False))
+
+
+@st.composite
+def households(draw, max_households=40, max_size=12):
+    """Kernel arrays of a few households (persons contiguous, in household order)."""
+    sizes = draw(
+        st.lists(st.integers(1, max_size), min_size=1, max_size=max_households)
+    )
+    m = sum(sizes)
+
+    def column(strategy):
+        return np.array(draw(st.lists(strategy, min_size=m, max_size=m)))
+
+    n = len(sizes)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    return {
+        "offsets": offsets,
+        "household_id": np.array(
+            draw(st.lists(st.integers(-(2**62), 2**62), min_size=n, max_size=n)),
+            dtype=np.int64,
+        ),
+        "tier": np.array(
+            draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), dtype=np.int8
+        ),
+        "age": column(AGES).astype(np.int64),
+        "is_employed": column(st.booleans()).astype(np.bool_),
+        "wage": column(WAGES).astype(np.float64),
+        "business": column(
+            st.one_of(st.just(0.0), st.floats(-2e5, 1e6, allow_subnormal=False))
+        ).astype(np.float64),
+        "property_income": column(INCOMES).astype(np.float64),
+        "pension": column(INCOMES).astype(np.float64),
+    }
+
+
+def _both(d, kernel_args, h0, h1):
+    """Flows of households h0:h1 by chunk_flows and by flat_chunk_flows."""
+    params, thresholds, rates, qd, b_thresholds, b_rates, b_qd = kernel_args
+    starts = d["offsets"][:-1][h0:h1]
+    ends = d["offsets"][1:][h0:h1]
+    persons = (
+        d["age"],
+        d["is_employed"],
+        d["wage"],
+        d["business"],
+        d["property_income"],
+        d["pension"],
+    )
+    want = np.full((11, h1 - h0 + 3), np.nan)
+    K.chunk_flows(
+        h0,
+        h1,
+        starts,
+        ends,
+        d["household_id"],
+        d["tier"],
+        *persons,
+        params,
+        thresholds,
+        rates,
+        qd,
+        b_thresholds,
+        b_rates,
+        b_qd,
+        want,
+        np.zeros((1, 11)),
+    )
+    got = np.full_like(want, np.nan)
+    fwork, iwork = F.work_buffers(int(ends[-1] - starts[0]))
+    # Stale values in the work buffers must not leak into a chunk.
+    for row in fwork:
+        row[:] = 7.5
+    for row in iwork:
+        row[:] = 3
+    F.flat_chunk_flows(
+        h0,
+        h1,
+        starts,
+        ends,
+        d["household_id"],
+        d["tier"],
+        *persons,
+        params,
+        rates,
+        qd,
+        b_rates,
+        b_qd,
+        got,
+        fwork,
+        iwork,
+    )
+    return want, got
+
+
+def _convex(scenario):
+    args = scenario.as_arrays().kernel_args()
+    return F.applies(args[0], args[2], args[5]), args
+
+
+@settings(deadline=None, max_examples=300)
+@given(d=households(), scenario=scenarios(), data=st.data())
+def test_flat_flows_equal_household_flows_bit_for_bit(d, scenario, data):
+    # Half the drawn schedules are not convex; sorting their rates makes them so
+    # (and keeps everything else that was drawn).
+    scenario = scenario.replace(
+        {
+            "income_tax.rates": sorted(scenario.income_tax.rates),
+            "income_tax.business_rates": sorted(scenario.income_tax.business_rates),
+        }
+    )
+    convex, args = _convex(scenario)
+    assert convex
+    n = len(d["offsets"]) - 1
+    h0 = data.draw(st.integers(0, n - 1), label="h0")
+    h1 = data.draw(st.integers(h0 + 1, n), label="h1")
+    want, got = _both(d, args, h0, h1)
+    np.testing.assert_array_equal(got[:, : h1 - h0], want[:, : h1 - h0])
+    assert np.isnan(got[:, h1 - h0 :]).all()  # nothing written past the chunk
+
+
+def test_a_non_convex_or_long_schedule_keeps_to_household_flows():
+    """The largest line is a convex schedule's tax only: other schedules, and
+    schedules longer than the unrolled eight lines, are not for the vector path."""
+    base = Scenario.status_quo(2025)
+    assert _convex(base)[0]
+    falling = base.replace(
+        {"income_tax.rates": [0.45, 0.35, 0.3, 0.25, 0.2, 0.1, 0.03]}
+    )
+    assert not _convex(falling)[0]
+    falling = base.replace({"income_tax.business_rates": [0.35, 0.3, 0.2, 0.1, 0.05]})
+    assert not _convex(falling)[0]
+    nine = base.replace(
+        {
+            "income_tax.thresholds": [0.0, *(36_000.0 * k for k in range(1, 9))],
+            "income_tax.rates": [0.03 + 0.05 * k for k in range(9)],
+        }
+    )
+    assert not _convex(nine)[0]
+
+
+@pytest.mark.skipif(
+    not hasattr(F.flat_chunk_flows, "py_func"),
+    reason="NUMBA_DISABLE_JIT=1: kernels are Python already",
+)
+@settings(deadline=None, max_examples=60)
+@given(d=households(max_households=12, max_size=8), data=st.data())
+def test_flat_flows_compiled_equal_pure_python(d, data):
+    """Unsigned indexing and the running counts mean the same without the JIT."""
+    args = Scenario.status_quo(
+        data.draw(st.sampled_from([2020, 2022, 2025]))
+    ).as_arrays()
+    params, _, rates, qd, _, b_rates, b_qd = args.kernel_args()
+    n = len(d["offsets"]) - 1
+    starts, ends = d["offsets"][:-1], d["offsets"][1:]
+    persons = (
+        d["age"],
+        d["is_employed"],
+        d["wage"],
+        d["business"],
+        d["property_income"],
+        d["pension"],
+    )
+    out = []
+    for fn in (F.flat_chunk_flows, F.flat_chunk_flows.py_func):
+        flows = np.zeros((11, n))
+        fwork, iwork = F.work_buffers(int(ends[-1]))
+        fn(
+            0,
+            n,
+            starts,
+            ends,
+            d["household_id"],
+            d["tier"],
+            *persons,
+            params,
+            rates,
+            qd,
+            b_rates,
+            b_qd,
+            flows,
+            fwork,
+            iwork,
+        )
+        out.append(flows)
+    np.testing.assert_array_equal(out[0], out[1])
+
+
+def test_the_law_s_schedules_take_the_vector_path():
+    """Every status-quo year's schedules are convex with at most eight brackets."""
+    for year in range(2020, 2026):
+        args = Scenario.status_quo(year).as_arrays().kernel_args()
+        assert F.applies(args[0], args[2], args[5]), year
+
+
+def test_joined():
+    assert F.joined(np.array([0, 2, 5]), np.array([2, 5, 8]))
+    assert not F.joined(np.array([0, 2, 6]), np.array([2, 5, 8]))  # a gap
+    assert not F.joined(np.array([5, 0]), np.array([8, 5]))  # out of order
+    assert F.joined(np.array([3]), np.array([4]))
+
+
+@pytest.mark.parametrize("year", [2021, 2025])
+def test_households_out_of_order_take_the_scalar_path_to_the_same_incomes(year):
+    """Households passed in a shuffled order (their persons where they were, so no
+    chunk is contiguous: ``chunk_flows``) get the per-capita incomes they get in
+    order (the vector path), bit for bit, and the same totals to rounding."""
+    pop = synthetic_population(5_000, seed=11)
+    kernel_args = Scenario.status_quo(year).as_arrays().kernel_args()
+    starts, ends = pop.offsets[:-1], pop.offsets[1:]
+    order = np.random.default_rng(0).permutation(pop.n_households)
+
+    def run(index):
+        per_capita = np.empty(pop.n_households)
+        parts = K.chunk_sums(
+            starts[index],
+            ends[index],
+            pop.household_id[index],
+            pop.weight[index],
+            pop.urban[index],
+            pop.city_code[index],
+            len(CITY_LABELS),
+            _tiers(pop)[index],
+            *person_arrays(pop),
+            *kernel_args,
+            BAND_EDGES,
+            False,
+            True,
+            per_capita,
+        )
+        return K.neumaier_column_sums(parts), per_capita
+
+    assert not any(
+        F.joined(starts[order][h0 : h0 + K.CHUNK], ends[order][h0 : h0 + K.CHUNK])
+        for h0 in range(0, pop.n_households, K.CHUNK)
+    )
+    in_order, pc_in_order = run(np.arange(pop.n_households))
+    shuffled, pc_shuffled = run(order)
+    np.testing.assert_array_equal(pc_shuffled, pc_in_order[order])
+    np.testing.assert_allclose(shuffled, in_order, rtol=1e-12)
