@@ -17,6 +17,7 @@ import numba
 import numpy as np
 import pandas as pd
 
+from commonprosperity._kernels import flat_flows
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
@@ -589,8 +590,15 @@ def simulate(
     pop = population
     a = scenario.as_arrays()
     per_capita = np.empty(pop.n_households)
+    kernel_args = a.kernel_args()
+    # The person-vectorised pass where the schedules allow (the same totals).
+    aggregate_pass = (
+        flat_flows.aggregate_pass
+        if flat_flows.applies(kernel_args[0], kernel_args[2], kernel_args[5])
+        else K.aggregate_pass
+    )
     with _numba_threads(threads):
-        totals = K.aggregate_pass(
+        totals = aggregate_pass(
             pop.offsets,
             pop.household_id,
             pop.weight,
@@ -599,7 +607,7 @@ def simulate(
             len(CITY_LABELS),
             _tiers(pop),
             *person_arrays(pop),
-            *a.kernel_args(),
+            *kernel_args,
             BAND_EDGES,
             band_basis == "three_person",
             per_capita,

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commonprosperity import Scenario, synthetic_population
+from commonprosperity import Scenario, simulate, synthetic_population
 from commonprosperity._kernels import flat_flows as F
 from commonprosperity._kernels import simulate as K
 from commonprosperity.population import CITY_LABELS
@@ -225,48 +225,55 @@ def test_the_law_s_schedules_take_the_vector_path():
         assert F.applies(args[0], args[2], args[5]), year
 
 
-def test_joined():
-    assert F.joined(np.array([0, 2, 5]), np.array([2, 5, 8]))
-    assert not F.joined(np.array([0, 2, 6]), np.array([2, 5, 8]))  # a gap
-    assert not F.joined(np.array([5, 0]), np.array([8, 5]))  # out of order
-    assert F.joined(np.array([3]), np.array([4]))
-
-
-@pytest.mark.parametrize("year", [2021, 2025])
-def test_households_out_of_order_take_the_scalar_path_to_the_same_incomes(year):
-    """Households passed in a shuffled order (their persons where they were, so no
-    chunk is contiguous: ``chunk_flows``) get the per-capita incomes they get in
-    order (the vector path), bit for bit, and the same totals to rounding."""
+@pytest.mark.parametrize("year", [2020, 2025])
+@pytest.mark.parametrize("three_person", [False, True])
+def test_the_vector_aggregate_pass_gives_the_same_totals_bit_for_bit(
+    year, three_person
+):
+    """Several chunks (5,000 households, 3 chunks of 2,048), every total and every
+    per-capita income, against the household-by-household pass."""
     pop = synthetic_population(5_000, seed=11)
     kernel_args = Scenario.status_quo(year).as_arrays().kernel_args()
-    starts, ends = pop.offsets[:-1], pop.offsets[1:]
-    order = np.random.default_rng(0).permutation(pop.n_households)
-
-    def run(index):
+    assert F.applies(kernel_args[0], kernel_args[2], kernel_args[5])
+    out = []
+    for kernel in (K.aggregate_pass, F.aggregate_pass):
         per_capita = np.empty(pop.n_households)
-        parts = K.chunk_sums(
-            starts[index],
-            ends[index],
-            pop.household_id[index],
-            pop.weight[index],
-            pop.urban[index],
-            pop.city_code[index],
+        totals = kernel(
+            pop.offsets,
+            pop.household_id,
+            pop.weight,
+            pop.urban,
+            pop.city_code,
             len(CITY_LABELS),
-            _tiers(pop)[index],
+            _tiers(pop),
             *person_arrays(pop),
             *kernel_args,
             BAND_EDGES,
-            False,
-            True,
+            three_person,
             per_capita,
         )
-        return K.neumaier_column_sums(parts), per_capita
+        out.append((totals, per_capita))
+    np.testing.assert_array_equal(out[1][0], out[0][0])
+    np.testing.assert_array_equal(out[1][1], out[0][1])
 
-    assert not any(
-        F.joined(starts[order][h0 : h0 + K.CHUNK], ends[order][h0 : h0 + K.CHUNK])
-        for h0 in range(0, pop.n_households, K.CHUNK)
+
+def test_simulate_takes_the_vector_pass_only_where_it_applies(monkeypatch):
+    """A convex scenario runs the vector pass, a non-convex one the other; both
+    give the household-by-household totals."""
+    calls = []
+    real = F.aggregate_pass
+
+    def spy(*args):
+        calls.append("vector")
+        return real(*args)
+
+    monkeypatch.setattr(F, "aggregate_pass", spy)
+    pop = synthetic_population(3_000, seed=2)
+    base = Scenario.status_quo(2023)
+    falling = base.replace(
+        {"income_tax.rates": [0.45, 0.35, 0.3, 0.25, 0.2, 0.1, 0.03]}
     )
-    in_order, pc_in_order = run(np.arange(pop.n_households))
-    shuffled, pc_shuffled = run(order)
-    np.testing.assert_array_equal(pc_shuffled, pc_in_order[order])
-    np.testing.assert_allclose(shuffled, in_order, rtol=1e-12)
+    simulate(pop, base)
+    assert calls == ["vector"]
+    simulate(pop, falling)
+    assert calls == ["vector"]

@@ -10,7 +10,6 @@ thread count.
 import numpy as np
 from numba import njit, prange
 
-from commonprosperity._kernels import flat_flows as F
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import (
     N_PERSON_COLUMNS,
@@ -336,71 +335,40 @@ def chunk_sums(
     n_chunks = (n + CHUNK - 1) // CHUNK
     parts = np.zeros((n_chunks, N_STATS + 2 * n_cities))
     n_tasks = min(n_chunks, TASKS)
-    # Person-vectorised flows where the schedules and the chunk's layout allow
-    # (flat_flows; the same flows bit for bit).
-    vector = F.applies(params, rates, business_rates)
     for task in prange(n_tasks):
         # The chunk's flows go to a small buffer (it stays in L1/L2) and are
         # summed by the one accumulation the sweep kernel shares.
         flows = np.empty((11, CHUNK_ROW))
         size = np.empty(CHUNK, dtype=np.int64)
         dummy = np.zeros((1, N_PERSON_COLUMNS))
-        fwork, iwork = F.work_buffers(0)
         for c in range(task * n_chunks // n_tasks, (task + 1) * n_chunks // n_tasks):
             h0 = c * CHUNK
             h1 = min(n, h0 + CHUNK)
             for i in range(h1 - h0):
                 size[i] = ends[h0 + i] - starts[h0 + i]
-            if vector and F.joined(starts[h0:h1], ends[h0:h1]):
-                span = ends[h1 - 1] - starts[h0]
-                if span >= fwork[0].shape[0]:
-                    fwork, iwork = F.work_buffers(span + span // 4)
-                F.flat_chunk_flows(
-                    h0,
-                    h1,
-                    starts[h0:h1],
-                    ends[h0:h1],
-                    household_id,
-                    tier,
-                    age,
-                    is_employed,
-                    wage,
-                    business,
-                    property_income,
-                    pension,
-                    params,
-                    rates,
-                    quick_ded,
-                    business_rates,
-                    business_quick_ded,
-                    flows,
-                    fwork,
-                    iwork,
-                )
-            else:
-                chunk_flows(
-                    h0,
-                    h1,
-                    starts[h0:h1],
-                    ends[h0:h1],
-                    household_id,
-                    tier,
-                    age,
-                    is_employed,
-                    wage,
-                    business,
-                    property_income,
-                    pension,
-                    params,
-                    thresholds,
-                    rates,
-                    quick_ded,
-                    business_thresholds,
-                    business_rates,
-                    business_quick_ded,
-                    flows,
-                    dummy,
-                )
+            chunk_flows(
+                h0,
+                h1,
+                starts[h0:h1],
+                ends[h0:h1],
+                household_id,
+                tier,
+                age,
+                is_employed,
+                wage,
+                business,
+                property_income,
+                pension,
+                params,
+                thresholds,
+                rates,
+                quick_ded,
+                business_thresholds,
+                business_rates,
+                business_quick_ded,
+                flows,
+                dummy,
+            )
             _accumulate(
                 h0,
                 h1,
