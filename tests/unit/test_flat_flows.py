@@ -258,8 +258,9 @@ def test_the_vector_aggregate_pass_gives_the_same_totals_bit_for_bit(
 
 
 def test_simulate_takes_the_vector_pass_only_where_it_applies(monkeypatch):
-    """A convex scenario runs the vector pass, a non-convex one the other; both
-    give the household-by-household totals."""
+    """A convex scenario runs the vector pass, a non-convex one the other; the
+    convex one's indicators are those of the household-by-household pass, bit for
+    bit."""
     calls = []
     real = F.aggregate_pass
 
@@ -273,7 +274,24 @@ def test_simulate_takes_the_vector_pass_only_where_it_applies(monkeypatch):
     falling = base.replace(
         {"income_tax.rates": [0.45, 0.35, 0.3, 0.25, 0.2, 0.1, 0.03]}
     )
-    simulate(pop, base)
+    vector = simulate(pop, base, gini="bracket").indicators
     assert calls == ["vector"]
     simulate(pop, falling)
     assert calls == ["vector"]
+    monkeypatch.setattr(F, "applies", lambda *args: False)
+    household = simulate(pop, base, gini="bracket").indicators
+    assert calls == ["vector"]
+    np.testing.assert_array_equal(vector.to_numpy(), household.to_numpy())
+
+
+def test_applies_refuses_what_the_largest_line_would_get_wrong():
+    """No bracket, or a negative rate (a positive line at a taxable income <= 0):
+    hand-built arguments only, as Scenario refuses both."""
+    params = Scenario.status_quo(2025).as_arrays().kernel_args()[0]
+    ok = np.array([0.03, 0.1])
+    assert F.applies(params, ok, ok)
+    assert not F.applies(params, np.array([]), ok)
+    assert not F.applies(params, ok, np.array([]))
+    assert not F.applies(params, np.array([-0.1, 0.2]), ok)
+    assert not F.applies(params, ok, np.array([np.nan, 0.2]))
+    assert not F.applies(params, np.linspace(0, 0.45, 9), ok)

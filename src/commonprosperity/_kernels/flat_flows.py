@@ -75,13 +75,24 @@ N_INT_ROWS = 6
 
 @njit(cache=True)
 def applies(params, rates, business_rates):
-    """Whether both schedules are convex with at most ``MAX_BRACKETS`` brackets."""
-    return (
+    """Whether both schedules are convex with 1 to ``MAX_BRACKETS`` brackets.
+
+    Convex: non-decreasing rates (the flags of ``Scenario.as_arrays``), each
+    at least 0, so that the quick deductions are too and no bracket line is
+    positive at a taxable income <= 0, where ``household_flows`` taxes nothing.
+    ``Scenario`` ensures the last two; a caller building arguments by hand may not.
+    """
+    ok = (
         params[L.SCHEDULE_CONVEX] > 0.0
         and params[L.BUSINESS_SCHEDULE_CONVEX] > 0.0
-        and rates.shape[0] <= MAX_BRACKETS
-        and business_rates.shape[0] <= MAX_BRACKETS
+        and 1 <= rates.shape[0] <= MAX_BRACKETS
+        and 1 <= business_rates.shape[0] <= MAX_BRACKETS
     )
+    for r in rates:
+        ok &= r >= 0.0
+    for r in business_rates:
+        ok &= r >= 0.0
+    return ok
 
 
 @njit(cache=True)
