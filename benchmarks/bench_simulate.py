@@ -15,6 +15,10 @@ Per size (default 1e5, 1e6, 1e7 households; quick: 1e5):
   repetitions since noise only adds time; ratio = floor ÷ simulate, so 0.33 means
   "within 3× of the floor". No ratio if the floor is slower than simulate.
 - ``simulate {mode} threads=1`` and ``threads=2 vs threads=1`` (ratio = scaling).
+- ``rules pass: vector vs household by household``: the aggregate pass alone (the
+  rules and every total, no Gini) of the person-vectorised kernel ``simulate`` runs
+  for convex schedules (``_kernels/flat_flows.py``) against the one it runs
+  otherwise; their totals are checked equal bit for bit first.
 - ``simulate {mode} vs Tax-Calculator anchor``: households/s ÷ 5e5 records/s, the
   issue's "about 5e5" for Tax-Calculator (the workplace's shared machine notes,
   ``../shared/PERFORMANCE.md``, not shipped, give 4.7e5 warm); an outside anchor,
@@ -219,6 +223,8 @@ def _one_size(
     else:
         common.note("fewer than 2 Numba threads available: scaling skipped")
 
+    rows.append(_vector_pass_row(pop, scenarios, n, quick))
+
     # Outside anchor: Tax-Calculator's records per second (not measured here).
     for mode in modes:
         per_second = n / lib[mode].median
@@ -237,3 +243,53 @@ def _one_size(
             )
         )
     return rows
+
+
+def _vector_pass_row(pop, scenarios: list, n: int, quick: bool) -> dict:
+    """The rules' pass alone: the person-vectorised kernel ``simulate`` runs for
+    convex schedules against the household-by-household one (the same totals, bit
+    for bit, checked here too)."""
+    import numpy as np
+
+    from commonprosperity._kernels import flat_flows
+    from commonprosperity._kernels import simulate as K
+    from commonprosperity.population import CITY_LABELS
+    from commonprosperity.simulate import BAND_EDGES, _tiers, person_arrays
+
+    args = [s.as_arrays().kernel_args() for s in scenarios]
+    per_capita = np.empty(n)
+
+    def run(kernel, i):
+        return kernel(
+            pop.offsets,
+            pop.household_id,
+            pop.weight,
+            pop.urban,
+            pop.city_code,
+            len(CITY_LABELS),
+            _tiers(pop),
+            *person_arrays(pop),
+            *args[i],
+            BAND_EDGES,
+            False,
+            per_capita,
+        )
+
+    if not np.array_equal(run(flat_flows.aggregate_pass, 0), run(K.aggregate_pass, 0)):
+        raise AssertionError(
+            f"the vector pass's totals differ from the household pass's at {n} "
+            "households"
+        )
+    vector = common.measure(lambda i: run(flat_flows.aggregate_pass, i), quick=quick)
+    household = common.measure(lambda i: run(K.aggregate_pass, i), quick=quick)
+    return common.row(
+        "rules pass: vector vs household by household",
+        n,
+        vector.median,
+        household.median,
+        note=(
+            "aggregate pass alone (rules and totals, no Gini), the kernel simulate "
+            "runs for convex schedules against the one it runs otherwise; equal "
+            "bit for bit"
+        ),
+    )
