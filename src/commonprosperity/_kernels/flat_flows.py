@@ -53,7 +53,7 @@ from commonprosperity._kernels.simulate import (
 #: The unrolled schedule below has eight bracket lines.
 MAX_BRACKETS = 8
 
-# Rows of the float work buffer (one value per person of the chunk).
+# The float work rows (one value per person of the chunk; work_buffers).
 _W = 0  # adjusted wage
 _C = 1  # contributions
 _ELDERLY = 2  # elderly-support deduction claimed (0 if none)
@@ -62,15 +62,13 @@ _IIT = 4
 _RESIDENTS_PENSION = 5
 _CHILD_DEDUCTION = 6  # the household's child deductions, on its best earner only
 _MINIMUM_WAGE = 7  # annual minimum wage of the person's household
-N_FLOAT_ROWS = 8
-# Rows of the integer work buffer; the counts have one more entry than persons.
+# The integer work rows; the running counts have one more entry than persons.
 _HOUSEHOLD = 0  # the person's household, 0-based in the chunk
 _START = 1  # 1 where a household's persons begin
 _HOUSEHOLD_ID = 2
 _EDUCATION = 3  # running counts of children 3-17, under 3, with an allowance
 _INFANT = 4
 _ALLOWANCE = 5
-N_INT_ROWS = 6
 
 
 @njit(cache=True)
