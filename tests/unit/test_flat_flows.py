@@ -66,12 +66,8 @@ def households(draw, max_households=40, max_size=12):
     }
 
 
-def _both(d, kernel_args, h0, h1):
-    """Flows of households h0:h1 by chunk_flows and by flat_chunk_flows."""
-    params, thresholds, rates, qd, b_thresholds, b_rates, b_qd = kernel_args
-    starts = d["offsets"][:-1][h0:h1]
-    ends = d["offsets"][1:][h0:h1]
-    persons = (
+def _persons(d):
+    return (
         d["age"],
         d["is_employed"],
         d["wage"],
@@ -79,49 +75,56 @@ def _both(d, kernel_args, h0, h1):
         d["property_income"],
         d["pension"],
     )
-    want = np.full((11, h1 - h0 + 3), np.nan)
-    K.chunk_flows(
-        h0,
-        h1,
-        starts,
-        ends,
-        d["household_id"],
-        d["tier"],
-        *persons,
-        params,
-        thresholds,
-        rates,
-        qd,
-        b_thresholds,
-        b_rates,
-        b_qd,
-        want,
-        np.zeros((1, 11)),
-    )
-    got = np.full_like(want, np.nan)
+
+
+def _flat(kernel, d, kernel_args, h0, h1, flows):
+    """``kernel`` (flat_chunk_flows or its py_func) on households h0:h1 into
+    ``flows``, with work buffers full of stale values."""
+    params, _, rates, qd, _, b_rates, b_qd = kernel_args
+    starts = d["offsets"][:-1][h0:h1]
+    ends = d["offsets"][1:][h0:h1]
     fwork, iwork = F.work_buffers(int(ends[-1] - starts[0]))
     # Stale values in the work buffers must not leak into a chunk.
     for row in fwork:
         row[:] = 7.5
     for row in iwork:
         row[:] = 3
-    F.flat_chunk_flows(
+    kernel(
         h0,
         h1,
         starts,
         ends,
         d["household_id"],
         d["tier"],
-        *persons,
+        *_persons(d),
         params,
         rates,
         qd,
         b_rates,
         b_qd,
-        got,
+        flows,
         fwork,
         iwork,
     )
+
+
+def _both(d, kernel_args, h0, h1):
+    """Flows of households h0:h1 by chunk_flows and by flat_chunk_flows."""
+    want = np.full((11, h1 - h0 + 3), np.nan)
+    K.chunk_flows(
+        h0,
+        h1,
+        d["offsets"][:-1][h0:h1],
+        d["offsets"][1:][h0:h1],
+        d["household_id"],
+        d["tier"],
+        *_persons(d),
+        *kernel_args,
+        want,
+        np.zeros((1, 11)),
+    )
+    got = np.full_like(want, np.nan)
+    _flat(F.flat_chunk_flows, d, kernel_args, h0, h1, got)
     return want, got
 
 
@@ -182,38 +185,11 @@ def test_flat_flows_compiled_equal_pure_python(d, data):
     args = Scenario.status_quo(
         data.draw(st.sampled_from([2020, 2022, 2025]))
     ).as_arrays()
-    params, _, rates, qd, _, b_rates, b_qd = args.kernel_args()
     n = len(d["offsets"]) - 1
-    starts, ends = d["offsets"][:-1], d["offsets"][1:]
-    persons = (
-        d["age"],
-        d["is_employed"],
-        d["wage"],
-        d["business"],
-        d["property_income"],
-        d["pension"],
-    )
     out = []
-    for fn in (F.flat_chunk_flows, F.flat_chunk_flows.py_func):
+    for kernel in (F.flat_chunk_flows, F.flat_chunk_flows.py_func):
         flows = np.zeros((11, n))
-        fwork, iwork = F.work_buffers(int(ends[-1]))
-        fn(
-            0,
-            n,
-            starts,
-            ends,
-            d["household_id"],
-            d["tier"],
-            *persons,
-            params,
-            rates,
-            qd,
-            b_rates,
-            b_qd,
-            flows,
-            fwork,
-            iwork,
-        )
+        _flat(kernel, d, args.kernel_args(), 0, n, flows)
         out.append(flows)
     np.testing.assert_array_equal(out[0], out[1])
 

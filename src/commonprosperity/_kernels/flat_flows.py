@@ -27,7 +27,9 @@ from numba import njit, prange
 
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import (
+    MAX_UNROLLED_BRACKETS,
     adjusted_wage,
+    bracket_line,
     business_taxable,
     child_deduction,
     claims_elderly_support,
@@ -37,6 +39,9 @@ from commonprosperity._kernels.rules import (
     elderly_claim_draw,
     household_net,
     is_allowance_child,
+    is_education_child,
+    is_infant,
+    largest_of_eight_lines,
     person_contribution,
     property_tax_rate,
     residents_pension_amount,
@@ -50,8 +55,8 @@ from commonprosperity._kernels.simulate import (
     neumaier_column_sums,
 )
 
-#: The unrolled schedule below has eight bracket lines.
-MAX_BRACKETS = 8
+#: The unrolled schedule (``largest_of_eight_lines``) has eight bracket lines.
+MAX_BRACKETS = MAX_UNROLLED_BRACKETS
 
 # The float work rows (one value per person of the chunk; work_buffers).
 _W = 0  # adjusted wage
@@ -123,21 +128,6 @@ def work_buffers(capacity):
     return floats, ints
 
 
-@njit(cache=True, inline="always")
-def _line(rates, quick_ded, k):
-    """Rate and quick deduction of bracket ``k``, the last one repeated past the end."""
-    j = min(k, rates.shape[0] - 1)
-    return rates[j], quick_ded[j]
-
-
-@njit(cache=True, inline="always")
-def _largest_line(x, r0, r1, r2, r3, r4, r5, r6, r7, q0, q1, q2, q3, q4, q5, q6, q7):
-    """max(0, r_k x - q_k over k): a convex schedule's tax, without branches."""
-    a = max(max(r0 * x - q0, r1 * x - q1), max(r2 * x - q2, r3 * x - q3))
-    b = max(max(r4 * x - q4, r5 * x - q5), max(r6 * x - q6, r7 * x - q7))
-    return max(max(a, b), 0.0)
-
-
 @njit(cache=True)
 def flat_chunk_flows(
     h0,
@@ -183,22 +173,22 @@ def flat_chunk_flows(
     pt_rate = property_tax_rate(params)
     residents_amount = params[L.RESIDENTS_PENSION]
     allowance = params[L.CHILD_ALLOWANCE]
-    r0, q0 = _line(rates, quick_ded, 0)
-    r1, q1 = _line(rates, quick_ded, 1)
-    r2, q2 = _line(rates, quick_ded, 2)
-    r3, q3 = _line(rates, quick_ded, 3)
-    r4, q4 = _line(rates, quick_ded, 4)
-    r5, q5 = _line(rates, quick_ded, 5)
-    r6, q6 = _line(rates, quick_ded, 6)
-    r7, q7 = _line(rates, quick_ded, 7)
-    s0, b0 = _line(business_rates, business_quick_ded, 0)
-    s1, b1 = _line(business_rates, business_quick_ded, 1)
-    s2, b2 = _line(business_rates, business_quick_ded, 2)
-    s3, b3 = _line(business_rates, business_quick_ded, 3)
-    s4, b4 = _line(business_rates, business_quick_ded, 4)
-    s5, b5 = _line(business_rates, business_quick_ded, 5)
-    s6, b6 = _line(business_rates, business_quick_ded, 6)
-    s7, b7 = _line(business_rates, business_quick_ded, 7)
+    r0, q0 = bracket_line(rates, quick_ded, 0)
+    r1, q1 = bracket_line(rates, quick_ded, 1)
+    r2, q2 = bracket_line(rates, quick_ded, 2)
+    r3, q3 = bracket_line(rates, quick_ded, 3)
+    r4, q4 = bracket_line(rates, quick_ded, 4)
+    r5, q5 = bracket_line(rates, quick_ded, 5)
+    r6, q6 = bracket_line(rates, quick_ded, 6)
+    r7, q7 = bracket_line(rates, quick_ded, 7)
+    s0, b0 = bracket_line(business_rates, business_quick_ded, 0)
+    s1, b1 = bracket_line(business_rates, business_quick_ded, 1)
+    s2, b2 = bracket_line(business_rates, business_quick_ded, 2)
+    s3, b3 = bracket_line(business_rates, business_quick_ded, 3)
+    s4, b4 = bracket_line(business_rates, business_quick_ded, 4)
+    s5, b5 = bracket_line(business_rates, business_quick_ded, 5)
+    s6, b6 = bracket_line(business_rates, business_quick_ded, 6)
+    s7, b7 = bracket_line(business_rates, business_quick_ded, 7)
     w_ = fwork[_W]
     c_ = fwork[_C]
     elderly_ = fwork[_ELDERLY]
@@ -248,7 +238,7 @@ def flat_chunk_flows(
             w, a, elderly_claim_draw(id_[u], a), elderly_share
         )
         elderly_[u] = elderly if claims else 0.0
-        bt_[u] = _largest_line(
+        bt_[u] = largest_of_eight_lines(
             business_taxable(business[p], w, basic),
             s0, s1, s2, s3, s4, s5, s6, s7,
             b0, b1, b2, b3, b4, b5, b6, b7,
@@ -266,8 +256,8 @@ def flat_chunk_flows(
         edu_[u] = n_edu
         inf_[u] = n_inf
         alw_[u] = n_alw
-        n_inf += a < 3
-        n_edu += (a >= 3) & (a < 18)
+        n_inf += is_infant(a)
+        n_edu += is_education_child(a)
         n_alw += is_allowance_child(a, max_age)
     edu_[np.uint64(n_p)] = n_edu
     inf_[np.uint64(n_p)] = n_inf
@@ -302,7 +292,7 @@ def flat_chunk_flows(
         # person_deductions and taxable_income, in their order of additions.
         deductions = basic + child_[u]
         deductions += elderly_[u]
-        iit_[u] = _largest_line(
+        iit_[u] = largest_of_eight_lines(
             w_[u] - c_[u] - deductions,
             r0, r1, r2, r3, r4, r5, r6, r7,
             q0, q1, q2, q3, q4, q5, q6, q7,

@@ -69,6 +69,32 @@ def convex_schedule_tax(taxable, rates, quick_deductions):
     return t
 
 
+#: The most brackets :func:`largest_of_eight_lines` takes.
+MAX_UNROLLED_BRACKETS = 8
+
+
+@njit(cache=True, inline="always")
+def bracket_line(rates, quick_deductions, k):
+    """Rate and quick deduction of bracket ``k``, the last bracket past the end."""
+    j = min(k, rates.shape[0] - 1)
+    return rates[j], quick_deductions[j]
+
+
+@njit(cache=True, inline="always")
+def largest_of_eight_lines(
+    x, r0, r1, r2, r3, r4, r5, r6, r7, q0, q1, q2, q3, q4, q5, q6, q7
+):
+    """:func:`convex_schedule_tax` with the (up to eight) lines given as scalars.
+
+    ``max(0, r_k x - q_k)`` over the lines of :func:`bracket_line`: the same value
+    (a maximum is exact in any order), with no loop, so that a loop over persons
+    calling it vectorises.
+    """
+    a = max(max(r0 * x - q0, r1 * x - q1), max(r2 * x - q2, r3 * x - q3))
+    b = max(max(r4 * x - q4, r5 * x - q5), max(r6 * x - q6, r7 * x - q7))
+    return max(max(a, b), 0.0)
+
+
 @njit(cache=True, inline="always")
 def tax(taxable, thresholds, rates, quick_deductions, is_convex):
     """Schedule tax, branch-free when the schedule is convex."""
@@ -136,6 +162,18 @@ def is_allowance_child(age, max_age):
 
 
 @njit(cache=True, inline="always")
+def is_infant(age):
+    """Whether a child of ``age`` gives the infant-care deduction (under 3)."""
+    return age < 3
+
+
+@njit(cache=True, inline="always")
+def is_education_child(age):
+    """Whether a child of ``age`` gives the child-education deduction (3-17)."""
+    return (age >= 3) & (age < 18)
+
+
+@njit(cache=True, inline="always")
 def earner_key(age, employed):
     """Tie key of an earner: the older first, then the employed one."""
     return 2.0 * age + (1.0 if employed else 0.0)
@@ -186,8 +224,8 @@ def earner_and_children(
         best, best_wage, best_key = earner_step(
             j, w, a, earner_key(a, employed), best, best_wage, best_key
         )
-        n_infant += a < 3
-        n_education += (a >= 3) & (a < 18)
+        n_infant += is_infant(a)
+        n_education += is_education_child(a)
         n_allowance += is_allowance_child(a, max_age)
     return best, n_education, n_infant, n_allowance
 
