@@ -570,6 +570,69 @@ def test_wage_lanes_equal_the_scenario_pass_bit_for_bit(pop, base, monkeypatch):
     assert len(np.unique(lanes[:, K.S_WAGE])) > 1
 
 
+def _shared_flags(stacked):
+    """``_shared_stages`` of the lane workspace of ``stacked``'s scenarios."""
+    from commonprosperity._kernels import sweep as kernels
+    from commonprosperity._kernels import sweep_lanes as SL
+
+    n_groups = -(-stacked.n // SL.LANES)
+    W = np.zeros(n_groups * SL._GROUP)
+    SL._load_lanes(stacked.P, stacked.R, stacked.Q, stacked.BR, stacked.BQ, W)
+    wage_lanes = True if stacked.level() == kernels.LEVEL_W else None
+    return SL._shared_stages(W, n_groups, wage_lanes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "shared"),
+    [
+        # Wage growth only: every stage but wages, contributions and income tax
+        # is shared by the lanes (computed once per person).
+        (lambda k: {"wages.growth_rate": 0.013 * k - 0.1}, (True, True)),
+        # Down to -50 %: a wage times 0.5 may round to 0 (a subnormal one), so
+        # the business tax, which asks whether the wage is 0, is the lanes'.
+        (lambda k: {"wages.growth_rate": -0.5 + 0.01 * (k % 3)}, (True, False)),
+        # Contribution rates (level C): the same, without wage lanes.
+        (lambda k: {"social_insurance.pension_rate": 0.05 + 0.002 * k}, (True, True)),
+        # The business schedule's deduction varies: the lanes' business tax.
+        (
+            lambda k: {
+                "social_insurance.pension_rate": 0.05 + 0.002 * k,
+                "income_tax.basic_deduction": 40_000.0 + 1_000.0 * k,
+            },
+            (True, False),
+        ),
+        # Property rate or residents' pension vary: the lanes' levies.
+        (
+            lambda k: {
+                "wages.growth_rate": 0.01 * k,
+                "income_tax.property_rate": 0.2 - 0.01 * (k % 2),
+            },
+            (False, True),
+        ),
+        (
+            lambda k: {
+                "wages.growth_rate": 0.01 * k,
+                "transfers.residents_pension_monthly": 200.0 + k,
+            },
+            (False, True),
+        ),
+    ],
+)
+def test_stages_shared_by_every_lane_are_bit_for_bit(
+    pop, base, changes, shared, monkeypatch
+):
+    """Stages whose parameters every lane shares are computed once per person
+    and give the lanes' own totals and per-capita incomes, bit for bit; the
+    flags say which stages are shared."""
+    from commonprosperity._kernels.sweep_lanes import LANES
+
+    # A child allowance, so that the allowance count shows in the incomes.
+    base = base.replace({"transfers.child_allowance_monthly": 300.0})
+    stacked = engine._stack([base.replace(changes(k)) for k in range(LANES + 3)])
+    assert _shared_flags(stacked) == shared
+    _lanes_against_scalar(pop, base, stacked, False, monkeypatch)
+
+
 def test_lane_pass_needs_convex_schedules_of_at_most_kmax_lines(base):
     from commonprosperity._kernels.sweep_lanes import KMAX
 
