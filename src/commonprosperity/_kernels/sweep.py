@@ -53,6 +53,8 @@ from commonprosperity._kernels.rules import (
     household_flows,
     household_net,
     is_allowance_child,
+    is_education_child,
+    is_infant,
     is_residents_pensioner,
     market_income,
     net_from_market,
@@ -166,6 +168,7 @@ def _precompute(
     p_best,
     p_taxable,
     p_business_taxable,
+    wages_vary=False,
 ):
     """The stages that do not vary in a block, once per chunk (levels T, C).
 
@@ -175,6 +178,10 @@ def _precompute(
     contributions, property tax; as ``household_flows``) and ``counts`` rows
     (children 3-17, children under 3, allowance children).
     The stages and their order are those of ``household_flows``.
+
+    ``wages_vary`` (wage lanes, which recompute the rest per lane): the
+    best-earner flags and taxable incomes are not written, and the contributions
+    (``flows`` row 4) are 0.
     """
     growth = 1.0 + params[L.GROWTH_RATE]
     contribution_rate = params[L.CONTRIBUTION_RATE]
@@ -190,9 +197,19 @@ def _precompute(
         start = starts[i]
         end = ends[i]
         minimum_wage_annual = params[L.MINIMUM_WAGE_TIER1 + tier[h]]
-        best, n_education, n_infant, n_allowance = earner_and_children(
-            start, end, age, is_employed, wage, growth, minimum_wage_annual, max_age
-        )
+        if wages_vary:
+            best = -1
+            n_education = 0
+            n_infant = 0
+            n_allowance = 0
+            for j in range(start, end):
+                n_infant += is_infant(age[j])
+                n_education += is_education_child(age[j])
+                n_allowance += is_allowance_child(age[j], max_age)
+        else:
+            best, n_education, n_infant, n_allowance = earner_and_children(
+                start, end, age, is_employed, wage, growth, minimum_wage_annual, max_age
+            )
         child_ded = child_deduction(n_education, n_infant, params)
         wage_sum = 0.0
         business_sum = 0.0
@@ -204,22 +221,25 @@ def _precompute(
             employed = is_employed[j]
             w = adjusted_wage(wage[j], growth, employed, minimum_wage_annual)
             a = age[j]
-            c = person_contribution(
-                w, employed, contribution_rate, base_floor, base_ceiling
-            )
             draw = elderly_claim_draw(household_id[h], a)
-            claims = claims_elderly_support(w, a, draw, elderly_share)
-            deductions = person_deductions(basic, child_ded, j == best, elderly, claims)
             p_wage[j] = w
             p_draw[j] = draw
-            p_best[j] = j == best
-            p_taxable[j] = taxable_income(w, c, deductions)
             p_business_taxable[j] = business_taxable(business[j], w, basic)
+            if not wages_vary:
+                c = person_contribution(
+                    w, employed, contribution_rate, base_floor, base_ceiling
+                )
+                claims = claims_elderly_support(w, a, draw, elderly_share)
+                deductions = person_deductions(
+                    basic, child_ded, j == best, elderly, claims
+                )
+                p_best[j] = j == best
+                p_taxable[j] = taxable_income(w, c, deductions)
+                contributions += c
             wage_sum += w
             business_sum += business[j]
             property_sum += property_income[j]
             pension_sum += pension[j]
-            contributions += c
             property_tax += pt_rate * property_income[j]
         flows[0, i] = wage_sum
         flows[1, i] = business_sum

@@ -736,6 +736,7 @@ def lanes_sweep(
                 p_best,
                 p_taxable,
                 p_business_taxable,
+                wage_lanes is not None,
             )
             _lanes_chunk(
                 n_groups,
