@@ -170,7 +170,7 @@ def _precompute(
     p_business_taxable,
     wages_vary=False,
 ):
-    """The stages that do not vary in a block, once per chunk (levels T, C).
+    """The stages that do not vary in a block, once per chunk (levels T, C, W).
 
     With ``params`` any row of the block, fills per person (chunk-local rows):
     adjusted wage, elderly-claim draw, best-earner flag, taxable and business
@@ -179,9 +179,12 @@ def _precompute(
     (children 3-17, children under 3, allowance children).
     The stages and their order are those of ``household_flows``.
 
-    ``wages_vary`` (wage lanes, which recompute the rest per lane): the
+    ``wages_vary`` (wage lanes, which recompute the wage stages per lane): the
     best-earner flags and taxable incomes are not written, and the contributions
-    (``flows`` row 4) are 0.
+    (``flows`` row 4) are 0. The adjusted wages, business taxable incomes and
+    ``flows`` row 0 are then ``params``'s, which the lanes use only to ask
+    whether a wage is 0 (the same in every lane when the growth factors exceed
+    0.5: ``sweep_lanes._shared_stages``).
     """
     growth = 1.0 + params[L.GROWTH_RATE]
     contribution_rate = params[L.CONTRIBUTION_RATE]

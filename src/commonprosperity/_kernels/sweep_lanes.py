@@ -774,9 +774,9 @@ def lanes_sweep(
                 shared_business,
             )
             # The sums every lane shares (households, persons, market incomes):
-            # _accumulate's own. flows rows 0-3 are the chunk's; the others, never
-            # written in this pass, hold zeros, and the sums they feed are the
-            # lanes' (set below).
+            # _accumulate's own. flows rows 0-3 are the chunk's; rows 4 and 7
+            # are _precompute's and the others hold zeros, and the sums they
+            # feed are the lanes' (set below).
             _accumulate(
                 h0,
                 h1,
