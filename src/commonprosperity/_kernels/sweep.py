@@ -174,8 +174,9 @@ def _precompute(
 
     With ``params`` any row of the block, fills per person (chunk-local rows):
     adjusted wage, elderly-claim draw, best-earner flag, taxable and business
-    taxable income; per household: ``flows`` rows 0-4 and 7 (market incomes,
-    contributions, property tax; as ``household_flows``) and ``counts`` rows
+    taxable income; per household: ``flows`` rows 0-4, 7 and 9 (market incomes,
+    contributions, property tax, residents' pension; as ``household_flows``)
+    and ``counts`` rows
     (children 3-17, children under 3, allowance children).
     The stages and their order are those of ``household_flows``.
 
@@ -195,6 +196,7 @@ def _precompute(
     elderly_share = params[L.ELDERLY_SUPPORT_SHARE]
     elderly = params[L.ELDERLY_SUPPORT]
     pt_rate = property_tax_rate(params)
+    residents_amount = params[L.RESIDENTS_PENSION]
     for h in range(h0, h1):
         i = h - h0
         start = starts[i]
@@ -220,6 +222,7 @@ def _precompute(
         pension_sum = 0.0
         contributions = 0.0
         property_tax = 0.0
+        residents_pension = 0.0
         for j in range(start, end):
             employed = is_employed[j]
             w = adjusted_wage(wage[j], growth, employed, minimum_wage_annual)
@@ -244,12 +247,16 @@ def _precompute(
             property_sum += property_income[j]
             pension_sum += pension[j]
             property_tax += pt_rate * property_income[j]
+            residents_pension += residents_pension_amount(
+                a, pension[j], employed, residents_amount
+            )
         flows[0, i] = wage_sum
         flows[1, i] = business_sum
         flows[2, i] = property_sum
         flows[3, i] = pension_sum
         flows[4, i] = contributions
         flows[7, i] = property_tax
+        flows[9, i] = residents_pension
         counts[C_EDUCATION, i] = n_education
         counts[C_INFANT, i] = n_infant
         counts[C_ALLOWANCE, i] = n_allowance

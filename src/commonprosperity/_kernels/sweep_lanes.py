@@ -314,8 +314,9 @@ def _lanes_chunk(
     lever's pass took 1.5 times as long).
 
     ``shared_levies``, ``shared_business``: :func:`_shared_stages` of ``W``;
-    the stages they name are computed once per person (from ``flows`` row 7,
-    ``counts_allowance`` and ``p_business_taxable``), not per lane.
+    the stages they name are computed once per chunk or person, not per lane:
+    the levies are ``flows`` rows 7 and 9 and ``counts_allowance``, the business
+    tax is taxed once per person from ``p_business_taxable``.
 
     ``active``: the lanes computed per group, ``LANES`` or, in a block of fewer
     scenarios, the scenarios rounded up to whole vectors of 4 (a block of 6
@@ -354,10 +355,9 @@ def _lanes_chunk(
                 W[g0 + _row(_PROPERTY_TAX) + s] = 0.0
                 W[g0 + _row(_RESIDENTS_PENSION) + s] = 0.0
                 W[g0 + _row(_N_ALLOWANCE) + s] = 0.0
-        # The shared stages' household sums (see _shared_stages), in person
-        # order from 0.0 as the lanes add them.
+        # The shared business tax's household sum (see _shared_stages), in
+        # person order from 0.0 as the lanes add it.
         shared_business_tax = 0.0
-        shared_residents = 0.0
         if wage_lanes is not None:
             minimum = np.uint64(_MINIMUM_WAGE + tier[np.uint64(h0 + i)])
             for g in range(n_groups):
@@ -466,10 +466,7 @@ def _lanes_chunk(
                             business_taxable(b, w_s, W[g0 + _row(_BASIC) + s]),
                             s,
                         )
-            if shared_levies:
-                shared_residents += residents_pension_amount(
-                    a, p, employed, W[_row(_RESIDENTS)]
-                )
+            # Shared levies: the chunk's own (_precompute), set below.
             for g in range(0 if shared_levies else n_groups):
                 g0 = np.uint64(g * _GROUP)
                 for s in range(active):
@@ -490,7 +487,7 @@ def _lanes_chunk(
                 g0 = np.uint64(g * _GROUP)
                 for s in range(active):
                     W[g0 + _row(_PROPERTY_TAX) + s] = flows[7, i]
-                    W[g0 + _row(_RESIDENTS_PENSION) + s] = shared_residents
+                    W[g0 + _row(_RESIDENTS_PENSION) + s] = flows[9, i]
                     W[g0 + _row(_N_ALLOWANCE) + s] = counts_allowance[i]
         if shared_business:
             for g in range(n_groups):
@@ -774,7 +771,7 @@ def lanes_sweep(
                 shared_business,
             )
             # The sums every lane shares (households, persons, market incomes):
-            # _accumulate's own. flows rows 0-3 are the chunk's; rows 4 and 7
+            # _accumulate's own. flows rows 0-3 are the chunk's; rows 4, 7 and 9
             # are _precompute's and the others hold zeros, and the sums they
             # feed are the lanes' (set below).
             _accumulate(
