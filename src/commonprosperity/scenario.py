@@ -463,11 +463,12 @@ class IncomeTax(_Section):
     )
     business_relief_rate: Share = Field(
         description="share of the tax on taxable business income up to "
-        "business_relief_cap that is waived (个体工商户 halving: 0.5)"
+        "business_relief_cap that is waived (个体工商户 halving: 0.5); no relief "
+        "while business_relief_cap is 0"
     )
     business_relief_cap: Threshold = Field(
         description="taxable business income up to which the relief applies, "
-        "annual yuan"
+        "annual yuan; no relief while business_relief_rate is 0"
     )
     property_rate: Rate = Field(description="flat rate on taxable property income")
     taxable_property_share: Share = Field(

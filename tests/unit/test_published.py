@@ -290,7 +290,8 @@ def test_childcare_subsidy_2025_is_graded_r_and_cited() -> None:
 
 def test_business_relief_is_its_own_value_beside_the_laws_rates() -> None:
     # The statutory rates stay the law's; the halving is two values of its own:
-    # none in 2020, half up to 1 million in 2021-2022, up to 2 million from 2023.
+    # none in 2020 (the cap it came with, so that a rate given for 2020 applies),
+    # half up to 1 million in 2021-2022, up to 2 million from 2023.
     for year in YEARS:
         assert policy_values(year)["income_tax.business_rates"].value == (
             LAW_BUSINESS_RATES
@@ -303,7 +304,7 @@ def test_business_relief_is_its_own_value_beside_the_laws_rates() -> None:
         for year in YEARS
     }
     assert got == {
-        2020: (0, 0),
+        2020: (0, 1_000_000),
         2021: (0.5, 1_000_000),
         2022: (0.5, 1_000_000),
         2023: (0.5, 2_000_000),
