@@ -47,8 +47,6 @@ HAND_POLICY = {
         "elderly_support_share": 0.0,
         "business_thresholds": [0, 30_000, 90_000, 300_000, 500_000],
         "business_rates": [0.05, 0.10, 0.20, 0.30, 0.35],
-        "business_relief_rate": 0.0,
-        "business_relief_cap": 0.0,
         "property_rate": 0.2,
         "taxable_property_share": 0.5,
     },

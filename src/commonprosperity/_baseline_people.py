@@ -46,10 +46,7 @@ class Shape:
     coverage_wage_correlation: float = 0.5  # of the coverage latent with the wage
     coverage_rural_ratio: float = 0.545  # rural / urban covered share of earners
     business_share: tuple[float, float] = (0.30, 0.12)  # adults 20-74
-    # 0.7 put the rural top/bottom ratio at 7.06-7.10 in 2023-2024 once the tax
-    # relief for individual businesses (from 2021) left the high business incomes
-    # more of their income; 0.5 keeps it at 6.4-6.9 (the neighbouring tables: 5-7)
-    business_sigma: float = 0.5
+    business_sigma: float = 0.7
     loss_share: float = 0.03
     property_share: tuple[float, float] = (0.35, 0.75)  # persons 18+
     property_sigma: float = 1.0

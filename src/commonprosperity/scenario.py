@@ -461,15 +461,6 @@ class IncomeTax(_Section):
         max_length=MAX_BRACKETS,
         description="marginal business-income rates",
     )
-    business_relief_rate: Share = Field(
-        description="share of the tax on taxable business income up to "
-        "business_relief_cap that is waived (个体工商户 halving: 0.5); no relief "
-        "while business_relief_cap is 0"
-    )
-    business_relief_cap: Threshold = Field(
-        description="taxable business income up to which the relief applies, "
-        "annual yuan; no relief while business_relief_rate is 0"
-    )
     property_rate: Rate = Field(description="flat rate on taxable property income")
     taxable_property_share: Share = Field(
         description="share of property income that is taxable"
@@ -548,63 +539,9 @@ SECTIONS: dict[str, type[_Section]] = {
 }
 
 
-def relieved_business_schedule(
-    thresholds: np.ndarray, rates: np.ndarray, relief_rate: float, relief_cap: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """The business-income schedule with the relief folded in.
-
-    The tax after relief of taxable business income ``T`` is
-    ``s(T) - relief_rate * s(min(T, relief_cap))``, ``s`` the statutory schedule.
-    Up to the cap that is ``(1 - relief_rate) * s(T)``: every rate times
-    ``1 - relief_rate``; above it the statutory rates apply to each further yuan.
-    So it is again a schedule: the cap becomes a threshold, the rates below it are
-    scaled. The kernels then need no rule of their own for the relief.
-
-    Parameters
-    ----------
-    thresholds, rates : numpy.ndarray
-        The statutory schedule: lower bounds of the brackets (yuan per year, the
-        first 0, increasing) and marginal rates.
-    relief_rate : float
-        Share of the tax on income up to the cap that is waived, 0-1.
-    relief_cap : float
-        Taxable income (yuan per year) up to which the relief applies.
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        Thresholds and rates of the schedule net of the relief; the statutory
-        ones when the relief is 0 or its cap is 0.
-
-    Examples
-    --------
-    >>> t, r = relieved_business_schedule(
-    ...     np.array([0.0, 30_000.0]), np.array([0.05, 0.10]), 0.5, 1_000_000.0
-    ... )
-    >>> t.tolist(), r.tolist()
-    ([0.0, 30000.0, 1000000.0], [0.025, 0.05, 0.1])
-    """
-    if relief_rate == 0.0 or relief_cap == 0.0:
-        return thresholds, rates
-    # Brackets starting below the cap are (partly) relieved; thresholds[0] = 0.
-    k = int(np.searchsorted(thresholds, relief_cap, side="left"))
-    scaled = (1.0 - relief_rate) * rates[:k]
-    if k < thresholds.shape[0] and thresholds[k] == relief_cap:
-        return thresholds, np.concatenate((scaled, rates[k:]))
-    return (
-        np.concatenate((thresholds[:k], [relief_cap], thresholds[k:])),
-        np.concatenate((scaled, rates[k - 1 : k], rates[k:])),
-    )
-
-
 @dataclass(frozen=True)
 class PolicyArrays:
-    """A scenario as the arrays the kernels read (quick deductions derived).
-
-    The business schedule is net of the relief for individual businesses
-    (:func:`relieved_business_schedule`), so it may have one bracket more than
-    ``income_tax.business_thresholds``.
-    """
+    """A scenario as the arrays the kernels read (quick deductions derived)."""
 
     params: np.ndarray
     thresholds: np.ndarray
@@ -719,9 +656,10 @@ class Scenario(_Section):
         -------
         Scenario
             Every value as in force that year (amounts in yuan; ``_monthly``
-            fields per month, the rest per year), each cited in ``policy.toml``,
-            the halving of the tax on individual businesses' income from 2021
-            included (``income_tax.business_relief_rate`` and ``_cap``).
+            fields per month, the rest per year), each cited in ``policy.toml``.
+            Reliefs the schema has no field for are not applied: the halving of
+            the tax on individual businesses' income from 2021 (docs/model-rules.md,
+            business income) leaves business tax overstated for 个体工商户.
 
         Raises
         ------
@@ -978,12 +916,8 @@ class Scenario(_Section):
         p[L.CHILD_ALLOWANCE_MAX_AGE] = tr.child_allowance_max_age
         thr = np.array(it.thresholds, dtype=np.float64)
         rat = np.array(it.rates, dtype=np.float64)
-        bthr, brat = relieved_business_schedule(
-            np.array(it.business_thresholds, dtype=np.float64),
-            np.array(it.business_rates, dtype=np.float64),
-            it.business_relief_rate,
-            it.business_relief_cap,
-        )
+        bthr = np.array(it.business_thresholds, dtype=np.float64)
+        brat = np.array(it.business_rates, dtype=np.float64)
         p[L.SCHEDULE_CONVEX] = float(np.all(np.diff(rat) >= 0))
         p[L.BUSINESS_SCHEDULE_CONVEX] = float(np.all(np.diff(brat) >= 0))
         return PolicyArrays(

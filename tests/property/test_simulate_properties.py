@@ -177,14 +177,6 @@ def scenarios(draw, year=None):
                 "elderly_support_share": draw(share),
                 "business_thresholds": b_thresholds,
                 "business_rates": b_rates,
-                "business_relief_rate": draw(share),
-                # Caps inside the incomes drawn, on a threshold too (no new one).
-                "business_relief_cap": draw(
-                    st.one_of(
-                        st.floats(0, 4e5, allow_subnormal=False),
-                        st.sampled_from(b_thresholds),
-                    )
-                ),
                 "property_rate": draw(share),
                 "taxable_property_share": draw(share),
             },
@@ -434,25 +426,6 @@ def test_raising_the_basic_deduction_never_lowers_disposable_income(
     after = _disposable(pop, scenario.replace({"income_tax.basic_deduction": higher}))
     before = _disposable(pop, scenario)
     assert (after >= before - _rounding(pop, scenario)).all()
-
-
-@settings(deadline=None)
-@given(
-    pop=populations(),
-    scenario=any_scenario,
-    rate=st.floats(0, 1, allow_subnormal=False),
-    cap=st.floats(0, 1e6, allow_subnormal=False),
-)
-def test_more_business_relief_never_lowers_disposable_income(pop, scenario, rate, cap):
-    """A larger relief share or a higher cap waives more of the business tax."""
-    it = scenario.income_tax
-    before = _disposable(pop, scenario)
-    for key, value in (
-        ("income_tax.business_relief_rate", max(it.business_relief_rate, rate)),
-        ("income_tax.business_relief_cap", max(it.business_relief_cap, cap)),
-    ):
-        after = _disposable(pop, scenario.replace({key: value}))
-        assert (after >= before - _rounding(pop, scenario)).all(), key
 
 
 # ------------------------------------------------------------ invariances

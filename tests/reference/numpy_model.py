@@ -114,15 +114,8 @@ def household_flows(pop, scenario):
     business_taxable = np.where(
         wage == 0, pop.business - it.basic_deduction, pop.business
     )
-    business_taxable = np.maximum(business_taxable, 0.0)
-    # Individual businesses' relief: the share waived of the tax on the part up
-    # to the cap (公告2021年第8号's formula with no other relief).
     business_tax = marginal_tax(
-        business_taxable, it.business_thresholds, it.business_rates
-    ) - it.business_relief_rate * marginal_tax(
-        np.minimum(business_taxable, it.business_relief_cap),
-        it.business_thresholds,
-        it.business_rates,
+        np.maximum(business_taxable, 0.0), it.business_thresholds, it.business_rates
     )
     property_tax = it.property_rate * it.taxable_property_share * pop.property
 

@@ -157,14 +157,8 @@ def person_flows(
     business_taxable = p["business"].where(
         p["wage"] != 0, p["business"] - it.basic_deduction
     )
-    # Individual businesses pay the relief's share less of the tax on the part
-    # up to the cap (公告2021年第8号's formula with no other relief).
     p["business_tax"] = schedule_tax(
         business_taxable, it.business_thresholds, it.business_rates
-    ) - it.business_relief_rate * schedule_tax(
-        business_taxable.clip(upper=it.business_relief_cap),
-        it.business_thresholds,
-        it.business_rates,
     )
     p["property_tax"] = it.property_rate * it.taxable_property_share * p["property"]
 

@@ -335,20 +335,18 @@ def test_child_allowance_2025():
 # ----------------------------------------------------------------- business
 def test_business_income_without_wage_gets_the_basic_deduction_2021():
     """Business 200,000, no wage: taxable 140,000 under 附表二: 30,000 × 5 % + 60,000
-    × 10 % + 50,000 × 20 % = 1,500 + 6,000 + 10,000 = 17,500, halved for individual
-    businesses in 2021 (公告2021年第12号, taxable below 1 million): 8,750.
-    Disposable 191,250."""
+    × 10 % + 50,000 × 20 % = 1,500 + 6,000 + 10,000 = 17,500. Disposable 182,500."""
     t = total(household(2021, members=[{"age": 50, "business": 200_000}]))
     assert t["business_taxable_income"] == pytest.approx(140_000, abs=FEN)
-    assert t["business_tax"] == pytest.approx(8_750, abs=FEN)
-    assert t["iit_total"] == pytest.approx(8_750, abs=FEN)
-    assert t["disposable_income"] == pytest.approx(191_250, abs=FEN)
+    assert t["business_tax"] == pytest.approx(17_500, abs=FEN)
+    assert t["iit_total"] == pytest.approx(17_500, abs=FEN)
+    assert t["disposable_income"] == pytest.approx(182_500, abs=FEN)
 
 
 def test_business_income_beside_a_wage_is_taxed_whole_2021():
     """Wage 100,000 (contributions 22,500; taxable 17,500 → 525) and business 80,000
-    taxed without deduction: 1,500 + 50,000 × 10 % = 6,500, halved: 3,250.
-    Disposable 100,000 + 80,000 − 22,500 − 525 − 3,250 = 153,725."""
+    taxed without deduction: 1,500 + 50,000 × 10 % = 6,500. Disposable 100,000 +
+    80,000 − 22,500 − 525 − 6,500 = 150,475."""
     t = total(
         household(
             2021,
@@ -357,36 +355,8 @@ def test_business_income_beside_a_wage_is_taxed_whole_2021():
         )
     )
     assert t["iit"] == pytest.approx(525, abs=FEN)
-    assert t["business_tax"] == pytest.approx(3_250, abs=FEN)
-    assert t["disposable_income"] == pytest.approx(153_725, abs=FEN)
-
-
-def test_business_tax_has_no_relief_in_2020():
-    """Before 2021 no halving: taxable 140,000 pays the full 17,500 of 附表二."""
-    t = total(household(2020, members=[{"age": 50, "business": 200_000}]))
-    assert t["business_tax"] == pytest.approx(17_500, abs=FEN)
-
-
-@pytest.mark.parametrize(
-    ("year", "business", "tax"),
-    [
-        # Taxable 2,500,000 (no wage: 60,000 deducted). 附表二: 2,500,000 × 35 % −
-        # 65,500 = 809,500; the part up to the 2 million cap: 2,000,000 × 35 % −
-        # 65,500 = 634,500, of which half is waived: 809,500 − 317,250 = 492,250.
-        (2023, 2_560_000, 492_250),
-        # 2022's cap is 1 million: 1,000,000 × 35 % − 65,500 = 284,500, half
-        # waived: 809,500 − 142,250 = 667,250.
-        (2022, 2_560_000, 667_250),
-        # Exactly at the 2 million cap: half of 634,500.
-        (2024, 2_060_000, 317_250),
-        # Taxable 300,000, at a bracket's bound: (1,500 + 6,000 + 42,000) / 2.
-        (2025, 360_000, 24_750),
-    ],
-)
-def test_business_relief_waives_half_the_tax_up_to_the_cap(year, business, tax):
-    t = total(household(year, members=[{"age": 50, "business": business}]))
-    assert t["business_tax"] == pytest.approx(tax, abs=FEN)
-    assert t["disposable_income"] == pytest.approx(business - tax, abs=FEN)
+    assert t["business_tax"] == pytest.approx(6_500, abs=FEN)
+    assert t["disposable_income"] == pytest.approx(150_475, abs=FEN)
 
 
 def test_business_loss_neither_offsets_wages_nor_raises_dibao_2021():

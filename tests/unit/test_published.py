@@ -48,8 +48,6 @@ EXPECTED_KEYS = {
     "income_tax.elderly_support_share",
     "income_tax.business_thresholds",
     "income_tax.business_rates",
-    "income_tax.business_relief_rate",
-    "income_tax.business_relief_cap",
     "income_tax.property_rate",
     "income_tax.taxable_property_share",
     "transfers.dibao_monthly",
@@ -288,31 +286,10 @@ def test_childcare_subsidy_2025_is_graded_r_and_cited() -> None:
     assert "2025" in value.source
 
 
-def test_business_relief_is_its_own_value_beside_the_laws_rates() -> None:
-    # The statutory rates stay the law's; the halving is two values of its own:
-    # none in 2020 (the cap it came with, so that a rate given for 2020 applies),
-    # half up to 1 million in 2021-2022, up to 2 million from 2023.
-    for year in YEARS:
-        assert policy_values(year)["income_tax.business_rates"].value == (
-            LAW_BUSINESS_RATES
-        )
-    got = {
-        year: (
-            policy_values(year)["income_tax.business_relief_rate"].value,
-            policy_values(year)["income_tax.business_relief_cap"].value,
-        )
-        for year in YEARS
-    }
-    assert got == {
-        2020: (0, 1_000_000),
-        2021: (0.5, 1_000_000),
-        2022: (0.5, 1_000_000),
-        2023: (0.5, 2_000_000),
-        2024: (0.5, 2_000_000),
-        2025: (0.5, 2_000_000),
-    }
-    cap = policy_values(2024)["income_tax.business_relief_cap"]
-    assert "2023年第12号" in cap.source
+def test_business_relief_is_a_note_not_a_value() -> None:
+    value = policy_values(2024)["income_tax.business_rates"]
+    assert value.value == LAW_BUSINESS_RATES
+    assert "2023年第12号" in value.note
 
 
 # --- weak values ----------------------------------------------------------------------

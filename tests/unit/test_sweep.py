@@ -83,22 +83,6 @@ def test_rows_equal_single_simulate_runs(pop, base, exact):
         assert abs(row["net_fiscal_cost"] - cost) <= 1e-12 * scale
 
 
-def test_business_relief_levers_equal_single_simulate_runs(pop, base):
-    """The relief changes the business schedule's length (the cap is a threshold
-    or not): the rows still equal simulate, and more relief costs more."""
-    grid = {
-        "income_tax.business_relief_rate": [0.0, 0.5, 1.0],
-        "income_tax.business_relief_cap": [30_000.0, 1_000_000.0],
-    }
-    f = sweep(pop, base, grid, progress=False)
-    for i, row in f.iterrows():
-        r = simulate(pop, scenario_of(base, row, grid))
-        for name in INDICATOR_NAMES:
-            assert_close(row[name], r.indicators[name], f"row {i} {name}")
-    cost = f["net_fiscal_cost"].to_numpy().reshape(3, 2)
-    assert (np.diff(cost, axis=0) > 0).all() and (np.diff(cost, axis=1)[1:] > 0).all()
-
-
 def test_grid_is_the_cartesian_product_in_order(exact):
     got = list(
         zip(
