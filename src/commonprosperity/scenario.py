@@ -13,6 +13,7 @@ import difflib
 import functools
 import json
 import math
+import numbers
 import os
 import re
 import tomllib
@@ -539,6 +540,38 @@ SECTIONS: dict[str, type[_Section]] = {
 }
 
 
+def relieved_schedule(
+    thresholds: Sequence[float], rates: Sequence[float], rate: float, cap: float
+) -> tuple[list[float], list[float]]:
+    """A schedule ``s`` as the schedule of ``s(T) - rate * s(min(T, cap))``.
+
+    Below ``cap`` every rate times ``1 - rate``, from it on the rates of ``s``;
+    ``cap`` (> 0) becomes a threshold unless it is one. ``thresholds`` start at 0
+    and increase (a validated scenario's).
+    """
+    k = int(np.searchsorted(np.asarray(thresholds, dtype=np.float64), cap))
+    scaled = [(1.0 - rate) * r for r in rates[:k]]
+    if k < len(thresholds) and thresholds[k] == cap:
+        return list(thresholds), [*scaled, *rates[k:]]
+    return (
+        [*thresholds[:k], cap, *thresholds[k:]],
+        [*scaled, rates[k - 1], *rates[k:]],
+    )
+
+
+def _relief_argument(name: str, value: Any, upper: float, allowed: str) -> float:
+    number = (
+        None
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real)
+        else float(value)
+    )
+    if number is None or not 0.0 <= number <= upper:
+        raise ScenarioError(
+            f"with_business_relief: {name} must be a number in {allowed}; got {value!r}"
+        )
+    return number
+
+
 @dataclass(frozen=True)
 class PolicyArrays:
     """A scenario as the arrays the kernels read (quick deductions derived)."""
@@ -659,7 +692,8 @@ class Scenario(_Section):
             fields per month, the rest per year), each cited in ``policy.toml``.
             Reliefs the schema has no field for are not applied: the halving of
             the tax on individual businesses' income from 2021 (docs/model-rules.md,
-            business income) leaves business tax overstated for 个体工商户.
+            business income) leaves business tax overstated for 个体工商户
+            (:meth:`with_business_relief` applies it).
 
         Raises
         ------
@@ -844,6 +878,75 @@ class Scenario(_Section):
                 problems.append(str(exc).removeprefix("scenario: "))
             raise ScenarioError("scenario: " + joined_problems(problems))
         return Scenario.from_dict(data)
+
+    def with_business_relief(self, rate: float, cap: float) -> Scenario:
+        """The scenario with the relief for individual businesses in its schedule.
+
+        Individual businesses (个体工商户) pay ``rate`` less of the tax on the part
+        of their annual taxable business income up to ``cap``: ``T`` pays
+        ``s(T) - rate * s(min(T, cap))``, ``s`` this scenario's business schedule
+        (国家税务总局公告2021年第8号's waived amount with no other relief). Up to
+        the cap that is ``(1 - rate) * s(T)``, above it each further yuan pays the
+        schedule's rate: again a schedule, with the cap as a threshold and the
+        rates below it times ``1 - rate``, which this returns. The status quo does
+        not apply the relief: its business schedule is the law's (个人所得税法
+        附表二). In force: 0.5 up to 1,000,000 yuan in 2021–2022 (财政部 税务总局
+        公告2021年第12号; recalled, R) and 0.5 up to 2,000,000 in 2023–2027
+        (公告2023年第12号; shared statistics §8, R/B).
+
+        Parameters
+        ----------
+        rate : float
+            Share of the tax on the part up to the cap that is waived, 0–1
+            (0.5: halved).
+        cap : float
+            Taxable business income up to which the relief applies, yuan per
+            year.
+
+        Returns
+        -------
+        Scenario
+            ``income_tax.business_thresholds`` and ``business_rates`` net of the
+            relief (one bracket more unless the cap is a threshold already); the
+            same scenario when ``rate`` or ``cap`` is 0. Apply it once: a second
+            time relieves the tax below the cap again.
+
+        Raises
+        ------
+        ScenarioError
+            If ``rate`` is not a number in 0–1 or ``cap`` not one in 0–1e10, or
+            the schedule would have more than 20 brackets.
+
+        Examples
+        --------
+        >>> s = Scenario.status_quo(2023).with_business_relief(0.5, 2_000_000)
+        >>> s.income_tax.business_thresholds
+        (0.0, 30000.0, 90000.0, 300000.0, 500000.0, 2000000.0)
+        >>> s.income_tax.business_rates
+        (0.025, 0.05, 0.1, 0.15, 0.175, 0.35)
+        """
+        rate = _relief_argument("rate", rate, 1.0, "0–1 (0.5: half the tax waived)")
+        cap = _relief_argument("cap", cap, 1e10, "0–1e10 (yuan per year)")
+        if rate == 0.0 or cap == 0.0:
+            return self
+        thresholds, rates = relieved_schedule(
+            self.income_tax.business_thresholds,
+            self.income_tax.business_rates,
+            rate,
+            cap,
+        )
+        try:
+            return self.replace(
+                {
+                    "income_tax.business_thresholds": thresholds,
+                    "income_tax.business_rates": rates,
+                }
+            )
+        except ScenarioError as exc:
+            raise ScenarioError(
+                f"with_business_relief({rate!r}, {cap!r}): the cap as a threshold "
+                f"makes a schedule the scenario refuses: {exc}"
+            ) from None
 
     def get(self, path: str) -> Any:
         """Value at a dotted path, e.g. ``"income_tax.rates[2]"``.
