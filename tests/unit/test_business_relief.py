@@ -163,3 +163,17 @@ def test_households_business_tax_is_the_formula(seed, rate, cap, year):
     expected = np.add.reduceat(person_tax, pop.offsets[:-1])
     got = result.households["business_tax"].to_numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-6)
+
+
+def test_the_example_scenario_file_is_the_relief_of_2025():
+    from pathlib import Path
+
+    path = (
+        Path(__file__).resolve().parents[2]
+        / "examples"
+        / "scenarios"
+        / "business_relief_2025.toml"
+    )
+    assert Scenario.from_toml(path) == Scenario.status_quo(2025).with_business_relief(
+        0.5, 2_000_000
+    )
