@@ -540,7 +540,7 @@ SECTIONS: dict[str, type[_Section]] = {
 }
 
 
-def relieved_schedule(
+def _relieved_schedule(
     thresholds: Sequence[float], rates: Sequence[float], rate: float, cap: float
 ) -> tuple[list[float], list[float]]:
     """A schedule ``s`` as the schedule of ``s(T) - rate * s(min(T, cap))``.
@@ -929,7 +929,7 @@ class Scenario(_Section):
         cap = _relief_argument("cap", cap, 1e10, "0–1e10 (yuan per year)")
         if rate == 0.0 or cap == 0.0:
             return self
-        thresholds, rates = relieved_schedule(
+        thresholds, rates = _relieved_schedule(
             self.income_tax.business_thresholds,
             self.income_tax.business_rates,
             rate,
