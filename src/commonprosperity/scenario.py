@@ -8,12 +8,12 @@ amounts are yuan per year; rates and shares are fractions (0.08, not 8).
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import difflib
 import functools
 import json
 import math
-import numbers
 import os
 import re
 import tomllib
@@ -36,7 +36,12 @@ from pydantic import (
 from commonprosperity._files import replace_atomically
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import quick_deductions
-from commonprosperity._validate import SHOWN_PROBLEMS, joined_problems, quoted
+from commonprosperity._validate import (
+    SHOWN_PROBLEMS,
+    is_real,
+    joined_problems,
+    quoted,
+)
 from commonprosperity.errors import ScenarioError
 from commonprosperity.published import POLICY_YEARS, PublishedValue, policy_values
 
@@ -549,7 +554,7 @@ def _relieved_schedule(
     ``cap`` (> 0) becomes a threshold unless it is one. ``thresholds`` start at 0
     and increase (a validated scenario's).
     """
-    k = int(np.searchsorted(np.asarray(thresholds, dtype=np.float64), cap))
+    k = bisect.bisect_left(thresholds, cap)
     scaled = [(1.0 - rate) * r for r in rates[:k]]
     if k < len(thresholds) and thresholds[k] == cap:
         return list(thresholds), [*scaled, *rates[k:]]
@@ -560,11 +565,7 @@ def _relieved_schedule(
 
 
 def _relief_argument(name: str, value: Any, upper: float, allowed: str) -> float:
-    number = (
-        None
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real)
-        else float(value)
-    )
+    number = float(value) if is_real(value) else None
     if number is None or not 0.0 <= number <= upper:
         raise ScenarioError(
             f"with_business_relief: {name} must be a number in {allowed}; got {value!r}"

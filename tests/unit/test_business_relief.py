@@ -7,6 +7,8 @@ deductions 0, 1,500, 10,500, 40,500, 65,500), with the relief of 财政部 税�
 business income and no wage deducts the 60,000 basic deduction from it.
 """
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from commonprosperity import Scenario, ScenarioError, simulate, synthetic_population
 from commonprosperity.household import household
+from tests.reference.numpy_model import marginal_tax
 
 FEN = 0.01
 
@@ -111,9 +114,7 @@ def test_the_relieved_schedule():
     ],
 )
 def test_bad_arguments_are_named(rate, cap, message):
-    with pytest.raises(
-        ScenarioError, match=message.replace("(", r"\(").replace(")", r"\)")
-    ):
+    with pytest.raises(ScenarioError, match=re.escape(message)):
         Scenario.status_quo(2023).with_business_relief(rate, cap)
 
 
@@ -126,15 +127,6 @@ def test_a_schedule_past_twenty_brackets_is_refused_with_the_call_named():
     )
     with pytest.raises(ScenarioError, match=r"with_business_relief\(0.5, 500.0\)"):
         s.with_business_relief(0.5, 500)
-
-
-def schedule_tax(x, thresholds, rates):
-    """Bracket by bracket (no quick deductions), for x >= 0."""
-    upper = [*thresholds[1:], np.inf]
-    return sum(
-        r * np.clip(x - lo, 0.0, hi - lo)
-        for lo, hi, r in zip(thresholds, upper, rates, strict=True)
-    )
 
 
 @settings(deadline=None, max_examples=30)
@@ -155,9 +147,9 @@ def test_households_business_tax_is_the_formula(seed, rate, cap, year):
     taxable = np.maximum(
         np.where(wage == 0.0, pop.business - it.basic_deduction, pop.business), 0.0
     )
-    person_tax = schedule_tax(
+    person_tax = marginal_tax(
         taxable, it.business_thresholds, it.business_rates
-    ) - rate * schedule_tax(
+    ) - rate * marginal_tax(
         np.minimum(taxable, cap), it.business_thresholds, it.business_rates
     )
     expected = np.add.reduceat(person_tax, pop.offsets[:-1])
