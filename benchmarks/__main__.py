@@ -450,7 +450,8 @@ How to read the table:
   "floor measurement invalid (machine busy?)" and given no ratio. "vs three-sum
   scatter": the same, with the fastest run of the three sums a Gini bracket needs
   per row (w, w·x, w·x² added to the income's bin, nothing else) as the floor. "vs
-  Tax-Calculator anchor": our households/s ÷ 5e5 records/s, the issue's "about
+  Tax-Calculator anchor": our households/s (a sweep's: household-scenarios/s)
+  ÷ 5e5 records/s, the issue's "about
   5e5" for Tax-Calculator, stated, not measured (the workplace's shared machine
   notes, `../shared/PERFORMANCE.md`, not shipped, give 4.7e5 records/s warm; the
   issue's figure is the anchor used). "threads=2 vs threads=1": the scaling from 1
