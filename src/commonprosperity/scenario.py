@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -864,7 +865,9 @@ class Scenario(_Section):
                 f"{{'transfers.dibao_monthly': 1200}}; got {type(changes).__name__}"
             )
         data = self.to_dict()
-        problems = overlapping_paths(self, list(changes), ordered=True)
+        problems = overlapping_paths(
+            self, list(changes), ordered=True, values=list(changes.values())
+        )
         for path, value in changes.items():
             try:
                 _set_path(data, path, value)
@@ -1089,11 +1092,20 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
         )
     path = Path(path).expanduser()
     try:
-        raw = path.read_bytes()
+        mode = path.stat().st_mode
+        # Reading a FIFO would wait for a writer forever and /dev/zero would
+        # fill the memory: only a regular file is read.
+        special = not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+        raw = b"" if special else path.read_bytes()
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read {what} ({exc.strerror})") from None
     except ValueError as exc:  # e.g. an embedded NUL byte in the path
         raise ScenarioError(f"{str(path)!r}: cannot read {what} ({exc})") from None
+    if special:
+        raise ScenarioError(
+            f"{path}: is not a file (a TOML {what} is required; got a device, "
+            "pipe or socket)"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -1168,7 +1180,11 @@ def _parse_path(path: str) -> tuple[str, str | None, int | None]:
 
 
 def overlapping_paths(
-    scenario: Scenario, paths: Sequence[Any], *, ordered: bool = False
+    scenario: Scenario,
+    paths: Sequence[Any],
+    *,
+    ordered: bool = False,
+    values: Sequence[Any] | None = None,
 ) -> list[str]:
     """Why some of ``paths`` set the same value: one message per clash.
 
@@ -1176,7 +1192,9 @@ def overlapping_paths(
     and ``income_tax.rates[6]`` of a 7-rate schedule) or a list and one of its
     items. With ``ordered`` (a :meth:`Scenario.replace` mapping, applied in
     order) a whole list followed by an item path is allowed: the item is set
-    into the new list. Paths that are not valid are left to the caller.
+    into the new list, and ``values`` (the paths' values) give that list's
+    length, against which a negative index counts. Paths that are not valid are
+    left to the caller.
     """
     # Distinct plain paths cannot clash; only an item path can (the common grid of
     # scalar levers skips the scan: it cost a third of replace()).
@@ -1184,8 +1202,9 @@ def overlapping_paths(
         return []
     data = scenario.to_dict()
     seen: dict[tuple[str, str | None, int | None], str] = {}
+    replaced: dict[tuple[str, str | None], Any] = {}
     problems = []
-    for path in paths:
+    for n, path in enumerate(paths):
         try:
             section, key, index = _parse_path(path)
         except ScenarioError:
@@ -1193,6 +1212,10 @@ def overlapping_paths(
         current = data.get(section)
         if key is not None:
             current = current.get(key) if isinstance(current, dict) else None
+        current = replaced.get((section, key), current)
+        if ordered and index is None and values is not None:
+            # Items set after this path are set into the new list.
+            replaced[section, key] = _as_list(values[n])
         if index is not None and isinstance(current, list) and index < 0:
             index += len(current)
         whole = seen.get((section, key, None))
@@ -1212,6 +1235,15 @@ def overlapping_paths(
             )
         seen.setdefault((section, key, index), path)
     return problems
+
+
+def _as_list(value: Any) -> Any:
+    """``value`` as a list if it is a sequence of values (as a scenario's lists)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return list(value)
+    return value
 
 
 def _unknown_path_message(path: str) -> str:

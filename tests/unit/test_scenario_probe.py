@@ -374,3 +374,58 @@ def test_a_schedule_length_mismatch_says_both_lists_go_together():
         s.replace({"income_tax.thresholds": [0, 1, 2, 3, 4, 5, 6, 7]})
     assert "8 thresholds, 7 rates" in str(info.value)
     assert "change both lists together" in str(info.value)
+
+
+# ---------------------------------------------------- session-34 probe
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")
+def test_a_named_pipe_is_refused_not_waited_on(tmp_path):
+    """Reading a FIFO blocked until a writer came: forever, for the CLI too.
+
+    A writer thread stands by with a valid scenario, so that a reader that opens
+    the pipe gets a scenario (and the test fails) instead of hanging.
+    """
+    import os
+    import threading
+
+    pipe = tmp_path / "s.toml"
+    os.mkfifo(pipe)
+
+    def writer():
+        with open(pipe, "w") as f:  # blocks until a reader opens the pipe
+            f.write("year = 2024\n")
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(ScenarioError, match=r"s\.toml: is not a file \(a TOML"):
+            Scenario.from_toml(pipe)
+        with pytest.raises(ScenarioError, match="is not a file"):
+            read_sweep_file(pipe)
+    finally:
+        # Release the writer: open the pipe for reading without waiting.
+        fd = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+        thread.join(timeout=10)
+        os.close(fd)
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/zero"), reason="no /dev")
+def test_a_device_is_refused_not_read_to_exhaustion():
+    """/dev/zero was read until the memory ran out (MemoryError)."""
+    with pytest.raises(ScenarioError, match="/dev/zero: is not a file"):
+        Scenario.from_toml("/dev/zero")
+
+
+def test_a_negative_index_counts_in_the_list_that_replace_sets_first():
+    """[-1] was taken against the old 7-rate list (item [6]), so with a new
+    2-rate list ``rates[-1]`` and ``rates[1]`` set one item and the first value
+    was dropped without a word."""
+    new = {"income_tax.thresholds": [0.0, 1000.0], "income_tax.rates": [0.1, 0.2]}
+    with pytest.raises(ScenarioError, match=r"both set item \[1\]; give it once"):
+        SQ.replace({**new, "income_tax.rates[-1]": 0.3, "income_tax.rates[1]": 0.4})
+    both = SQ.replace({**new, "income_tax.rates[0]": 0.05, "income_tax.rates[-1]": 0.3})
+    assert both.income_tax.rates == (0.05, 0.3)
+    # Against the unchanged list [-1] is still the last of seven.
+    with pytest.raises(ScenarioError, match=rf"both set item \[{N_RATES - 1}\]"):
+        SQ.replace(
+            {"income_tax.rates[-1]": 0.3, f"income_tax.rates[{N_RATES - 1}]": 0.4}
+        )
