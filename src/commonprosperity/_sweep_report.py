@@ -26,17 +26,31 @@ from commonprosperity.targets import TARGET_BY_ID, TARGETS, meets
 __all__ = ["sweep_summary", "write_sweep"]
 
 
-def _met_column(frame: pd.DataFrame, tid: str) -> pd.Series | None:
-    """Whether each sweep row meets target ``tid`` (from ``T*_met`` or recomputed)."""
+def _verdicts(frame: pd.DataFrame, tid: str) -> tuple[pd.Series, pd.Series] | None:
+    """Whether each sweep row meets target ``tid``, and whether it was judged.
+
+    From ``T*_met`` (NA: not judged) or recomputed from the indicator (NaN: not
+    judged); None if the frame has neither.
+    """
     if f"{tid}_met" in frame.columns:
-        return frame[f"{tid}_met"].astype("boolean").fillna(False).astype(bool)
+        verdict = frame[f"{tid}_met"].astype("boolean")
+        return verdict.fillna(False).astype(bool), verdict.notna().astype(bool)
     target = TARGET_BY_ID.get(tid)
     if target is None or target.indicator not in frame.columns:
         return None
     v = frame[target.indicator].to_numpy(dtype=float)
-    return pd.Series(
-        meets(v, target.comparison, target.target), index=frame.index, dtype=bool
+    return (
+        pd.Series(
+            meets(v, target.comparison, target.target), index=frame.index, dtype=bool
+        ),
+        pd.Series(~np.isnan(v), index=frame.index, dtype=bool),
     )
+
+
+def _met_column(frame: pd.DataFrame, tid: str) -> pd.Series | None:
+    """Whether each sweep row meets target ``tid`` (from ``T*_met`` or recomputed)."""
+    verdicts = _verdicts(frame, tid)
+    return None if verdicts is None else verdicts[0]
 
 
 def sweep_summary(frame: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
@@ -53,18 +67,22 @@ def sweep_summary(frame: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed T1–T6: ``scenarios_meeting``, ``cheapest_cost`` (yuan per year) and
+        Indexed T1–T6: ``scenarios_meeting``, ``scenarios_judged`` (those whose
+        verdict is not NA: the indicator is defined, e.g. T4 needs urban and
+        rural households), ``cheapest_cost`` (yuan per year) and
         ``cheapest_levers`` (the lever values of the cheapest scenario meeting it).
     """
     rows = {}
     cost = frame["net_fiscal_cost"] if "net_fiscal_cost" in frame.columns else None
     for t in TARGETS[:6]:
-        met = _met_column(frame, t.id)
-        if met is None:
+        verdicts = _verdicts(frame, t.id)
+        if verdicts is None:
             continue
+        met, judged = verdicts
         n = int(met.sum())
         row: dict[str, Any] = {
             "scenarios_meeting": n,
+            "scenarios_judged": int(judged.sum()),
             "cheapest_cost": np.nan,
             "cheapest_levers": "",
         }
@@ -80,6 +98,29 @@ def sweep_summary(frame: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "target"
     return out
+
+
+def _summary_line(tid: str, row: pd.Series, n_rows: int) -> str:
+    """One target's line of the terminal summary of a sweep."""
+    met, judged = int(row["scenarios_meeting"]), int(row["scenarios_judged"])
+    head = f"  {tid} {_SHORT.get(str(tid), '')}: "
+    if judged == 0:
+        # "Met in 0" would say no scenario reaches a target none could be judged on.
+        indicator = TARGET_BY_ID[tid].indicator
+        return (
+            f"{head}not judged in any of {n_rows:,} scenarios ({indicator} is "
+            "undefined for this population)"
+        )
+    text = f"{head}met in {met:,} of {n_rows:,} scenarios"
+    if judged < n_rows:
+        indicator = TARGET_BY_ID[tid].indicator
+        text += f" ({n_rows - judged:,} not judged: {indicator} undefined)"
+    if met:
+        text += (
+            f"; cheapest {row['cheapest_cost'] / 1e9:z,.2f} bn yuan "
+            f"({row['cheapest_levers']})"
+        )
+    return text
 
 
 def write_sweep(
@@ -188,32 +229,40 @@ def _write_sweep_files(
             )
     else:
         notes.append("heatmap: needs two levers; this sweep has one")
-    if "net_fiscal_cost" in frame.columns:
+    target_id = spec.frontier if spec.frontier in TARGET_BY_ID else None
+    frontier_indicator = (
+        TARGET_BY_ID[target_id].indicator if target_id is not None else spec.frontier
+    )
+    # A frontier of an indicator undefined in every scenario (T4 without rural
+    # households) has no point to draw and no scenario to rank: said, not drawn.
+    unjudged = (
+        frontier_indicator in frame.columns
+        and frame[frontier_indicator].astype(float).isna().all()
+    )
+    if unjudged:
+        notes.append(
+            f"frontier: not drawn: {spec.frontier} ({frontier_indicator}) is "
+            "undefined in every scenario of this sweep"
+        )
+    elif "net_fiscal_cost" in frame.columns:
         fig = plots.fiscal_frontier(frame, spec.frontier, levers=levers)
         written += plots.save(fig, out / "frontier", formats)
         figures.append("frontier.png")
     figures = [f for f in figures if "png" in formats]
 
     summary_table = sweep_summary(frame, levers)
-    lines = []
-    for tid, row in summary_table.iterrows():
-        text = (
-            f"  {tid} {_SHORT.get(str(tid), '')}: met in {row['scenarios_meeting']:,} "
-            f"of {len(frame):,} scenarios"
-        )
-        if row["scenarios_meeting"]:
-            text += (
-                f"; cheapest {row['cheapest_cost'] / 1e9:z,.2f} bn yuan "
-                f"({row['cheapest_levers']})"
-            )
-        lines.append(text)
+    lines = [
+        _summary_line(str(tid), row, len(frame))
+        for tid, row in summary_table.iterrows()
+    ]
     summary = (
         "Targets over the sweep (net fiscal cost against the base):\n"
         + "\n".join(lines)
     )
 
     ranked = None
-    target_id = spec.frontier if spec.frontier.startswith("T") else None
+    if unjudged:
+        target_id = None
     if target_id is not None and callable(cheapest):
         ranked = cheapest(frame, targets=(target_id,))
     if ranked is None and target_id is not None:
