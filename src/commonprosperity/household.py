@@ -9,7 +9,9 @@ the kernel's numbers (contributions by scheme, deductions by kind) and adds them
 
 from __future__ import annotations
 
+import decimal
 import difflib
+import math
 import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -250,7 +252,9 @@ def _family(
             problems.append(f"members[{i}] needs 'age' (completed years, 0–120)")
         for key in ("age", *_AMOUNTS):
             value = member.get(key, 0)
-            if not isinstance(value, numbers.Real) or isinstance(
+            # Decimals are numbers too (Population.from_frames and
+            # Scenario.replace take them), though not numbers.Real.
+            if not isinstance(value, numbers.Real | decimal.Decimal) or isinstance(
                 value, bool | np.bool_
             ):
                 unit = "completed years" if key == "age" else "yuan per year"
@@ -277,6 +281,9 @@ def _family(
         )
     if problems:
         raise PopulationError("household(): " + "; ".join(problems))
+    # A Decimal NaN raises on comparison (decimal.InvalidOperation): as floats,
+    # Population's checks name it.
+    members = [{k: _plain_number(v) for k, v in m.items()} for m in members]
     n = len(members)
     persons: dict[str, Any] = {
         "household_id": np.full(n, household_id, dtype=np.int64),
@@ -302,6 +309,13 @@ def _family(
         year=year,
         source="household() (persons rows are positions in members)",
     )
+
+
+def _plain_number(value: Any) -> Any:
+    """A Decimal as a float (a signalling NaN as NaN); anything else as it is."""
+    if isinstance(value, decimal.Decimal):
+        return math.nan if value.is_nan() else float(value)
+    return value
 
 
 def _frame(pop: Population, scenario: Scenario, reported: list[Any]) -> pd.DataFrame:

@@ -550,3 +550,19 @@ def test_housing_fund_is_no_fiscal_revenue(hand_scenario):
     assert fiscal["iit_revenue"] == pytest.approx(2 * 21_270.0)
     assert fiscal["transfer_spending"] == 0.0
     assert fiscal["net_revenue"] == pytest.approx(2 * (21_270.0 + 37_800.0))
+
+
+def test_decimal_amounts_are_numbers_and_a_decimal_nan_is_named():
+    """Decimals were refused as "must be a number" (Population.from_frames and
+    Scenario.replace take them), and Decimal('NaN') would have raised
+    decimal.InvalidOperation on the first comparison."""
+    from decimal import Decimal
+
+    as_decimal = household(
+        2024, members=[{"age": Decimal(40), "wage": Decimal("120000.5")}]
+    )
+    as_float = household(2024, members=[{"age": 40, "wage": 120000.5}])
+    pd.testing.assert_frame_equal(as_decimal, as_float)
+    for bad in (Decimal("NaN"), Decimal("sNaN")):
+        with pytest.raises(PopulationError, match=r"persons\.wage must be finite"):
+            household(2024, members=[{"age": 40, "wage": bad}])
