@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.published import CITY_NAMES_EN
 from commonprosperity.targets import PLAN_SOURCE, TARGETS, Target
@@ -304,16 +305,12 @@ def finish(fig: Figure) -> Figure:
             t.set_text(safe)
             changed.append(text)
     if changed:
-        import warnings
-
         shown = ", ".join(repr(c) for c in changed[:3])
-        warnings.warn(
+        warn_user(
             f"no installed font can draw some characters of {shown}"
             + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
             + "; they are drawn as '?'. Install a font with Chinese glyphs (e.g. "
-            "Noto Sans CJK SC) to draw them",
-            UserWarning,
-            stacklevel=3,
+            "Noto Sans CJK SC) to draw them"
         )
     return fig
 

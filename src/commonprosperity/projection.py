@@ -12,7 +12,6 @@ GDP per capita rising, with GDP given).
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +28,7 @@ from commonprosperity._validate import (
     labour_share_problem,
     positive_yuan_problem,
 )
+from commonprosperity._warn import warn_user
 from commonprosperity.baseline import quintile_means
 from commonprosperity.calibrate import calibrate
 from commonprosperity.errors import (
@@ -573,12 +573,10 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     if not_aged:
         # Said, not silent: these cities' residents aged 60+ do not follow the
         # province's published change.
-        warnings.warn(
+        warn_user(
             "project: the share of residents aged 60+ does not move with the "
             "province's in "
-            + "; ".join(f"{c} from {y} ({why})" for c, (y, why) in not_aged.items()),
-            UserWarning,
-            stacklevel=2,
+            + "; ".join(f"{c} from {y} ({why})" for c, (y, why) in not_aged.items())
         )
     return pop
 

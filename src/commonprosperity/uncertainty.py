@@ -9,7 +9,6 @@ one pass over that order.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from commonprosperity._kernels.buckets import income_order
 from commonprosperity._kernels.inequality import gini_exact_from_order
 from commonprosperity._sums import dot
 from commonprosperity._validate import describe_rows, is_real, seed_problem
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError
 from commonprosperity.metrics._validate import pow2_normalised
 from commonprosperity.population import Population
@@ -430,12 +430,10 @@ def bootstrap(
         # Redrawing the only PSU of a stratum reproduces it: the stratum adds no
         # variance (Stata's singleunit(certainty)); say so rather than understate
         # the error silently.
-        warnings.warn(
+        warn_user(
             f"bootstrap: {design.n_singletons} of {design.n_strata} strata have a "
             "single PSU; they add no variance to the replicates (treated as "
-            "certainty units), so the standard error may be understated",
-            UserWarning,
-            stacklevel=2,
+            "certainty units), so the standard error may be understated"
         )
     f = _indicator_function(result, indicator, cluster)
     rng = np.random.default_rng(seed)
@@ -445,14 +443,12 @@ def bootstrap(
     alpha = (1.0 - level) / 2.0
     finite = reps[np.isfinite(reps)]
     if finite.size < n:
-        warnings.warn(
+        warn_user(
             f"bootstrap: {indicator} is undefined in {n - finite.size} of {n} "
             "replicates (a draw without the households it needs, or with a "
             "per-capita income that is not positive); the standard "
             "error and interval use the other "
-            f"{finite.size}",
-            UserWarning,
-            stacklevel=2,
+            f"{finite.size}"
         )
     lo, hi = (
         np.quantile(finite, [alpha, 1.0 - alpha]) if finite.size else (np.nan, np.nan)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -15,6 +14,7 @@ from commonprosperity._kernels.inequality import (
     weighted_sum,
     weighted_totals,
 )
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._moments import factorize_groups
 from commonprosperity.metrics._validate import (
@@ -578,12 +578,10 @@ def _excluded_shares(
     bad_w = np.bincount(codes[bad], weights=w[bad], minlength=k)
     np.divide(bad_w, group_w, out=out, where=group_w > 0)
     share = bad_w.sum() / group_w.sum()
-    warnings.warn(
+    warn_user(
         f"decompose: left out {int(bad.sum())} row(s) with income <= 0 "
         f"({share:.3%} of the weight; the lowest income {float(x[bad].min())!r}): "
         f"{measure} is defined only for income > 0, so the indices describe the "
-        "rows with income > 0",
-        UserWarning,
-        stacklevel=3,
+        "rows with income > 0"
     )
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ from commonprosperity._kernels.inequality import (
     weighted_totals,
 )
 from commonprosperity._sums import compensated_cumsum
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
     aligned,
@@ -413,11 +413,9 @@ def band_share(
     if lo > hi:
         raise MeasureError(f"low must be <= high; got low={lo!r} > high={hi!r}")
     if lo == hi:
-        warnings.warn(
+        warn_user(
             f"band_share: the band [{lo!r}, {hi!r}) is empty (low == high); "
-            "returning 0.0",
-            UserWarning,
-            stacklevel=2,
+            "returning 0.0"
         )
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -21,6 +20,7 @@ import pandas as pd
 
 from commonprosperity._kernels.inequality import weighted_totals
 from commonprosperity._validate import is_real
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import MeasureError
 
 __all__ = [
@@ -419,15 +419,13 @@ def require_positive(x: FloatArray, w: FloatArray, name: str, measure: str) -> N
 
 
 def warn_negative(x: FloatArray, w: FloatArray, name: str, measure: str) -> None:
-    """Warn (``stacklevel=3``, i.e. at the caller's call) about negative values."""
+    """Warn, at the user's call, about negative values."""
     negative = (x < 0) & (w > 0)
     if negative.any():
-        warnings.warn(
+        warn_user(
             f"{name} has {int(negative.sum())} negative value(s); {measure} is still "
             "computed from its definition, but it is no longer bounded by 1 and "
-            "loses its usual interpretation",
-            UserWarning,
-            stacklevel=3,
+            "loses its usual interpretation"
         )
 
 
