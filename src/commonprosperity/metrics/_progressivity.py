@@ -14,7 +14,6 @@ from commonprosperity._kernels.inequality import (
     concentration_from_order,
     gini_exact_from_order,
 )
-from commonprosperity._warn import warn_user
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
     aligned,
@@ -146,15 +145,6 @@ def _components(
                 "components must be a mapping of name -> 1-D array or a 2-D array "
                 f"of shape (n, k); got an array of shape {arr.shape}"
             )
-        if arr.shape[1] > arr.shape[0]:
-            # np.array([wage, business]) is (sources, households): read as it
-            # stands it made each household a source, without a word.
-            warn_user(
-                f"components is a 2-D array of shape {arr.shape}, read as "
-                f"{arr.shape[0]} row(s) (households) of {arr.shape[1]} sources: more "
-                "sources than households. If each row is a source, pass "
-                "components.T (or np.column_stack of the sources)"
-            )
         names = [f"component_{j}" for j in range(arr.shape[1])]
         cols = [
             as_values(arr[:, j], f"components[:, {j}]") for j in range(arr.shape[1])
@@ -207,9 +197,7 @@ def gini_by_source(
     Warns
     -----
     UserWarning
-        If total income is negative for any positively weighted row, or a 2-D
-        ``components`` has more columns (sources) than rows (households): the
-        sources given as rows, most likely.
+        If total income is negative for any positively weighted row.
 
     Notes
     -----
