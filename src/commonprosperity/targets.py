@@ -221,7 +221,8 @@ def evaluate_targets(
     -------
     pandas.DataFrame
         Indexed T1–T10 (index name ``target_id``) with columns ``indicator,
-        description, value, target, comparison, met, gap, unit, note``.
+        value, target, comparison, met, gap, note``, then ``description`` and
+        ``unit`` (the unit of ``value``, ``target`` and ``gap``).
         ``gap`` > 0 means not yet met, in the target's unit (a value
         exactly on the bound of a strict target, T4, T5 or T7, has gap 0 and is
         not met; a value within ``BOUND_TOLERANCE`` = 1e-12 of a bound,
@@ -344,14 +345,15 @@ def evaluate_targets(
         rows.append(
             {
                 "indicator": t.indicator,
-                "description": t.description,
                 "value": value,
                 "target": t.target,
                 "comparison": t.comparison,
                 "met": met,
                 "gap": gap,
-                "unit": t.unit,
                 "note": note,
+                # Beyond DESIGN.md's columns, after them: for reading the frame.
+                "description": t.description,
+                "unit": t.unit,
             }
         )
     frame = pd.DataFrame(
