@@ -55,17 +55,21 @@ class Solution:
     factor : ndarray of float64, shape (g,)
         ``F(x_g'λ)``: calibrated / initial weight of each row.
     iterations : int
-        Newton iterations used.
+        Iterations used (of both solvers when the first failed).
     max_relative_error : float
         Largest ``|t − X'w| / |t|`` over the margin cells.
     residual : ndarray of float64, shape (k,)
         ``t − X'w``.
+    exhausted : bool
+        Whether every solver tried stopped at ``max_iter`` iterations, still
+        lowering the error (rather than stalling or overflowing).
     """
 
     factor: np.ndarray
     iterations: int
     max_relative_error: float
     residual: np.ndarray
+    exhausted: bool = False
 
 
 def compress(X: sp.csr_matrix, d: np.ndarray) -> Compressed | None:
@@ -235,7 +239,11 @@ def solve(
         return first
     second = _damped(X, d, t, method, bounds, max_iter, tol)
     best = min((first, second), key=lambda s: s.max_relative_error)
-    return dataclasses.replace(best, iterations=first.iterations + second.iterations)
+    return dataclasses.replace(
+        best,
+        iterations=first.iterations + second.iterations,
+        exhausted=first.exhausted and second.exhausted,
+    )
 
 
 def _start(
@@ -278,22 +286,27 @@ def _newton(
     F, dF = distance(method, bounds)
     scale, lam, u, resid, err = _start(X, d, t, F)
     iterations = 0
+    stalled = False
     while err > tol and iterations < max_iter:
         iterations += 1
         jac = _jacobian(X, d, dF, u, resid)
         if jac is None:
+            stalled = True
             break  # overflowed: not converged, the caller reports the worst cell
         try:
             step = np.linalg.lstsq(jac, resid, rcond=None)[0]
         except np.linalg.LinAlgError:
+            stalled = True
             break
-        lam, u, resid, _ = _halved(X, d, t, F, scale, lam, resid, step)
+        lam, u, resid, fell = _halved(X, d, t, F, scale, lam, resid, step)
+        stalled = not fell
         err = float(np.max(np.abs(resid) / scale))
     return Solution(
         factor=F(u),
         iterations=iterations,
         max_relative_error=err,
         residual=resid,
+        exhausted=err > tol and not stalled,
     )
 
 
@@ -328,15 +341,18 @@ def _damped(
     # at a 4 % error on feasible margins).
     flat = (X.T @ sp.diags(d) @ X).toarray()
     iterations = 0
+    stalled = False
     while err > tol and iterations < max_iter:
         iterations += 1
         jac = _jacobian(X, d, dF, u, resid)
         if jac is None:
+            stalled = True
             break  # overflowed: not converged, the caller reports the worst cell
         try:
             newton = np.linalg.lstsq(jac, resid, rcond=None)[0]
             blended = np.linalg.lstsq(jac + 0.1 * flat, resid, rcond=None)[0]
         except np.linalg.LinAlgError:
+            stalled = True
             break
         # The dual's rounding grows with its terms, not with its value: near the
         # solution the directions' duals differ by noise (choosing the lowest
@@ -375,6 +391,7 @@ def _damped(
                 X, d, t, F, scale, lam, resid, newton
             )
             if not fell:
+                stalled = True
                 break  # no step lowers the error: the caller reports the worst cell
             trials.append(
                 (
@@ -401,6 +418,7 @@ def _damped(
         iterations=iterations,
         max_relative_error=err,
         residual=resid,
+        exhausted=err > tol and not stalled,
     )
 
 

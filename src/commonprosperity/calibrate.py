@@ -75,7 +75,8 @@ class CalibrationResult:
     converged : bool
         Whether every margin is met within ``tol`` (relative).
     iterations : int
-        Newton iterations used.
+        Iterations used: Newton's, plus the damped method's where Newton's did
+        not converge.
     max_relative_error : float
         Largest ``|achieved − target| / target`` over all margin cells.
     weight_ratio_min, weight_ratio_max : float
@@ -138,7 +139,8 @@ def calibrate(
         ratio is kept in ``[lo, hi]``. Unbounded GREG may give weights <= 0; this
         function then raises and asks for bounds.
     max_iter : int
-        Newton iterations at most.
+        Iterations at most of each solver: Newton's method, then, where it does
+        not converge, a damped Newton method on the dual.
     tol : float
         Convergence when every cell's relative error is below ``tol`` (at least
         1e-14: the sums of weights carry rounding errors of about 1e-15).
@@ -256,7 +258,11 @@ def calibrate(
     else:
         sol = solve(merged.X, merged.d, t, method, bounds, max_iter, tol)
         factor = sol.factor[merged.inverse]
-    w = d * factor
+    if bounds is not None:
+        # d * F(u) / d is not always F(u) to the last bit: a ratio of
+        # 0.7999999999999999 broke "every ratio in [lo, hi]".
+        factor = np.clip(factor, bounds[0], bounds[1])
+    w = d * factor if bounds is None else _ratios_within(d * factor, d, bounds)
     err, iterations, resid = sol.max_relative_error, sol.iterations, sol.residual
     scale = np.maximum(np.abs(t), 1e-300)
     achieved = X.T @ w
@@ -276,13 +282,16 @@ def calibrate(
         j = int(np.argmax(np.abs(resid) / scale))
         raise CalibrationError(
             f"calibration ({method}, bounds={bounds}) did not converge in {iterations} "
-            f"iterations: worst cell {columns[j].margin} {columns[j].cell!r}, target "
-            f"{t[j]:g}, achieved {achieved[j]:g} (relative error {err:.2e}); the "
-            "margins may be inconsistent with each other or with the bounds"
+            f"iterations (up to max_iter={max_iter} for each of its two solvers): "
+            f"worst cell {columns[j].margin} {columns[j].cell!r}, target "
+            f"{t[j]:g}, achieved {achieved[j]:g} (relative error {err:.2e}); "
             + (
-                f", or need more than max_iter={max_iter} iterations"
-                if iterations == max_iter
-                else ""
+                # Both stopped at max_iter still improving: more may converge.
+                "raise max_iter (the solvers were still improving), or check that "
+                "the margins are consistent with each other and with the bounds"
+                if sol.exhausted
+                else "the margins may be inconsistent with each other or with the "
+                "bounds"
             )
         )
     if not np.all(w <= MAX_WEIGHT):
@@ -318,6 +327,20 @@ def calibrate(
         bounds=bounds,
         margins=table,
     )
+
+
+def _ratios_within(
+    w: np.ndarray, d: np.ndarray, bounds: tuple[float, float]
+) -> np.ndarray:
+    """``w`` moved by an ulp or two where ``w / d`` rounds outside ``bounds``."""
+    lo, hi = bounds
+    for _ in range(8):
+        low, high = w / d < lo, w / d > hi
+        if not (low.any() or high.any()):
+            break
+        w = np.where(low, np.nextafter(w, np.inf), w)
+        w = np.where(high, np.nextafter(w, -np.inf), w)
+    return w
 
 
 #: Margins this many times below the population's weighted total are refused.
