@@ -75,11 +75,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import numba
 import numpy as np
 
 from commonprosperity._kernels import layout as L
-from commonprosperity._kernels import read_only
+from commonprosperity._kernels import read_only, thread_count
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._kernels.histogram import (
@@ -770,7 +769,7 @@ def _pass_sums(
             # none of their code.
             True if st.level() == LEVEL_W else None,
         )
-    group = max(1, -(-st.n // numba.get_num_threads()))
+    group = max(1, -(-st.n // thread_count()))
     # With one scenario per task, precomputing the invariant stages saves nothing.
     level = st.level() if group > 1 else LEVEL_W
     if shared is not None and level == LEVEL_D:
@@ -935,7 +934,7 @@ def _block_size(n_households: int, n_population: int | None = None) -> int:
     """
     n_population = n_households if n_population is None else n_population
     per = 8 * max(n_households, 1)
-    threads = numba.get_num_threads()
+    threads = thread_count()
     size = max(threads, min(MAX_BLOCK, _block_budget(n_population) // per))
     return max(threads, size - size % threads)
 

@@ -780,7 +780,15 @@ class Scenario(_Section):
 
     # --------------------------------------------------------------- output
     def to_dict(self) -> dict[str, Any]:
-        """Nested plain-Python dict of every field (lists for schedules)."""
+        """Nested plain-Python dict of every field (lists for schedules).
+
+        Returns
+        -------
+        dict
+            ``{"year": int, section: {field: value}}`` for the four sections, in
+            each field's unit (yuan per year or per month as its name says,
+            fractions for rates), as :meth:`to_toml` writes it.
+        """
         out: dict[str, Any] = {"year": self.year}
         for section in SECTIONS:
             values = getattr(self, section).model_dump()
@@ -852,6 +860,11 @@ class Scenario(_Section):
             ``{"transfers.dibao_monthly": 1200, "income_tax.rates[2]": 0.18}``.
             Other fields keep their values (a change of ``year`` does not reload
             the status quo).
+
+        Returns
+        -------
+        Scenario
+            A new scenario; this one is unchanged.
 
         Raises
         ------

@@ -38,6 +38,16 @@ def read_only(a):
     return view
 
 
+def thread_count() -> int:
+    """Numba's threads for the next parallel kernel (``numba.get_num_threads``).
+
+    Here so that only the kernels' layer imports Numba (DESIGN.md's layers).
+    """
+    import numba
+
+    return numba.get_num_threads()
+
+
 def _locate() -> None:
     """A function of this directory: Numba's locator finds the cache from it."""
 
