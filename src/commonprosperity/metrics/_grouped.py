@@ -203,18 +203,7 @@ class GQLorenz(_LorenzFit):
         return np.maximum((self.m * p + self.n) * p + self.e**2, 0.0)
 
     def lorenz(self, p: npt.ArrayLike) -> FloatArray:
-        """``L(p) = -(b p + e + sqrt(m p² + n p + e²)) / 2``.
-
-        Parameters
-        ----------
-        p : array_like of float
-            Population shares in ``[0, 1]``.
-
-        Returns
-        -------
-        ndarray of float64
-            Shares of total income held by the poorest ``p``.
-        """
+        # L(p) = -(b p + e + sqrt(m p² + n p + e²)) / 2; docstring inherited
         arr = _probabilities(p)
         # + 0.0 turns the -0.0 at p = 0 into 0.0
         return -0.5 * (self.b * arr + self.e + np.sqrt(self._g(arr))) + 0.0
@@ -251,18 +240,7 @@ class BetaLorenz(_LorenzFit):
     delta: float
 
     def lorenz(self, p: npt.ArrayLike) -> FloatArray:
-        """``L(p) = p - θ p^γ (1-p)^δ``.
-
-        Parameters
-        ----------
-        p : array_like of float
-            Population shares in ``[0, 1]``.
-
-        Returns
-        -------
-        ndarray of float64
-            Shares of total income held by the poorest ``p``.
-        """
+        # L(p) = p - θ p^γ (1-p)^δ; docstring inherited
         arr = _probabilities(p)
         with np.errstate(under="ignore"):
             return arr - self.theta * arr**self.gamma * (1.0 - arr) ** self.delta
