@@ -119,29 +119,11 @@ def design(
     person_hh = pop.person_household_index
     blocks: list[sp.csr_matrix] = []
     columns: list[Column] = []
-    used = {
-        name
-        for specs in margins.values()
-        if isinstance(specs, Mapping)
-        for var in specs
-        for name in (var if isinstance(var, tuple) else (var,))
-    }
     for v, arr in variables.items():
         if np.asarray(arr).shape != (n,):
             problems.append(
                 f"variables[{v!r}] must have one value per household ({n}); "
                 f"got shape {np.asarray(arr).shape}"
-            )
-            continue
-        # Missing values match no margin key (a None or NaN total included):
-        # they were reported as "households in no cell" beside the total given.
-        missing = np.flatnonzero(pd.isna(pd.Series(np.asarray(arr, dtype=object))))
-        if missing.size and v in used:
-            problems.append(
-                f"variables[{v!r}] is missing (None or NaN) for {missing.size} "
-                f"household(s), first at [{int(missing[0])}]; missing values can "
-                "have no total: recode them to a category of their own (e.g. "
-                "'unknown') and give that a total"
             )
     # A column named like a variable the library defines would be shadowed
     # ("urban": the population's own is replaced) or ignored ("age": margins on it
@@ -260,6 +242,20 @@ def design(
                         else _household_codes(pop, nm, variables)[rows]
                     )
                     inv, uniq = pd.factorize(pd.Series(values, dtype=object))
+                    if (inv < 0).any():
+                        # factorize codes missing values -1: they match no key,
+                        # a None or NaN total included ("fall in no cell"
+                        # beside the total given).
+                        gaps = np.unique(rows[inv < 0])
+                        problems.append(
+                            f"margin {label}: variables[{nm!r}] is missing (None "
+                            f"or NaN) for {gaps.size} household(s), first at "
+                            f"[{int(gaps[0])}]; missing values can have no total: "
+                            "recode them to a category of their own (e.g. "
+                            "'unknown') and give that a total"
+                        )
+                        failed = True
+                        break
                     known = {u: i for i, u in enumerate(uniq)}
                     code = inv.astype(np.int64)
                     n_codes = len(uniq) + len(cells)

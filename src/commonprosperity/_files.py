@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["replace_atomically"]
+__all__ = ["path_state", "replace_atomically"]
 
 
 def replace_atomically(path: Path, write: Callable[[str], None]) -> None:
@@ -43,3 +43,17 @@ def _file_mode(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def path_state(path: Path) -> str:
+    """What ``path`` names: "file", "directory", "missing" or "other".
+
+    "other" exists but is no regular file (/dev/null, a FIFO, a socket), which a
+    bare ``is_file()`` would call missing. Raises OSError where the system refuses
+    the name rather than answers (e.g. a name too long).
+    """
+    if path.is_dir():
+        return "directory"
+    if not path.exists():
+        return "missing"
+    return "file" if path.is_file() else "other"

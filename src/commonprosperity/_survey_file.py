@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from commonprosperity._files import path_state
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import (
     HOUSEHOLD_COLUMNS,
@@ -27,7 +28,6 @@ __all__ = [
     "check_parquet",
     "check_renames",
     "check_stata",
-    "path_state",
     "select_columns",
 ]
 
@@ -35,20 +35,6 @@ PERSON_COLUMNS: tuple[str, ...] = PERSON_REQUIRED
 _PARQUET_MAGIC = b"PAR1"
 _STATA_OLD_VERSIONS = frozenset({104, 105, 108, 110, 111, 113, 114, 115})
 _STATA_TAIL = b"</stata_dta>"
-
-
-def path_state(path: Path) -> str:
-    """What ``path`` names: "file", "directory", "missing" or "other".
-
-    "other" exists but is no regular file (/dev/null, a FIFO, a socket), which a
-    bare ``is_file()`` would call missing. Raises OSError where the system refuses
-    the name rather than answers (e.g. a name too long).
-    """
-    if path.is_dir():
-        return "directory"
-    if not path.exists():
-        return "missing"
-    return "file" if path.is_file() else "other"
 
 
 def _file_ends(path: Path, kind: str, n: int = 64) -> tuple[bytes, bytes, int]:

@@ -244,6 +244,7 @@ def _write_sweep_files(
             f"frontier: not drawn: {spec.frontier} ({frontier_indicator}) is "
             "undefined in every scenario of this sweep"
         )
+        target_id = None  # no scenario to rank either
     elif "net_fiscal_cost" in frame.columns:
         fig = plots.fiscal_frontier(frame, spec.frontier, levers=levers)
         written += plots.save(fig, out / "frontier", formats)
@@ -261,8 +262,6 @@ def _write_sweep_files(
     )
 
     ranked = None
-    if unjudged:
-        target_id = None
     if target_id is not None and callable(cheapest):
         ranked = cheapest(frame, targets=(target_id,))
     if ranked is None and target_id is not None:

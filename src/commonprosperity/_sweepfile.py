@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from commonprosperity._survey_file import path_state
+from commonprosperity._files import path_state
 from commonprosperity._sweep_engine import (
     not_a_lever,
     repeated_values,

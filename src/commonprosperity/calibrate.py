@@ -258,11 +258,11 @@ def calibrate(
     else:
         sol = solve(merged.X, merged.d, t, method, bounds, max_iter, tol)
         factor = sol.factor[merged.inverse]
+    w = d * factor
     if bounds is not None:
         # d * F(u) / d is not always F(u) to the last bit: a ratio of
         # 0.7999999999999999 broke "every ratio in [lo, hi]".
-        factor = np.clip(factor, bounds[0], bounds[1])
-    w = d * factor if bounds is None else _ratios_within(d * factor, d, bounds)
+        w = _ratios_within(d * np.clip(factor, *bounds), d, bounds)
     err, iterations, resid = sol.max_relative_error, sol.iterations, sol.residual
     scale = np.maximum(np.abs(t), 1e-300)
     achieved = X.T @ w

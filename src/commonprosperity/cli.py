@@ -482,7 +482,7 @@ def _check_out_file(path: Path, suffix: str, option: str) -> Path:
 
 
 def _read_population_file(path: Path) -> Any:
-    from commonprosperity._survey_file import path_state
+    from commonprosperity._files import path_state
     from commonprosperity.errors import PopulationError
     from commonprosperity.population import Population
 

@@ -16,7 +16,6 @@ import json
 import math
 import os
 import re
-import stat
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from commonprosperity._files import replace_atomically
+from commonprosperity._files import path_state, replace_atomically
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import quick_deductions
 from commonprosperity._validate import (
@@ -878,9 +877,7 @@ class Scenario(_Section):
                 f"{{'transfers.dibao_monthly': 1200}}; got {type(changes).__name__}"
             )
         data = self.to_dict()
-        problems = overlapping_paths(
-            self, list(changes), ordered=True, values=list(changes.values())
-        )
+        problems = overlapping_paths(self, list(changes), values=list(changes.values()))
         for path, value in changes.items():
             try:
                 _set_path(data, path, value)
@@ -1105,10 +1102,9 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
         )
     path = Path(path).expanduser()
     try:
-        mode = path.stat().st_mode
         # Reading a FIFO would wait for a writer forever and /dev/zero would
         # fill the memory: only a regular file is read.
-        special = not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+        special = path_state(path) == "other"
         raw = b"" if special else path.read_bytes()
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read {what} ({exc.strerror})") from None
@@ -1193,22 +1189,18 @@ def _parse_path(path: str) -> tuple[str, str | None, int | None]:
 
 
 def overlapping_paths(
-    scenario: Scenario,
-    paths: Sequence[Any],
-    *,
-    ordered: bool = False,
-    values: Sequence[Any] | None = None,
+    scenario: Scenario, paths: Sequence[Any], *, values: Sequence[Any] | None = None
 ) -> list[str]:
     """Why some of ``paths`` set the same value: one message per clash.
 
     Two paths clash when they name one item of a list (``income_tax.rates[-1]``
     and ``income_tax.rates[6]`` of a 7-rate schedule) or a list and one of its
-    items. With ``ordered`` (a :meth:`Scenario.replace` mapping, applied in
-    order) a whole list followed by an item path is allowed: the item is set
-    into the new list, and ``values`` (the paths' values) give that list's
-    length, against which a negative index counts. Paths that are not valid are
-    left to the caller.
+    items. With the paths' ``values`` (a :meth:`Scenario.replace` mapping,
+    applied in order) a whole list followed by an item path is allowed: the item
+    is set into the new list, against whose length a negative index counts.
+    Paths that are not valid are left to the caller.
     """
+    ordered = values is not None
     # Distinct plain paths cannot clash; only an item path can (the common grid of
     # scalar levers skips the scan: it cost a third of replace()).
     if not any(isinstance(p, str) and "[" in p for p in paths):
@@ -1226,9 +1218,9 @@ def overlapping_paths(
         if key is not None:
             current = current.get(key) if isinstance(current, dict) else None
         current = replaced.get((section, key), current)
-        if ordered and index is None and values is not None:
+        if ordered and index is None:
             # Items set after this path are set into the new list.
-            replaced[section, key] = _as_list(values[n])
+            replaced[section, key] = _stored(values[n])
         if index is not None and isinstance(current, list) and index < 0:
             index += len(current)
         whole = seen.get((section, key, None))
@@ -1250,13 +1242,18 @@ def overlapping_paths(
     return problems
 
 
-def _as_list(value: Any) -> Any:
-    """``value`` as a list if it is a sequence of values (as a scenario's lists)."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        return list(value)
-    return value
+def _stored(value: Any) -> Any:
+    """``value`` as :meth:`Scenario.replace` stores a whole field.
+
+    A schedule given as a tuple, a 1-d array or another sequence (a range too:
+    "is not a list" would then be wrong) becomes a list, so that a later item
+    path of the same change (``income_tax.rates[1]``) can set into it.
+    """
+    is_array = isinstance(value, np.ndarray) and value.ndim == 1
+    is_sequence = isinstance(value, Sequence) and not isinstance(
+        value, str | bytes | bytearray
+    )
+    return list(value) if is_sequence or is_array else value
 
 
 def _unknown_path_message(path: str) -> str:
@@ -1336,14 +1333,7 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
     ):
         raise KeyError(_unknown_path_message(path))
     if index is None:
-        # Store a schedule given as a tuple or 1-d array as a list, so that a later
-        # item path of the same change (``income_tax.rates[1]``) can set into it.
-        # (A range or other sequence too: "is not a list" would then be wrong.)
-        is_array = isinstance(value, np.ndarray) and value.ndim == 1
-        is_sequence = isinstance(value, Sequence) and not isinstance(
-            value, str | bytes | bytearray
-        )
-        data[section][key] = list(value) if is_sequence or is_array else value
+        data[section][key] = _stored(value)
         return
     target = data[section][key]
     problem = _index_problem(path, section, key, target, index)
