@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
@@ -265,7 +266,9 @@ class Population:
             and ``stratum``, one letter (``"cty"``; :func:`misnamed_columns`),
             household columns on the person rows only, wrong types, NaN
             or infinite values, out-of-range values, duplicate ids, persons of
-            unknown households, households without persons, empty tables.
+            unknown households, households without persons, empty tables. A
+            renamed column is named by the frame's name too (``column 'wt'
+            (households.weight)``).
 
         Examples
         --------
@@ -290,8 +293,16 @@ class Population:
                     f"{where}{name} must be a pandas DataFrame; "
                     f"got {type(frame).__name__}"
                 )
+        theirs: dict[tuple[str, str], str] = {}
         if columns is not None:
             renames = _check_renames(columns, households, persons, where)
+            theirs = renamed_columns(
+                renames,
+                {
+                    "households": set(households.columns),
+                    "persons": set(persons.columns),
+                },
+            )
             households = households.rename(columns=renames)
             persons = persons.rename(columns=renames)
         for name, frame, ours in (
@@ -329,7 +340,10 @@ class Population:
         p_cols = {
             c: persons[c].to_numpy() for c in persons.columns if c in PERSON_REQUIRED
         }
-        return cls.from_arrays(hh_cols, p_cols, year=year, source=source)
+        try:
+            return cls.from_arrays(hh_cols, p_cols, year=year, source=source)
+        except PopulationError as exc:
+            raise with_their_names(exc, theirs) from None
 
     @classmethod
     def from_arrays(
@@ -861,6 +875,45 @@ def _check_renames(
     if problems:
         raise PopulationError(where + "; ".join(problems))
     return renames
+
+
+#: How validation messages name our columns ("households.weight").
+_OUR_COLUMN_IN_MESSAGE = re.compile(r"\b(households|persons)\.([a-z_]+)\b")
+
+
+def with_their_names(
+    error: PopulationError, theirs: Mapping[tuple[str, str], str]
+) -> PopulationError:
+    """``error`` naming each renamed column by the data's name for it too.
+
+    Validation names our columns (``households.weight``); a caller who renamed
+    ``columns={"wt": "weight"}`` looks for ``wt``. ``theirs[(table, ours)]`` is
+    the data's name for our column of ``table`` ("households" or "persons"); a
+    column named in ``error`` reads ``column 'wt' (households.weight)``, as the
+    Stata value checks name theirs.
+    """
+
+    def name(match: re.Match[str]) -> str:
+        their = theirs.get((match.group(1), match.group(2)))
+        return match.group(0) if their is None else f"column {their!r} ({match[0]})"
+
+    return PopulationError(_OUR_COLUMN_IN_MESSAGE.sub(name, str(error)))
+
+
+def renamed_columns(
+    renames: Mapping[Any, str], names: Mapping[str, Any]
+) -> dict[tuple[str, str], str]:
+    """``{(table, ours): theirs}`` for :func:`with_their_names`.
+
+    ``renames`` is ``{"theirs": "ours"}``; ``names[table]`` the names of that
+    table's columns before the renames (the frame's or file's).
+    """
+    return {
+        (table, str(ours)): str(their)
+        for table, present in names.items()
+        for their, ours in renames.items()
+        if their in present and their != ours
+    }
 
 
 def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:

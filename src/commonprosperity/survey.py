@@ -47,6 +47,8 @@ from commonprosperity.population import (
     PERSON_REQUIRED,
     Population,
     city_name,
+    renamed_columns,
+    with_their_names,
 )
 from commonprosperity.published import CITY_NAMES_EN
 
@@ -192,7 +194,8 @@ def read_parquet(
         ``columns`` key the file does not have; missing columns; a household
         column that differs between the person rows of one household (naming the
         households and rows); any invalid value (see
-        :meth:`Population.from_frames`).
+        :meth:`Population.from_frames`). A renamed column is named by the file's
+        name too (``column 'wt' (households.weight)``).
 
     Examples
     --------
@@ -249,7 +252,8 @@ def read_parquet(
         f"{path} (one row per person: 'persons' rows are file rows, 'households' "
         "rows count households in order of first appearance)"
     )
-    pop = _from_person_rows(arrays, where, year)
+    file_names = {ours: theirs for ours, theirs in selected.items() if ours != theirs}
+    pop = _from_person_rows(arrays, where, year, file_names)
     return dataclasses.replace(
         pop, source=str(path) if source is None else source, _cache={}
     )
@@ -320,9 +324,16 @@ def _plain(value: Any) -> Any:
 
 
 def _from_person_rows(
-    arrays: dict[str, np.ndarray], where: str, year: int | None
+    arrays: dict[str, np.ndarray],
+    where: str,
+    year: int | None,
+    file_names: Mapping[str, str],
 ) -> Population:
-    """Split a one-row-per-person table into households and persons, then validate."""
+    """Split a one-row-per-person table into households and persons, then validate.
+
+    ``file_names`` maps our columns that the file names otherwise to its names,
+    which the errors quote.
+    """
     household_id = arrays["household_id"]
     codes, _ = pd.factorize(household_id, use_na_sentinel=False)
     first = np.unique(codes, return_index=True)[1]
@@ -348,15 +359,26 @@ def _from_person_rows(
                 for v in pd.unique(pd.Series(values[codes == h], dtype=object))
             ]
             more = f" (and {bad.size - 1} more households)" if bad.size > 1 else ""
+            shown = (
+                f"{file_names[name]!r} ({name})" if name in file_names else repr(name)
+            )
             problems.append(
-                f"household column {name!r} must be the same on every person row of a "
+                f"household column {shown} must be the same on every person row of a "
                 f"household; household_id {_plain(household_id[first[h]])!r} has "
                 f"{name} {found} at {describe_rows(codes == h)}{more}"
             )
     if problems:
         raise PopulationError(f"{where}: " + "; ".join(problems))
     persons = {name: arrays[name] for name in PERSON_COLUMNS}
-    return Population.from_arrays(households, persons, year=year, source=where)
+    try:
+        return Population.from_arrays(households, persons, year=year, source=where)
+    except PopulationError as exc:
+        theirs = {
+            (table, ours): name
+            for ours, name in file_names.items()
+            for table in ("households", "persons")
+        }
+        raise with_their_names(exc, theirs) from None
 
 
 # ---------------------------------------------------------------------- stata
@@ -424,8 +446,9 @@ def read_stata(
         missing columns; a date or time variable (``%td``, ``%tc`` ...) mapped
         onto a column of ours; a code not in ``recode`` (with its label and rows); a
         labelled special code in a numeric column; a city that is not one of the
-        11; any invalid value (see :meth:`Population.from_frames`). Every problem
-        of both files is reported at once.
+        11; any invalid value (see :meth:`Population.from_frames`), a renamed
+        variable named by the file's name too (``column 'wt'
+        (households.weight)``). Every problem of both files is reported at once.
 
     Notes
     -----
@@ -484,6 +507,7 @@ def read_stata(
     tables: dict[str, dict[str, Any]] = {}
     seen_names: set[str] = set()
     ours_in: dict[str, set[str]] = {}
+    theirs: dict[tuple[str, str], str] = {}
     problems: list[str] = []
     for kind, path in paths.items():
         try:
@@ -496,6 +520,7 @@ def read_stata(
             continue
         seen_names.update(names)
         ours_in[kind] = {renames.get(n, n) for n in names}
+        theirs.update(renamed_columns(renames, {kind: set(names)}))
         fix = encoding if encoding is not None and version < 118 else None
         tables[kind] = {}
         for ours, column in stored.items():
@@ -556,9 +581,12 @@ def read_stata(
     if problems:
         raise PopulationError("; ".join(problems))
     source = f"{paths['households']} (households) and {paths['persons']} (persons)"
-    return Population.from_arrays(
-        tables["households"], tables["persons"], year=year, source=source
-    )
+    try:
+        return Population.from_arrays(
+            tables["households"], tables["persons"], year=year, source=source
+        )
+    except PopulationError as exc:
+        raise with_their_names(exc, theirs) from None
 
 
 def _undecoded_city(values: np.ndarray) -> str | None:

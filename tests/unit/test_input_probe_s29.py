@@ -55,7 +55,10 @@ def test_float32_ids_beyond_2_24_are_refused_on_every_reading_path(
     # A recode, value labels or encoding= read the column as objects, which
     # hid its float32 storage: the rounded ids were accepted, silently.
     h, p = _stata_pair(tmp_path, version, id_labels)
-    with pytest.raises(PopulationError, match=r"household_id is stored as float32"):
+    with pytest.raises(
+        PopulationError,
+        match=r"column 'hid' \(households\.household_id\) is stored as float32",
+    ):
         read_stata(h, p, COLUMNS, **options)
 
 

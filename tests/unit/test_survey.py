@@ -580,7 +580,8 @@ def test_missing_values_recode_with_none(tmp_path):
     )
     h, p = write_chip(tmp_path, persons=persons)
     with pytest.raises(
-        PopulationError, match=r"persons\.wage must be finite.*rows \[1\]"
+        PopulationError,
+        match=r"column 'c_wage' \(persons\.wage\) must be finite.*rows \[1\]",
     ):
         read_stata(h, p, CHIP_COLUMNS, recode=CHIP_RECODE)
     pop = read_stata(h, p, CHIP_COLUMNS, recode={**CHIP_RECODE, "wage": {None: 0.0}})
