@@ -437,7 +437,10 @@ How to read the table:
   quick and full runs sweep different counts and must not be compared.
 - **median time**: median of k timed repetitions after one warm-up call, seconds;
   each repetition of a `simulate` case uses a different scenario
-  (`transfers.dibao_monthly` + i yuan), so nothing can be cached.
+  (`transfers.dibao_monthly` + i yuan), so no result can be reused, and the
+  population forgets what earlier calls derived from it (sizes, tiers, Gini
+  weights) before each, untimed: `simulate` derives them every time, as the
+  reference models do.
 - **reference time**: the reference measured in the same run on the same data
   (NumPy and pandas models of `tests/reference/`, peers, the memory floor).
 - **ratio**: reference time ÷ library time (a speed-up; higher is better), except

@@ -13,8 +13,11 @@ Conventions every ``bench_*.py`` module follows (the runner relies on them):
   faults are not timed), then the median of k repetitions, k chosen from the warm-up
   time within a budget (at least 3). The timed function receives the repetition
   index; simulate benchmarks use it to pick a different scenario each time
-  (:func:`variants`: ``transfers.dibao_monthly`` + i yuan), so nothing can be cached.
-  Library and references use the same scenarios and the same population.
+  (:func:`variants`: ``transfers.dibao_monthly`` + i yuan), so no result can be
+  reused; a ``setup`` runs untimed before each call, for the simulate benchmarks
+  :func:`forget_derived`, so that the population's derived terms are computed in
+  every call, as the references compute theirs. Library and references use the
+  same scenarios and the same population.
 - The memory floor (:func:`read_once`, :func:`floor_row`) is the fastest of its
   repetitions, not the median: a lower bound that noise can only raise.
 """
@@ -192,6 +195,7 @@ def measure(
     budget_s: float | None = None,
     min_repeats: int = 3,
     max_repeats: int | None = None,
+    setup: Callable[[], Any] | None = None,
 ) -> Timing:
     """Warm up once, then time ``fn(i)`` for i = 1..k and return the median.
 
@@ -199,7 +203,8 @@ def measure(
     use a different scenario. k is ``repeats`` if given, else as many as fit in
     ``budget_s`` (from the warm-up time), between ``min_repeats`` and
     ``max_repeats``. The garbage collector is run before and disabled during each
-    call so that one call does not pay for another's garbage.
+    call so that one call does not pay for another's garbage. ``setup()``, if
+    given, runs before each call, untimed (:func:`forget_derived`).
     """
     if smoke():
         repeats = 1
@@ -208,19 +213,23 @@ def measure(
         budget_s = 2.0 if quick else 8.0
     if max_repeats is None:
         max_repeats = 5 if quick else 11
-    warmup = _timed_call(fn, 0)
+    warmup = _timed_call(fn, 0, setup)
     if repeats is None:
         guess = int(budget_s / max(warmup[0], 1e-9))
         repeats = max(min_repeats, min(max_repeats, guess))
     times = []
     last = warmup[1]
     for i in range(1, repeats + 1):
-        t, last = _timed_call(fn, i)
+        t, last = _timed_call(fn, i, setup)
         times.append(t)
     return Timing(statistics.median(times), tuple(times), warmup[0], last)
 
 
-def _timed_call(fn: Callable[[int], Any], i: int) -> tuple[float, Any]:
+def _timed_call(
+    fn: Callable[[int], Any], i: int, setup: Callable[[], Any] | None = None
+) -> tuple[float, Any]:
+    if setup is not None:
+        setup()
     gc.collect()
     enabled = gc.isenabled()
     gc.disable()
@@ -232,6 +241,16 @@ def _timed_call(fn: Callable[[int], Any], i: int) -> tuple[float, Any]:
         if enabled:
             gc.enable()
     return elapsed, out
+
+
+def forget_derived(pop) -> None:
+    """Drop what ``pop`` keeps of earlier calls: its sizes, tiers, Gini weights.
+
+    A Population derives these once and keeps them for later calls (it is
+    immutable); a timed ``simulate`` after this derives them again, as a reference
+    model does on every call, so the ratio compares like with like.
+    """
+    pop._cache.clear()
 
 
 def variants(base, count: int, path: str = "transfers.dibao_monthly") -> list:

@@ -17,10 +17,11 @@ import numba
 import numpy as np
 import pandas as pd
 
-from commonprosperity._kernels import flat_flows
+from commonprosperity._kernels import flat_flows, read_only
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
+from commonprosperity._kernels.household_terms import household_terms
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import (
@@ -427,32 +428,50 @@ def _numba_threads(threads: int | None) -> Iterator[None]:
         numba.set_num_threads(previous)
 
 
-def _tiers(pop: Population) -> np.ndarray:
-    """Minimum-wage tier index (0, 1, 2) of each household, cached per population.
+def _household_terms(pop: Population) -> dict[str, Any]:
+    """The households' derived terms (:func:`household_terms`), once per population.
 
-    int8: one byte a household, not eight (the cache counts in a run's memory).
+    Keys ``tier``, ``gini_weight``, ``cells`` and ``gini_exponent``, kept in the
+    population's cache: every pass reads them and the population is immutable.
     """
-    if "tier" not in pop._cache:
-        table = np.empty((len(CITY_LABELS), 2), dtype=np.int8)
-        for c, label in enumerate(CITY_LABELS):
-            for u in (0, 1):
-                table[c, u] = minimum_wage_tier(label, bool(u)) - 1
-        tier = table[pop.city_code, pop.urban.astype(np.int64)]
-        tier.flags.writeable = False
-        pop._cache["tier"] = tier
-    return pop._cache["tier"]
+    if "gini_weight" not in pop._cache:
+        tier, gini_weight, counts, exponent = household_terms(
+            read_only(pop.city_code),
+            read_only(pop.urban),
+            read_only(pop.weight),
+            read_only(pop.offsets),
+            _tier_table(),
+        )
+        for a in (tier, gini_weight):
+            a.flags.writeable = False
+        pop._cache.update(
+            tier=tier,
+            gini_weight=gini_weight,
+            cells=[(CITY_LABELS[c // 2], bool(c % 2)) for c in np.flatnonzero(counts)],
+            gini_exponent=int(exponent),
+        )
+    return pop._cache
+
+
+@functools.lru_cache(maxsize=1)
+def _tier_table() -> np.ndarray:
+    """Minimum-wage tier index (0, 1, 2) of (city, rural 0 / urban 1)."""
+    table = np.empty((len(CITY_LABELS), 2), dtype=np.int8)
+    for c, label in enumerate(CITY_LABELS):
+        for u in (0, 1):
+            table[c, u] = minimum_wage_tier(label, bool(u)) - 1
+    table.flags.writeable = False
+    return table
+
+
+def _tiers(pop: Population) -> np.ndarray:
+    """Minimum-wage tier index (0, 1, 2) of each household (int8: a byte each)."""
+    return _household_terms(pop)["tier"]
 
 
 def _cells(pop: Population) -> list[tuple[str, bool]]:
-    """The (city, urban) pairs the population has households in, cached."""
-    if "cells" not in pop._cache:
-        counts = np.bincount(
-            pop.city_code * 2 + pop.urban, minlength=2 * len(CITY_LABELS)
-        )
-        pop._cache["cells"] = [
-            (CITY_LABELS[c // 2], bool(c % 2)) for c in np.flatnonzero(counts)
-        ]
-    return pop._cache["cells"]
+    """The (city, urban) pairs the population has households in."""
+    return _household_terms(pop)["cells"]
 
 
 def person_arrays(pop: Population) -> tuple[np.ndarray, ...]:
@@ -461,6 +480,7 @@ def person_arrays(pop: Population) -> tuple[np.ndarray, ...]:
 
 
 def _person_weight(pop: Population) -> np.ndarray:
+    """Persons represented by each household (weight × size), for the tables."""
     if "person_weight" not in pop._cache:
         pw = pop.weight * pop.size
         pw.flags.writeable = False
@@ -474,16 +494,12 @@ def _gini_weight(pop: Population) -> np.ndarray:
     The Gini is scale-invariant in the weights; the scaling keeps Σw·Σwx away from
     underflow and overflow for any valid weights (1e-300 … 1e12) without rounding.
     """
-    if "gini_weight" not in pop._cache:
-        scaled = np.ldexp(pop.weight * pop.size, -_gini_weight_exponent(pop))
-        scaled.flags.writeable = False
-        pop._cache["gini_weight"] = scaled
-    return pop._cache["gini_weight"]
+    return _household_terms(pop)["gini_weight"]
 
 
 def _gini_weight_exponent(pop: Population) -> int:
     """The power of two :func:`_gini_weight` divides the person weights by."""
-    return int(np.frexp(np.max(pop.weight * pop.size))[1])
+    return _household_terms(pop)["gini_exponent"]
 
 
 @functools.lru_cache(maxsize=1)
