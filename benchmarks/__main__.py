@@ -26,6 +26,7 @@ import math
 import os
 import pkgutil
 import re
+import stat
 import sys
 import time
 import traceback
@@ -237,14 +238,39 @@ def _one_line(text: str) -> str:
 
 # --------------------------------------------------------------------------- results
 def check_results_path(path: Path, write: bool) -> None:
-    """Raise ``ValueError`` if ``path`` cannot be a results file: a directory, a file
-    in a missing directory or, with ``write``, a place this user cannot write."""
+    """Raise ``ValueError`` if ``path`` cannot be a results file: a directory, a
+    device, pipe or socket (reading one would wait or never end), a file in a
+    missing directory or, with ``write``, a place where the file or the
+    ``.partial`` file written beside it first cannot be written."""
     if path.is_dir():
         raise ValueError(f"{path} is a directory, not a results file")
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        raise ValueError(
+            f"{path} is not a regular file (a device, pipe or socket); give a "
+            "Markdown file written by --write, or a new one"
+        )
     if not path.parent.is_dir():
         raise ValueError(f"{path}: its directory {path.parent} does not exist")
-    if write and not os.access(path if path.exists() else path.parent, os.W_OK):
-        raise ValueError(f"{path} cannot be written (permission denied)")
+    if write:
+        if path.exists() and not os.access(path, os.W_OK):
+            raise ValueError(f"{path} cannot be written (permission denied)")
+        # The run writes beside the file, then renames: try that now, not after
+        # the benchmarks have run for minutes.
+        partial = _partial(path)
+        try:
+            with open(partial, "a", encoding="utf-8"):
+                pass
+            partial.unlink()
+        except OSError as exc:
+            raise ValueError(
+                f"{path} cannot be written: {partial} cannot be created there "
+                f"({exc.strerror or exc})"
+            ) from None
+
+
+def _partial(path: Path) -> Path:
+    """Where ``--write`` writes before renaming over ``path``."""
+    return path.with_name(path.name + ".partial")
 
 
 def load_results(path: Path = RESULTS) -> dict[str, Any] | None:
@@ -344,7 +370,7 @@ def stored_pairs(
     old = _by_key(stored)
     pairs = []
     for r in rows:
-        if r["ratio"] is None:
+        if r["ratio"] is None or r.get("stated_reference"):
             continue
         before = old.get((r["case"], r["size"]))
         pairs.append((r, before if before and before.get("ratio") else None))
@@ -359,6 +385,8 @@ def compare(
     warnings = []
     old = _by_key(stored)
     for r in rows:
+        if r.get("stated_reference"):
+            continue
         before = old.get((r["case"], r["size"]))
         if r["ratio"] is None and before is not None and before.get("ratio"):
             warnings.append(
@@ -618,9 +646,16 @@ def main(argv: list[str] | None = None) -> int:
             f"no stored results in {args.results}: {len(pairs)} ratio(s) not compared"
         )
     else:
+        stated = sum(1 for r in rows if r.get("stated_reference"))
         print(
             f"compared ratios with {args.results}: {compared} compared, "
             f"{len(pairs) - compared} with no stored row; {len(warnings)} warning(s)"
+            + (
+                f"; {stated} against a stated reference not compared (they follow "
+                "the machine's speed)"
+                if stated
+                else ""
+            )
         )
     for w in warnings:
         print(w)
@@ -633,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         # Written beside and then renamed over the file, so that an interrupted
         # write cannot leave it half written.
-        partial = args.results.with_name(args.results.name + ".partial")
+        partial = _partial(args.results)
         partial.write_text(render(merge(rows, stored), machine), encoding="utf-8")
         os.replace(partial, args.results)
         print(f"wrote {args.results}")

@@ -244,6 +244,7 @@ def _one_size(
                     "PERFORMANCE.md, not shipped: 4.7e5 warm); stated, not measured"
                 ),
                 per_second=per_second,
+                stated_reference=True,
             )
         )
     return rows

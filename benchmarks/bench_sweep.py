@@ -341,6 +341,7 @@ def _rows_for(pop, base, grid, count, loop_mode, quick, repeats) -> list[dict]:
                 "household with a wage; what no wage changes (the households' "
                 "structure, their other incomes) is computed once per sweep"
             ),
+            stated_reference=True,
         )
     )
     return rows

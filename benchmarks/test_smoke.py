@@ -11,7 +11,9 @@ import importlib
 import itertools
 import json
 import math
+import os
 import re
+import signal
 
 import numpy as np
 import pytest
@@ -716,3 +718,80 @@ def test_sizes_given_in_two_flags_are_merged(monkeypatch, capsys):
         ["--only", "simulate", "--sizes", "1e5", "--sizes", "1e5"], capsys, monkeypatch
     )
     assert "1e5" in message or "100,000" in message or "100000" in message
+
+
+@pytest.mark.parametrize("write", [[], ["--write"]])
+def test_a_fifo_or_device_as_results_is_a_usage_error(
+    write, tmp_path, capsys, monkeypatch
+):
+    # Reading a named pipe waited forever, /dev/zero until memory ran out: an
+    # alarm turns such a regression into a failure, not a hung suite.
+    fifo = tmp_path / "results.md"
+    os.mkfifo(fifo)
+
+    def hung(signum, frame):
+        raise TimeoutError("the runner read the pipe or device")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)
+    try:
+        for path in (fifo, "/dev/zero"):
+            err = _usage_error(["--results", str(path), *write], capsys, monkeypatch)
+            assert f"{path} is not a regular file" in err
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs Linux's /proc")
+def test_write_checks_it_can_create_its_partial_file_before_any_run(
+    capsys, monkeypatch
+):
+    # /proc is a folder in which no one, root included, can create a file: the
+    # run used to measure everything and then fail writing results.md.partial.
+    err = _usage_error(
+        ["--results", "/proc/results.md", "--write"], capsys, monkeypatch
+    )
+    assert "/proc/results.md.partial cannot be created" in err
+
+
+def test_a_write_check_leaves_no_partial_file(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "results.md"
+    monkeypatch.setattr(runner, "run_module", lambda name, quick, sizes: _rows())
+    runner.check_results_path(path, write=True)
+    assert list(tmp_path.iterdir()) == []
+    assert runner.main(["--only", "indicators", "--results", str(path), "--write"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.md"]
+
+
+def test_rows_against_a_stated_reference_are_not_compared(tmp_path, capsys):
+    anchor = common.row(
+        "simulate bracket vs Tax-Calculator anchor",
+        1_000_000,
+        0.02,
+        2.0,
+        stated_reference=True,
+    )
+    stored = {"rows": [dict(anchor, ratio=1000.0)]}
+    # 100 now against 1,000 stored: the machine is slower, not the code.
+    assert runner.compare([anchor], stored) == []
+    assert runner.stored_pairs([anchor], stored) == []
+    path = tmp_path / "results.md"
+    _write_rows(path, [dict(anchor, ratio=1000.0)])
+    assert runner.load_results(path)["rows"][0]["stated_reference"] is True
+    # A measured reference is still compared.
+    measured = dict(anchor)
+    del measured["stated_reference"]
+    assert len(runner.compare([measured], stored)) == 1
+
+
+def test_populations_are_released_when_the_next_one_may_not_fit(monkeypatch):
+    monkeypatch.setattr(common, "_POPULATIONS", {})
+    monkeypatch.setattr(common, "_meminfo_gib", lambda key: 1e6)
+    common.population(1_000)
+    common.population(1_100)
+    assert sorted(n for n, _ in common._POPULATIONS) == [1_000, 1_100]
+    # Less memory available than the next size needs: the others go first.
+    monkeypatch.setattr(common, "_meminfo_gib", lambda key: 1e-9)
+    common.population(1_200)
+    assert sorted(n for n, _ in common._POPULATIONS) == [1_200]

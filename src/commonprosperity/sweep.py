@@ -195,8 +195,8 @@ def sweep(
     the households. With ``gini="bracket"``, a grid crossing transfer levers with
     tax or contribution levers (dibao line × basic deduction) evaluates the
     households only transfers change once per transfer setting: 1,000 such
-    scenarios of 1,000,000 households take about 2 s on 2 cores
-    (``python -m benchmarks --only sweep``).
+    scenarios of 1,000,000 households took 1.1-2.0 s on 2 cores
+    (``python -m benchmarks --only sweep``; ``benchmarks/results.md``).
 
     Raises
     ------
