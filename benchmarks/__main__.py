@@ -485,8 +485,9 @@ How to read the table:
   ÷ 5e5 records/s, the issue's "about
   5e5" for Tax-Calculator, stated, not measured (the workplace's shared machine
   notes, `../shared/PERFORMANCE.md`, not shipped, give 4.7e5 records/s warm; the
-  issue's figure is the anchor used). "threads=2 vs threads=1": the scaling from 1
-  to 2 threads.
+  issue's figure is the anchor used); with a stated, not measured, reference
+  these ratios follow the machine's speed, so runs do not compare them with the
+  stored ones. "threads=2 vs threads=1": the scaling from 1 to 2 threads.
 - **households/s**: size ÷ median time; for `sweep` rows household-scenarios per
   second (size × scenarios ÷ time), for `gini` rows incomes per second (size =
   incomes), for `bootstrap` rows households per second of one replicate.
