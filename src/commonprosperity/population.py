@@ -895,7 +895,9 @@ def with_their_names(
 
     def name(match: re.Match[str]) -> str:
         their = theirs.get((match.group(1), match.group(2)))
-        return match.group(0) if their is None else f"column {their!r} ({match[0]})"
+        return (
+            match.group(0) if their is None else f"column {their!r} ({match.group(0)})"
+        )
 
     return PopulationError(_OUR_COLUMN_IN_MESSAGE.sub(name, str(error)))
 
