@@ -325,6 +325,19 @@ def load_results(path: Path = RESULTS) -> dict[str, Any] | None:
     return data
 
 
+def table_edited(path: Path, stored: dict[str, Any]) -> bool:
+    """Whether the Markdown table of ``path`` is not the one its JSON block gives.
+
+    Runs compare with the JSON block and ``--write`` renders the table from it, so
+    a hand edit of the table alone would be dropped without a word.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        return False
+    return table(stored["rows"], markdown=True, machine=True) not in text
+
+
 def _is_row(r: Any) -> bool:
     """Whether ``r`` is a row :func:`table` and :func:`compare` can use."""
     if not isinstance(r, dict) or not isinstance(r.get("case"), str):
@@ -586,6 +599,13 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(f"WARNING: {exc}; ratios not compared", flush=True)
         stored = None
+    if stored is not None and table_edited(args.results, stored):
+        print(
+            f"WARNING: the table in {args.results} is not the one its JSON block "
+            "gives (edited by hand?): ratios are compared with the JSON block, and "
+            "--write renders the table from it, dropping such edits",
+            flush=True,
+        )
     if args.smoke and args.write:
         # One repetition each is a check that every case runs, not a timing: as
         # stored ratios later runs would be compared with noise.

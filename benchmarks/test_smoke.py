@@ -795,3 +795,18 @@ def test_populations_are_released_when_the_next_one_may_not_fit(monkeypatch):
     monkeypatch.setattr(common, "_meminfo_gib", lambda key: 1e-9)
     common.population(1_200)
     assert sorted(n for n, _ in common._POPULATIONS) == [1_200]
+
+
+def test_a_hand_edited_table_is_reported(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "results.md"
+    _write_rows(path, _rows())
+    monkeypatch.setattr(runner, "run_module", lambda name, quick, sizes: _rows())
+    assert not runner.table_edited(path, runner.load_results(path))
+    assert runner.main(["--only", "indicators", "--results", str(path)]) == 0
+    assert "edited by hand" not in capsys.readouterr().out
+    # A figure changed in the table only: the JSON block still says 0.04 s.
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("| 40.0 ms |", "| 4.0 ms |", 1), encoding="utf-8")
+    assert runner.table_edited(path, runner.load_results(path))
+    assert runner.main(["--only", "indicators", "--results", str(path)]) == 0
+    assert "is not the one its JSON block gives" in capsys.readouterr().out
