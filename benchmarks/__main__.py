@@ -26,7 +26,6 @@ import math
 import os
 import pkgutil
 import re
-import stat
 import sys
 import time
 import traceback
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import common
+from commonprosperity._files import path_state
 
 RESULTS = Path(__file__).with_name("results.md")
 #: A ratio worse than the stored one by more than this factor prints a WARNING.
@@ -242,9 +242,10 @@ def check_results_path(path: Path, write: bool) -> None:
     device, pipe or socket (reading one would wait or never end), a file in a
     missing directory or, with ``write``, a place where the file or the
     ``.partial`` file written beside it first cannot be written."""
-    if path.is_dir():
+    state = path_state(path)
+    if state == "directory":
         raise ValueError(f"{path} is a directory, not a results file")
-    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+    if state == "other":
         raise ValueError(
             f"{path} is not a regular file (a device, pipe or socket); give a "
             "Markdown file written by --write, or a new one"

@@ -156,8 +156,7 @@ def check_sizes(sizes: Sequence[int]) -> None:
     if available is None:
         return
     for n in sizes:
-        per = BYTES_PER_HOUSEHOLD_PANDAS if n <= limit else BYTES_PER_HOUSEHOLD
-        need = n * per / 2**30
+        per, need = _need_gib(n, limit)
         if need > available:
             with_pandas = (
                 f" with the pandas reference ({PANDAS_MAX_ENV} = {limit:,})"
@@ -169,6 +168,12 @@ def check_sizes(sizes: Sequence[int]) -> None:
                 f"household{with_pandas}) and this machine has {available:g} GiB "
                 f"available; give at most {int(available * 2**30 // per):,}"
             )
+
+
+def _need_gib(n: int, pandas_limit: int) -> tuple[int, float]:
+    """Estimated peak bytes a household and GiB in all of a run at ``n`` households."""
+    per = BYTES_PER_HOUSEHOLD_PANDAS if n <= pandas_limit else BYTES_PER_HOUSEHOLD
+    return per, n * per / 2**30
 
 
 # --------------------------------------------------------------------------- timing
@@ -385,8 +390,8 @@ def population(n: int, seed: int = SEED):
     key = (int(n), int(seed))
     if key not in _POPULATIONS:
         available = _meminfo_gib("MemAvailable")
-        per = BYTES_PER_HOUSEHOLD_PANDAS if n <= pandas_max() else BYTES_PER_HOUSEHOLD
-        if _POPULATIONS and available is not None and n * per / 2**30 > available:
+        need = _need_gib(n, pandas_max())[1]
+        if _POPULATIONS and available is not None and need > available:
             # check_sizes checked each size alone: with the populations held so
             # far this one may not fit.
             release_populations()

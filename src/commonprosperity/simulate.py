@@ -17,7 +17,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from commonprosperity._kernels import flat_flows, read_only
+from commonprosperity._kernels import flat_flows
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
@@ -435,12 +435,10 @@ def _household_terms(pop: Population) -> dict[str, Any]:
     population's cache: every pass reads them and the population is immutable.
     """
     if "gini_weight" not in pop._cache:
+        # A population's arrays are read-only (Population.__post_init__), as
+        # the kernels take them.
         tier, gini_weight, counts, exponent = household_terms(
-            read_only(pop.city_code),
-            read_only(pop.urban),
-            read_only(pop.weight),
-            read_only(pop.offsets),
-            _tier_table(),
+            pop.city_code, pop.urban, pop.weight, pop.offsets, _tier_table()
         )
         for a in (tier, gini_weight):
             a.flags.writeable = False
