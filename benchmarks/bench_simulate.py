@@ -16,6 +16,13 @@ Per size (default 1e5, 1e6, 1e7 households; quick: 1e5):
   the population once (a parallel Numba sum of each array), the fastest of the
   repetitions since noise only adds time; ratio = floor ÷ simulate, so 0.33 means
   "within 3× of the floor". No ratio if the floor is slower than simulate.
+- ``simulate bracket vs rules-free pass`` and ``rules-free pass vs memory floor``:
+  ``simulate``'s structure with no tax or transfer rules (``benchmarks/skeleton.py``:
+  the derived terms, one chunked pass reading every array with one sum per
+  household, the library's accumulation, the bracketed Gini), timed as ``simulate``
+  (a fresh population each call); ratio = its time ÷ simulate's, and the floor ÷
+  its time: how much of simulate's distance from the floor the structure alone
+  takes.
 - ``simulate {mode} threads=1`` and ``threads=2 vs threads=1`` (ratio = scaling).
 - ``rules pass: vector vs household by household``: the aggregate pass alone (the
   rules and every total, no Gini) of the person-vectorised kernel ``simulate`` runs
@@ -199,6 +206,9 @@ def _one_size(
             )
         )
 
+    if "bracket" in modes:
+        rows.extend(_rules_free_rows(pop, n, lib["bracket"], floor, fresh))
+
     # Scaling: households per second on 1 and 2 threads.
     if threads >= 2:
         for mode in modes:
@@ -248,6 +258,38 @@ def _one_size(
             )
         )
     return rows
+
+
+def _rules_free_rows(pop, n: int, bracket, floor, fresh: dict) -> list[dict]:
+    """``simulate(gini="bracket")`` against its structure with no rules, and that
+    structure against the memory floor (``benchmarks/skeleton.py``)."""
+    from benchmarks.skeleton import rules_free_pass
+
+    skeleton = common.measure(lambda i: rules_free_pass(pop), **fresh)
+    what = (
+        "rules-free pass: simulate's structure (derived terms, one chunked pass "
+        "reading every array with one sum per household, the same accumulation, "
+        "bracket Gini) with no tax or transfer rules"
+    )
+    return [
+        common.row(
+            "simulate bracket vs rules-free pass",
+            n,
+            bracket.median,
+            skeleton.median,
+            note=f"{what}; ratio = its time ÷ simulate's (1 = the rules cost nothing)",
+        ),
+        common.floor_row(
+            "rules-free pass vs memory floor",
+            n,
+            skeleton.median,
+            floor,
+            note=(
+                f"{what}; the issue's ≤3× floor is simulate's target, this row is "
+                "how near the structure alone comes"
+            ),
+        ),
+    ]
 
 
 def _vector_pass_row(pop, scenarios: list, n: int, quick: bool) -> dict:

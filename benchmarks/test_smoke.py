@@ -467,6 +467,46 @@ def test_floor_is_the_fastest_read_and_never_beats_the_library():
     assert r["note"].startswith("floor measurement invalid (machine busy?)")
 
 
+def test_rules_free_pass_reads_every_array_it_claims():
+    # Its per-capita incomes and totals, recomputed in NumPy from the module's
+    # definition: market income less the employed count, a millionth of the ages
+    # and a trillionth of the id, over the household's size.
+    from benchmarks.skeleton import rules_free_totals
+    from commonprosperity import synthetic_population
+    from commonprosperity.population import CITY_LABELS
+    from commonprosperity.simulate import BAND_EDGES
+
+    pop = synthetic_population(5_000, seed=11)
+    per_capita = np.empty(pop.n_households)
+    totals = rules_free_totals(
+        pop.offsets,
+        pop.household_id,
+        pop.weight,
+        pop.urban,
+        pop.city_code,
+        len(CITY_LABELS),
+        pop.age,
+        pop.employed,
+        pop.wage,
+        pop.business,
+        pop.property,
+        pop.pension,
+        BAND_EDGES,
+        per_capita,
+    )
+    starts = pop.offsets[:-1]
+    market = np.add.reduceat(
+        pop.wage + pop.business + pop.property + pop.pension, starts
+    )
+    employed = np.add.reduceat(pop.employed.astype(float), starts)
+    years = np.add.reduceat(pop.age.astype(float), starts)
+    disposable = market - employed - 1e-6 * years - 1e-12 * pop.household_id
+    size = np.diff(pop.offsets)
+    np.testing.assert_allclose(per_capita, disposable / size, rtol=1e-12, atol=1e-9)
+    assert totals[0] == pytest.approx(pop.weight.sum(), rel=1e-12)
+    assert totals[2] == pytest.approx((pop.weight * disposable).sum(), rel=1e-12)
+
+
 def test_bootstrap_replicate_time_at_or_below_zero_gives_no_ratio():
     from benchmarks.bench_bootstrap import FEW, MANY, replicate_row
 
