@@ -181,11 +181,12 @@ def sweep(
         the housing fund's part of contributions, the employees' own savings, is
         not revenue (``Result.fiscal["net_revenue"]``'s change). Each row
         equals :func:`commonprosperity.simulate` of its scenario to about 1e-15
-        relative, ``gini`` included. With ``gini="bracket"`` the bounds are as
-        rigorous as simulate's but, above 100,000 households, may be a few per cent
-        wider (about 3e-11 relative each at 200,000): the sweep bins its parts of
-        the rows on one thread each, so its sums are deeper and their rounding
-        allowance larger.
+        relative, ``gini`` included, times the cancellation factor κ of incomes
+        of both signs (``docs/precision.md``). With ``gini="bracket"`` the bounds
+        are as rigorous as simulate's but may each lie outside them by up to
+        about 2.5e-10 relative, a few per cent of the width (2.5e-10 measured at
+        1e6 households): the sweep bins its parts of the rows on one thread each,
+        so its sums are deeper and their rounding allowance larger.
 
     Notes
     -----

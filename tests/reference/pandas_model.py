@@ -21,6 +21,7 @@ import pandas as pd
 
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES, minimum_wage_tiers
+from tests.reference import defined_ratio
 
 # The deterministic per-person "draw" deciding who claims the elderly-support
 # deduction (the rules' text: a Weyl sequence in household id and age).
@@ -208,7 +209,12 @@ def household_flows(data, scenario) -> pd.DataFrame:
 
 def weighted_gini(values: pd.Series, weights: pd.Series) -> float:
     """Gini from the weighted Lorenz curve: 1 − Σ w_i (L_{i−1} + L_i) / (W · total)."""
-    frame = pd.DataFrame({"x": values, "w": weights}).sort_values("x", kind="mergesort")
+    # The Gini does not depend on the weights' scale: dividing by a power of two
+    # (exact) keeps W·total clear of underflow for weights down to 1e-300.
+    scale = 2.0 ** -np.frexp(weights.max())[1]
+    frame = pd.DataFrame({"x": values, "w": weights * scale}).sort_values(
+        "x", kind="mergesort"
+    )
     wx = frame["w"] * frame["x"]
     lorenz = wx.cumsum()
     area = (frame["w"] * (lorenz.shift(fill_value=0.0) + lorenz)).sum()
@@ -232,6 +238,9 @@ def indicators(data, scenario, band_basis: str = "household") -> dict[str, float
         .sum()
     )
     city_pc = by_city["weighted_disposable"] / by_city["persons"]
+    # An area without households has no per-capita income (NaN).
+    urban_pc = float(area_pc.get(True, np.nan))
+    rural_pc = float(area_pc.get(False, np.nan))
 
     if band_basis == "three_person":
         band_income = 3.0 * hh["disposable_income"] / hh["size"]
@@ -254,13 +263,19 @@ def indicators(data, scenario, band_basis: str = "household") -> dict[str, float
     weighted = hh[amounts].mul(hh["weight"], axis=0).sum()
     return {
         "per_capita_disposable_income": per_capita(hh),
-        "urban_per_capita_disposable_income": float(area_pc.loc[True]),
-        "rural_per_capita_disposable_income": float(area_pc.loc[False]),
-        "urban_rural_ratio": float(area_pc.loc[True] / area_pc.loc[False]),
-        "city_max_min_ratio": float(city_pc.max() / city_pc.min()),
+        "urban_per_capita_disposable_income": urban_pc,
+        "rural_per_capita_disposable_income": rural_pc,
+        "urban_rural_ratio": defined_ratio(urban_pc, rural_pc),
+        "city_max_min_ratio": (
+            defined_ratio(city_pc.max(), city_pc.min()) if len(city_pc) >= 2 else np.nan
+        ),
         "band_share_100k_500k": band_share(100_000.0, 500_000.0),
         "band_share_200k_600k": band_share(200_000.0, 600_000.0),
-        "gini": weighted_gini(hh["disposable_income"] / hh["size"], hh["persons"]),
+        "gini": (
+            weighted_gini(hh["disposable_income"] / hh["size"], hh["persons"])
+            if per_capita(hh) > 0
+            else np.nan
+        ),
         "urbanization_rate": float(
             hh.loc[hh["urban"], "persons"].sum() / hh["persons"].sum()
         ),

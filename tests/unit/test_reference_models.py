@@ -79,7 +79,8 @@ def _assert_indicators_equal(expected: pd.Series, got: dict, label: str) -> None
     assert set(INDICATOR_NAMES) <= set(got), f"{label}: missing indicators"
     exp = expected[list(INDICATOR_NAMES)].to_numpy()
     act = np.array([got[k] for k in INDICATOR_NAMES], dtype=np.float64)
-    bad = ~np.isclose(act, exp, rtol=RTOL, atol=0.0)
+    # NaN where simulate's indicator is undefined, and only there.
+    bad = ~np.isclose(act, exp, rtol=RTOL, atol=0.0, equal_nan=True)
     assert not bad.any(), f"{label} differs from simulate: " + ", ".join(
         f"{INDICATOR_NAMES[i]} {act[i]!r} != {exp[i]!r}" for i in np.flatnonzero(bad)
     )
@@ -155,3 +156,85 @@ def test_bracket_mode_brackets_the_references(population):
     others = {k: v for k, v in exact.items() if k != "gini"}
     for name, value in others.items():
         assert np.isclose(ind[name], value, rtol=RTOL, atol=0.0), name
+
+
+def _edge_population(kind: str):
+    """Small populations where indicators are undefined or weights extreme."""
+    from commonprosperity import Population
+
+    rng = np.random.default_rng(5)
+    n = 60
+    cities = ["Hangzhou", "Ningbo", "Lishui"]
+    households = pd.DataFrame(
+        {
+            "household_id": np.arange(n),
+            "weight": 10 ** rng.uniform(0, 3, n),
+            "urban": rng.random(n) < 0.6,
+            "city": [cities[i % 3] for i in range(n)],
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "household_id": np.repeat(np.arange(n), 2),
+            "age": np.tile([40, 8], n),
+            "employed": np.tile([True, False], n),
+            "wage": np.tile([60_000.0, 0.0], n) * rng.uniform(0.5, 3, 2 * n),
+            "business": 0.0,
+            "property": 0.0,
+            "pension": 0.0,
+        }
+    )
+    if kind == "all urban":
+        households["urban"] = True
+    elif kind == "all rural":
+        households["urban"] = False
+    elif kind == "one city":
+        households["city"] = "Ningbo"
+    elif kind == "weights near 1e-300":
+        households["weight"] *= 1e-300
+    elif kind == "negative mean":
+        # Business losses (legitimate data) larger than all other income.
+        persons["business"] = -400_000.0
+    elif kind == "rural income negative":
+        persons.loc[
+            persons["household_id"].isin(
+                households.loc[~households["urban"], "household_id"]
+            ),
+            "business",
+        ] = -900_000.0
+    return Population.from_frames(households, persons)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "all urban",
+        "all rural",
+        "one city",
+        "weights near 1e-300",
+        "negative mean",
+        "rural income negative",
+    ],
+)
+def test_references_follow_simulate_where_indicators_are_undefined(kind):
+    pop = _edge_population(kind)
+    scenario = Scenario.status_quo(2024).replace({"transfers.dibao_take_up": 0.0})
+    result = simulate(pop, scenario)
+    # Each case leaves the indicator it is about undefined (or, for tiny
+    # weights, defined): the references must agree either way.
+    expected_nan = {
+        "all urban": "urban_rural_ratio",
+        "all rural": "urban_rural_ratio",
+        "one city": "city_max_min_ratio",
+        "negative mean": "gini",
+        "rural income negative": "urban_rural_ratio",
+    }
+    if kind in expected_nan:
+        assert expected_nan[kind] in result.undefined
+    else:
+        assert np.isfinite(result.indicators["gini"])
+    for label, got in (
+        ("numpy_model", numpy_model.indicators(pop, scenario)),
+        ("pandas_model", pandas_model.indicators(pop, scenario)),
+    ):
+        _assert_indicators_equal(result.indicators, got, f"{label}[{kind}]")
