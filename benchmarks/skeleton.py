@@ -94,19 +94,12 @@ def rules_free_totals(
     return neumaier_column_sums(parts)
 
 
-def rules_free_pass(pop) -> tuple[float, float, float]:
-    """The rules-free pass on ``pop`` and its bracketed Gini ``(est, lower, upper)``.
-
-    Derives the households' terms as ``simulate`` does when the population has
-    forgotten them (:func:`benchmarks.common.forget_derived`).
-    """
-    from commonprosperity._kernels.histogram import bracket_gini
+def rules_free_totals_of(pop, per_capita: np.ndarray) -> np.ndarray:
+    """:func:`rules_free_totals` of the population ``pop``."""
     from commonprosperity.population import CITY_LABELS
-    from commonprosperity.simulate import BAND_EDGES, _gini_weight, _tiers
+    from commonprosperity.simulate import BAND_EDGES
 
-    _tiers(pop)
-    per_capita = np.empty(pop.n_households)
-    rules_free_totals(
+    return rules_free_totals(
         pop.offsets,
         pop.household_id,
         pop.weight,
@@ -122,4 +115,18 @@ def rules_free_pass(pop) -> tuple[float, float, float]:
         BAND_EDGES,
         per_capita,
     )
+
+
+def rules_free_pass(pop) -> tuple[float, float, float]:
+    """The rules-free pass on ``pop`` and its bracketed Gini ``(est, lower, upper)``.
+
+    Derives the households' terms as ``simulate`` does when the population has
+    forgotten them (:func:`benchmarks.common.forget_derived`).
+    """
+    from commonprosperity._kernels.histogram import bracket_gini
+    from commonprosperity.simulate import _gini_weight, _tiers
+
+    _tiers(pop)
+    per_capita = np.empty(pop.n_households)
+    rules_free_totals_of(pop, per_capita)
     return bracket_gini(per_capita, _gini_weight(pop))

@@ -471,29 +471,12 @@ def test_rules_free_pass_reads_every_array_it_claims():
     # Its per-capita incomes and totals, recomputed in NumPy from the module's
     # definition: market income less the employed count, a millionth of the ages
     # and a trillionth of the id, over the household's size.
-    from benchmarks.skeleton import rules_free_totals
+    from benchmarks.skeleton import rules_free_totals_of
     from commonprosperity import synthetic_population
-    from commonprosperity.population import CITY_LABELS
-    from commonprosperity.simulate import BAND_EDGES
 
     pop = synthetic_population(5_000, seed=11)
     per_capita = np.empty(pop.n_households)
-    totals = rules_free_totals(
-        pop.offsets,
-        pop.household_id,
-        pop.weight,
-        pop.urban,
-        pop.city_code,
-        len(CITY_LABELS),
-        pop.age,
-        pop.employed,
-        pop.wage,
-        pop.business,
-        pop.property,
-        pop.pension,
-        BAND_EDGES,
-        per_capita,
-    )
+    totals = rules_free_totals_of(pop, per_capita)
     starts = pop.offsets[:-1]
     market = np.add.reduceat(
         pop.wage + pop.business + pop.property + pop.pension, starts
