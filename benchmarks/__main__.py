@@ -26,6 +26,7 @@ import math
 import os
 import pkgutil
 import re
+import signal
 import sys
 import time
 import traceback
@@ -82,6 +83,17 @@ def select(names: list[str], only: list[str] | None) -> list[str]:
     return [n for n in names if n in wanted]
 
 
+def size_needs(names: list[str]) -> dict[str, bool]:
+    """What the modules ``names`` do with ``--sizes``: ``uses_sizes``, whether any
+    runs at them (a module sets ``USES_SIZES = False`` if not), and ``pandas``,
+    whether any runs the pandas reference there (``PANDAS_REFERENCE = True``)."""
+    modules = [importlib.import_module(f"benchmarks.{name}") for name in names]
+    return {
+        "uses_sizes": any(getattr(m, "USES_SIZES", True) for m in modules),
+        "pandas": any(getattr(m, "PANDAS_REFERENCE", False) for m in modules),
+    }
+
+
 def run_module(name: str, quick: bool, sizes: list[int] | None) -> list[dict]:
     """Import ``benchmarks.<name>`` and return its validated rows."""
     module = importlib.import_module(f"benchmarks.{name}")
@@ -122,9 +134,24 @@ def fmt_time(t: float | None) -> str:
     return f"{t * 1e6:.0f} µs"
 
 
-def fmt_ratio(r: float | None) -> str:
-    """A ratio with ×."""
-    return "—" if r is None else f"{r:.3g}×"
+def fmt_ratio(r: float | None, better: str = "higher") -> str:
+    """A ratio with ×, to three figures rounded towards worse.
+
+    A speed-up (``better="higher"``) is rounded down and a "lower is better" ratio
+    up, so a shown figure never meets a target the ratio misses: 0.9996 is
+    "0.999×" against "≥1", not "1×".
+    """
+    if r is None:
+        return "—"
+    if not math.isfinite(r) or r <= 0:
+        return f"{r:.3g}×"
+    scale = 10.0 ** (2 - math.floor(math.log10(r)))
+    # The tolerance keeps a ratio such as 0.57 (569.99… × 1000) from losing a unit.
+    if better == "lower":
+        shown = math.ceil(r * scale * (1 - 1e-12)) / scale
+    else:
+        shown = math.floor(r * scale * (1 + 1e-12)) / scale
+    return f"{shown:.3g}×"
 
 
 def fmt_rate(x: float | None) -> str:
@@ -192,7 +219,7 @@ def table(rows: list[dict], markdown: bool = False, machine: bool = False) -> st
             fmt_size(r["size"]),
             fmt_time(r["median_s"]),
             fmt_time(r["reference_s"]),
-            fmt_ratio(r["ratio"]),
+            fmt_ratio(r["ratio"], r.get("better", "higher")),
             fmt_rate(r["per_second"]),
             r.get("target") or "",
             target_met(r),
@@ -237,12 +264,29 @@ def _one_line(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- results
-def check_results_path(path: Path, write: bool) -> None:
-    """Raise ``ValueError`` if ``path`` cannot be a results file: a directory, a
-    device, pipe or socket (reading one would wait or never end), a file in a
-    missing directory or, with ``write``, a place where the file or the
-    ``.partial`` file written beside it first cannot be written."""
-    state = path_state(path)
+def check_results_path(path: Path, write: bool) -> Path:
+    """Return the results file ``path`` names (a symbolic link's target), or raise
+    ``ValueError`` if it cannot be one: a name the system refuses, a link that
+    loops, a directory, a device, pipe or socket (reading one would wait or never
+    end), a file in a missing directory or, with ``write``, a place where the file
+    or the ``.partial`` file written beside it first cannot be written."""
+    try:
+        if path.is_symlink():
+            # --write renames a finished file over the path: over the link's
+            # target, not over the link.
+            try:
+                path = path.resolve(strict=False)
+            except (OSError, RuntimeError) as exc:
+                raise ValueError(
+                    f"{path} is a symbolic link that cannot be followed ({exc})"
+                ) from None
+            if path.is_symlink():
+                raise ValueError(f"{path} is a symbolic link that loops")
+        state = path_state(path)
+    except OSError as exc:
+        raise ValueError(
+            f"{path}: the system refuses this name ({exc.strerror or exc})"
+        ) from None
     if state == "directory":
         raise ValueError(f"{path} is a directory, not a results file")
     if state == "other":
@@ -251,6 +295,8 @@ def check_results_path(path: Path, write: bool) -> None:
             "Markdown file written by --write, or a new one"
         )
     if not path.parent.is_dir():
+        if path.parent.exists():
+            raise ValueError(f"{path}: {path.parent} is not a directory")
         raise ValueError(f"{path}: its directory {path.parent} does not exist")
     if write:
         if path.exists() and not os.access(path, os.W_OK):
@@ -267,6 +313,7 @@ def check_results_path(path: Path, write: bool) -> None:
                 f"{path} cannot be written: {partial} cannot be created there "
                 f"({exc.strerror or exc})"
             ) from None
+    return path
 
 
 def _partial(path: Path) -> Path:
@@ -505,10 +552,14 @@ How to read the table:
 - **households/s**: size ÷ median time; for `sweep` rows household-scenarios per
   second (size × scenarios ÷ time), for `gini` rows incomes per second (size =
   incomes), for `bootstrap` rows households per second of one replicate.
-- **target / met**: the issue's required target (stretch in brackets) and whether
-  this row meets it: "yes" only if every target the row quotes holds, the target
-  column's and a time target its note quotes from the issue ("issue: ≤4 s");
-  blank if it quotes none or lacks the value.
+- **target / met**: the issue's required target (stretch in brackets), quoted at
+  the size it is set for only ("≥1" from 1e5 households where the issue sets
+  none: never slower than the references, the shared machine notes' rule), and
+  whether this row meets it: "yes" only if every target the row quotes holds,
+  the target column's and a time target its note quotes from the issue ("issue:
+  ≤4 s"); blank if it quotes none or lacks the value. Ratios are shown to three
+  figures rounded towards worse, so a shown ratio never meets a target the row
+  misses.
 
 Last written: {machine["date"]}.
 
@@ -531,8 +582,22 @@ Parsed by `python -m benchmarks` to compare ratios; regenerate rather than edit.
 
 
 # --------------------------------------------------------------------------- main
+def _terminated(signum, frame) -> None:
+    # As for Ctrl-C: unwinding runs the modules' clean-ups (bench_startup's
+    # scratch caches in the temporary folder), which a bare SIGTERM skips.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the selected benchmarks, print the table and warnings; see module doc."""
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.splitlines()[0]
     )
@@ -583,11 +648,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     try:
-        common.check_sizes(args.sizes or [])
+        common.check_sizes(args.sizes or [], **size_needs(names))
     except ValueError as exc:
         parser.error(f"--sizes: {exc}")
     try:
-        check_results_path(args.results, args.write)
+        args.results = check_results_path(args.results, args.write)
     except ValueError as exc:
         parser.error(f"--results: {exc}")
     try:
@@ -687,7 +752,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(missing)} stored case(s) of the modules and sizes run were not "
             f"measured: {'; '.join(missing)}"
         )
-    if args.write:
+    if args.write and not rows:
+        print(f"nothing written to {args.results}: no benchmark gave a row")
+    elif args.write:
         # Written beside and then renamed over the file, so that an interrupted
         # write cannot leave it half written.
         partial = _partial(args.results)

@@ -10,7 +10,7 @@ RSS (``/proc/self/clear_refs`` = 5, Linux), runs the workload and reads the peak
 ``RUSAGE_CHILDREN`` for a one-workload child):
 
     extra = peak during the workload − RSS just before it
-    ratio = (population bytes + extra) ÷ population bytes        target ≤ 2
+    ratio = (population bytes + extra) ÷ population bytes        target ≤ 2 (from 1e5)
 
 so the ratio is the peak memory of "population + workload" in units of the
 population's own arrays (household and person columns, ``common.population_bytes``).
@@ -37,6 +37,8 @@ from benchmarks import common
 
 FULL_SIZES = (1_000_000, 10_000_000)
 QUICK_SIZES = (1_000_000,)
+#: The smallest size the ≤ 2 target is quoted at (the issue's sizes start at 1e5).
+SMALLEST_TARGET_SIZE = 100_000
 
 CHILD = r"""
 import gc, json, os, resource, sys
@@ -203,11 +205,19 @@ def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
                     ratio=(nbytes + extra) / nbytes,
                     per_second=None,
                     better="lower",
-                    target="≤2",
+                    # Below 1e5 households (the issue's smallest size) the
+                    # kernels' fixed workspace, not the households, sets the peak.
+                    target="≤2" if n >= SMALLEST_TARGET_SIZE else "",
                     note=(
                         f"(population + extra) / population; extra {extra / n:.0f} "
                         f"B/household over the population's {nbytes / n:.0f} "
                         f"B/household ({extra / 2**20:.0f} MiB)"
+                        + (
+                            ""
+                            if n >= SMALLEST_TARGET_SIZE
+                            else "; no target below 1e5 households, where the "
+                            "fixed workspace outweighs the population"
+                        )
                     ),
                 )
             )

@@ -31,6 +31,9 @@ import time
 
 from benchmarks import common
 
+#: Runs at its own size whatever ``--sizes`` says (the runner's memory check).
+USES_SIZES = False
+
 SIZE = 1_000
 
 CHILD = """

@@ -142,16 +142,25 @@ def pandas_max() -> int:
     return value
 
 
-def check_sizes(sizes: Sequence[int]) -> None:
+def check_sizes(
+    sizes: Sequence[int], *, uses_sizes: bool = True, pandas: bool = True
+) -> None:
     """Raise ``ValueError`` for a size given twice or one whose estimated peak memory
     exceeds this machine's available memory (:data:`BYTES_PER_HOUSEHOLD_PANDAS` a
-    household up to :func:`pandas_max`, :data:`BYTES_PER_HOUSEHOLD` above)."""
+    household up to :func:`pandas_max` if ``pandas``, a module running the pandas
+    reference, is selected; :data:`BYTES_PER_HOUSEHOLD` otherwise). No memory
+    check when ``uses_sizes`` is false: no selected module runs at the sizes."""
     seen: set[int] = set()
     for n in sizes:
         if n in seen:
             raise ValueError(f"size {n:,} is given twice; give each size once")
         seen.add(n)
+    # Read, and so checked, whatever runs: a bad value is an error, not ignored.
     limit = pandas_max()
+    if not uses_sizes:
+        return
+    if not pandas:
+        limit = 0
     available = _meminfo_gib("MemAvailable")
     if available is None:
         return
@@ -166,8 +175,17 @@ def check_sizes(sizes: Sequence[int]) -> None:
             raise ValueError(
                 f"size {n:,} households: about {need:.3g} GiB needed ({per:,} B a "
                 f"household{with_pandas}) and this machine has {available:g} GiB "
-                f"available; give at most {int(available * 2**30 // per):,}"
+                f"available; give at most {_largest_fitting(available, limit):,}"
             )
+
+
+def _largest_fitting(available_gib: float, pandas_limit: int) -> int:
+    """The most households whose estimate fits ``available_gib``: with the pandas
+    reference up to ``pandas_limit`` households, without it above."""
+    available = available_gib * 2**30
+    with_pandas = min(pandas_limit, int(available // BYTES_PER_HOUSEHOLD_PANDAS))
+    without = int(available // BYTES_PER_HOUSEHOLD)
+    return max(with_pandas, without if without > pandas_limit else 0)
 
 
 def _need_gib(n: int, pandas_limit: int) -> tuple[int, float]:
@@ -563,7 +581,10 @@ def machine_info() -> dict[str, Any]:
     try:
         layer = numba.threading_layer()
     except ValueError:
-        layer = "not initialised"
+        # No parallel kernel has run in this process yet (only modules timing
+        # subprocesses did): run one, so the header names the layer.
+        _sum_array(np.zeros(1))
+        layer = numba.threading_layer()
     target, simd = _cpu_target()
     versions = {
         dist: _version(dist)

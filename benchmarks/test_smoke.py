@@ -833,3 +833,125 @@ def test_a_hand_edited_table_is_reported(tmp_path, capsys, monkeypatch):
     assert runner.table_edited(path, runner.load_results(path))
     assert runner.main(["--only", "indicators", "--results", str(path)]) == 0
     assert "is not the one its JSON block gives" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------ probe of session 36
+def test_a_results_name_the_system_refuses_or_under_a_file_is_a_usage_error(
+    tmp_path, capsys, monkeypatch
+):
+    err = _usage_error(["--results", str(tmp_path / ("x" * 300))], capsys, monkeypatch)
+    assert "the system refuses this name" in err
+    plain = tmp_path / "w.md"
+    plain.write_text("", encoding="utf-8")
+    err = _usage_error(["--results", str(plain / "x.md")], capsys, monkeypatch)
+    assert f"{plain} is not a directory" in err
+
+
+def test_write_through_a_link_updates_its_target_and_a_loop_is_refused(
+    tmp_path, capsys, monkeypatch
+):
+    target = tmp_path / "target.md"
+    _write_rows(target, _rows()[:1])
+    link = tmp_path / "link.md"
+    link.symlink_to(target)
+    monkeypatch.setattr(runner, "run_module", lambda name, quick, sizes: _rows())
+    argv = ["--only", "indicators", "--results", str(link), "--write"]
+    assert runner.main(argv) == 0
+    assert link.is_symlink()
+    assert len(runner.load_results(target)["rows"]) == len(_rows())
+    loop = tmp_path / "loop.md"
+    loop.symlink_to(loop)
+    err = _usage_error(["--results", str(loop), "--write"], capsys, monkeypatch)
+    assert "symbolic link" in err
+
+
+def test_write_with_no_row_leaves_the_results_file_alone(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "results.md"
+    _write_rows(path, _rows())
+    before = path.read_bytes()
+
+    def fail(name, quick, sizes):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runner, "run_module", fail)
+    argv = ["--only", "indicators", "--results", str(path), "--write"]
+    assert runner.main(argv) == 1
+    assert "nothing written" in capsys.readouterr().out
+    assert path.read_bytes() == before
+
+
+def test_targets_are_quoted_at_the_size_they_are_set_for():
+    from benchmarks import bench_indicators, bench_memory, bench_simulate
+
+    assert bench_indicators._targets(1_000_000)["numpy"] == "≤0.03 s"
+    assert bench_indicators._targets(5_000_000) == {
+        "numpy": "",
+        "microdf": "",
+        "floor": "",
+    }
+    assert bench_indicators._targets(20_000_000)["microdf"] == ""
+    at_1e7 = bench_simulate._targets(10_000_000)
+    assert at_1e7["exact pandas"] == "≥6 (stretch 15)"
+    assert at_1e7["bracket pandas"] == "≥1"  # the issue sets none for bracket mode
+    for n in (3_000_000, 20_000_000):
+        assert set(bench_simulate._targets(n).values()) <= {"≥1", ""}
+    assert bench_memory.SMALLEST_TARGET_SIZE == 100_000
+
+
+def test_the_memory_check_suggests_a_size_it_accepts_and_skips_unsized_modules(
+    monkeypatch,
+):
+    monkeypatch.setattr(common, "_meminfo_gib", lambda field="MemTotal": 8.0)
+    for limit in ("0", "1e6", "7e6", "3e7"):
+        monkeypatch.setenv(common.PANDAS_MAX_ENV, limit)
+        with pytest.raises(ValueError) as exc:
+            common.check_sizes([40_000_000])
+        suggested = int(
+            re.search(r"at most ([0-9,]+)", str(exc.value))[1].replace(",", "")
+        )
+        common.check_sizes([suggested])
+        with pytest.raises(ValueError):
+            common.check_sizes([suggested + 1])
+    # Modules that do not run at --sizes are not held to them; without the
+    # pandas reference a size needs less.
+    common.check_sizes([40_000_000], uses_sizes=False)
+    assert runner.size_needs(["bench_startup"]) == {
+        "uses_sizes": False,
+        "pandas": False,
+    }
+    assert runner.size_needs(["bench_startup", "bench_simulate"]) == {
+        "uses_sizes": True,
+        "pandas": True,
+    }
+    monkeypatch.setenv(common.PANDAS_MAX_ENV, "3e7")
+    with pytest.raises(ValueError):
+        common.check_sizes([8_000_000])
+    common.check_sizes([8_000_000], pandas=False)
+
+
+@pytest.mark.parametrize(
+    ("ratio", "better", "text"),
+    [
+        (0.9996, "higher", "0.999×"),
+        (0.57, "higher", "0.57×"),
+        (45.16, "higher", "45.1×"),
+        (2.0004, "lower", "2.01×"),
+        (1.29, "lower", "1.29×"),
+        (None, "higher", "—"),
+    ],
+)
+def test_fmt_ratio_rounds_towards_worse(ratio, better, text):
+    assert runner.fmt_ratio(ratio, better) == text
+
+
+def test_sigterm_unwinds_like_an_interrupt_and_the_handler_is_restored(monkeypatch):
+    def terminate(name, quick, sizes):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return _rows()
+
+    monkeypatch.setattr(runner, "run_module", terminate)
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as exc:
+        runner.main(["--only", "indicators", "--results", os.devnull + "x"])
+    assert exc.value.code == 128 + signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) is before
