@@ -469,10 +469,17 @@ def test_floor_is_the_fastest_read_and_never_beats_the_library():
 
 def test_rules_free_pass_reads_every_array_it_claims():
     # Its per-capita incomes and totals, recomputed in NumPy from the module's
-    # definition: market income less the employed count, a millionth of the ages
-    # and a trillionth of the id, over the household's size.
-    from benchmarks.skeleton import rules_free_totals_of
+    # definition: market income, with the employed count, the summed ages and the
+    # id taken off as levies and given back as benefits.
+    from benchmarks.skeleton import rules_free_pass, rules_free_totals_of
     from commonprosperity import synthetic_population
+    from commonprosperity._kernels import simulate as K
+    from commonprosperity._kernels.histogram import (
+        _ordinary_scale,
+        binned,
+        binned_bracket,
+    )
+    from commonprosperity.simulate import _gini_weight
 
     pop = synthetic_population(5_000, seed=11)
     per_capita = np.empty(pop.n_households)
@@ -483,11 +490,23 @@ def test_rules_free_pass_reads_every_array_it_claims():
     )
     employed = np.add.reduceat(pop.employed.astype(float), starts)
     years = np.add.reduceat(pop.age.astype(float), starts)
-    disposable = market - employed - 1e-6 * years - 1e-12 * pop.household_id
     size = np.diff(pop.offsets)
-    np.testing.assert_allclose(per_capita, disposable / size, rtol=1e-12, atol=1e-9)
-    assert totals[0] == pytest.approx(pop.weight.sum(), rel=1e-12)
-    assert totals[2] == pytest.approx((pop.weight * disposable).sum(), rel=1e-12)
+    np.testing.assert_allclose(per_capita, market / size, rtol=1e-12, atol=1e-9)
+    w = pop.weight
+    assert totals[K.S_HOUSEHOLDS] == pytest.approx(w.sum(), rel=1e-12)
+    assert totals[K.S_DISPOSABLE] == pytest.approx((w * market).sum(), rel=1e-12)
+    assert totals[K.S_CONTRIBUTIONS] == pytest.approx((w * employed).sum(), rel=1e-12)
+    assert totals[K.S_RESIDENTS_PENSION] == totals[K.S_CONTRIBUTIONS]
+    assert totals[K.S_IIT] == pytest.approx((w * years).sum(), rel=1e-12)
+    ids = w * pop.household_id
+    assert totals[K.S_PROPERTY_TAX] == pytest.approx(ids.sum(), rel=1e-12)
+    assert totals[K.S_DIBAO] == totals[K.S_PROPERTY_TAX]
+    # Households without income at exactly 0: the histogram gives the bracket,
+    # with no fall-back to the exact sort (simulate's path, timed alike).
+    assert np.all(per_capita[market == 0] == 0)
+    parts = binned(per_capita, _gini_weight(pop))
+    assert _ordinary_scale(parts[0], parts[1]) and binned_bracket(parts) is not None
+    assert rules_free_pass(pop)[1:] == binned_bracket(parts)[1:]
 
 
 def test_bootstrap_replicate_time_at_or_below_zero_gives_no_ratio():
