@@ -87,6 +87,6 @@ def replicate_row(
         n,
         each if each > 0 else None,
         sort_s,
-        target="≥1",
+        target="≥1 (issue 6)",
         note=note,
     )

@@ -68,18 +68,15 @@ def gini_numpy(income: np.ndarray, weight: np.ndarray) -> float:
 
 
 def _targets(n: int) -> dict[str, str]:
-    """The targets set for a size, quoted at that size only (a time target of 1e6
-    incomes is no target at 5e6)."""
+    """Issue 8's targets for a size, quoted at that size only."""
+    # Issue 8 sets these at 1e7 only (its ≤ 3× floor is simulate's, not the
+    # Gini's; the shared machine notes' 30 ms at 1e6 is no issue's target).
     if n == 10_000_000:
         return {
             "numpy": "≥2.5 (stretch 5)",
             "microdf": "≥7 (stretch 20)",
-            "floor": "≥0.33 (≤3× floor)",
+            "floor": "",
         }
-    # ../shared/PERFORMANCE.md (shared machine notes): exact weighted Gini ≤ 30 ms
-    # at 1e6 households.
-    if n == 1_000_000:
-        return {"numpy": "≤0.03 s", "microdf": "", "floor": ""}
     return {"numpy": "", "microdf": "", "floor": ""}
 
 
@@ -178,8 +175,11 @@ def _microdf(n, x, w, exact, targets):
     try:
         from microdf import MicroSeries
     except ImportError as exc:
-        common.note(f"microdf not installed ({exc}); skipped")
-        return []
+        # A peer issue 8 names: its absence is a broken environment, not a skip.
+        raise RuntimeError(
+            f"microdf is not installed ({exc}); it is a required peer: install "
+            "the test extras (python -m pip install -e '.[test]')"
+        ) from exc
     series = MicroSeries(x, weights=w)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # peers' own deprecation warnings
@@ -202,8 +202,11 @@ def _pysal(n, x, gini, quick):
     try:
         from inequality.gini import Gini
     except ImportError as exc:
-        common.note(f"pysal inequality not installed ({exc}); skipped")
-        return []
+        # A peer issue 8 names: its absence is a broken environment, not a skip.
+        raise RuntimeError(
+            f"pysal inequality is not installed ({exc}); it is a required peer: "
+            "install the test extras (python -m pip install -e '.[test]')"
+        ) from exc
     ours = common.measure(lambda i: gini(x), quick=quick)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -900,21 +900,43 @@ def test_write_with_no_row_leaves_the_results_file_alone(tmp_path, capsys, monke
 
 
 def test_targets_are_quoted_at_the_size_they_are_set_for():
+    # Only issue 8's targets (or another issue's, named), at their size.
     from benchmarks import bench_indicators, bench_memory, bench_simulate
 
-    assert bench_indicators._targets(1_000_000)["numpy"] == "≤0.03 s"
-    assert bench_indicators._targets(5_000_000) == {
-        "numpy": "",
-        "microdf": "",
+    for n in (1_000_000, 5_000_000, 20_000_000):
+        assert set(bench_indicators._targets(n).values()) == {""}
+    at_1e7 = bench_indicators._targets(10_000_000)
+    assert at_1e7 == {
+        "numpy": "≥2.5 (stretch 5)",
+        "microdf": "≥7 (stretch 20)",
         "floor": "",
     }
-    assert bench_indicators._targets(20_000_000)["microdf"] == ""
     at_1e7 = bench_simulate._targets(10_000_000)
     assert at_1e7["exact pandas"] == "≥6 (stretch 15)"
-    assert at_1e7["bracket pandas"] == "≥1"  # the issue sets none for bracket mode
-    for n in (3_000_000, 20_000_000):
-        assert set(bench_simulate._targets(n).values()) <= {"≥1", ""}
+    assert at_1e7["bracket pandas"] == ""  # the issue sets none for bracket mode
+    for n in (100_000, 1_000_000, 3_000_000, 20_000_000):
+        assert set(bench_simulate._targets(n).values()) == {""}
     assert bench_memory.SMALLEST_TARGET_SIZE == 100_000
+
+
+def test_a_missing_required_peer_is_an_error(monkeypatch):
+    import builtins
+
+    from benchmarks import bench_indicators
+
+    real_import = builtins.__import__
+
+    def no_peers(name, *args, **kwargs):
+        if name.startswith(("microdf", "inequality")):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_peers)
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="microdf is not installed"):
+        bench_indicators._microdf(3, x, x, None, {"microdf": ""})
+    with pytest.raises(RuntimeError, match="pysal inequality is not installed"):
+        bench_indicators._pysal(3, x, None, True)
 
 
 def test_the_memory_check_suggests_a_size_it_accepts_and_skips_unsized_modules(
