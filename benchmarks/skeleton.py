@@ -132,9 +132,10 @@ def rules_free_pass(pop) -> tuple[float, float, float]:
     forgotten them (:func:`benchmarks.common.forget_derived`).
     """
     from commonprosperity._kernels.histogram import bracket_gini
-    from commonprosperity.simulate import _gini_weight, _tiers
+    from commonprosperity.simulate import _gini_weight
 
-    _tiers(pop)
+    # _gini_weight derives all the households' terms (tiers too), as simulate.
+    gini_weight = _gini_weight(pop)
     per_capita = np.empty(pop.n_households)
     rules_free_totals_of(pop, per_capita)
-    return bracket_gini(per_capita, _gini_weight(pop))
+    return bracket_gini(per_capita, gini_weight)

@@ -261,8 +261,9 @@ def indicators(data, scenario, band_basis: str = "household") -> dict[str, float
         "child_allowance",
     ]
     weighted = hh[amounts].mul(hh["weight"], axis=0).sum()
+    mean = per_capita(hh)
     return {
-        "per_capita_disposable_income": per_capita(hh),
+        "per_capita_disposable_income": mean,
         "urban_per_capita_disposable_income": urban_pc,
         "rural_per_capita_disposable_income": rural_pc,
         "urban_rural_ratio": defined_ratio(urban_pc, rural_pc),
@@ -273,7 +274,7 @@ def indicators(data, scenario, band_basis: str = "household") -> dict[str, float
         "band_share_200k_600k": band_share(200_000.0, 600_000.0),
         "gini": (
             weighted_gini(hh["disposable_income"] / hh["size"], hh["persons"])
-            if per_capita(hh) > 0
+            if mean > 0
             else np.nan
         ),
         "urbanization_rate": float(
