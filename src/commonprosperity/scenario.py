@@ -88,6 +88,10 @@ def _no_numpy_bool(value: Any) -> Any:
         # A 0-d array is its one item (np.array(1200.0) is 1200.0), a boolean
         # one a bool, refused as above.
         value = value.item()
+    if isinstance(value, complex | np.complexfloating):
+        # Pydantic reads anything with __float__ as a float, and NumPy's complex
+        # numbers have one that drops the imaginary part with only a warning.
+        raise ValueError(f"must be a real number; got {value!r}")
     if isinstance(value, int) and not isinstance(value, bool):
         try:
             float(value)
@@ -1284,6 +1288,17 @@ def _unknown_path_message(path: str) -> str:
         return (
             f"{path!r}: unknown scenario key (it has surrounding spaces); did you "
             f"mean {path.strip()!r}?"
+        )
+    # A section nested in another ([transfers.income_tax] in a file): say where
+    # it belongs, not which keys of the outer section look alike.
+    parts = base.split(".")
+    nested = next((p for p in parts[1:] if p in SECTIONS), None)
+    if nested is not None:
+        rest = ".".join(parts[parts.index(nested, 1) :])
+        return (
+            f"{path}: unknown scenario key; {nested} is a section of its own, not "
+            f"part of {'.'.join(parts[: parts.index(nested, 1)])}: write {rest} "
+            f"(in a file, [{nested}] at the top level)"
         )
     # Case first: TRANSFERS.Dibao_Monthly is no spelling mistake. Then the same
     # key in another section (social_insurance.dibao_monthly: difflib ranked

@@ -594,14 +594,20 @@ def _ordinary_scale(hist: np.ndarray, keys: np.ndarray) -> bool:
     """Whether the bracket's arithmetic is safe for the rows of this histogram.
 
     The rounding allowance of :func:`gini_from_bins` holds for normal floats only:
-    the total weight must lie within ``SAFE_WEIGHT**±1`` (or be 0: no rows), no
-    row may lie in an overflow bin (``|x| >= 2**HIGH_EXP``), and the central bin
-    may hold zeros only (a nonzero income below ``2**LOW_EXP`` squares towards
-    underflow, and a negative one there is not flagged). Data outside (incomes or
-    weights near 1e±200) is rescaled by the caller or taken exactly.
+    the total weight must lie within ``SAFE_WEIGHT**±1`` (or be 0: no rows), so
+    must every bin's weight that is not 0 (a bin of weight 1e-313 beside one of
+    0.9, weights 1e-300 and 1e12 scaled, made products that underflow, and a
+    "bracket" above 1), no row may lie in an overflow bin (``|x| >= 2**HIGH_EXP``),
+    and the central bin may hold zeros only (a nonzero income below
+    ``2**LOW_EXP`` squares towards underflow, and a negative one there is not
+    flagged). Data outside (incomes or weights near 1e±200, weights more than
+    2**200 apart) is rescaled by the caller or taken exactly.
     """
-    total = float(hist[:, 0].sum())
+    weights = hist[:, 0]
+    total = float(weights.sum())
     if total != 0.0 and not 1.0 / SAFE_WEIGHT <= total <= SAFE_WEIGHT:
+        return False
+    if np.any((weights > 0.0) & (weights < 1.0 / SAFE_WEIGHT)):
         return False
     if keys.shape[0] and (keys[0] == 0 or keys[-1] == N_BINS - 1):
         return False
