@@ -115,7 +115,7 @@ from commonprosperity._kernels.sweep import (
     transfers_sweep_from,
 )
 from commonprosperity._kernels.sweep_lanes import KMAX, LANES, lanes_sweep
-from commonprosperity._validate import is_real, joined_problems
+from commonprosperity._validate import is_real, joined_problems, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.scenario import Scenario, overlapping_paths
@@ -349,7 +349,7 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
         for v in vals:
             key = (p, value_key(v))
             if key in rejected and key not in bad_alone:
-                bad_alone[key] = f"grid: {p} = {v!r}: {rejected[key]}"
+                bad_alone[key] = f"grid: {p} = {quoted(v)}: {rejected[key]}"
     paths = list(levers)
     if bad_alone and len(paths) == 1:
         raise ScenarioError(joined_problems(list(bad_alone.values())))
@@ -375,7 +375,7 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
             try:
                 scenario = base.replace(dict(pairs))
             except ScenarioError as exc:
-                where = ", ".join(f"{p} = {v!r}" for p, v in pairs)
+                where = ", ".join(f"{p} = {quoted(v)}" for p, v in pairs)
                 msg = f"grid: {where}: {str(exc).removeprefix('scenario: ')}"
                 culprit = next((k for k in keys if k in bad_alone), None)
                 if culprit is not None:

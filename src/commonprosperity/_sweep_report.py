@@ -7,7 +7,7 @@ and :func:`write_sweep`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,7 @@ def write_sweep(
     command: str | None = None,
     cheapest: Any = None,
     formats: Sequence[str] = ("png", "svg"),
+    target_notes: Mapping[str, str] | None = None,
 ) -> tuple[list[Path], str]:
     """Write a sweep's frame (CSV, Parquet), figures and ``report.md``.
 
@@ -153,6 +154,9 @@ def write_sweep(
         list the scenarios meeting the frontier target ordered by cost.
     formats : sequence of str
         Figure formats.
+    target_notes : mapping of str to str, optional
+        Caveats by target id (``{"T5": "over 2 of the 11 cities ..."}``), printed
+        under the summary and the report's target table.
 
     Returns
     -------
@@ -170,7 +174,7 @@ def write_sweep(
     )
     with staged_directory(out, names) as stage:
         written, summary = _write_sweep_files(
-            frame, stage, spec, heading, command, cheapest, formats
+            frame, stage, spec, heading, command, cheapest, formats, target_notes
         )
     return [out / p.name for p in written], summary
 
@@ -200,6 +204,7 @@ def _write_sweep_files(
     command: str | None,
     cheapest: Any,
     formats: Sequence[str],
+    target_notes: Mapping[str, str] | None,
 ) -> tuple[list[Path], str]:
     """Write the files of :func:`write_sweep` into ``out`` (a scratch folder)."""
     from commonprosperity import plots
@@ -213,7 +218,17 @@ def _write_sweep_files(
 
     figures: list[str] = []
     notes: list[str] = []
-    if len(levers) >= 2:
+    heat_undefined = (
+        spec.heatmap in frame.columns and frame[spec.heatmap].astype(float).isna().all()
+    )
+    if len(levers) >= 2 and heat_undefined:
+        # All cells "n/a" under a colour bar of nothing: said, not drawn (as the
+        # frontier below).
+        notes.append(
+            f"heatmap: not drawn: {spec.heatmap} is undefined in every scenario "
+            "of this sweep"
+        )
+    elif len(levers) >= 2:
         fixed = {}
         for lv in levers[2:]:
             fixed[lv] = _nearest(spec.grid[lv], spec.base.get(lv))
@@ -256,9 +271,14 @@ def _write_sweep_files(
         _summary_line(str(tid), row, len(frame))
         for tid, row in summary_table.iterrows()
     ]
+    caveats = [
+        f"{tid} {text}"
+        for tid, text in (target_notes or {}).items()
+        if text and tid in summary_table.index
+    ]
     summary = (
         "Targets over the sweep (net fiscal cost against the base):\n"
-        + "\n".join(lines)
+        + "\n".join(lines + caveats)
     )
 
     ranked = None
@@ -289,6 +309,8 @@ def _write_sweep_files(
         markdown_table(summary_table, formats={"cheapest_cost": ",.0f"}),
         "",
     ]
+    if caveats:
+        md += [f"- {c}" for c in caveats] + [""]
     if ranked is not None:
         cols = [
             c for c in (*levers, spec.heatmap, "net_fiscal_cost") if c in ranked.columns

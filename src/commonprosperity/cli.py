@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import decimal
 import importlib
 import inspect
 import math
@@ -475,6 +476,11 @@ def _check_out_file(path: Path, suffix: str, option: str) -> Path:
         raise UsageError(f"{option} {path}: is a directory")
     parent = path.absolute().parent
     if not parent.is_dir():
+        # A parent that is a file exists: "does not exist" sent users looking
+        # for a typo.
+        ancestor = next((a for a in (parent, *parent.parents) if a.exists()), None)
+        if ancestor is not None and not ancestor.is_dir():
+            raise UsageError(f"{option} {path}: {ancestor} is not a directory")
         raise UsageError(f"{option} {path}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise UsageError(f"{option} {path}: directory {parent} is not writable")
@@ -822,6 +828,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             heading=heading,
             command=args.command_line,
             cheapest=getattr(module, "cheapest", None),
+            target_notes={"T5": _cities_note_of(pop)},
         )
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
@@ -832,6 +839,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written)
     )
     return EXIT_OK
+
+
+def _cities_note_of(pop: Any) -> str:
+    """T5's caveat for a population lacking some of the 11 cities, else ""."""
+    import numpy as np
+
+    from commonprosperity.population import CITY_LABELS
+    from commonprosperity.simulate import cities_note
+
+    return cities_note({CITY_LABELS[c] for c in np.unique(pop.city_code)})
 
 
 def _parse_target(text: str) -> tuple[str, str, float]:
@@ -961,9 +978,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
     cost = float(before.fiscal["net_revenue"] - at.fiscal["net_revenue"])
     print(f"{label} ({scenario.year} policy) on {pop_text}")
+    tolerance = args.xtol if args.xtol is not None else 1e-6 * (hi - lo)
     print(
-        f"{args.lever} = {found:,.6g} is the smallest value in [{lo:g}, {hi:g}] with "
-        f"{name} {op} {value:g}"
+        f"{args.lever} = {_rounded_up(found, tolerance, hi)} is the smallest value "
+        f"in [{lo:g}, {hi:g}] with {name} {op} {value:g}"
     )
     print(
         f"  {name} there: {indicator(at):.10g}; at the scenario's own value "
@@ -981,6 +999,25 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             ) from None
         print(f"Wrote the solved scenario to {args.save}")
     return EXIT_OK
+
+
+def _rounded_up(found: float, tolerance: float, hi: float) -> str:
+    """``found`` to the decimals ``tolerance`` resolves, rounded up (at most ``hi``).
+
+    Every value from ``found`` up meets the target, so a value rounded up does too;
+    ``found`` shown to six figures, rounded down, had missed it (2,242.55 for
+    2,242.5528 and "gini <= 0.348").
+    """
+    if isinstance(found, int) or float(found).is_integer():
+        return f"{found:,.0f}"
+    places = max(0, math.ceil(-math.log10(tolerance))) if tolerance > 0 else 17
+    if places > 15:
+        return repr(float(found))
+    step = decimal.Decimal(1).scaleb(-places)
+    shown = decimal.Decimal(float(found)).quantize(step, rounding=decimal.ROUND_CEILING)
+    if shown > decimal.Decimal(float(hi)):
+        return repr(float(found))
+    return f"{shown:,f}"
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:

@@ -44,6 +44,7 @@ from commonprosperity._reportformat import (
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
+from commonprosperity.simulate import cities_note
 from commonprosperity.tables import _population_differences
 
 if TYPE_CHECKING:
@@ -353,6 +354,9 @@ def summary_text(
     # T6 reads "NO" on the default baseline, whose urban share is the survey's:
     # the table has no room for the note that says so.
     lines.append(f"T6 {table.at['T6', 'note']}")
+    cities = cities_note(set(result.city_per_capita.index))
+    if cities and not pd.isna(table.at["T5", "value"]):
+        lines.append(f"T5 {cities}")
     lines.append("")
     gini = f"Gini of per-capita disposable income (persons): {gini_text(result)}"
     if baseline is not None:

@@ -7,7 +7,7 @@ import functools
 import hashlib
 import numbers
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata, resources
@@ -381,16 +381,9 @@ class Result:
 
         add_note(("T2", "T3"), _BAND_BASIS_NOTES[self.band_basis])
         add_note(("T6",), _urban_basis_note(self.population.source))
-        present = len(self.city_per_capita)
-        if present < len(CITIES) and not pd.isna(frame.at["T5", "value"]):
-            # The plan's ratio is over all 11 prefecture cities; two alone gave a
-            # verdict with nothing said.
-            missing = [c for c in CITIES if c not in self.city_per_capita.index]
-            add_note(
-                ("T5",),
-                f"over {present} of the 11 cities (no households in "
-                f"{', '.join(missing)})",
-            )
+        cities = cities_note(set(self.city_per_capita.index))
+        if cities and not pd.isna(frame.at["T5", "value"]):
+            add_note(("T5",), cities)
         data_year, year = self.population.year, self.scenario.year
         if data_year is not None and data_year != year:
             # 2020 incomes judged against the 2025 targets read "not met" for
@@ -406,6 +399,23 @@ class Result:
 #: pandas 3 copies on write, so a shallow copy is free and a user's edits stay in
 #: it; before, a shallow copy shares its data and only a deep one is safe.
 _SHALLOW_COPY_IS_SAFE = int(pd.__version__.split(".")[0]) >= 3
+
+
+def cities_note(present: Collection[str]) -> str:
+    """T5's caveat when some of the 11 cities have no households, else "".
+
+    ``present``: the labels of the areas that have households (other labels than
+    the 11 cities' are ignored). The plan's ratio is over all 11 prefecture
+    cities; two alone gave a verdict with nothing said (``Result.targets``, the
+    run and sweep summaries).
+    """
+    missing = [c for c in CITIES if c not in present]
+    if not missing:
+        return ""
+    return (
+        f"over {len(CITIES) - len(missing)} of the 11 cities (no households in "
+        f"{', '.join(missing)})"
+    )
 
 
 def _handout(obj: Any) -> Any:

@@ -180,9 +180,11 @@ def sweep(
         added relative to ``base`` (negative: the scenario raises net revenue);
         the housing fund's part of contributions, the employees' own savings, is
         not revenue (``Result.fiscal["net_revenue"]``'s change). Each row
-        equals :func:`commonprosperity.simulate` of its scenario to about 1e-15
-        relative, ``gini`` included, times the cancellation factor κ of incomes
-        of both signs (``docs/precision.md``). With ``gini="bracket"`` the bounds
+        and :func:`commonprosperity.simulate` of its scenario are each within
+        the bound of ``docs/precision.md`` of the exact value ((κ + 1) · 2.3e-13
+        relative, κ the cancellation factor of incomes of both signs), ``gini``
+        included; they differ by 1e-15 to 1e-14 typically (1.2e-14 measured on
+        a city ratio). With ``gini="bracket"`` the bounds
         are as rigorous as simulate's but may each lie outside them by up to
         about 2.5e-10 relative, a few per cent of the width (2.5e-10 measured at
         1e6 households): the sweep bins its parts of the rows on one thread each,

@@ -97,3 +97,147 @@ def test_a_section_nested_in_another_in_a_file_is_named(tmp_path):
     (tmp_path / "s.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError, match="income_tax is a section of its own"):
         Scenario.from_toml(tmp_path / "s.toml")
+
+
+# ------------------------------------------------------------ the command line
+def _cli(capsys, *args):
+    from commonprosperity import cli
+
+    code = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    "found, tolerance, hi, shown",
+    [
+        (2242.5528, 0.0045, 5000, "2,242.553"),  # 6 figures showed 2,242.55
+        (2242.5521, 0.01, 5000, "2,242.56"),
+        (0.123456789, 1e-9, 1.0, "0.123456789"),
+        (4999.99999, 0.0045, 5000, "5,000.000"),
+        (4999.99999, 0.0045, 4999.99999, "4999.99999"),  # never above hi
+        (1000, 1, 5000, "1,000"),
+    ],
+)
+def test_solve_shows_its_answer_rounded_up(found, tolerance, hi, shown):
+    from commonprosperity.cli import _rounded_up
+
+    assert _rounded_up(found, tolerance, hi) == shown
+
+
+def test_the_value_solve_prints_meets_the_target(capsys):
+    from commonprosperity import baseline
+
+    code, out, err = _cli(
+        capsys,
+        "solve",
+        "--households",
+        1000,
+        "--lever",
+        "transfers.dibao_monthly",
+        "--target",
+        "gini <= 0.348",
+        "--bounds",
+        500,
+        5000,
+    )
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if "is the smallest value" in x)
+    value = float(line.split(" = ")[1].split(" ")[0].replace(",", ""))
+    assert "(1,000 households, seed 0)" in out.splitlines()[0]
+    pop = baseline(2024, n_households=1000, seed=0)
+    at = simulate(
+        pop, Scenario.status_quo(2024).replace({"transfers.dibao_monthly": value})
+    )
+    assert at.indicators["gini"] <= 0.348
+
+
+@pytest.mark.parametrize("command", ["baseline", "solve"])
+def test_an_output_file_under_a_file_says_it_is_not_a_directory(
+    capsys, tmp_path, command
+):
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    if command == "baseline":
+        args = ["baseline", "--year", 2024, "--households", 1000]
+        args += ["--out", tmp_path / "afile/p.parquet"]
+    else:
+        args = [
+            "solve", "--households", 1000, "--lever", "transfers.dibao_monthly",
+            "--target", "T4", "--bounds", 500, 5000,
+            "--save", tmp_path / "afile/s.toml",
+        ]  # fmt: skip
+    code, out, err = _cli(capsys, *args)
+    assert out == ""
+    assert code == 2
+    assert f"{tmp_path / 'afile'} is not a directory" in err
+    assert "does not exist" not in err
+
+
+def _two_city_population(n: int = 40) -> Population:
+    rng = np.random.default_rng(5)
+    ids = np.arange(1, n + 1)
+    return Population.from_arrays(
+        {
+            "household_id": ids,
+            "weight": rng.uniform(50, 150, n),
+            "urban": np.ones(n, dtype=bool),
+            "city": np.where(ids % 2 == 0, "杭州", "宁波"),
+        },
+        {
+            "household_id": ids,
+            "age": rng.integers(20, 70, n),
+            "employed": np.ones(n, dtype=bool),
+            "wage": rng.uniform(3e4, 2e5, n),
+            "business": np.zeros(n),
+            "property": np.zeros(n),
+            "pension": np.zeros(n),
+        },
+    )
+
+
+def test_run_and_sweep_say_t5_is_over_two_of_the_eleven_cities(capsys, tmp_path):
+    _two_city_population().write_parquet(tmp_path / "two.parquet")
+    caveat = "T5 over 2 of the 11 cities (no households in 温州,"
+    code, out, err = _cli(
+        capsys, "run", "--population", tmp_path / "two.parquet", "--out", tmp_path / "r"
+    )
+    assert code == 0, err
+    assert caveat in out
+    (tmp_path / "s.toml").write_text(
+        'year = 2024\n[population]\nfile = "two.parquet"\n[grid]\n'
+        '"transfers.dibao_monthly" = [1200, 1500]\n'
+        '"income_tax.basic_deduction" = [60000, 70000]\n'
+        '[plots]\nheatmap = "urban_rural_ratio"\nfrontier = "T5"\n',
+        encoding="utf-8",
+    )
+    out_dir = tmp_path / "s"
+    code, out, err = _cli(
+        capsys, "sweep", tmp_path / "s.toml", "--out", out_dir, "--no-progress"
+    )
+    assert code == 0, err
+    assert caveat in out
+    report = (out_dir / "report.md").read_text(encoding="utf-8")
+    assert f"- {caveat}" in report
+    # All urban: the heatmap's ratio is undefined everywhere; said, not drawn.
+    assert not (out_dir / "heatmap.png").exists()
+    assert (
+        "heatmap: not drawn: urban_rural_ratio is undefined in every scenario" in report
+    )
+    # Every city present: no caveat.
+    assert (
+        "of the 11 cities"
+        not in _cli(capsys, "run", "--households", 2000, "--out", tmp_path / "r2")[1]
+    )
+
+
+def test_a_sweep_message_shortens_a_huge_value():
+    from commonprosperity import sweep, synthetic_population
+
+    with pytest.raises(ScenarioError) as info:
+        sweep(
+            synthetic_population(300, seed=1),
+            Scenario.status_quo(2024),
+            {"transfers.dibao_monthly": [10**400]},
+        )
+    assert "0" * 100 not in str(info.value)
+    assert "transfers.dibao_monthly = an integer of 401 digits" in str(info.value)
