@@ -383,6 +383,43 @@ def compare_to_published(
             "C" if c == "嘉兴" else "B",
             "leiii_census",
         )
+    # residents by age: the raking's province totals (its margins are by city)
+    person_weight = w[population.person_household_index]
+    for group, low in (("60+", 60), ("65+", 65)):
+        period = "census" if year == 2020 else "year"
+        f = S.figure("age_share", year, group=group, period=period)
+        add(
+            f"residents aged {group} (share)",
+            "all",
+            "浙江",
+            "calibrated",
+            f.value,
+            dot(person_weight, (population.age >= low).astype(np.float64))
+            / person_weight.sum(),
+            0.005,
+            f.grade,
+            f.source.id,
+            absolute=True,
+        )
+    # held out: the 0-15 share of the bulletins (the raking keeps the census's
+    # 0-14 share in every year)
+    young = S.figures("age_share", year=year, group="0-15")
+    if young:
+        f = young[0]
+        add(
+            "residents aged 0-15 (share)",
+            "all",
+            "浙江",
+            "held out",
+            f.value,
+            dot(person_weight, (population.age < 16).astype(np.float64))
+            / person_weight.sum(),
+            0.005,
+            f.grade,
+            f.source.id,
+            absolute=True,
+            note="the raking keeps the 2020 census share aged 0-14 in every year",
+        )
     # held out: city values not used in the calibration
     for series, y, area, city, _ in S.HELD_OUT:
         if y != year or series != "disposable_income":

@@ -22,9 +22,21 @@ import numpy as np
 from commonprosperity import statistics as S
 from commonprosperity.published import CITIES
 
-__all__ = ["AGE_BANDS", "MAX_SIZE", "SHAPE", "Draws", "Shape", "cover", "draw"]
+__all__ = [
+    "AGE_BANDS",
+    "MAX_SIZE",
+    "RAKING_AGE_BANDS",
+    "SHAPE",
+    "Draws",
+    "Shape",
+    "cover",
+    "draw",
+]
 
 AGE_BANDS = ((0, 15), (15, 60), (60, 121))
+#: The age bands the baseline's weights are raked to: AGE_BANDS with 60+ split
+#: at 65 (the census and the bulletins publish both shares).
+RAKING_AGE_BANDS = ((0, 15), (15, 60), (60, 65), (65, 121))
 MAX_SIZE = 8
 N_CITIES = len(CITIES)
 N_CELLS = 2 * N_CITIES
@@ -200,7 +212,16 @@ def _ages(
     elderly_head = rng.random(n) < np.where(
         size == 1, 0.42, np.where(size == 2, 0.38, 0.22)
     )
-    head_age = np.where(elderly_head, rng.integers(60, 91, n), rng.integers(20, 60, n))
+    # Elderly heads' ages fall off with age (R): uniform over 60-90, they put 16 %
+    # of the 60+ at 60-64 against the 2020 census's 29 % (the raking's 65+
+    # margin then needed weights far apart).
+    old_ages = np.arange(60, 91)
+    old_p = np.exp(-(old_ages - 60) / 12.0)
+    head_age = np.where(
+        elderly_head,
+        rng.choice(old_ages, n, p=old_p / old_p.sum()),
+        rng.integers(20, 60, n),
+    )
     h_age = head_age[hh]
     age = h_age.copy()  # heads keep it
     spouse = np.flatnonzero(position == 1)

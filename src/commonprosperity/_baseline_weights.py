@@ -14,11 +14,28 @@ import numpy as np
 import scipy.sparse as sp
 
 from commonprosperity import statistics as S
-from commonprosperity._baseline_people import AGE_BANDS, N_CELLS, N_CITIES, Draws
+from commonprosperity._baseline_people import (
+    N_CELLS,
+    N_CITIES,
+    RAKING_AGE_BANDS,
+    Draws,
+)
 from commonprosperity._calibrate_solve import solve
 from commonprosperity.errors import CalibrationError
 
-__all__ = ["MIN_BAND_RECORDS", "age_margin_dropped", "old_share", "totals", "weights"]
+__all__ = [
+    "MIN_BAND_RECORDS",
+    "age_margin_dropped",
+    "aged_share",
+    "elderly_split_dropped",
+    "old_share",
+    "totals",
+    "weights",
+]
+
+#: Upper ends of the raking age bands, for numpy.searchsorted.
+_BAND_ENDS = [b[1] for b in RAKING_AGE_BANDS]
+_N_BANDS = len(RAKING_AGE_BANDS)
 
 #: Persons a city needs in each age band for its age margin to be used.
 MIN_BAND_RECORDS = 30
@@ -36,6 +53,15 @@ def old_share(year: int) -> float:
     return S.figure("age_share", year, group="60+", period=period).value
 
 
+def aged_share(year: int) -> float:
+    """Province share of residents aged 65+ in ``year`` (fraction, B).
+
+    As :func:`old_share`, group 65+: the 2020 census and the bulletins 2021–2024.
+    """
+    period = "census" if year == 2020 else "year"
+    return S.figure("age_share", year, group="65+", period=period).value
+
+
 def totals(year: int, definition: str) -> dict[str, np.ndarray]:
     """Population totals of a year: households and residents by city, area and age.
 
@@ -44,15 +70,15 @@ def totals(year: int, definition: str) -> dict[str, np.ndarray]:
     dict of str to ndarray
         ``"city_persons"`` (11,), ``"cell_households"`` and ``"cell_persons"``
         (11, 2: rural, urban), ``"city_households"`` (11,), ``"age_persons"``
-        (11, 3: 0–14, 15–59, 60+).
+        (11, 4: 0–14, 15–59, 60–64, 65+).
 
     Notes
     -----
     Residents = year-end population (A), split by the 2020 census city shares (B);
     urban share of each city: :func:`commonprosperity.statistics.city_urban_shares`
     (C); households = residents ÷ the census family-household size of the city (B);
-    age bands: census shares by city with the 60+ share moved by the province's
-    change since 2020 (:func:`old_share`, C).
+    age bands: census shares by city with the 60+ and 65+ shares each moved by the
+    province's change since 2020 (:func:`old_share`, :func:`aged_share`, C).
     """
     table = S.census_table()
     total = S.population(year)
@@ -60,8 +86,9 @@ def totals(year: int, definition: str) -> dict[str, np.ndarray]:
     share = S.city_urban_shares(year, definition).to_numpy()
     households = city_persons / table["household_size"].to_numpy()
     old = table["age_60"].to_numpy() + (old_share(year) - old_share(2020))
+    aged = table["age_65"].to_numpy() + (aged_share(year) - aged_share(2020))
     young = table["age_0_14"].to_numpy()
-    age_share = np.stack([young, 1.0 - young - old, old], axis=1)
+    age_share = np.stack([young, 1.0 - young - old, old - aged, aged], axis=1)
     return {
         "city_persons": city_persons,
         "city_households": households,
@@ -75,18 +102,35 @@ def totals(year: int, definition: str) -> dict[str, np.ndarray]:
     }
 
 
+def _band_records(d: Draws) -> np.ndarray:
+    """Person records of each city in each raking age band (11, bands)."""
+    band = np.searchsorted(_BAND_ENDS, d.age, side="right")
+    return np.bincount(
+        d.city[d.hh] * _N_BANDS + band, minlength=_N_BANDS * N_CITIES
+    ).reshape(N_CITIES, _N_BANDS)
+
+
 def age_margin_dropped(d: Draws) -> np.ndarray:
     """Cities whose residents-by-age-band margin the raking leaves out (11,) bool.
 
-    A city with fewer than :data:`MIN_BAND_RECORDS` person records in one of its
-    age bands (only in small populations) cannot be raked to its age structure
-    without extreme weights; it keeps the age structure of its draws.
+    A city with fewer than :data:`MIN_BAND_RECORDS` person records in one of the
+    bands 0–14, 15–59, 60+ (only in small populations) cannot be raked to its age
+    structure without extreme weights; it keeps the age structure of its draws.
     """
-    band = np.searchsorted([b[1] for b in AGE_BANDS], d.age, side="right")
-    records = np.bincount(d.city[d.hh] * 3 + band, minlength=3 * N_CITIES).reshape(
-        N_CITIES, 3
-    )
-    return np.asarray((records < MIN_BAND_RECORDS).any(axis=1))
+    records = _band_records(d)
+    merged = np.column_stack([records[:, :2], records[:, 2:].sum(axis=1)])
+    return np.asarray((merged < MIN_BAND_RECORDS).any(axis=1))
+
+
+def elderly_split_dropped(d: Draws) -> np.ndarray:
+    """Cities raked to 60+ as one band, not to 60–64 and 65+ apart (11,) bool.
+
+    Those with :data:`MIN_BAND_RECORDS` records in each of 0–14, 15–59 and 60+
+    but fewer in 60–64 or 65+ (small populations).
+    """
+    records = _band_records(d)
+    thin = (records[:, 2:] < MIN_BAND_RECORDS).any(axis=1)
+    return np.asarray(thin & ~age_margin_dropped(d))
 
 
 def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
@@ -105,27 +149,27 @@ def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
     """
     n = d.size.shape[0]
     cell = d.cell
-    band = np.searchsorted([b[1] for b in AGE_BANDS], d.age, side="right")
-    counts = np.bincount(d.hh * 3 + band, minlength=3 * n).reshape(n, 3)
+    band = np.searchsorted(_BAND_ENDS, d.age, side="right")
+    counts = np.bincount(d.hh * _N_BANDS + band, minlength=_N_BANDS * n).reshape(
+        n, _N_BANDS
+    )
     cell_n = np.bincount(cell, minlength=N_CELLS)
     design = (target["cell_households"].ravel() / np.maximum(cell_n, 1))[cell]
-    # distinct design rows: (cell, persons aged 0-14, 15-59, 60+)
+    # distinct design rows: (cell, persons in each age band), in mixed radix
     base = 1 + int(counts.max())
-    key = ((cell * base + counts[:, 0]) * base + counts[:, 1]) * base + counts[:, 2]
-    present = np.bincount(key, minlength=N_CELLS * base**3) > 0
+    key = cell.astype(np.int64)
+    for b in range(_N_BANDS):
+        key = key * base + counts[:, b]
+    present = np.bincount(key, minlength=N_CELLS * base**_N_BANDS) > 0
     keys = np.flatnonzero(present)
     lookup = np.cumsum(present) - 1
     inverse = lookup[key]
     g = keys.shape[0]
     g_counts = np.stack(
-        [
-            (keys // base**2) % base,
-            (keys // base) % base,
-            keys % base,
-        ],
+        [(keys // base ** (_N_BANDS - 1 - b)) % base for b in range(_N_BANDS)],
         axis=1,
     ).astype(np.float64)
-    g_cell = keys // base**3
+    g_cell = keys // base**_N_BANDS
     g_city = g_cell // 2
     rows = np.arange(g)
     X = sp.hstack(
@@ -135,9 +179,12 @@ def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
             sp.csr_matrix(
                 (
                     g_counts.ravel(),
-                    (np.repeat(rows, 3), (g_city[:, None] * 3 + np.arange(3)).ravel()),
+                    (
+                        np.repeat(rows, _N_BANDS),
+                        (g_city[:, None] * _N_BANDS + np.arange(_N_BANDS)).ravel(),
+                    ),
                 ),
-                shape=(g, 3 * N_CITIES),
+                shape=(g, _N_BANDS * N_CITIES),
             ),
         ],
         format="csr",
@@ -152,11 +199,22 @@ def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
     # a small population may have (almost) no record in a city x age band: drop
     # that city's age margin (its age structure is then the draws'), keep the rest;
     # baseline() names those cities in the Population's source
-    complete = ~age_margin_dropped(d)
-    keep = np.concatenate(
-        [np.ones(N_CITIES + N_CELLS, dtype=bool), np.repeat(complete, 3)]
-    )
-    X, t = X[:, keep], t[keep]
+    # A city with too few records for 60-64 and 65+ apart is raked to 60+ (the
+    # two columns added), or, with too few for that, not by age at all.
+    dropped, merged = age_margin_dropped(d), elderly_split_dropped(d)
+    columns: list[np.ndarray] = [np.eye(N_CITIES + N_CELLS)]
+    for c in range(N_CITIES):
+        if dropped[c]:
+            continue
+        bands = [[0], [1], [2, 3]] if merged[c] else [[0], [1], [2], [3]]
+        for members in bands:
+            col = np.zeros(N_CITIES + N_CELLS + _N_BANDS * N_CITIES)
+            col[N_CITIES + N_CELLS + c * _N_BANDS + np.array(members)] = 1.0
+            columns.append(col[:, None])
+    first = np.zeros((_N_BANDS * N_CITIES, N_CITIES + N_CELLS))
+    select = np.hstack([np.vstack([columns[0], first]), *columns[1:]])
+    X = (X @ sp.csr_matrix(select)).tocsr()
+    t = t @ select
     D = np.bincount(inverse, weights=design, minlength=g)
     sol = solve(X, D, t, "raking", None, max_iter=50, tol=1e-10)
     if sol.max_relative_error > 1e-10:

@@ -90,8 +90,9 @@ def census_table() -> pd.DataFrame:
 
     Columns ``population``, ``urban_share`` (census), ``survey_urban_share`` (Q1–Q3
     2020 survey, C), ``household_size`` (family households; Jiaxing's suspect 2.88
-    replaced by 2.28, C), ``age_0_14``, ``age_15_59``, ``age_60``. Index: the 11
-    cities in :data:`commonprosperity.published.CITIES` order.
+    replaced by 2.28, C), ``age_0_14``, ``age_15_59``, ``age_60``, ``age_65`` (the
+    60+ and 65+ shares overlap). Index: the 11 cities in
+    :data:`commonprosperity.published.CITIES` order.
     """
     rows = {}
     for c in CITIES:
@@ -105,7 +106,7 @@ def census_table() -> pd.DataFrame:
         )
         ages = [
             number(figure("age_share", 2020, period="census", city=c, group=g))
-            for g in ("0-14", "15-59", "60+")
+            for g in ("0-14", "15-59", "60+", "65+")
         ]
         rows[c] = {
             "population": pop,
@@ -115,6 +116,7 @@ def census_table() -> pd.DataFrame:
             "age_0_14": ages[0],
             "age_15_59": ages[1],
             "age_60": ages[2],
+            "age_65": ages[3],
         }
     return pd.DataFrame.from_dict(rows, orient="index")
 

@@ -32,6 +32,7 @@ from commonprosperity._baseline_people import (
 from commonprosperity._baseline_weights import (
     MIN_BAND_RECORDS,
     age_margin_dropped,
+    elderly_split_dropped,
     totals,
     weights,
 )
@@ -154,6 +155,7 @@ def _source(
     definition: str,
     no_age: list[str] | None = None,
     top_tail: tuple[float, float] | None = None,
+    no_split: list[str] | None = None,
 ) -> str:
     tail = (
         ""
@@ -184,6 +186,11 @@ def _source(
             f"; residents by age band NOT raked in {', '.join(no_age)} (fewer than "
             f"{MIN_BAND_RECORDS} records in an age band: the draws' age structure; "
             "use more households)"
+        )
+    if no_split:
+        ages += (
+            f"; residents aged 60-64 and 65+ raked as one band in "
+            f"{', '.join(no_split)} (fewer than {MIN_BAND_RECORDS} records in one)"
         )
     return (
         f"{call}: synthetic Zhejiang households calibrated to published statistics; "
@@ -239,7 +246,9 @@ def generate(
     )
     no_age = [CITIES[i] for i in np.flatnonzero(age_margin_dropped(d))]
     report["age_margin_dropped"] = no_age
-    source = _source(year, n, seed, urban_definition, no_age, tail)
+    no_split = [CITIES[i] for i in np.flatnonzero(elderly_split_dropped(d))]
+    report["elderly_split_dropped"] = no_split
+    source = _source(year, n, seed, urban_definition, no_age, tail, no_split)
     return _population(d, weight, employed, income, year, source), report
 
 
@@ -320,10 +329,11 @@ def baseline(
        household size by city, 2020 census); sizes from Fujian's 2020 distribution
        tilted to each city's mean size; ages from household roles.
     2. Weights: raking to households by city, persons by city × area and persons by
-       city × age band (0–14, 15–59, 60+; the 60+ share moved by the province's
-       yearly bulletins). A city with fewer than 30 person records in an age band
-       (small ``n_households``: below about 5,000) keeps the age structure of its
-       draws; ``source`` names such cities.
+       city × age band (0–14, 15–59, 60–64, 65+; the 60+ and 65+ shares moved by
+       the province's yearly bulletins). A city with fewer than 30 person records
+       in 60–64 or 65+ is raked to 60+ as one band, and one with fewer than 30 in
+       0–14, 15–59 or 60+ (small ``n_households``: below about 5,000) keeps the
+       age structure of its draws; ``source`` names such cities.
     3. Retirement at the statutory ages (men 60, women 50 or 55); a share of those
        past it draw an employee pension. Wage earners below it are covered by
        employee social insurance and the housing fund (``employed``) in the
@@ -335,7 +345,7 @@ def baseline(
        all transfers received other than the modelled dibao, residents' pension
        and child allowance. There is no top-income tail (no Zhejiang figure on
        top incomes was found): the highest wage of 200,000 households in 2024 is
-       about 660,000 yuan, no taxable income reaches the 35 % and 45 % brackets,
+       about 565,000 yuan, no taxable income reaches the 35 % and 45 % brackets,
        and a reform of the top rates shows no revenue. Use microdata with top
        incomes for such questions, or assume a tail with ``top_tail``.
     5. Levels: a fixed-point iteration of the status-quo rules (one Numba pass per
