@@ -70,7 +70,7 @@ import dataclasses
 import decimal
 import itertools
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -306,6 +306,14 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
                 f"grid: {path} must map to a list of values, not a set (a set has "
                 f"no order, and the sweep's rows follow the values' order); got "
                 f"{values!r}"
+            )
+            continue
+        if isinstance(values, Sized) and len(values) > MAX_SCENARIOS:
+            # Before each value is looked at: ten million of them took 26 s to
+            # be refused for their count.
+            problems.append(
+                f"grid: {path} has {len(values):,} values; at most "
+                f"{MAX_SCENARIOS:,} scenarios are allowed in one sweep"
             )
             continue
         vals = [_plain(v) for v in values]

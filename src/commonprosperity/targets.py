@@ -7,6 +7,7 @@ Source: 中共浙江省委 浙江省人民政府
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -304,6 +305,18 @@ def evaluate_targets(
         f"indicators[{k!r}] must be a number (NaN when undefined); got {v!r}"
         for k, v in indicators.items()
         if not is_real(v)
+    ]
+    # No indicator is infinite (simulate gives NaN for a ratio it cannot
+    # form): T1 = inf read "met".
+    bad += [
+        f"indicators[{k!r}] must be finite (NaN when undefined); got {float(v)!r}"
+        for k, v in indicators.items()
+        if is_real(v) and math.isinf(float(v))
+    ]
+    bad += [
+        f"trends[{k!r}] must be finite (NaN when undefined); got {float(v)!r}"
+        for k, v in trends.items()
+        if k in trend_ids and is_real(v) and math.isinf(float(v))
     ]
     if bad:
         raise ScenarioError("evaluate_targets: " + "; ".join(bad))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from commonprosperity import Population, Scenario, ScenarioError, simulate
@@ -289,3 +290,30 @@ def test_a_city_thin_at_60_to_64_or_65_plus_is_raked_to_60_plus():
         c = CITY_LABELS.index(name)
         aged = w[(city == c) & (pop.age >= 60)].sum()
         assert aged == pytest.approx(target[c, 2] + target[c, 3], rel=1e-9)
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+def test_an_infinite_indicator_is_refused_not_judged(value):
+    from commonprosperity.targets import evaluate_targets
+
+    with pytest.raises(ScenarioError, match=r"per_capita_disposable_income.*finite"):
+        evaluate_targets({"per_capita_disposable_income": value})
+    with pytest.raises(ScenarioError, match=r"trends\['T9'\] must be finite"):
+        evaluate_targets({}, trends={"T9": value})
+    # NaN stays "undefined": NA, not an error.
+    table = evaluate_targets({"per_capita_disposable_income": np.nan})
+    assert table.loc["T1", "met"] is pd.NA
+
+
+def test_a_lever_list_longer_than_a_sweep_allows_is_refused_by_its_length():
+    from commonprosperity import sweep, synthetic_population
+    from commonprosperity._sweep_engine import MAX_SCENARIOS
+
+    values = np.arange(MAX_SCENARIOS + 1, dtype=float) + 1000.0
+    with pytest.raises(ScenarioError) as info:
+        sweep(
+            synthetic_population(300, seed=1),
+            Scenario.status_quo(2024),
+            {"transfers.dibao_monthly": values},
+        )
+    assert f"{MAX_SCENARIOS + 1:,} values; at most {MAX_SCENARIOS:,}" in str(info.value)
