@@ -232,8 +232,9 @@ def _build_parser() -> _Parser:
         "--year",
         type=_year,
         default=None,
-        help=f"policy year without a scenario file (default "
-        f"{DEFAULT_YEAR}); must match the file's year otherwise",
+        help=f"policy year without a scenario file (default: the --population "
+        f"file's year if it is a policy year, else {DEFAULT_YEAR}); must match "
+        "the scenario file's year otherwise",
     )
     run.add_argument(
         "--out",
@@ -300,7 +301,8 @@ def _build_parser() -> _Parser:
         "--year",
         type=_year,
         default=None,
-        help=f"policy year without a scenario file (default {DEFAULT_YEAR})",
+        help=f"policy year without a scenario file (default: the --population "
+        f"file's year if it is a policy year, else {DEFAULT_YEAR})",
     )
     solve.add_argument(
         "--lever",
@@ -687,6 +689,22 @@ def _origin(args: argparse.Namespace) -> str:
     return f"--year {args.year}" if args.year is not None else ""
 
 
+def _policy_year(args: argparse.Namespace) -> int | None:
+    """``--year``, or the ``--population`` file's year when nothing sets one.
+
+    A 2022 survey run on 2024 policy by default read as a 2024 result; the
+    file's year is used when it is a policy year (else the default year, with
+    the population's note that it is not projected).
+    """
+    if args.year is not None or args.scenario is not None or args.population is None:
+        return args.year
+    from commonprosperity.published import POLICY_YEARS
+    from commonprosperity.survey import parquet_year
+
+    year = parquet_year(args.population)
+    return year if year in POLICY_YEARS else None
+
+
 def _scenario(file: Path | None, year: int | None) -> tuple[Any, str]:
     from commonprosperity.scenario import Scenario
 
@@ -719,7 +737,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "ratio); give both or neither"
         )
     out = _check_out_dir(args.out)
-    scenario, label = _scenario(args.scenario, args.year)
+    scenario, label = _scenario(args.scenario, _policy_year(args))
     pop, pop_text = _population_of(args, scenario.year)
     result = simulate(pop, scenario, band_basis=args.band_basis)
     baseline = None
@@ -900,7 +918,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from commonprosperity.scenario import Scenario
     from commonprosperity.simulate import simulate
 
-    scenario, label = _scenario(args.scenario, args.year)
+    scenario, label = _scenario(args.scenario, _policy_year(args))
     current = scenario.get(args.lever)
     why = not_a_lever(args.lever, current)
     if why is not None:

@@ -259,6 +259,20 @@ def read_parquet(
     )
 
 
+def parquet_year(path: str | Path) -> int | None:
+    """The income year a Parquet population file records, read from its metadata.
+
+    None when the file records none (not written by :func:`write_parquet`) or
+    cannot be read; :func:`read_parquet` then reports what is wrong with it.
+    """
+    path = Path(path).expanduser()
+    try:
+        year, _ = _read_metadata(path, pq.read_schema(path).metadata or {})
+    except (OSError, PopulationError, pa.ArrowException):
+        return None
+    return year
+
+
 #: The keys :func:`write_parquet` writes (format 1); any other is an error.
 _METADATA_FIELDS = ("format_version", "layout", "year", "source", "library_version")
 

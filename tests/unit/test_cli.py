@@ -538,7 +538,13 @@ def test_baseline_writes_a_population_file(capsys, tmp_path):
         capsys, "run", "--population", file, "--out", tmp_path / "o"
     )
     assert code == 0, err
+    # Without --year, the file's year is the policy year.
+    assert stdout.startswith("status quo 2022 (2022 policy)")
     assert "income year 2022" in stdout.splitlines()[0]
+    code, stdout, err = run(
+        capsys, "run", "--population", file, "--year", 2024, "--out", tmp_path / "o"
+    )
+    assert code == 0, err
     # Unlike the embedded population, a file is not projected: say so.
     assert "not projected to the policy year 2024" in stdout.splitlines()[0]
 

@@ -317,3 +317,31 @@ def test_a_lever_list_longer_than_a_sweep_allows_is_refused_by_its_length():
             {"transfers.dibao_monthly": values},
         )
     assert f"{MAX_SCENARIOS + 1:,} values; at most {MAX_SCENARIOS:,}" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "file_year, option, policy",
+    [
+        (2022, [], 2022),
+        (2022, ["--year", 2023], 2023),
+        (2018, [], 2024),
+        (None, [], 2024),
+    ],
+)
+def test_run_on_a_population_file_takes_its_year_as_the_policy_year(
+    capsys, tmp_path, file_year, option, policy
+):
+    import dataclasses
+
+    from commonprosperity import synthetic_population
+
+    pop = dataclasses.replace(synthetic_population(400, seed=2), year=file_year)
+    pop.write_parquet(tmp_path / "p.parquet")
+    code, out, err = _cli(
+        capsys, "run", "--population", tmp_path / "p.parquet", *option,
+        "--out", tmp_path / "o",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.splitlines()[0].startswith(f"status quo {policy} ({policy} policy)")
+    projected = file_year is not None and file_year != policy
+    assert ("not projected to the policy year" in out.splitlines()[0]) == projected
