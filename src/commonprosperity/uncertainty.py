@@ -9,6 +9,7 @@ one pass over that order.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,15 @@ def _sorted_codes(name: str, values: Any, column: np.ndarray) -> np.ndarray:
 
     ``column``: the user's column behind ``values``, for the error message.
     """
+    # Only an object column can mix kinds (a typed one is checked elsewhere).
+    kinds = sorted({_kind(v) for v in column.ravel()}) if column.dtype == object else []
+    if len(kinds) > 1:
+        # pandas orders some mixtures ("a" and 1) without an error; a design
+        # of mixed labels is a mistake in the data, not a coding to guess.
+        raise ArgumentError(
+            f"bootstrap: {name} must hold values of one kind that can be ordered "
+            f"(all numbers or all text); got {', '.join(kinds)}"
+        )
     try:
         return pd.factorize(values, sort=True)[0]
     except TypeError as exc:
@@ -77,6 +87,15 @@ def _sorted_codes(name: str, values: Any, column: np.ndarray) -> np.ndarray:
             f"bootstrap: {name} must hold values of one kind that can be ordered "
             f"(all numbers or all text); got {', '.join(kinds)}"
         ) from exc
+
+
+def _kind(value: Any) -> str:
+    """'number' or 'text' for a design label, else its type's name."""
+    if isinstance(value, str | np.str_):
+        return "text"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        return "number"
+    return type(value).__name__
 
 
 @dataclass(frozen=True)
@@ -284,7 +303,8 @@ def bootstrap(
     strata, psu : ndarray of int, shape (n_households,), optional
         Survey design, a value for every household; default: the population's own
         ``stratum``/``psu`` if it has them, else every household is its own PSU in
-        one stratum.
+        one stratum. PSU labels are nested in strata: PSU 0 of stratum 1 and PSU 0
+        of stratum 2 are two PSUs (R's ``svydesign(..., nest=TRUE)``).
     scenario : Scenario, optional
         Needed when a Population is passed; with a Result, only its own scenario
         is accepted.

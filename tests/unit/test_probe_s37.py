@@ -345,3 +345,20 @@ def test_run_on_a_population_file_takes_its_year_as_the_policy_year(
     assert out.splitlines()[0].startswith(f"status quo {policy} ({policy} policy)")
     projected = file_year is not None and file_year != policy
     assert ("not projected to the policy year" in out.splitlines()[0]) == projected
+
+
+@pytest.mark.parametrize("name", ["strata", "psu"])
+def test_bootstrap_refuses_design_labels_of_mixed_kinds(name):
+    from commonprosperity import ArgumentError, synthetic_population
+    from commonprosperity.uncertainty import bootstrap
+
+    pop = synthetic_population(500, seed=3)
+    labels = np.array(["a", 1] * 250, dtype=object)
+    kwargs = {"strata": np.zeros(500, dtype=int), "psu": np.arange(500)}
+    kwargs[name] = labels
+    scenario = Scenario.status_quo(2024)
+    with pytest.raises(ArgumentError, match=f"{name} must hold values of one kind"):
+        bootstrap(pop, "gini", n=10, seed=1, scenario=scenario, **kwargs)
+    # One kind, as objects, is fine.
+    kwargs[name] = np.array(["a", "b"] * 250, dtype=object)
+    bootstrap(pop, "gini", n=10, seed=1, scenario=scenario, **kwargs)
