@@ -400,6 +400,15 @@ def _unknown_message(
             f"{more}; map them with recode={{'city': {{code: name}}}} (for GB/T 2260 "
             "codes: recode={'city': ADMINISTRATIVE_CITY_CODES})"
         )
+    if ours == "weight":
+        # A weight of 0 is refused too: a record without a weight has no place
+        # in the population.
+        return (
+            f"{where}: labelled special code(s) {'; '.join(parts)}{more} in the "
+            "weight column; a household needs a weight > 0: drop those records "
+            "from the file, or give them a weight with "
+            f"recode={{'weight': {{code: weight}}}}"
+        )
     return (
         f"{where}: labelled special code(s) {'; '.join(parts)}{more} in a numeric "
         f"column; map them with recode={{{ours!r}: {{code: amount}}}} (e.g. 0 for "

@@ -14,10 +14,11 @@ unpickled or evaluated; the Parquet metadata is JSON.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -136,9 +137,13 @@ def write_parquet(population: Population, path: str | Path) -> None:
         "source": pop.source,
         "library_version": version,
     }
-    table = pa.table(columns).replace_schema_metadata(
-        {METADATA_KEY: json.dumps(meta, ensure_ascii=False).encode("utf-8")}
-    )
+    try:
+        blob = json.dumps(meta, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        # A source read from a file name that is not UTF-8 (a GBK name keeps
+        # its bytes as lone surrogates): JSON's escapes carry it back intact.
+        blob = json.dumps(meta).encode("ascii")
+    table = pa.table(columns).replace_schema_metadata({METADATA_KEY: blob})
     file = _file_path(path, "path")
     # Checked here: pyarrow's own errors ("Failed to open local file ...") name
     # neither the function nor what to do.
@@ -153,7 +158,7 @@ def write_parquet(population: Population, path: str | Path) -> None:
         # population neither whole nor the new one (it was deleted, or 0 bytes).
         replace_atomically(
             file,
-            lambda scratch: pq.write_table(table, scratch, write_page_checksum=True),
+            lambda scratch: _write_table(table, scratch),
         )
     except OSError as exc:
         raise PopulationError(f"write_parquet: {file}: cannot write ({exc})") from None
@@ -183,7 +188,8 @@ def read_parquet(
     Returns
     -------
     Population
-        Households in order of first appearance, persons in file order. ``year``
+        Households in order of first appearance, each one's persons in file
+        order (persons of a household scattered over the file are grouped). ``year``
         and ``source`` come from the file's metadata when it was written by
         :func:`write_parquet`; otherwise ``year`` is None and ``source`` the path.
 
@@ -211,7 +217,8 @@ def read_parquet(
     path = _file_path(path, "path")
     check_parquet(path)
     try:
-        schema = pq.read_schema(str(path))
+        with _arrow_file(path) as opened:
+            schema = pq.read_schema(opened)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise PopulationError(
             f"{path}: is not a readable Parquet file ({exc})"
@@ -237,11 +244,12 @@ def read_parquet(
         HOUSEHOLD_REQUIRED + PERSON_REQUIRED[1:],
     )
     try:
-        table = pq.read_table(
-            str(path),
-            columns=list(selected.values()),
-            page_checksum_verification=True,
-        )
+        with _arrow_file(path) as opened:
+            table = pq.read_table(
+                opened,
+                columns=list(selected.values()),
+                page_checksum_verification=True,
+            )
         arrays = {
             ours: _arrow_to_numpy(table.column(theirs))
             for ours, theirs in selected.items()
@@ -267,10 +275,39 @@ def parquet_year(path: str | Path) -> int | None:
     """
     path = Path(path).expanduser()
     try:
-        year, _ = _read_metadata(path, pq.read_schema(path).metadata or {})
+        with _arrow_file(path) as opened:
+            year, _ = _read_metadata(path, pq.read_schema(opened).metadata or {})
     except (OSError, PopulationError, pa.ArrowException):
         return None
     return year
+
+
+@contextlib.contextmanager
+def _arrow_file(path: Path) -> Iterator[Any]:
+    """``path`` as pyarrow reads it: its name, or an open file if not UTF-8.
+
+    pyarrow takes a name as UTF-8 and failed on a GBK file name (decoded with
+    lone surrogates), blaming the file's contents; Python opens it.
+    """
+    name = str(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        with open(path, "rb") as handle:
+            yield handle
+        return
+    yield name
+
+
+def _write_table(table: pa.Table, scratch: str) -> None:
+    """:func:`pyarrow.parquet.write_table` to ``scratch``, whatever its name."""
+    try:
+        scratch.encode("utf-8")
+    except UnicodeEncodeError:
+        with open(scratch, "wb") as handle:
+            pq.write_table(table, handle, write_page_checksum=True)
+        return
+    pq.write_table(table, scratch, write_page_checksum=True)
 
 
 #: The keys :func:`write_parquet` writes (format 1); any other is an error.

@@ -362,3 +362,58 @@ def test_bootstrap_refuses_design_labels_of_mixed_kinds(name):
     # One kind, as objects, is fine.
     kwargs[name] = np.array(["a", "b"] * 250, dtype=object)
     bootstrap(pop, "gini", n=10, seed=1, scenario=scenario, **kwargs)
+
+
+def test_parquet_files_and_sources_with_names_that_are_not_utf8(tmp_path):
+    import dataclasses
+    import os
+
+    from commonprosperity import synthetic_population
+
+    # GBK bytes of 户 and 杭州: file names as old Chinese archives have them,
+    # decoded by Python with lone surrogates.
+    name = os.fsdecode(bytes(tmp_path) + b"/" + "户".encode("gbk") + b".parquet")
+    source = os.fsdecode("杭州".encode("gbk") + b".dta")
+    pop = dataclasses.replace(synthetic_population(300, seed=4), source=source)
+    pop.write_parquet(name)  # a bare UnicodeEncodeError before
+    back = Population.read_parquet(name)  # "is not a readable Parquet file" before
+    assert back.source == source and back.year == pop.year
+    for column in ("household_id", "weight", "offsets", "age", "wage", "business"):
+        assert np.array_equal(getattr(back, column), getattr(pop, column))
+    assert sorted(os.listdir(tmp_path)) == [os.path.basename(name)]
+
+
+def test_a_labelled_code_in_the_weight_column_is_not_told_to_become_0(tmp_path):
+    from commonprosperity import PopulationError
+
+    households = pd.DataFrame(
+        {"hhcode": [11, 12, 13], "wt": [-9.0, 80.0, 50.0], "b1": [1, 2, 1]}
+    )
+    persons = pd.DataFrame(
+        {
+            "hhcode": [12, 11, 13],
+            "a05": [41, 9, 67],
+            "c01": [1, 0, 0],
+            "wage": [96000.0, 0.0, 0.0],
+            "business": [0.0] * 3,
+            "property": [0.0] * 3,
+            "pension": [0.0] * 3,
+        }
+    )
+    households.to_stata(
+        tmp_path / "h.dta",
+        write_index=False,
+        version=118,
+        value_labels={"wt": {-9: "缺失"}},
+    )
+    persons.to_stata(tmp_path / "p.dta", write_index=False, version=118)
+    columns = {"hhcode": "household_id", "wt": "weight", "b1": "urban"}
+    columns.update({"a05": "age", "c01": "employed"})
+    with pytest.raises(PopulationError) as info:
+        Population.read_stata(
+            tmp_path / "h.dta", tmp_path / "p.dta", columns,
+            recode={"urban": {1: True, 2: False}},
+        )  # fmt: skip
+    message = str(info.value)
+    assert "-9 '缺失'" in message and "a household needs a weight > 0" in message
+    assert "e.g. 0 for" not in message
