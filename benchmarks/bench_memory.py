@@ -199,7 +199,7 @@ def run(quick: bool, sizes: list[int] | None = None) -> list[dict]:
             small = n < SMALLEST_TARGET_SIZE
             label = (
                 f"peak memory simulate {mode}"
-                if workload == "simulate"
+                if simulate_row
                 else f"peak memory sweep {mode} ({count} scenarios)"
             )
             rows.append(

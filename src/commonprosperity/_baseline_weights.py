@@ -25,9 +25,8 @@ from commonprosperity.errors import CalibrationError
 
 __all__ = [
     "MIN_BAND_RECORDS",
-    "age_margin_dropped",
+    "age_margins",
     "aged_share",
-    "elderly_split_dropped",
     "old_share",
     "totals",
     "weights",
@@ -102,35 +101,24 @@ def totals(year: int, definition: str) -> dict[str, np.ndarray]:
     }
 
 
-def _band_records(d: Draws) -> np.ndarray:
-    """Person records of each city in each raking age band (11, bands)."""
+def age_margins(d: Draws) -> tuple[np.ndarray, np.ndarray]:
+    """Cities whose age margin the raking leaves out, and those raked to 60+ whole.
+
+    Returns ``(dropped, merged)``, (11,) bool each. A city with fewer than
+    :data:`MIN_BAND_RECORDS` person records in one of the bands 0–14, 15–59, 60+
+    (only in small populations) cannot be raked to its age structure without
+    extreme weights: it keeps the age structure of its draws (``dropped``). One
+    with enough in those but fewer in 60–64 or 65+ is raked to 60+ as one band
+    (``merged``).
+    """
     band = np.searchsorted(_BAND_ENDS, d.age, side="right")
-    return np.bincount(
+    records = np.bincount(
         d.city[d.hh] * _N_BANDS + band, minlength=_N_BANDS * N_CITIES
     ).reshape(N_CITIES, _N_BANDS)
-
-
-def age_margin_dropped(d: Draws) -> np.ndarray:
-    """Cities whose residents-by-age-band margin the raking leaves out (11,) bool.
-
-    A city with fewer than :data:`MIN_BAND_RECORDS` person records in one of the
-    bands 0–14, 15–59, 60+ (only in small populations) cannot be raked to its age
-    structure without extreme weights; it keeps the age structure of its draws.
-    """
-    records = _band_records(d)
-    merged = np.column_stack([records[:, :2], records[:, 2:].sum(axis=1)])
-    return np.asarray((merged < MIN_BAND_RECORDS).any(axis=1))
-
-
-def elderly_split_dropped(d: Draws) -> np.ndarray:
-    """Cities raked to 60+ as one band, not to 60–64 and 65+ apart (11,) bool.
-
-    Those with :data:`MIN_BAND_RECORDS` records in each of 0–14, 15–59 and 60+
-    but fewer in 60–64 or 65+ (small populations).
-    """
-    records = _band_records(d)
-    thin = (records[:, 2:] < MIN_BAND_RECORDS).any(axis=1)
-    return np.asarray(thin & ~age_margin_dropped(d))
+    whole = np.column_stack([records[:, :2], records[:, 2:].sum(axis=1)])
+    dropped = (whole < MIN_BAND_RECORDS).any(axis=1)
+    merged = (records[:, 2:] < MIN_BAND_RECORDS).any(axis=1) & ~dropped
+    return dropped, merged
 
 
 def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
@@ -172,6 +160,12 @@ def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
     g_cell = keys // base**_N_BANDS
     g_city = g_cell // 2
     rows = np.arange(g)
+    # The age column of each (city, band): a merged city's 65+ joins its 60-64
+    # (the sparse matrix and the bincount add them); a dropped city has none.
+    dropped, merged = age_margins(d)
+    band_column = np.tile(np.arange(_N_BANDS), (N_CITIES, 1))
+    band_column[merged, 3] = 2
+    age_column = np.arange(N_CITIES)[:, None] * _N_BANDS + band_column
     X = sp.hstack(
         [
             sp.csr_matrix((np.ones(g), (rows, g_city)), shape=(g, N_CITIES)),
@@ -179,10 +173,7 @@ def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
             sp.csr_matrix(
                 (
                     g_counts.ravel(),
-                    (
-                        np.repeat(rows, _N_BANDS),
-                        (g_city[:, None] * _N_BANDS + np.arange(_N_BANDS)).ravel(),
-                    ),
+                    (np.repeat(rows, _N_BANDS), age_column[g_city].ravel()),
                 ),
                 shape=(g, _N_BANDS * N_CITIES),
             ),
@@ -193,28 +184,16 @@ def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
         [
             target["city_households"],
             target["cell_persons"].ravel(),
-            target["age_persons"].ravel(),
+            np.bincount(
+                age_column.ravel(),
+                weights=target["age_persons"].ravel(),
+                minlength=_N_BANDS * N_CITIES,
+            ),
         ]
     )
-    # a small population may have (almost) no record in a city x age band: drop
-    # that city's age margin (its age structure is then the draws'), keep the rest;
-    # baseline() names those cities in the Population's source
-    # A city with too few records for 60-64 and 65+ apart is raked to 60+ (the
-    # two columns added), or, with too few for that, not by age at all.
-    dropped, merged = age_margin_dropped(d), elderly_split_dropped(d)
-    columns: list[np.ndarray] = [np.eye(N_CITIES + N_CELLS)]
-    for c in range(N_CITIES):
-        if dropped[c]:
-            continue
-        bands = [[0], [1], [2, 3]] if merged[c] else [[0], [1], [2], [3]]
-        for members in bands:
-            col = np.zeros(N_CITIES + N_CELLS + _N_BANDS * N_CITIES)
-            col[N_CITIES + N_CELLS + c * _N_BANDS + np.array(members)] = 1.0
-            columns.append(col[:, None])
-    first = np.zeros((_N_BANDS * N_CITIES, N_CITIES + N_CELLS))
-    select = np.hstack([np.vstack([columns[0], first]), *columns[1:]])
-    X = (X @ sp.csr_matrix(select)).tocsr()
-    t = t @ select
+    used = ~dropped[:, None] & (band_column == np.arange(_N_BANDS))
+    keep = np.concatenate([np.ones(N_CITIES + N_CELLS, dtype=bool), used.ravel()])
+    X, t = X[:, keep], t[keep]
     D = np.bincount(inverse, weights=design, minlength=g)
     sol = solve(X, D, t, "raking", None, max_iter=50, tol=1e-10)
     if sol.max_relative_error > 1e-10:

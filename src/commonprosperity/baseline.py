@@ -31,8 +31,7 @@ from commonprosperity._baseline_people import (
 )
 from commonprosperity._baseline_weights import (
     MIN_BAND_RECORDS,
-    age_margin_dropped,
-    elderly_split_dropped,
+    age_margins,
     totals,
     weights,
 )
@@ -244,9 +243,10 @@ def generate(
     report["housing_fund_share_of_contributions"] = (
         scenario.social_insurance.housing_fund_rate / report["contribution_rate"]
     )
-    no_age = [CITIES[i] for i in np.flatnonzero(age_margin_dropped(d))]
+    dropped, merged = age_margins(d)
+    no_age = [CITIES[i] for i in np.flatnonzero(dropped)]
     report["age_margin_dropped"] = no_age
-    no_split = [CITIES[i] for i in np.flatnonzero(elderly_split_dropped(d))]
+    no_split = [CITIES[i] for i in np.flatnonzero(merged)]
     report["elderly_split_dropped"] = no_split
     source = _source(year, n, seed, urban_definition, no_age, tail, no_split)
     return _population(d, weight, employed, income, year, source), report

@@ -1292,13 +1292,12 @@ def _unknown_path_message(path: str) -> str:
     # A section nested in another ([transfers.income_tax] in a file): say where
     # it belongs, not which keys of the outer section look alike.
     parts = base.split(".")
-    nested = next((p for p in parts[1:] if p in SECTIONS), None)
-    if nested is not None:
-        rest = ".".join(parts[parts.index(nested, 1) :])
+    at = next((i for i in range(1, len(parts)) if parts[i] in SECTIONS), None)
+    if at is not None:
         return (
-            f"{path}: unknown scenario key; {nested} is a section of its own, not "
-            f"part of {'.'.join(parts[: parts.index(nested, 1)])}: write {rest} "
-            f"(in a file, [{nested}] at the top level)"
+            f"{path}: unknown scenario key; {parts[at]} is a section of its own, "
+            f"not part of {'.'.join(parts[:at])}: write {'.'.join(parts[at:])} "
+            f"(in a file, [{parts[at]}] at the top level)"
         )
     # Case first: TRANSFERS.Dibao_Monthly is no spelling mistake. Then the same
     # key in another section (social_insurance.dibao_monthly: difflib ranked

@@ -290,24 +290,29 @@ def _arrow_file(path: Path) -> Iterator[Any]:
     lone surrogates), blaming the file's contents; Python opens it.
     """
     name = str(path)
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        with open(path, "rb") as handle:
-            yield handle
+    if _is_utf8(name):
+        yield name
         return
-    yield name
+    with open(path, "rb") as handle:
+        yield handle
 
 
 def _write_table(table: pa.Table, scratch: str) -> None:
     """:func:`pyarrow.parquet.write_table` to ``scratch``, whatever its name."""
-    try:
-        scratch.encode("utf-8")
-    except UnicodeEncodeError:
-        with open(scratch, "wb") as handle:
-            pq.write_table(table, handle, write_page_checksum=True)
+    if _is_utf8(scratch):
+        pq.write_table(table, scratch, write_page_checksum=True)
         return
-    pq.write_table(table, scratch, write_page_checksum=True)
+    with open(scratch, "wb") as handle:
+        pq.write_table(table, handle, write_page_checksum=True)
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether a file name is valid UTF-8 (no lone surrogates), as pyarrow needs."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 #: The keys :func:`write_parquet` writes (format 1); any other is an error.

@@ -9,6 +9,7 @@ one pass over that order.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 from dataclasses import dataclass
 from typing import Any
@@ -70,23 +71,18 @@ def _sorted_codes(name: str, values: Any, column: np.ndarray) -> np.ndarray:
 
     ``column``: the user's column behind ``values``, for the error message.
     """
-    # Only an object column can mix kinds (a typed one is checked elsewhere).
-    kinds = sorted({_kind(v) for v in column.ravel()}) if column.dtype == object else []
-    if len(kinds) > 1:
-        # pandas orders some mixtures ("a" and 1) without an error; a design
-        # of mixed labels is a mistake in the data, not a coding to guess.
-        raise ArgumentError(
-            f"bootstrap: {name} must hold values of one kind that can be ordered "
-            f"(all numbers or all text); got {', '.join(kinds)}"
-        )
-    try:
-        return pd.factorize(values, sort=True)[0]
-    except TypeError as exc:
-        kinds = sorted({type(v).__name__ for v in column.ravel()})
-        raise ArgumentError(
-            f"bootstrap: {name} must hold values of one kind that can be ordered "
-            f"(all numbers or all text); got {', '.join(kinds)}"
-        ) from exc
+    # pandas orders some mixtures ("a" and 1) without an error; a design of
+    # mixed labels is a mistake in the data, not a coding to guess. Only an
+    # object column can mix kinds.
+    mixed = column.dtype == object and len({_kind(v) for v in column.ravel()}) > 1
+    if not mixed:
+        with contextlib.suppress(TypeError):  # unorderable kinds: refused below
+            return pd.factorize(values, sort=True)[0]
+    kinds = sorted({type(v).__name__ for v in column.ravel()})
+    raise ArgumentError(
+        f"bootstrap: {name} must hold values of one kind that can be ordered "
+        f"(all numbers or all text); got {', '.join(kinds)}"
+    )
 
 
 def _kind(value: Any) -> str:

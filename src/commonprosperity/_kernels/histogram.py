@@ -603,9 +603,10 @@ def _ordinary_scale(hist: np.ndarray, keys: np.ndarray) -> bool:
     flagged). Data outside (incomes or weights near 1e±200, weights more than
     2**200 apart) is rescaled by the caller or taken exactly.
     """
+    # Weights are >= 0 (the caller checked): a total below 2**-200 has a bin
+    # below it too, so the least bin's weight bounds the total from below.
     weights = hist[:, 0]
-    total = float(weights.sum())
-    if total != 0.0 and not 1.0 / SAFE_WEIGHT <= total <= SAFE_WEIGHT:
+    if float(weights.sum()) > SAFE_WEIGHT:
         return False
     if np.any((weights > 0.0) & (weights < 1.0 / SAFE_WEIGHT)):
         return False
