@@ -251,12 +251,27 @@ def calibrate(
                 + "; ".join(cells)
                 + " (widen the bounds)"
             )
-    merged = compress(X, d)
+    # Solved with the cells in one canonical order: equal margins whose dicts
+    # list them in other orders (a set's, which changes with the process's hash
+    # seed) gave weights differing in the last bits.
+    order = np.array(
+        sorted(
+            range(len(columns)),
+            key=lambda j: (
+                columns[j].unit,
+                str(columns[j].margin),
+                cell_name(columns[j].cell),
+            ),
+        ),
+        dtype=np.int64,
+    )
+    X_solved, t_solved = X[:, order], t[order]
+    merged = compress(X_solved, d)
     if merged is None:
-        sol = solve(X, d, t, method, bounds, max_iter, tol)
+        sol = solve(X_solved, d, t_solved, method, bounds, max_iter, tol)
         factor = sol.factor
     else:
-        sol = solve(merged.X, merged.d, t, method, bounds, max_iter, tol)
+        sol = solve(merged.X, merged.d, t_solved, method, bounds, max_iter, tol)
         factor = sol.factor[merged.inverse]
     w = d * factor
     if bounds is not None:
@@ -279,7 +294,7 @@ def calibrate(
     )
     converged = err <= tol
     if not converged:
-        j = int(np.argmax(np.abs(resid) / scale))
+        j = int(order[np.argmax(np.abs(resid) / scale[order])])
         raise CalibrationError(
             f"calibration ({method}, bounds={bounds}) did not converge in {iterations} "
             f"iterations (up to max_iter={max_iter} for each of its two solvers): "

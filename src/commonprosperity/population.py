@@ -264,11 +264,12 @@ class Population:
             like one of the library's but for case or surrounding spaces
             (``"City"``, ``"weight "``: it would not be read) or, for ``city``
             and ``stratum``, one letter (``"cty"``; :func:`misnamed_columns`),
-            household columns on the person rows only, wrong types, NaN
+            household columns on the person rows only, or repeated there with
+            other values than the households frame's, wrong types, NaN
             or infinite values, out-of-range values, duplicate ids, persons of
             unknown households, households without persons, empty tables. A
             renamed column is named by the frame's name too (``column 'wt'
-            (households.weight)``).
+            (households.weight)``). Rows are 0-based positions in each frame.
 
         Examples
         --------
@@ -341,9 +342,16 @@ class Population:
             c: persons[c].to_numpy() for c in persons.columns if c in PERSON_REQUIRED
         }
         try:
-            return cls.from_arrays(hh_cols, p_cols, year=year, source=source)
+            pop = cls.from_arrays(hh_cols, p_cols, year=year, source=source)
+            copies = _household_copy_problems(persons, pop)
+            if copies:
+                raise PopulationError(where + "; ".join(copies))
         except PopulationError as exc:
-            raise with_their_names(exc, theirs) from None
+            raise with_row_note(
+                with_their_names(exc, theirs),
+                "rows are 0-based positions in each frame, not its index labels",
+            ) from None
+        return pop
 
     @classmethod
     def from_arrays(
@@ -463,7 +471,9 @@ class Population:
         p_household = _integer_column(
             "persons.household_id", pp["household_id"], problems
         )
-        age = _integer_column("persons.age", pp["age"], problems)
+        age = _integer_column(
+            "persons.age", pp["age"], problems, allowed=f"in 0–{MAX_AGE}"
+        )
         employed = _bool_column("persons.employed", pp["employed"], problems)
         incomes = {
             c: _float_column(f"persons.{c}", pp[c], problems, keep_nonfinite=True)
@@ -627,14 +637,21 @@ class Population:
         Returns
         -------
         households, persons : pandas.DataFrame
-            Copies of the columns (incomes in yuan per year).
+            Copies of the columns (incomes in yuan per year). The population's
+            ``year`` and ``source`` are not columns: pass them to
+            :meth:`from_frames` again (``year=pop.year, source=pop.source``), or
+            keep both with :func:`~commonprosperity.write_parquet`.
 
         Examples
         --------
         >>> from commonprosperity import synthetic_population
-        >>> hh, pp = synthetic_population(100, seed=1).to_frames()
+        >>> pop = synthetic_population(100, seed=1)
+        >>> hh, pp = pop.to_frames()
         >>> list(hh.columns)
         ['household_id', 'weight', 'urban', 'city']
+        >>> again = Population.from_frames(hh, pp, year=pop.year, source=pop.source)
+        >>> (again.year, again.source) == (pop.year, pop.source)
+        True
         """
         hh = {
             "household_id": self.household_id.copy(),
@@ -902,6 +919,84 @@ def with_their_names(
     return PopulationError(_OUR_COLUMN_IN_MESSAGE.sub(name, str(error)))
 
 
+def _household_copy_problems(persons: pd.DataFrame, pop: Population) -> list[str]:
+    """Household columns repeated on the person rows that disagree with them.
+
+    A flat survey file passed as ``persons`` often repeats ``urban`` or ``city``;
+    only the households frame is read, so a person row saying otherwise (or a
+    person weight that is not the household's) would be ignored without a word.
+    Values are compared as read (``"Hangzhou"`` is ``"杭州"``, 1 is True).
+    """
+    copies = [c for c in HOUSEHOLD_COLUMNS[1:] if c in persons.columns]
+    if not copies:
+        return []
+    scratch: list[str] = []
+    ids = _integer_column(
+        "persons.household_id", persons["household_id"].to_numpy(), scratch
+    )
+    assert ids is not None  # from_arrays read the same column
+    household = pd.Index(pop.household_id).get_indexer(ids)
+    ours = {
+        "weight": pop.weight,
+        "urban": pop.urban,
+        "city": pop.city_code,
+        "stratum": pop.stratum,
+        "psu": pop.psu,
+    }
+    problems = []
+    for c in copies:
+        raw = persons[c].to_numpy()
+        unread: list[str] = []
+        if c == "weight":
+            values = _float_column("persons.weight", raw, unread, keep_nonfinite=True)
+        elif c == "urban":
+            values = _bool_column("persons.urban", raw, unread)
+        elif c == "city":
+            values = _city_column(raw, unread)
+        else:
+            values = _integer_column(f"persons.{c}", raw, unread)
+        theirs = ours[c]
+        # from_frames refused an optional column on the person rows only.
+        assert theirs is not None
+        if values is None:
+            problems.append(
+                f"persons repeats the household column {c!r} but it cannot be "
+                "read (household columns are read from households only: drop "
+                f"it from persons): {'; '.join(unread)}"
+            )
+            continue
+        differ = values != theirs[household]
+        if differ.any():
+            first = int(np.flatnonzero(differ)[0])
+            problems.append(
+                f"persons.{c} differs from households.{c} of the person's "
+                f"household at {describe_rows(differ, raw)} (the household's: "
+                f"{quoted(_shown(c, theirs[household[first]]))}); household columns "
+                "are read from households only: make the person rows agree, or "
+                "drop or rename the column in persons"
+            )
+    return problems
+
+
+def _shown(column: str, value: Any) -> Any:
+    """A household value as a message quotes it (a city by its label)."""
+    if column == "city":
+        return CITY_LABELS[int(value)]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def with_row_note(error: PopulationError, note: str) -> PopulationError:
+    """``error`` with ``note`` on how its rows count, if it names rows.
+
+    A frame indexed by ids or filtered keeps its labels, and a Stata user counts
+    observations from 1: "rows [2]" alone is read as either.
+    """
+    message = str(error)
+    if "rows [" not in message:
+        return error
+    return PopulationError(f"{message} ({note})")
+
+
 def renamed_columns(
     renames: Mapping[Any, str], names: Mapping[str, Any]
 ) -> dict[tuple[str, str], str]:
@@ -1155,8 +1250,13 @@ def _narrow_float_rounded(values: np.ndarray, out: np.ndarray):
 
 
 def _integer_column(
-    name: str, values: np.ndarray, problems: list[str]
+    name: str, values: np.ndarray, problems: list[str], allowed: str = ""
 ) -> np.ndarray | None:
+    """Whole numbers of a column as int64, or None after appending problems.
+
+    ``allowed`` (e.g. ``"in 0–120"``) is the range quoted for values beyond
+    ±2^53; ids and codes, which have no narrower range, quote ±2^53.
+    """
     out = _float_column(name, values, problems)
     if out is None:
         return None
@@ -1212,7 +1312,7 @@ def _integer_column(
         shown = out
     if big.any():
         problems.append(
-            f"{name} must be within ±2^53 (9007199254740992); "
+            f"{name} must be {allowed or 'within ±2^53 (9007199254740992)'}; "
             f"{describe_rows(big, shown)}"
         )
         return None

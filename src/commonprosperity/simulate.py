@@ -361,7 +361,9 @@ class Result:
             See :func:`commonprosperity.targets.evaluate_targets`. T8–T10 are trend
             targets: NA with a note outside a multi-year path. The notes of T2 and
             T3 name the band basis (official figures use the three-person one);
-            that of T5 names the cities missing from the population, if any.
+            that of T5 names the cities missing from the population, if any, and
+            the share of residents without a city (in none of the cities
+            compared).
             When the population's year is not the policy year, the notes of
             T1–T6 say so (its incomes are of its own year: see
             :func:`~commonprosperity.project`).
@@ -384,6 +386,16 @@ class Result:
         cities = cities_note(set(self.city_per_capita.index))
         if cities and not pd.isna(frame.at["T5", "value"]):
             add_note(("T5",), cities)
+        # Households without a city (the province label) are in no city's mean.
+        no_city = self.population.city_code == len(CITY_LABELS) - 1
+        if no_city.any() and not pd.isna(frame.at["T5", "value"]):
+            person_weight = _person_weight(self.population)
+            share = person_weight[no_city].sum() / person_weight.sum()
+            add_note(
+                ("T5",),
+                f"{share:.1%} of residents have no city ({CITY_LABELS[-1]}) "
+                "and are in none of the cities compared",
+            )
         data_year, year = self.population.year, self.scenario.year
         if data_year is not None and data_year != year:
             # 2020 incomes judged against the 2025 targets read "not met" for

@@ -49,6 +49,7 @@ from commonprosperity.population import (
     Population,
     city_name,
     renamed_columns,
+    with_row_note,
     with_their_names,
 )
 from commonprosperity.published import CITY_NAMES_EN
@@ -642,7 +643,11 @@ def read_stata(
             tables["households"], tables["persons"], year=year, source=source
         )
     except PopulationError as exc:
-        raise with_their_names(exc, theirs) from None
+        raise with_row_note(
+            with_their_names(exc, theirs),
+            "rows are 0-based positions in each file: Stata's observation number "
+            "is row + 1",
+        ) from None
 
 
 def _undecoded_city(values: np.ndarray) -> str | None:

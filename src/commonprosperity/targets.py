@@ -238,10 +238,13 @@ def evaluate_targets(
         If a key of ``trends`` is not T8, T9 or T10 or its value is not a number,
         a key of ``verdicts`` is not a target id, or ``gdp`` or
         ``labour_compensation`` is given but is not a finite number > 0, or
-        labour compensation exceeds GDP or is below 1 % of it (the two in
-        different units, e.g. GDP in 亿元), or per-capita income is no plausible
-        multiple of GDP per resident (with ``residents``), as
-        :func:`commonprosperity.simulate_path` checks them.
+        ``labour_compensation`` is given without ``gdp``, or labour compensation
+        exceeds GDP or is below 1 % of it (the two in different units, e.g. GDP
+        in 亿元), as :func:`commonprosperity.simulate_path` checks them; or, when
+        ``trends`` holds T10, per-capita income is no plausible multiple of GDP
+        per resident (with ``residents``). Without a T10 trend such a ratio
+        (GDP in 亿元, or a sample weighted to itself) is only left out of T10's
+        note, with the reason.
 
     Examples
     --------
@@ -259,14 +262,24 @@ def evaluate_targets(
         gdp = None if gdp is None else float(gdp)
         if labour_compensation is not None:
             labour_compensation = float(labour_compensation)
+    if labour_compensation is not None and gdp is None:
+        # T7 is their ratio: labour compensation alone was ignored (T7 read NA).
+        problems.append(
+            "labour_compensation is given but gdp is not (T7 is labour "
+            "compensation ÷ GDP: give both, or neither)"
+        )
     if not problems and gdp is not None and labour_compensation is not None:
         problems += filter(None, [labour_share_problem(gdp, labour_compensation)])
     income = indicators.get("per_capita_disposable_income")
+    gdp_ratio_problem = None
     if not problems and gdp is not None and residents and is_real(income):
         # GDP of 1 yuan (units mixed up) put a ratio of 4e12 in T10's note.
-        problems += filter(
-            None, [income_to_gdp_problem("gdp", gdp, residents, float(income))]
-        )
+        gdp_ratio_problem = income_to_gdp_problem("gdp", gdp, residents, float(income))
+        # Only T10 reads GDP per resident. Judged from it (a trend), a wrong
+        # ratio is an error; otherwise it only stays out of T10's note, so that
+        # T7 (population-free) can be judged on a sample weighted to itself.
+        if gdp_ratio_problem and trends and "T10" in trends:
+            problems.append(gdp_ratio_problem)
     if problems:
         # GDP 0 divided by zero in T10's note; a negative or NaN one gave a
         # meaningless ratio or an unexplained NA.
@@ -336,7 +349,9 @@ def evaluate_targets(
                 value = float(trends[t.id])
             else:
                 note = _TREND_NOTE
-                if t.id == "T10" and gdp is not None and residents:
+                if t.id == "T10" and gdp_ratio_problem:
+                    note += f"; this year's ratio is not shown: {gdp_ratio_problem}"
+                elif t.id == "T10" and gdp is not None and residents:
                     pc = indicators.get("per_capita_disposable_income", np.nan)
                     note += (
                         f"; this year's ratio of per-capita income to per-capita "

@@ -195,12 +195,26 @@ def test_solve_between_adjacent_subnormal_bounds_blames_no_xtol():
 
 # ----------------------------------------------------------- GDP in targets
 def test_targets_refuse_gdp_in_the_wrong_units():
-    """GDP of 1 yuan over 66.7 m residents put a ratio of 4e12 in T10's note."""
+    """GDP of 1 yuan over 66.7 m residents put a ratio of 4e12 in T10's note.
+
+    The ratio is now left out of the note with the reason; T7 is GDP-unit free
+    (labour compensation in the same units) and is judged. Judging T10 from it
+    (a trend) is refused."""
     r = cp.simulate(
         cp.baseline(2024, n_households=2_000, seed=0), cp.Scenario.status_quo(2024)
     )
+    t = r.targets(gdp=1.0, labour_compensation=0.5)
+    assert "not shown" in t.loc["T10", "note"]
+    assert "plausible ratio" in t.loc["T10", "note"]
+    assert "4e+12" not in t.loc["T10", "note"]
+    assert t.loc["T7", "value"] == 0.5
     with pytest.raises(ScenarioError, match="plausible ratio"):
-        r.targets(gdp=1.0, labour_compensation=0.5)
+        cp.evaluate_targets(
+            r.indicators,
+            residents=r.population.residents,
+            gdp=1.0,
+            trends={"T10": 0.01},
+        )
     # Zhejiang 2024: GDP about 9.0e12 yuan, labour about half of it.
     t = r.targets(gdp=9.0e12, labour_compensation=4.5e12)
     assert t.loc["T7", "value"] == pytest.approx(0.5)

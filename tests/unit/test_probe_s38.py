@@ -1,0 +1,188 @@
+"""Defects found by the session-38 probes (inputs, targets), each with its fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import commonprosperity as cp
+from commonprosperity.errors import PopulationError, ScenarioError
+
+
+def _frames():
+    hh = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3],
+            "weight": [1.0, 2.0, 3.0],
+            "urban": [True, False, True],
+            "city": ["杭州", "Lishui", "宁波"],
+        }
+    )
+    pp = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3, 3],
+            "age": [30, 40, 50, 20],
+            "employed": [True, True, True, False],
+            "wage": [40_000.0, 20_000.0, 50_000.0, 0.0],
+            "business": 0.0,
+            "property": 0.0,
+            "pension": 0.0,
+        }
+    )
+    return hh, pp
+
+
+# ------------------------------------------------------------------ inputs
+@pytest.mark.parametrize("age", [1e20, -1e20, 10**17])
+def test_a_huge_age_is_told_the_age_range(age):
+    """It was told "within ±2^53", the id rule, not 0-120."""
+    hh, pp = _frames()
+    pp["age"] = pp["age"].astype(object)
+    pp.loc[1, "age"] = age
+    with pytest.raises(PopulationError, match=r"persons\.age must be in 0–120") as e:
+        cp.Population.from_frames(hh, pp)
+    assert "2^53" not in str(e.value)
+
+
+def test_from_frames_rows_say_they_are_positions():
+    """An id-indexed frame's "rows [2]" was read as the label 2."""
+    hh, pp = _frames()
+    pp.index = [100, 101, 102, 103]
+    pp.loc[102, "wage"] = -5.0
+    with pytest.raises(PopulationError, match=r"rows \[2\].*0-based positions"):
+        cp.Population.from_frames(hh, pp)
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "bad_row"),
+    [
+        ("urban", [True, False, False, True], 2),
+        ("city", ["Hangzhou", "丽水", "宁波市", "杭州"], 3),
+        ("weight", [1.0, 2.0, 3.0, 0.5], 3),
+    ],
+)
+def test_household_column_on_person_rows_must_agree(column, values, bad_row):
+    """A flat file's urban, city or weight on the person rows was ignored without a
+    word when it differed from the households frame's."""
+    hh, pp = _frames()
+    with pytest.raises(
+        PopulationError, match=rf"persons.{column} differs .* rows \[{bad_row}\]"
+    ):
+        cp.Population.from_frames(hh, pp.assign(**{column: values}))
+
+
+def test_household_column_on_person_rows_that_agrees_is_accepted():
+    """Spelt otherwise but equal as read (1 is True, "Hangzhou" is 杭州)."""
+    hh, pp = _frames()
+    plain = cp.Population.from_frames(hh, pp)
+    flat = cp.Population.from_frames(
+        hh,
+        pp.assign(
+            urban=[1, 0, 1, 1],
+            city=["Hangzhou", "丽水", "宁波市", "Ningbo"],
+            weight=[1, 2, 3, 3],
+        ),
+    )
+    for name in ("household_id", "weight", "urban", "city_code", "offsets"):
+        assert np.array_equal(getattr(plain, name), getattr(flat, name))
+
+
+def test_household_column_on_person_rows_that_cannot_be_read():
+    hh, pp = _frames()
+    with pytest.raises(PopulationError, match="repeats the household column 'urban'"):
+        cp.Population.from_frames(hh, pp.assign(urban=["x", "y", "z", "w"]))
+
+
+def test_calibrate_does_not_depend_on_the_order_of_the_margins():
+    """Equal margins listed in other orders (a set's order changes with the hash
+    seed) gave weights differing by up to 3e-14: fresh processes disagreed."""
+    pop = cp.synthetic_population(3_000, seed=2)
+    cities = sorted(set(pop.city))
+    by_city = {c: 1e6 + 1_000 * i for i, c in enumerate(cities)}
+    m1 = {
+        "households": {"city": by_city},
+        "persons": {"urban": {True: 2e7, False: 1e7}},
+    }
+    m2 = {
+        "persons": {"urban": {False: 1e7, True: 2e7}},
+        "households": {"city": {c: by_city[c] for c in reversed(cities)}},
+    }
+    for method in ("raking", "linear"):
+        a = cp.calibrate(pop, m1, method=method)
+        b = cp.calibrate(pop, m2, method=method)
+        assert np.array_equal(a.weight, b.weight)
+        # The table keeps the order the margins were given in.
+        assert a.margins["cell"].tolist()[0] == repr(cities[0])
+        assert b.margins["cell"].tolist()[0] == "False"
+
+
+# ----------------------------------------------------------------- targets
+def _sample():
+    """Two households of weight 1: a sample weighted to itself."""
+    hh = pd.DataFrame(
+        {"household_id": [1, 2], "weight": [1.0, 1.0], "urban": [True, False]}
+    )
+    pp = pd.DataFrame(
+        {
+            "household_id": [1, 2],
+            "age": [40, 40],
+            "employed": [False, False],
+            "wage": 0.0,
+            "business": 0.0,
+            "property": 0.0,
+            "pension": [38_000.0, 20_000.0],
+        }
+    )
+    return cp.Population.from_frames(hh, pp)
+
+
+def test_t7_is_judged_on_a_sample_weighted_to_itself():
+    """GDP per resident of a 2-person sample is absurd, which only T10's note
+    reads; it used to refuse the call, so T7 (4.2e12 / 8.26e12) had no verdict."""
+    r = cp.simulate(_sample(), cp.Scenario.status_quo(2024))
+    t = r.targets(gdp=8.26e12, labour_compensation=4.2e12)
+    assert t.loc["T7", "value"] == pytest.approx(4.2e12 / 8.26e12, rel=1e-15)
+    assert bool(t.loc["T7", "met"])
+    assert "not shown" in t.loc["T10", "note"]
+
+
+def test_labour_compensation_without_gdp_is_refused():
+    """It was ignored (T7 NA), while simulate_path refuses the same input."""
+    r = cp.simulate(_sample(), cp.Scenario.status_quo(2024))
+    with pytest.raises(ScenarioError, match="labour_compensation is given but gdp"):
+        r.targets(labour_compensation=4.2e12)
+    with pytest.raises(ScenarioError, match="labour_compensation is given but gdp"):
+        cp.evaluate_targets({}, labour_compensation=4.2e12)
+
+
+def test_t5_note_counts_residents_without_a_city():
+    """5 of 7 residents in no city were left out of T5 without a word."""
+    hh = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3],
+            "weight": [1.0, 1.0, 5.0],
+            "urban": [True, False, True],
+            "city": ["杭州", "丽水", "浙江"],
+        }
+    )
+    pp = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3],
+            "age": 40,
+            "employed": False,
+            "wage": 0.0,
+            "business": 0.0,
+            "property": 0.0,
+            "pension": [40_000.0, 20_000.0, 30_000.0],
+        }
+    )
+    r = cp.simulate(cp.Population.from_frames(hh, pp), cp.Scenario.status_quo(2024))
+    t = r.targets()
+    assert t.loc["T5", "value"] == pytest.approx(2.0)
+    assert "71.4% of residents have no city (浙江)" in t.loc["T5", "note"]
+    full = cp.simulate(
+        cp.Population.from_frames(hh.iloc[:2], pp.iloc[:2]),
+        cp.Scenario.status_quo(2024),
+    )
+    assert "no city" not in full.targets().loc["T5", "note"]
