@@ -87,8 +87,7 @@ def staged_directory(out: Path, ours: Iterable[str] = ()) -> Iterator[Path]:
                     f"{str(out)!r}",
                     str(out / file.name),
                 )
-        for file in staged:
-            os.replace(file, out / file.name)
+        _replace_all(staged, out, stage)
         new = {file.name for file in staged}
         for name in sorted(set(ours) - new):
             stale = out / name
@@ -96,6 +95,41 @@ def staged_directory(out: Path, ours: Iterable[str] = ()) -> Iterator[Path]:
                 stale.unlink()
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _replace_all(staged: list[Path], out: Path, stage: Path) -> None:
+    """Move the staged files into ``out``, all of them or none.
+
+    The files they replace are first moved aside into ``stage`` (removed with
+    it); if one cannot be (an immutable file, another user's file in a sticky
+    folder), those already moved go back and the error is raised, naming the
+    file: replacing in one pass left 12 new files beside the old 13th.
+    """
+    aside: list[tuple[Path, Path]] = []
+    done: list[str] = []
+    try:
+        for file in staged:
+            target = out / file.name
+            if target.exists() or target.is_symlink():
+                backup = stage / f".replaced-{file.name}"
+                os.replace(target, backup)
+                aside.append((backup, target))
+        for file in staged:
+            os.replace(file, out / file.name)
+            done.append(file.name)
+    except OSError as exc:
+        for name in done:
+            with contextlib.suppress(OSError):
+                (out / name).unlink()
+        for backup, target in reversed(aside):
+            with contextlib.suppress(OSError):
+                os.replace(backup, target)
+        name = Path(exc.filename).name if exc.filename else "a file"
+        raise OSError(
+            exc.errno,
+            f"cannot replace {name} ({exc.strerror or exc}); nothing was written",
+            str(out / name),
+        ) from None
 
 
 def check_out_dir(out: Path) -> None:

@@ -346,9 +346,22 @@ def _build_parser() -> _Parser:
         description="Generate the calibrated Zhejiang baseline population of a year "
         "and write it to a Parquet file (one row per person).",
     )
-    base.add_argument("--year", type=_year, required=True)
-    base.add_argument("--households", type=_households, required=True, metavar="N")
-    base.add_argument("--seed", type=_seed, default=0)
+    base.add_argument(
+        "--year",
+        type=_year,
+        required=True,
+        help="the baseline's year (2020-2024, the years with published statistics)",
+    )
+    base.add_argument(
+        "--households",
+        type=_households,
+        required=True,
+        metavar="N",
+        help="household records to generate",
+    )
+    base.add_argument(
+        "--seed", type=_seed, default=0, help="seed of the draws (default 0)"
+    )
     base.add_argument(
         "--urban-definition",
         choices=URBAN_DEFINITIONS,
@@ -356,7 +369,13 @@ def _build_parser() -> _Parser:
         help="urban share: the survey's (default) or the official urbanisation "
         "rate (census)",
     )
-    base.add_argument("--out", type=_path, required=True, metavar="FILE.parquet")
+    base.add_argument(
+        "--out",
+        type=_path,
+        required=True,
+        metavar="FILE.parquet",
+        help="the Parquet file to write (one row per person, with the year and source)",
+    )
     base.set_defaults(handler=_cmd_baseline)
     return parser
 
@@ -827,6 +846,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             # None: a bar only when stderr is a terminal, not in logs.
             progress=False if args.no_progress else None,
         )
+    except CommonProsperityError as exc:
+        # The engine names its Python argument (client=); here it is the option.
+        if client is None or not str(exc).startswith("client: "):
+            raise
+        raise UsageError(
+            f"--scheduler {client}: {str(exc).removeprefix('client: ')}"
+        ) from None
     except (OSError, TimeoutError) as exc:
         if client is None:
             raise
@@ -995,6 +1021,14 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         return float(result.indicators[name])
 
     cost = float(before.fiscal["net_revenue"] - at.fiscal["net_revenue"])
+    if args.save is not None:
+        # Saved before anything is printed: a file that cannot be written exits
+        # 2 with one line, not after the whole answer.
+        try:
+            solved.to_toml(args.save)
+        except (OSError, ScenarioError) as exc:
+            reason = str(exc).removeprefix(f"{args.save}: ")
+            raise UsageError(f"--save {args.save}: {reason}") from None
     print(f"{label} ({scenario.year} policy) on {pop_text}")
     tolerance = args.xtol if args.xtol is not None else 1e-6 * (hi - lo)
     print(
@@ -1009,12 +1043,6 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         f"  net fiscal cost against the scenario: {cost / 1e9:z,.2f} bn yuan per year"
     )
     if args.save is not None:
-        try:
-            solved.to_toml(args.save)
-        except OSError as exc:
-            raise UsageError(
-                f"--save {args.save}: cannot write ({exc.strerror or exc})"
-            ) from None
         print(f"Wrote the solved scenario to {args.save}")
     return EXIT_OK
 
@@ -1031,6 +1059,13 @@ def _rounded_up(found: float, tolerance: float, hi: float) -> str:
     places = max(0, math.ceil(-math.log10(tolerance))) if tolerance > 0 else 17
     if places > 15:
         return repr(float(found))
+    # The shortest decimal that reads back as ``found`` is ``found`` itself:
+    # rounding 0.45 (binary 0.4500000000000000111) up printed 0.4500001 for a
+    # lower bound that met the target, while --save wrote 0.45.
+    shortest = decimal.Decimal(repr(float(found)))
+    exponent = shortest.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent <= places:
+        return f"{shortest:,f}"
     step = decimal.Decimal(1).scaleb(-places)
     shown = decimal.Decimal(float(found)).quantize(step, rounding=decimal.ROUND_CEILING)
     if shown > decimal.Decimal(float(hi)):

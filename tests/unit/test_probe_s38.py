@@ -186,3 +186,49 @@ def test_t5_note_counts_residents_without_a_city():
         cp.Scenario.status_quo(2024),
     )
     assert "no city" not in full.targets().loc["T5", "note"]
+
+
+# --------------------------------------------------------------- front ends
+def test_run_output_is_all_or_nothing_when_a_file_cannot_be_replaced(
+    tmp_path, monkeypatch
+):
+    """An immutable report.md in --out left the 12 other new files beside it."""
+    import os
+
+    from commonprosperity import report
+
+    pop = cp.synthetic_population(300, seed=1)
+    result = cp.simulate(pop, cp.Scenario.status_quo(2024))
+    out = tmp_path / "out"
+    first = report.write_run(result, out, heading="t", formats=("svg",))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if str(src) == str(out / "report.md"):
+            raise PermissionError(1, "Operation not permitted", str(src))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    other = cp.simulate(
+        pop, cp.Scenario.status_quo(2024).replace({"transfers.dibao_monthly": 2_000})
+    )
+    with pytest.raises(
+        OSError, match=r"cannot replace report\.md.*nothing was written"
+    ):
+        report.write_run(other, out, heading="t", formats=("svg",))
+    monkeypatch.undo()
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after == before
+    assert sorted(before) == sorted(p.name for p in first)
+
+
+def test_solve_prints_a_bound_it_returns_as_the_bound():
+    """lo = 0.45 met the target and was printed 0.4500001 (rounded up from the
+    binary 0.45000000000000001), though --save wrote 0.45."""
+    from commonprosperity.cli import _rounded_up
+
+    assert _rounded_up(0.45, 1.5e-7, 0.6) == "0.45"
+    assert _rounded_up(0.1, 2e-8, 0.12) == "0.1"
+    # A value that needs more decimals than the tolerance resolves still rounds up.
+    assert _rounded_up(2242.5528, 1e-3, 4000.0) == "2,242.553"
