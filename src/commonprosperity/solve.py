@@ -341,8 +341,10 @@ def solve(
         flat = (
             f"; {goal.indicator} is the same at all {len(v)} values tried: the "
             "lever does not move it in this population (it may not depend on "
-            "incomes, as the urbanisation rate does not, or the lever changes no "
-            "household's income, e.g. no taxable income reaches that bracket)"
+            "incomes, as the urbanisation rate does not; the lever may change no "
+            "household's income, e.g. no taxable income reaches that bracket; or "
+            "the incomes it changes stay on the same side of the indicator's "
+            "thresholds, as a dibao top-up does of the income bands)"
             if np.all(v == v[0])
             else ""
         )
