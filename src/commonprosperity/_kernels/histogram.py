@@ -72,6 +72,11 @@ __all__ = [
 #: The widest bracket returned: a wider histogram bracket (incomes crowded into a
 #: few bins) is replaced by the exact Gini and its rounding allowance.
 BRACKET_WIDTH = 1e-8
+#: The widest bracket relative to its upper bound: a Gini near 0 (incomes nearly
+#: equal) has a bracket of rounding allowances about as wide as itself, which
+#: differ between equal histograms summed in other orders (a sweep's bounds and
+#: simulate's then differed by 5e-4 relative); the exact Gini replaces it.
+BRACKET_RELATIVE_WIDTH = 1e-6
 #: Relative rounding allowance of the exact Gini when it stands in for the bracket
 #: (its compensated sums are good to a few ulps; measured 1e-14 at worst).
 EXACT_SLACK = 1e-12
@@ -620,7 +625,8 @@ def binned_bracket(parts: tuple) -> tuple[float, float, float] | None:
     """Gini ``(estimate, lower, upper)`` of a :func:`binned` histogram, or ``None``.
 
     ``None`` when the histogram is not usable (bad rows, data of an extreme scale:
-    :func:`_ordinary_scale`) or its bracket is wider than ``BRACKET_WIDTH``: the
+    :func:`_ordinary_scale`) or its bracket is wider than ``BRACKET_WIDTH`` or
+    than ``BRACKET_RELATIVE_WIDTH`` times its upper bound (a Gini near 0): the
     caller then falls back to the rows themselves. All ``nan`` unless the total
     weight and weighted income are positive.
     """
@@ -628,7 +634,8 @@ def binned_bracket(parts: tuple) -> tuple[float, float, float] | None:
     if bad or not _ordinary_scale(hist, keys):
         return None
     estimate, lower, upper = gini_from_bins(hist, _bounds_of(keys), rows)
-    if upper - lower > BRACKET_WIDTH:
+    width = upper - lower
+    if width > BRACKET_WIDTH or width > BRACKET_RELATIVE_WIDTH * abs(upper):
         return None
     return float(estimate), float(lower), float(upper)
 

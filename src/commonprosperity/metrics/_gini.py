@@ -109,8 +109,10 @@ def gini(
         bins and each bin is sorted on its own (parallel, about O(n)); below, one
         argsort and one compensated pass. ``"bracket"``: one parallel O(n) pass
         filling a float-bits histogram (4,096 bins per octave), returning
-        a :class:`GiniBracket` at most 1e-8 wide (the exact Gini with a 1e-12
-        rounding allowance when the histogram's would be wider).
+        a :class:`GiniBracket` at most 1e-8 wide and at most 1e-6 of its upper
+        bound (the exact Gini with a 1e-12 rounding allowance when the
+        histogram's would be wider: incomes crowded into a few bins, or a Gini
+        near 0).
 
     Returns
     -------
