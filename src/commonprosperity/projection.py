@@ -135,8 +135,15 @@ def _check_growth_years(growth: Any, first: int, last: int, where: str) -> None:
     """Refuse year keys of ``growth`` that no projection step from/to uses.
 
     Year ``y`` of a year-keyed mapping is the growth from ``y - 1`` to ``y``, so only
-    ``first..last`` are used; any other key would be silently ignored.
+    ``first..last`` are used; any other key would be silently ignored, as would
+    any growth when no year is projected (``first > last``).
     """
+    if growth is not None and first > last:
+        # A plain rate or an area mapping was dropped without a word.
+        raise ArgumentError(
+            f"{where}: growth is given but no year is projected (the population "
+            f"is already of year {first - 1}); it would be ignored"
+        )
     if not _is_by_year(growth):
         return
     empty = sorted(y for y, g in growth.items() if g is None)
@@ -298,6 +305,15 @@ def _margins(
     )
     mixed = (share > 0.0) & (share < 1.0)
     total_share = float(persons[:, 1].sum() / city_persons.sum())
+    if total_share in (0.0, 1.0):
+        # Skipped, the step rescaled an urban-only survey to every resident of
+        # the province (fiscal totals half as large again), urban share 100 %.
+        area = "urban" if total_share == 1.0 else "rural"
+        raise CalibrationError(
+            f"every household is {area}: the urban share cannot move with the "
+            f"urbanisation rate, and the weights would be raked to all of the "
+            f"province's residents, not its {area} ones"
+        )
     if 0.0 < total_share < 1.0:
         goal = _expit(_logit(total_share) + _logit(urban_rate) - _logit(urban_before))
 
@@ -462,7 +478,8 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         `to_year` is before the population's year or out of range.
     CommonProsperityError
         If ``growth`` is invalid, or keyed by years outside
-        ``population.year + 1 .. to_year`` (they would be ignored).
+        ``population.year + 1 .. to_year``, or given when ``to_year`` is the
+        population's year (it would be ignored).
     CalibrationError
         If no weights give a year's residents and urban share (e.g. every city's
         households are all urban or all rural, so the urban share cannot move).
@@ -804,7 +821,8 @@ def simulate_path(
         if _is_by_year(growth):
             # this step uses the years after the previous one, up to `year`
             step = {y: g for y, g in growth.items() if pop.year < y <= year}
-        pop = project(pop, year, step)
+        # A year the population already is takes no growth (project refuses it).
+        pop = project(pop, year, step if year > pop.year else None)
         sc = scenarios_by_year[year]
         res = simulate(pop, sc)
         ind = res.indicators
@@ -900,7 +918,10 @@ def _path_note(
     previous: dict[str, Any] | None,
     start: dict[str, Any] | None = None,
 ) -> str:
-    """Why each target of a path's year is not judged (its ``met`` NA), or "".
+    """Why targets of a path's year are not judged, or judged without a value.
+
+    A target is not judged when its ``met`` is NA; T8 is judged without a value
+    in a year when income did not grow. Returns "" when there is nothing to say.
 
     The trend targets' reasons are the path's: the first year, which ratio is
     undefined in which year, which year lacks GDP; the others' are the target
@@ -910,6 +931,9 @@ def _path_note(
     notes = []
     for tid, met in table["met"].items():
         if not pd.isna(met):
+            # Judged without a value (T8 when income did not grow): say how.
+            if pd.isna(table.at[tid, "value"]) and table.at[tid, "note"]:
+                notes.append(f"{tid}: {table.at[tid, 'note']}")
             continue
         note = str(table.at[tid, "note"])
         if tid in ("T8", "T9", "T10") and previous is None:

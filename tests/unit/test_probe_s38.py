@@ -279,3 +279,40 @@ def test_bracket_of_a_gini_near_zero_holds_the_exact_gini():
     _, lo, hi = cp.metrics.gini(x, weight=w, method="bracket")
     assert lo <= exact <= hi
     assert hi - lo <= BRACKET_RELATIVE_WIDTH * hi
+
+
+# ------------------------------------------------------------- projection
+def test_projecting_an_urban_only_population_is_refused():
+    """It was raked to every resident of the province (44.4 m -> 66.3 m), urban
+    share 100 %, though the docstring promised a CalibrationError."""
+    base = cp.baseline(2022, n_households=1_500, seed=2)
+    hh, pp = base.to_frames()
+    urban = hh[hh["urban"]]
+    pop = cp.Population.from_frames(
+        urban, pp[pp["household_id"].isin(urban["household_id"])], year=2022
+    )
+    with pytest.raises(cp.errors.CalibrationError, match="every household is urban"):
+        cp.project(pop, 2023)
+
+
+def test_growth_with_no_year_projected_is_refused():
+    """A plain rate or an area mapping was dropped without a word."""
+    pop = cp.baseline(2024, n_households=1_000, seed=0)
+    with pytest.raises(cp.errors.CommonProsperityError, match="no year is projected"):
+        cp.project(pop, 2024, growth={"urban": 0.9})
+    with pytest.raises(cp.errors.CommonProsperityError, match="no year is projected"):
+        cp.simulate_path(pop, {2024: cp.Scenario.status_quo(2024)}, growth=0.5)
+
+
+def test_path_note_says_why_t8_is_judged_without_a_value():
+    """Income fell: T8 is judged ("not below" holds for a dibao that did not
+    fall) with no ratio, and the reason was built but dropped from the note."""
+    pop = cp.baseline(2023, n_households=2_000, seed=0)
+    path = cp.simulate_path(
+        pop,
+        {y: cp.Scenario.status_quo(y) for y in (2023, 2024)},
+        growth=-0.10,
+    )
+    row = path.loc[2024]
+    assert np.isnan(row["T8_value"]) and not pd.isna(row["T8"])
+    assert "T8: " in row["note"]
