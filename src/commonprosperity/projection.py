@@ -584,7 +584,11 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
             weight=reweighted.weight,
             year=year,
             _cache={},
-            source=f"{population.source} | project(to_year={to_year})",
+            # The growth is the projection's assumption: two populations
+            # projected with different ones had the same source.
+            source=f"{population.source} | project(to_year={to_year}"
+            + ("" if growth is None else f", growth={growth!r}")
+            + ")",
             **incomes,
         )
         pop.weight.flags.writeable = False
@@ -641,14 +645,33 @@ def _national_accounts(
     out = {}
     for y, v in values.items():
         if y not in years or not is_integer(y):
-            problems.append(f"{name}[{y!r}]: not a year of the path {years}")
+            keys = " (keys are integer years)" if not is_integer(y) else ""
+            problems.append(f"{name}[{y!r}]: not a year of the path {years}{keys}")
         elif problem := positive_yuan_problem(f"{name}[{y!r}]", v):
             problems.append(problem)
         else:
             out[int(y)] = float(v)
+    # Each year passes the units check on its own; one year in 亿元 among
+    # others in yuan, or a figure a digit off, made T10 "met" (0.51 -> 3.54).
+    problems += [
+        f"{name}[{y}] = {out[y]:g} is {out[y] / out[y - 1]:.3g} times "
+        f"{name}[{y - 1}] = {out[y - 1]:g}; a year-on-year change beyond "
+        f"{1 / _NATIONAL_ACCOUNTS_STEP:g}–{_NATIONAL_ACCOUNTS_STEP:g}× is no "
+        "plausible change of a province's national accounts: give every year in "
+        "yuan"
+        for y in sorted(out)
+        if y - 1 in out
+        and not 1 / _NATIONAL_ACCOUNTS_STEP
+        <= out[y] / out[y - 1]
+        <= _NATIONAL_ACCOUNTS_STEP
+    ]
     if problems:
         raise ScenarioError("simulate_path: " + "; ".join(problems))
     return out
+
+
+#: The largest year-on-year ratio of GDP or labour compensation accepted.
+_NATIONAL_ACCOUNTS_STEP = 1.5
 
 
 def _top_bottom(res: Any, pop: Population, urban: bool) -> float:

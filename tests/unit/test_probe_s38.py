@@ -316,3 +316,24 @@ def test_path_note_says_why_t8_is_judged_without_a_value():
     row = path.loc[2024]
     assert np.isnan(row["T8_value"]) and not pd.isna(row["T8"])
     assert "T8: " in row["note"]
+
+
+def test_path_gdp_of_one_year_in_other_units_is_refused():
+    """Each year passed the units check alone; 2024 in other units made T10 met
+    (the income-to-GDP ratio 0.51 -> 3.54)."""
+    pop = cp.baseline(2022, n_households=1_000, seed=0)
+    scenarios = {y: cp.Scenario.status_quo(y) for y in (2022, 2023, 2024)}
+    gdp = {2022: 7.77e12, 2023: 8.26e12, 2024: 9.01e12 / 7.1}
+    with pytest.raises(ScenarioError, match=r"gdp\[2024\] = .* times gdp\[2023\]"):
+        cp.simulate_path(pop, scenarios, gdp=gdp)
+    with pytest.raises(ScenarioError, match="keys are integer years"):
+        cp.simulate_path(pop, scenarios, gdp={"2023": 8.26e12})
+
+
+def test_projected_source_names_the_growth_assumed():
+    """Populations projected with different growth had one source."""
+    pop = cp.baseline(2024, n_households=1_000, seed=0)
+    flat = cp.project(pop, 2025, growth=0.0)
+    default = cp.project(pop, 2025)
+    assert flat.source.endswith("project(to_year=2025, growth=0.0)")
+    assert default.source.endswith("project(to_year=2025)")
