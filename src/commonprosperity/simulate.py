@@ -336,8 +336,9 @@ class Result:
             on per-capita disposable income, poor meaning strictly below the
             line; negative incomes are not floored at 0, so the gap can exceed 1
             where many persons have them. With a median at or below 0 the lines
-            at 40/50/60 % of it are not poverty lines: their headcount and gap
-            are NaN.
+            at 40/50/60 % of it are not poverty lines, nor is a dibao line of 0
+            (a scenario without dibao): their headcount, gap and
+            ``persons_below`` are NaN.
         """
         from commonprosperity import tables
 

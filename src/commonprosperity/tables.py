@@ -21,7 +21,7 @@ from commonprosperity._validate import (
     quoted,
     strictly_increasing,
 )
-from commonprosperity.errors import ArgumentError
+from commonprosperity.errors import ArgumentError, MeasureError
 from commonprosperity.population import CITY_LABELS, DATA_ARRAYS, subsets
 from commonprosperity.published import CITY_NAMES_EN, PROVINCE
 
@@ -396,13 +396,26 @@ def decompose(
         raise ArgumentError(
             f"decompose: unknown grouping {by!r}; allowed: {_GROUP_COLUMNS}"
         )
-    return metrics.decompose(
-        _per_capita(result),
-        _person_weight(result),
-        group,
-        measure=measure,
-        nonpositive=nonpositive,
-    )
+    pc = _per_capita(result)
+    try:
+        return metrics.decompose(
+            pc, _person_weight(result), group, measure=measure, nonpositive=nonpositive
+        )
+    except MeasureError as exc:
+        bad = pc <= 0
+        if nonpositive != "raise" or not bad.any() or "non-positive" not in str(exc):
+            raise
+        # metrics named its own argument ("income") and an array position; the
+        # caller passed a result: name the households.
+        ids = result.population.household_id[bad]
+        raise MeasureError(
+            f"decompose: {measure} is defined only for per-capita disposable "
+            f"income > 0; {int(bad.sum()):,} household(s) have non-positive "
+            f"income (ids "
+            f"{ids[:5].tolist()}{' …' if ids.size > 5 else ''}; e.g. "
+            f"{pc[bad][0]:,.2f} yuan per person); pass nonpositive='exclude' to "
+            "leave them out"
+        ) from None
 
 
 #: Relative distance to a poverty line within which an income counts as on it:
@@ -456,7 +469,10 @@ def poverty(result: Result, lines: Mapping[str, float] | None = None) -> pd.Data
         Rows ``dibao``, ``40% median``, ``50% median``, ``60% median`` and the
         given ``lines``, in that order; columns
         ``line`` (yuan per person per year), ``headcount`` (share of persons below),
-        ``poverty_gap`` (FGT α = 1), ``persons_below`` (represented).
+        ``poverty_gap`` (FGT α = 1), ``persons_below`` (represented). A line that
+        is not positive, a scenario without dibao (line 0) or a median of 0 or
+        less, has NaN in the other three columns: the gap is relative to the
+        line, and "below no income" is not poverty.
     """
     extra = _fixed_lines(lines)
     pc = _per_capita(result)

@@ -337,3 +337,26 @@ def test_projected_source_names_the_growth_assumed():
     default = cp.project(pop, 2025)
     assert flat.source.endswith("project(to_year=2025, growth=0.0)")
     assert default.source.endswith("project(to_year=2025)")
+
+
+# ------------------------------------------------------------------ tables
+def test_decompose_raise_names_the_households():
+    """It said "income > 0 ... at index [0]": an internal array's position and an
+    argument the caller never passed."""
+    hh = pd.DataFrame({"household_id": [7, 8], "weight": 1.0, "urban": [True, False]})
+    pp = pd.DataFrame(
+        {
+            "household_id": [7, 8],
+            "age": 40,
+            "employed": False,
+            "wage": 0.0,
+            "business": [-1_000_000.0, 0.0],
+            "property": 0.0,
+            "pension": [0.0, 30_000.0],
+        }
+    )
+    r = cp.simulate(cp.Population.from_frames(hh, pp), cp.Scenario.status_quo(2024))
+    with pytest.raises(cp.errors.MeasureError, match=r"ids \[7\]") as e:
+        r.decompose("theil", by="urban", nonpositive="raise")
+    assert "per-capita disposable income" in str(e.value)
+    assert "index" not in str(e.value)
