@@ -748,7 +748,10 @@ def simulate_path(
         boolean; trends NA in the first year) and ``note`` (why each target that
         is NA was not judged that year, e.g. ``"T7: needs gdp and
         labour_compensation …; T10: needs gdp for 2024"``; empty when every
-        target was judged; T8 since the first year included). The notes
+        target was judged; T8 since the first year included; also why T8 is
+        judged without a value, and, in the first row, that it keeps the
+        population's own weights when they are more than 1 % off the published
+        residents, which the later years are raked to). The notes
         :meth:`Result.targets` adds to judged targets are not repeated here: on
         the default baseline (``urban_definition="survey"``) T6 reads not met
         every year for the survey's urban share (README, "Three things to know"),
@@ -927,6 +930,19 @@ def simulate_path(
         for tid, met in table["met"].items():
             row[str(tid)] = met
         row["note"] = _path_note(table, row, previous, rows[0] if rows else None)
+        if previous is None and year >= FIRST_YEAR and len(years) > 1:
+            # The first year keeps the population's weights and the later ones
+            # are raked to the published residents: a sample weighted to itself
+            # jumped from 2,339 residents to 66 m between the first two rows.
+            published = _population_target(year)[0]
+            if abs(pop.residents / published - 1.0) > 0.01:
+                first = (
+                    f"{year} keeps the population's own weights ({pop.residents:,.0f} "
+                    f"residents against the published {published:,.0f}); later "
+                    "years are raked to the published residents, so totals change "
+                    "basis after it"
+                )
+                row["note"] = f"{row['note']}; {first}" if row["note"] else first
         rows.append(row)
         previous = row
     frame = pd.DataFrame(rows).set_index("year")

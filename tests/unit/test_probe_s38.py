@@ -360,3 +360,16 @@ def test_decompose_raise_names_the_households():
         r.decompose("theil", by="urban", nonpositive="raise")
     assert "per-capita disposable income" in str(e.value)
     assert "index" not in str(e.value)
+
+
+def test_path_note_says_the_first_year_keeps_the_populations_weights():
+    """A sample weighted to itself: 2,339 residents in the first row, 66 m after,
+    with no word."""
+    base = cp.baseline(2022, n_households=1_000, seed=2)
+    hh, pp = base.to_frames()
+    sample = cp.Population.from_frames(hh.assign(weight=1.0), pp, year=2022)
+    years = (2022, 2023)
+    path = cp.simulate_path(sample, {y: cp.Scenario.status_quo(y) for y in years})
+    assert "keeps the population's own weights" in path.loc[2022, "note"]
+    calibrated = cp.simulate_path(base, {y: cp.Scenario.status_quo(y) for y in years})
+    assert "own weights" not in calibrated.loc[2022, "note"]
