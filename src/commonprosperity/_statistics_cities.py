@@ -41,7 +41,14 @@ def _anchor_values(year: int) -> dict[str, tuple[float, str, str]]:
     out = {}
     for c in CITY_ANCHORS.get(year, ()):
         f = disposable_income(year, "all", city=c)
-        out[c] = (number(f), f.grade, f"published annual value ({f.source.id})")
+        # The target is not the published value: every city is scaled after to
+        # the province's means (step 3 of city_income_targets), so say so.
+        out[c] = (
+            number(f),
+            f.grade,
+            f"anchored to the published annual value ({f.source.id}), then scaled "
+            "with every city to the province's means",
+        )
     ratio = figures("city_max_min_ratio", year=year, period="year")
     if ratio and "丽水" in out:
         value = ratio[0].value * out["丽水"][0]
