@@ -110,6 +110,26 @@ def format_value(value: float, unit: str, extra: int = 0) -> str:
     return f"{value:z.{3 + extra}f}"
 
 
+def distinct_decimals(value: Any, target: Any, show: Any, most: int = 6) -> int:
+    """Decimals beyond the usual that show ``value`` apart from ``target``.
+
+    ``show(x, extra)`` formats a number with ``extra`` more decimals. A value
+    within rounding of its target showed as equal to it beside a verdict that
+    says otherwise ("1.900 (target < 1.900): met", "NOT MET, gap 0.000"). 0 when
+    the two are equal, not finite, or apart by less than ``most`` more decimals
+    show.
+    """
+    finite = all(
+        isinstance(v, numbers.Real) and math.isfinite(float(v)) for v in (value, target)
+    )
+    if not finite or float(value) == float(target):
+        return 0
+    for extra in range(most + 1):
+        if show(value, extra) != show(target, extra):
+            return extra
+    return 0
+
+
 def _target_of(indicator: str) -> Target | None:
     for t in TARGETS:
         if indicator in (t.id, t.indicator):

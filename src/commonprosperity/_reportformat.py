@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import math
-import numbers
 import os
 import secrets
 import shutil
@@ -21,7 +20,11 @@ from typing import Any
 
 import pandas as pd
 
-from commonprosperity._plotstyle import FORMATS_ALLOWED, format_value
+from commonprosperity._plotstyle import (
+    FORMATS_ALLOWED,
+    distinct_decimals,
+    format_value,
+)
 
 _CMP = {">=": ">=", ">": ">", "<": "<", "<=": "<="}
 
@@ -195,22 +198,10 @@ def _value_and_goal(value: Any, target: Any, unit: str) -> tuple[str, str, int]:
     right, the figures contradicting it. Returns the two texts and the decimals
     added (for the gap).
     """
-    shown, goal = _fmt(value, unit), _fmt(target, unit)
-    finite = all(
-        isinstance(v, numbers.Real) and math.isfinite(float(v)) for v in (value, target)
-    )
-    if (
-        not finite
-        or unit not in ("yuan", "share", "ratio")
-        or shown != goal
-        or float(value) == float(target)
-    ):
-        return shown, goal, 0
-    for extra in range(1, 7):
-        finer = _fmt(value, unit, extra), _fmt(target, unit, extra)
-        if finer[0] != finer[1]:
-            return finer[0], finer[1], extra
-    return shown, goal, 0  # apart by less than 6 more decimals show
+    if unit not in ("yuan", "share", "ratio"):
+        return _fmt(value, unit), _fmt(target, unit), 0
+    extra = distinct_decimals(value, target, lambda x, e: _fmt(x, unit, e))
+    return _fmt(value, unit, extra), _fmt(target, unit, extra), extra
 
 
 def _met(value: Any) -> str:
@@ -310,6 +301,33 @@ def format_target_table(table: pd.DataFrame) -> str:
 def _short_source(source: str, width: int = 70) -> str:
     s = " ".join(str(source).split())
     return s if len(s) <= width else s[: width - 3] + "..."
+
+
+def weak_frame(values: Any, skip: Any = ()) -> pd.DataFrame:
+    """C- and R-graded values as a table ``key, value, grade, source``.
+
+    ``values``: mappings or objects with those four fields (a result's
+    provenance, or ``Scenario.weak_values()``); keys in ``skip`` (those another
+    table already lists, or a sweep's levers) are left out.
+    """
+    rows = [
+        v if isinstance(v, Mapping) else {k: getattr(v, k) for k in _WEAK_COLUMNS}
+        for v in values
+    ]
+    rows = [r for r in rows if r["key"] not in set(skip)]
+    return pd.DataFrame(rows, columns=list(_WEAK_COLUMNS))
+
+
+_WEAK_COLUMNS = ("key", "value", "grade", "source")
+
+
+def weak_lines(weak: pd.DataFrame) -> list[str]:
+    """A terminal's lines for :func:`weak_frame`: grade, key, value, short source."""
+    return [
+        f"  [{v['grade']}] {v['key']} = {_number(v['value'])}: "
+        f"{_short_source(v['source'])}"
+        for _, v in weak.iterrows()
+    ]
 
 
 def _change(v: Any, unit: str) -> str:

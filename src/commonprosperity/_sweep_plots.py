@@ -27,6 +27,7 @@ from commonprosperity._plotstyle import (
     _target_of,
     _tick,
     cite_plan,
+    distinct_decimals,
     finish,
     format_value,
 )
@@ -201,7 +202,14 @@ def sweep_heatmap(
                 met_cells.append((i, j))
             if not small:
                 continue
-            text = _cell_text(v, unit)
+            extra = (
+                0
+                if target is None
+                else distinct_decimals(
+                    v, target.target, lambda x, e: _cell_text(x, unit, e)
+                )
+            )
+            text = _cell_text(v, unit, extra)
             if met:
                 ax.add_patch(
                     Rectangle(
@@ -285,16 +293,17 @@ def _unit_label(indicator: str, unit: str) -> str:
     return f"{indicator} ({shown[unit]})" if unit in shown else indicator
 
 
-def _cell_text(v: float, unit: str) -> str:
+def _cell_text(v: float, unit: str, extra: int = 0) -> str:
+    # ``extra`` decimals tell a cell from its target (1.54996 read "1.5500 met").
     if not np.isfinite(v):
         return "n/a"
     if unit == "share":
-        return f"{100 * v:.1f}"
+        return f"{100 * v:.{1 + extra}f}"
     if unit == "yuan":
-        return f"{v / 1e3:,.1f}"
+        return f"{v / 1e3:,.{1 + extra}f}"
     if unit == "bn yuan":
-        return f"{v / 1e9:,.1f}"
-    return f"{v:.4f}"
+        return f"{v / 1e9:,.{1 + extra}f}"
+    return f"{v:.{4 + extra}f}"
 
 
 def pareto_front(

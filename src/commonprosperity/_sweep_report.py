@@ -20,6 +20,8 @@ from commonprosperity._reportformat import (
     markdown_table,
     output_names,
     staged_directory,
+    weak_frame,
+    weak_lines,
 )
 from commonprosperity.targets import TARGET_BY_ID, TARGETS, meets
 
@@ -276,10 +278,18 @@ def _write_sweep_files(
         for tid, text in (target_notes or {}).items()
         if text and tid in summary_table.index
     ]
+    # The base's C/R values the levers do not replace: every row rests on them
+    # (the README's promise of every result; the sweep listed none).
+    weak = weak_frame(spec.base.weak_values(), skip=levers)
     summary = (
         "Targets over the sweep (net fiscal cost against the base):\n"
         + "\n".join(lines + caveats)
     )
+    if len(weak):
+        summary += (
+            "\nPolicy values of the base, not swept, that are derived (C) or "
+            "unverified (R); full sources in report.md:\n" + "\n".join(weak_lines(weak))
+        )
 
     ranked = None
     if target_id is not None and callable(cheapest):
@@ -330,6 +340,15 @@ def _write_sweep_files(
         md += [f"![{Path(f).stem}]({f})" for f in figures]
         md += [f"- {n}" for n in notes]
         md.append("")
+    if len(weak):
+        md += [
+            "## Policy values of the base graded C (derived) or R (unverified)",
+            "",
+            "Not swept, so every scenario uses them.",
+            "",
+            markdown_table(weak.assign(value=weak["value"].map(_number)), index=False),
+            "",
+        ]
     md += [
         "## Base scenario (every field)",
         "",

@@ -46,6 +46,7 @@ from commonprosperity._plotstyle import (
     _rc,
     check_result,
     cite_plan,
+    distinct_decimals,
     finish,
     format_value,
     save,
@@ -504,7 +505,16 @@ def target_dashboard(
             cmp_text = _COMPARISON_TEXT.get(
                 str(row["comparison"]), str(row["comparison"])
             )
-            target_text = f"{cmp_text} {format_value(float(row['target']), unit)}"
+            # Decimals enough to show the value apart from its target (1.89996
+            # read "1.900 (target < 1.900): met"), as the text tables do.
+            extra = distinct_decimals(
+                row["value"],
+                row["target"],
+                lambda x, e, unit=unit: format_value(x, unit, e),
+            )
+            target_text = (
+                f"{cmp_text} {format_value(float(row['target']), unit, extra)}"
+            )
             if unit == "ratio change":
                 target_text = f"{cmp_text} 0 (trend)"
             ax.text(
@@ -543,9 +553,11 @@ def target_dashboard(
                     verdict = (
                         "met"
                         if met
-                        else f"NOT MET, gap {_gap_text(float(row['gap']), unit)}"
+                        else f"NOT MET, gap {_gap_text(float(row['gap']), unit, extra)}"
                     )
-                    text = f"{format_value(value, unit)} (target {target_text}): "
+                    text = (
+                        f"{format_value(value, unit, extra)} (target {target_text}): "
+                    )
                     text += verdict
                 else:
                     text = f"{'met' if met else 'NOT MET'}: {row['note']}"
@@ -570,9 +582,9 @@ def target_dashboard(
                 lw=0.6,
             )
             gap = float(row["gap"])
-            verdict = "met" if met else f"NOT MET, gap {_gap_text(gap, unit)}"
+            verdict = "met" if met else f"NOT MET, gap {_gap_text(gap, unit, extra)}"
             row_text = (
-                f"{format_value(float(row['value']), unit)} "
+                f"{format_value(float(row['value']), unit, extra)} "
                 f"(target {target_text}): {verdict}"
             )
             ax.text(
@@ -647,12 +659,13 @@ def _short(tid: str, description: str) -> str:
     return _SHORT.get(tid, description[:32])
 
 
-def _gap_text(gap: float, unit: str) -> str:
+def _gap_text(gap: float, unit: str, extra: int = 0) -> str:
+    # Ratios to 4 decimals, as the target tables show their gaps.
     if unit == "share":
-        return f"{100 * gap:.1f} pp"
+        return f"{100 * gap:.{1 + extra}f} pp"
     if unit == "yuan":
-        return f"{gap:,.0f} yuan"
-    return f"{gap:.3f}"
+        return f"{gap:,.{extra}f} yuan"
+    return f"{gap:.{4 + extra}f}"
 
 
 def _percent_formatter() -> Any:
@@ -755,9 +768,12 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
         ax.grid(axis="x", alpha=0.3)
         if np.isfinite(ratio):
             verdict = "met" if ratio < t5.target else "not met"
+            places = 3 + distinct_decimals(
+                ratio, t5.target, lambda x, e: f"{x:.{3 + e}f}"
+            )
             default = (
                 f"Per-capita disposable income by city, {result.scenario.year}:\n"
-                f"highest/lowest = {ratio:.3f} (target < {t5.target:g}, "
+                f"highest/lowest = {ratio:.{places}f} (target < {t5.target:g}, "
                 f"{verdict})"
             )
         else:

@@ -34,13 +34,14 @@ from commonprosperity._reportformat import (
     _change,
     _fmt,
     _number,
-    _short_source,
     _target_rows,
     format_target_table,
     gini_text,
     markdown_table,
     output_names,
     staged_directory,
+    weak_frame,
+    weak_lines,
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
@@ -220,6 +221,25 @@ def weak_values_table(result: Result) -> pd.DataFrame:
     return pd.DataFrame(weak, columns=["key", "value", "grade", "source"])
 
 
+def _status_quo_weak(result: Result, baseline: Result | None) -> pd.DataFrame:
+    """C/R values of ``baseline`` that ``result``'s list does not hold, or empty.
+
+    A reform compared with the status quo was listed with its own values only,
+    while the status-quo column and the net fiscal cost rest on the status
+    quo's (its dibao line, say, which the reform replaced).
+    """
+    if baseline is None:
+        return weak_frame([])
+    listed = {
+        (v["key"], repr(v["value"])) for v in result.provenance.get("weak_values", [])
+    }
+    return weak_frame(
+        v
+        for v in baseline.provenance.get("weak_values", [])
+        if (v["key"], repr(v["value"])) not in listed
+    )
+
+
 def deciles(result: Result) -> pd.DataFrame:
     """Deciles of persons by per-capita disposable income (``Result.deciles()``).
 
@@ -372,11 +392,15 @@ def summary_text(
             "Policy values used that are derived (C) or unverified (R); "
             "full sources in report.md:"
         )
-        for _, v in weak.iterrows():
-            lines.append(
-                f"  [{v['grade']}] {v['key']} = {_number(v['value'])}: "
-                f"{_short_source(v['source'])}"
-            )
+        lines += weak_lines(weak)
+    status_quo_weak = _status_quo_weak(result, baseline)
+    if len(status_quo_weak):
+        lines.append("")
+        lines.append(
+            "and by the status quo it is compared with (its column and the net "
+            "fiscal cost rest on them):"
+        )
+        lines += weak_lines(status_quo_weak)
     undefined = getattr(result, "undefined", {}) or {}
     if undefined:
         lines.append("")
@@ -545,6 +569,19 @@ def markdown_report(
             "### Policy values graded C (derived) or R (unverified) used by this run",
             "",
             markdown_table(weak.assign(value=weak["value"].map(_number)), index=False),
+            "",
+        ]
+    status_quo_weak = _status_quo_weak(result, baseline)
+    if len(status_quo_weak):
+        out += [
+            "### Further C or R values used by the status quo it is compared with",
+            "",
+            "Its column and the net fiscal cost rest on these too.",
+            "",
+            markdown_table(
+                status_quo_weak.assign(value=status_quo_weak["value"].map(_number)),
+                index=False,
+            ),
             "",
         ]
     if result.undefined:

@@ -316,3 +316,68 @@ def test_path_note_says_the_first_year_keeps_the_populations_weights():
     assert "keeps the population's own weights" in path.loc[2022, "note"]
     calibrated = cp.simulate_path(base, {y: cp.Scenario.status_quo(y) for y in years})
     assert "own weights" not in calibrated.loc[2022, "note"]
+
+
+def test_dashboard_shows_a_value_apart_from_its_target():
+    """1.89996 against "< 1.9" read "1.900 (target < 1.900): met", and 1.9001
+    "NOT MET, gap 0.000"; the text tables already added decimals."""
+    from commonprosperity import plots
+
+    for value, words in (
+        (1.89996, "1.89996 (target < 1.90000): met"),
+        (1.9001, "1.9001 (target < 1.9000): NOT MET, gap 0.0001"),
+    ):
+        table = cp.evaluate_targets({"urban_rural_ratio": value})
+        fig = plots.target_dashboard(table)
+        texts = [t.get_text() for t in fig.axes[0].texts]
+        assert any(words in t for t in texts), texts
+    table = cp.evaluate_targets({"per_capita_disposable_income": 74_999.6})
+    texts = [t.get_text() for t in plots.target_dashboard(table).axes[0].texts]
+    assert any(
+        "74,999.6 yuan (target ≥ 75,000.0 yuan): NOT MET, gap 0.4 yuan" in t
+        for t in texts
+    ), texts
+
+
+def test_run_report_lists_the_status_quos_weak_values_too():
+    """A reform compared with the status quo listed its own C/R values only; the
+    status-quo column and the net fiscal cost rest on the status quo's too
+    (here its dibao line, which the reform replaces)."""
+    from commonprosperity import report
+
+    pop = cp.synthetic_population(500, seed=1)
+    base = cp.Scenario.status_quo(2024)
+    reform = base.replace({"transfers.dibao_monthly": 2_000})
+    before, after = cp.simulate(pop, base), cp.simulate(pop, reform)
+    keys = {v["key"] for v in after.provenance["weak_values"]}
+    assert "transfers.dibao_monthly" not in keys
+    text = report.summary_text(after, heading="t", baseline=before)
+    tail = text.split("compared with")[-1]
+    assert "transfers.dibao_monthly = 1,055" in tail
+    md = report.markdown_report(after, heading="t", baseline=before)
+    section = md.split("used by the status quo it is compared with")[1]
+    assert "transfers.dibao_monthly" in section.split("###")[0]
+    alone = report.summary_text(after, heading="t")
+    assert "compared with" not in alone
+
+
+def test_sweep_report_lists_the_bases_weak_values_not_swept(tmp_path):
+    """The sweep printed no C/R value although every row rests on them."""
+    from commonprosperity import report
+    from commonprosperity._sweepfile import read_sweep_file
+
+    file = tmp_path / "s.toml"
+    file.write_text(
+        'year = 2024\n[grid]\n"transfers.dibao_monthly" = [1200, 1300]\n',
+        encoding="utf-8",
+    )
+    spec = read_sweep_file(file)
+    pop = cp.synthetic_population(300, seed=1)
+    frame = cp.sweep(pop, spec.base, spec.grid, progress=False)
+    _, summary = report.write_sweep(
+        frame, tmp_path / "out", spec=spec, heading="t", formats=("svg",)
+    )
+    assert "transfers.dibao_take_up = 0.4" in summary
+    assert "transfers.dibao_monthly" not in summary.split("derived (C)")[1]
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "Policy values of the base graded C" in md

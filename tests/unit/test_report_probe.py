@@ -103,7 +103,8 @@ def test_dashboard_writes_the_value_of_trend_targets():
     )
     texts = _texts(plots.target_dashboard(frame))
     # T9: +0.03 is not < 0, gap 0.03 - 0 = 0.03; T10: +0.01 > 0 is met.
-    assert "+0.0300 (target < 0 (trend)): NOT MET, gap 0.030" in texts
+    # The gap to 4 decimals, as the target tables show it.
+    assert "+0.0300 (target < 0 (trend)): NOT MET, gap 0.0300" in texts
     assert "+0.0100 (target > 0 (trend)): met" in texts
     assert "NOT MET: " not in texts and "met: " not in texts
 
