@@ -484,12 +484,14 @@ def markdown_report(
     ]
     ind = indicator_table(result, baseline)
     shown = ind.copy()
+    # The Gini to 4 decimals as the headline and the CSV give it (a change of
+    # -0.0032 stood beside levels shown 0.345 and 0.348).
+    extra = [1 if k.startswith("gini") else 0 for k in ind.index]
+    units = [INDICATOR_UNITS.get(k, "") for k in ind.index]
     for col in [c for c in ("value", "status_quo", "change") if c in shown.columns]:
         shown[col] = [
-            _change(v, u) if col == "change" else _fmt(v, u)
-            for v, u in zip(
-                ind[col], [INDICATOR_UNITS.get(k, "") for k in ind.index], strict=True
-            )
+            _change(v, u) if col == "change" else _fmt(v, u, e)
+            for v, u, e in zip(ind[col], units, extra, strict=True)
         ]
     out += ["## Indicators", "", markdown_table(shown), ""]
     fiscal = fiscal_table(result, baseline)

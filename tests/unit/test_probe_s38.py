@@ -381,3 +381,17 @@ def test_sweep_report_lists_the_bases_weak_values_not_swept(tmp_path):
     assert "transfers.dibao_monthly" not in summary.split("derived (C)")[1]
     md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "Policy values of the base graded C" in md
+
+
+def test_report_shows_the_gini_to_four_decimals():
+    """Levels 0.345 and 0.348 stood beside a change of -0.0032."""
+    from commonprosperity import report
+
+    pop = cp.synthetic_population(500, seed=1)
+    base = cp.Scenario.status_quo(2024)
+    before = cp.simulate(pop, base)
+    after = cp.simulate(pop, base.replace({"transfers.dibao_monthly": 2_000}))
+    md = report.markdown_report(after, heading="t", baseline=before)
+    row = next(x for x in md.splitlines() if x.startswith("| gini |"))
+    assert f"{after.indicators['gini']:.4f}" in row
+    assert f"{before.indicators['gini']:.4f}" in row
