@@ -385,22 +385,20 @@ def summary_text(
     lines.append("")
     lines.append("Fiscal totals, yuan per year (bn = 1e9)")
     lines += _fiscal_lines(result, baseline)
-    weak = weak_values_table(result)
-    if len(weak):
-        lines.append("")
-        lines.append(
-            "Policy values used that are derived (C) or unverified (R); "
-            "full sources in report.md:"
-        )
-        lines += weak_lines(weak)
-    status_quo_weak = _status_quo_weak(result, baseline)
-    if len(status_quo_weak):
-        lines.append("")
-        lines.append(
+    for weak, title in (
+        (
+            weak_values_table(result),
+            "Policy values used that are derived (C) or unverified (R); full "
+            "sources in report.md:",
+        ),
+        (
+            _status_quo_weak(result, baseline),
             "and by the status quo it is compared with (its column and the net "
-            "fiscal cost rest on them):"
-        )
-        lines += weak_lines(status_quo_weak)
+            "fiscal cost rest on them):",
+        ),
+    ):
+        if len(weak):
+            lines += ["", title, *weak_lines(weak)]
     undefined = getattr(result, "undefined", {}) or {}
     if undefined:
         lines.append("")
