@@ -314,11 +314,17 @@ def weak_frame(values: Any, skip: Any = ()) -> pd.DataFrame:
         v if isinstance(v, Mapping) else {k: getattr(v, k) for k in _WEAK_COLUMNS}
         for v in values
     ]
-    rows = [r for r in rows if r["key"] not in set(skip)]
+    skipped = set(skip)
+    rows = [r for r in rows if r["key"] not in skipped]
     return pd.DataFrame(rows, columns=list(_WEAK_COLUMNS))
 
 
 _WEAK_COLUMNS = ("key", "value", "grade", "source")
+
+
+def weak_markdown(weak: pd.DataFrame) -> str:
+    """A report's Markdown table of :func:`weak_frame`, values as numbers read."""
+    return markdown_table(weak.assign(value=weak["value"].map(_number)), index=False)
 
 
 def weak_lines(weak: pd.DataFrame) -> list[str]:

@@ -22,6 +22,7 @@ from commonprosperity._reportformat import (
     staged_directory,
     weak_frame,
     weak_lines,
+    weak_markdown,
 )
 from commonprosperity.targets import TARGET_BY_ID, TARGETS, meets
 
@@ -346,7 +347,7 @@ def _write_sweep_files(
             "",
             "Not swept, so every scenario uses them.",
             "",
-            markdown_table(weak.assign(value=weak["value"].map(_number)), index=False),
+            weak_markdown(weak),
             "",
         ]
     md += [

@@ -33,7 +33,6 @@ from commonprosperity._plotstyle import check_formats, check_result
 from commonprosperity._reportformat import (
     _change,
     _fmt,
-    _number,
     _target_rows,
     format_target_table,
     gini_text,
@@ -42,6 +41,7 @@ from commonprosperity._reportformat import (
     staged_directory,
     weak_frame,
     weak_lines,
+    weak_markdown,
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
@@ -217,8 +217,7 @@ def weak_values_table(result: Result) -> pd.DataFrame:
         or was set by the scenario.
     """
     _check_results("weak_values_table", result)
-    weak = result.provenance.get("weak_values", [])
-    return pd.DataFrame(weak, columns=["key", "value", "grade", "source"])
+    return weak_frame(result.provenance.get("weak_values", []))
 
 
 def _status_quo_weak(result: Result, baseline: Result | None) -> pd.DataFrame:
@@ -568,7 +567,7 @@ def markdown_report(
         out += [
             "### Policy values graded C (derived) or R (unverified) used by this run",
             "",
-            markdown_table(weak.assign(value=weak["value"].map(_number)), index=False),
+            weak_markdown(weak),
             "",
         ]
     status_quo_weak = _status_quo_weak(result, baseline)
@@ -578,10 +577,7 @@ def markdown_report(
             "",
             "Its column and the net fiscal cost rest on these too.",
             "",
-            markdown_table(
-                status_quo_weak.assign(value=status_quo_weak["value"].map(_number)),
-                index=False,
-            ),
+            weak_markdown(status_quo_weak),
             "",
         ]
     if result.undefined:
