@@ -94,6 +94,25 @@ def size_needs(names: list[str]) -> dict[str, bool]:
     }
 
 
+def default_sizes(names: list[str], quick: bool) -> list[int]:
+    """The household counts the modules ``names`` run at without ``--sizes``.
+
+    A module's ``FULL_SIZES``/``QUICK_SIZES``, or the households of its
+    ``FULL``/``QUICK`` workload (``bench_sweep``); each count once.
+    """
+    sizes: set[int] = set()
+    for name in names:
+        module = importlib.import_module(f"benchmarks.{name}")
+        if not getattr(module, "USES_SIZES", True):
+            continue
+        own = getattr(module, "QUICK_SIZES" if quick else "FULL_SIZES", None)
+        if own is None:
+            workload = getattr(module, "QUICK" if quick else "FULL", None)
+            own = () if workload is None else (workload[0],)
+        sizes.update(int(n) for n in own)
+    return sorted(sizes)
+
+
 def run_module(name: str, quick: bool, sizes: list[int] | None) -> list[dict]:
     """Import ``benchmarks.<name>`` and return its validated rows."""
     module = importlib.import_module(f"benchmarks.{name}")
@@ -506,6 +525,24 @@ def merge(rows: list[dict], stored: dict[str, Any] | None) -> list[dict]:
     return out
 
 
+def _machines_note(rows: list[dict], machine: dict[str, Any]) -> str:
+    """A sentence naming the machines of rows kept from other runs, or ""."""
+    own = common.machine_tag(machine)
+    others: dict[str, int] = {}
+    for r in rows:
+        tag = r.get("machine")
+        if tag and tag != own:
+            others[tag] = others.get(tag, 0) + 1
+    if not others:
+        return ""
+    kept = "; ".join(f"{n} on {tag}" for tag, n in others.items())
+    return (
+        f" Rows kept from earlier runs on other machines ({kept}) keep their "
+        "machine in the table's machine column; the machine and versions below "
+        "are the last run's."
+    )
+
+
 def render(rows: list[dict], machine: dict[str, Any]) -> str:
     """The text of ``results.md``."""
     v = machine["versions"]
@@ -560,9 +597,9 @@ How to read the table:
   none or lacks the value. Ratios are shown to three figures rounded towards
   worse, so a shown ratio never meets a target the row misses.
 
-Last written: {machine["date"]}.
+Last written: {machine["date"]}.{_machines_note(rows, machine)}
 
-- Machine: {machine["cpu"]} ({machine.get("cpu_target", "?")}, \
+- Machine of that run: {machine["cpu"]} ({machine.get("cpu_target", "?")}, \
 {machine.get("simd", "?")}), {machine["usable_cores"]} usable cores \
 ({machine["logical_cores"]} logical), {machine["memory_gib"]} GiB, {machine["platform"]}
 - Numba threads: {machine["numba_threads"]} ({machine["numba_threading_layer"]})
@@ -650,6 +687,12 @@ def _main(argv: list[str] | None) -> int:
         common.check_sizes(args.sizes or [], **size_needs(names))
     except ValueError as exc:
         parser.error(f"--sizes: {exc}")
+    if not args.sizes and not args.smoke:
+        # The modules' own sizes (1e7 in a full run) need the memory too.
+        try:
+            common.check_sizes(default_sizes(names, args.quick), **size_needs(names))
+        except ValueError as exc:
+            parser.error(f"the default sizes of this run: {exc}; give --sizes")
     try:
         args.results = check_results_path(args.results, args.write)
     except ValueError as exc:

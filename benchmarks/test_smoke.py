@@ -528,10 +528,14 @@ def test_measure_calls_with_distinct_indices():
 
 
 # ------------------------------------------------------------------ pytest-benchmark
-def _cycle(scenarios):
+def _cycle(scenarios, population=None):
+    """Each round's scenario in turn; with ``population``, which then forgets
+    what earlier rounds derived from it (as ``python -m benchmarks`` does)."""
     counter = itertools.count()
 
     def setup():
+        if population is not None:
+            common.forget_derived(population)
         return (scenarios[next(counter) % len(scenarios)],), {}
 
     return setup
@@ -543,7 +547,7 @@ def test_bench_simulate(benchmark, population, scenarios, mode):
 
     result = benchmark.pedantic(
         lambda sc: simulate(population, sc, gini=mode).indicators,
-        setup=_cycle(scenarios),
+        setup=_cycle(scenarios, population),
         rounds=5,
         warmup_rounds=1,
     )
@@ -996,3 +1000,28 @@ def test_sigterm_unwinds_like_an_interrupt_and_the_handler_is_restored(monkeypat
         runner.main(["--only", "indicators", "--results", os.devnull + "x"])
     assert exc.value.code == 128 + signal.SIGTERM
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_default_sizes_are_checked_for_memory(monkeypatch, tmp_path, capsys):
+    """Only --sizes were checked: a full run's 1e7 went ahead on a 4 GiB machine."""
+    monkeypatch.setattr(common, "_meminfo_gib", lambda *a: 4.0)
+    called = []
+    monkeypatch.setattr(runner, "run_module", lambda *a: called.append(a) or [])
+    with pytest.raises(SystemExit) as e:
+        runner.main(["--only", "simulate", "--results", str(tmp_path / "r.md")])
+    assert e.value.code == 2
+    assert not called
+    assert "the default sizes of this run: size 10,000,000" in capsys.readouterr().err
+    assert runner.default_sizes(["bench_sweep"], quick=True) == [100_000]
+
+
+def test_sweep_repetitions_sweep_other_values():
+    from benchmarks.bench_sweep import _moved
+
+    grid = {"transfers.dibao_monthly": [0.0, 1_200.0], "wages.growth_rate": [0.05]}
+    assert _moved(grid, 0) == grid
+    one, two = _moved(grid, 1), _moved(grid, 2)
+    for key, values in grid.items():
+        for a, b, c in zip(values, one[key], two[key], strict=True):
+            assert a < b < c
+            assert c - a <= 2.000001e-6 * max(abs(a), 1.0)

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from commonprosperity._validate import is_integer, is_real
 from commonprosperity.errors import CalibrationError
-from commonprosperity.population import CITY_LABELS, MAX_AGE, Population
+from commonprosperity.population import CITY_LABELS, MAX_AGE, Population, city_name
 from commonprosperity.published import city_label
 
 __all__ = ["UNITS", "Column", "cell_name", "design"]
@@ -71,10 +71,12 @@ def _household_codes(
 def _normalise_key(name: str, key: Any) -> Any:
     if name == "city" and isinstance(key, str):
         try:
-            return city_label(key)
+            # The readers' spellings ("Hangzhou Shi", "Lìshuǐ") too.
+            return city_label(city_name(key))
         except Exception as exc:
             raise CalibrationError(
                 f"margin on 'city': unknown city {key!r}; allowed: {list(CITY_LABELS)}"
+                " (or their English or pinyin names, as the readers accept them)"
             ) from exc
     if name in ("urban", "employed") and isinstance(key, bool | np.bool_):
         return bool(key)

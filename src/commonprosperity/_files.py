@@ -17,8 +17,10 @@ def replace_atomically(path: Path, write: Callable[[str], None]) -> None:
     ``write(scratch)`` writes the content to the path it is given. Written in
     place, a full disk left an empty or truncated file and the old one was lost
     with it; here an error or an interrupt removes the scratch file and keeps the
-    old file.
+    old file. A symbolic link is followed: its target receives the content and
+    the link stays (replacing the link itself left the file it named unchanged).
     """
+    path = Path(os.path.realpath(path))
     fd, scratch = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
     )

@@ -87,7 +87,7 @@ def check_recode(
 
 def read_dta(
     path: Path,
-    renames: Mapping[str, str],
+    renames: Mapping[str, str | None],
     wanted: tuple[str, ...],
     required: tuple[str, ...],
     value_labels: bool,

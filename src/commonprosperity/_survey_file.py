@@ -147,20 +147,25 @@ def check_stata(path: Path) -> int:
     )
 
 
-def check_renames(columns: Mapping[str, str] | None, function: str) -> dict[str, str]:
-    """Validate ``columns={"theirs": "ours"}``: a mapping onto the library's columns."""
+def check_renames(
+    columns: Mapping[str, str | None] | None, function: str
+) -> dict[str, str | None]:
+    """Validate ``columns={"theirs": "ours"}``: a mapping onto the library's columns.
+
+    A value of None leaves the file's column unread.
+    """
     if columns is None:
         return {}
     renames, problems = renames_onto_ours(columns, f"{function}: ")
     if problems:
         raise PopulationError(f"{function}: " + "; ".join(problems))
-    return {str(k): str(v) for k, v in renames.items()}
+    return {str(k): None if v is None else str(v) for k, v in renames.items()}
 
 
 def select_columns(
     path: Path,
     names: list[str],
-    renames: Mapping[str, str],
+    renames: Mapping[str, str | None],
     wanted: tuple[str, ...],
     required: tuple[str, ...],
 ) -> dict[str, str]:
@@ -175,7 +180,7 @@ def select_columns(
     found: dict[str, list[str]] = {}
     for name in names:
         ours = renames.get(name, name)
-        if ours in wanted:
+        if ours is not None and ours in wanted:
             found.setdefault(ours, []).append(name)
     problems = []
     # Renamed columns are taken care of; ours found (under any name) are present.
@@ -186,9 +191,12 @@ def select_columns(
         problems.append("the file " + misnamed_problem(misnamed))
     for ours, theirs in found.items():
         if len(theirs) > 1:
+            keep = next((t for t in theirs if t in renames), theirs[0])
+            example = {keep: ours} if keep != ours else {}
+            example.update({t: None for t in theirs if t != keep})
             problems.append(
-                f"columns {theirs} all map to {ours!r}; keep one (rename or drop "
-                "the others)"
+                f"columns {theirs} all map to {ours!r}; read one and leave the "
+                f"others unread with None, e.g. columns={example}"
             )
     missing = [c for c in required if c not in found]
     if missing:

@@ -239,8 +239,8 @@ def not_a_lever(path: str, current: Any) -> str | None:
     """
     if path == "year":
         return (
-            "cannot be a lever (a sweep holds scenarios of one year; project() "
-            "moves a population between years)"
+            "cannot be a lever (a sweep's or solve's scenarios are of one year; "
+            "project() moves a population between years)"
         )
     if isinstance(current, dict):
         return "is a section, not a lever; give one of its fields: " + ", ".join(

@@ -729,6 +729,15 @@ def _scenario(file: Path | None, year: int | None) -> tuple[Any, str]:
 
     if file is None:
         y = DEFAULT_YEAR if year is None else year
+        from commonprosperity.published import POLICY_YEARS
+
+        if y not in POLICY_YEARS:
+            # The library's message named the year but not the option giving it.
+            raise UsageError(
+                f"--year {y}: no status-quo policy is shipped for that year; "
+                f"give one of {min(POLICY_YEARS)}–{max(POLICY_YEARS)}, or a "
+                "scenario file for a later year (run on the projected population)"
+            )
         return Scenario.status_quo(y), f"status quo {y}"
     scenario = Scenario.from_toml(file)
     if year is not None and year != scenario.year:

@@ -246,7 +246,9 @@ class Population:
         columns : mapping of str to str, optional
             Renames applied to both frames first, ``{"theirs": "ours"}``. Every key
             must be a column of one of the frames and every value one of the
-            library's columns (so a misspelt name is an error, not ignored).
+            library's columns (so a misspelt name is an error, not ignored), or
+            None to leave that column unread (a person weight named ``weight``
+            beside the household weight mapped onto ours).
         year : int, optional
             The income year the data describe.
         source : str, optional
@@ -304,8 +306,15 @@ class Population:
                     "persons": set(persons.columns),
                 },
             )
-            households = households.rename(columns=renames)
-            persons = persons.rename(columns=renames)
+            # None: a column of the frames left unread (a person weight named
+            # "weight" beside the household weight mapped onto ours).
+            unread = [k for k, v in renames.items() if v is None]
+            households = households.drop(
+                columns=[c for c in unread if c in households.columns]
+            ).rename(columns=renames)
+            persons = persons.drop(
+                columns=[c for c in unread if c in persons.columns]
+            ).rename(columns=renames)
         for name, frame, ours in (
             ("households", households, HOUSEHOLD_COLUMNS),
             ("persons", persons, PERSON_REQUIRED),
@@ -343,7 +352,7 @@ class Population:
         }
         try:
             pop = cls.from_arrays(hh_cols, p_cols, year=year, source=source)
-            copies = _household_copy_problems(persons, pop)
+            copies = household_copy_problems(persons, pop)
             if copies:
                 raise PopulationError(where + "; ".join(copies))
         except PopulationError as exc:
@@ -556,8 +565,8 @@ class Population:
         ----------
         path : str or pathlib.Path
             The file (household columns repeated on each person row).
-        columns : mapping of str to str, optional
-            Renames ``{"theirs": "ours"}``.
+        columns : mapping of str to str or None, optional
+            Renames ``{"theirs": "ours"}``; None leaves a column unread.
 
         Returns
         -------
@@ -601,8 +610,8 @@ class Population:
         ----------
         households_path, persons_path : str or pathlib.Path
             The two ``.dta`` files.
-        columns : mapping of str to str, optional
-            Renames ``{"theirs": "ours"}``.
+        columns : mapping of str to str or None, optional
+            Renames ``{"theirs": "ours"}``; None leaves a column unread.
         recode : mapping of str to mapping, optional
             Value recodes per column of ours, ``{"urban": {1: True, 2: False}}``.
         value_labels : bool, default True
@@ -860,12 +869,14 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
             f"{where}columns must be a mapping {{'theirs': 'ours'}}; got "
             f"{type(columns).__name__}"
         )
-    unknown = {k: v for k, v in columns.items() if v not in OUR_COLUMNS}
+    unknown = {
+        k: v for k, v in columns.items() if v is not None and v not in OUR_COLUMNS
+    }
     problems = []
     if unknown:
         problems.append(
             f"columns maps to unknown column(s) {unknown}; the library's columns are "
-            f"{list(OUR_COLUMNS)}"
+            f"{list(OUR_COLUMNS)}, or None to leave a column unread"
         )
     return dict(columns), problems
 
@@ -919,7 +930,7 @@ def with_their_names(
     return PopulationError(_OUR_COLUMN_IN_MESSAGE.sub(name, str(error)))
 
 
-def _household_copy_problems(persons: pd.DataFrame, pop: Population) -> list[str]:
+def household_copy_problems(persons: pd.DataFrame, pop: Population) -> list[str]:
     """Household columns repeated on the person rows that disagree with them.
 
     A flat survey file passed as ``persons`` often repeats ``urban`` or ``city``;
@@ -1009,7 +1020,7 @@ def renamed_columns(
         (table, str(ours)): str(their)
         for table, present in names.items()
         for their, ours in renames.items()
-        if their in present and their != ours
+        if their in present and ours is not None and their != ours
     }
 
 
@@ -1144,15 +1155,33 @@ def _text_id_hint(name: str, values: np.ndarray) -> str:
     if not text:
         return ""
     if all(v.strip().lstrip("+-").isdigit() for v in text):
+        zeros = any(
+            len(v.strip().lstrip("+-")) > 1 and v.strip().lstrip("+-")[0] == "0"
+            for v in text
+        )
         return (
             "; the ids are digits stored as text: convert both tables' "
             "household_id with pandas.to_numeric"
+            + (
+                " (ids differing only in leading zeros, '0101' and '101', then "
+                "become one: check they stay unique)"
+                if zeros
+                else ""
+            )
+            + _FILE_ID_NOTE
         )
     return (
         "; text ids must be numbered the same way in both tables, e.g. "
         "codes = {v: k for k, v in enumerate(households['household_id'])}, then "
-        "household_id = column.map(codes) in each"
+        "household_id = column.map(codes) in each" + _FILE_ID_NOTE
     )
+
+
+#: For the file readers, which take no tables the user could convert.
+_FILE_ID_NOTE = (
+    "; from a file, read it with pandas (read_stata, read_parquet), convert the "
+    "ids there and pass the frames to Population.from_frames"
+)
 
 
 def _float_column(

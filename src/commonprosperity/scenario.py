@@ -190,6 +190,16 @@ def _immutable(model: Any, name: str) -> str:
     )
 
 
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's dict, refusing a key given twice (json kept the last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {quoted(key)} is given twice")
+        out[key] = value
+    return out
+
+
 class _Section(BaseModel):
     # revalidate_instances: a section built by model_copy(update=...) or
     # model_construct is checked again when it goes into a Scenario (pydantic's
@@ -234,10 +244,18 @@ class _Section(BaseModel):
     def model_validate_json(cls, json_data: Any, **kwargs: Any) -> Any:
         """Validate a JSON text; a ScenarioError (not pydantic's error) if invalid."""
         try:
-            obj = json.loads(json_data)
+            obj = json.loads(json_data, object_pairs_hook=_no_repeated_keys)
         except (ValueError, TypeError) as exc:
             raise ScenarioError(f"scenario: is not valid JSON: {exc}") from None
         return cls.model_validate(obj, **kwargs)
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, **kwargs: Any) -> Any:
+        """Validate string values; a ScenarioError (not pydantic's error) if invalid."""
+        try:
+            return super().model_validate_strings(obj, **kwargs)
+        except ValidationError as exc:
+            raise ScenarioError(cls._error_text(exc, obj)) from None
 
     def model_copy(
         self, *, update: Mapping[str, Any] | None = None, deep: bool = False
@@ -249,7 +267,34 @@ class _Section(BaseModel):
         if not update:
             return super().model_copy(deep=deep)
         data = {name: getattr(self, name) for name in type(self).model_fields}
-        return type(self).model_validate({**data, **dict(update)})
+        for key, value in dict(update).items():
+            current = data.get(key)
+            if isinstance(current, _Section) and isinstance(value, Mapping):
+                # A section given in part keeps this scenario's other values of
+                # it (they were refilled from the year's status quo, silently).
+                value = {**current.model_dump(), **value}
+            data[key] = value
+        return type(self).model_validate(data)
+
+    def copy(
+        self,
+        *,
+        include: Any = None,
+        exclude: Any = None,
+        update: Mapping[str, Any] | None = None,
+        deep: bool = False,
+    ) -> Any:
+        """Pydantic's deprecated ``copy``, checked as :meth:`model_copy`.
+
+        Pydantic's own skipped every check (a dibao take-up of 7 ran). ``include``
+        and ``exclude`` would drop keys of a policy, so they are refused.
+        """
+        if include is not None or exclude is not None:
+            raise ScenarioError(
+                "copy(include=..., exclude=...) would drop keys of a scenario; "
+                "use model_copy(update=...) or Scenario.replace"
+            )
+        return self.model_copy(update=update, deep=deep)
 
 
 class Wages(_Section):
@@ -1261,6 +1306,12 @@ def _stored(value: Any) -> Any:
 
 
 def _unknown_path_message(path: str) -> str:
+    if len(path) > 100:
+        # Echoed whole, a 100,000-character key made a message as long.
+        return (
+            f"{quoted(path)}: unknown scenario key; the sections are "
+            f"{', '.join(SECTIONS)} (and year)"
+        )
     if not re.search(r"[A-Za-z]", path):
         return (
             f"{path!r} is not a scenario key: give a dotted path such as "
@@ -1299,6 +1350,21 @@ def _unknown_path_message(path: str) -> str:
             f"not part of {'.'.join(parts[:at])}: write {'.'.join(parts[at:])} "
             f"(in a file, [{parts[at]}] at the top level)"
         )
+    field_names = {p.rpartition(".")[2].lower() for p in Scenario.paths()}
+    if "." not in base and base.lower() not in field_names:
+        # A misspelt section header ([income-tax], [Transfer]): the section, not
+        # the field whose name happens to look closest (income_tax.rates).
+        def squeezed(name: str) -> str:
+            return re.sub(r"[^a-z0-9]", "", name.lower())
+
+        sections = [
+            s for s in SECTIONS if squeezed(s) == squeezed(base)
+        ] or difflib.get_close_matches(base.lower(), list(SECTIONS), n=1, cutoff=0.6)
+        if sections:
+            return (
+                f"{path}: unknown scenario key; did you mean the section "
+                f"{sections[0]} ([{sections[0]}] in a file)?"
+            )
     # Case first: TRANSFERS.Dibao_Monthly is no spelling mistake. Then the same
     # key in another section (social_insurance.dibao_monthly: difflib ranked
     # three social_insurance keys above transfers.dibao_monthly).
@@ -1315,7 +1381,20 @@ def _unknown_path_message(path: str) -> str:
         for p in Scenario.paths()
         if sorted(p.rpartition(".")[2].lower().split("_")) == words
     ]
-    close = close or difflib.get_close_matches(base, Scenario.paths(), n=3, cutoff=0.6)
+    section, _, key = base.partition(".")
+    if section in SECTIONS and key:
+        # Within the section: on whole paths the shared "transfers." made any
+        # key look close ([transfers] k0 was asked about dibao_take_up).
+        close = close or [
+            f"{section}.{k}"
+            for k in difflib.get_close_matches(
+                key, list(SECTIONS[section].model_fields), n=3, cutoff=0.6
+            )
+        ]
+    else:
+        close = close or difflib.get_close_matches(
+            base, Scenario.paths(), n=3, cutoff=0.6
+        )
     if close:
         return f"{path}: unknown scenario key; did you mean {', '.join(close)}?"
     # Nothing close: say what there is, the section's keys if the section is
@@ -1447,6 +1526,15 @@ def _format_errors(
             continue
         msg = str(err["msg"]).removeprefix("Value error, ")
         msg = msg.replace("Input should be", "must be")
+        # In a file's words, not Python's: a TOML array, a table.
+        msg = msg.replace(
+            "must be a valid tuple", "must be a list of numbers (such as [0.03, 0.1])"
+        )
+        msg = re.sub(
+            r"must be a valid dictionary or instance of \w+",
+            "must be a table of keys ([section] in a file)",
+            msg,
+        )
         for words, symbol in _COMPARISONS:
             msg = msg.replace(words, symbol)
         if (

@@ -26,7 +26,7 @@ from commonprosperity.errors import (
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import INDICATOR_NAMES, _indicator_values
-from commonprosperity.targets import TARGET_BY_ID, TARGETS, meets
+from commonprosperity.targets import BOUND_TOLERANCE, TARGET_BY_ID, TARGETS, meets
 
 __all__ = ["solve"]
 
@@ -50,9 +50,21 @@ class _Goal:
     def met(self, v: np.ndarray) -> np.ndarray:
         """Whether each value meets the goal (NaN never does).
 
-        A value within rounding of the bound is on it, as in the target table.
+        A value within ``SEARCH_TOLERANCE`` of the bound is on it: half the
+        target table's, so that an answer found at the edge of the table's
+        tolerance is not judged missed by ``simulate``, whose value differs from
+        the sweep's by rounding (a minimum wage solved for T1 with xtol=1e-9 gave
+        74,999.99999992506, met, where simulate gave ...2477, not met).
         """
-        return np.asarray(meets(v, self.comparison, self.value), dtype=bool)
+        return np.asarray(
+            meets(v, self.comparison, self.value, SEARCH_TOLERANCE), dtype=bool
+        )
+
+
+#: The tolerance ``solve`` judges a value on its bound with: half the target
+#: table's (``targets.BOUND_TOLERANCE``), so its answer meets the target in
+#: ``simulate(...).targets()`` too.
+SEARCH_TOLERANCE = BOUND_TOLERANCE / 2
 
 
 _PARTS_RE = re.compile(
@@ -152,9 +164,11 @@ def solve(
         ``"<indicator> <op> <number>"`` with op one of ``<=, >=, <, >`` (e.g.
         ``"gini <= 0.40"``), a plan target id T1–T6 (its own comparison and
         level, e.g. ``"T4"``) or an id with another level (``"T2 >= 0.8"``).
-        Parsed without ``eval``. Judged as the target table judges: a value
-        within ``targets.BOUND_TOLERANCE`` (1e-12, relative to the level, or
-        absolute below 1) of the level counts as on it.
+        Parsed without ``eval``. Judged as the target table judges, a value near
+        the level counting as on it, but within half its tolerance
+        (``SEARCH_TOLERANCE``, 5e-13 relative to the level, or absolute below 1):
+        the answer's value, recomputed by ``simulate`` (equal up to rounding),
+        then meets the target in the table too.
     bounds : (float, float)
         ``(lo, hi)`` with ``lo < hi``, in the lever's unit. An integer lever
         takes the integers in ``[lo, hi]``.
@@ -175,8 +189,11 @@ def solve(
     Raises
     ------
     TargetUnreachableError
-        If the target is not met at either bound (the message gives the
-        indicator's value at both).
+        If the target is not met at either bound nor at any value tried between
+        them (17 evenly spaced, then 17 more around the value nearest to meeting
+        it, three times; the message gives the indicator's value at both bounds).
+        A target met only somewhere in between means the indicator is not
+        monotone: the error below.
     CommonProsperityError
         If ``lo`` misses the target and the indicator is not monotone in the
         lever over the bounds (checked on
@@ -335,6 +352,23 @@ def solve(
         # The smallest value meeting it whatever the shape above lo.
         return kind(lo)
     check_monotone()
+    if not ok[-1] and not np.all(v == v[0]):
+        # Unmet at both bounds, and the even grid may step over a narrow
+        # interval where it is met (a band share rises then falls as the dibao
+        # line grows: at bounds (0, 1e6) every point but 0 lay beyond it, and
+        # the target was called unreachable). Look closer around the value
+        # nearest to meeting it; one met there proves the indicator not
+        # monotone, which check_monotone reports.
+        for _ in range(3):
+            xs = np.array(sorted(seen))
+            vs = np.array([seen[x] for x in xs])
+            i = int(np.argmax(vs) if goal.comparison in (">=", ">") else np.argmin(vs))
+            a, b = float(xs[max(i - 1, 0)]), float(xs[min(i + 1, len(xs) - 1)])
+            closer = _points(a, b, 17, integer)
+            values(closer)
+            check_monotone()
+            if len(closer) <= 3:
+                break
     if not ok[-1]:
         # A lever that moves nothing (a top tax rate no household's income
         # reaches) deserves saying so: "not met" alone reads as "too weak".
@@ -349,7 +383,8 @@ def solve(
             else ""
         )
         raise TargetUnreachableError(
-            f"target {goal.text} is not met for {lever} in [{lo:g}, {hi:g}]: "
+            f"target {goal.text} is not met for {lever} in [{lo:g}, {hi:g}] (at "
+            f"either bound nor at the {len(seen) - 2} values tried between them): "
             f"{goal.indicator} = {v[0]:.10g} at {lever} = {lo:g} and {v[-1]:.10g} at "
             f"{lever} = {hi:g}{flat}"
         )

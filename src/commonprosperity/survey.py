@@ -40,6 +40,7 @@ from commonprosperity._survey_file import (
     select_columns,
 )
 from commonprosperity._validate import describe_rows
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentTypeError, PopulationError
 from commonprosperity.population import (
     CITY_LABELS,
@@ -48,6 +49,7 @@ from commonprosperity.population import (
     PERSON_REQUIRED,
     Population,
     city_name,
+    household_copy_problems,
     renamed_columns,
     with_row_note,
     with_their_names,
@@ -181,7 +183,9 @@ def read_parquet(
         the home directory (as :func:`write_parquet` does).
     columns : mapping of str to str, optional
         Renames ``{"theirs": "ours"}`` for files written by other tools; every key
-        must be a column of the file. Other columns of the file are ignored,
+        must be a column of the file. A value of None leaves that column unread
+        (``{"hh_wt": "weight", "weight": None}`` for a file whose ``weight`` is
+        a person weight). Other columns of the file are ignored,
         except one named like a column of ours but for case, surrounding
         spaces or one letter (``"City"``, ``"cty"``), which is an error rather
         than left unread.
@@ -190,7 +194,9 @@ def read_parquet(
     -------
     Population
         Households in order of first appearance, each one's persons in file
-        order (persons of a household scattered over the file are grouped). ``year``
+        order. Persons of a household scattered over the file are grouped, with
+        a warning naming one: ids that repeat across counties (CHIP's codes are
+        unique within a county) would merge different households. ``year``
         and ``source`` come from the file's metadata when it was written by
         :func:`write_parquet`; otherwise ``year`` is None and ``source`` the path.
 
@@ -428,7 +434,7 @@ def _from_person_rows(
         raise PopulationError(f"{where}: " + "; ".join(problems))
     persons = {name: arrays[name] for name in PERSON_COLUMNS}
     try:
-        return Population.from_arrays(households, persons, year=year, source=where)
+        pop = Population.from_arrays(households, persons, year=year, source=where)
     except PopulationError as exc:
         theirs = {
             (table, ours): name
@@ -436,6 +442,26 @@ def _from_person_rows(
             for table in ("households", "persons")
         }
         raise with_their_names(exc, theirs) from None
+    scattered = _scattered_households(codes)
+    if scattered.size:
+        h = int(scattered[0])
+        warn_user(
+            f"{where}: the persons of {scattered.size:,} household(s) are not on "
+            "consecutive rows and were grouped by household_id, e.g. household_id "
+            f"{_plain(household_id[first[h]])!r} at {describe_rows(codes == h)}; if "
+            "ids repeat across counties or villages, different households were "
+            "merged: make the ids unique (e.g. county code × 10,000 + id)"
+        )
+    return pop
+
+
+def _scattered_households(codes: np.ndarray) -> np.ndarray:
+    """Households (codes) whose rows are not one run of consecutive rows."""
+    if codes.shape[0] < 2:
+        return np.empty(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    runs = np.bincount(codes[starts])
+    return np.flatnonzero(runs > 1)
 
 
 # ---------------------------------------------------------------------- stata
@@ -467,7 +493,9 @@ def read_stata(
         Renames ``{"theirs": "ours"}`` applied to both files, e.g. CHIP's
         ``{"hhcode": "household_id", "a05": "age"}``. Two names may map to the same
         column if they are in different files; a name in neither file is an
-        error (a misspelt rename would leave its variable unread).
+        error (a misspelt rename would leave its variable unread). A value of
+        None leaves that variable unread in both files (``{"weight": None,
+        "hhwt": "weight"}`` when ``weight`` is a person weight).
     recode : mapping of str to mapping, optional
         Value recodes per column of ours, ``{"urban": {1: True, 2: False}}``. A key
         is a stored code (number or string), a value label (str, when
@@ -559,7 +587,13 @@ def read_stata(
         "households": _file_path(households_path, "households_path"),
         "persons": _file_path(persons_path, "persons_path"),
     }
-    wanted = {"households": HOUSEHOLD_COLUMNS, "persons": PERSON_COLUMNS}
+    # The person file's copies of household columns are read too, to be
+    # compared with the household file (a flat file's urban saying otherwise
+    # was ignored without a word, while from_frames refused it).
+    wanted = {
+        "households": HOUSEHOLD_COLUMNS,
+        "persons": PERSON_COLUMNS + HOUSEHOLD_COLUMNS[1:],
+    }
     required = {"households": HOUSEHOLD_REQUIRED, "persons": PERSON_REQUIRED}
     tables: dict[str, dict[str, Any]] = {}
     seen_names: set[str] = set()
@@ -580,6 +614,7 @@ def read_stata(
         theirs.update(renamed_columns(renames, {kind: set(names)}))
         fix = encoding if encoding is not None and version < 118 else None
         tables[kind] = {}
+        said = len(problems)
         for ours, column in stored.items():
             values = convert_column(
                 path,
@@ -593,6 +628,16 @@ def read_stata(
             )
             if values is not None:
                 tables[kind][ours] = values
+        if version < 118 and encoding is None:
+            # Labels read as latin-1 ('³ÇÕò' for 城镇) in a message about urban,
+            # employed or a special code: the same cause as a garbled city.
+            for k in range(said, len(problems)):
+                if any("\x80" <= ch <= "\xff" for ch in problems[k]):
+                    problems[k] += (
+                        f" (a Stata {version} file stores text without its "
+                        "encoding and it was read as latin-1; give encoding=, "
+                        "for Chinese files of that age encoding='gb18030')"
+                    )
         if version < 118 and encoding is None and "city" in tables[kind]:
             garbled = _undecoded_city(tables[kind]["city"])
             if garbled is not None:
@@ -638,10 +683,26 @@ def read_stata(
     if problems:
         raise PopulationError("; ".join(problems))
     source = f"{paths['households']} (households) and {paths['persons']} (persons)"
+    copies = {
+        c: tables["persons"].pop(c)
+        for c in HOUSEHOLD_COLUMNS[1:]
+        if c in tables["persons"] and c in tables["households"]
+    }
+    for c in HOUSEHOLD_COLUMNS[1:]:
+        # In the person file alone: reported above as a stray household variable.
+        tables["persons"].pop(c, None)
     try:
-        return Population.from_arrays(
+        pop = Population.from_arrays(
             tables["households"], tables["persons"], year=year, source=source
         )
+        if copies:
+            repeated = pd.DataFrame(
+                {"household_id": tables["persons"]["household_id"], **copies}
+            )
+            disagree = household_copy_problems(repeated, pop)
+            if disagree:
+                raise PopulationError(f"{source}: " + "; ".join(disagree))
+        return pop
     except PopulationError as exc:
         raise with_row_note(
             with_their_names(exc, theirs),

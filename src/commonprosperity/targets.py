@@ -143,13 +143,14 @@ _TREND_NOTE = "trend target: needs a multi-year path (simulate_path)"
 BOUND_TOLERANCE = 1e-12
 
 
-def on_bound(value: Any, bound: float) -> Any:
+def on_bound(value: Any, bound: float, tolerance: float = BOUND_TOLERANCE) -> Any:
     """``value`` (a number or an array), snapped to ``bound`` where within rounding.
 
-    Within ``BOUND_TOLERANCE`` of the bound it is replaced by it; NaN stays NaN.
+    Within ``tolerance`` (relative to the bound, absolute below 1) of the bound it
+    is replaced by it; NaN stays NaN.
     """
     value = np.asarray(value, dtype=float)
-    near = np.abs(value - bound) <= BOUND_TOLERANCE * max(abs(bound), 1.0)
+    near = np.abs(value - bound) <= tolerance * max(abs(bound), 1.0)
     value = np.where(near, bound, value)
     return float(value) if value.ndim == 0 else value
 
@@ -158,15 +159,18 @@ def on_bound(value: Any, bound: float) -> Any:
 _COMPARE = {"<=": np.less_equal, ">=": np.greater_equal, "<": np.less, ">": np.greater}
 
 
-def meets(value: Any, comparison: str, bound: float) -> Any:
+def meets(
+    value: Any, comparison: str, bound: float, tolerance: float = BOUND_TOLERANCE
+) -> Any:
     """Whether ``value`` (a number or an array) meets ``comparison bound``.
 
-    A value within ``BOUND_TOLERANCE`` of the bound counts as on it; NaN never
-    meets. The one judgement of every path (targets, sweep columns, ``solve``,
-    ``cheapest``, the figures), so that they agree on a bound.
+    A value within ``tolerance`` of the bound counts as on it; NaN never meets.
+    The one judgement of every path (targets, sweep columns, ``solve``,
+    ``cheapest``, the figures), so that they agree on a bound; ``solve`` searches
+    with a tighter tolerance (see there).
     """
     with np.errstate(invalid="ignore"):
-        return _COMPARE[comparison](on_bound(value, bound), bound)
+        return _COMPARE[comparison](on_bound(value, bound, tolerance), bound)
 
 
 def _met(value: Any, target: Target) -> tuple[Any, Any]:

@@ -253,7 +253,7 @@ BAD = [
     (["run", "--households", "0"], "argument --households: must be an integer"),
     (["run", "--bogus"], "unrecognized arguments: --bogus"),
     (["run", "--band-basis", "persons"], "argument --band-basis: invalid choice"),
-    (["run", "--year", "2019"], "no status-quo policy is shipped for year 2019"),
+    (["run", "--year", "2019"], "--year 2019: no status-quo policy is shipped"),
     (
         ["run", "ok.toml", "--year", "2024"],
         "--year 2024 conflicts with year = 2025 in ok.toml",
