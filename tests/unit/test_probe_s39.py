@@ -289,3 +289,55 @@ def test_write_parquet_round_trip_still_exact(tmp_path):
     back = read_parquet(path)
     assert np.array_equal(back.weight, pop.weight)
     assert np.array_equal(back.wage, pop.wage)
+
+
+# ----------------------------------------------------------------- metrics
+def _decimal_indices(x, eps_list):
+    """Theil, MLD and Atkinson(eps) of equally weighted ``x`` in 60-digit
+    decimals, from the textbook definitions."""
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 60
+    xs = [Decimal(float(v)) for v in x]
+    n = Decimal(len(xs))
+    mu = sum(xs) / n
+    theil = sum((v / mu) * (v / mu).ln() for v in xs) / n
+    mld = sum((mu / v).ln() for v in xs) / n
+    out = {"theil": theil, "mld": mld}
+    for eps in eps_list:
+        e = Decimal(eps)
+        if eps == 1:
+            mean = (sum(v.ln() for v in xs) / n).exp()
+        else:
+            r = 1 - e
+            mean = ((sum(v**r for v in xs) / n).ln() / r).exp()
+        out[eps] = 1 - mean / mu
+    return {k: float(v) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("spread", [1e-4, 1e-6, 1e-8])
+def test_entropy_and_atkinson_keep_relative_accuracy_on_near_equal_incomes(spread):
+    """Terms s ln s summed to 1e-17 from terms of 1e-8: Theil was off by 2.5
+    times, the MLD and atkinson(1) were 0.0 for unequal incomes."""
+    from commonprosperity.metrics import atkinson, mld, theil
+
+    rng = np.random.default_rng(3)
+    x = 50_000.0 * (1.0 + spread * rng.random(1_000))
+    eps_list = [1e-9, 0.5, 1, 2]
+    exact = _decimal_indices(x, eps_list)
+    assert theil(x) == pytest.approx(exact["theil"], rel=1e-13, abs=0)
+    assert mld(x) == pytest.approx(exact["mld"], rel=1e-13, abs=0)
+    for eps in eps_list:
+        assert atkinson(x, epsilon=eps) == pytest.approx(exact[eps], rel=1e-13, abs=0)
+
+
+def test_entropy_and_atkinson_on_spread_incomes_still_exact():
+    from commonprosperity.metrics import atkinson, mld, theil
+
+    x = np.random.default_rng(4).lognormal(10.0, 1.0, 500)
+    eps_list = [1e-9, 0.3, 0.5, 1, 2, 5]
+    exact = _decimal_indices(x, eps_list)
+    assert theil(x) == pytest.approx(exact["theil"], rel=1e-13, abs=0)
+    assert mld(x) == pytest.approx(exact["mld"], rel=1e-13, abs=0)
+    for eps in eps_list:
+        assert atkinson(x, epsilon=eps) == pytest.approx(exact[eps], rel=1e-13, abs=0)

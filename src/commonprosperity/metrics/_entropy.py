@@ -171,9 +171,50 @@ def _entropy_index(
     if not _ordinary(r.xs, r.ws, s):
         zero = np.zeros(r.x.shape[0], dtype=np.int64)
         return _non_negative(_log_space(r.x, r.w, zero, 1, measure).total)
-    terms = s * np.log(s) if measure == "theil" else -np.log(s)
+    mu = r.total_x / r.total_w
+    with np.errstate(all="ignore"):
+        d = (r.xs - mu) / mu
+    terms = _deviation_terms(d, s, measure)
     # >= 0 (Jensen); the clip removes a rounding -1e-17 or -0.0 on equal incomes.
     return _non_negative(float(weighted_sum(terms, r.ws) / r.total_w))
+
+
+#: Relative deviations below which a term is summed from its series: above it
+#: the closed forms cancel by at most 2 / 0.25 = 8 times (a few ulps).
+_SERIES_BELOW = 0.25
+#: Terms of each series: at |d| = 0.25 the last is below 1e-19 of the first.
+_SERIES_TERMS = 32
+#: Series coefficients (Horner, highest power last) of the terms over d**2:
+#: (1 + d) log1p(d) - d = sum_k>=2 (-1)**k d**k / (k (k - 1)) and
+#: d - log1p(d) = sum_k>=2 (-1)**k d**k / k.
+_THEIL_SERIES = np.array(
+    [(-1.0) ** j / ((j + 2) * (j + 1)) for j in range(_SERIES_TERMS)]
+)
+_MLD_SERIES = np.array([(-1.0) ** j / (j + 2) for j in range(_SERIES_TERMS)])
+
+
+def _deviation_terms(d: FloatArray, s: FloatArray, measure: str) -> FloatArray:
+    """Per-row terms of Theil T or the MLD from ``d = x / mu - 1`` (``s = x / mu``).
+
+    ``(1 + d) ln(1 + d) - d`` and ``d - ln(1 + d)``: the textbook terms
+    ``s ln s`` and ``-ln s`` less ``d``, whose weighted sum is 0. Each is >= 0,
+    so their sum has no cancellation: incomes equal to 1e-6 of each other gave
+    a Theil index off by 1e-3 relative, and the MLD 0.0, from terms of O(1e-6)
+    summing to 1e-14. Near 0 a term is taken from its series (the closed form
+    cancels there too). A rounding of the mean shifts every ``d`` alike, which
+    changes the sum only at second order.
+    """
+    small = np.abs(d) < _SERIES_BELOW
+    with np.errstate(all="ignore"):
+        terms = s * np.log(s) - d if measure == "theil" else d - np.log(s)
+    if small.any():
+        ds = d[small]
+        coefficients = _THEIL_SERIES if measure == "theil" else _MLD_SERIES
+        poly = np.full(ds.shape, coefficients[-1])
+        for c in coefficients[-2::-1]:
+            poly = poly * ds + c
+        terms[small] = ds * ds * poly
+    return terms
 
 
 @aligned
@@ -348,17 +389,28 @@ def atkinson(
         log_mu = float(_log_space(rows.x, rows.w, zero, 1, "mld").log_mean[0])
         log_s = np.log(rows.x) - log_mu
     if eps == 1.0:
-        log_ratio = weighted_sum(log_s, w) / total_w
+        if ordinary:
+            # log(geometric mean / mean) = -MLD, from the MLD's terms (>= 0,
+            # no cancellation: near-equal incomes gave 0.0).
+            mu = rows.total_x / total_w
+            d = (rows.xs - mu) / mu
+            log_ratio = -weighted_sum(_deviation_terms(d, s, "mld"), w) / total_w
+        else:
+            log_ratio = weighted_sum(log_s, w) / total_w
     else:
         r = 1.0 - eps
         t = r * log_s
-        if ordinary and eps <= 0.5 and eps * float(np.max(np.abs(log_s))) <= 1.0:
-            # Near epsilon = 0 the index is O(epsilon): the mean of s**r - 1 is
-            # the difference of terms of O(1) (it lost all digits below
-            # epsilon = 1e-15 and gave 2.2e-16 for 4.7e-17). With
-            # s**r = s * s**-epsilon and mean(s) = 1 it is
-            # mean(s * expm1(-epsilon log s)), a sum of O(epsilon) terms.
-            mean_rm1 = weighted_sum(s * np.expm1(-eps * log_s), w) / total_w
+        small_eps = eps < 0.5 and eps * float(np.max(np.abs(log_s))) <= 1.0
+        if ordinary and (small_eps or float(np.max(np.abs(t))) <= 1.0):
+            # mean(s**r) - 1 as the mean of s**r - 1 - r d (d = s - 1, whose
+            # mean is 0): terms of one sign, O(epsilon d**2), so neither a
+            # small epsilon (the mean of s**r - 1 lost all digits below
+            # epsilon = 1e-15) nor near-equal incomes (a shift of the mean by
+            # one rounding made atkinson(0.5) 4 times too large at incomes
+            # 1e-8 apart) costs the index its relative accuracy.
+            mu = rows.total_x / total_w
+            d = (rows.xs - mu) / mu
+            mean_rm1 = weighted_sum(_power_terms(d, log_s, eps), w) / total_w
             log_ratio = math.log1p(mean_rm1) / r
         elif float(np.max(np.abs(t))) <= 1.0:
             # Near epsilon = 1 the log of the power mean is O(r) and is divided
@@ -373,6 +425,39 @@ def atkinson(
             log_ratio = (top + math.log(weighted_sum(terms, w) / total_w)) / r
     # A >= 0 (power-mean inequality); the clip removes a rounding -0.0 or -1e-17.
     return _non_negative(float(-math.expm1(log_ratio)))
+
+
+def _power_terms(d: FloatArray, log_s: FloatArray, eps: float) -> FloatArray:
+    """``(1 + d)**r - 1 - r d`` per row, ``r = 1 - eps``, ``log_s = ln(1 + d)``.
+
+    The caller keeps ``|r ln(1 + d)| <= 1``, or ``eps < 0.5`` with
+    ``eps |ln(1 + d)| <= 1`` (no overflow). Small ``|d|``: the binomial series
+    (``r (r - 1) d**2 / 2 + ...``), which the closed forms cancel to. Otherwise
+    ``(1 + d) expm1(-eps ln(1 + d)) + eps d`` for small epsilon (the same value:
+    its cancellation does not grow as epsilon falls) and ``expm1(r ln(1 + d)) -
+    r d`` from 0.5 on (nor as r falls).
+    """
+    r = 1.0 - eps
+    with np.errstate(all="ignore"):
+        if eps < 0.5:
+            terms = (1.0 + d) * np.expm1(-eps * log_s) + eps * d
+        else:
+            terms = np.expm1(r * log_s) - r * d
+    small = np.abs(d) * max(1.0, abs(r)) < _SERIES_BELOW
+    if small.any():
+        ds = d[small]
+        # C(r, k) for k = 2, 3, ...; with |r d| < 0.25 term k is below
+        # 0.25**k (times k for |r| <= 1).
+        # r - 1 is -eps exactly (1 - eps rounds: at eps = 1e-9 the index
+        # was off by 3e-8 relative).
+        coefficients = [r * -eps / 2.0]
+        for k in range(3, _SERIES_TERMS + 2):
+            coefficients.append(coefficients[-1] * (r - k + 1.0) / k)
+        poly = np.full(ds.shape, coefficients[-1])
+        for c in coefficients[-2::-1]:
+            poly = poly * ds + c
+        terms[small] = ds * ds * poly
+    return terms
 
 
 class Decomposition(NamedTuple):
