@@ -283,8 +283,9 @@ def baseline(
     Parameters
     ----------
     year : int, default 2020
-        Income year, 2020–2024 (the command line's ``baseline`` defaults to the
-        latest, 2024). Incomes reproduce that year's published figures
+        Income year, 2020–2024 (the command line's ``baseline`` requires
+        ``--year``; its ``run`` and ``solve`` default to 2024). Incomes reproduce
+        that year's published figures
         under ``Scenario.status_quo(year)``.
     n_households : int, default 200,000
         Household records (1,000 to 20,000,000). Weights scale to the province.

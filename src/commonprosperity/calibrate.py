@@ -138,10 +138,10 @@ def calibrate(
         ``(lo, hi)`` with ``0 < lo < 1 < hi``: every calibrated / initial weight
         ratio is kept in ``[lo, hi]``. Unbounded GREG may give weights <= 0; this
         function then raises and asks for bounds.
-    max_iter : int
+    max_iter : int, default 100
         Iterations at most of each solver: Newton's method, then, where it does
         not converge, a damped Newton method on the dual.
-    tol : float
+    tol : float, default 1e-10
         Convergence when every cell's relative error is below ``tol`` (at least
         1e-14: the sums of weights carry rounding errors of about 1e-15).
     variables : mapping of str to array_like, optional

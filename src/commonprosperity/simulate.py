@@ -583,6 +583,13 @@ def simulate(
     -------
     Result
 
+    Raises
+    ------
+    ArgumentTypeError
+        If ``population`` is not a Population or ``scenario`` not a Scenario.
+    ArgumentError
+        For a ``band_basis``, ``gini`` or ``threads`` not among those allowed.
+
     Notes
     -----
     The default band basis is ``"household"`` because the plan's target text reads

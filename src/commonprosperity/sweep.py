@@ -317,7 +317,7 @@ def cheapest(
     ----------
     frame : pandas.DataFrame
         A frame returned by :func:`sweep`.
-    targets : str or sequence of str
+    targets : str or sequence of str, default ("T2", "T4")
         Target ids (``"T1"`` … ``"T10"``): a row qualifies when every
         ``<id>_met`` is true (NA counts as not met; a target NA in every row,
         as T7–T10 in a one-year sweep, is an error); or conditions on an

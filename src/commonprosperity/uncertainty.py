@@ -243,10 +243,17 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
     def ratio(top: float, bottom: float) -> float:
         return top / bottom if bottom > 0 and top > 0 else np.nan
 
+    # The cities of the sample: a replicate that draws none of a city's
+    # households has no value for it, and its ratio over the other cities
+    # (the lowest city left out) is another indicator: undefined, as the
+    # urban/rural ratio of a draw without rural households.
+    in_sample = [city == c for c in range(len(CITIES)) if np.any(city == c)]
+
     def city_ratio(w: np.ndarray) -> float:
-        values = [per_capita(w, city == c) for c in range(len(CITIES))]
-        values = [v for v in values if not np.isnan(v)]
-        return ratio(max(values), min(values)) if len(values) >= 2 else np.nan
+        values = [per_capita(w, mask) for mask in in_sample]
+        if len(values) < 2 or any(np.isnan(v) for v in values):
+            return np.nan
+        return ratio(max(values), min(values))
 
     of_weights = {
         "per_capita_disposable_income": lambda w: per_capita(w),
@@ -290,9 +297,9 @@ def bootstrap(
         A simulated result, or a population to simulate under ``scenario``.
     indicator : str
         One of the contract indicator names (e.g. ``"gini"``).
-    n : int
+    n : int, default 200
         Replicates (10–100,000).
-    seed : int
+    seed : int, default 0
         Seed of ``numpy.random.default_rng``; same seed, same replicates, in
         any order of the rows (strata and PSUs are drawn in the order of their
         codes, households that are their own PSU in the order of their ids).
@@ -304,7 +311,7 @@ def bootstrap(
     scenario : Scenario, optional
         Needed when a Population is passed; with a Result, only its own scenario
         is accepted.
-    level : float
+    level : float, default 0.95
         Coverage of the percentile interval, in (0, 1).
     method : {"rescaled", "naive"}
         ``"rescaled"`` (default): Rao and Wu's rescaling bootstrap, drawing
@@ -400,11 +407,15 @@ def bootstrap(
     pop = result.population
     nh = pop.n_households
     for name, given in (("strata", strata), ("psu", psu)):
-        if isinstance(given, str | bytes):
-            # np.asarray("region") is a 0-d array: "got shape ()" named nothing.
+        if isinstance(given, str | bytes) or (
+            given is not None and np.ndim(given) == 0
+        ):
+            # np.asarray("region") or np.asarray(True) is a 0-d array: "got
+            # shape ()" named nothing.
+            what = "a column name" if isinstance(given, str | bytes) else "one value"
             raise ArgumentError(
                 f"bootstrap: {name} must be an array of one value per household "
-                f"({nh}), not a column name; got {given!r} (the population's own "
+                f"({nh}), not {what}; got {given!r} (the population's own "
                 f"design is used when {name} is None)"
             )
     strata = pop.stratum if strata is None else np.asarray(strata)
@@ -457,6 +468,26 @@ def bootstrap(
     for i in range(n):
         reps[i] = f(design.psu_multipliers(rng))
     alpha = (1.0 - level) / 2.0
+    estimate = float(result.indicators[indicator])
+    if not np.isfinite(estimate):
+        # The replicates that are defined measure something the sample does
+        # not (a city ratio without the city whose income is not positive):
+        # no standard error or interval of an undefined estimate.
+        reason = result.undefined.get(indicator, "")
+        warn_user(
+            f"bootstrap: {indicator} is undefined in the sample"
+            + (f" ({reason})" if reason else "")
+            + "; no standard error or interval"
+        )
+        return BootstrapResult(
+            indicator=indicator,
+            estimate=estimate,
+            std_error=np.nan,
+            ci_lower=np.nan,
+            ci_upper=np.nan,
+            level=level,
+            replicates=reps,
+        )
     finite = reps[np.isfinite(reps)]
     if finite.size < n:
         warn_user(
@@ -471,7 +502,7 @@ def bootstrap(
     )
     return BootstrapResult(
         indicator=indicator,
-        estimate=float(result.indicators[indicator]),
+        estimate=estimate,
         std_error=_spread(finite) if finite.size > 1 else np.nan,
         ci_lower=float(lo),
         ci_upper=float(hi),
