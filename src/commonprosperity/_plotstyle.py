@@ -30,6 +30,7 @@ FORMATS_ALLOWED: tuple[str, ...] = ("png", "svg", "pdf")
 # Okabe–Ito colour-blind-safe palette; dark enough for greyscale print.
 _BLUE, _ORANGE, _GREEN, _VERMILION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 _SKY, _GREY, _BLACK = "#56B4E9", "#7f7f7f", "#000000"
+_PURPLE = "#CC79A7"
 _MET, _NOT_MET = _GREEN, _VERMILION
 _RC = {
     "font.size": 10.5,

@@ -136,6 +136,7 @@ def write_sweep(
     cheapest: Any = None,
     formats: Sequence[str] = ("png", "svg"),
     target_notes: Mapping[str, str] | None = None,
+    population_weak: Sequence[Mapping[str, Any]] = (),
 ) -> tuple[list[Path], str]:
     """Write a sweep's frame (CSV, Parquet), figures and ``report.md``.
 
@@ -160,6 +161,10 @@ def write_sweep(
     target_notes : mapping of str to str, optional
         Caveats by target id (``{"T5": "over 2 of the 11 cities ..."}``), printed
         under the summary and the report's target table.
+    population_weak : sequence of mapping
+        C/R values the population brings, listed after the base's (the
+        minimum-wage tiers of its areas that are a library rule:
+        ``published.weak_minimum_wage_tiers``).
 
     Returns
     -------
@@ -177,7 +182,15 @@ def write_sweep(
     )
     with staged_directory(out, names) as stage:
         written, summary = _write_sweep_files(
-            frame, stage, spec, heading, command, cheapest, formats, target_notes
+            frame,
+            stage,
+            spec,
+            heading,
+            command,
+            cheapest,
+            formats,
+            target_notes,
+            population_weak,
         )
     return [out / p.name for p in written], summary
 
@@ -208,6 +221,7 @@ def _write_sweep_files(
     cheapest: Any,
     formats: Sequence[str],
     target_notes: Mapping[str, str] | None,
+    population_weak: Sequence[Mapping[str, Any]] = (),
 ) -> tuple[list[Path], str]:
     """Write the files of :func:`write_sweep` into ``out`` (a scratch folder)."""
     from commonprosperity import plots
@@ -281,7 +295,7 @@ def _write_sweep_files(
     ]
     # The base's C/R values the levers do not replace: every row rests on them
     # (the README's promise of every result; the sweep listed none).
-    weak = weak_frame(spec.base.weak_values(), skip=levers)
+    weak = weak_frame([*spec.base.weak_values(), *population_weak], skip=levers)
     summary = (
         "Targets over the sweep (net fiscal cost against the base):\n"
         + "\n".join(lines + caveats)

@@ -38,7 +38,7 @@ from commonprosperity._baseline_weights import (
 from commonprosperity._sums import dot
 from commonprosperity._validate import is_real, seed_problem
 from commonprosperity.errors import PopulationError
-from commonprosperity.population import Population
+from commonprosperity.population import Population, sealed
 from commonprosperity.published import CITIES
 from commonprosperity.scenario import Scenario
 
@@ -109,9 +109,7 @@ def _tail_problems(top_tail: Any) -> list[str]:
 
 
 def _readonly(a: np.ndarray, dtype: Any) -> np.ndarray:
-    out = np.ascontiguousarray(a, dtype=dtype)
-    out.flags.writeable = False
-    return out
+    return sealed(np.ascontiguousarray(a, dtype=dtype))
 
 
 def _population(

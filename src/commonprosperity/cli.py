@@ -882,6 +882,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             command=args.command_line,
             cheapest=getattr(module, "cheapest", None),
             target_notes={"T5": _cities_note_of(pop)},
+            population_weak=_population_weak(pop),
         )
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
@@ -948,6 +949,7 @@ def _parse_target(text: str) -> tuple[str, str, float]:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    from commonprosperity._reportformat import weak_frame, weak_lines
     from commonprosperity._sweep_engine import not_a_lever
     from commonprosperity.errors import ScenarioError
     from commonprosperity.scenario import Scenario
@@ -1051,9 +1053,26 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     print(
         f"  net fiscal cost against the scenario: {cost / 1e9:z,.2f} bn yuan per year"
     )
+    # As run and sweep: the derived or unverified values the answer rests on
+    # (the lever's own value is the answer, not one of them).
+    weak = weak_frame(at.provenance["weak_values"], skip=[args.lever])
+    if len(weak):
+        print(
+            "Policy values used that are derived (C) or unverified (R); sources "
+            "in the policy data (commonprosperity run writes them to report.md):"
+        )
+        print("\n".join(weak_lines(weak)))
     if args.save is not None:
         print(f"Wrote the solved scenario to {args.save}")
     return EXIT_OK
+
+
+def _population_weak(pop: Any) -> list[dict[str, Any]]:
+    """The minimum-wage tiers of ``pop``'s areas that are a library rule (R)."""
+    from commonprosperity.published import weak_minimum_wage_tiers
+    from commonprosperity.simulate import _cells
+
+    return weak_minimum_wage_tiers(_cells(pop))
 
 
 def _rounded_up(found: float, tolerance: float, hi: float) -> str:

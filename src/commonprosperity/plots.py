@@ -38,6 +38,7 @@ from commonprosperity._plotstyle import (
     _MET,
     _NOT_MET,
     _ORANGE,
+    _PURPLE,
     _SKY,
     _VERMILION,
     FORMATS,
@@ -274,6 +275,7 @@ def income_distribution(
     bin_width: float = 10_000.0,
     upper: float = 800_000.0,
     title: str | None = None,
+    label: str | None = None,
 ) -> Figure:
     """Distribution of household annual disposable income with the plan's bands.
 
@@ -289,6 +291,8 @@ def income_distribution(
         in the last bin and counted in a note.
     title : str, optional
         Figure title.
+    label : str, optional
+        The scenario's name, for the default title (e.g. ``"package_2025"``).
 
     Returns
     -------
@@ -429,7 +433,7 @@ def income_distribution(
         ax.set_title(
             title
             or (
-                f"{basis[0].upper()}{basis[1:]}, {result.scenario.year}, "
+                f"{basis[0].upper()}{basis[1:]}, {_which(result, label)}, "
                 "and the plan's income bands"
             ),
             loc="left",
@@ -517,10 +521,16 @@ def target_dashboard(
             )
             if unit == "ratio change":
                 target_text = f"{cmp_text} 0 (trend)"
+            name = _short(tid, str(row["description"]))
+            if tid in ("T2", "T3") and getattr(result, "band_basis", None) == (
+                "three_person"
+            ):
+                # The bands read the same on either basis; say which.
+                name += "\n(3 × per-capita income)"
             ax.text(
                 -0.01,
                 y,
-                f"{tid}  {_short(tid, str(row['description']))}",
+                f"{tid}  {name}",
                 ha="right",
                 va="center",
                 transform=ax.get_yaxis_transform(),
@@ -655,6 +665,12 @@ _SHORT = {
 }
 
 
+def _which(result: Result, label: str | None) -> str:
+    """The year of a figure's title, with the scenario's name when given."""
+    year = result.scenario.year
+    return f"{label} ({year} policy)" if label else str(year)
+
+
 def _short(tid: str, description: str) -> str:
     return _SHORT.get(tid, description[:32])
 
@@ -675,7 +691,9 @@ def _percent_formatter() -> Any:
 
 
 # ------------------------------------------------------------------ city bars
-def city_bars(result: Result, *, title: str | None = None) -> Figure:
+def city_bars(
+    result: Result, *, title: str | None = None, label: str | None = None
+) -> Figure:
     """Per-capita disposable income by city, with the highest/lowest ratio.
 
     Parameters
@@ -684,6 +702,8 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
         A simulation result with households in at least one city.
     title : str, optional
         Figure title; default states the highest/lowest ratio and its target.
+    label : str, optional
+        The scenario's name, for the default title (e.g. ``"package_2025"``).
 
     Returns
     -------
@@ -703,7 +723,8 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
         fig = _figure(8.5, 0.42 * len(cities) + 1.8)
         ax = fig.subplots()
         colours = [_BLUE] * len(cities)
-        colours[0], colours[-1] = _VERMILION, _GREEN
+        # Not the dashboard's met/not-met colours: the highest city read "met".
+        colours[0], colours[-1] = _PURPLE, _SKY
         # Hatched too, and in the legend: in greyscale print the two colours
         # were the blue bars' tone, and nothing said what they meant.
         hatches = [""] * len(cities)
@@ -772,13 +793,13 @@ def city_bars(result: Result, *, title: str | None = None) -> Figure:
                 ratio, t5.target, lambda x, e: f"{x:.{3 + e}f}"
             )
             default = (
-                f"Per-capita disposable income by city, {result.scenario.year}:\n"
+                f"Per-capita disposable income by city, {_which(result, label)}:\n"
                 f"highest/lowest = {ratio:.{places}f} (target < {t5.target:g}, "
                 f"{verdict})"
             )
         else:
             default = (
-                f"Per-capita disposable income by city, {result.scenario.year}:\n"
+                f"Per-capita disposable income by city, {_which(result, label)}:\n"
                 "highest/lowest ratio undefined"
             )
         ax.set_title(title or default, loc="left")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
+import weakref
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -61,10 +62,47 @@ _NOT_NUMBERS = (
 )
 
 
-def _readonly(a: np.ndarray) -> np.ndarray:
+#: The arrays whose memory a population holds, by id (see :func:`sealed`).
+_SEALED: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
+
+
+def sealed(a: np.ndarray) -> np.ndarray:
+    """``a`` sealed: a read-only view of a read-only array only the library holds.
+
+    ``a`` must be the library's own (a copy, or an array it built). A read-only
+    array that owns its memory can be made writeable again by anyone holding it
+    (``pop.weight.flags.writeable = True``, then a negative weight, or an
+    offset that crashed the kernels); a view of a read-only base cannot.
+    """
     a = np.ascontiguousarray(a)
     a.flags.writeable = False
-    return a
+    view = a.view()
+    owner = view.base
+    _SEALED[id(owner)] = owner
+    return view
+
+
+def _source_prefix(source: Any) -> str:
+    """``"<source>: "`` for error messages, a long source shortened.
+
+    A 1 MB source made every message as long.
+    """
+    if not source:
+        return ""
+    text = str(source)
+    if len(text) > 200:
+        text = f"{text[:190]}… ({len(text):,} characters)"
+    return f"{text}: "
+
+
+def _is_sealed(a: np.ndarray) -> bool:
+    """Whether ``a`` came from :func:`sealed` (or is a slice of such an array)."""
+    owner = a.base
+    return (
+        not a.flags.writeable
+        and isinstance(owner, np.ndarray)
+        and _SEALED.get(id(owner)) is owner
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,10 +162,12 @@ class Population:
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Pickle (protocols below 5) and deepcopy hand back writeable copies of the
         # arrays: writing into them changed the population under an existing Result
-        # and left its cached weights stale. Read-only again, and no cache.
+        # and left its cached weights stale. Sealed again, and no cache. Protocol
+        # 5 with out-of-band buffers hands back views of the caller's buffers
+        # (writing them gave -781 residents): those are copied.
         for name, value in state.items():
             if isinstance(value, np.ndarray):
-                value.flags.writeable = False
+                value = sealed(value if value.flags.owndata else value.copy())
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_cache", {})
 
@@ -146,13 +186,14 @@ class Population:
         # dataclasses.replace(pop, weight=...) handed the new population the old
         # one's cache (its Gini weights: the Gini of the old weights, silently);
         # and arrays the caller can still write would change it, and the Results
-        # made from it, behind their backs. A fresh cache; writeable arrays copied
-        # read-only (the read-only ones, such as another population's, are kept).
+        # made from it, behind their backs (a read-only view of a writeable
+        # array too: writing an offset through it crashed the process). A fresh
+        # cache; arrays copied and sealed, except another population's (sealed).
         object.__setattr__(self, "_cache", {})
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, np.ndarray) and value.flags.writeable:
-                object.__setattr__(self, f.name, _readonly(value.copy()))
+            if isinstance(value, np.ndarray) and not _is_sealed(value):
+                object.__setattr__(self, f.name, sealed(value.copy()))
 
     @classmethod
     def _trusted(cls, **values: Any) -> Population:
@@ -191,7 +232,7 @@ class Population:
     def size(self) -> np.ndarray:
         """Household size (persons per household), int64, shape (n,)."""
         if "size" not in self._cache:
-            self._cache["size"] = _readonly(np.diff(self.offsets))
+            self._cache["size"] = sealed(np.diff(self.offsets))
         return self._cache["size"]
 
     @property
@@ -288,7 +329,7 @@ class Population:
         >>> pop.n_households, pop.n_persons, pop.residents
         (2, 3, 25.0)
         """
-        where = f"{source}: " if source else ""
+        where = _source_prefix(source)
         problems: list[str] = []
         for name, frame in (("households", households), ("persons", persons)):
             if not isinstance(frame, pd.DataFrame):
@@ -410,7 +451,7 @@ class Population:
         >>> pop.city[0]
         '浙江'
         """
-        where = f"{source}: " if source else ""
+        where = _source_prefix(source)
         problems: list[str] = []
         for name, table, required, allowed in (
             ("households", households, HOUSEHOLD_REQUIRED, HOUSEHOLD_COLUMNS),
@@ -537,19 +578,19 @@ class Population:
             raise PopulationError(where + "; ".join(problems))
         assert order is not None and offsets is not None  # for mypy: checked above
         return cls._trusted(
-            household_id=_readonly(household_id),
-            weight=_readonly(weight),
-            urban=_readonly(urban),
-            city_code=_readonly(city_code),
-            offsets=_readonly(offsets),
-            age=_readonly(age[order]),
-            employed=_readonly(employed[order]),
-            wage=_readonly(incomes["wage"][order]),
-            business=_readonly(incomes["business"][order]),
-            property=_readonly(incomes["property"][order]),
-            pension=_readonly(incomes["pension"][order]),
-            stratum=None if stratum is None else _readonly(stratum),
-            psu=None if psu is None else _readonly(psu),
+            household_id=sealed(household_id),
+            weight=sealed(weight),
+            urban=sealed(urban),
+            city_code=sealed(city_code),
+            offsets=sealed(offsets),
+            age=sealed(age[order]),
+            employed=sealed(employed[order]),
+            wage=sealed(incomes["wage"][order]),
+            business=sealed(incomes["business"][order]),
+            property=sealed(incomes["property"][order]),
+            pension=sealed(incomes["pension"][order]),
+            stratum=None if stratum is None else sealed(stratum),
+            psu=None if psu is None else sealed(psu),
             year=None if year is None else int(year),
             source=source,
         )
@@ -726,7 +767,7 @@ class Population:
                 )
         if problems:
             raise PopulationError("; ".join(problems))
-        return _replace(self, weight=_readonly(w))
+        return _replace(self, weight=sealed(w))
 
     def with_year(self, year: int | None) -> Population:
         """Return a copy labelled with another income year (data unchanged).
@@ -816,12 +857,11 @@ def subsets(pop: Population, groups: list[np.ndarray]) -> list[Population]:
         p0, p1 = offsets[h0], offsets[h1]
         out.append(
             Population._trusted(
-                **{k: _readonly(v[h0:h1]) for k, v in households.items()},
-                offsets=_readonly(offsets[h0 : h1 + 1] - p0),
-                **{k: _readonly(v[p0:p1]) for k, v in people.items()},
+                **{k: sealed(v[h0:h1]) for k, v in households.items()},
+                offsets=sealed(offsets[h0 : h1 + 1] - p0),
+                **{k: sealed(v[p0:p1]) for k, v in people.items()},
                 **{
-                    k: None if v is None else _readonly(v[h0:h1])
-                    for k, v in extra.items()
+                    k: None if v is None else sealed(v[h0:h1]) for k, v in extra.items()
                 },
                 year=pop.year,
                 source=f"subset of {pop.source}" if pop.source else "subset",

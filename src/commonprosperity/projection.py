@@ -12,6 +12,7 @@ GDP per capita rising, with GDP given).
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,7 +39,7 @@ from commonprosperity.errors import (
     PopulationError,
     ScenarioError,
 )
-from commonprosperity.population import CITY_LABELS, Population
+from commonprosperity.population import CITY_LABELS, Population, sealed
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import INDICATOR_NAMES, simulate
 from commonprosperity.targets import (
@@ -440,6 +441,25 @@ def _margins(
     return margins, None, not_aged
 
 
+def _projected(pop: Population, step: int, **changes: Any) -> Population:
+    """``dataclasses.replace(pop, **changes)``, its limits' errors said as project's.
+
+    Uprating or reweighting can take a valid population beyond the library's
+    limits (a wage of 1e12 grown by a year's rate); the population's own message
+    quoted values the caller never gave and pointed at from_frames.
+    """
+    try:
+        return dataclasses.replace(pop, **changes)
+    except PopulationError as exc:
+        detail = str(exc).removeprefix("Population: ")
+        detail = re.sub(r" \(Population\.from_frames and from_arrays .*\)$", "", detail)
+        raise PopulationError(
+            f"project: the projection to {step} (incomes grown by that year's "
+            "rates, households reweighted to its residents) leaves the library's "
+            f"limits: {detail}"
+        ) from None
+
+
 def project(population: Population, to_year: int, growth: Any = None) -> Population:
     """Project a population forward to `to_year`: uprate incomes, then reweight.
 
@@ -537,14 +557,14 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         incomes = {
             c: getattr(pop, c) * factors[hh, i] for i, c in enumerate(INCOME_COLUMNS)
         }
-        for c in incomes:
-            incomes[c].flags.writeable = False
+        incomes = {c: sealed(v) for c, v in incomes.items()}
         # Start the raking from weights scaled to this year's residents: from
         # sample weights (e.g. all 1) the first Newton step overflowed exp()
         # (a RuntimeWarning, an error under np.seterr(all="raise")). The
         # households-by-cell margins span the constant, so the result is the same.
-        start = dataclasses.replace(
+        start = _projected(
             pop,
+            year,
             weight=pop.weight * _population_target(year)[0] / pop.residents,
             _cache={},
         )
@@ -579,8 +599,9 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
             }
         for city, why in held.items():
             not_aged.setdefault(city, (year, why))
-        pop = dataclasses.replace(
+        pop = _projected(
             pop,
+            year,
             weight=reweighted.weight,
             year=year,
             _cache={},

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from commonprosperity._plotstyle import check_formats, check_result
+from commonprosperity._plotstyle import _city_en, check_formats, check_result
 from commonprosperity._reportformat import (
     _change,
     _fmt,
@@ -491,6 +491,19 @@ def markdown_report(
             for v, u, e in zip(ind[col], units, extra, strict=True)
         ]
     out += ["## Indicators", "", markdown_table(shown), ""]
+    cities = result.city_per_capita
+    if len(cities):
+        # The values the cities figure draws (T5 is their highest ÷ lowest).
+        table = pd.DataFrame({"value": cities})
+        if baseline is not None:
+            table["status_quo"] = baseline.city_per_capita.reindex(cities.index)
+        table.index = [f"{c} ({_city_en(c)})" for c in cities.index]
+        out += [
+            "## Per-capita disposable income by city (yuan per person per year)",
+            "",
+            markdown_table(table, formats={c: ",.0f" for c in table.columns}),
+            "",
+        ]
     fiscal = fiscal_table(result, baseline)
     counts = fiscal.loc[[i for i in fiscal.index if i.endswith("_households")]]
     # As the terminal summary: small totals in three significant digits, not
@@ -522,7 +535,8 @@ def markdown_report(
             table = wl(result)
             if table is not None:
                 out += [
-                    "## Who gains and who loses (persons, change > 1 %)",
+                    "## Who gains and who loses (persons, change > 1 %; "
+                    "mean change in yuan per person per year)",
                     "",
                     markdown_table(
                         table,
@@ -704,10 +718,10 @@ def write_run(
                 result, gdp=gdp, labour_compensation=labour_compensation, label=label
             ),
             "lorenz": plots.lorenz_curves(curves, gross=gross),
-            "income_distribution": plots.income_distribution(result),
+            "income_distribution": plots.income_distribution(result, label=label),
         }
         if len(result.city_per_capita):
-            figures["cities"] = plots.city_bars(result)
+            figures["cities"] = plots.city_bars(result, label=label)
         pngs = []
         for name, fig in figures.items():
             written += plots.save(fig, stage / name, formats)

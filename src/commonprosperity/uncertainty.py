@@ -24,6 +24,7 @@ from commonprosperity._sums import dot
 from commonprosperity._validate import describe_rows, is_real, seed_problem
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError
+from commonprosperity.metrics._moments import native_order
 from commonprosperity.metrics._validate import pow2_normalised
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES
@@ -418,8 +419,8 @@ def bootstrap(
                 f"({nh}), not {what}; got {given!r} (the population's own "
                 f"design is used when {name} is None)"
             )
-    strata = pop.stratum if strata is None else np.asarray(strata)
-    psu = pop.psu if psu is None else np.asarray(psu)
+    strata = pop.stratum if strata is None else native_order(np.asarray(strata))
+    psu = pop.psu if psu is None else native_order(np.asarray(psu))
     for name, arr in (("strata", strata), ("psu", psu)):
         if arr is not None and arr.shape != (nh,):
             raise ArgumentError(

@@ -402,3 +402,133 @@ def test_bootstrap_strata_given_one_value_is_named(given):
     result = cp.simulate(pop, cp.Scenario.status_quo(2024))
     with pytest.raises(ArgumentError, match=rf"not one value; got {given!r}"):
         bootstrap(result, "gini", n=20, seed=1, strata=given)
+
+
+# ------------------------------------------------ sealed populations (hostile)
+def test_population_arrays_cannot_be_made_writeable_again():
+    """numpy let anyone set pop.weight.flags.writeable = True on an array the
+    population owned: a negative weight then ran, an offset crashed."""
+    hh, pp = tiny_frames()
+    pop = cp.Population.from_frames(hh, pp)
+    for name in ("weight", "offsets", "wage", "household_id"):
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            getattr(pop, name).flags.writeable = True
+    sub = cp.synthetic_population(2_000, seed=1)
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        sub.offsets.flags.writeable = True
+
+
+def test_population_copies_a_read_only_view_of_a_writeable_array():
+    """A read-only view of the caller's writeable array was kept: writing the
+    array changed the population (an offset of 1e9 crashed the process)."""
+    import dataclasses
+
+    hh, pp = tiny_frames()
+    pop = cp.Population.from_frames(hh, pp)
+    offsets = pop.offsets.copy()
+    view = offsets.view()
+    view.flags.writeable = False
+    other = dataclasses.replace(pop, offsets=view)
+    offsets[1] = 10**9
+    assert other.offsets.tolist() == pop.offsets.tolist()
+    assert not np.shares_memory(other.offsets, offsets)
+    # Another population's (sealed) arrays are shared, not copied.
+    assert np.shares_memory(other.weight, pop.weight)
+
+
+def test_a_population_unpickled_from_out_of_band_buffers_is_its_own():
+    import pickle
+
+    pop = cp.synthetic_population(2_000, seed=1)
+    buffers = []
+    data = pickle.dumps(pop, protocol=5, buffer_callback=buffers.append)
+    raw = [bytearray(b.raw()) for b in buffers]
+    back = pickle.loads(data, buffers=raw)
+    residents = back.residents
+    for b in raw:
+        b[:] = bytes(len(b))
+    assert back.residents == residents
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        back.weight.flags.writeable = True
+
+
+def test_project_beyond_the_limits_is_said_as_projects():
+    """A wage at the 1e12 limit grown by a year's rate was refused with a value
+    the caller never gave and a pointer to from_frames."""
+    from commonprosperity.projection import project
+
+    pop = cp.synthetic_population(2_000, seed=1)
+    hh, pp = pop.to_frames()
+    pp.loc[pp.index[0], "wage"] = 1e12
+    capped = cp.Population.from_frames(hh, pp, year=2021)
+    with pytest.raises(PopulationError, match=r"^project: the projection to 2022") as e:
+        project(capped, 2024)
+    assert "from_frames" not in str(e.value)
+
+
+def test_big_endian_group_arrays_are_read():
+    from commonprosperity.metrics import decompose, group_mean
+
+    x = np.arange(1.0, 7.0)
+    g = np.array([1, 1, 2, 2, 3, 3], dtype=">i8")
+    assert group_mean(x, None, g).tolist() == [1.5, 3.5, 5.5]
+    native = decompose(x, None, g.astype("<i8"))
+    assert decompose(x, None, g).total == native.total
+
+
+def test_a_long_source_is_shortened_in_messages():
+    hh, pp = tiny_frames()
+    pp.loc[0, "wage"] = -5.0
+    with pytest.raises(PopulationError) as e:
+        cp.Population.from_frames(hh, pp, source="x" * 1_000_000)
+    assert len(str(e.value)) < 1_000
+
+
+# ------------------------------------------------------------ front ends
+def test_solve_prints_the_values_graded_c_or_r(capsys):
+    from commonprosperity.cli import main
+
+    code = main(
+        [
+            "solve",
+            "--lever",
+            "transfers.dibao_monthly",
+            "--target",
+            "gini <= 0.40",
+            "--bounds",
+            "500",
+            "3000",
+            "--households",
+            "2000",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "derived (C) or unverified (R)" in out
+    assert "[R] transfers.dibao_take_up" in out
+    assert "minimum_wage_tier" in out
+    assert "] transfers.dibao_monthly" not in out  # the answer, not a C/R value
+
+
+def test_figures_of_a_scenario_name_it_and_the_band_basis():
+    from commonprosperity import plots
+
+    pop = cp.synthetic_population(2_000, seed=1)
+    r = cp.simulate(pop, cp.Scenario.status_quo(2024), band_basis="three_person")
+    fig = plots.income_distribution(r, label="package")
+    assert "package (2024 policy)" in fig.axes[0].get_title(loc="left")
+    fig = plots.city_bars(r, label="package")
+    assert "package (2024 policy)" in fig.axes[0].get_title(loc="left")
+    fig = plots.target_dashboard(r)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any("T2" in t and "3 × per-capita" in t for t in texts)
+
+
+def test_run_report_lists_the_cities_the_figure_draws(tmp_path):
+    from commonprosperity.cli import main
+
+    out = tmp_path / "o"
+    assert main(["run", "--households", "2000", "--out", str(out)]) == 0
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Per-capita disposable income by city" in text
+    assert "杭州 (Hangzhou)" in text

@@ -106,6 +106,13 @@ def _means(
     return means
 
 
+def native_order(a: np.ndarray) -> np.ndarray:
+    """``a`` in the machine's byte order (pandas refuses big-endian buffers)."""
+    if a.dtype.byteorder in "=|":
+        return a
+    return a.astype(a.dtype.newbyteorder("="))
+
+
 def factorize_groups(
     group: npt.ArrayLike, n: int, name: str = "group"
 ) -> tuple[npt.NDArray[np.int64], pd.Index]:
@@ -141,7 +148,7 @@ def factorize_groups(
     arr = (
         group
         if isinstance(group, pd.Series | pd.Index | pd.Categorical)
-        else np.asarray(group)
+        else native_order(np.asarray(group))
     )
     if getattr(arr, "ndim", 1) != 1:
         raise MeasureError(f"{name} must be 1-D; got shape {np.shape(arr)}")
