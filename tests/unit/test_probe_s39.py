@@ -532,3 +532,13 @@ def test_run_report_lists_the_cities_the_figure_draws(tmp_path):
     text = (out / "report.md").read_text(encoding="utf-8")
     assert "## Per-capita disposable income by city" in text
     assert "杭州 (Hangzhou)" in text
+
+
+@pytest.mark.parametrize("method", ["exact", "bracket"])
+def test_gini_ignores_zero_weight_rows_at_the_float_limits(method):
+    """A zero-weight row at ±1.7e308 made a gap of inf: the Gini was nan."""
+    from commonprosperity.metrics import gini
+
+    got = gini([1.7e308, 1e15, 3e15, -1.7e308], [0.0, 1e12, 1e12, 0.0], method=method)
+    value = got if method == "exact" else got.estimate
+    assert value == pytest.approx(0.25, rel=1e-12)

@@ -218,6 +218,11 @@ def gini(
     w = as_weight(weight, x.shape[0])
     x, w, _, _ = scaled_positive_mean(x, w, "income", "gini")
     warn_negative(x, w, "income", "the Gini coefficient")
+    if not w.all():
+        # Ignored as documented: a zero-weight row at ±1.7e308 made a gap of inf
+        # and 0 × inf a nan Gini.
+        keep = w > 0
+        x, w = x[keep], w[keep]
     if method == "exact":
         return exact_gini(x, w)
     return GiniBracket(*bracket_gini(x, w))
