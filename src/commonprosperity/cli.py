@@ -725,20 +725,19 @@ def _policy_year(args: argparse.Namespace) -> int | None:
 
 
 def _scenario(file: Path | None, year: int | None) -> tuple[Any, str]:
+    from commonprosperity.errors import ScenarioError
     from commonprosperity.scenario import Scenario
 
     if file is None:
         y = DEFAULT_YEAR if year is None else year
-        from commonprosperity.published import POLICY_YEARS
-
-        if y not in POLICY_YEARS:
+        try:
+            return Scenario.status_quo(y), f"status quo {y}"
+        except ScenarioError as exc:
             # The library's message named the year but not the option giving it.
             raise UsageError(
-                f"--year {y}: no status-quo policy is shipped for that year; "
-                f"give one of {min(POLICY_YEARS)}–{max(POLICY_YEARS)}, or a "
-                "scenario file for a later year (run on the projected population)"
-            )
-        return Scenario.status_quo(y), f"status quo {y}"
+                f"--year {y}: {exc}; for a later year give a scenario file (run "
+                "on the projected population)"
+            ) from None
     scenario = Scenario.from_toml(file)
     if year is not None and year != scenario.year:
         raise UsageError(
@@ -807,6 +806,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from commonprosperity import report
     from commonprosperity._sweepfile import read_sweep_file
+    from commonprosperity.simulate import population_weak_values
 
     spec = read_sweep_file(args.file)
     out = _check_out_dir(args.out)
@@ -882,7 +882,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             command=args.command_line,
             cheapest=getattr(module, "cheapest", None),
             target_notes={"T5": _cities_note_of(pop)},
-            population_weak=_population_weak(pop),
+            population_weak=population_weak_values(pop),
         )
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
@@ -1065,14 +1065,6 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if args.save is not None:
         print(f"Wrote the solved scenario to {args.save}")
     return EXIT_OK
-
-
-def _population_weak(pop: Any) -> list[dict[str, Any]]:
-    """The minimum-wage tiers of ``pop``'s areas that are a library rule (R)."""
-    from commonprosperity.published import weak_minimum_wage_tiers
-    from commonprosperity.simulate import _cells
-
-    return weak_minimum_wage_tiers(_cells(pop))
 
 
 def _rounded_up(found: float, tolerance: float, hi: float) -> str:

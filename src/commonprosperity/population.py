@@ -1194,11 +1194,9 @@ def _text_id_hint(name: str, values: np.ndarray) -> str:
     text = [v for v in values.tolist() if isinstance(v, str)]
     if not text:
         return ""
-    if all(v.strip().lstrip("+-").isdigit() for v in text):
-        zeros = any(
-            len(v.strip().lstrip("+-")) > 1 and v.strip().lstrip("+-")[0] == "0"
-            for v in text
-        )
+    digits = [v.strip().lstrip("+-") for v in text]
+    if all(v.isdigit() for v in digits):
+        zeros = any(len(v) > 1 and v[0] == "0" for v in digits)
         return (
             "; the ids are digits stored as text: convert both tables' "
             "household_id with pandas.to_numeric"

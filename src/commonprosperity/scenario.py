@@ -1350,21 +1350,6 @@ def _unknown_path_message(path: str) -> str:
             f"not part of {'.'.join(parts[:at])}: write {'.'.join(parts[at:])} "
             f"(in a file, [{parts[at]}] at the top level)"
         )
-    field_names = {p.rpartition(".")[2].lower() for p in Scenario.paths()}
-    if "." not in base and base.lower() not in field_names:
-        # A misspelt section header ([income-tax], [Transfer]): the section, not
-        # the field whose name happens to look closest (income_tax.rates).
-        def squeezed(name: str) -> str:
-            return re.sub(r"[^a-z0-9]", "", name.lower())
-
-        sections = [
-            s for s in SECTIONS if squeezed(s) == squeezed(base)
-        ] or difflib.get_close_matches(base.lower(), list(SECTIONS), n=1, cutoff=0.6)
-        if sections:
-            return (
-                f"{path}: unknown scenario key; did you mean the section "
-                f"{sections[0]} ([{sections[0]}] in a file)?"
-            )
     # Case first: TRANSFERS.Dibao_Monthly is no spelling mistake. Then the same
     # key in another section (social_insurance.dibao_monthly: difflib ranked
     # three social_insurance keys above transfers.dibao_monthly).
@@ -1381,6 +1366,18 @@ def _unknown_path_message(path: str) -> str:
         for p in Scenario.paths()
         if sorted(p.rpartition(".")[2].lower().split("_")) == words
     ]
+    if not close and "." not in base:
+        # A misspelt section header ([income-tax], [Transfer]): the section, not
+        # the field whose name happens to look closest (income_tax.rates).
+        squeezed = re.sub(r"[^a-z0-9]", "", base.lower())
+        sections = [
+            s for s in SECTIONS if s.replace("_", "") == squeezed
+        ] or difflib.get_close_matches(base.lower(), list(SECTIONS), n=1, cutoff=0.6)
+        if sections:
+            return (
+                f"{path}: unknown scenario key; did you mean the section "
+                f"{sections[0]} ([{sections[0]}] in a file)?"
+            )
     section, _, key = base.partition(".")
     if section in SECTIONS and key:
         # Within the section: on whole paths the shared "transfers." made any

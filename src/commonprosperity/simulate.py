@@ -495,6 +495,14 @@ def _cells(pop: Population) -> list[tuple[str, bool]]:
     return _household_terms(pop)["cells"]
 
 
+def population_weak_values(pop: Population) -> list[dict[str, Any]]:
+    """The C/R values a population brings to every run on it.
+
+    The minimum-wage tiers of its areas that are this library's rule (R).
+    """
+    return weak_minimum_wage_tiers(_cells(pop))
+
+
 def person_arrays(pop: Population) -> tuple[np.ndarray, ...]:
     """The person arrays in the order the rules kernel takes them."""
     return (pop.age, pop.employed, pop.wage, pop.business, pop.property, pop.pension)
@@ -690,7 +698,7 @@ def simulate(
         ]
         # The minimum wage reaches households through their area's tier, some
         # of which are this library's assumption (R): listed with the values.
-        + weak_minimum_wage_tiers(_cells(pop)),
+        + population_weak_values(pop),
         "households_with_negative_disposable_income": negative,
     }
     series = _float_series({k: indicators[k] for k in names})

@@ -683,14 +683,13 @@ def read_stata(
     if problems:
         raise PopulationError("; ".join(problems))
     source = f"{paths['households']} (households) and {paths['persons']} (persons)"
-    copies = {
+    on_persons = {
         c: tables["persons"].pop(c)
         for c in HOUSEHOLD_COLUMNS[1:]
-        if c in tables["persons"] and c in tables["households"]
+        if c in tables["persons"]
     }
-    for c in HOUSEHOLD_COLUMNS[1:]:
-        # In the person file alone: reported above as a stray household variable.
-        tables["persons"].pop(c, None)
+    # One in the person file alone was reported above as a stray variable.
+    copies = {c: v for c, v in on_persons.items() if c in tables["households"]}
     try:
         pop = Population.from_arrays(
             tables["households"], tables["persons"], year=year, source=source

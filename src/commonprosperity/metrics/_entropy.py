@@ -171,10 +171,7 @@ def _entropy_index(
     if not _ordinary(r.xs, r.ws, s):
         zero = np.zeros(r.x.shape[0], dtype=np.int64)
         return _non_negative(_log_space(r.x, r.w, zero, 1, measure).total)
-    mu = r.total_x / r.total_w
-    with np.errstate(all="ignore"):
-        d = (r.xs - mu) / mu
-    terms = _deviation_terms(d, s, measure)
+    terms = _deviation_terms(_deviations(r.xs, r.total_x, r.total_w), s, measure)
     # >= 0 (Jensen); the clip removes a rounding -1e-17 or -0.0 on equal incomes.
     return _non_negative(float(weighted_sum(terms, r.ws) / r.total_w))
 
@@ -193,6 +190,24 @@ _THEIL_SERIES = np.array(
 _MLD_SERIES = np.array([(-1.0) ** j / (j + 2) for j in range(_SERIES_TERMS)])
 
 
+def _deviations(xs: FloatArray, total_x: float, total_w: float) -> FloatArray:
+    """``d = x / mu - 1`` per row, as ``(x - mu) / mu`` (exact subtraction)."""
+    mu = total_x / total_w
+    with np.errstate(all="ignore"):
+        return (xs - mu) / mu
+
+
+def _on_series(terms: FloatArray, d: FloatArray, small: FloatArray, series) -> None:
+    """Replace ``terms[small]`` by ``d**2 * sum_j series[j] d**j`` (Horner)."""
+    if not small.any():
+        return
+    ds = d[small]
+    poly = np.full(ds.shape, series[-1])
+    for c in series[-2::-1]:
+        poly = poly * ds + c
+    terms[small] = ds * ds * poly
+
+
 def _deviation_terms(d: FloatArray, s: FloatArray, measure: str) -> FloatArray:
     """Per-row terms of Theil T or the MLD from ``d = x / mu - 1`` (``s = x / mu``).
 
@@ -204,16 +219,10 @@ def _deviation_terms(d: FloatArray, s: FloatArray, measure: str) -> FloatArray:
     cancels there too). A rounding of the mean shifts every ``d`` alike, which
     changes the sum only at second order.
     """
-    small = np.abs(d) < _SERIES_BELOW
     with np.errstate(all="ignore"):
         terms = s * np.log(s) - d if measure == "theil" else d - np.log(s)
-    if small.any():
-        ds = d[small]
-        coefficients = _THEIL_SERIES if measure == "theil" else _MLD_SERIES
-        poly = np.full(ds.shape, coefficients[-1])
-        for c in coefficients[-2::-1]:
-            poly = poly * ds + c
-        terms[small] = ds * ds * poly
+    series = _THEIL_SERIES if measure == "theil" else _MLD_SERIES
+    _on_series(terms, d, np.abs(d) < _SERIES_BELOW, series)
     return terms
 
 
@@ -383,6 +392,7 @@ def atkinson(
     ordinary = _ordinary(rows.xs, rows.ws, s)
     if ordinary:
         log_s = np.log(s)
+        d = _deviations(rows.xs, rows.total_x, total_w)
     else:
         # x / mean under- or overflowed: log x - log mean stays finite.
         zero = np.zeros(rows.x.shape[0], dtype=np.int64)
@@ -392,8 +402,6 @@ def atkinson(
         if ordinary:
             # log(geometric mean / mean) = -MLD, from the MLD's terms (>= 0,
             # no cancellation: near-equal incomes gave 0.0).
-            mu = rows.total_x / total_w
-            d = (rows.xs - mu) / mu
             log_ratio = -weighted_sum(_deviation_terms(d, s, "mld"), w) / total_w
         else:
             log_ratio = weighted_sum(log_s, w) / total_w
@@ -408,8 +416,6 @@ def atkinson(
             # epsilon = 1e-15) nor near-equal incomes (a shift of the mean by
             # one rounding made atkinson(0.5) 4 times too large at incomes
             # 1e-8 apart) costs the index its relative accuracy.
-            mu = rows.total_x / total_w
-            d = (rows.xs - mu) / mu
             mean_rm1 = weighted_sum(_power_terms(d, log_s, eps), w) / total_w
             log_ratio = math.log1p(mean_rm1) / r
         elif float(np.max(np.abs(t))) <= 1.0:
@@ -443,20 +449,13 @@ def _power_terms(d: FloatArray, log_s: FloatArray, eps: float) -> FloatArray:
             terms = (1.0 + d) * np.expm1(-eps * log_s) + eps * d
         else:
             terms = np.expm1(r * log_s) - r * d
-    small = np.abs(d) * max(1.0, abs(r)) < _SERIES_BELOW
-    if small.any():
-        ds = d[small]
-        # C(r, k) for k = 2, 3, ...; with |r d| < 0.25 term k is below
-        # 0.25**k (times k for |r| <= 1).
-        # r - 1 is -eps exactly (1 - eps rounds: at eps = 1e-9 the index
-        # was off by 3e-8 relative).
-        coefficients = [r * -eps / 2.0]
-        for k in range(3, _SERIES_TERMS + 2):
-            coefficients.append(coefficients[-1] * (r - k + 1.0) / k)
-        poly = np.full(ds.shape, coefficients[-1])
-        for c in coefficients[-2::-1]:
-            poly = poly * ds + c
-        terms[small] = ds * ds * poly
+    # C(r, k) for k = 2, 3, ...; with |r d| < 0.25 term k is below 0.25**k
+    # (times k for |r| <= 1). r - 1 is -eps exactly (1 - eps rounds: at
+    # eps = 1e-9 the index was off by 3e-8 relative).
+    series = [r * -eps / 2.0]
+    for k in range(3, _SERIES_TERMS + 2):
+        series.append(series[-1] * (r - k + 1.0) / k)
+    _on_series(terms, d, np.abs(d) * max(1.0, abs(r)) < _SERIES_BELOW, series)
     return terms
 
 
