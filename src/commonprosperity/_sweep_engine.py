@@ -107,6 +107,7 @@ from commonprosperity._kernels.sweep import (
     LEVEL_D,
     LEVEL_T,
     LEVEL_W,
+    N_COUNTS,
     household_varies,
     pad_schedules,
     stage_level,
@@ -853,6 +854,7 @@ def _transfer_invariants(pop: _Ordered, first: _Stacked, three: bool) -> tuple:
     flows, counts and size per household (104 bytes) would otherwise be
     recomputed by every block (17-40 ms a block of 185,000 households).
     """
+    n = pop.n_households
     return transfer_invariants(
         pop.starts,
         pop.ends,
@@ -877,6 +879,9 @@ def _transfer_invariants(pop: _Ordered, first: _Stacked, three: bool) -> tuple:
         first.BQ[0],
         BAND_EDGES,
         three,
+        np.empty((8, n)),
+        np.empty((N_COUNTS, n), dtype=np.int64),
+        np.empty(n, dtype=np.int64),
     )
 
 

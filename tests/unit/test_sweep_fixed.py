@@ -213,11 +213,15 @@ def test_gathers_equal_numpy_indexing():
         rows = np.concatenate(
             [np.arange(s, e) for s, e in zip(starts[order], ends[order], strict=True)]
         )
-        for f in (G.take_ranges, G.gather_ranges):
-            got = f(a, starts[order], ends[order], new_starts, int(new_ends[-1]))
-            np.testing.assert_array_equal(got, a[rows])
-        for f in (G.take, G.gather):
-            np.testing.assert_array_equal(f(a[:300], order), a[:300][order])
+        got = G.gather_ranges(a, starts[order], ends[order], new_starts, rows.size)
+        np.testing.assert_array_equal(got, a[rows])
+        out = np.empty(rows.size, dtype=a.dtype)
+        G.take_ranges(a, starts[order], ends[order], new_starts, out)
+        np.testing.assert_array_equal(out, a[rows])
+        np.testing.assert_array_equal(G.gather(a[:300], order), a[:300][order])
+        out = np.empty(300, dtype=a.dtype)
+        G.take(a[:300], order, out)
+        np.testing.assert_array_equal(out, a[:300][order])
 
 
 #: Every household with a wage varies: a lane group's whole rows overflow the

@@ -2,6 +2,9 @@
 
 A sweep reorders the households (by base income, fixed ones first) and copies the
 persons of those it re-evaluates; NumPy's fancy indexing does this on one thread.
+The outputs are allocated by NumPy, which advises huge pages for large arrays:
+allocated in the kernel, 80 MB took a fault per 4 KiB page on first write (a
+gather of 1e7 rows took 46 ms instead of 13).
 """
 
 import numba
@@ -12,21 +15,19 @@ __all__ = ["gather", "gather_ranges", "take", "take_ranges"]
 
 
 @njit(cache=True, parallel=True)
-def take(a, index):
-    """``a[index]`` for a 1-D array ``a`` and indices ``0 <= index < len(a)``."""
-    out = np.empty(index.shape[0], dtype=a.dtype)
+def take(a, index, out):
+    """``out[:] = a[index]`` for 1-D ``a`` and indices ``0 <= index < len(a)``."""
     for i in prange(index.shape[0]):
         out[i] = a[index[i]]
     return out
 
 
 @njit(cache=True, parallel=True)
-def take_ranges(a, starts, ends, new_starts, total):
-    """Rows ``starts[h]:ends[h]`` of ``a`` copied to ``new_starts[h]`` onwards.
+def take_ranges(a, starts, ends, new_starts, out):
+    """Rows ``starts[h]:ends[h]`` of ``a`` copied to ``out[new_starts[h]:]``.
 
-    ``total`` is the length of the result; the ranges must tile it.
+    The ranges must tile ``out``.
     """
-    out = np.empty(total, dtype=a.dtype)
     for h in prange(starts.shape[0]):
         d = new_starts[h]
         for j in range(starts[h], ends[h]):
@@ -50,7 +51,9 @@ def gather(a, index):
     if numba.config.DISABLE_JIT:
         return np.ascontiguousarray(a[index])
     index = np.ascontiguousarray(index, dtype=np.int64)
-    return take(_as_bits(a), index).view(a.dtype)
+    bits = _as_bits(a)
+    out = np.empty(index.shape[0], dtype=bits.dtype)
+    return take(bits, index, out).view(a.dtype)
 
 
 def gather_ranges(a, starts, ends, new_starts, total):
@@ -59,4 +62,6 @@ def gather_ranges(a, starts, ends, new_starts, total):
         size = ends - starts
         rows = np.repeat(starts - new_starts, size) + np.arange(total)
         return np.ascontiguousarray(a[rows])
-    return take_ranges(_as_bits(a), starts, ends, new_starts, total).view(a.dtype)
+    bits = _as_bits(a)
+    out = np.empty(total, dtype=bits.dtype)
+    return take_ranges(bits, starts, ends, new_starts, out).view(a.dtype)

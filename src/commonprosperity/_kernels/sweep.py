@@ -976,11 +976,17 @@ def transfer_invariants(
     business_quick_ded,
     band_edges,
     three_person,
+    flows_all,
+    counts_all,
+    size_all,
 ):
     """What a level-D pass shares between scenarios, for every household at once.
 
     Returns ``(flows, counts, size, parts)``: flows 0-7 (8, n) and the transfer
-    counts (N_COUNTS, n) per household, the persons (n,), and per chunk the sums
+    counts (N_COUNTS, n) per household, the persons (n,) (written to the arrays
+    ``flows_all``, ``counts_all`` (int64) and ``size_all`` (int64) the caller
+    allocates: NumPy gives large arrays huge pages, and a kernel's own 100 MB
+    at 1e6 households took a page fault per 4 KiB), and per chunk the sums
     under ``params`` (n_chunks, n_stats) whose transfer-free entries every
     scenario shares. Evaluated under any row of scenarios that differ in transfer
     parameters only, they are the same (the transfers come after these flows), so
@@ -992,9 +998,6 @@ def transfer_invariants(
     n_chunks = (n + CHUNK - 1) // CHUNK
     n_stats = N_STATS + 2 * n_cities
     most = _most_persons(starts, ends)
-    flows_all = np.empty((8, n))
-    counts_all = np.empty((N_COUNTS, n), dtype=np.int64)
-    size_all = np.empty(n, dtype=np.int64)
     parts = np.empty((n_chunks, n_stats))
     n_tasks = min(n_chunks, TASKS)
     unused = np.zeros((1, 1))
