@@ -63,23 +63,29 @@ def positive_yuan_problem(name: str, value: object) -> str | None:
     return None
 
 
-def labour_share_problem(gdp: float, labour_compensation: float) -> str | None:
+def labour_share_problem(
+    gdp: float,
+    labour_compensation: float,
+    names: tuple[str, str] = ("gdp", "labour_compensation"),
+) -> str | None:
     """The problem when labour compensation is no plausible part of GDP.
 
     Above GDP is a mix-up (e.g. the two swapped), and T7, their ratio, would read
     a share above 1 as met. Below 1 % of GDP (no economy's labour share is near
     that: Zhejiang's is about 0.45, China's 0.5) the two are in different units,
-    e.g. GDP in 亿元 or 万元 and labour compensation in yuan.
+    e.g. GDP in 亿元 or 万元 and labour compensation in yuan. ``names``: what
+    the caller calls GDP and labour compensation (the command line's options).
     """
+    gdp_name, labour_name = names
     if labour_compensation > gdp:
         return (
-            "labour_compensation must not exceed gdp (it is a part of GDP): "
-            f"{labour_compensation:g} yuan exceeds gdp {gdp:g} yuan"
+            f"{labour_name} must not exceed {gdp_name} (it is a part of GDP): "
+            f"{labour_compensation:g} yuan exceeds {gdp_name} {gdp:g} yuan"
         )
     if labour_compensation < LEAST_LABOUR_SHARE * gdp:
         return (
-            f"labour_compensation {labour_compensation:g} is "
-            f"{labour_compensation / gdp:.2g} of gdp {gdp:g}, below the least "
+            f"{labour_name} {labour_compensation:g} is "
+            f"{labour_compensation / gdp:.2g} of {gdp_name} {gdp:g}, below the least "
             f"plausible labour share {LEAST_LABOUR_SHARE:g}: give both in yuan "
             "(1 亿元 = 1e8 yuan, 1 万元 = 1e4 yuan)"
         )

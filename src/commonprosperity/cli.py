@@ -34,6 +34,7 @@ from types import ModuleType
 from typing import Any, NoReturn
 
 from commonprosperity._files import replace_atomically
+from commonprosperity._validate import labour_share_problem
 from commonprosperity.baseline import URBAN_DEFINITIONS
 from commonprosperity.errors import CommonProsperityError, TargetUnreachableError
 
@@ -763,6 +764,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "--gdp and --labour-compensation go together (T7 is their "
             "ratio); give both or neither"
         )
+    if args.gdp is not None and (
+        problem := labour_share_problem(
+            args.gdp, args.labour_compensation, ("--gdp", "--labour-compensation")
+        )
+    ):
+        # Checked before the run, in the options' names (evaluate_targets would
+        # name its own arguments, after the simulation).
+        raise UsageError(problem)
     out = _check_out_dir(args.out)
     scenario, label = _scenario(args.scenario, _policy_year(args))
     pop, pop_text = _population_of(args, scenario.year)
