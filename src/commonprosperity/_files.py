@@ -8,7 +8,20 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["path_state", "replace_atomically"]
+__all__ = ["expand_home", "path_state", "replace_atomically"]
+
+
+def expand_home(path: str | os.PathLike, error: type[Exception]) -> Path:
+    """``Path(path).expanduser()``, raising ``error`` for a home that does not exist.
+
+    pathlib raises a bare RuntimeError for ``~nosuchuser/...``.
+    """
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        raise error(
+            f"{path}: cannot expand '~': no such user's home directory"
+        ) from None
 
 
 def replace_atomically(path: Path, write: Callable[[str], None]) -> None:

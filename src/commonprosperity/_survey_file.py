@@ -129,6 +129,14 @@ def check_stata(path: Path) -> int:
             version = int(head[start + 9 : start + 12]) if start >= 0 else -1
         except ValueError:
             version = -1
+        if version > 119:
+            # Stata 18's format 120 and 121 (more than 32,767 variables or
+            # aliases) are newer than pandas' reader, not damaged.
+            raise PopulationError(
+                f"{path}: is a Stata format {version} file, which cannot be read "
+                "(readable: formats 104-119); save it in an older format with "
+                "Stata's saveold"
+            )
         if version not in (117, 118, 119):
             raise PopulationError(
                 f"{path}: is a damaged Stata file (unreadable release in its header)"
@@ -190,7 +198,14 @@ def select_columns(
     if misnamed:
         problems.append("the file " + misnamed_problem(misnamed))
     for ours, theirs in found.items():
-        if len(theirs) > 1:
+        twice = sorted({t for t in theirs if theirs.count(t) > 1})
+        if twice:
+            # columns= cannot tell apart two columns of one name.
+            problems.append(
+                f"the file has more than one column named {twice[0]!r}: write it "
+                "again with distinct column names"
+            )
+        elif len(theirs) > 1:
             keep = next((t for t in theirs if t in renames), theirs[0])
             example = {keep: ours} if keep != ours else {}
             example.update({t: None for t in theirs if t != keep})
@@ -203,9 +218,16 @@ def select_columns(
         shown = ", ".join(repr(n) for n in names[:20]) + (
             " ..." if len(names) > 20 else ""
         )
+        unread = [c for c in missing if c in renames and renames[c] is None]
         problems.append(
             f"missing column(s) {missing}; required: {list(required)}; the file has "
             f"[{shown}]; map the file's names with columns={{'theirs': 'ours'}}"
+            + (
+                f" ({unread} left unread by columns=, which applies to both "
+                "files: rename the column in one of them)"
+                if unread
+                else ""
+            )
         )
     if problems:
         raise PopulationError(f"{path}: " + "; ".join(problems))

@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from commonprosperity._files import path_state
+from commonprosperity._files import expand_home, path_state
 from commonprosperity._sweep_engine import (
     not_a_lever,
     repeated_values,
@@ -261,7 +261,7 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
     # The scenario reader's checks: a NUL in the path, an integer of > 4,300
     # digits and deeply nested arrays raised ValueError/RecursionError here.
     raw = read_toml_file(path, "sweep file")
-    path = Path(path)
+    path = expand_home(path, ScenarioError)
     where = str(path)
     problems: list[str] = []
     unknown = sorted(set(raw) - _TOP)
@@ -302,8 +302,11 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
                     f"got {pop['file']!r}"
                 )
             else:
-                pop_file = (path.parent / pop["file"]).resolve()
-                problem = _file_problem(pop_file)
+                try:
+                    pop_file = _beside(path, pop["file"]).resolve()
+                    problem = _file_problem(pop_file)
+                except ScenarioError as exc:
+                    pop_file, problem = None, str(exc)
                 if problem:
                     problems.append(
                         f"{where}: population.file {pop['file']!r}: {problem}"
@@ -489,6 +492,15 @@ def _valid_with_others(
     return False
 
 
+def _beside(sweep_file: Path, text: str) -> Path:
+    """A path the sweep file gives: ``~`` expanded, relative ones to its folder.
+
+    Joined first, ``~/x`` was expanded when the file was named from its own
+    folder (``Path(".") / "~/x"`` is ``~/x``) and not from another one.
+    """
+    return sweep_file.parent / expand_home(text, ScenarioError)
+
+
 def _base(
     raw: dict[str, Any], path: Path, problems: list[str]
 ) -> tuple[Scenario | None, str]:
@@ -505,7 +517,7 @@ def _base(
             if not isinstance(raw["base"], str) or not raw["base"]:
                 problems.append(f"{where}: base must be the path of a scenario file")
                 return None, ""
-            file = path.parent / raw["base"]
+            file = _beside(path, raw["base"])
             return Scenario.from_toml(file), str(raw["base"])
         year = raw["year"]
         if isinstance(year, bool) or not isinstance(year, int):

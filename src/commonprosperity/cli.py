@@ -575,11 +575,13 @@ def _embedded_population(
     year: int,
     origin: str = "",
     urban_definition: str | None = None,
+    file_hint: str = "--population FILE.parquet",
 ) -> tuple[Any, str]:
     """Make the calibrated baseline when installed, else the synthetic population.
 
     The baseline covers the years with published statistics; a later policy year
     uses the latest baseline, projected to that year where ``project`` exists.
+    ``file_hint``: how the command is given a population file instead.
     """
     module = _import_if_present("commonprosperity.baseline")
     make = getattr(module, "baseline", None)
@@ -602,7 +604,7 @@ def _embedded_population(
         raise UsageError(
             f"{origin or f'year {year}'}: the embedded population describes "
             f"incomes of {min(years)}–{max(years)} (later years projected); for "
-            f"{year} give --population FILE.parquet with incomes of that year"
+            f"{year} give {file_hint} with incomes of that year"
         )
     data_year = year
     if years and year > max(years):
@@ -650,11 +652,12 @@ def _population(
     year: int,
     origin: str = "",
     urban_definition: str | None = None,
+    file_hint: str = "--population FILE.parquet",
 ) -> tuple[Any, str]:
     """The population of a command and its description.
 
     ``origin`` says where ``year`` came from (a file's key, an option) for an
-    error that names it.
+    error that names it; ``file_hint`` how the command reads a population file.
     """
     if file is not None:
         if seed is not None:
@@ -687,6 +690,7 @@ def _population(
         year,
         origin,
         urban_definition,
+        file_hint,
     )
 
 
@@ -852,6 +856,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             if spec.population_year
             else f"the base scenario's year {spec.base.year} in {args.file}"
         ),
+        file_hint='population.file = "FILE.parquet" in its [population] table',
     )
     try:
         frame = run_sweep(

@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from commonprosperity._files import path_state, replace_atomically
+from commonprosperity._files import expand_home, path_state, replace_atomically
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import quick_deductions
 from commonprosperity._validate import (
@@ -884,9 +884,10 @@ class Scenario(_Section):
                 f"to_toml: path must be a str or pathlib.Path (or None for the text "
                 f"only); got {type(path).__name__} {path!r}"
             )
+        target = expand_home(path, ScenarioError)
         try:
             replace_atomically(
-                Path(path).expanduser(),
+                target,
                 lambda scratch: Path(scratch).write_text(text, encoding="utf-8"),
             )
         except OSError as exc:
@@ -1149,7 +1150,7 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
             f"{what}: the path must be a str or pathlib.Path; got "
             f"{type(path).__name__} {path!r}"
         )
-    path = Path(path).expanduser()
+    path = expand_home(path, ScenarioError)
     try:
         # Reading a FIFO would wait for a writer forever and /dev/zero would
         # fill the memory: only a regular file is read.

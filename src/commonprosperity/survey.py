@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from commonprosperity._files import replace_atomically
+from commonprosperity._files import expand_home, replace_atomically
 from commonprosperity._stata import check_recode, convert_column, read_dta
 from commonprosperity._survey_file import (
     HOUSEHOLD_COLUMNS,
@@ -280,8 +280,8 @@ def parquet_year(path: str | Path) -> int | None:
     None when the file records none (not written by :func:`write_parquet`) or
     cannot be read; :func:`read_parquet` then reports what is wrong with it.
     """
-    path = Path(path).expanduser()
     try:
+        path = expand_home(path, PopulationError)
         with _arrow_file(path) as opened:
             year, _ = _read_metadata(path, pq.read_schema(opened).metadata or {})
     except (OSError, PopulationError, pa.ArrowException):
@@ -732,4 +732,4 @@ def _file_path(path: object, name: str) -> Path:
             f"{name} must be a file path (str or pathlib.Path); got "
             f"{type(path).__name__} {path!r}"
         )
-    return Path(path).expanduser()
+    return expand_home(path, PopulationError)

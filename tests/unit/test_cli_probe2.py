@@ -194,7 +194,7 @@ def test_a_year_before_the_embedded_population_names_its_origin(capsys, tmp_path
     code, out, err = run(capsys, "sweep", sweep_file, "--out", tmp_path / "o")
     one_line_error(code, out, err)
     assert f"population.year = 2019 in {sweep_file}: the embedded population" in err
-    assert "give --population FILE.parquet" in err
+    assert 'give population.file = "FILE.parquet" in its [population] table' in err
 
 
 def test_ten_thousand_bad_values_make_one_short_line(capsys, tmp_path):

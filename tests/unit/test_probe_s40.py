@@ -28,3 +28,112 @@ def test_run_names_the_options_of_an_implausible_labour_share(
     assert message in err
     assert "evaluate_targets" not in err
     assert not out.exists()
+
+
+# ------------------------------------------------------------ files and paths
+def _files_of_every_reader_and_writer(path):
+    import commonprosperity as cp
+    from commonprosperity._sweepfile import read_sweep_file
+    from commonprosperity.survey import read_parquet, read_stata, write_parquet
+
+    pop = cp.synthetic_population(10, seed=0)
+    return {
+        "read_parquet": lambda: read_parquet(path + ".parquet"),
+        "read_stata": lambda: read_stata(path + ".dta", path + "2.dta"),
+        "write_parquet": lambda: write_parquet(pop, path + ".parquet"),
+        "from_toml": lambda: cp.Scenario.from_toml(path + ".toml"),
+        "to_toml": lambda: cp.Scenario.status_quo(2025).to_toml(path + ".toml"),
+        "read_sweep_file": lambda: read_sweep_file(path + ".toml"),
+    }
+
+
+@pytest.mark.parametrize(
+    "function", ["read_parquet", "read_stata", "write_parquet", "from_toml",
+                 "to_toml", "read_sweep_file"],
+)  # fmt: skip
+def test_a_home_that_does_not_exist_is_the_librarys_error(function):
+    """``~nosuchuser/...`` raised pathlib's bare RuntimeError from every reader."""
+    from commonprosperity.errors import CommonProsperityError
+
+    call = _files_of_every_reader_and_writer("~nosuchuser_cp_s40/x")[function]
+    with pytest.raises(CommonProsperityError, match="no such user's home directory"):
+        call()
+
+
+def test_a_sweep_files_home_relative_base_is_the_same_from_any_folder(
+    tmp_path, monkeypatch
+):
+    """``base = "~/x.toml"`` was read from the home folder when the sweep file was
+    named from its own folder, and from ``folder/~/x.toml`` otherwise."""
+    import commonprosperity as cp
+    from commonprosperity._sweepfile import read_sweep_file
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    cp.Scenario.status_quo(2024).replace({"transfers.dibao_monthly": 1234.0}).to_toml(
+        home / "base.toml"
+    )
+    folder = tmp_path / "sweeps"
+    folder.mkdir()
+    (folder / "s.toml").write_text(
+        'base = "~/base.toml"\n[grid]\n"transfers.child_allowance_monthly" = [0, 300]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    there = read_sweep_file("sweeps/s.toml")
+    monkeypatch.chdir(folder)
+    here = read_sweep_file("s.toml")
+    assert there.base == here.base
+    assert here.base.get("transfers.dibao_monthly") == 1234.0
+
+
+def test_a_sweep_without_population_option_is_told_its_file_key(tmp_path, capsys):
+    """The sweep command was told to give --population, an option it does not have."""
+    from commonprosperity.cli import main
+
+    f = tmp_path / "s.toml"
+    f.write_text(
+        "year = 2024\n[population]\nyear = 2019\n[grid]\n"
+        '"transfers.dibao_monthly" = [1200, 1400]\n',
+        encoding="utf-8",
+    )
+    assert main(["sweep", str(f), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert 'population.file = "FILE.parquet"' in err
+    assert "--population" not in err
+
+
+def test_a_newer_stata_format_is_not_called_damaged(tmp_path):
+    import pandas as pd
+
+    from commonprosperity.errors import PopulationError
+    from commonprosperity.survey import read_stata
+
+    hh = pd.DataFrame({"household_id": [1], "weight": [1.0], "urban": [1]})
+    hh.to_stata(tmp_path / "h.dta", write_index=False, version=118)
+    raw = (tmp_path / "h.dta").read_bytes()
+    (tmp_path / "h121.dta").write_bytes(
+        raw.replace(b"<release>118</release>", b"<release>121</release>", 1)
+    )
+    with pytest.raises(PopulationError, match="Stata format 121 file, which cannot"):
+        read_stata(tmp_path / "h121.dta", tmp_path / "h.dta")
+
+
+def test_a_parquet_file_with_two_columns_of_one_name_is_told_to_rename(tmp_path):
+    """The advice was columns={}, which cannot tell two columns of one name apart."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from commonprosperity.errors import PopulationError
+    from commonprosperity.survey import read_parquet
+
+    names = ["household_id", "weight", "urban", "age", "employed", "wage",
+             "business", "property", "pension", "wage"]  # fmt: skip
+    values = [[1], [1.0], [True], [40], [True], [1.0], [0.0], [0.0], [0.0], [2.0]]
+    pq.write_table(
+        pa.Table.from_arrays([pa.array(v) for v in values], names=names),
+        tmp_path / "d.parquet",
+    )
+    with pytest.raises(PopulationError, match="more than one column named 'wage'"):
+        read_parquet(tmp_path / "d.parquet")
