@@ -77,7 +77,8 @@ def test_a_sweep_files_home_relative_base_is_the_same_from_any_folder(
     folder = tmp_path / "sweeps"
     folder.mkdir()
     (folder / "s.toml").write_text(
-        'base = "~/base.toml"\n[grid]\n"transfers.child_allowance_monthly" = [0, 300]\n',
+        'base = "~/base.toml"\n[grid]\n'
+        '"transfers.child_allowance_monthly" = [0, 300]\n',
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
