@@ -47,24 +47,40 @@ class _Goal:
     value: float
     text: str
 
-    def met(self, v: np.ndarray) -> np.ndarray:
+    def met(self, v: np.ndarray, tolerance: float | None = None) -> np.ndarray:
         """Whether each value meets the goal (NaN never does).
 
-        A value within ``SEARCH_TOLERANCE`` of the bound is on it: half the
-        target table's, so that an answer found at the edge of the table's
-        tolerance is not judged missed by ``simulate``, whose value differs from
-        the sweep's by rounding (a minimum wage solved for T1 with xtol=1e-9 gave
-        74,999.99999992506, met, where simulate gave ...2477, not met).
+        A value within ``tolerance`` of the bound is on it; by default the
+        search's (:func:`search_tolerance`), so that an answer found at the edge
+        of the table's tolerance is not judged missed by ``simulate``, whose
+        value differs from the sweep's by rounding (a minimum wage solved for T1
+        with xtol=1e-9 gave 74,999.99999992506, met, where simulate gave
+        ...2477, not met). Judging rows as the table does (``cheapest``), pass
+        ``targets.BOUND_TOLERANCE``.
         """
-        return np.asarray(
-            meets(v, self.comparison, self.value, SEARCH_TOLERANCE), dtype=bool
-        )
+        if tolerance is None:
+            tolerance = search_tolerance(self.comparison)
+        return np.asarray(meets(v, self.comparison, self.value, tolerance), dtype=bool)
 
 
-#: The tolerance ``solve`` judges a value on its bound with: half the target
-#: table's (``targets.BOUND_TOLERANCE``), so its answer meets the target in
-#: ``simulate(...).targets()`` too.
+#: The tolerance ``solve`` judges a value on the bound of ``<=`` or ``>=`` with:
+#: half the target table's (``targets.BOUND_TOLERANCE``), so a value it counts
+#: as on the bound (met) is on it in ``simulate(...).targets()`` too.
 SEARCH_TOLERANCE = BOUND_TOLERANCE / 2
+#: ... and of ``<`` or ``>``: twice the table's, so a value it counts as off the
+#: bound (met) is off it in the table too (with half, T4 < 1.9 was solved at a
+#: ratio of 1.8999999999990531, which the table counts as on 1.9: not met).
+STRICT_SEARCH_TOLERANCE = 2 * BOUND_TOLERANCE
+
+
+def search_tolerance(comparison: str) -> float:
+    """The tolerance ``solve`` judges a value against a bound with ``comparison``.
+
+    On the bound counts as met for ``<=`` and ``>=`` and as missed for ``<`` and
+    ``>``; the search's band is narrower than the table's for the first and
+    wider for the second, so an answer the search finds met is met in the table.
+    """
+    return SEARCH_TOLERANCE if comparison in ("<=", ">=") else STRICT_SEARCH_TOLERANCE
 
 
 _PARTS_RE = re.compile(
@@ -165,10 +181,11 @@ def solve(
         ``"gini <= 0.40"``), a plan target id T1–T6 (its own comparison and
         level, e.g. ``"T4"``) or an id with another level (``"T2 >= 0.8"``).
         Parsed without ``eval``. Judged as the target table judges, a value near
-        the level counting as on it, but within half its tolerance
-        (``SEARCH_TOLERANCE``, 5e-13 relative to the level, or absolute below 1):
-        the answer's value, recomputed by ``simulate`` (equal up to rounding),
-        then meets the target in the table too.
+        the level counting as on it (met for ``<=``, ``>=``; not for ``<``,
+        ``>``), but within half its tolerance for ``<=``, ``>=`` (5e-13 relative
+        to the level, or absolute below 1) and twice it for ``<``, ``>``: the
+        answer's value, recomputed by ``simulate`` (equal up to rounding), then
+        meets the target in the table too.
     bounds : (float, float)
         ``(lo, hi)`` with ``lo < hi``, in the lever's unit. An integer lever
         takes the integers in ``[lo, hi]``.

@@ -37,7 +37,7 @@ from commonprosperity.simulate import (
     social_insurance_fund_revenue,
 )
 from commonprosperity.solve import _parse_target
-from commonprosperity.targets import TARGET_BY_ID, TARGETS, _met
+from commonprosperity.targets import BOUND_TOLERANCE, TARGET_BY_ID, TARGETS, _met
 
 __all__ = ["ENGINES", "MAX_SCENARIOS", "SWEEP_GINI_METHODS", "cheapest", "sweep"]
 
@@ -378,7 +378,11 @@ def cheapest(
         raise ArgumentError("; ".join(problems))
     keep = np.ones(len(frame), dtype=bool)
     for goal in goals.values():
-        keep &= goal.met(frame[goal.indicator].to_numpy(dtype=np.float64))
+        # Rows are judged as the target table judges (solve's search uses its
+        # own, safer band).
+        keep &= goal.met(
+            frame[goal.indicator].to_numpy(dtype=np.float64), BOUND_TOLERANCE
+        )
     for t in ids:
         if t in goals:
             continue

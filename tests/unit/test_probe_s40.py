@@ -138,3 +138,43 @@ def test_a_parquet_file_with_two_columns_of_one_name_is_told_to_rename(tmp_path)
     )
     with pytest.raises(PopulationError, match="more than one column named 'wage'"):
         read_parquet(tmp_path / "d.parquet")
+
+
+# ------------------------------------------------------------ solve and cheapest
+@pytest.mark.parametrize("target", ["T1", "T4", "T5", "gini <= 0.4", "gini > 0.3"])
+def test_what_solve_counts_as_met_the_target_table_counts_as_met(target):
+    """Strict targets were searched with half the table's tolerance: T4 < 1.9 was
+    solved at 1.8999999999990531, which the table counts as on 1.9 (not met)."""
+    import numpy as np
+
+    from commonprosperity.solve import _parse_target
+    from commonprosperity.targets import BOUND_TOLERANCE, meets
+
+    goal = _parse_target(target)
+    level = goal.value
+    offsets = np.linspace(-5, 5, 2001) * BOUND_TOLERANCE
+    values = level + offsets * max(abs(level), 1.0)  # the tolerance's scale
+    searched = goal.met(values)
+    table = meets(values, goal.comparison, level)
+    assert not np.any(searched & ~table)
+    # ... and the search is not stricter than it need be by more than a few
+    # tolerances either side.
+    assert np.any(searched) and np.any(~searched)
+
+
+def test_cheapest_judges_a_condition_as_the_table_does():
+    """A row at 1.9 - 1.5e-12 met "urban_rural_ratio < 1.9" in cheapest (solve's
+    band) and T4 did not (the table's): the same bound, two verdicts."""
+    import numpy as np
+    import pandas as pd
+
+    from commonprosperity.sweep import cheapest
+    from commonprosperity.targets import meets
+
+    values = np.array([1.9 - 1.5e-12, 1.9 - 3e-12, 1.9 * (1 - 1.5e-12), 1.8])
+    frame = pd.DataFrame(
+        {"urban_rural_ratio": values, "net_fiscal_cost": np.arange(4.0)}
+    )
+    kept = cheapest(frame, "urban_rural_ratio < 1.9")
+    want = meets(values, "<", 1.9)
+    assert list(kept["net_fiscal_cost"]) == list(np.flatnonzero(want).astype(float))
