@@ -616,7 +616,7 @@ def _embedded_population(
             raise UsageError(
                 f"{origin or f'year {year}'}: the embedded population is projected "
                 f"from {data_year} to at most {MAX_YEAR}; for {year} give "
-                "--population FILE.parquet with incomes of that year"
+                f"{file_hint} with incomes of that year"
             )
     definition = urban_definition or "survey"
     pop = make(
@@ -858,6 +858,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         ),
         file_hint='population.file = "FILE.parquet" in its [population] table',
     )
+    if spec.population_year and spec.population_year != spec.base.year:
+        # Asked for by year, the embedded population is not projected: say so
+        # where the targets of the policy year are judged on it.
+        pop_text += (
+            f"; {spec.population_year} incomes, not projected to the policy "
+            f"year {spec.base.year}"
+        )
     try:
         frame = run_sweep(
             pop,

@@ -239,6 +239,17 @@ def _status_quo_weak(result: Result, baseline: Result | None) -> pd.DataFrame:
     )
 
 
+#: deciles.csv's names of :func:`deciles`' columns.
+_DECILE_FILE_COLUMNS = {
+    "households": "households_represented",
+    "gross": "gross_per_capita",
+    "contributions": "contributions_per_capita",
+    "taxes": "taxes_per_capita",
+    "transfers": "transfers_per_capita",
+    "disposable_income": "disposable_income_per_capita",
+}
+
+
 def deciles(result: Result) -> pd.DataFrame:
     """Deciles of persons by per-capita disposable income (``Result.deciles()``).
 
@@ -698,7 +709,9 @@ def write_run(
             for i in fiscal.index
         ]
         csv(fiscal, "fiscal.csv")
-        csv(deciles(result), "deciles.csv")
+        # The file's columns say what they are per: the means are per person
+        # (yuan per year, the library's unit), the households a count.
+        csv(deciles(result).rename(columns=_DECILE_FILE_COLUMNS), "deciles.csv")
 
         year = result.scenario.year
         label = label or f"{year} policy"

@@ -264,3 +264,50 @@ def test_bracket_warns_of_negative_incomes_that_cancel_in_the_central_bin():
 
     with pytest.warns(UserWarning, match="negative"):
         M.gini(np.array([-1e-6, 1e-6, 5.0, 7.0]), method="bracket")
+
+
+# ------------------------------------------------------------ command line files
+def test_deciles_csv_says_its_means_are_per_person(tmp_path):
+    """deciles.csv's gross, taxes, ... columns did not say they are per person."""
+    import numpy as np
+    import pandas as pd
+
+    import commonprosperity as cp
+    from commonprosperity.report import deciles, write_run
+
+    pop = cp.synthetic_population(3_000, seed=2)
+    result = cp.simulate(pop, cp.Scenario.status_quo(2024))
+    write_run(result, tmp_path / "o", heading="status quo 2024")
+    frame = pd.read_csv(tmp_path / "o" / "deciles.csv", index_col=0)
+    assert list(frame.columns) == [
+        "population_share",
+        "households_represented",
+        "min_per_capita",
+        "max_per_capita",
+        "gross_per_capita",
+        "contributions_per_capita",
+        "taxes_per_capita",
+        "transfers_per_capita",
+        "disposable_income_per_capita",
+    ]
+    table = deciles(result)
+    np.testing.assert_allclose(
+        frame["disposable_income_per_capita"], table["disposable_income"], rtol=1e-12
+    )
+
+
+def test_a_sweep_on_an_earlier_income_year_says_it_is_not_projected(tmp_path, capsys):
+    """[population] year = 2023 under a 2025 base ran on 2023 incomes unsaid."""
+    from commonprosperity.cli import main
+
+    f = tmp_path / "s.toml"
+    f.write_text(
+        "year = 2025\n[population]\nhouseholds = 3000\nyear = 2023\n[grid]\n"
+        '"transfers.dibao_monthly" = [1128, 1500]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    assert main(["sweep", str(f), "--out", str(out), "--no-progress"]) == 0
+    said = "2023 incomes, not projected to the policy year 2025"
+    assert said in capsys.readouterr().out
+    assert said in (out / "report.md").read_text(encoding="utf-8")
