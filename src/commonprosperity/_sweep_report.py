@@ -365,6 +365,17 @@ def _write_sweep_files(
             "",
         ]
     md += [
+        "## Columns of sweep.csv and sweep.parquet",
+        "",
+        markdown_table(
+            pd.DataFrame(
+                column_units(frame.columns, levers), columns=["column", "unit"]
+            ),
+            index=False,
+        ),
+        "",
+    ]
+    md += [
         "## Base scenario (every field)",
         "",
         "```toml",
@@ -375,3 +386,59 @@ def _write_sweep_files(
     (out / "report.md").write_text("\n".join(md), encoding="utf-8")
     written.append(out / "report.md")
     return written, summary
+
+
+#: The unit of a target's value, as its gap column gives it.
+_TARGET_UNIT_TEXT = {
+    "yuan": "yuan per person per year",
+    "share": "share (0-1)",
+    "ratio": "ratio",
+    "ratio change": "change of a ratio",
+}
+
+
+def lever_unit(path: str) -> str:
+    """The unit of a scenario lever from its name (the library's naming rule).
+
+    Amounts are yuan per year unless the name says ``monthly``
+    (``dibao_monthly``, ``minimum_wage_monthly_tier1``); rates, shares and take-up
+    are fractions; ``..._age`` is years.
+    """
+    name = path.split(".")[-1].split("[")[0]
+    if "monthly" in name.split("_"):
+        return "yuan per month"
+    if name.endswith(("rate", "rates", "share", "take_up")):
+        return "share (0-1)"
+    if name.endswith("_age"):
+        return "years"
+    if name == "year":
+        return "year"
+    return "yuan per year"
+
+
+def column_units(
+    columns: Sequence[str], levers: Sequence[str]
+) -> list[tuple[str, str]]:
+    """``(column, unit)`` of each column of a sweep frame (sweep.csv has none)."""
+    from commonprosperity.report import INDICATOR_UNIT_TEXT
+
+    out = []
+    for c in columns:
+        if c in levers:
+            unit = lever_unit(c)
+        elif c in INDICATOR_UNIT_TEXT:
+            unit = INDICATOR_UNIT_TEXT[c]
+        elif c.endswith("_met") and c[:-4] in TARGET_BY_ID:
+            unit = "true/false (empty: not judged)"
+        elif c.endswith("_gap") and c[:-4] in TARGET_BY_ID:
+            target = TARGET_BY_ID[c[:-4]]
+            unit = (
+                f"{_TARGET_UNIT_TEXT.get(target.unit, target.unit)}: how far the "
+                "value falls short of the target (positive: not met)"
+            )
+        elif c == "net_fiscal_cost":
+            unit = "yuan per year, against the base (positive: costs the budget)"
+        else:
+            unit = ""
+        out.append((c, unit))
+    return out

@@ -334,3 +334,34 @@ def test_decompose_of_near_equal_incomes_agrees_with_the_index(measure):
     d = M.decompose(x, w, ["a", "b", "b"], measure)
     assert d.total == pytest.approx(index(x, w), rel=1e-12, abs=0)
     assert d.between + d.within == pytest.approx(d.total, rel=1e-12, abs=0)
+
+
+def test_every_scenario_field_has_its_unit_in_the_sweep_report():
+    """sweep.csv mixes yuan per month, yuan per year, shares and ratios and said
+    none; report.md now tables each column's unit, levers by the naming rule."""
+    import commonprosperity as cp
+    from commonprosperity._sweep_report import column_units
+
+    s = cp.Scenario.status_quo(2025).with_business_relief(0.5, 2e6)
+    paths = []
+    for section, fields in s.to_dict().items():
+        if isinstance(fields, dict):
+            paths += [f"{section}.{k}" for k in fields]
+    units = dict(column_units(paths, paths))
+    assert units["wages.minimum_wage_monthly_tier1"] == "yuan per month"
+    assert units["transfers.dibao_monthly"] == "yuan per month"
+    assert units["social_insurance.base_floor_monthly"] == "yuan per month"
+    assert units["income_tax.thresholds"] == "yuan per year"
+    assert units["income_tax.basic_deduction"] == "yuan per year"
+    assert units["income_tax.rates"] == "share (0-1)"
+    assert units["transfers.dibao_take_up"] == "share (0-1)"
+    assert units["transfers.child_allowance_max_age"] == "years"
+    # Every field: yuan per month exactly when its name says monthly.
+    for p, unit in units.items():
+        assert (unit == "yuan per month") == ("monthly" in p), p
+    pop = cp.synthetic_population(1_000, seed=1)
+    frame = cp.sweep(
+        pop, s, {"transfers.dibao_monthly": [1000.0, 1100.0]}, progress=False
+    )
+    table = dict(column_units(frame.columns, ["transfers.dibao_monthly"]))
+    assert all(table.values()), [c for c, u in table.items() if not u]
