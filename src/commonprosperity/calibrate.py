@@ -55,7 +55,7 @@ from commonprosperity._calibrate_design import cell_name, design
 from commonprosperity._calibrate_solve import compress, solve
 from commonprosperity._validate import is_integer, is_real
 from commonprosperity.errors import ArgumentTypeError, CalibrationError
-from commonprosperity.population import MAX_WEIGHT, MIN_WEIGHT, Population
+from commonprosperity.population import MAX_WEIGHT, MIN_WEIGHT, Population, _replace
 
 __all__ = ["CalibrationResult", "calibrate"]
 
@@ -330,8 +330,14 @@ def calibrate(
             "e.g. bounds=(0.1, 10), or use method='raking'"
         )
     ratio = w / d
+    # Named in the source as project() names itself: the generator's call and
+    # seed no longer make these weights.
+    reweighted = _replace(
+        population.with_weights(w),
+        source=f"{population.source} | calibrate(method={method!r})",
+    )
     return CalibrationResult(
-        population=population.with_weights(w),
+        population=reweighted,
         weight=w,
         converged=converged,
         iterations=iterations,

@@ -729,6 +729,8 @@ class Population:
     def with_weights(self, weight: np.ndarray) -> Population:
         """Return a copy with new household weights (validated, > 0).
 
+        Its ``source`` is this population's followed by ``| with_weights``.
+
         Parameters
         ----------
         weight : array-like, shape (n_households,)
@@ -767,7 +769,9 @@ class Population:
                 )
         if problems:
             raise PopulationError("; ".join(problems))
-        return _replace(self, weight=sealed(w))
+        # The source says so: it names the generator's call and seed, which no
+        # longer make these weights (provenance, the T6 note).
+        return _replace(self, weight=sealed(w), source=f"{self.source} | with_weights")
 
     def with_year(self, year: int | None) -> Population:
         """Return a copy labelled with another income year (data unchanged).

@@ -86,7 +86,15 @@ def _urban_basis_note(source: str) -> str:
     The plan's 75 % is the official urbanisation rate (常住人口城镇化率); the
     default baseline's urban share is the survey's, several points below it
     (docs/baseline.md), so a "not met" there says nothing about the official rate.
+    Weights set by ``calibrate`` or ``with_weights`` after the generator make the
+    urban share their own.
     """
+    if re.search(r"\| (?:calibrate|with_weights)\b", source):
+        return (
+            "urban basis: the population's own urban flag under weights set by "
+            "calibrate or with_weights; the 75 % target is the official "
+            "urbanisation rate (census definition)"
+        )
     if "urban_definition='survey'" in source:
         return (
             "urban basis: the survey-implied urban share of the baseline, several "

@@ -365,3 +365,34 @@ def test_every_scenario_field_has_its_unit_in_the_sweep_report():
     )
     table = dict(column_units(frame.columns, ["transfers.dibao_monthly"]))
     assert all(table.values()), [c for c, u in table.items() if not u]
+
+
+# ------------------------------------------------------------ reweighted populations
+def test_a_reweighted_population_says_so_in_its_source_and_t6_note():
+    """calibrate and with_weights kept the generator's source: T6's note said
+    "the survey-implied urban share of the baseline" beside a calibrated 0.755,
+    and the provenance named a call and seed that do not make these weights."""
+    import numpy as np
+
+    import commonprosperity as cp
+
+    pop = cp.baseline(2024, n_households=3_000, seed=0)
+    urban_people = float(np.sum(pop.weight * pop.size * pop.urban))
+    people = float(np.sum(pop.weight * pop.size))
+    share = 0.755
+    margins = {
+        "persons": {"urban": {True: share * people, False: (1 - share) * people}}
+    }
+    assert abs(urban_people / people - share) > 0.01  # a real move
+    fitted = cp.calibrate(pop, margins).population
+    assert fitted.source == pop.source + " | calibrate(method='raking')"
+    doubled = pop.with_weights(pop.weight * 2)
+    assert doubled.source == pop.source + " | with_weights"
+    for p in (fitted, doubled):
+        note = cp.simulate(p, cp.Scenario.status_quo(2024)).targets().loc["T6", "note"]
+        assert "survey-implied" not in note
+        assert "calibrate or with_weights" in note
+    base_note = (
+        cp.simulate(pop, cp.Scenario.status_quo(2024)).targets().loc["T6", "note"]
+    )
+    assert "survey-implied" in base_note
