@@ -266,6 +266,11 @@ def calibrate(
         dtype=np.int64,
     )
     X_solved, t_solved = X[:, order], t[order]
+    if hasattr(X_solved, "sort_indices"):
+        # A sparse matrix's column selection keeps the entries of a row in the
+        # selection's order; its products then added them in that order.
+        X_solved = X_solved.tocsr(copy=True)
+        X_solved.sort_indices()
     merged = compress(X_solved, d)
     if merged is None:
         sol = solve(X_solved, d, t_solved, method, bounds, max_iter, tol)
