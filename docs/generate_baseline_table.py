@@ -30,6 +30,7 @@ ABSOLUTE = (
     "wage share",
     "urban/rural ratio",
     "highest/lowest city ratio",
+    "residents aged",  # the age shares: compare_to_published's difference is absolute
 )
 
 

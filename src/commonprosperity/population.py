@@ -690,7 +690,7 @@ class Population:
             Copies of the columns (incomes in yuan per year). The population's
             ``year`` and ``source`` are not columns: pass them to
             :meth:`from_frames` again (``year=pop.year, source=pop.source``), or
-            keep both with :func:`~commonprosperity.write_parquet`.
+            keep both with :meth:`write_parquet`.
 
         Examples
         --------
