@@ -79,9 +79,24 @@ def survey_urban_share(year: int, city: str = PROVINCE, period: str = "year") ->
     mean, the urban and rural means and the urbanisation rate together; see
     ``docs/baseline.md``.
     """
-    a = number(disposable_income(year, "all", city=city, period=period))
-    u = number(disposable_income(year, "urban", city=city, period=period))
-    r = number(disposable_income(year, "rural", city=city, period=period))
+    figures = [
+        disposable_income(year, area, city=city, period=period)
+        for area in ("all", "urban", "rural")
+    ]
+    floors = [
+        f"{area} {f.value:,.0f}"
+        for area, f in zip(("all", "urban", "rural"), figures, strict=True)
+        if f.qualifier == "at least"
+    ]
+    if floors:
+        # Targets such as 2025's "at least 70,000" are no survey means: their
+        # ratio (0.714) is no urban share.
+        raise ArgumentError(
+            f"survey_urban_share({year}): the per-capita incomes {', '.join(floors)} "
+            "are published as floors ('at least'), not survey means; the share "
+            "needs the three measured means"
+        )
+    a, u, r = (number(f) for f in figures)
     return (a - r) / (u - r)
 
 

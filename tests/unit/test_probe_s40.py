@@ -432,3 +432,14 @@ def test_calibrate_gives_the_same_bits_for_margins_in_any_order():
         {"persons": {"urban": urban, "age": age}, "households": {"city": city}},
     ):
         assert np.array_equal(cp.calibrate(pop, margins).weight, base)
+
+
+def test_survey_urban_share_refuses_the_plans_floors():
+    """2025's per-capita incomes are the plan's floors ("at least 70,000" ...):
+    their ratio gave an "urban share" of 0.714 without a word."""
+    from commonprosperity import statistics as S
+    from commonprosperity.errors import ArgumentError
+
+    assert 0.6 < S.survey_urban_share(2024) < 0.75
+    with pytest.raises(ArgumentError, match="published as floors"):
+        S.survey_urban_share(2025)
