@@ -7,6 +7,7 @@ import functools
 import hashlib
 import numbers
 import re
+import threading
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -110,6 +111,10 @@ def _urban_basis_note(source: str) -> str:
     )
 
 
+#: Set while simulate builds a Result (per thread): Result checks it.
+_making = threading.local()
+
+
 @dataclass(frozen=True, eq=False)
 class Result:
     """The outcome of :func:`simulate`: indicators, fiscal totals, households.
@@ -162,6 +167,37 @@ class Result:
     _provenance: dict[str, Any] = field(repr=False)
     _undefined: dict[str, str] = field(repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # Every field is simulate's, computed together: dataclasses.replace(r,
+        # scenario=...) kept the indicators, fiscal totals and cached
+        # households of the old scenario beside the new one (poverty() read
+        # the new dibao line, fiscal the old spending).
+        if not getattr(_making, "result", False):
+            raise ArgumentError(
+                "Result: made by simulate only, its fields computed together; for "
+                "another scenario, population or band basis call "
+                "simulate(population, scenario, ...) (dataclasses.replace of a "
+                "Result would mix two runs)"
+            )
+        for name in ("_indicators", "_fiscal", "_city_per_capita"):
+            _sealed_frame(getattr(self, name))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Unpickled, the pandas objects may be views of the transport's buffers
+        # (pickle protocol 5 out of band, as Dask and Ray move objects): zeroing
+        # those zeroed T1 and blanked the fiscal labels. Own copies, sealed.
+        state = dict(state)
+        for name in ("_indicators", "_fiscal", "_city_per_capita"):
+            state[name] = _sealed_frame(_owned(state[name]))
+        state["_cache"] = {
+            k: _sealed_frame(_owned(v))
+            if isinstance(v, pd.DataFrame | pd.Series)
+            else v
+            for k, v in state.get("_cache", {}).items()
+        }
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
         ind = self._indicators
@@ -229,7 +265,7 @@ class Result:
             names = HOUSEHOLD_COLUMNS[4:]
             for k, name in enumerate(names):
                 frame[name] = d[:, K.D_WAGE + k]
-            self._cache["households"] = frame
+            self._cache["households"] = _sealed_frame(frame)
         return _handout(self._cache["households"])
 
     @property
@@ -442,6 +478,53 @@ def cities_note(present: Collection[str]) -> str:
 def _handout(obj: Any) -> Any:
     """A copy of a stored pandas object that the caller may change freely."""
     return obj.copy(deep=not _SHALLOW_COPY_IS_SAFE)
+
+
+def _owned(obj: Any) -> Any:
+    """A copy of a pandas object in memory of its own, labels included.
+
+    ``copy(deep=True)`` kept the string labels' buffers (the fiscal index).
+    """
+    out = obj.copy(deep=True)
+    out.index = _fresh_labels(obj.index)
+    if isinstance(obj, pd.DataFrame):
+        out.columns = _fresh_labels(obj.columns)
+        for c in obj.columns:
+            values = obj[c].array
+            if isinstance(values, pd.Categorical):
+                out[c] = pd.Categorical.from_codes(
+                    values.codes.copy(), categories=values.categories.tolist()
+                )
+    return out
+
+
+def _fresh_labels(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.RangeIndex):
+        return index
+    return pd.Index(index.tolist(), dtype=index.dtype, name=index.name)
+
+
+def _sealed_frame(obj: Any) -> Any:
+    """``obj`` (a Series or DataFrame a Result stores) with read-only memory.
+
+    The shallow copies :func:`_handout` gives share it, and the read-only NumPy
+    views pandas hands out of them could be made writeable again while the
+    memory itself was writeable (``a.flags.writeable = True; a[:] = 0`` zeroed
+    the Result's T1). With the memory's own array read-only, no view of it can
+    be.
+    """
+    columns = [obj] if isinstance(obj, pd.Series) else [obj[c] for c in obj.columns]
+    for column in columns:
+        values = column.array
+        arrays = [values.codes] if isinstance(values, pd.Categorical) else []
+        if not arrays:
+            arrays = [column.to_numpy(copy=False)]
+        for a in arrays:
+            while isinstance(a.base, np.ndarray):
+                a = a.base
+            if isinstance(a, np.ndarray) and a.base is None:
+                a.flags.writeable = False
+    return obj
 
 
 @contextmanager
@@ -710,17 +793,21 @@ def simulate(
         "households_with_negative_disposable_income": negative,
     }
     series = _float_series({k: indicators[k] for k in names})
-    return Result(
-        population=pop,
-        scenario=scenario,
-        _indicators=series,
-        _fiscal=fiscal,
-        _city_per_capita=city_pc,
-        band_basis=band_basis,
-        gini_method=gini,
-        _provenance=provenance,
-        _undefined=undefined,
-    )
+    _making.result = True
+    try:
+        return Result(
+            population=pop,
+            scenario=scenario,
+            _indicators=series,
+            _fiscal=fiscal,
+            _city_per_capita=city_pc,
+            band_basis=band_basis,
+            gini_method=gini,
+            _provenance=provenance,
+            _undefined=undefined,
+        )
+    finally:
+        _making.result = False
 
 
 def _ratio(num: float, den: float) -> float:

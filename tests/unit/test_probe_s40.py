@@ -443,3 +443,73 @@ def test_survey_urban_share_refuses_the_plans_floors():
     assert 0.6 < S.survey_urban_share(2024) < 0.75
     with pytest.raises(ArgumentError, match="published as floors"):
         S.survey_urban_share(2025)
+
+
+# ------------------------------------------------------------ Result
+@pytest.fixture(scope="module")
+def small_result():
+    import commonprosperity as cp
+
+    pop = cp.synthetic_population(3_000, seed=1)
+    return cp.simulate(pop, cp.Scenario.status_quo(2021))
+
+
+def test_a_result_is_not_remade_by_dataclasses_replace(small_result):
+    """replace(r, scenario=...) kept the old run's indicators, fiscal totals and
+    households beside the new scenario (poverty read the new dibao line)."""
+    import dataclasses
+
+    import commonprosperity as cp
+    from commonprosperity.errors import ArgumentError
+
+    other = cp.Scenario.status_quo(2021).replace({"transfers.dibao_monthly": 2000.0})
+    with pytest.raises(ArgumentError, match="made by simulate only"):
+        dataclasses.replace(small_result, scenario=other)
+    with pytest.raises(ArgumentError, match="made by simulate only"):
+        dataclasses.replace(small_result, band_basis="three_person")
+
+
+def test_a_results_arrays_cannot_be_made_writeable(small_result):
+    """The read-only views pandas hands out could be flipped writeable while the
+    memory under them was: writes reached the Result (T1 0, poverty doubled)."""
+    import numpy as np
+
+    r = small_result
+    t1 = r.targets().loc["T1", "value"]
+    headcount = r.poverty().loc["dibao", "headcount"]
+    for view in (
+        r.indicators.to_numpy(),
+        r.fiscal.to_numpy(),
+        r.city_per_capita.to_numpy(),
+        np.asarray(r.households["disposable_income"]),
+        r.households["city"].array.codes,
+    ):
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            view.flags.writeable = True
+    # What users do with the copies still works, and changes nothing.
+    h = r.households
+    h.loc[:, "dibao"] = 0.0
+    i = r.indicators
+    i[:] = 0.0
+    assert r.targets().loc["T1", "value"] == t1
+    assert r.poverty().loc["dibao", "headcount"] == headcount
+
+
+def test_an_unpickled_result_owns_its_memory(small_result):
+    """Unpickled from protocol-5 out-of-band buffers, a Result read the
+    transport's memory: zeroing it zeroed T1 and blanked the fiscal labels."""
+    import pickle
+
+    r = small_result
+    _ = r.households  # cached, so pickled too
+    buffers = []
+    data = pickle.dumps(r, protocol=5, buffer_callback=buffers.append)
+    raw = [bytearray(b.raw()) for b in buffers]
+    r2 = pickle.loads(data, buffers=raw)
+    for b in raw:
+        b[:] = bytes(len(b))
+    assert r2.targets().loc["T1", "value"] == r.targets().loc["T1", "value"]
+    assert list(r2.fiscal.index) == list(r.fiscal.index)
+    assert r2.households.equals(r.households)
+    with pytest.raises(ValueError, match="WRITEABLE"):
+        r2.indicators.to_numpy().flags.writeable = True
