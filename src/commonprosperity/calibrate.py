@@ -110,6 +110,18 @@ class CalibrationResult:
         )
 
 
+def _start_scale(initial: np.ndarray, t: np.ndarray) -> float:
+    """A power of two near the margins' totals over the weights', 1 within 2**±20.
+
+    The median over the cells with weight of ``t / initial``; exact to multiply by.
+    """
+    usable = (initial > 0) & (t > 0)
+    if not usable.any():
+        return 1.0
+    exponent = round(float(np.median(np.log2(t[usable]) - np.log2(initial[usable]))))
+    return 1.0 if abs(exponent) <= 20 else math.ldexp(1.0, exponent)
+
+
 def calibrate(
     population: Population,
     margins: Mapping[str, Mapping[Any, Mapping[Any, float]]],
@@ -131,7 +143,8 @@ def calibrate(
         the module docstring.
     method : {"raking", "linear"}
         ``"raking"``: multiplicative, ``w = d · exp(x'λ)`` (iterative proportional
-        fitting when the margins are categorical); with ``bounds``, the bounded
+        fitting when the margins are categorical), the same weights from design
+        weights of any common scale; with ``bounds``, the bounded
         "logit" method of Deville & Särndal. ``"linear"``: GREG,
         ``w = d · (1 + x'λ)``; with ``bounds``, truncated at the bounds.
     bounds : (float, float), optional
@@ -271,13 +284,22 @@ def calibrate(
         # selection's order; its products then added them in that order.
         X_solved = X_solved.tocsr(copy=True)
         X_solved.sort_indices()
-    merged = compress(X_solved, d)
+    # Unbounded raking is the same problem for weights of any common scale
+    # (w = d exp(x'lambda)), but Newton's method starts at lambda = 0: weights of
+    # 1e-60 against totals of 1e6 took a first step it could not recover from
+    # ("did not converge ... margins may be inconsistent"). It starts from the
+    # weights times a power of two that brings their totals to the margins'
+    # (1 for weights already near them: the same bits as without).
+    shift = _start_scale(initial, t) if bounds is None and method == "raking" else 1.0
+    d_start = d * shift
+    merged = compress(X_solved, d_start)
     if merged is None:
-        sol = solve(X_solved, d, t_solved, method, bounds, max_iter, tol)
+        sol = solve(X_solved, d_start, t_solved, method, bounds, max_iter, tol)
         factor = sol.factor
     else:
         sol = solve(merged.X, merged.d, t_solved, method, bounds, max_iter, tol)
         factor = sol.factor[merged.inverse]
+    factor = factor * shift
     w = d * factor
     if bounds is not None:
         # d * F(u) / d is not always F(u) to the last bit: a ratio of

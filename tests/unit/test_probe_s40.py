@@ -513,3 +513,49 @@ def test_an_unpickled_result_owns_its_memory(small_result):
     assert r2.households.equals(r.households)
     with pytest.raises(ValueError, match="WRITEABLE"):
         r2.indicators.to_numpy().flags.writeable = True
+
+
+@pytest.mark.parametrize("scale", [1e-12, 1e-60, 1e-300])
+def test_raking_from_weights_of_any_scale(scale):
+    """w = d exp(x'lambda) does not depend on d's common scale, but Newton's
+    method from lambda = 0 did: weights of 1e-60 and below 'did not converge'
+    and blamed the margins, 1e-40 took 199 of 200 iterations."""
+    import numpy as np
+    import pandas as pd
+
+    import commonprosperity as cp
+
+    rng = np.random.default_rng(0)
+    n = 2_000
+    size = rng.integers(1, 5, n)
+    hh = pd.DataFrame(
+        {
+            "household_id": np.arange(1, n + 1),
+            "weight": 1.0,
+            "urban": rng.random(n) < 0.6,
+            "city": rng.choice(["杭州", "宁波"], n),
+        }
+    )
+    ids = np.repeat(hh.household_id.to_numpy(), size)
+    zeros = np.zeros(ids.size)
+    pp = pd.DataFrame(
+        {"household_id": ids, "age": rng.integers(0, 90, ids.size), "employed": False,
+         "wage": zeros, "business": zeros, "property": zeros, "pension": zeros}
+    )  # fmt: skip
+    pop = cp.Population.from_frames(hh, pp)
+    truth = 1000 * rng.uniform(0.8, 1.25, n)
+    margins = {
+        "households": {
+            "city": {c: float(truth[pop.city == c].sum()) for c in ("杭州", "宁波")}
+        },
+        "persons": {
+            "urban": {
+                u: float((truth * pop.size)[pop.urban == u].sum())
+                for u in (True, False)
+            }
+        },
+    }
+    want = cp.calibrate(pop, margins).weight
+    got = cp.calibrate(pop.with_weights(np.full(n, scale)), margins)
+    assert got.converged
+    np.testing.assert_allclose(got.weight, want, rtol=1e-9)
