@@ -30,6 +30,21 @@ def test_run_names_the_options_of_an_implausible_labour_share(
     assert not out.exists()
 
 
+def _sweep_file(folder, head):
+    """A sweep file of ``head`` and a one-lever grid of the dibao line."""
+    f = folder / "s.toml"
+    f.write_text(
+        head + '[grid]\n"transfers.dibao_monthly" = [1128, 1500]\n', encoding="utf-8"
+    )
+    return f
+
+
+def _main(*args):
+    from commonprosperity.cli import main
+
+    return main([str(a) for a in args])
+
+
 # ------------------------------------------------------------ files and paths
 def _files_of_every_reader_and_writer(path):
     import commonprosperity as cp
@@ -91,15 +106,8 @@ def test_a_sweep_files_home_relative_base_is_the_same_from_any_folder(
 
 def test_a_sweep_without_population_option_is_told_its_file_key(tmp_path, capsys):
     """The sweep command was told to give --population, an option it does not have."""
-    from commonprosperity.cli import main
-
-    f = tmp_path / "s.toml"
-    f.write_text(
-        "year = 2024\n[population]\nyear = 2019\n[grid]\n"
-        '"transfers.dibao_monthly" = [1200, 1400]\n',
-        encoding="utf-8",
-    )
-    assert main(["sweep", str(f), "--out", str(tmp_path / "o")]) == 2
+    f = _sweep_file(tmp_path, "year = 2024\n[population]\nyear = 2019\n")
+    assert _main("sweep", f, "--out", tmp_path / "o") == 2
     err = capsys.readouterr().err
     assert 'population.file = "FILE.parquet"' in err
     assert "--population" not in err
@@ -298,16 +306,11 @@ def test_deciles_csv_says_its_means_are_per_person(tmp_path):
 
 def test_a_sweep_on_an_earlier_income_year_says_it_is_not_projected(tmp_path, capsys):
     """[population] year = 2023 under a 2025 base ran on 2023 incomes unsaid."""
-    from commonprosperity.cli import main
-
-    f = tmp_path / "s.toml"
-    f.write_text(
-        "year = 2025\n[population]\nhouseholds = 3000\nyear = 2023\n[grid]\n"
-        '"transfers.dibao_monthly" = [1128, 1500]\n',
-        encoding="utf-8",
+    f = _sweep_file(
+        tmp_path, "year = 2025\n[population]\nhouseholds = 3000\nyear = 2023\n"
     )
     out = tmp_path / "o"
-    assert main(["sweep", str(f), "--out", str(out), "--no-progress"]) == 0
+    assert _main("sweep", f, "--out", out, "--no-progress") == 0
     said = "2023 incomes, not projected to the policy year 2025"
     assert said in capsys.readouterr().out
     assert said in (out / "report.md").read_text(encoding="utf-8")
