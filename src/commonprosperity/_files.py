@@ -20,7 +20,7 @@ def expand_home(path: str | os.PathLike, error: type[Exception]) -> Path:
         return Path(path).expanduser()
     except RuntimeError:
         raise error(
-            f"{path}: cannot expand '~': no such user's home directory"
+            f"cannot expand {str(path)!r}: no such user's home directory"
         ) from None
 
 

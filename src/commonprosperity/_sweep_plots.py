@@ -32,6 +32,7 @@ from commonprosperity._plotstyle import (
     format_value,
 )
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
+from commonprosperity.scenario import lever_unit
 from commonprosperity.targets import meets
 
 __all__ = ["fiscal_frontier", "pareto_front", "sweep_heatmap"]
@@ -63,16 +64,7 @@ def _scale(unit: str) -> float:
 
 
 def _lever_label(path: str) -> str:
-    unit = (
-        "yuan/month"
-        if path.endswith("_monthly")
-        else (
-            "fraction"
-            if any(k in path for k in ("rate", "share", "take_up"))
-            else "yuan/year"
-        )
-    )
-    return f"{path} ({unit})"
+    return f"{path} ({lever_unit(path)})"
 
 
 def sweep_heatmap(

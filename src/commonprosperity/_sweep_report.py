@@ -24,6 +24,7 @@ from commonprosperity._reportformat import (
     weak_lines,
     weak_markdown,
 )
+from commonprosperity.scenario import lever_unit
 from commonprosperity.targets import TARGET_BY_ID, TARGETS, meets
 
 __all__ = ["sweep_summary", "write_sweep"]
@@ -395,25 +396,6 @@ _TARGET_UNIT_TEXT = {
     "ratio": "ratio",
     "ratio change": "change of a ratio",
 }
-
-
-def lever_unit(path: str) -> str:
-    """The unit of a scenario lever from its name (the library's naming rule).
-
-    Amounts are yuan per year unless the name says ``monthly``
-    (``dibao_monthly``, ``minimum_wage_monthly_tier1``); rates, shares and take-up
-    are fractions; ``..._age`` is years.
-    """
-    name = path.split(".")[-1].split("[")[0]
-    if "monthly" in name.split("_"):
-        return "yuan per month"
-    if name.endswith(("rate", "rates", "share", "take_up")):
-        return "share (0-1)"
-    if name.endswith("_age"):
-        return "years"
-    if name == "year":
-        return "year"
-    return "yuan per year"
 
 
 def column_units(

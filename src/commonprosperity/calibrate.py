@@ -279,11 +279,9 @@ def calibrate(
         dtype=np.int64,
     )
     X_solved, t_solved = X[:, order], t[order]
-    if hasattr(X_solved, "sort_indices"):
-        # A sparse matrix's column selection keeps the entries of a row in the
-        # selection's order; its products then added them in that order.
-        X_solved = X_solved.tocsr(copy=True)
-        X_solved.sort_indices()
+    # A sparse matrix's column selection keeps the entries of a row in the
+    # selection's order; its products then added them in that order.
+    X_solved.sort_indices()
     # Unbounded raking is the same problem for weights of any common scale
     # (w = d exp(x'lambda)), but Newton's method starts at lambda = 0: weights of
     # 1e-60 against totals of 1e6 took a first step it could not recover from

@@ -33,7 +33,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
-from commonprosperity._files import replace_atomically
+from commonprosperity._files import expand_home, replace_atomically
 from commonprosperity._validate import labour_share_problem
 from commonprosperity.baseline import URBAN_DEFINITIONS
 from commonprosperity.errors import CommonProsperityError, TargetUnreachableError
@@ -147,12 +147,7 @@ def _path(text: str) -> Path:
         ) from None
     # A quoted or `--out=~/...` path reaches us unexpanded; the readers and
     # writers expand `~`, so every path option does (not a folder named "~").
-    try:
-        return Path(text).expanduser()
-    except RuntimeError:  # ~nosuchuser
-        raise argparse.ArgumentTypeError(
-            f"cannot expand {text!r}: no such user's home directory"
-        ) from None
+    return expand_home(text, argparse.ArgumentTypeError)
 
 
 # ------------------------------------------------------------------- parser

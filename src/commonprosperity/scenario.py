@@ -1238,6 +1238,25 @@ def _parse_path(path: str) -> tuple[str, str | None, int | None]:
     return m.group("section"), m.group("key"), None if index is None else int(index)
 
 
+def lever_unit(path: str) -> str:
+    """The unit of a scenario lever from its name (the library's naming rule).
+
+    Amounts are yuan per year unless the name says ``monthly``
+    (``dibao_monthly``, ``minimum_wage_monthly_tier1``); rates, shares and take-up
+    are fractions; ``..._age`` is years.
+    """
+    name = path.split(".")[-1].split("[")[0]
+    if "monthly" in name.split("_"):
+        return "yuan per month"
+    if name.endswith(("rate", "rates", "share", "take_up")):
+        return "share (0-1)"
+    if name.endswith("_age"):
+        return "years"
+    if name == "year":
+        return "year"
+    return "yuan per year"
+
+
 def overlapping_paths(
     scenario: Scenario, paths: Sequence[Any], *, values: Sequence[Any] | None = None
 ) -> list[str]:

@@ -359,6 +359,11 @@ def test_every_scenario_field_has_its_unit_in_the_sweep_report():
     assert units["income_tax.rates"] == "share (0-1)"
     assert units["transfers.dibao_take_up"] == "share (0-1)"
     assert units["transfers.child_allowance_max_age"] == "years"
+    # The figures' axes say the same (the heatmap read yuan/year for the
+    # monthly minimum wage).
+    from commonprosperity._sweep_plots import _lever_label
+
+    assert _lever_label("wages.minimum_wage_monthly_tier1").endswith("(yuan per month)")
     # Every field: yuan per month exactly when its name says monthly.
     for p, unit in units.items():
         assert (unit == "yuan per month") == ("monthly" in p), p
