@@ -1031,11 +1031,12 @@ def _t8(start: dict[str, Any], end: dict[str, Any]) -> tuple[float, Any]:
     grew (``verdict`` None: the target judges the ratio). When income did not
     grow the ratio says nothing (NaN), but 增幅不低于 still compares the growths:
     ``verdict`` is ``(met, note)``. Both NaN / None when a growth is undefined
-    (the start's dibao 0).
+    (the start's dibao 0, or its per-capita income not positive: a growth from
+    a base of 0 or below has no meaning, :func:`_t8_reason`).
     """
+    base = start["per_capita_disposable_income"]
     g_income = (
-        end["per_capita_disposable_income"] / start["per_capita_disposable_income"]
-        - 1.0
+        end["per_capita_disposable_income"] / base - 1.0 if base > 0 else float("nan")
     )
     g_dibao = (
         end["dibao_monthly"] / start["dibao_monthly"] - 1.0
