@@ -24,6 +24,10 @@ from commonprosperity.population import city_name
 __all__ = ["check_recode", "convert_column", "read_dta"]
 
 _BOOLEAN = ("urban", "employed")
+#: Survey design codes: their labels name the strata or PSUs (county names), so a
+#: labelled code of 0 or more is read as the code; a negative one is a special
+#: code (CFPS ``-8 不适用``) like any numeric column's.
+_DESIGN = ("stratum", "psu")
 #: What each numeric column of ours holds, for messages.
 _UNITS = {
     "household_id": "an integer id",
@@ -281,7 +285,9 @@ def convert_column(
                 out[u] = label
             elif _is_number(value):
                 unknown.append(u)
-        elif label is not None:
+        elif label is not None and not (
+            ours in _DESIGN and _is_number(value) and value >= 0
+        ):
             unknown.append(u)
     if unknown:
         problems.append(

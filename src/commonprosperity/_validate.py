@@ -171,6 +171,23 @@ def describe_rows(
     return text
 
 
+def unhashable_rows(values: np.ndarray) -> np.ndarray:
+    """Mask of the values that are lists, dicts or arrays (not hashable).
+
+    A nested Parquet column or a list in a frame's cell: such values name no
+    city or household, and grouping them raised pandas' bare TypeError.
+    """
+    if values.dtype.kind != "O":
+        return np.zeros(values.shape[0], dtype=bool)
+    mask = np.zeros(values.shape[0], dtype=bool)
+    for i, v in enumerate(values):
+        try:
+            hash(v)
+        except TypeError:
+            mask[i] = True
+    return mask
+
+
 def seed_problem(seed: object) -> str | None:
     """The problem with a random ``seed``, or ``None``: a non-negative integer.
 

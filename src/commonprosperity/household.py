@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import decimal
 import difflib
+import fractions
 import math
 import numbers
 from collections.abc import Mapping, Sequence
@@ -242,7 +243,12 @@ def _family(
             continue
         for key in member:
             if key not in MEMBER_KEYS:
-                close = difflib.get_close_matches(str(key), MEMBER_KEYS, n=1)
+                # Case-blind: 'Wage' is 'wage' mistyped, not 'age'.
+                close = [
+                    k
+                    for k in MEMBER_KEYS
+                    if k.casefold() == str(key).strip().casefold()
+                ] or difflib.get_close_matches(str(key), MEMBER_KEYS, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 problems.append(
                     f"members[{i}] has unknown key {key!r}{hint}; allowed keys: "
@@ -260,6 +266,13 @@ def _family(
                 unit = "completed years" if key == "age" else "yuan per year"
                 problems.append(
                     f"members[{i}]['{key}'] must be a number ({unit}); got {value!r}"
+                )
+            elif key == "age" and _exact_fraction(value):
+                # Checked before float(), which rounds 40.0000000000000001 to 40
+                # (Population.from_frames refuses it).
+                problems.append(
+                    f"members[{i}]['age'] must be a whole number (completed years); "
+                    f"got {value!r}"
                 )
             elif isinstance(value, numbers.Integral) and abs(int(value)) > _FLOAT_MAX:
                 # float() of it raised a bare OverflowError further on.
@@ -309,6 +322,15 @@ def _family(
         year=year,
         source="household() (persons rows are positions in members)",
     )
+
+
+def _exact_fraction(value: Any) -> bool:
+    """Whether ``value`` is an exact number (Decimal, Fraction) with a fraction."""
+    if isinstance(value, decimal.Decimal):
+        return value.is_finite() and value != value.to_integral_value()
+    if isinstance(value, fractions.Fraction):
+        return value.denominator != 1
+    return False
 
 
 def _plain_number(value: Any) -> Any:

@@ -16,7 +16,12 @@ import pandas as pd
 
 from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._sums import dot
-from commonprosperity._validate import describe_rows, quoted, strictly_increasing
+from commonprosperity._validate import (
+    describe_rows,
+    quoted,
+    strictly_increasing,
+    unhashable_rows,
+)
 from commonprosperity.errors import ArgumentError, PopulationError
 from commonprosperity.published import CITIES, CITY_NAMES_EN, PROVINCE, city_label
 
@@ -306,7 +311,8 @@ class Population:
             the frames or none of the library's, missing columns, a column named
             like one of the library's but for case or surrounding spaces
             (``"City"``, ``"weight "``: it would not be read) or, for ``city``
-            and ``stratum``, one letter (``"cty"``; :func:`misnamed_columns`),
+            and ``stratum``, one letter (``"cty"``; :func:`misnamed_columns`)
+            while the library's own is absent (beside it, it is another column),
             household columns on the person rows only, or repeated there with
             other values than the households frame's, wrong types, NaN
             or infinite values, out-of-range values, duplicate ids, persons of
@@ -1492,6 +1498,13 @@ def city_name(value: Any) -> Any:
 
 
 def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
+    nested = unhashable_rows(values)
+    if nested.any():
+        problems.append(
+            "households.city must be one city name per household (not a list, "
+            f"dict or array): {describe_rows(nested, values)}"
+        )
+        return None
     position, uniques = pd.factorize(
         pd.Series(values, dtype=object), use_na_sentinel=True
     )

@@ -39,7 +39,7 @@ from commonprosperity._survey_file import (
     check_stata,
     select_columns,
 )
-from commonprosperity._validate import describe_rows
+from commonprosperity._validate import describe_rows, unhashable_rows
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentTypeError, PopulationError
 from commonprosperity.population import (
@@ -187,8 +187,9 @@ def read_parquet(
         (``{"hh_wt": "weight", "weight": None}`` for a file whose ``weight`` is
         a person weight). Other columns of the file are ignored,
         except one named like a column of ours but for case, surrounding
-        spaces or one letter (``"City"``, ``"cty"``), which is an error rather
-        than left unread.
+        spaces or one letter (``"City"``, ``"cty"``) while ours is absent,
+        which is an error rather than left unread (beside ours it is another
+        column).
 
     Returns
     -------
@@ -334,9 +335,12 @@ def _read_metadata(
         return None, None
     try:
         meta = json.loads(blob.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        # RecursionError: arrays or objects nested thousands deep, which no file
+        # of ours holds (json raised it with no file named).
         raise PopulationError(
             f"{path}: metadata key 'commonprosperity' is not valid JSON"
+            " (or nested too deep to read)"
         ) from None
     problems = []
     if not isinstance(meta, dict):
@@ -398,6 +402,14 @@ def _from_person_rows(
     which the errors quote.
     """
     household_id = arrays["household_id"]
+    nested = unhashable_rows(household_id)
+    if nested.any():
+        shown = file_names.get("household_id", "household_id")
+        raise PopulationError(
+            f"{where}: column {shown!r} (household_id) must be one whole number "
+            "per row (not a list, dict or array): "
+            + describe_rows(nested, household_id)
+        )
     codes, _ = pd.factorize(household_id, use_na_sentinel=False)
     first = np.unique(codes, return_index=True)[1]
     # Rows without a household id group into one pseudo-household; comparing their
@@ -486,9 +498,10 @@ def read_stata(
         ``age``, ``employed``, ``wage``, ``business``, ``property``, ``pension``
         (yuan per year). Other variables are not read, except that one named
         like a column of ours but for case, surrounding spaces or one letter
-        (``City``, ``cty``; see ``misnamed_columns``) is an error rather than left
-        unread, as is a household column (``city``, ``stratum``, ``psu``) found in
-        the person file only. A leading ``~`` is expanded.
+        (``City``, ``cty``; see ``misnamed_columns``) while ours is absent is an
+        error rather than left unread, as is a household column (``city``,
+        ``stratum``, ``psu``) found in the person file only. A leading ``~`` is
+        expanded.
     columns : mapping of str to str, optional
         Renames ``{"theirs": "ours"}`` applied to both files, e.g. CHIP's
         ``{"hhcode": "household_id", "a05": "age"}``. Two names may map to the same
@@ -507,12 +520,15 @@ def read_stata(
         one that is not among the 11 is an error. For the numeric columns a value
         must be found if it carries a value label (survey files label their
         special codes, e.g. CFPS ``-8 不适用``); unlabelled numbers pass unchanged
-        unless listed.
+        unless listed. ``stratum`` and ``psu`` are codes whose labels name them
+        (county names): a labelled code of 0 or more is read as the code, a
+        labelled negative one must be found.
     value_labels : bool, default True
         Use the files' value labels: recode keys may name labels, a labelled
         ``city`` is read by its labels, and a labelled value of a numeric column
-        without a recode is an error (it is a special code, not an amount). With
-        False, only the stored codes are read.
+        without a recode is an error (it is a special code, not an amount;
+        ``stratum`` and ``psu`` codes of 0 or more excepted, see ``recode``).
+        With False, only the stored codes are read.
     encoding : str, optional
         Text encoding of files older than Stata 14 (format < 118), which store
         bytes without an encoding; Chinese files of that age are usually

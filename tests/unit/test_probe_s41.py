@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import decimal
+import fractions
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -73,3 +76,117 @@ def test_t8_is_undefined_from_a_start_income_not_positive(
         "undefined" in note
     )
     assert "is not positive, so the growth ratio is undefined" not in note
+
+
+# ------------------------------------------------------------- survey files
+def _person_rows() -> pd.DataFrame:
+    from tests.conftest import tiny_frames
+
+    households, persons = tiny_frames()
+    return persons.merge(households, on="household_id")
+
+
+def test_parquet_metadata_nested_too_deep_is_our_error(tmp_path):
+    """json raised a bare RecursionError naming no file (the CLI: a traceback,
+    exit 1); parquet_year let it escape too."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from commonprosperity.survey import parquet_year, read_parquet
+
+    path = tmp_path / "deep.parquet"
+    blob = b'{"format_version":1,"source":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    table = pa.Table.from_pandas(_person_rows(), preserve_index=False)
+    pq.write_table(table.replace_schema_metadata({b"commonprosperity": blob}), path)
+    with pytest.raises(cp.PopulationError, match="is not valid JSON") as info:
+        read_parquet(path)
+    assert str(info.value).startswith(f"{path}: metadata key 'commonprosperity'")
+    assert parquet_year(path) is None
+
+
+def test_a_list_for_a_city_is_our_error():
+    """pandas.factorize raised a bare 'unhashable type: list'."""
+    from tests.conftest import tiny_frames
+
+    households, persons = tiny_frames()
+    households["city"] = pd.Series([["杭州"], "丽水", {"c": "宁波"}], dtype=object)
+    with pytest.raises(cp.PopulationError) as info:
+        cp.Population.from_frames(households, persons)
+    message = str(info.value)
+    assert "households.city must be one city name per household" in message
+    assert "rows [0, 2]" in message and "['杭州']" in message
+
+
+@pytest.mark.parametrize("column", ["household_id", "city"])
+def test_a_parquet_list_column_for_an_id_or_a_city_is_our_error(tmp_path, column):
+    """A list column raised 'unhashable type: numpy.ndarray' naming no file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from commonprosperity.survey import read_parquet
+
+    rows = _person_rows()
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    nested = pa.array([[v] for v in rows[column].tolist()])
+    table = table.set_column(table.schema.get_field_index(column), column, nested)
+    path = tmp_path / "nested.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(cp.PopulationError) as info:
+        read_parquet(path)
+    message = str(info.value)
+    assert message.startswith(str(path))
+    assert "(not a list, dict or array)" in message and "rows [0, 1, 2" in message
+
+
+def test_a_labelled_stratum_is_read_by_its_codes(tmp_path):
+    """County names labelling the strata were refused as 'special codes' to be
+    mapped to an amount; a labelled negative code still is a special code."""
+    from commonprosperity.survey import read_stata
+    from tests.conftest import tiny_frames
+
+    households, persons = tiny_frames()
+    households["stratum"] = [1, 2, 1]
+    h, p = tmp_path / "hh.dta", tmp_path / "pp.dta"
+    labels = {"stratum": {1: "西湖区", 2: "莲都区", -8: "不适用"}}
+    households.assign(urban=households.urban.astype("int8")).to_stata(
+        h, write_index=False, version=118, value_labels=labels
+    )
+    persons.assign(employed=persons.employed.astype("int8")).to_stata(
+        p, write_index=False, version=118
+    )
+    assert read_stata(h, p).stratum.tolist() == [1, 2, 1]
+    households["stratum"] = [1, -8, 1]
+    households.assign(urban=households.urban.astype("int8")).to_stata(
+        h, write_index=False, version=118, value_labels=labels
+    )
+    with pytest.raises(cp.PopulationError, match="-8") as info:
+        read_stata(h, p)
+    assert "'stratum'" in str(info.value)
+
+
+# ------------------------------------------------------ household calculator
+@pytest.mark.parametrize(
+    "age", [decimal.Decimal("40.0000000000000001"), fractions.Fraction(81, 2)]
+)
+def test_household_refuses_an_exact_age_with_a_fraction(age):
+    """float() rounded Decimal('40.0000000000000001') to 40 and the calculator ran;
+    Population.from_frames refuses the same value."""
+    with pytest.raises(cp.PopulationError) as info:
+        cp.household(2021, members=[{"age": age, "wage": 100_000}])
+    assert (
+        f"members[0]['age'] must be a whole number (completed years); got {age!r}"
+        in str(info.value)
+    )
+
+
+@pytest.mark.parametrize("age", [decimal.Decimal("4E+1"), fractions.Fraction(80, 2)])
+def test_household_takes_an_exact_whole_age(age):
+    flows = cp.household(2021, members=[{"age": age, "wage": 100_000}])
+    plain = cp.household(2021, members=[{"age": 40, "wage": 100_000}])
+    pd.testing.assert_frame_equal(flows, plain)
+
+
+def test_household_hint_for_a_key_in_other_case_is_that_key():
+    with pytest.raises(cp.PopulationError) as info:
+        cp.household(2021, members=[{"age": 40, "Wage": 100_000}])
+    assert "unknown key 'Wage' (did you mean 'wage'?)" in str(info.value)
