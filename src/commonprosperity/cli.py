@@ -34,6 +34,7 @@ from types import ModuleType
 from typing import Any, NoReturn
 
 from commonprosperity._files import expand_home, replace_atomically
+from commonprosperity._interrupt import is_interrupt
 from commonprosperity._validate import labour_share_problem
 from commonprosperity.baseline import URBAN_DEFINITIONS
 from commonprosperity.errors import CommonProsperityError, TargetUnreachableError
@@ -1196,6 +1197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
     except KeyboardInterrupt:
+        print(f"{command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except SystemError as exc:
+        if not is_interrupt(exc):
+            raise
         print(f"{command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except TargetUnreachableError as exc:

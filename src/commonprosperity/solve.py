@@ -188,7 +188,7 @@ def solve(
         meets the target in the table too.
     bounds : (float, float)
         ``(lo, hi)`` with ``lo < hi``, in the lever's unit. An integer lever
-        takes the integers in ``[lo, hi]``.
+        takes the integers in ``[lo, hi]``, which must be two or more.
     xtol : float, optional
         Tolerance on a float lever, default ``1e-6 × (hi − lo)``. An integer
         lever's answer is exact; it takes no ``xtol``.
@@ -265,6 +265,14 @@ def solve(
         if lo > hi:
             raise ArgumentError(
                 f"bounds ({lo_in:g}, {hi_in:g}) hold no integer value of {lever}"
+            )
+        if lo == hi:
+            # Nothing to search (a float lever needs lo < hi likewise); the
+            # search reported "the -1 values tried between" the bounds.
+            raise ArgumentError(
+                f"bounds ({lo_in:g}, {hi_in:g}) hold one integer value of {lever} "
+                f"({lo}) only: give bounds around two or more, or simulate "
+                f"{lever} = {lo} itself"
             )
         xtol = 1
     if xtol is None:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from commonprosperity._interrupt import is_interrupt
 from commonprosperity._sweep_engine import (
     MAX_SCENARIOS,
     SWEEP_GINI_METHODS,
@@ -267,6 +268,10 @@ def sweep(
             )
         else:
             outcome = _evaluate(pop, stacked, gini, band_basis, advance)
+    except SystemError as exc:
+        if is_interrupt(exc):
+            raise KeyboardInterrupt from exc
+        raise
     finally:
         if bar is not None:
             bar.close()

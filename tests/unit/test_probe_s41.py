@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import fractions
+import sys
 
 import numpy as np
 import pandas as pd
@@ -190,3 +191,81 @@ def test_household_hint_for_a_key_in_other_case_is_that_key():
     with pytest.raises(cp.PopulationError) as info:
         cp.household(2021, members=[{"age": 40, "Wage": 100_000}])
     assert "unknown key 'Wage' (did you mean 'wage'?)" in str(info.value)
+
+
+# ------------------------------------------------------------ sweeps, solve, CLI
+def test_is_interrupt_follows_the_cause_chain():
+    from commonprosperity._interrupt import is_interrupt
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as ki:
+            raise SystemError("returned a result with an exception set") from ki
+    except SystemError as exc:
+        chained = exc
+    assert is_interrupt(chained)
+    assert not is_interrupt(SystemError("a real failure"))
+    assert is_interrupt(KeyboardInterrupt())
+
+
+def _interrupted_in_numba(*args, **kwargs):
+    """What Numba's dispatcher raised on Ctrl-C while unpickling a constant."""
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as ki:
+        raise SystemError(
+            "CPUDispatcher(lanes_sweep) returned a result with an exception set"
+        ) from ki
+
+
+def test_sweep_interrupted_inside_numba_raises_keyboard_interrupt(monkeypatch):
+    """Ctrl-C came back as SystemError about once in ten interrupts of a sweep."""
+    sweep_module = sys.modules["commonprosperity.sweep"]  # cp.sweep: the function
+
+    monkeypatch.setattr(sweep_module, "_evaluate", _interrupted_in_numba)
+    pop = cp.synthetic_population(200, seed=1)
+    with pytest.raises(KeyboardInterrupt):
+        cp.sweep(
+            pop,
+            cp.Scenario.status_quo(2021),
+            {"transfers.dibao_monthly": [900.0, 1000.0]},
+            progress=False,
+        )
+
+
+def test_cli_exits_130_on_an_interrupt_surfacing_as_system_error(
+    monkeypatch, tmp_path, capsys
+):
+    sweep_module = sys.modules["commonprosperity.sweep"]  # cp.sweep: the function
+    from commonprosperity.cli import EXIT_INTERRUPTED, main
+
+    monkeypatch.setattr(sweep_module, "_evaluate", _interrupted_in_numba)
+    file = tmp_path / "s.toml"
+    file.write_text(
+        "year = 2021\n[population]\nhouseholds = 1000\n[grid]\n"
+        '"transfers.dibao_monthly" = [900, 1000]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    code = main(["sweep", str(file), "--out", str(out), "--no-progress"])
+    assert not out.exists()
+    assert code == EXIT_INTERRUPTED == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_solve_refuses_integer_bounds_holding_one_value():
+    """(0.5, 1.5) searched [1, 1] and reported "the -1 values tried between"."""
+    pop = cp.synthetic_population(300, seed=1)
+    with pytest.raises(cp.ArgumentError) as info:
+        cp.solve(
+            pop,
+            cp.Scenario.status_quo(2021),
+            "transfers.child_allowance_max_age",
+            "gini <= 0.0001",
+            (0.5, 1.5),
+        )
+    assert (
+        "bounds (0.5, 1.5) hold one integer value of "
+        "transfers.child_allowance_max_age (1) only" in str(info.value)
+    )
