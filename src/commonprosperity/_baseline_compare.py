@@ -74,6 +74,20 @@ def quintile_means(
     return np.diff(np.interp(cuts, cw, cx)) / np.diff(np.interp(cuts, cw, cp))
 
 
+def _ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator``; NaN over 0 (an area or city with no one)."""
+    return float(numerator) / float(denominator) if denominator != 0 else np.nan
+
+
+def _quintiles(
+    per_capita: np.ndarray, household_weight: np.ndarray, size: np.ndarray
+) -> np.ndarray:
+    """:func:`quintile_means`, NaN for an area without households."""
+    if per_capita.shape[0] == 0:
+        return np.full(5, np.nan)
+    return quintile_means(per_capita, household_weight, size)
+
+
 def compare_to_published(
     population: Population, scenario: Scenario | None = None
 ) -> pd.DataFrame:
@@ -95,7 +109,9 @@ def compare_to_published(
         ``tolerance, within, grade, source`` (id in ``data/statistics.toml``, or
         the basis of a derived figure), ``note`` (why a figure is not reproduced,
         where it is not) and ``citation`` (title, date and URL of the source of a
-        published figure; empty for derived ones).
+        published figure; empty for derived ones). A figure of an area or city
+        the population has no households in (a survey of some cities) is ``not
+        reproduced``, its ``simulated`` NaN.
 
     Notes
     -----
@@ -150,6 +166,15 @@ def compare_to_published(
         note: str = "",
         at_least: bool = False,
     ) -> None:
+        simulated = float(simulated)
+        if not np.isfinite(simulated):
+            # A population without households of the area or city (a survey of
+            # some cities, urban households only): nothing to compare.
+            role = "not reproduced"
+            note = note or (
+                f"the population has no {'' if area == 'all' else area + ' '}"
+                f"households{'' if city == '浙江' else ' in ' + city} to compare"
+            )
         diff = simulated - published if absolute else simulated / published - 1.0
         # A published floor ("at least") is missed only from below.
         within = diff >= -tol if at_least else abs(diff) <= tol
@@ -220,7 +245,7 @@ def compare_to_published(
         sel = urban if area == "urban" else ~urban
         npers = dot(w[sel], size[sel])
         flows = {
-            k: dot(w[sel], hh[k].to_numpy()[sel]) / npers
+            k: _ratio(dot(w[sel], hh[k].to_numpy()[sel]), npers)
             for k in (
                 "wage",
                 "business",
@@ -261,7 +286,7 @@ def compare_to_published(
                 "浙江",
                 "calibrated",
                 comp.loc[area, k] / comp.loc[area, "total"],
-                model[k] / flows["disposable_income"],
+                _ratio(model[k], flows["disposable_income"]),
                 0.02,
                 comp.loc[area, "grade"],
                 S.disposable_income(year, area, k).source.id
@@ -281,7 +306,7 @@ def compare_to_published(
             c,
             "calibrated",
             targets.loc[c, "all"],
-            city_pc[c],
+            city_pc.get(c, np.nan),
             0.005,
             targets.loc[c, "grade"],
             targets.loc[c, "basis"],
@@ -294,7 +319,7 @@ def compare_to_published(
                 c,
                 "calibrated",
                 f.value,
-                city_pc[c],
+                city_pc.get(c, np.nan),
                 0.07,
                 f.grade,
                 f.source.id,
@@ -381,7 +406,7 @@ def compare_to_published(
             c,
             "calibrated",
             table.loc[c, "household_size"],
-            city_persons[i] / city_households[i],
+            _ratio(city_persons[i], city_households[i]),
             1e-6,
             "C" if c == "嘉兴" else "B",
             "leiii_census",
@@ -431,7 +456,9 @@ def compare_to_published(
         sel = population.city_code == CITY_LABELS.index(city)
         if area != "all":
             sel &= urban if area == "urban" else ~urban
-        sim = dot(w[sel], hh["disposable_income"].to_numpy()[sel]) / pw[sel].sum()
+        sim = _ratio(
+            dot(w[sel], hh["disposable_income"].to_numpy()[sel]), pw[sel].sum()
+        )
         add(
             "city per-capita income",
             area,
@@ -459,16 +486,16 @@ def compare_to_published(
             absolute=True,
         )
     rural = ~urban
-    q_rural = quintile_means(pc[rural], w[rural], size[rural])
-    q_urban = quintile_means(pc[urban], w[urban], size[urban])
-    mean_rural = dot(pw[rural], pc[rural]) / pw[rural].sum()
+    q_rural = _quintiles(pc[rural], w[rural], size[rural])
+    q_urban = _quintiles(pc[urban], w[urban], size[urban])
+    mean_rural = _ratio(dot(pw[rural], pc[rural]), pw[rural].sum())
     add(
         "top/bottom quintile ratio",
         "urban",
         "浙江",
         "shape",
         6.0,
-        q_urban[4] / q_urban[0],
+        _ratio(q_urban[4], q_urban[0]),
         1.0 / 6.0,
         "C",
         "quintile tables (5-7)",
@@ -479,7 +506,7 @@ def compare_to_published(
         "浙江",
         "shape",
         6.0,
-        q_rural[4] / q_rural[0],
+        _ratio(q_rural[4], q_rural[0]),
         1.0 / 6.0,
         "C",
         "quintile tables (5-7)",
@@ -504,7 +531,7 @@ def compare_to_published(
             "浙江",
             "held out",
             low.value,
-            q_rural[0] / mean_rural,
+            _ratio(q_rural[0], mean_rural),
             0.15,
             low.grade,
             low.source.id,

@@ -269,3 +269,41 @@ def test_solve_refuses_integer_bounds_holding_one_value():
         "bounds (0.5, 1.5) hold one integer value of "
         "transfers.child_allowance_max_age (1) only" in str(info.value)
     )
+
+
+# ------------------------------------------------------------ baseline compare
+def _subset(pop: cp.Population, keep) -> cp.Population:
+    households, persons = pop.to_frames()
+    mask = keep(households)
+    return cp.Population.from_frames(
+        households[mask],
+        persons[persons.household_id.isin(households.household_id[mask])],
+        year=pop.year,
+    )
+
+
+@pytest.mark.parametrize(
+    ("keep", "missing"),
+    [
+        # KeyError '温州': every city's income was looked up
+        (
+            lambda h: h.city.isin(["杭州", "宁波"]),
+            "the population has no households in 温州 to compare",
+        ),
+        # ZeroDivisionError: the rural income composition over no rural persons
+        (lambda h: h.urban, "the population has no rural households to compare"),
+    ],
+)
+def test_compare_to_published_marks_what_a_partial_population_cannot_show(
+    keep, missing
+):
+    pop = _subset(cp.synthetic_population(3000, seed=1).with_year(2022), keep)
+    table = cp.compare_to_published(pop)
+    absent = table[table["simulated"].isna()]
+    assert len(absent) > 0
+    assert (absent["role"] == "not reproduced").all()
+    assert not absent["within"].any()
+    assert (absent["note"] != "").all()
+    assert missing in set(absent["note"])
+    # What it has is compared as before.
+    assert table["simulated"].notna().sum() > 5
