@@ -40,6 +40,7 @@ from commonprosperity.errors import (
     ScenarioError,
 )
 from commonprosperity.population import CITY_LABELS, Population, sealed
+from commonprosperity.published import CITIES, PROVINCE
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import INDICATOR_NAMES, simulate
 from commonprosperity.targets import (
@@ -263,8 +264,66 @@ def _old_share_change(year: int) -> float:
     )
 
 
+def covered_share(city_code: np.ndarray) -> tuple[float, list[str]]:
+    """The province's residents a population's cities hold, and which cities.
+
+    ``(share, cities)``: the 2020-census share of the province's residents living
+    in the cities the population has households in (1.0 when it has every city,
+    or households without one, which stand for the province), and those cities.
+    """
+    present = np.unique(city_code)
+    province = CITY_LABELS.index(PROVINCE)
+    cities = [CITY_LABELS[c] for c in present if c != province]
+    if province in present or len(cities) == len(CITIES):
+        return 1.0, cities
+    census = S.census_table()["population"]
+    return float(census[cities].sum() / census.sum()), cities
+
+
+#: How near its cities' residents a population of some cities must be weighted
+#: to stand for them (relative): survey weights summing to 21.7 m for Hangzhou and
+#: Ningbo (21.6 m) do; sample weights (1 each) or province weights do not.
+CITIES_WEIGHT_TOLERANCE = 0.25
+
+
+def stands_for(pop: Population) -> tuple[float, str]:
+    """The share of the province's residents ``pop`` is raked to, and why.
+
+    1.0 (all of Zhejiang) unless the population has households in some of the
+    cities only, none without a city, and weights that add up to those cities'
+    residents (within ``CITIES_WEIGHT_TOLERANCE`` of their 2020-census share of
+    the published residents of ``pop.year``, and nearer them than the
+    province's): it then stands for those cities. A survey of two cities was
+    raked to every resident of the province (weights tripled, fiscal totals with
+    them). The second item says what was chosen ("" for a whole-province one).
+    """
+    share, cities = covered_share(pop.city_code)
+    if share == 1.0:
+        return 1.0, ""
+    published = _population_target(int(pop.year))[0]
+    own = pop.residents
+    theirs = published * share
+    listed = f"{len(cities)} of the {len(CITIES)} cities ({', '.join(cities)})"
+    if abs(own / theirs - 1.0) <= CITIES_WEIGHT_TOLERANCE and abs(
+        np.log(own / theirs)
+    ) < abs(np.log(own / published)):
+        return share, (
+            f"the population has households in {listed} only, and its weights add "
+            f"up to their residents ({own:,.0f} against {theirs:,.0f}, their "
+            f"2020-census share {share:.1%} of the province's): it is raked to "
+            "their residents, not to all of Zhejiang's"
+        )
+    return 1.0, (
+        f"the population has households in {listed} only, but its weights "
+        f"({own:,.0f} residents) do not add up to their residents ({theirs:,.0f}): "
+        "it is taken as a sample of the province and raked to all of Zhejiang's "
+        f"residents ({published:,.0f} in {pop.year}); weight it to those cities' "
+        "residents to project them alone"
+    )
+
+
 def _margins(
-    pop: Population, year: int
+    pop: Population, year: int, share: float = 1.0
 ) -> tuple[
     dict[str, dict[Any, dict[Any, float]]],
     dict[str, np.ndarray] | None,
@@ -272,13 +331,14 @@ def _margins(
 ]:
     """The totals ``pop`` is raked to when it moves from ``year - 1`` to ``year``.
 
-    Residents: the published year-end population (held at 2025 after), each
-    city keeping its share. Inside each city the urban share of residents moves
-    by one logit step, the one that moves the population's own urban share by
-    the published change of the urbanisation rate; households follow their
-    city × area's persons (household size kept per cell: raking persons by area
-    alone made rural households smaller and urban ones larger year after year,
-    which moved both areas' means and quintile ratios with no income change).
+    Residents: the published year-end population (held at 2025 after) times
+    ``share`` (:func:`stands_for`), each city keeping its share. Inside each
+    city the urban share of residents moves by one logit step, the one that
+    moves the population's own urban share by the published change of the
+    urbanisation rate; households follow their city × area's persons
+    (household size kept per cell: raking persons by area alone made rural
+    households smaller and urban ones larger year after year, which moved both
+    areas' means and quintile ratios with no income change).
     Residents aged 60+ of each city move by the province's published change of
     the 60+ share (the population does not age otherwise), those under 15 keep
     their share; a city with fewer than ``MIN_BAND_RECORDS`` persons in an age
@@ -290,7 +350,7 @@ def _margins(
     _, urban_before = _population_target(year - 1)
     not_aged: dict[str, str] = {}  # city -> why its 60+ share does not follow
     pw = pop.weight * pop.size
-    ratio = residents / pw.sum()
+    ratio = residents * share / pw.sum()
     codes = np.unique(pop.city_code)
     cities = [CITY_LABELS[c] for c in codes]
     persons = np.zeros((len(CITY_LABELS), 2))
@@ -477,10 +537,15 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     Population
         Incomes uprated year by year (:func:`growth_rates`); weights raked each year
         so that residents equal the published year-end population, each city
-        keeping its share of residents; inside each city the urban share moves by
-        one logit step, the one that moves the population's own urban share by the
-        published change of the urbanisation rate, with the persons per household
-        of each city × area kept; and each city's residents aged 60+ move by the
+        keeping its share of residents (a population of some of the cities
+        whose weights add up to their residents stands for them only, their
+        2020-census share of the province's; one of some cities weighted
+        otherwise is a sample of the province: :func:`stands_for`, said in a
+        ``UserWarning``); inside
+        each city the urban share moves by one logit step, the one that moves the
+        population's own urban share by the published change of the
+        urbanisation rate, with the persons per household of each city × area
+        kept; and each city's residents aged 60+ move by the
         province's published change of their share (those under 15 keep theirs;
         the persons themselves do not age; cities with fewer than 30 person
         records in an age band move as one group, and no 15-59 band falls by
@@ -546,6 +611,9 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         )
     _check_growth_years(growth, population.year + 1, int(to_year), "project")
     pop = population
+    # Decided once, from the population as given: after a step its weights
+    # are the projection's.
+    share, chosen = stands_for(population) if to_year > population.year else (1.0, "")
     hh = pop.person_household_index
     not_aged: dict[str, tuple[int, str]] = {}
     for year in range(pop.year + 1, int(to_year) + 1):  # type: ignore[operator]
@@ -565,11 +633,11 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         start = _projected(
             pop,
             year,
-            weight=pop.weight * _population_target(year)[0] / pop.residents,
+            weight=pop.weight * (_population_target(year)[0] * share) / pop.residents,
             _cache={},
         )
         try:
-            margins, variables, held = _margins(pop, year)
+            margins, variables, held = _margins(pop, year, share)
         except CalibrationError as exc:
             raise _cannot_reweight(pop, year, exc) from None
         try:
@@ -613,6 +681,10 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
             **incomes,
         )
         pop.weight.flags.writeable = False
+    if chosen and to_year > population.year:
+        # Said, not silent: whether a population of some cities stands for them
+        # or for the province is read from its weights.
+        warn_user(f"project: {chosen}")
     if not_aged:
         # Said, not silent: these cities' residents aged 60+ do not follow the
         # province's published change.
@@ -955,7 +1027,7 @@ def simulate_path(
             # The first year keeps the population's weights and the later ones
             # are raked to the published residents: a sample weighted to itself
             # jumped from 2,339 residents to 66 m between the first two rows.
-            published = _population_target(year)[0]
+            published = _population_target(year)[0] * stands_for(pop)[0]
             if abs(pop.residents / published - 1.0) > 0.01:
                 first = (
                     f"{year} keeps the population's own weights ({pop.residents:,.0f} "

@@ -397,6 +397,8 @@ def test_growth_of_a_year_given_as_none_is_refused():
         project(pop, 2025, growth={2025: None})
 
 
+# A sample of two cities (weights 1): project takes it as the province's, and says so.
+@pytest.mark.filterwarnings("ignore:project. the population has households in")
 def test_projection_says_when_a_sample_is_too_small_to_age():
     # Cities with fewer than 30 person records in an age band cannot be moved
     # to the province's change of the share aged 60+: said, not silent.
@@ -428,6 +430,8 @@ def test_projection_says_when_a_sample_is_too_small_to_age():
         project(pop, 2024)
 
 
+# A sample of two cities (weights 1): project takes it as the province's, and says so.
+@pytest.mark.filterwarnings("ignore:project. the population has households in")
 def test_projection_limits_the_fall_of_the_working_age_band():
     # An elderly-heavy sample: the 15-59 band fell to 0.1 % by 2050 with weights
     # 2.8 million times apart; at most a fifth of it goes a year, and it is said.

@@ -307,3 +307,49 @@ def test_compare_to_published_marks_what_a_partial_population_cannot_show(
     assert missing in set(absent["note"])
     # What it has is compared as before.
     assert table["simulated"].notna().sum() > 5
+
+
+# ------------------------------------------------------------------ projection
+@pytest.mark.filterwarnings("ignore:project. the share of residents aged 60")
+def test_project_of_some_cities_stands_for_their_residents_only():
+    """Hangzhou and Ningbo (21.7 m residents) were raked to all 66.27 m of the
+    province, silently: their fiscal totals tripled."""
+    from commonprosperity import statistics as S
+
+    pop = _subset(
+        cp.synthetic_population(4000, seed=1).with_year(2022),
+        lambda h: h.city.isin(["杭州", "宁波"]),
+    )
+    with pytest.warns(UserWarning, match=r"its weights add up to their residents"):
+        moved = cp.project(pop, 2023)
+    census = S.census_table()["population"]
+    # Their 2020-census share of the 2023 published residents (independent sum).
+    share = (census["杭州"] + census["宁波"]) / census.sum()
+    assert moved.residents == pytest.approx(S.population(2023) * share, rel=1e-9)
+    assert set(moved.city) == {"杭州", "宁波"}
+
+
+@pytest.mark.filterwarnings("ignore:project. the share of residents aged 60")
+def test_project_of_every_city_still_stands_for_the_province(recwarn):
+    pop = cp.synthetic_population(4000, seed=1).with_year(2022)
+    moved = cp.project(pop, 2023)
+    from commonprosperity import statistics as S
+
+    assert moved.residents == pytest.approx(S.population(2023), rel=1e-9)
+    assert not [w for w in recwarn if "of the 11 cities" in str(w.message)]
+
+
+@pytest.mark.filterwarnings("ignore:project. the share of residents aged 60")
+def test_project_of_some_cities_weighted_as_a_sample_stands_for_the_province():
+    """A sample of two cities with weights of 1 is a sample of the province, as
+    before, and now says so."""
+    from commonprosperity import statistics as S
+
+    pop = _subset(
+        cp.synthetic_population(4000, seed=1).with_year(2022),
+        lambda h: h.city.isin(["杭州", "宁波"]),
+    )
+    pop = pop.with_weights(np.ones(pop.n_households))
+    with pytest.warns(UserWarning, match=r"taken as a sample of the province"):
+        moved = cp.project(pop, 2023)
+    assert moved.residents == pytest.approx(S.population(2023), rel=1e-9)

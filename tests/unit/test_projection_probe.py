@@ -62,6 +62,12 @@ def _tiny(year=2021, weight=None, rural_business=None):
     return Population.from_arrays(hh, pp, year=year)
 
 
+# Eight households of two cities weighted as a sample: project says it takes them
+# as a sample of the province (tested in test_probe_s41).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:project. the population has households in:UserWarning"
+)
+
 # Eight households: too few persons in each age band for the share aged 60+ to
 # move (project says so in a UserWarning, tested in test_probe_s30).
 _FEW_RECORDS = pytest.mark.filterwarnings(
