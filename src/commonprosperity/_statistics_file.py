@@ -7,6 +7,7 @@ problems at once), and offers :func:`figures` and :func:`figure`.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import tomllib
 from collections.abc import Mapping
@@ -223,12 +224,32 @@ def figures(series: str | None = None, **filters: Any) -> list[Figure]:
             f"unknown figure field(s) {sorted(unknown)}; allowed: "
             f"{sorted(Figure.__dataclass_fields__)}"
         )
+    _check_series(series)
     return [
         f
         for f in _load().figures
         if (series is None or f.series == series)
         and all(getattr(f, k) == v for k, v in filters.items())
     ]
+
+
+def _check_series(series: str | None) -> None:
+    """Refuse a series the file does not hold, naming the ones it does.
+
+    An unknown name (``"urbanization_rate"``, the indicator's spelling, for the
+    series ``"urbanisation_rate"``) matched no figure: ``[]``, as if the series
+    had none of that year.
+    """
+    if series is None:
+        return
+    known = sorted({f.series for f in _load().figures})
+    if series not in known:
+        close = difflib.get_close_matches(str(series), known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise CommonProsperityError(
+            f"statistics: unknown series {series!r}{hint}; the series are: "
+            + ", ".join(known)
+        )
 
 
 def figure(
@@ -248,6 +269,7 @@ def figure(
     >>> figure("resident_population", 2022).value
     65770000.0
     """
+    _check_series(series)
     key = (series, year, period, area, city, component, group)
     fig = _load().index.get(key)
     if fig is None:

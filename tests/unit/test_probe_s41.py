@@ -353,3 +353,36 @@ def test_project_of_some_cities_weighted_as_a_sample_stands_for_the_province():
     with pytest.warns(UserWarning, match=r"taken as a sample of the province"):
         moved = cp.project(pop, 2023)
     assert moved.residents == pytest.approx(S.population(2023), rel=1e-9)
+
+
+# ------------------------------------------------------- statistics, bootstrap
+@pytest.mark.parametrize("call", ["figures", "figure"])
+def test_an_unknown_statistics_series_is_an_error_naming_the_series(call):
+    """figures('urbanization_rate') (the indicator's spelling) returned [] as if
+    the series had no figures; figure() listed an empty 'available'."""
+    from commonprosperity import statistics as S
+
+    with pytest.raises(cp.CommonProsperityError) as info:
+        if call == "figures":
+            S.figures("urbanization_rate")
+        else:
+            S.figure("urbanization_rate", 2022)
+    message = str(info.value)
+    assert "unknown series 'urbanization_rate' (did you mean 'urbanisation_rate'?)" in (
+        message
+    )
+    assert "resident_population" in message
+    assert S.figures("urbanisation_rate")  # the series itself has figures
+
+
+def test_bootstrap_of_identical_replicates_has_a_zero_standard_error():
+    """Every stratum one PSU: all replicates equal, yet std_error was 5.9e-17
+    (np.std's mean rounded off the common value)."""
+    pop = cp.synthetic_population(500, seed=2).with_year(2022)
+    result = cp.simulate(pop, cp.Scenario.status_quo(2022))
+    ids = np.arange(pop.n_households)
+    for indicator in ("gini", "per_capita_disposable_income"):
+        with pytest.warns(UserWarning):
+            b = cp.bootstrap(result, indicator, n=10, strata=ids, psu=ids)
+        assert np.unique(b.replicates).size == 1
+        assert b.std_error == 0.0
