@@ -129,8 +129,10 @@ from commonprosperity.simulate import (
 )
 
 SWEEP_GINI_METHODS = ("exact", "bracket")
-#: Most scenarios one sweep may hold.
-MAX_SCENARIOS = 1_000_000
+#: Most scenarios one sweep may hold (as many as a sweep file's). Each holds
+#: about 5-15 kB while the sweep runs (its validated Scenario, parameter rows,
+#: totals): a million took 7.5-15 GB on a population of 1,000 households.
+MAX_SCENARIOS = 100_000
 #: Most bytes for the per-block buffers (per-capita incomes or histograms).
 BLOCK_BYTES = 64 * 2**20
 #: Largest relative rounding bound of the split exact Gini (gini_exact_split)
@@ -186,9 +188,16 @@ def value_key(value: Any) -> Any:
     return (type(value), value)
 
 
-def _expand_grid(base: Scenario, grid: Any) -> _Grid:
+def _expand_grid(
+    base: Scenario, grid: Any, checked: Callable[[int], Any] | None = None
+) -> _Grid:
+    """The scenarios of ``grid``, each validated.
+
+    ``checked(1)`` is called after each combination of several levers is
+    validated (a progress bar's ``update``).
+    """
     if isinstance(grid, Mapping):
-        return _expand_mapping(base, grid)
+        return _expand_mapping(base, grid, checked)
     if isinstance(grid, Sequence) and not isinstance(grid, str | bytes):
         return _expand_list(base, grid)
     raise ScenarioError(
@@ -274,7 +283,11 @@ def scenarios_alone(
     return scenarios, reasons
 
 
-def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
+def _expand_mapping(
+    base: Scenario,
+    grid: Mapping[Any, Any],
+    checked: Callable[[int], Any] | None = None,
+) -> _Grid:
     if not grid:
         raise ScenarioError(
             "grid is empty: give at least one dotted path and its values, e.g. "
@@ -395,6 +408,8 @@ def _expand_mapping(base: Scenario, grid: Mapping[Any, Any]) -> _Grid:
                         mixed.append(msg)
                 continue
             hopeless.difference_update(keys)
+            if checked is not None:
+                checked(1)
         scenarios.append(scenario)
         for key in keys:
             if key not in shown:  # invalid alone, valid in this combination

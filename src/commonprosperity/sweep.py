@@ -114,13 +114,13 @@ def _frame(
 
 
 # ------------------------------------------------------------------ public API
-def _progress_bar(progress: bool | None, total: int) -> Any:
+def _progress_bar(progress: bool | None, total: int | None, desc: str = "sweep") -> Any:
     show = sys.stderr.isatty() if progress is None else bool(progress)
     if not show:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="sweep", unit="scenario", file=sys.stderr)
+    return tqdm(total=total, desc=desc, unit="scenario", file=sys.stderr)
 
 
 def sweep(
@@ -150,7 +150,8 @@ def sweep(
         Either dotted scenario paths mapped to lists of values, whose cartesian
         product is evaluated (each combination applied to ``base`` with
         :meth:`Scenario.replace`), or a list of scenarios of ``base``'s year. At
-        most ``MAX_SCENARIOS`` (1,000,000) scenarios.
+        most ``MAX_SCENARIOS`` (100,000) scenarios: each holds about 5-15 kB
+        while the sweep runs (split a larger grid into sweeps).
     engine : {"threads", "dask"}
         Local Numba threads, or a Dask cluster given by ``client``.
     client : distributed.Client or str, optional
@@ -249,7 +250,15 @@ def sweep(
         raise ArgumentError(
             f"client= is only used with engine='dask'; got engine={engine!r}"
         )
-    spec = _expand_grid(base, grid)
+    # The bar shows the scenarios' validation too: a grid of 100,000 took 16 s
+    # to check, before any bar.
+    bar = _progress_bar(progress, None, "sweep: checking scenarios")
+    try:
+        spec = _expand_grid(base, grid, bar.update if bar is not None else None)
+    except BaseException:
+        if bar is not None:
+            bar.close()
+        raise
     stacked = _stack([base, *spec.scenarios])
     # A path stays a path: each Dask worker reads and orders it itself.
     pop = (
@@ -257,7 +266,9 @@ def sweep(
         if isinstance(population, Population)
         else path
     )
-    bar = _progress_bar(progress, stacked.n)
+    if bar is not None:
+        bar.reset(total=stacked.n)
+        bar.set_description("sweep")
     advance = bar.update if bar is not None else None
     try:
         if engine == "dask":

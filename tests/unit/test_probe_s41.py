@@ -386,3 +386,58 @@ def test_bootstrap_of_identical_replicates_has_a_zero_standard_error():
             b = cp.bootstrap(result, indicator, n=10, strata=ids, psu=ids)
         assert np.unique(b.replicates).size == 1
         assert b.std_error == 0.0
+
+
+def test_sweep_progress_bar_counts_the_scenarios_checked_then_evaluated(
+    monkeypatch,
+):
+    """The bar appeared only after the grid was checked (11 of 25 s for 50,000
+    scenarios): it now counts the combinations checked, then the evaluation."""
+    import tqdm.auto
+
+    seen = []
+
+    class Bar:
+        def __init__(self, total=None, desc="", **kwargs):
+            self.total, self.n = total, 0
+            seen.append(self)
+            self.events = [("start", desc, total)]
+
+        def update(self, k=1):
+            self.n += k
+
+        def reset(self, total=None):
+            self.events.append(("checked", self.n, total))
+            self.total, self.n = total, 0
+
+        def set_description(self, desc):
+            self.events.append(("desc", desc))
+
+        def close(self):
+            self.events.append(("close", self.n))
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    cp.sweep(
+        cp.synthetic_population(300, seed=1),
+        cp.Scenario.status_quo(2021),
+        {
+            "transfers.dibao_monthly": [900.0, 1000.0, 1100.0],
+            "wages.growth_rate": [0.0, 0.01],
+        },
+        gini="bracket",
+        progress=True,
+    )
+    (bar,) = seen
+    assert bar.events == [
+        ("start", "sweep: checking scenarios", None),
+        ("checked", 6, 7),  # the evaluation counts the base scenario too
+        ("desc", "sweep"),
+        ("close", 7),
+    ]
+
+
+def test_sweep_allows_as_many_scenarios_as_a_sweep_file():
+    from commonprosperity import _sweepfile
+    from commonprosperity._sweep_engine import MAX_SCENARIOS
+
+    assert MAX_SCENARIOS == _sweepfile.MAX_SCENARIOS == 100_000

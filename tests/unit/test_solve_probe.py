@@ -135,14 +135,25 @@ def test_interrupted_threads_sweep_leaves_no_threads_and_same_frame(
 
     class CtrlC:
         closed = False
+        evaluating = False
 
         def update(self, n):
-            raise KeyboardInterrupt
+            # Ctrl-C once the scenarios are checked and the kernels run.
+            if self.evaluating:
+                raise KeyboardInterrupt
+
+        def reset(self, total):
+            self.evaluating = True
+
+        def set_description(self, desc):
+            pass
 
         def close(self):
             CtrlC.closed = True
 
-    monkeypatch.setattr(sweep_module, "_progress_bar", lambda progress, total: CtrlC())
+    monkeypatch.setattr(
+        sweep_module, "_progress_bar", lambda progress, total, desc="sweep": CtrlC()
+    )
     with pytest.raises(KeyboardInterrupt):
         sweep(pop, base, grid, progress=True)
     monkeypatch.undo()
