@@ -228,10 +228,12 @@ def sweep_heatmap(
                 )
             )
         xt, yt = _tick_positions(n_cols), _tick_positions(n_rows)
-        ax.set_xticks(xt, [_tick(table.columns[k]) for k in xt])
-        ax.set_yticks(yt, [_tick(table.index[k]) for k in yt])
-        ax.set_xlabel(_lever_label(x))
-        ax.set_ylabel(_lever_label(y))
+        x_labels, x_note = _tick_labels(list(table.columns))
+        y_labels, y_note = _tick_labels(list(table.index))
+        ax.set_xticks(xt, [x_labels[k] for k in xt])
+        ax.set_yticks(yt, [y_labels[k] for k in yt])
+        ax.set_xlabel(_lever_label(x) + x_note)
+        ax.set_ylabel(_lever_label(y) + y_note)
         default = f"{indicator} by {x.split('.')[-1]} and {y.split('.')[-1]}"
         if fixed:
             # The figure travels without report.md: it says where it holds
@@ -270,6 +272,33 @@ def _matches(column: pd.Series, value: Any) -> pd.Series:
         )
     except (TypeError, ValueError):
         return column == value
+
+
+def _tick_labels(values: list[object]) -> tuple[list[str], str]:
+    """Tick labels of a lever's values, and a note for its axis label.
+
+    A list lever (``income_tax.thresholds``) shows the elements its values
+    differ in (``[1] 36,000``; at most three): its whole lists, printed as
+    ticks, overlapped beyond reading.
+    """
+    plain = [_tick(v) for v in values]
+    if not all(isinstance(v, list | tuple | np.ndarray) for v in values):
+        return plain, ""
+    lengths = {len(v) for v in values}  # type: ignore[arg-type]
+    if len(lengths) != 1:
+        return plain, ""
+    differ = [
+        i
+        for i in range(lengths.pop())
+        if len({_tick(v[i]) for v in values}) > 1  # type: ignore[index]
+    ]
+    if not 0 < len(differ) <= 3:
+        return plain, ""
+    labels = [
+        "\n".join(f"[{i}] {_tick(v[i])}" for i in differ)  # type: ignore[index]
+        for v in values
+    ]
+    return labels, ": elements that differ"
 
 
 def _tick_positions(n: int) -> list[int]:
@@ -545,7 +574,10 @@ def fiscal_frontier(
                     ha="right" if right else "left",
                     va="top" if high else "bottom",
                     fontsize=9,
-                    bbox={"facecolor": "white", "edgecolor": _GREY},
+                    bbox={"facecolor": "white", "edgecolor": _GREY, "alpha": 0.8},
+                    # Beneath the scenarios and the frontier (zorder 2 and 3),
+                    # which show through it: the box hid a frontier point.
+                    zorder=1.5,
                 )
                 subtitle = (
                     f"\n{meeting.size} of {len(frame)} scenarios meet {target.id}; "

@@ -441,3 +441,51 @@ def test_sweep_allows_as_many_scenarios_as_a_sweep_file():
     from commonprosperity._sweep_engine import MAX_SCENARIOS
 
     assert MAX_SCENARIOS == _sweepfile.MAX_SCENARIOS == 100_000
+
+
+# ------------------------------------------------------------------------ plots
+@pytest.fixture(scope="module")
+def threshold_sweep():
+    base = cp.Scenario.status_quo(2021)
+    t0 = base.income_tax.thresholds
+    t1 = (0.0, 40_000.0, *t0[2:])
+    return cp.sweep(
+        cp.synthetic_population(1000, seed=1),
+        base,
+        {
+            "income_tax.thresholds": [t0, t1],
+            "transfers.dibao_monthly": [800.0, 900.0, 1000.0],
+        },
+        progress=False,
+    )
+
+
+def test_heatmap_of_a_list_lever_ticks_the_elements_that_differ(threshold_sweep):
+    """Whole threshold lists as tick labels overlapped beyond reading."""
+    from commonprosperity.plots import sweep_heatmap
+
+    fig = sweep_heatmap(
+        threshold_sweep, "income_tax.thresholds", "transfers.dibao_monthly", "gini"
+    )
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "[1] 36,000",
+        "[1] 40,000",
+    ]
+    assert ax.get_xlabel().endswith(": elements that differ")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["800", "900", "1,000"]
+
+
+def test_frontier_label_lies_beneath_the_scenarios(threshold_sweep):
+    """Its box hid a frontier point (drawn above the points and the frontier)."""
+    from matplotlib.text import Annotation
+
+    from commonprosperity.plots import fiscal_frontier
+
+    fig = fiscal_frontier(threshold_sweep, "T4")
+    ax = fig.axes[0]
+    (label,) = [t for t in ax.texts if isinstance(t, Annotation)]
+    data = [*ax.collections, *ax.lines]
+    assert data
+    assert label.get_zorder() < min(a.get_zorder() for a in data)
+    assert label.get_bbox_patch().get_alpha() < 1.0
