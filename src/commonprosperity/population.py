@@ -1498,16 +1498,22 @@ def city_name(value: Any) -> Any:
 
 
 def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
-    nested = unhashable_rows(values)
-    if nested.any():
+    try:
+        position, uniques = pd.factorize(
+            pd.Series(values, dtype=object), use_na_sentinel=True
+        )
+    except TypeError:
+        # A list, dict or array in a cell (a nested Parquet column): pandas'
+        # bare "unhashable type". Looked for only then: a loop over every
+        # city of 1e7 rows would cost a second.
+        nested = unhashable_rows(values)
+        if not nested.any():
+            raise
         problems.append(
             "households.city must be one city name per household (not a list, "
             f"dict or array): {describe_rows(nested, values)}"
         )
         return None
-    position, uniques = pd.factorize(
-        pd.Series(values, dtype=object), use_na_sentinel=True
-    )
     mapping = np.empty(len(uniques), dtype=np.int64)
     unknown: list[str] = []
     for u, raw in enumerate(uniques):

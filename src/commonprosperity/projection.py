@@ -541,11 +541,11 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         whose weights add up to their residents stands for them only, their
         2020-census share of the province's; one of some cities weighted
         otherwise is a sample of the province: :func:`stands_for`, said in a
-        ``UserWarning``); inside
-        each city the urban share moves by one logit step, the one that moves the
-        population's own urban share by the published change of the
-        urbanisation rate, with the persons per household of each city × area
-        kept; and each city's residents aged 60+ move by the
+        ``UserWarning``); inside each city the urban share moves by one logit
+        step, the one that moves the population's own urban share by the
+        published change of the urbanisation rate, with the persons per
+        household of each city × area kept; and each city's residents aged 60+
+        move by the
         province's published change of their share (those under 15 keep theirs;
         the persons themselves do not age; cities with fewer than 30 person
         records in an age band move as one group, and no 15-59 band falls by

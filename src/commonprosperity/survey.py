@@ -402,15 +402,19 @@ def _from_person_rows(
     which the errors quote.
     """
     household_id = arrays["household_id"]
-    nested = unhashable_rows(household_id)
-    if nested.any():
+    try:
+        codes, _ = pd.factorize(household_id, use_na_sentinel=False)
+    except TypeError:
+        # A list column (pandas' bare "unhashable type"), looked for only then.
+        nested = unhashable_rows(household_id)
+        if not nested.any():
+            raise
         shown = file_names.get("household_id", "household_id")
         raise PopulationError(
             f"{where}: column {shown!r} (household_id) must be one whole number "
             "per row (not a list, dict or array): "
             + describe_rows(nested, household_id)
-        )
-    codes, _ = pd.factorize(household_id, use_na_sentinel=False)
+        ) from None
     first = np.unique(codes, return_index=True)[1]
     # Rows without a household id group into one pseudo-household; comparing their
     # household columns would blame the weights or cities of unrelated households.

@@ -255,22 +255,17 @@ def sweep(
     bar = _progress_bar(progress, None, "sweep: checking scenarios")
     try:
         spec = _expand_grid(base, grid, bar.update if bar is not None else None)
-    except BaseException:
+        stacked = _stack([base, *spec.scenarios])
+        # A path stays a path: each Dask worker reads and orders it itself.
+        pop = (
+            _ordered_for_sweep(population, base, stacked, gini)
+            if isinstance(population, Population)
+            else path
+        )
         if bar is not None:
-            bar.close()
-        raise
-    stacked = _stack([base, *spec.scenarios])
-    # A path stays a path: each Dask worker reads and orders it itself.
-    pop = (
-        _ordered_for_sweep(population, base, stacked, gini)
-        if isinstance(population, Population)
-        else path
-    )
-    if bar is not None:
-        bar.reset(total=stacked.n)
-        bar.set_description("sweep")
-    advance = bar.update if bar is not None else None
-    try:
+            bar.reset(total=stacked.n)
+            bar.set_description("sweep")
+        advance = bar.update if bar is not None else None
         if engine == "dask":
             from commonprosperity._dask import evaluate_on_cluster
 
