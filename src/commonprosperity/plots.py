@@ -458,7 +458,8 @@ def target_dashboard(
     result : Result or pandas.DataFrame
         A result, or a targets frame as returned by ``Result.targets()``.
     title : str, optional
-        Title; default "Plan targets 2025: k of m evaluated targets met".
+        Title; default "Plan targets for 2025[, label]: k of m evaluated targets
+        met", with the Gini on a second line when there is one.
     gdp, labour_compensation : float, optional
         Passed to ``Result.targets`` (T7).
     label : str, optional
