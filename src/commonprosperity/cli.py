@@ -98,6 +98,20 @@ def _year(text: str) -> int:
     return y
 
 
+def _baseline_year(text: str) -> int:
+    # The years baseline() takes, refused here in the option's name (the library's
+    # message named its argument: "baseline: year must be one of ...").
+    from commonprosperity.statistics import BASELINE_YEARS
+
+    y = _year(text)
+    if y not in BASELINE_YEARS:
+        raise argparse.ArgumentTypeError(
+            f"must be one of {', '.join(map(str, BASELINE_YEARS))} (the years with "
+            f"published statistics); got {text!r}"
+        )
+    return y
+
+
 def _seed(text: str) -> int:
     try:
         s = int(text)
@@ -345,7 +359,7 @@ def _build_parser() -> _Parser:
     )
     base.add_argument(
         "--year",
-        type=_year,
+        type=_baseline_year,
         required=True,
         help="the baseline's year (2020-2024, the years with published statistics)",
     )
@@ -532,8 +546,16 @@ def _read_population_file(path: Path) -> Any:
         )
     try:
         return reader(path)
-    except CommonProsperityError:
-        raise
+    except CommonProsperityError as exc:
+        if "columns=" not in str(exc):
+            raise
+        # The reader's advice is its Python argument, which no option here
+        # takes: say where it applies.
+        raise type(exc)(
+            f"{exc} (columns= is read_parquet's argument in Python; the command "
+            "line reads the library's column names: rename them in the file, or "
+            "read it in Python and write it with Population.write_parquet)"
+        ) from None
     except Exception as exc:  # a reader that lets a pyarrow/OS error through
         raise PopulationError(
             f"{path}: cannot read the population file ({type(exc).__name__}: {exc})"

@@ -562,7 +562,12 @@ def markdown_report(
                 ]
     dec = deciles(result)
     out += [
-        "## Deciles of per-capita disposable income (yuan per person per year)",
+        "## Deciles of per-capita disposable income",
+        "",
+        # The title gave every column "yuan per person per year", the share of
+        # persons and the households represented too.
+        "population_share: share of persons; households: households represented; "
+        "the other columns: yuan per person per year.",
         "",
         markdown_table(
             dec, formats={c: (",.4f" if "share" in c else ",.0f") for c in dec.columns}

@@ -34,6 +34,20 @@ __all__ = ["by_group", "deciles", "decompose", "poverty", "winners_losers"]
 _GROUP_COLUMNS = ("city", "urban", "size", "decile")
 
 
+def _check_result(value: Any, where: str) -> None:
+    """Refuse a first argument that is not a Result, in the library's words.
+
+    ``deciles(None)`` raised "'NoneType' object has no attribute 'households'".
+    """
+    from commonprosperity.simulate import Result as _Result
+
+    if not isinstance(value, _Result):
+        raise ArgumentError(
+            f"{where}: result must be a Result (from commonprosperity.simulate); "
+            f"got {type(value).__name__}"
+        )
+
+
 def _person_weight(result: Result) -> np.ndarray:
     from commonprosperity.simulate import _person_weight as person_weight
 
@@ -114,6 +128,7 @@ def deciles(result: Result) -> pd.DataFrame:
         tenth of the persons) has ``population_share`` and ``households`` 0 and
         NaN minima, maxima and means.
     """
+    _check_result(result, "deciles")
     hh = result.households
     pw = _person_weight(result)
     w = result.population.weight
@@ -184,6 +199,7 @@ def winners_losers(
         populations (the message names the arrays that differ), or
         ``threshold`` is not a finite number ``>= 0``.
     """
+    _check_result(result, "winners_losers")
     from commonprosperity.simulate import Result as _Result
 
     if not isinstance(other, _Result):
@@ -309,6 +325,7 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
     CommonProsperityError
         If no grouping is given, a grouping is unknown or one is repeated.
     """
+    _check_result(result, "by_group")
     from commonprosperity.simulate import simulate
 
     if not by:
@@ -383,6 +400,7 @@ def decompose(
         ``total``, ``between``, ``within`` and a per-group frame (with the
         share of each group left out, ``excluded_share``).
     """
+    _check_result(result, "decompose")
     pop = result.population
     if by == "city":
         group = np.asarray(CITY_LABELS, dtype=object)[pop.city_code]
@@ -474,6 +492,7 @@ def poverty(result: Result, lines: Mapping[str, float] | None = None) -> pd.Data
         less, has NaN in the other three columns: the gap is relative to the
         line, and "below no income" is not poverty.
     """
+    _check_result(result, "poverty")
     extra = _fixed_lines(lines)
     pc = _per_capita(result)
     pw = _person_weight(result)

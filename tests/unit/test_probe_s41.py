@@ -489,3 +489,71 @@ def test_frontier_label_lies_beneath_the_scenarios(threshold_sweep):
     assert data
     assert label.get_zorder() < min(a.get_zorder() for a in data)
     assert label.get_bbox_patch().get_alpha() < 1.0
+
+
+# ------------------------------------------------------- tables, report, CLI
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("deciles", ()),
+        ("poverty", ()),
+        ("by_group", ("city",)),
+        ("decompose", ()),
+        ("winners_losers", ("other",)),
+    ],
+)
+@pytest.mark.parametrize("given", [None, "population"])
+def test_tables_refuse_what_is_not_a_result(name, args, given):
+    """deciles(None) raised "'NoneType' object has no attribute 'households'"."""
+    from commonprosperity import tables
+
+    pop = cp.synthetic_population(300, seed=1)
+    result = cp.simulate(pop, cp.Scenario.status_quo(2021))
+    first = pop if given == "population" else None
+    args = tuple(result if a == "other" else a for a in args)
+    with pytest.raises(cp.ArgumentError) as info:
+        getattr(tables, name)(first, *args)
+    assert str(info.value).startswith(f"{name}: result must be a Result")
+    assert type(first).__name__ in str(info.value)
+
+
+def test_cli_baseline_year_is_refused_in_the_option_s_name(capsys, tmp_path):
+    from commonprosperity.cli import main
+
+    out = tmp_path / "b.parquet"
+    assert main(["baseline", "--year", "2019", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "argument --year: must be one of 2020, 2021, 2022, 2023, 2024" in err
+    assert not out.exists()
+
+
+def test_cli_population_file_error_says_columns_is_the_python_argument(
+    capsys, tmp_path
+):
+    """The reader's advice columns={...} has no option on the command line."""
+    from commonprosperity.cli import main
+
+    rows = _person_rows().drop(columns=["age"])
+    path = tmp_path / "noage.parquet"
+    rows.to_parquet(path, index=False)
+    out = tmp_path / "o"
+    assert main(["run", "--population", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "missing column(s) ['age']" in err
+    assert "columns= is read_parquet's argument in Python" in err
+    assert not out.exists()
+
+
+def test_report_deciles_table_gives_each_column_its_unit(tmp_path):
+    """Its title said "yuan per person per year" of the shares and counts too."""
+    from commonprosperity.report import markdown_report
+
+    result = cp.simulate(
+        cp.synthetic_population(500, seed=1), cp.Scenario.status_quo(2021)
+    )
+    text = markdown_report(result, heading="a run")
+    assert "## Deciles of per-capita disposable income\n" in text
+    assert (
+        "population_share: share of persons; households: households represented; "
+        "the other columns: yuan per person per year." in text
+    )
