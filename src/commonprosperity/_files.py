@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -22,6 +23,14 @@ def expand_home(path: str | os.PathLike, error: type[Exception]) -> Path:
         raise error(
             f"cannot expand {str(path)!r}: no such user's home directory"
         ) from None
+    except TypeError:
+        # An os.PathLike whose __fspath__ gives bytes: pathlib's bare TypeError.
+        raise error(
+            "a path must be a str or an os.PathLike giving a str; got "
+            f"{type(path).__name__} (giving {type(os.fspath(path)).__name__})"
+            if isinstance(path, os.PathLike)
+            else f"a path must be a str or an os.PathLike; got {type(path).__name__}"
+        ) from None
 
 
 def replace_atomically(path: Path, write: Callable[[str], None]) -> None:
@@ -34,6 +43,18 @@ def replace_atomically(path: Path, write: Callable[[str], None]) -> None:
     the link stays (replacing the link itself left the file it named unchanged).
     """
     path = Path(os.path.realpath(path))
+    if path.is_symlink():
+        # realpath stops in a loop of links; reading the path says so, and the
+        # rename put a file in place of the link.
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path))
+    if path_state(path) == "other":
+        # A FIFO or a device (/dev/null): the rename replaced it with a plain
+        # file (as root, /dev/null itself), where reading refuses it.
+        raise OSError(
+            errno.EINVAL,
+            "not a regular file (a device, pipe or socket); give a file's path",
+            str(path),
+        )
     fd, scratch = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
     )

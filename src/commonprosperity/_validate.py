@@ -128,7 +128,13 @@ def quoted(value: Any, limit: int = 60) -> str:
     A text of kilobytes (a stray note in a city column) would make a one-line
     error as long.
     """
-    shown = repr(value)
+    try:
+        shown = repr(value)
+    except ValueError:
+        # An int beyond Python's 4,300-digit limit for conversion to text: its
+        # message told the data's owner to call sys.set_int_max_str_digits().
+        digits = int(abs(value).bit_length() * math.log10(2)) + 1
+        return f"an integer of about {digits:,} digits"
     if len(shown) <= limit:
         return shown
     if isinstance(value, int) and not isinstance(value, bool):

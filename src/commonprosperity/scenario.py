@@ -55,7 +55,7 @@ def _whole_number(value: Any) -> Any:
     if isinstance(value, float | np.floating) and float(value).is_integer():
         value = int(value)  # checked for its size below, as an int is (1e300)
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
-        raise ValueError(f"must be an integer; got {value!r}")
+        raise ValueError(f"must be an integer; got {quoted(value)}")
     if abs(int(value)) >= 10**18:
         # Beyond any age or count; pydantic would echo every digit.
         raise ValueError(
@@ -67,7 +67,7 @@ def _whole_number(value: Any) -> Any:
 def _year(value: Any) -> Any:
     """Accept ints (Python or NumPy) only: ``year = 2021.0`` or ``"2021"`` is a typo."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
-        raise ValueError(f"must be an integer such as 2025; got {value!r}")
+        raise ValueError(f"must be an integer such as 2025; got {quoted(value)}")
     if abs(int(value)) >= 10**18:
         # The range check would echo every digit of 10**400.
         raise ValueError(f"must be an integer in 2000–2100; got {quoted(int(value))}")
@@ -91,7 +91,7 @@ def _no_numpy_bool(value: Any) -> Any:
     if isinstance(value, complex | np.complexfloating):
         # Pydantic reads anything with __float__ as a float, and NumPy's complex
         # numbers have one that drops the imaginary part with only a warning.
-        raise ValueError(f"must be a real number; got {value!r}")
+        raise ValueError(f"must be a real number; got {quoted(value)}")
     if isinstance(value, int) and not isinstance(value, bool):
         try:
             float(value)
@@ -128,10 +128,10 @@ def _ordered(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         raise ValueError(
             "must be a list in bracket order, not a set (a set has no order); "
-            f"got {value!r}"
+            f"got {quoted(value)}"
         )
     if isinstance(value, np.ndarray) and value.ndim == 0:
-        raise ValueError(f"must be a list in bracket order; got {value!r}")
+        raise ValueError(f"must be a list in bracket order; got {quoted(value)}")
     is_list = isinstance(value, Sequence | np.ndarray) and not isinstance(value, str)
     if is_list and len(value) > MAX_BRACKETS:
         raise ValueError(f"must have at most {MAX_BRACKETS} items; got {len(value):,}")
@@ -758,7 +758,9 @@ class Scenario(_Section):
         # Check the type first: "2021" or 2021.0 would otherwise be reported as a
         # year without a shipped policy, or pass ``in`` and fail on every section.
         if isinstance(year, bool | np.bool_) or not isinstance(year, int | np.integer):
-            raise ScenarioError(f"year must be an integer such as 2025; got {year!r}")
+            raise ScenarioError(
+                f"year must be an integer such as 2025; got {quoted(year)}"
+            )
         if year not in POLICY_YEARS:
             raise ScenarioError(
                 f"no status-quo policy is shipped for year {quoted(int(year))}; "
@@ -1326,6 +1328,22 @@ def _stored(value: Any) -> Any:
 
 
 def _unknown_path_message(path: str) -> str:
+    message = _unknown_path_text(path)
+    odd = [(i, ch) for i, ch in enumerate(path) if not ch.isascii()]
+    if odd and len(path) <= 100:
+        # Every key is ASCII: a Cyrillic 'а' or a zero-width space printed like
+        # the key it was mistaken for ("did you mean transfers.dibao_monthly?"
+        # beside an identical-looking transfers.dibаo_monthly).
+        i, ch = odd[0]
+        message += (
+            f" (the key holds {len(odd)} character(s) that are not ASCII, "
+            f"the first {ch!r}, U+{ord(ch):04X}, at position {i}; the keys are "
+            "plain ASCII)"
+        )
+    return message
+
+
+def _unknown_path_text(path: str) -> str:
     if len(path) > 100:
         # Echoed whole, a 100,000-character key made a message as long.
         return (
@@ -1561,7 +1579,7 @@ def _format_errors(
         ):
             msg += " (rates and shares are fractions: 0.2 = 20 %)"
             hinted = True
-        problems.append(f"{loc}: {msg}; got {got!r}" if loc else msg)
+        problems.append(f"{loc}: {msg}; got {quoted(got)}" if loc else msg)
     if unshipped:
         problems.append(
             f"no status quo is shipped for {year} (available {POLICY_YEARS[0]}–"

@@ -557,3 +557,101 @@ def test_report_deciles_table_gives_each_column_its_unit(tmp_path):
         "population_share: share of persons; households: households represented; "
         "the other columns: yuan per person per year." in text
     )
+
+
+# --------------------------------------------------------- files and TOML
+@pytest.mark.parametrize("kind", ["fifo", "loop"])
+def test_writers_refuse_a_pipe_or_a_loop_of_links_and_leave_it(tmp_path, kind):
+    """to_toml replaced a FIFO (as root, /dev/null) or a loop of symbolic links
+    with a plain file, which the reader then refused."""
+    import os
+    import stat
+
+    target = tmp_path / "s.toml"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        os.symlink(tmp_path / "other", target)
+        os.symlink(target, tmp_path / "other")
+    with pytest.raises(cp.ScenarioError, match="cannot write the scenario file"):
+        cp.Scenario.status_quo(2024).to_toml(target)
+    if kind == "fifo":
+        assert stat.S_ISFIFO(os.stat(target).st_mode)
+    else:
+        assert os.path.islink(target)
+    pop = cp.synthetic_population(200, seed=1)
+    with pytest.raises(cp.PopulationError, match="cannot write"):
+        pop.write_parquet(target)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_long_bad_value_is_shortened_in_the_message(tmp_path):
+    """A 1 MB string for an amount made a 1 MB one-line error."""
+    path = tmp_path / "s.toml"
+    path.write_text(
+        f'year = 2024\n[transfers]\ndibao_monthly = "{"x" * 1_000_000}"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(cp.ScenarioError) as info:
+        cp.Scenario.from_toml(path)
+    assert len(str(info.value)) < 500
+    assert "(1,000,000 characters)" in str(info.value)
+
+
+def test_quoted_names_the_size_of_an_integer_python_will_not_print():
+    """repr() of a 5,001-digit int raises and told the data's owner to call
+    sys.set_int_max_str_digits()."""
+    from commonprosperity._validate import quoted
+
+    assert quoted(10**5000) == "an integer of about 5,001 digits"
+
+
+def test_an_oversized_sweep_file_grid_is_refused_for_its_size_first(tmp_path):
+    """200,000 values were each checked (42 s) before the size was reported."""
+    from commonprosperity._sweepfile import read_sweep_file
+
+    path = tmp_path / "big.toml"
+    values = ", ".join(f"{1000 + i * 0.01:.2f}" for i in range(150_000))
+    path.write_text(
+        f'year = 2025\n[grid]\n"transfers.dibao_monthly" = [{values}]\n',
+        encoding="utf-8",
+    )
+    import commonprosperity._sweepfile as sweepfile_module
+
+    def checked_each_value(*args, **kwargs):
+        raise AssertionError("each value of an oversized grid was checked")
+
+    original = sweepfile_module.scenarios_alone
+    sweepfile_module.scenarios_alone = checked_each_value
+    try:
+        with pytest.raises(cp.ScenarioError) as info:
+            read_sweep_file(path)
+    finally:
+        sweepfile_module.scenarios_alone = original
+    assert "the grid has 150,000 scenarios; at most 100,000 per file" in str(info.value)
+
+
+@pytest.mark.parametrize("odd", ["\u0430", "\u200b"])
+def test_a_look_alike_key_is_named_by_its_odd_character(odd):
+    """'did you mean transfers.dibao_monthly?' beside a key printed identically."""
+    key = (
+        "transfers.dib" + odd + "o_monthly"
+        if odd == "\u0430"
+        else ("transfers.dibao" + odd + "_monthly")
+    )
+    with pytest.raises(cp.ScenarioError) as info:
+        cp.Scenario.status_quo(2024).replace({key: 1000.0})
+    message = str(info.value)
+    assert "did you mean transfers.dibao_monthly?" in message
+    assert f"U+{ord(odd):04X}" in message and "not ASCII" in message
+
+
+def test_a_path_like_giving_bytes_is_our_error(tmp_path):
+    class BytesPath:
+        def __fspath__(self):
+            return bytes(tmp_path / "s.toml")
+
+    with pytest.raises(cp.ScenarioError, match="giving bytes"):
+        cp.Scenario.from_toml(BytesPath())
+    with pytest.raises(cp.ScenarioError, match="giving bytes"):
+        cp.Scenario.status_quo(2024).to_toml(BytesPath())
