@@ -15,7 +15,7 @@ from commonprosperity.errors import PopulationError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import CITIES
 from commonprosperity.scenario import Scenario
-from commonprosperity.simulate import simulate
+from commonprosperity.simulate import _ratio, simulate
 
 __all__ = ["RATIO_TOLERANCE", "compare_to_published", "quintile_means"]
 
@@ -72,11 +72,6 @@ def quintile_means(
     # piecewise linear inside a household: a share of its weight carries that
     # share of its persons and income
     return np.diff(np.interp(cuts, cw, cx)) / np.diff(np.interp(cuts, cw, cp))
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    """``numerator / denominator``; NaN over 0 (an area or city with no one)."""
-    return float(numerator) / float(denominator) if denominator != 0 else np.nan
 
 
 def _quintiles(

@@ -148,20 +148,6 @@ def _tick(v: object) -> str:
     return f"{f:,.0f}" if abs(f) >= 100 or f == int(f) else f"{f:g}"
 
 
-def check_result(value: Any, name: str, where: str) -> None:
-    """Raise a TypeError naming ``name`` unless ``value`` looks like a Result.
-
-    Without it a wrong argument surfaced as an ``AttributeError`` deep inside
-    (``'str' object has no attribute 'targets'``). Duck-typed, so that a Result
-    of another installed version or a test double passes.
-    """
-    if not all(hasattr(value, a) for a in ("indicators", "targets", "households")):
-        raise ArgumentTypeError(
-            f"{where}: {name} must be a Result (from commonprosperity.simulate); "
-            f"got {type(value).__name__}"
-        )
-
-
 def check_formats(formats: Any, where: str) -> tuple[str, ...]:
     """The figure formats as a tuple of lower-case names, all checked first.
 

@@ -233,6 +233,12 @@ def figures(series: str | None = None, **filters: Any) -> list[Figure]:
     ]
 
 
+@functools.cache
+def _series_names() -> tuple[str, ...]:
+    """The series the file holds, sorted (read once, like the file)."""
+    return tuple(sorted({f.series for f in _load().figures}))
+
+
 def _check_series(series: str | None) -> None:
     """Refuse a series the file does not hold, naming the ones it does.
 
@@ -242,7 +248,7 @@ def _check_series(series: str | None) -> None:
     """
     if series is None:
         return
-    known = sorted({f.series for f in _load().figures})
+    known = _series_names()
     if series not in known:
         close = difflib.get_close_matches(str(series), known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""

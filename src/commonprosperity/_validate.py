@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from commonprosperity.errors import ArgumentTypeError
+
 __all__ = [
     "INCOME_TO_GDP_RANGE",
     "LEAST_LABOUR_SHARE",
@@ -177,21 +179,18 @@ def describe_rows(
     return text
 
 
-def unhashable_rows(values: np.ndarray) -> np.ndarray:
-    """Mask of the values that are lists, dicts or arrays (not hashable).
+def check_result(value: Any, name: str, where: str) -> None:
+    """Raise a TypeError naming ``name`` unless ``value`` looks like a Result.
 
-    A nested Parquet column or a list in a frame's cell: such values name no
-    city or household, and grouping them raised pandas' bare TypeError.
+    Without it a wrong argument surfaced as an ``AttributeError`` deep inside
+    (``'str' object has no attribute 'targets'``). Duck-typed, so that a Result
+    of another installed version or a test double passes.
     """
-    if values.dtype.kind != "O":
-        return np.zeros(values.shape[0], dtype=bool)
-    mask = np.zeros(values.shape[0], dtype=bool)
-    for i, v in enumerate(values):
-        try:
-            hash(v)
-        except TypeError:
-            mask[i] = True
-    return mask
+    if not all(hasattr(value, a) for a in ("indicators", "targets", "households")):
+        raise ArgumentTypeError(
+            f"{where}: {name} must be a Result (from commonprosperity.simulate); "
+            f"got {type(value).__name__}"
+        )
 
 
 def seed_problem(seed: object) -> str | None:

@@ -45,7 +45,6 @@ from commonprosperity._plotstyle import (
     _city_en,
     _figure,
     _rc,
-    check_result,
     cite_plan,
     distinct_decimals,
     finish,
@@ -53,7 +52,11 @@ from commonprosperity._plotstyle import (
     save,
 )
 from commonprosperity._sweep_plots import fiscal_frontier, pareto_front, sweep_heatmap
-from commonprosperity._validate import is_integer, positive_yuan_problem
+from commonprosperity._validate import (
+    check_result,
+    is_integer,
+    positive_yuan_problem,
+)
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, MeasureError
 from commonprosperity.metrics._gini import gini
 from commonprosperity.metrics._validate import as_values, as_weight

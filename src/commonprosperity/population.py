@@ -16,12 +16,7 @@ import pandas as pd
 
 from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._sums import dot
-from commonprosperity._validate import (
-    describe_rows,
-    quoted,
-    strictly_increasing,
-    unhashable_rows,
-)
+from commonprosperity._validate import describe_rows, quoted, strictly_increasing
 from commonprosperity.errors import ArgumentError, PopulationError
 from commonprosperity.published import CITIES, CITY_NAMES_EN, PROVINCE, city_label
 
@@ -1497,18 +1492,37 @@ def city_name(value: Any) -> Any:
     return value
 
 
-def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
+def group_codes(
+    values: Any, use_na_sentinel: bool
+) -> tuple[np.ndarray | None, Any, np.ndarray | None]:
+    """``pandas.factorize(values)`` and the rows it cannot group.
+
+    Returns ``(codes, uniques, None)``, or ``(None, None, nested)`` when cells
+    hold lists, dicts or arrays (a nested Parquet column), ``nested`` their
+    mask: pandas raised a bare "unhashable type". The cells are looked at only
+    then (a Python loop over 1e7 city names took 0.57 s).
+    """
     try:
-        position, uniques = pd.factorize(
-            pd.Series(values, dtype=object), use_na_sentinel=True
-        )
+        codes, uniques = pd.factorize(values, use_na_sentinel=use_na_sentinel)
     except TypeError:
-        # A list, dict or array in a cell (a nested Parquet column): pandas'
-        # bare "unhashable type". Looked for only then: a loop over every
-        # city of 1e7 rows would cost a second.
-        nested = unhashable_rows(values)
+        cells = np.asarray(values, dtype=object)
+        nested = np.zeros(cells.shape[0], dtype=bool)
+        for i, v in enumerate(cells):
+            try:
+                hash(v)
+            except TypeError:
+                nested[i] = True
         if not nested.any():
             raise
+        return None, None, nested
+    return codes, uniques, None
+
+
+def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
+    position, uniques, nested = group_codes(
+        pd.Series(values, dtype=object), use_na_sentinel=True
+    )
+    if nested is not None:
         problems.append(
             "households.city must be one city name per household (not a list, "
             f"dict or array): {describe_rows(nested, values)}"

@@ -264,7 +264,7 @@ def _old_share_change(year: int) -> float:
     )
 
 
-def covered_share(city_code: np.ndarray) -> tuple[float, list[str]]:
+def _cities_share(city_code: np.ndarray) -> tuple[float, list[str]]:
     """The province's residents a population's cities hold, and which cities.
 
     ``(share, cities)``: the 2020-census share of the province's residents living
@@ -286,7 +286,7 @@ def covered_share(city_code: np.ndarray) -> tuple[float, list[str]]:
 CITIES_WEIGHT_TOLERANCE = 0.25
 
 
-def stands_for(pop: Population) -> tuple[float, str]:
+def _stands_for(pop: Population) -> tuple[float, str]:
     """The share of the province's residents ``pop`` is raked to, and why.
 
     1.0 (all of Zhejiang) unless the population has households in some of the
@@ -297,7 +297,7 @@ def stands_for(pop: Population) -> tuple[float, str]:
     raked to every resident of the province (weights tripled, fiscal totals with
     them). The second item says what was chosen ("" for a whole-province one).
     """
-    share, cities = covered_share(pop.city_code)
+    share, cities = _cities_share(pop.city_code)
     if share == 1.0:
         return 1.0, ""
     published = _population_target(int(pop.year))[0]
@@ -332,7 +332,7 @@ def _margins(
     """The totals ``pop`` is raked to when it moves from ``year - 1`` to ``year``.
 
     Residents: the published year-end population (held at 2025 after) times
-    ``share`` (:func:`stands_for`), each city keeping its share. Inside each
+    ``share`` (:func:`_stands_for`), each city keeping its share. Inside each
     city the urban share of residents moves by one logit step, the one that
     moves the population's own urban share by the published change of the
     urbanisation rate; households follow their city × area's persons
@@ -540,7 +540,7 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         keeping its share of residents (a population of some of the cities
         whose weights add up to their residents stands for them only, their
         2020-census share of the province's; one of some cities weighted
-        otherwise is a sample of the province: :func:`stands_for`, said in a
+        otherwise is a sample of the province; which, is said in a
         ``UserWarning``); inside each city the urban share moves by one logit
         step, the one that moves the population's own urban share by the
         published change of the urbanisation rate, with the persons per
@@ -613,7 +613,7 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     pop = population
     # Decided once, from the population as given: after a step its weights
     # are the projection's.
-    share, chosen = stands_for(population) if to_year > population.year else (1.0, "")
+    share, chosen = _stands_for(population) if to_year > population.year else (1.0, "")
     hh = pop.person_household_index
     not_aged: dict[str, tuple[int, str]] = {}
     for year in range(pop.year + 1, int(to_year) + 1):  # type: ignore[operator]
@@ -681,9 +681,11 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
             **incomes,
         )
         pop.weight.flags.writeable = False
-    if chosen and to_year > population.year:
+    if chosen and " | project(" not in population.source:
         # Said, not silent: whether a population of some cities stands for them
-        # or for the province is read from its weights.
+        # or for the province is read from its weights. Said once: a projected
+        # population (simulate_path's steps) gets the same reading from the
+        # weights the projection gave it, which the text would call its own.
         warn_user(f"project: {chosen}")
     if not_aged:
         # Said, not silent: these cities' residents aged 60+ do not follow the
@@ -1027,7 +1029,7 @@ def simulate_path(
             # The first year keeps the population's weights and the later ones
             # are raked to the published residents: a sample weighted to itself
             # jumped from 2,339 residents to 66 m between the first two rows.
-            published = _population_target(year)[0] * stands_for(pop)[0]
+            published = _population_target(year)[0] * _stands_for(pop)[0]
             if abs(pop.residents / published - 1.0) > 0.01:
                 first = (
                     f"{year} keeps the population's own weights ({pop.residents:,.0f} "

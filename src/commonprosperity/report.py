@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from commonprosperity._plotstyle import _city_en, check_formats, check_result
+from commonprosperity._plotstyle import _city_en, check_formats
 from commonprosperity._reportformat import (
     _change,
     _fmt,
@@ -44,6 +44,7 @@ from commonprosperity._reportformat import (
     weak_markdown,
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
+from commonprosperity._validate import check_result
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.simulate import cities_note
 from commonprosperity.tables import _population_differences

@@ -39,7 +39,7 @@ from commonprosperity._survey_file import (
     check_stata,
     select_columns,
 )
-from commonprosperity._validate import describe_rows, unhashable_rows
+from commonprosperity._validate import describe_rows
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentTypeError, PopulationError
 from commonprosperity.population import (
@@ -49,6 +49,7 @@ from commonprosperity.population import (
     PERSON_REQUIRED,
     Population,
     city_name,
+    group_codes,
     household_copy_problems,
     renamed_columns,
     with_row_note,
@@ -402,19 +403,14 @@ def _from_person_rows(
     which the errors quote.
     """
     household_id = arrays["household_id"]
-    try:
-        codes, _ = pd.factorize(household_id, use_na_sentinel=False)
-    except TypeError:
-        # A list column (pandas' bare "unhashable type"), looked for only then.
-        nested = unhashable_rows(household_id)
-        if not nested.any():
-            raise
+    codes, _, nested = group_codes(household_id, use_na_sentinel=False)
+    if nested is not None:
         shown = file_names.get("household_id", "household_id")
         raise PopulationError(
             f"{where}: column {shown!r} (household_id) must be one whole number "
             "per row (not a list, dict or array): "
             + describe_rows(nested, household_id)
-        ) from None
+        )
     first = np.unique(codes, return_index=True)[1]
     # Rows without a household id group into one pseudo-household; comparing their
     # household columns would blame the weights or cities of unrelated households.

@@ -17,6 +17,7 @@ from commonprosperity import metrics
 from commonprosperity._kernels.buckets import income_order
 from commonprosperity._sums import compensated_cumsum
 from commonprosperity._validate import (
+    check_result,
     finite_float,
     quoted,
     strictly_increasing,
@@ -32,20 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["by_group", "deciles", "decompose", "poverty", "winners_losers"]
 
 _GROUP_COLUMNS = ("city", "urban", "size", "decile")
-
-
-def _check_result(value: Any, where: str) -> None:
-    """Refuse a first argument that is not a Result, in the library's words.
-
-    ``deciles(None)`` raised "'NoneType' object has no attribute 'households'".
-    """
-    from commonprosperity.simulate import Result as _Result
-
-    if not isinstance(value, _Result):
-        raise ArgumentError(
-            f"{where}: result must be a Result (from commonprosperity.simulate); "
-            f"got {type(value).__name__}"
-        )
 
 
 def _person_weight(result: Result) -> np.ndarray:
@@ -128,7 +115,7 @@ def deciles(result: Result) -> pd.DataFrame:
         tenth of the persons) has ``population_share`` and ``households`` 0 and
         NaN minima, maxima and means.
     """
-    _check_result(result, "deciles")
+    check_result(result, "result", "deciles")
     hh = result.households
     pw = _person_weight(result)
     w = result.population.weight
@@ -199,7 +186,7 @@ def winners_losers(
         populations (the message names the arrays that differ), or
         ``threshold`` is not a finite number ``>= 0``.
     """
-    _check_result(result, "winners_losers")
+    check_result(result, "result", "winners_losers")
     from commonprosperity.simulate import Result as _Result
 
     if not isinstance(other, _Result):
@@ -325,7 +312,7 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
     CommonProsperityError
         If no grouping is given, a grouping is unknown or one is repeated.
     """
-    _check_result(result, "by_group")
+    check_result(result, "result", "by_group")
     from commonprosperity.simulate import simulate
 
     if not by:
@@ -400,7 +387,7 @@ def decompose(
         ``total``, ``between``, ``within`` and a per-group frame (with the
         share of each group left out, ``excluded_share``).
     """
-    _check_result(result, "decompose")
+    check_result(result, "result", "decompose")
     pop = result.population
     if by == "city":
         group = np.asarray(CITY_LABELS, dtype=object)[pop.city_code]
@@ -492,7 +479,7 @@ def poverty(result: Result, lines: Mapping[str, float] | None = None) -> pd.Data
         less, has NaN in the other three columns: the gap is relative to the
         line, and "below no income" is not poverty.
     """
-    _check_result(result, "poverty")
+    check_result(result, "result", "poverty")
     extra = _fixed_lines(lines)
     pc = _per_capita(result)
     pw = _person_weight(result)
