@@ -23,6 +23,7 @@ from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
 from commonprosperity._kernels.household_terms import household_terms
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import (
@@ -689,6 +690,12 @@ def simulate(
     ArgumentError
         For a ``band_basis``, ``gini`` or ``threads`` not among those allowed.
 
+    Warns
+    -----
+    UserWarning
+        If the Gini coefficient is above 1, which negative disposable incomes
+        (losses from business) can make it; it is still the definition's value.
+
     Notes
     -----
     The default band basis is ``"household"`` because the plan's target text reads
@@ -775,6 +782,16 @@ def simulate(
                 undefined[name] = "per-capita disposable income is not positive"
     fiscal = _fiscal(totals, scenario)
     negative = int(totals[K.S_NEGATIVE_HOUSEHOLDS])
+    if indicators["gini"] > 1.0:
+        # A few negative incomes leave the Gini below 1 (the default populations
+        # have some) and are only counted in provenance; above 1 the figure has
+        # lost its reading as a share of the maximal inequality.
+        warn_user(
+            f"the Gini coefficient of per-capita disposable income is "
+            f"{indicators['gini']:.6g}, above 1, because {negative} household "
+            "record(s) have negative disposable income; it is computed from its "
+            "definition but no longer reads as a share of maximal inequality"
+        )
     provenance = {
         "library_version": _version(),
         "data_version": _data_version(),

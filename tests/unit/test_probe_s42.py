@@ -1,0 +1,60 @@
+"""Defects found in session 42 (its probes and its own review), each with its fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import commonprosperity as cp
+
+
+def _business_population(business: list[float]) -> cp.Population:
+    """One non-employed 30-year-old per household with ``business`` yuan, 2023."""
+    n = len(business)
+    cities = list(cp.published.CITY_NAMES_EN)
+    households = pd.DataFrame(
+        {
+            "household_id": np.arange(n),
+            "weight": np.full(n, 1e5),
+            "urban": [i % 2 == 0 for i in range(n)],
+            "city": [cities[i % len(cities)] for i in range(n)],
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "household_id": np.arange(n),
+            "age": 30,
+            "employed": False,
+            "wage": 0.0,
+            "business": business,
+            "property": 0.0,
+            "pension": 0.0,
+        }
+    )
+    return cp.Population.from_frames(households, persons, year=2023)
+
+
+@pytest.mark.parametrize("gini", ["exact", "bracket"])
+def test_a_gini_above_one_is_warned(gini):
+    # A quarter of the households lose 300,000 yuan: the Gini of the definition
+    # is above 1, which simulate returned in silence (metrics.gini warns).
+    pop = _business_population(
+        [-300_000.0 if i % 4 == 0 else 200_000.0 for i in range(40)]
+    )
+    with pytest.warns(UserWarning, match=r"above 1, because 10 household record"):
+        result = cp.simulate(pop, cp.Scenario.status_quo(2023), gini=gini)
+    x = result.households["disposable_income"].to_numpy()  # one person each
+    # The definition: mean absolute difference over twice the mean (equal weights).
+    expected = np.abs(x[:, None] - x[None, :]).mean() / (2 * x.mean())
+    assert expected > 1
+    assert result.indicators["gini"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_few_negative_incomes_are_not_warned():
+    # One household in forty below zero: the Gini stays below 1, no warning
+    # (pytest turns warnings into errors).
+    pop = _business_population([-5_000.0] + [50_000.0 + 1_000 * i for i in range(39)])
+    result = cp.simulate(pop, cp.Scenario.status_quo(2023))
+    assert result.provenance["households_with_negative_disposable_income"] == 1
+    assert 0 < result.indicators["gini"] < 1
