@@ -1169,17 +1169,51 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
         )
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: is not a UTF-8 text (TOML) file") from None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"{path}: is not a UTF-8 text (TOML) file: byte "
+            f"{raw[exc.start : exc.start + 1]!r} on line {line} is not UTF-8 "
+            "(save the file as UTF-8; GBK and UTF-16 are not TOML)"
+        ) from None
     text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        # UTF-16 without a byte-order mark decodes as UTF-8 with a NUL beside
+        # every ASCII character; tomllib called it a syntax error at column 2.
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ScenarioError(
+            f"{path}: is not a UTF-8 text (TOML) file: a NUL byte on line {line} "
+            "(a UTF-16 file? save it as UTF-8)"
+        )
     try:
         return tomllib.loads(text)
     except ValueError as exc:  # TOMLDecodeError, or an integer of > 4,300 digits
-        raise ScenarioError(f"{path}: is not valid TOML: {exc}") from None
+        raise ScenarioError(
+            f"{path}: is not valid TOML: {exc}{_toml_line_hint(str(exc), text)}"
+        ) from None
     except RecursionError:
         raise ScenarioError(
             f"{path}: is not valid TOML: arrays or tables nested too deeply"
         ) from None
+
+
+def _toml_line_hint(message: str, text: str) -> str:
+    """The line tomllib's ``message`` points at, quoted, and what a redefinition is.
+
+    tomllib names a line and column only ("Cannot overwrite a value (at line 4,
+    column 21)"); the line's text names the key.
+    """
+    found = re.search(r"\(at line (\d+), column \d+\)", message)
+    if found is None:
+        return ""
+    lines = text.splitlines()
+    number = int(found.group(1))
+    hint = ""
+    if 1 <= number <= len(lines):
+        hint = f"; line {number} reads {quoted(lines[number - 1].strip())}"
+    if message.startswith(("Cannot overwrite a value", "Cannot declare")):
+        hint += " (a key or table given twice: each may be given once)"
+    return hint
 
 
 def _value_at(data: dict[str, Any], path: str) -> Any:

@@ -58,3 +58,36 @@ def test_a_few_negative_incomes_are_not_warned():
     result = cp.simulate(pop, cp.Scenario.status_quo(2023))
     assert result.provenance["households_with_negative_disposable_income"] == 1
     assert 0 < result.indicators["gini"] < 1
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        # tomllib named the place only: "Cannot overwrite a value (at line 3,
+        # column 21)"; the line names the key given twice.
+        (
+            b"[transfers]\ndibao_monthly = 1000\ndibao_monthly = 1100\n",
+            r"line 3 reads 'dibao_monthly = 1100' \(a key or table given twice",
+        ),
+        (
+            b"[transfers]\ndibao_monthly = 1000\n[transfers]\n",
+            r"line 3 reads '\[transfers\]' \(a key or table given twice",
+        ),
+        # UTF-16 without a byte-order mark: "Invalid statement (at line 1,
+        # column 2)".
+        (
+            "[transfers]\ndibao_monthly = 1000\n".encode("utf-16-le"),
+            r"a NUL byte on line 1 \(a UTF-16 file\? save it as UTF-8\)",
+        ),
+        # GBK: no line at all.
+        (
+            "[transfers]\n# 低保\ndibao_monthly = 1000\n".encode("gbk"),
+            r"byte b'\\xb5' on line 2 is not UTF-8",
+        ),
+    ],
+)
+def test_toml_errors_name_the_line(tmp_path, content, match):
+    path = tmp_path / "scenario.toml"
+    path.write_bytes(content)
+    with pytest.raises(cp.ScenarioError, match=match):
+        cp.Scenario.from_toml(path)
