@@ -826,6 +826,12 @@ class Scenario(_Section):
             message names the path and every failing key.
         """
         data = read_toml_file(path, "scenario file")
+        if isinstance(data.get("grid"), dict):
+            # A sweep file's keys are each "unknown scenario key": say what it is.
+            raise ScenarioError(
+                f"{Path(path)}: is a sweep file (it has a [grid] table), not a "
+                "scenario file; run it with `commonprosperity sweep FILE`"
+            )
         return cls.from_dict(data, source=str(Path(path)))
 
     # --------------------------------------------------------------- output

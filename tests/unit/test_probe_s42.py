@@ -91,3 +91,11 @@ def test_toml_errors_name_the_line(tmp_path, content, match):
     path.write_bytes(content)
     with pytest.raises(cp.ScenarioError, match=match):
         cp.Scenario.from_toml(path)
+
+
+def test_a_sweep_file_read_as_a_scenario_says_so(tmp_path):
+    # Each of its keys was "unknown scenario key", and "year: required".
+    path = tmp_path / "sweep.toml"
+    path.write_text('year = 2024\n[grid]\n"transfers.dibao_monthly" = [1000, 1200]\n')
+    with pytest.raises(cp.ScenarioError, match=r"is a sweep file \(it has a \[grid\]"):
+        cp.Scenario.from_toml(path)
