@@ -60,7 +60,7 @@ from commonprosperity._validate import (
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, MeasureError
 from commonprosperity.metrics._gini import gini
 from commonprosperity.metrics._validate import as_values, as_weight
-from commonprosperity.targets import TARGET_BY_ID
+from commonprosperity.targets import TARGET_BY_ID, meets
 
 if TYPE_CHECKING:
     from commonprosperity.simulate import Result
@@ -792,7 +792,7 @@ def city_bars(
         ax.legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=8.5)
         ax.grid(axis="x", alpha=0.3)
         if np.isfinite(ratio):
-            verdict = "met" if ratio < t5.target else "not met"
+            verdict = "met" if meets(ratio, t5.comparison, t5.target) else "not met"
             places = 3 + distinct_decimals(
                 ratio, t5.target, lambda x, e: f"{x:.{3 + e}f}"
             )

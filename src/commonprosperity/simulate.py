@@ -32,27 +32,13 @@ from commonprosperity.published import (
     weak_minimum_wage_tiers,
 )
 from commonprosperity.scenario import Scenario
-from commonprosperity.targets import evaluate_targets
+from commonprosperity.targets import INDICATOR_NAMES, evaluate_targets
 
 __all__ = ["BAND_EDGES", "INDICATOR_NAMES", "Result", "simulate"]
 
 #: Household disposable-income bands of the plan, yuan per year, [low, high).
 BAND_EDGES = np.array([100_000.0, 500_000.0, 200_000.0, 600_000.0])
 
-INDICATOR_NAMES: tuple[str, ...] = (
-    "per_capita_disposable_income",
-    "urban_per_capita_disposable_income",
-    "rural_per_capita_disposable_income",
-    "urban_rural_ratio",
-    "city_max_min_ratio",
-    "band_share_100k_500k",
-    "band_share_200k_600k",
-    "gini",
-    "urbanization_rate",
-    "iit_revenue",
-    "social_insurance_contributions",
-    "transfer_spending",
-)
 
 HOUSEHOLD_COLUMNS: tuple[str, ...] = (
     "household_id",

@@ -16,15 +16,48 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._validate import (
+    finite_float,
     income_to_gdp_problem,
     is_integer,
     is_real,
     labour_share_problem,
     positive_yuan_problem,
+    quoted,
 )
 from commonprosperity.errors import ScenarioError
 
-__all__ = ["PLAN_SOURCE", "TARGETS", "Target", "evaluate_targets", "target_years"]
+__all__ = [
+    "INDICATOR_NAMES",
+    "PLAN_SOURCE",
+    "TARGETS",
+    "Target",
+    "evaluate_targets",
+    "target_years",
+]
+
+#: The contract indicators of a simulation (``Result.indicators``; with
+#: ``gini="bracket"`` also ``gini_lower`` and ``gini_upper``). Defined here, where
+#: they are judged, and re-exported by :mod:`commonprosperity.simulate`.
+INDICATOR_NAMES: tuple[str, ...] = (
+    "per_capita_disposable_income",
+    "urban_per_capita_disposable_income",
+    "rural_per_capita_disposable_income",
+    "urban_rural_ratio",
+    "city_max_min_ratio",
+    "band_share_100k_500k",
+    "band_share_200k_600k",
+    "gini",
+    "urbanization_rate",
+    "iit_revenue",
+    "social_insurance_contributions",
+    "transfer_spending",
+)
+
+#: What each indicator may be: shares are in [0, 1]; the ratios of per-capita
+#: incomes are > 0 (simulate gives NaN, with the reason, where a ratio cannot be
+#: formed of positive incomes). Others are any finite number.
+_SHARES = ("band_share_100k_500k", "band_share_200k_600k", "urbanization_rate")
+_RATIOS = ("urban_rural_ratio", "city_max_min_ratio")
 
 #: The targets' source, in English (figures' fonts have no CJK glyphs).
 PLAN_SOURCE = (
@@ -239,7 +272,12 @@ def evaluate_targets(
     Raises
     ------
     ScenarioError
-        If a key of ``trends`` is not T8, T9 or T10 or its value is not a number,
+        If ``indicators`` is not a mapping, one of its keys is not an indicator
+        name (``INDICATOR_NAMES``, ``gini_lower``, ``gini_upper``) or one of its
+        values is not a number, is infinite, a share outside [0, 1] or a ratio of
+        per-capita incomes not > 0; if ``residents`` is given but is not a finite
+        number > 0; if a target is given both a trend and a verdict; if a key
+        of ``trends`` is not T8, T9 or T10 or its value is not a number,
         a key of ``verdicts`` is not a target id, or ``gdp`` or
         ``labour_compensation`` is given but is not a finite number > 0, or
         ``labour_compensation`` is given without ``gdp``, or labour compensation
@@ -256,6 +294,19 @@ def evaluate_targets(
     >>> bool(t.loc["T1", "met"]), float(t.loc["T1", "gap"])
     (False, 5000.0)
     """
+    if not isinstance(indicators, Mapping | pd.Series):
+        raise ScenarioError(
+            "evaluate_targets: indicators must be a mapping of indicator names to "
+            f"numbers (a Result.indicators); got {type(indicators).__name__}"
+        )
+    if residents is not None:
+        number = finite_float(residents)
+        if number is None or not number > 0:
+            raise ScenarioError(
+                "evaluate_targets: residents (Σ weight × household size) must be "
+                f"a finite number > 0; got {quoted(residents)}"
+            )
+        residents = number
     problems = [
         p
         for name, v in (("gdp", gdp), ("labour_compensation", labour_compensation))
@@ -291,8 +342,32 @@ def evaluate_targets(
     trends = dict(trends or {})
     undefined = dict(undefined or {})
     verdicts = dict(verdicts or {})
-    # A raw TypeError or IndexError named nothing.
+    known = (*INDICATOR_NAMES, "gini_lower", "gini_upper")
+    # A misspelt indicator read "indicator not available"; a share of 1.7 or a
+    # ratio of -1 was judged (met).
     bad = [
+        f"indicators[{k!r}]: not an indicator; allowed: {', '.join(known)}"
+        for k in indicators.keys()  # noqa: SIM118 - a Series iterates values
+        if k not in known
+    ]
+    for k, v in indicators.items():
+        if k in _SHARES + _RATIOS and is_real(v) and math.isfinite(float(v)):
+            x = float(v)
+            if k in _SHARES and not -BOUND_TOLERANCE <= x <= 1 + BOUND_TOLERANCE:
+                bad.append(f"indicators[{k!r}] is a share in [0, 1]; got {x!r}")
+            elif k in _RATIOS and not x > 0:
+                bad.append(
+                    f"indicators[{k!r}] is a ratio of positive per-capita incomes, "
+                    f"> 0 (NaN when undefined); got {x!r}"
+                )
+    both = sorted(set(trends) & set(verdicts))
+    if both:
+        # The verdict won and the trend's value vanished.
+        bad.append(
+            f"{', '.join(both)}: given both a trend value and a verdict; give one"
+        )
+    # A raw TypeError or IndexError named nothing.
+    bad += [
         f"verdicts[{k!r}] must be a (met: bool, note: str) pair; got {v!r}"
         for k, v in verdicts.items()
         if not (

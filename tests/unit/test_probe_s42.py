@@ -99,3 +99,91 @@ def test_a_sweep_file_read_as_a_scenario_says_so(tmp_path):
     path.write_text('year = 2024\n[grid]\n"transfers.dibao_monthly" = [1000, 1200]\n')
     with pytest.raises(cp.ScenarioError, match=r"is a sweep file \(it has a \[grid\]"):
         cp.Scenario.from_toml(path)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        # A misspelt indicator read "indicator not available" (T1 NA).
+        (
+            {"indicators": {"per_capita_income": 80_000.0}},
+            r"indicators\['per_capita_income'\]: not an indicator; allowed: "
+            r"per_capita_disposable_income",
+        ),
+        # Impossible values were judged: T4 and T2 "met".
+        (
+            {"indicators": {"urban_rural_ratio": -1.0}},
+            r"'urban_rural_ratio'\] is a ratio of positive per-capita incomes, > 0",
+        ),
+        (
+            {"indicators": {"band_share_100k_500k": 1.7}},
+            r"'band_share_100k_500k'\] is a share in \[0, 1\]; got 1.7",
+        ),
+        # residents: a bare TypeError, a ZeroDivisionError, or accepted.
+        (
+            {"indicators": {}, "residents": "x", "gdp": 1e13},
+            r"residents \(Σ weight × household size\) must be a finite number > 0; "
+            r"got 'x'",
+        ),
+        ({"indicators": {}, "residents": np.inf, "gdp": 1e13}, r"got inf"),
+        ({"indicators": {}, "residents": -5, "gdp": 1e13}, r"got -5"),
+        # Not a mapping: a bare AttributeError.
+        ({"indicators": None}, r"indicators must be a mapping .*; got NoneType"),
+        # The verdict won and the trend's value vanished.
+        (
+            {"indicators": {}, "trends": {"T8": 0.2}, "verdicts": {"T8": (True, "x")}},
+            r"T8: given both a trend value and a verdict",
+        ),
+    ],
+)
+def test_evaluate_targets_refuses_what_it_cannot_judge(kwargs, match):
+    with pytest.raises(cp.ScenarioError, match=match):
+        cp.evaluate_targets(**kwargs)
+
+
+def test_evaluate_targets_reads_a_result_series():
+    # Result.indicators is a Series (it iterates values, not keys).
+    pop = cp.synthetic_population(500, seed=2)
+    result = cp.simulate(pop, cp.Scenario.status_quo(2024), gini="bracket")
+    table = cp.evaluate_targets(result.indicators)
+    income = result.indicators["per_capita_disposable_income"]
+    assert table.loc["T1", "value"] == income
+    assert table.loc["T1", "gap"] == 75_000.0 - income
+
+
+def test_the_cities_figure_judges_t5_as_the_target_table():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from commonprosperity import plots
+
+    # Hangzhou's income is 1.55 × Lishui's: the ratio of the weighted sums is
+    # 1.5499999999999998, on the bound; T5 ("< 1.55") is not met in the table,
+    # and the figure said "met" (a raw comparison).
+    households = {
+        "household_id": [0, 1],
+        "weight": [0.3, 0.3],
+        "urban": [True, True],
+        "city": ["杭州", "丽水"],
+    }
+    persons = {
+        "household_id": [0, 1],
+        "age": [30, 30],
+        "employed": [False, False],
+        "wage": [0.0, 0.0],
+        "business": [0.0, 0.0],
+        "property": [0.0, 0.0],
+        "pension": [40_007 * 1.55, 40_007.0],
+    }
+    pop = cp.Population.from_arrays(households, persons, year=2024)
+    no_transfers = cp.Scenario.status_quo(2024).replace(
+        {"transfers.dibao_monthly": 0.0, "transfers.residents_pension_monthly": 0.0}
+    )
+    result = cp.simulate(pop, no_transfers)
+    assert not result.targets().loc["T5", "met"]
+    figure = plots.city_bars(result)
+    title = figure.axes[0]._left_title.get_text()
+    assert title.endswith("(target < 1.55, not met)")
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
