@@ -28,6 +28,7 @@ from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import (
     CITIES,
+    POLICY_YEARS,
     minimum_wage_tier,
     weak_minimum_wage_tiers,
 )
@@ -432,10 +433,20 @@ class Result:
         if data_year is not None and data_year != year:
             # 2020 incomes judged against the 2025 targets read "not met" for
             # want of five years of growth, not of policy.
+            # project runs forward only: for a later population, the policy of
+            # its own year is the comparison it allows.
+            if data_year < year:
+                advice = (
+                    f"; commonprosperity.project(population, {year}) gives "
+                    f"{year} incomes"
+                )
+            elif data_year in POLICY_YEARS:
+                advice = f"; Scenario.status_quo({data_year}) is its year's policy"
+            else:
+                advice = " (a population is projected forward only)"
             add_note(
                 ("T1", "T2", "T3", "T4", "T5", "T6"),
-                f"incomes of the {data_year} population under {year} policy; "
-                f"commonprosperity.project(population, {year}) gives {year} incomes",
+                f"incomes of the {data_year} population under {year} policy; " + advice,
             )
         return frame
 
