@@ -6,6 +6,8 @@ Private part of :mod:`commonprosperity.baseline` (which re-exports
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -116,6 +118,9 @@ def compare_to_published(
     the survey-implied share: its urbanisation rate row is ``not reproduced`` with
     the gap and the reason in ``note``; one made with ``"census"`` reproduces the
     urbanisation rate and its all-resident mean is ``not reproduced`` instead.
+    The definition is read from the population's ``source``; another population
+    (a survey) is read as of the census definition only if its urban share of
+    residents is within 0.005 of the official urbanisation rate.
     """
     if not isinstance(population, Population):
         raise PopulationError(
@@ -160,16 +165,20 @@ def compare_to_published(
         absolute: bool = False,
         note: str = "",
         at_least: bool = False,
+        undefined: str = "",
     ) -> None:
         simulated = float(simulated)
         if not np.isfinite(simulated):
             # A population without households of the area or city (a survey of
-            # some cities, urban households only): nothing to compare.
+            # some cities, urban households only): nothing to compare. The
+            # reason first: a row's description ("published for Jiaxing")
+            # does not say why it is empty.
             role = "not reproduced"
-            note = note or (
+            reason = undefined or (
                 f"the population has no {'' if area == 'all' else area + ' '}"
                 f"households{'' if city == '浙江' else ' in ' + city} to compare"
             )
+            note = f"{reason}; {note}" if note else reason
         diff = simulated - published if absolute else simulated / published - 1.0
         # A published floor ("at least") is missed only from below.
         within = diff >= -tol if at_least else abs(diff) <= tol
@@ -192,7 +201,24 @@ def compare_to_published(
 
     share = float(ind["urbanization_rate"])
     survey_share = S.survey_urban_share(year)
-    census = abs(share - S.urbanisation_rate(year)) < abs(share - survey_share)
+    # The library's baseline says how it was made; another population is read
+    # by its urban share (nearer the official rate: as if "census").
+    made = re.match(
+        r"baseline\([^)]*urban_definition='(census|survey)'", population.source
+    )
+    if made is not None:
+        census = made.group(1) == "census"
+        basis = f"urban_definition={made.group(1)!r}"
+    else:
+        # As if "census" only if it has the official rate (within the rows'
+        # 0.005): an all-urban survey is no census-definition population.
+        census = abs(share - S.urbanisation_rate(year)) <= 0.005
+        basis = (
+            f"the population's urban share of residents ({share:.3f}) is the "
+            f"urbanisation rate, not the survey's ({survey_share:.3f})"
+            if census
+            else f"the population's urban share of residents is {share:.3f}"
+        )
     for area, name in (
         ("all", "per_capita_disposable_income"),
         ("urban", "urban_per_capita_disposable_income"),
@@ -211,7 +237,7 @@ def compare_to_published(
             f.grade,
             f.source.id,
             note=(
-                "urban_definition='census': with the official urbanisation rate as "
+                f"{basis}: with the official urbanisation rate as "
                 "the urban share, the published urban and rural means give an "
                 "all-resident mean above the published one (the survey weighs urban "
                 f"residents at {survey_share:.3f}, not {S.urbanisation_rate(year)})"
@@ -233,6 +259,7 @@ def compare_to_published(
         ratio.grade,
         ratio.source.id,
         absolute=True,
+        undefined=res.undefined.get("urban_rural_ratio", ""),
     )
     comp = S.composition(year)
     urban = population.urban
@@ -345,6 +372,21 @@ def compare_to_published(
         "pop_bulletins",
     )
     urb = S.figure("urbanisation_rate", year)
+    if made is not None:
+        urbanisation_note = (
+            "urban_definition='survey': the urban share of residents is the one "
+            "implied by the published all / urban / rural means "
+            f"({survey_share:.4f}), {urb.value - survey_share:.4f} below the "
+            "official urbanisation rate, so that those three means hold; no single "
+            "set of weights reproduces all four (docs/baseline.md). Use "
+            "urban_definition='census' for the official rate."
+        )
+    else:
+        urbanisation_note = (
+            f"{basis}; the official urbanisation rate is {urb.value:g} and the "
+            f"published all / urban / rural means imply {survey_share:.4f} "
+            "(docs/baseline.md)"
+        )
     add(
         "survey-implied urban share",
         "all",
@@ -357,9 +399,7 @@ def compare_to_published(
         "(all − rural) / (urban − rural), published means",
         absolute=True,
         note=(
-            "urban_definition='census': the urban share follows the urbanisation rate"
-            if census
-            else ""
+            f"{basis}: the urban share follows the urbanisation rate" if census else ""
         ),
     )
     add(
@@ -373,19 +413,7 @@ def compare_to_published(
         urb.grade,
         urb.source.id,
         absolute=True,
-        note=(
-            ""
-            if census
-            else (
-                "urban_definition='survey': the urban share of residents is the one "
-                "implied by the published all / urban / rural means "
-                f"({survey_share:.4f}), {urb.value - survey_share:.4f} below the "
-                "official urbanisation "
-                "rate, so that those three means hold; no single set of weights "
-                "reproduces all four (docs/baseline.md). Use urban_definition="
-                "'census' for the official rate."
-            )
-        ),
+        note="" if census else urbanisation_note,
     )
     table = S.census_table()
     city_households = np.bincount(
@@ -481,6 +509,8 @@ def compare_to_published(
             absolute=True,
         )
     rural = ~urban
+    # Every rural row's reason when the population has no rural households.
+    no_rural = "" if rural.any() else "the population has no rural households"
     q_rural = _quintiles(pc[rural], w[rural], size[rural])
     q_urban = _quintiles(pc[urban], w[urban], size[urban])
     mean_rural = _ratio(dot(pw[rural], pc[rural]), pw[rural].sum())
@@ -533,6 +563,7 @@ def compare_to_published(
             absolute=True,
             note=note,
             at_least=low.qualifier == "at least",
+            undefined=no_rural,
         )
     floor = S.figure("gini_lower_bound", 2020, period="Q1-Q3").value
     ceiling = S.figure("gini", 2019, city="全国").value

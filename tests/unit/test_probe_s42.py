@@ -205,3 +205,29 @@ def test_a_later_population_under_earlier_policy_is_not_told_to_project_back():
         "project(population, 2025) gives 2025 incomes"
         in (earlier.targets().loc["T1", "note"])
     )
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # a population of two cities
+def test_compare_to_published_says_why_for_a_survey_of_urban_households():
+    base = cp.baseline(2024, n_households=2_000, seed=0)
+    households, persons = base.to_frames()
+    keep = households["urban"] & households["city"].astype(str).isin(["杭州", "丽水"])
+    households = households[keep]
+    persons = persons[persons["household_id"].isin(households["household_id"])]
+    pop = cp.Population.from_frames(households, persons, year=2024)
+    table = cp.compare_to_published(pop).set_index(["figure", "area"])
+    # It has households, only no rural ones ("no households to compare").
+    ratio = table.loc[("urban/rural ratio", "all")]
+    assert ratio["note"] == "needs both urban and rural households"
+    # An urban share of 1 is no census-definition population: its all-resident
+    # mean is compared, not "not reproduced" for urban_definition='census'.
+    mean = table.loc[("per-capita disposable income", "all")]
+    assert mean["role"] == "calibrated"
+    assert "census" not in table["note"].str.cat()
+    urbanisation = table.loc[("urbanisation rate", "all")]
+    assert urbanisation["note"].startswith(
+        "the population's urban share of residents is 1.000;"
+    )
+    # The empty rural rows say why before their description.
+    low = table.loc[("rural bottom-quintile mean / rural mean", "rural")]
+    assert low["note"].str.startswith("the population has no rural households; ").all()
