@@ -795,7 +795,8 @@ def simulate_path(
         The starting population, with ``year`` set.
     scenarios_by_year : mapping of int to Scenario
         The policy of each year; each scenario's ``year`` must equal its key, and
-        every key must be ``>= population.year``. The years must be consecutive
+        every key must be ``>= population.year`` and at most 2050 (the last
+        year :func:`project` reaches). The years must be consecutive
         (T9 and T10 compare each year with the year before); the first may be
         after ``population.year``.
     gdp, labour_compensation : mapping of int to float, optional
@@ -855,7 +856,8 @@ def simulate_path(
     Raises
     ------
     ScenarioError
-        If a scenario's year differs from its key or precedes the population's, or
+        If a scenario's year differs from its key, precedes the population's or
+        is after 2050, or
         ``gdp`` / ``labour_compensation`` has a key that is not a year of the path
         or a value that is not a finite number > 0, or a labour compensation
         above the year's GDP or given for a year without GDP, or a GDP per
@@ -905,6 +907,12 @@ def simulate_path(
             problems.append(f"scenarios_by_year[{y!r}] has year {sc.year}")
         if is_integer(y) and y < population.year:
             problems.append(f"year {y} is before population.year {population.year}")
+        elif is_integer(y) and y > max(MAX_YEAR, population.year):
+            # Found only after simulating every year before it.
+            problems.append(
+                f"year {y} is after {MAX_YEAR}, the last year a population is "
+                "projected to"
+            )
     if problems:
         raise ScenarioError("simulate_path: " + "; ".join(problems))
     years = sorted(int(y) for y in scenarios_by_year)

@@ -231,3 +231,14 @@ def test_compare_to_published_says_why_for_a_survey_of_urban_households():
     # The empty rural rows say why before their description.
     low = table.loc[("rural bottom-quintile mean / rural mean", "rural")]
     assert low["note"].str.startswith("the population has no rural households; ").all()
+
+
+def test_a_path_past_2050_is_refused_before_it_runs():
+    # It simulated 2050, then failed in project with "to_year must be an
+    # integer in 2050–2050".
+    pop = _business_population([50_000.0] * 40)
+    scenarios = {
+        y: cp.Scenario.status_quo(2025).replace({"year": y}) for y in (2050, 2051)
+    }
+    with pytest.raises(cp.ScenarioError, match=r"year 2051 is after 2050, the last"):
+        cp.simulate_path(pop, scenarios)
