@@ -16,6 +16,7 @@ from commonprosperity.population import (
     HOUSEHOLD_COLUMNS,
     OUR_COLUMNS,
     PERSON_REQUIRED,
+    mapped_twice,
     misnamed_columns,
     misnamed_problem,
     renames_onto_ours,
@@ -206,13 +207,7 @@ def select_columns(
                 "again with distinct column names"
             )
         elif len(theirs) > 1:
-            keep = next((t for t in theirs if t in renames), theirs[0])
-            example = {keep: ours} if keep != ours else {}
-            example.update({t: None for t in theirs if t != keep})
-            problems.append(
-                f"columns {theirs} all map to {ours!r}; read one and leave the "
-                f"others unread with None, e.g. columns={example}"
-            )
+            problems.append(mapped_twice(theirs, ours, renames))
     missing = [c for c in required if c not in found]
     if missing:
         shown = ", ".join(repr(n) for n in names[:20]) + (

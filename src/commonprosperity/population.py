@@ -926,6 +926,37 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
     return dict(columns), problems
 
 
+def mapped_twice(theirs: list[Any], ours: str, renames: Mapping[Any, Any]) -> str:
+    """The problem of several of the data's columns ``theirs`` mapping to ``ours``.
+
+    Names a fix: read one (the renamed one, if any) and leave the others unread.
+    """
+    keep = next((t for t in theirs if t in renames), theirs[0])
+    example = {keep: ours} if keep != ours else {}
+    example.update({t: None for t in theirs if t != keep})
+    return (
+        f"columns {theirs} all map to {ours!r}; read one and leave the "
+        f"others unread with None, e.g. columns={example}"
+    )
+
+
+def _collisions(frame: pd.DataFrame, renames: Mapping[Any, Any]) -> list[str]:
+    """:func:`mapped_twice` problems of a frame's distinct columns under ``renames``.
+
+    A frame's own duplicate names are reported as such, not here.
+    """
+    found: dict[Any, list[Any]] = {}
+    for name in dict.fromkeys(frame.columns):
+        ours = renames.get(name, name)
+        if ours is not None:
+            found.setdefault(ours, []).append(name)
+    return [
+        mapped_twice(theirs, ours, renames)
+        for ours, theirs in found.items()
+        if len(theirs) > 1
+    ]
+
+
 def _check_renames(
     columns: Any, households: pd.DataFrame, persons: pd.DataFrame, where: str
 ) -> dict[Any, str]:
@@ -945,6 +976,12 @@ def _check_renames(
             f"{list(households.columns)[:20]} nor the persons frame "
             f"{list(persons.columns)[:20]}; check the spelling",
         )
+    # Two columns renamed onto one name were "duplicate columns ['wage']".
+    problems += [
+        f"{name}: {problem}"
+        for name, frame in (("households", households), ("persons", persons))
+        for problem in _collisions(frame, renames)
+    ]
     if problems:
         raise PopulationError(where + "; ".join(problems))
     return renames

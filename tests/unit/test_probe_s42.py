@@ -242,3 +242,31 @@ def test_a_path_past_2050_is_refused_before_it_runs():
     }
     with pytest.raises(cp.ScenarioError, match=r"year 2051 is after 2050, the last"):
         cp.simulate_path(pop, scenarios)
+
+
+def test_from_frames_names_a_rename_onto_a_column_it_has():
+    # It said "persons has duplicate columns ['wage']": no such columns, no fix.
+    households = pd.DataFrame({"household_id": [1], "weight": [1.0], "urban": [True]})
+    persons = pd.DataFrame(
+        {
+            "household_id": [1],
+            "age": [30],
+            "employed": [True],
+            "wage": [1.0],
+            "gross": [2.0],
+            "business": [0.0],
+            "property": [0.0],
+            "pension": [0.0],
+        }
+    )
+    with pytest.raises(
+        cp.PopulationError,
+        match=r"persons: columns \['wage', 'gross'\] all map to 'wage'; read one "
+        r"and leave the others unread with None, e.g. columns=\{'gross': 'wage', "
+        r"'wage': None\}",
+    ):
+        cp.Population.from_frames(households, persons, columns={"gross": "wage"})
+    pop = cp.Population.from_frames(
+        households, persons, columns={"gross": "wage", "wage": None}, year=2024
+    )
+    assert pop.to_frames()[1]["wage"].tolist() == [2.0]
