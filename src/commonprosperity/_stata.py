@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._survey_file import OUR_COLUMNS, select_columns
-from commonprosperity._validate import describe_rows
+from commonprosperity._validate import describe_rows, quoted
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import city_name
 
@@ -373,8 +373,8 @@ def _describe(value: Any, label: Any) -> str:
     value = _plain(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # codes stored as doubles: show -8, not -8.0
-    text = "missing (.)" if _is_missing(value) else repr(value)
-    return f"{text} {label!r}" if label is not None else text
+    text = "missing (.)" if _is_missing(value) else quoted(value)
+    return f"{text} {quoted(label)}" if label is not None else text
 
 
 def _unknown_message(
@@ -450,7 +450,7 @@ def _check_boolean(
         if key not in seen:
             seen[key] = None if labels is None else labels[r]
     shown = ", ".join(_describe(v, lab) for v, lab in list(seen.items())[:8])
-    keys = ", ".join(f"{v!r}: True or False" for v in list(seen)[:3])
+    keys = ", ".join(f"{quoted(v)}: True or False" for v in list(seen)[:3])
     labelled = {}
     if labels is not None:
         for v, lab in zip(values, labels, strict=True):
@@ -458,7 +458,7 @@ def _check_boolean(
                 labelled.setdefault(_plain(v), lab)
     known = (
         "; the file labels "
-        + ", ".join(f"{v!r} {lab!r}" for v, lab in labelled.items())
+        + ", ".join(f"{quoted(v)} {quoted(lab)}" for v, lab in labelled.items())
         if labelled
         else ""
     )

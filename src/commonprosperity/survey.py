@@ -39,7 +39,7 @@ from commonprosperity._survey_file import (
     check_stata,
     select_columns,
 )
-from commonprosperity._validate import describe_rows
+from commonprosperity._validate import describe_rows, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentTypeError, PopulationError
 from commonprosperity.population import (
@@ -429,10 +429,14 @@ def _from_person_rows(
         if differs.any():
             bad = np.unique(codes[differs])
             h = bad[0]
-            found = [
-                _plain(v)
-                for v in pd.unique(pd.Series(values[codes == h], dtype=object))
-            ]
+            found = (
+                "["
+                + ", ".join(
+                    quoted(_plain(v))
+                    for v in pd.unique(pd.Series(values[codes == h], dtype=object))
+                )
+                + "]"
+            )
             more = f" (and {bad.size - 1} more households)" if bad.size > 1 else ""
             shown = (
                 f"{file_names[name]!r} ({name})" if name in file_names else repr(name)

@@ -270,3 +270,42 @@ def test_from_frames_names_a_rename_onto_a_column_it_has():
         households, persons, columns={"gross": "wage", "wage": None}, year=2024
     )
     assert pop.to_frames()[1]["wage"].tolist() == [2.0]
+
+
+def test_survey_messages_shorten_a_huge_value(tmp_path):
+    from commonprosperity.survey import read_parquet, read_stata
+
+    # A 1,000,000-character city on one row of a household: a message of a
+    # million characters (the values differing in a household were quoted whole).
+    flat = pd.DataFrame(
+        {
+            "household_id": [1, 1],
+            "weight": [1.0, 1.0],
+            "urban": [True, True],
+            "city": ["杭" * 1_000_000, "杭州"],
+            "age": [30, 31],
+            "employed": [True, True],
+            "wage": [0.0, 0.0],
+            "business": [0.0, 0.0],
+            "property": [0.0, 0.0],
+            "pension": [0.0, 0.0],
+        }
+    )
+    flat.to_parquet(tmp_path / "flat.parquet", index=False)
+    with pytest.raises(cp.PopulationError, match=r"\(1,000,000 characters\)") as info:
+        read_parquet(tmp_path / "flat.parquet")
+    assert len(str(info.value)) < 1_000
+    # A 200,000-character text in a Stata yes/no column, quoted twice.
+    households = pd.DataFrame(
+        {"household_id": [1], "weight": [1.0], "urban": ["镇" * 200_000]}
+    )
+    persons = flat.drop(columns=["weight", "urban", "city"]).iloc[:1]
+    households.to_stata(
+        tmp_path / "h.dta", write_index=False, version=118, convert_strl=["urban"]
+    )
+    persons.astype({"employed": int}).to_stata(
+        tmp_path / "p.dta", write_index=False, version=118
+    )
+    with pytest.raises(cp.PopulationError, match=r"\(200,000 characters\)") as info:
+        read_stata(tmp_path / "h.dta", tmp_path / "p.dta")
+    assert len(str(info.value)) < 1_000
