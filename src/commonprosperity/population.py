@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 import re
 import unicodedata
 import weakref
@@ -1287,6 +1288,15 @@ def _float_column(
                 f"{_text_id_hint(name, values[wrong])}"
             )
             return None
+        # A signalling Decimal NaN makes pd.isna raise decimal.InvalidOperation:
+        # it is a missing value like the quiet one.
+        values = np.array(
+            [
+                np.nan if isinstance(v, decimal.Decimal) and v.is_snan() else v
+                for v in values
+            ],
+            dtype=object,
+        )
         # pd.NA (a nullable column gone through object) cannot become a float; it
         # is a missing value, reported with its rows below like NaN and None.
         values = np.where(pd.isna(values), np.nan, values)

@@ -309,3 +309,27 @@ def test_survey_messages_shorten_a_huge_value(tmp_path):
     with pytest.raises(cp.PopulationError, match=r"\(200,000 characters\)") as info:
         read_stata(tmp_path / "h.dta", tmp_path / "p.dta")
     assert len(str(info.value)) < 1_000
+
+
+@pytest.mark.parametrize("column", ["wage", "household_id"])
+def test_a_signalling_decimal_nan_is_a_missing_value(column):
+    import decimal
+
+    # pd.isna raised a bare decimal.InvalidOperation.
+    households = pd.DataFrame({"household_id": [1], "weight": [1.0], "urban": [True]})
+    persons = pd.DataFrame(
+        {
+            "household_id": [1],
+            "age": [30],
+            "employed": [True],
+            "wage": [0.0],
+            "business": [0.0],
+            "property": [0.0],
+            "pension": [0.0],
+        }
+    )
+    persons[column] = pd.Series([decimal.Decimal("sNaN")], dtype=object)
+    with pytest.raises(
+        cp.PopulationError, match=rf"persons.{column} must be finite \(no missing"
+    ):
+        cp.Population.from_frames(households, persons)
