@@ -553,7 +553,10 @@ def read_stata(
         labelled special code in a numeric column; a city that is not one of the
         11; any invalid value (see :meth:`Population.from_frames`), a renamed
         variable named by the file's name too (``column 'wt'
-        (households.weight)``). Every problem of both files is reported at once.
+        (households.weight)``). The problems of both files are reported
+        together in two rounds: first those of columns, value labels, recodes and
+        encodings; once every column converts, those of the values (ranges,
+        missing values, joins), one problem of each column.
 
     Notes
     -----
