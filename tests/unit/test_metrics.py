@@ -418,8 +418,10 @@ def test_decompose_exclude_by_hand():
     assert d.between == pytest.approx(
         0.2 * np.log(1.5 / 3) + 0.8 * np.log(4 / 3), rel=1e-14
     )
-    assert list(d.groups.index) == ["a", "b"]  # c had only a left-out row
-    assert d.groups["excluded_share"].tolist() == [pytest.approx(1 / 3), 0.0]
+    # c had only a left-out row (and one of weight 0): kept, wholly excluded.
+    assert list(d.groups.index) == ["a", "b", "c"]
+    assert d.groups["excluded_share"].tolist() == [pytest.approx(1 / 3), 0.0, 1.0]
+    assert d.groups["population_share"].tolist()[2] == 0.0
     with pytest.raises(MeasureError, match="no positively weighted income"):
         m.decompose([-1.0, 0.0], None, [0, 1], nonpositive="exclude")
     # nothing to leave out: no warning, and the same numbers as "raise"

@@ -333,3 +333,23 @@ def test_a_signalling_decimal_nan_is_a_missing_value(column):
         cp.PopulationError, match=rf"persons.{column} must be finite \(no missing"
     ):
         cp.Population.from_frames(households, persons)
+
+
+def test_decompose_keeps_a_group_without_positive_income():
+    from commonprosperity import metrics
+
+    # Group 'c' (incomes -1 and 0) vanished from the table without a word.
+    with pytest.warns(UserWarning, match=r"1 group\(s\) have no income > 0 .*\['c'\]"):
+        d = metrics.decompose(
+            [1.0, 2.0, 3.0, -1.0, 0.0], None, list("aabcc"), nonpositive="exclude"
+        )
+    assert d.groups.index.tolist() == ["a", "b", "c"]
+    c = d.groups.loc["c"]
+    assert c["excluded_share"] == 1.0
+    assert c["population_share"] == 0.0 and c["income_share"] == 0.0
+    assert np.isnan(c["mean"]) and np.isnan(c["index"])
+    # The other rows are those of the rows with income > 0 (by definition: Theil
+    # of 1, 2, 3 is mean of (x/mu) ln(x/mu), mu = 2).
+    x = np.array([1.0, 2.0, 3.0])
+    assert d.total == pytest.approx(np.mean(x / 2 * np.log(x / 2)), rel=1e-12)
+    assert d.groups.loc["a", "population_share"] == pytest.approx(2 / 3)

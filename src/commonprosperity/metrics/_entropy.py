@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -521,7 +521,8 @@ def decompose(
         that gives their number and weight share (Stata's ``ineqdeco`` likewise
         leaves out incomes ``<= 0``). The indices then describe the rows with
         income ``> 0``; ``groups["excluded_share"]`` says how much of each group
-        was left out, and a group left with no rows is dropped.
+        was left out; a group with no income ``> 0`` keeps its row, with
+        ``excluded_share`` 1, both shares 0 and ``mean`` and ``index`` NaN.
 
     Returns
     -------
@@ -586,7 +587,10 @@ def decompose(
     codes, labels = factorize_groups(group, x.shape[0])
     if nonpositive == "raise":
         require_positive(x, w, "income", measure)
-    excluded = _excluded_shares(x, w, codes, len(labels), measure)
+    excluded = _excluded_shares(x, w, codes, labels, measure)
+    # Groups with weight, kept as rows even if every income of one is <= 0.
+    weighted = np.unique(codes[w > 0])
+    all_labels, all_excluded = labels[weighted], excluded[weighted]
     keep = (w > 0) & (x > 0)
     if not keep.all():
         x, w, codes = x[keep], w[keep], codes[keep]
@@ -656,13 +660,23 @@ def decompose(
         },
         index=labels,
     )
+    if len(all_labels) > len(labels):
+        # A group whose every income is <= 0 (the bottom decile of a population
+        # with business losses) vanished from the table: it is in none of the
+        # sums, its mean and index undefined, all of it excluded.
+        groups = groups.reindex(all_labels)
+        gone = groups["excluded_share"].isna()
+        groups.loc[gone, ["population_share", "income_share"]] = 0.0
+        groups.loc[gone, "within_contribution"] = 0.0
+        groups["excluded_share"] = all_excluded
     return Decomposition(float(total), float(between), float(within), groups)
 
 
 def _excluded_shares(
-    x: FloatArray, w: FloatArray, codes: np.ndarray, k: int, measure: str
+    x: FloatArray, w: FloatArray, codes: np.ndarray, labels: Any, measure: str
 ) -> FloatArray:
     """Per group, the share of its weight on incomes ``<= 0``; warns if any."""
+    k = len(labels)
     out = np.zeros(k)
     bad = (x <= 0) & (w > 0)
     if not bad.any():
@@ -678,10 +692,17 @@ def _excluded_shares(
     bad_w = np.bincount(codes[bad], weights=w[bad], minlength=k)
     np.divide(bad_w, group_w, out=out, where=group_w > 0)
     share = bad_w.sum() / group_w.sum()
+    whole = np.flatnonzero((bad_w == group_w) & (group_w > 0))
+    named = (
+        f"; {len(whole)} group(s) have no income > 0 (excluded_share 1, mean and "
+        f"index NaN): {[labels[g] for g in whole[:8]]}"
+        if whole.size
+        else ""
+    )
     warn_user(
         f"decompose: left out {int(bad.sum())} row(s) with income <= 0 "
         f"({share:.3%} of the weight; the lowest income {float(x[bad].min())!r}): "
         f"{measure} is defined only for income > 0, so the indices describe the "
-        "rows with income > 0"
+        f"rows with income > 0{named}"
     )
     return out
