@@ -112,7 +112,10 @@ def gini(
         a :class:`GiniBracket` at most 1e-8 wide and at most 1e-6 of its upper
         bound (the exact Gini with a 1e-12 rounding allowance when the
         histogram's would be wider: incomes crowded into a few bins, or a Gini
-        near 0).
+        near 0). With negative incomes whose sum nearly cancels the positive
+        ones (a mean near 0, a Gini far above 1) the allowance grows with the
+        cancellation, ``4u · Σ|w x| / Σ w x`` of the Gini (``u`` = 2⁻⁵³), and
+        the bracket can exceed both limits.
 
     Returns
     -------
