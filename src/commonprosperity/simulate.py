@@ -136,7 +136,9 @@ class Result:
     provenance : dict
         Library version, scenario, population source and year, ``seed`` (the seed
         of the generator that made the population, ``synthetic_population`` or
-        ``baseline``; None for data from frames or files), data version, the
+        ``baseline``, read from the start of its ``source``, which its copies,
+        files, reweightings and projections keep; None for other data), data
+        version, the
         C/R-graded published values the scenario used, and
         ``households_with_negative_disposable_income``: the number of household
         *records* (unweighted: sample households, not the households they
