@@ -702,12 +702,13 @@ def write_run(
             written.append(path)
 
         csv(indicator_table(result, baseline), "indicators.csv")
-        csv(
-            target_table(
-                result, baseline, gdp=gdp, labour_compensation=labour_compensation
-            ),
-            "targets.csv",
+        targets = target_table(
+            result, baseline, gdp=gdp, labour_compensation=labour_compensation
         )
+        # Yuan said in full, as indicators.csv says T1's indicator (the unit
+        # column is the formatting key elsewhere).
+        targets["unit"] = targets["unit"].replace({"yuan": "yuan per person per year"})
+        csv(targets, "targets.csv")
         fiscal = fiscal_table(result, baseline)
         # One column of units, as indicators.csv: the table mixes a count with yuan.
         fiscal["unit"] = [

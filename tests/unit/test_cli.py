@@ -66,6 +66,13 @@ def test_run_writes_the_table_and_every_file(capsys, tmp_path):
     } <= names
     targets = pd.read_csv(out / "targets.csv", index_col=0)
     assert {"value", "target", "met", "gap"} <= set(targets.columns)
+    # T1's unit as indicators.csv gives its indicator's (it said "yuan").
+    indicators = pd.read_csv(out / "indicators.csv", index_col=0)
+    assert (
+        targets.loc["T1", "unit"]
+        == indicators.loc["per_capita_disposable_income", "unit"]
+        == "yuan per person per year"
+    )
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "## Provenance" in report
     assert "commonprosperity run --households 2000" in report
