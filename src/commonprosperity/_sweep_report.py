@@ -301,6 +301,11 @@ def _write_sweep_files(
         "Targets over the sweep (net fiscal cost against the base):\n"
         + "\n".join(lines + caveats)
     )
+    skipped = [n for n in notes if "not drawn" in n or "needs two levers" in n]
+    if skipped:
+        # Said in report.md only: the console printed "Wrote 5 files" and the
+        # requested figure was missing without a word.
+        summary += "\nFigures not drawn: " + "; ".join(skipped)
     if len(weak):
         summary += (
             "\nPolicy values of the base, not swept, that are derived (C) or "

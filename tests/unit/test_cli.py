@@ -162,6 +162,9 @@ def test_sweep_file_with_its_own_population_file_runs(capsys, tmp_path):
     assert code == 0, err
     assert "pop.parquet (1,500 households" in stdout
     assert (tmp_path / "o" / "sweep.csv").exists()
+    # One lever, no heatmap: said on the console too, not in report.md only.
+    assert "Figures not drawn: heatmap: needs two levers; this sweep has one" in stdout
+    assert not (tmp_path / "o" / "heatmap.png").exists()
 
 
 def test_run_with_gdp_evaluates_t7(capsys, tmp_path):
