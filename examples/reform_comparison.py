@@ -15,19 +15,22 @@ import commonprosperity as cp
 
 HERE = Path(__file__).resolve().parent
 out = out_dir("reform-comparison-out")
-pop, described = population(2024, n_households=20_000)  # 2024 incomes, 2025 policies
-print(f"Population: {described}\n")
+pop, described = population(2024, n_households=20_000)  # the latest incomes
+print(f"Population: {described}, projected to each scenario's year\n")
 
 rows = {}
 status_quo = {}
+projected = {}
 for path in sorted((HERE / "scenarios").glob("*.toml")):
     scenario = cp.Scenario.from_toml(path)
-    if scenario.year not in status_quo:
-        status_quo[scenario.year] = cp.simulate(
-            pop, cp.Scenario.status_quo(scenario.year)
-        )
-    base = status_quo[scenario.year]
-    result = cp.simulate(pop, scenario)
+    year = scenario.year
+    if year not in status_quo:
+        # The incomes of the policy's year, as `commonprosperity run` uses: 2024
+        # incomes under 2025 policy would miss a year's growth.
+        projected[year] = cp.project(pop, year) if year > pop.year else pop
+        status_quo[year] = cp.simulate(projected[year], cp.Scenario.status_quo(year))
+    base = status_quo[year]
+    result = cp.simulate(projected[year], scenario)
     ind = result.indicators
     rows[path.stem] = {
         "per_capita_income": ind["per_capita_disposable_income"],
