@@ -28,6 +28,7 @@ import re
 import shlex
 import sys
 import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -1204,13 +1205,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors="backslashreplace")
     command = "commonprosperity"
+
+    def show_warning(message, category, filename, lineno, file=None, line=None):
+        # One line in the command's words, as its errors: Python's form named
+        # "<frozen runpy>:88", the library's caller here.
+        if debug:
+            print(
+                warnings.formatwarning(message, category, filename, lineno, line),
+                file=sys.stderr,
+                end="",
+            )
+            return
+        kind = "warning" if category is UserWarning else category.__name__
+        print(f"{command}: {kind}: {_one_line(message)}", file=sys.stderr)
+
     try:
-        full = _with_default_command(args_in)
-        parser = _build_parser()
-        args = parser.parse_args(full)
-        command = f"commonprosperity {args.command}"
-        args.command_line = _command_line(full)
-        return int(args.handler(args))
+        with warnings.catch_warnings():
+            warnings.showwarning = show_warning
+            full = _with_default_command(args_in)
+            parser = _build_parser()
+            args = parser.parse_args(full)
+            command = f"commonprosperity {args.command}"
+            args.command_line = _command_line(full)
+            return int(args.handler(args))
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except BrokenPipeError:  # e.g. `commonprosperity run | head`: stop quietly

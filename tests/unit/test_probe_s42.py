@@ -353,3 +353,27 @@ def test_decompose_keeps_a_group_without_positive_income():
     x = np.array([1.0, 2.0, 3.0])
     assert d.total == pytest.approx(np.mean(x / 2 * np.log(x / 2)), rel=1e-12)
     assert d.groups.loc["a", "population_share"] == pytest.approx(2 / 3)
+
+
+@pytest.mark.filterwarnings("always::UserWarning")
+def test_the_command_line_prints_a_warning_as_one_line(capsys, tmp_path):
+    from commonprosperity import cli
+
+    # Python's own form: "<frozen runpy>:88: UserWarning: project: ...".
+    code = cli.main(
+        [
+            "run",
+            "--year",
+            "2025",
+            "--households",
+            "3000",
+            "--seed",
+            "7",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "commonprosperity run: warning: project: " in err
+    assert "UserWarning" not in err and "runpy" not in err
