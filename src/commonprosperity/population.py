@@ -1290,13 +1290,14 @@ def _float_column(
             return None
         # A signalling Decimal NaN makes pd.isna raise decimal.InvalidOperation:
         # it is a missing value like the quiet one.
-        values = np.array(
-            [
-                np.nan if isinstance(v, decimal.Decimal) and v.is_snan() else v
-                for v in values
-            ],
-            dtype=object,
-        )
+        snan = [
+            i
+            for i, v in enumerate(values)
+            if isinstance(v, decimal.Decimal) and v.is_snan()
+        ]
+        if snan:
+            values = values.copy()
+            values[snan] = np.nan
         # pd.NA (a nullable column gone through object) cannot become a float; it
         # is a missing value, reported with its rows below like NaN and None.
         values = np.where(pd.isna(values), np.nan, values)

@@ -197,7 +197,7 @@ CASES = [
     (
         "renames_create_duplicates",
         lambda hh, pp: (hh.assign(w=1.0), pp),
-        ["households", "duplicate columns", "weight"],
+        ["households", "columns ['weight', 'w'] all map to 'weight'"],
     ),
     ("string_income", _set(P, "wage", list("abcdef")), ["persons.wage", "numeric"]),
     (
