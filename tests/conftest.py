@@ -70,6 +70,37 @@ def hand_scenario() -> Scenario:
     return Scenario.from_dict(HAND_POLICY)
 
 
+def business_households(business, year=2023):
+    """One non-employed 30-year-old per household with ``business[i]`` yuan.
+
+    Weights 1e5; urban and rural alternate; the eleven cities in turn.
+    """
+    from commonprosperity.published import CITY_NAMES_EN
+
+    n = len(business)
+    cities = list(CITY_NAMES_EN)
+    households = pd.DataFrame(
+        {
+            "household_id": np.arange(n),
+            "weight": np.full(n, 1e5),
+            "urban": [i % 2 == 0 for i in range(n)],
+            "city": [cities[i % len(cities)] for i in range(n)],
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "household_id": np.arange(n),
+            "age": 30,
+            "employed": False,
+            "wage": 0.0,
+            "business": business,
+            "property": 0.0,
+            "pension": 0.0,
+        }
+    )
+    return Population.from_frames(households, persons, year=year)
+
+
 def one_household(members, *, urban=True, city="杭州", weight=1.0, household_id=1):
     """A population of one household from a list of person dicts."""
     rows = []

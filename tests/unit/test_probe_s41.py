@@ -11,32 +11,12 @@ import pandas as pd
 import pytest
 
 import commonprosperity as cp
+from tests.conftest import business_households
 
 
 def _flat_population(business: float) -> cp.Population:
     """40 households of one non-employed 30-year-old with ``business`` yuan, 2023."""
-    n = 40
-    cities = list(cp.published.CITY_NAMES_EN)
-    households = pd.DataFrame(
-        {
-            "household_id": np.arange(n),
-            "weight": np.full(n, 1e5),
-            "urban": [i % 2 == 0 for i in range(n)],
-            "city": [cities[i % len(cities)] for i in range(n)],
-        }
-    )
-    persons = pd.DataFrame(
-        {
-            "household_id": np.arange(n),
-            "age": 30,
-            "employed": False,
-            "wage": 0.0,
-            "business": business,
-            "property": 0.0,
-            "pension": 0.0,
-        }
-    )
-    return cp.Population.from_frames(households, persons, year=2023)
+    return business_households([business] * 40)
 
 
 # A tiny population: the projection's warnings about its few records are expected.

@@ -7,39 +7,31 @@ import pandas as pd
 import pytest
 
 import commonprosperity as cp
+from tests.conftest import business_households
 
 
-def _business_population(business: list[float]) -> cp.Population:
-    """One non-employed 30-year-old per household with ``business`` yuan, 2023."""
-    n = len(business)
-    cities = list(cp.published.CITY_NAMES_EN)
-    households = pd.DataFrame(
-        {
-            "household_id": np.arange(n),
-            "weight": np.full(n, 1e5),
-            "urban": [i % 2 == 0 for i in range(n)],
-            "city": [cities[i % len(cities)] for i in range(n)],
-        }
-    )
+def _one_person_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The households and persons frames of one employed 30-year-old, no income."""
+    households = pd.DataFrame({"household_id": [1], "weight": [1.0], "urban": [True]})
     persons = pd.DataFrame(
         {
-            "household_id": np.arange(n),
-            "age": 30,
-            "employed": False,
-            "wage": 0.0,
-            "business": business,
-            "property": 0.0,
-            "pension": 0.0,
+            "household_id": [1],
+            "age": [30],
+            "employed": [True],
+            "wage": [0.0],
+            "business": [0.0],
+            "property": [0.0],
+            "pension": [0.0],
         }
     )
-    return cp.Population.from_frames(households, persons, year=2023)
+    return households, persons
 
 
 @pytest.mark.parametrize("gini", ["exact", "bracket"])
 def test_a_gini_above_one_is_warned(gini):
     # A quarter of the households lose 300,000 yuan: the Gini of the definition
     # is above 1, which simulate returned in silence (metrics.gini warns).
-    pop = _business_population(
+    pop = business_households(
         [-300_000.0 if i % 4 == 0 else 200_000.0 for i in range(40)]
     )
     with pytest.warns(UserWarning, match=r"above 1, because 10 household record"):
@@ -54,7 +46,7 @@ def test_a_gini_above_one_is_warned(gini):
 def test_a_few_negative_incomes_are_not_warned():
     # One household in forty below zero: the Gini stays below 1, no warning
     # (pytest turns warnings into errors).
-    pop = _business_population([-5_000.0] + [50_000.0 + 1_000 * i for i in range(39)])
+    pop = business_households([-5_000.0] + [50_000.0 + 1_000 * i for i in range(39)])
     result = cp.simulate(pop, cp.Scenario.status_quo(2023))
     assert result.provenance["households_with_negative_disposable_income"] == 1
     assert 0 < result.indicators["gini"] < 1
@@ -236,7 +228,7 @@ def test_compare_to_published_says_why_for_a_survey_of_urban_households():
 def test_a_path_past_2050_is_refused_before_it_runs():
     # It simulated 2050, then failed in project with "to_year must be an
     # integer in 2050–2050".
-    pop = _business_population([50_000.0] * 40)
+    pop = business_households([50_000.0] * 40)
     scenarios = {
         y: cp.Scenario.status_quo(2025).replace({"year": y}) for y in (2050, 2051)
     }
@@ -246,19 +238,9 @@ def test_a_path_past_2050_is_refused_before_it_runs():
 
 def test_from_frames_names_a_rename_onto_a_column_it_has():
     # It said "persons has duplicate columns ['wage']": no such columns, no fix.
-    households = pd.DataFrame({"household_id": [1], "weight": [1.0], "urban": [True]})
-    persons = pd.DataFrame(
-        {
-            "household_id": [1],
-            "age": [30],
-            "employed": [True],
-            "wage": [1.0],
-            "gross": [2.0],
-            "business": [0.0],
-            "property": [0.0],
-            "pension": [0.0],
-        }
-    )
+    households, persons = _one_person_frames()
+    persons["wage"] = 1.0
+    persons.insert(4, "gross", 2.0)
     with pytest.raises(
         cp.PopulationError,
         match=r"persons: columns \['wage', 'gross'\] all map to 'wage'; read one "
@@ -316,18 +298,7 @@ def test_a_signalling_decimal_nan_is_a_missing_value(column):
     import decimal
 
     # pd.isna raised a bare decimal.InvalidOperation.
-    households = pd.DataFrame({"household_id": [1], "weight": [1.0], "urban": [True]})
-    persons = pd.DataFrame(
-        {
-            "household_id": [1],
-            "age": [30],
-            "employed": [True],
-            "wage": [0.0],
-            "business": [0.0],
-            "property": [0.0],
-            "pension": [0.0],
-        }
-    )
+    households, persons = _one_person_frames()
     persons[column] = pd.Series([decimal.Decimal("sNaN")], dtype=object)
     with pytest.raises(
         cp.PopulationError, match=rf"persons.{column} must be finite \(no missing"
