@@ -448,7 +448,7 @@ class Result:
                 advice = " (a population is projected forward only)"
             add_note(
                 ("T1", "T2", "T3", "T4", "T5", "T6"),
-                f"incomes of the {data_year} population under {year} policy; " + advice,
+                f"incomes of the {data_year} population under {year} policy" + advice,
             )
         return frame
 
