@@ -202,7 +202,7 @@ def compare_to_published(
     share = float(ind["urbanization_rate"])
     survey_share = S.survey_urban_share(year)
     # The library's baseline says how it was made; another population is read
-    # by its urban share (nearer the official rate: as if "census").
+    # by its urban share.
     made = re.match(
         r"baseline\([^)]*urban_definition='(census|survey)'", population.source
     )

@@ -1212,7 +1212,7 @@ def _toml_line_hint(message: str, text: str) -> str:
     found = re.search(r"\(at line (\d+), column \d+\)", message)
     if found is None:
         return ""
-    lines = text.splitlines()
+    lines = text.split("\n")  # tomllib's lines: splitlines() also cuts at \f
     number = int(found.group(1))
     hint = ""
     if 1 <= number <= len(lines):
