@@ -297,6 +297,23 @@ def _check_results(where: str, result: object, baseline: object = None) -> None:
             )
 
 
+def _other_year(result: Result, baseline: Result | None) -> str:
+    """What a status quo of another policy year makes of the comparison, or "".
+
+    Its columns were headed "status quo" and the net fiscal cost read "vs the
+    status quo" of the result's year (2021's policy beside 2024's: 8.31 bn where
+    the 2024 status quo gives 3.00); a change of policy between two years is a
+    use of its own, said so.
+    """
+    if baseline is None or baseline.scenario.year == result.scenario.year:
+        return ""
+    return (
+        f"The status quo compared with is the {baseline.scenario.year} policy, not "
+        f"{result.scenario.year}'s: its column, the changes and the net fiscal cost "
+        f"compare {result.scenario.year} policy with {baseline.scenario.year} policy."
+    )
+
+
 def _check_heading(where: str, heading: object) -> None:
     if not isinstance(heading, str):
         raise ArgumentTypeError(
@@ -378,6 +395,9 @@ def summary_text(
         f"Plan targets for 2025, evaluated on {result.scenario.year} policy "
         f"(band basis: {result.band_basis})"
     )
+    other = _other_year(result, baseline)
+    if other:
+        lines.append(other)
     table = target_table(
         result, baseline, gdp=gdp, labour_compensation=labour_compensation
     )
@@ -469,6 +489,7 @@ def markdown_report(
     if isinstance(figures, str | Path):
         figures = [str(figures)]  # one file, not one image per character
     p = result.provenance
+    other = _other_year(result, baseline)
     out = [f"# commonprosperity report: {heading}", ""]
     if command:
         out += ["Produced by:", "", "```", command, "```", ""]
@@ -477,7 +498,7 @@ def markdown_report(
         "",
         f"Evaluated on {result.scenario.year} policy; band basis "
         f"`{result.band_basis}`. `gap` > 0 means not yet met (in the target's unit; "
-        "pp = percentage points).",
+        "pp = percentage points)." + (f" {other}" if other else ""),
         "",
         _targets_markdown(
             target_table(

@@ -353,3 +353,24 @@ def test_the_command_line_prints_a_warning_as_one_line(capsys, tmp_path):
     err = capsys.readouterr().err
     assert "commonprosperity run: warning: project: " in err
     assert "UserWarning" not in err and "runpy" not in err
+
+
+def test_a_status_quo_of_another_year_is_said(tmp_path):
+    from commonprosperity import report
+
+    # The columns read "status quo" and the cost "vs the status quo", the
+    # 2021 policy's beside a 2024 result, and no line said so.
+    pop = cp.synthetic_population(1_000, seed=0)
+    result = cp.simulate(pop, cp.Scenario.status_quo(2024))
+    old = cp.simulate(pop, cp.Scenario.status_quo(2021))
+    said = (
+        "The status quo compared with is the 2021 policy, not 2024's: its column, "
+        "the changes and the net fiscal cost compare 2024 policy with 2021 policy."
+    )
+    assert said in report.summary_text(result, heading="h", baseline=old)
+    report.write_run(result, tmp_path / "o", heading="h", baseline=old)
+    assert said in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
+    same = cp.simulate(pop, cp.Scenario.status_quo(2024).replace({"year": 2024}))
+    assert "compared with is" not in report.summary_text(
+        result, heading="h", baseline=same
+    )
