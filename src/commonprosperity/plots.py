@@ -436,7 +436,9 @@ def income_distribution(
         ax.set_title(
             title
             or (
-                f"{basis[0].upper()}{basis[1:]}, {_which(result, label)}, "
+                # Two lines: one ran past a 900-pixel figure on the
+                # three-person basis with a scenario's name.
+                f"{basis[0].upper()}{basis[1:]},\n{_which(result, label)}, "
                 "and the plan's income bands"
             ),
             loc="left",
@@ -672,7 +674,11 @@ _SHORT = {
 def _which(result: Result, label: str | None) -> str:
     """The year of a figure's title, with the scenario's name when given."""
     year = result.scenario.year
-    return f"{label} ({year} policy)" if label else str(year)
+    if not label:
+        return str(year)
+    # write_run's default label is "2024 policy": titled "2024 policy (2024
+    # policy)".
+    return label if f"{year} policy" in label else f"{label} ({year} policy)"
 
 
 def _short(tid: str, description: str) -> str:

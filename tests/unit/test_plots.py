@@ -108,7 +108,7 @@ def test_lorenz_needs_a_result():
 def test_income_distribution_writes_the_band_shares(base):
     fig = plots.income_distribution(base)
     ax = fig.axes[0]
-    assert ax.get_title(loc="left").startswith("Household disposable income, 2025")
+    assert ax.get_title(loc="left").startswith("Household disposable income,\n2025")
     texts = _texts(fig)
     ind = base.indicators
     assert any(

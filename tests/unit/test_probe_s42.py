@@ -374,3 +374,27 @@ def test_a_status_quo_of_another_year_is_said(tmp_path):
     assert "compared with is" not in report.summary_text(
         result, heading="h", baseline=same
     )
+
+
+def test_figure_titles_name_the_policy_once_and_fit():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from commonprosperity import plots
+
+    pop = cp.synthetic_population(1_000, seed=0)
+    result = cp.simulate(pop, cp.Scenario.status_quo(2024), band_basis="three_person")
+    # write_run's default label is "2024 policy": "2024 policy (2024 policy)".
+    figure = plots.income_distribution(result, label="2024 policy")
+    title = figure.axes[0].get_title(loc="left")
+    assert "2024 policy (2024 policy)" not in title and "2024 policy" in title
+    # On the three-person basis with a scenario's name the title ran past the
+    # figure's right edge.
+    figure = plots.income_distribution(result, label="package_2025_long_name")
+    figure.canvas.draw()
+    box = figure.axes[0].title.get_window_extent()
+    left = figure.axes[0]._left_title.get_window_extent()
+    assert max(box.x1, left.x1) <= figure.bbox.x1
+    plt.close("all")
