@@ -48,10 +48,26 @@ from commonprosperity.published import POLICY_YEARS, PublishedValue, policy_valu
 __all__ = ["PolicyArrays", "Scenario"]
 
 
+def _scalar(value: Any) -> Any:
+    """A 0-d array as its item; a masked value or a NumPy time refused.
+
+    A masked element (``np.ma.masked``, an item of ``np.ma.masked_invalid``) is
+    a 0-d array whose item is its hidden data, 0.0 for a masked NaN: a missing
+    top rate became a 0 % one. NumPy's timedelta64 is an integer type, so a
+    duration passed as an age or a year.
+    """
+    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+        raise ValueError("is masked (a missing value); give a number")
+    if isinstance(value, np.timedelta64 | np.datetime64):
+        raise ValueError(f"must be a number, not a NumPy time; got {quoted(value)}")
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.item()
+    return value
+
+
 def _whole_number(value: Any) -> Any:
     """Accept ints (Python or NumPy) and whole floats; never bools or strings."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
+    value = _scalar(value)
     if isinstance(value, float | np.floating) and float(value).is_integer():
         value = int(value)  # checked for its size below, as an int is (1e300)
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
@@ -66,6 +82,7 @@ def _whole_number(value: Any) -> Any:
 
 def _year(value: Any) -> Any:
     """Accept ints (Python or NumPy) only: ``year = 2021.0`` or ``"2021"`` is a typo."""
+    value = _scalar(value)
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
         raise ValueError(f"must be an integer such as 2025; got {quoted(value)}")
     if abs(int(value)) >= 10**18:
@@ -84,10 +101,9 @@ def _no_numpy_bool(value: Any) -> Any:
     accepts anything with ``__float__``), so an element of a boolean array would
     pass silently as an amount or as a 100 % rate.
     """
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        # A 0-d array is its one item (np.array(1200.0) is 1200.0), a boolean
-        # one a bool, refused as above.
-        value = value.item()
+    # A 0-d array is its one item (np.array(1200.0) is 1200.0), a boolean one a
+    # bool, refused as above.
+    value = _scalar(value)
     if isinstance(value, complex | np.complexfloating):
         # Pydantic reads anything with __float__ as a float, and NumPy's complex
         # numbers have one that drops the imaginary part with only a warning.
@@ -707,7 +723,7 @@ class Scenario(_Section):
         if not isinstance(data, Mapping):
             return data
         year = data.get("year")
-        if isinstance(year, np.integer):
+        if isinstance(year, np.integer) and not isinstance(year, np.timedelta64):
             year = int(year)
         if (
             not isinstance(year, int)
@@ -757,7 +773,9 @@ class Scenario(_Section):
         """
         # Check the type first: "2021" or 2021.0 would otherwise be reported as a
         # year without a shipped policy, or pass ``in`` and fail on every section.
-        if isinstance(year, bool | np.bool_) or not isinstance(year, int | np.integer):
+        if isinstance(year, bool | np.bool_ | np.timedelta64) or not isinstance(
+            year, int | np.integer
+        ):
             raise ScenarioError(
                 f"year must be an integer such as 2025; got {quoted(year)}"
             )
@@ -1543,7 +1561,7 @@ def _format_errors(
     year = data.get("year") if isinstance(data, Mapping) else None
     year_ok = section is not None or (
         isinstance(year, int | np.integer)
-        and not isinstance(year, bool)
+        and not isinstance(year, bool | np.timedelta64)
         and not any(e["loc"] == ("year",) for e in exc.errors())
     )
     unshipped: list[str] = []

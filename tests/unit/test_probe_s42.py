@@ -398,3 +398,48 @@ def test_figure_titles_name_the_policy_once_and_fit():
     left = figure.axes[0]._left_title.get_window_extent()
     assert max(box.x1, left.x1) <= figure.bbox.x1
     plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        # A masked NaN was its hidden data, 0: a missing top rate became 0 %.
+        (
+            {
+                "income_tax.rates": np.ma.masked_invalid(
+                    [0.03, 0.1, 0.2, 0.25, 0.3, 0.35, np.nan]
+                )
+            },
+            r"income_tax.rates\[6\]: is masked \(a missing value\)",
+        ),
+        ({"transfers.dibao_monthly": np.ma.masked}, r"dibao_monthly: is masked"),
+        (
+            {"transfers.dibao_monthly": np.ma.array(1300.0, mask=True)},
+            r"dibao_monthly: is masked",
+        ),
+        # timedelta64 is a NumPy integer: a bare TypeError, or 5 ns read as 5.
+        (
+            {"transfers.child_allowance_max_age": np.timedelta64(5, "D")},
+            r"child_allowance_max_age: must be a number, not a NumPy time",
+        ),
+        (
+            {"transfers.dibao_monthly": np.timedelta64(5, "ns")},
+            r"dibao_monthly: must be a number, not a NumPy time",
+        ),
+        ({"year": np.timedelta64("NaT")}, r"year: must be a number, not a NumPy time"),
+    ],
+)
+def test_a_masked_value_or_a_numpy_time_is_no_scenario_value(change, match):
+    with pytest.raises(cp.ScenarioError, match=match):
+        cp.Scenario.status_quo(2025).replace(change)
+
+
+def test_status_quo_refuses_a_numpy_time_for_its_year():
+    with pytest.raises(cp.ScenarioError, match=r"year must be an integer such as 2025"):
+        cp.Scenario.status_quo(np.timedelta64(2025, "D"))
+    # An unmasked masked array is its value.
+    unmasked = np.ma.array(1300.0, mask=False)
+    scenario = cp.Scenario.status_quo(2025).replace(
+        {"transfers.dibao_monthly": unmasked}
+    )
+    assert scenario.transfers.dibao_monthly == 1300.0
