@@ -240,6 +240,12 @@ def calibrate(
         raise CalibrationError(
             "margins must be a non-empty mapping {unit: {variable: {category: total}}}"
         )
+    if variables is not None and not isinstance(variables, Mapping):
+        # A bare AttributeError ('list' object has no attribute 'items').
+        raise CalibrationError(
+            "variables must be a mapping of a name to an array with one value per "
+            f"household; got {type(variables).__name__}"
+        )
     X, columns = design(
         population,
         margins,

@@ -180,7 +180,9 @@ def household(
     PopulationError
         For a member key that is not allowed (naming it and listing the allowed
         keys), a missing age, a value of the wrong type or out of range, or an
-        unknown city. Every problem is reported at once.
+        unknown city. The problems are reported together in two rounds: first
+        the members' keys and the arguments' types, then the values' ranges and
+        the city.
     ScenarioError
         For a year without a shipped status quo, or a scenario of another year.
 

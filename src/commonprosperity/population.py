@@ -757,6 +757,12 @@ class Population:
         """
         problems: list[str] = []
         values = _as_array("weight", weight, problems)
+        if not problems and values.ndim != 1:
+            # None is a 0-d object array, which the column check iterated.
+            problems.append(
+                f"weight must be a one-dimensional array of shape "
+                f"{self.weight.shape}; got {quoted(weight)}"
+            )
         w = None if problems else _float_column("weight", values, problems)
         if w is not None and w.shape != self.weight.shape:
             problems.append(

@@ -122,8 +122,6 @@ def test_gini_by_source_when_the_total_exceeds_the_float_range():
 # --------------------------------------------------------------- bootstrap
 
 
-# Its losses lift the full sample's Gini above 1, which simulate warns about.
-@pytest.mark.filterwarnings("ignore:the Gini coefficient.*above 1:UserWarning")
 def test_bootstrap_gini_is_undefined_where_the_replicate_mean_is_not_positive():
     """Ten households at 10,000 and ten at -9,500: a draw with eleven or more losses
     has a negative per-capita income, where simulate leaves the Gini undefined; the

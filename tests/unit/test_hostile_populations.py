@@ -756,8 +756,6 @@ SCENARIOS = [
 ]
 
 
-# Negative incomes may lift the Gini above 1, which simulate warns about.
-@pytest.mark.filterwarnings("ignore:the Gini coefficient.*above 1:UserWarning")
 @settings(max_examples=300, deadline=None)
 @given(
     frames=hostile_frames(),
