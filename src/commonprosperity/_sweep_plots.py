@@ -181,11 +181,12 @@ def sweep_heatmap(
         )
         ax = fig.subplots()
         im = ax.imshow(values * scale, origin="lower", aspect="auto", cmap="viridis")
-        cbar = fig.colorbar(im, ax=ax)
-        # On two lines: per_capita_disposable_income (thousand yuan) ran off
-        # the top of a small figure.
-        cbar.set_label(_unit_label(indicator, unit).replace(" (", "\n(", 1))
         finite = values[np.isfinite(values)]
+        if finite.size:
+            cbar = fig.colorbar(im, ax=ax)
+            # On two lines: per_capita_disposable_income (thousand yuan) ran off
+            # the top of a small figure.
+            cbar.set_label(_unit_label(indicator, unit).replace(" (", "\n(", 1))
         mid = float(np.median(finite) * scale) if finite.size else 0.0
         met_cells = []
         for (i, j), v in np.ndenumerate(values):
@@ -235,6 +236,9 @@ def sweep_heatmap(
         ax.set_xlabel(_lever_label(x) + x_note)
         ax.set_ylabel(_lever_label(y) + y_note)
         default = f"{indicator} by {x.split('.')[-1]} and {y.split('.')[-1]}"
+        if not finite.size:
+            # A colour bar from -0.1 to 0.1 scaled nothing: every cell is n/a.
+            default += " (undefined in every scenario)"
         if fixed:
             # The figure travels without report.md: it says where it holds
             # the other levers (the cells move with them).
@@ -489,9 +493,16 @@ def fiscal_frontier(
             if target is not None
             else np.ones(v.shape, dtype=bool)
         )
+        # A scenario whose indicator is undefined (NaN) is not judged: the
+        # legend said "misses T4" where no scenario had an urban/rural ratio.
+        judged = np.isfinite(v)
         for chosen, face, label in (
             (ok, _SKY, "scenarios" if target is None else f"meets {target.id}"),
-            (~ok, "white", f"misses {target.id}" if target is not None else ""),
+            (
+                ~ok & judged,
+                "white",
+                f"misses {target.id}" if target is not None else "",
+            ),
         ):
             if chosen.any():
                 ax.scatter(
@@ -582,6 +593,11 @@ def fiscal_frontier(
                 subtitle = (
                     f"\n{meeting.size} of {len(frame)} scenarios meet {target.id}; "
                     f"the cheapest costs {c[best]:,.1f} bn yuan"
+                )
+            elif not judged.any():
+                subtitle = (
+                    f"\n{column} is undefined in every scenario: {target.id} is "
+                    "not judged"
                 )
             else:
                 subtitle = f"\nno scenario of the sweep meets {target.id}"

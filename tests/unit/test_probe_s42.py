@@ -466,3 +466,43 @@ def test_with_weights_and_calibrate_name_a_wrong_kind_of_argument():
             {"households": {"urban": {True: 1e5, False: 1e5}}},
             variables=[1, 2],
         )
+
+
+def test_sweep_figures_of_an_indicator_undefined_everywhere_say_so():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from commonprosperity import plots
+
+    households, persons = cp.synthetic_population(2_000, seed=0).to_frames()
+    households = households[households["urban"]]
+    persons = persons[persons["household_id"].isin(households["household_id"])]
+    urban = cp.Population.from_frames(households, persons, year=2024)
+    frame = cp.sweep(
+        urban,
+        cp.Scenario.status_quo(2024),
+        {
+            "transfers.dibao_monthly": [1_100, 1_300],
+            "income_tax.basic_deduction": [60_000, 72_000],
+        },
+        progress=False,
+    )
+    assert frame["urban_rural_ratio"].isna().all()
+    # "no scenario of the sweep meets T4" and a legend entry "misses T4".
+    figure = plots.fiscal_frontier(frame, "T4")
+    title = figure.axes[0].get_title(loc="left")
+    assert "urban_rural_ratio is undefined in every scenario: T4 is not judged" in title
+    labels = figure.axes[0].get_legend_handles_labels()[1]
+    assert not any(label.startswith("misses") for label in labels)
+    # A colour bar of -0.1 to 0.1 over cells all n/a.
+    figure = plots.sweep_heatmap(
+        frame,
+        "transfers.dibao_monthly",
+        "income_tax.basic_deduction",
+        "urban_rural_ratio",
+    )
+    assert len(figure.axes) == 1
+    assert "(undefined in every scenario)" in figure.axes[0].get_title(loc="left")
+    plt.close("all")
