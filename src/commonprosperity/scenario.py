@@ -1126,12 +1126,14 @@ class Scenario(_Section):
     def weak_values(self) -> list[PublishedValue]:
         """The C- or R-graded published values this scenario uses unchanged.
 
-        A value is looked up in the status quo of the scenario's own year first,
-        then of the other policy years, nearest first: a scenario whose year was
-        changed by ``replace({"year": ...})``, or set past the last policy year,
-        keeps the values of the year it came from, and those are listed with that
-        year named in their ``source`` ("2025 status quo: ..."). A value equal to
-        an A- or B-graded one of the first year holding it is not listed.
+        The values are those of the status quo the scenario came from: the
+        policy year whose status quo it matches in most values (its own year,
+        unless its year was changed by ``replace({"year": ...})`` or set past the
+        last policy year; a tie goes to the nearer year). A value equal to that
+        year's published one is listed if it is graded C or R, with the year
+        named in its ``source`` ("2025 status quo: ...") when it is not the
+        scenario's own; one the scenario changed is not listed, unless it equals
+        its own year's C- or R-graded value.
 
         Returns
         -------
@@ -1140,13 +1142,24 @@ class Scenario(_Section):
             C- or R-graded value.
         """
         years = sorted(POLICY_YEARS, key=lambda y: (abs(y - self.year), -y))
-        # Another year's table is read only for a value its own does not hold.
         table = functools.cache(policy_values)
         data = self.to_dict()
+        values = {key: _value_at(data, key) for key in table(years[0])}
+
+        def matches(year: int) -> int:
+            return sum(
+                1
+                for key, value in values.items()
+                if (pv := table(year).get(key)) is not None and _same(value, pv.value)
+            )
+
+        # Any other year's value matched made a reform that set the child
+        # allowance to 0 in 2025 "rely" on 2024's unverified "none found".
+        origin = max(years, key=matches)  # the first (nearest) of a tie
+        lookup = [origin] + ([self.year] if self.year in POLICY_YEARS else [])
         used = []
-        for key in table(years[0]):
-            value = _value_at(data, key)
-            for year in years:
+        for key, value in values.items():
+            for year in dict.fromkeys(lookup):
                 pv = table(year).get(key)
                 if pv is None or not _same(value, pv.value):
                     continue

@@ -506,3 +506,19 @@ def test_sweep_figures_of_an_indicator_undefined_everywhere_say_so():
     assert len(figure.axes) == 1
     assert "(undefined in every scenario)" in figure.axes[0].get_title(loc="left")
     plt.close("all")
+
+
+def test_weak_values_are_those_of_the_status_quo_the_scenario_came_from():
+    keys = lambda scenario: {v.key: v.source for v in scenario.weak_values()}  # noqa: E731
+    base = cp.Scenario.status_quo(2025)
+    # A 2025 reform abolishing the child allowance (0, 2024's "none found", R)
+    # or freezing the dibao at 2024's line (C) was listed as relying on 2024's
+    # unverified value.
+    abolished = keys(base.replace({"transfers.child_allowance_monthly": 0}))
+    assert "transfers.child_allowance_monthly" not in abolished
+    frozen = keys(base.replace({"transfers.dibao_monthly": 1_055}))
+    assert "transfers.dibao_monthly" not in frozen
+    # A scenario moved to another year keeps its origin's values, named so.
+    moved = keys(base.replace({"year": 2030}))
+    assert moved["transfers.dibao_monthly"].startswith("2025 status quo: ")
+    assert len(moved) == len(keys(base))
