@@ -160,7 +160,8 @@ def indicator_table(result: Result, baseline: Result | None = None) -> pd.DataFr
     -------
     pandas.DataFrame
         Indexed by indicator name: ``value``, ``unit`` (and ``status_quo``,
-        ``change`` when a baseline is given).
+        ``change`` when a baseline is given), ``note``: why a value is undefined
+        (NaN), empty otherwise.
     """
     _check_results("indicator_table", result, baseline)
     out = pd.DataFrame({"value": result.indicators})
@@ -169,6 +170,12 @@ def indicator_table(result: Result, baseline: Result | None = None) -> pd.DataFr
         out["status_quo"] = baseline.indicators.reindex(out.index)
         out["change"] = out["value"] - out["status_quo"]
     out["unit"] = [INDICATOR_UNIT_TEXT.get(k, "") for k in out.index]
+    # An undefined indicator was an empty cell in indicators.csv, its reason
+    # (result.undefined) nowhere in the file.
+    why = result.undefined
+    out["note"] = [
+        why.get(k, "") if pd.isna(v) else "" for k, v in out["value"].items()
+    ]
     return out
 
 

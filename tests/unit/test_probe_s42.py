@@ -522,3 +522,17 @@ def test_weak_values_are_those_of_the_status_quo_the_scenario_came_from():
     moved = keys(base.replace({"year": 2030}))
     assert moved["transfers.dibao_monthly"].startswith("2025 status quo: ")
     assert len(moved) == len(keys(base))
+
+
+def test_indicators_csv_says_why_an_indicator_is_undefined(tmp_path):
+    from commonprosperity import report
+
+    # Three in four households lose 300,000 yuan: the mean is negative, the
+    # Gini undefined; indicators.csv had an empty cell and no reason.
+    pop = business_households([-300_000.0 if i % 4 else 50_000.0 for i in range(40)])
+    result = cp.simulate(pop, cp.Scenario.status_quo(2023))
+    assert np.isnan(result.indicators["gini"])
+    report.write_run(result, tmp_path / "o", heading="h")
+    table = pd.read_csv(tmp_path / "o" / "indicators.csv", index_col=0)
+    assert table.loc["gini", "note"] == result.undefined["gini"]
+    assert pd.isna(table.loc["per_capita_disposable_income", "note"])
