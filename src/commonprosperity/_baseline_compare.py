@@ -13,6 +13,7 @@ import pandas as pd
 
 from commonprosperity import statistics as S
 from commonprosperity._sums import dot
+from commonprosperity._validate import quoted
 from commonprosperity.errors import PopulationError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import CITIES
@@ -134,14 +135,16 @@ def compare_to_published(
             f"got {year!r}"
         )
     assert year is not None
-    scenario = scenario or Scenario.status_quo(year)
+    # `scenario or ...` took {}, "", 0 or False for the status quo, and an
+    # array's truth value raised a bare ValueError.
+    scenario = Scenario.status_quo(year) if scenario is None else scenario
     if not isinstance(scenario, Scenario) or scenario.year != year:
         # The published figures are those of population.year: the rules of another
         # year would be compared with them silently.
         got = scenario.year if isinstance(scenario, Scenario) else scenario
         raise ScenarioError(
             f"compare_to_published: scenario must be a Scenario of the population's "
-            f"year {year} (the published figures are of that year); got {got!r}"
+            f"year {year} (the published figures are of that year); got {quoted(got)}"
         )
     res = simulate(population, scenario)
     ind = res.indicators

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from commonprosperity._validate import is_integer, is_real
+from commonprosperity._validate import is_integer, is_real, quoted
 from commonprosperity.errors import CalibrationError
 from commonprosperity.population import CITY_LABELS, MAX_AGE, Population, city_name
 from commonprosperity.published import city_label
@@ -197,7 +197,14 @@ def design(
                             f"margin {label}: the total of {key!r} must be a number; "
                             f"got {total!r}"
                         )
-                    value = float(total)
+                    try:
+                        value = float(total)
+                    except OverflowError:
+                        # 10**400: a bare OverflowError.
+                        raise CalibrationError(
+                            f"margin {label}: the total of {key!r} must be a finite "
+                            f"number; got {quoted(total)}"
+                        ) from None
                     # "杭州", "杭州市" and "Hangzhou" are one cell: a second total
                     # for it would silently replace the first.
                     if norm in keyed:

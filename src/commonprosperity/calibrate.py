@@ -53,7 +53,7 @@ import pandas as pd
 
 from commonprosperity._calibrate_design import cell_name, design
 from commonprosperity._calibrate_solve import compress, solve
-from commonprosperity._validate import is_integer, is_real
+from commonprosperity._validate import finite_float, is_integer, quoted
 from commonprosperity.errors import ArgumentTypeError, CalibrationError
 from commonprosperity.population import MAX_WEIGHT, MIN_WEIGHT, Population, _replace
 
@@ -212,29 +212,36 @@ def calibrate(
         raise ArgumentTypeError(
             f"population must be a Population; got {type(population).__name__}"
         )
-    if method not in METHODS:
-        raise CalibrationError(f"method must be one of {METHODS}; got {method!r}")
+    if not isinstance(method, str) or method not in METHODS:
+        # `in` on an array compared elementwise: a bare ValueError.
+        raise CalibrationError(f"method must be one of {METHODS}; got {quoted(method)}")
     if bounds is not None:
         # A pair of real numbers with 0 < lo < 1 < hi < inf, as documented: a lower
         # bound of 0 would allow weights of 0, which a Population refuses.
         pair = tuple(bounds) if isinstance(bounds, tuple | list) else ()
-        numbers = len(pair) == 2 and all(is_real(b) for b in pair)
-        lo, hi = (float(pair[0]), float(pair[1])) if numbers else (np.nan, np.nan)
+        # finite_float: 10**400 raised a bare OverflowError.
+        lo, hi = (
+            (finite_float(pair[0]) or np.nan, finite_float(pair[1]) or np.nan)
+            if len(pair) == 2
+            else (np.nan, np.nan)
+        )
         if not (0.0 < lo < 1.0 < hi and np.isfinite(hi)):
             raise CalibrationError(
-                f"bounds must be (lo, hi) with 0 < lo < 1 < hi < inf; got {bounds!r}"
+                "bounds must be (lo, hi) with 0 < lo < 1 < hi < inf; got "
+                f"{quoted(bounds)}"
             )
         bounds = (lo, hi)
     if not (is_integer(max_iter) and max_iter >= 1):
         raise CalibrationError(f"max_iter must be a positive integer; got {max_iter!r}")
     max_iter = int(max_iter)
-    if not (is_real(tol) and math.isfinite(tol) and 1e-14 <= tol < 1):
+    number = finite_float(tol)  # math.isfinite(10**400) raised OverflowError
+    if not (number is not None and 1e-14 <= number < 1):
         # tol=inf reported convergence for margins missed by 9 %; below 1e-14 the
         # rounding of the sums alone misses it (1e-16 ran to max_iter, then was
         # refused with an error of 4.9e-16).
         raise CalibrationError(
             "tol must be a relative error in [1e-14, 1) (sums of weights carry "
-            f"rounding errors of about 1e-15), e.g. 1e-10; got {tol!r}"
+            f"rounding errors of about 1e-15), e.g. 1e-10; got {quoted(tol)}"
         )
     if not isinstance(margins, Mapping) or not margins:
         raise CalibrationError(

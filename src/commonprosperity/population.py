@@ -88,6 +88,10 @@ def _source_prefix(source: Any) -> str:
 
     A 1 MB source made every message as long.
     """
+    # Not `not source`: an array's truth value is ambiguous (a bare ValueError
+    # before the source was checked to be a string).
+    if not isinstance(source, str):
+        return ""
     if not source:
         return ""
     text = str(source)

@@ -23,11 +23,13 @@ from commonprosperity import statistics as S
 from commonprosperity._baseline_people import AGE_BANDS
 from commonprosperity._baseline_weights import MIN_BAND_RECORDS, old_share
 from commonprosperity._validate import (
+    finite_float,
     income_to_gdp_problem,
     is_integer,
     is_real,
     labour_share_problem,
     positive_yuan_problem,
+    quoted,
 )
 from commonprosperity._warn import warn_user
 from commonprosperity.baseline import quintile_means
@@ -92,7 +94,10 @@ def _expit(x: Any) -> Any:
 
 def _check_spec(spec: Any, where: str) -> dict[str, float]:
     if is_real(spec):
-        spec = {"all": float(spec)}
+        # The rate's own check below says what is allowed (float(10**400) raised
+        # a bare OverflowError).
+        number = finite_float(spec)
+        spec = {"all": spec if number is None else number}
     if not isinstance(spec, Mapping):
         raise ArgumentError(
             f"{where} must be a number or a mapping of key to rate; got {spec!r}"
@@ -115,7 +120,7 @@ def _check_spec(spec: Any, where: str) -> dict[str, float]:
         ):
             problems.append(
                 f"{where}[{k!r}] must be a growth rate in [-0.5, 1] "
-                f"(0.05 = +5 %); got {v!r}"
+                f"(0.05 = +5 %); got {quoted(v)}"
             )
         else:
             out[k] = float(v)
@@ -884,7 +889,7 @@ def simulate_path(
         )
     if population.year is None:
         raise PopulationError("simulate_path: population.year is None")
-    if scenarios_by_year is not None and not isinstance(scenarios_by_year, Mapping):
+    if not isinstance(scenarios_by_year, Mapping):
         raise ScenarioError(
             "simulate_path: scenarios_by_year must be a mapping of year to Scenario, "
             f"e.g. {{2025: Scenario.status_quo(2025)}}; got "

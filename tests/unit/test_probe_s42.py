@@ -536,3 +536,38 @@ def test_indicators_csv_says_why_an_indicator_is_undefined(tmp_path):
     table = pd.read_csv(tmp_path / "o" / "indicators.csv", index_col=0)
     assert table.loc["gini", "note"] == result.undefined["gini"]
     assert pd.isna(table.loc["per_capita_disposable_income", "note"])
+
+
+def test_wrong_arguments_get_the_librarys_errors():
+    pop = cp.synthetic_population(1_000, seed=0).with_year(2021)
+    households, persons = pop.to_frames()
+    urban = np.asarray(pop.urban)
+    weight = np.asarray(pop.weight)
+    margins = {
+        "households": {
+            "urban": {True: weight[urban].sum(), False: weight[~urban].sum()}
+        }
+    }
+    # Bare ValueErrors (an array's truth value) and OverflowErrors (10**400).
+    with pytest.raises(cp.PopulationError, match=r"source must be a string"):
+        cp.Population.from_frames(households, persons, source=np.ones((2, 2)))
+    with pytest.raises(cp.CalibrationError, match=r"method must be one of"):
+        cp.calibrate(pop, margins, method=np.ones((2, 2)))
+    with pytest.raises(cp.CalibrationError, match=r"tol must be .*401 digits"):
+        cp.calibrate(pop, margins, tol=10**400)
+    with pytest.raises(cp.CalibrationError, match=r"bounds must be \(lo, hi\)"):
+        cp.calibrate(pop, margins, bounds=(0.5, 10**400))
+    with pytest.raises(
+        cp.CalibrationError, match=r"the total of True must be a finite"
+    ):
+        cp.calibrate(pop, {"households": {"urban": {True: 10**400, False: 1e6}}})
+    with pytest.raises(
+        cp.ArgumentError, match=r"growth rate in \[-0.5, 1\].*401 digits"
+    ):
+        cp.project(pop, 2022, growth=10**400)
+    with pytest.raises(cp.ScenarioError, match=r"scenarios_by_year must be a mapping"):
+        cp.simulate_path(pop, None)
+    # {} or 0 was taken for the status quo (`scenario or ...`).
+    for bad in ({}, 0, "", pd.Series([1.0, 2.0])):
+        with pytest.raises(cp.ScenarioError, match=r"scenario must be a Scenario"):
+            cp.compare_to_published(pop, bad)
