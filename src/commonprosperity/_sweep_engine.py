@@ -116,7 +116,7 @@ from commonprosperity._kernels.sweep import (
     transfers_sweep_from,
 )
 from commonprosperity._kernels.sweep_lanes import KMAX, LANES, lanes_sweep
-from commonprosperity._validate import is_real, joined_problems, quoted
+from commonprosperity._validate import is_real, joined_problems, one_of, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.scenario import Scenario, overlapping_paths
@@ -1495,9 +1495,9 @@ def _check_common(population: Any, base: Any, gini: str, band_basis: str) -> Non
 def _check_policy(base: Any, gini: str, band_basis: str) -> None:
     if not isinstance(base, Scenario):
         raise ArgumentTypeError(f"base must be a Scenario; got {type(base).__name__}")
-    if gini not in SWEEP_GINI_METHODS:
+    if not one_of(gini, SWEEP_GINI_METHODS):
         raise ArgumentError(f"gini must be one of {SWEEP_GINI_METHODS}; got {gini!r}")
-    if band_basis not in BAND_BASES:
+    if not one_of(band_basis, BAND_BASES):
         raise ArgumentError(
             f"band_basis must be one of {BAND_BASES}; got {band_basis!r}"
         )

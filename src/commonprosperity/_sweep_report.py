@@ -24,6 +24,8 @@ from commonprosperity._reportformat import (
     weak_lines,
     weak_markdown,
 )
+from commonprosperity._validate import quoted
+from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import lever_unit
 from commonprosperity.targets import TARGET_BY_ID, TARGETS, meets
 
@@ -76,6 +78,26 @@ def sweep_summary(frame: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
         rural households), ``cheapest_cost`` (yuan per year) and
         ``cheapest_levers`` (the lever values of the cheapest scenario meeting it).
     """
+    if not isinstance(frame, pd.DataFrame):
+        raise ArgumentTypeError(
+            f"sweep_summary: frame must be a sweep's DataFrame; got "
+            f"{type(frame).__name__}"
+        )
+    if isinstance(levers, str) or not isinstance(levers, Sequence | pd.Index):
+        # A str was iterated by character, and a misspelt lever dropped: the
+        # cheapest scenario's levers read "".
+        raise ArgumentError(
+            "sweep_summary: levers must be a list of the frame's lever columns; "
+            f"got {quoted(levers)}"
+        )
+    unknown = [
+        lv for lv in levers if not isinstance(lv, str) or lv not in frame.columns
+    ]
+    if unknown:
+        raise ArgumentError(
+            f"sweep_summary: levers {unknown} are not columns of the frame; its "
+            f"columns are {list(frame.columns)[:20]}"
+        )
     rows = {}
     cost = frame["net_fiscal_cost"] if "net_fiscal_cost" in frame.columns else None
     for t in TARGETS[:6]:

@@ -43,6 +43,15 @@ def strictly_increasing(values: np.ndarray) -> bool:
     return bool(np.all(values[1:] > values[:-1]))
 
 
+def one_of(value: object, allowed: Any) -> bool:
+    """Whether ``value`` is one of the strings ``allowed``.
+
+    ``value in allowed`` on an array compared elementwise: an option given an
+    array raised a bare "truth value of an array is ambiguous".
+    """
+    return isinstance(value, str) and value in allowed
+
+
 def finite_float(x: object) -> float | None:
     """``float(x)`` for a finite real number (not a bool), else None.
 

@@ -23,6 +23,7 @@ from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
 from commonprosperity._kernels.household_terms import household_terms
+from commonprosperity._validate import one_of
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import CITY_LABELS, Population
@@ -719,11 +720,11 @@ def simulate(
         raise ArgumentTypeError(
             f"scenario must be a Scenario; got {type(scenario).__name__}"
         )
-    if band_basis not in BAND_BASES:
+    if not one_of(band_basis, BAND_BASES):
         raise ArgumentError(
             f"band_basis must be one of {BAND_BASES}; got {band_basis!r}"
         )
-    if gini not in GINI_METHODS:
+    if not one_of(gini, GINI_METHODS):
         raise ArgumentError(f"gini must be one of {GINI_METHODS}; got {gini!r}")
     if threads is not None and (
         isinstance(threads, bool | np.bool_)

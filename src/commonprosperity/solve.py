@@ -17,7 +17,7 @@ from commonprosperity._sweep_engine import (
     _split_fixed,
     _stack,
 )
-from commonprosperity._validate import is_real
+from commonprosperity._validate import finite_float, is_real, quoted
 from commonprosperity.errors import (
     ArgumentError,
     ScenarioError,
@@ -283,8 +283,9 @@ def solve(
         # blamed an xtol the caller never gave.
         xtol = max(xtol, math.ulp(0.0))
     # NumPy floats are numbers too; a bool is not a tolerance.
-    if not (is_real(xtol) and math.isfinite(xtol) and xtol > 0):
-        raise ArgumentError(f"xtol must be a positive number; got {xtol!r}")
+    number = finite_float(xtol)  # math.isfinite(10**400): OverflowError
+    if not (number is not None and number > 0):
+        raise ArgumentError(f"xtol must be a positive number; got {quoted(xtol)}")
     # The field's own type: an integer field refuses a float.
     kind = int if integer else float
     for b in (lo, hi):

@@ -29,6 +29,7 @@ from commonprosperity._sweep_engine import (
     _Outcome,
     _stack,
 )
+from commonprosperity._validate import one_of
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
@@ -244,7 +245,7 @@ def sweep(
             "progress must be True, False or None (a bar only when stderr is a "
             f"terminal); got {type(progress).__name__} {progress!r}"
         )
-    if engine not in ENGINES:
+    if not one_of(engine, ENGINES):
         raise ArgumentError(f"engine must be one of {ENGINES}; got {engine!r}")
     if client is not None and engine != "dask":
         raise ArgumentError(

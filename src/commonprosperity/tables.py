@@ -19,6 +19,7 @@ from commonprosperity._sums import compensated_cumsum
 from commonprosperity._validate import (
     check_result,
     finite_float,
+    one_of,
     quoted,
     strictly_increasing,
 )
@@ -320,6 +321,11 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
     pop = result.population
     keys = {}
     for name in by:
+        if not one_of(name, _GROUP_COLUMNS):
+            # `name == "city"` on an array: a bare ValueError.
+            raise ArgumentError(
+                f"by_group: unknown grouping {quoted(name)}; allowed: {_GROUP_COLUMNS}"
+            )
         if name == "city":
             keys[name] = np.asarray(CITY_LABELS, dtype=object)[pop.city_code]
         elif name == "urban":
@@ -389,6 +395,11 @@ def decompose(
     """
     check_result(result, "result", "decompose")
     pop = result.population
+    if not one_of(by, _GROUP_COLUMNS):
+        # `by == "city"` on an array: a bare ValueError.
+        raise ArgumentError(
+            f"decompose: by must be one of {_GROUP_COLUMNS}; got {quoted(by)}"
+        )
     if by == "city":
         group = np.asarray(CITY_LABELS, dtype=object)[pop.city_code]
     elif by == "urban":

@@ -299,6 +299,18 @@ def evaluate_targets(
             "evaluate_targets: indicators must be a mapping of indicator names to "
             f"numbers (a Result.indicators); got {type(indicators).__name__}"
         )
+    for name, given in (
+        ("trends", trends),
+        ("undefined", undefined),
+        ("verdicts", verdicts),
+    ):
+        if given is not None and not isinstance(given, Mapping):
+            # dict(x or {}): True raised a bare TypeError, "" or 0 was nothing.
+            raise ScenarioError(
+                f"evaluate_targets: {name} must be a mapping keyed by "
+                f"{'indicator' if name == 'undefined' else 'target id'}; got "
+                f"{type(given).__name__}"
+            )
     if residents is not None:
         number = finite_float(residents)
         if number is None or not number > 0:

@@ -21,9 +21,9 @@ from commonprosperity._kernels import resample
 from commonprosperity._kernels.buckets import income_order
 from commonprosperity._kernels.inequality import gini_exact_from_order
 from commonprosperity._sums import dot
-from commonprosperity._validate import describe_rows, is_real, seed_problem
+from commonprosperity._validate import describe_rows, is_real, one_of, seed_problem
 from commonprosperity._warn import warn_user
-from commonprosperity.errors import ArgumentError
+from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.metrics._moments import native_order
 from commonprosperity.metrics._validate import pow2_normalised
 from commonprosperity.population import Population
@@ -371,6 +371,10 @@ def bootstrap(
         result = simulate(result_or_population, scenario)
     elif isinstance(result_or_population, Result):
         result = result_or_population
+        if scenario is not None and not isinstance(scenario, Scenario):
+            raise ArgumentTypeError(
+                f"bootstrap: scenario must be a Scenario; got {type(scenario).__name__}"
+            )
         if scenario is not None and scenario != result.scenario:
             # It was ignored: the replicates are of the Result's own scenario.
             raise ArgumentError(
@@ -384,7 +388,7 @@ def bootstrap(
             "bootstrap needs a Result or a Population; got "
             + type(result_or_population).__name__
         )
-    if indicator not in INDICATOR_NAMES:
+    if not one_of(indicator, INDICATOR_NAMES):
         raise ArgumentError(
             f"bootstrap: unknown indicator {indicator!r}; "
             f"allowed: {list(INDICATOR_NAMES)}"
@@ -401,7 +405,7 @@ def bootstrap(
         raise ArgumentError(
             f"bootstrap: level must be a number in (0, 1); got {level!r}"
         )
-    if method not in ("rescaled", "naive"):
+    if not one_of(method, ("rescaled", "naive")):
         raise ArgumentError(
             f"bootstrap: method must be 'rescaled' or 'naive'; got {method!r}"
         )

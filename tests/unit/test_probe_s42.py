@@ -571,3 +571,48 @@ def test_wrong_arguments_get_the_librarys_errors():
     for bad in ({}, 0, "", pd.Series([1.0, 2.0])):
         with pytest.raises(cp.ScenarioError, match=r"scenario must be a Scenario"):
             cp.compare_to_published(pop, bad)
+
+
+def test_options_given_arrays_and_huge_numbers_get_the_librarys_errors():
+    from commonprosperity import metrics, report, tables
+
+    pop = cp.synthetic_population(1_000, seed=0)
+    scenario = cp.Scenario.status_quo(2021)
+    result = cp.simulate(pop, scenario)
+    array = np.ones((2, 2))
+    # "The truth value of an array is ambiguous" (an option compared with `in`).
+    with pytest.raises(cp.ArgumentError, match=r"band_basis must be one of"):
+        cp.simulate(pop, scenario, band_basis=array)
+    with pytest.raises(cp.MeasureError, match=r"method must be 'exact' or 'bracket'"):
+        metrics.gini([1.0, 2.0], None, method=array)
+    with pytest.raises(cp.MeasureError, match=r"measure must be 'theil' or 'mld'"):
+        metrics.decompose([1.0, 2.0], None, ["a", "b"], measure=array)
+    with pytest.raises(cp.ArgumentError, match=r"decompose: by must be one of"):
+        tables.decompose(result, by=array)
+    with pytest.raises(cp.ArgumentError, match=r"by_group: unknown grouping"):
+        tables.by_group(result, pd.Series([1.0, 2.0]))
+    with pytest.raises(cp.ArgumentError, match=r"engine must be one of"):
+        cp.sweep(pop, scenario, {"transfers.dibao_monthly": [900]}, engine=array)
+    with pytest.raises(cp.ArgumentError, match=r"bootstrap: method must be"):
+        cp.bootstrap(result, "gini", method=array)
+    with pytest.raises(cp.ArgumentError, match=r"scenario must be a Scenario"):
+        cp.bootstrap(result, "gini", scenario=pd.DataFrame({"a": [1]}))
+    # 10**400: a bare OverflowError.
+    with pytest.raises(cp.ArgumentError, match=r"xtol must be a positive number"):
+        cp.solve(
+            pop, scenario, "transfers.dibao_monthly", "T4", (800, 4000), xtol=10**400
+        )
+    # dict(x or {}): True raised a bare TypeError, "" was nothing.
+    for bad in (True, "", [("T8", 1.0)]):
+        with pytest.raises(cp.ScenarioError, match=r"trends must be a mapping"):
+            cp.evaluate_targets({}, trends=bad)
+    # A misspelt lever was dropped; a str was read by character.
+    frame = cp.sweep(
+        pop, scenario, {"transfers.dibao_monthly": [900, 1000]}, progress=False
+    )
+    with pytest.raises(cp.ArgumentError, match=r"levers \['transfer.dibao_monthly'\]"):
+        report.sweep_summary(frame, ["transfer.dibao_monthly"])
+    with pytest.raises(cp.ArgumentError, match=r"levers must be a list"):
+        report.sweep_summary(frame, "transfers.dibao_monthly")
+    summary = report.sweep_summary(frame, ["transfers.dibao_monthly"])
+    assert set(summary.index) == {"T1", "T2", "T3", "T4", "T5", "T6"}

@@ -14,6 +14,7 @@ from commonprosperity._kernels.inequality import (
     weighted_sum,
     weighted_totals,
 )
+from commonprosperity._validate import one_of
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._moments import factorize_groups
@@ -576,9 +577,9 @@ def decompose(
     >>> d.groups["income_share"].tolist()
     [0.25, 0.75]
     """
-    if measure not in ("theil", "mld"):
+    if not one_of(measure, ("theil", "mld")):
         raise MeasureError(f"measure must be 'theil' or 'mld'; got {measure!r}")
-    if nonpositive not in ("raise", "exclude"):
+    if not one_of(nonpositive, ("raise", "exclude")):
         raise MeasureError(
             f"nonpositive must be 'raise' or 'exclude'; got {nonpositive!r}"
         )

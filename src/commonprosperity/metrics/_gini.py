@@ -18,6 +18,7 @@ from commonprosperity._kernels.histogram import (
     histogram_bracket,
 )
 from commonprosperity._kernels.inequality import gini_checked_from_order, magnitudes
+from commonprosperity._validate import one_of
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
     aligned,
@@ -183,7 +184,7 @@ def gini(
     >>> bool(b.lower <= 0.25 <= b.upper), round(b.estimate, 12)
     (True, 0.25)
     """
-    if method not in ("exact", "bracket"):
+    if not one_of(method, ("exact", "bracket")):
         raise MeasureError(f"method must be 'exact' or 'bracket'; got {method!r}")
     fast = _fast_arrays(income, weight)
     if fast is not None:
