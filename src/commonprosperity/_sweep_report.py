@@ -7,6 +7,7 @@ and :func:`write_sweep`.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from commonprosperity._files import expand_home
 from commonprosperity._reportformat import (
     _SHORT,
     _number,
@@ -197,7 +199,15 @@ def write_sweep(
     summary : str
         A few lines for the terminal.
     """
-    out = Path(out_dir)
+    if not isinstance(out_dir, str | os.PathLike) or (
+        isinstance(out_dir, str) and not out_dir.strip()
+    ):
+        # Path(None) raised a bare TypeError, and "" wrote into the current folder.
+        raise ArgumentTypeError(
+            "write_sweep: out_dir must be a folder's path (a non-empty str or "
+            f"pathlib.Path); got {quoted(out_dir)}"
+        )
+    out = expand_home(out_dir, ArgumentError)
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.
     names = output_names(

@@ -616,3 +616,25 @@ def test_options_given_arrays_and_huge_numbers_get_the_librarys_errors():
         report.sweep_summary(frame, "transfers.dibao_monthly")
     summary = report.sweep_summary(frame, ["transfers.dibao_monthly"])
     assert set(summary.index) == {"T1", "T2", "T3", "T4", "T5", "T6"}
+
+
+def test_metric_options_and_output_folders_of_the_wrong_kind(tmp_path):
+    from commonprosperity import metrics, report
+
+    x = np.array([1.0, 2.0, 3.0])
+    # float(10**400): a bare OverflowError.
+    with pytest.raises(
+        cp.MeasureError, match=r"line must be a finite number; got an integer of 401"
+    ):
+        metrics.fgt(x, None, 10**400)
+    with pytest.raises(cp.MeasureError, match=r"epsilon must be a finite number"):
+        metrics.atkinson(x, None, epsilon=10**400)
+    result = cp.simulate(
+        cp.synthetic_population(1_000, seed=0), cp.Scenario.status_quo(2021)
+    )
+    # Path(None): a bare TypeError; "" wrote into the current folder.
+    for bad in (None, "", 3):
+        with pytest.raises(
+            cp.ArgumentError, match=r"write_run: out_dir must be a folder's path"
+        ):
+            report.write_run(result, bad, heading="h")

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from commonprosperity._kernels.inequality import weighted_totals
-from commonprosperity._validate import is_real
+from commonprosperity._validate import is_real, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import MeasureError
 
@@ -262,6 +262,11 @@ def as_scalar(
         out = float(value)
     except (TypeError, ValueError) as exc:
         raise MeasureError(f"{name} must be a real number; got {value!r}") from exc
+    except OverflowError:
+        # An int beyond any float (10**400): a bare OverflowError.
+        raise MeasureError(
+            f"{name} must be a finite number; got {quoted(value)}"
+        ) from None
     if np.isnan(out) or (np.isinf(out) and not allow_inf):
         raise MeasureError(f"{name} must be a finite number; got {out!r}")
     below = out <= low if low_open else out < low
