@@ -6,8 +6,6 @@ Private part of :mod:`commonprosperity.baseline` (which re-exports
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -18,7 +16,7 @@ from commonprosperity.errors import PopulationError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import CITIES
 from commonprosperity.scenario import Scenario
-from commonprosperity.simulate import _ratio, simulate
+from commonprosperity.simulate import _generator_argument, _ratio, simulate
 
 __all__ = ["RATIO_TOLERANCE", "compare_to_published", "quintile_means"]
 
@@ -206,12 +204,12 @@ def compare_to_published(
     survey_share = S.survey_urban_share(year)
     # The library's baseline says how it was made; another population is read
     # by its urban share.
-    made = re.match(
-        r"baseline\([^)]*urban_definition='(census|survey)'", population.source
+    made = _generator_argument(
+        population.source, "urban_definition", "'census'|'survey'"
     )
     if made is not None:
-        census = made.group(1) == "census"
-        basis = f"urban_definition={made.group(1)!r}"
+        census = made == "'census'"
+        basis = f"urban_definition={made}"
     else:
         # As if "census" only if it has the official rate (within the rows'
         # 0.005): an all-urban survey is no census-definition population.

@@ -8,6 +8,10 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from commonprosperity._validate import quoted
+from commonprosperity.errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["expand_home", "path_state", "replace_atomically"]
 
@@ -31,6 +35,22 @@ def expand_home(path: str | os.PathLike, error: type[Exception]) -> Path:
             if isinstance(path, os.PathLike)
             else f"a path must be a str or an os.PathLike; got {type(path).__name__}"
         ) from None
+
+
+def output_folder(out_dir: Any, where: str) -> Path:
+    """The folder ``out_dir`` a writer ``where`` writes into, ``~`` expanded.
+
+    Refuses what is no path (``Path(None)`` raised a bare TypeError) and an
+    empty one (it wrote into the current folder).
+    """
+    if not isinstance(out_dir, str | os.PathLike) or (
+        isinstance(out_dir, str) and not out_dir.strip()
+    ):
+        raise ArgumentTypeError(
+            f"{where}: out_dir must be a folder's path (a non-empty str or "
+            f"pathlib.Path); got {quoted(out_dir)}"
+        )
+    return expand_home(out_dir, ArgumentError)
 
 
 def replace_atomically(path: Path, write: Callable[[str], None]) -> None:

@@ -7,7 +7,6 @@ and :func:`write_sweep`.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from commonprosperity._files import expand_home
+from commonprosperity._files import output_folder
 from commonprosperity._reportformat import (
     _SHORT,
     _number,
@@ -199,15 +198,7 @@ def write_sweep(
     summary : str
         A few lines for the terminal.
     """
-    if not isinstance(out_dir, str | os.PathLike) or (
-        isinstance(out_dir, str) and not out_dir.strip()
-    ):
-        # Path(None) raised a bare TypeError, and "" wrote into the current folder.
-        raise ArgumentTypeError(
-            "write_sweep: out_dir must be a folder's path (a non-empty str or "
-            f"pathlib.Path); got {quoted(out_dir)}"
-        )
-    out = expand_home(out_dir, ArgumentError)
+    out = output_folder(out_dir, "write_sweep")
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.
     names = output_names(
@@ -268,13 +259,19 @@ def _write_sweep_files(
 
     figures: list[str] = []
     notes: list[str] = []
+    skipped: list[str] = []  # the figures not drawn, said on the console too
+
+    def not_drawn(text: str) -> None:
+        notes.append(text)
+        skipped.append(text)
+
     heat_undefined = (
         spec.heatmap in frame.columns and frame[spec.heatmap].astype(float).isna().all()
     )
     if len(levers) >= 2 and heat_undefined:
         # All cells "n/a" under a colour bar of nothing: said, not drawn (as the
         # frontier below).
-        notes.append(
+        not_drawn(
             f"heatmap: not drawn: {spec.heatmap} is undefined in every scenario "
             "of this sweep"
         )
@@ -293,7 +290,7 @@ def _write_sweep_files(
                 + ", ".join(f"{k} = {_number(v)}" for k, v in fixed.items())
             )
     else:
-        notes.append("heatmap: needs two levers; this sweep has one")
+        not_drawn("heatmap: needs two levers; this sweep has one")
     target_id = spec.frontier if spec.frontier in TARGET_BY_ID else None
     frontier_indicator = (
         TARGET_BY_ID[target_id].indicator if target_id is not None else spec.frontier
@@ -305,7 +302,7 @@ def _write_sweep_files(
         and frame[frontier_indicator].astype(float).isna().all()
     )
     if unjudged:
-        notes.append(
+        not_drawn(
             f"frontier: not drawn: {spec.frontier} ({frontier_indicator}) is "
             "undefined in every scenario of this sweep"
         )
@@ -333,7 +330,6 @@ def _write_sweep_files(
         "Targets over the sweep (net fiscal cost against the base):\n"
         + "\n".join(lines + caveats)
     )
-    skipped = [n for n in notes if "not drawn" in n or "needs two levers" in n]
     if skipped:
         # Said in report.md only: the console printed "Wrote 5 files" and the
         # requested figure was missing without a word.

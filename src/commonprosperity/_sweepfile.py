@@ -54,7 +54,7 @@ from commonprosperity._sweep_engine import (
     scenarios_alone,
     value_key,
 )
-from commonprosperity._validate import joined_problems, quoted
+from commonprosperity._validate import joined_problems, one_of, quoted
 from commonprosperity.baseline import MAX_HOUSEHOLDS, MIN_HOUSEHOLDS
 from commonprosperity.errors import CommonProsperityError, ScenarioError
 from commonprosperity.scenario import Scenario, overlapping_paths, read_toml_file
@@ -272,7 +272,7 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
 
     base, base_label = _base(raw, path, problems)
     band_basis = raw.get("band_basis", "household")
-    if not isinstance(band_basis, str) or band_basis not in BAND_BASES:
+    if not one_of(band_basis, BAND_BASES):
         problems.append(
             f"{where}: band_basis must be one of {list(BAND_BASES)}; "
             f"got {quoted(band_basis)}"
@@ -417,7 +417,7 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
         # isinstance first: a TOML list or table is unhashable, and `in` the
         # frontier's dict raised TypeError.
         heatmap = plots.get("heatmap", "gini")
-        if not isinstance(heatmap, str) or heatmap not in INDICATOR_NAMES:
+        if not one_of(heatmap, INDICATOR_NAMES):
             problems.append(
                 f"{where}: plots.heatmap must be an indicator, one of "
                 f"{list(INDICATOR_NAMES)}; got {quoted(heatmap)}"

@@ -53,7 +53,7 @@ import pandas as pd
 
 from commonprosperity._calibrate_design import cell_name, design
 from commonprosperity._calibrate_solve import compress, solve
-from commonprosperity._validate import finite_float, is_integer, quoted
+from commonprosperity._validate import finite_float, is_integer, one_of, quoted
 from commonprosperity.errors import ArgumentTypeError, CalibrationError
 from commonprosperity.population import MAX_WEIGHT, MIN_WEIGHT, Population, _replace
 
@@ -212,8 +212,7 @@ def calibrate(
         raise ArgumentTypeError(
             f"population must be a Population; got {type(population).__name__}"
         )
-    if not isinstance(method, str) or method not in METHODS:
-        # `in` on an array compared elementwise: a bare ValueError.
+    if not one_of(method, METHODS):
         raise CalibrationError(f"method must be one of {METHODS}; got {quoted(method)}")
     if bounds is not None:
         # A pair of real numbers with 0 < lo < 1 < hi < inf, as documented: a lower

@@ -1286,11 +1286,23 @@ def _float_column(
         problems.append(f"{name} must be numeric; got dtype {values.dtype}{hint}")
         return None
     if values.dtype == object:
-        wrong = np.fromiter(
-            (isinstance(v, (*_NOT_NUMBERS, bool, np.bool_)) for v in values),
-            dtype=bool,
+        # One pass over the objects: 1 for no number, 2 for a signalling
+        # Decimal NaN (pd.isna raises decimal.InvalidOperation on it: a missing
+        # value like the quiet one).
+        not_numbers = (*_NOT_NUMBERS, bool, np.bool_)
+        kind = np.fromiter(
+            (
+                1
+                if isinstance(v, not_numbers)
+                else 2
+                if isinstance(v, decimal.Decimal) and v.is_snan()
+                else 0
+                for v in values
+            ),
+            dtype=np.int8,
             count=values.shape[0],
         )
+        wrong = kind == 1
         if wrong.any():
             problems.append(
                 f"{name} must be numeric (not text, booleans, complex numbers, "
@@ -1298,14 +1310,8 @@ def _float_column(
                 f"{_text_id_hint(name, values[wrong])}"
             )
             return None
-        # A signalling Decimal NaN makes pd.isna raise decimal.InvalidOperation:
-        # it is a missing value like the quiet one.
-        snan = [
-            i
-            for i, v in enumerate(values)
-            if isinstance(v, decimal.Decimal) and v.is_snan()
-        ]
-        if snan:
+        snan = kind == 2
+        if snan.any():
             values = values.copy()
             values[snan] = np.nan
         # pd.NA (a nullable column gone through object) cannot become a float; it

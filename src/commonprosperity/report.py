@@ -22,7 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from commonprosperity._files import expand_home
+from commonprosperity._files import output_folder
 from commonprosperity._plotstyle import _city_en, check_formats
 from commonprosperity._reportformat import (
     _change,
@@ -46,7 +45,7 @@ from commonprosperity._reportformat import (
     weak_markdown,
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
-from commonprosperity._validate import check_result, quoted
+from commonprosperity._validate import check_result
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.simulate import cities_note
 from commonprosperity.tables import _population_differences
@@ -716,15 +715,7 @@ def write_run(
     _check_heading("write_run", heading)
     # Checked before the tables and figures are made, not at the first save.
     formats = check_formats(formats, "write_run")
-    if not isinstance(out_dir, str | os.PathLike) or (
-        isinstance(out_dir, str) and not out_dir.strip()
-    ):
-        # Path(None) raised a bare TypeError, and "" wrote into the current folder.
-        raise ArgumentTypeError(
-            "write_run: out_dir must be a folder's path (a non-empty str or "
-            f"pathlib.Path); got {quoted(out_dir)}"
-        )
-    out = expand_home(out_dir, ArgumentError)
+    out = output_folder(out_dir, "write_run")
     written: list[Path] = []
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.

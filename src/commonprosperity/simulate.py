@@ -642,10 +642,22 @@ def _version() -> str:
         return "unknown"
 
 
+def _generator_argument(source: str, name: str, value: str) -> str | None:
+    """An argument (matching ``value``) of the generator call a source starts with.
+
+    ``synthetic_population`` and ``baseline`` begin their populations' sources
+    with their call (``baseline(year=2024, ..., seed=0, urban_definition=...)``).
+    """
+    found = re.match(
+        rf"(?:synthetic_population|baseline)\([^)]*\b{name}=({value})", source
+    )
+    return found.group(1) if found else None
+
+
 def _generator_seed(source: str) -> int | None:
     """The seed in a population's source, as the two generators write it."""
-    found = re.match(r"(?:synthetic_population|baseline)\([^)]*\bseed=(\d+)", source)
-    return int(found.group(1)) if found else None
+    seed = _generator_argument(source, "seed", r"\d+")
+    return None if seed is None else int(seed)
 
 
 def simulate(
