@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from commonprosperity._validate import is_integer, one_of, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.published import CITY_NAMES_EN
@@ -69,6 +70,12 @@ def _city_en(label: str) -> str:
     return CITY_NAMES_EN.get(label, "Zhejiang (no city)")
 
 
+#: The units :func:`format_value` knows.
+VALUE_UNITS = ("yuan", "share", "ratio", "ratio change", "households")
+#: Most decimals :func:`format_value` adds (a float has 17 significant digits).
+MAX_EXTRA_DECIMALS = 17
+
+
 def format_value(value: float, unit: str, extra: int = 0) -> str:
     """Format an indicator value in its unit for a label.
 
@@ -79,7 +86,8 @@ def format_value(value: float, unit: str, extra: int = 0) -> str:
     unit : str
         ``"yuan"``, ``"share"``, ``"ratio"``, ``"ratio change"``, ``"households"``.
     extra : int
-        Decimals beyond the unit's usual ones (to tell a value from its bound).
+        Decimals beyond the unit's usual ones (to tell a value from its bound),
+        0 to 17.
 
     Returns
     -------
@@ -98,6 +106,15 @@ def format_value(value: float, unit: str, extra: int = 0) -> str:
         raise ArgumentTypeError(
             f"format_value: value must be a number; got {type(value).__name__} "
             f"{value!r}"
+        )
+    if not one_of(unit, VALUE_UNITS):
+        raise ArgumentError(
+            f"format_value: unit must be one of {VALUE_UNITS}; got {quoted(unit)}"
+        )
+    if not is_integer(extra) or not 0 <= extra <= MAX_EXTRA_DECIMALS:
+        raise ArgumentError(
+            "format_value: extra must be an integer in "
+            f"0–{MAX_EXTRA_DECIMALS} (decimals); got {quoted(extra)}"
         )
     # "z": a value rounding to zero prints 0, not "-0" (a cost of -1e-170).
     if unit == "yuan":

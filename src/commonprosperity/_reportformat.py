@@ -25,6 +25,8 @@ from commonprosperity._plotstyle import (
     distinct_decimals,
     format_value,
 )
+from commonprosperity._validate import check_flag, check_frame, quoted
+from commonprosperity.errors import ArgumentError, ArgumentTypeError
 
 _CMP = {">=": ">=", ">": ">", "<": "<", "<=": "<="}
 
@@ -228,6 +230,18 @@ _SHORT = {
 }
 
 
+#: The columns of a target table that its renderings read.
+TARGET_TABLE_COLUMNS = (
+    "description",
+    "unit",
+    "comparison",
+    "value",
+    "target",
+    "met",
+    "gap",
+)
+
+
 def _target_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     has_sq = "status_quo" in table.columns
     header = [
@@ -280,6 +294,7 @@ def format_target_table(table: pd.DataFrame) -> str:
     >>> print(format_target_table(t).splitlines()[2])
     T1    per-capita disposable income (yuan)   70,000     >= 75,000   NO    5,000
     """
+    check_frame(table, "table", "format_target_table", TARGET_TABLE_COLUMNS)
     header, rows = _target_rows(table)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     right = {
@@ -384,7 +399,18 @@ def markdown_table(
     |---|---|
     | x | 1.5 |
     """
-    formats = dict(formats or {})
+    check_frame(frame, "frame", "markdown_table")
+    check_flag(index, "index", "markdown_table")
+    if formats is None:
+        formats = {}
+    if not isinstance(formats, Mapping) or not all(
+        isinstance(spec, str) for spec in formats.values()
+    ):
+        raise ArgumentTypeError(
+            "markdown_table: formats must be a mapping of column to format spec "
+            f"(e.g. {{'share': '.3f'}}); got {quoted(formats)}"
+        )
+    formats = dict(formats)
     cols = list(frame.columns)
     header = ([str(frame.index.name or "")] if index else []) + [str(c) for c in cols]
     lines = [
@@ -396,7 +422,13 @@ def markdown_table(
         for c in cols:
             v = row[c]
             if c in formats and isinstance(v, int | float) and not pd.isna(v):
-                cells.append(format(v, formats[c]))
+                try:
+                    cells.append(format(v, formats[c]))
+                except ValueError as e:
+                    raise ArgumentError(
+                        f"markdown_table: formats[{c!r}] = {formats[c]!r} cannot "
+                        f"format the value {v!r} of row {idx!r} ({e})"
+                    ) from None
             elif isinstance(v, float) and math.isfinite(v):
                 # Not repr's 17 digits (0.35230727215800284, 1000.0).
                 cells.append(f"{v:,.0f}" if v.is_integer() else f"{v:.6g}")

@@ -31,9 +31,10 @@ from commonprosperity._plotstyle import (
     finish,
     format_value,
 )
+from commonprosperity._validate import check_flag, check_text
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import lever_unit
-from commonprosperity.targets import meets
+from commonprosperity.targets import INDICATOR_NAMES, meets
 
 __all__ = ["fiscal_frontier", "pareto_front", "sweep_heatmap"]
 
@@ -110,6 +111,7 @@ def sweep_heatmap(
         the frame, ``x`` equals ``y``, no row is left after ``fixed``, or several
         rows share an ``(x, y)`` pair.
     """
+    check_text(title, "title", "sweep_heatmap")
     if not isinstance(frame, pd.DataFrame):
         raise ArgumentTypeError(
             f"sweep_heatmap: frame must be the DataFrame sweep() returned; got "
@@ -355,6 +357,7 @@ def pareto_front(
     >>> pareto_front(np.array([0.1, 0.2, 0.15]), np.array([1.0, 3.0, 4.0])).tolist()
     [0, 1]
     """
+    check_flag(higher_is_better, "higher_is_better", "pareto_front")
     try:
         v = np.asarray(values, dtype=np.float64)
         c = np.asarray(cost, dtype=np.float64)
@@ -435,6 +438,7 @@ def fiscal_frontier(
     ArgumentError (a ValueError)
         If the indicator, the cost or a lever is not a column of the frame.
     """
+    check_text(title, "title", "fiscal_frontier")
     if not isinstance(frame, pd.DataFrame):
         raise ArgumentTypeError(
             f"fiscal_frontier: frame must be the DataFrame sweep() returned; got "
@@ -468,7 +472,9 @@ def fiscal_frontier(
             hint = (
                 f" ({target.id} is evaluated only on a multi-year path or with GDP, "
                 "not in a sweep)"
-                if target is not None and col == target.indicator
+                if target is not None
+                and col == target.indicator
+                and col not in INDICATOR_NAMES
                 else ""
             )
             raise ArgumentError(

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._files import output_folder
+from commonprosperity._plotstyle import check_formats
 from commonprosperity._reportformat import (
     _SHORT,
     _number,
@@ -25,7 +26,7 @@ from commonprosperity._reportformat import (
     weak_lines,
     weak_markdown,
 )
-from commonprosperity._validate import quoted
+from commonprosperity._validate import check_frame, check_text, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import lever_unit
 from commonprosperity.targets import TARGET_BY_ID, TARGETS, meets
@@ -181,7 +182,7 @@ def write_sweep(
         ``cheapest(frame, targets=(...))`` of :mod:`commonprosperity.sweep`; used to
         list the scenarios meeting the frontier target ordered by cost.
     formats : sequence of str
-        Figure formats.
+        Figure formats: png, svg, pdf; an empty sequence writes no figures.
     target_notes : mapping of str to str, optional
         Caveats by target id (``{"T5": "over 2 of the 11 cities ..."}``), printed
         under the summary and the report's target table.
@@ -197,7 +198,34 @@ def write_sweep(
         ``frontier.*``, ``report.md``.
     summary : str
         A few lines for the terminal.
+
+    Raises
+    ------
+    ArgumentTypeError
+        If an argument is of the wrong kind (``frame`` no DataFrame, ``spec`` no
+        sweep file's spec, ``heading`` no str, ...).
+    ArgumentError
+        If ``frame`` lacks a lever's column or a format is unknown (checked
+        before anything is written).
     """
+    if not all(hasattr(spec, a) for a in _SPEC_ATTRIBUTES):
+        raise ArgumentTypeError(
+            "write_sweep: spec must be the SweepSpec read from a sweep file "
+            f"(levers, grid, base, heatmap, frontier); got {type(spec).__name__}"
+        )
+    check_frame(frame, "frame", "write_sweep", list(spec.levers))
+    check_text(heading, "heading", "write_sweep", optional=False)
+    check_text(command, "command", "write_sweep")
+    if target_notes is not None and not isinstance(target_notes, Mapping):
+        raise ArgumentTypeError(
+            "write_sweep: target_notes must be a mapping of target id to text; "
+            f"got {type(target_notes).__name__}"
+        )
+    if cheapest is not None and not callable(cheapest):
+        raise ArgumentTypeError(
+            f"write_sweep: cheapest must be callable; got {type(cheapest).__name__}"
+        )
+    formats = check_formats(formats, "write_sweep")
     out = output_folder(out_dir, "write_sweep")
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.
@@ -217,6 +245,18 @@ def write_sweep(
             population_weak,
         )
     return [out / p.name for p in written], summary
+
+
+#: What write_sweep reads of a sweep file's spec.
+_SPEC_ATTRIBUTES = (
+    "levers",
+    "grid",
+    "base",
+    "base_label",
+    "band_basis",
+    "heatmap",
+    "frontier",
+)
 
 
 def _nearest(values: Sequence[Any], base_value: Any) -> Any:

@@ -7,12 +7,16 @@ import numbers
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from commonprosperity.errors import ArgumentTypeError
+from commonprosperity.errors import ArgumentError, ArgumentTypeError
 
 __all__ = [
     "INCOME_TO_GDP_RANGE",
     "LEAST_LABOUR_SHARE",
+    "check_flag",
+    "check_frame",
+    "check_text",
     "describe_rows",
     "income_to_gdp_problem",
     "is_integer",
@@ -199,6 +203,50 @@ def check_result(value: Any, name: str, where: str) -> None:
         raise ArgumentTypeError(
             f"{where}: {name} must be a Result (from commonprosperity.simulate); "
             f"got {type(value).__name__}"
+        )
+
+
+def check_text(value: Any, name: str, where: str, *, optional: bool = True) -> None:
+    """Raise a TypeError naming ``name`` unless ``value`` is a str (or None).
+
+    A title, label or command of another type was drawn or written as its repr
+    (``title=5``) or failed deep inside (``'int' object is not iterable``).
+    """
+    if value is None and optional:
+        return
+    if not isinstance(value, str):
+        raise ArgumentTypeError(
+            f"{where}: {name} must be a str{' or None' if optional else ''}; "
+            f"got {type(value).__name__} {quoted(value)}"
+        )
+
+
+def check_flag(value: Any, name: str, where: str) -> None:
+    """Raise a TypeError naming ``name`` unless ``value`` is True or False.
+
+    A flag read by truthiness takes ``"no"`` for True.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise ArgumentTypeError(
+            f"{where}: {name} must be True or False; got {type(value).__name__} "
+            f"{quoted(value)}"
+        )
+
+
+def check_frame(value: Any, name: str, where: str, columns: Any = ()) -> None:
+    """Raise unless ``value`` is a pandas DataFrame with the ``columns`` named.
+
+    Raises ArgumentTypeError for another type, ArgumentError for missing columns.
+    """
+    if not isinstance(value, pd.DataFrame):
+        raise ArgumentTypeError(
+            f"{where}: {name} must be a pandas DataFrame; got {type(value).__name__}"
+        )
+    missing = [c for c in columns if c not in value.columns]
+    if missing:
+        raise ArgumentError(
+            f"{where}: {name} lacks the column(s) {missing}; it has "
+            f"{[str(c) for c in value.columns][:20]}"
         )
 
 

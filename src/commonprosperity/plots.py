@@ -54,8 +54,10 @@ from commonprosperity._plotstyle import (
 from commonprosperity._sweep_plots import fiscal_frontier, pareto_front, sweep_heatmap
 from commonprosperity._validate import (
     check_result,
+    check_text,
     is_integer,
     positive_yuan_problem,
+    quoted,
 )
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, MeasureError
 from commonprosperity.metrics._gini import gini
@@ -79,6 +81,9 @@ __all__ = [
     "target_dashboard",
 ]
 
+#: Most points :func:`lorenz_points` samples (more than any figure can show;
+#: 10**12 asked NumPy for 7 TiB).
+MAX_LORENZ_POINTS = 10**8
 #: Most histogram bins :func:`income_distribution` draws.
 _MAX_BINS = 2_000
 
@@ -101,7 +106,7 @@ def lorenz_points(
     weight : ndarray of float64, shape (n,)
         Persons each unit represents (> 0).
     n_points : int
-        Number of equally spaced population shares from 0 to 1.
+        Number of equally spaced population shares from 0 to 1 (2 to 10**8).
 
     Returns
     -------
@@ -119,9 +124,10 @@ def lorenz_points(
     """
     x = as_values(income, "lorenz_points: income")
     w = as_weight(weight, x.shape[0], "lorenz_points: weight", "income")
-    if not is_integer(n_points) or n_points < 2:
+    if not is_integer(n_points) or not 2 <= n_points <= MAX_LORENZ_POINTS:
         raise ArgumentError(
-            f"lorenz_points: n_points must be an integer >= 2; got {n_points!r}"
+            "lorenz_points: n_points must be an integer in "
+            f"2–{MAX_LORENZ_POINTS:,}; got {quoted(n_points)}"
         )
     order = np.argsort(x, kind="stable")
     w = w[order]
@@ -191,7 +197,10 @@ def lorenz_curves(
     if not results:
         raise ArgumentError("lorenz_curves needs at least one result")
     for label, result in results.items():
+        check_text(label, "each label of results", "lorenz_curves", optional=False)
         check_result(result, f"results[{label!r}]", "lorenz_curves")
+    check_text(gross, "gross", "lorenz_curves")
+    check_text(title, "title", "lorenz_curves")
     if gross is not None and gross in results:
         # The curves are told apart by label: the gross curve took the reference's
         # style and the difference panel's reference became ambiguous.
@@ -311,6 +320,8 @@ def income_distribution(
         below ``bin_width``, or they make more than 2,000 bins.
     """
     check_result(result, "result", "income_distribution")
+    check_text(title, "title", "income_distribution")
+    check_text(label, "label", "income_distribution")
     problems = [
         problem
         for name, value in (("bin_width", bin_width), ("upper", upper))
@@ -487,6 +498,8 @@ def target_dashboard(
     ArgumentError (a ValueError)
         If a targets frame lacks a column of ``Result.targets()``.
     """
+    check_text(title, "title", "target_dashboard")
+    check_text(label, "label", "target_dashboard")
     if isinstance(result, pd.DataFrame):
         missing = [c for c in _DASHBOARD_COLUMNS if c not in result.columns]
         if missing:
@@ -723,6 +736,8 @@ def city_bars(
         under for T5 (lowest × 1.55).
     """
     check_result(result, "result", "city_bars")
+    check_text(title, "title", "city_bars")
+    check_text(label, "label", "city_bars")
     cities = result.city_per_capita.sort_values(ascending=True)
     if cities.empty:
         raise ArgumentError("city_bars: the result has no city per-capita incomes")

@@ -45,7 +45,7 @@ from commonprosperity._reportformat import (
     weak_markdown,
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
-from commonprosperity._validate import check_result
+from commonprosperity._validate import check_result, check_text, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.simulate import cities_note
 from commonprosperity.tables import _population_differences
@@ -494,8 +494,16 @@ def markdown_report(
     """
     _check_results("markdown_report", result, baseline)
     _check_heading("markdown_report", heading)
+    check_text(command, "command", "markdown_report")
     if isinstance(figures, str | Path):
         figures = [str(figures)]  # one file, not one image per character
+    if not isinstance(figures, Sequence) or not all(
+        isinstance(f, str | Path) for f in figures
+    ):
+        raise ArgumentTypeError(
+            "markdown_report: figures must be a sequence of file names (str or "
+            f"pathlib.Path); got {quoted(figures)}"
+        )
     p = result.provenance
     other = _other_year(result, baseline)
     out = [f"# commonprosperity report: {heading}", ""]
@@ -686,7 +694,7 @@ def write_run(
     command : str, optional
         The command line, quoted in the report.
     formats : sequence of str
-        Figure formats.
+        Figure formats: png, svg, pdf; an empty sequence writes no figures.
     gdp, labour_compensation : float, optional
         For T7.
     label : str, optional
@@ -713,6 +721,8 @@ def write_run(
 
     _check_results("write_run", result, baseline)
     _check_heading("write_run", heading)
+    check_text(command, "command", "write_run")
+    check_text(label, "label", "write_run")
     # Checked before the tables and figures are made, not at the first save.
     formats = check_formats(formats, "write_run")
     out = output_folder(out_dir, "write_run")

@@ -271,7 +271,9 @@ class Result:
         disposable income and each kept whole in the decile holding the middle
         of its persons; the quintiles of T9 and ``simulate_path`` are fifths of
         *households* (the statistical bureau's 五等份), so a top/bottom ratio
-        read from these deciles differs from T9's.
+        read from these deciles differs from T9's. Because records are kept
+        whole, the deciles depend on how the data cut households into records
+        (two half-weight copies may fall in neighbouring deciles).
 
         Returns
         -------

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from commonprosperity._validate import seed_problem
+from commonprosperity._validate import quoted, seed_problem
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import _where, aligned, as_scalar, as_values
 
@@ -25,6 +25,9 @@ FloatArray = npt.NDArray[np.float64]
 #: Interior grid on which a fitted curve is checked (PovcalNet checks from 0.001).
 _CHECK_GRID = np.linspace(0.001, 0.999, 999)
 _TOL = 1e-9
+#: Most draws :meth:`BetaLorenz.sample` takes: NumPy's largest array length (a
+#: count beyond it raised NumPy's "Maximum allowed size exceeded").
+MAX_DRAWS = int(np.iinfo(np.intp).max)
 
 
 def _probabilities(p: npt.ArrayLike) -> FloatArray:
@@ -141,8 +144,15 @@ class _LorenzFit:
         >>> x.shape, bool((x >= 0).all())
         ((1000,), True)
         """
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-            raise MeasureError(f"n must be an integer >= 0; got {n!r}")
+        if (
+            isinstance(n, bool)
+            or not isinstance(n, int | np.integer)
+            or not 0 <= n <= MAX_DRAWS
+        ):
+            raise MeasureError(
+                f"n must be an integer >= 0 and at most {MAX_DRAWS:,} (draws); "
+                f"got {quoted(n)}"
+            )
         if not isinstance(seed, np.random.Generator) and (
             problem := seed_problem(seed)
         ):
