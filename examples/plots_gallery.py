@@ -13,6 +13,9 @@ from commonprosperity import plots
 
 out = out_dir("plots-gallery-out")
 pop, described = population(2024, n_households=20_000)
+if pop.year is not None:
+    # 2025 policy on 2025 incomes: the 2024 baseline projected a year.
+    pop = cp.project(pop, 2025)
 status_quo = cp.simulate(pop, cp.Scenario.status_quo(2025))
 scenarios = Path(__file__).resolve().parent / "scenarios"
 package = cp.simulate(pop, cp.Scenario.from_toml(scenarios / "package_2025.toml"))

@@ -885,16 +885,19 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             f"year {spec.base.year}"
         )
     try:
-        frame = run_sweep(
-            pop,
-            spec.base,
-            spec.grid,
-            engine=engine,
-            client=client,
-            band_basis=spec.band_basis,
-            # None: a bar only when stderr is a terminal, not in logs.
-            progress=False if args.no_progress else None,
-        )
+        with warnings.catch_warnings():
+            # Said in the population line above, and in the report.
+            warnings.filterwarnings("ignore", "sweep: T1–T6 are judged on incomes")
+            frame = run_sweep(
+                pop,
+                spec.base,
+                spec.grid,
+                engine=engine,
+                client=client,
+                band_basis=spec.band_basis,
+                # None: a bar only when stderr is a terminal, not in logs.
+                progress=False if args.no_progress else None,
+            )
     except CommonProsperityError as exc:
         # The engine names its Python argument (client=); here it is the option.
         if client is None or not str(exc).startswith("client: "):

@@ -434,31 +434,33 @@ class Result:
                 f"{share:.1%} of residents have no city ({CITY_LABELS[-1]}) "
                 "and are in none of the cities compared",
             )
-        data_year, year = self.population.year, self.scenario.year
-        if data_year is not None and data_year != year:
-            # 2020 incomes judged against the 2025 targets read "not met" for
-            # want of five years of growth, not of policy.
-            # project runs forward only: for a later population, the policy of
-            # its own year is the comparison it allows.
-            if data_year < year:
-                advice = (
-                    f"; commonprosperity.project(population, {year}) gives "
-                    f"{year} incomes"
-                )
-            elif data_year in POLICY_YEARS:
-                advice = f"; Scenario.status_quo({data_year}) is its year's policy"
-            else:
-                advice = " (a population is projected forward only)"
-            add_note(
-                ("T1", "T2", "T3", "T4", "T5", "T6"),
-                f"incomes of the {data_year} population under {year} policy" + advice,
-            )
+        years = other_year_note(self.population.year, self.scenario.year)
+        if years:
+            add_note(("T1", "T2", "T3", "T4", "T5", "T6"), years)
         return frame
 
 
 #: pandas 3 copies on write, so a shallow copy is free and a user's edits stay in
 #: it; before, a shallow copy shares its data and only a deep one is safe.
 _SHALLOW_COPY_IS_SAFE = int(pd.__version__.split(".")[0]) >= 3
+
+
+def other_year_note(data_year: int | None, year: int) -> str:
+    """Why T1–T6 of a population of another year than its policy mislead, or "".
+
+    2020 incomes judged against the 2025 targets read "not met" for want of five
+    years of growth, not of policy. ``project`` runs forward only: for a later
+    population, the policy of its own year is the comparison it allows.
+    """
+    if data_year is None or data_year == year:
+        return ""
+    if data_year < year:
+        advice = f"; commonprosperity.project(population, {year}) gives {year} incomes"
+    elif data_year in POLICY_YEARS:
+        advice = f"; Scenario.status_quo({data_year}) is its year's policy"
+    else:
+        advice = " (a population is projected forward only)"
+    return f"incomes of the {data_year} population under {year} policy" + advice
 
 
 def cities_note(present: Collection[str]) -> str:

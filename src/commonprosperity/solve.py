@@ -18,6 +18,7 @@ from commonprosperity._sweep_engine import (
     _stack,
 )
 from commonprosperity._validate import finite_float, is_real, quoted
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import (
     ArgumentError,
     ScenarioError,
@@ -25,7 +26,11 @@ from commonprosperity.errors import (
 )
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
-from commonprosperity.simulate import INDICATOR_NAMES, _indicator_values
+from commonprosperity.simulate import (
+    INDICATOR_NAMES,
+    _indicator_values,
+    other_year_note,
+)
 from commonprosperity.targets import BOUND_TOLERANCE, TARGET_BY_ID, TARGETS, meets
 
 __all__ = ["solve"]
@@ -203,6 +208,14 @@ def solve(
         below ``x − xtol`` does not (``lo`` if ``lo`` already meets it); for an
         integer lever the smallest integer that meets it.
 
+    Warns
+    -----
+    UserWarning
+        If the population's year (``Population.year``) is not the policy
+        year: its targets are judged on incomes of another year (as the
+        notes of ``Result.targets()`` say); ``project`` gives the policy
+        year's incomes.
+
     Raises
     ------
     TargetUnreachableError
@@ -229,6 +242,8 @@ def solve(
     """
     _check_common(population, base, "exact", band_basis)
     goal = _parse_target(target)
+    if years := other_year_note(population.year, base.year):
+        warn_user(f"solve: {target} is judged on {years}")
     if not isinstance(lever, str) or lever == "year":
         raise ArgumentError(
             f"lever must be the dotted path of a number scenario field; got {lever!r}"

@@ -30,12 +30,14 @@ from commonprosperity._sweep_engine import (
     _stack,
 )
 from commonprosperity._validate import one_of
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import Population
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import (
     INDICATOR_NAMES,
     _indicator_values,
+    other_year_note,
     social_insurance_fund_revenue,
 )
 from commonprosperity.solve import _parse_target
@@ -204,6 +206,14 @@ def sweep(
     scenarios of 1,000,000 households took 1.1-2.0 s on 2 cores
     (``python -m benchmarks --only sweep``; ``benchmarks/results.md``).
 
+    Warns
+    -----
+    UserWarning
+        If the population's year (``Population.year``) is not the policy
+        year: its targets are judged on incomes of another year (as the
+        notes of ``Result.targets()`` say); ``project`` gives the policy
+        year's incomes.
+
     Raises
     ------
     ScenarioError
@@ -239,6 +249,12 @@ def sweep(
             f"(Population.write_parquet); got {type(population).__name__}"
         )
     _check_policy(base, gini, band_basis)
+    if isinstance(population, Population) and (
+        years := other_year_note(population.year, base.year)
+    ):
+        # The frame has no notes column: T1-T6 read "not met" for want of
+        # growth, not of policy, without a word.
+        warn_user(f"sweep: T1–T6 are judged on {years}")
     if progress is not None and not isinstance(progress, bool | np.bool_):
         # bool("no") is True: a string or a number showed a bar.
         raise ArgumentError(

@@ -240,3 +240,30 @@ def test_frontier_hint_names_only_the_targets_a_sweep_cannot_judge(sweep_parts):
     assert "band_share_100k_500k' not in the sweep frame;" in str(caught.value)
     with pytest.raises(ArgumentError, match="T8 is evaluated only on a multi-year"):
         plots.fiscal_frontier(frame, "T8")
+
+
+def _population_of(year):
+    pop = cp.synthetic_population(600, seed=9)
+    households, persons = pop.to_frames()
+    return cp.Population.from_frames(households, persons, year=year)
+
+
+def test_sweep_and_solve_say_when_incomes_are_of_another_year():
+    # simulate's targets table notes it; a sweep's T1_met column and solve's
+    # answer judged 2021 incomes against 2025 policy without a word.
+    from commonprosperity.solve import solve
+    from commonprosperity.sweep import sweep
+
+    pop = _population_of(2021)
+    base = cp.Scenario.status_quo(2025)
+    grid = {"transfers.dibao_monthly": [1_200.0, 1_300.0]}
+    with pytest.warns(UserWarning, match=r"sweep: T1–T6 are judged on incomes of "):
+        frame = sweep(pop, base, grid, progress=False)
+    note = cp.simulate(pop, base).targets().at["T1", "note"]
+    assert "incomes of the 2021 population under 2025 policy" in note
+    with pytest.warns(UserWarning, match=r"solve: T4 is judged on incomes of the 2021"):
+        solve(pop, base, "transfers.dibao_monthly", "T4", (1_000.0, 3_000.0))
+    # The population of the policy year: no warning, the same frame's values.
+    same = _population_of(2025)
+    quiet = sweep(same, base, grid, progress=False)
+    pd.testing.assert_frame_equal(quiet, frame)
