@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from commonprosperity._validate import quoted, seed_problem
+from commonprosperity._validate import is_integer, quoted, seed_problem
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import _where, aligned, as_scalar, as_values
 
@@ -144,11 +144,7 @@ class _LorenzFit:
         >>> x.shape, bool((x >= 0).all())
         ((1000,), True)
         """
-        if (
-            isinstance(n, bool)
-            or not isinstance(n, int | np.integer)
-            or not 0 <= n <= MAX_DRAWS
-        ):
+        if not is_integer(n) or not 0 <= n <= MAX_DRAWS:
             raise MeasureError(
                 f"n must be an integer >= 0 and at most {MAX_DRAWS:,} (draws); "
                 f"got {quoted(n)}"
