@@ -105,7 +105,7 @@ def census_table() -> pd.DataFrame:
 
     Columns ``population``, ``urban_share`` (census), ``survey_urban_share`` (Q1–Q3
     2020 survey, C), ``household_size`` (family households; Jiaxing's suspect 2.88
-    replaced by 2.28, C), ``age_0_14``, ``age_15_59``, ``age_60``, ``age_65`` (the
+    replaced by 2.28, R), ``age_0_14``, ``age_15_59``, ``age_60``, ``age_65`` (the
     60+ and 65+ shares overlap). Index: the 11 cities in
     :data:`commonprosperity.published.CITIES` order.
     """
@@ -340,7 +340,8 @@ def covered_share(year: int) -> tuple[float, str, str]:
     The employment weight of urban non-private units (城镇非私营单位), whose
     employees are covered as a rule, in the all-employee average wage:
     ``(all − private) / (non-private − private)``, averaged over 2020 and 2021
-    (0.387 and 0.377; grade C from wage figures graded B and low). The same value
+    (0.387 and 0.377; grade C from wage figures graded B and low, the grade the
+    shared statistics file gives these implied weights, Part 2 §5a). The same value
     is used for every year: 2022 gives 0.427 from an all-employee wage the shared
     file calls unconfirmed, and 2023–2024 lack the split.
 

@@ -267,3 +267,34 @@ def test_sweep_and_solve_say_when_incomes_are_of_another_year():
     same = _population_of(2025)
     quiet = sweep(same, base, grid, progress=False)
     pd.testing.assert_frame_equal(quiet, frame)
+
+
+def test_grades_are_those_of_the_copy_read_and_no_better_than_the_shared_file():
+    # The shared file grades these "A/B": the bulletins were read through reposts
+    # (fang.com, yzcslt.com, jintiankansha.me), 2023 on the bureau's own page;
+    # policy.toml already graded such copies B. The 2024 age shares are "B / low
+    # (a reworded repost)"; Jiaxing's 2.28 is "2.28?", a judgement (R).
+    from commonprosperity import statistics as S
+    from commonprosperity.published import policy_values
+
+    for year in (2020, 2021, 2022, 2024):
+        assert S.figure("resident_population", year).grade == "B", year
+    assert S.figure("resident_population", 2023).grade == "A"
+    for year in (2021, 2022, 2024):
+        assert S.urbanisation_rate(year) == S.figure("urbanisation_rate", year).value
+        assert S.figure("urbanisation_rate", year).grade == "B", year
+    assert S.figure("city_max_min_ratio", 2020).grade == "B"  # 浙江在线's quote
+    assert S.figure("census_population", 2020, period="census").grade == "B"
+    for group in ("60+", "65+"):
+        assert S.figures("age_share", year=2024, group=group)[0].grade == "low"
+    assert S.figures("household_size_used", city="嘉兴")[0].grade == "R"
+    # The 2022 contribution bases: "C (R for the effective dates)", Part 2 §5b.
+    values = policy_values(2022)
+    for key in ("base_floor_monthly", "base_ceiling_monthly"):
+        assert values[f"social_insurance.{key}"].grade == "R"
+    # compare_to_published prints the calibrated size's own grade.
+    pop = cp.baseline(2021, n_households=3_000, seed=0)
+    table = cp.compare_to_published(pop)
+    rows = table[table["figure"] == "household size (census)"].set_index("city")
+    assert rows.loc["嘉兴", "grade"] == "R"
+    assert set(rows.drop(index="嘉兴")["grade"]) == {"B"}
