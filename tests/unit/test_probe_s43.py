@@ -298,3 +298,27 @@ def test_grades_are_those_of_the_copy_read_and_no_better_than_the_shared_file():
     rows = table[table["figure"] == "household size (census)"].set_index("city")
     assert rows.loc["嘉兴", "grade"] == "R"
     assert set(rows.drop(index="嘉兴")["grade"]) == {"B"}
+
+
+def test_compare_to_published_uses_the_year_of_jiaxings_ratio_and_explains_misses():
+    # Jiaxing's 2022 ratio (1 : 1.87) was the reference of every year though its
+    # 2021 ratio (1 : 1.98) is in the data; a calibrated age share outside its
+    # tolerance (a small baseline) had no note.
+    from commonprosperity import statistics as S
+
+    expected = {2020: 2021, 2021: 2021, 2022: 2022, 2023: 2022, 2024: 2022}
+    for year in (2020, 2021, 2024):
+        pop = cp.baseline(year, n_households=1_000, seed=7)
+        table = cp.compare_to_published(pop)
+        row = table[table["figure"] == "rural bottom-quintile mean / rural mean"]
+        jiaxing = row[row["note"].str.contains("Jiaxing")].iloc[0]
+        ratio_year = expected[year]
+        assert jiaxing["published"] == S.figure(
+            "low_income_rural_ratio", ratio_year, city="嘉兴"
+        ).value
+        assert f"Jiaxing (嘉兴) {ratio_year}" in jiaxing["note"]
+        missed = table[(table["role"] == "calibrated") & ~table["within"]]
+        assert (missed["note"] != "").all(), missed[["figure", "city"]]
+    ages = table[table["figure"].str.startswith("residents aged 6")]
+    assert not ages["within"].any()  # 1,000 households: bands not raked
+    assert ages["note"].str.contains("not raked").all()
