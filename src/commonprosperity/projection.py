@@ -70,10 +70,12 @@ PATH_FISCAL = ("social_insurance_fund_revenue", "housing_fund", "net_revenue")
 FIRST_YEAR = 2020  # first year of the published population and growth figures
 MAX_YEAR = 2050
 
-#: Nominal per-capita growth assumed after 2024, by area (C/R). 2025: derived from
+#: Nominal per-capita growth assumed after 2024, by area (R). 2025: derived from
 #: the 2026 government work report (all > 70,000 ≈ +4.8 %, urban/rural ratio ≈ 1.81):
 #: with the survey's urban share extrapolated to 0.69 this gives urban ≈ 81,500
-#: (+4.2 %) and rural ≈ 45,050 (+5.3 %) (C). Later years repeat 2025 (R assumption).
+#: (+4.2 %) and rural ≈ 45,050 (+5.3 %); derived (C) but from the +4.8 % that only a
+#: secondary script gives (R in data/statistics.toml), so R. Later years repeat 2025
+#: (R assumption).
 #: The rates grow every household's gross incomes (wage, business, property,
 #: pension), not disposable income: contributions, taxes and transfers follow
 #: the policy. On the 2024 baseline (20,000 households, seed 0) the 2025 status
