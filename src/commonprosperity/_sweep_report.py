@@ -411,8 +411,11 @@ def _write_sweep_files(
     if caveats:
         md += [f"- {c}" for c in caveats] + [""]
     if ranked is not None:
+        # The target's indicator first (how far each clears it), then the
+        # heatmap's when it is another.
+        shown = (*levers, TARGET_BY_ID[target_id].indicator, spec.heatmap)
         cols = [
-            c for c in (*levers, spec.heatmap, "net_fiscal_cost") if c in ranked.columns
+            c for c in dict.fromkeys((*shown, "net_fiscal_cost")) if c in ranked.columns
         ]
         md += [
             f"## Cheapest scenarios meeting {target_id} (up to 10)",

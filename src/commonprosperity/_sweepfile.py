@@ -57,7 +57,12 @@ from commonprosperity._sweep_engine import (
 from commonprosperity._validate import joined_problems, one_of, quoted
 from commonprosperity.baseline import MAX_HOUSEHOLDS, MIN_HOUSEHOLDS
 from commonprosperity.errors import CommonProsperityError, ScenarioError
-from commonprosperity.scenario import Scenario, overlapping_paths, read_toml_file
+from commonprosperity.scenario import (
+    SECTIONS,
+    Scenario,
+    overlapping_paths,
+    read_toml_file,
+)
 from commonprosperity.simulate import BAND_BASES, INDICATOR_NAMES
 from commonprosperity.targets import TARGETS
 
@@ -267,6 +272,13 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
     where = str(path)
     problems: list[str] = []
     unknown = sorted(set(raw) - _TOP)
+    if "grid" not in raw and unknown and set(unknown) <= set(SECTIONS):
+        # A scenario file's sections are each an "unknown key" here: say what
+        # it is, as Scenario.from_toml does for a sweep file.
+        raise ScenarioError(
+            f"{where}: is a scenario file (sections {unknown}, no [grid] table), "
+            "not a sweep file; run it with `commonprosperity run FILE`"
+        )
     if unknown:
         problems.append(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_TOP)}")
 

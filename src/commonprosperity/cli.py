@@ -758,10 +758,15 @@ def _scenario(file: Path | None, year: int | None) -> tuple[Any, str]:
             return Scenario.status_quo(y), f"status quo {y}"
         except ScenarioError as exc:
             # The library's message named the year but not the option giving it.
-            raise UsageError(
-                f"--year {y}: {exc}; for a later year give a scenario file (run "
-                "on the projected population)"
-            ) from None
+            from commonprosperity.published import POLICY_YEARS
+
+            advice = (
+                "; for a later year give a scenario file (run on the projected "
+                "population)"
+                if isinstance(y, int) and y > max(POLICY_YEARS)
+                else ""
+            )
+            raise UsageError(f"--year {y}: {exc}{advice}") from None
     scenario = Scenario.from_toml(file)
     if year is not None and year != scenario.year:
         raise UsageError(
@@ -951,7 +956,7 @@ def _cities_note_of(pop: Any) -> str:
 def _parse_target(text: str) -> tuple[str, str, float]:
     """Check a ``--target`` ("gini <= 0.40", "T4", "T2 >= 0.7"); name, op, value."""
     from commonprosperity.simulate import INDICATOR_NAMES
-    from commonprosperity.targets import TARGETS
+    from commonprosperity.targets import TARGETS, goal_value_problem
 
     # Targets judged from one year's indicators (T1-T6); the others need a path.
     ids = {t.id: t for t in TARGETS if t.indicator in INDICATOR_NAMES}
@@ -988,6 +993,9 @@ def _parse_target(text: str) -> tuple[str, str, float]:
         raise UsageError(
             f"--target {text!r}: the number must be finite; got {m.group('value')}"
         )
+    indicator = ids[name].indicator if name in ids else name
+    if problem := goal_value_problem(indicator, value):
+        raise UsageError(f"--target {text!r}: {problem}")
     return name, m.group("op"), value
 
 

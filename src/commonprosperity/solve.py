@@ -31,7 +31,13 @@ from commonprosperity.simulate import (
     _indicator_values,
     other_year_note,
 )
-from commonprosperity.targets import BOUND_TOLERANCE, TARGET_BY_ID, TARGETS, meets
+from commonprosperity.targets import (
+    BOUND_TOLERANCE,
+    TARGET_BY_ID,
+    TARGETS,
+    goal_value_problem,
+    meets,
+)
 
 __all__ = ["solve"]
 
@@ -147,6 +153,7 @@ def _parse_target(target: str) -> _Goal:
                 t.target,
                 f"{name}: {t.indicator} {t.comparison} {t.target:g}",
             )
+        _check_goal(target, t.indicator, float(value))
         return _Goal(t.indicator, op, float(value), f"{t.indicator} {op} {value}")
     if name not in INDICATOR_NAMES:
         raise ArgumentError(
@@ -156,7 +163,13 @@ def _parse_target(target: str) -> _Goal:
         raise ArgumentError(
             f"target {target!r} needs a comparison and a number, e.g. '{name} <= 0.40'"
         )
+    _check_goal(target, name, float(value))
     return _Goal(name, op, float(value), f"{name} {op} {value}")
+
+
+def _check_goal(target: str, indicator: str, value: float) -> None:
+    if problem := goal_value_problem(indicator, value):
+        raise ArgumentError(f"target {target!r}: {problem}")
 
 
 def solve(

@@ -59,6 +59,24 @@ INDICATOR_NAMES: tuple[str, ...] = (
 _SHARES = ("band_share_100k_500k", "band_share_200k_600k", "urbanization_rate")
 _RATIOS = ("urban_rural_ratio", "city_max_min_ratio")
 
+
+def goal_value_problem(indicator: str, value: float) -> str | None:
+    """Why ``value`` cannot be a goal for ``indicator`` (solve's targets), or None.
+
+    Shares and the Gini are fractions: a goal typed in per cent ("gini <= 35",
+    "T2 >= 80") is met by every scenario or by none, and solve answered with
+    its lower bound or blamed the lever.
+    """
+    if indicator in (*_SHARES, "gini") and not 0.0 <= value <= 1.0:
+        return (
+            f"{indicator} is a fraction from 0 to 1 (0.8 = 80 %), so a goal of "
+            f"{value:g} is met by every scenario or by none"
+        )
+    if indicator in _RATIOS and not value > 0.0:
+        return f"{indicator} is a ratio of incomes (> 0); got {value:g}"
+    return None
+
+
 #: The targets' source, in English (figures' fonts have no CJK glyphs).
 PLAN_SOURCE = (
     "Zhejiang High-Quality Development and Common Prosperity Demonstration Zone "

@@ -313,12 +313,95 @@ def test_compare_to_published_uses_the_year_of_jiaxings_ratio_and_explains_misse
         row = table[table["figure"] == "rural bottom-quintile mean / rural mean"]
         jiaxing = row[row["note"].str.contains("Jiaxing")].iloc[0]
         ratio_year = expected[year]
-        assert jiaxing["published"] == S.figure(
-            "low_income_rural_ratio", ratio_year, city="嘉兴"
-        ).value
+        assert (
+            jiaxing["published"]
+            == S.figure("low_income_rural_ratio", ratio_year, city="嘉兴").value
+        )
         assert f"Jiaxing (嘉兴) {ratio_year}" in jiaxing["note"]
         missed = table[(table["role"] == "calibrated") & ~table["within"]]
         assert (missed["note"] != "").all(), missed[["figure", "city"]]
     ages = table[table["figure"].str.startswith("residents aged 6")]
     assert not ages["within"].any()  # 1,000 households: bands not raked
     assert ages["note"].str.contains("not raked").all()
+
+
+def _cli(capsys, *args):
+    from commonprosperity import cli
+
+    code = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    "target", ["gini <= 35", "T2 >= 80", "band_share_200k_600k >= -0.1", "T4 < -1"]
+)
+def test_solve_refuses_goals_no_share_or_ratio_can_have(target, capsys):
+    # "gini <= 35" (per cent for a fraction) was met by every value: solve
+    # returned its lower bound with exit 0; "T2 >= 80" blamed the lever.
+    from commonprosperity.solve import solve
+
+    pop = cp.synthetic_population(300, seed=2)
+    base = cp.Scenario.status_quo(2025)
+    with pytest.raises(ArgumentError, match=r"is a fraction from 0 to 1|ratio of"):
+        solve(pop, base, "transfers.dibao_monthly", target, (1_000.0, 2_000.0))
+    code, _, err = _cli(
+        capsys,
+        "solve",
+        "--lever",
+        "transfers.dibao_monthly",
+        "--target",
+        target,
+        "--bounds",
+        "1000",
+        "2000",
+        "--households",
+        "1000",
+    )
+    assert code == 2
+    assert "fraction from 0 to 1" in err or "ratio of incomes" in err
+
+
+def test_solve_still_takes_goals_in_range():
+    from commonprosperity.solve import _parse_target
+
+    assert _parse_target("gini <= 0.35").value == 0.35
+    assert _parse_target("T2 >= 0.8").value == 0.8
+    assert _parse_target("T4").value == 1.9
+
+
+def test_sweep_report_ranks_with_the_targets_indicator(sweep_parts, tmp_path):
+    # The "cheapest scenarios meeting T4" table showed the heatmap's gini, not
+    # the urban/rural ratio T4 is judged on.
+    spec, frame = sweep_parts
+    assert spec.frontier == "T2" and spec.heatmap == "gini"
+    from commonprosperity.sweep import cheapest
+
+    full = frame.assign(T2_met=[False, True], T2_gap=[0.1, -0.02])
+    report.write_sweep(
+        full, tmp_path / "out", spec=spec, heading="h", cheapest=cheapest, formats=()
+    )
+    text = (tmp_path / "out" / "report.md").read_text("utf-8")
+    table = text.split("## Cheapest scenarios meeting T2")[1].split("\n\n")[1]
+    header = table.splitlines()[0]
+    assert header == (
+        "| transfers.dibao_monthly | band_share_100k_500k | gini | net_fiscal_cost |"
+    )
+
+
+def test_year_before_the_policies_gets_no_advice_about_later_years(capsys):
+    code, _, err = _cli(capsys, "run", "--year", "2019", "--households", "1000")
+    assert code == 2
+    assert "available: 2020–2025" in err and "later year" not in err
+    code, _, err = _cli(capsys, "run", "--year", "2030", "--households", "1000")
+    assert code == 2 and "for a later year give a scenario file" in err
+
+
+def test_sweep_given_a_scenario_file_says_so(tmp_path, capsys):
+    file = tmp_path / "package.toml"
+    file.write_text(
+        "year = 2025\n[transfers]\ndibao_monthly = 1300\n", encoding="utf-8"
+    )
+    code, _, err = _cli(capsys, "sweep", file, "--out", tmp_path / "o", "--no-progress")
+    assert code == 2
+    assert "is a scenario file" in err and "commonprosperity run FILE" in err
