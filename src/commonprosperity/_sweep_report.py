@@ -211,7 +211,7 @@ def write_sweep(
     if not all(hasattr(spec, a) for a in _SPEC_ATTRIBUTES):
         raise ArgumentTypeError(
             "write_sweep: spec must be the SweepSpec read from a sweep file "
-            f"(levers, grid, base, heatmap, frontier); got {type(spec).__name__}"
+            f"({', '.join(_SPEC_ATTRIBUTES)}); got {type(spec).__name__}"
         )
     check_frame(frame, "frame", "write_sweep", list(spec.levers))
     check_text(heading, "heading", "write_sweep", optional=False)
