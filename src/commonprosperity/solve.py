@@ -221,14 +221,6 @@ def solve(
         below ``x − xtol`` does not (``lo`` if ``lo`` already meets it); for an
         integer lever the smallest integer that meets it.
 
-    Warns
-    -----
-    UserWarning
-        If the population's year (``Population.year``) is not the policy
-        year: its targets are judged on incomes of another year (as the
-        notes of ``Result.targets()`` say); ``project`` gives the policy
-        year's incomes.
-
     Raises
     ------
     TargetUnreachableError
@@ -242,6 +234,14 @@ def solve(
         lever over the bounds (checked on
         17 evenly spaced values and on every evaluation of the search), or for a
         target or lever that cannot be solved for.
+
+    Warns
+    -----
+    UserWarning
+        If the population's year (``Population.year``) is not the policy
+        year: its targets are judged on incomes of another year (as the
+        notes of ``Result.targets()`` say); ``project`` gives the policy
+        year's incomes.
 
     Examples
     --------

@@ -206,14 +206,6 @@ def sweep(
     scenarios of 1,000,000 households took 1.1-2.0 s on 2 cores
     (``python -m benchmarks --only sweep``; ``benchmarks/results.md``).
 
-    Warns
-    -----
-    UserWarning
-        If the population's year (``Population.year``) is not the policy
-        year: its targets are judged on incomes of another year (as the
-        notes of ``Result.targets()`` say); ``project`` gives the policy
-        year's incomes.
-
     Raises
     ------
     ScenarioError
@@ -223,6 +215,14 @@ def sweep(
     CommonProsperityError
         For an unknown ``engine``, ``gini`` or ``band_basis``, or a ``progress``
         that is not True, False or None.
+
+    Warns
+    -----
+    UserWarning
+        If the population's year (``Population.year``) is not the policy
+        year: its targets are judged on incomes of another year (as the
+        notes of ``Result.targets()`` say); ``project`` gives the policy
+        year's incomes.
 
     Examples
     --------
