@@ -420,9 +420,9 @@ def _frame(pop: Population, scenario: Scenario, reported: list[Any]) -> pd.DataF
     person["contributions"] = c
     elderly = out[:, rules.P_ELDERLY_CLAIM] * p[layout.ELDERLY_SUPPORT]
     person["deduction_basic"] = np.full(n, p[layout.BASIC_DEDUCTION])
-    person["deduction_children"] = (
-        out[:, rules.P_DEDUCTIONS] - elderly - p[layout.BASIC_DEDUCTION]
-    )
+    # Read, not found by subtracting the others from the sum: (basic + child) +
+    # elderly less elderly less basic left 6e-8 yuan on persons without any.
+    person["deduction_children"] = out[:, rules.P_CHILD_DEDUCTION]
     person["deduction_elderly_support"] = elderly
     person["deductions"] = out[:, rules.P_DEDUCTIONS]
     person["taxable_income"] = out[:, rules.P_TAXABLE]

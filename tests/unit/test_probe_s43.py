@@ -405,3 +405,28 @@ def test_sweep_given_a_scenario_file_says_so(tmp_path, capsys):
     code, _, err = _cli(capsys, "sweep", file, "--out", tmp_path / "o", "--no-progress")
     assert code == 2
     assert "is a scenario file" in err and "commonprosperity run FILE" in err
+
+
+def test_household_child_deduction_is_read_not_subtracted():
+    # deduction_children was deductions − elderly − basic: -5.96e-08 yuan for a
+    # childless person when the deductions are large (found by fuzzing).
+    s = cp.Scenario.status_quo(2025).replace(
+        {
+            "income_tax.basic_deduction": 529312160.1967704,
+            "income_tax.elderly_support_monthly": 785785.7007138075,
+            "income_tax.elderly_support_share": 1.0,
+        }
+    )
+    table = cp.household(members=[{"age": 40, "wage": 100000.0}], scenario=s)
+    assert table.loc[0, "deduction_children"] == 0.0
+    # Two children of school age, a 2-year-old: 2,000 a month each (2023 on),
+    # all on the best earner (the higher wage), none on the other adult.
+    members = [
+        {"age": 40, "wage": 200_000.0},
+        {"age": 38, "wage": 100_000.0},
+        {"age": 10},
+        {"age": 7},
+        {"age": 2},
+    ]
+    table = cp.household(2025, members=members)
+    assert table["deduction_children"].iloc[:5].tolist() == [72_000.0, 0, 0, 0, 0]

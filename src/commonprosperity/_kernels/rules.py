@@ -25,7 +25,9 @@ P_PROPERTY_TAX = 7
 P_RESIDENTS_PENSION = 8
 P_CHILD_ALLOWANCE = 9
 P_ELDERLY_CLAIM = 10
-N_PERSON_COLUMNS = 11
+#: The child deductions the person takes (the household's, on its best earner).
+P_CHILD_DEDUCTION = 11
+N_PERSON_COLUMNS = 12
 
 # Weyl-sequence multipliers: a deterministic, low-discrepancy "draw" per person that
 # decides who claims the elderly-support deduction, identical with or without JIT.
@@ -540,6 +542,7 @@ def household_flows(
                 allowance if is_allowance_child(a, max_age) else 0.0
             )
             person_out[row, P_ELDERLY_CLAIM] = 1.0 if claims else 0.0
+            person_out[row, P_CHILD_DEDUCTION] = child_ded if j == best else 0.0
 
     child_allowance = n_allowance * allowance
     net = household_net(
