@@ -80,11 +80,7 @@ def sweep_summary(frame: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
         rural households), ``cheapest_cost`` (yuan per year) and
         ``cheapest_levers`` (the lever values of the cheapest scenario meeting it).
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise ArgumentTypeError(
-            f"sweep_summary: frame must be a sweep's DataFrame; got "
-            f"{type(frame).__name__}"
-        )
+    check_frame(frame, "frame", "sweep_summary")
     if isinstance(levers, str) or not isinstance(levers, Sequence | pd.Index):
         # A str was iterated by character, and a misspelt lever dropped: the
         # cheapest scenario's levers read "".

@@ -32,14 +32,19 @@ __all__ = [
 LEAST_LABOUR_SHARE = 0.01
 
 
+#: Registered as numbers but none: NumPy's timedelta64 is an integer type (5 ns
+#: passed as 5), and bools are ints.
+_NUMBER_LOOKALIKES = (bool, np.bool_, np.timedelta64)
+
+
 def is_real(x: object) -> bool:
-    """A real number, NumPy's too; not a bool (nor text that ``float`` would read)."""
-    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
+    """A real number, NumPy's too; not a bool, a NumPy duration or text."""
+    return isinstance(x, numbers.Real) and not isinstance(x, _NUMBER_LOOKALIKES)
 
 
 def is_integer(x: object) -> bool:
-    """An integer, NumPy's too; not a bool."""
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool | np.bool_)
+    """An integer, NumPy's too; not a bool or a NumPy duration."""
+    return isinstance(x, numbers.Integral) and not isinstance(x, _NUMBER_LOOKALIKES)
 
 
 def strictly_increasing(values: np.ndarray) -> bool:

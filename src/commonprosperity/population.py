@@ -88,13 +88,11 @@ def _source_prefix(source: Any) -> str:
 
     A 1 MB source made every message as long.
     """
-    # Not `not source`: an array's truth value is ambiguous (a bare ValueError
+    # isinstance first: `not source` on an array is ambiguous (a bare ValueError
     # before the source was checked to be a string).
-    if not isinstance(source, str):
+    if not isinstance(source, str) or not source:
         return ""
-    if not source:
-        return ""
-    text = str(source)
+    text = source
     if len(text) > 200:
         text = f"{text[:190]}… ({len(text):,} characters)"
     return f"{text}: "

@@ -38,6 +38,7 @@ from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import quick_deductions
 from commonprosperity._validate import (
     SHOWN_PROBLEMS,
+    is_integer,
     is_real,
     joined_problems,
     quoted,
@@ -83,7 +84,7 @@ def _whole_number(value: Any) -> Any:
 def _year(value: Any) -> Any:
     """Accept ints (Python or NumPy) only: ``year = 2021.0`` or ``"2021"`` is a typo."""
     value = _scalar(value)
-    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+    if not is_integer(value):
         raise ValueError(f"must be an integer such as 2025; got {quoted(value)}")
     if abs(int(value)) >= 10**18:
         # The range check would echo every digit of 10**400.
@@ -723,7 +724,7 @@ class Scenario(_Section):
         if not isinstance(data, Mapping):
             return data
         year = data.get("year")
-        if isinstance(year, np.integer) and not isinstance(year, np.timedelta64):
+        if isinstance(year, np.integer) and is_integer(year):
             year = int(year)
         if (
             not isinstance(year, int)
@@ -773,9 +774,7 @@ class Scenario(_Section):
         """
         # Check the type first: "2021" or 2021.0 would otherwise be reported as a
         # year without a shipped policy, or pass ``in`` and fail on every section.
-        if isinstance(year, bool | np.bool_ | np.timedelta64) or not isinstance(
-            year, int | np.integer
-        ):
+        if not is_integer(year):
             raise ScenarioError(
                 f"year must be an integer such as 2025; got {quoted(year)}"
             )
@@ -1573,9 +1572,7 @@ def _format_errors(
     problems: list[str | Callable[[], str]] = []
     year = data.get("year") if isinstance(data, Mapping) else None
     year_ok = section is not None or (
-        isinstance(year, int | np.integer)
-        and not isinstance(year, bool | np.timedelta64)
-        and not any(e["loc"] == ("year",) for e in exc.errors())
+        is_integer(year) and not any(e["loc"] == ("year",) for e in exc.errors())
     )
     unshipped: list[str] = []
     hinted = False
