@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from commonprosperity._sweep_engine import _block_size, _evaluate, _Ordered, _Outcome
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, CommonProsperityError
-from commonprosperity.simulate import _version
+from commonprosperity.simulate import _version, other_year_note
 
 __all__ = ["evaluate_on_cluster", "population_receipts"]
 
@@ -46,17 +47,19 @@ _MAX_ATTEMPTS = 5
 class _Shipped:
     """A population on its way to the workers; unpickling it is counted."""
 
-    def __init__(self, population: _Ordered, token: str) -> None:
+    def __init__(self, population: _Ordered, token: str, year: int | None = None):
         self.population = population
         self.token = token
+        #: The income year of a population a worker read from a file.
+        self.year = year
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_receive, (self.population, self.token))
+        return (_receive, (self.population, self.token, self.year))
 
 
-def _receive(population: _Ordered, token: str) -> _Shipped:
+def _receive(population: _Ordered, token: str, year: int | None = None) -> _Shipped:
     _RECEIVED[token] = _RECEIVED.get(token, 0) + 1
-    return _Shipped(population, token)
+    return _Shipped(population, token, year)
 
 
 def population_receipts() -> dict[str, int]:
@@ -95,12 +98,13 @@ def _read_on_worker(
     from commonprosperity.population import Population
 
     _RECEIVED[token] = _RECEIVED.get(token, 0) + 1
-    population = _ordered_for_sweep(Population.read_parquet(path), base, stacked, gini)
-    return _Shipped(population, token)
+    read = Population.read_parquet(path)
+    population = _ordered_for_sweep(read, base, stacked, gini)
+    return _Shipped(population, token, read.year)
 
 
-def _households_of(shipped: _Shipped) -> int:
-    return shipped.population.n_households
+def _households_of(shipped: _Shipped) -> tuple[int, int | None]:
+    return shipped.population.n_households, shipped.year
 
 
 def _ship(
@@ -136,8 +140,12 @@ def _ship(
         )
 
 
-def _n_households(client: Any, shipped: dict[str, Any]) -> int:
-    """Households of the population the workers read, asked of one that holds it.
+def _households_and_year(
+    client: Any, shipped: dict[str, Any]
+) -> tuple[int, int | None]:
+    """Households and income year of the population the workers read.
+
+    Asked of one worker that holds it.
 
     A task pinned to a worker that leaves waits for ever, so each wait is
     bounded and another holder is asked; a read that failed raises its error
@@ -166,7 +174,8 @@ def _n_households(client: Any, shipped: dict[str, Any]) -> int:
             pure=False,
         )
         try:
-            return int(ask.result(timeout=5 * _WATCH_SECONDS))
+            n_households, year = ask.result(timeout=5 * _WATCH_SECONDS)
+            return int(n_households), year
         except DaskTimeoutError:
             ask.cancel()
     raise CommonProsperityError(
@@ -406,11 +415,13 @@ def evaluate_on_cluster(
                     "the Dask workers left the cluster while the sweep's population "
                     "was sent; run the sweep again"
                 )
-            n_households = (
-                _n_households(dask_client, shipped)
-                if isinstance(population, str)
-                else population.n_households
-            )
+            if isinstance(population, str):
+                n_households, year = _households_and_year(dask_client, shipped)
+                if base is not None and (note := other_year_note(year, base.year)):
+                    # The client never reads the file: sweep() could not say it.
+                    warn_user(f"sweep: T1–T6 are judged on {note}")
+            else:
+                n_households = population.n_households
             per_task = max(1, min(_block_size(n_households), -(-S // n_workers)))
             bounds = [(i0, min(S, i0 + per_task)) for i0 in range(0, S, per_task)]
             index: dict[Any, tuple[int, int]] = {}

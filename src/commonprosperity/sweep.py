@@ -219,10 +219,10 @@ def sweep(
     Warns
     -----
     UserWarning
-        If the population's year (``Population.year``) is not the policy
-        year: its targets are judged on incomes of another year (as the
-        notes of ``Result.targets()`` say); ``project`` gives the policy
-        year's incomes.
+        If the population's year (``Population.year``; a Parquet file's, as
+        the Dask workers read it) is not the policy year: its targets are
+        judged on incomes of another year (as the notes of
+        ``Result.targets()`` say); ``project`` gives the policy year's incomes.
 
     Examples
     --------
