@@ -112,7 +112,8 @@ def read_dta(
         raise PopulationError(
             f"{path}: is not a readable Stata file ({_short(exc)})"
         ) from None
-    selected = select_columns(path, names, renames, wanted, required)
+    # The other file is read after or before: its names are not known here.
+    selected = select_columns(path, names, renames, wanted, required, other=None)
     file_columns = list(selected.values())
     # Dates are converted in the codes so that a date variable (%td, %tc ...) shows
     # as one: as stored, it is a count of days or milliseconds since 1960, which

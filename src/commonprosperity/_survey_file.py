@@ -7,7 +7,7 @@ renamed ``.parquet`` or ``.dta``) gives a :class:`PopulationError` naming the pa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from commonprosperity._files import path_state
@@ -177,8 +177,12 @@ def select_columns(
     renames: Mapping[str, str | None],
     wanted: tuple[str, ...],
     required: tuple[str, ...],
+    other: Collection[str] | None = (),
 ) -> dict[str, str]:
     """Map each of our ``wanted`` columns present in a file to the file's name for it.
+
+    ``other``: the column names of the other file ``renames`` applies to, ``()``
+    if none, None if not known (:func:`~commonprosperity.population.mapped_twice`).
 
     Raises PopulationError naming the path when two file columns map to one of ours,
     a column is named like one of ours but for case, surrounding spaces or one
@@ -207,7 +211,7 @@ def select_columns(
                 "again with distinct column names"
             )
         elif len(theirs) > 1:
-            problems.append(mapped_twice(theirs, ours, renames))
+            problems.append(mapped_twice(theirs, ours, renames, other))
     missing = [c for c in required if c not in found]
     if missing:
         shown = ", ".join(repr(n) for n in names[:20]) + (

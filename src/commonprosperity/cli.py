@@ -60,8 +60,41 @@ class UsageError(CommonProsperityError):
     """A bad command line, an unusable path, or a feature not installed."""
 
 
+class _StoreOnce(argparse._StoreAction):
+    """An option's value, refused when the option is given twice.
+
+    argparse keeps the last of ``--year 2021 --year 2025``: one of two years
+    the user typed was dropped without a word.
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        given = namespace.__dict__.setdefault("_options_given", {})
+        if self.dest in given:
+            parser.error(
+                f"{'/'.join(self.option_strings)} given twice ({given[self.dest]} "
+                f"and {option_string} {_shown(values)}); give it once"
+            )
+        given[self.dest] = f"{option_string} {_shown(values)}"
+        setattr(namespace, self.dest, values)
+
+
+def _shown(values: Any) -> str:
+    return " ".join(map(str, values)) if isinstance(values, list) else str(values)
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line and exit code 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _StoreOnce)
+        self.register("action", "store", _StoreOnce)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see {self.prog} --help)")

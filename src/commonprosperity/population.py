@@ -7,7 +7,7 @@ import decimal
 import re
 import unicodedata
 import weakref
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -935,24 +935,57 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
     return dict(columns), problems
 
 
-def mapped_twice(theirs: list[Any], ours: str, renames: Mapping[Any, Any]) -> str:
+def mapped_twice(
+    theirs: list[Any],
+    ours: str,
+    renames: Mapping[Any, Any],
+    other: Collection[Any] | None = (),
+) -> str:
     """The problem of several of the data's columns ``theirs`` mapping to ``ours``.
 
-    Names a fix: read one (the renamed one, if any) and leave the others unread.
+    Names a fix: read one and leave the others unread. ``columns=`` applies to
+    both tables of a household and a person table, so a name left unread is
+    unread in the other table too: ``other`` holds the other table's column names
+    (``()`` for data of one table, None when they are not known, as for a Stata
+    file read before the other). The column kept is the renamed one unless that
+    leaves the other table no column for ``ours``; then one the other table reads.
     """
-    keep = next((t for t in theirs if t in renames), theirs[0])
+    known = () if other is None else other
+    # The other table's columns for ours; one must stay read (there is always
+    # one among theirs, or one not among them).
+    sources = [c for c in known if renames.get(c, c) == ours]
+
+    def keeps_other_whole(keep: Any) -> bool:
+        return not sources or any(c == keep or c not in theirs for c in sources)
+
+    renamed = [t for t in theirs if t in renames]
+    # Not knowing the other file, keep the column already named ours: leaving
+    # it unread would drop it there too, where it is likely the column.
+    order = (
+        [ours, *renamed] if other is None and ours in theirs else [*renamed, *theirs]
+    )
+    keep = next(t for t in order if keeps_other_whole(t))
     example = {keep: ours} if keep != ours else {}
     example.update({t: None for t in theirs if t != keep})
     return (
         f"columns {theirs} all map to {ours!r}; read one and leave the "
         f"others unread with None, e.g. columns={example}"
+        + (
+            " (columns= applies to both files: a column left unread is unread "
+            "in the other file too)"
+            if other is None
+            else ""
+        )
     )
 
 
-def _collisions(frame: pd.DataFrame, renames: Mapping[Any, Any]) -> list[str]:
+def _collisions(
+    frame: pd.DataFrame, renames: Mapping[Any, Any], other: pd.DataFrame
+) -> list[str]:
     """:func:`mapped_twice` problems of a frame's distinct columns under ``renames``.
 
-    A frame's own duplicate names are reported as such, not here.
+    ``other``: the other frame, which the same renames apply to. A frame's own
+    duplicate names are reported as such, not here.
     """
     found: dict[Any, list[Any]] = {}
     for name in dict.fromkeys(frame.columns):
@@ -960,7 +993,7 @@ def _collisions(frame: pd.DataFrame, renames: Mapping[Any, Any]) -> list[str]:
         if ours is not None:
             found.setdefault(ours, []).append(name)
     return [
-        mapped_twice(theirs, ours, renames)
+        mapped_twice(theirs, ours, renames, set(other.columns))
         for ours, theirs in found.items()
         if len(theirs) > 1
     ]
@@ -988,8 +1021,11 @@ def _check_renames(
     # Two columns renamed onto one name were "duplicate columns ['wage']".
     problems += [
         f"{name}: {problem}"
-        for name, frame in (("households", households), ("persons", persons))
-        for problem in _collisions(frame, renames)
+        for name, frame, other in (
+            ("households", households, persons),
+            ("persons", persons, households),
+        )
+        for problem in _collisions(frame, renames, other)
     ]
     if problems:
         raise PopulationError(where + "; ".join(problems))
