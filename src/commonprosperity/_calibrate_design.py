@@ -8,6 +8,7 @@ validates every margin, reporting all problems at once.
 
 from __future__ import annotations
 
+import decimal
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -192,7 +193,7 @@ def design(
                     )
                     # a total is a count: a string or a bool is an input error,
                     # not something to convert
-                    if not is_real(total):
+                    if not (is_real(total) or isinstance(total, decimal.Decimal)):
                         raise CalibrationError(
                             f"margin {label}: the total of {key!r} must be a number; "
                             f"got {total!r}"

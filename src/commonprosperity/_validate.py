@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 from typing import Any
@@ -64,9 +65,11 @@ def one_of(value: object, allowed: Any) -> bool:
 def finite_float(x: object) -> float | None:
     """``float(x)`` for a finite real number (not a bool), else None.
 
-    An integer beyond any float (``10**400``) is None, not an OverflowError.
+    Decimals are numbers here too (``Scenario.replace`` and ``household`` take
+    them, and a Parquet decimal column is read as them). An integer beyond any
+    float (``10**400``) is None, not an OverflowError.
     """
-    if not is_real(x):
+    if not (is_real(x) or isinstance(x, decimal.Decimal)):
         return None
     try:
         value = float(x)  # type: ignore[arg-type]

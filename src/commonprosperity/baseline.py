@@ -36,7 +36,7 @@ from commonprosperity._baseline_weights import (
     weights,
 )
 from commonprosperity._sums import dot
-from commonprosperity._validate import is_real, seed_problem
+from commonprosperity._validate import finite_float, seed_problem
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import Population, sealed
 from commonprosperity.published import CITIES
@@ -100,10 +100,10 @@ def _tail_problems(top_tail: Any) -> list[str]:
         return [f"top_tail must be None or {allowed}; got {top_tail!r}"]
     share, alpha = top_tail["share"], top_tail["alpha"]
     problems = []
-    if not (is_real(share) and 0.0 < share <= 0.2):
+    if not ((s := finite_float(share)) is not None and 0.0 < s <= 0.2):
         problems.append(f"top_tail['share'] must be in (0, 0.2]; got {share!r}")
     # alpha <= 1 has no finite mean: the levels could not be calibrated.
-    if not (is_real(alpha) and 1.0 < alpha <= 10.0):
+    if not ((a := finite_float(alpha)) is not None and 1.0 < a <= 10.0):
         problems.append(f"top_tail['alpha'] must be in (1, 10]; got {alpha!r}")
     return problems
 

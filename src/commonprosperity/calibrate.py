@@ -375,7 +375,9 @@ def calibrate(
     )
     return CalibrationResult(
         population=reweighted,
-        weight=w,
+        # The population's own sealed copy: a writable array here took
+        # c.weight[0] = -5 without a word.
+        weight=reweighted.weight,
         converged=converged,
         iterations=iterations,
         max_relative_error=err,

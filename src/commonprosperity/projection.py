@@ -12,6 +12,7 @@ GDP per capita rising, with GDP given).
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -95,7 +96,7 @@ def _expit(x: Any) -> Any:
 
 
 def _check_spec(spec: Any, where: str) -> dict[str, float]:
-    if is_real(spec):
+    if is_real(spec) or isinstance(spec, decimal.Decimal):
         # The rate's own check below says what is allowed (float(10**400) raised
         # a bare OverflowError).
         number = finite_float(spec)
@@ -210,7 +211,23 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
         )
     year = int(year)
     if _is_by_year(growth):
-        growth = {int(y): g for y, g in growth.items()}.get(year)
+        by_year = {int(y): g for y, g in growth.items()}
+        if year in by_year and by_year[year] is None:
+            # It took the default growth of the year without a word.
+            raise ArgumentError(
+                f"growth[{year}] is None; give that year's growth (a number or a "
+                "mapping) or leave the year out for the default"
+            )
+        growth = by_year.get(year)
+    elif isinstance(growth, Mapping) and any(is_integer(k) for k in growth):
+        # Read as rates of one year: "growth[2025]: unknown key 2025".
+        years = [k for k in growth if is_integer(k)]
+        others = [k for k in growth if not is_integer(k)]
+        raise ArgumentError(
+            f"growth mixes year keys {years} with rate keys {others}; give one "
+            "kind: rates ({'urban': 0.05}) or years of rates ({2025: {'urban': "
+            "0.05}})"
+        )
     spec = _check_spec(growth, f"growth[{year}]") if growth is not None else {}
     index = pd.MultiIndex.from_tuples(
         [(c, u) for c in CITY_LABELS for u in (True, False)], names=["city", "urban"]
@@ -565,9 +582,10 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     Raises
     ------
     PopulationError
-        If the population has no year, a year after 2050, or a year before 2020
-        and `to_year` after it (the published figures start in 2020), or if
-        `to_year` is before the population's year or out of range.
+        If the population has no year, a year after 2050 and `to_year` after
+        it, or a year before 2020 and `to_year` after it (the published
+        figures start in 2020), or if `to_year` is before the population's year
+        or out of range.
     CommonProsperityError
         If ``growth`` is invalid, or keyed by years outside
         ``population.year + 1 .. to_year``, or given when ``to_year`` is the
@@ -595,7 +613,9 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
             "project: population.year is None; set it with "
             "population.with_year(year) first"
         )
-    if population.year > MAX_YEAR:
+    # To its own year is no step, whatever the year (simulate_path runs a
+    # population after 2050 in its own year).
+    if population.year > MAX_YEAR and to_year != population.year:
         raise PopulationError(
             f"project: population.year must be at most {MAX_YEAR} (the last year "
             f"projected); got {population.year}"
@@ -603,7 +623,7 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     if (
         isinstance(to_year, bool)
         or not isinstance(to_year, int | np.integer)
-        or not population.year <= to_year <= MAX_YEAR
+        or not population.year <= to_year <= max(MAX_YEAR, population.year)
     ):
         raise PopulationError(
             f"project: to_year must be an integer in {population.year}–{MAX_YEAR} "
@@ -803,9 +823,9 @@ def simulate_path(
     scenarios_by_year : mapping of int to Scenario
         The policy of each year; each scenario's ``year`` must equal its key, and
         every key must be ``>= population.year`` and at most 2050 (the last
-        year :func:`project` reaches). The years must be consecutive
-        (T9 and T10 compare each year with the year before); the first may be
-        after ``population.year``.
+        year :func:`project` reaches) or the population's own year. The years
+        must be consecutive (T9 and T10 compare each year with the year before);
+        the first may be after ``population.year``.
     gdp, labour_compensation : mapping of int to float, optional
         GDP and labour remuneration by year, yuan (national accounts) for T7/T10.
         Keys must be years of the path, values finite and > 0; labour
@@ -864,7 +884,7 @@ def simulate_path(
     ------
     ScenarioError
         If a scenario's year differs from its key, precedes the population's or
-        is after 2050, or
+        is after 2050 and the population's, or
         ``gdp`` / ``labour_compensation`` has a key that is not a year of the path
         or a value that is not a finite number > 0, or a labour compensation
         above the year's GDP or given for a year without GDP, or a GDP per

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import decimal
 import difflib
+import fractions
 import functools
 import json
 import math
@@ -38,8 +40,8 @@ from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import quick_deductions
 from commonprosperity._validate import (
     SHOWN_PROBLEMS,
+    finite_float,
     is_integer,
-    is_real,
     joined_problems,
     quoted,
 )
@@ -67,10 +69,15 @@ def _scalar(value: Any) -> Any:
 
 
 def _whole_number(value: Any) -> Any:
-    """Accept ints (Python or NumPy) and whole floats; never bools or strings."""
+    """Accept ints (Python or NumPy) and whole floats; never bools or strings.
+
+    Whole Decimals and Fractions too: the amounts and rates take them.
+    """
     value = _scalar(value)
     if isinstance(value, float | np.floating) and float(value).is_integer():
         value = int(value)  # checked for its size below, as an int is (1e300)
+    elif _whole_exact(value):
+        value = int(value)
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
         raise ValueError(f"must be an integer; got {quoted(value)}")
     if abs(int(value)) >= 10**18:
@@ -79,6 +86,17 @@ def _whole_number(value: Any) -> Any:
             f"must be an integer of at most 18 digits; got {quoted(int(value))}"
         )
     return int(value)
+
+
+def _whole_exact(value: Any) -> bool:
+    """Whether ``value`` is a whole Fraction or finite Decimal."""
+    if isinstance(value, fractions.Fraction):
+        return value.denominator == 1
+    return (
+        isinstance(value, decimal.Decimal)
+        and value.is_finite()
+        and value == value.to_integral_value()
+    )
 
 
 def _year(value: Any) -> Any:
@@ -631,7 +649,7 @@ def _relieved_schedule(
 
 
 def _relief_argument(name: str, value: Any, upper: float, allowed: str) -> float:
-    number = float(value) if is_real(value) else None
+    number = finite_float(value)
     if number is None or not 0.0 <= number <= upper:
         raise ScenarioError(
             f"with_business_relief: {name} must be a number in {allowed}; got {value!r}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 from collections.abc import Mapping
@@ -273,10 +274,10 @@ def solve(
         if isinstance(bounds, str | bytes | Mapping):
             raise TypeError
         lo_in, hi_in = bounds
-        if not all(is_real(b) for b in (lo_in, hi_in)):
+        if not all(is_real(b) or isinstance(b, decimal.Decimal) for b in bounds):
             raise TypeError
         lo, hi = float(lo_in), float(hi_in)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ArgumentError(
             f"bounds must be two numbers (lo, hi); got {bounds!r}"
         ) from None

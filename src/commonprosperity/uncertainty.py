@@ -21,12 +21,17 @@ from commonprosperity._kernels import resample
 from commonprosperity._kernels.buckets import income_order
 from commonprosperity._kernels.inequality import gini_exact_from_order
 from commonprosperity._sums import dot
-from commonprosperity._validate import describe_rows, is_real, one_of, seed_problem
+from commonprosperity._validate import (
+    describe_rows,
+    finite_float,
+    one_of,
+    seed_problem,
+)
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.metrics._moments import native_order
 from commonprosperity.metrics._validate import pow2_normalised
-from commonprosperity.population import Population
+from commonprosperity.population import Population, sealed
 from commonprosperity.published import CITIES
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import (
@@ -354,7 +359,10 @@ def bootstrap(
     ``sum_h n_h / (n_h - 1) sum_i (z_hi - z_h)^2`` of PSU totals ``z_hi``. A
     stratum with one PSU adds no variance (a certainty unit, with a warning).
     Rules are household-level, so only weights change across replicates:
-    per-capita incomes are sorted once.
+    per-capita incomes are sorted once. Replicate weights are not calibrated
+    again: an indicator that calibration fixes (the baseline's per-capita income,
+    a projected year's urbanisation) still shows a standard error, that of the
+    records before calibration.
 
     Examples
     --------
@@ -401,9 +409,12 @@ def bootstrap(
         raise ArgumentError(f"bootstrap: n must be an integer in 10–100,000; got {n!r}")
     if (problem := seed_problem(seed)) is not None:
         raise ArgumentError(f"bootstrap: {problem}")
-    if not is_real(level) or not 0 < level < 1:
+    given = level
+    # Held as a float: a Fraction formatted with "%" raised in the result's repr.
+    level = finite_float(given)
+    if level is None or not 0 < level < 1:
         raise ArgumentError(
-            f"bootstrap: level must be a number in (0, 1); got {level!r}"
+            f"bootstrap: level must be a number in (0, 1); got {given!r}"
         )
     if not one_of(method, ("rescaled", "naive")):
         raise ArgumentError(
@@ -491,7 +502,7 @@ def bootstrap(
             ci_lower=np.nan,
             ci_upper=np.nan,
             level=level,
-            replicates=reps,
+            replicates=sealed(reps),
         )
     finite = reps[np.isfinite(reps)]
     if finite.size < n:
@@ -512,7 +523,7 @@ def bootstrap(
         ci_lower=float(lo),
         ci_upper=float(hi),
         level=level,
-        replicates=reps,
+        replicates=sealed(reps),
     )
 
 

@@ -2,6 +2,7 @@
 
 import warnings
 
+import numpy as np
 import pytest
 
 from commonprosperity import Scenario, synthetic_population
@@ -146,3 +147,138 @@ def test_an_option_given_twice_is_refused(args, shown, capsys):
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert f"given twice ({shown}); give it once" in err
+
+
+# -------------------------------------------------------------- projection
+def test_growth_rates_refuses_a_year_given_as_none():
+    """growth_rates took {2025: None} for the default growth; project refused it."""
+    from commonprosperity.errors import ArgumentError
+    from commonprosperity.projection import growth_rates
+
+    with pytest.raises(ArgumentError, match=r"growth\[2025\] is None"):
+        growth_rates(2025, {2025: None})
+    # A year the mapping leaves out keeps the default, as documented.
+    assert growth_rates(2025, {2026: 0.5}).equals(growth_rates(2025))
+
+
+def test_growth_mixing_year_and_rate_keys_says_so(pop):
+    """It read "growth[2025]: unknown key 2025", as if 2025's rate were wrong."""
+    from commonprosperity.errors import ArgumentError
+    from commonprosperity.projection import project
+
+    with pytest.raises(
+        ArgumentError, match=r"mixes year keys \[2025\] with rate keys \['urban'\]"
+    ):
+        project(pop.with_year(2024), 2026, growth={2025: 0.1, "urban": 0.1})
+
+
+def test_a_population_after_2050_runs_in_its_own_year(pop):
+    """simulate_path allows the path {2060: ...} for a 2060 population; project,
+    asked for no step, refused the year."""
+    from commonprosperity.errors import PopulationError
+    from commonprosperity.projection import project, simulate_path
+
+    later = pop.with_year(2060)
+    assert project(later, 2060) is later
+    scenario = Scenario.status_quo(2025).replace({"year": 2060})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = simulate_path(later, {2060: scenario})
+    assert list(path.index) == [2060]
+    with pytest.raises(PopulationError, match="at most 2050"):
+        project(later, 2061)
+
+
+# ------------------------------------------------- numbers of other types
+def test_decimals_are_numbers_wherever_an_amount_or_rate_is_taken(pop):
+    """Scenario.replace and household() took Decimals; these refused them as
+    out of range ("must be in (0, 0.2]; got Decimal('0.01')")."""
+    from decimal import Decimal as D  # noqa: N817
+
+    import commonprosperity as cp
+    from commonprosperity.projection import project
+
+    assert cp.Scenario.status_quo(2024).with_business_relief(
+        D("0.5"), 100_000
+    ) == cp.Scenario.status_quo(2024).with_business_relief(0.5, 100_000)
+    scenario = Scenario.status_quo(2024)
+    assert scenario.replace(
+        {"transfers.child_allowance_max_age": D(3)}
+    ) == scenario.replace({"transfers.child_allowance_max_age": 3})
+    from fractions import Fraction
+
+    assert scenario.replace(
+        {"transfers.child_allowance_max_age": Fraction(6, 2)}
+    ) == scenario.replace({"transfers.child_allowance_max_age": 3})
+    with pytest.raises(cp.ScenarioError, match="must be an integer"):
+        scenario.replace({"transfers.child_allowance_max_age": D("3.5")})
+    result = cp.simulate(pop, Scenario.status_quo(2021))
+    assert cp.bootstrap(result, "gini", n=10, level=D("0.9"), seed=1).ci_lower == (
+        cp.bootstrap(result, "gini", n=10, level=0.9, seed=1).ci_lower
+    )
+    margins = {"households": {"urban": {True: D("1.5e7"), False: D("0.8e7")}}}
+    floats = {"households": {"urban": {True: 1.5e7, False: 0.8e7}}}
+    assert np.array_equal(
+        cp.calibrate(pop, margins).weight, cp.calibrate(pop, floats).weight
+    )
+    start = pop.with_year(2022)
+    assert np.array_equal(
+        project(start, 2023, growth=D("0.03")).wage,
+        project(start, 2023, growth=0.03).wage,
+    )
+    sq = Scenario.status_quo(2021)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        solved = cp.solve(
+            pop, sq, "transfers.dibao_monthly", "gini <= 0.9", bounds=(D(500), D(900))
+        )
+    assert solved == 500.0  # lo meets the goal already
+    tail = cp.baseline(
+        2024, n_households=1_000, top_tail={"share": D("0.01"), "alpha": 2}
+    )
+    assert tail.n_households == 1_000
+
+
+def test_a_fraction_level_gives_a_result_that_prints():
+    """level=Fraction(9, 10) was kept as a Fraction, whose "%" format raised in
+    the result's repr on Python 3.11."""
+    from fractions import Fraction
+
+    import commonprosperity as cp
+
+    result = cp.simulate(synthetic_population(300, seed=2), Scenario.status_quo(2021))
+    b = cp.bootstrap(result, "gini", n=10, level=Fraction(9, 10), seed=3)
+    assert b.level == 0.9 and isinstance(b.level, float)
+    assert "90% CI" in repr(b)
+
+
+# ------------------------------------------------------ results are sealed
+def test_bootstrap_and_calibration_arrays_are_read_only(pop):
+    """b.replicates[:] = 0 stuck while std_error kept its value; c.weight took a
+    negative weight."""
+    import commonprosperity as cp
+
+    b = cp.bootstrap(cp.simulate(pop, Scenario.status_quo(2021)), "gini", n=10)
+    with pytest.raises(ValueError, match="read-only"):
+        b.replicates[0] = 0.0
+    c = cp.calibrate(pop, {"households": {"urban": {True: 1.5e7, False: 0.8e7}}})
+    with pytest.raises(ValueError, match="read-only"):
+        c.weight[0] = -5.0
+    assert np.array_equal(c.weight, c.population.weight)
+
+
+# ------------------------------------------------------------- household()
+def test_household_messages_are_short_whatever_the_input():
+    """Every bad value was repeated in full and every member listed: a 1 MB string
+    gave a message of 1 MB; 100,000 bad members one of 6.7 MB."""
+    import commonprosperity as cp
+
+    with pytest.raises(cp.PopulationError) as err:
+        cp.household(2024, members=[{"age": 40, "wage": "x" * 10**6}])
+    assert len(str(err.value)) < 300 and "1,000,000 characters" in str(err.value)
+    with pytest.raises(cp.PopulationError, match="at most 100") as err:
+        cp.household(2024, members=[{"age": "x"}] * 10**5)
+    assert len(str(err.value)) < 300
+    with pytest.raises(cp.PopulationError, match="and 20 more such problems") as err:
+        cp.household(2024, members=[{"age": "x"}] * 30)
+    assert len(str(err.value)) < 3_000
