@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -145,6 +146,10 @@ def factorize_groups(
         labels = np.ma.getdata(group).astype(object)
         labels[np.ma.getmaskarray(group)] = None
         group = labels
+    if isinstance(group, list | tuple):
+        # np.asarray turned [1, "1"] into two "1"s (and b"a", "a" into one):
+        # pandas keeps each label's own type.
+        group = pd.Series(group, dtype=None if group else object)
     arr = (
         group
         if isinstance(group, pd.Series | pd.Index | pd.Categorical)
@@ -161,6 +166,18 @@ def factorize_groups(
         codes, labels = pd.factorize(arr, sort=True)
     except TypeError as exc:
         raise MeasureError(f"{name} labels must be sortable; {exc}") from exc
+    if labels.dtype == object and not isinstance(
+        getattr(arr, "dtype", None), pd.CategoricalDtype
+    ):
+        # pandas leaves labels it cannot sort (1 and "1") unsorted, silently.
+        try:
+            for a, b in itertools.pairwise(labels):
+                _ = a < b
+        except TypeError as exc:
+            kinds = ", ".join(sorted({type(v).__name__ for v in labels}))
+            raise MeasureError(
+                f"{name} labels must be sortable, of one kind; got {kinds} ({exc})"
+            ) from exc
     missing = codes < 0
     if missing.any():
         first = int(np.flatnonzero(missing)[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -50,7 +52,8 @@ def fgt(
     ------
     MeasureError
         On invalid inputs, a non-positive or non-finite line, a line of the
-        wrong length, or ``alpha < 0``.
+        wrong length, ``alpha < 0``, or an index beyond float64 (gaps above 1,
+        from incomes below 0, to a large ``alpha``).
 
     Notes
     -----
@@ -114,6 +117,21 @@ def fgt(
         # z - x overflowed (a line near 1e308 and a large negative income):
         # halves cannot overflow, and halving is exact at that magnitude.
         gap[wide] = (0.5 * zp[wide] - 0.5 * xp[wide]) / zp[wide] * 2.0
-    with np.errstate(under="ignore"):
+    with np.errstate(under="ignore", over="ignore"):
         terms = gap**a
-    return float(weighted_sum(terms, w[poor]) / total_w)
+    if not np.isfinite(terms).all():
+        # An inf term made the compensated sum NaN, returned without a word.
+        k = int(np.flatnonzero(~np.isfinite(terms))[0])
+        row = int(np.flatnonzero(poor)[k])
+        raise MeasureError(
+            f"fgt overflows float64: the gap (line - income) / line = {gap[k]:.6g} "
+            f"at index [{row}] to the power alpha={a:g} is beyond 1.8e308 (an "
+            "income below 0 makes a gap above 1); use a smaller alpha"
+        )
+    value = float(weighted_sum(terms, w[poor]) / total_w)
+    if not math.isfinite(value):
+        raise MeasureError(
+            f"fgt overflows float64: the weighted sum of gaps to the power "
+            f"alpha={a:g} is beyond 1.8e308; use a smaller alpha"
+        )
+    return value
