@@ -347,6 +347,21 @@ def validate_rows(rows: Any, module: str = "") -> list[dict[str, Any]]:
         }
         full.update(r)
         full["size"] = int(full["size"])
+        # A NaN or infinite figure written to results.md made every later run's
+        # stored rows unreadable ("not a row"): refused while it is fresh.
+        for key in ("median_s", "reference_s", "ratio", "per_second"):
+            value = full[key]
+            if value is not None and not (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+                and (key != "ratio" or value > 0)
+            ):
+                raise ValueError(
+                    f"{module}: row {full['case']!r} @ {full['size']}: {key} must be "
+                    f"a finite number{' > 0' if key == 'ratio' else ''} or None; "
+                    f"got {value!r}"
+                )
         out.append(full)
     return out
 

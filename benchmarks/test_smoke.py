@@ -1025,3 +1025,17 @@ def test_sweep_repetitions_sweep_other_values():
         for a, b, c in zip(values, one[key], two[key], strict=True):
             assert a < b < c
             assert c - a <= 2.000001e-6 * max(abs(a), 1.0)
+
+
+@pytest.mark.parametrize(
+    "key, value", [("ratio", math.inf), ("ratio", 0.0), ("median_s", math.nan)]
+)
+def test_a_row_that_could_not_be_read_back_is_refused_before_it_is_written(key, value):
+    """results.md is read back with every figure finite (and a ratio > 0); a row
+    written with "ratio": Infinity stopped every later comparison."""
+    from benchmarks import common
+
+    row = {"case": "x vs y", "size": 10, "median_s": 1.0, "ratio": 2.0}
+    row[key] = value
+    with pytest.raises(ValueError, match=f"bench_x: row 'x vs y' @ 10: {key} must"):
+        common.validate_rows([row], "bench_x")

@@ -334,7 +334,15 @@ def _expand_mapping(
                 f"{MAX_SCENARIOS:,} scenarios are allowed in one sweep"
             )
             continue
-        vals = [_plain(v) for v in values]
+        # An iterator has no length: read one past the limit, no more (an
+        # endless one filled the memory).
+        vals = [_plain(v) for v in itertools.islice(values, MAX_SCENARIOS + 1)]
+        if len(vals) > MAX_SCENARIOS:
+            problems.append(
+                f"grid: {path} has more than {MAX_SCENARIOS:,} values; at most "
+                f"{MAX_SCENARIOS:,} scenarios are allowed in one sweep"
+            )
+            continue
         if not vals:
             problems.append(f"grid: {path} has no values; give at least one")
             continue

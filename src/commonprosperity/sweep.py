@@ -279,10 +279,18 @@ def sweep(
             if isinstance(population, Population)
             else path
         )
+        advance = None
         if bar is not None:
-            bar.reset(total=stacked.n)
+            # The bar counts the scenarios asked for; the base, evaluated with
+            # them, comes off the first part done (12 of 12, not 13).
+            bar.reset(total=stacked.n - 1)
             bar.set_description("sweep")
-        advance = bar.update if bar is not None else None
+            base_left = [1]
+
+            def advance(k: int) -> None:
+                k, base_left[0] = k - base_left[0], 0
+                bar.update(k)
+
         if engine == "dask":
             from commonprosperity._dask import evaluate_on_cluster
 

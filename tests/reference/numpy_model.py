@@ -91,12 +91,18 @@ def household_flows(pop, scenario):
     it = s.income_tax
     adult = age >= 18
     # Highest-wage adult of each household; on ties the older, then the employed.
+    # Each key narrows the household's candidates to those at its best (a
+    # household's maximum by reduceat over its persons): linear, where a
+    # lexsort of all persons by household and keys took 60 % of this model.
+    starts = pop.offsets[:-1]
     key = np.where(adult, wage, -1.0)
-    order = np.lexsort((position, -employed.astype(int), -age, -key, hh))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = hh[order][1:] != hh[order][:-1]
-    best = np.zeros(pop.n_persons, dtype=bool)
-    best[order[first]] = True
+    best = key == np.maximum.reduceat(key, starts)[hh]
+    older = np.where(best, age, -1)
+    best &= older == np.maximum.reduceat(older, starts)[hh]
+    working = np.where(best, employed, -1).astype(np.int8)
+    best &= working == np.maximum.reduceat(working, starts)[hh]
+    first = np.where(best, position, pop.n_persons)
+    best &= first == np.minimum.reduceat(first, starts)[hh]
     best &= adult
     n_education = np.bincount(hh, weights=(age >= 3) & (age < 18), minlength=n)
     n_infant = np.bincount(hh, weights=age < 3, minlength=n)

@@ -350,3 +350,50 @@ def test_fgt_beyond_float64_is_an_error_not_nan():
     assert metrics.fgt([-10.0, 5.0], None, 3.0, alpha=2) == pytest.approx(
         ((13 / 3) ** 2 + 0) / 2
     )
+
+
+def test_an_endless_iterator_of_grid_values_is_refused(pop):
+    """A list longer than the limit was refused at once; an iterator, which has no
+    length, was read whole first: an endless one filled the memory."""
+    import itertools
+
+    from commonprosperity.errors import ScenarioError
+
+    values = (1_000.0 + i % 1_000 for i in itertools.count())
+    with pytest.raises(ScenarioError, match="has more than 100,000 values"):
+        sweep(
+            pop,
+            Scenario.status_quo(2021),
+            {"transfers.dibao_monthly": values},
+            progress=False,
+        )
+
+
+def test_the_progress_bar_counts_the_scenarios_asked_for(pop, monkeypatch):
+    """It counted the base too: 13/13 under a heading of 12 scenarios."""
+    import tqdm.auto
+
+    seen = []
+
+    class Bar:
+        def __init__(self, total=None, desc="", **kwargs):
+            self.total, self.n = total, 0
+            seen.append(self)
+
+        def update(self, k=1):
+            self.n += k
+
+        def reset(self, total=None):
+            self.total, self.n = total, 0
+
+        def set_description(self, desc):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    grid = {"transfers.dibao_monthly": [900.0, 1_000.0, 1_100.0]}
+    frame = sweep(pop, Scenario.status_quo(2021), grid, progress=True)
+    (bar,) = seen
+    assert bar.total == bar.n == len(frame) == 3
