@@ -18,6 +18,7 @@ from commonprosperity.baseline import baseline, compare_to_published
 from commonprosperity.calibrate import CalibrationResult, calibrate
 from commonprosperity.errors import (
     ArgumentError,
+    ArgumentTypeError,
     CalibrationError,
     CommonProsperityError,
     MeasureError,
@@ -46,6 +47,7 @@ except Exception:  # pragma: no cover - running from a source tree
 __all__ = [
     "TARGETS",
     "ArgumentError",
+    "ArgumentTypeError",
     "CalibrationError",
     "CalibrationResult",
     "CommonProsperityError",
@@ -88,4 +90,6 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY_MODULES})
+    # Not the private modules the imports above bring in (_sweep_engine ...).
+    public = {n for n in globals() if n.startswith("__") or not n.startswith("_")}
+    return sorted(public | set(_LAZY_MODULES))

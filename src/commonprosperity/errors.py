@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ArgumentError",
+    "ArgumentTypeError",
     "CalibrationError",
     "CommonProsperityError",
     "MeasureError",

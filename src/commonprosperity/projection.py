@@ -118,15 +118,15 @@ def _check_spec(spec: Any, where: str) -> dict[str, float]:
         if k not in allowed:
             problems.append(f"{where}: unknown key {k!r}; allowed: {sorted(allowed)}")
         elif (
-            # NumPy scalars too (a rate read from an array or frame)
-            not is_real(v) or not -0.5 <= v <= 1.0
+            # NumPy scalars and Decimals too (a rate read from an array or frame)
+            (rate := finite_float(v)) is None or not -0.5 <= rate <= 1.0
         ):
             problems.append(
                 f"{where}[{k!r}] must be a growth rate in [-0.5, 1] "
                 f"(0.05 = +5 %); got {quoted(v)}"
             )
         else:
-            out[k] = float(v)
+            out[k] = rate
     if problems:
         raise ArgumentError("; ".join(problems))
     return out
@@ -181,9 +181,11 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
     growth : float or mapping, optional
         Overrides. A number applies to every source and area; a mapping takes keys
         ``"all"``, ``"urban"``, ``"rural"``, a source (``"wage"``, ``"business"``,
-        ``"property"``, ``"pension"``) or ``"<area>.<source>"`` (most specific
-        wins); a mapping keyed by year (``{2025: {...}}``) applies per year, and
-        a year it omits keeps the default growth (published, then
+        ``"property"``, ``"pension"``) or ``"<area>.<source>"``; the first
+        given of ``"<area>.<source>"``, the source, the area and ``"all"``
+        applies (``{"urban": 0.1, "wage": 0.2}`` grows urban wages by 20 %); a
+        mapping keyed by year (``{2025: {...}}``) applies per year, and a year
+        it omits keeps the default growth (published, then
         :data:`DEFAULT_GROWTH_AFTER_2024`).
 
     Returns

@@ -1065,8 +1065,9 @@ class Scenario(_Section):
 
         Returns
         -------
-        int, float or list
-            The value, in the field's unit (yuan per year unless ``_monthly``).
+        int, float, list or dict
+            The value, in the field's unit (yuan per year unless ``_monthly``);
+            a section's name (``"transfers"``) gives its fields as a dict.
 
         Raises
         ------

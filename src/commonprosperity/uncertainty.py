@@ -47,7 +47,25 @@ __all__ = ["BootstrapResult", "bootstrap"]
 
 @dataclass(frozen=True)
 class BootstrapResult:
-    """A bootstrap estimate: point value, standard error and percentile interval."""
+    """A bootstrap estimate: point value, standard error and percentile interval.
+
+    Attributes
+    ----------
+    indicator : str
+        The indicator's name (``"gini"``, ``"per_capita_disposable"`` ...).
+    estimate : float
+        Its value on the full sample, in the indicator's unit (yuan per year for
+        incomes, a fraction for shares, a ratio, an index).
+    std_error : float
+        The replicates' standard deviation (``nan`` with fewer than two
+        defined replicates).
+    ci_lower, ci_upper : float
+        The percentile interval at ``level`` over the defined replicates.
+    level : float
+        Its coverage, in (0, 1).
+    replicates : ndarray of float64, shape (n,)
+        The indicator in each replicate (``nan`` where undefined); read-only.
+    """
 
     indicator: str
     estimate: float

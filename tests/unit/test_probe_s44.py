@@ -397,3 +397,27 @@ def test_the_progress_bar_counts_the_scenarios_asked_for(pop, monkeypatch):
     frame = sweep(pop, Scenario.status_quo(2021), grid, progress=True)
     (bar,) = seen
     assert bar.total == bar.n == len(frame) == 3
+
+
+# ------------------------------------------------------------- public names
+def test_the_documented_error_classes_are_public_and_dir_shows_no_private_module():
+    """simulate's Raises names ArgumentTypeError, which cp did not export; dir(cp)
+    listed _sweep_engine and the other private modules."""
+    import commonprosperity as cp
+    from commonprosperity import errors
+
+    assert cp.ArgumentTypeError is errors.ArgumentTypeError
+    assert "ArgumentTypeError" in cp.__all__ and "ArgumentTypeError" in errors.__all__
+    names = dir(cp)
+    assert not [n for n in names if n.startswith("_") and not n.startswith("__")]
+    assert {"simulate", "plots", "report", "__version__"} <= set(names)
+
+
+def test_growth_rates_in_a_mapping_may_be_decimals():
+    from decimal import Decimal
+
+    from commonprosperity.projection import growth_rates
+
+    assert growth_rates(2025, {"urban": Decimal("0.05")}).equals(
+        growth_rates(2025, {"urban": 0.05})
+    )
