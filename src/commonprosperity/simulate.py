@@ -23,6 +23,7 @@ from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
 from commonprosperity._kernels.household_terms import household_terms
+from commonprosperity._unit_slips import warn_unit_slips
 from commonprosperity._validate import one_of
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
@@ -711,6 +712,9 @@ def simulate(
     UserWarning
         If the Gini coefficient is above 1, which negative disposable incomes
         (losses from business) can make it; it is still the definition's value.
+        If an amount of the scenario looks typed in the wrong unit: a
+        ``_monthly`` field at 8 times its status quo or more (a yearly amount?),
+        a yearly deduction or threshold at an eighth of it or less (monthly?).
 
     Notes
     -----
@@ -753,6 +757,7 @@ def simulate(
             f"got {threads!r}"
         )
 
+    warn_unit_slips([scenario], "simulate")
     pop = population
     a = scenario.as_arrays()
     per_capita = np.empty(pop.n_households)

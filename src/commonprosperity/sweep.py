@@ -29,6 +29,7 @@ from commonprosperity._sweep_engine import (
     _Outcome,
     _stack,
 )
+from commonprosperity._unit_slips import warn_unit_slips
 from commonprosperity._validate import one_of
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
@@ -223,6 +224,8 @@ def sweep(
         the Dask workers read it) is not the policy year: its targets are
         judged on incomes of another year (as the notes of
         ``Result.targets()`` say); ``project`` gives the policy year's incomes.
+        If amounts of the scenarios look typed in the wrong unit (as
+        :func:`~commonprosperity.simulate.simulate` says; one warning for all).
 
     Examples
     --------
@@ -272,6 +275,7 @@ def sweep(
     bar = _progress_bar(progress, None, "sweep: checking scenarios")
     try:
         spec = _expand_grid(base, grid, bar.update if bar is not None else None)
+        warn_unit_slips([base, *spec.scenarios], "sweep")
         stacked = _stack([base, *spec.scenarios])
         # A path stays a path: each Dask worker reads and orders it itself.
         pop = (

@@ -16,6 +16,7 @@ import pandas as pd
 from commonprosperity import metrics
 from commonprosperity._kernels.buckets import income_order
 from commonprosperity._sums import compensated_cumsum
+from commonprosperity._unit_slips import SLIP_FACTOR
 from commonprosperity._validate import (
     check_result,
     finite_float,
@@ -23,6 +24,7 @@ from commonprosperity._validate import (
     quoted,
     strictly_increasing,
 )
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, MeasureError
 from commonprosperity.population import CITY_LABELS, DATA_ARRAYS, subsets
 from commonprosperity.published import CITY_NAMES_EN, PROVINCE
@@ -186,6 +188,11 @@ def winners_losers(
         If ``other`` is not a Result, the two results are on different
         populations (the message names the arrays that differ), or
         ``threshold`` is not a finite number ``>= 0``.
+
+    Warns
+    -----
+    UserWarning
+        If ``threshold >= 1`` (100 %): a fraction is meant (0.01 = 1 %).
     """
     check_result(result, "result", "winners_losers")
     from commonprosperity.simulate import Result as _Result
@@ -200,6 +207,12 @@ def winners_losers(
             f"disposable income: 0.01 = 1 %); got {quoted(threshold)}"
         )
     threshold = value
+    if threshold >= 1.0:
+        # threshold=1 meant as 1 % counted no one a winner (gains above 100 %).
+        warn_user(
+            f"winners_losers: threshold={threshold:g} counts changes above "
+            f"{threshold:.0%} of income; a fraction is meant (0.01 = 1 %)"
+        )
     a, b = result.population, other.population
     differ = _population_differences(a, b)
     if differ:
@@ -489,9 +502,24 @@ def poverty(result: Result, lines: Mapping[str, float] | None = None) -> pd.Data
         is not positive, a scenario without dibao (line 0) or a median of 0 or
         less, has NaN in the other three columns: the gap is relative to the
         line, and "below no income" is not poverty.
+
+    Warns
+    -----
+    UserWarning
+        If a fixed line is under an eighth of the scenario's dibao line a year:
+        a monthly amount, where lines are yearly?
     """
     check_result(result, "result", "poverty")
     extra = _fixed_lines(lines)
+    dibao_line = 12.0 * result.scenario.transfers.dibao_monthly
+    monthly = [k for k, v in extra.items() if 0.0 < SLIP_FACTOR * v <= dibao_line]
+    if monthly:
+        # lines={"dibao": 1128}: a headcount of 0.02 % where 3 % was meant.
+        warn_user(
+            f"poverty: line(s) {monthly} are under an eighth of the scenario's "
+            f"dibao line ({dibao_line:,.0f} yuan a year): monthly amounts? Lines "
+            "are yuan per person per year"
+        )
     pc = _per_capita(result)
     pw = _person_weight(result)
     median = _weighted_median(pc, pw)

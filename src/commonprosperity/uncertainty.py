@@ -52,7 +52,7 @@ class BootstrapResult:
     Attributes
     ----------
     indicator : str
-        The indicator's name (``"gini"``, ``"per_capita_disposable"`` ...).
+        The indicator's name (``"gini"``, ``"per_capita_disposable_income"`` ...).
     estimate : float
         Its value on the full sample, in the indicator's unit (yuan per year for
         incomes, a fraction for shares, a ratio, an index).

@@ -421,3 +421,74 @@ def test_growth_rates_in_a_mapping_may_be_decimals():
     assert growth_rates(2025, {"urban": Decimal("0.05")}).equals(
         growth_rates(2025, {"urban": 0.05})
     )
+
+
+# ---------------------------------------------------------------- units
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"transfers.dibao_monthly": 13_536.0}, "transfers.dibao_monthly = 13,536"),
+        ({"transfers.residents_pension_monthly": 3_420.0}, "residents_pension"),
+        ({"income_tax.basic_deduction": 5_000.0}, "basic_deduction has 5,000"),
+        (
+            {
+                "income_tax.thresholds": [
+                    0,
+                    3_000,
+                    12_000,
+                    25_000,
+                    35_000,
+                    55_000,
+                    80_000,
+                ]
+            },
+            "thresholds has 3,000",
+        ),
+    ],
+)
+def test_an_amount_in_the_wrong_unit_is_warned_about(pop, changes, field):
+    """dibao_monthly = 13,536 (1,128 × 12) ran without a word: a line of twice the
+    per-capita income, a cost of a quarter of GDP."""
+    import commonprosperity as cp
+
+    slip = Scenario.status_quo(2025).replace(changes)
+    with pytest.warns(UserWarning, match=f"simulate: .*{field}"):
+        cp.simulate(pop, slip)
+    path = next(iter(changes))
+    values = [changes[path], Scenario.status_quo(2025).get(path)]
+    with pytest.warns(UserWarning, match=f"sweep: .*{field}") as seen:
+        sweep(pop, slip, {path: values}, progress=False)
+    assert sum("sweep: " in str(w.message) for w in seen) == 1
+
+
+def test_real_reforms_are_not_taken_for_unit_slips(pop):
+    import commonprosperity as cp
+
+    reform = Scenario.status_quo(2025).replace(
+        {
+            "transfers.dibao_monthly": 3_000.0,
+            "transfers.child_allowance_monthly": 1_000.0,
+            "income_tax.basic_deduction": 90_000.0,
+            "social_insurance.base_ceiling_monthly": 40_000.0,
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cp.simulate(pop, reform)
+
+
+def test_a_monthly_poverty_line_and_a_percent_threshold_are_warned_about(pop):
+    import commonprosperity as cp
+
+    before = cp.simulate(pop, Scenario.status_quo(2021))
+    after = cp.simulate(
+        pop, Scenario.status_quo(2021).replace({"transfers.dibao_monthly": 1_000.0})
+    )
+    with pytest.warns(UserWarning, match=r"\['sq dibao'\] are under an eighth"):
+        before.poverty({"sq dibao": 835.0})
+    with pytest.warns(UserWarning, match="threshold=1 counts changes above 100%"):
+        before.winners_losers(after, threshold=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        before.poverty({"sq dibao": 12 * 835.0})
+        before.winners_losers(after, threshold=0.01)

@@ -1,0 +1,115 @@
+"""Scenario amounts that look typed in the wrong unit.
+
+A yearly amount in a ``_monthly`` field, or a monthly one in a yearly field.
+Nothing here is an error: a scenario may raise the dibao eightfold on purpose.
+But ``dibao_monthly = 13_536`` (1,128 × 12) ran without a word, with a dibao
+line of twice the per-capita income and a cost of a quarter of GDP, and that is
+the likeliest slip of the scenario's units; so ``simulate`` and ``sweep`` warn.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+from commonprosperity._warn import warn_user
+from commonprosperity.published import POLICY_YEARS
+
+__all__ = ["unit_slips", "warn_unit_slips"]
+
+#: A value this many times its status quo (or this fraction of it, for a yearly
+#: field) reads as the other unit: 12 for a month, with room for real reforms.
+SLIP_FACTOR = 8.0
+#: A monthly amount above this (twice the plan's 75,000 yuan of per-capita income
+#: a year, monthly) where the status quo is 0 (a benefit that starts later).
+MONTHLY_CEILING = 12_500.0
+
+#: Yearly fields that a monthly figure is typed into (a deduction of 5,000 a
+#: month, 60,000 a year; the brackets' thresholds).
+_YEARLY = (
+    ("income_tax", "basic_deduction"),
+    ("income_tax", "thresholds"),
+    ("income_tax", "business_thresholds"),
+)
+
+
+@functools.cache
+def _reference(year: int) -> Any:
+    from commonprosperity.scenario import Scenario
+
+    return Scenario.status_quo(min(max(year, min(POLICY_YEARS)), max(POLICY_YEARS)))
+
+
+def unit_slips(scenario: Any) -> list[tuple[str, str]]:
+    """``(path, note)`` of every amount of ``scenario`` that looks mistyped.
+
+    Compared with the status quo of its year (the nearest policy year).
+    """
+    ref = _reference(scenario.year)
+    out = []
+    for section in ("wages", "social_insurance", "income_tax", "transfers"):
+        given, usual = getattr(scenario, section), getattr(ref, section)
+        for name in type(given).model_fields:
+            if not name.endswith("_monthly"):
+                continue
+            value, base = float(getattr(given, name)), float(getattr(usual, name))
+            if (base > 0.0 and value >= SLIP_FACTOR * base) or (
+                base == 0.0 and value > MONTHLY_CEILING
+            ):
+                out.append(
+                    (
+                        f"{section}.{name}",
+                        f"{section}.{name} = {value:,.0f} yuan a month ("
+                        + (
+                            f"{value / base:.0f}× the {ref.year} status quo, "
+                            f"{base:,.0f}"
+                            if base > 0.0
+                            else f"above {MONTHLY_CEILING:,.0f}"
+                        )
+                        + "): is it a yearly amount? Fields ending _monthly are "
+                        "yuan per month",
+                    )
+                )
+    for section, name in _YEARLY:
+        value, base = (
+            getattr(getattr(scenario, section), name),
+            getattr(getattr(ref, section), name),
+        )
+        pairs = (
+            [(float(value), float(base))]
+            if not isinstance(value, list | tuple)
+            else list(zip(value, base, strict=True))
+            if len(value) == len(base)
+            else []
+        )
+        low = [(v, b) for v, b in pairs if b > 0.0 and 0.0 < v <= b / SLIP_FACTOR]
+        if low:
+            (v, b), *_ = low
+            out.append(
+                (
+                    f"{section}.{name}",
+                    f"{section}.{name} has {v:,.0f} yuan where the {ref.year} "
+                    f"status quo has {b:,.0f}: is it a monthly amount? This field "
+                    "is yuan per year",
+                )
+            )
+    return out
+
+
+def warn_unit_slips(scenarios: Iterable[Any], where: str) -> None:
+    """One warning for the amounts of ``scenarios`` that look mistyped.
+
+    A sweep's thousand dibao lines give one line per field, not a thousand.
+    """
+    found: dict[str, tuple[str, int]] = {}
+    for scenario in scenarios:
+        for path, note in unit_slips(scenario):
+            first, count = found.get(path, (note, 0))
+            found[path] = (first, count + 1)
+    if found:
+        notes = [
+            note + (f" (and {count - 1:,} more scenarios)" if count > 1 else "")
+            for note, count in found.values()
+        ]
+        warn_user(f"{where}: " + "; ".join(notes))
