@@ -162,6 +162,9 @@ def _plain(value: Any) -> Any:
     """NumPy scalars to Python scalars, lists to tuples (hashable, frame-friendly)."""
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, np.ma.MaskedArray) and value.ndim == 0:
+        # np.ma.masked[()] is np.ma.masked: the recursion below never ended.
+        return value
     if isinstance(value, np.ndarray) and value.ndim == 0:
         # np.array(900.0) is one number: iterating it raised a bare TypeError.
         return _plain(value[()])
@@ -345,6 +348,13 @@ def _expand_mapping(
             continue
         if not vals:
             problems.append(f"grid: {path} has no values; give at least one")
+            continue
+        masked = [i for i, v in enumerate(vals) if v is np.ma.masked]
+        if masked:
+            problems.append(
+                f"grid: {path} has a masked (missing) value at [{masked[0]}]; give "
+                "a number"
+            )
             continue
         repeated = repeated_values(vals)
         if repeated:

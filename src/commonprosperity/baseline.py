@@ -109,7 +109,9 @@ def _tail_problems(top_tail: Any) -> list[str]:
 
 
 def _readonly(a: np.ndarray, dtype: Any) -> np.ndarray:
-    return sealed(np.ascontiguousarray(a, dtype=dtype))
+    # A copy: a row of the draws' income matrix sealed as a view of that
+    # writable matrix could be made writable again (b.wage.flags.writeable).
+    return sealed(np.array(a, dtype=dtype, order="C", copy=True))
 
 
 def _population(

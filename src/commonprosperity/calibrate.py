@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -99,7 +99,14 @@ class CalibrationResult:
     weight_ratio_max: float
     method: str
     bounds: tuple[float, float] | None
-    margins: pd.DataFrame
+    # Handed out as a copy (the margins property): the frame itself, edited,
+    # stayed edited, and the report contradicted the weights.
+    _margins: pd.DataFrame = field(repr=False)
+
+    @property
+    def margins(self) -> pd.DataFrame:
+        """One row per margin cell (a copy; see the class's Attributes)."""
+        return self._margins.copy()
 
     def __repr__(self) -> str:
         return (
@@ -329,7 +336,7 @@ def calibrate(
             "relative_error": (achieved - t) / scale,
         }
     )
-    converged = err <= tol
+    converged = bool(err <= tol)  # a Python bool, whatever the type of tol
     if not converged:
         j = int(order[np.argmax(np.abs(resid) / scale[order])])
         raise CalibrationError(
@@ -385,7 +392,7 @@ def calibrate(
         weight_ratio_max=float(ratio.max()),
         method=method,
         bounds=bounds,
-        margins=table,
+        _margins=table,
     )
 
 

@@ -741,7 +741,12 @@ class Scenario(_Section):
     def _fill_status_quo(cls, data: Any) -> Any:
         if not isinstance(data, Mapping):
             return data
-        year = data.get("year")
+        # A 0-d array is its number, as the year field's own check reads it
+        # (np.array(2021) left every section missing, with an empty message).
+        try:
+            year = _scalar(data.get("year"))
+        except ValueError:
+            return data  # the year field's check says what is wrong, by name
         if isinstance(year, np.integer) and is_integer(year):
             year = int(year)
         if (

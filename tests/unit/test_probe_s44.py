@@ -492,3 +492,63 @@ def test_a_monthly_poverty_line_and_a_percent_threshold_are_warned_about(pop):
         warnings.simplefilter("error")
         before.poverty({"sq dibao": 12 * 835.0})
         before.winners_losers(after, threshold=0.01)
+
+
+# ------------------------------------------------- types and sealed state
+def test_the_baselines_income_arrays_cannot_be_made_writable():
+    """They were sealed views of the draws' writable income matrix: a view of a
+    writable base can be made writable again (b.wage[0] = 1e9 then worked)."""
+    import commonprosperity as cp
+
+    b = cp.baseline(2021, n_households=1_000)
+    for name in ("wage", "business", "property", "pension", "weight", "age"):
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            getattr(b, name).flags.writeable = True
+
+
+def test_calibration_margins_are_handed_out_as_a_copy(pop):
+    import commonprosperity as cp
+
+    cr = cp.calibrate(pop, {"households": {"urban": {True: 1.5e7, False: 0.8e7}}})
+    table = cr.margins
+    table.loc[0, "target"] = -1.0
+    assert cr.margins.loc[0, "target"] == 1.5e7
+    assert (
+        cp.calibrate(
+            pop,
+            {"households": {"urban": {True: 1.5e7, False: 0.8e7}}},
+            tol=np.float64(1e-9),
+        ).converged
+        is True
+    )
+
+
+def test_a_masked_grid_value_is_refused_by_name(pop):
+    """np.ma.masked[()] is np.ma.masked: a RecursionError."""
+    from commonprosperity.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"masked \(missing\) value at \[1\]"):
+        sweep(
+            pop,
+            Scenario.status_quo(2021),
+            {"transfers.dibao_monthly": [1_000.0, np.ma.masked]},
+            progress=False,
+        )
+
+
+def test_a_year_given_as_a_0d_array_is_its_number():
+    """Scenario(year=np.array(2021)) raised ScenarioError('scenario: ')."""
+    assert Scenario(year=np.array(2021)) == Scenario.status_quo(2021)
+    with pytest.raises(Exception, match="year: is masked"):
+        Scenario(year=np.ma.masked)
+
+
+def test_a_0d_boolean_array_is_no_number_in_the_measures():
+    from commonprosperity import metrics
+    from commonprosperity.errors import MeasureError
+
+    with pytest.raises(MeasureError, match="epsilon must be a real number"):
+        metrics.atkinson([1.0, 2.0, 3.0], None, epsilon=np.array(True))
+    assert metrics.atkinson([1.0, 2.0, 3.0], None, epsilon=np.array(0.5)) == (
+        metrics.atkinson([1.0, 2.0, 3.0], None, epsilon=0.5)
+    )

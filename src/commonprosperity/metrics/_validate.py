@@ -255,8 +255,11 @@ def as_scalar(
         outside the range.
     """
     # Text and booleans convert to floats ("5" -> 5.0, True -> 1.0) but are not
-    # numbers an economist meant: refused, not converted.
-    if isinstance(value, str | bytes | bool | np.bool_):
+    # numbers an economist meant: refused, not converted. A 0-d array is its
+    # item (np.array(True) passed as epsilon=1); durations are no numbers.
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, str | bytes | bool | np.bool_ | np.timedelta64):
         raise MeasureError(f"{name} must be a real number; got {value!r}")
     try:
         out = float(value)
