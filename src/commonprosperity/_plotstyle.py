@@ -162,7 +162,13 @@ def _tick(v: object) -> str:
     f = float(v)  # type: ignore[arg-type]
     if not math.isfinite(f):
         return "n/a"
-    return f"{f:,.0f}" if abs(f) >= 100 or f == int(f) else f"{f:g}"
+    if abs(f) < 100 and f != int(f):
+        return f"{f:g}"
+    # The value's own decimals (up to 6): 1,128.5 and 1,886.4306 were labelled
+    # 1,128 and 1,886, two columns under one label, a value that missed T4.
+    shortest = repr(f)
+    decimals = 0 if "e" in shortest else len(shortest.partition(".")[2].rstrip("0"))
+    return f"{f:,.{min(decimals, 6)}f}"
 
 
 def check_formats(formats: Any, where: str) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._files import output_folder
-from commonprosperity._plotstyle import check_formats
+from commonprosperity._plotstyle import check_formats, distinct_decimals
 from commonprosperity._reportformat import (
     _SHORT,
     _number,
@@ -417,7 +417,12 @@ def _write_sweep_files(
             f"## Cheapest scenarios meeting {target_id} (up to 10)",
             "",
             markdown_table(
-                ranked[cols].head(10), index=False, formats={"net_fiscal_cost": ",.0f"}
+                ranked[cols].head(10),
+                index=False,
+                formats={
+                    "net_fiscal_cost": ",.0f",
+                    **_apart_from_bound(ranked.head(10), target_id),
+                },
             )
             if len(ranked)
             else f"No scenario of the sweep meets {target_id}.",
@@ -468,6 +473,24 @@ _TARGET_UNIT_TEXT = {
     "ratio": "ratio",
     "ratio change": "change of a ratio",
 }
+
+
+def _apart_from_bound(rows: pd.DataFrame, target_id: str) -> dict[str, str]:
+    """The target indicator's format, with digits to tell its values from the bound.
+
+    1.899999958, which meets "< 1.9", was shown as 1.9.
+    """
+    target = TARGET_BY_ID[target_id]
+    if target.indicator not in rows.columns:
+        return {}
+    extra = max(
+        (
+            distinct_decimals(v, target.target, lambda x, e: f"{float(x):.{6 + e}g}")
+            for v in rows[target.indicator]
+        ),
+        default=0,
+    )
+    return {target.indicator: f".{6 + extra}g"}
 
 
 def column_units(

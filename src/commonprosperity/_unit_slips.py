@@ -20,7 +20,7 @@ __all__ = ["unit_slips", "warn_unit_slips"]
 
 #: A value this many times its status quo (or this fraction of it, for a yearly
 #: field) reads as the other unit: 12 for a month, with room for real reforms.
-SLIP_FACTOR = 8.0
+SLIP_FACTOR = 10.0
 #: A monthly amount above this (twice the plan's 75,000 yuan of per-capita income
 #: a year, monthly) where the status quo is 0 (a benefit that starts later).
 MONTHLY_CEILING = 12_500.0

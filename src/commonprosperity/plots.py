@@ -327,6 +327,10 @@ def income_distribution(
         for name, value in (("bin_width", bin_width), ("upper", upper))
         if (problem := positive_yuan_problem(name, value))
     ]
+    if not problems:
+        # As floats: a float16 bin_width made upper / bin_width overflow to inf,
+        # a Decimal one a bare TypeError.
+        bin_width, upper = float(bin_width), float(upper)
     if not problems and upper < bin_width:
         problems.append(
             f"upper ({upper:,.0f}) must be at least bin_width ({bin_width:,.0f})"
@@ -347,8 +351,11 @@ def income_distribution(
         basis = "3 × per-capita disposable income (three-person basis)"
     w = result.population.weight
     share_w = w / w.sum()
-    edges = np.arange(0.0, upper + bin_width, bin_width)
-    clipped = np.clip(income, 0.0, upper - bin_width / 2.0)
+    # Whole bins up to the first edge at or past upper, the last gathering the
+    # incomes from upper on: edges past it (upper 800k, bins of 15k) left the
+    # gathered incomes in the bar before the last, the last empty and cut off.
+    edges = bin_width * np.arange(int(np.ceil(upper / bin_width - 1e-9)) + 1)
+    clipped = np.clip(income, 0.0, edges[-1] - bin_width / 2.0)
     hist, _ = np.histogram(clipped, bins=edges, weights=share_w)
     above = float(share_w[income >= upper].sum())
     below = float(share_w[income < 0].sum())
@@ -432,9 +439,9 @@ def income_distribution(
                 color=_GREY,
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
             )
-        ax.set_xlim(0, upper / 1e3)
+        ax.set_xlim(0, edges[-1] / 1e3)
         ax.set_xlabel(f"{basis}, thousand yuan per year")
-        ax.set_ylabel(f"share of households per {bin_width / 1e3:.0f}k-yuan bin (%)")
+        ax.set_ylabel(f"share of households per {bin_width / 1e3:g}k-yuan bin (%)")
         ax.legend(
             handles=[
                 Patch(facecolor=_SKY, edgecolor=_BLUE, label="households"),

@@ -713,8 +713,8 @@ def simulate(
         If the Gini coefficient is above 1, which negative disposable incomes
         (losses from business) can make it; it is still the definition's value.
         If an amount of the scenario looks typed in the wrong unit: a
-        ``_monthly`` field at 8 times its status quo or more (a yearly amount?),
-        a yearly deduction or threshold at an eighth of it or less (monthly?).
+        ``_monthly`` field at 10 times its status quo or more (a yearly amount?),
+        a yearly deduction or threshold at a tenth of it or less (monthly?).
 
     Notes
     -----

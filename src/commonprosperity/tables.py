@@ -506,7 +506,7 @@ def poverty(result: Result, lines: Mapping[str, float] | None = None) -> pd.Data
     Warns
     -----
     UserWarning
-        If a fixed line is under an eighth of the scenario's dibao line a year:
+        If a fixed line is under a tenth of the scenario's dibao line a year:
         a monthly amount, where lines are yearly?
     """
     check_result(result, "result", "poverty")
@@ -516,7 +516,7 @@ def poverty(result: Result, lines: Mapping[str, float] | None = None) -> pd.Data
     if monthly:
         # lines={"dibao": 1128}: a headcount of 0.02 % where 3 % was meant.
         warn_user(
-            f"poverty: line(s) {monthly} are under an eighth of the scenario's "
+            f"poverty: line(s) {monthly} are under a tenth of the scenario's "
             f"dibao line ({dibao_line:,.0f} yuan a year): monthly amounts? Lines "
             "are yuan per person per year"
         )

@@ -31,6 +31,9 @@ from commonprosperity.published import CITIES
 from commonprosperity.simulate import BAND_EDGES, _tiers
 from tests.reference import numpy_model
 
+# Random scenarios hold amounts that look typed in the wrong unit, on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore:simulate.*(yearly|monthly) amount")
+
 TOL = 1e-9  # relative to the magnitude of the flows (see the module docstring)
 TOTALS = ("iit_revenue", "social_insurance_contributions", "transfer_spending")
 FLOW_COLUMNS = (

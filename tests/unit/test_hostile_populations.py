@@ -756,6 +756,7 @@ SCENARIOS = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore:simulate.*(yearly|monthly) amount")
 @settings(max_examples=300, deadline=None)
 @given(
     frames=hostile_frames(),

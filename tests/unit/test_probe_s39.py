@@ -224,6 +224,7 @@ def band_population():
     return cp.synthetic_population(3_000, seed=5)
 
 
+@pytest.mark.filterwarnings("ignore:simulate.*(yearly|monthly) amount")
 def test_solve_does_not_call_a_target_met_in_between_unreachable(band_population):
     """The band share rises then falls with the dibao line; at bounds (0, 1e6)
     every grid point but 0 lay beyond the rise, and T2 >= 0.8 (met at a line of

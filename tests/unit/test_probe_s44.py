@@ -484,7 +484,7 @@ def test_a_monthly_poverty_line_and_a_percent_threshold_are_warned_about(pop):
     after = cp.simulate(
         pop, Scenario.status_quo(2021).replace({"transfers.dibao_monthly": 1_000.0})
     )
-    with pytest.warns(UserWarning, match=r"\['sq dibao'\] are under an eighth"):
+    with pytest.warns(UserWarning, match=r"\['sq dibao'\] are under a tenth"):
         before.poverty({"sq dibao": 835.0})
     with pytest.warns(UserWarning, match="threshold=1 counts changes above 100%"):
         before.winners_losers(after, threshold=1)
@@ -552,3 +552,69 @@ def test_a_0d_boolean_array_is_no_number_in_the_measures():
     assert metrics.atkinson([1.0, 2.0, 3.0], None, epsilon=np.array(0.5)) == (
         metrics.atkinson([1.0, 2.0, 3.0], None, epsilon=0.5)
     )
+
+
+# ------------------------------------------------------- displayed numbers
+def test_sweep_cheapest_table_shows_values_apart_from_the_bound(tmp_path):
+    """1.899999958 (meets "< 1.9") was shown as 1.9 in the table of scenarios
+    meeting T4; the frontier labelled dibao 1,886.4306 (meets) as 1,886 (misses)."""
+    import re
+
+    from commonprosperity import cli
+
+    sweep_file = tmp_path / "near.toml"
+    sweep_file.write_text(
+        "year = 2021\n[population]\nhouseholds = 5000\nseed = 0\n[grid]\n"
+        '"transfers.dibao_monthly" = [1886.4306, 1886.5, 2000]\n'
+        '"income_tax.basic_deduction" = [60_000, 60_001]\n'
+        '[plots]\nheatmap = "urban_rural_ratio"\nfrontier = "T4"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(sweep_file), "--out", str(out), "--no-progress"]) == 0
+    report = (out / "report.md").read_text(encoding="utf-8")
+    table = report.split("## Cheapest scenarios meeting T4")[1].split("\n## ")[0]
+    lines = [ln for ln in table.splitlines() if ln.startswith("|")]
+    column = [c.strip() for c in lines[0].strip("|").split("|")].index(
+        "urban_rural_ratio"
+    )
+    shown = [ln.strip("|").split("|")[column].strip() for ln in lines[2:]]
+    assert shown and all(float(re.sub(",", "", v)) < 1.9 for v in shown), shown
+
+
+def test_tick_labels_keep_a_levers_decimals():
+    from commonprosperity._plotstyle import _tick
+
+    assert [_tick(v) for v in (1_128, 1_128.5, 1_886.4306, 60_000.0, 0.05)] == [
+        "1,128",
+        "1,128.5",
+        "1,886.4306",
+        "60,000",
+        "0.05",
+    ]
+
+
+def test_income_distribution_gathers_the_top_in_its_last_bar(pop):
+    """With upper not a multiple of bin_width the incomes above upper went to
+    the bar before the last; the label rounded 2,500 yuan to "2k"."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import commonprosperity as cp
+    from commonprosperity import plots
+
+    r = cp.simulate(pop, Scenario.status_quo(2021))
+    income = r.households["disposable_income"].to_numpy()
+    share = pop.weight / pop.weight.sum()
+    upper = float(np.quantile(income, 0.9))
+    fig = plots.income_distribution(r, bin_width=15_000, upper=upper)
+    last = list(fig.axes[0].containers[0])[-1]  # the bars, in order
+    assert last.get_x() * 1e3 < upper <= (last.get_x() + last.get_width()) * 1e3
+    assert last.get_height() >= 100 * share[income >= upper].sum() - 1e-9
+    assert fig.axes[0].get_xlim()[1] * 1e3 >= upper
+    plt.close(fig)
+    fig = plots.income_distribution(r, bin_width=2_500)
+    assert "per 2.5k-yuan bin" in fig.axes[0].get_ylabel()
+    plt.close(fig)

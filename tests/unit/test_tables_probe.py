@@ -347,6 +347,7 @@ def test_bootstrap_refuses_a_scenario_other_than_the_results_own(pair):
     )
 
 
+@pytest.mark.filterwarnings("ignore:poverty.*monthly amounts")
 def test_poverty_at_fixed_lines_from_the_definition():
     """A fixed line (the status quo's dibao line) compares scenarios at one line;
     poverty() had only the scenario's own dibao line and the result's median."""
