@@ -36,7 +36,7 @@ from commonprosperity._baseline_weights import (
     weights,
 )
 from commonprosperity._sums import dot
-from commonprosperity._validate import finite_float, seed_problem
+from commonprosperity._validate import finite_float, is_integer, seed_problem
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import Population, sealed
 from commonprosperity.published import CITIES
@@ -65,16 +65,10 @@ def _check(
     problems = []
     if top_tail is not None:
         problems += _tail_problems(top_tail)
-    if (
-        isinstance(year, bool)
-        or not isinstance(year, int | np.integer)
-        or (year not in S.BASELINE_YEARS)
-    ):
+    if not is_integer(year) or (year not in S.BASELINE_YEARS):
         problems.append(f"year must be one of {S.BASELINE_YEARS}; got {year!r}")
-    if (
-        isinstance(n_households, bool)
-        or not isinstance(n_households, int | np.integer)
-        or (not MIN_HOUSEHOLDS <= n_households <= MAX_HOUSEHOLDS)
+    if not is_integer(n_households) or (
+        not MIN_HOUSEHOLDS <= n_households <= MAX_HOUSEHOLDS
     ):
         problems.append(
             f"n_households must be an integer in {MIN_HOUSEHOLDS:,}–"

@@ -209,7 +209,7 @@ def household(
         year = 2021 if year is None else year
         # numbers.Integral: NumPy integers too (``for year in np.arange(...)``), as
         # Scenario accepts them; bools are Integral but not years.
-        if not isinstance(year, numbers.Integral) or isinstance(year, bool):
+        if not is_integer(year):
             raise ScenarioError(f"household(): year must be an integer; got {year!r}")
         scenario = Scenario.status_quo(year)
     elif not isinstance(scenario, Scenario):
@@ -269,7 +269,7 @@ def _family(
             # Decimals are numbers too (Population.from_frames and
             # Scenario.replace take them), though not numbers.Real.
             if not isinstance(value, numbers.Real | decimal.Decimal) or isinstance(
-                value, bool | np.bool_
+                value, bool | np.bool_ | np.timedelta64
             ):
                 unit = "completed years" if key == "age" else "yuan per year"
                 problems.append(

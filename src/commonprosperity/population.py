@@ -17,7 +17,12 @@ import pandas as pd
 
 from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._sums import dot
-from commonprosperity._validate import describe_rows, quoted, strictly_increasing
+from commonprosperity._validate import (
+    describe_rows,
+    is_integer,
+    quoted,
+    strictly_increasing,
+)
 from commonprosperity.errors import ArgumentError, PopulationError
 from commonprosperity.published import CITIES, CITY_NAMES_EN, PROVINCE, city_label
 
@@ -800,9 +805,7 @@ class Population:
         PopulationError
             For a year that is not an integer in 1900–2100.
         """
-        if year is not None and (
-            not isinstance(year, int | np.integer) or not 1900 <= year <= 2100
-        ):
+        if year is not None and (not is_integer(year) or not 1900 <= year <= 2100):
             raise PopulationError(
                 f"year must be an integer in 1900–2100 or None; got {year!r}"
             )
@@ -1835,11 +1838,7 @@ def _everywhere(values: np.ndarray) -> np.ndarray:
 def _label_problems(year: Any, source: Any) -> list[str]:
     """A ``year`` that is not an integer in 1900–2100 or None; a non-str source."""
     problems = []
-    if year is not None and (
-        isinstance(year, bool)
-        or not isinstance(year, int | np.integer)
-        or not 1900 <= year <= 2100
-    ):
+    if year is not None and (not is_integer(year) or not 1900 <= year <= 2100):
         problems.append(f"year must be an integer in 1900–2100 or None; got {year!r}")
     if not isinstance(source, str):
         problems.append(

@@ -622,10 +622,8 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
             f"project: population.year must be at most {MAX_YEAR} (the last year "
             f"projected); got {population.year}"
         )
-    if (
-        isinstance(to_year, bool)
-        or not isinstance(to_year, int | np.integer)
-        or not population.year <= to_year <= max(MAX_YEAR, population.year)
+    if not is_integer(to_year) or not population.year <= to_year <= max(
+        MAX_YEAR, population.year
     ):
         raise PopulationError(
             f"project: to_year must be an integer in {population.year}–{MAX_YEAR} "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
-import numbers
 import re
 import threading
 from collections.abc import Collection, Iterator, Mapping
@@ -24,7 +23,7 @@ from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
 from commonprosperity._kernels.household_terms import household_terms
 from commonprosperity._unit_slips import warn_unit_slips
-from commonprosperity._validate import one_of
+from commonprosperity._validate import is_integer, one_of
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import CITY_LABELS, Population
@@ -747,9 +746,7 @@ def simulate(
     if not one_of(gini, GINI_METHODS):
         raise ArgumentError(f"gini must be one of {GINI_METHODS}; got {gini!r}")
     if threads is not None and (
-        isinstance(threads, bool | np.bool_)
-        or not isinstance(threads, numbers.Integral)
-        or not 1 <= threads <= numba.config.NUMBA_NUM_THREADS
+        not is_integer(threads) or not 1 <= threads <= numba.config.NUMBA_NUM_THREADS
     ):
         raise ArgumentError(
             f"threads must be an integer in 1–{numba.config.NUMBA_NUM_THREADS} "

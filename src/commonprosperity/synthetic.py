@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from commonprosperity._validate import seed_problem
+from commonprosperity._validate import is_integer, seed_problem
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES
@@ -111,7 +111,7 @@ def synthetic_population(n_households: int, seed: int = 0) -> Population:
     >>> bool((pop.business < 0).any())
     True
     """
-    if isinstance(n_households, bool) or not isinstance(n_households, int | np.integer):
+    if not is_integer(n_households):
         raise PopulationError(f"n_households must be an integer; got {n_households!r}")
     if not 1 <= n_households <= 50_000_000:
         raise PopulationError(

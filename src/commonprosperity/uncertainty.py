@@ -24,6 +24,7 @@ from commonprosperity._sums import dot
 from commonprosperity._validate import (
     describe_rows,
     finite_float,
+    is_integer,
     one_of,
     seed_problem,
 )
@@ -419,11 +420,7 @@ def bootstrap(
             f"bootstrap: unknown indicator {indicator!r}; "
             f"allowed: {list(INDICATOR_NAMES)}"
         )
-    if (
-        isinstance(n, bool)
-        or not isinstance(n, int | np.integer)
-        or not 10 <= n <= 100_000
-    ):
+    if not is_integer(n) or not 10 <= n <= 100_000:
         raise ArgumentError(f"bootstrap: n must be an integer in 10–100,000; got {n!r}")
     if (problem := seed_problem(seed)) is not None:
         raise ArgumentError(f"bootstrap: {problem}")

@@ -618,3 +618,29 @@ def test_income_distribution_gathers_the_top_in_its_last_bar(pop):
     fig = plots.income_distribution(r, bin_width=2_500)
     assert "per 2.5k-yuan bin" in fig.axes[0].get_ylabel()
     plt.close(fig)
+
+
+def test_numpy_durations_are_no_integers_anywhere(pop):
+    """np.timedelta64 is a NumPy integer type: checks written as isinstance(x,
+    int | np.integer) took 2021 days as the year 2021, then failed with a bare
+    TypeError (baseline, synthetic_population, threads, bootstrap n, with_year,
+    project, household) or, for quantile_shares, gave quintiles."""
+    import commonprosperity as cp
+    from commonprosperity import metrics
+
+    r = cp.simulate(pop, Scenario.status_quo(2021))
+    days = np.timedelta64(5, "D")
+    calls = [
+        lambda: metrics.quantile_shares([1.0, 2.0, 3.0], None, n=days),
+        lambda: cp.baseline(np.timedelta64(2021, "D")),
+        lambda: cp.synthetic_population(days),
+        lambda: cp.simulate(pop, Scenario.status_quo(2021), threads=days),
+        lambda: cp.bootstrap(r, "gini", n=np.timedelta64(20, "D")),
+        lambda: pop.with_year(np.timedelta64(2021, "D")),
+        lambda: cp.household(np.timedelta64(2021, "D"), members=[{"age": 40}]),
+        lambda: cp.household(2021, members=[{"age": np.timedelta64(40, "D")}]),
+        lambda: cp.project(pop.with_year(2021), np.timedelta64(2022, "D")),
+    ]
+    for call in calls:
+        with pytest.raises(cp.CommonProsperityError, match="timedelta64"):
+            call()

@@ -14,6 +14,7 @@ from commonprosperity._kernels.inequality import (
     weighted_totals,
 )
 from commonprosperity._sums import compensated_cumsum
+from commonprosperity._validate import is_integer
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
@@ -188,11 +189,7 @@ def quantile_shares(
     >>> quantile_shares([1.0, 2.0, 3.0], n=2).tolist()  # the 2 is split in half
     [0.3333333333333333, 0.6666666666666666]
     """
-    if (
-        isinstance(n, bool)
-        or not isinstance(n, int | np.integer)
-        or not 1 <= n <= MAX_QUANTILE_GROUPS
-    ):
+    if not is_integer(n) or not 1 <= n <= MAX_QUANTILE_GROUPS:
         # Unbounded, n = 10**13 failed allocating 73 TiB in NumPy.
         raise MeasureError(
             f"n must be an integer in 1–{MAX_QUANTILE_GROUPS:,} (5 for quintiles, "
