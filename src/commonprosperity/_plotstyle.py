@@ -5,6 +5,7 @@ Private to :mod:`commonprosperity.plots`; the public names are re-exported there
 
 from __future__ import annotations
 
+import decimal
 import functools
 import itertools
 import math
@@ -100,13 +101,24 @@ def format_value(value: float, unit: str, extra: int = 0) -> str:
     >>> format_value(float("nan"), "ratio")
     'n/a'
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None:
         return "n/a"
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+    # A number of any type as a float: a float32 NaN printed "nan yuan", a
+    # Fraction raised in format(), 10**400 overflowed.
+    number = (
+        None
+        if isinstance(value, bool | np.bool_ | np.timedelta64)
+        or not isinstance(value, numbers.Real | decimal.Decimal)
+        else _as_float(value)
+    )
+    if number is None:
         raise ArgumentTypeError(
             f"format_value: value must be a number; got {type(value).__name__} "
-            f"{value!r}"
+            f"{quoted(value)}"
         )
+    if math.isnan(number):
+        return "n/a"
+    value = number
     if not one_of(unit, VALUE_UNITS):
         raise ArgumentError(
             f"format_value: unit must be one of {VALUE_UNITS}; got {quoted(unit)}"
@@ -126,6 +138,16 @@ def format_value(value: float, unit: str, extra: int = 0) -> str:
     if unit == "households":
         return f"{value:z,.{extra}f}"
     return f"{value:z.{3 + extra}f}"
+
+
+def _as_float(value: Any) -> float | None:
+    """``value`` as a float (±inf beyond the floats), None if it has no value."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+    except (TypeError, ValueError, decimal.InvalidOperation):
+        return None
 
 
 def distinct_decimals(value: Any, target: Any, show: Any, most: int = 6) -> int:

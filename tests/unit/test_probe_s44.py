@@ -644,3 +644,17 @@ def test_numpy_durations_are_no_integers_anywhere(pop):
     for call in calls:
         with pytest.raises(cp.CommonProsperityError, match="timedelta64"):
             call()
+
+
+def test_format_value_takes_any_number_type():
+    """A float32 NaN printed "nan yuan" (only float NaNs were caught), a Fraction
+    raised in format(), 10**400 overflowed, a Decimal was refused."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from commonprosperity.plots import format_value
+
+    assert format_value(np.float32("nan"), "yuan") == "n/a"
+    assert format_value(Fraction(1, 3), "share") == "33.3 %"
+    assert format_value(Decimal("75000"), "yuan") == "75,000 yuan"
+    assert format_value(10**400, "yuan") == "inf yuan"
