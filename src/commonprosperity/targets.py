@@ -7,7 +7,9 @@ Source: 中共浙江省委 浙江省人民政府
 
 from __future__ import annotations
 
+import decimal
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -240,6 +242,22 @@ def _met(value: Any, target: Target) -> tuple[Any, Any]:
 TARGET_BY_ID: dict[str, Target] = {t.id: t for t in TARGETS}
 
 
+def _as_checked_number(value: Any) -> Any:
+    """A Decimal as a float and an integer beyond the floats as ±inf; else as is.
+
+    The checks below then judge them as numbers: a Decimal was "not a number",
+    10**400 a bare OverflowError.
+    """
+    if isinstance(value, decimal.Decimal):
+        try:
+            return float(value)
+        except ValueError:  # a signalling NaN
+            return value
+    if is_integer(value) and abs(int(value)) > sys.float_info.max:
+        return math.inf if value > 0 else -math.inf
+    return value
+
+
 def evaluate_targets(
     indicators: Mapping[str, float],
     *,
@@ -317,6 +335,7 @@ def evaluate_targets(
             "evaluate_targets: indicators must be a mapping of indicator names to "
             f"numbers (a Result.indicators); got {type(indicators).__name__}"
         )
+    indicators = {k: _as_checked_number(v) for k, v in indicators.items()}
     for name, given in (
         ("trends", trends),
         ("undefined", undefined),
@@ -369,7 +388,7 @@ def evaluate_targets(
         # GDP 0 divided by zero in T10's note; a negative or NaN one gave a
         # meaningless ratio or an unexplained NA.
         raise ScenarioError("evaluate_targets: " + "; ".join(problems))
-    trends = dict(trends or {})
+    trends = {k: _as_checked_number(v) for k, v in dict(trends or {}).items()}
     undefined = dict(undefined or {})
     verdicts = dict(verdicts or {})
     known = (*INDICATOR_NAMES, "gini_lower", "gini_upper")

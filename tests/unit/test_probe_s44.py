@@ -658,3 +658,21 @@ def test_format_value_takes_any_number_type():
     assert format_value(Fraction(1, 3), "share") == "33.3 %"
     assert format_value(Decimal("75000"), "yuan") == "75,000 yuan"
     assert format_value(10**400, "yuan") == "inf yuan"
+
+
+def test_evaluate_targets_reads_decimals_and_huge_integers_as_numbers(pop):
+    """Its gdp took a Decimal, its indicator and trend values did not ("must be
+    a number"); 10**400 raised a bare OverflowError."""
+    from decimal import Decimal
+
+    import commonprosperity as cp
+
+    indicators = dict(cp.simulate(pop, Scenario.status_quo(2021)).indicators)
+    as_decimal = dict(indicators)
+    income = indicators["per_capita_disposable_income"]
+    as_decimal["per_capita_disposable_income"] = Decimal(repr(income))
+    assert cp.evaluate_targets(as_decimal).equals(cp.evaluate_targets(indicators))
+    cp.evaluate_targets(indicators, trends={"T9": Decimal("0.01")})
+    huge = dict(indicators, per_capita_disposable_income=10**400)
+    with pytest.raises(cp.ScenarioError, match="must be finite"):
+        cp.evaluate_targets(huge)
