@@ -670,7 +670,7 @@ def test_evaluate_targets_reads_decimals_and_huge_integers_as_numbers(pop):
     indicators = dict(cp.simulate(pop, Scenario.status_quo(2021)).indicators)
     as_decimal = dict(indicators)
     income = indicators["per_capita_disposable_income"]
-    as_decimal["per_capita_disposable_income"] = Decimal(repr(income))
+    as_decimal["per_capita_disposable_income"] = Decimal(repr(float(income)))
     assert cp.evaluate_targets(as_decimal).equals(cp.evaluate_targets(indicators))
     cp.evaluate_targets(indicators, trends={"T9": Decimal("0.01")})
     huge = dict(indicators, per_capita_disposable_income=10**400)
