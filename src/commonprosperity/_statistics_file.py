@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from commonprosperity.errors import CommonProsperityError
+from commonprosperity._validate import is_integer, quoted
+from commonprosperity.errors import ArgumentError, CommonProsperityError
 from commonprosperity.published import PROVINCE
 
 __all__ = [
@@ -225,6 +226,8 @@ def figures(series: str | None = None, **filters: Any) -> list[Figure]:
             f"{sorted(Figure.__dataclass_fields__)}"
         )
     _check_series(series)
+    if "year" in filters:
+        check_year(filters["year"])
     return [
         f
         for f in _load().figures
@@ -258,6 +261,19 @@ def _check_series(series: str | None) -> None:
         )
 
 
+def check_year(year: Any) -> None:
+    """Refuse a year that is not an integer (NumPy's too).
+
+    A complex or text year matched no figure (NaN, ``[]``: "no data"), a float
+    one was written into derived texts ("2020.0 structure"), a 0-d array raised
+    "unhashable type".
+    """
+    if not is_integer(year):
+        raise ArgumentError(
+            f"statistics: year must be an integer such as 2021; got {quoted(year)}"
+        )
+
+
 def figure(
     series: str,
     year: int,
@@ -276,7 +292,8 @@ def figure(
     65770000.0
     """
     _check_series(series)
-    key = (series, year, period, area, city, component, group)
+    check_year(year)
+    key = (series, int(year), period, area, city, component, group)
     fig = _load().index.get(key)
     if fig is None:
         near = sorted(

@@ -66,6 +66,7 @@ from commonprosperity._statistics_file import (
     QUALIFIERS,
     Figure,
     Source,
+    check_year,
     figure,
     figures,
     number,
@@ -163,6 +164,7 @@ def quintile_table() -> pd.DataFrame:
 
 def value_or_nan(series: str, year: int, **keys: Any) -> float:
     """The figure's value, or NaN when the file has no such figure."""
+    check_year(year)  # a year of the wrong type is no missing figure
     try:
         return number(figure(series, year, **keys))
     except CommonProsperityError:

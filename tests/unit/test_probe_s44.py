@@ -676,3 +676,23 @@ def test_evaluate_targets_reads_decimals_and_huge_integers_as_numbers(pop):
     huge = dict(indicators, per_capita_disposable_income=10**400)
     with pytest.raises(cp.ScenarioError, match="must be finite"):
         cp.evaluate_targets(huge)
+
+
+@pytest.mark.parametrize(
+    "year", [2021 + 0j, 2021.0, "2021", None, np.array(2021), np.timedelta64(2021, "D")]
+)
+def test_published_statistics_refuse_a_year_that_is_no_integer(year):
+    """A complex year read the 2021 figure; "2021" read NaN or [] ("no data"); a
+    float year was written into derived texts; a 0-d array raised "unhashable"."""
+    from commonprosperity import statistics
+    from commonprosperity.errors import ArgumentError
+
+    for call in (
+        statistics.population,
+        lambda y: statistics.value_or_nan("resident_population", y),
+        lambda y: statistics.figures(year=y),
+        statistics.urbanisation_rate,
+    ):
+        with pytest.raises(ArgumentError, match="year must be an integer"):
+            call(year)
+    assert statistics.population(np.int64(2021)) == statistics.population(2021)
