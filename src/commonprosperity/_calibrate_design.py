@@ -8,7 +8,6 @@ validates every margin, reporting all problems at once.
 
 from __future__ import annotations
 
-import decimal
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from commonprosperity._validate import is_integer, is_real, quoted
+from commonprosperity._validate import is_integer, is_number, is_real, quoted
 from commonprosperity.errors import CalibrationError
 from commonprosperity.population import CITY_LABELS, MAX_AGE, Population, city_name
 from commonprosperity.published import city_label
@@ -193,7 +192,7 @@ def design(
                     )
                     # a total is a count: a string or a bool is an input error,
                     # not something to convert
-                    if not (is_real(total) or isinstance(total, decimal.Decimal)):
+                    if not is_number(total):
                         raise CalibrationError(
                             f"margin {label}: the total of {key!r} must be a number; "
                             f"got {total!r}"

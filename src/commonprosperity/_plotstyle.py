@@ -5,7 +5,6 @@ Private to :mod:`commonprosperity.plots`; the public names are re-exported there
 
 from __future__ import annotations
 
-import decimal
 import functools
 import itertools
 import math
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from commonprosperity._validate import is_integer, one_of, quoted
+from commonprosperity._validate import as_float, is_integer, one_of, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.published import CITY_NAMES_EN
@@ -105,12 +104,7 @@ def format_value(value: float, unit: str, extra: int = 0) -> str:
         return "n/a"
     # A number of any type as a float: a float32 NaN printed "nan yuan", a
     # Fraction raised in format(), 10**400 overflowed.
-    number = (
-        None
-        if isinstance(value, bool | np.bool_ | np.timedelta64)
-        or not isinstance(value, numbers.Real | decimal.Decimal)
-        else _as_float(value)
-    )
+    number = as_float(value)
     if number is None:
         raise ArgumentTypeError(
             f"format_value: value must be a number; got {type(value).__name__} "
@@ -138,16 +132,6 @@ def format_value(value: float, unit: str, extra: int = 0) -> str:
     if unit == "households":
         return f"{value:z,.{extra}f}"
     return f"{value:z.{3 + extra}f}"
-
-
-def _as_float(value: Any) -> float | None:
-    """``value`` as a float (±inf beyond the floats), None if it has no value."""
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf if value > 0 else -math.inf
-    except (TypeError, ValueError, decimal.InvalidOperation):
-        return None
 
 
 def distinct_decimals(value: Any, target: Any, show: Any, most: int = 6) -> int:

@@ -13,6 +13,8 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from commonprosperity._warn import warn_user
 from commonprosperity.published import POLICY_YEARS
 
@@ -76,16 +78,18 @@ def unit_slips(scenario: Any) -> list[tuple[str, str]]:
             getattr(getattr(scenario, section), name),
             getattr(getattr(ref, section), name),
         )
-        pairs = (
-            [(float(value), float(base))]
-            if not isinstance(value, list | tuple)
-            else list(zip(value, base, strict=True))
-            if len(value) == len(base)
-            else []
-        )
-        low = [(v, b) for v, b in pairs if b > 0.0 and 0.0 < v <= b / SLIP_FACTOR]
+        # Schedules compare bracket by bracket; one of another length (a
+        # bracket added) has no counterpart to compare with.
+        values, bases = np.atleast_1d(value), np.atleast_1d(base)
+        if values.shape != bases.shape:
+            continue
+        low = [
+            (v, b)
+            for v, b in zip(values, bases, strict=True)
+            if b > 0.0 and 0.0 < v <= b / SLIP_FACTOR
+        ]
         if low:
-            (v, b), *_ = low
+            v, b = low[0]
             out.append(
                 (
                     f"{section}.{name}",

@@ -15,12 +15,14 @@ from commonprosperity.errors import ArgumentError, ArgumentTypeError
 __all__ = [
     "INCOME_TO_GDP_RANGE",
     "LEAST_LABOUR_SHARE",
+    "as_float",
     "check_flag",
     "check_frame",
     "check_text",
     "describe_rows",
     "income_to_gdp_problem",
     "is_integer",
+    "is_number",
     "is_real",
     "joined_problems",
     "labour_share_problem",
@@ -62,20 +64,35 @@ def one_of(value: object, allowed: Any) -> bool:
     return isinstance(value, str) and value in allowed
 
 
-def finite_float(x: object) -> float | None:
-    """``float(x)`` for a finite real number (not a bool), else None.
+def is_number(x: object) -> bool:
+    """:func:`is_real`, or a Decimal.
 
-    Decimals are numbers here too (``Scenario.replace`` and ``household`` take
-    them, and a Parquet decimal column is read as them). An integer beyond any
-    float (``10**400``) is None, not an OverflowError.
+    Decimals are numbers too (``Scenario.replace`` and ``household`` take them,
+    and a Parquet decimal column is read as them), though not ``numbers.Real``.
     """
-    if not (is_real(x) or isinstance(x, decimal.Decimal)):
+    return is_real(x) or isinstance(x, decimal.Decimal)
+
+
+def as_float(x: object) -> float | None:
+    """``float(x)`` for a number (:func:`is_number`), else None.
+
+    An integer beyond any float (``10**400``) is ±inf, not an OverflowError; a
+    signalling Decimal NaN, which float() refuses, is None.
+    """
+    if not is_number(x):
         return None
     try:
-        value = float(x)  # type: ignore[arg-type]
-    except (OverflowError, TypeError, ValueError):
+        return float(x)  # type: ignore[arg-type]
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf  # type: ignore[operator]
+    except (TypeError, ValueError, ArithmeticError):
         return None
-    return value if math.isfinite(value) else None
+
+
+def finite_float(x: object) -> float | None:
+    """``float(x)`` for a finite number (:func:`as_float`), else None."""
+    value = as_float(x)
+    return value if value is not None and math.isfinite(value) else None
 
 
 def positive_yuan_problem(name: str, value: object) -> str | None:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._kernels import layout, rules
-from commonprosperity._validate import is_integer, joined_problems, quoted
+from commonprosperity._validate import is_integer, is_number, joined_problems, quoted
 from commonprosperity.errors import ArgumentTypeError, PopulationError, ScenarioError
 from commonprosperity.population import MAX_HOUSEHOLD_SIZE, Population
 from commonprosperity.scenario import Scenario
@@ -266,11 +266,7 @@ def _family(
             problems.append(f"members[{i}] needs 'age' (completed years, 0–120)")
         for key in ("age", *_AMOUNTS):
             value = member.get(key, 0)
-            # Decimals are numbers too (Population.from_frames and
-            # Scenario.replace take them), though not numbers.Real.
-            if not isinstance(value, numbers.Real | decimal.Decimal) or isinstance(
-                value, bool | np.bool_ | np.timedelta64
-            ):
+            if not is_number(value):
                 unit = "completed years" if key == "age" else "yuan per year"
                 problems.append(
                     f"members[{i}]['{key}'] must be a number ({unit}); "

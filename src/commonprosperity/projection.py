@@ -12,7 +12,6 @@ GDP per capita rising, with GDP given).
 from __future__ import annotations
 
 import dataclasses
-import decimal
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -27,7 +26,7 @@ from commonprosperity._validate import (
     finite_float,
     income_to_gdp_problem,
     is_integer,
-    is_real,
+    is_number,
     labour_share_problem,
     positive_yuan_problem,
     quoted,
@@ -96,7 +95,7 @@ def _expit(x: Any) -> Any:
 
 
 def _check_spec(spec: Any, where: str) -> dict[str, float]:
-    if is_real(spec) or isinstance(spec, decimal.Decimal):
+    if is_number(spec):
         # The rate's own check below says what is allowed (float(10**400) raised
         # a bare OverflowError).
         number = finite_float(spec)

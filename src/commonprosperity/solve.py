@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import decimal
 import math
 import re
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from commonprosperity._sweep_engine import (
     _split_fixed,
     _stack,
 )
-from commonprosperity._validate import finite_float, is_real, quoted
+from commonprosperity._validate import finite_float, is_number, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import (
     ArgumentError,
@@ -274,7 +273,7 @@ def solve(
         if isinstance(bounds, str | bytes | Mapping):
             raise TypeError
         lo_in, hi_in = bounds
-        if not all(is_real(b) or isinstance(b, decimal.Decimal) for b in bounds):
+        if not all(is_number(b) for b in bounds):
             raise TypeError
         lo, hi = float(lo_in), float(hi_in)
     except (TypeError, ValueError, OverflowError):

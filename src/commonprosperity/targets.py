@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import decimal
 import math
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._validate import (
+    as_float,
     finite_float,
     income_to_gdp_problem,
     is_integer,
@@ -248,13 +248,11 @@ def _as_checked_number(value: Any) -> Any:
     The checks below then judge them as numbers: a Decimal was "not a number",
     10**400 a bare OverflowError.
     """
-    if isinstance(value, decimal.Decimal):
-        try:
-            return float(value)
-        except ValueError:  # a signalling NaN
-            return value
-    if is_integer(value) and abs(int(value)) > sys.float_info.max:
-        return math.inf if value > 0 else -math.inf
+    number = as_float(value)
+    if number is not None and (
+        isinstance(value, decimal.Decimal) or (math.isinf(number) and is_integer(value))
+    ):
+        return number
     return value
 
 

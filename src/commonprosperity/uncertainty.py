@@ -498,6 +498,7 @@ def bootstrap(
     reps = np.empty(n)
     for i in range(n):
         reps[i] = f(design.psu_multipliers(rng))
+    reps = sealed(reps)  # the result's, read-only
     alpha = (1.0 - level) / 2.0
     estimate = float(result.indicators[indicator])
     if not np.isfinite(estimate):
@@ -517,7 +518,7 @@ def bootstrap(
             ci_lower=np.nan,
             ci_upper=np.nan,
             level=level,
-            replicates=sealed(reps),
+            replicates=reps,
         )
     finite = reps[np.isfinite(reps)]
     if finite.size < n:
@@ -538,7 +539,7 @@ def bootstrap(
         ci_lower=float(lo),
         ci_upper=float(hi),
         level=level,
-        replicates=sealed(reps),
+        replicates=reps,
     )
 
 
