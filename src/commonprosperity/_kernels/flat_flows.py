@@ -76,6 +76,18 @@ _INFANT = 4
 _ALLOWANCE = 5
 
 
+@njit(cache=True, inline="always")
+def _kept(running, keep):
+    """``running`` where ``keep`` is -1 (all bits set), +0.0 where it is 0.
+
+    A household's running sums restart at its first person. Written as
+    ``0.0 if first else running``, LLVM compiled the nine restarts to a branch
+    that mispredicted at about every household (a tenth of the pass); masking
+    the bits has none. ``+0.0 + x`` is the sum that starts at 0.0.
+    """
+    return np.int64(np.float64(running).view(np.int64) & keep).view(np.float64)
+
+
 @njit(cache=True)
 def applies(params, rates, business_rates):
     """Whether both schedules are convex with 1 to ``MAX_BRACKETS`` brackets.
@@ -311,17 +323,17 @@ def flat_chunk_flows(
     for j in range(n_p):
         u = np.uint64(j)
         p = np.uint64(p0 + j)
-        first = start_[u] == 1
+        keep = start_[u] - 1
         pr = property_income[p]
-        wage_sum = (0.0 if first else wage_sum) + w_[u]
-        business_sum = (0.0 if first else business_sum) + business[p]
-        property_sum = (0.0 if first else property_sum) + pr
-        pension_sum = (0.0 if first else pension_sum) + pension[p]
-        contributions = (0.0 if first else contributions) + c_[u]
-        iit = (0.0 if first else iit) + iit_[u]
-        business_tax = (0.0 if first else business_tax) + bt_[u]
-        property_tax = (0.0 if first else property_tax) + pt_rate * pr
-        residents_pension = (0.0 if first else residents_pension) + rp_[u]
+        wage_sum = _kept(wage_sum, keep) + w_[u]
+        business_sum = _kept(business_sum, keep) + business[p]
+        property_sum = _kept(property_sum, keep) + pr
+        pension_sum = _kept(pension_sum, keep) + pension[p]
+        contributions = _kept(contributions, keep) + c_[u]
+        iit = _kept(iit, keep) + iit_[u]
+        business_tax = _kept(business_tax, keep) + bt_[u]
+        property_tax = _kept(property_tax, keep) + pt_rate * pr
+        residents_pension = _kept(residents_pension, keep) + rp_[u]
         i = np.uint64(hh_[u])
         flows[0, i] = wage_sum
         flows[1, i] = business_sum
