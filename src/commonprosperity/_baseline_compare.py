@@ -130,7 +130,7 @@ def compare_to_published(
     if year not in S.BASELINE_YEARS:
         raise PopulationError(
             f"compare_to_published: population.year must be one of {S.BASELINE_YEARS}; "
-            f"got {year!r}"
+            f"got {quoted(year)}"
         )
     assert year is not None
     # `scenario or ...` took {}, "", 0 or False for the status quo, and an

@@ -93,7 +93,7 @@ def _normalise_key(name: str, key: Any) -> Any:
             raise CalibrationError(
                 f"margin on 'age': keys must be (low, high), two numbers with "
                 f"low < high meaning low <= age < high (inf for an open end); "
-                f"got {key!r}"
+                f"got {quoted(key)}"
             )
         return tuple(int(v) if is_integer(v) else float(v) for v in key)
     return key
@@ -141,7 +141,7 @@ def design(
         raise CalibrationError("; ".join(problems))
     for unit, specs in margins.items():
         if unit not in UNITS:
-            problems.append(f"margins: unit must be one of {UNITS}; got {unit!r}")
+            problems.append(f"margins: unit must be one of {UNITS}; got {quoted(unit)}")
             continue
         if not isinstance(specs, Mapping):
             problems.append(
@@ -153,7 +153,7 @@ def design(
             if not names or not all(isinstance(v, str) for v in names):
                 problems.append(
                     f"margins[{unit!r}]: a variable is a name (str) or a tuple of "
-                    f"names; got {var!r}"
+                    f"names; got {quoted(var)}"
                 )
                 continue
             label = f"{unit}.{'×'.join(names)}"
@@ -184,7 +184,7 @@ def design(
                     ):
                         raise CalibrationError(
                             f"margin {label}: keys must be tuples of {len(names)} "
-                            f"values; got {key!r}"
+                            f"values; got {quoted(key)}"
                         )
                     norm = tuple(
                         _normalise_key(nm, p)
@@ -195,7 +195,7 @@ def design(
                     if not is_number(total):
                         raise CalibrationError(
                             f"margin {label}: the total of {key!r} must be a number; "
-                            f"got {total!r}"
+                            f"got {quoted(total)}"
                         )
                     try:
                         value = float(total)

@@ -190,7 +190,7 @@ def check_formats(formats: Any, where: str) -> tuple[str, ...]:
     except TypeError:
         raise ArgumentTypeError(
             f"{where}: formats must be a sequence of {', '.join(FORMATS_ALLOWED)}; "
-            f"got {formats!r}"
+            f"got {quoted(formats)}"
         ) from None
     bad = [f for f in names if f not in FORMATS_ALLOWED]
     if bad:
@@ -248,7 +248,7 @@ def save(
         # Path("") is the current directory; Path(None) a bare TypeError.
         raise ArgumentError(
             f"save: stem must be a file path without its suffix, e.g. "
-            f"'out/dashboard'; got {stem!r}"
+            f"'out/dashboard'; got {quoted(stem)}"
         )
     stem = Path(stem)
     if stem.suffix.lower() in {f".{f}" for f in FORMATS_ALLOWED}:

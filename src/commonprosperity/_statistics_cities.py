@@ -6,6 +6,9 @@ names): :data:`CITY_ANCHORS` and :func:`city_income_targets`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import numpy as np
 import pandas as pd
 
@@ -15,6 +18,7 @@ from commonprosperity._statistics_derived import (
     disposable_income,
 )
 from commonprosperity._statistics_file import BASELINE_YEARS, figures, number
+from commonprosperity._validate import quoted
 from commonprosperity.errors import ArgumentError
 from commonprosperity.published import CITIES
 
@@ -27,13 +31,15 @@ __all__ = ["CITY_ANCHORS", "city_income_targets"]
 #: value while the anchored 绍兴 sat 0.4 % below its own, which put 绍兴 above
 #: 宁波 from 2022 (published 2022: 宁波 68,348, 绍兴 65,760); its urban and rural
 #: values stay held out (``statistics.HELD_OUT``).
-CITY_ANCHORS: dict[int, tuple[str, ...]] = {
-    2020: ("宁波", "温州", "舟山", "丽水"),
-    2021: ("宁波", "温州", "舟山", "丽水"),
-    2022: ("宁波", "绍兴", "舟山"),
-    2023: (),
-    2024: (),
-}
+CITY_ANCHORS: Mapping[int, tuple[str, ...]] = MappingProxyType(
+    {
+        2020: ("宁波", "温州", "舟山", "丽水"),
+        2021: ("宁波", "温州", "舟山", "丽水"),
+        2022: ("宁波", "绍兴", "舟山"),
+        2023: (),
+        2024: (),
+    }
+)
 
 
 def _anchor_values(year: int) -> dict[str, tuple[float, str, str]]:
@@ -106,7 +112,8 @@ def city_income_targets(year: int, definition: str = "survey") -> pd.DataFrame:
     """
     if year not in BASELINE_YEARS:
         raise ArgumentError(
-            f"city_income_targets: year must be one of {BASELINE_YEARS}; got {year!r}"
+            f"city_income_targets: year must be one of {BASELINE_YEARS}; "
+            f"got {quoted(year)}"
         )
     table = census_table()
     pop = table["population"].to_numpy() / table["population"].sum()

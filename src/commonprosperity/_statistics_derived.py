@@ -9,6 +9,7 @@ docstring.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from commonprosperity._statistics_file import (
     figures,
     number,
 )
+from commonprosperity._validate import finite_float, quoted
 from commonprosperity.errors import ArgumentError, CommonProsperityError
 from commonprosperity.published import CITIES, PROVINCE
 
@@ -140,8 +142,28 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1.0 - p))
 
 
-def shift_shares(shares: np.ndarray, weight: np.ndarray, target: float) -> np.ndarray:
+def shift_shares(shares: Any, weight: Any, target: float) -> np.ndarray:
     """Shift city shares by one common logit step so their weighted mean is `target`.
+
+    Parameters
+    ----------
+    shares : array_like of float
+        Shares strictly between 0 and 1 (one per city).
+    weight : array_like of float
+        Their weights (e.g. populations), finite, >= 0, not all 0; as many.
+    target : float
+        The weighted mean wanted, strictly between 0 and 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``1 / (1 + exp(-(logit(shares) + step)))`` with the one ``step`` that
+        gives the weighted mean ``target``.
+
+    Raises
+    ------
+    ArgumentError
+        For shares, weights or a target outside what is allowed above.
 
     Examples
     --------
@@ -149,17 +171,69 @@ def shift_shares(shares: np.ndarray, weight: np.ndarray, target: float) -> np.nd
     >>> round(float(s.mean()), 12)
     0.7
     """
-    lo, hi = -10.0, 10.0
-    base = _logit(np.asarray(shares, dtype=np.float64))
-    w = np.asarray(weight, dtype=np.float64) / np.sum(weight)
+    p, w, t = _shift_arguments(shares, weight, target)
+    base = _logit(p)
+    # Moving every share by the target's logit less the largest (smallest) of
+    # theirs brackets the step: the mean is then at most (at least) the target.
+    # (-10, 10) alone missed it for extreme shares, and the shares came back
+    # short of the target without a word.
+    goal = float(_logit(np.array(t)))
+    lo = min(-10.0, goal - float(base.max()))
+    hi = max(10.0, goal - float(base.min()))
+    w = w / np.sum(w)
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         mean = float(np.dot(w, 1.0 / (1.0 + np.exp(-(base + mid)))))
-        if mean < target:
+        if mean < t:
             lo = mid
         else:
             hi = mid
     return 1.0 / (1.0 + np.exp(-(base + 0.5 * (lo + hi))))
+
+
+def _shift_arguments(shares: Any, weight: Any, target: Any) -> tuple:
+    """The arguments of :func:`shift_shares` as float arrays, checked."""
+    where = "shift_shares"
+    arrays = []
+    for name, given in (("shares", shares), ("weight", weight)):
+        try:
+            a = np.asarray(given, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ArgumentError(
+                f"{where}: {name} must be numbers; got {quoted(given)}"
+            ) from exc
+        if a.ndim != 1 or a.size == 0 or np.asarray(given).dtype.kind not in "iuf":
+            raise ArgumentError(
+                f"{where}: {name} must be a non-empty 1-D array of numbers; "
+                f"got {quoted(given)}"
+            )
+        arrays.append(a)
+    p, w = arrays
+    if w.shape != p.shape:
+        raise ArgumentError(
+            f"{where}: weight has {w.size} values, shares {p.size}: one each"
+        )
+    bad = ~((p > 0.0) & (p < 1.0))
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise ArgumentError(
+            f"{where}: shares must be strictly between 0 and 1; "
+            f"shares[{k}] = {float(p[k])!r}"
+        )
+    bad = ~(np.isfinite(w) & (w >= 0.0))
+    if bad.any() or not 0.0 < np.sum(w) < np.inf:
+        k = int(np.argmax(bad))
+        raise ArgumentError(
+            f"{where}: weight must be finite, >= 0 and not all 0; "
+            + (f"weight[{k}] = {float(w[k])!r}" if bad.any() else "all are 0")
+        )
+    t = finite_float(target)
+    if t is None or not 0.0 < t < 1.0:
+        raise ArgumentError(
+            f"{where}: target must be a number strictly between 0 and 1; "
+            f"got {quoted(target)}"
+        )
+    return p, w, t
 
 
 def city_urban_shares(year: int, definition: str = "survey") -> pd.Series:
@@ -176,7 +250,7 @@ def city_urban_shares(year: int, definition: str = "survey") -> pd.Series:
         base, target = table["urban_share"], urbanisation_rate(year)
     else:
         raise ArgumentError(
-            f"urban definition must be 'survey' or 'census'; got {definition!r}"
+            f"urban definition must be 'survey' or 'census'; got {quoted(definition)}"
         )
     shifted = shift_shares(base.to_numpy(), table["population"].to_numpy(), target)
     return pd.Series(shifted, index=table.index, name="urban_share")
@@ -199,7 +273,7 @@ def composition(year: int) -> pd.DataFrame:
     """
     if year not in BASELINE_YEARS:
         raise ArgumentError(
-            f"composition: year must be one of {BASELINE_YEARS}; got {year!r}"
+            f"composition: year must be one of {BASELINE_YEARS}; got {quoted(year)}"
         )
     rows: dict[str, dict[str, Any]] = {}
     if year >= 2022:
@@ -253,7 +327,7 @@ PENSION_REPLACEMENT = 0.5
 
 #: The average wage whose half is the employee pension of each area (see
 #: :func:`pension_target`).
-PENSION_WAGE_GROUP = {"urban": "all_employee", "rural": "private"}
+PENSION_WAGE_GROUP = MappingProxyType({"urban": "all_employee", "rural": "private"})
 
 
 def _wage(year: int, group: str) -> tuple[float, str, str]:
@@ -320,11 +394,11 @@ def pension_target(year: int, area: str) -> tuple[float, str, str]:
     if area not in PENSION_WAGE_GROUP:
         raise ArgumentError(
             f"pension_target: area must be one of {tuple(PENSION_WAGE_GROUP)}; "
-            f"got {area!r}"
+            f"got {quoted(area)}"
         )
     if year not in BASELINE_YEARS:
         raise ArgumentError(
-            f"pension_target: year must be one of {BASELINE_YEARS}; got {year!r}"
+            f"pension_target: year must be one of {BASELINE_YEARS}; got {quoted(year)}"
         )
     wage, _, how = _wage(year - 1, PENSION_WAGE_GROUP[area])
     return (
@@ -359,7 +433,7 @@ def covered_share(year: int) -> tuple[float, str, str]:
     """
     if year not in BASELINE_YEARS:
         raise ArgumentError(
-            f"covered_share: year must be one of {BASELINE_YEARS}; got {year!r}"
+            f"covered_share: year must be one of {BASELINE_YEARS}; got {quoted(year)}"
         )
     shares = []
     for y in (2020, 2021):

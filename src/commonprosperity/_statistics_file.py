@@ -183,7 +183,7 @@ def _parse(raw: Mapping[str, Any], origin: str) -> _Data:
             parsed = float(value)
         else:
             problems.append(
-                f"{where}: value must be a number or an array; got {value!r}"
+                f"{where}: value must be a number or an array; got {quoted(value)}"
             )
             continue
         fig = Figure(

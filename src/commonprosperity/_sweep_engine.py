@@ -304,7 +304,7 @@ def _expand_mapping(
     levers: dict[str, list[Any]] = {}
     for path, values in grid.items():
         if not isinstance(path, str):
-            problems.append(f"grid keys must be dotted paths (str); got {path!r}")
+            problems.append(f"grid keys must be dotted paths (str); got {quoted(path)}")
             continue
         try:
             current = base.get(path)
@@ -1514,8 +1514,10 @@ def _check_policy(base: Any, gini: str, band_basis: str) -> None:
     if not isinstance(base, Scenario):
         raise ArgumentTypeError(f"base must be a Scenario; got {type(base).__name__}")
     if not one_of(gini, SWEEP_GINI_METHODS):
-        raise ArgumentError(f"gini must be one of {SWEEP_GINI_METHODS}; got {gini!r}")
+        raise ArgumentError(
+            f"gini must be one of {SWEEP_GINI_METHODS}; got {quoted(gini)}"
+        )
     if not one_of(band_basis, BAND_BASES):
         raise ArgumentError(
-            f"band_basis must be one of {BAND_BASES}; got {band_basis!r}"
+            f"band_basis must be one of {BAND_BASES}; got {quoted(band_basis)}"
         )

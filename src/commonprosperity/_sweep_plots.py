@@ -31,7 +31,7 @@ from commonprosperity._plotstyle import (
     finish,
     format_value,
 )
-from commonprosperity._validate import check_flag, check_text
+from commonprosperity._validate import check_flag, check_text, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import lever_unit
 from commonprosperity.targets import INDICATOR_NAMES, meets
@@ -452,7 +452,7 @@ def fiscal_frontier(
     ):
         raise ArgumentTypeError(
             f"fiscal_frontier: levers must be lever names (str) or a list of them; "
-            f"got {levers!r}"
+            f"got {quoted(levers)}"
         )
     levers = list(levers)
     unknown = [lv for lv in levers if lv not in frame.columns]

@@ -282,7 +282,7 @@ def seed_problem(seed: object) -> str | None:
     negative numbers are refused.
     """
     if not is_integer(seed) or seed < 0:
-        return f"seed must be a non-negative integer; got {seed!r}"
+        return f"seed must be a non-negative integer; got {quoted(seed)}"
     return None
 
 

@@ -36,7 +36,7 @@ from commonprosperity._baseline_weights import (
     weights,
 )
 from commonprosperity._sums import dot
-from commonprosperity._validate import finite_float, is_integer, seed_problem
+from commonprosperity._validate import finite_float, is_integer, quoted, seed_problem
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import Population, sealed
 from commonprosperity.published import CITIES
@@ -66,13 +66,13 @@ def _check(
     if top_tail is not None:
         problems += _tail_problems(top_tail)
     if not is_integer(year) or (year not in S.BASELINE_YEARS):
-        problems.append(f"year must be one of {S.BASELINE_YEARS}; got {year!r}")
+        problems.append(f"year must be one of {S.BASELINE_YEARS}; got {quoted(year)}")
     if not is_integer(n_households) or (
         not MIN_HOUSEHOLDS <= n_households <= MAX_HOUSEHOLDS
     ):
         problems.append(
             f"n_households must be an integer in {MIN_HOUSEHOLDS:,}–"
-            f"{MAX_HOUSEHOLDS:,}; got {n_households!r}"
+            f"{MAX_HOUSEHOLDS:,}; got {quoted(n_households)}"
         )
     if (problem := seed_problem(seed)) is not None:
         problems.append(problem)
@@ -91,14 +91,14 @@ def _tail_problems(top_tail: Any) -> list[str]:
     """What is wrong with a ``top_tail`` argument (a mapping share, alpha)."""
     allowed = "a mapping {'share': 0 < s <= 0.2, 'alpha': 1 < a <= 10}"
     if not isinstance(top_tail, Mapping) or set(top_tail) != {"share", "alpha"}:
-        return [f"top_tail must be None or {allowed}; got {top_tail!r}"]
+        return [f"top_tail must be None or {allowed}; got {quoted(top_tail)}"]
     share, alpha = top_tail["share"], top_tail["alpha"]
     problems = []
     if not ((s := finite_float(share)) is not None and 0.0 < s <= 0.2):
-        problems.append(f"top_tail['share'] must be in (0, 0.2]; got {share!r}")
+        problems.append(f"top_tail['share'] must be in (0, 0.2]; got {quoted(share)}")
     # alpha <= 1 has no finite mean: the levels could not be calibrated.
     if not ((a := finite_float(alpha)) is not None and 1.0 < a <= 10.0):
-        problems.append(f"top_tail['alpha'] must be in (1, 10]; got {alpha!r}")
+        problems.append(f"top_tail['alpha'] must be in (1, 10]; got {quoted(alpha)}")
     return problems
 
 

@@ -238,7 +238,9 @@ def calibrate(
             )
         bounds = (lo, hi)
     if not (is_integer(max_iter) and max_iter >= 1):
-        raise CalibrationError(f"max_iter must be a positive integer; got {max_iter!r}")
+        raise CalibrationError(
+            f"max_iter must be a positive integer; got {quoted(max_iter)}"
+        )
     max_iter = int(max_iter)
     number = finite_float(tol)  # math.isfinite(10**400) raised OverflowError
     if not (number is not None and 1e-14 <= number < 1):

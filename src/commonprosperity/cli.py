@@ -36,7 +36,7 @@ from typing import Any, NoReturn
 
 from commonprosperity._files import expand_home, replace_atomically
 from commonprosperity._interrupt import is_interrupt
-from commonprosperity._validate import labour_share_problem
+from commonprosperity._validate import labour_share_problem, quoted
 from commonprosperity.baseline import URBAN_DEFINITIONS
 from commonprosperity.errors import CommonProsperityError, TargetUnreachableError
 
@@ -117,7 +117,7 @@ def _households(text: str) -> int:
     if not low <= n <= high:
         raise argparse.ArgumentTypeError(
             f"must be an integer in {low:,}–{high:,} (household records of the "
-            f"embedded population); got {text!r}"
+            f"embedded population); got {quoted(text)}"
         )
     return n
 
@@ -128,7 +128,9 @@ def _year(text: str) -> int:
     except ValueError:
         y = 0
     if not 2000 <= y <= 2100:
-        raise argparse.ArgumentTypeError(f"must be a year in 2000–2100; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a year in 2000–2100; got {quoted(text)}"
+        )
     return y
 
 
@@ -141,7 +143,7 @@ def _baseline_year(text: str) -> int:
     if y not in BASELINE_YEARS:
         raise argparse.ArgumentTypeError(
             f"must be one of {', '.join(map(str, BASELINE_YEARS))} (the years with "
-            f"published statistics); got {text!r}"
+            f"published statistics); got {quoted(text)}"
         )
     return y
 
@@ -153,7 +155,7 @@ def _seed(text: str) -> int:
         s = -1
     if s < 0:
         raise argparse.ArgumentTypeError(
-            f"must be a non-negative integer; got {text!r}"
+            f"must be a non-negative integer; got {quoted(text)}"
         )
     return s
 
@@ -164,7 +166,9 @@ def _positive_float(text: str) -> float:
     except ValueError:
         v = float("nan")
     if not v > 0 or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number; got {quoted(text)}"
+        )
     return v
 
 
@@ -174,7 +178,7 @@ def _finite_float(text: str) -> float:
     except ValueError:
         v = float("nan")
     if v != v or v in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"must be a finite number; got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a finite number; got {quoted(text)}")
     return v
 
 

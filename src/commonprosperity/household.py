@@ -210,7 +210,9 @@ def household(
         # numbers.Integral: NumPy integers too (``for year in np.arange(...)``), as
         # Scenario accepts them; bools are Integral but not years.
         if not is_integer(year):
-            raise ScenarioError(f"household(): year must be an integer; got {year!r}")
+            raise ScenarioError(
+                f"household(): year must be an integer; got {quoted(year)}"
+            )
         scenario = Scenario.status_quo(year)
     elif not isinstance(scenario, Scenario):
         raise ArgumentTypeError(

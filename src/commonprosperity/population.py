@@ -807,7 +807,7 @@ class Population:
         """
         if year is not None and (not is_integer(year) or not 1900 <= year <= 2100):
             raise PopulationError(
-                f"year must be an integer in 1900–2100 or None; got {year!r}"
+                f"year must be an integer in 1900–2100 or None; got {quoted(year)}"
             )
         return _replace(self, year=None if year is None else int(year))
 
@@ -1839,7 +1839,9 @@ def _label_problems(year: Any, source: Any) -> list[str]:
     """A ``year`` that is not an integer in 1900–2100 or None; a non-str source."""
     problems = []
     if year is not None and (not is_integer(year) or not 1900 <= year <= 2100):
-        problems.append(f"year must be an integer in 1900–2100 or None; got {year!r}")
+        problems.append(
+            f"year must be an integer in 1900–2100 or None; got {quoted(year)}"
+        )
     if not isinstance(source, str):
         problems.append(
             f"source must be a string (where the data came from); got "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -81,7 +82,7 @@ MAX_YEAR = 2050
 #: the policy. On the 2024 baseline (20,000 households, seed 0) the 2025 status
 #: quo gives urban 81,391 (+4.01 %) and rural 44,973 (+5.11 %), ratio 1.810; the
 #: published 2025 rural income is "over 45,000" (the same report), 0.06 % above.
-DEFAULT_GROWTH_AFTER_2024 = {"urban": 0.042, "rural": 0.053}
+DEFAULT_GROWTH_AFTER_2024 = MappingProxyType({"urban": 0.042, "rural": 0.053})
 
 
 def _logit(p: Any) -> Any:
@@ -102,7 +103,7 @@ def _check_spec(spec: Any, where: str) -> dict[str, float]:
         spec = {"all": spec if number is None else number}
     if not isinstance(spec, Mapping):
         raise ArgumentError(
-            f"{where} must be a number or a mapping of key to rate; got {spec!r}"
+            f"{where} must be a number or a mapping of key to rate; got {quoted(spec)}"
         )
     allowed = {
         "all",
@@ -208,7 +209,8 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
     """
     if not is_integer(year) or not FIRST_YEAR + 1 <= year <= MAX_YEAR:
         raise ArgumentError(
-            f"year must be an integer in {FIRST_YEAR + 1}–{MAX_YEAR}; got {year!r}"
+            f"year must be an integer in {FIRST_YEAR + 1}–{MAX_YEAR}; "
+            f"got {quoted(year)}"
         )
     year = int(year)
     if _is_by_year(growth):
@@ -626,7 +628,7 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     ):
         raise PopulationError(
             f"project: to_year must be an integer in {population.year}–{MAX_YEAR} "
-            f"(projection runs forward from population.year); got {to_year!r}"
+            f"(projection runs forward from population.year); got {quoted(to_year)}"
         )
     if population.year < FIRST_YEAR and to_year > population.year:
         # The first step would need the published growth into population.year + 1.

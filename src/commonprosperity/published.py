@@ -31,8 +31,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
+from commonprosperity._validate import quoted
 from commonprosperity.errors import PopulationError, ScenarioError
 
 __all__ = [
@@ -65,19 +67,21 @@ CITIES: tuple[str, ...] = (
 )
 """The 11 prefecture-level cities of Zhejiang, by Chinese name."""
 
-CITY_NAMES_EN: dict[str, str] = {
-    "杭州": "Hangzhou",
-    "宁波": "Ningbo",
-    "温州": "Wenzhou",
-    "嘉兴": "Jiaxing",
-    "湖州": "Huzhou",
-    "绍兴": "Shaoxing",
-    "金华": "Jinhua",
-    "衢州": "Quzhou",
-    "舟山": "Zhoushan",
-    "台州": "Taizhou",
-    "丽水": "Lishui",
-}
+CITY_NAMES_EN: Mapping[str, str] = MappingProxyType(
+    {
+        "杭州": "Hangzhou",
+        "宁波": "Ningbo",
+        "温州": "Wenzhou",
+        "嘉兴": "Jiaxing",
+        "湖州": "Huzhou",
+        "绍兴": "Shaoxing",
+        "金华": "Jinhua",
+        "衢州": "Quzhou",
+        "舟山": "Zhoushan",
+        "台州": "Taizhou",
+        "丽水": "Lishui",
+    }
+)
 """English name of each city in :data:`CITIES`."""
 
 PROVINCE = "浙江"
@@ -206,7 +210,7 @@ def city_label(name: str) -> str:
     raise PopulationError(
         f"city must be one of the 11 cities {allowed}, or {PROVINCE} (Zhejiang) "
         f"for a population without city information, in Chinese or English "
-        f"(any case); got {name!r}."
+        f"(any case); got {quoted(name)}."
     )
 
 
@@ -315,7 +319,7 @@ def minimum_wage_tier(city: str, urban: bool) -> int:
     (1, 3)
     """
     if urban not in (True, False):
-        raise PopulationError(f"urban must be True or False; got {urban!r}.")
+        raise PopulationError(f"urban must be True or False; got {quoted(urban)}.")
     return _load_policy().tiers[(city_label(city), bool(urban))]
 
 
@@ -393,7 +397,7 @@ def _check_year(year: int) -> int:
     if isinstance(year, bool) or number not in POLICY_YEARS:
         raise ScenarioError(
             f"year must be one of {POLICY_YEARS[0]}-{POLICY_YEARS[-1]} (the years "
-            f"with shipped status-quo policy values); got {year!r}."
+            f"with shipped status-quo policy values); got {quoted(year)}."
         )
     return int(year)
 
@@ -507,7 +511,7 @@ def _parse_segment(seg: Any, where: str, problems: list[str]) -> _Segment | None
     start = seg.get("from")
     if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
         problems.append(
-            f"{where}: 'from' must be a TOML date (2021-08-01); got {start!r}"
+            f"{where}: 'from' must be a TOML date (2021-08-01); got {quoted(start)}"
         )
     value = _parse_value(seg.get("value"))
     if value is None:
@@ -517,7 +521,9 @@ def _parse_segment(seg: Any, where: str, problems: list[str]) -> _Segment | None
         )
     grade = seg.get("grade")
     if grade not in GRADES:
-        problems.append(f"{where}: grade must be one of {list(GRADES)}; got {grade!r}")
+        problems.append(
+            f"{where}: grade must be one of {list(GRADES)}; got {quoted(grade)}"
+        )
     text = {
         f: seg.get(f, "") for f in ("source", "source_date", "url", "method", "note")
     }
@@ -606,7 +612,9 @@ def _parse_tiers(
             )
         city = item.get("city")
         if city not in (*CITIES, PROVINCE):
-            problems.append(f"{where}: city must be a Chinese label; got {city!r}")
+            problems.append(
+                f"{where}: city must be a Chinese label; got {quoted(city)}"
+            )
             continue
         if (city, True) in tiers:
             problems.append(f"{where}: city {city} appears twice")
@@ -617,14 +625,14 @@ def _parse_tiers(
             tier, grade = item.get(area), item.get(f"{area}_grade")
             if isinstance(tier, bool) or tier not in (1, 2, 3):
                 problems.append(
-                    f"{where} ({city}): {area} must be 1, 2 or 3; got {tier!r}"
+                    f"{where} ({city}): {area} must be 1, 2 or 3; got {quoted(tier)}"
                 )
             else:
                 tiers[(city, urban)] = int(tier)
             if grade not in GRADES:
                 problems.append(
                     f"{where} ({city}): {area}_grade must be one of {list(GRADES)}; "
-                    f"got {grade!r}"
+                    f"got {quoted(grade)}"
                 )
             else:
                 grades[(city, urban)] = (grade, _area_source(item, urban))

@@ -22,8 +22,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -71,33 +72,37 @@ __all__ = [
 ]
 
 #: Unit of each contract indicator, for formatting.
-INDICATOR_UNITS: dict[str, str] = {
-    "per_capita_disposable_income": "yuan",
-    "urban_per_capita_disposable_income": "yuan",
-    "rural_per_capita_disposable_income": "yuan",
-    "urban_rural_ratio": "ratio",
-    "city_max_min_ratio": "ratio",
-    "band_share_100k_500k": "share",
-    "band_share_200k_600k": "share",
-    "gini": "ratio",
-    "gini_lower": "ratio",
-    "gini_upper": "ratio",
-    "urbanization_rate": "share",
-    "iit_revenue": "yuan",
-    "social_insurance_contributions": "yuan",
-    "transfer_spending": "yuan",
-}
+INDICATOR_UNITS: Mapping[str, str] = MappingProxyType(
+    {
+        "per_capita_disposable_income": "yuan",
+        "urban_per_capita_disposable_income": "yuan",
+        "rural_per_capita_disposable_income": "yuan",
+        "urban_rural_ratio": "ratio",
+        "city_max_min_ratio": "ratio",
+        "band_share_100k_500k": "share",
+        "band_share_200k_600k": "share",
+        "gini": "ratio",
+        "gini_lower": "ratio",
+        "gini_upper": "ratio",
+        "urbanization_rate": "share",
+        "iit_revenue": "yuan",
+        "social_insurance_contributions": "yuan",
+        "transfer_spending": "yuan",
+    }
+)
 
 #: The unit column of :func:`indicator_table` (indicators.csv): yuan said in full,
 #: as fiscal.csv says it (INDICATOR_UNITS is the key of the formatting).
-INDICATOR_UNIT_TEXT: dict[str, str] = {
-    name: (
-        ("yuan per person per year" if "per_capita" in name else "yuan per year")
-        if unit == "yuan"
-        else unit
-    )
-    for name, unit in INDICATOR_UNITS.items()
-}
+INDICATOR_UNIT_TEXT: Mapping[str, str] = MappingProxyType(
+    {
+        name: (
+            ("yuan per person per year" if "per_capita" in name else "yuan per year")
+            if unit == "yuan"
+            else unit
+        )
+        for name, unit in INDICATOR_UNITS.items()
+    }
+)
 
 
 # ------------------------------------------------------------------- tables

@@ -22,6 +22,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any
 
 import numpy as np
@@ -178,37 +179,41 @@ RateList = Annotated[tuple[Rate, ...], BeforeValidator(_ordered)]
 Year = Annotated[int, BeforeValidator(_year)]
 
 #: Keys that older files may use, and their current names.
-RENAMED: dict[str, str] = {
-    "income_tax.standard_deduction": "income_tax.basic_deduction",
-    "income_tax.basic_deduction_monthly": "income_tax.basic_deduction",
-    "income_tax.brackets": "income_tax.thresholds",
-    "transfers.dibao": "transfers.dibao_monthly",
-    "transfers.dibao_standard_monthly": "transfers.dibao_monthly",
-    "transfers.dibao_takeup": "transfers.dibao_take_up",
-    "transfers.residents_pension": "transfers.residents_pension_monthly",
-    "transfers.child_benefit_monthly": "transfers.child_allowance_monthly",
-    "wages.minimum_wage_monthly": "wages.minimum_wage_monthly_tier1",
-    "wages.wage_growth": "wages.growth_rate",
-    "social_insurance.housing_provident_fund_rate": (
-        "social_insurance.housing_fund_rate"
-    ),
-}
+RENAMED: Mapping[str, str] = MappingProxyType(
+    {
+        "income_tax.standard_deduction": "income_tax.basic_deduction",
+        "income_tax.basic_deduction_monthly": "income_tax.basic_deduction",
+        "income_tax.brackets": "income_tax.thresholds",
+        "transfers.dibao": "transfers.dibao_monthly",
+        "transfers.dibao_standard_monthly": "transfers.dibao_monthly",
+        "transfers.dibao_takeup": "transfers.dibao_take_up",
+        "transfers.residents_pension": "transfers.residents_pension_monthly",
+        "transfers.child_benefit_monthly": "transfers.child_allowance_monthly",
+        "wages.minimum_wage_monthly": "wages.minimum_wage_monthly_tier1",
+        "wages.wage_growth": "wages.growth_rate",
+        "social_insurance.housing_provident_fund_rate": (
+            "social_insurance.housing_fund_rate"
+        ),
+    }
+)
 
 #: What an old key's value must become under its new name, where the unit or the
 #: meaning changed: kept as it was, the value would pass with another meaning.
-RENAMED_NOTES: dict[str, str] = {
-    "income_tax.basic_deduction_monthly": (
-        "in yuan per year: 12 × the monthly amount (status quo 60,000)"
-    ),
-    "transfers.dibao": "in yuan per person per month: the annual amount ÷ 12",
-    "transfers.residents_pension": (
-        "in yuan per person per month: the annual amount ÷ 12"
-    ),
-    "wages.minimum_wage_monthly": (
-        "the first of Zhejiang's three area tiers; set "
-        "wages.minimum_wage_monthly_tier2 and _tier3 too"
-    ),
-}
+RENAMED_NOTES: Mapping[str, str] = MappingProxyType(
+    {
+        "income_tax.basic_deduction_monthly": (
+            "in yuan per year: 12 × the monthly amount (status quo 60,000)"
+        ),
+        "transfers.dibao": "in yuan per person per month: the annual amount ÷ 12",
+        "transfers.residents_pension": (
+            "in yuan per person per month: the annual amount ÷ 12"
+        ),
+        "wages.minimum_wage_monthly": (
+            "the first of Zhejiang's three area tiers; set "
+            "wages.minimum_wage_monthly_tier2 and _tier3 too"
+        ),
+    }
+)
 
 
 def _section_name(cls: type) -> str | None:
@@ -621,12 +626,14 @@ class Transfers(_Section):
     )
 
 
-SECTIONS: dict[str, type[_Section]] = {
-    "wages": Wages,
-    "social_insurance": SocialInsurance,
-    "income_tax": IncomeTax,
-    "transfers": Transfers,
-}
+SECTIONS: Mapping[str, type[_Section]] = MappingProxyType(
+    {
+        "wages": Wages,
+        "social_insurance": SocialInsurance,
+        "income_tax": IncomeTax,
+        "transfers": Transfers,
+    }
+)
 
 
 def _relieved_schedule(
@@ -652,7 +659,8 @@ def _relief_argument(name: str, value: Any, upper: float, allowed: str) -> float
     number = finite_float(value)
     if number is None or not 0.0 <= number <= upper:
         raise ScenarioError(
-            f"with_business_relief: {name} must be a number in {allowed}; got {value!r}"
+            f"with_business_relief: {name} must be a number in {allowed}; "
+            f"got {quoted(value)}"
         )
     return number
 
@@ -925,7 +933,8 @@ class Scenario(_Section):
         if isinstance(path, str) and not path.strip():
             # Path("") is Path("."): the error would name the current directory.
             raise ScenarioError(
-                f"to_toml: no path given (got {path!r}); pass None for the text only"
+                f"to_toml: no path given (got {quoted(path)}); "
+                "pass None for the text only"
             )
         if not isinstance(path, str | os.PathLike):
             raise ScenarioError(
@@ -1206,7 +1215,7 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
     """
     if isinstance(path, str) and not path.strip():
         # Path("") is Path("."): the error would name the current directory.
-        raise ScenarioError(f"{what}: no path given (got {path!r})")
+        raise ScenarioError(f"{what}: no path given (got {quoted(path)})")
     if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
         raise ScenarioError(
             f"{what}: the path must be a str or pathlib.Path; got "

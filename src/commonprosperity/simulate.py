@@ -23,7 +23,7 @@ from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
 from commonprosperity._kernels.household_terms import household_terms
 from commonprosperity._unit_slips import warn_unit_slips
-from commonprosperity._validate import is_integer, one_of
+from commonprosperity._validate import is_integer, one_of, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import CITY_LABELS, Population
@@ -40,6 +40,8 @@ __all__ = ["BAND_EDGES", "INDICATOR_NAMES", "Result", "simulate"]
 
 #: Household disposable-income bands of the plan, yuan per year, [low, high).
 BAND_EDGES = np.array([100_000.0, 500_000.0, 200_000.0, 600_000.0])
+# Read-only: every band share of every run reads it.
+BAND_EDGES.flags.writeable = False
 
 
 HOUSEHOLD_COLUMNS: tuple[str, ...] = (
@@ -741,17 +743,17 @@ def simulate(
         )
     if not one_of(band_basis, BAND_BASES):
         raise ArgumentError(
-            f"band_basis must be one of {BAND_BASES}; got {band_basis!r}"
+            f"band_basis must be one of {BAND_BASES}; got {quoted(band_basis)}"
         )
     if not one_of(gini, GINI_METHODS):
-        raise ArgumentError(f"gini must be one of {GINI_METHODS}; got {gini!r}")
+        raise ArgumentError(f"gini must be one of {GINI_METHODS}; got {quoted(gini)}")
     if threads is not None and (
         not is_integer(threads) or not 1 <= threads <= numba.config.NUMBA_NUM_THREADS
     ):
         raise ArgumentError(
             f"threads must be an integer in 1–{numba.config.NUMBA_NUM_THREADS} "
             "(Numba's thread pool; set NUMBA_NUM_THREADS before import for more); "
-            f"got {threads!r}"
+            f"got {quoted(threads)}"
         )
 
     warn_unit_slips([scenario], "simulate")

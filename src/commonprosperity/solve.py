@@ -226,13 +226,14 @@ def solve(
     TargetUnreachableError
         If the target is not met at either bound nor at any value tried between
         them (17 evenly spaced, then 17 more around the value nearest to meeting
-        it, three times; the message gives the indicator's value at both bounds).
-        A target met only somewhere in between means the indicator is not
-        monotone: the error below.
+        it, three times; the message gives the indicator's value at both bounds,
+        and says so if the indicator is not monotone over them). A target met
+        only somewhere in between means the indicator is not monotone: the error
+        below.
     CommonProsperityError
-        If ``lo`` misses the target and the indicator is not monotone in the
-        lever over the bounds (checked on
-        17 evenly spaced values and on every evaluation of the search), or for a
+        If ``lo`` misses the target, a value in the bounds meets it and the
+        indicator is not monotone in the lever over the bounds (checked on 17
+        evenly spaced values and on every evaluation of the search), or for a
         target or lever that cannot be solved for.
 
     Warns
@@ -259,7 +260,8 @@ def solve(
         warn_user(f"solve: {target} is judged on {years}")
     if not isinstance(lever, str) or lever == "year":
         raise ArgumentError(
-            f"lever must be the dotted path of a number scenario field; got {lever!r}"
+            "lever must be the dotted path of a number scenario field; "
+            f"got {quoted(lever)}"
         )
     current = base.get(lever)
     integer = isinstance(current, int) and not isinstance(current, bool)
@@ -278,7 +280,7 @@ def solve(
         lo, hi = float(lo_in), float(hi_in)
     except (TypeError, ValueError, OverflowError):
         raise ArgumentError(
-            f"bounds must be two numbers (lo, hi); got {bounds!r}"
+            f"bounds must be two numbers (lo, hi); got {quoted(bounds)}"
         ) from None
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ArgumentError(f"bounds must be finite with lo < hi; got ({lo!r}, {hi!r})")
@@ -377,7 +379,8 @@ def solve(
                 seen[x] = ind[goal.indicator]
         return np.array([seen[float(x)] for x in xs])
 
-    def check_monotone() -> None:
+    def shape_problem() -> str | None:
+        """Why the values seen are not monotone in the lever, or None."""
         xs = np.array(sorted(seen))
         v = np.array([seen[x] for x in xs])
         if np.isnan(v).any():
@@ -389,15 +392,21 @@ def solve(
         d = np.diff(v)
         tol = 1e-12 * max(1.0, float(np.max(np.abs(v))))
         up, down = d > tol, d < -tol
-        if up.any() and down.any():
-            i = int(np.argmax(up))
-            j = int(np.argmax(down))
-            raise ArgumentError(
-                f"{goal.indicator} is not monotone in {lever} over [{lo:g}, {hi:g}]: "
-                f"it rises from {v[i]:.10g} to {v[i + 1]:.10g} between {xs[i]:g} and "
-                f"{xs[i + 1]:g} but falls from {v[j]:.10g} to {v[j + 1]:.10g} between "
-                f"{xs[j]:g} and {xs[j + 1]:g}; narrow the bounds to a monotone range"
-            )
+        if not (up.any() and down.any()):
+            return None
+        i = int(np.argmax(up))
+        j = int(np.argmax(down))
+        return (
+            f"{goal.indicator} is not monotone in {lever} over [{lo:g}, {hi:g}]: "
+            f"it rises from {v[i]:.10g} to {v[i + 1]:.10g} between {xs[i]:g} and "
+            f"{xs[i + 1]:g} but falls from {v[j]:.10g} to {v[j + 1]:.10g} between "
+            f"{xs[j]:g} and {xs[j + 1]:g}"
+        )
+
+    def check_monotone() -> None:
+        problem = shape_problem()
+        if problem:
+            raise ArgumentError(f"{problem}; narrow the bounds to a monotone range")
 
     grid = _points(lo, hi, 17, integer)
     v = values(grid)
@@ -405,25 +414,33 @@ def solve(
     if ok[0]:
         # The smallest value meeting it whatever the shape above lo.
         return kind(lo)
-    check_monotone()
-    if not ok[-1] and not np.all(v == v[0]):
-        # Unmet at both bounds, and the even grid may step over a narrow
-        # interval where it is met (a band share rises then falls as the dibao
-        # line grows: at bounds (0, 1e6) every point but 0 lay beyond it, and
-        # the target was called unreachable). Look closer around the value
-        # nearest to meeting it; one met there proves the indicator not
-        # monotone, which check_monotone reports.
-        for _ in range(3):
-            xs = np.array(sorted(seen))
-            vs = np.array([seen[x] for x in xs])
-            i = int(np.argmax(vs) if goal.comparison in (">=", ">") else np.argmin(vs))
-            a, b = float(xs[max(i - 1, 0)]), float(xs[min(i + 1, len(xs) - 1)])
-            closer = _points(a, b, 17, integer)
-            values(closer)
-            check_monotone()
-            if len(closer) <= 3:
-                break
     if not ok[-1]:
+        if not np.all(v == v[0]):
+            # Unmet at both bounds, and the even grid may step over a narrow
+            # interval where it is met (a band share rises then falls as the
+            # dibao line grows: at bounds (0, 1e6) every point but 0 lay beyond
+            # it, and the target was called unreachable). Look closer around the
+            # value nearest to meeting it; one met there proves the indicator
+            # not monotone, which check_monotone reports.
+            for _ in range(3):
+                xs = np.array(sorted(seen))
+                vs = np.array([seen[x] for x in xs])
+                rising = goal.comparison in (">=", ">")
+                i = int(np.argmax(vs) if rising else np.argmin(vs))
+                a, b = float(xs[max(i - 1, 0)]), float(xs[min(i + 1, len(xs) - 1)])
+                closer = _points(a, b, 17, integer)
+                if goal.met(values(closer)).any():
+                    check_monotone()
+                    raise ArgumentError(
+                        f"target {goal.text} is met inside [{lo:g}, {hi:g}] but not "
+                        f"at {lever} = {hi:g}; the indicator is not monotone there"
+                    )
+                if len(closer) <= 3:
+                    break
+        # Met nowhere: unreachable over these bounds, whatever the shape (an
+        # indicator that dips was called "not monotone", an ArgumentError, and
+        # a caller catching TargetUnreachableError missed it).
+        shape = shape_problem()
         # A lever that moves nothing (a top tax rate no household's income
         # reaches) deserves saying so: "not met" alone reads as "too weak".
         flat = (
@@ -440,8 +457,9 @@ def solve(
             f"target {goal.text} is not met for {lever} in [{lo:g}, {hi:g}] (at "
             f"either bound nor at the {len(seen) - 2} values tried between them): "
             f"{goal.indicator} = {v[0]:.10g} at {lever} = {lo:g} and {v[-1]:.10g} at "
-            f"{lever} = {hi:g}{flat}"
+            f"{lever} = {hi:g}{flat}{f'; {shape}' if shape else ''}"
         )
+    check_monotone()
     k = int(np.argmax(ok))
     a, b = float(grid[k - 1]), float(grid[k])
     while b - a > xtol:

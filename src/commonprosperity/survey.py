@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -62,10 +63,12 @@ __all__ = ["ADMINISTRATIVE_CITY_CODES", "read_parquet", "read_stata", "write_par
 #: GB/T 2260 administrative division codes of the 11 cities (six-digit 330100 ...
 #: 331100 and four-digit 3301 ... 3311), for
 #: ``recode={"city": ADMINISTRATIVE_CITY_CODES}``.
-ADMINISTRATIVE_CITY_CODES: dict[int, str] = {
-    **{330100 + 100 * k: city for k, city in enumerate(CITY_NAMES_EN)},
-    **{3301 + k: city for k, city in enumerate(CITY_NAMES_EN)},
-}
+ADMINISTRATIVE_CITY_CODES: Mapping[int, str] = MappingProxyType(
+    {
+        **{330100 + 100 * k: city for k, city in enumerate(CITY_NAMES_EN)},
+        **{3301 + k: city for k, city in enumerate(CITY_NAMES_EN)},
+    }
+)
 
 #: Key of the JSON blob in a Parquet file's key-value metadata.
 METADATA_KEY = b"commonprosperity"
@@ -357,10 +360,12 @@ def _read_metadata(
     version = meta.get("format_version")
     # type() rather than ==: JSON true and 1.0 equal 1 in Python but are not it.
     if type(version) is not int or version != FORMAT_VERSION:
-        problems.append(f"format_version must be {FORMAT_VERSION}; got {version!r}")
+        problems.append(
+            f"format_version must be {FORMAT_VERSION}; got {quoted(version)}"
+        )
     year = meta.get("year")
     if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
-        problems.append(f"year must be an integer or null; got {year!r}")
+        problems.append(f"year must be an integer or null; got {quoted(year)}")
     source = meta.get("source", "")
     for key in ("source", "layout", "library_version"):
         if not isinstance(meta.get(key, ""), str):
@@ -597,7 +602,8 @@ def read_stata(
     recodes = check_recode(recode)
     if not isinstance(value_labels, bool):
         raise PopulationError(
-            f"read_stata: value_labels must be True or False; got {value_labels!r}"
+            "read_stata: value_labels must be True or False; "
+            f"got {quoted(value_labels)}"
         )
     if encoding is not None:
         try:

@@ -30,7 +30,7 @@ from commonprosperity._sweep_engine import (
     _stack,
 )
 from commonprosperity._unit_slips import warn_unit_slips
-from commonprosperity._validate import one_of
+from commonprosperity._validate import one_of, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import Population
@@ -265,7 +265,7 @@ def sweep(
             f"terminal); got {type(progress).__name__} {progress!r}"
         )
     if not one_of(engine, ENGINES):
-        raise ArgumentError(f"engine must be one of {ENGINES}; got {engine!r}")
+        raise ArgumentError(f"engine must be one of {ENGINES}; got {quoted(engine)}")
     if client is not None and engine != "dask":
         raise ArgumentError(
             f"client= is only used with engine='dask'; got engine={engine!r}"
@@ -319,7 +319,7 @@ def _population_path(population: str | os.PathLike[str]) -> str:
     if not isinstance(path, str) or not path.strip():
         raise ArgumentError(
             "population: give a Population or the path of a Parquet file "
-            f"(Population.write_parquet) as a str or pathlib.Path; got {path!r}"
+            f"(Population.write_parquet) as a str or pathlib.Path; got {quoted(path)}"
         )
     return path
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from commonprosperity._validate import is_integer, seed_problem
+from commonprosperity._validate import is_integer, quoted, seed_problem
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import Population
 from commonprosperity.published import CITIES
@@ -112,7 +112,9 @@ def synthetic_population(n_households: int, seed: int = 0) -> Population:
     True
     """
     if not is_integer(n_households):
-        raise PopulationError(f"n_households must be an integer; got {n_households!r}")
+        raise PopulationError(
+            f"n_households must be an integer; got {quoted(n_households)}"
+        )
     if not 1 <= n_households <= 50_000_000:
         raise PopulationError(
             f"n_households must be in 1–50,000,000; got {n_households}"

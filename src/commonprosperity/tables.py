@@ -353,7 +353,9 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
             )
     if len(keys) != len(by):
         # The dict of keys would fold a repeated grouping into one column.
-        raise ArgumentError(f"by_group: each grouping may be given once; got {by!r}")
+        raise ArgumentError(
+            f"by_group: each grouping may be given once; got {quoted(by)}"
+        )
     frame = pd.DataFrame(keys)
     rows = []
     index = []

@@ -11,6 +11,7 @@ import decimal
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -239,7 +240,7 @@ def _met(value: Any, target: Target) -> tuple[Any, Any]:
 
 
 #: The plan's targets by id (T1-T10).
-TARGET_BY_ID: dict[str, Target] = {t.id: t for t in TARGETS}
+TARGET_BY_ID: Mapping[str, Target] = MappingProxyType({t.id: t for t in TARGETS})
 
 
 def _as_checked_number(value: Any) -> Any:
@@ -401,11 +402,11 @@ def evaluate_targets(
         if k in _SHARES + _RATIOS and is_real(v) and math.isfinite(float(v)):
             x = float(v)
             if k in _SHARES and not -BOUND_TOLERANCE <= x <= 1 + BOUND_TOLERANCE:
-                bad.append(f"indicators[{k!r}] is a share in [0, 1]; got {x!r}")
+                bad.append(f"indicators[{k!r}] is a share in [0, 1]; got {quoted(x)}")
             elif k in _RATIOS and not x > 0:
                 bad.append(
                     f"indicators[{k!r}] is a ratio of positive per-capita incomes, "
-                    f"> 0 (NaN when undefined); got {x!r}"
+                    f"> 0 (NaN when undefined); got {quoted(x)}"
                 )
     both = sorted(set(trends) & set(verdicts))
     if both:
@@ -415,7 +416,7 @@ def evaluate_targets(
         )
     # A raw TypeError or IndexError named nothing.
     bad += [
-        f"verdicts[{k!r}] must be a (met: bool, note: str) pair; got {v!r}"
+        f"verdicts[{k!r}] must be a (met: bool, note: str) pair; got {quoted(v)}"
         for k, v in verdicts.items()
         if not (
             isinstance(v, tuple)
@@ -436,12 +437,12 @@ def evaluate_targets(
             if k not in allowed
         ]
     bad += [
-        f"trends[{k!r}] must be a number; got {v!r}"
+        f"trends[{k!r}] must be a number; got {quoted(v)}"
         for k, v in trends.items()
         if k in trend_ids and not is_real(v)
     ]
     bad += [
-        f"indicators[{k!r}] must be a number (NaN when undefined); got {v!r}"
+        f"indicators[{k!r}] must be a number (NaN when undefined); got {quoted(v)}"
         for k, v in indicators.items()
         if not is_real(v)
     ]
@@ -569,7 +570,8 @@ def target_years(path: pd.DataFrame) -> pd.DataFrame:
     years = list(path.index)
     if not years or not all(is_integer(y) for y in years):
         raise ScenarioError(
-            f"target_years: path's index must be its years (integers); got {years!r}"
+            "target_years: path's index must be its years (integers); "
+            f"got {quoted(years)}"
         )
     if years != list(range(int(years[0]), int(years[0]) + len(years))):
         raise ScenarioError(

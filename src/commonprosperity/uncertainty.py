@@ -26,6 +26,7 @@ from commonprosperity._validate import (
     finite_float,
     is_integer,
     one_of,
+    quoted,
     seed_problem,
 )
 from commonprosperity._warn import warn_user
@@ -421,7 +422,9 @@ def bootstrap(
             f"allowed: {list(INDICATOR_NAMES)}"
         )
     if not is_integer(n) or not 10 <= n <= 100_000:
-        raise ArgumentError(f"bootstrap: n must be an integer in 10–100,000; got {n!r}")
+        raise ArgumentError(
+            f"bootstrap: n must be an integer in 10–100,000; got {quoted(n)}"
+        )
     if (problem := seed_problem(seed)) is not None:
         raise ArgumentError(f"bootstrap: {problem}")
     given = level
@@ -429,11 +432,11 @@ def bootstrap(
     level = finite_float(given)
     if level is None or not 0 < level < 1:
         raise ArgumentError(
-            f"bootstrap: level must be a number in (0, 1); got {given!r}"
+            f"bootstrap: level must be a number in (0, 1); got {quoted(given)}"
         )
     if not one_of(method, ("rescaled", "naive")):
         raise ArgumentError(
-            f"bootstrap: method must be 'rescaled' or 'naive'; got {method!r}"
+            f"bootstrap: method must be 'rescaled' or 'naive'; got {quoted(method)}"
         )
     pop = result.population
     nh = pop.n_households
@@ -446,7 +449,7 @@ def bootstrap(
             what = "a column name" if isinstance(given, str | bytes) else "one value"
             raise ArgumentError(
                 f"bootstrap: {name} must be an array of one value per household "
-                f"({nh}), not {what}; got {given!r} (the population's own "
+                f"({nh}), not {what}; got {quoted(given)} (the population's own "
                 f"design is used when {name} is None)"
             )
     strata = pop.stratum if strata is None else native_order(np.asarray(strata))

@@ -14,7 +14,7 @@ from commonprosperity._kernels.inequality import (
     weighted_sum,
     weighted_totals,
 )
-from commonprosperity._validate import one_of
+from commonprosperity._validate import one_of, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._moments import factorize_groups
@@ -578,10 +578,10 @@ def decompose(
     [0.25, 0.75]
     """
     if not one_of(measure, ("theil", "mld")):
-        raise MeasureError(f"measure must be 'theil' or 'mld'; got {measure!r}")
+        raise MeasureError(f"measure must be 'theil' or 'mld'; got {quoted(measure)}")
     if not one_of(nonpositive, ("raise", "exclude")):
         raise MeasureError(
-            f"nonpositive must be 'raise' or 'exclude'; got {nonpositive!r}"
+            f"nonpositive must be 'raise' or 'exclude'; got {quoted(nonpositive)}"
         )
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])

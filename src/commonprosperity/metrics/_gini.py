@@ -18,7 +18,7 @@ from commonprosperity._kernels.histogram import (
     histogram_bracket,
 )
 from commonprosperity._kernels.inequality import gini_checked_from_order, magnitudes
-from commonprosperity._validate import one_of
+from commonprosperity._validate import one_of, quoted
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
     aligned,
@@ -185,7 +185,7 @@ def gini(
     (True, 0.25)
     """
     if not one_of(method, ("exact", "bracket")):
-        raise MeasureError(f"method must be 'exact' or 'bracket'; got {method!r}")
+        raise MeasureError(f"method must be 'exact' or 'bracket'; got {quoted(method)}")
     fast = _fast_arrays(income, weight)
     if fast is not None:
         # One fused pass checks the rows while it bins them; only a failed check,

@@ -14,7 +14,7 @@ from commonprosperity._kernels.inequality import (
     weighted_totals,
 )
 from commonprosperity._sums import compensated_cumsum
-from commonprosperity._validate import is_integer
+from commonprosperity._validate import is_integer, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
@@ -193,7 +193,7 @@ def quantile_shares(
         # Unbounded, n = 10**13 failed allocating 73 TiB in NumPy.
         raise MeasureError(
             f"n must be an integer in 1–{MAX_QUANTILE_GROUPS:,} (5 for quintiles, "
-            f"10 for deciles, 100 for percentiles); got {n!r}"
+            f"10 for deciles, 100 for percentiles); got {quoted(n)}"
         )
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])

@@ -260,25 +260,27 @@ def as_scalar(
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, str | bytes | bool | np.bool_ | np.timedelta64):
-        raise MeasureError(f"{name} must be a real number; got {value!r}")
+        raise MeasureError(f"{name} must be a real number; got {quoted(value)}")
     try:
         out = float(value)
     except (TypeError, ValueError) as exc:
-        raise MeasureError(f"{name} must be a real number; got {value!r}") from exc
+        raise MeasureError(
+            f"{name} must be a real number; got {quoted(value)}"
+        ) from exc
     except OverflowError:
         # An int beyond any float (10**400): a bare OverflowError.
         raise MeasureError(
             f"{name} must be a finite number; got {quoted(value)}"
         ) from None
     if np.isnan(out) or (np.isinf(out) and not allow_inf):
-        raise MeasureError(f"{name} must be a finite number; got {out!r}")
+        raise MeasureError(f"{name} must be a finite number; got {quoted(out)}")
     below = out <= low if low_open else out < low
     if below or out > high:
         left = "(" if low_open else "["
         # An infinite bound that is refused is an open end: (0.0, inf).
         right = ")" if np.isinf(high) and not allow_inf else "]"
         raise MeasureError(
-            f"{name} must be in {left}{low!r}, {high!r}{right}; got {out!r}"
+            f"{name} must be in {left}{low!r}, {high!r}{right}; got {quoted(out)}"
         )
     return out
 

@@ -1,0 +1,169 @@
+"""Defects found in session 45, each with the test that failed before its fix."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+
+# Public module-level tables: a user's write to one changed every later run
+# (the growth after 2024 of every projection, the band edges of every band share,
+# the renamed keys every scenario file is read with).
+PUBLIC_TABLES = [
+    ("commonprosperity.projection", "DEFAULT_GROWTH_AFTER_2024", "urban"),
+    ("commonprosperity.report", "INDICATOR_UNITS", "gini"),
+    ("commonprosperity.report", "INDICATOR_UNIT_TEXT", "gini"),
+    ("commonprosperity.targets", "TARGET_BY_ID", "T1"),
+    ("commonprosperity.published", "CITY_NAMES_EN", "杭州"),
+    ("commonprosperity.scenario", "RENAMED", "transfers.dibao"),
+    ("commonprosperity.scenario", "RENAMED_NOTES", "transfers.dibao"),
+    ("commonprosperity.scenario", "SECTIONS", "transfers"),
+    ("commonprosperity.statistics", "CITY_ANCHORS", 2021),
+    ("commonprosperity.survey", "ADMINISTRATIVE_CITY_CODES", 330100),
+]
+
+
+@pytest.mark.parametrize(("module", "name", "key"), PUBLIC_TABLES)
+def test_public_tables_cannot_be_changed_in_place(module, name, key):
+    table = getattr(importlib.import_module(module), name)
+    before = dict(table)
+    with pytest.raises(TypeError):
+        table[key] = before[key]
+    with pytest.raises(TypeError):
+        table["new key"] = 1
+    assert dict(table) == before
+
+
+def test_band_edges_cannot_be_changed_in_place():
+    from commonprosperity.simulate import BAND_EDGES
+
+    with pytest.raises(ValueError, match="read-only"):
+        BAND_EDGES[0] = 0.0
+    np.testing.assert_array_equal(
+        BAND_EDGES, [100_000.0, 500_000.0, 200_000.0, 600_000.0]
+    )
+
+
+def test_solve_calls_a_goal_met_nowhere_unreachable_though_the_indicator_dips():
+    """The band share of these two households falls and rises again with wage
+    growth (0.5, 0, 0.5) and never reaches 0.9: an ArgumentError "not monotone"
+    was raised, which a caller catching TargetUnreachableError missed. The
+    message still says the indicator is not monotone."""
+    from commonprosperity import Scenario, TargetUnreachableError
+    from commonprosperity.solve import solve
+    from tests.unit.test_solve import two_household_population
+
+    with pytest.raises(TargetUnreachableError) as caught:
+        solve(
+            two_household_population(),
+            Scenario.status_quo(2021),
+            "wages.growth_rate",
+            "band_share_100k_500k >= 0.9",
+            bounds=(-0.5, 1.0),
+        )
+    message = str(caught.value)
+    assert "is not met for wages.growth_rate in [-0.5, 1]" in message
+    assert "not monotone in wages.growth_rate" in message
+
+
+@pytest.mark.parametrize(
+    ("definition", "caveat"), [("survey", True), ("census", False)]
+)
+def test_dashboard_says_when_t6_reads_the_survey_urban_share(definition, caveat):
+    """The default baseline's urban share is the survey's, several points below
+    the official urbanisation rate the 75 % target refers to. Result.targets()
+    said so in T6's note; the dashboard showed a bare "NOT MET"."""
+    import commonprosperity as cp
+    from commonprosperity import plots
+
+    pop = cp.baseline(2024, 3_000, seed=1, urban_definition=definition)
+    result = cp.simulate(pop, cp.Scenario.status_quo(2024))
+    fig = plots.target_dashboard(result)
+    try:
+        texts = [t.get_text() for t in fig.axes[0].texts]
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    (t6,) = [t for t in texts if t.startswith("T6")]
+    assert ("survey urban share, not the official rate" in t6) is caveat
+
+
+HUGE = 10**5000  # beyond Python's 4,300-digit limit for turning an int into text
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda cp, pop: cp.simulate(pop, cp.Scenario.status_quo(2021), threads=HUGE),
+        lambda cp, pop: cp.baseline(HUGE, 100),
+        lambda cp, pop: cp.baseline(2021, HUGE),
+        lambda cp, pop: cp.bootstrap(
+            cp.simulate(pop, cp.Scenario.status_quo(2021)), "gini", n=HUGE
+        ),
+    ],
+    ids=["simulate threads", "baseline year", "baseline households", "bootstrap n"],
+)
+def test_an_integer_too_long_for_text_gets_the_librarys_error(call):
+    """Messages showed the bad value with repr(), which raises ValueError for an
+    integer of more than 4,300 digits: the caller got Python's "Exceeds the
+    limit for integer string conversion" instead of the error naming the
+    argument."""
+    import commonprosperity as cp
+    from commonprosperity.errors import CommonProsperityError
+
+    pop = cp.synthetic_population(200, seed=1)
+    with pytest.raises(CommonProsperityError, match="an integer of about 5,001"):
+        call(cp, pop)
+
+
+def test_a_long_option_is_shortened_in_the_message():
+    import commonprosperity as cp
+    from commonprosperity.errors import ArgumentError
+
+    pop = cp.synthetic_population(200, seed=1)
+    with pytest.raises(ArgumentError) as caught:
+        cp.simulate(pop, cp.Scenario.status_quo(2021), gini="x" * 100_000)
+    assert len(str(caught.value)) < 300
+    assert "100,000 characters" in str(caught.value)
+
+
+def test_shift_shares_reaches_a_target_beyond_ten_logit_steps():
+    """The step was searched in (-10, 10): shares of 1e-6 shifted to a mean of
+    0.9 came back at 0.0216 without a word. Here the weighted mean is the
+    target, as the docstring says."""
+    from commonprosperity.statistics import shift_shares
+
+    out = shift_shares(np.array([1e-6, 2e-6]), np.array([1.0, 3.0]), 0.9)
+    assert np.dot(out, [0.25, 0.75]) == pytest.approx(0.9, rel=1e-12)
+    # The common step is one logit shift: the logits keep their distance.
+    logit = np.log(out / (1 - out))
+    assert logit[1] - logit[0] == pytest.approx(
+        np.log(2e-6 / (1 - 2e-6) / 1e-6 * (1 - 1e-6))
+    )
+
+
+@pytest.mark.parametrize(
+    ("shares", "weight", "target", "fragment"),
+    [
+        ([0.5, 1.0], [1.0, 1.0], 0.7, r"strictly between 0 and 1; shares\[1\] = 1\.0"),
+        ([0.5, np.nan], [1.0, 1.0], 0.7, r"shares\[1\] = nan"),
+        ([0.5, 0.6], [1.0, -1.0], 0.7, r"weight\[1\] = -1\.0"),
+        ([0.5, 0.6], [0.0, 0.0], 0.7, "all are 0"),
+        ([0.5, 0.6], [1.0], 0.7, "weight has 1 values, shares 2"),
+        ([0.5, 0.6], [1.0, 1.0], 1.0, "target must be a number strictly between"),
+        ([0.5, 0.6], [1.0, 1.0], "0.7", "target must be a number"),
+        ([], [], 0.7, "non-empty 1-D array"),
+        ("ab", [1.0], 0.7, "shares must be"),
+        ([True, False], [1.0, 1.0], 0.7, "array of numbers"),
+    ],
+)
+def test_shift_shares_refuses_bad_arguments_by_name(shares, weight, target, fragment):
+    """It checked none: a share of 1 gave NaN shares, a target of 1 shares of 1,
+    weights of another length a bare NumPy error."""
+    from commonprosperity.errors import ArgumentError
+    from commonprosperity.statistics import shift_shares
+
+    with pytest.raises(ArgumentError, match=fragment):
+        shift_shares(shares, weight, target)
