@@ -53,7 +53,9 @@ def unit_slips(scenario: Any) -> list[tuple[str, str]]:
     for section in ("wages", "social_insurance", "income_tax", "transfers"):
         given, usual = getattr(scenario, section), getattr(ref, section)
         for name in type(given).model_fields:
-            if not name.endswith("_monthly"):
+            # "monthly" anywhere in the name, as lever_unit reads it: the
+            # minimum wages (minimum_wage_monthly_tier1 ...) do not end in it.
+            if "monthly" not in name.split("_"):
                 continue
             value, base = float(getattr(given, name)), float(getattr(usual, name))
             if (base > 0.0 and value >= SLIP_FACTOR * base) or (
@@ -69,7 +71,7 @@ def unit_slips(scenario: Any) -> list[tuple[str, str]]:
                             if base > 0.0
                             else f"above {MONTHLY_CEILING:,.0f}"
                         )
-                        + "): is it a yearly amount? Fields ending _monthly are "
+                        + "): is it a yearly amount? Fields named _monthly are "
                         "yuan per month",
                     )
                 )

@@ -167,3 +167,28 @@ def test_shift_shares_refuses_bad_arguments_by_name(shares, weight, target, frag
 
     with pytest.raises(ArgumentError, match=fragment):
         shift_shares(shares, weight, target)
+
+
+@pytest.mark.parametrize("tier", [1, 2, 3])
+def test_a_yearly_minimum_wage_in_its_monthly_field_warns(tier):
+    """The unit-slip check read only names ending in _monthly; the minimum wages
+    (minimum_wage_monthly_tier1 ...) are monthly too (lever_unit says so), and
+    2,490 × 12 a month ran without a word, per-capita income up from 39,390 to
+    70,385 yuan."""
+    import warnings
+
+    import commonprosperity as cp
+    from commonprosperity._unit_slips import unit_slips
+
+    base = cp.Scenario.status_quo(2025)
+    path = f"wages.minimum_wage_monthly_tier{tier}"
+    monthly = getattr(base.wages, f"minimum_wage_monthly_tier{tier}")
+    slipped = base.replace({path: 12 * monthly})
+    assert [p for p, _ in unit_slips(slipped)] == [path]
+    pop = cp.synthetic_population(300, seed=2)
+    with pytest.warns(UserWarning, match=rf"{path} = .*is it a yearly amount"):
+        cp.simulate(pop, slipped)
+    # A real raise (a fifth) does not warn.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cp.simulate(pop, base.replace({path: 1.2 * monthly}))
