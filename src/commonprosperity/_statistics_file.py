@@ -17,7 +17,7 @@ from typing import Any
 
 from commonprosperity._validate import is_integer, quoted
 from commonprosperity.errors import ArgumentError, CommonProsperityError
-from commonprosperity.published import PROVINCE
+from commonprosperity.published import PROVINCE, city_label
 
 __all__ = [
     "AREAS",
@@ -255,7 +255,7 @@ def _check_series(series: str | None) -> None:
     if series not in known:
         close = difflib.get_close_matches(str(series), known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise CommonProsperityError(
+        raise ArgumentError(
             f"statistics: unknown series {series!r}{hint}; the series are: "
             + ", ".join(known)
         )
@@ -293,6 +293,21 @@ def figure(
     """
     _check_series(series)
     check_year(year)
+    city = _file_city(city)
+    for name, value in (
+        ("period", period),
+        ("area", area),
+        ("component", component),
+        ("group", group),
+    ):
+        known = _field_values(name)
+        if value not in known:
+            # A misspelt area matched nothing: "no figure", which value_or_nan
+            # turned into NaN as if the file had none.
+            raise ArgumentError(
+                f"statistics: unknown {name} {quoted(value)}; the file's are: "
+                + ", ".join(map(repr, known))
+            )
     key = (series, int(year), period, area, city, component, group)
     fig = _load().index.get(key)
     if fig is None:
@@ -310,8 +325,36 @@ def figure(
     return fig
 
 
+@functools.cache
+def _field_values(name: str) -> tuple[str, ...]:
+    """The values a field of the figures takes in the file, sorted."""
+    return tuple(sorted({getattr(f, name) for f in _load().figures}))
+
+
+def _file_city(city: Any) -> str:
+    """The file's name of ``city``: a region it holds, or a city in English.
+
+    ``calibrate`` and the populations take English city names ("Ningbo"); here
+    they matched no figure and read as "no data".
+    """
+    known = _field_values("city")
+    if isinstance(city, str) and city in known:
+        return city
+    try:
+        label = city_label(city)
+    except CommonProsperityError:
+        label = None
+    if label in known:
+        return label
+    raise ArgumentError(
+        f"statistics: unknown city {quoted(city)}; the file's are: "
+        + ", ".join(known)
+        + " (a city of Zhejiang may be given in English)"
+    )
+
+
 def number(f: Figure) -> float:
     """The value of a one-number figure (raises for a table)."""
     if isinstance(f.value, tuple):
-        raise CommonProsperityError(f"statistics: {f.key} holds a table, not a number")
+        raise ArgumentError(f"statistics: {f.key} holds a table, not a number")
     return f.value

@@ -71,7 +71,7 @@ from commonprosperity._statistics_file import (
     figures,
     number,
 )
-from commonprosperity.errors import CommonProsperityError
+from commonprosperity.errors import ArgumentError, CommonProsperityError
 from commonprosperity.published import PROVINCE
 
 __all__ = [
@@ -163,9 +163,27 @@ def quintile_table() -> pd.DataFrame:
 
 
 def value_or_nan(series: str, year: int, **keys: Any) -> float:
-    """The figure's value, or NaN when the file has no such figure."""
+    """The figure's value, or NaN when the file has no such figure.
+
+    ``keys`` are those of :func:`figure` (``period``, ``area``, ``city``,
+    ``component``, ``group``). Only a figure the file lacks is NaN: an unknown
+    series, key or key value, or a table asked for as a number, raises
+    ArgumentError naming it. A value the source gives as a floor or a ceiling
+    ("over 70,000") is returned as that bound (``figure(...).qualifier`` says
+    which).
+    """
     check_year(year)  # a year of the wrong type is no missing figure
+    allowed = ("period", "area", "city", "component", "group")
+    unknown = [k for k in keys if k not in allowed]
+    if unknown:
+        raise ArgumentError(
+            f"statistics.value_or_nan: unknown key(s) {unknown}; allowed: "
+            + ", ".join(allowed)
+        )
     try:
-        return number(figure(series, year, **keys))
+        f = figure(series, year, **keys)
+    except ArgumentError:
+        raise
     except CommonProsperityError:
         return math.nan
+    return number(f)

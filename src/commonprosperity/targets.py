@@ -474,6 +474,9 @@ def evaluate_targets(
         elif t.id in ("T8", "T9", "T10"):
             if t.id in trends:
                 value = float(trends[t.id])
+                if np.isnan(value):
+                    # NA needs its reason, as every other NA row has one.
+                    note = "trend undefined (NaN) over the path given"
             else:
                 note = _TREND_NOTE
                 if t.id == "T10" and gdp_ratio_problem:

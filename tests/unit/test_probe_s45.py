@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 import numpy as np
+import pandas as pd
 import pytest
 
 # Public module-level tables: a user's write to one changed every later run
@@ -192,3 +193,36 @@ def test_a_yearly_minimum_wage_in_its_monthly_field_warns(tier):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cp.simulate(pop, base.replace({path: 1.2 * monthly}))
+
+
+def test_value_or_nan_is_nan_only_for_a_figure_the_file_lacks():
+    """It turned every error of figure() into NaN: a misspelt series, area or
+    city read as "no data"; a misspelt key raised a bare TypeError. English city
+    names (calibrate's convention) matched nothing."""
+    from commonprosperity import statistics as S
+    from commonprosperity.errors import ArgumentError
+
+    # 宁波 2022: 68,348 yuan (docs/baseline.md, the city's statistical bulletin)
+    assert S.value_or_nan("disposable_income", 2022, city="Ningbo") == 68_348.0
+    assert S.figure("disposable_income", 2022, city="NINGBO").city == "宁波"
+    assert np.isnan(S.value_or_nan("disposable_income", 2030))  # not in the file
+    for series, keys, fragment in [
+        ("disposable_incme", {}, "did you mean 'disposable_income'"),
+        ("disposable_income", {"area": "urbn"}, "unknown area 'urbn'"),
+        ("disposable_income", {"city": "Paris"}, "unknown city 'Paris'"),
+        ("disposable_income", {"aera": "all"}, r"unknown key\(s\) \['aera'\]"),
+    ]:
+        with pytest.raises(ArgumentError, match=fragment):
+            S.value_or_nan(series, 2022, **keys)
+
+
+def test_an_undefined_trend_target_says_why_it_is_not_judged():
+    """trends={"T8": nan} (allowed: NaN when undefined) gave T8 met=NA with an
+    empty note; every other NA row says why."""
+    from commonprosperity import evaluate_targets
+
+    t = evaluate_targets(
+        {"per_capita_disposable_income": 70_000.0}, trends={"T8": float("nan")}
+    )
+    assert pd.isna(t.loc["T8", "met"])
+    assert t.loc["T8", "note"] == "trend undefined (NaN) over the path given"
