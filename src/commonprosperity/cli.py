@@ -1132,7 +1132,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     tolerance = args.xtol if args.xtol is not None else 1e-6 * (hi - lo)
     print(
         f"{args.lever} = {_rounded_up(found, tolerance, hi)} is the smallest value "
-        f"in [{lo:g}, {hi:g}] with {name} {op} {value:g}"
+        f"in [{_as_given(lo)}, {_as_given(hi)}] with {name} {op} {_as_given(value)}"
     )
     print(
         f"  {name} there: {indicator(at):.10g}; at the scenario's own value "
@@ -1153,6 +1153,15 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if args.save is not None:
         print(f"Wrote the solved scenario to {args.save}")
     return EXIT_OK
+
+
+def _as_given(x: float) -> str:
+    """A number as the user typed it (the shortest text that reads back as it).
+
+    ``:g`` printed a goal of 67196.14544 as 67196.1, a target never asked for.
+    """
+    text = repr(float(x))
+    return text.removesuffix(".0")
 
 
 def _rounded_up(found: float, tolerance: float, hi: float) -> str:

@@ -226,3 +226,32 @@ def test_an_undefined_trend_target_says_why_it_is_not_judged():
     )
     assert pd.isna(t.loc["T8", "met"])
     assert t.loc["T8", "note"] == "trend undefined (NaN) over the path given"
+
+
+def test_cli_solve_restates_the_goal_as_given(capsys):
+    """The answer line printed the goal with :g, six significant digits:
+    ">= 67196.14544" came back as ">= 67196.1", a target never asked for."""
+    from commonprosperity import cli
+
+    goal = "per_capita_disposable_income >= 45123.45678"
+    code = cli.main(
+        [
+            "solve",
+            "--households",
+            "1000",
+            "--seed",
+            "3",
+            "--year",
+            "2024",
+            "--lever",
+            "income_tax.basic_deduction",
+            "--target",
+            goal,
+            "--bounds",
+            "60000.25",
+            "1234567.5",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"in [60000.25, 1234567.5] with {goal}" in out
