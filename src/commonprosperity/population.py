@@ -448,7 +448,9 @@ class Population:
         Raises
         ------
         PopulationError
-            Naming every bad column, value and row (see :meth:`from_frames`).
+            Naming every bad column, value and row (see :meth:`from_frames`);
+            also when pandas Series of one table have different indexes (the
+            columns are paired by position, not by label).
 
         Examples
         --------
@@ -483,6 +485,7 @@ class Population:
                 problems.append(
                     f"{name} has unknown column(s) {unknown}; allowed: {list(allowed)}"
                 )
+            problems += _misaligned_series(name, table)
         if problems:
             raise PopulationError(where + "; ".join(problems))
 
@@ -1255,6 +1258,27 @@ def _as_array(name: str, values: Any, problems: list[str]) -> np.ndarray:
             f"array of it (ragged or nested values? {str(exc).split('. ')[0]})"
         )
         return np.empty(0)
+
+
+def _misaligned_series(table: str, columns: Any) -> list[str]:
+    """A problem if the pandas Series among ``columns`` have different indexes.
+
+    The columns are paired by position; Series with the same labels in another
+    order (taken from differently sorted frames) were paired silently, where
+    pandas would align them by label: a household got another's weight.
+    """
+    series = [(k, v) for k, v in columns.items() if isinstance(v, pd.Series)]
+    if not series:
+        return []
+    first, index = series[0][0], series[0][1].index
+    differ = [k for k, v in series[1:] if not v.index.equals(index)]
+    if not differ:
+        return []
+    return [
+        f"{table}: the pandas Series {differ} have another index than {first!r}; "
+        "columns are paired by position, so pass Series with one index (e.g. "
+        "reset_index(drop=True) each, or columns of one DataFrame) or arrays"
+    ]
 
 
 def _common_length(

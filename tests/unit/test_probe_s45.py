@@ -255,3 +255,31 @@ def test_cli_solve_restates_the_goal_as_given(capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert f"in [60000.25, 1234567.5] with {goal}" in out
+
+
+def test_from_arrays_refuses_series_paired_by_position_against_their_labels():
+    """Series with the same labels in another order were paired by position:
+    household 1 got household 2's weight (pandas aligns them by label)."""
+    from commonprosperity import Population
+    from commonprosperity.errors import PopulationError
+
+    persons = {
+        "household_id": [1, 2],
+        "age": [40, 40],
+        "employed": [True, True],
+        "wage": [50_000.0, 90_000.0],
+        "business": [0.0, 0.0],
+        "property": [0.0, 0.0],
+        "pension": [0.0, 0.0],
+    }
+    households = {
+        "household_id": pd.Series([1, 2], index=["a", "b"]),
+        "weight": pd.Series([5.0, 1.0], index=["b", "a"]),
+        "urban": [True, False],
+    }
+    with pytest.raises(PopulationError, match=r"\['weight'\] have another index"):
+        Population.from_arrays(households, persons)
+    # One index (or arrays) is fine: position is then the only pairing.
+    households["weight"] = pd.Series([5.0, 1.0], index=["a", "b"])
+    pop = Population.from_arrays(households, persons)
+    np.testing.assert_array_equal(pop.weight, [5.0, 1.0])
