@@ -193,17 +193,23 @@ def _gap(value: Any, unit: str, met: Any = None, extra: int = 0) -> str:
     return f"{v:.{4 + extra}f}"
 
 
-def _value_and_goal(value: Any, target: Any, unit: str) -> tuple[str, str, int]:
-    """The value and the target as shown, with decimals enough to tell them apart.
+def _values_and_goal(
+    values: Sequence[Any], target: Any, unit: str
+) -> tuple[list[str], str, int]:
+    """Values and their target as shown, with decimals enough to tell each apart.
 
     74,999.6 yuan against 75,000 showed "75,000 >= 75,000  NO  0": the verdict
-    right, the figures contradicting it. Returns the two texts and the decimals
-    added (for the gap).
+    right, the figures contradicting it; a status quo of 79.996 % beside a goal
+    of ">= 80.0 %" read as met. Every value (the scenario's, the status quo's)
+    gets the decimals the closest one to the target needs. Returns the texts,
+    the target's and the decimals added (for the gap).
     """
     if unit not in ("yuan", "share", "ratio"):
-        return _fmt(value, unit), _fmt(target, unit), 0
-    extra = distinct_decimals(value, target, lambda x, e: _fmt(x, unit, e))
-    return _fmt(value, unit, extra), _fmt(target, unit, extra), extra
+        return [_fmt(v, unit) for v in values], _fmt(target, unit), 0
+    extra = max(
+        distinct_decimals(v, target, lambda x, e: _fmt(x, unit, e)) for v in values
+    )
+    return [_fmt(v, unit, extra) for v in values], _fmt(target, unit, extra), extra
 
 
 def _met(value: Any) -> str:
@@ -256,7 +262,8 @@ def _target_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     rows = []
     for tid, row in table.iterrows():
         unit = str(row["unit"])
-        shown, target, extra = _value_and_goal(row["value"], row["target"], unit)
+        values = [row["value"], *([row["status_quo"]] if has_sq else [])]
+        texts, target, extra = _values_and_goal(values, row["target"], unit)
         goal = f"{_CMP.get(str(row['comparison']), row['comparison'])} {target}"
         if unit == "ratio change":
             goal = f"{row['comparison']} 0 (trend)"
@@ -264,8 +271,8 @@ def _target_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
             [
                 str(tid),
                 _SHORT.get(str(tid), str(row["description"])),
-                *([_fmt(row["status_quo"], unit)] if has_sq else []),
-                shown,
+                *texts[1:],
+                texts[0],
                 goal,
                 _met(row["met"]),
                 _gap(row["gap"], unit, row["met"], extra),

@@ -397,12 +397,18 @@ def income_distribution(
                 xytext=(hi / 1e3, y),
                 arrowprops={"arrowstyle": "<->", "color": colour, "lw": 1.5},
             )
+            # Decimals enough to tell the share from its target: 79.996 %
+            # showed as "80.0 % (target ≥ 80 %)", a missed target read as met.
+            places = 1 + distinct_decimals(
+                share, target.target, lambda x, e: f"{100 * x:.{1 + e}f}"
+            )
             ax.text(
                 (lo + hi) / 2e3,
                 y,
                 f"{lo / 1e3:.0f}k–{hi / 1e3:.0f}k: "
-                f"{100 * share:.1f} % of households (target "
-                f"{_COMPARISON_TEXT[target.comparison]} {100 * target.target:.0f} %)",
+                f"{100 * share:.{places}f} % of households (target "
+                f"{_COMPARISON_TEXT[target.comparison]} "
+                f"{100 * target.target:.{places if places > 1 else 0}f} %)",
                 ha="center",
                 va="bottom",
                 fontsize=10,

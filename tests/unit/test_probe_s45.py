@@ -283,3 +283,65 @@ def test_from_arrays_refuses_series_paired_by_position_against_their_labels():
     households["weight"] = pd.Series([5.0, 1.0], index=["a", "b"])
     pop = Population.from_arrays(households, persons)
     np.testing.assert_array_equal(pop.weight, [5.0, 1.0])
+
+
+def _band_edge_population(weights, wage=0.0):
+    """Households of 150,000 and 50,000 yuan of pension (T2's band has the first),
+    and one with ``wage``; weights as given, 2024."""
+    from commonprosperity import Population
+
+    n = len(weights)
+    ids = list(range(1, n + 1))
+    return Population.from_arrays(
+        {"household_id": ids, "weight": list(weights), "urban": [True] * n},
+        {
+            "household_id": ids,
+            "age": [40] * n,
+            "employed": [i == 0 and wage > 0 for i in range(n)],
+            "wage": [wage] + [0.0] * (n - 1),
+            "business": [0.0] * n,
+            "property": [0.0] * n,
+            "pension": ([0.0] if n == 3 else []) + [150_000.0, 50_000.0],
+        },
+        year=2024,
+    )
+
+
+def test_income_distribution_does_not_show_a_missed_band_target_as_met():
+    """The band labels printed one decimal: a T2 share of 79.996 % read
+    "80.0 % of households (target ≥ 80 %)"."""
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    import commonprosperity as cp
+    from commonprosperity import plots
+
+    r = cp.simulate(
+        _band_edge_population([0.79996, 0.20004]), cp.Scenario.status_quo(2024)
+    )
+    assert r.indicators["band_share_100k_500k"] == pytest.approx(0.79996)
+    fig = plots.income_distribution(r)
+    try:
+        (label,) = [
+            t.get_text() for t in fig.findobj(Text) if "100k–500k:" in t.get_text()
+        ]
+    finally:
+        plt.close(fig)
+    assert "79.996 % of households (target ≥ 80.000 %)" in label
+
+
+def test_target_table_shows_a_missed_status_quo_apart_from_the_goal():
+    """The status-quo column kept the usual decimals: a status quo of 79.996 %
+    showed as "80.0 %" beside ">= 80.0 %", read as met."""
+    import commonprosperity as cp
+    from commonprosperity import report
+
+    pop = _band_edge_population([0.01, 0.79996, 0.19004], wage=129_500.0)
+    sq = cp.Scenario.status_quo(2024)
+    before = cp.simulate(pop, sq)
+    after = cp.simulate(pop, sq.replace({"income_tax.basic_deduction": 120_000}))
+    assert before.indicators["band_share_100k_500k"] == pytest.approx(0.79996)
+    assert not before.targets().loc["T2", "met"]
+    text = report.summary_text(after, heading="h", baseline=before)
+    (t2,) = [line for line in text.splitlines() if line.startswith("T2")]
+    assert "79.996 %" in t2 and ">= 80.000 %" in t2
