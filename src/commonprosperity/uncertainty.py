@@ -227,7 +227,11 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
         # with NumPy's multipliers and a gather of the weights. As simulate:
         # undefined unless the per-capita income is positive (else the formula
         # divides by a non-positive mean and gave negative "Ginis").
-        order = income_order(pc)
+        # Ties in household-id order (a stable sort of the rows in id order):
+        # in row order, shuffled households summed tied incomes' weights in
+        # another order and moved the replicates by an ulp.
+        by_id = np.argsort(pop.household_id, kind="stable")
+        order = by_id[income_order(pc[by_id], stable=True)]
         pc_sorted = pc[order]
         # Scaled by a power of two as simulate's Gini weights (exact; the Gini
         # does not depend on the weights' scale): tiny weights underflowed.
