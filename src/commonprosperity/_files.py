@@ -13,7 +13,7 @@ from typing import Any
 from commonprosperity._validate import quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 
-__all__ = ["expand_home", "path_state", "replace_atomically"]
+__all__ = ["expand_home", "file_in_the_way", "path_state", "replace_atomically"]
 
 
 def expand_home(path: str | os.PathLike, error: type[Exception]) -> Path:
@@ -35,6 +35,21 @@ def expand_home(path: str | os.PathLike, error: type[Exception]) -> Path:
             if isinstance(path, os.PathLike)
             else f"a path must be a str or an os.PathLike; got {type(path).__name__}"
         ) from None
+
+
+def file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing ancestor of ``path`` if it is a file, else None.
+
+    ``good.parquet/x`` was "no such file" or "directory good.parquet does not
+    exist", which sent users looking for a typo in a path that exists as a file.
+    """
+    for ancestor in path.absolute().parents:
+        try:
+            if ancestor.exists():
+                return None if ancestor.is_dir() else ancestor
+        except OSError:
+            return None
+    return None
 
 
 def output_folder(out_dir: Any, where: str) -> Path:

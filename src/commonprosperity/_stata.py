@@ -102,11 +102,21 @@ def read_dta(
     labels (pandas categoricals), both keyed by our column names, and the names of
     every variable in the file.
     """
+    # One warning for the file, however many times pandas reads it (the names,
+    # the codes, the labels: the same text warned two or three times).
+    with _latin1_fallback_warning(path):
+        return _read_dta(path, renames, wanted, required, value_labels)
+
+
+def _read_dta(
+    path: Path,
+    renames: Mapping[str, str | None],
+    wanted: tuple[str, ...],
+    required: tuple[str, ...],
+    value_labels: bool,
+) -> tuple[dict[str, pd.Series], dict[str, pd.Series], list[str]]:
     try:
-        with (
-            _latin1_fallback_warning(path),
-            pd.read_stata(path, iterator=True) as reader,
-        ):
+        with pd.read_stata(path, iterator=True) as reader:
             names = [str(n) for n in reader.variable_labels()]
     except _READ_ERRORS as exc:
         raise PopulationError(
@@ -155,18 +165,6 @@ def _latin1_fallback_warning(path: Path) -> Iterator[None]:
 
 
 def _read_frame(
-    path: Path, columns: list[str], *, convert_categoricals: bool, convert_dates: bool
-) -> pd.DataFrame:
-    with _latin1_fallback_warning(path):
-        return _read_frame_raw(
-            path,
-            columns,
-            convert_categoricals=convert_categoricals,
-            convert_dates=convert_dates,
-        )
-
-
-def _read_frame_raw(
     path: Path, columns: list[str], *, convert_categoricals: bool, convert_dates: bool
 ) -> pd.DataFrame:
     try:

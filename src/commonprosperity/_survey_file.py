@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from commonprosperity._files import path_state
+from commonprosperity._files import file_in_the_way, path_state
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import (
     HOUSEHOLD_COLUMNS,
@@ -47,6 +47,11 @@ def _file_ends(path: Path, kind: str, n: int = 64) -> tuple[bytes, bytes, int]:
             f"{path}: cannot open {kind} file ({exc.strerror})"
         ) from None
     if state == "missing":
+        ancestor = file_in_the_way(path)
+        if ancestor is not None:
+            raise PopulationError(
+                f"{path}: no such {kind} file ({ancestor} is a file, not a directory)"
+            )
         raise PopulationError(f"{path}: no such {kind} file")
     if state != "file":
         raise PopulationError(f"{path}: is not a file (a {kind} file is required)")

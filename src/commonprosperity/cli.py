@@ -34,7 +34,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
-from commonprosperity._files import expand_home, replace_atomically
+from commonprosperity._files import expand_home, file_in_the_way, replace_atomically
 from commonprosperity._interrupt import is_interrupt
 from commonprosperity._validate import labour_share_problem, quoted
 from commonprosperity.baseline import URBAN_DEFINITIONS
@@ -546,10 +546,8 @@ def _check_out_file(path: Path, suffix: str, option: str) -> Path:
         raise UsageError(f"{option} {path}: is a directory")
     parent = path.absolute().parent
     if not parent.is_dir():
-        # A parent that is a file exists: "does not exist" sent users looking
-        # for a typo.
-        ancestor = next((a for a in (parent, *parent.parents) if a.exists()), None)
-        if ancestor is not None and not ancestor.is_dir():
+        ancestor = file_in_the_way(path)
+        if ancestor is not None:
             raise UsageError(f"{option} {path}: {ancestor} is not a directory")
         raise UsageError(f"{option} {path}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK):

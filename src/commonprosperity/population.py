@@ -1446,6 +1446,24 @@ def _narrow_float_rounded(values: np.ndarray, out: np.ndarray):
     return None
 
 
+def narrow_float_id_problem(name: str, values: np.ndarray) -> str | None:
+    """The problem of ids a float16/float32 storage may have rounded, or None.
+
+    For readers that group rows by id before :meth:`Population.from_arrays`
+    checks the column: ids rounded to one value grouped two households into one,
+    and the disagreeing weights or cities were blamed instead.
+    """
+    try:
+        as_float = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        as_float = None
+    if as_float is None or _narrow_float_rounded(values, as_float) is None:
+        return None
+    problems: list[str] = []
+    _integer_column(name, values, problems)
+    return "; ".join(problems) or None
+
+
 def _integer_column(
     name: str, values: np.ndarray, problems: list[str], allowed: str = ""
 ) -> np.ndarray | None:

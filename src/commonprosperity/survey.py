@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from commonprosperity._files import expand_home, replace_atomically
+from commonprosperity._files import expand_home, file_in_the_way, replace_atomically
 from commonprosperity._stata import check_recode, convert_column, read_dta
 from commonprosperity._survey_file import (
     HOUSEHOLD_COLUMNS,
@@ -52,6 +52,7 @@ from commonprosperity.population import (
     city_name,
     group_codes,
     household_copy_problems,
+    narrow_float_id_problem,
     renamed_columns,
     with_row_note,
     with_their_names,
@@ -157,8 +158,14 @@ def write_parquet(population: Population, path: str | Path) -> None:
     if file.is_dir():
         raise PopulationError(f"write_parquet: {file} is a directory; give a file path")
     if not file.absolute().parent.is_dir():
+        ancestor = file_in_the_way(file)
         raise PopulationError(
-            f"write_parquet: {file}: directory {file.absolute().parent} does not exist"
+            f"write_parquet: {file}: "
+            + (
+                f"{ancestor} is a file, not a directory"
+                if ancestor is not None
+                else f"directory {file.absolute().parent} does not exist"
+            )
         )
     try:
         # Through a scratch file: a full disk or an interrupt kept the old
@@ -416,6 +423,10 @@ def _from_person_rows(
             "per row (not a list, dict or array): "
             + describe_rows(nested, household_id)
         )
+    shown = file_names.get("household_id", "household_id")
+    rounded = narrow_float_id_problem(f"column {shown!r} (household_id)", household_id)
+    if rounded:
+        raise PopulationError(f"{where}: {rounded}")
     first = np.unique(codes, return_index=True)[1]
     # Rows without a household id group into one pseudo-household; comparing their
     # household columns would blame the weights or cities of unrelated households.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 
 import numpy as np
@@ -366,3 +367,96 @@ def test_bootstrap_gini_replicates_do_not_depend_on_the_household_order():
         a = bootstrap(cp.simulate(pop, sq), "gini", n=30, seed=5)
         b = bootstrap(cp.simulate(shuffled, sq), "gini", n=30, seed=5)
     np.testing.assert_array_equal(a.replicates, b.replicates)
+
+
+def _person_rows(household_id):
+    n = len(household_id)
+    return pd.DataFrame(
+        {
+            "household_id": household_id,
+            "weight": [50.0, 50.0, 80.0, 10.0, 10.0, 10.0][:n],
+            "urban": [True] * n,
+            "city": ["杭州"] * n,
+            "age": [40] * n,
+            "employed": [True] * n,
+            "wage": [1.0] * n,
+            "business": [0.0] * n,
+            "property": [0.0] * n,
+            "pension": [0.0] * n,
+        }
+    )
+
+
+def test_read_parquet_blames_float32_ids_not_the_weights(tmp_path):
+    """Ids stored as float32 above 2**24 rounded to one value grouped two
+    households into one, and the disagreeing weights were blamed ("weight must
+    be the same on every person row"), not the id's storage."""
+    from commonprosperity.errors import PopulationError
+    from commonprosperity.survey import read_parquet
+
+    ids = np.array([2**24 + 1] * 2 + [2**24 + 3] + [2**24 + 5] * 3, dtype=np.float32)
+    path = tmp_path / "f32.parquet"
+    _person_rows(ids).to_parquet(path, index=False)
+    with pytest.raises(PopulationError, match="stored as float32") as caught:
+        read_parquet(path)
+    assert "weight" not in str(caught.value)
+
+
+def test_a_file_in_the_path_is_named_as_such(tmp_path):
+    """ "good.parquet/x" read "no such Parquet file" and "directory good.parquet
+    does not exist", though good.parquet exists, as a file."""
+    import commonprosperity as cp
+    from commonprosperity.errors import PopulationError
+    from commonprosperity.survey import read_parquet, write_parquet
+
+    pop = cp.synthetic_population(20, seed=1)
+    good = tmp_path / "good.parquet"
+    write_parquet(pop, good)
+    with pytest.raises(PopulationError, match=r"good\.parquet is a file, not a dir"):
+        read_parquet(good / "x.parquet")
+    with pytest.raises(PopulationError, match=r"good\.parquet is a file, not a dir"):
+        write_parquet(pop, good / "x.parquet")
+    with pytest.raises(PopulationError, match=r"no such Parquet file$"):
+        read_parquet(tmp_path / "nowhere" / "x.parquet")
+
+
+def test_text_not_utf8_in_a_format_118_file_warns_once(tmp_path):
+    """Each of pandas' passes over the file (names, codes, labels) wrapped the
+    latin-1 fallback warning: the same warning came two or three times."""
+    import warnings
+
+    from commonprosperity.survey import read_stata
+
+    hh = pd.DataFrame(
+        {
+            "household_id": [11, 12],
+            "weight": [120.0, 80.0],
+            "urban": [1, 0],
+            "city": ["HZSHI1", "LSSHI1"],
+        }
+    )
+    pp = pd.DataFrame(
+        {
+            "household_id": [11, 12],
+            "age": [41, 67],
+            "employed": [1, 0],
+            "wage": [96000.0, 0.0],
+            "business": [0.0, -3000.0],
+            "property": [0.0, 0.0],
+            "pension": [0.0, 0.0],
+        }
+    )
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    hh.to_stata(h, write_index=False, version=118)
+    pp.to_stata(p, write_index=False, version=118)
+    data = h.read_bytes()
+    for placeholder, city in ((b"HZSHI1", "杭州市"), (b"LSSHI1", "丽水市")):
+        data = data.replace(placeholder, city.encode("gbk"))
+    h.write_bytes(data)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # Whether the file then reads is not the point: the warnings are.
+        with contextlib.suppress(Exception):
+            read_stata(h, p)
+    latin1 = [w for w in caught if "read as latin-1" in str(w.message)]
+    assert len(latin1) == 1, [str(w.message) for w in caught]
