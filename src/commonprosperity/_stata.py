@@ -414,6 +414,17 @@ def _unknown_message(
             "from the file, or give them a weight with "
             f"recode={{'weight': {{code: weight}}}}"
         )
+    if ours in ("household_id", "stratum", "psu"):
+        # Advice for amounts ("0 for 'not applicable'") made false ids: two
+        # households, strata or PSUs merged into one.
+        return (
+            f"{where}: labelled special code(s) {'; '.join(parts)}{more} in the "
+            f"{ours} column, which must identify each record's "
+            + ("household" if ours == "household_id" else ours)
+            + ": drop those records from the file or give them their own codes "
+            f"with recode={{{ours!r}: {{code: new_code}}}}, a code no other "
+            "record has"
+        )
     return (
         f"{where}: labelled special code(s) {'; '.join(parts)}{more} in a numeric "
         f"column; map them with recode={{{ours!r}: {{code: amount}}}} (e.g. 0 for "

@@ -460,3 +460,33 @@ def test_text_not_utf8_in_a_format_118_file_warns_once(tmp_path):
             read_stata(h, p)
     latin1 = [w for w in caught if "read as latin-1" in str(w.message)]
     assert len(latin1) == 1, [str(w.message) for w in caught]
+
+
+def test_a_labelled_code_in_the_id_column_gets_advice_for_ids(tmp_path):
+    """A value label on a household id was met with the advice for amounts,
+    "map them with recode=... (e.g. 0 for 'not applicable')": a false id."""
+    from commonprosperity.errors import PopulationError
+    from commonprosperity.survey import read_stata
+
+    hh = pd.DataFrame({"household_id": [11, 12], "weight": [1.0, 2.0], "urban": [1, 0]})
+    pp = pd.DataFrame(
+        {
+            "household_id": [11, 12],
+            "age": [41, 67],
+            "employed": [1, 0],
+            "wage": [96000.0, 0.0],
+            "business": [0.0, 0.0],
+            "property": [0.0, 0.0],
+            "pension": [0.0, 0.0],
+        }
+    )
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    hh.to_stata(
+        h, write_index=False, version=118, value_labels={"household_id": {11: "a"}}
+    )
+    pp.to_stata(p, write_index=False, version=118)
+    with pytest.raises(
+        PopulationError, match="must identify each record's household"
+    ) as caught:
+        read_stata(h, p)
+    assert "not applicable" not in str(caught.value)
