@@ -212,7 +212,9 @@ def gini_by_source(
     directly as :math:`S_k C_k` and stays finite for a source with zero mean.
     ``gini`` is ``nan`` for a zero-mean source and ``gini_correlation`` is
     ``nan`` for a constant one; a source with a negative mean has a negative
-    :math:`G_k` by this formula.
+    :math:`G_k` by this formula. When the total Gini is 0 (every total income
+    equal), ``relative_contribution`` and ``marginal_effect``, shares of it,
+    are ``nan``.
 
     References
     ----------
