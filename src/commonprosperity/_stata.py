@@ -105,41 +105,32 @@ def read_dta(
     # One warning for the file, however many times pandas reads it (the names,
     # the codes, the labels: the same text warned two or three times).
     with _latin1_fallback_warning(path):
-        return _read_dta(path, renames, wanted, required, value_labels)
-
-
-def _read_dta(
-    path: Path,
-    renames: Mapping[str, str | None],
-    wanted: tuple[str, ...],
-    required: tuple[str, ...],
-    value_labels: bool,
-) -> tuple[dict[str, pd.Series], dict[str, pd.Series], list[str]]:
-    try:
-        with pd.read_stata(path, iterator=True) as reader:
-            names = [str(n) for n in reader.variable_labels()]
-    except _READ_ERRORS as exc:
-        raise PopulationError(
-            f"{path}: is not a readable Stata file ({_short(exc)})"
-        ) from None
-    # The other file is read after or before: its names are not known here.
-    selected = select_columns(path, names, renames, wanted, required, other=None)
-    file_columns = list(selected.values())
-    # Dates are converted in the codes so that a date variable (%td, %tc ...) shows
-    # as one: as stored, it is a count of days or milliseconds since 1960, which
-    # would pass for an age, a weight or yuan.
-    codes = _read_frame(
-        path, file_columns, convert_categoricals=False, convert_dates=True
-    )
-    labelled: dict[str, pd.Series] = {}
-    if value_labels:
-        frame = _read_frame(
-            path, file_columns, convert_categoricals=True, convert_dates=False
+        try:
+            with pd.read_stata(path, iterator=True) as reader:
+                names = [str(n) for n in reader.variable_labels()]
+        except _READ_ERRORS as exc:
+            raise PopulationError(
+                f"{path}: is not a readable Stata file ({_short(exc)})"
+            ) from None
+        # The other file is read after or before: its names are not known here.
+        selected = select_columns(path, names, renames, wanted, required, other=None)
+        file_columns = list(selected.values())
+        # Dates are converted in the codes so that a date variable (%td, %tc ...) shows
+        # as one: as stored, it is a count of days or milliseconds since 1960, which
+        # would pass for an age, a weight or yuan.
+        codes = _read_frame(
+            path, file_columns, convert_categoricals=False, convert_dates=True
         )
-        for ours, theirs in selected.items():
-            if isinstance(frame[theirs].dtype, pd.CategoricalDtype):
-                labelled[ours] = frame[theirs]
-    return {ours: codes[theirs] for ours, theirs in selected.items()}, labelled, names
+        labelled: dict[str, pd.Series] = {}
+        if value_labels:
+            frame = _read_frame(
+                path, file_columns, convert_categoricals=True, convert_dates=False
+            )
+            for ours, theirs in selected.items():
+                if isinstance(frame[theirs].dtype, pd.CategoricalDtype):
+                    labelled[ours] = frame[theirs]
+        stored = {ours: codes[theirs] for ours, theirs in selected.items()}
+        return stored, labelled, names
 
 
 def _short(exc: BaseException) -> str:
