@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._kernels import layout, rules
+from commonprosperity._unit_slips import warn_unit_slips
 from commonprosperity._validate import is_integer, is_number, joined_problems, quoted
 from commonprosperity.errors import ArgumentTypeError, PopulationError, ScenarioError
 from commonprosperity.population import MAX_HOUSEHOLD_SIZE, Population
@@ -186,6 +187,14 @@ def household(
     ScenarioError
         For a year without a shipped status quo, or a scenario of another year.
 
+    Warns
+    -----
+    UserWarning
+        If an amount of the scenario looks typed in the wrong unit, as
+        :func:`~commonprosperity.simulate` warns: a ``monthly`` field at 10 times
+        its status quo or more, a yearly deduction or threshold at a tenth of it
+        or less.
+
     Notes
     -----
     The household row's wage, business, property, pension, contributions, iit,
@@ -226,6 +235,9 @@ def household(
     pop = _family(
         members, urban=urban, city=city, household_id=household_id, year=scenario.year
     )
+    # As simulate: a dibao line of 13,536 a month (the year's) gave one family
+    # a top-up twelve times the rule's without a word.
+    warn_unit_slips([scenario], "household")
     return _frame(pop, scenario, [m.get("wage", 0) for m in members])
 
 

@@ -407,6 +407,7 @@ def test_sweep_given_a_scenario_file_says_so(tmp_path, capsys):
     assert "is a scenario file" in err and "commonprosperity run FILE" in err
 
 
+@pytest.mark.filterwarnings("ignore:household.*(yearly|monthly) amount")
 def test_household_child_deduction_is_read_not_subtracted():
     # deduction_children was deductions − elderly − basic: -5.96e-08 yuan for a
     # childless person when the deductions are large (found by fuzzing).

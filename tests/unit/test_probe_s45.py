@@ -490,3 +490,19 @@ def test_a_labelled_code_in_the_id_column_gets_advice_for_ids(tmp_path):
     ) as caught:
         read_stata(h, p)
     assert "not applicable" not in str(caught.value)
+
+
+def test_household_warns_of_a_unit_slip_as_simulate_does():
+    """The household calculator ran a dibao line of 13,536 a month (the year's
+    amount) without the warning simulate gives."""
+    import warnings
+
+    import commonprosperity as cp
+
+    sq = cp.Scenario.status_quo(2024)
+    slipped = sq.replace({"transfers.dibao_monthly": 12 * sq.transfers.dibao_monthly})
+    with pytest.warns(UserWarning, match=r"household: transfers\.dibao_monthly"):
+        cp.household(members=[{"age": 70}], scenario=slipped)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cp.household(members=[{"age": 70}], scenario=sq)
