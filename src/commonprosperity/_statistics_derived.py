@@ -197,17 +197,15 @@ def _shift_arguments(shares: Any, weight: Any, target: Any) -> tuple:
     arrays = []
     for name, given in (("shares", shares), ("weight", weight)):
         try:
-            a = np.asarray(given, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ArgumentError(
-                f"{where}: {name} must be numbers; got {quoted(given)}"
-            ) from exc
-        if a.ndim != 1 or a.size == 0 or np.asarray(given).dtype.kind not in "iuf":
+            raw = np.asarray(given)
+        except (TypeError, ValueError):  # a ragged list
+            raw = None
+        if raw is None or raw.ndim != 1 or raw.size == 0 or raw.dtype.kind not in "iuf":
             raise ArgumentError(
                 f"{where}: {name} must be a non-empty 1-D array of numbers; "
                 f"got {quoted(given)}"
             )
-        arrays.append(a)
+        arrays.append(raw.astype(np.float64))
     p, w = arrays
     if w.shape != p.shape:
         raise ArgumentError(

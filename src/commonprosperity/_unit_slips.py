@@ -48,14 +48,16 @@ def unit_slips(scenario: Any) -> list[tuple[str, str]]:
 
     Compared with the status quo of its year (the nearest policy year).
     """
+    from commonprosperity.scenario import lever_unit
+
     ref = _reference(scenario.year)
     out = []
     for section in ("wages", "social_insurance", "income_tax", "transfers"):
         given, usual = getattr(scenario, section), getattr(ref, section)
         for name in type(given).model_fields:
-            # "monthly" anywhere in the name, as lever_unit reads it: the
-            # minimum wages (minimum_wage_monthly_tier1 ...) do not end in it.
-            if "monthly" not in name.split("_"):
+            # The library's naming rule: the minimum wages
+            # (minimum_wage_monthly_tier1 ...) are monthly but do not end in it.
+            if lever_unit(name) != "yuan per month":
                 continue
             value, base = float(getattr(given, name)), float(getattr(usual, name))
             if (base > 0.0 and value >= SLIP_FACTOR * base) or (

@@ -62,6 +62,7 @@ from commonprosperity._validate import (
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, MeasureError
 from commonprosperity.metrics._gini import gini
 from commonprosperity.metrics._validate import as_values, as_weight
+from commonprosperity.simulate import SURVEY_URBAN_BASIS
 from commonprosperity.targets import TARGET_BY_ID, meets
 
 if TYPE_CHECKING:
@@ -559,7 +560,7 @@ def target_dashboard(
             ):
                 # The bands read the same on either basis; say which.
                 name += "\n(3 × per-capita income)"
-            if tid == "T6" and "survey-implied" in str(row["note"]):
+            if tid == "T6" and SURVEY_URBAN_BASIS in str(row["note"]):
                 # The default baseline's urban share is the survey's, several
                 # points below the official rate the 75 % refers to: a bare
                 # "NOT MET" there read as a verdict on the official rate.

@@ -1453,11 +1453,13 @@ def narrow_float_id_problem(name: str, values: np.ndarray) -> str | None:
     checks the column: ids rounded to one value grouped two households into one,
     and the disagreeing weights or cities were blamed instead.
     """
+    if values.dtype not in _NARROW_FLOAT_EXACT and values.dtype != object:
+        return None  # int64 or float64 ids: nothing was rounded in storage
     try:
         as_float = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        as_float = None
-    if as_float is None or _narrow_float_rounded(values, as_float) is None:
+        return None  # from_arrays names what is not a number
+    if _narrow_float_rounded(values, as_float) is None:
         return None
     problems: list[str] = []
     _integer_column(name, values, problems)

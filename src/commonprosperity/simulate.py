@@ -72,6 +72,14 @@ _BAND_BASIS_NOTES = {
 GINI_METHODS = ("exact", "bracket")
 
 
+#: T6's note on a population whose urban flag is the survey's (the default
+#: baseline): figures that show T6 say so with it.
+SURVEY_URBAN_BASIS = (
+    "urban basis: the survey-implied urban share of the baseline, several points "
+    "below the official urbanisation rate the 75 % target refers to"
+)
+
+
 def _urban_basis_note(source: str) -> str:
     """What the urban flag of a population measures, for target T6's note.
 
@@ -88,10 +96,8 @@ def _urban_basis_note(source: str) -> str:
             "urbanisation rate (census definition)"
         )
     if "urban_definition='survey'" in source:
-        return (
-            "urban basis: the survey-implied urban share of the baseline, several "
-            "points below the official urbanisation rate the 75 % target refers "
-            "to; baseline(..., urban_definition='census') (command line: "
+        return SURVEY_URBAN_BASIS + (
+            "; baseline(..., urban_definition='census') (command line: "
             "--urban-definition census) uses the official rate"
         )
     if "urban_definition='census'" in source:

@@ -415,15 +415,14 @@ def _from_person_rows(
     which the errors quote.
     """
     household_id = arrays["household_id"]
+    shown = file_names.get("household_id", "household_id")
     codes, _, nested = group_codes(household_id, use_na_sentinel=False)
     if nested is not None:
-        shown = file_names.get("household_id", "household_id")
         raise PopulationError(
             f"{where}: column {shown!r} (household_id) must be one whole number "
             "per row (not a list, dict or array): "
             + describe_rows(nested, household_id)
         )
-    shown = file_names.get("household_id", "household_id")
     rounded = narrow_float_id_problem(f"column {shown!r} (household_id)", household_id)
     if rounded:
         raise PopulationError(f"{where}: {rounded}")

@@ -219,6 +219,8 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
     transfers = (
         hh["dibao"] + hh["residents_pension"] + hh["child_allowance"]
     ).to_numpy()
+    # Every indicator reads the households in id order (ties and sums alike).
+    by_id = np.argsort(pop.household_id, kind="stable")
     if indicator == "gini":
         # The rows in income order: sorted once, and everything a replicate reads
         # put in that order once, so that a replicate's person weights are one
@@ -230,7 +232,6 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
         # Ties in household-id order (a stable sort of the rows in id order):
         # in row order, shuffled households summed tied incomes' weights in
         # another order and moved the replicates by an ulp.
-        by_id = np.argsort(pop.household_id, kind="stable")
         order = by_id[income_order(pc[by_id], stable=True)]
         pc_sorted = pc[order]
         # Scaled by a power of two as simulate's Gini weights (exact; the Gini
@@ -254,7 +255,6 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
     # The sums take the households in id order, so that a replicate's value
     # does not depend on the order of the rows (in row order shuffled rows moved
     # the band shares and the urban/rural ratio by an ulp).
-    by_id = np.argsort(pop.household_id, kind="stable")
     disp, size, urban, band1, band2, iit, contributions, transfers = (
         a[by_id]
         for a in (disp, size, urban, band1, band2, iit, contributions, transfers)
