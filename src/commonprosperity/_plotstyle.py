@@ -21,7 +21,7 @@ from commonprosperity._validate import as_float, is_integer, one_of, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.published import CITY_NAMES_EN
-from commonprosperity.targets import PLAN_SOURCE, TARGETS, Target
+from commonprosperity.targets import PLAN_SOURCE, TARGETS, UNIT_TEXT, Target
 
 #: File formats written by :func:`save`.
 FORMATS: tuple[str, ...] = ("png", "svg")
@@ -72,6 +72,18 @@ def _city_en(label: str) -> str:
 
 #: The units :func:`format_value` knows.
 VALUE_UNITS = ("yuan", "share", "ratio", "ratio change", "households")
+_UNIT_KEYS = {text: key for key, text in UNIT_TEXT.items()}
+
+
+def unit_key(unit: Any) -> str:
+    """The :data:`VALUE_UNITS` key of a targets frame's unit.
+
+    The frame says T1's unit in full ("yuan per person per year"); the formats
+    are keyed by the short name.
+    """
+    return _UNIT_KEYS.get(str(unit), str(unit))
+
+
 #: Most decimals :func:`format_value` adds (a float has 17 significant digits).
 MAX_EXTRA_DECIMALS = 17
 

@@ -24,6 +24,7 @@ from commonprosperity._plotstyle import (
     FORMATS_ALLOWED,
     distinct_decimals,
     format_value,
+    unit_key,
 )
 from commonprosperity._validate import check_flag, check_frame, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
@@ -261,7 +262,7 @@ def _target_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     ]
     rows = []
     for tid, row in table.iterrows():
-        unit = str(row["unit"])
+        unit = unit_key(row["unit"])
         values = [row["value"], *([row["status_quo"]] if has_sq else [])]
         texts, target, extra = _values_and_goal(values, row["target"], unit)
         goal = f"{_CMP.get(str(row['comparison']), row['comparison'])} {target}"

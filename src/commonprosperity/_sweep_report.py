@@ -29,7 +29,7 @@ from commonprosperity._reportformat import (
 from commonprosperity._validate import check_frame, check_text, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import lever_unit
-from commonprosperity.targets import TARGET_BY_ID, TARGETS, meets
+from commonprosperity.targets import TARGET_BY_ID, TARGETS, UNIT_TEXT, meets
 
 __all__ = ["sweep_summary", "write_sweep"]
 
@@ -468,7 +468,7 @@ def _write_sweep_files(
 
 #: The unit of a target's value, as its gap column gives it.
 _TARGET_UNIT_TEXT = {
-    "yuan": "yuan per person per year",
+    **UNIT_TEXT,
     "share": "share (0-1)",
     "ratio": "ratio",
     "ratio change": "change of a ratio",

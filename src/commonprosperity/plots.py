@@ -50,6 +50,7 @@ from commonprosperity._plotstyle import (
     finish,
     format_value,
     save,
+    unit_key,
 )
 from commonprosperity._sweep_plots import fiscal_frontier, pareto_front, sweep_heatmap
 from commonprosperity._validate import (
@@ -538,7 +539,7 @@ def target_dashboard(
         ax = fig.subplots()
         for i, (tid, row) in enumerate(frame.iterrows()):
             y = n - 1 - i
-            unit = str(row["unit"])
+            unit = unit_key(row["unit"])
             cmp_text = _COMPARISON_TEXT.get(
                 str(row["comparison"]), str(row["comparison"])
             )

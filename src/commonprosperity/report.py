@@ -749,9 +749,6 @@ def write_run(
         targets = target_table(
             result, baseline, gdp=gdp, labour_compensation=labour_compensation
         )
-        # Yuan said in full, as indicators.csv says T1's indicator (the unit
-        # column is the formatting key elsewhere).
-        targets["unit"] = targets["unit"].replace({"yuan": "yuan per person per year"})
         csv(targets, "targets.csv")
         fiscal = fiscal_table(result, baseline)
         # One column of units, as indicators.csv: the table mixes a count with yuan.

@@ -1348,11 +1348,14 @@ def lever_unit(path: str) -> str:
 
     Amounts are yuan per year unless the name says ``monthly``
     (``dibao_monthly``, ``minimum_wage_monthly_tier1``); rates, shares and take-up
-    are fractions; ``..._age`` is years.
+    are fractions; ``..._age`` is years. A growth rate is a fraction per year that
+    may be negative (a fall of wages), so it is not called a share.
     """
     name = path.split(".")[-1].split("[")[0]
     if "monthly" in name.split("_"):
         return "yuan per month"
+    if name.endswith("growth_rate"):
+        return "fraction per year (may be negative)"
     if name.endswith(("rate", "rates", "share", "take_up")):
         return "share (0-1)"
     if name.endswith("_age"):

@@ -100,6 +100,10 @@ class Target:
     unit: str
 
 
+#: A target's unit as the frames and files of targets state it, where its short
+#: name (``Target.unit``, the formatting key) leaves out what it is per.
+UNIT_TEXT = MappingProxyType({"yuan": "yuan per person per year"})
+
 TARGETS: tuple[Target, ...] = (
     Target(
         "T1",
@@ -511,7 +515,7 @@ def evaluate_targets(
                 "note": note,
                 # Beyond DESIGN.md's columns, after them: for reading the frame.
                 "description": t.description,
-                "unit": t.unit,
+                "unit": UNIT_TEXT.get(t.unit, t.unit),
             }
         )
     frame = pd.DataFrame(

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from commonprosperity._kernels.inequality import weighted_totals
-from commonprosperity._validate import is_real, quoted
+from commonprosperity._validate import as_float, is_real, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import MeasureError
 
@@ -119,7 +119,8 @@ def as_values(x: ArrayLike, name: str) -> FloatArray:
     Parameters
     ----------
     x : array_like
-        Real numbers (bool, int or float dtype; a list or a pandas Series is fine).
+        Real numbers (bool, int or float dtype, or objects that are real numbers;
+        a list or a pandas Series is fine).
     name : str
         Argument name used in error messages.
 
@@ -147,6 +148,10 @@ def as_values(x: ArrayLike, name: str) -> FloatArray:
         raise MeasureError(
             f"{name} must be a 1-D array of real numbers; got {type(x).__name__}"
         ) from exc
+    if arr.dtype.kind == "O" and arr.ndim == 1 and not _first_non_number(arr):
+        # Numbers held as objects (a pandas column of mixed ints and floats, of
+        # Decimals), as populations take them; an int beyond floats is inf.
+        arr = np.array([as_float(v) for v in arr], dtype=np.float64)
     if arr.dtype.kind not in "biuf":
         raise MeasureError(
             f"{name} must be a 1-D array of real numbers; got dtype {arr.dtype}"

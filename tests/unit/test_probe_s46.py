@@ -1,0 +1,68 @@
+"""Defects found in session 46, each with the test that failed before its fix."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import commonprosperity as cp
+from commonprosperity.baseline import baseline
+from commonprosperity.scenario import lever_unit
+
+
+@pytest.fixture(scope="module")
+def result_2024():
+    pop = baseline(2024, n_households=1_500, seed=3)
+    return cp.simulate(pop, cp.Scenario.status_quo(2024))
+
+
+def test_targets_frame_says_t1_is_per_person_per_year(result_2024):
+    """Result.targets() said "yuan" for T1, targets.csv "yuan per person per year"."""
+    from commonprosperity.report import INDICATOR_UNIT_TEXT
+
+    frame = result_2024.targets()
+    assert frame.at["T1", "unit"] == "yuan per person per year"
+    assert frame.at["T1", "unit"] == INDICATOR_UNIT_TEXT[frame.at["T1", "indicator"]]
+
+
+def test_targets_csv_read_back_draws_a_dashboard(result_2024, tmp_path):
+    """A targets frame as written to targets.csv is a frame the dashboard takes."""
+    from matplotlib.figure import Figure
+
+    from commonprosperity.plots import target_dashboard
+
+    path = tmp_path / "targets.csv"
+    result_2024.targets().to_csv(path)
+    frame = pd.read_csv(path, index_col=0)
+    assert frame.at["T1", "unit"] == "yuan per person per year"
+    assert isinstance(target_dashboard(frame), Figure)
+
+
+def test_growth_rate_is_not_called_a_share():
+    """A growth rate may be negative (wages falling): "share (0-1)" said it may not."""
+    assert cp.Scenario.status_quo(2024).replace(
+        {"wages.growth_rate": -0.05}
+    ).wages.growth_rate == pytest.approx(-0.05)
+    assert "share" not in lever_unit("wages.growth_rate")
+    assert "negative" in lever_unit("wages.growth_rate")
+    assert lever_unit("transfers.dibao_take_up") == "share (0-1)"
+
+
+def test_metrics_take_numbers_held_as_objects():
+    """An object column of numbers (as pandas gives a column of mixed ints and
+    floats) was refused by the measures though populations take it."""
+    from fractions import Fraction
+
+    from commonprosperity import metrics
+    from commonprosperity.errors import MeasureError
+
+    # Gini of (1, 2, 3) with weights (1, 2, 1): mean 2, E|x - y| = 0.75.
+    expected = 0.75 / (2 * 2.0)
+    income = pd.Series([1, 2.0, Fraction(3)], dtype=object)
+    weight = pd.Series([1, 2, 1], dtype=object)
+    assert metrics.gini(income, weight) == pytest.approx(expected, rel=1e-15)
+    assert metrics.gini([1.0, 2.0, 3.0], [1, 2, 1]) == pytest.approx(expected)
+    with pytest.raises(MeasureError, match=r"None at index \[1\]"):
+        metrics.gini(pd.Series([1, None, 3], dtype=object))
+    with pytest.raises(MeasureError, match=r"inf at index \[1\]"):
+        metrics.gini([1, 10**400, 3])
