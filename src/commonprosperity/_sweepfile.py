@@ -349,6 +349,16 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
         )
     else:
         for lever, values in raw_grid.items():
+            if isinstance(values, list) and any(isinstance(v, list) for v in values):
+                # A whole schedule per grid point: one message, not "must hold
+                # numbers" beside "is a list".
+                problems.append(
+                    f"{where}: grid.{lever!r} holds lists; a sweep file sweeps "
+                    "numbers, one element of a list at a time (e.g. "
+                    f"{lever.split('[')[0]}[2]); "
+                    "commonprosperity.sweep takes whole lists"
+                )
+                continue
             vals = _values(lever, values, where, problems)
             if vals is None:
                 continue

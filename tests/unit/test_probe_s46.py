@@ -66,3 +66,22 @@ def test_metrics_take_numbers_held_as_objects():
         metrics.gini(pd.Series([1, None, 3], dtype=object))
     with pytest.raises(MeasureError, match=r"inf at index \[1\]"):
         metrics.gini([1, 10**400, 3])
+
+
+def test_sweep_file_of_whole_schedules_says_so_once(tmp_path):
+    """A grid of whole schedules got "must hold finite numbers" and "is a list"."""
+    from commonprosperity._sweepfile import read_sweep_file
+    from commonprosperity.errors import ScenarioError
+
+    file = tmp_path / "s.toml"
+    file.write_text(
+        'year = 2024\n[grid]\n"income_tax.rates" = '
+        "[[0.03, 0.1, 0.2, 0.25, 0.3, 0.35, 0.45], [0.03, 0.1, 0.2, 0.25, 0.3, 0.4, "
+        "0.5]]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as info:
+        read_sweep_file(file)
+    message = str(info.value)
+    assert "holds lists" in message and "income_tax.rates[2]" in message
+    assert "finite numbers" not in message
