@@ -766,6 +766,8 @@ class Population:
         True
         """
         problems: list[str] = []
+        if isinstance(weight, pd.Series):
+            problems += _weight_index_problem(weight, self.household_id)
         values = _as_array("weight", weight, problems)
         if not problems and values.ndim != 1:
             # None is a 0-d object array, which the column check iterated.
@@ -1258,6 +1260,28 @@ def _as_array(name: str, values: Any, problems: list[str]) -> np.ndarray:
             f"array of it (ragged or nested values? {str(exc).split('. ')[0]})"
         )
         return np.empty(0)
+
+
+def _weight_index_problem(weight: pd.Series, household_id: np.ndarray) -> list[str]:
+    """A problem if a Series of weights is labelled other than by position or id.
+
+    Weights are paired with households by position; a Series keyed by household
+    id in another order (``df.set_index("household_id")["w"]`` of a sorted
+    frame) gave each household another's weight.
+    """
+    index = weight.index
+    n = household_id.shape[0]
+    if len(index) != n or index.equals(pd.RangeIndex(n)):
+        return []  # a length mismatch is the shape's problem
+    if bool(np.array_equal(index.to_numpy(), household_id)):
+        return []
+    return [
+        "weight is a pandas Series whose index is neither the households' "
+        f"positions 0–{n - 1} nor their household_id in the population's order "
+        f"(first labels {quoted(index[:3].tolist())}); weights are paired by "
+        "position: pass weight.reindex(population.household_id).to_numpy() to pair "
+        "them by household id, or weight.to_numpy() to pair them by position"
+    ]
 
 
 def _misaligned_series(table: str, columns: Any) -> list[str]:

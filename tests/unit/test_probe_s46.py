@@ -85,3 +85,31 @@ def test_sweep_file_of_whole_schedules_says_so_once(tmp_path):
     message = str(info.value)
     assert "holds lists" in message and "income_tax.rates[2]" in message
     assert "finite numbers" not in message
+
+
+def test_with_weights_refuses_a_series_keyed_otherwise():
+    """with_weights paired a Series keyed by household id in another order by
+    position: household 1 got household 2's weight."""
+    from commonprosperity.errors import PopulationError
+
+    pop = cp.Population.from_arrays(
+        {"household_id": [1, 2], "weight": [1.0, 2.0], "urban": [True, False]},
+        {
+            "household_id": [1, 2],
+            "age": [40, 30],
+            "employed": [True, False],
+            "wage": [1e5, 0.0],
+            "business": [0.0, 0.0],
+            "property": [0.0, 0.0],
+            "pension": [0.0, 0.0],
+        },
+    )
+    with pytest.raises(PopulationError, match=r"reindex\(population.household_id\)"):
+        pop.with_weights(pd.Series([10.0, 20.0], index=[2, 1]))
+    # By position, or by household id in the population's order: taken.
+    assert pop.with_weights(pd.Series([10.0, 20.0])).weight.tolist() == [10.0, 20.0]
+    by_id = pd.Series([10.0, 20.0], index=[1, 2])
+    assert pop.with_weights(by_id).weight.tolist() == [10.0, 20.0]
+    keyed = pd.Series([20.0, 10.0], index=[2, 1])
+    aligned = pop.with_weights(keyed.reindex(pop.household_id).to_numpy())
+    assert aligned.weight.tolist() == [10.0, 20.0]
