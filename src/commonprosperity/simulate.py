@@ -80,6 +80,15 @@ SURVEY_URBAN_BASIS = (
 )
 
 
+def weights_set_after_generator(source: str) -> bool:
+    """Whether ``calibrate`` or ``with_weights`` set a population's weights.
+
+    The generator's arguments in its ``source`` (``urban_definition``) then no
+    longer say what its weights reproduce.
+    """
+    return re.search(r"\| (?:calibrate|with_weights)\b", source) is not None
+
+
 def _urban_basis_note(source: str) -> str:
     """What the urban flag of a population measures, for target T6's note.
 
@@ -89,7 +98,7 @@ def _urban_basis_note(source: str) -> str:
     Weights set by ``calibrate`` or ``with_weights`` after the generator make the
     urban share their own.
     """
-    if re.search(r"\| (?:calibrate|with_weights)\b", source):
+    if weights_set_after_generator(source):
         return (
             "urban basis: the population's own urban flag under weights set by "
             "calibrate or with_weights; the 75 % target is the official "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -113,3 +114,40 @@ def test_with_weights_refuses_a_series_keyed_otherwise():
     keyed = pd.Series([20.0, 10.0], index=[2, 1])
     aligned = pop.with_weights(keyed.reindex(pop.household_id).to_numpy())
     assert aligned.weight.tolist() == [10.0, 20.0]
+
+
+@pytest.fixture(scope="module")
+def baseline_2020():
+    return baseline(2020, n_households=3_000, seed=1)
+
+
+def test_compare_reads_a_calibrated_baseline_by_its_urban_share(baseline_2020):
+    """A baseline raked to the official urbanisation rate was still read as the
+    survey definition: its note said the urban share was 0.665 beside 0.722."""
+    from commonprosperity.baseline import compare_to_published
+    from commonprosperity.calibrate import calibrate
+    from commonprosperity.statistics import urbanisation_rate
+
+    rate = urbanisation_rate(2020)
+    residents = baseline_2020.residents
+    margins = {
+        "persons": {"urban": {True: rate * residents, False: (1 - rate) * residents}}
+    }
+    raked = calibrate(baseline_2020, margins).population
+    table = compare_to_published(raked).set_index("figure")
+    row = table.loc["urbanisation rate"]
+    assert row["simulated"] == pytest.approx(rate, abs=1e-9)
+    assert row["role"] == "calibrated" and row["within"]
+    assert "survey" not in row["note"]
+    assert table.loc["survey-implied urban share", "role"] == "not reproduced"
+
+
+def test_a_published_floor_missed_is_not_within(baseline_2020):
+    """ "At least 0.496" against 0.35 read as within a tolerance of 0.15."""
+    from commonprosperity.baseline import compare_to_published
+
+    table = compare_to_published(baseline_2020)
+    rows = table[table["figure"] == "rural bottom-quintile mean / rural mean"]
+    floor = rows[np.isclose(rows["published"], 0.496)].iloc[0]
+    assert floor["within"] == (floor["simulated"] >= 0.496)
+    assert floor["tolerance"] == 0.0
