@@ -151,3 +151,14 @@ def test_a_published_floor_missed_is_not_within(baseline_2020):
     floor = rows[np.isclose(rows["published"], 0.496)].iloc[0]
     assert floor["within"] == (floor["simulated"] >= 0.496)
     assert floor["tolerance"] == 0.0
+
+
+def test_group_of_lists_is_called_not_one_dimensional():
+    """[["a"], ["b"]] as group said "labels must be sortable; unhashable type"."""
+    from commonprosperity import metrics
+    from commonprosperity.errors import MeasureError
+
+    with pytest.raises(
+        MeasureError, match=r"group must be 1-D.*\['a'\] at index \[0\]"
+    ):
+        metrics.group_mean([1.0, 2.0], None, group=[["a"], ["b"]])

@@ -14,6 +14,7 @@ from commonprosperity._kernels.inequality import (
     weighted_sum,
     weighted_totals,
 )
+from commonprosperity._validate import quoted
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
     aligned,
@@ -165,6 +166,21 @@ def factorize_groups(
     try:
         codes, labels = pd.factorize(arr, sort=True)
     except TypeError as exc:
+        nested = next(
+            (
+                (i, v)
+                for i, v in enumerate(arr)
+                if isinstance(v, list | tuple | dict | set | np.ndarray)
+            ),
+            None,
+        )
+        if nested is not None:
+            # [["a"], ["b"]] (a column of a 2-D table) said "unhashable type".
+            i, v = nested
+            raise MeasureError(
+                f"{name} must be 1-D, one label per row; got "
+                f"{type(v).__name__} {quoted(v)} at index [{i}]"
+            ) from exc
         raise MeasureError(f"{name} labels must be sortable; {exc}") from exc
     if labels.dtype == object and not isinstance(
         getattr(arr, "dtype", None), pd.CategoricalDtype
