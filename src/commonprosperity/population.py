@@ -1176,7 +1176,9 @@ def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:
         one after stripping spaces and ignoring case, while ``ours`` itself is
         absent; and, for the optional household columns ``city`` and ``stratum``,
         a name one letter away (a letter missing, extra, changed or two swapped:
-        ``cty``, ``stratm``) or ``strata``. Such a column would not be read: an
+        ``cty``, ``stratm``) or a synonym (``cities``, ``city_name``,
+        ``city_code``, ``prefecture_city``, ``strata``). Such a column would not be
+        read: an
         optional one would vanish without a word, every household falling to the
         province or the survey design being lost. (Required columns need no
         guessing: their absence is an error of its own.)
@@ -1204,16 +1206,20 @@ def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:
             if (
                 optional in ours
                 and optional not in present
-                and (key == _SYNONYMS.get(optional) or _one_edit(key, optional))
+                and (key in _SYNONYMS[optional] or _one_edit(key, optional))
             ):
                 found[name] = optional
     return found
 
 
 #: Optional columns whose near misses are errors (``psu`` is too short: ``ps``,
-#: ``pus`` may well be other variables), and a common synonym of each.
+#: ``pus`` may well be other variables), and common synonyms of each (a
+#: ``cities`` column put every household in the province without a word).
 _GUESSED_OPTIONAL = ("city", "stratum")
-_SYNONYMS = {"stratum": "strata"}
+_SYNONYMS = {
+    "city": ("cities", "city_name", "city_code", "prefecture_city"),
+    "stratum": ("strata",),
+}
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -1236,8 +1242,8 @@ def misnamed_problem(misnamed: Mapping[str, str]) -> str:
     """The message for :func:`misnamed_columns`' result (without a prefix)."""
     return (
         f"has column(s) {list(misnamed)}, which look like the library's "
-        f"{sorted(set(misnamed.values()))} (case, surrounding spaces or one letter) "
-        "and would not be read (names are exact); map them with "
+        f"{sorted(set(misnamed.values()))} (case, surrounding spaces, one letter or a "
+        "synonym) and would not be read (names are exact); map them with "
         f"columns={dict(misnamed)!r}, or drop them"
     )
 

@@ -516,8 +516,9 @@ def read_stata(
         ``stratum``, ``psu``), and one row per person with ``household_id``,
         ``age``, ``employed``, ``wage``, ``business``, ``property``, ``pension``
         (yuan per year). Other variables are not read, except that one named
-        like a column of ours but for case, surrounding spaces or one letter
-        (``City``, ``cty``; see ``misnamed_columns``) while ours is absent is an
+        like a column of ours but for case, surrounding spaces, one letter or a
+        synonym (``City``, ``cty``, ``cities``; see ``misnamed_columns``) while
+        ours is absent is an
         error rather than left unread, as is a household column (``city``,
         ``stratum``, ``psu``) found in the person file only. A leading ``~`` is
         expanded.

@@ -162,3 +162,18 @@ def test_group_of_lists_is_called_not_one_dimensional():
         MeasureError, match=r"group must be 1-D.*\['a'\] at index \[0\]"
     ):
         metrics.group_mean([1.0, 2.0], None, group=[["a"], ["b"]])
+
+
+@pytest.mark.parametrize("name", ["cities", "city_code", "City_Name"])
+def test_a_city_column_by_another_name_is_not_left_unread(tmp_path, name):
+    """A file's "cities" column was ignored: every household fell to 浙江."""
+    from commonprosperity.errors import PopulationError
+
+    path = tmp_path / "pop.parquet"
+    cp.synthetic_population(30, seed=1).write_parquet(path)
+    frame = pd.read_parquet(path).rename(columns={"city": name})
+    frame.to_parquet(path)
+    with pytest.raises(PopulationError, match=rf"\['{name}'\].*\['city'\]"):
+        cp.Population.read_parquet(path)
+    mapped = cp.Population.read_parquet(path, columns={name: "city"})
+    assert len(set(mapped.city)) > 1
