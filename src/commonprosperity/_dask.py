@@ -29,7 +29,7 @@ from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, CommonProsperityError
 from commonprosperity.simulate import _version, other_year_note
 
-__all__ = ["evaluate_on_cluster", "population_receipts"]
+__all__ = ["check_address", "evaluate_on_cluster", "population_receipts"]
 
 #: Per process: token of a shipped population -> times it was unpickled here.
 _RECEIVED: dict[str, int] = {}
@@ -269,6 +269,53 @@ def _check_scheduler(given: str, address: str) -> None:
         )
 
 
+def check_address(client: str) -> None:
+    """Refuse a scheduler address that cannot be used, without opening a client.
+
+    The command line asks before it builds a population (up to 20 million
+    households were built, then the address was found unreachable).
+
+    Raises
+    ------
+    ArgumentError
+        For an address that is malformed or needs settings (tls://, wss://, ucx://).
+    CommonProsperityError
+        When nothing listens there, or something other than a Dask scheduler.
+    """
+    import distributed
+
+    # A malformed address is refused before a client exists: distributed
+    # raised its ValueError from a half-started client, which stayed the
+    # current client (dask's scheduler set to it) and hung on exit.
+    scheme = client.split("://", 1)[0].lower() if "://" in client else "tcp"
+    if scheme in ("tls", "wss", "ucx"):
+        # distributed raised a bare TypeError (tls and wss need a security
+        # context) or a FutureWarning (ucx, on resolving the address), and
+        # its half-started client held the interpreter's exit for 60 s.
+        raise ArgumentError(
+            f"client: a {scheme}:// address ({client!r}) needs settings an "
+            "address cannot carry (security, transport); open the "
+            "distributed.Client yourself (e.g. Client(address, security=...)) "
+            "and pass it as client="
+        )
+    try:
+        address = distributed.comm.resolve_address(client)
+        if address.startswith(("tcp://", "ws://")):
+            # A refused connection is known at once (ws:// waited 30 s too).
+            _check_port(address)
+        if address.startswith("tcp://"):
+            _check_scheduler(client, address)
+    except OSError as exc:
+        raise CommonProsperityError(
+            f"client: cannot reach the Dask scheduler at {client!r} ({exc})"
+        ) from None
+    except ValueError as exc:
+        raise ArgumentError(
+            f"client: {client!r} is not a Dask scheduler address ({exc}); give "
+            "one such as 'tcp://10.0.0.5:8786', or a distributed.Client"
+        ) from None
+
+
 def _connect(client: Any) -> tuple[Any, bool]:
     """Return ``(client, owned)``; ``owned`` when this call opened it."""
     try:
@@ -288,27 +335,8 @@ def _connect(client: Any) -> tuple[Any, bool]:
                 "client was found"
             ) from None
     if isinstance(client, str):
-        # A malformed address is refused before a client exists: distributed
-        # raised its ValueError from a half-started client, which stayed the
-        # current client (dask's scheduler set to it) and hung on exit.
-        scheme = client.split("://", 1)[0].lower() if "://" in client else "tcp"
-        if scheme in ("tls", "wss", "ucx"):
-            # distributed raised a bare TypeError (tls and wss need a security
-            # context) or a FutureWarning (ucx, on resolving the address), and
-            # its half-started client held the interpreter's exit for 60 s.
-            raise ArgumentError(
-                f"client: a {scheme}:// address ({client!r}) needs settings an "
-                "address cannot carry (security, transport); open the "
-                "distributed.Client yourself (e.g. Client(address, security=...)) "
-                "and pass it as client="
-            )
+        check_address(client)
         try:
-            address = distributed.comm.resolve_address(client)
-            if address.startswith(("tcp://", "ws://")):
-                # A refused connection is known at once (ws:// waited 30 s too).
-                _check_port(address)
-            if address.startswith("tcp://"):
-                _check_scheduler(client, address)
             # Opened for this call only: never the current client.
             return distributed.Client(client, timeout="30s", set_as_default=False), True
         except OSError as exc:

@@ -12,6 +12,8 @@ key is optional; unknown keys are errors)::
     [population]                      # default: the embedded population
     households = 20_000               # records (1,000 to 20,000,000)
     seed = 0
+    # year = 2024                     # its income year (default: the base's year;
+    #                                   not projected to it)
     # file = "survey.parquet"         # a population file instead (relative path)
 
     [grid]                            # dotted scenario paths -> values (cartesian)

@@ -904,6 +904,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             "--scheduler (the Dask engine; pip install 'commonprosperity[dask]')",
         )
         engine, client = "dask", args.scheduler
+        from commonprosperity._dask import check_address
+
+        # Before the population is built: an unreachable scheduler was found
+        # only after building (and projecting) up to 20 million households.
+        try:
+            check_address(client)
+        except CommonProsperityError as exc:
+            raise UsageError(
+                f"--scheduler {client}: {str(exc).removeprefix('client: ')}"
+            ) from None
     pop, pop_text = _population(
         spec.population_file,
         spec.households,

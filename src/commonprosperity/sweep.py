@@ -385,10 +385,12 @@ def cheapest(
             "frame must be the DataFrame returned by sweep(); got "
             f"{type(frame).__name__}"
         )
-    if not isinstance(targets, str | Iterable):
+    # A mapping's values would go unread ({"T4": 1.8} is no goal of 1.8).
+    if not isinstance(targets, str | Iterable) or isinstance(targets, Mapping):
         raise ArgumentError(
-            "targets must be a target id or a list of them (T1–T10); got "
-            f"{type(targets).__name__} {targets!r}"
+            "targets must be a target id (T1–T10) or a condition, or a list of "
+            'them; for a goal of your own give a condition such as "T4 < 1.8"; '
+            f"got {type(targets).__name__} {quoted(targets)}"
         )
     ids = [targets] if isinstance(targets, str) else list(targets)
     if not ids:

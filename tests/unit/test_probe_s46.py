@@ -177,3 +177,48 @@ def test_a_city_column_by_another_name_is_not_left_unread(tmp_path, name):
         cp.Population.read_parquet(path)
     mapped = cp.Population.read_parquet(path, columns={name: "city"})
     assert len(set(mapped.city)) > 1
+
+
+def test_cheapest_refuses_a_mapping_of_goals():
+    """cheapest(frame, {"T4": 1.8}) ran as ("T4",), the 1.8 unread."""
+    from commonprosperity.errors import ArgumentError
+
+    frame = pd.DataFrame(
+        {
+            "T4_met": [True, False],
+            "urban_rural_ratio": [1.85, 1.7],
+            "net_fiscal_cost": [1.0, 2.0],
+        }
+    )
+    with pytest.raises(ArgumentError, match=r'"T4 < 1.8"'):
+        cp.cheapest(frame, {"T4": 1.8})
+    assert cp.cheapest(frame, "T4 < 1.8").index.tolist() == [1]
+    assert cp.cheapest(frame, ["T4"]).index.tolist() == [0]
+
+
+def test_sweep_command_checks_the_scheduler_before_building(
+    tmp_path, monkeypatch, capsys
+):
+    """--scheduler at an address where nothing listens was found out only after
+    the population (up to 20 million households) was built and projected."""
+    pytest.importorskip("distributed")
+    import socket
+
+    from commonprosperity import cli
+
+    def built(*args, **kwargs):
+        raise AssertionError("the population was built before the scheduler check")
+
+    monkeypatch.setattr(cli, "_population", built)
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    file = tmp_path / "s.toml"
+    file.write_text(
+        "year = 2024\n[population]\nhouseholds = 1000\n[grid]\n"
+        '"transfers.dibao_monthly" = [1000, 1200]\n',
+        encoding="utf-8",
+    )
+    argv = ["sweep", str(file), "--scheduler", f"tcp://127.0.0.1:{port}"]
+    assert cli.main([*argv, "--out", str(tmp_path / "out")]) == 2
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
