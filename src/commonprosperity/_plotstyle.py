@@ -341,7 +341,8 @@ def drawable(text: str) -> str:
 def finish(fig: Figure) -> Figure:
     """Make every text of ``fig`` drawable with the installed fonts (see drawable).
 
-    Warns once, naming the texts changed and how to draw them as given.
+    Warns once, naming the texts changed and how to draw them as given. Then
+    wraps each title that runs past the figure's edge (:func:`_fit_titles`).
     """
     from matplotlib.text import Text
 
@@ -360,7 +361,81 @@ def finish(fig: Figure) -> Figure:
             + "; they are drawn as '?'. Install a font with Chinese glyphs (e.g. "
             "Noto Sans CJK SC) to draw them"
         )
+    _fit_titles(fig)
     return fig
+
+
+def _fit_titles(fig: Figure) -> None:
+    """Wrap, at spaces, each title that runs past the figure's left or right edge.
+
+    A title left-aligned to axes that begin 40 % across (the dashboard's row
+    labels) lost its end ("... 1 of 6 evaluated tar") with a scenario name of 24
+    characters or more. Widths are measured in the figure's own layout and fonts.
+    """
+    titles = [
+        t
+        for ax in fig.axes
+        for t in (ax.title, ax._left_title, ax._right_title)
+        if t.get_text()
+    ]
+    if fig._suptitle is not None and fig._suptitle.get_text():
+        titles.append(fig._suptitle)
+    if not titles:
+        return
+    fig.draw_without_rendering()  # the layout that places the titles
+    width = fig.bbox.width
+    margin = 0.01 * width
+    for t in titles:
+        box = t.get_window_extent()
+        if box.x0 >= 0 and box.x1 <= width - margin:
+            continue
+        align = t.get_horizontalalignment()
+        if align == "left":
+            room = width - margin - max(box.x0, 0.0)
+        elif align == "right":
+            room = box.x1 - margin
+        else:
+            centre = 0.5 * (box.x0 + box.x1)
+            room = 2.0 * (min(centre, width - centre) - margin)
+        t.set_text(_wrapped(t, t.get_text(), room))
+
+
+def _wrapped(t: Any, text: str, room: float) -> str:
+    """``text`` in lines no wider than ``room`` pixels as ``t`` draws them.
+
+    Broken at spaces, and inside a word (a scenario's file name) only where the
+    word alone is wider than the room.
+    """
+
+    def fits(candidate: str) -> bool:
+        t.set_text(candidate)
+        return bool(t.get_window_extent().width <= room)
+
+    def pieces(word: str) -> tuple[list[str], str]:
+        """The full-width pieces of a word too wide, and what is left of it."""
+        full = []
+        while len(word) > 1 and not fits(word):
+            cut = len(word) - 1
+            while cut > 1 and not fits(word[:cut]):
+                cut -= 1
+            full.append(word[:cut])
+            word = word[cut:]
+        return full, word
+
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if fits(candidate):
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            full, line = pieces(word)
+            lines += full
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _rc() -> Any:

@@ -189,7 +189,20 @@ def sweep_heatmap(
             # On two lines: per_capita_disposable_income (thousand yuan) ran off
             # the top of a small figure.
             cbar.set_label(_unit_label(indicator, unit).replace(" (", "\n(", 1))
+            # Ticks in the cells' own numbers: an offset ("+4.278e1" above ticks
+            # of 0.0060 … 0.0072) did not read.
+            cbar.formatter.set_useOffset(False)
+            cbar.update_ticks()
         mid = float(np.median(finite) * scale) if finite.size else 0.0
+        # Decimals enough to tell the lowest cell from the highest: a range of
+        # 1.2 yuan coloured half the cells yellow, half purple, all reading "42.8".
+        spread = (
+            distinct_decimals(
+                finite.min(), finite.max(), lambda x, e: _cell_text(x, unit, e)
+            )
+            if finite.size
+            else 0
+        )
         met_cells = []
         for (i, j), v in np.ndenumerate(values):
             met = target is not None and meets(v, target.comparison, target.target)
@@ -197,12 +210,13 @@ def sweep_heatmap(
                 met_cells.append((i, j))
             if not small:
                 continue
-            extra = (
+            extra = max(
+                spread,
                 0
                 if target is None
                 else distinct_decimals(
                     v, target.target, lambda x, e: _cell_text(x, unit, e)
-                )
+                ),
             )
             text = _cell_text(v, unit, extra)
             if met:

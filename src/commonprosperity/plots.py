@@ -582,8 +582,14 @@ def target_dashboard(
                     # Wrapped: one line of T10's note with GDP ran past the
                     # figure's edge and squeezed the bars to 40 % of its width; 80
                     # characters stay clear of the legend at the lower right.
+                    # Two lines at most: six ran over the row above and the axis.
                     textwrap.fill(
-                        f"not evaluated: {row['note'] or 'no value'}", width=80
+                        textwrap.shorten(
+                            f"not evaluated: {row['note'] or 'no value'}",
+                            width=150,
+                            placeholder=" … (whole note: the targets table)",
+                        ),
+                        width=80,
                     ),
                     va="center",
                     color=_GREY,

@@ -222,3 +222,64 @@ def test_sweep_command_checks_the_scheduler_before_building(
     argv = ["sweep", str(file), "--scheduler", f"tcp://127.0.0.1:{port}"]
     assert cli.main([*argv, "--out", str(tmp_path / "out")]) == 2
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+
+
+def _titles_inside(fig):
+    fig.draw_without_rendering()
+    width = fig.bbox.width
+    titles = [t for ax in fig.axes for t in (ax.title, ax._left_title) if t.get_text()]
+    assert titles
+    return all(
+        t.get_window_extent().x0 >= 0 and t.get_window_extent().x1 <= width
+        for t in titles
+    )
+
+
+@pytest.mark.parametrize(
+    "label", ["dibao_1400_pension_400_deduction_72k", "a " * 40, "x" * 90]
+)
+def test_figure_titles_stay_inside_the_figure(result_2024, label):
+    """The dashboard's title lost "… evaluated targets met" past the right edge
+    with a scenario name of 24 characters or more; the cities title too."""
+    from commonprosperity.plots import city_bars, income_distribution, target_dashboard
+
+    for draw in (target_dashboard, city_bars, income_distribution):
+        fig = draw(result_2024, label=label)
+        assert _titles_inside(fig), draw.__name__
+        assert label.replace(" ", "")[:20] in fig.axes[0].get_title(loc="left").replace(
+            "\n", ""
+        ).replace(" ", "")
+
+
+def test_dashboard_note_takes_at_most_two_lines(result_2024):
+    """T10's unit-slip note took six lines over the row above and the axis."""
+    from commonprosperity.plots import target_dashboard
+
+    # GDP in 亿元 (10^8 yuan) where yuan are asked for.
+    fig = target_dashboard(result_2024, gdp=90_131.0, labour_compensation=45_000.0)
+    notes = [t.get_text() for t in fig.axes[0].texts if "not evaluated" in t.get_text()]
+    assert any("this year's ratio" in n.replace("\n", " ") for n in notes)
+    assert all(n.count("\n") <= 1 for n in notes)
+
+
+def test_heatmap_cells_tell_the_lowest_from_the_highest():
+    """Cells 1.2 yuan apart coloured yellow and purple all read "42.8"."""
+    from commonprosperity._sweep_plots import sweep_heatmap
+
+    frame = pd.DataFrame(
+        {
+            "a": [1.0, 2.0, 1.0, 2.0],
+            "b": [1.0, 1.0, 2.0, 2.0],
+            "rural_per_capita_disposable_income": [
+                42_785.999996,
+                42_785.999996,
+                42_787.215085,
+                42_787.215085,
+            ],
+        }
+    )
+    fig = sweep_heatmap(frame, "a", "b", "rural_per_capita_disposable_income")
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert len(texts) == 2, texts
+    ticks = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert not fig.axes[1].yaxis.get_offset_text().get_text(), ticks
