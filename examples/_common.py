@@ -1,7 +1,6 @@
 """Shared by the example scripts: the population they run on, and where they write.
 
-Uses the calibrated Zhejiang baseline (``commonprosperity.baseline``) where the
-installation has it, else the synthetic, uncalibrated population.
+Uses the calibrated Zhejiang baseline (``commonprosperity.baseline``).
 """
 
 from __future__ import annotations
@@ -14,12 +13,7 @@ import commonprosperity as cp
 
 def population(year: int = 2024, n_households: int = 20_000, seed: int = 0):
     """Return ``(population, description)`` for an income year (2020-2024)."""
-    try:
-        from commonprosperity.baseline import baseline
-    except ModuleNotFoundError:
-        pop = cp.synthetic_population(n_households, seed=seed)
-        return pop, f"synthetic, uncalibrated population ({n_households:,} households)"
-    pop = baseline(year, n_households=n_households, seed=seed)
+    pop = cp.baseline(year, n_households=n_households, seed=seed)
     return pop, f"calibrated Zhejiang baseline {year} ({n_households:,} households)"
 
 

@@ -72,14 +72,9 @@ print(result)
 print(result.city_per_capita.rename(index=cp.published.CITY_NAMES_EN).round(0))
 
 # Save and read back: one Parquet file, one row per person.
-try:
-    from commonprosperity.survey import read_parquet, write_parquet
-except ModuleNotFoundError:
-    print("(this installation has no Parquet support yet)")
-else:
-    path = out / "my_survey.parquet"
-    write_parquet(pop, path)
-    back = read_parquet(path)
-    assert np.array_equal(back.wage, pop.wage) and back.year == 2024
-    print(f"wrote and re-read {path}: {back}")
-    print(f"run it:  commonprosperity run --population {path} --year 2024")
+path = out / "my_survey.parquet"
+pop.write_parquet(path)
+back = cp.Population.read_parquet(path)
+assert np.array_equal(back.wage, pop.wage) and back.year == 2024
+print(f"wrote and re-read {path}: {back}")
+print(f"run it:  commonprosperity run --population {path} --year 2024")

@@ -5,7 +5,6 @@ Run:  python examples/plots_gallery.py [OUT_DIR]
 
 from pathlib import Path
 
-import pandas as pd
 from _common import out_dir, population
 
 import commonprosperity as cp
@@ -30,36 +29,13 @@ figures = {
     "cities": plots.city_bars(package),
 }
 
-# A 4 x 3 sweep: the library's sweep() where installed, else one simulate per point.
+# A 4 x 3 sweep of two levers.
 grid = {
     "transfers.dibao_monthly": [1_128, 1_500, 1_900, 2_300],
     "income_tax.basic_deduction": [60_000, 78_000, 96_000],
 }
 base = cp.Scenario.status_quo(2025)
-try:
-    from commonprosperity.sweep import sweep
-except ModuleNotFoundError:
-    rows = []
-    for d in grid["transfers.dibao_monthly"]:
-        for b in grid["income_tax.basic_deduction"]:
-            r = cp.simulate(
-                pop,
-                base.replace(
-                    {"transfers.dibao_monthly": d, "income_tax.basic_deduction": b}
-                ),
-            )
-            rows.append(
-                {
-                    "transfers.dibao_monthly": d,
-                    "income_tax.basic_deduction": b,
-                    **r.indicators.to_dict(),
-                    "net_fiscal_cost": status_quo.fiscal["net_revenue"]
-                    - r.fiscal["net_revenue"],
-                }
-            )
-    frame = pd.DataFrame(rows)
-else:
-    frame = sweep(pop, base, grid, progress=False)
+frame = cp.sweep(pop, base, grid, progress=False)
 
 levers = list(grid)
 figures["heatmap"] = plots.sweep_heatmap(frame, *levers, "urban_rural_ratio")

@@ -5,18 +5,12 @@ Run:  python examples/sweep_and_solve.py
 """
 
 import math
-import sys
 
 from _common import population
 
 import commonprosperity as cp
-
-try:
-    from commonprosperity.solve import solve
-    from commonprosperity.sweep import cheapest, sweep
-except ModuleNotFoundError as exc:
-    print(f"skipped: this installation has no {exc.name} yet")
-    sys.exit(0)
+from commonprosperity.solve import solve
+from commonprosperity.sweep import cheapest, sweep
 
 pop, described = population(2021, n_households=20_000)
 base = cp.Scenario.status_quo(2021)

@@ -26,7 +26,7 @@ from commonprosperity._plotstyle import (
     format_value,
     unit_key,
 )
-from commonprosperity._validate import check_flag, check_frame, quoted
+from commonprosperity._validate import check_flag, check_frame, check_text, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 
 _CMP = {">=": ">=", ">": ">", "<": "<", "<=": "<="}
@@ -453,3 +453,21 @@ def markdown_table(
 def output_names(tables: Iterable[str], figures: Iterable[str]) -> list[str]:
     """Every file name of an output: the tables, and each figure in every format."""
     return [*tables, *(f"{f}.{ext}" for f in figures for ext in FORMATS_ALLOWED)]
+
+
+def warnings_markdown(warnings: Sequence[str], where: str) -> list[str]:
+    """The report's lines listing the warnings a run gave ([] for none)."""
+    if isinstance(warnings, str) or not isinstance(warnings, Sequence):
+        raise ArgumentTypeError(
+            f"{where}: warnings must be a sequence of str; got {quoted(warnings)}"
+        )
+    for w in warnings:
+        check_text(w, "each of warnings", where, optional=False)
+    if not warnings:
+        return []
+    return [
+        "## Warnings given while it ran",
+        "",
+        *(f"- {' '.join(w.split())}" for w in warnings),
+        "",
+    ]

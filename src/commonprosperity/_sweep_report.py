@@ -22,6 +22,7 @@ from commonprosperity._reportformat import (
     markdown_table,
     output_names,
     staged_directory,
+    warnings_markdown,
     weak_frame,
     weak_lines,
     weak_markdown,
@@ -158,6 +159,7 @@ def write_sweep(
     formats: Sequence[str] = ("png", "svg"),
     target_notes: Mapping[str, str] | None = None,
     population_weak: Sequence[Mapping[str, Any]] = (),
+    warnings: Sequence[str] = (),
 ) -> tuple[list[Path], str]:
     """Write a sweep's frame (CSV, Parquet), figures and ``report.md``.
 
@@ -186,6 +188,8 @@ def write_sweep(
         C/R values the population brings, listed after the base's (the
         minimum-wage tiers of its areas that are a library rule:
         ``published.weak_minimum_wage_tiers``).
+    warnings : sequence of str
+        Warnings given while the sweep was made, listed in ``report.md``.
 
     Returns
     -------
@@ -212,6 +216,7 @@ def write_sweep(
     check_frame(frame, "frame", "write_sweep", list(spec.levers))
     check_text(heading, "heading", "write_sweep", optional=False)
     check_text(command, "command", "write_sweep")
+    warnings_markdown(warnings, "write_sweep")  # checked before anything is made
     if target_notes is not None and not isinstance(target_notes, Mapping):
         raise ArgumentTypeError(
             "write_sweep: target_notes must be a mapping of target id to text; "
@@ -239,6 +244,7 @@ def write_sweep(
             formats,
             target_notes,
             population_weak,
+            warnings,
         )
     return [out / p.name for p in written], summary
 
@@ -282,6 +288,7 @@ def _write_sweep_files(
     formats: Sequence[str],
     target_notes: Mapping[str, str] | None,
     population_weak: Sequence[Mapping[str, Any]] = (),
+    warnings: Sequence[str] = (),
 ) -> tuple[list[Path], str]:
     """Write the files of :func:`write_sweep` into ``out`` (a scratch folder)."""
     from commonprosperity import plots
@@ -386,6 +393,7 @@ def _write_sweep_files(
     md = [f"# commonprosperity sweep report: {heading}", ""]
     if command:
         md += ["Produced by:", "", "```", command, "```", ""]
+    md += warnings_markdown(warnings, "write_sweep")
     md += [
         "## Grid",
         "",

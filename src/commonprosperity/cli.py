@@ -104,12 +104,9 @@ class _Parser(argparse.ArgumentParser):
 def _households(text: str) -> int:
     # The embedded baseline's range: `--households 10` passed here and failed
     # later with "baseline: n_households ...", naming no option.
-    baseline = _import_if_present("commonprosperity.baseline")
-    low, high = (
-        (1, 50_000_000)  # the synthetic population's, without the baseline
-        if baseline is None
-        else (baseline.MIN_HOUSEHOLDS, baseline.MAX_HOUSEHOLDS)
-    )
+    from commonprosperity.baseline import MAX_HOUSEHOLDS, MIN_HOUSEHOLDS
+
+    low, high = MIN_HOUSEHOLDS, MAX_HOUSEHOLDS
     try:
         n = int(text.replace("_", ""))
     except ValueError:
@@ -483,16 +480,13 @@ def _with_default_command(argv: list[str]) -> list[str]:
 
 # ------------------------------------------------------------------ helpers
 def _optional(module: str, what: str) -> ModuleType:
-    """Import a module that may not be in this installation yet."""
+    """Import a module of an optional extra (``distributed``), or say how to."""
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name != module:
             raise
-        raise UsageError(
-            f"{what} needs {module}, which this installation of "
-            "commonprosperity does not have yet"
-        ) from None
+        raise UsageError(f"{what} needs {module}, which is not installed") from None
 
 
 def _check_out_dir(path: Path) -> Path:
@@ -571,17 +565,8 @@ def _read_population_file(path: Path) -> Any:
         raise PopulationError(
             f"--population {path}: {what}; give a Parquet file (one row per person)"
         )
-    reader = getattr(Population, "read_parquet", None)
-    if reader is None:
-        reader = getattr(
-            _optional("commonprosperity.survey", "--population"), "read_parquet", None
-        )
-    if reader is None:
-        raise UsageError(
-            "--population needs read_parquet, which this installation does not have yet"
-        )
     try:
-        return reader(path)
+        return Population.read_parquet(path)
     except CommonProsperityError as exc:
         if "columns=" not in str(exc):
             raise
@@ -598,31 +583,6 @@ def _read_population_file(path: Path) -> Any:
         ) from exc
 
 
-def _import_if_present(module: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        return None
-
-
-def _baseline_years() -> tuple[int, ...] | None:
-    statistics = _import_if_present("commonprosperity.statistics")
-    years = getattr(statistics, "BASELINE_YEARS", None)
-    return tuple(int(y) for y in years) if years else None
-
-
-def _projector() -> Any:
-    """``project(population, to_year)`` where the installation has it, else None."""
-    for name in ("commonprosperity.projection", "commonprosperity"):
-        module = _import_if_present(name)
-        project = getattr(module, "project", None)
-        if callable(project):
-            return project
-    return None
-
-
 def _embedded_population(
     households: int,
     seed: int,
@@ -631,29 +591,18 @@ def _embedded_population(
     urban_definition: str | None = None,
     file_hint: str = "--population FILE.parquet",
 ) -> tuple[Any, str]:
-    """Make the calibrated baseline when installed, else the synthetic population.
+    """Make the calibrated baseline of a year, and its description.
 
     The baseline covers the years with published statistics; a later policy year
-    uses the latest baseline, projected to that year where ``project`` exists.
+    uses the latest baseline, projected to that year.
     ``file_hint``: how the command is given a population file instead.
     """
-    module = _import_if_present("commonprosperity.baseline")
-    make = getattr(module, "baseline", None)
-    if make is None:
-        if urban_definition is not None:
-            raise UsageError(
-                "--urban-definition needs the calibrated baseline, which this "
-                "installation does not have"
-            )
-        from commonprosperity.synthetic import synthetic_population
+    from commonprosperity.baseline import baseline as make
+    from commonprosperity.projection import MAX_YEAR, project
+    from commonprosperity.statistics import BASELINE_YEARS
 
-        pop = synthetic_population(households, seed=seed)
-        return pop, (
-            f"a synthetic, uncalibrated population of {households:,} "
-            f"households (seed {seed})"
-        )
-    years = _baseline_years()
-    if years and year < min(years):
+    years = tuple(BASELINE_YEARS)
+    if year < min(years):
         # baseline() would say only "year must be one of ...", naming no file.
         raise UsageError(
             f"{origin or f'year {year}'}: the embedded population describes "
@@ -661,10 +610,8 @@ def _embedded_population(
             f"{year} give {file_hint} with incomes of that year"
         )
     data_year = year
-    if years and year > max(years):
+    if year > max(years):
         data_year = max(years)
-        from commonprosperity.projection import MAX_YEAR
-
         if year > MAX_YEAR:
             # project() would say only "to_year must be ...", naming no file.
             raise UsageError(
@@ -690,12 +637,8 @@ def _embedded_population(
         + ")"
     )
     if data_year != year:
-        project = _projector()
-        if project is not None:
-            pop = project(pop, year)
-            text += f", projected to {year}"
-        else:
-            text += f"; {data_year} incomes, not projected to {year}"
+        pop = project(pop, year)
+        text += f", projected to {year}"
     return pop, text
 
 
@@ -864,6 +807,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             gdp=args.gdp,
             labour_compensation=args.labour_compensation,
             label=label if args.scenario is not None else None,
+            warnings=_warnings_said(args),
         )
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
@@ -885,13 +829,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     _refuse_overwriting_inputs(
         out, {"the sweep file": args.file, "its population file": spec.population_file}
     )
-    module = _optional("commonprosperity.sweep", "sweep")
-    run_sweep = getattr(module, "sweep", None)
-    if run_sweep is None:
-        raise UsageError(
-            "sweep needs commonprosperity.sweep.sweep, which this "
-            "installation does not have yet"
-        )
+    from commonprosperity.sweep import cheapest
+    from commonprosperity.sweep import sweep as run_sweep
+
     engine, client = "threads", None
     if args.scheduler is not None:
         if not _ADDRESS.match(args.scheduler):
@@ -973,9 +913,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             spec=spec,
             heading=heading,
             command=args.command_line,
-            cheapest=getattr(module, "cheapest", None),
+            cheapest=cheapest,
             target_notes={"T5": _cities_note_of(pop)},
             population_weak=population_weak_values(pop),
+            warnings=_warnings_said(args),
         )
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
@@ -986,6 +927,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         f"Wrote {len(written)} files to {out}/: " + ", ".join(p.name for p in written)
     )
     return EXIT_OK
+
+
+def _warnings_said(args: argparse.Namespace) -> tuple[str, ...]:
+    """The warnings shown so far, once each, in order.
+
+    None for a namespace built without :func:`main` (a test's).
+    """
+    return tuple(dict.fromkeys(getattr(args, "warnings_said", ())))
 
 
 def _cities_note_of(pop: Any) -> str:
@@ -1094,16 +1043,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         )
     if args.save is not None:
         _check_out_file(args.save, ".toml", "--save")
-    solve = None
-    for module_name in ("commonprosperity.solve", "commonprosperity.sweep"):
-        solve = getattr(_import_if_present(module_name), "solve", None)
-        if callable(solve):
-            break
-    if not callable(solve):
-        raise UsageError(
-            "solve needs commonprosperity.solve, which this installation of "
-            "commonprosperity does not have yet"
-        )
+    from commonprosperity.solve import solve
+
     kwargs: dict[str, Any] = {
         "lever": args.lever,
         "target": args.target,
@@ -1199,28 +1140,10 @@ def _rounded_up(found: float, tolerance: float, hi: float) -> str:
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
-    from commonprosperity.population import Population
 
     out = _check_out_file(args.out, ".parquet", "--out")
-    make = getattr(_optional("commonprosperity.baseline", "baseline"), "baseline", None)
-    if make is None:
-        raise UsageError(
-            "baseline needs commonprosperity.baseline.baseline, which this "
-            "installation does not have yet"
-        )
-    writer = getattr(Population, "write_parquet", None)
-    if writer is None:
-        module_writer = getattr(
-            _optional("commonprosperity.survey", "baseline --out"),
-            "write_parquet",
-            None,
-        )
-        if module_writer is None:
-            raise UsageError(
-                "baseline --out needs write_parquet, which this "
-                "installation does not have yet"
-            )
-        writer = module_writer
+    from commonprosperity.baseline import baseline as make
+
     pop = make(
         year=args.year,
         n_households=args.households,
@@ -1230,7 +1153,7 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
     def write(scratch: str) -> None:
         try:
-            writer(pop, scratch)
+            pop.write_parquet(scratch)
         except CommonProsperityError as exc:
             # The writer names the scratch file the user never asked for.
             raise UsageError(_one_line(exc).replace(scratch, str(out))) from None
@@ -1270,10 +1193,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors="backslashreplace")
     command = "commonprosperity"
+    # Every warning shown, for the report the command writes: it travels
+    # without the terminal (a unit slip was on stderr only).
+    said: list[str] = []
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
         # One line in the command's words, as its errors: Python's form named
         # "<frozen runpy>:88", the library's caller here.
+        said.append(_one_line(message))
         if debug:
             print(
                 warnings.formatwarning(message, category, filename, lineno, line),
@@ -1292,6 +1219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(full)
             command = f"commonprosperity {args.command}"
             args.command_line = _command_line(full)
+            args.warnings_said = said
             return int(args.handler(args))
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK

@@ -41,6 +41,7 @@ from commonprosperity._reportformat import (
     markdown_table,
     output_names,
     staged_directory,
+    warnings_markdown,
     weak_frame,
     weak_lines,
     weak_markdown,
@@ -471,6 +472,7 @@ def markdown_report(
     command: str | None = None,
     gdp: float | None = None,
     labour_compensation: float | None = None,
+    warnings: Sequence[str] = (),
 ) -> str:
     """Write the Markdown report of a run, with provenance.
 
@@ -488,18 +490,24 @@ def markdown_report(
         The command line that produced the report.
     gdp, labour_compensation : float, optional
         For T7.
+    warnings : sequence of str
+        Warnings given while the run was made (a unit slip, a projection's
+        caveat), listed under the command: the report travels without the
+        terminal.
 
     Returns
     -------
     str
-        Sections: targets, indicators, fiscal totals, deciles, figures, and
-        provenance (library and data versions, population source, policy year,
-        band basis, Gini method, the C/R-graded values with full sources, and the
-        full scenario as TOML). No timestamps: the same run gives the same text.
+        Sections: warnings (if any), targets, indicators, fiscal totals,
+        deciles, figures, and provenance (library and data versions, population
+        source, policy year, band basis, Gini method, the C/R-graded values with
+        full sources, and the full scenario as TOML). No timestamps: the same
+        run gives the same text.
     """
     _check_results("markdown_report", result, baseline)
     _check_heading("markdown_report", heading)
     check_text(command, "command", "markdown_report")
+    said = warnings_markdown(warnings, "markdown_report")
     if isinstance(figures, str | Path):
         figures = [str(figures)]  # one file, not one image per character
     if not isinstance(figures, Sequence) or not all(
@@ -514,6 +522,7 @@ def markdown_report(
     out = [f"# commonprosperity report: {heading}", ""]
     if command:
         out += ["Produced by:", "", "```", command, "```", ""]
+    out += said
     out += [
         "## Plan targets for 2025",
         "",
@@ -680,6 +689,7 @@ def write_run(
     gdp: float | None = None,
     labour_compensation: float | None = None,
     label: str | None = None,
+    warnings: Sequence[str] = (),
 ) -> list[Path]:
     """Write the tables, figures and ``report.md`` of a run into ``out_dir``.
 
@@ -705,6 +715,8 @@ def write_run(
     label : str, optional
         Short name of the scenario in figure titles and legends (default
         "YEAR policy").
+    warnings : sequence of str
+        Warnings given while the run was made, listed in ``report.md``.
 
     Returns
     -------
@@ -728,6 +740,7 @@ def write_run(
     _check_heading("write_run", heading)
     check_text(command, "command", "write_run")
     check_text(label, "label", "write_run")
+    warnings_markdown(warnings, "write_run")
     # Checked before the tables and figures are made, not at the first save.
     formats = check_formats(formats, "write_run")
     out = output_folder(out_dir, "write_run")
@@ -798,6 +811,7 @@ def write_run(
                 command=command,
                 gdp=gdp,
                 labour_compensation=labour_compensation,
+                warnings=warnings,
             ),
             encoding="utf-8",
         )

@@ -283,3 +283,33 @@ def test_heatmap_cells_tell_the_lowest_from_the_highest():
     assert len(texts) == 2, texts
     ticks = [t.get_text() for t in fig.axes[1].get_yticklabels()]
     assert not fig.axes[1].yaxis.get_offset_text().get_text(), ticks
+
+
+@pytest.mark.filterwarnings("always::UserWarning")
+def test_run_report_lists_the_warnings_given(tmp_path, capsys):
+    """A unit slip was warned on stderr only: report.md, which travels without
+    the terminal, had no trace of it."""
+    from commonprosperity import cli
+
+    scenario = tmp_path / "slip.toml"
+    scenario.write_text("year = 2024\n[transfers]\ndibao_monthly = 13536\n", "utf-8")
+    out = tmp_path / "out"
+    argv = ["run", str(scenario), "--households", "1000", "--out", str(out)]
+    assert cli.main(argv) == 0
+    assert "is it a yearly amount?" in capsys.readouterr().err
+    report = (out / "report.md").read_text(encoding="utf-8")
+    section = report.split("## Warnings given while it ran", 1)[1].split("## ", 1)[0]
+    assert "transfers.dibao_monthly = 13,536 yuan a month" in section
+
+
+def test_report_warnings_must_be_text(result_2024):
+    from commonprosperity.errors import ArgumentTypeError
+    from commonprosperity.report import markdown_report
+
+    text = markdown_report(result_2024, heading="h", warnings=["a\n  b"])
+    assert "## Warnings given while it ran\n\n- a b\n" in text
+    assert "## Warnings" not in markdown_report(result_2024, heading="h")
+    with pytest.raises(ArgumentTypeError, match="warnings must be a sequence of str"):
+        markdown_report(result_2024, heading="h", warnings="one")
+    with pytest.raises(ArgumentTypeError, match="each of warnings must be a str"):
+        markdown_report(result_2024, heading="h", warnings=[1])
