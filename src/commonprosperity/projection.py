@@ -1131,6 +1131,12 @@ def _path_note(
         notes.append(f"{tid}: {note}")
     if start is not None and pd.isna(row["T8_since_start"]):
         notes.append(f"T8 since {start['year']}: {_t8_reason(start, row)}")
+    elif start is not None and not np.isfinite(row["T8_since_start_value"]):
+        # Judged without a value (income did not grow since the start), as T8
+        # is above: say how.
+        flat = _t8(start, row)[1]
+        if flat:
+            notes.append(f"T8 since {start['year']}: {flat[1]}")
     return "; ".join(notes)
 
 

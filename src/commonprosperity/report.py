@@ -601,6 +601,9 @@ def markdown_report(
                     "## Who gains and who loses (persons, change > 1 %; "
                     "mean change in yuan per person per year)",
                     "",
+                    "Deciles of persons ranked by their status-quo per-capita "
+                    "income: the same persons in both.",
+                    "",
                     markdown_table(
                         table,
                         formats={
@@ -618,8 +621,15 @@ def markdown_report(
         "",
         # The title gave every column "yuan per person per year", the share of
         # persons and the households represented too.
-        "population_share: share of persons; households: households represented; "
-        "the other columns: yuan per person per year.",
+        "Persons ranked by their per-capita disposable income under the scenario"
+        + (
+            " (not by the status quo's, as in the table above: a decile here holds "
+            "other persons)"
+            if baseline is not None
+            else ""
+        )
+        + ". population_share: share of persons; households: households "
+        "represented; the other columns: yuan per person per year.",
         "",
         markdown_table(
             dec, formats={c: (",.4f" if "share" in c else ",.0f") for c in dec.columns}

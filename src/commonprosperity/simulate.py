@@ -249,7 +249,21 @@ class Result:
 
     @property
     def households(self) -> pd.DataFrame:
-        """One row per household in input order (built on first access), yuan/year."""
+        """One row per household in input order (built on first access).
+
+        Columns: ``household_id``, ``size`` (persons), ``urban``, ``city``; then,
+        in yuan per year for the whole household (unweighted: multiply by
+        :attr:`weight` for totals), its market incomes ``wage`` (after growth
+        and the minimum wage), ``business``, ``property``, ``pension``; what it
+        pays: ``contributions`` (employees' social insurance and housing fund),
+        ``iit`` (individual income tax on wages, the comprehensive-income
+        schedule), ``business_tax`` (the same tax on business income),
+        ``property_tax`` (the same tax on property income); what it receives:
+        ``dibao``, ``residents_pension``, ``child_allowance``; and
+        ``disposable_income``. The individual income tax in all is ``iit +
+        business_tax + property_tax`` (``fiscal["iit_revenue"]``, whose parts are
+        ``iit_comprehensive``, ``iit_business``, ``iit_property``).
+        """
         if "households" not in self._cache:
             pop = self.population
             d = K.detail_pass(

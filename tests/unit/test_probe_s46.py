@@ -313,3 +313,18 @@ def test_report_warnings_must_be_text(result_2024):
         markdown_report(result_2024, heading="h", warnings="one")
     with pytest.raises(ArgumentTypeError, match="each of warnings must be a str"):
         markdown_report(result_2024, heading="h", warnings=[1])
+
+
+def test_path_note_says_how_t8_since_start_is_judged_without_a_value():
+    """When income fell since the start, T8_since_start was judged (the growths
+    compared) with its value NaN and no word why, as T8 itself has."""
+    pop = baseline(2024, n_households=1_000, seed=4)
+    fall = cp.Scenario.status_quo(2025).replace({"wages.growth_rate": -0.3})
+    path = cp.simulate_path(pop, {2024: cp.Scenario.status_quo(2024), 2025: fall})
+    row = path.loc[2025]
+    assert (
+        row["per_capita_disposable_income"]
+        < path.loc[2024, "per_capita_disposable_income"]
+    )
+    assert np.isnan(row["T8_since_start_value"]) and not pd.isna(row["T8_since_start"])
+    assert "T8 since 2024: " in row["note"]
