@@ -1408,6 +1408,16 @@ def _float_column(
         # pd.NA (a nullable column gone through object) cannot become a float; it
         # is a missing value, reported with its rows below like NaN and None.
         values = np.where(pd.isna(values), np.nan, values)
+    if _wider_than_float64(values):
+        # float128: a value beyond float64 became inf (with NumPy's overflow
+        # warning) and was reported as "got inf".
+        huge = np.isfinite(values) & (np.abs(values) > np.finfo(np.float64).max)
+        if huge.any():
+            problems.append(
+                f"{name} holds numbers too large for a float (beyond ±1.8e308); "
+                f"{describe_rows(huge, values)}"
+            )
+            return None
     try:
         out = np.array(values, dtype=np.float64)
     except OverflowError:
@@ -1443,6 +1453,11 @@ def _float_column(
         # a column's problems are all reported at once.
         return out if keep_nonfinite else None
     return out
+
+
+def _wider_than_float64(values: np.ndarray) -> bool:
+    """Whether ``values`` are floats of more precision or range than float64."""
+    return values.dtype.kind == "f" and values.dtype.itemsize > 8
 
 
 #: A narrow float holds every integer up to these exactly, not every one above.
@@ -1508,6 +1523,7 @@ def _integer_column(
     if out is None:
         return None
     exact = values.dtype == object
+    wide = _wider_than_float64(values)
     if exact:
         # Python ints, Decimals (Parquet decimal columns) and Fractions are exact:
         # check them as they are. As floats, id 2^53 + 1 becomes 2^53 (another
@@ -1517,12 +1533,16 @@ def _integer_column(
         fractional = np.fromiter(
             (v != int(v) for v in values), dtype=bool, count=values.shape[0]
         )
+    elif wide:
+        # In the stored precision: as float64, 1 + 2^-60 was 1 and 2^53 + 1 was
+        # 2^53 (another household's id).
+        fractional = values != np.round(values)
     else:
         fractional = out != np.round(out)
     if fractional.any():
         problems.append(
             f"{name} must hold whole numbers; "
-            f"{describe_rows(fractional, values if exact else out)}"
+            f"{describe_rows(fractional, values if exact or wide else out)}"
         )
         return None
     rounded = _narrow_float_rounded(values, out)
@@ -1553,6 +1573,9 @@ def _integer_column(
         big = np.fromiter(
             (abs(v) > 2**53 for v in values), dtype=bool, count=values.shape[0]
         )
+        shown = values
+    elif wide:
+        big = np.abs(values) > 2**53
         shown = values
     else:
         big = np.abs(out) > 2.0**53

@@ -328,3 +328,61 @@ def test_path_note_says_how_t8_since_start_is_judged_without_a_value():
     )
     assert np.isnan(row["T8_since_start_value"]) and not pd.isna(row["T8_since_start"])
     assert "T8 since 2024: " in row["note"]
+
+
+LONGDOUBLE_WIDER = np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant
+
+
+@pytest.mark.skipif(not LONGDOUBLE_WIDER, reason="long double is float64 here")
+@pytest.mark.parametrize(
+    ("first_id", "message"),
+    [
+        (np.longdouble(2**53) + 1, r"must be within ±2\^53"),
+        (np.longdouble(1) + np.longdouble(2) ** -60, "must hold whole numbers"),
+    ],
+)
+def test_extended_precision_ids_are_checked_as_stored(first_id, message):
+    """float128 ids were cast to float64 first: 2^53 + 1 became 2^53 and
+    1 + 2^-60 became 1, without a word."""
+    from commonprosperity.errors import PopulationError
+
+    hid = np.array([first_id, np.longdouble(5)])
+    households = pd.DataFrame({"household_id": hid, "weight": 1.0, "urban": True})
+    persons = pd.DataFrame(
+        {
+            "household_id": hid,
+            "age": 40,
+            "employed": True,
+            "wage": 1e5,
+            "business": 0.0,
+            "property": 0.0,
+            "pension": 0.0,
+        }
+    )
+    with pytest.raises(PopulationError, match=rf"household_id {message}"):
+        cp.Population.from_frames(households, persons)
+
+
+@pytest.mark.skipif(not LONGDOUBLE_WIDER, reason="long double is float64 here")
+def test_extended_precision_beyond_float64_is_named_not_inf():
+    """A float128 wage of 1e400 was "got inf", with NumPy's overflow warning."""
+    from commonprosperity import metrics
+    from commonprosperity.errors import MeasureError, PopulationError
+
+    huge = np.array([np.longdouble("1e400"), np.longdouble(1)])
+    with pytest.raises(MeasureError, match=r"float64's range.*1e\+400"):
+        metrics.gini(huge)
+    households = pd.DataFrame({"household_id": [1, 2], "weight": 1.0, "urban": True})
+    persons = pd.DataFrame(
+        {
+            "household_id": [1, 2],
+            "age": 40,
+            "employed": True,
+            "wage": huge,
+            "business": 0.0,
+            "property": 0.0,
+            "pension": 0.0,
+        }
+    )
+    with pytest.raises(PopulationError, match=r"wage holds numbers too large"):
+        cp.Population.from_frames(households, persons)

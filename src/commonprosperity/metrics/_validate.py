@@ -161,6 +161,16 @@ def as_values(x: ArrayLike, name: str) -> FloatArray:
         raise MeasureError(f"{name} must be 1-D; got an array of shape {arr.shape}")
     if arr.size == 0:
         raise MeasureError(f"{name} must have at least one element; got an empty array")
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
+        # float128: a value beyond float64 became inf (with NumPy's overflow
+        # warning) and was reported as "got inf".
+        huge = np.isfinite(arr) & (np.abs(arr) > np.finfo(np.float64).max)
+        if huge.any():
+            first = int(np.flatnonzero(huge)[0])
+            raise MeasureError(
+                f"{name} must be within float64's range (±1.8e308) for every "
+                f"element; got {arr[first]!r} at index [{first}]"
+            )
     out = np.ascontiguousarray(arr, dtype=np.float64)
     bad = ~np.isfinite(out)
     if bad.any():
