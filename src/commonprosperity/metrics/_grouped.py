@@ -417,7 +417,8 @@ def fit_gq_lorenz(
     mean : float, optional
         Mean income (yuan), needed only by ``quantile`` and ``sample``.
     population_shares : array_like of float, shape (k,), optional
-        Population share of each group; equal groups by default.
+        Population share of each group; equal groups by default. A sum within
+        0.02 of 1 is renormalised, as the shares are.
 
     Returns
     -------
@@ -502,11 +503,13 @@ def fit_beta_lorenz(
     ----------
     shares : array_like of float, shape (k,)
         Income shares of ``k >= 4`` population groups, poorest first, as
-        fractions summing to 1 (e.g. published quintile or decile shares).
+        fractions summing to 1 (e.g. published quintile or decile shares;
+        rounding up to 0.02 is absorbed by renormalising).
     mean : float, optional
         Mean income (yuan), needed only by ``quantile`` and ``sample``.
     population_shares : array_like of float, shape (k,), optional
-        Population share of each group; equal groups by default.
+        Population share of each group; equal groups by default. A sum within
+        0.02 of 1 is renormalised, as the shares are.
 
     Returns
     -------
