@@ -63,6 +63,12 @@ def test_metrics_take_numbers_held_as_objects():
     weight = pd.Series([1, 2, 1], dtype=object)
     assert metrics.gini(income, weight) == pytest.approx(expected, rel=1e-15)
     assert metrics.gini([1.0, 2.0, 3.0], [1, 2, 1]) == pytest.approx(expected)
+    from decimal import Decimal
+
+    # Decimals too (a Parquet decimal column), as populations read them.
+    assert metrics.gini([Decimal(1), Decimal("2.0"), 3], weight) == pytest.approx(
+        expected, rel=1e-15
+    )
     with pytest.raises(MeasureError, match=r"None at index \[1\]"):
         metrics.gini(pd.Series([1, None, 3], dtype=object))
     with pytest.raises(MeasureError, match=r"inf at index \[1\]"):

@@ -9,6 +9,7 @@ and what was found, listing every problem of one argument at once.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import inspect
 from collections.abc import Callable, Mapping
@@ -108,7 +109,9 @@ def _first_non_number(arr: np.ndarray) -> str:
     if arr.dtype.kind != "O" or arr.ndim != 1:
         return ""
     for i, v in enumerate(arr):
-        if not is_real(v):
+        # Decimals (a Parquet decimal column) are numbers, as populations read
+        # them, though not numbers.Real.
+        if not (is_real(v) or isinstance(v, decimal.Decimal)):
             return f" with {v!r} at index [{i}]"
     return ""
 
