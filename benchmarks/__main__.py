@@ -35,6 +35,7 @@ from typing import Any
 
 from benchmarks import common
 from commonprosperity._files import path_state
+from commonprosperity._interrupt import stop_in
 
 RESULTS = Path(__file__).with_name("results.md")
 #: A ratio worse than the stored one by more than this factor prints a WARNING.
@@ -741,7 +742,12 @@ def _main(argv: list[str] | None) -> int:
         t0 = time.perf_counter()
         try:
             got = run_module(name, args.quick, args.sizes)
-        except Exception:  # report every failing benchmark, then go on
+        except Exception as exc:  # report every failing benchmark, then go on
+            stop = stop_in(exc)
+            if stop is not None:
+                # SIGTERM or Ctrl-C inside a Numba call, wrapped in a
+                # SystemError: a stop, not a failing benchmark.
+                raise stop from None
             failed.append(name)
             print(f"ERROR: {name} raised:", flush=True)
             traceback.print_exc()

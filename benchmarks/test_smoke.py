@@ -630,6 +630,30 @@ def test_a_raising_benchmark_fails_the_run_and_the_others_still_run(
     assert "simulate exact vs numpy_model" in out  # the other module's row
 
 
+@pytest.mark.parametrize("stop", [SystemExit(143), KeyboardInterrupt()])
+def test_a_stop_inside_a_numba_call_ends_the_run(monkeypatch, tmp_path, stop):
+    """SIGTERM's SystemExit (or Ctrl-C) raised while Numba loads a kernel comes
+    back as a SystemError: it was reported as a failing benchmark and the run went
+    on with the other modules for minutes."""
+    ran = []
+
+    def run_module(name, quick, sizes):
+        ran.append(name)
+        try:
+            raise stop
+        except BaseException as exc:
+            raise SystemError(
+                "CPUDispatcher returned a result with an exception set"
+            ) from exc
+
+    monkeypatch.setattr(runner, "run_module", run_module)
+    argv = ["--only", "indicators,simulate", "--results", str(tmp_path / "r.md")]
+    with pytest.raises(type(stop)) as info:
+        runner.main(argv)
+    assert info.value is stop
+    assert len(ran) == 1  # the other module did not run
+
+
 def test_a_module_without_run_is_an_error(monkeypatch):
     import types
 

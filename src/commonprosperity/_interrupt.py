@@ -9,13 +9,30 @@ catching KeyboardInterrupt (the command line exits 130 on it) missed it.
 from __future__ import annotations
 
 
-def is_interrupt(exc: BaseException) -> bool:
-    """Whether ``exc`` is a KeyboardInterrupt or was caused by one (any depth)."""
+def _in_chain(
+    exc: BaseException, kinds: tuple[type[BaseException], ...]
+) -> BaseException | None:
+    """The first of ``exc`` and its causes and contexts that is one of ``kinds``."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return True
+        if isinstance(current, kinds):
+            return current
         seen.add(id(current))
         current = current.__cause__ or current.__context__
-    return False
+    return None
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is a KeyboardInterrupt or was caused by one (any depth)."""
+    return _in_chain(exc, (KeyboardInterrupt,)) is not None
+
+
+def stop_in(exc: BaseException) -> BaseException | None:
+    """The KeyboardInterrupt or SystemExit ``exc`` is or was caused by, or None.
+
+    A signal handler's ``SystemExit`` (SIGTERM) raised inside a Numba call comes
+    back wrapped as a Ctrl-C does; a runner that reports failures and goes on
+    must stop on it instead.
+    """
+    return _in_chain(exc, (KeyboardInterrupt, SystemExit))
