@@ -4,7 +4,8 @@ Workload: S scenarios × N households, a two-lever grid (``transfers.dibao_month
 ``income_tax.basic_deduction``), full S = 1,000 at N = 1e6, quick S = 20 at
 N = 1e5 (smoke: 4 × 2,000). Each sweep is timed whole (grid expansion, the base
 ordering pass, every kernel pass, every Gini and the frame); the kernels are compiled
-before timing on a tiny population.
+before timing: on a tiny population, and those only a larger size selects (the split
+Gini's) by each case's untimed first call.
 
 Rows (ratio = reference ÷ sweep, a speed-up; per_second = household-scenarios/s).
 Each case name ends with its scenario count, "(1,000 scenarios)", so that rows of
