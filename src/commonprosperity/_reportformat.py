@@ -14,7 +14,8 @@ import math
 import os
 import secrets
 import shutil
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import warnings as warnings_module
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from commonprosperity._plotstyle import (
     unit_key,
 )
 from commonprosperity._validate import check_flag, check_frame, check_text, quoted
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 
 _CMP = {">=": ">=", ">": ">", "<": "<", "<=": "<="}
@@ -471,3 +473,31 @@ def warnings_markdown(warnings: Sequence[str], where: str) -> list[str]:
         *(f"- {' '.join(w.split())}" for w in warnings),
         "",
     ]
+
+
+@contextlib.contextmanager
+def recording_warnings(given: Sequence[str]) -> Iterator[Callable[[], tuple[str, ...]]]:
+    """Yield ``said()``: ``given`` and the warnings given inside so far, once each.
+
+    Every warning given inside is passed on when the block ends. The figures' own
+    warnings (a name drawn with '?' for want of a font) were on the terminal
+    only, not in the report.md beside the figures.
+    """
+    seen: list[warnings_module.WarningMessage] = []
+    try:
+        with warnings_module.catch_warnings(record=True) as caught:
+            warnings_module.simplefilter("always")
+
+            def said() -> tuple[str, ...]:
+                texts = (" ".join(str(w.message).split()) for w in caught)
+                return tuple(dict.fromkeys([*given, *texts]))
+
+            try:
+                yield said
+            finally:
+                seen = list(caught)
+    finally:
+        # Passed on after the filters are restored, so that they decide (an
+        # error under "error", once per place by default), on failure too.
+        for w in seen:
+            warn_user(str(w.message), w.category)

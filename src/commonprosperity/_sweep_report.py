@@ -7,7 +7,7 @@ and :func:`write_sweep`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from commonprosperity._reportformat import (
     _number,
     markdown_table,
     output_names,
+    recording_warnings,
     staged_directory,
     warnings_markdown,
     weak_frame,
@@ -233,7 +234,7 @@ def write_sweep(
     names = output_names(
         ("sweep.csv", "sweep.parquet", "report.md"), ("heatmap", "frontier")
     )
-    with staged_directory(out, names) as stage:
+    with staged_directory(out, names) as stage, recording_warnings(warnings) as said:
         written, summary = _write_sweep_files(
             frame,
             stage,
@@ -244,7 +245,7 @@ def write_sweep(
             formats,
             target_notes,
             population_weak,
-            warnings,
+            said,
         )
     return [out / p.name for p in written], summary
 
@@ -288,9 +289,12 @@ def _write_sweep_files(
     formats: Sequence[str],
     target_notes: Mapping[str, str] | None,
     population_weak: Sequence[Mapping[str, Any]] = (),
-    warnings: Sequence[str] = (),
+    said: Callable[[], Sequence[str]] = tuple,
 ) -> tuple[list[Path], str]:
-    """Write the files of :func:`write_sweep` into ``out`` (a scratch folder)."""
+    """Write the files of :func:`write_sweep` into ``out`` (a scratch folder).
+
+    ``said()``: the warnings given so far, for report.md.
+    """
     from commonprosperity import plots
 
     levers = list(spec.levers)
@@ -393,7 +397,7 @@ def _write_sweep_files(
     md = [f"# commonprosperity sweep report: {heading}", ""]
     if command:
         md += ["Produced by:", "", "```", command, "```", ""]
-    md += warnings_markdown(warnings, "write_sweep")
+    md += warnings_markdown(said(), "write_sweep")
     md += [
         "## Grid",
         "",

@@ -584,12 +584,10 @@ def target_dashboard(
                     # characters stay clear of the legend at the lower right.
                     # Two lines at most: six ran over the row above and the axis.
                     textwrap.fill(
-                        textwrap.shorten(
-                            f"not evaluated: {row['note'] or 'no value'}",
-                            width=150,
-                            placeholder=" … (whole note: the targets table)",
-                        ),
+                        f"not evaluated: {row['note'] or 'no value'}",
                         width=80,
+                        max_lines=2,
+                        placeholder=" … (whole note: the targets table)",
                     ),
                     va="center",
                     color=_GREY,

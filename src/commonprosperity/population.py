@@ -314,8 +314,9 @@ class Population:
             the frames or none of the library's, missing columns, a column named
             like one of the library's but for case or surrounding spaces
             (``"City"``, ``"weight "``: it would not be read) or, for ``city``
-            and ``stratum``, one letter (``"cty"``; :func:`misnamed_columns`)
-            while the library's own is absent (beside it, it is another column),
+            and ``stratum``, one letter or a synonym (``"cty"``, ``"cities"``,
+            ``"strata"``; :func:`misnamed_columns`) while the library's own is
+            absent (beside it, it is another column),
             household columns on the person rows only, or repeated there with
             other values than the households frame's, wrong types, NaN
             or infinite values, out-of-range values, duplicate ids, persons of
@@ -755,7 +756,10 @@ class Population:
         Raises
         ------
         PopulationError
-            For a wrong shape or a weight outside [1e-300, 1e12].
+            For a wrong shape, a weight outside [1e-300, 1e12], or a pandas
+            Series labelled neither by position (0 … n - 1 in order) nor by
+            household id in the population's order (the pairing would be
+            ambiguous or wrong; the message says how to align it).
 
         Examples
         --------
@@ -1244,7 +1248,8 @@ def misnamed_problem(misnamed: Mapping[str, str]) -> str:
         f"has column(s) {list(misnamed)}, which look like the library's "
         f"{sorted(set(misnamed.values()))} (case, surrounding spaces, one letter or a "
         "synonym) and would not be read (names are exact); map them with "
-        f"columns={dict(misnamed)!r}, or drop them"
+        f"columns={dict(misnamed)!r}, or leave them unread with "
+        f"columns={dict.fromkeys(misnamed)!r}"
     )
 
 
@@ -1273,20 +1278,54 @@ def _weight_index_problem(weight: pd.Series, household_id: np.ndarray) -> list[s
 
     Weights are paired with households by position; a Series keyed by household
     id in another order (``df.set_index("household_id")["w"]`` of a sorted
-    frame) gave each household another's weight.
+    frame), or by positions in another order (``df.sort_values(...)["w"]``),
+    gave each household another's weight.
     """
     index = weight.index
     n = household_id.shape[0]
-    if len(index) != n or index.equals(pd.RangeIndex(n)):
+    if len(index) != n:
         return []  # a length mismatch is the shape's problem
-    if bool(np.array_equal(index.to_numpy(), household_id)):
-        return []
+    labels = index.to_numpy()
+    if np.array_equal(labels, household_id):
+        return []  # keyed by household id, in the population's order
+    ids_are_positions = bool(np.array_equal(np.sort(household_id), np.arange(n)))
+    if index.equals(pd.RangeIndex(n)):
+        if not ids_are_positions:
+            return []  # positions, in order
+        return [
+            f"weight is a pandas Series labelled 0–{n - 1}, which are both the "
+            "households' positions and, in another order, their household_id: "
+            "pass weight.to_numpy() to pair the weights by position, or "
+            "weight.reindex(population.household_id).to_numpy() to pair them by "
+            "household id"
+        ]
+    shown = quoted(index[:3].tolist())
+
+    def same_set(other: pd.Index) -> bool:
+        try:
+            return bool(pd.Index(labels).sort_values().equals(other))
+        except TypeError:  # labels of kinds that do not sort together
+            return False
+
+    if not ids_are_positions and same_set(pd.RangeIndex(n)):
+        return [
+            f"weight is a pandas Series whose index holds the positions 0–{n - 1} "
+            f"in another order (first labels {shown}; a sorted frame's column?): "
+            "pass weight.sort_index().to_numpy() to pair the weights with the "
+            "households by position"
+        ]
+    if same_set(pd.Index(np.sort(household_id))):
+        return [
+            "weight is a pandas Series keyed by household_id in another order than "
+            f"the population's (first labels {shown}): pass "
+            "weight.reindex(population.household_id).to_numpy() to pair the "
+            "weights by household id"
+        ]
     return [
         "weight is a pandas Series whose index is neither the households' "
-        f"positions 0–{n - 1} nor their household_id in the population's order "
-        f"(first labels {quoted(index[:3].tolist())}); weights are paired by "
-        "position: pass weight.reindex(population.household_id).to_numpy() to pair "
-        "them by household id, or weight.to_numpy() to pair them by position"
+        f"positions 0–{n - 1} nor their household_id (first labels {shown}); "
+        "weights are paired by position: pass weight.to_numpy() to do so, or "
+        "index the Series by household_id"
     ]
 
 

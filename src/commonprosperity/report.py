@@ -40,6 +40,7 @@ from commonprosperity._reportformat import (
     gini_text,
     markdown_table,
     output_names,
+    recording_warnings,
     staged_directory,
     warnings_markdown,
     weak_frame,
@@ -761,7 +762,7 @@ def write_run(
         ("indicators.csv", "targets.csv", "fiscal.csv", "deciles.csv", "report.md"),
         ("dashboard", "lorenz", "income_distribution", "cities"),
     )
-    with staged_directory(out, names) as stage:
+    with staged_directory(out, names) as stage, recording_warnings(warnings) as said:
 
         def csv(frame: pd.DataFrame, name: str) -> None:
             path = stage / name
@@ -821,7 +822,7 @@ def write_run(
                 command=command,
                 gdp=gdp,
                 labour_compensation=labour_compensation,
-                warnings=warnings,
+                warnings=said(),
             ),
             encoding="utf-8",
         )

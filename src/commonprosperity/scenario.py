@@ -1355,7 +1355,7 @@ def lever_unit(path: str) -> str:
     if "monthly" in name.split("_"):
         return "yuan per month"
     if name.endswith("growth_rate"):
-        return "fraction per year (may be negative)"
+        return "fraction per year, may be negative"
     if name.endswith(("rate", "rates", "share", "take_up")):
         return "share (0-1)"
     if name.endswith("_age"):

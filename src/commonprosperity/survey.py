@@ -198,9 +198,9 @@ def read_parquet(
         (``{"hh_wt": "weight", "weight": None}`` for a file whose ``weight`` is
         a person weight). Other columns of the file are ignored,
         except one named like a column of ours but for case, surrounding
-        spaces or one letter (``"City"``, ``"cty"``) while ours is absent,
-        which is an error rather than left unread (beside ours it is another
-        column).
+        spaces, one letter or a synonym (``"City"``, ``"cty"``, ``"cities"``)
+        while ours is absent, which is an error rather than left unread (beside
+        ours it is another column; map it, or leave it unread with None).
 
     Returns
     -------

@@ -71,7 +71,9 @@ def test_metrics_take_numbers_held_as_objects():
     )
     with pytest.raises(MeasureError, match=r"None at index \[1\]"):
         metrics.gini(pd.Series([1, None, 3], dtype=object))
-    with pytest.raises(MeasureError, match=r"inf at index \[1\]"):
+    with pytest.raises(
+        MeasureError, match=r"float64's range.*401 digits at index \[1\]"
+    ):
         metrics.gini([1, 10**400, 3])
 
 
@@ -120,6 +122,34 @@ def test_with_weights_refuses_a_series_keyed_otherwise():
     keyed = pd.Series([20.0, 10.0], index=[2, 1])
     aligned = pop.with_weights(keyed.reindex(pop.household_id).to_numpy())
     assert aligned.weight.tolist() == [10.0, 20.0]
+    # Positions in another order (a sorted frame's column): sort_index, not
+    # reindex by id (which shifted every weight by one).
+    with pytest.raises(PopulationError, match=r"sort_index\(\)"):
+        pop.with_weights(pd.Series([20.0, 10.0], index=[1, 0]))
+
+
+def test_with_weights_refuses_positions_that_are_also_ids():
+    """Ids 0…n-1 in another order: a Series labelled 0…n-1 is both by position
+    and by id, and was paired by position."""
+    from commonprosperity.errors import PopulationError
+
+    ids = [2, 0, 1]
+    pop = cp.Population.from_arrays(
+        {"household_id": ids, "weight": [1.0] * 3, "urban": [True] * 3},
+        {
+            "household_id": ids,
+            "age": [40] * 3,
+            "employed": [True] * 3,
+            "wage": [1e5] * 3,
+            "business": [0.0] * 3,
+            "property": [0.0] * 3,
+            "pension": [0.0] * 3,
+        },
+    )
+    with pytest.raises(PopulationError, match="both the households' positions"):
+        pop.with_weights(pd.Series({0: 10.0, 1: 20.0, 2: 30.0}))
+    by_id = pd.Series({0: 10.0, 1: 20.0, 2: 30.0}).reindex(pop.household_id)
+    assert pop.with_weights(by_id.to_numpy()).weight.tolist() == [30.0, 10.0, 20.0]
 
 
 @pytest.fixture(scope="module")
@@ -179,10 +209,15 @@ def test_a_city_column_by_another_name_is_not_left_unread(tmp_path, name):
     cp.synthetic_population(30, seed=1).write_parquet(path)
     frame = pd.read_parquet(path).rename(columns={"city": name})
     frame.to_parquet(path)
-    with pytest.raises(PopulationError, match=rf"\['{name}'\].*\['city'\]"):
+    with pytest.raises(
+        PopulationError, match=rf"\['{name}'\].*\['city'\].*{{'{name}': None}}"
+    ):
         cp.Population.read_parquet(path)
     mapped = cp.Population.read_parquet(path, columns={name: "city"})
     assert len(set(mapped.city)) > 1
+    # The other remedy the message gives: leave it unread.
+    unread = cp.Population.read_parquet(path, columns={name: None})
+    assert set(unread.city) == {"浙江"}
 
 
 def test_cheapest_refuses_a_mapping_of_goals():
@@ -392,3 +427,35 @@ def test_extended_precision_beyond_float64_is_named_not_inf():
     )
     with pytest.raises(PopulationError, match=r"wage holds numbers too large"):
         cp.Population.from_frames(households, persons)
+
+
+def test_report_lists_the_warnings_its_own_figures_give(
+    result_2024, tmp_path, monkeypatch
+):
+    """Warnings raised while the figures were drawn (a name drawn with '?')
+    reached the terminal but not the report.md beside those figures."""
+    from commonprosperity import plots
+    from commonprosperity._warn import warn_user
+    from commonprosperity.report import write_run
+
+    drawn = plots.income_distribution
+
+    def warning_figure(*args, **kwargs):
+        warn_user("a figure's own warning")
+        return drawn(*args, **kwargs)
+
+    monkeypatch.setattr(plots, "income_distribution", warning_figure)
+    with pytest.warns(UserWarning, match="a figure's own warning"):
+        write_run(result_2024, tmp_path, heading="h", warnings=["given before"])
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    section = report.split("## Warnings given while it ran", 1)[1].split("## ", 1)[0]
+    assert "- given before\n- a figure's own warning\n" in section
+
+
+def test_format_value_takes_the_unit_a_targets_frame_states(result_2024):
+    """Result.targets() says T1's unit in full; format_value refused it."""
+    from commonprosperity.plots import format_value
+
+    row = result_2024.targets().loc["T1"]
+    assert format_value(row["value"], row["unit"]) == format_value(row["value"], "yuan")
+    assert format_value(75_000.0, "yuan per person per year") == "75,000 yuan"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import decimal
 import functools
 import inspect
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -154,7 +155,18 @@ def as_values(x: ArrayLike, name: str) -> FloatArray:
     if arr.dtype.kind == "O" and arr.ndim == 1 and not _first_non_number(arr):
         # Numbers held as objects (a pandas column of mixed ints and floats, of
         # Decimals), as populations take them; an int beyond floats is inf.
-        arr = np.array([as_float(v) for v in arr], dtype=np.float64)
+        converted = np.array([as_float(v) for v in arr], dtype=np.float64)
+        huge = np.isinf(converted) & np.array(
+            [not (isinstance(v, float) and math.isinf(v)) for v in arr], dtype=bool
+        )
+        if huge.any():
+            # 10**400 is no inf: say what it is.
+            first = int(np.flatnonzero(huge)[0])
+            raise MeasureError(
+                f"{name} must be within float64's range (±1.8e308) for every "
+                f"element; got {quoted(arr[first])} at index [{first}]"
+            )
+        arr = converted
     if arr.dtype.kind not in "biuf":
         raise MeasureError(
             f"{name} must be a 1-D array of real numbers; got dtype {arr.dtype}"
