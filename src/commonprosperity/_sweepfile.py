@@ -12,8 +12,9 @@ key is optional; unknown keys are errors)::
     [population]                      # default: the embedded population
     households = 20_000               # records (1,000 to 20,000,000)
     seed = 0
-    # year = 2024                     # its income year (default: the base's year;
-    #                                   not projected to it)
+    # year = 2024                     # its income year, not projected (default:
+    #                                   the latest baseline up to the base's year,
+    #                                   projected to it)
     # file = "survey.parquet"         # a population file instead (relative path)
 
     [grid]                            # dotted scenario paths -> values (cartesian)
@@ -100,7 +101,8 @@ class SweepSpec:
     population_file : pathlib.Path or None
         A population file to read instead.
     population_year : int or None
-        Income year of the embedded population (default: the base scenario's).
+        Income year of the embedded population, which is then not projected
+        (default: the base scenario's year, the latest baseline projected to it).
     band_basis : str
         ``"household"`` or ``"three_person"``.
     heatmap : str

@@ -117,7 +117,12 @@ def warn_unit_slips(scenarios: Iterable[Any], where: str) -> None:
             found[path] = (first, count + 1)
     if found:
         notes = [
-            note + (f" (and {count - 1:,} more scenarios)" if count > 1 else "")
+            note
+            + (
+                f" (and {count - 1:,} more scenario{'s' if count > 2 else ''})"
+                if count > 1
+                else ""
+            )
             for note, count in found.values()
         ]
         warn_user(f"{where}: " + "; ".join(notes))

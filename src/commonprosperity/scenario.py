@@ -2,8 +2,9 @@
 
 A scenario describes the tax, contribution, wage and transfer rules of one policy
 year. Fields not given take the status-quo value of that year (shipped, cited data
-in :mod:`commonprosperity.published`). Monthly amounts end in ``_monthly``; other
-amounts are yuan per year; rates and shares are fractions (0.08, not 8).
+in :mod:`commonprosperity.published`). Monthly amounts say ``monthly`` in their
+name (``dibao_monthly``, ``minimum_wage_monthly_tier1``); other amounts are yuan
+per year; rates and shares are fractions (0.08, not 8).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Annotated, Any
 import numpy as np
 import tomli_w
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -141,7 +143,11 @@ def _no_numpy_bool(value: Any) -> Any:
 # strict=True: an amount must be a number (int or float), never a bool or a string
 # that pydantic's lax mode would coerce (``true`` -> 1.0, ``"60000"`` -> 60000.0);
 # _no_numpy_bool closes the same gap for NumPy bools.
-Number = Annotated[float, BeforeValidator(_no_numpy_bool)]
+# + 0.0: -0.0 is 0.0 (a file showed "basic_deduction = -0.0", a negative amount
+# in a field that must be >= 0).
+Number = Annotated[
+    float, BeforeValidator(_no_numpy_bool), AfterValidator(lambda v: v + 0.0)
+]
 Rate = Annotated[Number, Field(ge=0.0, le=1.0, strict=True)]
 Share = Annotated[Number, Field(ge=0.0, le=1.0, strict=True)]
 Monthly = Annotated[Number, Field(ge=0.0, le=1e6, strict=True)]
@@ -269,16 +275,25 @@ class _Section(BaseModel):
         return _format_errors(exc, "scenario", data, section=section)
 
     @classmethod
+    def _scenario_error(cls, exc: ValidationError, obj: Any) -> ScenarioError:
+        """The ScenarioError of a failed validation.
+
+        Scenario.__init__'s own as it raised it, not wrapped in another
+        "scenario:" prefix.
+        """
+        errors = exc.errors()
+        inner = errors[0].get("ctx", {}).get("error") if len(errors) == 1 else None
+        if isinstance(inner, ScenarioError):  # from Scenario.__init__
+            return inner
+        return ScenarioError(cls._error_text(exc, obj))
+
+    @classmethod
     def model_validate(cls, obj: Any, **kwargs: Any) -> Any:
         """Validate ``obj``; a ScenarioError (not pydantic's error) if invalid."""
         try:
             return super().model_validate(obj, **kwargs)
         except ValidationError as exc:
-            errors = exc.errors()
-            inner = errors[0].get("ctx", {}).get("error") if len(errors) == 1 else None
-            if isinstance(inner, ScenarioError):  # from Scenario.__init__
-                raise inner from None
-            raise ScenarioError(cls._error_text(exc, obj)) from None
+            raise cls._scenario_error(exc, obj) from None
 
     @classmethod
     def model_validate_json(cls, json_data: Any, **kwargs: Any) -> Any:
@@ -291,11 +306,15 @@ class _Section(BaseModel):
 
     @classmethod
     def model_validate_strings(cls, obj: Any, **kwargs: Any) -> Any:
-        """Validate string values; a ScenarioError (not pydantic's error) if invalid."""
+        """Pydantic's validation of string values; a ScenarioError if invalid.
+
+        The fields are strict: an amount given as text ("1128.0") is refused as
+        everywhere else (read a TOML file, or give numbers).
+        """
         try:
             return super().model_validate_strings(obj, **kwargs)
         except ValidationError as exc:
-            raise ScenarioError(cls._error_text(exc, obj)) from None
+            raise cls._scenario_error(exc, obj) from None
 
     def model_copy(
         self, *, update: Mapping[str, Any] | None = None, deep: bool = False
@@ -501,7 +520,8 @@ def _check_schedule(
         problems.append(
             f"income_tax.{name}rates must have one rate per bracket: "
             f"{len(thresholds)} thresholds, {len(rates)} rates (a list not given "
-            "keeps its status-quo value: change both lists together)"
+            "keeps the value it had, the scenario's or the status quo's: change "
+            "both lists together)"
         )
     if thresholds and thresholds[0] != 0.0:
         problems.append(
@@ -694,7 +714,8 @@ class Scenario(_Section):
     """A tax, contribution, wage and transfer policy for one year.
 
     Fields left out take the status-quo value of ``year`` (2020–2025, shipped and
-    cited); for other years every field must be given. Construction validates
+    cited); for other years every field must be given but ``wages.growth_rate``
+    (0 when left out). Construction validates
     everything and raises :class:`~commonprosperity.errors.ScenarioError` listing
     every problem by dotted key.
 

@@ -90,7 +90,13 @@ PLAN_SOURCE = (
 
 @dataclass(frozen=True)
 class Target:
-    """One plan target: the indicator, the bound and how it is compared."""
+    """One plan target: the indicator, the bound and how it is compared.
+
+    ``unit`` is the short name the formats are keyed by (``"yuan"``, ``"share"``,
+    ``"ratio"``, ``"ratio change"``); the frames and files of targets state it in
+    full where it is per something (T1: ``UNIT_TEXT["yuan"]``, "yuan per person
+    per year").
+    """
 
     id: str
     indicator: str

@@ -459,3 +459,23 @@ def test_format_value_takes_the_unit_a_targets_frame_states(result_2024):
     row = result_2024.targets().loc["T1"]
     assert format_value(row["value"], row["unit"]) == format_value(row["value"], "yuan")
     assert format_value(75_000.0, "yuan per person per year") == "75,000 yuan"
+
+
+def test_negative_zero_amounts_are_zero():
+    """-0.0 passed "must be >= 0" and was written back as a negative amount."""
+    import math
+
+    s = cp.Scenario.status_quo(2025).replace(
+        {"income_tax.basic_deduction": -0.0, "income_tax.thresholds[0]": -0.0}
+    )
+    assert math.copysign(1.0, s.income_tax.basic_deduction) == 1.0
+    assert math.copysign(1.0, s.income_tax.thresholds[0]) == 1.0
+    assert "-0.0" not in s.to_toml()
+
+
+def test_scenario_string_validation_says_scenario_once():
+    from commonprosperity.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as info:
+        cp.Scenario.model_validate_strings({"year": "2025"})
+    assert str(info.value).count("scenario:") == 1
