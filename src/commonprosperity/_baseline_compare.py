@@ -194,8 +194,9 @@ def compare_to_published(
             note = missed or (
                 "calibrated, but outside the tolerance in this population (a "
                 "small baseline whose raking skipped or merged some margins, "
-                "named in its source, weights set after baseline() by calibrate "
-                "or with_weights, or a population baseline() did not make)"
+                "named in its source, weights set after baseline() by calibrate, "
+                "with_weights or project, or a population baseline() did not "
+                "make)"
             )
         rows.append(
             {
@@ -218,12 +219,14 @@ def compare_to_published(
     survey_share = S.survey_urban_share(year)
     # The library's baseline says how it was made; another population is read
     # by its urban share.
-    # Weights set after the generator (calibrate, with_weights) are read by
-    # their urban share: a baseline raked to the official rate was still called
-    # a survey-definition one, its note contradicting the share beside it.
+    # Weights set after the generator (calibrate, with_weights, project's
+    # reweighting to a later year) are read by their urban share: a baseline
+    # raked to the official rate was still called a survey-definition one, its
+    # note contradicting the share beside it.
     made = (
         None
         if weights_set_after_generator(population.source)
+        or " | project(" in population.source
         else _generator_argument(
             population.source, "urban_definition", "'census'|'survey'"
         )

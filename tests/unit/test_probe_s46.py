@@ -479,3 +479,15 @@ def test_scenario_string_validation_says_scenario_once():
     with pytest.raises(ScenarioError) as info:
         cp.Scenario.model_validate_strings({"year": "2025"})
     assert str(info.value).count("scenario:") == 1
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_compare_reads_a_projected_baseline_by_its_urban_share():
+    """A survey baseline projected to a later year was said to have "the urban
+    share implied by the published means (0.6781)" beside its own 0.6875."""
+    from commonprosperity.baseline import compare_to_published
+
+    projected = cp.project(baseline(2021, n_households=2_000, seed=1), 2023)
+    row = compare_to_published(projected).set_index("figure").loc["urbanisation rate"]
+    assert f"{row['simulated']:.3f}" in row["note"]
+    assert "urban_definition='survey'" not in row["note"]
