@@ -298,13 +298,20 @@ def check_address(client: str) -> None:
             "distributed.Client yourself (e.g. Client(address, security=...)) "
             "and pass it as client="
         )
-    try:
+    with _address_errors(client):
         address = distributed.comm.resolve_address(client)
         if address.startswith(("tcp://", "ws://")):
             # A refused connection is known at once (ws:// waited 30 s too).
             _check_port(address)
         if address.startswith("tcp://"):
             _check_scheduler(client, address)
+
+
+@contextlib.contextmanager
+def _address_errors(client: str) -> Any:
+    """The library's errors for an address nothing listens at, or no address."""
+    try:
+        yield
     except OSError as exc:
         raise CommonProsperityError(
             f"client: cannot reach the Dask scheduler at {client!r} ({exc})"
@@ -336,18 +343,9 @@ def _connect(client: Any) -> tuple[Any, bool]:
             ) from None
     if isinstance(client, str):
         check_address(client)
-        try:
+        with _address_errors(client):
             # Opened for this call only: never the current client.
             return distributed.Client(client, timeout="30s", set_as_default=False), True
-        except OSError as exc:
-            raise CommonProsperityError(
-                f"client: cannot reach the Dask scheduler at {client!r} ({exc})"
-            ) from None
-        except ValueError as exc:
-            raise ArgumentError(
-                f"client: {client!r} is not a Dask scheduler address ({exc}); give "
-                "one such as 'tcp://10.0.0.5:8786', or a distributed.Client"
-            ) from None
     if isinstance(client, distributed.Client):
         if client.asynchronous:
             # Its calls return coroutines: the sweep failed with "'coroutine'
