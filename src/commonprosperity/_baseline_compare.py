@@ -217,12 +217,11 @@ def compare_to_published(
 
     share = float(ind["urbanization_rate"])
     survey_share = S.survey_urban_share(year)
-    # The library's baseline says how it was made; another population is read
-    # by its urban share.
-    # Weights set after the generator (calibrate, with_weights, project's
-    # reweighting to a later year) are read by their urban share: a baseline
-    # raked to the official rate was still called a survey-definition one, its
-    # note contradicting the share beside it.
+    # The library's baseline says how it was made; another population, or one
+    # whose weights were set after the generator (calibrate, with_weights,
+    # project's reweighting to a later year), is read by its urban share: a
+    # baseline raked to the official rate was still called a survey-definition
+    # one, its note contradicting the share beside it.
     made = (
         None
         if weights_set_after_generator(population.source)

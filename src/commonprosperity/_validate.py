@@ -40,6 +40,22 @@ LEAST_LABOUR_SHARE = 0.01
 _NUMBER_LOOKALIKES = (bool, np.bool_, np.timedelta64)
 
 
+def wider_than_float64(values: np.ndarray) -> bool:
+    """Whether ``values`` are floats of more precision or range than float64."""
+    return values.dtype.kind == "f" and values.dtype.itemsize > 8
+
+
+def beyond_float64(values: np.ndarray) -> np.ndarray | None:
+    """Where finite ``values`` of a wider float (float128) exceed float64, or None.
+
+    Cast to float64 they became inf, with NumPy's overflow warning, and were
+    reported as "got inf". None for any other dtype (nothing to exceed).
+    """
+    if not wider_than_float64(values):
+        return None
+    return np.isfinite(values) & (np.abs(values) > np.finfo(np.float64).max)
+
+
 def is_real(x: object) -> bool:
     """A real number, NumPy's too; not a bool, a NumPy duration or text."""
     return isinstance(x, numbers.Real) and not isinstance(x, _NUMBER_LOOKALIKES)

@@ -851,9 +851,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         try:
             check_address(client)
         except CommonProsperityError as exc:
-            raise UsageError(
-                f"--scheduler {client}: {str(exc).removeprefix('client: ')}"
-            ) from None
+            raise _scheduler_error(client, exc) from None
     pop, pop_text = _population(
         spec.population_file,
         spec.households,
@@ -889,12 +887,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 progress=False if args.no_progress else None,
             )
     except CommonProsperityError as exc:
-        # The engine names its Python argument (client=); here it is the option.
         if client is None or not str(exc).startswith("client: "):
             raise
-        raise UsageError(
-            f"--scheduler {client}: {str(exc).removeprefix('client: ')}"
-        ) from None
+        raise _scheduler_error(client, exc) from None
     except (OSError, TimeoutError) as exc:
         if client is None:
             raise
@@ -929,12 +924,17 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _scheduler_error(client: str, exc: CommonProsperityError) -> UsageError:
+    """The engine's error about ``client=``, said of the option it came from."""
+    return UsageError(f"--scheduler {client}: {str(exc).removeprefix('client: ')}")
+
+
 def _warnings_said(args: argparse.Namespace) -> tuple[str, ...]:
-    """The warnings shown so far, once each, in order.
+    """The warnings shown so far; the report lists each once.
 
     None for a namespace built without :func:`main` (a test's).
     """
-    return tuple(dict.fromkeys(getattr(args, "warnings_said", ())))
+    return tuple(getattr(args, "warnings_said", ()))
 
 
 def _cities_note_of(pop: Any) -> str:
@@ -1140,7 +1140,6 @@ def _rounded_up(found: float, tolerance: float, hi: float) -> str:
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
-
     out = _check_out_file(args.out, ".parquet", "--out")
     from commonprosperity.baseline import baseline as make
 

@@ -18,10 +18,12 @@ import pandas as pd
 from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._sums import dot
 from commonprosperity._validate import (
+    beyond_float64,
     describe_rows,
     is_integer,
     quoted,
     strictly_increasing,
+    wider_than_float64,
 )
 from commonprosperity.errors import ArgumentError, PopulationError
 from commonprosperity.published import CITIES, CITY_NAMES_EN, PROVINCE, city_label
@@ -1182,9 +1184,8 @@ def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:
         a name one letter away (a letter missing, extra, changed or two swapped:
         ``cty``, ``stratm``) or a synonym (``cities``, ``city_name``,
         ``city_code``, ``prefecture_city``, ``strata``). Such a column would not be
-        read: an
-        optional one would vanish without a word, every household falling to the
-        province or the survey design being lost. (Required columns need no
+        read: an optional one would vanish without a word, every household falling
+        to the province or the survey design being lost. (Required columns need no
         guessing: their absence is an error of its own.)
 
     Examples
@@ -1288,7 +1289,8 @@ def _weight_index_problem(weight: pd.Series, household_id: np.ndarray) -> list[s
     labels = index.to_numpy()
     if np.array_equal(labels, household_id):
         return []  # keyed by household id, in the population's order
-    ids_are_positions = bool(np.array_equal(np.sort(household_id), np.arange(n)))
+    sorted_ids = np.sort(household_id)
+    ids_are_positions = bool(np.array_equal(sorted_ids, np.arange(n)))
     if index.equals(pd.RangeIndex(n)):
         if not ids_are_positions:
             return []  # positions, in order
@@ -1314,7 +1316,7 @@ def _weight_index_problem(weight: pd.Series, household_id: np.ndarray) -> list[s
             "pass weight.sort_index().to_numpy() to pair the weights with the "
             "households by position"
         ]
-    if same_set(pd.Index(np.sort(household_id))):
+    if same_set(pd.Index(sorted_ids)):
         return [
             "weight is a pandas Series keyed by household_id in another order than "
             f"the population's (first labels {shown}): pass "
@@ -1447,16 +1449,13 @@ def _float_column(
         # pd.NA (a nullable column gone through object) cannot become a float; it
         # is a missing value, reported with its rows below like NaN and None.
         values = np.where(pd.isna(values), np.nan, values)
-    if _wider_than_float64(values):
-        # float128: a value beyond float64 became inf (with NumPy's overflow
-        # warning) and was reported as "got inf".
-        huge = np.isfinite(values) & (np.abs(values) > np.finfo(np.float64).max)
-        if huge.any():
-            problems.append(
-                f"{name} holds numbers too large for a float (beyond ±1.8e308); "
-                f"{describe_rows(huge, values)}"
-            )
-            return None
+    huge = beyond_float64(values)
+    if huge is not None and huge.any():
+        problems.append(
+            f"{name} holds numbers too large for a float (beyond ±1.8e308); "
+            f"{describe_rows(huge, values)}"
+        )
+        return None
     try:
         out = np.array(values, dtype=np.float64)
     except OverflowError:
@@ -1492,11 +1491,6 @@ def _float_column(
         # a column's problems are all reported at once.
         return out if keep_nonfinite else None
     return out
-
-
-def _wider_than_float64(values: np.ndarray) -> bool:
-    """Whether ``values`` are floats of more precision or range than float64."""
-    return values.dtype.kind == "f" and values.dtype.itemsize > 8
 
 
 #: A narrow float holds every integer up to these exactly, not every one above.
@@ -1562,7 +1556,7 @@ def _integer_column(
     if out is None:
         return None
     exact = values.dtype == object
-    wide = _wider_than_float64(values)
+    wide = wider_than_float64(values)
     if exact:
         # Python ints, Decimals (Parquet decimal columns) and Fractions are exact:
         # check them as they are. As floats, id 2^53 + 1 becomes 2^53 (another

@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from commonprosperity._kernels.inequality import weighted_totals
-from commonprosperity._validate import as_float, is_real, quoted
+from commonprosperity._validate import as_float, beyond_float64, is_real, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import MeasureError
 
@@ -176,16 +176,13 @@ def as_values(x: ArrayLike, name: str) -> FloatArray:
         raise MeasureError(f"{name} must be 1-D; got an array of shape {arr.shape}")
     if arr.size == 0:
         raise MeasureError(f"{name} must have at least one element; got an empty array")
-    if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
-        # float128: a value beyond float64 became inf (with NumPy's overflow
-        # warning) and was reported as "got inf".
-        huge = np.isfinite(arr) & (np.abs(arr) > np.finfo(np.float64).max)
-        if huge.any():
-            first = int(np.flatnonzero(huge)[0])
-            raise MeasureError(
-                f"{name} must be within float64's range (±1.8e308) for every "
-                f"element; got {arr[first]!r} at index [{first}]"
-            )
+    huge = beyond_float64(arr)
+    if huge is not None and huge.any():
+        first = int(np.flatnonzero(huge)[0])
+        raise MeasureError(
+            f"{name} must be within float64's range (±1.8e308) for every "
+            f"element; got {arr[first]!r} at index [{first}]"
+        )
     out = np.ascontiguousarray(arr, dtype=np.float64)
     bad = ~np.isfinite(out)
     if bad.any():
