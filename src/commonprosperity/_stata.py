@@ -95,8 +95,9 @@ def read_dta(
     wanted: tuple[str, ...],
     required: tuple[str, ...],
     value_labels: bool,
+    version: int,
 ) -> tuple[dict[str, pd.Series], dict[str, pd.Series], list[str]]:
-    """Read the wanted columns of one ``.dta`` file.
+    """Read the wanted columns of one ``.dta`` file of format ``version``.
 
     Returns the stored codes and, for labelled columns when ``value_labels``, the
     labels (pandas categoricals), both keyed by our column names, and the names of
@@ -108,12 +109,16 @@ def read_dta(
         try:
             with pd.read_stata(path, iterator=True) as reader:
                 names = [str(n) for n in reader.variable_labels()]
+                declared = list(getattr(reader, "_lbllist", []))
+                held = set(reader.value_labels()) if value_labels else set()
         except _READ_ERRORS as exc:
             raise PopulationError(
                 f"{path}: is not a readable Stata file ({_short(exc)})"
             ) from None
         # The other file is read after or before: its names are not known here.
         selected = select_columns(path, names, renames, wanted, required, other=None)
+        if value_labels and version < 117:
+            _check_labels_held(path, version, names, declared, held, selected)
         file_columns = list(selected.values())
         # Dates are converted in the codes so that a date variable (%td, %tc ...) shows
         # as one: as stored, it is a count of days or milliseconds since 1960, which
@@ -131,6 +136,36 @@ def read_dta(
                     labelled[ours] = frame[theirs]
         stored = {ours: codes[theirs] for ours, theirs in selected.items()}
         return stored, labelled, names
+
+
+def _check_labels_held(
+    path: Path,
+    version: int,
+    names: list[str],
+    declared: list[str],
+    held: set[str],
+    selected: Mapping[str, str],
+) -> None:
+    """Refuse a read column whose value labels the file names but does not hold.
+
+    Files before format 117 keep their value labels last and have no end marker:
+    one cut off before them reads as unlabelled, and a column whose labels said
+    0 = urban would be read as 0 = rural without a word.
+    """
+    label_of = dict(zip(names, declared, strict=False))
+    missing = [
+        f"{theirs!r} (labels {label_of[theirs]!r})"
+        for theirs in selected.values()
+        if label_of.get(theirs) and label_of[theirs] not in held
+    ]
+    if missing:
+        raise PopulationError(
+            f"{path}: column(s) {', '.join(missing)} name value labels that the "
+            f"file does not hold: a Stata {version} file keeps them at its end "
+            "and has no end marker, so it may be truncated; if the labels were "
+            "attached but never defined, read with value_labels=False and give "
+            "recode= for the codes"
+        )
 
 
 def _short(exc: BaseException) -> str:

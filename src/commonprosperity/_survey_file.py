@@ -227,8 +227,13 @@ def select_columns(
             f"missing column(s) {missing}; required: {list(required)}; the file has "
             f"[{shown}]; map the file's names with columns={{'theirs': 'ours'}}"
             + (
-                f" ({unread} left unread by columns=, which applies to both "
-                "files: rename the column in one of them)"
+                (
+                    f" ({unread} left unread by columns=: drop it from columns= "
+                    "or map another of the file's columns to it)"
+                    if other == ()
+                    else f" ({unread} left unread by columns=, which applies to "
+                    "both files: rename the column in one of them)"
+                )
                 if unread
                 else ""
             )

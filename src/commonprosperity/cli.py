@@ -674,11 +674,14 @@ def _population(
             "unknown income year" if pop.year is None else f"income year {pop.year}"
         )
         if pop.year is not None and pop.year != year:
+            from commonprosperity.simulate import PROJECTABLE_FROM
+
             # The embedded population is projected to the policy year; a file's
             # is taken as it is (the same data gave other targets unsaid).
-            income_year += (
-                f", not projected to the policy year {year}: use "
-                "commonprosperity.project for that"
+            income_year += f", not projected to the policy year {year}" + (
+                ": use commonprosperity.project for that"
+                if PROJECTABLE_FROM <= pop.year < year
+                else ""
             )
         return pop, f"{file} ({pop.n_households:,} households, {income_year})"
     return _embedded_population(

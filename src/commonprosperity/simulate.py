@@ -476,6 +476,11 @@ class Result:
 _SHALLOW_COPY_IS_SAFE = int(pd.__version__.split(".")[0]) >= 3
 
 
+#: The first income year ``project`` starts from (``projection.FIRST_YEAR``;
+#: that module imports this one).
+PROJECTABLE_FROM = 2020
+
+
 def other_year_note(data_year: int | None, year: int) -> str:
     """Why T1–T6 of a population of another year than its policy mislead, or "".
 
@@ -485,8 +490,14 @@ def other_year_note(data_year: int | None, year: int) -> str:
     """
     if data_year is None or data_year == year:
         return ""
-    if data_year < year:
+    if PROJECTABLE_FROM <= data_year < year:
         advice = f"; commonprosperity.project(population, {year}) gives {year} incomes"
+    elif data_year < year:
+        # project starts from the published figures' first year.
+        advice = (
+            f" (incomes taken as they are: commonprosperity.project starts from "
+            f"{PROJECTABLE_FROM} or later)"
+        )
     elif data_year in POLICY_YEARS:
         advice = f"; Scenario.status_quo({data_year}) is its year's policy"
     else:

@@ -644,7 +644,7 @@ def read_stata(
         try:
             version = check_stata(path)
             stored, labels, names = read_dta(
-                path, renames, wanted[kind], required[kind], value_labels
+                path, renames, wanted[kind], required[kind], value_labels, version
             )
         except PopulationError as exc:
             problems.append(str(exc))
