@@ -24,7 +24,7 @@ __all__ = ["unit_slips", "warn_unit_slips"]
 #: field) reads as the other unit: 12 for a month, with room for real reforms.
 SLIP_FACTOR = 10.0
 #: A monthly amount above this (twice the plan's 75,000 yuan of per-capita income
-#: a year, monthly) where the status quo is 0 (a benefit that starts later).
+#: a year, monthly) where no policy year has the field above 0.
 MONTHLY_CEILING = 12_500.0
 
 #: Yearly fields that a monthly figure is typed into (a deduction of 5,000 a
@@ -41,6 +41,19 @@ def _reference(year: int) -> Any:
     from commonprosperity.scenario import Scenario
 
     return Scenario.status_quo(min(max(year, min(POLICY_YEARS)), max(POLICY_YEARS)))
+
+
+@functools.cache
+def _nearest_positive(section: str, name: str, year: int) -> tuple[int, float] | None:
+    """The nearest policy year whose status quo has ``section.name`` above 0.
+
+    ``(year, value)``, the earlier year on a tie; None if no year has it.
+    """
+    for other in sorted(POLICY_YEARS, key=lambda y: (abs(y - year), y)):
+        value = float(getattr(getattr(_reference(other), section), name))
+        if value > 0.0:
+            return other, value
+    return None
 
 
 def unit_slips(scenario: Any) -> list[tuple[str, str]]:
@@ -60,6 +73,12 @@ def unit_slips(scenario: Any) -> list[tuple[str, str]]:
             if lever_unit(name) != "yuan per month":
                 continue
             value, base = float(getattr(given, name)), float(getattr(usual, name))
+            # A benefit the year does not have yet (0: the child allowance
+            # before 2025) is compared with the nearest year that has it: 3,600,
+            # the allowance's yearly figure, typed into 2024 passed unwarned.
+            year = ref.year
+            if base == 0.0 and (nearest := _nearest_positive(section, name, year)):
+                year, base = nearest
             if (base > 0.0 and value >= SLIP_FACTOR * base) or (
                 base == 0.0 and value > MONTHLY_CEILING
             ):
@@ -68,8 +87,9 @@ def unit_slips(scenario: Any) -> list[tuple[str, str]]:
                         f"{section}.{name}",
                         f"{section}.{name} = {value:,.0f} yuan a month ("
                         + (
-                            f"{value / base:.0f}× the {ref.year} status quo, "
+                            f"{value / base:.0f}× the {year} status quo, "
                             f"{base:,.0f}"
+                            + (f"; 0 in {ref.year}" if year != ref.year else "")
                             if base > 0.0
                             else f"above {MONTHLY_CEILING:,.0f}"
                         )

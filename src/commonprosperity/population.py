@@ -773,7 +773,7 @@ class Population:
         """
         problems: list[str] = []
         if isinstance(weight, pd.Series):
-            problems += _weight_index_problem(weight, self.household_id)
+            problems += series_index_problem("weight", weight, self.household_id)
         values = _as_array("weight", weight, problems)
         if not problems and values.ndim != 1:
             # None is a 0-d object array, which the column check iterated.
@@ -1274,15 +1274,19 @@ def _as_array(name: str, values: Any, problems: list[str]) -> np.ndarray:
         return np.empty(0)
 
 
-def _weight_index_problem(weight: pd.Series, household_id: np.ndarray) -> list[str]:
-    """A problem if a Series of weights is labelled other than by position or id.
+def series_index_problem(
+    name: str, series: pd.Series, household_id: np.ndarray
+) -> list[str]:
+    """A problem if a Series of household values is not labelled by position or id.
 
-    Weights are paired with households by position; a Series keyed by household
-    id in another order (``df.set_index("household_id")["w"]`` of a sorted
-    frame), or by positions in another order (``df.sort_values(...)["w"]``),
-    gave each household another's weight.
+    The labels must be the positions 0 … n-1 in order, or the household ids in
+    the population's order. Values are paired with households by position; a
+    Series keyed by household id in another order
+    (``df.set_index("household_id")["w"]`` of a sorted frame), or by positions
+    in another order (``df.sort_values(...)["w"]``), gave each household
+    another's value (``with_weights``' weights, ``bootstrap``'s strata and PSUs).
     """
-    index = weight.index
+    index = series.index
     n = household_id.shape[0]
     if len(index) != n:
         return []  # a length mismatch is the shape's problem
@@ -1295,10 +1299,10 @@ def _weight_index_problem(weight: pd.Series, household_id: np.ndarray) -> list[s
         if not ids_are_positions:
             return []  # positions, in order
         return [
-            f"weight is a pandas Series labelled 0–{n - 1}, which are both the "
+            f"{name} is a pandas Series labelled 0–{n - 1}, which are both the "
             "households' positions and, in another order, their household_id: "
-            "pass weight.to_numpy() to pair the weights by position, or "
-            "weight.reindex(population.household_id).to_numpy() to pair them by "
+            f"pass {name}.to_numpy() to pair the values by position, or "
+            f"{name}.reindex(population.household_id).to_numpy() to pair them by "
             "household id"
         ]
     shown = quoted(index[:3].tolist())
@@ -1311,22 +1315,22 @@ def _weight_index_problem(weight: pd.Series, household_id: np.ndarray) -> list[s
 
     if not ids_are_positions and same_set(pd.RangeIndex(n)):
         return [
-            f"weight is a pandas Series whose index holds the positions 0–{n - 1} "
+            f"{name} is a pandas Series whose index holds the positions 0–{n - 1} "
             f"in another order (first labels {shown}; a sorted frame's column?): "
-            "pass weight.sort_index().to_numpy() to pair the weights with the "
+            f"pass {name}.sort_index().to_numpy() to pair the values with the "
             "households by position"
         ]
     if same_set(pd.Index(sorted_ids)):
         return [
-            "weight is a pandas Series keyed by household_id in another order than "
+            f"{name} is a pandas Series keyed by household_id in another order than "
             f"the population's (first labels {shown}): pass "
-            "weight.reindex(population.household_id).to_numpy() to pair the "
-            "weights by household id"
+            f"{name}.reindex(population.household_id).to_numpy() to pair the "
+            "values by household id"
         ]
     return [
-        "weight is a pandas Series whose index is neither the households' "
+        f"{name} is a pandas Series whose index is neither the households' "
         f"positions 0–{n - 1} nor their household_id (first labels {shown}); "
-        "weights are paired by position: pass weight.to_numpy() to do so, or "
+        f"values are paired by position: pass {name}.to_numpy() to do so, or "
         "index the Series by household_id"
     ]
 

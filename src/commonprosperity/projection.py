@@ -95,6 +95,11 @@ def _expit(x: Any) -> Any:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+#: A growth rate above which ``project`` warns of a factor given as a rate: half
+#: as much again in a year is no nominal income growth of a province.
+FACTOR_LIKE_RATE = 0.5
+
+
 def _check_spec(spec: Any, where: str) -> dict[str, float]:
     if is_number(spec):
         # The rate's own check below says what is allowed (float(10**400) raised
@@ -129,6 +134,16 @@ def _check_spec(spec: Any, where: str) -> dict[str, float]:
             out[k] = rate
     if problems:
         raise ArgumentError("; ".join(problems))
+    factors = {k: v for k, v in out.items() if v > FACTOR_LIKE_RATE}
+    if factors:
+        # growth_rates() returns factors: one passed back (1.0 for "no growth")
+        # doubled every income without a word.
+        warn_user(
+            f"{where}: {factors} read as growth of "
+            f"{', '.join(f'{v:+.0%}' for v in factors.values())} a year: growth "
+            "factors (1.05 = +5 %, as growth_rates returns)? Give rates "
+            "(0.05 = +5 %)"
+        )
     return out
 
 

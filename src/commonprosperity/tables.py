@@ -16,7 +16,6 @@ import pandas as pd
 from commonprosperity import metrics
 from commonprosperity._kernels.buckets import income_order
 from commonprosperity._sums import compensated_cumsum
-from commonprosperity._unit_slips import SLIP_FACTOR
 from commonprosperity._validate import (
     check_result,
     finite_float,
@@ -36,6 +35,12 @@ if TYPE_CHECKING:
 __all__ = ["by_group", "deciles", "decompose", "poverty", "winners_losers"]
 
 _GROUP_COLUMNS = ("city", "urban", "size", "decile")
+
+#: A fixed poverty line under 1/POVERTY_SLIP_FACTOR of the scenario's yearly
+#: dibao line is warned about. Not the scenarios' factor of 10: a monthly line is
+#: a twelfth of its yearly value, and the 2024 dibao a month (1,128 yuan) typed as
+#: a line under 2021 policy (835 a month) is 1/8.9 of that year's line.
+POVERTY_SLIP_FACTOR = 4.0
 
 
 def _person_weight(result: Result) -> np.ndarray:
@@ -508,17 +513,19 @@ def poverty(result: Result, lines: Mapping[str, float] | None = None) -> pd.Data
     Warns
     -----
     UserWarning
-        If a fixed line is under a tenth of the scenario's dibao line a year:
+        If a fixed line is under a quarter of the scenario's dibao line a year:
         a monthly amount, where lines are yearly?
     """
     check_result(result, "result", "poverty")
     extra = _fixed_lines(lines)
     dibao_line = 12.0 * result.scenario.transfers.dibao_monthly
-    monthly = [k for k, v in extra.items() if 0.0 < SLIP_FACTOR * v <= dibao_line]
+    monthly = [
+        k for k, v in extra.items() if 0.0 < POVERTY_SLIP_FACTOR * v <= dibao_line
+    ]
     if monthly:
         # lines={"dibao": 1128}: a headcount of 0.02 % where 3 % was meant.
         warn_user(
-            f"poverty: line(s) {monthly} are under a tenth of the scenario's "
+            f"poverty: line(s) {monthly} are under a quarter of the scenario's "
             f"dibao line ({dibao_line:,.0f} yuan a year): monthly amounts? Lines "
             "are yuan per person per year"
         )

@@ -33,7 +33,7 @@ from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.metrics._moments import native_order
 from commonprosperity.metrics._validate import pow2_normalised
-from commonprosperity.population import Population, sealed
+from commonprosperity.population import Population, sealed, series_index_problem
 from commonprosperity.published import CITIES
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import (
@@ -456,6 +456,11 @@ def bootstrap(
                 f"({nh}), not {what}; got {quoted(given)} (the population's own "
                 f"design is used when {name} is None)"
             )
+    for name, given in (("strata", strata), ("psu", psu)):
+        if isinstance(given, pd.Series) and (
+            problem := series_index_problem(name, given, pop.household_id)
+        ):
+            raise ArgumentError(f"bootstrap: {problem[0]}")
     strata = pop.stratum if strata is None else native_order(np.asarray(strata))
     psu = pop.psu if psu is None else native_order(np.asarray(psu))
     for name, arr in (("strata", strata), ("psu", psu)):

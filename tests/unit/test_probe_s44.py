@@ -484,7 +484,7 @@ def test_a_monthly_poverty_line_and_a_percent_threshold_are_warned_about(pop):
     after = cp.simulate(
         pop, Scenario.status_quo(2021).replace({"transfers.dibao_monthly": 1_000.0})
     )
-    with pytest.warns(UserWarning, match=r"\['sq dibao'\] are under a tenth"):
+    with pytest.warns(UserWarning, match=r"\['sq dibao'\] are under a quarter"):
         before.poverty({"sq dibao": 835.0})
     with pytest.warns(UserWarning, match="threshold=1 counts changes above 100%"):
         before.winners_losers(after, threshold=1)

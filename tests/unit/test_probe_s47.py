@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -86,3 +87,89 @@ def test_other_year_note_advises_project_only_where_project_runs():
     old = cp.synthetic_population(300, seed=2).with_year(2018)
     with pytest.raises(PopulationError, match="2020 or later"):
         cp.project(old, 2021)
+
+
+@pytest.fixture(scope="module")
+def result_2021():
+    return cp.simulate(
+        cp.synthetic_population(1_500, seed=4), cp.Scenario.status_quo(2021)
+    )
+
+
+def test_poverty_warns_of_a_monthly_line_a_twelfth_of_the_yearly(result_2021):
+    """The 2024 dibao a month (1,128 yuan) as a line under 2021 policy (835 a
+    month, 10,020 a year) is over a tenth of the yearly line and passed unwarned."""
+    import warnings
+
+    with pytest.warns(UserWarning, match=r"\['2024 dibao'\] are under a quarter"):
+        result_2021.poverty({"2024 dibao": 1_128.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # Yearly lines, the README's and the 2020 national line in 2020 prices.
+        result_2021.poverty({"2024 dibao": 12 * 1_128.0, "national": 4_000.0})
+
+
+def test_bootstrap_refuses_strata_keyed_by_id_in_another_order(result_2021):
+    """A design table indexed by household id, in another order, was paired by
+    position: every household got another's stratum and PSU."""
+    from commonprosperity.uncertainty import bootstrap
+
+    pop = result_2021.population
+    n = pop.n_households
+    design = pd.DataFrame(
+        {"stratum": np.arange(n) % 4, "psu": np.arange(n) // 3},
+        index=pop.household_id,
+    )
+    shuffled = design.sample(frac=1.0, random_state=1)
+    with pytest.raises(cp.ArgumentError, match=r"strata.*reindex\(population"):
+        bootstrap(result_2021, "gini", n=10, seed=1, strata=shuffled.stratum)
+    with pytest.raises(cp.ArgumentError, match=r"psu.*reindex\(population"):
+        bootstrap(result_2021, "gini", n=10, seed=1, psu=shuffled.psu)
+    # Keyed by id in the population's order, or as arrays: the same replicates.
+    keyed = bootstrap(
+        result_2021, "gini", n=10, seed=1, strata=design.stratum, psu=design.psu
+    )
+    plain = bootstrap(
+        result_2021,
+        "gini",
+        n=10,
+        seed=1,
+        strata=design.stratum.to_numpy(),
+        psu=design.psu.to_numpy(),
+    )
+    assert np.array_equal(keyed.replicates, plain.replicates)
+
+
+def test_project_warns_of_a_growth_factor_given_as_a_rate():
+    """growth_rates returns factors; growth=1.0 passed back ("no growth") doubled
+    every income without a word."""
+    import warnings
+
+    pop = cp.synthetic_population(400, seed=5).with_year(2024)
+    with pytest.warns(UserWarning, match=r"\+100% a year: growth factors"):
+        cp.project(pop, 2025, growth=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cp.project(pop, 2025, growth={"urban": 0.05, "rural": 0.5})
+
+
+def test_unit_slip_of_a_benefit_the_year_has_not_yet():
+    """The child allowance's yearly 3,600 typed into a 2024 scenario (status quo
+    0) passed unwarned; in 2025 (300 a month) it warned."""
+    from commonprosperity._unit_slips import unit_slips
+
+    slip = cp.Scenario.status_quo(2024).replace(
+        {"transfers.child_allowance_monthly": 3_600.0}
+    )
+    ((path, note),) = unit_slips(slip)
+    assert path == "transfers.child_allowance_monthly"
+    assert "12× the 2025 status quo, 300; 0 in 2024" in note
+    infant = cp.Scenario.status_quo(2020).replace(
+        {"income_tax.infant_care_monthly": 12_000.0}
+    )
+    assert [p for p, _ in unit_slips(infant)] == ["income_tax.infant_care_monthly"]
+    # A benefit brought forward at a monthly amount is no slip.
+    early = cp.Scenario.status_quo(2024).replace(
+        {"transfers.child_allowance_monthly": 500.0}
+    )
+    assert unit_slips(early) == []
