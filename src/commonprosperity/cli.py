@@ -48,6 +48,9 @@ DEFAULT_OUT = "commonprosperity-out"
 DEFAULT_SWEEP_OUT = "commonprosperity-sweep-out"
 COMMANDS = ("run", "sweep", "solve", "baseline")
 EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Standard output could not be written (sysexits' EX_IOERR): not bad input,
+#: and the output folder may well be complete.
+EXIT_OUTPUT = 74
 
 _TARGET = re.compile(
     r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:(?P<op><=|>=|<|>)\s*"
@@ -1263,4 +1266,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{command}: error: {where}{exc.strerror or _one_line(exc)}",
             file=sys.stderr,
         )
-        return EXIT_USAGE
+        return EXIT_USAGE if exc.filename is not None else EXIT_OUTPUT

@@ -63,6 +63,7 @@ from commonprosperity._validate import (
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, MeasureError
 from commonprosperity.metrics._gini import gini
 from commonprosperity.metrics._validate import as_values, as_weight
+from commonprosperity.published import CITIES
 from commonprosperity.simulate import SURVEY_URBAN_BASIS
 from commonprosperity.targets import TARGET_BY_ID, meets
 
@@ -756,7 +757,8 @@ def city_bars(
     -------
     matplotlib.figure.Figure
         Horizontal bars, highest first, labelled in yuan; the province's
-        per-capita income as a line, and the ceiling the highest city must stay
+        per-capita income as a line ("all households" when the population has
+        households in some cities only), and the ceiling the highest city must stay
         under for T5 (lowest × 1.55).
     """
     check_result(result, "result", "city_bars")
@@ -802,12 +804,14 @@ def city_bars(
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
             )
         mean = float(result.indicators["per_capita_disposable_income"])
+        # A population of some cities only: its mean is theirs, not the province's.
+        whole = set(CITIES) <= set(result.city_per_capita.index)
         ax.axvline(
             mean / 1e3,
             color=_BLACK,
             ls="--",
             lw=1.2,
-            label=f"province: {mean:,.0f} yuan",
+            label=f"{'province' if whole else 'all households'}: {mean:,.0f} yuan",
         )
         # The ceiling only where the ratio is defined (a lowest city at or below
         # zero drew a negative "ceiling"); the axis spans every bar and 0 (all

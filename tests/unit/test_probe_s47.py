@@ -173,3 +173,48 @@ def test_unit_slip_of_a_benefit_the_year_has_not_yet():
         {"transfers.child_allowance_monthly": 500.0}
     )
     assert unit_slips(early) == []
+
+
+def test_cli_exit_code_when_standard_output_cannot_be_written(
+    capsys, monkeypatch, tmp_path
+):
+    """`run > /dev/full` exited 2, "bad input ... nothing written", though the
+    input was fine (and the files were written)."""
+    import errno
+
+    from commonprosperity import cli
+
+    def printing_fails(args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cli, "_cmd_run", printing_fails)
+    code = cli.main(["run", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_OUTPUT == 74
+    assert "writing to standard output: No space left on device" in err
+
+    # A file the system refuses is still bad input (2).
+    def file_fails(args):
+        raise PermissionError(errno.EACCES, "Permission denied", "/x/report.md")
+
+    monkeypatch.setattr(cli, "_cmd_run", file_fails)
+    assert cli.main(["run", "--out", str(tmp_path / "o")]) == cli.EXIT_USAGE
+
+
+def test_city_figure_names_a_partial_populations_mean_as_its_own():
+    """A population of Hangzhou's households drew its mean as "province"."""
+    from commonprosperity.plots import city_bars
+
+    pop = cp.synthetic_population(800, seed=6)
+    hh, pp = pop.to_frames()
+    keep = hh[hh.city.isin(["杭州", "宁波"])]
+    part = cp.Population.from_frames(keep, pp[pp.household_id.isin(keep.household_id)])
+    scenario = cp.Scenario.status_quo(2024)
+
+    def legend(p):
+        fig = city_bars(cp.simulate(p, scenario))
+        return [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+    assert any(t.startswith("all households: ") for t in legend(part))
+    assert not any(t.startswith("province") for t in legend(part))
+    assert any(t.startswith("province: ") for t in legend(pop))
