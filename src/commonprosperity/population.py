@@ -80,7 +80,10 @@ def sealed(a: np.ndarray) -> np.ndarray:
     ``a`` must be the library's own (a copy, or an array it built). A read-only
     array that owns its memory can be made writeable again by anyone holding it
     (``pop.weight.flags.writeable = True``, then a negative weight, or an
-    offset that crashed the kernels); a view of a read-only base cannot.
+    offset that crashed the kernels); a view of a read-only base cannot. (Its
+    owner stays reachable as ``.base``: code that turns that back to writeable
+    on purpose is past what a population checks, and its kernels trust the
+    offsets they were built with.)
     """
     a = np.ascontiguousarray(a)
     a.flags.writeable = False

@@ -558,19 +558,27 @@ def _sealed_frame(obj: Any) -> Any:
     views pandas hands out of them could be made writeable again while the
     memory itself was writeable (``a.flags.writeable = True; a[:] = 0`` zeroed
     the Result's T1). With the memory's own array read-only, no view of it can
-    be.
+    be made writeable; the views that exist (the frame's blocks) are sealed too.
     """
     columns = [obj] if isinstance(obj, pd.Series) else [obj[c] for c in obj.columns]
+    arrays = []
     for column in columns:
         values = column.array
-        arrays = [values.codes] if isinstance(values, pd.Categorical) else []
-        if not arrays:
-            arrays = [column.to_numpy(copy=False)]
-        for a in arrays:
-            while isinstance(a.base, np.ndarray):
-                a = a.base
-            if isinstance(a, np.ndarray) and a.base is None:
-                a.flags.writeable = False
+        if isinstance(values, pd.Categorical):
+            arrays.append(values.codes)
+        else:
+            arrays.append(column.to_numpy(copy=False))
+            arrays.append(getattr(values, "_ndarray", None))
+    # The frame's own blocks too: views of the memory taken before it was sealed
+    # stay writeable, and pandas hands out views of them (``np.asarray(
+    # households[c].array)`` halved the Result's incomes).
+    manager = getattr(obj, "_mgr", None)
+    arrays += [getattr(b, "values", None) for b in getattr(manager, "blocks", ())]
+    for a in arrays:
+        # Every view up to the memory's owner: a view keeps its own flag.
+        while isinstance(a, np.ndarray):
+            a.flags.writeable = False
+            a = a.base
     return obj
 
 

@@ -218,3 +218,19 @@ def test_city_figure_names_a_partial_populations_mean_as_its_own():
     assert any(t.startswith("all households: ") for t in legend(part))
     assert not any(t.startswith("province") for t in legend(part))
     assert any(t.startswith("province: ") for t in legend(pop))
+
+
+def test_result_household_columns_hand_out_no_writeable_view():
+    """np.asarray(households[c].array) was a writeable view of the Result's own
+    table: halving it halved the Result's deciles."""
+    pop = cp.synthetic_population(600, seed=7)
+    r = cp.simulate(pop, cp.Scenario.status_quo(2024))
+    before = r.deciles()["disposable_income"].to_numpy().copy()
+    frame = r.households
+    for column in frame.columns:
+        values = frame[column].array
+        for view in (np.asarray(values), values.to_numpy()):
+            if view.dtype.kind in "fiub":
+                with pytest.raises(ValueError, match="read-only"):
+                    view *= 2
+    assert np.array_equal(r.deciles()["disposable_income"].to_numpy(), before)
