@@ -251,12 +251,18 @@ TARGET_TABLE_COLUMNS = (
 )
 
 
+#: The comparison column of a table beside a baseline: a status quo's, or that
+#: of another scenario given as the reference (report.reference_column).
+_REFERENCE_COLUMNS = ("status_quo", "reference")
+
+
 def _target_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    has_sq = "status_quo" in table.columns
+    ref = next((c for c in _REFERENCE_COLUMNS if c in table.columns), None)
+    has_sq = ref is not None
     header = [
         "",
         "indicator",
-        *(["status quo"] if has_sq else []),
+        *([ref.replace("_", " ")] if has_sq else []),
         "value",
         "goal",
         "met",
@@ -265,7 +271,7 @@ def _target_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     rows = []
     for tid, row in table.iterrows():
         unit = unit_key(row["unit"])
-        values = [row["value"], *([row["status_quo"]] if has_sq else [])]
+        values = [row["value"], *([row[ref]] if has_sq else [])]
         texts, target, extra = _values_and_goal(values, row["target"], unit)
         goal = f"{_CMP.get(str(row['comparison']), row['comparison'])} {target}"
         if unit == "ratio change":
@@ -308,7 +314,9 @@ def format_target_table(table: pd.DataFrame) -> str:
     header, rows = _target_rows(table)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     right = {
-        i for i, h in enumerate(header) if h in ("status quo", "value", "goal", "gap")
+        i
+        for i, h in enumerate(header)
+        if h in ("status quo", "reference", "value", "goal", "gap")
     }
 
     def line(cells: Sequence[str]) -> str:

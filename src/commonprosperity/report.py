@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,8 @@ from commonprosperity._reportformat import (
 from commonprosperity._sweep_report import sweep_summary, write_sweep
 from commonprosperity._validate import check_result, check_text, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
+from commonprosperity.published import POLICY_YEARS
+from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import cities_note
 from commonprosperity.tables import _population_differences
 
@@ -122,7 +124,8 @@ def target_table(
     result : Result
         The scenario's result.
     baseline : Result, optional
-        The status quo on the same population; adds a ``status_quo`` column.
+        The status quo on the same population; adds a ``status_quo`` column
+        (``reference`` for another scenario's result: :func:`reference_name`).
     gdp, labour_compensation : float, optional
         Passed to ``Result.targets`` for T7 (yuan).
 
@@ -150,7 +153,7 @@ def target_table(
     out = frame[cols].copy()
     if baseline is not None:
         base = baseline.targets(gdp=gdp, labour_compensation=labour_compensation)
-        out.insert(1, "status_quo", base["value"])
+        out.insert(1, reference_column(baseline), base["value"])
     return out
 
 
@@ -162,21 +165,23 @@ def indicator_table(result: Result, baseline: Result | None = None) -> pd.DataFr
     result : Result
         The scenario's result.
     baseline : Result, optional
-        The status quo on the same population.
+        The status quo on the same population (or another scenario's result on
+        it, named "reference": :func:`reference_name`).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by indicator name: ``value``, ``unit`` (and ``status_quo``,
-        ``change`` when a baseline is given), ``note``: why a value is undefined
-        (NaN), empty otherwise.
+        Indexed by indicator name: ``value``, ``unit`` (and ``status_quo`` or
+        ``reference``, ``change`` when a baseline is given), ``note``: why a
+        value is undefined (NaN), empty otherwise.
     """
     _check_results("indicator_table", result, baseline)
     out = pd.DataFrame({"value": result.indicators})
     out.index.name = "indicator"
     if baseline is not None:
-        out["status_quo"] = baseline.indicators.reindex(out.index)
-        out["change"] = out["value"] - out["status_quo"]
+        ref = reference_column(baseline)
+        out[ref] = baseline.indicators.reindex(out.index)
+        out["change"] = out["value"] - out[ref]
     out["unit"] = [INDICATOR_UNIT_TEXT.get(k, "") for k in out.index]
     # An undefined indicator was an empty cell in indicators.csv, its reason
     # (result.undefined) nowhere in the file.
@@ -195,25 +200,26 @@ def fiscal_table(result: Result, baseline: Result | None = None) -> pd.DataFrame
     result : Result
         The scenario's result.
     baseline : Result, optional
-        The status quo on the same population and band basis.
+        The status quo on the same population and band basis (or another
+        scenario's result, named "reference").
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by item: ``value`` (and ``status_quo``, ``change``). With a
-        baseline, a row ``net_fiscal_cost`` = status-quo net revenue − scenario net
-        revenue (positive: the scenario costs the budget).
+        Indexed by item: ``value`` (and ``status_quo`` or ``reference``,
+        ``change``). With a baseline, a row ``net_fiscal_cost`` = the baseline's
+        net revenue − scenario net revenue (positive: the scenario costs the
+        budget).
     """
     _check_results("fiscal_table", result, baseline)
     out = pd.DataFrame({"value": result.fiscal})
     out.index.name = "item"
     if baseline is not None:
-        out["status_quo"] = baseline.fiscal.reindex(out.index)
-        out["change"] = out["value"] - out["status_quo"]
+        ref = reference_column(baseline)
+        out[ref] = baseline.fiscal.reindex(out.index)
+        out["change"] = out["value"] - out[ref]
         if "net_revenue" in out.index:
-            cost = float(
-                out.loc["net_revenue", "status_quo"] - out.loc["net_revenue", "value"]
-            )
+            cost = float(out.loc["net_revenue", ref] - out.loc["net_revenue", "value"])
             out.loc["net_fiscal_cost"] = [np.nan, np.nan, cost]
     return out
 
@@ -298,7 +304,7 @@ def _check_results(where: str, result: object, baseline: object = None) -> None:
         differ = _population_differences(baseline.population, result.population)
         if differ:
             raise ArgumentError(
-                f"{where}: baseline must be the status quo simulated on the same "
+                f"{where}: baseline must be simulated on the same "
                 "population as result (same households, weights and persons); "
                 f"these differ: {', '.join(differ)}"
             )
@@ -329,6 +335,66 @@ def _other_year(result: Result, baseline: Result | None) -> str:
     )
 
 
+def _status_quo_of(year: int) -> Scenario:
+    """The status quo a scenario of ``year`` departs from.
+
+    Its year's, or 2025's for later years (the README's frozen 2025 policy).
+    """
+    return Scenario.status_quo(min(max(year, POLICY_YEARS[0]), POLICY_YEARS[-1]))
+
+
+def _departures(scenario: Scenario) -> list[str]:
+    """``path = value (status quo v)`` of each field ``scenario`` sets otherwise."""
+    ours = _flat(scenario.to_dict())
+    usual = _flat(_status_quo_of(scenario.year).to_dict())
+    return [
+        f"{k} = {ours[k]} (status quo {usual.get(k)})"
+        for k in ours
+        if k != "year" and ours[k] != usual.get(k)
+    ]
+
+
+def _flat(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if isinstance(v, Mapping):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def reference_name(baseline: Result | None) -> str:
+    """What a baseline is called in tables and text: "status quo" or "reference".
+
+    A baseline of another scenario (comparing reform B with reform A) was headed
+    "status quo" throughout, A's numbers passing for the status quo's.
+    """
+    if baseline is None or not _departures(baseline.scenario):
+        return "status quo"
+    return "reference"
+
+
+def reference_column(baseline: Result | None) -> str:
+    """The tables' column of the baseline's values (``status_quo``/``reference``)."""
+    return reference_name(baseline).replace(" ", "_")
+
+
+def reference_note(baseline: Result | None) -> str:
+    """What the reference scenario changes from the status quo, or ""."""
+    if baseline is None or reference_name(baseline) == "status quo":
+        return ""
+    changes = _departures(baseline.scenario)
+    shown = "; ".join(changes[:6]) + (
+        f"; and {len(changes) - 6} more" if len(changes) > 6 else ""
+    )
+    return (
+        f"The baseline compared with is not the {baseline.scenario.year} status quo "
+        f"but a reference scenario ({shown}): the reference column, the changes "
+        "and the net fiscal cost compare with it."
+    )
+
+
 def _check_heading(where: str, heading: object) -> None:
     if not isinstance(heading, str):
         raise ArgumentTypeError(
@@ -339,6 +405,7 @@ def _check_heading(where: str, heading: object) -> None:
 
 def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
     table = fiscal_table(result, baseline)
+    name = reference_name(baseline)
     labels = {
         "iit_revenue": "income tax revenue (all schedules)",
         "social_insurance_contributions": "employee contributions incl. housing fund",
@@ -346,7 +413,7 @@ def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
         "housing_fund": "  of which housing fund (employees' savings)",
         "transfer_spending": "transfer spending (dibao, residents' pension, child)",
         "net_revenue": "net revenue (taxes + social insurance - transfers)",
-        "net_fiscal_cost": "net fiscal cost vs the status quo (+: costs the budget)",
+        "net_fiscal_cost": f"net fiscal cost vs the {name} (+: costs the budget)",
     }
     out = []
     for key, label in labels.items():
@@ -358,7 +425,7 @@ def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
         elif baseline is not None:
             out.append(
                 f"  {label:<52} {_bn(row['value']):>12} bn  "
-                f"(status quo {_bn(row['status_quo'])} bn)"
+                f"({name} {_bn(row[reference_column(baseline)])} bn)"
             )
         else:
             out.append(f"  {label:<52} {_bn(row['value']):>12} bn")
@@ -393,7 +460,8 @@ def summary_text(
     heading : str
         First line (what was simulated, on which population).
     baseline : Result, optional
-        The status quo on the same population (adds a status-quo column and the net
+        The status quo on the same population, or another scenario's result on it
+        named "reference" (adds its column and the net
         fiscal cost).
     gdp, labour_compensation : float, optional
         For T7.
@@ -413,6 +481,8 @@ def summary_text(
     other = _other_year(result, baseline)
     if other:
         lines.append(other)
+    if reference := reference_note(baseline):
+        lines.append(reference)
     table = target_table(
         result, baseline, gdp=gdp, labour_compensation=labour_compensation
     )
@@ -426,7 +496,7 @@ def summary_text(
     lines.append("")
     gini = f"Gini of per-capita disposable income (persons): {gini_text(result)}"
     if baseline is not None:
-        gini += f"  (status quo {gini_text(baseline)})"
+        gini += f"  ({reference_name(baseline)} {gini_text(baseline)})"
     lines.append(gini + "  -- no numeric target in the plan")
     lines.append("")
     lines.append("Fiscal totals, yuan per year (bn = 1e9)")
@@ -439,8 +509,8 @@ def summary_text(
         ),
         (
             _status_quo_weak(result, baseline),
-            "and by the status quo it is compared with (its column and the net "
-            "fiscal cost rest on them):",
+            f"and by the {reference_name(baseline)} it is compared with (its column "
+            "and the net fiscal cost rest on them):",
         ),
     ):
         if len(weak):
@@ -484,7 +554,8 @@ def markdown_report(
     heading : str
         What was simulated on which population.
     baseline : Result, optional
-        The status quo on the same population.
+        The status quo on the same population (or another scenario's result on
+        it, named "reference": :func:`reference_name`).
     figures : sequence of str
         File names of PNG figures (relative to the report) to embed.
     command : str, optional
@@ -529,7 +600,9 @@ def markdown_report(
         "",
         f"Evaluated on {result.scenario.year} policy; band basis "
         f"`{result.band_basis}`. `gap` > 0 means not yet met (in the target's unit; "
-        "pp = percentage points)." + (f" {other}" if other else ""),
+        "pp = percentage points)."
+        + (f" {other}" if other else "")
+        + (f" {note}" if (note := reference_note(baseline)) else ""),
         "",
         _targets_markdown(
             target_table(
@@ -539,7 +612,7 @@ def markdown_report(
         "",
         "Gini of per-capita disposable income over persons: "
         + gini_text(result, bold=True)
-        + (f" (status quo {gini_text(baseline)})" if baseline else "")
+        + (f" ({reference_name(baseline)} {gini_text(baseline)})" if baseline else "")
         + "; the plan sets no numeric target for it.",
         "",
     ]
@@ -549,7 +622,9 @@ def markdown_report(
     # -0.0032 stood beside levels shown 0.345 and 0.348).
     extra = [1 if k.startswith("gini") else 0 for k in ind.index]
     units = [INDICATOR_UNITS.get(k, "") for k in ind.index]
-    for col in [c for c in ("value", "status_quo", "change") if c in shown.columns]:
+    for col in [
+        c for c in ("value", "status_quo", "reference", "change") if c in shown.columns
+    ]:
         shown[col] = [
             _change(v, u) if col == "change" else _fmt(v, u, e)
             for v, u, e in zip(ind[col], units, extra, strict=True)
@@ -560,7 +635,9 @@ def markdown_report(
         # The values the cities figure draws (T5 is their highest ÷ lowest).
         table = pd.DataFrame({"value": cities})
         if baseline is not None:
-            table["status_quo"] = baseline.city_per_capita.reindex(cities.index)
+            table[reference_column(baseline)] = baseline.city_per_capita.reindex(
+                cities.index
+            )
         table.index = [f"{c} ({_city_en(c)})" for c in cities.index]
         out += [
             "## Per-capita disposable income by city (yuan per person per year)",
@@ -581,8 +658,8 @@ def markdown_report(
         "net_revenue = income tax + social insurance fund contributions − "
         "transfers (the housing fund is the employees' own savings, not revenue)"
         + (
-            "; net_fiscal_cost = status-quo net revenue − scenario net revenue "
-            "(positive: the scenario costs the budget)."
+            f"; net_fiscal_cost = {reference_name(baseline)}'s net revenue − "
+            "scenario net revenue (positive: the scenario costs the budget)."
             if baseline is not None
             else "."
         ),
@@ -591,7 +668,9 @@ def markdown_report(
     for item, row in counts.iterrows():
         line = f"{item.replace('_', ' ')} (households represented): {row['value']:,.0f}"
         if baseline is not None:
-            line += f" (status quo {row['status_quo']:,.0f})"
+            line += (
+                f" ({reference_name(baseline)} {row[reference_column(baseline)]:,.0f})"
+            )
         out += [line, ""]
     if baseline is not None:
         wl = getattr(baseline, "winners_losers", None)
@@ -602,8 +681,8 @@ def markdown_report(
                     "## Who gains and who loses (persons, change > 1 %; "
                     "mean change in yuan per person per year)",
                     "",
-                    "Deciles of persons ranked by their status-quo per-capita "
-                    "income: the same persons in both.",
+                    "Deciles of persons ranked by their per-capita income under "
+                    f"the {reference_name(baseline)}: the same persons in both.",
                     "",
                     markdown_table(
                         table,
@@ -624,8 +703,8 @@ def markdown_report(
         # persons and the households represented too.
         "Persons ranked by their per-capita disposable income under the scenario"
         + (
-            " (not by the status quo's, as in the table above: a decile here holds "
-            "other persons)"
+            f" (not under the {reference_name(baseline)}, as in the table above: a "
+            "decile here holds other persons)"
             if baseline is not None
             else ""
         )
@@ -666,7 +745,8 @@ def markdown_report(
     status_quo_weak = _status_quo_weak(result, baseline)
     if len(status_quo_weak):
         out += [
-            "### Further C or R values used by the status quo it is compared with",
+            f"### Further C or R values used by the {reference_name(baseline)} it "
+            "is compared with",
             "",
             "Its column and the net fiscal cost rest on these too.",
             "",
@@ -685,6 +765,15 @@ def markdown_report(
         "```",
         "",
     ]
+    if baseline is not None and reference_name(baseline) != "status quo":
+        out += [
+            "### Reference scenario compared with (every field)",
+            "",
+            "```toml",
+            baseline.scenario.to_toml().rstrip(),
+            "```",
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -715,7 +804,8 @@ def write_run(
     heading : str
         What was simulated on which population.
     baseline : Result, optional
-        The status quo on the same population (comparison columns, Lorenz curves of
+        The status quo on the same population, or another scenario's result on it
+        named "reference" (comparison columns, Lorenz curves of
         both).
     command : str, optional
         The command line, quoted in the report.
@@ -788,7 +878,7 @@ def write_run(
         year = result.scenario.year
         label = label or f"{year} policy"
         if baseline is not None:
-            reference = f"status quo {baseline.scenario.year}"
+            reference = f"{reference_name(baseline)} {baseline.scenario.year}"
             if label == reference:
                 # A scenario file named like the status quo: one key would
                 # overwrite the other and the figure lose a curve.

@@ -234,3 +234,40 @@ def test_result_household_columns_hand_out_no_writeable_view():
                 with pytest.raises(ValueError, match="read-only"):
                     view *= 2
     assert np.array_equal(r.deciles()["disposable_income"].to_numpy(), before)
+
+
+def test_report_names_a_reference_scenario_that_is_not_the_status_quo(tmp_path):
+    """Reform B against reform A: A's numbers were headed "status quo" in every
+    table, text and figure, and A's settings were written nowhere."""
+    from commonprosperity import report
+
+    pop = cp.synthetic_population(800, seed=8)
+    sq = cp.Scenario.status_quo(2025)
+    a = sq.replace({"transfers.dibao_monthly": 1_300.0})
+    b = a.replace({"income_tax.basic_deduction": 72_000.0})
+    ra, rb = cp.simulate(pop, a), cp.simulate(pop, b)
+    written = report.write_run(
+        rb, tmp_path / "o", heading="B vs A", baseline=ra, label="package B"
+    )
+    names = {p.name for p in written}
+    targets = pd.read_csv(tmp_path / "o" / "targets.csv", index_col=0)
+    assert "reference" in targets.columns and "status_quo" not in targets.columns
+    assert targets.at["T1", "reference"] == pytest.approx(
+        ra.indicators["per_capita_disposable_income"]
+    )
+    text = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
+    assert "status quo 0." not in text and "vs the status quo" not in text
+    usual = sq.transfers.dibao_monthly
+    assert f"transfers.dibao_monthly = 1300.0 (status quo {usual})" in text
+    assert "### Reference scenario compared with" in text
+    assert "dibao_monthly = 1300.0" in text.split("### Reference scenario")[1]
+    summary = report.summary_text(rb, heading="B vs A", baseline=ra)
+    assert "net fiscal cost vs the reference" in summary
+    assert "reference" in summary.splitlines()[4]
+    assert "report.md" in names
+    # The status quo as baseline keeps its name.
+    rs = cp.simulate(pop, sq)
+    assert "status_quo" in report.target_table(rb, rs).columns
+    assert "net fiscal cost vs the status quo" in report.summary_text(
+        rb, heading="B", baseline=rs
+    )
