@@ -39,6 +39,15 @@ def fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4f}"
 
 
+def yuan(x: float) -> str:
+    """Whole yuan, rounded at the sixth decimal first.
+
+    A pension per pensioner equal to its target came out 35,761.49999999999 on
+    one machine and 35,761.5 on another: the table read 35,761 beside 35,762.
+    """
+    return f"{round(x, 6) + 0.0:,.0f}"
+
+
 def transfers(reports: dict[int, dict]) -> list[str]:
     """One table of the generator's transfer, coverage and pension facts."""
     lines = [
@@ -60,12 +69,12 @@ def transfers(reports: dict[int, dict]) -> list[str]:
             lines.append(
                 f"| {year} | {area} | {r['covered_share_of_earners']:.3f} "
                 f"| {r['pensioners_per_capita']:.3f} "
-                f"| {r['pension_per_pensioner']:,.0f} | {r['pension_target']:,.0f} "
-                f"| {r['other_transfers_per_capita']:,.0f} "
-                f"| {r['gross_transfers_per_capita']:,.0f} "
-                f"| {r['gross_transfers_per_recipient']:,.0f} "
-                f"| {r['contributions_per_capita']:,.0f} "
-                f"| {r['contributions_per_covered']:,.0f} "
+                f"| {yuan(r['pension_per_pensioner'])} | {yuan(r['pension_target'])} "
+                f"| {yuan(r['other_transfers_per_capita'])} "
+                f"| {yuan(r['gross_transfers_per_capita'])} "
+                f"| {yuan(r['gross_transfers_per_recipient'])} "
+                f"| {yuan(r['contributions_per_capita'])} "
+                f"| {yuan(r['contributions_per_covered'])} "
                 f"| {r['covered_to_uncovered_wage']:.2f} |"
             )
     lines.append("")
