@@ -35,7 +35,7 @@ from commonprosperity.solve import solve
 from commonprosperity.sweep import cheapest, sweep
 from commonprosperity.synthetic import synthetic_population
 from commonprosperity.targets import TARGETS, evaluate_targets, target_years
-from commonprosperity.uncertainty import bootstrap
+from commonprosperity.uncertainty import BootstrapResult, bootstrap
 
 try:
     from importlib.metadata import version as _version
@@ -48,6 +48,7 @@ __all__ = [
     "TARGETS",
     "ArgumentError",
     "ArgumentTypeError",
+    "BootstrapResult",
     "CalibrationError",
     "CalibrationResult",
     "CommonProsperityError",
@@ -67,12 +68,16 @@ __all__ = [
     "evaluate_targets",
     "household",
     "metrics",
+    "plots",
     "project",
+    "report",
     "simulate",
     "simulate_path",
     "solve",
+    "survey",
     "sweep",
     "synthetic_population",
+    "tables",
     "target_years",
 ]
 

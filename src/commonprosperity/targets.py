@@ -381,6 +381,13 @@ def evaluate_targets(
             "labour_compensation is given but gdp is not (T7 is labour "
             "compensation ÷ GDP: give both, or neither)"
         )
+    if gdp is not None and labour_compensation is None and residents is None:
+        # Nothing reads GDP alone: the table came out as without it.
+        problems.append(
+            "gdp is given but neither labour_compensation (T7 is labour "
+            "compensation ÷ GDP) nor residents (T10's note, GDP per resident) is; "
+            "give one of them too, or leave gdp out"
+        )
     if not problems and gdp is not None and labour_compensation is not None:
         problems += filter(None, [labour_share_problem(gdp, labour_compensation)])
     income = indicators.get("per_capita_disposable_income")
@@ -418,6 +425,24 @@ def evaluate_targets(
                     f"indicators[{k!r}] is a ratio of positive per-capita incomes, "
                     f"> 0 (NaN when undefined); got {quoted(x)}"
                 )
+    # A verdict is for a target judged without a value: beside T1's value it
+    # replaced it (T1 "met" at 39,669 yuan, the value dropped).
+    by_id = {t.id: t for t in TARGETS}
+    bad += [
+        f"verdicts[{k!r}]: {k} has a value (indicators[{by_id[k].indicator!r}] = "
+        f"{float(indicators[by_id[k].indicator]):.6g}), judged against its target; "
+        "a verdict is for a target judged without a value"
+        for k in verdicts
+        if k in by_id
+        and by_id[k].indicator in indicators
+        and is_real(indicators[by_id[k].indicator])
+        and math.isfinite(float(indicators[by_id[k].indicator]))
+    ]
+    bad += [
+        f"undefined[{k!r}]: not an indicator; allowed: {', '.join(known)}"
+        for k in undefined
+        if k not in known
+    ]
     both = sorted(set(trends) & set(verdicts))
     if both:
         # The verdict won and the trend's value vanished.

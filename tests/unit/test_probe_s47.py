@@ -271,3 +271,51 @@ def test_report_names_a_reference_scenario_that_is_not_the_status_quo(tmp_path):
     assert "net fiscal cost vs the status quo" in report.summary_text(
         rb, heading="B", baseline=rs
     )
+
+
+def test_evaluate_targets_refuses_input_it_would_not_read():
+    """A verdict beside T1's value replaced it (T1 "met" at 39,669 yuan); gdp with
+    neither labour_compensation nor residents and a misspelt undefined key gave
+    the table as without them."""
+    from commonprosperity.targets import evaluate_targets
+
+    ind = {"per_capita_disposable_income": 39_669.0, "urban_rural_ratio": 1.8}
+    with pytest.raises(cp.errors.ScenarioError, match=r"verdicts\['T1'\]: T1 has a"):
+        evaluate_targets(ind, verdicts={"T1": (True, "override")})
+    with pytest.raises(cp.errors.ScenarioError, match="gdp is given but neither"):
+        evaluate_targets(ind, gdp=8.2e12)
+    with pytest.raises(cp.errors.ScenarioError, match=r"undefined\['ginni'\]"):
+        evaluate_targets(ind, undefined={"ginni": "x"})
+    # Judged without a value, and GDP with what reads it: taken.
+    table = evaluate_targets(ind, verdicts={"T8": (True, "income fell")})
+    assert bool(table.at["T8", "met"]) is True
+    table = evaluate_targets(ind, gdp=8.2e12, labour_compensation=4.0e12)
+    assert table.at["T7", "value"] == pytest.approx(4.0 / 8.2)
+    assert not pd.isna(
+        evaluate_targets(ind, gdp=8.2e12, residents=6.6e7).at["T1", "value"]
+    )
+
+
+def test_public_modules_and_bootstrap_result_are_in_all():
+    """The README's `from commonprosperity import plots, report` and survey's
+    readers, and bootstrap's return type, were public but not in __all__."""
+    import subprocess
+    import sys
+
+    for name in ("plots", "report", "tables", "survey", "BootstrapResult"):
+        assert name in cp.__all__ and name in dir(cp)
+    assert isinstance(
+        cp.bootstrap(
+            cp.simulate(
+                cp.synthetic_population(300, seed=9), cp.Scenario.status_quo(2021)
+            ),
+            "gini",
+            n=10,
+            seed=1,
+        ),
+        cp.BootstrapResult,
+    )
+    # Importing the package still leaves matplotlib unloaded.
+    code = "import sys, commonprosperity; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False"
