@@ -293,7 +293,10 @@ class Population:
         households : pandas.DataFrame
             One row per household: ``household_id``, ``weight``, ``urban`` and
             optionally ``city`` (one of the 11 cities, Chinese or English name;
-            see :func:`city_name` for the spellings), ``stratum``, ``psu``.
+            see :func:`city_name` for the spellings), ``stratum``, ``psu``. Other
+            columns are not read, person columns among them (``wage`` of a
+            flat table's first persons, ``flat.drop_duplicates("household_id")``):
+            incomes are read from the person rows only.
         persons : pandas.DataFrame
             One row per person: ``household_id``, ``age``, ``employed``, ``wage``,
             ``business``, ``property``, ``pension`` (yuan per year).

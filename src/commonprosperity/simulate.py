@@ -25,7 +25,7 @@ from commonprosperity._kernels.household_terms import household_terms
 from commonprosperity._unit_slips import warn_unit_slips
 from commonprosperity._validate import is_integer, one_of, quoted
 from commonprosperity._warn import warn_user
-from commonprosperity.errors import ArgumentError, ArgumentTypeError
+from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.published import (
     CITIES,
@@ -437,13 +437,18 @@ class Result:
             T1–T6 say so (its incomes are of its own year: see
             :func:`~commonprosperity.project`).
         """
-        frame = evaluate_targets(
-            self._indicators,
-            residents=self.population.residents,
-            gdp=gdp,
-            labour_compensation=labour_compensation,
-            undefined=self._undefined,
-        )
+        try:
+            frame = evaluate_targets(
+                self._indicators,
+                residents=self.population.residents,
+                gdp=gdp,
+                labour_compensation=labour_compensation,
+                undefined=self._undefined,
+            )
+        except ScenarioError as exc:
+            # Named by the call the user made, not by the function it runs.
+            text = str(exc).removeprefix("evaluate_targets: ")
+            raise ScenarioError(f"Result.targets: {text}") from None
 
         def add_note(targets: tuple[str, ...], text: str) -> None:
             for tid in targets:

@@ -319,3 +319,12 @@ def test_public_modules_and_bootstrap_result_are_in_all():
     code = "import sys, commonprosperity; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False"
+
+
+def test_result_targets_errors_name_result_targets():
+    """Result.targets(gdp=-1) answered "evaluate_targets: ...", a function the
+    caller did not call."""
+    r = cp.simulate(cp.synthetic_population(300, seed=10), cp.Scenario.status_quo(2021))
+    with pytest.raises(cp.ScenarioError, match=r"^Result.targets: gdp") as info:
+        r.targets(gdp=-1.0, labour_compensation=1.0)
+    assert "evaluate_targets" not in str(info.value)
