@@ -252,7 +252,7 @@ TARGET_TABLE_COLUMNS = (
 
 
 #: The comparison column of a table beside a baseline: a status quo's, or that
-#: of another scenario given as the reference (report.reference_column).
+#: of another scenario given as the reference (report._reference_column).
 _REFERENCE_COLUMNS = ("status_quo", "reference")
 
 

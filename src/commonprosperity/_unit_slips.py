@@ -18,7 +18,7 @@ import numpy as np
 from commonprosperity._warn import warn_user
 from commonprosperity.published import POLICY_YEARS
 
-__all__ = ["unit_slips", "warn_unit_slips"]
+__all__ = ["status_quo_of", "unit_slips", "warn_unit_slips"]
 
 #: A value this many times its status quo (or this fraction of it, for a yearly
 #: field) reads as the other unit: 12 for a month, with room for real reforms.
@@ -37,7 +37,11 @@ _YEARLY = (
 
 
 @functools.cache
-def _reference(year: int) -> Any:
+def status_quo_of(year: int) -> Any:
+    """The status quo a scenario of ``year`` departs from.
+
+    Its year's, or 2025's for later years (the README's frozen 2025 policy).
+    """
     from commonprosperity.scenario import Scenario
 
     return Scenario.status_quo(min(max(year, min(POLICY_YEARS)), max(POLICY_YEARS)))
@@ -50,7 +54,7 @@ def _nearest_positive(section: str, name: str, year: int) -> tuple[int, float] |
     ``(year, value)``, the earlier year on a tie; None if no year has it.
     """
     for other in sorted(POLICY_YEARS, key=lambda y: (abs(y - year), y)):
-        value = float(getattr(getattr(_reference(other), section), name))
+        value = float(getattr(getattr(status_quo_of(other), section), name))
         if value > 0.0:
             return other, value
     return None
@@ -63,7 +67,7 @@ def unit_slips(scenario: Any) -> list[tuple[str, str]]:
     """
     from commonprosperity.scenario import lever_unit
 
-    ref = _reference(scenario.year)
+    ref = status_quo_of(scenario.year)
     out = []
     for section in ("wages", "social_insurance", "income_tax", "transfers"):
         given, usual = getattr(scenario, section), getattr(ref, section)

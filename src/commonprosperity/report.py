@@ -48,14 +48,14 @@ from commonprosperity._reportformat import (
     weak_markdown,
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
+from commonprosperity._unit_slips import status_quo_of
 from commonprosperity._validate import check_result, check_text, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
-from commonprosperity.published import POLICY_YEARS
-from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import cities_note
 from commonprosperity.tables import _population_differences
 
 if TYPE_CHECKING:
+    from commonprosperity.scenario import Scenario
     from commonprosperity.simulate import Result
 
 __all__ = [
@@ -125,7 +125,7 @@ def target_table(
         The scenario's result.
     baseline : Result, optional
         The status quo on the same population; adds a ``status_quo`` column
-        (``reference`` for another scenario's result: :func:`reference_name`).
+        (``reference`` for another scenario's result).
     gdp, labour_compensation : float, optional
         Passed to ``Result.targets`` for T7 (yuan).
 
@@ -153,7 +153,7 @@ def target_table(
     out = frame[cols].copy()
     if baseline is not None:
         base = baseline.targets(gdp=gdp, labour_compensation=labour_compensation)
-        out.insert(1, reference_column(baseline), base["value"])
+        out.insert(1, _reference_column(baseline), base["value"])
     return out
 
 
@@ -166,7 +166,7 @@ def indicator_table(result: Result, baseline: Result | None = None) -> pd.DataFr
         The scenario's result.
     baseline : Result, optional
         The status quo on the same population (or another scenario's result on
-        it, named "reference": :func:`reference_name`).
+        it, named "reference" when it is not a status quo).
 
     Returns
     -------
@@ -179,7 +179,7 @@ def indicator_table(result: Result, baseline: Result | None = None) -> pd.DataFr
     out = pd.DataFrame({"value": result.indicators})
     out.index.name = "indicator"
     if baseline is not None:
-        ref = reference_column(baseline)
+        ref = _reference_column(baseline)
         out[ref] = baseline.indicators.reindex(out.index)
         out["change"] = out["value"] - out[ref]
     out["unit"] = [INDICATOR_UNIT_TEXT.get(k, "") for k in out.index]
@@ -215,7 +215,7 @@ def fiscal_table(result: Result, baseline: Result | None = None) -> pd.DataFrame
     out = pd.DataFrame({"value": result.fiscal})
     out.index.name = "item"
     if baseline is not None:
-        ref = reference_column(baseline)
+        ref = _reference_column(baseline)
         out[ref] = baseline.fiscal.reindex(out.index)
         out["change"] = out["value"] - out[ref]
         if "net_revenue" in out.index:
@@ -335,18 +335,10 @@ def _other_year(result: Result, baseline: Result | None) -> str:
     )
 
 
-def _status_quo_of(year: int) -> Scenario:
-    """The status quo a scenario of ``year`` departs from.
-
-    Its year's, or 2025's for later years (the README's frozen 2025 policy).
-    """
-    return Scenario.status_quo(min(max(year, POLICY_YEARS[0]), POLICY_YEARS[-1]))
-
-
 def _departures(scenario: Scenario) -> list[str]:
     """``path = value (status quo v)`` of each field ``scenario`` sets otherwise."""
     ours = _flat(scenario.to_dict())
-    usual = _flat(_status_quo_of(scenario.year).to_dict())
+    usual = _flat(status_quo_of(scenario.year).to_dict())
     return [
         f"{k} = {ours[k]} (status quo {usual.get(k)})"
         for k in ours
@@ -364,7 +356,7 @@ def _flat(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def reference_name(baseline: Result | None) -> str:
+def _reference_name(baseline: Result | None) -> str:
     """What a baseline is called in tables and text: "status quo" or "reference".
 
     A baseline of another scenario (comparing reform B with reform A) was headed
@@ -375,14 +367,14 @@ def reference_name(baseline: Result | None) -> str:
     return "reference"
 
 
-def reference_column(baseline: Result | None) -> str:
+def _reference_column(baseline: Result | None) -> str:
     """The tables' column of the baseline's values (``status_quo``/``reference``)."""
-    return reference_name(baseline).replace(" ", "_")
+    return _reference_name(baseline).replace(" ", "_")
 
 
-def reference_note(baseline: Result | None) -> str:
+def _reference_note(baseline: Result | None) -> str:
     """What the reference scenario changes from the status quo, or ""."""
-    if baseline is None or reference_name(baseline) == "status quo":
+    if baseline is None or _reference_name(baseline) == "status quo":
         return ""
     changes = _departures(baseline.scenario)
     shown = "; ".join(changes[:6]) + (
@@ -405,7 +397,7 @@ def _check_heading(where: str, heading: object) -> None:
 
 def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
     table = fiscal_table(result, baseline)
-    name = reference_name(baseline)
+    name = _reference_name(baseline)
     labels = {
         "iit_revenue": "income tax revenue (all schedules)",
         "social_insurance_contributions": "employee contributions incl. housing fund",
@@ -425,7 +417,7 @@ def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
         elif baseline is not None:
             out.append(
                 f"  {label:<52} {_bn(row['value']):>12} bn  "
-                f"({name} {_bn(row[reference_column(baseline)])} bn)"
+                f"({name} {_bn(row[_reference_column(baseline)])} bn)"
             )
         else:
             out.append(f"  {label:<52} {_bn(row['value']):>12} bn")
@@ -481,7 +473,7 @@ def summary_text(
     other = _other_year(result, baseline)
     if other:
         lines.append(other)
-    if reference := reference_note(baseline):
+    if reference := _reference_note(baseline):
         lines.append(reference)
     table = target_table(
         result, baseline, gdp=gdp, labour_compensation=labour_compensation
@@ -496,7 +488,7 @@ def summary_text(
     lines.append("")
     gini = f"Gini of per-capita disposable income (persons): {gini_text(result)}"
     if baseline is not None:
-        gini += f"  ({reference_name(baseline)} {gini_text(baseline)})"
+        gini += f"  ({_reference_name(baseline)} {gini_text(baseline)})"
     lines.append(gini + "  -- no numeric target in the plan")
     lines.append("")
     lines.append("Fiscal totals, yuan per year (bn = 1e9)")
@@ -509,7 +501,7 @@ def summary_text(
         ),
         (
             _status_quo_weak(result, baseline),
-            f"and by the {reference_name(baseline)} it is compared with (its column "
+            f"and by the {_reference_name(baseline)} it is compared with (its column "
             "and the net fiscal cost rest on them):",
         ),
     ):
@@ -555,7 +547,7 @@ def markdown_report(
         What was simulated on which population.
     baseline : Result, optional
         The status quo on the same population (or another scenario's result on
-        it, named "reference": :func:`reference_name`).
+        it, named "reference" when it is not a status quo).
     figures : sequence of str
         File names of PNG figures (relative to the report) to embed.
     command : str, optional
@@ -602,7 +594,7 @@ def markdown_report(
         f"`{result.band_basis}`. `gap` > 0 means not yet met (in the target's unit; "
         "pp = percentage points)."
         + (f" {other}" if other else "")
-        + (f" {note}" if (note := reference_note(baseline)) else ""),
+        + (f" {note}" if (note := _reference_note(baseline)) else ""),
         "",
         _targets_markdown(
             target_table(
@@ -612,7 +604,7 @@ def markdown_report(
         "",
         "Gini of per-capita disposable income over persons: "
         + gini_text(result, bold=True)
-        + (f" ({reference_name(baseline)} {gini_text(baseline)})" if baseline else "")
+        + (f" ({_reference_name(baseline)} {gini_text(baseline)})" if baseline else "")
         + "; the plan sets no numeric target for it.",
         "",
     ]
@@ -635,7 +627,7 @@ def markdown_report(
         # The values the cities figure draws (T5 is their highest ÷ lowest).
         table = pd.DataFrame({"value": cities})
         if baseline is not None:
-            table[reference_column(baseline)] = baseline.city_per_capita.reindex(
+            table[_reference_column(baseline)] = baseline.city_per_capita.reindex(
                 cities.index
             )
         table.index = [f"{c} ({_city_en(c)})" for c in cities.index]
@@ -658,7 +650,7 @@ def markdown_report(
         "net_revenue = income tax + social insurance fund contributions − "
         "transfers (the housing fund is the employees' own savings, not revenue)"
         + (
-            f"; net_fiscal_cost = {reference_name(baseline)}'s net revenue − "
+            f"; net_fiscal_cost = {_reference_name(baseline)}'s net revenue − "
             "scenario net revenue (positive: the scenario costs the budget)."
             if baseline is not None
             else "."
@@ -668,9 +660,8 @@ def markdown_report(
     for item, row in counts.iterrows():
         line = f"{item.replace('_', ' ')} (households represented): {row['value']:,.0f}"
         if baseline is not None:
-            line += (
-                f" ({reference_name(baseline)} {row[reference_column(baseline)]:,.0f})"
-            )
+            ref = row[_reference_column(baseline)]
+            line += f" ({_reference_name(baseline)} {ref:,.0f})"
         out += [line, ""]
     if baseline is not None:
         wl = getattr(baseline, "winners_losers", None)
@@ -682,7 +673,7 @@ def markdown_report(
                     "mean change in yuan per person per year)",
                     "",
                     "Deciles of persons ranked by their per-capita income under "
-                    f"the {reference_name(baseline)}: the same persons in both.",
+                    f"the {_reference_name(baseline)}: the same persons in both.",
                     "",
                     markdown_table(
                         table,
@@ -703,7 +694,7 @@ def markdown_report(
         # persons and the households represented too.
         "Persons ranked by their per-capita disposable income under the scenario"
         + (
-            f" (not under the {reference_name(baseline)}, as in the table above: a "
+            f" (not under the {_reference_name(baseline)}, as in the table above: a "
             "decile here holds other persons)"
             if baseline is not None
             else ""
@@ -745,7 +736,7 @@ def markdown_report(
     status_quo_weak = _status_quo_weak(result, baseline)
     if len(status_quo_weak):
         out += [
-            f"### Further C or R values used by the {reference_name(baseline)} it "
+            f"### Further C or R values used by the {_reference_name(baseline)} it "
             "is compared with",
             "",
             "Its column and the net fiscal cost rest on these too.",
@@ -765,7 +756,7 @@ def markdown_report(
         "```",
         "",
     ]
-    if baseline is not None and reference_name(baseline) != "status quo":
+    if baseline is not None and _reference_name(baseline) != "status quo":
         out += [
             "### Reference scenario compared with (every field)",
             "",
@@ -878,7 +869,7 @@ def write_run(
         year = result.scenario.year
         label = label or f"{year} policy"
         if baseline is not None:
-            reference = f"{reference_name(baseline)} {baseline.scenario.year}"
+            reference = f"{_reference_name(baseline)} {baseline.scenario.year}"
             if label == reference:
                 # A scenario file named like the status quo: one key would
                 # overwrite the other and the figure lose a curve.
