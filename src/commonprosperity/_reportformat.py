@@ -509,3 +509,8 @@ def recording_warnings(given: Sequence[str]) -> Iterator[Callable[[], tuple[str,
         # error under "error", once per place by default), on failure too.
         for w in seen:
             warn_user(str(w.message), w.category)
+
+
+def toml_section(title: str, scenario: Any) -> list[str]:
+    """Markdown lines of a heading and ``scenario``'s every field as TOML."""
+    return [title, "", "```toml", scenario.to_toml().rstrip(), "```", ""]

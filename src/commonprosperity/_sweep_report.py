@@ -23,6 +23,7 @@ from commonprosperity._reportformat import (
     output_names,
     recording_warnings,
     staged_directory,
+    toml_section,
     warnings_markdown,
     weak_frame,
     weak_lines,
@@ -465,14 +466,7 @@ def _write_sweep_files(
         ),
         "",
     ]
-    md += [
-        "## Base scenario (every field)",
-        "",
-        "```toml",
-        spec.base.to_toml().rstrip(),
-        "```",
-        "",
-    ]
+    md += toml_section("## Base scenario (every field)", spec.base)
     (out / "report.md").write_text("\n".join(md), encoding="utf-8")
     written.append(out / "report.md")
     return written, summary

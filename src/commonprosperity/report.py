@@ -42,6 +42,7 @@ from commonprosperity._reportformat import (
     output_names,
     recording_warnings,
     staged_directory,
+    toml_section,
     warnings_markdown,
     weak_frame,
     weak_lines,
@@ -748,23 +749,11 @@ def markdown_report(
         out += ["### Undefined indicators", ""]
         out += [f"- `{k}`: {why}" for k, why in result.undefined.items()]
         out.append("")
-    out += [
-        "### Scenario (every field)",
-        "",
-        "```toml",
-        result.scenario.to_toml().rstrip(),
-        "```",
-        "",
-    ]
+    out += toml_section("### Scenario (every field)", result.scenario)
     if baseline is not None and _reference_name(baseline) != "status quo":
-        out += [
-            "### Reference scenario compared with (every field)",
-            "",
-            "```toml",
-            baseline.scenario.to_toml().rstrip(),
-            "```",
-            "",
-        ]
+        out += toml_section(
+            "### Reference scenario compared with (every field)", baseline.scenario
+        )
     return "\n".join(out)
 
 
