@@ -219,7 +219,13 @@ def solve(
     float or int
         A lever value ``x`` whose simulation meets the target while every value
         below ``x − xtol`` does not (``lo`` if ``lo`` already meets it); for an
-        integer lever the smallest integer that meets it.
+        integer lever the smallest integer that meets it. The search judges a
+        value against the bound with its own tolerance (``search_tolerance``:
+        narrower than the table's for ``<=``/``>=``, wider for ``<``/``>``), so
+        that its answer is met in the table too; with an ``xtol`` finer than
+        the lever change that moves the indicator by that tolerance (about
+        1e-12 of the bound), a value a little below ``x − xtol`` may also read
+        "met" in the table.
 
     Raises
     ------
