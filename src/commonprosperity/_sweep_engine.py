@@ -119,7 +119,7 @@ from commonprosperity._kernels.sweep_lanes import KMAX, LANES, lanes_sweep
 from commonprosperity._validate import is_real, joined_problems, one_of, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioError
 from commonprosperity.population import CITY_LABELS, Population
-from commonprosperity.scenario import Scenario, overlapping_paths
+from commonprosperity.scenario import Scenario, dotted_values, overlapping_paths
 from commonprosperity.simulate import (
     BAND_BASES,
     BAND_EDGES,
@@ -449,15 +449,6 @@ def _expand_mapping(
     return _Grid(scenarios, columns)
 
 
-def _flat(scenario: Scenario) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for section, values in scenario.to_dict().items():
-        if isinstance(values, dict):
-            for key, v in values.items():
-                out[f"{section}.{key}"] = _plain(v)
-    return out
-
-
 def _expand_list(base: Scenario, grid: Sequence[Any]) -> _Grid:
     if len(grid) == 0:
         raise ScenarioError("grid is an empty list: give at least one Scenario")
@@ -486,8 +477,8 @@ def _expand_list(base: Scenario, grid: Sequence[Any]) -> _Grid:
     if problems:
         raise ScenarioError("; ".join(problems))
     scenarios = list(grid)
-    reference = _flat(base)
-    flats = [_flat(s) for s in scenarios]
+    reference = dotted_values(base)
+    flats = [dotted_values(s) for s in scenarios]
     paths = [p for p in reference if any(f[p] != reference[p] for f in flats)]
     return _Grid(scenarios, {p: [f[p] for f in flats] for p in paths})
 

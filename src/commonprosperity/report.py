@@ -22,10 +22,11 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,7 @@ from commonprosperity._sweep_report import sweep_summary, write_sweep
 from commonprosperity._unit_slips import status_quo_of
 from commonprosperity._validate import check_result, check_text, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
+from commonprosperity.scenario import dotted_values
 from commonprosperity.simulate import cities_note
 from commonprosperity.tables import _population_differences
 
@@ -336,25 +338,17 @@ def _other_year(result: Result, baseline: Result | None) -> str:
     )
 
 
-def _departures(scenario: Scenario) -> list[str]:
-    """``path = value (status quo v)`` of each field ``scenario`` sets otherwise."""
-    ours = _flat(scenario.to_dict())
-    usual = _flat(status_quo_of(scenario.year).to_dict())
-    return [
-        f"{k} = {ours[k]} (status quo {usual.get(k)})"
-        for k in ours
-        if k != "year" and ours[k] != usual.get(k)
-    ]
+@functools.lru_cache(maxsize=16)
+def _departures(scenario: Scenario) -> tuple[str, ...]:
+    """``path = value (status quo v)`` of each field ``scenario`` sets otherwise.
 
-
-def _flat(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in data.items():
-        if isinstance(v, Mapping):
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
+    Kept per scenario: a report names its baseline in a dozen places.
+    """
+    ours = dotted_values(scenario)
+    usual = dotted_values(status_quo_of(scenario.year))
+    return tuple(
+        f"{k} = {v} (status quo {usual[k]})" for k, v in ours.items() if v != usual[k]
+    )
 
 
 def _reference_name(baseline: Result | None) -> str:

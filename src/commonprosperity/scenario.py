@@ -1306,6 +1306,20 @@ def _toml_line_hint(message: str, text: str) -> str:
     return hint
 
 
+def dotted_values(scenario: Scenario) -> dict[str, Any]:
+    """``{"section.field": value}`` of every field but ``year`` (lists as tuples).
+
+    The values compare and hash: a sweep finds the fields its scenarios vary by
+    them, a report the fields a reference scenario changes.
+    """
+    return {
+        f"{section}.{key}": tuple(v) if isinstance(v, list) else v
+        for section, values in scenario.to_dict().items()
+        if isinstance(values, dict)
+        for key, v in values.items()
+    }
+
+
 def _value_at(data: dict[str, Any], path: str) -> Any:
     """Value at a dotted ``path`` of a scenario's :meth:`Scenario.to_dict`."""
     section, key, index = _parse_path(path)
