@@ -49,7 +49,35 @@ def disposable_income(
     city: str = PROVINCE,
     period: str = "year",
 ) -> Figure:
-    """Published per-capita disposable income (yuan per person per year)."""
+    """Published per-capita disposable income (yuan per person per year).
+
+    Parameters
+    ----------
+    year : int
+        The year of the figure (the file's years: :func:`figures` lists them).
+    area : {"all", "urban", "rural"}
+        All residents, or the urban or rural ones.
+    component : str
+        ``"total"`` or one of :data:`COMPONENTS` (the income sources).
+    city : str, keyword-only
+        The province (default), or a city in Chinese or English.
+    period : str, keyword-only
+        ``"year"`` (default) or a part of the year the file holds (``"Q1-Q3"``).
+
+    Returns
+    -------
+    Figure
+        Its ``value`` in yuan per person per year (of the period), ``grade``,
+        ``source`` and ``qualifier`` (``"at least"`` for a target such as 2025's).
+
+    Raises
+    ------
+    ArgumentError
+        For a year that is not an integer, or an area, component, city or period
+        the file does not know (naming those it does).
+    CommonProsperityError
+        If the file has no figure of that identity (listing the ones it has).
+    """
     return figure(
         "disposable_income",
         year,
@@ -61,17 +89,71 @@ def disposable_income(
 
 
 def population(year: int) -> float:
-    """Year-end resident population (persons), 2020–2025."""
+    """Year-end resident population (persons), 2020–2025.
+
+    Parameters
+    ----------
+    year : int
+
+    Returns
+    -------
+    float
+        Persons (常住人口, year end).
+
+    Raises
+    ------
+    CommonProsperityError
+        For a year the file has no figure of (an :class:`ArgumentError` if not an
+        integer).
+    """
     return number(figure("resident_population", year))
 
 
 def urbanisation_rate(year: int) -> float:
-    """Urbanisation rate of the resident population (fraction), 2020–2025."""
+    """Urbanisation rate of the resident population (fraction), 2020–2025.
+
+    Parameters
+    ----------
+    year : int
+
+    Returns
+    -------
+    float
+        The urban share of the year-end resident population, between 0 and 1
+        (0.722 is 72.2 %).
+
+    Raises
+    ------
+    CommonProsperityError
+        For a year the file has no figure of (an :class:`ArgumentError` if not an
+        integer).
+    """
     return number(figure("urbanisation_rate", year))
 
 
 def survey_urban_share(year: int, city: str = PROVINCE, period: str = "year") -> float:
     """Urban share of residents implied by the survey's all / urban / rural means.
+
+    Parameters
+    ----------
+    year : int
+    city : str
+        The province (default), or a city in Chinese or English.
+    period : str
+        ``"year"`` (default) or ``"Q1-Q3"`` (the 2020 city table's period).
+
+    Returns
+    -------
+    float
+        The share, a fraction (grade C).
+
+    Raises
+    ------
+    ArgumentError
+        If any of the three incomes is published as a floor ("at least"), not a
+        survey mean, or for an unknown city or period.
+    CommonProsperityError
+        If the file lacks one of the three incomes.
 
     Notes
     -----
@@ -105,11 +187,15 @@ def survey_urban_share(year: int, city: str = PROVINCE, period: str = "year") ->
 def census_table() -> pd.DataFrame:
     """2020 census by city: population, urban share, household size, age shares.
 
-    Columns ``population``, ``urban_share`` (census), ``survey_urban_share`` (Q1–Q3
-    2020 survey, C), ``household_size`` (family households; Jiaxing's suspect 2.88
-    replaced by 2.28, R), ``age_0_14``, ``age_15_59``, ``age_60``, ``age_65`` (the
-    60+ and 65+ shares overlap). Index: the 11 cities in
-    :data:`commonprosperity.published.CITIES` order.
+    Returns
+    -------
+    pandas.DataFrame
+        One row per city. Columns ``population``, ``urban_share`` (census),
+        ``survey_urban_share`` (Q1–Q3 2020 survey, C), ``household_size`` (family
+        households; Jiaxing's suspect 2.88 replaced by 2.28, R), ``age_0_14``,
+        ``age_15_59``, ``age_60``, ``age_65`` (the 60+ and 65+ shares overlap);
+        population in persons, shares as fractions, household size in persons.
+        Index: the 11 cities in :data:`commonprosperity.published.CITIES` order.
     """
     rows = {}
     for c in CITIES:
@@ -237,9 +323,27 @@ def _shift_arguments(shares: Any, weight: Any, target: Any) -> tuple:
 def city_urban_shares(year: int, definition: str = "survey") -> pd.Series:
     """Urban share of each city's residents in `year` (C).
 
-    ``"survey"``: the Q1–Q3 2020 survey-implied city shares shifted by one logit step
-    to the province's survey-implied share of `year`; ``"census"``: the 2020 census
-    city shares shifted to the urbanisation rate of `year`.
+    Parameters
+    ----------
+    year : int
+    definition : {"survey", "census"}
+        ``"survey"``: the Q1–Q3 2020 survey-implied city shares shifted by one
+        logit step (:func:`shift_shares`) to the province's survey-implied share of
+        `year`; ``"census"``: the 2020 census city shares shifted to the
+        urbanisation rate of `year`.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``urban_share``: a fraction per city, indexed by the 11 cities; their
+        census-population-weighted mean is the province's share of `year`.
+
+    Raises
+    ------
+    ArgumentError
+        For another definition.
+    CommonProsperityError
+        For a year the file lacks the province's share of.
     """
     table = census_table()
     if definition == "survey":
@@ -257,7 +361,25 @@ def city_urban_shares(year: int, definition: str = "survey") -> pd.Series:
 def composition(year: int) -> pd.DataFrame:
     """Per-capita disposable income by source, urban and rural, yuan (rows: areas).
 
-    Columns :data:`COMPONENTS` plus ``total`` and ``grade``. 2022–2024: published
+    Parameters
+    ----------
+    year : int
+        One of :data:`BASELINE_YEARS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``urban`` and ``rural``; columns :data:`COMPONENTS` and ``total``
+        (yuan per person per year) and ``grade``.
+
+    Raises
+    ------
+    ArgumentError
+        For a year not in :data:`BASELINE_YEARS`.
+
+    Notes
+    -----
+    2022–2024: published
     (B). 2020: the Q1–Q3 2020 source shares applied to the annual urban and rural
     totals; the rural Q1–Q3 split is derived from all and urban with the survey's
     implied urban share (C). 2021: shares halfway between 2020 and 2022 (C); the
@@ -409,6 +531,23 @@ def pension_target(year: int, area: str) -> tuple[float, str, str]:
 def covered_share(year: int) -> tuple[float, str, str]:
     """Share of wage earners with employee social insurance: (value, grade, basis).
 
+    Parameters
+    ----------
+    year : int
+        One of :data:`BASELINE_YEARS` (the value is the same for each).
+
+    Returns
+    -------
+    tuple of (float, str, str)
+        The share (a fraction), its grade (``"C"``) and a one-line basis.
+
+    Raises
+    ------
+    ArgumentError
+        For a year not in :data:`BASELINE_YEARS`.
+
+    Notes
+    -----
     The employment weight of urban non-private units (城镇非私营单位), whose
     employees are covered as a rule, in the all-employee average wage:
     ``(all − private) / (non-private − private)``, averaged over 2020 and 2021
@@ -417,8 +556,6 @@ def covered_share(year: int) -> tuple[float, str, str]:
     is used for every year: 2022 gives 0.427 from an all-employee wage the shared
     file calls unconfirmed, and 2023–2024 lack the split.
 
-    Notes
-    -----
     Taken as the province's covered share of *all* wage earners: private-unit
     employees who are covered and informal wage earners outside the unit statistics
     (not covered) are assumed to offset each other (R).

@@ -214,6 +214,28 @@ def _parse(raw: Mapping[str, Any], origin: str) -> _Data:
 def figures(series: str | None = None, **filters: Any) -> list[Figure]:
     """All figures of a series matching the filters (fields of :class:`Figure`).
 
+    Parameters
+    ----------
+    series : str, optional
+        A series of the file (the module's docstring lists them); all series if
+        omitted.
+    **filters
+        Fields of :class:`Figure` and the value each must equal
+        (``year=2021, area="urban"``).
+
+    Returns
+    -------
+    list of Figure
+        In the file's order; empty if none matches.
+
+    Raises
+    ------
+    ArgumentError
+        For an unknown series (naming the file's) or a year that is not an
+        integer.
+    CommonProsperityError
+        For a filter that is no field of :class:`Figure` (naming the fields).
+
     Examples
     --------
     >>> [f.year for f in figures("city_max_min_ratio", period="year")]
@@ -264,6 +286,17 @@ def _check_series(series: str | None) -> None:
 def check_year(year: Any) -> None:
     """Refuse a year that is not an integer (NumPy's too).
 
+    Parameters
+    ----------
+    year : object
+
+    Raises
+    ------
+    ArgumentError
+        If `year` is not an integer (``2021`` and ``numpy.int64(2021)`` are).
+
+    Notes
+    -----
     A complex or text year matched no figure (NaN, ``[]``: "no data"), a float
     one was written into derived texts ("2020.0 structure"), a 0-d array raised
     "unhashable type".
@@ -285,6 +318,28 @@ def figure(
     group: str = "",
 ) -> Figure:
     """The one figure with this identity; raises naming what exists otherwise.
+
+    Parameters
+    ----------
+    series : str
+        A series of the file.
+    year : int
+    period, area, city, component, group : str, keyword-only
+        The rest of the figure's identity (:attr:`Figure.key`); ``city`` may be a
+        city in English.
+
+    Returns
+    -------
+    Figure
+        Its ``value`` in the figure's ``unit``.
+
+    Raises
+    ------
+    ArgumentError
+        For an unknown series, city or field value (naming the file's), or a
+        year that is not an integer.
+    CommonProsperityError
+        If no figure has this identity (listing up to 12 of the series').
 
     Examples
     --------
@@ -354,7 +409,21 @@ def _file_city(city: Any) -> str:
 
 
 def number(f: Figure) -> float:
-    """The value of a one-number figure (raises for a table)."""
+    """The value of a one-number figure, in its ``unit``.
+
+    Parameters
+    ----------
+    f : Figure
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ArgumentError
+        If the figure holds a table (a tuple of values, such as quintiles).
+    """
     if isinstance(f.value, tuple):
         raise ArgumentError(f"statistics: {f.key} holds a table, not a number")
     return f.value

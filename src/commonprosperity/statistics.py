@@ -136,8 +136,12 @@ HELD_OUT: tuple[tuple[str, int, str, str, str], ...] = (
 def quintile_table() -> pd.DataFrame:
     """Every quintile table in the file, one row per (table, year), with ratios (C).
 
-    Columns ``q1``–``q5`` (yuan per person), ``top_bottom`` (q5 / q1), ``area``,
-    ``region``, ``grade``, ``source``.
+    Returns
+    -------
+    pandas.DataFrame
+        Index (``table``, ``year``), sorted. Columns ``q1``–``q5`` (per-capita
+        disposable income of each quintile group, yuan per person per year),
+        ``top_bottom`` (q5 / q1), ``area``, ``region``, ``grade``, ``source``.
 
     Examples
     --------
@@ -165,8 +169,28 @@ def quintile_table() -> pd.DataFrame:
 def value_or_nan(series: str, year: int, **keys: Any) -> float:
     """The figure's value, or NaN when the file has no such figure.
 
-    ``keys`` are those of :func:`figure` (``period``, ``area``, ``city``,
-    ``component``, ``group``). Only a figure the file lacks is NaN: an unknown
+    Parameters
+    ----------
+    series : str
+    year : int
+    **keys
+        Those of :func:`figure`: ``period``, ``area``, ``city``, ``component``,
+        ``group``.
+
+    Returns
+    -------
+    float
+        The value in the figure's unit (:func:`figure`'s ``unit``), or NaN.
+
+    Raises
+    ------
+    ArgumentError
+        For an unknown series, key or key value, a year that is not an integer,
+        or a table asked for as a number.
+
+    Notes
+    -----
+    Only a figure the file lacks is NaN: an unknown
     series, key or key value, or a table asked for as a number, raises
     ArgumentError naming it. A value the source gives as a floor or a ceiling
     ("over 70,000") is returned as that bound (``figure(...).qualifier`` says
