@@ -37,6 +37,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic.json_schema import GenerateJsonSchema
 
 from commonprosperity._files import expand_home, path_state, replace_atomically
 from commonprosperity._kernels import layout as L
@@ -246,6 +247,45 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: Pydantic's names of bounds and JSON Schema's: the bounds of the amounts sit
+#: behind their validators, and pydantic wrote them under its own names, which
+#: JSON Schema tools (editors, validators of TOML files) ignore.
+_JSON_SCHEMA_BOUNDS = MappingProxyType(
+    {
+        "ge": "minimum",
+        "le": "maximum",
+        "gt": "exclusiveMinimum",
+        "lt": "exclusiveMaximum",
+    }
+)
+
+
+def _standard_bounds(node: Any) -> Any:
+    """``node`` with pydantic's bound keys renamed to JSON Schema's, throughout."""
+    if isinstance(node, dict):
+        return {
+            # A key under "properties" is a field's name, never a bound.
+            key
+            if key not in _JSON_SCHEMA_BOUNDS or "type" not in node
+            else _JSON_SCHEMA_BOUNDS[key]: (
+                {k: _standard_bounds(v) for k, v in value.items()}
+                if key in ("properties", "$defs")
+                else _standard_bounds(value)
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_standard_bounds(v) for v in node]
+    return node
+
+
+class _JsonSchema(GenerateJsonSchema):
+    """Pydantic's JSON Schema with the bounds under JSON Schema's names."""
+
+    def generate(self, schema: Any, mode: Any = "validation") -> Any:
+        return _standard_bounds(super().generate(schema, mode=mode))
+
+
 class _Section(BaseModel):
     # revalidate_instances: a section built by model_copy(update=...) or
     # model_construct is checked again when it goes into a Scenario (pydantic's
@@ -268,6 +308,36 @@ class _Section(BaseModel):
 
     def __delattr__(self, name: str) -> None:
         raise ScenarioError(_immutable(self, name))
+
+    @classmethod
+    def model_json_schema(  # type: ignore[override]
+        cls,
+        by_alias: bool | None = None,
+        ref_template: str = "#/$defs/{model}",
+        schema_generator: type[GenerateJsonSchema] = _JsonSchema,
+        mode: Any = "validation",
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """The JSON Schema of the model (pydantic's), bounds as ``minimum`` etc.
+
+        Parameters
+        ----------
+        by_alias, ref_template, schema_generator, mode, **kwargs
+            Those of :meth:`pydantic.BaseModel.model_json_schema`.
+
+        Returns
+        -------
+        dict
+            The schema; an amount's bounds are ``minimum`` and ``maximum``, as
+            JSON Schema names them, not pydantic's ``ge`` and ``le``.
+        """
+        return super().model_json_schema(
+            by_alias=by_alias,
+            ref_template=ref_template,
+            schema_generator=schema_generator,
+            mode=mode,
+            **kwargs,
+        )
 
     @classmethod
     def _error_text(cls, exc: ValidationError, data: Any) -> str:
