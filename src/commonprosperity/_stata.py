@@ -21,7 +21,7 @@ from commonprosperity._validate import describe_rows, quoted
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import city_name
 
-__all__ = ["check_recode", "convert_column", "read_dta"]
+__all__ = ["check_recode", "convert_column", "missing_codes", "read_dta"]
 
 _BOOLEAN = ("urban", "employed")
 #: Survey design codes: their labels name the strata or PSUs (county names), so a
@@ -96,12 +96,15 @@ def read_dta(
     required: tuple[str, ...],
     value_labels: bool,
     version: int,
-) -> tuple[dict[str, pd.Series], dict[str, pd.Series], list[str]]:
+) -> tuple[
+    dict[str, pd.Series], dict[str, pd.Series], list[str], dict[str, np.ndarray]
+]:
     """Read the wanted columns of one ``.dta`` file of format ``version``.
 
     Returns the stored codes and, for labelled columns when ``value_labels``, the
-    labels (pandas categoricals), both keyed by our column names, and the names of
-    every variable in the file.
+    labels (pandas categoricals), both keyed by our column names, the names of
+    every variable in the file, and for each column holding missing values their
+    Stata codes per row (``"."``, ``".a"`` ...; None where not missing).
     """
     # One warning for the file, however many times pandas reads it (the names,
     # the codes, the labels: the same text warned two or three times).
@@ -135,7 +138,28 @@ def read_dta(
                 if isinstance(frame[theirs].dtype, pd.CategoricalDtype):
                     labelled[ours] = frame[theirs]
         stored = {ours: codes[theirs] for ours, theirs in selected.items()}
-        return stored, labelled, names
+        # NaN stands for every missing value (., .a ... .z); surveys give each
+        # its meaning (.a not applicable, .b refused), and a message about "."
+        # sent the user looking for a code the file does not hold.
+        with_missing = {
+            ours: theirs
+            for ours, theirs in selected.items()
+            if codes[theirs].dtype.kind == "f" and bool(codes[theirs].isna().any())
+        }
+        missing: dict[str, np.ndarray] = {}
+        if with_missing:
+            marked = _read_frame(
+                path,
+                list(with_missing.values()),
+                convert_categoricals=False,
+                convert_dates=False,
+                convert_missing=True,
+            )
+            for ours, theirs in with_missing.items():
+                missing[ours] = np.array(
+                    [getattr(v, "string", None) for v in marked[theirs]], dtype=object
+                )
+        return stored, labelled, names, missing
 
 
 def _check_labels_held(
@@ -191,7 +215,12 @@ def _latin1_fallback_warning(path: Path) -> Iterator[None]:
 
 
 def _read_frame(
-    path: Path, columns: list[str], *, convert_categoricals: bool, convert_dates: bool
+    path: Path,
+    columns: list[str],
+    *,
+    convert_categoricals: bool,
+    convert_dates: bool,
+    convert_missing: bool = False,
 ) -> pd.DataFrame:
     try:
         return pd.read_stata(
@@ -199,6 +228,7 @@ def _read_frame(
             columns=columns,
             convert_categoricals=convert_categoricals,
             convert_dates=convert_dates,
+            convert_missing=convert_missing,
             order_categoricals=False,
         )
     except ValueError as exc:
@@ -243,12 +273,14 @@ def convert_column(
     table: Mapping[Any, Any] | None,
     encoding: str | None,
     problems: list[str],
+    missing: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """Apply value labels and the recode table to one column.
 
     Returns the values for :meth:`Population.from_arrays`, or None after appending
     a message (naming the file, its column and ours, the values and rows) to
-    ``problems``.
+    ``problems``. ``missing``: the Stata codes of the column's missing values per
+    row (:func:`read_dta`), if it has any, for the messages.
     """
     where = f"{path}: column {stored.name!r} ({kind}.{ours})"
     if stored.dtype.kind == "M":
@@ -316,7 +348,9 @@ def convert_column(
             unknown.append(u)
     if unknown:
         problems.append(
-            _unknown_message(where, ours, uniques, label_of, position, unknown, table)
+            _unknown_message(
+                where, ours, uniques, label_of, position, unknown, table, missing
+            )
         )
         return None
     if ours == "city":
@@ -402,6 +436,23 @@ def _describe(value: Any, label: Any) -> str:
     return f"{text} {quoted(label)}" if label is not None else text
 
 
+def missing_codes(missing: np.ndarray, rows: np.ndarray | None = None) -> str:
+    """The Stata missing codes among ``rows`` (all if None), with their rows.
+
+    E.g. ``".a (2 rows, e.g. rows [3, 9]); . (1 row, e.g. rows [4])"``.
+    """
+    if rows is None:
+        rows = np.flatnonzero(np.array([m is not None for m in missing], dtype=bool))
+    codes = missing[rows]
+    parts = []
+    for code in sorted({str(c) for c in codes}):
+        at = rows[codes == code]
+        listed = ", ".join(str(int(r)) for r in at[:3])
+        count = f"{at.size} row" + ("s" if at.size > 1 else "")
+        parts.append(f"{code} ({count}, e.g. rows [{listed}])")
+    return "; ".join(parts)
+
+
 def _unknown_message(
     where: str,
     ours: str,
@@ -410,10 +461,15 @@ def _unknown_message(
     position: np.ndarray,
     unknown: list[int],
     table: Mapping[Any, Any] | None,
+    missing: np.ndarray | None = None,
 ) -> str:
     parts = []
     for u in unknown[:8]:
         rows = np.flatnonzero(position == u)
+        if missing is not None and _is_missing(uniques[u]):
+            # NaN stands for every missing code (., .a ... .z): name each.
+            parts.append("missing " + missing_codes(missing, rows))
+            continue
         listed = ", ".join(str(int(r)) for r in rows[:3])
         count = f"{rows.size} row" + ("s" if rows.size > 1 else "")
         parts.append(

@@ -992,7 +992,8 @@ def mapped_twice(
         f"others unread with None, e.g. columns={example}"
         + (
             " (columns= applies to both files: a column left unread is unread "
-            "in the other file too)"
+            "in the other file too, unless its name is prefixed with the file's, "
+            "'households.' or 'persons.')"
             if other is None
             else ""
         )

@@ -30,7 +30,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from commonprosperity._files import expand_home, file_in_the_way, replace_atomically
-from commonprosperity._stata import check_recode, convert_column, read_dta
+from commonprosperity._stata import (
+    check_recode,
+    convert_column,
+    missing_codes,
+    read_dta,
+)
 from commonprosperity._survey_file import (
     HOUSEHOLD_COLUMNS,
     OUR_COLUMNS,
@@ -528,7 +533,12 @@ def read_stata(
         column if they are in different files; a name in neither file is an
         error (a misspelt rename would leave its variable unread). A value of
         None leaves that variable unread in both files (``{"weight": None,
-        "hhwt": "weight"}`` when ``weight`` is a person weight).
+        "hhwt": "weight"}`` when ``weight`` is a person weight). A name prefixed
+        ``"households."`` or ``"persons."`` (Stata names hold no dot) applies to
+        that file only and, there, in place of the same name unprefixed:
+        ``{"wt": "weight", "persons.wt": None}`` reads the household file's ``wt``
+        as the weight and leaves the person file's ``wt`` (a person weight)
+        unread.
     recode : mapping of str to mapping, optional
         Value recodes per column of ours, ``{"urban": {1: True, 2: False}}``. A key
         is a stored code (number or string), a value label (str, when
@@ -610,6 +620,7 @@ def read_stata(
     (2, ['杭州', '丽水'], [True, False])
     """
     renames = check_renames(columns, "read_stata")
+    per_file = _renames_per_file(renames)
     recodes = check_recode(recode)
     if not isinstance(value_labels, bool):
         raise PopulationError(
@@ -636,22 +647,29 @@ def read_stata(
     }
     required = {"households": HOUSEHOLD_REQUIRED, "persons": PERSON_REQUIRED}
     tables: dict[str, dict[str, Any]] = {}
-    seen_names: set[str] = set()
+    names_in: dict[str, set[str]] = {}
     ours_in: dict[str, set[str]] = {}
     theirs: dict[tuple[str, str], str] = {}
     problems: list[str] = []
+    # Stata missing codes of columns read as NaN (., .a ...), for the messages.
+    unmapped: list[str] = []
     for kind, path in paths.items():
         try:
             version = check_stata(path)
-            stored, labels, names = read_dta(
-                path, renames, wanted[kind], required[kind], value_labels, version
+            stored, labels, names, missing = read_dta(
+                path,
+                per_file[kind],
+                wanted[kind],
+                required[kind],
+                value_labels,
+                version,
             )
         except PopulationError as exc:
             problems.append(str(exc))
             continue
-        seen_names.update(names)
-        ours_in[kind] = {renames.get(n, n) for n in names}
-        theirs.update(renamed_columns(renames, {kind: set(names)}))
+        names_in[kind] = set(names)
+        ours_in[kind] = {per_file[kind].get(n, n) for n in names}
+        theirs.update(renamed_columns(per_file[kind], {kind: set(names)}))
         fix = encoding if encoding is not None and version < 118 else None
         tables[kind] = {}
         said = len(problems)
@@ -665,9 +683,15 @@ def read_stata(
                 recodes.get(ours),
                 fix,
                 problems,
+                missing.get(ours),
             )
             if values is not None:
                 tables[kind][ours] = values
+            if ours in missing and None not in recodes.get(ours, {}):
+                unmapped.append(
+                    f"column {column.name!r} ({kind}.{ours}) "
+                    + missing_codes(missing[ours])
+                )
         if version < 118 and encoding is None:
             # Labels read as latin-1 ('³ÇÕò' for 城镇) in a message about urban,
             # employed or a special code: the same cause as a garbled city.
@@ -704,11 +728,20 @@ def read_stata(
                 f"{paths['households']} lacks; household variables are read from "
                 "the household file (one value per household): add them there"
             )
-        unused = sorted(set(renames) - seen_names)
+        unused = sorted(
+            key
+            for key in renames
+            if not any(_file_name(key, kind) in names_in[kind] for kind in names_in)
+        )
         if unused:
             problems.append(
                 f"read_stata: columns renames {unused}, which are in neither "
                 f"{paths['households']} nor {paths['persons']}; check the spelling"
+                if all("." not in k for k in unused)
+                else f"read_stata: columns renames {unused}, which name no variable "
+                f"of the file they apply to ({paths['households']} for "
+                f"'households.', {paths['persons']} for 'persons.', both for an "
+                "unprefixed name); check the spelling"
             )
         unrecoded = sorted(set(recodes) - ours_in["households"] - ours_in["persons"])
         if unrecoded:
@@ -740,14 +773,64 @@ def read_stata(
             )
             disagree = household_copy_problems(repeated, pop)
             if disagree:
-                raise PopulationError(f"{source}: " + "; ".join(disagree))
+                # A variable of the same name may mean another thing in the
+                # person file (a person weight): it can be left unread there.
+                unread = {
+                    f"persons.{theirs.get(('persons', c), c)}": None for c in copies
+                }
+                raise PopulationError(
+                    f"{source}: "
+                    + "; ".join(disagree)
+                    + f" (to leave the person file's variable unread: "
+                    f"columns={unread})"
+                )
         return pop
     except PopulationError as exc:
+        if unmapped:
+            # NaN is what pandas makes of every missing code: name the codes.
+            exc = PopulationError(
+                f"{exc} (Stata missing values, read as NaN: {'; '.join(unmapped)}; "
+                "recode={column: {None: value}} reads them as a value)"
+            )
         raise with_row_note(
             with_their_names(exc, theirs),
             "rows are 0-based positions in each file: Stata's observation number "
             "is row + 1",
         ) from None
+
+
+#: The files a rename of :func:`read_stata` may name: ``"persons.wt"``.
+_FILES = ("households", "persons")
+
+
+def _file_name(key: str, kind: str) -> str | None:
+    """The variable a rename's key names in file ``kind`` (None: not that file)."""
+    prefix, dot, name = key.partition(".")
+    if not dot:
+        return key
+    return name if prefix == kind else None
+
+
+def _renames_per_file(renames: dict[str, str | None]) -> dict[str, dict]:
+    """Each file's renames: the unprefixed ones, then its own prefixed ones.
+
+    Stata variable names hold letters, digits and underscores only, so a key
+    with a dot names a file; one naming neither file is refused.
+    """
+    wrong = [k for k in renames if "." in k and k.partition(".")[0] not in _FILES]
+    if wrong:
+        raise PopulationError(
+            f"read_stata: columns key(s) {wrong} are no Stata variable names (they "
+            "hold no dot) and name no file: prefix a name with 'households.' or "
+            "'persons.' to rename it in that file only, e.g. {'persons.wt': None}"
+        )
+    per_file = {}
+    for kind in _FILES:
+        own = {k: v for k, v in renames.items() if "." not in k}
+        own.update({_file_name(k, kind): v for k, v in renames.items() if "." in k})
+        own.pop(None, None)
+        per_file[kind] = own
+    return per_file
 
 
 def _undecoded_city(values: np.ndarray) -> str | None:

@@ -35,3 +35,91 @@ def test_the_scenario_schema_names_bounds_as_json_schema_does():
     with pytest.raises(ScenarioError, match="dibao_monthly"):
         Scenario(year=2024, transfers={"dibao_monthly": -1.0})
     json.dumps(schema)  # still plain JSON
+
+
+# ---------------------------------------------------------------- read_stata
+_STATA_A = 0x7FE0010000000000  # Stata's double missing value .a (.b: +0x0100...)
+_MARK = 987654321.0  # a double written by pandas, then replaced by a missing code
+
+
+def _stata_pair(tmp_path, households, persons, missing=None):
+    import struct
+
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    households.to_stata(h, write_index=False, version=118)
+    persons.to_stata(p, write_index=False, version=118)
+    for path, code in (missing or {}).items():
+        path = {"households": h, "persons": p}[path]
+        raw = path.read_bytes()
+        assert raw.count(struct.pack("<d", _MARK)) == 1
+        path.write_bytes(raw.replace(struct.pack("<d", _MARK), struct.pack("<Q", code)))
+    return h, p
+
+
+def _persons(**columns):
+    import pandas as pd
+
+    base = {
+        "hhcode": [1, 1, 2],
+        "age": [40, 8, 70],
+        "employed": [1, 0, 0],
+        "wage": [90_000.0, 0.0, 0.0],
+        "business": [0.0, 0.0, 0.0],
+        "property": [0.0, 0.0, 0.0],
+        "pension": [0.0, 0.0, 0.0],
+    }
+    return pd.DataFrame({**base, **columns})
+
+
+def test_read_stata_renames_in_one_file_with_a_prefixed_name(tmp_path):
+    """A person file's ``wt`` (a person weight) beside the household file's
+    ``wt`` could not be read: a rename applied to both files, and the error's
+    advice (drop or rename it in persons) could not be followed."""
+    import pandas as pd
+
+    from commonprosperity import PopulationError
+    from commonprosperity.survey import read_stata
+
+    households = pd.DataFrame({"hhcode": [1, 2], "wt": [10.0, 5.0], "b1": [1, 0]})
+    h, p = _stata_pair(tmp_path, households, _persons(wt=[9.0, 9.5, 4.0]))
+    both = {"hhcode": "household_id", "wt": "weight", "b1": "urban"}
+    with pytest.raises(PopulationError, match=r"columns=\{'persons.wt': None\}"):
+        read_stata(h, p, both)
+    pop = read_stata(h, p, {**both, "persons.wt": None})
+    assert pop.weight.tolist() == [10.0, 5.0]
+    assert pop.n_persons == 3
+    # The household file's own name, the person file's left unprefixed: the
+    # same population.
+    only = {"hhcode": "household_id", "households.wt": "weight", "b1": "urban"}
+    assert read_stata(h, p, only).weight.tolist() == [10.0, 5.0]
+    with pytest.raises(PopulationError, match=r"'people.wt'.*'persons.'"):
+        read_stata(h, p, {**both, "people.wt": None})
+    with pytest.raises(PopulationError, match=r"'persons.wtx'.*no variable"):
+        read_stata(h, p, {**both, "persons.wtx": None})
+
+
+def test_read_stata_names_extended_missing_codes(tmp_path):
+    """Stata's .a, .b ... were all reported as "missing (.)": a user searching
+    the file for "." found nothing, and surveys give each code a meaning."""
+    import pandas as pd
+
+    from commonprosperity import PopulationError
+    from commonprosperity.survey import read_stata
+
+    columns = {"hhcode": "household_id", "wt": "weight", "b1": "urban"}
+    households = pd.DataFrame({"hhcode": [1, 2], "wt": [10.0, 5.0], "b1": [1.0, _MARK]})
+    h, p = _stata_pair(tmp_path, households, _persons(), {"households": _STATA_A})
+    with pytest.raises(
+        PopulationError, match=r"missing \.a \(1 row, e\.g\. rows \[1\]\)"
+    ):
+        read_stata(h, p, columns, recode={"urban": {1: True, 0: False}})
+    households = pd.DataFrame({"hhcode": [1, 2], "wt": [10.0, 5.0], "b1": [1, 0]})
+    persons = _persons(wage=[90_000.0, _MARK, float("nan")])
+    h, p = _stata_pair(tmp_path, households, persons, {"persons": _STATA_A + (1 << 40)})
+    with pytest.raises(PopulationError) as info:
+        read_stata(h, p, columns)
+    message = str(info.value)
+    assert "persons.wage must be finite" in message
+    assert ". (1 row, e.g. rows [2]); .b (1 row, e.g. rows [1])" in message
+    pop = read_stata(h, p, columns, recode={"wage": {None: 0.0}})
+    assert pop.wage.tolist() == [90_000.0, 0.0, 0.0]
