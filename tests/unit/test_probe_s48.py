@@ -123,3 +123,38 @@ def test_read_stata_names_extended_missing_codes(tmp_path):
     assert ". (1 row, e.g. rows [2]); .b (1 row, e.g. rows [1])" in message
     pop = read_stata(h, p, columns, recode={"wage": {None: 0.0}})
     assert pop.wage.tolist() == [90_000.0, 0.0, 0.0]
+
+
+# ------------------------------------------------------------- simulate_path
+def test_a_paths_wage_growth_is_carried_into_the_later_years():
+    """``wages.growth_rate`` (extra wage growth of its year) vanished the next
+    year of a path: income fell back to the path without it, T8 was judged on
+    that fall, and 5 % in each of two years gave 5 % in all."""
+    import dataclasses
+    import warnings
+
+    from commonprosperity import project, simulate, simulate_path
+    from commonprosperity.baseline import baseline
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pop = baseline(2024, n_households=1_500, seed=1)
+    s25 = Scenario.status_quo(2025)
+    s26 = s25.replace({"year": 2026})
+    plain = {2024: Scenario.status_quo(2024), 2025: s25, 2026: s26}
+    once = {**plain, 2025: s25.replace({"wages.growth_rate": 0.05})}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = simulate_path(pop, plain)
+        b = simulate_path(pop, once)
+        # By hand: 2025's wages grown by 5 %, then projected to 2026 and
+        # simulated under 2026's scenario (no extra growth of its own).
+        p25 = project(pop, 2025)
+        grown = dataclasses.replace(p25, wage=p25.wage * 1.05, _cache={})
+        expected = simulate(project(grown, 2026), s26).indicators
+    income = "per_capita_disposable_income"
+    assert b.loc[2026, income] == pytest.approx(expected[income], rel=1e-12)
+    assert b.loc[2026, income] > a.loc[2026, income] * 1.01
+    assert b.loc[2025, income] == pytest.approx(
+        simulate(p25, once[2025]).indicators[income], rel=1e-12
+    )
