@@ -742,12 +742,20 @@ def _scenario(file: Path | None, year: int | None) -> tuple[Any, str]:
             return Scenario.status_quo(y), f"status quo {y}"
         except ScenarioError as exc:
             # The library's message named the year but not the option giving it.
+            from commonprosperity.projection import MAX_YEAR
             from commonprosperity.published import POLICY_YEARS
 
+            later = isinstance(y, int) and y > max(POLICY_YEARS)
             advice = (
                 "; for a later year give a scenario file (run on the projected "
                 "population)"
-                if isinstance(y, int) and y > max(POLICY_YEARS)
+                if later and y <= MAX_YEAR
+                # The embedded population is projected to MAX_YEAR at most:
+                # a scenario file alone would be refused in its turn.
+                else f"; for a year after {MAX_YEAR} give a scenario file and "
+                "--population FILE.parquet of that year (the embedded population "
+                f"is projected to {MAX_YEAR} at most)"
+                if later
                 else ""
             )
             raise UsageError(f"--year {y}: {exc}{advice}") from None

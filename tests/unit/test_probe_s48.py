@@ -158,3 +158,17 @@ def test_a_paths_wage_growth_is_carried_into_the_later_years():
     assert b.loc[2025, income] == pytest.approx(
         simulate(p25, once[2025]).indicators[income], rel=1e-12
     )
+
+
+def test_cli_advice_for_a_year_after_the_projections_last(tmp_path, capsys):
+    """``run --year 2051`` advised a scenario file alone, which the embedded
+    population (projected to 2050 at most) then refused."""
+    from commonprosperity import cli
+
+    assert cli.main(["run", "--year", "2051", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "--population FILE.parquet" in err and "2050" in err
+    assert cli.main(["run", "--year", "2040", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "give a scenario file (run on the projected population)" in err
+    assert not (tmp_path / "o").exists()
