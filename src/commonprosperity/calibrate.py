@@ -150,10 +150,16 @@ def calibrate(
         the module docstring.
     method : {"raking", "linear"}
         ``"raking"``: multiplicative, ``w = d · exp(x'λ)`` (iterative proportional
-        fitting when the margins are categorical), the same weights from design
-        weights of any common scale; with ``bounds``, the bounded
+        fitting when the margins are categorical); with ``bounds``, the bounded
         "logit" method of Deville & Särndal. ``"linear"``: GREG,
-        ``w = d · (1 + x'λ)``; with ``bounds``, truncated at the bounds.
+        ``w = d · (1 + x'λ)``; with ``bounds``, truncated at the bounds. Without
+        ``bounds`` both give the same weights from design weights of any common
+        scale: with no households margin (whose cells add up to every
+        household), the design weights ``d`` are first scaled to the persons
+        margins' total, since person totals alone would also set the number of
+        households from their scale (sample weights of 1 raked to Zhejiang's
+        persons gave households of 5.6 persons). With ``bounds`` the ratios are
+        to the weights as given: scale sample weights to the population first.
     bounds : (float, float), optional
         ``(lo, hi)`` with ``0 < lo < 1 < hi``: every calibrated / initial weight
         ratio is kept in ``[lo, hi]``. Unbounded GREG may give weights <= 0; this
@@ -285,6 +291,17 @@ def calibrate(
                 + "; ".join(cells)
                 + " (widen the bounds)"
             )
+    # Without a households margin no combination of the margins' columns is the
+    # constant, so raking and GREG would also choose how many households there
+    # are, from the design weights' scale: sample weights of 1 raked to 64
+    # million persons made households of 5.6 persons, weights of 1e-6 of 2.5.
+    # The design weights' ratios are what they carry then: they are scaled to
+    # the persons margins' total first. With bounds the ratios to the weights
+    # as given are the user's, and are kept.
+    design_d = d
+    if bounds is None and not any(c.unit == "households" for c in columns):
+        cells = [j for j, c in enumerate(columns) if c.margin == columns[0].margin]
+        design_d = d * (t[cells].sum() / initial[cells].sum())
     # Solved with the cells in one canonical order: equal margins whose dicts
     # list them in other orders (a set's, which changes with the process's hash
     # seed) gave weights differing in the last bits.
@@ -309,8 +326,12 @@ def calibrate(
     # ("did not converge ... margins may be inconsistent"). It starts from the
     # weights times a power of two that brings their totals to the margins'
     # (1 for weights already near them: the same bits as without).
-    shift = _start_scale(initial, t) if bounds is None and method == "raking" else 1.0
-    d_start = d * shift
+    shift = (
+        _start_scale(X.T @ design_d, t)
+        if bounds is None and method == "raking"
+        else 1.0
+    )
+    d_start = design_d * shift
     merged = compress(X_solved, d_start)
     if merged is None:
         sol = solve(X_solved, d_start, t_solved, method, bounds, max_iter, tol)
@@ -319,7 +340,7 @@ def calibrate(
         sol = solve(merged.X, merged.d, t_solved, method, bounds, max_iter, tol)
         factor = sol.factor[merged.inverse]
     factor = factor * shift
-    w = d * factor
+    w = design_d * factor
     if bounds is not None:
         # d * F(u) / d is not always F(u) to the last bit: a ratio of
         # 0.7999999999999999 broke "every ratio in [lo, hi]".

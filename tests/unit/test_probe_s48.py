@@ -172,3 +172,44 @@ def test_cli_advice_for_a_year_after_the_projections_last(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "give a scenario file (run on the projected population)" in err
     assert not (tmp_path / "o").exists()
+
+
+# ----------------------------------------------------------------- calibrate
+def test_raking_to_person_totals_alone_does_not_depend_on_the_weights_scale():
+    """Person margins alone made raking choose the number of households from
+    the design weights' scale: sample weights of 1 raked to 64 million persons
+    gave households of 5.6 persons, weights of 1e-6 of 2.5, both "converged"."""
+    import numpy as np
+    from scipy.optimize import brentq
+
+    from commonprosperity import calibrate, synthetic_population
+
+    pop = synthetic_population(400, seed=4)
+    size = pop.size.astype(float)
+    targets = {True: 0.722 * 64.68e6, False: 0.278 * 64.68e6}
+    margins = {"persons": {"urban": targets}}
+    # By hand: the design weights scaled to the persons total, then each area's
+    # factor exp(size * lambda) solved on its own (its equation involves only
+    # its households).
+    d = np.ones(pop.n_households)
+    c = sum(targets.values()) / np.sum(d * size)
+    expected = np.empty(pop.n_households)
+    for area, total in targets.items():
+        m = pop.urban == area
+        lam = brentq(
+            lambda v, m=m, total=total: (
+                np.sum(c * d[m] * size[m] * np.exp(size[m] * v)) - total
+            ),
+            -5.0,
+            5.0,
+            xtol=1e-15,
+        )
+        expected[m] = c * d[m] * np.exp(size[m] * lam)
+    for scale in (1.0, 1e-6, 1e3):
+        q = pop.with_weights(np.full(pop.n_households, scale))
+        raked = calibrate(q, margins).weight
+        np.testing.assert_allclose(raked, expected, rtol=1e-9)
+        linear = calibrate(q, margins, method="linear").weight
+        if scale == 1.0:
+            reference = linear
+        np.testing.assert_allclose(linear, reference, rtol=1e-12)
