@@ -197,23 +197,27 @@ def check_formats(formats: Any, where: str) -> tuple[str, ...]:
 
     A single string is one format: iterating ``"png"`` gave the formats "p",
     "n", "g". Checking them all before writing anything leaves no ``.png``
-    behind when a later format is unknown.
+    behind when a later format is unknown. A format given twice (``"png"``,
+    ``"PNG"``) is one: each figure was drawn and listed again.
     """
     items = [formats] if isinstance(formats, str) else formats
     try:
-        names = [str(f).lower() for f in items]
+        given = list(items)
     except TypeError:
         raise ArgumentTypeError(
             f"{where}: formats must be a sequence of {', '.join(FORMATS_ALLOWED)}; "
             f"got {quoted(formats)}"
         ) from None
-    bad = [f for f in names if f not in FORMATS_ALLOWED]
+    # Quoted as given: None was reported as 'none'.
+    bad = [
+        f for f in given if not isinstance(f, str) or f.lower() not in FORMATS_ALLOWED
+    ]
     if bad:
         raise ArgumentError(
             f"{where}: formats must each be one of png, svg or pdf; got "
-            + ", ".join(repr(f) for f in bad)
+            + ", ".join(quoted(f) for f in bad)
         )
-    return tuple(names)
+    return tuple(dict.fromkeys(f.lower() for f in given))
 
 
 # ------------------------------------------------------------------------ save

@@ -567,6 +567,12 @@ def target_dashboard(
                 # points below the official rate the 75 % refers to: a bare
                 # "NOT MET" there read as a verdict on the official rate.
                 name += "\n(survey urban share, not the official rate)"
+            if tid == "T5" and not pd.isna(row["value"]):
+                # The plan's ratio is over all 11 cities: a bare "met" over two
+                # of them read as the province's verdict.
+                some = _cities_present(result)
+                if some < len(CITIES):
+                    name += f"\n(over {some} of the 11 cities)"
             ax.text(
                 -0.01,
                 y,
@@ -739,6 +745,11 @@ def _percent_formatter() -> Any:
 
 
 # ------------------------------------------------------------------ city bars
+def _cities_present(result: Result) -> int:
+    """How many of the 11 cities the result's population has households in."""
+    return len(set(CITIES) & set(result.city_per_capita.index))
+
+
 def city_bars(
     result: Result, *, title: str | None = None, label: str | None = None
 ) -> Figure:
@@ -845,10 +856,12 @@ def city_bars(
             places = 3 + distinct_decimals(
                 ratio, t5.target, lambda x, e: f"{x:.{3 + e}f}"
             )
+            some = _cities_present(result)
+            over = f", over {some} of the 11 cities" if some < len(CITIES) else ""
             default = (
                 f"Per-capita disposable income by city, {_which(result, label)}:\n"
                 f"highest/lowest = {ratio:.{places}f} (target < {t5.target:g}, "
-                f"{verdict})"
+                f"{verdict}{over})"
             )
         else:
             default = (

@@ -480,6 +480,13 @@ def summary_text(
     cities = cities_note(set(result.city_per_capita.index))
     if cities and not pd.isna(table.at["T5", "value"]):
         lines.append(f"T5 {cities}")
+    # A target of one year without a value (T4 of an all-urban population) read
+    # "n/a" here with its reason in report.md only.
+    lines += [
+        f"{tid} {table.at[tid, 'note']}"
+        for tid in ("T1", "T2", "T3", "T4", "T5")
+        if pd.isna(table.at[tid, "value"]) and table.at[tid, "note"]
+    ]
     lines.append("")
     gini = f"Gini of per-capita disposable income (persons): {gini_text(result)}"
     if baseline is not None:
@@ -544,7 +551,7 @@ def markdown_report(
         The status quo on the same population (or another scenario's result on
         it, named "reference" when it is not a status quo).
     figures : sequence of str
-        File names of PNG figures (relative to the report) to embed.
+        File names of figures (PNG or SVG, relative to the report) to embed.
     command : str, optional
         The command line that produced the report.
     gdp, labour_compensation : float, optional
@@ -871,18 +878,20 @@ def write_run(
         }
         if len(result.city_per_capita):
             figures["cities"] = plots.city_bars(result, label=label)
-        pngs = []
+        # Markdown viewers show PNG and SVG, not PDF: an SVG-only run linked none.
+        shown = next((f for f in ("png", "svg") if f in formats), None)
+        images = []
         for name, fig in figures.items():
             written += plots.save(fig, stage / name, formats)
-            if "png" in formats:
-                pngs.append(f"{name}.png")
+            if shown is not None:
+                images.append(f"{name}.{shown}")
         report = stage / "report.md"
         report.write_text(
             markdown_report(
                 result,
                 heading=heading,
                 baseline=baseline,
-                figures=pngs,
+                figures=images,
                 command=command,
                 gdp=gdp,
                 labour_compensation=labour_compensation,

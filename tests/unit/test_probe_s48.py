@@ -213,3 +213,84 @@ def test_raking_to_person_totals_alone_does_not_depend_on_the_weights_scale():
         if scale == 1.0:
             reference = linear
         np.testing.assert_allclose(linear, reference, rtol=1e-12)
+
+
+# ------------------------------------------------------------ reports, plots
+def _two_city_urban_result():
+    import pandas as pd
+
+    from commonprosperity import Population, simulate
+
+    hh = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3, 4],
+            "weight": [100.0, 120.0, 90.0, 110.0],
+            "urban": [True] * 4,
+            "city": ["杭州", "杭州", "宁波", "宁波"],
+        }
+    )
+    pp = pd.DataFrame(
+        {
+            "household_id": [1, 1, 2, 3, 4, 4],
+            "age": [40, 10, 35, 50, 30, 60],
+            "employed": [True, False, True, True, True, False],
+            "wage": [120_000.0, 0.0, 90_000.0, 150_000.0, 80_000.0, 0.0],
+            "business": [0.0] * 6,
+            "property": [0.0] * 6,
+            "pension": [0.0, 0.0, 0.0, 0.0, 0.0, 40_000.0],
+        }
+    )
+    return simulate(
+        Population.from_frames(hh, pp, year=2024), Scenario.status_quo(2024)
+    )
+
+
+def test_figure_formats_given_twice_are_written_and_listed_once(tmp_path):
+    """("png", "png", "PNG") drew every figure three times and listed each
+    file three times among "the files written"; None was quoted as 'none'."""
+    import matplotlib.pyplot as plt
+
+    from commonprosperity import ArgumentError, plots, report
+
+    result = _two_city_urban_result()
+    written = report.write_run(
+        result, tmp_path / "o", heading="h", formats=("png", "png", "PNG")
+    )
+    assert len(written) == len(set(written))
+    assert sum(p.suffix == ".png" for p in written) == 4
+    fig = plots.target_dashboard(result)
+    assert plots.save(fig, tmp_path / "d", ("svg", "SVG")) == [tmp_path / "d.svg"]
+    plt.close(fig)
+    with pytest.raises(ArgumentError, match=r"got None$"):
+        report.write_run(result, tmp_path / "p", heading="h", formats=("png", None))
+
+
+def test_an_svg_only_report_links_its_figures(tmp_path):
+    """report.md linked figures only when PNGs were written."""
+    from commonprosperity import report
+
+    result = _two_city_urban_result()
+    report.write_run(result, tmp_path / "o", heading="h", formats=("svg",))
+    text = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
+    assert "![dashboard](dashboard.svg)" in text
+    assert "![cities](cities.svg)" in text
+
+
+def test_the_printout_says_why_a_target_is_not_judged_and_t5_over_which_cities():
+    """T4 of an all-urban population printed "n/a" with its reason in report.md
+    only; the dashboard and the city figure showed T5 "met" over 2 of the 11
+    cities without a word."""
+    import matplotlib.pyplot as plt
+
+    from commonprosperity import plots, report
+
+    result = _two_city_urban_result()
+    text = report.summary_text(result, heading="h")
+    assert "T4 needs both urban and rural households" in text
+    fig = plots.target_dashboard(result)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert any(t.startswith("T5") and "(over 2 of the 11 cities)" in t for t in labels)
+    plt.close(fig)
+    fig = plots.city_bars(result)
+    assert "over 2 of the 11 cities" in fig.axes[0].get_title(loc="left")
+    plt.close(fig)
