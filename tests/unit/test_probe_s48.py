@@ -294,3 +294,44 @@ def test_the_printout_says_why_a_target_is_not_judged_and_t5_over_which_cities()
     fig = plots.city_bars(result)
     assert "over 2 of the 11 cities" in fig.axes[0].get_title(loc="left")
     plt.close(fig)
+
+
+# ------------------------------------------------------------------- metrics
+def _exact_top_share(x, w, p):
+    """The top ``p``'s share in exact rational arithmetic (rows split at the cut)."""
+    from fractions import Fraction
+
+    total_w = sum(Fraction(v) for v in w)
+    total_x = sum(Fraction(a) * Fraction(b) for a, b in zip(x, w, strict=True))
+    need, taken, held = Fraction(p) * total_w, Fraction(0), Fraction(0)
+    for i in sorted(range(len(x)), key=lambda i: x[i], reverse=True):
+        take = min(Fraction(w[i]), need - taken)
+        if take <= 0:
+            break
+        held += take * Fraction(x[i])
+        taken += take
+    return held / total_x
+
+
+def test_a_small_top_share_keeps_its_precision():
+    """The top group was measured as W - (1 - p) W: the top 1e-15 of equal
+    incomes held 1.02e-15, the top 2**-60 held 0, and S80/S20 of equal incomes
+    was below 1, which its docstring rules out."""
+    import numpy as np
+
+    from commonprosperity import metrics
+
+    equal = np.ones(1000)
+    for p in (1e-8, 1e-13, 1e-15, 2.0**-60):
+        assert metrics.top_share(equal, None, p) == pytest.approx(p, rel=1e-14)
+    assert metrics.s80_s20([5.0, 5.0, 5.0]) >= 1.0
+    assert metrics.s80_s20([5.0, 5.0, 5.0]) == pytest.approx(1.0, rel=1e-15)
+    assert metrics.palma([5.0, 5.0, 5.0]) == pytest.approx(0.25, rel=1e-15)
+    rng = np.random.default_rng(48)
+    for _ in range(60):
+        n = int(rng.integers(1, 12))
+        x = rng.lognormal(10.0, 1.0, n)
+        w = rng.choice([1.0, 2.0, 3.5, 1e-3, 7.0], n)
+        for p in (1e-9, 0.01, 0.1, 0.37, 0.9):
+            exact = float(_exact_top_share(list(x), list(w), p))
+            assert metrics.top_share(x, w, p) == pytest.approx(exact, rel=1e-13)
