@@ -93,8 +93,10 @@ def city_income_targets(year: int, definition: str = "survey") -> pd.DataFrame:
        their all-resident value (weighted by the survey-implied urban share) equals
        the published annual value. In 2020 and 2021 杭州 (no published annual value)
        is scaled so that 杭州 / (lowest city) equals the official highest/lowest
-       ratio, and 衢州 (second lowest in the sources) keeps its Q1–Q3 2020 level
-       relative to the lowest, 丽水.
+       ratio, and 衢州 (second lowest in the sources) is set to its Q1–Q3 2020
+       level relative to the lowest, 丽水 (1.0069; step 3's separate urban and
+       rural factors then move it a little, to 1.0050 in 2020 and 1.0072 in
+       2021, since 衢州 is more rural than 丽水).
     3. All cities' urban values are then multiplied by one common factor, and all
        rural values by another, so that the census-weighted province urban and rural
        means equal the published ones exactly.
@@ -176,7 +178,11 @@ def city_income_targets(year: int, definition: str = "survey") -> pd.DataFrame:
         f = rel * level[ls] / level[qz]
         u[qz] *= f
         r[qz] *= f
-        basis[qz] = f"Q1-Q3 2020 level relative to 丽水 ({rel:.4f})"
+        # Before step 3, whose separate urban and rural factors move it a little.
+        basis[qz] = (
+            f"Q1-Q3 2020 level relative to 丽水 ({rel:.4f}) before the common "
+            "urban and rural scaling"
+        )
     wu, wr = pop * sigma, pop * (1.0 - sigma)
     hz = CITIES.index("杭州")
     for _ in range(100):

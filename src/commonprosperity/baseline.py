@@ -322,7 +322,10 @@ def baseline(
     -----
     1. Households: 22 city × area cells with census household counts (family
        household size by city, 2020 census); sizes from Fujian's 2020 distribution
-       tilted to each city's mean size; ages from household roles.
+       tilted to each city's mean size; ages from household roles. Every resident
+       is in a family household: the 8–12 % in collective households
+       (dormitories, institutions) are not set apart (R), so household counts are
+       about 9–15 % above a count of family households (``docs/baseline.md``).
     2. Weights: raking to households by city, persons by city × area and persons by
        city × age band (0–14, 15–59, 60–64, 65+; the 60+ and 65+ shares moved by
        the province's yearly bulletins). A city with fewer than 30 person records

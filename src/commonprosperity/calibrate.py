@@ -129,6 +129,64 @@ def _start_scale(initial: np.ndarray, t: np.ndarray) -> float:
     return 1.0 if abs(exponent) <= 20 else math.ldexp(1.0, exponent)
 
 
+def _infeasible(
+    X: Any, d: np.ndarray, t: np.ndarray, bounds: tuple[float, float] | None
+) -> str | None:
+    """The advice when no weights meet the margins (:func:`_no_weights_meet`).
+
+    None when some weights do (the solvers' failure is then theirs).
+    """
+    if not _no_weights_meet(X, d, t, bounds):
+        return None
+    if bounds is not None and not _no_weights_meet(X, d, t, None):
+        return (
+            f"no weights within bounds {bounds} of the design weights meet these "
+            "margins together (a linear programme finds none), though weights "
+            "outside them do: widen the bounds"
+        )
+    return (
+        "no weights >= 0 meet these margins together (a linear programme finds "
+        "none): they contradict each other or the data's cells (e.g. an urban "
+        "total below the total of a city whose households are all urban); no "
+        "method, iteration count or bounds can meet them: check the margins"
+    )
+
+
+def _no_weights_meet(
+    X: Any, d: np.ndarray, t: np.ndarray, bounds: tuple[float, float] | None
+) -> bool:
+    """Whether no weights (>= 0, or within ``bounds`` of ``d``) meet ``X' w = t``.
+
+    A linear programme (HiGHS): margins that contradict each other or the data
+    (an urban total below that of a city whose households are all urban) have
+    no solution, and the solvers' failure is then no matter of iterations.
+    Households with identical rows are merged first (their weights summed, as
+    their bounds); False when the programme cannot tell.
+    """
+    from scipy.optimize import linprog
+
+    merged = compress(X.tocsr(), d)
+    if merged is not None:
+        X, d = merged.X, merged.d
+    if bounds is None:
+        limits = [(0.0, None)] * X.shape[0]
+    else:
+        limits = list(zip(bounds[0] * d, bounds[1] * d, strict=True))
+    # Scaled to totals of about 1, so HiGHS's tolerances are relative.
+    scale = 1.0 / np.maximum(np.abs(t), 1e-300)
+    try:
+        found = linprog(
+            np.zeros(X.shape[0]),
+            A_eq=(X.T.tocsr().multiply(scale[:, None])).tocsr(),
+            b_eq=t * scale,
+            bounds=limits,
+            method="highs",
+        )
+    except (ValueError, MemoryError):  # pragma: no cover - scipy's own limits
+        return False
+    return found.status == 2  # infeasible
+
+
 def calibrate(
     population: Population,
     margins: Mapping[str, Mapping[Any, Mapping[Any, float]]],
@@ -368,9 +426,11 @@ def calibrate(
             f"worst cell {columns[j].margin} {columns[j].cell!r}, target "
             f"{t[j]:g}, achieved {achieved[j]:g} (relative error {err:.2e}); "
             + (
+                infeasible
+                if (infeasible := _infeasible(X, d, t, bounds))
                 # Both stopped at max_iter still improving: more may converge.
-                "raise max_iter (the solvers were still improving), or check that "
-                "the margins are consistent with each other and with the bounds"
+                else "raise max_iter (the solvers were still improving), or check "
+                "that the margins are consistent with each other and with the bounds"
                 if sol.exhausted
                 else "the margins may be inconsistent with each other or with the "
                 "bounds"
@@ -393,8 +453,13 @@ def calibrate(
         )
     if np.any(w <= 0):
         raise CalibrationError(
-            f"linear calibration gave {int(np.sum(w <= 0))} weights <= 0; pass bounds, "
-            "e.g. bounds=(0.1, 10), or use method='raking'"
+            f"linear calibration gave {int(np.sum(w <= 0))} weights <= 0; "
+            + (
+                # Then no bounds and no other method can help.
+                infeasible
+                if (infeasible := _infeasible(X, d, t, None))
+                else "pass bounds, e.g. bounds=(0.1, 10), or use method='raking'"
+            )
         )
     ratio = w / d
     # Named in the source as project() names itself: the generator's call and

@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import re
 import textwrap
 import warnings
 from collections.abc import Mapping, Sequence
@@ -569,8 +570,13 @@ def target_dashboard(
                 name += "\n(survey urban share, not the official rate)"
             if tid == "T5" and not pd.isna(row["value"]):
                 # The plan's ratio is over all 11 cities: a bare "met" over two
-                # of them read as the province's verdict.
-                some = _cities_present(result)
+                # of them read as the province's verdict. (The table's note says
+                # it too, for a table read back from targets.csv.)
+                some = (
+                    _cities_present(result)
+                    if hasattr(result, "city_per_capita")
+                    else _cities_in_note(str(row["note"]))
+                )
                 if some < len(CITIES):
                     name += f"\n(over {some} of the 11 cities)"
             ax.text(
@@ -750,6 +756,12 @@ def _cities_present(result: Result) -> int:
     return len(set(CITIES) & set(result.city_per_capita.index))
 
 
+def _cities_in_note(note: str) -> int:
+    """The cities a target table's T5 note says the ratio is over (11 if none)."""
+    found = re.search(r"over (\d+) of the 11 cities", note)
+    return int(found.group(1)) if found else len(CITIES)
+
+
 def city_bars(
     result: Result, *, title: str | None = None, label: str | None = None
 ) -> Figure:
@@ -857,11 +869,11 @@ def city_bars(
                 ratio, t5.target, lambda x, e: f"{x:.{3 + e}f}"
             )
             some = _cities_present(result)
-            over = f", over {some} of the 11 cities" if some < len(CITIES) else ""
+            over = f" over {some} of the 11 cities" if some < len(CITIES) else ""
             default = (
                 f"Per-capita disposable income by city, {_which(result, label)}:\n"
-                f"highest/lowest = {ratio:.{places}f} (target < {t5.target:g}, "
-                f"{verdict}{over})"
+                f"highest/lowest = {ratio:.{places}f}{over} (target < "
+                f"{t5.target:g}, {verdict})"
             )
         else:
             default = (

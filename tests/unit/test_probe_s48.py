@@ -291,6 +291,10 @@ def test_the_printout_says_why_a_target_is_not_judged_and_t5_over_which_cities()
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert any(t.startswith("T5") and "(over 2 of the 11 cities)" in t for t in labels)
     plt.close(fig)
+    fig = plots.target_dashboard(result.targets())  # a table, as read back
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert any(t.startswith("T5") and "(over 2 of the 11 cities)" in t for t in labels)
+    plt.close(fig)
     fig = plots.city_bars(result)
     assert "over 2 of the 11 cities" in fig.axes[0].get_title(loc="left")
     plt.close(fig)
@@ -335,3 +339,62 @@ def test_a_small_top_share_keeps_its_precision():
         for p in (1e-9, 0.01, 0.1, 0.37, 0.9):
             exact = float(_exact_top_share(list(x), list(w), p))
             assert metrics.top_share(x, w, p) == pytest.approx(exact, rel=1e-13)
+
+
+def test_margins_no_weights_can_meet_are_said_to_be_so():
+    """Margins that contradict the data (an urban total below a city whose
+    households are all urban) were answered "pass bounds or use raking", and
+    bounds too narrow with "raise max_iter": neither could help."""
+    import pandas as pd
+
+    from commonprosperity import CalibrationError, Population, calibrate
+
+    hh = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3, 4],
+            "weight": [40.0, 50.0, 45.0, 45.0],
+            "urban": [True, False, True, True],
+            "city": ["杭州", "杭州", "宁波", "宁波"],
+        }
+    )
+    pp = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3, 4],
+            "age": [40] * 4,
+            "employed": [True] * 4,
+            "wage": [1.0] * 4,
+            "business": [0.0] * 4,
+            "property": [0.0] * 4,
+            "pension": [0.0] * 4,
+        }
+    )
+    pop = Population.from_frames(hh, pp)
+    # 宁波's 80 households are all urban: an urban total of 10 cannot hold.
+    margins = {
+        "households": {
+            "urban": {True: 10.0, False: 170.0},
+            "city": {"杭州": 100.0, "宁波": 80.0},
+        }
+    }
+    for method in ("raking", "linear"):
+        with pytest.raises(CalibrationError, match="no weights >= 0 meet") as info:
+            calibrate(pop, margins, method=method)
+        assert "raise max_iter" not in str(info.value)
+        assert "pass bounds" not in str(info.value)
+    # Every cell reachable within the bounds, not all together: the urban
+    # totals force 2 x and 0.5 x every weight, so 杭州 holds 25, not 30; weights
+    # outside the bounds meet them (25, 5, 15, 5).
+    equal = Population.from_frames(
+        hh.assign(urban=[True, False, True, False], weight=10.0), pp
+    )
+    urban_then_city = {
+        "households": {
+            "urban": {True: 40.0, False: 10.0},
+            "city": {"杭州": 30.0, "宁波": 20.0},
+        }
+    }
+    assert calibrate(equal, urban_then_city, method="linear").converged
+    for method in ("raking", "linear"):
+        with pytest.raises(CalibrationError, match="widen the bounds") as info:
+            calibrate(equal, urban_then_city, method=method, bounds=(0.5, 2.0))
+        assert "outside them do" in str(info.value)
