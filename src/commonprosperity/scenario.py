@@ -286,7 +286,25 @@ class _JsonSchema(GenerateJsonSchema):
         return _standard_bounds(super().generate(schema, mode=mode))
 
 
-class _Section(BaseModel):
+class _SectionMeta(type(BaseModel)):  # type: ignore[misc]
+    """Pydantic's metaclass; a section called directly raises ScenarioError.
+
+    ``Transfers(dibao_take_up=7)`` raised pydantic's ValidationError, no
+    library error, while the same section validated any other way raised
+    ScenarioError. Not through ``__init__``: pydantic calls a model's own
+    ``__init__`` when it validates the model nested in another, and an error
+    raised there came back as one opaque value error of the whole section;
+    nested validation never calls the class itself.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as exc:
+            raise cls._scenario_error(exc, kwargs) from None
+
+
+class _Section(BaseModel, metaclass=_SectionMeta):
     # revalidate_instances: a section built by model_copy(update=...) or
     # model_construct is checked again when it goes into a Scenario (pydantic's
     # default, "never", let Scenario(transfers=<dibao_monthly=-5>) through).

@@ -398,3 +398,16 @@ def test_margins_no_weights_can_meet_are_said_to_be_so():
         with pytest.raises(CalibrationError, match="widen the bounds") as info:
             calibrate(equal, urban_then_city, method=method, bounds=(0.5, 2.0))
         assert "outside them do" in str(info.value)
+
+
+def test_a_section_built_directly_raises_a_scenario_error():
+    """``Transfers(dibao_take_up=7)`` raised pydantic's ValidationError (no
+    library error), while model_validate and model_copy raised ScenarioError."""
+    s = Scenario.status_quo(2025)
+    transfers = type(s.transfers)
+    with pytest.raises(ScenarioError, match=r"transfers\.dibao_take_up: must be <= 1"):
+        transfers(**{**s.transfers.model_dump(), "dibao_take_up": 7})
+    assert transfers(**s.transfers.model_dump()) == s.transfers
+    # Nested in a Scenario the section's problems are named as before.
+    with pytest.raises(ScenarioError, match=r"transfers\.dibao_take_up"):
+        Scenario(year=2025, transfers={"dibao_take_up": 7})
