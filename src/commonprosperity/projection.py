@@ -32,7 +32,7 @@ from commonprosperity._validate import (
     positive_yuan_problem,
     quoted,
 )
-from commonprosperity._warn import warn_user
+from commonprosperity._warn import warn_user, warnings_once
 from commonprosperity.baseline import quintile_means
 from commonprosperity.calibrate import calibrate
 from commonprosperity.errors import (
@@ -228,7 +228,11 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
             f"got {quoted(year)}"
         )
     year = int(year)
+    # Problems of a rate given for every year name no year: a step repeated
+    # year by year then says them once (project's warnings_once).
+    where = "growth"
     if _is_by_year(growth):
+        where = f"growth[{year}]"
         by_year = {int(y): g for y, g in growth.items()}
         if year in by_year and by_year[year] is None:
             # It took the default growth of the year without a word.
@@ -246,7 +250,7 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
             "kind: rates ({'urban': 0.05}) or years of rates ({2025: {'urban': "
             "0.05}})"
         )
-    spec = _check_spec(growth, f"growth[{year}]") if growth is not None else {}
+    spec = _check_spec(growth, where) if growth is not None else {}
     index = pd.MultiIndex.from_tuples(
         [(c, u) for c in CITY_LABELS for u in (True, False)], names=["city", "urban"]
     )
@@ -562,6 +566,7 @@ def _projected(pop: Population, step: int, **changes: Any) -> Population:
         ) from None
 
 
+@warnings_once
 def project(population: Population, to_year: int, growth: Any = None) -> Population:
     """Project a population forward to `to_year`: uprate incomes, then reweight.
 
@@ -822,6 +827,7 @@ def _top_bottom(res: Any, pop: Population, urban: bool) -> float:
     return float(q[4] / q[0]) if q[0] > 0 else float("nan")
 
 
+@warnings_once
 def simulate_path(
     population: Population,
     scenarios_by_year: Mapping[int, Scenario],
@@ -1096,7 +1102,8 @@ def simulate_path(
                 row["note"] = f"{row['note']}; {first}" if row["note"] else first
         rows.append(row)
         previous = row
-        pop = _wages_grown(pop, sc)
+        if year != years[-1]:
+            pop = _wages_grown(pop, sc)
     frame = pd.DataFrame(rows).set_index("year")
     for tid in (*(f"T{i}" for i in range(1, 11)), "T8_since_start"):
         frame[tid] = frame[tid].astype("boolean")
@@ -1116,13 +1123,23 @@ def _wages_grown(pop: Population, scenario: Scenario) -> Population:
     g = scenario.wages.growth_rate
     if g == 0.0:
         return pop
-    return _projected(
-        pop,
-        scenario.year,
-        wage=sealed(pop.wage * (1.0 + g)),
-        source=f"{pop.source} | wages.growth_rate={g!r} of {scenario.year}",
-        _cache={},
-    )
+    try:
+        return dataclasses.replace(
+            pop,
+            wage=sealed(pop.wage * (1.0 + g)),
+            source=f"{pop.source} | wages.growth_rate={g!r} of {scenario.year}",
+            _cache={},
+        )
+    except PopulationError as exc:
+        # Not project's message: nothing was projected, the scenario's growth
+        # is what was carried.
+        detail = str(exc).removeprefix("Population: ")
+        detail = re.sub(r" \(Population\.from_frames and from_arrays .*\)$", "", detail)
+        raise PopulationError(
+            f"simulate_path: wages.growth_rate = {g!r} of {scenario.year}, carried "
+            f"into {scenario.year + 1}, takes wages beyond the library's limits: "
+            f"{detail}"
+        ) from None
 
 
 def _path_note(

@@ -411,3 +411,37 @@ def test_a_section_built_directly_raises_a_scenario_error():
     # Nested in a Scenario the section's problems are named as before.
     with pytest.raises(ScenarioError, match=r"transfers\.dibao_take_up"):
         Scenario(year=2025, transfers={"dibao_take_up": 7})
+
+
+def test_a_paths_wage_carry_stops_at_its_last_year_and_names_itself():
+    """The carry of wages.growth_rate ran after a path's last year too (a
+    one-year path whose year simulate runs failed), and its error blamed "the
+    projection to <year>"; project to 2050 with growth 0.9 warned 22 times."""
+    import warnings
+
+    import numpy as np
+
+    from commonprosperity import Population, PopulationError, project, simulate_path
+    from commonprosperity.baseline import baseline
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pop = baseline(2024, n_households=1_500, seed=11)
+    hh, pp = pop.to_frames()
+    pp.loc[pp.index[0], "wage"] = 6e11
+    big = Population.from_frames(hh, pp).with_year(2024)
+    doubled = Scenario.status_quo(2024).replace({"wages.growth_rate": 1.0})
+    one_year = simulate_path(big, {2024: doubled})
+    assert np.isfinite(one_year.loc[2024, "per_capita_disposable_income"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(
+            PopulationError,
+            match=r"simulate_path: wages.growth_rate = 1.0 of 2024, carried into 2025",
+        ):
+            simulate_path(big, {2024: doubled, 2025: Scenario.status_quo(2025)})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        project(pop, 2030, growth=0.9)
+    said = [str(w.message) for w in caught if "read as growth" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith("growth: ")
