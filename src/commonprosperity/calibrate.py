@@ -344,10 +344,23 @@ def calibrate(
                 f"outside the reachable [{reach_lo[j]:g}, {reach_hi[j]:g}]"
                 for j in np.flatnonzero(bad)[:5]
             ]
+            # A margin's total against the design weights' (the first
+            # margin's cells add up to every household or every person).
+            first = [j for j, c in enumerate(columns) if c.margin == columns[0].margin]
+            scale = t[first].sum() / initial[first].sum()
+            advice = (
+                # Sample weights (of 1) against population totals: no bounds
+                # of the usual kind reach them.
+                f"the design weights add up to {initial[first].sum():g} "
+                f"{columns[0].unit} against the margins' {t[first].sum():g}, "
+                f"{scale:.3g} times as many: scale them first, "
+                f"population.with_weights(population.weight * {scale:.6g}), "
+                "then calibrate within the bounds"
+                if not bounds[0] <= scale <= bounds[1]
+                else "widen the bounds"
+            )
             raise CalibrationError(
-                f"bounds {bounds} are infeasible: "
-                + "; ".join(cells)
-                + " (widen the bounds)"
+                f"bounds {bounds} are infeasible: " + "; ".join(cells) + f" ({advice})"
             )
     # Without a households margin no combination of the margins' columns is the
     # constant, so raking and GREG would also choose how many households there

@@ -445,3 +445,24 @@ def test_a_paths_wage_carry_stops_at_its_last_year_and_names_itself():
         project(pop, 2030, growth=0.9)
     said = [str(w.message) for w in caught if "read as growth" in str(w.message)]
     assert len(said) == 1 and said[0].startswith("growth: ")
+
+
+def test_sample_weights_against_population_totals_are_told_to_be_scaled():
+    """Weights of 1 against totals in millions were told to widen the bounds,
+    which would have had to reach 1e4."""
+    import numpy as np
+
+    from commonprosperity import CalibrationError, calibrate, synthetic_population
+
+    pop = synthetic_population(500, seed=2).with_weights(np.ones(500))
+    # Each city's households in the sample, times 20,000 and a little more or
+    # less: totals of a population, not of the sample.
+    cities, counts = np.unique(pop.city, return_counts=True)
+    bump = np.where(np.arange(cities.size) % 2 == 0, 1.1, 0.9)
+    totals = dict(zip(cities.tolist(), (counts * 20_000 * bump).tolist(), strict=True))
+    with pytest.raises(CalibrationError) as info:
+        calibrate(pop, {"households": {"city": totals}}, bounds=(0.2, 5.0))
+    factor = sum(totals.values()) / 500
+    assert f"population.weight * {factor:.6g}" in str(info.value)
+    scaled = pop.with_weights(pop.weight * factor)
+    assert calibrate(scaled, {"households": {"city": totals}}, bounds=(0.2, 5.0))
