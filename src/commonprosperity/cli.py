@@ -91,6 +91,14 @@ def _shown(values: Any) -> str:
     return " ".join(map(str, values)) if isinstance(values, list) else str(values)
 
 
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """The parser of each command of ``parser``."""
+    for action in parser._actions:  # argparse offers no public accessor
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line and exit code 2."""
 
@@ -1229,7 +1237,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning = show_warning
             full = _with_default_command(args_in)
             parser = _build_parser()
-            args = parser.parse_args(full)
+            args, extra = parser.parse_known_args(full)
+            if extra:
+                # Said by the command's parser: the top one's "see
+                # commonprosperity --help" lists no option of `run`.
+                _subparsers(parser)[args.command].error(
+                    f"unrecognized arguments: {' '.join(extra)}"
+                )
             command = f"commonprosperity {args.command}"
             args.command_line = _command_line(full)
             args.warnings_said = said

@@ -466,3 +466,14 @@ def test_sample_weights_against_population_totals_are_told_to_be_scaled():
     assert f"population.weight * {factor:.6g}" in str(info.value)
     scaled = pop.with_weights(pop.weight * factor)
     assert calibrate(scaled, {"households": {"city": totals}}, bounds=(0.2, 5.0))
+
+
+def test_cli_an_unknown_option_points_at_its_commands_help(capsys):
+    """``run --bogus`` said "see commonprosperity --help", which lists no
+    option of run."""
+    from commonprosperity import cli
+
+    assert cli.main(["run", "--bogus"]) == 2
+    assert "unrecognized arguments: --bogus (see commonprosperity run --help)" in (
+        capsys.readouterr().err
+    )
