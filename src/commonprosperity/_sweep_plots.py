@@ -302,6 +302,8 @@ def _tick_labels(values: list[object]) -> tuple[list[str], str]:
     ticks, overlapped beyond reading.
     """
     plain = [_tick(v) for v in values]
+    if not any(isinstance(v, list | tuple | np.ndarray) for v in values):
+        return _fewest_decimals(values, plain), ""
     if not all(isinstance(v, list | tuple | np.ndarray) for v in values):
         return plain, ""
     lengths = {len(v) for v in values}  # type: ignore[arg-type]
@@ -319,6 +321,31 @@ def _tick_labels(values: list[object]) -> tuple[list[str], str]:
         for v in values
     ]
     return labels, ": elements that differ"
+
+
+def _fewest_decimals(values: list[object], plain: list[str]) -> list[str]:
+    """Labels of a numeric axis with the fewest decimals that tell its values apart.
+
+    A ``{start, stop, num}`` range labelled every column with six decimals
+    ("1,279.157895"), which ran into each other. Each label stays within 0.5 %
+    of its value (one value of 0.05 is no "0"); ``plain`` (each value's own
+    decimals) when no count up to 6 does both.
+    """
+    try:
+        numbers = [float(v) for v in values]  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return plain
+    if not all(np.isfinite(numbers)):
+        return plain
+    distinct = len(set(numbers))
+    for decimals in range(7):
+        labels = [f"{v:,.{decimals}f}" for v in numbers]
+        close = all(
+            abs(round(v, decimals) - v) <= 0.005 * abs(v) for v in numbers if v != 0
+        )
+        if close and len(set(labels)) == distinct:
+            return labels
+    return plain
 
 
 def _tick_positions(n: int) -> list[int]:
@@ -397,11 +424,27 @@ def pareto_front(
     return np.asarray(front, dtype=np.int64)
 
 
-def _fraction(value: float, values: np.ndarray) -> float:
-    """Where ``value`` lies between the finite min and max of ``values`` (0–1)."""
-    finite = values[np.isfinite(values)]
-    lo, hi = float(finite.min()), float(finite.max())
+def _in_axes(value: float, limits: tuple[float, float]) -> float:
+    """Where ``value`` lies between an axis's limits (0–1)."""
+    lo, hi = min(limits), max(limits)
     return 0.5 if hi <= lo else (value - lo) / (hi - lo)
+
+
+def _open_degenerate_limits(ax: Any, x: np.ndarray, cost: np.ndarray) -> None:
+    """Limits of their own for an axis whose scenarios all sit at one value.
+
+    Equal costs (levers that change nothing) drew an axis of 1e-17 billion
+    yuan, the rounding noise of the differences: ±1 bn yuan around them reads.
+    """
+    for values, setter, pad in ((cost, ax.set_ylim, 1.0), (x, ax.set_xlim, None)):
+        finite = values[np.isfinite(values)]
+        if not finite.size:
+            continue
+        lo, hi = float(finite.min()), float(finite.max())
+        width = pad if pad is not None else max(abs(lo) * 0.02, 1e-6)
+        if hi - lo <= 1e-9 * max(1.0, abs(lo)):
+            middle = 0.5 * (lo + hi)
+            setter(middle - width, middle + width)
 
 
 def _corner_is_emptier_at_top(x: np.ndarray, y: np.ndarray, *, right: bool) -> bool:
@@ -547,6 +590,7 @@ def fiscal_frontier(
                 zorder=3,
             )
         ax.axhline(0.0, color=_GREY, lw=0.8)
+        _open_degenerate_limits(ax, v * scale, c)
         subtitle = ""
         if target is not None:
             tx = target.target * scale
@@ -559,7 +603,10 @@ def fiscal_frontier(
                 (float(finite.min()), float(finite.max())) if finite.size else (tx, tx)
             )
             span = max(hi - lo, abs(tx) * 1e-3, 1e-12)
-            if lo - span <= tx <= hi + span:
+            shown = ax.get_xlim()
+            # On the chart when inside what it shows: all scenarios at one value
+            # got limits of their own, and the line's tick read "off the chart".
+            if lo - span <= tx <= hi + span or min(shown) <= tx <= max(shown):
                 ax.axvline(tx, color=_BLACK, ls="--", lw=1.4, label=target_text)
             else:
                 side = tx > hi
@@ -595,8 +642,11 @@ def fiscal_frontier(
                 )
                 # Point the label into the axes: offset right and up from a
                 # point at the right edge, it ran off the figure and was cut.
-                right = _fraction(v[best] * scale, v * scale) > 0.5
-                high = _fraction(c[best], c) > 0.5
+                # Where the point sits in the axes, not among the points: a
+                # single scenario, "in the middle" of itself, had its label
+                # pushed up over the title.
+                right = _in_axes(v[best] * scale, ax.get_xlim()) > 0.5
+                high = _in_axes(c[best], ax.get_ylim()) > 0.5
                 ax.annotate(
                     f"{desc}\ncost {c[best]:,.1f} bn yuan",
                     (v[best] * scale, c[best]),
@@ -622,6 +672,9 @@ def fiscal_frontier(
             else:
                 subtitle = f"\nno scenario of the sweep meets {target.id}"
         better = "higher is better" if higher else "lower is better"
+        # Ticks in the indicator's own numbers: an offset ("1e-5+3.504e-1")
+        # did not read.
+        ax.ticklabel_format(useOffset=False)
         ax.set_xlabel(f"{_unit_label(column, unit)} ({better})")
         ax.set_ylabel("net fiscal cost against the base, billion yuan per year")
         ax.grid(alpha=0.3)

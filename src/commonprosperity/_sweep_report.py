@@ -509,6 +509,13 @@ def column_units(
     for c in columns:
         if c in levers:
             unit = lever_unit(c)
+        elif c == "social_insurance_contributions":
+            # The cost leaves the housing fund out: said here, or the cost
+            # could not be rebuilt from the table's own columns.
+            unit = (
+                f"{INDICATOR_UNIT_TEXT[c]}; employee contributions including the "
+                "housing fund (employees' savings, not revenue)"
+            )
         elif c in INDICATOR_UNIT_TEXT:
             unit = INDICATOR_UNIT_TEXT[c]
         elif c.endswith("_met") and c[:-4] in TARGET_BY_ID:
@@ -520,7 +527,13 @@ def column_units(
                 "value falls short of the target (positive: not met)"
             )
         elif c == "net_fiscal_cost":
-            unit = "yuan per year, against the base (positive: costs the budget)"
+            unit = (
+                "yuan per year, against the base (positive: costs the budget): "
+                "the change of transfer spending less those of income tax and of "
+                "social insurance contributions without the housing fund, which "
+                "is employees' savings (so not the change of "
+                "social_insurance_contributions)"
+            )
         else:
             unit = ""
         out.append((c, unit))
