@@ -6,6 +6,7 @@ Private to :mod:`commonprosperity.plots`, which re-exports :func:`sweep_heatmap`
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -203,6 +204,18 @@ def sweep_heatmap(
             if finite.size
             else 0
         )
+        # And enough (two more at most) to tell apart neighbouring values whose
+        # colours differ to the eye (2 % of the range apart): cells of 60.18 to
+        # 60.23 % in four colours all read "60.2" beside a 60.5.
+        ranked = np.unique(finite)
+        seen = 0.02 * (ranked[-1] - ranked[0]) if ranked.size else 0.0
+        for a, b in itertools.pairwise(ranked):
+            if b - a < seen:
+                continue
+            spread = max(
+                spread,
+                distinct_decimals(a, b, lambda x, e: _cell_text(x, unit, e), most=2),
+            )
         met_cells = []
         for (i, j), v in np.ndenumerate(values):
             met = target is not None and meets(v, target.comparison, target.target)

@@ -541,3 +541,36 @@ def test_sweep_report_says_the_cost_leaves_the_housing_fund_out():
     )
     assert "housing fund" in units["social_insurance_contributions"]
     assert "housing fund" in units["net_fiscal_cost"]
+
+
+def test_heatmap_cells_tell_neighbouring_values_apart():
+    """Cells of 60.18 to 60.23 % in four colours all read "60.2": the decimals
+    told only the lowest cell from the highest (60.48)."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from commonprosperity import plots
+
+    frame = pd.DataFrame(
+        {
+            "transfers.dibao_monthly": [1100, 1100, 1500, 1500, 2000, 2000],
+            "income_tax.basic_deduction": [60000, 72000] * 3,
+            "band_share_100k_500k": [
+                0.602066,
+                0.601849,
+                0.602290,
+                0.602073,
+                0.604777,
+                0.604560,
+            ],
+        }
+    )
+    fig = plots.sweep_heatmap(
+        frame,
+        "transfers.dibao_monthly",
+        "income_tax.basic_deduction",
+        "band_share_100k_500k",
+    )
+    cells = {t.get_text() for t in fig.axes[0].texts}
+    assert {"60.18", "60.23", "60.46", "60.48"} <= cells
+    plt.close(fig)
