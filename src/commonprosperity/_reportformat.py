@@ -388,7 +388,14 @@ def _number(v: Any) -> str:
     f = float(v)
     if not math.isfinite(f):
         return "n/a" if math.isnan(f) else str(f)
-    return f"{f:,.0f}" if f == int(f) and abs(f) >= 1000 else f"{f:,.6g}"
+    if f == int(f) and abs(f) >= 1000:
+        return f"{f:,.0f}"
+    if abs(f) >= 1000:
+        # The value's own decimals (up to 6): six significant digits printed a
+        # swept 2,790.736842 as 2,790.74, a lever value no one could re-run.
+        decimals = len(repr(f).partition(".")[2].rstrip("0"))
+        return f"{f:,.{min(decimals, 6)}f}"
+    return f"{f:,.6g}"
 
 
 # ----------------------------------------------------------------- markdown

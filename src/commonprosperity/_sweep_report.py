@@ -339,7 +339,13 @@ def _write_sweep_files(
             )
     else:
         not_drawn("heatmap: needs two levers; this sweep has one")
-    target_id = spec.frontier if spec.frontier in TARGET_BY_ID else None
+    # A frontier given as a target's indicator (urban_rural_ratio) is judged
+    # against that target (T4) in the figure: its cheapest scenarios are listed
+    # too.
+    target_id = next(
+        (t.id for t in TARGET_BY_ID.values() if spec.frontier in (t.id, t.indicator)),
+        None,
+    )
     frontier_indicator = (
         TARGET_BY_ID[target_id].indicator if target_id is not None else spec.frontier
     )
@@ -359,7 +365,11 @@ def _write_sweep_files(
         fig = plots.fiscal_frontier(frame, spec.frontier, levers=levers)
         written += plots.save(fig, out / "frontier", formats)
         figures.append("frontier.png")
-    figures = [f for f in figures if "png" in formats]
+    # Markdown viewers show PNG and SVG, not PDF: an SVG-only sweep linked none.
+    shown_format = next((f for f in ("png", "svg") if f in formats), None)
+    figures = (
+        [f.replace(".png", f".{shown_format}") for f in figures] if shown_format else []
+    )
 
     summary_table = sweep_summary(frame, levers)
     lines = [
@@ -430,7 +440,11 @@ def _write_sweep_files(
             f"## Cheapest scenarios meeting {target_id} (up to 10)",
             "",
             markdown_table(
-                ranked[cols].head(10),
+                # Lever values as the grid lists them, every one with its own
+                # decimals: 1,128 beside 1279.16 in one column read as typos.
+                ranked[cols]
+                .head(10)
+                .assign(**{lv: ranked[lv].head(10).map(_number) for lv in levers}),
                 index=False,
                 formats={
                     "net_fiscal_cost": ",.0f",

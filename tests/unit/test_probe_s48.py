@@ -574,3 +574,36 @@ def test_heatmap_cells_tell_neighbouring_values_apart():
     cells = {t.get_text() for t in fig.axes[0].texts}
     assert {"60.18", "60.23", "60.46", "60.48"} <= cells
     plt.close(fig)
+
+
+def test_sweep_report_ranks_an_indicator_frontier_and_keeps_lever_digits(tmp_path):
+    """A frontier given as urban_rural_ratio was judged against T4 in the figure
+    but report.md listed no cheapest scenarios; lever values read "1279.16"
+    beside "1,128" and the cheapest's 2,790.736842 as "2,790.74"; an SVG-only
+    sweep linked no figure."""
+    from commonprosperity import cheapest, report, sweep, synthetic_population
+    from commonprosperity._sweepfile import read_sweep_file
+
+    file = tmp_path / "s.toml"
+    file.write_text(
+        "year = 2024\n[grid]\n"
+        '"transfers.dibao_monthly" = [1128, 1279.157895]\n'
+        '"income_tax.basic_deduction" = [60000, 72000]\n'
+        '[plots]\nfrontier = "urban_rural_ratio"\n',
+        encoding="utf-8",
+    )
+    spec = read_sweep_file(file)
+    pop = synthetic_population(800, seed=2)
+    frame = sweep(pop, spec.base, spec.grid, progress=False)
+    report.write_sweep(
+        frame,
+        tmp_path / "out",
+        spec=spec,
+        heading="h",
+        cheapest=cheapest,
+        formats=("svg",),
+    )
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "## Cheapest scenarios meeting T4" in md
+    assert "1,279.157895" in md and "1279.16" not in md
+    assert "![frontier](frontier.svg)" in md
