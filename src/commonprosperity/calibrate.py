@@ -129,6 +129,18 @@ def _start_scale(initial: np.ndarray, t: np.ndarray) -> float:
     return 1.0 if abs(exponent) <= 20 else math.ldexp(1.0, exponent)
 
 
+def _first_margin_totals(
+    columns: list[Any], t: np.ndarray, initial: np.ndarray
+) -> tuple[float, float]:
+    """The first margin's total and the design weights' (its unit's total).
+
+    A margin's cells add up to every household or every person of the data
+    (categories without a total are refused), so its total is its unit's.
+    """
+    cells = [j for j, c in enumerate(columns) if c.margin == columns[0].margin]
+    return float(t[cells].sum()), float(initial[cells].sum())
+
+
 def _infeasible(
     X: Any, d: np.ndarray, t: np.ndarray, bounds: tuple[float, float] | None
 ) -> str | None:
@@ -344,19 +356,16 @@ def calibrate(
                 f"outside the reachable [{reach_lo[j]:g}, {reach_hi[j]:g}]"
                 for j in np.flatnonzero(bad)[:5]
             ]
-            # A margin's total against the design weights' (the first
-            # margin's cells add up to every household or every person).
-            first = [j for j, c in enumerate(columns) if c.margin == columns[0].margin]
-            scale = t[first].sum() / initial[first].sum()
+            wanted, held = _first_margin_totals(columns, t, initial)
+            times = wanted / held
             advice = (
                 # Sample weights (of 1) against population totals: no bounds
                 # of the usual kind reach them.
-                f"the design weights add up to {initial[first].sum():g} "
-                f"{columns[0].unit} against the margins' {t[first].sum():g}, "
-                f"{scale:.3g} times as many: scale them first, "
-                f"population.with_weights(population.weight * {scale:.6g}), "
+                f"the design weights add up to {held:g} {columns[0].unit} against "
+                f"the margins' {wanted:g}, {times:.3g} times as many: scale them "
+                f"first, population.with_weights(population.weight * {times:.6g}), "
                 "then calibrate within the bounds"
-                if not bounds[0] <= scale <= bounds[1]
+                if not bounds[0] <= times <= bounds[1]
                 else "widen the bounds"
             )
             raise CalibrationError(
@@ -371,8 +380,8 @@ def calibrate(
     # as given are the user's, and are kept.
     design_d = d
     if bounds is None and not any(c.unit == "households" for c in columns):
-        cells = [j for j, c in enumerate(columns) if c.margin == columns[0].margin]
-        design_d = d * (t[cells].sum() / initial[cells].sum())
+        wanted, held = _first_margin_totals(columns, t, initial)
+        design_d = d * (wanted / held)
     # Solved with the cells in one canonical order: equal margins whose dicts
     # list them in other orders (a set's, which changes with the process's hash
     # seed) gave weights differing in the last bits.
