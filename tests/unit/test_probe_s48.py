@@ -607,3 +607,31 @@ def test_sweep_report_ranks_an_indicator_frontier_and_keeps_lever_digits(tmp_pat
     assert "## Cheapest scenarios meeting T4" in md
     assert "1,279.157895" in md and "1279.16" not in md
     assert "![frontier](frontier.svg)" in md
+
+
+# ---------------------------------------------------------------- Population
+def test_a_population_year_is_an_int_its_pickle_has_no_cache_and_equals(tmp_path):
+    """A NumPy year (dataclasses.replace, a frame's column) stayed one and
+    write_parquet failed with a bare TypeError; a simulated population pickled
+    its cache (12 % larger), which unpickling drops; == is identity, and the
+    README's exact round trip had nothing to check it with."""
+    import dataclasses
+    import pickle
+
+    import numpy as np
+
+    from commonprosperity import simulate, synthetic_population
+    from commonprosperity.survey import read_parquet, write_parquet
+
+    pop = synthetic_population(300, seed=1)
+    dated = dataclasses.replace(pop, year=np.int64(2021))
+    assert type(dated.year) is int and dated.year == 2021
+    write_parquet(dated, tmp_path / "p.parquet")
+    back = read_parquet(tmp_path / "p.parquet")
+    assert back.equals(dated) and not back.equals(pop)
+    assert back != dated  # identity, as documented
+    before = len(pickle.dumps(pop))
+    simulate(pop, Scenario.status_quo(2024))
+    assert pop._cache  # derived terms kept for the next call
+    assert len(pickle.dumps(pop)) == before
+    assert pickle.loads(pickle.dumps(pop)).equals(pop)
