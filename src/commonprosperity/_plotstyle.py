@@ -187,6 +187,15 @@ def _tick(v: object) -> str:
         return f"{f:g}"
     # The value's own decimals (up to 6): 1,128.5 and 1,886.4306 were labelled
     # 1,128 and 1,886, two columns under one label, a value that missed T4.
+    return with_own_decimals(f)
+
+
+def with_own_decimals(f: float) -> str:
+    """``f`` with thousands separators and its own decimals, six at most.
+
+    ``1,128.5``, ``2,790.736842``, ``60,000``: as many decimals as the shortest
+    repr has (none for one in exponent form), so a value can be typed back.
+    """
     shortest = repr(f)
     decimals = 0 if "e" in shortest else len(shortest.partition(".")[2].rstrip("0"))
     return f"{f:,.{min(decimals, 6)}f}"
@@ -218,6 +227,14 @@ def check_formats(formats: Any, where: str) -> tuple[str, ...]:
             + ", ".join(quoted(f) for f in bad)
         )
     return tuple(dict.fromkeys(f.lower() for f in given))
+
+
+def linked_format(formats: tuple[str, ...]) -> str | None:
+    """The format of the figures a report.md links: PNG, else SVG, else none.
+
+    Markdown viewers show PNG and SVG, not PDF: an SVG-only run linked none.
+    """
+    return next((f for f in ("png", "svg") if f in formats), None)
 
 
 # ------------------------------------------------------------------------ save

@@ -26,6 +26,7 @@ from commonprosperity._plotstyle import (
     distinct_decimals,
     format_value,
     unit_key,
+    with_own_decimals,
 )
 from commonprosperity._validate import check_flag, check_frame, check_text, quoted
 from commonprosperity._warn import warn_user
@@ -393,8 +394,7 @@ def _number(v: Any) -> str:
     if abs(f) >= 1000:
         # The value's own decimals (up to 6): six significant digits printed a
         # swept 2,790.736842 as 2,790.74, a lever value no one could re-run.
-        decimals = len(repr(f).partition(".")[2].rstrip("0"))
-        return f"{f:,.{min(decimals, 6)}f}"
+        return with_own_decimals(f)
     return f"{f:,.6g}"
 
 

@@ -444,13 +444,16 @@ def missing_codes(missing: np.ndarray, rows: np.ndarray | None = None) -> str:
     if rows is None:
         rows = np.flatnonzero(np.array([m is not None for m in missing], dtype=bool))
     codes = missing[rows]
-    parts = []
-    for code in sorted({str(c) for c in codes}):
-        at = rows[codes == code]
-        listed = ", ".join(str(int(r)) for r in at[:3])
-        count = f"{at.size} row" + ("s" if at.size > 1 else "")
-        parts.append(f"{code} ({count}, e.g. rows [{listed}])")
-    return "; ".join(parts)
+    return "; ".join(
+        f"{code} ({_rows_listed(rows[codes == code])})"
+        for code in sorted({str(c) for c in codes})
+    )
+
+
+def _rows_listed(rows: np.ndarray) -> str:
+    """``"2 rows, e.g. rows [3, 9]"``: how many rows, and the first three."""
+    listed = ", ".join(str(int(r)) for r in rows[:3])
+    return f"{rows.size} row{'s' if rows.size > 1 else ''}, e.g. rows [{listed}]"
 
 
 def _unknown_message(
@@ -470,11 +473,7 @@ def _unknown_message(
             # NaN stands for every missing code (., .a ... .z): name each.
             parts.append("missing " + missing_codes(missing, rows))
             continue
-        listed = ", ".join(str(int(r)) for r in rows[:3])
-        count = f"{rows.size} row" + ("s" if rows.size > 1 else "")
-        parts.append(
-            f"{_describe(uniques[u], label_of[u])} ({count}, e.g. rows [{listed}])"
-        )
+        parts.append(f"{_describe(uniques[u], label_of[u])} ({_rows_listed(rows)})")
     more = f" and {len(unknown) - 8} more values" if len(unknown) > 8 else ""
     if table is not None:
         return (

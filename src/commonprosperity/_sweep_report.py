@@ -15,7 +15,11 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._files import output_folder
-from commonprosperity._plotstyle import check_formats, distinct_decimals
+from commonprosperity._plotstyle import (
+    check_formats,
+    distinct_decimals,
+    linked_format,
+)
 from commonprosperity._reportformat import (
     _SHORT,
     _number,
@@ -365,11 +369,8 @@ def _write_sweep_files(
         fig = plots.fiscal_frontier(frame, spec.frontier, levers=levers)
         written += plots.save(fig, out / "frontier", formats)
         figures.append("frontier.png")
-    # Markdown viewers show PNG and SVG, not PDF: an SVG-only sweep linked none.
-    shown_format = next((f for f in ("png", "svg") if f in formats), None)
-    figures = (
-        [f.replace(".png", f".{shown_format}") for f in figures] if shown_format else []
-    )
+    shown = linked_format(formats)
+    figures = [f.replace(".png", f".{shown}") for f in figures] if shown else []
 
     summary_table = sweep_summary(frame, levers)
     lines = [

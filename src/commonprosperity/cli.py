@@ -753,19 +753,20 @@ def _scenario(file: Path | None, year: int | None) -> tuple[Any, str]:
             from commonprosperity.projection import MAX_YEAR
             from commonprosperity.published import POLICY_YEARS
 
-            later = isinstance(y, int) and y > max(POLICY_YEARS)
-            advice = (
-                "; for a later year give a scenario file (run on the projected "
-                "population)"
-                if later and y <= MAX_YEAR
-                # The embedded population is projected to MAX_YEAR at most:
-                # a scenario file alone would be refused in its turn.
-                else f"; for a year after {MAX_YEAR} give a scenario file and "
-                "--population FILE.parquet of that year (the embedded population "
-                f"is projected to {MAX_YEAR} at most)"
-                if later
-                else ""
-            )
+            advice = ""
+            if isinstance(y, int) and max(POLICY_YEARS) < y <= MAX_YEAR:
+                advice = (
+                    "; for a later year give a scenario file (run on the projected "
+                    "population)"
+                )
+            elif isinstance(y, int) and y > MAX_YEAR:
+                # The embedded population is projected to MAX_YEAR at most: a
+                # scenario file alone would be refused in its turn.
+                advice = (
+                    f"; for a year after {MAX_YEAR} give a scenario file and "
+                    "--population FILE.parquet of that year (the embedded "
+                    f"population is projected to {MAX_YEAR} at most)"
+                )
             raise UsageError(f"--year {y}: {exc}{advice}") from None
     scenario = Scenario.from_toml(file)
     if year is not None and year != scenario.year:

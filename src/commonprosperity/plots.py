@@ -19,7 +19,6 @@ True
 
 from __future__ import annotations
 
-import re
 import textwrap
 import warnings
 from collections.abc import Mapping, Sequence
@@ -65,7 +64,7 @@ from commonprosperity.errors import ArgumentError, ArgumentTypeError, MeasureErr
 from commonprosperity.metrics._gini import gini
 from commonprosperity.metrics._validate import as_values, as_weight
 from commonprosperity.published import CITIES
-from commonprosperity.simulate import SURVEY_URBAN_BASIS
+from commonprosperity.simulate import SURVEY_URBAN_BASIS, cities_in_note
 from commonprosperity.targets import TARGET_BY_ID, meets
 
 if TYPE_CHECKING:
@@ -575,7 +574,7 @@ def target_dashboard(
                 some = (
                     _cities_present(result)
                     if hasattr(result, "city_per_capita")
-                    else _cities_in_note(str(row["note"]))
+                    else cities_in_note(str(row["note"]))
                 )
                 if some < len(CITIES):
                     name += f"\n(over {some} of the 11 cities)"
@@ -756,12 +755,6 @@ def _cities_present(result: Result) -> int:
     return len(set(CITIES) & set(result.city_per_capita.index))
 
 
-def _cities_in_note(note: str) -> int:
-    """The cities a target table's T5 note says the ratio is over (11 if none)."""
-    found = re.search(r"over (\d+) of the 11 cities", note)
-    return int(found.group(1)) if found else len(CITIES)
-
-
 def city_bars(
     result: Result, *, title: str | None = None, label: str | None = None
 ) -> Figure:
@@ -828,7 +821,7 @@ def city_bars(
             )
         mean = float(result.indicators["per_capita_disposable_income"])
         # A population of some cities only: its mean is theirs, not the province's.
-        whole = set(CITIES) <= set(result.city_per_capita.index)
+        whole = _cities_present(result) == len(CITIES)
         ax.axvline(
             mean / 1e3,
             color=_BLACK,

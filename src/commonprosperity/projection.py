@@ -547,6 +547,16 @@ def _margins(
     return margins, None, not_aged
 
 
+def _limits_detail(exc: PopulationError) -> str:
+    """A population's own refusal without its prefix and its advice on frames.
+
+    Said by a step of the library (a projection, a wage carry), it quoted the
+    constructor and pointed at from_frames, which the caller never called.
+    """
+    detail = str(exc).removeprefix("Population: ")
+    return re.sub(r" \(Population\.from_frames and from_arrays .*\)$", "", detail)
+
+
 def _projected(pop: Population, step: int, **changes: Any) -> Population:
     """``dataclasses.replace(pop, **changes)``, its limits' errors said as project's.
 
@@ -557,8 +567,7 @@ def _projected(pop: Population, step: int, **changes: Any) -> Population:
     try:
         return dataclasses.replace(pop, **changes)
     except PopulationError as exc:
-        detail = str(exc).removeprefix("Population: ")
-        detail = re.sub(r" \(Population\.from_frames and from_arrays .*\)$", "", detail)
+        detail = _limits_detail(exc)
         raise PopulationError(
             f"project: the projection to {step} (incomes grown by that year's "
             "rates, households reweighted to its residents) leaves the library's "
@@ -1133,8 +1142,7 @@ def _wages_grown(pop: Population, scenario: Scenario) -> Population:
     except PopulationError as exc:
         # Not project's message: nothing was projected, the scenario's growth
         # is what was carried.
-        detail = str(exc).removeprefix("Population: ")
-        detail = re.sub(r" \(Population\.from_frames and from_arrays .*\)$", "", detail)
+        detail = _limits_detail(exc)
         raise PopulationError(
             f"simulate_path: wages.growth_rate = {g!r} of {scenario.year}, carried "
             f"into {scenario.year + 1}, takes wages beyond the library's limits: "

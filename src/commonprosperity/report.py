@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._files import output_folder
-from commonprosperity._plotstyle import _city_en, check_formats
+from commonprosperity._plotstyle import _city_en, check_formats, linked_format
 from commonprosperity._reportformat import (
     _change,
     _fmt,
@@ -878,8 +878,7 @@ def write_run(
         }
         if len(result.city_per_capita):
             figures["cities"] = plots.city_bars(result, label=label)
-        # Markdown viewers show PNG and SVG, not PDF: an SVG-only run linked none.
-        shown = next((f for f in ("png", "svg") if f in formats), None)
+        shown = linked_format(formats)
         images = []
         for name, fig in figures.items():
             written += plots.save(fig, stage / name, formats)

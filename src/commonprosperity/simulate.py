@@ -527,6 +527,15 @@ def cities_note(present: Collection[str]) -> str:
     )
 
 
+def cities_in_note(note: str) -> int:
+    """The cities a T5 note of :func:`cities_note` says the ratio is over (11 if none).
+
+    For a target table read back from targets.csv, whose note is all it keeps.
+    """
+    found = re.search(r"over (\d+) of the 11 cities", note)
+    return int(found.group(1)) if found else len(CITIES)
+
+
 def _handout(obj: Any) -> Any:
     """A copy of a stored pandas object that the caller may change freely."""
     return obj.copy(deep=not _SHALLOW_COPY_IS_SAFE)

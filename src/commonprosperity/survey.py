@@ -826,10 +826,11 @@ def _renames_per_file(renames: dict[str, str | None]) -> dict[str, dict]:
         )
     per_file = {}
     for kind in _FILES:
-        own = {k: v for k, v in renames.items() if "." not in k}
-        own.update({_file_name(k, kind): v for k, v in renames.items() if "." in k})
-        own.pop(None, None)
-        per_file[kind] = own
+        # The unprefixed first, so that the file's own prefixed ones replace them.
+        ordered = sorted(renames.items(), key=lambda item: "." in item[0])
+        per_file[kind] = {
+            name: v for k, v in ordered if (name := _file_name(k, kind)) is not None
+        }
     return per_file
 
 
