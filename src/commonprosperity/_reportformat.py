@@ -204,11 +204,12 @@ def _values_and_goal(
 
     74,999.6 yuan against 75,000 showed "75,000 >= 75,000  NO  0": the verdict
     right, the figures contradicting it; a status quo of 79.996 % beside a goal
-    of ">= 80.0 %" read as met. Every value (the scenario's, the status quo's)
+    of ">= 80.0 %" read as met; a trend of -1e-6 showed "+0.0000 < 0 (trend)".
+    Every value (the scenario's, the status quo's)
     gets the decimals the closest one to the target needs. Returns the texts,
     the target's and the decimals added (for the gap).
     """
-    if unit not in ("yuan", "share", "ratio"):
+    if unit not in ("yuan", "share", "ratio", "ratio change"):
         return [_fmt(v, unit) for v in values], _fmt(target, unit), 0
     extra = max(
         distinct_decimals(v, target, lambda x, e: _fmt(x, unit, e)) for v in values

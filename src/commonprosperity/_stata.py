@@ -111,7 +111,11 @@ def read_dta(
     with _latin1_fallback_warning(path):
         try:
             with pd.read_stata(path, iterator=True) as reader:
-                names = [str(n) for n in reader.variable_labels()]
+                # The variable list, not the labels' dict: two variables of one
+                # name (a damaged or foreign-tool file) were one key there, and
+                # pandas then failed on the selection with a bare TypeError.
+                labels = reader.variable_labels()  # reads the header
+                names = [str(n) for n in getattr(reader, "_varlist", None) or labels]
                 declared = list(getattr(reader, "_lbllist", []))
                 held = set(reader.value_labels()) if value_labels else set()
         except _READ_ERRORS as exc:

@@ -339,7 +339,8 @@ def figure(
         For an unknown series, city or field value (naming the file's), or a
         year that is not an integer.
     CommonProsperityError
-        If no figure has this identity (listing up to 12 of the series').
+        If no figure has this identity (naming the years the same figure has,
+        else the series' figures).
 
     Examples
     --------
@@ -366,18 +367,40 @@ def figure(
     key = (series, int(year), period, area, city, component, group)
     fig = _load().index.get(key)
     if fig is None:
-        near = sorted(
-            {
-                (f.year, f.period, f.area, f.city, f.component, f.group)
-                for f in figures(series)
-            }
-        )[:12]
+        asked = (series, int(year), period, area, city, component, group)
         raise CommonProsperityError(
             f"statistics: no figure {series!r} for year={year}, period={period!r}, "
             f"area={area!r}, city={city!r}, component={component!r}, group={group!r}; "
-            f"available (year, period, area, city, component, group): {near}"
+            + _available(asked)
         )
     return fig
+
+
+def _available(key: tuple) -> str:
+    """What the file has near ``key``: the years of its figure, else the series'.
+
+    ``key`` is (series, year, period, area, city, component, group).
+
+    A list cut at 12 without saying so read as complete: 2025's figure seemed
+    missing from a message listing up to 2024.
+    """
+    series, _, *rest = key
+    years = sorted(f.year for f in figures(series) if list(_identity(f)[1:]) == rest)
+    if years:
+        return f"the file has it for the years {', '.join(map(str, years))}"
+    near = sorted({_identity(f) for f in figures(series)})
+    shown = near if len(near) <= 12 else near[:12]
+    count = ""
+    if shown is not near:
+        count = (
+            f" (the first 12 of {len(near)}; statistics.figures({series!r}) lists "
+            "them all)"
+        )
+    return f"available (year, period, area, city, component, group){count}: {shown}"
+
+
+def _identity(f: Figure) -> tuple:
+    return (f.year, f.period, f.area, f.city, f.component, f.group)
 
 
 @functools.cache

@@ -1570,14 +1570,15 @@ def _narrow_float_rounded(values: np.ndarray, out: np.ndarray):
     """
     limit = _NARROW_FLOAT_EXACT.get(values.dtype)
     if limit is not None:
-        above = np.abs(out) > limit
+        # At the limit too: float32 stores 2^24 + 1 as 2^24 (ties to even).
+        above = np.abs(out) >= limit
         return (above, values.dtype) if above.any() else None
     if values.dtype != object:
         return None
     for dtype, limit in _NARROW_FLOAT_EXACT.items():
         above = np.fromiter(
             (
-                isinstance(v, np.floating) and v.dtype == dtype and abs(v) > limit
+                isinstance(v, np.floating) and v.dtype == dtype and abs(v) >= limit
                 for v in values
             ),
             dtype=bool,
@@ -1648,6 +1649,7 @@ def _integer_column(
         # survey ids saved so were rounded (to even, then to 4, 8 ...) and
         # distinct households may have become one before the file was written.
         above, dtype = rounded
+        limit = _NARROW_FLOAT_EXACT[dtype]
         stored = (
             "float32 (4 bytes, Stata's float)"
             if dtype == np.float32
@@ -1655,8 +1657,9 @@ def _integer_column(
         )
         problems.append(
             f"{name} is stored as {stored}, which holds whole numbers exactly only "
-            f"up to {_NARROW_FLOAT_EXACT[dtype]:,.0f}; larger at "
-            f"{describe_rows(above, out)}. Such values were rounded when stored, "
+            f"below {limit:,.0f} ({limit + 1:,.0f} is stored as {limit:,.0f}); "
+            f"{limit:,.0f} or more in magnitude at {describe_rows(above, out)}. Such "
+            "values were rounded when stored, "
             "so distinct codes may have become one: store the column as int64 or "
             "float64 from the original data (Stata: long or double)"
         )
@@ -1675,12 +1678,19 @@ def _integer_column(
         big = np.abs(values) > 2**53
         shown = values
     else:
-        big = np.abs(out) > 2.0**53
+        # Stored as float64, 2^53 itself may be a rounded 2^53 + 1 (ties to
+        # even): two households' ids may have become one.
+        big = np.abs(out) >= 2.0**53
         shown = out
     if big.any():
+        limit = "within ±2^53 (9007199254740992)"
+        if not (exact or wide or np.issubdtype(values.dtype, np.integer)):
+            limit += (
+                ", and below it in magnitude when stored as a float (a float "
+                "2^53 may be a rounded 2^53 + 1: store ids as int64)"
+            )
         problems.append(
-            f"{name} must be {allowed or 'within ±2^53 (9007199254740992)'}; "
-            f"{describe_rows(big, shown)}"
+            f"{name} must be {allowed or limit}; {describe_rows(big, shown)}"
         )
         return None
     if np.issubdtype(values.dtype, np.integer):

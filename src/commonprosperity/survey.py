@@ -351,12 +351,14 @@ def _read_metadata(
         return None, None
     try:
         meta = json.loads(blob.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        # RecursionError: arrays or objects nested thousands deep, which no file
-        # of ours holds (json raised it with no file named).
+    except (ValueError, RecursionError):
+        # ValueError: not UTF-8, not JSON, or an integer of more than 4,300
+        # digits (Python's limit on converting them). RecursionError: arrays or
+        # objects nested thousands deep. No file of ours holds these, and json
+        # raised them with no file named.
         raise PopulationError(
             f"{path}: metadata key 'commonprosperity' is not valid JSON"
-            " (or nested too deep to read)"
+            " (or nested too deep, or holding an integer of more than 4,300 digits)"
         ) from None
     problems = []
     if not isinstance(meta, dict):

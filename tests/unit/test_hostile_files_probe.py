@@ -269,10 +269,11 @@ def test_float32_ids_above_two_to_the_24_are_an_error():
     assert "16,777,216" in message and "long or double" in message
 
 
-def test_float32_ids_within_two_to_the_24_are_exact_and_read():
-    ids = np.array([1, 16_777_216], dtype=np.float32)
+def test_float32_ids_below_two_to_the_24_are_exact_and_read():
+    # 2^24 itself is refused: float32 stores 2^24 + 1 as 2^24 (session 49).
+    ids = np.array([1, 16_777_215], dtype=np.float32)
     pop = _from_arrays(ids, [1.0, 2.0])
-    assert pop.household_id.tolist() == [1, 16_777_216]
+    assert pop.household_id.tolist() == [1, 16_777_215]
 
 
 def test_stata_float_household_ids_above_two_to_the_24_are_an_error(tmp_path):

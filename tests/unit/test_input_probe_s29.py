@@ -93,10 +93,13 @@ def test_an_object_column_of_float32_ids_is_refused():
 
 
 def test_narrow_float_ids_below_their_exact_limit_are_read():
-    pop = cp.Population.from_frames(*_frames(np.array([7, 2048], dtype=np.float16)))
-    assert pop.household_id.tolist() == [7, 2048]
-    pop = cp.Population.from_frames(*_frames(np.array([1, 2**24], dtype=np.float32)))
-    assert pop.household_id.tolist() == [1, 2**24]
+    # The limit itself is refused: it may be a rounded limit + 1 (session 49).
+    pop = cp.Population.from_frames(*_frames(np.array([7, 2047], dtype=np.float16)))
+    assert pop.household_id.tolist() == [7, 2047]
+    pop = cp.Population.from_frames(
+        *_frames(np.array([1, 2**24 - 1], dtype=np.float32))
+    )
+    assert pop.household_id.tolist() == [1, 2**24 - 1]
 
 
 # Weights scaled so that the largest is near 1 underflowed where they were more

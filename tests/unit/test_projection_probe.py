@@ -170,7 +170,7 @@ def test_growth_accepts_numpy_numbers():
     )
     assert g.loc[("杭州", True), "wage"] == 1.0
     assert g.loc[("杭州", False), "business"] == pytest.approx(1.5)
-    assert g.loc[("杭州", True), "business"] == pytest.approx(1.042)  # default
+    assert g.loc[("杭州", True), "business"] == pytest.approx(1.0435)  # README: 4.35 %
     with pytest.raises(CommonProsperityError, match=r"got np\.float64\(nan\)"):
         growth_rates(2026, {"wage": np.float64("nan")})
     with pytest.raises(CommonProsperityError, match=r"\['wage'\].*got np\.True_"):
