@@ -163,7 +163,8 @@ def sweep(
         is opened and closed for this call); default: the current Dask client.
     gini : {"exact", "bracket"}
         Exact Gini per scenario, or the histogram Gini with its rigorous bracket
-        (columns ``gini_lower``, ``gini_upper``; width ≤ 1e-8).
+        (columns ``gini_lower``, ``gini_upper``; width ≤ 1e-8 unless negative
+        incomes nearly cancel the positive ones: ``docs/precision.md``).
     band_basis : {"household", "three_person"}
         As in :func:`commonprosperity.simulate`.
     progress : bool, optional

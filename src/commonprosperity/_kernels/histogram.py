@@ -80,6 +80,8 @@ BRACKET_RELATIVE_WIDTH = 1e-6
 #: Relative rounding allowance of the exact Gini when it stands in for the bracket
 #: (its compensated sums are good to a few ulps; measured 1e-14 at worst).
 EXACT_SLACK = 1e-12
+#: Absolute allowance of a nonzero exact Gini: 16 steps of the subnormal floats.
+SUBNORMAL_SLACK = 2.0**-1070
 
 #: Mantissa bits per octave: 4,096 bins of relative width 2**-12 (0.024 %).
 BITS = 12
@@ -804,6 +806,12 @@ def exact_bracket(income: np.ndarray, weight: np.ndarray) -> tuple[float, float,
     total = float(np.dot(income, weight))
     condition = float(np.dot(np.abs(income), weight)) / total if total > 0 else 0.0
     slack = (max(EXACT_SLACK, 2.0 * bound) + 4.0 * _EPS * condition) * abs(g)
+    if g != 0.0:
+        # A subnormal Gini (weights 1e-300 and 1e12) is rounded to a multiple of
+        # 2**-1074, which a relative slack cannot cover: it rounded to 0, and the
+        # bracket of width 0 missed the exact value by an ulp. (A Gini of exactly
+        # 0, equal incomes, is exact.)
+        slack = max(slack, SUBNORMAL_SLACK)
     return g, g - slack, g + slack
 
 

@@ -62,6 +62,7 @@ __all__ = [
     "grouped_totals",
     "hist_bin",
     "hist_bin_bounds",
+    "least_positive",
     "lorenz_from_order",
     "resort_stable",
     "weighted_sum",
@@ -678,3 +679,13 @@ def magnitudes(x, w):
     for p in range(n_parts):
         top = tops[p] if (tops[p] > top) | (tops[p] != tops[p]) else top
     return top, totals.sum()
+
+
+@njit(cache=True, nogil=True)
+def least_positive(w):
+    """The smallest positive value of ``w`` (0.0 if none; NaNs are skipped)."""
+    least = math.inf
+    for i in range(w.shape[0]):
+        wi = w[i]
+        least = wi if (wi > 0.0) & (wi < least) else least
+    return least if least < math.inf else 0.0

@@ -17,7 +17,11 @@ from commonprosperity._kernels.histogram import (
     bracket_gini,
     histogram_bracket,
 )
-from commonprosperity._kernels.inequality import gini_checked_from_order, magnitudes
+from commonprosperity._kernels.inequality import (
+    gini_checked_from_order,
+    least_positive,
+    magnitudes,
+)
 from commonprosperity._validate import one_of, quoted
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import (
@@ -193,7 +197,7 @@ def gini(
         # for the full validation, which names the problem.
         x, w = fast
         if method == "exact" and x.shape[0] >= BUCKET_MIN_ROWS:
-            if _ordinary_scale(*magnitudes(x, w)):
+            if _ordinary_scale(*magnitudes(x, w), least_positive(w)):
                 g, n_bad, n_negative = gini_exact_by_buckets(x, w)
                 if n_bad == 0 and g == g:
                     if n_negative:
@@ -208,7 +212,7 @@ def gini(
                 g, n_bad, n_negative, top, total = gini_checked_from_order(
                     x, w, np.argsort(x)
                 )
-            if n_bad == 0 and g == g and _ordinary_scale(top, total):
+            if n_bad == 0 and g == g and _ordinary_scale(top, total, least_positive(w)):
                 if n_negative:
                     warn_negative(x, w, "income", "the Gini coefficient")
                 return float(g)
@@ -232,14 +236,22 @@ def gini(
     return GiniBracket(*bracket_gini(x, w))
 
 
-def _ordinary_scale(top: float, total: float) -> bool:
-    """Whether rows of largest |income| ``top`` and total weight ``total`` are safe.
+def _ordinary_scale(top: float, total: float, least: float) -> bool:
+    """Whether rows of these magnitudes are safe for the fast exact kernels.
 
-    The exact kernel's products of two weights and two incomes then stay far from
-    overflow and underflow; other data takes the full path, which rescales it.
+    ``top``: the largest |income|; ``total``: the total weight; ``least``: the
+    least positive weight. The exact kernel's products of two weights and two
+    incomes then stay far from overflow and underflow; other data takes the full
+    path, which rescales it. Weights 1e-52 and 1e-279 made products of two
+    weights subnormal (a Gini 1 % off), though the total and the incomes were
+    of an ordinary scale.
     """
     low, high = 1.0 / SAFE_WEIGHT, SAFE_WEIGHT
-    return low <= total <= high and (top == 0.0 or low <= top <= high)
+    return (
+        low <= total <= high
+        and (top == 0.0 or low <= top <= high)
+        and least * total >= low * low * low
+    )
 
 
 def _fast_arrays(income, weight):
