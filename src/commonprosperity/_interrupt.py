@@ -8,6 +8,10 @@ catching KeyboardInterrupt (the command line exits 130 on it) missed it.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 
 def _in_chain(
     exc: BaseException, kinds: tuple[type[BaseException], ...]
@@ -36,3 +40,26 @@ def stop_in(exc: BaseException) -> BaseException | None:
     must stop on it instead.
     """
     return _in_chain(exc, (KeyboardInterrupt, SystemExit))
+
+
+def interruptible(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` with a stop that Numba wrapped in ``SystemError`` unwrapped.
+
+    A Ctrl-C during ``simulate``, ``bootstrap`` or ``solve`` came back, one time
+    in ten, as ``SystemError: CPUDispatcher(...) returned a result with an
+    exception set``: an ``Exception``, which a service loop's ``except
+    Exception`` swallowed instead of stopping. It is raised again as the
+    KeyboardInterrupt (or SIGTERM handler's SystemExit) it was.
+    """
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except SystemError as exc:
+            stop = stop_in(exc)
+            if stop is None:
+                raise
+            raise type(stop)(*stop.args) from exc
+
+    return call

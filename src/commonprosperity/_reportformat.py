@@ -29,7 +29,7 @@ from commonprosperity._plotstyle import (
     with_own_decimals,
 )
 from commonprosperity._validate import check_flag, check_frame, check_text, quoted
-from commonprosperity._warn import warn_user
+from commonprosperity._warn import RECORDING, warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 
 _CMP = {">=": ">=", ">": ">", "<": "<", "<=": "<="}
@@ -501,7 +501,7 @@ def recording_warnings(given: Sequence[str]) -> Iterator[Callable[[], tuple[str,
     """
     seen: list[warnings_module.WarningMessage] = []
     try:
-        with warnings_module.catch_warnings(record=True) as caught:
+        with RECORDING, warnings_module.catch_warnings(record=True) as caught:
             warnings_module.simplefilter("always")
 
             def said() -> tuple[str, ...]:

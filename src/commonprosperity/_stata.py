@@ -18,6 +18,7 @@ import pandas as pd
 
 from commonprosperity._survey_file import OUR_COLUMNS, select_columns
 from commonprosperity._validate import describe_rows, quoted
+from commonprosperity._warn import RECORDING
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import city_name
 
@@ -203,7 +204,7 @@ def _short(exc: BaseException) -> str:
 @contextmanager
 def _latin1_fallback_warning(path: Path) -> Iterator[None]:
     """Turn pandas' UnicodeWarning (bad UTF-8 read as latin-1) into one naming path."""
-    with warnings.catch_warnings(record=True) as caught:
+    with RECORDING, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UnicodeWarning)
         yield
     for w in caught:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -23,37 +25,72 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     A fixed ``stacklevel`` pointed into the library wherever a measure was
     reached through a wrapper or a ``Result`` method; Python's default filter
     shows a warning once per message and place, so the user's second call, from
-    another line, was not warned at all.
+    another line, was not warned at all. Inside :func:`each_once` the warning is
+    kept and issued when the block ends.
     """
     level = 2  # warn_user's caller
     frame = sys._getframe(1)
     while frame.f_back is not None and _in_package(frame.f_code.co_filename):
         frame = frame.f_back
         level += 1
-    warnings.warn(message, category, stacklevel=level)
+    deferred = _DEFERRED.get()
+    if deferred is None:
+        warnings.warn(message, category, stacklevel=level)
+    else:
+        deferred.append((message, category, frame))
+
+
+#: Held by the blocks that record others' warnings with ``catch_warnings`` (the
+#: report's figures, the Stata reader's text): it swaps the process's warning
+#: state, and two such blocks interleaved in two threads left a recorder in place
+#: for good. One at a time, they restore what they found.
+RECORDING = threading.RLock()
+
+#: The warnings :func:`each_once` holds back in this thread (or task), or None
+#: outside it: per context, so other threads' warnings are not touched.
+_DEFERRED: ContextVar[list[tuple[str, type[Warning], Any]] | None] = ContextVar(
+    "commonprosperity_deferred_warnings", default=None
+)
 
 
 @contextmanager
 def each_once() -> Iterator[None]:
-    """Issue the warnings of the block once each (by category and text), after it.
+    """Issue the library's warnings of the block once each, after it.
 
-    A step repeated year by year (``project`` to 2050 with a growth of 0.9)
-    gave the same warning 26 times. The warnings are issued when the block
-    ends, at the places they name, under the caller's filters.
+    Once by category and text: a step repeated year by year (``project`` to
+    2050 with a growth of 0.9) gave the same warning 26 times. They are issued
+    when the block ends, at the places they name, under the caller's filters.
+    The library's own (:func:`warn_user`) are held back in a context variable:
+    recorded with ``warnings.catch_warnings``, which swaps the process's
+    warning state, two threads' blocks interleaved and left every later warning
+    of the process in a list no one read.
     """
+    if _DEFERRED.get() is not None:
+        yield  # inside another such block, which issues them
+        return
+    deferred: list[tuple[str, type[Warning], Any]] = []
+    token = _DEFERRED.set(deferred)
     # Issued on an error too: a warning can explain it (growth read as +90 % a
     # year, then incomes beyond the limits).
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield
+        yield
     finally:
+        _DEFERRED.reset(token)
         seen = set()
-        for w in caught:
-            key = (w.category, str(w.message))
-            if key not in seen:
-                seen.add(key)
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        for message, category, frame in deferred:
+            if (category, message) not in seen:
+                seen.add((category, message))
+                # What warnings.warn does with the frame it finds.
+                module_globals = frame.f_globals
+                warnings.warn_explicit(
+                    message,
+                    category,
+                    frame.f_code.co_filename,
+                    frame.f_lineno,
+                    module_globals.get("__name__"),
+                    module_globals.setdefault("__warningregistry__", {}),
+                    module_globals,
+                )
 
 
 def warnings_once(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -35,6 +35,7 @@ from commonprosperity._baseline_weights import (
     totals,
     weights,
 )
+from commonprosperity._interrupt import interruptible
 from commonprosperity._sums import dot
 from commonprosperity._validate import finite_float, is_integer, quoted, seed_problem
 from commonprosperity.errors import PopulationError
@@ -264,6 +265,7 @@ def _area_coverage(
     return ratio * s_urban, s_urban
 
 
+@interruptible
 def baseline(
     year: int = 2020,
     n_households: int = 200_000,

@@ -53,6 +53,7 @@ import pandas as pd
 
 from commonprosperity._calibrate_design import cell_name, design
 from commonprosperity._calibrate_solve import compress, solve
+from commonprosperity._interrupt import interruptible
 from commonprosperity._validate import finite_float, is_integer, one_of, quoted
 from commonprosperity.errors import ArgumentTypeError, CalibrationError
 from commonprosperity.population import MAX_WEIGHT, MIN_WEIGHT, Population, _replace
@@ -199,6 +200,7 @@ def _no_weights_meet(
     return found.status == 2  # infeasible
 
 
+@interruptible
 def calibrate(
     population: Population,
     margins: Mapping[str, Mapping[Any, Mapping[Any, float]]],

@@ -23,6 +23,7 @@ import pandas as pd
 from commonprosperity import statistics as S
 from commonprosperity._baseline_people import AGE_BANDS
 from commonprosperity._baseline_weights import MIN_BAND_RECORDS, old_share
+from commonprosperity._interrupt import interruptible
 from commonprosperity._validate import (
     finite_float,
     income_to_gdp_problem,
@@ -578,6 +579,7 @@ def _projected(pop: Population, step: int, **changes: Any) -> Population:
         ) from None
 
 
+@interruptible
 @warnings_once
 def project(population: Population, to_year: int, growth: Any = None) -> Population:
     """Project a population forward to `to_year`: uprate incomes, then reweight.
@@ -839,6 +841,7 @@ def _top_bottom(res: Any, pop: Population, urban: bool) -> float:
     return float(q[4] / q[0]) if q[0] > 0 else float("nan")
 
 
+@interruptible
 @warnings_once
 def simulate_path(
     population: Population,

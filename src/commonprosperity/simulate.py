@@ -17,6 +17,7 @@ import numba
 import numpy as np
 import pandas as pd
 
+from commonprosperity._interrupt import interruptible
 from commonprosperity._kernels import flat_flows
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.buckets import exact_gini
@@ -728,6 +729,7 @@ def _generator_seed(source: str) -> int | None:
     return None if seed is None else int(seed)
 
 
+@interruptible
 def simulate(
     population: Population,
     scenario: Scenario,

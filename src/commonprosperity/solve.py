@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from commonprosperity._interrupt import interruptible
 from commonprosperity._sweep_engine import (
     _check_common,
     _evaluate,
@@ -172,6 +173,7 @@ def _check_goal(target: str, indicator: str, value: float) -> None:
         raise ArgumentError(f"target {target!r}: {problem}")
 
 
+@interruptible
 def solve(
     population: Population,
     base: Scenario,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from commonprosperity._interrupt import interruptible
 from commonprosperity._validate import is_integer, quoted, seed_problem
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import Population
@@ -78,6 +79,7 @@ _SIZE_SHARES = np.array([0.22, 0.30, 0.24, 0.14, 0.07, 0.03])
 ZHEJIANG_HOUSEHOLDS = 25_000_000.0  # order of magnitude of family households, 2020 (C)
 
 
+@interruptible
 def synthetic_population(n_households: int, seed: int = 0) -> Population:
     """Generate a seeded synthetic population of Zhejiang-like households.
 

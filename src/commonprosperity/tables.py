@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from commonprosperity.population import Population
     from commonprosperity.simulate import Result
 
+#: The group of households with no known city: the province's, not a city's. It
+#: was labelled 浙江, which read as the province's total beside the cities.
+UNKNOWN_CITY = "city unknown (Zhejiang)"
+
 __all__ = ["by_group", "deciles", "decompose", "poverty", "winners_losers"]
 
 _GROUP_COLUMNS = ("city", "urban", "size", "decile")
@@ -256,7 +260,7 @@ def winners_losers(
             a.city_code,
             # Households of no known city are the province's, not a city's.
             [
-                "city unknown (Zhejiang)"
+                UNKNOWN_CITY
                 if label == PROVINCE
                 else f"city {CITY_NAMES_EN.get(label, label)}"
                 for label in CITY_LABELS
@@ -308,6 +312,12 @@ def _population_differences(a: Population, b: Population) -> list[str]:
     ]
 
 
+def _city_groups(pop: Population) -> np.ndarray:
+    """Each household's city label, or :data:`UNKNOWN_CITY`."""
+    labels = [UNKNOWN_CITY if c == PROVINCE else c for c in CITY_LABELS]
+    return np.asarray(labels, dtype=object)[pop.city_code]
+
+
 def by_group(result: Result, *by: str) -> pd.DataFrame:
     """Every indicator for each group of households, re-simulated on the group.
 
@@ -317,7 +327,8 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
         The simulation whose population and scenario are grouped.
     *by : {"city", "urban", "size", "decile"}
         Household attributes to group by (``decile`` of per-capita disposable
-        income), each at most once.
+        income), each at most once. Cities by their Chinese names; households of
+        no known city form the group ``"city unknown (Zhejiang)"``.
 
     Returns
     -------
@@ -345,7 +356,7 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
                 f"by_group: unknown grouping {quoted(name)}; allowed: {_GROUP_COLUMNS}"
             )
         if name == "city":
-            keys[name] = np.asarray(CITY_LABELS, dtype=object)[pop.city_code]
+            keys[name] = _city_groups(pop)
         elif name == "urban":
             keys[name] = pop.urban
         elif name == "size":
@@ -399,7 +410,8 @@ def decompose(
     measure : {"theil", "mld"}
         Theil's T (GE(1)) or the mean log deviation (GE(0)).
     by : {"city", "urban", "size", "decile"}
-        The household attribute that forms the groups.
+        The household attribute that forms the groups (households of no known
+        city: the group ``"city unknown (Zhejiang)"``).
     nonpositive : {"exclude", "raise"}
         Persons in households whose disposable income is ``<= 0`` (business
         losses are real data) have no logarithm: ``"exclude"`` leaves them out
@@ -421,7 +433,7 @@ def decompose(
             f"decompose: by must be one of {_GROUP_COLUMNS}; got {quoted(by)}"
         )
     if by == "city":
-        group = np.asarray(CITY_LABELS, dtype=object)[pop.city_code]
+        group = _city_groups(pop)
     elif by == "urban":
         group = np.where(pop.urban, "urban", "rural")
     elif by == "size":

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from commonprosperity._interrupt import interruptible
 from commonprosperity._kernels import resample
 from commonprosperity._kernels.buckets import income_order
 from commonprosperity._kernels.inequality import gini_exact_from_order
@@ -307,6 +308,7 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
     return lambda multiplier: of_weights(weight * multiplier[cluster])
 
 
+@interruptible
 def bootstrap(
     result_or_population: Result | Population,
     indicator: str,

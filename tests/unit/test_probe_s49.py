@@ -298,3 +298,109 @@ def test_raking_to_a_margin_of_thousands_of_cells_is_the_closed_form():
     )
     closed = pop.weight * (target / held)[cell]
     np.testing.assert_allclose(result.weight, closed, rtol=1e-9)
+
+
+# ---------------------------------------------------------------- threads, Ctrl-C
+def test_project_leaves_the_process_warning_state_alone():
+    """project and simulate_path recorded warnings with catch_warnings, which
+    swaps the process's state: two threads' calls interleaved and left every
+    later warning in a list no one read."""
+    import concurrent.futures
+    import threading
+    import warnings
+
+    from commonprosperity._warn import each_once, warn_user
+
+    seen = []
+    barrier = threading.Barrier(2)
+
+    def inside(i):
+        with each_once():
+            barrier.wait(timeout=30)
+            seen.append((warnings.filters, warnings.showwarning))
+            warn_user(f"held back {i}")
+            warn_user(f"held back {i}")
+            barrier.wait(timeout=30)
+
+    before = (warnings.filters, warnings.showwarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        state = (warnings.filters, warnings.showwarning)
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            list(pool.map(inside, range(2)))
+        assert all(s[0] is state[0] and s[1] is state[1] for s in seen)
+    assert (warnings.filters, warnings.showwarning) == before
+    # Each thread's warning once, issued when its block ended.
+    assert sorted(str(w.message) for w in caught) == ["held back 0", "held back 1"]
+
+
+def test_a_ctrl_c_numba_wrapped_reaches_the_caller_as_itself(monkeypatch):
+    """A Ctrl-C inside a Numba call came back as SystemError (an Exception a
+    service loop swallows) from simulate, bootstrap and solve."""
+    import importlib
+
+    from commonprosperity import synthetic_population
+    from commonprosperity._interrupt import interruptible
+
+    def wrapped(stop):
+        def raise_it(*args, **kwargs):
+            try:
+                raise stop
+            except BaseException as exc:
+                raise SystemError("CPUDispatcher returned a result") from exc
+
+        return raise_it
+
+    # The module (the package's ``simulate`` is the function).
+    simulate_module = importlib.import_module("commonprosperity.simulate")
+    monkeypatch.setattr(
+        simulate_module, "warn_unit_slips", wrapped(KeyboardInterrupt())
+    )
+    pop = synthetic_population(50, seed=1)
+    with pytest.raises(KeyboardInterrupt):
+        simulate(pop, Scenario.status_quo(2021))
+    with pytest.raises(SystemExit) as stop:
+        interruptible(wrapped(SystemExit(3)))()
+    assert stop.value.code == 3
+    with pytest.raises(SystemError):  # a real failure stays one
+        interruptible(wrapped(ValueError("bad")))()
+
+
+def test_households_of_no_known_city_are_not_labelled_as_the_province():
+    """by_group and decompose labelled them 浙江, which read as the province's
+    total (2,500) beside a row of 4,000; winners_losers already said "city
+    unknown (Zhejiang)"."""
+    import numpy as np
+    import pandas as pd
+
+    from commonprosperity import Population
+
+    households = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3, 4],
+            "weight": [1.0] * 4,
+            "urban": [True, False, True, False],
+            "city": ["杭州", "宁波", "杭州", "浙江"],
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3, 4],
+            "age": [40] * 4,
+            "employed": [False] * 4,
+            "wage": [0.0] * 4,
+            "business": [0.0] * 4,
+            "property": [1000.0, 2000.0, 3000.0, 4000.0],
+            "pension": [0.0] * 4,
+        }
+    )
+    pop = Population.from_frames(households, persons)
+    result = simulate(pop, Scenario.status_quo(2021))
+    groups = result.by_group("city")
+    label = "city unknown (Zhejiang)"
+    assert "浙江" not in groups.index and label in groups.index
+    # Its row holds the one household of no known city, not the province.
+    own = result.households["disposable_income"].to_numpy()[3]
+    assert groups.loc[label, "per_capita_disposable_income"] == own
+    assert label in result.decompose("theil", "city").groups.index
+    assert np.isclose(groups["residents"].sum(), 4.0)
