@@ -21,17 +21,6 @@ DOC = Path(__file__).with_name("baseline.md")
 BEGIN = "<!-- BEGIN GENERATED TABLE -->"
 END = "<!-- END GENERATED TABLE -->"
 N = 50_000
-ABSOLUTE = (
-    "share",
-    "urbanisation",
-    "survey-implied",
-    "rural bottom",
-    "Gini",
-    "wage share",
-    "urban/rural ratio",
-    "highest/lowest city ratio",
-    "residents aged",  # the age shares: compare_to_published's difference is absolute
-)
 
 
 def fmt(x: float) -> str:
@@ -113,7 +102,7 @@ def table() -> str:
         ]
         notes = []
         for r in t.itertuples():
-            absolute = r.figure.startswith(ABSOLUTE)
+            absolute = r.difference_kind == "absolute"
             # Rounded before formatting, so a difference below the last digit
             # reads +0.00 %, not -0.00 %.
             diff = (

@@ -106,8 +106,10 @@ def compare_to_published(
     pandas.DataFrame
         One row per figure: ``figure, area, city, role`` (``calibrated``,
         ``held out``, ``shape`` or ``not reproduced``), ``published, simulated,
-        difference`` (relative, or absolute for shares and the two ratios),
-        ``tolerance, within, grade, source`` (id in ``data/statistics.toml``, or
+        difference`` (simulated ÷ published − 1, or simulated − published),
+        ``difference_kind`` (``"relative"``, or ``"absolute"`` for shares, the
+        Gini and most ratios, published to a few digits), ``tolerance`` (of the
+        same kind), ``within, grade, source`` (id in ``data/statistics.toml``, or
         the basis of a derived figure), ``note`` (why a figure is not reproduced,
         where it is not) and ``citation`` (title, date and URL of the source of a
         published figure; empty for derived ones). A figure of an area or city
@@ -125,6 +127,11 @@ def compare_to_published(
     The definition is read from the population's ``source``; another population
     (a survey) is read as of the census definition only if its urban share of
     residents is within 0.005 of the official urbanisation rate.
+
+    The Gini row is a band, not a published point: its ``published`` value is
+    the midpoint of the band from the 2020 lower bound to the 2019 national Gini
+    (its label gives both) and its ``tolerance`` the half-width, so ``within``
+    says the simulated Gini lies in the band.
     """
     if not isinstance(population, Population):
         raise PopulationError(
@@ -207,6 +214,7 @@ def compare_to_published(
                 "published": published,
                 "simulated": simulated,
                 "difference": diff,
+                "difference_kind": "absolute" if absolute else "relative",
                 "tolerance": tol,
                 "within": bool(within),
                 "grade": grade,

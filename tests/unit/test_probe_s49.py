@@ -404,3 +404,19 @@ def test_households_of_no_known_city_are_not_labelled_as_the_province():
     assert groups.loc[label, "per_capita_disposable_income"] == own
     assert label in result.decompose("theil", "city").groups.index
     assert np.isclose(groups["residents"].sum(), 4.0)
+
+
+def test_the_comparison_with_published_figures_says_which_differences_are_absolute():
+    """The Gini's difference (0.049) was absolute, read by the docstring's rule
+    as relative (+4.9 % where the gap is about +16 %)."""
+    from commonprosperity import baseline, compare_to_published
+
+    table = compare_to_published(baseline(2024, n_households=3_000, seed=0))
+    absolute = table["difference_kind"] == "absolute"
+    assert set(table["difference_kind"]) == {"absolute", "relative"}
+    by_hand = table["simulated"] - table["published"]
+    relative = table["simulated"] / table["published"] - 1.0
+    assert (table.loc[absolute, "difference"] == by_hand[absolute]).all()
+    assert (table.loc[~absolute, "difference"] == relative[~absolute]).all()
+    gini = table[table["figure"].str.startswith("Gini")]
+    assert (gini["difference_kind"] == "absolute").all()
