@@ -1259,11 +1259,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except SystemError as exc:
-        if not is_interrupt(exc):
-            raise
-        print(f"{command}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except TargetUnreachableError as exc:
         if debug:
             traceback.print_exc()
@@ -1290,3 +1285,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE if exc.filename is not None else EXIT_OUTPUT
+    except Exception as exc:
+        # A Ctrl-C that reached Python inside a Numba call (SystemError) or
+        # during an import the command makes (matplotlib's ImportError
+        # "initialization failed"): exit 1 with a traceback, which reads as
+        # "target unreachable" to a script.
+        if not is_interrupt(exc):
+            raise
+        print(f"{command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

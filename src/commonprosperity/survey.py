@@ -299,6 +299,10 @@ def parquet_year(path: str | Path) -> int | None:
     """
     try:
         path = expand_home(path, PopulationError)
+        if not path.is_file():
+            # A named pipe: pyarrow blocked on it waiting for a writer, deaf
+            # to Ctrl-C (read_parquet refuses it by name).
+            return None
         with _arrow_file(path) as opened:
             year, _ = _read_metadata(path, pq.read_schema(opened).metadata or {})
     except (OSError, PopulationError, pa.ArrowException):

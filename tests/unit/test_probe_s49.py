@@ -420,3 +420,47 @@ def test_the_comparison_with_published_figures_says_which_differences_are_absolu
     assert (table.loc[~absolute, "difference"] == relative[~absolute]).all()
     gini = table[table["figure"].str.startswith("Gini")]
     assert (gini["difference_kind"] == "absolute").all()
+
+
+# ---------------------------------------------------------------- command line
+def test_a_named_pipe_as_population_is_refused_not_waited_on(tmp_path):
+    """With no --year, the policy year was read from the file first: pyarrow
+    opened the pipe and waited for a writer, deaf to Ctrl-C."""
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "fifo.parquet"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [sys.executable, "-m", "commonprosperity", "run", "--population", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert "not a regular file" in done.stderr
+
+
+def test_an_interrupt_inside_an_import_exits_as_interrupted(monkeypatch, capsys):
+    """A Ctrl-C during matplotlib's import came back as ImportError
+    ("initialization failed"): exit 1, which reads as "target unreachable"."""
+    from commonprosperity import cli
+
+    def interrupted(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise ImportError("initialization failed") from exc
+
+    monkeypatch.setattr(cli, "_with_default_command", interrupted)
+    assert cli.main(["run", "--households", "200"]) == 130
+    assert capsys.readouterr().err.strip() == "commonprosperity: interrupted"
+
+    def failed(*args, **kwargs):
+        raise ImportError("a real failure")
+
+    monkeypatch.setattr(cli, "_with_default_command", failed)
+    with pytest.raises(ImportError, match="a real failure"):
+        cli.main(["run", "--households", "200"])
