@@ -113,6 +113,9 @@ def sweep_heatmap(
         rows share an ``(x, y)`` pair.
     """
     check_text(title, "title", "sweep_heatmap")
+    # A list or Series for a column name failed in pandas ("unhashable type").
+    for name, value in (("x", x), ("y", y), ("indicator", indicator)):
+        check_text(value, name, "sweep_heatmap", optional=False)
     if not isinstance(frame, pd.DataFrame):
         raise ArgumentTypeError(
             f"sweep_heatmap: frame must be the DataFrame sweep() returned; got "
@@ -395,9 +398,11 @@ def pareto_front(
     Parameters
     ----------
     values : ndarray of float64, shape (n,)
-        The target indicator of each scenario.
+        The target indicator of each scenario; NaN where it is undefined (the
+        scenario is left out).
     cost : ndarray of float64, shape (n,)
-        Net fiscal cost of each scenario, yuan (lower is better).
+        Net fiscal cost of each scenario, yuan (lower is better); NaN leaves the
+        scenario out.
     higher_is_better : bool
         Direction of the indicator.
 
@@ -406,6 +411,12 @@ def pareto_front(
     ndarray of int64
         Indices of the frontier, ordered from cheapest to most costly.
 
+    Raises
+    ------
+    ArgumentError (a ValueError)
+        If ``values`` or ``cost`` is not numeric, holds an infinity, or they are
+        not 1-D of one length.
+
     Examples
     --------
     >>> pareto_front(np.array([0.1, 0.2, 0.15]), np.array([1.0, 3.0, 4.0])).tolist()
@@ -413,12 +424,29 @@ def pareto_front(
     """
     check_flag(higher_is_better, "higher_is_better", "pareto_front")
     try:
-        v = np.asarray(values, dtype=np.float64)
-        c = np.asarray(cost, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+        given = [np.asarray(values), np.asarray(cost)]
+        if any(a.dtype.kind not in "biuf" for a in given):
+            # Text ("1", "3") was read as numbers without a word.
+            kinds = ", ".join(str(a.dtype) for a in given)
+            raise ArgumentError(
+                f"pareto_front: values and cost must be numbers; got dtypes {kinds}"
+            )
+        v, c = (a.astype(np.float64) for a in given)
+    except (TypeError, ValueError, OverflowError) as exc:
+        if isinstance(exc, ArgumentError):
+            raise
         raise ArgumentError(
             f"pareto_front: values and cost must be numbers ({exc})"
         ) from None
+    infinite = np.isinf(v) | np.isinf(c)
+    if infinite.any():
+        # An infinite value was left out as if undefined, and the points it
+        # dominates stayed on the front.
+        rows = np.flatnonzero(infinite).tolist()[:10]
+        raise ArgumentError(
+            "pareto_front: values and cost must be finite or NaN (an undefined "
+            f"indicator, left out); infinite at {rows}"
+        )
     if v.ndim != 1 or v.shape != c.shape:
         raise ArgumentError(
             "pareto_front: values and cost must be 1-D of one length; got shapes "
@@ -509,6 +537,8 @@ def fiscal_frontier(
         If the indicator, the cost or a lever is not a column of the frame.
     """
     check_text(title, "title", "fiscal_frontier")
+    check_text(indicator, "indicator", "fiscal_frontier", optional=False)
+    check_text(cost, "cost", "fiscal_frontier", optional=False)
     if not isinstance(frame, pd.DataFrame):
         raise ArgumentTypeError(
             f"fiscal_frontier: frame must be the DataFrame sweep() returned; got "

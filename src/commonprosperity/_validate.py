@@ -189,8 +189,11 @@ def quoted(value: Any, limit: int = 60) -> str:
     except ValueError:
         # An int beyond Python's 4,300-digit limit for conversion to text: its
         # message told the data's owner to call sys.set_int_max_str_digits().
-        digits = int(abs(value).bit_length() * math.log10(2)) + 1
-        return f"an integer of about {digits:,} digits"
+        if isinstance(value, int):
+            digits = int(abs(value).bit_length() * math.log10(2)) + 1
+            return f"an integer of about {digits:,} digits"
+        # Such an int inside a list or tuple (abs() of the list raised).
+        return f"a {type(value).__name__} holding an integer too long to show"
     if len(shown) <= limit:
         return shown
     if isinstance(value, int) and not isinstance(value, bool):

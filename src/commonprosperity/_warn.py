@@ -37,7 +37,16 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     if deferred is None:
         warnings.warn(message, category, stacklevel=level)
     else:
-        deferred.append((message, category, frame))
+        # The place as it is now: the frame's line moves on before the block ends.
+        deferred.append(
+            (
+                message,
+                category,
+                frame.f_code.co_filename,
+                frame.f_lineno,
+                frame.f_globals,
+            )
+        )
 
 
 #: Held by the blocks that record others' warnings with ``catch_warnings`` (the
@@ -48,7 +57,7 @@ RECORDING = threading.RLock()
 
 #: The warnings :func:`each_once` holds back in this thread (or task), or None
 #: outside it: per context, so other threads' warnings are not touched.
-_DEFERRED: ContextVar[list[tuple[str, type[Warning], Any]] | None] = ContextVar(
+_DEFERRED: ContextVar[list[tuple[Any, ...]] | None] = ContextVar(
     "commonprosperity_deferred_warnings", default=None
 )
 
@@ -68,7 +77,7 @@ def each_once() -> Iterator[None]:
     if _DEFERRED.get() is not None:
         yield  # inside another such block, which issues them
         return
-    deferred: list[tuple[str, type[Warning], Any]] = []
+    deferred: list[tuple[Any, ...]] = []
     token = _DEFERRED.set(deferred)
     # Issued on an error too: a warning can explain it (growth read as +90 % a
     # year, then incomes beyond the limits).
@@ -77,16 +86,15 @@ def each_once() -> Iterator[None]:
     finally:
         _DEFERRED.reset(token)
         seen = set()
-        for message, category, frame in deferred:
+        for message, category, filename, lineno, module_globals in deferred:
             if (category, message) not in seen:
                 seen.add((category, message))
                 # What warnings.warn does with the frame it finds.
-                module_globals = frame.f_globals
                 warnings.warn_explicit(
                     message,
                     category,
-                    frame.f_code.co_filename,
-                    frame.f_lineno,
+                    filename,
+                    lineno,
                     module_globals.get("__name__"),
                     module_globals.setdefault("__warningregistry__", {}),
                     module_globals,

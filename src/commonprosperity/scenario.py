@@ -947,8 +947,15 @@ class Scenario(_Section):
         Raises
         ------
         ScenarioError
-            Naming every unknown key and invalid value.
+            Naming every unknown key and invalid value, or if ``source`` is
+            not a str.
         """
+        if not isinstance(source, str):
+            # It starts every message: ["a"] was taken, 3.5 began one "3.5: ...".
+            raise ScenarioError(
+                f"Scenario.from_dict: source must be a str (the name messages "
+                f"start with); got {type(source).__name__} {quoted(source)}"
+            )
         if not isinstance(data, Mapping):
             raise ScenarioError(
                 f"{source}: must be a table of keys; got {type(data).__name__}"
@@ -1454,7 +1461,9 @@ _PATH = re.compile(
 def _parse_path(path: str) -> tuple[str, str | None, int | None]:
     m = _PATH.fullmatch(path) if isinstance(path, str) else None
     if m is None:
-        raise ScenarioError(_unknown_path_message(str(path)))
+        # Not str(path): an int of over 4,300 digits raised a bare ValueError.
+        shown = path if isinstance(path, str) else quoted(path)
+        raise ScenarioError(_unknown_path_message(shown))
     index = m.group("index")
     if index is not None and len(index.lstrip("-")) > 18:
         # Beyond any list's length; int() of over 4,300 digits raises a bare

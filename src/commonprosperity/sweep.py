@@ -398,6 +398,14 @@ def cheapest(
         raise ArgumentError("targets is empty: give at least one of T1–T10")
     problems = []
     goals = {}
+    # A row of a 2-D array: `t in _TARGET_IDS` raised a bare "truth value of an
+    # array is ambiguous".
+    not_text = [t for t in ids if not isinstance(t, str)]
+    if not_text:
+        raise ArgumentError(
+            f"targets must be target ids ({', '.join(_TARGET_IDS)}) or conditions, "
+            f"as strings; got {type(not_text[0]).__name__} {quoted(not_text[0])}"
+        )
     for t in ids:
         if t in _TARGET_IDS:
             continue

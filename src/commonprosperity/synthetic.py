@@ -119,7 +119,7 @@ def synthetic_population(n_households: int, seed: int = 0) -> Population:
         )
     if not 1 <= n_households <= 50_000_000:
         raise PopulationError(
-            f"n_households must be in 1–50,000,000; got {n_households}"
+            f"n_households must be in 1–50,000,000; got {quoted(n_households)}"
         )
     if (problem := seed_problem(seed)) is not None:
         raise PopulationError(problem)

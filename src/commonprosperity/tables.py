@@ -427,6 +427,13 @@ def decompose(
     """
     check_result(result, "result", "decompose")
     pop = result.population
+    if not one_of(nonpositive, ("exclude", "raise")):
+        # Compared with "raise" below: an array gave a bare "truth value ... is
+        # ambiguous". A MeasureError, as metrics.decompose's for the same.
+        raise MeasureError(
+            "decompose: nonpositive must be 'exclude' or 'raise'; got "
+            f"{quoted(nonpositive)}"
+        )
     if not one_of(by, _GROUP_COLUMNS):
         # `by == "city"` on an array: a bare ValueError.
         raise ArgumentError(

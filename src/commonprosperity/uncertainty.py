@@ -424,7 +424,7 @@ def bootstrap(
         )
     if not one_of(indicator, INDICATOR_NAMES):
         raise ArgumentError(
-            f"bootstrap: unknown indicator {indicator!r}; "
+            f"bootstrap: unknown indicator {quoted(indicator)}; "
             f"allowed: {list(INDICATOR_NAMES)}"
         )
     if not is_integer(n) or not 10 <= n <= 100_000:

@@ -464,3 +464,109 @@ def test_an_interrupt_inside_an_import_exits_as_interrupted(monkeypatch, capsys)
     monkeypatch.setattr(cli, "_with_default_command", failed)
     with pytest.raises(ImportError, match="a real failure"):
         cli.main(["run", "--households", "200"])
+
+
+# ---------------------------------------------------------------- bad arguments
+@pytest.fixture(scope="module")
+def small_sweep():
+    from commonprosperity import sweep, synthetic_population
+
+    pop = synthetic_population(300, seed=1)
+    grid = {
+        "transfers.dibao_monthly": [800.0, 900.0],
+        "income_tax.basic_deduction": [60_000.0, 72_000.0],
+    }
+    result = simulate(pop, Scenario.status_quo(2021))
+    return result, sweep(pop, Scenario.status_quo(2021), grid, progress=False)
+
+
+def test_bad_arguments_get_the_librarys_errors(small_sweep):
+    """Each raised a bare error of numpy, pandas or Python's int conversion."""
+    import numpy as np
+
+    from commonprosperity import (
+        ArgumentTypeError,
+        CommonProsperityError,
+        cheapest,
+        solve,
+        synthetic_population,
+    )
+    from commonprosperity import plots as P
+
+    result, frame = small_sweep
+    with pytest.raises(CommonProsperityError, match="nonpositive must be"):
+        result.decompose("theil", "city", np.array(["exclude", "raise"]))
+    with pytest.raises(ArgumentTypeError, match="indicator must be a str"):
+        P.fiscal_frontier(frame, ["gini"])
+    with pytest.raises(ArgumentTypeError, match="cost must be a str"):
+        P.fiscal_frontier(frame, "gini", cost=["net_fiscal_cost"])
+    with pytest.raises(ArgumentTypeError, match="x must be a str"):
+        P.sweep_heatmap(
+            frame, ["transfers.dibao_monthly"], "income_tax.basic_deduction", "gini"
+        )
+    with pytest.raises(ArgumentTypeError, match="indicator must be a str"):
+        P.sweep_heatmap(
+            frame,
+            "transfers.dibao_monthly",
+            "income_tax.basic_deduction",
+            frame["gini"],
+        )
+    with pytest.raises(CommonProsperityError, match="as strings; got ndarray"):
+        cheapest(frame, np.array([["T2", "T4"]]))
+    huge = 10**5000
+    with pytest.raises(CommonProsperityError, match="about 5,001 digits"):
+        synthetic_population(huge)
+    with pytest.raises(CommonProsperityError, match="an integer too long to show"):
+        solve(
+            result.population,
+            Scenario.status_quo(2021),
+            "transfers.dibao_monthly",
+            "gini <= 0.4",
+            (500, huge),
+        )
+    with pytest.raises(CommonProsperityError, match="about 5,001 digits"):
+        Scenario.status_quo(2021).get(huge)
+    with pytest.raises(CommonProsperityError, match="source must be a str"):
+        Scenario.from_dict(Scenario.status_quo(2021).to_dict(), source=["a"])
+
+
+def test_bootstrap_quotes_a_long_indicator_shortened(small_sweep):
+    from commonprosperity import CommonProsperityError, bootstrap
+
+    result, _ = small_sweep
+    with pytest.raises(CommonProsperityError) as err:
+        bootstrap(result, "x" * 5000, n=10)
+    assert len(str(err.value)) < 2_000 and "5,000 characters" in str(err.value)
+
+
+def test_pareto_front_refuses_text_and_infinities():
+    """Text was read as numbers, an infinite value dropped as undefined (the
+    points it dominates kept), and 10**400 an uncaught OverflowError."""
+    import numpy as np
+
+    from commonprosperity import CommonProsperityError
+    from commonprosperity.plots import pareto_front
+
+    with pytest.raises(CommonProsperityError, match="must be numbers; got dtypes"):
+        pareto_front(np.array(["1", "3", "2"]), np.array(["1", "1.5", "2"]))
+    with pytest.raises(CommonProsperityError, match="infinite at \\[1\\]"):
+        pareto_front(np.array([1.0, np.inf, 2.0]), np.array([1.0, 1.5, 2.0]))
+    with pytest.raises(CommonProsperityError, match="must be numbers"):
+        pareto_front([1.0, 10**400], [1.0, 2.0])
+    # NaN stays an undefined scenario, left out.
+    front = pareto_front(np.array([1.0, np.nan, 2.0]), np.array([1.0, 1.5, 2.0]))
+    assert front.tolist() == [0, 2]
+
+
+def test_atkinson_at_an_aversion_near_the_float_maximum():
+    """epsilon = 1e308 gave NaN; the index tends to 1 - min/mean."""
+    import numpy as np
+
+    from commonprosperity import metrics
+
+    x = np.random.default_rng(0).lognormal(10, 0.7, 200)
+    limit = 1.0 - x.min() / x.mean()
+    for eps in (1e200, 1e300, 1e308):
+        assert metrics.atkinson(x, None, eps) == pytest.approx(limit, rel=1e-12)
+        assert metrics.atkinson([1.0, 1.0], None, eps) == 0.0
+    assert metrics.atkinson([1.0, 4.0], None, 1e308) == pytest.approx(0.6)

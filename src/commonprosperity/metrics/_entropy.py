@@ -323,6 +323,10 @@ def mld(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     return _entropy_index(income, weight, "mld")
 
 
+#: The largest inequality aversion computed as given (see :func:`atkinson`).
+_ATKINSON_LARGEST_EPSILON = 1e300
+
+
 @aligned
 def atkinson(
     income: npt.ArrayLike, weight: npt.ArrayLike | None = None, epsilon: float = 0.5
@@ -386,6 +390,10 @@ def atkinson(
         w = as_weight(weight, x.shape[0])
         scaled_positive_mean(x, w, "income", "atkinson")
         return 0.0
+    # Beyond 1e300 the index is 1 - min/mean to every digit (its distance from
+    # that limit is O(1/epsilon)); at 1e308, (1 - epsilon)·ln(x/mean) overflowed
+    # and the index came out NaN.
+    eps = min(eps, _ATKINSON_LARGEST_EPSILON)
     rows = _positive_rows(income, weight, f"atkinson (epsilon={eps!r})")
     w, total_w = rows.ws, rows.total_w
     with np.errstate(all="ignore"):  # checked by _ordinary below
@@ -410,7 +418,10 @@ def atkinson(
         r = 1.0 - eps
         t = r * log_s
         small_eps = eps < 0.5 and eps * float(np.max(np.abs(log_s))) <= 1.0
-        if ordinary and (small_eps or float(np.max(np.abs(t))) <= 1.0):
+        # The series of _power_terms has coefficients of order epsilon**k: past
+        # 1e150 they overflow (inf · 0 made equal incomes' index NaN).
+        series = small_eps or (float(np.max(np.abs(t))) <= 1.0 and eps < 1e150)
+        if ordinary and series:
             # mean(s**r) - 1 as the mean of s**r - 1 - r d (d = s - 1, whose
             # mean is 0): terms of one sign, O(epsilon d**2), so neither a
             # small epsilon (the mean of s**r - 1 lost all digits below
