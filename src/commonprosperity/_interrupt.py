@@ -9,6 +9,7 @@ catching KeyboardInterrupt (the command line exits 130 on it) missed it.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -54,11 +55,15 @@ def interruptible(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
+        # A stop already being handled when the call began (the caller's own
+        # `except KeyboardInterrupt:` block) is in every later exception's
+        # context: it did not stop this call.
+        handled = sys.exc_info()[1]
         try:
             return function(*args, **kwargs)
         except SystemError as exc:
             stop = stop_in(exc)
-            if stop is None:
+            if stop is None or stop is handled:
                 raise
             raise type(stop)(*stop.args) from exc
 

@@ -80,25 +80,44 @@ def each_once() -> Iterator[None]:
     deferred: list[tuple[Any, ...]] = []
     token = _DEFERRED.set(deferred)
     # Issued on an error too: a warning can explain it (growth read as +90 % a
-    # year, then incomes beyond the limits).
+    # year, then incomes beyond the limits). But not in its place: under an
+    # "error" filter the warning raised replaced the exception (a Ctrl-C became
+    # a UserWarning that `except Exception` swallowed).
     try:
         yield
-    finally:
+    except BaseException:
         _DEFERRED.reset(token)
-        seen = set()
-        for message, category, filename, lineno, module_globals in deferred:
-            if (category, message) not in seen:
-                seen.add((category, message))
-                # What warnings.warn does with the frame it finds.
-                warnings.warn_explicit(
-                    message,
-                    category,
-                    filename,
-                    lineno,
-                    module_globals.get("__name__"),
-                    module_globals.setdefault("__warningregistry__", {}),
-                    module_globals,
-                )
+        _issue_once(deferred, keep_going=True)
+        raise
+    _DEFERRED.reset(token)
+    _issue_once(deferred, keep_going=False)
+
+
+def _issue_once(deferred: list[tuple[Any, ...]], *, keep_going: bool) -> None:
+    """Issue each held-back warning once, where it was raised.
+
+    ``keep_going``: an exception is on its way out, which a warning raised
+    under an "error" filter must not replace; such warnings are dropped.
+    """
+    seen = set()
+    for message, category, filename, lineno, module_globals in deferred:
+        if (category, message) in seen:
+            continue
+        seen.add((category, message))
+        try:
+            # What warnings.warn does with the frame it finds.
+            warnings.warn_explicit(
+                message,
+                category,
+                filename,
+                lineno,
+                module_globals.get("__name__"),
+                module_globals.setdefault("__warningregistry__", {}),
+                module_globals,
+            )
+        except Exception:
+            if not keep_going:
+                raise
 
 
 def warnings_once(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -1670,8 +1670,17 @@ def _integer_column(
         big = (values > 2**53) | (values < -(2**53))
         shown = values
     elif exact:
+        # A float among the objects (a Python or NumPy float) at 2^53 may be a
+        # rounded 2^53 + 1, as in a float64 column.
         big = np.fromiter(
-            (abs(v) > 2**53 for v in values), dtype=bool, count=values.shape[0]
+            (
+                abs(v) >= 2**53
+                if isinstance(v, float | np.floating)
+                else abs(v) > 2**53
+                for v in values
+            ),
+            dtype=bool,
+            count=values.shape[0],
         )
         shown = values
     elif wide:
@@ -1684,7 +1693,10 @@ def _integer_column(
         shown = out
     if big.any():
         limit = "within ±2^53 (9007199254740992)"
-        if not (exact or wide or np.issubdtype(values.dtype, np.integer)):
+        floats = not (exact or wide or np.issubdtype(values.dtype, np.integer)) or (
+            exact and any(isinstance(v, float | np.floating) for v in values[big])
+        )
+        if floats:
             limit += (
                 ", and below it in magnitude when stored as a float (a float "
                 "2^53 may be a rounded 2^53 + 1: store ids as int64)"

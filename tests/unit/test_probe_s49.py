@@ -570,3 +570,75 @@ def test_atkinson_at_an_aversion_near_the_float_maximum():
         assert metrics.atkinson(x, None, eps) == pytest.approx(limit, rel=1e-12)
         assert metrics.atkinson([1.0, 1.0], None, eps) == 0.0
     assert metrics.atkinson([1.0, 4.0], None, 1e308) == pytest.approx(0.6)
+
+
+# ---------------------------------------------------------------- review of the fixes
+def test_a_held_back_warning_does_not_replace_the_exception(monkeypatch):
+    """Under an "error" filter, each_once's warning raised at the block's end
+    replaced the exception on its way out: a Ctrl-C became a UserWarning."""
+    import warnings
+
+    from commonprosperity._warn import each_once, warn_user
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(KeyboardInterrupt), each_once():
+            warn_user("said inside")
+            raise KeyboardInterrupt
+        # Without an exception the warning is raised, as the filter says.
+        with pytest.raises(UserWarning, match="said inside"), each_once():
+            warn_user("said inside")
+
+
+def test_a_real_system_error_inside_a_ctrl_c_handler_stays_one(monkeypatch):
+    """The caller's own handled Ctrl-C is in the context of every exception in
+    its handler: a real SystemError there was turned into KeyboardInterrupt."""
+    from commonprosperity._interrupt import interruptible
+
+    def broken():
+        raise SystemError("a real bug")
+
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        with pytest.raises(SystemError, match="a real bug"):
+            interruptible(broken)()
+
+
+def test_an_object_column_float_at_two_to_the_53_is_refused():
+    import pandas as pd
+
+    from commonprosperity import Population, PopulationError
+
+    households = pd.DataFrame(
+        {
+            "household_id": pd.Series([1, 2.0**53], dtype=object),
+            "weight": [1.0, 1.0],
+            "urban": [True, True],
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "household_id": pd.Series([1, 2.0**53], dtype=object),
+            "age": [40, 40],
+            "employed": [True, True],
+            "wage": [1.0, 2.0],
+            "business": [0.0, 0.0],
+            "property": [0.0, 0.0],
+            "pension": [0.0, 0.0],
+        }
+    )
+    with pytest.raises(PopulationError, match="may be a rounded 2\\^53 \\+ 1"):
+        Population.from_frames(households, persons)
+    # The integer 2^53 itself is exact and read.
+    households["household_id"] = pd.Series([1, 2**53], dtype=object)
+    persons["household_id"] = pd.Series([1, 2**53], dtype=object)
+    assert Population.from_frames(households, persons).household_id[1] == 2**53
+
+
+@pytest.mark.parametrize("eps", [3.2e10, 1e17, 1e100, 1e149])
+def test_atkinson_of_equal_incomes_is_zero_at_any_aversion(eps):
+    """The series' coefficients overflow from epsilon ~3e10: inf · 0 = NaN."""
+    from commonprosperity import metrics
+
+    assert metrics.atkinson([5.0, 5.0], None, eps) == 0.0

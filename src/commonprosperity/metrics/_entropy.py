@@ -465,9 +465,13 @@ def _power_terms(d: FloatArray, log_s: FloatArray, eps: float) -> FloatArray:
     # (times k for |r| <= 1). r - 1 is -eps exactly (1 - eps rounds: at
     # eps = 1e-9 the index was off by 3e-8 relative).
     series = [r * -eps / 2.0]
-    for k in range(3, _SERIES_TERMS + 2):
-        series.append(series[-1] * (r - k + 1.0) / k)
-    _on_series(terms, d, np.abs(d) * max(1.0, abs(r)) < _SERIES_BELOW, series)
+    with np.errstate(over="ignore"):
+        for k in range(3, _SERIES_TERMS + 2):
+            series.append(series[-1] * (r - k + 1.0) / k)
+    # From epsilon ~3e10 the coefficients overflow (inf · 0 gave equal incomes
+    # an index of NaN); the closed forms above hold there, 0 at d = 0.
+    if all(math.isfinite(c) for c in series):
+        _on_series(terms, d, np.abs(d) * max(1.0, abs(r)) < _SERIES_BELOW, series)
     return terms
 
 
