@@ -367,11 +367,10 @@ def figure(
     key = (series, int(year), period, area, city, component, group)
     fig = _load().index.get(key)
     if fig is None:
-        asked = (series, int(year), period, area, city, component, group)
         raise CommonProsperityError(
             f"statistics: no figure {series!r} for year={year}, period={period!r}, "
             f"area={area!r}, city={city!r}, component={component!r}, group={group!r}; "
-            + _available(asked)
+            + _available(key)
         )
     return fig
 
@@ -389,14 +388,13 @@ def _available(key: tuple) -> str:
     if years:
         return f"the file has it for the years {', '.join(map(str, years))}"
     near = sorted({_identity(f) for f in figures(series)})
-    shown = near if len(near) <= 12 else near[:12]
     count = ""
-    if shown is not near:
+    if len(near) > 12:
         count = (
             f" (the first 12 of {len(near)}; statistics.figures({series!r}) lists "
             "them all)"
         )
-    return f"available (year, period, area, city, component, group){count}: {shown}"
+    return f"available (year, period, area, city, component, group){count}: {near[:12]}"
 
 
 def _identity(f: Figure) -> tuple:

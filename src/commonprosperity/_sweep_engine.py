@@ -121,10 +121,10 @@ from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioEr
 from commonprosperity.population import CITY_LABELS, Population
 from commonprosperity.scenario import Scenario, dotted_values, overlapping_paths
 from commonprosperity.simulate import (
-    BAND_BASES,
     BAND_EDGES,
     _gini_weight,
     _tiers,
+    check_band_basis,
     person_arrays,
 )
 
@@ -1508,7 +1508,4 @@ def _check_policy(base: Any, gini: str, band_basis: str) -> None:
         raise ArgumentError(
             f"gini must be one of {SWEEP_GINI_METHODS}; got {quoted(gini)}"
         )
-    if not one_of(band_basis, BAND_BASES):
-        raise ArgumentError(
-            f"band_basis must be one of {BAND_BASES}; got {quoted(band_basis)}"
-        )
+    check_band_basis(band_basis)

@@ -425,19 +425,18 @@ def pareto_front(
     check_flag(higher_is_better, "higher_is_better", "pareto_front")
     try:
         given = [np.asarray(values), np.asarray(cost)]
-        if any(a.dtype.kind not in "biuf" for a in given):
-            # Text ("1", "3") was read as numbers without a word.
-            kinds = ", ".join(str(a.dtype) for a in given)
-            raise ArgumentError(
-                f"pareto_front: values and cost must be numbers; got dtypes {kinds}"
-            )
-        v, c = (a.astype(np.float64) for a in given)
-    except (TypeError, ValueError, OverflowError) as exc:
-        if isinstance(exc, ArgumentError):
-            raise
+    except (TypeError, ValueError) as exc:
         raise ArgumentError(
             f"pareto_front: values and cost must be numbers ({exc})"
         ) from None
+    # Text ("1", "3") was read as numbers without a word; 10**400 (an object
+    # array) overflowed in the conversion.
+    if any(a.dtype.kind not in "biuf" for a in given):
+        kinds = ", ".join(str(a.dtype) for a in given)
+        raise ArgumentError(
+            f"pareto_front: values and cost must be numbers; got dtypes {kinds}"
+        )
+    v, c = (a.astype(np.float64) for a in given)
     infinite = np.isinf(v) | np.isinf(c)
     if infinite.any():
         # An infinite value was left out as if undefined, and the points it

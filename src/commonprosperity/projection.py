@@ -30,7 +30,6 @@ from commonprosperity._validate import (
     is_integer,
     is_number,
     labour_share_problem,
-    one_of,
     positive_yuan_problem,
     quoted,
 )
@@ -47,7 +46,7 @@ from commonprosperity.errors import (
 from commonprosperity.population import CITY_LABELS, Population, sealed
 from commonprosperity.published import CITIES, PROVINCE
 from commonprosperity.scenario import Scenario
-from commonprosperity.simulate import BAND_BASES, INDICATOR_NAMES, simulate
+from commonprosperity.simulate import INDICATOR_NAMES, check_band_basis, simulate
 from commonprosperity.targets import (
     BOUND_TOLERANCE,
     TARGET_BY_ID,
@@ -961,11 +960,7 @@ def simulate_path(
         )
     if population.year is None:
         raise PopulationError("simulate_path: population.year is None")
-    if not one_of(band_basis, BAND_BASES):
-        raise ArgumentError(
-            f"simulate_path: band_basis must be one of {BAND_BASES}; got "
-            f"{quoted(band_basis)}"
-        )
+    check_band_basis(band_basis, "simulate_path: ")
     if not isinstance(scenarios_by_year, Mapping):
         raise ScenarioError(
             "simulate_path: scenarios_by_year must be a mapping of year to Scenario, "

@@ -511,6 +511,17 @@ def other_year_note(data_year: int | None, year: int) -> str:
     return f"incomes of the {data_year} population under {year} policy" + advice
 
 
+def check_band_basis(band_basis: Any, where: str = "") -> None:
+    """Raise an ArgumentError naming ``band_basis`` unless it is one of BAND_BASES.
+
+    ``where`` prefixes the message (``"simulate_path: "``).
+    """
+    if not one_of(band_basis, BAND_BASES):
+        raise ArgumentError(
+            f"{where}band_basis must be one of {BAND_BASES}; got {quoted(band_basis)}"
+        )
+
+
 def cities_note(present: Collection[str]) -> str:
     """T5's caveat when some of the 11 cities have no households, else "".
 
@@ -805,10 +816,7 @@ def simulate(
         raise ArgumentTypeError(
             f"scenario must be a Scenario; got {type(scenario).__name__}"
         )
-    if not one_of(band_basis, BAND_BASES):
-        raise ArgumentError(
-            f"band_basis must be one of {BAND_BASES}; got {quoted(band_basis)}"
-        )
+    check_band_basis(band_basis)
     if not one_of(gini, GINI_METHODS):
         raise ArgumentError(f"gini must be one of {GINI_METHODS}; got {quoted(gini)}")
     if threads is not None and (

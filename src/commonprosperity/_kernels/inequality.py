@@ -654,31 +654,37 @@ def within_bin_bounds(wb, spread, s_err, width):
 
 @njit(cache=True, parallel=True, nogil=True)
 def magnitudes(x, w):
-    """``(largest |x| over rows of positive weight, sum of w)`` in one pass.
+    """``(largest |x| over rows of positive weight, sum of w, least positive w)``.
 
-    A rough scale of the data (plain sums, any order): the measures' fast paths
-    use it to tell whether their products of weights and incomes could overflow
-    or underflow. Non-finite rows make the result non-finite.
+    One pass; a rough scale of the data (plain sums, any order): the measures'
+    fast paths use it to tell whether their products of weights and incomes
+    could overflow or underflow. Non-finite rows make the first two non-finite;
+    the least positive weight is 0.0 if there is none (NaNs are skipped).
     """
     n = x.shape[0]
     n_parts = 2 * max(1, min(8, n // 65_536))
     tops = np.zeros(n_parts)
     totals = np.zeros(n_parts)
+    leasts = np.full(n_parts, math.inf)
     for p in prange(n_parts):
         top = 0.0
         total = 0.0
+        least = math.inf
         for i in range(p * n // n_parts, (p + 1) * n // n_parts):
             wi = w[i]
             total += wi
             a = abs(x[i])
             # max() would drop a nan; the comparison keeps it.
             top = a if (wi > 0.0) & ((a > top) | (a != a)) else top
+            least = wi if (wi > 0.0) & (wi < least) else least
         tops[p] = top
         totals[p] = total
+        leasts[p] = least
     top = 0.0
     for p in range(n_parts):
         top = tops[p] if (tops[p] > top) | (tops[p] != tops[p]) else top
-    return top, totals.sum()
+    least = leasts.min()
+    return top, totals.sum(), least if least < math.inf else 0.0
 
 
 @njit(cache=True, nogil=True)

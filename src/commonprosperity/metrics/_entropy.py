@@ -418,10 +418,7 @@ def atkinson(
         r = 1.0 - eps
         t = r * log_s
         small_eps = eps < 0.5 and eps * float(np.max(np.abs(log_s))) <= 1.0
-        # The series of _power_terms has coefficients of order epsilon**k: past
-        # 1e150 they overflow (inf · 0 made equal incomes' index NaN).
-        series = small_eps or (float(np.max(np.abs(t))) <= 1.0 and eps < 1e150)
-        if ordinary and series:
+        if ordinary and (small_eps or float(np.max(np.abs(t))) <= 1.0):
             # mean(s**r) - 1 as the mean of s**r - 1 - r d (d = s - 1, whose
             # mean is 0): terms of one sign, O(epsilon d**2), so neither a
             # small epsilon (the mean of s**r - 1 lost all digits below

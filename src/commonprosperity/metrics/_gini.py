@@ -197,7 +197,8 @@ def gini(
         # for the full validation, which names the problem.
         x, w = fast
         if method == "exact" and x.shape[0] >= BUCKET_MIN_ROWS:
-            if _ordinary_scale(*magnitudes(x, w), least_positive(w)):
+            # One pass finds the three magnitudes (the weights read once).
+            if _ordinary_scale(*magnitudes(x, w)):
                 g, n_bad, n_negative = gini_exact_by_buckets(x, w)
                 if n_bad == 0 and g == g:
                     if n_negative:
