@@ -176,6 +176,8 @@ def main() -> None:
         "age",
         "wage",
         "business",
+        "property",
+        "pension",
         "contributions",
         "iit_total",
         "transfers",

@@ -511,6 +511,16 @@ def _unknown_message(
             f"with recode={{{ours!r}: {{code: new_code}}}}, a code no other "
             "record has"
         )
+    if ours == "age":
+        # "0 for 'not applicable'" made an unknown age a newborn (infant-care
+        # deduction, child allowance) and a top code (100 = "100 and over") too.
+        return (
+            f"{where}: labelled special code(s) {'; '.join(parts)}{more} in the age "
+            "column; give each an age in years with "
+            "recode={'age': {code: years}} (a top code such as '100 and over' its "
+            "own age) or drop those records from the file: an unknown age read as "
+            "0 would make the person an infant"
+        )
     return (
         f"{where}: labelled special code(s) {'; '.join(parts)}{more} in a numeric "
         f"column; map them with recode={{{ours!r}: {{code: amount}}}} (e.g. 0 for "

@@ -109,6 +109,15 @@ class CalibrationResult:
         """One row per margin cell (a copy; see the class's Attributes)."""
         return self._margins.copy()
 
+    def __setstate__(self, state: dict[str, object]) -> None:
+        # A copy (pickle, deepcopy) got weights of its own: writeable after a
+        # pickle, or the array under the copy's population after a deepcopy, so
+        # writing them changed that population behind its cached Gini weights.
+        # They are the population's sealed weights again, as in the original.
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "weight", self.population.weight)
+
     def __repr__(self) -> str:
         return (
             f"CalibrationResult(method={self.method!r}, converged={self.converged}, "

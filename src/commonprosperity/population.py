@@ -1005,7 +1005,26 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
             f"columns maps to unknown column(s) {unknown}; the library's columns are "
             f"{list(OUR_COLUMNS)}, or None to leave a column unread"
         )
+    monthly = {
+        k: v
+        for k, v in columns.items()
+        if v in INCOME_COLUMNS and isinstance(k, str) and _says_monthly(k)
+    }
+    if monthly:
+        # A monthly wage read as annual puts nearly every earner under the
+        # minimum wage, which then lifts them all, with no other sign.
+        problems.append(
+            f"columns maps {monthly}: the name(s) say monthly amounts, but the "
+            "library reads incomes in yuan per year; multiply those columns by 12 "
+            "before reading them (or rename them if they hold annual amounts)"
+        )
     return dict(columns), problems
+
+
+def _says_monthly(name: str) -> bool:
+    """Whether a column's name says it holds amounts a month (``wage_monthly``)."""
+    key = name.casefold()
+    return "month" in key or ("月" in key and "年" not in key)
 
 
 def mapped_twice(
@@ -1124,9 +1143,13 @@ def with_their_names(
 
     def name(match: re.Match[str]) -> str:
         their = theirs.get((match.group(1), match.group(2)))
-        return (
-            match.group(0) if their is None else f"column {their!r} ({match.group(0)})"
-        )
+        if their is None:
+            return match.group(0)
+        named = f"column {their!r} ("
+        # The Stata readers' notes already name their column so.
+        if match.string.endswith(named, 0, match.start()):
+            return match.group(0)
+        return named + match.group(0) + ")"
 
     return PopulationError(_OUR_COLUMN_IN_MESSAGE.sub(name, str(error)))
 
@@ -1243,7 +1266,8 @@ def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:
         absent; and, for the optional household columns ``city`` and ``stratum``,
         a name one letter away (a letter missing, extra, changed or two swapped:
         ``cty``, ``stratm``) or a synonym (``cities``, ``city_name``,
-        ``city_code``, ``prefecture_city``, ``strata``). Such a column would not be
+        ``city_code``, ``city_id``, ``prefecture``, ``城市``, ``地市``, ``strata``;
+        ``_SYNONYMS`` lists them). Such a column would not be
         read: an optional one would vanish without a word, every household falling
         to the province or the survey design being lost. (Required columns need no
         guessing: their absence is an error of its own.)
@@ -1282,7 +1306,23 @@ def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:
 #: ``cities`` column put every household in the province without a word).
 _GUESSED_OPTIONAL = ("city", "stratum")
 _SYNONYMS = {
-    "city": ("cities", "city_name", "city_code", "prefecture_city"),
+    "city": (
+        "cities",
+        "city_name",
+        "cityname",
+        "city_code",
+        "citycode",
+        "city_id",
+        "cityid",
+        "prefecture",
+        "prefecture_city",
+        "城市",
+        "地市",
+        "地级市",
+        "市",
+        "所在城市",
+        "城市名称",
+    ),
     "stratum": ("strata",),
 }
 
@@ -1797,8 +1837,16 @@ def city_name(value: Any) -> Any:
     """
     if not isinstance(value, str) or value in CITY_LABELS:
         return value
-    text = unicodedata.normalize("NFKD", value.strip())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    toned = unicodedata.normalize("NFKD", value.strip()).casefold()
+    text = "".join(ch for ch in toned if not unicodedata.combining(ch))
+    # Tàizhōu is 泰州, in Jiangsu; ours, 台州, is Tāizhōu: with tones given,
+    # only the first tone on "a" names it.
+    if (
+        text != toned
+        and text.replace(" ", "").startswith("taizhou")
+        and not toned.replace(" ", "").startswith("ta\u0304i")
+    ):
+        return value
     for suffix in ("市", "city", "shi"):
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)]

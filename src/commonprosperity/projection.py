@@ -620,8 +620,10 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     PopulationError
         If the population has no year, a year after 2050 and `to_year` after
         it, or a year before 2020 and `to_year` after it (the published
-        figures start in 2020), or if `to_year` is before the population's year
-        or out of range.
+        figures start in 2020).
+    ArgumentError
+        If `to_year` is not an integer, before the population's year or after
+        2050.
     CommonProsperityError
         If ``growth`` is invalid, or keyed by years outside
         ``population.year + 1 .. to_year``, or given when ``to_year`` is the
@@ -639,6 +641,24 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     >>> p24 = project(pop, 2024)
     >>> p24.year, round(p24.residents)
     (2024, 66700000)
+    """
+    not_aged: dict[str, tuple[int, str]] = {}
+    pop = _project(population, to_year, growth, not_aged)
+    _say_not_aged(not_aged)
+    return pop
+
+
+def _project(
+    population: Population,
+    to_year: int,
+    growth: Any,
+    not_aged: dict[str, tuple[int, str]],
+) -> Population:
+    """:func:`project`, adding to ``not_aged`` the cities whose 60+ share is held.
+
+    ``not_aged[city]`` = (first year held, why); a city already there keeps its
+    year, so :func:`simulate_path`, projecting year by year, says each city once
+    with the year it was first held.
     """
     if not isinstance(population, Population):
         raise ArgumentTypeError(
@@ -659,7 +679,9 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     if not is_integer(to_year) or not population.year <= to_year <= max(
         MAX_YEAR, population.year
     ):
-        raise PopulationError(
+        # The argument's error, not the data's (README: PopulationError is for
+        # data): a caller catching ArgumentError for bad arguments missed it.
+        raise ArgumentError(
             f"project: to_year must be an integer in {population.year}–{MAX_YEAR} "
             f"(projection runs forward from population.year); got {quoted(to_year)}"
         )
@@ -676,7 +698,6 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     # are the projection's.
     share, chosen = _stands_for(population) if to_year > population.year else (1.0, "")
     hh = pop.person_household_index
-    not_aged: dict[str, tuple[int, str]] = {}
     for year in range(pop.year + 1, int(to_year) + 1):  # type: ignore[operator]
         g = growth_rates(year, growth)
         key = pd.MultiIndex.from_arrays(
@@ -748,6 +769,11 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         # population (simulate_path's steps) gets the same reading from the
         # weights the projection gave it, which the text would call its own.
         warn_user(f"project: {chosen}")
+    return pop
+
+
+def _say_not_aged(not_aged: dict[str, tuple[int, str]]) -> None:
+    """Warn of the cities whose residents aged 60+ do not follow the province."""
     if not_aged:
         # Said, not silent: these cities' residents aged 60+ do not follow the
         # province's published change.
@@ -756,7 +782,6 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
             "province's in "
             + "; ".join(f"{c} from {y} ({why})" for c, (y, why) in not_aged.items())
         )
-    return pop
 
 
 def _cannot_reweight(
@@ -1022,111 +1047,117 @@ def simulate_path(
     rows = []
     pop = population
     previous: dict[str, float] | None = None
-    for year in years:
-        step = growth
-        if _is_by_year(growth):
-            # this step uses the years after the previous one, up to `year`
-            step = {y: g for y, g in growth.items() if pop.year < y <= year}
-        # A year the population already is takes no growth (project refuses it).
-        pop = project(pop, year, step if year > pop.year else None)
-        sc = scenarios_by_year[year]
-        res = simulate(pop, sc, band_basis=band_basis)
-        ind = res.indicators
-        row: dict[str, Any] = {"year": year}
-        row.update({k: float(ind[k]) for k in INDICATOR_NAMES})
-        # The cost of the path by year, split as Result.fiscal splits it: the
-        # contributions include the housing fund, employees' savings, which
-        # "taxes + contributions - transfers" would count as revenue.
-        row.update({k: float(res.fiscal[k]) for k in PATH_FISCAL})
-        row["urban_top_bottom_ratio"] = _top_bottom(res, pop, True)
-        row["rural_top_bottom_ratio"] = _top_bottom(res, pop, False)
-        row["dibao_monthly"] = sc.transfers.dibao_monthly
-        # The status quo's lines are placeholders derived from consumption and
-        # income (no published standard was found): T8 on them judges their
-        # derivation, not a policy; the row says which lines are such.
-        row["dibao_monthly_grade"] = next(
-            (
-                w["grade"]
-                for w in res.provenance["weak_values"]
-                if w["key"] == "transfers.dibao_monthly"
-            ),
-            "",
-        )
-        row["residents"] = pop.residents
-        income_gdp = float("nan")
-        if year in gdp:
-            problem = income_to_gdp_problem(
-                f"gdp[{year}]",
-                gdp[year],
-                pop.residents,
-                row["per_capita_disposable_income"],
+    # Held cities said once, with the year each was first held (each year's
+    # project() said them again, "from" that year).
+    not_aged: dict[str, tuple[int, str]] = {}
+    try:
+        for year in years:
+            step = growth
+            if _is_by_year(growth):
+                # this step uses the years after the previous one, up to `year`
+                step = {y: g for y, g in growth.items() if pop.year < y <= year}
+            # A year the population already is takes no growth (project refuses it).
+            pop = _project(pop, year, step if year > pop.year else None, not_aged)
+            sc = scenarios_by_year[year]
+            res = simulate(pop, sc, band_basis=band_basis)
+            ind = res.indicators
+            row: dict[str, Any] = {"year": year}
+            row.update({k: float(ind[k]) for k in INDICATOR_NAMES})
+            # The cost of the path by year, split as Result.fiscal splits it: the
+            # contributions include the housing fund, employees' savings, which
+            # "taxes + contributions - transfers" would count as revenue.
+            row.update({k: float(res.fiscal[k]) for k in PATH_FISCAL})
+            row["urban_top_bottom_ratio"] = _top_bottom(res, pop, True)
+            row["rural_top_bottom_ratio"] = _top_bottom(res, pop, False)
+            row["dibao_monthly"] = sc.transfers.dibao_monthly
+            # The status quo's lines are placeholders derived from consumption and
+            # income (no published standard was found): T8 on them judges their
+            # derivation, not a policy; the row says which lines are such.
+            row["dibao_monthly_grade"] = next(
+                (
+                    w["grade"]
+                    for w in res.provenance["weak_values"]
+                    if w["key"] == "transfers.dibao_monthly"
+                ),
+                "",
             )
-            if problem:
-                raise ScenarioError(f"simulate_path: {problem}")
-            income_gdp = row["per_capita_disposable_income"] / (
-                gdp[year] / pop.residents
-            )
-        row["income_to_gdp_per_capita"] = income_gdp
-        trends: dict[str, float] = {}
-        verdicts: dict[str, tuple[bool, str]] = {}
-        ratio, flat = _t8(rows[0], row) if rows else (float("nan"), None)
-        row["T8_since_start_value"] = ratio
-        row["T8_since_start"] = (
-            bool(_met(ratio, _T8)[0])
-            if np.isfinite(ratio)
-            else (flat[0] if flat else pd.NA)
-        )
-        if previous is not None:
-            ratio, flat = _t8(previous, row)
-            if np.isfinite(ratio):
-                trends["T8"] = ratio
-            elif flat:
-                verdicts["T8"] = flat
-            changes = [
-                row[k] - previous[k]
-                for k in ("urban_top_bottom_ratio", "rural_top_bottom_ratio")
-            ]
-            # The plan's target is the gap inside urban *and* inside rural
-            # residents: with either ratio undefined (no households of the area,
-            # or a bottom quintile without positive income) T9 is NA, rather than
-            # judged on the other area alone.
-            if all(np.isfinite(c) for c in changes):
-                trends["T9"] = max(changes)
-            if np.isfinite(income_gdp) and np.isfinite(
-                previous["income_to_gdp_per_capita"]
-            ):
-                trends["T10"] = income_gdp - previous["income_to_gdp_per_capita"]
-        table = evaluate_targets(
-            ind,
-            residents=pop.residents,
-            gdp=gdp.get(year),
-            labour_compensation=labour.get(year),
-            trends=trends,
-            undefined=res.undefined,
-            verdicts=verdicts,
-        )
-        for tid in ("T8", "T9", "T10"):
-            row[f"{tid}_value"] = trends.get(tid, float("nan"))
-        for tid, met in table["met"].items():
-            row[str(tid)] = met
-        row["note"] = _path_note(table, row, previous, rows[0] if rows else None)
-        if previous is None and year >= FIRST_YEAR and len(years) > 1:
-            # The first year keeps the population's weights and the later ones
-            # are raked to the published residents: a sample weighted to itself
-            # jumped from 2,339 residents to 66 m between the first two rows.
-            published = _population_target(year)[0] * _stands_for(pop)[0]
-            if abs(pop.residents / published - 1.0) > 0.01:
-                first = (
-                    f"{year} keeps the population's own weights ({pop.residents:,.0f} "
-                    f"residents against the published {published:,.0f}); later "
-                    "years are raked to the published residents, so totals change "
-                    "basis after it"
+            row["residents"] = pop.residents
+            income_gdp = float("nan")
+            if year in gdp:
+                problem = income_to_gdp_problem(
+                    f"gdp[{year}]",
+                    gdp[year],
+                    pop.residents,
+                    row["per_capita_disposable_income"],
                 )
-                row["note"] = f"{row['note']}; {first}" if row["note"] else first
-        rows.append(row)
-        previous = row
-        if year != years[-1]:
-            pop = _wages_grown(pop, sc)
+                if problem:
+                    raise ScenarioError(f"simulate_path: {problem}")
+                income_gdp = row["per_capita_disposable_income"] / (
+                    gdp[year] / pop.residents
+                )
+            row["income_to_gdp_per_capita"] = income_gdp
+            trends: dict[str, float] = {}
+            verdicts: dict[str, tuple[bool, str]] = {}
+            ratio, flat = _t8(rows[0], row) if rows else (float("nan"), None)
+            row["T8_since_start_value"] = ratio
+            row["T8_since_start"] = (
+                bool(_met(ratio, _T8)[0])
+                if np.isfinite(ratio)
+                else (flat[0] if flat else pd.NA)
+            )
+            if previous is not None:
+                ratio, flat = _t8(previous, row)
+                if np.isfinite(ratio):
+                    trends["T8"] = ratio
+                elif flat:
+                    verdicts["T8"] = flat
+                changes = [
+                    row[k] - previous[k]
+                    for k in ("urban_top_bottom_ratio", "rural_top_bottom_ratio")
+                ]
+                # The plan's target is the gap inside urban *and* inside rural
+                # residents: with either ratio undefined (no households of the area,
+                # or a bottom quintile without positive income) T9 is NA, rather than
+                # judged on the other area alone.
+                if all(np.isfinite(c) for c in changes):
+                    trends["T9"] = max(changes)
+                if np.isfinite(income_gdp) and np.isfinite(
+                    previous["income_to_gdp_per_capita"]
+                ):
+                    trends["T10"] = income_gdp - previous["income_to_gdp_per_capita"]
+            table = evaluate_targets(
+                ind,
+                residents=pop.residents,
+                gdp=gdp.get(year),
+                labour_compensation=labour.get(year),
+                trends=trends,
+                undefined=res.undefined,
+                verdicts=verdicts,
+            )
+            for tid in ("T8", "T9", "T10"):
+                row[f"{tid}_value"] = trends.get(tid, float("nan"))
+            for tid, met in table["met"].items():
+                row[str(tid)] = met
+            row["note"] = _path_note(table, row, previous, rows[0] if rows else None)
+            if previous is None and year >= FIRST_YEAR and len(years) > 1:
+                # The first year keeps the population's weights and the later ones
+                # are raked to the published residents: a sample weighted to itself
+                # jumped from 2,339 residents to 66 m between the first two rows.
+                published = _population_target(year)[0] * _stands_for(pop)[0]
+                if abs(pop.residents / published - 1.0) > 0.01:
+                    first = (
+                        f"{year} keeps the population's own weights "
+                        f"({pop.residents:,.0f} residents against the published "
+                        f"{published:,.0f}); later years are raked to the "
+                        "published residents, so totals change basis after it"
+                    )
+                    row["note"] = f"{row['note']}; {first}" if row["note"] else first
+            rows.append(row)
+            previous = row
+            if year != years[-1]:
+                pop = _wages_grown(pop, sc)
+    finally:
+        _say_not_aged(not_aged)
     frame = pd.DataFrame(rows).set_index("year")
     for tid in (*(f"T{i}" for i in range(1, 11)), "T8_since_start"):
         frame[tid] = frame[tid].astype("boolean")

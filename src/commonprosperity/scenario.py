@@ -652,7 +652,7 @@ class IncomeTax(_Section):
         description="elderly-support deduction per claimant, yuan per month"
     )
     elderly_support_share: Share = Field(
-        description="share of taxpayers aged 25–59 who claim elderly support"
+        description="share of wage earners aged 25–59 who claim elderly support"
     )
     business_thresholds: ThresholdList = Field(
         min_length=1,

@@ -48,7 +48,9 @@ from commonprosperity.simulate import (
 __all__ = ["BootstrapResult", "bootstrap"]
 
 
-@dataclass(frozen=True)
+# eq=False: the default compared the replicates with ==, an array, and raised
+# NumPy's "truth value ... is ambiguous"; identity, as Result and Population.
+@dataclass(frozen=True, eq=False)
 class BootstrapResult:
     """A bootstrap estimate: point value, standard error and percentile interval.
 
@@ -77,6 +79,14 @@ class BootstrapResult:
     ci_upper: float
     level: float
     replicates: np.ndarray
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        # Pickle and deepcopy hand back writeable replicates, which could then be
+        # edited away from the standard error and interval: sealed again.
+        for name, value in state.items():
+            if isinstance(value, np.ndarray):
+                value = sealed(value if value.flags.owndata else value.copy())
+            object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
         return (

@@ -97,7 +97,7 @@ def test_a_flag_labelled_against_one_meaning_true_needs_a_recode(tmp_path):
 
 
 def test_a_recode_of_a_column_neither_file_has_is_an_error(tmp_path):
-    h, p = _stata_pair(tmp_path, city_name="prefecture")
+    h, p = _stata_pair(tmp_path, city_name="zone")
     with pytest.raises(PopulationError, match=r"recode for column\(s\) \['city'\]"):
         read_stata(h, p, COLUMNS, recode={"city": {1: "杭州", 2: "宁波"}})
 

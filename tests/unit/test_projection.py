@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from commonprosperity import (
+    ArgumentError,
     CommonProsperityError,
     PopulationError,
     Scenario,
@@ -93,7 +94,7 @@ def test_project_same_year_is_identity(pop2024):
 
 
 def test_project_errors(pop2024):
-    with pytest.raises(PopulationError, match="projection runs forward"):
+    with pytest.raises(ArgumentError, match="projection runs forward"):
         project(pop2024, 2023)
     with pytest.raises(PopulationError, match=r"population\.year is None"):
         project(pop2024.with_year(None), 2025)

@@ -505,6 +505,27 @@ class Decomposition(NamedTuple):
     within: float
     groups: pd.DataFrame
 
+    def __eq__(self, other: object) -> bool:
+        # The tuple's own == compared the frames with ==, a frame, and raised
+        # pandas' "truth value ... is ambiguous".
+        if not isinstance(other, Decomposition):
+            return NotImplemented
+        return (
+            all(
+                a == b
+                or (a != a and b != b)  # NaN parts equal, as frame.equals has them
+                for a, b in zip(self[:3], other[:3], strict=True)
+            )
+            and self.groups.equals(other.groups)
+        )
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    # Holds a frame, so unhashable, as a tuple holding one is.
+    __hash__ = None  # type: ignore[assignment]
+
 
 @aligned
 def decompose(

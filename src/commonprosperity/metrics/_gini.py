@@ -119,7 +119,7 @@ def gini(
         histogram's would be wider: incomes crowded into a few bins, or a Gini
         near 0). With negative incomes whose sum nearly cancels the positive
         ones (a mean near 0, a Gini far above 1) the allowance grows with the
-        cancellation, ``4u · Σ|w x| / Σ w x`` of the Gini (``u`` = 2⁻⁵³), and
+        cancellation, ``8u · Σ|w x| / Σ w x`` of the Gini (``u`` = 2⁻⁵³), and
         the bracket can exceed both limits.
 
     Returns

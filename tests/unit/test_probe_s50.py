@@ -1,0 +1,211 @@
+"""Defects found by the session-50 probes, each checked against its fix."""
+
+import copy
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from commonprosperity import (
+    ArgumentError,
+    Population,
+    PopulationError,
+    Scenario,
+    bootstrap,
+    calibrate,
+    project,
+    simulate,
+    simulate_path,
+    synthetic_population,
+)
+from commonprosperity.baseline import quintile_means
+from commonprosperity.metrics import decompose
+from commonprosperity.population import city_name
+from commonprosperity.survey import read_stata
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return synthetic_population(300, seed=1).to_frames()
+
+
+@pytest.mark.parametrize("theirs", ["wage_monthly", "MonthlyWage", "月工资"])
+def test_a_column_named_monthly_is_not_read_as_an_annual_income(frames, theirs):
+    """A monthly wage mapped onto ``wage`` was read as yuan per year: nearly every
+    earner fell under the minimum wage, which lifted them all, and per-capita
+    income came out at a third of the published figure with no word."""
+    households, persons = frames
+    persons = persons.rename(columns={"wage": theirs})
+    with pytest.raises(PopulationError, match=rf"{theirs}.*monthly.*by 12"):
+        Population.from_frames(households, persons, {theirs: "wage"})
+    # An annual column whose name has 年 (year) beside 月 is read.
+    annual = persons.rename(columns={theirs: "年工资(12个月)"})
+    pop = Population.from_frames(households, annual, {"年工资(12个月)": "wage"})
+    assert np.array_equal(pop.wage, Population.from_frames(*frames).wage)
+
+
+def test_jiangsu_taizhou_in_tones_is_not_zhejiangs(frames):
+    """Tàizhōu (泰州, Jiangsu) was read as 台州 (Tāizhōu, Zhejiang): the tone marks
+    were stripped before matching."""
+    assert city_name("Tāizhōu") == "台州"
+    assert city_name("Taizhou") == "台州"
+    assert city_name("Tāi zhōu Shì") == "台州"
+    for jiangsu in ("Tàizhōu", "Tàizhōu Shì", "Táizhōu"):
+        assert city_name(jiangsu) == jiangsu
+    households, persons = frames
+    households = households.assign(city="Tàizhōu")
+    with pytest.raises(PopulationError, match="Tàizhōu"):
+        Population.from_frames(households, persons)
+
+
+@pytest.mark.parametrize("name", ["城市", "地市", "prefecture", "city_id", "cityname"])
+def test_a_city_column_under_a_common_name_is_not_dropped(frames, name):
+    """Such a column was not read and every household fell to the province."""
+    households, persons = frames
+    households = households.rename(columns={"city": name})
+    with pytest.raises(PopulationError, match=rf"\['{name}'\].*city"):
+        Population.from_frames(households, persons)
+    pop = Population.from_frames(households, persons, {name: "city"})
+    assert np.array_equal(pop.city, Population.from_frames(*frames).city)
+
+
+def _stata_files(tmp_path, households, persons, **kwargs):
+    h_path, p_path = tmp_path / "h.dta", tmp_path / "p.dta"
+    households.to_stata(h_path, write_index=False, version=118)
+    persons.to_stata(p_path, write_index=False, version=118, **kwargs)
+    return h_path, p_path
+
+
+_PERSONS = {
+    "hhid": [1, 1],
+    "age": [40, -8],
+    "employed": [1, 0],
+    "wage": [5e4, 0.0],
+    "business": [0.0, 0.0],
+    "property": [0.0, 0.0],
+    "pension": [0.0, 0.0],
+}
+
+
+def test_an_unknown_age_is_not_advised_to_become_0(tmp_path):
+    """The advice for a labelled code in a numeric column, "e.g. 0 for 'not
+    applicable'", made an unknown age a newborn (infant-care deduction, child
+    allowance)."""
+    paths = _stata_files(
+        tmp_path,
+        pd.DataFrame({"hhid": [1], "wt": [1.0], "urban": [1]}),
+        pd.DataFrame(_PERSONS),
+        value_labels={"age": {-8: "不适用", 100: "100岁及以上"}},
+    )
+    with pytest.raises(PopulationError) as info:
+        read_stata(*paths, {"hhid": "household_id", "wt": "weight"})
+    message = str(info.value)
+    assert "-8 '不适用'" in message and "age in years" in message
+    assert "0 for" not in message
+
+
+def test_a_missing_code_note_names_a_renamed_column_once(tmp_path):
+    """It read "column 'wt' (column 'wt' (households.weight))"."""
+    persons = dict(_PERSONS, age=[40, 50])
+    paths = _stata_files(
+        tmp_path,
+        pd.DataFrame({"hhid": [1, 2], "wt": [1.0, np.nan], "urban": [1, 0]}),
+        pd.DataFrame(persons).assign(hhid=[1, 2]),
+    )
+    with pytest.raises(PopulationError) as info:
+        read_stata(*paths, {"hhid": "household_id", "wt": "weight"})
+    message = str(info.value)
+    assert "read as NaN: column 'wt' (households.weight) ." in message
+    assert "(column 'wt' (column" not in message
+
+
+@pytest.fixture(scope="module")
+def calibrated():
+    pop = synthetic_population(500, seed=3).with_year(2021)
+    total = pop.weight.sum()
+    margins = {"households": {"urban": {True: 0.7 * total, False: 0.3 * total}}}
+    return calibrate(pop, margins)
+
+
+@pytest.mark.parametrize(
+    "copied", [copy.deepcopy, lambda r: pickle.loads(pickle.dumps(r))]
+)
+def test_a_copied_calibration_keeps_its_weights_sealed(calibrated, copied):
+    """A deep copy's weights were the array under its population (writeable, and
+    writing them changed the population behind its cached Gini weights); a
+    pickled one's were a writeable array of their own."""
+    twin = copied(calibrated)
+    assert twin.weight is twin.population.weight
+    assert np.array_equal(twin.weight, calibrated.weight)
+    with pytest.raises(ValueError):
+        twin.weight.flags.writeable = True
+    assert twin.converged == calibrated.converged
+
+
+def test_bootstrap_results_compare_and_copies_stay_read_only():
+    """``==`` raised NumPy's "truth value ... is ambiguous" (the dataclass
+    compared the replicates with ==), and a pickled copy's replicates were
+    writeable, to be edited away from its standard error."""
+    result = simulate(
+        synthetic_population(400, seed=4), Scenario.status_quo(2021), gini="exact"
+    )
+    b = bootstrap(result, "gini", n=10, seed=1)
+    twin = pickle.loads(pickle.dumps(b))
+    assert b == b and b != twin and len({b, twin}) == 2
+    for copied in (twin, copy.deepcopy(b)):
+        assert np.array_equal(copied.replicates, b.replicates)
+        with pytest.raises(ValueError):
+            copied.replicates[0] = 0.0
+
+
+def test_decompositions_compare_by_value():
+    """The tuple's == compared the group frames with == and raised pandas'
+    "truth value ... is ambiguous"."""
+    d = decompose([1.0, 3.0, 2.0], None, ["a", "b", "a"])
+    assert d == pickle.loads(pickle.dumps(d))
+    assert d != decompose([1.0, 3.0, 2.5], None, ["a", "b", "a"])
+    with pytest.raises(TypeError):
+        hash(d)
+
+
+def test_quintile_means_do_not_depend_on_the_order_of_tied_households():
+    """Households of one income crossing the 20 % cut were cut in row order: a
+    household of three before one of one gave another bottom fifth than after
+    it (the urban top/bottom ratio of a path moved 5.47 -> 4.78)."""
+    x = np.array([1e4, 2e4, 2e4, 3e4, 4e4, 5e4, 6e4, 7e4, 8e4, 9e4])
+    size = np.array([1, 1, 3, 1, 1, 1, 1, 1, 1, 1])
+    swapped = [0, 2, 1, 3, 4, 5, 6, 7, 8, 9]
+    q = quintile_means(x, np.ones(10), size)
+    assert np.array_equal(q, quintile_means(x[swapped], np.ones(10), size[swapped]))
+    # By hand: the bottom fifth is the 1e4 household and half of the tied block
+    # (2 of its 4 persons at 2e4), the second fifth the other half and 3e4.
+    assert q[0] == pytest.approx((1e4 + 2 * 2e4) / 3, rel=1e-15)
+    assert q[1] == pytest.approx((2 * 2e4 + 3e4) / 3, rel=1e-15)
+
+
+@pytest.mark.parametrize("to_year", ["2023", 2023.5, True, 2051])
+def test_a_bad_year_to_project_to_is_an_argument_error(to_year):
+    """It was a PopulationError, which the README keeps for data: a caller
+    catching ArgumentError for bad arguments missed it."""
+    pop = synthetic_population(300, seed=1).with_year(2022)
+    with pytest.raises(ArgumentError, match=r"to_year must be an integer"):
+        project(pop, to_year)
+
+
+def test_a_path_says_a_held_60_plus_share_once_with_its_first_year():
+    """Each year's projection warned again, "from" that year: the last warning
+    read as if the share stopped following the province only then."""
+    pop = synthetic_population(2_000, seed=1).with_year(2021)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        simulate_path(pop, {y: Scenario.status_quo(y) for y in range(2021, 2025)})
+    held = [str(w.message) for w in caught if "aged 60+" in str(w.message)]
+    assert len(held) == 1
+    assert " from 2022 " in held[0] and "from 2023" not in held[0]
+    # The same as projecting in one call.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        project(pop, 2024)
+    assert [str(w.message) for w in caught if "aged 60+" in str(w.message)] == held
