@@ -20,7 +20,7 @@ Cases (ratio = peer time ÷ library time, same data, same run):
   convention, which differs from the exact Gini by O(1/n); the note gives the gap).
 - ``gini bracket vs numpy argsort`` and ``gini bracket vs memory floor``: the floor is
   the fastest read of income and weight (parallel Numba sum; noise only adds);
-  ratio = floor ÷ bracket, so 0.33 means "within 3× of the floor".
+  ratio = floor ÷ bracket, so 1/3 means "within 3× of the floor".
 - ``gini bracket vs three-sum scatter``: the least a one-pass bracket does per row
   (``w``, ``w x`` and ``w x²`` added to the income's bin, 4,096 bins an octave, no
   checks; fastest run) ÷ the bracket's time; its note gives that scatter in

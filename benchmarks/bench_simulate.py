@@ -14,7 +14,7 @@ Per size (default 1e5, 1e6, 1e7 households; quick: 1e5):
   ``COMMONPROSPERITY_BENCH_PANDAS_MAX`` overrides).
 - ``simulate {mode} vs memory floor``: the floor is the time to read every array of
   the population once (a parallel Numba sum of each array), the fastest of the
-  repetitions since noise only adds time; ratio = floor ÷ simulate, so 0.33 means
+  repetitions since noise only adds time; ratio = floor ÷ simulate, so 1/3 means
   "within 3× of the floor". No ratio if the floor is slower than simulate.
 - ``simulate bracket vs rules-free pass`` and ``rules-free pass vs memory floor``:
   ``simulate``'s structure with no tax or transfer rules (``benchmarks/skeleton.py``:
@@ -54,7 +54,7 @@ def _targets(n: int) -> dict[str, str]:
             "exact pandas": "≥6 (stretch 15)",
             "bracket numpy": "≥20",
             "bracket pandas": "",
-            "bracket floor": "≥0.33 (≤3× floor)",
+            "bracket floor": "≥1/3 (≤3× floor)",
         }
     return dict.fromkeys(
         (

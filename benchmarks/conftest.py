@@ -29,6 +29,9 @@ def pytest_generate_tests(metafunc):
         text = metafunc.config.getoption("--bench-sizes", default="10000")
         try:
             sizes = [common.parse_size(s) for s in text.split(",") if s.strip()]
+            if not sizes:
+                # An empty list skipped every case, and the run passed.
+                raise ValueError(f"no size given (got {text!r})")
             common.check_sizes(sizes)
         except (argparse.ArgumentTypeError, ValueError) as exc:
             raise pytest.UsageError(f"--bench-sizes: {exc}") from None

@@ -28,7 +28,9 @@ def test_benchmark_module_runs_once(name, monkeypatch):
     monkeypatch.setenv(common.SMOKE_ENV, "1")
     module = importlib.import_module(f"benchmarks.{name}")
     assert callable(getattr(module, "run", None)), f"{name} lacks run(quick)"
-    rows = runner.run_module(name, quick=True, sizes=None)
+    # Full, not quick: quick drops workloads (bench_memory's exact sweep), which
+    # then never ran in CI. Smoke mode keeps it one repetition at 2,000 households.
+    rows = runner.run_module(name, quick=False, sizes=None)
     # Every module measures something: a module whose rows all vanished (a
     # feature that failed and was skipped) fails here.
     assert isinstance(rows, list) and rows, f"{name} returned no rows"
@@ -1063,3 +1065,47 @@ def test_a_row_that_could_not_be_read_back_is_refused_before_it_is_written(key, 
     row[key] = value
     with pytest.raises(ValueError, match=f"bench_x: row 'x vs y' @ 10: {key} must"):
         common.validate_rows([row], "bench_x")
+
+
+def test_met_reads_a_fraction_bound_exactly():
+    """Targets quoted as 0.33 ("within 3× of the floor") and 0.83 ("≤ 1.2 ×
+    argsort") marked 3.03× and 1.203× as met; the bound is now the fraction."""
+    floor = {"ratio": 0.3301, "target": "≥1/3 (≤3× floor)"}
+    assert runner.target_met(floor) == "no"
+    assert runner.target_met(dict(floor, ratio=1 / 3)) == "yes"
+    sweep = {"ratio": 0.831, "target": "≥1/1.2 (≤1.2× argsort per scenario)"}
+    assert runner.target_met(sweep) == "no"
+    assert runner.target_met(dict(sweep, ratio=0.8334)) == "yes"
+
+
+def test_a_tiny_or_huge_stored_ratio_is_shown_not_raised():
+    """10 ** (2 - floor(log10 1e-310)) overflowed: a malformed results.md failed
+    the run with a traceback."""
+    assert runner.fmt_ratio(1e-310) == "1e-310×"
+    assert runner.fmt_ratio(1e305) == "1e+305×"
+    assert runner.fmt_ratio(0.57) == "0.57×"
+
+
+def test_a_results_block_with_a_huge_integer_names_the_file(tmp_path):
+    """json.loads raised a plain ValueError (integer of more than 4,300 digits)
+    whose message named no file."""
+    path = tmp_path / "results.md"
+    _write_rows(path, [])
+    text = path.read_text(encoding="utf-8").replace(
+        '"rows": []', '"rows": [], "x": ' + "9" * 5_000
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: .*not valid JSON"):
+        runner.load_results(path)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(3.004, "3.01 s"), (3.0, "3.00 s"), (0.99991, "1.00 s"), (0.0123, "12.3 ms")],
+)
+def test_the_library_time_is_shown_rounded_up(seconds, text):
+    """3.004 s showed "3.00 s" beside a target of "≤3 s" that it missed."""
+    assert runner.fmt_time(seconds, up=True) == text
+    number, unit = text.split()
+    shown = float(number) * {"s": 1.0, "ms": 1e-3, "µs": 1e-6}[unit]
+    assert shown >= seconds * (1 - 1e-12)

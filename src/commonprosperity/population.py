@@ -25,6 +25,7 @@ from commonprosperity._validate import (
     strictly_increasing,
     wider_than_float64,
 )
+from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, PopulationError
 from commonprosperity.published import CITIES, CITY_NAMES_EN, PROVINCE, city_label
 
@@ -651,6 +652,7 @@ class Population:
         if problems:
             raise PopulationError(where + "; ".join(problems))
         assert order is not None and offsets is not None  # for mypy: checked above
+        _warn_if_wages_look_monthly(incomes["wage"], where)
         return cls._trusted(
             household_id=sealed(household_id),
             weight=sealed(weight),
@@ -1019,6 +1021,34 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
             "before reading them (or rename them if they hold annual amounts)"
         )
     return dict(columns), problems
+
+
+#: Yuan a year: 1,000 a month, 60 % of the lowest minimum-wage tier shipped
+#: (1,660 a month, Zhejiang tier 3 from Dec 2017; data/policy.toml). A median
+#: wage below it is a monthly column read as annual, not a labour market.
+MONTHLY_WAGE_SIGN = 12_000.0
+#: Wage earners below which the median says nothing (hand-made populations).
+MONTHLY_WAGE_MIN_EARNERS = 30
+
+
+def _warn_if_wages_look_monthly(wage: np.ndarray, where: str) -> None:
+    """Warn when most wage earners earn under :data:`MONTHLY_WAGE_SIGN` a year.
+
+    A monthly wage read as annual put nearly every earner under the minimum
+    wage, which lifted them all, and per-capita income came out at a third of
+    the published figure with no other sign. Unweighted: a survey's records.
+    """
+    earners = wage[wage > 0.0]
+    if earners.shape[0] < MONTHLY_WAGE_MIN_EARNERS:
+        return
+    if np.count_nonzero(earners < MONTHLY_WAGE_SIGN) * 2 > earners.shape[0]:
+        warn_user(
+            f"{where}the median wage of the {earners.shape[0]:,} persons with a "
+            f"wage is {np.median(earners):,.0f} yuan a year, under "
+            f"{MONTHLY_WAGE_SIGN:,.0f} (1,000 a month, below every Zhejiang "
+            "minimum wage since 2017): are the wages monthly? The library reads "
+            "incomes in yuan per year; multiply monthly columns by 12"
+        )
 
 
 def _says_monthly(name: str) -> bool:

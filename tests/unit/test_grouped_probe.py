@@ -199,7 +199,7 @@ def test_rescaled_bootstrap_variance_of_a_total_is_the_design_variance():
 
 
 def test_bootstrap_collapses_when_every_psu_is_identical():
-    income = np.tile(np.arange(1.0, 11.0) * 1_000.0, 20)
+    income = np.tile(np.arange(1.0, 11.0) * 10_000.0, 20)
     psu = np.repeat(np.arange(20), 10)
     r = simulate(_single_person_population(income, psu=psu), _no_policy())
     b = bootstrap(r, "gini", n=30, seed=1)

@@ -209,3 +209,22 @@ def test_a_path_says_a_held_60_plus_share_once_with_its_first_year():
         warnings.simplefilter("always")
         project(pop, 2024)
     assert [str(w.message) for w in caught if "aged 60+" in str(w.message)] == held
+
+
+def test_wages_that_look_monthly_are_warned_of(frames):
+    """A wage column holding monthly amounts under the name ``wage`` was read as
+    annual without a word (a name cannot say it; the median can)."""
+    households, persons = frames
+    monthly = persons.assign(wage=persons["wage"] / 12)
+    with pytest.warns(UserWarning, match=r"median wage .* are the wages monthly"):
+        Population.from_frames(households, monthly)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Population.from_frames(households, persons)  # annual: no warning
+        # Too few earners to judge (a hand-made household): no warning.
+        Population.from_frames(
+            households.iloc[:5],
+            persons[persons.household_id.isin(households.household_id.iloc[:5])].assign(
+                wage=100.0
+            ),
+        )
