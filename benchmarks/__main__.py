@@ -146,12 +146,18 @@ def fmt_time(t: float | None, up: bool = False) -> str:
     against a time target: 3.004 s was "3.00 s" beside "≤3 s" and "no")."""
     if t is None:
         return "—"
-    if up:
-        if math.ceil(t * 1e4) >= 10_000:
-            return f"{math.ceil(t * 100) / 100:.2f} s"
-        if math.ceil(t * 1e6) >= 1000:
-            return f"{math.ceil(t * 1e4) / 10:.1f} ms"
-        return f"{math.ceil(t * 1e6):.0f} µs"
+    if up and math.isfinite(t * 1e6):
+
+        def ceil(x: float) -> int:
+            # The tolerance keeps 1.1 s (110.00000000000001 hundredths) from
+            # showing "1.11 s".
+            return math.ceil(x * (1 - 1e-12))
+
+        if ceil(t * 1e4) >= 10_000:
+            return f"{ceil(t * 100) / 100:.2f} s"
+        if ceil(t * 1e6) >= 1000:
+            return f"{ceil(t * 1e4) / 10:.1f} ms"
+        return f"{ceil(t * 1e6):.0f} µs"
     # The unit is chosen on the rounded figure: 0.99996 s is "1.00 s", not
     # "1000.0 ms".
     if round(t * 1e3, 1) >= 1000:
@@ -203,9 +209,11 @@ _BOUND = r"([≥≤])\s*([0-9]+(?:\.[0-9]+)?(?:/[0-9]+(?:\.[0-9]+)?)?)\s*"
 
 
 def _bound_value(text: str) -> float:
-    """A bound's number, a fraction divided out."""
+    """A bound's number, a fraction divided out (NaN for a zero denominator)."""
     numerator, _, denominator = text.partition("/")
-    return float(numerator) / float(denominator) if denominator else float(numerator)
+    if not denominator:
+        return float(numerator)
+    return float(numerator) / float(denominator) if float(denominator) else math.nan
 
 
 def target_met(r: dict[str, Any]) -> str:
@@ -230,6 +238,8 @@ def target_met(r: dict[str, Any]) -> str:
         if value is None:
             return ""
         limit = _bound_value(bound)
+        if math.isnan(limit):
+            return ""  # "≥1/0" in a stored row: no bound to check
         ok = ok and (value >= limit if op == "≥" else value <= limit)
     return "yes" if ok else "no"
 

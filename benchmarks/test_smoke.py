@@ -1101,7 +1101,14 @@ def test_a_results_block_with_a_huge_integer_names_the_file(tmp_path):
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(3.004, "3.01 s"), (3.0, "3.00 s"), (0.99991, "1.00 s"), (0.0123, "12.3 ms")],
+    [
+        (3.004, "3.01 s"),
+        (3.0, "3.00 s"),
+        (1.1, "1.10 s"),
+        (2.2, "2.20 s"),
+        (0.99991, "1.00 s"),
+        (0.0123, "12.3 ms"),
+    ],
 )
 def test_the_library_time_is_shown_rounded_up(seconds, text):
     """3.004 s showed "3.00 s" beside a target of "≤3 s" that it missed."""
@@ -1109,3 +1116,10 @@ def test_the_library_time_is_shown_rounded_up(seconds, text):
     number, unit = text.split()
     shown = float(number) * {"s": 1.0, "ms": 1e-3, "µs": 1e-6}[unit]
     assert shown >= seconds * (1 - 1e-12)
+
+
+def test_odd_stored_values_do_not_crash_the_table():
+    """A stored time of 1e305 overflowed the rounding up; a bound "≥1/0"
+    divided by zero."""
+    assert runner.fmt_time(1e305, up=True) == runner.fmt_time(1e305)
+    assert runner.target_met({"ratio": 2.0, "target": "≥1/0"}) == ""

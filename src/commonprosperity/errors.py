@@ -12,6 +12,7 @@ __all__ = [
     "ArgumentTypeError",
     "CalibrationError",
     "CommonProsperityError",
+    "ImplausibleDataWarning",
     "MeasureError",
     "PopulationError",
     "ScenarioError",
@@ -52,3 +53,14 @@ class TargetUnreachableError(CommonProsperityError, ValueError):
 
 class MeasureError(CommonProsperityError, ValueError):
     """An inequality or poverty measure got inputs it is not defined for."""
+
+
+class ImplausibleDataWarning(UserWarning):
+    """A population whose numbers look like a unit or coding slip.
+
+    Monthly, 万元 or fen incomes, inclusion probabilities as weights, person
+    weights, an urban or employed flag coded backwards, age codes, business
+    costs read as income (README, "Your own survey data"). A study of an unusual
+    group can be right to hold such numbers: silence these with
+    ``warnings.simplefilter("ignore", ImplausibleDataWarning)``.
+    """

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._kernels.gather import gather, gather_ranges
+from commonprosperity._plausible import warn_if_implausible
 from commonprosperity._sums import dot
 from commonprosperity._validate import (
     beyond_float64,
@@ -25,7 +26,6 @@ from commonprosperity._validate import (
     strictly_increasing,
     wider_than_float64,
 )
-from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, PopulationError
 from commonprosperity.published import CITIES, CITY_NAMES_EN, PROVINCE, city_label
 
@@ -453,6 +453,24 @@ class Population:
                 "households frame only): add them to households, one value per "
                 "household"
             )
+        # The same under another name (城市, City): the file readers, which read
+        # one flat table, refused it; here every household fell to the province.
+        guessed = {
+            theirs: ours
+            for theirs, ours in misnamed_columns(
+                persons.columns, _GUESSED_OPTIONAL
+            ).items()
+            if ours not in households.columns
+        }
+        if guessed:
+            problems.append(
+                f"persons has column(s) {list(guessed)}, which look like the "
+                f"library's household column(s) {sorted(set(guessed.values()))} that "
+                "households lacks; they would not be read (household columns are "
+                "read from the households frame only): add them to households, "
+                f"one value per household, as {sorted(set(guessed.values()))}, or "
+                f"leave them unread with columns={dict.fromkeys(guessed)!r}"
+            )
         if problems:
             raise PopulationError(where + "; ".join(problems))
         hh_cols = {
@@ -652,8 +670,7 @@ class Population:
         if problems:
             raise PopulationError(where + "; ".join(problems))
         assert order is not None and offsets is not None  # for mypy: checked above
-        _warn_if_wages_look_monthly(incomes["wage"], where)
-        return cls._trusted(
+        pop = cls._trusted(
             household_id=sealed(household_id),
             weight=sealed(weight),
             urban=sealed(urban),
@@ -670,6 +687,8 @@ class Population:
             year=None if year is None else int(year),
             source=source,
         )
+        warn_if_implausible(pop, where)
+        return pop
 
     # ------------------------------------------------------------------ files
     @classmethod
@@ -1023,38 +1042,26 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
     return dict(columns), problems
 
 
-#: Yuan a year: 1,000 a month, 60 % of the lowest minimum-wage tier shipped
-#: (1,660 a month, Zhejiang tier 3 from Dec 2017; data/policy.toml). A median
-#: wage below it is a monthly column read as annual, not a labour market.
-MONTHLY_WAGE_SIGN = 12_000.0
-#: Wage earners below which the median says nothing (hand-made populations).
-MONTHLY_WAGE_MIN_EARNERS = 30
-
-
-def _warn_if_wages_look_monthly(wage: np.ndarray, where: str) -> None:
-    """Warn when most wage earners earn under :data:`MONTHLY_WAGE_SIGN` a year.
-
-    A monthly wage read as annual put nearly every earner under the minimum
-    wage, which lifted them all, and per-capita income came out at a third of
-    the published figure with no other sign. Unweighted: a survey's records.
-    """
-    earners = wage[wage > 0.0]
-    if earners.shape[0] < MONTHLY_WAGE_MIN_EARNERS:
-        return
-    if np.count_nonzero(earners < MONTHLY_WAGE_SIGN) * 2 > earners.shape[0]:
-        warn_user(
-            f"{where}the median wage of the {earners.shape[0]:,} persons with a "
-            f"wage is {np.median(earners):,.0f} yuan a year, under "
-            f"{MONTHLY_WAGE_SIGN:,.0f} (1,000 a month, below every Zhejiang "
-            "minimum wage since 2017): are the wages monthly? The library reads "
-            "incomes in yuan per year; multiply monthly columns by 12"
-        )
+#: What makes a name annual though it says "month": a count of months ("past
+#: 12 months"), a year, or the factor of 12 applied.
+_ANNUAL_EN = re.compile(r"\d+[\s_-]*months|twelve|annual|year|x\s*12|×\s*12|\*\s*12")
+#: Chinese for a monthly amount (月 alone is also in 个月 "months", 12月
+#: "December" and 年月 "date").
+_MONTHLY_ZH = ("每月", "/月", "／月", "月均", "月薪", "月度", "月工资", "月收入")
 
 
 def _says_monthly(name: str) -> bool:
-    """Whether a column's name says it holds amounts a month (``wage_monthly``)."""
+    """Whether a column's name says it holds amounts a month (``wage_monthly``).
+
+    ``wage_past_12_months``, 近12个月工资 and ``monthly_wage_x12`` say annual.
+    """
     key = name.casefold()
-    return "month" in key or ("月" in key and "年" not in key)
+    if "month" in key:
+        return _ANNUAL_EN.search(key) is None
+    key = key.replace("个月", "")
+    return any(m in key for m in _MONTHLY_ZH) or (
+        key.endswith("月") and not key[-2:-1].isdigit()
+    )
 
 
 def mapped_twice(
@@ -1857,8 +1864,10 @@ def city_name(value: Any) -> Any:
 
     Every reader accepts the same spellings: Chinese with or without ``市``
     (spaces allowed, ``"杭州 市"``), English or pinyin in any case, with or
-    without tone marks, ``Shi`` or ``City``. Values that are not recognised are
-    returned unchanged, for :meth:`Population.from_arrays` to report.
+    without tone marks, ``Shi`` or ``City``; but a tone other than the first on
+    the first syllable of Taizhou (``Tàizhōu``) names Jiangsu's 泰州 and is not
+    ours, 台州 (Tāizhōu). Values that are not recognised are returned unchanged,
+    for :meth:`Population.from_arrays` to report.
 
     Examples
     --------
@@ -1869,13 +1878,7 @@ def city_name(value: Any) -> Any:
         return value
     toned = unicodedata.normalize("NFKD", value.strip()).casefold()
     text = "".join(ch for ch in toned if not unicodedata.combining(ch))
-    # Tàizhōu is 泰州, in Jiangsu; ours, 台州, is Tāizhōu: with tones given,
-    # only the first tone on "a" names it.
-    if (
-        text != toned
-        and text.replace(" ", "").startswith("taizhou")
-        and not toned.replace(" ", "").startswith("ta\u0304i")
-    ):
+    if _jiangsu_taizhou(toned, text):
         return value
     for suffix in ("市", "city", "shi"):
         if text.endswith(suffix) and len(text) > len(suffix):
@@ -1885,6 +1888,21 @@ def city_name(value: Any) -> Any:
         if text in (label, english.casefold()):
             return label
     return value
+
+
+def _jiangsu_taizhou(toned: str, text: str) -> bool:
+    """Whether a toned spelling names 泰州 (Tàizhōu, Jiangsu), not our 台州 (Tāizhōu).
+
+    ``toned``: NFKD and casefolded; ``text``: the same without tone marks. Only
+    a tone on the first syllable tells them apart: plain ``Taizhou`` and
+    ``Taizhōu`` stay ours.
+    """
+    squeezed = toned.replace(" ", "").replace("-", "")
+    if not text.replace(" ", "").replace("-", "").startswith("taizhou"):
+        return False
+    first = squeezed[: squeezed.find("z")]
+    marks = [ch for ch in first if unicodedata.combining(ch)]
+    return bool(marks) and marks != ["\u0304"]
 
 
 def group_codes(
@@ -1937,7 +1955,13 @@ def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
             mapping[u] = -1
         if mapping[u] < 0:
             rows = np.flatnonzero(position == u)[:5].tolist()
-            unknown.append(f"{quoted(raw)} at rows {rows}")
+            hint = ""
+            if isinstance(raw, str) and city_name(raw) == raw:
+                toned = unicodedata.normalize("NFKD", raw.strip()).casefold()
+                plain = "".join(c for c in toned if not unicodedata.combining(c))
+                if _jiangsu_taizhou(toned, plain):
+                    hint = " (泰州 in Jiangsu; Zhejiang's 台州 is Tāizhōu)"
+            unknown.append(f"{quoted(raw)}{hint} at rows {rows}")
     missing = position < 0
     if missing.any():
         unknown.append(f"missing values at {describe_rows(missing)}")

@@ -669,6 +669,11 @@ def _project(
             "project: population.year is None; set it with "
             "population.with_year(year) first"
         )
+    if not is_integer(to_year):
+        raise ArgumentError(
+            f"project: to_year must be an integer in {population.year}–{MAX_YEAR} "
+            f"(projection runs forward from population.year); got {quoted(to_year)}"
+        )
     # To its own year is no step, whatever the year (simulate_path runs a
     # population after 2050 in its own year).
     if population.year > MAX_YEAR and to_year != population.year:
@@ -676,9 +681,7 @@ def _project(
             f"project: population.year must be at most {MAX_YEAR} (the last year "
             f"projected); got {population.year}"
         )
-    if not is_integer(to_year) or not population.year <= to_year <= max(
-        MAX_YEAR, population.year
-    ):
+    if not population.year <= to_year <= max(MAX_YEAR, population.year):
         # The argument's error, not the data's (README: PopulationError is for
         # data): a caller catching ArgumentError for bad arguments missed it.
         raise ArgumentError(

@@ -2,6 +2,7 @@
 
 import copy
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from commonprosperity import (
     ArgumentError,
+    ImplausibleDataWarning,
     Population,
     PopulationError,
     Scenario,
@@ -211,20 +213,134 @@ def test_a_path_says_a_held_60_plus_share_once_with_its_first_year():
     assert [str(w.message) for w in caught if "aged 60+" in str(w.message)] == held
 
 
-def test_wages_that_look_monthly_are_warned_of(frames):
-    """A wage column holding monthly amounts under the name ``wage`` was read as
-    annual without a word (a name cannot say it; the median can)."""
+def _warnings_of(households, persons, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Population.from_frames(households, persons, **kwargs)
+    return [str(w.message) for w in caught if w.category is ImplausibleDataWarning]
+
+
+def _slipped(frames, slip):
+    households, persons = (frame.copy() for frame in frames)
+    slip(households, persons)
+    return households, persons
+
+
+_SLIPS = {
+    "monthly wages": (
+        lambda h, p: p.__setitem__("wage", p["wage"] / 12),
+        r"median wage .* are the wages monthly",
+    ),
+    "incomes in 万元": (
+        lambda h, p: p.__setitem__("wage", p["wage"] / 10_000),
+        r"median wage .* 万元 or thousands",
+    ),
+    "incomes in fen": (
+        lambda h, p: p.__setitem__("wage", p["wage"] * 100),
+        r"median wage .* over 1,000,000: are incomes in fen",
+    ),
+    "inclusion probabilities": (
+        lambda h, p: h.__setitem__("weight", 1 / h["weight"]),
+        r"weights average .* inclusion probabilities",
+    ),
+    "urban flag backwards": (
+        lambda h, p: h.__setitem__("urban", ~h["urban"]),
+        r"urban residents' gross income per person .* below rural",
+    ),
+    "age-group codes": (
+        lambda h, p: p.__setitem__("age", p["age"] // 5 + 1),
+        r"of the weighted wage earners are under 16",
+    ),
+    "employed flag backwards": (
+        lambda h, p: p.__setitem__("employed", ~p["employed"]),
+        r"persons flagged employed are under 16",
+    ),
+    "business costs": (
+        lambda h, p: p.__setitem__("business", -p["business"].abs()),
+        r"with business income have a loss",
+    ),
+}
+
+
+@pytest.mark.parametrize("slip", list(_SLIPS))
+def test_a_population_with_a_unit_or_coding_slip_is_warned_of(frames, slip):
+    """Each slip was read without a word: T1 of 3.3 m yuan met in fen, T4 met at
+    an urban/rural ratio of 0.6 with the flag backwards, 0.47 residents from
+    inclusion probabilities."""
+    change, message = _SLIPS[slip]
+    said = _warnings_of(*_slipped(frames, change))
+    assert any(re.search(message, m) for m in said), said
+
+
+def test_a_plausible_population_gets_no_slip_warning(frames):
+    assert _warnings_of(*frames) == []
+    # Too few records to judge (a hand-made population): no warning.
     households, persons = frames
-    monthly = persons.assign(wage=persons["wage"] / 12)
-    with pytest.warns(UserWarning, match=r"median wage .* are the wages monthly"):
-        Population.from_frames(households, monthly)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        Population.from_frames(households, persons)  # annual: no warning
-        # Too few earners to judge (a hand-made household): no warning.
-        Population.from_frames(
-            households.iloc[:5],
-            persons[persons.household_id.isin(households.household_id.iloc[:5])].assign(
-                wage=100.0
-            ),
-        )
+    few = households.iloc[:5]
+    theirs = persons[persons.household_id.isin(few.household_id)]
+    assert _warnings_of(few, theirs.assign(wage=100.0, business=-1.0)) == []
+
+
+def test_person_weights_are_warned_of_against_the_provinces_residents(frames):
+    households, persons = frames
+    size = persons.groupby("household_id").size()
+    weighted = households.assign(
+        weight=households["weight"] * households["household_id"].map(size)
+    )
+    said = _warnings_of(weighted, persons, year=2021)
+    assert any("Zhejiang's 65,400,000 in 2021" in m for m in said), said
+    assert _warnings_of(weighted, persons) == []  # no year: no province to compare
+
+
+def test_an_early_survey_is_not_told_its_wages_are_monthly(frames):
+    """A 2005 survey's median wage of 11,000 yuan a year is no slip."""
+    households, persons = frames
+    early = persons.assign(wage=persons["wage"] / 5)
+    assert not any("monthly" in m for m in _warnings_of(households, early, year=2005))
+    assert any("monthly" in m for m in _warnings_of(households, early, year=2021))
+
+
+@pytest.mark.parametrize(
+    "annual",
+    [
+        "wage_past_12_months",
+        "近12个月工资",
+        "monthly_wage_x12",
+        "income_annual_from_monthly",
+    ],
+)
+def test_an_annual_column_that_counts_months_is_read(frames, annual):
+    """ "12 months", 个月 and "x12" say annual; they were refused as monthly, with
+    the advice to multiply by 12."""
+    households, persons = frames
+    pop = Population.from_frames(
+        households, persons.rename(columns={"wage": annual}), {annual: "wage"}
+    )
+    assert np.array_equal(pop.wage, Population.from_frames(*frames).wage)
+
+
+def test_a_misnamed_city_on_the_person_rows_is_not_dropped(frames):
+    """From a flat table (persons carrying the city as 城市, households without
+    it), every household fell to the province; the file readers refused it."""
+    households, persons = frames
+    city = households.set_index("household_id")["city"].astype(str)
+    persons = persons.assign(城市=persons["household_id"].map(city).to_numpy())
+    with pytest.raises(PopulationError, match=r"persons has column\(s\) \['城市'\]"):
+        Population.from_frames(households.drop(columns=["city"]), persons)
+    pop = Population.from_frames(
+        households.drop(columns=["city"]), persons, {"城市": None}
+    )
+    assert set(pop.city) == {"浙江"}
+
+
+def test_a_toned_jiangsu_taizhou_is_named_as_such(frames):
+    households, persons = frames
+    with pytest.raises(PopulationError, match="泰州 in Jiangsu"):
+        Population.from_frames(households.assign(city="Tàizhōu"), persons)
+    assert city_name("Taizhōu") == "台州"  # no tone on the first syllable
+
+
+def test_project_refuses_a_text_year_as_an_argument_error_first():
+    pop = synthetic_population(300, seed=1).with_year(2051)
+    with pytest.raises(ArgumentError, match="to_year must be an integer"):
+        project(pop, "x")

@@ -1,0 +1,195 @@
+"""Warnings for a population whose numbers look like a unit or coding slip.
+
+Private helper of :meth:`commonprosperity.population.Population.from_arrays`,
+which every reader goes through. Each check is a sign no Zhejiang survey gives,
+judged on at least :data:`MIN_RECORDS` records (a hand-made household says
+nothing), and each warning (an :class:`~commonprosperity.errors.ImplausibleDataWarning`)
+names the likely slip and its fix. A warning, not an
+error: a study of an unusual group can be right to hold such numbers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from commonprosperity._warn import warn_user
+from commonprosperity.errors import ImplausibleDataWarning
+
+if TYPE_CHECKING:
+    from commonprosperity.population import Population
+
+#: Records below which a check says nothing.
+MIN_RECORDS = 30
+#: Yuan a year: 1,000 a month, 60 % of the lowest minimum-wage tier shipped
+#: (1,660 a month, Zhejiang tier 3 from Dec 2017; data/policy.toml). A median
+#: wage below it is a monthly column read as annual, not a labour market.
+MONTHLY_WAGE_SIGN = 12_000.0
+#: Yuan a year: a median wage below it is 万元 or thousands of yuan (a monthly
+#: wage of Zhejiang is in the thousands).
+TEN_THOUSANDS_SIGN = 500.0
+#: Yuan a year: a median wage above it is fen (Zhejiang's mean urban wage in
+#: 2021 was about 120,000 yuan; a median earner at a million is a unit).
+FEN_SIGN = 1_000_000.0
+#: Share of wage earners under 16 above which ages look like codes.
+YOUNG_EARNERS_SIGN = 0.1
+#: Residents over the province's published total above which weights look like
+#: person weights (weight × size) or a sum over several years.
+RESIDENTS_SIGN = 1.5
+
+
+def warn_if_implausible(pop: Population, where: str) -> None:
+    """Warn of each sign of a unit or coding slip in ``pop`` (see the module)."""
+    hh = pop.person_household_index
+    person_weight = pop.weight[hh]
+    _wages(pop.wage, person_weight, pop.age, pop.year, where)
+    mean_weight = pop.households_represented / pop.n_households
+    if pop.n_households >= MIN_RECORDS and mean_weight < 1.0:
+        warn_user(
+            f"{where}the weights average {mean_weight:.3g}, under 1: are they "
+            "inclusion probabilities (give 1 / p) or normalised to sum to 1? A "
+            "weight is the number of households the record represents; totals "
+            "(residents, fiscal cost) are read from them",
+            ImplausibleDataWarning,
+        )
+    _urban_poorer(pop, hh, where)
+    _more_than_the_province(pop, where)
+    _flags_and_signs(pop, person_weight, where)
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+
+
+#: The first year whose lowest minimum wage the monthly sign is under (tier 3
+#: of Dec 2017); data of earlier years are not judged by it.
+MONTHLY_SIGN_FROM = 2018
+
+
+def _wages(
+    wage: np.ndarray,
+    person_weight: np.ndarray,
+    age: np.ndarray,
+    year: int | None,
+    where: str,
+) -> None:
+    """Monthly, 万元 or fen wages, and ages that are codes, from the wage earners.
+
+    A survey of a year before :data:`MONTHLY_SIGN_FROM` is judged by the 万元
+    sign only (a 2005 median wage of 11,000 yuan a year is no slip).
+    """
+    earners = wage > 0.0
+    if np.count_nonzero(earners) < MIN_RECORDS:
+        return
+    amount, weight = wage[earners], person_weight[earners]
+    total = weight.sum()
+    count = amount.shape[0]
+    low = MONTHLY_WAGE_SIGN
+    if year is not None and year < MONTHLY_SIGN_FROM:
+        low = TEN_THOUSANDS_SIGN
+    if weight[amount < low].sum() * 2 > total:
+        median = _weighted_median(amount, weight)
+        if median < TEN_THOUSANDS_SIGN:
+            guess = (
+                "are incomes in 万元 or thousands of yuan? Multiply them by 10,000 "
+                "or 1,000"
+            )
+        else:
+            guess = "are the wages monthly? Multiply monthly columns by 12"
+        warn_user(
+            f"{where}the median wage of the {count:,} persons with a wage is "
+            f"{median:,.0f} yuan a year, under {MONTHLY_WAGE_SIGN:,.0f} (1,000 a "
+            f"month, below every Zhejiang minimum wage since 2017): {guess}; the "
+            "library reads incomes in yuan per year",
+            ImplausibleDataWarning,
+        )
+    elif weight[amount > FEN_SIGN].sum() * 2 > total:
+        warn_user(
+            f"{where}the median wage of the {count:,} persons with a wage is "
+            f"{_weighted_median(amount, weight):,.0f} yuan a year, over "
+            f"{FEN_SIGN:,.0f}: are incomes in fen (payroll and tax records)? "
+            "Divide them by 100; the library reads incomes in yuan per year",
+            ImplausibleDataWarning,
+        )
+    young = weight[age[earners] < 16].sum() / total
+    if young > YOUNG_EARNERS_SIGN:
+        warn_user(
+            f"{where}{young:.0%} of the weighted wage earners are under 16: are the "
+            "ages age-group codes or other codes? persons.age is the age in "
+            "completed years (children count for the deductions and allowances)",
+            ImplausibleDataWarning,
+        )
+
+
+def _urban_poorer(pop: Population, hh: np.ndarray, where: str) -> None:
+    """Urban residents poorer than rural ones: an urban flag coded backwards."""
+    urban = pop.urban
+    if min(np.count_nonzero(urban), np.count_nonzero(~urban)) < MIN_RECORDS:
+        return
+    gross = pop.wage + pop.business + pop.property + pop.pension
+    income = np.bincount(hh, weights=gross, minlength=pop.n_households)
+    persons = pop.size * pop.weight
+    per_person = [
+        np.dot(income[area], pop.weight[area]) / persons[area].sum()
+        for area in (urban, ~urban)
+    ]
+    if per_person[0] < per_person[1]:
+        warn_user(
+            f"{where}urban residents' gross income per person "
+            f"({per_person[0]:,.0f} yuan) is below rural residents' "
+            f"({per_person[1]:,.0f}), as in no Chinese province: is the urban flag "
+            "coded backwards (rural = 1, or a 1/2 code recoded the wrong way)? "
+            "households.urban is True for urban households",
+            ImplausibleDataWarning,
+        )
+
+
+def _more_than_the_province(pop: Population, where: str) -> None:
+    """More residents than the province has: person weights, or years summed."""
+    from commonprosperity import statistics
+
+    if pop.year is None or not pop.year >= 2020:
+        return
+    published = statistics.population(min(pop.year, 2025))
+    if pop.residents > RESIDENTS_SIGN * published:
+        warn_user(
+            f"{where}the population holds {pop.residents:,.0f} residents (weights × "
+            f"household sizes), {pop.residents / published:.1f}× Zhejiang's "
+            f"{published:,.0f} in {min(pop.year, 2025)}: are the weights person "
+            "weights (weight × size) or summed over survey years? A household's "
+            "weight is the number of households it represents",
+            ImplausibleDataWarning,
+        )
+
+
+def _share(mask: np.ndarray, weight: np.ndarray) -> float:
+    return float(weight[mask].sum() / weight.sum())
+
+
+def _flags_and_signs(pop: Population, person_weight: np.ndarray, where: str) -> None:
+    """An employed flag coded backwards; business costs read as business income."""
+    employed = pop.employed
+    if np.count_nonzero(employed) >= MIN_RECORDS:
+        young = _share(pop.age[employed] < 16, person_weight[employed])
+        if young > YOUNG_EARNERS_SIGN:
+            warn_user(
+                f"{where}{young:.0%} of the weighted persons flagged employed are "
+                "under 16: is the employed flag coded backwards (or another code)? "
+                "persons.employed is True for employees covered by the minimum wage "
+                "and social insurance",
+                ImplausibleDataWarning,
+            )
+    trading = pop.business != 0.0
+    if np.count_nonzero(trading) >= MIN_RECORDS:
+        losses = _share(pop.business[trading] < 0.0, person_weight[trading])
+        if losses > 0.5:
+            warn_user(
+                f"{where}{losses:.0%} of the weighted persons with business income "
+                "have a loss: is the column business costs, or income net of costs "
+                "with the sign reversed? persons.business is net business income "
+                "(a loss is negative)",
+                ImplausibleDataWarning,
+            )
