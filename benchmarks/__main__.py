@@ -149,9 +149,10 @@ def fmt_time(t: float | None, up: bool = False) -> str:
     if up and math.isfinite(t * 1e6):
 
         def ceil(x: float) -> int:
-            # The tolerance keeps 1.1 s (110.00000000000001 hundredths) from
-            # showing "1.11 s".
-            return math.ceil(x * (1 - 1e-12))
+            # Rounded to a millionth of the unit shown first: 1.1 s is
+            # 110.00000000000001 hundredths, not "1.11 s" (a relative tolerance
+            # took a whole unit off 1e10 s).
+            return math.ceil(round(x, 6))
 
         if ceil(t * 1e4) >= 10_000:
             return f"{ceil(t * 100) / 100:.2f} s"

@@ -1106,6 +1106,7 @@ def test_a_results_block_with_a_huge_integer_names_the_file(tmp_path):
         (3.0, "3.00 s"),
         (1.1, "1.10 s"),
         (2.2, "2.20 s"),
+        (1e10, "10000000000.00 s"),
         (0.99991, "1.00 s"),
         (0.0123, "12.3 ms"),
     ],

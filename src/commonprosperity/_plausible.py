@@ -34,6 +34,17 @@ TEN_THOUSANDS_SIGN = 500.0
 FEN_SIGN = 1_000_000.0
 #: Share of wage earners under 16 above which ages look like codes.
 YOUNG_EARNERS_SIGN = 0.1
+#: Mean weight below which weights look like probabilities or normalised to 1
+#: (weights normalised to a mean of 1 average 0.9999999999999999).
+MEAN_WEIGHT_SIGN = 0.5
+#: Last year the fen sign is judged in (later years are projections, whose
+#: median wage may pass a million yuan).
+FEN_SIGN_UNTIL = 2025
+#: What every message ends with: the data may be right.
+_RIGHT = (
+    " (if the data are right, a study of such a group, silence this with "
+    "warnings.simplefilter('ignore', commonprosperity.ImplausibleDataWarning))"
+)
 #: Residents over the province's published total above which weights look like
 #: person weights (weight × size) or a sum over several years.
 RESIDENTS_SIGN = 1.5
@@ -43,19 +54,22 @@ def warn_if_implausible(pop: Population, where: str) -> None:
     """Warn of each sign of a unit or coding slip in ``pop`` (see the module)."""
     hh = pop.person_household_index
     person_weight = pop.weight[hh]
-    _wages(pop.wage, person_weight, pop.age, pop.year, where)
+    ages_are_codes = _wages(pop.wage, person_weight, pop.age, pop.year, where)
     mean_weight = pop.households_represented / pop.n_households
-    if pop.n_households >= MIN_RECORDS and mean_weight < 1.0:
-        warn_user(
-            f"{where}the weights average {mean_weight:.3g}, under 1: are they "
-            "inclusion probabilities (give 1 / p) or normalised to sum to 1? A "
-            "weight is the number of households the record represents; totals "
-            "(residents, fiscal cost) are read from them",
-            ImplausibleDataWarning,
+    if pop.n_households >= MIN_RECORDS and mean_weight < MEAN_WEIGHT_SIGN:
+        _say(
+            f"{where}the weights average {mean_weight:.3g}, under "
+            f"{MEAN_WEIGHT_SIGN}: are they inclusion probabilities (give 1 / p) or "
+            "normalised to sum to 1? A weight is the number of households the "
+            "record represents; totals (residents, fiscal cost) are read from them"
         )
     _urban_poorer(pop, hh, where)
     _more_than_the_province(pop, where)
-    _flags_and_signs(pop, person_weight, where)
+    _flags_and_signs(pop, person_weight, where, ages_are_codes)
+
+
+def _say(message: str) -> None:
+    warn_user(message + _RIGHT, ImplausibleDataWarning)
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -75,15 +89,17 @@ def _wages(
     age: np.ndarray,
     year: int | None,
     where: str,
-) -> None:
+) -> bool:
     """Monthly, 万元 or fen wages, and ages that are codes, from the wage earners.
 
     A survey of a year before :data:`MONTHLY_SIGN_FROM` is judged by the 万元
-    sign only (a 2005 median wage of 11,000 yuan a year is no slip).
+    sign only (a 2005 median wage of 11,000 yuan a year is no slip), one after
+    :data:`FEN_SIGN_UNTIL` not by the fen sign. Returns whether the ages were
+    said to be codes.
     """
     earners = wage > 0.0
     if np.count_nonzero(earners) < MIN_RECORDS:
-        return
+        return False
     amount, weight = wage[earners], person_weight[earners]
     total = weight.sum()
     count = amount.shape[0]
@@ -99,29 +115,30 @@ def _wages(
             )
         else:
             guess = "are the wages monthly? Multiply monthly columns by 12"
-        warn_user(
+        _say(
             f"{where}the median wage of the {count:,} persons with a wage is "
             f"{median:,.0f} yuan a year, under {MONTHLY_WAGE_SIGN:,.0f} (1,000 a "
             f"month, below every Zhejiang minimum wage since 2017): {guess}; the "
-            "library reads incomes in yuan per year",
-            ImplausibleDataWarning,
+            "library reads incomes in yuan per year"
         )
-    elif weight[amount > FEN_SIGN].sum() * 2 > total:
-        warn_user(
+    elif (year is None or year <= FEN_SIGN_UNTIL) and weight[
+        amount > FEN_SIGN
+    ].sum() * 2 > total:
+        _say(
             f"{where}the median wage of the {count:,} persons with a wage is "
             f"{_weighted_median(amount, weight):,.0f} yuan a year, over "
             f"{FEN_SIGN:,.0f}: are incomes in fen (payroll and tax records)? "
-            "Divide them by 100; the library reads incomes in yuan per year",
-            ImplausibleDataWarning,
+            "Divide them by 100; the library reads incomes in yuan per year"
         )
     young = weight[age[earners] < 16].sum() / total
     if young > YOUNG_EARNERS_SIGN:
-        warn_user(
+        _say(
             f"{where}{young:.0%} of the weighted wage earners are under 16: are the "
             "ages age-group codes or other codes? persons.age is the age in "
-            "completed years (children count for the deductions and allowances)",
-            ImplausibleDataWarning,
+            "completed years (children count for the deductions and allowances)"
         )
+        return True
+    return False
 
 
 def _urban_poorer(pop: Population, hh: np.ndarray, where: str) -> None:
@@ -137,13 +154,12 @@ def _urban_poorer(pop: Population, hh: np.ndarray, where: str) -> None:
         for area in (urban, ~urban)
     ]
     if per_person[0] < per_person[1]:
-        warn_user(
+        _say(
             f"{where}urban residents' gross income per person "
             f"({per_person[0]:,.0f} yuan) is below rural residents' "
             f"({per_person[1]:,.0f}), as in no Chinese province: is the urban flag "
             "coded backwards (rural = 1, or a 1/2 code recoded the wrong way)? "
-            "households.urban is True for urban households",
-            ImplausibleDataWarning,
+            "households.urban is True for urban households"
         )
 
 
@@ -151,17 +167,16 @@ def _more_than_the_province(pop: Population, where: str) -> None:
     """More residents than the province has: person weights, or years summed."""
     from commonprosperity import statistics
 
-    if pop.year is None or not pop.year >= 2020:
+    if pop.year is None or pop.year < 2020 or pop.n_households < MIN_RECORDS:
         return
     published = statistics.population(min(pop.year, 2025))
     if pop.residents > RESIDENTS_SIGN * published:
-        warn_user(
+        _say(
             f"{where}the population holds {pop.residents:,.0f} residents (weights × "
             f"household sizes), {pop.residents / published:.1f}× Zhejiang's "
             f"{published:,.0f} in {min(pop.year, 2025)}: are the weights person "
             "weights (weight × size) or summed over survey years? A household's "
-            "weight is the number of households it represents",
-            ImplausibleDataWarning,
+            "weight is the number of households it represents"
         )
 
 
@@ -169,27 +184,31 @@ def _share(mask: np.ndarray, weight: np.ndarray) -> float:
     return float(weight[mask].sum() / weight.sum())
 
 
-def _flags_and_signs(pop: Population, person_weight: np.ndarray, where: str) -> None:
-    """An employed flag coded backwards; business costs read as business income."""
+def _flags_and_signs(
+    pop: Population, person_weight: np.ndarray, where: str, ages_are_codes: bool
+) -> None:
+    """An employed flag coded backwards; business costs read as business income.
+
+    Not the flag when the ages were said to be codes: the same young employed
+    persons, one cause.
+    """
     employed = pop.employed
-    if np.count_nonzero(employed) >= MIN_RECORDS:
+    if not ages_are_codes and np.count_nonzero(employed) >= MIN_RECORDS:
         young = _share(pop.age[employed] < 16, person_weight[employed])
         if young > YOUNG_EARNERS_SIGN:
-            warn_user(
+            _say(
                 f"{where}{young:.0%} of the weighted persons flagged employed are "
                 "under 16: is the employed flag coded backwards (or another code)? "
                 "persons.employed is True for employees covered by the minimum wage "
-                "and social insurance",
-                ImplausibleDataWarning,
+                "and social insurance"
             )
     trading = pop.business != 0.0
     if np.count_nonzero(trading) >= MIN_RECORDS:
         losses = _share(pop.business[trading] < 0.0, person_weight[trading])
         if losses > 0.5:
-            warn_user(
+            _say(
                 f"{where}{losses:.0%} of the weighted persons with business income "
                 "have a loss: is the column business costs, or income net of costs "
                 "with the sign reversed? persons.business is net business income "
-                "(a loss is negative)",
-                ImplausibleDataWarning,
+                "(a loss is negative)"
             )

@@ -1035,33 +1035,35 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
         # A monthly wage read as annual puts nearly every earner under the
         # minimum wage, which then lifts them all, with no other sign.
         problems.append(
-            f"columns maps {monthly}: the name(s) say monthly amounts, but the "
-            "library reads incomes in yuan per year; multiply those columns by 12 "
-            "before reading them (or rename them if they hold annual amounts)"
+            f"columns maps {monthly}: the name(s) say monthly amounts (or some "
+            "months'), but the library reads incomes in yuan per year; convert "
+            "those columns to a year's amounts before reading them (a monthly "
+            "amount times 12), or rename them if they hold annual amounts"
         )
     return dict(columns), problems
 
 
-#: What makes a name annual though it says "month": a count of months ("past
-#: 12 months"), a year, or the factor of 12 applied.
-_ANNUAL_EN = re.compile(r"\d+[\s_-]*months|twelve|annual|year|x\s*12|×\s*12|\*\s*12")
-#: Chinese for a monthly amount (月 alone is also in 个月 "months", 12月
-#: "December" and 年月 "date").
-_MONTHLY_ZH = ("每月", "/月", "／月", "月均", "月薪", "月度", "月工资", "月收入")
+#: What makes a name annual though it says "month": twelve months, or the
+#: factor of 12 applied ("wage_past_12_months", "monthly_wage_x12").
+_ANNUAL_EN = re.compile(
+    r"(?<!\d)12[\s_-]*months|twelve[\s_-]*months|(x|×|\*)\s*12(?!\d)|from[\s_-]*monthly"
+)
+#: The same in Chinese: 近12个月 (the past twelve months).
+_ANNUAL_ZH = ("12个月", "十二个月")
 
 
 def _says_monthly(name: str) -> bool:
-    """Whether a column's name says it holds amounts a month (``wage_monthly``).
+    """Whether a column's name says it holds amounts of less than a year.
 
-    ``wage_past_12_months``, 近12个月工资 and ``monthly_wage_x12`` say annual.
+    ``wage_monthly``, 月养老金, ``wage_last_3_months``, 近3个月工资 do;
+    ``wage_past_12_months``, 近12个月工资 and ``monthly_wage_x12`` do not.
     """
     key = name.casefold()
     if "month" in key:
         return _ANNUAL_EN.search(key) is None
-    key = key.replace("个月", "")
-    return any(m in key for m in _MONTHLY_ZH) or (
-        key.endswith("月") and not key[-2:-1].isdigit()
-    )
+    for annual in _ANNUAL_ZH:
+        key = key.replace(annual, "")
+    return "月" in key
 
 
 def mapped_twice(
@@ -1864,9 +1866,9 @@ def city_name(value: Any) -> Any:
 
     Every reader accepts the same spellings: Chinese with or without ``市``
     (spaces allowed, ``"杭州 市"``), English or pinyin in any case, with or
-    without tone marks, ``Shi`` or ``City``; but a tone other than the first on
-    the first syllable of Taizhou (``Tàizhōu``) names Jiangsu's 泰州 and is not
-    ours, 台州 (Tāizhōu). Values that are not recognised are returned unchanged,
+    without tone marks, ``Shi`` or ``City``; but the falling tone on the first
+    syllable of Taizhou (``Tàizhōu``) names Jiangsu's 泰州, not ours, 台州
+    (Tāizhōu). Values that are not recognised are returned unchanged,
     for :meth:`Population.from_arrays` to report.
 
     Examples
@@ -1894,15 +1896,15 @@ def _jiangsu_taizhou(toned: str, text: str) -> bool:
     """Whether a toned spelling names 泰州 (Tàizhōu, Jiangsu), not our 台州 (Tāizhōu).
 
     ``toned``: NFKD and casefolded; ``text``: the same without tone marks. Only
-    a tone on the first syllable tells them apart: plain ``Taizhou`` and
-    ``Taizhōu`` stay ours.
+    the falling tone on the first syllable names 泰州: plain ``Taizhou``,
+    ``Taizhōu`` and ``Táizhōu`` stay ours.
     """
     squeezed = toned.replace(" ", "").replace("-", "")
     if not text.replace(" ", "").replace("-", "").startswith("taizhou"):
         return False
     first = squeezed[: squeezed.find("z")]
-    marks = [ch for ch in first if unicodedata.combining(ch)]
-    return bool(marks) and marks != ["\u0304"]
+    # 泰 is tài; 台 is tāi (or tái, as in 台湾): only the falling tone is Jiangsu's.
+    return "\u0300" in first
 
 
 def group_codes(

@@ -671,7 +671,8 @@ def _project(
         )
     if not is_integer(to_year):
         raise ArgumentError(
-            f"project: to_year must be an integer in {population.year}–{MAX_YEAR} "
+            f"project: to_year must be an integer in {population.year}–"
+            f"{max(MAX_YEAR, population.year)} "
             f"(projection runs forward from population.year); got {quoted(to_year)}"
         )
     # To its own year is no step, whatever the year (simulate_path runs a

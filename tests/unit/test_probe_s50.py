@@ -40,7 +40,7 @@ def test_a_column_named_monthly_is_not_read_as_an_annual_income(frames, theirs):
     income came out at a third of the published figure with no word."""
     households, persons = frames
     persons = persons.rename(columns={"wage": theirs})
-    with pytest.raises(PopulationError, match=rf"{theirs}.*monthly.*by 12"):
+    with pytest.raises(PopulationError, match=rf"{theirs}.*monthly.*times 12"):
         Population.from_frames(households, persons, {theirs: "wage"})
     # An annual column whose name has 年 (year) beside 月 is read.
     annual = persons.rename(columns={theirs: "年工资(12个月)"})
@@ -54,8 +54,10 @@ def test_jiangsu_taizhou_in_tones_is_not_zhejiangs(frames):
     assert city_name("Tāizhōu") == "台州"
     assert city_name("Taizhou") == "台州"
     assert city_name("Tāi zhōu Shì") == "台州"
-    for jiangsu in ("Tàizhōu", "Tàizhōu Shì", "Táizhōu"):
+    for jiangsu in ("Tàizhōu", "Tàizhōu Shì", "tài zhōu"):
         assert city_name(jiangsu) == jiangsu
+    # 台 is also read tái (台湾); only the falling tone is 泰 (tài).
+    assert city_name("Táizhōu") == "台州"
     households, persons = frames
     households = households.assign(city="Tàizhōu")
     with pytest.raises(PopulationError, match="Tàizhōu"):
@@ -344,3 +346,49 @@ def test_project_refuses_a_text_year_as_an_argument_error_first():
     pop = synthetic_population(300, seed=1).with_year(2051)
     with pytest.raises(ArgumentError, match="to_year must be an integer"):
         project(pop, "x")
+
+
+@pytest.mark.parametrize(
+    "monthly",
+    [
+        "月养老金",
+        "月租金",
+        "养老金(月)",
+        "monthly_wage_last_year",
+        "wage_last_3_months",
+        "近3个月工资",
+    ],
+)
+def test_monthly_or_some_months_names_are_refused(frames, monthly):
+    """The first rule let 月养老金 or a year anywhere in the name through, and read
+    any count of months as annual (a 3-month total as a year's)."""
+    households, persons = frames
+    persons = persons.rename(columns={"pension": monthly})
+    with pytest.raises(PopulationError, match="say monthly amounts"):
+        Population.from_frames(households, persons, {monthly: "pension"})
+
+
+def test_weights_normalised_to_a_mean_of_one_are_not_called_probabilities(frames):
+    """A mean of 0.9999999999999999 said "the weights average 1, under 1"."""
+    households, persons = frames
+    mean_one = households.assign(
+        weight=households["weight"] / households["weight"].mean()
+    )
+    assert _warnings_of(mean_one, persons) == []
+    half = households.assign(weight=mean_one["weight"] * 0.4)
+    assert any("weights average 0.4" in m for m in _warnings_of(half, persons))
+
+
+def test_a_projected_year_is_not_told_its_wages_are_fen(frames):
+    households, persons = frames
+    rich = persons.assign(wage=persons["wage"] * 30)
+    assert any("fen" in m for m in _warnings_of(households, rich, year=2024))
+    assert not any("fen" in m for m in _warnings_of(households, rich, year=2050))
+
+
+def test_age_codes_are_one_warning_not_two(frames):
+    households, persons = frames
+    codes = persons.assign(age=persons["age"] // 10)
+    said = _warnings_of(households, codes)
+    assert len(said) == 1 and "age-group codes" in said[0]
+    assert "silence this with" in said[0]
