@@ -18,6 +18,7 @@ The exit code is 0 unless a benchmark raised (timings never fail a run).
 from __future__ import annotations
 
 import argparse
+import decimal
 import gc
 import importlib
 import inspect
@@ -146,19 +147,19 @@ def fmt_time(t: float | None, up: bool = False) -> str:
     against a time target: 3.004 s was "3.00 s" beside "≤3 s" and "no")."""
     if t is None:
         return "—"
-    if up and math.isfinite(t * 1e6):
+    if up and math.isfinite(t):
+        # In decimal, from the shortest repr: 1.1 s is 110 hundredths, not
+        # 110.00000000000001 ("1.11 s"), and 3.000000001 s still "3.01 s".
+        exact = decimal.Decimal(repr(t))
 
-        def ceil(x: float) -> int:
-            # Rounded to a millionth of the unit shown first: 1.1 s is
-            # 110.00000000000001 hundredths, not "1.11 s" (a relative tolerance
-            # took a whole unit off 1e10 s).
-            return math.ceil(round(x, 6))
+        def ceil(scale: int) -> int:
+            return int((exact * scale).to_integral_value(decimal.ROUND_CEILING))
 
-        if ceil(t * 1e4) >= 10_000:
-            return f"{ceil(t * 100) / 100:.2f} s"
-        if ceil(t * 1e6) >= 1000:
-            return f"{ceil(t * 1e4) / 10:.1f} ms"
-        return f"{ceil(t * 1e6):.0f} µs"
+        if ceil(10_000) >= 10_000:
+            return f"{decimal.Decimal(ceil(100)) / 100:.2f} s"
+        if ceil(1_000_000) >= 1000:
+            return f"{decimal.Decimal(ceil(10_000)) / 10:.1f} ms"
+        return f"{ceil(1_000_000)} µs"
     # The unit is chosen on the rounded figure: 0.99996 s is "1.00 s", not
     # "1000.0 ms".
     if round(t * 1e3, 1) >= 1000:

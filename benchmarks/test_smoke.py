@@ -1107,6 +1107,8 @@ def test_a_results_block_with_a_huge_integer_names_the_file(tmp_path):
         (1.1, "1.10 s"),
         (2.2, "2.20 s"),
         (1e10, "10000000000.00 s"),
+        (3.000000001, "3.01 s"),
+        (0.0010000000004, "1.1 ms"),
         (0.99991, "1.00 s"),
         (0.0123, "12.3 ms"),
     ],
@@ -1122,5 +1124,5 @@ def test_the_library_time_is_shown_rounded_up(seconds, text):
 def test_odd_stored_values_do_not_crash_the_table():
     """A stored time of 1e305 overflowed the rounding up; a bound "≥1/0"
     divided by zero."""
-    assert runner.fmt_time(1e305, up=True) == runner.fmt_time(1e305)
+    assert runner.fmt_time(1e305, up=True).endswith("00.00 s")
     assert runner.target_met({"ratio": 2.0, "target": "≥1/0"}) == ""

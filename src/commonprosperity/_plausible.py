@@ -37,9 +37,9 @@ YOUNG_EARNERS_SIGN = 0.1
 #: Mean weight below which weights look like probabilities or normalised to 1
 #: (weights normalised to a mean of 1 average 0.9999999999999999).
 MEAN_WEIGHT_SIGN = 0.5
-#: Last year the fen sign is judged in (later years are projections, whose
-#: median wage may pass a million yuan).
-FEN_SIGN_UNTIL = 2025
+#: After 2025 the fen sign grows this much a year: a generous wage growth (the
+#: projection's default is 4.35 %), still a hundredth of fen until about 2070.
+FEN_SIGN_GROWTH = 0.10
 #: What every message ends with: the data may be right.
 _RIGHT = (
     " (if the data are right, a study of such a group, silence this with "
@@ -57,8 +57,11 @@ def warn_if_implausible(pop: Population, where: str) -> None:
     ages_are_codes = _wages(pop.wage, person_weight, pop.age, pop.year, where)
     mean_weight = pop.households_represented / pop.n_households
     if pop.n_households >= MIN_RECORDS and mean_weight < MEAN_WEIGHT_SIGN:
+        shown = f"{mean_weight:.3g}"
+        if float(shown) >= MEAN_WEIGHT_SIGN:
+            shown = repr(mean_weight)  # 0.49996 is not "0.5, under 0.5"
         _say(
-            f"{where}the weights average {mean_weight:.3g}, under "
+            f"{where}the weights average {shown}, under "
             f"{MEAN_WEIGHT_SIGN}: are they inclusion probabilities (give 1 / p) or "
             "normalised to sum to 1? A weight is the number of households the "
             "record represents; totals (residents, fiscal cost) are read from them"
@@ -93,9 +96,9 @@ def _wages(
     """Monthly, 万元 or fen wages, and ages that are codes, from the wage earners.
 
     A survey of a year before :data:`MONTHLY_SIGN_FROM` is judged by the 万元
-    sign only (a 2005 median wage of 11,000 yuan a year is no slip), one after
-    :data:`FEN_SIGN_UNTIL` not by the fen sign. Returns whether the ages were
-    said to be codes.
+    sign only (a 2005 median wage of 11,000 yuan a year is no slip); after 2025
+    the fen sign grows by :data:`FEN_SIGN_GROWTH` a year. Returns whether the
+    ages were said to be codes.
     """
     earners = wage > 0.0
     if np.count_nonzero(earners) < MIN_RECORDS:
@@ -121,13 +124,11 @@ def _wages(
             f"month, below every Zhejiang minimum wage since 2017): {guess}; the "
             "library reads incomes in yuan per year"
         )
-    elif (year is None or year <= FEN_SIGN_UNTIL) and weight[
-        amount > FEN_SIGN
-    ].sum() * 2 > total:
+    elif weight[amount > (high := _fen_sign(year))].sum() * 2 > total:
         _say(
             f"{where}the median wage of the {count:,} persons with a wage is "
             f"{_weighted_median(amount, weight):,.0f} yuan a year, over "
-            f"{FEN_SIGN:,.0f}: are incomes in fen (payroll and tax records)? "
+            f"{high:,.0f}: are incomes in fen (payroll and tax records)? "
             "Divide them by 100; the library reads incomes in yuan per year"
         )
     young = weight[age[earners] < 16].sum() / total
@@ -139,6 +140,13 @@ def _wages(
         )
         return True
     return False
+
+
+def _fen_sign(year: int | None) -> float:
+    """:data:`FEN_SIGN`, grown by :data:`FEN_SIGN_GROWTH` a year after 2025."""
+    if year is None or year <= 2025:
+        return FEN_SIGN
+    return FEN_SIGN * (1.0 + FEN_SIGN_GROWTH) ** (year - 2025)
 
 
 def _urban_poorer(pop: Population, hh: np.ndarray, where: str) -> None:

@@ -1043,27 +1043,32 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
     return dict(columns), problems
 
 
-#: What makes a name annual though it says "month": twelve months, or the
-#: factor of 12 applied ("wage_past_12_months", "monthly_wage_x12").
-_ANNUAL_EN = re.compile(
-    r"(?<!\d)12[\s_-]*months|twelve[\s_-]*months|(x|×|\*)\s*12(?!\d)|from[\s_-]*monthly"
+#: What makes a name with "month" or 月 annual: twelve months, the factor of 12
+#: applied, January to December, the whole year ("wage_past_12_months",
+#: "income_12_month_total", 月工资×12, 2019年1-12月工资, 全年工资).
+_ANNUAL_NAME = re.compile(
+    r"(?<!\d)12[\s_-]*months?|twelve[\s_-]*months?|[x×*]\s*12(?!\d)"
+    r"|(?<![\d.])12\s*[x×*]|from[\s_-]*monthly|annuali[sz]ed"
+    r"|1\s*[-—–~～至]\s*12\s*月|全年|12个月|十二个月"
 )
-#: The same in Chinese: 近12个月 (the past twelve months).
-_ANNUAL_ZH = ("12个月", "十二个月")
+#: A monthly average stays monthly whatever period it averages
+#: ("monthly_avg_wage_past_12_months", 近12个月月均工资).
+_AVERAGE_NAME = re.compile(r"avg|average|mean|月均|平均")
 
 
 def _says_monthly(name: str) -> bool:
     """Whether a column's name says it holds amounts of less than a year.
 
-    ``wage_monthly``, 月养老金, ``wage_last_3_months``, 近3个月工资 do;
-    ``wage_past_12_months``, 近12个月工资 and ``monthly_wage_x12`` do not.
+    ``wage_monthly``, 月养老金, ``wage_last_3_months``, 近3个月工资 and monthly
+    averages do; ``wage_past_12_months``, 近12个月工资, 月工资×12 and
+    2019年1-12月工资 do not.
     """
     key = name.casefold()
-    if "month" in key:
-        return _ANNUAL_EN.search(key) is None
-    for annual in _ANNUAL_ZH:
-        key = key.replace(annual, "")
-    return "月" in key
+    if "month" not in key and "月" not in key:
+        return False
+    if _AVERAGE_NAME.search(key):
+        return True
+    return _ANNUAL_NAME.search(key) is None
 
 
 def mapped_twice(
