@@ -3,9 +3,10 @@
 Private helper of :meth:`commonprosperity.population.Population.from_arrays`,
 which every reader goes through. Each check is a sign no Zhejiang survey gives,
 judged on at least :data:`MIN_RECORDS` records (a hand-made household says
-nothing), and each warning (an :class:`~commonprosperity.errors.ImplausibleDataWarning`)
-names the likely slip and its fix. A warning, not an
-error: a study of an unusual group can be right to hold such numbers.
+nothing), and each warning, an
+:class:`~commonprosperity.errors.ImplausibleDataWarning`, names the likely slip,
+its fix and how to silence it: a warning, not an error, since a study of an
+unusual group can be right to hold such numbers.
 """
 
 from __future__ import annotations
@@ -26,11 +27,15 @@ MIN_RECORDS = 30
 #: (1,660 a month, Zhejiang tier 3 from Dec 2017; data/policy.toml). A median
 #: wage below it is a monthly column read as annual, not a labour market.
 MONTHLY_WAGE_SIGN = 12_000.0
+#: The first year whose lowest minimum wage the monthly sign is under (tier 3
+#: of Dec 2017); data of earlier years are not judged by it.
+MONTHLY_SIGN_FROM = 2018
 #: Yuan a year: a median wage below it is 万元 or thousands of yuan (a monthly
 #: wage of Zhejiang is in the thousands).
 TEN_THOUSANDS_SIGN = 500.0
-#: Yuan a year: a median wage above it is fen (Zhejiang's mean urban wage in
-#: 2021 was about 120,000 yuan; a median earner at a million is a unit).
+#: Yuan a year: a median wage above it is fen (the calibrated baseline's median
+#: wage is 55,745 yuan in 2021 and 66,359 in 2024, 20,000 households, seed 0; a
+#: median earner at a million is a unit).
 FEN_SIGN = 1_000_000.0
 #: Share of wage earners under 16 above which ages look like codes.
 YOUNG_EARNERS_SIGN = 0.1
@@ -40,14 +45,14 @@ MEAN_WEIGHT_SIGN = 0.5
 #: After 2025 the fen sign grows this much a year: a generous wage growth (the
 #: projection's default is 4.35 %), still a hundredth of fen until about 2070.
 FEN_SIGN_GROWTH = 0.10
+#: Residents over the province's published total above which weights look like
+#: person weights (weight × size) or a sum over several years.
+RESIDENTS_SIGN = 1.5
 #: What every message ends with: the data may be right.
 _RIGHT = (
     " (if the data are right, a study of such a group, silence this with "
     "warnings.simplefilter('ignore', commonprosperity.ImplausibleDataWarning))"
 )
-#: Residents over the province's published total above which weights look like
-#: person weights (weight × size) or a sum over several years.
-RESIDENTS_SIGN = 1.5
 
 
 def warn_if_implausible(pop: Population, where: str) -> None:
@@ -79,11 +84,6 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values, kind="stable")
     cumulative = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
-
-
-#: The first year whose lowest minimum wage the monthly sign is under (tier 3
-#: of Dec 2017); data of earlier years are not judged by it.
-MONTHLY_SIGN_FROM = 2018
 
 
 def _wages(
