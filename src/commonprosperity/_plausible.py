@@ -11,6 +11,7 @@ unusual group can be right to hold such numbers.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,8 +49,11 @@ FEN_SIGN_GROWTH = 0.10
 #: Residents over the province's published total above which weights look like
 #: person weights (weight × size) or a sum over several years.
 RESIDENTS_SIGN = 1.5
-#: What every message ends with: the data may be right.
-_RIGHT = (
+#: The row-numbering note of the Parquet reader's messages.
+_ROW_NOTE = re.compile(r" \(one row per person: [^()]*\)(?=: $)")
+#: What every message ends with: the data may be right (the command line says
+#: it in its own words: a Python filter is no option of a command).
+RIGHT = (
     " (if the data are right, a study of such a group, silence this with "
     "warnings.simplefilter('ignore', commonprosperity.ImplausibleDataWarning))"
 )
@@ -57,6 +61,9 @@ _RIGHT = (
 
 def warn_if_implausible(pop: Population, where: str) -> None:
     """Warn of each sign of a unit or coding slip in ``pop`` (see the module)."""
+    # The Parquet reader's prefix explains the row numbers of its errors; these
+    # warnings quote no rows.
+    where = _ROW_NOTE.sub("", where)
     hh = pop.person_household_index
     person_weight = pop.weight[hh]
     ages_are_codes = _wages(pop.wage, person_weight, pop.age, pop.year, where)
@@ -72,12 +79,12 @@ def warn_if_implausible(pop: Population, where: str) -> None:
             "record represents; totals (residents, fiscal cost) are read from them"
         )
     _urban_poorer(pop, hh, where)
-    _more_than_the_province(pop, where)
+    more_than_the_province(pop, pop.year, where)
     _flags_and_signs(pop, person_weight, where, ages_are_codes)
 
 
 def _say(message: str) -> None:
-    warn_user(message + _RIGHT, ImplausibleDataWarning)
+    warn_user(message + RIGHT, ImplausibleDataWarning)
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -118,11 +125,16 @@ def _wages(
             )
         else:
             guess = "are the wages monthly? Multiply monthly columns by 12"
+        under = (
+            f"{MONTHLY_WAGE_SIGN:,.0f} (1,000 a month, below every Zhejiang minimum "
+            "wage since 2017)"
+            if low == MONTHLY_WAGE_SIGN
+            else f"{low:,.0f}"
+        )
         _say(
             f"{where}the median wage of the {count:,} persons with a wage is "
-            f"{median:,.0f} yuan a year, under {MONTHLY_WAGE_SIGN:,.0f} (1,000 a "
-            f"month, below every Zhejiang minimum wage since 2017): {guess}; the "
-            "library reads incomes in yuan per year"
+            f"{median:,.0f} yuan a year, under {under}: {guess}; the library reads "
+            "incomes in yuan per year"
         )
     elif weight[amount > (high := _fen_sign(year))].sum() * 2 > total:
         _say(
@@ -171,18 +183,22 @@ def _urban_poorer(pop: Population, hh: np.ndarray, where: str) -> None:
         )
 
 
-def _more_than_the_province(pop: Population, where: str) -> None:
-    """More residents than the province has: person weights, or years summed."""
+def more_than_the_province(pop: Population, year: int | None, where: str) -> None:
+    """Warn of more residents than the province has in ``year``.
+
+    Person weights (weight × size), or survey years summed. The command line
+    judges a file without a year by its policy year.
+    """
     from commonprosperity import statistics
 
-    if pop.year is None or pop.year < 2020 or pop.n_households < MIN_RECORDS:
+    if year is None or year < 2020 or pop.n_households < MIN_RECORDS:
         return
-    published = statistics.population(min(pop.year, 2025))
+    published = statistics.population(min(year, 2025))
     if pop.residents > RESIDENTS_SIGN * published:
         _say(
             f"{where}the population holds {pop.residents:,.0f} residents (weights × "
             f"household sizes), {pop.residents / published:.1f}× Zhejiang's "
-            f"{published:,.0f} in {min(pop.year, 2025)}: are the weights person "
+            f"{published:,.0f} in {min(year, 2025)}: are the weights person "
             "weights (weight × size) or summed over survey years? A household's "
             "weight is the number of households it represents"
         )

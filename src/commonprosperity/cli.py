@@ -36,9 +36,14 @@ from typing import Any, NoReturn
 
 from commonprosperity._files import expand_home, file_in_the_way, replace_atomically
 from commonprosperity._interrupt import is_interrupt
+from commonprosperity._plausible import RIGHT, more_than_the_province
 from commonprosperity._validate import labour_share_problem, quoted
 from commonprosperity.baseline import URBAN_DEFINITIONS
-from commonprosperity.errors import CommonProsperityError, TargetUnreachableError
+from commonprosperity.errors import (
+    CommonProsperityError,
+    ImplausibleDataWarning,
+    TargetUnreachableError,
+)
 
 __all__ = ["main"]
 
@@ -681,6 +686,10 @@ def _population(
                 "one or the other"
             )
         pop = _read_population_file(file)
+        if pop.year is None:
+            # Person weights (3.4x the province's residents) were said for a file
+            # with a year and not for one without: judged by the policy year.
+            more_than_the_province(pop, year, f"{file}: ")
         income_year = (
             "unknown income year" if pop.year is None else f"income year {pop.year}"
         )
@@ -1222,7 +1231,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     def show_warning(message, category, filename, lineno, file=None, line=None):
         # One line in the command's words, as its errors: Python's form named
         # "<frozen runpy>:88", the library's caller here.
-        said.append(_one_line(message))
+        text = _one_line(message)
+        if issubclass(category, ImplausibleDataWarning):
+            text = text.replace(
+                _one_line(RIGHT),
+                " (if the data are right, so are the results: a check, not a change)",
+            )
+        said.append(text)
         if debug:
             print(
                 warnings.formatwarning(message, category, filename, lineno, line),
@@ -1231,7 +1246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return
         kind = "warning" if category is UserWarning else category.__name__
-        print(f"{command}: {kind}: {_one_line(message)}", file=sys.stderr)
+        print(f"{command}: {kind}: {text}", file=sys.stderr)
 
     try:
         with warnings.catch_warnings():

@@ -1047,10 +1047,12 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
 #: applied, January to December, the whole year ("wage_past_12_months",
 #: "income_12_month_total", 月工资×12, 2019年1-12月工资, 全年工资).
 _ANNUAL_NAME = re.compile(
-    r"(?<!\d)12[\s_-]*months?|twelve[\s_-]*months?|[x×*]\s*12(?!\d)"
+    r"(?<!\d)12[\s_-]*months?(?!ly)|twelve[\s_-]*months?(?!ly)|[x×*]\s*12(?!\d)"
     r"|(?<![\d.])12\s*[x×*]|from[\s_-]*monthly|annuali[sz]ed"
     r"|1\s*[-—–~～至]\s*12\s*月|全年|12个月|十二个月"
 )
+#: Survey abbreviations of "a month" (wage_mth, wage_pm, wage_per_mo).
+_MONTH_ABBREVIATION = re.compile(r"(?<![a-z])(mth|pm|mo)(?![a-z])")
 #: A monthly average stays monthly whatever period it averages
 #: ("monthly_avg_wage_past_12_months", 近12个月月均工资).
 _AVERAGE_NAME = re.compile(r"avg|average|mean|月均|平均")
@@ -1064,6 +1066,8 @@ def _says_monthly(name: str) -> bool:
     2019年1-12月工资 do not.
     """
     key = name.casefold()
+    if _MONTH_ABBREVIATION.search(key):
+        key = f"{key} month"  # wage_mth, wage_pm: judged as "month"
     if "month" not in key and "月" not in key:
         return False
     if _AVERAGE_NAME.search(key):

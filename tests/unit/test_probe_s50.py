@@ -362,6 +362,9 @@ def test_project_refuses_a_text_year_as_an_argument_error_first():
         "近3个月工资",
         "monthly_avg_wage_past_12_months",
         "近12个月月均工资",
+        "wage_mth",
+        "wage_pm",
+        "wage_12_monthly",
     ],
 )
 def test_monthly_or_some_months_names_are_refused(frames, monthly):
@@ -404,3 +407,52 @@ def test_age_codes_are_one_warning_not_two(frames):
     said = _warnings_of(households, codes)
     assert len(said) == 1 and "age-group codes" in said[0]
     assert "silence this with" in said[0]
+
+
+def test_the_command_line_says_slips_in_its_own_words_and_judges_a_yearless_file(
+    frames, tmp_path, capsys
+):
+    """Person weights in a Parquet file without a year went unwarned by `run
+    --year 2021` (from_frames with the year warned); the warnings carried the
+    Parquet errors' row note and a Python filter as the way to silence them."""
+    from commonprosperity.cli import main
+
+    households, persons = frames
+    size = persons.groupby("household_id").size()
+    flat = persons.merge(
+        households.assign(
+            weight=households["weight"] * households["household_id"].map(size)
+        ),
+        on="household_id",
+    )
+    path = tmp_path / "person_weights.parquet"
+    flat.to_parquet(path)  # plain pandas: no year in the file
+    with warnings.catch_warnings():
+        # The test run ignores these (pyproject); a user's run shows them.
+        warnings.simplefilter("default", ImplausibleDataWarning)
+        code = main(
+            [
+                "run",
+                "--population",
+                str(path),
+                "--year",
+                "2021",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "ImplausibleDataWarning" in err and "Zhejiang's 65,400,000 in 2021" in err
+    assert "one row per person:" not in err and "simplefilter" not in err
+    assert "a check, not a change" in err
+
+
+def test_an_early_surveys_warning_names_the_sign_it_was_judged_by(frames):
+    """A 2010 survey is judged by the 500-yuan sign only; its warning said
+    "under 12,000 (... minimum wage since 2017)"."""
+    households, persons = frames
+    tiny = persons.assign(wage=persons["wage"] / 10_000)
+    said = _warnings_of(households, tiny, year=2010)
+    assert any("under 500: are incomes in 万元" in m for m in said), said
+    assert not any("since 2017" in m for m in said)
