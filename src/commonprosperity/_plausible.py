@@ -11,11 +11,11 @@ unusual group can be right to hold such numbers.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from commonprosperity._sums import weighted_median
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ImplausibleDataWarning
 
@@ -49,8 +49,6 @@ FEN_SIGN_GROWTH = 0.10
 #: Residents over the province's published total above which weights look like
 #: person weights (weight × size) or a sum over several years.
 RESIDENTS_SIGN = 1.5
-#: The row-numbering note of the Parquet reader's messages.
-_ROW_NOTE = re.compile(r" \(one row per person: [^()]*\)(?=: $)")
 #: What every message ends with: the data may be right (the command line says
 #: it in its own words: a Python filter is no option of a command).
 RIGHT = (
@@ -61,9 +59,6 @@ RIGHT = (
 
 def warn_if_implausible(pop: Population, where: str) -> None:
     """Warn of each sign of a unit or coding slip in ``pop`` (see the module)."""
-    # The Parquet reader's prefix explains the row numbers of its errors; these
-    # warnings quote no rows.
-    where = _ROW_NOTE.sub("", where)
     hh = pop.person_household_index
     person_weight = pop.weight[hh]
     ages_are_codes = _wages(pop.wage, person_weight, pop.age, pop.year, where)
@@ -85,12 +80,6 @@ def warn_if_implausible(pop: Population, where: str) -> None:
 
 def _say(message: str) -> None:
     warn_user(message + RIGHT, ImplausibleDataWarning)
-
-
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
 
 
 def _wages(
@@ -117,7 +106,7 @@ def _wages(
     if year is not None and year < MONTHLY_SIGN_FROM:
         low = TEN_THOUSANDS_SIGN
     if weight[amount < low].sum() * 2 > total:
-        median = _weighted_median(amount, weight)
+        median = weighted_median(amount, weight)
         if median < TEN_THOUSANDS_SIGN:
             guess = (
                 "are incomes in 万元 or thousands of yuan? Multiply them by 10,000 "
@@ -139,7 +128,7 @@ def _wages(
     elif weight[amount > (high := _fen_sign(year))].sum() * 2 > total:
         _say(
             f"{where}the median wage of the {count:,} persons with a wage is "
-            f"{_weighted_median(amount, weight):,.0f} yuan a year, over "
+            f"{weighted_median(amount, weight):,.0f} yuan a year, over "
             f"{high:,.0f}: are incomes in fen (payroll and tax records)? "
             "Divide them by 100; the library reads incomes in yuan per year"
         )

@@ -94,7 +94,7 @@ def sealed(a: np.ndarray) -> np.ndarray:
     return view
 
 
-def _source_prefix(source: Any) -> str:
+def source_prefix(source: Any) -> str:
     """``"<source>: "`` for error messages, a long source shortened.
 
     A 1 MB source made every message as long.
@@ -107,6 +107,18 @@ def _source_prefix(source: Any) -> str:
     if len(text) > 200:
         text = f"{text[:190]}… ({len(text):,} characters)"
     return f"{text}: "
+
+
+def set_sealed_state(obj: Any, state: Mapping[str, Any]) -> None:
+    """Restore a frozen object's pickled ``state`` with its arrays sealed again.
+
+    Unpickling and deepcopy hand back writeable arrays (or, with protocol 5's
+    out-of-band buffers, views of the caller's buffers, which are copied).
+    """
+    for name, value in state.items():
+        if isinstance(value, np.ndarray):
+            value = sealed(value if value.flags.owndata else value.copy())
+        object.__setattr__(obj, name, value)
 
 
 def _is_sealed(a: np.ndarray) -> bool:
@@ -186,10 +198,7 @@ class Population:
         # and left its cached weights stale. Sealed again, and no cache. Protocol
         # 5 with out-of-band buffers hands back views of the caller's buffers
         # (writing them gave -781 residents): those are copied.
-        for name, value in state.items():
-            if isinstance(value, np.ndarray):
-                value = sealed(value if value.flags.owndata else value.copy())
-            object.__setattr__(self, name, value)
+        set_sealed_state(self, state)
         object.__setattr__(self, "_cache", {})
 
     def __post_init__(self) -> None:
@@ -401,7 +410,7 @@ class Population:
         >>> pop.n_households, pop.n_persons, pop.residents
         (2, 3, 25.0)
         """
-        where = _source_prefix(source)
+        where = source_prefix(source)
         problems: list[str] = []
         for name, frame in (("households", households), ("persons", persons)):
             if not isinstance(frame, pd.DataFrame):
@@ -449,9 +458,7 @@ class Population:
         if stray:
             problems.append(
                 f"persons has household column(s) {stray} that households lacks; "
-                "they would not be read (household columns are read from the "
-                "households frame only): add them to households, one value per "
-                "household"
+                + _READ_FROM_HOUSEHOLDS
             )
         # The same under another name (城市, City): the file readers, which read
         # one flat table, refused it; here every household fell to the province.
@@ -463,13 +470,12 @@ class Population:
             if ours not in households.columns
         }
         if guessed:
+            ours = sorted(set(guessed.values()))
             problems.append(
                 f"persons has column(s) {list(guessed)}, which look like the "
-                f"library's household column(s) {sorted(set(guessed.values()))} that "
-                "households lacks; they would not be read (household columns are "
-                "read from the households frame only): add them to households, "
-                f"one value per household, as {sorted(set(guessed.values()))}, or "
-                f"leave them unread with columns={dict.fromkeys(guessed)!r}"
+                f"library's household column(s) {ours} that households lacks; "
+                f"{_READ_FROM_HOUSEHOLDS}, as {ours}, or leave them unread with "
+                f"columns={dict.fromkeys(guessed)!r}"
             )
         if problems:
             raise PopulationError(where + "; ".join(problems))
@@ -543,7 +549,7 @@ class Population:
         >>> pop.city[0]
         '浙江'
         """
-        where = _source_prefix(source)
+        where = source_prefix(source)
         problems: list[str] = []
         for name, table, required, allowed in (
             ("households", households, HOUSEHOLD_REQUIRED, HOUSEHOLD_COLUMNS),
@@ -990,6 +996,13 @@ def _replace(pop: Population, **changes: Any) -> Population:
     return Population._trusted(**values)
 
 
+#: Why a household column on the person rows is refused, and the fix.
+_READ_FROM_HOUSEHOLDS = (
+    "they would not be read (household columns are read from the households "
+    "frame only): add them to households, one value per household"
+)
+
+
 def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[str]]:
     """Check ``columns={"theirs": "ours"}``: a mapping onto the library's columns.
 
@@ -1066,9 +1079,7 @@ def _says_monthly(name: str) -> bool:
     2019年1-12月工资 do not.
     """
     key = name.casefold()
-    if _MONTH_ABBREVIATION.search(key):
-        key = f"{key} month"  # wage_mth, wage_pm: judged as "month"
-    if "month" not in key and "月" not in key:
+    if not ("month" in key or "月" in key or _MONTH_ABBREVIATION.search(key)):
         return False
     if _AVERAGE_NAME.search(key):
         return True
@@ -1887,8 +1898,7 @@ def city_name(value: Any) -> Any:
     """
     if not isinstance(value, str) or value in CITY_LABELS:
         return value
-    toned = unicodedata.normalize("NFKD", value.strip()).casefold()
-    text = "".join(ch for ch in toned if not unicodedata.combining(ch))
+    toned, text = _spelling(value)
     if _jiangsu_taizhou(toned, text):
         return value
     for suffix in ("市", "city", "shi"):
@@ -1899,6 +1909,12 @@ def city_name(value: Any) -> Any:
         if text in (label, english.casefold()):
             return label
     return value
+
+
+def _spelling(value: str) -> tuple[str, str]:
+    """``value`` stripped, NFKD and casefolded: with its tone marks, and without."""
+    toned = unicodedata.normalize("NFKD", value.strip()).casefold()
+    return toned, "".join(ch for ch in toned if not unicodedata.combining(ch))
 
 
 def _jiangsu_taizhou(toned: str, text: str) -> bool:
@@ -1967,11 +1983,8 @@ def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
         if mapping[u] < 0:
             rows = np.flatnonzero(position == u)[:5].tolist()
             hint = ""
-            if isinstance(raw, str) and city_name(raw) == raw:
-                toned = unicodedata.normalize("NFKD", raw.strip()).casefold()
-                plain = "".join(c for c in toned if not unicodedata.combining(c))
-                if _jiangsu_taizhou(toned, plain):
-                    hint = " (泰州 in Jiangsu; Zhejiang's 台州 is Tāizhōu)"
+            if isinstance(raw, str) and _jiangsu_taizhou(*_spelling(raw)):
+                hint = " (泰州 in Jiangsu; Zhejiang's 台州 is Tāizhōu)"
             unknown.append(f"{quoted(raw)}{hint} at rows {rows}")
     missing = position < 0
     if missing.any():

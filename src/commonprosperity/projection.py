@@ -669,12 +669,15 @@ def _project(
             "project: population.year is None; set it with "
             "population.with_year(year) first"
         )
+    # The argument's error, not the data's (README: PopulationError is for data):
+    # a caller catching ArgumentError for bad arguments missed it.
+    bad_to_year = ArgumentError(
+        f"project: to_year must be an integer in {population.year}–"
+        f"{max(MAX_YEAR, population.year)} (projection runs forward from "
+        f"population.year); got {quoted(to_year)}"
+    )
     if not is_integer(to_year):
-        raise ArgumentError(
-            f"project: to_year must be an integer in {population.year}–"
-            f"{max(MAX_YEAR, population.year)} "
-            f"(projection runs forward from population.year); got {quoted(to_year)}"
-        )
+        raise bad_to_year
     # To its own year is no step, whatever the year (simulate_path runs a
     # population after 2050 in its own year).
     if population.year > MAX_YEAR and to_year != population.year:
@@ -683,12 +686,7 @@ def _project(
             f"projected); got {population.year}"
         )
     if not population.year <= to_year <= max(MAX_YEAR, population.year):
-        # The argument's error, not the data's (README: PopulationError is for
-        # data): a caller catching ArgumentError for bad arguments missed it.
-        raise ArgumentError(
-            f"project: to_year must be an integer in {population.year}–{MAX_YEAR} "
-            f"(projection runs forward from population.year); got {quoted(to_year)}"
-        )
+        raise bad_to_year
     if population.year < FIRST_YEAR and to_year > population.year:
         # The first step would need the published growth into population.year + 1.
         raise PopulationError(

@@ -59,6 +59,7 @@ from commonprosperity.population import (
     household_copy_problems,
     narrow_float_id_problem,
     renamed_columns,
+    source_prefix,
     with_row_note,
     with_their_names,
 )
@@ -285,7 +286,7 @@ def read_parquet(
         "rows count households in order of first appearance)"
     )
     file_names = {ours: theirs for ours, theirs in selected.items() if ours != theirs}
-    pop = _from_person_rows(arrays, where, year, file_names)
+    pop = _from_person_rows(arrays, str(path), where, year, file_names)
     return dataclasses.replace(
         pop, source=str(path) if source is None else source, _cache={}
     )
@@ -416,6 +417,7 @@ def _plain(value: Any) -> Any:
 
 def _from_person_rows(
     arrays: dict[str, np.ndarray],
+    source: str,
     where: str,
     year: int | None,
     file_names: Mapping[str, str],
@@ -423,7 +425,9 @@ def _from_person_rows(
     """Split a one-row-per-person table into households and persons, then validate.
 
     ``file_names`` maps our columns that the file names otherwise to its names,
-    which the errors quote.
+    which the errors quote. ``where`` (the file and how its rows are counted)
+    prefixes the errors, ``source`` (the file) the population's warnings, which
+    quote no rows.
     """
     household_id = arrays["household_id"]
     shown = file_names.get("household_id", "household_id")
@@ -476,14 +480,18 @@ def _from_person_rows(
         raise PopulationError(f"{where}: " + "; ".join(problems))
     persons = {name: arrays[name] for name in PERSON_COLUMNS}
     try:
-        pop = Population.from_arrays(households, persons, year=year, source=where)
+        pop = Population.from_arrays(households, persons, year=year, source=source)
     except PopulationError as exc:
         theirs = {
             (table, ours): name
             for ours, name in file_names.items()
             for table in ("households", "persons")
         }
-        raise with_their_names(exc, theirs) from None
+        text = str(exc)
+        prefix = source_prefix(source)
+        if text.startswith(prefix):
+            text = f"{where}: {text[len(prefix) :]}"
+        raise with_their_names(PopulationError(text), theirs) from None
     scattered = _scattered_households(codes)
     if scattered.size:
         h = int(scattered[0])

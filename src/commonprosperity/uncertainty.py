@@ -34,7 +34,12 @@ from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.metrics._moments import native_order
 from commonprosperity.metrics._validate import pow2_normalised
-from commonprosperity.population import Population, sealed, series_index_problem
+from commonprosperity.population import (
+    Population,
+    sealed,
+    series_index_problem,
+    set_sealed_state,
+)
 from commonprosperity.published import CITIES
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import (
@@ -83,10 +88,7 @@ class BootstrapResult:
     def __setstate__(self, state: dict[str, object]) -> None:
         # Pickle and deepcopy hand back writeable replicates, which could then be
         # edited away from the standard error and interval: sealed again.
-        for name, value in state.items():
-            if isinstance(value, np.ndarray):
-                value = sealed(value if value.flags.owndata else value.copy())
-            object.__setattr__(self, name, value)
+        set_sealed_state(self, state)
 
     def __repr__(self) -> str:
         return (
