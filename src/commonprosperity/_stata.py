@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,7 @@ def read_dta(
     required: tuple[str, ...],
     value_labels: bool,
     version: int,
+    read_elsewhere: Collection[str] = (),
 ) -> tuple[
     dict[str, pd.Series], dict[str, pd.Series], list[str], dict[str, np.ndarray]
 ]:
@@ -106,6 +107,8 @@ def read_dta(
     labels (pandas categoricals), both keyed by our column names, the names of
     every variable in the file, and for each column holding missing values their
     Stata codes per row (``"."``, ``".a"`` ...; None where not missing).
+    ``read_elsewhere``: our columns the other file provides
+    (:func:`~commonprosperity._survey_file.select_columns`).
     """
     # One warning for the file, however many times pandas reads it (the names,
     # the codes, the labels: the same text warned two or three times).
@@ -124,7 +127,9 @@ def read_dta(
                 f"{path}: is not a readable Stata file ({_short(exc)})"
             ) from None
         # The other file is read after or before: its names are not known here.
-        selected = select_columns(path, names, renames, wanted, required, other=None)
+        selected = select_columns(
+            path, names, renames, wanted, required, None, read_elsewhere
+        )
         if value_labels and version < 117:
             _check_labels_held(path, version, names, declared, held, selected)
         file_columns = list(selected.values())

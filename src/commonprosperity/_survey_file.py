@@ -183,11 +183,15 @@ def select_columns(
     wanted: tuple[str, ...],
     required: tuple[str, ...],
     other: Collection[str] | None = (),
+    read_elsewhere: Collection[str] = (),
 ) -> dict[str, str]:
     """Map each of our ``wanted`` columns present in a file to the file's name for it.
 
     ``other``: the column names of the other file ``renames`` applies to, ``()``
     if none, None if not known (:func:`~commonprosperity.population.mapped_twice`).
+    ``read_elsewhere``: our columns the other file provides; a name like one of
+    them here is another variable, not a misnamed one (as in
+    ``Population.from_frames``).
 
     Raises PopulationError naming the path when two file columns map to one of ours,
     a column is named like one of ours but for case, surrounding spaces or one
@@ -203,7 +207,8 @@ def select_columns(
     problems = []
     # Renamed columns are taken care of; ours found (under any name) are present.
     misnamed = misnamed_columns(
-        [*found, *(n for n in names if n not in renames)], wanted
+        [*found, *(n for n in names if n not in renames)],
+        tuple(c for c in wanted if c not in read_elsewhere),
     )
     if misnamed:
         problems.append("the file " + misnamed_problem(misnamed))

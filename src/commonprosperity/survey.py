@@ -537,10 +537,10 @@ def read_stata(
         (yuan per year). Other variables are not read, except that one named
         like a column of ours but for case, surrounding spaces, one letter or a
         synonym (``City``, ``cty``, ``cities``; see ``misnamed_columns``) while
-        ours is absent is an
-        error rather than left unread, as is a household column (``city``,
-        ``stratum``, ``psu``) found in the person file only. A leading ``~`` is
-        expanded.
+        ours is absent (from both files, for a household column in the person
+        file) is an error rather than left unread, as is a household column
+        (``city``, ``stratum``, ``psu``) found in the person file only. A leading
+        ``~`` is expanded.
     columns : mapping of str to str, optional
         Renames ``{"theirs": "ours"}`` applied to both files, e.g. CHIP's
         ``{"hhcode": "household_id", "a05": "age"}``. Two names may map to the same
@@ -677,6 +677,9 @@ def read_stata(
                 required[kind],
                 value_labels,
                 version,
+                # A person file's 城市 beside the household file's city is
+                # another variable, as in from_frames; not a misnamed city.
+                ours_in.get("households", ()) if kind == "persons" else (),
             )
         except PopulationError as exc:
             problems.append(str(exc))
