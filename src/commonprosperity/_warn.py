@@ -105,7 +105,10 @@ def _issue_once(deferred: list[tuple[Any, ...]], *, keep_going: bool) -> None:
             continue
         seen.add((category, message))
         try:
-            # What warnings.warn does with the frame it finds.
+            # What warnings.warn does with the frame it finds. Not the frame's
+            # globals as module_globals, which warnings.warn does not pass either:
+            # under `python -c` or a script on stdin, __main__'s loader cannot give
+            # its source and the warning raised ImportError instead.
             warnings.warn_explicit(
                 message,
                 category,
@@ -113,7 +116,6 @@ def _issue_once(deferred: list[tuple[Any, ...]], *, keep_going: bool) -> None:
                 lineno,
                 module_globals.get("__name__"),
                 module_globals.setdefault("__warningregistry__", {}),
-                module_globals,
             )
         except Exception:
             if not keep_going:

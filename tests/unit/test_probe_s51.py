@@ -1,5 +1,8 @@
 """Defects found in session 51, each checked against its fix."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,3 +44,22 @@ def test_a_city_synonym_on_the_person_file_beside_the_household_city(tmp_path):
     paths = _stata_files(tmp_path, households.drop(columns="city"), persons)
     with pytest.raises(PopulationError, match=r"\['城市'\].*city"):
         read_stata(*paths, renames)
+
+
+def test_a_held_back_warning_under_python_c(tmp_path):
+    """A warning held back by each_once (project's) was issued with __main__'s
+    globals as module_globals: under ``python -c`` (or a script on stdin) the
+    warnings machinery asked __main__'s loader for its source and raised
+    ImportError, losing the result."""
+    code = (
+        "import warnings, commonprosperity as cp\n"
+        "with warnings.catch_warnings(record=True) as seen:\n"
+        "    warnings.simplefilter('always')\n"
+        "    pop = cp.project(cp.baseline(2024, n_households=3000, seed=0), 2025)\n"
+        "print(pop.year, any('does not move' in str(w.message) for w in seen))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2025", "True"]
