@@ -23,6 +23,7 @@ from commonprosperity._plotstyle import (
 from commonprosperity._reportformat import (
     _SHORT,
     _number,
+    billions,
     markdown_table,
     output_names,
     recording_warnings,
@@ -148,7 +149,7 @@ def _summary_line(tid: str, row: pd.Series, n_rows: int) -> str:
         text += f" ({n_rows - judged:,} not judged: {indicator} undefined)"
     if met:
         text += (
-            f"; cheapest {row['cheapest_cost'] / 1e9:z,.2f} bn yuan "
+            f"; cheapest {billions(row['cheapest_cost'])} bn yuan "
             f"({row['cheapest_levers']})"
         )
     return text

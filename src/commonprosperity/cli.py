@@ -1119,9 +1119,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         f"  {name} there: {indicator(at):.10g}; at the scenario's own value "
         f"{current:,.6g}: {indicator(before):.10g}"
     )
-    print(
-        f"  net fiscal cost against the scenario: {cost / 1e9:z,.2f} bn yuan per year"
-    )
+    from commonprosperity._reportformat import billions
+
+    print(f"  net fiscal cost against the scenario: {billions(cost)} bn yuan per year")
     # As run and sweep: the derived or unverified values the answer rests on
     # (the lever's own value is the answer, not one of them).
     weak = weak_frame(at.provenance["weak_values"], skip=[args.lever])

@@ -37,6 +37,7 @@ from commonprosperity._reportformat import (
     _change,
     _fmt,
     _target_rows,
+    billions,
     format_target_table,
     gini_text,
     markdown_table,
@@ -408,26 +409,15 @@ def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
             continue
         row = table.loc[key]
         if key == "net_fiscal_cost":
-            out.append(f"  {label:<52} {_bn(row['change']):>12} bn")
+            out.append(f"  {label:<52} {billions(row['change']):>12} bn")
         elif baseline is not None:
             out.append(
-                f"  {label:<52} {_bn(row['value']):>12} bn  "
-                f"({name} {_bn(row[_reference_column(baseline)])} bn)"
+                f"  {label:<52} {billions(row['value']):>12} bn  "
+                f"({name} {billions(row[_reference_column(baseline)])} bn)"
             )
         else:
-            out.append(f"  {label:<52} {_bn(row['value']):>12} bn")
+            out.append(f"  {label:<52} {billions(row['value']):>12} bn")
     return out
-
-
-def _bn(yuan: float) -> str:
-    """Yuan in billions: two decimals, or three significant digits below 0.01 bn.
-
-    A small population's totals (135,360 yuan) read "0.00 bn" or "-0.00 bn".
-    """
-    v = yuan / 1e9
-    if v == 0 or abs(v) >= 0.01 or not np.isfinite(v):
-        return f"{v + 0.0:,.2f}"
-    return f"{v:.3g}"
 
 
 def summary_text(
@@ -643,7 +633,7 @@ def markdown_report(
     counts = fiscal.loc[[i for i in fiscal.index if i.endswith("_households")]]
     # As the terminal summary: small totals in three significant digits, not
     # "0.000" or "-0.000".
-    fiscal = fiscal.drop(counts.index).map(lambda v: "" if pd.isna(v) else _bn(v))
+    fiscal = fiscal.drop(counts.index).map(lambda v: "" if pd.isna(v) else billions(v))
     out += [
         "## Fiscal totals (billion yuan per year)",
         "",

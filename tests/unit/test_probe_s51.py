@@ -1,5 +1,6 @@
 """Defects found in session 51, each checked against its fix."""
 
+import re
 import subprocess
 import sys
 
@@ -7,7 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from commonprosperity import PopulationError
+from commonprosperity import (
+    PopulationError,
+    Scenario,
+    cli,
+    simulate,
+    synthetic_population,
+)
+from commonprosperity._sweep_report import _summary_line
 from commonprosperity.survey import read_stata
 
 _PERSONS = {
@@ -63,3 +71,49 @@ def test_a_held_back_warning_under_python_c(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["2025", "True"]
+
+
+def test_solve_prints_a_small_fiscal_cost_in_figures(capsys, tmp_path):
+    """``solve`` printed a cost of a few thousand yuan as "0.00 bn", while run
+    and the report show three significant digits below 0.01 bn."""
+    pop = synthetic_population(2_000, seed=1)
+    pop = pop.with_weights(np.ones(pop.n_households))
+    path = tmp_path / "pop.parquet"
+    pop.write_parquet(path)
+    base = Scenario.status_quo(2021)
+    goal = simulate(pop, base.replace({"transfers.dibao_monthly": 1_500.0})).indicators[
+        "gini"
+    ]
+    code = cli.main(
+        [
+            "solve", "--population", str(path), "--year", "2021",
+            "--lever", "transfers.dibao_monthly", "--bounds", "800", "3000",
+            "--target", f"gini <= {float(goal)!r}",
+        ]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    found = re.search(r"transfers.dibao_monthly = ([\d.,]+) is", out)[1]
+    found = float(found.replace(",", ""))
+    at = simulate(pop, base.replace({"transfers.dibao_monthly": found}))
+    cost = simulate(pop, base).fiscal["net_revenue"] - at.fiscal["net_revenue"]
+    assert 0 < cost < 5e6  # under 0.005 bn: "0.00" before
+    shown = re.search(r"net fiscal cost against the scenario: (\S+) bn", out)[1]
+    assert shown != "0.00"
+    assert float(shown) == pytest.approx(cost / 1e9, rel=5e-3)
+
+
+def test_the_sweep_report_shows_a_small_cheapest_cost_in_figures():
+    line = _summary_line(
+        "T1",
+        pd.Series(
+            {
+                "scenarios_meeting": 1,
+                "scenarios_judged": 2,
+                "cheapest_cost": 1_628_534.0,
+                "cheapest_levers": "transfers.dibao_monthly = 1,200",
+            }
+        ),
+        2,
+    )
+    assert "cheapest 0.00163 bn yuan" in line
