@@ -24,7 +24,7 @@ from commonprosperity._validate import (
     strictly_increasing,
 )
 from commonprosperity._warn import warn_user
-from commonprosperity.errors import ArgumentError, MeasureError
+from commonprosperity.errors import ArgumentError, ArgumentTypeError, MeasureError
 from commonprosperity.population import CITY_LABELS, DATA_ARRAYS, subsets
 from commonprosperity.published import CITY_NAMES_EN, PROVINCE
 
@@ -207,7 +207,7 @@ def winners_losers(
     from commonprosperity.simulate import Result as _Result
 
     if not isinstance(other, _Result):
-        raise ArgumentError(
+        raise ArgumentTypeError(
             f"winners_losers: other must be a Result; got {type(other).__name__}"
         )
     if (value := finite_float(threshold)) is None or not value >= 0.0:
@@ -244,6 +244,9 @@ def winners_losers(
     pw = _person_weight(result)
     gain_w = np.where(rel > threshold, pw, 0.0)
     lose_w = np.where(rel < -threshold, pw, 0.0)
+    # Its own sum, not 1 - gain - lose: those two, each rounded, came to just
+    # over 1 where no one was unchanged (a share of -3e-16).
+    same_w = np.where(np.abs(rel) <= threshold, pw, 0.0)
     weighted_change = a.weight * change
     # Each grouping as integer codes, its sums by np.bincount: one pass a sum,
     # not one masked copy per group (0.65 s for 25 groups of 1e6 households).
@@ -274,7 +277,7 @@ def winners_losers(
         present = np.bincount(codes, minlength=k) > 0
         sums = [
             np.bincount(codes, weights=v, minlength=k)
-            for v in (pw, gain_w, lose_w, weighted_change)
+            for v in (pw, gain_w, lose_w, same_w, weighted_change)
         ]
         for g, name in enumerate(names):
             if keep_empty or present[g]:
@@ -283,7 +286,13 @@ def winners_losers(
 
 
 def _add_change_row(
-    rows: dict, name: str, total: float, gain: float, lose: float, change: float
+    rows: dict,
+    name: str,
+    total: float,
+    gain: float,
+    lose: float,
+    same: float,
+    change: float,
 ) -> None:
     """One row of :func:`winners_losers` from a group's person-weighted sums."""
     if total <= 0:
@@ -292,11 +301,10 @@ def _add_change_row(
             ("gain_share", "lose_share", "no_change_share", "mean_change"), np.nan
         )
         return
-    gain, lose = gain / total, lose / total
     rows[name] = {
-        "gain_share": gain,
-        "lose_share": lose,
-        "no_change_share": 1.0 - gain - lose,
+        "gain_share": gain / total,
+        "lose_share": lose / total,
+        "no_change_share": same / total,
         "mean_change": float(change / total),
     }
 
