@@ -119,6 +119,28 @@ def positive_yuan_problem(name: str, value: object) -> str | None:
     return None
 
 
+def as_given(x: float) -> str:
+    """A number as typed: the shortest text that reads back as it.
+
+    ``:g`` printed a bad value beside the bound it broke as that bound ("1e+13
+    yuan exceeds gdp 1e+13 yuan"), and a goal of 67196.14544 as 67196.1.
+    """
+    x = float(x)
+    plain = repr(x).removesuffix(".0")
+    if not math.isfinite(x):
+        return plain
+    # repr writes 1e13 out in full; the shortest exponent form that reads back
+    # is kept where it is shorter (800 stays 800, not 8e+02).
+    short = next(t for p in range(1, 18) if float(t := f"{x:.{p}g}") == x)
+    return short if len(short) < len(plain) else plain
+
+
+def _beyond(value: float, bound: float) -> str:
+    """``value`` to three figures, or as given where those read as ``bound``."""
+    short = f"{value:.3g}"
+    return as_given(value) if float(short) == bound else short
+
+
 def labour_share_problem(
     gdp: float,
     labour_compensation: float,
@@ -136,12 +158,14 @@ def labour_share_problem(
     if labour_compensation > gdp:
         return (
             f"{labour_name} must not exceed {gdp_name} (it is a part of GDP): "
-            f"{labour_compensation:g} yuan exceeds {gdp_name} {gdp:g} yuan"
+            f"{as_given(labour_compensation)} yuan exceeds {gdp_name} "
+            f"{as_given(gdp)} yuan"
         )
     if labour_compensation < LEAST_LABOUR_SHARE * gdp:
         return (
-            f"{labour_name} {labour_compensation:g} is "
-            f"{labour_compensation / gdp:.2g} of {gdp_name} {gdp:g}, below the least "
+            f"{labour_name} {as_given(labour_compensation)} is "
+            f"{_beyond(labour_compensation / gdp, LEAST_LABOUR_SHARE)} of "
+            f"{gdp_name} {as_given(gdp)}, below the least "
             f"plausible labour share {LEAST_LABOUR_SHARE:g}: give both in yuan "
             "(1 亿元 = 1e8 yuan, 1 万元 = 1e4 yuan)"
         )
@@ -169,9 +193,10 @@ def income_to_gdp_problem(
     if lo <= ratio <= hi:
         return None
     return (
-        f"{name} = {gdp:g} yuan over {residents:,.0f} residents is "
+        f"{name} = {as_given(gdp)} yuan over {residents:,.0f} residents is "
         f"{gdp / residents:,.6g} yuan per resident, and per-capita disposable income "
-        f"{per_capita_income:,.0f} yuan is {ratio:.3g} times it; a plausible ratio is "
+        f"{per_capita_income:,.0f} yuan is {_beyond(ratio, lo if ratio < lo else hi)} "
+        "times it; a plausible ratio is "
         f"{lo:g}–{hi:g} (Zhejiang's is about 0.5): give GDP in yuan "
         "(1 亿元 = 1e8 yuan, 1 万元 = 1e4 yuan) and a population weighted to the "
         "residents it represents"

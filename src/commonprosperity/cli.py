@@ -37,7 +37,7 @@ from typing import Any, NoReturn
 from commonprosperity._files import expand_home, file_in_the_way, replace_atomically
 from commonprosperity._interrupt import is_interrupt
 from commonprosperity._plausible import RIGHT, more_than_the_province
-from commonprosperity._validate import labour_share_problem, quoted
+from commonprosperity._validate import as_given, labour_share_problem, quoted
 from commonprosperity.baseline import URBAN_DEFINITIONS
 from commonprosperity.errors import (
     CommonProsperityError,
@@ -1113,7 +1113,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     tolerance = args.xtol if args.xtol is not None else 1e-6 * (hi - lo)
     print(
         f"{args.lever} = {_rounded_up(found, tolerance, hi)} is the smallest value "
-        f"in [{_as_given(lo)}, {_as_given(hi)}] with {name} {op} {_as_given(value)}"
+        f"in [{as_given(lo)}, {as_given(hi)}] with {name} {op} {as_given(value)}"
     )
     print(
         f"  {name} there: {indicator(at):.10g}; at the scenario's own value "
@@ -1134,15 +1134,6 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     if args.save is not None:
         print(f"Wrote the solved scenario to {args.save}")
     return EXIT_OK
-
-
-def _as_given(x: float) -> str:
-    """A number as the user typed it (the shortest text that reads back as it).
-
-    ``:g`` printed a goal of 67196.14544 as 67196.1, a target never asked for.
-    """
-    text = repr(float(x))
-    return text.removesuffix(".0")
 
 
 def _rounded_up(found: float, tolerance: float, hi: float) -> str:

@@ -12,7 +12,9 @@ from commonprosperity import (
     Population,
     PopulationError,
     Scenario,
+    ScenarioError,
     cli,
+    evaluate_targets,
     simulate,
     synthetic_population,
 )
@@ -165,3 +167,19 @@ def test_winners_losers_of_a_non_result_is_a_type_error():
     result = simulate(synthetic_population(300, seed=1), Scenario.status_quo(2021))
     with pytest.raises(TypeError, match="other must be a Result; got Population"):
         result.winners_losers(result.population)
+
+
+@pytest.mark.parametrize(
+    ("labour", "shown"),
+    [
+        (1.0000001e13, "1.0000001e+13 yuan exceeds gdp 1e+13 yuan"),
+        (0.999e11, "9.99e+10 is 0.00999 of gdp 1e+13"),
+        (0.9999999e11, "is 0.009999999 of gdp 1e+13"),
+    ],
+)
+def test_a_labour_share_message_shows_the_value_apart_from_its_bound(labour, shown):
+    """``:g`` showed 1.0000001e13 as 1e+13 "exceeding" gdp 1e+13, and a share
+    of 0.0099999 as 0.01 "below" 0.01."""
+    with pytest.raises(ScenarioError) as info:
+        evaluate_targets({}, gdp=1e13, labour_compensation=labour)
+    assert shown in str(info.value)
