@@ -6,6 +6,8 @@ Private part of :mod:`commonprosperity.baseline` (which re-exports
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -118,14 +120,20 @@ def compare_to_published(
     -------
     pandas.DataFrame
         One row per figure: ``figure, area, city, role`` (``calibrated``,
-        ``held out``, ``shape`` or ``not reproduced``), ``published, simulated,
-        difference`` (simulated ÷ published − 1, or simulated − published),
-        ``difference_kind`` (``"relative"``, or ``"absolute"`` for shares, the
-        Gini and most ratios, published to a few digits), ``tolerance`` (of the
-        same kind), ``within, grade, source`` (id in ``data/statistics.toml``, or
-        the basis of a derived figure), ``note`` (why a figure is not reproduced,
-        where it is not) and ``citation`` (title, date and URL of the source of a
-        published figure; empty for derived ones). A figure of an area or city
+        ``held out``, ``shape`` or ``not reproduced``), ``published``, ``year``
+        (of the published figure, which may be another year's, as the 2020
+        census household sizes; NA for the shape rows, set from several years),
+        ``simulated, difference`` (simulated ÷ published − 1, or simulated −
+        published), ``difference_kind`` (``"relative"``, or ``"absolute"`` for
+        shares, the Gini and most ratios, published to a few digits),
+        ``tolerance`` (of the same kind), ``within, grade, source`` (id in
+        ``data/statistics.toml``, or the basis of a derived figure), ``method``
+        (how a figure that is not published as it stands was derived or set,
+        e.g. a 2020 city income from its 2021 level and growth, or Jiaxing's
+        household size read as a transcription error; empty for a published
+        one), ``note`` (why a figure is not reproduced, where it is not) and
+        ``citation`` (title, date and URL of the source of a published figure;
+        empty for derived ones). A figure of an area or city
         the population has no households in (a survey of some cities) is ``not
         reproduced``, its ``simulated`` NaN.
 
@@ -193,7 +201,14 @@ def compare_to_published(
         at_least: bool = False,
         undefined: str = "",
         missed: str = "",
+        of: S.Figure | None = None,
+        figure_year: int | None = None,
+        method: str = "",
     ) -> None:
+        if of is not None:
+            # The figure's own year and derivation: a row may rest on another
+            # year's figure (the census) or on a derived one.
+            figure_year, method = of.year, method or of.method
         simulated = float(simulated)
         if not np.isfinite(simulated):
             # A population without households of the area or city (a survey of
@@ -225,6 +240,7 @@ def compare_to_published(
                 "city": city,
                 "role": role,
                 "published": published,
+                "year": figure_year,
                 "simulated": simulated,
                 "difference": diff,
                 "difference_kind": "absolute" if absolute else "relative",
@@ -232,6 +248,7 @@ def compare_to_published(
                 "within": bool(within),
                 "grade": grade,
                 "source": source,
+                "method": method,
                 "note": note,
             }
         )
@@ -281,6 +298,7 @@ def compare_to_published(
             0.005,
             f.grade,
             f.source.id,
+            of=f,
             note=(
                 f"{basis}: with the official urbanisation rate as "
                 "the urban share, the published urban and rural means give an "
@@ -304,6 +322,7 @@ def compare_to_published(
         ratio.grade,
         ratio.source.id,
         absolute=True,
+        of=ratio,
         undefined=res.undefined.get("urban_rural_ratio", ""),
     )
     comp = S.composition(year)
@@ -360,6 +379,8 @@ def compare_to_published(
                 if published
                 else "composition",
                 absolute=True,
+                figure_year=year,
+                method="" if published else _COMPOSITION_METHOD[year],
             )
     # The city targets the baseline was calibrated to: their urban and rural
     # residents weighed by the urban shares of the population's definition.
@@ -377,6 +398,7 @@ def compare_to_published(
             0.005,
             targets.loc[c, "grade"],
             targets.loc[c, "basis"],
+            figure_year=year,
         )
         if c in anchors:
             f = S.disposable_income(year, "all", city=c)
@@ -390,6 +412,7 @@ def compare_to_published(
                 0.07,
                 f.grade,
                 f.source.id,
+                of=f,
             )
     maxmin = S.figures("city_max_min_ratio", year=year, period="year")
     if maxmin:
@@ -404,6 +427,7 @@ def compare_to_published(
             maxmin[0].grade,
             maxmin[0].source.id,
             absolute=True,
+            of=maxmin[0],
         )
     add(
         "resident population",
@@ -415,6 +439,7 @@ def compare_to_published(
         1e-6,
         S.figure("resident_population", year).grade,
         "pop_bulletins",
+        of=S.figure("resident_population", year),
     )
     urb = S.figure("urbanisation_rate", year)
     if made is not None:
@@ -443,6 +468,7 @@ def compare_to_published(
         "C",
         "(all − rural) / (urban − rural), published means",
         absolute=True,
+        figure_year=year,
         note=(
             f"{basis}: the urban share follows the urbanisation rate" if census else ""
         ),
@@ -458,6 +484,7 @@ def compare_to_published(
         urb.grade,
         urb.source.id,
         absolute=True,
+        of=urb,
         note="" if census else urbanisation_note,
     )
     table = S.census_table()
@@ -478,6 +505,7 @@ def compare_to_published(
             1e-6,
             _household_size_grade(c),
             "leiii_census",
+            **_household_size_basis(c),
         )
     # residents by age: the raking's province totals (its margins are by city)
     person_weight = w[population.person_household_index]
@@ -505,6 +533,7 @@ def compare_to_published(
             f.source.id,
             absolute=True,
             missed=age_note,
+            of=f,
         )
     # held out: the 0-15 share of the bulletins (the raking keeps the census's
     # 0-14 share in every year)
@@ -524,6 +553,7 @@ def compare_to_published(
             f.source.id,
             absolute=True,
             note="the raking keeps the 2020 census share aged 0-14 in every year",
+            of=f,
         )
     # held out: city values not used in the calibration
     for series, y, area, city, _ in S.HELD_OUT:
@@ -546,6 +576,7 @@ def compare_to_published(
             0.12,
             f.grade,
             f.source.id,
+            of=f,
         )
     if year == 2021:
         f = S.figure("wage_share_of_disposable_income", 2021)
@@ -561,6 +592,7 @@ def compare_to_published(
             f.grade,
             f.source.id,
             absolute=True,
+            of=f,
         )
     rural = ~urban
     # Every rural row's reason when the population has no rural households.
@@ -578,6 +610,7 @@ def compare_to_published(
         1.0 / 6.0,
         "C",
         "quintile tables (5-7)",
+        method=_QUINTILE_METHOD,
     )
     add(
         "top/bottom quintile ratio",
@@ -589,6 +622,7 @@ def compare_to_published(
         1.0 / 6.0,
         "C",
         "quintile tables (5-7)",
+        method=_QUINTILE_METHOD,
     )
     # The province's rural bottom quintile against the published ratios of rural
     # low-income households: Jiaxing's (the one published as a ratio) and the
@@ -628,9 +662,11 @@ def compare_to_published(
             note=note,
             at_least=low.qualifier == "at least",
             undefined=no_rural,
+            of=low,
         )
-    floor = S.figure("gini_lower_bound", 2020, period="Q1-Q3").value
-    ceiling = S.figure("gini", 2019, city="全国").value
+    low_gini = S.figure("gini_lower_bound", 2020, period="Q1-Q3")
+    high_gini = S.figure("gini", 2019, city="全国")
+    floor, ceiling = low_gini.value, high_gini.value
     add(
         f"Gini (between {floor:g} and {ceiling:g})",
         "all",
@@ -642,13 +678,55 @@ def compare_to_published(
         "C",
         "gini_lower_bound / national gini",
         absolute=True,
+        method=(
+            f"a band, not a published point: from the {low_gini.year} "
+            f"({low_gini.period}) lower bound {floor:g} ({low_gini.method}) to the "
+            f"{high_gini.year} national Gini {ceiling:g}; published = its midpoint, "
+            "tolerance its half-width"
+        ),
     )
     table = pd.DataFrame(rows)
+    table["year"] = table["year"].astype("Int64")
     # Cite every published figure next to it (title, date, URL), not only by the
     # id of its source in data/statistics.toml; derived rows keep their basis.
     cites = {f.source.id: f.source.cite() for f in S.figures()}
     table["citation"] = table["source"].map(lambda sid: cites.get(sid, ""))
     return table
+
+
+#: How the quintile-shape rows' published value was set.
+_QUINTILE_METHOD = (
+    "not a published figure: the midpoint of the 5-7 range of the top/bottom "
+    "quintile ratios in published quintile tables (Fujian, Sanming, Quanzhou, "
+    "Hangzhou, national; docs/baseline.md)"
+)
+
+#: How the income components of the years without a published split were set
+#: (statistics.composition).
+_COMPOSITION_METHOD = {
+    2020: "the Q1-Q3 2020 source shares applied to the annual urban and rural "
+    "totals; the rural Q1-Q3 split derived from all and urban with the survey's "
+    "implied urban share",
+    2021: "shares halfway between 2020's and 2022's",
+}
+
+
+def _household_size_basis(city: str) -> dict[str, Any]:
+    """The census year and, for a replaced figure, what the source publishes.
+
+    The row compares with the size the baseline is calibrated to; where that is
+    not the published one (Jiaxing's 2.88), its method gives the figure the
+    citation shows and why it was replaced.
+    """
+    used = S.figures("household_size_used", city=city)
+    if not used:
+        return {"figure_year": 2020}
+    published = S.figure("household_size", 2020, period="census", city=city)
+    return {
+        "figure_year": 2020,
+        "method": f"the source cited publishes {published.value:g}; "
+        f"{used[0].method} ({used[0].grade})",
+    }
 
 
 def _household_size_grade(city: str) -> str:

@@ -183,3 +183,48 @@ def test_a_labour_share_message_shows_the_value_apart_from_its_bound(labour, sho
     with pytest.raises(ScenarioError) as info:
         evaluate_targets({}, gdp=1e13, labour_compensation=labour)
     assert shown in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def compared_2020():
+    from commonprosperity import baseline, compare_to_published
+
+    return compare_to_published(baseline(2020, n_households=3_000, seed=1))
+
+
+def test_jiaxings_household_size_row_names_the_published_figure(compared_2020):
+    """The row read "published 2.28" citing a source that says 2.88, without a
+    word of the replacement."""
+    from commonprosperity import statistics as S
+
+    row = compared_2020[
+        (compared_2020["city"] == "嘉兴")
+        & compared_2020["figure"].str.startswith("household size")
+    ].iloc[0]
+    cited = S.figure("household_size", 2020, period="census", city="嘉兴").value
+    assert cited == 2.88 and row["published"] == 2.28
+    assert "publishes 2.88" in row["method"] and "transcription" in row["method"]
+    assert row["year"] == 2020
+
+
+def test_compared_figures_carry_their_year_and_derivation(compared_2020):
+    from commonprosperity import statistics as S
+
+    t = compared_2020
+    assert t["year"].dtype == "Int64"
+    derived = t[t["figure"] == "city per-capita income (published)"]
+    for row in derived.itertuples():
+        f = S.disposable_income(2020, "all", city=row.city)
+        assert row.method == f.method and row.year == f.year == 2020
+    # 温州's 2020 figure is its 2021 level over the reported growth.
+    assert "2021 level" in derived.set_index("city").loc["温州", "method"]
+    shape = t[t["figure"].str.startswith(("top/bottom", "Gini"))]
+    assert shape["year"].isna().all() and (shape["method"] != "").all()
+    gini = shape[shape["figure"].str.startswith("Gini")].iloc[0]
+    assert "2020" in gini["method"] and "2019 national" in gini["method"]
+    published = t[t["grade"].isin(["A", "B"]) & (t["role"] != "shape")]
+    assert (published["method"] == "").all()
+    # Jiaxing's low-income ratio is of the nearest year published (2021).
+    jiaxing = published["figure"].str.startswith("rural bottom")
+    assert (published.loc[~jiaxing, "year"] == 2020).all()
+    assert published.loc[jiaxing, "year"].tolist() == [2021]
