@@ -228,3 +228,23 @@ def test_compared_figures_carry_their_year_and_derivation(compared_2020):
     jiaxing = published["figure"].str.startswith("rural bottom")
     assert (published.loc[~jiaxing, "year"] == 2020).all()
     assert published.loc[jiaxing, "year"].tolist() == [2021]
+
+
+@pytest.mark.parametrize("schedule", ["income_tax", "business_income_tax"])
+def test_monthly_thresholds_with_a_bracket_added_are_warned_of(schedule):
+    """The same monthly-looking thresholds were warned of with the status quo's
+    number of brackets and not with one more."""
+    from commonprosperity._unit_slips import unit_slips
+
+    base = Scenario.status_quo(2025)
+    prefix = "business_" if schedule.startswith("business") else ""
+    path = "income_tax." + prefix
+    thresholds = [t / 12 for t in base.get(path + "thresholds")]
+    rates = list(base.get(path + "rates"))
+    longer = base.replace(
+        {
+            path + "thresholds": [*thresholds, thresholds[-1] * 2],
+            path + "rates": [*rates, min(rates[-1] + 0.05, 1.0)],
+        }
+    )
+    assert [p for p, _ in unit_slips(longer)] == [path + "thresholds"]
