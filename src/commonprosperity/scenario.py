@@ -826,6 +826,40 @@ class Scenario(_Section):
     income_tax: IncomeTax
     transfers: Transfers
 
+    @classmethod
+    def model_json_schema(  # type: ignore[override]
+        cls, *args: Any, **kwargs: Any
+    ) -> dict[str, Any]:
+        """The JSON Schema of a scenario file (pydantic's, bounds as ``minimum``).
+
+        Parameters
+        ----------
+        *args, **kwargs
+            Those of :meth:`pydantic.BaseModel.model_json_schema`.
+
+        Returns
+        -------
+        dict
+            Only ``year`` is required of a policy year 2020–2025, whose omitted
+            fields take the status quo's; for other years every section and
+            field is (``if``/``else`` on ``year``). Pydantic's schema required
+            them all, refusing the README's own scenario file.
+        """
+        schema = super().model_json_schema(*args, **kwargs)
+        defs = schema.get("$defs", {})
+        sections = [k for k in schema.get("required", ()) if k != "year"]
+        every: dict[str, Any] = {"required": sections, "properties": {}}
+        for name in sections:
+            ref = schema["properties"][name].get("$ref", "")
+            fields = defs.get(ref.rsplit("/", 1)[-1], {}).pop("required", None)
+            if fields:
+                every["properties"][name] = {"required": fields}
+        schema["required"] = ["year"]
+        years = {"minimum": POLICY_YEARS[0], "maximum": POLICY_YEARS[-1]}
+        schema["if"] = {"properties": {"year": years}}
+        schema["else"] = every
+        return schema
+
     def __init__(self, *args: Any, **data: Any) -> None:
         if args:
             # Python's own "takes 1 positional argument but 2 were given" did not

@@ -248,3 +248,27 @@ def test_monthly_thresholds_with_a_bracket_added_are_warned_of(schedule):
         }
     )
     assert [p for p, _ in unit_slips(longer)] == [path + "thresholds"]
+
+
+def test_the_json_schema_requires_only_the_year_of_a_policy_year():
+    """Pydantic's schema required every section and field, so the README's own
+    scenario file (year and two values) failed a JSON Schema validator. Checked
+    with jsonschema 4.26 (Draft 2020-12) when written; here its structure."""
+    schema = Scenario.model_json_schema()
+    assert schema["required"] == ["year"]
+    assert all("required" not in d for d in schema["$defs"].values())
+    assert schema["if"] == {"properties": {"year": {"minimum": 2020, "maximum": 2025}}}
+    every = schema["else"]
+    assert every["required"] == ["wages", "social_insurance", "income_tax", "transfers"]
+    sections = {
+        "wages": "Wages",
+        "social_insurance": "SocialInsurance",
+        "income_tax": "IncomeTax",
+        "transfers": "Transfers",
+    }
+    for name, title in sections.items():
+        model = type(getattr(Scenario.status_quo(2025), name))
+        needed = [f for f, info in model.model_fields.items() if info.is_required()]
+        assert every["properties"][name]["required"] == needed
+        assert schema["properties"][name] == {"$ref": f"#/$defs/{title}"}
+    assert "growth_rate" not in every["properties"]["wages"]["required"]
