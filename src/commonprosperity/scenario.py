@@ -131,13 +131,17 @@ def _no_numpy_bool(value: Any) -> Any:
         # Pydantic reads anything with __float__ as a float, and NumPy's complex
         # numbers have one that drops the imaginary part with only a warning.
         raise ValueError(f"must be a real number; got {quoted(value)}")
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int | decimal.Decimal) and not isinstance(value, bool):
+        # A finite Decimal beyond the floats (Decimal("1e400")) became inf and was
+        # refused as "not a finite number", which it is.
         try:
-            float(value)
+            big = not math.isfinite(float(value)) and (
+                not isinstance(value, decimal.Decimal) or value.is_finite()
+            )
         except OverflowError:
-            raise ValueError(
-                f"must be a number below 1.8e308; got {quoted(value)}"
-            ) from None
+            big = True
+        if big:
+            raise ValueError(f"must be a number below 1.8e308; got {quoted(value)}")
     return bool(value) if isinstance(value, np.bool_) else value
 
 

@@ -272,3 +272,16 @@ def test_the_json_schema_requires_only_the_year_of_a_policy_year():
         assert every["properties"][name]["required"] == needed
         assert schema["properties"][name] == {"$ref": f"#/$defs/{title}"}
     assert "growth_rate" not in every["properties"]["wages"]["required"]
+
+
+def test_a_decimal_beyond_the_floats_is_not_called_infinite():
+    """Decimal("1e400") is finite; it was refused as "must be a finite number"."""
+    import decimal
+
+    base = Scenario.status_quo(2025)
+    with pytest.raises(
+        ScenarioError, match=r"below 1\.8e308; got Decimal\('1E\+400'\)"
+    ):
+        base.replace({"transfers.dibao_take_up": decimal.Decimal("1e400")})
+    with pytest.raises(ScenarioError, match="must be a finite number"):
+        base.replace({"transfers.dibao_take_up": decimal.Decimal("Infinity")})
