@@ -57,6 +57,7 @@ from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import dotted_values
 from commonprosperity.simulate import cities_note
 from commonprosperity.tables import _population_differences
+from commonprosperity.targets import PLAN_SOURCE, PLAN_SOURCE_ZH
 
 if TYPE_CHECKING:
     from commonprosperity.scenario import Scenario
@@ -584,7 +585,7 @@ def markdown_report(
         "",
         f"Evaluated on {result.scenario.year} policy; band basis "
         f"`{result.band_basis}`. `gap` > 0 means not yet met (in the target's unit; "
-        "pp = percentage points)."
+        f"pp = percentage points). Targets: {PLAN_SOURCE_ZH} ({PLAN_SOURCE})."
         + (f" {other}" if other else "")
         + (f" {note}" if (note := _reference_note(baseline)) else ""),
         "",
@@ -834,7 +835,8 @@ def write_run(
         targets = target_table(
             result, baseline, gdp=gdp, labour_compensation=labour_compensation
         )
-        csv(targets, "targets.csv")
+        # Each target beside its source, as every published figure.
+        csv(targets.assign(source=PLAN_SOURCE), "targets.csv")
         fiscal = fiscal_table(result, baseline)
         # One column of units, as indicators.csv: the table mixes a count with yuan.
         fiscal["unit"] = [

@@ -86,6 +86,11 @@ PLAN_SOURCE = (
     "Implementation Plan (2021–2025), CPC Zhejiang Provincial Committee and "
     "Zhejiang Provincial Government, 25 June 2021"
 )
+#: The same in its own words, for text that can show them (report.md).
+PLAN_SOURCE_ZH = (
+    "中共浙江省委 浙江省人民政府《浙江高质量发展建设共同富裕示范区实施方案"
+    "（2021—2025年）》, 2021-06-25, 一、主要目标"
+)
 
 
 @dataclass(frozen=True)

@@ -285,3 +285,18 @@ def test_a_decimal_beyond_the_floats_is_not_called_infinite():
         base.replace({"transfers.dibao_take_up": decimal.Decimal("1e400")})
     with pytest.raises(ScenarioError, match="must be a finite number"):
         base.replace({"transfers.dibao_take_up": decimal.Decimal("Infinity")})
+
+
+def test_the_report_and_targets_csv_cite_the_plan(tmp_path):
+    """Neither named the document the targets are quoted from."""
+    from commonprosperity import report
+    from commonprosperity.targets import PLAN_SOURCE
+
+    result = simulate(synthetic_population(300, seed=1), Scenario.status_quo(2025))
+    report.write_run(result, tmp_path / "o", heading="h", formats=())
+    targets = pd.read_csv(tmp_path / "o" / "targets.csv", index_col=0)
+    assert (targets["source"] == PLAN_SOURCE).all() and len(targets) == 10
+    assert "25 June 2021" in PLAN_SOURCE
+    text = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
+    plans = text.split("## Plan targets for 2025")[1].split("\n|")[0]
+    assert "《浙江高质量发展建设共同富裕示范区实施方案（2021—2025年）》" in plans
