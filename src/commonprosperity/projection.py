@@ -14,13 +14,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from commonprosperity import statistics as S
+from commonprosperity._assumed_growth import DEFAULT_GROWTH_AFTER_2024, LAST_PUBLISHED
 from commonprosperity._baseline_people import AGE_BANDS
 from commonprosperity._baseline_weights import MIN_BAND_RECORDS, old_share
 from commonprosperity._interrupt import interruptible
@@ -66,26 +66,10 @@ _COMPONENT_OF = {
     "property": "property",
     "pension": "transfer",
 }
-LAST_PUBLISHED = 2024
 #: Result.fiscal totals in each row of :func:`simulate_path` (beside the indicators).
 PATH_FISCAL = ("social_insurance_fund_revenue", "housing_fund", "net_revenue")
 FIRST_YEAR = 2020  # first year of the published population and growth figures
 MAX_YEAR = 2050
-
-#: Nominal growth of gross incomes assumed after 2024, by area (R). 2025: from the
-#: 2026 government work report (all > 70,000 ≈ +4.8 %, urban/rural ratio ≈ 1.81,
-#: rural "over 45,000"): with the survey's urban share extrapolated to 0.69 these
-#: give per-capita disposable incomes of urban ≈ 81,500 (+4.2 %) and rural ≈ 45,050
-#: (+5.3 %); derived (C) but from the +4.8 % that only a secondary script gives
-#: (R in data/statistics.toml), so R. Later years repeat 2025 (R assumption).
-#: The rates grow every household's gross incomes (wage, business, property,
-#: pension); contributions, taxes and transfers follow the policy, so disposable
-#: income grows less: gross rates of 4.2 % and 5.3 % gave 81,386 and 44,992 (rural
-#: below the published floor). The rates are those under which the 2025 status
-#: quo on the 2024 baseline (200,000 households, seed 0, the command line's)
-#: reaches the derived figures: urban 81,500, rural 45,051, all 70,335, ratio
-#: 1.809 (20,000 households, seed 0: 81,506 and 45,032).
-DEFAULT_GROWTH_AFTER_2024 = MappingProxyType({"urban": 0.0435, "rural": 0.0544})
 
 
 def _logit(p: Any) -> Any:

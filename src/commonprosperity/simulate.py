@@ -17,6 +17,7 @@ import numba
 import numpy as np
 import pandas as pd
 
+from commonprosperity._assumed_growth import assumed_growth_values
 from commonprosperity._interrupt import interruptible
 from commonprosperity._kernels import flat_flows
 from commonprosperity._kernels import simulate as K
@@ -670,9 +671,10 @@ def _cells(pop: Population) -> list[tuple[str, bool]]:
 def population_weak_values(pop: Population) -> list[dict[str, Any]]:
     """The C/R values a population brings to every run on it.
 
-    The minimum-wage tiers of its areas that are this library's rule (R).
+    The minimum-wage tiers of its areas that are this library's rule (R), and
+    the income growth ``project`` assumed past the last published year (R).
     """
-    return weak_minimum_wage_tiers(_cells(pop))
+    return weak_minimum_wage_tiers(_cells(pop)) + assumed_growth_values(pop.source)
 
 
 def person_arrays(pop: Population) -> tuple[np.ndarray, ...]:

@@ -300,3 +300,30 @@ def test_the_report_and_targets_csv_cite_the_plan(tmp_path):
     text = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
     plans = text.split("## Plan targets for 2025")[1].split("\n|")[0]
     assert "《浙江高质量发展建设共同富裕示范区实施方案（2021—2025年）》" in plans
+
+
+@pytest.mark.filterwarnings("ignore:project. the share of residents aged 60")
+def test_a_result_past_2024_lists_the_assumed_income_growth():
+    """Results for 2025 rest on DEFAULT_GROWTH_AFTER_2024 (R), which neither the
+    result's weak values nor the command line's list named."""
+    from commonprosperity import baseline, project
+    from commonprosperity.projection import DEFAULT_GROWTH_AFTER_2024
+
+    start = baseline(2024, n_households=3_000, seed=0)
+    scenario = Scenario.status_quo(2025)
+
+    def assumed(pop):
+        weak = simulate(pop, scenario).provenance["weak_values"]
+        return [w for w in weak if w["key"].startswith("project: income growth")]
+
+    (entry,) = assumed(project(start, 2027))
+    assert entry["grade"] == "R"
+    assert entry["value"] == (
+        f"urban {100 * DEFAULT_GROWTH_AFTER_2024['urban']:.2f} %, rural "
+        f"{100 * DEFAULT_GROWTH_AFTER_2024['rural']:.2f} % a year of gross "
+        "incomes, 2025–2027"
+    )
+    (partly,) = assumed(project(start, 2025, growth={"urban": 0.03}))
+    assert partly["value"].endswith(", 2025 where project's growth= does not set it")
+    assert assumed(start) == []
+    assert assumed(project(baseline(2022, n_households=3_000, seed=0), 2024)) == []
