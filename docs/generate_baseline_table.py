@@ -72,18 +72,20 @@ def transfers(reports: dict[int, dict]) -> list[str]:
         f"Province covered share {first['covered_share_province']:.3f}; the housing "
         f"fund is {first['housing_fund_share_of_contributions']:.0%} of the status-quo "
         "employee contribution rate. Published non-private / private average wage: "
-        + ", ".join(f"{y} {_wage_ratio(y):.2f}" for y in (2020, 2021, 2022))
-        + " (B)."
+        + ", ".join(f"{y} {_wage_ratio(y)}" for y in (2020, 2021, 2022))
+        + "."
     )
     lines.append("")
     return lines
 
 
-def _wage_ratio(year: int) -> float:
-    public = S.figure("average_wage", year, group="urban_non_private").value
-    private = S.figure("average_wage", year, group="private").value
-    assert isinstance(public, float) and isinstance(private, float)
-    return public / private
+def _wage_ratio(year: int) -> str:
+    """The ratio of the year, with the weaker grade of its two wages."""
+    public = S.figure("average_wage", year, group="urban_non_private")
+    private = S.figure("average_wage", year, group="private")
+    assert isinstance(public.value, float) and isinstance(private.value, float)
+    grade = max(public.grade, private.grade, key=S.GRADES.index)
+    return f"{public.value / private.value:.2f} ({grade})"
 
 
 def table() -> str:

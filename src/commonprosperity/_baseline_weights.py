@@ -41,7 +41,7 @@ MIN_BAND_RECORDS = 30
 
 
 def old_share(year: int) -> float:
-    """Province share of residents aged 60+ in ``year`` (fraction, B).
+    """Province share of residents aged 60+ in ``year`` (fraction; B, 2024 low).
 
     From data/statistics.toml (series ``age_share``, group 60+): the 2020 census
     (source ``census_age_2021``) and the Zhejiang population bulletins 2021–2024
@@ -53,7 +53,7 @@ def old_share(year: int) -> float:
 
 
 def aged_share(year: int) -> float:
-    """Province share of residents aged 65+ in ``year`` (fraction, B).
+    """Province share of residents aged 65+ in ``year`` (fraction; B, 2024 low).
 
     As :func:`old_share`, group 65+: the 2020 census and the bulletins 2021–2024.
     """

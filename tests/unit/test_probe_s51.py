@@ -327,3 +327,22 @@ def test_a_result_past_2024_lists_the_assumed_income_growth():
     assert partly["value"].endswith(", 2025 where project's growth= does not set it")
     assert assumed(start) == []
     assert assumed(project(baseline(2022, n_households=3_000, seed=0), 2024)) == []
+
+
+def test_city_incomes_derived_from_rounded_growth_are_approximate():
+    """2021 levels over growth rates rounded to 0.1 or 1 point were marked
+    "exact" (Zhoushan's +9 % leaves about ±280 yuan)."""
+    from commonprosperity import statistics as S
+
+    derived = [
+        f
+        for f in S.figures("disposable_income", year=2020)
+        if re.match(r"2021 (level|urban|rural) [\d,]+ / 1\.\d+", f.method)
+    ]
+    assert len(derived) == 11
+    assert {f.qualifier for f in derived} == {"approximately"}
+    for f in derived:
+        level, factor = re.search(r"([\d,]+) / (1\.\d+)", f.method).groups()
+        assert f.value == pytest.approx(
+            float(level.replace(",", "")) / float(factor), abs=1
+        )
