@@ -505,6 +505,15 @@ def pension_target(year: int, area: str) -> tuple[float, str, str]:
     C); the private wage of 2023 grows the 2022 value with the all-employee
     average (C).
 
+    The lag of one year is an assumption too (part of the R): the calculation
+    base of year t is taken as the average wage of t − 1, announced during t and
+    applied from January. The contribution bases of ``data/policy.toml`` use the
+    wage of t − 2, set at the start of t before that of t − 1 is published. The
+    two third-party tables of calculation bases (shared statistics file, Part 2
+    §5a) date the same bases with no lag and with a lag of two years; with two,
+    the urban targets of 2021–2024 would be 3.5–11 % lower, and the other
+    transfers the calibration leaves as a residual higher.
+
     Examples
     --------
     >>> value, grade, basis = pension_target(2022, "urban")
@@ -524,7 +533,8 @@ def pension_target(year: int, area: str) -> tuple[float, str, str]:
     return (
         PENSION_REPLACEMENT * wage,
         "R",
-        f"{PENSION_REPLACEMENT} x {how}",
+        f"{PENSION_REPLACEMENT} x {how} (the previous year's wage: the lag, "
+        "too, is an assumption)",
     )
 
 
