@@ -346,3 +346,18 @@ def test_city_incomes_derived_from_rounded_growth_are_approximate():
         assert f.value == pytest.approx(
             float(level.replace(",", "")) / float(factor), abs=1
         )
+
+
+@pytest.mark.parametrize("dtype", ["Float64", "Int64"])
+def test_a_missing_value_of_a_nullable_column_is_called_missing(dtype):
+    """pd.NA in a Float64 Series was reported as "got nan"."""
+    from commonprosperity import MeasureError, metrics
+
+    income = pd.Series([1, pd.NA, 3, pd.NA], dtype=dtype)
+    with pytest.raises(MeasureError, match=r"missing \(NA\).*2 missing.*\[1\]"):
+        metrics.gini(income)
+    with pytest.raises(MeasureError, match=r"weight must not have missing"):
+        metrics.gini([1.0, 2.0], pd.Series([1.0, pd.NA], dtype=dtype))
+    # A NumPy-backed column's nan is still named as such.
+    with pytest.raises(MeasureError, match=r"finite.*got nan at index \[1\]"):
+        metrics.gini(pd.Series([1.0, np.nan]))

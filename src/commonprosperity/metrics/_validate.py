@@ -146,6 +146,20 @@ def as_values(x: ArrayLike, name: str) -> FloatArray:
             f"{name} must not have masked (missing) elements; got "
             f"{int(masked.sum())} masked, the first at index [{first}]"
         )
+    values = x.array if isinstance(x, pd.Series | pd.Index) else x
+    if (
+        isinstance(values, pd.api.extensions.ExtensionArray)
+        and not isinstance(values, pd.arrays.NumpyExtensionArray)
+        and values.ndim == 1
+    ):
+        # A nullable column's NA became nan in NumPy and was named "nan".
+        missing = np.asarray(pd.isna(values), dtype=bool)
+        if missing.any():
+            first = int(np.flatnonzero(missing)[0])
+            raise MeasureError(
+                f"{name} must not have missing (NA) elements; got "
+                f"{int(missing.sum())} missing, the first at index [{first}]"
+            )
     try:
         arr = np.asarray(x)
     except (TypeError, ValueError) as exc:
