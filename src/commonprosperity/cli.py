@@ -108,12 +108,28 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line and exit code 2."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No shortened options: --deb was taken for --debug by the parser but
+        # not by main's own look for "--debug", so it did nothing.
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self.register("action", None, _StoreOnce)
         self.register("action", "store", _StoreOnce)
+        # A negative number in exponent form (--bounds -5e-2 0.1) is a value,
+        # as -0.05 is; argparse took it for an option.
+        self._negative_number_matcher = re.compile(
+            r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+        )
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see {self.prog} --help)")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse drops a failed write of --help or --version (> /dev/full),
+        # which then exited 0 having printed nothing; main says so (exit 74).
+        if message:
+            stream = file or sys.stderr
+            if stream is not None:
+                stream.write(message)
 
 
 # ------------------------------------------------------------- option types
@@ -1244,7 +1260,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning = show_warning
             full = _with_default_command(args_in)
             parser = _build_parser()
-            args, extra = parser.parse_known_args(full)
+            try:
+                args, extra = parser.parse_known_args(full)
+            except SystemExit:
+                # --help or --version: their text must reach the terminal.
+                sys.stdout.flush()
+                raise
             if extra:
                 # Said by the command's parser: the top one's "see
                 # commonprosperity --help" lists no option of `run`.

@@ -1,5 +1,6 @@
 """Defects found in session 51, each checked against its fix."""
 
+import os
 import re
 import subprocess
 import sys
@@ -361,3 +362,49 @@ def test_a_missing_value_of_a_nullable_column_is_called_missing(dtype):
     # A NumPy-backed column's nan is still named as such.
     with pytest.raises(MeasureError, match=r"finite.*got nan at index \[1\]"):
         metrics.gini(pd.Series([1.0, np.nan]))
+
+
+def test_a_shortened_option_is_refused(capsys):
+    """--deb was read as --debug by the parser but did nothing (main looks for
+    the whole word); --house was read as --households."""
+    assert cli.main(["run", "--deb", "x.toml"]) == 2
+    assert "unrecognized arguments: --deb" in capsys.readouterr().err
+    assert cli.main(["run", "--house", "3000"]) == 2
+    assert "unrecognized arguments: --house" in capsys.readouterr().err
+
+
+def test_help_that_cannot_be_written_is_exit_74(tmp_path):
+    """argparse dropped the failed write of --help and --version, exit 0."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    for args in (["run", "--help"], ["--version"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "commonprosperity", *args],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=tmp_path,
+            )
+        assert done.returncode == 74, done.stderr
+        assert "writing to standard output" in done.stderr
+
+
+def test_a_negative_bound_in_exponent_form_is_a_number():
+    """--bounds -5e-2 0.1 read as one bound and an option ("expected 2
+    arguments"), while -0.05 was read."""
+    parser = cli._build_parser()
+    for low in ("-5e-2", "-5E-2", "-.5e-1", "-0.05", "-5"):
+        args = parser.parse_args(
+            [
+                "solve",
+                "--lever",
+                "wages.growth_rate",
+                "--target",
+                "T1",
+                "--bounds",
+                low,
+                "0.1",
+            ]
+        )
+        assert args.bounds[0] == float(low)
