@@ -46,7 +46,12 @@ from commonprosperity.errors import (
 from commonprosperity.population import CITY_LABELS, Population, sealed
 from commonprosperity.published import CITIES, PROVINCE
 from commonprosperity.scenario import Scenario
-from commonprosperity.simulate import INDICATOR_NAMES, check_band_basis, simulate
+from commonprosperity.simulate import (
+    INDICATOR_NAMES,
+    check_band_basis,
+    simulate,
+    target_verdicts,
+)
 from commonprosperity.targets import (
     BOUND_TOLERANCE,
     TARGET_BY_ID,
@@ -1083,7 +1088,7 @@ def simulate_path(
                 )
             row["income_to_gdp_per_capita"] = income_gdp
             trends: dict[str, float] = {}
-            verdicts: dict[str, tuple[bool, str]] = {}
+            verdicts: dict[str, tuple[bool, str]] = target_verdicts(res)
             ratio, flat = _t8(rows[0], row) if rows else (float("nan"), None)
             row["T8_since_start_value"] = ratio
             row["T8_since_start"] = (
@@ -1245,9 +1250,11 @@ def _t8(start: dict[str, Any], end: dict[str, Any]) -> tuple[float, Any]:
     ``ratio`` is the dibao line's growth ÷ per-capita income growth when income
     grew (``verdict`` None: the target judges the ratio). When income did not
     grow the ratio says nothing (NaN), but 增幅不低于 still compares the growths:
-    ``verdict`` is ``(met, note)``. Both NaN / None when a growth is undefined
-    (the start's dibao 0, or its per-capita income not positive: a growth from
-    a base of 0 or below has no meaning, :func:`_t8_reason`).
+    ``verdict`` is ``(met, note)``; so too when the start's dibao line is 0 and
+    the end's is not (met: a line introduced rises more than any income). Both
+    NaN / None when a growth is otherwise undefined (the dibao line 0 at both
+    ends, or the start's per-capita income not positive: a growth from a base of
+    0 or below has no meaning, :func:`_t8_reason`).
     """
     base = start["per_capita_disposable_income"]
     g_income = (
@@ -1269,6 +1276,15 @@ def _t8(start: dict[str, Any], end: dict[str, Any]) -> tuple[float, Any]:
             f"per-capita income growth {g_income:+.2%} is not positive, so "
             f"the growth ratio is undefined; dibao growth {g_dibao:+.2%} "
             + ("is not below it" if g_dibao >= g_income - tol else "is below it"),
+        )
+    if start["dibao_monthly"] == 0 < end["dibao_monthly"] and np.isfinite(g_income):
+        # A line introduced where there was none: its growth has no ratio, but
+        # it is below no income growth (the target is met, not unknown).
+        return float("nan"), (
+            True,
+            f"the dibao line rose from 0 to {end['dibao_monthly']:,.6g} yuan a "
+            f"month, a growth without bound, not below per-capita income growth "
+            f"{g_income:+.2%}",
         )
     return float("nan"), None
 

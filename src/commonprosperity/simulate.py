@@ -36,7 +36,7 @@ from commonprosperity.published import (
     weak_minimum_wage_tiers,
 )
 from commonprosperity.scenario import Scenario
-from commonprosperity.targets import INDICATOR_NAMES, evaluate_targets
+from commonprosperity.targets import INDICATOR_NAMES, evaluate_targets, unbounded_gaps
 
 __all__ = ["BAND_EDGES", "INDICATOR_NAMES", "Result", "simulate"]
 
@@ -446,6 +446,7 @@ class Result:
                 gdp=gdp,
                 labour_compensation=labour_compensation,
                 undefined=self._undefined,
+                verdicts=target_verdicts(self),
             )
         except ScenarioError as exc:
             # Named by the call the user made, not by the function it runs.
@@ -666,6 +667,16 @@ def _tiers(pop: Population) -> np.ndarray:
 def _cells(pop: Population) -> list[tuple[str, bool]]:
     """The (city, urban) pairs the population has households in."""
     return _household_terms(pop)["cells"]
+
+
+def target_verdicts(result: Result) -> dict[str, tuple[bool, str]]:
+    """Targets of ``result`` judged without a value: an unbounded T5 gap.
+
+    (:func:`~commonprosperity.targets.unbounded_gaps`; ``evaluate_targets``
+    judges T4's from the indicators itself.)
+    """
+    found = unbounded_gaps(result._indicators, result.city_per_capita.to_numpy())
+    return {k: v for k, v in found.items() if k == "T5"}
 
 
 def population_weak_values(pop: Population) -> list[dict[str, Any]]:

@@ -42,7 +42,13 @@ from commonprosperity.simulate import (
     social_insurance_fund_revenue,
 )
 from commonprosperity.solve import _parse_target
-from commonprosperity.targets import BOUND_TOLERANCE, TARGET_BY_ID, TARGETS, _met
+from commonprosperity.targets import (
+    BOUND_TOLERANCE,
+    TARGET_BY_ID,
+    TARGETS,
+    _met,
+    unbounded_gaps,
+)
 
 __all__ = ["ENGINES", "MAX_SCENARIOS", "SWEEP_GINI_METHODS", "cheapest", "sweep"]
 
@@ -58,8 +64,12 @@ def _frame(
     S = len(grid.scenarios)
     values: dict[str, np.ndarray] = {name: np.empty(S) for name in INDICATOR_NAMES}
     base_ind, _, _ = _indicator_values(outcome.totals[0])
+    # Rows whose T4 or T5 ratio is undefined but whose gap is unbounded: not met.
+    unbounded: dict[str, list[int]] = {"T4": [], "T5": []}
     for r in range(S):
-        ind, _, _ = _indicator_values(outcome.totals[r + 1])
+        ind, cities, _ = _indicator_values(outcome.totals[r + 1])
+        for tid in unbounded_gaps(ind, cities.values()):
+            unbounded[tid].append(r)
         for name in INDICATOR_NAMES:
             if name != "gini":
                 values[name][r] = ind[name]
@@ -89,6 +99,7 @@ def _frame(
             hit, g = _met(v[ok], t)
             met[ok] = np.asarray(hit, dtype=bool)
             gap[ok] = g
+        met[unbounded.get(t.id, [])] = False
         columns[f"{t.id}_met"] = met
         gaps[f"{t.id}_gap"] = gap
     columns.update(gaps)
@@ -181,8 +192,10 @@ def sweep(
         every indicator of ``INDICATOR_NAMES`` (yuan, shares, ratios; plus
         ``gini_lower`` and ``gini_upper`` with ``gini="bracket"``);
         ``T1_met`` … ``T10_met`` (nullable booleans, NA where a target cannot be
-        judged from one year's simulation) and ``T1_gap`` … ``T10_gap`` (> 0: not
-        yet met, in the target's unit); ``net_fiscal_cost``, yuan per year: the
+        judged from one year's simulation; T4 and T5 False with a NaN ratio when
+        the lower income is not positive while the higher is, as
+        ``Result.targets``) and ``T1_gap`` … ``T10_gap`` (> 0: not yet met, in
+        the target's unit); ``net_fiscal_cost``, yuan per year: the
         income-tax and social-insurance revenue lost plus the transfer spending
         added relative to ``base`` (negative: the scenario raises net revenue);
         the housing fund's part of contributions, the employees' own savings, is

@@ -228,6 +228,46 @@ def on_bound(value: Any, bound: float, tolerance: float = BOUND_TOLERANCE) -> An
 _COMPARE = {"<=": np.less_equal, ">=": np.greater_equal, "<": np.less, ">": np.greater}
 
 
+def unbounded_gaps(
+    indicators: Mapping[str, Any], city_per_capita: Any = ()
+) -> dict[str, tuple[bool, str]]:
+    """Verdicts of T4 and T5 whose ratio is undefined but whose gap is unbounded.
+
+    Urban per-capita income positive over a rural one that is not (or so close
+    to 0 that the ratio overflows) is no ratio, but it is no gap below 1.9
+    either: T4 is not met, rather than not judged. The same for T5 with the
+    highest and lowest of ``city_per_capita`` (the cities' per-capita incomes).
+    Neither income positive, or an area without households, stays not judged.
+    """
+    out: dict[str, tuple[bool, str]] = {}
+
+    def unbounded(high: float, low: float) -> bool:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            return bool(high > 0 and (low <= 0 or not np.isfinite(high / low)))
+
+    urban = _as_number(indicators.get("urban_per_capita_disposable_income"))
+    rural = _as_number(indicators.get("rural_per_capita_disposable_income"))
+    if unbounded(urban, rural):
+        out["T4"] = (
+            False,
+            "rural per-capita income is not positive (or next to 0) while urban "
+            "is: no finite ratio, the gap is unbounded",
+        )
+    cities = [float(v) for v in city_per_capita]
+    if len(cities) >= 2 and unbounded(max(cities), min(cities)):
+        out["T5"] = (
+            False,
+            "a city's per-capita income is not positive (or next to 0) while "
+            "another's is: no finite ratio, the gap is unbounded",
+        )
+    return out
+
+
+def _as_number(value: Any) -> float:
+    """``value`` as a float, NaN if it is none."""
+    return float(value) if is_real(value) else float("nan")
+
+
 def meets(
     value: Any, comparison: str, bound: float, tolerance: float = BOUND_TOLERANCE
 ) -> Any:
@@ -500,6 +540,13 @@ def evaluate_targets(
     ]
     if bad:
         raise ScenarioError("evaluate_targets: " + "; ".join(bad))
+    # T4 from the urban and rural incomes given (T5 needs the cities': the
+    # caller's verdicts, as Result.targets gives).
+    for tid, verdict in unbounded_gaps(indicators).items():
+        if tid not in trends and not math.isfinite(
+            _as_number(indicators.get(TARGET_BY_ID[tid].indicator))
+        ):
+            verdicts.setdefault(tid, verdict)
     rows = []
     for t in TARGETS:
         note = ""

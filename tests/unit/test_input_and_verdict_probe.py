@@ -297,7 +297,7 @@ def test_a_path_says_why_t8_is_not_judged_when_the_first_dibao_is_zero():
     pop = cp.baseline(2024, n_households=1_000, seed=0)
     scenarios = {
         2024: cp.Scenario.status_quo(2024).replace({"transfers.dibao_monthly": 0}),
-        2025: cp.Scenario.status_quo(2025),
+        2025: cp.Scenario.status_quo(2025).replace({"transfers.dibao_monthly": 0}),
         2026: cp.Scenario.status_quo(2025).replace({"year": 2026}),
     }
     path = cp.simulate_path(pop, scenarios)
@@ -306,10 +306,11 @@ def test_a_path_says_why_t8_is_not_judged_when_the_first_dibao_is_zero():
         "T8: the dibao line of 2024 is 0 yuan a month, so its growth is undefined"
         in path.loc[2025, "note"]
     )
-    assert pd.isna(path.loc[2026, "T8_since_start"])
-    assert "T8 since 2024: the dibao line of 2024 is 0" in path.loc[2026, "note"]
-    # From 2025 to 2026 both lines are positive: judged.
-    assert not pd.isna(path.loc[2026, "T8"])
+    # A line introduced (0 in 2025, then 1,128) is judged since session 51:
+    # it rises faster than any income (test_probe_s51).
+    assert path.loc[2026, "T8"]
+    assert path.loc[2026, "T8_since_start"]
+    assert "T8 since 2024: the dibao line rose from 0" in path.loc[2026, "note"]
 
 
 # --------------------------------------------------- one judgement on a bound

@@ -17,6 +17,7 @@ from commonprosperity import (
     cli,
     evaluate_targets,
     simulate,
+    simulate_path,
     synthetic_population,
 )
 from commonprosperity._sweep_report import _summary_line
@@ -408,3 +409,95 @@ def test_a_negative_bound_in_exponent_form_is_a_number():
             ]
         )
         assert args.bounds[0] == float(low)
+
+
+def _two_areas(rural_business):
+    """An urban 杭州 household with 100,000 yuan of property income and a rural
+    丽水 one with a business income of ``rural_business``."""
+    return Population.from_arrays(
+        {
+            "household_id": [1, 2],
+            "weight": [1.0, 1.0],
+            "urban": [True, False],
+            "city": ["杭州", "丽水"],
+        },
+        {
+            "household_id": [1, 2],
+            "age": [40, 40],
+            "employed": [False, False],
+            "wage": [0.0, 0.0],
+            "business": [0.0, rural_business],
+            "property": [100_000.0, 0.0],
+            "pension": [0.0, 0.0],
+        },
+        year=2024,
+    )
+
+
+def _untaxed(year=2024):
+    """No levy and no transfer: disposable income is gross income."""
+    base = Scenario.status_quo(year)
+    zero = {
+        f"{section}.{name}": 0.0
+        for section, name in (
+            ("social_insurance", "pension_rate"),
+            ("social_insurance", "medical_rate"),
+            ("social_insurance", "unemployment_rate"),
+            ("social_insurance", "housing_fund_rate"),
+            ("income_tax", "property_rate"),
+            ("transfers", "dibao_monthly"),
+            ("transfers", "residents_pension_monthly"),
+        )
+    }
+    for schedule in ("rates", "business_rates"):
+        for i in range(len(base.get(f"income_tax.{schedule}"))):
+            zero[f"income_tax.{schedule}[{i}]"] = 0.0
+    return base.replace(zero)
+
+
+@pytest.mark.parametrize("rural_business", [-1_000.0, 0.0, 1e-320])
+def test_an_unbounded_urban_rural_gap_is_not_met(rural_business):
+    """Urban 100,000 over rural -1,000 (or 0, or next to 0) read "not judged";
+    the gap is unbounded, so "< 1.9" and "< 1.55" are missed."""
+    from commonprosperity import sweep
+
+    pop = _two_areas(rural_business)
+    scenario = _untaxed()
+    result = simulate(pop, scenario)
+    assert result.indicators["urban_per_capita_disposable_income"] == 100_000.0
+    targets = result.targets()
+    for tid in ("T4", "T5"):
+        assert targets.at[tid, "met"] is np.False_ or targets.at[tid, "met"] is False
+        assert np.isnan(targets.at[tid, "value"])
+        assert "unbounded" in targets.at[tid, "note"]
+    frame = sweep(pop, scenario, {"transfers.child_allowance_monthly": [0.0, 10.0]})
+    assert frame["T4_met"].tolist() == [False, False]
+    assert frame["T5_met"].tolist() == [False, False]
+    # Neither income positive stays not judged.
+    poor = evaluate_targets(
+        {
+            "urban_per_capita_disposable_income": -5.0,
+            "rural_per_capita_disposable_income": -1.0,
+            "urban_rural_ratio": np.nan,
+        }
+    )
+    assert poor["met"].isna()["T4"]
+
+
+def test_a_dibao_line_introduced_meets_t8():
+    """A path whose first dibao line is 0 and then one is introduced read T8
+    NA ("growth undefined"); a line from nothing rises faster than any income."""
+    from commonprosperity import baseline
+
+    pop = baseline(2024, n_households=2_000, seed=1)
+    path = simulate_path(
+        pop,
+        {
+            2024: Scenario.status_quo(2024).replace({"transfers.dibao_monthly": 0.0}),
+            2025: Scenario.status_quo(2025),
+        },
+    )
+    row = path.loc[2025]
+    assert row["T8"] is np.True_ or row["T8"] is True
+    assert row["T8_since_start"] is np.True_ or row["T8_since_start"] is True
+    assert "rose from 0" in row["note"]

@@ -650,7 +650,7 @@ def test_lane_pass_needs_convex_schedules_of_at_most_kmax_lines(base):
     ).lanes()
     long = base.replace(
         {
-            "income_tax.thresholds": [1_000.0 * k for k in range(KMAX + 1)],
+            "income_tax.thresholds": [40_000.0 * k for k in range(KMAX + 1)],
             "income_tax.rates": [0.01 * k for k in range(KMAX + 1)],
         }
     )
