@@ -475,6 +475,18 @@ def income_distribution(
 
 
 # ------------------------------------------------------------ target dashboard
+def _row_note(text: str) -> str:
+    """A dashboard row's note, wrapped to two lines of 80 characters at most.
+
+    One line of T10's note with GDP ran past the figure's edge and squeezed the
+    bars to 40 % of its width; 80 characters stay clear of the legend at the
+    lower right. Two lines at most: six ran over the row above and the axis.
+    """
+    return textwrap.fill(
+        text, width=80, max_lines=2, placeholder=" … (whole note: the targets table)"
+    )
+
+
 def target_dashboard(
     result: Result | pd.DataFrame,
     *,
@@ -591,16 +603,7 @@ def target_dashboard(
                 ax.text(
                     0.02,
                     y,
-                    # Wrapped: one line of T10's note with GDP ran past the
-                    # figure's edge and squeezed the bars to 40 % of its width; 80
-                    # characters stay clear of the legend at the lower right.
-                    # Two lines at most: six ran over the row above and the axis.
-                    textwrap.fill(
-                        f"not evaluated: {row['note'] or 'no value'}",
-                        width=80,
-                        max_lines=2,
-                        placeholder=" … (whole note: the targets table)",
-                    ),
+                    _row_note(f"not evaluated: {row['note'] or 'no value'}"),
                     va="center",
                     color=_GREY,
                     fontsize=9.5,
@@ -625,7 +628,9 @@ def target_dashboard(
                     )
                     text += verdict
                 else:
-                    text = f"{'met' if met else 'NOT MET'}: {row['note']}"
+                    # Wrapped as the rows not evaluated: an unbounded T4 gap's
+                    # note on one line collapsed the figure's layout.
+                    text = _row_note(f"{'met' if met else 'NOT MET'}: {row['note']}")
                 ax.text(
                     0.02,
                     y,

@@ -243,7 +243,10 @@ def unbounded_gaps(
 
     def unbounded(high: float, low: float) -> bool:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            return bool(high > 0 and (low <= 0 or not np.isfinite(high / low)))
+            # NaN (an area or city without households) is neither: not judged.
+            return bool(
+                high > 0 and (low <= 0 or (low > 0 and not np.isfinite(high / low)))
+            )
 
     urban = _as_number(indicators.get("urban_per_capita_disposable_income"))
     rural = _as_number(indicators.get("rural_per_capita_disposable_income"))
