@@ -107,14 +107,19 @@ def unit_slips(scenario: Any) -> list[tuple[str, str]]:
             getattr(getattr(ref, section), name),
         )
         # Schedules compare bracket by bracket, as far as both go: a schedule
-        # typed in monthly yuan with a top bracket added passed unwarned.
+        # typed in monthly yuan with a top bracket added passed unwarned. With
+        # brackets added the positions may not match (a low bracket inserted,
+        # as with_business_relief's): then every one must look monthly.
         values, bases = np.atleast_1d(value), np.atleast_1d(base)
         both = min(values.shape[0], bases.shape[0])
-        low = [
+        pairs = [
             (v, b)
             for v, b in zip(values[:both], bases[:both], strict=True)
-            if b > 0.0 and 0.0 < v <= b / SLIP_FACTOR
+            if b > 0.0 and v > 0.0
         ]
+        low = [(v, b) for v, b in pairs if v <= b / SLIP_FACTOR]
+        if values.shape != bases.shape and len(low) < len(pairs):
+            low = []
         if low:
             v, b = low[0]
             out.append(

@@ -536,3 +536,20 @@ def test_the_dashboard_wraps_a_not_met_note():
     (t4,) = [t for t in texts if t.startswith("NOT MET: rural")]
     assert "\n" in t4 and max(len(line) for line in t4.split("\n")) <= 80
     figure.savefig(io.BytesIO(), format="png")
+
+
+def test_a_low_bracket_inserted_is_not_taken_for_monthly_thresholds():
+    """Compared by position, a schedule with a low bracket inserted looked
+    monthly at that one position (with_business_relief with a small cap)."""
+    from commonprosperity._unit_slips import unit_slips
+
+    base = Scenario.status_quo(2025)
+    thresholds = list(base.income_tax.thresholds)
+    rates = list(base.income_tax.rates)
+    inserted = base.replace(
+        {
+            "income_tax.thresholds": [0.0, 1_000.0, *thresholds[1:]],
+            "income_tax.rates": [0.0, *rates],
+        }
+    )
+    assert unit_slips(inserted) == []
