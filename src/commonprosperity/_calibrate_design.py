@@ -139,6 +139,7 @@ def design(
         )
     if problems:
         raise CalibrationError("; ".join(problems))
+    labels: dict[str, Any] = {}
     for unit, specs in margins.items():
         if unit not in UNITS:
             problems.append(f"margins: unit must be one of {UNITS}; got {quoted(unit)}")
@@ -157,6 +158,15 @@ def design(
                 )
                 continue
             label = f"{unit}.{'×'.join(names)}"
+            if label in labels:
+                # "city" and ("city",) are one variable: their totals were added
+                # together in the consistency check (a false "inconsistent").
+                problems.append(
+                    f"margin {label} is given more than once (as "
+                    f"{quoted(labels[label])} and {quoted(var)}); give it once"
+                )
+                continue
+            labels[label] = var
             allowed = (
                 *HOUSEHOLD_VARIABLES,
                 *variables,
@@ -170,6 +180,14 @@ def design(
                 )
                 continue
             if isinstance(totals, pd.Series):
+                if not totals.index.is_unique:
+                    # to_dict kept the last of a repeated category without a word.
+                    twice = totals.index[totals.index.duplicated()].unique().tolist()
+                    problems.append(
+                        f"margin {label}: categories {twice} are given more than "
+                        "once; give one total per cell"
+                    )
+                    continue
                 totals = totals.to_dict()
             if not isinstance(totals, Mapping) or not totals:
                 problems.append(f"margin {label}: totals must be a non-empty mapping")

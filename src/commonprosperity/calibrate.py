@@ -56,7 +56,13 @@ from commonprosperity._calibrate_solve import compress, solve
 from commonprosperity._interrupt import interruptible
 from commonprosperity._validate import finite_float, is_integer, one_of, quoted
 from commonprosperity.errors import ArgumentTypeError, CalibrationError
-from commonprosperity.population import MAX_WEIGHT, MIN_WEIGHT, Population, _replace
+from commonprosperity.population import (
+    MAX_WEIGHT,
+    MIN_WEIGHT,
+    Population,
+    _replace,
+    series_index_problem,
+)
 
 __all__ = ["CalibrationResult", "calibrate"]
 
@@ -311,7 +317,13 @@ def calibrate(
     if bounds is not None:
         # A pair of real numbers with 0 < lo < 1 < hi < inf, as documented: a lower
         # bound of 0 would allow weights of 0, which a Population refuses.
-        pair = tuple(bounds) if isinstance(bounds, tuple | list) else ()
+        # Any pair: a NumPy array was refused with a message it satisfies.
+        pair = (
+            tuple(bounds)
+            if isinstance(bounds, tuple | list)
+            or (isinstance(bounds, np.ndarray) and bounds.ndim == 1)
+            else ()
+        )
         # finite_float: 10**400 raised a bare OverflowError.
         lo, hi = (
             (finite_float(pair[0]) or np.nan, finite_float(pair[1]) or np.nan)
@@ -348,6 +360,18 @@ def calibrate(
             "variables must be a mapping of a name to an array with one value per "
             f"household; got {type(variables).__name__}"
         )
+    # A Series keyed by household id in another order was paired by position:
+    # each household took another's category (with_weights refuses the same).
+    misaligned = [
+        problem
+        for name, values in (variables or {}).items()
+        if isinstance(values, pd.Series)
+        for problem in series_index_problem(
+            f"variables[{name!r}]", values, population.household_id
+        )
+    ]
+    if misaligned:
+        raise CalibrationError("; ".join(misaligned))
     X, columns = design(
         population,
         margins,
@@ -369,16 +393,24 @@ def calibrate(
             ]
             wanted, held = _first_margin_totals(columns, t, initial)
             times = wanted / held
-            advice = (
+            if not bounds[0] <= times <= bounds[1]:
                 # Sample weights (of 1) against population totals: no bounds
                 # of the usual kind reach them.
-                f"the design weights add up to {held:g} {columns[0].unit} against "
-                f"the margins' {wanted:g}, {times:.3g} times as many: scale them "
-                f"first, population.with_weights(population.weight * {times:.6g}), "
-                "then calibrate within the bounds"
-                if not bounds[0] <= times <= bounds[1]
-                else "widen the bounds"
-            )
+                advice = (
+                    f"the design weights add up to {held:g} {columns[0].unit} "
+                    f"against the margins' {wanted:g}, {times:.3g} times as many: "
+                    "scale them first, population.with_weights(population.weight "
+                    f"* {times:.6g}), then calibrate within the bounds"
+                )
+            elif _no_weights_meet(X, d, t, None):
+                # Wider bounds would not help either (rural persons fewer than
+                # rural households): "widen the bounds" sent the user there.
+                advice = (
+                    "no weights >= 0 meet these margins together, whatever "
+                    "the bounds (a linear programme finds none): check the margins"
+                )
+            else:
+                advice = "widen the bounds"
             raise CalibrationError(
                 f"bounds {bounds} are infeasible: " + "; ".join(cells) + f" ({advice})"
             )

@@ -553,3 +553,68 @@ def test_a_low_bracket_inserted_is_not_taken_for_monthly_thresholds():
         }
     )
     assert unit_slips(inserted) == []
+
+
+@pytest.fixture(scope="module")
+def calibration_population():
+    return synthetic_population(2_000, seed=1)
+
+
+def test_calibrate_refuses_a_variables_series_keyed_in_another_order(
+    calibration_population,
+):
+    """It was paired by position: each household took another's category and
+    the margins table still said every cell was met."""
+    from commonprosperity import CalibrationError, calibrate
+
+    pop = calibration_population
+    group = pd.Series(np.where(pop.urban, "u", "r"), index=pop.household_id)
+    d = pop.weight
+    targets = {"u": 1.2 * d[pop.urban].sum(), "r": d[~pop.urban].sum()}
+    shuffled = group.sample(frac=1.0, random_state=0)
+    with pytest.raises(CalibrationError, match=r"variables\['grp'\].*another order"):
+        calibrate(pop, {"households": {"grp": targets}}, variables={"grp": shuffled})
+    done = calibrate(
+        pop,
+        {"households": {"grp": targets}},
+        variables={"grp": shuffled.reindex(pop.household_id)},
+    )
+    assert done.weight[pop.urban].sum() == pytest.approx(targets["u"], rel=1e-9)
+
+
+def test_calibrate_refuses_margins_given_twice(calibration_population):
+    from commonprosperity import CalibrationError, calibrate
+
+    pop = calibration_population
+    d = pop.weight
+    city = pd.Series({c: d[pop.city == c].sum() for c in np.unique(pop.city)})
+    twice = pd.concat([city, pd.Series({"杭州": 2 * city["杭州"]})])
+    with pytest.raises(CalibrationError, match=r"\['杭州'\] are given more than once"):
+        calibrate(pop, {"households": {"city": twice}})
+    with pytest.raises(CalibrationError, match=r"households\.city is given more than"):
+        calibrate(pop, {"households": {"city": city.to_dict(), ("city",): city}})
+
+
+def test_calibrate_bounds_as_an_array_and_advice_that_helps(calibration_population):
+    from commonprosperity import CalibrationError, calibrate
+
+    pop = calibration_population
+    d = pop.weight
+    urban = {u: d[pop.urban == u].sum() for u in (True, False)}
+    as_list = calibrate(pop, {"households": {"urban": urban}}, bounds=[0.5, 2.0])
+    as_array = calibrate(
+        pop, {"households": {"urban": urban}}, bounds=np.array([0.5, 2.0])
+    )
+    assert np.array_equal(as_list.weight, as_array.weight)
+    # Fewer rural persons than rural households: no bounds can meet it, so
+    # "widen the bounds" is no advice.
+    persons = float((d * pop.size).sum())
+    impossible = {False: 0.9 * urban[False], True: persons - 0.9 * urban[False]}
+    with pytest.raises(CalibrationError) as info:
+        calibrate(
+            pop,
+            {"households": {"urban": urban}, "persons": {"urban": impossible}},
+            bounds=(0.5, 2.0),
+        )
+    assert "widen the bounds" not in str(info.value)
+    assert "whatever the bounds" in str(info.value)
