@@ -10,6 +10,7 @@ one pass over that order.
 from __future__ import annotations
 
 import contextlib
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Any
@@ -94,7 +95,8 @@ class BootstrapResult:
         return (
             f"BootstrapResult({self.indicator}={self.estimate:.6g}, "
             f"se={self.std_error:.3g}, "
-            f"{self.level:.0%} CI [{self.ci_lower:.6g}, {self.ci_upper:.6g}], "
+            # The level as given: ".0%" showed 0.995 as a "100% CI".
+            f"{100 * self.level:.6g}% CI [{self.ci_lower:.6g}, {self.ci_upper:.6g}], "
             f"n={self.replicates.size})"
         )
 
@@ -382,7 +384,9 @@ def bootstrap(
     UserWarning
         When the indicator is undefined in some replicates (e.g. the urban/rural
         ratio of a draw without rural households), with their number: the
-        interval is then conditional on the indicator being defined.
+        interval is then conditional on the indicator being defined. When
+        ``n * (1 - level) / 2 < 1``: fewer than one replicate is expected beyond
+        each end, and the interval is about the replicates' range.
 
     Notes
     -----
@@ -456,6 +460,15 @@ def bootstrap(
         raise ArgumentError(
             f"bootstrap: method must be 'rescaled' or 'naive'; got {quoted(method)}"
         )
+    if n * (1.0 - level) / 2.0 < 1.0 - 1e-9:
+        # Fewer than one replicate is expected beyond each end: the interval is
+        # the replicates' range, whatever level it is labelled with.
+        warn_user(
+            f"bootstrap: a {100 * level:.6g} % percentile interval from {n} "
+            f"replicates has fewer than one replicate beyond each end, so it is "
+            "about their range, not an interval at that level; use n >= "
+            f"{math.ceil(2.0 / (1.0 - level)):,} (more for a stable interval)"
+        )
     pop = result.population
     nh = pop.n_households
     for name, given in (("strata", strata), ("psu", psu)):
@@ -491,6 +504,14 @@ def bootstrap(
             raise ArgumentError(
                 f"bootstrap: {name} must have a value for every household; missing "
                 f"at {describe_rows(missing)}"
+            )
+        # An infinite label is a computation gone wrong, as NaN is missing data;
+        # it became a design unit of its own.
+        infinite = None if arr is None or arr.dtype.kind != "f" else np.isinf(arr)
+        if infinite is not None and infinite.any():
+            raise ArgumentError(
+                f"bootstrap: {name} labels must be finite; infinite at "
+                f"{describe_rows(infinite)}"
             )
     # Strata and PSUs numbered in the order of their codes, households alone in
     # the order of their ids: the replicates draw the same PSUs whatever the

@@ -618,3 +618,38 @@ def test_calibrate_bounds_as_an_array_and_advice_that_helps(calibration_populati
         )
     assert "widen the bounds" not in str(info.value)
     assert "whatever the bounds" in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def small_result():
+    return simulate(synthetic_population(300, seed=1), Scenario.status_quo(2021))
+
+
+def test_bootstrap_shows_its_level_and_warns_of_an_interval_that_is_the_range(
+    small_result,
+):
+    """0.995 showed as a "100% CI"; a 99.99 % interval from 20 replicates is
+    their range, labelled at that level without a word."""
+    import warnings
+
+    from commonprosperity import bootstrap
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        b = bootstrap(small_result, "gini", n=20, seed=1, level=0.995)
+    assert "99.5% CI" in repr(b)
+    (said,) = [str(w.message) for w in seen]
+    assert "fewer than one replicate beyond each end" in said and "n >= 400" in said
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        b = bootstrap(small_result, "gini", n=40, seed=1, level=0.95)
+    assert "95% CI" in repr(b)
+
+
+def test_bootstrap_refuses_an_infinite_design_label(small_result):
+    from commonprosperity import ArgumentError, bootstrap
+
+    n = small_result.population.n_households
+    strata = np.where(np.arange(n) == 5, np.inf, 1.0)
+    with pytest.raises(ArgumentError, match=r"strata labels must be finite"):
+        bootstrap(small_result, "gini", n=40, seed=1, strata=strata)
