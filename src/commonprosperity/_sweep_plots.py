@@ -626,11 +626,23 @@ def fiscal_frontier(
                 c[front],
                 color=_VERMILION,
                 lw=2.0,
-                marker="o",
-                ms=5,
                 label="frontier: least cost for each level",
                 zorder=3,
             )
+            # Its points filled or hollow as the scenarios': filled markers on
+            # top hid whether a frontier scenario meets the target (one missing
+            # it by 2e-5 read as meeting it).
+            for chosen, face in ((ok[front], _VERMILION), (~ok[front], "white")):
+                if chosen.any():
+                    ax.scatter(
+                        v[front][chosen] * scale,
+                        c[front][chosen],
+                        s=30,
+                        facecolor=face,
+                        edgecolor=_VERMILION,
+                        lw=1.2,
+                        zorder=3.5,
+                    )
         ax.axhline(0.0, color=_GREY, lw=0.8)
         _open_degenerate_limits(ax, v * scale, c)
         subtitle = ""

@@ -653,3 +653,36 @@ def test_bootstrap_refuses_an_infinite_design_label(small_result):
     strata = np.where(np.arange(n) == 5, np.inf, 1.0)
     with pytest.raises(ArgumentError, match=r"strata labels must be finite"):
         bootstrap(small_result, "gini", n=40, seed=1, strata=strata)
+
+
+def test_the_frontier_shows_which_of_its_scenarios_meet_the_target():
+    """Filled frontier markers on top hid the hollow ones of scenarios missing
+    the target (T5 at 1.55002 read as met)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from commonprosperity import plots
+
+    frame = pd.DataFrame(
+        {
+            "transfers.dibao_monthly": [1000.0, 1200.0, 1400.0, 1600.0],
+            "city_max_min_ratio": [1.62, 1.58, 1.55002, 1.53],
+            "net_fiscal_cost": [0.0, 5e9, 10e9, 20e9],
+        }
+    )
+    figure = plots.fiscal_frontier(frame, "T5", levers="transfers.dibao_monthly")
+    ax = figure.axes[0]
+    (line,) = [x for x in ax.get_lines() if x.get_label().startswith("frontier")]
+    assert line.get_marker() in (None, "None", "")
+    # The frontier's markers: above the scenarios (2), below the cheapest's ring.
+    on_top = [c for c in ax.collections if 3 < c.get_zorder() < 4]
+    shown = {}
+    for c in on_top:
+        white = (
+            bool((c.get_facecolor()[:, :3] == 1.0).all())
+            if len(c.get_facecolor())
+            else None
+        )
+        for x, _ in c.get_offsets():
+            shown[round(float(x), 5)] = white
+    assert shown == {1.62: True, 1.58: True, 1.55002: True, 1.53: False}
