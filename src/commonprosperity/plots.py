@@ -300,10 +300,11 @@ def income_distribution(
         A simulation result; its ``band_basis`` decides the income on the x axis
         (household income, or 3 × per-capita income for ``"three_person"``).
     bin_width : float
-        Width of the histogram bins, yuan per year.
+        Width of the histogram bins, yuan per year. Default 10,000.
     upper : float
-        Right end of the x axis, yuan per year; households above it are gathered
-        in the last bin and counted in a note.
+        Right end of the x axis, yuan per year, at least 600,000 (where the
+        bands end); households above it are gathered in the last bin and
+        counted in a note. Default 800,000.
     title : str, optional
         Figure title.
     label : str, optional
@@ -320,7 +321,7 @@ def income_distribution(
     ------
     ArgumentError (a ValueError)
         If ``bin_width`` or ``upper`` is not a finite number > 0, ``upper`` is
-        below ``bin_width``, or they make more than 2,000 bins.
+        below ``bin_width`` or 600,000, or they make more than 2,000 bins.
     """
     check_result(result, "result", "income_distribution")
     check_text(title, "title", "income_distribution")
@@ -337,6 +338,14 @@ def income_distribution(
     if not problems and upper < bin_width:
         problems.append(
             f"upper ({upper:,.0f}) must be at least bin_width ({bin_width:,.0f})"
+        )
+    bands_end = max(hi for _, hi, _, _ in _BAND_EDGES)
+    if not problems and upper < bands_end:
+        # The bands, their arrows and shares are drawn where they are: with an
+        # axis ending before them they ran past its edge or out of sight.
+        problems.append(
+            f"upper must be at least {bands_end:,.0f} yuan, where the plan's bands "
+            f"end (their shares are written over them); got {upper:,.0f}"
         )
     if not problems and upper / bin_width > _MAX_BINS:
         # bin_width=1 asked for 800,000 bars and ran for minutes.

@@ -686,3 +686,13 @@ def test_the_frontier_shows_which_of_its_scenarios_meet_the_target():
         for x, _ in c.get_offsets():
             shown[round(float(x), 5)] = white
     assert shown == {1.62: True, 1.58: True, 1.55002: True, 1.53: False}
+
+
+def test_income_distribution_refuses_an_axis_ending_before_the_bands(small_result):
+    """The bands, arrows and shares were drawn at 100k-600k whatever the axis:
+    upper=300,000 put them past its edge, 50,000 out of sight."""
+    from commonprosperity import ArgumentError, plots
+
+    for upper in (50_000, 300_000, 599_999):
+        with pytest.raises(ArgumentError, match=r"upper must be at least 600,000"):
+            plots.income_distribution(small_result, upper=upper)
