@@ -123,11 +123,12 @@ def household(
         One dict per person with ``age`` (completed years, required) and optionally
         ``wage``, ``business`` (may be negative), ``property``, ``pension`` (gross
         yuan per year, default 0) and ``employed`` (bool; default: ``wage > 0``
-        and ``age < 60``). An employed person's wage is raised to the minimum wage
-        and pays employee contributions; past the retirement age (60 here) work is
-        not under a labour contract (劳动合同法实施条例 art. 21: it ends at the
-        statutory retirement age), so a working pensioner is not employed unless
-        ``employed=True`` says so.
+        and ``16 <= age < 60``). An employed person's wage is raised to the
+        minimum wage and pays employee contributions; past the retirement age
+        (60 here) work is not under a labour contract (劳动合同法实施条例 art.
+        21: it ends at the statutory retirement age), nor under 16 (劳动法 art.
+        15 forbids employing a child), so a working pensioner or a child with a
+        wage is not employed unless ``employed=True`` says so.
     urban : bool, default True
         Urban household (城镇) or rural (农村); with ``city`` it sets the
         minimum-wage tier.
@@ -214,14 +215,13 @@ def household(
     Contributions are 22.5 % of 120,000; taxable income 120,000 − 27,000 − 60,000
     = 33,000 is taxed at 3 % (个人所得税法 附表一).
     """
+    # numbers.Integral: NumPy integers too (``for year in np.arange(...)``), as
+    # Scenario accepts them; bools are Integral but not years. Checked with a
+    # scenario too: "2021" was told it differs from the scenario's 2021.
+    if year is not None and not is_integer(year):
+        raise ScenarioError(f"household(): year must be an integer; got {quoted(year)}")
     if scenario is None:
         year = 2021 if year is None else year
-        # numbers.Integral: NumPy integers too (``for year in np.arange(...)``), as
-        # Scenario accepts them; bools are Integral but not years.
-        if not is_integer(year):
-            raise ScenarioError(
-                f"household(): year must be an integer; got {quoted(year)}"
-            )
         scenario = Scenario.status_quo(year)
     elif not isinstance(scenario, Scenario):
         raise ArgumentTypeError(
@@ -293,11 +293,17 @@ def _family(
                     f"members[{i}]['age'] must be a whole number (completed years); "
                     f"got {quoted(value)}"
                 )
-            elif isinstance(value, numbers.Integral) and abs(int(value)) > _FLOAT_MAX:
-                # float() of it raised a bare OverflowError further on.
+            elif (
+                isinstance(value, numbers.Integral | decimal.Decimal)
+                and not isinstance(value, bool)
+                and (not isinstance(value, decimal.Decimal) or value.is_finite())
+                and abs(value) > _FLOAT_MAX
+            ):
+                # float() of an int raised a bare OverflowError further on; a
+                # Decimal became inf, "got inf" a value never given.
                 problems.append(
                     f"members[{i}]['{key}'] is too large for a float (at most "
-                    f"{_FLOAT_MAX:.4g}); got {quoted(int(value))}"
+                    f"{_FLOAT_MAX:.4g}); got {quoted(value)}"
                 )
         employed = member.get("employed", False)
         if not isinstance(employed, bool | np.bool_):
@@ -323,7 +329,7 @@ def _family(
         "age": np.array([m["age"] for m in members], dtype=np.float64),
         "employed": np.array(
             [
-                bool(m.get("employed", m.get("wage", 0) > 0 and m["age"] < 60))
+                bool(m.get("employed", m.get("wage", 0) > 0 and 16 <= m["age"] < 60))
                 for m in members
             ]
         ),

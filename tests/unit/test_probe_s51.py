@@ -696,3 +696,29 @@ def test_income_distribution_refuses_an_axis_ending_before_the_bands(small_resul
     for upper in (50_000, 300_000, 599_999):
         with pytest.raises(ArgumentError, match=r"upper must be at least 600,000"):
             plots.income_distribution(small_result, upper=upper)
+
+
+def test_household_does_not_employ_a_child_by_default():
+    """A baby with a wage of 1 was employed, lifted to a year's minimum wage
+    and charged contributions."""
+    from commonprosperity import household
+
+    hh = household(2024, members=[{"age": 0, "wage": 1}, {"age": 35, "wage": 5e4}])
+    assert hh.loc[0, "wage"] == 1.0 and hh.loc[0, "contributions"] == 0.0
+    asked = household(2024, members=[{"age": 15, "wage": 1_000, "employed": True}])
+    assert asked.loc[0, "wage"] > 1_000  # lifted when the caller says employed
+    adult = household(2024, members=[{"age": 16, "wage": 1_000}])
+    assert adult.loc[0, "wage"] > 1_000
+
+
+def test_household_checks_year_and_decimal_sizes_with_a_scenario_too():
+    import decimal
+
+    from commonprosperity import household
+
+    scenario = Scenario.status_quo(2021)
+    for year in ("2021", 2021.0):
+        with pytest.raises(ScenarioError, match="year must be an integer"):
+            household(year, members=[{"age": 40}], scenario=scenario)
+    with pytest.raises(PopulationError, match=r"too large for a float.*1E\+400"):
+        household(2021, members=[{"age": 40, "wage": decimal.Decimal("1e400")}])
