@@ -97,6 +97,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    # Not the private modules the imports above bring in (_sweep_engine ...).
-    public = {n for n in globals() if n.startswith("__") or not n.startswith("_")}
-    return sorted(public | set(_LAZY_MODULES))
+    # The public names only: not the modules the imports above bring in
+    # (_sweep_engine, and population, projection ... whose public names are
+    # re-exported here), which tab completion offered as if public.
+    return sorted({n for n in globals() if n.startswith("__")} | set(__all__))

@@ -257,7 +257,7 @@ def save(
         Path without suffix; the directory must exist. The format's suffix is
         appended (``"run.v2"`` gives ``run.v2.png``); a stem that already ends in
         ``.png``, ``.svg`` or ``.pdf`` has it replaced.
-    formats : str or sequence of str
+    formats : str or sequence of str, default ("png", "svg")
         Any of ``"png"``, ``"svg"``, ``"pdf"`` (case-insensitive); one string is
         one format.
 

@@ -515,7 +515,7 @@ def fiscal_frontier(
         A sweep frame with the ``indicator`` and ``cost`` columns.
     indicator : str
         The indicator on the x axis (contract name, or a target id T1–T6).
-    cost : str
+    cost : str, default "net_fiscal_cost"
         The cost column, yuan per year (positive = costs the budget).
     levers : str or iterable of str
         Lever columns used to label the cheapest scenario that meets the target

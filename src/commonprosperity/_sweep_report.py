@@ -186,7 +186,7 @@ def write_sweep(
     cheapest : callable, optional
         ``cheapest(frame, targets=(...))`` of :mod:`commonprosperity.sweep`; used to
         list the scenarios meeting the frontier target ordered by cost.
-    formats : sequence of str
+    formats : sequence of str, default ("png", "svg")
         Figure formats: png, svg, pdf; an empty sequence writes no figures.
     target_notes : mapping of str to str, optional
         Caveats by target id (``{"T5": "over 2 of the 11 cities ..."}``), printed

@@ -235,7 +235,7 @@ def calibrate(
     margins : mapping
         ``{"households" | "persons": {variable or tuple: {category: total}}}``; see
         the module docstring.
-    method : {"raking", "linear"}
+    method : {"raking", "linear"}, default "raking"
         ``"raking"``: multiplicative, ``w = d · exp(x'λ)`` (iterative proportional
         fitting when the margins are categorical); with ``bounds``, the bounded
         "logit" method of Deville & Särndal. ``"linear"``: GREG,

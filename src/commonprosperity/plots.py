@@ -108,7 +108,7 @@ def lorenz_points(
         Per-capita income of each unit, yuan per year (negatives allowed).
     weight : ndarray of float64, shape (n,)
         Persons each unit represents (> 0).
-    n_points : int
+    n_points : int, default 1001
         Number of equally spaced population shares from 0 to 1 (2 to 10**8).
 
     Returns

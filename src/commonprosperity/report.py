@@ -781,7 +781,7 @@ def write_run(
         both).
     command : str, optional
         The command line, quoted in the report.
-    formats : sequence of str
+    formats : sequence of str, default ("png", "svg")
         Figure formats: png, svg, pdf; an empty sequence writes no figures.
     gdp, labour_compensation : float, optional
         For T7.

@@ -818,7 +818,7 @@ class Scenario(_Section):
     1300.0
     >>> s.replace({"income_tax.rates[2]": 0.18}).income_tax.rates[2]
     0.18
-    >>> Scenario(year=2025, transfers={"dibao": 1300})
+    >>> Scenario(year=2025, transfers={"dibao": 1300})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     commonprosperity.errors.ScenarioError: scenario: transfers.dibao: renamed to ...

@@ -775,7 +775,7 @@ def simulate(
         annual disposable income (the plan's words, 家庭年可支配收入);
         ``"three_person"`` by 3 × its per-capita disposable income (the NBS
         middle-income convention of a typical three-person household).
-    gini : {"exact", "bracket"}
+    gini : {"exact", "bracket"}, default "exact"
         ``"exact"``: the exact weighted Gini of per-capita household disposable
         income over persons (one sort). ``"bracket"``: a float-bits histogram
         Gini with a rigorous bracket, adding the indicators ``gini_lower`` and

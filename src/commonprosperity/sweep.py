@@ -167,12 +167,12 @@ def sweep(
         :meth:`Scenario.replace`), or a list of scenarios of ``base``'s year. At
         most ``MAX_SCENARIOS`` (100,000) scenarios: each holds about 5-15 kB
         while the sweep runs (split a larger grid into sweeps).
-    engine : {"threads", "dask"}
+    engine : {"threads", "dask"}, default "threads"
         Local Numba threads, or a Dask cluster given by ``client``.
     client : distributed.Client or str, optional
         With ``engine="dask"``: a client, or the address of a scheduler (a client
         is opened and closed for this call); default: the current Dask client.
-    gini : {"exact", "bracket"}
+    gini : {"exact", "bracket"}, default "exact"
         Exact Gini per scenario, or the histogram Gini with its rigorous bracket
         (columns ``gini_lower``, ``gini_upper``; width ≤ 1e-8 unless negative
         incomes nearly cancel the positive ones: ``docs/precision.md``).

@@ -87,7 +87,7 @@ def synthetic_population(n_households: int, seed: int = 0) -> Population:
     ----------
     n_households : int
         Number of household records (1 to 50,000,000).
-    seed : int
+    seed : int, default 0
         Seed of ``numpy.random.default_rng``; the same arguments give the same
         population, bit for bit.
 

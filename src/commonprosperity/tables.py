@@ -173,7 +173,7 @@ def winners_losers(
         The same population simulated under two scenarios (``result`` is the
         reference, e.g. the status quo): the same households, weights, areas,
         cities and persons with the same gross incomes.
-    threshold : float
+    threshold : float, default 0.01
         Relative change of household disposable income counted as a gain or loss
         (0.01 = 1 %), a finite number ``>= 0``, relative to the absolute value of
         the reference income (a household with a business loss of 100,000 yuan

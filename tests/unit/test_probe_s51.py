@@ -722,3 +722,20 @@ def test_household_checks_year_and_decimal_sizes_with_a_scenario_too():
             household(year, members=[{"age": 40}], scenario=scenario)
     with pytest.raises(PopulationError, match=r"too large for a float.*1E\+400"):
         household(2021, members=[{"age": 40, "wage": decimal.Decimal("1e400")}])
+
+
+def test_dir_lists_the_public_names_only():
+    """dir(cp) listed population, projection, statistics ... beside __all__."""
+    import commonprosperity as cp
+
+    shown = {n for n in dir(cp) if not n.startswith("__")}
+    assert shown == {n for n in cp.__all__ if not n.startswith("__")}
+
+
+def test_the_scenario_examples_pass_plain_doctest():
+    """One example relied on pytest's ELLIPSIS default."""
+    import doctest
+
+    from commonprosperity import scenario
+
+    assert doctest.testmod(scenario).failed == 0

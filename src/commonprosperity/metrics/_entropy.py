@@ -339,7 +339,7 @@ def atkinson(
         Incomes (yuan); all ``> 0`` (where weighted) when ``epsilon > 0``.
     weight : array_like of float, shape (n,), optional
         Frequency weights; ``None`` means equal weights.
-    epsilon : float
+    epsilon : float, default 0.5
         Inequality aversion, ``>= 0``.
 
     Returns

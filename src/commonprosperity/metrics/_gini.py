@@ -109,7 +109,7 @@ def gini(
     weight : array_like of float, shape (n,), optional
         Frequency weights (``>= 0``, positive sum; a weight of 2 counts the row
         twice). ``None`` gives every row weight 1.
-    method : {"exact", "bracket"}
+    method : {"exact", "bracket"}, default "exact"
         ``"exact"``: from 65,536 rows the rows are scattered into float-bits
         bins and each bin is sorted on its own (parallel, about O(n)); below, one
         argsort and one compensated pass. ``"bracket"``: one parallel O(n) pass

@@ -37,7 +37,7 @@ def fgt(
         Frequency weights (e.g. persons); ``None`` means equal weights.
     line : float or array_like of float, shape (n,)
         Poverty line (yuan per year, ``> 0``), one for all rows or one per row.
-    alpha : float
+    alpha : float, default 0
         Poverty aversion, ``>= 0``: 0 headcount ratio, 1 poverty-gap index,
         2 squared poverty gap (severity).
 

@@ -409,7 +409,7 @@ def band_share(
         Incomes (yuan); negatives are allowed.
     weight : array_like of float, shape (n,), optional
         Frequency weights; ``None`` means equal weights.
-    low, high : float
+    low, high : float, default 0 and inf
         Band limits (yuan); ``low`` may be ``-inf`` and ``high`` may be ``inf``;
         ``low <= high``.
 
