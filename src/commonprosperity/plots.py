@@ -237,7 +237,10 @@ def lorenz_curves(
                 colour, ls = styles[k % len(styles)]
                 k += 1
             gini = f"Gini {g:.4f}" if np.isfinite(g) else "Gini undefined"
-            ax.plot(p, s, color=colour, ls=ls, lw=2.0, label=f"{label} ({gini})")
+            # Wrapped: a long label ran past both edges of the figure, its Gini
+            # cut off and the line of equality's entry lost.
+            entry = textwrap.fill(f"{label} ({gini})", width=90)
+            ax.plot(p, s, color=colour, ls=ls, lw=2.0, label=entry)
             dx.plot(p, 100.0 * (s - ref[2]), color=colour, ls=ls, lw=2.0)
         ax.set_xlim(0, 1)
         ax.set_ylim(

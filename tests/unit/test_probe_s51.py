@@ -739,3 +739,20 @@ def test_the_scenario_examples_pass_plain_doctest():
     from commonprosperity import scenario
 
     assert doctest.testmod(scenario).failed == 0
+
+
+def test_a_long_lorenz_label_is_wrapped(small_result):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from commonprosperity import plots
+
+    label = "a reform package with a long descriptive name " * 4
+    figure = plots.lorenz_curves({label: small_result})
+    (legend,) = figure.legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    entry = next(t for t in texts if t.startswith("a reform"))
+    assert "(Gini 0." in entry
+    assert max(len(line) for line in entry.split("\n")) <= 90
+    assert "line of equality" in texts
+    figure.savefig(io.BytesIO(), format="png")
