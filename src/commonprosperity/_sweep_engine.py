@@ -449,6 +449,15 @@ def _expand_mapping(
     return _Grid(scenarios, columns)
 
 
+def _changed(scenario: Scenario, where: str) -> str | None:
+    """The problem of a scenario changed in place since validation, or None."""
+    try:
+        scenario.check_unchanged(where)
+    except ScenarioError as exc:
+        return str(exc)
+    return None
+
+
 def _expand_list(base: Scenario, grid: Sequence[Any]) -> _Grid:
     if len(grid) == 0:
         raise ScenarioError("grid is an empty list: give at least one Scenario")
@@ -461,6 +470,8 @@ def _expand_list(base: Scenario, grid: Sequence[Any]) -> _Grid:
     for i, s in enumerate(grid):
         if not isinstance(s, Scenario):
             problem = f"grid[{i}] must be a Scenario; got {type(s).__name__}"
+        elif (changed := _changed(s, f"grid[{i}]")) is not None:
+            problem = changed
         elif s.year != base.year:
             problem = (
                 f"grid[{i}].year must equal the base year {base.year} (a sweep holds "
@@ -1504,6 +1515,7 @@ def _check_common(population: Any, base: Any, gini: str, band_basis: str) -> Non
 def _check_policy(base: Any, gini: str, band_basis: str) -> None:
     if not isinstance(base, Scenario):
         raise ArgumentTypeError(f"base must be a Scenario; got {type(base).__name__}")
+    base.check_unchanged("sweep: base")
     if not one_of(gini, SWEEP_GINI_METHODS):
         raise ArgumentError(
             f"gini must be one of {SWEEP_GINI_METHODS}; got {quoted(gini)}"

@@ -232,6 +232,8 @@ def household(
             f"household(): year={year!r} but the scenario is for {scenario.year}; pass "
             f"year={scenario.year} with this scenario"
         )
+    else:
+        scenario.check_unchanged("household()")
     pop = _family(
         members, urban=urban, city=city, household_id=household_id, year=scenario.year
     )

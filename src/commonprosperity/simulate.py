@@ -841,6 +841,7 @@ def simulate(
             f"got {quoted(threads)}"
         )
 
+    scenario.check_unchanged("simulate")
     warn_unit_slips([scenario], "simulate")
     pop = population
     a = scenario.as_arrays()

@@ -756,3 +756,22 @@ def test_a_long_lorenz_label_is_wrapped(small_result):
     assert max(len(line) for line in entry.split("\n")) <= 90
     assert "line of equality" in texts
     figure.savefig(io.BytesIO(), format="png")
+
+
+def test_a_scenario_changed_in_place_is_refused_before_a_run():
+    """vars(section)[...] goes past the frozen model: simulate ran on a NaN
+    dibao line (NaN indicators) and a take-up of 7, without a word."""
+    from commonprosperity import household, sweep
+
+    changed = Scenario.status_quo(2025)
+    vars(changed.transfers)["dibao_take_up"] = 7.0
+    pop = synthetic_population(300, seed=1)
+    runs = {
+        "simulate": lambda: simulate(pop, changed),
+        "sweep: base": lambda: sweep(pop, changed, {"transfers.dibao_monthly": [1e3]}),
+        r"grid\[0\]": lambda: sweep(pop, Scenario.status_quo(2025), [changed]),
+        r"household\(\)": lambda: household(members=[{"age": 40}], scenario=changed),
+    }
+    for where, run in runs.items():
+        with pytest.raises(ScenarioError, match=rf"{where}: the scenario was changed"):
+            run()
