@@ -786,7 +786,9 @@ def test_weights_made_subnormal_by_the_scaling_are_refused():
     x = np.array([5.72491814e-155, 1e300])
     w = np.array([1e300, 2.0**-52])
     for measure in (metrics.gini, metrics.coefficient_of_variation):
-        with pytest.raises(MeasureError, match="more than a float can hold side by side"):
+        with pytest.raises(
+            MeasureError, match="more than a float can hold side by side"
+        ):
             measure(x, w)
     # Weights that need no scaling are used as they are (documented).
     assert metrics.gini(np.array([1.0, 3.0]), np.array([5e-324, 1e-10])) == 0.0
