@@ -474,3 +474,14 @@ def _rc() -> Any:
 
     families, _ = _installed_fonts()
     return mpl.rc_context({**_RC, "font.sans-serif": [*families, "sans-serif"]})
+
+
+def billions(yuan: float) -> str:
+    """Yuan in billions: two decimals, or three significant digits below 0.01 bn.
+
+    A small population's totals (135,360 yuan) read "0.00 bn" or "-0.00 bn".
+    """
+    v = yuan / 1e9
+    if v == 0 or abs(v) >= 0.01 or not math.isfinite(v):
+        return f"{v + 0.0:,.2f}"
+    return f"{v:.3g}"

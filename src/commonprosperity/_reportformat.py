@@ -165,17 +165,6 @@ def check_out_dir(out: Path) -> None:
         )
 
 
-def billions(yuan: float) -> str:
-    """Yuan in billions: two decimals, or three significant digits below 0.01 bn.
-
-    A small population's totals (135,360 yuan) read "0.00 bn" or "-0.00 bn".
-    """
-    v = yuan / 1e9
-    if v == 0 or abs(v) >= 0.01 or not math.isfinite(v):
-        return f"{v + 0.0:,.2f}"
-    return f"{v:.3g}"
-
-
 def gini_text(result: Any, *, bold: bool = False) -> str:
     """The Gini of a result to 4 decimals, or "undefined (why)" when it is NaN."""
     g = float(result.indicators["gini"])

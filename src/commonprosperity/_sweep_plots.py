@@ -27,6 +27,7 @@ from commonprosperity._plotstyle import (
     _rc,
     _target_of,
     _tick,
+    billions,
     cite_plan,
     distinct_decimals,
     finish,
@@ -386,7 +387,9 @@ def _cell_text(v: float, unit: str, extra: int = 0) -> str:
     if unit == "yuan":
         return f"{v / 1e3:,.{1 + extra}f}"
     if unit == "bn yuan":
-        return f"{v / 1e9:,.{1 + extra}f}"
+        # A cost of 2.8 million yuan read "0.0": three figures below 0.01 bn.
+        small = v != 0 and abs(v) < 1e7
+        return billions(v) if small else f"{v / 1e9:,.{1 + extra}f}"
     return f"{v:.{4 + extra}f}"
 
 
@@ -702,7 +705,7 @@ def fiscal_frontier(
                 right = _in_axes(v[best] * scale, ax.get_xlim()) > 0.5
                 high = _in_axes(c[best], ax.get_ylim()) > 0.5
                 ax.annotate(
-                    f"{desc}\ncost {c[best]:,.1f} bn yuan",
+                    f"{desc}\ncost {billions(1e9 * c[best])} bn yuan",
                     (v[best] * scale, c[best]),
                     xytext=(-12 if right else 12, -12 if high else 12),
                     textcoords="offset points",
@@ -716,7 +719,7 @@ def fiscal_frontier(
                 )
                 subtitle = (
                     f"\n{meeting.size} of {len(frame)} scenarios meet {target.id}; "
-                    f"the cheapest costs {c[best]:,.1f} bn yuan"
+                    f"the cheapest costs {billions(1e9 * c[best])} bn yuan"
                 )
             elif not judged.any():
                 subtitle = (

@@ -16,6 +16,7 @@ import pandas as pd
 
 from commonprosperity._files import output_folder
 from commonprosperity._plotstyle import (
+    billions,
     check_formats,
     distinct_decimals,
     linked_format,
@@ -23,7 +24,6 @@ from commonprosperity._plotstyle import (
 from commonprosperity._reportformat import (
     _SHORT,
     _number,
-    billions,
     markdown_table,
     output_names,
     recording_warnings,

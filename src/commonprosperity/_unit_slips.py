@@ -23,6 +23,10 @@ __all__ = ["status_quo_of", "unit_slips", "warn_unit_slips"]
 #: A value this many times its status quo (or this fraction of it, for a yearly
 #: field) reads as the other unit: 12 for a month, with room for real reforms.
 SLIP_FACTOR = 10.0
+#: The same for the top threshold of a schedule with brackets added or removed:
+#: a monthly schedule with a top bracket added reaches 2 × the monthly top, a
+#: sixth of the yearly one.
+SCHEDULE_SLIP_FACTOR = 5.0
 #: A monthly amount above this (twice the plan's 75,000 yuan of per-capita income
 #: a year, monthly) where no policy year has the field above 0.
 MONTHLY_CEILING = 12_500.0
@@ -106,20 +110,26 @@ def unit_slips(scenario: Any) -> list[tuple[str, str]]:
             getattr(getattr(scenario, section), name),
             getattr(getattr(ref, section), name),
         )
-        # Schedules compare bracket by bracket, as far as both go: a schedule
-        # typed in monthly yuan with a top bracket added passed unwarned. With
-        # brackets added the positions may not match (a low bracket inserted,
-        # as with_business_relief's): then every one must look monthly.
         values, bases = np.atleast_1d(value), np.atleast_1d(base)
-        both = min(values.shape[0], bases.shape[0])
-        pairs = [
-            (v, b)
-            for v, b in zip(values[:both], bases[:both], strict=True)
-            if b > 0.0 and v > 0.0
-        ]
-        low = [(v, b) for v, b in pairs if v <= b / SLIP_FACTOR]
-        if values.shape != bases.shape and len(low) < len(pairs):
-            low = []
+        if values.shape == bases.shape:
+            # Bracket by bracket.
+            low = [
+                (v, b)
+                for v, b in zip(values, bases, strict=True)
+                if b > 0.0 and 0.0 < v <= b / SLIP_FACTOR
+            ]
+        else:
+            # Brackets added or removed: positions no longer match (a monthly
+            # schedule with one removed looked yearly at its shifted places,
+            # low brackets inserted looked monthly). The top thresholds are
+            # compared, with a margin for the bracket added or removed at the
+            # top: a fifth or less looks monthly.
+            top, usual_top = float(values.max()), float(bases.max())
+            low = (
+                [(top, usual_top)]
+                if usual_top > 0.0 and 0.0 < top <= usual_top / SCHEDULE_SLIP_FACTOR
+                else []
+            )
         if low:
             v, b = low[0]
             out.append(

@@ -120,19 +120,12 @@ def positive_yuan_problem(name: str, value: object) -> str | None:
 
 
 def as_given(x: float) -> str:
-    """A number as typed: the shortest text that reads back as it.
+    """A number as typed: the shortest text that reads back as it (``repr``).
 
     ``:g`` printed a bad value beside the bound it broke as that bound ("1e+13
     yuan exceeds gdp 1e+13 yuan"), and a goal of 67196.14544 as 67196.1.
     """
-    x = float(x)
-    plain = repr(x).removesuffix(".0")
-    if not math.isfinite(x):
-        return plain
-    # repr writes 1e13 out in full; the shortest exponent form that reads back
-    # is kept where it is shorter (800 stays 800, not 8e+02).
-    short = next(t for p in range(1, 18) if float(t := f"{x:.{p}g}") == x)
-    return short if len(short) < len(plain) else plain
+    return repr(float(x)).removesuffix(".0")
 
 
 def _beyond(value: float, bound: float) -> str:
@@ -161,7 +154,9 @@ def labour_share_problem(
             f"{as_given(labour_compensation)} yuan exceeds {gdp_name} "
             f"{as_given(gdp)} yuan"
         )
-    if labour_compensation < LEAST_LABOUR_SHARE * gdp:
+    # The ratio judged is the ratio shown: a product compared one step below
+    # it read "is 0.01 of gdp, below ... 0.01".
+    if labour_compensation / gdp < LEAST_LABOUR_SHARE:
         return (
             f"{labour_name} {as_given(labour_compensation)} is "
             f"{_beyond(labour_compensation / gdp, LEAST_LABOUR_SHARE)} of "

@@ -319,9 +319,9 @@ def calibrate(
         # bound of 0 would allow weights of 0, which a Population refuses.
         # Any pair: a NumPy array was refused with a message it satisfies.
         pair = (
-            tuple(bounds)
-            if isinstance(bounds, tuple | list)
-            or (isinstance(bounds, np.ndarray) and bounds.ndim == 1)
+            tuple(np.asarray(bounds, dtype=object))
+            if isinstance(bounds, tuple | list | np.ndarray | pd.Series | pd.Index)
+            and np.ndim(bounds) == 1
             else ()
         )
         # finite_float: 10**400 raised a bare OverflowError.

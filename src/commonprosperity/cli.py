@@ -116,8 +116,10 @@ class _Parser(argparse.ArgumentParser):
         self.register("action", "store", _StoreOnce)
         # A negative number in exponent form (--bounds -5e-2 0.1) is a value,
         # as -0.05 is; argparse took it for an option.
+        # So are -1_000 and -inf, which the option's own check then names.
         self._negative_number_matcher = re.compile(
-            r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+            r"^-(?:(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:e[+-]?\d+)?|inf|infinity|nan)$",
+            re.IGNORECASE,
         )
 
     def error(self, message: str) -> NoReturn:
@@ -1135,7 +1137,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         f"  {name} there: {indicator(at):.10g}; at the scenario's own value "
         f"{current:,.6g}: {indicator(before):.10g}"
     )
-    from commonprosperity._reportformat import billions
+    from commonprosperity._plotstyle import billions
 
     print(f"  net fiscal cost against the scenario: {billions(cost)} bn yuan per year")
     # As run and sweep: the derived or unverified values the answer rests on
@@ -1263,8 +1265,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 args, extra = parser.parse_known_args(full)
             except SystemExit:
-                # --help or --version: their text must reach the terminal.
-                sys.stdout.flush()
+                # --help or --version: their text must reach the terminal (no
+                # stream at all, stdout closed, is left as argparse leaves it).
+                if sys.stdout is not None:
+                    sys.stdout.flush()
                 raise
             if extra:
                 # Said by the command's parser: the top one's "see

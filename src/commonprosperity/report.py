@@ -32,12 +32,16 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity._files import output_folder
-from commonprosperity._plotstyle import _city_en, check_formats, linked_format
+from commonprosperity._plotstyle import (
+    _city_en,
+    billions,
+    check_formats,
+    linked_format,
+)
 from commonprosperity._reportformat import (
     _change,
     _fmt,
     _target_rows,
-    billions,
     format_target_table,
     gini_text,
     markdown_table,

@@ -803,7 +803,8 @@ def simulate(
         (losses from business) can make it; it is still the definition's value.
         If an amount of the scenario looks typed in the wrong unit: a
         ``_monthly`` field at 10 times its status quo or more (a yearly amount?),
-        a yearly deduction or threshold at a tenth of it or less (monthly?).
+        a yearly deduction or threshold at a tenth of it or less (monthly?; a
+        schedule of another length by its top threshold, at a fifth or less).
 
     Notes
     -----

@@ -175,9 +175,9 @@ def test_winners_losers_of_a_non_result_is_a_type_error():
 @pytest.mark.parametrize(
     ("labour", "shown"),
     [
-        (1.0000001e13, "1.0000001e+13 yuan exceeds gdp 1e+13 yuan"),
-        (0.999e11, "9.99e+10 is 0.00999 of gdp 1e+13"),
-        (0.9999999e11, "is 0.009999999 of gdp 1e+13"),
+        (1.0000001e13, "10000001000000 yuan exceeds gdp 10000000000000 yuan"),
+        (0.999e11, "99900000000 is 0.00999 of gdp 10000000000000"),
+        (0.9999999e11, "is 0.009999999 of gdp 10000000000000"),
     ],
 )
 def test_a_labour_share_message_shows_the_value_apart_from_its_bound(labour, shown):
@@ -539,25 +539,27 @@ def test_the_dashboard_wraps_a_not_met_note():
 
 
 def test_a_low_bracket_inserted_is_not_taken_for_monthly_thresholds():
-    """Compared by position, a schedule with a low bracket inserted looked
-    monthly at that one position (with_business_relief with a small cap)."""
+    """Compared by position, a schedule with low brackets inserted looked
+    monthly at those positions (with_business_relief with a small cap), and a
+    monthly schedule with a bracket removed looked yearly at its shifted ones."""
     from commonprosperity._unit_slips import unit_slips
 
-    base = Scenario.status_quo(2025)
+    base = Scenario.status_quo(2024)
     thresholds = list(base.income_tax.thresholds)
     rates = list(base.income_tax.rates)
+    low = [1_000.0, 2_000.0, 3_000.0, 5_000.0, 8_000.0, 10_000.0]
     inserted = base.replace(
         {
-            "income_tax.thresholds": [0.0, 1_000.0, *thresholds[1:]],
-            "income_tax.rates": [0.0, *rates],
+            "income_tax.thresholds": [0.0, *low, *thresholds[1:]],
+            "income_tax.rates": [0.0] * len(low) + rates,
         }
     )
     assert unit_slips(inserted) == []
-
-
-@pytest.fixture(scope="module")
-def calibration_population():
-    return synthetic_population(2_000, seed=1)
+    monthly = [0.0, 3_000.0, 25_000.0, 35_000.0, 55_000.0, 80_000.0]
+    removed = base.replace(
+        {"income_tax.thresholds": monthly, "income_tax.rates": rates[:2] + rates[3:]}
+    )
+    assert [p for p, _ in unit_slips(removed)] == ["income_tax.thresholds"]
 
 
 def test_calibrate_refuses_a_variables_series_keyed_in_another_order(
