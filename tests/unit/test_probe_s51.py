@@ -794,3 +794,44 @@ def test_weights_made_subnormal_by_the_scaling_are_refused():
             measure(x, w)
     # Weights that need no scaling are used as they are (documented).
     assert metrics.gini(np.array([1.0, 3.0]), np.array([5e-324, 1e-10])) == 0.0
+
+
+def test_help_with_stdout_closed_exits_0(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "commonprosperity", "--help"],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        close_fds=True,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_underscored_and_infinite_negative_bounds_reach_the_options_check():
+    parser = cli._build_parser()
+    lever = ["solve", "--lever", "income_tax.basic_deduction", "--target", "T1"]
+    args = parser.parse_args([*lever, "--bounds", "-1_000", "2_000"])
+    assert args.bounds[0] == -1000.0
+    with pytest.raises(cli.UsageError, match="must be a finite number; got '-inf'"):
+        parser.parse_args([*lever, "--bounds", "-inf", "0"])
+
+
+def test_the_frontier_figure_shows_a_small_cost_in_figures():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from commonprosperity import plots
+
+    frame = pd.DataFrame(
+        {
+            "transfers.dibao_monthly": [1128.0, 1200.0, 1300.0],
+            "urban_rural_ratio": [1.95, 1.89, 1.85],
+            "net_fiscal_cost": [0.0, 2.8e6, 5.1e6],
+        }
+    )
+    figure = plots.fiscal_frontier(frame, "T4", levers=["transfers.dibao_monthly"])
+    (label,) = [t.get_text() for t in figure.axes[0].texts]
+    assert label.endswith("cost 0.0028 bn yuan")
+    assert figure.axes[0].get_title(loc="left").endswith("costs 0.0028 bn yuan")
