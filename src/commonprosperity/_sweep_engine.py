@@ -1504,18 +1504,20 @@ def _evaluate(
     return out
 
 
-def _check_common(population: Any, base: Any, gini: str, band_basis: str) -> None:
+def _check_common(
+    population: Any, base: Any, gini: str, band_basis: str, where: str = "sweep"
+) -> None:
     if not isinstance(population, Population):
         raise ArgumentTypeError(
             f"population must be a Population; got {type(population).__name__}"
         )
-    _check_policy(base, gini, band_basis)
+    _check_policy(base, gini, band_basis, where)
 
 
-def _check_policy(base: Any, gini: str, band_basis: str) -> None:
+def _check_policy(base: Any, gini: str, band_basis: str, where: str = "sweep") -> None:
     if not isinstance(base, Scenario):
         raise ArgumentTypeError(f"base must be a Scenario; got {type(base).__name__}")
-    base.check_unchanged("sweep: base")
+    base.check_unchanged(f"{where}: base")
     if not one_of(gini, SWEEP_GINI_METHODS):
         raise ArgumentError(
             f"gini must be one of {SWEEP_GINI_METHODS}; got {quoted(gini)}"

@@ -262,7 +262,7 @@ def solve(
     >>> 500 < x < 3_000
     True
     """
-    _check_common(population, base, "exact", band_basis)
+    _check_common(population, base, "exact", band_basis, "solve")
     goal = _parse_target(target)
     if years := other_year_note(population.year, base.year):
         warn_user(f"solve: {target} is judged on {years}")

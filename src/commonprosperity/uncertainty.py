@@ -460,15 +460,6 @@ def bootstrap(
         raise ArgumentError(
             f"bootstrap: method must be 'rescaled' or 'naive'; got {quoted(method)}"
         )
-    if n * (1.0 - level) / 2.0 < 1.0 - 1e-9:
-        # Fewer than one replicate is expected beyond each end: the interval is
-        # the replicates' range, whatever level it is labelled with.
-        warn_user(
-            f"bootstrap: a {100 * level:.6g} % percentile interval from {n} "
-            f"replicates has fewer than one replicate beyond each end, so it is "
-            "about their range, not an interval at that level; use n >= "
-            f"{math.ceil(2.0 / (1.0 - level)):,} (more for a stable interval)"
-        )
     pop = result.population
     nh = pop.n_households
     for name, given in (("strata", strata), ("psu", psu)):
@@ -507,7 +498,13 @@ def bootstrap(
             )
         # An infinite label is a computation gone wrong, as NaN is missing data;
         # it became a design unit of its own.
-        infinite = None if arr is None or arr.dtype.kind != "f" else np.isinf(arr)
+        infinite = (
+            None
+            if arr is None or arr.dtype.kind not in "fO"
+            else np.array([isinstance(v, float) and math.isinf(v) for v in arr])
+            if arr.dtype.kind == "O"
+            else np.isinf(arr)
+        )
         if infinite is not None and infinite.any():
             raise ArgumentError(
                 f"bootstrap: {name} labels must be finite; infinite at "
@@ -575,6 +572,17 @@ def bootstrap(
             "per-capita income that is not positive); the standard "
             "error and interval use the other "
             f"{finite.size}"
+        )
+    if finite.size and finite.size * (1.0 - level) / 2.0 < 1.0 - 1e-9:
+        # Fewer than one replicate is expected beyond each end: the interval is
+        # the replicates' range, whatever level it is labelled with. Counted
+        # over the replicates it is taken from, the defined ones.
+        warn_user(
+            f"bootstrap: a {100 * level:.6g} % percentile interval from "
+            f"{finite.size} replicates has fewer than one replicate beyond each "
+            "end, so it is about their range, not an interval at that level; "
+            f"use n >= {math.ceil(2.0 / (1.0 - level) - 1e-9):,} defined "
+            "replicates (more for a stable interval)"
         )
     lo, hi = (
         np.quantile(finite, [alpha, 1.0 - alpha]) if finite.size else (np.nan, np.nan)

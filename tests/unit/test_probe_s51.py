@@ -835,3 +835,44 @@ def test_the_frontier_figure_shows_a_small_cost_in_figures():
     (label,) = [t.get_text() for t in figure.axes[0].texts]
     assert label.endswith("cost 0.0028 bn yuan")
     assert figure.axes[0].get_title(loc="left").endswith("costs 0.0028 bn yuan")
+
+
+def test_bootstrap_tail_warning_counts_and_advises_exactly(small_result):
+    """n=19 at level 0.9 was told "n >= 21" (2 / 0.1 rounds up past 20), and
+    the count was of replicates asked for, not of those the interval uses."""
+    import warnings
+
+    from commonprosperity import ArgumentError, bootstrap
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        bootstrap(small_result, "gini", n=19, seed=1, level=0.9)
+        bootstrap(small_result, "gini", n=20, seed=1, level=0.9)
+    (said,) = [str(w.message) for w in seen]
+    assert "from 19 replicates" in said and "n >= 20 defined" in said
+    n = small_result.population.n_households
+    strata = np.ones(n, dtype=object)
+    strata[3] = float("inf")
+    with pytest.raises(ArgumentError, match="strata labels must be finite"):
+        bootstrap(small_result, "gini", n=40, seed=1, strata=strata)
+
+
+def test_solve_names_itself_for_a_scenario_changed_in_place():
+    from commonprosperity import solve
+
+    changed = Scenario.status_quo(2025)
+    vars(changed.transfers)["dibao_take_up"] = 7.0
+    pop = synthetic_population(300, seed=1)
+    with pytest.raises(ScenarioError, match=r"^solve: base: the scenario was changed"):
+        solve(pop, changed, "transfers.dibao_monthly", "T4", (1000, 3000))
+
+
+def test_huge_negative_and_signalling_nan_decimals_are_named():
+    import decimal
+
+    for value, said in (
+        (decimal.Decimal("-1e400"), r"above -1\.8e308; got Decimal\('-1E\+400'\)"),
+        (decimal.Decimal("sNaN"), r"must be a valid number; got Decimal\('sNaN'\)"),
+    ):
+        with pytest.raises(ScenarioError, match=said):
+            Scenario(year=2025, wages={"growth_rate": value})
