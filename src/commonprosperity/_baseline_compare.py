@@ -399,6 +399,12 @@ def compare_to_published(
             targets.loc[c, "grade"],
             targets.loc[c, "basis"],
             figure_year=year,
+            # A derived target says how, as the other derived rows.
+            method=""
+            if targets.loc[c, "grade"] in ("A", "B")
+            else f"the province's {year} urban and rural means times the city's "
+            f"relative level ({targets.loc[c, 'basis']}), closed to the province "
+            "means (statistics.city_income_targets)",
         )
         if c in anchors:
             f = S.disposable_income(year, "all", city=c)
@@ -469,6 +475,7 @@ def compare_to_published(
         "(all − rural) / (urban − rural), published means",
         absolute=True,
         figure_year=year,
+        method="(all − rural) / (urban − rural) of the published per-capita means",
         note=(
             f"{basis}: the urban share follows the urbanisation rate" if census else ""
         ),

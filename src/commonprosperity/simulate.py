@@ -461,11 +461,13 @@ class Result:
         add_note(("T2", "T3"), _BAND_BASIS_NOTES[self.band_basis])
         add_note(("T6",), _urban_basis_note(self.population.source))
         cities = cities_note(set(self.city_per_capita.index))
-        if cities and not pd.isna(frame.at["T5", "value"]):
+        # Judged (a value, or an unbounded gap): over which cities it was.
+        judged = not pd.isna(frame.at["T5", "met"])
+        if cities and judged:
             add_note(("T5",), cities)
         # Households without a city (the province label) are in no city's mean.
         no_city = self.population.city_code == len(CITY_LABELS) - 1
-        if no_city.any() and not pd.isna(frame.at["T5", "value"]):
+        if no_city.any() and judged:
             person_weight = _person_weight(self.population)
             share = person_weight[no_city].sum() / person_weight.sum()
             add_note(

@@ -346,7 +346,9 @@ def evaluate_targets(
     verdicts : mapping of str to (bool, str), optional
         Targets judged without a value, keyed by id: ``(met, note)``. For T8 in a
         year when per-capita income did not grow, the growth ratio is undefined
-        but "dibao growth not below income growth" can still be judged.
+        but "dibao growth not below income growth" can still be judged; for T5
+        with a city's per-capita income not positive while another's is, the
+        gap is unbounded (not met).
 
     Returns
     -------
@@ -360,7 +362,11 @@ def evaluate_targets(
         relative to it or absolute for bounds below 1 such as the trend
         targets' 0, counts as on it, so that rounding in the weighted sums does
         not decide a verdict); ``met`` is a nullable boolean, NA where the
-        needed input is absent.
+        needed input is absent. T4 is not met, with no value, where urban
+        per-capita income is positive and rural is not (or next to 0): the gap
+        is unbounded (:func:`unbounded_gaps`); T5's like verdict needs the
+        cities' incomes, which ``indicators`` lacks: pass it in ``verdicts``
+        (``Result.targets`` does).
 
     Raises
     ------

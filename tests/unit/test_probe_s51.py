@@ -225,6 +225,8 @@ def test_compared_figures_carry_their_year_and_derivation(compared_2020):
     assert shape["year"].isna().all() and (shape["method"] != "").all()
     gini = shape[shape["figure"].str.startswith("Gini")].iloc[0]
     assert "2020" in gini["method"] and "2019 national" in gini["method"]
+    derived = t[t["grade"].isin(["C", "R"])]
+    assert (derived["method"] != "").all(), derived[derived["method"] == ""]
     published = t[t["grade"].isin(["A", "B"]) & (t["role"] != "shape")]
     assert (published["method"] == "").all()
     # Jiaxing's low-income ratio is of the nearest year published (2021).
@@ -471,6 +473,8 @@ def test_an_unbounded_urban_rural_gap_is_not_met(rural_business):
         assert targets.at[tid, "met"] is np.False_ or targets.at[tid, "met"] is False
         assert np.isnan(targets.at[tid, "value"])
         assert "unbounded" in targets.at[tid, "note"]
+    # Judged, T5 still says over which cities.
+    assert "over 2 of the 11 cities" in targets.at["T5", "note"]
     frame = sweep(pop, scenario, {"transfers.child_allowance_monthly": [0.0, 10.0]})
     assert frame["T4_met"].tolist() == [False, False]
     assert frame["T5_met"].tolist() == [False, False]
