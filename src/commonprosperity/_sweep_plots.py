@@ -502,6 +502,22 @@ def _corner_is_emptier_at_top(x: np.ndarray, y: np.ndarray, *, right: bool) -> b
     return int((side & (ys >= 0.5)).sum()) < int((side & (ys < 0.5)).sum())
 
 
+def _bn_text(bn: float) -> str:
+    """A cost in bn yuan to one decimal, or three figures below 0.01 bn.
+
+    A cost of 2.8 million yuan read "0.0 bn yuan", as if free.
+    """
+    return billions(1e9 * bn) if 0 < abs(bn) < 0.01 else f"{bn:,.1f}"
+
+
+def _judged_by_verdict(frame: pd.DataFrame, target: Any) -> np.ndarray:
+    """Rows whose ``T*_met`` judges ``target`` (NA: not judged); none without it."""
+    column = f"{getattr(target, 'id', '')}_met"
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].astype("boolean").notna().to_numpy(dtype=bool)
+
+
 def fiscal_frontier(
     frame: pd.DataFrame,
     indicator: str,
@@ -705,7 +721,7 @@ def fiscal_frontier(
                 right = _in_axes(v[best] * scale, ax.get_xlim()) > 0.5
                 high = _in_axes(c[best], ax.get_ylim()) > 0.5
                 ax.annotate(
-                    f"{desc}\ncost {billions(1e9 * c[best])} bn yuan",
+                    f"{desc}\ncost {_bn_text(c[best])} bn yuan",
                     (v[best] * scale, c[best]),
                     xytext=(-12 if right else 12, -12 if high else 12),
                     textcoords="offset points",
@@ -719,9 +735,11 @@ def fiscal_frontier(
                 )
                 subtitle = (
                     f"\n{meeting.size} of {len(frame)} scenarios meet {target.id}; "
-                    f"the cheapest costs {billions(1e9 * c[best])} bn yuan"
+                    f"the cheapest costs {_bn_text(c[best])} bn yuan"
                 )
-            elif not judged.any():
+            elif not judged.any() and not _judged_by_verdict(frame, target).any():
+                # A verdict without a value (an unbounded T4 gap: NaN ratio, not
+                # met) is judged, as the sweep's T*_met says.
                 subtitle = (
                     f"\n{column} is undefined in every scenario: {target.id} is "
                     "not judged"

@@ -119,15 +119,23 @@ def unit_slips(scenario: Any) -> list[tuple[str, str]]:
                 if b > 0.0 and 0.0 < v <= b / SLIP_FACTOR
             ]
         else:
-            # Brackets added or removed: positions no longer match (a monthly
-            # schedule with one removed looked yearly at its shifted places,
-            # low brackets inserted looked monthly). The top thresholds are
-            # compared, with a margin for the bracket added or removed at the
-            # top: a fifth or less looks monthly.
+            # Brackets added or removed: compared as far as both go, every
+            # threshold and the top one at a fifth or less. A monthly schedule
+            # with one bracket removed has its places shifted (25,000 against
+            # 144,000); low brackets inserted keep the yearly top; a schedule
+            # cut short keeps the status quo's first thresholds.
+            both = min(values.shape[0], bases.shape[0])
+            pairs = [
+                (v, b)
+                for v, b in zip(values[:both], bases[:both], strict=True)
+                if b > 0.0 and v > 0.0
+            ]
             top, usual_top = float(values.max()), float(bases.max())
             low = (
                 [(top, usual_top)]
-                if usual_top > 0.0 and 0.0 < top <= usual_top / SCHEDULE_SLIP_FACTOR
+                if pairs
+                and all(v <= b / SCHEDULE_SLIP_FACTOR for v, b in pairs)
+                and 0.0 < top <= usual_top / SCHEDULE_SLIP_FACTOR
                 else []
             )
         if low:

@@ -38,6 +38,7 @@ from commonprosperity.targets import (
     TARGETS,
     goal_value_problem,
     meets,
+    unbounded_gaps,
 )
 
 __all__ = ["solve"]
@@ -381,10 +382,19 @@ def solve(
                 pop, st, "exact", band_basis, known=known, split=not narrowed
             )
             for k, x in enumerate(todo):
-                ind, _, _ = _indicator_values(out.totals[k])
+                ind, cities, _ = _indicator_values(out.totals[k])
                 pc_ok = ind["per_capita_disposable_income"] > 0
                 ind["gini"] = out.gini[k] if pc_ok else np.nan
-                seen[x] = ind[goal.indicator]
+                value = ind[goal.indicator]
+                if np.isnan(value) and any(
+                    TARGET_BY_ID[tid].indicator == goal.indicator
+                    for tid in unbounded_gaps(ind, cities.values())
+                ):
+                    # An unbounded gap (rural income not positive while urban
+                    # is): above any bound, as the targets judge it, not a
+                    # value the search cannot use.
+                    value = np.inf
+                seen[x] = value
         return np.array([seen[float(x)] for x in xs])
 
     def shape_problem() -> str | None:
@@ -397,8 +407,10 @@ def solve(
                 f"{goal.indicator} is undefined (NaN) at {lever} = {bad[0]:g}; cannot "
                 "solve over these bounds"
             )
-        d = np.diff(v)
-        tol = 1e-12 * max(1.0, float(np.max(np.abs(v))))
+        with np.errstate(invalid="ignore"):
+            d = np.diff(v)
+        finite = np.abs(v[np.isfinite(v)])
+        tol = 1e-12 * max(1.0, float(finite.max()) if finite.size else 1.0)
         up, down = d > tol, d < -tol
         if not (up.any() and down.any()):
             return None

@@ -564,6 +564,16 @@ def test_a_low_bracket_inserted_is_not_taken_for_monthly_thresholds():
         {"income_tax.thresholds": monthly, "income_tax.rates": rates[:2] + rates[3:]}
     )
     assert [p for p, _ in unit_slips(removed)] == ["income_tax.thresholds"]
+    # Cut short, a yearly schedule keeps the status quo's first thresholds.
+    short = base.replace(
+        {"income_tax.thresholds": thresholds[:3], "income_tax.rates": rates[:3]}
+    )
+    assert unit_slips(short) == []
+
+
+@pytest.fixture(scope="module")
+def calibration_population():
+    return synthetic_population(2_000, seed=1)
 
 
 def test_calibrate_refuses_a_variables_series_keyed_in_another_order(
@@ -880,3 +890,55 @@ def test_huge_negative_and_signalling_nan_decimals_are_named():
     ):
         with pytest.raises(ScenarioError, match=said):
             Scenario(year=2025, wages={"growth_rate": value})
+
+
+def test_the_frontier_does_not_call_an_unbounded_t4_not_judged():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from commonprosperity import plots, sweep
+
+    frame = sweep(
+        _two_areas(-1_000.0),
+        _untaxed(),
+        {"transfers.child_allowance_monthly": [0.0, 10.0]},
+    )
+    assert frame["T4_met"].tolist() == [False, False]
+    figure = plots.fiscal_frontier(frame, "T4")
+    title = figure.axes[0].get_title(loc="left")
+    assert "not judged" not in title and "no scenario of the sweep meets T4" in title
+
+
+@pytest.mark.filterwarnings("ignore:simulate. transfers.dibao_monthly")
+def test_solve_crosses_an_unbounded_gap():
+    """At the lower bound the rural income was not positive: solve refused the
+    bounds ("urban_rural_ratio is undefined (NaN)"), while the sweep judged the
+    same rows "not met" and others met."""
+    from commonprosperity import solve
+
+    households = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3],
+            "weight": [10.0, 5.0, 5.0],
+            "urban": [True, False, True],
+            "city": ["杭州", "Lishui", "Lishui"],
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "household_id": [1, 1, 2, 3],
+            "age": [40, 8, 70, 40],
+            "employed": [True, False, False, True],
+            "wage": [90_000.0, 0.0, 0.0, 50_000.0],
+            "business": [0.0, 0.0, -30_000.0, 0.0],
+            "property": [1_000.0, 0.0, 0.0, 0.0],
+            "pension": [0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    pop = Population.from_frames(households, persons, year=2021)
+    base = Scenario.status_quo(2021)
+    found = solve(pop, base, "transfers.dibao_monthly", "T4", (835, 30000))
+    at = simulate(pop, base.replace({"transfers.dibao_monthly": found}))
+    assert at.targets().at["T4", "met"]
+    below = simulate(pop, base.replace({"transfers.dibao_monthly": found - 1.0}))
+    assert not below.targets().at["T4", "met"]
