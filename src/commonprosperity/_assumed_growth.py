@@ -6,6 +6,7 @@ C/R values a result rests on (``projection`` imports ``simulate``).
 
 from __future__ import annotations
 
+import ast
 import re
 from types import MappingProxyType
 from typing import Any
@@ -30,30 +31,72 @@ DEFAULT_GROWTH_AFTER_2024 = MappingProxyType({"urban": 0.0435, "rural": 0.0544})
 
 #: A projection step in a population's source: its year, and whether growth= was
 #: given (``project``'s source text).
-_STEP = re.compile(r"\| project\(to_year=(\d+)(, growth=)?")
+_STEP = re.compile(r"\| project\(to_year=(\d+)(?:, growth=(.*?))?\)(?= \||$)")
+
+_AREAS = ("urban", "rural")
+_SOURCES = ("wage", "business", "property", "pension")
+
+
+def _default_used(spec: Any) -> bool:
+    """Whether a year's growth spec leaves some area's source at the default."""
+    if spec is None:
+        return True
+    if not isinstance(spec, dict):
+        return False  # one number for everything
+    if "all" in spec:
+        return False
+    return any(
+        area not in spec
+        and not all(s in spec or f"{area}.{s}" in spec for s in _SOURCES)
+        for area in _AREAS
+    )
+
+
+def _assumed_years(start: int, to_year: int, growth: str | None) -> list[int] | None:
+    """The years of one projection step grown by the default; None if unknown."""
+    years = range(max(start, LAST_PUBLISHED) + 1, to_year + 1)
+    if growth is None:
+        return list(years)
+    try:
+        spec = ast.literal_eval(growth)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None  # a growth= the text cannot give back (Decimals)
+    if isinstance(spec, dict) and spec and all(isinstance(k, int) for k in spec):
+        return [y for y in years if _default_used(spec.get(y))]
+    return list(years) if _default_used(spec) else []
 
 
 def assumed_growth_values(source: str) -> list[dict[str, Any]]:
     """The assumed growth a projected population's incomes rest on, as a weak value.
 
-    One entry (``key``, ``value``, ``grade`` R, ``source``) if any projection in
-    ``source`` went past :data:`LAST_PUBLISHED`, else none: results for 2025 on
-    (T1, T4) rest on :data:`DEFAULT_GROWTH_AFTER_2024`, an assumption, and the
-    command line lists such values with every result.
+    One entry (``key``, ``value``, ``grade`` R, ``source``) if a projection in
+    ``source`` grew some year after :data:`LAST_PUBLISHED` by
+    :data:`DEFAULT_GROWTH_AFTER_2024` (no ``growth=`` for that year, area or
+    source), else none: results for 2025 on (T1, T4) rest on an assumption, and
+    the command line lists such values with every result. A step's first year
+    is the previous step's year, or the last published one.
     """
-    steps = [(int(m[1]), m[2] is not None) for m in _STEP.finditer(source)]
-    later = [(year, given) for year, given in steps if year > LAST_PUBLISHED]
-    if not later:
+    years: set[int] = set()
+    unknown = False
+    start = LAST_PUBLISHED
+    for match in _STEP.finditer(source):
+        to_year = int(match[1])
+        found = _assumed_years(start, to_year, match[2])
+        if found is None:
+            unknown = True
+        else:
+            years.update(found)
+        start = to_year
+    if not years and not unknown:
         return []
     rates = ", ".join(
         f"{area} {100 * rate:.2f} %" for area, rate in DEFAULT_GROWTH_AFTER_2024.items()
     )
-    first, last = LAST_PUBLISHED + 1, max(y for y, _ in later)
-    value = f"{rates} a year of gross incomes, " + (
-        f"{first}" if last == first else f"{first}–{last}"
-    )
-    if any(given for _, given in later):
-        value += " where project's growth= does not set it"
+    value = f"{rates} a year of gross incomes"
+    if years:
+        value += ", " + ", ".join(_spans(sorted(years)))
+    if unknown:
+        value += " (and where project's growth= does not set it)"
     return [
         {
             "key": "project: income growth after 2024 (DEFAULT_GROWTH_AFTER_2024)",
@@ -68,3 +111,14 @@ def assumed_growth_values(source: str) -> list[dict[str, Any]]:
             ),
         }
     ]
+
+
+def _spans(years: list[int]) -> list[str]:
+    """Consecutive years as spans: [2025, 2026, 2028] -> ["2025–2026", "2028"]."""
+    out: list[str] = []
+    for y in years:
+        if out and int(out[-1][-4:]) == y - 1:
+            out[-1] = f"{out[-1][:4]}–{y}"
+        else:
+            out.append(str(y))
+    return out

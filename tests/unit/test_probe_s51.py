@@ -329,7 +329,11 @@ def test_a_result_past_2024_lists_the_assumed_income_growth():
         "incomes, 2025–2027"
     )
     (partly,) = assumed(project(start, 2025, growth={"urban": 0.03}))
-    assert partly["value"].endswith(", 2025 where project's growth= does not set it")
+    assert partly["value"].endswith("a year of gross incomes, 2025")  # rural's
+    # growth= for every area and year: nothing assumed (it was still listed).
+    assert assumed(project(start, 2026, growth=0.05)) == []
+    (later,) = assumed(project(start, 2027, growth={2026: 0.02}))
+    assert later["value"].endswith("a year of gross incomes, 2025, 2027")
     assert assumed(start) == []
     assert assumed(project(baseline(2022, n_households=3_000, seed=0), 2024)) == []
 
