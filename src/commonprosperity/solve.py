@@ -144,9 +144,14 @@ def _parse_target(target: str) -> _Goal:
     if name in TARGET_BY_ID:
         t = TARGET_BY_ID[name]
         if t.indicator not in INDICATOR_NAMES:
+            why = (
+                "needs gdp and labour_compensation (national accounts), which no "
+                "lever of the households moves"
+                if name == "T7"
+                else "cannot be judged from one year's simulation"
+            )
             raise ArgumentError(
-                f"target {name} ({t.indicator}) cannot be judged from one year's "
-                f"simulation; a target here is {allowed}"
+                f"target {name} ({t.indicator}) {why}; a target here is {allowed}"
             )
         if op is None:
             return _Goal(

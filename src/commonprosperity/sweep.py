@@ -350,7 +350,13 @@ def _unjudged(frame: pd.DataFrame, ids: list[str]) -> list[str]:
         if not frame[f"{t}_met"].isna().all():
             continue
         why = (
-            "it cannot be judged from one year's simulation (judge it on a "
+            # T7 is of one year, but from national accounts, not the households:
+            # a sweep takes no GDP, and no scenario moves it.
+            "it needs gdp and labour_compensation (national accounts), which a "
+            "sweep does not take, and no scenario of the households changes it "
+            "(judge it with Result.targets(gdp=..., labour_compensation=...))"
+            if t == "T7"
+            else "it cannot be judged from one year's simulation (judge it on a "
             "path: simulate_path and target_years)"
             if TARGET_BY_ID[t].indicator not in INDICATOR_NAMES
             else f"{TARGET_BY_ID[t].indicator} is undefined in every row"
@@ -374,7 +380,8 @@ def cheapest(
     targets : str or sequence of str, default ("T2", "T4")
         Target ids (``"T1"`` … ``"T10"``): a row qualifies when every
         ``<id>_met`` is true (NA counts as not met; a target NA in every row,
-        as T7–T10 in a one-year sweep, is an error); or conditions on an
+        as T7 (no GDP in a sweep) and T8–T10 (trends) are, is an error); or
+        conditions on an
         indicator column as :func:`~commonprosperity.solve.solve` takes them
         (``"gini <= 0.34"``, ``"T2 >= 0.7"``: T2's indicator at another level;
         NaN does not qualify).

@@ -946,3 +946,18 @@ def test_solve_crosses_an_unbounded_gap():
     assert at.targets().at["T4", "met"]
     below = simulate(pop, base.replace({"transfers.dibao_monthly": found - 1.0}))
     assert not below.targets().at["T4", "met"]
+
+
+def test_t7_is_not_sent_to_a_path():
+    """cheapest and solve said T7 "cannot be judged from one year's simulation
+    (judge it on a path)"; it is of one year, but needs GDP, which a sweep does
+    not take."""
+    from commonprosperity import ArgumentError, cheapest, solve, sweep
+
+    pop = synthetic_population(300, seed=1)
+    base = Scenario.status_quo(2021)
+    frame = sweep(pop, base, {"transfers.dibao_monthly": [800.0, 900.0]})
+    with pytest.raises(ArgumentError, match="T7.*needs gdp and labour_compensation"):
+        cheapest(frame, "T7")
+    with pytest.raises(ArgumentError, match="T7.*needs gdp and labour_compensation"):
+        solve(pop, base, "transfers.dibao_monthly", "T7", (800, 900))
