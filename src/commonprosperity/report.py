@@ -119,6 +119,17 @@ INDICATOR_UNIT_TEXT: Mapping[str, str] = MappingProxyType(
 
 
 # ------------------------------------------------------------------- tables
+
+#: The counts of the fiscal table as the report names them: with the
+#: expected-value take-up, dibao_households counts every eligible household,
+#: which "dibao households" read as recipients (1.45 m against about 0.87 m
+#: expected at a take-up of 0.6).
+_COUNT_LABELS = {
+    "dibao_households": "households eligible for dibao (households represented; "
+    "expected recipients are about the take-up times this)",
+}
+
+
 def target_table(
     result: Result,
     baseline: Result | None = None,
@@ -655,7 +666,10 @@ def markdown_report(
         "",
     ]
     for item, row in counts.iterrows():
-        line = f"{item.replace('_', ' ')} (households represented): {row['value']:,.0f}"
+        what = _COUNT_LABELS.get(
+            item, f"{item.replace('_', ' ')} (households represented)"
+        )
+        line = f"{what}: {row['value']:,.0f}"
         if baseline is not None:
             ref = row[_reference_column(baseline)]
             line += f" ({_reference_name(baseline)} {ref:,.0f})"

@@ -138,7 +138,7 @@ class Result:
         The contract indicators (see ``INDICATOR_NAMES``); yuan, shares or ratios.
     fiscal : pandas.Series of float64
         Weighted revenue and spending totals, yuan per year, and
-        ``dibao_households``, the households represented that receive dibao (a
+        ``dibao_households``, the households represented eligible for dibao (a
         count, not yuan). Take-up is an expected value (every eligible household
         receives ``dibao_take_up`` × its gap), so this counts every *eligible*
         household whenever the take-up is positive (0 at a take-up of 0);
@@ -229,8 +229,10 @@ class Result:
     def fiscal(self) -> pd.Series:
         """Weighted revenue and spending totals, yuan per year (a copy).
 
-        ``dibao_households`` is a count: the households represented that receive
-        dibao.
+        ``dibao_households`` is a count: the households represented that are
+        eligible for dibao (with the expected-value take-up, those that receive
+        ``dibao_take_up`` × their gap; expected recipients are about the take-up
+        times this count).
         """
         return _handout(self._fiscal)
 

@@ -961,3 +961,15 @@ def test_t7_is_not_sent_to_a_path():
         cheapest(frame, "T7")
     with pytest.raises(ArgumentError, match="T7.*needs gdp and labour_compensation"):
         solve(pop, base, "transfers.dibao_monthly", "T7", (800, 900))
+
+
+def test_the_report_calls_the_dibao_count_eligible_households(tmp_path):
+    """report.md said "dibao households" of a count of every eligible household
+    (expected recipients are the take-up times it)."""
+    from commonprosperity import report
+
+    result = simulate(synthetic_population(300, seed=1), Scenario.status_quo(2025))
+    report.write_run(result, tmp_path / "o", heading="h", formats=())
+    text = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
+    assert "households eligible for dibao (households represented; expected" in text
+    assert "dibao households (households represented)" not in text
