@@ -267,7 +267,9 @@ def sweep_heatmap(
         ax.set_xticks(xt, [x_labels[k] for k in xt])
         ax.set_yticks(yt, [y_labels[k] for k in yt])
         ax.set_xlabel(_lever_label(x) + x_note)
-        ax.set_ylabel(_lever_label(y) + y_note)
+        # The unit on a line of its own: a long lever's label ran past the top
+        # of a grid of three rows, its unit cut off.
+        ax.set_ylabel((_lever_label(y) + y_note).replace(" (", "\n(", 1))
         default = f"{indicator} by {x.split('.')[-1]} and {y.split('.')[-1]}"
         if not finite.size:
             # A colour bar from -0.1 to 0.1 scaled nothing: every cell is n/a.

@@ -957,9 +957,9 @@ def test_t7_is_not_sent_to_a_path():
     pop = synthetic_population(300, seed=1)
     base = Scenario.status_quo(2021)
     frame = sweep(pop, base, {"transfers.dibao_monthly": [800.0, 900.0]})
-    with pytest.raises(ArgumentError, match="T7.*needs gdp and labour_compensation"):
+    with pytest.raises(ArgumentError, match=r"T7.*needs gdp and labour_compensation"):
         cheapest(frame, "T7")
-    with pytest.raises(ArgumentError, match="T7.*needs gdp and labour_compensation"):
+    with pytest.raises(ArgumentError, match=r"T7.*needs gdp and labour_compensation"):
         solve(pop, base, "transfers.dibao_monthly", "T7", (800, 900))
 
 
@@ -973,3 +973,36 @@ def test_the_report_calls_the_dibao_count_eligible_households(tmp_path):
     text = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
     assert "households eligible for dibao (households represented; expected" in text
     assert "dibao households (households represented)" not in text
+
+
+def test_a_long_lever_label_of_the_heatmap_keeps_its_unit():
+    """transfers.residents_pension_monthly (yuan per month) ran past the top of
+    a three-row heatmap and lost its unit."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.transforms import Bbox
+
+    from commonprosperity import plots
+
+    rows = [
+        {
+            "transfers.dibao_monthly": d,
+            "transfers.residents_pension_monthly": p,
+            "per_capita_disposable_income": 60_000.0 + d + p,
+        }
+        for d in (1000.0, 1500.0, 2000.0, 2500.0, 3000.0)
+        for p in (285.0, 400.0, 800.0)
+    ]
+    figure = plots.sweep_heatmap(
+        pd.DataFrame(rows),
+        "transfers.dibao_monthly",
+        "transfers.residents_pension_monthly",
+        "per_capita_disposable_income",
+    )
+    figure.canvas.draw()
+    label = figure.axes[0].yaxis.label
+    assert label.get_text().endswith("\n(yuan per month)")
+    box = label.get_window_extent()
+    inside = Bbox.from_bounds(0, 0, *figure.canvas.get_width_height())
+    assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1)
