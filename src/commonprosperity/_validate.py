@@ -120,12 +120,19 @@ def positive_yuan_problem(name: str, value: object) -> str | None:
 
 
 def as_given(x: float) -> str:
-    """A number as typed: the shortest text that reads back as it (``repr``).
+    """A number as typed: the shortest text that reads back as it.
 
     ``:g`` printed a bad value beside the bound it broke as that bound ("1e+13
-    yuan exceeds gdp 1e+13 yuan"), and a goal of 67196.14544 as 67196.1.
+    yuan exceeds gdp 1e+13 yuan"), and a goal of 67196.14544 as 67196.1. Plain
+    digits (``repr``) up to 12 characters (100000, not 1e+05); beyond, the
+    shorter of them and the exponent form (5e+12 for 5000000000000).
     """
-    return repr(float(x)).removesuffix(".0")
+    x = float(x)
+    plain = repr(x).removesuffix(".0")
+    if len(plain) <= 12 or not math.isfinite(x):
+        return plain
+    short = next(t for p in range(1, 18) if float(t := f"{x:.{p}g}") == x)
+    return short if len(short) < len(plain) else plain
 
 
 def _beyond(value: float, bound: float) -> str:

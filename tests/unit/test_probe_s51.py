@@ -175,9 +175,9 @@ def test_winners_losers_of_a_non_result_is_a_type_error():
 @pytest.mark.parametrize(
     ("labour", "shown"),
     [
-        (1.0000001e13, "10000001000000 yuan exceeds gdp 10000000000000 yuan"),
-        (0.999e11, "99900000000 is 0.00999 of gdp 10000000000000"),
-        (0.9999999e11, "is 0.009999999 of gdp 10000000000000"),
+        (1.0000001e13, "1.0000001e+13 yuan exceeds gdp 1e+13 yuan"),
+        (0.999e11, "99900000000 is 0.00999 of gdp 1e+13"),
+        (0.9999999e11, "is 0.009999999 of gdp 1e+13"),
     ],
 )
 def test_a_labour_share_message_shows_the_value_apart_from_its_bound(labour, shown):
@@ -1006,3 +1006,17 @@ def test_a_long_lever_label_of_the_heatmap_keeps_its_unit():
     box = label.get_window_extent()
     inside = Bbox.from_bounds(0, 0, *figure.canvas.get_width_height())
     assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1)
+
+
+def test_as_given_keeps_short_numbers_plain():
+    """The first as_given printed 100000 as 1e+05 (solve's bounds and goals)."""
+    from commonprosperity._validate import as_given
+
+    assert [as_given(x) for x in (100000, 60000, 0.35, 1e-06, 123456789012)] == [
+        "100000",
+        "60000",
+        "0.35",
+        "1e-06",
+        "123456789012",
+    ]
+    assert as_given(5e12) == "5e+12" and as_given(1.0000001e13) == "1.0000001e+13"
