@@ -31,7 +31,9 @@ DEFAULT_GROWTH_AFTER_2024 = MappingProxyType({"urban": 0.0435, "rural": 0.0544})
 
 #: A projection step in a population's source: its year, and whether growth= was
 #: given (``project``'s source text).
-_STEP = re.compile(r"\| project\(to_year=(\d+)(?:, growth=(.*?))?\)(?= \||$)")
+_STEP = re.compile(
+    r"\| project\(to_year=(\d+)(?:, growth=(.*?))?(?:, from=(\d+))?\)(?= \||$)"
+)
 
 _AREAS = ("urban", "rural")
 _SOURCES = ("wage", "business", "property", "pension")
@@ -81,6 +83,8 @@ def assumed_growth_values(source: str) -> list[dict[str, Any]]:
     start = LAST_PUBLISHED
     for match in _STEP.finditer(source):
         to_year = int(match[1])
+        if match[3] is not None:
+            start = int(match[3])  # a population of its own year after 2024
         found = _assumed_years(start, to_year, match[2])
         if found is None:
             unknown = True
@@ -96,7 +100,9 @@ def assumed_growth_values(source: str) -> list[dict[str, Any]]:
     if years:
         value += ", " + ", ".join(_spans(sorted(years)))
     if unknown:
-        value += " (and where project's growth= does not set it)"
+        value += (
+            ", and " if years else ", "
+        ) + "where project's growth= does not set it"
     return [
         {
             "key": "project: income growth after 2024 (DEFAULT_GROWTH_AFTER_2024)",

@@ -390,7 +390,7 @@ def _cell_text(v: float, unit: str, extra: int = 0) -> str:
         return f"{v / 1e3:,.{1 + extra}f}"
     if unit == "bn yuan":
         # A cost of 2.8 million yuan read "0.0": three figures below 0.01 bn.
-        small = v != 0 and abs(v) < 1e7
+        small = v != 0 and abs(v) < 5e7
         return billions(v) if small else f"{v / 1e9:,.{1 + extra}f}"
     return f"{v:.{4 + extra}f}"
 
@@ -507,9 +507,10 @@ def _corner_is_emptier_at_top(x: np.ndarray, y: np.ndarray, *, right: bool) -> b
 def _bn_text(bn: float) -> str:
     """A cost in bn yuan to one decimal, or three figures below 0.01 bn.
 
-    A cost of 2.8 million yuan read "0.0 bn yuan", as if free.
+    A cost of 2.8 (or 30) million yuan read "0.0 bn yuan", as if free: below
+    0.05 bn, where one decimal rounds to 0, :func:`billions`' form.
     """
-    return billions(1e9 * bn) if 0 < abs(bn) < 0.01 else f"{bn:,.1f}"
+    return billions(1e9 * bn) if 0 < abs(bn) < 0.05 else f"{bn:,.1f}"
 
 
 def _judged_by_verdict(frame: pd.DataFrame, target: Any) -> np.ndarray:

@@ -318,12 +318,15 @@ def calibrate(
         # A pair of real numbers with 0 < lo < 1 < hi < inf, as documented: a lower
         # bound of 0 would allow weights of 0, which a Population refuses.
         # Any pair: a NumPy array was refused with a message it satisfies.
-        pair = (
-            tuple(np.asarray(bounds, dtype=object))
-            if isinstance(bounds, tuple | list | np.ndarray | pd.Series | pd.Index)
-            and np.ndim(bounds) == 1
-            else ()
-        )
+        try:
+            pair = (
+                tuple(np.asarray(bounds, dtype=object))
+                if isinstance(bounds, tuple | list | np.ndarray | pd.Series | pd.Index)
+                and np.ndim(bounds) == 1
+                else ()
+            )
+        except ValueError:  # ragged ([[0.5, 0.6], 2.0]): named below
+            pair = ()
         # finite_float: 10**400 raised a bare OverflowError.
         lo, hi = (
             (finite_float(pair[0]) or np.nan, finite_float(pair[1]) or np.nan)

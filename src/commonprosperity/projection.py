@@ -12,6 +12,7 @@ GDP per capita rising, with GDP given).
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -75,6 +76,22 @@ _COMPONENT_OF = {
 PATH_FISCAL = ("social_insurance_fund_revenue", "housing_fund", "net_revenue")
 FIRST_YEAR = 2020  # first year of the published population and growth figures
 MAX_YEAR = 2050
+
+
+def _plain(spec: Any) -> Any:
+    """A growth spec in plain Python (float, int, str, dict) for the source text.
+
+    NumPy numbers and read-only mappings printed as np.float64(0.05) and
+    mappingproxy({...}), which the source's reader (``ast.literal_eval``)
+    cannot take back.
+    """
+    if isinstance(spec, Mapping):
+        return {_plain(k): _plain(v) for k, v in spec.items()}
+    if isinstance(spec, numbers.Integral) and not isinstance(spec, bool):
+        return int(spec)
+    if isinstance(spec, numbers.Real) and not isinstance(spec, bool):
+        return float(spec)
+    return spec
 
 
 def _logit(p: Any) -> Any:
@@ -749,7 +766,10 @@ def _project(
             # The growth is the projection's assumption: two populations
             # projected with different ones had the same source.
             source=f"{population.source} | project(to_year={to_year}"
-            + ("" if growth is None else f", growth={growth!r}")
+            + ("" if growth is None else f", growth={_plain(growth)!r}")
+            # Where it started, when after the published years: the growth
+            # assumed for those years is read back from this (_assumed_growth).
+            + (f", from={population.year}" if population.year > LAST_PUBLISHED else "")
             + ")",
             **incomes,
         )

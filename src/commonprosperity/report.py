@@ -126,7 +126,7 @@ INDICATOR_UNIT_TEXT: Mapping[str, str] = MappingProxyType(
 #: expected at a take-up of 0.6).
 _COUNT_LABELS = {
     "dibao_households": "households eligible for dibao (households represented; "
-    "expected recipients are about the take-up times this)",
+    "expected recipients are about the take-up times this; 0 at a take-up of 0)",
 }
 
 

@@ -232,7 +232,7 @@ class Result:
         ``dibao_households`` is a count: the households represented that are
         eligible for dibao (with the expected-value take-up, those that receive
         ``dibao_take_up`` × their gap; expected recipients are about the take-up
-        times this count).
+        times this count), 0 at a take-up of 0.
         """
         return _handout(self._fiscal)
 
@@ -808,7 +808,8 @@ def simulate(
         If an amount of the scenario looks typed in the wrong unit: a
         ``_monthly`` field at 10 times its status quo or more (a yearly amount?),
         a yearly deduction or threshold at a tenth of it or less (monthly?; a
-        schedule of another length by its top threshold, at a fifth or less).
+        schedule of another length when its top and each threshold at a place
+        both schedules have are at a fifth or less).
 
     Notes
     -----

@@ -391,9 +391,13 @@ def solve(
                 pc_ok = ind["per_capita_disposable_income"] > 0
                 ind["gini"] = out.gini[k] if pc_ok else np.nan
                 value = ind[goal.indicator]
-                if np.isnan(value) and any(
-                    TARGET_BY_ID[tid].indicator == goal.indicator
-                    for tid in unbounded_gaps(ind, cities.values())
+                if (
+                    np.isnan(value)
+                    and goal.comparison in ("<", "<=")
+                    and any(
+                        TARGET_BY_ID[tid].indicator == goal.indicator
+                        for tid in unbounded_gaps(ind, cities.values())
+                    )
                 ):
                     # An unbounded gap (rural income not positive while urban
                     # is): above any bound, as the targets judge it, not a
@@ -468,6 +472,12 @@ def solve(
         shape = shape_problem()
         # A lever that moves nothing (a top tax rate no household's income
         # reaches) deserves saying so: "not met" alone reads as "too weak".
+        unbounded = (
+            "; inf: an unbounded gap, the lower per-capita income not positive "
+            "(or next to 0) while the higher is"
+            if np.isinf(v).any()
+            else ""
+        )
         flat = (
             f"; {goal.indicator} is the same at all {len(v)} values tried: the "
             "lever does not move it in this population (it may not depend on "
@@ -475,14 +485,16 @@ def solve(
             "household's income, e.g. no taxable income reaches that bracket; or "
             "the incomes it changes stay on the same side of the indicator's "
             "thresholds, as a dibao top-up does of the income bands)"
-            if np.all(v == v[0])
+            # Not where the gap is unbounded throughout: the lever may move
+            # the lower income, which stays at or below 0.
+            if np.all(v == v[0]) and np.isfinite(v[0])
             else ""
         )
         raise TargetUnreachableError(
             f"target {goal.text} is not met for {lever} in [{lo:g}, {hi:g}] (at "
             f"either bound nor at the {len(seen) - 2} values tried between them): "
             f"{goal.indicator} = {v[0]:.10g} at {lever} = {lo:g} and {v[-1]:.10g} at "
-            f"{lever} = {hi:g}{flat}{f'; {shape}' if shape else ''}"
+            f"{lever} = {hi:g}{unbounded}{flat}{f'; {shape}' if shape else ''}"
         )
     check_monotone()
     k = int(np.argmax(ok))

@@ -10,6 +10,7 @@ one pass over that order.
 from __future__ import annotations
 
 import contextlib
+import decimal
 import math
 import numbers
 from dataclasses import dataclass
@@ -99,6 +100,17 @@ class BootstrapResult:
             f"{100 * self.level:.6g}% CI [{self.ci_lower:.6g}, {self.ci_upper:.6g}], "
             f"n={self.replicates.size})"
         )
+
+
+def _infinite(label: object) -> bool:
+    """Whether a design label is an infinite number (of any numeric type)."""
+    if isinstance(label, decimal.Decimal):
+        return label.is_infinite()
+    return (
+        isinstance(label, numbers.Real)
+        and not isinstance(label, bool | np.bool_)
+        and math.isinf(float(label))
+    )
 
 
 #: Draws per stratum from which a replicate draws stratum by stratum
@@ -501,7 +513,7 @@ def bootstrap(
         infinite = (
             None
             if arr is None or arr.dtype.kind not in "fO"
-            else np.array([isinstance(v, float) and math.isinf(v) for v in arr])
+            else np.array([_infinite(v) for v in arr], dtype=bool)
             if arr.dtype.kind == "O"
             else np.isinf(arr)
         )

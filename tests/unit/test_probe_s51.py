@@ -1020,3 +1020,82 @@ def test_as_given_keeps_short_numbers_plain():
         "123456789012",
     ]
     assert as_given(5e12) == "5e+12" and as_given(1.0000001e13) == "1.0000001e+13"
+
+
+def _three_households():
+    households = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3],
+            "weight": [10.0, 5.0, 5.0],
+            "urban": [True, False, True],
+            "city": ["杭州", "Lishui", "Lishui"],
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "household_id": [1, 1, 2, 3],
+            "age": [40, 8, 70, 40],
+            "employed": [True, False, False, True],
+            "wage": [90_000.0, 0.0, 0.0, 50_000.0],
+            "business": [0.0, 0.0, -30_000.0, 0.0],
+            "property": [1_000.0, 0.0, 0.0, 0.0],
+            "pension": [0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    return Population.from_frames(households, persons, year=2021)
+
+
+@pytest.mark.filterwarnings("ignore:simulate. transfers.dibao_monthly")
+def test_solve_takes_an_unbounded_gap_as_above_only_for_upper_bounds():
+    """With the gap as +inf, "T4 >= 2" was met at a NaN ratio (answer 835,
+    "T4 there: nan"); an unreachable "<" goal printed inf and blamed the lever."""
+    from commonprosperity import ArgumentError, TargetUnreachableError, solve
+
+    pop = _three_households()
+    base = Scenario.status_quo(2021)
+    with pytest.raises(ArgumentError, match=r"undefined \(NaN\) at"):
+        solve(pop, base, "transfers.dibao_monthly", "T4 >= 2", (835, 30000))
+    with pytest.raises(TargetUnreachableError) as info:
+        solve(pop, base, "transfers.dibao_monthly", "T4", (0, 835))
+    said = str(info.value)
+    assert "inf: an unbounded gap" in said and "does not move it" not in said
+
+
+def test_review3_small_costs_ragged_bounds_and_float32_labels(small_result):
+    from commonprosperity import ArgumentError, CalibrationError, bootstrap, calibrate
+    from commonprosperity._sweep_plots import _bn_text, _cell_text
+
+    assert [_bn_text(x) for x in (0.03, -0.03, 0.0, 0.05, 1.25)] == [
+        "0.03",
+        "-0.03",
+        "0.0",
+        "0.1",
+        "1.2",
+    ]
+    assert _cell_text(3e7, "bn yuan") == "0.03" and _cell_text(0.0, "bn yuan") == "0.0"
+    pop = small_result.population
+    urban = {u: pop.weight[pop.urban == u].sum() for u in (True, False)}
+    with pytest.raises(CalibrationError, match="bounds must be"):
+        calibrate(pop, {"households": {"urban": urban}}, bounds=[[0.5, 0.6], 2.0])
+    strata = np.array([np.float32("inf")] + [1] * (pop.n_households - 1), dtype=object)
+    with pytest.raises(ArgumentError, match="strata labels must be finite"):
+        bootstrap(small_result, "gini", n=40, seed=1, strata=strata)
+
+
+@pytest.mark.filterwarnings("ignore:project. the share of residents aged 60")
+def test_assumed_growth_from_a_population_after_2024():
+    """A population of 2026 projected to 2028 with growth for both years
+    listed 2025-2026 as assumed; NumPy growth values could not be read back."""
+    from commonprosperity import project
+
+    pop = synthetic_population(300, seed=1).with_year(2026)
+    scenario = Scenario.status_quo(2025).replace({"year": 2028})
+
+    def assumed(projected):
+        weak = simulate(projected, scenario).provenance["weak_values"]
+        return [w["value"] for w in weak if w["key"].startswith("project: income")]
+
+    assert assumed(project(pop, 2028, growth={2027: 0.05, 2028: 0.05})) == []
+    (value,) = assumed(project(pop, 2028))
+    assert value.endswith("gross incomes, 2027–2028")
+    assert assumed(project(pop, 2027, growth=np.float64(0.05))) == []
