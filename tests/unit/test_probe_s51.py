@@ -920,26 +920,7 @@ def test_solve_crosses_an_unbounded_gap():
     same rows "not met" and others met."""
     from commonprosperity import solve
 
-    households = pd.DataFrame(
-        {
-            "household_id": [1, 2, 3],
-            "weight": [10.0, 5.0, 5.0],
-            "urban": [True, False, True],
-            "city": ["杭州", "Lishui", "Lishui"],
-        }
-    )
-    persons = pd.DataFrame(
-        {
-            "household_id": [1, 1, 2, 3],
-            "age": [40, 8, 70, 40],
-            "employed": [True, False, False, True],
-            "wage": [90_000.0, 0.0, 0.0, 50_000.0],
-            "business": [0.0, 0.0, -30_000.0, 0.0],
-            "property": [1_000.0, 0.0, 0.0, 0.0],
-            "pension": [0.0, 0.0, 0.0, 0.0],
-        }
-    )
-    pop = Population.from_frames(households, persons, year=2021)
+    pop = _three_households()
     base = Scenario.status_quo(2021)
     found = solve(pop, base, "transfers.dibao_monthly", "T4", (835, 30000))
     at = simulate(pop, base.replace({"transfers.dibao_monthly": found}))
