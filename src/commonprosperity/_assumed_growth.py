@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -39,19 +40,24 @@ _AREAS = ("urban", "rural")
 _SOURCES = ("wage", "business", "property", "pension")
 
 
+def growth_key(spec: Mapping[str, Any], area: str, source: str) -> str | None:
+    """The key of a growth mapping that sets ``source`` in ``area``, or None.
+
+    The first given of ``"<area>.<source>"``, the source, the area and
+    ``"all"`` (``projection.growth_rates``' rule; None: the default growth).
+    """
+    return next(
+        (k for k in (f"{area}.{source}", source, area, "all") if k in spec), None
+    )
+
+
 def _default_used(spec: Any) -> bool:
     """Whether a year's growth spec leaves some area's source at the default."""
     if spec is None:
         return True
     if not isinstance(spec, dict):
         return False  # one number for everything
-    if "all" in spec:
-        return False
-    return any(
-        area not in spec
-        and not all(s in spec or f"{area}.{s}" in spec for s in _SOURCES)
-        for area in _AREAS
-    )
+    return any(growth_key(spec, a, s) is None for a in _AREAS for s in _SOURCES)
 
 
 def _assumed_years(start: int, to_year: int, growth: str | None) -> list[int] | None:

@@ -435,6 +435,7 @@ def compare_to_published(
             absolute=True,
             of=maxmin[0],
         )
+    residents = S.figure("resident_population", year)
     add(
         "resident population",
         "all",
@@ -443,9 +444,9 @@ def compare_to_published(
         S.population(year),
         population.residents,
         1e-6,
-        S.figure("resident_population", year).grade,
+        residents.grade,
         "pop_bulletins",
-        of=S.figure("resident_population", year),
+        of=residents,
     )
     urb = S.figure("urbanisation_rate", year)
     if made is not None:

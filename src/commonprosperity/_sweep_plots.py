@@ -389,9 +389,7 @@ def _cell_text(v: float, unit: str, extra: int = 0) -> str:
     if unit == "yuan":
         return f"{v / 1e3:,.{1 + extra}f}"
     if unit == "bn yuan":
-        # A cost of 2.8 million yuan read "0.0": three figures below 0.01 bn.
-        small = v != 0 and abs(v) < 5e7
-        return billions(v) if small else f"{v / 1e9:,.{1 + extra}f}"
+        return _bn_text(v / 1e9, 1 + extra)
     return f"{v:.{4 + extra}f}"
 
 
@@ -504,13 +502,14 @@ def _corner_is_emptier_at_top(x: np.ndarray, y: np.ndarray, *, right: bool) -> b
     return int((side & (ys >= 0.5)).sum()) < int((side & (ys < 0.5)).sum())
 
 
-def _bn_text(bn: float) -> str:
-    """A cost in bn yuan to one decimal, or three figures below 0.01 bn.
+def _bn_text(bn: float, places: int = 1) -> str:
+    """A cost in bn yuan to ``places`` decimals, or as :func:`billions` gives it.
 
-    A cost of 2.8 (or 30) million yuan read "0.0 bn yuan", as if free: below
-    0.05 bn, where one decimal rounds to 0, :func:`billions`' form.
+    :func:`billions`' three figures where the decimals round a cost to 0: a cost
+    of 2.8 (or 30) million yuan read "0.0 bn yuan", as if free.
     """
-    return billions(1e9 * bn) if 0 < abs(bn) < 0.05 else f"{bn:,.1f}"
+    small = 0 < abs(bn) < 0.5 * 10.0**-places
+    return billions(1e9 * bn) if small else f"{bn:,.{places}f}"
 
 
 def _judged_by_verdict(frame: pd.DataFrame, target: Any) -> np.ndarray:

@@ -34,6 +34,9 @@ __all__ = [
 #: Labour compensation below this share of GDP is taken for a unit mix-up.
 LEAST_LABOUR_SHARE = 0.01
 
+#: The largest float64: a number beyond it cannot be held (:func:`beyond_float`).
+FLOAT_MAX = float(np.finfo(np.float64).max)
+
 
 #: Registered as numbers but none: NumPy's timedelta64 is an integer type (5 ns
 #: passed as 5), and bools are ints.
@@ -117,6 +120,21 @@ def positive_yuan_problem(name: str, value: object) -> str | None:
     if number is None or not number > 0:
         return f"{name} must be a finite number of yuan > 0; got {quoted(value)}"
     return None
+
+
+def beyond_float(value: object) -> bool:
+    """Whether an int or a finite Decimal is beyond float64's range (±1.8e308).
+
+    float() raises OverflowError for such an int and makes such a Decimal inf,
+    which a check for finite numbers then names as "inf", a value never given.
+    """
+    if isinstance(value, bool) or not isinstance(
+        value, numbers.Integral | decimal.Decimal
+    ):
+        return False
+    if isinstance(value, decimal.Decimal) and not value.is_finite():
+        return False
+    return abs(value) > FLOAT_MAX
 
 
 def as_given(x: float) -> str:

@@ -13,7 +13,6 @@ import decimal
 import difflib
 import fractions
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,7 +21,14 @@ import pandas as pd
 
 from commonprosperity._kernels import layout, rules
 from commonprosperity._unit_slips import warn_unit_slips
-from commonprosperity._validate import is_integer, is_number, joined_problems, quoted
+from commonprosperity._validate import (
+    FLOAT_MAX,
+    beyond_float,
+    is_integer,
+    is_number,
+    joined_problems,
+    quoted,
+)
 from commonprosperity.errors import ArgumentTypeError, PopulationError, ScenarioError
 from commonprosperity.population import MAX_HOUSEHOLD_SIZE, Population
 from commonprosperity.scenario import Scenario
@@ -40,9 +46,6 @@ MEMBER_KEYS: tuple[str, ...] = (
     "pension",
 )
 _AMOUNTS = ("wage", "business", "property", "pension")
-#: A Python float: a Python int compares with it exactly (with a NumPy float it
-#: is converted first, and overflows).
-_FLOAT_MAX = float(np.finfo(np.float64).max)
 
 #: Columns of the frame :func:`household` returns, in order.
 HOUSEHOLD_FRAME_COLUMNS: tuple[str, ...] = (
@@ -295,17 +298,12 @@ def _family(
                     f"members[{i}]['age'] must be a whole number (completed years); "
                     f"got {quoted(value)}"
                 )
-            elif (
-                isinstance(value, numbers.Integral | decimal.Decimal)
-                and not isinstance(value, bool)
-                and (not isinstance(value, decimal.Decimal) or value.is_finite())
-                and abs(value) > _FLOAT_MAX
-            ):
+            elif beyond_float(value):
                 # float() of an int raised a bare OverflowError further on; a
                 # Decimal became inf, "got inf" a value never given.
                 problems.append(
                     f"members[{i}]['{key}'] is too large for a float (at most "
-                    f"{_FLOAT_MAX:.4g}); got {quoted(value)}"
+                    f"{FLOAT_MAX:.4g}); got {quoted(value)}"
                 )
         employed = member.get("employed", False)
         if not isinstance(employed, bool | np.bool_):

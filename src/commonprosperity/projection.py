@@ -21,7 +21,11 @@ import numpy as np
 import pandas as pd
 
 from commonprosperity import statistics as S
-from commonprosperity._assumed_growth import DEFAULT_GROWTH_AFTER_2024, LAST_PUBLISHED
+from commonprosperity._assumed_growth import (
+    DEFAULT_GROWTH_AFTER_2024,
+    LAST_PUBLISHED,
+    growth_key,
+)
 from commonprosperity._baseline_people import AGE_BANDS
 from commonprosperity._baseline_weights import MIN_BAND_RECORDS, old_share
 from commonprosperity._interrupt import interruptible
@@ -286,12 +290,10 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
                 1.0 + DEFAULT_GROWTH_AFTER_2024["urban" if u else "rural"]
             )
     for c, u in index:
-        area = "urban" if u else "rural"
         for col in INCOME_COLUMNS:
-            for key in (f"{area}.{col}", col, area, "all"):
-                if key in spec:
-                    out.loc[(c, u), col] = 1.0 + spec[key]
-                    break
+            key = growth_key(spec, "urban" if u else "rural", col)
+            if key is not None:
+                out.loc[(c, u), col] = 1.0 + spec[key]
     return out
 
 

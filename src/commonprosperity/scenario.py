@@ -44,6 +44,7 @@ from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import quick_deductions
 from commonprosperity._validate import (
     SHOWN_PROBLEMS,
+    beyond_float,
     finite_float,
     is_integer,
     joined_problems,
@@ -131,15 +132,10 @@ def _no_numpy_bool(value: Any) -> Any:
         # Pydantic reads anything with __float__ as a float, and NumPy's complex
         # numbers have one that drops the imaginary part with only a warning.
         raise ValueError(f"must be a real number; got {quoted(value)}")
-    if (
-        isinstance(value, int | decimal.Decimal)
-        and not isinstance(value, bool)
-        # A finite Decimal beyond the floats (Decimal("1e400")) became inf and was
-        # refused as "not a finite number", which it is. Not a NaN one, which
-        # float() cannot take (sNaN): pydantic's own check names it.
-        and (not isinstance(value, decimal.Decimal) or value.is_finite())
-        and abs(value) > _FLOAT_MAX
-    ):
+    # A finite Decimal beyond the floats (Decimal("1e400")) became inf and was
+    # refused as "not a finite number", which it is. Not a NaN one, which
+    # float() cannot take (sNaN): pydantic's own check names it.
+    if beyond_float(value):
         bound = "above -1.8e308" if value < 0 else "below 1.8e308"
         raise ValueError(f"must be a number {bound}; got {quoted(value)}")
     return bool(value) if isinstance(value, np.bool_) else value
@@ -160,9 +156,6 @@ Annual = Annotated[Number, Field(ge=0.0, le=1e9, strict=True)]
 Threshold = Annotated[Number, Field(ge=0.0, le=1e10, strict=True)]
 Integer = Annotated[int, BeforeValidator(_whole_number)]
 
-
-#: The largest float: an amount beyond it is refused by its size.
-_FLOAT_MAX = float(np.finfo(np.float64).max)
 
 #: Most brackets a schedule may have.
 MAX_BRACKETS = 20

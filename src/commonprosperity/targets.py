@@ -552,9 +552,7 @@ def evaluate_targets(
     # T4 from the urban and rural incomes given (T5 needs the cities': the
     # caller's verdicts, as Result.targets gives).
     for tid, verdict in unbounded_gaps(indicators).items():
-        if tid not in trends and not math.isfinite(
-            _as_number(indicators.get(TARGET_BY_ID[tid].indicator))
-        ):
+        if not math.isfinite(_as_number(indicators.get(TARGET_BY_ID[tid].indicator))):
             verdicts.setdefault(tid, verdict)
     rows = []
     for t in TARGETS:

@@ -510,13 +510,11 @@ def bootstrap(
             )
         # An infinite label is a computation gone wrong, as NaN is missing data;
         # it became a design unit of its own.
-        infinite = (
-            None
-            if arr is None or arr.dtype.kind not in "fO"
-            else np.array([_infinite(v) for v in arr], dtype=bool)
-            if arr.dtype.kind == "O"
-            else np.isinf(arr)
-        )
+        infinite = None
+        if arr is not None and arr.dtype.kind == "f":
+            infinite = np.isinf(arr)
+        elif arr is not None and arr.dtype.kind == "O":
+            infinite = np.array([_infinite(v) for v in arr], dtype=bool)
         if infinite is not None and infinite.any():
             raise ArgumentError(
                 f"bootstrap: {name} labels must be finite; infinite at "
