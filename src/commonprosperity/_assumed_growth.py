@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from commonprosperity.population import INCOME_COLUMNS
+
 LAST_PUBLISHED = 2024
 
 #: Nominal growth of gross incomes assumed after 2024, by area (R). 2025: from the
@@ -37,7 +39,6 @@ _STEP = re.compile(
 )
 
 _AREAS = ("urban", "rural")
-_SOURCES = ("wage", "business", "property", "pension")
 
 
 def growth_key(spec: Mapping[str, Any], area: str, source: str) -> str | None:
@@ -57,7 +58,7 @@ def _default_used(spec: Any) -> bool:
         return True
     if not isinstance(spec, dict):
         return False  # one number for everything
-    return any(growth_key(spec, a, s) is None for a in _AREAS for s in _SOURCES)
+    return any(growth_key(spec, a, s) is None for a in _AREAS for s in INCOME_COLUMNS)
 
 
 def _assumed_years(start: int, to_year: int, growth: str | None) -> list[int] | None:

@@ -48,7 +48,12 @@ from commonprosperity.errors import (
     PopulationError,
     ScenarioError,
 )
-from commonprosperity.population import CITY_LABELS, Population, sealed
+from commonprosperity.population import (
+    CITY_LABELS,
+    INCOME_COLUMNS,
+    Population,
+    sealed,
+)
 from commonprosperity.published import CITIES, PROVINCE
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import (
@@ -69,7 +74,6 @@ __all__ = ["DEFAULT_GROWTH_AFTER_2024", "growth_rates", "project", "simulate_pat
 #: T8, whose threshold also judges T8 since the path's first year.
 _T8 = TARGET_BY_ID["T8"]
 
-INCOME_COLUMNS = ("wage", "business", "property", "pension")
 _COMPONENT_OF = {
     "wage": "wage",
     "business": "business",
