@@ -194,8 +194,9 @@ def select_columns(
     ``Population.from_frames``).
 
     Raises PopulationError naming the path when two file columns map to one of ours,
-    a column is named like one of ours but for case, surrounding spaces or one
-    letter (``"City"``, ``"cty"``: it would not be read; :func:`misnamed_columns`),
+    a column is named like one of ours but for case, full-width letters, surrounding
+    spaces or one letter (``"City"``, ``"cty"``: it would not be read;
+    :func:`misnamed_columns`),
     or a ``required`` column is absent (listing
     the file's columns).
     """

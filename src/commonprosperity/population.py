@@ -383,15 +383,17 @@ class Population:
         PopulationError
             Listing every problem found: a ``columns`` entry naming no column of
             the frames or none of the library's, missing columns, a column named
-            like one of the library's but for case or surrounding spaces
-            (``"City"``, ``"weight "``: it would not be read) or, for ``city``
+            like one of the library's but for case, full-width letters or
+            surrounding spaces (``"City"``, ``"ｃｉｔｙ"``, ``"weight "``: it
+            would not be read) or, for ``city``
             and ``stratum``, one letter or a synonym (``"cty"``, ``"cities"``,
             ``"strata"``; :func:`misnamed_columns`) while the library's own is
             absent (beside it, it is another column),
             household columns on the person rows only, or repeated there with
             other values than the households frame's, wrong types, NaN
             or infinite values, out-of-range values, duplicate ids, persons of
-            unknown households, households without persons, empty tables. A
+            unknown households, households without persons, empty tables,
+            MultiIndex columns, a column of ours only as the index. A
             renamed column is named by the frame's name too (``column 'wt'
             (households.weight)``). Rows are 0-based positions in each frame.
 
@@ -447,6 +449,7 @@ class Population:
             misnamed = misnamed_columns(frame.columns, ours)
             if misnamed:
                 problems.append(f"{name} {misnamed_problem(misnamed)}")
+            problems += _unreadable_layout(name, frame, ours)
         # Household columns on the person rows (a flat one-row-per-person table
         # passed as persons) are not read: an optional one missing from the
         # households frame would vanish, every household falling to the province.
@@ -599,7 +602,11 @@ class Population:
             "households.household_id", hh["household_id"], problems
         )
         weight = _float_column(
-            "households.weight", hh["weight"], problems, keep_nonfinite=True
+            "households.weight",
+            hh["weight"],
+            problems,
+            keep_nonfinite=True,
+            amount=True,
         )
         urban = _bool_column("households.urban", hh["urban"], problems)
         stratum = (
@@ -625,7 +632,9 @@ class Population:
         )
         employed = _bool_column("persons.employed", pp["employed"], problems)
         incomes = {
-            c: _float_column(f"persons.{c}", pp[c], problems, keep_nonfinite=True)
+            c: _float_column(
+                f"persons.{c}", pp[c], problems, keep_nonfinite=True, amount=True
+            )
             for c in INCOME_COLUMNS
         }
 
@@ -867,7 +876,7 @@ class Population:
                 f"weight must be a one-dimensional array of shape "
                 f"{self.weight.shape}; got {quoted(weight)}"
             )
-        w = None if problems else _float_column("weight", values, problems)
+        w = None if problems else _float_column("weight", values, problems, amount=True)
         if w is not None and w.shape != self.weight.shape:
             problems.append(
                 f"weight must have shape {self.weight.shape}; got {w.shape}"
@@ -1321,7 +1330,8 @@ def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:
     -------
     dict of str to str
         ``{"City": "city"}`` for each name that is not one of ``ours`` but equals
-        one after stripping spaces and ignoring case, while ``ours`` itself is
+        one after stripping spaces, ignoring case and reading full-width letters
+        as ASCII (NFKC: ``ｃｉｔｙ``), while ``ours`` itself is
         absent; and, for the optional household columns ``city`` and ``stratum``,
         a name one letter away (a letter missing, extra, changed or two swapped:
         ``cty``, ``stratm``) or a synonym (``cities``, ``city_name``,
@@ -1346,7 +1356,9 @@ def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:
     for name in names:
         if name in ours:
             continue
-        key = name.strip().casefold()
+        # NFKC: full-width letters (ｃｉｔｙ, as Chinese input methods type them)
+        # are the same name to a reader.
+        key = unicodedata.normalize("NFKC", name).strip().casefold()
         if key in ours and key not in present:
             found[name] = key
             continue
@@ -1402,12 +1414,33 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
+def _unreadable_layout(
+    name: str, frame: pd.DataFrame, ours: tuple[str, ...]
+) -> list[str]:
+    """Why a frame's columns of ours are not seen: levels, or in the index."""
+    problems = []
+    if isinstance(frame.columns, pd.MultiIndex):
+        problems.append(
+            f"{name} has MultiIndex columns (first: {list(frame.columns[:3])}); "
+            "names must be single strings: flatten them (frame.columns = "
+            "frame.columns.get_level_values(0), or join the levels)"
+        )
+    in_index = [n for n in frame.index.names if n in ours and n not in frame.columns]
+    if in_index:
+        problems.append(
+            f"{name} has {in_index} as its index, not as column(s); "
+            "frame.reset_index() makes them columns"
+        )
+    return problems
+
+
 def misnamed_problem(misnamed: Mapping[str, str]) -> str:
     """The message for :func:`misnamed_columns`' result (without a prefix)."""
     return (
         f"has column(s) {list(misnamed)}, which look like the library's "
-        f"{sorted(set(misnamed.values()))} (case, surrounding spaces, one letter or a "
-        "synonym) and would not be read (names are exact); map them with "
+        f"{sorted(set(misnamed.values()))} (case, full-width letters, surrounding "
+        "spaces, one letter or a synonym) and would not be read (names are exact); "
+        "map them with "
         f"columns={dict(misnamed)!r}, or leave them unread with "
         f"columns={dict.fromkeys(misnamed)!r}"
     )
@@ -1571,8 +1604,17 @@ _FILE_ID_NOTE = (
 
 
 def _float_column(
-    name: str, values: np.ndarray, problems: list[str], keep_nonfinite: bool = False
+    name: str,
+    values: np.ndarray,
+    problems: list[str],
+    keep_nonfinite: bool = False,
+    amount: bool = False,
 ) -> np.ndarray | None:
+    """A column as float64, or None after appending its problems.
+
+    ``amount``: yuan or households represented, refused when stored as float16
+    with a value it holds only rounded (see :func:`_float16_amount_problem`).
+    """
     # Real numbers only: kind i/u/f, or objects holding numbers. Booleans, complex
     # numbers (the imaginary part would be dropped), timedeltas (nanoseconds would
     # be read as yuan) and strings (even "60000") are a wrong dtype.
@@ -1644,6 +1686,11 @@ def _float_column(
         where = describe_rows(wrong, values) if wrong.any() else f"dtype {values.dtype}"
         problems.append(f"{name} must be numeric; {where}")
         return None
+    if amount and values.dtype == np.float16:
+        problem = _float16_amount_problem(name, out)
+        if problem:
+            problems.append(problem)
+            return None
     bad = ~np.isfinite(out)
     if bad.any():
         problems.append(
@@ -1654,6 +1701,27 @@ def _float_column(
         # a column's problems are all reported at once.
         return out if keep_nonfinite else None
     return out
+
+
+def _float16_amount_problem(name: str, out: np.ndarray) -> str | None:
+    """The problem of amounts a float16 storage rounded, or None.
+
+    float16 keeps 11 significant bits: from 2,048 up its values are 2, 4, ... 32
+    apart (a wage of 40,215 is stored as 40,224) and above 65,504 it holds only
+    inf. Smaller values are kept as given (a column of whole yuan below 2,048,
+    or of small weights, is exact).
+    """
+    limit = _NARROW_FLOAT_EXACT[np.dtype(np.float16)]
+    above = ~(np.abs(out) < limit)  # inf too: a value beyond 65,504
+    if not above.any():
+        return None
+    return (
+        f"{name} is stored as float16 (2 bytes), which holds amounts only to "
+        f"about 3 significant figures ({limit:,.0f} or more: values 2 to 32 apart, "
+        "above 65,504 inf); it was rounded when stored: "
+        f"{describe_rows(above, out)}; store the column as float64 (or float32) "
+        "from the original data"
+    )
 
 
 #: A narrow float holds every integer up to these exactly, not every one above.

@@ -535,12 +535,12 @@ def read_stata(
         ``stratum``, ``psu``), and one row per person with ``household_id``,
         ``age``, ``employed``, ``wage``, ``business``, ``property``, ``pension``
         (yuan per year). Other variables are not read, except that one named
-        like a column of ours but for case, surrounding spaces, one letter or a
-        synonym (``City``, ``cty``, ``cities``; see ``misnamed_columns``) while
-        ours is absent (from both files, for a household column in the person
-        file) is an error rather than left unread, as is a household column
-        (``city``, ``stratum``, ``psu``) found in the person file only. A leading
-        ``~`` is expanded.
+        like a column of ours but for case, full-width letters, surrounding
+        spaces, one letter or a synonym (``City``, ``cty``, ``cities``; see
+        ``misnamed_columns``) while ours is absent (from both files, for a
+        household column in the person file) is an error rather than left
+        unread, as is a household column (``city``, ``stratum``, ``psu``) found
+        in the person file only. A leading ``~`` is expanded.
     columns : mapping of str to str, optional
         Renames ``{"theirs": "ours"}`` applied to both files, e.g. CHIP's
         ``{"hhcode": "household_id", "a05": "age"}``. Two names may map to the same
