@@ -10,7 +10,7 @@ import itertools
 import math
 import numbers
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -476,12 +476,30 @@ def _rc() -> Any:
     return mpl.rc_context({**_RC, "font.sans-serif": [*families, "sans-serif"]})
 
 
-def billions(yuan: float) -> str:
+def billions(yuan: float, places: int | None = None) -> str:
     """Yuan in billions: two decimals, or three significant digits below 0.01 bn.
 
     A small population's totals (135,360 yuan) read "0.00 bn" or "-0.00 bn".
+    ``places``: that many decimals instead (a table's, :func:`billion_places`),
+    a value rounding to zero shown unsigned.
     """
     v = yuan / 1e9
+    if places is not None:
+        shown = f"{v:,.{places}f}"
+        return shown.lstrip("-") if float(shown.replace(",", "")) == 0 else shown
     if v == 0 or abs(v) >= 0.01 or not math.isfinite(v):
         return f"{v + 0.0:,.2f}"
     return f"{v:.3g}"
+
+
+def billion_places(yuan: Iterable[float]) -> int:
+    """Decimals for a table of amounts in billions: two, or more for small ones.
+
+    Enough that the largest amount shows three significant figures (at most
+    eight decimals), so that the lines of one table are comparable and add up
+    as printed: a county's 0.0120 and 0.0079 bn, not 0.01 and 0.00795.
+    """
+    finite = [abs(v) / 1e9 for v in yuan if math.isfinite(v) and v != 0]
+    if not finite:
+        return 2
+    return min(8, max(2, 2 - math.floor(math.log10(max(finite)))))

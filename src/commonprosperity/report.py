@@ -34,6 +34,7 @@ import pandas as pd
 from commonprosperity._files import output_folder
 from commonprosperity._plotstyle import (
     _city_en,
+    billion_places,
     billions,
     check_formats,
     linked_format,
@@ -419,20 +420,24 @@ def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
         "net_revenue": "net revenue (taxes + social insurance - transfers)",
         "net_fiscal_cost": f"net fiscal cost vs the {name} (+: costs the budget)",
     }
+    shown = table.loc[[k for k in labels if k in table.index]]
+    # One precision for the lines, so that they compare and add up as printed.
+    places = billion_places(shown.to_numpy().ravel())
     out = []
     for key, label in labels.items():
         if key not in table.index:
             continue
         row = table.loc[key]
         if key == "net_fiscal_cost":
-            out.append(f"  {label:<52} {billions(row['change']):>12} bn")
+            out.append(f"  {label:<52} {billions(row['change'], places):>12} bn")
         elif baseline is not None:
+            reference = billions(row[_reference_column(baseline)], places)
             out.append(
-                f"  {label:<52} {billions(row['value']):>12} bn  "
-                f"({name} {billions(row[_reference_column(baseline)])} bn)"
+                f"  {label:<52} {billions(row['value'], places):>12} bn  "
+                f"({name} {reference} bn)"
             )
         else:
-            out.append(f"  {label:<52} {billions(row['value']):>12} bn")
+            out.append(f"  {label:<52} {billions(row['value'], places):>12} bn")
     return out
 
 
@@ -647,9 +652,11 @@ def markdown_report(
         ]
     fiscal = fiscal_table(result, baseline)
     counts = fiscal.loc[[i for i in fiscal.index if i.endswith("_households")]]
-    # As the terminal summary: small totals in three significant digits, not
-    # "0.000" or "-0.000".
-    fiscal = fiscal.drop(counts.index).map(lambda v: "" if pd.isna(v) else billions(v))
+    # As the terminal summary: one precision for the table, small totals in
+    # three significant figures, not "0.00" or "-0.00".
+    fiscal = fiscal.drop(counts.index)
+    places = billion_places(fiscal.to_numpy().ravel())
+    fiscal = fiscal.map(lambda v: "" if pd.isna(v) else billions(v, places))
     out += [
         "## Fiscal totals (billion yuan per year)",
         "",

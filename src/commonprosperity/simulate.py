@@ -9,6 +9,7 @@ import re
 import threading
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from typing import Any
@@ -121,6 +122,10 @@ def _urban_basis_note(source: str) -> str:
 
 #: Set while simulate builds a Result (per thread): Result checks it.
 _making = threading.local()
+#: What a result's warnings are of when it is a part of another (by_group sets
+#: "by_group, group city=杭州, urban=True: "): a Gini above 1 of one group read
+#: as the population's, whose own Gini may be undefined.
+GROUP_OF_WARNINGS: ContextVar[str] = ContextVar("GROUP_OF_WARNINGS", default="")
 
 
 @dataclass(frozen=True, eq=False)
@@ -899,7 +904,8 @@ def simulate(
         # have some) and are only counted in provenance; above 1 the figure has
         # lost its reading as a share of the maximal inequality.
         warn_user(
-            f"the Gini coefficient of per-capita disposable income is "
+            f"{GROUP_OF_WARNINGS.get()}the Gini coefficient of per-capita "
+            f"disposable income is "
             f"{indicators['gini']:.6g}, above 1, because {negative} household "
             "record(s) have negative disposable income; it is computed from its "
             "definition but no longer reads as a share of maximal inequality"

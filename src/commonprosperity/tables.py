@@ -351,7 +351,7 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
         If no grouping is given, a grouping is unknown or one is repeated.
     """
     check_result(result, "result", "by_group")
-    from commonprosperity.simulate import simulate
+    from commonprosperity.simulate import GROUP_OF_WARNINGS, simulate
 
     if not by:
         raise ArgumentError(f"by_group needs at least one of {_GROUP_COLUMNS}")
@@ -385,9 +385,18 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
     index = []
     indices = frame.groupby(list(by), sort=True).indices
     for key, sub in zip(indices, subsets(pop, list(indices.values())), strict=True):
-        r = simulate(
-            sub, result.scenario, band_basis=result.band_basis, gini=result.gini_method
-        )
+        labels = key if isinstance(key, tuple) else (key,)
+        group = ", ".join(f"{n}={v}" for n, v in zip(by, labels, strict=True))
+        token = GROUP_OF_WARNINGS.set(f"by_group, group {group}: ")
+        try:
+            r = simulate(
+                sub,
+                result.scenario,
+                band_basis=result.band_basis,
+                gini=result.gini_method,
+            )
+        finally:
+            GROUP_OF_WARNINGS.reset(token)
         row = r.indicators.to_dict()
         row["households"] = sub.households_represented
         row["residents"] = sub.residents
@@ -426,6 +435,13 @@ def decompose(
         with a ``UserWarning`` giving their number and weight share (as Stata's
         ``ineqdeco`` does), ``"raise"`` raises a ``MeasureError``. See
         :func:`commonprosperity.metrics.decompose`.
+
+    Raises
+    ------
+    MeasureError
+        With ``nonpositive="raise"``, if a household's per-capita disposable
+        income is ``<= 0``; with ``"exclude"``, if every household's is (none is
+        left); the households are named by id.
 
     Returns
     -------
@@ -466,18 +482,26 @@ def decompose(
         )
     except MeasureError as exc:
         bad = pc <= 0
-        if nonpositive != "raise" or not bad.any() or "non-positive" not in str(exc):
+        # With "exclude", metrics raises only when no positive income is left.
+        left = nonpositive == "exclude" and not bad.all()
+        if not bad.any() or left or "non-positive" not in str(exc):
             raise
         # metrics named its own argument ("income") and an array position; the
         # caller passed a result: name the households.
         ids = result.population.household_id[bad]
+        which = (
+            f"{int(bad.sum()):,} household(s) have non-positive income (ids "
+            f"{ids[:5].tolist()}{' …' if ids.size > 5 else ''}; e.g. "
+            f"{pc[bad][0]:,.2f} yuan per person)"
+        )
+        advice = (
+            "pass nonpositive='exclude' to leave them out"
+            if nonpositive == "raise"
+            else "every household has, so none is left to decompose"
+        )
         raise MeasureError(
             f"decompose: {measure} is defined only for per-capita disposable "
-            f"income > 0; {int(bad.sum()):,} household(s) have non-positive "
-            f"income (ids "
-            f"{ids[:5].tolist()}{' …' if ids.size > 5 else ''}; e.g. "
-            f"{pc[bad][0]:,.2f} yuan per person); pass nonpositive='exclude' to "
-            "leave them out"
+            f"income > 0; {which}; {advice}"
         ) from None
 
 

@@ -1,13 +1,23 @@
 """Defects found in session 52, each checked against its fix."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from commonprosperity import Population, PopulationError
-from tests.conftest import tiny_frames
+from commonprosperity import (
+    MeasureError,
+    Population,
+    PopulationError,
+    Scenario,
+    simulate,
+    synthetic_population,
+)
+from commonprosperity.report import markdown_report, summary_text
+from tests.conftest import business_households, tiny_frames
 
 
 @pytest.mark.parametrize(
@@ -90,3 +100,75 @@ def test_float16_amounts_are_refused_when_storage_rounded_them(tmp_path):
     pq.write_table(table, tmp_path / "half.parquet")
     with pytest.raises(PopulationError, match=r"half\.parquet.*business.*float16"):
         Population.read_parquet(tmp_path / "half.parquet")
+
+
+def test_decompose_names_the_households_when_none_has_positive_income():
+    """With the default nonpositive='exclude' and every income <= 0 the error was
+    the metric's ("no positively weighted income", "value(s)"): now the
+    households, by id, as with 'raise'."""
+    pop = business_households([-1_000.0, -2_000.0, -3_000.0])
+    no_dibao = Scenario.status_quo(2023).replace({"transfers.dibao_take_up": 0.0})
+    result = simulate(pop, no_dibao)
+    with pytest.raises(
+        MeasureError, match=r"3 household\(s\).*ids \[0, 1, 2\].*none is left"
+    ):
+        result.decompose("theil", by="urban")
+    with pytest.raises(MeasureError, match=r"ids \[0, 1, 2\].*nonpositive='exclude'"):
+        result.decompose("mld", by="urban", nonpositive="raise")
+    some = simulate(business_households([-1_000.0, 50_000.0, 60_000.0]), no_dibao)
+    with pytest.warns(UserWarning, match="left out 1 row"):
+        assert np.isfinite(some.decompose("theil", by="urban").total)
+
+
+def _small_totals():
+    """A 200-household population weighted to 4,000 households: totals of a
+    few hundredths of a billion yuan, a county's."""
+    pop = synthetic_population(200, seed=1)
+    pop = pop.with_weights(np.full(pop.n_households, 20.0))
+    base = simulate(pop, Scenario.status_quo(2024))
+    reform = simulate(
+        pop,
+        Scenario.status_quo(2024).replace(
+            {"transfers.dibao_monthly": 1_500.0, "income_tax.basic_deduction": 72_000.0}
+        ),
+    )
+    return base, reform
+
+
+def test_the_fiscal_lines_of_one_table_share_one_precision_and_add_up():
+    """Lines between 0.01 and 0.1 bn read 0.01 beside 0.00795 (two decimals at
+    or above 0.01 bn, three figures below): the net fiscal cost printed was
+    twice the difference of the net revenues printed."""
+    base, reform = _small_totals()
+    text = summary_text(reform, heading="county", baseline=base)
+    numbers = re.findall(r"(-?[\d,]+\.(\d+)) bn", text)
+    assert len({len(decimals) for _, decimals in numbers}) == 1, numbers
+    unit = 10.0 ** -len(numbers[0][1])
+    net = next(line for line in text.splitlines() if "net revenue" in line)
+    value, reference = map(float, re.findall(r"(-?[\d.]+) bn", net))
+    cost = float(re.search(r"net fiscal cost.*?(-?[\d.]+) bn", text).group(1))
+    # Each printed figure is within half a unit: the difference within two.
+    assert abs((reference - value) - cost) <= 2 * unit
+    net_yuan = base.fiscal["net_revenue"] - reform.fiscal["net_revenue"]
+    assert abs(cost - net_yuan / 1e9) <= unit / 2
+    assert 0.001 < abs(cost) < 0.1  # the range the rule was wrong in
+    report = markdown_report(reform, heading="county", baseline=base)
+    fiscal = report.split("## Fiscal totals")[1].split("\n\n")[1]
+    cells = re.findall(r"\| *(-?\d[\d,]*\.(\d+)) *(?=\|)", fiscal)
+    assert cells and len({len(decimals) for _, decimals in cells}) == 1, fiscal
+
+
+def test_by_group_says_which_group_a_gini_above_1_is_of():
+    """The warning read as the population's, whose own Gini was undefined."""
+    pop = business_households([500_000.0, -150_000.0, -150_000.0, -150_000.0])
+    no_dibao = Scenario.status_quo(2023).replace({"transfers.dibao_take_up": 0.0})
+    result = simulate(pop, no_dibao)
+    assert np.isnan(result.indicators["gini"])
+    with pytest.warns(UserWarning) as caught:
+        table = result.by_group("urban")
+    above = [str(w.message) for w in caught if "above 1" in str(w.message)]
+    assert len(above) == 1 and above[0].startswith("by_group, group urban=True: ")
+    assert table.loc[True, "gini"] > 1
+    # Outside by_group the warning is the result's own, without a group.
+    with pytest.warns(UserWarning, match=r"^the Gini coefficient"):
+        simulate(business_households([500_000.0, -150_000.0]), no_dibao)
