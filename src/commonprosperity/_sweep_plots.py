@@ -748,6 +748,10 @@ def fiscal_frontier(
                 )
             else:
                 subtitle = f"\nno scenario of the sweep meets {target.id}"
+            if target.id == "T6":
+                # No lever moves the urban share; its basis says what it reads.
+                basis = frame.attrs.get("urban_basis", "")
+                subtitle += f" ({basis.split(';')[0]})" if basis else ""
         better = "higher is better" if higher else "lower is better"
         # Ticks in the indicator's own numbers: an offset ("1e-5+3.504e-1")
         # did not read.
@@ -760,6 +764,7 @@ def fiscal_frontier(
             title
             or f"Fiscal cost against {column} over {len(frame)} scenarios{subtitle}",
             loc="left",
+            wrap=True,
         )
         if target is not None:
             cite_plan(fig)

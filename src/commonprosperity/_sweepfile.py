@@ -12,6 +12,8 @@ key is optional; unknown keys are errors)::
     [population]                      # default: the embedded population
     households = 20_000               # records (1,000 to 20,000,000)
     seed = 0
+    # urban_definition = "census"     # urban share as the official urbanisation
+    #                                   rate (default "survey"; see T6)
     # year = 2024                     # its income year, not projected (default:
     #                                   the latest baseline up to the base's year,
     #                                   projected to it)
@@ -58,7 +60,11 @@ from commonprosperity._sweep_engine import (
     value_key,
 )
 from commonprosperity._validate import joined_problems, one_of, quoted
-from commonprosperity.baseline import MAX_HOUSEHOLDS, MIN_HOUSEHOLDS
+from commonprosperity.baseline import (
+    MAX_HOUSEHOLDS,
+    MIN_HOUSEHOLDS,
+    URBAN_DEFINITIONS,
+)
 from commonprosperity.errors import CommonProsperityError, ScenarioError
 from commonprosperity.scenario import (
     SECTIONS,
@@ -75,7 +81,7 @@ __all__ = ["MAX_SCENARIOS", "SweepSpec", "read_sweep_file"]
 MAX_SCENARIOS = 100_000
 _MAX_NUM = 10_000
 _TOP = {"base", "year", "band_basis", "population", "grid", "plots"}
-_POPULATION = {"households", "seed", "file", "year"}
+_POPULATION = {"households", "seed", "file", "year", "urban_definition"}
 _PLOTS = {"heatmap", "frontier"}
 _FRONTIER = {
     t.id: t.indicator for t in TARGETS if t.id in ("T1", "T2", "T3", "T4", "T5", "T6")
@@ -98,6 +104,9 @@ class SweepSpec:
         Dotted scenario path → values, in file order.
     households, seed : int
         Size and seed of the embedded population.
+    urban_definition : str or None
+        Its urban flag: ``"survey"`` (the default) or ``"census"`` (the official
+        urbanisation rate, on which T6 is judged), as ``baseline``'s.
     population_file : pathlib.Path or None
         A population file to read instead.
     population_year : int or None
@@ -117,6 +126,7 @@ class SweepSpec:
     grid: dict[str, list[float]]
     households: int = 20_000
     seed: int = 0
+    urban_definition: str | None = None
     population_file: Path | None = None
     population_year: int | None = None
     band_basis: str = "household"
@@ -296,6 +306,7 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
 
     pop = raw.get("population", {})
     households, seed, pop_year, pop_file = 20_000, 0, None, None
+    urban_definition = None
     if not isinstance(pop, dict):
         problems.append(f"{where}: [population] must be a table")
     else:
@@ -310,6 +321,13 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
         )
         seed = _int(pop, "seed", 0, 2**63 - 1, 0, where, problems)
         pop_year = _int(pop, "year", 2000, 2100, None, where, problems)
+        if "urban_definition" in pop:
+            urban_definition = pop["urban_definition"]
+            if not one_of(urban_definition, URBAN_DEFINITIONS):
+                problems.append(
+                    f"{where}: population.urban_definition must be one of "
+                    f"{list(URBAN_DEFINITIONS)}; got {quoted(urban_definition)}"
+                )
         if "file" in pop:
             if (
                 not isinstance(pop["file"], str)
@@ -330,13 +348,15 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
                     problems.append(
                         f"{where}: population.file {quoted(pop['file'])}: {problem}"
                     )
-            given = [k for k in ("households", "seed", "year") if k in pop]
+            embedded = ("households", "seed", "year", "urban_definition")
+            given = [k for k in embedded if k in pop]
             if given:
                 # They describe the embedded population; a file's population
-                # has its own size and income year (they would be ignored).
+                # has its own size, income year and urban flag (they would be
+                # ignored).
                 problems.append(
                     f"{where}: population.file excludes population."
-                    "households, population.seed and population.year (they "
+                    "households, .seed, .year and .urban_definition (they "
                     f"describe the embedded population); got {given}"
                 )
 
@@ -466,6 +486,7 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
         grid=grid,
         households=int(households or 20_000),
         seed=int(seed or 0),
+        urban_definition=urban_definition,
         population_file=pop_file,
         population_year=pop_year,
         band_basis=band_basis,

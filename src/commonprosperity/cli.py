@@ -913,6 +913,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             if spec.population_year
             else f"the base scenario's year {spec.base.year} in {args.file}"
         ),
+        urban_definition=spec.urban_definition,
         file_hint='population.file = "FILE.parquet" in its [population] table',
     )
     if spec.population_year and spec.population_year != spec.base.year:
@@ -959,7 +960,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             heading=heading,
             command=args.command_line,
             cheapest=cheapest,
-            target_notes={"T5": _cities_note_of(pop)},
+            target_notes={
+                "T5": _cities_note_of(pop),
+                # No lever moves the urban share: its basis says what T6 reads.
+                "T6": frame.attrs["urban_basis"]
+                + "; no scenario lever moves it (the population's urban flag "
+                "and weights do)",
+            },
             population_weak=population_weak_values(pop),
             warnings=_warnings_said(args),
         )

@@ -1673,6 +1673,15 @@ def _unknown_path_text(path: str) -> str:
             f"{path!r}: unknown scenario key (it has surrounding spaces); did you "
             f"mean {path.strip()!r}?"
         )
+    if re.search(r"urbani[sz]|urban_(?:share|rate)", base.lower()):
+        # The first key tried for the 75 % target (T6): say where it is set.
+        return (
+            f"{path}: unknown scenario key; urbanisation is the population's, "
+            "not a policy lever: project(population, year) moves it between "
+            "years, calibrate(population, {'persons': {'urban': ...}}) sets it, "
+            "and baseline(..., urban_definition='census') starts at the "
+            "official rate"
+        )
     # A section nested in another ([transfers.income_tax] in a file): say where
     # it belongs, not which keys of the outer section look alike.
     parts = base.split(".")

@@ -92,7 +92,7 @@ def weights_set_after_generator(source: str) -> bool:
     return re.search(r"\| (?:calibrate|with_weights)\b", source) is not None
 
 
-def _urban_basis_note(source: str) -> str:
+def urban_basis_note(source: str) -> str:
     """What the urban flag of a population measures, for target T6's note.
 
     The plan's 75 % is the official urbanisation rate (常住人口城镇化率); the
@@ -466,7 +466,7 @@ class Result:
                 frame.at[tid, "note"] = f"{note}; {text}" if note else text
 
         add_note(("T2", "T3"), _BAND_BASIS_NOTES[self.band_basis])
-        add_note(("T6",), _urban_basis_note(self.population.source))
+        add_note(("T6",), urban_basis_note(self.population.source))
         cities = cities_note(set(self.city_per_capita.index))
         # Judged (a value, or an unbounded gap): over which cities it was.
         judged = not pd.isna(frame.at["T5", "met"])

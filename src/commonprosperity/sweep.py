@@ -40,6 +40,7 @@ from commonprosperity.simulate import (
     _indicator_values,
     other_year_note,
     social_insurance_fund_revenue,
+    urban_basis_note,
 )
 from commonprosperity.solve import _parse_target
 from commonprosperity.targets import (
@@ -209,6 +210,9 @@ def sweep(
         about 2.5e-10 relative, a few per cent of the width (2.5e-10 measured at
         1e6 households): the sweep bins its parts of the rows on one thread each,
         so its sums are deeper and their rounding allowance larger.
+        ``attrs``: ``gini_method``, ``band_basis`` and ``urban_basis``, what
+        the population's urban share (T6's indicator, which no lever moves)
+        measures, as the note of ``Result.targets()``.
 
     Notes
     -----
@@ -324,7 +328,13 @@ def sweep(
     finally:
         if bar is not None:
             bar.close()
-    return _frame(base, spec, outcome, gini, band_basis)
+    frame = _frame(base, spec, outcome, gini, band_basis)
+    # T6's basis, as Result.targets() notes it: no lever moves the urban share,
+    # and on the survey's it reads "not met" whatever the official rate.
+    frame.attrs["urban_basis"] = urban_basis_note(
+        population.source if isinstance(population, Population) else ""
+    )
+    return frame
 
 
 def _population_path(population: str | os.PathLike[str]) -> str:

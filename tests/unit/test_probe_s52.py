@@ -13,7 +13,10 @@ from commonprosperity import (
     Population,
     PopulationError,
     Scenario,
+    ScenarioError,
+    cli,
     simulate,
+    sweep,
     synthetic_population,
 )
 from commonprosperity.report import markdown_report, summary_text
@@ -172,3 +175,51 @@ def test_by_group_says_which_group_a_gini_above_1_is_of():
     # Outside by_group the warning is the result's own, without a group.
     with pytest.warns(UserWarning, match=r"^the Gini coefficient"):
         simulate(business_households([500_000.0, -150_000.0]), no_dibao)
+
+
+def test_a_sweep_file_asks_for_the_official_urban_share_and_says_t6s_basis(
+    tmp_path, capsys
+):
+    """The sweep file refused urban_definition (T6 could only be judged on the
+    survey's share, "met by none"), and its report, summary and frame said
+    nothing of the basis, as Result.targets() does."""
+    text = (
+        "year = 2025\n[population]\nhouseholds = 1000\nseed = 1\n{extra}[grid]\n"
+        '"transfers.dibao_monthly" = [1200, 1400]\n[plots]\nfrontier = "T6"\n'
+    )
+    rates = {}
+    for definition in ("survey", "census"):
+        spec = tmp_path / f"{definition}.toml"
+        spec.write_text(
+            text.format(extra=f'urban_definition = "{definition}"\n'),
+            encoding="utf-8",
+        )
+        out = tmp_path / definition
+        assert cli.main(["sweep", str(spec), "--out", str(out), "--no-progress"]) == 0
+        said = capsys.readouterr().out
+        frame = pd.read_csv(out / "sweep.csv")
+        rates[definition] = frame["urbanization_rate"].iloc[0]
+        report = (out / "report.md").read_text(encoding="utf-8")
+        for where in (said, report):
+            assert "T6 urban basis:" in where
+            assert "no scenario lever moves it" in where
+    # The official rate of 2024 (75.5 %, projected to 2025) against the survey's.
+    assert rates["census"] > 0.75 > rates["survey"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.format(extra='urban_definition = "official"\n'), "utf-8")
+    assert cli.main(["sweep", str(bad), "--out", str(tmp_path / "x")]) == 2
+    assert "population.urban_definition must be one of" in capsys.readouterr().err
+
+
+def test_the_sweep_frame_carries_t6s_basis():
+    pop = synthetic_population(300, seed=1)
+    frame = sweep(pop, Scenario.status_quo(2024), {"transfers.dibao_monthly": [900]})
+    assert frame.attrs["urban_basis"].startswith("urban basis:")
+    result = simulate(pop, Scenario.status_quo(2024))
+    assert frame.attrs["urban_basis"] in result.targets().loc["T6", "note"]
+
+
+def test_an_urbanisation_key_of_a_scenario_says_where_urbanisation_is_set():
+    for key in ("urbanisation_rate", "urbanization_rate", "wages.urban_share"):
+        with pytest.raises(ScenarioError, match=r"project\(population, year\)"):
+            Scenario.status_quo(2024).replace({key: 0.75})

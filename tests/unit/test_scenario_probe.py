@@ -237,8 +237,9 @@ GRID = '[grid]\n"transfers.dibao_monthly" = [1000, 1200]\n'
         ),
         (  # the year of a file's population is its own: `year` was dropped
             'year = 2025\n[population]\nfile = "."\nyear = 2020\n' + GRID,
-            "population.file excludes population.households, population.seed and "
-            "population.year",
+            "population.file excludes population.households, .seed, .year and "
+            ".urban_definition (they describe the embedded population); "
+            "got ['year']",
         ),
     ],
 )
