@@ -166,7 +166,10 @@ def test_fits_are_frozen_and_quantile_needs_the_mean():
 @pytest.mark.parametrize(
     ("shares", "message"),
     [
-        ([6.2, 10.9, 15.7, 22.9, 44.3], r"shares must sum to 1 \(use fractions"),
+        (
+            [6.2, 10.9, 15.7, 22.9, 44.3],
+            r"shares must sum to 1 \(these look like percentages: give fractions",
+        ),
         ([0.2, 0.3, 0.5], "at least 4 groups"),
         ([0.3, -0.1, 0.2, 0.6], "shares must be >= 0"),
         ([0.45, 0.25, 0.15, 0.10, 0.05], "ordered poorest first"),

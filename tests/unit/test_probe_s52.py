@@ -19,6 +19,7 @@ from commonprosperity import (
     sweep,
     synthetic_population,
 )
+from commonprosperity.metrics import fit_beta_lorenz, fit_gq_lorenz
 from commonprosperity.report import markdown_report, summary_text
 from tests.conftest import business_households, tiny_frames
 
@@ -223,3 +224,38 @@ def test_an_urbanisation_key_of_a_scenario_says_where_urbanisation_is_set():
     for key in ("urbanisation_rate", "urbanization_rate", "wages.urban_share"):
         with pytest.raises(ScenarioError, match=r"project\(population, year\)"):
             Scenario.status_quo(2024).replace({key: 0.75})
+
+
+@pytest.mark.parametrize(
+    ("shares", "kwargs", "says"),
+    [
+        ([0.0616, 0.1702, 0.3276, 0.5563, 1.0], {}, "look cumulative"),
+        ([6.16, 17.02, 32.76, 55.63, 100.0], {}, "look cumulative"),
+        ([17_838, 30_922, 44_082, 61_979, 111_439], {}, "look like amounts"),
+        ([2, 4, 5, 7, 8, 9, 11, 13, 16, 22], {}, "look like percentages"),
+        (
+            [0.0616, 0.1086, 0.1574, 0.2287, 0.4437],
+            {"population_shares": [20] * 5},
+            r"population_shares must sum to 1 \(these look like percentages",
+        ),
+    ],
+)
+def test_grouped_shares_in_another_form_are_named(shares, kwargs, says):
+    """Cumulative shares, quintile means in yuan and percentages were each
+    refused with "must sum to 1; got sum ..." alone."""
+    for fit in (fit_gq_lorenz, fit_beta_lorenz):
+        with pytest.raises(MeasureError, match=says):
+            fit(shares, **kwargs)
+
+
+def test_perfect_equality_and_a_concave_beta_fit_are_said_as_they_are():
+    """Equal shares gave GQ's "e = 2.2e-16 must be < 0 ... try fit_beta_lorenz"
+    (a singular regression); the Beta refusal gave no numbers."""
+    with pytest.raises(MeasureError, match="perfect equality"):
+        fit_gq_lorenz([0.2] * 5)
+    # Lognormal sigma = 1 quintile shares: the Beta fit has gamma > 1.
+    lognormal = [0.03277, 0.07227, 0.1226, 0.20944, 0.56292]
+    with pytest.raises(
+        MeasureError, match=r"negative for p in \[0\.001, .*gamma = 1\.0"
+    ):
+        fit_beta_lorenz(lognormal)

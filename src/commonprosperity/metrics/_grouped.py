@@ -266,6 +266,33 @@ class BetaLorenz(_LorenzFit):
         return bump * (g * (1 - g) / p**2 + 2 * g * d / (p * q) + d * (1 - d) / q**2)
 
 
+def _sum_hint(values: FloatArray, total: float, cumulative: bool = False) -> str:
+    """What grouped data not summing to 1 most likely are, for the message.
+
+    Published tables give percentages, cumulative shares (ending at 1 or 100)
+    or the groups' mean incomes; each is refused, and the message says which
+    it looks like.
+    """
+    last = float(values[-1])
+    if (
+        cumulative
+        and np.all(np.diff(values) > 0)
+        and (abs(last - 1.0) <= 0.02 or abs(last - 100.0) <= 2.0)
+    ):
+        return (
+            " (these look cumulative, ending at "
+            f"{last:g}: give each group's own share, np.diff of them from 0)"
+        )
+    if 90.0 <= total <= 110.0:
+        return " (these look like percentages: give fractions, each / 100)"
+    if cumulative and total > 2.0:
+        return (
+            " (these look like amounts, e.g. the groups' mean incomes: give "
+            "income shares, mean × population share / the sum of those)"
+        )
+    return ""
+
+
 def _cumulative_points(
     shares: npt.ArrayLike, population_shares: npt.ArrayLike | None
 ) -> tuple[FloatArray, FloatArray]:
@@ -280,8 +307,10 @@ def _cumulative_points(
         raise MeasureError(f"shares must be >= 0 for every group; {_where(s < 0, s)}")
     total = float(s.sum())
     if abs(total - 1.0) > 0.02:
-        hint = " (use fractions, not percentages)" if abs(total - 100.0) < 2.0 else ""
-        raise MeasureError(f"shares must sum to 1{hint}; got sum {total!r}")
+        raise MeasureError(
+            f"shares must sum to 1{_sum_hint(s, total, cumulative=True)}; "
+            f"got sum {total!r}"
+        )
     if population_shares is None:
         pop = np.full(s.shape[0], 1.0 / s.shape[0])
     else:
@@ -297,8 +326,10 @@ def _cumulative_points(
                 + _where(pop <= 0, pop)
             )
         if abs(float(pop.sum()) - 1.0) > 0.02:
+            total = float(pop.sum())
             raise MeasureError(
-                f"population_shares must sum to 1; got sum {float(pop.sum())!r}"
+                f"population_shares must sum to 1{_sum_hint(pop, total)}; got sum "
+                f"{total!r}"
             )
     # Poorest first: the groups' mean incomes (income share over population
     # share) must not decrease; a swap of two groups can otherwise still give
@@ -461,6 +492,13 @@ def fit_gq_lorenz(
     """
     p, lz = _cumulative_points(shares, population_shares)
     mu = _as_mean(mean)
+    if np.all(p - lz <= _TOL):
+        # The regression is singular on the diagonal (two columns equal, one
+        # zero): its "e >= 0, a + c < 1" would blame the data's shape.
+        raise MeasureError(
+            "the shares describe perfect equality (every group's income share "
+            "is its population share, Gini 0): there is no Lorenz curve to fit"
+        )
     design = np.column_stack((p * p - lz, lz * (p - 1.0), p - lz))
     coef, *_ = np.linalg.lstsq(design, lz * (1.0 - lz), rcond=None)
     a, b, c = (float(v) for v in coef)
@@ -569,8 +607,15 @@ def fit_beta_lorenz(
         with np.errstate(under="ignore"):
             if not probe._slope(np.array([0.001]))[0] >= -_TOL:
                 reasons.append("L'(0.001) must be >= 0")
-            if not np.all(probe._curvature(_CHECK_GRID) >= -_TOL):
-                reasons.append("L''(p) must be >= 0 on (0, 1)")
+            concave = probe._curvature(_CHECK_GRID) < -_TOL
+            if concave.any():
+                where = _CHECK_GRID[concave]
+                reasons.append(
+                    f"L''(p) must be >= 0 on (0, 1); it is negative for p in "
+                    f"[{where.min():.3g}, {where.max():.3g}] (theta = "
+                    f"{theta:.6g}, gamma = {gamma:.6g}, delta = {delta:.6g}"
+                    + ("; gamma > 1 makes it so near 0)" if gamma > 1 else ")")
+                )
     if reasons:
         raise MeasureError(
             "the fitted Beta curve is not a valid Lorenz curve: "
