@@ -230,11 +230,21 @@ def check_formats(formats: Any, where: str) -> tuple[str, ...]:
 
 
 def linked_format(formats: tuple[str, ...]) -> str | None:
-    """The format of the figures a report.md links: PNG, else SVG, else none.
+    """The format of the figures a report.md links: PNG, else SVG, else PDF.
 
-    Markdown viewers show PNG and SVG, not PDF: an SVG-only run linked none.
+    Markdown viewers show PNG and SVG, not PDF (an SVG-only run linked none); a
+    PDF-only report lists its figures as links (it said nothing of them).
     """
-    return next((f for f in ("png", "svg") if f in formats), None)
+    return next((f for f in ("png", "svg", "pdf") if f in formats), None)
+
+
+def figure_markdown(name: str) -> str:
+    """A report.md line for a figure file: shown if Markdown can, else linked."""
+    name = str(name)
+    stem = Path(name).stem
+    if name.endswith((".png", ".svg")):
+        return f"![{stem}]({name})"
+    return f"- [{stem}]({name})"
 
 
 # ------------------------------------------------------------------------ save

@@ -45,11 +45,12 @@ def staged_directory(out: Path, ours: Iterable[str] = ()) -> Iterator[Path]:
     out : pathlib.Path
         The output folder; it and its parents are created only on success.
     ours : iterable of str
-        Every file name this kind of output may have. A file of ``out`` with
-        one of these names that this run did not write is an earlier run's
-        and is removed (a heatmap of a two-lever sweep stayed beside the
-        report of a one-lever sweep that says it has none); other files of
-        ``out`` are left alone.
+        Every file name the library's outputs may have (``OUTPUT_FILES``: a
+        run's and a sweep's). A file of ``out`` with one of these names that
+        this run did not write is an earlier output's and is removed (a heatmap
+        of a two-lever sweep stayed beside the report of a one-lever sweep that
+        says it has none; a run's tables beside a sweep's report); other files
+        of ``out`` are left alone.
 
     Yields
     ------
@@ -142,12 +143,23 @@ def _replace_all(staged: list[Path], out: Path, stage: Path) -> None:
 
 
 def check_out_dir(out: Path) -> None:
-    """Raise an OSError naming ``out`` if it or an ancestor is not a directory.
+    """Raise an OSError naming ``out`` if it cannot be written as a folder.
+
+    FileExistsError for a file or a broken symbolic link in its place,
+    NotADirectoryError for a file among its ancestors, PermissionError if it (or
+    the ancestor it would be created in) is not writable.
 
     Checked before any work: a file in the way failed only after every figure
     was drawn, with an errno message naming the hidden scratch folder.
     """
     out = Path(out)
+    if out.is_symlink() and not out.exists():
+        # It passed as "to be created" and failed after every figure was drawn.
+        raise FileExistsError(
+            errno.EEXIST,
+            f"out_dir {str(out)!r} is a broken symbolic link (to "
+            f"{os.readlink(out)!r}); remove it or give another folder",
+        )
     if out.exists() and not out.is_dir():
         raise FileExistsError(
             errno.EEXIST,
@@ -162,6 +174,15 @@ def check_out_dir(out: Path) -> None:
             errno.ENOTDIR,
             f"out_dir {str(out)!r} cannot be created: {str(parent)!r} is a file, "
             "not a directory",
+        )
+    # The scratch folder is made in ``out`` or its nearest existing ancestor:
+    # unwritable, the error named that hidden folder, not ``out_dir``.
+    anchor = out if out.is_dir() else parent
+    if not os.access(anchor, os.W_OK | os.X_OK):
+        raise PermissionError(
+            errno.EACCES,
+            f"out_dir {str(out)!r} cannot be written: {str(anchor)!r} is not a "
+            "writable directory",
         )
 
 
@@ -471,6 +492,19 @@ def markdown_table(
 def output_names(tables: Iterable[str], figures: Iterable[str]) -> list[str]:
     """Every file name of an output: the tables, and each figure in every format."""
     return [*tables, *(f"{f}.{ext}" for f in figures for ext in FORMATS_ALLOWED)]
+
+
+#: The files of a run's output (``write_run``) and of a sweep's (``write_sweep``):
+#: what either removes of an earlier output in its folder. A run's tables stayed
+#: beside a sweep's report.md written over the run's (and the reverse), and read
+#: as the sweep's.
+OUTPUT_FILES = output_names(
+    (
+        *("indicators.csv", "targets.csv", "fiscal.csv", "deciles.csv"),
+        *("report.md", "sweep.csv", "sweep.parquet"),
+    ),
+    ("dashboard", "lorenz", "income_distribution", "cities", "heatmap", "frontier"),
+)
 
 
 def warnings_markdown(warnings: Sequence[str], where: str) -> list[str]:

@@ -698,7 +698,10 @@ def fiscal_frontier(
                     fontsize=10,
                     bbox={"facecolor": "white", "edgecolor": _BLACK},
                 )
-            meeting = np.flatnonzero(meets(v, target.comparison, target.target))
+            meets_target = meets(v, target.comparison, target.target)
+            # Among known costs (as cheapest(), which sorts a NaN cost last):
+            # argmin took a NaN cost for the cheapest.
+            meeting = np.flatnonzero(meets_target & np.isfinite(c))
             if meeting.size:
                 best = meeting[np.argmin(c[meeting])]
                 ax.scatter(
@@ -736,7 +739,8 @@ def fiscal_frontier(
                     zorder=1.5,
                 )
                 subtitle = (
-                    f"\n{meeting.size} of {len(frame)} scenarios meet {target.id}; "
+                    f"\n{int(meets_target.sum())} of {len(frame)} scenarios meet "
+                    f"{target.id}; "
                     f"the cheapest costs {_bn_text(c[best])} bn yuan"
                 )
             elif not judged.any() and not _judged_by_verdict(frame, target).any():

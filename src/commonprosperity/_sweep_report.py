@@ -19,13 +19,14 @@ from commonprosperity._plotstyle import (
     billions,
     check_formats,
     distinct_decimals,
+    figure_markdown,
     linked_format,
 )
 from commonprosperity._reportformat import (
     _SHORT,
+    OUTPUT_FILES,
     _number,
     markdown_table,
-    output_names,
     recording_warnings,
     staged_directory,
     toml_section,
@@ -237,10 +238,10 @@ def write_sweep(
     out = output_folder(out_dir, "write_sweep")
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.
-    names = output_names(
-        ("sweep.csv", "sweep.parquet", "report.md"), ("heatmap", "frontier")
-    )
-    with staged_directory(out, names) as stage, recording_warnings(warnings) as said:
+    with (
+        staged_directory(out, OUTPUT_FILES) as stage,
+        recording_warnings(warnings) as said,
+    ):
         written, summary = _write_sweep_files(
             frame,
             stage,
@@ -459,7 +460,7 @@ def _write_sweep_files(
         ]
     if figures or notes:
         md += ["## Figures", ""]
-        md += [f"![{Path(f).stem}]({f})" for f in figures]
+        md += [figure_markdown(f) for f in figures]
         md += [f"- {n}" for n in notes]
         md.append("")
     if len(weak):

@@ -26,7 +26,9 @@ import math
 import os
 import re
 import shlex
+import signal
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Sequence
@@ -546,23 +548,21 @@ def _check_out_dir(path: Path) -> Path:
     return path
 
 
-#: Files a sweep writes into its --out directory besides its figures.
-_SWEEP_OUTPUTS = ("sweep.csv", "sweep.parquet", "report.md")
-
-
 def _refuse_overwriting_inputs(out: Path, inputs: dict[str, Path | None]) -> None:
-    """Refuse an --out directory where a sweep's outputs would replace an input.
+    """Refuse an --out directory where the outputs would replace an input.
 
     ``[population] file = "sweep.parquet"`` beside ``--out`` was replaced by the
-    results table, silently.
+    results table, silently; a run removes an earlier sweep's files there.
     """
+    from commonprosperity._reportformat import OUTPUT_FILES
+
     for what, path in inputs.items():
-        if path is None or path.name not in _SWEEP_OUTPUTS:
+        if path is None or path.name not in OUTPUT_FILES:
             continue
         target = out / path.name
         if target.exists() and path.exists() and os.path.samefile(target, path):
             raise UsageError(
-                f"--out {out}: the sweep's {target.name} would overwrite {what} "
+                f"--out {out}: the output's {target.name} would replace {what} "
                 f"{path}; write the results to another directory"
             )
 
@@ -829,6 +829,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         # name its own arguments, after the simulation).
         raise UsageError(problem)
     out = _check_out_dir(args.out)
+    _refuse_overwriting_inputs(
+        out,
+        {"the scenario file": args.scenario, "the population file": args.population},
+    )
     scenario, label = _scenario(args.scenario, _policy_year(args))
     pop, pop_text = _population_of(args, scenario.year)
     result = simulate(pop, scenario, band_basis=args.band_basis)
@@ -1221,6 +1225,10 @@ def _one_line(exc: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code.
 
+    As the program (``argv`` None), a Ctrl-C after the command has ended is
+    ignored: in the 0.4 s the interpreter takes to shut down it ended the
+    process by the signal (130) although every file had been written.
+
     Parameters
     ----------
     argv : sequence of str, optional
@@ -1232,6 +1240,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 1 when ``solve`` finds the target unreachable, 2 on bad
         input (one line on stderr naming the problem), 130 when interrupted.
     """
+    code = _main(argv)
+    if argv is None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """:func:`main`'s command line, run."""
     args_in = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_in
     for stream in (sys.stdout, sys.stderr):

@@ -37,16 +37,17 @@ from commonprosperity._plotstyle import (
     billion_places,
     billions,
     check_formats,
+    figure_markdown,
     linked_format,
 )
 from commonprosperity._reportformat import (
+    OUTPUT_FILES,
     _change,
     _fmt,
     _target_rows,
     format_target_table,
     gini_text,
     markdown_table,
-    output_names,
     recording_warnings,
     staged_directory,
     toml_section,
@@ -562,7 +563,8 @@ def markdown_report(
         The status quo on the same population (or another scenario's result on
         it, named "reference" when it is not a status quo).
     figures : sequence of str
-        File names of figures (PNG or SVG, relative to the report) to embed.
+        File names of figures (relative to the report): PNG and SVG are
+        embedded, others (PDF) linked.
     command : str, optional
         The command line that produced the report.
     gdp, labour_compensation : float, optional
@@ -599,6 +601,13 @@ def markdown_report(
     out = [f"# commonprosperity report: {heading}", ""]
     if command:
         out += ["Produced by:", "", "```", command, "```", ""]
+    out += [
+        "Figures here are rounded for reading (yuan to the yuan, shares to 0.1 %, "
+        "ratios to three or four decimals, more near a target's bound; fiscal "
+        "totals to 0.01 billion yuan, or finer when small); the "
+        "CSV files beside this report hold them in full.",
+        "",
+    ]
     out += said
     out += [
         "## Plan targets for 2025",
@@ -727,7 +736,7 @@ def markdown_report(
     ]
     if figures:
         out += ["## Figures", ""]
-        out += [f"![{Path(f).stem}]({f})" for f in figures]
+        out += [figure_markdown(f) for f in figures]
         out.append("")
     out += [
         "## Provenance",
@@ -830,7 +839,10 @@ def write_run(
     ValueError
         If a format is not png, svg or pdf (checked before anything is made).
     FileExistsError, NotADirectoryError
-        If ``out_dir``, or one of its ancestors, is a file.
+        If ``out_dir``, or one of its ancestors, is a file (or ``out_dir`` a
+        broken symbolic link).
+    PermissionError
+        If ``out_dir``, or the folder it would be created in, is not writable.
     """
     from commonprosperity import plots
 
@@ -845,11 +857,10 @@ def write_run(
     written: list[Path] = []
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.
-    names = output_names(
-        ("indicators.csv", "targets.csv", "fiscal.csv", "deciles.csv", "report.md"),
-        ("dashboard", "lorenz", "income_distribution", "cities"),
-    )
-    with staged_directory(out, names) as stage, recording_warnings(warnings) as said:
+    with (
+        staged_directory(out, OUTPUT_FILES) as stage,
+        recording_warnings(warnings) as said,
+    ):
 
         def csv(frame: pd.DataFrame, name: str) -> None:
             path = stage / name

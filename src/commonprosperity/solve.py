@@ -18,7 +18,8 @@ from commonprosperity._sweep_engine import (
     _split_fixed,
     _stack,
 )
-from commonprosperity._validate import finite_float, is_number, quoted
+from commonprosperity._unit_slips import unit_slips
+from commonprosperity._validate import as_given, finite_float, is_number, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import (
     ArgumentError,
@@ -308,13 +309,15 @@ def solve(
         lo, hi = math.ceil(lo), math.floor(hi)
         if lo > hi:
             raise ArgumentError(
-                f"bounds ({lo_in:g}, {hi_in:g}) hold no integer value of {lever}"
+                f"bounds ({as_given(lo_in)}, {as_given(hi_in)}) hold no integer "
+                f"value of {lever}"
             )
         if lo == hi:
             # Nothing to search (a float lever needs lo < hi likewise); the
             # search reported "the -1 values tried between" the bounds.
             raise ArgumentError(
-                f"bounds ({lo_in:g}, {hi_in:g}) hold one integer value of {lever} "
+                f"bounds ({as_given(lo_in)}, {as_given(hi_in)}) hold one integer "
+                f"value of {lever} "
                 f"({lo}) only: give bounds around two or more, or simulate "
                 f"{lever} = {lo} itself"
             )
@@ -341,10 +344,16 @@ def solve(
                 f"{str(exc).removeprefix('scenario: ')}"
             ) from None
 
+    bounded = [base.replace({lever: kind(lo)}), base.replace({lever: kind(hi)})]
+    # Yearly bounds of a monthly lever (12,660 to 36,000 a month) were solved
+    # without a word. A range of which one end only looks mistyped is a generous
+    # search (a dibao up to 30,000 a month), not a slip.
+    slips = [dict(unit_slips(s)) for s in bounded]
+    both = [note for path, note in slips[0].items() if path in slips[1]]
+    if both:
+        warn_user("solve: both bounds: " + "; ".join(both))
     # Households no lever value in [lo, hi] changes are evaluated once.
-    at_bounds = _stack(
-        [base, base.replace({lever: kind(lo)}), base.replace({lever: kind(hi)})]
-    )
+    at_bounds = _stack([base, *bounded])
     three = band_basis == "three_person"
     # The households no value between the bounds changes (``head``), evaluated
     # once; as the bounds narrow, those no value between the new ones changes
@@ -413,7 +422,8 @@ def solve(
         if np.isnan(v).any():
             bad = xs[np.isnan(v)]
             raise ArgumentError(
-                f"{goal.indicator} is undefined (NaN) at {lever} = {bad[0]:g}; cannot "
+                f"{goal.indicator} is undefined (NaN) at {lever} = "
+                f"{as_given(bad[0])}; cannot "
                 "solve over these bounds"
             )
         with np.errstate(invalid="ignore"):
@@ -426,10 +436,11 @@ def solve(
         i = int(np.argmax(up))
         j = int(np.argmax(down))
         return (
-            f"{goal.indicator} is not monotone in {lever} over [{lo:g}, {hi:g}]: "
-            f"it rises from {v[i]:.10g} to {v[i + 1]:.10g} between {xs[i]:g} and "
-            f"{xs[i + 1]:g} but falls from {v[j]:.10g} to {v[j + 1]:.10g} between "
-            f"{xs[j]:g} and {xs[j + 1]:g}"
+            f"{goal.indicator} is not monotone in {lever} over "
+            f"[{as_given(lo)}, {as_given(hi)}]: it rises from {v[i]:.10g} to "
+            f"{v[i + 1]:.10g} between {as_given(xs[i])} and {as_given(xs[i + 1])} "
+            f"but falls from {v[j]:.10g} to {v[j + 1]:.10g} between "
+            f"{as_given(xs[j])} and {as_given(xs[j + 1])}"
         )
 
     def check_monotone() -> None:
@@ -461,8 +472,9 @@ def solve(
                 if goal.met(values(closer)).any():
                     check_monotone()
                     raise ArgumentError(
-                        f"target {goal.text} is met inside [{lo:g}, {hi:g}] but not "
-                        f"at {lever} = {hi:g}; the indicator is not monotone there"
+                        f"target {goal.text} is met inside "
+                        f"[{as_given(lo)}, {as_given(hi)}] but not at {lever} = "
+                        f"{as_given(hi)}; the indicator is not monotone there"
                     )
                 if len(closer) <= 3:
                     break
@@ -491,10 +503,11 @@ def solve(
             else ""
         )
         raise TargetUnreachableError(
-            f"target {goal.text} is not met for {lever} in [{lo:g}, {hi:g}] (at "
-            f"either bound nor at the {len(seen) - 2} values tried between them): "
-            f"{goal.indicator} = {v[0]:.10g} at {lever} = {lo:g} and {v[-1]:.10g} at "
-            f"{lever} = {hi:g}{unbounded}{flat}{f'; {shape}' if shape else ''}"
+            f"target {goal.text} is not met for {lever} in "
+            f"[{as_given(lo)}, {as_given(hi)}] (at either bound nor at the "
+            f"{len(seen) - 2} values tried between them): {goal.indicator} = "
+            f"{v[0]:.10g} at {lever} = {as_given(lo)} and {v[-1]:.10g} at "
+            f"{lever} = {as_given(hi)}{unbounded}{flat}{f'; {shape}' if shape else ''}"
         )
     check_monotone()
     k = int(np.argmax(ok))
@@ -511,7 +524,8 @@ def solve(
             if not hit[j:].all():
                 raise ArgumentError(
                     f"target {goal.text} is met and then missed again as {lever} rises "
-                    f"in [{a:g}, {b:g}]; the indicator is not monotone there"
+                    f"in [{as_given(a)}, {as_given(b)}]; the indicator is not "
+                    "monotone there"
                 )
             b = float(xs[j])
             if j > 0:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from commonprosperity._interrupt import is_interrupt
 from commonprosperity._sweep_engine import (
@@ -378,6 +379,9 @@ def _unjudged(frame: pd.DataFrame, ids: list[str]) -> list[str]:
     return problems
 
 
+_COST = "net_fiscal_cost"
+
+
 def cheapest(
     frame: pd.DataFrame, targets: Sequence[str] | str = ("T2", "T4")
 ) -> pd.DataFrame:
@@ -447,12 +451,21 @@ def cheapest(
                 f"condition such as 'gini <= 0.34' ({exc})"
             )
     needed = [f"{t}_met" for t in ids if t in _TARGET_IDS]
-    needed += [g.indicator for g in goals.values()] + ["net_fiscal_cost"]
+    needed += [g.indicator for g in goals.values()] + [_COST]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         problems.append(
             f"frame lacks column(s) {missing}; pass the frame sweep() returned"
         )
+    if not problems:
+        # Text costs were ranked in string order, one "n/a" a bare TypeError.
+        for name in dict.fromkeys([*(g.indicator for g in goals.values()), _COST]):
+            column = frame[name]
+            if not is_numeric_dtype(column) or is_bool_dtype(column):
+                problems.append(
+                    f"frame column {name} must hold numbers; got {column.dtype} "
+                    f"values {column.dropna().unique()[:3].tolist()}"
+                )
     if not problems and len(frame):
         problems += _unjudged(frame, [t for t in ids if t not in goals])
     if problems:
@@ -477,4 +490,4 @@ def cheapest(
                 f"{column.dtype} values {column.dropna().unique()[:3].tolist()}"
             ) from None
         keep &= met.fillna(False).to_numpy(dtype=bool)
-    return frame[keep].sort_values("net_fiscal_cost", kind="stable")
+    return frame[keep].sort_values(_COST, kind="stable")

@@ -1,6 +1,10 @@
 """Defects found in session 52, each checked against its fix."""
 
+import os
 import re
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -9,18 +13,23 @@ import pyarrow.parquet as pq
 import pytest
 
 from commonprosperity import (
+    ArgumentError,
     MeasureError,
     Population,
     PopulationError,
     Scenario,
     ScenarioError,
+    TargetUnreachableError,
+    cheapest,
     cli,
     simulate,
+    solve,
     sweep,
     synthetic_population,
 )
 from commonprosperity.metrics import fit_beta_lorenz, fit_gq_lorenz
-from commonprosperity.report import markdown_report, summary_text
+from commonprosperity.plots import fiscal_frontier
+from commonprosperity.report import markdown_report, summary_text, write_run
 from tests.conftest import business_households, tiny_frames
 
 
@@ -259,3 +268,160 @@ def test_perfect_equality_and_a_concave_beta_fit_are_said_as_they_are():
         MeasureError, match=r"negative for p in \[0\.001, .*gamma = 1\.0"
     ):
         fit_beta_lorenz(lognormal)
+
+
+# ------------------------------------------------------------ written files
+def _sweep_file(tmp_path, name="s.toml"):
+    spec = tmp_path / name
+    spec.write_text(
+        "year = 2024\n[population]\nhouseholds = 1000\nseed = 1\n[grid]\n"
+        '"transfers.dibao_monthly" = [1200, 1400]\n',
+        encoding="utf-8",
+    )
+    return spec
+
+
+def test_a_run_and_a_sweep_in_one_folder_leave_none_of_the_others_files(tmp_path):
+    """A sweep written where a run had been left the run's targets.csv and
+    dashboard beside its own report.md (and the reverse); other files stay."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    run = ["run", "--households", "1000", "--year", "2024"]
+    assert cli.main([*run, "--out", str(out)]) == 0
+    assert (out / "targets.csv").exists() and (out / "dashboard.png").exists()
+    spec = _sweep_file(tmp_path)
+    assert cli.main(["sweep", str(spec), "--out", str(out), "--no-progress"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert "sweep.csv" in names and "notes.txt" in names
+    assert not names & {"targets.csv", "indicators.csv", "dashboard.png"}
+    assert cli.main([*run, "--out", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert "targets.csv" in names and "notes.txt" in names
+    assert not names & {"sweep.csv", "sweep.parquet", "frontier.png"}
+
+
+def test_a_run_refuses_to_remove_its_own_population_file(tmp_path, capsys):
+    """A run now removes an earlier sweep's sweep.parquet: not when it is the
+    population the run reads."""
+    out = tmp_path / "out"
+    out.mkdir()
+    synthetic_population(300, seed=1).write_parquet(out / "sweep.parquet")
+    code = cli.main(
+        ["run", "--population", str(out / "sweep.parquet"), "--out", str(out)]
+    )
+    assert code == 2
+    assert "would replace the population file" in capsys.readouterr().err
+    assert (out / "sweep.parquet").exists()
+
+
+def test_write_run_names_out_dir_when_it_is_a_broken_link_or_unwritable(tmp_path):
+    """A broken link failed after every figure with "File exists"; a read-only
+    folder named the hidden scratch folder."""
+    result = simulate(synthetic_population(300, seed=1), Scenario.status_quo(2024))
+    link = tmp_path / "gone"
+    link.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(FileExistsError, match=r"'.*gone' is a broken symbolic link"):
+        write_run(result, link, heading="h", formats=())
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who may write anywhere (root)")
+        with pytest.raises(PermissionError, match=r"'.*locked' cannot be written"):
+            write_run(result, locked / "out", heading="h", formats=())
+    finally:
+        locked.chmod(0o755)
+
+
+def test_a_pdf_only_report_lists_its_figures_and_says_it_rounds(tmp_path):
+    result = simulate(synthetic_population(300, seed=1), Scenario.status_quo(2024))
+    written = write_run(result, tmp_path / "out", heading="h", formats=("pdf",))
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    pdfs = sorted(p.name for p in written if p.suffix == ".pdf")
+    assert pdfs and "## Figures" in report
+    assert all(f"]({name})" in report for name in pdfs)
+    assert "rounded for reading" in report and "CSV files" in report
+
+
+def test_the_command_line_ignores_a_ctrl_c_once_it_has_ended():
+    """A Ctrl-C in the interpreter's shutdown after "Wrote 13 files" ended the
+    process by the signal (130) with every file written."""
+    code = (
+        "import signal, sys; from commonprosperity.cli import main; "
+        "sys.argv = ['commonprosperity', '--version']; rc = main(); "
+        "print(rc, signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split()[-2:] == ["0", "True"]
+    # Called with arguments (a script's or a test's own process), it leaves
+    # Ctrl-C as it was.
+    assert cli.main(["--version"]) == 0
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+
+
+# ------------------------------------------------------------- solve, cheapest
+def _two_lever_sweep():
+    pop = synthetic_population(400, seed=1)
+    grid = {
+        "transfers.dibao_monthly": [900.0, 1_200.0, 1_500.0],
+        "income_tax.basic_deduction": [60_000.0, 72_000.0],
+    }
+    return sweep(pop, Scenario.status_quo(2024), grid)
+
+
+def test_the_frontier_does_not_take_an_unknown_cost_for_the_cheapest():
+    """np.argmin took the NaN cost of row 0 for the cheapest scenario meeting
+    the target ("costs nan bn"); cheapest() ranks a NaN cost last."""
+    frame = _two_lever_sweep()
+    frame.loc[0, "net_fiscal_cost"] = np.nan
+    assert frame["T4_met"].all()
+    fig = fiscal_frontier(frame, "T4", levers=["transfers.dibao_monthly"])
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts] + [ax.get_title(loc="left")]
+    assert not any("nan" in t for t in texts), texts
+    best = cheapest(frame, "T4").index[0]
+    shown = f"{frame.loc[best, 'net_fiscal_cost'] / 1e9:.1f}"
+    assert any(shown in t for t in texts), (shown, texts)
+    assert f"{len(frame)} of {len(frame)} scenarios meet T4" in texts[-1]
+
+
+def test_cheapest_refuses_costs_and_indicators_that_are_not_numbers():
+    """Text costs were ranked in string order; one "n/a" gave a bare TypeError."""
+    frame = _two_lever_sweep()
+    text = frame.assign(net_fiscal_cost=[f"{v:.6g}" for v in frame.net_fiscal_cost])
+    with pytest.raises(ArgumentError, match=r"net_fiscal_cost must hold numbers"):
+        cheapest(text, "T4")
+    gini = frame.astype({"gini": object})
+    gini.loc[1, "gini"] = "n/a"
+    with pytest.raises(ArgumentError, match=r"column gini must hold numbers"):
+        cheapest(gini, "gini <= 0.36")
+
+
+def test_solve_warns_of_bounds_in_the_wrong_unit():
+    """Yearly bounds of a monthly lever (12,660 a month) were solved without a
+    word; simulate and sweep warn of the same scenarios."""
+    pop = synthetic_population(400, seed=1)
+    base = Scenario.status_quo(2024)
+    with pytest.warns(
+        UserWarning, match=r"solve: both bounds: .*dibao_monthly = 12,660"
+    ):
+        solve(pop, base, "transfers.dibao_monthly", "T4", (12_660.0, 36_000.0))
+    with pytest.warns(UserWarning, match=r"basic_deduction .* monthly amount"):
+        solve(pop, base, "income_tax.basic_deduction", "gini <= 0.5", (100.0, 5_000.0))
+
+
+def test_solve_shows_bounds_as_given():
+    """Bounds 1055 and 1055.0000001 both read "1055" ("in [1055, 1055]")."""
+    pop = synthetic_population(400, seed=1)
+    with pytest.raises(TargetUnreachableError, match=r"\[1055, 1055\.0000001\]"):
+        solve(
+            pop,
+            Scenario.status_quo(2024),
+            "transfers.dibao_monthly",
+            "gini <= 0.01",
+            (1_055.0, 1_055.0000001),
+        )
