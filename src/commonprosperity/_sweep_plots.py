@@ -520,6 +520,33 @@ def _judged_by_verdict(frame: pd.DataFrame, target: Any) -> np.ndarray:
     return frame[column].astype("boolean").notna().to_numpy(dtype=bool)
 
 
+#: Indicators for which less is better without a target saying so.
+_LOWER_IS_BETTER = ("gini", "gini_lower", "gini_upper")
+#: Indicators with a welfare direction of their own (the targets' indicators
+#: take their targets' direction).
+_HIGHER_IS_BETTER = (
+    "per_capita_disposable_income",
+    "urban_per_capita_disposable_income",
+    "rural_per_capita_disposable_income",
+)
+
+
+def _better_direction(column: str, target: Any) -> bool | None:
+    """True if more of ``column`` is better, False if less, None if neither.
+
+    Fiscal totals (income tax revenue, transfer spending) and lever columns
+    have no better direction: the figure drew them "higher is better" with a
+    frontier of the cheapest for each level.
+    """
+    if target is not None:
+        return target.comparison in (">=", ">")
+    if column in _LOWER_IS_BETTER:
+        return False
+    if column in _HIGHER_IS_BETTER:
+        return True
+    return None
+
+
 def fiscal_frontier(
     frame: pd.DataFrame,
     indicator: str,
@@ -548,7 +575,8 @@ def fiscal_frontier(
     -------
     matplotlib.figure.Figure
         Every scenario as a point; the frontier (no scenario is both cheaper and
-        better) as a line; the target as a vertical line; the cheapest scenario
+        better) as a line, except for an indicator of which neither more nor
+        less is better in itself (a fiscal total such as ``iit_revenue``); the target as a vertical line; the cheapest scenario
         meeting it circled and labelled with its lever values.
 
     Raises
@@ -602,13 +630,15 @@ def fiscal_frontier(
                 f"frame{hint}; columns are {list(frame.columns)}"
             )
     unit = _indicator_unit(column)
-    higher = target is None or target.comparison in (">=", ">")
-    if column == "gini":
-        higher = False
+    higher = _better_direction(column, target)
     v = frame[column].to_numpy(dtype=np.float64)
     c = frame[cost].to_numpy(dtype=np.float64) / 1e9
     scale = _scale(unit)
-    front = pareto_front(v, c, higher_is_better=higher)
+    front = (
+        pareto_front(v, c, higher_is_better=higher)
+        if higher is not None
+        else np.empty(0, dtype=np.int64)
+    )
     with _rc():
         fig = _figure(8.5, 5.2)
         ax = fig.subplots()
@@ -756,11 +786,15 @@ def fiscal_frontier(
                 # No lever moves the urban share; its basis says what it reads.
                 basis = frame.attrs.get("urban_basis", "")
                 subtitle += f" ({basis.split(';')[0]})" if basis else ""
-        better = "higher is better" if higher else "lower is better"
+        if higher is None:
+            subtitle += (
+                f"\nno frontier: neither more nor less {column} is better in itself"
+            )
         # Ticks in the indicator's own numbers: an offset ("1e-5+3.504e-1")
         # did not read.
         ax.ticklabel_format(useOffset=False)
-        ax.set_xlabel(f"{_unit_label(column, unit)} ({better})")
+        better = {True: " (higher is better)", False: " (lower is better)"}
+        ax.set_xlabel(f"{_unit_label(column, unit)}{better.get(higher, '')}")
         ax.set_ylabel("net fiscal cost against the base, billion yuan per year")
         ax.grid(alpha=0.3)
         ax.legend(loc="best", frameon=True, framealpha=0.9)

@@ -308,7 +308,10 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
     households, seed, pop_year, pop_file = 20_000, 0, None, None
     urban_definition = None
     if not isinstance(pop, dict):
-        problems.append(f"{where}: [population] must be a table")
+        problems.append(
+            f"{where}: [population] must be a table (households = ..., "
+            f"seed = ...); got {quoted(pop)}"
+        )
     else:
         extra = sorted(set(pop) - _POPULATION)
         if extra:
@@ -369,7 +372,8 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
         )
     elif not isinstance(raw_grid, dict) or not raw_grid:
         problems.append(
-            f"{where}: [grid] must be a non-empty table of dotted scenario paths"
+            f"{where}: [grid] must be a non-empty table of dotted scenario paths "
+            f'("transfers.dibao_monthly" = [1200, 1400]); got {quoted(raw_grid)}'
         )
     else:
         for lever, values in raw_grid.items():
@@ -453,7 +457,10 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
     plots = raw.get("plots", {})
     heatmap, frontier = "gini", "T2"
     if not isinstance(plots, dict):
-        problems.append(f"{where}: [plots] must be a table")
+        problems.append(
+            f'{where}: [plots] must be a table (heatmap = "gini", frontier = '
+            f'"T2"); got {quoted(plots)}'
+        )
     else:
         extra = sorted(set(plots) - _PLOTS)
         if extra:
@@ -565,7 +572,10 @@ def _base(
     try:
         if has_base:
             if not isinstance(raw["base"], str) or not raw["base"]:
-                problems.append(f"{where}: base must be the path of a scenario file")
+                problems.append(
+                    f"{where}: base must be the path of a scenario file (a "
+                    f"string); got {quoted(raw['base'])}"
+                )
                 return None, ""
             file = _beside(path, raw["base"])
             return Scenario.from_toml(file), str(raw["base"])

@@ -44,6 +44,7 @@ from commonprosperity.baseline import URBAN_DEFINITIONS
 from commonprosperity.errors import (
     CommonProsperityError,
     ImplausibleDataWarning,
+    PopulationError,
     TargetUnreachableError,
 )
 
@@ -585,7 +586,6 @@ def _check_out_file(path: Path, suffix: str, option: str) -> Path:
 
 def _read_population_file(path: Path) -> Any:
     from commonprosperity._files import path_state
-    from commonprosperity.errors import PopulationError
     from commonprosperity.population import Population
 
     # As read_parquet does (a quoted or `--population=~/...` path reaches us
@@ -906,20 +906,29 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             check_address(client)
         except CommonProsperityError as exc:
             raise _scheduler_error(client, exc) from None
-    pop, pop_text = _population(
-        spec.population_file,
-        spec.households,
-        # A sweep file with population.file has no seed (it refuses one).
-        None if spec.population_file is not None else spec.seed,
-        spec.population_year or spec.base.year,
-        (
-            f"population.year = {spec.population_year} in {args.file}"
-            if spec.population_year
-            else f"the base scenario's year {spec.base.year} in {args.file}"
-        ),
-        urban_definition=spec.urban_definition,
-        file_hint='population.file = "FILE.parquet" in its [population] table',
-    )
+    try:
+        pop, pop_text = _population(
+            spec.population_file,
+            spec.households,
+            # A sweep file with population.file has no seed (it refuses one).
+            None if spec.population_file is not None else spec.seed,
+            spec.population_year or spec.base.year,
+            (
+                f"population.year = {spec.population_year} in {args.file}"
+                if spec.population_year
+                else f"the base scenario's year {spec.base.year} in {args.file}"
+            ),
+            urban_definition=spec.urban_definition,
+            file_hint='population.file = "FILE.parquet" in its [population] table',
+        )
+    except PopulationError as exc:
+        if spec.population_file is None:
+            raise
+        # The reader named the file only: say where it was given.
+        raise type(exc)(
+            f"{args.file}: population.file: "
+            + str(exc).removeprefix(f"--population {spec.population_file}: ")
+        ) from None
     if spec.population_year and spec.population_year != spec.base.year:
         # Asked for by year, the embedded population is not projected: say so
         # where the targets of the policy year are judged on it.

@@ -425,3 +425,56 @@ def test_solve_shows_bounds_as_given():
             "gini <= 0.01",
             (1_055.0, 1_055.0000001),
         )
+
+
+def test_a_frontier_of_a_fiscal_total_draws_no_better_direction():
+    """iit_revenue was drawn "higher is better" with a frontier of the cheapest
+    for each level; a fiscal total has no better direction in itself."""
+    frame = _two_lever_sweep()
+    fig = fiscal_frontier(frame, "iit_revenue", levers=["transfers.dibao_monthly"])
+    ax = fig.axes[0]
+    assert "better" not in ax.get_xlabel()
+    assert "no frontier" in ax.get_title(loc="left")
+    assert not any("frontier" in str(t.get_label()) for t in ax.lines)
+    for indicator, side in (
+        ("gini", "lower"),
+        ("rural_per_capita_disposable_income", "higher"),
+    ):
+        ax = fiscal_frontier(frame, indicator, levers=[]).axes[0]
+        assert f"({side} is better)" in ax.get_xlabel()
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("base = 5\n", r"base must be the path of a scenario file \(a string\); got 5"),
+        ("year = 2024\npopulation = 5\n", r"\[population\] must be a table .*got 5"),
+        (
+            "year = 2024\ngrid = [1, 2]\n",
+            r"\[grid\] must be a non-empty table .*got \[1, 2\]",
+        ),
+    ],
+)
+def test_sweep_file_type_errors_show_the_value(tmp_path, capsys, line, says):
+    spec = tmp_path / "bad.toml"
+    text = (
+        line if "grid" in line else line + '[grid]\n"transfers.dibao_monthly" = [1]\n'
+    )
+    spec.write_text(text, encoding="utf-8")
+    assert cli.main(["sweep", str(spec), "--out", str(tmp_path / "o")]) == 2
+    assert re.search(says, capsys.readouterr().err)
+
+
+def test_a_sweep_files_population_file_that_is_no_parquet_is_named_by_its_key(
+    tmp_path, capsys
+):
+    (tmp_path / "other.toml").write_text("year = 2024\n", encoding="utf-8")
+    spec = tmp_path / "s.toml"
+    spec.write_text(
+        'year = 2024\n[population]\nfile = "other.toml"\n[grid]\n'
+        '"transfers.dibao_monthly" = [1200]\n',
+        encoding="utf-8",
+    )
+    assert cli.main(["sweep", str(spec), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"s\.toml: population\.file: .*other\.toml: is not a Parquet", err)
