@@ -576,8 +576,9 @@ def fiscal_frontier(
     matplotlib.figure.Figure
         Every scenario as a point; the frontier (no scenario is both cheaper and
         better) as a line, except for an indicator of which neither more nor
-        less is better in itself (a fiscal total such as ``iit_revenue``); the target as a vertical line; the cheapest scenario
-        meeting it circled and labelled with its lever values.
+        less is better in itself (a fiscal total such as ``iit_revenue``); the
+        target as a vertical line; the cheapest scenario meeting it circled and
+        labelled with its lever values.
 
     Raises
     ------

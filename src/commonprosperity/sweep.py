@@ -289,6 +289,11 @@ def sweep(
         raise ArgumentError(
             f"client= is only used with engine='dask'; got engine={engine!r}"
         )
+    if engine == "dask":
+        from commonprosperity._dask import check_client
+
+        # Before the grid is checked and the population ordered (seconds).
+        check_client(client)
     # The bar shows the scenarios' validation too: a grid of 100,000 took 16 s
     # to check, before any bar.
     bar = _progress_bar(progress, None, "sweep: checking scenarios")
