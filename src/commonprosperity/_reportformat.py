@@ -29,7 +29,11 @@ from commonprosperity._plotstyle import (
     with_own_decimals,
 )
 from commonprosperity._validate import check_flag, check_frame, check_text, quoted
-from commonprosperity._warn import RECORDING, warn_user
+from commonprosperity._warn import (
+    this_threads_warnings,
+    user_place,
+    warn_at,
+)
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 
 _CMP = {">=": ">=", ">": ">", "<": "<", "<=": "<="}
@@ -534,9 +538,13 @@ def recording_warnings(given: Sequence[str]) -> Iterator[Callable[[], tuple[str,
     only, not in the report.md beside the figures.
     """
     seen: list[warnings_module.WarningMessage] = []
+    # Where the writer was called: the warnings are given there when the block
+    # ends (from its exit they all pointed at contextlib).
+    place = user_place()
     try:
-        with RECORDING, warnings_module.catch_warnings(record=True) as caught:
-            warnings_module.simplefilter("always")
+        # This thread's warnings only: another thread's were listed in this
+        # report and never reached that thread.
+        with this_threads_warnings() as caught:
 
             def said() -> tuple[str, ...]:
                 texts = (" ".join(str(w.message).split()) for w in caught)
@@ -550,7 +558,7 @@ def recording_warnings(given: Sequence[str]) -> Iterator[Callable[[], tuple[str,
         # Passed on after the filters are restored, so that they decide (an
         # error under "error", once per place by default), on failure too.
         for w in seen:
-            warn_user(str(w.message), w.category)
+            warn_at(place, str(w.message), w.category)
 
 
 def toml_section(title: str, scenario: Any) -> list[str]:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from commonprosperity._survey_file import OUR_COLUMNS, select_columns
 from commonprosperity._validate import describe_rows, quoted
-from commonprosperity._warn import RECORDING
+from commonprosperity._warn import this_threads_warnings
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import city_name
 
@@ -209,8 +209,9 @@ def _short(exc: BaseException) -> str:
 @contextmanager
 def _latin1_fallback_warning(path: Path) -> Iterator[None]:
     """Turn pandas' UnicodeWarning (bad UTF-8 read as latin-1) into one naming path."""
-    with RECORDING, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UnicodeWarning)
+    # This thread's warnings only (another thread's were taken and re-issued
+    # from here).
+    with this_threads_warnings() as caught:
         yield
     for w in caught:
         if not issubclass(w.category, UnicodeWarning):

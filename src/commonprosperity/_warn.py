@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -28,6 +29,8 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     another line, was not warned at all. Inside :func:`each_once` the warning is
     kept and issued when the block ends.
     """
+    if _SILENT.get():
+        return
     level = 2  # warn_user's caller
     frame = sys._getframe(1)
     while frame.f_back is not None and _in_package(frame.f_code.co_filename):
@@ -54,6 +57,113 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
 #: state, and two such blocks interleaved in two threads left a recorder in place
 #: for good. One at a time, they restore what they found.
 RECORDING = threading.RLock()
+
+#: Set by :func:`silenced` in this thread (or task): the library's warnings of
+#: the block are dropped. Not ``catch_warnings``, which swaps the process's
+#: filters: a figure's Gini silenced other threads' unit-slip warnings with it.
+_SILENT: ContextVar[bool] = ContextVar("commonprosperity_silent", default=False)
+
+
+@contextmanager
+def silenced() -> Iterator[None]:
+    """Drop the library's own warnings (:func:`warn_user`) given in the block.
+
+    Per thread or task; other threads' warnings, and other libraries', pass.
+    """
+    token = _SILENT.set(True)
+    try:
+        yield
+    finally:
+        _SILENT.reset(token)
+
+
+def user_place() -> tuple[str, int, dict[str, Any]]:
+    """The first caller outside this package (and contextlib): file, line, globals.
+
+    Where a warning given later, when a ``with`` block ends, belongs: from the
+    block's ``__exit__`` the walk stopped at contextlib, every warning of a
+    report at one place, which Python's default filter shows once.
+    """
+    frame = sys._getframe(1)
+    while frame.f_back is not None and (
+        _in_package(frame.f_code.co_filename)
+        or frame.f_code.co_filename == contextlib.__file__
+    ):
+        frame = frame.f_back
+    return frame.f_code.co_filename, frame.f_lineno, frame.f_globals
+
+
+def warn_at(
+    place: tuple[str, int, dict[str, Any]], message: str, category: type[Warning]
+) -> None:
+    """Issue a warning at ``place`` (:func:`user_place`), as ``warnings.warn``."""
+    filename, lineno, module_globals = place
+    _issue_once(
+        [(message, category, filename, lineno, module_globals)], keep_going=False
+    )
+
+
+@contextmanager
+def this_threads_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    """Record every warning this thread gives in the block; let others' pass.
+
+    ``catch_warnings(record=True)`` is process-wide: a report written in one
+    thread listed another thread's warnings, which never reached that thread.
+    Here a warning of another thread is passed on at once, unless the filters
+    in place when the block began ignore it (or raise it, under "error").
+    Records with the "always" action, so that a warning already shown at the
+    same place is recorded too. Holds :data:`RECORDING`.
+    """
+    me = threading.get_ident()
+    caught: list[warnings.WarningMessage] = []
+    with RECORDING, warnings.catch_warnings():
+        filters = list(warnings.filters)
+        pass_on = warnings.showwarning
+        warnings.simplefilter("always")
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if threading.get_ident() == me:
+                caught.append(
+                    warnings.WarningMessage(
+                        message, category, filename, lineno, file, line
+                    )
+                )
+                return
+            action = _action(filters, message, category, filename, lineno)
+            if action == "error":
+                raise message if isinstance(message, Warning) else category(message)
+            if action != "ignore":
+                pass_on(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield caught
+
+
+def _action(
+    filters: list[Any],
+    message: Any,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+) -> str:
+    """The action of the first of ``filters`` that matches, as warn_explicit's.
+
+    The module a filter names is matched against the file's name (a warning
+    passed on has lost its module): ``"matplotlib.*"`` matches a file under
+    matplotlib/.
+    """
+    text = str(message)
+    module = os.path.splitext(filename)[0].replace(os.sep, ".")
+    for action, msg, cat, mod, ln in filters:
+        if (
+            (msg is None or msg.match(text))
+            and issubclass(category, cat)
+            and (mod is None or mod.match(module) or mod.search(module))
+            and (ln == 0 or ln == lineno)
+        ):
+            return action
+    return warnings.defaultaction
+
 
 #: The warnings :func:`each_once` holds back in this thread (or task), or None
 #: outside it: per context, so other threads' warnings are not touched.

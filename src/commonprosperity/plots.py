@@ -20,7 +20,6 @@ True
 from __future__ import annotations
 
 import textwrap
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +59,7 @@ from commonprosperity._validate import (
     positive_yuan_problem,
     quoted,
 )
+from commonprosperity._warn import silenced
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, MeasureError
 from commonprosperity.metrics._gini import gini
 from commonprosperity.metrics._validate import as_values, as_weight
@@ -277,10 +277,10 @@ def _exact_gini(income: np.ndarray, weight: np.ndarray) -> float:
     negative mean (business losses) and "-0.0000" for equal incomes.
     """
     try:
-        with warnings.catch_warnings():
-            # Negative incomes (business losses) are data here, as in simulate's
-            # Gini, which says nothing of them: not a warning per figure.
-            warnings.simplefilter("ignore", UserWarning)
+        # Negative incomes (business losses) are data here, as in simulate's
+        # Gini, which says nothing of them: not a warning per figure. Silenced
+        # in this thread only (catch_warnings dropped other threads' warnings).
+        with silenced():
             return float(gini(income, weight))
     except MeasureError:
         return float("nan")

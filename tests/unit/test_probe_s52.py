@@ -6,6 +6,8 @@ import re
 import signal
 import subprocess
 import sys
+import threading
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -28,6 +30,8 @@ from commonprosperity import (
     sweep,
     synthetic_population,
 )
+from commonprosperity._reportformat import recording_warnings
+from commonprosperity._warn import silenced, warn_user
 from commonprosperity.metrics import fit_beta_lorenz, fit_gq_lorenz
 from commonprosperity.plots import fiscal_frontier
 from commonprosperity.report import markdown_report, summary_text, write_run
@@ -521,3 +525,70 @@ def test_a_worker_that_cannot_read_the_population_file_is_named(tmp_path):
                 client=client,
                 progress=False,
             )
+
+
+# ------------------------------------------------------------ threads
+def test_a_report_records_only_its_own_threads_warnings():
+    """A report written in one thread listed another thread's warnings, which
+    never reached that thread (catch_warnings(record=True) is process-wide)."""
+    shown = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda message, *rest, **kw: shown.append(str(message))
+        with recording_warnings(()) as said:
+            warnings.warn("of the report's own thread", UserWarning, stacklevel=1)
+            other = threading.Thread(
+                target=lambda: warnings.warn(
+                    "of another thread", UserWarning, stacklevel=1
+                )
+            )
+            other.start()
+            other.join()
+            listed = said()
+        assert listed == ("of the report's own thread",)
+        # The other thread's warning reached it at once; the own one is given
+        # again when the block ends.
+        assert shown == ["of another thread", "of the report's own thread"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.showwarning = lambda message, *rest, **kw: shown.append(str(message))
+        with recording_warnings(()):
+            other = threading.Thread(
+                target=lambda: warnings.warn("ignored", stacklevel=1)
+            )
+            other.start()
+            other.join()
+    assert "ignored" not in shown  # the filters in place still decide
+
+
+def test_a_figures_gini_silences_only_its_own_threads_warnings():
+    """lorenz_curves' Gini ignored UserWarning for the whole process while it
+    ran: another thread's unit-slip warning was lost."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with silenced():
+            warn_user("dropped: this thread is silenced")
+            other = threading.Thread(target=lambda: warn_user("another thread's"))
+            other.start()
+            other.join()
+    assert [str(w.message) for w in caught] == ["another thread's"]
+
+
+def test_warnings_given_while_a_report_is_written_point_at_the_caller(
+    tmp_path, monkeypatch
+):
+    """They all pointed at contextlib.py (given from the block's exit), where
+    Python's default filter shows a message once."""
+    import commonprosperity.report as report_module
+
+    drawn = report_module.markdown_report
+
+    def warning_report(*args, **kwargs):
+        warn_user("a warning while the report is written")
+        return drawn(*args, **kwargs)
+
+    monkeypatch.setattr(report_module, "markdown_report", warning_report)
+    result = simulate(synthetic_population(300, seed=1), Scenario.status_quo(2024))
+    with pytest.warns(UserWarning, match="while the report") as caught:
+        write_run(result, tmp_path / "out", heading="h", formats=())
+    assert [w.filename for w in caught] == [__file__]
