@@ -118,7 +118,7 @@ from commonprosperity._kernels.sweep import (
 from commonprosperity._kernels.sweep_lanes import KMAX, LANES, lanes_sweep
 from commonprosperity._validate import is_real, joined_problems, one_of, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioError
-from commonprosperity.population import CITY_LABELS, Population
+from commonprosperity.population import CITY_LABELS, INCOME_COLUMNS, Population
 from commonprosperity.scenario import Scenario, dotted_values, overlapping_paths
 from commonprosperity.simulate import (
     BAND_EDGES,
@@ -662,7 +662,7 @@ def _reorder(src: _Ordered, order: np.ndarray, copy_persons: bool) -> _Ordered:
     ends = np.cumsum(size, dtype=ordered.ends.dtype)
     starts = ends - size
     total = int(ends[-1]) if size.size else 0
-    persons = ("age", "employed", "wage", "business", "property", "pension")
+    persons = ("age", "employed", *INCOME_COLUMNS)
     return dataclasses.replace(
         ordered,
         starts=starts,

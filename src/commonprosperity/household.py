@@ -30,7 +30,11 @@ from commonprosperity._validate import (
     quoted,
 )
 from commonprosperity.errors import ArgumentTypeError, PopulationError, ScenarioError
-from commonprosperity.population import MAX_HOUSEHOLD_SIZE, Population
+from commonprosperity.population import (
+    INCOME_COLUMNS,
+    MAX_HOUSEHOLD_SIZE,
+    Population,
+)
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import BAND_EDGES, _tiers
 
@@ -45,7 +49,6 @@ MEMBER_KEYS: tuple[str, ...] = (
     "property",
     "pension",
 )
-_AMOUNTS = ("wage", "business", "property", "pension")
 
 #: Columns of the frame :func:`household` returns, in order.
 HOUSEHOLD_FRAME_COLUMNS: tuple[str, ...] = (
@@ -283,7 +286,7 @@ def _family(
                 )
         if "age" not in member:
             problems.append(f"members[{i}] needs 'age' (completed years, 0–120)")
-        for key in ("age", *_AMOUNTS):
+        for key in ("age", *INCOME_COLUMNS):
             value = member.get(key, 0)
             if not is_number(value):
                 unit = "completed years" if key == "age" else "yuan per year"
@@ -334,7 +337,7 @@ def _family(
             ]
         ),
     }
-    for key in _AMOUNTS:
+    for key in INCOME_COLUMNS:
         persons[key] = np.array([m.get(key, 0) for m in members], dtype=np.float64)
     households = {
         "household_id": [household_id],

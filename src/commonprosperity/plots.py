@@ -63,6 +63,7 @@ from commonprosperity._warn import silenced
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, MeasureError
 from commonprosperity.metrics._gini import gini
 from commonprosperity.metrics._validate import as_values, as_weight
+from commonprosperity.population import INCOME_COLUMNS
 from commonprosperity.published import CITIES
 from commonprosperity.simulate import SURVEY_URBAN_BASIS, cities_in_note
 from commonprosperity.targets import TARGET_BY_ID, meets
@@ -215,7 +216,7 @@ def lorenz_curves(
     first = next(iter(results.values()))
     pw = first.population.weight * first.population.size
     if gross is not None:
-        pc = _per_capita(first, ("wage", "business", "property", "pension"))
+        pc = _per_capita(first, INCOME_COLUMNS)
         p, s = lorenz_points(pc, pw)
         curves.append((gross, p, s, _exact_gini(pc, pw)))
     for label, result in results.items():

@@ -420,6 +420,15 @@ class Population:
                     f"{where}{name} must be a pandas DataFrame; "
                     f"got {type(frame).__name__}"
                 )
+        # Before the renames: pandas' rename of column levels raised its own
+        # NotImplementedError.
+        levels = [
+            p
+            for name, frame in (("households", households), ("persons", persons))
+            if (p := _multiindex_problem(name, frame))
+        ]
+        if levels:
+            raise PopulationError(where + "; ".join(levels))
         theirs: dict[tuple[str, str], str] = {}
         if columns is not None:
             renames = _check_renames(columns, households, persons, where)
@@ -449,7 +458,7 @@ class Population:
             misnamed = misnamed_columns(frame.columns, ours)
             if misnamed:
                 problems.append(f"{name} {misnamed_problem(misnamed)}")
-            problems += _unreadable_layout(name, frame, ours)
+            problems += _index_problem(name, frame, ours)
         # Household columns on the person rows (a flat one-row-per-person table
         # passed as persons) are not read: an optional one missing from the
         # households frame would vanish, every household falling to the province.
@@ -1177,7 +1186,13 @@ def _check_renames(
             0,
             f"columns renames {absent}, which are in neither the households frame "
             f"{list(households.columns)[:20]} nor the persons frame "
-            f"{list(persons.columns)[:20]}; check the spelling",
+            f"{list(persons.columns)[:20]}; check the spelling"
+            + "".join(
+                f" ({name}' index is {list(indexed)}: frame.reset_index() makes it "
+                "a column)"
+                for name, frame in (("households", households), ("persons", persons))
+                if (indexed := [k for k in absent if k in frame.index.names])
+            ),
         )
     # Two columns renamed onto one name were "duplicate columns ['wage']".
     problems += [
@@ -1414,24 +1429,29 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-def _unreadable_layout(
-    name: str, frame: pd.DataFrame, ours: tuple[str, ...]
-) -> list[str]:
-    """Why a frame's columns of ours are not seen: levels, or in the index."""
-    problems = []
-    if isinstance(frame.columns, pd.MultiIndex):
-        problems.append(
-            f"{name} has MultiIndex columns (first: {list(frame.columns[:3])}); "
-            "names must be single strings: flatten them (frame.columns = "
-            "frame.columns.get_level_values(0), or join the levels)"
-        )
+def _multiindex_problem(name: str, frame: pd.DataFrame) -> str | None:
+    """Why a frame with column levels cannot be read (checked before renames)."""
+    if not isinstance(frame.columns, pd.MultiIndex):
+        return None
+    return (
+        f"{name} has MultiIndex columns (first: {list(frame.columns[:3])}); "
+        "names must be single strings: flatten them (frame.columns = "
+        "frame.columns.get_level_values(0), or join the levels)"
+    )
+
+
+def _index_problem(name: str, frame: pd.DataFrame, ours: tuple[str, ...]) -> list[str]:
+    """A column of ours held as the frame's index.
+
+    A name mapped onto ours that is the index is named by the renames' check.
+    """
     in_index = [n for n in frame.index.names if n in ours and n not in frame.columns]
-    if in_index:
-        problems.append(
-            f"{name} has {in_index} as its index, not as column(s); "
-            "frame.reset_index() makes them columns"
-        )
-    return problems
+    if not in_index:
+        return []
+    return [
+        f"{name} has {in_index} as its index, not as column(s); "
+        "frame.reset_index() makes them columns"
+    ]
 
 
 def misnamed_problem(misnamed: Mapping[str, str]) -> str:
@@ -1704,21 +1724,23 @@ def _float_column(
 
 
 def _float16_amount_problem(name: str, out: np.ndarray) -> str | None:
-    """The problem of amounts a float16 storage rounded, or None.
+    """The problem of amounts a float16 storage may have rounded, or None.
 
     float16 keeps 11 significant bits: from 2,048 up its values are 2, 4, ... 32
     apart (a wage of 40,215 is stored as 40,224) and above 65,504 it holds only
-    inf. Smaller values are kept as given (a column of whole yuan below 2,048,
-    or of small weights, is exact).
+    inf. Below 2,048 every whole number is exact (a column of whole yuan, or of
+    whole weights, is as given); fractions were rounded to about 3 figures
+    there too, which a column's values cannot show. NaN is left to the finite
+    check (a missing value, not a rounding).
     """
     limit = _NARROW_FLOAT_EXACT[np.dtype(np.float16)]
-    above = ~(np.abs(out) < limit)  # inf too: a value beyond 65,504
+    above = np.abs(out) >= limit  # inf too: a value beyond 65,504
     if not above.any():
         return None
     return (
-        f"{name} is stored as float16 (2 bytes), which holds amounts only to "
-        f"about 3 significant figures ({limit:,.0f} or more: values 2 to 32 apart, "
-        "above 65,504 inf); it was rounded when stored: "
+        f"{name} is stored as float16 (2 bytes), which holds values of "
+        f"{limit:,.0f} or more in magnitude only in steps of 2 to 32 (above 65,504 "
+        "only as inf), so they may have been rounded when stored: "
         f"{describe_rows(above, out)}; store the column as float64 (or float32) "
         "from the original data"
     )

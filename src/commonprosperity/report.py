@@ -421,25 +421,40 @@ def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
         "net_revenue": "net revenue (taxes + social insurance - transfers)",
         "net_fiscal_cost": f"net fiscal cost vs the {name} (+: costs the budget)",
     }
-    shown = table.loc[[k for k in labels if k in table.index]]
-    # One precision for the lines, so that they compare and add up as printed.
-    places = billion_places(shown.to_numpy().ravel())
+    places = _fiscal_places(table.loc[[k for k in labels if k in table.index]])
+    level = places["value"]
     out = []
     for key, label in labels.items():
         if key not in table.index:
             continue
         row = table.loc[key]
         if key == "net_fiscal_cost":
-            out.append(f"  {label:<52} {billions(row['change'], places):>12} bn")
+            cost = billions(row["change"], places["change"])
+            out.append(f"  {label:<52} {cost:>12} bn")
         elif baseline is not None:
-            reference = billions(row[_reference_column(baseline)], places)
+            reference = billions(row[_reference_column(baseline)], level)
             out.append(
-                f"  {label:<52} {billions(row['value'], places):>12} bn  "
+                f"  {label:<52} {billions(row['value'], level):>12} bn  "
                 f"({name} {reference} bn)"
             )
         else:
-            out.append(f"  {label:<52} {billions(row['value'], places):>12} bn")
+            out.append(f"  {label:<52} {billions(row['value'], level):>12} bn")
     return out
+
+
+def _fiscal_places(table: pd.DataFrame) -> dict[str, int]:
+    """Decimals of each column of a fiscal table shown in billions.
+
+    The levels (the value and the reference) share one precision, so that they
+    compare and their lines add up as printed (a county's 0.0120 and 0.0079 bn,
+    not 0.01 and 0.00795); the change has its own, so that a reform of 3.6
+    million yuan beside totals of 100 bn reads 0.00363, not 0.00.
+    """
+    levels = [c for c in table.columns if c != "change"]
+    places = dict.fromkeys(levels, billion_places(table[levels].to_numpy().ravel()))
+    if "change" in table.columns:
+        places["change"] = billion_places(table["change"].to_numpy())
+    return places
 
 
 def summary_text(
@@ -661,11 +676,15 @@ def markdown_report(
         ]
     fiscal = fiscal_table(result, baseline)
     counts = fiscal.loc[[i for i in fiscal.index if i.endswith("_households")]]
-    # As the terminal summary: one precision for the table, small totals in
-    # three significant figures, not "0.00" or "-0.00".
+    # As the terminal summary: one precision for the levels, one for the
+    # change, small totals in three significant figures, not "0.00".
     fiscal = fiscal.drop(counts.index)
-    places = billion_places(fiscal.to_numpy().ravel())
-    fiscal = fiscal.map(lambda v: "" if pd.isna(v) else billions(v, places))
+    places = _fiscal_places(fiscal)
+    fiscal = fiscal.apply(
+        lambda column: column.map(
+            lambda v: "" if pd.isna(v) else billions(v, places[column.name])
+        )
+    )
     out += [
         "## Fiscal totals (billion yuan per year)",
         "",

@@ -931,10 +931,12 @@ class Scenario(_Section):
         Scenario
             Every value as in force that year (amounts in yuan; ``_monthly``
             fields per month, the rest per year), each cited in ``policy.toml``.
-            Reliefs the schema has no field for are not applied: the halving of
-            the tax on individual businesses' income from 2021 (docs/model-rules.md,
-            business income) leaves business tax overstated for 个体工商户
-            (:meth:`with_business_relief` applies it).
+            The business schedule is the law's table (个人所得税法 附表二, A): the
+            halving of the tax on individual businesses' income from 2021 applies
+            to 个体工商户 only, which survey business income (farm and other
+            income with it) does not tell apart, so it is not applied and business
+            tax is overstated for them (docs/model-rules.md, business income;
+            :meth:`with_business_relief` applies it to all business income).
 
         Raises
         ------
@@ -1401,6 +1403,14 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
         special = path_state(path) == "other"
         raw = b"" if special else path.read_bytes()
     except OSError as exc:
+        given = str(path)
+        if "\n" in given or re.search(r"\s=\s", given):
+            # TOML text given as the path: "year = 2024: ... (No such file)".
+            raise ScenarioError(
+                f"{what}: got TOML text, not a path ({quoted(given[:60])}); pass "
+                "the path of a file, or read the text with tomllib.loads and "
+                "give the dict to Scenario.from_dict"
+            ) from None
         raise ScenarioError(f"{path}: cannot read {what} ({exc.strerror})") from None
     except ValueError as exc:  # e.g. an embedded NUL byte in the path
         raise ScenarioError(f"{str(path)!r}: cannot read {what} ({exc})") from None
@@ -1680,7 +1690,8 @@ def _unknown_path_text(path: str) -> str:
             "not a policy lever: project(population, year) moves it between "
             "years, calibrate(population, {'persons': {'urban': ...}}) sets it, "
             "and baseline(..., urban_definition='census') starts at the "
-            "official rate"
+            "official rate (command line: --urban-definition census; a sweep "
+            'file: urban_definition = "census" in its [population])'
         )
     # A section nested in another ([transfers.income_tax] in a file): say where
     # it belongs, not which keys of the outer section look alike.

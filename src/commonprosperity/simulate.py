@@ -92,6 +92,15 @@ def weights_set_after_generator(source: str) -> bool:
     return re.search(r"\| (?:calibrate|with_weights)\b", source) is not None
 
 
+#: How the official urbanisation rate is asked for, in Python and on the
+#: command line (a sweep file says it in its own words).
+CENSUS_HOW = (
+    "baseline(..., urban_definition='census') (command line: "
+    '--urban-definition census; a sweep file: urban_definition = "census" in '
+    "its [population])"
+)
+
+
 def urban_basis_note(source: str) -> str:
     """What the urban flag of a population measures, for target T6's note.
 
@@ -108,10 +117,7 @@ def urban_basis_note(source: str) -> str:
             "urbanisation rate (census definition)"
         )
     if "urban_definition='survey'" in source:
-        return SURVEY_URBAN_BASIS + (
-            "; baseline(..., urban_definition='census') (command line: "
-            "--urban-definition census) uses the official rate"
-        )
+        return SURVEY_URBAN_BASIS + f"; {CENSUS_HOW} uses the official rate"
     if "urban_definition='census'" in source:
         return "urban basis: the official urbanisation rate (census definition)"
     return (

@@ -52,6 +52,7 @@ from commonprosperity.population import (
     CITY_LABELS,
     HOUSEHOLD_OPTIONAL,
     HOUSEHOLD_REQUIRED,
+    INCOME_COLUMNS,
     PERSON_REQUIRED,
     Population,
     city_name,
@@ -138,7 +139,7 @@ def write_parquet(population: Population, path: str | Path) -> None:
         columns["psu"] = pa.array(np.repeat(pop.psu, size), type=pa.int64())
     columns["age"] = pa.array(pop.age, type=pa.int64())
     columns["employed"] = pa.array(pop.employed, type=pa.bool_())
-    for name in ("wage", "business", "property", "pension"):
+    for name in INCOME_COLUMNS:
         columns[name] = pa.array(getattr(pop, name), type=pa.float64())
     try:
         version = metadata.version("commonprosperity")

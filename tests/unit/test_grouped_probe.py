@@ -102,7 +102,9 @@ def test_error_messages_name_the_bad_value():
     ):
         m.fit_gq_lorenz([0.1, 0.2, 0.3, 0.4], population_shares=[0.5, 0.5, 0, 0])
     with pytest.raises(
-        MeasureError, match=r"population_shares must sum to 1; got sum 80"
+        MeasureError,
+        match=r"population_shares must sum to 1 \(these look like percentages.*"
+        r"got sum 80",
     ):
         m.fit_gq_lorenz([0.1, 0.2, 0.3, 0.4], population_shares=[20] * 4)
 

@@ -266,26 +266,27 @@ class BetaLorenz(_LorenzFit):
         return bump * (g * (1 - g) / p**2 + 2 * g * d / (p * q) + d * (1 - d) / q**2)
 
 
-def _sum_hint(values: FloatArray, total: float, cumulative: bool = False) -> str:
+def _sum_hint(values: FloatArray, total: float, what: str = "income") -> str:
     """What grouped data not summing to 1 most likely are, for the message.
 
-    Published tables give percentages, cumulative shares (ending at 1 or 100)
-    or the groups' mean incomes; each is refused, and the message says which
-    it looks like.
+    Published tables give percentages, cumulative shares (ending at exactly 1
+    or 100), the groups' mean incomes, or (for the population) counts; each is
+    refused, and the message says which it looks like.
     """
     last = float(values[-1])
-    if (
-        cumulative
-        and np.all(np.diff(values) > 0)
-        and (abs(last - 1.0) <= 0.02 or abs(last - 100.0) <= 2.0)
+    if np.all(np.diff(values) > 0) and (
+        abs(last - 1.0) <= 0.002 or abs(last - 100.0) <= 0.2
     ):
+        per_cent = ", each / 100" if last > 2.0 else ""
         return (
-            " (these look cumulative, ending at "
-            f"{last:g}: give each group's own share, np.diff of them from 0)"
+            f" (these look cumulative, ending at {last:g}: give each group's own "
+            f"share, np.diff of them from 0{per_cent})"
         )
-    if 90.0 <= total <= 110.0:
+    if 50.0 <= total <= 150.0 and float(values.max()) <= 100.0:
         return " (these look like percentages: give fractions, each / 100)"
-    if cumulative and total > 2.0:
+    if total > 1.5 and what == "population":
+        return " (these look like counts: give each group's share, count / total)"
+    if total > 1.5:
         return (
             " (these look like amounts, e.g. the groups' mean incomes: give "
             "income shares, mean × population share / the sum of those)"
@@ -308,8 +309,7 @@ def _cumulative_points(
     total = float(s.sum())
     if abs(total - 1.0) > 0.02:
         raise MeasureError(
-            f"shares must sum to 1{_sum_hint(s, total, cumulative=True)}; "
-            f"got sum {total!r}"
+            f"shares must sum to 1{_sum_hint(s, total)}; got sum {total!r}"
         )
     if population_shares is None:
         pop = np.full(s.shape[0], 1.0 / s.shape[0])
@@ -327,9 +327,9 @@ def _cumulative_points(
             )
         if abs(float(pop.sum()) - 1.0) > 0.02:
             total = float(pop.sum())
+            hint = _sum_hint(pop, total, "population")
             raise MeasureError(
-                f"population_shares must sum to 1{_sum_hint(pop, total)}; got sum "
-                f"{total!r}"
+                f"population_shares must sum to 1{hint}; got sum {total!r}"
             )
     # Poorest first: the groups' mean incomes (income share over population
     # share) must not decrease; a swap of two groups can otherwise still give
@@ -460,8 +460,10 @@ def fit_gq_lorenz(
     Raises
     ------
     MeasureError
-        On invalid shares, or if the fitted curve is not a valid Lorenz curve
-        (``e < 0``, ``a + c >= 1``, ``n² - 4me² >= 0``, ``L'(0) >= 0`` and
+        On invalid shares (the message says when they look cumulative, in per
+        cent or amounts), shares of perfect equality (Gini 0: no curve to fit),
+        or if the fitted curve is not a valid Lorenz curve (``e < 0``,
+        ``a + c >= 1``, ``n² - 4me² >= 0``, ``L'(0) >= 0`` and
         ``0 <= L(p) <= p`` on a grid).
 
     Notes
