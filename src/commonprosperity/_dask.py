@@ -17,6 +17,7 @@ travels once per worker and never again for a task.
 from __future__ import annotations
 
 import contextlib
+import re
 import uuid
 from collections.abc import Callable
 from concurrent.futures import CancelledError
@@ -171,11 +172,16 @@ def _households_and_year(
                 except PopulationError as exc:
                     # "No such Parquet file" of a file the user can see: it is
                     # the worker that could not read it.
-                    raise type(exc)(
-                        f"on Dask worker {worker}: {exc} (each worker reads the "
-                        "path itself: it must be readable there, e.g. on a "
-                        "shared file system)"
-                    ) from None
+                    unread = re.search(
+                        r"no such|permission|cannot read", str(exc), re.I
+                    )
+                    where = (
+                        " (each worker reads the path itself: it must be readable "
+                        "there, e.g. on a shared file system)"
+                        if unread
+                        else ""
+                    )
+                    raise type(exc)(f"on Dask worker {worker}: {exc}{where}") from None
         holders = _holders(client, shipped, ready=True)
         if not holders:
             running = [f for f in shipped.values() if not f.done()]
@@ -392,10 +398,13 @@ def check_client(client: Any) -> None:
 
 
 def _connect(client: Any) -> tuple[Any, bool]:
-    """Return ``(client, owned)``; ``owned`` when this call opened it."""
+    """Return ``(client, owned)``; ``owned`` when this call opened it.
+
+    ``client`` has passed :func:`check_client` (``sweep`` asks first): an
+    address was probed twice a sweep.
+    """
     import distributed
 
-    check_client(client)
     if client is None:
         return distributed.get_client(), False
     if isinstance(client, str):

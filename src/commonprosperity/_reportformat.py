@@ -41,7 +41,11 @@ _CMP = {">=": ">=", ">": ">", "<": "<", "<=": "<="}
 
 # ------------------------------------------------------------------ writing
 @contextlib.contextmanager
-def staged_directory(out: Path, ours: Iterable[str] = ()) -> Iterator[Path]:
+def staged_directory(
+    out: Path,
+    ours: Iterable[str] = (),
+    earlier: Mapping[str, Iterable[str]] | None = None,
+) -> Iterator[Path]:
     """Give a scratch folder whose files are moved into ``out`` when the block ends.
 
     Parameters
@@ -49,12 +53,16 @@ def staged_directory(out: Path, ours: Iterable[str] = ()) -> Iterator[Path]:
     out : pathlib.Path
         The output folder; it and its parents are created only on success.
     ours : iterable of str
-        Every file name the library's outputs may have (``OUTPUT_FILES``: a
-        run's and a sweep's). A file of ``out`` with one of these names that
-        this run did not write is an earlier output's and is removed (a heatmap
-        of a two-lever sweep stayed beside the report of a one-lever sweep that
-        says it has none; a run's tables beside a sweep's report); other files
-        of ``out`` are left alone.
+        Every file name this kind of output may have (``RUN_FILES``,
+        ``SWEEP_FILES``). A file of ``out`` with one of these names that this
+        run did not write is an earlier run's and is removed (a heatmap of a
+        two-lever sweep stayed beside the report of a one-lever sweep that says
+        it has none); other files of ``out`` are left alone.
+    earlier : mapping of str to iterable of str, optional
+        The files of another kind of output, by the first words of its
+        report.md: removed too when the report.md this replaces is that kind's
+        (a run's tables stayed beside a sweep's report). A file of such a name
+        in a folder without that report is the user's, and stays.
 
     Yields
     ------
@@ -101,14 +109,27 @@ def staged_directory(out: Path, ours: Iterable[str] = ()) -> Iterator[Path]:
                     f"{str(out)!r}",
                     str(out / file.name),
                 )
+        names = set(ours)
+        for heading, files in (earlier or {}).items():
+            if _report_starts(out / "report.md", heading):
+                names.update(files)
         _replace_all(staged, out, stage)
         new = {file.name for file in staged}
-        for name in sorted(set(ours) - new):
+        for name in sorted(names - new):
             stale = out / name
             if stale.is_file():
                 stale.unlink()
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _report_starts(report: Path, heading: str) -> bool:
+    """Whether the file ``report`` begins with ``heading`` (False if unreadable)."""
+    try:
+        with report.open("rb") as file:
+            return file.read(len(heading.encode())) == heading.encode()
+    except OSError:
+        return False
 
 
 def _replace_all(staged: list[Path], out: Path, stage: Path) -> None:
@@ -146,48 +167,64 @@ def _replace_all(staged: list[Path], out: Path, stage: Path) -> None:
         ) from None
 
 
-def check_out_dir(out: Path) -> None:
-    """Raise an OSError naming ``out`` if it cannot be written as a folder.
+def out_dir_problem(out: Path) -> tuple[type[OSError], str] | None:
+    """Why ``out`` cannot be written as a folder, as ``(error class, reason)``.
 
-    FileExistsError for a file or a broken symbolic link in its place,
-    NotADirectoryError for a file among its ancestors, PermissionError if it (or
-    the ancestor it would be created in) is not writable.
-
-    Checked before any work: a file in the way failed only after every figure
-    was drawn, with an errno message naming the hidden scratch folder.
+    The reason follows the folder's name ("is a broken symbolic link (to x)");
+    None when it can be written. Checked before any work: a file or a broken
+    link in the way failed only after every figure was drawn, with an errno
+    message naming the hidden scratch folder.
     """
     out = Path(out)
     if out.is_symlink() and not out.exists():
-        # It passed as "to be created" and failed after every figure was drawn.
-        raise FileExistsError(
-            errno.EEXIST,
-            f"out_dir {str(out)!r} is a broken symbolic link (to "
-            f"{os.readlink(out)!r}); remove it or give another folder",
+        return FileExistsError, (
+            f"is a broken symbolic link (to {os.readlink(out)!r}); remove it or "
+            "give another folder"
         )
     if out.exists() and not out.is_dir():
-        raise FileExistsError(
-            errno.EEXIST,
-            f"out_dir {str(out)!r} exists and is not a directory; give a directory "
-            "(it is created if absent)",
+        return FileExistsError, (
+            "exists and is not a directory; give a directory (it is created if absent)"
         )
     parent = out.absolute().parent
     while not parent.exists():
+        if parent.is_symlink():
+            # Climbed past, it failed as "File exists" after the whole run.
+            return FileExistsError, (
+                f"cannot be created: {str(parent)!r} is a broken symbolic link "
+                f"(to {os.readlink(parent)!r})"
+            )
         parent = parent.parent
     if not parent.is_dir():
-        raise NotADirectoryError(
-            errno.ENOTDIR,
-            f"out_dir {str(out)!r} cannot be created: {str(parent)!r} is a file, "
-            "not a directory",
+        return NotADirectoryError, (
+            f"cannot be created: {str(parent)!r} is a file, not a directory"
         )
     # The scratch folder is made in ``out`` or its nearest existing ancestor:
     # unwritable, the error named that hidden folder, not ``out_dir``.
     anchor = out if out.is_dir() else parent
     if not os.access(anchor, os.W_OK | os.X_OK):
-        raise PermissionError(
-            errno.EACCES,
-            f"out_dir {str(out)!r} cannot be written: {str(anchor)!r} is not a "
-            "writable directory",
+        return PermissionError, (
+            f"cannot be written: {str(anchor)!r} is not a writable directory"
         )
+    return None
+
+
+def check_out_dir(out: Path) -> None:
+    """Raise an OSError naming ``out`` if it cannot be written as a folder.
+
+    FileExistsError for a file or a broken symbolic link in its place or among
+    its ancestors, NotADirectoryError for a file among its ancestors,
+    PermissionError if it (or the ancestor it would be created in) is not
+    writable (:func:`out_dir_problem`).
+    """
+    problem = out_dir_problem(out)
+    if problem is not None:
+        error, reason = problem
+        code = {
+            FileExistsError: errno.EEXIST,
+            NotADirectoryError: errno.ENOTDIR,
+            PermissionError: errno.EACCES,
+        }[error]
+        raise error(code, f"out_dir {str(out)!r} {reason}")
 
 
 def gini_text(result: Any, *, bold: bool = False) -> str:
@@ -498,17 +535,17 @@ def output_names(tables: Iterable[str], figures: Iterable[str]) -> list[str]:
     return [*tables, *(f"{f}.{ext}" for f in figures for ext in FORMATS_ALLOWED)]
 
 
-#: The files of a run's output (``write_run``) and of a sweep's (``write_sweep``):
-#: what either removes of an earlier output in its folder. A run's tables stayed
-#: beside a sweep's report.md written over the run's (and the reverse), and read
-#: as the sweep's.
-OUTPUT_FILES = output_names(
-    (
-        *("indicators.csv", "targets.csv", "fiscal.csv", "deciles.csv"),
-        *("report.md", "sweep.csv", "sweep.parquet"),
-    ),
-    ("dashboard", "lorenz", "income_distribution", "cities", "heatmap", "frontier"),
+#: The files of a run's output (``write_run``) and of a sweep's (``write_sweep``),
+#: and how each one's report.md begins.
+RUN_FILES = output_names(
+    ("indicators.csv", "targets.csv", "fiscal.csv", "deciles.csv", "report.md"),
+    ("dashboard", "lorenz", "income_distribution", "cities"),
 )
+SWEEP_FILES = output_names(
+    ("sweep.csv", "sweep.parquet", "report.md"), ("heatmap", "frontier")
+)
+RUN_HEADING = "# commonprosperity report: "
+SWEEP_HEADING = "# commonprosperity sweep report: "
 
 
 def warnings_markdown(warnings: Sequence[str], where: str) -> list[str]:
@@ -537,10 +574,11 @@ def recording_warnings(given: Sequence[str]) -> Iterator[Callable[[], tuple[str,
     warnings (a name drawn with '?' for want of a font) were on the terminal
     only, not in the report.md beside the figures.
     """
-    seen: list[warnings_module.WarningMessage] = []
     # Where the writer was called: the warnings are given there when the block
     # ends (from its exit they all pointed at contextlib).
     place = user_place()
+    seen: list[warnings_module.WarningMessage] = []
+    failed = False
     try:
         # This thread's warnings only: another thread's were listed in this
         # report and never reached that thread.
@@ -554,11 +592,16 @@ def recording_warnings(given: Sequence[str]) -> Iterator[Callable[[], tuple[str,
                 yield said
             finally:
                 seen = list(caught)
+    except BaseException:
+        failed = True
+        raise
     finally:
         # Passed on after the filters are restored, so that they decide (an
-        # error under "error", once per place by default), on failure too.
+        # error under "error", once per place by default), on failure too; then
+        # an "error" filter's warning must not replace the exception on its way
+        # out (a Ctrl-C became a UserWarning).
         for w in seen:
-            warn_at(place, str(w.message), w.category)
+            warn_at(place, str(w.message), w.category, keep_going=failed)
 
 
 def toml_section(title: str, scenario: Any) -> list[str]:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from commonprosperity._survey_file import OUR_COLUMNS, select_columns
 from commonprosperity._validate import describe_rows, quoted
-from commonprosperity._warn import this_threads_warnings
+from commonprosperity._warn import module_of, this_threads_warnings
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import city_name
 
@@ -215,7 +215,11 @@ def _latin1_fallback_warning(path: Path) -> Iterator[None]:
         yield
     for w in caught:
         if not issubclass(w.category, UnicodeWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            # With its module: the user's filters by module decide, as they
+            # did before it was recorded.
+            warnings.warn_explicit(
+                w.message, w.category, w.filename, w.lineno, module_of(w.filename)
+            )
     if any(issubclass(w.category, UnicodeWarning) for w in caught):
         warnings.warn(
             f"{path}: some text is not valid UTF-8 and was read as latin-1; the "

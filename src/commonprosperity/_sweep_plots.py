@@ -729,10 +729,9 @@ def fiscal_frontier(
                     fontsize=10,
                     bbox={"facecolor": "white", "edgecolor": _BLACK},
                 )
-            meets_target = meets(v, target.comparison, target.target)
             # Among known costs (as cheapest(), which sorts a NaN cost last):
             # argmin took a NaN cost for the cheapest.
-            meeting = np.flatnonzero(meets_target & np.isfinite(c))
+            meeting = np.flatnonzero(ok & np.isfinite(c))
             if meeting.size:
                 best = meeting[np.argmin(c[meeting])]
                 ax.scatter(
@@ -770,7 +769,7 @@ def fiscal_frontier(
                     zorder=1.5,
                 )
                 subtitle = (
-                    f"\n{int(meets_target.sum())} of {len(frame)} scenarios meet "
+                    f"\n{int(ok.sum())} of {len(frame)} scenarios meet "
                     f"{target.id}; "
                     f"the cheapest costs {_bn_text(c[best])} bn yuan"
                 )
@@ -780,6 +779,11 @@ def fiscal_frontier(
                 subtitle = (
                     f"\n{column} is undefined in every scenario: {target.id} is "
                     "not judged"
+                )
+            elif ok.any():
+                subtitle = (
+                    f"\n{int(ok.sum())} of {len(frame)} scenarios meet "
+                    f"{target.id}, none of known cost"
                 )
             else:
                 subtitle = f"\nno scenario of the sweep meets {target.id}"

@@ -24,7 +24,10 @@ from commonprosperity._plotstyle import (
 )
 from commonprosperity._reportformat import (
     _SHORT,
-    OUTPUT_FILES,
+    RUN_FILES,
+    RUN_HEADING,
+    SWEEP_FILES,
+    SWEEP_HEADING,
     _number,
     markdown_table,
     recording_warnings,
@@ -239,7 +242,7 @@ def write_sweep(
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.
     with (
-        staged_directory(out, OUTPUT_FILES) as stage,
+        staged_directory(out, SWEEP_FILES, {RUN_HEADING: RUN_FILES}) as stage,
         recording_warnings(warnings) as said,
     ):
         written, summary = _write_sweep_files(
@@ -408,7 +411,7 @@ def _write_sweep_files(
         met = _met_column(frame, target_id)
         if met is not None and "net_fiscal_cost" in frame.columns:
             ranked = frame[met].sort_values("net_fiscal_cost")
-    md = [f"# commonprosperity sweep report: {heading}", ""]
+    md = [f"{SWEEP_HEADING}{heading}", ""]
     if command:
         md += ["Produced by:", "", "```", command, "```", ""]
     md += warnings_markdown(said(), "write_sweep")

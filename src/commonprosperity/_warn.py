@@ -94,12 +94,20 @@ def user_place() -> tuple[str, int, dict[str, Any]]:
 
 
 def warn_at(
-    place: tuple[str, int, dict[str, Any]], message: str, category: type[Warning]
+    place: tuple[str, int, dict[str, Any]],
+    message: str,
+    category: type[Warning],
+    *,
+    keep_going: bool = False,
 ) -> None:
-    """Issue a warning at ``place`` (:func:`user_place`), as ``warnings.warn``."""
+    """Issue a warning at ``place`` (:func:`user_place`), as ``warnings.warn``.
+
+    ``keep_going``: an exception is on its way out, which a warning raised
+    under an "error" filter must not replace (a Ctrl-C became a UserWarning).
+    """
     filename, lineno, module_globals = place
     _issue_once(
-        [(message, category, filename, lineno, module_globals)], keep_going=False
+        [(message, category, filename, lineno, module_globals)], keep_going=keep_going
     )
 
 
@@ -109,60 +117,112 @@ def this_threads_warnings() -> Iterator[list[warnings.WarningMessage]]:
 
     ``catch_warnings(record=True)`` is process-wide: a report written in one
     thread listed another thread's warnings, which never reached that thread.
-    Here a warning of another thread is passed on at once, unless the filters
-    in place when the block began ignore it (or raise it, under "error").
-    Records with the "always" action, so that a warning already shown at the
-    same place is recorded too. Holds :data:`RECORDING`.
+    Here a warning of another thread is passed on at once as the filters in
+    place when the block began decide (:func:`_filtered`: ignored, raised under
+    "error", once per place, module or process under "default", "module" and
+    "once"). This thread's are recorded with the "always" action, so that a
+    warning already shown at the same place is recorded too. Holds
+    :data:`RECORDING`.
+
+    Python's warning state is one per process: a ``catch_warnings`` block of
+    another thread that begins inside this one and ends after it restores this
+    block's hook. The hook then passes every warning on as above, so none is
+    lost.
     """
     me = threading.get_ident()
     caught: list[warnings.WarningMessage] = []
+    active = [True]
     with RECORDING, warnings.catch_warnings():
         filters = list(warnings.filters)
         pass_on = warnings.showwarning
+        shown: set[tuple[Any, ...]] = set()
         warnings.simplefilter("always")
 
         def show(message, category, filename, lineno, file=None, line=None):
-            if threading.get_ident() == me:
+            if active[0] and threading.get_ident() == me:
                 caught.append(
                     warnings.WarningMessage(
                         message, category, filename, lineno, file, line
                     )
                 )
-                return
-            action = _action(filters, message, category, filename, lineno)
-            if action == "error":
-                raise message if isinstance(message, Warning) else category(message)
-            if action != "ignore":
+            elif _filtered(filters, shown, message, category, filename, lineno):
                 pass_on(message, category, filename, lineno, file, line)
 
         warnings.showwarning = show
-        yield caught
+        try:
+            yield caught
+        finally:
+            active[0] = False
 
 
-def _action(
+def _filtered(
     filters: list[Any],
+    shown: set[tuple[Any, ...]],
     message: Any,
     category: type[Warning],
     filename: str,
     lineno: int,
-) -> str:
-    """The action of the first of ``filters`` that matches, as warn_explicit's.
+) -> bool:
+    """Whether ``filters`` show a warning, as ``warnings.warn_explicit`` decides.
 
-    The module a filter names is matched against the file's name (a warning
-    passed on has lost its module): ``"matplotlib.*"`` matches a file under
-    matplotlib/.
+    Raises it under "error". "default" and "module" are once per place and per
+    module of this block (``shown``; a module's own registry is out of reach),
+    "once" once per process (``warnings.onceregistry``).
     """
     text = str(message)
-    module = os.path.splitext(filename)[0].replace(os.sep, ".")
-    for action, msg, cat, mod, ln in filters:
+    module = module_of(filename)
+    action = warnings.defaultaction
+    for act, msg, cat, mod, ln in filters:
         if (
-            (msg is None or msg.match(text))
+            _matches(msg, text)
             and issubclass(category, cat)
-            and (mod is None or mod.match(module) or mod.search(module))
+            and _matches(mod, module)
             and (ln == 0 or ln == lineno)
         ):
-            return action
-    return warnings.defaultaction
+            action = act
+            break
+    if action == "ignore":
+        return False
+    if action == "error":
+        raise message if isinstance(message, Warning) else category(message)
+    if action == "once":
+        key = (text, category)
+        if key in warnings.onceregistry:
+            return False
+        warnings.onceregistry[key] = 1
+        return True
+    if action in ("default", "module"):
+        key = (text, category, filename, lineno if action == "default" else 0)
+        if key in shown:
+            return False
+        shown.add(key)
+    return True
+
+
+def _matches(pattern: Any, text: str) -> bool:
+    """A filter's message or module pattern against ``text``, as CPython's.
+
+    Python's own default filters hold plain strings ("__main__"), matched
+    exactly; ``filterwarnings`` compiles regular expressions.
+    """
+    if pattern is None:
+        return True
+    if isinstance(pattern, str):
+        return pattern == text
+    return pattern.match(text) is not None
+
+
+def module_of(filename: str) -> str:
+    """The module name of a source file, as the warning filters see it.
+
+    A warning passed on has lost the module it was given in: the loaded
+    module with that file, else the path without ``.py`` (``warn_explicit``'s
+    own fallback).
+    """
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__file__", None) == filename:
+            return name
+    return filename[:-3] if filename.lower().endswith(".py") else filename
 
 
 #: The warnings :func:`each_once` holds back in this thread (or task), or None

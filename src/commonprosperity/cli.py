@@ -528,24 +528,11 @@ def _optional(module: str, what: str) -> ModuleType:
 
 def _check_out_dir(path: Path) -> Path:
     """Check that an output directory exists or can be created; create nothing."""
-    if path.is_symlink() and not path.exists():
-        # It passed as "can be created" and failed after the whole simulation.
-        raise UsageError(
-            f"--out {path}: is a broken symbolic link (to {os.readlink(path)})"
-        )
-    if path.exists():
-        if not path.is_dir():
-            raise UsageError(f"--out {path}: exists and is not a directory")
-        if not os.access(path, os.W_OK):
-            raise UsageError(f"--out {path}: directory is not writable")
-        return path
-    parent = path.absolute().parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise UsageError(
-            f"--out {path}: cannot create it ({parent} is not a writable directory)"
-        )
+    from commonprosperity._reportformat import out_dir_problem
+
+    problem = out_dir_problem(path)
+    if problem is not None:
+        raise UsageError(f"--out {path}: {problem[1]}")
     return path
 
 
@@ -555,16 +542,17 @@ def _refuse_overwriting_inputs(out: Path, inputs: dict[str, Path | None]) -> Non
     ``[population] file = "sweep.parquet"`` beside ``--out`` was replaced by the
     results table, silently; a run removes an earlier sweep's files there.
     """
-    from commonprosperity._reportformat import OUTPUT_FILES
+    from commonprosperity._reportformat import RUN_FILES, SWEEP_FILES
 
     for what, path in inputs.items():
-        if path is None or path.name not in OUTPUT_FILES:
+        if path is None or path.name not in {*RUN_FILES, *SWEEP_FILES}:
             continue
         target = out / path.name
         if target.exists() and path.exists() and os.path.samefile(target, path):
             raise UsageError(
-                f"--out {out}: the output's {target.name} would replace {what} "
-                f"{path}; write the results to another directory"
+                f"--out {out}: {what} {path} has the name of an output file, "
+                "which the results would replace or remove; write them to "
+                "another directory"
             )
 
 
@@ -1227,16 +1215,26 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------- main
+def console_main() -> int:
+    """The ``commonprosperity`` program: :func:`main`, then Ctrl-C ignored.
+
+    In the 0.4 s the interpreter takes to shut down, a Ctrl-C ended the process
+    by the signal (130) although every file had been written. Only the program
+    (the console script, ``python -m commonprosperity``) ignores it: a script or
+    notebook calling :func:`main` keeps its Ctrl-C.
+    """
+    code = main()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return code
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code.
-
-    As the program (``argv`` None), a Ctrl-C after the command has ended is
-    ignored: in the 0.4 s the interpreter takes to shut down it ended the
-    process by the signal (130) although every file had been written.
 
     Parameters
     ----------
@@ -1249,14 +1247,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 1 when ``solve`` finds the target unreachable, 2 on bad
         input (one line on stderr naming the problem), 130 when interrupted.
     """
-    code = _main(argv)
-    if argv is None and threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return code
-
-
-def _main(argv: Sequence[str] | None) -> int:
-    """:func:`main`'s command line, run."""
     args_in = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_in
     for stream in (sys.stdout, sys.stderr):

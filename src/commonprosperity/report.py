@@ -41,7 +41,10 @@ from commonprosperity._plotstyle import (
     linked_format,
 )
 from commonprosperity._reportformat import (
-    OUTPUT_FILES,
+    RUN_FILES,
+    RUN_HEADING,
+    SWEEP_FILES,
+    SWEEP_HEADING,
     _change,
     _fmt,
     _target_rows,
@@ -613,14 +616,13 @@ def markdown_report(
         )
     p = result.provenance
     other = _other_year(result, baseline)
-    out = [f"# commonprosperity report: {heading}", ""]
+    out = [f"{RUN_HEADING}{heading}", ""]
     if command:
         out += ["Produced by:", "", "```", command, "```", ""]
     out += [
-        "Figures here are rounded for reading (yuan to the yuan, shares to 0.1 %, "
-        "ratios to three or four decimals, more near a target's bound; fiscal "
-        "totals to 0.01 billion yuan, or finer when small); the "
-        "CSV files beside this report hold them in full.",
+        "Numbers here are rounded for reading (more figures near a target's "
+        "bound); a run writes indicators.csv, targets.csv, fiscal.csv and "
+        "deciles.csv beside this report with them in full.",
         "",
     ]
     out += said
@@ -877,7 +879,7 @@ def write_run(
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.
     with (
-        staged_directory(out, OUTPUT_FILES) as stage,
+        staged_directory(out, RUN_FILES, {SWEEP_HEADING: SWEEP_FILES}) as stage,
         recording_warnings(warnings) as said,
     ):
 

@@ -181,6 +181,11 @@ def _check_goal(target: str, indicator: str, value: float) -> None:
 
 
 @interruptible
+def _slip_path(lever: str) -> str:
+    """The path unit_slips names for ``lever`` (a schedule's, for one of its items)."""
+    return lever.partition("[")[0]
+
+
 def solve(
     population: Population,
     base: Scenario,
@@ -348,10 +353,11 @@ def solve(
     # Yearly bounds of a monthly lever (12,660 to 36,000 a month) were solved
     # without a word. A range of which one end only looks mistyped is a generous
     # search (a dibao up to 30,000 a month), not a slip.
-    slips = [dict(unit_slips(s)) for s in bounded]
-    both = [note for path, note in slips[0].items() if path in slips[1]]
-    if both:
-        warn_user("solve: both bounds: " + "; ".join(both))
+    # The lever's own notes only: a slip of the base is the base's (simulate
+    # warns of it), not the bounds'.
+    notes = [dict(unit_slips(s)).get(_slip_path(lever)) for s in bounded]
+    if all(notes):
+        warn_user(f"solve: both bounds look mistyped: {notes[0]}; and {notes[1]}")
     # Households no lever value in [lo, hi] changes are evaluated once.
     at_bounds = _stack([base, *bounded])
     three = band_basis == "three_person"

@@ -9,6 +9,7 @@ the rows of a sweep that meet targets by their net fiscal cost. Goal seeking is
 
 from __future__ import annotations
 
+import numbers
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -387,6 +388,21 @@ def _unjudged(frame: pd.DataFrame, ids: list[str]) -> list[str]:
 _COST = "net_fiscal_cost"
 
 
+def _holds_numbers(column: pd.Series) -> bool:
+    """Whether a frame column holds real numbers (NA aside), not text or flags.
+
+    An object column of floats (a frame put together by hand) is numbers too.
+    """
+    if is_bool_dtype(column):
+        return False
+    if is_numeric_dtype(column):
+        return True
+    return column.dtype == object and all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_)
+        for v in column.dropna()
+    )
+
+
 def cheapest(
     frame: pd.DataFrame, targets: Sequence[str] | str = ("T2", "T4")
 ) -> pd.DataFrame:
@@ -466,7 +482,7 @@ def cheapest(
         # Text costs were ranked in string order, one "n/a" a bare TypeError.
         for name in dict.fromkeys([*(g.indicator for g in goals.values()), _COST]):
             column = frame[name]
-            if not is_numeric_dtype(column) or is_bool_dtype(column):
+            if not _holds_numbers(column):
                 problems.append(
                     f"frame column {name} must hold numbers; got {column.dtype} "
                     f"values {column.dropna().unique()[:3].tolist()}"

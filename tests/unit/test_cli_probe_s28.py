@@ -48,7 +48,11 @@ def test_a_sweep_does_not_overwrite_its_own_population_file(capsys, tmp_path):
         encoding="utf-8",
     )
     code, _, err = run(capsys, "sweep", tmp_path / "s.toml", "--out", tmp_path)
-    assert code == 2 and "would replace its population file" in err
+    assert (
+        code == 2
+        and "its population file" in err
+        and "has the name of an output" in err
+    )
     assert (tmp_path / "sweep.parquet").read_bytes() == before
     # Another directory is fine.
     code, _, err = run(
