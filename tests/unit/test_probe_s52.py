@@ -801,3 +801,28 @@ def test_cheapest_takes_an_object_column_of_numbers():
     frame = _two_lever_sweep()
     as_objects = frame.astype({"net_fiscal_cost": object})
     assert list(cheapest(as_objects, "T4").index) == list(cheapest(frame, "T4").index)
+
+
+# ------------------------------------------------------------------ metrics
+def test_a_negative_tax_or_post_tax_income_is_warned_of_as_a_negative_income():
+    """kakwani gave 13.8 (outside its documented range) without a word for a
+    refund; only a negative pre-tax income was warned of."""
+    from commonprosperity.metrics import kakwani, reynolds_smolensky
+
+    with pytest.warns(UserWarning, match=r"^tax has 1 negative value"):
+        k = kakwani([1.0, 2.0, 3.0], [-10.0, 0.0, 11.0])
+    assert k > 1  # out of [-1 - G_X, 1 - G_X]: why it is said
+    with pytest.warns(UserWarning, match=r"^post_income has 1 negative value"):
+        reynolds_smolensky([1.0, 2.0, 10.0], [-5.0, 2.0, 12.0])
+
+
+def test_share_measures_name_themselves_and_source_names_must_differ():
+    from commonprosperity.metrics import atkinson, gini_by_source, palma, top_share
+
+    for measure in (palma, top_share):
+        with pytest.raises(MeasureError, match=rf"^{measure.__name__} requires"):
+            measure([-3.0, 1.0, -4.0])
+    with pytest.raises(MeasureError, match=r"keys \[1, '1'\] have one name"):
+        gini_by_source({1: [1.0, 2.0], "1": [3.0, 1.0]})
+    with pytest.raises(MeasureError, match=r"defined at 0 too"):
+        atkinson([0.0, 1.0, 3.0], epsilon=0.5)

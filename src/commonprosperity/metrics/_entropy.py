@@ -394,7 +394,20 @@ def atkinson(
     # that limit is O(1/epsilon)); at 1e308, (1 - epsilon)·ln(x/mean) overflowed
     # and the index came out NaN.
     eps = min(eps, _ATKINSON_LARGEST_EPSILON)
-    rows = _positive_rows(income, weight, f"atkinson (epsilon={eps!r})")
+    try:
+        rows = _positive_rows(income, weight, f"atkinson (epsilon={eps!r})")
+    except MeasureError as exc:
+        if not eps < 1.0:
+            raise
+        # x ** (1 - epsilon) is defined at 0: "it takes logarithms" was untrue.
+        raise MeasureError(
+            str(exc).replace(
+                "(it takes logarithms or negative powers)",
+                "(with 0 < epsilon < 1 the index is defined at 0 too, but it is "
+                "computed here in logarithms, for precision: leave zero incomes "
+                "out or give them a floor)",
+            )
+        ) from None
     w, total_w = rows.ws, rows.total_w
     with np.errstate(all="ignore"):  # checked by _ordinary below
         s = rows.xs / (rows.total_x / total_w)

@@ -137,6 +137,14 @@ def _components(
     """Names and validated columns of ``components``."""
     if isinstance(components, Mapping | pd.DataFrame):
         names = [str(k) for k in components]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            # {1: ..., "1": ...} gave two rows named "1".
+            keys = [k for k in components if str(k) in twice]
+            raise MeasureError(
+                f"components: the keys {keys!r} have one name as text "
+                f"({twice}); give each source a name of its own"
+            )
         cols = [as_values(components[k], f"components[{k!r}]") for k in components]
     else:
         arr = np.asarray(components)
@@ -312,7 +320,8 @@ def kakwani(
     -------
     float
         :math:`K = C_T - G_X`: positive for a progressive tax, 0 for a
-        proportional one, negative for a regressive one; in ``[-1 - G_X, 1 - G_X]``.
+        proportional one, negative for a regressive one; in
+        ``[-1 - G_X, 1 - G_X]`` when no pre-tax income or tax is negative.
 
     Raises
     ------
@@ -323,7 +332,8 @@ def kakwani(
     Warns
     -----
     UserWarning
-        If ``pre_tax_income`` has negative values.
+        If ``pre_tax_income`` or ``tax`` has negative values (refunds): the
+        index is no longer bounded as above.
 
     Notes
     -----
@@ -353,6 +363,8 @@ def kakwani(
     x, _, _, _ = scaled_positive_mean(x, w, "pre_tax_income", "kakwani")
     t, w, _, _ = scaled_positive_mean(t, w, "tax", "kakwani")
     warn_negative(x, w, "pre_tax_income", "the Kakwani index")
+    # A refund breaks the bound as much as a loss (13.8 was returned unsaid).
+    warn_negative(t, w, "tax", "the Kakwani index")
     x, t, w = _ranked(x, t, w)
     in_order = np.arange(x.shape[0])
     c_tax = _concentration(t, w, x, in_order, "tax")
@@ -389,7 +401,7 @@ def reynolds_smolensky(
     Warns
     -----
     UserWarning
-        If ``pre_income`` has negative values.
+        If ``pre_income`` or ``post_income`` has negative values.
 
     Notes
     -----
@@ -419,6 +431,7 @@ def reynolds_smolensky(
     x, _, _, _ = scaled_positive_mean(x, w, "pre_income", "reynolds_smolensky")
     y, w, _, _ = scaled_positive_mean(y, w, "post_income", "reynolds_smolensky")
     warn_negative(x, w, "pre_income", "the Reynolds-Smolensky index")
+    warn_negative(y, w, "post_income", "the Reynolds-Smolensky index")
     x, y, w = _ranked(x, y, w)
     in_order = np.arange(x.shape[0])
     c_post = _concentration(y, w, x, in_order, "post_income")

@@ -103,8 +103,12 @@ def _cut_shares(
     fractions: FloatArray,
     slack: bool = False,
     tops: FloatArray | None = None,
+    measure: str = "income shares",
 ) -> Any:
     """Income shares of the groups between population-share ``fractions``.
+
+    ``measure``: the public function, named in its errors ("palma requires a
+    positive weighted mean"; it named "income shares").
 
     Row ``j`` (ascending income) occupies ``[C_j, C_j + w_j)``. Every row adds
     ``w_j x_j`` to the group where it starts; a row that straddles a cut ``c``
@@ -126,7 +130,7 @@ def _cut_shares(
     rounding of cut ``i`` (a few ulps of the total weight, ``0.4 * W`` is not
     exact) can move across it, relative to the total income.
     """
-    x, w, _, total_x = scaled_positive_mean(x, w, "income", "income shares")
+    x, w, _, total_x = scaled_positive_mean(x, w, "income", measure)
     keep = w > 0
     if not keep.all():
         x, w = x[keep], w[keep]
@@ -235,7 +239,7 @@ def quantile_shares(
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
     cuts = np.arange(1, n)
-    return _cut_shares(x, w, cuts / n, tops=(n - cuts) / n)
+    return _cut_shares(x, w, cuts / n, tops=(n - cuts) / n, measure="quantile_shares")
 
 
 @aligned
@@ -285,7 +289,10 @@ def top_share(
     share = as_scalar(p, "p", low=0.0, high=1.0)
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
-    return float(_cut_shares(x, w, np.array([1.0 - share]), tops=np.array([share]))[1])
+    shares = _cut_shares(
+        x, w, np.array([1.0 - share]), tops=np.array([share]), measure="top_share"
+    )
+    return float(shares[1])
 
 
 @aligned
@@ -328,7 +335,12 @@ def s80_s20(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
     shares, slack = _cut_shares(
-        x, w, np.array([0.2, 0.8]), slack=True, tops=np.array([0.8, 0.2])
+        x,
+        w,
+        np.array([0.2, 0.8]),
+        slack=True,
+        tops=np.array([0.8, 0.2]),
+        measure="s80_s20",
     )
     return _ratio(shares[2], shares[0], slack[0], "s80_s20", "bottom 20 %")
 
@@ -373,7 +385,12 @@ def palma(income: npt.ArrayLike, weight: npt.ArrayLike | None = None) -> float:
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
     shares, slack = _cut_shares(
-        x, w, np.array([0.4, 0.9]), slack=True, tops=np.array([0.6, 0.1])
+        x,
+        w,
+        np.array([0.4, 0.9]),
+        slack=True,
+        tops=np.array([0.6, 0.1]),
+        measure="palma",
     )
     return _ratio(shares[2], shares[0], slack[0], "palma", "bottom 40 %")
 

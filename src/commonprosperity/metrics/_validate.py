@@ -81,7 +81,7 @@ def aligned(function: F) -> F:
         for name, index in labelled[1:]:
             if not index.equals(first_index):
                 raise MeasureError(
-                    f"{first} and {name} are pandas Series with different indexes "
+                    f"{first} and {name} are pandas objects with different indexes "
                     "(other labels, or the same in another order); the measures "
                     "pair rows by position, not by label. Align them first (e.g. "
                     f"{name}.reindex({first}.index)) or pass NumPy arrays"
