@@ -173,7 +173,10 @@ def _baseline_year(text: str) -> int:
     # message named its argument: "baseline: year must be one of ...").
     from commonprosperity.statistics import BASELINE_YEARS
 
-    y = _year(text)
+    try:
+        y = _year(text)
+    except argparse.ArgumentTypeError:
+        y = None  # "a year in 2000–2100" named none of the years it takes
     if y not in BASELINE_YEARS:
         raise argparse.ArgumentTypeError(
             f"must be one of {', '.join(map(str, BASELINE_YEARS))} (the years with "

@@ -914,6 +914,9 @@ class Population:
         Returns
         -------
         Population
+            Its ``source`` is this population's followed by ``| with_year(YEAR)``
+            (a result's provenance named a 2024 baseline beside a 2021 income
+            year without saying why).
 
         Raises
         ------
@@ -924,7 +927,10 @@ class Population:
             raise PopulationError(
                 f"year must be an integer in 1900–2100 or None; got {quoted(year)}"
             )
-        return _replace(self, year=None if year is None else int(year))
+        year = None if year is None else int(year)
+        if year == self.year:
+            return _replace(self)
+        return _replace(self, year=year, source=f"{self.source} | with_year({year})")
 
 
 #: The household and person arrays every population has (the fields without a
