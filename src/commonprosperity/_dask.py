@@ -406,7 +406,11 @@ def _connect(client: Any) -> tuple[Any, bool]:
     import distributed
 
     if client is None:
-        return distributed.get_client(), False
+        try:
+            return distributed.get_client(), False
+        except ValueError:
+            check_client(None)  # the current client went away: its own message
+            raise
     if isinstance(client, str):
         with _address_errors(client):
             # Opened for this call only: never the current client.

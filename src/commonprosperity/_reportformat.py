@@ -42,9 +42,7 @@ _CMP = {">=": ">=", ">": ">", "<": "<", "<=": "<="}
 # ------------------------------------------------------------------ writing
 @contextlib.contextmanager
 def staged_directory(
-    out: Path,
-    ours: Iterable[str] = (),
-    earlier: Mapping[str, Iterable[str]] | None = None,
+    out: Path, earlier: Mapping[str, Iterable[str]] | None = None
 ) -> Iterator[Path]:
     """Give a scratch folder whose files are moved into ``out`` when the block ends.
 
@@ -52,17 +50,14 @@ def staged_directory(
     ----------
     out : pathlib.Path
         The output folder; it and its parents are created only on success.
-    ours : iterable of str
-        Every file name this kind of output may have (``RUN_FILES``,
-        ``SWEEP_FILES``). A file of ``out`` with one of these names that this
-        run did not write is an earlier run's and is removed (a heatmap of a
-        two-lever sweep stayed beside the report of a one-lever sweep that says
-        it has none); other files of ``out`` are left alone.
     earlier : mapping of str to iterable of str, optional
-        The files of another kind of output, by the first words of its
-        report.md: removed too when the report.md this replaces is that kind's
-        (a run's tables stayed beside a sweep's report). A file of such a name
-        in a folder without that report is the user's, and stays.
+        The files of each kind of output by the first words of its report.md
+        (``OUTPUTS``). When the report.md this replaces is of a kind, its files
+        this block did not write are an earlier output's and are removed (a
+        heatmap of a two-lever sweep stayed beside the report of a one-lever
+        sweep that says it has none; a run's tables beside a sweep's report).
+        Other files, and any in a folder without such a report, are the user's
+        and stay.
 
     Yields
     ------
@@ -109,10 +104,7 @@ def staged_directory(
                     f"{str(out)!r}",
                     str(out / file.name),
                 )
-        names = set(ours)
-        for heading, files in (earlier or {}).items():
-            if _report_starts(out / "report.md", heading):
-                names.update(files)
+        names = removable_names(out, earlier or {})
         _replace_all(staged, out, stage)
         new = {file.name for file in staged}
         for name in sorted(names - new):
@@ -121,6 +113,15 @@ def staged_directory(
                 stale.unlink()
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def removable_names(out: Path, earlier: Mapping[str, Iterable[str]]) -> set[str]:
+    """The file names of the output whose report.md is in ``out`` (see above)."""
+    names: set[str] = set()
+    for heading, files in earlier.items():
+        if _report_starts(Path(out) / "report.md", heading):
+            names.update(files)
+    return names
 
 
 def _report_starts(report: Path, heading: str) -> bool:
@@ -546,6 +547,8 @@ SWEEP_FILES = output_names(
 )
 RUN_HEADING = "# commonprosperity report: "
 SWEEP_HEADING = "# commonprosperity sweep report: "
+#: Each kind's files by the first words of its report.md (``staged_directory``).
+OUTPUTS = {RUN_HEADING: RUN_FILES, SWEEP_HEADING: SWEEP_FILES}
 
 
 def warnings_markdown(warnings: Sequence[str], where: str) -> list[str]:

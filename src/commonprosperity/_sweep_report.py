@@ -24,9 +24,7 @@ from commonprosperity._plotstyle import (
 )
 from commonprosperity._reportformat import (
     _SHORT,
-    RUN_FILES,
-    RUN_HEADING,
-    SWEEP_FILES,
+    OUTPUTS,
     SWEEP_HEADING,
     _number,
     markdown_table,
@@ -242,7 +240,7 @@ def write_sweep(
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.
     with (
-        staged_directory(out, SWEEP_FILES, {RUN_HEADING: RUN_FILES}) as stage,
+        staged_directory(out, OUTPUTS) as stage,
         recording_warnings(warnings) as said,
     ):
         written, summary = _write_sweep_files(

@@ -136,7 +136,6 @@ def this_threads_warnings() -> Iterator[list[warnings.WarningMessage]]:
         filters = list(warnings.filters)
         pass_on = warnings.showwarning
         shown: set[tuple[Any, ...]] = set()
-        warnings.simplefilter("always")
 
         def show(message, category, filename, lineno, file=None, line=None):
             if active[0] and threading.get_ident() == me:
@@ -148,7 +147,10 @@ def this_threads_warnings() -> Iterator[list[warnings.WarningMessage]]:
             elif _filtered(filters, shown, message, category, filename, lineno):
                 pass_on(message, category, filename, lineno, file, line)
 
+        # The hook first: between the two, another thread's warnings met the
+        # "always" filter without it (a filter's "ignore" was not heeded).
         warnings.showwarning = show
+        warnings.simplefilter("always")
         try:
             yield caught
         finally:
@@ -222,6 +224,10 @@ def module_of(filename: str) -> str:
     for name, module in list(sys.modules.items()):
         if getattr(module, "__file__", None) == filename:
             return name
+    if filename.startswith("<"):
+        # `python -c` ("<string>"), stdin, an interactive prompt: code run as
+        # __main__, which has no file.
+        return "__main__"
     return filename[:-3] if filename.lower().endswith(".py") else filename
 
 

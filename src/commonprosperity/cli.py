@@ -539,16 +539,27 @@ def _check_out_dir(path: Path) -> Path:
     return path
 
 
-def _refuse_overwriting_inputs(out: Path, inputs: dict[str, Path | None]) -> None:
+def _refuse_overwriting_inputs(
+    out: Path, inputs: dict[str, Path | None], kind: str
+) -> None:
     """Refuse an --out directory where the outputs would replace an input.
 
     ``[population] file = "sweep.parquet"`` beside ``--out`` was replaced by the
-    results table, silently; a run removes an earlier sweep's files there.
+    results table, silently. ``kind``: ``"run"`` or ``"sweep"``, whose
+    files the command writes; those of the output whose report.md is in ``out``
+    are removed too.
     """
-    from commonprosperity._reportformat import RUN_FILES, SWEEP_FILES
+    from commonprosperity._reportformat import (
+        OUTPUTS,
+        RUN_FILES,
+        SWEEP_FILES,
+        removable_names,
+    )
 
+    written = RUN_FILES if kind == "run" else SWEEP_FILES
+    replaced = {*written, *removable_names(out, OUTPUTS)}
     for what, path in inputs.items():
-        if path is None or path.name not in {*RUN_FILES, *SWEEP_FILES}:
+        if path is None or path.name not in replaced:
             continue
         target = out / path.name
         if target.exists() and path.exists() and os.path.samefile(target, path):
@@ -823,6 +834,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _refuse_overwriting_inputs(
         out,
         {"the scenario file": args.scenario, "the population file": args.population},
+        "run",
     )
     scenario, label = _scenario(args.scenario, _policy_year(args))
     pop, pop_text = _population_of(args, scenario.year)
@@ -872,7 +884,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     spec = read_sweep_file(args.file)
     out = _check_out_dir(args.out)
     _refuse_overwriting_inputs(
-        out, {"the sweep file": args.file, "its population file": spec.population_file}
+        out,
+        {"the sweep file": args.file, "its population file": spec.population_file},
+        "sweep",
     )
     from commonprosperity.sweep import cheapest
     from commonprosperity.sweep import sweep as run_sweep
@@ -1248,7 +1262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 1 when ``solve`` finds the target unreachable, 2 on bad
-        input (one line on stderr naming the problem), 130 when interrupted.
+        input (one line on stderr naming the problem), 74 when the terminal
+        output could not be written, 130 when interrupted.
     """
     args_in = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_in

@@ -430,6 +430,7 @@ class Population:
         if levels:
             raise PopulationError(where + "; ".join(levels))
         theirs: dict[tuple[str, str], str] = {}
+        renames: dict[Any, Any] = {}
         if columns is not None:
             renames = _check_renames(columns, households, persons, where)
             theirs = renamed_columns(
@@ -458,7 +459,7 @@ class Population:
             misnamed = misnamed_columns(frame.columns, ours)
             if misnamed:
                 problems.append(f"{name} {misnamed_problem(misnamed)}")
-            problems += _index_problem(name, frame, ours)
+            problems += _index_problem(name, frame, ours, renames)
         # Household columns on the person rows (a flat one-row-per-person table
         # passed as persons) are not read: an optional one missing from the
         # households frame would vanish, every household falling to the province.
@@ -1446,12 +1447,12 @@ def _multiindex_problem(name: str, frame: pd.DataFrame) -> str | None:
     )
 
 
-def _index_problem(name: str, frame: pd.DataFrame, ours: tuple[str, ...]) -> list[str]:
-    """A column of ours held as the frame's index.
-
-    A name mapped onto ours that is the index is named by the renames' check.
-    """
-    in_index = [n for n in frame.index.names if n in ours and n not in frame.columns]
+def _index_problem(
+    name: str, frame: pd.DataFrame, ours: tuple[str, ...], renames: Mapping[Any, Any]
+) -> list[str]:
+    """A column of ours, under our name or one mapped onto it, held as the index."""
+    wanted = {*ours, *(k for k, v in renames.items() if v in ours)}
+    in_index = [n for n in frame.index.names if n in wanted and n not in frame.columns]
     if not in_index:
         return []
     return [

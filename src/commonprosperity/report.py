@@ -41,10 +41,8 @@ from commonprosperity._plotstyle import (
     linked_format,
 )
 from commonprosperity._reportformat import (
-    RUN_FILES,
+    OUTPUTS,
     RUN_HEADING,
-    SWEEP_FILES,
-    SWEEP_HEADING,
     _change,
     _fmt,
     _target_rows,
@@ -432,7 +430,7 @@ def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
             continue
         row = table.loc[key]
         if key == "net_fiscal_cost":
-            cost = billions(row["change"], places["change"])
+            cost = billions(row["change"], billion_places([row["change"]]))
             out.append(f"  {label:<52} {cost:>12} bn")
         elif baseline is not None:
             reference = billions(row[_reference_column(baseline)], level)
@@ -682,11 +680,17 @@ def markdown_report(
     # change, small totals in three significant figures, not "0.00".
     fiscal = fiscal.drop(counts.index)
     places = _fiscal_places(fiscal)
-    fiscal = fiscal.apply(
+    shown = fiscal.apply(
         lambda column: column.map(
             lambda v: "" if pd.isna(v) else billions(v, places[column.name])
         )
     )
+    if "net_fiscal_cost" in fiscal.index:
+        # Its own figures, as the terminal's line: beside component changes of
+        # billions a near-neutral reform's cost read 0.00.
+        cost = fiscal.loc["net_fiscal_cost", "change"]
+        shown.loc["net_fiscal_cost", "change"] = billions(cost, billion_places([cost]))
+    fiscal = shown
     out += [
         "## Fiscal totals (billion yuan per year)",
         "",
@@ -879,7 +883,7 @@ def write_run(
     # Every file goes to a scratch folder first: a failure or Ctrl-C part-way
     # leaves ``out`` as it was instead of half a report.
     with (
-        staged_directory(out, RUN_FILES, {SWEEP_HEADING: SWEEP_FILES}) as stage,
+        staged_directory(out, OUTPUTS) as stage,
         recording_warnings(warnings) as said,
     ):
 

@@ -279,6 +279,15 @@ def _standard_bounds(node: Any) -> Any:
     return node
 
 
+#: How the official urbanisation rate is asked for: in Python, on the command
+#: line and in a sweep file (T6's note, an urbanisation key's message).
+CENSUS_HOW = (
+    "baseline(..., urban_definition='census') (command line: "
+    '--urban-definition census; a sweep file: urban_definition = "census" in '
+    "its [population])"
+)
+
+
 class _JsonSchema(GenerateJsonSchema):
     """Pydantic's JSON Schema with the bounds under JSON Schema's names."""
 
@@ -1404,12 +1413,17 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
         raw = b"" if special else path.read_bytes()
     except OSError as exc:
         given = str(path)
-        if "\n" in given or re.search(r"\s=\s", given):
+        if "\n" in given or ("=" in given and not given.lower().endswith(".toml")):
             # TOML text given as the path: "year = 2024: ... (No such file)".
+            advice = (
+                ", or read the text with tomllib.loads and give the dict to "
+                "Scenario.from_dict"
+                if what == "scenario file"
+                else ""
+            )
             raise ScenarioError(
                 f"{what}: got TOML text, not a path ({quoted(given[:60])}); pass "
-                "the path of a file, or read the text with tomllib.loads and "
-                "give the dict to Scenario.from_dict"
+                f"the path of a file{advice}"
             ) from None
         raise ScenarioError(f"{path}: cannot read {what} ({exc.strerror})") from None
     except ValueError as exc:  # e.g. an embedded NUL byte in the path
@@ -1689,9 +1703,7 @@ def _unknown_path_text(path: str) -> str:
             f"{path}: unknown scenario key; urbanisation is the population's, "
             "not a policy lever: project(population, year) moves it between "
             "years, calibrate(population, {'persons': {'urban': ...}}) sets it, "
-            "and baseline(..., urban_definition='census') starts at the "
-            "official rate (command line: --urban-definition census; a sweep "
-            'file: urban_definition = "census" in its [population])'
+            f"and {CENSUS_HOW} starts at the official rate"
         )
     # A section nested in another ([transfers.income_tax] in a file): say where
     # it belongs, not which keys of the outer section look alike.

@@ -36,7 +36,7 @@ from commonprosperity.published import (
     minimum_wage_tier,
     weak_minimum_wage_tiers,
 )
-from commonprosperity.scenario import Scenario
+from commonprosperity.scenario import CENSUS_HOW, Scenario
 from commonprosperity.targets import INDICATOR_NAMES, evaluate_targets, unbounded_gaps
 
 __all__ = ["BAND_EDGES", "INDICATOR_NAMES", "Result", "simulate"]
@@ -90,15 +90,6 @@ def weights_set_after_generator(source: str) -> bool:
     longer say what its weights reproduce.
     """
     return re.search(r"\| (?:calibrate|with_weights)\b", source) is not None
-
-
-#: How the official urbanisation rate is asked for, in Python and on the
-#: command line (a sweep file says it in its own words).
-CENSUS_HOW = (
-    "baseline(..., urban_definition='census') (command line: "
-    '--urban-definition census; a sweep file: urban_definition = "census" in '
-    "its [population])"
-)
 
 
 def urban_basis_note(source: str) -> str:

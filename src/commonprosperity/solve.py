@@ -18,7 +18,7 @@ from commonprosperity._sweep_engine import (
     _split_fixed,
     _stack,
 )
-from commonprosperity._unit_slips import unit_slips
+from commonprosperity._unit_slips import unit_slips, warn_unit_slips
 from commonprosperity._validate import as_given, finite_float, is_number, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import (
@@ -180,12 +180,12 @@ def _check_goal(target: str, indicator: str, value: float) -> None:
         raise ArgumentError(f"target {target!r}: {problem}")
 
 
-@interruptible
 def _slip_path(lever: str) -> str:
     """The path unit_slips names for ``lever`` (a schedule's, for one of its items)."""
     return lever.partition("[")[0]
 
 
+@interruptible
 def solve(
     population: Population,
     base: Scenario,
@@ -353,10 +353,13 @@ def solve(
     # Yearly bounds of a monthly lever (12,660 to 36,000 a month) were solved
     # without a word. A range of which one end only looks mistyped is a generous
     # search (a dibao up to 30,000 a month), not a slip.
-    # The lever's own notes only: a slip of the base is the base's (simulate
-    # warns of it), not the bounds'.
-    notes = [dict(unit_slips(s)).get(_slip_path(lever)) for s in bounded]
-    if all(notes):
+    # The base's own slips are the base's, said as sweep says them; the bounds'
+    # are the lever's notes the base does not have (a schedule's low item of the
+    # base was blamed on bounds of another item).
+    warn_unit_slips([base], "solve")
+    path = _slip_path(lever)
+    notes = [dict(unit_slips(s)).get(path) for s in bounded]
+    if all(notes) and path not in dict(unit_slips(base)):
         warn_user(f"solve: both bounds look mistyped: {notes[0]}; and {notes[1]}")
     # Households no lever value in [lo, hi] changes are evaluated once.
     at_bounds = _stack([base, *bounded])

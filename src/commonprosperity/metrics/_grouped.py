@@ -274,8 +274,10 @@ def _sum_hint(values: FloatArray, total: float, what: str = "income") -> str:
     refused, and the message says which it looks like.
     """
     last = float(values[-1])
+    # Fractions ending near 1 (rounded) or per cent ending at 100: means in
+    # thousands ending at 100.5 are no cumulative shares.
     if np.all(np.diff(values) > 0) and (
-        abs(last - 1.0) <= 0.002 or abs(last - 100.0) <= 0.2
+        abs(last - 1.0) <= 0.02 or abs(last - 100.0) <= 0.2
     ):
         per_cent = ", each / 100" if last > 2.0 else ""
         return (
