@@ -38,6 +38,9 @@ _STEP = re.compile(
     r"\| project\(to_year=(\d+)(?:, growth=(.*?))?(?:, from=(\d+))?\)(?= \||$)"
 )
 
+#: A relabelling of the income year (``Population.with_year``) in a source.
+_RELABEL = re.compile(r"\| with_year\((\d+|None)\)")
+
 _AREAS = ("urban", "rural")
 
 
@@ -90,8 +93,15 @@ def assumed_growth_values(source: str) -> list[dict[str, Any]]:
     start = LAST_PUBLISHED
     for match in _STEP.finditer(source):
         to_year = int(match[1])
+        relabelled = _RELABEL.findall(source[: match.start()])
         if match[3] is not None:
             start = int(match[3])  # a population of its own year after 2024
+        elif relabelled and relabelled[-1] != "None":
+            # with_year after the previous step: the incomes are of that year.
+            last = source.rfind("| with_year(", 0, match.start())
+            previous = source.rfind("| project(", 0, match.start())
+            if last > previous:
+                start = max(int(relabelled[-1]), LAST_PUBLISHED)
         found = _assumed_years(start, to_year, match[2])
         if found is None:
             unknown = True

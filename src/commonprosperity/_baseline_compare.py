@@ -6,6 +6,7 @@ Private part of :mod:`commonprosperity.baseline` (which re-exports
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -226,8 +227,13 @@ def compare_to_published(
         within = diff >= -tol if at_least else abs(diff) <= tol
         if role == "calibrated" and not within and not note:
             # The note says why a figure is not reproduced, a calibrated one too.
+            relabelled = re.search(r"\| with_year\(\d+\)[^|]*$", population.source)
             note = missed or (
-                "calibrated, but outside the tolerance in this population (a "
+                "calibrated, but outside the tolerance in this population: "
+                "relabelled by with_year, its incomes are of another year than "
+                "the published figures"
+                if relabelled
+                else "calibrated, but outside the tolerance in this population (a "
                 "small baseline whose raking skipped or merged some margins, "
                 "named in its source, weights set after baseline() by calibrate, "
                 "with_weights or project, or a population baseline() did not "

@@ -384,13 +384,17 @@ def baseline(
     if no_age or no_split:
         # Said in the source only, the province's 60+ and 65+ shares missed
         # their tolerance by up to 3.6 points at 1,000 households unsaid.
-        cities = ", ".join(dict.fromkeys([*no_age, *no_split]))
+        parts = []
+        if no_age:
+            parts.append(f"not raked in {', '.join(no_age)}")
+        if no_split:
+            parts.append(f"60-64 and 65+ raked as one in {', '.join(no_split)}")
         warn_user(
-            f"baseline: residents by age band are not raked in full in {cities} "
-            f"(fewer than {MIN_BAND_RECORDS} person records in an age band of "
-            f"{n_households:,} households): their age shares, and the province's "
-            "60+ and 65+ shares, follow the draws and may miss the published "
-            "ones by points; about 12,000 households or more rake every city "
-            "(the population's source names the cities)"
+            "baseline: residents by age band are not raked in full ("
+            f"{'; '.join(parts)}: fewer than {MIN_BAND_RECORDS} person records in "
+            f"a band of {n_households:,} households): those cities' age shares, "
+            "and the province's 60+ and 65+ shares, follow the draws there and "
+            "may miss the published ones by points; about 12,000 households or "
+            "more rake every city"
         )
     return pop

@@ -1450,9 +1450,18 @@ def _multiindex_problem(name: str, frame: pd.DataFrame) -> str | None:
 def _index_problem(
     name: str, frame: pd.DataFrame, ours: tuple[str, ...], renames: Mapping[Any, Any]
 ) -> list[str]:
-    """A column of ours, under our name or one mapped onto it, held as the index."""
-    wanted = {*ours, *(k for k, v in renames.items() if v in ours)}
-    in_index = [n for n in frame.index.names if n in wanted and n not in frame.columns]
+    """A column of ours, under our name or one mapped onto it, held as the index.
+
+    Only when the frame lacks that column of ours: an id kept as both index and
+    column, or another frame's index of the mapped name, is no problem.
+    """
+    in_index = [
+        n
+        for n in frame.index.names
+        if (target := n if n in ours else renames.get(n)) in ours
+        and target not in frame.columns
+        and n not in frame.columns
+    ]
     if not in_index:
         return []
     return [

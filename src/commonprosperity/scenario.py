@@ -1413,7 +1413,12 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
         raw = b"" if special else path.read_bytes()
     except OSError as exc:
         given = str(path)
-        if "\n" in given or ("=" in given and not given.lower().endswith(".toml")):
+        # A key = value line, not a folder such as runs/lever=dibao.
+        if "\n" in given or (
+            re.match(r"\s*[A-Za-z_][\w.\"-]*\s*=", given)
+            and os.sep not in given
+            and not given.lower().endswith(".toml")
+        ):
             # TOML text given as the path: "year = 2024: ... (No such file)".
             advice = (
                 ", or read the text with tomllib.loads and give the dict to "

@@ -18,7 +18,7 @@ from commonprosperity._sweep_engine import (
     _split_fixed,
     _stack,
 )
-from commonprosperity._unit_slips import unit_slips, warn_unit_slips
+from commonprosperity._unit_slips import unit_slips
 from commonprosperity._validate import as_given, finite_float, is_number, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import (
@@ -183,6 +183,28 @@ def _check_goal(target: str, indicator: str, value: float) -> None:
 def _slip_path(lever: str) -> str:
     """The path unit_slips names for ``lever`` (a schedule's, for one of its items)."""
     return lever.partition("[")[0]
+
+
+def _warn_unit_slips(base: Scenario, lever: str, bounded: list[Scenario]) -> None:
+    """Warn of amounts of the search that look typed in the wrong unit.
+
+    The bounds when both look mistyped (yearly bounds of a monthly lever were
+    solved without a word; one end alone is a generous search); the base's other
+    fields as sweep says them. The lever's value in the base is never simulated,
+    so its slip is not said, unless it is a schedule's field whose slip both
+    bounds keep (another item of it).
+    """
+    path = _slip_path(lever)
+    in_base = dict(unit_slips(base))
+    own = in_base.pop(path, None)
+    notes = [dict(unit_slips(s)).get(path) for s in bounded]
+    if own is not None and all(n == own for n in notes):
+        in_base[path] = own
+        notes = [None, None]
+    if in_base:
+        warn_user("solve: " + "; ".join(in_base.values()))
+    if all(notes):
+        warn_user(f"solve: both bounds look mistyped: {notes[0]}; and {notes[1]}")
 
 
 @interruptible
@@ -353,14 +375,7 @@ def solve(
     # Yearly bounds of a monthly lever (12,660 to 36,000 a month) were solved
     # without a word. A range of which one end only looks mistyped is a generous
     # search (a dibao up to 30,000 a month), not a slip.
-    # The base's own slips are the base's, said as sweep says them; the bounds'
-    # are the lever's notes the base does not have (a schedule's low item of the
-    # base was blamed on bounds of another item).
-    warn_unit_slips([base], "solve")
-    path = _slip_path(lever)
-    notes = [dict(unit_slips(s)).get(path) for s in bounded]
-    if all(notes) and path not in dict(unit_slips(base)):
-        warn_user(f"solve: both bounds look mistyped: {notes[0]}; and {notes[1]}")
+    _warn_unit_slips(base, lever, bounded)
     # Households no lever value in [lo, hi] changes are evaluated once.
     at_bounds = _stack([base, *bounded])
     three = band_basis == "three_person"
