@@ -33,13 +33,12 @@ DEFAULT_GROWTH_AFTER_2024 = MappingProxyType({"urban": 0.0435, "rural": 0.0544})
 
 
 #: A projection step in a population's source: its year, and whether growth= was
-#: given (``project``'s source text).
+#: given (``project``'s source text); or a relabelling of its income year
+#: (``Population.with_year``), group 4.
 _STEP = re.compile(
-    r"\| project\(to_year=(\d+)(?:, growth=(.*?))?(?:, from=(\d+))?\)(?= \||$)"
+    r"\| (?:project\(to_year=(\d+)(?:, growth=(.*?))?(?:, from=(\d+))?\)"
+    r"|with_year\((\d+|None)\))(?= \||$)"
 )
-
-#: A relabelling of the income year (``Population.with_year``) in a source.
-_RELABEL = re.compile(r"\| with_year\((\d+|None)\)")
 
 _AREAS = ("urban", "rural")
 
@@ -86,22 +85,20 @@ def assumed_growth_values(source: str) -> list[dict[str, Any]]:
     :data:`DEFAULT_GROWTH_AFTER_2024` (no ``growth=`` for that year, area or
     source), else none: results for 2025 on (T1, T4) rest on an assumption, and
     the command line lists such values with every result. A step's first year
-    is the previous step's year, or the last published one.
+    is the previous step's year (or a relabelled one), or the last published one.
     """
     years: set[int] = set()
     unknown = False
     start = LAST_PUBLISHED
     for match in _STEP.finditer(source):
+        if match[1] is None:
+            # with_year: the incomes are of that year from here on.
+            if match[4] != "None":
+                start = max(int(match[4]), LAST_PUBLISHED)
+            continue
         to_year = int(match[1])
-        relabelled = _RELABEL.findall(source[: match.start()])
         if match[3] is not None:
             start = int(match[3])  # a population of its own year after 2024
-        elif relabelled and relabelled[-1] != "None":
-            # with_year after the previous step: the incomes are of that year.
-            last = source.rfind("| with_year(", 0, match.start())
-            previous = source.rfind("| project(", 0, match.start())
-            if last > previous:
-                start = max(int(relabelled[-1]), LAST_PUBLISHED)
         found = _assumed_years(start, to_year, match[2])
         if found is None:
             unknown = True

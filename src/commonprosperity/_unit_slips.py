@@ -10,7 +10,7 @@ the likeliest slip of the scenario's units; so ``simulate`` and ``sweep`` warn.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import numpy as np
@@ -151,14 +151,19 @@ def unit_slips(scenario: Any) -> list[tuple[str, str]]:
     return out
 
 
-def warn_unit_slips(scenarios: Iterable[Any], where: str) -> None:
+def warn_unit_slips(
+    scenarios: Iterable[Any], where: str, skip: Collection[str] = ()
+) -> None:
     """One warning for the amounts of ``scenarios`` that look mistyped.
 
     A sweep's thousand dibao lines give one line per field, not a thousand.
+    ``skip``: fields not to say (solve's lever, whose base value it never runs).
     """
     found: dict[str, tuple[str, int]] = {}
     for scenario in scenarios:
         for path, note in unit_slips(scenario):
+            if path in skip:
+                continue
             first, count = found.get(path, (note, 0))
             found[path] = (first, count + 1)
     if found:

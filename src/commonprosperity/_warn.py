@@ -31,11 +31,8 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     """
     if _SILENT.get():
         return
-    level = 2  # warn_user's caller
-    frame = sys._getframe(1)
-    while frame.f_back is not None and _in_package(frame.f_code.co_filename):
-        frame = frame.f_back
-        level += 1
+    frame, level = _user_frame(sys._getframe(1))
+    level += 2  # warn_user's caller is level 2
     deferred = _DEFERRED.get()
     if deferred is None:
         warnings.warn(message, category, stacklevel=level)
@@ -77,19 +74,29 @@ def silenced() -> Iterator[None]:
         _SILENT.reset(token)
 
 
-def user_place() -> tuple[str, int, dict[str, Any]]:
-    """The first caller outside this package (and contextlib): file, line, globals.
+def _user_frame(frame: Any) -> tuple[Any, int]:
+    """The first frame from ``frame`` outwards outside this package, and its depth.
 
-    Where a warning given later, when a ``with`` block ends, belongs: from the
-    block's ``__exit__`` the walk stopped at contextlib, every warning of a
-    report at one place, which Python's default filter shows once.
+    contextlib's frames are passed too: from a ``with`` block's ``__exit__`` the
+    walk stopped there, every warning of a report at one place, which Python's
+    default filter shows once.
     """
-    frame = sys._getframe(1)
+    depth = 0
     while frame.f_back is not None and (
         _in_package(frame.f_code.co_filename)
         or frame.f_code.co_filename == contextlib.__file__
     ):
         frame = frame.f_back
+        depth += 1
+    return frame, depth
+
+
+def user_place() -> tuple[str, int, dict[str, Any]]:
+    """The first caller outside this package (and contextlib): file, line, globals.
+
+    Where a warning given later, when a ``with`` block ends, belongs.
+    """
+    frame, _ = _user_frame(sys._getframe(1))
     return frame.f_code.co_filename, frame.f_lineno, frame.f_globals
 
 

@@ -1722,8 +1722,8 @@ def _float_column(
         where = describe_rows(wrong, values) if wrong.any() else f"dtype {values.dtype}"
         problems.append(f"{name} must be numeric; {where}")
         return None
-    if amount and values.dtype == np.float16:
-        problem = _float16_amount_problem(name, out)
+    if amount:
+        problem = _float16_amount_problem(name, values, out)
         if problem:
             problems.append(problem)
             return None
@@ -1739,7 +1739,9 @@ def _float_column(
     return out
 
 
-def _float16_amount_problem(name: str, out: np.ndarray) -> str | None:
+def _float16_amount_problem(
+    name: str, values: np.ndarray, out: np.ndarray
+) -> str | None:
     """The problem of amounts a float16 storage may have rounded, or None.
 
     float16 keeps 11 significant bits: from 2,048 up its values are 2, 4, ... 32
@@ -1749,10 +1751,12 @@ def _float16_amount_problem(name: str, out: np.ndarray) -> str | None:
     there too, which a column's values cannot show. NaN is left to the finite
     check (a missing value, not a rounding).
     """
-    limit = _NARROW_FLOAT_EXACT[np.dtype(np.float16)]
-    above = np.abs(out) >= limit  # inf too: a value beyond 65,504
-    if not above.any():
+    # The ids' check of narrow floats: inf too (a value beyond 65,504), not NaN.
+    rounded = _narrow_float_rounded(values, out)
+    if rounded is None or rounded[1] != np.float16:
         return None
+    above = rounded[0]
+    limit = _NARROW_FLOAT_EXACT[np.dtype(np.float16)]
     return (
         f"{name} is stored as float16 (2 bytes), which holds values of "
         f"{limit:,.0f} or more in magnitude only in steps of 2 to 32 (above 65,504 "

@@ -422,40 +422,47 @@ def _fiscal_lines(result: Result, baseline: Result | None) -> list[str]:
         "net_revenue": "net revenue (taxes + social insurance - transfers)",
         "net_fiscal_cost": f"net fiscal cost vs the {name} (+: costs the budget)",
     }
-    places = _fiscal_places(table.loc[[k for k in labels if k in table.index]])
-    level = places["value"]
+    shown = _in_billions(table.loc[[k for k in labels if k in table.index]])
     out = []
     for key, label in labels.items():
-        if key not in table.index:
+        if key not in shown.index:
             continue
-        row = table.loc[key]
+        row = shown.loc[key]
         if key == "net_fiscal_cost":
-            cost = billions(row["change"], billion_places([row["change"]]))
-            out.append(f"  {label:<52} {cost:>12} bn")
+            out.append(f"  {label:<52} {row['change']:>12} bn")
         elif baseline is not None:
-            reference = billions(row[_reference_column(baseline)], level)
             out.append(
-                f"  {label:<52} {billions(row['value'], level):>12} bn  "
-                f"({name} {reference} bn)"
+                f"  {label:<52} {row['value']:>12} bn  "
+                f"({name} {row[_reference_column(baseline)]} bn)"
             )
         else:
-            out.append(f"  {label:<52} {billions(row['value'], level):>12} bn")
+            out.append(f"  {label:<52} {row['value']:>12} bn")
     return out
 
 
-def _fiscal_places(table: pd.DataFrame) -> dict[str, int]:
-    """Decimals of each column of a fiscal table shown in billions.
+def _in_billions(table: pd.DataFrame) -> pd.DataFrame:
+    """A fiscal table's amounts as text in billions ("" for NaN).
 
     The levels (the value and the reference) share one precision, so that they
     compare and their lines add up as printed (a county's 0.0120 and 0.0079 bn,
     not 0.01 and 0.00795); the change has its own, so that a reform of 3.6
-    million yuan beside totals of 100 bn reads 0.00363, not 0.00.
+    million yuan beside totals of 100 bn reads 0.00363, not 0.00; and the net
+    fiscal cost its own again (beside component changes of billions a
+    near-neutral reform's cost read 0.00).
     """
     levels = [c for c in table.columns if c != "change"]
     places = dict.fromkeys(levels, billion_places(table[levels].to_numpy().ravel()))
     if "change" in table.columns:
         places["change"] = billion_places(table["change"].to_numpy())
-    return places
+    shown = table.apply(
+        lambda column: column.map(
+            lambda v: "" if pd.isna(v) else billions(v, places[column.name])
+        )
+    )
+    if "net_fiscal_cost" in table.index:
+        cost = table.loc["net_fiscal_cost", "change"]
+        shown.loc["net_fiscal_cost", "change"] = billions(cost, billion_places([cost]))
+    return shown
 
 
 def summary_text(
@@ -676,21 +683,8 @@ def markdown_report(
         ]
     fiscal = fiscal_table(result, baseline)
     counts = fiscal.loc[[i for i in fiscal.index if i.endswith("_households")]]
-    # As the terminal summary: one precision for the levels, one for the
-    # change, small totals in three significant figures, not "0.00".
-    fiscal = fiscal.drop(counts.index)
-    places = _fiscal_places(fiscal)
-    shown = fiscal.apply(
-        lambda column: column.map(
-            lambda v: "" if pd.isna(v) else billions(v, places[column.name])
-        )
-    )
-    if "net_fiscal_cost" in fiscal.index:
-        # Its own figures, as the terminal's line: beside component changes of
-        # billions a near-neutral reform's cost read 0.00.
-        cost = fiscal.loc["net_fiscal_cost", "change"]
-        shown.loc["net_fiscal_cost", "change"] = billions(cost, billion_places([cost]))
-    fiscal = shown
+    # As the terminal summary (small totals in three figures, not "0.00").
+    fiscal = _in_billions(fiscal.drop(counts.index))
     out += [
         "## Fiscal totals (billion yuan per year)",
         "",

@@ -18,7 +18,7 @@ from commonprosperity._sweep_engine import (
     _split_fixed,
     _stack,
 )
-from commonprosperity._unit_slips import unit_slips
+from commonprosperity._unit_slips import unit_slips, warn_unit_slips
 from commonprosperity._validate import as_given, finite_float, is_number, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import (
@@ -195,15 +195,11 @@ def _warn_unit_slips(base: Scenario, lever: str, bounded: list[Scenario]) -> Non
     bounds keep (another item of it).
     """
     path = _slip_path(lever)
-    in_base = dict(unit_slips(base))
-    own = in_base.pop(path, None)
+    own = dict(unit_slips(base)).get(path)
     notes = [dict(unit_slips(s)).get(path) for s in bounded]
-    if own is not None and all(n == own for n in notes):
-        in_base[path] = own
-        notes = [None, None]
-    if in_base:
-        warn_user("solve: " + "; ".join(in_base.values()))
-    if all(notes):
+    kept = own is not None and all(n == own for n in notes)
+    warn_unit_slips([base], "solve", skip=() if kept else (path,))
+    if not kept and all(notes):
         warn_user(f"solve: both bounds look mistyped: {notes[0]}; and {notes[1]}")
 
 
