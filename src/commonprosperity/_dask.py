@@ -57,19 +57,31 @@ _MAX_ATTEMPTS = 5
 class _Shipped:
     """A population on its way to the workers; unpickling it is counted."""
 
-    def __init__(self, population: _Ordered, token: str, year: int | None = None):
+    def __init__(
+        self,
+        population: _Ordered,
+        token: str,
+        year: int | None = None,
+        source: str | None = None,
+    ):
         self.population = population
         self.token = token
-        #: The income year of a population a worker read from a file.
+        #: The income year and source of a population a worker read from a file.
         self.year = year
+        self.source = source
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_receive, (self.population, self.token, self.year))
+        return (_receive, (self.population, self.token, self.year, self.source))
 
 
-def _receive(population: _Ordered, token: str, year: int | None = None) -> _Shipped:
+def _receive(
+    population: _Ordered,
+    token: str,
+    year: int | None = None,
+    source: str | None = None,
+) -> _Shipped:
     _RECEIVED[token] = _RECEIVED.get(token, 0) + 1
-    return _Shipped(population, token, year)
+    return _Shipped(population, token, year, source)
 
 
 def population_receipts() -> dict[str, int]:
@@ -110,11 +122,11 @@ def _read_on_worker(
     _RECEIVED[token] = _RECEIVED.get(token, 0) + 1
     read = Population.read_parquet(path)
     population = _ordered_for_sweep(read, base, stacked, gini)
-    return _Shipped(population, token, read.year)
+    return _Shipped(population, token, read.year, read.source)
 
 
-def _households_of(shipped: _Shipped) -> tuple[int, int | None]:
-    return shipped.population.n_households, shipped.year
+def _households_of(shipped: _Shipped) -> tuple[int, int | None, str | None]:
+    return shipped.population.n_households, shipped.year, shipped.source
 
 
 def _ship(
@@ -152,8 +164,8 @@ def _ship(
 
 def _households_and_year(
     client: Any, shipped: dict[str, Any]
-) -> tuple[int, int | None]:
-    """Households and income year of the population the workers read.
+) -> tuple[int, int | None, str | None]:
+    """Households, income year and source of the population the workers read.
 
     Asked of one worker that holds it.
 
@@ -198,8 +210,8 @@ def _households_and_year(
             pure=False,
         )
         try:
-            n_households, year = ask.result(timeout=5 * _WATCH_SECONDS)
-            return int(n_households), year
+            n_households, year, source = ask.result(timeout=5 * _WATCH_SECONDS)
+            return int(n_households), year, source
         except DaskTimeoutError:
             ask.cancel()
     raise CommonProsperityError(
@@ -488,8 +500,9 @@ def evaluate_on_cluster(
                     "the Dask workers left the cluster while the sweep's population "
                     "was sent; run the sweep again"
                 )
+            source = None
             if isinstance(population, str):
-                n_households, year = _households_and_year(dask_client, shipped)
+                n_households, year, source = _households_and_year(dask_client, shipped)
                 if base is not None and (note := other_year_note(year, base.year)):
                     # The client never reads the file: sweep() could not say it.
                     warn_user(f"sweep: T1–T6 are judged on {note}")
@@ -575,7 +588,7 @@ def evaluate_on_cluster(
                     i0, i1 = index[fut.key]
                     pending.add(submit(i0, i1, holders[k % len(holders)], attempt))
             out = _Outcome(
-                np.empty((S, n_stats)), np.empty(S), np.empty(S), np.empty(S)
+                np.empty((S, n_stats)), np.empty(S), np.empty(S), np.empty(S), source
             )
             for (i0, i1), part in parts.items():
                 out.totals[i0:i1] = part.totals

@@ -1076,6 +1076,9 @@ class _Outcome:
     gini: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
+    #: The population's ``source``, when the sweep's caller never held it (Dask
+    #: workers that read the population file themselves).
+    source: str | None = None
 
 
 @dataclass

@@ -338,8 +338,11 @@ def sweep(
     frame = _frame(base, spec, outcome, gini, band_basis)
     # T6's basis, as Result.targets() notes it: no lever moves the urban share,
     # and on the survey's it reads "not met" whatever the official rate.
+    # Dask workers that read the population file report its source.
     frame.attrs["urban_basis"] = urban_basis_note(
-        population.source if isinstance(population, Population) else ""
+        population.source
+        if isinstance(population, Population)
+        else outcome.source or ""
     )
     return frame
 

@@ -181,9 +181,26 @@ def test_a_parquet_path_is_read_once_by_each_worker(client, pop, base, tmp_path,
     assert sorted(new.values()) == [[1], [1]], new
     threads = sweep(path, base, GRID, progress=False, gini=gini)  # read here
     pd.testing.assert_frame_equal(frame, threads, check_exact=True)
+    assert frame.attrs == threads.attrs
     pd.testing.assert_frame_equal(
         threads, sweep(pop, base, GRID, progress=False, gini=gini), check_exact=True
     )
+
+
+def test_a_parquet_paths_urban_basis_is_the_files(client, tmp_path):
+    """The T6 note of a sweep whose workers read the file: a baseline on the
+    survey's urban share was described as "the population's own urban flag" (the
+    client never read the file's source), unlike the threads engine's note."""
+    from commonprosperity import baseline
+
+    path = tmp_path / "baseline.parquet"
+    baseline(2022, 2_000, seed=3).write_parquet(path)
+    base = Scenario.status_quo(2022)
+    grid = {"transfers.dibao_monthly": [1_000.0, 1_200.0]}
+    frame = sweep(str(path), base, grid, engine="dask", client=client, progress=False)
+    threads = sweep(path, base, grid, progress=False)
+    assert "survey-implied urban share" in threads.attrs["urban_basis"]
+    assert frame.attrs == threads.attrs
 
 
 def test_a_worker_leaving_while_the_population_is_sent(pop, base, monkeypatch):
