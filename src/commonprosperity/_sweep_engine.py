@@ -159,8 +159,11 @@ class _Grid:
 
 
 def _plain(value: Any) -> Any:
-    """NumPy scalars to Python scalars, lists to tuples (hashable, frame-friendly)."""
-    if isinstance(value, np.generic):
+    """NumPy scalars to Python scalars, lists to tuples (hashable, frame-friendly).
+
+    A float16 stays one, for the scenario to refuse (it may have been rounded).
+    """
+    if isinstance(value, np.generic) and not isinstance(value, np.float16):
         return value.item()
     if isinstance(value, np.ma.MaskedArray) and value.ndim == 0:
         # np.ma.masked[()] is np.ma.masked: the recursion below never ended.

@@ -68,7 +68,19 @@ def _scalar(value: Any) -> Any:
         raise ValueError("is masked (a missing value); give a number")
     if isinstance(value, np.timedelta64 | np.datetime64):
         raise ValueError(f"must be a number, not a NumPy time; got {quoted(value)}")
-    if isinstance(value, np.ndarray) and value.ndim == 0:
+    was_array = isinstance(value, np.ndarray)
+    if was_array and value.ndim == 0:
+        value = value[()]  # a NumPy scalar, checked below, then its item
+    if isinstance(value, np.float16):
+        # About 3 significant figures: a dibao of 1128.3 arrived as 1128.0 and a
+        # minimum wage of 2491 as 2492, without a word (the population's amount
+        # columns refuse float16 too).
+        raise ValueError(
+            f"is a NumPy float16 ({value}), which keeps about 3 significant "
+            "figures, so it may have been rounded when stored; give a Python "
+            "float (or a float64) from the original data"
+        )
+    if isinstance(value, np.generic) and was_array:
         return value.item()
     return value
 
