@@ -121,7 +121,8 @@ def read_dta(
                 labels = reader.variable_labels()  # reads the header
                 names = [str(n) for n in getattr(reader, "_varlist", None) or labels]
                 declared = list(getattr(reader, "_lbllist", []))
-                held = set(reader.value_labels()) if value_labels else set()
+                label_sets = reader.value_labels() if value_labels else {}
+                held = set(label_sets)
         except _READ_ERRORS as exc:
             raise PopulationError(
                 f"{path}: is not a readable Stata file ({_short(exc)})"
@@ -141,12 +142,27 @@ def read_dta(
         )
         labelled: dict[str, pd.Series] = {}
         if value_labels:
-            frame = _read_frame(
-                path, file_columns, convert_categoricals=True, convert_dates=False
-            )
-            for ours, theirs in selected.items():
-                if isinstance(frame[theirs].dtype, pd.CategoricalDtype):
-                    labelled[ours] = frame[theirs]
+            try:
+                frame = _read_frame(
+                    path, file_columns, convert_categoricals=True, convert_dates=False
+                )
+            except _SharedLabelsError:
+                # pandas refuses a label two codes share, as village names in a
+                # psu's labels do (新村 in two counties), and a psu's labels are
+                # never read as its values: label each code from the sets.
+                label_of = dict(zip(names, declared, strict=False))
+                for ours, theirs in selected.items():
+                    mapping = label_sets.get(label_of.get(theirs) or "")
+                    if mapping:
+                        labelled[ours] = (
+                            codes[theirs]
+                            .map(lambda v, m=mapping: m.get(v), na_action="ignore")
+                            .astype(object)
+                        )
+            else:
+                for ours, theirs in selected.items():
+                    if isinstance(frame[theirs].dtype, pd.CategoricalDtype):
+                        labelled[ours] = frame[theirs]
         stored = {ours: codes[theirs] for ours, theirs in selected.items()}
         # NaN stands for every missing value (., .a ... .z); surveys give each
         # its meaning (.a not applicable, .b refused), and a message about "."
@@ -229,6 +245,10 @@ def _latin1_fallback_warning(path: Path) -> Iterator[None]:
         )
 
 
+class _SharedLabelsError(PopulationError):
+    """pandas refused to convert value labels that two codes share."""
+
+
 def _read_frame(
     path: Path,
     columns: list[str],
@@ -248,12 +268,7 @@ def _read_frame(
         )
     except ValueError as exc:
         if convert_categoricals and "are not unique" in str(exc):
-            column = str(exc).split("column ", 1)[-1].split(" ", 1)[0]
-            raise PopulationError(
-                f"{path}: the value labels of column {column!r} are not unique "
-                "(two codes share a label), so labels cannot identify codes; read with "
-                "value_labels=False and recode the stored codes"
-            ) from None
+            raise _SharedLabelsError(str(exc)) from None
         raise PopulationError(
             f"{path}: cannot read the Stata data ({_short(exc)})"
         ) from None

@@ -46,3 +46,69 @@ def test_other_numpy_scalars_are_still_read_exactly():
         )
         == 3
     )
+
+
+def _stata_pair(tmp_path, hh_labels, **hh_columns):
+    import pandas as pd
+
+    hh = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3],
+            "weight": [100.0, 50.0, 20.0],
+            "urban": [1, 0, 1],
+            "city": [1, 11, 2],
+            **hh_columns,
+        }
+    )
+    pp = pd.DataFrame(
+        {
+            "household_id": [1, 2, 3],
+            "age": [40, 70, 35],
+            "employed": [1, 0, 1],
+            "wage": [96_000.0, 0.0, 80_000.0],
+            "business": [0.0] * 3,
+            "property": [0.0] * 3,
+            "pension": [0.0] * 3,
+        }
+    )
+    h, p = tmp_path / "hh.dta", tmp_path / "pp.dta"
+    hh.to_stata(h, write_index=False, version=118, value_labels=hh_labels)
+    pp.to_stata(p, write_index=False, version=118)
+    return h, p
+
+
+def test_stata_psu_labels_two_codes_share_are_read(tmp_path):
+    """Village names repeat across counties (新村): pandas refuses such labels,
+    and read_stata refused the whole file although a psu's labels are never its
+    values; value_labels=False, the suggested way out, then lost the cities'."""
+    from commonprosperity.survey import read_stata
+
+    labels = {
+        "urban": {1: "城镇", 0: "农村"},
+        "city": {1: "杭州", 2: "宁波", 11: "丽水"},
+        "psu": {101: "新村", 202: "新村", 303: "城东社区"},
+    }
+    h, p = _stata_pair(tmp_path, labels, psu=[101, 202, 303])
+    pop = read_stata(h, p)
+    assert pop.psu.tolist() == [101, 202, 303]
+    assert pop.urban.tolist() == [True, False, True]
+    assert pop.city.tolist() == ["杭州", "丽水", "宁波"]
+
+
+def test_stata_city_labels_two_codes_share_name_one_city(tmp_path):
+    """Two codes labelled 杭州 (a merged district code) are both 杭州; the other
+    labels still apply, and a label that is no city is still refused."""
+    from commonprosperity.errors import PopulationError
+    from commonprosperity.survey import read_stata
+
+    labels = {
+        "urban": {1: "城镇", 0: "农村"},
+        "city": {1: "杭州", 2: "杭州", 11: "丽水"},
+    }
+    h, p = _stata_pair(tmp_path, labels)
+    pop = read_stata(h, p)
+    assert pop.city.tolist() == ["杭州", "丽水", "杭州"]
+    labels["urban"] = {1: "城镇", 0: "城镇"}  # shared, and 0 is not rural
+    h, p = _stata_pair(tmp_path, labels)
+    with pytest.raises(PopulationError, match="urban"):
+        read_stata(h, p)
