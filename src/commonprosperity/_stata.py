@@ -20,7 +20,7 @@ from commonprosperity._survey_file import OUR_COLUMNS, select_columns
 from commonprosperity._validate import describe_rows, quoted
 from commonprosperity._warn import module_of, this_threads_warnings
 from commonprosperity.errors import PopulationError
-from commonprosperity.population import city_name
+from commonprosperity.population import HOUSEHOLD_COLUMNS, city_name
 
 __all__ = ["check_recode", "convert_column", "missing_codes", "read_dta"]
 
@@ -325,7 +325,9 @@ def convert_column(
     raw = stored.to_numpy()
     if labels is None and table is None and encoding is None and ours != "city":
         if ours in _BOOLEAN:
-            return _check_boolean(where, ours, raw, None, problems)
+            return _check_boolean(
+                where, ours, raw, None, problems, missing, _copy_of(kind, ours, stored)
+            )
         return raw
     position, found = pd.factorize(raw, use_na_sentinel=False)
     first = np.unique(position, return_index=True)[1]
@@ -389,7 +391,15 @@ def convert_column(
     if ours in _BOOLEAN and table is None:
         if not _labels_agree(where, ours, uniques, label_of, problems):
             return None
-        return _check_boolean(where, ours, values, label_of[position], problems)
+        return _check_boolean(
+            where,
+            ours,
+            values,
+            label_of[position],
+            problems,
+            missing,
+            _copy_of(kind, ours, stored),
+        )
     return values
 
 
@@ -458,12 +468,27 @@ def _redecode(value: Any, encoding: str) -> Any:
     return value
 
 
-def _describe(value: Any, label: Any) -> str:
+def _describe(value: Any, label: Any, codes: str | None = None) -> str:
+    """A stored value and its label; a missing one with its Stata ``codes``."""
     value = _plain(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # codes stored as doubles: show -8, not -8.0
-    text = "missing (.)" if _is_missing(value) else quoted(value)
+    text = f"missing ({codes or '.'})" if _is_missing(value) else quoted(value)
     return f"{text} {quoted(label)}" if label is not None else text
+
+
+def _copy_of(kind: str, ours: str, stored: pd.Series) -> str | None:
+    """The person file's variable if it is a copy of a household column, or None."""
+    repeated = kind == "persons" and ours in HOUSEHOLD_COLUMNS[1:]
+    return str(stored.name) if repeated else None
+
+
+def _codes_of(missing: np.ndarray | None, rows: np.ndarray) -> str | None:
+    """The distinct Stata missing codes among ``rows`` (``".a, .z"``), or None."""
+    if missing is None:
+        return None
+    codes = sorted({m for m in missing[rows] if m is not None})
+    return ", ".join(codes) or None
 
 
 def missing_codes(missing: np.ndarray, rows: np.ndarray | None = None) -> str:
@@ -559,7 +584,15 @@ def _check_boolean(
     values: np.ndarray,
     labels: np.ndarray | None,
     problems: list[str],
+    missing: np.ndarray | None = None,
+    copy_of: str | None = None,
 ) -> np.ndarray | None:
+    """``values`` if every one is a flag (True/False, 1/0), else None and a message.
+
+    ``missing``: the Stata codes of missing values per row, named in the message
+    (``.a``, not ``.``). ``copy_of``: the person file's variable when it is a copy
+    of a household flag (:func:`_copy_of`), which can be left unread instead.
+    """
     if values.dtype == bool:
         return values
     if values.dtype == object:
@@ -580,7 +613,10 @@ def _check_boolean(
         key = None if _is_missing(values[r]) else _plain(values[r])
         if key not in seen:
             seen[key] = None if labels is None else labels[r]
-    shown = ", ".join(_describe(v, lab) for v, lab in list(seen.items())[:8])
+    shown = ", ".join(
+        _describe(v, lab, _codes_of(missing, bad) if v is None else None)
+        for v, lab in list(seen.items())[:8]
+    )
     keys = ", ".join(f"{quoted(v)}: True or False" for v in list(seen)[:3])
     labelled = {}
     if labels is not None:
@@ -593,9 +629,15 @@ def _check_boolean(
         if labelled
         else ""
     )
+    unread = (
+        f", or leave the person file's copy unread with columns="
+        f"{ {f'persons.{copy_of}': None} }"
+        if copy_of is not None
+        else ""
+    )
     problems.append(
         f"{where}: {ours} must be True/False or 1/0; found {shown} at "
         f"{describe_rows(~ok)}{known}; map every code with "
-        f"recode={{{ours!r}: {{{keys}}}}}"
+        f"recode={{{ours!r}: {{{keys}}}}}{unread}"
     )
     return None

@@ -453,7 +453,13 @@ class Population:
             ("households", households, HOUSEHOLD_COLUMNS),
             ("persons", persons, PERSON_REQUIRED),
         ):
-            dup = frame.columns[frame.columns.duplicated()].tolist()
+            # Only ours: other columns are not read (read_parquet takes a file
+            # with two "note" columns too).
+            dup = [
+                c
+                for c in frame.columns[frame.columns.duplicated()].unique()
+                if c in OUR_COLUMNS
+            ]
             if dup:
                 problems.append(f"{name} has duplicate columns {dup}")
             misnamed = misnamed_columns(frame.columns, ours)
@@ -1277,7 +1283,7 @@ def household_copy_problems(persons: pd.DataFrame, pop: Population) -> list[str]
         elif c == "urban":
             values = _bool_column("persons.urban", raw, unread)
         elif c == "city":
-            values = _city_column(raw, unread)
+            values = _city_column(raw, unread, "persons.city")
         else:
             values = _integer_column(f"persons.{c}", raw, unread)
         theirs = ours[c]
@@ -2068,13 +2074,16 @@ def group_codes(
     return codes, uniques, None
 
 
-def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
+def _city_column(
+    values: np.ndarray, problems: list[str], name: str = "households.city"
+) -> np.ndarray | None:
+    """City codes of ``values``, or None after a message naming the column ``name``."""
     position, uniques, nested = group_codes(
         pd.Series(values, dtype=object), use_na_sentinel=True
     )
     if nested is not None:
         problems.append(
-            "households.city must be one city name per household (not a list, "
+            f"{name} must be one city name per household (not a list, "
             f"dict or array): {describe_rows(nested, values)}"
         )
         return None
@@ -2101,7 +2110,7 @@ def _city_column(values: np.ndarray, problems: list[str]) -> np.ndarray | None:
         unknown.append(f"missing values at {describe_rows(missing)}")
     if unknown:
         problems.append(
-            "households.city must be one of the 11 prefecture-level cities "
+            f"{name} must be one of the 11 prefecture-level cities "
             f"({', '.join(CITIES)}; English names accepted) or {PROVINCE!r}; got "
             + "; ".join(unknown[:5])
         )

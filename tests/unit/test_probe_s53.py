@@ -112,3 +112,89 @@ def test_stata_city_labels_two_codes_share_name_one_city(tmp_path):
     h, p = _stata_pair(tmp_path, labels)
     with pytest.raises(PopulationError, match="urban"):
         read_stata(h, p)
+
+
+def _with_stata_missing_a(path, marker=123456.789):
+    """Replace the double ``marker`` in a written .dta file by Stata's ``.a``."""
+    import struct
+
+    data = path.read_bytes()
+    path.write_bytes(
+        data.replace(struct.pack("<d", marker), struct.pack("<Q", 0x7FE0010000000000))
+    )
+    return path
+
+
+def test_stata_flag_names_its_missing_code_and_the_copy_can_be_left_unread(tmp_path):
+    """urban = .a was reported as "missing (.)"; on the person file's copy the
+    message offered only a recode, not leaving the copy unread."""
+    import pandas as pd
+
+    from commonprosperity.errors import PopulationError
+    from commonprosperity.survey import read_stata
+
+    hh = pd.DataFrame(
+        {"household_id": [1, 2], "weight": [1.0, 2.0], "urban": [1.0, 123456.789]}
+    )
+    pp = pd.DataFrame(
+        {
+            "household_id": [1, 2],
+            "age": [40, 50],
+            "employed": [1, 1],
+            "wage": [9e4, 8e4],
+            "business": [0.0, 0.0],
+            "property": [0.0, 0.0],
+            "pension": [0.0, 0.0],
+        }
+    )
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    hh.to_stata(h, write_index=False, version=118)
+    pp.to_stata(p, write_index=False, version=118)
+    _with_stata_missing_a(h)
+    with pytest.raises(PopulationError, match=r"found missing \(\.a\) at rows \[1\]"):
+        read_stata(h, p)
+    hh.assign(urban=[1.0, 0.0]).to_stata(h, write_index=False, version=118)
+    pp.assign(urban=[1.0, 123456.789]).to_stata(p, write_index=False, version=118)
+    _with_stata_missing_a(p)
+    with pytest.raises(PopulationError) as caught:
+        read_stata(h, p)
+    assert "missing (.a)" in str(caught.value)
+    assert "columns={'persons.urban': None}" in str(caught.value)
+    pop = read_stata(h, p, columns={"persons.urban": None})  # the way out works
+    assert pop.urban.tolist() == [True, False]
+
+
+def test_a_person_rows_bad_city_copy_is_named_as_the_persons(tmp_path):
+    import pandas as pd
+
+    from commonprosperity import Population
+    from commonprosperity.errors import PopulationError
+
+    households = pd.DataFrame(
+        {"household_id": [1, 2], "weight": [1.0, 1.0], "urban": [True, False]}
+    ).assign(city=["杭州", "丽水"])
+    persons = pd.DataFrame(
+        {
+            "household_id": [1, 2, 2],
+            "age": [40, 50, 20],
+            "employed": [True, True, False],
+            "wage": [9e4, 8e4, 0.0],
+            "business": [0.0] * 3,
+            "property": [0.0] * 3,
+            "pension": [0.0] * 3,
+        }
+    ).assign(city=["杭州", "丽水", "Lishui Xian"])
+    with pytest.raises(PopulationError) as caught:
+        Population.from_frames(households, persons)
+    message = str(caught.value)
+    assert "persons.city must be one of" in message
+    assert "households.city must" not in message
+    # A duplicated column the library does not read is no error (read_parquet
+    # takes one too); a duplicated column of ours still is.
+    notes = pd.DataFrame([[1, 2]] * 3, columns=["note", "note"])
+    plain = persons.drop(columns="city")
+    pop = Population.from_frames(households, pd.concat([plain, notes], axis=1))
+    assert pop.wage.tolist() == [9e4, 8e4, 0.0]
+    twice = pd.concat([plain, plain[["wage"]]], axis=1)
+    with pytest.raises(PopulationError, match=r"duplicate columns \['wage'\]"):
+        Population.from_frames(households, twice)
