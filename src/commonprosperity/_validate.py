@@ -244,6 +244,16 @@ def quoted(value: Any, limit: int = 60) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         # 10**400 given for an amount: its size says what went wrong.
         return f"an integer of {len(shown.lstrip('-')):,} digits"
+    if type(value) in (list, tuple) and value:
+        # Whole items and their count: cut inside a number, 660000.0 read as
+        # "66000…", and the list's length, often the problem, was not shown.
+        items = [quoted(v, limit) for v in value]
+        kept = 1
+        while kept < len(items) and len(", ".join(items[: kept + 1])) <= limit - 20:
+            kept += 1
+        more = f", … {len(items):,} items" if kept < len(items) else ""
+        opening, closing = ("[", "]") if isinstance(value, list) else ("(", ")")
+        return f"{opening}{', '.join(items[:kept])}{more}{closing}"
     size = len(value) if isinstance(value, str | bytes) else len(shown)
     return f"{shown[: limit - 10]}… ({size:,} characters)"
 

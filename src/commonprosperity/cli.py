@@ -1082,8 +1082,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         raise UsageError(f"--lever {args.lever}: {why}")
     if isinstance(current, list | bool):
         raise UsageError(
-            f"--lever {args.lever}: not a numeric scalar; sweep one "
-            f"element, e.g. {args.lever}[2]"
+            f"--lever {args.lever}: is a list, not one number; solve for one "
+            f"of its elements, e.g. {args.lever}[2]"
         )
     # An integer field (an age limit) is searched over the integers in the bounds.
     integer = isinstance(current, int)

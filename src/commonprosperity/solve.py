@@ -304,9 +304,14 @@ def solve(
     current = base.get(lever)
     integer = isinstance(current, int) and not isinstance(current, bool)
     if not (isinstance(current, float) or integer):
+        element = (
+            f"; solve for one of its elements, e.g. {lever}[{len(current) - 1}]"
+            if isinstance(current, list) and current
+            else ""
+        )
         raise ArgumentError(
             f"lever {lever} must be a number field (a rate, share, amount or age); "
-            f"it holds {type(current).__name__} {current!r}"
+            f"it holds {type(current).__name__} {current!r}{element}"
         )
     try:
         # A string is not two numbers ("12" read as (1, 2)), nor are True, "500".

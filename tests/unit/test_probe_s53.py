@@ -198,3 +198,40 @@ def test_a_person_rows_bad_city_copy_is_named_as_the_persons(tmp_path):
     twice = pd.concat([plain, plain[["wage"]]], axis=1)
     with pytest.raises(PopulationError, match=r"duplicate columns \['wage'\]"):
         Population.from_frames(households, twice)
+
+
+def test_a_long_list_in_a_message_is_cut_between_items():
+    """A grid's 8 thresholds were shown as "(0.0, ..., 420000.0, 66000… (64
+    characters)": 660000.0 read as 66000, and the count, the problem, unshown."""
+    from commonprosperity._validate import quoted
+
+    thresholds = (0.0, 36e3, 144e3, 300e3, 420e3, 660e3, 960e3, 1.2e6)
+    shown = quoted(thresholds)
+    assert shown.endswith(", … 8 items)")
+    assert all(
+        item in (repr(v) for v in thresholds) for item in shown[1:].split(", ")[:-1]
+    )
+    assert quoted([1, 2, 3]) == "[1, 2, 3]"
+
+
+def test_solve_on_a_list_lever_says_to_solve_for_an_element(capsys):
+    from commonprosperity.cli import main
+    from commonprosperity.errors import ArgumentError
+    from commonprosperity.solve import solve
+
+    with pytest.raises(ArgumentError, match=r"solve for one of its elements, e\.g\. "):
+        solve(
+            synthetic_population(300, seed=1),
+            Scenario.status_quo(2025),
+            "income_tax.rates",
+            "gini <= 0.3",
+            (0.0, 1.0),
+        )
+    argv = ["solve", "--year", "2025", "--households", "1000", "--lever"]
+    code = main(
+        [*argv, "income_tax.rates", "--target", "gini <= 0.3", "--bounds", "0", "1"]
+    )
+    assert code == 2
+    assert "solve for one of its elements, e.g. income_tax.rates[2]" in (
+        capsys.readouterr().err
+    )
