@@ -744,7 +744,8 @@ def fiscal_frontier(
                     zorder=4,
                     label="cheapest scenario meeting the target",
                 )
-                desc = ", ".join(
+                # A lever a line: three on one line ran far out of the axes.
+                desc = "\n".join(
                     f"{lv.split('.')[-1]} = {_tick(frame[lv].iloc[best])}"
                     for lv in levers
                 )

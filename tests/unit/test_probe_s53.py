@@ -235,3 +235,31 @@ def test_solve_on_a_list_lever_says_to_solve_for_an_element(capsys):
     assert "solve for one of its elements, e.g. income_tax.rates[2]" in (
         capsys.readouterr().err
     )
+
+
+def test_the_cheapest_scenarios_label_of_three_levers_stays_in_the_axes():
+    """Three levers on one line ran the label far past the axes' right edge,
+    over the target line and the scenarios there; a lever a line now."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from commonprosperity.plots import fiscal_frontier
+
+    base = Scenario.status_quo(2025)
+    grid = {
+        "transfers.dibao_monthly": [1_200.0, 1_800.0, 2_500.0],
+        "transfers.residents_pension_monthly": [285.0, 400.0],
+        "income_tax.basic_deduction": [60_000.0, 72_000.0],
+    }
+    frame = sweep(synthetic_population(1_000, seed=4), base, grid, progress=False)
+    fig = fiscal_frontier(frame, "T4", levers=list(grid))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    (label,) = [t for t in ax.texts if "bn yuan" in t.get_text()]
+    assert label.get_text().count("\n") == 3  # three levers, then the cost
+    box, axes = label.get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert axes.x0 <= box.x0 and box.x1 <= axes.x1
