@@ -221,7 +221,7 @@ def test_heatmap_and_frontier_take_list_levers():
     texts = _texts(plots.fiscal_frontier(frame, "T4", levers=[r, d]))
     # every row meets T4 (< 1.9); the cheapest costs 0: low rates, dibao 1,128
     assert any(
-        "rates = [0.03, 0.1, 0.2, 0.25, 0.3, 0.35, 0.45], dibao_monthly = 1,128" in t
+        "rates = [0.03, 0.1, 0.2, 0.25, 0.3, 0.35, 0.45]\ndibao_monthly = 1,128" in t
         for t in texts
     )
 
