@@ -263,3 +263,13 @@ def test_the_cheapest_scenarios_label_of_three_levers_stays_in_the_axes():
     assert label.get_text().count("\n") == 3  # three levers, then the cost
     box, axes = label.get_window_extent(renderer), ax.get_window_extent(renderer)
     assert axes.x0 <= box.x0 and box.x1 <= axes.x1
+
+
+def test_cumulative_per_cent_shares_of_a_rounded_table_are_named():
+    """Cumulative per-cent shares ending at 99 (a rounded table) were hinted as
+    amounts only ("the groups' mean incomes")."""
+    from commonprosperity.errors import MeasureError
+    from commonprosperity.metrics import fit_gq_lorenz
+
+    with pytest.raises(MeasureError, match="look cumulative in per cent, ending at 99"):
+        fit_gq_lorenz([7.0, 20.0, 40.0, 65.0, 99.0])

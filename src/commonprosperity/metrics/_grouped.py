@@ -286,6 +286,15 @@ def _sum_hint(values: FloatArray, total: float, what: str = "income") -> str:
         )
     if 50.0 <= total <= 150.0 and float(values.max()) <= 100.0:
         return " (these look like percentages: give fractions, each / 100)"
+    if np.all(np.diff(values) > 0) and 95.0 <= last < 100.0:
+        # Cumulative per cent of a rounded table (ending at 99), or amounts
+        # that happen to end near 100 (means in thousands): say both.
+        return (
+            f" (these look cumulative in per cent, ending at {last:g}: give each "
+            "group's own share, np.diff of them from 0, each / 100; or, if they "
+            "are amounts such as the groups' mean incomes, income shares: mean × "
+            "population share / the sum of those)"
+        )
     if total > 1.5 and what == "population":
         return " (these look like counts: give each group's share, count / total)"
     if total > 1.5:
