@@ -485,7 +485,9 @@ def _write_sweep_files(
         "",
     ]
     md += toml_section("## Base scenario (every field)", spec.base)
-    (out / "report.md").write_text("\n".join(md), encoding="utf-8")
+    (out / "report.md").write_text(
+        "\n".join(md), encoding="utf-8", errors="backslashreplace"
+    )
     written.append(out / "report.md")
     return written, summary
 

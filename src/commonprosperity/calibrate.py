@@ -62,6 +62,7 @@ from commonprosperity.population import (
     Population,
     _replace,
     series_index_problem,
+    weights_digest,
 )
 
 __all__ = ["CalibrationResult", "calibrate"]
@@ -532,9 +533,14 @@ def calibrate(
     ratio = w / d
     # Named in the source as project() names itself: the generator's call and
     # seed no longer make these weights.
+    # With what tells two calibrations apart: the margins may be too long to
+    # write, the weights' digest is not.
     reweighted = _replace(
         population.with_weights(w),
-        source=f"{population.source} | calibrate(method={method!r})",
+        source=(
+            f"{population.source} | calibrate(method={method!r}, bounds={bounds!r}, "
+            f"tol={tol!r}, sha256={weights_digest(w)})"
+        ),
     )
     return CalibrationResult(
         population=reweighted,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import hashlib
 import re
 import unicodedata
 import weakref
@@ -165,7 +166,13 @@ class Population:
     year : int or None
         The income year the population describes.
     source : str
-        Where the data came from (a file, a generator and its seed).
+        Where the data came from (a file, a generator and its seed), then what
+        was done to it, each step appended as ``" | step(...)"`` (``project``,
+        ``with_year``, ``with_weights``, ``calibrate``). The steps are read back
+        as the population's history (the income growth a projection assumed,
+        whether weights were reset): a source given to a constructor that
+        records such steps (``source=pop.source`` after editing ``pop``'s
+        frames) is taken as that history.
     """
 
     household_id: np.ndarray
@@ -855,7 +862,9 @@ class Population:
     def with_weights(self, weight: np.ndarray) -> Population:
         """Return a copy with new household weights (validated, > 0).
 
-        Its ``source`` is this population's followed by ``| with_weights``.
+        Its ``source`` is this population's followed by
+        ``| with_weights(sha256=...)``, the start of the weights' digest
+        (:func:`weights_digest`).
 
         Parameters
         ----------
@@ -907,8 +916,13 @@ class Population:
         if problems:
             raise PopulationError("; ".join(problems))
         # The source says so: it names the generator's call and seed, which no
-        # longer make these weights (provenance, the T6 note).
-        return _replace(self, weight=sealed(w), source=f"{self.source} | with_weights")
+        # longer make these weights (provenance, the T6 note); and which
+        # weights (two reweightings of one population had one source).
+        return _replace(
+            self,
+            weight=sealed(w),
+            source=f"{self.source} | with_weights(sha256={weights_digest(w)})",
+        )
 
     def with_year(self, year: int | None) -> Population:
         """Return a copy labelled with another income year (data unchanged).
@@ -1014,6 +1028,16 @@ def subsets(pop: Population, groups: list[np.ndarray]) -> list[Population]:
         )
         h0 = h1
     return out
+
+
+def weights_digest(weight: np.ndarray) -> str:
+    """The first 16 hex digits of the SHA-256 of ``weight`` as little-endian float64.
+
+    Recorded in a reweighted population's ``source``: the weights themselves
+    are too many to write there.
+    """
+    data = np.ascontiguousarray(weight, dtype="<f8").tobytes()
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def _replace(pop: Population, **changes: Any) -> Population:

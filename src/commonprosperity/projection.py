@@ -12,6 +12,7 @@ GDP per capita rising, with GDP given).
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import numbers
 import re
 from collections.abc import Mapping
@@ -99,6 +100,10 @@ def _plain(spec: Any) -> Any:
         return int(spec)
     if isinstance(spec, numbers.Real) and not isinstance(spec, bool):
         return float(spec)
+    if isinstance(spec, decimal.Decimal) and spec.is_finite():
+        # Not a numbers.Real: Decimal('0.05') was written as such, unreadable,
+        # and the growth it set was listed as the default's assumption.
+        return int(spec) if spec == spec.to_integral_value() else float(spec)
     return spec
 
 

@@ -944,6 +944,9 @@ def write_run(
                 warnings=said(),
             ),
             encoding="utf-8",
+            # A source read from a file name that is not UTF-8 (a GBK name
+            # keeps its bytes as lone surrogates) failed the whole report.
+            errors="backslashreplace",
         )
         written.append(report)
     return [out / p.name for p in written]

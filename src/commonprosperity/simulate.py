@@ -107,9 +107,12 @@ def urban_basis_note(source: str) -> str:
             "calibrate or with_weights; the 75 % target is the official "
             "urbanisation rate (census definition)"
         )
-    if "urban_definition='survey'" in source:
+    # The generator's own argument, at the start: a user's source mentioning it
+    # in passing ("unlike baseline(urban_definition='census')") set the note.
+    definition = _generator_argument(source, "urban_definition", r"'\w+'")
+    if definition == "'survey'":
         return SURVEY_URBAN_BASIS + f"; {CENSUS_HOW} uses the official rate"
-    if "urban_definition='census'" in source:
+    if definition == "'census'":
         return "urban basis: the official urbanisation rate (census definition)"
     return (
         "urban basis: the population's own urban flag; the 75 % target is the "

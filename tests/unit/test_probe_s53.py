@@ -273,3 +273,62 @@ def test_cumulative_per_cent_shares_of_a_rounded_table_are_named():
 
     with pytest.raises(MeasureError, match="look cumulative in per cent, ending at 99"):
         fit_gq_lorenz([7.0, 20.0, 40.0, 65.0, 99.0])
+
+
+def test_a_users_source_mentioning_the_census_definition_sets_no_note():
+    """urban_definition='census' anywhere in a user's source made T6's note say
+    the urban flag was the official rate (it is the generator's argument)."""
+    from commonprosperity import Population, simulate
+
+    households, persons = synthetic_population(300, seed=1).to_frames()
+    own = Population.from_frames(
+        households,
+        persons,
+        year=2024,
+        source="own survey; unlike baseline(urban_definition='census') it uses "
+        "the survey flag",
+    )
+    note = simulate(own, Scenario.status_quo(2024)).targets().loc["T6", "note"]
+    assert "the population's own urban flag" in note
+    assert "census definition)" not in note.split(";")[0]
+
+
+def test_a_report_of_a_source_with_lone_surrogates_is_written(tmp_path):
+    """A source read from a GBK file name keeps lone surrogates: report.md
+    failed to encode it and the run wrote nothing."""
+    from commonprosperity import Population, simulate
+    from commonprosperity.report import write_run
+
+    households, persons = synthetic_population(300, seed=1).to_frames()
+    pop = Population.from_frames(households, persons, year=2024, source="x\udcd5y")
+    write_run(simulate(pop, Scenario.status_quo(2024)), tmp_path / "out", heading="h")
+    assert "x\\udcd5y" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_provenance_of_decimal_growth_and_of_reweighting():
+    """growth=Decimal('0.05') was written unreadably and listed the default's
+    growth as assumed; two calibrations (and two with_weights) of one
+    population had one source."""
+    from decimal import Decimal
+
+    from commonprosperity import calibrate, project
+    from commonprosperity._assumed_growth import assumed_growth_values
+
+    pop = synthetic_population(300, seed=1)
+    pop = pop if pop.year == 2024 else pop.with_year(2024)
+    grown = project(pop, 2026, growth=Decimal("0.05"))
+    assert "growth=0.05)" in grown.source
+    assert assumed_growth_values(grown.source) == []
+    persons = float(np.sum(pop.weight * pop.size))
+    sources = {
+        calibrate(
+            pop,
+            {"persons": {"urban": {True: s * persons, False: (1 - s) * persons}}},
+        ).population.source
+        for s in (0.6, 0.7)
+    }
+    assert len(sources) == 2
+    assert (
+        pop.with_weights(pop.weight * 2).source
+        != pop.with_weights(pop.weight * 3).source
+    )
