@@ -532,9 +532,8 @@ def calibrate(
         )
     ratio = w / d
     # Named in the source as project() names itself: the generator's call and
-    # seed no longer make these weights.
-    # With what tells two calibrations apart: the margins may be too long to
-    # write, the weights' digest is not.
+    # seed no longer make these weights. The weights' digest tells two
+    # calibrations apart (their margins may be too long to write).
     reweighted = _replace(
         population.with_weights(w),
         source=(
