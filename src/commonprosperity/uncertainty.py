@@ -532,9 +532,12 @@ def bootstrap(
     if psu is None:
         cluster = _sorted_codes("household_id", pop.household_id, pop.household_id)
     else:
-        cluster = _sorted_codes(
-            "psu", pd.MultiIndex.from_arrays([strata_codes, psu]), psu
-        )
+        # PSUs within strata, in the order of (stratum, psu) pairs: the pairs
+        # as one integer, which orders as the pairs do. Factorizing the pairs as
+        # a MultiIndex sorted Python tuples (4.6 s at 1e6 households).
+        psu_codes = _sorted_codes("psu", psu, psu)
+        pairs = strata_codes * (int(psu_codes.max()) + 1) + psu_codes
+        cluster = np.unique(pairs, return_inverse=True)[1].reshape(-1)
     cluster_stratum = np.zeros(cluster.max() + 1, dtype=np.int64)
     cluster_stratum[cluster] = strata_codes
     design = _Design.of(cluster, cluster_stratum, method == "rescaled")
