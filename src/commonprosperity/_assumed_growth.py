@@ -71,7 +71,7 @@ def _assumed_years(start: int, to_year: int, growth: str | None) -> list[int] | 
     try:
         spec = ast.literal_eval(growth)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None  # a growth= the text cannot give back (Decimals)
+        return None  # a growth= the text cannot give back (a user's own text)
     if isinstance(spec, dict) and spec and all(isinstance(k, int) for k in spec):
         return [y for y in years if _default_used(spec.get(y))]
     return list(years) if _default_used(spec) else []

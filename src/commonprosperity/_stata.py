@@ -20,7 +20,7 @@ from commonprosperity._survey_file import OUR_COLUMNS, select_columns
 from commonprosperity._validate import describe_rows, quoted
 from commonprosperity._warn import module_of, this_threads_warnings
 from commonprosperity.errors import PopulationError
-from commonprosperity.population import HOUSEHOLD_COLUMNS, city_name
+from commonprosperity.population import city_name
 
 __all__ = ["check_recode", "convert_column", "missing_codes", "read_dta"]
 
@@ -325,9 +325,7 @@ def convert_column(
     raw = stored.to_numpy()
     if labels is None and table is None and encoding is None and ours != "city":
         if ours in _BOOLEAN:
-            return _check_boolean(
-                where, ours, raw, None, problems, missing, _copy_of(kind, ours, stored)
-            )
+            return _check_boolean(where, ours, raw, None, problems, missing)
         return raw
     position, found = pd.factorize(raw, use_na_sentinel=False)
     first = np.unique(position, return_index=True)[1]
@@ -392,13 +390,7 @@ def convert_column(
         if not _labels_agree(where, ours, uniques, label_of, problems):
             return None
         return _check_boolean(
-            where,
-            ours,
-            values,
-            label_of[position],
-            problems,
-            missing,
-            _copy_of(kind, ours, stored),
+            where, ours, values, label_of[position], problems, missing
         )
     return values
 
@@ -475,12 +467,6 @@ def _describe(value: Any, label: Any, codes: str | None = None) -> str:
         value = int(value)  # codes stored as doubles: show -8, not -8.0
     text = f"missing ({codes or '.'})" if _is_missing(value) else quoted(value)
     return f"{text} {quoted(label)}" if label is not None else text
-
-
-def _copy_of(kind: str, ours: str, stored: pd.Series) -> str | None:
-    """The person file's variable if it is a copy of a household column, or None."""
-    repeated = kind == "persons" and ours in HOUSEHOLD_COLUMNS[1:]
-    return str(stored.name) if repeated else None
 
 
 def _codes_of(missing: np.ndarray | None, rows: np.ndarray) -> str | None:
@@ -585,13 +571,11 @@ def _check_boolean(
     labels: np.ndarray | None,
     problems: list[str],
     missing: np.ndarray | None = None,
-    copy_of: str | None = None,
 ) -> np.ndarray | None:
     """``values`` if every one is a flag (True/False, 1/0), else None and a message.
 
     ``missing``: the Stata codes of missing values per row, named in the message
-    (``.a``, not ``.``). ``copy_of``: the person file's variable when it is a copy
-    of a household flag (:func:`_copy_of`), which can be left unread instead.
+    (``.a``, not ``.``).
     """
     if values.dtype == bool:
         return values
@@ -629,15 +613,9 @@ def _check_boolean(
         if labelled
         else ""
     )
-    unread = (
-        f", or leave the person file's copy unread with columns="
-        f"{ {f'persons.{copy_of}': None} }"
-        if copy_of is not None
-        else ""
-    )
     problems.append(
         f"{where}: {ours} must be True/False or 1/0; found {shown} at "
         f"{describe_rows(~ok)}{known}; map every code with "
-        f"recode={{{ours!r}: {{{keys}}}}}{unread}"
+        f"recode={{{ours!r}: {{{keys}}}}}"
     )
     return None

@@ -342,7 +342,20 @@ def _expand_mapping(
             continue
         # An iterator has no length: read one past the limit, no more (an
         # endless one filled the memory).
+        if not isinstance(values, np.ndarray) and hasattr(values, "dtype"):
+            # A pandas Series or Index: iterated, a float16 one gave Python
+            # floats, its rounding unseen.
+            values = np.asarray(values)
         vals = [_plain(v) for v in itertools.islice(values, MAX_SCENARIOS + 1)]
+        if any(isinstance(v, np.float16) for v in vals):
+            # Before the repeats: two values a float16 rounded alike read as
+            # "repeats the value", which hid why.
+            problems.append(
+                f"grid: {path} holds NumPy float16 values, which keep about 3 "
+                "significant figures, so they may have been rounded when stored; "
+                "give Python floats (or float64) from the original data"
+            )
+            continue
         if len(vals) > MAX_SCENARIOS:
             problems.append(
                 f"grid: {path} has more than {MAX_SCENARIOS:,} values; at most "

@@ -334,11 +334,12 @@ def _write_sweep_files(
         fixed = {}
         for lv in levers[2:]:
             fixed[lv] = _nearest(spec.grid[lv], spec.base.get(lv))
-        fig = plots.sweep_heatmap(
-            frame, levers[0], levers[1], spec.heatmap, fixed=fixed
-        )
-        written += plots.save(fig, out / "heatmap", formats)
-        figures.append("heatmap.png")
+        if formats:  # none drawn for no format, as write_run
+            fig = plots.sweep_heatmap(
+                frame, levers[0], levers[1], spec.heatmap, fixed=fixed
+            )
+            written += plots.save(fig, out / "heatmap", formats)
+            figures.append("heatmap.png")
         if fixed:
             notes.append(
                 "heatmap: other levers fixed at "
@@ -368,7 +369,7 @@ def _write_sweep_files(
             "undefined in every scenario of this sweep"
         )
         target_id = None  # no scenario to rank either
-    elif "net_fiscal_cost" in frame.columns:
+    elif "net_fiscal_cost" in frame.columns and formats:
         fig = plots.fiscal_frontier(frame, spec.frontier, levers=levers)
         written += plots.save(fig, out / "frontier", formats)
         figures.append("frontier.png")

@@ -247,13 +247,21 @@ def quoted(value: Any, limit: int = 60) -> str:
     if type(value) in (list, tuple) and value:
         # Whole items and their count: cut inside a number, 660000.0 read as
         # "66000…", and the list's length, often the problem, was not shown.
-        items = [quoted(v, limit) for v in value]
+        # Only the items that can be shown are quoted (each takes 3 characters
+        # or more), a list holding itself as repr does.
+        items = [
+            "[...]" if v is value else quoted(v, limit // 2)
+            for v in value[: limit // 3 + 1]
+        ]
         kept = 1
         while kept < len(items) and len(", ".join(items[: kept + 1])) <= limit - 20:
             kept += 1
-        more = f", … {len(items):,} items" if kept < len(items) else ""
+        more = f", … {len(value):,} items" if kept < len(value) else ""
+        lone = "," if isinstance(value, tuple) and len(value) == 1 else ""
         opening, closing = ("[", "]") if isinstance(value, list) else ("(", ")")
-        return f"{opening}{', '.join(items[:kept])}{more}{closing}"
+        text = f"{opening}{', '.join(items[:kept])}{lone}{more}{closing}"
+        if len(text) <= limit + 20:
+            return text
     size = len(value) if isinstance(value, str | bytes) else len(shown)
     return f"{shown[: limit - 10]}… ({size:,} characters)"
 

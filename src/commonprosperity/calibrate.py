@@ -537,8 +537,9 @@ def calibrate(
     reweighted = _replace(
         population.with_weights(w),
         source=(
-            f"{population.source} | calibrate(method={method!r}, bounds={bounds!r}, "
-            f"tol={tol!r}, sha256={weights_digest(w)})"
+            f"{population.source} | calibrate(method={method!r}, "
+            f"bounds={None if bounds is None else tuple(map(float, bounds))!r}, "
+            f"tol={float(tol)!r}, sha256={weights_digest(w)})"
         ),
     )
     return CalibrationResult(

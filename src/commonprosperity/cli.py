@@ -1080,10 +1080,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     why = not_a_lever(args.lever, current)
     if why is not None:
         raise UsageError(f"--lever {args.lever}: {why}")
-    if isinstance(current, list | bool):
+    if isinstance(current, list):
         raise UsageError(
             f"--lever {args.lever}: is a list, not one number; solve for one "
-            f"of its elements, e.g. {args.lever}[2]"
+            f"of its elements, e.g. {args.lever}[{max(len(current) - 1, 0)}]"
         )
     # An integer field (an age limit) is searched over the integers in the bounds.
     integer = isinstance(current, int)

@@ -57,20 +57,21 @@ __all__ = ["PolicyArrays", "Scenario"]
 
 
 def _scalar(value: Any) -> Any:
-    """A 0-d array as its item; a masked value or a NumPy time refused.
+    """A 0-d array as its item; a masked value, a NumPy time or float16 refused.
 
     A masked element (``np.ma.masked``, an item of ``np.ma.masked_invalid``) is
     a 0-d array whose item is its hidden data, 0.0 for a masked NaN: a missing
     top rate became a 0 % one. NumPy's timedelta64 is an integer type, so a
-    duration passed as an age or a year.
+    duration passed as an age or a year. A float16 may have been rounded.
     """
     if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
         raise ValueError("is masked (a missing value); give a number")
-    if isinstance(value, np.timedelta64 | np.datetime64):
-        raise ValueError(f"must be a number, not a NumPy time; got {quoted(value)}")
     was_array = isinstance(value, np.ndarray)
     if was_array and value.ndim == 0:
         value = value[()]  # a NumPy scalar, checked below, then its item
+    if isinstance(value, np.timedelta64 | np.datetime64):
+        # After unwrapping: a 0-d array of a duration was read as an age.
+        raise ValueError(f"must be a number, not a NumPy time; got {quoted(value)}")
     if isinstance(value, np.float16):
         # About 3 significant figures: a dibao of 1128.3 arrived as 1128.0 and a
         # minimum wage of 2491 as 2492, without a word (the population's amount
@@ -1656,6 +1657,14 @@ def _stored(value: Any) -> Any:
     "is not a list" would then be wrong) becomes a list, so that a later item
     path of the same change (``income_tax.rates[1]``) can set into it.
     """
+    if (
+        not isinstance(value, np.ndarray)
+        and np.ndim(value) == 1
+        and hasattr(value, "dtype")
+    ):
+        # A pandas Series or Index: its items as NumPy scalars, checked as they
+        # are (iterating it gave Python floats, a float16 one's rounding unseen).
+        value = np.asarray(value)
     is_array = isinstance(value, np.ndarray) and value.ndim == 1
     is_sequence = isinstance(value, Sequence) and not isinstance(
         value, str | bytes | bytearray

@@ -109,7 +109,9 @@ def urban_basis_note(source: str) -> str:
         )
     # The generator's own argument, at the start: a user's source mentioning it
     # in passing ("unlike baseline(urban_definition='census')") set the note.
-    definition = _generator_argument(source, "urban_definition", r"'\w+'")
+    # (A subset's source starts "subset of " its population's.)
+    generated = re.sub(r"^(?:subset of )+", "", source)
+    definition = _generator_argument(generated, "urban_definition", r"'\w+'")
     if definition == "'survey'":
         return SURVEY_URBAN_BASIS + f"; {CENSUS_HOW} uses the official rate"
     if definition == "'census'":

@@ -705,6 +705,12 @@ def read_stata(
             )
             if values is not None:
                 tables[kind][ours] = values
+            elif kind == "persons" and ours in HOUSEHOLD_COLUMNS[1:]:
+                # A copy of a household column need not be read at all.
+                problems[-1] += (
+                    "; or leave the person file's copy unread with columns="
+                    f"{ {f'persons.{column.name}': None} }"
+                )
             if ours in missing and None not in recodes.get(ours, {}):
                 unmapped.append(
                     f"column {column.name!r} ({kind}.{ours}) "

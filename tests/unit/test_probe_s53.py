@@ -1,6 +1,7 @@
 """Defects found by the session-53 probes, each with the case that showed it."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from commonprosperity import Scenario, synthetic_population
@@ -29,9 +30,24 @@ def test_float16_schedule_rates_and_grid_values_are_refused():
     rates = np.array(base.get("income_tax.rates"), dtype=np.float16)
     with pytest.raises(ScenarioError, match=r"income_tax\.rates\[0\]: is a NumPy"):
         base.replace({"income_tax.rates": rates})
-    grid = {"transfers.dibao_monthly": np.array([1000.0, 1200.0], dtype=np.float16)}
-    with pytest.raises(ScenarioError, match=r"transfers\.dibao_monthly: is a NumPy"):
-        sweep(synthetic_population(300, seed=1), base, grid, progress=False)
+    pop = synthetic_population(300, seed=1)
+    for values in (
+        np.array([1000.0, 1200.0], dtype=np.float16),
+        pd.Series([1128.3, 1200.0], dtype="float16"),  # iterated: Python floats
+        [np.float16(1128.3), np.float16(1128.1)],  # one value once rounded
+    ):
+        grid = {"transfers.dibao_monthly": values}
+        with pytest.raises(ScenarioError, match=r"dibao_monthly holds NumPy float16"):
+            sweep(pop, base, grid, progress=False)
+    as_series = pd.Series(base.get("income_tax.rates"), dtype="float16")
+    with pytest.raises(ScenarioError, match=r"income_tax\.rates\[0\]: is a NumPy"):
+        base.replace({"income_tax.rates": as_series})
+    # Other Series are read as before.
+    rates = pd.Series(base.get("income_tax.rates"))
+    assert base.replace({"income_tax.rates": rates}) == base
+    duration = np.array(np.timedelta64(3, "ns"))  # a 0-d array of a duration
+    with pytest.raises(ScenarioError, match="not a NumPy time"):
+        base.replace({"transfers.child_allowance_max_age": duration})
 
 
 def test_other_numpy_scalars_are_still_read_exactly():
@@ -162,6 +178,19 @@ def test_stata_flag_names_its_missing_code_and_the_copy_can_be_left_unread(tmp_p
     assert "columns={'persons.urban': None}" in str(caught.value)
     pop = read_stata(h, p, columns={"persons.urban": None})  # the way out works
     assert pop.urban.tolist() == [True, False]
+    # The same way out for a person file's city copy of an unlabelled code.
+    pp.assign(urban=[1.0, 0.0], city=[1, 99]).to_stata(
+        p, write_index=False, version=118, value_labels={"city": {1: "杭州"}}
+    )
+    hh.assign(urban=[1.0, 0.0], city=[1, 2]).to_stata(
+        h, write_index=False, version=118, value_labels={"city": {1: "杭州", 2: "宁波"}}
+    )
+    with pytest.raises(PopulationError, match=r"columns=\{'persons\.city': None\}"):
+        read_stata(h, p)
+    assert read_stata(h, p, columns={"persons.city": None}).city.tolist() == [
+        "杭州",
+        "宁波",
+    ]
 
 
 def test_a_person_rows_bad_city_copy_is_named_as_the_persons(tmp_path):
@@ -212,6 +241,10 @@ def test_a_long_list_in_a_message_is_cut_between_items():
         item in (repr(v) for v in thresholds) for item in shown[1:].split(", ")[:-1]
     )
     assert quoted([1, 2, 3]) == "[1, 2, 3]"
+    itself = [1]
+    itself.append(itself)
+    assert quoted(itself) == "[1, [...]]"  # as repr, not a RecursionError
+    assert quoted(("a" * 100,)).endswith(",)")  # still a tuple of one
 
 
 def test_solve_on_a_list_lever_says_to_solve_for_an_element(capsys):
@@ -232,7 +265,7 @@ def test_solve_on_a_list_lever_says_to_solve_for_an_element(capsys):
         [*argv, "income_tax.rates", "--target", "gini <= 0.3", "--bounds", "0", "1"]
     )
     assert code == 2
-    assert "solve for one of its elements, e.g. income_tax.rates[2]" in (
+    assert "solve for one of its elements, e.g. income_tax.rates[6]" in (
         capsys.readouterr().err
     )
 
@@ -367,6 +400,8 @@ def test_a_run_without_figures_draws_none(tmp_path, monkeypatch):
         monkeypatch.setattr(plots, name, refuse)
     monkeypatch.setattr(plots, "city_bars", refuse)
     result = simulate(synthetic_population(300, seed=1), Scenario.status_quo(2024))
+    monkeypatch.setattr(plots, "sweep_heatmap", refuse)
+    monkeypatch.setattr(plots, "fiscal_frontier", refuse)
     written = write_run(result, tmp_path / "out", heading="h", formats=())
     assert sorted(p.name for p in written) == [
         "deciles.csv",
@@ -375,3 +410,30 @@ def test_a_run_without_figures_draws_none(tmp_path, monkeypatch):
         "report.md",
         "targets.csv",
     ]
+    from commonprosperity._sweepfile import read_sweep_file
+    from commonprosperity.report import write_sweep
+
+    file = tmp_path / "s.toml"
+    file.write_text(
+        'year = 2025\n[grid]\n"transfers.dibao_monthly" = [1128, 1600]\n'
+        '"income_tax.basic_deduction" = [60000, 72000]\n',
+        encoding="utf-8",
+    )
+    spec = read_sweep_file(file)
+    frame = sweep(
+        synthetic_population(300, seed=1), spec.base, spec.grid, progress=False
+    )
+    written, _ = write_sweep(frame, tmp_path / "sw", spec=spec, heading="h", formats=())
+    assert sorted(p.name for p in written) == [
+        "report.md",
+        "sweep.csv",
+        "sweep.parquet",
+    ]
+
+
+def test_a_subsets_urban_basis_is_its_populations():
+    from commonprosperity.simulate import urban_basis_note
+
+    source = "baseline(year=2024, n_households=2000, seed=3, urban_definition='survey')"
+    assert urban_basis_note(f"subset of {source}") == urban_basis_note(source)
+    assert "survey-implied" in urban_basis_note(f"subset of {source}")

@@ -269,32 +269,37 @@ class BetaLorenz(_LorenzFit):
 def _sum_hint(values: FloatArray, total: float, what: str = "income") -> str:
     """What grouped data not summing to 1 most likely are, for the message.
 
-    Published tables give percentages, cumulative shares (ending at exactly 1
-    or 100), the groups' mean incomes, or (for the population) counts; each is
-    refused, and the message says which it looks like.
+    Published tables give percentages, cumulative shares (ending at 1 or 100,
+    or a little below 100 when rounded), the groups' mean incomes, or (for the
+    population) counts; each is refused, and the message says which it looks
+    like.
     """
     last = float(values[-1])
+    rising = bool(np.all(np.diff(values) > 0))
     # Fractions ending near 1 (rounded) or per cent ending at 100: means in
     # thousands ending at 100.5 are no cumulative shares.
-    if np.all(np.diff(values) > 0) and (
-        abs(last - 1.0) <= 0.02 or abs(last - 100.0) <= 0.2
-    ):
+    if rising and (abs(last - 1.0) <= 0.02 or abs(last - 100.0) <= 0.2):
         per_cent = ", each / 100" if last > 2.0 else ""
         return (
             f" (these look cumulative, ending at {last:g}: give each group's own "
             f"share, np.diff of them from 0{per_cent})"
         )
-    if 50.0 <= total <= 150.0 and float(values.max()) <= 100.0:
-        return " (these look like percentages: give fractions, each / 100)"
-    if np.all(np.diff(values) > 0) and 95.0 <= last < 100.0:
-        # Cumulative per cent of a rounded table (ending at 99), or amounts
-        # that happen to end near 100 (means in thousands): say both.
+    if rising and 95.0 <= last < 100.0 and abs(total - 100.0) > 2.0:
+        # Cumulative per cent of a rounded table (ending at 99), or amounts that
+        # happen to end near 100 (means in thousands, counts): say both.
+        other = (
+            "counts, each group's share: count / total"
+            if what == "population"
+            else "amounts such as the groups' mean incomes, income shares: mean "
+            "× population share / the sum of those"
+        )
         return (
             f" (these look cumulative in per cent, ending at {last:g}: give each "
-            "group's own share, np.diff of them from 0, each / 100; or, if they "
-            "are amounts such as the groups' mean incomes, income shares: mean × "
-            "population share / the sum of those)"
+            f"group's own share, np.diff of them from 0, each / 100; or, if they "
+            f"are {other})"
         )
+    if 50.0 <= total <= 150.0 and float(values.max()) <= 100.0:
+        return " (these look like percentages: give fractions, each / 100)"
     if total > 1.5 and what == "population":
         return " (these look like counts: give each group's share, count / total)"
     if total > 1.5:
