@@ -12,7 +12,7 @@ Without a subcommand, ``run`` on the status quo and the embedded default populat
 Every input is checked before anything is written; bad input prints one line naming
 the problem and exits with code 2 (``--debug`` shows the traceback). Exit codes:
 0 success, 1 ``solve`` found the target unreachable, 2 bad input or a feature this
-installation lacks, 130 interrupted.
+installation lacks, 74 the terminal output could not be written, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -400,7 +400,8 @@ def _build_parser() -> _Parser:
         "--target",
         required=True,
         metavar='"NAME OP VALUE"',
-        help='e.g. "gini <= 0.40", "urban_rural_ratio < 1.9", "T2 >= 0.8"',
+        help='e.g. "gini <= 0.40", "urban_rural_ratio < 1.9", "T2 >= 0.8"; or a '
+        'target id T1-T6 alone ("T4"), its plan goal',
     )
     solve.add_argument(
         "--bounds",
@@ -1076,7 +1077,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from commonprosperity.simulate import simulate
 
     scenario, label = _scenario(args.scenario, _policy_year(args))
-    current = scenario.get(args.lever)
+    try:
+        current = scenario.get(args.lever)
+    except ScenarioError as exc:
+        raise UsageError(f"--lever {exc}") from None
     why = not_a_lever(args.lever, current)
     if why is not None:
         raise UsageError(f"--lever {args.lever}: {why}")

@@ -437,3 +437,13 @@ def test_a_subsets_urban_basis_is_its_populations():
     source = "baseline(year=2024, n_households=2000, seed=3, urban_definition='survey')"
     assert urban_basis_note(f"subset of {source}") == urban_basis_note(source)
     assert "survey-implied" in urban_basis_note(f"subset of {source}")
+
+
+def test_solve_names_the_lever_option_of_an_unknown_key(capsys):
+    from commonprosperity.cli import main
+
+    argv = ["solve", "--households", "1000", "--lever", "transfers.nope"]
+    assert main([*argv, "--target", "T4", "--bounds", "1000", "2000"]) == 2
+    assert "error: --lever transfers.nope: unknown scenario key" in (
+        capsys.readouterr().err
+    )
