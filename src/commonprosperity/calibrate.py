@@ -60,9 +60,7 @@ from commonprosperity.population import (
     MAX_WEIGHT,
     MIN_WEIGHT,
     Population,
-    _replace,
     series_index_problem,
-    weights_digest,
 )
 
 __all__ = ["CalibrationResult", "calibrate"]
@@ -534,13 +532,11 @@ def calibrate(
     # Named in the source as project() names itself: the generator's call and
     # seed no longer make these weights. The weights' digest tells two
     # calibrations apart (their margins may be too long to write).
-    reweighted = _replace(
-        population.with_weights(w),
-        source=(
-            f"{population.source} | calibrate(method={method!r}, "
-            f"bounds={None if bounds is None else tuple(map(float, bounds))!r}, "
-            f"tol={float(tol)!r}, sha256={weights_digest(w)})"
-        ),
+    bounds_text = None if bounds is None else tuple(map(float, bounds))
+    reweighted = population._reweighted(
+        w,
+        "calibrate",
+        f"method={method!r}, bounds={bounds_text!r}, tol={float(tol)!r}, ",
     )
     return CalibrationResult(
         population=reweighted,

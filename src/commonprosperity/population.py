@@ -891,6 +891,13 @@ class Population:
         >>> doubled.households_represented == 2 * pop.households_represented
         True
         """
+        return self._reweighted(weight, "with_weights")
+
+    def _reweighted(self, weight: Any, step: str, arguments: str = "") -> Population:
+        """:meth:`with_weights`, its source step ``step(arguments sha256=...)``.
+
+        ``calibrate`` names itself and its arguments (``"method='raking', "``).
+        """
         problems: list[str] = []
         if isinstance(weight, pd.Series):
             problems += series_index_problem("weight", weight, self.household_id)
@@ -921,7 +928,7 @@ class Population:
         return _replace(
             self,
             weight=sealed(w),
-            source=f"{self.source} | with_weights(sha256={weights_digest(w)})",
+            source=f"{self.source} | {step}({arguments}sha256={weights_digest(w)})",
         )
 
     def with_year(self, year: int | None) -> Population:

@@ -917,22 +917,17 @@ def write_run(
             curves = {f"disposable income, {label}": result}
             gross = "gross income incl. pensions, before taxes and transfers"
         # None drawn for no format: drawing them took most of such a run.
-        figures = (
-            {
-                "dashboard": plots.target_dashboard(
-                    result,
-                    gdp=gdp,
-                    labour_compensation=labour_compensation,
-                    label=label,
-                ),
-                "lorenz": plots.lorenz_curves(curves, gross=gross),
-                "income_distribution": plots.income_distribution(result, label=label),
-            }
-            if formats
-            else {}
-        )
-        if formats and len(result.city_per_capita):
-            figures["cities"] = plots.city_bars(result, label=label)
+        figures = {}
+        if formats:
+            figures["dashboard"] = plots.target_dashboard(
+                result, gdp=gdp, labour_compensation=labour_compensation, label=label
+            )
+            figures["lorenz"] = plots.lorenz_curves(curves, gross=gross)
+            figures["income_distribution"] = plots.income_distribution(
+                result, label=label
+            )
+            if len(result.city_per_capita):
+                figures["cities"] = plots.city_bars(result, label=label)
         shown = linked_format(formats)
         images = []
         for name, fig in figures.items():

@@ -109,9 +109,7 @@ def urban_basis_note(source: str) -> str:
         )
     # The generator's own argument, at the start: a user's source mentioning it
     # in passing ("unlike baseline(urban_definition='census')") set the note.
-    # (A subset's source starts "subset of " its population's.)
-    generated = re.sub(r"^(?:subset of )+", "", source)
-    definition = _generator_argument(generated, "urban_definition", r"'\w+'")
+    definition = _generator_argument(source, "urban_definition", r"'\w+'")
     if definition == "'survey'":
         return SURVEY_URBAN_BASIS + f"; {CENSUS_HOW} uses the official rate"
     if definition == "'census'":
@@ -750,10 +748,12 @@ def _generator_argument(source: str, name: str, value: str) -> str | None:
     """An argument (matching ``value``) of the generator call a source starts with.
 
     ``synthetic_population`` and ``baseline`` begin their populations' sources
-    with their call (``baseline(year=2024, ..., seed=0, urban_definition=...)``).
+    with their call (``baseline(year=2024, ..., seed=0, urban_definition=...)``);
+    a subset's source is "subset of " its population's.
     """
     found = re.match(
-        rf"(?:synthetic_population|baseline)\([^)]*\b{name}=({value})", source
+        rf"(?:subset of )*(?:synthetic_population|baseline)\([^)]*\b{name}=({value})",
+        source,
     )
     return found.group(1) if found else None
 
