@@ -453,6 +453,45 @@ def _labels_agree(
     return False
 
 
+def text_encoding(
+    columns: Mapping[str, pd.Series], labels: Mapping[str, pd.Series | None]
+) -> str | None:
+    """The encoding an old (< 118) file's text is in, from its bytes.
+
+    ``columns`` and ``labels`` as :func:`read_dta` returns them (text read as
+    latin-1). ``'utf-8'`` if every non-ASCII text among them is valid UTF-8, as
+    files written by R's haven or ReadStat are (Chinese text in GB encodings is
+    seldom valid UTF-8); else ``'gb18030'`` if it all decodes so; None if there is
+    no such text or neither reads it.
+    """
+    texts: set[bytes] = set()
+    for series in [*columns.values(), *labels.values()]:
+        if series is None:
+            continue
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            values = series.cat.categories
+        elif series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            values = pd.unique(series.dropna())
+        else:
+            continue
+        for value in values:
+            if isinstance(value, str) and not value.isascii():
+                try:
+                    texts.add(value.encode("latin-1"))
+                except UnicodeEncodeError:
+                    return None
+    if not texts:
+        return None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            for raw in texts:
+                raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
 def _redecode(value: Any, encoding: str) -> Any:
     """Undo pandas' latin-1 decoding of an old (< 118) file's bytes."""
     if isinstance(value, str):

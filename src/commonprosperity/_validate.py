@@ -340,6 +340,24 @@ def check_flag(value: Any, name: str, where: str) -> None:
         )
 
 
+def not_a_pandas_frame(value: Any) -> str:
+    """What ``value`` is, for "must be a pandas DataFrame; got ...".
+
+    A polars or DuckDB frame's bare type name read "must be a pandas DataFrame;
+    got DataFrame": its module is named, with the way to convert it if it has one.
+    """
+    kind = type(value)
+    named = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    for method in ("to_pandas", "to_df"):
+        if callable(getattr(value, method, None)):
+            return f"{named}; convert it with .{method}()"
+    return named
+
+
 def check_frame(value: Any, name: str, where: str, columns: Any = ()) -> None:
     """Raise unless ``value`` is a pandas DataFrame with the ``columns`` named.
 
@@ -347,7 +365,8 @@ def check_frame(value: Any, name: str, where: str, columns: Any = ()) -> None:
     """
     if not isinstance(value, pd.DataFrame):
         raise ArgumentTypeError(
-            f"{where}: {name} must be a pandas DataFrame; got {type(value).__name__}"
+            f"{where}: {name} must be a pandas DataFrame; got "
+            + not_a_pandas_frame(value)
         )
     missing = [c for c in columns if c not in value.columns]
     if missing:

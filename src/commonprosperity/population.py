@@ -23,6 +23,7 @@ from commonprosperity._validate import (
     beyond_float64,
     describe_rows,
     is_integer,
+    not_a_pandas_frame,
     quoted,
     strictly_increasing,
     wider_than_float64,
@@ -425,7 +426,7 @@ class Population:
             if not isinstance(frame, pd.DataFrame):
                 raise PopulationError(
                     f"{where}{name} must be a pandas DataFrame; "
-                    f"got {type(frame).__name__}"
+                    f"got {not_a_pandas_frame(frame)}"
                 )
         # Before the renames: pandas' rename of column levels raised its own
         # NotImplementedError.

@@ -14,6 +14,7 @@ unpickled or evaluated; the Parquet metadata is JSON.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import dataclasses
 import json
@@ -35,6 +36,7 @@ from commonprosperity._stata import (
     convert_column,
     missing_codes,
     read_dta,
+    text_encoding,
 )
 from commonprosperity._survey_file import (
     HOUSEHOLD_COLUMNS,
@@ -208,6 +210,8 @@ def read_parquet(
         spaces, one letter or a synonym (``"City"``, ``"cty"``, ``"cities"``)
         while ours is absent, which is an error rather than left unread (beside
         ours it is another column; map it, or leave it unread with None).
+        Text stored as bytes without Parquet's UTF8 mark (as Hive and Impala
+        write it) is read as UTF-8 where it is valid UTF-8.
 
     Returns
     -------
@@ -400,6 +404,14 @@ def _read_metadata(
 def _arrow_to_numpy(column: pa.ChunkedArray) -> np.ndarray:
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
+    kind = column.type
+    binary_view = getattr(pa.types, "is_binary_view", lambda _: False)  # pyarrow 16
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or binary_view(kind):
+        # Hive and Impala write text as bytes without Parquet's UTF8 mark: a
+        # city 杭州 came as b'\xe6\x9d\xad\xe5\xb7\x9e', named no city. Bytes
+        # that are not UTF-8 stay bytes, and the errors quote them so.
+        with contextlib.suppress(pa.ArrowInvalid):
+            column = column.cast(pa.large_string())
     return np.asarray(column.to_numpy(zero_copy_only=False))
 
 
@@ -577,7 +589,9 @@ def read_stata(
     encoding : str, optional
         Text encoding of files older than Stata 14 (format < 118), which store
         bytes without an encoding; Chinese files of that age are usually
-        ``"gb18030"``. Default: as pandas reads them (latin-1).
+        ``"gb18030"``, and those R's haven or ReadStat wrote ``"utf-8"``. Default:
+        as pandas reads them (latin-1); text that then names no city or label is
+        an error saying which encoding reads the file's text.
     year : int, optional
         The income year the files describe.
 
@@ -716,27 +730,16 @@ def read_stata(
                     f"column {column.name!r} ({kind}.{ours}) "
                     + missing_codes(missing[ours])
                 )
-        if version < 118 and encoding is None:
-            # Labels read as latin-1 ('³ÇÕò' for 城镇) in a message about urban,
-            # employed or a special code: the same cause as a garbled city.
-            for k in range(said, len(problems)):
-                if any("\x80" <= ch <= "\xff" for ch in problems[k]):
-                    problems[k] += (
-                        f" (a Stata {version} file stores text without its "
-                        "encoding and it was read as latin-1; give encoding=, "
-                        "for Chinese files of that age encoding='gb18030')"
-                    )
-        if version < 118 and encoding is None and "city" in tables[kind]:
-            garbled = _undecoded_city(tables[kind]["city"])
-            if garbled is not None:
-                # Else only "city must be one of the 11 ...; got 'º¼ÖÝÊÐ'".
-                problems.append(
-                    f"{path}: column city holds text that is no city as read, e.g. "
-                    f"{garbled!r}: a Stata {version} file stores text without its "
-                    "encoding and it was read as latin-1; give encoding= (Chinese "
-                    "files of that age: encoding='gb18030')"
-                )
-                del tables[kind]["city"]
+        if version < 118:
+            _old_text_problems(
+                path,
+                version,
+                encoding,
+                text_encoding(stored, labels),
+                tables[kind],
+                problems,
+                said,
+            )
     if len(ours_in) == 2:
         # Household variables are read from the household file only: one found
         # in the person file alone would vanish (every household falling to the
@@ -856,6 +859,75 @@ def _renames_per_file(renames: dict[str, str | None]) -> dict[str, dict]:
             name: v for k, v in ordered if (name := _file_name(k, kind)) is not None
         }
     return per_file
+
+
+def _old_text_problems(
+    path: Path,
+    version: int,
+    encoding: str | None,
+    readable: str | None,
+    table: dict[str, Any],
+    problems: list[str],
+    since: int,
+) -> None:
+    """Say which ``encoding=`` reads an old (< 118) file's text.
+
+    Such a file stores text without its encoding. The file's problems are
+    ``problems[since:]``: those about its text are mended, and a garbled city is
+    added (its column then left out of ``table``). ``readable``:
+    :func:`text_encoding`.
+    """
+    if encoding is None:
+        # Labels read as latin-1 ('³ÇÕò' for 城镇) in a message about urban,
+        # employed or a special code: the same cause as a garbled city.
+        how = (
+            f"a Stata {version} file stores text without its encoding and it was "
+            "read as latin-1; "
+            + (
+                "give encoding='utf-8' (the file's text is valid UTF-8)"
+                if readable == "utf-8"
+                else "give encoding=, for Chinese files of that age encoding='gb18030'"
+            )
+        )
+        garbled = _undecoded_city(table["city"]) if "city" in table else None
+        as_read = "as read"
+    else:
+        if readable is None or codecs.lookup(readable) == codecs.lookup(encoding):
+            return
+        # A wrong 8-bit encoding decodes without an error ('鏉\ue15e窞' for 杭州
+        # in UTF-8 read as gb18030): the text then names no city or label.
+        how = (
+            f"the text was decoded with encoding={encoding!r}, but the file's text "
+            f"is valid {readable.upper()}: give encoding={readable!r}"
+        )
+        garbled = None
+        if "city" in table:
+            garbled = next(
+                (
+                    v
+                    for v in pd.unique(pd.Series(table["city"], dtype=object))
+                    if isinstance(v, str)
+                    and not v.isascii()
+                    and city_name(v) not in CITY_LABELS
+                ),
+                None,
+            )
+        as_read = f"as decoded with encoding={encoding!r}"
+    for k in range(since, len(problems)):
+        problem = problems[k]
+        if (
+            any("\x80" <= ch <= "\xff" for ch in problem)
+            if encoding is None
+            else not problem.isascii() or "check encoding=" in problem
+        ):
+            problems[k] = f"{problem} ({how})"
+    if garbled is not None:
+        # Else only "city must be one of the 11 ...; got 'º¼ÖÝÊÐ'".
+        problems.append(
+            f"{path}: column city holds text that is no city {as_read}, e.g. "
+            f"{garbled!r}: {how}"
+        )
+        del table["city"]
 
 
 def _undecoded_city(values: np.ndarray) -> str | None:

@@ -1,0 +1,132 @@
+"""Defects found by the session-54 probes, each with the case that showed it."""
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from commonprosperity import Population
+from commonprosperity.errors import PopulationError
+from commonprosperity.survey import read_parquet, read_stata
+
+
+def _frames():
+    households = pd.DataFrame(
+        {
+            "household_id": [1, 2],
+            "weight": [10.0, 5.0],
+            "urban": [1, 0],
+            "city": ["杭州", "丽水"],
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "household_id": [1, 2],
+            "age": [40, 70],
+            "employed": [1, 0],
+            "wage": [90_000.0, 0.0],
+            "business": [0.0, 0.0],
+            "property": [0.0, 0.0],
+            "pension": [0.0, 12_000.0],
+        }
+    )
+    return households, persons
+
+
+def _old_stata(tmp_path, encoding, *, labelled_urban=False):
+    """Format-117 files whose text is in ``encoding``, as R's haven and ReadStat
+    write UTF-8 into that format (pandas writes latin-1: the bytes are passed
+    through as the latin-1 characters of the encoding)."""
+
+    def raw(text):
+        return text.encode(encoding).decode("latin-1")
+
+    households, persons = _frames()
+    households["city"] = households["city"].map(raw)
+    labels = {}
+    if labelled_urban:
+        households["urban"] = [1, 2]
+        labels = {"urban": {1: raw("城镇"), 2: raw("农村")}}
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    households.to_stata(h, write_index=False, version=117, value_labels=labels)
+    persons.to_stata(p, write_index=False, version=117)
+    return h, p
+
+
+def test_old_stata_utf8_text_is_advised_utf8_not_gb18030(tmp_path):
+    """The advice was always encoding='gb18030'; a UTF-8 file so read gave
+    '鏉\\ue15e窞' for 杭州 and a plain "city must be one of the 11" with no word
+    of the encoding."""
+    h, p = _old_stata(tmp_path, "utf-8")
+    with pytest.raises(PopulationError, match="give encoding='utf-8'") as info:
+        read_stata(h, p)
+    assert "gb18030" not in str(info.value)
+    with pytest.raises(PopulationError) as info:
+        read_stata(h, p, encoding="gb18030")
+    message = str(info.value)
+    assert "decoded with encoding='gb18030'" in message
+    assert "give encoding='utf-8'" in message
+    assert str(h) in message
+    assert read_stata(h, p, encoding="utf-8").city.tolist() == ["杭州", "丽水"]
+
+
+def test_old_stata_labels_in_the_wrong_encoding_say_which_reads_them(tmp_path):
+    h, p = _old_stata(tmp_path, "utf-8", labelled_urban=True)
+    recode = {"urban": {"城镇": True, "农村": False}}
+    with pytest.raises(PopulationError, match="give encoding='utf-8'"):
+        read_stata(h, p, recode=recode, encoding="gb18030")
+    assert read_stata(h, p, recode=recode, encoding="utf-8").urban.tolist() == [
+        True,
+        False,
+    ]
+
+
+def test_old_stata_gb18030_text_read_as_utf8_is_advised_gb18030(tmp_path):
+    h, p = _old_stata(tmp_path, "gb18030")
+    with pytest.raises(PopulationError, match="encoding='gb18030'"):
+        read_stata(h, p)
+    with pytest.raises(PopulationError) as info:
+        read_stata(h, p, encoding="utf-8")
+    message = str(info.value)
+    assert "not valid utf-8" in message
+    assert "give encoding='gb18030'" in message
+    assert read_stata(h, p, encoding="gb18030").city.tolist() == ["杭州", "丽水"]
+
+
+@pytest.mark.parametrize("binary", [pa.binary(), pa.large_binary()])
+def test_parquet_text_stored_as_bytes_is_read_as_utf8(tmp_path, binary):
+    """Hive and Impala write text as BINARY without the UTF8 mark: the city
+    was refused as b'\\xe6\\x9d\\xad\\xe5\\xb7\\x9e', hiding that it says 杭州."""
+    households, persons = _frames()
+    flat = persons.merge(households, on="household_id")
+    table = pa.Table.from_pandas(flat, preserve_index=False)
+    at = table.schema.get_field_index("city")
+    table = table.set_column(at, "city", table["city"].cast(binary))
+    pq.write_table(table, tmp_path / "bytes.parquet")
+    pop = read_parquet(tmp_path / "bytes.parquet")
+    assert pop.city.tolist() == ["杭州", "丽水"]
+    # Bytes that are not UTF-8 text stay bytes, quoted as such.
+    table = table.set_column(
+        at, "city", pa.array([b"\xba\xbc\xd6\xdd", b"\xc0\xf6"], type=binary)
+    )
+    pq.write_table(table, tmp_path / "gbk.parquet")
+    with pytest.raises(PopulationError, match=r"city must be one.*got b'\\xba"):
+        read_parquet(tmp_path / "gbk.parquet")
+
+
+class DataFrame:
+    """A frame of another library (polars, DuckDB) with a way to pandas."""
+
+    def to_pandas(self):
+        return _frames()[0]
+
+
+def test_a_foreign_frame_is_named_with_its_module_and_the_conversion():
+    """It read "must be a pandas DataFrame; got DataFrame"."""
+    households, persons = _frames()
+    with pytest.raises(PopulationError) as info:
+        Population.from_frames(DataFrame(), persons)
+    message = str(info.value)
+    assert f"got {__name__}.DataFrame; convert it with .to_pandas()" in message
+    with pytest.raises(PopulationError, match=r"got list$"):
+        Population.from_frames(households, [])
