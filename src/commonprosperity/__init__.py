@@ -14,6 +14,7 @@ Examples
 """
 
 from commonprosperity import metrics
+from commonprosperity._validate import public_dir as _public_dir
 from commonprosperity.baseline import baseline, compare_to_published
 from commonprosperity.calibrate import CalibrationResult, calibrate
 from commonprosperity.errors import (
@@ -72,6 +73,7 @@ __all__ = [
     "metrics",
     "plots",
     "project",
+    "published",
     "report",
     "simulate",
     "simulate_path",
@@ -85,7 +87,7 @@ __all__ = [
 
 #: Public modules imported on first use (``cp.plots.target_dashboard(...)``):
 #: matplotlib and the report writers would otherwise load with every import.
-_LAZY_MODULES = ("plots", "report", "tables", "survey")
+_LAZY_MODULES = ("plots", "published", "report", "tables", "survey")
 
 
 def __getattr__(name: str):
@@ -100,4 +102,4 @@ def __dir__() -> list[str]:
     # The public names only: not the modules the imports above bring in
     # (_sweep_engine, and population, projection ... whose public names are
     # re-exported here), which tab completion offered as if public.
-    return sorted({n for n in globals() if n.startswith("__")} | set(__all__))
+    return _public_dir(globals())

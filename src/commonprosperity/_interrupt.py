@@ -11,7 +11,10 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
+
+#: A function, kept with its signature by the decorators here (for type checkers).
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _in_chain(
@@ -43,7 +46,7 @@ def stop_in(exc: BaseException) -> BaseException | None:
     return _in_chain(exc, (KeyboardInterrupt, SystemExit))
 
 
-def interruptible(function: Callable[..., Any]) -> Callable[..., Any]:
+def interruptible(function: F) -> F:
     """``function`` with a stop that Numba wrapped in ``SystemError`` unwrapped.
 
     A Ctrl-C during ``simulate``, ``bootstrap`` or ``solve`` came back, one time
@@ -67,4 +70,4 @@ def interruptible(function: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             raise type(stop)(*stop.args) from exc
 
-    return call
+    return cast(F, call)

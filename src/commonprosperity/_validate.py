@@ -299,6 +299,16 @@ def describe_rows(
     return text
 
 
+def public_dir(namespace: dict[str, Any]) -> list[str]:
+    """A public module's ``dir()``: its ``__all__`` and dunder names.
+
+    Tab completion offered the names its imports bring (``np``, ``quoted``,
+    ``replace_atomically``) as if public.
+    """
+    dunder = {n for n in namespace if n.startswith("__")}
+    return sorted(dunder | set(namespace["__all__"]))
+
+
 def check_result(value: Any, name: str, where: str) -> None:
     """Raise a TypeError naming ``name`` unless ``value`` looks like a Result.
 

@@ -11,9 +11,12 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar, cast
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+#: A function, kept with its signature by the decorators here (for type checkers).
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _in_package(filename: str) -> bool:
@@ -305,7 +308,7 @@ def _issue_once(deferred: list[tuple[Any, ...]], *, keep_going: bool) -> None:
                 raise
 
 
-def warnings_once(function: Callable[..., Any]) -> Callable[..., Any]:
+def warnings_once(function: F) -> F:
     """``function`` with its warnings issued once each (:func:`each_once`)."""
 
     @functools.wraps(function)
@@ -313,4 +316,4 @@ def warnings_once(function: Callable[..., Any]) -> Callable[..., Any]:
         with each_once():
             return function(*args, **kwargs)
 
-    return once
+    return cast(F, once)

@@ -57,6 +57,7 @@ from commonprosperity._validate import (
     check_text,
     is_integer,
     positive_yuan_problem,
+    public_dir,
     quoted,
 )
 from commonprosperity._warn import silenced
@@ -894,3 +895,7 @@ def city_bars(
         ax.set_title(title or default, loc="left")
         cite_plan(fig)
     return finish(fig)
+
+
+def __dir__() -> list[str]:
+    return public_dir(globals())

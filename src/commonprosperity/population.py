@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime
 import decimal
 import hashlib
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from commonprosperity._kernels.gather import gather, gather_ranges
@@ -302,39 +304,41 @@ class Population:
         return True
 
     # ----------------------------------------------------------------- sizes
-    @property
+    # builtins.property: type checkers read a bare @property as the field
+    # `property` (property income) declared above, and these as arrays.
+    @builtins.property
     def n_households(self) -> int:
         """Number of household records."""
         return int(self.weight.shape[0])
 
-    @property
+    @builtins.property
     def n_persons(self) -> int:
         """Number of person records."""
         return int(self.age.shape[0])
 
-    @property
+    @builtins.property
     def size(self) -> np.ndarray:
         """Household size (persons per household), int64, shape (n,)."""
         if "size" not in self._cache:
             self._cache["size"] = sealed(np.diff(self.offsets))
         return self._cache["size"]
 
-    @property
+    @builtins.property
     def city(self) -> np.ndarray:
         """City label of each household, object array of str, shape (n,)."""
         return np.asarray(CITY_LABELS, dtype=object)[self.city_code]
 
-    @property
+    @builtins.property
     def person_household_index(self) -> np.ndarray:
         """Position of each person's household, int64, shape (m,)."""
         return np.repeat(np.arange(self.n_households, dtype=np.int64), self.size)
 
-    @property
+    @builtins.property
     def households_represented(self) -> float:
         """Σ weight: households in the population represented."""
         return float(np.sum(self.weight))
 
-    @property
+    @builtins.property
     def residents(self) -> float:
         """Σ weight × size: residents represented."""
         return float(dot(self.weight, self.size))
@@ -860,7 +864,7 @@ class Population:
         )
         return pd.DataFrame(hh), persons
 
-    def with_weights(self, weight: np.ndarray) -> Population:
+    def with_weights(self, weight: npt.ArrayLike) -> Population:
         """Return a copy with new household weights (validated, > 0).
 
         Its ``source`` is this population's followed by

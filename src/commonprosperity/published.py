@@ -34,7 +34,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-from commonprosperity._validate import quoted
+from commonprosperity._validate import public_dir, quoted
 from commonprosperity.errors import PopulationError, ScenarioError
 
 __all__ = [
@@ -689,3 +689,7 @@ def _entry_value(entry: _Entry, year: int) -> PublishedValue:
         source=source,
         note=note,
     )
+
+
+def __dir__() -> list[str]:
+    return public_dir(globals())

@@ -59,7 +59,7 @@ from commonprosperity._reportformat import (
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
 from commonprosperity._unit_slips import status_quo_of
-from commonprosperity._validate import check_result, check_text, quoted
+from commonprosperity._validate import check_result, check_text, public_dir, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import dotted_values
 from commonprosperity.simulate import cities_note
@@ -953,3 +953,7 @@ def write_run(
         )
         written.append(report)
     return [out / p.name for p in written]
+
+
+def __dir__() -> list[str]:
+    return public_dir(globals())

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from importlib import metadata, resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
@@ -38,6 +38,9 @@ from commonprosperity.published import (
 )
 from commonprosperity.scenario import CENSUS_HOW, Scenario
 from commonprosperity.targets import INDICATOR_NAMES, evaluate_targets, unbounded_gaps
+
+if TYPE_CHECKING:
+    from commonprosperity.metrics import Decomposition
 
 __all__ = ["BAND_EDGES", "INDICATOR_NAMES", "Result", "simulate"]
 
@@ -370,7 +373,7 @@ class Result:
 
     def decompose(
         self, measure: str = "theil", by: str = "city", nonpositive: str = "exclude"
-    ) -> Any:
+    ) -> Decomposition:
         """Between/within decomposition of per-capita income (Theil or MLD).
 
         Persons in households with disposable income ``<= 0`` are left out with

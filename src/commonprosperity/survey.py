@@ -47,7 +47,7 @@ from commonprosperity._survey_file import (
     check_stata,
     select_columns,
 )
-from commonprosperity._validate import describe_rows, quoted
+from commonprosperity._validate import describe_rows, public_dir, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentTypeError, PopulationError
 from commonprosperity.population import (
@@ -953,3 +953,7 @@ def _file_path(path: object, name: str) -> Path:
             f"{type(path).__name__} {path!r}"
         )
     return expand_home(path, PopulationError)
+
+
+def __dir__() -> list[str]:
+    return public_dir(globals())

@@ -20,6 +20,7 @@ from commonprosperity._validate import (
     check_result,
     finite_float,
     one_of,
+    public_dir,
     quoted,
     strictly_increasing,
 )
@@ -622,3 +623,7 @@ def _fixed_lines(lines: Any) -> dict[str, float]:
     if problems:
         raise ArgumentError("poverty: " + "; ".join(problems))
     return out
+
+
+def __dir__() -> list[str]:
+    return public_dir(globals())

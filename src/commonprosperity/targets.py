@@ -316,7 +316,7 @@ def _as_checked_number(value: Any) -> Any:
 
 
 def evaluate_targets(
-    indicators: Mapping[str, float],
+    indicators: Mapping[str, float] | pd.Series,
     *,
     residents: float | None = None,
     gdp: float | None = None,

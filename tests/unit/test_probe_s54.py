@@ -130,3 +130,29 @@ def test_a_foreign_frame_is_named_with_its_module_and_the_conversion():
     assert f"got {__name__}.DataFrame; convert it with .to_pandas()" in message
     with pytest.raises(PopulationError, match=r"got list$"):
         Population.from_frames(households, [])
+
+
+@pytest.mark.parametrize("name", ["plots", "report", "tables", "survey", "published"])
+def test_public_submodules_complete_to_their_public_names(name):
+    """dir() of plots offered 44 names for its 11 public ones (np, quoted,
+    replace_atomically ...), as the package's own dir() no longer does."""
+    import commonprosperity as cp
+
+    module = getattr(cp, name)
+    shown = [n for n in dir(module) if not n.startswith("__")]
+    assert shown == sorted(module.__all__)
+    assert name in cp.__all__
+
+
+def test_published_figures_are_public():
+    """The README and examples use cp.published; it reached cp only because
+    other modules happened to import it."""
+    import subprocess
+    import sys
+
+    code = (
+        "from commonprosperity import *; "
+        "print(published.minimum_wage_tier('杭州', True), 'published' in dir())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.split() == ["1", "True"], out.stderr

@@ -92,6 +92,15 @@ def gini(
 ) -> GiniBracket: ...
 
 
+@overload
+def gini(
+    income: npt.ArrayLike,
+    weight: npt.ArrayLike | None = None,
+    *,
+    method: str = "exact",
+) -> float | GiniBracket: ...
+
+
 @aligned
 def gini(
     income: npt.ArrayLike,

@@ -1,0 +1,62 @@
+"""The public API as a type checker sees it (PEP 561: the package ships py.typed).
+
+Without the marker mypy read nothing of the package; the decorators of simulate,
+solve, bootstrap ... erased their signatures to ``(...) -> Any``; and the field
+``property`` (property income) made Population's properties look like arrays.
+"""
+
+import textwrap
+from importlib import resources
+
+import pytest
+
+USER_SCRIPT = """
+import pandas as pd
+import commonprosperity as cp
+from commonprosperity import metrics
+
+pop = cp.synthetic_population(10, seed=1)
+reveal_type(pop)
+n: int = pop.n_households
+residents: float = pop.residents
+r = cp.simulate(pop, cp.Scenario.status_quo(2021))
+reveal_type(r)
+cp.evaluate_targets(r.indicators)
+pop.with_weights(pd.Series(pop.weight))
+pop.with_weights([1.0] * 10)
+
+
+def gini_of(x: list[float], method: str = "exact") -> object:
+    return metrics.gini(x, method=method)
+
+
+cp.simulate(pop, "not a scenario")
+"""
+
+
+def test_the_package_is_marked_typed():
+    assert resources.files("commonprosperity").joinpath("py.typed").is_file()
+
+
+def test_a_type_checker_reads_the_public_signatures(tmp_path):
+    api = pytest.importorskip("mypy.api")
+    script = tmp_path / "user.py"
+    script.write_text(textwrap.dedent(USER_SCRIPT))
+    out, err, _ = api.run(
+        [
+            "--follow-imports=silent",
+            "--ignore-missing-imports",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--no-error-summary",
+            "--hide-error-context",
+            str(script),
+        ]
+    )
+    lines = [line.split(": ", 1)[1] for line in out.splitlines() if ": " in line]
+    assert lines == [
+        'note: Revealed type is "commonprosperity.population.Population"',
+        'note: Revealed type is "commonprosperity.simulate.Result"',
+        'error: Argument 2 to "simulate" has incompatible type "str"; expected '
+        '"Scenario"  [arg-type]',
+    ], out + err
