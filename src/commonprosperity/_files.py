@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -19,10 +20,11 @@ __all__ = ["expand_home", "file_in_the_way", "path_state", "replace_atomically"]
 def expand_home(path: str | os.PathLike, error: type[Exception]) -> Path:
     """``Path(path).expanduser()``, raising ``error`` for a home that does not exist.
 
-    pathlib raises a bare RuntimeError for ``~nosuchuser/...``.
+    pathlib raises a bare RuntimeError for ``~nosuchuser/...``. A name the system
+    cannot encode is refused too (:func:`unencodable`).
     """
     try:
-        return Path(path).expanduser()
+        expanded = Path(path).expanduser()
     except RuntimeError:
         raise error(
             f"cannot expand {str(path)!r}: no such user's home directory"
@@ -35,6 +37,31 @@ def expand_home(path: str | os.PathLike, error: type[Exception]) -> Path:
             if isinstance(path, os.PathLike)
             else f"a path must be a str or an os.PathLike; got {type(path).__name__}"
         ) from None
+    problem = unencodable(expanded)
+    if problem:
+        raise error(problem)
+    return expanded
+
+
+def unencodable(path: str | os.PathLike) -> str | None:
+    """Why the system cannot take ``path`` as a file name, or None if it can.
+
+    Under a non-UTF-8 locale (``LC_ALL=C`` with ``PYTHONUTF8=0``) a Chinese name
+    cannot be encoded: an existing file was "no such file", an existing folder
+    "does not exist", and a report's writer failed with a bare
+    UnicodeEncodeError.
+    """
+    try:
+        os.fsencode(path)
+    except UnicodeEncodeError:
+        shown = os.fspath(path).encode("utf-8", "backslashreplace").decode()
+        return (
+            f"{shown!r} cannot be a file name in this system's encoding "
+            f"({sys.getfilesystemencoding()}: a non-UTF-8 locale such as "
+            "LC_ALL=C): use a UTF-8 locale (e.g. LC_ALL=C.UTF-8) or PYTHONUTF8=1, "
+            "or rename it"
+        )
+    return None
 
 
 def file_in_the_way(path: Path) -> Path | None:

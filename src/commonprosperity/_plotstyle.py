@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from commonprosperity._files import unencodable
 from commonprosperity._validate import as_float, is_integer, one_of, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
@@ -296,6 +297,9 @@ def save(
             f"save: stem must be a file path without its suffix, e.g. "
             f"'out/dashboard'; got {quoted(stem)}"
         )
+    problem = unencodable(stem)
+    if problem:
+        raise ArgumentError(f"save: stem {problem}")
     stem = Path(stem)
     if stem.suffix.lower() in {f".{f}" for f in FORMATS_ALLOWED}:
         stem = stem.with_suffix("")

@@ -347,6 +347,10 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
                     problem = _file_problem(pop_file)
                 except ScenarioError as exc:
                     pop_file, problem = None, str(exc)
+                except (OSError, RuntimeError) as exc:
+                    # A loop of symbolic links: resolve() raised RuntimeError
+                    # (OSError from Python 3.13).
+                    pop_file, problem = None, f"cannot be resolved ({exc})"
                 if problem:
                     problems.append(
                         f"{where}: population.file {quoted(pop['file'])}: {problem}"

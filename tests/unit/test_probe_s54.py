@@ -156,3 +156,98 @@ def test_published_figures_are_public():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.split() == ["1", "True"], out.stderr
+
+
+def test_the_library_imports_and_runs_where_numba_cannot_cache(tmp_path):
+    """A read-only install with no writable NUMBA_CACHE_DIR or user cache: every
+    cache=True kernel raised "no locator available" as it was defined, and
+    `import commonprosperity` failed with Numba's traceback. (Numba's locators
+    are limited here to NUMBA_CACHE_DIR's, which is unset.)"""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["NUMBA_CACHE_LOCATOR_CLASSES"] = "UserProvidedCacheLocator"
+    env["TMPDIR"] = str(tmp_path)
+    code = (
+        "import commonprosperity as cp, numba; "
+        "print(numba.config.CACHE_DIR); "
+        "print(cp.metrics.gini([1.0, 2.0, 3.0], [1.0, 1.0, 2.0]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    directory, gini = out.stdout.split()
+    assert directory.startswith(str(tmp_path))
+    # By the definition: mean 2.25; sum of w_i w_j |x_i - x_j| over ordered
+    # pairs = 2 (1·1·1 + 1·2·2 + 1·2·1) = 14; G = 14 / (2 · 4² · 2.25) = 7/36.
+    assert float(gini) == pytest.approx(7 / 36, rel=1e-12)
+    assert "set NUMBA_CACHE_DIR to a writable directory" in out.stderr
+    assert not os.path.exists(directory)  # removed at exit
+
+
+def test_a_sweep_files_population_in_a_loop_of_links_is_an_error(tmp_path):
+    """resolve() raised a bare RuntimeError: a traceback from `sweep`."""
+    from commonprosperity._sweepfile import read_sweep_file
+    from commonprosperity.errors import ScenarioError
+
+    (tmp_path / "loop.parquet").symlink_to(tmp_path / "loop.parquet")
+    spec = tmp_path / "sweep.toml"
+    spec.write_text(
+        'year = 2024\n[population]\nfile = "loop.parquet"\n'
+        '[grid]\n"transfers.dibao_monthly" = [1128, 1400]\n'
+    )
+    with pytest.raises(ScenarioError, match=r"population.file 'loop.parquet'"):
+        read_sweep_file(spec)
+
+
+def test_names_the_system_cannot_encode_are_named_as_such(tmp_path):
+    """Under a non-UTF-8 locale an existing Chinese file was "no such Parquet
+    file", an existing folder "does not exist", and write_run failed with a
+    bare UnicodeEncodeError naming no path."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "中文目录"
+    folder.mkdir()
+    # ASCII source: the command line itself is decoded in the locale's encoding.
+    code = r"""
+import commonprosperity as cp
+from commonprosperity import plots, report
+folder = "\u4e2d\u6587\u76ee\u5f55"
+pop = cp.synthetic_population(200, seed=1)
+result = cp.simulate(pop, cp.Scenario.status_quo(2024))
+calls = [
+    lambda: pop.write_parquet(folder + "/pop.parquet"),
+    lambda: cp.Population.read_parquet(folder + "/pop.parquet"),
+    lambda: report.write_run(result, folder + "/out", heading="run"),
+    lambda: plots.save(plots.city_bars(result), folder + "/figure"),
+    lambda: cp.Scenario.status_quo(2024).to_toml(folder + "/scenario.toml"),
+]
+for call in calls:
+    try:
+        call()
+        print("written")
+    except cp.CommonProsperityError as exc:
+        print(ascii(str(exc)))
+"""
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "MPLBACKEND": "Agg"}
+    env.pop("LANG", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        encoding="utf-8",
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 5
+    for line in lines:
+        assert "cannot be a file name in this system's encoding" in line, line
+        assert "\\u4e2d\\u6587\\u76ee\\u5f55" in line  # the path, escaped
+    assert not any(folder.iterdir())

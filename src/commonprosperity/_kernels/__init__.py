@@ -52,6 +52,44 @@ def _locate() -> None:
     """A function of this directory: Numba's locator finds the cache from it."""
 
 
+def _cache_somewhere() -> None:
+    """Give Numba a temporary cache directory if it has nowhere to cache.
+
+    With the package read-only (a root-owned site-packages, a read-only
+    container) and neither ``NUMBA_CACHE_DIR`` nor the user's cache writable,
+    every ``cache=True`` kernel raised "cannot cache function ...: no locator
+    available" as it was defined: the library could not even be imported. The
+    kernels are then cached in a private temporary directory, removed at exit.
+    """
+    try:
+        from numba.core.caching import CompileResultCacheImpl
+
+        CompileResultCacheImpl(_locate)
+    except RuntimeError:
+        pass  # no locator: Numba has nowhere to write
+    except (ImportError, AttributeError):
+        return  # other Numba internals: refresh_cache says so
+    else:
+        return
+    import atexit
+    import shutil
+    import tempfile
+
+    from numba.core import config
+
+    directory = tempfile.mkdtemp(prefix="commonprosperity-numba-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    config.CACHE_DIR = directory
+    warnings.warn(
+        "commonprosperity: Numba has no writable cache directory (the package's "
+        "directory, NUMBA_CACHE_DIR and the user's cache are not writable), so "
+        f"its kernels are compiled into {directory} and removed at exit; set "
+        "NUMBA_CACHE_DIR to a writable directory to keep them between runs",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+
+
 def source_digest(directory: Path = _HERE) -> str:
     """SHA-256 of the ``*.py`` files of ``directory`` (names and contents)."""
     h = hashlib.sha256()
@@ -149,4 +187,5 @@ def refresh_cache(
     return removed
 
 
+_cache_somewhere()
 refresh_cache()
