@@ -10,7 +10,9 @@ import itertools
 import math
 import numbers
 import os
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -483,11 +485,26 @@ def _wrapped(t: Any, text: str, room: float) -> str:
     return "\n".join(lines)
 
 
-def _rc() -> Any:
+#: One style block at a time (:func:`_rc`).
+_RC_LOCK = threading.RLock()
+
+
+@contextmanager
+def _rc() -> Iterator[None]:
+    """Matplotlib's ``rc_context`` with the library's style, one thread at a time.
+
+    ``rc_context`` saves the process's rcParams and restores them at its end: the
+    blocks of plots drawn in two threads at once restored each other's, and the
+    library's fonts and sizes stayed in the user's rcParams.
+    """
     import matplotlib as mpl
 
     families, _ = _installed_fonts()
-    return mpl.rc_context({**_RC, "font.sans-serif": [*families, "sans-serif"]})
+    with (
+        _RC_LOCK,
+        mpl.rc_context({**_RC, "font.sans-serif": [*families, "sans-serif"]}),
+    ):
+        yield
 
 
 def billions(yuan: float, places: int | None = None) -> str:

@@ -154,6 +154,11 @@ def this_threads_warnings() -> Iterator[list[warnings.WarningMessage]]:
                         message, category, filename, lineno, file, line
                     )
                 )
+            elif not active[0] and warnings.filters != installed:
+                # Left in place after the block (restored by another thread's
+                # catch_warnings), under filters the user has set since: they
+                # decided, and the block's own would hide what they now show.
+                pass_on(message, category, filename, lineno, file, line)
             elif _filtered(filters, shown, message, category, filename, lineno):
                 pass_on(message, category, filename, lineno, file, line)
 
@@ -161,6 +166,7 @@ def this_threads_warnings() -> Iterator[list[warnings.WarningMessage]]:
         # "always" filter without it (a filter's "ignore" was not heeded).
         warnings.showwarning = show
         warnings.simplefilter("always")
+        installed = list(warnings.filters)
         try:
             yield caught
         finally:

@@ -18,6 +18,7 @@ installation lacks, 74 the terminal output could not be written, 130 interrupted
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import decimal
 import importlib
@@ -1237,16 +1238,17 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------- main
 def console_main() -> int:
-    """The ``commonprosperity`` program: :func:`main`, then Ctrl-C ignored.
+    """The ``commonprosperity`` program: :func:`main`, Ctrl-C ignored at exit.
 
     In the 0.4 s the interpreter takes to shut down, a Ctrl-C ended the process
-    by the signal (130) although every file had been written. Only the program
-    (the console script, ``python -m commonprosperity``) ignores it: a script or
-    notebook calling :func:`main` keeps its Ctrl-C.
+    by the signal (130) although every file had been written. It is ignored from
+    the start of the shutdown (an ``atexit`` hook), not when :func:`main` returns:
+    ``%run -m commonprosperity`` or ``runpy`` in a notebook runs this in the
+    notebook's process, whose Ctrl-C was then off for the rest of the session.
     """
     code = main()
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
     return code
 
 
@@ -1270,18 +1272,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         output could not be written, 130 when interrupted.
     """
     args_in = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args_in
+    # Text the terminal cannot encode is escaped, not an error; a script's or
+    # notebook's streams are left as they were found.
+    restore = []
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
+        errors = getattr(stream, "errors", None)
+        if reconfigure is not None and errors not in (None, "backslashreplace"):
             with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors="backslashreplace")
+                restore.append((reconfigure, errors))
+    try:
+        return _main(args_in)
+    finally:
+        for reconfigure, errors in restore:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors=errors)
+
+
+def _main(args_in: list[str]) -> int:
+    debug = "--debug" in args_in
     command = "commonprosperity"
     # Every warning shown, for the report the command writes: it travels
     # without the terminal (a unit slip was on stderr only).
     said: list[str] = []
+    me = threading.get_ident()
+    ended = [False]
+    pass_on = warnings.showwarning
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
+        if ended[0] or threading.get_ident() != me:
+            # Another thread's, or one after the command (this hook restored by
+            # another thread's catch_warnings): not the command's to report.
+            pass_on(message, category, filename, lineno, file, line)
+            return
         # One line in the command's words, as its errors: Python's form named
         # "<frozen runpy>:88", the library's caller here.
         text = _one_line(message)
@@ -1369,3 +1393,5 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"{command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        ended[0] = True

@@ -251,3 +251,145 @@ for call in calls:
         assert "cannot be a file name in this system's encoding" in line, line
         assert "\\u4e2d\\u6587\\u76ee\\u5f55" in line  # the path, escaped
     assert not any(folder.iterdir())
+
+
+# ------------------------------------------------ the session's global state
+def _python(code, tmp_path, **env):
+    """Run ``code`` in a fresh interpreter in ``tmp_path``; its stdout, stderr."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "MPLBACKEND": "Agg", **env},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout, done.stderr
+
+
+def test_the_program_run_inside_a_session_leaves_its_ctrl_c(tmp_path):
+    """`%run -m commonprosperity` or runpy runs the program in the notebook's
+    process: Ctrl-C was ignored for the rest of the session. It is ignored
+    only once the interpreter shuts down."""
+    out, _ = _python(
+        "import atexit, runpy, signal, sys\n"
+        "atexit.register(lambda: print('exit', signal.getsignal(signal.SIGINT)"
+        " is signal.SIG_IGN))\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "sys.argv = ['commonprosperity', '--version']\n"
+        "try:\n"
+        "    runpy.run_module('commonprosperity', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('after', signal.getsignal(signal.SIGINT) is signal.SIG_IGN)\n",
+        tmp_path,
+    )
+    assert out.split()[-4:] == ["after", "False", "exit", "True"]
+
+
+_OTHER_THREAD = """
+import threading, time, warnings
+import commonprosperity as cp
+from commonprosperity.cli import main
+cp.synthetic_population(400, seed=1).write_parquet("p.parquet")
+command = ["run", "--population", "p.parquet", "--out", "out"]
+"""
+
+
+def test_the_command_in_process_reports_its_own_thread_s_warnings_only(tmp_path):
+    """Another thread's warning during main() was printed as the command's and
+    listed in its report.md."""
+    code = _OTHER_THREAD + (
+        "stop = threading.Event()\n"
+        "def other():\n"
+        "    while not stop.is_set():\n"
+        "        warnings.warn('OTHER-THREAD warning')\n"
+        "        time.sleep(0.005)\n"
+        "warnings.simplefilter('always')\n"
+        "thread = threading.Thread(target=other)\n"
+        "thread.start()\n"
+        "main(command)\n"
+        "stop.set()\n"
+        "thread.join()\n"
+    )
+    _, err = _python(code, tmp_path)
+    assert "OTHER-THREAD warning" in err  # shown as Python shows it
+    assert "warning: OTHER-THREAD" not in err
+    assert "OTHER-THREAD" not in (tmp_path / "out" / "report.md").read_text("utf-8")
+
+
+@pytest.mark.parametrize("hook", ["show_warning", "show"])
+def test_a_warning_hook_left_behind_passes_the_user_s_warnings_on(tmp_path, hook):
+    """A catch_warnings block of another thread, begun inside the command's
+    (or write_run's) and ended after it, restored the library's hook: the
+    user's later warnings were printed as the command's, or judged by the
+    filters of the time (one the user now wants to see was hidden)."""
+    run = (
+        "main(command)"
+        if hook == "show_warning"
+        else "from commonprosperity import report\n"
+        "result = cp.simulate(cp.Population.read_parquet('p.parquet'),"
+        " cp.Scenario.status_quo(2024))\n"
+        "report.write_run(result, 'out', heading='h', formats=())"
+    )
+    code = _OTHER_THREAD + (
+        "warnings.filterwarnings('ignore', message='noisy')\n"
+        "done = threading.Event()\n"
+        "def other():\n"
+        f"    while getattr(warnings.showwarning, '__name__', '') != {hook!r}:\n"
+        "        time.sleep(0.0005)\n"
+        "    with warnings.catch_warnings():\n"
+        "        done.wait()\n"
+        "thread = threading.Thread(target=other)\n"
+        "thread.start()\n"
+        f"{run}\n"
+        "done.set()\n"
+        "thread.join()\n"
+        "assert warnings.showwarning.__name__ == " + repr(hook) + "\n"
+        "warnings.resetwarnings()\n"
+        "warnings.simplefilter('always')\n"
+        "warnings.warn('noisy: now wanted')\n"
+    )
+    _, err = _python(code, tmp_path)
+    assert "UserWarning: noisy: now wanted" in err
+    assert "warning: noisy" not in err
+
+
+def test_plots_drawn_in_threads_leave_the_user_s_rcparams(tmp_path):
+    """rc_context blocks of plots in two threads restored each other's
+    rcParams: the library's fonts and sizes stayed in the user's."""
+    out, _ = _python(
+        "import threading\n"
+        "import matplotlib as mpl\n"
+        "import commonprosperity as cp\n"
+        "from commonprosperity import plots\n"
+        "result = cp.simulate(cp.synthetic_population(300, seed=1),"
+        " cp.Scenario.status_quo(2024))\n"
+        "before = {k: repr(v) for k, v in mpl.rcParams.items()}\n"
+        "def draw():\n"
+        "    for _ in range(6):\n"
+        "        plots.city_bars(result)\n"
+        "threads = [threading.Thread(target=draw) for _ in range(3)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "print([k for k, v in mpl.rcParams.items() if repr(v) != before[k]])\n",
+        tmp_path,
+    )
+    assert out.strip() == "[]"
+
+
+def test_the_command_in_process_leaves_stdout_s_error_handling(tmp_path):
+    out, _ = _python(
+        "import sys\n"
+        "from commonprosperity.cli import main\n"
+        "before = sys.stdout.errors\n"
+        "main(['--version'])\n"
+        "print(before, sys.stdout.errors)\n",
+        tmp_path,
+        PYTHONIOENCODING="ascii",
+    )
+    assert out.split()[-2:] == ["strict", "strict"]
