@@ -62,6 +62,7 @@ from commonprosperity.population import (
     Population,
     series_index_problem,
 )
+from commonprosperity.simulate import owned_copy
 
 __all__ = ["CalibrationResult", "calibrate"]
 
@@ -122,6 +123,10 @@ class CalibrationResult:
         for name, value in state.items():
             object.__setattr__(self, name, value)
         object.__setattr__(self, "weight", self.population.weight)
+        # Unpickled out of band (protocol 5, as Dask and Ray move objects), the
+        # margins were views of the transport's buffers: zeroing those zeroed
+        # the report, which then contradicted the weights.
+        object.__setattr__(self, "_margins", owned_copy(self._margins))
 
     def __repr__(self) -> str:
         return (

@@ -1021,6 +1021,15 @@ def subsets(pop: Population, groups: list[np.ndarray]) -> list[Population]:
         name: None if getattr(pop, name) is None else getattr(pop, name)[order]
         for name in ("stratum", "psu")
     }
+    # Read-only before they are sliced: the slices' owner is the whole array
+    # (or the buffer the gather returned a view of), and a writeable owner lets
+    # anyone make a slice writeable again (sealed).
+    for arrays in (households, people, extra):
+        for v in arrays.values():
+            if v is not None:
+                v.flags.writeable = False
+                if isinstance(v.base, np.ndarray):
+                    v.base.flags.writeable = False
     out = []
     h0 = 0
     for g in groups:

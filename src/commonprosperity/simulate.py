@@ -207,9 +207,9 @@ class Result:
         # those zeroed T1 and blanked the fiscal labels. Own copies, sealed.
         state = dict(state)
         for name in ("_indicators", "_fiscal", "_city_per_capita"):
-            state[name] = _sealed_frame(_owned(state[name]))
+            state[name] = _sealed_frame(owned_copy(state[name]))
         state["_cache"] = {
-            k: _sealed_frame(_owned(v))
+            k: _sealed_frame(owned_copy(v))
             if isinstance(v, pd.DataFrame | pd.Series)
             else v
             for k, v in state.get("_cache", {}).items()
@@ -567,10 +567,11 @@ def _handout(obj: Any) -> Any:
     return obj.copy(deep=not _SHALLOW_COPY_IS_SAFE)
 
 
-def _owned(obj: Any) -> Any:
+def owned_copy(obj: Any) -> Any:
     """A copy of a pandas object in memory of its own, labels included.
 
-    ``copy(deep=True)`` kept the string labels' buffers (the fiscal index).
+    ``copy(deep=True)`` kept the buffers of string labels (the fiscal index) and
+    of text columns (a calibration's margins), which are immutable and shared.
     """
     out = obj.copy(deep=True)
     out.index = _fresh_labels(obj.index)
@@ -582,6 +583,8 @@ def _owned(obj: Any) -> Any:
                 out[c] = pd.Categorical.from_codes(
                     values.codes.copy(), categories=values.categories.tolist()
                 )
+            elif pd.api.types.is_string_dtype(values.dtype):
+                out[c] = pd.array(values.tolist(), dtype=values.dtype)
     return out
 
 

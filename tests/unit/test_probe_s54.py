@@ -1,11 +1,12 @@
 """Defects found by the session-54 probes, each with the case that showed it."""
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from commonprosperity import Population
+from commonprosperity import Population, synthetic_population
 from commonprosperity.errors import PopulationError
 from commonprosperity.survey import read_parquet, read_stata
 
@@ -393,3 +394,38 @@ def test_the_command_in_process_leaves_stdout_s_error_handling(tmp_path):
         PYTHONIOENCODING="ascii",
     )
     assert out.split()[-2:] == ["strict", "strict"]
+
+
+# ------------------------------------------------------------------ aliasing
+def test_an_unpickled_calibration_owns_its_margins():
+    """Unpickled out of band (protocol 5, as Dask and Ray move objects), the
+    margins were views of the transport's buffers: zeroing those zeroed the
+    report, which then contradicted the weights."""
+    import pickle
+
+    from commonprosperity import calibrate
+
+    pop = synthetic_population(500, seed=1)
+    urban = {True: float(pop.weight[pop.urban].sum()) * 1.1}
+    urban[False] = float(pop.weight[~pop.urban].sum())
+    result = calibrate(pop, {"households": {"urban": urban}})
+    buffers = []
+    data = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)
+    raw = [bytearray(b.raw()) for b in buffers]
+    copy = pickle.loads(data, buffers=raw)
+    for b in raw:
+        b[:] = bytes(len(b))
+    assert copy.margins.equals(result.margins)
+    assert copy.margins["target"].tolist() == [urban[True], urban[False]]
+
+
+def test_a_subset_s_arrays_cannot_be_made_writeable():
+    """A subset's arrays were slices of writeable arrays: a plain
+    `flags.writeable = True` reopened them (sealed's promise)."""
+    from commonprosperity.population import subsets
+
+    pop = synthetic_population(300, seed=1)
+    for sub in subsets(pop, [np.arange(0, 100), np.arange(100, 300)]):
+        for name in ("weight", "household_id", "offsets", "age", "wage"):
+            with pytest.raises(ValueError, match="cannot set WRITEABLE"):
+                getattr(sub, name).view().flags.writeable = True

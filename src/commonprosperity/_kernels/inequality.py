@@ -91,7 +91,6 @@ _FINE_STEPS = float(1 << HIST_MANTISSA_BITS)
 _TAIL_STEPS = float(1 << HIST_TAIL_MANTISSA_BITS)
 
 _EPS = 2.0**-52  # float64 machine epsilon (unit roundoff is half of it)
-_SPLITTER = 134217729.0  # 2**27 + 1, Veltkamp's splitting constant
 _TWO_OVER_SQRT3 = 2.0 / math.sqrt(3.0)
 
 
@@ -103,23 +102,6 @@ def _two_sum(a: float, b: float) -> tuple[float, float]:
     bb = s - a
     e = (a - (s - bb)) + (b - bb)
     return s, e
-
-
-@njit(cache=True)
-def _two_prod(a: float, b: float) -> tuple[float, float]:
-    """Return ``(p, e)`` with ``p = fl(a * b)`` and ``a * b = p + e`` (Dekker).
-
-    Exact unless ``|a|`` or ``|b|`` exceeds about 1e300 (the split overflows).
-    """
-    p = a * b
-    t = _SPLITTER * a
-    ah = t - (t - a)
-    al = a - ah
-    t = _SPLITTER * b
-    bh = t - (t - b)
-    bl = b - bh
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p, e
 
 
 # Plain weighted sums.
