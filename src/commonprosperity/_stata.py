@@ -454,7 +454,9 @@ def _labels_agree(
 
 
 def text_encoding(
-    columns: Mapping[str, pd.Series], labels: Mapping[str, pd.Series | None]
+    columns: Mapping[str, pd.Series],
+    labels: Mapping[str, pd.Series | None],
+    given: str | None = None,
 ) -> str | None:
     """The encoding an old (< 118) file's text is in, from its bytes.
 
@@ -462,7 +464,8 @@ def text_encoding(
     latin-1). ``'utf-8'`` if every non-ASCII text among them is valid UTF-8, as
     files written by R's haven or ReadStat are (Chinese text in GB encodings is
     seldom valid UTF-8); else ``'gb18030'`` if it all decodes so; None if there is
-    no such text or neither reads it.
+    no such text or neither reads it, or if the ``given`` encoding reads it alike
+    (``'gbk'`` for most GB18030 text).
     """
     texts: set[bytes] = set()
     for series in [*columns.values(), *labels.values()]:
@@ -484,10 +487,13 @@ def text_encoding(
         return None
     for encoding in ("utf-8", "gb18030"):
         try:
-            for raw in texts:
-                raw.decode(encoding)
+            read = [raw.decode(encoding) for raw in texts]
         except UnicodeDecodeError:
             continue
+        if given is not None and read == [
+            raw.decode(given, errors="replace") for raw in texts
+        ]:
+            return None
         return encoding
     return None
 

@@ -14,7 +14,6 @@ unpickled or evaluated; the Parquet metadata is JSON.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import dataclasses
 import json
@@ -735,7 +734,7 @@ def read_stata(
                 path,
                 version,
                 encoding,
-                text_encoding(stored, labels),
+                text_encoding(stored, labels, encoding),
                 tables[kind],
                 problems,
                 said,
@@ -875,7 +874,8 @@ def _old_text_problems(
     Such a file stores text without its encoding. The file's problems are
     ``problems[since:]``: those about its text are mended, and a garbled city is
     added (its column then left out of ``table``). ``readable``:
-    :func:`text_encoding`.
+    :func:`text_encoding` (None with an ``encoding`` given: it reads the text
+    as that one would).
     """
     if encoding is None:
         # Labels read as latin-1 ('³ÇÕò' for 城镇) in a message about urban,
@@ -892,7 +892,7 @@ def _old_text_problems(
         garbled = _undecoded_city(table["city"]) if "city" in table else None
         as_read = "as read"
     else:
-        if readable is None or codecs.lookup(readable) == codecs.lookup(encoding):
+        if readable is None:
             return
         # A wrong 8-bit encoding decodes without an error ('鏉\ue15e窞' for 杭州
         # in UTF-8 read as gb18030): the text then names no city or label.

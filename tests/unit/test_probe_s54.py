@@ -94,6 +94,19 @@ def test_old_stata_gb18030_text_read_as_utf8_is_advised_gb18030(tmp_path):
     assert read_stata(h, p, encoding="gb18030").city.tolist() == ["杭州", "丽水"]
 
 
+def test_an_encoding_that_reads_the_text_alike_gets_no_advice(tmp_path):
+    """GBK reads GB18030 Chinese text as GB18030 does: a city outside Zhejiang
+    is then a wrong city, not a wrong encoding."""
+    h, p = _old_stata(tmp_path, "gb18030")
+    assert read_stata(h, p, encoding="gbk").city.tolist() == ["杭州", "丽水"]
+    households, persons = _frames()
+    households["city"] = [c.encode("gbk").decode("latin-1") for c in ("上海", "杭州")]
+    households.to_stata(h, write_index=False, version=117)
+    with pytest.raises(PopulationError, match="got '上海'") as info:
+        read_stata(h, p, encoding="gbk")
+    assert "give encoding" not in str(info.value)
+
+
 @pytest.mark.parametrize("binary", [pa.binary(), pa.large_binary()])
 def test_parquet_text_stored_as_bytes_is_read_as_utf8(tmp_path, binary):
     """Hive and Impala write text as BINARY without the UTF8 mark: the city
