@@ -99,7 +99,7 @@ def test_an_encoding_that_reads_the_text_alike_gets_no_advice(tmp_path):
     is then a wrong city, not a wrong encoding."""
     h, p = _old_stata(tmp_path, "gb18030")
     assert read_stata(h, p, encoding="gbk").city.tolist() == ["杭州", "丽水"]
-    households, persons = _frames()
+    households = _frames()[0]
     households["city"] = [c.encode("gbk").decode("latin-1") for c in ("上海", "杭州")]
     households.to_stata(h, write_index=False, version=117)
     with pytest.raises(PopulationError, match="got '上海'") as info:
