@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from commonprosperity._plausible import RIGHT
 from commonprosperity._survey_file import OUR_COLUMNS, select_columns
 from commonprosperity._validate import describe_rows, quoted
-from commonprosperity._warn import module_of, this_threads_warnings
-from commonprosperity.errors import PopulationError
-from commonprosperity.population import city_name
+from commonprosperity._warn import module_of, this_threads_warnings, warn_user
+from commonprosperity.errors import ImplausibleDataWarning, PopulationError
+from commonprosperity.population import INCOME_COLUMNS, city_name, says_monthly
 
 __all__ = ["check_recode", "convert_column", "missing_codes", "read_dta"]
 
@@ -164,6 +165,7 @@ def read_dta(
                     if isinstance(frame[theirs].dtype, pd.CategoricalDtype):
                         labelled[ours] = frame[theirs]
         stored = {ours: codes[theirs] for ours, theirs in selected.items()}
+        _monthly_labels(path, selected, labels)
         # NaN stands for every missing value (., .a ... .z); surveys give each
         # its meaning (.a not applicable, .b refused), and a message about "."
         # sent the user looking for a code the file does not hold.
@@ -186,6 +188,26 @@ def read_dta(
                     [getattr(v, "string", None) for v in marked[theirs]], dtype=object
                 )
         return stored, labelled, names, missing
+
+
+def _monthly_labels(
+    path: Path, selected: Mapping[str, str], variable_labels: Mapping[str, Any]
+) -> None:
+    """Warn of an income whose variable label says monthly amounts.
+
+    CFPS names its pension ``qi1002`` and says "元/月" in the label only: the
+    check of the columns' names could not see it.
+    """
+    for ours, theirs in selected.items():
+        label = variable_labels.get(theirs)
+        if ours in INCOME_COLUMNS and isinstance(label, str) and says_monthly(label):
+            warn_user(
+                f"{path}: column {theirs!r} ({ours}) is labelled {label!r}, which "
+                "says monthly amounts, but the library reads incomes in yuan per "
+                "year: convert it to a year's amounts (times 12) before reading it"
+                + RIGHT,
+                ImplausibleDataWarning,
+            )
 
 
 def _check_labels_held(
@@ -323,6 +345,20 @@ def convert_column(
         )
         return None
     raw = stored.to_numpy()
+    named = [k for k in table or () if isinstance(k, str)]
+    if (
+        named
+        and labels is None
+        and stored.dtype.kind in "iuf"
+        and ours not in (*_BOOLEAN, "city")  # there every code must be found
+    ):
+        # Never found: a -8 不适用 in business then passed as a loss of 8 yuan.
+        problems.append(
+            f"{where}: recode names label(s) {named}, but the column's codes carry "
+            "no value labels (none in the file, or value_labels=False); recode "
+            "the stored codes instead (e.g. {-8: 0})"
+        )
+        return None
     if labels is None and table is None and encoding is None and ours != "city":
         if ours in _BOOLEAN:
             return _check_boolean(where, ours, raw, None, problems, missing)

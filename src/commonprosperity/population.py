@@ -443,6 +443,7 @@ class Population:
             raise PopulationError(where + "; ".join(levels))
         theirs: dict[tuple[str, str], str] = {}
         renames: dict[Any, Any] = {}
+        household_names = set(households.columns)
         if columns is not None:
             renames = _check_renames(columns, households, persons, where)
             theirs = renamed_columns(
@@ -478,6 +479,7 @@ class Population:
             if misnamed:
                 problems.append(f"{name} {misnamed_problem(misnamed)}")
             problems += _index_problem(name, frame, ours, renames)
+        problems += family_amounts(households, persons, renames, household_names)
         # Household columns on the person rows (a flat one-row-per-person table
         # passed as persons) are not read: an optional one missing from the
         # households frame would vanish, every household falling to the province.
@@ -1073,6 +1075,86 @@ def _replace(pop: Population, **changes: Any) -> Population:
 
 
 #: Why a household column on the person rows is refused, and the fix.
+def family_amount_hint(persons: str, households: str) -> str:
+    """Where a family's amount of a person income goes, for the messages."""
+    return (
+        f"person columns are read from {persons} only: put a family's amount (a "
+        "family's business or property income, its transfers) on one member, "
+        "e.g. an adult without wages or the household head (which one can change "
+        f"the income tax: docs/model-rules.md §5), not in {households}"
+    )
+
+
+def family_amounts(
+    households: pd.DataFrame,
+    persons: pd.DataFrame,
+    renames: Mapping[Any, Any],
+    household_names: Collection[Any],
+) -> list[str]:
+    """Person incomes given in the households frame, where they are not read.
+
+    Family-level surveys (CFPS's family file: ``foperate``, ``fproperty``,
+    ``ftransfer``) hold business and property income and transfers per family:
+    mapped onto ``business`` in the households frame they went unread, without
+    a word. Refused when renamed there (``household_names``: the frame's names
+    before ``renames``), when the persons frame lacks the column, or when they
+    are not the sums of the household's persons' amounts (a households frame of
+    sums agrees with its persons).
+    """
+    problems = []
+    hint = family_amount_hint("the persons frame", "the households frame")
+    for column in INCOME_COLUMNS:
+        if column not in households.columns:
+            continue
+        renamed = [
+            k for k, v in renames.items() if v == column and k in household_names
+        ]
+        if renamed:
+            problems.append(
+                f"columns maps the households column(s) {renamed} to {column!r}; "
+                + hint
+            )
+        elif column not in persons.columns:
+            problems.append(f"households has {column!r}, which persons lacks; " + hint)
+        elif (differs := _not_the_persons_sum(households, persons, column)) is not None:
+            problems.append(
+                f"households has {column!r}, which is not the sum of its persons' "
+                f"{column} ({differs}); " + hint
+            )
+    return problems
+
+
+def _not_the_persons_sum(
+    households: pd.DataFrame, persons: pd.DataFrame, column: str
+) -> str | None:
+    """Households whose ``column`` differs from their persons' sum, or None.
+
+    Says nothing where the frames are not yet clean (the checks that follow
+    name those problems).
+    """
+    try:
+        ids = households["household_id"]
+        given = pd.to_numeric(households[column], errors="raise").to_numpy(float)
+        sums = (
+            pd.to_numeric(persons[column], errors="raise")
+            .groupby(persons["household_id"].to_numpy())
+            .sum()
+            .reindex(ids.to_numpy(), fill_value=0.0)
+            .to_numpy(float)
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    off = ~np.isclose(given, sums, rtol=1e-9, atol=0.5) & ~np.isnan(given)
+    if not off.any():
+        return None
+    first = int(np.flatnonzero(off)[0])
+    return (
+        f"{int(off.sum())} household(s), e.g. household "
+        f"{quoted(ids.to_numpy()[first : first + 1].tolist()[0])}: "
+        f"{given[first]:,.2f} against {sums[first]:,.2f}"
+    )
+
+
 _READ_FROM_HOUSEHOLDS = (
     "they would not be read (household columns are read from the households "
     "frame only): add them to households, one value per household"
@@ -1118,7 +1200,7 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
     monthly = {
         k: v
         for k, v in columns.items()
-        if v in INCOME_COLUMNS and isinstance(k, str) and _says_monthly(k)
+        if v in INCOME_COLUMNS and isinstance(k, str) and says_monthly(k)
     }
     if monthly:
         # A monthly wage read as annual puts nearly every earner under the
@@ -1147,7 +1229,7 @@ _MONTH_ABBREVIATION = re.compile(r"(?<![a-z])(mth|pm|mo)(?![a-z])")
 _AVERAGE_NAME = re.compile(r"avg|average|mean|月均|平均")
 
 
-def _says_monthly(name: str) -> bool:
+def says_monthly(name: str) -> bool:
     """Whether a column's name says it holds amounts of less than a year.
 
     ``wage_monthly``, 月养老金, ``wage_last_3_months``, 近3个月工资 and monthly

@@ -57,6 +57,7 @@ from commonprosperity.population import (
     PERSON_REQUIRED,
     Population,
     city_name,
+    family_amount_hint,
     group_codes,
     household_copy_problems,
     narrow_float_id_problem,
@@ -753,6 +754,23 @@ def read_stata(
                 f"{paths['persons']}: has household variable(s) {stray} that "
                 f"{paths['households']} lacks; household variables are read from "
                 "the household file (one value per household): add them there"
+            )
+        # A household file's variable mapped onto a person income (CFPS's
+        # family business income foperate) was not read, without a word: person
+        # columns are read from the person file. An unprefixed name the person
+        # file has too is read from there.
+        family = sorted(
+            key
+            for key, ours in renames.items()
+            if ours in PERSON_COLUMNS[1:]
+            and _file_name(key, "households") in names_in["households"]
+            and ("." in key or key not in names_in["persons"])
+        )
+        if family:
+            problems.append(
+                f"{paths['households']}: columns maps {family} to person "
+                f"column(s) {sorted({renames[k] for k in family})}; "
+                + family_amount_hint(paths["persons"], str(paths["households"]))
             )
         unused = sorted(
             key

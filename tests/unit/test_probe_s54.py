@@ -442,3 +442,148 @@ def test_a_subset_s_arrays_cannot_be_made_writeable():
         for name in ("weight", "household_id", "offsets", "age", "wage"):
             with pytest.raises(ValueError, match="cannot set WRITEABLE"):
                 getattr(sub, name).view().flags.writeable = True
+
+
+# -------------------------------------------------------- CFPS-style surveys
+def _family_frames():
+    households = pd.DataFrame(
+        {"household_id": [1, 2], "weight": [1e4, 1e4], "urban": [True, False]}
+    )
+    persons = pd.DataFrame(
+        {
+            "household_id": [1, 1, 2],
+            "age": [40, 38, 50],
+            "employed": [True, False, True],
+            "wage": [6e4, 0.0, 5e4],
+            "business": [0.0, 0.0, 0.0],
+            "property": [0.0, 0.0, 0.0],
+            "pension": [0.0, 0.0, 0.0],
+        }
+    )
+    return households, persons
+
+
+def test_a_family_income_in_the_households_frame_is_refused():
+    """CFPS gives business income per family: mapped onto the households frame
+    it was not read, without a word (250,000 + 80,000 yuan lost)."""
+    households, persons = _family_frames()
+    given = households.assign(foperate=[250_000.0, 80_000.0])
+    with pytest.raises(PopulationError, match=r"columns maps the households column"):
+        Population.from_frames(given, persons, columns={"foperate": "business"})
+    with pytest.raises(PopulationError, match=r"not the sum of its persons' business"):
+        Population.from_frames(
+            households.assign(business=[250_000.0, 80_000.0]), persons
+        )
+    with pytest.raises(PopulationError, match=r"households has 'business', which"):
+        Population.from_frames(
+            households.assign(business=[250_000.0, 80_000.0]),
+            persons.drop(columns="business"),
+        )
+    # Sums of the persons' amounts are consistent, and so read.
+    on_head = persons.assign(business=[250_000.0, 0.0, 80_000.0])
+    pop = Population.from_frames(
+        households.assign(business=[250_000.0, 80_000.0]), on_head
+    )
+    assert pop.business.tolist() == [250_000.0, 0.0, 80_000.0]
+
+
+def test_read_stata_refuses_a_household_file_variable_mapped_to_a_person_income(
+    tmp_path,
+):
+    households, persons = _family_frames()
+    households["foperate"] = [250_000.0, 80_000.0]
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    households.astype({"urban": int}).to_stata(h, write_index=False, version=118)
+    persons.astype({"employed": int}).to_stata(p, write_index=False, version=118)
+    for key in ("households.foperate", "foperate"):
+        with pytest.raises(PopulationError, match=r"to person column\(s\) \['bus"):
+            read_stata(h, p, columns={key: "business"})
+
+
+def _cfps_like(n=400, seed=3):
+    """Households of two adults and a child, with pensions and business."""
+    rng = np.random.default_rng(seed)
+    ids = np.repeat(np.arange(n), 3)
+    households = pd.DataFrame(
+        {"household_id": np.arange(n), "weight": 1e4, "urban": np.arange(n) % 2 == 0}
+    )
+    persons = pd.DataFrame(
+        {
+            "household_id": ids,
+            "age": np.tile([66, 64, 10], n),
+            "employed": False,
+            "wage": 0.0,
+            "business": 0.0,
+            "property": 0.0,
+            "pension": np.tile([1.0, 1.0, 0.0], n) * rng.uniform(30e3, 60e3, 3 * n),
+        }
+    )
+    return households, persons
+
+
+def _implausible(households, persons):
+    import warnings
+
+    from commonprosperity import ImplausibleDataWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Population.from_frames(households, persons, year=2021)
+    return [
+        str(w.message) for w in caught if issubclass(w.category, ImplausibleDataWarning)
+    ]
+
+
+def test_monthly_pensions_copied_family_amounts_and_business_codes_are_warned_of():
+    """A monthly pension in the yearly column, a family's business income copied
+    onto every member, and CFPS's -8 不适用 in business read as a loss: each went
+    through without a word."""
+    households, persons = _cfps_like()
+    assert _implausible(households, persons) == []
+    monthly = persons.assign(pension=persons["pension"] / 12)
+    (said,) = _implausible(households, monthly)
+    assert "median pension of the 400 urban persons aged 60 or over" in said
+    family = np.repeat(np.linspace(10e3, 90e3, len(households)), 3)
+    (said,) = _implausible(households, persons.assign(business=family))
+    assert "in 400 of the 400 households with children and business income" in said
+    on_one = np.where(np.arange(len(persons)) % 3 == 0, family, 0.0)
+    assert _implausible(households, persons.assign(business=on_one)) == []
+    coded = np.zeros(len(persons))
+    coded[[0, 3, 7]] = [-8.0, -8.0, -1.0]
+    (said,) = _implausible(households, persons.assign(business=coded))
+    assert "3 persons have business income of exactly -8 (2), -1 (1) yuan" in said
+    coded[7] = -1.5  # a loss, not a code
+    assert _implausible(households, persons.assign(business=coded)) == []
+
+
+def test_a_stata_label_saying_monthly_is_warned_of(tmp_path):
+    from commonprosperity import ImplausibleDataWarning
+
+    households, persons = _family_frames()
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    households.astype({"urban": int}).to_stata(h, write_index=False, version=118)
+    persons.astype({"employed": int}).rename(columns={"pension": "qi1002"}).to_stata(
+        p,
+        write_index=False,
+        version=118,
+        variable_labels={"qi1002": "每月领取的养老金（元/月）"},
+    )
+    with pytest.warns(ImplausibleDataWarning, match=r"'qi1002' \(pension\) is labe"):
+        read_stata(h, p, columns={"qi1002": "pension"})
+
+
+def test_a_recode_naming_labels_of_an_unlabelled_column_is_refused(tmp_path):
+    """{"business": {"不适用": 0}} on codes without labels was never applied:
+    -8 passed as a loss of 8 yuan."""
+    households, persons = _family_frames()
+    persons["business"] = [-8.0, 0.0, 0.0]
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    households.astype({"urban": int}).to_stata(h, write_index=False, version=118)
+    persons.astype({"employed": int}).to_stata(p, write_index=False, version=118)
+    with pytest.raises(PopulationError, match=r"recode names label\(s\) \['不适用'\]"):
+        read_stata(h, p, recode={"business": {"不适用": 0.0}})
+    assert read_stata(h, p, recode={"business": {-8: 0.0}}).business.tolist() == [
+        0.0,
+        0.0,
+        0.0,
+    ]
