@@ -209,7 +209,7 @@ def sweep(
         included; they differ by 1e-15 to 1e-14 typically (1.2e-14 measured on
         a city ratio). With ``gini="bracket"`` the bounds
         are as rigorous as simulate's but may each lie outside them by up to
-        about 2.5e-10 relative, a few per cent of the width (2.5e-10 measured at
+        about 3.5e-10 relative, about a tenth of the width (3.3e-10 measured at
         1e6 households): the sweep bins its parts of the rows on one thread each,
         so its sums are deeper and their rounding allowance larger.
         ``attrs``: ``gini_method``, ``band_basis`` and ``urban_basis``, what
