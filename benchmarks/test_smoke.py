@@ -507,8 +507,9 @@ def test_rules_free_pass_reads_every_array_it_claims():
     # with no fall-back to the exact sort (simulate's path, timed alike).
     assert np.all(per_capita[market == 0] == 0)
     parts = binned(per_capita, _gini_weight(pop))
-    assert _ordinary_scale(parts[0], parts[1]) and binned_bracket(parts) is not None
-    assert rules_free_pass(pop)[1:] == binned_bracket(parts)[1:]
+    n = per_capita.shape[0]
+    assert _ordinary_scale(parts[0], parts[1]) and binned_bracket(parts, n) is not None
+    assert rules_free_pass(pop)[1:] == binned_bracket(parts, n)[1:]
 
 
 def test_bootstrap_replicate_time_at_or_below_zero_gives_no_ratio():

@@ -89,7 +89,6 @@ from commonprosperity._kernels.histogram import (
     collect_rows,
     merge_binned,
     running_sums,
-    sum_depth,
 )
 from commonprosperity._kernels.inequality import (
     gini_exact_from_order,
@@ -1182,11 +1181,9 @@ class _Fixed:
         ``part``: the :func:`binned` histogram of ``n_rows`` other rows.
         """
         merged = part if self.binned is None else merge_binned(self.binned, part)
-        hist, keys, rows, bad, negative = merged
-        # At least the depth of one histogram of all the rows, so the bracket is
-        # simulate's up to rounding.
-        rows = max(rows, sum_depth(self.n_rows + n_rows))
-        return binned_bracket((hist, keys, rows, bad, negative))
+        # The depth allowed for all the rows, as simulate's: its bracket up to
+        # rounding.
+        return binned_bracket(merged, self.n_rows + n_rows)
 
     def rows_bracket(
         self, per_capita: np.ndarray, weight: np.ndarray

@@ -208,10 +208,9 @@ def sweep(
         relative, κ the cancellation factor of incomes of both signs), ``gini``
         included; they differ by 1e-15 to 1e-14 typically (1.2e-14 measured on
         a city ratio). With ``gini="bracket"`` the bounds
-        are as rigorous as simulate's but may each lie outside them by up to
-        about 3.5e-10 relative, about a tenth of the width (3.3e-10 measured at
-        1e6 households): the sweep bins its parts of the rows on one thread each,
-        so its sums are deeper and their rounding allowance larger.
+        are simulate's up to rounding (both allow for the same rounding depth,
+        a function of the number of rows, though the sweep bins its parts of the
+        rows on one thread each and so sums them deeper).
         ``attrs``: ``gini_method``, ``band_basis`` and ``urban_basis``, what
         the population's urban share (T6's indicator, which no lever moves)
         measures, as the note of ``Result.targets()``.

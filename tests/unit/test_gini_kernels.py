@@ -324,7 +324,7 @@ def test_a_histogram_filled_part_by_part_equals_one_of_all_the_rows():
     # Within each part's sub-block, one flush per part, one to collect.
     assert rows == max(counts) + len(counts) + 1
     assert not bad and negative
-    _, lower, upper = H.binned_bracket((hist, keys, rows, bad, negative))
+    _, lower, upper = H.binned_bracket((hist, keys, rows, bad, negative), n)
     assert lower <= _sorted_gini(x, w) <= upper
     # Emptied: the next rows start from zero sums.
     assert not total.any() and not ever.any()

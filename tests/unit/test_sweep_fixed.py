@@ -160,7 +160,7 @@ def test_merged_ginis_equal_those_of_all_the_rows():
     np.testing.assert_array_equal(keys, k_all)
     np.testing.assert_allclose(hist, h_all, rtol=1e-12, atol=1e-6)
     assert not bad and negative
-    est, lo, hi = binned_bracket((hist, keys, rows, bad, negative))
+    est, lo, hi = binned_bracket((hist, keys, rows, bad, negative), x.size)
     assert lo <= whole <= hi and lo <= est <= hi
     assert abs(est - bracket_gini(x, w)[0]) < 1e-12
 
