@@ -291,7 +291,10 @@ def _copied_family_amounts(pop: Population, where: str) -> None:
                 f"with children and {name} income, every member, children "
                 f"included, has the same {name}: is it a family's amount copied "
                 "onto each member? It is then counted once per member; put it on "
-                "one member (e.g. an adult without wages or the household head)"
+                "one member (e.g. an adult without wages or the household head). "
+                "If it is the amount split equally, the total is right, but the "
+                "rules of each person (business tax, the residents' pension) "
+                "apply to each share"
             )
 
 

@@ -99,6 +99,7 @@ def read_dta(
     value_labels: bool,
     version: int,
     read_elsewhere: Collection[str] = (),
+    encoding: str | None = None,
 ) -> tuple[
     dict[str, pd.Series], dict[str, pd.Series], list[str], dict[str, np.ndarray]
 ]:
@@ -109,7 +110,8 @@ def read_dta(
     every variable in the file, and for each column holding missing values their
     Stata codes per row (``"."``, ``".a"`` ...; None where not missing).
     ``read_elsewhere``: our columns the other file provides
-    (:func:`~commonprosperity._survey_file.select_columns`).
+    (:func:`~commonprosperity._survey_file.select_columns`). ``encoding``: of a
+    file older than format 118, for its variable labels.
     """
     # One warning for the file, however many times pandas reads it (the names,
     # the codes, the labels: the same text warned two or three times).
@@ -165,7 +167,7 @@ def read_dta(
                     if isinstance(frame[theirs].dtype, pd.CategoricalDtype):
                         labelled[ours] = frame[theirs]
         stored = {ours: codes[theirs] for ours, theirs in selected.items()}
-        _monthly_labels(path, selected, labels)
+        _monthly_labels(path, selected, labels, version, encoding)
         # NaN stands for every missing value (., .a ... .z); surveys give each
         # its meaning (.a not applicable, .b refused), and a message about "."
         # sent the user looking for a code the file does not hold.
@@ -191,15 +193,23 @@ def read_dta(
 
 
 def _monthly_labels(
-    path: Path, selected: Mapping[str, str], variable_labels: Mapping[str, Any]
+    path: Path,
+    selected: Mapping[str, str],
+    variable_labels: Mapping[str, Any],
+    version: int,
+    encoding: str | None,
 ) -> None:
     """Warn of an income whose variable label says monthly amounts.
 
     CFPS names its pension ``qi1002`` and says "元/月" in the label only: the
-    check of the columns' names could not see it.
+    check of the columns' names could not see it. A file older than format 118
+    stores its labels' bytes, which pandas read as latin-1: they are read in
+    ``encoding`` (without one, UTF-8 and GB18030 are tried).
     """
     for ours, theirs in selected.items():
         label = variable_labels.get(theirs)
+        if version < 118 and isinstance(label, str) and not label.isascii():
+            label = _label_text(label, encoding)
         if ours in INCOME_COLUMNS and isinstance(label, str) and says_monthly(label):
             warn_user(
                 f"{path}: column {theirs!r} ({ours}) is labelled {label!r}, which "
@@ -208,6 +218,20 @@ def _monthly_labels(
                 + RIGHT,
                 ImplausibleDataWarning,
             )
+
+
+def _label_text(label: str, encoding: str | None) -> str:
+    """An old file's label as its encoding reads it (as read if none does)."""
+    try:
+        raw = label.encode("latin-1")
+    except UnicodeEncodeError:
+        return label
+    for tried in (encoding,) if encoding else ("utf-8", "gb18030"):
+        try:
+            return raw.decode(tried)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return label
 
 
 def _check_labels_held(
@@ -269,6 +293,12 @@ def _latin1_fallback_warning(path: Path) -> Iterator[None]:
 
 class _SharedLabelsError(PopulationError):
     """pandas refused to convert value labels that two codes share."""
+
+
+def read_columns(path: Path, names: list[str]) -> dict[str, np.ndarray]:
+    """The stored values of the variables ``names`` of a ``.dta`` file."""
+    frame = _read_frame(path, names, convert_categoricals=False, convert_dates=False)
+    return {name: frame[name].to_numpy() for name in names}
 
 
 def _read_frame(

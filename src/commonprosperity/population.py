@@ -369,9 +369,13 @@ class Population:
             One row per household: ``household_id``, ``weight``, ``urban`` and
             optionally ``city`` (one of the 11 cities, Chinese or English name;
             see :func:`city_name` for the spellings), ``stratum``, ``psu``. Other
-            columns are not read, person columns among them (``wage`` of a
-            flat table's first persons, ``flat.drop_duplicates("household_id")``):
-            incomes are read from the person rows only.
+            columns are not read. Incomes are read from the person rows only: a
+            person income here (``wage``, ``business``, ``property``,
+            ``pension``, by name or mapped by ``columns``) must be, in each
+            household, the sum of its persons' or one of theirs (the first
+            person's, of ``flat.drop_duplicates("household_id")``); a family's
+            amount (CFPS's family business income) is refused, since it would
+            not be read: put it on one member of the persons frame.
         persons : pandas.DataFrame
             One row per person: ``household_id``, ``age``, ``employed``, ``wage``,
             ``business``, ``property``, ``pension`` (yuan per year).
@@ -402,7 +406,9 @@ class Population:
             ``"strata"``; :func:`misnamed_columns`) while the library's own is
             absent (beside it, it is another column),
             household columns on the person rows only, or repeated there with
-            other values than the households frame's, wrong types, NaN
+            other values than the households frame's, a person income in the
+            households frame that is no sum or value of its persons', wrong
+            types, NaN
             or infinite values, out-of-range values, duplicate ids, persons of
             unknown households, households without persons, empty tables,
             MultiIndex columns, a column of ours only as the index. A
@@ -479,7 +485,9 @@ class Population:
             if misnamed:
                 problems.append(f"{name} {misnamed_problem(misnamed)}")
             problems += _index_problem(name, frame, ours, renames)
-        problems += family_amounts(households, persons, renames, household_names)
+        problems += _family_amounts_of_frames(
+            households, persons, renames, household_names
+        )
         # Household columns on the person rows (a flat one-row-per-person table
         # passed as persons) are not read: an optional one missing from the
         # households frame would vanish, every household falling to the province.
@@ -1086,73 +1094,114 @@ def family_amount_hint(persons: str, households: str) -> str:
 
 
 def family_amounts(
+    household_id: Any,
+    given: Mapping[str, Any],
+    person_household_id: Any,
+    persons: Mapping[str, Any],
+    names: Mapping[str, str],
+) -> list[str]:
+    """Person incomes given per household, where they are not read.
+
+    Family-level surveys (CFPS's family file: ``foperate``, ``fproperty``,
+    ``ftransfer``) hold business and property income and transfers per family:
+    mapped onto ``business`` in the households table they went unread, without
+    a word. ``given``: such columns of the households table (ours → values, in
+    the order of ``household_id``); ``persons``: the person table's columns
+    (ours → values, in the order of ``person_household_id``); ``names``: how
+    the messages name a column of ours in the households table. A column is
+    refused where the persons lack it, and where a household's amount is
+    neither the sum of its persons' nor one of theirs (a households table of
+    sums, or cut from a flat table of person rows, agrees with its persons).
+    Amounts that are not numbers (text, categories) are refused as such; where
+    the persons' amounts or the ids are not yet clean, the checks that follow
+    name those problems.
+    """
+    problems = []
+    for column, values in given.items():
+        shown = names.get(column, column)
+        if column not in persons:
+            problems.append(f"{shown} is a person column the persons lack")
+            continue
+        try:
+            amount = pd.to_numeric(pd.Series(values), errors="raise").to_numpy(float)
+        except (TypeError, ValueError):
+            # Labelled codes read as categories, "50,000": not read either.
+            example = pd.Series(values).dropna().head(1).tolist()
+            problems.append(
+                f"{shown} holds a person income as values that are not numbers "
+                f"(e.g. {quoted(example[0] if example else None)})"
+            )
+            continue
+        try:
+            amount = pd.Series(amount, index=pd.Index(household_id))
+            theirs = pd.to_numeric(pd.Series(persons[column]), errors="raise")
+            theirs = theirs.to_numpy(float)
+            ids = pd.Series(person_household_id).to_numpy()
+            if not amount.index.is_unique:
+                return problems
+            sums = pd.Series(theirs).groupby(ids).sum()
+            sums = sums.reindex(amount.index, fill_value=0.0).to_numpy()
+            own = amount.reindex(ids).to_numpy()
+        except (KeyError, TypeError, ValueError):
+            continue
+        # A household's amount is one of its persons' (a flat table's first
+        # person's wage) when some person of it has that amount.
+        member = (
+            pd.Series(np.isclose(theirs, own, rtol=1e-9, atol=0.5)).groupby(ids).any()
+        )
+        member = member.reindex(amount.index, fill_value=False).to_numpy()
+        given_values = amount.to_numpy()
+        off = (
+            ~np.isclose(given_values, sums, rtol=1e-9, atol=0.5)
+            & ~member
+            & ~np.isnan(given_values)
+        )
+        if off.any():
+            first = int(np.flatnonzero(off)[0])
+            problems.append(
+                f"{shown} is neither the sum of the household's persons' {column} "
+                f"nor one of theirs in {int(off.sum())} household(s), e.g. "
+                f"household {quoted(amount.index[first : first + 1].tolist()[0])}: "
+                f"{given_values[first]:,.2f} against {sums[first]:,.2f}"
+            )
+    return problems
+
+
+def _family_amounts_of_frames(
     households: pd.DataFrame,
     persons: pd.DataFrame,
     renames: Mapping[Any, Any],
     household_names: Collection[Any],
 ) -> list[str]:
-    """Person incomes given in the households frame, where they are not read.
+    """:func:`family_amounts` of :meth:`Population.from_frames`' frames.
 
-    Family-level surveys (CFPS's family file: ``foperate``, ``fproperty``,
-    ``ftransfer``) hold business and property income and transfers per family:
-    mapped onto ``business`` in the households frame they went unread, without
-    a word. Refused when renamed there (``household_names``: the frame's names
-    before ``renames``), when the persons frame lacks the column, or when they
-    are not the sums of the household's persons' amounts (a households frame of
-    sums agrees with its persons).
+    ``household_names``: the households frame's names before ``renames``.
     """
-    problems = []
-    hint = family_amount_hint("the persons frame", "the households frame")
-    for column in INCOME_COLUMNS:
-        if column not in households.columns:
-            continue
-        renamed = [
-            k for k, v in renames.items() if v == column and k in household_names
-        ]
-        if renamed:
-            problems.append(
-                f"columns maps the households column(s) {renamed} to {column!r}; "
-                + hint
-            )
-        elif column not in persons.columns:
-            problems.append(f"households has {column!r}, which persons lacks; " + hint)
-        elif (differs := _not_the_persons_sum(households, persons, column)) is not None:
-            problems.append(
-                f"households has {column!r}, which is not the sum of its persons' "
-                f"{column} ({differs}); " + hint
-            )
-    return problems
-
-
-def _not_the_persons_sum(
-    households: pd.DataFrame, persons: pd.DataFrame, column: str
-) -> str | None:
-    """Households whose ``column`` differs from their persons' sum, or None.
-
-    Says nothing where the frames are not yet clean (the checks that follow
-    name those problems).
-    """
-    try:
-        ids = households["household_id"]
-        given = pd.to_numeric(households[column], errors="raise").to_numpy(float)
-        sums = (
-            pd.to_numeric(persons[column], errors="raise")
-            .groupby(persons["household_id"].to_numpy())
-            .sum()
-            .reindex(ids.to_numpy(), fill_value=0.0)
-            .to_numpy(float)
+    listed = households.columns.tolist()
+    given = {
+        c: households[c].to_numpy() for c in INCOME_COLUMNS if listed.count(c) == 1
+    }
+    if not given or "household_id" not in listed or "household_id" not in persons:
+        return []
+    names = {}
+    for c in given:
+        renamed = [k for k, v in renames.items() if v == c and k in household_names]
+        names[c] = (
+            f"households column {quoted(renamed[0])} (mapped to {c})"
+            if renamed
+            else f"households column {c!r}"
         )
-    except (KeyError, TypeError, ValueError):
-        return None
-    off = ~np.isclose(given, sums, rtol=1e-9, atol=0.5) & ~np.isnan(given)
-    if not off.any():
-        return None
-    first = int(np.flatnonzero(off)[0])
-    return (
-        f"{int(off.sum())} household(s), e.g. household "
-        f"{quoted(ids.to_numpy()[first : first + 1].tolist()[0])}: "
-        f"{given[first]:,.2f} against {sums[first]:,.2f}"
+    problems = family_amounts(
+        households["household_id"].to_numpy(),
+        given,
+        persons["household_id"].to_numpy(),
+        {c: persons[c].to_numpy() for c in INCOME_COLUMNS if c in persons.columns},
+        names,
     )
+    if not problems:
+        return []
+    hint = family_amount_hint("the persons frame", "the households frame")
+    return ["; ".join(problems) + "; " + hint]
 
 
 _READ_FROM_HOUSEHOLDS = (
@@ -1219,8 +1268,9 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
 #: "income_12_month_total", 月工资×12, 2019年1-12月工资, 全年工资).
 _ANNUAL_NAME = re.compile(
     r"(?<!\d)12[\s_-]*months?(?!ly)|twelve[\s_-]*months?(?!ly)|[x×*]\s*12(?!\d)"
-    r"|(?<![\d.])12\s*[x×*]|from[\s_-]*monthly|annuali[sz]ed"
-    r"|1\s*[-—–~～至]\s*12\s*月|全年|12个月|十二个月"
+    r"|(?<![\d.])12\s*[x×*]|from[\s_-]*monthly|annuali[sz]ed|annual|yearly"
+    r"|per[\s_-]*year|months?\s*1\s*(?:[-—–~～]|to)\s*12(?!\d)"
+    r"|(?<!\d)1\s*月?\s*(?:[-—–~～至到])\s*12\s*月|全年|年收入|元\s*/\s*年|12个月|十二个月"
 )
 #: Survey abbreviations of "a month" (wage_mth, wage_pm, wage_per_mo).
 _MONTH_ABBREVIATION = re.compile(r"(?<![a-z])(mth|pm|mo)(?![a-z])")

@@ -34,6 +34,7 @@ from commonprosperity._stata import (
     check_recode,
     convert_column,
     missing_codes,
+    read_columns,
     read_dta,
     text_encoding,
 )
@@ -58,6 +59,7 @@ from commonprosperity.population import (
     Population,
     city_name,
     family_amount_hint,
+    family_amounts,
     group_codes,
     household_copy_problems,
     narrow_float_id_problem,
@@ -695,6 +697,7 @@ def read_stata(
                 # A person file's 城市 beside the household file's city is
                 # another variable, as in from_frames; not a misnamed city.
                 ours_in.get("households", ()) if kind == "persons" else (),
+                encoding,
             )
         except PopulationError as exc:
             problems.append(str(exc))
@@ -740,6 +743,12 @@ def read_stata(
                 problems,
                 said,
             )
+    if "households" in names_in and "persons" not in names_in:
+        # The person file unread (its "missing column(s) ['business']"): a
+        # household file's variable mapped onto it is the likelier cause.
+        problems += _household_file_amounts(
+            paths, per_file, names_in, tables, compare=False
+        )
     if len(ours_in) == 2:
         # Household variables are read from the household file only: one found
         # in the person file alone would vanish (every household falling to the
@@ -755,23 +764,9 @@ def read_stata(
                 f"{paths['households']} lacks; household variables are read from "
                 "the household file (one value per household): add them there"
             )
-        # A household file's variable mapped onto a person income (CFPS's
-        # family business income foperate) was not read, without a word: person
-        # columns are read from the person file. An unprefixed name the person
-        # file has too is read from there.
-        family = sorted(
-            key
-            for key, ours in renames.items()
-            if ours in PERSON_COLUMNS[1:]
-            and _file_name(key, "households") in names_in["households"]
-            and ("." in key or key not in names_in["persons"])
+        problems += _household_file_amounts(
+            paths, per_file, names_in, tables, compare=not problems
         )
-        if family:
-            problems.append(
-                f"{paths['households']}: columns maps {family} to person "
-                f"column(s) {sorted({renames[k] for k in family})}; "
-                + family_amount_hint(paths["persons"], str(paths["households"]))
-            )
         unused = sorted(
             key
             for key in renames
@@ -853,6 +848,57 @@ def _file_name(key: str, kind: str) -> str | None:
     if not dot:
         return key
     return name if prefix == kind else None
+
+
+def _household_file_amounts(
+    paths: Mapping[str, Path],
+    per_file: Mapping[str, Mapping[str, Any]],
+    names_in: Mapping[str, set[str]],
+    tables: Mapping[str, Mapping[str, Any]],
+    compare: bool,
+) -> list[str]:
+    """:func:`~commonprosperity.population.family_amounts` of the household file.
+
+    Its variables named, or mapped, as a person income (CFPS's family business
+    income ``foperate``) were not read, without a word: person columns are read
+    from the person file. ``compare``: whether the tables are clean enough to
+    compare amounts (else only a person file lacking the column is said).
+    """
+    renames = per_file["households"]
+    theirs = {}
+    for name in sorted(names_in["households"]):
+        ours = renames.get(name, name)
+        if ours in INCOME_COLUMNS:
+            theirs[ours] = name
+    shown = {
+        ours: f"variable {name!r}" + ("" if name == ours else f" (mapped to {ours})")
+        for ours, name in theirs.items()
+    }
+    hint = family_amount_hint(paths["persons"], str(paths["households"]))
+    if not compare:
+        # The person file's "missing column(s) ['business']" alone sent the
+        # user back to a mapping they had made, of the household file.
+        mapped = [shown[ours] for ours, name in theirs.items() if name != ours]
+        if not mapped:
+            return []
+        return [f"{paths['households']}: {', '.join(mapped)} would not be read; {hint}"]
+    households, persons = tables["households"], tables["persons"]
+    if not theirs or "household_id" not in households or "household_id" not in persons:
+        return []
+    try:
+        values = read_columns(paths["households"], list(theirs.values()))
+    except PopulationError as exc:
+        return [str(exc)]
+    problems = family_amounts(
+        households["household_id"],
+        {ours: values[name] for ours, name in theirs.items()},
+        persons["household_id"],
+        persons,
+        shown,
+    )
+    if not problems:
+        return []
+    return [f"{paths['households']}: " + "; ".join(problems) + "; " + hint]
 
 
 def _renames_per_file(renames: dict[str, str | None]) -> dict[str, dict]:

@@ -468,36 +468,58 @@ def test_a_family_income_in_the_households_frame_is_refused():
     it was not read, without a word (250,000 + 80,000 yuan lost)."""
     households, persons = _family_frames()
     given = households.assign(foperate=[250_000.0, 80_000.0])
-    with pytest.raises(PopulationError, match=r"columns maps the households column"):
+    with pytest.raises(
+        PopulationError, match=r"column 'foperate' \(mapped to business\) is neither"
+    ):
         Population.from_frames(given, persons, columns={"foperate": "business"})
-    with pytest.raises(PopulationError, match=r"not the sum of its persons' business"):
+    with pytest.raises(PopulationError, match=r"'business' is neither the sum"):
         Population.from_frames(
             households.assign(business=[250_000.0, 80_000.0]), persons
         )
-    with pytest.raises(PopulationError, match=r"households has 'business', which"):
+    with pytest.raises(PopulationError, match=r"a person column the persons lack"):
         Population.from_frames(
             households.assign(business=[250_000.0, 80_000.0]),
             persons.drop(columns="business"),
         )
-    # Sums of the persons' amounts are consistent, and so read.
-    on_head = persons.assign(business=[250_000.0, 0.0, 80_000.0])
-    pop = Population.from_frames(
-        households.assign(business=[250_000.0, 80_000.0]), on_head
-    )
-    assert pop.business.tolist() == [250_000.0, 0.0, 80_000.0]
+    # Sums of the persons' amounts, or one person's (a flat table's first
+    # person's), agree with the persons, and are not refused.
+    on_head = persons.assign(business=[250_000.0, 1_000.0, 80_000.0])
+    for amounts in ([251_000.0, 80_000.0], [1_000.0, 80_000.0]):
+        pop = Population.from_frames(households.assign(business=amounts), on_head)
+        assert pop.business.tolist() == [250_000.0, 1_000.0, 80_000.0]
+    renamed = households.assign(inc=[251_000.0, 80_000.0])
+    theirs = on_head.rename(columns={"business": "inc"})
+    pop = Population.from_frames(renamed, theirs, columns={"inc": "business"})
+    assert pop.business.tolist() == [250_000.0, 1_000.0, 80_000.0]
+
+
+def test_a_flat_table_cut_into_households_is_read():
+    hh, persons = synthetic_population(300, seed=1).to_frames()
+    flat = persons.merge(hh, on="household_id")
+    pop = Population.from_frames(flat.drop_duplicates("household_id"), flat)
+    assert pop.n_persons == len(flat)
 
 
 def test_read_stata_refuses_a_household_file_variable_mapped_to_a_person_income(
     tmp_path,
 ):
     households, persons = _family_frames()
-    households["foperate"] = [250_000.0, 80_000.0]
     h, p = tmp_path / "h.dta", tmp_path / "p.dta"
-    households.astype({"urban": int}).to_stata(h, write_index=False, version=118)
     persons.astype({"employed": int}).to_stata(p, write_index=False, version=118)
-    for key in ("households.foperate", "foperate"):
-        with pytest.raises(PopulationError, match=r"to person column\(s\) \['bus"):
+    for name, key in (("foperate", "households.foperate"), ("foperate", "foperate")):
+        households.astype({"urban": int}).assign(
+            **{name: [250_000.0, 80_000.0]}
+        ).to_stata(h, write_index=False, version=118)
+        with pytest.raises(
+            PopulationError, match=r"variable 'foperate' \(mapped to business\) is"
+        ):
             read_stata(h, p, columns={key: "business"})
+    # Its own variable named business, not mapped, was not read either.
+    households.astype({"urban": int}).assign(business=[250_000.0, 80_000.0]).to_stata(
+        h, write_index=False, version=118
+    )
+    with pytest.raises(PopulationError, match=r"variable 'business' is neither"):
+        read_stata(h, p)
 
 
 def _cfps_like(n=400, seed=3):
@@ -572,6 +594,23 @@ def test_a_stata_label_saying_monthly_is_warned_of(tmp_path):
         read_stata(h, p, columns={"qi1002": "pension"})
 
 
+def test_an_old_stata_label_saying_monthly_is_warned_of(tmp_path):
+    """A format-117 file stores its labels' bytes (GB18030 here), which pandas
+    reads as latin-1: the 月 of "元/月" was never seen."""
+    from commonprosperity import ImplausibleDataWarning
+
+    households, persons = _family_frames()
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    households.astype({"urban": int}).to_stata(h, write_index=False, version=117)
+    label = "离退休金（元/月）".encode("gb18030").decode("latin-1")
+    persons.astype({"employed": int}).rename(columns={"pension": "qi1002"}).to_stata(
+        p, write_index=False, version=117, variable_labels={"qi1002": label}
+    )
+    for encoding in (None, "gb18030"):
+        with pytest.warns(ImplausibleDataWarning, match=r"labelled '离退休金（元/月"):
+            read_stata(h, p, columns={"qi1002": "pension"}, encoding=encoding)
+
+
 def test_a_recode_naming_labels_of_an_unlabelled_column_is_refused(tmp_path):
     """{"business": {"不适用": 0}} on codes without labels was never applied:
     -8 passed as a loss of 8 yuan."""
@@ -613,3 +652,53 @@ def test_a_sweep_s_bracket_is_simulate_s_up_to_rounding(grid):
         alone = simulate(pop, base.replace({lever: value}), gini="bracket").indicators
         for bound in ("gini_lower", "gini_upper"):
             assert frame[bound].iloc[i] == pytest.approx(alone[bound], rel=1e-14)
+
+
+def test_a_family_income_that_is_no_number_is_refused_too():
+    """Labelled codes read as categories (pandas.read_stata's default) or text
+    such as "50,000" in the households frame were dropped without a word."""
+    households, persons = _family_frames()
+    for values in (
+        pd.Categorical(["不适用", "30000"]),
+        ["50,000", "."],
+    ):
+        with pytest.raises(PopulationError, match=r"values that are not numbers"):
+            Population.from_frames(households.assign(business=values), persons)
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "2018年1月至12月工资收入（元）",
+        "annual wage, months 1-12 (yuan)",
+        "工资（元/年）",
+    ],
+)
+def test_an_annual_stata_label_is_not_called_monthly(tmp_path, label):
+    import warnings
+
+    households, persons = _family_frames()
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    households.astype({"urban": int}).to_stata(h, write_index=False, version=118)
+    persons.astype({"employed": int}).to_stata(
+        p, write_index=False, version=118, variable_labels={"wage": label}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_stata(h, p)
+
+
+def test_a_household_file_mapping_is_named_when_the_person_file_lacks_it(tmp_path):
+    households, persons = _family_frames()
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    households.astype({"urban": int}).assign(foperate=[250_000.0, 80_000.0]).to_stata(
+        h, write_index=False, version=118
+    )
+    persons.drop(columns="business").astype({"employed": int}).to_stata(
+        p, write_index=False, version=118
+    )
+    with pytest.raises(PopulationError) as info:
+        read_stata(h, p, columns={"households.foperate": "business"})
+    message = str(info.value)
+    assert "missing column(s) ['business']" in message
+    assert "variable 'foperate' (mapped to business) would not be read" in message
