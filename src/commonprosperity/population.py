@@ -1562,8 +1562,10 @@ def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:
         if name in ours:
             continue
         # NFKC: full-width letters (ｃｉｔｙ, as Chinese input methods type them)
-        # are the same name to a reader.
-        key = unicodedata.normalize("NFKC", name).strip().casefold()
+        # are the same name to a reader; so is a name behind the byte-order
+        # mark of an Excel "CSV UTF-8" file read without utf-8-sig.
+        key = unicodedata.normalize("NFKC", name).strip().strip("\ufeff")
+        key = key.strip().casefold()
         if key in ours and key not in present:
             found[name] = key
             continue
@@ -1655,10 +1657,17 @@ def _index_problem(
 
 def misnamed_problem(misnamed: Mapping[str, str]) -> str:
     """The message for :func:`misnamed_columns`' result (without a prefix)."""
+    mark = any("\ufeff" in str(name) for name in misnamed)
     return (
         f"has column(s) {list(misnamed)}, which look like the library's "
         f"{sorted(set(misnamed.values()))} (case, full-width letters, surrounding "
-        "spaces, one letter or a synonym) and would not be read (names are exact); "
+        "spaces"
+        + (
+            " or a byte-order mark '\\ufeff': read the CSV with encoding='utf-8-sig'"
+            if mark
+            else ""
+        )
+        + ", one letter or a synonym) and would not be read (names are exact); "
         "map them with "
         f"columns={dict(misnamed)!r}, or leave them unread with "
         f"columns={dict.fromkeys(misnamed)!r}"
@@ -1782,6 +1791,24 @@ def _common_length(
     return distinct.pop() if distinct else 0
 
 
+def _text_number_hint(values: np.ndarray) -> str:
+    """How to read numbers stored as text ("12,345.00" from Excel), or ""."""
+    text = [v for v in values.tolist() if isinstance(v, str)]
+    if not text or len(text) < len(values):
+        return ""
+    try:
+        for v in text:
+            float(v.replace(",", "").strip())
+    except ValueError:
+        return ""
+    example = next((v for v in text if "," in v), text[0])
+    return (
+        f"; the numbers are stored as text (e.g. {example!r}): convert the "
+        "column with pandas.to_numeric(column.str.replace(',', '')), or read "
+        "the sheet with read_excel(..., thousands=',')"
+    )
+
+
 def _text_id_hint(name: str, values: np.ndarray) -> str:
     """How to turn text household ids into numbers (empty for other columns).
 
@@ -1860,10 +1887,12 @@ def _float_column(
         )
         wrong = kind == 1
         if wrong.any():
+            hint = _text_id_hint(name, values[wrong]) or _text_number_hint(
+                values[wrong]
+            )
             problems.append(
                 f"{name} must be numeric (not text, booleans, complex numbers, "
-                f"dates or durations); {describe_rows(wrong, values)}"
-                f"{_text_id_hint(name, values[wrong])}"
+                f"dates or durations); {describe_rows(wrong, values)}{hint}"
             )
             return None
         snan = kind == 2
@@ -2281,6 +2310,8 @@ def _city_column(
             hint = ""
             if isinstance(raw, str) and _jiangsu_taizhou(*_spelling(raw)):
                 hint = " (泰州 in Jiangsu; Zhejiang's 台州 is Tāizhōu)"
+            elif isinstance(raw, str):
+                hint = _misdecoded_city(raw)
             unknown.append(f"{quoted(raw)}{hint} at rows {rows}")
     missing = position < 0
     if missing.any():
@@ -2293,6 +2324,38 @@ def _city_column(
         )
         return None
     return mapping[position]
+
+
+#: How a city's text is misread: (encoding it was read in, encoding it is in).
+_MISREADINGS = (
+    ("latin-1", "gbk"),  # a GBK CSV read as latin-1: 'º¼ÖÝ' for 杭州
+    ("cp1252", "gbk"),
+    ("latin-1", "utf-8"),
+    ("cp1252", "utf-8"),
+    ("gbk", "utf-8"),  # a UTF-8 file read as GBK: '鏉窞'
+)
+
+
+def _misdecoded_city(text: str) -> str:
+    """A hint when ``text`` is a city read in the wrong encoding, else ""."""
+    if "\ufffd" in text:
+        return (
+            " (holds the replacement character '\ufffd': text read in the wrong "
+            "encoding; read the file with its own, e.g. encoding='gbk' or 'utf-8')"
+        )
+    for read_as, written_in in _MISREADINGS:
+        try:
+            decoded = text.encode(read_as).decode(written_in)
+            city = city_label(city_name(decoded))
+        except (UnicodeError, PopulationError):
+            continue
+        if decoded == text or city not in CITY_LABELS:
+            continue
+        return (
+            f" ({city} read in the wrong encoding: read the file with "
+            f"encoding={written_in!r})"
+        )
+    return ""
 
 
 _HOUSEHOLD_ARRAYS = {

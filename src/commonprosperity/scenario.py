@@ -1469,6 +1469,13 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
             f"{path}: is not a UTF-8 text (TOML) file: a NUL byte on line {line} "
             "(a UTF-16 file? save it as UTF-8)"
         )
+    if text.rstrip("\r\n").endswith("\x1a"):
+        # The end-of-file mark of old DOS and Windows tools: tomllib called it
+        # an invalid statement.
+        raise ScenarioError(
+            f"{path}: ends with a Ctrl-Z (0x1A) end-of-file mark, which some "
+            "Windows tools write and TOML does not allow: delete it"
+        )
     try:
         return tomllib.loads(text)
     except ValueError as exc:  # TOMLDecodeError, or an integer of > 4,300 digits

@@ -702,3 +702,70 @@ def test_a_household_file_mapping_is_named_when_the_person_file_lacks_it(tmp_pat
     message = str(info.value)
     assert "missing column(s) ['business']" in message
     assert "variable 'foperate' (mapped to business) would not be read" in message
+
+
+# ------------------------------------------------------- Windows-made files
+def _sweep_file(tmp_path, text):
+    from commonprosperity._sweepfile import read_sweep_file
+    from commonprosperity.errors import ScenarioError
+
+    path = tmp_path / "sweep.toml"
+    path.write_bytes(text.encode("utf-8"))
+    with pytest.raises(ScenarioError) as info:
+        read_sweep_file(path)
+    return str(info.value)
+
+
+def test_windows_paths_in_a_sweep_file_are_named_as_such(tmp_path):
+    """'\\n' of "scenarios\\new.toml" is a new line in a double-quoted TOML
+    string: the error said "got TOML text, not a path"; a backslash separator
+    was "no such file" with no word of it."""
+    grid = '\n[grid]\n"transfers.dibao_monthly" = [1128, 1400]\n'
+    said = _sweep_file(tmp_path, 'base = "scenarios\\new.toml"' + grid)
+    assert "holds the control character '\\n'" in said
+    assert "TOML text" not in said
+    said = _sweep_file(
+        tmp_path, 'year = 2024\n[population]\nfile = "data\\tpop.parquet"' + grid
+    )
+    assert "holds the control character '\\t'" in said
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "pop.parquet").write_bytes(b"")
+    said = _sweep_file(
+        tmp_path, "year = 2024\n[population]\nfile = 'data\\pop.parquet'" + grid
+    )
+    assert "a backslash does not separate folders" in said
+
+
+def test_a_trailing_ctrl_z_is_named(tmp_path):
+    from commonprosperity.errors import ScenarioError
+
+    path = tmp_path / "s.toml"
+    path.write_bytes(b"year = 2025\r\n\x1a")
+    with pytest.raises(ScenarioError, match=r"Ctrl-Z \(0x1A\) end-of-file mark"):
+        Scenario.from_toml(path)
+
+
+def test_csv_slips_of_excel_and_encodings_get_a_hint():
+    hh, persons = synthetic_population(60, seed=1).to_frames()
+    with pytest.raises(PopulationError, match=r"byte-order mark.*utf-8-sig"):
+        Population.from_frames(
+            hh.rename(columns={"household_id": "\ufeffhousehold_id"}), persons
+        )
+    garbled = ["杭州".encode("gbk").decode("latin-1"), "丽水".encode().decode("gbk")]
+    cities = [garbled[i % 2] for i in range(len(hh))]
+    with pytest.raises(PopulationError) as info:
+        Population.from_frames(hh.assign(city=cities), persons)
+    message = str(info.value)
+    assert (
+        "(杭州 read in the wrong encoding: read the file with encoding='gbk')"
+        in message
+    )
+    assert (
+        "(丽水 read in the wrong encoding: read the file with encoding='utf-8')"
+        in message
+    )
+    text = persons.assign(wage=persons["wage"].map(lambda v: f"{v:,.2f}"))
+    with pytest.raises(
+        PopulationError, match=r"numbers are stored as text \(e.g. '\d+,"
+    ):
+        Population.from_frames(hh, text)
