@@ -14,7 +14,13 @@ from typing import Any
 from commonprosperity._validate import quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 
-__all__ = ["expand_home", "file_in_the_way", "path_state", "replace_atomically"]
+__all__ = [
+    "expand_home",
+    "file_in_the_way",
+    "path_slips",
+    "path_state",
+    "replace_atomically",
+]
 
 
 def expand_home(path: str | os.PathLike, error: type[Exception]) -> Path:
@@ -41,6 +47,29 @@ def expand_home(path: str | os.PathLike, error: type[Exception]) -> Path:
     if problem:
         raise error(problem)
     return expanded
+
+
+def path_slips(text: str) -> str:
+    r"""What a path that names no file says of how it was typed, or "".
+
+    A Windows path typed in a double-quoted TOML string or a Python string
+    ("data\new.parquet") holds a new line where ``\n`` stood; one typed with
+    backslashes names no folder on this system.
+    """
+    control = next((ch for ch in text if ord(ch) < 32 or ord(ch) == 127), None)
+    if control is not None:
+        return (
+            f"the path holds the control character {control!r}: in a "
+            "double-quoted TOML string or a Python string a backslash starts an "
+            "escape (\\n a new line, \\t a tab); write the path with forward "
+            "slashes, or as a raw string r'...' (Python) or in single quotes (TOML)"
+        )
+    if "\\" in text and os.sep == "/":
+        return (
+            "a backslash does not separate folders on this system: write the "
+            "path with forward slashes, which Windows reads too"
+        )
+    return ""
 
 
 def unencodable(path: str | os.PathLike) -> str | None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commonprosperity._sums import weighted_median
+from commonprosperity._sums import weighted_median, weighted_quantile
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ImplausibleDataWarning
 
@@ -24,6 +24,15 @@ if TYPE_CHECKING:
 
 #: Records below which a check says nothing.
 MIN_RECORDS = 30
+#: Urban over rural income per person below which the urban flag looks coded
+#: backwards: flipped, Zhejiang's ratio of about 1.9 reads about 0.53, while
+#: inside an income band (a decile of a study) urban and rural are near equal
+#: (0.989 to 1.023 on the baseline's deciles, which warned at any ratio under 1).
+BACKWARDS_URBAN_SIGN = 0.8
+#: Yuan a year: wages whose tenth percentile is above it too are fen (fen push
+#: the lowest earners into the millions; a study of top earners still holds
+#: their spouses' ordinary wages).
+FEN_LOW_SIGN = 300_000.0
 #: Yuan a year: 1,000 a month, 60 % of the lowest minimum-wage tier shipped
 #: (1,660 a month, Zhejiang tier 3 from Dec 2017; data/policy.toml). A median
 #: wage below it is a monthly column read as annual, not a labour market.
@@ -56,6 +65,11 @@ MONTHLY_PENSION_SIGN = 12_000.0
 #: The first year judged by it (urban pensions were under 1,000 a month in the
 #: early 2000s).
 MONTHLY_PENSION_FROM = 2010
+#: The ninetieth percentile must be under the sign too: a monthly slip divides
+#: every pension by 12, the highest too, while a study of the poor holds a tail
+#: of ordinary pensions (the bottom 5 % of the baseline: a median of 8,331 yuan,
+#: a tail from 20,564).
+MONTHLY_PENSION_QUANTILE = 0.9
 #: Business incomes that are survey codes, not losses: CFPS's -1 不知道, -2 拒绝
 #: 回答, -8 不适用, -9 缺失 (and -3, -7, -10), and the -99 ... of other surveys.
 SPECIAL_CODES = (-1.0, -2.0, -3.0, -7.0, -8.0, -9.0, -10.0, -99.0, -999.0, -9999.0)
@@ -140,7 +154,10 @@ def _wages(
             f"{median:,.0f} yuan a year, under {under}: {guess}; the library reads "
             "incomes in yuan per year"
         )
-    elif weight[amount > (high := _fen_sign(year))].sum() * 2 > total:
+    elif (
+        weight[amount > (high := _fen_sign(year))].sum() * 2 > total
+        and weighted_quantile(amount, weight, 0.1) > FEN_LOW_SIGN
+    ):
         _say(
             f"{where}the median wage of the {count:,} persons with a wage is "
             f"{weighted_median(amount, weight):,.0f} yuan a year, over "
@@ -177,7 +194,7 @@ def _urban_poorer(pop: Population, hh: np.ndarray, where: str) -> None:
         np.dot(income[area], pop.weight[area]) / persons[area].sum()
         for area in (urban, ~urban)
     ]
-    if per_person[0] < per_person[1]:
+    if per_person[0] < BACKWARDS_URBAN_SIGN * per_person[1]:
         _say(
             f"{where}urban residents' gross income per person "
             f"({per_person[0]:,.0f} yuan) is below rural residents' "
@@ -256,8 +273,13 @@ def _monthly_pensions(
     count = int(np.count_nonzero(elders))
     if count < MIN_RECORDS:
         return
-    median = weighted_median(pop.pension[elders], person_weight[elders])
-    if median < MONTHLY_PENSION_SIGN:
+    amount, weight = pop.pension[elders], person_weight[elders]
+    median = weighted_median(amount, weight)
+    if (
+        median < MONTHLY_PENSION_SIGN
+        and weighted_quantile(amount, weight, MONTHLY_PENSION_QUANTILE)
+        < MONTHLY_PENSION_SIGN
+    ):
         _say(
             f"{where}the median pension of the {count:,} urban persons aged 60 or "
             f"over with one is {median:,.0f} yuan a year, under "

@@ -296,9 +296,18 @@ class _SharedLabelsError(PopulationError):
 
 
 def read_columns(path: Path, names: list[str]) -> dict[str, np.ndarray]:
-    """The stored values of the variables ``names`` of a ``.dta`` file."""
-    frame = _read_frame(path, names, convert_categoricals=False, convert_dates=False)
-    return {name: frame[name].to_numpy() for name in names}
+    """The values of the variables ``names`` of a ``.dta`` file, labels applied.
+
+    A labelled code reads as its label (text), so that it is not taken for an
+    amount; codes whose labels repeat are read as stored.
+    """
+    try:
+        frame = _read_frame(path, names, convert_categoricals=True, convert_dates=False)
+    except _SharedLabelsError:
+        frame = _read_frame(
+            path, names, convert_categoricals=False, convert_dates=False
+        )
+    return {name: np.asarray(frame[name].astype(object).to_numpy()) for name in names}
 
 
 def _read_frame(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from commonprosperity._files import file_in_the_way, path_state
+from commonprosperity._files import file_in_the_way, path_slips, path_state
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import (
     HOUSEHOLD_COLUMNS,
@@ -52,7 +52,11 @@ def _file_ends(path: Path, kind: str, n: int = 64) -> tuple[bytes, bytes, int]:
             raise PopulationError(
                 f"{path}: no such {kind} file ({ancestor} is a file, not a directory)"
             )
-        raise PopulationError(f"{path}: no such {kind} file")
+        slips = path_slips(str(path))
+        shown = repr(str(path)) if "control character" in slips else str(path)
+        raise PopulationError(
+            f"{shown}: no such {kind} file" + (f" ({slips})" if slips else "")
+        )
     if state != "file":
         raise PopulationError(f"{path}: is not a file (a {kind} file is required)")
     try:

@@ -46,14 +46,13 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from commonprosperity._files import expand_home, path_state
+from commonprosperity._files import expand_home, path_slips, path_state
 from commonprosperity._sweep_engine import (
     not_a_lever,
     repeated_values,
@@ -342,16 +341,16 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
                     f"{where}: population.file must be a path string; "
                     f"got {quoted(pop['file'])}"
                 )
-            elif problem := _path_text_problem(pop["file"]):
+            elif "control character" in (slips := path_slips(pop["file"])):
                 problems.append(
-                    f"{where}: population.file {quoted(pop['file'])}: {problem}"
+                    f"{where}: population.file {quoted(pop['file'])}: {slips}"
                 )
             else:
                 try:
                     pop_file = _beside(path, pop["file"]).resolve()
                     problem = _file_problem(pop_file)
-                    if problem and "\\" in pop["file"] and os.sep == "/":
-                        problem += "; " + _BACKSLASHES
+                    if problem and slips:
+                        problem += "; " + slips
                 except ScenarioError as exc:
                     pop_file, problem = None, str(exc)
                 except (OSError, RuntimeError) as exc:
@@ -560,30 +559,6 @@ def _valid_with_others(
     return False
 
 
-#: Said of a missing path with backslashes (a sweep file written on Windows).
-_BACKSLASHES = (
-    "a backslash does not separate folders on this system: write the path with "
-    "forward slashes ('data/pop.parquet'), which Windows reads too"
-)
-
-
-def _path_text_problem(text: str) -> str | None:
-    r"""A path holding a control character, which a TOML escape made, or None.
-
-    In a double-quoted TOML string ``"data\new.parquet"`` reads ``\n`` as a new
-    line: the path was "no such file" over two lines, or "got TOML text".
-    """
-    found = next((ch for ch in text if ord(ch) < 32 or ord(ch) == 127), None)
-    if found is None:
-        return None
-    return (
-        f"holds the control character {found!r}: in a double-quoted TOML "
-        "string a backslash starts an escape (\\n a new line, \\t a tab); "
-        "write the path with forward slashes ('data/pop.parquet'), or in "
-        "single quotes"
-    )
-
-
 def _beside(sweep_file: Path, text: str) -> Path:
     """A path the sweep file gives: ``~`` expanded, relative ones to its folder.
 
@@ -612,15 +587,16 @@ def _base(
                     f"string); got {quoted(raw['base'])}"
                 )
                 return None, ""
-            problem = _path_text_problem(raw["base"])
-            if problem:
-                problems.append(f"{where}: base {quoted(raw['base'])}: {problem}")
+            slips = path_slips(raw["base"])
+            if "control character" in slips:
+                # A TOML escape ("scenarios\new.toml"): "got TOML text" before.
+                problems.append(f"{where}: base {quoted(raw['base'])}: {slips}")
                 return None, ""
             file = _beside(path, raw["base"])
-            if "\\" in raw["base"] and os.sep == "/" and not file.exists():
+            if slips and not file.exists():
                 problems.append(
                     f"{where}: base {quoted(raw['base'])}: no such file ({file}); "
-                    + _BACKSLASHES
+                    + slips
                 )
                 return None, ""
             return Scenario.from_toml(file), str(raw["base"])

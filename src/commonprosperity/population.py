@@ -1150,11 +1150,16 @@ def family_amounts(
             pd.Series(np.isclose(theirs, own, rtol=1e-9, atol=0.5)).groupby(ids).any()
         )
         member = member.reindex(amount.index, fill_value=False).to_numpy()
+        # Households without persons (or ids typed apart, "1" and 1) are the
+        # id checks' to name: compared here, their amounts read as families'.
+        present = amount.index.isin(pd.Index(ids))
         given_values = amount.to_numpy()
+        # rtol: a total stored as a Stata float (float32) is 6e-8 off its sum.
         off = (
-            ~np.isclose(given_values, sums, rtol=1e-9, atol=0.5)
+            ~np.isclose(given_values, sums, rtol=1e-6, atol=0.5)
             & ~member
             & ~np.isnan(given_values)
+            & present
         )
         if off.any():
             first = int(np.flatnonzero(off)[0])
@@ -1265,12 +1270,20 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
 
 #: What makes a name with "month" or 月 annual: twelve months, the factor of 12
 #: applied, January to December, the whole year ("wage_past_12_months",
-#: "income_12_month_total", 月工资×12, 2019年1-12月工资, 全年工资).
+#: "income_12_month_total", 月工资×12, 2019年1-12月工资, 2018年1月至12月, 全年工资).
 _ANNUAL_NAME = re.compile(
     r"(?<!\d)12[\s_-]*months?(?!ly)|twelve[\s_-]*months?(?!ly)|[x×*]\s*12(?!\d)"
-    r"|(?<![\d.])12\s*[x×*]|from[\s_-]*monthly|annuali[sz]ed|annual|yearly"
-    r"|per[\s_-]*year|months?\s*1\s*(?:[-—–~～]|to)\s*12(?!\d)"
-    r"|(?<!\d)1\s*月?\s*(?:[-—–~～至到])\s*12\s*月|全年|年收入|元\s*/\s*年|12个月|十二个月"
+    r"|(?<![\d.])12\s*[x×*]|from[\s_-]*monthly|annuali[sz]ed"
+    r"|months?\s*1\s*(?:[-—–~～]|to)\s*12(?!\d)"
+    r"|(?<!\d)1\s*月?\s*(?:[-—–~～至到])\s*12\s*月|全年|12个月|十二个月"
+)
+#: Says "a month" outright, whatever else the text says ("每月工资（元/月），
+#: 不含年收入", "monthly wage (annual survey)").
+_MONTHLY_WORD = re.compile(r"元\s*/\s*月|每月|per[\s_-]*month|(?<![a-z])monthly")
+#: Says "a year" (a label "工资（元/年）", "annual wage"), read after the above:
+#: not half a year (半年收入, semiannual).
+_YEARLY_WORD = re.compile(
+    r"(?<![a-z])(?:annual|yearly)|per[\s_-]*year|(?<!半)年收入|元\s*/\s*年"
 )
 #: Survey abbreviations of "a month" (wage_mth, wage_pm, wage_per_mo).
 _MONTH_ABBREVIATION = re.compile(r"(?<![a-z])(mth|pm|mo)(?![a-z])")
@@ -1280,18 +1293,24 @@ _AVERAGE_NAME = re.compile(r"avg|average|mean|月均|平均")
 
 
 def says_monthly(name: str) -> bool:
-    """Whether a column's name says it holds amounts of less than a year.
+    """Whether a column's name (or a Stata label) says amounts of less than a year.
 
-    ``wage_monthly``, 月养老金, ``wage_last_3_months``, 近3个月工资 and monthly
-    averages do; ``wage_past_12_months``, 近12个月工资, 月工资×12 and
-    2019年1-12月工资 do not.
+    ``wage_monthly``, 月养老金, ``wage_last_3_months``, 近3个月工资, 上半年收入
+    (1-6月) and monthly averages do; ``wage_past_12_months``, 近12个月工资,
+    月工资×12, 2019年1-12月工资 and "工资（元/年）, 按月发放" do not. In that
+    order: an average is monthly; twelve months or the factor of 12 are annual;
+    "元/月", "每月", "monthly" are monthly; "annual", "元/年", 年收入 annual.
     """
     key = name.casefold()
     if not ("month" in key or "月" in key or _MONTH_ABBREVIATION.search(key)):
         return False
     if _AVERAGE_NAME.search(key):
         return True
-    return _ANNUAL_NAME.search(key) is None
+    if _ANNUAL_NAME.search(key):
+        return False
+    if _MONTHLY_WORD.search(key):
+        return True
+    return _YEARLY_WORD.search(key) is None
 
 
 def mapped_twice(
@@ -1563,9 +1582,8 @@ def misnamed_columns(names: Any, ours: tuple[str, ...]) -> dict[str, str]:
             continue
         # NFKC: full-width letters (ｃｉｔｙ, as Chinese input methods type them)
         # are the same name to a reader; so is a name behind the byte-order
-        # mark of an Excel "CSV UTF-8" file read without utf-8-sig.
-        key = unicodedata.normalize("NFKC", name).strip().strip("\ufeff")
-        key = key.strip().casefold()
+        # mark of an Excel "CSV UTF-8" file (_without_mark).
+        key = unicodedata.normalize("NFKC", _without_mark(name)).strip().casefold()
         if key in ours and key not in present:
             found[name] = key
             continue
@@ -1655,19 +1673,39 @@ def _index_problem(
     ]
 
 
+def _without_mark(name: str) -> str:
+    r"""``name`` without a leading byte-order mark, read as such or misread.
+
+    An Excel "CSV UTF-8" file begins with the bytes EF BB BF: read as UTF-8
+    without utf-8-sig they are '\ufeff', as latin-1 'ï»¿', as GB18030 the
+    first letters run into them ('锘縞ity').
+    """
+    if name.startswith("\ufeff"):
+        return name[1:]
+    for encoding in ("latin-1", "cp1252", "gb18030"):
+        try:
+            raw = name.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        if raw.startswith(b"\xef\xbb\xbf"):
+            return raw[3:].decode(encoding, errors="replace")
+    return name
+
+
 def misnamed_problem(misnamed: Mapping[str, str]) -> str:
     """The message for :func:`misnamed_columns`' result (without a prefix)."""
-    mark = any("\ufeff" in str(name) for name in misnamed)
+    mark = [name for name in misnamed if _without_mark(str(name)) != name]
     return (
         f"has column(s) {list(misnamed)}, which look like the library's "
         f"{sorted(set(misnamed.values()))} (case, full-width letters, surrounding "
-        "spaces"
+        "spaces, one letter or a synonym"
         + (
-            " or a byte-order mark '\\ufeff': read the CSV with encoding='utf-8-sig'"
+            f"; {mark} begin with a byte-order mark, read as text: read the file "
+            "as UTF-8 with encoding='utf-8-sig'"
             if mark
             else ""
         )
-        + ", one letter or a synonym) and would not be read (names are exact); "
+        + ") and would not be read (names are exact); "
         "map them with "
         f"columns={dict(misnamed)!r}, or leave them unread with "
         f"columns={dict.fromkeys(misnamed)!r}"
@@ -1791,21 +1829,28 @@ def _common_length(
     return distinct.pop() if distinct else 0
 
 
+#: A number written with thousands separators ("12,345.00", "-1,000").
+_THOUSANDS = re.compile(r"\s*[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*")
+
+
 def _text_number_hint(values: np.ndarray) -> str:
-    """How to read numbers stored as text ("12,345.00" from Excel), or ""."""
+    """How to read numbers written with thousands separators, or "".
+
+    Only when every text value is a plain number or one with separators ("12,5",
+    a decimal comma, would read ten times too large without its comma).
+    """
     text = [v for v in values.tolist() if isinstance(v, str)]
-    if not text or len(text) < len(values):
+    separated = [v for v in text if _THOUSANDS.fullmatch(v)]
+    if not separated:
         return ""
-    try:
-        for v in text:
-            float(v.replace(",", "").strip())
-    except ValueError:
+    plain = [v for v in text if not _THOUSANDS.fullmatch(v)]
+    if plain and pd.to_numeric(pd.Series(plain), errors="coerce").isna().any():
         return ""
-    example = next((v for v in text if "," in v), text[0])
     return (
-        f"; the numbers are stored as text (e.g. {example!r}): convert the "
-        "column with pandas.to_numeric(column.str.replace(',', '')), or read "
-        "the sheet with read_excel(..., thousands=',')"
+        f"; numbers written with thousands separators (e.g. {separated[0]!r}): "
+        "convert the column with pandas.to_numeric(column.astype(str)"
+        ".str.replace(',', '')), or read the sheet with read_excel(..., "
+        "thousands=',')"
     )
 
 

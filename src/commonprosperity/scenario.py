@@ -39,7 +39,12 @@ from pydantic import (
 )
 from pydantic.json_schema import GenerateJsonSchema
 
-from commonprosperity._files import expand_home, path_state, replace_atomically
+from commonprosperity._files import (
+    expand_home,
+    path_slips,
+    path_state,
+    replace_atomically,
+)
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.rules import quick_deductions
 from commonprosperity._validate import (
@@ -1426,8 +1431,9 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
         raw = b"" if special else path.read_bytes()
     except OSError as exc:
         given = str(path)
-        # A key = value line, not a folder such as runs/lever=dibao.
-        if "\n" in given or (
+        # A key = value line, not a folder such as runs/lever=dibao, nor a
+        # Windows path whose \n a string's escape made a new line.
+        if ("\n" in given and "=" in given) or (
             re.match(r"\s*[A-Za-z_][\w.\"-]*\s*=", given)
             and os.sep not in given
             and not given.lower().endswith(".toml")
@@ -1443,7 +1449,12 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
                 f"{what}: got TOML text, not a path ({quoted(given[:60])}); pass "
                 f"the path of a file{advice}"
             ) from None
-        raise ScenarioError(f"{path}: cannot read {what} ({exc.strerror})") from None
+        slips = path_slips(given)
+        shown = repr(given) if "control character" in slips else given
+        raise ScenarioError(
+            f"{shown}: cannot read {what} ({exc.strerror}"
+            + (f"; {slips})" if slips else ")")
+        ) from None
     except ValueError as exc:  # e.g. an embedded NUL byte in the path
         raise ScenarioError(f"{str(path)!r}: cannot read {what} ({exc})") from None
     if special:
@@ -1469,12 +1480,13 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
             f"{path}: is not a UTF-8 text (TOML) file: a NUL byte on line {line} "
             "(a UTF-16 file? save it as UTF-8)"
         )
-    if text.rstrip("\r\n").endswith("\x1a"):
-        # The end-of-file mark of old DOS and Windows tools: tomllib called it
-        # an invalid statement.
+    if "\x1a" in text:
+        # The end-of-file mark of old DOS and Windows tools (in the middle where
+        # files were joined): tomllib called it an invalid statement.
+        line = text[: text.index("\x1a")].count("\n") + 1
         raise ScenarioError(
-            f"{path}: ends with a Ctrl-Z (0x1A) end-of-file mark, which some "
-            "Windows tools write and TOML does not allow: delete it"
+            f"{path}: holds a Ctrl-Z (0x1A) end-of-file mark on line {line}, which "
+            "some Windows tools write and TOML does not allow: delete it"
         )
     try:
         return tomllib.loads(text)
@@ -1500,10 +1512,19 @@ def _toml_line_hint(message: str, text: str) -> str:
     lines = text.split("\n")  # tomllib's lines: splitlines() also cuts at \f
     number = int(found.group(1))
     hint = ""
+    line = ""
     if 1 <= number <= len(lines):
-        hint = f"; line {number} reads {quoted(lines[number - 1].strip())}"
+        line = lines[number - 1]
+        hint = f"; line {number} reads {quoted(line.strip())}"
     if message.startswith(("Cannot overwrite a value", "Cannot declare")):
         hint += " (a key or table given twice: each may be given once)"
+    elif "\\" in line and (
+        message.startswith("Unescaped") or "escape" in message or "hex value" in message
+    ):
+        hint += (
+            " (in a double-quoted TOML string a backslash starts an escape: write "
+            "paths with forward slashes, or in single quotes)"
+        )
     return hint
 
 

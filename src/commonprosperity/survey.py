@@ -898,6 +898,17 @@ def _household_file_amounts(
     )
     if not problems:
         return []
+    # An unprefixed mapping of a name both files have: the person file's is meant.
+    both = [
+        name
+        for ours, name in theirs.items()
+        if name != ours and name in names_in["persons"]
+    ]
+    if both:
+        hint += (
+            "; to map only the person file's, prefix the name: columns="
+            f"{ {f'persons.{name}': renames[name] for name in both} }"
+        )
     return [f"{paths['households']}: " + "; ".join(problems) + "; " + hint]
 
 

@@ -765,7 +765,113 @@ def test_csv_slips_of_excel_and_encodings_get_a_hint():
         in message
     )
     text = persons.assign(wage=persons["wage"].map(lambda v: f"{v:,.2f}"))
-    with pytest.raises(
-        PopulationError, match=r"numbers are stored as text \(e.g. '\d+,"
-    ):
+    with pytest.raises(PopulationError, match=r"thousands separators \(e.g. '\d+,"):
         Population.from_frames(hh, text)
+
+
+# ------------------------------------------------------ review of the above
+def test_the_family_check_leaves_id_problems_to_the_id_checks():
+    households, persons = _family_frames()
+    flat_wage = households.assign(wage=[6e4, 5e4])
+    with pytest.raises(PopulationError) as info:
+        Population.from_frames(flat_wage.assign(household_id=["1", "2"]), persons)
+    assert "digits stored as text" in str(info.value)
+    assert "neither the sum" not in str(info.value)
+    extra = pd.concat(
+        [
+            flat_wage,
+            pd.DataFrame(
+                {"household_id": [3], "weight": [1.0], "urban": [True], "wage": [700.0]}
+            ),
+        ]
+    )
+    with pytest.raises(PopulationError) as info:
+        Population.from_frames(extra, persons)
+    assert "every household needs at least one person" in str(info.value)
+    assert "neither the sum" not in str(info.value)
+
+
+def test_household_totals_stored_as_float32_agree_with_their_sums():
+    rng = np.random.default_rng(4)
+    n = 200
+    households = pd.DataFrame(
+        {"household_id": np.arange(n), "weight": 1.0, "urban": True}
+    )
+    business = rng.uniform(1e6, 2e7, 2 * n).astype(np.float32)
+    persons = pd.DataFrame(
+        {
+            "household_id": np.repeat(np.arange(n), 2),
+            "age": 40,
+            "employed": False,
+            "wage": 0.0,
+            "business": business,
+            "property": 0.0,
+            "pension": 0.0,
+        }
+    )
+    totals = persons.groupby("household_id")["business"].sum().to_numpy(float)
+    Population.from_frames(
+        households.assign(business=totals.astype(np.float32)), persons
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "monthly"),
+    [
+        ("上半年收入（1-6月）", True),
+        ("income_semiannual_6months", True),
+        ("每月工资（元/月），不含年收入", True),
+        ("monthly wage (annual survey)", True),
+        ("工资（元/年），按月发放", False),
+        ("wage_past_12_months", False),
+    ],
+)
+def test_says_monthly_reads_what_the_words_say(name, monthly):
+    from commonprosperity.population import says_monthly
+
+    assert says_monthly(name) is monthly
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "gb18030"])
+def test_a_byte_order_mark_misread_before_a_column_name_is_named(encoding):
+    """Read in the wrong encoding, the mark of an Excel "CSV UTF-8" file runs
+    into the first name ('ï»¿city', '锘縞ity'): city was left unread and every
+    household fell to the province."""
+    hh, persons = synthetic_population(60, seed=1).to_frames()
+    misread = "\ufeffcity".encode().decode(encoding)
+    with pytest.raises(PopulationError, match=r"begin with a byte-order mark"):
+        Population.from_frames(hh.rename(columns={"city": misread}), persons)
+
+
+def test_a_decimal_comma_gets_no_thousands_advice():
+    hh, persons = synthetic_population(20, seed=1).to_frames()
+    with pytest.raises(PopulationError) as info:
+        Population.from_frames(hh, persons.assign(wage="12,5"))
+    assert "thousands separators" not in str(info.value)
+
+
+def test_windows_paths_given_to_the_python_readers_are_named(tmp_path):
+    from commonprosperity.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"control character '\\n'"):
+        Scenario.from_toml("scenarios\new.toml")
+    with pytest.raises(PopulationError, match=r"a backslash does not separate"):
+        Population.read_parquet(str(tmp_path) + "/data\\pop.parquet")
+    path = tmp_path / "s.toml"
+    path.write_bytes(b"year = 2025\n\x1a \nx = 1\n")
+    with pytest.raises(ScenarioError, match=r"Ctrl-Z \(0x1A\).* on line 2"):
+        Scenario.from_toml(path)
+    path.write_text('year = 2025\nnote = "C:\\Users\\me"\n')
+    with pytest.raises(ScenarioError, match=r"a backslash starts an escape"):
+        Scenario.from_toml(path)
+
+
+def test_labelled_codes_in_the_household_file_are_not_amounts(tmp_path):
+    households, persons = _family_frames()
+    h, p = tmp_path / "h.dta", tmp_path / "p.dta"
+    households.astype({"urban": int}).assign(business=[1, 2]).to_stata(
+        h, write_index=False, version=118, value_labels={"business": {1: "a", 2: "b"}}
+    )
+    persons.astype({"employed": int}).to_stata(p, write_index=False, version=118)
+    with pytest.raises(PopulationError, match=r"values that are not numbers"):
+        read_stata(h, p)
