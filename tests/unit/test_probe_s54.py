@@ -875,3 +875,38 @@ def test_labelled_codes_in_the_household_file_are_not_amounts(tmp_path):
     persons.astype({"employed": int}).to_stata(p, write_index=False, version=118)
     with pytest.raises(PopulationError, match=r"values that are not numbers"):
         read_stata(h, p)
+
+
+def _one_person_households(n, **persons):
+    households = pd.DataFrame(
+        {"household_id": np.arange(n), "weight": 1e3, "urban": persons.pop("urban")}
+    )
+    columns = {"age": 40, "employed": True, "wage": 50e3, "business": 0.0}
+    columns |= {"property": 0.0, "pension": 0.0, **persons}
+    return households, pd.DataFrame({"household_id": np.arange(n), **columns})
+
+
+def test_the_slip_signs_hold_their_fire_on_an_income_band():
+    """A decile of a study has urban and rural incomes nearly equal, a study of
+    the poor has low pensions with a tail of ordinary ones, one of top earners
+    has a median wage over a million: each was called a slip."""
+    n = 200
+    urban = np.arange(n) % 2 == 0
+    wage = np.where(urban, 49_500.0, 50_000.0)  # urban 0.99x rural
+    assert _implausible(*_one_person_households(n, urban=urban, wage=wage)) == []
+    flipped = np.where(urban, 26_000.0, 50_000.0)  # 0.52x: the flag backwards
+    (said,) = _implausible(*_one_person_households(n, urban=urban, wage=flipped))
+    assert "coded backwards" in said
+    pension = np.where(np.arange(n) % 5 == 0, 30_000.0, 8_000.0)  # tail of 20 %
+    elders = _one_person_households(
+        n, urban=True, age=70, employed=False, wage=0.0, pension=pension
+    )
+    assert _implausible(*elders) == []
+    monthly = _one_person_households(
+        n, urban=True, age=70, employed=False, wage=0.0, pension=pension / 12
+    )
+    assert "are the pensions monthly" in _implausible(*monthly)[0]
+    top = np.where(np.arange(n) % 4 == 0, 60_000.0, 1.2e6)  # spouses' wages
+    assert _implausible(*_one_person_households(n, urban=True, wage=top)) == []
+    fen = _one_person_households(n, urban=True, wage=np.full(n, 6e6))
+    assert "in fen" in _implausible(*fen)[0]
