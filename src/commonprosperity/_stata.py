@@ -295,19 +295,32 @@ class _SharedLabelsError(PopulationError):
     """pandas refused to convert value labels that two codes share."""
 
 
-def read_columns(path: Path, names: list[str]) -> dict[str, np.ndarray]:
-    """The values of the variables ``names`` of a ``.dta`` file, labels applied.
+def read_columns(
+    path: Path, names: list[str]
+) -> tuple[dict[str, np.ndarray], dict[str, dict[Any, str]]]:
+    """The stored values of the variables ``names`` of a ``.dta`` file.
 
-    A labelled code reads as its label (text), so that it is not taken for an
-    amount; codes whose labels repeat are read as stored.
+    Also the value labels of the codes that carry one (``{code: label}`` per
+    name; none where the labels cannot be read).
     """
+    frame = _read_frame(path, names, convert_categoricals=False, convert_dates=False)
+    values = {name: frame[name].to_numpy() for name in names}
+    labels: dict[str, dict[Any, str]] = {}
     try:
-        frame = _read_frame(path, names, convert_categoricals=True, convert_dates=False)
-    except _SharedLabelsError:
-        frame = _read_frame(
-            path, names, convert_categoricals=False, convert_dates=False
+        labelled = _read_frame(
+            path, names, convert_categoricals=True, convert_dates=False
         )
-    return {name: np.asarray(frame[name].astype(object).to_numpy()) for name in names}
+    except PopulationError:  # _SharedLabelsError among them
+        return values, labels
+    for name in names:
+        pairs = {
+            _plain(code): label
+            for code, label in zip(values[name], labelled[name], strict=True)
+            if isinstance(label, str)
+        }
+        if pairs:
+            labels[name] = pairs
+    return values, labels
 
 
 def _read_frame(

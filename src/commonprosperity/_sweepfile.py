@@ -593,7 +593,11 @@ def _base(
                 problems.append(f"{where}: base {quoted(raw['base'])}: {slips}")
                 return None, ""
             file = _beside(path, raw["base"])
-            if slips and not file.exists():
+            try:
+                missing = path_state(file) == "missing"
+            except OSError:
+                missing = False  # a name the system refuses: from_toml says why
+            if slips and missing:
                 problems.append(
                     f"{where}: base {quoted(raw['base'])}: no such file ({file}); "
                     + slips

@@ -1147,7 +1147,7 @@ def family_amounts(
         # A household's amount is one of its persons' (a flat table's first
         # person's wage) when some person of it has that amount.
         member = (
-            pd.Series(np.isclose(theirs, own, rtol=1e-9, atol=0.5)).groupby(ids).any()
+            pd.Series(np.isclose(theirs, own, rtol=1e-6, atol=0.5)).groupby(ids).any()
         )
         member = member.reindex(amount.index, fill_value=False).to_numpy()
         # Households without persons (or ids typed apart, "1" and 1) are the
@@ -1277,13 +1277,14 @@ _ANNUAL_NAME = re.compile(
     r"|months?\s*1\s*(?:[-—–~～]|to)\s*12(?!\d)"
     r"|(?<!\d)1\s*月?\s*(?:[-—–~～至到])\s*12\s*月|全年|12个月|十二个月"
 )
-#: Says "a month" outright, whatever else the text says ("每月工资（元/月），
-#: 不含年收入", "monthly wage (annual survey)").
-_MONTHLY_WORD = re.compile(r"元\s*/\s*月|每月|per[\s_-]*month|(?<![a-z])monthly")
-#: Says "a year" (a label "工资（元/年）", "annual wage"), read after the above:
-#: not half a year (半年收入, semiannual).
-_YEARLY_WORD = re.compile(
-    r"(?<![a-z])(?:annual|yearly)|per[\s_-]*year|(?<!半)年收入|元\s*/\s*年"
+#: Units: yuan a year or a month ("工资（元/年），每月发放" is yearly).
+_YEARLY_UNIT = re.compile(r"元\s*/\s*年|per[\s_-]*year|/\s*year")
+_MONTHLY_UNIT = re.compile(r"元\s*/\s*月|per[\s_-]*month|/\s*month")
+#: Words for a month or a year; where both stand, the first says what the amount
+#: is ("monthly wage (annual survey)", "annual sum of monthly wages"). Not half
+#: a year (半年收入, semiannual).
+_PERIOD_WORD = re.compile(
+    r"(?P<month>每月|(?<![a-z])monthly)|(?P<year>(?<![a-z])(?:annual|yearly)|(?<!半)年收入)"
 )
 #: Survey abbreviations of "a month" (wage_mth, wage_pm, wage_per_mo).
 _MONTH_ABBREVIATION = re.compile(r"(?<![a-z])(mth|pm|mo)(?![a-z])")
@@ -1297,20 +1298,24 @@ def says_monthly(name: str) -> bool:
 
     ``wage_monthly``, 月养老金, ``wage_last_3_months``, 近3个月工资, 上半年收入
     (1-6月) and monthly averages do; ``wage_past_12_months``, 近12个月工资,
-    月工资×12, 2019年1-12月工资 and "工资（元/年）, 按月发放" do not. In that
-    order: an average is monthly; twelve months or the factor of 12 are annual;
-    "元/月", "每月", "monthly" are monthly; "annual", "元/年", 年收入 annual.
+    月工资×12, 2019年1-12月工资 and "工资（元/年），每月发放" do not. In that
+    order: an average is monthly; twelve months or the factor of 12 are a year;
+    a unit (元/年, 元/月, per year, per month) says it; else the first of the
+    words for a month (每月, monthly) or a year (annual, 年收入); else monthly.
     """
-    key = name.casefold()
+    key = unicodedata.normalize("NFKC", name).casefold()
     if not ("month" in key or "月" in key or _MONTH_ABBREVIATION.search(key)):
         return False
     if _AVERAGE_NAME.search(key):
         return True
     if _ANNUAL_NAME.search(key):
         return False
-    if _MONTHLY_WORD.search(key):
+    if _YEARLY_UNIT.search(key):
+        return False
+    if _MONTHLY_UNIT.search(key):
         return True
-    return _YEARLY_WORD.search(key) is None
+    word = _PERIOD_WORD.search(key)
+    return word is None or word.group("month") is not None
 
 
 def mapped_twice(
@@ -1700,8 +1705,8 @@ def misnamed_problem(misnamed: Mapping[str, str]) -> str:
         f"{sorted(set(misnamed.values()))} (case, full-width letters, surrounding "
         "spaces, one letter or a synonym"
         + (
-            f"; {mark} begin with a byte-order mark, read as text: read the file "
-            "as UTF-8 with encoding='utf-8-sig'"
+            f"; {mark} begin with a byte-order mark, read as text: read the CSV "
+            "they came from as UTF-8 with encoding='utf-8-sig'"
             if mark
             else ""
         )

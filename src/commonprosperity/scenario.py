@@ -1433,7 +1433,7 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
         given = str(path)
         # A key = value line, not a folder such as runs/lever=dibao, nor a
         # Windows path whose \n a string's escape made a new line.
-        if ("\n" in given and "=" in given) or (
+        if ("\n" in given and _parses_as_toml(given)) or (
             re.match(r"\s*[A-Za-z_][\w.\"-]*\s*=", given)
             and os.sep not in given
             and not given.lower().endswith(".toml")
@@ -1500,6 +1500,15 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
         ) from None
 
 
+def _parses_as_toml(text: str) -> bool:
+    """Whether ``text`` is TOML (a path given the text of a scenario file)."""
+    try:
+        tomllib.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
 def _toml_line_hint(message: str, text: str) -> str:
     """The line tomllib's ``message`` points at, quoted, and what a redefinition is.
 
@@ -1519,7 +1528,9 @@ def _toml_line_hint(message: str, text: str) -> str:
     if message.startswith(("Cannot overwrite a value", "Cannot declare")):
         hint += " (a key or table given twice: each may be given once)"
     elif "\\" in line and (
-        message.startswith("Unescaped") or "escape" in message or "hex value" in message
+        message.startswith(("Unescaped", "Illegal character '\\n'", "Unterminated"))
+        or "escape" in message
+        or "hex value" in message
     ):
         hint += (
             " (in a double-quoted TOML string a backslash starts an escape: write "

@@ -886,7 +886,7 @@ def _household_file_amounts(
     if not theirs or "household_id" not in households or "household_id" not in persons:
         return []
     try:
-        values = read_columns(paths["households"], list(theirs.values()))
+        values, labels = read_columns(paths["households"], list(theirs.values()))
     except PopulationError as exc:
         return [str(exc)]
     problems = family_amounts(
@@ -898,6 +898,16 @@ def _household_file_amounts(
     )
     if not problems:
         return []
+    coded = {name: labels[name] for name in theirs.values() if name in labels}
+    if coded:
+        # Compared as their codes: a -8 不适用 read as -8 yuan.
+        problems.append(
+            "its codes carry value labels, which are no amounts: "
+            + "; ".join(
+                f"{name!r} {quoted(dict(list(pairs.items())[:3]))}"
+                for name, pairs in coded.items()
+            )
+        )
     # An unprefixed mapping of a name both files have: the person file's is meant.
     both = [
         name

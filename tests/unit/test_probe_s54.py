@@ -824,6 +824,10 @@ def test_household_totals_stored_as_float32_agree_with_their_sums():
         ("monthly wage (annual survey)", True),
         ("工资（元/年），按月发放", False),
         ("wage_past_12_months", False),
+        ("工资（元/年），每月发放", False),
+        ("annual_sum_of_monthly_wages", False),
+        ("yearly income, paid monthly", False),
+        ("养老金（元／年），按月领取", False),
     ],
 )
 def test_says_monthly_reads_what_the_words_say(name, monthly):
@@ -873,8 +877,13 @@ def test_labelled_codes_in_the_household_file_are_not_amounts(tmp_path):
         h, write_index=False, version=118, value_labels={"business": {1: "a", 2: "b"}}
     )
     persons.astype({"employed": int}).to_stata(p, write_index=False, version=118)
-    with pytest.raises(PopulationError, match=r"values that are not numbers"):
+    with pytest.raises(PopulationError, match=r"codes carry value labels"):
         read_stata(h, p)
+    # Labelled amounts that are the persons' sums are read.
+    households.astype({"urban": int}).assign(business=[0, 0]).to_stata(
+        h, write_index=False, version=118, value_labels={"business": {0: "无"}}
+    )
+    assert read_stata(h, p).business.tolist() == [0.0, 0.0, 0.0]
 
 
 def _one_person_households(n, **persons):
@@ -910,3 +919,26 @@ def test_the_slip_signs_hold_their_fire_on_an_income_band():
     assert _implausible(*_one_person_households(n, urban=True, wage=top)) == []
     fen = _one_person_households(n, urban=True, wage=np.full(n, 6e6))
     assert "in fen" in _implausible(*fen)[0]
+
+
+def test_toml_text_and_windows_paths_are_told_apart():
+    from commonprosperity.errors import ScenarioError
+
+    for text in ("[transfers]\n[income_tax]\n", "# my scenario\n[transfers]\n"):
+        with pytest.raises(ScenarioError, match=r"got TOML text, not a path"):
+            Scenario.from_toml(text)
+    with pytest.raises(ScenarioError, match=r"control character"):
+        Scenario.from_toml("runs\\lever=dibao\new.toml")
+
+
+def test_a_long_backslash_base_in_a_sweep_file_is_an_error_not_a_traceback(tmp_path):
+    from commonprosperity._sweepfile import read_sweep_file
+    from commonprosperity.errors import ScenarioError
+
+    path = tmp_path / "sweep.toml"
+    path.write_text(
+        "base = 'a\\" + "x" * 300 + ".toml'\n[grid]\n"
+        '"transfers.dibao_monthly" = [1128, 1400]\n'
+    )
+    with pytest.raises(ScenarioError, match=r"base"):
+        read_sweep_file(path)
