@@ -15,6 +15,7 @@ from commonprosperity._validate import quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 
 __all__ = [
+    "control_character",
     "expand_home",
     "file_in_the_way",
     "path_slips",
@@ -49,6 +50,11 @@ def expand_home(path: str | os.PathLike, error: type[Exception]) -> Path:
     return expanded
 
 
+def control_character(text: str) -> str | None:
+    """The first control character of ``text`` (a new line, a tab ...), or None."""
+    return next((ch for ch in text if ord(ch) < 32 or ord(ch) == 127), None)
+
+
 def path_slips(text: str) -> str:
     r"""What a path that names no file says of how it was typed, or "".
 
@@ -56,7 +62,7 @@ def path_slips(text: str) -> str:
     ("data\new.parquet") holds a new line where ``\n`` stood; one typed with
     backslashes names no folder on this system.
     """
-    control = next((ch for ch in text if ord(ch) < 32 or ord(ch) == 127), None)
+    control = control_character(text)
     if control is not None:
         return (
             f"the path holds the control character {control!r}: in a "

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-#: A function, kept with its signature by the decorators here (for type checkers).
-F = TypeVar("F", bound=Callable[..., Any])
+from commonprosperity._warn import F
 
 
 def _in_chain(

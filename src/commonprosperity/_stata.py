@@ -54,6 +54,11 @@ _READ_ERRORS = (
     MemoryError,
 )
 
+#: The encodings an old (< 118) file's text is tried in (R's haven and ReadStat
+#: write UTF-8, Chinese Stata of that age GB18030), UTF-8 first: GB text is
+#: seldom valid UTF-8, while most bytes decode as GB18030.
+_OLD_TEXT_ENCODINGS = ("utf-8", "gb18030")
+
 
 def check_recode(
     recode: Mapping[str, Mapping[Any, Any]] | None,
@@ -226,7 +231,7 @@ def _label_text(label: str, encoding: str | None) -> str:
         raw = label.encode("latin-1")
     except UnicodeEncodeError:
         return label
-    for tried in (encoding,) if encoding else ("utf-8", "gb18030"):
+    for tried in (encoding,) if encoding else _OLD_TEXT_ENCODINGS:
         try:
             return raw.decode(tried)
         except (UnicodeDecodeError, LookupError):
@@ -573,7 +578,7 @@ def text_encoding(
                     return None
     if not texts:
         return None
-    for encoding in ("utf-8", "gb18030"):
+    for encoding in _OLD_TEXT_ENCODINGS:
         try:
             read = [raw.decode(encoding) for raw in texts]
         except UnicodeDecodeError:

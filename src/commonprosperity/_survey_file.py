@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from commonprosperity._files import file_in_the_way, path_slips, path_state
+from commonprosperity._files import (
+    control_character,
+    file_in_the_way,
+    path_slips,
+    path_state,
+)
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import (
     HOUSEHOLD_COLUMNS,
@@ -53,7 +58,7 @@ def _file_ends(path: Path, kind: str, n: int = 64) -> tuple[bytes, bytes, int]:
                 f"{path}: no such {kind} file ({ancestor} is a file, not a directory)"
             )
         slips = path_slips(str(path))
-        shown = repr(str(path)) if "control character" in slips else str(path)
+        shown = repr(str(path)) if control_character(str(path)) else str(path)
         raise PopulationError(
             f"{shown}: no such {kind} file" + (f" ({slips})" if slips else "")
         )

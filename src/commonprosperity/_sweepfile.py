@@ -52,7 +52,12 @@ from typing import Any
 
 import numpy as np
 
-from commonprosperity._files import expand_home, path_slips, path_state
+from commonprosperity._files import (
+    control_character,
+    expand_home,
+    path_slips,
+    path_state,
+)
 from commonprosperity._sweep_engine import (
     not_a_lever,
     repeated_values,
@@ -341,15 +346,16 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
                     f"{where}: population.file must be a path string; "
                     f"got {quoted(pop['file'])}"
                 )
-            elif "control character" in (slips := path_slips(pop["file"])):
+            elif control_character(pop["file"]):
                 problems.append(
-                    f"{where}: population.file {quoted(pop['file'])}: {slips}"
+                    f"{where}: population.file {quoted(pop['file'])}: "
+                    + path_slips(pop["file"])
                 )
             else:
                 try:
                     pop_file = _beside(path, pop["file"]).resolve()
                     problem = _file_problem(pop_file)
-                    if problem and slips:
+                    if problem and (slips := path_slips(pop["file"])):
                         problem += "; " + slips
                 except ScenarioError as exc:
                     pop_file, problem = None, str(exc)
@@ -588,7 +594,7 @@ def _base(
                 )
                 return None, ""
             slips = path_slips(raw["base"])
-            if "control character" in slips:
+            if control_character(raw["base"]):
                 # A TOML escape ("scenarios\new.toml"): "got TOML text" before.
                 problems.append(f"{where}: base {quoted(raw['base'])}: {slips}")
                 return None, ""

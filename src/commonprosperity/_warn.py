@@ -15,7 +15,8 @@ from typing import Any, TypeVar, cast
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
-#: A function, kept with its signature by the decorators here (for type checkers).
+#: A function, kept with its signature by the library's decorators
+#: (warnings_once here, _interrupt.interruptible), for type checkers.
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -1117,6 +1117,16 @@ def family_amounts(
     name those problems.
     """
     problems = []
+    # Each person's household, by position (-1: none), found once for all the
+    # columns; households without persons (or ids typed apart, "1" and 1) are
+    # the id checks' to name: compared here, their amounts read as families'.
+    position = None
+    try:
+        index = pd.Index(household_id)
+        if index.is_unique:
+            position = index.get_indexer(pd.Index(person_household_id))
+    except (TypeError, ValueError):
+        pass
     for column, values in given.items():
         shown = names.get(column, column)
         if column not in persons:
@@ -1133,32 +1143,32 @@ def family_amounts(
             )
             continue
         try:
-            amount = pd.Series(amount, index=pd.Index(household_id))
             theirs = pd.to_numeric(pd.Series(persons[column]), errors="raise")
-            theirs = theirs.to_numpy(float)
-            ids = pd.Series(person_household_id).to_numpy()
-            if not amount.index.is_unique:
-                return problems
-            sums = pd.Series(theirs).groupby(ids).sum()
-            sums = sums.reindex(amount.index, fill_value=0.0).to_numpy()
-            own = amount.reindex(ids).to_numpy()
-        except (KeyError, TypeError, ValueError):
+        except (TypeError, ValueError):
             continue
+        if position is None or amount.shape[0] != index.shape[0]:
+            continue
+        theirs = theirs.to_numpy(float)
+        known = position >= 0
+        at = position[known]
+        n = amount.shape[0]
+        sums = np.bincount(at, weights=np.nan_to_num(theirs[known]), minlength=n)
         # A household's amount is one of its persons' (a flat table's first
-        # person's wage) when some person of it has that amount.
+        # person's wage) when some person of it has that amount; rtol: a total
+        # stored as a Stata float (float32) is 6e-8 off its sum.
         member = (
-            pd.Series(np.isclose(theirs, own, rtol=1e-6, atol=0.5)).groupby(ids).any()
+            np.bincount(
+                at,
+                weights=np.isclose(theirs[known], amount[at], rtol=1e-6, atol=0.5),
+                minlength=n,
+            )
+            > 0
         )
-        member = member.reindex(amount.index, fill_value=False).to_numpy()
-        # Households without persons (or ids typed apart, "1" and 1) are the
-        # id checks' to name: compared here, their amounts read as families'.
-        present = amount.index.isin(pd.Index(ids))
-        given_values = amount.to_numpy()
-        # rtol: a total stored as a Stata float (float32) is 6e-8 off its sum.
+        present = np.bincount(at, minlength=n) > 0
         off = (
-            ~np.isclose(given_values, sums, rtol=1e-6, atol=0.5)
+            ~np.isclose(amount, sums, rtol=1e-6, atol=0.5)
             & ~member
-            & ~np.isnan(given_values)
+            & ~np.isnan(amount)
             & present
         )
         if off.any():
@@ -1166,8 +1176,8 @@ def family_amounts(
             problems.append(
                 f"{shown} is neither the sum of the household's persons' {column} "
                 f"nor one of theirs in {int(off.sum())} household(s), e.g. "
-                f"household {quoted(amount.index[first : first + 1].tolist()[0])}: "
-                f"{given_values[first]:,.2f} against {sums[first]:,.2f}"
+                f"household {quoted(index[first : first + 1].tolist()[0])}: "
+                f"{amount[first]:,.2f} against {sums[first]:,.2f}"
             )
     return problems
 

@@ -40,6 +40,7 @@ from pydantic import (
 from pydantic.json_schema import GenerateJsonSchema
 
 from commonprosperity._files import (
+    control_character,
     expand_home,
     path_slips,
     path_state,
@@ -1450,7 +1451,7 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
                 f"the path of a file{advice}"
             ) from None
         slips = path_slips(given)
-        shown = repr(given) if "control character" in slips else given
+        shown = repr(given) if control_character(given) else given
         raise ScenarioError(
             f"{shown}: cannot read {what} ({exc.strerror}"
             + (f"; {slips})" if slips else ")")

@@ -52,25 +52,24 @@ def _locate() -> None:
     """A function of this directory: Numba's locator finds the cache from it."""
 
 
-def _cache_somewhere() -> None:
-    """Give Numba a temporary cache directory if it has nowhere to cache.
+def _cache_somewhere() -> Path | None:
+    """:func:`cache_directory`, after giving Numba a temporary one if it has none.
 
     With the package read-only (a root-owned site-packages, a read-only
     container) and neither ``NUMBA_CACHE_DIR`` nor the user's cache writable,
     every ``cache=True`` kernel raised "cannot cache function ...: no locator
     available" as it was defined: the library could not even be imported. The
     kernels are then cached in a private temporary directory, removed at exit.
+    None: other Numba internals (:func:`refresh_cache` says so).
     """
     try:
         from numba.core.caching import CompileResultCacheImpl
 
-        CompileResultCacheImpl(_locate)
+        return Path(CompileResultCacheImpl(_locate).locator.get_cache_path())
     except RuntimeError:
         pass  # no locator: Numba has nowhere to write
     except (ImportError, AttributeError):
-        return  # other Numba internals: refresh_cache says so
-    else:
-        return
+        return None
     import atexit
     import shutil
     import tempfile
@@ -88,6 +87,7 @@ def _cache_somewhere() -> None:
         RuntimeWarning,
         stacklevel=2,
     )
+    return cache_directory()
 
 
 def source_digest(directory: Path = _HERE) -> str:
@@ -187,5 +187,5 @@ def refresh_cache(
     return removed
 
 
-_cache_somewhere()
-refresh_cache()
+# One lookup of the cache at import (each tries to write in the directory).
+refresh_cache(cache_dir=_cache_somewhere())
