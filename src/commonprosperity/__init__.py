@@ -13,6 +13,8 @@ Examples
 ['T1', 'T2', 'T3']
 """
 
+from typing import Any as _Any
+
 from commonprosperity import metrics
 from commonprosperity._validate import public_dir as _public_dir
 from commonprosperity.baseline import baseline, compare_to_published
@@ -90,7 +92,8 @@ __all__ = [
 _LAZY_MODULES = ("plots", "published", "report", "tables", "survey")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> _Any:
+    # Any, not ModuleType: a type checker reads cp.plots.lorenz through this.
     if name in _LAZY_MODULES:
         import importlib
 

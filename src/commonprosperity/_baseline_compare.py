@@ -7,7 +7,7 @@ Private part of :mod:`commonprosperity.baseline` (which re-exports
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -93,7 +93,10 @@ def quintile_means(
     cuts = cw[-1] * np.linspace(0.0, 1.0, 6)
     # piecewise linear inside a household: a share of its weight carries that
     # share of its persons and income
-    return np.diff(np.interp(cuts, cw, cx)) / np.diff(np.interp(cuts, cw, cp))
+    return cast(
+        "np.ndarray",
+        np.diff(np.interp(cuts, cw, cx)) / np.diff(np.interp(cuts, cw, cp)),
+    )
 
 
 def _quintiles(
@@ -299,7 +302,7 @@ def compare_to_published(
             area,
             "浙江",
             "not reproduced" if gap else "calibrated",
-            f.value,
+            cast("float", f.value),
             ind[name],
             0.005,
             f.grade,
@@ -322,7 +325,7 @@ def compare_to_published(
         "all",
         "浙江",
         "calibrated",
-        ratio.value,
+        cast("float", ratio.value),
         ind["urban_rural_ratio"],
         RATIO_TOLERANCE,
         ratio.grade,
@@ -419,7 +422,7 @@ def compare_to_published(
                 "all",
                 c,
                 "calibrated",
-                f.value,
+                cast("float", f.value),
                 city_pc.get(c, np.nan),
                 0.07,
                 f.grade,
@@ -433,7 +436,7 @@ def compare_to_published(
             "all",
             "浙江",
             "calibrated",
-            maxmin[0].value,
+            cast("float", maxmin[0].value),
             ind["city_max_min_ratio"],
             RATIO_TOLERANCE,
             maxmin[0].grade,
@@ -459,7 +462,8 @@ def compare_to_published(
         urbanisation_note = (
             "urban_definition='survey': the urban share of residents is the one "
             "implied by the published all / urban / rural means "
-            f"({survey_share:.4f}), {urb.value - survey_share:.4f} below the "
+            f"({survey_share:.4f}), "
+            f"{cast('float', urb.value) - survey_share:.4f} below the "
             "official urbanisation rate, so that those three means hold; no single "
             "set of weights reproduces all four (docs/baseline.md). Use "
             "urban_definition='census' for the official rate."
@@ -492,7 +496,7 @@ def compare_to_published(
         "all",
         "浙江",
         "calibrated" if census else "not reproduced",
-        urb.value,
+        cast("float", urb.value),
         share,
         0.005,
         urb.grade,
@@ -531,6 +535,8 @@ def compare_to_published(
         if unraked
         else ""
     )
+    # ``low`` later holds the published figures of the rural bottom quintile.
+    low: int | S.Figure
     for group, low in (("60+", 60), ("65+", 65)):
         period = "census" if year == 2020 else "year"
         f = S.figure("age_share", year, group=group, period=period)
@@ -539,7 +545,7 @@ def compare_to_published(
             "all",
             "浙江",
             "calibrated",
-            f.value,
+            cast("float", f.value),
             dot(person_weight, (population.age >= low).astype(np.float64))
             / person_weight.sum(),
             0.005,
@@ -559,7 +565,7 @@ def compare_to_published(
             "all",
             "浙江",
             "held out",
-            f.value,
+            cast("float", f.value),
             dot(person_weight, (population.age < 16).astype(np.float64))
             / person_weight.sum(),
             0.005,
@@ -585,7 +591,7 @@ def compare_to_published(
             area,
             city,
             "held out",
-            f.value,
+            cast("float", f.value),
             sim,
             0.12,
             f.grade,
@@ -600,7 +606,7 @@ def compare_to_published(
             "all",
             "浙江",
             "held out",
-            f.value,
+            cast("float", f.value),
             dot(w, hh["wage"].to_numpy()) / tot,
             0.02,
             f.grade,
@@ -652,7 +658,7 @@ def compare_to_published(
         (
             jiaxing,
             f"published for Jiaxing (嘉兴) {jiaxing.year} (1 : "
-            f"{1.0 / jiaxing.value:.2f}), not the province",
+            f"{1.0 / cast('float', jiaxing.value):.2f}), not the province",
         ),
         (
             province,
@@ -665,7 +671,7 @@ def compare_to_published(
             "rural",
             "浙江",
             "held out",
-            low.value,
+            cast("float", low.value),
             _ratio(q_rural[0], mean_rural),
             # A floor is met or missed: 0.353 against "at least 0.496" read as
             # within a tolerance meant for the distance to a point value.
@@ -680,7 +686,7 @@ def compare_to_published(
         )
     low_gini = S.figure("gini_lower_bound", 2020, period="Q1-Q3")
     high_gini = S.figure("gini", 2019, city="全国")
-    floor, ceiling = low_gini.value, high_gini.value
+    floor, ceiling = cast("float", low_gini.value), cast("float", high_gini.value)
     add(
         f"Gini (between {floor:g} and {ceiling:g})",
         "all",

@@ -25,7 +25,7 @@ population and corrected by full passes until the error is below
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -157,7 +157,7 @@ def _tiers(d: Draws) -> np.ndarray:
         [[minimum_wage_tier(c, bool(u)) - 1 for u in (0, 1)] for c in CITY_LABELS],
         dtype=np.int64,
     )
-    return table[d.city, d.urban.astype(np.int64)]
+    return cast("np.ndarray", table[d.city, d.urban.astype(np.int64)])
 
 
 def _full(d: Draws, weight: np.ndarray, employed: np.ndarray) -> _Sample:
@@ -286,7 +286,7 @@ def _composition(p: _Pass, s: _Sample) -> np.ndarray:
 
 
 def _table(scale: np.ndarray, level: np.ndarray) -> np.ndarray:
-    return scale[_AREA] * level[:, None]
+    return cast("np.ndarray", scale[_AREA] * level[:, None])
 
 
 def _update(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -103,17 +104,17 @@ class Draws:
     @property
     def cell(self) -> np.ndarray:
         """City × area cell of each household, ``2 * city + urban``."""
-        return self.city * 2 + self.urban
+        return cast("np.ndarray", self.city * 2 + self.urban)
 
     @property
     def wage(self) -> np.ndarray:
         """Unit-scale wage (before the coverage premium)."""
-        return self.raw[0]
+        return cast("np.ndarray", self.raw[0])
 
     @property
     def person_urban(self) -> np.ndarray:
         """Area of each person's household."""
-        return self.urban[self.hh]
+        return cast("np.ndarray", self.urban[self.hh])
 
 
 def largest_remainder(n: int, p: np.ndarray) -> np.ndarray:
@@ -129,7 +130,7 @@ def largest_remainder(n: int, p: np.ndarray) -> np.ndarray:
     short = n - int(counts.sum())
     if short:
         counts[np.argsort(-(raw - counts), kind="stable")[:short]] += 1
-    return counts
+    return cast("np.ndarray", counts)
 
 
 def size_distribution(mean: float) -> np.ndarray:
@@ -157,7 +158,7 @@ def size_distribution(mean: float) -> np.ndarray:
         else:
             hi = mid
     p = q * np.exp(0.5 * (lo + hi) * k)
-    return p / p.sum()
+    return cast("np.ndarray", p / p.sum())
 
 
 #: Head ages of households with a working-age head, and the oldest child age.
@@ -184,7 +185,7 @@ def child_age_cdf() -> np.ndarray:
 
     def cohorts(w: np.ndarray) -> np.ndarray:
         law = np.where(mask, w, 0.0)
-        return (law / law.sum(axis=1, keepdims=True)).mean(axis=0)
+        return cast("np.ndarray", (law / law.sum(axis=1, keepdims=True)).mean(axis=0))
 
     uniform = cohorts(np.ones(_CHILD_AGES))
     target = uniform.copy()
@@ -244,7 +245,7 @@ def _ages(
         np.where(u < 0.45, grandchild, adult_child),
         np.where(u < 0.78, child, parent),
     )
-    return age
+    return cast("np.ndarray", age)
 
 
 def _work_probability(age: np.ndarray, urban: np.ndarray) -> np.ndarray:
@@ -257,7 +258,7 @@ def _work_probability(age: np.ndarray, urban: np.ndarray) -> np.ndarray:
         table[u, 55:60] = 0.70
         table[u, 60:65] = p60
         table[u, 65:75] = p65
-    return table[urban.astype(np.int64), age]
+    return cast("np.ndarray", table[urban.astype(np.int64), age])
 
 
 def draw(

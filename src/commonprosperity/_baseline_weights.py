@@ -10,6 +10,8 @@ rows for any number of households), so a million households take milliseconds.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -49,7 +51,7 @@ def old_share(year: int) -> float:
     parsed at import.
     """
     period = "census" if year == 2020 else "year"
-    return S.figure("age_share", year, group="60+", period=period).value
+    return cast("float", S.figure("age_share", year, group="60+", period=period).value)
 
 
 def aged_share(year: int) -> float:
@@ -58,7 +60,7 @@ def aged_share(year: int) -> float:
     As :func:`old_share`, group 65+: the 2020 census and the bulletins 2021–2024.
     """
     period = "census" if year == 2020 else "year"
-    return S.figure("age_share", year, group="65+", period=period).value
+    return cast("float", S.figure("age_share", year, group="65+", period=period).value)
 
 
 def totals(year: int, definition: str) -> dict[str, np.ndarray]:
@@ -118,7 +120,7 @@ def age_margins(d: Draws) -> tuple[np.ndarray, np.ndarray]:
     whole = np.column_stack([records[:, :2], records[:, 2:].sum(axis=1)])
     dropped = (whole < MIN_BAND_RECORDS).any(axis=1)
     merged = (records[:, 2:] < MIN_BAND_RECORDS).any(axis=1) & ~dropped
-    return dropped, merged
+    return cast("np.ndarray", dropped), cast("np.ndarray", merged)
 
 
 def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
@@ -204,4 +206,4 @@ def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
             f"residents by city x age band), relative error "
             f"{sol.max_relative_error:.2e}; use more households"
         )
-    return design * sol.factor[inverse]
+    return cast("np.ndarray", design * sol.factor[inverse])

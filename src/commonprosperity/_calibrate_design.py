@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -64,7 +64,7 @@ def _household_codes(
                 f"margin variable {name!r} needs households.{name}, which this "
                 "population does not have"
             )
-        return values.astype(object)
+        return cast("np.ndarray", values.astype(object))
     raise CalibrationError(f"unknown household variable {name!r}")
 
 
@@ -194,7 +194,8 @@ def design(
                 continue
             try:
                 keyed: dict[tuple[Any, ...], float] = {}
-                first: dict[tuple[Any, ...], Any] = {}
+                # ``first`` later holds the rows that fall in no cell.
+                first: dict[tuple[Any, ...], Any] | np.ndarray = {}
                 for key, total in totals.items():
                     parts = key if len(names) > 1 else (key,)
                     if len(names) > 1 and (
@@ -216,7 +217,8 @@ def design(
                             f"got {quoted(total)}"
                         )
                     try:
-                        value = float(total)
+                        # ``value`` later holds the records' unit counts.
+                        value: float | np.ndarray = float(total)
                     except OverflowError:
                         # 10**400: a bare OverflowError.
                         raise CalibrationError(
@@ -231,7 +233,7 @@ def design(
                             f"the same cell (totals {keyed[norm]:g} and {value:g}); "
                             "give one total per cell"
                         )
-                    keyed[norm] = value
+                    keyed[norm] = cast("float", value)  # float(total) above
                     first[norm] = key
             except CalibrationError as exc:
                 problems.append(str(exc))
@@ -302,7 +304,7 @@ def design(
             uncovered = col < 0
             if uncovered.any():
                 first = np.flatnonzero(uncovered)[:2000]
-                sample = sorted(
+                sample: list[Any] = sorted(
                     {
                         tuple(
                             int(pop.age[i])
@@ -372,7 +374,7 @@ def design(
                 )
     if not problems:
         for unit in UNITS:
-            sums = {}
+            sums: dict[str, float] = {}
             for c in columns:
                 if c.unit == unit:
                     sums[c.margin] = sums.get(c.margin, 0.0) + c.target

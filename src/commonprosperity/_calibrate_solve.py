@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -159,11 +160,12 @@ def _primitive(method: str, bounds: tuple[float, float] | None) -> Function:
 
         def linear(u: np.ndarray) -> np.ndarray:
             inside = np.clip(u, a, b)
-            return (
+            return cast(
+                "np.ndarray",
                 inside
                 + 0.5 * inside * inside
                 + lo * np.minimum(u - a, 0.0)
-                + hi * np.maximum(u - b, 0.0)
+                + hi * np.maximum(u - b, 0.0),
             )
 
         return linear
@@ -175,8 +177,10 @@ def _primitive(method: str, bounds: tuple[float, float] | None) -> Function:
     at_zero = np.logaddexp(log_a, log_b)
 
     def logit(u: np.ndarray) -> np.ndarray:
-        return lo * u + (hi - lo) / slope * (
-            np.logaddexp(log_a, log_b + slope * u) - at_zero
+        return cast(
+            "np.ndarray",
+            lo * u
+            + (hi - lo) / slope * (np.logaddexp(log_a, log_b + slope * u) - at_zero),
         )
 
     return logit
@@ -283,7 +287,7 @@ def _least_squares(jac: sp.csr_matrix, resid: np.ndarray) -> np.ndarray:
     """
     n_blocks, label = csgraph.connected_components(jac, directed=False)
     if n_blocks == 1:
-        return np.linalg.lstsq(jac.toarray(), resid, rcond=None)[0]
+        return cast("np.ndarray", np.linalg.lstsq(jac.toarray(), resid, rcond=None)[0])
     order = np.argsort(label, kind="stable")
     ends = np.searchsorted(label[order], np.arange(n_blocks + 1))
     sizes = np.diff(ends)

@@ -21,7 +21,7 @@ import re
 import uuid
 from collections.abc import Callable
 from concurrent.futures import CancelledError
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -200,7 +200,8 @@ def _households_and_year(
             if not running:
                 break
             with contextlib.suppress(DaskTimeoutError):
-                wait(running, timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED")
+                # distributed's wait() is unannotated.
+                wait(running, timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
             continue
         ask = client.submit(
             _households_of,
@@ -248,13 +249,14 @@ async def _identity(address: str) -> Any:
 
     from distributed.core import rpc
 
-    remote = rpc(address, timeout=_CONNECT_SECONDS)
+    # distributed's rpc (and its close_rpc) are unannotated.
+    remote = rpc(address, timeout=_CONNECT_SECONDS)  # type: ignore[no-untyped-call]
     try:
         # rpc's timeout bounds the connection only: a listener that never
         # replies held the sweep forever.
         return await asyncio.wait_for(remote.identity(), _CONNECT_SECONDS)
     finally:
-        await remote.close_rpc()
+        await remote.close_rpc()  # type: ignore[no-untyped-call]
 
 
 def _check_port(address: str) -> None:
@@ -335,7 +337,7 @@ def check_address(client: str) -> None:
             "and pass it as client="
         )
     with _address_errors(client):
-        address = distributed.comm.resolve_address(client)
+        address = distributed.comm.addressing.resolve_address(client)
         if address.startswith(("tcp://", "ws://")):
             # A refused connection is known at once (ws:// waited 30 s too).
             _check_port(address)
@@ -426,7 +428,8 @@ def _connect(client: Any) -> tuple[Any, bool]:
     if isinstance(client, str):
         with _address_errors(client):
             # Opened for this call only: never the current client.
-            return distributed.Client(client, timeout="30s", set_as_default=False), True
+            # distributed.Client's __init__ is unannotated.
+            return distributed.Client(client, timeout="30s", set_as_default=False), True  # type: ignore[no-untyped-call]
     return client, False
 
 
@@ -540,7 +543,8 @@ def evaluate_on_cluster(
             attempt = 0
             while pending:
                 try:
-                    done, pending = wait(
+                    # distributed's wait() is unannotated.
+                    done, pending = wait(  # type: ignore[no-untyped-call]
                         pending, timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED"
                     )
                 except DaskTimeoutError:
@@ -588,7 +592,11 @@ def evaluate_on_cluster(
                     i0, i1 = index[fut.key]
                     pending.add(submit(i0, i1, holders[k % len(holders)], attempt))
             out = _Outcome(
-                np.empty((S, n_stats)), np.empty(S), np.empty(S), np.empty(S), source
+                np.empty((S, cast(int, n_stats))),
+                np.empty(S),
+                np.empty(S),
+                np.empty(S),
+                source,
             )
             for (i0, i1), part in parts.items():
                 out.totals[i0:i1] = part.totals

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-def expand_home(path: str | os.PathLike, error: type[Exception]) -> Path:
+def expand_home(path: str | os.PathLike[str], error: type[Exception]) -> Path:
     """``Path(path).expanduser()``, raising ``error`` for a home that does not exist.
 
     pathlib raises a bare RuntimeError for ``~nosuchuser/...``. A name the system
@@ -78,7 +78,7 @@ def path_slips(text: str) -> str:
     return ""
 
 
-def unencodable(path: str | os.PathLike) -> str | None:
+def unencodable(path: str | os.PathLike[str]) -> str | None:
     """Why the system cannot take ``path`` as a file name, or None if it can.
 
     Under a non-UTF-8 locale (``LC_ALL=C`` with ``PYTHONUTF8=0``) a Chinese name
@@ -130,7 +130,7 @@ def output_folder(out_dir: Any, where: str) -> Path:
     return expand_home(out_dir, ArgumentError)
 
 
-def replace_atomically(path: Path, write: Callable[[str], None]) -> None:
+def replace_atomically(path: Path, write: Callable[[str], object]) -> None:
     """Write ``path`` through a scratch file beside it, moved into place when whole.
 
     ``write(scratch)`` writes the content to the path it is given. Written in

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -26,6 +26,9 @@ from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.published import CITY_NAMES_EN
 from commonprosperity.targets import PLAN_SOURCE, TARGETS, UNIT_TEXT, Target
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 #: File formats written by :func:`save`.
 FORMATS: tuple[str, ...] = ("png", "svg")
 #: File formats :func:`save` can write.
@@ -36,7 +39,7 @@ _BLUE, _ORANGE, _GREEN, _VERMILION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 _SKY, _GREY, _BLACK = "#56B4E9", "#7f7f7f", "#000000"
 _PURPLE = "#CC79A7"
 _MET, _NOT_MET = _GREEN, _VERMILION
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "font.size": 10.5,
     "axes.titlesize": 12,
     "axes.labelsize": 10.5,
@@ -232,7 +235,7 @@ def check_formats(formats: Any, where: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f.lower() for f in given))
 
 
-def linked_format(formats: tuple[str, ...]) -> str | None:
+def linked_format(formats: Sequence[str]) -> str | None:
     """The format of the figures a report.md links: PNG, else SVG, else PDF.
 
     Markdown viewers show PNG and SVG, not PDF (an SVG-only run linked none); a
@@ -412,14 +415,16 @@ def _fit_titles(fig: Figure) -> None:
     labels) lost its end ("... 1 of 6 evaluated tar") with a scenario name of 24
     characters or more. Widths are measured in the figure's own layout and fonts.
     """
+    # The private attributes below hold the title Text objects; matplotlib's
+    # stubs do not declare them.
     titles = [
         t
         for ax in fig.axes
-        for t in (ax.title, ax._left_title, ax._right_title)
+        for t in (ax.title, ax._left_title, ax._right_title)  # type: ignore[attr-defined]
         if t.get_text()
     ]
-    if fig._suptitle is not None and fig._suptitle.get_text():
-        titles.append(fig._suptitle)
+    if fig._suptitle is not None and fig._suptitle.get_text():  # type: ignore[attr-defined]
+        titles.append(fig._suptitle)  # type: ignore[attr-defined]
     if not titles:
         return
     fig.draw_without_rendering()  # the layout that places the titles

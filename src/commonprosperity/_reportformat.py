@@ -17,7 +17,7 @@ import shutil
 import warnings as warnings_module
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -327,7 +327,7 @@ def _target_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     header = [
         "",
         "indicator",
-        *([ref.replace("_", " ")] if has_sq else []),
+        *([cast(str, ref).replace("_", " ")] if has_sq else []),
         "value",
         "goal",
         "met",

@@ -103,7 +103,7 @@ def read_dta(
     required: tuple[str, ...],
     value_labels: bool,
     version: int,
-    read_elsewhere: Collection[str] = (),
+    read_elsewhere: Collection[str | None] = (),
     encoding: str | None = None,
 ) -> tuple[
     dict[str, pd.Series], dict[str, pd.Series], list[str], dict[str, np.ndarray]
@@ -401,7 +401,7 @@ def convert_column(
             "another variable onto it, or convert this one in Stata first"
         )
         return None
-    raw = stored.to_numpy()
+    raw: np.ndarray = stored.to_numpy()
     named = [k for k in table or () if isinstance(k, str)]
     if (
         named
@@ -478,7 +478,7 @@ def convert_column(
         return None
     if ours == "city":
         out = np.array([city_name(v) for v in out], dtype=object)
-    values = out[position]
+    values: np.ndarray = out[position]
     if ours in _BOOLEAN and table is None:
         if not _labels_agree(where, ours, uniques, label_of, problems):
             return None
@@ -740,7 +740,7 @@ def _check_boolean(
         for v, lab in list(seen.items())[:8]
     )
     keys = ", ".join(f"{quoted(v)}: True or False" for v in list(seen)[:3])
-    labelled = {}
+    labelled: dict[Any, Any] = {}
     if labels is not None:
         for v, lab in zip(values, labels, strict=True):
             if lab is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ def _anchor_values(year: int) -> dict[str, tuple[float, str, str]]:
         )
     ratio = figures("city_max_min_ratio", year=year, period="year")
     if ratio and "丽水" in out:
-        value = ratio[0].value * out["丽水"][0]
+        value = cast(float, ratio[0].value) * out["丽水"][0]
         assert isinstance(value, float)
         out["杭州"] = (
             value,

@@ -277,7 +277,9 @@ def shift_shares(shares: Any, weight: Any, target: float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(base + 0.5 * (lo + hi))))
 
 
-def _shift_arguments(shares: Any, weight: Any, target: Any) -> tuple:
+def _shift_arguments(
+    shares: Any, weight: Any, target: Any
+) -> tuple[np.ndarray, np.ndarray, float]:
     """The arguments of :func:`shift_shares` as float arrays, checked."""
     where = "shift_shares"
     arrays = []

@@ -375,7 +375,7 @@ def figure(
     return fig
 
 
-def _available(key: tuple) -> str:
+def _available(key: tuple[Any, ...]) -> str:
     """What the file has near ``key``: the years of its figure, else the series'.
 
     ``key`` is (series, year, period, area, city, component, group).
@@ -397,7 +397,7 @@ def _available(key: tuple) -> str:
     return f"available (year, period, area, city, component, group){count}: {near[:12]}"
 
 
-def _identity(f: Figure) -> tuple:
+def _identity(f: Figure) -> tuple[int, str, str, str, str, str]:
     return (f.year, f.period, f.area, f.city, f.component, f.group)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import numpy.typing as npt
 
@@ -28,7 +30,7 @@ def compensated_cumsum(v: np.ndarray) -> np.ndarray:
     s = np.cumsum(v)
     prev = np.concatenate(([0.0], s[:-1]))
     bb = s - prev
-    return s + np.cumsum((prev - (s - bb)) + (v - bb))
+    return cast("np.ndarray", s + np.cumsum((prev - (s - bb)) + (v - bb)))
 
 
 def weighted_median(x: np.ndarray, w: np.ndarray) -> float:

@@ -192,7 +192,7 @@ def select_columns(
     wanted: tuple[str, ...],
     required: tuple[str, ...],
     other: Collection[str] | None = (),
-    read_elsewhere: Collection[str] = (),
+    read_elsewhere: Collection[str | None] = (),
 ) -> dict[str, str]:
     """Map each of our ``wanted`` columns present in a file to the file's name for it.
 

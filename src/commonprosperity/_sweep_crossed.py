@@ -34,8 +34,9 @@ and the transfer parameters alone, so they are the same too, under any setting.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 import numpy as np
 
@@ -44,6 +45,7 @@ from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.histogram import binned, merge_binned
 from commonprosperity._kernels.sweep import GROUP_D
 from commonprosperity._sweep_engine import (
+    _Binned,
     _block_size,
     _Fixed,
     _fixed_part,
@@ -92,10 +94,10 @@ def _with_transfers(st: _Stacked, rows: list[int], source: np.ndarray) -> _Stack
 
 def _add_states(first: _State, second: _State) -> _State:
     """The compensated sums of two parts, added (one more Neumaier step)."""
-    return K.fold_rows(second[0][None, :], first[0], first[1] + second[1])
+    return cast(_State, K.fold_rows(second[0][None, :], first[0], first[1] + second[1]))
 
 
-def _merge(parts: list[tuple | None]) -> tuple | None:
+def _merge(parts: list[_Binned | None]) -> _Binned | None:
     """The histograms ``parts`` merged in order (None: no rows)."""
     merged = None
     for p in parts:
@@ -106,7 +108,7 @@ def _merge(parts: list[tuple | None]) -> tuple | None:
 
 def _histograms(
     executor: ThreadPoolExecutor, per_capita: np.ndarray, weight: np.ndarray
-) -> list[tuple]:
+) -> list[_Binned]:
     """One :func:`binned` histogram per row of ``per_capita``, on the pool's threads."""
     return list(executor.map(lambda row: binned(row, weight, serial=True), per_capita))
 
@@ -167,7 +169,7 @@ def crossed_outcome(
     st_transfers = _transfer_keys(st)
     wanted = sorted({setting_index[k] for k in st_transfers})
     state: dict[bytes, _State] = {}
-    histogram: dict[bytes, tuple] = {}
+    histogram: dict[bytes, _Binned] = {}
     block = _block_size(changed.n_households, n_population)
     shared = None
     if _shares_invariants(
@@ -305,7 +307,7 @@ def _evaluate_group(
     fixed: _Fixed,
     varying: _Ordered,
     state: dict[bytes, _State],
-    histogram: dict[bytes, tuple],
+    histogram: dict[bytes, _Binned],
     st_transfers: list[bytes],
     three: bool,
     pop: _Ordered,
@@ -327,7 +329,7 @@ def _evaluate_group(
             starts = [_add_states(s, own.start) for s in starts]
         sums = np.stack([s[0] for s in starts])
         comps = np.stack([s[1] for s in starts])
-        extra: list[tuple | None] = [None] * rows.shape[0]
+        extra: Sequence[_Binned | None] = [None] * rows.shape[0]
         if varying.n_households:
             pc = np.empty((rows.shape[0], varying.n_households))
             sums, comps = _pass_sums(varying, st.select(rows), three, pc, (sums, comps))

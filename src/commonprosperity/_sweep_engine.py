@@ -66,6 +66,7 @@ to 1e-12 (tests/unit/test_sweep.py, test_sweep_fixed.py).
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import decimal
 import itertools
@@ -73,7 +74,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -146,6 +147,25 @@ MAX_BLOCK = 64
 #: Bytes a household of the population the per-capita buffer of a block may take
 #: (the population's own arrays take about 140).
 BLOCK_PER_HOUSEHOLD = 120
+
+#: :func:`~commonprosperity._kernels.sweep.transfer_invariants`: flows, counts,
+#: sizes and the per-chunk parts.
+_Invariants = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+#: A :func:`~commonprosperity._kernels.histogram.binned` histogram.
+_Binned = tuple[np.ndarray, np.ndarray, int, bool, bool]
+#: :func:`~commonprosperity._kernels.split_gini.fixed_part_sums`.
+_FixedSums = tuple[np.ndarray, np.ndarray, float, float, float, float, float, float]
+#: The household columns of an ``_Ordered``, in its fields' order.
+_HouseholdColumns = tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]
 
 
 # ------------------------------------------------------------------ scenario grids
@@ -480,7 +500,7 @@ def _expand_list(base: Scenario, grid: Sequence[Any]) -> _Grid:
         raise ScenarioError(
             f"grid has {len(grid):,} scenarios; at most {MAX_SCENARIOS:,} are allowed"
         )
-    problems = []
+    problems: list[str] = []
     n_problems = 0
     for i, s in enumerate(grid):
         if not isinstance(s, Scenario):
@@ -534,7 +554,7 @@ class _Stacked:
 
     def policy_key(self, i: int) -> bytes:
         """Scenario ``i``'s parameters other than the transfers' (group D)."""
-        p = self.P[i].copy()
+        p: np.ndarray = self.P[i].copy()
         p[list(GROUP_D)] = 0.0
         return p.tobytes() + b"".join(a[i].tobytes() for a in self._arrays()[1:])
 
@@ -612,11 +632,12 @@ class _Ordered:
             if isinstance(a, np.ndarray):
                 object.__setattr__(self, f.name, read_only(a))
 
-    @property
+    # builtins.property: the field ``property`` above shadows the name for mypy.
+    @builtins.property
     def n_households(self) -> int:
         return int(self.weight.shape[0])
 
-    @property
+    @builtins.property
     def n_fixed(self) -> int:
         return 0 if self.head is None else self.head.n_households
 
@@ -641,7 +662,7 @@ def _ordered(pop: Population, order: np.ndarray | None = None) -> _Ordered:
     int8), which keeps the sweep's copies of the household columns small.
     """
     index = np.int32 if pop.offsets[-1] < 2**31 else np.int64
-    household = (
+    household: _HouseholdColumns = (
         pop.offsets[:-1].astype(index),
         pop.offsets[1:].astype(index),
         pop.household_id,
@@ -655,7 +676,9 @@ def _ordered(pop: Population, order: np.ndarray | None = None) -> _Ordered:
         _gini_weight(pop),
     )
     if order is not None:
-        household = tuple(np.ascontiguousarray(a[order]) for a in household)
+        household = cast(
+            _HouseholdColumns, tuple(np.ascontiguousarray(a[order]) for a in household)
+        )
     return _Ordered(*household, *person_arrays(pop))
 
 
@@ -682,12 +705,16 @@ def _reorder(src: _Ordered, order: np.ndarray, copy_persons: bool) -> _Ordered:
         ordered,
         starts=starts,
         ends=ends,
-        **{
-            c: gather_ranges(
-                getattr(src, c), ordered.starts, ordered.ends, starts, total
-            )
-            for c in persons
-        },
+        # The person columns (arrays; never ``head``).
+        **cast(
+            dict[str, Any],
+            {
+                c: gather_ranges(
+                    getattr(src, c), ordered.starts, ordered.ends, starts, total
+                )
+                for c in persons
+            },
+        ),
     )
 
 
@@ -701,18 +728,21 @@ def _household_varies(pop: _Ordered, scenarios: _Stacked) -> np.ndarray:
 
     :func:`~commonprosperity._kernels.sweep.household_varies`.
     """
-    return household_varies(
-        pop.starts,
-        pop.ends,
-        pop.household_id,
-        pop.tier,
-        pop.age,
-        pop.employed,
-        pop.wage,
-        pop.business,
-        pop.property,
-        pop.pension,
-        *scenarios._arrays(),
+    return cast(
+        np.ndarray,
+        household_varies(
+            pop.starts,
+            pop.ends,
+            pop.household_id,
+            pop.tier,
+            pop.age,
+            pop.employed,
+            pop.wage,
+            pop.business,
+            pop.property,
+            pop.pension,
+            *scenarios._arrays(),
+        ),
     )
 
 
@@ -729,7 +759,7 @@ def _split_fixed(
     rest = dataclasses.replace(pop, head=None)
     varies = _household_varies(rest, scenarios)
     in_place = order is None
-    order = np.arange(rest.n_households) if in_place else order
+    order = np.arange(rest.n_households) if order is None else order
     fixed = ~varies[order]
     n_fixed = int(fixed.sum()) // K.CHUNK * K.CHUNK
     fixed[np.flatnonzero(fixed)[n_fixed:]] = False
@@ -752,7 +782,7 @@ def _pass_sums(
     three_person: bool,
     per_capita: np.ndarray | None = None,
     start: tuple[np.ndarray, np.ndarray] | None = None,
-    shared: tuple | None = None,
+    shared: _Invariants | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The kernel pass: running sums and compensations, each (S, n_stats).
 
@@ -765,11 +795,16 @@ def _pass_sums(
     n_stats = K.N_STATS + 2 * len(CITY_LABELS)
     if start is None:
         start = (np.zeros(n_stats), np.zeros(n_stats))
-    start = tuple(
-        read_only(
-            np.ascontiguousarray(np.broadcast_to(a, (st.n, n_stats)), dtype=np.float64)
-        )
-        for a in start
+    start = cast(
+        tuple[np.ndarray, np.ndarray],
+        tuple(
+            read_only(
+                np.ascontiguousarray(
+                    np.broadcast_to(a, (st.n, n_stats)), dtype=np.float64
+                )
+            )
+            for a in start
+        ),
     )
     if st.n == 1:
         # One scenario: parallel over chunks (sweep_pass is over scenarios).
@@ -803,7 +838,60 @@ def _pass_sums(
         sums, comps = K.fold_rows(parts, start[0][0], start[1][0])
         return sums[None, :], comps[None, :]
     if st.lanes():
-        return lanes_sweep(
+        return cast(
+            tuple[np.ndarray, np.ndarray],
+            lanes_sweep(
+                pop.starts,
+                pop.ends,
+                pop.household_id,
+                pop.weight,
+                pop.urban,
+                pop.city_code,
+                len(CITY_LABELS),
+                pop.tier,
+                pop.age,
+                pop.employed,
+                pop.wage,
+                pop.business,
+                pop.property,
+                pop.pension,
+                st.P,
+                st.R,
+                st.Q,
+                st.BR,
+                st.BQ,
+                BAND_EDGES,
+                three_person,
+                per_capita is not None,
+                per_capita if per_capita is not None else np.zeros((1, 1)),
+                *start,
+                # Wage lanes only when wages vary: the kernel compiled for None runs
+                # none of their code.
+                True if st.level() == LEVEL_W else None,
+            ),
+        )
+    group = max(1, -(-st.n // thread_count()))
+    # With one scenario per task, precomputing the invariant stages saves nothing.
+    level = st.level() if group > 1 else LEVEL_W
+    if shared is not None and level == LEVEL_D:
+        return cast(
+            tuple[np.ndarray, np.ndarray],
+            transfers_sweep_from(
+                *shared,
+                pop.weight,
+                pop.urban,
+                pop.city_code,
+                st.P,
+                BAND_EDGES,
+                three_person,
+                per_capita is not None,
+                per_capita if per_capita is not None else np.zeros((1, 1)),
+                *start,
+            ),
+        )
+    return cast(
+        tuple[np.ndarray, np.ndarray],
+        sweep_pass(
             pop.starts,
             pop.ends,
             pop.household_id,
@@ -819,64 +907,20 @@ def _pass_sums(
             pop.property,
             pop.pension,
             st.P,
+            st.T,
             st.R,
             st.Q,
+            st.BT,
             st.BR,
             st.BQ,
             BAND_EDGES,
             three_person,
+            group,
+            level,
             per_capita is not None,
             per_capita if per_capita is not None else np.zeros((1, 1)),
             *start,
-            # Wage lanes only when wages vary: the kernel compiled for None runs
-            # none of their code.
-            True if st.level() == LEVEL_W else None,
-        )
-    group = max(1, -(-st.n // thread_count()))
-    # With one scenario per task, precomputing the invariant stages saves nothing.
-    level = st.level() if group > 1 else LEVEL_W
-    if shared is not None and level == LEVEL_D:
-        return transfers_sweep_from(
-            *shared,
-            pop.weight,
-            pop.urban,
-            pop.city_code,
-            st.P,
-            BAND_EDGES,
-            three_person,
-            per_capita is not None,
-            per_capita if per_capita is not None else np.zeros((1, 1)),
-            *start,
-        )
-    return sweep_pass(
-        pop.starts,
-        pop.ends,
-        pop.household_id,
-        pop.weight,
-        pop.urban,
-        pop.city_code,
-        len(CITY_LABELS),
-        pop.tier,
-        pop.age,
-        pop.employed,
-        pop.wage,
-        pop.business,
-        pop.property,
-        pop.pension,
-        st.P,
-        st.T,
-        st.R,
-        st.Q,
-        st.BT,
-        st.BR,
-        st.BQ,
-        BAND_EDGES,
-        three_person,
-        group,
-        level,
-        per_capita is not None,
-        per_capita if per_capita is not None else np.zeros((1, 1)),
-        *start,
+        ),
     )
 
 
@@ -901,7 +945,7 @@ def _shares_invariants(
     )
 
 
-def _transfer_invariants(pop: _Ordered, first: _Stacked, three: bool) -> tuple:
+def _transfer_invariants(pop: _Ordered, first: _Stacked, three: bool) -> _Invariants:
     """What every level-D block over ``pop`` shares, computed once (under ``first``).
 
     :func:`~commonprosperity._kernels.sweep.transfer_invariants`: the rules'
@@ -909,33 +953,36 @@ def _transfer_invariants(pop: _Ordered, first: _Stacked, three: bool) -> tuple:
     recomputed by every block (17-40 ms a block of 185,000 households).
     """
     n = pop.n_households
-    return transfer_invariants(
-        pop.starts,
-        pop.ends,
-        pop.household_id,
-        pop.weight,
-        pop.urban,
-        pop.city_code,
-        len(CITY_LABELS),
-        pop.tier,
-        pop.age,
-        pop.employed,
-        pop.wage,
-        pop.business,
-        pop.property,
-        pop.pension,
-        first.P[0],
-        first.T[0],
-        first.R[0],
-        first.Q[0],
-        first.BT[0],
-        first.BR[0],
-        first.BQ[0],
-        BAND_EDGES,
-        three,
-        np.empty((8, n)),
-        np.empty((N_COUNTS, n), dtype=np.int64),
-        np.empty(n, dtype=np.int64),
+    return cast(
+        _Invariants,
+        transfer_invariants(
+            pop.starts,
+            pop.ends,
+            pop.household_id,
+            pop.weight,
+            pop.urban,
+            pop.city_code,
+            len(CITY_LABELS),
+            pop.tier,
+            pop.age,
+            pop.employed,
+            pop.wage,
+            pop.business,
+            pop.property,
+            pop.pension,
+            first.P[0],
+            first.T[0],
+            first.R[0],
+            first.Q[0],
+            first.BT[0],
+            first.BR[0],
+            first.BQ[0],
+            BAND_EDGES,
+            three,
+            np.empty((8, n)),
+            np.empty((N_COUNTS, n), dtype=np.int64),
+            np.empty(n, dtype=np.int64),
+        ),
     )
 
 
@@ -947,7 +994,7 @@ def _pass(
 ) -> np.ndarray:
     """Totals (S, n_stats) of the scenarios ``st`` on all of ``pop``'s households."""
     sums, comps = _pass_sums(pop, st, three_person, per_capita)
-    return sums + comps
+    return cast(np.ndarray, sums + comps)
 
 
 def _ordered_for_sweep(
@@ -1058,7 +1105,7 @@ class _Running:
         self.lowest = min(self.lowest, add_rows(income, weight, self.total, self.ever))
         self.counts.append(income.shape[0])
 
-    def take(self) -> tuple:
+    def take(self) -> _Binned:
         """The :func:`binned` histogram of the rows added; empties this one."""
         out = collect_rows(self.total, self.ever, self.lowest, self.counts)
         self.lowest = 0.0
@@ -1110,8 +1157,8 @@ class _Fixed:
     income: np.ndarray | None = None
     weight: np.ndarray | None = None
     #: :func:`fixed_part_sums` of ``income`` and ``weight`` (exact Gini), derived.
-    sums: tuple | None = None
-    binned: tuple | None = None
+    sums: _FixedSums | None = None
+    binned: _Binned | None = None
     n_rows: int = 0
     rows: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
 
@@ -1138,17 +1185,24 @@ class _Fixed:
         if weight_sum is None:
             weight_sum = row_weights(weight)
         gini, error = gini_exact_split(
-            self.income, *self.sums, per_capita, weight, order, weight_sum
+            self.income,
+            *cast(_FixedSums, self.sums),
+            per_capita,
+            weight,
+            order,
+            weight_sum,
         )
         if error < SPLIT_ERROR:
             return float(gini)
         return float(
-            gini_exact_merged(self.income, self.weight, per_capita, weight, order)
+            gini_exact_merged(
+                self.income, cast(np.ndarray, self.weight), per_capita, weight, order
+            )
         )
 
     def exact_ginis(
         self, per_capita: np.ndarray, weight: np.ndarray, near: np.ndarray | None
-    ) -> tuple[list[float], np.ndarray]:
+    ) -> tuple[list[float], np.ndarray | None]:
         """Exact Ginis of consecutive scenarios (rows of ``per_capita``), in turn.
 
         Each row is sorted from the previous row's order (the first from
@@ -1174,7 +1228,7 @@ class _Fixed:
         )
 
     def binned_bracket(
-        self, part: tuple, n_rows: int
+        self, part: _Binned, n_rows: int
     ) -> tuple[float, float, float] | None:
         """The bracket of the fixed part's histogram and ``part``'s, or None.
 
@@ -1207,7 +1261,7 @@ def _whole_rows(
     gini: str,
     executor: ThreadPoolExecutor,
     near: np.ndarray | None,
-    shared: tuple | None = None,
+    shared: _Invariants | None = None,
 ) -> tuple[np.ndarray, list[tuple[float, float, float]], np.ndarray | None]:
     """Totals and Ginis of the scenarios ``block`` on ``rest``, in one pass.
 
@@ -1226,6 +1280,7 @@ def _whole_rows(
         # a time, each histogram and merge on one thread (no thread launch per
         # histogram); else one at a time, the kernel parallel itself. Fallbacks
         # run here.
+        merged: list[tuple[float, float, float] | None]
         if fixed.binned is None:
             merged = [bracket_gini(row, pw) for row in pc]
         else:
@@ -1275,7 +1330,7 @@ def _bracket_tiles(
         state = _pass_sums(_tile(rest, t0, t1), block, three, pc, state)
         pw = rest.gini_weight[t0:t1]
         list(executor.map(_Running.add, running[:S], pc, itertools.repeat(pw)))
-    sums, comps = state
+    sums, comps = cast(tuple[np.ndarray, np.ndarray], state)
     # Each histogram's collection and bracket on a pool thread (its kernels
     # release the GIL): serial here they took a sixth of a wage lever's sweep of
     # 100 scenarios at 1e5 households.
@@ -1293,7 +1348,7 @@ def _bracket_tiles(
 
 
 def _head_rows(
-    head: _Ordered, st: _Stacked, three: bool
+    head: _Ordered | None, st: _Stacked, three: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-capita incomes and person weights of ``head`` and its own heads."""
     incomes, weights = [], []
@@ -1383,8 +1438,13 @@ def _policy_groups(
             alone.extend(index)
     if alone:
         singles = [r[0] for r in members.values() if len(r) == 1]
-        members = universe.select(np.array(sorted(singles)))
-        out.append((np.array(sorted(alone)), members, False))
+        out.append(
+            (
+                np.array(sorted(alone)),
+                universe.select(np.array(sorted(singles))),
+                False,
+            )
+        )
     return out
 
 

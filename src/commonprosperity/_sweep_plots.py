@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,9 @@ from commonprosperity._validate import check_flag, check_text, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import lever_unit
 from commonprosperity.targets import INDICATOR_NAMES, meets
+
+if TYPE_CHECKING:
+    from matplotlib.ticker import ScalarFormatter
 
 __all__ = ["fiscal_frontier", "pareto_front", "sweep_heatmap"]
 
@@ -196,7 +199,8 @@ def sweep_heatmap(
             cbar.set_label(_unit_label(indicator, unit).replace(" (", "\n(", 1))
             # Ticks in the cells' own numbers: an offset ("+4.278e1" above ticks
             # of 0.0060 … 0.0072) did not read.
-            cbar.formatter.set_useOffset(False)
+            # A colorbar's default formatter is a ScalarFormatter.
+            cast("ScalarFormatter", cbar.formatter).set_useOffset(False)
             cbar.update_ticks()
         mid = float(np.median(finite) * scale) if finite.size else 0.0
         # Decimals enough to tell the lowest cell from the highest: a range of
@@ -517,7 +521,9 @@ def _judged_by_verdict(frame: pd.DataFrame, target: Any) -> np.ndarray:
     column = f"{getattr(target, 'id', '')}_met"
     if column not in frame.columns:
         return np.zeros(len(frame), dtype=bool)
-    return frame[column].astype("boolean").notna().to_numpy(dtype=bool)
+    return cast(
+        np.ndarray, frame[column].astype("boolean").notna().to_numpy(dtype=bool)
+    )
 
 
 #: Indicators for which less is better without a target saying so.
@@ -799,7 +805,10 @@ def fiscal_frontier(
         # Ticks in the indicator's own numbers: an offset ("1e-5+3.504e-1")
         # did not read.
         ax.ticklabel_format(useOffset=False)
-        better = {True: " (higher is better)", False: " (lower is better)"}
+        better: dict[bool | None, str] = {
+            True: " (higher is better)",
+            False: " (lower is better)",
+        }
         ax.set_xlabel(f"{_unit_label(column, unit)}{better.get(higher, '')}")
         ax.set_ylabel("net fiscal cost against the base, billion yuan per year")
         ax.grid(alpha=0.3)

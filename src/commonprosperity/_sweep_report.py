@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -373,7 +373,8 @@ def _write_sweep_files(
         fig = plots.fiscal_frontier(frame, spec.frontier, levers=levers)
         written += plots.save(fig, out / "frontier", formats)
         figures.append("frontier.png")
-    shown = linked_format(formats)
+    # A format here; the columns shown with the cheapest scenarios below.
+    shown: str | tuple[str, ...] | None = linked_format(formats)
     figures = [f.replace(".png", f".{shown}") for f in figures] if shown else []
 
     summary_table = sweep_summary(frame, levers)
@@ -437,7 +438,8 @@ def _write_sweep_files(
     if ranked is not None:
         # The target's indicator first (how far each clears it), then the
         # heatmap's when it is another.
-        shown = (*levers, TARGET_BY_ID[target_id].indicator, spec.heatmap)
+        # (Ranked only for a target: target_id is a str here.)
+        shown = (*levers, TARGET_BY_ID[cast(str, target_id)].indicator, spec.heatmap)
         cols = [
             c for c in dict.fromkeys((*shown, "net_fiscal_cost")) if c in ranked.columns
         ]
@@ -453,7 +455,7 @@ def _write_sweep_files(
                 index=False,
                 formats={
                     "net_fiscal_cost": ",.0f",
-                    **_apart_from_bound(ranked.head(10), target_id),
+                    **_apart_from_bound(ranked.head(10), cast(str, target_id)),
                 },
             )
             if len(ranked)

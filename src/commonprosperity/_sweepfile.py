@@ -310,6 +310,8 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
         )
 
     pop = raw.get("population", {})
+    households: int | None  # _int's: its default unless the key is given
+    seed: int | None
     households, seed, pop_year, pop_file = 20_000, 0, None, None
     urban_definition = None
     if not isinstance(pop, dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import decimal
 import math
 import numbers
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 import numpy as np
 import pandas as pd
@@ -56,7 +56,10 @@ def beyond_float64(values: np.ndarray) -> np.ndarray | None:
     """
     if not wider_than_float64(values):
         return None
-    return np.isfinite(values) & (np.abs(values) > np.finfo(np.float64).max)
+    beyond: np.ndarray = np.isfinite(values) & (
+        np.abs(values) > np.finfo(np.float64).max
+    )
+    return beyond
 
 
 def is_real(x: object) -> bool:
@@ -64,7 +67,7 @@ def is_real(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, _NUMBER_LOOKALIKES)
 
 
-def is_integer(x: object) -> bool:
+def is_integer(x: object) -> TypeGuard[int]:
     """An integer, NumPy's too; not a bool or a NumPy duration."""
     return isinstance(x, numbers.Integral) and not isinstance(x, _NUMBER_LOOKALIKES)
 
@@ -134,7 +137,7 @@ def beyond_float(value: object) -> bool:
         return False
     if isinstance(value, decimal.Decimal) and not value.is_finite():
         return False
-    return abs(value) > FLOAT_MAX
+    return cast("int | decimal.Decimal", abs(value)) > FLOAT_MAX
 
 
 def as_given(x: float) -> str:

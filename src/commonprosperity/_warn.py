@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar, cast
+from typing import Any, TextIO, TypeVar, cast
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -148,7 +148,14 @@ def this_threads_warnings() -> Iterator[list[warnings.WarningMessage]]:
         pass_on = warnings.showwarning
         shown: set[tuple[Any, ...]] = set()
 
-        def show(message, category, filename, lineno, file=None, line=None):
+        def show(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: TextIO | None = None,
+            line: str | None = None,
+        ) -> None:
             if active[0] and threading.get_ident() == me:
                 caught.append(
                     warnings.WarningMessage(
@@ -190,7 +197,8 @@ def _filtered(
     """
     text = str(message)
     module = module_of(filename)
-    action = warnings.defaultaction
+    # Undocumented module attributes, absent from typeshed's warnings stub.
+    action = warnings.defaultaction  # type: ignore[attr-defined]
     for act, msg, cat, mod, ln in filters:
         if (
             _matches(msg, text)
@@ -205,10 +213,11 @@ def _filtered(
     if action == "error":
         raise message if isinstance(message, Warning) else category(message)
     if action == "once":
-        key = (text, category)
-        if key in warnings.onceregistry:
+        key: tuple[Any, ...] = (text, category)
+        # onceregistry: undocumented, absent from typeshed's warnings stub.
+        if key in warnings.onceregistry:  # type: ignore[attr-defined]
             return False
-        warnings.onceregistry[key] = 1
+        warnings.onceregistry[key] = 1  # type: ignore[attr-defined]
         return True
     if action in ("default", "module"):
         key = (text, category, filename, lineno if action == "default" else 0)

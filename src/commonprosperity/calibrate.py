@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -216,7 +216,7 @@ def _no_weights_meet(
         )
     except (ValueError, MemoryError):  # pragma: no cover - scipy's own limits
         return False
-    return found.status == 2  # infeasible
+    return cast("bool", found.status == 2)  # infeasible
 
 
 @interruptible

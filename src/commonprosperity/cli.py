@@ -35,7 +35,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 from commonprosperity._files import expand_home, file_in_the_way, replace_atomically
 from commonprosperity._interrupt import is_interrupt
@@ -763,7 +763,7 @@ def _policy_year(args: argparse.Namespace) -> int | None:
     the population's note that it is not projected).
     """
     if args.year is not None or args.scenario is not None or args.population is None:
-        return args.year
+        return cast("int | None", args.year)
     from commonprosperity.published import POLICY_YEARS
     from commonprosperity.survey import parquet_year
 
@@ -1252,7 +1252,7 @@ def console_main() -> int:
     return code
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
@@ -1300,7 +1300,14 @@ def _main(args_in: list[str]) -> int:
     ended = [False]
     pass_on = warnings.showwarning
 
-    def show_warning(message, category, filename, lineno, file=None, line=None):
+    def show_warning(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
         if ended[0] or threading.get_ident() != me:
             # Another thread's, or one after the command (this hook restored by
             # another thread's catch_warnings): not the command's to report.

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -155,7 +155,7 @@ def _per_capita(result: Result, column: str | Sequence[str]) -> np.ndarray:
     total = np.zeros(len(hh))
     for c in columns:
         total += hh[c].to_numpy(dtype=np.float64)
-    return total / hh["size"].to_numpy(dtype=np.float64)
+    return cast(np.ndarray, total / hh["size"].to_numpy(dtype=np.float64))
 
 
 def lorenz_curves(
@@ -232,6 +232,7 @@ def lorenz_curves(
         ax, dx = fig.subplots(1, 2)
         ax.plot([0, 1], [0, 1], color=_BLACK, lw=0.8, label="line of equality")
         k = 0
+        ls: str | tuple[int, tuple[int, float]]  # a named style or a dash pattern
         for label, p, s, g in curves:
             if label == gross:
                 colour, ls = _GREY, (0, (1, 1.5))

@@ -6,13 +6,14 @@ import builtins
 import datetime
 import decimal
 import hashlib
+import os
 import re
 import unicodedata
 import weakref
 from collections.abc import Collection, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -93,7 +94,7 @@ def sealed(a: np.ndarray) -> np.ndarray:
     a = np.ascontiguousarray(a)
     a.flags.writeable = False
     view = a.view()
-    owner = view.base
+    owner = cast(np.ndarray, view.base)  # a view's base: never None
     _SEALED[id(owner)] = owner
     return view
 
@@ -321,12 +322,12 @@ class Population:
         """Household size (persons per household), int64, shape (n,)."""
         if "size" not in self._cache:
             self._cache["size"] = sealed(np.diff(self.offsets))
-        return self._cache["size"]
+        return cast(np.ndarray, self._cache["size"])
 
     @builtins.property
     def city(self) -> np.ndarray:
         """City label of each household, object array of str, shape (n,)."""
-        return np.asarray(CITY_LABELS, dtype=object)[self.city_code]
+        return cast(np.ndarray, np.asarray(CITY_LABELS, dtype=object)[self.city_code])
 
     @builtins.property
     def person_household_index(self) -> np.ndarray:
@@ -468,6 +469,7 @@ class Population:
             persons = persons.drop(
                 columns=[c for c in unread if c in persons.columns]
             ).rename(columns=renames)
+        ours: tuple[str, ...] | list[str]  # each frame's columns, then those guessed
         for name, frame, ours in (
             ("households", households, HOUSEHOLD_COLUMNS),
             ("persons", persons, PERSON_REQUIRED),
@@ -723,18 +725,19 @@ class Population:
         if problems:
             raise PopulationError(where + "; ".join(problems))
         assert order is not None and offsets is not None  # for mypy: checked above
+        # Every column was read: a None came with a problem, raised above.
         pop = cls._trusted(
-            household_id=sealed(household_id),
-            weight=sealed(weight),
-            urban=sealed(urban),
-            city_code=sealed(city_code),
+            household_id=sealed(cast(np.ndarray, household_id)),
+            weight=sealed(cast(np.ndarray, weight)),
+            urban=sealed(cast(np.ndarray, urban)),
+            city_code=sealed(cast(np.ndarray, city_code)),
             offsets=sealed(offsets),
-            age=sealed(age[order]),
-            employed=sealed(employed[order]),
-            wage=sealed(incomes["wage"][order]),
-            business=sealed(incomes["business"][order]),
-            property=sealed(incomes["property"][order]),
-            pension=sealed(incomes["pension"][order]),
+            age=sealed(cast(np.ndarray, age)[order]),
+            employed=sealed(cast(np.ndarray, employed)[order]),
+            wage=sealed(cast(np.ndarray, incomes["wage"])[order]),
+            business=sealed(cast(np.ndarray, incomes["business"])[order]),
+            property=sealed(cast(np.ndarray, incomes["property"])[order]),
+            pension=sealed(cast(np.ndarray, incomes["pension"])[order]),
             stratum=None if stratum is None else sealed(stratum),
             psu=None if psu is None else sealed(psu),
             year=None if year is None else int(year),
@@ -937,6 +940,7 @@ class Population:
                 )
         if problems:
             raise PopulationError("; ".join(problems))
+        w = cast(np.ndarray, w)  # read: None only beside a problem, raised above
         # The source says so: it names the generator's call and seed, which no
         # longer make these weights (provenance, the T6 note); and which
         # weights (two reweightings of one population had one source).
@@ -1083,7 +1087,9 @@ def _replace(pop: Population, **changes: Any) -> Population:
 
 
 #: Why a household column on the person rows is refused, and the fix.
-def family_amount_hint(persons: str, households: str) -> str:
+def family_amount_hint(
+    persons: str | os.PathLike[str], households: str | os.PathLike[str]
+) -> str:
     """Where a family's amount of a person income goes, for the messages."""
     return (
         f"person columns are read from {persons} only: put a family's amount (a "
@@ -1540,7 +1546,7 @@ def with_row_note(error: PopulationError, note: str) -> PopulationError:
 
 
 def renamed_columns(
-    renames: Mapping[Any, str], names: Mapping[str, Any]
+    renames: Mapping[Any, str | None], names: Mapping[str, Any]
 ) -> dict[tuple[str, str], str]:
     """``{(table, ours): theirs}`` for :func:`with_their_names`.
 
@@ -2039,10 +2045,15 @@ def _float16_amount_problem(
 
 
 #: A narrow float holds every integer up to these exactly, not every one above.
-_NARROW_FLOAT_EXACT = {np.dtype(np.float16): 2.0**11, np.dtype(np.float32): 2.0**24}
+_NARROW_FLOAT_EXACT: dict[np.dtype[Any], float] = {
+    np.dtype(np.float16): 2.0**11,
+    np.dtype(np.float32): 2.0**24,
+}
 
 
-def _narrow_float_rounded(values: np.ndarray, out: np.ndarray):
+def _narrow_float_rounded(
+    values: np.ndarray, out: np.ndarray
+) -> tuple[np.ndarray, np.dtype[Any]] | None:
     """Rows whose whole number a float16/float32 storage may have rounded.
 
     Returns ``(rows, dtype)``, or None if no value is stored so. Object columns
@@ -2130,6 +2141,7 @@ def _integer_column(
         # survey ids saved so were rounded (to even, then to 4, 8 ...) and
         # distinct households may have become one before the file was written.
         above, dtype = rounded
+        limit: float | str  # a number here, the message's text below
         limit = _NARROW_FLOAT_EXACT[dtype]
         stored = (
             "float32 (4 bytes, Stata's float)"
@@ -2155,7 +2167,7 @@ def _integer_column(
         # rounded 2^53 + 1, as in a float64 column.
         big = np.fromiter(
             (
-                abs(v) >= 2**53
+                cast(float, abs(v)) >= 2**53
                 if isinstance(v, float | np.floating)
                 else abs(v) > 2**53
                 for v in values
@@ -2218,7 +2230,7 @@ def _bool_column(
                 count=len(values),
             )
         if not bad.any():
-            return numeric == 1.0
+            return cast(np.ndarray, numeric == 1.0)
         problems.append(
             f"{name} must be boolean (True/False or 1/0); " + describe_rows(bad, values)
         )
@@ -2353,6 +2365,7 @@ def _city_column(
             f"dict or array): {describe_rows(nested, values)}"
         )
         return None
+    position = cast(np.ndarray, position)  # codes: None only with nested
     mapping = np.empty(len(uniques), dtype=np.int64)
     unknown: list[str] = []
     for u, raw in enumerate(uniques):
@@ -2383,7 +2396,7 @@ def _city_column(
             + "; ".join(unknown[:5])
         )
         return None
-    return mapping[position]
+    return cast(np.ndarray, mapping[position])
 
 
 #: How a city's text is misread: (encoding it was read in, encoding it is in).
@@ -2511,7 +2524,7 @@ def _duplicated(ids: np.ndarray) -> np.ndarray:
     """Whether each id repeats an earlier one; no hash table for increasing ids."""
     if strictly_increasing(ids):
         return np.zeros(ids.shape[0], dtype=bool)
-    return pd.Index(ids).duplicated()
+    return cast(np.ndarray, pd.Index(ids).duplicated())
 
 
 def _duplicate_ids_problem(table: str, ids: np.ndarray, dup: np.ndarray) -> str:

@@ -16,7 +16,7 @@ import decimal
 import numbers
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -366,7 +366,7 @@ def _stands_for(pop: Population) -> tuple[float, str]:
     share, cities = _cities_share(pop.city_code)
     if share == 1.0:
         return 1.0, ""
-    published = _population_target(int(pop.year))[0]
+    published = _population_target(int(cast("int", pop.year)))[0]
     own = pop.residents
     theirs = published * share
     listed = f"{len(cities)} of the {len(CITIES)} cities ({', '.join(cities)})"
@@ -424,13 +424,13 @@ def _margins(
     np.add.at(persons, (pop.city_code, pop.urban.astype(np.int64)), pw)
     np.add.at(households, (pop.city_code, pop.urban.astype(np.int64)), pop.weight)
     city_persons = persons.sum(axis=1)
-    share = np.divide(
+    urban_share: np.ndarray = np.divide(
         persons[:, 1],
         city_persons,
         out=np.zeros(len(CITY_LABELS)),
         where=city_persons > 0,
     )
-    mixed = (share > 0.0) & (share < 1.0)
+    mixed = (urban_share > 0.0) & (urban_share < 1.0)
     total_share = float(persons[:, 1].sum() / city_persons.sum())
     if total_share in (0.0, 1.0):
         # Skipped, the step rescaled an urban-only survey to every resident of
@@ -444,13 +444,16 @@ def _margins(
     if 0.0 < total_share < 1.0:
         goal = _expit(_logit(total_share) + _logit(urban_rate) - _logit(urban_before))
 
-        def moved(step: float) -> np.ndarray:
-            out = share.copy()
-            out[mixed] = _expit(_logit(share[mixed]) + step)
+        def shares_at(step: float) -> np.ndarray:
+            out = urban_share.copy()
+            out[mixed] = _expit(_logit(urban_share[mixed]) + step)
             return out
 
         def gap(step: float) -> float:
-            return float(city_persons @ moved(step)) / city_persons.sum() - goal
+            return cast(
+                "float",
+                float(city_persons @ shares_at(step)) / city_persons.sum() - goal,
+            )
 
         lo, hi = -1.0, 1.0
         while gap(lo) > 0.0 and lo > -64.0:
@@ -468,8 +471,12 @@ def _margins(
                 f"the urban share of residents cannot move from {total_share:.4f} "
                 f"to {goal:.4f} inside the cities"
             )
-        share = moved(0.5 * (lo + hi))
-    new_persons = ratio * city_persons[:, None] * np.stack([1.0 - share, share], axis=1)
+        urban_share = shares_at(0.5 * (lo + hi))
+    new_persons = (
+        ratio
+        * city_persons[:, None]
+        * np.stack([1.0 - urban_share, urban_share], axis=1)
+    )
     size = np.divide(
         persons, households, out=np.ones_like(persons), where=households > 0
     )
@@ -1066,7 +1073,7 @@ def simulate_path(
     if above:
         raise ScenarioError("simulate_path: " + "; ".join(above))
     _check_growth_years(growth, population.year + 1, years[-1], "simulate_path")
-    rows = []
+    rows: list[dict[str, Any]] = []
     pop = population
     previous: dict[str, float] | None = None
     # Held cities said once, with the year each was first held (each year's
@@ -1079,7 +1086,9 @@ def simulate_path(
                 # this step uses the years after the previous one, up to `year`
                 step = {y: g for y, g in growth.items() if pop.year < y <= year}
             # A year the population already is takes no growth (project refuses it).
-            pop = _project(pop, year, step if year > pop.year else None, not_aged)
+            pop = _project(
+                pop, year, step if year > cast("int", pop.year) else None, not_aged
+            )
             sc = scenarios_by_year[year]
             res = simulate(pop, sc, band_basis=band_basis)
             ind = res.indicators
@@ -1244,8 +1253,10 @@ def _path_note(
         if tid in ("T8", "T9", "T10") and previous is None:
             note = "the path's first year: no year before it to compare with"
         elif tid == "T8":
+            assert previous is not None  # a first year took the branch above
             note = _t8_reason(previous, row)
         elif tid == "T9":
+            assert previous is not None  # a first year took the branch above
             undefined = [
                 f"{area} ratio in {y}"
                 for y, r in ((previous["year"], previous), (year, row))
@@ -1257,6 +1268,7 @@ def _path_note(
                 "bottom quintile without positive income): " + ", ".join(undefined)
             )
         elif tid == "T10":
+            assert previous is not None  # a first year took the branch above
             missing = [
                 str(r["year"])
                 for r in (previous, row)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from commonprosperity._validate import public_dir, quoted
 from commonprosperity.errors import PopulationError, ScenarioError
@@ -548,7 +548,11 @@ def _parse_segment(seg: Any, where: str, problems: list[str]) -> _Segment | None
     if text["method"]:
         note = f"Method: {text['method']}. {note}".strip()
     return _Segment(
-        start=start, value=value, grade=str(grade), source=source, note=note
+        start=cast(dt.date, start),
+        value=value,
+        grade=str(grade),
+        source=source,
+        note=note,
     )
 
 

@@ -26,7 +26,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -317,7 +317,8 @@ def deciles(result: Result) -> pd.DataFrame:
     return result.deciles()
 
 
-def _check_results(where: str, result: object, baseline: object = None) -> None:
+def _check_results(where: str, result: Any, baseline: Any = None) -> None:
+    # Any: checked here, duck-typed (check_result), then read as Results.
     check_result(result, "result", where)
     if baseline is not None:
         check_result(baseline, "baseline", where)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import numpy as np
 import tomli_w
@@ -58,6 +58,10 @@ from commonprosperity._validate import (
 )
 from commonprosperity.errors import ScenarioError
 from commonprosperity.published import POLICY_YEARS, PublishedValue, policy_values
+
+if TYPE_CHECKING:
+    from pydantic.functional_validators import ModelWrapValidatorHandler
+    from pydantic_core import InitErrorDetails
 
 __all__ = ["PolicyArrays", "Scenario"]
 
@@ -314,7 +318,16 @@ class _JsonSchema(GenerateJsonSchema):
         return _standard_bounds(super().generate(schema, mode=mode))
 
 
-class _SectionMeta(type(BaseModel)):  # type: ignore[misc]
+if TYPE_CHECKING:
+    # What type(BaseModel) is, named for a type checker (a private module).
+    from pydantic._internal._model_construction import ModelMetaclass as _ModelMeta
+else:
+    _ModelMeta = type(BaseModel)
+
+_T = TypeVar("_T")
+
+
+class _SectionMeta(_ModelMeta):
     """Pydantic's metaclass; a section called directly raises ScenarioError.
 
     ``Transfers(dibao_take_up=7)`` raised pydantic's ValidationError, no
@@ -325,11 +338,12 @@ class _SectionMeta(type(BaseModel)):  # type: ignore[misc]
     nested validation never calls the class itself.
     """
 
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (a metaclass)
         try:
             return super().__call__(*args, **kwargs)
         except ValidationError as exc:
-            raise cls._scenario_error(exc, kwargs) from None
+            # cls is a section class (this is its metaclass's method).
+            raise cast("type[_Section]", cls)._scenario_error(exc, kwargs) from None
 
 
 class _Section(BaseModel, metaclass=_SectionMeta):
@@ -356,7 +370,7 @@ class _Section(BaseModel, metaclass=_SectionMeta):
         raise ScenarioError(_immutable(self, name))
 
     @classmethod
-    def model_json_schema(  # type: ignore[override]
+    def model_json_schema(
         cls,
         by_alias: bool | None = None,
         ref_template: str = "#/$defs/{model}",
@@ -531,7 +545,9 @@ class SocialInsurance(_Section):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _with_contribution_problems(cls, data: Any, handler: Any) -> SocialInsurance:
+    def _with_contribution_problems(
+        cls, data: Any, handler: ModelWrapValidatorHandler[SocialInsurance]
+    ) -> SocialInsurance:
         # A failing field (a negative rate) stops pydantic before the check
         # above: a floor above the ceiling went unsaid. Added from the raw values.
         return _validate_adding(data, handler, _raw_contribution_problems)
@@ -591,13 +607,13 @@ def _raw_contribution_problems(data: Any) -> list[str]:
     if floor is not None and ceiling is not None:
         problems += _contribution_problems(floor, ceiling, 0.0)
     if all(r is not None for r in rates):
-        problems += _contribution_problems(0.0, 0.0, sum(rates))
+        problems += _contribution_problems(0.0, 0.0, sum(cast("list[float]", rates)))
     return problems
 
 
 def _validate_adding(
-    data: Any, handler: Any, raw_problems: Callable[[Any], list[str]]
-) -> Any:
+    data: Any, handler: Callable[[Any], _T], raw_problems: Callable[[Any], list[str]]
+) -> _T:
     """``handler(data)``; if a field fails, with the section's own checks added.
 
     Pydantic stops at a failing field before a section's "after" checks, so a
@@ -625,7 +641,9 @@ def _validate_adding(
                 "ctx": {"error": ValueError("; ".join(extra))},
             }
         )
-        raise ValidationError.from_exception_data(exc.title, errors) from None
+        raise ValidationError.from_exception_data(
+            exc.title, cast("list[InitErrorDetails]", errors)
+        ) from None
 
 
 def _check_schedule(
@@ -709,7 +727,9 @@ class IncomeTax(_Section):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _with_schedule_problems(cls, data: Any, handler: Any) -> IncomeTax:
+    def _with_schedule_problems(
+        cls, data: Any, handler: ModelWrapValidatorHandler[IncomeTax]
+    ) -> IncomeTax:
         # A file with a rate of 2 and thresholds starting at 10 heard only of the
         # rate: the schedules' own problems are added from the raw lists when
         # their items are numbers.
@@ -728,7 +748,7 @@ def _raw_schedule_problems(data: Any) -> list[str]:
         if not isinstance(value, list | tuple):
             return None
         floats = tuple(_finite_float(v) for v in value)
-        return None if None in floats else floats
+        return None if None in floats else cast("tuple[float, ...]", floats)
 
     problems = []
     for name in ("", "business_"):
@@ -813,7 +833,17 @@ class PolicyArrays:
     business_rates: np.ndarray
     business_quick_deductions: np.ndarray
 
-    def kernel_args(self) -> tuple[np.ndarray, ...]:
+    def kernel_args(
+        self,
+    ) -> tuple[
+        np.ndarray,
+        np.ndarray,
+        np.ndarray,
+        np.ndarray,
+        np.ndarray,
+        np.ndarray,
+        np.ndarray,
+    ]:
         """The arrays in the order the rules kernel takes them."""
         return (
             self.params,
@@ -855,9 +885,7 @@ class Scenario(_Section):
     transfers: Transfers
 
     @classmethod
-    def model_json_schema(  # type: ignore[override]
-        cls, *args: Any, **kwargs: Any
-    ) -> dict[str, Any]:
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The JSON Schema of a scenario file (pydantic's, bounds as ``minimum``).
 
         Parameters
@@ -1668,7 +1696,7 @@ def overlapping_paths(
         current = replaced.get((section, key), current)
         if ordered and index is None:
             # Items set after this path are set into the new list.
-            replaced[section, key] = _stored(values[n])
+            replaced[section, key] = _stored(cast("Sequence[Any]", values)[n])
         if index is not None and isinstance(current, list) and index < 0:
             index += len(current)
         whole = seen.get((section, key, None))
@@ -1978,4 +2006,6 @@ def _format_errors(
             + ", ".join(unshipped)
         )
     shown = [p if isinstance(p, str) else p() for p in problems[:SHOWN_PROBLEMS]]
-    return f"{source}: " + joined_problems(shown + problems[SHOWN_PROBLEMS:])
+    # Those after the shown ones are only counted.
+    tail = cast("list[str]", problems[SHOWN_PROBLEMS:])
+    return f"{source}: " + joined_problems(shown + tail)

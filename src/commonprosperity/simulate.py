@@ -7,14 +7,12 @@ import functools
 import hashlib
 import re
 import threading
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from importlib import metadata, resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import numba
 import numpy as np
 import pandas as pd
 
@@ -25,6 +23,7 @@ from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
 from commonprosperity._kernels.household_terms import household_terms
+from commonprosperity._kernels.threads import max_threads, numba_threads
 from commonprosperity._unit_slips import warn_unit_slips
 from commonprosperity._validate import is_integer, one_of, quoted
 from commonprosperity._warn import warn_user
@@ -625,21 +624,6 @@ def _sealed_frame(obj: Any) -> Any:
     return obj
 
 
-@contextmanager
-def _numba_threads(threads: int | None) -> Iterator[None]:
-    if threads is None:
-        yield
-        return
-    previous = numba.get_num_threads()
-    try:
-        # Inside the try: an interrupt arriving just after Numba took the new
-        # count left the caller's thread at it for the rest of the session.
-        numba.set_num_threads(int(threads))
-        yield
-    finally:
-        numba.set_num_threads(previous)
-
-
 def _household_terms(pop: Population) -> dict[str, Any]:
     """The households' derived terms (:func:`household_terms`), once per population.
 
@@ -676,12 +660,12 @@ def _tier_table() -> np.ndarray:
 
 def _tiers(pop: Population) -> np.ndarray:
     """Minimum-wage tier index (0, 1, 2) of each household (int8: a byte each)."""
-    return _household_terms(pop)["tier"]
+    return cast("np.ndarray", _household_terms(pop)["tier"])
 
 
 def _cells(pop: Population) -> list[tuple[str, bool]]:
     """The (city, urban) pairs the population has households in."""
-    return _household_terms(pop)["cells"]
+    return cast("list[tuple[str, bool]]", _household_terms(pop)["cells"])
 
 
 def target_verdicts(result: Result) -> dict[str, tuple[bool, str]]:
@@ -703,7 +687,9 @@ def population_weak_values(pop: Population) -> list[dict[str, Any]]:
     return weak_minimum_wage_tiers(_cells(pop)) + assumed_growth_values(pop.source)
 
 
-def person_arrays(pop: Population) -> tuple[np.ndarray, ...]:
+def person_arrays(
+    pop: Population,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The person arrays in the order the rules kernel takes them."""
     return (pop.age, pop.employed, pop.wage, pop.business, pop.property, pop.pension)
 
@@ -714,7 +700,7 @@ def _person_weight(pop: Population) -> np.ndarray:
         pw = pop.weight * pop.size
         pw.flags.writeable = False
         pop._cache["person_weight"] = pw
-    return pop._cache["person_weight"]
+    return cast("np.ndarray", pop._cache["person_weight"])
 
 
 def _gini_weight(pop: Population) -> np.ndarray:
@@ -723,12 +709,12 @@ def _gini_weight(pop: Population) -> np.ndarray:
     The Gini is scale-invariant in the weights; the scaling keeps Σw·Σwx away from
     underflow and overflow for any valid weights (1e-300 … 1e12) without rounding.
     """
-    return _household_terms(pop)["gini_weight"]
+    return cast("np.ndarray", _household_terms(pop)["gini_weight"])
 
 
 def _gini_weight_exponent(pop: Population) -> int:
     """The power of two :func:`_gini_weight` divides the person weights by."""
-    return _household_terms(pop)["gini_exponent"]
+    return cast("int", _household_terms(pop)["gini_exponent"])
 
 
 @functools.lru_cache(maxsize=1)
@@ -852,10 +838,10 @@ def simulate(
     if not one_of(gini, GINI_METHODS):
         raise ArgumentError(f"gini must be one of {GINI_METHODS}; got {quoted(gini)}")
     if threads is not None and (
-        not is_integer(threads) or not 1 <= threads <= numba.config.NUMBA_NUM_THREADS
+        not is_integer(threads) or not 1 <= threads <= max_threads()
     ):
         raise ArgumentError(
-            f"threads must be an integer in 1–{numba.config.NUMBA_NUM_THREADS} "
+            f"threads must be an integer in 1–{max_threads()} "
             "(Numba's thread pool; set NUMBA_NUM_THREADS before import for more); "
             f"got {quoted(threads)}"
         )
@@ -872,7 +858,7 @@ def simulate(
         if flat_flows.applies(kernel_args[0], kernel_args[2], kernel_args[5])
         else K.aggregate_pass
     )
-    with _numba_threads(threads):
+    with numba_threads(threads):
         totals = aggregate_pass(
             pop.offsets,
             pop.household_id,
@@ -893,7 +879,7 @@ def simulate(
     if gini == "bracket":
         names = (*INDICATOR_NAMES, "gini_lower", "gini_upper")
     if mean > 0:
-        with _numba_threads(threads):
+        with numba_threads(threads):
             if gini == "exact":
                 indicators["gini"] = exact_gini(per_capita, _gini_weight(pop))
             else:

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from commonprosperity._sweep_engine import (
     _check_common,
     _evaluate,
     _fixed_part,
+    _Ordered,
     _ordered_for_sweep,
     _split_fixed,
     _stack,
@@ -403,7 +405,8 @@ def solve(
         narrower = _split_fixed(pop, between)
         if narrower.head is not pop.head:
             known = (
-                narrower.head,
+                # A new head (_split_fixed moved households to it): not None.
+                cast(_Ordered, narrower.head),
                 _fixed_part(narrower.head, between, "exact", three, known),
             )
         # The households any value changes (dibao recipients, for the dibao

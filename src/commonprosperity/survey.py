@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -453,6 +453,7 @@ def _from_person_rows(
             "per row (not a list, dict or array): "
             + describe_rows(nested, household_id)
         )
+    codes = cast(np.ndarray, codes)  # None only with nested
     rounded = narrow_float_id_problem(f"column {shown!r} (household_id)", household_id)
     if rounded:
         raise PopulationError(f"{where}: {rounded}")
@@ -679,7 +680,8 @@ def read_stata(
     required = {"households": HOUSEHOLD_REQUIRED, "persons": PERSON_REQUIRED}
     tables: dict[str, dict[str, Any]] = {}
     names_in: dict[str, set[str]] = {}
-    ours_in: dict[str, set[str]] = {}
+    # None: a column renamed to None (left unread).
+    ours_in: dict[str, set[str | None]] = {}
     theirs: dict[tuple[str, str], str] = {}
     problems: list[str] = []
     # Stata missing codes of columns read as NaN (., .a ...), for the messages.
@@ -922,7 +924,9 @@ def _household_file_amounts(
     return [f"{paths['households']}: " + "; ".join(problems) + "; " + hint]
 
 
-def _renames_per_file(renames: dict[str, str | None]) -> dict[str, dict]:
+def _renames_per_file(
+    renames: dict[str, str | None],
+) -> dict[str, dict[str, str | None]]:
     """Each file's renames: the unprefixed ones, then its own prefixed ones.
 
     Stata variable names hold letters, digits and underscores only, so a key

@@ -13,7 +13,7 @@ import numbers
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from commonprosperity._sweep_engine import (
     _evaluate,
     _expand_grid,
     _Grid,
+    _Ordered,
     _ordered_for_sweep,
     _Outcome,
     _stack,
@@ -305,7 +306,7 @@ def sweep(
         pop = (
             _ordered_for_sweep(population, base, stacked, gini)
             if isinstance(population, Population)
-            else path
+            else cast(str, path)  # not a Population: a path, for the Dask engine
         )
         advance = None
         if bar is not None:
@@ -326,7 +327,8 @@ def sweep(
                 pop, stacked, gini, band_basis, client, advance, base=base
             )
         else:
-            outcome = _evaluate(pop, stacked, gini, band_basis, advance)
+            # The threads engine read a path above: a Population, ordered.
+            outcome = _evaluate(cast(_Ordered, pop), stacked, gini, band_basis, advance)
     except SystemError as exc:
         if is_interrupt(exc):
             raise KeyboardInterrupt from exc

@@ -8,7 +8,7 @@ are ranked by per-capita disposable income, as in the NBS household survey.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -56,7 +56,7 @@ def _person_weight(result: Result) -> np.ndarray:
 
 def _per_capita(result: Result) -> np.ndarray:
     hh = result.households
-    return hh["disposable_income"].to_numpy() / hh["size"].to_numpy()
+    return cast(np.ndarray, hh["disposable_income"].to_numpy() / hh["size"].to_numpy())
 
 
 def decile_of(
@@ -272,7 +272,7 @@ def winners_losers(
             False,
         ),
     ]
-    rows = {}
+    rows: dict[str, dict[str, float]] = {}
     for codes, names, keep_empty in codings:
         k = len(names)
         present = np.bincount(codes, minlength=k) > 0
@@ -287,7 +287,7 @@ def winners_losers(
 
 
 def _add_change_row(
-    rows: dict,
+    rows: dict[str, dict[str, float]],
     name: str,
     total: float,
     gain: float,
@@ -324,7 +324,7 @@ def _population_differences(a: Population, b: Population) -> list[str]:
 def _city_groups(pop: Population) -> np.ndarray:
     """Each household's city label, or :data:`UNKNOWN_CITY`."""
     labels = [UNKNOWN_CITY if c == PROVINCE else c for c in CITY_LABELS]
-    return np.asarray(labels, dtype=object)[pop.city_code]
+    return cast(np.ndarray, np.asarray(labels, dtype=object)[pop.city_code])
 
 
 def by_group(result: Result, *by: str) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -448,7 +448,9 @@ def evaluate_targets(
     gdp_ratio_problem = None
     if not problems and gdp is not None and residents and is_real(income):
         # GDP of 1 yuan (units mixed up) put a ratio of 4e12 in T10's note.
-        gdp_ratio_problem = income_to_gdp_problem("gdp", gdp, residents, float(income))
+        gdp_ratio_problem = income_to_gdp_problem(
+            "gdp", gdp, residents, float(cast("float", income))
+        )
         # Only T10 reads GDP per resident. Judged from it (a trend), a wrong
         # ratio is an error; otherwise it only stays out of T10's note, so that
         # T7 (population-free) can be judged on a sample weighted to itself.

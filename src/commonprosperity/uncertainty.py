@@ -13,8 +13,9 @@ import contextlib
 import decimal
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -130,7 +131,7 @@ def _sorted_codes(name: str, values: Any, column: np.ndarray) -> np.ndarray:
     mixed = column.dtype == object and len({_kind(v) for v in column.ravel()}) > 1
     if not mixed:
         with contextlib.suppress(TypeError):  # unorderable kinds: refused below
-            return pd.factorize(values, sort=True)[0]
+            return cast("np.ndarray", pd.factorize(values, sort=True)[0])
     kinds = sorted({type(v).__name__ for v in column.ravel()})
     raise ArgumentError(
         f"bootstrap: {name} must hold values of one kind that can be ordered "
@@ -171,7 +172,9 @@ class _Design:
     in_order: bool = False
 
     @classmethod
-    def of(cls, cluster: np.ndarray, cluster_stratum: np.ndarray, rescaled: bool):
+    def of(
+        cls, cluster: np.ndarray, cluster_stratum: np.ndarray, rescaled: bool
+    ) -> _Design:
         clusters = np.argsort(cluster_stratum, kind="stable")
         sizes = np.bincount(cluster_stratum)
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
@@ -217,17 +220,22 @@ class _Design:
 
     def psu_multipliers(self, rng: np.random.Generator) -> np.ndarray:
         """Each PSU's weight multiplier in one replicate."""
-        return resample.psu_multipliers(
-            self.draws(rng),
-            self.clusters,
-            self.first,
-            self.scale,
-            self.certain,
-            self.in_order,
+        return cast(
+            "np.ndarray",
+            resample.psu_multipliers(
+                self.draws(rng),
+                self.clusters,
+                self.first,
+                self.scale,
+                self.certain,
+                self.in_order,
+            ),
         )
 
 
-def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
+def _indicator_function(
+    result: Result, indicator: str, cluster: np.ndarray
+) -> Callable[[np.ndarray], float]:
     """The indicator as a function of the PSUs' weight multipliers of a replicate.
 
     ``cluster``: each household's PSU (an index into the multipliers).
@@ -283,7 +291,7 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
     # does not depend on the order of the rows (in row order shuffled rows moved
     # the band shares and the urban/rural ratio by an ulp).
     disp, size, urban, band1, band2, iit, contributions, transfers = (
-        a[by_id]
+        cast("np.ndarray", a[by_id])
         for a in (disp, size, urban, band1, band2, iit, contributions, transfers)
     )
     city = pop.city_code[by_id]
@@ -312,7 +320,7 @@ def _indicator_function(result: Result, indicator: str, cluster: np.ndarray):
             return np.nan
         return ratio(max(values), min(values))
 
-    of_weights = {
+    of_weights: Callable[[np.ndarray], float] = {
         "per_capita_disposable_income": lambda w: per_capita(w),
         "urban_per_capita_disposable_income": lambda w: per_capita(w, urban),
         "rural_per_capita_disposable_income": lambda w: per_capita(w, ~urban),
@@ -459,11 +467,13 @@ def bootstrap(
         raise ArgumentError(
             f"bootstrap: n must be an integer in 10–100,000; got {quoted(n)}"
         )
+    # ``problem`` later holds a Series' index problem; ``given``, strata and psu.
+    problem: str | list[str] | None
     if (problem := seed_problem(seed)) is not None:
         raise ArgumentError(f"bootstrap: {problem}")
-    given = level
+    given: float | np.ndarray | None = level
     # Held as a float: a Fraction formatted with "%" raised in the result's repr.
-    level = finite_float(given)
+    level = finite_float(given)  # type: ignore[assignment]  # None refused below
     if level is None or not 0 < level < 1:
         raise ArgumentError(
             f"bootstrap: level must be a number in (0, 1); got {quoted(given)}"

@@ -429,7 +429,8 @@ def test_a_failed_parquet_write_keeps_the_old_file(tmp_path, monkeypatch):
 def test_an_interrupt_while_setting_threads_restores_the_count(monkeypatch):
     import numba
 
-    simulate_module = __import__("sys").modules["commonprosperity.simulate"]
+    from commonprosperity._kernels.threads import numba_threads
+
     previous = numba.get_num_threads()
     real = numba.set_num_threads
     calls = []
@@ -441,6 +442,6 @@ def test_an_interrupt_while_setting_threads_restores_the_count(monkeypatch):
             raise KeyboardInterrupt
 
     monkeypatch.setattr(numba, "set_num_threads", set_then_interrupt)
-    with pytest.raises(KeyboardInterrupt), simulate_module._numba_threads(1):
+    with pytest.raises(KeyboardInterrupt), numba_threads(1):
         pass
     assert numba.get_num_threads() == previous

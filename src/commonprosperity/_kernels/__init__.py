@@ -16,13 +16,17 @@ import hashlib
 import os
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _HERE = Path(__file__).resolve().parent
 #: Beside the cache entries: the digest of the kernel sources they were built from.
 STAMP_NAME = "commonprosperity-kernels.sha256"
 
 
-def read_only(a):
+def read_only(a: np.ndarray) -> np.ndarray:
     """``a`` as a read-only array: ``a`` itself if it is one, else a read-only view.
 
     The kernels take their inputs read-only. Numba compiles a kernel once per
@@ -78,7 +82,8 @@ def _cache_somewhere() -> Path | None:
 
     directory = tempfile.mkdtemp(prefix="commonprosperity-numba-")
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
-    config.CACHE_DIR = directory
+    # numba.config sets its options at runtime: no attribute for a type checker.
+    config.CACHE_DIR = directory  # type: ignore[attr-defined]
     warnings.warn(
         "commonprosperity: Numba has no writable cache directory (the package's "
         "directory, NUMBA_CACHE_DIR and the user's cache are not writable), so "

@@ -334,7 +334,8 @@ def flat_chunk_flows(
         business_tax = _kept(business_tax, keep) + bt_[u]
         property_tax = _kept(property_tax, keep) + pt_rate * pr
         residents_pension = _kept(residents_pension, keep) + rp_[u]
-        i = np.uint64(hh_[u])
+        # An unsigned index for Numba (no wraparound check); i was a loop int above.
+        i = np.uint64(hh_[u])  # type: ignore[assignment]
         flows[0, i] = wage_sum
         flows[1, i] = business_sum
         flows[2, i] = property_sum

@@ -46,9 +46,10 @@ def _as_bits(a):
     return a.view(np.dtype(f"u{a.dtype.itemsize}"))
 
 
-def gather(a, index):
+def gather(a: np.ndarray, index: np.ndarray) -> np.ndarray:
     """:func:`take`; NumPy's indexing when JIT is off (a Python loop would crawl)."""
-    if numba.config.DISABLE_JIT:
+    # numba.config sets its options at runtime: no attribute for a type checker.
+    if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]
         return np.ascontiguousarray(a[index])
     index = np.ascontiguousarray(index, dtype=np.int64)
     bits = _as_bits(a)
@@ -56,9 +57,16 @@ def gather(a, index):
     return take(bits, index, out).view(a.dtype)
 
 
-def gather_ranges(a, starts, ends, new_starts, total):
+def gather_ranges(
+    a: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    new_starts: np.ndarray,
+    total: int,
+) -> np.ndarray:
     """:func:`take_ranges`; NumPy's indexing when JIT is off."""
-    if numba.config.DISABLE_JIT:
+    # numba.config sets its options at runtime: no attribute for a type checker.
+    if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]
         size = ends - starts
         rows = np.repeat(starts - new_starts, size) + np.arange(total)
         return np.ascontiguousarray(a[rows])

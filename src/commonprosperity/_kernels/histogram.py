@@ -598,7 +598,10 @@ def _merge(h1, k1, h2, k2):
     return hist[:m], keys[:m]
 
 
-def merge_binned(first: tuple, second: tuple) -> tuple:
+def merge_binned(
+    first: tuple[np.ndarray, np.ndarray, int, bool, bool],
+    second: tuple[np.ndarray, np.ndarray, int, bool, bool],
+) -> tuple[np.ndarray, np.ndarray, int, bool, bool]:
     """The :func:`binned` histogram of the rows of two :func:`binned` histograms.
 
     Sums of shared bins are added (one more rounding), so ``rows`` becomes the
@@ -647,7 +650,9 @@ def _ordinary_scale(hist: np.ndarray, keys: np.ndarray) -> bool:
     )
 
 
-def binned_bracket(parts: tuple, n_rows: int) -> tuple[float, float, float] | None:
+def binned_bracket(
+    parts: tuple[np.ndarray, np.ndarray, int, bool, bool], n_rows: int
+) -> tuple[float, float, float] | None:
     """Gini ``(estimate, lower, upper)`` of a :func:`binned` histogram, or ``None``.
 
     ``n_rows``: the rows it holds, whose :func:`allowance_depth` the bracket

@@ -26,7 +26,13 @@ __all__ = ["household_terms", "household_terms_into"]
 _BLOCK = 1 << 16
 
 
-def household_terms(city_code, urban, weight, offsets, tier_table):
+def household_terms(
+    city_code: np.ndarray,
+    urban: np.ndarray,
+    weight: np.ndarray,
+    offsets: np.ndarray,
+    tier_table: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Tiers, Gini weights and cell counts of the households.
 
     Parameters

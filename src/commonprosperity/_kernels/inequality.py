@@ -555,8 +555,9 @@ def hist_bin(x: float) -> int:
     fine = (a >> _FINE_SHIFT) - _FINE_OFFSET
     tail = _FINE_BINS + ((a >> _TAIL_SHIFT) - _TAIL_OFFSET)
     mag = fine if fine < _FINE_BINS else min(tail, _OVERFLOW_MAG)
-    step = max(mag, -1) + 1
-    return HIST_CENTER - step if bits < 0 else HIST_CENTER + step
+    # np.int64 beside Python ints: the stubs type min/max of the two loosely.
+    step = max(mag, -1) + 1  # type: ignore[operator]
+    return HIST_CENTER - step if bits < 0 else HIST_CENTER + step  # type: ignore[return-value]
 
 
 @njit(cache=True)

@@ -206,7 +206,8 @@ def _accumulate(
         child_allowance += w * f10[i]
         dibao_households += w if f8[i] > 0.0 else 0.0
         negative += 1.0 if disposable < 0.0 else 0.0
-        k = np.uint64(N_STATS + 2 * city[h])
+        # An unsigned index for Numba (no wraparound check); k was a loop int above.
+        k = np.uint64(N_STATS + 2 * city[h])  # type: ignore[assignment]
         out[k] += wd
         out[k + np.uint64(1)] += persons
         if write_pc:

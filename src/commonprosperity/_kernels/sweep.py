@@ -34,6 +34,8 @@ sums; per-capita incomes (for the Ginis) go to a buffer the caller sizes for one
 block of scenarios.
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 from numba import njit, prange
 
@@ -1535,7 +1537,9 @@ def household_varies(
     return out
 
 
-def pad_schedules(schedules):
+def pad_schedules(
+    schedules: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stack per-scenario schedules into (S, K) arrays padded with ``+inf``.
 
     Parameters
@@ -1575,7 +1579,7 @@ def pad_schedules(schedules):
     return thr, rat, qd
 
 
-def stage_level(P, schedules):
+def stage_level(P: np.ndarray, schedules: Sequence[np.ndarray]) -> int:
     """The evaluation level of a block of scenarios: which stages must run per scenario.
 
     Parameters

@@ -58,6 +58,7 @@ from commonprosperity._kernels.simulate import (
     S_IIT,
     S_PROPERTY_TAX,
     S_WAGE,
+    TASKS,
     _accumulate,
 )
 from commonprosperity._kernels.sweep import (
@@ -65,7 +66,6 @@ from commonprosperity._kernels.sweep import (
     C_EDUCATION,
     C_INFANT,
     LANE_SUMS,
-    TASKS,
     _chunk_buffers,
     _gather,
     _lane_increments,

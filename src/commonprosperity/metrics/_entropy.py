@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -81,14 +81,14 @@ def _log_sum_exp(v: FloatArray, codes: npt.NDArray[np.int64], k: int) -> FloatAr
     with np.errstate(under="ignore"):
         terms = np.exp(v - top[codes])
     _, sums = grouped_totals(codes, k, np.ones_like(v), terms)
-    return top + np.log(sums)
+    return cast(FloatArray, top + np.log(sums))
 
 
 class _LogSpace(NamedTuple):
     """An entropy index and its group parts, evaluated from logarithms."""
 
     total: float
-    index: FloatArray  # each group's own index
+    index: FloatArray  # type: ignore[assignment]  # a field named as tuple.index; each group's own index
     weights_g: FloatArray  # income shares (Theil) or population shares (MLD)
     log_mean_ratio: FloatArray  # log(mu_g / mu)
     population_share: FloatArray
@@ -198,7 +198,12 @@ def _deviations(xs: FloatArray, total_x: float, total_w: float) -> FloatArray:
         return (xs - mu) / mu
 
 
-def _on_series(terms: FloatArray, d: FloatArray, small: FloatArray, series) -> None:
+def _on_series(
+    terms: FloatArray,
+    d: FloatArray,
+    small: npt.NDArray[np.bool_],
+    series: FloatArray | list[float],
+) -> None:
     """Replace ``terms[small]`` by ``d**2 * sum_j series[j] d**j`` (Horner)."""
     if not small.any():
         return
@@ -536,8 +541,10 @@ class Decomposition(NamedTuple):
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 
-    # Holds a frame, so unhashable, as a tuple holding one is.
-    __hash__ = None  # type: ignore[assignment]
+    # Holds a frame, so unhashable, as a tuple holding one is. Out of mypy's
+    # sight: it reads an assignment in a NamedTuple's body as a field.
+    if not TYPE_CHECKING:  # type: ignore[misc]  # a statement in a NamedTuple body
+        __hash__ = None
 
 
 @aligned

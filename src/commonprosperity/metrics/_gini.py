@@ -264,7 +264,9 @@ def _ordinary_scale(top: float, total: float, least: float) -> bool:
     )
 
 
-def _fast_arrays(income, weight):
+def _fast_arrays(
+    income: npt.ArrayLike, weight: npt.ArrayLike | None
+) -> tuple[np.ndarray, np.ndarray] | None:
     """``(x, w)`` as contiguous float64 without a scan, or None to validate fully."""
     # A masked array is an ndarray whose masked elements hold arbitrary data:
     # it takes the full path, which refuses masked elements by name.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -239,7 +239,10 @@ def quantile_shares(
     x = as_values(income, "income")
     w = as_weight(weight, x.shape[0])
     cuts = np.arange(1, n)
-    return _cut_shares(x, w, cuts / n, tops=(n - cuts) / n, measure="quantile_shares")
+    return cast(
+        FloatArray,
+        _cut_shares(x, w, cuts / n, tops=(n - cuts) / n, measure="quantile_shares"),
+    )
 
 
 @aligned

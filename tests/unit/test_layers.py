@@ -1,0 +1,28 @@
+"""The import layers of DESIGN.md, checked by import-linter (pyproject.toml).
+
+Kernels import none of the model; the model none of the front ends; only the
+kernels import Numba. Skipped where the source tree is not beside the installed
+package (a wheel install; the README's editable install has it).
+"""
+
+from pathlib import Path
+
+import pytest
+
+import commonprosperity
+
+
+def _config() -> Path:
+    package = Path(commonprosperity.__file__).resolve().parent
+    config = package.parent.parent / "pyproject.toml"
+    if package.parent.name != "src" or not config.is_file():
+        pytest.skip("the source tree is not beside the installed package")
+    return config
+
+
+def test_imports_point_down_the_layers_only(capsys):
+    cli = pytest.importorskip("importlinter.cli")
+    status = cli.lint_imports(config_filename=str(_config()), no_cache=True)
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "2 kept, 0 broken" in out, out
