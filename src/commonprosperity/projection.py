@@ -122,6 +122,14 @@ def _expit(x: Any) -> Any:
 FACTOR_LIKE_RATE = 0.5
 
 
+def _year_like(key: object) -> bool:
+    """Whether ``key`` is a year written as text or a float (``"2025"``, 2025.0)."""
+    if isinstance(key, str):
+        return key.strip().isascii() and key.strip().isdigit()
+    number = finite_float(key) if is_number(key) else None
+    return number is not None and number.is_integer()
+
+
 def _check_spec(spec: Any, where: str) -> dict[str, float]:
     if is_number(spec):
         # The rate's own check below says what is allowed (float(10**400) raised
@@ -155,6 +163,14 @@ def _check_spec(spec: Any, where: str) -> dict[str, float]:
         else:
             out[k] = rate
     if problems:
+        if any(_year_like(k) for k in spec if k not in allowed):
+            # Keys read from JSON or TOML are text: "2025" was told it is no
+            # rate key, and not that a year key is an integer.
+            problems.append(
+                "a year's key is an integer (2025, not '2025' or 2025.0; keys "
+                "read from JSON or TOML are text: convert them with "
+                "{int(year): rates for year, rates in growth.items()})"
+            )
         raise ArgumentError("; ".join(problems))
     factors = {k: v for k, v in out.items() if v > FACTOR_LIKE_RATE}
     if factors:
@@ -700,7 +716,9 @@ def _project(
         f"{max(MAX_YEAR, population.year)} (projection runs forward from "
         f"population.year); got {quoted(to_year)}"
     )
-    if not is_integer(to_year):
+    if not is_integer(to_year) or to_year < population.year:
+        # Backwards is refused as such (a 2060 population to 2059 was told its
+        # year must be at most 2050).
         raise bad_to_year
     # To its own year is no step, whatever the year (simulate_path runs a
     # population after 2050 in its own year).

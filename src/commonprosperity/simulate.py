@@ -342,8 +342,9 @@ class Result:
         Returns
         -------
         pandas.DataFrame
-            Rows ``all``, deciles, ``urban``, ``rural`` and cities; person-weighted
-            ``gain_share``, ``lose_share``, ``no_change_share`` and
+            Rows ``all``, deciles, ``urban``, ``rural`` and cities (in English,
+            ``"city Hangzhou"``, unlike :meth:`by_group`'s Chinese names);
+            person-weighted ``gain_share``, ``lose_share``, ``no_change_share`` and
             ``mean_change`` (yuan per person per year). See
             :func:`commonprosperity.tables.winners_losers`.
         """

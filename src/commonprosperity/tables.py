@@ -188,7 +188,11 @@ def winners_losers(
     pandas.DataFrame
         Rows ``all``, ``decile 1``…``decile 10`` (deciles of the reference
         per-capita income), ``urban``, ``rural`` and each city present in the
-        population; columns ``gain_share``, ``lose_share``, ``no_change_share``
+        population, named in English after ``city`` (``"city Hangzhou"``; the
+        Chinese names are the keys of
+        :data:`commonprosperity.published.CITY_NAMES_EN`; households of no known
+        city are ``"city unknown (Zhejiang)"``), so that the groups' row names do
+        not collide; columns ``gain_share``, ``lose_share``, ``no_change_share``
         (person-weighted) and ``mean_change`` (yuan per person per year). A decile
         or area without households has NaN in every column.
 
