@@ -171,3 +171,17 @@ def test_margins_off_that_edge_still_calibrate():
     }
     result = cp.calibrate(_three_households(), margins)
     assert result.weight == pytest.approx([1.0, 49.0, 50.0], rel=1e-9)
+
+
+def test_a_programme_too_large_to_decide_warns_instead(monkeypatch):
+    """Beyond _ZERO_CHECK_ROWS distinct households the check is not solved (a
+    million distinct rows took minutes): it warns of the weights near 0."""
+    module = __import__("sys").modules["commonprosperity.calibrate"]
+
+    monkeypatch.setattr(module, "_ZERO_CHECK_ROWS", 0)
+    margins = {
+        "households": {"city": {"杭州": 50, "宁波": 50}, "urban": {True: 50, False: 50}}
+    }
+    with pytest.warns(UserWarning, match=r"within tol of 0 in every cell"):
+        result = cp.calibrate(_three_households(), margins)
+    assert result.weight[0] < 1e-6
