@@ -25,7 +25,13 @@ from typing import Any, cast
 
 import numpy as np
 
-from commonprosperity._sweep_engine import _block_size, _evaluate, _Ordered, _Outcome
+from commonprosperity._sweep_engine import (
+    _block_size,
+    _evaluate,
+    _Ordered,
+    _Outcome,
+    _policy_groups,
+)
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import (
     ArgumentError,
@@ -110,6 +116,36 @@ def _run_part(
     ``universe``, all the sweep's scenarios, groups them as the threads engine does.
     """
     return _evaluate(shipped.population, stacked, gini, band_basis, universe=universe)
+
+
+def _grouped_tasks(
+    stacked: Any, per_task: int
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """The grid reordered so each policy group is together, and the tasks' slices.
+
+    Scenarios that differ only in transfers share a fixed part, evaluated (and for
+    the exact Gini, sorted) once per group in a task: slices of the grid in its own
+    order, transfer lever first, gave each task one scenario of many groups, and a
+    fixed part per scenario (dibao x deduction x growth, 200 scenarios: 47 s on two
+    workers against 0.9 s on the threads). A group larger than ``per_task`` is cut
+    into pieces; whole pieces are then packed into tasks of at most ``per_task``.
+    A scenario's numbers do not depend on the cut (the groups are the whole
+    grid's), so the rows equal the threads engine's, bit for bit.
+    """
+    groups = [index for index, _, _ in _policy_groups(stacked, None)]
+    order = np.concatenate(groups) if groups else np.arange(0)
+    bounds: list[tuple[int, int]] = []
+    i0 = position = 0
+    for index in groups:
+        for start in range(0, len(index), per_task):
+            size = min(per_task, len(index) - start)
+            if position + size - i0 > per_task:
+                bounds.append((i0, position))
+                i0 = position
+            position += size
+    if position > i0:
+        bounds.append((i0, position))
+    return order, bounds
 
 
 def _read_on_worker(
@@ -512,7 +548,8 @@ def evaluate_on_cluster(
             else:
                 n_households = population.n_households
             per_task = max(1, min(_block_size(n_households), -(-S // n_workers)))
-            bounds = [(i0, min(S, i0 + per_task)) for i0 in range(0, S, per_task)]
+            order, bounds = _grouped_tasks(stacked, per_task)
+            grouped = stacked.select(order)
             index: dict[Any, tuple[int, int]] = {}
             pinned: dict[Any, str] = {}
 
@@ -520,7 +557,7 @@ def evaluate_on_cluster(
                 fut = dask_client.submit(
                     _run_part,
                     shipped[worker],
-                    stacked.rows(i0, i1),
+                    grouped.rows(i0, i1),
                     gini,
                     band_basis,
                     universe[worker],
@@ -599,10 +636,11 @@ def evaluate_on_cluster(
                 source,
             )
             for (i0, i1), part in parts.items():
-                out.totals[i0:i1] = part.totals
-                out.gini[i0:i1] = part.gini
-                out.lower[i0:i1] = part.lower
-                out.upper[i0:i1] = part.upper
+                rows = order[i0:i1]
+                out.totals[rows] = part.totals
+                out.gini[rows] = part.gini
+                out.lower[rows] = part.lower
+                out.upper[rows] = part.upper
             return out
     except Exception as exc:
         # A worker without the package fails in distributed's unpickling, as a
