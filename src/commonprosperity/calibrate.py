@@ -55,7 +55,6 @@ from commonprosperity._calibrate_design import cell_name, design
 from commonprosperity._calibrate_solve import compress, solve
 from commonprosperity._interrupt import interruptible
 from commonprosperity._validate import finite_float, is_integer, one_of, quoted
-from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentTypeError, CalibrationError
 from commonprosperity.population import (
     MAX_WEIGHT,
@@ -220,76 +219,6 @@ def _no_weights_meet(
     return cast("bool", found.status == 2)  # infeasible
 
 
-#: The largest linear programme (distinct households) _forced_to_zero solves, and
-#: its time limit; beyond either it warns instead of deciding.
-_ZERO_CHECK_ROWS = 200_000
-_ZERO_CHECK_SECONDS = 10.0
-
-
-def _forced_to_zero(
-    X: Any, d: np.ndarray, t: np.ndarray, w: np.ndarray, tol: float
-) -> np.ndarray | None:
-    """Households the margins leave no weight for, or None.
-
-    Candidates are households whose weighted rows fall within ``tol`` of every
-    cell they are in (weight 0 would meet the margins as well). Margins that
-    force a weight to 0 have no raking or logit solution (weights stay > 0):
-    the solvers then converged to a leftover as small as ``tol`` allowed
-    (3.7e-5 at tol=1e-6, 2.1e-13 at 1e-14). A linear programme confirms it: the
-    largest ``s`` with every weight ``>= s`` times its design weight is 0.
-    """
-    import scipy.sparse as sp
-
-    rows = sp.csr_matrix(X)
-    entries = np.abs(rows.data)
-    if entries.size == 0 or np.abs(w).min() * entries.min() > tol * np.abs(t).max():
-        return None  # no household within tol of every cell (the common case)
-    scale = 1.0 / np.maximum(np.abs(t), 1e-300)
-    counts = np.diff(rows.indptr)
-    reach = entries * np.repeat(np.abs(w), counts) * scale[rows.indices]
-    most = np.full(rows.shape[0], np.inf)  # a household in no cell is no candidate
-    filled = counts > 0
-    most[filled] = np.maximum.reduceat(reach, rows.indptr[:-1][filled])
-    candidates = np.flatnonzero(most <= tol)
-    if candidates.size == 0:
-        return None
-    from scipy.optimize import linprog  # here: the common case needs none
-
-    merged = compress(rows, d)
-    A, dd = (rows, d) if merged is None else (merged.X, merged.d)
-    n = A.shape[0]
-    found = None
-    if n <= _ZERO_CHECK_ROWS:
-        # Variables (w, s): maximise s subject to A'w = t (scaled), s d - w <= 0.
-        equal = sp.hstack(
-            [A.T.tocsr().multiply(scale[:, None]), sp.csr_matrix((len(t), 1))]
-        )
-        below = sp.hstack([-sp.identity(n, format="csr"), sp.csr_matrix(dd[:, None])])
-        try:
-            found = linprog(
-                np.r_[np.zeros(n), -1.0],
-                A_ub=below.tocsr(),
-                b_ub=np.zeros(n),
-                A_eq=equal.tocsr(),
-                b_eq=t * scale,
-                bounds=[(0.0, None)] * n + [(0.0, 1e300)],
-                method="highs",
-                options={"time_limit": _ZERO_CHECK_SECONDS},
-            )
-        except (ValueError, MemoryError):  # pragma: no cover - scipy's own limits
-            found = None
-    if found is not None and found.status == 0:
-        return candidates if -found.fun <= 1e-9 else None
-    # Too large a programme, or undecided in time: said, not refused.
-    warn_user(
-        f"calibrate: {candidates.size} household weight(s) are within tol of 0 in "
-        "every cell they are in (e.g. household at row "
-        f"{int(candidates[0])}, weight {w[candidates[0]]:.3g}): the margins may "
-        "leave them no weight (met exactly, they would need weight 0); check them"
-    )
-    return None
-
-
 @interruptible
 def calibrate(
     population: Population,
@@ -347,8 +276,7 @@ def calibrate(
         unit with different sums, a cell that no weights inside ``bounds`` can reach,
         margins more than 1,000 times below the population's weighted total (persons
         or households in 万), non-positive linear weights or weights below 1e-300,
-        margins met only by giving households weight 0 (on the edge of what the
-        cells allow), or no convergence (naming the worst cell).
+        or no convergence (naming the worst cell).
 
     Notes
     -----
@@ -579,19 +507,6 @@ def calibrate(
                 else "the margins may be inconsistent with each other or with the "
                 "bounds"
             )
-        )
-    zero = _forced_to_zero(X, d, t, w, float(tol))
-    if zero is not None:
-        # converged=True with weights that were the tolerance's leftovers.
-        raise CalibrationError(
-            f"calibration ({method}, bounds={bounds}): the margins leave no weight "
-            f"for {zero.size} household(s) (e.g. household_id "
-            f"{population.household_id[zero[0]]}, weight "
-            f"{w[zero[0]]:.3g}, a leftover of tol={float(tol):g}): met exactly, "
-            "they need weight 0 and weights must stay > 0; the margins are on the "
-            "edge of what the data's cells allow (e.g. an urban total equal to the "
-            "households that are urban by their cities): check them, or drop those "
-            "records"
         )
     if not np.all(w <= MAX_WEIGHT):
         big = ~(w <= MAX_WEIGHT)
