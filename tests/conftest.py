@@ -161,3 +161,22 @@ def chunked_population():
     from commonprosperity import synthetic_population
 
     return synthetic_population(14_000, seed=21)
+
+
+@pytest.fixture(scope="session")
+def pyproject():
+    """The repository's pyproject.toml, beside the installed package's source.
+
+    Skips the test where the source tree is not there (a wheel install); the
+    README's editable install has it. For the checks that read its configuration
+    (mypy, import-linter).
+    """
+    from pathlib import Path
+
+    import commonprosperity
+
+    package = Path(commonprosperity.__file__).resolve().parent
+    config = package.parent.parent / "pyproject.toml"
+    if package.parent.name != "src" or not config.is_file():
+        pytest.skip("the source tree is not beside the installed package")
+    return config

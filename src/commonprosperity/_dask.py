@@ -236,8 +236,7 @@ def _households_and_year(
             if not running:
                 break
             with contextlib.suppress(DaskTimeoutError):
-                # distributed's wait() is unannotated.
-                wait(running, timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
+                wait(running, timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED")
             continue
         ask = client.submit(
             _households_of,
@@ -285,14 +284,13 @@ async def _identity(address: str) -> Any:
 
     from distributed.core import rpc
 
-    # distributed's rpc (and its close_rpc) are unannotated.
-    remote = rpc(address, timeout=_CONNECT_SECONDS)  # type: ignore[no-untyped-call]
+    remote = rpc(address, timeout=_CONNECT_SECONDS)
     try:
         # rpc's timeout bounds the connection only: a listener that never
         # replies held the sweep forever.
         return await asyncio.wait_for(remote.identity(), _CONNECT_SECONDS)
     finally:
-        await remote.close_rpc()  # type: ignore[no-untyped-call]
+        await remote.close_rpc()
 
 
 def _check_port(address: str) -> None:
@@ -464,8 +462,7 @@ def _connect(client: Any) -> tuple[Any, bool]:
     if isinstance(client, str):
         with _address_errors(client):
             # Opened for this call only: never the current client.
-            # distributed.Client's __init__ is unannotated.
-            return distributed.Client(client, timeout="30s", set_as_default=False), True  # type: ignore[no-untyped-call]
+            return distributed.Client(client, timeout="30s", set_as_default=False), True
     return client, False
 
 
@@ -580,8 +577,7 @@ def evaluate_on_cluster(
             attempt = 0
             while pending:
                 try:
-                    # distributed's wait() is unannotated.
-                    done, pending = wait(  # type: ignore[no-untyped-call]
+                    done, pending = wait(
                         pending, timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED"
                     )
                 except DaskTimeoutError:

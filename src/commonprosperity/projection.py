@@ -125,7 +125,8 @@ FACTOR_LIKE_RATE = 0.5
 def _year_like(key: object) -> bool:
     """Whether ``key`` is a year written as text or a float (``"2025"``, 2025.0)."""
     if isinstance(key, str):
-        return key.strip().isascii() and key.strip().isdigit()
+        text = key.strip()
+        return text.isascii() and text.isdigit()
     number = finite_float(key) if is_number(key) else None
     return number is not None and number.is_integer()
 

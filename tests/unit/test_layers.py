@@ -5,24 +5,12 @@ kernels import Numba. Skipped where the source tree is not beside the installed
 package (a wheel install; the README's editable install has it).
 """
 
-from pathlib import Path
-
 import pytest
 
-import commonprosperity
 
-
-def _config() -> Path:
-    package = Path(commonprosperity.__file__).resolve().parent
-    config = package.parent.parent / "pyproject.toml"
-    if package.parent.name != "src" or not config.is_file():
-        pytest.skip("the source tree is not beside the installed package")
-    return config
-
-
-def test_imports_point_down_the_layers_only(capsys):
+def test_imports_point_down_the_layers_only(capsys, pyproject):
     cli = pytest.importorskip("importlinter.cli")
-    status = cli.lint_imports(config_filename=str(_config()), no_cache=True)
+    status = cli.lint_imports(config_filename=str(pyproject), no_cache=True)
     out = capsys.readouterr().out
     assert status == 0, out
     assert "2 kept, 0 broken" in out, out

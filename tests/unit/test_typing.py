@@ -7,7 +7,6 @@ solve, bootstrap ... erased their signatures to ``(...) -> Any``; and the field
 
 import textwrap
 from importlib import resources
-from pathlib import Path
 
 import pytest
 
@@ -63,28 +62,17 @@ def test_a_type_checker_reads_the_public_signatures(tmp_path):
     ], out + err
 
 
-def test_the_library_passes_strict_mypy(tmp_path):
-    """STYLE.md: mypy strict on src/ (the kernels relaxed), as pyproject.toml sets it.
-
-    Skipped where the source tree is not beside the installed package (a wheel
-    install); the README's editable install has it.
-    """
+def test_the_library_passes_strict_mypy(tmp_path, pyproject):
+    """STYLE.md: mypy strict on src/ (the kernels relaxed), as pyproject.toml says."""
     api = pytest.importorskip("mypy.api")
-    import commonprosperity
-
-    package = Path(commonprosperity.__file__).resolve().parent
-    root = package.parent.parent
-    config = root / "pyproject.toml"
-    if package.parent.name != "src" or not config.is_file():
-        pytest.skip("the source tree is not beside the installed package")
     out, err, status = api.run(
         [
             "--config-file",
-            str(config),
+            str(pyproject),
             "--cache-dir",
             str(tmp_path / "cache"),
             "--no-error-summary",
-            str(package),
+            str(pyproject.parent / "src" / "commonprosperity"),
         ]
     )
     assert status == 0 and not out.strip(), out + err
