@@ -53,6 +53,7 @@ import pandas as pd
 
 from commonprosperity._calibrate_design import cell_name, design
 from commonprosperity._calibrate_solve import compress, solve
+from commonprosperity._calibrate_zero import forced_to_zero
 from commonprosperity._interrupt import interruptible
 from commonprosperity._validate import finite_float, is_integer, one_of, quoted
 from commonprosperity.errors import ArgumentTypeError, CalibrationError
@@ -162,7 +163,12 @@ def _first_margin_totals(
 
 
 def _infeasible(
-    X: Any, d: np.ndarray, t: np.ndarray, bounds: tuple[float, float] | None
+    population: Population,
+    X: Any,
+    columns: list[Any],
+    d: np.ndarray,
+    t: np.ndarray,
+    bounds: tuple[float, float] | None,
 ) -> str | None:
     """The advice when no weights meet the margins (:func:`_no_weights_meet`).
 
@@ -171,6 +177,8 @@ def _infeasible(
     if not _no_weights_meet(X, d, t, bounds):
         return None
     if bounds is not None and not _no_weights_meet(X, d, t, None):
+        if dropped := _dropped(population, X, columns, d, t):
+            return f"no bounds can help: {dropped}"
         return (
             f"no weights within bounds {bounds} of the design weights meet these "
             "margins together (a linear programme finds none), though weights "
@@ -217,6 +225,33 @@ def _no_weights_meet(
     except (ValueError, MemoryError):  # pragma: no cover - scipy's own limits
         return False
     return cast("bool", found.status == 2)  # infeasible
+
+
+def _dropped(
+    population: Population, X: Any, columns: list[Any], d: np.ndarray, t: np.ndarray
+) -> str | None:
+    """The advice when only a weight of 0 for some households meets the margins.
+
+    None when weights > 0 meet them (or none >= 0 do: :func:`_infeasible`).
+    """
+    zero = forced_to_zero(X, d, t)
+    if zero.size == 0:
+        return None
+    ids = ", ".join(str(population.household_id[i]) for i in zero[:5])
+    row = X.tocsr()[int(zero[0])]
+    cells = ", ".join(
+        f"{columns[j].margin} {columns[j].cell!r}" for j in np.sort(row.indices)[:6]
+    )
+    many = zero.size > 1
+    return (
+        f"these margins can be met only if {zero.size} household"
+        f"{'s get weights' if many else ' gets a weight'} of 0 (household_id "
+        f"{ids}{', ...' if zero.size > 5 else ''}; the first is in the cells {cells}): "
+        f"every set of weights >= 0 meeting them gives {'them' if many else 'it'} 0, "
+        "or less than a millionth of the design weight (a linear programme), and "
+        "a calibrated weight must be > 0: check the margins (a total the other "
+        "margins leave nothing for), or remove those households"
+    )
 
 
 @interruptible
@@ -275,8 +310,9 @@ def calibrate(
         cells with a positive total, zero totals for non-empty cells, margins of one
         unit with different sums, a cell that no weights inside ``bounds`` can reach,
         margins more than 1,000 times below the population's weighted total (persons
-        or households in 万), non-positive linear weights or weights below 1e-300,
-        or no convergence (naming the worst cell).
+        or households in 万), margins that only a weight of 0 for some households
+        meets (naming them; found by linear programmes), non-positive linear weights
+        or weights below 1e-300, or no convergence (naming the worst cell).
 
     Notes
     -----
@@ -417,7 +453,11 @@ def calibrate(
                     "the bounds (a linear programme finds none): check the margins"
                 )
             else:
-                advice = "widen the bounds"
+                # No bounds reach margins that only a weight of 0 meets.
+                dropped = _dropped(population, X, columns, d, t)
+                advice = (
+                    f"no bounds can help: {dropped}" if dropped else "widen the bounds"
+                )
             raise CalibrationError(
                 f"bounds {bounds} are infeasible: " + "; ".join(cells) + f" ({advice})"
             )
@@ -499,7 +539,10 @@ def calibrate(
             f"{t[j]:g}, achieved {achieved[j]:g} (relative error {err:.2e}); "
             + (
                 infeasible
-                if (infeasible := _infeasible(X, d, t, bounds))
+                if (infeasible := _infeasible(population, X, columns, d, t, bounds))
+                else dropped
+                if bounds is None
+                and (dropped := _dropped(population, X, columns, d, t))
                 # Both stopped at max_iter still improving: more may converge.
                 else "raise max_iter (the solvers were still improving), or check "
                 "that the margins are consistent with each other and with the bounds"
@@ -507,6 +550,13 @@ def calibrate(
                 else "the margins may be inconsistent with each other or with the "
                 "bounds"
             )
+        )
+    # Raking's weights are never 0, but it meets margins that need a weight of 0
+    # by driving it there: 3.7e-5 at tol=1e-6, a household silently dropped.
+    if bounds is None and (dropped := _dropped(population, X, columns, d, t)):
+        raise CalibrationError(
+            f"calibration ({method}, bounds=None) cannot meet the margins with "
+            f"weights > 0 (its least weight: {np.min(w):.3g}): {dropped}"
         )
     if not np.all(w <= MAX_WEIGHT):
         big = ~(w <= MAX_WEIGHT)
@@ -529,7 +579,7 @@ def calibrate(
             + (
                 # Then no bounds and no other method can help.
                 infeasible
-                if (infeasible := _infeasible(X, d, t, None))
+                if (infeasible := _infeasible(population, X, columns, d, t, None))
                 else "pass bounds, e.g. bounds=(0.1, 10), or use method='raking'"
             )
         )

@@ -154,14 +154,18 @@ def test_person_margins_on_age_bands():
         sizes=[2, 1, 2],
         ages=[30, 5, 70, 40, 80],
     )
+    # 4 children: household 1 (the only child's) has weight 4, so 10 aged 15-59
+    # leave 6 for household 3 and 8 aged 60+ leave 2 for household 2. (With 6 aged
+    # 60+ household 2 would need weight 0: test_calibrate_zero.py.)
     res = calibrate(
-        pop, {"persons": {"age": {(0, 15): 4.0, (15, 60): 10.0, (60, 121): 6.0}}}
+        pop, {"persons": {"age": {(0, 15): 4.0, (15, 60): 10.0, (60, 121): 8.0}}}
     )
     w = res.weight
     counts = {"young": 4.0, "middle": w[0] + w[2], "old": w[1] + w[2]}
     assert counts["middle"] == pytest.approx(10.0)
-    assert counts["old"] == pytest.approx(6.0)
+    assert counts["old"] == pytest.approx(8.0)
     assert w[0] == pytest.approx(4.0)  # the only child lives in household 1
+    np.testing.assert_allclose(w, [4.0, 2.0, 6.0], rtol=1e-9)
 
 
 def test_bounds_are_respected():

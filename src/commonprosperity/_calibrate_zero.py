@@ -1,0 +1,162 @@
+"""Households that every set of weights meeting the margins leaves at 0.
+
+Raking's weights ``d · exp(x'λ)`` are never 0, but margins can be met only if some
+household's weight is: three households, 宁波 = 50 and rural = 50 fix the weights of
+the two that are 宁波 or rural at 50 each, and 杭州 = urban = 50 then leave nothing
+for the third, urban 杭州 household. Newton's method meets such margins within any
+tolerance by driving that weight towards 0 (3.7e-5 at ``tol=1e-6``), a household
+silently dropped. Linear programmes decide it: the set of weights ``w >= 0`` with
+``X' w = t`` is convex, so if every household is positive in some solution, their
+average is positive everywhere, and conversely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from commonprosperity._calibrate_solve import compress
+
+#: A weight ratio (to the design weight scaled to the margins) this small is 0 to
+#: the programme: HiGHS's feasibility tolerance is 1e-7 on equations scaled to 1.
+ZERO_RATIO = 1e-6
+
+
+def forced_to_zero(X: Any, d: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Indices of the households whose weight is 0 in every solution of ``X' w = t``.
+
+    Parameters
+    ----------
+    X : scipy.sparse matrix, shape (n households, n cells)
+        The calibration's design: a household's count in each cell.
+    d : ndarray, shape (n,)
+        Design weights (households), > 0.
+    t : ndarray, shape (n cells,)
+        The margins' totals.
+
+    Returns
+    -------
+    ndarray of int64
+        Sorted household indices; empty when some weights ``w > 0`` meet the margins,
+        or when the programmes cannot tell (no weights >= 0 meet them, which the
+        caller reports otherwise, or a solver failure). "0" is below
+        :data:`ZERO_RATIO` of the household's design weight scaled to the margins'
+        total.
+
+    Notes
+    -----
+    The first programme maximises ``s`` with ``w_i >= s · d_i``: ``s > 0`` means no
+    household is forced to 0. Otherwise households positive in its solution are
+    not; for the rest, programmes maximise ``Σ min(w_i / d_i, 1)`` over them until
+    the rest stays at 0. Households with identical rows are merged first (one is
+    forced to 0 only if all are).
+    """
+    X = sp.csr_matrix(X)
+    d = np.asarray(d, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    merged = compress(X, d)
+    if merged is not None:
+        X, d = merged.X, merged.d
+    # Ratios to design weights scaled to the margins' total, so that the ratios are
+    # about 1 and ZERO_RATIO is relative whatever the weights' scale.
+    held = X.T @ d
+    usable = (held > 0) & (t > 0)
+    scaled = d * (float(np.median(t[usable] / held[usable])) if usable.any() else 1.0)
+    # Equations sum_i X_ij scaled_i g_i = t_j, divided by t_j (rows of totals 0 kept).
+    row_scale = 1.0 / np.where(t > 0, t, 1.0)
+    A = sp.csr_matrix(X.T.multiply(scaled[None, :]).multiply(row_scale[:, None]))
+    b = t * row_scale
+    found = _max_smallest_ratio(A, b)
+    if found is None or found[0] > ZERO_RATIO:
+        return np.empty(0, dtype=np.int64)
+    positive = found[1] > ZERO_RATIO
+    while True:
+        rest = np.flatnonzero(~positive)
+        raised = _max_ratios_of(A, b, rest)
+        if raised is None:
+            return np.empty(0, dtype=np.int64)
+        total, g = raised
+        newly = g[rest] > ZERO_RATIO
+        if total <= ZERO_RATIO or not newly.any():
+            break
+        positive[rest[newly]] = True
+    zero_rows = ~positive
+    if merged is not None:
+        zero_rows = zero_rows[merged.inverse]
+    return np.flatnonzero(zero_rows).astype(np.int64)
+
+
+def _max_smallest_ratio(
+    A: sp.csr_matrix, b: np.ndarray
+) -> tuple[float, np.ndarray] | None:
+    """``max s`` subject to ``A g = b``, ``g >= s >= 0``, ``s <= 1``; with a ``g``.
+
+    None when no ``g >= 0`` solves ``A g = b`` or HiGHS fails.
+    """
+    from scipy.optimize import linprog
+
+    k = A.shape[1]
+    cost = np.zeros(k + 1)
+    cost[k] = -1.0
+    # s - g_i <= 0
+    upper = sp.hstack(
+        [-sp.identity(k, format="csr"), sp.csr_matrix(np.ones((k, 1)))], format="csr"
+    )
+    equal = sp.hstack([A, sp.csr_matrix((A.shape[0], 1))], format="csr")
+    bounds = [(0.0, None)] * k + [(0.0, 1.0)]
+    result = _solved(linprog, cost, upper, np.zeros(k), equal, b, bounds)
+    if result is None:
+        return None
+    return float(result[k]), result[:k]
+
+
+def _max_ratios_of(
+    A: sp.csr_matrix, b: np.ndarray, rest: np.ndarray
+) -> tuple[float, np.ndarray] | None:
+    """``max Σ_rest y`` subject to ``A g = b``, ``g >= 0``, ``0 <= y_i <= min(g_i, 1)``.
+
+    Returns the optimum and ``g``; None on infeasibility or a solver failure.
+    """
+    from scipy.optimize import linprog
+
+    k, r = A.shape[1], rest.size
+    cost = np.concatenate([np.zeros(k), -np.ones(r)])
+    # y_i - g_rest[i] <= 0
+    pick = sp.csr_matrix((np.ones(r), (np.arange(r), rest)), shape=(r, k))
+    upper = sp.hstack([-pick, sp.identity(r, format="csr")], format="csr")
+    equal = sp.hstack([A, sp.csr_matrix((A.shape[0], r))], format="csr")
+    bounds = [(0.0, None)] * k + [(0.0, 1.0)] * r
+    result = _solved(linprog, cost, upper, np.zeros(r), equal, b, bounds)
+    if result is None:
+        return None
+    return float(result[k:].sum()), result[:k]
+
+
+def _solved(
+    linprog: Any,
+    cost: np.ndarray,
+    A_ub: sp.csr_matrix,
+    b_ub: np.ndarray,
+    A_eq: sp.csr_matrix,
+    b_eq: np.ndarray,
+    bounds: Sequence[tuple[float, float | None]],
+) -> np.ndarray | None:
+    """HiGHS's optimal point, or None when it finds none."""
+    try:
+        found = linprog(
+            cost,
+            A_ub=A_ub,
+            b_ub=b_ub,
+            A_eq=A_eq,
+            b_eq=b_eq,
+            bounds=bounds,
+            method="highs",
+        )
+    except (ValueError, MemoryError):  # pragma: no cover - scipy's own limits
+        return None
+    if found.status != 0:
+        return None
+    return np.asarray(found.x, dtype=np.float64)
