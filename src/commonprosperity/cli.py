@@ -1123,6 +1123,19 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         )
     if args.save is not None:
         _check_out_file(args.save, ".toml", "--save")
+        # run and sweep refuse outputs that replace an input; --save replaced the
+        # scenario being solved, its comments and the base the answer is against.
+        source = args.scenario
+        if (
+            source is not None
+            and args.save.exists()
+            and Path(source).exists()
+            and os.path.samefile(args.save, source)
+        ):
+            raise UsageError(
+                f"--save {args.save}: is the scenario file being solved, which the "
+                "solved scenario would replace; save it to another file"
+            )
     from commonprosperity.solve import solve
 
     kwargs: dict[str, Any] = {

@@ -775,6 +775,20 @@ def _cities_present(result: Result) -> int:
     return len(set(CITIES) & set(result.city_per_capita.index))
 
 
+def _whose_mean(result: Result) -> str:
+    """Whose per-capita income the result's mean is, for the city chart's line.
+
+    The province's only with households in all 11 cities, urban and rural: the
+    rural households of every city read "province" at 40 % below it.
+    """
+    urban_share = float(result.indicators["urbanization_rate"])
+    if urban_share == 0.0:
+        return "rural households"
+    if urban_share == 1.0:
+        return "urban households"
+    return "province" if _cities_present(result) == len(CITIES) else "all households"
+
+
 def city_bars(
     result: Result, *, title: str | None = None, label: str | None = None
 ) -> Figure:
@@ -794,8 +808,9 @@ def city_bars(
     matplotlib.figure.Figure
         Horizontal bars, highest first, labelled in yuan; the province's
         per-capita income as a line ("all households" when the population has
-        households in some cities only), and the ceiling the highest city must stay
-        under for T5 (lowest × 1.55).
+        households in some cities only, "rural households" or "urban households"
+        when it has no urban or no rural ones), and the ceiling the highest city
+        must stay under for T5 (lowest × 1.55).
     """
     check_result(result, "result", "city_bars")
     check_text(title, "title", "city_bars")
@@ -840,14 +855,12 @@ def city_bars(
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
             )
         mean = float(result.indicators["per_capita_disposable_income"])
-        # A population of some cities only: its mean is theirs, not the province's.
-        whole = _cities_present(result) == len(CITIES)
         ax.axvline(
             mean / 1e3,
             color=_BLACK,
             ls="--",
             lw=1.2,
-            label=f"{'province' if whole else 'all households'}: {mean:,.0f} yuan",
+            label=f"{_whose_mean(result)}: {mean:,.0f} yuan",
         )
         # The ceiling only where the ratio is defined (a lowest city at or below
         # zero drew a negative "ceiling"); the axis spans every bar and 0 (all

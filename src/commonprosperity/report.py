@@ -715,12 +715,23 @@ def markdown_report(
         if callable(wl):
             table = wl(result)
             if table is not None:
+                # A group without persons (the rural ones of an urban survey) is
+                # all NaN: a blank row read as a rendering failure.
+                empty = table.index[table.isna().all(axis=1)]
+                table = table.drop(index=empty)
                 out += [
                     "## Who gains and who loses (persons, change > 1 %; "
                     "mean change in yuan per person per year)",
                     "",
                     "Deciles of persons ranked by their per-capita income under "
-                    f"the {_reference_name(baseline)}: the same persons in both.",
+                    f"the {_reference_name(baseline)}: the same persons in both."
+                    + (
+                        " No row for "
+                        + ", ".join(map(str, empty))
+                        + ": the population has no persons there."
+                        if len(empty)
+                        else ""
+                    ),
                     "",
                     markdown_table(
                         table,
