@@ -21,6 +21,7 @@ from typing import cast
 import numpy as np
 
 from commonprosperity import statistics as S
+from commonprosperity.errors import PopulationError
 from commonprosperity.published import CITIES
 
 __all__ = [
@@ -454,6 +455,16 @@ def pareto_tail(wage: np.ndarray, share: float, alpha: float) -> np.ndarray:
     law of coefficient ``alpha``, joined to the body at ``w_k``.
     """
     n = wage.shape[0]
+    if share * n < 0.5:
+        # The one record the tail then holds would be put below w_k (its survival
+        # share 1/(2N) above ``share``), lowering the top wage instead of raising
+        # it: 491,417 yuan became 1.4e-142 at share=1e-300.
+        raise PopulationError(
+            f"top_tail['share'] = {share:g} of the {n:,} wage earners is "
+            f"{share * n:.2g} records, under half of one, so the tail holds none: "
+            f"give a share of at least {0.5 / max(n, 1):.3g}, or more households "
+            "(n_households)"
+        )
     k = min(max(round(share * n), 1), n - 1)
     order = np.argsort(wage, kind="stable")
     out = wage.copy()

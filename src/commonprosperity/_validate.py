@@ -126,18 +126,27 @@ def positive_yuan_problem(name: str, value: object) -> str | None:
 
 
 def beyond_float(value: object) -> bool:
-    """Whether an int or a finite Decimal is beyond float64's range (±1.8e308).
+    """Whether an exact number or a wider float is beyond float64's range (±1.8e308).
 
-    float() raises OverflowError for such an int and makes such a Decimal inf,
-    which a check for finite numbers then names as "inf", a value never given.
+    An int, a Fraction (any ``numbers.Rational``), a finite Decimal, or a finite
+    NumPy float wider than float64 (``np.longdouble``). float() raises
+    OverflowError for such an int or Fraction and makes such a Decimal or
+    long double inf, which a check for finite numbers then names as "inf", a
+    value never given.
     """
-    if isinstance(value, bool) or not isinstance(
-        value, numbers.Integral | decimal.Decimal
-    ):
+    if isinstance(value, bool | np.bool_):
+        return False
+    if isinstance(value, np.floating):
+        return bool(
+            value.dtype.itemsize > 8
+            and np.isfinite(value)
+            and abs(value) > np.finfo(np.float64).max
+        )
+    if not isinstance(value, numbers.Rational | decimal.Decimal):
         return False
     if isinstance(value, decimal.Decimal) and not value.is_finite():
         return False
-    return cast("int | decimal.Decimal", abs(value)) > FLOAT_MAX
+    return bool(abs(cast("Any", value)) > FLOAT_MAX)
 
 
 def as_given(x: float) -> str:

@@ -306,7 +306,9 @@ def baseline(
         assumption, not data: no Zhejiang figure on top incomes is shipped. The
         levels are calibrated as without it, so the published means still
         hold; the tail moves income from the body to the top (the Gini rises)
-        and lets top-rate reforms bite. Default: no tail.
+        and lets top-rate reforms bite. ``s`` times the wage earners must be at
+        least half a record (a top 0.01 % needs about 5,000 earners, some 5,000
+        households). Default: no tail.
 
     Returns
     -------
@@ -317,7 +319,8 @@ def baseline(
     Raises
     ------
     PopulationError
-        On invalid arguments (all problems at once).
+        On invalid arguments (all problems at once), or a ``top_tail`` share
+        below half a record of the generated wage earners.
     CalibrationError
         If the weights or income levels cannot be calibrated.
 

@@ -3,7 +3,7 @@
 The values live in ``commonprosperity/data/policy.toml`` as dated segments, each with
 its unit, source, confidence grade and note.  This module reads that file once
 (stdlib :mod:`tomllib`), checks it, and turns the segments into one value per policy
-year: the day-weighted mean of the segments in force during that calendar year.
+year: the month-weighted mean of the segments in force during that calendar year.
 
 Confidence grades: ``A`` official, ``B`` secondary, ``C`` derived (the note gives the
 method), ``R`` unverified recollection or assumption.  :func:`weak_values` lists the
@@ -128,7 +128,7 @@ class PublishedValue:
         Dotted scenario path, e.g. ``"income_tax.basic_deduction"``.
     value : float or tuple of float
         The value for the year; a tuple for bracket schedules.  A value that changed
-        during the year is the day-weighted mean of the values in force.
+        during the year is the month-weighted mean of the values in force.
     unit : str
         Unit of ``value`` (amounts are yuan; rates and shares are fractions).
     grade : str
@@ -236,16 +236,17 @@ def policy_values(year: int) -> dict[str, PublishedValue]:
 
     Notes
     -----
-    A value that changes during the year is the day-weighted mean of the segments in
-    force: with d_i days of the year under value v_i, v = Σ d_i v_i / Σ d_i, computed
-    exactly (in rationals) and rounded to float once.
+    A value that changes during the year is the month-weighted mean of the segments
+    in force (standards are monthly amounts paid by the month): with m_i months of
+    the year under value v_i, v = Σ m_i v_i / 12, a part month counting its share of
+    that month's days; computed exactly (in rationals) and rounded to float once.
     Bracket schedules may not change inside a year.
 
     Examples
     --------
     >>> values = policy_values(2021)
     >>> wage = values["wages.minimum_wage_monthly_tier1"]
-    >>> wage.value == (212 * 2010 + 153 * 2280) / 365, wage.grade
+    >>> wage.value == (7 * 2010 + 5 * 2280) / 12, wage.grade
     (True, 'R')
     >>> values["income_tax.rates"].value
     (0.03, 0.1, 0.2, 0.25, 0.3, 0.35, 0.45)
@@ -646,19 +647,43 @@ def _parse_tiers(
     return tiers, grades
 
 
-def _entry_value(entry: _Entry, year: int) -> PublishedValue:
-    """Return the day-weighted value of ``entry`` over calendar ``year``.
+def _month_share(start: dt.date, stop: dt.date, year: int) -> Fraction:
+    """The months of ``year`` in ``[start, stop)``, exactly.
 
-    Raises ScenarioError if part of the year has no segment in force or if an array
-    value changes inside the year.
+    Whole months, and the days of a part month as a share of that month's days (so
+    a change on the 1st of a month counts whole months: 7 and 5 in 2021 for a
+    change on 1 August).
+    """
+    share = Fraction(0)
+    for month in range(1, 13):
+        m0 = dt.date(year, month, 1)
+        m1 = dt.date(year + month // 12, month % 12 + 1, 1)
+        days = (min(stop, m1) - max(start, m0)).days
+        if days > 0:
+            share += Fraction(days, (m1 - m0).days)
+    return share
+
+
+def _months_text(months: Fraction) -> str:
+    return f"{int(months)} mo" if months.denominator == 1 else f"{float(months):.2f} mo"
+
+
+def _entry_value(entry: _Entry, year: int) -> PublishedValue:
+    """Return the month-weighted value of ``entry`` over calendar ``year``.
+
+    Standards are monthly amounts paid by the month: a change on 1 August counts
+    7 months of the old value and 5 of the new (a day weighting, 212 and 153 days,
+    gave a full-year minimum-wage worker 8 yuan a year too many); a change inside
+    a month counts that month's days. Raises ScenarioError if part of the year has
+    no segment in force or if an array value changes inside the year.
     """
     first, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
-    used: list[tuple[_Segment, int]] = []
+    used: list[tuple[_Segment, Fraction]] = []
     for seg, nxt in zip(entry.segments, (*entry.segments[1:], None), strict=True):
         stop = end if nxt is None else min(nxt.start, end)
-        days = (stop - max(seg.start, first)).days
-        if days > 0:
-            used.append((seg, days))
+        months = _month_share(max(seg.start, first), stop, year)
+        if months > 0:
+            used.append((seg, months))
     if entry.segments[0].start > first:
         gap_end = min(entry.segments[0].start, end) - dt.timedelta(days=1)
         raise ScenarioError(
@@ -676,14 +701,18 @@ def _entry_value(entry: _Entry, year: int) -> PublishedValue:
             f"it changes ({changes}); move the change to 1 January."
         )
     else:
-        total = sum((days * Fraction(v) for v, days in scalars), Fraction(0))
-        value = float(total / sum(days for _, days in scalars))
+        total = sum((months * Fraction(v) for v, months in scalars), Fraction(0))
+        value = float(total / sum(months for _, months in scalars))
     grade = max((seg.grade for seg, _ in used), key=GRADES.index)
     if len(used) == 1:
         source, notes = used[0][0].source, [used[0][0].note]
     else:
-        source = "; ".join(f"from {s.start} ({d} d): {s.source}" for s, d in used)
-        notes = [f"From {s.start} ({d} d): {s.note}" for s, d in used if s.note]
+        source = "; ".join(
+            f"from {s.start} ({_months_text(m)}): {s.source}" for s, m in used
+        )
+        notes = [
+            f"From {s.start} ({_months_text(m)}): {s.note}" for s, m in used if s.note
+        ]
     note = " | ".join(n for n in (entry.note, *notes) if n)
     return PublishedValue(
         key=entry.key,

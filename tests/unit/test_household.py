@@ -243,11 +243,10 @@ def test_elderly_support_deduction_2023():
 # ------------------------------------------------------ wages and transfers
 def test_minimum_wage_time_weighted_2021_only_for_the_employed():
     """2021 tier 1 (Hangzhou urban): 2,010 a month until 31 July, 2,280 from 1
-    August: (212 × 2,010 + 153 × 2,280) / 365 × 12 = 774,960 / 365 × 12 =
-    25,478.14 a year. The employed member's 12,000 is raised to it and pays on the
-    floor 39,859.2: 8,968.32; disposable 16,509.82. The non-employed member's
-    12,000 is not raised and pays nothing."""
-    minimum = 774_960 / 365 * 12
+    August: 7 × 2,010 + 5 × 2,280 = 25,470 a year. The employed member's 12,000 is
+    raised to it and pays on the floor 39,859.2: 8,968.32; disposable 16,501.68.
+    The non-employed member's 12,000 is not raised and pays nothing."""
+    minimum = 25_470.0
     hh = household(
         2021,
         members=[

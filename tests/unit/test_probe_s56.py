@@ -1,6 +1,11 @@
 """Defects found by session 56's probes of the reports, plots and command line."""
 
+from fractions import Fraction
+
 import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import commonprosperity as cp
 from commonprosperity import cli
@@ -78,3 +83,109 @@ def test_solve_refuses_to_save_over_the_scenario_it_solves(capsys, tmp_path):
     assert err.count("\n") == 1 and "is the scenario file being solved" in err
     assert source.read_text(encoding="utf-8") == text
     assert np.isfinite(cp.Scenario.from_toml(source).transfers.dibao_monthly)
+
+
+# ------------------------------------------------ household calculator and years
+def test_a_full_year_minimum_wage_worker_of_2021_is_paid_by_the_month():
+    """7 months at 2,010 and 5 at 2,280 (from 1 August 2021): 25,470 a year in
+    tier 1, 22,950 in tier 2 (7 x 1,800 + 5 x 2,070), 20,820 in tier 3
+    (7 x 1,660 + 5 x 1,840); the day weighting gave 8.14, 8.14 and 5.42 more."""
+    cases = [
+        ("杭州", True, 25_470.0),
+        ("湖州", True, 22_950.0),
+        ("丽水", False, 20_820.0),
+    ]
+    for city, urban, annual in cases:
+        hh = cp.household(
+            2021, members=[{"age": 30, "wage": 1.0}], city=city, urban=urban
+        )
+        assert hh.loc[0, "wage"] == pytest.approx(annual, abs=1e-6), city
+        assert hh.attrs["minimum_wage_annual"] == pytest.approx(annual, abs=1e-6)
+
+
+def test_contribution_rates_are_graded_as_the_shared_file_grades_them():
+    """Issue 3: contribution rates must be A or B. The housing fund's 12 % (shared
+    file §9, B) was graded C."""
+    from commonprosperity.published import policy_values
+
+    for year in range(2020, 2026):
+        values = policy_values(year)
+        rates = [k for k in values if k.startswith("social_insurance.") and "rate" in k]
+        assert "social_insurance.housing_fund_rate" in rates
+        assert {values[k].grade for k in rates} <= {"A", "B"}, year
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Fraction(10**400, 3), Fraction(-(10**400), 1), np.longdouble("1e4000")],
+    ids=["fraction", "negative fraction", "long double"],
+)
+def test_numbers_beyond_floats_are_named_as_given(value):
+    """A huge Fraction raised a bare OverflowError; a huge long double was
+    reported as "got inf", a value never given."""
+    with pytest.raises(cp.PopulationError, match=r"wage'\] is too large for a float"):
+        cp.household(2021, members=[{"age": 40, "wage": value}])
+    with pytest.raises(cp.ScenarioError, match="must be a number"):
+        cp.Scenario.status_quo(2021).replace({"transfers.dibao_monthly": value})
+
+
+def test_small_fractions_and_long_doubles_are_numbers():
+    for wage in (Fraction(100_001, 2), np.longdouble(50_000.5)):
+        hh = cp.household(2024, members=[{"age": 40, "wage": wage}])
+        assert hh.loc[0, "wage"] == 50_000.5
+
+
+# ------------------------------------------------------------ the top tail
+def test_a_top_tail_under_half_a_record_is_refused():
+    """share x earners < 1/2: the one record forced into the tail was put below the
+    largest wage left (491,417 yuan became 303,573; at share=1e-300, 1.4e-142)."""
+    with pytest.raises(cp.PopulationError, match=r"top_tail\['share'\] = 0.0001 of"):
+        cp.baseline(2024, 3_000, 0, top_tail={"share": 1e-4, "alpha": 2.0})
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    wages=st.lists(st.floats(1.0, 1e7), min_size=3, max_size=200),
+    share=st.floats(0.0, 0.2),
+    alpha=st.floats(1.01, 10.0),
+)
+def test_the_tail_keeps_ranks_and_stays_above_the_body(wages, share, alpha):
+    from commonprosperity._baseline_people import pareto_tail
+
+    wage = np.array(wages)
+    n = wage.size
+    if share * n < 0.5:
+        with pytest.raises(cp.PopulationError):
+            pareto_tail(wage, max(share, 1e-300), alpha)
+        return
+    out = pareto_tail(wage, share, alpha)
+    order = np.argsort(wage, kind="stable")
+    k = min(max(round(share * n), 1), n - 1)
+    body, tail = out[order[: n - k]], out[order[n - k :]]
+    np.testing.assert_array_equal(body, wage[order[: n - k]])
+    assert tail.min() >= body.max()
+    assert np.all(np.diff(tail) >= 0)  # ranks kept
+
+
+# ------------------------------------------------------------ grouped fits
+@pytest.mark.parametrize("groups", [5, 10, 20, 50])
+def test_the_exact_quadratic_curve_of_a_pareto_is_accepted(groups):
+    """L(p) = 1 - sqrt(1 - p), a Pareto of coefficient 2, is the GQ curve a = b =
+    0, c = 1 (L(1 - L) = p - L), Gini 1/3; fitted to its deciles a + c came out
+    1 - 1e-16 and the fit was refused ("a + c = 1 must be >= 1")."""
+    from commonprosperity import metrics
+
+    shares = np.diff(1.0 - np.sqrt(1.0 - np.linspace(0.0, 1.0, groups + 1)))
+    assert metrics.fit_gq_lorenz(shares).gini == pytest.approx(1.0 / 3.0, abs=1e-12)
+
+
+def test_a_bad_seed_of_a_grouped_sample_reads_right():
+    from commonprosperity import metrics
+
+    fit = metrics.fit_gq_lorenz([0.0616, 0.1086, 0.1574, 0.2287, 0.4437], mean=1.0)
+    with pytest.raises(
+        cp.MeasureError,
+        match=r"^seed must be a non-negative integer or a numpy\.random\.Generator; "
+        "got -1$",
+    ):
+        fit.sample(3, seed=-1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from fractions import Fraction
 
 import pytest
 
@@ -57,9 +58,10 @@ EXPECTED_KEYS = {
     "transfers.child_allowance_max_age",
 }
 
-# Days of 2021 before and after the 1 Aug 2021 minimum-wage change.
-DAYS_OLD = (dt.date(2021, 8, 1) - dt.date(2021, 1, 1)).days
-DAYS_NEW = (dt.date(2022, 1, 1) - dt.date(2021, 8, 1)).days
+# Months of 2021 before and after the 1 Aug 2021 minimum-wage change (a monthly
+# standard, paid by the month).
+MONTHS_OLD = 7
+MONTHS_NEW = 5
 
 # Zhejiang minimum wage (shared file §10): Dec 2017 tiers 1-3 (R), 1 Aug 2021 (A/B),
 # 1 Jan 2024 (B); 2025: no change found.
@@ -69,7 +71,7 @@ WAGE_2024 = (2490, 2260, 2010)
 
 
 def _mix(old: float, new: float) -> float:
-    return (DAYS_OLD * old + DAYS_NEW * new) / 365
+    return (MONTHS_OLD * old + MONTHS_NEW * new) / 12
 
 
 # key -> value in 2020 ... 2025, from the shared file and the law.
@@ -196,16 +198,31 @@ def test_2023_deduction_raise_shows_in_2023_not_2022() -> None:
 
 
 @pytest.mark.parametrize("tier", [1, 2, 3])
-def test_2021_minimum_wage_is_weighted_by_days(tier: int) -> None:
-    assert (DAYS_OLD, DAYS_NEW) == (212, 153)
+def test_2021_minimum_wage_is_weighted_by_months(tier: int) -> None:
+    """A full-year minimum-wage employee is paid 7 months at the old standard and 5
+    at the new: 7 x 2,010 + 5 x 2,280 = 25,470 a year in tier 1 (by days, 212 and
+    153, it was 25,478.14)."""
     value = policy_values(2021)[f"wages.minimum_wage_monthly_tier{tier}"]
     old, new = OLD_WAGE[tier - 1], WAGE_2021[tier - 1]
-    assert value.value == (212 * old + 153 * new) / 365
+    assert value.value == (7 * old + 5 * new) / 12
+    assert 12 * value.value == pytest.approx(7 * old + 5 * new, abs=1e-9)
     assert value.grade == "R"  # the weakest of the R and B segments
     assert "2017" in value.source
     assert "chinadaily" in value.source
-    assert "212 d" in value.source
-    assert "153 d" in value.source
+    assert "(7 mo)" in value.source
+    assert "(5 mo)" in value.source
+
+
+def test_a_change_inside_a_month_counts_that_months_days() -> None:
+    """From 16 March (of 31 days: 16 days at the new value), a year of 11 + 15/31
+    months at the old value and 16/31 + 9 at the new."""
+    from commonprosperity.published import _month_share
+
+    old = _month_share(dt.date(2021, 1, 1), dt.date(2021, 3, 16), 2021)
+    new = _month_share(dt.date(2021, 3, 16), dt.date(2022, 1, 1), 2021)
+    assert old == 2 + Fraction(15, 31)
+    assert new == 9 + Fraction(16, 31)
+    assert old + new == 12
 
 
 def test_old_minimum_wage_keeps_its_r_grade_and_says_why() -> None:
@@ -473,16 +490,22 @@ def _entry(*segments: dict[str, object]) -> published._Entry:
     return entry
 
 
-def test_mid_year_change_is_day_weighted_with_weakest_grade() -> None:
+def test_mid_year_change_is_month_weighted_with_weakest_grade() -> None:
     entry = _entry(
         _segment(dt.date(2019, 1, 1), 100, "B"),
-        _segment(dt.date(2024, 3, 1), 200, "C"),  # 2024 is a leap year
+        _segment(dt.date(2024, 3, 1), 200, "C"),  # 2024 is a leap year: no matter
     )
     value = published._entry_value(entry, 2024)
-    days_old = (dt.date(2024, 3, 1) - dt.date(2024, 1, 1)).days
-    assert days_old == 60
-    assert value.value == (60 * 100 + 306 * 200) / 366
+    assert value.value == (2 * 100 + 10 * 200) / 12
     assert value.grade == "C"
+    # From 15 February 2024 (29 days): 1 + 14/29 months of 100, 15/29 + 10 of 200.
+    mid = _entry(
+        _segment(dt.date(2019, 1, 1), 100, "B"),
+        _segment(dt.date(2024, 2, 15), 200, "C"),
+    )
+    months_old = 1 + Fraction(14, 29)
+    expected = (months_old * 100 + (12 - months_old) * 200) / 12
+    assert published._entry_value(mid, 2024).value == float(expected)
     assert published._entry_value(entry, 2023).value == 100
     assert published._entry_value(entry, 2025).grade == "C"
 

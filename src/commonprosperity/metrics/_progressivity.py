@@ -341,7 +341,9 @@ def kakwani(
     by pre-tax income (mid-ranks for ties, see :func:`concentration`) and
     :math:`G_X` the Gini of pre-tax income. ineqpy's ``kakwani`` instead ranks the
     tax by itself (a Gini of the tax), which coincides only when the tax is
-    non-decreasing in income.
+    non-decreasing in income, and even then differs by ineqpy's convention for
+    its concentration indices (a sample covariance, ``n / (n - 1)`` times ours for
+    n equal weights: 0.16156 against 0.16123 on 500 households).
 
     References
     ----------
@@ -408,8 +410,9 @@ def reynolds_smolensky(
     :math:`C_{Y|X}` is the concentration index of post-tax income with the
     population ranked by *pre*-tax income (mid-ranks for ties). This is the
     original Reynolds-Smolensky index, i.e. the *vertical* effect; the
-    redistributive effect :math:`G_X - G_Y` (ineqpy's ``reynolds_smolensky``)
-    equals it minus the Atkinson-Plotnick reranking term
+    redistributive effect :math:`G_X - G_Y` (ineqpy's ``reynolds_smolensky``, up
+    to its ``n / (n - 1)`` convention for Ginis) equals it minus the
+    Atkinson-Plotnick reranking term
     :math:`G_Y - C_{Y|X} \ge 0`; the two coincide when the system does not
     reorder anyone.
 
