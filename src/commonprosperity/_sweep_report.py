@@ -37,6 +37,7 @@ from commonprosperity._reportformat import (
     weak_markdown,
 )
 from commonprosperity._validate import check_frame, check_text, quoted
+from commonprosperity._warn import silenced
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import lever_unit
 from commonprosperity.targets import TARGET_BY_ID, TARGETS, UNIT_TEXT, meets
@@ -406,7 +407,10 @@ def _write_sweep_files(
 
     ranked = None
     if target_id is not None and callable(cheapest):
-        ranked = cheapest(frame, targets=(target_id,))
+        # T5's cities are in the caveats above: cheapest's warning of them (its
+        # only one) would say it twice.
+        with silenced():
+            ranked = cheapest(frame, targets=(target_id,))
     if ranked is None and target_id is not None:
         met = _met_column(frame, target_id)
         if met is not None and "net_fiscal_cost" in frame.columns:

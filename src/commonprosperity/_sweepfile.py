@@ -47,10 +47,9 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from commonprosperity._files import (
     control_character,
@@ -216,12 +215,13 @@ def _values(path: str, raw: Any, where: str, problems: list[str]) -> list[float]
                 "stop = start"
             )
             return []
-        if math.isfinite(hi - lo):
-            return [float(v) for v in np.linspace(lo, hi, num)]
-        # stop - start overflows (-1.7e308 to 1.7e308): np.linspace warned and
-        # gave inf and nan points; interpolate without forming the difference.
+        # The points of the decimals as written, each rounded once: np.linspace
+        # gave 0.30000000000000004 for { start = 0.1, stop = 0.5, num = 5 }
+        # (simulated so, filed so, and printed 0.3 in the report). Exact
+        # fractions also keep stop - start from overflowing (-1.7e308 to 1.7e308).
+        first, last = Fraction(repr(lo)), Fraction(repr(hi))
         steps = max(num - 1, 1)
-        return [lo * (1 - i / steps) + hi * (i / steps) for i in range(num)]
+        return [float(first + (last - first) * i / steps) for i in range(num)]
     problems.append(
         f"{where}: grid.{path!r} must be a list of numbers or "
         f"{{ start, stop, num }}; got {type(raw).__name__}"

@@ -1016,12 +1016,9 @@ def _warnings_said(args: argparse.Namespace) -> tuple[str, ...]:
 
 def _cities_note_of(pop: Any) -> str:
     """T5's caveat for a population lacking some of the 11 cities, else ""."""
-    import numpy as np
+    from commonprosperity.simulate import population_cities_note
 
-    from commonprosperity.population import CITY_LABELS
-    from commonprosperity.simulate import cities_note
-
-    return cities_note({CITY_LABELS[c] for c in np.unique(pop.city_code)})
+    return population_cities_note(pop)
 
 
 def _parse_target(text: str) -> tuple[str, str, float]:

@@ -564,6 +564,24 @@ def _targets_markdown(table: pd.DataFrame) -> str:
     return markdown_table(frame)
 
 
+def _empty_rows_note(empty: pd.Index) -> str:
+    """Why the winners table has no row for groups without persons, or ""."""
+    deciles = [str(e) for e in empty if str(e).startswith("decile")]
+    areas = [str(e) for e in empty if not str(e).startswith("decile")]
+    note = ""
+    if areas:
+        note += f" No row for {', '.join(areas)}: the population has no persons there."
+    if deciles:
+        # A household's persons share one decile: one of large weight fills
+        # several, and the deciles it spans past its own have nobody.
+        note += (
+            f" No row for {', '.join(deciles)}: no household's persons rank there "
+            "(a household of large weight spans several deciles and is counted in "
+            "one)."
+        )
+    return note
+
+
 def markdown_report(
     result: Result,
     *,
@@ -725,13 +743,7 @@ def markdown_report(
                     "",
                     "Deciles of persons ranked by their per-capita income under "
                     f"the {_reference_name(baseline)}: the same persons in both."
-                    + (
-                        " No row for "
-                        + ", ".join(map(str, empty))
-                        + ": the population has no persons there."
-                        if len(empty)
-                        else ""
-                    ),
+                    + _empty_rows_note(empty),
                     "",
                     markdown_table(
                         table,

@@ -553,6 +553,16 @@ def cities_note(present: Collection[str]) -> str:
     )
 
 
+def population_cities_note(pop: Population, *, judged_only: bool = False) -> str:
+    """T5's caveat (:func:`cities_note`) for a population lacking cities, else "".
+
+    ``judged_only``: "" also when fewer than two cities have households (T5 is
+    then undefined, and says so itself).
+    """
+    note = cities_note({CITY_LABELS[c] for c in np.unique(pop.city_code)})
+    return "" if judged_only and note and cities_in_note(note) < 2 else note
+
+
 def cities_in_note(note: str) -> int:
     """The cities a T5 note of :func:`cities_note` says the ratio is over (11 if none).
 

@@ -34,6 +34,7 @@ from commonprosperity.simulate import (
     INDICATOR_NAMES,
     _indicator_values,
     other_year_note,
+    population_cities_note,
 )
 from commonprosperity.targets import (
     BOUND_TOLERANCE,
@@ -282,7 +283,9 @@ def solve(
         If the population's year (``Population.year``) is not the policy
         year: its targets are judged on incomes of another year (as the
         notes of ``Result.targets()`` say); ``project`` gives the policy
-        year's incomes.
+        year's incomes. If the target is T5 (``city_max_min_ratio``) and the
+        population has households in only some of the 11 cities (the plan's
+        ratio is over all of them).
 
     Examples
     --------
@@ -298,6 +301,11 @@ def solve(
     goal = _parse_target(target)
     if years := other_year_note(population.year, base.year):
         warn_user(f"solve: {target} is judged on {years}")
+    if goal.indicator == TARGET_BY_ID["T5"].indicator and (
+        cities := population_cities_note(population, judged_only=True)
+    ):
+        # The plan's T5 is over all 11 cities, as Result.targets() notes.
+        warn_user(f"solve: {target} is judged {cities}")
     if not isinstance(lever, str) or lever == "year":
         raise ArgumentError(
             "lever must be the dotted path of a number scenario field; "
@@ -392,6 +400,7 @@ def solve(
     if pop.head is not None:
         known = (pop.head, _fixed_part(pop.head, at_bounds, "exact", three))
     seen: dict[float, float] = {}
+    why: dict[float, str] = {}  # why the indicator is NaN at a value
 
     narrowed = False
     worth = True  # whether narrowing still moves households to the head
@@ -424,7 +433,9 @@ def solve(
                 pop, st, "exact", band_basis, known=known, split=not narrowed
             )
             for k, x in enumerate(todo):
-                ind, cities, _ = _indicator_values(out.totals[k])
+                ind, cities, undefined = _indicator_values(out.totals[k])
+                if goal.indicator in undefined:
+                    why[x] = undefined[goal.indicator]
                 pc_ok = ind["per_capita_disposable_income"] > 0
                 ind["gini"] = out.gini[k] if pc_ok else np.nan
                 value = ind[goal.indicator]
@@ -449,10 +460,17 @@ def solve(
         v = np.array([seen[x] for x in xs])
         if np.isnan(v).any():
             bad = xs[np.isnan(v)]
+            reason = why.get(float(bad[0]))
             raise ArgumentError(
                 f"{goal.indicator} is undefined (NaN) at {lever} = "
-                f"{as_given(bad[0])}; cannot "
-                "solve over these bounds"
+                f"{as_given(bad[0])}"
+                + (f" ({reason})" if reason else "")
+                + (
+                    # No lever gives a rural population urban households.
+                    "; no lever value can change that"
+                    if reason and "households" in reason
+                    else "; cannot solve over these bounds"
+                )
             )
         with np.errstate(invalid="ignore"):
             d = np.diff(v)

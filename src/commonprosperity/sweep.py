@@ -42,6 +42,7 @@ from commonprosperity.simulate import (
     INDICATOR_NAMES,
     _indicator_values,
     other_year_note,
+    population_cities_note,
     social_insurance_fund_revenue,
     urban_basis_note,
 )
@@ -214,7 +215,9 @@ def sweep(
         rows on one thread each and so sums them deeper).
         ``attrs``: ``gini_method``, ``band_basis`` and ``urban_basis``, what
         the population's urban share (T6's indicator, which no lever moves)
-        measures, as the note of ``Result.targets()``.
+        measures, as the note of ``Result.targets()``; and ``cities`` when the
+        population lacks some of the 11 cities (T5 is then judged over those it
+        has, e.g. "over 2 of the 11 cities (no households in 杭州, ...)").
 
     Notes
     -----
@@ -278,6 +281,14 @@ def sweep(
         # The frame has no notes column: T1-T6 read "not met" for want of
         # growth, not of policy, without a word.
         warn_user(f"sweep: T1–T6 are judged on {years}")
+    # The plan's T5 is over all 11 cities; two of them gave "T5 met" without a
+    # word, where Result.targets() notes it: said in attrs, as T6's basis, and
+    # by cheapest when it judges T5.
+    cities = (
+        population_cities_note(population, judged_only=True)
+        if isinstance(population, Population)
+        else ""
+    )
     if progress is not None and not isinstance(progress, bool | np.bool_):
         # bool("no") is True: a string or a number showed a bar.
         raise ArgumentError(
@@ -345,6 +356,8 @@ def sweep(
         if isinstance(population, Population)
         else outcome.source or ""
     )
+    if cities:
+        frame.attrs["cities"] = cities
     return frame
 
 
@@ -432,6 +445,19 @@ def cheapest(
         year; ties keep grid order), with their original index. Empty when no row
         qualifies.
 
+    Raises
+    ------
+    CommonProsperityError
+        For unknown targets, a frame lacking their columns, or a target or
+        condition that no row can judge (NA or NaN throughout: an empty answer
+        would read as "no scenario meets it").
+
+    Warns
+    -----
+    UserWarning
+        When T5 (or a condition on ``city_max_min_ratio``) is judged on a frame
+        whose population lacks some of the 11 cities (``frame.attrs["cities"]``).
+
     Examples
     --------
     >>> import pandas as pd
@@ -493,8 +519,23 @@ def cheapest(
                 )
     if not problems and len(frame):
         problems += _unjudged(frame, [t for t in ids if t not in goals])
+        # As for a target id: "T4 < 1.9" on a rural population gave an empty
+        # answer where "T4" said no row could be judged.
+        problems += [
+            f"condition {t!r} is not judged in any row of the frame: "
+            f"{goal.indicator} is NaN throughout (undefined on this population)"
+            for t, goal in goals.items()
+            if frame[goal.indicator].isna().all()
+        ]
     if problems:
         raise ArgumentError("; ".join(problems))
+    judges_t5 = "T5" in ids or any(
+        g.indicator == TARGET_BY_ID["T5"].indicator for g in goals.values()
+    )
+    if judges_t5 and frame.attrs.get("cities"):
+        warn_user(
+            f"cheapest: T5 (city_max_min_ratio) is judged {frame.attrs['cities']}"
+        )
     keep = np.ones(len(frame), dtype=bool)
     for goal in goals.values():
         # Rows are judged as the target table judges (solve's search uses its
