@@ -402,6 +402,15 @@ def _unjudged(frame: pd.DataFrame, ids: list[str]) -> list[str]:
     return problems
 
 
+def _judged_somewhere(frame: pd.DataFrame, indicator: str) -> bool:
+    """Whether a target of ``indicator`` has a verdict in some row of ``frame``."""
+    return any(
+        f"{t.id}_met" in frame.columns and frame[f"{t.id}_met"].notna().any()
+        for t in TARGETS
+        if t.indicator == indicator
+    )
+
+
 _COST = "net_fiscal_cost"
 
 
@@ -521,11 +530,14 @@ def cheapest(
         problems += _unjudged(frame, [t for t in ids if t not in goals])
         # As for a target id: "T4 < 1.9" on a rural population gave an empty
         # answer where "T4" said no row could be judged.
+        # Not where a target of the indicator judges NaN rows (T4's unbounded
+        # gap, rural income not positive, is "not met", not undefined).
         problems += [
             f"condition {t!r} is not judged in any row of the frame: "
             f"{goal.indicator} is NaN throughout (undefined on this population)"
             for t, goal in goals.items()
             if frame[goal.indicator].isna().all()
+            and not _judged_somewhere(frame, goal.indicator)
         ]
     if problems:
         raise ArgumentError("; ".join(problems))

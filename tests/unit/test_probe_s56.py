@@ -307,3 +307,26 @@ def test_calibration_far_from_a_zero_weight_runs_no_linear_programme(monkeypatch
     margins = {"households": {"urban": {True: urban * 1.1, False: urban * 0.5}}}
     result = cp.calibrate(pop, margins)
     assert result.converged
+
+
+def test_a_condition_on_an_unbounded_gap_is_judged_like_its_target(recwarn):
+    """Rural income below 0 while urban is positive: urban_rural_ratio is NaN,
+    but T4 reads "not met" (an unbounded gap), so "T4 < 1.9" is judged too (no
+    row qualifies), not refused as undefined."""
+    from commonprosperity.sweep import cheapest, sweep
+
+    pop = cp.synthetic_population(1_000, seed=3)
+    hh, pp = pop.to_frames()
+    rural = pp.household_id.isin(hh.household_id[~hh.urban])
+    pp.loc[rural, "business"] = -5e6
+    losses = cp.Population.from_frames(hh, pp)
+    frame = sweep(
+        losses,
+        cp.Scenario.status_quo(2024),
+        {"transfers.dibao_monthly": [900.0, 1200.0]},
+        progress=False,
+    )
+    assert frame["urban_rural_ratio"].isna().all()
+    assert frame["T4_met"].tolist() == [False, False]
+    assert cheapest(frame, "T4").empty
+    assert cheapest(frame, "T4 < 1.9").empty
