@@ -132,25 +132,34 @@ def _max_ratios_of(
     return float(result[k:].sum()), g
 
 
+def linear_programme(
+    cost: np.ndarray,
+    A_eq: Any,
+    b_eq: np.ndarray,
+    bounds: Sequence[tuple[float | None, float | None]],
+) -> Any:
+    """HiGHS's answer to ``min cost·x`` with ``A_eq x = b_eq`` within ``bounds``.
+
+    scipy's ``OptimizeResult`` (``status`` 0 optimal, 2 infeasible), or None
+    where scipy refuses the programme (its size limits).
+    """
+    # Imported here: scipy.optimize takes 0.15-0.2 s, paid only by a check.
+    from scipy.optimize import linprog
+
+    try:
+        return linprog(cost, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    except (ValueError, MemoryError):  # pragma: no cover - scipy's own limits
+        return None
+
+
 def _solved(
     cost: np.ndarray,
     A_eq: sp.csr_matrix,
     b_eq: np.ndarray,
-    bounds: Sequence[tuple[float, float | None]],
+    bounds: Sequence[tuple[float | None, float | None]],
 ) -> np.ndarray | None:
     """HiGHS's optimal point, or None when it finds none."""
-    from scipy.optimize import linprog
-
-    try:
-        found = linprog(
-            cost,
-            A_eq=A_eq,
-            b_eq=b_eq,
-            bounds=bounds,
-            method="highs",
-        )
-    except (ValueError, MemoryError):  # pragma: no cover - scipy's own limits
-        return None
-    if found.status != 0:
+    found = linear_programme(cost, A_eq, b_eq, bounds)
+    if found is None or found.status != 0:
         return None
     return np.asarray(found.x, dtype=np.float64)

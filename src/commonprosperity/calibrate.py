@@ -46,14 +46,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from commonprosperity._calibrate_design import cell_name, design
 from commonprosperity._calibrate_solve import compress, solve
-from commonprosperity._calibrate_zero import forced_to_zero
+from commonprosperity._calibrate_zero import forced_to_zero, linear_programme
 from commonprosperity._interrupt import interruptible
 from commonprosperity._validate import finite_float, is_integer, one_of, quoted
 from commonprosperity.errors import ArgumentTypeError, CalibrationError
@@ -203,8 +203,6 @@ def _no_weights_meet(
     Households with identical rows are merged first (their weights summed, as
     their bounds); False when the programme cannot tell.
     """
-    from scipy.optimize import linprog
-
     merged = compress(X.tocsr(), d)
     if merged is not None:
         X, d = merged.X, merged.d
@@ -214,17 +212,13 @@ def _no_weights_meet(
         limits = list(zip(bounds[0] * d, bounds[1] * d, strict=True))
     # Scaled to totals of about 1, so HiGHS's tolerances are relative.
     scale = 1.0 / np.maximum(np.abs(t), 1e-300)
-    try:
-        found = linprog(
-            np.zeros(X.shape[0]),
-            A_eq=(X.T.tocsr().multiply(scale[:, None])).tocsr(),
-            b_eq=t * scale,
-            bounds=limits,
-            method="highs",
-        )
-    except (ValueError, MemoryError):  # pragma: no cover - scipy's own limits
-        return False
-    return cast("bool", found.status == 2)  # infeasible
+    found = linear_programme(
+        np.zeros(X.shape[0]),
+        (X.T.tocsr().multiply(scale[:, None])).tocsr(),
+        t * scale,
+        limits,
+    )
+    return found is not None and bool(found.status == 2)  # infeasible
 
 
 def _could_drop(w: np.ndarray, t: np.ndarray, tol: float) -> bool:

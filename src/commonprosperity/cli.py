@@ -881,7 +881,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from commonprosperity import report
     from commonprosperity._sweepfile import read_sweep_file
-    from commonprosperity.simulate import population_weak_values
+    from commonprosperity.simulate import (
+        population_cities_note,
+        population_weak_values,
+    )
 
     spec = read_sweep_file(args.file)
     out = _check_out_dir(args.out)
@@ -981,7 +984,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             command=args.command_line,
             cheapest=cheapest,
             target_notes={
-                "T5": _cities_note_of(pop),
+                "T5": population_cities_note(pop),
                 # No lever moves the urban share: its basis says what T6 reads.
                 "T6": frame.attrs["urban_basis"]
                 + "; no scenario lever moves it (the population's urban flag "
@@ -1012,13 +1015,6 @@ def _warnings_said(args: argparse.Namespace) -> tuple[str, ...]:
     None for a namespace built without :func:`main` (a test's).
     """
     return tuple(getattr(args, "warnings_said", ()))
-
-
-def _cities_note_of(pop: Any) -> str:
-    """T5's caveat for a population lacking some of the 11 cities, else ""."""
-    from commonprosperity.simulate import population_cities_note
-
-    return population_cities_note(pop)
 
 
 def _parse_target(text: str) -> tuple[str, str, float]:

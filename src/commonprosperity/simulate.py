@@ -559,8 +559,12 @@ def population_cities_note(pop: Population, *, judged_only: bool = False) -> str
     ``judged_only``: "" also when fewer than two cities have households (T5 is
     then undefined, and says so itself).
     """
-    note = cities_note({CITY_LABELS[c] for c in np.unique(pop.city_code)})
-    return "" if judged_only and note and cities_in_note(note) < 2 else note
+    # A count per code, not np.unique's sort: sweeps call this on every run.
+    present = np.flatnonzero(np.bincount(pop.city_code, minlength=len(CITY_LABELS)))
+    labels = {CITY_LABELS[c] for c in present}
+    if judged_only and len(labels & set(CITIES)) < 2:
+        return ""
+    return cities_note(labels)
 
 
 def cities_in_note(note: str) -> int:

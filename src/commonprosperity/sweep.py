@@ -281,14 +281,6 @@ def sweep(
         # The frame has no notes column: T1-T6 read "not met" for want of
         # growth, not of policy, without a word.
         warn_user(f"sweep: T1–T6 are judged on {years}")
-    # The plan's T5 is over all 11 cities; two of them gave "T5 met" without a
-    # word, where Result.targets() notes it: said in attrs, as T6's basis, and
-    # by cheapest when it judges T5.
-    cities = (
-        population_cities_note(population, judged_only=True)
-        if isinstance(population, Population)
-        else ""
-    )
     if progress is not None and not isinstance(progress, bool | np.bool_):
         # bool("no") is True: a string or a number showed a bar.
         raise ArgumentError(
@@ -356,7 +348,12 @@ def sweep(
         if isinstance(population, Population)
         else outcome.source or ""
     )
-    if cities:
+    # The plan's T5 is over all 11 cities; two of them gave "T5 met" without a
+    # word, where Result.targets() notes it: said in attrs, as T6's basis, and
+    # by cheapest when it judges T5.
+    if isinstance(population, Population) and (
+        cities := population_cities_note(population, judged_only=True)
+    ):
         frame.attrs["cities"] = cities
     return frame
 
