@@ -527,9 +527,16 @@ def compare(
             warnings.append(
                 f"WARNING: ratio regression: {r['case']} @ {fmt_size(r['size'])}: "
                 f"{then:.3g} stored -> {now:.3g} now ({'lower' if lower else 'higher'}"
-                f" is better; worse by {worse:.2f}x > {tolerance}x){elsewhere}"
+                f" is better; worse by {_rounded_up(worse)}x > {tolerance}x)"
+                f"{elsewhere}"
             )
     return warnings
+
+
+def _rounded_up(factor: float) -> str:
+    """``factor`` to three decimals, rounded up: a factor of 1.504 over a
+    tolerance of 1.5 read "worse by 1.50x > 1.5x" to two."""
+    return f"{math.ceil(factor * 1000) / 1000:.3f}"
 
 
 def not_measured(rows: list[dict], stored: dict[str, Any] | None) -> list[str]:
@@ -718,6 +725,10 @@ def _main(argv: list[str] | None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     try:
+        common.pandas_max()  # an environment variable's error, not --sizes'
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
         common.check_sizes(args.sizes or [], **size_needs(names))
     except ValueError as exc:
         parser.error(f"--sizes: {exc}")
@@ -748,6 +759,14 @@ def _main(argv: list[str] | None) -> int:
             "--write renders the table from it, dropping such edits",
             flush=True,
         )
+    smoke_env = common.smoke() and not args.smoke
+    if smoke_env and args.write and args.results.resolve() == RESULTS.resolve():
+        # The stored ratios CI compares with; another file is the smoke tests'.
+        parser.error(
+            f"{common.SMOKE_ENV} is set: every case runs once, untimed (a smoke "
+            f"run), and does not --write {RESULTS.name}; unset it for timings "
+            "to store"
+        )
     if args.smoke and args.write:
         # One repetition each is a check that every case runs, not a timing: as
         # stored ratios later runs would be compared with noise.
@@ -756,7 +775,15 @@ def _main(argv: list[str] | None) -> int:
         os.environ[common.SMOKE_ENV] = "1"
 
     machine = common.machine_info()
-    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    mode = (
+        "smoke"
+        if args.smoke
+        else f"smoke: {common.SMOKE_ENV} is set"
+        if smoke_env
+        else "quick"
+        if args.quick
+        else "full"
+    )
     print(
         f"commonprosperity benchmarks ({mode}): {', '.join(n[6:] for n in names)}",
         flush=True,

@@ -92,6 +92,8 @@ def pick_sizes(
 #: Fewest households a size may have: ``commonprosperity.baseline.MIN_HOUSEHOLDS``
 #: (bench_baseline cannot go lower, and tiny populations crash the references).
 MIN_SIZE = 1_000
+#: Largest size :func:`parse_size` takes (memory is checked by check_sizes).
+MAX_SIZE = 10**12
 #: Peak bytes a household takes in a run, as measured: with the pandas reference's
 #: frames, and without them (sizes above :func:`pandas_max`). The population alone
 #: is 141 B; the rest is the references' and the workloads' temporaries.
@@ -112,6 +114,13 @@ def parse_size(text: str) -> int:
             f"size {text!r} is not a household count of at least {MIN_SIZE:,} "
             "(the baseline's minimum): give a whole number such as 100000, "
             "100_000 or 1e5"
+        )
+    if value > MAX_SIZE:
+        # Refused here as typed: check_sizes' memory message echoed 1e30 as
+        # the 31 digits of int(1e30).
+        raise argparse.ArgumentTypeError(
+            f"size {text!r} is more households than any machine holds (at most "
+            f"{MAX_SIZE:.0e}; this one's limit is checked after)"
         )
     return value
 

@@ -1127,3 +1127,41 @@ def test_odd_stored_values_do_not_crash_the_table():
     divided by zero."""
     assert runner.fmt_time(1e305, up=True).endswith("00.00 s")
     assert runner.target_met({"ratio": 2.0, "target": "≥1/0"}) == ""
+
+
+def test_an_exported_smoke_variable_does_not_write_and_says_smoke(capsys, monkeypatch):
+    """COMMONPROSPERITY_BENCH_SMOKE=1 with --write stored one-repetition
+    timings in results.md as a "full" run's (session 57's probe)."""
+    monkeypatch.setenv(common.SMOKE_ENV, "1")
+    before = runner.RESULTS.read_bytes()
+    err = _usage_error(["--only", "baseline", "--write"], capsys, monkeypatch)
+    assert f"{common.SMOKE_ENV} is set" in err and "does not --write" in err
+    assert runner.RESULTS.read_bytes() == before
+    monkeypatch.setattr(runner, "run_module", lambda name, quick, sizes: [])
+    assert runner.main(["--only", "baseline"]) == 0
+    assert f"(smoke: {common.SMOKE_ENV} is set)" in capsys.readouterr().out
+
+
+def test_a_bad_pandas_limit_is_not_blamed_on_sizes(capsys, monkeypatch):
+    monkeypatch.setenv(common.PANDAS_MAX_ENV, "abc")
+    err = _usage_error(["--only", "startup"], capsys, monkeypatch)
+    assert f"{common.PANDAS_MAX_ENV}='abc'" in err and "error: --sizes" not in err
+
+
+def test_a_warned_factor_is_never_shown_within_the_tolerance(tmp_path):
+    """2 stored -> 1.33 now is 1.504x worse; it read "worse by 1.50x > 1.5x"."""
+    rows = _rows()
+    stored = {"rows": [dict(rows[0], ratio=2.0)]}
+    now = [dict(rows[0], ratio=1.33)]
+    (warning,) = runner.compare(now, stored)
+    assert "worse by 1.504x > 1.5x" in warning
+    assert runner._rounded_up(1.5000001) == "1.501"
+    assert runner._rounded_up(2.0) == "2.000"
+
+
+@pytest.mark.parametrize("text", ["1e13", "1e30", "1e308"])
+def test_an_impossible_size_is_refused_as_typed(text):
+    with pytest.raises(argparse.ArgumentTypeError) as exc:
+        common.parse_size(text)
+    message = str(exc.value)
+    assert repr(text) in message and len(message) < 200

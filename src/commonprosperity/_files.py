@@ -75,6 +75,12 @@ def path_slips(text: str) -> str:
             "a backslash does not separate folders on this system: write the "
             "path with forward slashes, which Windows reads too"
         )
+    if text != text.strip():
+        # Invisible in a message: "sc/bom.toml : cannot read ... (No such file)".
+        where = "begins" if text[:1].isspace() else "ends"
+        if text[:1].isspace() and text[-1:].isspace():
+            where = "begins and ends"
+        return f"the path {where} with white space: was {text.strip()!r} meant?"
     return ""
 
 

@@ -539,7 +539,14 @@ def output_names(tables: Iterable[str], figures: Iterable[str]) -> list[str]:
 #: The files of a run's output (``write_run``) and of a sweep's (``write_sweep``),
 #: and how each one's report.md begins.
 RUN_FILES = output_names(
-    ("indicators.csv", "targets.csv", "fiscal.csv", "deciles.csv", "report.md"),
+    (
+        "indicators.csv",
+        "targets.csv",
+        "fiscal.csv",
+        "deciles.csv",
+        "winners_losers.csv",
+        "report.md",
+    ),
     ("dashboard", "lorenz", "income_distribution", "cities"),
 )
 SWEEP_FILES = output_names(

@@ -57,7 +57,9 @@ from commonprosperity._files import (
     path_slips,
     path_state,
 )
+from commonprosperity._statistics_file import BASELINE_YEARS
 from commonprosperity._sweep_engine import (
+    fails_alone,
     not_a_lever,
     repeated_values,
     scenarios_alone,
@@ -70,6 +72,7 @@ from commonprosperity.baseline import (
     URBAN_DEFINITIONS,
 )
 from commonprosperity.errors import CommonProsperityError, ScenarioError
+from commonprosperity.projection import MAX_YEAR
 from commonprosperity.scenario import (
     SECTIONS,
     Scenario,
@@ -330,7 +333,27 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
             pop, "households", MIN_HOUSEHOLDS, MAX_HOUSEHOLDS, 20_000, where, problems
         )
         seed = _int(pop, "seed", 0, 2**63 - 1, 0, where, problems)
-        pop_year = _int(pop, "year", 2000, 2100, None, where, problems)
+        given_year = pop.get("year")
+        if given_year is None:
+            pass
+        elif isinstance(given_year, bool) or not isinstance(given_year, int):
+            problems.append(
+                f"{where}: population.year must be an integer (a year); got "
+                f"{quoted(given_year)}"
+            )
+        elif not BASELINE_YEARS[0] <= given_year <= MAX_YEAR:
+            # Checked with the file's other keys, in the command line's words
+            # (the range was 2000–2100 here, and 2019 refused only at run time).
+            problems.append(
+                f"population.year = {given_year} in {where}: the embedded "
+                f"population describes incomes of {BASELINE_YEARS[0]}–"
+                f"{BASELINE_YEARS[-1]} (later years projected, to at most "
+                f"{MAX_YEAR}); for {given_year} give population.file = "
+                '"FILE.parquet" in its [population] table, with incomes of that '
+                "year"
+            )
+        else:
+            pop_year = given_year
         if "urban_definition" in pop:
             urban_definition = pop["urban_definition"]
             if not one_of(urban_definition, URBAN_DEFINITIONS):
@@ -461,7 +484,9 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
                         for k, vs in grid.items()
                         if k != lever and vs and k.split(".")[0] == section
                     }
-                    if not _valid_with_others(base, lever, v, others):
+                    if fails_alone(lever, v) or not _valid_with_others(
+                        base, lever, v, others
+                    ):
                         problems.append(f"{where}: grid.{lever!r} value {v:g}: {why}")
         if n > MAX_SCENARIOS:
             problems.append(

@@ -10,7 +10,9 @@ the likeliest slip of the scenario's units; so ``simulate`` and ``sweep`` warn.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -151,6 +153,25 @@ def unit_slips(scenario: Any) -> list[tuple[str, str]]:
     return out
 
 
+#: Set in :func:`slips_said`: the caller has said the slips already.
+_SAID: ContextVar[bool] = ContextVar("commonprosperity_slips_said", default=False)
+
+
+@contextmanager
+def slips_said() -> Iterator[None]:
+    """No unit-slip warning in the block (per thread or task): already given.
+
+    The command line's ``solve`` simulated the solved scenario and its base
+    after :func:`~commonprosperity.solve.solve` had said their slips, and each
+    slip was said twice.
+    """
+    token = _SAID.set(True)
+    try:
+        yield
+    finally:
+        _SAID.reset(token)
+
+
 def warn_unit_slips(
     scenarios: Iterable[Any], where: str, skip: Collection[str] = ()
 ) -> None:
@@ -158,7 +179,10 @@ def warn_unit_slips(
 
     A sweep's thousand dibao lines give one line per field, not a thousand.
     ``skip``: fields not to say (solve's lever, whose base value it never runs).
+    Nothing inside :func:`slips_said`.
     """
+    if _SAID.get():
+        return
     found: dict[str, tuple[str, int]] = {}
     for scenario in scenarios:
         for path, note in unit_slips(scenario):

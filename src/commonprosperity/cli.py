@@ -40,6 +40,7 @@ from typing import Any, NoReturn, TextIO, cast
 from commonprosperity._files import expand_home, file_in_the_way, replace_atomically
 from commonprosperity._interrupt import is_interrupt
 from commonprosperity._plausible import RIGHT, more_than_the_province
+from commonprosperity._unit_slips import slips_said
 from commonprosperity._validate import as_given, labour_share_problem, quoted
 from commonprosperity.baseline import URBAN_DEFINITIONS
 from commonprosperity.errors import (
@@ -305,8 +306,9 @@ def _build_parser() -> _Parser:
         parents=[common, population],
         help="simulate one scenario: target table, figures and report",
         description="Simulate one scenario (default: the status quo of --year) and "
-        "write indicators.csv, targets.csv, fiscal.csv, deciles.csv, report.md and "
-        "the figures into --out.",
+        "write indicators.csv, targets.csv, fiscal.csv, deciles.csv, "
+        "winners_losers.csv (beside the status quo), report.md and the figures "
+        "into --out.",
     )
     run.add_argument(
         "scenario",
@@ -1146,8 +1148,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     pop, pop_text = _population_of(args, scenario.year)
     found = solve(pop, scenario, **kwargs)
     solved: Scenario = scenario.replace({args.lever: found})
-    at = simulate(pop, solved, band_basis=args.band_basis)
-    before = simulate(pop, scenario, band_basis=args.band_basis)
+    with slips_said():  # solve said them, of the base and of its bounds
+        at = simulate(pop, solved, band_basis=args.band_basis)
+        before = simulate(pop, scenario, band_basis=args.band_basis)
 
     def indicator(result: Any) -> float:
         if name.startswith("T"):

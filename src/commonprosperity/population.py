@@ -616,6 +616,8 @@ class Population:
                     f"{name} has unknown column(s) {unknown}; allowed: {list(allowed)}"
                 )
             problems += _misaligned_series(name, table)
+            if not problems:
+                problems += _series_beside_arrays(name, table)
         if problems:
             raise PopulationError(where + "; ".join(problems))
 
@@ -1258,8 +1260,12 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
             f"{where}columns must be a mapping {{'theirs': 'ours'}}; got "
             f"{type(columns).__name__}"
         )
+    # Only a str can name one of our columns; `in` on other values (pd.NA) may
+    # not even give a bool.
     unknown = {
-        k: v for k, v in columns.items() if v is not None and v not in OUR_COLUMNS
+        k: v
+        for k, v in columns.items()
+        if v is not None and not (isinstance(v, str) and v in OUR_COLUMNS)
     }
     problems = []
     if unknown:
@@ -1270,7 +1276,10 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
     monthly = {
         k: v
         for k, v in columns.items()
-        if v in INCOME_COLUMNS and isinstance(k, str) and says_monthly(k)
+        if isinstance(v, str)
+        and v in INCOME_COLUMNS
+        and isinstance(k, str)
+        and says_monthly(k)
     }
     if monthly:
         # A monthly wage read as annual puts nearly every earner under the
@@ -1832,6 +1841,49 @@ def _misaligned_series(table: str, columns: Any) -> list[str]:
         f"{table}: the pandas Series {differ} have another index than {first!r}; "
         "columns are paired by position, so pass Series with one index (e.g. "
         "reset_index(drop=True) each, or columns of one DataFrame) or arrays"
+    ]
+
+
+def _series_beside_arrays(table: str, columns: Any) -> list[str]:
+    """A problem if a pandas Series beside arrays is labelled out of position.
+
+    Columns are paired by position. Series of one index among themselves are the
+    columns of one frame (:func:`_misaligned_series`), but a Series given beside
+    arrays has nothing to be compared with: a household column labelled by
+    household id in another order (``persons.groupby("household_id")["w"].first()``
+    beside ``households["household_id"].to_numpy()``), or a column of a
+    re-sorted frame, paired each row with another's value without a word. Unless
+    ``household_id`` is a Series too (the others then share its index), a
+    household column must be labelled as :func:`series_index_problem` allows
+    and a person column by increasing labels (a filtered frame's).
+    """
+    series = [(k, v) for k, v in columns.items() if isinstance(v, pd.Series)]
+    ids = columns.get("household_id")
+    if not series or len(series) == len(columns) or isinstance(ids, pd.Series):
+        # Series of the ids' index are the ids' frame's columns (one index).
+        return []
+    if table == "households":
+        try:
+            ids = np.asarray(ids.to_numpy() if isinstance(ids, pd.Series) else ids)
+        except (TypeError, ValueError):
+            return []  # the ids' own problem, reported with the arrays'
+        if ids.ndim != 1:
+            return []
+        # A fresh frame's labels 0 … n-1 are its rows' positions, as the arrays'.
+        return [
+            f"{table}.{problem}"
+            for k, v in series
+            if k != "household_id" and not v.index.equals(pd.RangeIndex(len(v)))
+            for problem in series_index_problem(k, v, ids)
+        ]
+    return [
+        f"{table}.{k} is a pandas Series whose labels are not increasing (first "
+        f"labels {quoted(v.index[:3].tolist())}; a re-sorted frame's column?) beside "
+        "columns given as arrays; columns are paired by position: pass "
+        f"{k}.sort_index().to_numpy() to restore the frame's order, or "
+        f"{k}.to_numpy() to pair the values as they stand"
+        for k, v in series
+        if not v.index.is_monotonic_increasing or not v.index.is_unique
     ]
 
 

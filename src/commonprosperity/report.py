@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -582,6 +583,50 @@ def _empty_rows_note(empty: pd.Index) -> str:
     return note
 
 
+def _share_text(share: float) -> str:
+    """A share to three decimals, never 0.000 or 1.000 when it is not exactly so.
+
+    A cut of the minimum wage made 2.1e-5 of the persons lose: "0.000" read as
+    no loser at all.
+    """
+    if not math.isfinite(share):
+        return ""
+    text = f"{share:.3f}"
+    if text == "0.000" and share > 0.0:
+        return "<0.001"
+    if text == "1.000" and share < 1.0:
+        return ">0.999"
+    return text
+
+
+def _change_text(change: float) -> str:
+    """A change in yuan, rounded to the yuan, or to two figures under half a yuan.
+
+    ",.0f" wrote "-0" for a loss of a few fen a person.
+    """
+    if not math.isfinite(change):
+        return ""
+    if change == 0.0:
+        return "0"
+    if abs(change) < 0.5:
+        return f"{change:.2g}"
+    return f"{change:,.0f}"
+
+
+def _winners_text(table: pd.DataFrame) -> pd.DataFrame:
+    """The winners table as text for the report (:func:`_share_text`)."""
+    out = pd.DataFrame(index=table.index)
+    for column in table.columns:
+        show = _change_text if column == "mean_change" else _share_text
+        out[column] = [show(float(v)) for v in table[column]]
+    return out
+
+
+def _winners_file(table: pd.DataFrame) -> pd.DataFrame:
+    """winners_losers.csv: the table in full, its mean change's unit said."""
+    return table.rename(columns={"mean_change": "mean_change_yuan_per_person"})
+
+
 def markdown_report(
     result: Result,
     *,
@@ -645,8 +690,9 @@ def markdown_report(
         out += ["Produced by:", "", "```", command, "```", ""]
     out += [
         "Numbers here are rounded for reading (more figures near a target's "
-        "bound); a run writes indicators.csv, targets.csv, fiscal.csv and "
-        "deciles.csv beside this report with them in full.",
+        "bound); a run writes indicators.csv, targets.csv, fiscal.csv, "
+        "deciles.csv and, beside a reference, winners_losers.csv next to this "
+        "report with them in full.",
         "",
     ]
     out += said
@@ -745,15 +791,7 @@ def markdown_report(
                     f"the {_reference_name(baseline)}: the same persons in both."
                     + _empty_rows_note(empty),
                     "",
-                    markdown_table(
-                        table,
-                        formats={
-                            "gain_share": ".3f",
-                            "lose_share": ".3f",
-                            "no_change_share": ".3f",
-                            "mean_change": ",.0f",
-                        },
-                    ),
+                    markdown_table(_winners_text(table)),
                     "",
                 ]
     dec = deciles(result)
@@ -872,8 +910,9 @@ def write_run(
     -------
     list of pathlib.Path
         Every file written: ``indicators.csv``, ``targets.csv``, ``fiscal.csv``,
-        ``deciles.csv``, ``lorenz``, ``income_distribution``, ``dashboard`` and
-        ``cities`` figures, ``report.md``.
+        ``deciles.csv``, ``winners_losers.csv`` (with a ``baseline``), ``lorenz``,
+        ``income_distribution``, ``dashboard`` and ``cities`` figures,
+        ``report.md``.
 
     Raises
     ------
@@ -926,6 +965,8 @@ def write_run(
         # The file's columns say what they are per: the means are per person
         # (yuan per year, the library's unit), the households a count.
         csv(deciles(result).rename(columns=_DECILE_FILE_COLUMNS), "deciles.csv")
+        if baseline is not None:
+            csv(_winners_file(baseline.winners_losers(result)), "winners_losers.csv")
 
         year = result.scenario.year
         label = label or f"{year} policy"

@@ -1479,7 +1479,9 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
                 f"the path of a file{advice}"
             ) from None
         slips = path_slips(given)
-        shown = repr(given) if control_character(given) else given
+        shown = (
+            repr(given) if control_character(given) or given != given.strip() else given
+        )
         raise ScenarioError(
             f"{shown}: cannot read {what} ({exc.strerror}"
             + (f"; {slips})" if slips else ")")
@@ -1519,9 +1521,21 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
         )
     try:
         return tomllib.loads(text)
-    except ValueError as exc:  # TOMLDecodeError, or an integer of > 4,300 digits
+    except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(
             f"{path}: is not valid TOML: {exc}{_toml_line_hint(str(exc), text)}"
+        ) from None
+    except ValueError:  # an integer of more digits than Python converts
+        # Python's advice (sys.set_int_max_str_digits) is not a file's reader's.
+        long = re.search(r"[0-9][0-9_]{999,}", text)
+        where = (
+            f"line {text[: long.start()].count(chr(10)) + 1} holds an integer of "
+            f"{sum(c.isdigit() for c in long.group()):,} digits"
+            if long
+            else "it holds an integer too long to read"
+        )
+        raise ScenarioError(
+            f"{path}: is not valid TOML: {where} (a TOML integer has at most 19)"
         ) from None
     except RecursionError:
         raise ScenarioError(

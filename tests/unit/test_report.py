@@ -184,6 +184,7 @@ def test_write_run_writes_tables_figures_and_report(base, reform, tmp_path):
         "targets.csv",
         "fiscal.csv",
         "deciles.csv",
+        "winners_losers.csv",
         "report.md",
         *(
             f"{f}.{ext}"
