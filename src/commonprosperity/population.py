@@ -1864,7 +1864,7 @@ def _series_beside_arrays(table: str, columns: Any) -> list[str]:
         return []
     if table == "households":
         try:
-            ids = np.asarray(ids.to_numpy() if isinstance(ids, pd.Series) else ids)
+            ids = np.asarray(ids)
         except (TypeError, ValueError):
             return []  # the ids' own problem, reported with the arrays'
         if ids.ndim != 1:

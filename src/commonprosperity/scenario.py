@@ -1807,11 +1807,17 @@ def _unknown_path_text(path: str) -> str:
         )
     if re.search(r"urbani[sz]|urban_(?:share|rate)", base.lower()):
         # The first key tried for the 75 % target (T6): say where it is set.
+        # Persons alone by area made large urban households heavier and large
+        # rural ones lighter: both areas' means and T4 moved, no income had.
         return (
             f"{path}: unknown scenario key; urbanisation is the population's, "
             "not a policy lever: project(population, year) moves it between "
-            "years, calibrate(population, {'persons': {'urban': ...}}) sets it, "
-            f"and {CENSUS_HOW} starts at the official rate"
+            "years; calibrate(population, {'households': {'urban': {True: "
+            "H_u * f_u, False: H_r * f_r}}, 'persons': {'urban': {True: P_u * f_u, "
+            "False: P_r * f_r}}}) sets it, each area's households H and persons P "
+            "scaled by one factor f (its persons per household and mean income "
+            "then stay; persons alone would change both); and "
+            f"{CENSUS_HOW} starts at the official rate"
         )
     # A section nested in another ([transfers.income_tax] in a file): say where
     # it belongs, not which keys of the outer section look alike.

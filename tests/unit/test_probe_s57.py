@@ -275,3 +275,76 @@ def test_an_integer_too_long_for_python_is_placed_in_the_file(tmp_path):
     message = str(caught.value)
     assert "not valid TOML: line 3 holds an integer of 5,000 digits" in message
     assert "set_int_max_str_digits" not in message
+
+
+def test_the_urbanisation_recipe_of_the_error_keeps_each_area_s_mean():
+    """The message said calibrate persons by area: large urban households grew
+    heavier and rural ones lighter, and T4 fell 0.05 with no income changed."""
+    with pytest.raises(cp.ScenarioError) as caught:
+        cp.Scenario.status_quo(2024).replace({"urbanization_rate": 0.8})
+    message = str(caught.value)
+    assert "'households': {'urban'" in message and "'persons': {'urban'" in message
+    pop = cp.synthetic_population(3_000, seed=4)
+    hh, pp = pop.to_frames()
+    size = pp.groupby("household_id").size().reindex(hh.household_id).to_numpy()
+    w, urban = hh.weight.to_numpy(), hh.urban.to_numpy()
+    households = {True: w[urban].sum(), False: w[~urban].sum()}
+    persons = {True: (w * size)[urban].sum(), False: (w * size)[~urban].sum()}
+    residents = persons[True] + persons[False]
+    f = {True: 0.8 * residents / persons[True], False: 0.2 * residents / persons[False]}
+    moved = cp.calibrate(
+        pop,
+        {
+            "households": {"urban": {k: households[k] * f[k] for k in f}},
+            "persons": {"urban": {k: persons[k] * f[k] for k in f}},
+        },
+    ).population
+    scenario = cp.Scenario.status_quo(2024)
+    before = cp.simulate(pop, scenario).indicators
+    after = cp.simulate(moved, scenario).indicators
+    assert after["urbanization_rate"] == pytest.approx(0.8, abs=1e-9)
+    for name in ("urban_per_capita_disposable_income", "urban_rural_ratio"):
+        assert after[name] == pytest.approx(before[name], rel=1e-9)
+
+
+def test_zero_weight_rows_at_the_float_limit_are_ignored_by_the_indices():
+    """kakwani, reynolds_smolensky and gini_by_source gave NaN (or a misleading
+    error) for a zero-weight row at 1e308; gini already ignored it."""
+    from commonprosperity import metrics as m
+
+    x = np.array([10.0, 20.0, 1e308, -1e308])
+    w = np.array([1.0, 1.0, 0.0, 0.0])
+    tax = np.array([1.0, 3.0, 0.0, 0.0])
+    # By hand: G_X = 1/6 (10, 20); taxes 1, 3 ranked by x: C_T = 1/4.
+    assert m.kakwani(x, tax, w) == pytest.approx(0.25 - 1 / 6, rel=1e-12)
+    # Post-tax 9, 17 (both orders kept): C = (17 - 9) / (2 * 26) = 2/13.
+    assert m.reynolds_smolensky(x, x - tax, w) == pytest.approx(
+        1 / 6 - 2 / 13, rel=1e-12
+    )
+    parts = m.gini_by_source({"net": x - tax, "tax": tax}, w)
+    assert parts.attrs["gini"] == pytest.approx(1 / 6, rel=1e-12)
+    assert parts["contribution"].sum() == pytest.approx(1 / 6, rel=1e-12)
+    huge = m.gini_by_source({"a": [1.0, 2.0, 1.7e308], "b": [1.0, 1.0, 1.7e308]}, w[:3])
+    assert huge.attrs["gini"] == pytest.approx(0.1, rel=1e-12)  # totals 2 and 3
+    assert m.concentration(
+        np.array([1.0, 2.0, 1.7e308]), [1.0, 1.0, 0.0], rank_by=[1.0, 2.0, 1.7e308]
+    ) == pytest.approx(1 / 6, rel=1e-12)
+
+
+def test_a_list_of_sources_is_refused_not_read_as_rows():
+    """[wage, transfer] was read as 2 rows of 3 sources: Gini 0.3, not 0.2667."""
+    from commonprosperity import metrics as m
+
+    wage, transfer = np.array([0.0, 4.0, 8.0]), np.array([2.0, 1.0, 0.0])
+    with pytest.raises(cp.MeasureError, match="could hold the sources or the rows"):
+        m.gini_by_source([wage, transfer])
+    columns = m.gini_by_source(np.column_stack([wage, transfer]))
+    assert columns.attrs["gini"] == pytest.approx(4 / 15, rel=1e-12)
+
+
+def test_a_grouped_fit_s_bad_share_is_shown_as_a_number():
+    from commonprosperity import metrics as m
+
+    fit = m.fit_gq_lorenz([0.06, 0.11, 0.16, 0.23, 0.44])
+    with pytest.raises(cp.MeasureError, match=r"got 1\.5 \(1 such value"):
+        fit.lorenz(1.5)

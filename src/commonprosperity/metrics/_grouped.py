@@ -46,7 +46,7 @@ def _probabilities(p: npt.ArrayLike) -> FloatArray:
     if np.any(bad):
         raise MeasureError(
             "p must hold population shares in [0, 1]; "
-            f"got {arr[bad].flat[0]!r} ({int(bad.sum())} such value(s))"
+            f"got {float(arr[bad].flat[0])!r} ({int(bad.sum())} such value(s))"
         )
     return arr
 

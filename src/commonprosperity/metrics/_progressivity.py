@@ -124,6 +124,8 @@ def concentration(
             f"rank_by must have the same length as values ({v.shape[0]}); "
             f"got length {r.shape[0]}"
         )
+    if not w.all():
+        (v, r), w = _weighted_rows(w, v, r)
     # Scale free in values and weights; exact power-of-two rescaling keeps the
     # kernel's W * V away from overflow and underflow.
     v, w, _ = normalised(v, w)
@@ -146,6 +148,15 @@ def _components(
                 f"({twice}); give each source a name of its own"
             )
         cols = [as_values(components[k], f"components[{k!r}]") for k in components]
+    elif isinstance(components, list | tuple):
+        # [wage, transfer] was read as two rows of n sources: a wrong result,
+        # unsaid when there are as many sources as households.
+        raise MeasureError(
+            "components must be a mapping of name -> 1-D array or a 2-D array of "
+            f"shape (n, k); got a {type(components).__name__}, which could hold "
+            "the sources or the rows: give {name: array} for the sources (or "
+            "np.column_stack(sources)), or np.array(rows) for rows"
+        )
     else:
         arr = np.asarray(components)
         if arr.ndim != 2:
@@ -240,6 +251,9 @@ def gini_by_source(
     names, cols = _components(components)
     n = cols[0].shape[0]
     w = as_weight(weight, n, of="components")
+    if not w.all():
+        cols, w = _weighted_rows(w, *cols)
+        n = w.shape[0]
     # One power of two for every source keeps them adding up to the total; the
     # sources are scaled before they are added, so that finite sources whose
     # total exceeds the float range still give their (scale-free) result.
@@ -295,7 +309,21 @@ def _pair(
             f"got length {b.shape[0]}"
         )
     w = as_weight(weight, a.shape[0], of=names[0])
+    if not w.all():
+        (a, b), w = _weighted_rows(w, a, b)
     return a, b, w
+
+
+def _weighted_rows(
+    w: FloatArray, *columns: FloatArray
+) -> tuple[list[FloatArray], FloatArray]:
+    """The rows of positive weight: zero-weight rows are ignored, as documented.
+
+    Kept, a zero-weight row at ±1.7e308 overflowed the scaling or a sum of
+    sources and came back as a NaN index without a word (``gini`` drops them).
+    """
+    keep = w > 0
+    return [c[keep] for c in columns], w[keep]
 
 
 @aligned
