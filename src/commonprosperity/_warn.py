@@ -39,7 +39,7 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     level += 2  # warn_user's caller is level 2
     deferred = _DEFERRED.get()
     if deferred is None:
-        warnings.warn(message, category, stacklevel=level)
+        warnings.warn(_of_this_thread(message, category), stacklevel=level)
     else:
         # The place as it is now: the frame's line moves on before the block ends.
         deferred.append(
@@ -51,6 +51,27 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
                 frame.f_globals,
             )
         )
+
+
+#: The attribute of a library warning that names the thread which gave it.
+_THREAD = "_commonprosperity_thread"
+
+
+def _of_this_thread(message: str, category: type[Warning]) -> Warning:
+    """The warning ``category(message)``, marked with the thread giving it.
+
+    Another library's ``catch_warnings(record=True)`` in a thread writing a
+    report (the figures') caught a warning another thread gave meanwhile (the
+    process has one warning state) and gave it again, from the writing thread:
+    the report listed another scenario's unit slip. The mark lets
+    :func:`this_threads_warnings` tell such a warning from the thread's own.
+    """
+    warning = category(message)
+    # A category whose instances take no attributes goes unmarked (recorded as
+    # before).
+    with contextlib.suppress(AttributeError):
+        setattr(warning, _THREAD, threading.get_ident())
+    return warning
 
 
 #: Held by the blocks that record others' warnings with ``catch_warnings`` (the
@@ -156,7 +177,11 @@ def this_threads_warnings() -> Iterator[list[warnings.WarningMessage]]:
             file: TextIO | None = None,
             line: str | None = None,
         ) -> None:
-            if active[0] and threading.get_ident() == me:
+            if (
+                active[0]
+                and threading.get_ident() == me
+                and getattr(message, _THREAD, me) == me
+            ):
                 caught.append(
                     warnings.WarningMessage(
                         message, category, filename, lineno, file, line
@@ -312,7 +337,7 @@ def _issue_once(deferred: list[tuple[Any, ...]], *, keep_going: bool) -> None:
             # under `python -c` or a script on stdin, __main__'s loader cannot give
             # its source and the warning raised ImportError instead.
             warnings.warn_explicit(
-                message,
+                _of_this_thread(message, category),
                 category,
                 filename,
                 lineno,

@@ -348,3 +348,35 @@ def test_a_grouped_fit_s_bad_share_is_shown_as_a_number():
     fit = m.fit_gq_lorenz([0.06, 0.11, 0.16, 0.23, 0.44])
     with pytest.raises(cp.MeasureError, match=r"got 1\.5 \(1 such value"):
         fit.lorenz(1.5)
+
+
+def test_another_thread_s_warning_given_again_here_is_not_recorded_as_this_one_s():
+    """Another library's catch_warnings(record=True) in a thread writing a report
+    caught a warning another thread gave meanwhile and gave it again from the
+    writing thread: the report listed another scenario's unit slip."""
+    import threading
+    import warnings
+
+    from commonprosperity._warn import this_threads_warnings, warn_user
+
+    given: list[warnings.WarningMessage] = []
+
+    def other_thread() -> None:
+        with warnings.catch_warnings(record=True) as log:
+            warnings.simplefilter("always")
+            warn_user("simulate: a slip of another scenario")
+        given.extend(log)
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    (other,) = given
+    passed_on = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda message, *a, **k: passed_on.append(message)
+        with this_threads_warnings() as caught:
+            warnings.warn(other.message, stacklevel=1)  # a third party's again
+            warn_user("this thread's own")
+    assert [str(w.message) for w in caught] == ["this thread's own"]
+    assert [str(m) for m in passed_on] == ["simulate: a slip of another scenario"]
