@@ -450,21 +450,24 @@ def _expand_mapping(
     # combinations it takes part in.
     alone, rejected = scenarios_alone(base, levers)
     bad_alone: dict[tuple[str, Any], str] = {}
-    # Values their own field refuses fail in every combination: said at once,
-    # without building the others (ten beside a 10,000-value lever took 50 s).
-    own: list[str] = []
+    # Values their own field refuses fail in every combination: left out of
+    # the combinations below and said with the other problems (ten beside a
+    # 10,000-value lever made 100,000 combinations: 50 s).
+    own: set[tuple[str, Any]] = set()
     for p, vals in levers.items():
         for v in vals:
             key = (p, value_key(v))
             if key in rejected and key not in bad_alone:
                 bad_alone[key] = f"grid: {p} = {quoted(v)}: {rejected[key]}"
                 if fails_alone(p, v):
-                    own.append(bad_alone[key])
+                    own.add(key)
     paths = list(levers)
     if bad_alone and len(paths) == 1:
         raise ScenarioError(joined_problems(list(bad_alone.values())))
-    if own:
-        raise ScenarioError(joined_problems(own))
+    combined = {
+        p: [v for v in vals if (p, value_key(v)) not in own]
+        for p, vals in levers.items()
+    }
     scenarios: list[Scenario] = []
     columns: dict[str, list[Any]] = {p: [] for p in paths}
     # A lever's column holds its value as the scenarios hold it (6.0 given for
@@ -478,7 +481,7 @@ def _expand_mapping(
     first_failure: dict[Any, str] = {}
     mixed: list[str] = []
     n_mixed = 0
-    for combo in itertools.product(*levers.values()):
+    for combo in itertools.product(*combined.values()):
         pairs = list(zip(paths, combo, strict=True))
         keys = [(p, value_key(v)) for p, v in pairs]
         if len(paths) == 1:

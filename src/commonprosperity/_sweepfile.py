@@ -338,8 +338,8 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
             pass
         elif isinstance(given_year, bool) or not isinstance(given_year, int):
             problems.append(
-                f"{where}: population.year must be an integer (a year); got "
-                f"{quoted(given_year)}"
+                f"{where}: population.year must be an integer year in "
+                f"{BASELINE_YEARS[0]}–{MAX_YEAR}; got {quoted(given_year)}"
             )
         elif not BASELINE_YEARS[0] <= given_year <= MAX_YEAR:
             # Checked with the file's other keys, in the command line's words

@@ -40,7 +40,7 @@ from typing import Any, NoReturn, TextIO, cast
 from commonprosperity._files import expand_home, file_in_the_way, replace_atomically
 from commonprosperity._interrupt import is_interrupt
 from commonprosperity._plausible import RIGHT, more_than_the_province
-from commonprosperity._unit_slips import slips_said
+from commonprosperity._unit_slips import slips_said, unit_slips, warn_unit_slips
 from commonprosperity._validate import as_given, labour_share_problem, quoted
 from commonprosperity.baseline import URBAN_DEFINITIONS
 from commonprosperity.errors import (
@@ -1148,9 +1148,13 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     pop, pop_text = _population_of(args, scenario.year)
     found = solve(pop, scenario, **kwargs)
     solved: Scenario = scenario.replace({args.lever: found})
-    with slips_said():  # solve said them, of the base and of its bounds
+    with slips_said():  # solve said the base's and its bounds'
         at = simulate(pop, solved, band_basis=args.band_basis)
         before = simulate(pop, scenario, band_basis=args.band_basis)
+    # All but the lever's own base value, which solve never runs; it is
+    # reported below ("at the scenario's own value").
+    others = {path for path, _ in unit_slips(scenario)} - {args.lever}
+    warn_unit_slips([scenario], "simulate", skip=others)
 
     def indicator(result: Any) -> float:
         if name.startswith("T"):

@@ -579,8 +579,10 @@ class Population:
         ------
         PopulationError
             Naming every bad column, value and row (see :meth:`from_frames`);
-            also when pandas Series of one table have different indexes (the
-            columns are paired by position, not by label).
+            also when pandas Series of one table have different indexes, or a
+            Series beside arrays is labelled in another order (by household id
+            in another order than ``household_id``'s, or by integers out of
+            order): the columns are paired by position, not by label.
 
         Examples
         --------
@@ -1845,46 +1847,59 @@ def _misaligned_series(table: str, columns: Any) -> list[str]:
 
 
 def _series_beside_arrays(table: str, columns: Any) -> list[str]:
-    """A problem if a pandas Series beside arrays is labelled out of position.
+    """A problem if a pandas Series beside arrays is labelled in another order.
 
     Columns are paired by position. Series of one index among themselves are the
     columns of one frame (:func:`_misaligned_series`), but a Series given beside
-    arrays has nothing to be compared with: a household column labelled by
+    arrays has nothing to be compared with: a household column keyed by
     household id in another order (``persons.groupby("household_id")["w"].first()``
     beside ``households["household_id"].to_numpy()``), or a column of a
-    re-sorted frame, paired each row with another's value without a word. Unless
-    ``household_id`` is a Series too (the others then share its index), a
-    household column must be labelled as :func:`series_index_problem` allows
-    and a person column by increasing labels (a filtered frame's).
+    re-sorted frame, paired each row with another's value without a word.
+    Unless ``household_id`` is a Series too (the others then share its index),
+    such a Series is refused when its labels are the households' ids in another
+    order (or are ambiguous: :func:`series_index_problem`), or are integers out
+    of increasing order. Labels that say no order (a filtered frame's, text) are
+    taken as the rows' positions.
     """
     series = [(k, v) for k, v in columns.items() if isinstance(v, pd.Series)]
     ids = columns.get("household_id")
     if not series or len(series) == len(columns) or isinstance(ids, pd.Series):
         # Series of the ids' index are the ids' frame's columns (one index).
         return []
-    if table == "households":
-        try:
-            ids = np.asarray(ids)
-        except (TypeError, ValueError):
-            return []  # the ids' own problem, reported with the arrays'
-        if ids.ndim != 1:
-            return []
-        # A fresh frame's labels 0 … n-1 are its rows' positions, as the arrays'.
-        return [
-            f"{table}.{problem}"
-            for k, v in series
-            if k != "household_id" and not v.index.equals(pd.RangeIndex(len(v)))
-            for problem in series_index_problem(k, v, ids)
-        ]
-    return [
-        f"{table}.{k} is a pandas Series whose labels are not increasing (first "
-        f"labels {quoted(v.index[:3].tolist())}; a re-sorted frame's column?) beside "
-        "columns given as arrays; columns are paired by position: pass "
-        f"{k}.sort_index().to_numpy() to restore the frame's order, or "
-        f"{k}.to_numpy() to pair the values as they stand"
-        for k, v in series
-        if not v.index.is_monotonic_increasing or not v.index.is_unique
-    ]
+    try:
+        ids = np.asarray(ids)
+    except (TypeError, ValueError):
+        ids = np.empty(0)  # the ids' own problem, reported with the arrays'
+    problems = []
+    for k, v in series:
+        if k == "household_id":
+            continue
+        labels = v.index
+        if table == "households" and ids.ndim == 1 and _same_labels(labels, ids):
+            # Keyed by household id (in order: fine), or by positions that are
+            # also the ids in another order (ambiguous).
+            problems += [f"{table}.{p}" for p in series_index_problem(k, v, ids)]
+        elif labels.inferred_type == "integer" and not labels.is_monotonic_increasing:
+            problems.append(
+                f"{table}.{k} is a pandas Series whose labels are out of order "
+                f"(first labels {quoted(labels[:3].tolist())}; a re-sorted frame's "
+                "column?) beside columns given as arrays; columns are paired by "
+                f"position: pass {k}.sort_index().to_numpy() to restore the "
+                f"frame's order, or {k}.to_numpy() to pair the values as they stand"
+            )
+    return problems
+
+
+def _same_labels(labels: pd.Index, ids: np.ndarray) -> bool:
+    """Whether ``labels`` hold the values of ``ids``, in any order."""
+    if len(labels) != ids.shape[0]:
+        return False
+    try:
+        return bool(
+            pd.Index(labels.to_numpy()).sort_values().equals(pd.Index(np.sort(ids)))
+        )
+    except TypeError:  # labels of kinds that do not sort together
+        return False
 
 
 def _common_length(

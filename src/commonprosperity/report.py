@@ -600,16 +600,19 @@ def _share_text(share: float) -> str:
 
 
 def _change_text(change: float) -> str:
-    """A change in yuan, rounded to the yuan, or to two figures under half a yuan.
+    """A change in yuan: to the yuan, to the fen up to half a yuan, else 1.0e-03.
 
-    ",.0f" wrote "-0" for a loss of a few fen a person.
+    ",.0f" wrote "-0" for a loss of a few fen a person (and "0" for 0.5, which
+    it rounds to even).
     """
     if not math.isfinite(change):
         return ""
     if change == 0.0:
         return "0"
-    if abs(change) < 0.5:
-        return f"{change:.2g}"
+    if abs(change) < 0.005:
+        return f"{change:.1e}"
+    if abs(change) <= 0.5:
+        return f"{change:.2f}"
     return f"{change:,.0f}"
 
 

@@ -1527,7 +1527,11 @@ def read_toml_file(path: str | Path, what: str) -> dict[str, Any]:
         ) from None
     except ValueError:  # an integer of more digits than Python converts
         # Python's advice (sys.set_int_max_str_digits) is not a file's reader's.
-        long = re.search(r"[0-9][0-9_]{999,}", text)
+        long = max(
+            re.finditer(r"[0-9][0-9_]{999,}", text),
+            key=lambda match: match.end() - match.start(),
+            default=None,
+        )
         where = (
             f"line {text[: long.start()].count(chr(10)) + 1} holds an integer of "
             f"{sum(c.isdigit() for c in long.group()):,} digits"

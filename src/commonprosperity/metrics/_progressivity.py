@@ -193,7 +193,9 @@ def gini_by_source(
         Income sources (yuan) that add up to total income, e.g. ``{"wage": ...,
         "business": ..., "transfers": ...}``; negative values (losses, taxes as
         negative income) are allowed. A 2-D array names its columns
-        ``component_0``, ``component_1``, ...
+        ``component_0``, ``component_1``, ... A list or tuple is refused: it
+        could hold the sources or the rows (``np.column_stack(sources)`` makes
+        the array of a list of sources).
     weight : array_like of float, shape (n,), optional
         Frequency weights; ``None`` means equal weights.
 
@@ -211,7 +213,8 @@ def gini_by_source(
     Raises
     ------
     MeasureError
-        On invalid inputs or a non-positive mean of total income.
+        On invalid inputs (a list or tuple of components among them) or a
+        non-positive mean of total income.
 
     Warns
     -----
