@@ -1796,21 +1796,14 @@ def series_index_problem(
             "household id"
         ]
     shown = quoted(index[:3].tolist())
-
-    def same_set(other: pd.Index) -> bool:
-        try:
-            return bool(pd.Index(labels).sort_values().equals(other))
-        except TypeError:  # labels of kinds that do not sort together
-            return False
-
-    if not ids_are_positions and same_set(pd.RangeIndex(n)):
+    if not ids_are_positions and _same_labels(index, np.arange(n)):
         return [
             f"{name} is a pandas Series whose index holds the positions 0–{n - 1} "
             f"in another order (first labels {shown}; a sorted frame's column?): "
             f"pass {name}.sort_index().to_numpy() to pair the values with the "
             "households by position"
         ]
-    if same_set(pd.Index(sorted_ids)):
+    if _same_labels(index, household_id):
         return [
             f"{name} is a pandas Series keyed by household_id in another order than "
             f"the population's (first labels {shown}): pass "
@@ -1890,13 +1883,13 @@ def _series_beside_arrays(table: str, columns: Any) -> list[str]:
     return problems
 
 
-def _same_labels(labels: pd.Index, ids: np.ndarray) -> bool:
-    """Whether ``labels`` hold the values of ``ids``, in any order."""
-    if len(labels) != ids.shape[0]:
+def _same_labels(labels: pd.Index, values: np.ndarray) -> bool:
+    """Whether ``labels`` hold ``values``, in any order."""
+    if len(labels) != values.shape[0]:
         return False
     try:
         return bool(
-            pd.Index(labels.to_numpy()).sort_values().equals(pd.Index(np.sort(ids)))
+            pd.Index(labels.to_numpy()).sort_values().equals(pd.Index(np.sort(values)))
         )
     except TypeError:  # labels of kinds that do not sort together
         return False

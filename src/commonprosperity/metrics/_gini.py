@@ -28,6 +28,7 @@ from commonprosperity.metrics._validate import (
     aligned,
     as_values,
     as_weight,
+    positive_weight_rows,
     scaled_positive_mean,
     warn_negative,
 )
@@ -237,10 +238,7 @@ def gini(
     x, w, _, _ = scaled_positive_mean(x, w, "income", "gini")
     warn_negative(x, w, "income", "the Gini coefficient")
     if not w.all():
-        # Ignored as documented: a zero-weight row at ±1.7e308 made a gap of inf
-        # and 0 × inf a nan Gini.
-        keep = w > 0
-        x, w = x[keep], w[keep]
+        (x,), w = positive_weight_rows(w, x)
     if method == "exact":
         return exact_gini(x, w)
     return GiniBracket(*bracket_gini(x, w))

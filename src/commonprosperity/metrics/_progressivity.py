@@ -21,6 +21,7 @@ from commonprosperity.metrics._validate import (
     as_weight,
     normalised,
     positive_mean,
+    positive_weight_rows,
     pow2_normalised,
     pow2_normalised_weight,
     scaled_positive_mean,
@@ -125,7 +126,7 @@ def concentration(
             f"got length {r.shape[0]}"
         )
     if not w.all():
-        (v, r), w = _weighted_rows(w, v, r)
+        (v, r), w = positive_weight_rows(w, v, r)
     # Scale free in values and weights; exact power-of-two rescaling keeps the
     # kernel's W * V away from overflow and underflow.
     v, w, _ = normalised(v, w)
@@ -255,7 +256,7 @@ def gini_by_source(
     n = cols[0].shape[0]
     w = as_weight(weight, n, of="components")
     if not w.all():
-        cols, w = _weighted_rows(w, *cols)
+        cols, w = positive_weight_rows(w, *cols)
         n = w.shape[0]
     # One power of two for every source keeps them adding up to the total; the
     # sources are scaled before they are added, so that finite sources whose
@@ -313,20 +314,8 @@ def _pair(
         )
     w = as_weight(weight, a.shape[0], of=names[0])
     if not w.all():
-        (a, b), w = _weighted_rows(w, a, b)
+        (a, b), w = positive_weight_rows(w, a, b)
     return a, b, w
-
-
-def _weighted_rows(
-    w: FloatArray, *columns: FloatArray
-) -> tuple[list[FloatArray], FloatArray]:
-    """The rows of positive weight: zero-weight rows are ignored, as documented.
-
-    Kept, a zero-weight row at ±1.7e308 overflowed the scaling or a sum of
-    sources and came back as a NaN index without a word (``gini`` drops them).
-    """
-    keep = w > 0
-    return [c[keep] for c in columns], w[keep]
 
 
 @aligned

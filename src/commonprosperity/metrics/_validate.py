@@ -335,6 +335,19 @@ def _magnitude(a: FloatArray) -> float:
     return max(float(np.max(a)), -float(np.min(a))) if a.shape[0] else 0.0
 
 
+def positive_weight_rows(
+    w: FloatArray, *columns: FloatArray
+) -> tuple[list[FloatArray], FloatArray]:
+    """The rows of positive weight: zero-weight rows are ignored, as documented.
+
+    Kept, a zero-weight row at ±1.7e308 made a gap of inf (0 × inf a NaN Gini),
+    overflowed a sum of sources or the scaling, and came back as a NaN index
+    without a word.
+    """
+    keep = w > 0
+    return [c[keep] for c in columns], w[keep]
+
+
 def pow2_normalised(
     a: FloatArray, weight: FloatArray | None = None
 ) -> tuple[FloatArray, int]:
