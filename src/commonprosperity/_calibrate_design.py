@@ -253,6 +253,9 @@ def design(
             radix = np.zeros(rows.shape[0], dtype=np.int64)
             cell_radix = np.zeros(len(cells), dtype=np.int64)
             failed = False
+            # Each variable's values by the index its rows use (households or
+            # persons), for the sample of rows that fall in no cell.
+            row_values: dict[str, np.ndarray] = {}
             for k, nm in enumerate(names):
                 parts = [cell[k] for cell in cells]
                 if nm == "age":
@@ -265,17 +268,24 @@ def design(
                     part_code = np.array([order[p] for p in parts], dtype=np.int64)
                     n_codes = len(order)
                 else:
+                    # A household variable is coded once per household and then
+                    # spread to the rows (persons): factorizing the persons' copy
+                    # of an object column took most of a projection's year.
+                    per_person = nm == "employed"
                     values = (
                         pop.employed.astype(object)
-                        if nm == "employed"
-                        else _household_codes(pop, nm, variables)[rows]
+                        if per_person
+                        else _household_codes(pop, nm, variables)
                     )
+                    row_values[nm] = values
                     inv, uniq = pd.factorize(pd.Series(values, dtype=object))
                     if (inv < 0).any():
                         # factorize codes missing values -1: they match no key,
                         # a None or NaN total included ("fall in no cell"
                         # beside the total given).
-                        gaps = np.unique(rows[inv < 0])
+                        gaps = np.unique(
+                            rows[inv < 0] if per_person else np.flatnonzero(inv < 0)
+                        )
                         problems.append(
                             f"margin {label}: variables[{nm!r}] is missing (None "
                             f"or NaN) for {gaps.size} household(s), first at "
@@ -287,6 +297,8 @@ def design(
                         break
                     known = {u: i for i, u in enumerate(uniq)}
                     code = inv.astype(np.int64)
+                    if not per_person:
+                        code = code[rows]
                     n_codes = len(uniq) + len(cells)
                     part_code = np.array(
                         [known.get(p, len(uniq) + i) for i, p in enumerate(parts)],
@@ -312,7 +324,7 @@ def design(
                             else (
                                 bool(pop.employed[i])
                                 if nm == "employed"
-                                else _household_codes(pop, nm, variables)[rows[i]]
+                                else row_values[nm][rows[i]]
                             )
                             for nm in names
                         )
