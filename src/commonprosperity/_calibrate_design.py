@@ -99,6 +99,32 @@ def _normalise_key(name: str, key: Any) -> Any:
     return key
 
 
+def _factorized(
+    pop: Population, name: str, variables: Mapping[str, np.ndarray]
+) -> tuple[np.ndarray, list[Any]]:
+    """Codes of a household variable and the values they stand for.
+
+    By household (by person for "employed"), int64, -1 where missing. The
+    library's own variables are factorized from their typed arrays: an object
+    copy of them took most of the design's time at 1e6 households.
+    """
+    if name == "city":
+        inv, codes = pd.factorize(pop.city_code)
+        return inv.astype(np.int64), [CITY_LABELS[c] for c in codes]
+    typed = {"urban": pop.urban, "size": pop.size, "employed": pop.employed}
+    if name in typed:
+        inv, uniq = pd.factorize(typed[name])
+        return inv.astype(np.int64), uniq.tolist()
+    values = _household_codes(pop, name, variables)
+    inv, uniq = pd.factorize(pd.Series(values, dtype=object))
+    return inv.astype(np.int64), list(uniq)
+
+
+def _factor_value(factor: tuple[np.ndarray, list[Any]], row: int) -> Any:
+    inv, uniq = factor
+    return uniq[inv[row]]
+
+
 def design(
     pop: Population,
     margins: Mapping[str, Mapping[Any, Mapping[Any, float]]],
@@ -253,9 +279,10 @@ def design(
             radix = np.zeros(rows.shape[0], dtype=np.int64)
             cell_radix = np.zeros(len(cells), dtype=np.int64)
             failed = False
-            # Each variable's values by the index its rows use (households or
-            # persons), for the sample of rows that fall in no cell.
-            row_values: dict[str, np.ndarray] = {}
+            # Each variable's codes and the values they stand for (by household,
+            # by person for "employed"), for the sample of rows in no cell.
+            factors: dict[str, tuple[np.ndarray, list[Any]]] = {}
+            radix_size = 1
             for k, nm in enumerate(names):
                 parts = [cell[k] for cell in cells]
                 if nm == "age":
@@ -268,17 +295,8 @@ def design(
                     part_code = np.array([order[p] for p in parts], dtype=np.int64)
                     n_codes = len(order)
                 else:
-                    # A household variable is coded once per household and then
-                    # spread to the rows (persons): factorizing the persons' copy
-                    # of an object column took most of a projection's year.
                     per_person = nm == "employed"
-                    values = (
-                        pop.employed.astype(object)
-                        if per_person
-                        else _household_codes(pop, nm, variables)
-                    )
-                    row_values[nm] = values
-                    inv, uniq = pd.factorize(pd.Series(values, dtype=object))
+                    inv, uniq = _factorized(pop, nm, variables)
                     if (inv < 0).any():
                         # factorize codes missing values -1: they match no key,
                         # a None or NaN total included ("fall in no cell"
@@ -295,24 +313,33 @@ def design(
                         )
                         failed = True
                         break
+                    factors[nm] = (inv, uniq)
                     known = {u: i for i, u in enumerate(uniq)}
-                    code = inv.astype(np.int64)
-                    if not per_person:
-                        code = code[rows]
+                    # A household variable is coded per household, then spread
+                    # to the rows (persons).
+                    code = inv if per_person else inv[rows]
                     n_codes = len(uniq) + len(cells)
                     part_code = np.array(
                         [known.get(p, len(uniq) + i) for i, p in enumerate(parts)],
                         dtype=np.int64,
                     )
+                radix_size *= n_codes + 1
                 radix = radix * (n_codes + 1) + np.where(code >= 0, code, n_codes)
                 cell_radix = cell_radix * (n_codes + 1) + part_code
             if failed:
                 continue
-            order_c = np.argsort(cell_radix, kind="stable")
-            pos = np.searchsorted(cell_radix[order_c], radix)
-            pos = np.minimum(pos, len(cells) - 1)
-            hit = cell_radix[order_c][pos] == radix
-            col = np.where(hit, order_c[pos], -1)
+            if radix_size <= 4 * rows.shape[0] + 65_536:
+                # A table of every combination of codes: one gather, where a
+                # search of the cells took a fifth of a projection's year.
+                table = np.full(radix_size, -1, dtype=np.int64)
+                table[cell_radix] = np.arange(len(cells))
+                col = table[radix]
+            else:
+                order_c = np.argsort(cell_radix, kind="stable")
+                pos = np.searchsorted(cell_radix[order_c], radix)
+                pos = np.minimum(pos, len(cells) - 1)
+                hit = cell_radix[order_c][pos] == radix
+                col = np.where(hit, order_c[pos], -1)
             uncovered = col < 0
             if uncovered.any():
                 first = np.flatnonzero(uncovered)[:2000]
@@ -321,10 +348,8 @@ def design(
                         tuple(
                             int(pop.age[i])
                             if nm == "age"
-                            else (
-                                bool(pop.employed[i])
-                                if nm == "employed"
-                                else row_values[nm][rows[i]]
+                            else _factor_value(
+                                factors[nm], i if nm == "employed" else rows[i]
                             )
                             for nm in names
                         )
