@@ -273,7 +273,7 @@ def _jacobian(
     return jac
 
 
-def _least_squares(jac: sp.csr_matrix, resid: np.ndarray) -> np.ndarray:
+def _least_squares(jac: sp.csr_matrix, resid: np.ndarray, rows: int) -> np.ndarray:
     """The minimum-norm least-squares solution of ``jac · step = resid``.
 
     ``jac`` = ``X' D X`` couples two margin cells only where some household
@@ -283,11 +283,18 @@ def _least_squares(jac: sp.csr_matrix, resid: np.ndarray) -> np.ndarray:
     nothing. The singular values cut are those ``numpy.linalg.lstsq`` cuts in
     the whole matrix (at most ``eps · k`` of the largest of all blocks'): cut
     within each block's own scale, a collinear margin's null direction of one
-    block was kept. Raises ``numpy.linalg.LinAlgError`` as ``lstsq`` does.
+    block was kept. A block far smaller than the largest (a city of tiny design
+    weights) keeps the singular values above its own rounding bound, ``eps ·
+    (rows + k) · size`` of its largest (``rows`` households summed into each
+    entry, all terms >= 0): cut at the whole matrix's scale, such a city's cells
+    never moved, and calibrate called margins that a factor of 1.1 meets
+    inconsistent. Raises ``numpy.linalg.LinAlgError`` as ``lstsq`` does.
     """
     n_blocks, label = csgraph.connected_components(jac, directed=False)
     if n_blocks == 1:
         return cast("np.ndarray", np.linalg.lstsq(jac.toarray(), resid, rcond=None)[0])
+    k = resid.shape[0]
+    eps = np.finfo(np.float64).eps
     order = np.argsort(label, kind="stable")
     ends = np.searchsorted(label[order], np.arange(n_blocks + 1))
     sizes = np.diff(ends)
@@ -300,13 +307,13 @@ def _least_squares(jac: sp.csr_matrix, resid: np.ndarray) -> np.ndarray:
         u, sv, vt = np.linalg.svd(jac[cells][:, cells].toarray())
         blocks.append((cells, u, sv, vt))
         top = max(top, float(sv[0]))
-    cutoff = np.finfo(np.float64).eps * resid.shape[0] * top
-    step = np.zeros(resid.shape[0])
+    cutoff = eps * k * top
+    step = np.zeros(k)
     # Blocks of one cell at once: r / j, and 0 where |j| is cut.
-    kept = np.abs(diagonal) > cutoff
+    kept = np.abs(diagonal) > np.minimum(cutoff, eps * (rows + k) * np.abs(diagonal))
     step[single[kept]] = resid[single[kept]] / diagonal[kept]
     for cells, u, sv, vt in blocks:
-        keep = sv > cutoff
+        keep = sv > min(cutoff, eps * (rows + k) * cells.shape[0] * sv[0])
         step[cells] = vt[keep].T @ ((u[:, keep].T @ resid[cells]) / sv[keep])
     return step
 
@@ -337,7 +344,7 @@ def _newton(
             stalled = True
             break  # overflowed: not converged, the caller reports the worst cell
         try:
-            step = _least_squares(jac, resid)
+            step = _least_squares(jac, resid, X.shape[0])
         except np.linalg.LinAlgError:
             stalled = True
             break
@@ -392,8 +399,8 @@ def _damped(
             stalled = True
             break  # overflowed: not converged, the caller reports the worst cell
         try:
-            newton = _least_squares(jac, resid)
-            blended = _least_squares(jac + 0.1 * flat, resid)
+            newton = _least_squares(jac, resid, X.shape[0])
+            blended = _least_squares(jac + 0.1 * flat, resid, X.shape[0])
         except np.linalg.LinAlgError:
             stalled = True
             break
