@@ -661,7 +661,10 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     PopulationError
         If the population has no year, a year after 2050 and `to_year` after
         it, or a year before 2020 and `to_year` after it (the published
-        figures start in 2020).
+        figures start in 2020); or if a year's step takes a value beyond the
+        population's limits (an income near ±1e12 yuan grown by a year's rate, a
+        weight near 1e-300 beside weights a quadrillion times larger reweighted
+        to the residents).
     ArgumentError
         If `to_year` is not an integer, before the population's year or after
         2050.
@@ -1016,6 +1019,9 @@ def simulate_path(
         year between its first and last.
     CommonProsperityError
         If ``growth`` is invalid or has years outside the path (see :func:`project`).
+    PopulationError
+        If a year's projection takes a value beyond the population's limits (see
+        :func:`project`).
 
     Examples
     --------

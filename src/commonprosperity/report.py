@@ -63,7 +63,7 @@ from commonprosperity._unit_slips import status_quo_of
 from commonprosperity._validate import check_result, check_text, public_dir, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import dotted_values
-from commonprosperity.simulate import cities_note
+from commonprosperity.simulate import cities_note, other_year_note
 from commonprosperity.tables import _population_differences
 from commonprosperity.targets import PLAN_SOURCE, PLAN_SOURCE_ZH
 
@@ -360,6 +360,17 @@ def _other_year(result: Result, baseline: Result | None) -> str:
     )
 
 
+def _income_year(result: Result) -> str:
+    """That T1–T6 are judged on incomes of another year than the policy's, or "".
+
+    The table puts it in the notes of T1–T6, which the plain text shows for T6
+    only: a 2024 population under 2025 policy read as a caveat on urbanisation,
+    beside a T1 gap of 7,880 yuan where 2025 incomes leave 4,663.
+    """
+    note = other_year_note(result.population.year, result.scenario.year)
+    return f"T1–T6 are judged on {note}." if note else ""
+
+
 @functools.lru_cache(maxsize=16)
 def _departures(scenario: Scenario) -> tuple[str, ...]:
     """``path = value (status quo v)`` of each field ``scenario`` sets otherwise.
@@ -505,6 +516,8 @@ def summary_text(
     other = _other_year(result, baseline)
     if other:
         lines.append(other)
+    if income_year := _income_year(result):
+        lines.append(income_year)
     if reference := _reference_note(baseline):
         lines.append(reference)
     table = target_table(
@@ -706,6 +719,7 @@ def markdown_report(
         f"`{result.band_basis}`. `gap` > 0 means not yet met (in the target's unit; "
         f"pp = percentage points). Targets: {PLAN_SOURCE_ZH} ({PLAN_SOURCE})."
         + (f" {other}" if other else "")
+        + (f" {income_year}" if (income_year := _income_year(result)) else "")
         + (f" {note}" if (note := _reference_note(baseline)) else ""),
         "",
         _targets_markdown(
