@@ -69,15 +69,21 @@ class _Shipped:
         token: str,
         year: int | None = None,
         source: str | None = None,
+        cities: str = "",
     ):
         self.population = population
         self.token = token
-        #: The income year and source of a population a worker read from a file.
+        #: The income year, source and T5 caveat (cities lacking) of a population
+        #: a worker read from a file.
         self.year = year
         self.source = source
+        self.cities = cities
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_receive, (self.population, self.token, self.year, self.source))
+        return (
+            _receive,
+            (self.population, self.token, self.year, self.source, self.cities),
+        )
 
 
 def _receive(
@@ -85,9 +91,10 @@ def _receive(
     token: str,
     year: int | None = None,
     source: str | None = None,
+    cities: str = "",
 ) -> _Shipped:
     _RECEIVED[token] = _RECEIVED.get(token, 0) + 1
-    return _Shipped(population, token, year, source)
+    return _Shipped(population, token, year, source, cities)
 
 
 def population_receipts() -> dict[str, int]:
@@ -154,15 +161,22 @@ def _read_on_worker(
     """Worker task: read a population file and order it as the threads engine."""
     from commonprosperity._sweep_engine import _ordered_for_sweep
     from commonprosperity.population import Population
+    from commonprosperity.simulate import population_cities_note
 
     _RECEIVED[token] = _RECEIVED.get(token, 0) + 1
     read = Population.read_parquet(path)
     population = _ordered_for_sweep(read, base, stacked, gini)
-    return _Shipped(population, token, read.year, read.source)
+    cities = population_cities_note(read, judged_only=True)
+    return _Shipped(population, token, read.year, read.source, cities)
 
 
-def _households_of(shipped: _Shipped) -> tuple[int, int | None, str | None]:
-    return shipped.population.n_households, shipped.year, shipped.source
+def _households_of(shipped: _Shipped) -> tuple[int, int | None, str | None, str]:
+    return (
+        shipped.population.n_households,
+        shipped.year,
+        shipped.source,
+        shipped.cities,
+    )
 
 
 def _ship(
@@ -200,8 +214,8 @@ def _ship(
 
 def _households_and_year(
     client: Any, shipped: dict[str, Any]
-) -> tuple[int, int | None, str | None]:
-    """Households, income year and source of the population the workers read.
+) -> tuple[int, int | None, str | None, str]:
+    """Households, income year, source and T5 caveat of the workers' population.
 
     Asked of one worker that holds it.
 
@@ -246,8 +260,8 @@ def _households_and_year(
             pure=False,
         )
         try:
-            n_households, year, source = ask.result(timeout=5 * _WATCH_SECONDS)
-            return int(n_households), year, source
+            n_households, year, source, cities = ask.result(timeout=5 * _WATCH_SECONDS)
+            return int(n_households), year, source, cities
         except DaskTimeoutError:
             ask.cancel()
     raise CommonProsperityError(
@@ -537,8 +551,11 @@ def evaluate_on_cluster(
                     "was sent; run the sweep again"
                 )
             source = None
+            cities = ""
             if isinstance(population, str):
-                n_households, year, source = _households_and_year(dask_client, shipped)
+                n_households, year, source, cities = _households_and_year(
+                    dask_client, shipped
+                )
                 if base is not None and (note := other_year_note(year, base.year)):
                     # The client never reads the file: sweep() could not say it.
                     warn_user(f"sweep: T1–T6 are judged on {note}")
@@ -630,6 +647,7 @@ def evaluate_on_cluster(
                 np.empty(S),
                 np.empty(S),
                 source,
+                cities,
             )
             for (i0, i1), part in parts.items():
                 rows = order[i0:i1]

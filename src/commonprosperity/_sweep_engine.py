@@ -1174,9 +1174,11 @@ class _Outcome:
     gini: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
-    #: The population's ``source``, when the sweep's caller never held it (Dask
-    #: workers that read the population file themselves).
+    #: The population's ``source`` and T5 caveat (cities lacking), when the
+    #: sweep's caller never held it (Dask workers that read the population file
+    #: themselves).
     source: str | None = None
+    cities: str = ""
 
 
 @dataclass

@@ -351,9 +351,12 @@ def sweep(
     # The plan's T5 is over all 11 cities; two of them gave "T5 met" without a
     # word, where Result.targets() notes it: said in attrs, as T6's basis, and
     # by cheapest when it judges T5.
-    if isinstance(population, Population) and (
-        cities := population_cities_note(population, judged_only=True)
-    ):
+    cities = (
+        population_cities_note(population, judged_only=True)
+        if isinstance(population, Population)
+        else outcome.cities
+    )
+    if cities:
         frame.attrs["cities"] = cities
     return frame
 

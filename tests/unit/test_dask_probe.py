@@ -262,3 +262,26 @@ def test_a_refused_connection_says_so_at_once(pop, base):
             pop, base, GRID, engine="dask", client=f"127.0.0.1:{port}", progress=False
         )
     assert time.monotonic() - start < 10
+
+
+def test_a_parquet_paths_cities_caveat_is_the_files(client, tmp_path):
+    """A sweep whose workers read a file of some cities only had no
+    attrs["cities"], so cheapest judged T5 over three cities without the warning
+    the threads engine's frame gives."""
+    from commonprosperity import Population
+
+    pop = synthetic_population(1_500, seed=29)
+    households, persons = pop.to_frames()
+    keep = households["city"].isin(["杭州", "宁波", "温州"])
+    kept = households.loc[keep, "household_id"]
+    some = Population.from_frames(
+        households[keep], persons[persons["household_id"].isin(kept)]
+    )
+    path = tmp_path / "three_cities.parquet"
+    some.write_parquet(path)
+    base = Scenario.status_quo(2021)
+    grid = {"transfers.dibao_monthly": [1_000.0, 1_200.0]}
+    frame = sweep(str(path), base, grid, engine="dask", client=client, progress=False)
+    threads = sweep(path, base, grid, progress=False)
+    assert "over 3 of the 11 cities" in threads.attrs["cities"]
+    assert frame.attrs == threads.attrs
