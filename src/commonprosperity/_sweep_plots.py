@@ -444,6 +444,12 @@ def pareto_front(
             f"pareto_front: values and cost must be numbers; got dtypes {kinds}"
         )
     v, c = (a.astype(np.float64) for a in given)
+    # Shapes first: lengths 2 and 3 gave NumPy's "could not be broadcast".
+    if v.ndim != 1 or v.shape != c.shape:
+        raise ArgumentError(
+            "pareto_front: values and cost must be 1-D of one length; got shapes "
+            f"{v.shape} and {c.shape}"
+        )
     infinite = np.isinf(v) | np.isinf(c)
     if infinite.any():
         # An infinite value was left out as if undefined, and the points it
@@ -452,11 +458,6 @@ def pareto_front(
         raise ArgumentError(
             "pareto_front: values and cost must be finite or NaN (an undefined "
             f"indicator, left out); infinite at {rows}"
-        )
-    if v.ndim != 1 or v.shape != c.shape:
-        raise ArgumentError(
-            "pareto_front: values and cost must be 1-D of one length; got shapes "
-            f"{v.shape} and {c.shape}"
         )
     ok = np.flatnonzero(np.isfinite(v) & np.isfinite(c))
     key = v[ok] if higher_is_better else -v[ok]

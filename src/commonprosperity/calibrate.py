@@ -406,7 +406,9 @@ def calibrate(
         )
     if not isinstance(margins, Mapping) or not margins:
         raise CalibrationError(
-            "margins must be a non-empty mapping {unit: {variable: {category: total}}}"
+            "margins must be a non-empty mapping {unit: {variable: {category: "
+            f"total}}}}}}, e.g. {{'households': {{'urban': {{True: 1.2e7, False: "
+            f"0.8e7}}}}}}; got {type(margins).__name__} {quoted(margins)}"
         )
     if variables is not None and not isinstance(variables, Mapping):
         # A bare AttributeError ('list' object has no attribute 'items').

@@ -1007,8 +1007,18 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _scheduler_error(client: str, exc: CommonProsperityError) -> UsageError:
-    """The engine's error about ``client=``, said of the option it came from."""
-    return UsageError(f"--scheduler {client}: {str(exc).removeprefix('client: ')}")
+    """The engine's error about ``client=``, said of the option it came from.
+
+    Advice to pass an open client as ``client=`` is for Python, where the
+    command line has no such option.
+    """
+    text = str(exc).removeprefix("client: ")
+    text = text.replace(
+        "and pass it as client=",
+        "and pass it as client= to commonprosperity.sweep in Python (the command "
+        "line opens tcp:// and ws:// addresses only)",
+    )
+    return UsageError(f"--scheduler {client}: {text}")
 
 
 def _warnings_said(args: argparse.Namespace) -> tuple[str, ...]:

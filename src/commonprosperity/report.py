@@ -61,7 +61,7 @@ from commonprosperity._reportformat import (
 from commonprosperity._sweep_report import sweep_summary, write_sweep
 from commonprosperity._unit_slips import status_quo_of
 from commonprosperity._validate import check_result, check_text, public_dir, quoted
-from commonprosperity.errors import ArgumentError, ArgumentTypeError
+from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioError
 from commonprosperity.scenario import dotted_values
 from commonprosperity.simulate import cities_note, other_year_note
 from commonprosperity.tables import _population_differences
@@ -162,7 +162,25 @@ def target_table(
         needed input is absent.
     """
     _check_results("target_table", result, baseline)
-    frame = result.targets(gdp=gdp, labour_compensation=labour_compensation)
+    return _target_table(result, baseline, gdp, labour_compensation, "target_table")
+
+
+def _target_table(
+    result: Result,
+    baseline: Result | None,
+    gdp: float | None,
+    labour_compensation: float | None,
+    where: str,
+) -> pd.DataFrame:
+    """:func:`target_table`, its errors named by ``where``, the call the user made.
+
+    A bad ``gdp`` given to write_run was "Result.targets: gdp must be ...".
+    """
+    try:
+        frame = result.targets(gdp=gdp, labour_compensation=labour_compensation)
+    except ScenarioError as exc:
+        text = str(exc).removeprefix("Result.targets: ")
+        raise ScenarioError(f"{where}: {text}") from None
     cols = [
         "indicator",
         "value",
@@ -520,9 +538,7 @@ def summary_text(
         lines.append(income_year)
     if reference := _reference_note(baseline):
         lines.append(reference)
-    table = target_table(
-        result, baseline, gdp=gdp, labour_compensation=labour_compensation
-    )
+    table = _target_table(result, baseline, gdp, labour_compensation, "summary_text")
     lines.append(format_target_table(table))
     # T6 reads "NO" on the default baseline, whose urban share is the survey's:
     # the table has no room for the note that says so.
@@ -723,9 +739,7 @@ def markdown_report(
         + (f" {note}" if (note := _reference_note(baseline)) else ""),
         "",
         _targets_markdown(
-            target_table(
-                result, baseline, gdp=gdp, labour_compensation=labour_compensation
-            )
+            _target_table(result, baseline, gdp, labour_compensation, "markdown_report")
         ),
         "",
         "Gini of per-capita disposable income over persons: "
@@ -967,9 +981,7 @@ def write_run(
             written.append(path)
 
         csv(indicator_table(result, baseline), "indicators.csv")
-        targets = target_table(
-            result, baseline, gdp=gdp, labour_compensation=labour_compensation
-        )
+        targets = _target_table(result, baseline, gdp, labour_compensation, "write_run")
         # Each target beside its source, as every published figure.
         csv(targets.assign(source=PLAN_SOURCE), "targets.csv")
         fiscal = fiscal_table(result, baseline)

@@ -395,7 +395,7 @@ def _read_metadata(
     source = meta.get("source", "")
     for key in ("source", "layout", "library_version"):
         if not isinstance(meta.get(key, ""), str):
-            problems.append(f"{key} must be a string; got {meta[key]!r}")
+            problems.append(f"{key} must be a string; got {quoted(meta[key])}")
     if problems:
         raise PopulationError(
             f"{path}: metadata 'commonprosperity': " + "; ".join(problems)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
@@ -58,6 +59,7 @@ from commonprosperity.targets import (
 __all__ = ["ENGINES", "MAX_SCENARIOS", "SWEEP_GINI_METHODS", "cheapest", "sweep"]
 
 ENGINES = ("threads", "dask")
+_LEADING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TARGET_IDS = tuple(t.id for t in TARGETS)
 
 
@@ -503,12 +505,22 @@ def cheapest(
     for t in ids:
         if t in _TARGET_IDS:
             continue
+        own = m.group(0) if (m := _LEADING_NAME.match(t.strip())) else ""
+        if own in _TARGET_IDS and TARGET_BY_ID[own].indicator not in INDICATOR_NAMES:
+            # "T8 >= 1" was "unknown" beside an allowed list holding T8.
+            problems.append(
+                f"target {t!r}: {own} takes no goal of your own here; give {own!r} "
+                f"alone (the plan's goal, judged by the frame's {own}_met column), "
+                "or a condition on an indicator such as 'gini <= 0.34'"
+            )
+            continue
         try:
             goals[t] = _parse_target(t)
         except ArgumentError as exc:
             problems.append(
-                f"unknown target {t!r}; allowed: {', '.join(_TARGET_IDS)}, or a "
-                f"condition such as 'gini <= 0.34' ({exc})"
+                f"unknown target {t!r}; allowed: a target id alone "
+                f"({', '.join(_TARGET_IDS)}), or a condition such as "
+                f"'gini <= 0.34' ({exc})"
             )
     needed = [f"{t}_met" for t in ids if t in _TARGET_IDS]
     needed += [g.indicator for g in goals.values()] + [_COST]

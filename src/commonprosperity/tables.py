@@ -19,6 +19,7 @@ from commonprosperity._sums import weighted_median
 from commonprosperity._validate import (
     check_result,
     finite_float,
+    joined_problems,
     one_of,
     public_dir,
     quoted,
@@ -363,6 +364,14 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
     pop = result.population
     keys = {}
     for name in by:
+        if isinstance(name, list | tuple) and len(by) == 1:
+            # by_group(["city"]) read the list as one grouping, "unknown" beside
+            # an allowed list holding "city".
+            raise ArgumentError(
+                "by_group takes the groupings as separate arguments, e.g. "
+                f"by_group('city', 'urban'); got one {type(name).__name__} "
+                f"{quoted(name)}"
+            )
         if not one_of(name, _GROUP_COLUMNS):
             # `name == "city"` on an array: a bare ValueError.
             raise ArgumentError(
@@ -615,17 +624,19 @@ def _fixed_lines(lines: Any) -> dict[str, float]:
     for name, line in lines.items():
         if not isinstance(name, str) or name in _POVERTY_ROWS:
             problems.append(
-                f"lines key {name!r} must be a str other than {list(_POVERTY_ROWS)}"
+                f"lines key {quoted(name)} must be a str other than "
+                f"{list(_POVERTY_ROWS)}"
             )
         elif (value := finite_float(line)) is None or not value > 0.0:
             problems.append(
-                f"lines[{name!r}] must be a positive finite number of yuan per "
-                f"person per year; got {quoted(line)}"
+                f"lines[{quoted(name)}] must be a positive finite number of yuan "
+                f"per person per year; got {quoted(line)}"
             )
         else:
             out[name] = value
     if problems:
-        raise ArgumentError("poverty: " + "; ".join(problems))
+        # A few and a count: 10,000 bad lines made a message of 900 kB.
+        raise ArgumentError("poverty: " + joined_problems(problems))
     return out
 
 

@@ -191,3 +191,192 @@ def test_calibrate_counts_empty_cells_beyond_five():
     assert message.count("(empty cell)") == 5
     assert "cell 1000000004 has total 2 but no households" in message
     assert "35 more empty cells with a total above 0" in message
+
+
+# ---------------------------------------------------------------- messages
+def test_pareto_front_of_two_lengths_is_our_error():
+    """Lengths 2 and 3 gave NumPy's bare "operands could not be broadcast"."""
+    with pytest.raises(cp.ArgumentError, match=r"1-D of one length; got shapes"):
+        cp.plots.pareto_front(np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.fixture(scope="module")
+def small_sweep():
+    pop = cp.synthetic_population(400, seed=8).with_year(2021)
+    grid = {"transfers.dibao_monthly": [900.0, 1_000.0]}
+    return cp.sweep(pop, cp.Scenario.status_quo(2021), grid, progress=False)
+
+
+@pytest.mark.parametrize("target", ["T8 >= 1", "T8>=1", "T7 > 0.5"])
+def test_cheapest_says_a_trend_target_takes_no_goal_of_ones_own(small_sweep, target):
+    """A goal for T8 ("T8 >= 1") was an unknown target beside a list holding T8."""
+    own = target[:2]
+    with pytest.raises(cp.ArgumentError) as info:
+        cp.cheapest(small_sweep, target)
+    message = str(info.value)
+    assert "unknown" not in message
+    assert f"give '{own}' alone" in message
+
+
+def test_cheapest_unknown_target_says_which_ids_stand_alone(small_sweep):
+    with pytest.raises(cp.ArgumentError) as info:
+        cp.cheapest(small_sweep, "T11")
+    assert "a target id alone (T1, T2, T3, T4, T5, T6, T7, T8, T9, T10)" in str(
+        info.value
+    )
+
+
+def test_by_group_given_a_list_says_to_give_separate_arguments():
+    """by_group(["city"]) called 'city' an unknown grouping."""
+    pop = cp.synthetic_population(300, seed=9).with_year(2021)
+    result = cp.simulate(pop, cp.Scenario.status_quo(2021))
+    with pytest.raises(cp.ArgumentError, match="separate arguments"):
+        result.by_group(["city"])
+
+
+@pytest.mark.parametrize("call", ["target_table", "summary_text", "markdown_report"])
+def test_report_functions_name_themselves_for_a_bad_gdp(call):
+    """A bad gdp given to a report function was "Result.targets: gdp must ..."."""
+    from commonprosperity import report
+
+    pop = cp.synthetic_population(300, seed=9).with_year(2021)
+    result = cp.simulate(pop, cp.Scenario.status_quo(2021))
+    kwargs = {"gdp": -1.0, "labour_compensation": 5.0}
+    if call != "target_table":
+        kwargs["heading"] = "h"
+    with pytest.raises(cp.CommonProsperityError) as info:
+        getattr(report, call)(result, **kwargs)
+    assert str(info.value).startswith(f"{call}: gdp must be")
+
+
+def test_calibrate_margins_of_another_type_are_shown():
+    pop = cp.synthetic_population(100, seed=1)
+    with pytest.raises(cp.CalibrationError) as info:
+        cp.calibrate(pop, [("households", 1)])
+    message = str(info.value)
+    assert "{unit: {variable: {category: total}}}" in message
+    assert "got list [('households', 1)]" in message
+
+
+@pytest.mark.parametrize(("key", "shown"), [(5, "int 5"), (2.5, "float 2.5")])
+def test_scenario_key_of_another_type_is_quoted_as_given(key, shown):
+    """get(5) said "'5' is not a scenario key", quoting a str never given."""
+    base = cp.Scenario.status_quo(2021)
+    for call in (lambda: base.get(key), lambda: base.replace({key: 1})):
+        with pytest.raises(cp.ScenarioError) as info:
+            call()
+        assert f"got {shown}" in str(info.value)
+        assert "'5'" not in str(info.value)
+
+
+# ---------------------------------------------------------------- error paths' work
+def test_replace_explains_the_unknown_keys_it_shows_only(monkeypatch):
+    """The closest keys of each of 16,000 unknown ones took 6 s; a message shows
+    ten and counts the rest."""
+    from commonprosperity import scenario
+
+    explained = []
+    real = scenario._unknown_path_message
+
+    def counted(path):
+        explained.append(path)
+        return real(path)
+
+    monkeypatch.setattr(scenario, "_unknown_path_message", counted)
+    base = cp.Scenario.status_quo(2021)
+    with pytest.raises(cp.ScenarioError) as info:
+        base.replace({f"transfers.x{i}": 1 for i in range(300)})
+    assert len(explained) == 10
+    assert "transfers.x9: unknown scenario key" in str(info.value)
+    assert "and 290 more such problems" in str(info.value)
+
+
+def test_household_explains_the_unknown_keys_it_shows_only(monkeypatch):
+    """A close match was sought for each of 500,000 unknown keys (15 s)."""
+    import importlib
+
+    module = importlib.import_module("commonprosperity.household")
+    sought = []
+    real = module.difflib.get_close_matches
+
+    def counted(*args, **kwargs):
+        sought.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module.difflib, "get_close_matches", counted)
+    members = [{"age": 40, **{f"x{k}": 1 for k in range(50)}} for _ in range(3)]
+    with pytest.raises(cp.PopulationError) as info:
+        cp.household(2021, members=members)
+    assert len(sought) <= 10
+    assert "members[0] has unknown key 'x0'" in str(info.value)
+    assert "and 140 more such problems" in str(info.value)
+
+
+def test_sweep_builds_each_fields_validator_once(monkeypatch):
+    """A pydantic TypeAdapter was built for every value a field refused."""
+    from commonprosperity import _sweep_engine
+
+    built = []
+    real = _sweep_engine.TypeAdapter
+
+    def counted(*args, **kwargs):
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_sweep_engine, "TypeAdapter", counted)
+    _sweep_engine._field_check.cache_clear()
+    pop = cp.synthetic_population(200, seed=1).with_year(2021)
+    grid = {"transfers.dibao_take_up": [1.5 + i for i in range(40)]}
+    with pytest.raises(cp.ScenarioError):
+        cp.sweep(pop, cp.Scenario.status_quo(2021), grid, progress=False)
+    assert len(built) == 1
+
+
+def test_poverty_lines_message_is_bounded():
+    """10,000 bad lines made a message of 900 kB; a name of a million characters
+    one of a million."""
+    pop = cp.synthetic_population(300, seed=9).with_year(2021)
+    result = cp.simulate(pop, cp.Scenario.status_quo(2021))
+    with pytest.raises(cp.ArgumentError) as info:
+        result.poverty({f"line {i}": -1.0 for i in range(500)})
+    assert "and 490 more such problems" in str(info.value)
+    assert len(str(info.value)) < 2_000
+    with pytest.raises(cp.ArgumentError) as info:
+        result.poverty({"x" * 1_000_000: -1.0})
+    assert len(str(info.value)) < 500
+
+
+def test_parquet_metadata_strings_of_another_type_are_shortened(tmp_path):
+    """A source of a million ints was quoted whole (a 3 MB message)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "p.parquet"
+    cp.synthetic_population(50, seed=1).with_year(2021).write_parquet(path)
+    table = pq.read_table(path)
+    meta = dict(table.schema.metadata)
+    ours = json.loads(meta[b"commonprosperity"])
+    ours["source"] = [1] * 100_000
+    meta[b"commonprosperity"] = json.dumps(ours).encode()
+    bad = tmp_path / "bad.parquet"
+    pq.write_table(table.replace_schema_metadata(meta), bad)
+    with pytest.raises(cp.PopulationError) as info:
+        cp.Population.read_parquet(bad)
+    assert "source must be a string" in str(info.value)
+    assert len(str(info.value)) < 1_000
+
+
+def test_command_line_tls_scheduler_advice_is_for_python(capsys, tmp_path):
+    """The command line said "pass it as client=", an option it does not have."""
+    from commonprosperity import cli
+
+    file = tmp_path / "s.toml"
+    file.write_text(
+        'year = 2021\n[grid]\n"transfers.dibao_monthly" = [1000]\n', encoding="utf-8"
+    )
+    code = cli.main(["sweep", str(file), "--scheduler", "tls://127.0.0.1:1"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "client= to commonprosperity.sweep in Python" in err
+    assert "tcp:// and ws:// addresses only" in err
