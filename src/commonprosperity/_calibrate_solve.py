@@ -273,6 +273,37 @@ def _jacobian(
     return jac
 
 
+#: A block whose cells' diagonal entries (their weighted totals) span more than
+#: this is solved in Jacobi-scaled coordinates (:func:`_scaled_solution`).
+SCALED_SPAN = 1e4
+
+
+def _badly_scaled(diagonal: np.ndarray) -> bool:
+    positive = diagonal[diagonal > 0.0]
+    return positive.size > 1 and bool(positive.max() > SCALED_SPAN * positive.min())
+
+
+def _scaled_solution(block: np.ndarray, resid: np.ndarray, k: int) -> np.ndarray:
+    """``S · pinv(S B S) · S · r``, ``S`` = diag(1 / sqrt(diag B)), 0 where that is 0.
+
+    A least-squares solve of ``B`` itself is accurate to ``eps`` of its largest
+    entry: the cells of a city of tiny design weights, coupled to the others by
+    a margin over all cities (urban, age), reached a relative error of about
+    ``eps / tiny`` and never ``tol`` (1e-8 of the others' weights: "did not
+    converge ... the margins may be inconsistent"). Scaled, every cell's diagonal
+    is 1 and each is solved to its own relative accuracy; singular values are cut
+    as ``lstsq`` cuts them, in the scaled matrix.
+    """
+    root = np.sqrt(np.maximum(np.diag(block), 0.0))
+    scale = np.divide(1.0, root, out=np.zeros_like(root), where=root > 0.0)
+    u, sv, vt = np.linalg.svd(block * scale[:, None] * scale[None, :])
+    keep = sv > np.finfo(np.float64).eps * k * sv[0]
+    return cast(
+        "np.ndarray",
+        scale * (vt[keep].T @ ((u[:, keep].T @ (scale * resid)) / sv[keep])),
+    )
+
+
 def _least_squares(jac: sp.csr_matrix, resid: np.ndarray, rows: int) -> np.ndarray:
     """The minimum-norm least-squares solution of ``jac · step = resid``.
 
@@ -288,12 +319,17 @@ def _least_squares(jac: sp.csr_matrix, resid: np.ndarray, rows: int) -> np.ndarr
     (rows + k) · size`` of its largest (``rows`` households summed into each
     entry, all terms >= 0): cut at the whole matrix's scale, such a city's cells
     never moved, and calibrate called margins that a factor of 1.1 meets
-    inconsistent. Raises ``numpy.linalg.LinAlgError`` as ``lstsq`` does.
+    inconsistent. A block whose cells' totals span more than ``SCALED_SPAN`` is
+    solved scaled (:func:`_scaled_solution`; the minimum norm is then that of the
+    scaled step). Raises ``numpy.linalg.LinAlgError`` as ``lstsq`` does.
     """
+    k = resid.shape[0]
     n_blocks, label = csgraph.connected_components(jac, directed=False)
     if n_blocks == 1:
-        return cast("np.ndarray", np.linalg.lstsq(jac.toarray(), resid, rcond=None)[0])
-    k = resid.shape[0]
+        whole = jac.toarray()
+        if _badly_scaled(np.diag(whole)):
+            return _scaled_solution(whole, resid, k)
+        return cast("np.ndarray", np.linalg.lstsq(whole, resid, rcond=None)[0])
     eps = np.finfo(np.float64).eps
     order = np.argsort(label, kind="stable")
     ends = np.searchsorted(label[order], np.arange(n_blocks + 1))
@@ -301,10 +337,15 @@ def _least_squares(jac: sp.csr_matrix, resid: np.ndarray, rows: int) -> np.ndarr
     single = order[ends[:-1][sizes == 1]]
     diagonal = jac.diagonal()[single]
     blocks = []
+    scaled = []
     top = float(np.max(np.abs(diagonal), initial=0.0))
     for b in np.flatnonzero(sizes > 1):
         cells = order[ends[b] : ends[b + 1]]
-        u, sv, vt = np.linalg.svd(jac[cells][:, cells].toarray())
+        block = jac[cells][:, cells].toarray()
+        if _badly_scaled(np.diag(block)):
+            scaled.append((cells, block))
+            continue
+        u, sv, vt = np.linalg.svd(block)
         blocks.append((cells, u, sv, vt))
         top = max(top, float(sv[0]))
     cutoff = eps * k * top
@@ -315,6 +356,8 @@ def _least_squares(jac: sp.csr_matrix, resid: np.ndarray, rows: int) -> np.ndarr
     for cells, u, sv, vt in blocks:
         keep = sv > min(cutoff, eps * (rows + k) * cells.shape[0] * sv[0])
         step[cells] = vt[keep].T @ ((u[:, keep].T @ resid[cells]) / sv[keep])
+    for cells, block in scaled:
+        step[cells] = _scaled_solution(block, resid[cells], k)
     return step
 
 

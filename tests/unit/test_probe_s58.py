@@ -1,6 +1,7 @@
 """Defects found in session 58."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import commonprosperity as cp
@@ -380,3 +381,65 @@ def test_command_line_tls_scheduler_advice_is_for_python(capsys, tmp_path):
     assert code == 2
     assert "client= to commonprosperity.sweep in Python" in err
     assert "tcp:// and ws:// addresses only" in err
+
+
+@pytest.mark.parametrize("tiny", [1e-8, 1e-12])
+def test_raking_a_city_of_tiny_weights_coupled_by_a_margin_over_all_cities(tiny):
+    """Households by city and by urban area couple every city's cells in one
+    block: solved unscaled, a city weighted 1e-8 of the others reached a relative
+    error of about eps / 1e-8 and calibrate said "did not converge ... the
+    margins may be inconsistent". Raking with a margin on city is equivariant to
+    scaling one city's design weights: the weights are those of the unscaled
+    population."""
+    pop = cp.synthetic_population(3_000, seed=5)
+    first = pop.city == pop.city[0]
+    noise = np.exp(np.random.default_rng(0).normal(0.0, 0.1, pop.n_households))
+    w0 = 1.1 * pop.weight * noise
+    margins = {
+        "households": {
+            "city": {c: float(w0[pop.city == c].sum()) for c in np.unique(pop.city)},
+            "urban": {u: float(w0[pop.urban == u].sum()) for u in (True, False)},
+        }
+    }
+    plain = cp.calibrate(pop, margins)
+    d = pop.weight.copy()
+    d[first] *= tiny
+    tilted = pop.with_weights(d)
+    for method in ("raking", "linear"):
+        res = cp.calibrate(tilted, margins, method=method)
+        assert res.converged and res.max_relative_error <= 1e-10
+        w = res.weight
+        for c in np.unique(pop.city):
+            assert w[pop.city == c].sum() == pytest.approx(
+                margins["households"]["city"][c], rel=1e-10
+            )
+    raked = cp.calibrate(tilted, margins).weight
+    np.testing.assert_allclose(raked, plain.weight, rtol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_raking_design_weights_spanning_24_orders_of_magnitude(seed):
+    """Design weights log-uniform in 1e-12..1e12 (all valid), margins that
+    d · exp(noise) meets by construction: calibrate said "no weights >= 0 meet
+    these margins together (a linear programme finds none)"."""
+    pop = cp.synthetic_population(500, seed=11)
+    rng = np.random.default_rng(seed)
+    d = np.exp(rng.uniform(np.log(1e-12), np.log(1e12), 500))
+    pop = pop.with_weights(d)
+    w0 = d * np.exp(rng.normal(0.0, 0.1, 500))
+    frame = pd.DataFrame({"city": pop.city, "urban": pop.urban, "w": w0})
+    cells = frame.groupby(["city", "urban"])["w"].sum()
+    person_w = w0[pop.person_household_index]
+    bands = [(0, 15), (15, 30), (30, 45), (45, 60), (60, 121)]
+    age = {
+        band: float(person_w[(pop.age >= band[0]) & (pop.age < band[1])].sum())
+        for band in bands
+    }
+    margins = {
+        "households": {("city", "urban"): {k: float(v) for k, v in cells.items()}},
+        "persons": {"age": age},
+    }
+    res = cp.calibrate(pop, margins)
+    assert res.converged and res.max_relative_error <= 1e-10
+    got = pd.Series(res.weight).groupby([frame["city"], frame["urban"]]).sum()
+    np.testing.assert_allclose(got.to_numpy(), cells.to_numpy(), rtol=1e-10)
