@@ -349,7 +349,13 @@ def city_urban_shares(year: int, definition: str = "survey") -> pd.Series:
     """
     table = census_table()
     if definition == "survey":
-        base, target = table["survey_urban_share"], survey_urban_share(year)
+        try:
+            target = survey_urban_share(year)
+        except ArgumentError as exc:
+            # Named by the call the user made (2025's incomes are floors).
+            text = str(exc).removeprefix(f"survey_urban_share({year}): ")
+            raise ArgumentError(f"city_urban_shares({year}): {text}") from None
+        base = table["survey_urban_share"]
     elif definition == "census":
         base, target = table["urban_share"], urbanisation_rate(year)
     else:

@@ -443,3 +443,13 @@ def test_raking_design_weights_spanning_24_orders_of_magnitude(seed):
     assert res.converged and res.max_relative_error <= 1e-10
     got = pd.Series(res.weight).groupby([frame["city"], frame["urban"]]).sum()
     np.testing.assert_allclose(got.to_numpy(), cells.to_numpy(), rtol=1e-10)
+
+
+def test_city_urban_shares_names_itself_for_a_year_of_floors():
+    """city_urban_shares(2025) said "survey_urban_share(2025): ...", a function
+    the caller never called."""
+    from commonprosperity import statistics
+
+    with pytest.raises(cp.ArgumentError) as info:
+        statistics.city_urban_shares(2025)
+    assert str(info.value).startswith("city_urban_shares(2025): the per-capita")
