@@ -453,3 +453,31 @@ def test_city_urban_shares_names_itself_for_a_year_of_floors():
     with pytest.raises(cp.ArgumentError) as info:
         statistics.city_urban_shares(2025)
     assert str(info.value).startswith("city_urban_shares(2025): the per-capita")
+
+
+def test_calibrate_failing_beyond_its_reliable_span_does_not_blame_the_margins():
+    """One city's design weights 1e-50 of the others', margins met by
+    construction: the failure said "no weights >= 0 meet these margins together
+    (a linear programme finds none) ... check the margins". It now says the span
+    is beyond what the solver and the programme are reliable to."""
+    pop = cp.synthetic_population(1_500, seed=5)
+    city = pop.city
+    cities = np.unique(city)
+    d = pop.weight.copy()
+    d[city == cities[0]] *= 1e-50
+    w0 = d * 1.1 * np.exp(np.random.default_rng(0).normal(0.0, 0.1, d.size))
+    pw = w0[pop.person_household_index]
+    person_city = city[pop.person_household_index]
+    margins = {
+        "households": {
+            "size": {
+                int(s): float(w0[pop.size == s].sum()) for s in np.unique(pop.size)
+            }
+        },
+        "persons": {"city": {c: float(pw[person_city == c].sum()) for c in cities}},
+    }
+    try:
+        cp.calibrate(pop.with_weights(d), margins)
+    except cp.CalibrationError as exc:
+        assert "no weights >= 0 meet" not in str(exc)
+        assert "beyond the 1e+30 to which the solver" in str(exc)
