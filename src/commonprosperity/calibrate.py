@@ -162,6 +162,18 @@ def _first_margin_totals(
     return float(t[cells].sum()), float(initial[cells].sum())
 
 
+def _beyond(total: float, low: float, high: float) -> str:
+    """How far ``total`` is past the nearer end, where 6 figures show it on it.
+
+    A total 1e-9 above the reachable maximum read "total 2.20965e+06 outside
+    the reachable [1.41417e+06, 2.20965e+06]".
+    """
+    edge, side = (high, "above") if total > high else (low, "below")
+    if f"{total:g}" != f"{edge:g}":
+        return ""
+    return f" ({abs(total / edge - 1.0):.1e} {side} it, relative)"
+
+
 #: The span of design weights (largest / smallest) to which calibrate's solver
 #: was measured exact: consistent margins with one city's weights 1e-35 of the
 #: others' were met to 1e-11, some at 1e-40 were not.
@@ -462,6 +474,7 @@ def calibrate(
             cells = [
                 f"{columns[j].margin} cell {columns[j].cell!r}: total {t[j]:g} "
                 f"outside the reachable [{reach_lo[j]:g}, {reach_hi[j]:g}]"
+                + _beyond(t[j], reach_lo[j], reach_hi[j])
                 for j in np.flatnonzero(bad)[:5]
             ]
             wanted, held = _first_margin_totals(columns, t, initial)

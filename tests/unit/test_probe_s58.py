@@ -481,3 +481,16 @@ def test_calibrate_failing_beyond_its_reliable_span_does_not_blame_the_margins()
     except cp.CalibrationError as exc:
         assert "no weights >= 0 meet" not in str(exc)
         assert "beyond the 1e+30 to which the solver" in str(exc)
+
+
+def test_a_total_just_past_its_reachable_end_says_by_how_much():
+    """A total 1e-9 above bounds[1] × the design total was printed equal to the
+    reachable maximum it is refused for ("total 2.20965e+06 outside the reachable
+    [1.41417e+06, 2.20965e+06]")."""
+    pop = cp.synthetic_population(2_000, seed=11)
+    totals = {c: float(pop.weight[pop.city == c].sum()) for c in np.unique(pop.city)}
+    first = next(iter(totals))
+    totals[first] *= 1.25 * (1 + 1e-9)
+    with pytest.raises(cp.CalibrationError) as info:
+        cp.calibrate(pop, {"households": {"city": totals}}, bounds=(0.8, 1.25))
+    assert "(1.0e-09 above it, relative)" in str(info.value)
