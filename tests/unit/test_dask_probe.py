@@ -195,12 +195,17 @@ def test_a_parquet_paths_urban_basis_is_the_files(client, tmp_path):
 
     path = tmp_path / "baseline.parquet"
     baseline(2022, 2_000, seed=3).write_parquet(path)
-    base = Scenario.status_quo(2022)
-    grid = {"transfers.dibao_monthly": [1_000.0, 1_200.0]}
-    frame = sweep(str(path), base, grid, engine="dask", client=client, progress=False)
-    threads = sweep(path, base, grid, progress=False)
+    frame, threads = _both_engines(client, path, 2022)
     assert "survey-implied urban share" in threads.attrs["urban_basis"]
     assert frame.attrs == threads.attrs
+
+
+def _both_engines(client, path, year):
+    """Two dibao lines swept by the Dask workers reading ``path`` and by threads."""
+    base = Scenario.status_quo(year)
+    grid = {"transfers.dibao_monthly": [1_000.0, 1_200.0]}
+    frame = sweep(str(path), base, grid, engine="dask", client=client, progress=False)
+    return frame, sweep(path, base, grid, progress=False)
 
 
 def test_a_worker_leaving_while_the_population_is_sent(pop, base, monkeypatch):
@@ -279,9 +284,6 @@ def test_a_parquet_paths_cities_caveat_is_the_files(client, tmp_path):
     )
     path = tmp_path / "three_cities.parquet"
     some.write_parquet(path)
-    base = Scenario.status_quo(2021)
-    grid = {"transfers.dibao_monthly": [1_000.0, 1_200.0]}
-    frame = sweep(str(path), base, grid, engine="dask", client=client, progress=False)
-    threads = sweep(path, base, grid, progress=False)
+    frame, threads = _both_engines(client, path, 2021)
     assert "over 3 of the 11 cities" in threads.attrs["cities"]
     assert frame.attrs == threads.attrs

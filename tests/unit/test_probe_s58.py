@@ -7,6 +7,19 @@ import pytest
 import commonprosperity as cp
 
 
+def _counted(monkeypatch, owner, name):
+    """The first arguments of every call of ``owner.name`` from now on."""
+    calls = []
+    real = getattr(owner, name)
+
+    def counting(*args, **kwargs):
+        calls.append(args[0] if args else None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counting)
+    return calls
+
+
 def test_calibrate_codes_each_variable_once_when_rows_fall_in_no_cell(monkeypatch):
     """The sample of rows that fall in no cell re-coded the whole population for
     every sampled row and variable (up to 2,000 × names full passes: 3.7 s at 2e5
@@ -158,14 +171,7 @@ def test_many_unknown_city_names_are_counted_not_each_explained(monkeypatch):
     explained; the rest are counted, and missing values are still said."""
     from commonprosperity import population
 
-    explained = []
-    real = population._misdecoded_city
-
-    def counted(raw):
-        explained.append(raw)
-        return real(raw)
-
-    monkeypatch.setattr(population, "_misdecoded_city", counted)
+    explained = _counted(monkeypatch, population, "_misdecoded_city")
     pop = cp.synthetic_population(500, seed=6)
     households, persons = pop.to_frames()
     households["city"] = [f"village {i}" for i in range(500)]
@@ -276,14 +282,7 @@ def test_replace_explains_the_unknown_keys_it_shows_only(monkeypatch):
     ten and counts the rest."""
     from commonprosperity import scenario
 
-    explained = []
-    real = scenario._unknown_path_message
-
-    def counted(path):
-        explained.append(path)
-        return real(path)
-
-    monkeypatch.setattr(scenario, "_unknown_path_message", counted)
+    explained = _counted(monkeypatch, scenario, "_unknown_path_message")
     base = cp.Scenario.status_quo(2021)
     with pytest.raises(cp.ScenarioError) as info:
         base.replace({f"transfers.x{i}": 1 for i in range(300)})
@@ -297,14 +296,7 @@ def test_household_explains_the_unknown_keys_it_shows_only(monkeypatch):
     import importlib
 
     module = importlib.import_module("commonprosperity.household")
-    sought = []
-    real = module.difflib.get_close_matches
-
-    def counted(*args, **kwargs):
-        sought.append(args[0])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module.difflib, "get_close_matches", counted)
+    sought = _counted(monkeypatch, module.difflib, "get_close_matches")
     members = [{"age": 40, **{f"x{k}": 1 for k in range(50)}} for _ in range(3)]
     with pytest.raises(cp.PopulationError) as info:
         cp.household(2021, members=members)
@@ -317,14 +309,7 @@ def test_sweep_builds_each_fields_validator_once(monkeypatch):
     """A pydantic TypeAdapter was built for every value a field refused."""
     from commonprosperity import _sweep_engine
 
-    built = []
-    real = _sweep_engine.TypeAdapter
-
-    def counted(*args, **kwargs):
-        built.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(_sweep_engine, "TypeAdapter", counted)
+    built = _counted(monkeypatch, _sweep_engine, "TypeAdapter")
     _sweep_engine._field_check.cache_clear()
     pop = cp.synthetic_population(200, seed=1).with_year(2021)
     grid = {"transfers.dibao_take_up": [1.5 + i for i in range(40)]}
