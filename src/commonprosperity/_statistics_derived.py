@@ -348,20 +348,21 @@ def city_urban_shares(year: int, definition: str = "survey") -> pd.Series:
         For a year the file lacks the province's share of.
     """
     table = census_table()
-    if definition == "survey":
-        try:
-            target = survey_urban_share(year)
-        except ArgumentError as exc:
-            # Named by the call the user made (2025's incomes are floors).
-            text = str(exc).removeprefix(f"survey_urban_share({year}): ")
-            raise ArgumentError(f"city_urban_shares({year}): {text}") from None
-        base = table["survey_urban_share"]
-    elif definition == "census":
-        base, target = table["urban_share"], urbanisation_rate(year)
-    else:
+    if definition not in ("survey", "census"):
         raise ArgumentError(
             f"urban definition must be 'survey' or 'census'; got {quoted(definition)}"
         )
+    try:
+        if definition == "survey":
+            base, target = table["survey_urban_share"], survey_urban_share(year)
+        else:
+            base, target = table["urban_share"], urbanisation_rate(year)
+    except CommonProsperityError as exc:
+        # Named by the call the user made, not by the figure it looked up
+        # (2025's incomes are floors; a year the file lacks).
+        text = str(exc).removeprefix("statistics: ")
+        text = text.removeprefix(f"survey_urban_share({year}): ")
+        raise type(exc)(f"city_urban_shares({quoted(year)}): {text}") from None
     shifted = shift_shares(base.to_numpy(), table["population"].to_numpy(), target)
     return pd.Series(shifted, index=table.index, name="urban_share")
 

@@ -176,7 +176,7 @@ def _beyond(total: float, low: float, high: float) -> str:
 
 #: The span of design weights (largest / smallest) to which calibrate's solver
 #: was measured exact: consistent margins with one city's weights 1e-35 of the
-#: others' were met to 1e-11, some at 1e-40 were not.
+#: others' were met to the default tol of 1e-10, some at 1e-40 were not.
 RELIABLE_SPAN = 1e30
 
 

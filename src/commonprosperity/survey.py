@@ -767,7 +767,7 @@ def read_stata(
                 "the household file (one value per household): add them there"
             )
         problems += _household_file_amounts(
-            paths, per_file, names_in, tables, compare=not problems
+            paths, per_file, names_in, tables, compare=not problems, recodes=recodes
         )
         unused = sorted(
             key
@@ -852,19 +852,44 @@ def _file_name(key: str, kind: str) -> str | None:
     return name if prefix == kind else None
 
 
+def _recoded_amounts(
+    values: Any, labels: Mapping[Any, str] | None, table: Mapping[Any, Any] | None
+) -> Any:
+    """``values`` with ``table``'s keys (codes, or their value labels) replaced."""
+    if not table:
+        return values
+    by_code: dict[Any, Any] = {}
+    for key, ours in table.items():
+        named = [code for code, label in (labels or {}).items() if label == key]
+        for code in named or [key]:
+            by_code[code] = ours
+    missing = by_code.get(None)  # {None: value}: Stata's missing values, read as NaN
+
+    def recoded(v: Any) -> Any:
+        if missing is not None and isinstance(v, float) and v != v:
+            return missing
+        return by_code.get(v, v)
+
+    return np.array([recoded(v) for v in np.asarray(values).tolist()])
+
+
 def _household_file_amounts(
     paths: Mapping[str, Path],
     per_file: Mapping[str, Mapping[str, Any]],
     names_in: Mapping[str, set[str]],
     tables: Mapping[str, Mapping[str, Any]],
     compare: bool,
+    recodes: Mapping[str, Mapping[Any, Any]] | None = None,
 ) -> list[str]:
     """:func:`~commonprosperity.population.family_amounts` of the household file.
 
     Its variables named, or mapped, as a person income (CFPS's family business
     income ``foperate``) were not read, without a word: person columns are read
     from the person file. ``compare``: whether the tables are clean enough to
-    compare amounts (else only a person file lacking the column is said).
+    compare amounts (else only a person file lacking the column is said). The
+    household file's values are compared after the user's ``recodes``, as the
+    person file's are: a family's -8 recoded to 0 on its persons was compared
+    unrecoded ("-8.00 against 0.00").
     """
     renames = per_file["households"]
     theirs = {}
@@ -893,7 +918,12 @@ def _household_file_amounts(
         return [str(exc)]
     problems = family_amounts(
         households["household_id"],
-        {ours: values[name] for ours, name in theirs.items()},
+        {
+            ours: _recoded_amounts(
+                values[name], labels.get(name), (recodes or {}).get(ours)
+            )
+            for ours, name in theirs.items()
+        },
         persons["household_id"],
         persons,
         shown,

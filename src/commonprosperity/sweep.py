@@ -375,6 +375,22 @@ def _population_path(population: str | os.PathLike[str]) -> str:
 
 
 # ------------------------------------------------------------------ cheapest
+def _not_of_one_sweep(target: str) -> str:
+    """Why a sweep cannot judge ``target`` (T7–T10), and where it is judged."""
+    if target == "T7":
+        # T7 is of one year, but from national accounts, not the households:
+        # a sweep takes no GDP, and no scenario moves it.
+        return (
+            "it needs gdp and labour_compensation (national accounts), which a "
+            "sweep does not take, and no scenario of the households changes it "
+            "(judge it with Result.targets(gdp=..., labour_compensation=...))"
+        )
+    return (
+        "it cannot be judged from one year's simulation (judge it on a path: "
+        "simulate_path and target_years)"
+    )
+
+
 def _unjudged(frame: pd.DataFrame, ids: list[str]) -> list[str]:
     """Targets whose verdict is NA in every row of ``frame``.
 
@@ -386,14 +402,7 @@ def _unjudged(frame: pd.DataFrame, ids: list[str]) -> list[str]:
         if not frame[f"{t}_met"].isna().all():
             continue
         why = (
-            # T7 is of one year, but from national accounts, not the households:
-            # a sweep takes no GDP, and no scenario moves it.
-            "it needs gdp and labour_compensation (national accounts), which a "
-            "sweep does not take, and no scenario of the households changes it "
-            "(judge it with Result.targets(gdp=..., labour_compensation=...))"
-            if t == "T7"
-            else "it cannot be judged from one year's simulation (judge it on a "
-            "path: simulate_path and target_years)"
+            _not_of_one_sweep(t)
             if TARGET_BY_ID[t].indicator not in INDICATOR_NAMES
             else f"{TARGET_BY_ID[t].indicator} is undefined in every row"
         )
@@ -508,10 +517,12 @@ def cheapest(
         own = m.group(0) if (m := _LEADING_NAME.match(t.strip())) else ""
         if own in _TARGET_IDS and TARGET_BY_ID[own].indicator not in INDICATOR_NAMES:
             # "T8 >= 1" was "unknown" beside an allowed list holding T8.
+            # Not "give T8 alone": a sweep's T8_met is NA throughout.
             problems.append(
-                f"target {t!r}: {own} takes no goal of your own here; give {own!r} "
-                f"alone (the plan's goal, judged by the frame's {own}_met column), "
-                "or a condition on an indicator such as 'gini <= 0.34'"
+                f"target {t!r}: {own} ({TARGET_BY_ID[own].indicator}) takes no goal "
+                f"of your own here, and a sweep does not judge it: "
+                f"{_not_of_one_sweep(own)}; or give a condition on an indicator "
+                "such as 'gini <= 0.34'"
             )
             continue
         try:

@@ -222,7 +222,10 @@ def test_cheapest_says_a_trend_target_takes_no_goal_of_ones_own(small_sweep, tar
         cp.cheapest(small_sweep, target)
     message = str(info.value)
     assert "unknown" not in message
-    assert f"give '{own}' alone" in message
+    assert f"{own} (" in message and "takes no goal of your own" in message
+    # Where it is judged, not "give T8 alone" (a sweep's T8_met is NA).
+    where = "Result.targets(gdp=" if own == "T7" else "simulate_path and target_years"
+    assert where in message
 
 
 def test_cheapest_unknown_target_says_which_ids_stand_alone(small_sweep):
@@ -438,6 +441,13 @@ def test_city_urban_shares_names_itself_for_a_year_of_floors():
     with pytest.raises(cp.ArgumentError) as info:
         statistics.city_urban_shares(2025)
     assert str(info.value).startswith("city_urban_shares(2025): the per-capita")
+    for definition in ("survey", "census"):
+        with pytest.raises(cp.CommonProsperityError) as info:
+            statistics.city_urban_shares(2026, definition)
+        assert str(info.value).startswith("city_urban_shares(2026): no figure")
+        with pytest.raises(cp.ArgumentError) as info:
+            statistics.city_urban_shares(True, definition)
+        assert str(info.value).startswith("city_urban_shares(True): year must be")
 
 
 def test_calibrate_failing_beyond_its_reliable_span_does_not_blame_the_margins():
@@ -479,3 +489,47 @@ def test_a_total_just_past_its_reachable_end_says_by_how_much():
     with pytest.raises(cp.CalibrationError) as info:
         cp.calibrate(pop, {"households": {"city": totals}}, bounds=(0.8, 1.25))
     assert "(1.0e-09 above it, relative)" in str(info.value)
+
+
+@pytest.mark.parametrize("key", [-8, "不适用"])
+def test_read_stata_recodes_the_household_files_copy_of_a_person_income(tmp_path, key):
+    """A family's property income of -8 (不适用) in both files, recoded to 0 and
+    put on one member: the household file's copy was compared unrecoded ("-8.00
+    against 0.00") and refused."""
+    from commonprosperity.survey import read_stata
+
+    households = pd.DataFrame(
+        {
+            "fid": [1, 2],
+            "wt": [100.0, 100.0],
+            "urban": [1, 0],
+            "city": ["杭州", "丽水"],
+            "fproperty": [-8.0, 3000.0],
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "fid": [1, 1, 2],
+            "age": [40, 38, 50],
+            "employed": [1, 0, 1],
+            "wage": [90000.0, 0.0, 60000.0],
+            "business": [0.0, 0.0, 0.0],
+            "pension": [0.0, 0.0, 0.0],
+            "fproperty": [-8.0, 0.0, 3000.0],
+        }
+    )
+    labels = {"fproperty": {-8: "不适用"}}
+    households.to_stata(
+        tmp_path / "h.dta", write_index=False, version=118, value_labels=labels
+    )
+    persons.to_stata(
+        tmp_path / "p.dta", write_index=False, version=118, value_labels=labels
+    )
+    pop = read_stata(
+        tmp_path / "h.dta",
+        tmp_path / "p.dta",
+        {"fid": "household_id", "wt": "weight", "fproperty": "property"},
+        recode={"property": {key: 0.0}},
+        year=2020,
+    )
+    assert pop.property.tolist() == [0.0, 0.0, 3000.0]
