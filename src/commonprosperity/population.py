@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from commonprosperity._kernels.gather import gather, gather_ranges
-from commonprosperity._plausible import warn_if_implausible
+from commonprosperity._plausible import SPECIAL_CODES, warn_if_implausible
 from commonprosperity._sums import dot
 from commonprosperity._validate import (
     beyond_float64,
@@ -2458,7 +2458,14 @@ def _city_column(
             hint = _misdecoded_city(raw)
         unknown.append(f"{quoted(raw)}{hint} at rows {rows}")
     if len(unknown_codes) > 5:
-        unknown.append(f"{len(unknown_codes) - 5:,} more unknown names")
+        unknown.append(f"{len(unknown_codes) - 5:,} more unknown values")
+    if any(_administrative_code(uniques[u]) for u in unknown_codes[:5]):
+        # GB/T 2260 codes (330100 for 杭州) read from a CSV or Parquet file.
+        unknown.append(
+            "numeric codes: map GB/T 2260 codes to names first, e.g. "
+            "households['city'].map(commonprosperity.survey."
+            "ADMINISTRATIVE_CITY_CODES)"
+        )
     missing = position < 0
     if missing.any():
         unknown.append(f"missing values at {describe_rows(missing)}")
@@ -2470,6 +2477,15 @@ def _city_column(
         )
         return None
     return cast(np.ndarray, mapping[position])
+
+
+def _administrative_code(value: Any) -> bool:
+    """Whether ``value`` is a number in Zhejiang's GB/T 2260 range (33xxxx)."""
+    try:
+        code = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return not isinstance(value, str | bool) and 330000 <= code < 340000
 
 
 #: How a city's text is misread: (encoding it was read in, encoding it is in).
@@ -2663,9 +2679,19 @@ def _value_problems(
         if c != "business":
             neg = (values < 0) & finite(values)
             if neg.any():
+                # CFPS's -8 不适用 and -9 缺失 in a wage read as -8 yuan, with no
+                # word that they are codes to map.
+                codes = np.isin(values[neg], SPECIAL_CODES).all()
                 problems.append(
                     f"persons.{c} must be >= 0 (only business income may be "
                     f"negative); {describe_rows(neg, values)}"
+                    + (
+                        " (survey codes? CFPS: -1 don't know, -2 refused, -8 not "
+                        "applicable, -9 missing: map them to amounts, with "
+                        "read_stata's recode= or before from_frames)"
+                        if codes
+                        else ""
+                    )
                 )
         # not <= : a NaN is out of range too
         big = ~(np.abs(values) <= MAX_INCOME) & finite(values)

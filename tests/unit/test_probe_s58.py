@@ -181,7 +181,7 @@ def test_many_unknown_city_names_are_counted_not_each_explained(monkeypatch):
     message = str(info.value)
     assert len(explained) == 5
     assert "'village 4' at rows [4]" in message and "village 5'" not in message
-    assert "494 more unknown names" in message
+    assert "494 more unknown values" in message
     assert "missing values at rows [7]" in message
 
 
@@ -533,3 +533,24 @@ def test_read_stata_recodes_the_household_files_copy_of_a_person_income(tmp_path
         year=2020,
     )
     assert pop.property.tolist() == [0.0, 0.0, 3000.0]
+
+
+def test_frames_of_survey_codes_get_a_hint_to_map_them():
+    """GB/T city codes and CFPS's -8 in a wage were refused as unknown names and
+    negative amounts, with no word of how to map them (read_stata's messages
+    say it)."""
+    pop = cp.synthetic_population(50, seed=1)
+    households, persons = pop.to_frames()
+    households["city"] = [330100 + 100 * (i % 11) for i in range(50)]
+    with pytest.raises(cp.PopulationError) as info:
+        cp.Population.from_frames(households, persons)
+    assert "survey.ADMINISTRATIVE_CITY_CODES" in str(info.value)
+    households, persons = pop.to_frames()
+    persons.loc[0, "wage"] = -8.0
+    with pytest.raises(cp.PopulationError) as info:
+        cp.Population.from_frames(households, persons)
+    assert "-8 not applicable" in str(info.value)
+    persons.loc[0, "wage"] = -5.0  # not a survey code: no such hint
+    with pytest.raises(cp.PopulationError) as info:
+        cp.Population.from_frames(households, persons)
+    assert "survey codes" not in str(info.value)
