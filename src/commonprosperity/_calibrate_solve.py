@@ -350,8 +350,9 @@ def _least_squares(jac: sp.csr_matrix, resid: np.ndarray, rows: int) -> np.ndarr
         top = max(top, float(sv[0]))
     cutoff = eps * k * top
     step = np.zeros(k)
-    # Blocks of one cell at once: r / j, and 0 where |j| is cut.
-    kept = np.abs(diagonal) > np.minimum(cutoff, eps * (rows + k) * np.abs(diagonal))
+    # Blocks of one cell at once: r / j, and 0 for a cell of no household (j, a
+    # sum of terms >= 0, is 0); a positive j is above its own rounding bound.
+    kept = diagonal > 0.0
     step[single[kept]] = resid[single[kept]] / diagonal[kept]
     for cells, u, sv, vt in blocks:
         keep = sv > min(cutoff, eps * (rows + k) * cells.shape[0] * sv[0])

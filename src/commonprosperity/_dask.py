@@ -355,6 +355,16 @@ def _check_scheduler(given: str, address: str) -> None:
         )
 
 
+#: Schemes whose scheduler needs settings an address cannot carry (security,
+#: transport): only an open ``distributed.Client`` reaches it.
+CLIENT_ONLY_SCHEMES = ("tls", "wss", "ucx")
+
+
+def address_scheme(address: str) -> str:
+    """The scheme of a scheduler address, lower case (``tcp`` when none is given)."""
+    return address.split("://", 1)[0].lower() if "://" in address else "tcp"
+
+
 def check_address(client: str) -> None:
     """Refuse a scheduler address that cannot be used, without opening a client.
 
@@ -373,8 +383,8 @@ def check_address(client: str) -> None:
     # A malformed address is refused before a client exists: distributed
     # raised its ValueError from a half-started client, which stayed the
     # current client (dask's scheduler set to it) and hung on exit.
-    scheme = client.split("://", 1)[0].lower() if "://" in client else "tcp"
-    if scheme in ("tls", "wss", "ucx"):
+    scheme = address_scheme(client)
+    if scheme in CLIENT_ONLY_SCHEMES:
         # distributed raised a bare TypeError (tls and wss need a security
         # context) or a FutureWarning (ucx, on resolving the address), and
         # its half-started client held the interpreter's exit for 60 s.

@@ -23,7 +23,13 @@ from commonprosperity._warn import module_of, this_threads_warnings, warn_user
 from commonprosperity.errors import ImplausibleDataWarning, PopulationError
 from commonprosperity.population import INCOME_COLUMNS, city_name, says_monthly
 
-__all__ = ["check_recode", "convert_column", "missing_codes", "read_dta"]
+__all__ = [
+    "check_recode",
+    "convert_column",
+    "missing_codes",
+    "read_dta",
+    "recoded_values",
+]
 
 _BOOLEAN = ("urban", "employed")
 #: Survey design codes: their labels name the strata or PSUs (county names), so a
@@ -371,6 +377,33 @@ def _is_number(value: Any) -> bool:
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
+
+
+def recoded_values(
+    values: np.ndarray,
+    labels: Mapping[Any, str] | None,
+    table: Mapping[Any, Any] | None,
+) -> np.ndarray:
+    """``values`` (:func:`read_columns`') with the recode ``table`` applied.
+
+    A key is a stored code, a code's value label (``labels``: ``{code: label}``)
+    or None for Stata's missing values, as :func:`convert_column` reads them;
+    values no key names are kept. For a household file's copy of a person
+    amount, compared with the persons' recoded ones.
+    """
+    if not table:
+        return values
+    out = []
+    for value in values.tolist():
+        key = None if _is_missing(value) else _plain(value)
+        label = None if key is None else (labels or {}).get(key)
+        if key in table:
+            out.append(table[key])
+        elif label is not None and label in table:
+            out.append(table[label])
+        else:
+            out.append(value)
+    return np.array(out)
 
 
 def convert_column(

@@ -910,7 +910,21 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             "--scheduler (the Dask engine; pip install 'commonprosperity[dask]')",
         )
         engine, client = "dask", args.scheduler
-        from commonprosperity._dask import check_address
+        from commonprosperity._dask import (
+            CLIENT_ONLY_SCHEMES,
+            address_scheme,
+            check_address,
+        )
+
+        if (scheme := address_scheme(client)) in CLIENT_ONLY_SCHEMES:
+            # The engine's advice, "pass it as client=", names no option of ours.
+            raise UsageError(
+                f"--scheduler {client}: a {scheme}:// scheduler needs settings an "
+                "address cannot carry (security, transport), and the command line "
+                "opens tcp:// and ws:// addresses only: open the distributed.Client "
+                "yourself (e.g. Client(address, security=...)) and pass it as "
+                "client= to commonprosperity.sweep in Python"
+            )
 
         # Before the population is built: an unreachable scheduler was found
         # only after building (and projecting) up to 20 million households.
@@ -1007,18 +1021,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _scheduler_error(client: str, exc: CommonProsperityError) -> UsageError:
-    """The engine's error about ``client=``, said of the option it came from.
-
-    Advice to pass an open client as ``client=`` is for Python, where the
-    command line has no such option.
-    """
-    text = str(exc).removeprefix("client: ")
-    text = text.replace(
-        "and pass it as client=",
-        "and pass it as client= to commonprosperity.sweep in Python (the command "
-        "line opens tcp:// and ws:// addresses only)",
-    )
-    return UsageError(f"--scheduler {client}: {text}")
+    """The engine's error about ``client=``, said of the option it came from."""
+    return UsageError(f"--scheduler {client}: {str(exc).removeprefix('client: ')}")
 
 
 def _warnings_said(args: argparse.Namespace) -> tuple[str, ...]:

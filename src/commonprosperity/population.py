@@ -33,6 +33,7 @@ from commonprosperity._validate import (
 )
 from commonprosperity.errors import ArgumentError, PopulationError
 from commonprosperity.published import (
+    _ADMINISTRATIVE_CITY_CODES,
     CITIES,
     CITY_NAMES_EN,
     PROVINCE,
@@ -2459,7 +2460,10 @@ def _city_column(
         unknown.append(f"{quoted(raw)}{hint} at rows {rows}")
     if len(unknown_codes) > 5:
         unknown.append(f"{len(unknown_codes) - 5:,} more unknown values")
-    if any(_administrative_code(uniques[u]) for u in unknown_codes[:5]):
+    if any(
+        not isinstance(v := uniques[u], str | bool) and v in _ADMINISTRATIVE_CITY_CODES
+        for u in unknown_codes[:5]
+    ):
         # GB/T 2260 codes (330100 for 杭州) read from a CSV or Parquet file.
         unknown.append(
             "numeric codes: map GB/T 2260 codes to names first, e.g. "
@@ -2477,15 +2481,6 @@ def _city_column(
         )
         return None
     return cast(np.ndarray, mapping[position])
-
-
-def _administrative_code(value: Any) -> bool:
-    """Whether ``value`` is a number in Zhejiang's GB/T 2260 range (33xxxx)."""
-    try:
-        code = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return False
-    return not isinstance(value, str | bool) and 330000 <= code < 340000
 
 
 #: How a city's text is misread: (encoding it was read in, encoding it is in).

@@ -405,6 +405,21 @@ def _stands_for(pop: Population) -> tuple[float, str]:
     )
 
 
+def _sums_by(
+    row: np.ndarray,
+    column: np.ndarray,
+    weight: np.ndarray | None,
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """Sums of ``weight`` (counts if None) by cell ``(row, column)`` of ``shape``.
+
+    Added in row order within each cell, as ``np.add.at`` adds, and as fast as
+    a count.
+    """
+    cell = row * shape[1] + column
+    return np.bincount(cell, weight, shape[0] * shape[1]).reshape(shape)
+
+
 def _margins(
     pop: Population, year: int, share: float = 1.0
 ) -> tuple[
@@ -436,11 +451,9 @@ def _margins(
     ratio = residents * share / pw.sum()
     codes = np.unique(pop.city_code)
     cities = [CITY_LABELS[c] for c in codes]
-    # Sums by city × area (row order within each, as np.add.at adds).
-    cell = 2 * pop.city_code + pop.urban
-    shape = (len(CITY_LABELS), 2)
-    persons = np.bincount(cell, pw, 2 * len(CITY_LABELS)).reshape(shape)
-    households = np.bincount(cell, pop.weight, 2 * len(CITY_LABELS)).reshape(shape)
+    is_urban = pop.urban.astype(np.intp)
+    persons = _sums_by(pop.city_code, is_urban, pw, (len(CITY_LABELS), 2))
+    households = _sums_by(pop.city_code, is_urban, pop.weight, (len(CITY_LABELS), 2))
     city_persons = persons.sum(axis=1)
     urban_share: np.ndarray = np.divide(
         persons[:, 1],
@@ -518,11 +531,9 @@ def _margins(
     band = np.searchsorted([b[1] for b in AGE_BANDS], pop.age, side="right")
     hh = pop.person_household_index
     person_city = pop.city_code[hh]
-    age_cell = len(AGE_BANDS) * person_city + band
     shape = (len(CITY_LABELS), len(AGE_BANDS))
-    ages = np.bincount(age_cell, pop.weight[hh], ages_size := shape[0] * shape[1])
-    ages = ages.reshape(shape)
-    records = np.bincount(age_cell, minlength=ages_size).reshape(shape)
+    ages = _sums_by(person_city, band, pop.weight[hh], shape)
+    records = _sums_by(person_city, band, None, shape)
     change = _old_share_change(year)
 
     def moved_shares(shares: np.ndarray) -> tuple[np.ndarray | None, str]:

@@ -84,6 +84,17 @@ CITY_NAMES_EN: Mapping[str, str] = MappingProxyType(
 )
 """English name of each city in :data:`CITIES`."""
 
+#: GB/T 2260 administrative division codes of the 11 cities (six-digit 330100 ...
+#: 331100 and four-digit 3301 ... 3311); public as
+#: ``commonprosperity.survey.ADMINISTRATIVE_CITY_CODES``, here for the population's
+#: own message about such codes.
+_ADMINISTRATIVE_CITY_CODES: Mapping[int, str] = MappingProxyType(
+    {
+        **{330100 + 100 * k: city for k, city in enumerate(CITY_NAMES_EN)},
+        **{3301 + k: city for k, city in enumerate(CITY_NAMES_EN)},
+    }
+)
+
 PROVINCE = "浙江"
 """Pseudo-city label of a population without city information."""
 

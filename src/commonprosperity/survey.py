@@ -21,7 +21,6 @@ import os
 from collections.abc import Iterator, Mapping
 from importlib import metadata
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, cast
 
 import numpy as np
@@ -36,6 +35,7 @@ from commonprosperity._stata import (
     missing_codes,
     read_columns,
     read_dta,
+    recoded_values,
     text_encoding,
 )
 from commonprosperity._survey_file import (
@@ -68,19 +68,14 @@ from commonprosperity.population import (
     with_row_note,
     with_their_names,
 )
-from commonprosperity.published import CITY_NAMES_EN
+from commonprosperity.published import _ADMINISTRATIVE_CITY_CODES
 
 __all__ = ["ADMINISTRATIVE_CITY_CODES", "read_parquet", "read_stata", "write_parquet"]
 
 #: GB/T 2260 administrative division codes of the 11 cities (six-digit 330100 ...
 #: 331100 and four-digit 3301 ... 3311), for
 #: ``recode={"city": ADMINISTRATIVE_CITY_CODES}``.
-ADMINISTRATIVE_CITY_CODES: Mapping[int, str] = MappingProxyType(
-    {
-        **{330100 + 100 * k: city for k, city in enumerate(CITY_NAMES_EN)},
-        **{3301 + k: city for k, city in enumerate(CITY_NAMES_EN)},
-    }
-)
+ADMINISTRATIVE_CITY_CODES: Mapping[int, str] = _ADMINISTRATIVE_CITY_CODES
 
 #: Key of the JSON blob in a Parquet file's key-value metadata.
 METADATA_KEY = b"commonprosperity"
@@ -852,27 +847,6 @@ def _file_name(key: str, kind: str) -> str | None:
     return name if prefix == kind else None
 
 
-def _recoded_amounts(
-    values: Any, labels: Mapping[Any, str] | None, table: Mapping[Any, Any] | None
-) -> Any:
-    """``values`` with ``table``'s keys (codes, or their value labels) replaced."""
-    if not table:
-        return values
-    by_code: dict[Any, Any] = {}
-    for key, ours in table.items():
-        named = [code for code, label in (labels or {}).items() if label == key]
-        for code in named or [key]:
-            by_code[code] = ours
-    missing = by_code.get(None)  # {None: value}: Stata's missing values, read as NaN
-
-    def recoded(v: Any) -> Any:
-        if missing is not None and isinstance(v, float) and v != v:
-            return missing
-        return by_code.get(v, v)
-
-    return np.array([recoded(v) for v in np.asarray(values).tolist()])
-
-
 def _household_file_amounts(
     paths: Mapping[str, Path],
     per_file: Mapping[str, Mapping[str, Any]],
@@ -919,7 +893,7 @@ def _household_file_amounts(
     problems = family_amounts(
         households["household_id"],
         {
-            ours: _recoded_amounts(
+            ours: recoded_values(
                 values[name], labels.get(name), (recodes or {}).get(ours)
             )
             for ours, name in theirs.items()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numbers
 import os
-import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
@@ -47,7 +46,7 @@ from commonprosperity.simulate import (
     social_insurance_fund_revenue,
     urban_basis_note,
 )
-from commonprosperity.solve import _parse_target
+from commonprosperity.solve import _PARTS_RE, _parse_target
 from commonprosperity.targets import (
     BOUND_TOLERANCE,
     TARGET_BY_ID,
@@ -59,7 +58,6 @@ from commonprosperity.targets import (
 __all__ = ["ENGINES", "MAX_SCENARIOS", "SWEEP_GINI_METHODS", "cheapest", "sweep"]
 
 ENGINES = ("threads", "dask")
-_LEADING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TARGET_IDS = tuple(t.id for t in TARGETS)
 
 
@@ -514,7 +512,7 @@ def cheapest(
     for t in ids:
         if t in _TARGET_IDS:
             continue
-        own = m.group(0) if (m := _LEADING_NAME.match(t.strip())) else ""
+        own = m.group("name") if (m := _PARTS_RE.match(t)) else ""
         if own in _TARGET_IDS and TARGET_BY_ID[own].indicator not in INDICATOR_NAMES:
             # "T8 >= 1" was "unknown" beside an allowed list holding T8.
             # Not "give T8 alone": a sweep's T8_met is NA throughout.

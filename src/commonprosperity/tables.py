@@ -361,17 +361,17 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
 
     if not by:
         raise ArgumentError(f"by_group needs at least one of {_GROUP_COLUMNS}")
+    if len(by) == 1 and isinstance(by[0], list | tuple):
+        # by_group(["city"]) read the list as one grouping, "unknown" beside
+        # an allowed list holding "city".
+        raise ArgumentError(
+            "by_group takes the groupings as separate arguments, e.g. "
+            f"by_group('city', 'urban'); got one {type(by[0]).__name__} "
+            f"{quoted(by[0])}"
+        )
     pop = result.population
     keys = {}
     for name in by:
-        if isinstance(name, list | tuple) and len(by) == 1:
-            # by_group(["city"]) read the list as one grouping, "unknown" beside
-            # an allowed list holding "city".
-            raise ArgumentError(
-                "by_group takes the groupings as separate arguments, e.g. "
-                f"by_group('city', 'urban'); got one {type(name).__name__} "
-                f"{quoted(name)}"
-            )
         if not one_of(name, _GROUP_COLUMNS):
             # `name == "city"` on an array: a bare ValueError.
             raise ArgumentError(
