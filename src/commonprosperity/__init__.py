@@ -13,6 +13,7 @@ Examples
 ['T1', 'T2', 'T3']
 """
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
 from commonprosperity import metrics
@@ -92,8 +93,13 @@ __all__ = [
 _LAZY_MODULES = ("plots", "published", "report", "tables", "survey")
 
 
+if _TYPE_CHECKING:
+    # A type checker reads cp.plots.lorenz_curves through these (through the
+    # __getattr__ below, every call of a lazy module's was Any, unchecked).
+    from commonprosperity import plots, published, report, survey, tables
+
+
 def __getattr__(name: str) -> _Any:
-    # Any, not ModuleType: a type checker reads cp.plots.lorenz through this.
     if name in _LAZY_MODULES:
         import importlib
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from commonprosperity._files import unencodable
@@ -24,7 +25,7 @@ from commonprosperity._validate import as_float, is_integer, one_of, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.published import CITY_NAMES_EN
-from commonprosperity.targets import PLAN_SOURCE, TARGETS, UNIT_TEXT, Target
+from commonprosperity.targets import PLAN_SOURCE, TARGETS, UNIT_TEXT, Target, on_bound
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -155,19 +156,22 @@ def format_value(value: float, unit: str, extra: int = 0) -> str:
     return f"{value:z.{3 + extra}f}"
 
 
-def distinct_decimals(value: Any, target: Any, show: Any, most: int = 6) -> int:
+def distinct_decimals(value: Any, target: Any, show: Any, most: int = 12) -> int:
     """Decimals beyond the usual that show ``value`` apart from ``target``.
 
     ``show(x, extra)`` formats a number with ``extra`` more decimals. A value
     within rounding of its target showed as equal to it beside a verdict that
     says otherwise ("1.900 (target < 1.900): met", "NOT MET, gap 0.000"). 0 when
-    the two are equal, not finite, or apart by less than ``most`` more decimals
-    show.
+    the two are equal, not finite, within the targets' rounding tolerance of
+    each other (judged as equal: ``targets.on_bound``), or apart by less than
+    ``most`` more decimals show. The default of 12 shows apart any two that are
+    not within that tolerance: six had shown solve's T4 of 1.8999999999961 as
+    "1.900 < 1.900 yes".
     """
     finite = all(
         isinstance(v, numbers.Real) and math.isfinite(float(v)) for v in (value, target)
     )
-    if not finite or float(value) == float(target):
+    if not finite or float(on_bound(float(value), float(target))) == float(target):
         return 0
     for extra in range(most + 1):
         if show(value, extra) != show(target, extra):
@@ -186,14 +190,36 @@ def _tick(v: object) -> str:
     # A list lever (``income_tax.rates``) holds tuples: float() of one raised.
     if isinstance(v, list | tuple | np.ndarray):
         return "[" + ", ".join(_tick(x) for x in v) + "]"
+    if v is pd.NA or v is None:
+        # A lever a sweep did not have, in frames of two sweeps concatenated.
+        return "n/a"
+    if isinstance(v, str):
+        # A list lever read back from CSV is its text "(0.03, 0.1)".
+        return v
     f = float(v)  # type: ignore[arg-type]
     if not math.isfinite(f):
         return "n/a"
     if abs(f) < 100 and f != int(f):
-        return f"{f:g}"
+        return typed_back(f, f"{f:g}")
     # The value's own decimals (up to 6): 1,128.5 and 1,886.4306 were labelled
     # 1,128 and 1,886, two columns under one label, a value that missed T4.
-    return with_own_decimals(f)
+    return typed_back(f, with_own_decimals(f))
+
+
+def typed_back(f: float, text: str) -> str:
+    """``text`` if it reads back as ``f``, else ``f``'s shortest exact digits.
+
+    A lever value is shown as it can be typed back: six figures of the growth
+    rate 0.7001113891601562 that solve found read 0.700111, which misses T4,
+    and grid values 0.700111 and 0.7001114 shared one label.
+    """
+    if float(text.replace(",", "")) == f:
+        return text
+    shortest = repr(float(f))
+    if "e" in shortest or "." not in shortest:
+        return shortest
+    whole, _, decimals = shortest.partition(".")
+    return f"{int(whole):,}.{decimals}" if whole != "-0" else shortest
 
 
 def with_own_decimals(f: float) -> str:

@@ -19,12 +19,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from commonprosperity._plotstyle import (
     FORMATS_ALLOWED,
     distinct_decimals,
     format_value,
+    typed_back,
     unit_key,
     with_own_decimals,
 )
@@ -445,8 +447,12 @@ def _change(v: Any, unit: str) -> str:
 
 
 def _number(v: Any) -> str:
-    if isinstance(v, list | tuple):
+    # A list lever read back from Parquet holds arrays, not tuples.
+    if isinstance(v, list | tuple | np.ndarray):
         return "[" + ", ".join(_number(x) for x in v) + "]"
+    if v is pd.NA:
+        # A lever a sweep did not have, in frames of two sweeps concatenated.
+        return "n/a"
     # bool first: float(True) printed a switch as "1"; NaN and inf crashed int().
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return str(v)
@@ -458,8 +464,8 @@ def _number(v: Any) -> str:
     if abs(f) >= 1000:
         # The value's own decimals (up to 6): six significant digits printed a
         # swept 2,790.736842 as 2,790.74, a lever value no one could re-run.
-        return with_own_decimals(f)
-    return f"{f:,.6g}"
+        return typed_back(f, with_own_decimals(f))
+    return typed_back(f, f"{f:,.6g}")
 
 
 # ----------------------------------------------------------------- markdown

@@ -36,7 +36,7 @@ from commonprosperity._plotstyle import (
 from commonprosperity._validate import check_flag, check_text, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import lever_unit
-from commonprosperity.targets import INDICATOR_NAMES, meets
+from commonprosperity.targets import INDICATOR_NAMES, meets, verdict_column
 
 if TYPE_CHECKING:
     from matplotlib.ticker import ScalarFormatter
@@ -161,6 +161,11 @@ def sweep_heatmap(
                 else " (the frame is empty)"
             )
         )
+    # A list lever read back from Parquet holds arrays, which pandas cannot
+    # hash to pivot on ("unhashable type"): as tuples, what sweep() gives.
+    sub = sub.assign(
+        **{col: sub[col].map(_hashable) for col in (x, y) if sub[col].dtype == object}
+    )
     if sub.duplicated([x, y]).any():
         raise ArgumentError(
             f"sweep_heatmap: several rows share each ({x}, {y}) pair; "
@@ -290,11 +295,18 @@ def sweep_heatmap(
                 f"({_COMPARISON_TEXT[target.comparison]} "
                 f"{format_value(target.target, target.unit)})"
             )
+            if target.id == "T5" and _cities_caveat(frame):
+                default += f" {_cities_caveat(frame)}"
         # Wrapped at the figure's edge: a long indicator's title was cut.
         ax.set_title(title or default, loc="left", wrap=True)
         if target is not None:
             cite_plan(fig)
     return finish(fig)
+
+
+def _hashable(value: Any) -> Any:
+    """A lever value as ``sweep()`` gives it: an array as a tuple of floats."""
+    return tuple(value.tolist()) if isinstance(value, np.ndarray) else value
 
 
 def _matches(column: pd.Series, value: Any) -> pd.Series:
@@ -519,12 +531,21 @@ def _bn_text(bn: float, places: int = 1) -> str:
 
 def _judged_by_verdict(frame: pd.DataFrame, target: Any) -> np.ndarray:
     """Rows whose ``T*_met`` judges ``target`` (NA: not judged); none without it."""
-    column = f"{getattr(target, 'id', '')}_met"
-    if column not in frame.columns:
+    tid = getattr(target, "id", "")
+    if f"{tid}_met" not in frame.columns:
         return np.zeros(len(frame), dtype=bool)
-    return cast(
-        np.ndarray, frame[column].astype("boolean").notna().to_numpy(dtype=bool)
-    )
+    verdicts = verdict_column(frame, tid, "fiscal_frontier")
+    return cast(np.ndarray, verdicts.notna().to_numpy(dtype=bool))
+
+
+def _cities_caveat(frame: pd.DataFrame) -> str:
+    """Over how many of the 11 cities a sweep judged T5 ("" if all).
+
+    The plan's ratio is over all 11 cities; the figure travels without
+    report.md, and a bare "met" over two of them read as the province's.
+    """
+    cities = frame.attrs.get("cities")
+    return str(cities).split(" (")[0] if cities else ""
 
 
 #: Indicators for which less is better without a target saying so.
@@ -795,6 +816,8 @@ def fiscal_frontier(
                 )
             else:
                 subtitle = f"\nno scenario of the sweep meets {target.id}"
+            if target.id == "T5" and _cities_caveat(frame):
+                subtitle += f" ({_cities_caveat(frame)})"
             if target.id == "T6":
                 # No lever moves the urban share; its basis says what it reads.
                 basis = frame.attrs.get("urban_basis", "")

@@ -40,19 +40,27 @@ from commonprosperity._validate import check_frame, check_text, quoted
 from commonprosperity._warn import silenced
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import lever_unit
-from commonprosperity.targets import TARGET_BY_ID, TARGETS, UNIT_TEXT, meets
+from commonprosperity.targets import (
+    TARGET_BY_ID,
+    TARGETS,
+    UNIT_TEXT,
+    meets,
+    verdict_column,
+)
 
 __all__ = ["sweep_summary", "write_sweep"]
 
 
-def _verdicts(frame: pd.DataFrame, tid: str) -> tuple[pd.Series, pd.Series] | None:
+def _verdicts(
+    frame: pd.DataFrame, tid: str, where: str
+) -> tuple[pd.Series, pd.Series] | None:
     """Whether each sweep row meets target ``tid``, and whether it was judged.
 
     From ``T*_met`` (NA: not judged) or recomputed from the indicator (NaN: not
     judged); None if the frame has neither.
     """
     if f"{tid}_met" in frame.columns:
-        verdict = frame[f"{tid}_met"].astype("boolean")
+        verdict = verdict_column(frame, tid, where)
         return verdict.fillna(False).astype(bool), verdict.notna().astype(bool)
     target = TARGET_BY_ID.get(tid)
     if target is None or target.indicator not in frame.columns:
@@ -66,9 +74,11 @@ def _verdicts(frame: pd.DataFrame, tid: str) -> tuple[pd.Series, pd.Series] | No
     )
 
 
-def _met_column(frame: pd.DataFrame, tid: str) -> pd.Series | None:
+def _met_column(
+    frame: pd.DataFrame, tid: str, where: str = "write_sweep"
+) -> pd.Series | None:
     """Whether each sweep row meets target ``tid`` (from ``T*_met`` or recomputed)."""
-    verdicts = _verdicts(frame, tid)
+    verdicts = _verdicts(frame, tid, where)
     return None if verdicts is None else verdicts[0]
 
 
@@ -110,7 +120,7 @@ def sweep_summary(frame: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
     rows = {}
     cost = frame["net_fiscal_cost"] if "net_fiscal_cost" in frame.columns else None
     for t in TARGETS[:6]:
-        verdicts = _verdicts(frame, t.id)
+        verdicts = _verdicts(frame, t.id, "sweep_summary")
         if verdicts is None:
             continue
         met, judged = verdicts
@@ -121,11 +131,19 @@ def sweep_summary(frame: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
             "cheapest_cost": np.nan,
             "cheapest_levers": "",
         }
-        if n and cost is not None:
-            best = cost[met].astype(float).idxmin()
-            row["cheapest_cost"] = float(cost[best])
+        costs = (
+            None
+            if cost is None
+            else cost.to_numpy(dtype=float, na_value=np.nan)[met.to_numpy()]
+        )
+        if n and costs is not None and not np.isnan(costs).all():
+            # By position: the label of idxmin named two rows of a frame whose
+            # index repeats (two sweeps concatenated).
+            best_in_met = int(np.nanargmin(costs))
+            best = int(np.flatnonzero(met.to_numpy())[best_in_met])
+            row["cheapest_cost"] = float(costs[best_in_met])
             row["cheapest_levers"] = ", ".join(
-                f"{lv} = {_number(frame.loc[best, lv])}"
+                f"{lv} = {_number(frame[lv].iloc[best])}"
                 for lv in levers
                 if lv in frame.columns
             )
@@ -412,7 +430,7 @@ def _write_sweep_files(
         with silenced():
             ranked = cheapest(frame, targets=(target_id,))
     if ranked is None and target_id is not None:
-        met = _met_column(frame, target_id)
+        met = _met_column(frame, target_id, "write_sweep")
         if met is not None and "net_fiscal_cost" in frame.columns:
             ranked = frame[met].sort_values("net_fiscal_cost")
     md = [f"{SWEEP_HEADING}{heading}", ""]

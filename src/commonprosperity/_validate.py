@@ -26,6 +26,7 @@ __all__ = [
     "is_real",
     "joined_problems",
     "labour_share_problem",
+    "masked_as_missing",
     "positive_yuan_problem",
     "quoted",
     "seed_problem",
@@ -60,6 +61,20 @@ def beyond_float64(values: np.ndarray) -> np.ndarray | None:
         np.abs(values) > np.finfo(np.float64).max
     )
     return beyond
+
+
+def masked_as_missing(values: Any) -> np.ndarray:
+    """``np.asarray(values)``, with a masked array's masked entries as None.
+
+    ``np.asarray`` drops the mask: the values under it (which the user marked
+    as missing) were read as data. As None they are missing to ``pd.isna``, and
+    the caller's check of missing values reports them.
+    """
+    if isinstance(values, np.ma.MaskedArray) and np.ma.getmaskarray(values).any():
+        out = np.array(values.data, dtype=object)
+        out[np.ma.getmaskarray(values)] = None
+        return out
+    return np.asarray(values)
 
 
 def is_real(x: object) -> bool:

@@ -37,7 +37,13 @@ from commonprosperity._baseline_weights import (
 )
 from commonprosperity._interrupt import interruptible
 from commonprosperity._sums import dot
-from commonprosperity._validate import finite_float, is_integer, quoted, seed_problem
+from commonprosperity._validate import (
+    finite_float,
+    is_integer,
+    is_number,
+    quoted,
+    seed_problem,
+)
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import PopulationError
 from commonprosperity.population import Population, sealed
@@ -96,11 +102,19 @@ def _tail_problems(top_tail: Any) -> list[str]:
         return [f"top_tail must be None or {allowed}; got {quoted(top_tail)}"]
     share, alpha = top_tail["share"], top_tail["alpha"]
     problems = []
-    if not ((s := finite_float(share)) is not None and 0.0 < s <= 0.2):
-        problems.append(f"top_tail['share'] must be in (0, 0.2]; got {quoted(share)}")
     # alpha <= 1 has no finite mean: the levels could not be calibrated.
-    if not ((a := finite_float(alpha)) is not None and 1.0 < a <= 10.0):
-        problems.append(f"top_tail['alpha'] must be in (1, 10]; got {quoted(alpha)}")
+    for key, value, low, high in (
+        ("share", share, 0.0, 0.2),
+        ("alpha", alpha, 1.0, 10.0),
+    ):
+        x = finite_float(value)
+        if x is not None and low < x <= high:
+            continue
+        # A 0-d array of 0.0625 was said to be outside (0, 0.2].
+        what = "in" if is_number(value) else "a number in"
+        problems.append(
+            f"top_tail[{key!r}] must be {what} ({low:g}, {high:g}]; got {quoted(value)}"
+        )
     return problems
 
 

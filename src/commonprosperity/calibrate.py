@@ -55,7 +55,13 @@ from commonprosperity._calibrate_design import cell_name, design
 from commonprosperity._calibrate_solve import compress, solve
 from commonprosperity._calibrate_zero import forced_to_zero, linear_programme
 from commonprosperity._interrupt import interruptible
-from commonprosperity._validate import finite_float, is_integer, one_of, quoted
+from commonprosperity._validate import (
+    finite_float,
+    is_integer,
+    masked_as_missing,
+    one_of,
+    quoted,
+)
 from commonprosperity.errors import ArgumentTypeError, CalibrationError
 from commonprosperity.population import (
     MAX_WEIGHT,
@@ -460,7 +466,7 @@ def calibrate(
     X, columns = design(
         population,
         margins,
-        {k: np.asarray(v) for k, v in (variables or {}).items()},
+        {k: masked_as_missing(v) for k, v in (variables or {}).items()},
         float(tol),
     )
     d = population.weight.astype(np.float64)

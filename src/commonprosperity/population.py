@@ -26,6 +26,7 @@ from commonprosperity._validate import (
     beyond_float64,
     describe_rows,
     is_integer,
+    masked_as_missing,
     not_a_pandas_frame,
     quoted,
     strictly_increasing,
@@ -364,7 +365,7 @@ class Population:
         cls,
         households: pd.DataFrame,
         persons: pd.DataFrame,
-        columns: Mapping[str, str] | None = None,
+        columns: Mapping[str, str | None] | None = None,
         *,
         year: int | None = None,
         source: str = "",
@@ -760,7 +761,7 @@ class Population:
     # ------------------------------------------------------------------ files
     @classmethod
     def read_parquet(
-        cls, path: str | Path, columns: Mapping[str, str] | None = None
+        cls, path: str | Path, columns: Mapping[str, str | None] | None = None
     ) -> Population:
         """Read one Parquet file, one row per person.
 
@@ -800,7 +801,7 @@ class Population:
         cls,
         households_path: str | Path,
         persons_path: str | Path,
-        columns: Mapping[str, str] | None = None,
+        columns: Mapping[str, str | None] | None = None,
         *,
         recode: Mapping[str, Mapping[Any, Any]] | None = None,
         value_labels: bool = True,
@@ -1758,11 +1759,7 @@ def _as_array(name: str, values: Any, problems: list[str]) -> np.ndarray:
     data) and raised a bare ValueError for ragged lists.
     """
     try:
-        if isinstance(values, np.ma.MaskedArray) and np.ma.getmaskarray(values).any():
-            out = np.array(values.data, dtype=object)
-            out[np.ma.getmaskarray(values)] = None
-            return out
-        return np.asarray(values)
+        return masked_as_missing(values)
     except (TypeError, ValueError) as exc:
         problems.append(
             f"{name} must be a one-dimensional array of values; cannot make an "

@@ -340,9 +340,19 @@ def minimum_wage_tier(city: str, urban: bool) -> int:
     >>> minimum_wage_tier("Hangzhou", True), minimum_wage_tier("丽水", False)
     (1, 3)
     """
-    if urban not in (True, False):
+    if not _is_flag(urban):
         raise PopulationError(f"urban must be True or False; got {quoted(urban)}.")
     return _load_policy().tiers[(city_label(city), bool(urban))]
+
+
+def _is_flag(value: Any) -> bool:
+    """Whether ``value`` is True or False, NumPy's too.
+
+    ``in (True, False)`` let 1, 1.0 and 0.0 pass, and ``bool()`` read the text
+    "False" of a CSV file as True.
+    """
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    return isinstance(value, bool) or (kind == "b" and getattr(value, "ndim", 1) == 0)
 
 
 def minimum_wage_tiers() -> dict[tuple[str, bool], int]:
@@ -381,13 +391,25 @@ def weak_minimum_wage_tiers(
     -------
     list of dict
 
+    Raises
+    ------
+    PopulationError
+        If a city is unknown or an ``urban`` is not True or False.
+
     Examples
     --------
     >>> [w["value"] for w in weak_minimum_wage_tiers([("杭州", True), ("杭州", False)])]
     ['杭州 2']
     """
     policy = _load_policy()
-    wanted = {(city_label(c), bool(u)) for c, u in cells}
+    given = list(cells)
+    bad = [u for _, u in given if not _is_flag(u)]
+    if bad:
+        raise PopulationError(
+            "weak_minimum_wage_tiers: each cell's urban must be True or False; "
+            f"got {quoted(bad[0])}"
+        )
+    wanted = {(city_label(c), bool(u)) for c, u in given}
     out = []
     for urban in (True, False):
         for grade in ("C", "R"):

@@ -65,6 +65,10 @@ if TYPE_CHECKING:
 
 __all__ = ["PolicyArrays", "Scenario"]
 
+#: The policy years a scenario may have (first, last); the status quo is shipped
+#: for ``POLICY_YEARS`` only.
+YEAR_RANGE = (2000, 2100)
+
 
 def _scalar(value: Any) -> Any:
     """A 0-d array as its item; a masked value, a NumPy time or float16 refused.
@@ -878,7 +882,7 @@ class Scenario(_Section):
     commonprosperity.errors.ScenarioError: scenario: transfers.dibao: renamed to ...
     """
 
-    year: Year = Field(ge=2000, le=2100, description="policy year")
+    year: Year = Field(ge=YEAR_RANGE[0], le=YEAR_RANGE[1], description="policy year")
     wages: Wages
     social_insurance: SocialInsurance
     income_tax: IncomeTax

@@ -21,7 +21,13 @@ from commonprosperity._sweep_engine import (
     _stack,
 )
 from commonprosperity._unit_slips import unit_slips, warn_unit_slips
-from commonprosperity._validate import as_given, finite_float, is_number, quoted
+from commonprosperity._validate import (
+    as_given,
+    finite_float,
+    is_integer,
+    is_number,
+    quoted,
+)
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import (
     ArgumentError,
@@ -343,8 +349,11 @@ def solve(
                 f"xtol is for float levers; {lever} is an integer and its answer is "
                 f"exact; got xtol={xtol!r}"
             )
-        lo_in, hi_in = lo, hi
-        lo, hi = math.ceil(lo), math.floor(hi)
+        # An integer bound as given: through a float, 123456789012345678901
+        # was quoted as 123456789012345683968, a number never typed.
+        lo = int(lo_in) if is_integer(lo_in) else math.ceil(lo)
+        hi = int(hi_in) if is_integer(hi_in) else math.floor(hi)
+        lo_in, hi_in = float(lo_in), float(hi_in)
         if lo > hi:
             raise ArgumentError(
                 f"bounds ({as_given(lo_in)}, {as_given(hi_in)}) hold no integer "

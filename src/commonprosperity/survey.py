@@ -185,7 +185,7 @@ def write_parquet(population: Population, path: str | Path) -> None:
 
 
 def read_parquet(
-    path: str | Path, columns: Mapping[str, str] | None = None
+    path: str | Path, columns: Mapping[str, str | None] | None = None
 ) -> Population:
     r"""Read a population from one Parquet file with one row per person.
 
@@ -529,7 +529,7 @@ def _scattered_households(codes: np.ndarray) -> np.ndarray:
 def read_stata(
     households_path: str | Path,
     persons_path: str | Path,
-    columns: Mapping[str, str] | None = None,
+    columns: Mapping[str, str | None] | None = None,
     *,
     recode: Mapping[str, Mapping[Any, Any]] | None = None,
     value_labels: bool = True,

@@ -53,6 +53,7 @@ from commonprosperity.targets import (
     TARGETS,
     _met,
     unbounded_gaps,
+    verdict_column,
 )
 
 __all__ = ["ENGINES", "MAX_SCENARIOS", "SWEEP_GINI_METHODS", "cheapest", "sweep"]
@@ -579,14 +580,6 @@ def cheapest(
     for t in ids:
         if t in goals:
             continue
-        column = frame[f"{t}_met"]
-        try:
-            met = column.astype("boolean")
-        except (TypeError, ValueError):
-            # pandas said only "Need to pass bool-like values"
-            raise ArgumentError(
-                f"frame column {t}_met must hold True, False or NA; got "
-                f"{column.dtype} values {column.dropna().unique()[:3].tolist()}"
-            ) from None
+        met = verdict_column(frame, t, "cheapest")
         keep &= met.fillna(False).to_numpy(dtype=bool)
     return frame[keep].sort_values(_COST, kind="stable")

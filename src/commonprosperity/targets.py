@@ -27,7 +27,8 @@ from commonprosperity._validate import (
     positive_yuan_problem,
     quoted,
 )
-from commonprosperity.errors import ScenarioError
+from commonprosperity.errors import ArgumentError, ScenarioError
+from commonprosperity.scenario import YEAR_RANGE
 
 __all__ = [
     "INDICATOR_NAMES",
@@ -617,6 +618,25 @@ def evaluate_targets(
     return frame
 
 
+def verdict_column(frame: pd.DataFrame, tid: str, where: str) -> pd.Series:
+    """A frame's ``{tid}_met`` column as nullable booleans (NA: not judged).
+
+    Raises
+    ------
+    ArgumentError
+        If the column holds other than True, False or NA (a CSV read as text):
+        pandas said only "Need to pass bool-like values".
+    """
+    column = frame[f"{tid}_met"]
+    try:
+        return column.astype("boolean")
+    except (TypeError, ValueError):
+        raise ArgumentError(
+            f"{where}: frame column {tid}_met must hold True, False or NA; got "
+            f"{column.dtype} values {quoted(column.dropna().unique()[:3].tolist())}"
+        ) from None
+
+
 def target_years(path: pd.DataFrame) -> pd.DataFrame:
     """By when each plan target is met on a multi-year path.
 
@@ -671,6 +691,21 @@ def target_years(path: pd.DataFrame) -> pd.DataFrame:
         raise ScenarioError(
             "target_years: path's index must be its years (integers); "
             f"got {quoted(years)}"
+        )
+    first, last = YEAR_RANGE
+    low, high = int(min(years)), int(max(years))
+    if not (first <= low and high <= last):
+        # A path whose year became a column (reset_index, a CSV or Parquet file
+        # written without its index) has the row positions 0, 1, ... as index:
+        # consecutive integers, which were answered as years.
+        hint = (
+            "; path has a 'year' column: give path.set_index('year')"
+            if "year" in path.columns
+            else ""
+        )
+        raise ScenarioError(
+            "target_years: path's index must be its years, policy years "
+            f"{first}–{last}; got {low}–{high}{hint}"
         )
     if years != list(range(int(years[0]), int(years[0]) + len(years))):
         raise ScenarioError(

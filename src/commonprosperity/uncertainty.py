@@ -29,6 +29,7 @@ from commonprosperity._validate import (
     describe_rows,
     finite_float,
     is_integer,
+    masked_as_missing,
     one_of,
     quoted,
     seed_problem,
@@ -501,8 +502,8 @@ def bootstrap(
             problem := series_index_problem(name, given, pop.household_id)
         ):
             raise ArgumentError(f"bootstrap: {problem[0]}")
-    strata = pop.stratum if strata is None else native_order(np.asarray(strata))
-    psu = pop.psu if psu is None else native_order(np.asarray(psu))
+    strata = pop.stratum if strata is None else native_order(masked_as_missing(strata))
+    psu = pop.psu if psu is None else native_order(masked_as_missing(psu))
     for name, arr in (("strata", strata), ("psu", psu)):
         if arr is not None and arr.shape != (nh,):
             raise ArgumentError(

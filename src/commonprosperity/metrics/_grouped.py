@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +32,13 @@ MAX_DRAWS = int(np.iinfo(np.intp).max)
 
 
 def _probabilities(p: npt.ArrayLike) -> FloatArray:
+    if isinstance(p, np.ma.MaskedArray) and np.ma.getmaskarray(p).any():
+        # np.asarray drops the mask: a masked 7.0 was "not a share", a masked
+        # 0.9 answered as if given.
+        raise MeasureError(
+            "p must not have masked (missing) elements; got "
+            f"{int(np.ma.getmaskarray(p).sum())} masked"
+        )
     try:
         raw = np.asarray(p)
     except (TypeError, ValueError) as exc:
@@ -51,6 +59,11 @@ def _probabilities(p: npt.ArrayLike) -> FloatArray:
     return arr
 
 
+def _like_p(values: FloatArray, p: FloatArray) -> FloatArray | float:
+    """``values`` as a float where ``p`` was one number (a 0-d array)."""
+    return float(values) if p.ndim == 0 else values
+
+
 @dataclass(frozen=True)
 class _LorenzFit:
     """Behaviour shared by the fitted Lorenz curves."""
@@ -59,37 +72,51 @@ class _LorenzFit:
     gini: float
     sse: float
 
-    def lorenz(self, p: npt.ArrayLike) -> FloatArray:  # pragma: no cover - abstract
+    @overload
+    def lorenz(self, p: float) -> float: ...
+    @overload
+    def lorenz(self, p: npt.ArrayLike) -> FloatArray: ...
+    def lorenz(self, p: npt.ArrayLike) -> FloatArray | float:
         """Income share of the poorest fraction ``p`` of the population.
 
         Parameters
         ----------
-        p : array_like of float
+        p : float or array_like of float
             Population shares in ``[0, 1]``.
 
         Returns
         -------
-        ndarray of float64
-            Shares of total income held by the poorest ``p``.
+        ndarray of float64, or float
+            Shares of total income held by the poorest ``p``; a float for a
+            scalar ``p``, as NumPy's functions give.
         """
+        arr = _probabilities(p)
+        return _like_p(self._lorenz(arr), arr)
+
+    def _lorenz(self, p: FloatArray) -> FloatArray:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _slope(self, p: FloatArray) -> FloatArray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def quantile(self, p: npt.ArrayLike) -> FloatArray:
+    @overload
+    def quantile(self, p: float) -> float: ...
+    @overload
+    def quantile(self, p: npt.ArrayLike) -> FloatArray: ...
+    def quantile(self, p: npt.ArrayLike) -> FloatArray | float:
         """Income at population rank ``p``: ``mean * L'(p)`` (yuan).
 
         Parameters
         ----------
-        p : array_like of float
+        p : float or array_like of float
             Population shares in ``[0, 1]``.
 
         Returns
         -------
-        ndarray of float64
+        ndarray of float64, or float
             Incomes, clipped at 0 where the fitted slope is negative (possible
-            below ``p = 0.001``, where validity is not checked).
+            below ``p = 0.001``, where validity is not checked); a float for a
+            scalar ``p``.
 
         Raises
         ------
@@ -112,7 +139,8 @@ class _LorenzFit:
         arr = _probabilities(p)
         with np.errstate(under="ignore", divide="ignore", invalid="ignore"):
             slope = self._slope(arr)
-        return self.mean * np.maximum(np.nan_to_num(slope, nan=0.0, posinf=np.inf), 0.0)
+        incomes = np.maximum(np.nan_to_num(slope, nan=0.0, posinf=np.inf), 0.0)
+        return _like_p(self.mean * incomes, arr)
 
     def sample(self, n: int, seed: int | np.random.Generator) -> FloatArray:
         """Draw ``n`` incomes by inverse-CDF sampling (yuan).
@@ -209,9 +237,8 @@ class GQLorenz(_LorenzFit):
     def _g(self, p: FloatArray) -> FloatArray:
         return np.maximum((self.m * p + self.n) * p + self.e**2, 0.0)
 
-    def lorenz(self, p: npt.ArrayLike) -> FloatArray:
-        # L(p) = -(b p + e + sqrt(m p² + n p + e²)) / 2; docstring inherited
-        arr = _probabilities(p)
+    def _lorenz(self, arr: FloatArray) -> FloatArray:
+        # L(p) = -(b p + e + sqrt(m p² + n p + e²)) / 2
         # + 0.0 turns the -0.0 at p = 0 into 0.0
         return -0.5 * (self.b * arr + self.e + np.sqrt(self._g(arr))) + 0.0
 
@@ -246,9 +273,8 @@ class BetaLorenz(_LorenzFit):
     gamma: float
     delta: float
 
-    def lorenz(self, p: npt.ArrayLike) -> FloatArray:
-        # L(p) = p - θ p^γ (1-p)^δ; docstring inherited
-        arr = _probabilities(p)
+    def _lorenz(self, arr: FloatArray) -> FloatArray:
+        # L(p) = p - θ p^γ (1-p)^δ
         with np.errstate(under="ignore"):
             return arr - self.theta * arr**self.gamma * (1.0 - arr) ** self.delta
 

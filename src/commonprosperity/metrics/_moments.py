@@ -156,6 +156,10 @@ def factorize_groups(
         if isinstance(group, pd.Series | pd.Index | pd.Categorical)
         else native_order(np.asarray(group))
     )
+    if getattr(arr, "dtype", None) == np.float16:
+        # pandas has no float16 index ("float16 indexes are not supported");
+        # float32 holds every float16 exactly.
+        arr = arr.astype(np.float32)
     if getattr(arr, "ndim", 1) != 1:
         raise MeasureError(f"{name} must be 1-D; got shape {np.shape(arr)}")
     if len(arr) != n:

@@ -159,7 +159,13 @@ def _components(
             "np.column_stack(sources)), or np.array(rows) for rows"
         )
     else:
-        arr = np.asarray(components)
+        # A masked array kept as one: its columns' masks are checked as every
+        # argument's are (np.asarray dropped them and read the values under).
+        arr = (
+            components
+            if isinstance(components, np.ma.MaskedArray)
+            else np.asarray(components)
+        )
         if arr.ndim != 2:
             raise MeasureError(
                 "components must be a mapping of name -> 1-D array or a 2-D array "

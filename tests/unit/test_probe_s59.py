@@ -1,0 +1,289 @@
+"""Defects found in session 59."""
+
+import io
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import commonprosperity as cp
+from commonprosperity import metrics
+
+
+@pytest.fixture(scope="module")
+def path():
+    pop = cp.baseline(2021, n_households=2_000, seed=0)
+    return cp.simulate_path(
+        pop, {y: cp.Scenario.status_quo(y) for y in range(2021, 2024)}
+    )
+
+
+def test_target_years_refuses_row_positions_for_years(path):
+    """A path whose year became a column (reset_index; a CSV or Parquet file
+    written without its index) has 0, 1, 2 as index, consecutive integers that
+    were answered as the years a target is first met (1 for 2022)."""
+    assert cp.target_years(path)["first_met"].dropna().min() >= 2021
+    with pytest.raises(cp.ScenarioError, match=r"got 0–2; path has a 'year' col"):
+        cp.target_years(path.reset_index())
+    read = pd.read_csv(io.StringIO(path.to_csv())).convert_dtypes()
+    with pytest.raises(cp.ScenarioError, match="set_index"):
+        cp.target_years(read)
+    with pytest.raises(cp.ScenarioError, match=r"policy years 2000–2100; got 0–2$"):
+        cp.target_years(path.reset_index(drop=True))
+    # The years themselves, back as the index, answer as before.
+    assert cp.target_years(read.set_index("year")).equals(cp.target_years(path))
+
+
+@pytest.fixture(scope="module")
+def sweeps():
+    pop = cp.synthetic_population(800, seed=5)
+    base = cp.Scenario.status_quo(2024)
+    levers = ["transfers.dibao_monthly", "income_tax.basic_deduction"]
+    one = cp.sweep(pop, base, {levers[0]: [1128, 1500], levers[1]: [60000, 72000]})
+    two = cp.sweep(pop, base, {levers[0]: [2000, 2300], levers[1]: [60000, 72000]})
+    cheap = cp.sweep(pop, base, {levers[0]: [900, 1000]})
+    return pop, base, levers, one, two, cheap
+
+
+def test_sweep_summary_reads_frames_pandas_gives_back(sweeps, tmp_path):
+    """Two sweeps concatenated (a repeated index), a lever one of them lacked as
+    pd.NA (convert_dtypes), a list lever read back from Parquet (arrays), and
+    T*_met as text crashed sweep_summary with bare TypeErrors."""
+    from commonprosperity.report import sweep_summary
+
+    pop, base, levers, one, two, cheap = sweeps
+    both = pd.concat([one, two])
+    assert both.index.duplicated().any()
+    summary = sweep_summary(both, levers)
+    at = both.reset_index(drop=True)
+    for tid, row in summary.iterrows():
+        if row["scenarios_meeting"]:
+            best = cp.cheapest(at, tid).iloc[0]
+            assert row["cheapest_cost"] == best["net_fiscal_cost"]
+    nullable = pd.concat([one, cheap], ignore_index=True).convert_dtypes()
+    assert nullable[levers[1]].isna().any()
+    text = sweep_summary(nullable, levers)["cheapest_levers"]
+    assert text.str.contains(f"{levers[1]} = n/a").any()
+    rates = [
+        (0.03, 0.1, 0.2, 0.25, 0.3, 0.35, 0.45),
+        (0.02, 0.1, 0.2, 0.25, 0.3, 0.35, 0.45),
+    ]
+    listed = cp.sweep(pop, base, {"income_tax.rates": rates, levers[0]: [1128, 1500]})
+    listed.to_parquet(tmp_path / "s.parquet")
+    back = pd.read_parquet(tmp_path / "s.parquet")
+    assert isinstance(back["income_tax.rates"].iloc[0], np.ndarray)
+    ours = sweep_summary(back, ["income_tax.rates", levers[0]])
+    assert ours.equals(sweep_summary(listed, ["income_tax.rates", levers[0]]))
+    fig = cp.plots.sweep_heatmap(back, "income_tax.rates", levers[0], "gini")
+    assert fig.axes
+    texts = one.assign(T4_met=one["T4_met"].astype(str))
+    with pytest.raises(cp.ArgumentError, match="sweep_summary: frame column T4_met"):
+        sweep_summary(texts, levers)
+    with pytest.raises(cp.ArgumentError, match="cheapest: frame column T4_met"):
+        cp.cheapest(texts, "T4")
+
+
+def test_sweep_figures_say_t5_is_over_some_cities(sweeps):
+    """The frame records that a population of two cities judges T5 over two of
+    the 11; the frontier's title said "4 of 4 scenarios meet T5" and the
+    heatmap's "outlined: meets T5" without it (cheapest warns, the dashboard
+    says it: the figures travel without report.md)."""
+    pop, base, levers, *_ = sweeps
+    households, persons = pop.to_frames()
+    kept = households[households["city"].isin(["杭州", "宁波"])]
+    two = cp.Population.from_frames(
+        kept, persons[persons["household_id"].isin(kept["household_id"])]
+    )
+    frame = cp.sweep(two, base, {levers[0]: [1128, 1500], levers[1]: [60000, 72000]})
+    assert frame.attrs["cities"].startswith("over 2 of the 11 cities")
+    fig = cp.plots.fiscal_frontier(frame, "T5", levers=levers)
+    assert "over 2 of the 11 cities" in fig.axes[0].get_title(loc="left")
+    fig = cp.plots.sweep_heatmap(frame, levers[0], levers[1], "city_max_min_ratio")
+    assert "over 2 of the 11 cities" in fig.axes[0].get_title(loc="left")
+    whole = cp.sweep(pop, base, {levers[0]: [1128, 1500], levers[1]: [60000, 72000]})
+    fig = cp.plots.fiscal_frontier(whole, "T5", levers=levers)
+    assert "of the 11 cities" not in fig.axes[0].get_title(loc="left")
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "unit"),
+    [
+        (1.9 + 2.5e-12 * 1.9 * 2, 1.9, "ratio"),  # just beyond the tolerance
+        (1.9 - 4e-12, 1.9, "ratio"),
+        (74_999.99999966, 75_000.0, "yuan"),
+        (0.500000000005, 0.5, "share"),
+        (3e-12, 0.0, "ratio change"),
+    ],
+)
+def test_a_value_judged_apart_from_its_target_is_shown_apart(value, target, unit):
+    """Values 2e-12 to 5e-10 from a bound, judged met or not by the targets'
+    tolerance (BOUND_TOLERANCE), were shown equal to it: "1.900 < 1.900 yes",
+    "75,000 >= 75,000 NO 0", "50.0 % > 50.0 % yes"."""
+    from commonprosperity._reportformat import _values_and_goal
+    from commonprosperity.targets import on_bound
+
+    assert on_bound(value, target) != target  # judged as apart
+    (shown,), goal, _ = _values_and_goal([value], target, unit)
+    assert shown != goal
+
+
+def test_a_value_within_the_tolerance_is_shown_as_its_target():
+    """Within the tolerance a value is judged on its bound: shown as it too."""
+    from commonprosperity._reportformat import _values_and_goal
+
+    (shown,), goal, extra = _values_and_goal([1.9 - 1e-12], 1.9, "ratio")
+    assert shown == goal and extra == 0
+
+
+@pytest.mark.parametrize(
+    "value", [0.7001113891601562, 0.7001110, 2 / 3, 1279.157895, 2790.7368421052633]
+)
+def test_sweep_lever_values_are_shown_as_they_type_back(value):
+    """Six figures of the growth rate solve found (0.7001113891601562) read
+    0.700111 in the sweep report, the cheapest line and the heatmap, a value that
+    misses T4; grid values 0.700111 and 0.7001114 shared one label."""
+    from commonprosperity._plotstyle import _tick
+    from commonprosperity._reportformat import _number
+
+    for text in (_number(value), _tick(value)):
+        assert float(text.replace(",", "")) == value
+    assert _number(0.05) == "0.05" and _number(1279.157895) == "1,279.157895"
+
+
+def test_masked_entries_are_missing_everywhere():
+    """np.asarray drops a mask: bootstrap's strata and psu, calibrate's
+    variables, a 2-D masked gini_by_source and a fitted curve's p read the values
+    under it, where every other argument refuses masked entries."""
+    pop = cp.synthetic_population(300, seed=4)
+    res = cp.simulate(pop, cp.Scenario.status_quo(2021))
+    n = pop.n_households
+    psu = np.arange(n) // 5 % 12
+    with pytest.raises(cp.ArgumentError, match="psu must have a value for every"):
+        cp.bootstrap(res, "gini", n=20, seed=1, psu=np.ma.masked_array(psu, psu < 3))
+    with pytest.raises(cp.ArgumentError, match="strata must have a value for every"):
+        cp.bootstrap(res, "gini", n=20, seed=1, strata=np.ma.masked_array(psu, psu < 3))
+    # No mask set: the values themselves.
+    plain = cp.bootstrap(res, "gini", n=20, seed=1, psu=psu)
+    unmasked = cp.bootstrap(res, "gini", n=20, seed=1, psu=np.ma.masked_array(psu))
+    assert np.array_equal(unmasked.replicates, plain.replicates)
+    total = float(pop.weight.sum())
+    margins = {"households": {"grp": {0: total * 0.3, 1: total * 0.5, 2: total * 0.2}}}
+    group = np.ma.masked_array(np.arange(n) % 3, mask=np.arange(n) == 0)
+    with pytest.raises(cp.CalibrationError, match=r"variables\['grp'\] is missing"):
+        cp.calibrate(pop, margins, variables={"grp": group})
+    table = np.column_stack([np.arange(1.0, 11), np.arange(10.0, 0, -1) ** 2])
+    masked = np.ma.masked_array(table, mask=np.zeros_like(table, dtype=bool))
+    assert metrics.gini_by_source(masked).equals(metrics.gini_by_source(table))
+    masked[0, 1] = np.ma.masked
+    with pytest.raises(cp.MeasureError, match=r"components\[:, 1\] must not have mask"):
+        metrics.gini_by_source(masked)
+    fit = metrics.fit_gq_lorenz([0.0616, 0.1086, 0.1574, 0.2287, 0.4437], mean=5e4)
+    p = np.ma.masked_array([0.25, 0.5, 0.9], mask=[0, 0, 1])
+    for method in (fit.quantile, fit.lorenz):
+        with pytest.raises(cp.MeasureError, match="p must not have masked"):
+            method(p)
+
+
+def test_a_fitted_curve_gives_a_float_for_one_share():
+    """Documented as an ndarray, a scalar p gave a numpy.float64 (len() failed);
+    now a float for a scalar, an array for an array, as NumPy's functions."""
+    for fit in (
+        metrics.fit_gq_lorenz([0.0616, 0.1086, 0.1574, 0.2287, 0.4437], mean=5e4),
+        metrics.fit_beta_lorenz([0.0616, 0.1086, 0.1574, 0.2287, 0.4437], mean=5e4),
+    ):
+        for method in (fit.quantile, fit.lorenz):
+            one = method(0.5)
+            many = method([0.25, 0.5])
+            assert type(one) is float and isinstance(many, np.ndarray)
+            assert one == many[1]
+            assert method(np.array([0.5])).shape == (1,)
+
+
+def test_float16_group_labels_are_groups():
+    """pandas has no float16 index: a bare NotImplementedError."""
+    x = np.array([1.0, 2.0, 3.0, 7.0])
+    labels = np.array([0, 0, 1.5, 1.5])
+    want = metrics.group_mean(x, None, labels)
+    got = metrics.group_mean(x, None, labels.astype(np.float16))
+    assert got.to_numpy().tolist() == want.to_numpy().tolist()
+    assert got.index.tolist() == want.index.tolist()
+    same = metrics.decompose(x, None, pd.Series(labels.astype(np.float16)))
+    assert same.between == metrics.decompose(x, None, labels).between
+
+
+def test_top_tail_given_as_arrays_is_said_to_need_numbers():
+    """0-d arrays of 0.0625 and 2.0 were said to be outside (0, 0.2] and (1, 10]."""
+    with pytest.raises(cp.PopulationError) as info:
+        cp.baseline(2021, top_tail={"share": np.array(0.0625), "alpha": np.array(2.0)})
+    message = str(info.value)
+    assert "top_tail['share'] must be a number in (0, 0.2]" in message
+    assert "top_tail['alpha'] must be a number in (1, 10]" in message
+    with pytest.raises(cp.PopulationError, match=r"'share'\] must be in \(0, 0.2\]"):
+        cp.baseline(2021, top_tail={"share": 0.5, "alpha": 2.0})
+
+
+def test_solve_quotes_an_integer_bound_as_given():
+    """Through a float, 123456789012345678901 was said as 123456789012345683968."""
+    pop = cp.synthetic_population(200, seed=4)
+    base = cp.Scenario.status_quo(2025)
+    lever = "transfers.child_allowance_max_age"
+    for bound in (123456789012345678901, 2**64 - 1):
+        with pytest.raises(cp.ScenarioError, match=f"= {bound} is not a valid value"):
+            cp.solve(pop, base, lever, "gini <= 0.3", (0, bound))
+
+
+def test_urban_flags_of_the_tier_lookups_are_true_or_false():
+    """weak_minimum_wage_tiers read the text "False" (and NaN) as urban with
+    bool(); minimum_wage_tier let 1, 1.0 and 0.0 pass its True/False check."""
+    from commonprosperity import published
+
+    rural = published.weak_minimum_wage_tiers([("丽水", False)])
+    assert published.weak_minimum_wage_tiers([("丽水", np.False_)]) == rural
+    assert published.minimum_wage_tier("丽水", np.bool_(False)) == 3
+    for bad in ("False", float("nan"), 0):
+        with pytest.raises(cp.PopulationError, match="urban must be True or False"):
+            published.weak_minimum_wage_tiers([("丽水", bad)])
+    for bad in (1, 1.0, np.float64(0.0)):
+        with pytest.raises(cp.PopulationError, match="urban must be True or False"):
+            published.minimum_wage_tier("丽水", bad)
+
+
+def test_a_type_checker_reads_what_the_docs_allow(tmp_path):
+    """columns={... : None} (documented: leave the column unread) was refused by
+    the annotations; calls through a lazy module (cp.plots...) were Any, and a
+    fitted curve's quantile(0.5) was typed an array."""
+    api = pytest.importorskip("mypy.api")
+    script = tmp_path / "user.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import pandas as pd
+            import commonprosperity as cp
+            from commonprosperity import metrics
+
+            h = pd.DataFrame()
+            cp.Population.from_frames(h, h, columns={"hw": "weight", "weight": None})
+            cp.Population.read_parquet("p.parquet", columns={"pw": None})
+            cp.survey.read_stata("h.dta", "p.dta", columns={"pw": None})
+            fit = metrics.fit_gq_lorenz([0.1, 0.2, 0.3, 0.4], mean=5e4)
+            one: float = fit.quantile(0.5)
+            cp.plots.no_such_function()
+            """
+        )
+    )
+    out, err, _ = api.run(
+        [
+            "--follow-imports=silent",
+            "--ignore-missing-imports",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--no-error-summary",
+            "--hide-error-context",
+            str(script),
+        ]
+    )
+    lines = [line.split(": ", 1)[1] for line in out.splitlines() if ": " in line]
+    assert lines == [
+        'error: Module has no attribute "no_such_function"  [attr-defined]'
+    ], out + err
