@@ -25,7 +25,14 @@ from commonprosperity._validate import as_float, is_integer, one_of, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.published import CITY_NAMES_EN
-from commonprosperity.targets import PLAN_SOURCE, TARGETS, UNIT_TEXT, Target, on_bound
+from commonprosperity.targets import (
+    BOUND_TOLERANCE,
+    PLAN_SOURCE,
+    TARGETS,
+    UNIT_TEXT,
+    Target,
+    on_bound,
+)
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -187,6 +194,8 @@ def _target_of(indicator: str) -> Target | None:
 
 
 def _tick(v: object) -> str:
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v.item()  # a number given as a 0-d array (fixed={...: np.array(1)})
     # A list lever (``income_tax.rates``) holds tuples: float() of one raised.
     if isinstance(v, list | tuple | np.ndarray):
         return "[" + ", ".join(_tick(x) for x in v) + "]"
@@ -201,25 +210,33 @@ def _tick(v: object) -> str:
         return "n/a"
     if abs(f) < 100 and f != int(f):
         return typed_back(f, f"{f:g}")
-    # The value's own decimals (up to 6): 1,128.5 and 1,886.4306 were labelled
-    # 1,128 and 1,886, two columns under one label, a value that missed T4.
+    # The value's own decimals (up to 6, more if they do not read back as it):
+    # 1,128.5 and 1,886.4306 were labelled 1,128 and 1,886, two columns under
+    # one label, a value that missed T4.
     return typed_back(f, with_own_decimals(f))
 
 
 def typed_back(f: float, text: str) -> str:
-    """``text`` if it reads back as ``f``, else ``f``'s shortest exact digits.
+    """``text`` if it reads back as ``f`` to rounding, else ``f`` closer.
 
-    A lever value is shown as it can be typed back: six figures of the growth
-    rate 0.7001113891601562 that solve found read 0.700111, which misses T4,
-    and grid values 0.700111 and 0.7001114 shared one label.
+    A lever value is shown so that, typed back, it is ``f`` to the targets'
+    rounding tolerance (``targets.BOUND_TOLERANCE``, relative): six figures of
+    the growth rate 0.7001113891601562 that solve found read 0.700111, which
+    misses T4, and grid values 0.700111 and 0.7001114 shared one label. The
+    fewest decimals that do it, so 0.30000000000000004 (a linspace value)
+    stays 0.3.
     """
-    if float(text.replace(",", "")) == f:
+
+    def close(shown: str) -> bool:
+        return abs(float(shown.replace(",", "")) - f) <= BOUND_TOLERANCE * abs(f)
+
+    if close(text):
         return text
-    shortest = repr(float(f))
-    if "e" in shortest or "." not in shortest:
-        return shortest
-    whole, _, decimals = shortest.partition(".")
-    return f"{int(whole):,}.{decimals}" if whole != "-0" else shortest
+    for decimals in range(18):
+        shown = f"{f:,.{decimals}f}"
+        if close(shown):
+            return shown
+    return repr(float(f))  # tiny values, beyond fixed decimals
 
 
 def with_own_decimals(f: float) -> str:

@@ -447,6 +447,8 @@ def _change(v: Any, unit: str) -> str:
 
 
 def _number(v: Any) -> str:
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v.item()  # a number given as a 0-d array
     # A list lever read back from Parquet holds arrays, not tuples.
     if isinstance(v, list | tuple | np.ndarray):
         return "[" + ", ".join(_number(x) for x in v) + "]"
@@ -462,8 +464,9 @@ def _number(v: Any) -> str:
     if f == int(f) and abs(f) >= 1000:
         return f"{f:,.0f}"
     if abs(f) >= 1000:
-        # The value's own decimals (up to 6): six significant digits printed a
-        # swept 2,790.736842 as 2,790.74, a lever value no one could re-run.
+        # The value's own decimals (up to 6, more if they do not read back as
+        # it): six significant digits printed a swept 2,790.736842 as
+        # 2,790.74, a lever value no one could re-run.
         return typed_back(f, with_own_decimals(f))
     return typed_back(f, f"{f:,.6g}")
 

@@ -284,6 +284,12 @@ def _shift_arguments(
     where = "shift_shares"
     arrays = []
     for name, given in (("shares", shares), ("weight", weight)):
+        if isinstance(given, np.ma.MaskedArray) and np.ma.is_masked(given):
+            # np.asarray read the values under the mask as data.
+            raise ArgumentError(
+                f"{where}: {name} must not have masked (missing) entries; got "
+                f"{int(np.ma.getmaskarray(given).sum())} masked"
+            )
         try:
             raw = np.asarray(given)
         except (TypeError, ValueError):  # a ragged list

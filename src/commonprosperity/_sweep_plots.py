@@ -311,6 +311,8 @@ def _hashable(value: Any) -> Any:
 
 def _matches(column: pd.Series, value: Any) -> pd.Series:
     """Rows of ``column`` equal to ``value``: numbers to rounding, lists exactly."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()  # a number (iterating it raised a bare TypeError)
     if isinstance(value, list | tuple | np.ndarray):
         # A list lever (``income_tax.rates``) holds tuples: astype(float) raised.
         want = tuple(float(v) for v in value)
@@ -363,8 +365,9 @@ def _fewest_decimals(values: list[object], plain: list[str]) -> list[str]:
 
     A ``{start, stop, num}`` range labelled every column with six decimals
     ("1,279.157895"), which ran into each other. Each label stays within 0.5 %
-    of its value (one value of 0.05 is no "0"); ``plain`` (each value's own
-    decimals) when no count up to 6 does both.
+    of its value (one value of 0.05 is no "0"); ``plain`` (each value as
+    :func:`~commonprosperity._plotstyle.typed_back` shows it) when no count up
+    to 6 does both.
     """
     try:
         numbers = [float(v) for v in values]  # type: ignore[arg-type]
@@ -443,7 +446,14 @@ def pareto_front(
     """
     check_flag(higher_is_better, "higher_is_better", "pareto_front")
     try:
-        given = [np.asarray(values), np.asarray(cost)]
+        # A masked entry is an undefined one (NaN, left out): np.asarray read
+        # the value under the mask, which could be put on the front.
+        given = [
+            np.ma.filled(np.ma.asarray(a, dtype=np.float64), np.nan)
+            if isinstance(a, np.ma.MaskedArray)
+            else np.asarray(a)
+            for a in (values, cost)
+        ]
     except (TypeError, ValueError) as exc:
         raise ArgumentError(
             f"pareto_front: values and cost must be numbers ({exc})"

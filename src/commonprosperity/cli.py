@@ -1176,6 +1176,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         return float(result.indicators[name])
 
     cost = float(before.fiscal["net_revenue"] - at.fiscal["net_revenue"])
+    basis = at.band_basis
     if args.save is not None:
         # Saved before anything is printed: a file that cannot be written exits
         # 2 with one line, not after the whole answer.
@@ -1184,7 +1185,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         except (OSError, ScenarioError) as exc:
             reason = str(exc).removeprefix(f"{args.save}: ")
             raise UsageError(f"--save {args.save}: {reason}") from None
-    print(f"{label} ({scenario.year} policy) on {pop_text}")
+    # The band basis, as run's table names it: on the three-person basis a band
+    # target's answer differs widely, and no output said which it was on.
+    print(f"{label} ({scenario.year} policy) on {pop_text}; band basis: {basis}")
     tolerance = args.xtol if args.xtol is not None else 1e-6 * (hi - lo)
     print(
         f"{args.lever} = {_rounded_up(found, tolerance, hi)} is the smallest value "
@@ -1208,6 +1211,13 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         print("\n".join(weak_lines(weak)))
     if args.save is not None:
         print(f"Wrote the solved scenario to {args.save}")
+        if args.band_basis != "household":
+            # A scenario file holds the policy, not how bands are read: run
+            # reads it on the household basis unless told.
+            print(
+                f"  (the file holds the policy only: give --band-basis "
+                f"{args.band_basis} to run it on the basis solved on)"
+            )
     return EXIT_OK
 
 

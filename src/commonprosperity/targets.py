@@ -663,7 +663,8 @@ def target_years(path: pd.DataFrame) -> pd.DataFrame:
     ------
     ScenarioError
         If ``path`` is not such a table (a verdict column missing, not boolean, or
-        years not consecutive integers).
+        years not consecutive integers, policy years 2000–2100: a path whose
+        years became a column has its row positions 0, 1, ... as index).
 
     Examples
     --------
