@@ -36,7 +36,12 @@ from commonprosperity._plotstyle import (
 from commonprosperity._validate import check_flag, check_text, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.scenario import lever_unit
-from commonprosperity.targets import INDICATOR_NAMES, meets, verdict_column
+from commonprosperity.targets import (
+    INDICATOR_NAMES,
+    TARGET_BY_ID,
+    meets,
+    verdict_column,
+)
 
 if TYPE_CHECKING:
     from matplotlib.ticker import ScalarFormatter
@@ -279,7 +284,10 @@ def sweep_heatmap(
         # The unit on a line of its own: a long lever's label ran past the top
         # of a grid of three rows, its unit cut off.
         ax.set_ylabel((_lever_label(y) + y_note).replace(" (", "\n(", 1))
-        default = f"{indicator} by {x.split('.')[-1]} and {y.split('.')[-1]}"
+        default = (
+            f"{indicator}{_band_caveat(frame, indicator)} by {x.split('.')[-1]} "
+            f"and {y.split('.')[-1]}"
+        )
         if not finite.size:
             # A colour bar from -0.1 to 0.1 scaled nothing: every cell is n/a.
             default += " (undefined in every scenario)"
@@ -546,6 +554,17 @@ def _judged_by_verdict(frame: pd.DataFrame, target: Any) -> np.ndarray:
         return np.zeros(len(frame), dtype=bool)
     verdicts = verdict_column(frame, tid, "fiscal_frontier")
     return cast(np.ndarray, verdicts.notna().to_numpy(dtype=bool))
+
+
+def _band_caveat(frame: pd.DataFrame, indicator: str) -> str:
+    """A band share's basis when it is the three-person one, else "".
+
+    Official figures use it and give much higher shares than the household
+    basis: the figure travels without report.md, which names it.
+    """
+    bands = (TARGET_BY_ID["T2"].indicator, TARGET_BY_ID["T3"].indicator)
+    three = frame.attrs.get("band_basis") == "three_person"
+    return " (3 × per-capita income)" if three and indicator in bands else ""
 
 
 def _cities_caveat(frame: pd.DataFrame) -> str:
@@ -849,7 +868,8 @@ def fiscal_frontier(
         ax.legend(loc="best", frameon=True, framealpha=0.9)
         ax.set_title(
             title
-            or f"Fiscal cost against {column} over {len(frame)} scenarios{subtitle}",
+            or f"Fiscal cost against {column}{_band_caveat(frame, column)} over "
+            f"{len(frame)} scenarios{subtitle}",
             loc="left",
             wrap=True,
         )

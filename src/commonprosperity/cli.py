@@ -884,6 +884,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from commonprosperity import report
     from commonprosperity._sweepfile import read_sweep_file
     from commonprosperity.simulate import (
+        band_basis_note,
         population_cities_note,
         population_weak_values,
     )
@@ -987,9 +988,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             f"--scheduler {client}: cannot use the Dask scheduler "
             f"({type(exc).__name__}: {exc})"
         ) from None
+    # The band basis, as run's and solve's headings name it: a bare "T3 met" on
+    # the three-person basis read as the household one's.
     heading = (
         f"sweep {spec.path.name}: {spec.n_scenarios:,} scenarios around "
-        f"{spec.base_label} on {pop_text}"
+        f"{spec.base_label} on {pop_text}; band basis: {spec.band_basis}"
     )
     try:
         written, summary = report.write_sweep(
@@ -1000,6 +1003,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             command=args.command_line,
             cheapest=cheapest,
             target_notes={
+                **dict.fromkeys(
+                    ("T2", "T3") if spec.band_basis != "household" else (),
+                    band_basis_note(spec.band_basis),
+                ),
                 "T5": population_cities_note(pop),
                 # No lever moves the urban share: its basis says what T6 reads.
                 "T6": frame.attrs["urban_basis"]
@@ -1160,7 +1167,14 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             )
         kwargs["band_basis"] = args.band_basis
     pop, pop_text = _population_of(args, scenario.year)
-    found = solve(pop, scenario, **kwargs)
+    try:
+        found = solve(pop, scenario, **kwargs)
+    except TargetUnreachableError as exc:
+        # Said with what it was tried on: the printed heading never comes, and
+        # a band share of 0.757 is a three-person one, 0.612 on households.
+        raise TargetUnreachableError(
+            f"{exc} (on {pop_text}; band basis: {args.band_basis})"
+        ) from None
     solved: Scenario = scenario.replace({args.lever: found})
     with slips_said():  # solve said the base's and its bounds'
         at = simulate(pop, solved, band_basis=args.band_basis)

@@ -66,7 +66,11 @@ from commonprosperity.metrics._gini import gini
 from commonprosperity.metrics._validate import as_values, as_weight
 from commonprosperity.population import INCOME_COLUMNS
 from commonprosperity.published import CITIES
-from commonprosperity.simulate import SURVEY_URBAN_BASIS, cities_in_note
+from commonprosperity.simulate import (
+    SURVEY_URBAN_BASIS,
+    band_basis_note,
+    cities_in_note,
+)
 from commonprosperity.targets import TARGET_BY_ID, meets
 
 if TYPE_CHECKING:
@@ -584,8 +588,11 @@ def target_dashboard(
             if unit == "ratio change":
                 target_text = f"{cmp_text} 0 (trend)"
             name = _short(tid, str(row["description"]))
-            if tid in ("T2", "T3") and getattr(result, "band_basis", None) == (
-                "three_person"
+            # A targets table (read back from targets.csv) has no band_basis:
+            # its T2/T3 note names the basis.
+            if tid in ("T2", "T3") and (
+                getattr(result, "band_basis", None) == "three_person"
+                or band_basis_note("three_person") in str(row["note"])
             ):
                 # The bands read the same on either basis; say which.
                 name += "\n(3 × per-capita income)"

@@ -77,6 +77,11 @@ _BAND_BASIS_NOTES = {
 GINI_METHODS = ("exact", "bracket")
 
 
+def band_basis_note(basis: str) -> str:
+    """The note of T2 and T3 (and the band shares) on ``basis``."""
+    return _BAND_BASIS_NOTES[basis]
+
+
 #: T6's note on a population whose urban flag is the survey's (the default
 #: baseline): figures that show T6 say so with it.
 SURVEY_URBAN_BASIS = (
@@ -119,6 +124,23 @@ def urban_basis_note(source: str) -> str:
     return (
         "urban basis: the population's own urban flag; the 75 % target is the "
         "official urbanisation rate (census definition)"
+    )
+
+
+def census_mean_note(source: str) -> str:
+    """T1's note on a baseline drawn on the census urban basis, or "".
+
+    More residents counted urban at urban incomes put the all-resident mean
+    about 3–4 % above the published one (``baseline``'s ``urban_definition``);
+    only the T6 note and the provenance said the basis, not T1's verdict.
+    """
+    if weights_set_after_generator(source):
+        return ""
+    if _generator_argument(source, "urban_definition", r"'\w+'") != "'census'":
+        return ""
+    return (
+        "urban basis: the official (census) rate, which puts the all-resident "
+        "mean about 3–4 % above the published one (baseline's urban_definition)"
     )
 
 
@@ -468,8 +490,10 @@ class Result:
                 note = frame.at[tid, "note"]
                 frame.at[tid, "note"] = f"{note}; {text}" if note else text
 
-        add_note(("T2", "T3"), _BAND_BASIS_NOTES[self.band_basis])
+        add_note(("T2", "T3"), band_basis_note(self.band_basis))
         add_note(("T6",), urban_basis_note(self.population.source))
+        if census := census_mean_note(self.population.source):
+            add_note(("T1",), census)
         cities = cities_note(set(self.city_per_capita.index))
         # Judged (a value, or an unbounded gap): over which cities it was.
         judged = not pd.isna(frame.at["T5", "met"])

@@ -354,3 +354,110 @@ def test_sweep_heatmap_fixes_a_lever_given_as_a_0d_array(sweeps):
     )
     assert "basic_deduction = 60,000" in fig.axes[0].get_title(loc="left")
     assert want.axes
+
+
+def test_cli_sweep_names_its_band_basis(capsys, tmp_path):
+    """A sweep on the three-person basis printed "T3 ... met in 4 of 4" with no
+    word of the basis (only report.md had it)."""
+    from commonprosperity import cli
+
+    file = tmp_path / "s.toml"
+    file.write_text(
+        'year = 2025\nband_basis = "three_person"\n[population]\n'
+        'households = 2000\n[grid]\n"transfers.dibao_monthly" = [1128, 1600]\n',
+        encoding="utf-8",
+    )
+    code = cli.main(["sweep", str(file), "--out", str(tmp_path / "o"), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[0].endswith("; band basis: three_person")
+    assert "band basis: 3 × per-capita disposable income" in out
+    args = ["solve", "--year", "2025", "--households", "2000", "--band-basis"]
+    args += ["three_person", "--lever", "income_tax.basic_deduction", "--target"]
+    args += ["T2 >= 0.999", "--bounds", "60000", "120000"]
+    code = cli.main(args)
+    err = capsys.readouterr().err
+    assert code == 1 and err.rstrip().endswith("; band basis: three_person)")
+
+
+def test_band_figures_and_tables_name_the_three_person_basis(sweeps):
+    """The sweep figures of T2/T3, the dashboard of a targets table read back,
+    indicators.csv's band rows and by_group's frame showed three-person shares
+    (about 14 points above the household ones) without naming the basis."""
+    from commonprosperity import report
+
+    pop, base, levers, *_ = sweeps
+    grid = {levers[0]: [1128, 1500], levers[1]: [60000, 72000]}
+    three = cp.sweep(pop, base, grid, band_basis="three_person")
+    household = cp.sweep(pop, base, grid)
+    for frame, named in ((three, True), (household, False)):
+        fig = cp.plots.fiscal_frontier(frame, "T2", levers=levers)
+        title = fig.axes[0].get_title(loc="left")
+        assert ("(3 × per-capita income)" in title) is named
+        fig = cp.plots.sweep_heatmap(frame, levers[0], levers[1], "T3")
+        title = fig.axes[0].get_title(loc="left")
+        assert ("(3 × per-capita income)" in title) is named
+    result = cp.simulate(pop, base, band_basis="three_person")
+
+    def labels(fig):
+        return " ".join(
+            t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))
+        )
+
+    table = result.targets()
+    assert labels(cp.plots.target_dashboard(table)).count("3 × per-capita") == 2
+    plain = cp.simulate(pop, base).targets()
+    assert "3 × per-capita" not in labels(cp.plots.target_dashboard(plain))
+    notes = report.indicator_table(result)["note"]
+    assert notes["band_share_100k_500k"].startswith("band basis: 3 × per-capita")
+    assert notes["band_share_200k_600k"].startswith("band basis: 3 × per-capita")
+    assert notes["gini"] == ""
+    groups = result.by_group("urban")
+    assert groups.attrs == {"band_basis": "three_person", "gini_method": "exact"}
+
+
+def test_reports_refuse_a_status_quo_of_another_gini_method(sweeps):
+    """A bracket result beside an exact status quo gave NaN status-quo bounds
+    with no word, the provenance naming the result's method only."""
+    from commonprosperity import report
+
+    pop, base, *_ = sweeps
+    bracket = cp.simulate(pop, base, gini="bracket")
+    exact = cp.simulate(pop, base)
+    for table in (report.indicator_table, report.fiscal_table):
+        with pytest.raises(cp.ArgumentError, match="gini='exact' and result with"):
+            table(bracket, exact)
+    with pytest.raises(cp.ArgumentError, match="gini='exact' and result with"):
+        report.summary_text(bracket, heading="h", baseline=exact)
+    assert len(report.indicator_table(bracket, cp.simulate(pop, base, gini="bracket")))
+
+
+def test_the_report_records_the_national_accounts_given(sweeps):
+    """T7's verdict rests on a GDP and a labour compensation the user gives;
+    report.md showed neither."""
+    from commonprosperity import report
+
+    pop, base, *_ = sweeps
+    result = cp.simulate(pop, base)
+    text = report.markdown_report(
+        result, heading="h", gdp=9e12, labour_compensation=4.5e12
+    )
+    assert (
+        "- national accounts as given: GDP 9,000,000,000,000 yuan, labour "
+        "compensation 4,500,000,000,000 yuan"
+    ) in text
+    plain = report.markdown_report(result, heading="h")
+    assert "national accounts as given" not in plain
+
+
+def test_t1_notes_the_census_urban_basis():
+    """On the census urban basis the all-resident mean is 3–4 % above the
+    published one (README); T1's row said nothing of it."""
+    census = cp.baseline(2024, n_households=1_500, seed=0, urban_definition="census")
+    survey = cp.baseline(2024, n_households=1_500, seed=0)
+    base = cp.Scenario.status_quo(2024)
+    note = cp.simulate(census, base).targets().loc["T1", "note"]
+    assert "3–4 % above the published one" in note
+    assert cp.simulate(survey, base).targets().loc["T1", "note"] == ""
+    reweighted = census.with_weights(census.weight)
+    assert "3–4 %" not in cp.simulate(reweighted, base).targets().loc["T1", "note"]
