@@ -230,7 +230,10 @@ def lorenz_curves(
         curves.append((label, p, s, float(result.indicators["gini"])))
     ref_label = next(iter(results))
     ref = next(c for c in curves if c[0] == ref_label)
-    styles = [(_BLUE, "-"), (_VERMILION, "--"), (_GREEN, "-."), (_ORANGE, ":")]
+    # Six colours against four dashes: a fifth result took the reference's
+    # solid blue, its difference line drawn as the reference's 0.
+    colours = [_BLUE, _VERMILION, _GREEN, _ORANGE, _SKY, _PURPLE]
+    dashes = ["-", "--", "-.", ":"]
     with _rc():
         fig = _figure(10.0, 5.4)
         ax, dx = fig.subplots(1, 2)
@@ -241,7 +244,10 @@ def lorenz_curves(
             if label == gross:
                 colour, ls = _GREY, (0, (1, 1.5))
             else:
-                colour, ls = styles[k % len(styles)]
+                # Each round of dashes shifted by one: the fifth curve is not
+                # solid as the reference is.
+                colour = colours[k % len(colours)]
+                ls = dashes[(k + k // len(dashes)) % len(dashes)]
                 k += 1
             gini = f"Gini {g:.4f}" if np.isfinite(g) else "Gini undefined"
             # Wrapped: a long label ran past both edges of the figure, its Gini
@@ -424,14 +430,18 @@ def income_distribution(
             places = 1 + distinct_decimals(
                 share, target.target, lambda x, e: f"{100 * x:.{1 + e}f}"
             )
+            # Centred on its band, or from the band's left end where the band
+            # lies in the left third (a wide ``upper``): centred there, the
+            # label ran off the figure's left edge over the axis.
+            left = (lo + hi) / 2 < edges[-1] / 3
             ax.text(
-                (lo + hi) / 2e3,
+                lo / 1e3 if left else (lo + hi) / 2e3,
                 y,
                 f"{lo / 1e3:.0f}k–{hi / 1e3:.0f}k: "
                 f"{100 * share:.{places}f} % of households (target "
                 f"{_COMPARISON_TEXT[target.comparison]} "
                 f"{100 * target.target:.{places if places > 1 else 0}f} %)",
-                ha="center",
+                ha="left" if left else "center",
                 va="bottom",
                 fontsize=10,
                 color=_BLACK,
@@ -453,22 +463,13 @@ def income_distribution(
                 f"{100 * above:.1f} % at or above {upper / 1e3:.0f}k shown "
                 "in the last bin"
             )
-        if notes:
-            # Under the legend (centre right), where no bar reaches: at the foot
-            # it ran into the last bin's bar, which holds the incomes above.
-            ax.text(
-                0.99,
-                0.38,
-                "\n".join(notes),
-                transform=ax.transAxes,
-                ha="right",
-                va="top",
-                fontsize=9,
-                color=_GREY,
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-            )
         ax.set_xlim(0, edges[-1] / 1e3)
-        ax.set_xlabel(f"{basis}, thousand yuan per year")
+        # Under the axis: in the plot (under the legend) it covered the bars
+        # of a population whose incomes sit at the right.
+        ax.set_xlabel(
+            f"{basis}, thousand yuan per year"
+            + ("".join(f"\n{note}" for note in notes) if notes else "")
+        )
         ax.set_ylabel(f"share of households per {bin_width / 1e3:g}k-yuan bin (%)")
         ax.legend(
             handles=[
@@ -717,6 +718,7 @@ def target_dashboard(
             "Plan targets for 2025"
             + (f", {label}" if label else "")
             + f": {n_met} of {evaluated_n} evaluated targets met"
+            + (_partial_line(result) if hasattr(result, "city_per_capita") else "")
             + (_gini_line(gini, gini_note) if gini is not None else "")
         )
         ax.set_title(title or default, loc="left")
@@ -724,6 +726,22 @@ def target_dashboard(
 
 
 _DASHBOARD_COLUMNS = ("value", "target", "comparison", "met", "gap", "unit", "note")
+
+
+def _partial_line(result: Result) -> str:
+    """A line saying whose the verdicts are when not the province's, else "".
+
+    The plan's targets are the province's: on urban households only, T1, T6
+    and T5 read "met" as if of Zhejiang (the city chart named its line "urban
+    households", the dashboard nothing).
+    """
+    whose = _whose_mean(result)
+    if whose == "province":
+        return ""
+    some = _cities_present(result)
+    cities = f" of {some} of the 11 cities" if some < len(CITIES) else ""
+    whose = "households" if whose == "all households" else whose
+    return f"\non {whose}{cities} only, not the province's"
 
 
 def _gini_line(gini: float, why: str) -> str:
@@ -832,12 +850,15 @@ def city_bars(
         fig = _figure(8.5, 0.42 * len(cities) + 1.8)
         ax = fig.subplots()
         colours = [_BLUE] * len(cities)
-        # Not the dashboard's met/not-met colours: the highest city read "met".
-        colours[0], colours[-1] = _PURPLE, _SKY
-        # Hatched too, and in the legend: in greyscale print the two colours
-        # were the blue bars' tone, and nothing said what they meant.
         hatches = [""] * len(cities)
-        hatches[0], hatches[-1] = "..", "//"
+        # One city is neither highest nor lowest of anything: plain, as the
+        # legend (which names the two only) says nothing of its hatch.
+        if len(cities) > 1:
+            # Not the dashboard's met/not-met colours: the highest city read "met".
+            colours[0], colours[-1] = _PURPLE, _SKY
+            # Hatched too, and in the legend: in greyscale print the two colours
+            # were the blue bars' tone, and nothing said what they meant.
+            hatches[0], hatches[-1] = "..", "//"
         bars = ax.barh(
             names,
             cities.to_numpy() / 1e3,

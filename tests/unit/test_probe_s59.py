@@ -461,3 +461,91 @@ def test_t1_notes_the_census_urban_basis():
     assert cp.simulate(survey, base).targets().loc["T1", "note"] == ""
     reweighted = census.with_weights(census.weight)
     assert "3–4 %" not in cp.simulate(reweighted, base).targets().loc["T1", "note"]
+
+
+@pytest.fixture(scope="module")
+def status_quo_2024():
+    pop = cp.synthetic_population(1_500, seed=7)
+    return pop, cp.simulate(pop, cp.Scenario.status_quo(2024))
+
+
+def test_a_fifth_lorenz_curve_is_not_drawn_as_the_reference(status_quo_2024):
+    """Four styles in a cycle: a fifth result was solid blue as the status quo,
+    its difference line indistinguishable from the reference's 0."""
+    pop, base = status_quo_2024
+    results = {"status quo": base}
+    for d in (1500, 2000, 3000, 5000, 6000, 7000, 8000):
+        reform = cp.Scenario.status_quo(2024).replace({"transfers.dibao_monthly": d})
+        results[f"dibao {d}"] = cp.simulate(pop, reform)
+    fig = cp.plots.lorenz_curves(results)
+    lines = [
+        line
+        for line in fig.axes[0].get_lines()
+        if line.get_label() != "line of equality"
+    ]
+    styles = [(line.get_color(), str(line.get_linestyle())) for line in lines]
+    assert len(styles) == 8 and len(set(styles)) == 8
+
+
+def test_city_bars_of_one_city_hatch_nothing(status_quo_2024):
+    """One city was drawn in the 'highest' style, hatched, with no legend entry
+    to say why."""
+    pop, _ = status_quo_2024
+    households, persons = pop.to_frames()
+    kept = households[households["city"] == "杭州"]
+    one = cp.Population.from_frames(
+        kept, persons[persons["household_id"].isin(kept["household_id"])]
+    )
+    fig = cp.plots.city_bars(cp.simulate(one, cp.Scenario.status_quo(2024)))
+    (bar,) = fig.axes[0].patches[:1]
+    assert not bar.get_hatch()
+
+
+def test_income_distribution_keeps_its_texts_off_the_bars_and_axis(status_quo_2024):
+    """With upper=2,000,000 the band labels, centred on bands in the left tenth,
+    ran off the figure's left edge; the note of incomes in the last bin sat in
+    the plot, over the bars of a population whose incomes are at the right."""
+    pop, base = status_quo_2024
+    rich = cp.Scenario.status_quo(2024).replace(
+        {"transfers.dibao_monthly": 20_000, "transfers.dibao_take_up": 1.0}
+    )
+    with pytest.warns(UserWarning, match="is it a yearly amount"):
+        lifted = cp.simulate(pop, rich)
+    fig = cp.plots.income_distribution(lifted)
+    ax = fig.axes[0]
+    assert "at or above 800k shown in the last bin" in ax.get_xlabel()
+    assert not [t for t in ax.texts if "last bin" in t.get_text()]
+    fig = cp.plots.income_distribution(base, bin_width=50_000, upper=2_000_000)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    axes_left = fig.axes[0].get_window_extent(renderer).x0
+    labels = [t for t in fig.axes[0].texts if "% of households" in t.get_text()]
+    assert len(labels) == 2
+    for text in labels:
+        assert text.get_window_extent(renderer).x0 >= axes_left
+
+
+def test_the_dashboard_says_whose_verdicts_a_partial_population_gives(
+    status_quo_2024,
+):
+    """On urban households only, T1, T5 and T6 read "met" as the province's."""
+    pop, base = status_quo_2024
+    households, persons = pop.to_frames()
+
+    def dashboard_title(kept):
+        sub = cp.Population.from_frames(
+            kept, persons[persons["household_id"].isin(kept["household_id"])]
+        )
+        result = cp.simulate(sub, cp.Scenario.status_quo(2024))
+        return cp.plots.target_dashboard(result).axes[0].get_title(loc="left")
+
+    assert "not the province's" not in cp.plots.target_dashboard(base).axes[
+        0
+    ].get_title(loc="left")
+    urban = dashboard_title(households[households["urban"]])
+    assert "on urban households only, not the province's" in urban
+    two = dashboard_title(households[households["city"].isin(["杭州", "宁波"])])
+    assert "on households of 2 of the 11 cities only" in two
