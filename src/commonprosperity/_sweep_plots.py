@@ -276,11 +276,22 @@ def sweep_heatmap(
                 )
             )
         xt, yt = _tick_positions(n_cols), _tick_positions(n_rows)
-        x_labels, x_note = _tick_labels(list(table.columns))
-        y_labels, y_note = _tick_labels(list(table.index))
+        x_labels, x_note = _tick_labels(list(table.columns), "x")
+        y_labels, y_note = _tick_labels(list(table.index), "y")
         ax.set_xticks(xt, [x_labels[k] for k in xt])
         ax.set_yticks(yt, [y_labels[k] for k in yt])
-        ax.set_xlabel(_lever_label(x) + x_note)
+        # Lists told apart by more than three elements are keyed: whole, as
+        # ticks, they ran into each other beyond reading.
+        key = [
+            f"{labels[k]} = {_tick(values[k])}"
+            for labels, values, ticked in (
+                (x_labels, list(table.columns), xt),
+                (y_labels, list(table.index), yt),
+            )
+            if labels and _is_key(labels[0])
+            for k in ticked
+        ]
+        ax.set_xlabel(_lever_label(x) + x_note + "".join(f"\n{k}" for k in key))
         # The unit on a line of its own: a long lever's label ran past the top
         # of a grid of three rows, its unit cut off.
         ax.set_ylabel((_lever_label(y) + y_note).replace(" (", "\n(", 1))
@@ -339,27 +350,36 @@ def _matches(column: pd.Series, value: Any) -> pd.Series:
         return column == value
 
 
-def _tick_labels(values: list[object]) -> tuple[list[str], str]:
+def _is_key(label: str) -> bool:
+    """Whether a tick label is a key (``x1``, ``y2``) of a list keyed below."""
+    return label[:1] in ("x", "y") and label[1:].isdigit()
+
+
+def _tick_labels(values: list[object], axis: str = "x") -> tuple[list[str], str]:
     """Tick labels of a lever's values, and a note for its axis label.
 
     A list lever (``income_tax.thresholds``) shows the elements its values
     differ in (``[1] 36,000``; at most three): its whole lists, printed as
-    ticks, overlapped beyond reading.
+    ticks, overlapped beyond reading. Lists that differ in more (or in length)
+    are keyed ``x1``, ``x2`` ... (``axis``), the key under the figure.
     """
     plain = [_tick(v) for v in values]
     if not any(isinstance(v, list | tuple | np.ndarray) for v in values):
         return _fewest_decimals(values, plain), ""
     if not all(isinstance(v, list | tuple | np.ndarray) for v in values):
         return plain, ""
+    keyed = [f"{axis}{k + 1}" for k in range(len(values))], ": lists keyed below"
     lengths = {len(v) for v in values}  # type: ignore[arg-type]
     if len(lengths) != 1:
-        return plain, ""
+        return keyed
     differ = [
         i
         for i in range(lengths.pop())
         if len({_tick(v[i]) for v in values}) > 1  # type: ignore[index]
     ]
-    if not 0 < len(differ) <= 3:
+    if len(differ) > 3:
+        return keyed
+    if not differ:
         return plain, ""
     labels = [
         "\n".join(f"[{i}] {_tick(v[i])}" for i in differ)  # type: ignore[index]

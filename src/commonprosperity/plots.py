@@ -67,6 +67,7 @@ from commonprosperity.metrics._validate import as_values, as_weight
 from commonprosperity.population import INCOME_COLUMNS
 from commonprosperity.published import CITIES
 from commonprosperity.simulate import (
+    CENSUS_MEAN_NOTE,
     SURVEY_URBAN_BASIS,
     band_basis_note,
     cities_in_note,
@@ -597,6 +598,9 @@ def target_dashboard(
             ):
                 # The bands read the same on either basis; say which.
                 name += "\n(3 × per-capita income)"
+            if tid == "T1" and CENSUS_MEAN_NOTE in str(row["note"]):
+                # More residents counted urban: the mean 3–4 % high (note).
+                name += "\n(census urban basis: 3–4 % high)"
             if tid == "T6" and SURVEY_URBAN_BASIS in str(row["note"]):
                 # The default baseline's urban share is the survey's, several
                 # points below the official rate the 75 % refers to: a bare
@@ -736,10 +740,11 @@ def _partial_line(result: Result) -> str:
     households", the dashboard nothing).
     """
     whose = _whose_mean(result)
-    if whose == "province":
-        return ""
     some = _cities_present(result)
-    cities = f" of {some} of the 11 cities" if some < len(CITIES) else ""
+    # No city given (an optional column) says nothing of which cities they are.
+    cities = f" of {some} of the 11 cities" if 0 < some < len(CITIES) else ""
+    if whose == "province" or (whose == "all households" and not cities):
+        return ""
     whose = "households" if whose == "all households" else whose
     return f"\non {whose}{cities} only, not the province's"
 

@@ -63,7 +63,12 @@ from commonprosperity._unit_slips import status_quo_of
 from commonprosperity._validate import check_result, check_text, public_dir, quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioError
 from commonprosperity.scenario import dotted_values
-from commonprosperity.simulate import band_basis_note, cities_note, other_year_note
+from commonprosperity.simulate import (
+    band_basis_note,
+    census_mean_note,
+    cities_note,
+    other_year_note,
+)
 from commonprosperity.tables import _population_differences
 from commonprosperity.targets import PLAN_SOURCE, PLAN_SOURCE_ZH
 
@@ -574,6 +579,9 @@ def summary_text(
     # T6 reads "NO" on the default baseline, whose urban share is the survey's:
     # the table has no room for the note that says so.
     lines.append(f"T6 {table.at['T6', 'note']}")
+    # T1 on the census urban basis reads 3–4 % high: its note, as T6's.
+    if census := census_mean_note(result.population.source):
+        lines.append(f"T1 {census}")
     cities = cities_note(set(result.city_per_capita.index))
     if cities and not pd.isna(table.at["T5", "value"]):
         lines.append(f"T5 {cities}")

@@ -127,6 +127,13 @@ def urban_basis_note(source: str) -> str:
     )
 
 
+#: T1's note on a baseline drawn on the census urban basis (census_mean_note).
+CENSUS_MEAN_NOTE = (
+    "urban basis: the official (census) rate, which puts the all-resident "
+    "mean about 3–4 % above the published one (baseline's urban_definition)"
+)
+
+
 def census_mean_note(source: str) -> str:
     """T1's note on a baseline drawn on the census urban basis, or "".
 
@@ -138,10 +145,7 @@ def census_mean_note(source: str) -> str:
         return ""
     if _generator_argument(source, "urban_definition", r"'\w+'") != "'census'":
         return ""
-    return (
-        "urban basis: the official (census) rate, which puts the all-resident "
-        "mean about 3–4 % above the published one (baseline's urban_definition)"
-    )
+    return CENSUS_MEAN_NOTE
 
 
 #: Set while simulate builds a Result (per thread): Result checks it.

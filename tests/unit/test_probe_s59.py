@@ -549,3 +549,67 @@ def test_the_dashboard_says_whose_verdicts_a_partial_population_gives(
     assert "on urban households only, not the province's" in urban
     two = dashboard_title(households[households["city"].isin(["杭州", "宁波"])])
     assert "on households of 2 of the 11 cities only" in two
+
+
+def test_a_heatmap_keys_lists_that_differ_in_many_elements(sweeps):
+    """Rate schedules differing in four elements were printed whole as ticks,
+    which ran into each other beyond reading; they are keyed x1, x2 ... with
+    the key under the axis."""
+    pop, base, levers, *_ = sweeps
+    rates = [
+        (0.03, 0.1, 0.2, 0.25, 0.3, 0.35, 0.45),
+        (0.02, 0.12, 0.2, 0.25, 0.3, 0.38, 0.5),
+        (0.05, 0.1, 0.2, 0.25, 0.33, 0.36, 0.45),
+    ]
+    frame = cp.sweep(pop, base, {"income_tax.rates": rates, levers[0]: [1128, 1500]})
+    fig = cp.plots.sweep_heatmap(frame, "income_tax.rates", levers[0], "iit_revenue")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x1", "x2", "x3"]
+    # In the axis's order (sorted), each key names its whole list.
+    for k, schedule in enumerate(sorted(rates)):
+        listed = ", ".join(f"{r:g}" for r in schedule)
+        assert f"x{k + 1} = [{listed}]" in ax.get_xlabel()
+    # Lists differing in three elements or fewer keep their element labels.
+    two = [rates[0], (0.03, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4)]
+    frame = cp.sweep(pop, base, {"income_tax.rates": two, levers[0]: [1128, 1500]})
+    fig = cp.plots.sweep_heatmap(frame, "income_tax.rates", levers[0], "iit_revenue")
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == ["[6] 0.4", "[6] 0.45"]
+
+
+def test_census_t1_note_reaches_the_printed_table_and_the_dashboard():
+    """The T1 note reached targets.csv and report.md only: the printed summary
+    and the dashboard, read first, said nothing of the census basis."""
+    from commonprosperity import report
+
+    census = cp.baseline(2024, n_households=1_500, seed=0, urban_definition="census")
+    result = cp.simulate(census, cp.Scenario.status_quo(2024))
+    text = report.summary_text(result, heading="h")
+    assert "T1 urban basis: the official (census) rate" in text
+    labels = " ".join(
+        t.get_text()
+        for t in cp.plots.target_dashboard(result).findobj(
+            lambda a: hasattr(a, "get_text")
+        )
+    )
+    assert "census urban basis: 3–4 % high" in labels
+    survey = cp.simulate(cp.baseline(2024, n_households=1_500, seed=0), result.scenario)
+    assert "T1 urban basis" not in report.summary_text(survey, heading="h")
+
+
+def test_a_population_without_cities_is_not_said_to_be_of_none(status_quo_2024):
+    """City is optional: a province-wide survey without it was "on households of
+    0 of the 11 cities only, not the province's"."""
+    pop, _ = status_quo_2024
+    households, persons = pop.to_frames()
+    no_city = cp.Population.from_frames(households.drop(columns=["city"]), persons)
+    result = cp.simulate(no_city, cp.Scenario.status_quo(2024))
+    title = cp.plots.target_dashboard(result).axes[0].get_title(loc="left")
+    assert "not the province's" not in title
+    urban = households[households["urban"]].drop(columns=["city"])
+    only = cp.Population.from_frames(
+        urban, persons[persons["household_id"].isin(urban["household_id"])]
+    )
+    result = cp.simulate(only, cp.Scenario.status_quo(2024))
+    title = cp.plots.target_dashboard(result).axes[0].get_title(loc="left")
+    assert "on urban households only, not the province's" in title
