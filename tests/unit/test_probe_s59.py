@@ -1,7 +1,6 @@
 """Defects found in session 59."""
 
 import io
-import textwrap
 
 import numpy as np
 import pandas as pd
@@ -260,40 +259,27 @@ def test_a_type_checker_reads_what_the_docs_allow(tmp_path):
     """columns={... : None} (documented: leave the column unread) was refused by
     the annotations; calls through a lazy module (cp.plots...) were Any, and a
     fitted curve's quantile(0.5) was typed an array."""
-    api = pytest.importorskip("mypy.api")
-    script = tmp_path / "user.py"
-    script.write_text(
-        textwrap.dedent(
-            """
-            import pandas as pd
-            import commonprosperity as cp
-            from commonprosperity import metrics
+    from tests.unit.test_typing import mypy_of
 
-            h = pd.DataFrame()
-            cp.Population.from_frames(h, h, columns={"hw": "weight", "weight": None})
-            cp.Population.read_parquet("p.parquet", columns={"pw": None})
-            cp.survey.read_stata("h.dta", "p.dta", columns={"pw": None})
-            fit = metrics.fit_gq_lorenz([0.1, 0.2, 0.3, 0.4], mean=5e4)
-            one: float = fit.quantile(0.5)
-            cp.plots.no_such_function()
-            """
-        )
+    lines, said = mypy_of(
+        """
+        import pandas as pd
+        import commonprosperity as cp
+        from commonprosperity import metrics
+
+        h = pd.DataFrame()
+        cp.Population.from_frames(h, h, columns={"hw": "weight", "weight": None})
+        cp.Population.read_parquet("p.parquet", columns={"pw": None})
+        cp.survey.read_stata("h.dta", "p.dta", columns={"pw": None})
+        fit = metrics.fit_gq_lorenz([0.1, 0.2, 0.3, 0.4], mean=5e4)
+        one: float = fit.quantile(0.5)
+        cp.plots.no_such_function()
+        """,
+        tmp_path,
     )
-    out, err, _ = api.run(
-        [
-            "--follow-imports=silent",
-            "--ignore-missing-imports",
-            "--cache-dir",
-            str(tmp_path / "cache"),
-            "--no-error-summary",
-            "--hide-error-context",
-            str(script),
-        ]
-    )
-    lines = [line.split(": ", 1)[1] for line in out.splitlines() if ": " in line]
     assert lines == [
         'error: Module has no attribute "no_such_function"  [attr-defined]'
-    ], out + err
+    ], said
 
 
 def test_cli_solve_names_its_band_basis(capsys, tmp_path):

@@ -38,10 +38,11 @@ def test_the_package_is_marked_typed():
     assert resources.files("commonprosperity").joinpath("py.typed").is_file()
 
 
-def test_a_type_checker_reads_the_public_signatures(tmp_path):
+def mypy_of(source: str, tmp_path) -> tuple[list[str], str]:
+    """What mypy says of a user script ``source``: its lines, and all it printed."""
     api = pytest.importorskip("mypy.api")
     script = tmp_path / "user.py"
-    script.write_text(textwrap.dedent(USER_SCRIPT))
+    script.write_text(textwrap.dedent(source))
     out, err, _ = api.run(
         [
             "--follow-imports=silent",
@@ -54,12 +55,17 @@ def test_a_type_checker_reads_the_public_signatures(tmp_path):
         ]
     )
     lines = [line.split(": ", 1)[1] for line in out.splitlines() if ": " in line]
+    return lines, out + err
+
+
+def test_a_type_checker_reads_the_public_signatures(tmp_path):
+    lines, said = mypy_of(USER_SCRIPT, tmp_path)
     assert lines == [
         'note: Revealed type is "commonprosperity.population.Population"',
         'note: Revealed type is "commonprosperity.simulate.Result"',
         'error: Argument 2 to "simulate" has incompatible type "str"; expected '
         '"Scenario"  [arg-type]',
-    ], out + err
+    ], said
 
 
 def test_the_library_passes_strict_mypy(tmp_path, pyproject):
