@@ -298,10 +298,14 @@ def _scaled_solution(block: np.ndarray, resid: np.ndarray, k: int) -> np.ndarray
     scale = np.divide(1.0, root, out=np.zeros_like(root), where=root > 0.0)
     u, sv, vt = np.linalg.svd(block * scale[:, None] * scale[None, :])
     keep = sv > np.finfo(np.float64).eps * k * sv[0]
-    return cast(
-        "np.ndarray",
-        scale * (vt[keep].T @ ((u[:, keep].T @ (scale * resid)) / sv[keep])),
-    )
+    return cast("np.ndarray", scale * _pseudo_solve(u, sv, vt, keep, scale * resid))
+
+
+def _pseudo_solve(
+    u: np.ndarray, sv: np.ndarray, vt: np.ndarray, keep: np.ndarray, r: np.ndarray
+) -> np.ndarray:
+    """``pinv(B) · r`` from ``B``'s SVD, with the singular values ``keep`` says."""
+    return cast("np.ndarray", vt[keep].T @ ((u[:, keep].T @ r) / sv[keep]))
 
 
 def _least_squares(jac: sp.csr_matrix, resid: np.ndarray, rows: int) -> np.ndarray:
@@ -356,7 +360,7 @@ def _least_squares(jac: sp.csr_matrix, resid: np.ndarray, rows: int) -> np.ndarr
     step[single[kept]] = resid[single[kept]] / diagonal[kept]
     for cells, u, sv, vt in blocks:
         keep = sv > min(cutoff, eps * (rows + k) * cells.shape[0] * sv[0])
-        step[cells] = vt[keep].T @ ((u[:, keep].T @ resid[cells]) / sv[keep])
+        step[cells] = _pseudo_solve(u, sv, vt, keep, resid[cells])
     for cells, block in scaled:
         step[cells] = _scaled_solution(block, resid[cells], k)
     return step

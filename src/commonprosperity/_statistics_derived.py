@@ -23,7 +23,7 @@ from commonprosperity._statistics_file import (
     figures,
     number,
 )
-from commonprosperity._validate import finite_float, quoted
+from commonprosperity._validate import finite_float, masked_problem, quoted
 from commonprosperity.errors import ArgumentError, CommonProsperityError
 from commonprosperity.published import CITIES, PROVINCE
 
@@ -284,12 +284,8 @@ def _shift_arguments(
     where = "shift_shares"
     arrays = []
     for name, given in (("shares", shares), ("weight", weight)):
-        if isinstance(given, np.ma.MaskedArray) and np.ma.is_masked(given):
-            # np.asarray read the values under the mask as data.
-            raise ArgumentError(
-                f"{where}: {name} must not have masked (missing) entries; got "
-                f"{int(np.ma.getmaskarray(given).sum())} masked"
-            )
+        if (problem := masked_problem(name, given)) is not None:
+            raise ArgumentError(f"{where}: {problem}")
         try:
             raw = np.asarray(given)
         except (TypeError, ValueError):  # a ragged list

@@ -284,11 +284,11 @@ def sweep_heatmap(
         # ticks, they ran into each other beyond reading.
         key = [
             f"{labels[k]} = {_tick(values[k])}"
-            for labels, values, ticked in (
-                (x_labels, list(table.columns), xt),
-                (y_labels, list(table.index), yt),
+            for labels, note, values, ticked in (
+                (x_labels, x_note, list(table.columns), xt),
+                (y_labels, y_note, list(table.index), yt),
             )
-            if labels and _is_key(labels[0])
+            if note == _KEYED
             for k in ticked
         ]
         ax.set_xlabel(_lever_label(x) + x_note + "".join(f"\n{k}" for k in key))
@@ -314,8 +314,8 @@ def sweep_heatmap(
                 f"({_COMPARISON_TEXT[target.comparison]} "
                 f"{format_value(target.target, target.unit)})"
             )
-            if target.id == "T5" and _cities_caveat(frame):
-                default += f" {_cities_caveat(frame)}"
+            if target.id == "T5" and (caveat := _cities_caveat(frame)):
+                default += f" {caveat}"
         # Wrapped at the figure's edge: a long indicator's title was cut.
         ax.set_title(title or default, loc="left", wrap=True)
         if target is not None:
@@ -350,9 +350,8 @@ def _matches(column: pd.Series, value: Any) -> pd.Series:
         return column == value
 
 
-def _is_key(label: str) -> bool:
-    """Whether a tick label is a key (``x1``, ``y2``) of a list keyed below."""
-    return label[:1] in ("x", "y") and label[1:].isdigit()
+#: The axis note of list values keyed ``x1``, ``x2`` ... (:func:`_tick_labels`).
+_KEYED = ": lists keyed below"
 
 
 def _tick_labels(values: list[object], axis: str = "x") -> tuple[list[str], str]:
@@ -368,7 +367,7 @@ def _tick_labels(values: list[object], axis: str = "x") -> tuple[list[str], str]
         return _fewest_decimals(values, plain), ""
     if not all(isinstance(v, list | tuple | np.ndarray) for v in values):
         return plain, ""
-    keyed = [f"{axis}{k + 1}" for k in range(len(values))], ": lists keyed below"
+    keyed = [f"{axis}{k + 1}" for k in range(len(values))], _KEYED
     lengths = {len(v) for v in values}  # type: ignore[arg-type]
     if len(lengths) != 1:
         return keyed
@@ -865,8 +864,8 @@ def fiscal_frontier(
                 )
             else:
                 subtitle = f"\nno scenario of the sweep meets {target.id}"
-            if target.id == "T5" and _cities_caveat(frame):
-                subtitle += f" ({_cities_caveat(frame)})"
+            if target.id == "T5" and (caveat := _cities_caveat(frame)):
+                subtitle += f" ({caveat})"
             if target.id == "T6":
                 # No lever moves the urban share; its basis says what it reads.
                 basis = frame.attrs.get("urban_basis", "")

@@ -27,6 +27,7 @@ __all__ = [
     "joined_problems",
     "labour_share_problem",
     "masked_as_missing",
+    "masked_problem",
     "positive_yuan_problem",
     "quoted",
     "seed_problem",
@@ -75,6 +76,21 @@ def masked_as_missing(values: Any) -> np.ndarray:
         out[np.ma.getmaskarray(values)] = None
         return out
     return np.asarray(values)
+
+
+def masked_problem(name: str, values: Any) -> str | None:
+    """What is wrong with a masked array holding masked entries, else None.
+
+    ``np.asarray`` drops the mask and would use the masked (missing) values.
+    """
+    if not (isinstance(values, np.ma.MaskedArray) and np.ma.is_masked(values)):
+        return None
+    masked = np.ma.getmaskarray(values)
+    first = int(np.flatnonzero(masked)[0]) if masked.ndim == 1 else 0
+    return (
+        f"{name} must not have masked (missing) elements; got "
+        f"{int(masked.sum())} masked, the first at index [{first}]"
+    )
 
 
 def is_real(x: object) -> bool:

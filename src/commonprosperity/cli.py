@@ -1190,7 +1190,6 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         return float(result.indicators[name])
 
     cost = float(before.fiscal["net_revenue"] - at.fiscal["net_revenue"])
-    basis = at.band_basis
     if args.save is not None:
         # Saved before anything is printed: a file that cannot be written exits
         # 2 with one line, not after the whole answer.
@@ -1201,7 +1200,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             raise UsageError(f"--save {args.save}: {reason}") from None
     # The band basis, as run's table names it: on the three-person basis a band
     # target's answer differs widely, and no output said which it was on.
-    print(f"{label} ({scenario.year} policy) on {pop_text}; band basis: {basis}")
+    print(
+        f"{label} ({scenario.year} policy) on {pop_text}; band basis: {args.band_basis}"
+    )
     tolerance = args.xtol if args.xtol is not None else 1e-6 * (hi - lo)
     print(
         f"{args.lever} = {_rounded_up(found, tolerance, hi)} is the smallest value "

@@ -468,8 +468,7 @@ def income_distribution(
         # Under the axis: in the plot (under the legend) it covered the bars
         # of a population whose incomes sit at the right.
         ax.set_xlabel(
-            f"{basis}, thousand yuan per year"
-            + ("".join(f"\n{note}" for note in notes) if notes else "")
+            f"{basis}, thousand yuan per year" + "".join(f"\n{note}" for note in notes)
         )
         ax.set_ylabel(f"share of households per {bin_width / 1e3:g}k-yuan bin (%)")
         ax.legend(

@@ -64,8 +64,8 @@ from commonprosperity._validate import check_result, check_text, public_dir, quo
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioError
 from commonprosperity.scenario import dotted_values
 from commonprosperity.simulate import (
+    CENSUS_MEAN_NOTE,
     band_basis_note,
-    census_mean_note,
     cities_note,
     other_year_note,
 )
@@ -239,11 +239,9 @@ def indicator_table(result: Result, baseline: Result | None = None) -> pd.DataFr
     # The band shares' basis, as the targets table notes T2/T3: 0.76 on the
     # three-person basis stood in indicators.csv beside no word of it.
     bands = [k for k in out.index if k.startswith("band_share_")]
+    basis = band_basis_note(result.band_basis)
     out.loc[bands, "note"] = [
-        f"{note}; {band_basis_note(result.band_basis)}"
-        if note
-        else band_basis_note(result.band_basis)
-        for note in out.loc[bands, "note"]
+        f"{note}; {basis}" if note else basis for note in out.loc[bands, "note"]
     ]
     return out
 
@@ -580,8 +578,8 @@ def summary_text(
     # the table has no room for the note that says so.
     lines.append(f"T6 {table.at['T6', 'note']}")
     # T1 on the census urban basis reads 3–4 % high: its note, as T6's.
-    if census := census_mean_note(result.population.source):
-        lines.append(f"T1 {census}")
+    if CENSUS_MEAN_NOTE in str(table.at["T1", "note"]):
+        lines.append(f"T1 {CENSUS_MEAN_NOTE}")
     cities = cities_note(set(result.city_per_capita.index))
     if cities and not pd.isna(table.at["T5", "value"]):
         lines.append(f"T5 {cities}")

@@ -15,7 +15,12 @@ from typing import overload
 import numpy as np
 import numpy.typing as npt
 
-from commonprosperity._validate import is_integer, quoted, seed_problem
+from commonprosperity._validate import (
+    is_integer,
+    masked_problem,
+    quoted,
+    seed_problem,
+)
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics._validate import _where, aligned, as_scalar, as_values
 
@@ -32,13 +37,9 @@ MAX_DRAWS = int(np.iinfo(np.intp).max)
 
 
 def _probabilities(p: npt.ArrayLike) -> FloatArray:
-    if isinstance(p, np.ma.MaskedArray) and np.ma.getmaskarray(p).any():
-        # np.asarray drops the mask: a masked 7.0 was "not a share", a masked
-        # 0.9 answered as if given.
-        raise MeasureError(
-            "p must not have masked (missing) elements; got "
-            f"{int(np.ma.getmaskarray(p).sum())} masked"
-        )
+    # A masked 7.0 was "not a share", a masked 0.9 answered as if given.
+    if (problem := masked_problem("p", p)) is not None:
+        raise MeasureError(problem)
     try:
         raw = np.asarray(p)
     except (TypeError, ValueError) as exc:

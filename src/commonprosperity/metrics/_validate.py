@@ -21,7 +21,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from commonprosperity._kernels.inequality import weighted_totals
-from commonprosperity._validate import as_float, beyond_float64, is_real, quoted
+from commonprosperity._validate import (
+    as_float,
+    beyond_float64,
+    is_real,
+    masked_problem,
+    quoted,
+)
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import MeasureError
 
@@ -138,14 +144,8 @@ def as_values(x: ArrayLike, name: str) -> FloatArray:
     MeasureError
         If ``x`` is not 1-D real numbers, is empty or holds ``nan`` or ``inf``.
     """
-    if isinstance(x, np.ma.MaskedArray) and np.ma.getmaskarray(x).any():
-        # np.asarray drops the mask and would use the masked (missing) values.
-        masked = np.ma.getmaskarray(x)
-        first = int(np.flatnonzero(masked)[0]) if masked.ndim == 1 else 0
-        raise MeasureError(
-            f"{name} must not have masked (missing) elements; got "
-            f"{int(masked.sum())} masked, the first at index [{first}]"
-        )
+    if (problem := masked_problem(name, x)) is not None:
+        raise MeasureError(problem)
     values = x.array if isinstance(x, pd.Series | pd.Index) else x
     if (
         isinstance(values, pd.api.extensions.ExtensionArray)
