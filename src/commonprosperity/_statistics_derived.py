@@ -364,9 +364,44 @@ def city_urban_shares(year: int, definition: str = "survey") -> pd.Series:
         # (2025's incomes are floors; a year the file lacks).
         text = str(exc).removeprefix("statistics: ")
         text = text.removeprefix(f"survey_urban_share({year}): ")
+        if not isinstance(exc, ArgumentError):
+            # The figure's own years listed 2025, whose survey incomes are
+            # floors: a year this call refuses too.
+            text = (
+                f"no {definition} urban share for {year}; the file serves "
+                + "; ".join(
+                    f"definition={d!r} for the years {_years_text(_served_years(d))}"
+                    for d in (definition, *({"survey", "census"} - {definition}))
+                )
+            )
+        elif definition == "survey" and year in _served_years("census"):
+            text += f" (definition='census' serves {year})"
         raise type(exc)(f"city_urban_shares({quoted(year)}): {text}") from None
     shifted = shift_shares(base.to_numpy(), table["population"].to_numpy(), target)
     return pd.Series(shifted, index=table.index, name="urban_share")
+
+
+def _served_years(definition: str) -> list[int]:
+    """The years :func:`city_urban_shares` gives shares of by ``definition``."""
+    series = "disposable_income" if definition == "survey" else "urbanisation_rate"
+    share = survey_urban_share if definition == "survey" else urbanisation_rate
+    served = []
+    for year in sorted({f.year for f in figures(series)}):
+        try:
+            share(year)
+        except CommonProsperityError:
+            continue
+        served.append(year)
+    return served
+
+
+def _years_text(years: list[int]) -> str:
+    """``2018–2024`` for consecutive years, else the years listed; "none"."""
+    if not years:
+        return "none"
+    if years == list(range(years[0], years[-1] + 1)) and len(years) > 2:
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(map(str, years))
 
 
 def composition(year: int) -> pd.DataFrame:

@@ -282,12 +282,16 @@ def quoted(value: Any, limit: int = 60) -> str:
             return f"an integer of about {digits:,} digits"
         # Such an int inside a list or tuple (abs() of the list raised).
         return f"a {type(value).__name__} holding an integer too long to show"
+    except RecursionError:
+        # Lists nested some hundreds deep (JSON metadata of a file): repr's
+        # own RecursionError escaped every message that quoted them.
+        return f"a {type(value).__name__} nested too deep to show"
     if len(shown) <= limit:
         return shown
     if isinstance(value, int) and not isinstance(value, bool):
         # 10**400 given for an amount: its size says what went wrong.
         return f"an integer of {len(shown.lstrip('-')):,} digits"
-    if type(value) in (list, tuple) and value:
+    if type(value) in (list, tuple) and value and limit >= 8:
         # Whole items and their count: cut inside a number, 660000.0 read as
         # "66000…", and the list's length, often the problem, was not shown.
         # Only the items that can be shown are quoted (each takes 3 characters

@@ -739,6 +739,35 @@ def markdown_report(
         full sources, and the full scenario as TOML). No timestamps: the same
         run gives the same text.
     """
+    return _markdown_report(
+        result,
+        heading=heading,
+        baseline=baseline,
+        figures=figures,
+        command=command,
+        gdp=gdp,
+        labour_compensation=labour_compensation,
+        warnings=warnings,
+    )
+
+
+def _markdown_report(
+    result: Result,
+    *,
+    heading: str,
+    baseline: Result | None,
+    figures: Sequence[str],
+    command: str | None,
+    gdp: float | None,
+    labour_compensation: float | None,
+    warnings: Sequence[str],
+    winners: pd.DataFrame | None = None,
+) -> str:
+    """:func:`markdown_report`, given ``baseline.winners_losers(result)`` if known.
+
+    ``write_run`` writes the table to a file too: computed once (a sort of every
+    person's income) instead of twice.
+    """
     _check_results("markdown_report", result, baseline)
     _check_heading("markdown_report", heading)
     check_text(command, "command", "markdown_report")
@@ -845,7 +874,7 @@ def markdown_report(
     if baseline is not None:
         wl = getattr(baseline, "winners_losers", None)
         if callable(wl):
-            table = wl(result)
+            table = wl(result) if winners is None else winners
             if table is not None:
                 # A group without persons (the rural ones of an urban survey) is
                 # all NaN: a blank row read as a rendering failure.
@@ -1032,8 +1061,10 @@ def write_run(
         # The file's columns say what they are per: the means are per person
         # (yuan per year, the library's unit), the households a count.
         csv(deciles(result).rename(columns=_DECILE_FILE_COLUMNS), "deciles.csv")
+        winners = None
         if baseline is not None:
-            csv(_winners_file(baseline.winners_losers(result)), "winners_losers.csv")
+            winners = baseline.winners_losers(result)
+            csv(_winners_file(winners), "winners_losers.csv")
 
         year = result.scenario.year
         label = label or f"{year} policy"
@@ -1068,7 +1099,7 @@ def write_run(
                 images.append(f"{name}.{shown}")
         report = stage / "report.md"
         report.write_text(
-            markdown_report(
+            _markdown_report(
                 result,
                 heading=heading,
                 baseline=baseline,
@@ -1077,6 +1108,7 @@ def write_run(
                 gdp=gdp,
                 labour_compensation=labour_compensation,
                 warnings=said(),
+                winners=winners,
             ),
             encoding="utf-8",
             # A source read from a file name that is not UTF-8 (a GBK name

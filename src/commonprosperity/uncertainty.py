@@ -79,6 +79,11 @@ class BootstrapResult:
         Its coverage, in (0, 1).
     replicates : ndarray of float64, shape (n,)
         The indicator in each replicate (``nan`` where undefined); read-only.
+    band_basis : str or None
+        For a band share, the basis its households were banded on
+        (``"household"`` or ``"three_person"``, the result's
+        :attr:`~commonprosperity.Result.band_basis`): the two differ by 10-20
+        points. ``None`` for other indicators.
     """
 
     indicator: str
@@ -88,6 +93,7 @@ class BootstrapResult:
     ci_upper: float
     level: float
     replicates: np.ndarray
+    band_basis: str | None = None
 
     def __setstate__(self, state: dict[str, object]) -> None:
         # Pickle and deepcopy hand back writeable replicates, which could then be
@@ -100,7 +106,8 @@ class BootstrapResult:
             f"se={self.std_error:.3g}, "
             # The level as given: ".0%" showed 0.995 as a "100% CI".
             f"{100 * self.level:.6g}% CI [{self.ci_lower:.6g}, {self.ci_upper:.6g}], "
-            f"n={self.replicates.size})"
+            f"n={self.replicates.size}"
+            + (f", band basis {self.band_basis})" if self.band_basis else ")")
         )
 
 
@@ -569,6 +576,7 @@ def bootstrap(
     reps = sealed(reps)  # the result's, read-only
     alpha = (1.0 - level) / 2.0
     estimate = float(result.indicators[indicator])
+    basis = result.band_basis if indicator.startswith("band_share") else None
     if not np.isfinite(estimate):
         # The replicates that are defined measure something the sample does
         # not (a city ratio without the city whose income is not positive):
@@ -587,6 +595,7 @@ def bootstrap(
             ci_upper=np.nan,
             level=level,
             replicates=reps,
+            band_basis=basis,
         )
     finite = reps[np.isfinite(reps)]
     if finite.size < n:
@@ -619,6 +628,7 @@ def bootstrap(
         ci_upper=float(hi),
         level=level,
         replicates=reps,
+        band_basis=basis,
     )
 
 

@@ -444,7 +444,9 @@ def test_city_urban_shares_names_itself_for_a_year_of_floors():
     for definition in ("survey", "census"):
         with pytest.raises(cp.CommonProsperityError) as info:
             statistics.city_urban_shares(2026, definition)
-        assert str(info.value).startswith("city_urban_shares(2026): no figure")
+        assert str(info.value).startswith(
+            f"city_urban_shares(2026): no {definition} urban share"
+        )
         with pytest.raises(cp.ArgumentError) as info:
             statistics.city_urban_shares(True, definition)
         assert str(info.value).startswith("city_urban_shares(True): year must be")
