@@ -125,3 +125,27 @@ def test_metadata_nested_deep_but_parsed_is_our_error(tmp_path, depth):
     text = str(info.value)
     assert text.startswith(f"{path}: metadata 'commonprosperity': source must be")
     assert len(text) < 400
+
+
+def test_a_pyarrow_null_is_missing_in_the_measures():
+    """A pyarrow array's null was reported as "nan" ("must be finite"), where
+    the same column in pandas was "missing (NA)": both say missing now, with
+    the count and the first position, chunked arrays included."""
+    pa = pytest.importorskip("pyarrow")
+    import numpy as np
+
+    import commonprosperity as cp
+
+    income = pa.chunked_array([[1.0, 2.0], [None, 4.0, None]])
+    with pytest.raises(cp.MeasureError) as info:
+        cp.metrics.gini(income)
+    assert str(info.value) == (
+        "income must not have missing (NA) elements; got 2 missing, the first at "
+        "index [2]"
+    )
+    with pytest.raises(cp.MeasureError, match=r"^weight must not have missing"):
+        cp.metrics.gini(np.array([1.0, 2.0, 3.0]), pa.array([1.0, None, 2.0]))
+    # Without nulls, the same numbers as NumPy's.
+    assert cp.metrics.gini(pa.array([1.0, 2.0, 6.0])) == cp.metrics.gini(
+        np.array([1.0, 2.0, 6.0])
+    )

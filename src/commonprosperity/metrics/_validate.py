@@ -160,6 +160,17 @@ def as_values(x: ArrayLike, name: str) -> FloatArray:
                 f"{name} must not have missing (NA) elements; got "
                 f"{int(missing.sum())} missing, the first at index [{first}]"
             )
+    if type(values).__module__.startswith("pyarrow") and getattr(
+        values, "null_count", 0
+    ):
+        # A pyarrow array's null became nan in NumPy and was named "nan", where
+        # the same column in pandas was named missing.
+        missing = np.asarray(values.is_null().to_numpy(zero_copy_only=False))
+        first = int(np.flatnonzero(missing)[0])
+        raise MeasureError(
+            f"{name} must not have missing (NA) elements; got "
+            f"{int(missing.sum())} missing, the first at index [{first}]"
+        )
     try:
         arr = np.asarray(x)
     except (TypeError, ValueError) as exc:
