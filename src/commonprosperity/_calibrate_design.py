@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from commonprosperity._validate import is_integer, is_number, is_real, quoted
+from commonprosperity._validate import (
+    is_integer,
+    is_number,
+    is_real,
+    joined_problems,
+    quoted,
+)
 from commonprosperity.errors import CalibrationError
 from commonprosperity.population import CITY_LABELS, MAX_AGE, Population, city_name
 from commonprosperity.published import city_label
@@ -99,6 +105,15 @@ def _normalise_key(name: str, key: Any) -> Any:
     return key
 
 
+def _not_a_category(value: Any) -> bool:
+    """Whether a household's value cannot be a category (unhashable)."""
+    try:
+        hash(value)
+    except TypeError:
+        return True
+    return False
+
+
 def _factorized(
     pop: Population, name: str, variables: Mapping[str, np.ndarray]
 ) -> tuple[np.ndarray, list[Any]]:
@@ -153,6 +168,20 @@ def design(
                 f"variables[{v!r}] must have one value per household ({n}); "
                 f"got shape {np.asarray(arr).shape}"
             )
+        elif (
+            np.asarray(arr).dtype == object
+            and (
+                row := next((i for i, x in enumerate(arr) if _not_a_category(x)), None)
+            )
+            is not None
+        ):
+            # A dict per household raised a bare "unhashable type", a list per
+            # household (a ragged column) NumPy's "inhomogeneous shape".
+            problems.append(
+                f"variables[{v!r}] must hold one category per household (a "
+                f"number, text or a tuple of them); got {quoted(arr[row])} at "
+                f"row {row}"
+            )
     # A column named like a variable the library defines would be shadowed
     # ("urban": the population's own is replaced) or ignored ("age": margins on it
     # count persons by their ages), without a word either way.
@@ -164,7 +193,7 @@ def design(
             "name (e.g. 'head_age') and use that name in margins"
         )
     if problems:
-        raise CalibrationError("; ".join(problems))
+        raise CalibrationError(joined_problems(problems))
     labels: dict[str, Any] = {}
     for unit, specs in margins.items():
         if unit not in UNITS:
@@ -446,7 +475,7 @@ def design(
     if not columns and not problems:
         problems.append("margins: no margin given")
     if problems:
-        raise CalibrationError("; ".join(problems))
+        raise CalibrationError(joined_problems(problems))
     return sp.hstack(blocks, format="csr"), columns
 
 

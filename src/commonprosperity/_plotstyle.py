@@ -54,6 +54,9 @@ _RC: dict[RcKeyType, Any] = {
     "legend.fontsize": 9.5,
     "svg.fonttype": "path",
     "svg.hashsalt": "commonprosperity",
+    # A user's matplotlibrc with usetex (common in academia) sent every title
+    # (%, ≥, Chinese city names) to LaTeX: without LaTeX installed, no figure.
+    "text.usetex": False,
 }
 
 _COMPARISON_TEXT = {">=": "≥", ">": ">", "<": "<", "<=": "≤"}
@@ -503,10 +506,19 @@ def _wrapped(t: Any, text: str, room: float) -> str:
     def pieces(word: str) -> tuple[list[str], str]:
         """The full-width pieces of a word too wide, and what is left of it."""
         full = []
-        while len(word) > 1 and not fits(word):
-            # The longest prefix that fits (at least one character), by bisection:
-            # cutting a character at a time took 46 s for a 2,000-character word.
-            lo, hi = 1, len(word) - 1
+        while len(word) > 1:
+            # The longest prefix that fits (at least one character): prefixes of
+            # 1, 2, 4 ... characters until one is too wide, then bisection.
+            # Measuring the whole rest of the word for each line took time
+            # growing with the square of its length (50 s for 16,000 characters).
+            lo, hi = 0, 1
+            while hi < len(word) and fits(word[:hi]):
+                lo, hi = hi, 2 * hi
+            if hi >= len(word):
+                if fits(word):
+                    break
+                hi = len(word)
+            lo, hi = max(lo, 1), hi - 1
             while lo < hi:
                 mid = (lo + hi + 1) // 2
                 if fits(word[:mid]):

@@ -197,6 +197,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _nested(value: Any) -> bool:
+    """Whether a grid value is more than a number or a flat list of them."""
+
+    def container(v: Any) -> bool:
+        if isinstance(v, np.ndarray):
+            return v.ndim > 0
+        return isinstance(v, list | tuple | Mapping | set | frozenset)
+
+    if isinstance(value, Mapping | set | frozenset):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.ndim > 1 or (
+            value.dtype == object and any(container(v) for v in value.ravel())
+        )
+    return isinstance(value, list | tuple) and any(container(v) for v in value)
+
+
 def _is_values(values: Any) -> bool:
     if isinstance(values, np.ndarray) and values.ndim == 0:
         return False
@@ -378,7 +395,7 @@ def _expand_mapping(
         if not _is_values(values):
             problems.append(
                 f"grid: {path} must map to a list of values; got "
-                f"{type(values).__name__} {values!r}"
+                f"{type(values).__name__} {quoted(values)}"
             )
             continue
         if isinstance(values, set | frozenset):
@@ -386,7 +403,7 @@ def _expand_mapping(
             problems.append(
                 f"grid: {path} must map to a list of values, not a set (a set has "
                 f"no order, and the sweep's rows follow the values' order); got "
-                f"{values!r}"
+                f"{quoted(values)}"
             )
             continue
         if isinstance(values, Sized) and len(values) > MAX_SCENARIOS:
@@ -403,7 +420,18 @@ def _expand_mapping(
             # A pandas Series or Index: iterated, a float16 one gave Python
             # floats, its rounding unseen.
             values = np.asarray(values)
-        vals = [_plain(v) for v in itertools.islice(values, MAX_SCENARIOS + 1)]
+        raw = list(itertools.islice(values, MAX_SCENARIOS + 1))
+        nested = [i for i, v in enumerate(raw) if _nested(v)]
+        if nested:
+            # A dict raised a bare "unhashable type", lists hundreds deep (or
+            # holding themselves) repr's RecursionError, a ragged list NumPy's
+            # "inhomogeneous shape".
+            problems.append(
+                f"grid: {path}[{nested[0]}] must be a number, or for a list lever "
+                f"a flat list of numbers; got {quoted(raw[nested[0]])}"
+            )
+            continue
+        vals = [_plain(v) for v in raw]
         if any(isinstance(v, np.float16) for v in vals):
             # Before the repeats: two values a float16 rounded alike read as
             # "repeats the value", which hid why.
@@ -447,7 +475,7 @@ def _expand_mapping(
         levers[path] = vals
     problems += [f"grid: {m}" for m in overlapping_paths(base, list(levers))]
     if problems:
-        raise ScenarioError("; ".join(problems))
+        raise ScenarioError(joined_problems(problems))
     count = math.prod(len(v) for v in levers.values())
     if count > MAX_SCENARIOS:
         sizes = " × ".join(f"{len(v)} ({p})" for p, v in levers.items())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import math
 import numbers
+from collections.abc import Sequence
 from typing import Any, TypeGuard, cast
 
 import numpy as np
@@ -64,18 +65,29 @@ def beyond_float64(values: np.ndarray) -> np.ndarray | None:
     return beyond
 
 
-def masked_as_missing(values: Any) -> np.ndarray:
+def masked_as_missing(values: Any, ragged: bool = False) -> np.ndarray:
     """``np.asarray(values)``, with a masked array's masked entries as None.
 
     ``np.asarray`` drops the mask: the values under it (which the user marked
     as missing) were read as data. As None they are missing to ``pd.isna``, and
-    the caller's check of missing values reports them.
+    the caller's check of missing values reports them. With ``ragged``, a ragged
+    sequence is one object per row, for the caller's check of the values.
     """
     if isinstance(values, np.ma.MaskedArray) and np.ma.getmaskarray(values).any():
         out = np.array(values.data, dtype=object)
         out[np.ma.getmaskarray(values)] = None
         return out
-    return np.asarray(values)
+    try:
+        return np.asarray(values)
+    except ValueError:
+        # A ragged list ([(0, 1), (1,), ...]): NumPy's bare "inhomogeneous
+        # shape".
+        if not ragged or not isinstance(values, Sequence):
+            raise
+        out = np.empty(len(values), dtype=object)
+        for i, v in enumerate(values):
+            out[i] = v
+        return out
 
 
 def masked_problem(name: str, values: Any) -> str | None:

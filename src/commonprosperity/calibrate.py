@@ -58,6 +58,7 @@ from commonprosperity._interrupt import interruptible
 from commonprosperity._validate import (
     finite_float,
     is_integer,
+    joined_problems,
     masked_as_missing,
     one_of,
     quoted,
@@ -462,11 +463,11 @@ def calibrate(
         )
     ]
     if misaligned:
-        raise CalibrationError("; ".join(misaligned))
+        raise CalibrationError(joined_problems(misaligned))
     X, columns = design(
         population,
         margins,
-        {k: masked_as_missing(v) for k, v in (variables or {}).items()},
+        {k: masked_as_missing(v, ragged=True) for k, v in (variables or {}).items()},
         float(tol),
     )
     d = population.weight.astype(np.float64)

@@ -61,6 +61,9 @@ EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Standard output could not be written (sysexits' EX_IOERR): not bad input,
 #: and the output folder may well be complete.
 EXIT_OUTPUT = 74
+#: An error the library did not foresee (sysexits' EX_SOFTWARE), its traceback
+#: printed: exit 1 read as "target unreachable" to a script.
+EXIT_SOFTWARE = 70
 
 _TARGET = re.compile(
     r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:(?P<op><=|>=|<|>)\s*"
@@ -232,10 +235,16 @@ def _path(text: str) -> Path:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
+        # Shown as the bytes given (b'\xe6\x94\xb9.toml'): escaped once more,
+        # the surrogates read '\\udce6\\udc94', matching no file name.
+        try:
+            shown = repr(os.fsencode(text))
+        except UnicodeEncodeError:
+            shown = repr(text.encode("utf-8", "backslashreplace").decode())
         raise argparse.ArgumentTypeError(
-            f"{text.encode('utf-8', 'backslashreplace').decode()!r} is not valid "
-            "text in this system's encoding (a name in another encoding, or a "
-            "non-UTF-8 locale such as LC_ALL=C): rename it, or use a UTF-8 locale"
+            f"{shown} is not valid text in this system's encoding (a name in "
+            "another encoding, or a non-UTF-8 locale such as LC_ALL=C): rename "
+            "it, or use a UTF-8 locale"
         ) from None
     # A quoted or `--out=~/...` path reaches us unexpanded; the readers and
     # writers expand `~`, so every path option does (not a folder named "~").
@@ -1443,14 +1452,33 @@ def _main(args_in: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE if exc.filename is not None else EXIT_OUTPUT
+    except Warning as exc:
+        # A warning made an error by `python -W error` or PYTHONWARNINGS: the
+        # run stops where it was given, before anything is written.
+        if debug:
+            traceback.print_exc()
+        print(
+            f"{command}: error: a warning made an error (-W error or "
+            f"PYTHONWARNINGS): {type(exc).__name__}: {_one_line(exc)}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except Exception as exc:
         # A Ctrl-C that reached Python inside a Numba call (SystemError) or
         # during an import the command makes (matplotlib's ImportError
-        # "initialization failed"): exit 1 with a traceback, which reads as
-        # "target unreachable" to a script.
-        if not is_interrupt(exc):
-            raise
-        print(f"{command}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        # "initialization failed").
+        if is_interrupt(exc):
+            print(f"{command}: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        # Anything else (a broken installation, a setting of the environment:
+        # NUMBA_THREADING_LAYER=tbb without TBB, an unknown MPLBACKEND, or a
+        # defect): the traceback, and an exit code of its own.
+        traceback.print_exc()
+        print(
+            f"{command}: unexpected error (exit {EXIT_SOFTWARE}): "
+            f"{type(exc).__name__}: {_one_line(exc)}",
+            file=sys.stderr,
+        )
+        return EXIT_SOFTWARE
     finally:
         ended[0] = True

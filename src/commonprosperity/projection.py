@@ -35,6 +35,7 @@ from commonprosperity._validate import (
     income_to_gdp_problem,
     is_integer,
     is_number,
+    joined_problems,
     labour_share_problem,
     positive_yuan_problem,
     quoted,
@@ -164,15 +165,17 @@ def _check_spec(spec: Any, where: str) -> dict[str, float]:
         else:
             out[k] = rate
     if problems:
+        advice = ""
         if any(_year_like(k) for k in spec if k not in allowed):
             # Keys read from JSON or TOML are text: "2025" was told it is no
             # rate key, and not that a year key is an integer.
-            problems.append(
-                "a year's key is an integer (2025, not '2025' or 2025.0; keys "
+            advice = (
+                "; a year's key is an integer (2025, not '2025' or 2025.0; keys "
                 "read from JSON or TOML are text: convert them with "
                 "{int(year): rates for year, rates in growth.items()})"
             )
-        raise ArgumentError("; ".join(problems))
+        # Counted past ten: 10,000 unknown keys made a message of 2.4 MB.
+        raise ArgumentError(joined_problems(problems) + advice)
     factors = {k: v for k, v in out.items() if v > FACTOR_LIKE_RATE}
     if factors:
         # growth_rates() returns factors: one passed back (1.0 for "no growth")
@@ -912,7 +915,7 @@ def _national_accounts(
         <= _NATIONAL_ACCOUNTS_STEP
     ]
     if problems:
-        raise ScenarioError("simulate_path: " + "; ".join(problems))
+        raise ScenarioError("simulate_path: " + joined_problems(problems))
     return out
 
 
@@ -1084,7 +1087,7 @@ def simulate_path(
                 "projected to"
             )
     if problems:
-        raise ScenarioError("simulate_path: " + "; ".join(problems))
+        raise ScenarioError("simulate_path: " + joined_problems(problems))
     years = sorted(int(y) for y in scenarios_by_year)
     missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
     if missing:
@@ -1110,7 +1113,7 @@ def simulate_path(
         for y in sorted(set(labour) - set(gdp))
     ]
     if above:
-        raise ScenarioError("simulate_path: " + "; ".join(above))
+        raise ScenarioError("simulate_path: " + joined_problems(above))
     _check_growth_years(growth, population.year + 1, years[-1], "simulate_path")
     rows: list[dict[str, Any]] = []
     pop = population

@@ -1756,10 +1756,12 @@ def _stored(value: Any) -> Any:
     "is not a list" would then be wrong) becomes a list, so that a later item
     path of the same change (``income_tax.rates[1]``) can set into it.
     """
+    # np.ndim last: of a ragged list it raised NumPy's bare "inhomogeneous
+    # shape" ValueError, where the field's own check names the item.
     if (
         not isinstance(value, np.ndarray)
-        and np.ndim(value) == 1
         and hasattr(value, "dtype")
+        and np.ndim(value) == 1
     ):
         # A pandas Series or Index: its items as NumPy scalars, checked as they
         # are (iterating it gave Python floats, a float16 one's rounding unseen).

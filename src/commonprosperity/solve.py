@@ -122,9 +122,9 @@ def _which_part(target: str) -> str:
     if op is not None:
         if not rest:
             return f" (no number after {op!r})"
-        return f" (after {op!r}, {rest!r} is not a number)"
+        return f" (after {op!r}, {quoted(rest)} is not a number)"
     if rest:
-        return f" (no comparison before {rest!r})"
+        return f" (no comparison before {quoted(rest)})"
     return ""
 
 
@@ -142,14 +142,14 @@ def _parse_target(target: str) -> _Goal:
     )
     if m is None:
         raise ArgumentError(
-            f"target {target!r} is not understood{_which_part(target)}; write "
+            f"target {quoted(target)} is not understood{_which_part(target)}; write "
             f"{allowed}, e.g. 'gini <= 0.40' or 'T4'"
         )
     name, op, value = m.group("name"), m.group("op"), m.group("value")
     if value is not None and not math.isfinite(float(value)):
         # "gini <= 1e999" reads as inf: met by any value, so the lower bound.
         raise ArgumentError(
-            f"target {target!r}: the number must be finite; got {value}"
+            f"target {quoted(target)}: the number must be finite; got {value}"
         )
     if name in TARGET_BY_ID:
         t = TARGET_BY_ID[name]
@@ -174,11 +174,12 @@ def _parse_target(target: str) -> _Goal:
         return _Goal(t.indicator, op, float(value), f"{t.indicator} {op} {value}")
     if name not in INDICATOR_NAMES:
         raise ArgumentError(
-            f"target {target!r}: unknown name {name!r}; write {allowed}"
+            f"target {quoted(target)}: unknown name {name!r}; write {allowed}"
         )
     if op is None:
         raise ArgumentError(
-            f"target {target!r} needs a comparison and a number, e.g. '{name} <= 0.40'"
+            f"target {quoted(target)} needs a comparison and a number, e.g. "
+            f"'{name} <= 0.40'"
         )
     _check_goal(target, name, float(value))
     return _Goal(name, op, float(value), f"{name} {op} {value}")
@@ -186,7 +187,7 @@ def _parse_target(target: str) -> _Goal:
 
 def _check_goal(target: str, indicator: str, value: float) -> None:
     if problem := goal_value_problem(indicator, value):
-        raise ArgumentError(f"target {target!r}: {problem}")
+        raise ArgumentError(f"target {quoted(target)}: {problem}")
 
 
 def _slip_path(lever: str) -> str:

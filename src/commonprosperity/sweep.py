@@ -33,7 +33,7 @@ from commonprosperity._sweep_engine import (
     _stack,
 )
 from commonprosperity._unit_slips import warn_unit_slips
-from commonprosperity._validate import one_of, quoted
+from commonprosperity._validate import joined_problems, one_of, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 from commonprosperity.population import Population
@@ -562,7 +562,7 @@ def cheapest(
             and not _judged_somewhere(frame, goal.indicator)
         ]
     if problems:
-        raise ArgumentError("; ".join(problems))
+        raise ArgumentError(joined_problems(problems))
     judges_t5 = "T5" in ids or any(
         g.indicator == TARGET_BY_ID["T5"].indicator for g in goals.values()
     )

@@ -13,7 +13,7 @@ import contextlib
 import decimal
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -136,7 +136,9 @@ def _sorted_codes(name: str, values: Any, column: np.ndarray) -> np.ndarray:
     # pandas orders some mixtures ("a" and 1) without an error; a design of
     # mixed labels is a mistake in the data, not a coding to guess. Only an
     # object column can mix kinds.
-    mixed = column.dtype == object and len({_kind(v) for v in column.ravel()}) > 1
+    found = {_kind(v) for v in column.ravel()} if column.dtype == object else set()
+    # A ragged list of tuples is an object column of tuples: labels of no kind.
+    mixed = len(found) > 1 or bool(found & {"tuple", "list", "dict", "set", "ndarray"})
     if not mixed:
         with contextlib.suppress(TypeError):  # unorderable kinds: refused below
             return cast("np.ndarray", pd.factorize(values, sort=True)[0])
@@ -493,8 +495,13 @@ def bootstrap(
     pop = result.population
     nh = pop.n_households
     for name, given in (("strata", strata), ("psu", psu)):
+        # Not np.ndim: of a ragged list it raised NumPy's bare ValueError.
         if isinstance(given, str | bytes) or (
-            given is not None and np.ndim(given) == 0
+            given is not None
+            and (
+                (isinstance(given, np.ndarray) and given.ndim == 0)
+                or not isinstance(given, Iterable)
+            )
         ):
             # np.asarray("region") or np.asarray(True) is a 0-d array: "got
             # shape ()" named nothing.
@@ -509,8 +516,12 @@ def bootstrap(
             problem := series_index_problem(name, given, pop.household_id)
         ):
             raise ArgumentError(f"bootstrap: {problem[0]}")
-    strata = pop.stratum if strata is None else native_order(masked_as_missing(strata))
-    psu = pop.psu if psu is None else native_order(masked_as_missing(psu))
+    strata = (
+        pop.stratum
+        if strata is None
+        else native_order(masked_as_missing(strata, ragged=True))
+    )
+    psu = pop.psu if psu is None else native_order(masked_as_missing(psu, ragged=True))
     for name, arr in (("strata", strata), ("psu", psu)):
         if arr is not None and arr.shape != (nh,):
             raise ArgumentError(

@@ -647,13 +647,14 @@ def test_warnings_given_while_a_report_is_written_point_at_the_caller(
     Python's default filter shows a message once."""
     import commonprosperity.report as report_module
 
-    drawn = report_module.markdown_report
+    # The report's text as write_run makes it (the winners table handed over).
+    drawn = report_module._markdown_report
 
     def warning_report(*args, **kwargs):
         warn_user("a warning while the report is written")
         return drawn(*args, **kwargs)
 
-    monkeypatch.setattr(report_module, "markdown_report", warning_report)
+    monkeypatch.setattr(report_module, "_markdown_report", warning_report)
     result = simulate(synthetic_population(300, seed=1), Scenario.status_quo(2024))
     with pytest.warns(UserWarning, match="while the report") as caught:
         write_run(result, tmp_path / "out", heading="h", formats=())

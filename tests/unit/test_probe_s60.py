@@ -1,5 +1,9 @@
 """Session 60: carried defects mended, each test failing on the code before."""
 
+import itertools
+import sys
+
+import numpy as np
 import pytest
 
 from commonprosperity import Scenario, report, simulate, synthetic_population
@@ -101,7 +105,6 @@ def test_metadata_nested_deep_but_parsed_is_our_error(tmp_path, depth):
     """Metadata that json parses (nested less deep than the recursion limit)
     but that is some hundreds of lists deep: quoting it in the message raised
     repr's bare RecursionError instead of the file's PopulationError."""
-    import sys
 
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -149,3 +152,262 @@ def test_a_pyarrow_null_is_missing_in_the_measures():
     assert cp.metrics.gini(pa.array([1.0, 2.0, 6.0])) == cp.metrics.gini(
         np.array([1.0, 2.0, 6.0])
     )
+
+
+def _nested_list(depth, leaf=1):
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
+@pytest.fixture(scope="module")
+def small():
+    pop = synthetic_population(300, seed=62)
+    return pop, Scenario.status_quo(2024)
+
+
+def _self_holding():
+    values = [0.1]
+    values.append(values)
+    return values
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("transfers.dibao_monthly", {"a": 1}),
+        ("transfers.dibao_monthly", _nested_list(500)),
+        ("income_tax.rates", _self_holding()),
+        ("income_tax.rates", [0.03, [0.1], 0.2, 0.25, 0.3, 0.35, 0.45]),
+        ("income_tax.rates", [[0.03, 0.1], [0.2, 0.3]]),
+    ],
+)
+def test_a_grid_value_of_nested_lists_is_a_scenario_error(small, path, value):
+    """Grid values were read before any scenario check: a dict raised a bare
+    "unhashable type", lists 500 deep or holding themselves RecursionError,
+    a ragged list NumPy's "inhomogeneous shape"."""
+    import commonprosperity as cp
+
+    pop, base = small
+    with pytest.raises(cp.ScenarioError) as info:
+        cp.sweep(pop, base, {path: [value]}, progress=False)
+    text = str(info.value)
+    assert text.startswith(f"grid: {path}[0] must be a number, or for a list lever")
+    assert len(text) < 400
+
+
+def test_replace_with_a_ragged_list_names_the_item(small):
+    """Scenario.replace raised NumPy's bare ValueError for a ragged list, where
+    Scenario.from_dict named the item."""
+    import commonprosperity as cp
+
+    _, base = small
+    rates = [0.03, [0.1, 0.2], 0.2, 0.25, 0.3, 0.35, 0.45]
+    with pytest.raises(cp.ScenarioError) as replaced:
+        base.replace({"income_tax.rates": rates})
+    with pytest.raises(cp.ScenarioError) as given:
+        Scenario.from_dict({"year": 2024, "income_tax": {"rates": rates}})
+    assert "income_tax.rates[1]: must be a valid number" in str(replaced.value)
+    assert str(replaced.value) == str(given.value)
+    with pytest.raises(cp.ScenarioError, match=r"transfers\.dibao_monthly: must be"):
+        base.replace({"transfers.dibao_monthly": [[1], [1, 2]]})
+
+
+def test_a_columns_mapping_onto_a_list_is_a_population_error(small, tmp_path):
+    """from_frames raised a bare "unhashable type: 'list'" for a column mapped
+    onto a list (read_parquet named it); a list 5,000 deep raised repr's
+    RecursionError in read_parquet's message."""
+    import commonprosperity as cp
+    from commonprosperity.survey import read_parquet, write_parquet
+
+    pop, _ = small
+    with pytest.raises(cp.PopulationError) as info:
+        cp.Population.from_frames(*pop.to_frames(), columns={"weight": ["weight"]})
+    assert "columns maps to unknown column(s) {'weight': ['weight']}" in str(info.value)
+    path = tmp_path / "pop.parquet"
+    write_parquet(pop, path)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)  # Python's default (a worker's may be raised)
+    try:
+        with pytest.raises(cp.PopulationError) as info:
+            read_parquet(path, columns={"weight": _nested_list(5000, "w")})
+    finally:
+        sys.setrecursionlimit(limit)
+    assert "{'weight': a list nested too deep to show}" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        lambda n: [(i % 2,) if i else (0, 1) for i in range(n)],
+        lambda n: [[i % 2] for i in range(n - 1)] + [[0, 1]],
+        lambda n: [{"a": i % 2} for i in range(n)],
+    ],
+    ids=["ragged tuples", "lists", "dicts"],
+)
+def test_calibrate_variables_of_containers_are_a_calibration_error(small, values):
+    """A ragged column raised NumPy's bare ValueError, a column of dicts a bare
+    "unhashable type"; tuples of one length are categories, as before."""
+    import commonprosperity as cp
+
+    pop, _ = small
+    margins = {"households": {"x": {0: 1e6, 1: 1e6}}}
+    with pytest.raises(cp.CalibrationError):
+        cp.calibrate(pop, margins, variables={"x": values(pop.n_households)})
+
+
+def test_bootstrap_strata_of_tuples_are_refused(small):
+    """A ragged list of tuples raised NumPy's bare ValueError; as an object
+    column of tuples it would be taken as labels of no kind."""
+    import commonprosperity as cp
+
+    pop, base = small
+    result = simulate(pop, base)
+    n = pop.n_households
+    ragged = [(i % 3,) if i else (0, 1) for i in range(n)]
+    held = np.empty(n, dtype=object)  # tuples of one length, one per row
+    for i in range(n):
+        held[i] = (i % 3,)
+    for strata in (ragged, held):
+        with pytest.raises(cp.ArgumentError, match="strata must hold values of one"):
+            cp.bootstrap(result, "gini", n=10, strata=strata)
+
+
+def test_messages_listing_thousands_of_problems_are_counted(small):
+    """Messages listing every problem ran to megabytes (10,000 unknown growth
+    keys: 2.4 MB); they list ten and count the rest, as Scenario.replace's."""
+    import commonprosperity as cp
+
+    pop, base = small
+    pop = pop.with_year(2024)
+    calls = {
+        "project": lambda: cp.project(
+            pop, 2025, growth={f"k{i}": 0.1 for i in range(10_000)}
+        ),
+        "simulate_path": lambda: cp.simulate_path(
+            pop, {y: base for y in range(10_000)}
+        ),
+        "calibrate": lambda: cp.calibrate(
+            pop, {"households": {f"v{i}": {1: 1.0} for i in range(10_000)}}
+        ),
+        "from_frames": lambda: cp.Population.from_frames(
+            *pop.to_frames(), columns={f"c{i}": None for i in range(10_000)}
+        ),
+        "sweep": lambda: cp.sweep(
+            pop, base, {"transfers.dibao_monthly": {i: i for i in range(10_000)}}
+        ),
+        "solve": lambda: cp.solve(
+            pop,
+            base,
+            "transfers.dibao_monthly",
+            "gini <= 0.5 " + "x" * 10**5,
+            (1000, 2000),
+        ),
+    }
+    for name, call in calls.items():
+        with pytest.raises(cp.CommonProsperityError) as info:
+            call()
+        assert len(str(info.value)) < 3_000, name
+
+
+def test_a_long_word_is_wrapped_in_linear_time():
+    """Each line of a long word measured the whole rest of the word: time grew
+    with the square of its length (50 s for a 16,000-character title). The
+    lines are the same greedy ones: each the longest prefix that fits."""
+    from commonprosperity._plotstyle import _wrapped
+
+    class Text:
+        measured = 0
+
+        def set_text(self, s):
+            self.s = s
+
+        def get_window_extent(self):
+            Text.measured += len(self.s)
+
+            class Extent:
+                width = sum(3 + ord(c) % 7 for c in self.s)
+
+            return Extent()
+
+    def width(s):
+        return sum(3 + ord(c) % 7 for c in s)
+
+    word = "".join("abcWi你好x"[i * 7 % 8] for i in range(16_000))
+    lines = _wrapped(Text(), word, 300).split("\n")
+    assert "".join(lines) == word
+    for line, after in itertools.pairwise(lines):
+        assert width(line) <= 300 < width(line + after[0])
+    assert width(lines[-1]) <= 300
+    assert Text.measured < 30 * len(word)
+
+
+def _cli(capsys, *args):
+    from commonprosperity.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_warning_made_an_error_is_one_line_and_exit_2(capsys, tmp_path):
+    """Under `python -W error` the library's own warning of a small baseline
+    escaped as a traceback with exit 1, which reads "target unreachable"."""
+    import warnings
+
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, _, err = _cli(capsys, "run", "--households", 3000, "--out", out)
+    assert code == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("commonprosperity run: error: a warning made an error")
+    assert not out.exists()
+
+
+def test_an_unexpected_error_is_exit_70_with_its_traceback(
+    capsys, tmp_path, monkeypatch
+):
+    """An error the library did not foresee (here a broken simulate) was
+    re-raised: exit 1, "target unreachable" to a script."""
+    import sys
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("Intel TBB is required")
+
+    # The module (the package re-exports a function of the same name).
+    monkeypatch.setattr(sys.modules["commonprosperity.simulate"], "simulate", broken)
+    code, _, err = _cli(capsys, "run", "--households", 2000, "--out", tmp_path / "o")
+    assert code == 70
+    assert "Traceback" in err
+    assert err.rstrip().endswith(
+        "commonprosperity run: unexpected error (exit 70): RuntimeError: Intel TBB "
+        "is required"
+    )
+
+
+def test_figures_ignore_a_users_usetex(tmp_path):
+    """A matplotlibrc with text.usetex (common in academia) sent the figures'
+    titles to LaTeX: without LaTeX, no figure (a bare RuntimeError)."""
+    import matplotlib as mpl
+
+    import commonprosperity as cp
+
+    result = simulate(synthetic_population(500, seed=63), Scenario.status_quo(2024))
+    with mpl.rc_context({"text.usetex": True}):
+        fig = cp.plots.target_dashboard(result)
+        written = cp.plots.save(fig, tmp_path / "dash", ("png",))
+    assert [p.suffix for p in written] == [".png"]
+    assert all(not t.get_usetex() for t in fig.findobj(mpl.text.Text))
+
+
+def test_a_name_in_another_encoding_is_shown_as_its_bytes(capsys, tmp_path):
+    """The name was shown as "'\\\\udcb7\\\\udcbd...'" (surrogates escaped twice),
+    matching no file a user can see: it is shown as the bytes given."""
+    import os
+
+    name = os.fsdecode(b"\xb7\xbd\xb0\xb8.toml")
+    code, _, err = _cli(capsys, "run", tmp_path / name, "--households", 2000)
+    assert code == 2
+    assert repr(os.fsencode(str(tmp_path / name))) in err
+    assert "udc" not in err

@@ -160,12 +160,13 @@ def as_values(x: ArrayLike, name: str) -> FloatArray:
                 f"{name} must not have missing (NA) elements; got "
                 f"{int(missing.sum())} missing, the first at index [{first}]"
             )
-    if type(values).__module__.startswith("pyarrow") and getattr(
-        values, "null_count", 0
+    arrow: Any = values
+    if type(arrow).__module__.startswith("pyarrow") and getattr(
+        arrow, "null_count", None
     ):
         # A pyarrow array's null became nan in NumPy and was named "nan", where
         # the same column in pandas was named missing.
-        missing = np.asarray(values.is_null().to_numpy(zero_copy_only=False))
+        missing = np.asarray(arrow.is_null().to_numpy(zero_copy_only=False))
         first = int(np.flatnonzero(missing)[0])
         raise MeasureError(
             f"{name} must not have missing (NA) elements; got "
