@@ -187,10 +187,12 @@ def design(
     # count persons by their ages), without a word either way.
     clash = [v for v in variables if v in (*HOUSEHOLD_VARIABLES, *PERSON_VARIABLES)]
     if clash:
-        problems.append(
+        # First: the shapes' problems above are counted past ten.
+        problems.insert(
+            0,
             f"variables {clash} have the name of a variable the library defines "
             f"{sorted({*HOUSEHOLD_VARIABLES, *PERSON_VARIABLES})}; give them another "
-            "name (e.g. 'head_age') and use that name in margins"
+            "name (e.g. 'head_age') and use that name in margins",
         )
     if problems:
         raise CalibrationError(joined_problems(problems))

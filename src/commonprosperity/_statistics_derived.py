@@ -23,7 +23,12 @@ from commonprosperity._statistics_file import (
     figures,
     number,
 )
-from commonprosperity._validate import finite_float, masked_problem, quoted
+from commonprosperity._validate import (
+    finite_float,
+    is_integer,
+    masked_problem,
+    quoted,
+)
 from commonprosperity.errors import ArgumentError, CommonProsperityError
 from commonprosperity.published import CITIES, PROVINCE
 
@@ -374,7 +379,11 @@ def city_urban_shares(year: int, definition: str = "survey") -> pd.Series:
                     for d in (definition, *({"survey", "census"} - {definition}))
                 )
             )
-        elif definition == "survey" and year in _served_years("census"):
+        elif (
+            definition == "survey"
+            and is_integer(year)
+            and year in _served_years("census")
+        ):
             text += f" (definition='census' serves {year})"
         raise type(exc)(f"city_urban_shares({quoted(year)}): {text}") from None
     shifted = shift_shares(base.to_numpy(), table["population"].to_numpy(), target)

@@ -473,7 +473,8 @@ def _expand_mapping(
                 )
                 continue
         levers[path] = vals
-    problems += [f"grid: {m}" for m in overlapping_paths(base, list(levers))]
+    # First: the levers' own problems are counted past ten.
+    problems[:0] = [f"grid: {m}" for m in overlapping_paths(base, list(levers))]
     if problems:
         raise ScenarioError(joined_problems(problems))
     count = math.prod(len(v) for v in levers.values())

@@ -11,8 +11,10 @@ Subcommands::
 Without a subcommand, ``run`` on the status quo and the embedded default population.
 Every input is checked before anything is written; bad input prints one line naming
 the problem and exits with code 2 (``--debug`` shows the traceback). Exit codes:
-0 success, 1 ``solve`` found the target unreachable, 2 bad input or a feature this
-installation lacks, 74 the terminal output could not be written, 130 interrupted.
+0 success, 1 ``solve`` found the target unreachable, 2 bad input, a feature this
+installation lacks or a warning made an error (``python -W error``), 70 an
+unexpected error (its traceback printed), 74 the terminal output could not be
+written, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -1329,8 +1331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 1 when ``solve`` finds the target unreachable, 2 on bad
-        input (one line on stderr naming the problem), 74 when the terminal
-        output could not be written, 130 when interrupted.
+        input or a warning made an error (one line on stderr naming the
+        problem), 70 on an unexpected error (its traceback on stderr), 74 when
+        the terminal output could not be written, 130 when interrupted.
     """
     args_in = list(sys.argv[1:] if argv is None else argv)
     # Text the terminal cannot encode is escaped, not an error; a script's or

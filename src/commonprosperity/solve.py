@@ -118,11 +118,11 @@ def _which_part(target: str) -> str:
         return ""
     op, rest = m.group("op"), m.group("rest").strip()
     if op is not None and op not in ("<=", ">=", "<", ">"):
-        return f" (the comparison {op!r} is not one of <=, >=, <, >)"
+        return f" (the comparison {quoted(op)} is not one of <=, >=, <, >)"
     if op is not None:
         if not rest:
-            return f" (no number after {op!r})"
-        return f" (after {op!r}, {quoted(rest)} is not a number)"
+            return f" (no number after {quoted(op)})"
+        return f" (after {quoted(op)}, {quoted(rest)} is not a number)"
     if rest:
         return f" (no comparison before {quoted(rest)})"
     return ""
@@ -149,7 +149,8 @@ def _parse_target(target: str) -> _Goal:
     if value is not None and not math.isfinite(float(value)):
         # "gini <= 1e999" reads as inf: met by any value, so the lower bound.
         raise ArgumentError(
-            f"target {quoted(target)}: the number must be finite; got {value}"
+            f"target {quoted(target)}: the number must be finite; got "
+            + (value if len(value) <= 40 else f"{value[:30]}… ({len(value):,} digits)")
         )
     if name in TARGET_BY_ID:
         t = TARGET_BY_ID[name]
@@ -174,7 +175,7 @@ def _parse_target(target: str) -> _Goal:
         return _Goal(t.indicator, op, float(value), f"{t.indicator} {op} {value}")
     if name not in INDICATOR_NAMES:
         raise ArgumentError(
-            f"target {quoted(target)}: unknown name {name!r}; write {allowed}"
+            f"target {quoted(target)}: unknown name {quoted(name)}; write {allowed}"
         )
     if op is None:
         raise ArgumentError(

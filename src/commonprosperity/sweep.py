@@ -518,8 +518,8 @@ def cheapest(
             # "T8 >= 1" was "unknown" beside an allowed list holding T8.
             # Not "give T8 alone": a sweep's T8_met is NA throughout.
             problems.append(
-                f"target {t!r}: {own} ({TARGET_BY_ID[own].indicator}) takes no goal "
-                f"of your own here, and a sweep does not judge it: "
+                f"target {quoted(t)}: {own} ({TARGET_BY_ID[own].indicator}) takes "
+                "no goal of your own here, and a sweep does not judge it: "
                 f"{_not_of_one_sweep(own)}; or give a condition on an indicator "
                 "such as 'gini <= 0.34'"
             )
@@ -528,7 +528,7 @@ def cheapest(
             goals[t] = _parse_target(t)
         except ArgumentError as exc:
             problems.append(
-                f"unknown target {t!r}; allowed: a target id alone "
+                f"unknown target {quoted(t)}; allowed: a target id alone "
                 f"({', '.join(_TARGET_IDS)}), or a condition such as "
                 f"'gini <= 0.34' ({exc})"
             )
@@ -536,8 +536,10 @@ def cheapest(
     needed += [g.indicator for g in goals.values()] + [_COST]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        problems.append(
-            f"frame lacks column(s) {missing}; pass the frame sweep() returned"
+        # First: the problems of the targets are capped at ten, and this one is
+        # of another kind.
+        problems.insert(
+            0, f"frame lacks column(s) {missing}; pass the frame sweep() returned"
         )
     if not problems:
         # Text costs were ranked in string order, one "n/a" a bare TypeError.
@@ -555,7 +557,7 @@ def cheapest(
         # Not where a target of the indicator judges NaN rows (T4's unbounded
         # gap, rural income not positive, is "not met", not undefined).
         problems += [
-            f"condition {t!r} is not judged in any row of the frame: "
+            f"condition {quoted(t)} is not judged in any row of the frame: "
             f"{goal.indicator} is NaN throughout (undefined on this population)"
             for t, goal in goals.items()
             if frame[goal.indicator].isna().all()

@@ -13,7 +13,7 @@ import contextlib
 import decimal
 import math
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -111,6 +111,14 @@ class BootstrapResult:
         )
 
 
+def _ndim(values: Any) -> int:
+    """``np.ndim``; 1 for a ragged sequence (of which NumPy raised ValueError)."""
+    try:
+        return int(np.ndim(values))
+    except ValueError:
+        return 1
+
+
 def _infinite(label: object) -> bool:
     """Whether a design label is an infinite number (of any numeric type)."""
     if isinstance(label, decimal.Decimal):
@@ -137,8 +145,9 @@ def _sorted_codes(name: str, values: Any, column: np.ndarray) -> np.ndarray:
     # mixed labels is a mistake in the data, not a coding to guess. Only an
     # object column can mix kinds.
     found = {_kind(v) for v in column.ravel()} if column.dtype == object else set()
-    # A ragged list of tuples is an object column of tuples: labels of no kind.
-    mixed = len(found) > 1 or bool(found & {"tuple", "list", "dict", "set", "ndarray"})
+    # Lists, dicts and arrays (a ragged list of lists) are no labels; tuples
+    # are (composite strata such as (region, urban)).
+    mixed = len(found) > 1 or bool(found & {"list", "dict", "set", "ndarray"})
     if not mixed:
         with contextlib.suppress(TypeError):  # unorderable kinds: refused below
             return cast("np.ndarray", pd.factorize(values, sort=True)[0])
@@ -495,14 +504,7 @@ def bootstrap(
     pop = result.population
     nh = pop.n_households
     for name, given in (("strata", strata), ("psu", psu)):
-        # Not np.ndim: of a ragged list it raised NumPy's bare ValueError.
-        if isinstance(given, str | bytes) or (
-            given is not None
-            and (
-                (isinstance(given, np.ndarray) and given.ndim == 0)
-                or not isinstance(given, Iterable)
-            )
-        ):
+        if isinstance(given, str | bytes) or (given is not None and _ndim(given) == 0):
             # np.asarray("region") or np.asarray(True) is a 0-d array: "got
             # shape ()" named nothing.
             what = "a column name" if isinstance(given, str | bytes) else "one value"

@@ -4,6 +4,7 @@ import itertools
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from commonprosperity import Scenario, report, simulate, synthetic_population
@@ -237,40 +238,63 @@ def test_a_columns_mapping_onto_a_list_is_a_population_error(small, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "values",
+    ("values", "shown"),
     [
-        lambda n: [(i % 2,) if i else (0, 1) for i in range(n)],
-        lambda n: [[i % 2] for i in range(n - 1)] + [[0, 1]],
-        lambda n: [{"a": i % 2} for i in range(n)],
+        (lambda n: [[i % 2] for i in range(n - 1)] + [[0, 1]], "[0]"),
+        (lambda n: [{"a": i % 2} for i in range(n)], "{'a': 0}"),
     ],
-    ids=["ragged tuples", "lists", "dicts"],
+    ids=["lists", "dicts"],
 )
-def test_calibrate_variables_of_containers_are_a_calibration_error(small, values):
-    """A ragged column raised NumPy's bare ValueError, a column of dicts a bare
-    "unhashable type"; tuples of one length are categories, as before."""
+def test_calibrate_variables_of_containers_are_a_calibration_error(
+    small, values, shown
+):
+    """A ragged column of lists raised NumPy's bare ValueError, a column of
+    dicts a bare "unhashable type"."""
     import commonprosperity as cp
 
     pop, _ = small
     margins = {"households": {"x": {0: 1e6, 1: 1e6}}}
-    with pytest.raises(cp.CalibrationError):
+    with pytest.raises(cp.CalibrationError) as info:
         cp.calibrate(pop, margins, variables={"x": values(pop.n_households)})
+    assert str(info.value) == (
+        "variables['x'] must hold one category per household (a number, text or "
+        f"a tuple of them); got {shown} at row 0"
+    )
 
 
-def test_bootstrap_strata_of_tuples_are_refused(small):
-    """A ragged list of tuples raised NumPy's bare ValueError; as an object
-    column of tuples it would be taken as labels of no kind."""
+def test_ragged_tuples_are_categories_and_labels_as_tuples_are(small):
+    """A ragged list of tuples raised NumPy's bare ValueError in calibrate and
+    bootstrap; tuples are categories (calibrate) and composite labels
+    (bootstrap) as an object column of them was, lists are neither."""
     import commonprosperity as cp
 
     pop, base = small
-    result = simulate(pop, base)
     n = pop.n_households
-    ragged = [(i % 3,) if i else (0, 1) for i in range(n)]
-    held = np.empty(n, dtype=object)  # tuples of one length, one per row
-    for i in range(n):
-        held[i] = (i % 3,)
-    for strata in (ragged, held):
-        with pytest.raises(cp.ArgumentError, match="strata must hold values of one"):
-            cp.bootstrap(result, "gini", n=10, strata=strata)
+    ragged = [(i % 2,) if i > 1 else (0, 1) for i in range(n)]  # two (0, 1)
+    held = np.empty(n, dtype=object)
+    held[:] = ragged
+    # Each category's weight now, a tenth more: reachable, on the weights' scale.
+    per_category = (
+        pd.Series(pop.weight).groupby(pd.Series(held)).sum().mul(1.1).to_dict()
+    )
+    fitted = cp.calibrate(
+        pop, {"households": {"x": per_category}}, variables={"x": ragged}
+    )
+    assert fitted.converged
+    alike = cp.calibrate(
+        pop, {"households": {"x": per_category}}, variables={"x": held}
+    )
+    np.testing.assert_array_equal(fitted.weight, alike.weight)
+
+    result = simulate(pop, base)
+    # The same strata as integers in the tuples' sorted order: the same draws.
+    codes = pd.factorize(pd.Series(held), sort=True)[0]
+    by_tuple = cp.bootstrap(result, "gini", n=20, seed=5, strata=ragged)
+    by_code = cp.bootstrap(result, "gini", n=20, seed=5, strata=codes)
+    np.testing.assert_array_equal(by_tuple.replicates, by_code.replicates)
+    lists = [[i % 3] if i else [0, 1] for i in range(n)]
+    with pytest.raises(cp.ArgumentError, match="strata must hold values of one"):
+        cp.bootstrap(result, "gini", n=10, strata=lists)
 
 
 def test_messages_listing_thousands_of_problems_are_counted(small):
@@ -411,3 +435,52 @@ def test_a_name_in_another_encoding_is_shown_as_its_bytes(capsys, tmp_path):
     assert code == 2
     assert repr(os.fsencode(str(tmp_path / name))) in err
     assert "udc" not in err
+
+
+def test_review_of_the_sessions_fixes(small):
+    """The review of this session's change: a year that is no integer got the
+    census hint (an array a bare ValueError); an object with only __array__
+    was "one value" as strata; problems of another kind were counted away
+    behind ten of one kind; a long name in a target was quoted whole."""
+    import commonprosperity as cp
+    from commonprosperity import statistics
+    from commonprosperity.solve import _parse_target
+
+    for year in (np.array([2024, 2025]), 2024.0):
+        with pytest.raises(cp.ArgumentError) as info:
+            statistics.city_urban_shares(year, "survey")
+        assert "year must be an integer" in str(info.value)
+        assert "serves" not in str(info.value)
+
+    pop, base = small
+    result = simulate(pop, base)
+
+    class Column:
+        def __init__(self, values):
+            self.values = values
+
+        def __array__(self, dtype=None, copy=None):
+            return np.asarray(self.values, dtype=dtype)
+
+    strata = np.arange(pop.n_households) % 3
+    by_array = cp.bootstrap(result, "gini", n=20, seed=1, strata=Column(strata))
+    plain = cp.bootstrap(result, "gini", n=20, seed=1, strata=strata)
+    np.testing.assert_array_equal(by_array.replicates, plain.replicates)
+
+    frame = pd.DataFrame({"T2_met": [True]})
+    with pytest.raises(cp.ArgumentError) as info:
+        cp.cheapest(frame, [f"bogus{i} <= 1" for i in range(12)] + ["T4"])
+    assert str(info.value).startswith("frame lacks column(s) ['T4_met'")
+    shapes = {f"v{i}": np.zeros(3) for i in range(11)}
+    with pytest.raises(cp.CalibrationError) as info:
+        cp.calibrate(
+            pop,
+            {"households": {"v0": {0: 1.0}}},
+            variables={**shapes, "urban": np.zeros(pop.n_households)},
+        )
+    assert str(info.value).startswith("variables ['urban'] have the name")
+
+    for target in ("x" * 100_000 + " <= 0.4", "gini <= " + "9" * 100_000):
+        with pytest.raises(cp.ArgumentError) as info:
+            _parse_target(target)
+        assert len(str(info.value)) < 1_000
