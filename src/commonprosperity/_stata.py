@@ -31,6 +31,13 @@ __all__ = [
     "recoded_values",
 ]
 
+
+def _some_keys(keys: list[Any], shown: int = 20) -> str:
+    """``[1, 2, … 10,000 in all]``: a recode table's first keys, quoted short."""
+    more = f", … {len(keys):,} in all" if len(keys) > shown else ""
+    return "[" + ", ".join(quoted(k) for k in keys[:shown]) + more + "]"
+
+
 _BOOLEAN = ("urban", "employed")
 #: Survey design codes: their labels name the strata or PSUs (county names), so a
 #: labelled code of 0 or more is read as the code; a negative one is a special
@@ -81,21 +88,21 @@ def check_recode(
     for column, table in recode.items():
         if column not in OUR_COLUMNS:
             problems.append(
-                f"recode names unknown column {column!r}; recode uses the library's "
-                f"column names {list(OUR_COLUMNS)}"
+                f"recode names unknown column {quoted(column)}; recode uses the "
+                f"library's column names {list(OUR_COLUMNS)}"
             )
         elif not isinstance(table, Mapping):
             problems.append(
-                f"recode[{column!r}] must be a mapping {{their value: our value}}; got "
-                f"{type(table).__name__}"
+                f"recode[{quoted(column)}] must be a mapping {{their value: our "
+                f"value}}; got {type(table).__name__}"
             )
         elif any(
             key is pd.NA or (_is_missing(key) and key is not None) for key in table
         ):
             # NaN != NaN: such a key never matched, and the recode went unused.
             problems.append(
-                f"recode[{column!r}] has a NaN or pd.NA key; Stata missing values "
-                "(., .a ...) are looked up with the key None"
+                f"recode[{quoted(column)}] has a NaN or pd.NA key; Stata missing "
+                "values (., .a ...) are looked up with the key None"
             )
     if problems:
         raise PopulationError("read_stata: " + "; ".join(problems))
@@ -690,7 +697,7 @@ def _unknown_message(
     if table is not None:
         return (
             f"{where}: value(s) not in recode[{ours!r}]: {'; '.join(parts)}{more}; "
-            f"recode[{ours!r}] has keys {list(table)}"
+            f"recode[{ours!r}] has keys {_some_keys(list(table))}"
         )
     if ours == "city":
         return (

@@ -484,3 +484,21 @@ def test_review_of_the_sessions_fixes(small):
         with pytest.raises(cp.ArgumentError) as info:
             _parse_target(target)
         assert len(str(info.value)) < 1_000
+
+
+def test_recode_and_statistics_keys_are_quoted_short():
+    """A recode key or a statistics key of 1 MB was quoted whole, and a
+    recode table of 10,000 keys listed in full."""
+    import commonprosperity as cp
+    from commonprosperity import statistics
+    from commonprosperity._stata import check_recode
+
+    with pytest.raises(cp.PopulationError) as info:
+        check_recode({"c" * 10**6: {1: 2}})
+    assert len(str(info.value)) < 1_000
+    with pytest.raises(cp.ArgumentError) as info:
+        statistics.value_or_nan("disposable_income", 2021, **{"k" * 10**6: 1})
+    assert len(str(info.value)) < 1_000
+    from commonprosperity._stata import _some_keys
+
+    assert _some_keys(list(range(10_000))).endswith(", 19, … 10,000 in all]")
