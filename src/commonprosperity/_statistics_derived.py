@@ -580,7 +580,9 @@ def pension_target(year: int, area: str) -> tuple[float, str, str]:
             f"pension_target: area must be one of {tuple(PENSION_WAGE_GROUP)}; "
             f"got {quoted(area)}"
         )
-    if year not in BASELINE_YEARS:
+    # An integer first: 2021.0 is "in" the years, and the year before it was
+    # then refused as "got 2020.0", a year the caller never gave.
+    if not is_integer(year) or year not in BASELINE_YEARS:
         raise ArgumentError(
             f"pension_target: year must be one of {BASELINE_YEARS}; got {quoted(year)}"
         )
@@ -631,7 +633,7 @@ def covered_share(year: int) -> tuple[float, str, str]:
     >>> round(value, 3), grade
     (0.382, 'C')
     """
-    if year not in BASELINE_YEARS:
+    if not is_integer(year) or year not in BASELINE_YEARS:
         raise ArgumentError(
             f"covered_share: year must be one of {BASELINE_YEARS}; got {quoted(year)}"
         )

@@ -357,7 +357,9 @@ def figure(
         ("group", group),
     ):
         known = _field_values(name)
-        if value not in known:
+        # Text only: a 0-d array "is in" the values (elementwise ==) and then
+        # raised a bare "unhashable type" as part of the key.
+        if not isinstance(value, str) or value not in known:
             # A misspelt area matched nothing: "no figure", which value_or_nan
             # turned into NaN as if the file had none.
             raise ArgumentError(
@@ -368,7 +370,8 @@ def figure(
     fig = _load().index.get(key)
     if fig is None:
         raise CommonProsperityError(
-            f"statistics: no figure {series!r} for year={year}, period={period!r}, "
+            f"statistics: no figure {series!r} for year={quoted(year)}, "
+            f"period={period!r}, "
             f"area={area!r}, city={city!r}, component={component!r}, group={group!r}; "
             + _available(key)
         )

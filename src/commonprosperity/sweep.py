@@ -490,8 +490,11 @@ def cheapest(
             "frame must be the DataFrame returned by sweep(); got "
             f"{type(frame).__name__}"
         )
-    # A mapping's values would go unread ({"T4": 1.8} is no goal of 1.8).
-    if not isinstance(targets, str | Iterable) or isinstance(targets, Mapping):
+    # A mapping's values would go unread ({"T4": 1.8} is no goal of 1.8), and
+    # bytes were read as their byte values ("got int 84" for b"T2").
+    if not isinstance(targets, str | Iterable) or isinstance(
+        targets, Mapping | bytes | bytearray
+    ):
         raise ArgumentError(
             "targets must be a target id (T1–T10) or a condition, or a list of "
             'them; for a goal of your own give a condition such as "T4 < 1.8"; '

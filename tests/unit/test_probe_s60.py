@@ -502,3 +502,29 @@ def test_recode_and_statistics_keys_are_quoted_short():
     from commonprosperity._stata import _some_keys
 
     assert _some_keys(list(range(10_000))).endswith(", 19, … 10,000 in all]")
+
+
+def test_statistics_scalar_options_are_checked_at_the_boundary():
+    """A 0-d array for an area raised a bare "unhashable type"; pension_target
+    of 2021.0 named 2020.0, a year not given (covered_share took 2021.0 where
+    its siblings refuse it); a year of 401 digits was printed whole; cheapest
+    read b"T2" as the byte 84."""
+    import commonprosperity as cp
+    from commonprosperity import statistics
+
+    with pytest.raises(cp.ArgumentError, match="unknown area array"):
+        statistics.disposable_income(2021, np.array("urban"))
+    with pytest.raises(cp.ArgumentError, match="unknown area array"):
+        statistics.value_or_nan("disposable_income", 2021, area=np.array("urban"))
+    for share in (
+        lambda y: statistics.pension_target(y, "urban"),
+        statistics.covered_share,
+    ):
+        with pytest.raises(cp.ArgumentError, match=r"got 2021\.0$"):
+            share(2021.0)
+        assert share(np.int64(2021)) == share(2021)
+    with pytest.raises(cp.CommonProsperityError) as info:
+        statistics.population(10**400)
+    assert "year=an integer of 401 digits" in str(info.value)
+    with pytest.raises(cp.ArgumentError, match=r"got bytes b'T2'$"):
+        cp.cheapest(pd.DataFrame({"T2_met": [True]}), targets=b"T2")
