@@ -18,7 +18,7 @@ import pandas as pd
 
 from commonprosperity._plausible import RIGHT
 from commonprosperity._survey_file import OUR_COLUMNS, select_columns
-from commonprosperity._validate import describe_rows, quoted
+from commonprosperity._validate import describe_rows, quoted, quoted_items
 from commonprosperity._warn import module_of, this_threads_warnings, warn_user
 from commonprosperity.errors import ImplausibleDataWarning, PopulationError
 from commonprosperity.population import INCOME_COLUMNS, city_name, says_monthly
@@ -30,12 +30,6 @@ __all__ = [
     "read_dta",
     "recoded_values",
 ]
-
-
-def _some_keys(keys: list[Any], shown: int = 20) -> str:
-    """``[1, 2, … 10,000 in all]``: a recode table's first keys, quoted short."""
-    more = f", … {len(keys):,} in all" if len(keys) > shown else ""
-    return "[" + ", ".join(quoted(k) for k in keys[:shown]) + more + "]"
 
 
 _BOOLEAN = ("urban", "employed")
@@ -697,7 +691,7 @@ def _unknown_message(
     if table is not None:
         return (
             f"{where}: value(s) not in recode[{ours!r}]: {'; '.join(parts)}{more}; "
-            f"recode[{ours!r}] has keys {_some_keys(list(table))}"
+            f"recode[{ours!r}] has keys {quoted_items(table, 20)}"
         )
     if ours == "city":
         return (

@@ -31,6 +31,8 @@ __all__ = [
     "masked_problem",
     "positive_yuan_problem",
     "quoted",
+    "quoted_items",
+    "quoted_mapping",
     "seed_problem",
 ]
 
@@ -468,3 +470,22 @@ def joined_problems(problems: list[str], shown: int = SHOWN_PROBLEMS) -> str:
     head = "; ".join(problems[:shown])
     more = len(problems) - shown
     return head + (f"; and {more:,} more such problems" if more > 0 else "")
+
+
+def quoted_items(items: Any, shown: int = SHOWN_PROBLEMS) -> str:
+    """``['a', 'b', … 10,000 in all]``: the first ``shown`` items, each quoted.
+
+    A list of 10,000 names (or one name 10 MB long) printed whole made the
+    message as long; each item through :func:`quoted`.
+    """
+    items = list(items)
+    more = f", … {len(items):,} in all" if len(items) > shown else ""
+    return "[" + ", ".join(quoted(v) for v in items[:shown]) + more + "]"
+
+
+def quoted_mapping(pairs: Any, shown: int = SHOWN_PROBLEMS) -> str:
+    """``{'a': 'b', … 10,000 in all}``: :func:`quoted_items` of a mapping."""
+    items = list(pairs.items())
+    text = ", ".join(f"{quoted(k)}: {quoted(v)}" for k, v in items[:shown])
+    more = f", … {len(items):,} in all" if len(items) > shown else ""
+    return "{" + text + more + "}"

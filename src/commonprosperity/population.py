@@ -23,13 +23,14 @@ from commonprosperity._kernels.gather import gather, gather_ranges
 from commonprosperity._plausible import SPECIAL_CODES, warn_if_implausible
 from commonprosperity._sums import dot
 from commonprosperity._validate import (
-    SHOWN_PROBLEMS,
     beyond_float64,
     describe_rows,
     is_integer,
     masked_as_missing,
     not_a_pandas_frame,
     quoted,
+    quoted_items,
+    quoted_mapping,
     strictly_increasing,
     wider_than_float64,
 )
@@ -1281,7 +1282,7 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
     problems = []
     if unknown:
         problems.append(
-            f"columns maps to unknown column(s) {_some_pairs(unknown)}; the "
+            f"columns maps to unknown column(s) {quoted_mapping(unknown)}; the "
             f"library's columns are {list(OUR_COLUMNS)}, or None to leave a column "
             "unread"
         )
@@ -1297,25 +1298,12 @@ def renames_onto_ours(columns: Any, where: str) -> tuple[dict[Any, str], list[st
         # A monthly wage read as annual puts nearly every earner under the
         # minimum wage, which then lifts them all, with no other sign.
         problems.append(
-            f"columns maps {_some_pairs(monthly)}: the name(s) say monthly amounts "
+            f"columns maps {quoted_mapping(monthly)}: the name(s) say monthly amounts "
             "(or some months'), but the library reads incomes in yuan per year; "
             "convert those columns to a year's amounts before reading them (a monthly "
             "amount times 12), or rename them if they hold annual amounts"
         )
     return dict(columns), problems
-
-
-def _some_pairs(pairs: Mapping[Any, Any], shown: int = SHOWN_PROBLEMS) -> str:
-    """``{'a': 'b', ...}`` of the first ``shown`` pairs, each side quoted short.
-
-    Printed whole, a mapping of 10,000 names (or of one name 10 MB long) made
-    the message as long; a list nested thousands deep raised repr's
-    RecursionError.
-    """
-    items = list(pairs.items())
-    text = ", ".join(f"{quoted(k)}: {quoted(v)}" for k, v in items[:shown])
-    more = f", … {len(items):,} in all" if len(items) > shown else ""
-    return "{" + text + more + "}"
 
 
 #: What makes a name with "month" or 月 annual: twelve months, the factor of 12
@@ -1433,12 +1421,6 @@ def _collisions(
     ]
 
 
-def _some_names(names: list[Any], shown: int = SHOWN_PROBLEMS) -> str:
-    """``['a', 'b', … 10,000 in all]``: the first ``shown`` names, quoted short."""
-    more = f", … {len(names):,} in all" if len(names) > shown else ""
-    return "[" + ", ".join(quoted(n) for n in names[:shown]) + more + "]"
-
-
 def _check_renames(
     columns: Any, households: pd.DataFrame, persons: pd.DataFrame, where: str
 ) -> dict[Any, str]:
@@ -1454,7 +1436,7 @@ def _check_renames(
     if absent:
         problems.insert(
             0,
-            f"columns renames {_some_names(absent)}, which are in neither the "
+            f"columns renames {quoted_items(absent)}, which are in neither the "
             "households frame "
             f"{list(households.columns)[:20]} nor the persons frame "
             f"{list(persons.columns)[:20]}; check the spelling"

@@ -71,7 +71,7 @@ from commonprosperity._statistics_file import (
     figures,
     number,
 )
-from commonprosperity._validate import quoted
+from commonprosperity._validate import quoted_items
 from commonprosperity.errors import ArgumentError, CommonProsperityError
 from commonprosperity.published import PROVINCE
 
@@ -202,12 +202,8 @@ def value_or_nan(series: str, year: int, **keys: Any) -> float:
     unknown = [k for k in keys if k not in allowed]
     if unknown:
         raise ArgumentError(
-            # Quoted short and counted past ten, as every list of problems.
-            "statistics.value_or_nan: unknown key(s) ["
-            + ", ".join(quoted(k) for k in unknown[:10])
-            + (f", … {len(unknown):,} in all" if len(unknown) > 10 else "")
-            + "]; allowed: "
-            + ", ".join(allowed)
+            f"statistics.value_or_nan: unknown key(s) {quoted_items(unknown)}; "
+            "allowed: " + ", ".join(allowed)
         )
     try:
         f = figure(series, year, **keys)

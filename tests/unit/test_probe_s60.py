@@ -499,9 +499,10 @@ def test_recode_and_statistics_keys_are_quoted_short():
     with pytest.raises(cp.ArgumentError) as info:
         statistics.value_or_nan("disposable_income", 2021, **{"k" * 10**6: 1})
     assert len(str(info.value)) < 1_000
-    from commonprosperity._stata import _some_keys
+    from commonprosperity._validate import quoted_items
 
-    assert _some_keys(list(range(10_000))).endswith(", 19, … 10,000 in all]")
+    # The helper the recode message lists a table's keys with (twenty of them).
+    assert quoted_items(list(range(10_000)), 20).endswith(", 19, … 10,000 in all]")
 
 
 def test_statistics_scalar_options_are_checked_at_the_boundary():

@@ -146,27 +146,21 @@ def as_values(x: ArrayLike, name: str) -> FloatArray:
     """
     if (problem := masked_problem(name, x)) is not None:
         raise MeasureError(problem)
-    values = x.array if isinstance(x, pd.Series | pd.Index) else x
+    values: Any = x.array if isinstance(x, pd.Series | pd.Index) else x
+    # A nullable column's NA, or a pyarrow array's null, became nan in NumPy and
+    # was named "nan".
+    missing = None
     if (
         isinstance(values, pd.api.extensions.ExtensionArray)
         and not isinstance(values, pd.arrays.NumpyExtensionArray)
         and values.ndim == 1
     ):
-        # A nullable column's NA became nan in NumPy and was named "nan".
         missing = np.asarray(pd.isna(values), dtype=bool)
-        if missing.any():
-            first = int(np.flatnonzero(missing)[0])
-            raise MeasureError(
-                f"{name} must not have missing (NA) elements; got "
-                f"{int(missing.sum())} missing, the first at index [{first}]"
-            )
-    arrow: Any = values
-    if type(arrow).__module__.startswith("pyarrow") and getattr(
-        arrow, "null_count", None
+    elif type(values).__module__.startswith("pyarrow") and getattr(
+        values, "null_count", None
     ):
-        # A pyarrow array's null became nan in NumPy and was named "nan", where
-        # the same column in pandas was named missing.
-        missing = np.asarray(arrow.is_null().to_numpy(zero_copy_only=False))
+        missing = np.asarray(values.is_null().to_numpy(zero_copy_only=False))
+    if missing is not None and missing.any():
         first = int(np.flatnonzero(missing)[0])
         raise MeasureError(
             f"{name} must not have missing (NA) elements; got "
