@@ -228,6 +228,33 @@ def _check_growth_years(growth: Any, first: int, last: int, where: str) -> None:
         )
 
 
+def _year_spec(year: int, growth: Any) -> dict[str, float]:
+    """The rates ``growth`` gives for ``year`` (checked); {} for the default."""
+    # Problems of a rate given for every year name no year: a step repeated
+    # year by year then says them once (project's warnings_once).
+    where = "growth"
+    if _is_by_year(growth):
+        where = f"growth[{year}]"
+        by_year = {int(y): g for y, g in growth.items()}
+        if year in by_year and by_year[year] is None:
+            # It took the default growth of the year without a word.
+            raise ArgumentError(
+                f"growth[{year}] is None; give that year's growth (a number or a "
+                "mapping) or leave the year out for the default"
+            )
+        growth = by_year.get(year)
+    elif isinstance(growth, Mapping) and any(is_integer(k) for k in growth):
+        # Read as rates of one year: "growth[2025]: unknown key 2025".
+        years = [k for k in growth if is_integer(k)]
+        others = [k for k in growth if not is_integer(k)]
+        raise ArgumentError(
+            f"growth mixes year keys {years} with rate keys {others}; give one "
+            "kind: rates ({'urban': 0.05}) or years of rates ({2025: {'urban': "
+            "0.05}})"
+        )
+    return _check_spec(growth, where) if growth is not None else {}
+
+
 def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
     """Growth of each income source from ``year - 1`` to ``year``, by city and area.
 
@@ -256,6 +283,9 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
     Through 2024 (published): source s in area a grows as the published per-capita
     component (``statistics.composition``; pensions follow net transfers), times
     the city's growth relative to its area (``statistics.city_income_targets``).
+    :func:`project` keeps these per-capita rates through its reweighting (each
+    source of each city × area scaled so its per-capita amount grows so); rates
+    given and those assumed after 2024 grow each person's income.
     After 2024: :data:`DEFAULT_GROWTH_AFTER_2024` for every source and city.
 
     Examples
@@ -270,29 +300,7 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
             f"got {quoted(year)}"
         )
     year = int(year)
-    # Problems of a rate given for every year name no year: a step repeated
-    # year by year then says them once (project's warnings_once).
-    where = "growth"
-    if _is_by_year(growth):
-        where = f"growth[{year}]"
-        by_year = {int(y): g for y, g in growth.items()}
-        if year in by_year and by_year[year] is None:
-            # It took the default growth of the year without a word.
-            raise ArgumentError(
-                f"growth[{year}] is None; give that year's growth (a number or a "
-                "mapping) or leave the year out for the default"
-            )
-        growth = by_year.get(year)
-    elif isinstance(growth, Mapping) and any(is_integer(k) for k in growth):
-        # Read as rates of one year: "growth[2025]: unknown key 2025".
-        years = [k for k in growth if is_integer(k)]
-        others = [k for k in growth if not is_integer(k)]
-        raise ArgumentError(
-            f"growth mixes year keys {years} with rate keys {others}; give one "
-            "kind: rates ({'urban': 0.05}) or years of rates ({2025: {'urban': "
-            "0.05}})"
-        )
-    spec = _check_spec(growth, where) if growth is not None else {}
+    spec = _year_spec(year, growth)
     index = pd.MultiIndex.from_tuples(
         [(c, u) for c in CITY_LABELS for u in (True, False)], names=["city", "urban"]
     )
@@ -423,8 +431,84 @@ def _sums_by(
     return np.bincount(cell, weight, shape[0] * shape[1]).reshape(shape)
 
 
+def _composition_kept(
+    pop: Population, weight: np.ndarray, year: int, spec: Mapping[str, float]
+) -> tuple[np.ndarray, list[str]]:
+    """Factors that keep each published source's per-capita amount through reweighting.
+
+    A published rate (through :data:`LAST_PUBLISHED`, not overridden by
+    ``spec``) is the growth of a per-capita amount, and so already holds the
+    year's change of composition: more residents aged 60+, who draw pensions
+    and earn no wages, and more urban residents. Reweighting to that
+    composition again moved it twice: from 2020 to 2024 urban wages per capita
+    came out 5 % under the published ones and net transfers 13 % over. So,
+    inside each city × area, such a source is scaled by (its per-capita amount
+    under the old weights) ÷ (under ``weight``). Rates given, and those assumed
+    after the published years, grow each person's income as they stand.
+
+    Returns
+    -------
+    factors : ndarray, shape (len(CITY_LABELS) * 2, len(INCOME_COLUMNS))
+        By cell ``city_code * 2 + urban``; 1 where nothing is kept.
+    unkept : list of str
+        The cells and sources whose amount changes sign (or leaves 0) when
+        reweighted, which no factor keeps; they grow person by person.
+    """
+    n_cells = len(CITY_LABELS) * 2
+    out = np.ones((n_cells, len(INCOME_COLUMNS)))
+    unkept: list[str] = []
+    if year > LAST_PUBLISHED:
+        return out, unkept
+    cell = pop.city_code * 2 + pop.urban.astype(np.int64)
+    person_cell = cell[pop.person_household_index]
+    residents_before = np.bincount(cell, pop.weight * pop.size, n_cells)
+    residents_after = np.bincount(cell, weight * pop.size, n_cells)
+    for i, source in enumerate(INCOME_COLUMNS):
+        for urban in (0, 1):
+            if growth_key(spec, "urban" if urban else "rural", source) is not None:
+                out[urban::2, i] = np.nan  # given, not published: marked
+        x = getattr(pop, source)
+        before = np.bincount(
+            person_cell, pop.weight[pop.person_household_index] * x, n_cells
+        )
+        after = np.bincount(
+            person_cell, weight[pop.person_household_index] * x, n_cells
+        )
+        for c in range(n_cells):
+            if np.isnan(out[c, i]):
+                out[c, i] = 1.0
+                continue
+            if before[c] == 0.0 and after[c] == 0.0:
+                continue  # no such income in the cell, or no one weighted
+            if not (before[c] * after[c] > 0.0 and residents_after[c] > 0.0):
+                area = "urban" if c % 2 else "rural"
+                unkept.append(f"{source} income of {area} {CITY_LABELS[c // 2]}")
+                continue
+            out[c, i] = (before[c] / residents_before[c]) / (
+                after[c] / residents_after[c]
+            )
+    return out, unkept
+
+
+def _on_survey_share(pop: Population) -> bool:
+    """Whether ``pop``'s urban share is the survey's, not the urbanisation rate.
+
+    Through 2024 both are published (``statistics.survey_urban_share`` is the
+    one the survey's all / urban / rural means imply, 5-7 points lower); the
+    nearer of the two, in the population's year, is the one it is on: the
+    default baselines' is the survey's, ``urban_definition="census"`` ones' the
+    official rate's.
+    """
+    if pop.year is None or not FIRST_YEAR <= pop.year <= LAST_PUBLISHED:
+        return False
+    pw = pop.weight * pop.size
+    own = float(pw[pop.urban].sum() / pw.sum())
+    survey, official = S.survey_urban_share(pop.year), S.urbanisation_rate(pop.year)
+    return abs(own - survey) < abs(own - official)
+
+
 def _margins(
-    pop: Population, year: int, share: float = 1.0
+    pop: Population, year: int, share: float = 1.0, survey: bool = False
 ) -> tuple[
     dict[str, dict[Any, dict[Any, float]]],
     dict[str, np.ndarray] | None,
@@ -436,7 +520,8 @@ def _margins(
     ``share`` (:func:`_stands_for`), each city keeping its share. Inside each
     city the urban share of residents moves by one logit step, the one that
     moves the population's own urban share by the published change of the
-    urbanisation rate; households follow their city × area's persons
+    survey's urban share (``survey``, through 2024) or of the urbanisation
+    rate; households follow their city × area's persons
     (household size kept per cell: raking persons by area alone made rural
     households smaller and urban ones larger year after year, which moved both
     areas' means and quintile ratios with no income change).
@@ -449,6 +534,14 @@ def _margins(
     """
     residents, urban_rate = _population_target(year)
     _, urban_before = _population_target(year - 1)
+    if survey and year <= LAST_PUBLISHED:
+        # The survey's urban share, implied by its all / urban / rural means
+        # (the one the default baselines and the urban and rural means are on),
+        # rose about half as fast as the official rate: 66.5 % to 68.3 % in
+        # 2020-2024 against 72.2 % to 75.5 %. Moved by the official change, a
+        # 2020 baseline projected to 2024 was 70.2 % urban, not 68.3 %.
+        urban_rate = S.survey_urban_share(year)
+        urban_before = S.survey_urban_share(year - 1)
     not_aged: dict[str, str] = {}  # city -> why its 60+ share does not follow
     pw = pop.weight * pop.size
     ratio = residents * share / pw.sum()
@@ -660,9 +753,12 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         otherwise is a sample of the province; which, is said in a
         ``UserWarning``); inside each city the urban share moves by one logit
         step, the one that moves the population's own urban share by the
-        published change of the urbanisation rate, with the persons per
-        household of each city × area kept; and each city's residents aged 60+
-        move by the
+        published change of the share it is on (through 2024 the survey's,
+        :func:`~commonprosperity.statistics.survey_urban_share`, for a
+        population nearer it than the urbanisation rate, as the default
+        baselines are; else, and after 2024, the urbanisation rate's), with
+        the persons per household of each city × area kept; and each city's
+        residents aged 60+ move by the
         province's published change of their share (those under 15 keep theirs;
         the persons themselves do not age; cities with fewer than 30 person
         records in an age band move as one group, and no 15-59 band falls by
@@ -670,7 +766,12 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         share could not follow the province's). After 2024 the 60+ share moves
         by its 2020–2024 average change a year; after 2025 the population is held
         at its 2025 value and the urbanisation rate follows its 2020–2025 logit
-        trend (R assumptions).
+        trend (R assumptions). A published rate is the growth of a per-capita
+        amount, which already holds the year's change of composition (more
+        residents aged 60+, who draw pensions and earn no wages): through 2024
+        each source of each city × area is scaled after the reweighting so that
+        its per-capita amount grows as published. Rates given in ``growth``,
+        and those assumed after 2024, grow each person's income as they stand.
 
     Raises
     ------
@@ -761,6 +862,7 @@ def _project(
     # Decided once, from the population as given: after a step its weights
     # are the projection's.
     share, chosen = _stands_for(population) if to_year > population.year else (1.0, "")
+    survey = to_year > population.year and _on_survey_share(population)
     hh = pop.person_household_index
     for year in range(pop.year + 1, int(to_year) + 1):  # type: ignore[operator]
         g = growth_rates(year, growth)
@@ -769,10 +871,6 @@ def _project(
         cells = pd.MultiIndex.from_product([list(CITY_LABELS), [False, True]])
         table = g.reindex(cells).to_numpy().reshape(len(CITY_LABELS), 2, -1)
         factors = table[pop.city_code, pop.urban.astype(np.intp)]  # (n, 4)
-        incomes = {
-            c: getattr(pop, c) * factors[hh, i] for i, c in enumerate(INCOME_COLUMNS)
-        }
-        incomes = {c: sealed(v) for c, v in incomes.items()}
         # Start the raking from weights scaled to this year's residents: from
         # sample weights (e.g. all 1) the first Newton step overflowed exp()
         # (a RuntimeWarning, an error under np.seterr(all="raise")). The
@@ -784,7 +882,7 @@ def _project(
             _cache={},
         )
         try:
-            margins, variables, held = _margins(pop, year, share)
+            margins, variables, held = _margins(pop, year, share, survey)
         except CalibrationError as exc:
             raise _cannot_reweight(pop, year, exc) from None
         try:
@@ -814,6 +912,20 @@ def _project(
             }
         for city, why in held.items():
             not_aged.setdefault(city, (year, why))
+        kept, unkept = _composition_kept(
+            pop, reweighted.weight, year, _year_spec(year, growth)
+        )
+        if unkept:
+            warn_user(
+                f"project: in {year}, reweighting changes the sign of these "
+                "per-capita incomes, so no factor keeps their published growth and "
+                f"they grow person by person: {joined_problems(unkept)}"
+            )
+        person_cell = (pop.city_code * 2 + pop.urban.astype(np.int64))[hh]
+        incomes = {
+            c: sealed(getattr(pop, c) * factors[hh, i] * kept[person_cell, i])
+            for i, c in enumerate(INCOME_COLUMNS)
+        }
         pop = _projected(
             pop,
             year,

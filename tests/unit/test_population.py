@@ -2,7 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from commonprosperity import Population, PopulationError, synthetic_population
+from commonprosperity import (
+    Population,
+    PopulationError,
+    Scenario,
+    simulate,
+    synthetic_population,
+)
 from tests.conftest import tiny_frames
 
 
@@ -186,6 +192,10 @@ def test_synthetic_population_exercises_every_rule():
     assert neg_business.mean() >= 0.01
     assert infant.mean() >= 0.01
     assert old_no_pension.mean() >= 0.01
+    # Below the dibao line: topped up under the status quo of the years served.
+    for year in (2020, 2025):
+        dibao = simulate(pop, Scenario.status_quo(year)).households["dibao"]
+        assert (dibao > 0).mean() >= 0.01, year
     assert set(pop.size.tolist()) == {1, 2, 3, 4, 5, 6}
     assert len(set(pop.city.tolist())) == 11
     assert 0 < pop.urban.mean() < 1
