@@ -433,7 +433,7 @@ def _sums_by(
 
 def _composition_kept(
     pop: Population, weight: np.ndarray, year: int, spec: Mapping[str, float]
-) -> tuple[np.ndarray, list[str]]:
+) -> np.ndarray:
     """Factors that keep each published source's per-capita amount through reweighting.
 
     A published rate (through :data:`LAST_PUBLISHED`, not overridden by
@@ -443,68 +443,72 @@ def _composition_kept(
     composition again moved it twice: from 2020 to 2024 urban wages per capita
     came out 5 % under the published ones and net transfers 13 % over. So,
     inside each city × area, such a source is scaled by (its per-capita amount
-    under the old weights) ÷ (under ``weight``). Rates given, and those assumed
-    after the published years, grow each person's income as they stand.
+    under the old weights) ÷ (under ``weight``), amounts taken as magnitudes:
+    a net amount where losses nearly cancel gains (business income) changed
+    by a factor of 8 when its records' weights moved by a few per cent, where
+    the magnitudes' factor is inside the range of those moves.
 
     Returns
     -------
-    factors : ndarray, shape (len(CITY_LABELS) * 2, len(INCOME_COLUMNS))
-        By cell ``city_code * 2 + urban``; 1 where nothing is kept.
-    unkept : list of str
-        The cells and sources whose amount changes sign (or leaves 0) when
-        reweighted, which no factor keeps; they grow person by person.
+    ndarray, shape (len(CITY_LABELS) * 2, len(INCOME_COLUMNS))
+        By cell ``city_code * 2 + urban``; 1 where nothing is kept (a rate
+        given, a year after the published ones, no such income in the cell).
     """
     n_cells = len(CITY_LABELS) * 2
     out = np.ones((n_cells, len(INCOME_COLUMNS)))
-    unkept: list[str] = []
     if year > LAST_PUBLISHED:
-        return out, unkept
+        return out
+    hh = pop.person_household_index
     cell = pop.city_code * 2 + pop.urban.astype(np.int64)
-    person_cell = cell[pop.person_household_index]
     residents_before = np.bincount(cell, pop.weight * pop.size, n_cells)
     residents_after = np.bincount(cell, weight * pop.size, n_cells)
     for i, source in enumerate(INCOME_COLUMNS):
+        x = np.abs(getattr(pop, source))
+        before = np.bincount(cell[hh], pop.weight[hh] * x, n_cells)
+        after = np.bincount(cell[hh], weight[hh] * x, n_cells)
+        kept = (before > 0.0) & (after > 0.0)
+        out[kept, i] = (before[kept] / residents_before[kept]) / (
+            after[kept] / residents_after[kept]
+        )
         for urban in (0, 1):
             if growth_key(spec, "urban" if urban else "rural", source) is not None:
-                out[urban::2, i] = np.nan  # given, not published: marked
-        x = getattr(pop, source)
-        before = np.bincount(
-            person_cell, pop.weight[pop.person_household_index] * x, n_cells
-        )
-        after = np.bincount(
-            person_cell, weight[pop.person_household_index] * x, n_cells
-        )
-        for c in range(n_cells):
-            if np.isnan(out[c, i]):
-                out[c, i] = 1.0
-                continue
-            if before[c] == 0.0 and after[c] == 0.0:
-                continue  # no such income in the cell, or no one weighted
-            if not (before[c] * after[c] > 0.0 and residents_after[c] > 0.0):
-                area = "urban" if c % 2 else "rural"
-                unkept.append(f"{source} income of {area} {CITY_LABELS[c // 2]}")
-                continue
-            out[c, i] = (before[c] / residents_before[c]) / (
-                after[c] / residents_after[c]
-            )
-    return out, unkept
+                out[urban::2, i] = 1.0  # a rate given grows each person's income
+    return out
 
 
 def _on_survey_share(pop: Population) -> bool:
     """Whether ``pop``'s urban share is the survey's, not the urbanisation rate.
 
-    Through 2024 both are published (``statistics.survey_urban_share`` is the
-    one the survey's all / urban / rural means imply, 5-7 points lower); the
-    nearer of the two, in the population's year, is the one it is on: the
-    default baselines' is the survey's, ``urban_definition="census"`` ones' the
-    official rate's.
+    Through 2024 both are published for each city (the survey's, implied by
+    its all / urban / rural means, is 5-7 points lower); the population is on
+    the one its own urban share is nearer to, each city's taken at its weight
+    in the population (a population of some cities was compared with the
+    province's two shares: Hangzhou's survey share, 0.76, lies nearer the
+    province's official rate, 0.72, than its survey share, 0.67). The default
+    baselines are on the survey's, ``urban_definition="census"`` ones on the
+    official rate.
     """
     if pop.year is None or not FIRST_YEAR <= pop.year <= LAST_PUBLISHED:
         return False
     pw = pop.weight * pop.size
-    own = float(pw[pop.urban].sum() / pw.sum())
-    survey, official = S.survey_urban_share(pop.year), S.urbanisation_rate(pop.year)
-    return abs(own - survey) < abs(own - official)
+    residents = np.bincount(pop.city_code, pw, len(CITY_LABELS))
+    own = float(pw[pop.urban].sum() / residents.sum())
+    nearer = {}
+    for definition in ("survey", "census"):
+        shares = S.city_urban_shares(pop.year, definition)
+        by_code = np.array(
+            [
+                shares.get(
+                    label,
+                    S.survey_urban_share(pop.year)
+                    if definition == "survey"
+                    else S.urbanisation_rate(pop.year),
+                )
+                for label in CITY_LABELS
+            ]
+        )
+        nearer[definition] = abs(own - float(residents @ by_code / residents.sum()))
+    return nearer["survey"] < nearer["census"]
 
 
 def _margins(
@@ -770,7 +774,9 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
         amount, which already holds the year's change of composition (more
         residents aged 60+, who draw pensions and earn no wages): through 2024
         each source of each city × area is scaled after the reweighting so that
-        its per-capita amount grows as published. Rates given in ``growth``,
+        its per-capita amount grows as published (amounts as magnitudes, so
+        that business losses nearly cancelling gains leave the factor inside
+        the weights' moves). Rates given in ``growth``,
         and those assumed after 2024, grow each person's income as they stand.
 
     Raises
@@ -912,15 +918,7 @@ def _project(
             }
         for city, why in held.items():
             not_aged.setdefault(city, (year, why))
-        kept, unkept = _composition_kept(
-            pop, reweighted.weight, year, _year_spec(year, growth)
-        )
-        if unkept:
-            warn_user(
-                f"project: in {year}, reweighting changes the sign of these "
-                "per-capita incomes, so no factor keeps their published growth and "
-                f"they grow person by person: {joined_problems(unkept)}"
-            )
+        kept = _composition_kept(pop, reweighted.weight, year, _year_spec(year, growth))
         person_cell = (pop.city_code * 2 + pop.urban.astype(np.int64))[hh]
         incomes = {
             c: sealed(getattr(pop, c) * factors[hh, i] * kept[person_cell, i])
