@@ -568,9 +568,9 @@ def _margins(
         # the province (fiscal totals half as large again), urban share 100 %.
         area = "urban" if total_share == 1.0 else "rural"
         raise CalibrationError(
-            f"every household is {area}: the urban share cannot move with the "
-            f"urbanisation rate, and the weights would be raked to all of the "
-            f"province's residents, not its {area} ones"
+            f"every household is {area}: the urban share cannot move, and the "
+            "weights would be raked to all the residents it stands for, urban "
+            f"and rural, not its {area} ones"
         )
     if 0.0 < total_share < 1.0:
         goal = _expit(_logit(total_share) + _logit(urban_rate) - _logit(urban_before))
@@ -890,7 +890,7 @@ def _project(
         try:
             margins, variables, held = _margins(pop, year, share, survey)
         except CalibrationError as exc:
-            raise _cannot_reweight(pop, year, exc) from None
+            raise _cannot_reweight(pop, year, exc, share, survey) from None
         try:
             reweighted = calibrate(
                 start,
@@ -902,7 +902,7 @@ def _project(
             )
         except CalibrationError as exc:
             if variables is None:
-                raise _cannot_reweight(pop, year, exc) from None
+                raise _cannot_reweight(pop, year, exc, share, survey) from None
             # The households' age mix cannot carry the age margin (every
             # household young and old alike, say): reweight without it.
             del margins["persons"][("age_city", "age")]
@@ -911,7 +911,7 @@ def _project(
                     start, margins, method="raking", max_iter=50, tol=1e-10
                 )
             except CalibrationError as exc2:
-                raise _cannot_reweight(pop, year, exc2) from None
+                raise _cannot_reweight(pop, year, exc2, share, survey) from None
             held = {
                 city: held.get(city, "its households' mix of ages cannot move that far")
                 for city in sorted({CITY_LABELS[c] for c in pop.city_code})
@@ -963,9 +963,13 @@ def _say_not_aged(not_aged: dict[str, tuple[int, str]]) -> None:
 
 
 def _cannot_reweight(
-    pop: Population, year: int, exc: CalibrationError
+    pop: Population, year: int, exc: CalibrationError, share: float, survey: bool
 ) -> CalibrationError:
-    """The error of a year whose totals no weights meet, with what could cause it."""
+    """The error of a year whose totals no weights meet, with what could cause it.
+
+    ``share`` and ``survey`` as for :func:`_margins`: the residents raked to and
+    the urban share moved are the ones the step used.
+    """
     mixed = [
         CITY_LABELS[c]
         for c in np.unique(pop.city_code)
@@ -978,9 +982,14 @@ def _cannot_reweight(
     )
     return CalibrationError(
         f"project: cannot reweight the population to {year}: "
-        f"{S.population(min(year, 2025)):,.0f} residents, each city keeping its "
-        "share, with the urban share moved by the published change of the "
-        f"urbanisation rate inside the cities, where {hint} ({exc})"
+        f"{_population_target(year)[0] * share:,.0f} residents, each city keeping "
+        "its share, with the urban share moved by the published change of the "
+        + (
+            "survey's urban share"
+            if survey and year <= LAST_PUBLISHED
+            else "urbanisation rate"
+        )
+        + f" inside the cities, where {hint} ({exc})"
     )
 
 

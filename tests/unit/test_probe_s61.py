@@ -2,6 +2,7 @@
 through its reweighting, and moves the urban share the population is on."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -178,3 +179,29 @@ def test_a_population_of_some_cities_moves_on_its_own_definition(
     assert logit_share(moved) - logit_share(some) == pytest.approx(
         logit(rate(2022)) - logit(rate(2020)), rel=1e-8
     )
+
+
+def test_cannot_reweight_names_the_share_and_the_residents_the_step_used():
+    """The message said "the published change of the urbanisation rate" for a
+    population moved by the survey's share, and the province's residents for
+    one of two cities weighted to their own."""
+    from commonprosperity.errors import CalibrationError
+
+    pop = baseline(2022, n_households=6_000, seed=2)
+    hh, pp = pop.to_frames()
+    # Every city all urban or all rural: no share inside a city can move.
+    hh1 = hh.assign(urban=hh.city.isin(["杭州", "宁波", "温州", "嘉兴", "湖州"]))
+    with pytest.raises(CalibrationError) as err:
+        project(Population.from_frames(hh1, pp, year=2022), 2023)
+    assert "published change of the survey's urban share" in str(err.value)
+    # Two cities' urban households weighted to the two cities' residents.
+    hh2 = hh[hh.city.isin(["杭州", "宁波"]) & hh.urban].copy()
+    pp2 = pp[pp.household_id.isin(hh2.household_id)]
+    persons = pp2.groupby("household_id").size()
+    hh2["weight"] *= 21.2e6 / (hh2.set_index("household_id").weight * persons).sum()
+    with pytest.raises(CalibrationError) as err, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "stands for those cities only"
+        project(Population.from_frames(hh2, pp2, year=2022), 2023)
+    province = f"{S.population(2023):,.0f} residents"
+    assert province not in str(err.value)
+    assert "all the residents it stands for" in str(err.value)
