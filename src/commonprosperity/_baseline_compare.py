@@ -22,11 +22,18 @@ from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import (
     _generator_argument,
     _ratio,
+    population_cities_note,
     simulate,
     weights_set_after_generator,
 )
 
 __all__ = ["RATIO_TOLERANCE", "compare_to_published", "quintile_means"]
+
+#: Tolerances of the held-out rows (docs/baseline.md, Tolerances): city
+#: per-capita incomes, relative, and a point value of the low-income rural
+#: households' mean over the rural mean (Jiaxing's), absolute.
+HELD_OUT_CITY_TOLERANCE = 0.12
+HELD_OUT_LOW_INCOME_TOLERANCE = 0.15
 
 #: Tolerance of the urban/rural and highest/lowest city ratios, absolute: the
 #: published ratios are rounded to 0.01 (docs/baseline.md, Tolerances).
@@ -139,7 +146,9 @@ def compare_to_published(
         ``citation`` (title, date and URL of the source of a published figure;
         empty for derived ones). A figure of an area or city
         the population has no households in (a survey of some cities) is ``not
-        reproduced``, its ``simulated`` NaN.
+        reproduced``, its ``simulated`` NaN; so is the highest/lowest city ratio
+        of a population lacking some of the 11 cities (the published one is over
+        all 11). Tolerances are those of ``docs/baseline.md``.
 
     Notes
     -----
@@ -431,17 +440,23 @@ def compare_to_published(
             )
     maxmin = S.figures("city_max_min_ratio", year=year, period="year")
     if maxmin:
+        # The published ratio is over all 11 cities: one over some of them was
+        # judged against it, "calibrated" and within, for Hangzhou and Lishui.
+        partial = population_cities_note(population)
         add(
             "highest/lowest city ratio",
             "all",
             "浙江",
-            "calibrated",
+            "not reproduced" if partial else "calibrated",
             cast("float", maxmin[0].value),
             ind["city_max_min_ratio"],
             RATIO_TOLERANCE,
             maxmin[0].grade,
             maxmin[0].source.id,
             absolute=True,
+            note=f"a ratio {partial}; the published one is over all 11"
+            if partial
+            else "",
             of=maxmin[0],
         )
     residents = S.figure("resident_population", year)
@@ -593,7 +608,7 @@ def compare_to_published(
             "held out",
             cast("float", f.value),
             sim,
-            0.12,
+            HELD_OUT_CITY_TOLERANCE,
             f.grade,
             f.source.id,
             of=f,
@@ -675,7 +690,7 @@ def compare_to_published(
             _ratio(q_rural[0], mean_rural),
             # A floor is met or missed: 0.353 against "at least 0.496" read as
             # within a tolerance meant for the distance to a point value.
-            0.0 if low.qualifier == "at least" else 0.15,
+            0.0 if low.qualifier == "at least" else HELD_OUT_LOW_INCOME_TOLERANCE,
             low.grade,
             low.source.id,
             absolute=True,

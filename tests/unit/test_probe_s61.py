@@ -205,3 +205,45 @@ def test_cannot_reweight_names_the_share_and_the_residents_the_step_used():
     province = f"{S.population(2023):,.0f} residents"
     assert province not in str(err.value)
     assert "all the residents it stands for" in str(err.value)
+
+
+def test_compare_to_published_does_not_judge_some_cities_against_all_eleven():
+    """Hangzhou and Lishui alone gave the 2021 ratio 1.61 "calibrated" and within,
+    against the published ratio over all 11 cities."""
+    import commonprosperity as cp
+
+    pop = baseline(2021, n_households=20_000, seed=0)
+    hh, pp = pop.to_frames()
+    keep = hh.city.astype(str).isin(["杭州", "丽水"])
+    some = Population.from_frames(
+        hh[keep], pp[pp.household_id.isin(hh.household_id[keep])], year=2021
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a small population of two cities
+        table = cp.compare_to_published(some)
+    row = table[table.figure == "highest/lowest city ratio"].iloc[0]
+    assert row.role == "not reproduced"
+    assert "over 2 of the 11 cities" in row.note
+    whole = cp.compare_to_published(pop)
+    assert (
+        whole[whole.figure == "highest/lowest city ratio"].iloc[0].role == "calibrated"
+    )
+
+
+def test_held_out_tolerances_are_the_documented_ones():
+    """docs/baseline.md's Tolerances table listed no tolerance for the held-out
+    rows the comparison grades."""
+    from pathlib import Path
+
+    import commonprosperity as cp
+
+    docs = (Path(__file__).parents[2] / "docs" / "baseline.md").read_text("utf-8")
+    assert "| held-out city per-capita incomes (not calibrated, below) | 12 %" in docs
+    assert "| held-out low-income rural ratio (Jiaxing, a point value) | 0.15 |" in docs
+    table = cp.compare_to_published(baseline(2021, n_households=20_000, seed=0))
+    held = table[table.role == "held out"]
+    cities = held[held.figure == "city per-capita income"]
+    assert len(cities) > 0 and (cities.tolerance == 0.12).all()
+    low = held[held.figure == "rural bottom-quintile mean / rural mean"]
+    point = low[low.note.str.contains("Jiaxing")]
+    assert len(point) == 1 and (point.tolerance == 0.15).all()
