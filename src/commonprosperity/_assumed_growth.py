@@ -70,8 +70,10 @@ def _assumed_years(start: int, to_year: int, growth: str | None) -> list[int] | 
         return list(years)
     try:
         spec = ast.literal_eval(growth)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None  # a growth= the text cannot give back (a user's own text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        # A growth= the text cannot give back (a user's own text, a file's:
+        # "{[1]: 2}" raised TypeError).
+        return None
     if isinstance(spec, dict) and spec and all(isinstance(k, int) for k in spec):
         return [y for y in years if _default_used(spec.get(y))]
     return list(years) if _default_used(spec) else []
@@ -94,11 +96,19 @@ def assumed_growth_values(source: str) -> list[dict[str, Any]]:
         if match[1] is None:
             # with_year: the incomes are of that year from here on.
             if match[4] != "None":
-                start = max(int(match[4]), LAST_PUBLISHED)
+                relabelled = _year(match[4])
+                if relabelled is None:
+                    unknown = True
+                    continue
+                start = max(relabelled, LAST_PUBLISHED)
             continue
-        to_year = int(match[1])
-        if match[3] is not None:
-            start = int(match[3])  # a population of its own year after 2024
+        to_year = _year(match[1])
+        since = None if match[3] is None else _year(match[3])
+        if to_year is None or (match[3] is not None and since is None):
+            unknown = True
+            continue
+        if since is not None:
+            start = since  # a population of its own year after 2024
         found = _assumed_years(start, to_year, match[2])
         if found is None:
             unknown = True
@@ -131,6 +141,16 @@ def assumed_growth_values(source: str) -> list[dict[str, Any]]:
             ),
         }
     ]
+
+
+def _year(text: str) -> int | None:
+    """A year of a source's step (1900–2100, a population's years), else None.
+
+    A source is text a file may carry: a year of 5,000 digits raised int()'s
+    ValueError, and one of 300,000,000 listed every year up to it.
+    """
+    year = int(text) if len(text) <= 4 else None
+    return year if year is not None and 1900 <= year <= 2100 else None
 
 
 def _spans(years: list[int]) -> list[str]:

@@ -796,7 +796,8 @@ def _generator_argument(source: str, name: str, value: str) -> str | None:
 def _generator_seed(source: str) -> int | None:
     """The seed in a population's source, as the two generators write it."""
     seed = _generator_argument(source, "seed", r"\d+")
-    return None if seed is None else int(seed)
+    # A file's source may carry a seed of more digits than int() reads.
+    return None if seed is None or len(seed) > 4_000 else int(seed)
 
 
 @interruptible

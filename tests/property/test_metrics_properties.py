@@ -19,6 +19,7 @@ from hypothesis.extra.numpy import arrays
 
 from commonprosperity import metrics as m
 from commonprosperity._kernels import inequality as k
+from tests.conftest import max_examples
 
 for _name, _examples in (("ci", 50), ("dev", 25)):
     try:
@@ -31,7 +32,7 @@ for _name, _examples in (("ci", 50), ("dev", 25)):
             suppress_health_check=[HealthCheck.too_slow],
         )
 
-MAX_EXAMPLES = min(settings().max_examples, 50)
+MAX_EXAMPLES = settings().max_examples
 PROFILE = settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
@@ -298,7 +299,7 @@ def _rational_gini(x, w):
     return pairs / (total * mass)
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=max_examples(300))
 @given(
     x=st.lists(
         st.one_of(st.just(0.0), st.floats(1e-3, 1e6)),

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from commonprosperity._kernels.resample import psu_multipliers, sorted_replicate_weights
 from commonprosperity.uncertainty import _Design
+from tests.conftest import max_examples
 
 
 def _design(strata, psu, rescaled, relabel):
@@ -34,7 +35,7 @@ def _scheme_multipliers(design, rng):
     return counts
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=max_examples(60), deadline=None)
 @given(
     n_strata=st.integers(1, 80),
     n_households=st.integers(1, 3_000),

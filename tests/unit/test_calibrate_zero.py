@@ -17,6 +17,7 @@ from scipy.optimize import linprog
 
 from commonprosperity import CalibrationError, Population, calibrate
 from commonprosperity._calibrate_zero import forced_to_zero
+from tests.conftest import max_examples
 
 
 def three_households(ids=(11, 12, 13)):
@@ -154,7 +155,7 @@ def largest_weight(X, t, i):
     return np.inf if found.status == 3 else -found.fun
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=max_examples(60), deadline=None)
 @given(
     rows=st.lists(
         st.lists(st.integers(0, 2), min_size=4, max_size=4), min_size=2, max_size=9

@@ -20,6 +20,7 @@ from commonprosperity._kernels import flat_flows as F
 from commonprosperity._kernels import simulate as K
 from commonprosperity.population import CITY_LABELS
 from commonprosperity.simulate import BAND_EDGES, _tiers, person_arrays
+from tests.conftest import max_examples
 from tests.property.test_simulate_properties import scenarios
 
 AGES = st.one_of(
@@ -133,7 +134,7 @@ def _convex(scenario):
     return F.applies(args[0], args[2], args[5]), args
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=max_examples(300))
 @given(d=households(), scenario=scenarios(), data=st.data())
 def test_flat_flows_equal_household_flows_bit_for_bit(d, scenario, data):
     # Half the drawn schedules are not convex; sorting their rates makes them so
@@ -178,7 +179,7 @@ def test_a_non_convex_or_long_schedule_keeps_to_household_flows():
     not hasattr(F.flat_chunk_flows, "py_func"),
     reason="NUMBA_DISABLE_JIT=1: kernels are Python already",
 )
-@settings(deadline=None, max_examples=60)
+@settings(deadline=None, max_examples=max_examples(60))
 @given(d=households(max_households=12, max_size=8), data=st.data())
 def test_flat_flows_compiled_equal_pure_python(d, data):
     """Unsigned indexing and the running counts mean the same without the JIT."""

@@ -11,6 +11,7 @@ import commonprosperity as cp
 from commonprosperity import cli
 from commonprosperity.plots import city_bars
 from commonprosperity.report import markdown_report
+from tests.conftest import max_examples
 
 
 def _part(pop, keep_household):
@@ -143,7 +144,7 @@ def test_a_top_tail_under_half_a_record_is_refused():
         cp.baseline(2024, 3_000, 0, top_tail={"share": 1e-4, "alpha": 2.0})
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=max_examples(80), deadline=None)
 @given(
     wages=st.lists(st.floats(1.0, 1e7), min_size=3, max_size=200),
     share=st.floats(0.0, 0.2),

@@ -20,6 +20,7 @@ from commonprosperity._kernels.split_gini import (
     row_weights,
 )
 from commonprosperity._sweep_engine import SPLIT_ERROR, _Fixed
+from tests.conftest import max_examples
 
 #: Pure Python under NUMBA_DISABLE_JIT=1 (the no-JIT coverage run): smaller.
 LARGE = 200_000 if not numba.config.DISABLE_JIT else 5_000
@@ -50,7 +51,7 @@ def test_by_hand():
     assert 0 <= error < 1e-14
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=max_examples(200), deadline=None)
 @given(
     st.lists(
         st.tuples(
