@@ -57,6 +57,10 @@ _RC: dict[RcKeyType, Any] = {
     # A user's matplotlibrc with usetex (common in academia) sent every title
     # (%, ≥, Chinese city names) to LaTeX: without LaTeX installed, no figure.
     "text.usetex": False,
+    # A title or label as typed: a "$" in a scenario's file name ("cost $5 and
+    # $10.toml") was read as mathtext, drawn as "cost 5*and*10" or, unbalanced
+    # ("$^$"), failed the figure. The library draws no mathtext of its own.
+    "text.parse_math": False,
 }
 
 _COMPARISON_TEXT = {">=": "≥", ">": ">", "<": "<", "<=": "≤"}

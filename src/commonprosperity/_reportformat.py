@@ -12,6 +12,7 @@ import contextlib
 import errno
 import math
 import os
+import re
 import secrets
 import shutil
 import warnings as warnings_module
@@ -30,7 +31,14 @@ from commonprosperity._plotstyle import (
     unit_key,
     with_own_decimals,
 )
-from commonprosperity._validate import check_flag, check_frame, check_text, quoted
+from commonprosperity._validate import (
+    check_flag,
+    check_frame,
+    check_text,
+    plain_text,
+    quoted,
+    shown_escapes,
+)
 from commonprosperity._warn import (
     this_threads_warnings,
     user_place,
@@ -561,6 +569,31 @@ RUN_FILES = output_names(
 SWEEP_FILES = output_names(
     ("sweep.csv", "sweep.parquet", "report.md"), ("heatmap", "frontier")
 )
+
+
+def markdown_text(text: str) -> str:
+    """:func:`plain_text` for report.md: ``&``, ``<`` and ``>`` as entities.
+
+    A file name holding ``<img src=x onerror=...>`` or a newline and ``#`` was
+    raw HTML, or a heading of its own, in the report.
+    """
+    return (
+        plain_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    )
+
+
+def code_block(text: str) -> list[str]:
+    """Lines of a fenced code block holding ``text`` as typed (controls escaped).
+
+    The fence is longer than any run of backticks in the text, which would
+    otherwise close it (CommonMark).
+    """
+    text = shown_escapes(text)
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, text, fence]
+
+
 RUN_HEADING = "# commonprosperity report: "
 SWEEP_HEADING = "# commonprosperity sweep report: "
 #: Each kind's files by the first words of its report.md (``staged_directory``).

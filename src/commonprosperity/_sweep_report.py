@@ -27,7 +27,9 @@ from commonprosperity._reportformat import (
     OUTPUTS,
     SWEEP_HEADING,
     _number,
+    code_block,
     markdown_table,
+    markdown_text,
     recording_warnings,
     staged_directory,
     toml_section,
@@ -433,9 +435,9 @@ def _write_sweep_files(
         met = _met_column(frame, target_id, "write_sweep")
         if met is not None and "net_fiscal_cost" in frame.columns:
             ranked = frame[met].sort_values("net_fiscal_cost")
-    md = [f"{SWEEP_HEADING}{heading}", ""]
+    md = [f"{SWEEP_HEADING}{markdown_text(heading)}", ""]
     if command:
-        md += ["Produced by:", "", "```", command, "```", ""]
+        md += ["Produced by:", "", *code_block(command), ""]
     md += warnings_markdown(said(), "write_sweep")
     md += [
         "## Grid",

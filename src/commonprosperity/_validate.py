@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import math
 import numbers
+import re
 from collections.abc import Sequence
 from typing import Any, TypeGuard, cast
 
@@ -489,3 +490,27 @@ def quoted_mapping(pairs: Any, shown: int = SHOWN_PROBLEMS) -> str:
     text = ", ".join(f"{quoted(k)}: {quoted(v)}" for k, v in items[:shown])
     more = f", … {len(items):,} in all" if len(items) > shown else ""
     return "{" + text + more + "}"
+
+
+#: Characters that a terminal or a reader does not show as themselves: controls
+#: (an ESC in a file name cleared the screen), bidi overrides that reorder what
+#: follows, line and paragraph separators. Tab and newline are whitespace,
+#: collapsed by :func:`plain_text` first.
+_UNSEEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
+    "\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
+
+
+def shown_escapes(text: str) -> str:
+    """``text`` with the characters no one sees as themselves written as escapes."""
+    return _UNSEEN.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+
+
+def plain_text(text: str) -> str:
+    r"""A name or label as one line of visible text (a terminal, a heading).
+
+    Runs of whitespace (newlines too) are one space; control characters, bidi
+    overrides and lone surrogates are written as escapes (````).
+    """
+    return shown_escapes(" ".join(text.split()))

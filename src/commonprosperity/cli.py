@@ -43,7 +43,12 @@ from commonprosperity._files import expand_home, file_in_the_way, replace_atomic
 from commonprosperity._interrupt import is_interrupt
 from commonprosperity._plausible import RIGHT, more_than_the_province
 from commonprosperity._unit_slips import slips_said, unit_slips, warn_unit_slips
-from commonprosperity._validate import as_given, labour_share_problem, quoted
+from commonprosperity._validate import (
+    as_given,
+    labour_share_problem,
+    plain_text,
+    quoted,
+)
 from commonprosperity.baseline import URBAN_DEFINITIONS
 from commonprosperity.errors import (
     CommonProsperityError,
@@ -738,7 +743,9 @@ def _population(
                 if PROJECTABLE_FROM <= pop.year < year
                 else ""
             )
-        return pop, f"{file} ({pop.n_households:,} households, {income_year})"
+        return pop, (
+            f"{plain_text(str(file))} ({pop.n_households:,} households, {income_year})"
+        )
     return _embedded_population(
         households or DEFAULT_HOUSEHOLDS,
         0 if seed is None else seed,
@@ -818,7 +825,9 @@ def _scenario(file: Path | None, year: int | None) -> tuple[Any, str]:
             f"--year {year} conflicts with year = {scenario.year} in "
             f"{file}; drop --year or change the file"
         )
-    return scenario, file.stem
+    # The name as shown in the terminal, report.md and the figures: an ESC in a
+    # file name cleared the terminal, a newline split the report's heading.
+    return scenario, plain_text(file.stem)
 
 
 def _command_line(argv: Sequence[str]) -> str:
@@ -1029,7 +1038,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
-    print(heading)
+    print(plain_text(heading))
     print(summary)
     print()
     print(

@@ -47,9 +47,11 @@ from commonprosperity._reportformat import (
     _change,
     _fmt,
     _target_rows,
+    code_block,
     format_target_table,
     gini_text,
     markdown_table,
+    markdown_text,
     recording_warnings,
     staged_directory,
     toml_section,
@@ -60,7 +62,13 @@ from commonprosperity._reportformat import (
 )
 from commonprosperity._sweep_report import sweep_summary, write_sweep
 from commonprosperity._unit_slips import status_quo_of
-from commonprosperity._validate import check_result, check_text, public_dir, quoted
+from commonprosperity._validate import (
+    check_result,
+    check_text,
+    plain_text,
+    public_dir,
+    quoted,
+)
 from commonprosperity.errors import ArgumentError, ArgumentTypeError, ScenarioError
 from commonprosperity.scenario import dotted_values
 from commonprosperity.simulate import (
@@ -560,7 +568,7 @@ def summary_text(
     """
     _check_results("summary_text", result, baseline)
     _check_heading("summary_text", heading)
-    lines = [heading, ""]
+    lines = [plain_text(heading), ""]
     lines.append(
         f"Plan targets for 2025, evaluated on {result.scenario.year} policy "
         f"(band basis: {result.band_basis})"
@@ -783,9 +791,9 @@ def _markdown_report(
         )
     p = result.provenance
     other = _other_year(result, baseline)
-    out = [f"{RUN_HEADING}{heading}", ""]
+    out = [f"{RUN_HEADING}{markdown_text(heading)}", ""]
     if command:
-        out += ["Produced by:", "", "```", command, "```", ""]
+        out += ["Produced by:", "", *code_block(command), ""]
     out += [
         "Numbers here are rounded for reading (more figures near a target's "
         "bound); a run writes indicators.csv, targets.csv, fiscal.csv, "
@@ -921,7 +929,7 @@ def _markdown_report(
         "",
         f"- library version: {p.get('library_version')}",
         f"- data version (hash of the shipped policy data): {p.get('data_version')}",
-        f"- population: {p.get('population_source') or 'unknown'} "
+        f"- population: {markdown_text(p.get('population_source') or 'unknown')} "
         f"(income year {p.get('population_year') or 'unknown'})",
         f"- policy year: {p.get('policy_year', result.scenario.year)}",
         f"- band basis: {result.band_basis}; Gini method: {result.gini_method}",

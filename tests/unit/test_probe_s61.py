@@ -311,3 +311,91 @@ def test_property_tests_keep_to_the_ci_profiles_examples():
     assert over == []
     if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci":
         assert max_examples(300) == 50
+
+
+def test_a_dollar_in_a_name_is_drawn_as_typed():
+    """matplotlib read "$...$" as mathtext: "a $^$" failed the figure (a bare
+    ValueError, exit 70 from the command line) and "cost $5 and $10" was drawn
+    as "cost 5*and*10"."""
+    import io
+
+    import commonprosperity as cp
+    from commonprosperity import plots
+    from commonprosperity.synthetic import synthetic_population
+
+    r = cp.simulate(synthetic_population(2_000, seed=1), cp.Scenario.status_quo(2024))
+    for fig in (
+        plots.target_dashboard(r, title="a $^$", label="cost $5 and $10"),
+        plots.lorenz_curves({"a $^$": r, "cost $5 and $10": r}),
+    ):
+        fig.savefig(io.BytesIO(), format="png")
+        texts = fig.findobj(lambda a: hasattr(a, "get_parse_math"))
+        shown = " ".join(t.get_text() for t in texts)
+        assert "a $^$" in shown or "cost $5 and $10" in shown
+        assert not any(t.get_parse_math() for t in texts if "$" in t.get_text())
+
+
+def test_names_are_shown_as_one_line_of_visible_text(tmp_path, capsys):
+    """A scenario file named with a newline and "# ..." split the report's
+    heading in two, "<img ...>" went into report.md as HTML, and an ESC reached
+    the terminal (it cleared the screen)."""
+    from pathlib import Path
+
+    from commonprosperity import cli
+
+    example = Path(__file__).parents[2] / "examples" / "scenarios" / "dibao_raised.toml"
+    name = "dib\n# INJECTED <img src=x onerror=alert(1)>\x1b[2J.toml"
+    scenario = tmp_path / name
+    scenario.write_bytes(example.read_bytes())
+    out = tmp_path / "out"
+    code = cli.main(["run", str(scenario), "--households", "2000", "--out", str(out)])
+    stdout, stderr = capsys.readouterr()
+    assert code == 0, stderr
+    assert "\x1b" not in stdout and "\x1b" not in stderr
+    report = (out / "report.md").read_text("utf-8")
+    lines = report.splitlines()
+    assert lines[0].startswith("# commonprosperity report: dib # INJECTED &lt;img")
+    assert "\\x1b[2J" in lines[0]
+    # The command as typed stays inside its code fence (a newline and all).
+    fence = lines.index("Produced by:") + 2
+    end = lines.index(lines[fence], fence + 1)
+    outside = lines[:fence] + lines[end + 1 :]
+    assert not any(line.startswith("# INJECTED") for line in outside)
+    assert not any("<img" in line for line in outside)
+    assert "\x1b" not in report
+
+
+def test_a_source_and_a_command_cannot_break_out_of_their_report_lines(tmp_path):
+    """A file's source "x\\n\\n# HEADING\\n<script>" became a heading and raw HTML
+    in the Provenance section; a command holding ``` closed its code fence."""
+    import commonprosperity as cp
+    from commonprosperity import report
+    from commonprosperity.synthetic import synthetic_population
+
+    pop = synthetic_population(300, seed=1)
+    hh, pp = pop.to_frames()
+    odd = Population.from_frames(
+        hh, pp, source="x\n\n# INJECTED HEADING\n\n<script>alert(1)</script>"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a small population
+        r = cp.simulate(odd, cp.Scenario.status_quo(2024))
+    text = report.markdown_report(
+        r, heading="run", command="commonprosperity run 'a```b.toml'"
+    )
+    lines = text.splitlines()
+    assert not any(line.startswith("# INJECTED") for line in lines)
+    assert "<script>" not in text
+    assert "- population: x # INJECTED HEADING &lt;script&gt;" in text
+    fence = lines.index("Produced by:") + 2
+    assert lines[fence] == "````" and lines[fence + 2] == "````"
+    assert lines[fence + 1] == "commonprosperity run 'a```b.toml'"
+
+
+def test_a_growth_text_stops_at_the_next_step():
+    """The growth= of a projection step was matched lazily to the end of the
+    source (quadratic on a crafted one: 124 KB took 24 s); it holds no "|"."""
+    from commonprosperity._assumed_growth import _STEP
+
+    source = "b | project(to_year=2025, growth=x | with_year(2030)"
+    assert [m[0] for m in _STEP.finditer(source)] == ["| with_year(2030)"]
