@@ -409,7 +409,7 @@ def test_summary_counts_compared_rows_and_rows_with_no_stored_row(
     monkeypatch.setattr(runner, "run_module", lambda name, quick, sizes: _rows())
     assert runner.main(["--only", "indicators", "--results", str(path)]) == 0
     # Three rows with a ratio, one of them stored.
-    assert "1 compared, 2 with no stored row" in capsys.readouterr().out
+    assert "1 compared, 2 with no stored ratio" in capsys.readouterr().out
 
 
 def test_main_smoke_writes_results(tmp_path, monkeypatch, capsys):
@@ -1165,3 +1165,15 @@ def test_an_impossible_size_is_refused_as_typed(text):
         common.parse_size(text)
     message = str(exc.value)
     assert repr(text) in message and len(message) < 200
+
+
+def test_a_median_is_rounded_up_only_against_a_time_target():
+    """The same measured time read 73.7 ms as a row's median (always rounded up)
+    and 73.6 ms as the next row's reference (rounded to nearest)."""
+    t = 0.0736001
+    plain = common.row("simulate bracket threads=1", 1_000_000, t, None)
+    timed = common.row("sweep", 1_000_000, t, None, target="≤1 s")
+    noted = common.row("sweep", 1_000_000, t, None, note="issue: ≤4 s")
+    assert "73.6 ms" in runner.table([plain]) and "73.7" not in runner.table([plain])
+    assert "73.7 ms" in runner.table([timed])
+    assert "73.7 ms" in runner.table([noted])
