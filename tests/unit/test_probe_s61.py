@@ -39,6 +39,23 @@ def _published_factor(year, city, area, component):
     return after.loc[area, component] / before.loc[area, component] * rel
 
 
+def _logit(p):
+    return math.log(p / (1.0 - p))
+
+
+def _assert_urban_share_moved(before, after, rate):
+    """The urban share of residents moved from 2020 to 2022 by ``rate``'s logit
+    change (``rate``: a published share of a year)."""
+
+    def share(x):
+        pw = x.weight * x.size
+        return pw[x.urban].sum() / pw.sum()
+
+    assert _logit(share(after)) - _logit(share(before)) == pytest.approx(
+        _logit(rate(2022)) - _logit(rate(2020)), rel=1e-8
+    )
+
+
 @pytest.fixture(scope="module")
 def projected():
     pop = baseline(2020, n_households=6_000, seed=5)
@@ -98,19 +115,7 @@ def test_projection_moves_the_urban_share_the_population_is_on(definition, rate)
     rose half as fast as the official rate; moved by the official change, a
     2020 baseline was 70.2 % urban in 2024 against the 2024 baseline's 68.3 %."""
     pop = baseline(2020, n_households=6_000, seed=5, urban_definition=definition)
-    q = project(pop, 2022)
-
-    def logit_share(x):
-        pw = x.weight * x.size
-        s = pw[x.urban].sum() / pw.sum()
-        return math.log(s / (1.0 - s))
-
-    def logit(p):
-        return math.log(p / (1.0 - p))
-
-    assert logit_share(q) - logit_share(pop) == pytest.approx(
-        logit(rate(2022)) - logit(rate(2020)), rel=1e-8
-    )
+    _assert_urban_share_moved(pop, project(pop, 2022), rate)
 
 
 def _cell_person_rows(hh, pp, city, urban):
@@ -167,19 +172,7 @@ def test_a_population_of_some_cities_moves_on_its_own_definition(
     hh = hh[hh.city.isin(cities)]
     pp = pp[pp.household_id.isin(hh.household_id)]
     some = Population.from_frames(hh, pp, year=2020)
-    moved = project(some, 2022)
-
-    def logit_share(x):
-        pw = x.weight * x.size
-        s = pw[x.urban].sum() / pw.sum()
-        return math.log(s / (1.0 - s))
-
-    def logit(p):
-        return math.log(p / (1.0 - p))
-
-    assert logit_share(moved) - logit_share(some) == pytest.approx(
-        logit(rate(2022)) - logit(rate(2020)), rel=1e-8
-    )
+    _assert_urban_share_moved(some, project(some, 2022), rate)
 
 
 def test_cannot_reweight_names_the_share_and_the_residents_the_step_used():
