@@ -482,8 +482,8 @@ def _fit_titles(fig: Figure) -> None:
     margin = 0.01 * width
     for t in titles:
         box = t.get_window_extent()
-        # Mathtext ($...$) broken across lines would draw as its source.
-        if (box.x0 >= 0 and box.x1 <= width - margin) or "$" in t.get_text():
+        # No mathtext to break across lines: the style draws "$" as itself.
+        if box.x0 >= 0 and box.x1 <= width - margin:
             continue
         align = t.get_horizontalalignment()
         if align == "left":

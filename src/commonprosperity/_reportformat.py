@@ -572,14 +572,17 @@ SWEEP_FILES = output_names(
 
 
 def markdown_text(text: str) -> str:
-    """:func:`plain_text` for report.md: ``&``, ``<`` and ``>`` as entities.
+    r""":func:`plain_text` for report.md: no HTML, image or link of its own.
 
-    A file name holding ``<img src=x onerror=...>`` or a newline and ``#`` was
-    raw HTML, or a heading of its own, in the report.
+    ``&``, ``<`` and ``>`` as entities, ``\``, ``[`` and ``]`` escaped. A file
+    name holding ``<img src=x onerror=...>`` or a newline and ``#`` was raw HTML,
+    or a heading of its own, in the report; a file's source holding
+    ``![t](https://...)`` an image every viewer fetched.
     """
-    return (
-        plain_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    )
+    one = plain_text(text).replace("\\", "\\\\")
+    for char, shown in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        one = one.replace(char, shown)
+    return one.replace("[", "\\[").replace("]", "\\]")
 
 
 def code_block(text: str) -> list[str]:

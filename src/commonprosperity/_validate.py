@@ -497,8 +497,8 @@ def quoted_mapping(pairs: Any, shown: int = SHOWN_PROBLEMS) -> str:
 #: follows, line and paragraph separators. Tab and newline are whitespace,
 #: collapsed by :func:`plain_text` first.
 _UNSEEN = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
-    "\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f"
+    "\u202a-\u202e\u2060\u2066-\u2069\u2028\u2029\ufeff\ud800-\udfff]"
 )
 
 

@@ -72,9 +72,10 @@ EXIT_OUTPUT = 74
 #: printed: exit 1 read as "target unreachable" to a script.
 EXIT_SOFTWARE = 70
 
+# As solve's: each run of digits or spaces matched one way only (linear time).
 _TARGET = re.compile(
-    r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:(?P<op><=|>=|<|>)\s*"
-    r"(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))?\s*$"
+    r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\s*(?P<op><=|>=|<|>)\s*"
+    r"(?P<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?))?\s*$"
 )
 _ADDRESS = re.compile(r"^([a-z][a-z0-9+]*://)?[A-Za-z0-9_.\-\[\]:]+(:\d{1,5})?$")
 
@@ -133,7 +134,7 @@ class _Parser(argparse.ArgumentParser):
         # as -0.05 is; argparse took it for an option.
         # So are -1_000 and -inf, which the option's own check then names.
         self._negative_number_matcher = re.compile(
-            r"^-(?:(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:e[+-]?\d+)?|inf|infinity|nan)$",
+            r"^-(?:(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:e[+-]?\d+)?|inf|infinity|nan)$",
             re.IGNORECASE,
         )
 
@@ -1071,7 +1072,7 @@ def _parse_target(text: str) -> tuple[str, str, float]:
     m = _TARGET.match(text)
     if m is None:
         raise UsageError(
-            f"--target {text!r}: expected NAME OP VALUE, e.g. "
+            f"--target {quoted(text)}: expected NAME OP VALUE, e.g. "
             '"gini <= 0.40" (OP one of <=, >=, <, >), or a target id T1–T6'
         )
     name = m.group("name")
@@ -1079,30 +1080,32 @@ def _parse_target(text: str) -> tuple[str, str, float]:
     if name in later:
         # T7-T10 are plan targets too: "unknown" sent users looking for a typo.
         raise UsageError(
-            f"--target {text!r}: target {name} ({later[name].indicator}) cannot be "
-            "judged from one year's simulation (it needs national accounts or the "
-            "years before: see simulate_path); solve for T1–T6 or an indicator"
+            f"--target {quoted(text)}: target {name} ({later[name].indicator}) "
+            "cannot be judged from one year's simulation (it needs national "
+            "accounts or the years before: see simulate_path); solve for T1–T6 or "
+            "an indicator"
         )
     if name not in allowed:
         raise UsageError(
-            f"--target {text!r}: unknown indicator {name!r}; use one of "
+            f"--target {quoted(text)}: unknown indicator {quoted(name)}; use one of "
             f"{', '.join(sorted(allowed))}"
         )
     if m.group("op") is None:
         if name not in ids:
             raise UsageError(
-                f"--target {text!r}: an indicator needs a comparison and a number, "
-                f'e.g. "{name} <= 0.40"; only target ids T1–T6 stand alone'
+                f"--target {quoted(text)}: an indicator needs a comparison and a "
+                f'number, e.g. "{name} <= 0.40"; only target ids T1–T6 stand alone'
             )
         return name, ids[name].comparison, ids[name].target
     value = float(m.group("value"))
     if not math.isfinite(value):  # "gini <= 1e999" parsed as inf: met by anything
         raise UsageError(
-            f"--target {text!r}: the number must be finite; got {m.group('value')}"
+            f"--target {quoted(text)}: the number must be finite; got "
+            f"{m.group('value')}"
         )
     indicator = ids[name].indicator if name in ids else name
     if problem := goal_value_problem(indicator, value):
-        raise UsageError(f"--target {text!r}: {problem}")
+        raise UsageError(f"--target {quoted(text)}: {problem}")
     return name, m.group("op"), value
 
 
@@ -1325,7 +1328,8 @@ def console_main() -> int:
 
 
 def _one_line(exc: BaseException | str) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    # plain_text: a path with an ESC in an error message reached the terminal.
+    return plain_text(str(exc)) or type(exc).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:

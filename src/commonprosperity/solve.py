@@ -57,9 +57,13 @@ _SINGLE_YEAR_TARGETS = tuple(t for t in TARGETS if t.indicator in INDICATOR_NAME
 
 
 # -------------------------------------------------------------------- solve
+# Each run of digits or spaces can be matched one way only: "\d+\.?\d*" split a
+# run of digits n ways, and "\s*" on both sides of an absent group a run of
+# spaces, so a long bad target took quadratic time (20,000 digits: 20 s).
 _TARGET_RE = re.compile(
-    r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*"
-    r"(?:(?P<op><=|>=|<|>)\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))?\s*$"
+    r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"(?:\s*(?P<op><=|>=|<|>)\s*"
+    r"(?P<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?))?\s*$"
 )
 
 

@@ -335,7 +335,8 @@ def test_a_report_of_a_source_with_lone_surrogates_is_written(tmp_path):
     households, persons = synthetic_population(300, seed=1).to_frames()
     pop = Population.from_frames(households, persons, year=2024, source="x\udcd5y")
     write_run(simulate(pop, Scenario.status_quo(2024)), tmp_path / "out", heading="h")
-    assert "x\\udcd5y" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    # Escaped, and its backslash escaped for Markdown: shown as x\udcd5y.
+    assert "x\\\\udcd5y" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
 
 
 def test_provenance_of_decimal_growth_and_of_reweighting():

@@ -348,7 +348,7 @@ def test_names_are_shown_as_one_line_of_visible_text(tmp_path, capsys):
     report = (out / "report.md").read_text("utf-8")
     lines = report.splitlines()
     assert lines[0].startswith("# commonprosperity report: dib # INJECTED &lt;img")
-    assert "\\x1b[2J" in lines[0]
+    assert "\\\\x1b\\[2J" in lines[0]  # shown as \x1b[2J
     # The command as typed stays inside its code fence (a newline and all).
     fence = lines.index("Produced by:") + 2
     end = lines.index(lines[fence], fence + 1)
@@ -392,3 +392,70 @@ def test_a_growth_text_stops_at_the_next_step():
 
     source = "b | project(to_year=2025, growth=x | with_year(2030)"
     assert [m[0] for m in _STEP.finditer(source)] == ["| with_year(2030)"]
+
+
+def test_a_long_title_with_a_dollar_is_wrapped_like_any_other():
+    """Titles holding "$" were left unwrapped (for mathtext, which the style no
+    longer reads) and cut at the figure's edge."""
+    import commonprosperity as cp
+    from commonprosperity import plots
+    from commonprosperity.synthetic import synthetic_population
+
+    r = cp.simulate(synthetic_population(2_000, seed=1), cp.Scenario.status_quo(2024))
+    name = "a scenario raising the dibao line by $300 a month in every city " * 2
+    fig = plots.target_dashboard(r, title=name.strip())
+    fig.draw_without_rendering()
+    width = fig.bbox.width
+    for t in fig.findobj(lambda a: hasattr(a, "get_parse_math")):
+        if "$300" in t.get_text():
+            box = t.get_window_extent()
+            assert box.x0 >= 0 and box.x1 <= width, t.get_text()
+
+
+def test_markdown_in_a_files_source_is_shown_not_rendered():
+    """A source "![t](https://...)" was an image every Markdown viewer fetched;
+    the review found it through read_parquet, whose source is untrusted text."""
+    from commonprosperity._reportformat import markdown_text
+    from commonprosperity._validate import plain_text
+
+    md = markdown_text("survey ![t](https://x.example/p.png) [c](u) a\\b")
+    assert md == "survey !\\[t\\](https://x.example/p.png) \\[c\\](u) a\\\\b"
+    # Invisible characters and a bidi control of Arabic text are escapes too.
+    assert plain_text("a\u061cb\u200bc\ufeffd") == "a\\u061cb\\u200bc\\ufeffd"
+
+
+def test_an_error_naming_a_path_shows_its_control_characters_as_escapes(
+    tmp_path, capsys
+):
+    from commonprosperity import cli
+
+    empty = tmp_path / "e\x1b[2Jmpty.parquet"
+    empty.write_bytes(b"")
+    code = cli.main(["run", "--population", str(empty), "--out", str(tmp_path / "o")])
+    _, stderr = capsys.readouterr()
+    assert code == 2
+    assert "\x1b" not in stderr and "e\\x1b[2Jmpty.parquet" in stderr
+
+
+def test_target_and_negative_number_patterns_match_each_run_one_way():
+    """ "\\d+\\.?\\d*" split a run of digits n ways and "\\s*" on both sides of an
+    absent group a run of spaces, so a long bad target took quadratic time
+    (20,000 digits: 20 s in solve, 11 s in argparse's negative-number check).
+    Not timed: the patterns hold no such pair, and read what they read before."""
+    import importlib
+
+    from commonprosperity import cli
+
+    solve = importlib.import_module("commonprosperity.solve")
+    negative = cli._Parser(prog="x")._negative_number_matcher
+    for pattern in (solve._TARGET_RE, cli._TARGET):
+        for ambiguous in (r"\d+\.?\d*", r")\s*(?:(?P<op>"):
+            assert ambiguous not in pattern.pattern
+        for good in ("gini <= 0.40", "T4", "T2>=.7", " gini<1e-3 ", "gini >= 5."):
+            assert pattern.match(good), good
+        for bad in ("gini <= " + "1" * 400 + "x", "gini" + " " * 400 + "x", "<= 1"):
+            assert pattern.match(bad) is None, bad
+    assert r"\.?[\d_]*" not in negative.pattern
+    for good in ("-5e-2", "-1_000", "-0.05", "-.5", "-inf", "-3."):
+        assert negative.match(good), good
+    assert negative.match("-" + "1" * 400 + "x") is None
