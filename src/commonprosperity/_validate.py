@@ -511,6 +511,6 @@ def plain_text(text: str) -> str:
     r"""A name or label as one line of visible text (a terminal, a heading).
 
     Runs of whitespace (newlines too) are one space; control characters, bidi
-    overrides and lone surrogates are written as escapes (````).
+    overrides and lone surrogates are written as escapes (``\x1b``).
     """
     return shown_escapes(" ".join(text.split()))
