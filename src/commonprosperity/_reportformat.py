@@ -616,7 +616,7 @@ def warnings_markdown(warnings: Sequence[str], where: str) -> list[str]:
     return [
         "## Warnings given while it ran",
         "",
-        *(f"- {' '.join(w.split())}" for w in warnings),
+        *(f"- {plain_text(w)}" for w in warnings),
         "",
     ]
 

@@ -300,7 +300,11 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
             f"got {quoted(year)}"
         )
     year = int(year)
-    spec = _year_spec(year, growth)
+    return _growth_table(year, _year_spec(year, growth))
+
+
+def _growth_table(year: int, spec: Mapping[str, float]) -> pd.DataFrame:
+    """:func:`growth_rates` of ``year`` for the rates ``spec`` (checked) gives."""
     index = pd.MultiIndex.from_tuples(
         [(c, u) for c in CITY_LABELS for u in (True, False)], names=["city", "urban"]
     )
@@ -450,29 +454,31 @@ def _composition_kept(
 
     Returns
     -------
-    ndarray, shape (len(CITY_LABELS) * 2, len(INCOME_COLUMNS))
-        By cell ``city_code * 2 + urban``; 1 where nothing is kept (a rate
-        given, a year after the published ones, no such income in the cell).
+    ndarray, shape (len(CITY_LABELS), 2, len(INCOME_COLUMNS))
+        By city code, urban and source, as the growth table of ``_project``; 1
+        where nothing is kept (a rate given, a year after the published ones,
+        no such income in the cell).
     """
-    n_cells = len(CITY_LABELS) * 2
-    out = np.ones((n_cells, len(INCOME_COLUMNS)))
+    shape = (len(CITY_LABELS), 2)
+    out = np.ones((*shape, len(INCOME_COLUMNS)))
     if year > LAST_PUBLISHED:
         return out
     hh = pop.person_household_index
-    cell = pop.city_code * 2 + pop.urban.astype(np.int64)
-    residents_before = np.bincount(cell, pop.weight * pop.size, n_cells)
-    residents_after = np.bincount(cell, weight * pop.size, n_cells)
+    urban = pop.urban.astype(np.intp)
+    person_city, person_urban = pop.city_code[hh], urban[hh]
+    residents_before = _sums_by(pop.city_code, urban, pop.weight * pop.size, shape)
+    residents_after = _sums_by(pop.city_code, urban, weight * pop.size, shape)
     for i, source in enumerate(INCOME_COLUMNS):
         x = np.abs(getattr(pop, source))
-        before = np.bincount(cell[hh], pop.weight[hh] * x, n_cells)
-        after = np.bincount(cell[hh], weight[hh] * x, n_cells)
+        before = _sums_by(person_city, person_urban, pop.weight[hh] * x, shape)
+        after = _sums_by(person_city, person_urban, weight[hh] * x, shape)
         kept = (before > 0.0) & (after > 0.0)
         out[kept, i] = (before[kept] / residents_before[kept]) / (
             after[kept] / residents_after[kept]
         )
-        for urban in (0, 1):
-            if growth_key(spec, "urban" if urban else "rural", source) is not None:
-                out[urban::2, i] = 1.0  # a rate given grows each person's income
+        for u in (0, 1):
+            if growth_key(spec, "urban" if u else "rural", source) is not None:
+                out[:, u, i] = 1.0  # a rate given grows each person's income
     return out
 
 
@@ -524,8 +530,8 @@ def _margins(
     ``share`` (:func:`_stands_for`), each city keeping its share. Inside each
     city the urban share of residents moves by one logit step, the one that
     moves the population's own urban share by the published change of the
-    survey's urban share (``survey``, through 2024) or of the urbanisation
-    rate; households follow their city × area's persons
+    survey's urban share (``survey``: a population on it, through 2024) or of
+    the urbanisation rate; households follow their city × area's persons
     (household size kept per cell: raking persons by area alone made rural
     households smaller and urban ones larger year after year, which moved both
     areas' means and quintile ratios with no income change).
@@ -538,7 +544,7 @@ def _margins(
     """
     residents, urban_rate = _population_target(year)
     _, urban_before = _population_target(year - 1)
-    if survey and year <= LAST_PUBLISHED:
+    if survey:
         # The survey's urban share, implied by its all / urban / rural means
         # (the one the default baselines and the urban and rural means are on),
         # rose about half as fast as the official rate: 66.5 % to 68.3 % in
@@ -868,15 +874,19 @@ def _project(
     # Decided once, from the population as given: after a step its weights
     # are the projection's.
     share, chosen = _stands_for(population) if to_year > population.year else (1.0, "")
-    survey = to_year > population.year and _on_survey_share(population)
+    on_survey_share = to_year > population.year and _on_survey_share(population)
     hh = pop.person_household_index
+    # Each household's cell in the tables by (city code, urban): the households
+    # and their cells stay; only weights and incomes change from year to year.
+    cell = (pop.city_code, pop.urban.astype(np.intp))
+    cells = pd.MultiIndex.from_product([list(CITY_LABELS), [False, True]])
     for year in range(pop.year + 1, int(to_year) + 1):  # type: ignore[operator]
-        g = growth_rates(year, growth)
+        spec = _year_spec(year, growth)
         # The rates of each city × area, then gathered by household: reindexing
         # by a million households' labels took a tenth of a year's step.
-        cells = pd.MultiIndex.from_product([list(CITY_LABELS), [False, True]])
-        table = g.reindex(cells).to_numpy().reshape(len(CITY_LABELS), 2, -1)
-        factors = table[pop.city_code, pop.urban.astype(np.intp)]  # (n, 4)
+        table = _growth_table(year, spec).reindex(cells).to_numpy()
+        factors = table.reshape(len(CITY_LABELS), 2, -1)[cell]  # (n, 4)
+        survey = on_survey_share and year <= LAST_PUBLISHED
         # Start the raking from weights scaled to this year's residents: from
         # sample weights (e.g. all 1) the first Newton step overflowed exp()
         # (a RuntimeWarning, an error under np.seterr(all="raise")). The
@@ -918,10 +928,9 @@ def _project(
             }
         for city, why in held.items():
             not_aged.setdefault(city, (year, why))
-        kept = _composition_kept(pop, reweighted.weight, year, _year_spec(year, growth))
-        person_cell = (pop.city_code * 2 + pop.urban.astype(np.int64))[hh]
+        kept = _composition_kept(pop, reweighted.weight, year, spec)[cell]
         incomes = {
-            c: sealed(getattr(pop, c) * factors[hh, i] * kept[person_cell, i])
+            c: sealed(getattr(pop, c) * factors[hh, i] * kept[hh, i])
             for i, c in enumerate(INCOME_COLUMNS)
         }
         pop = _projected(
@@ -984,11 +993,7 @@ def _cannot_reweight(
         f"project: cannot reweight the population to {year}: "
         f"{_population_target(year)[0] * share:,.0f} residents, each city keeping "
         "its share, with the urban share moved by the published change of the "
-        + (
-            "survey's urban share"
-            if survey and year <= LAST_PUBLISHED
-            else "urbanisation rate"
-        )
+        + ("survey's urban share" if survey else "urbanisation rate")
         + f" inside the cities, where {hint} ({exc})"
     )
 
