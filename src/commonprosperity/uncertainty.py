@@ -265,7 +265,9 @@ def _indicator_function(
     size = pop.size.astype(np.float64)
     pc = disp / size
     urban = pop.urban
-    band_income = 3.0 * pc if result.band_basis == "three_person" else disp
+    # 3 x income / persons, as simulate rounds it: 3 x (income / persons) put a
+    # household on a band edge (166,666.67 yuan, 5 persons) outside the band.
+    band_income = 3.0 * disp / size if result.band_basis == "three_person" else disp
     band1 = (band_income >= BAND_EDGES[0]) & (band_income < BAND_EDGES[1])
     band2 = (band_income >= BAND_EDGES[2]) & (band_income < BAND_EDGES[3])
     iit = (hh["iit"] + hh["business_tax"] + hh["property_tax"]).to_numpy()
