@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
+import pandas as pd
+import pytest
 
 import commonprosperity as cp
+from commonprosperity import statistics as S
+from commonprosperity._assumed_growth import assumed_growth_values
+from commonprosperity._reportformat import warnings_markdown
+from commonprosperity._validate import plain_text, quoted_items
+from commonprosperity.baseline import baseline
+from commonprosperity.population import CITY_LABELS, Population
+from commonprosperity.projection import project
+from tests.unit.test_probe_s61 import (
+    SOURCES,
+    _logit,
+    _per_capita_by_cell,
+    _published_factor,
+)
 
 
 def test_bootstrap_three_person_band_edge_as_simulate_rounds_it():
@@ -45,3 +61,114 @@ def test_bootstrap_three_person_band_edge_as_simulate_rounds_it():
     assert r.indicators["band_share_100k_500k"] == 1 / 40
     assert b.estimate == 1 / 40
     assert set(b.replicates.tolist()) == {1 / 40}
+
+
+# ---- Survivors of the session-62 mutation run (code of sessions 60-61) ----
+def _urban_share(x):
+    pw = x.weight * x.size
+    return pw[x.urban].sum() / pw.sum()
+
+
+def _assert_per_capita_kept(before, after, years, columns=SOURCES, areas=(0, 1)):
+    for column in columns:
+        component = SOURCES[column]
+        b, a = _per_capita_by_cell(before, column), _per_capita_by_cell(after, column)
+        for c, city in enumerate(CITY_LABELS[:-1]):
+            for urban in areas:
+                i = 2 * c + urban
+                if np.isnan(b[i]) or b[i] == 0.0:
+                    continue
+                area = "urban" if urban else "rural"
+                expected = b[i] * math.prod(
+                    _published_factor(y, city, area, component) for y in years
+                )
+                assert a[i] == pytest.approx(expected, rel=1e-9), (column, city, area)
+
+
+def test_the_last_published_step_keeps_per_capita_growth_and_the_survey_share():
+    # 2024 is the last published year: its step is a published one (per-capita
+    # amounts kept, the survey's urban share moved), not an assumed one.
+    pop = baseline(2023, n_households=6_000, seed=5)
+    q = project(pop, 2024)
+    _assert_per_capita_kept(pop, q, (2024,))
+    moved = _logit(_urban_share(q)) - _logit(_urban_share(pop))
+    survey = _logit(S.survey_urban_share(2024)) - _logit(S.survey_urban_share(2023))
+    assert moved == pytest.approx(survey, rel=1e-8)
+
+
+def test_a_given_rate_grows_each_persons_income_as_it_stands():
+    # growth={"urban": 0.05}: every urban income grows by exactly 5 %; rural
+    # incomes keep the published per-capita growth of their cells.
+    pop = baseline(2022, n_households=3_000, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        q = project(pop, 2023, growth={"urban": 0.05})
+    urban = pop.urban[pop.person_household_index]
+    paid = pop.wage != 0
+    np.testing.assert_allclose(
+        q.wage[urban & paid] / pop.wage[urban & paid], 1.05, rtol=1e-12
+    )
+    _assert_per_capita_kept(pop, q, (2023,), columns=("wage", "pension"), areas=(0,))
+
+
+def test_a_population_without_cities_moves_on_the_survey_share():
+    hh, pp = baseline(2020, n_households=6_000, seed=5).to_frames()
+    p = Population.from_frames(hh.drop(columns=["city"]), pp, year=2020)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        q = project(p, 2022)
+    moved = _logit(_urban_share(q)) - _logit(_urban_share(p))
+    survey = _logit(S.survey_urban_share(2022)) - _logit(S.survey_urban_share(2020))
+    assert moved == pytest.approx(survey, rel=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("source", "years"),
+    [
+        ("Population.from_frames(year=2026) | project(to_year=2028, from=2026)",
+         "2027–2028"),
+        ("baseline(2024) | project(to_year=2100)", "2025–2100"),
+    ],
+)  # fmt: skip
+def test_assumed_growth_lists_the_years_the_step_went_through(source, years):
+    (entry,) = assumed_growth_values(source)
+    assert entry["value"].endswith(f"gross incomes, {years}")
+
+
+def test_a_warning_is_one_visible_line_of_the_report():
+    lines = warnings_markdown(["file x\n# Heading\x1b[2J"], "run")
+    assert "- file x # Heading\\x1b[2J" in lines
+    assert not any("\n" in line or "\x1b" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "char", ["\x9b", "\x90", "\u202a", "\u202d", "\u202e", "\u2066", "\u2069"]
+)
+def test_c1_controls_and_every_bidi_override_are_shown_as_escapes(char):
+    shown = plain_text(f"a{char}b")
+    assert char not in shown
+    assert shown == "a" + char.encode("unicode_escape").decode("ascii") + "b"
+
+
+def test_quoted_items_counts_only_lists_longer_than_shown():
+    assert "in all" not in quoted_items(list("abcdefghij"))
+    assert quoted_items(list("abcdefghijk")).endswith(", … 11 in all]")
+
+
+def test_cheapest_names_bytes_and_a_missing_column_first():
+    frame = pd.DataFrame({"net_fiscal_cost": [1.0], "T2_met": [True]})
+    with pytest.raises(Exception, match="bytes"):
+        cp.cheapest(frame, b"T2")
+    with pytest.raises(Exception, match="lacks column") as info:
+        cp.cheapest(
+            frame.drop(columns=["net_fiscal_cost"]), [f"x{i} <= 1" for i in range(11)]
+        )
+    assert "net_fiscal_cost" in str(info.value)
+
+
+def test_solve_quotes_a_short_number_whole():
+    from commonprosperity.solve import _parse_target
+
+    with pytest.raises(Exception, match="finite") as info:
+        _parse_target("gini <= 1e999")
+    assert str(info.value).endswith("got 1e999")
