@@ -165,6 +165,20 @@ def tiny_frames():
     return households, persons
 
 
+@pytest.fixture
+def bins_at_any_size(monkeypatch):
+    """Bracket Ginis from histograms however few the rows.
+
+    Fewer than ``HISTOGRAM_MIN_ROWS`` (32,768) rows are bracketed by their exact
+    Gini in ``simulate``, ``metrics.gini`` and sweeps alike; tests of the
+    histogram paths (a sweep's merged, crossed and tiled histograms) on
+    ``chunked_population`` lower it to 0 so that those paths run.
+    """
+    from commonprosperity._kernels import histogram
+
+    monkeypatch.setattr(histogram, "HISTOGRAM_MIN_ROWS", 0)
+
+
 @pytest.fixture(scope="session")
 def chunked_population():
     """14,000 households: several kernel chunks (2,048 households), so sweeps can

@@ -88,10 +88,13 @@ from commonprosperity._kernels.histogram import (
     add_rows,
     binned,
     binned_bracket,
+    bracket_by_sort,
     bracket_gini,
     collect_rows,
+    exact_gini_bounds,
     merge_binned,
     running_sums,
+    weighted_totals,
 )
 from commonprosperity._kernels.inequality import (
     gini_exact_from_order,
@@ -1381,6 +1384,30 @@ def _whole_rows(
     return sums + comps, ginis, results[-1][1]
 
 
+def _exact_brackets(
+    fixed: _Fixed,
+    per_capita: np.ndarray,
+    weight: np.ndarray,
+    ginis: list[tuple[float, float, float]],
+) -> list[tuple[float, float, float]]:
+    """Exact Ginis of scenarios (rows of ``per_capita``) as brackets.
+
+    Each with the allowance ``simulate`` gives the exact Gini of rows too few for
+    a histogram (:func:`exact_gini_bounds`), for all its rows: the fixed part's
+    (``fixed``, sorted, exact mode) and the row's.
+    """
+    total = magnitude = 0.0
+    if fixed.income is not None:
+        total, magnitude = weighted_totals(fixed.income, fixed.weight)
+    brackets = []
+    for (g, _, _), row in zip(ginis, per_capita, strict=True):
+        row_total, row_magnitude = weighted_totals(row, weight)
+        brackets.append(
+            exact_gini_bounds(g, 0.0, total + row_total, magnitude + row_magnitude)
+        )
+    return brackets
+
+
 def _bracket_tiles(
     rest: _Ordered,
     block: _Stacked,
@@ -1571,7 +1598,11 @@ def _evaluate(
     buffer = np.empty(0)
     running: list[_Running] = []  # histograms of a tiled block's scenarios
     try:
-        if gini == "bracket":
+        # So few rows are bracketed by their exact Gini (simulate's rule): the
+        # exact path runs, its Ginis given their allowance (_exact_brackets).
+        few = gini == "bracket" and bracket_by_sort(n_population)
+        mode = "exact" if few else gini
+        if mode == "bracket":
             # Imported here: that module builds on this one's helpers.
             from commonprosperity._sweep_crossed import crossed_outcome
 
@@ -1587,19 +1618,19 @@ def _evaluate(
         if known is not None and known[0] is not pop.head:
             known = None
         if known is None and pop.head is not None and any(own for _, _, own in groups):
-            known = (pop.head, _fixed_part(pop.head, st, gini, three))
+            known = (pop.head, _fixed_part(pop.head, st, mode, three))
         for index, members, own in groups:
             part_pop = _split_fixed(pop, members) if own else pop
             part = st.select(index)
-            fixed = _fixed_part(part_pop.head, part, gini, three, known)
+            fixed = _fixed_part(part_pop.head, part, mode, three, known)
             rest = dataclasses.replace(part_pop, head=None)
             block = _block_size(rest.n_households, n_population)
             tile = rest.n_households
-            if part.lanes() and (block > LANES or gini == "exact"):
+            if part.lanes() and (block > LANES or mode == "exact"):
                 # A bracketed block short of one group runs by tiles (below).
                 block = _whole_groups(block) or block
             elif (
-                gini == "bracket"
+                mode == "bracket"
                 and _tiled(rest.n_households, n_population)
                 and members.lanes()
             ):
@@ -1637,17 +1668,22 @@ def _evaluate(
                         executor,
                     )
                 else:
+                    pc = buffer[: (i1 - i0) * tile].reshape(i1 - i0, tile)
                     totals, brackets, near = _whole_rows(
                         rest,
                         part.rows(i0, i1),
                         three,
                         fixed,
-                        buffer[: (i1 - i0) * tile].reshape(i1 - i0, tile),
-                        gini,
+                        pc,
+                        mode,
                         executor,
                         near,
                         shared,
                     )
+                    if few:
+                        brackets = _exact_brackets(
+                            fixed, pc, rest.gini_weight, brackets
+                        )
                 out.totals[rows] = totals
                 out.gini[rows], out.lower[rows], out.upper[rows] = zip(
                     *brackets, strict=True

@@ -193,6 +193,25 @@ def test_bracket_contains_exact(data):
 
 @PROFILE
 @given(weighted_data(signed=True))
+@example(data=(np.array([0.0] * 21 + [428079.5859375]), np.full(22, 3.0)))
+def test_histogram_bracket_contains_exact(data):
+    """The histogram's own bracket on few rows (``gini`` uses it from 32,768)."""
+    from commonprosperity._kernels.histogram import histogram_bracket
+
+    x, w = data
+    estimate, lower, upper, usable, _ = histogram_bracket(x, w)
+    if not (usable and estimate == estimate):
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # negative incomes are legal
+        g = m.gini(x, w)
+    tol = 1e-14 * max(1.0, g)
+    assert lower - tol <= g <= upper + tol
+    assert lower <= estimate <= upper
+
+
+@PROFILE
+@given(weighted_data(signed=True))
 def test_lorenz_ends_and_gini_identity(data):
     x, w = data
     p, s = m.lorenz(x, w)

@@ -206,9 +206,34 @@ def test_bracket_fields_and_containment(rng_metrics):
 
 def test_bracket_of_distinct_bins_is_exact():
     # every value alone in its bin: within parts vanish, between part is exact
+    from commonprosperity._kernels.histogram import histogram_bracket
+
+    estimate, lower, upper, usable, _ = histogram_bracket(
+        np.array([1.0, 2.0, 3.0, 4.0]), np.ones(4)
+    )
+    assert usable
+    assert estimate == pytest.approx(0.25, abs=1e-15)
+    assert upper - lower < 1e-14
+
+
+def test_bracket_of_few_rows_is_their_exact_gini_and_its_allowance():
+    # Below 32,768 rows the bins outnumber the rows: the bracket is the exact
+    # Gini (the same float as method="exact") with 1e-12 of it each side.
     b = m.gini([1.0, 2.0, 3.0, 4.0], method="bracket")
-    assert b.estimate == pytest.approx(0.25, abs=1e-15)
-    assert b.width < 1e-14
+    assert b.estimate == 0.25 == m.gini([1.0, 2.0, 3.0, 4.0])
+    assert b.lower == pytest.approx(0.25 * (1 - 1e-12), rel=1e-15)
+    assert b.upper == pytest.approx(0.25 * (1 + 1e-12), rel=1e-15)
+    rng = np.random.default_rng(4)
+    for n in (2, 1_000, 32_767):
+        x, w = rng.lognormal(10, 0.8, n), rng.uniform(0.5, 2.0, n)
+        b = m.gini(x, w, method="bracket")
+        assert b.estimate == m.gini(x, w)
+        assert b.width == pytest.approx(2e-12 * b.estimate, rel=1e-3)
+    # From 32,768 rows the histogram's (about 3e-9 wide on such incomes).
+    x, w = rng.lognormal(10, 0.8, 32_768), rng.uniform(0.5, 2.0, 32_768)
+    b = m.gini(x, w, method="bracket")
+    assert 1e-10 < b.width < 1e-8
+    assert b.lower <= m.gini(x, w) <= b.upper
 
 
 def test_bracket_mass_point_has_zero_width():

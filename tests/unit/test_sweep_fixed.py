@@ -54,6 +54,10 @@ GRIDS = {
 }
 
 
+# The histogram paths under test run from 32,768 rows; these populations are smaller.
+pytestmark = pytest.mark.usefixtures("bins_at_any_size")
+
+
 @pytest.fixture(scope="module")
 def pop(chunked_population):
     return chunked_population
