@@ -81,6 +81,7 @@ __all__ = [
     "simulate",
     "simulate_path",
     "solve",
+    "statistics",
     "survey",
     "sweep",
     "synthetic_population",
@@ -90,13 +91,20 @@ __all__ = [
 
 #: Public modules imported on first use (``cp.plots.target_dashboard(...)``):
 #: matplotlib and the report writers would otherwise load with every import.
-_LAZY_MODULES = ("plots", "published", "report", "tables", "survey")
+_LAZY_MODULES = ("plots", "published", "report", "tables", "survey", "statistics")
 
 
 if _TYPE_CHECKING:
     # A type checker reads cp.plots.lorenz_curves through these (through the
     # __getattr__ below, every call of a lazy module's was Any, unchecked).
-    from commonprosperity import plots, published, report, survey, tables
+    from commonprosperity import (
+        plots,
+        published,
+        report,
+        statistics,
+        survey,
+        tables,
+    )
 
 
 def __getattr__(name: str) -> _Any:

@@ -479,6 +479,17 @@ def _expand_mapping(
     # First: the levers' own problems are counted past ten.
     problems[:0] = [f"grid: {m}" for m in overlapping_paths(base, list(levers))]
     if problems:
+        # Every problem at once: with them, the well-named levers' values that
+        # their own field refuses (in any combination), which were said only
+        # once the names were mended.
+        for p, vals in levers.items():
+            for v in vals:
+                if fails_alone(p, v):
+                    try:
+                        base.replace({p: v})
+                    except ScenarioError as exc:
+                        reason = str(exc).removeprefix("scenario: ")
+                        problems.append(f"grid: {p} = {quoted(v)}: {reason}")
         raise ScenarioError(joined_problems(problems))
     count = math.prod(len(v) for v in levers.values())
     if count > MAX_SCENARIOS:

@@ -172,3 +172,59 @@ def test_solve_quotes_a_short_number_whole():
     with pytest.raises(Exception, match="finite") as info:
         _parse_target("gini <= 1e999")
     assert str(info.value).endswith("got 1e999")
+
+
+@pytest.fixture(scope="module")
+def few_households():
+    return cp.synthetic_population(3_000, seed=8)
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {"transfers.dibao_monthly": [800.0, 1_300.0]},
+        {"transfers.dibao_monthly": [900.0, 1_200.0], "income_tax.basic_deduction": [
+            60_000.0, 80_000.0]},
+        {"wages.growth_rate": [0.0, 0.04, 0.09]},
+    ],
+    ids=["transfer", "crossed", "wage"],
+)  # fmt: skip
+def test_a_bracket_of_few_households_is_their_exact_gini(few_households, grid):
+    # Below 32,768 rows a histogram has more bins than rows: bracketing took 2 ms
+    # a scenario at 10,000 households against 0.7 ms for the exact Gini (a sweep
+    # of 10,000 scenarios: 20 s bracketed, 7 s exact). simulate and sweeps now
+    # bracket so few rows by their exact Gini with its 1e-12 allowance.
+    base = cp.Scenario.status_quo(2024)
+    bracketed = cp.sweep(few_households, base, grid, gini="bracket", progress=False)
+    exact = cp.sweep(few_households, base, grid, gini="exact", progress=False)
+    # The same Ginis up to the order of summation (the two modes order the
+    # households differently).
+    np.testing.assert_allclose(bracketed["gini"], exact["gini"], rtol=1e-14)
+    width = bracketed["gini_upper"] - bracketed["gini_lower"]
+    assert (width > 0).all() and (width < 3e-12 * bracketed["gini"]).all()
+    for i, row in bracketed.iterrows():
+        scenario = base.replace({k: row[k] for k in grid})
+        r = cp.simulate(few_households, scenario, gini="bracket").indicators
+        g = cp.simulate(few_households, scenario).indicators["gini"]
+        assert r["gini"] == pytest.approx(g, rel=1e-15)
+        assert r["gini_lower"] <= g <= r["gini_upper"]
+        assert row["gini_lower"] <= g <= row["gini_upper"]
+        assert row["gini"] == pytest.approx(g, rel=1e-14), i
+
+
+def test_a_grid_reports_a_bad_name_and_a_bad_value_at_once():
+    # DESIGN.md: "All problems of one input are reported at once"; the -1 was
+    # said only after the unknown key had been mended.
+    pop = cp.synthetic_population(200, seed=1)
+    grid = {
+        "transfers.dibao_monthly": [-1, 900],
+        "transfers.nope": [1],
+        "transfers.dibao_take_up": [1.5, 0.3],
+    }
+    with pytest.raises(cp.ScenarioError) as info:
+        cp.sweep(pop, cp.Scenario.status_quo(2024), grid, progress=False)
+    text = str(info.value)
+    assert "transfers.nope: unknown scenario key" in text
+    assert "transfers.dibao_monthly = -1: transfers.dibao_monthly: must be >= 0" in text
+    assert "transfers.dibao_take_up = 1.5" in text
+    assert "= 900" not in text and "= 0.3" not in text
