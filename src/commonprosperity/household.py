@@ -510,14 +510,6 @@ def _frame(pop: Population, scenario: Scenario, reported: list[Any]) -> pd.DataF
     total["three_person_income"] = three_person
 
     index = pd.Index([*range(n), "household"], dtype=object, name="member")
-    frame = pd.DataFrame(index=index)
-    frame["age"] = pd.array([*pop.age.tolist(), None], dtype="Int64")
-    frame["employed"] = pd.array([*pop.employed.tolist(), None], dtype="boolean")
-    for name in HOUSEHOLD_FRAME_COLUMNS[2:]:
-        if name in _BANDS:
-            continue
-        column = np.full(n, np.nan) if name in _HOUSEHOLD_ONLY else person[name]
-        frame[name] = np.append(np.asarray(column, dtype=np.float64), total[name])
     low1, high1, low2, high2 = (float(x) for x in BAND_EDGES)
     bands = {
         "band_100k_500k": low1 <= disposable < high1,
@@ -525,8 +517,19 @@ def _frame(pop: Population, scenario: Scenario, reported: list[Any]) -> pd.DataF
         "band_100k_500k_three_person": low1 <= three_person < high1,
         "band_200k_600k_three_person": low2 <= three_person < high2,
     }
-    for name, inside in bands.items():
-        frame[name] = pd.array([None] * n + [inside], dtype="boolean")
+    columns: dict[str, Any] = {
+        "age": pd.array([*pop.age.tolist(), None], dtype="Int64"),
+        "employed": pd.array([*pop.employed.tolist(), None], dtype="boolean"),
+    }
+    for name in HOUSEHOLD_FRAME_COLUMNS[2:]:
+        if name in _BANDS:
+            columns[name] = pd.array([None] * n + [bands[name]], dtype="boolean")
+            continue
+        column = np.full(n, np.nan) if name in _HOUSEHOLD_ONLY else person[name]
+        columns[name] = np.append(np.asarray(column, dtype=np.float64), total[name])
+    # One frame from all its columns: inserted one at a time they took 10 ms of
+    # a call (pandas checks its column index at each insert).
+    frame = pd.DataFrame(columns, index=index)
     frame.attrs.update(
         {
             "year": scenario.year,

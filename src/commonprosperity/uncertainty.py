@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import decimal
+import itertools
 import math
 import numbers
 from collections.abc import Callable
@@ -134,6 +135,14 @@ def _infinite(label: object) -> bool:
 #: (:meth:`_Design.draws`): a NumPy call costs about 2 us, and a draw with a scalar
 #: bound about 13 ns less than with an array of bounds.
 _DRAWS_PER_CALL = 256
+#: Indicators of the urban or the rural households alone (or both).
+_BY_AREA = frozenset(
+    {
+        "urban_per_capita_disposable_income",
+        "rural_per_capita_disposable_income",
+        "urban_rural_ratio",
+    }
+)
 
 
 def _sorted_codes(name: str, values: Any, column: np.ndarray) -> np.ndarray:
@@ -318,37 +327,54 @@ def _indicator_function(
     city = pop.city_code[by_id]
     cluster = cluster[by_id]
 
-    def per_capita(w: np.ndarray, mask: np.ndarray | None = None) -> float:
-        if mask is None:
-            return float(dot(w, disp) / dot(w, size))
-        den = dot(w[mask], size[mask])
-        return float(dot(w[mask], disp[mask]) / den) if den > 0 else np.nan
+    def per_capita(w: np.ndarray) -> float:
+        return float(dot(w, disp) / dot(w, size))
 
     # As simulate's indicators: undefined (nan) unless both incomes are > 0 (a
     # ratio <= 0 is no income gap).
     def ratio(top: float, bottom: float) -> float:
         return top / bottom if bottom > 0 and top > 0 else np.nan
 
-    # The cities of the sample: a replicate that draws none of a city's
-    # households has no value for it, and its ratio over the other cities
-    # (the lowest city left out) is another indicator: undefined, as the
-    # urban/rural ratio of a draw without rural households.
-    in_sample = [city == c for c in range(len(CITIES)) if np.any(city == c)]
+    weight = pop.weight[by_id]
+    if indicator in _BY_AREA or indicator == "city_max_min_ratio":
+        # Each group's households in one slice, in id order within it, so that a
+        # replicate's sums are the masks' bit for bit: masks gathered three
+        # arrays a group every replicate (the city ratio took 15 ms a replicate
+        # at 1e5 households, 18 times grouped sums).
+        codes = city if indicator == "city_max_min_ratio" else (~urban).view(np.int8)
+        order = np.argsort(codes, kind="stable")
+        disp, size, weight, cluster = (a[order] for a in (disp, size, weight, cluster))
+        edges = np.searchsorted(codes[order], np.arange(len(CITIES) + 1))
+        # Urban households first (code 0), rural second; the cities of the
+        # sample: a replicate that draws none of a city's households has no
+        # value for it, and its ratio over the other cities (the lowest city
+        # left out) is another indicator: undefined, as the urban/rural ratio
+        # of a draw without rural households.
+        groups = [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
 
-    def city_ratio(w: np.ndarray) -> float:
-        values = [per_capita(w, mask) for mask in in_sample]
-        if len(values) < 2 or any(np.isnan(v) for v in values):
-            return np.nan
-        return ratio(max(values), min(values))
+        def per_capita_of(w: np.ndarray, group: tuple[int, int]) -> float:
+            a, b = group
+            den = dot(w[a:b], size[a:b])
+            return float(dot(w[a:b], disp[a:b]) / den) if den > 0 else np.nan
+
+        def city_ratio(w: np.ndarray) -> float:
+            values = [per_capita_of(w, g) for g in groups if g[1] > g[0]]
+            if len(values) < 2 or any(np.isnan(v) for v in values):
+                return np.nan
+            return ratio(max(values), min(values))
+
+        by_group: Callable[[np.ndarray], float] = {
+            "urban_per_capita_disposable_income": lambda w: per_capita_of(w, groups[0]),
+            "rural_per_capita_disposable_income": lambda w: per_capita_of(w, groups[1]),
+            "urban_rural_ratio": lambda w: ratio(
+                per_capita_of(w, groups[0]), per_capita_of(w, groups[1])
+            ),
+            "city_max_min_ratio": city_ratio,
+        }[indicator]
+        return lambda multiplier: by_group(weight * multiplier[cluster])
 
     of_weights: Callable[[np.ndarray], float] = {
         "per_capita_disposable_income": lambda w: per_capita(w),
-        "urban_per_capita_disposable_income": lambda w: per_capita(w, urban),
-        "rural_per_capita_disposable_income": lambda w: per_capita(w, ~urban),
-        "urban_rural_ratio": lambda w: ratio(
-            per_capita(w, urban), per_capita(w, ~urban)
-        ),
-        "city_max_min_ratio": city_ratio,
         "band_share_100k_500k": lambda w: float(w[band1].sum() / w.sum()),
         "band_share_200k_600k": lambda w: float(w[band2].sum() / w.sum()),
         "urbanization_rate": lambda w: float(dot(w[urban], size[urban]) / dot(w, size)),
@@ -356,7 +382,6 @@ def _indicator_function(
         "social_insurance_contributions": lambda w: float(dot(w, contributions)),
         "transfer_spending": lambda w: float(dot(w, transfers)),
     }[indicator]
-    weight = pop.weight[by_id]
     # NumPy's indexing, not the parallel gather: a parallel kernel between BLAS
     # calls (the dot products) left each pool's threads spinning against the
     # other's (8.8 against 0.3 ms a replicate at 1e5 households).

@@ -228,3 +228,24 @@ def test_a_grid_reports_a_bad_name_and_a_bad_value_at_once():
     assert "transfers.dibao_monthly = -1: transfers.dibao_monthly: must be >= 0" in text
     assert "transfers.dibao_take_up = 1.5" in text
     assert "= 900" not in text and "= 0.3" not in text
+
+
+@pytest.mark.parametrize("band_basis", ["household", "three_person"])
+def test_certain_units_give_every_replicate_the_estimate_of_every_indicator(
+    band_basis,
+):
+    # Every household its own stratum: each is drawn with certainty, so every
+    # replicate is the sample (the grouped slices of the area and city
+    # indicators, and the band edge rounding, against simulate's values).
+    from commonprosperity.simulate import INDICATOR_NAMES
+
+    pop = cp.synthetic_population(3_000, seed=7)
+    r = cp.simulate(pop, cp.Scenario.status_quo(2024), band_basis=band_basis)
+    n = pop.n_households
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # one PSU per stratum
+        for name in INDICATOR_NAMES:
+            b = cp.bootstrap(r, name, n=10, strata=np.arange(n), psu=np.zeros(n, int))
+            want = r.indicators[name]
+            assert b.estimate == pytest.approx(want, rel=1e-12), name
+            np.testing.assert_allclose(b.replicates, want, rtol=1e-12, err_msg=name)

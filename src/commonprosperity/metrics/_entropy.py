@@ -643,15 +643,21 @@ def decompose(
         require_positive(x, w, "income", measure)
     excluded = _excluded_shares(x, w, codes, labels, measure)
     # Groups with weight, kept as rows even if every income of one is <= 0.
-    weighted = np.unique(codes[w > 0])
+    # The codes are dense (0..k-1): counts, not np.unique's sort, find the
+    # groups present, and a table renumbers them (two sorts and a search took
+    # 480 of 707 ms at 1e6 rows in 1e5 groups).
+    n_labels = len(labels)
+    weighted = np.flatnonzero(np.bincount(codes[w > 0], minlength=n_labels))
     all_labels, all_excluded = labels[weighted], excluded[weighted]
     keep = (w > 0) & (x > 0)
     if not keep.all():
         x, w, codes = x[keep], w[keep], codes[keep]
-    used = np.unique(codes)
+    used = np.flatnonzero(np.bincount(codes, minlength=n_labels))
     labels = labels[used]
     excluded = excluded[used]
-    codes = np.ascontiguousarray(np.searchsorted(used, codes), dtype=np.int64)
+    renumber = np.zeros(n_labels, dtype=np.int64)
+    renumber[used] = np.arange(used.shape[0])
+    codes = np.ascontiguousarray(renumber[codes], dtype=np.int64)
     k = len(labels)
     # Scale free except the reported group means, which are scaled back.
     xs, ws, k_income = normalised(x, w)
