@@ -249,3 +249,18 @@ def test_certain_units_give_every_replicate_the_estimate_of_every_indicator(
             want = r.indicators[name]
             assert b.estimate == pytest.approx(want, rel=1e-12), name
             np.testing.assert_allclose(b.replicates, want, rtol=1e-12, err_msg=name)
+
+
+def test_a_grids_overlapping_levers_are_said_before_its_other_problems():
+    # More than ten problems are cut to ten: the overlap (a whole list and one
+    # of its items) comes first, so it is never the one cut.
+    pop = cp.synthetic_population(100, seed=1)
+    grid: dict[str, list] = {f"transfers.nope{i}": [1] for i in range(11)}
+    grid["income_tax.rates"] = [[0.03, 0.1, 0.2, 0.25, 0.3, 0.35, 0.45]]
+    grid["income_tax.rates[0]"] = [0.03, 0.04]
+    with pytest.raises(cp.ScenarioError) as info:
+        cp.sweep(pop, cp.Scenario.status_quo(2024), grid, progress=False)
+    assert str(info.value).startswith(
+        "grid: income_tax.rates and income_tax.rates[0] overlap"
+    )
+    assert str(info.value).endswith("and 2 more such problems")
