@@ -94,12 +94,12 @@ from commonprosperity._kernels.histogram import (
     exact_gini_bounds,
     merge_binned,
     running_sums,
-    weighted_totals,
 )
 from commonprosperity._kernels.inequality import (
     gini_exact_from_order,
     gini_exact_merged,
     resort_stable,
+    weighted_sum,
 )
 from commonprosperity._kernels.split_gini import (
     fixed_part_sums,
@@ -1407,12 +1407,16 @@ def _exact_brackets(
     a histogram (:func:`exact_gini_bounds`), for all its rows: the fixed part's
     (``fixed``, sorted, exact mode) and the row's.
     """
+
+    def sums(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+        return weighted_sum(x, w), weighted_sum(np.abs(x), w)
+
     total = magnitude = 0.0
     if fixed.income is not None:
-        total, magnitude = weighted_totals(fixed.income, fixed.weight)
+        total, magnitude = sums(fixed.income, cast(np.ndarray, fixed.weight))
     brackets = []
     for (g, _, _), row in zip(ginis, per_capita, strict=True):
-        row_total, row_magnitude = weighted_totals(row, weight)
+        row_total, row_magnitude = sums(row, weight)
         brackets.append(
             exact_gini_bounds(g, 0.0, total + row_total, magnitude + row_magnitude)
         )

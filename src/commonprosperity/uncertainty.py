@@ -341,10 +341,12 @@ def _indicator_function(
         # replicate's sums are the masks' bit for bit: masks gathered three
         # arrays a group every replicate (the city ratio took 15 ms a replicate
         # at 1e5 households, 18 times grouped sums).
-        codes = city if indicator == "city_max_min_ratio" else (~urban).view(np.int8)
+        by_city = indicator == "city_max_min_ratio"
+        codes = city if by_city else (~urban).view(np.int8)
         order = np.argsort(codes, kind="stable")
         disp, size, weight, cluster = (a[order] for a in (disp, size, weight, cluster))
-        edges = np.searchsorted(codes[order], np.arange(len(CITIES) + 1))
+        n_groups = len(CITIES) if by_city else 2
+        edges = np.searchsorted(codes[order], np.arange(n_groups + 1))
         # Urban households first (code 0), rural second; the cities of the
         # sample: a replicate that draws none of a city's households has no
         # value for it, and its ratio over the other cities (the lowest city

@@ -50,6 +50,7 @@ from commonprosperity._kernels.inequality import (
     _EPS,
     _two_sum,
     gap_sum_of_groups,
+    weighted_sum,
     within_bin_bounds,
 )
 
@@ -71,7 +72,6 @@ __all__ = [
     "histogram_bracket",
     "merge_binned",
     "running_sums",
-    "weighted_totals",
 ]
 
 #: The widest bracket returned: a wider histogram bracket (incomes crowded into a
@@ -848,23 +848,9 @@ def exact_gini_bracket(
 
     ``bound``: its relative error from the bins' means (0 if computed from a sort).
     """
-    return exact_gini_bounds(g, bound, *weighted_totals(income, weight))
-
-
-@njit(cache=True, nogil=True)
-def weighted_totals(income, weight):
-    """``(sum w x, sum w |x|)`` of the rows, summed in order.
-
-    Not NumPy's dot: OpenBLAS's threads, woken beside Numba's, took 2 ms of a
-    call at 30,000 rows and slowed the next kernel pass twofold.
-    """
-    total = 0.0
-    magnitude = 0.0
-    for i in range(income.shape[0]):
-        wx = weight[i] * income[i]
-        total += wx
-        magnitude += abs(wx)
-    return total, magnitude
+    return exact_gini_bounds(
+        g, bound, weighted_sum(income, weight), weighted_sum(np.abs(income), weight)
+    )
 
 
 def exact_gini_bounds(
