@@ -79,6 +79,7 @@ def n_row_blocks(n: int, block_rows: int, most: int) -> int:
 
 @njit(cache=True)
 def _row_ok(x: float, w: float) -> bool:
+    """Whether a row can be binned: finite income and a finite weight >= 0."""
     return math.isfinite(x) and math.isfinite(w) and w >= 0.0
 
 
@@ -159,6 +160,12 @@ def _layout(counts, lo, hi, n):
 
 @njit(cache=True, parallel=True, nogil=True)
 def _scatter(x, w, n_blocks, step, first_bin, positions, pairs):
+    """Copy each row's ``(x, w)`` to ``pairs`` at its bin's next free position.
+
+    ``positions[b, k]`` is where block ``b``'s next row of bin ``first_bin + k``
+    goes (advanced as rows are written), so each bin's rows end up contiguous and
+    in row order, whatever the thread count.
+    """
     for b in prange(n_blocks):
         lo = b * step
         hi = min(x.shape[0], lo + step)
@@ -202,6 +209,7 @@ def _merge_sort(a, lo, hi):
 
 @njit(cache=True)
 def _sort_small(a, lo, hi):
+    """Sort rows ``lo:hi`` of ``a`` by column 0: insertion if few, else merge."""
     if hi - lo <= _INSERTION_MAX:
         _insertion(a, lo, hi)
     else:
@@ -298,6 +306,7 @@ def _sort_bin(pairs, s, e, tmp, outer, inner, pos):
 
 @njit(cache=True)
 def _copy_rows(src, s0, dst, d0, m):
+    """Copy rows ``s0:s0+m`` of ``src`` (m, 2) to ``dst[d0:d0+m]``."""
     for i in range(m):
         dst[d0 + i, 0] = src[s0 + i, 0]
         dst[d0 + i, 1] = src[s0 + i, 1]

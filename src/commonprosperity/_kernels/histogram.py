@@ -357,9 +357,13 @@ def _collect(totals, ever, n_grp, lowest):
 
 @njit(cache=True, parallel=True, nogil=True)
 def _accumulate(x, w, n_grp, step, work, clustered):
-    # work (2 * n_grp, N_BINS, 3) is all zero on entry and on return: a group's
-    # sub-block sums and its running sums. Returns the sums of the occupied bins,
-    # their indices (increasing) and the least weight.
+    """Bin sums ``(w, w·x, w·x²)`` of the rows, by groups in parallel.
+
+    ``n_grp`` groups of ``step`` rows, added in group order (:func:`_collect`).
+    ``work`` (2 * n_grp, N_BINS, 3) is all zero on entry and on return: a group's
+    sub-block sums and its running sums. Returns the sums of the occupied bins,
+    their indices (increasing) and the least weight.
+    """
     n = x.shape[0]
     lowest = np.zeros(n_grp)
     # Blocks a group's rows touched: in the current sub-block, and ever.
@@ -583,6 +587,10 @@ def collect_rows(
 
 @njit(cache=True, nogil=True)
 def _merge(h1, k1, h2, k2):
+    """Merge two histograms' occupied bins (sums ``h``, increasing keys ``k``).
+
+    A key in both gets the sum of the two rows; the keys stay increasing.
+    """
     hist = np.empty((k1.shape[0] + k2.shape[0], 3))
     keys = np.empty(k1.shape[0] + k2.shape[0], dtype=np.int64)
     i = j = m = 0

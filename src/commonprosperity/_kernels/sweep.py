@@ -444,6 +444,7 @@ _D_ROWS = _D_SUMS + len(LANE_SUMS)
 
 @njit(cache=True, inline="always")
 def _d_row(row):
+    """Offset of row ``row`` of the detail workspace (``D_LANES`` per row)."""
     # Unsigned: a signed index adds a negative-index select, and the lane loops
     # were not vectorised.
     return np.uint64(row * D_LANES)

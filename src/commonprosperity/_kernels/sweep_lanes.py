@@ -136,6 +136,7 @@ _A_STATS = (*LANE_SUMS, S_CONTRIBUTIONS, S_IIT, S_BUSINESS_TAX, S_PROPERTY_TAX)
 
 @njit(cache=True, inline="always")
 def _row(r):
+    """Offset of row ``r`` of a lane group's workspace (``LANES`` per row)."""
     # Unsigned: a signed index gets a negative-index select that keeps LLVM from
     # seeing the access as affine, and the loop is not vectorised.
     return np.uint64(r * LANES)
