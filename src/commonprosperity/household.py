@@ -35,6 +35,7 @@ from commonprosperity.population import (
     INCOME_COLUMNS,
     MAX_HOUSEHOLD_SIZE,
     Population,
+    source_prefix,
 )
 from commonprosperity.scenario import Scenario
 from commonprosperity.simulate import BAND_EDGES, _tiers
@@ -189,9 +190,7 @@ def household(
     PopulationError
         For a member key that is not allowed (naming it and listing the allowed
         keys), a missing age, a value of the wrong type or out of range, or an
-        unknown city. The problems are reported together in two rounds: first
-        the members' keys and the arguments' types, then the values' ranges and
-        the city.
+        unknown city. All the problems of one call are reported together.
     ScenarioError
         For a year without a shipped status quo, or a scenario of another year.
 
@@ -250,6 +249,9 @@ def household(
     return _frame(pop, scenario, [m.get("wage", 0) for m in members])
 
 
+_SOURCE = "household() (persons rows are positions in members)"
+
+
 def _family(
     members: Any, *, urban: Any, city: Any, household_id: Any, year: int
 ) -> Population:
@@ -268,10 +270,18 @@ def _family(
             f"have at most {MAX_HOUSEHOLD_SIZE}"
         )
     problems = []
+    # Each member with its bad entries left out (their defaults in their place),
+    # so that Population's checks of ranges and the city run beside these ones:
+    # all the problems of one call are said at once.
+    kept: list[dict[str, Any]] = []
     for i, member in enumerate(members):
         if not isinstance(member, Mapping):
             problems.append(f"members[{i}] must be a dict; got {type(member).__name__}")
+            kept.append({"age": 0})
             continue
+        clean = {k: v for k, v in member.items() if k in MEMBER_KEYS}
+        clean.setdefault("age", 0)
+        kept.append(clean)
         for key in member:
             if key not in MEMBER_KEYS and len(problems) >= SHOWN_PROBLEMS:
                 # Counted, not explained, past those the message shows (the
@@ -299,6 +309,7 @@ def _family(
                     f"members[{i}]['{key}'] must be a number ({unit}); "
                     f"got {quoted(value)}"
                 )
+                clean[key] = 0
             elif key == "age" and _exact_fraction(value):
                 # Checked before float(), which rounds 40.0000000000000001 to 40
                 # (Population.from_frames refuses it).
@@ -306,6 +317,7 @@ def _family(
                     f"members[{i}]['age'] must be a whole number (completed years); "
                     f"got {quoted(value)}"
                 )
+                clean[key] = 0
             elif beyond_float(value):
                 # float() of an int raised a bare OverflowError further on; a
                 # Decimal became inf, "got inf" a value never given.
@@ -313,24 +325,26 @@ def _family(
                     f"members[{i}]['{key}'] is too large for a float (at most "
                     f"{FLOAT_MAX:.4g}); got {quoted(value)}"
                 )
+                clean[key] = 0
         employed = member.get("employed", False)
         if not isinstance(employed, bool | np.bool_):
             problems.append(
                 f"members[{i}]['employed'] must be True or False; "
                 f"got {quoted(employed)}"
             )
+            clean.pop("employed")
     if not isinstance(urban, bool | np.bool_):
         problems.append(f"urban must be True or False; got {quoted(urban)}")
+        urban = True
     if not is_integer(household_id) or not -(2**53) <= household_id <= 2**53:
         # The bound of Population's household_id; a larger one overflowed int64.
         problems.append(
             f"household_id must be an integer within ±2^53; got {quoted(household_id)}"
         )
-    if problems:
-        raise PopulationError("household(): " + joined_problems(problems))
+        household_id = 0
     # A Decimal NaN raises on comparison (decimal.InvalidOperation): as floats,
     # Population's checks name it.
-    members = [{k: _plain_number(v) for k, v in m.items()} for m in members]
+    members = [{k: _plain_number(v) for k, v in m.items()} for m in kept]
     n = len(members)
     persons: dict[str, Any] = {
         "household_id": np.full(n, household_id, dtype=np.int64),
@@ -350,12 +364,18 @@ def _family(
         "urban": [bool(urban)],
         "city": np.array([city], dtype=object),
     }
-    return Population.from_arrays(
-        households,
-        persons,
-        year=year,
-        source="household() (persons rows are positions in members)",
-    )
+    try:
+        pop = Population.from_arrays(households, persons, year=year, source=_SOURCE)
+    except PopulationError as error:
+        if not problems:
+            raise
+        problems.append(str(error).removeprefix(source_prefix(_SOURCE)))
+        raise PopulationError(
+            source_prefix(_SOURCE) + joined_problems(problems)
+        ) from None
+    if problems:
+        raise PopulationError("household(): " + joined_problems(problems))
+    return pop
 
 
 def _exact_fraction(value: Any) -> bool:

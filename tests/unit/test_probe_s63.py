@@ -20,3 +20,32 @@ def test_a_name_clash_is_said_first_when_more_than_ten_problems_are_cut():
     assert "['urban'] have the name of a variable the library defines" in message
     assert message.index("['urban']") < message.index("variables['v0']")
     assert "and 2 more such problems" in message
+
+
+def test_household_says_every_problem_of_a_call_at_once():
+    """DESIGN.md: all problems of one input are reported at once. household()
+    said a mistyped key first, and the age out of range and the unknown city
+    only when the key was mended (two rounds)."""
+    with pytest.raises(cp.PopulationError) as info:
+        cp.household(
+            2024,
+            members=[{"age": 40, "wage": 1.0}, {"age": 400, "wagee": 3.0}],
+            city="Nowhere",
+            urban="yes",
+        )
+    message = str(info.value)
+    assert "members[1] has unknown key 'wagee' (did you mean 'wage'?)" in message
+    assert "urban must be True or False; got 'yes'" in message
+    assert "persons.age must be in 0–120; rows [1]; got 400" in message
+    assert "got 'Nowhere'" in message
+
+
+def test_household_keeps_good_values_beside_a_bad_one():
+    """The defaults put in place of bad values are not reported themselves: a
+    non-number age is one problem, not also a range or an employment one."""
+    with pytest.raises(cp.PopulationError) as info:
+        cp.household(2024, members=[{"age": "forty", "wage": -1.0}])
+    message = str(info.value)
+    assert "members[0]['age'] must be a number (completed years); got 'forty'" in message
+    assert "persons.wage must be >= 0" in message
+    assert "persons.age" not in message
