@@ -340,6 +340,20 @@ def save(
         If a format is unknown (nothing is written).
     FileNotFoundError
         If the directory of ``stem`` does not exist.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from matplotlib.figure import Figure
+    >>> from commonprosperity import plots
+    >>> fig = Figure()
+    >>> _ = fig.add_subplot().plot([0, 1], [0, 1])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     both = plots.save(fig, pathlib.Path(tmp) / "lorenz")
+    ...     pdf = plots.save(fig, pathlib.Path(tmp) / "lorenz.png", formats="pdf")
+    ...     names = [path.name for path in both + pdf]
+    >>> names
+    ['lorenz.png', 'lorenz.svg', 'lorenz.pdf']
     """
     if not isinstance(fig, Figure):
         raise ArgumentTypeError(

@@ -112,6 +112,26 @@ def city_income_targets(year: int, definition: str = "survey") -> pd.DataFrame:
     at a common offset below their published levels (−4.1 to −4.3 % in 2020, −2.5 %
     in 2021, −0.8 % in 2022), the others 14 % below to 1 % above theirs
     (docs/baseline.md).
+
+    Examples
+    --------
+    >>> from commonprosperity import statistics
+    >>> t = statistics.city_income_targets(2022)
+    >>> list(t.columns)
+    ['urban', 'rural', 'all', 'urban_share', 'population_share', 'grade', 'basis']
+    >>> round(float(t.loc["杭州", "all"])), t.loc["杭州", "grade"]
+    (68477, 'C')
+    >>> round(float(t["all"].max() / t["all"].min()), 3)  # highest / lowest city
+    1.603
+
+    Step 3: weighted by their urban residents, the cities' urban means are the
+    province's published one:
+
+    >>> urban = t["population_share"] * t["urban_share"]
+    >>> round(float((t["urban"] * urban).sum() / urban.sum()), 6)
+    71268.0
+    >>> statistics.disposable_income(2022, "urban").value
+    71268.0
     """
     if year not in BASELINE_YEARS:
         raise ArgumentError(

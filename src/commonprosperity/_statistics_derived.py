@@ -73,7 +73,9 @@ def disposable_income(
     -------
     Figure
         Its ``value`` in yuan per person per year (of the period), ``grade``,
-        ``source`` and ``qualifier`` (``"at least"`` for a target such as 2025's).
+        ``source`` and ``qualifier`` (``"at least"`` for a figure published as a
+        floor, such as 2025's "above 70,000", a result reported in the 2026
+        government work report, not a plan target).
 
     Raises
     ------
@@ -82,6 +84,17 @@ def disposable_income(
         the file does not know (naming those it does).
     CommonProsperityError
         If the file has no figure of that identity (listing the ones it has).
+
+    Examples
+    --------
+    >>> from commonprosperity import statistics
+    >>> f = statistics.disposable_income(2022, "rural")
+    >>> f.value, f.unit, f.grade
+    (37565.0, 'yuan per person per year', 'B')
+    >>> statistics.disposable_income(2022, "urban", "wage").value
+    39718.0
+    >>> statistics.disposable_income(2021, city="Ningbo").value
+    65436.0
     """
     return figure(
         "disposable_income",
@@ -110,6 +123,12 @@ def population(year: int) -> float:
     CommonProsperityError
         For a year the file has no figure of (an :class:`ArgumentError` if not an
         integer).
+
+    Examples
+    --------
+    >>> from commonprosperity import statistics
+    >>> statistics.population(2022)
+    65770000.0
     """
     return number(figure("resident_population", year))
 
@@ -132,6 +151,13 @@ def urbanisation_rate(year: int) -> float:
     CommonProsperityError
         For a year the file has no figure of (an :class:`ArgumentError` if not an
         integer).
+
+    Examples
+    --------
+    >>> from commonprosperity import statistics
+    >>> rate = statistics.urbanisation_rate(2022)
+    >>> rate, round(rate * statistics.population(2022))  # urban residents
+    (0.734, 48275180)
     """
     return number(figure("urbanisation_rate", year))
 
@@ -167,6 +193,18 @@ def survey_urban_share(year: int, city: str = PROVINCE, period: str = "year") ->
     against 0.722), so no single set of person weights reproduces the all-resident
     mean, the urban and rural means and the urbanisation rate together; see
     ``docs/baseline.md``.
+
+    Examples
+    --------
+    2022: (60,302 − 37,565) / (71,268 − 37,565), 5.9 points below the
+    urbanisation rate of 0.734:
+
+    >>> from commonprosperity import statistics
+    >>> share = statistics.survey_urban_share(2022)
+    >>> round(share, 4), round(statistics.urbanisation_rate(2022) - share, 3)
+    (0.6746, 0.059)
+    >>> round(statistics.survey_urban_share(2020, "杭州", "Q1-Q3"), 3)
+    0.762
     """
     figures = [
         disposable_income(year, area, city=city, period=period)
@@ -178,7 +216,7 @@ def survey_urban_share(year: int, city: str = PROVINCE, period: str = "year") ->
         if f.qualifier == "at least"
     ]
     if floors:
-        # Targets such as 2025's "at least 70,000" are no survey means: their
+        # Floors such as 2025's reported "above 70,000" are no survey means: their
         # ratio (0.714) is no urban share.
         raise ArgumentError(
             f"survey_urban_share({year}): the per-capita incomes {', '.join(floors)} "
@@ -201,6 +239,22 @@ def census_table() -> pd.DataFrame:
         ``age_15_59``, ``age_60``, ``age_65`` (the 60+ and 65+ shares overlap);
         population in persons, shares as fractions, household size in persons.
         Index: the 11 cities in :data:`commonprosperity.published.CITIES` order.
+
+    Examples
+    --------
+    >>> from commonprosperity import statistics
+    >>> t = statistics.census_table()
+    >>> t.shape, list(t.index[:3])
+    ((11, 8), ['杭州', '宁波', '温州'])
+    >>> round(float(t.loc["杭州", "urban_share"]), 3)
+    0.833
+    >>> float(t.loc["嘉兴", "household_size"])  # 2.88 in the census, read as 2.28
+    2.28
+
+    Every city's survey-implied urban share is below its census share:
+
+    >>> bool((t["survey_urban_share"] < t["urban_share"]).all())
+    True
     """
     rows = {}
     for c in CITIES:
@@ -353,6 +407,20 @@ def city_urban_shares(year: int, definition: str = "survey") -> pd.Series:
         For another definition.
     CommonProsperityError
         For a year the file lacks the province's share of.
+
+    Examples
+    --------
+    >>> from commonprosperity import statistics
+    >>> shares = statistics.city_urban_shares(2022)
+    >>> round(float(shares["杭州"]), 3), round(float(shares["丽水"]), 3)
+    (0.769, 0.574)
+    >>> weight = statistics.census_table()["population"]
+    >>> mean = float((shares * weight).sum() / weight.sum())
+    >>> abs(mean - statistics.survey_urban_share(2022)) < 1e-9
+    True
+    >>> census = statistics.city_urban_shares(2022, "census")
+    >>> round(float((census * weight).sum() / weight.sum()), 4)  # the urbanisation rate
+    0.734
     """
     table = census_table()
     if definition not in ("survey", "census"):

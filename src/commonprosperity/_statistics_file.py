@@ -66,7 +66,19 @@ _REQUIRED = ("series", "year", "value", "unit", "grade", "source")
 
 @dataclass(frozen=True)
 class Source:
-    """Where a figure was read: title, date and URL (when known)."""
+    """Where a figure was read: title, date and URL (when known).
+
+    Examples
+    --------
+    >>> from commonprosperity import statistics
+    >>> source = statistics.figure("gini", 2019, city="全国").source
+    >>> source.id, source.date
+    ('thehill_2021', '2021-06')
+    >>> source.cite() == f"{source.title} ({source.date}, {source.url})"
+    True
+    >>> statistics.Source("own", "Own survey report", "2024-05").cite()
+    'Own survey report (2024-05)'
+    """
 
     id: str
     title: str
@@ -85,6 +97,22 @@ class Figure:
     """One published or derived figure with its provenance.
 
     ``value`` is a float, or a tuple of floats for tables (quintiles lowest first).
+
+    Examples
+    --------
+    >>> from commonprosperity import statistics
+    >>> f = statistics.figure("urbanisation_rate", 2022)
+    >>> f.value, f.unit, f.grade, f.qualifier
+    (0.734, 'fraction of residents', 'B', 'exact')
+    >>> f.key
+    ('urbanisation_rate', 2022, 'year', 'all', '浙江', 'total', '')
+
+    A value published only as a bound (2025's per-capita income, "over 70,000"
+    in the 2026 government work report) says so in ``qualifier``:
+
+    >>> bound = statistics.figure("disposable_income", 2025)
+    >>> bound.value, bound.qualifier
+    (70000.0, 'at least')
     """
 
     series: str

@@ -120,6 +120,22 @@ def sweep_heatmap(
         If ``x``, ``y``, ``indicator`` or a key of ``fixed`` is not a column of
         the frame, ``x`` equals ``y``, no row is left after ``fixed``, or several
         rows share an ``(x, y)`` pair.
+
+    Examples
+    --------
+    >>> import commonprosperity as cp
+    >>> pop = cp.synthetic_population(2_000, seed=0)
+    >>> grid = {"transfers.dibao_monthly": [835, 1_100, 1_300],
+    ...         "income_tax.basic_deduction": [60_000, 72_000]}
+    >>> frame = cp.sweep(pop, cp.Scenario.status_quo(2021), grid, progress=False)
+    >>> fig = cp.plots.sweep_heatmap(
+    ...     frame, "transfers.dibao_monthly", "income_tax.basic_deduction", "T4"
+    ... )
+    >>> print(fig.axes[0].get_title(loc="left"))
+    urban_rural_ratio by dibao_monthly and basic_deduction
+    outlined: meets T4 (< 1.900)
+    >>> [" ".join(text.get_text().split()) for text in fig.axes[0].texts]
+    ['1.9212', '1.8937 met', '1.8673 met', '1.9227', '1.8953 met', '1.8689 met']
     """
     check_text(title, "title", "sweep_heatmap")
     # A list or Series for a column name failed in pandas ("unhashable type").
@@ -660,6 +676,22 @@ def fiscal_frontier(
     ------
     ArgumentError (a ValueError)
         If the indicator, the cost or a lever is not a column of the frame.
+
+    Examples
+    --------
+    >>> import commonprosperity as cp
+    >>> pop = cp.synthetic_population(2_000, seed=0)
+    >>> grid = {"transfers.dibao_monthly": [835, 1_100, 1_300],
+    ...         "income_tax.basic_deduction": [60_000, 72_000]}
+    >>> frame = cp.sweep(pop, cp.Scenario.status_quo(2021), grid, progress=False)
+    >>> fig = cp.plots.fiscal_frontier(frame, "T4", levers=list(grid))
+    >>> print(fig.axes[0].get_title(loc="left"))
+    Fiscal cost against urban_rural_ratio over 6 scenarios
+    4 of 6 scenarios meet T4; the cheapest costs 11.1 bn yuan
+    >>> print(fig.axes[0].texts[0].get_text())  # the cheapest scenario's label
+    dibao_monthly = 1,100
+    basic_deduction = 60,000
+    cost 11.1 bn yuan
     """
     check_text(title, "title", "fiscal_frontier")
     check_text(indicator, "indicator", "fiscal_frontier", optional=False)

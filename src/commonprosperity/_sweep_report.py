@@ -102,6 +102,21 @@ def sweep_summary(frame: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
         verdict is not NA: the indicator is defined, e.g. T4 needs urban and
         rural households), ``cheapest_cost`` (yuan per year) and
         ``cheapest_levers`` (the lever values of the cheapest scenario meeting it).
+
+    Examples
+    --------
+    >>> import commonprosperity as cp
+    >>> pop = cp.synthetic_population(2_000, seed=0)
+    >>> grid = {"transfers.dibao_monthly": [835, 1_100, 1_300],
+    ...         "income_tax.basic_deduction": [60_000, 72_000]}
+    >>> frame = cp.sweep(pop, cp.Scenario.status_quo(2021), grid, progress=False)
+    >>> summary = cp.report.sweep_summary(frame, list(grid))
+    >>> summary.loc["T4", ["scenarios_meeting", "scenarios_judged"]].tolist()
+    [4, 6]
+    >>> f"{summary.loc['T4', 'cheapest_cost'] / 1e9:.1f} bn yuan"
+    '11.1 bn yuan'
+    >>> summary.loc["T4", "cheapest_levers"]
+    'transfers.dibao_monthly = 1,100, income_tax.basic_deduction = 60,000'
     """
     check_frame(frame, "frame", "sweep_summary")
     if isinstance(levers, str) or not isinstance(levers, Sequence | pd.Index):
@@ -201,7 +216,8 @@ def write_sweep(
         Directory; created if needed. The files are written to a scratch folder
         and moved in at the end, so a failure or an interrupt leaves it as it was.
     spec : SweepSpec
-        The sweep file read (levers, base, plot choices).
+        The sweep file read by :func:`commonprosperity.sweep.read_sweep_file`
+        (levers, base, plot choices).
     heading : str
         What was swept on which population.
     command : str, optional
@@ -237,6 +253,38 @@ def write_sweep(
     ArgumentError
         If ``frame`` lacks a lever's column or a format is unknown (checked
         before anything is written).
+
+    Examples
+    --------
+    The spec is the sweep file as ``commonprosperity sweep`` reads it:
+
+    >>> import pathlib, tempfile
+    >>> import commonprosperity as cp
+    >>> from commonprosperity.sweep import read_sweep_file
+    >>> text = '''year = 2021
+    ... [grid]
+    ... "transfers.dibao_monthly" = [835, 1100, 1300]
+    ... "income_tax.basic_deduction" = [60000, 72000]
+    ... [plots]
+    ... heatmap = "urban_rural_ratio"
+    ... frontier = "T4"
+    ... '''
+    >>> pop = cp.synthetic_population(2_000, seed=0)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     sweep_file = pathlib.Path(tmp) / "sweep.toml"
+    ...     _ = sweep_file.write_text(text)
+    ...     spec = read_sweep_file(sweep_file)
+    ...     frame = cp.sweep(pop, spec.base, spec.grid, progress=False)
+    ...     out = pathlib.Path(tmp) / "out"
+    ...     files, summary = cp.report.write_sweep(
+    ...         frame, out, spec=spec, heading="dibao x deduction", formats=["svg"]
+    ...     )
+    ...     names = sorted(path.name for path in files)
+    >>> names
+    ['frontier.svg', 'heatmap.svg', 'report.md', 'sweep.csv', 'sweep.parquet']
+    >>> print(summary.splitlines()[4])  # doctest: +NORMALIZE_WHITESPACE
+      T4 urban / rural income ratio: met in 4 of 6 scenarios; cheapest 11.07 bn yuan
+      (transfers.dibao_monthly = 1,100, income_tax.basic_deduction = 60,000)
     """
     if not all(hasattr(spec, a) for a in _SPEC_ATTRIBUTES):
         raise ArgumentTypeError(

@@ -1,34 +1,6 @@
 r"""The SWEEP.toml file of ``commonprosperity sweep``: base scenario, grid, plots.
 
-Format (``[grid]`` and exactly one of ``base`` or ``year`` are required; every other
-key is optional; unknown keys are errors)::
-
-    # the base scenario: a scenario file (relative to this file) ...
-    base = "scenarios/status_quo_2025.toml"
-    # ... or the status quo of a year (give one of the two)
-    # year = 2025
-    band_basis = "household"          # or "three_person"
-
-    [population]                      # default: the embedded population
-    households = 20_000               # records (1,000 to 20,000,000)
-    seed = 0
-    # urban_definition = "census"     # urban share as the official urbanisation
-    #                                   rate (default "survey"; see T6)
-    # year = 2024                     # its income year, not projected (default:
-    #                                   the latest baseline up to the base's year,
-    #                                   projected to it)
-    # file = "survey.parquet"         # a population file instead (relative path)
-
-    [grid]                            # dotted scenario paths -> values (cartesian)
-    "transfers.dibao_monthly" = [1128, 1300, 1500]
-    "income_tax.basic_deduction" = { start = 60_000, stop = 96_000, num = 4 }
-
-    [plots]
-    heatmap = "gini"                  # indicator over the first two levers
-    frontier = "T2"                   # target id or indicator against fiscal cost
-
-Everything is checked before any simulation runs, and every problem is reported at
-once, by file and key.
+The format is in :func:`read_sweep_file`'s Notes.
 
 Examples
 --------
@@ -122,7 +94,8 @@ class SweepSpec:
     band_basis : str
         ``"household"`` or ``"three_person"``.
     heatmap : str
-        Indicator drawn over the first two levers.
+        Indicator drawn over the first two levers (a target id T1–T6 in the file
+        is read as its indicator).
     frontier : str
         Target id or indicator drawn against the net fiscal cost.
     """
@@ -267,7 +240,7 @@ def _file_problem(path: Path) -> str | None:
 
 
 def read_sweep_file(path: str | Path) -> SweepSpec:
-    """Read and validate a SWEEP.toml file (format in the module docstring).
+    """Read and validate a sweep file (the format is in the Notes).
 
     Parameters
     ----------
@@ -286,6 +259,38 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
         (with the closest valid ones), lever values the scenario rejects, a value
         repeated in a lever's list or range, too many scenarios, unknown plot
         indicators.
+
+    Notes
+    -----
+    Format (``[grid]`` and exactly one of ``base`` or ``year`` are required;
+    every other key is optional; unknown keys are errors)::
+
+        # the base scenario: a scenario file (relative to this file) ...
+        base = "scenarios/status_quo_2025.toml"
+        # ... or the status quo of a year (give one of the two)
+        # year = 2025
+        band_basis = "household"        # or "three_person"
+
+        [population]                    # default: the embedded population
+        households = 20_000             # records (1,000 to 20,000,000)
+        seed = 0
+        # urban_definition = "census"   # urban share as the official
+        #                                 urbanisation rate (default "survey"; T6)
+        # year = 2024                   # its income year, not projected (default:
+        #                                 the latest baseline up to the base's
+        #                                 year, projected to it)
+        # file = "survey.parquet"       # a population file instead (relative)
+
+        [grid]                          # dotted scenario paths -> values (cartesian)
+        "transfers.dibao_monthly" = [1128, 1300, 1500]
+        "income_tax.basic_deduction" = { start = 60_000, stop = 96_000, num = 4 }
+
+        [plots]
+        heatmap = "gini"                # indicator (or target id) over two levers
+        frontier = "T2"                 # target id or indicator against fiscal cost
+
+    Everything is checked before any simulation runs, and every problem is
+    reported at once, by file and key.
     """
     # The scenario reader's checks: a NUL in the path, an integer of > 4,300
     # digits and deeply nested arrays raised ValueError/RecursionError here.
@@ -513,10 +518,12 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
         # isinstance first: a TOML list or table is unhashable, and `in` the
         # frontier's dict raised TypeError.
         heatmap = plots.get("heatmap", "gini")
-        if not one_of(heatmap, INDICATOR_NAMES):
+        # A target id as plots.sweep_heatmap and plots.frontier take it.
+        if not (one_of(heatmap, INDICATOR_NAMES) or one_of(heatmap, _FRONTIER)):
             problems.append(
                 f"{where}: plots.heatmap must be an indicator, one of "
-                f"{list(INDICATOR_NAMES)}; got {quoted(heatmap)}"
+                f"{list(INDICATOR_NAMES)}, or a target id {sorted(_FRONTIER)}; "
+                f"got {quoted(heatmap)}"
             )
         frontier = plots.get("frontier", "T2")
         if not isinstance(frontier, str) or (
@@ -540,7 +547,9 @@ def read_sweep_file(path: str | Path) -> SweepSpec:
         population_file=pop_file,
         population_year=pop_year,
         band_basis=band_basis,
-        heatmap=heatmap,
+        # The indicator the id stands for: the report reads it as a column, and
+        # the heatmap outlines the cells meeting its target either way.
+        heatmap=_FRONTIER.get(heatmap, heatmap),
         frontier=frontier,
         levers=tuple(grid),
     )

@@ -187,6 +187,32 @@ class Population:
         whether weights were reset): a source given to a constructor that
         records such steps (``source=pop.source`` after editing ``pop``'s
         frames) is taken as that history.
+
+    Examples
+    --------
+    >>> import commonprosperity as cp
+    >>> pop = cp.synthetic_population(2_000, seed=1)
+    >>> pop.n_households, int(pop.size.sum()) == pop.n_persons
+    (2000, True)
+
+    The persons of household ``h`` are the rows ``offsets[h]:offsets[h + 1]`` of
+    the person arrays:
+
+    >>> h = 0
+    >>> persons = slice(pop.offsets[h], pop.offsets[h + 1])
+    >>> len(pop.age[persons]) == int(pop.size[h])
+    True
+    >>> round(pop.residents / pop.households_represented, 2)  # persons a household
+    2.65
+
+    The arrays are read-only, and ``source`` records where the data came from:
+
+    >>> pop.weight.flags.writeable
+    False
+    >>> pop.source
+    'synthetic_population(n_households=2000, seed=1)'
+    >>> pop.with_year(2021).source
+    'synthetic_population(n_households=2000, seed=1) | with_year(2021)'
     """
 
     household_id: np.ndarray

@@ -149,6 +149,18 @@ class PublishedValue:
         Title, date and URL (where known) of the source of each segment used.
     note : str
         Caveats, the method of a derived (C) value and the reason of an R value.
+
+    Examples
+    --------
+    >>> from commonprosperity.published import policy_values
+    >>> v = policy_values(2023)["income_tax.basic_deduction"]
+    >>> v.value, v.unit, v.grade
+    (60000.0, 'yuan per year', 'A')
+    >>> v.source.startswith("《中华人民共和国个人所得税法》")
+    True
+    >>> dibao = policy_values(2024)["transfers.dibao_monthly"]
+    >>> dibao.value, dibao.unit, dibao.grade  # derived (C): see dibao.note
+    (1055.0, 'yuan per person per month', 'C')
     """
 
     key: str

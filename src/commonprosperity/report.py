@@ -173,6 +173,20 @@ def target_table(
         description, note`` (and ``status_quo`` when a baseline is given). ``gap``
         > 0 means not yet met, in the target's unit; ``met`` is NA where the
         needed input is absent.
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, report, simulate, synthetic_population
+    >>> pop = synthetic_population(2_000, seed=1)
+    >>> base = Scenario.status_quo(2021)
+    >>> before = simulate(pop, base)
+    >>> after = simulate(pop, base.replace({"transfers.dibao_monthly": 1_300}))
+    >>> t = report.target_table(after, before)
+    >>> t4 = t.loc["T4"]
+    >>> f"{t4['status_quo']:.3f} -> {t4['value']:.3f} {t4['comparison']} {t4['target']}"
+    '1.684 -> 1.647 < 1.9'
+    >>> bool(t4["met"]), list(t.index[t["met"].isna()])
+    (True, ['T7', 'T8', 'T9', 'T10'])
     """
     _check_results("target_table", result, baseline)
     return _target_table(result, baseline, gdp, labour_compensation, "target_table")
@@ -229,6 +243,21 @@ def indicator_table(result: Result, baseline: Result | None = None) -> pd.DataFr
         Indexed by indicator name: ``value``, ``unit`` (and ``status_quo`` or
         ``reference``, ``change`` when a baseline is given), ``note``: why a
         value is undefined (NaN), empty otherwise.
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, report, simulate, synthetic_population
+    >>> pop = synthetic_population(2_000, seed=1)
+    >>> base = Scenario.status_quo(2021)
+    >>> before = simulate(pop, base)
+    >>> after = simulate(pop, base.replace({"transfers.dibao_monthly": 1_300}))
+    >>> table = report.indicator_table(after, before)
+    >>> list(table.columns)
+    ['value', 'status_quo', 'change', 'unit', 'note']
+    >>> f"{table.loc['gini', 'change']:+.4f}"
+    '-0.0100'
+    >>> table.loc["rural_per_capita_disposable_income", "unit"]
+    'yuan per person per year'
     """
     _check_results("indicator_table", result, baseline)
     out = pd.DataFrame({"value": result.indicators})
@@ -272,6 +301,23 @@ def fiscal_table(result: Result, baseline: Result | None = None) -> pd.DataFrame
         ``change``). With a baseline, a row ``net_fiscal_cost`` = the baseline's
         net revenue − scenario net revenue (positive: the scenario costs the
         budget).
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, report, simulate, synthetic_population
+    >>> pop = synthetic_population(2_000, seed=1)
+    >>> base = Scenario.status_quo(2021)
+    >>> before = simulate(pop, base)
+    >>> after = simulate(pop, base.replace({"transfers.dibao_monthly": 1_300}))
+    >>> table = report.fiscal_table(after, before)
+    >>> cost = table.loc["net_fiscal_cost", "change"]
+    >>> f"{cost / 1e9:.1f} bn yuan a year"
+    '21.6 bn yuan a year'
+
+    Taxes and contributions do not change, so the cost is the extra dibao:
+
+    >>> round(float(cost / table.loc["dibao", "change"]), 9)
+    1.0
     """
     _check_results("fiscal_table", result, baseline)
     out = pd.DataFrame({"value": result.fiscal})
@@ -299,6 +345,25 @@ def weak_values_table(result: Result) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``key, value, grade, source``; empty when every value used is A/B
         or was set by the scenario.
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, report, simulate, synthetic_population
+    >>> pop = synthetic_population(2_000, seed=1)
+    >>> base = Scenario.status_quo(2021)
+    >>> weak = report.weak_values_table(simulate(pop, base))
+    >>> list(weak.columns)
+    ['key', 'value', 'grade', 'source']
+    >>> dibao = weak.loc[weak["key"] == "transfers.dibao_monthly"]
+    >>> dibao[["value", "grade"]].values.tolist()
+    [[835.0, 'C']]
+
+    A value the scenario sets is no longer listed:
+
+    >>> reform = base.replace({"transfers.dibao_monthly": 1_300})
+    >>> weak = report.weak_values_table(simulate(pop, reform))
+    >>> "transfers.dibao_monthly" in set(weak["key"])
+    False
     """
     _check_results("weak_values_table", result)
     return weak_frame(result.provenance.get("weak_values", []))
@@ -351,6 +416,17 @@ def deciles(result: Result) -> pd.DataFrame:
         cumulative person weight). Columns include ``population_share``,
         ``households``, ``min_per_capita``, ``max_per_capita`` and
         ``disposable_income`` (mean per person, yuan per year).
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, report, simulate, synthetic_population
+    >>> r = simulate(synthetic_population(2_000, seed=1), Scenario.status_quo(2021))
+    >>> d = report.deciles(r)
+    >>> d.index.name, len(d), round(float(d["population_share"].sum()), 12)
+    ('decile', 10, 1.0)
+    >>> top, bottom = d.loc[10, "disposable_income"], d.loc[1, "disposable_income"]
+    >>> f"top/bottom decile: {top / bottom:.1f}"
+    'top/bottom decile: 14.5'
     """
     _check_results("deciles", result)
     return result.deciles()
@@ -565,6 +641,23 @@ def summary_text(
     -------
     str
         Plain text; amounts in yuan per year, billions as "bn".
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, report, simulate, synthetic_population
+    >>> pop = synthetic_population(2_000, seed=1)
+    >>> base = Scenario.status_quo(2021)
+    >>> before = simulate(pop, base)
+    >>> after = simulate(pop, base.replace({"transfers.dibao_monthly": 1_300}))
+    >>> text = report.summary_text(after, heading="dibao 1,300", baseline=before)
+    >>> lines = text.splitlines()
+    >>> lines[0]
+    'dibao 1,300'
+    >>> print(next(line for line in lines if line.startswith("T4 ")))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    T4  urban / rural income ratio  1.684  1.647  < 1.900  yes  -
+    >>> print(next(line for line in lines if "net fiscal cost" in line).strip())
+    net fiscal cost vs the status quo (+: costs the budget)        21.58 bn
     """
     _check_results("summary_text", result, baseline)
     _check_heading("summary_text", heading)
@@ -746,6 +839,24 @@ def markdown_report(
         source, policy year, band basis, Gini method, the C/R-graded values with
         full sources, and the full scenario as TOML). No timestamps: the same
         run gives the same text.
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, report, simulate, synthetic_population
+    >>> pop = synthetic_population(2_000, seed=1)
+    >>> base = Scenario.status_quo(2021)
+    >>> before = simulate(pop, base)
+    >>> after = simulate(pop, base.replace({"transfers.dibao_monthly": 1_300}))
+    >>> md = report.markdown_report(after, heading="dibao 1,300", baseline=before)
+    >>> md.splitlines()[0]
+    '# commonprosperity report: dibao 1,300'
+    >>> [line for line in md.splitlines() if line.startswith("## ")][:2]
+    ['## Plan targets for 2025', '## Indicators']
+
+    No timestamps: the same run gives the same text.
+
+    >>> md == report.markdown_report(after, heading="dibao 1,300", baseline=before)
+    True
     """
     return _markdown_report(
         result,
@@ -1031,6 +1142,24 @@ def write_run(
         broken symbolic link).
     PermissionError
         If ``out_dir``, or the folder it would be created in, is not writable.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from commonprosperity import Scenario, report, simulate, synthetic_population
+    >>> pop = synthetic_population(2_000, seed=1)
+    >>> base = Scenario.status_quo(2021)
+    >>> before = simulate(pop, base)
+    >>> after = simulate(pop, base.replace({"transfers.dibao_monthly": 1_300}))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     files = report.write_run(
+    ...         after, tmp, heading="dibao 1,300", baseline=before, formats=["svg"]
+    ...     )
+    ...     names = sorted(path.name for path in files)
+    >>> names  # doctest: +NORMALIZE_WHITESPACE
+    ['cities.svg', 'dashboard.svg', 'deciles.csv', 'fiscal.csv',
+     'income_distribution.svg', 'indicators.csv', 'lorenz.svg', 'report.md',
+     'targets.csv', 'winners_losers.csv']
     """
     from commonprosperity import plots
 

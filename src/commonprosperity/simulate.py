@@ -198,6 +198,26 @@ class Result:
         represent) whose disposable income is below zero.
     undefined : dict of str to str
         Why each NaN indicator is undefined.
+
+    Examples
+    --------
+    >>> import commonprosperity as cp
+    >>> pop = cp.synthetic_population(2_000, seed=1)
+    >>> r = cp.simulate(pop, cp.Scenario.status_quo(2021))
+    >>> f"Gini {r.indicators['gini']:.3f}", r.band_basis, r.gini_method
+    ('Gini 0.375', 'household', 'exact')
+    >>> r.provenance["policy_year"], r.undefined
+    (2021, {})
+
+    ``households`` holds each household's flows, unweighted; weighted by
+    :attr:`weight`, they add up to the fiscal totals:
+
+    >>> hh = r.households
+    >>> list(hh.columns[-4:])
+    ['dibao', 'residents_pension', 'child_allowance', 'disposable_income']
+    >>> total = float((hh["dibao"] * r.weight).sum())
+    >>> round(total / float(r.fiscal["dibao"]), 9)
+    1.0
     """
 
     population: Population

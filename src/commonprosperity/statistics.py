@@ -196,6 +196,16 @@ def value_or_nan(series: str, year: int, **keys: Any) -> float:
     ArgumentError naming it. A value the source gives as a floor or a ceiling
     ("over 70,000") is returned as that bound (``figure(...).qualifier`` says
     which).
+
+    Examples
+    --------
+    >>> from commonprosperity import statistics
+    >>> statistics.value_or_nan("disposable_income", 2022, area="urban")
+    71268.0
+    >>> statistics.value_or_nan("gini", 2022)  # no Zhejiang Gini in the file
+    nan
+    >>> statistics.value_or_nan("gini", 2019, city="全国")  # the national one
+    0.465
     """
     check_year(year)  # a year of the wrong type is no missing figure
     allowed = ("period", "area", "city", "component", "group")

@@ -3,7 +3,9 @@
 :func:`sweep` evaluates many scenarios of one year in passes of the Numba core that
 each carry a block of scenarios (:mod:`commonprosperity._kernels.sweep`), on local
 threads or on a Dask cluster (:mod:`commonprosperity._dask`); :func:`cheapest` ranks
-the rows of a sweep that meet targets by their net fiscal cost. Goal seeking is
+the rows of a sweep that meet targets by their net fiscal cost; :func:`read_sweep_file`
+reads the sweep file of ``commonprosperity sweep`` (base scenario, grid, population,
+plots), whose spec :func:`commonprosperity.report.write_sweep` takes. Goal seeking is
 :func:`commonprosperity.solve.solve`.
 """
 
@@ -32,6 +34,7 @@ from commonprosperity._sweep_engine import (
     _Outcome,
     _stack,
 )
+from commonprosperity._sweepfile import SweepSpec, read_sweep_file
 from commonprosperity._unit_slips import warn_unit_slips
 from commonprosperity._validate import joined_problems, one_of, quoted
 from commonprosperity._warn import warn_user
@@ -56,7 +59,15 @@ from commonprosperity.targets import (
     verdict_column,
 )
 
-__all__ = ["ENGINES", "MAX_SCENARIOS", "SWEEP_GINI_METHODS", "cheapest", "sweep"]
+__all__ = [
+    "ENGINES",
+    "MAX_SCENARIOS",
+    "SWEEP_GINI_METHODS",
+    "SweepSpec",
+    "cheapest",
+    "read_sweep_file",
+    "sweep",
+]
 
 ENGINES = ("threads", "dask")
 _TARGET_IDS = tuple(t.id for t in TARGETS)

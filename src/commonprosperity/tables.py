@@ -44,7 +44,7 @@ _GROUP_COLUMNS = ("city", "urban", "size", "decile")
 
 #: A fixed poverty line under 1/POVERTY_SLIP_FACTOR of the scenario's yearly
 #: dibao line is warned about. Not the scenarios' factor of 10: a monthly line is
-#: a twelfth of its yearly value, and the 2024 dibao a month (1,128 yuan) typed as
+#: a twelfth of its yearly value, and the 2025 dibao a month (1,128 yuan) typed as
 #: a line under 2021 policy (835 a month) is 1/8.9 of that year's line.
 POVERTY_SLIP_FACTOR = 4.0
 
@@ -128,6 +128,20 @@ def deciles(result: Result) -> pd.DataFrame:
         household (fewer than 10 households, or a household holding more than a
         tenth of the persons) has ``population_share`` and ``households`` 0 and
         NaN minima, maxima and means.
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, simulate, synthetic_population, tables
+    >>> r = simulate(synthetic_population(2_000, seed=1), Scenario.status_quo(2021))
+    >>> d = tables.deciles(r)
+    >>> list(d.columns)  # doctest: +NORMALIZE_WHITESPACE
+    ['population_share', 'households', 'min_per_capita', 'max_per_capita', 'gross',
+     'contributions', 'taxes', 'transfers', 'disposable_income']
+    >>> gap = d["gross"] - d["contributions"] - d["taxes"] + d["transfers"]
+    >>> bool(((gap - d["disposable_income"]).abs() < 1e-6).all())
+    True
+    >>> bool(d.loc[1, "transfers"] > d.loc[10, "transfers"])
+    True
     """
     check_result(result, "result", "deciles")
     hh = result.households
@@ -208,6 +222,23 @@ def winners_losers(
     -----
     UserWarning
         If ``threshold >= 1`` (100 %): a fraction is meant (0.01 = 1 %).
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, simulate, synthetic_population, tables
+    >>> pop = synthetic_population(2_000, seed=1)
+    >>> base = Scenario.status_quo(2021)
+    >>> before = simulate(pop, base)
+    >>> after = simulate(pop, base.replace({"transfers.dibao_monthly": 1_300}))
+    >>> w = tables.winners_losers(before, after)
+    >>> list(w.columns)
+    ['gain_share', 'lose_share', 'no_change_share', 'mean_change']
+    >>> w.loc[["all", "decile 1", "decile 10"], "gain_share"].round(3).tolist()
+    [0.174, 1.0, 0.0]
+    >>> f"{w.loc['all', 'mean_change']:.0f} yuan per person per year"
+    '325 yuan per person per year'
+    >>> float(w["lose_share"].max())
+    0.0
     """
     check_result(result, "result", "winners_losers")
     from commonprosperity.simulate import Result as _Result
@@ -356,6 +387,20 @@ def by_group(result: Result, *by: str) -> pd.DataFrame:
     ------
     CommonProsperityError
         If no grouping is given, a grouping is unknown or one is repeated.
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, simulate, synthetic_population, tables
+    >>> r = simulate(synthetic_population(2_000, seed=1), Scenario.status_quo(2021))
+    >>> g = tables.by_group(r, "urban")
+    >>> g.index.tolist()
+    [False, True]
+    >>> f"rural Gini {g.loc[False, 'gini']:.3f}, urban Gini {g.loc[True, 'gini']:.3f}"
+    'rural Gini 0.428, urban Gini 0.339'
+    >>> bool(g["urban_rural_ratio"].isna().all())  # undefined inside one area
+    True
+    >>> g.attrs
+    {'band_basis': 'household', 'gini_method': 'exact'}
     """
     check_result(result, "result", "by_group")
     from commonprosperity.simulate import GROUP_OF_WARNINGS, simulate
@@ -468,6 +513,19 @@ def decompose(
     commonprosperity.metrics.Decomposition
         ``total``, ``between``, ``within`` and a per-group frame (with the
         share of each group left out, ``excluded_share``).
+
+    Examples
+    --------
+    No household of this population has a disposable income ``<= 0``, so none is
+    left out (and no warning is given):
+
+    >>> from commonprosperity import Scenario, simulate, synthetic_population, tables
+    >>> r = simulate(synthetic_population(2_000, seed=1), Scenario.status_quo(2021))
+    >>> d = tables.decompose(r, "theil", by="urban")
+    >>> f"total {d.total:.4f} = between {d.between:.4f} + within {d.within:.4f}"
+    'total 0.2333 = between 0.0217 + within 0.2116'
+    >>> d.groups.index.tolist(), float(d.groups["excluded_share"].max())
+    (['rural', 'urban'], 0.0)
     """
     check_result(result, "result", "decompose")
     pop = result.population
@@ -573,6 +631,23 @@ def poverty(result: Result, lines: Mapping[str, float] | None = None) -> pd.Data
     UserWarning
         If a fixed line is under a quarter of the scenario's dibao line a year:
         a monthly amount, where lines are yearly?
+
+    Examples
+    --------
+    >>> from commonprosperity import Scenario, simulate, synthetic_population, tables
+    >>> pop = synthetic_population(2_000, seed=1)
+    >>> base = Scenario.status_quo(2021)
+    >>> p = tables.poverty(simulate(pop, base))
+    >>> list(p.index), float(p.loc["dibao", "line"])  # 12 x 835 yuan
+    (['dibao', '40% median', '50% median', '60% median'], 10020.0)
+
+    A higher dibao raises its own line; compare at the status quo's line:
+
+    >>> after = simulate(pop, base.replace({"transfers.dibao_monthly": 1_300}))
+    >>> q = tables.poverty(after, {"status quo dibao": 12 * 835})
+    >>> was, now = p.loc["dibao", "headcount"], q.loc["status quo dibao", "headcount"]
+    >>> f"below 835 yuan a month: {was:.0%} -> {now:.0%}"
+    'below 835 yuan a month: 11% -> 5%'
     """
     check_result(result, "result", "poverty")
     extra = _fixed_lines(lines)

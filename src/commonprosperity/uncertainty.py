@@ -85,6 +85,19 @@ class BootstrapResult:
         (``"household"`` or ``"three_person"``, the result's
         :attr:`~commonprosperity.Result.band_basis`): the two differ by 10-20
         points. ``None`` for other indicators.
+
+    Examples
+    --------
+    >>> import commonprosperity as cp
+    >>> pop = cp.synthetic_population(2_000, seed=1)
+    >>> r = cp.simulate(pop, cp.Scenario.status_quo(2021))
+    >>> b = cp.bootstrap(r, "band_share_100k_500k", n=50, seed=3)
+    >>> b.indicator, b.level, b.band_basis, b.replicates.shape
+    ('band_share_100k_500k', 0.95, 'household', (50,))
+    >>> bool(b.estimate == r.indicators["band_share_100k_500k"])
+    True
+    >>> f"{b.estimate:.1%} (95 % CI {b.ci_lower:.1%} to {b.ci_upper:.1%})"
+    '42.2% (95 % CI 40.4% to 44.7%)'
     """
 
     indicator: str

@@ -46,6 +46,22 @@ def test_household_keeps_good_values_beside_a_bad_one():
     with pytest.raises(cp.PopulationError) as info:
         cp.household(2024, members=[{"age": "forty", "wage": -1.0}])
     message = str(info.value)
-    assert "members[0]['age'] must be a number (completed years); got 'forty'" in message
+    wanted = "members[0]['age'] must be a number (completed years); got 'forty'"
+    assert wanted in message
     assert "persons.wage must be >= 0" in message
     assert "persons.age" not in message
+
+
+def test_a_sweep_file_takes_a_target_id_for_its_heatmap(tmp_path):
+    """plots.sweep_heatmap and the file's frontier take a target id; the file's
+    heatmap refused one ("must be an indicator")."""
+    from commonprosperity.sweep import read_sweep_file
+
+    file = tmp_path / "s.toml"
+    file.write_text(
+        'year = 2025\n[grid]\n"transfers.dibao_monthly" = [1200, 1400]\n'
+        '"income_tax.basic_deduction" = [60000, 72000]\n[plots]\nheatmap = "T4"\n',
+        encoding="utf-8",
+    )
+    spec = read_sweep_file(file)
+    assert spec.heatmap == "urban_rural_ratio"  # T4's indicator (the plan's)
