@@ -11,6 +11,13 @@ from hypothesis import HealthCheck, settings
 
 from commonprosperity import Population, Scenario
 
+# STYLE.md's conftest: floating-point errors raise (Tax-Calculator's
+# numpy.seterr(all="raise")), whether or not a warnings filter would show them.
+# Underflow is exempt: a result below the smallest normal double rounding towards
+# 0 is the correctly rounded value (e.g. exp(-800) in an Atkinson index of a
+# large epsilon), not an error.
+np.seterr(all="raise", under="ignore")
+
 settings.register_profile(
     "ci",
     max_examples=50,
