@@ -389,7 +389,7 @@ def baseline(
     Examples
     --------
     >>> from commonprosperity import Scenario, simulate
-    >>> pop = baseline(2022, n_households=5_000, seed=1)
+    >>> pop = baseline(2022, n_households=8_000, seed=1)
     >>> r = simulate(pop, Scenario.status_quo(2022))
     >>> round(r.indicators["per_capita_disposable_income"])
     60302

@@ -810,7 +810,7 @@ def project(population: Population, to_year: int, growth: Any = None) -> Populat
     Examples
     --------
     >>> from commonprosperity.baseline import baseline
-    >>> pop = baseline(2022, n_households=2_000, seed=3)
+    >>> pop = baseline(2022, n_households=8_000, seed=3)
     >>> p24 = project(pop, 2024)
     >>> p24.year, round(p24.residents)
     (2024, 66700000)
@@ -1168,7 +1168,7 @@ def simulate_path(
     --------
     >>> from commonprosperity import Scenario
     >>> from commonprosperity.baseline import baseline
-    >>> pop = baseline(2023, n_households=2_000, seed=2)
+    >>> pop = baseline(2023, n_households=8_000, seed=1)
     >>> path = simulate_path(pop, {y: Scenario.status_quo(y) for y in (2023, 2024)})
     >>> list(path.index), bool(pd.isna(path.loc[2023, "T8"]))
     ([2023, 2024], True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import math
 import re
 import threading
 from collections.abc import Collection, Mapping
@@ -75,6 +76,10 @@ _BAND_BASIS_NOTES = {
     "household, as the official figures)",
 }
 GINI_METHODS = ("exact", "bracket")
+_UNBOUNDED_GINI = (
+    "negative incomes all but cancel the positive ones: rounding may have moved "
+    "the mean by half of itself, so no bound on the Gini holds (docs/precision.md)"
+)
 
 
 def band_basis_note(basis: str) -> str:
@@ -844,10 +849,12 @@ def simulate(
         middle-income convention of a typical three-person household).
     gini : {"exact", "bracket"}, default "exact"
         ``"exact"``: the exact weighted Gini of per-capita household disposable
-        income over persons (one sort). ``"bracket"``: a float-bits histogram
-        Gini with a rigorous bracket, adding the indicators ``gini_lower`` and
-        ``gini_upper`` (width typically below 1e-8); no sort, so faster on large
-        populations.
+        income over persons (one sort). ``"bracket"``: a Gini with a rigorous
+        bracket, adding the indicators ``gini_lower`` and ``gini_upper`` (width
+        typically below 1e-8): from 32,768 households a float-bits histogram, no
+        sort, so faster on large populations; fewer households (or a histogram
+        bracket too wide), the exact Gini with its rounding allowance
+        (:func:`commonprosperity.metrics.gini`).
     threads : int, optional
         Numba threads for this call (restored afterwards); results do not depend
         on it.
@@ -949,6 +956,10 @@ def simulate(
             else:
                 est, lower, upper = bracket_gini(per_capita, _gini_weight(pop))
                 indicators.update(gini=est, gini_lower=lower, gini_upper=upper)
+                if not (math.isfinite(lower) and math.isfinite(upper)):
+                    for name in ("gini_lower", "gini_upper"):
+                        indicators[name] = np.nan
+                        undefined[name] = _UNBOUNDED_GINI
     else:
         for name in ("gini", "gini_lower", "gini_upper"):
             indicators[name] = np.nan

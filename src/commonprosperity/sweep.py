@@ -103,7 +103,11 @@ def _frame(
             columns[path] = vals
     columns.update(values)
     if gini == "bracket":
-        undefined = np.isnan(values["gini"])
+        # An unbounded bracket (negative incomes all but cancel the positive ones:
+        # the Gini's size is unknown) is undefined, as in simulate.
+        undefined = np.isnan(values["gini"]) | ~(
+            np.isfinite(outcome.lower[1:]) & np.isfinite(outcome.upper[1:])
+        )
         columns["gini_lower"] = np.where(undefined, np.nan, outcome.lower[1:])
         columns["gini_upper"] = np.where(undefined, np.nan, outcome.upper[1:])
     gaps = {}
@@ -190,9 +194,10 @@ def sweep(
         With ``engine="dask"``: a client, or the address of a scheduler (a client
         is opened and closed for this call); default: the current Dask client.
     gini : {"exact", "bracket"}, default "exact"
-        Exact Gini per scenario, or the histogram Gini with its rigorous bracket
-        (columns ``gini_lower``, ``gini_upper``; width ≤ 1e-8 unless negative
-        incomes nearly cancel the positive ones: ``docs/precision.md``).
+        Exact Gini per scenario, or the Gini with its rigorous bracket as
+        :func:`commonprosperity.simulate` gives it (columns ``gini_lower``,
+        ``gini_upper``; width ≤ 1e-8 unless negative incomes nearly cancel the
+        positive ones: ``docs/precision.md``).
     band_basis : {"household", "three_person"}
         As in :func:`commonprosperity.simulate`.
     progress : bool, optional

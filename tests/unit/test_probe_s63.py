@@ -1,5 +1,7 @@
 """Behaviours found unpinned by session 63's probes, each with a test."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -65,3 +67,140 @@ def test_a_sweep_file_takes_a_target_id_for_its_heatmap(tmp_path):
     )
     spec = read_sweep_file(file)
     assert spec.heatmap == "urban_rural_ratio"  # T4's indicator (the plan's)
+
+
+def _true_gini(x, w):
+    """The Gini of rows, exactly in rationals of the given floats (gap form)."""
+    from fractions import Fraction
+
+    rows = sorted((Fraction(a), Fraction(b)) for a, b in zip(x, w, strict=True) if b)
+    total_w = sum(b for _, b in rows)
+    total_x = sum(a * b for a, b in rows)
+    left = Fraction(0)
+    spread = Fraction(0)
+    for (a, b), (c, _) in itertools.pairwise(rows):
+        left += b
+        spread += (c - a) * left * (total_w - left)
+    return spread / (total_w * total_x)
+
+
+def _contains(bracket, true):
+    from fractions import Fraction
+
+    lower = -np.inf if bracket.lower == -np.inf else Fraction(bracket.lower)
+    upper = np.inf if bracket.upper == np.inf else Fraction(bracket.upper)
+    return lower <= true <= upper
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_a_bracket_holds_the_gini_where_rounding_swamps_the_mean():
+    """Review of session 62: incomes of -47,393 and 27,851 whose weighted sum
+    rounds to 50 times its exact value. The exact Gini's allowance was added to
+    it linearly (8u times the cancellation), and the bracket (-9e16, 1.05e17)
+    missed the true Gini of 3.05e18."""
+    x = np.array([-47393.15621578681, 27850.99745293766])
+    w = np.array([1.1362719233122431, 1.933557778537283])
+    true = _true_gini(x, w)
+    assert true > 1e18
+    assert _contains(cp.metrics.gini(x, w, method="bracket"), true)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_the_histogram_falls_back_to_the_rows_where_its_bins_lose_the_mean(
+    monkeypatch,
+):
+    """From 32,768 rows the bins' weighted income, re-formed from their sums,
+    came out <= 0 where the rows' is positive: a nan Gini with no reason. The
+    rows' own bracket is given instead, and holds the true Gini."""
+    n = 32_768
+    x = np.zeros(n)
+    w = np.full(n, 1e-3)
+    x[:2] = [-47393.15621578681, 27850.99745293766]
+    w[:2] = [1.1362719233122431, 1.933557778537283]
+    bracket = cp.metrics.gini(x, w, method="bracket")
+    assert not np.isnan(bracket.estimate)
+    # The zeros grouped: one row of their weight, the same Gini.
+    true = _true_gini([x[0], x[1], 0.0], [w[0], w[1], 1e-3 * (n - 2)])
+    assert _contains(bracket, true)
+
+
+def test_an_ordinary_bracket_is_still_narrow():
+    """The divided allowance is the added one to first order: lognormal incomes
+    keep a bracket far inside 1e-8, few rows (sorted) and many (bins) alike."""
+    rng = np.random.default_rng(20240601)
+    for n in (1_000, 40_000):
+        x = rng.lognormal(10, 0.7, n)
+        w = rng.uniform(0.5, 2.0, n)
+        b = cp.metrics.gini(x, w, method="bracket")
+        exact = cp.metrics.gini(x, w)
+        assert b.lower <= exact <= b.upper
+        assert b.upper - b.lower < 1e-8
+
+
+def test_the_bracket_path_is_chosen_on_the_rows_given_whatever_their_container():
+    """Review of session 62: 32,768 rows with one zero weight took the bins as a
+    float64 array and the sort as a list (the full path counted the rows left
+    after dropping zero weights)."""
+    rng = np.random.default_rng(3)
+    x = rng.lognormal(10, 0.8, 32_768)
+    w = rng.uniform(0.5, 2.0, 32_768)
+    w[0] = 0.0
+    as_array = cp.metrics.gini(x, w, method="bracket")
+    as_list = cp.metrics.gini(x.tolist(), w.tolist(), method="bracket")
+    # Both from the bins: the sorted path's bracket is 1e-12 of the Gini wide.
+    for b in (as_array, as_list):
+        assert b.upper - b.lower > 1e-10
+    assert as_list.lower <= as_array.estimate <= as_list.upper
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_an_unbounded_gini_bracket_is_undefined_with_its_reason():
+    """simulate and sweep: a bracket no bound holds (the mean of 1e-11 yuan from
+    incomes of -300,000 and 120,000) is NaN with a reason, as every undefined
+    indicator; report writers refuse infinite indicators."""
+    n = 40
+    ids = np.arange(1, n + 1)
+    w = np.full(n, 1e-6)
+    w[0], w[1] = 1.0067813041688827, 3.2476816263512345
+    wage = np.zeros(n)
+    wage[1] = 120_000.0
+    business = np.zeros(n)
+    business[0] = -300_000.0
+    employed = np.zeros(n, dtype=bool)
+    employed[1] = True
+    pop = cp.Population.from_arrays(
+        {"household_id": ids, "weight": w, "urban": np.ones(n, dtype=bool)},
+        {
+            "household_id": ids,
+            "age": np.full(n, 40),
+            "employed": employed,
+            "wage": wage,
+            "business": business,
+            "property": np.zeros(n),
+            "pension": np.zeros(n),
+        },
+    )
+    zero = {
+        "transfers.dibao_monthly": 0.0,
+        "transfers.residents_pension_monthly": 0.0,
+        "transfers.child_allowance_monthly": 0.0,
+    }
+    scenario = cp.Scenario.status_quo(2024).replace(zero)
+    r = cp.simulate(pop, scenario, gini="bracket")
+    assert r.indicators["gini"] > 1e15
+    for name in ("gini_lower", "gini_upper"):
+        assert np.isnan(r.indicators[name])
+        assert "no bound on the Gini holds" in r.undefined[name]
+    frame = cp.sweep(pop, scenario, {"transfers.dibao_monthly": [0.0]}, gini="bracket")
+    assert frame[["gini_lower", "gini_upper"]].isna().all(axis=None)
+
+
+def test_calibrate_max_relative_error_is_the_margins_tables():
+    """CalibrationResult.max_relative_error is documented as the largest
+    |achieved - target| / target over the margin cells; it was the solver's
+    figure before expansion (0.0 beside a table of 7.7e-16)."""
+    pop = cp.synthetic_population(1_000, seed=1)
+    res = cp.calibrate(pop, {"persons": {"urban": {True: 48.3e6, False: 17.5e6}}})
+    table = res.margins
+    by_hand = (table["achieved"] - table["target"]).abs() / table["target"].abs()
+    assert res.max_relative_error == by_hand.max()

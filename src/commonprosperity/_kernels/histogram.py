@@ -677,8 +677,8 @@ def binned_bracket(
     allows for at least. ``None`` when the histogram is not usable (bad rows,
     data of an extreme scale: :func:`_ordinary_scale`) or its bracket is wider
     than ``BRACKET_WIDTH`` or than ``BRACKET_RELATIVE_WIDTH`` times its upper
-    bound (a Gini near 0): the caller then falls back to the rows themselves.
-    All ``nan`` unless the total weight and weighted income are positive.
+    bound (a Gini near 0), or not a number (the bins' total weight or weighted
+    income not positive): the caller then falls back to the rows themselves.
     """
     hist, keys, rows, bad, _ = parts
     if bad or not _ordinary_scale(hist, keys):
@@ -686,7 +686,10 @@ def binned_bracket(
     rows = max(rows, allowance_depth(n_rows))
     estimate, lower, upper = gini_from_bins(hist, _bounds_of(keys), rows)
     width = upper - lower
-    if width > BRACKET_WIDTH or width > BRACKET_RELATIVE_WIDTH * abs(upper):
+    # Not "width > ...": a nan bracket (the bins' weighted income re-formed <= 0
+    # where the rows' is positive, as when negative incomes all but cancel) also
+    # falls back to the rows, where it was a nan Gini with no reason.
+    if not (width <= BRACKET_WIDTH and width <= BRACKET_RELATIVE_WIDTH * abs(upper)):
         return None
     return float(estimate), float(lower), float(upper)
 
@@ -864,16 +867,32 @@ def exact_gini_bracket(
 def exact_gini_bounds(
     g: float, bound: float, total: float, abs_total: float
 ) -> tuple[float, float, float]:
-    """:func:`exact_gini_bracket` from the rows' ``sum w x`` and ``sum w |x|``."""
+    """:func:`exact_gini_bracket` from the rows' ``sum w x`` and ``sum w |x|``.
+
+    ``(g, -inf, inf)`` when rounding the products ``w x`` may have moved the
+    weighted income by half of itself or more (negative incomes all but cancel
+    the positive ones): the Gini's size, even its sign, is then not known.
+    """
     condition = abs_total / total if total > 0 else 0.0
-    slack = (max(EXACT_SLACK, 2.0 * bound) + 4.0 * _EPS * condition) * abs(g)
+    # The weighted income, the Gini's denominator, is within a relative r of its
+    # exact value; the numerator within ``base``. Divided, not added: a linear
+    # allowance base + r held for small r only, and missed a Gini of 3e18 whose
+    # mean the rounding had made 50 times too large (r about 1).
+    base = max(EXACT_SLACK, 2.0 * bound)
+    r = 4.0 * _EPS * condition
+    if not r < 0.5:
+        return g, -math.inf, math.inf
+    low = abs(g) * (1.0 - base) / (1.0 + r)
+    high = abs(g) * (1.0 + base) / (1.0 - r)
+    lower, upper = (low, high) if g >= 0.0 else (-high, -low)
     if g != 0.0:
         # A subnormal Gini (weights 1e-300 and 1e12) is rounded to a multiple of
         # 2**-1074, which a relative slack cannot cover: it rounded to 0, and the
         # bracket of width 0 missed the exact value by an ulp. (A Gini of exactly
         # 0, equal incomes, is exact.)
-        slack = max(slack, SUBNORMAL_SLACK)
-    return g, g - slack, g + slack
+        lower = min(lower, g - SUBNORMAL_SLACK)
+        upper = max(upper, g + SUBNORMAL_SLACK)
+    return g, lower, upper
 
 
 def bracket_by_sort(n_rows: int) -> bool:
@@ -885,16 +904,21 @@ def bracket_by_sort(n_rows: int) -> bool:
     return n_rows < HISTOGRAM_MIN_ROWS
 
 
-def bracket_gini(income: np.ndarray, weight: np.ndarray) -> tuple[float, float, float]:
+def bracket_gini(
+    income: np.ndarray, weight: np.ndarray, n_rows: int | None = None
+) -> tuple[float, float, float]:
     """``(estimate, lower, upper)`` Gini of valid rows, at most ``BRACKET_WIDTH`` wide.
 
     Rows must have finite incomes and finite weights ``>= 0``. The bracket of
     :func:`histogram_bracket`, or :func:`exact_bracket` when the histogram is not
     usable (data of an extreme scale) or the rows are fewer than
     ``HISTOGRAM_MIN_ROWS``. All ``nan`` unless the total weight and
-    weighted income are positive.
+    weighted income are positive; unbounded where negative incomes all but
+    cancel the positive ones (:func:`exact_gini_bounds`). ``n_rows``: the rows
+    the caller was given, zero weights included, when it has dropped those (the
+    path is chosen on them, as for the rows of a float64 array).
     """
-    if bracket_by_sort(income.shape[0]):
+    if bracket_by_sort(income.shape[0] if n_rows is None else n_rows):
         return exact_bracket(income, weight)
     estimate, lower, upper, usable, _ = histogram_bracket(income, weight)
     if usable:

@@ -39,13 +39,14 @@ __all__ = ["GiniBracket", "gini"]
 
 
 class GiniBracket(NamedTuple):
-    """A histogram Gini with a rigorous bracket: ``lower <= exact <= upper``.
+    """A Gini with a rigorous bracket: ``lower <= exact <= upper``.
 
     Attributes
     ----------
     estimate : float
-        Point estimate (between-bin part exact, within-bin part from the
-        uniform-within-bin relation).
+        Point estimate: from 32,768 rows the histogram's (between-bin part
+        exact, within-bin part from the uniform-within-bin relation); below, or
+        where the histogram's bracket would be too wide, the exact Gini.
     lower, upper : float
         Rigorous bounds on the exact Gini of the data.
 
@@ -124,15 +125,18 @@ def gini(
     method : {"exact", "bracket"}, default "exact"
         ``"exact"``: from 65,536 rows the rows are scattered into float-bits
         bins and each bin is sorted on its own (parallel, about O(n)); below, one
-        argsort and one compensated pass. ``"bracket"``: one parallel O(n) pass
-        filling a float-bits histogram (4,096 bins per octave), returning
-        a :class:`GiniBracket` at most 1e-8 wide and at most 1e-6 of its upper
-        bound (the exact Gini with a 1e-12 rounding allowance when the
-        histogram's would be wider: incomes crowded into a few bins, or a Gini
-        near 0). With negative incomes whose sum nearly cancels the positive
-        ones (a mean near 0, a Gini far above 1) the allowance grows with the
-        cancellation, ``8u · Σ|w x| / Σ w x`` of the Gini (``u`` = 2⁻⁵³), and
-        the bracket can exceed both limits.
+        argsort and one compensated pass. ``"bracket"``: from 32,768 rows
+        (zero weights counted) one parallel O(n) pass filling a float-bits
+        histogram (4,096 bins per octave), returning a :class:`GiniBracket` at
+        most 1e-8 wide and at most 1e-6 of its upper bound; fewer rows, or
+        where the histogram's bracket would be wider (incomes crowded into a
+        few bins, a Gini near 0), the exact Gini with its rounding allowance (a
+        relative 1e-12 each side). With negative incomes whose sum nearly
+        cancels the positive ones (a mean near 0, a Gini far above 1) the
+        allowance grows with the cancellation ``c = Σ|w x| / Σ w x``: the Gini
+        divided by ``1 ± 8u c`` (``u`` = 2⁻⁵³), so the bracket can exceed both
+        limits, and is unbounded from ``8u c >= 1/2``, where rounding may have
+        moved the mean by half of itself.
 
     Returns
     -------
@@ -244,11 +248,14 @@ def gini(
     w = as_weight(weight, x.shape[0])
     x, w, _, _ = scaled_positive_mean(x, w, "income", "gini")
     warn_negative(x, w, "income", "the Gini coefficient")
+    given = x.shape[0]
     if not w.all():
         (x,), w = positive_weight_rows(w, x)
     if method == "exact":
         return exact_gini(x, w)
-    return GiniBracket(*bracket_gini(x, w))
+    # Sort or bins chosen on the rows given, zero weights too, as the fast path
+    # does: a list and an array of the same data took different paths.
+    return GiniBracket(*bracket_gini(x, w, given))
 
 
 def _ordinary_scale(top: float, total: float, least: float) -> bool:
