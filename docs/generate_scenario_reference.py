@@ -117,6 +117,13 @@ def page() -> str:
             "grades": {k: v.grade for k, v in published.policy_values(year).items()},
         }
     year_spec = schema["properties"]["year"]
+    defaulted = ", ".join(
+        f"`{section}.{name}`"
+        for section, ref in schema["properties"].items()
+        if section != "year"
+        for name, field in defs[ref["$ref"].rsplit("/", 1)[-1]]["properties"].items()
+        if "default" in field
+    )
     out = [
         "# Scenario reference",
         "",
@@ -127,24 +134,27 @@ def page() -> str:
         "in a TOML file under its section (`[transfers]` then `dibao_monthly = 1300`), "
         "or as a dotted path in `Scenario.replace`, sweeps, `solve` and the command "
         'line (`"transfers.dibao_monthly"`). Amounts are yuan per year unless the key '
-        "ends in `_monthly` (yuan per month); rates and shares are fractions "
-        "(0.05 = 5 %).",
+        "says `monthly` (`dibao_monthly`, `minimum_wage_monthly_tier1`: yuan per "
+        "month); rates and shares are fractions (0.05 = 5 %).",
         "",
         f"`year`: {year_spec['description']}, a whole number from "
         f"{year_spec['minimum']} to {year_spec['maximum']}. A scenario of a policy "
         f"year ({YEARS[0]}–{YEARS[-1]}) may omit any key: it takes that year's "
         "status quo (`Scenario.status_quo(year)`); a scenario of another year must "
-        "give every key. An unknown key is an error, and every problem of a file is "
-        "reported at once.",
+        f"give every key but {defaulted} (its default). An unknown key is an error, "
+        "and every problem of a file is reported at once.",
         "",
         "Beyond the ranges below, a scenario is checked as a whole when it is built: "
         "a schedule's thresholds start at 0 and rise strictly, with one rate per "
-        "bracket, and the contribution base's floor is at most its ceiling.",
+        "bracket; the contribution base's floor is at most its ceiling; and the "
+        "four social-insurance rates add up to at most 1.",
         "",
         "The year columns give the status quo, with the confidence grade of its "
-        "source in brackets: A from the law or an official table, B from a secondary "
-        "source quoting one, C derived by the library from published figures, R the "
-        "library's assumption (no published figure found). `Scenario.weak_values()` "
+        "source in brackets (as `commonprosperity.published` defines them): A "
+        "official (read in an official release or the law), B secondary (a news "
+        "report or a copy quoting the official release), C derived from A/B "
+        "figures (the method is given), R an unverified recollection or the "
+        "library's assumption. `Scenario.weak_values()` "
         "lists a scenario's C and R values. The sources follow the tables.",
     ]
     for section in [k for k in schema["properties"] if k != "year"]:

@@ -88,12 +88,18 @@ class CalibrationResult:
     weight : ndarray of float64, shape (n,)
         The calibrated household weights.
     converged : bool
-        Whether every margin is met within ``tol`` (relative).
+        Whether the solver met every margin within ``tol`` (relative), on the
+        cells it solves (households of one design row merged). Always true: a
+        calibration that does not converge raises.
     iterations : int
         Iterations used: Newton's, plus the damped method's where Newton's did
         not converge.
     max_relative_error : float
-        Largest ``|achieved − target| / target`` over all margin cells.
+        Largest ``|achieved − target| / target`` over all margin cells, of the
+        weights returned (the :attr:`margins` table's). Summing those weights
+        over the households adds rounding the solver's merged cells do not
+        have: at a ``tol`` near rounding (1e-14 at 200,000 households) this may
+        exceed ``tol`` by a few ulps of the totals.
     weight_ratio_min, weight_ratio_max : float
         Range of ``calibrated / initial`` weight.
     method : str

@@ -76,6 +76,11 @@ _BAND_BASIS_NOTES = {
     "household, as the official figures)",
 }
 GINI_METHODS = ("exact", "bracket")
+_NO_POSITIVE_GINI_MEAN = (
+    "per-capita disposable income summed over persons in income order is not "
+    "positive (or the Gini from it negative): negative incomes cancel the "
+    "positive ones to within rounding"
+)
 _UNBOUNDED_GINI = (
     "negative incomes all but cancel the positive ones: rounding may have moved "
     "the mean by half of itself, so no bound on the Gini holds (docs/precision.md)"
@@ -960,6 +965,15 @@ def simulate(
                     for name in ("gini_lower", "gini_upper"):
                         indicators[name] = np.nan
                         undefined[name] = _UNBOUNDED_GINI
+        if indicators["gini"] < 0:
+            # Only a weighted income summed to < 0 gives one (the gaps are >= 0).
+            for name in ("gini", "gini_lower", "gini_upper"):
+                indicators[name] = np.nan
+        for name in ("gini", "gini_lower", "gini_upper"):
+            if name in names and np.isnan(indicators[name]) and name not in undefined:
+                # The Gini's own sum of incomes over persons, in another order
+                # than the totals', came out <= 0: as good as 0.
+                undefined[name] = _NO_POSITIVE_GINI_MEAN
     else:
         for name in ("gini", "gini_lower", "gini_upper"):
             indicators[name] = np.nan

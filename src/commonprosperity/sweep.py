@@ -90,8 +90,11 @@ def _frame(
         for name in INDICATOR_NAMES:
             if name != "gini":
                 values[name][r] = ind[name]
+        # A negative Gini: its own sum of incomes came out < 0 (simulate's rule).
         values["gini"][r] = (
-            outcome.gini[r + 1] if ind["per_capita_disposable_income"] > 0 else np.nan
+            outcome.gini[r + 1]
+            if ind["per_capita_disposable_income"] > 0 and not outcome.gini[r + 1] < 0
+            else np.nan
         )
     columns: dict[str, Any] = {}
     for path, vals in grid.levers.items():

@@ -204,3 +204,70 @@ def test_calibrate_max_relative_error_is_the_margins_tables():
     table = res.margins
     by_hand = (table["achieved"] - table["target"]).abs() / table["target"].abs()
     assert res.max_relative_error == by_hand.max()
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_a_gini_whose_mean_rounds_away_is_undefined_not_negative():
+    """Review of session 63: the totals' mean came out 4.8e-11 yuan but the
+    Gini's own sum of incomes (in income order) negative: simulate gave a Gini
+    of -2.7e16 with a 1e-12 bracket; the exact rationals say +1.2e17. Now NaN
+    with its reason, in simulate and sweep alike."""
+    x = [-765731.86, -432321.36, -409217.22, 770459.81]
+    x += [134865.34, 799045.94, 622836.33, 740451.01]
+    w = [4.730123202781999, 5.2333624795442315, 5.20745545208707, 2.055311535042635]
+    w += [3.5585275675671233, 3.4075560752799876, 4.5022822794329285]
+    w += [0.5740353870297883]
+    n = 40
+    ids = np.arange(1, n + 1)
+    weight = np.full(n, 1e-9)
+    weight[:8] = w
+    x = np.array(x)
+    business = np.zeros(n)
+    business[:8] = np.minimum(x, 0)
+    pension = np.zeros(n)
+    pension[:8] = np.maximum(x, 0)
+    pop = cp.Population.from_arrays(
+        {"household_id": ids, "weight": weight, "urban": np.ones(n, dtype=bool)},
+        {
+            "household_id": ids,
+            "age": np.full(n, 70),
+            "employed": np.zeros(n, dtype=bool),
+            "wage": np.zeros(n),
+            "business": business,
+            "property": np.zeros(n),
+            "pension": pension,
+        },
+    )
+    zero = {
+        "transfers.dibao_monthly": 0.0,
+        "transfers.residents_pension_monthly": 0.0,
+        "transfers.child_allowance_monthly": 0.0,
+    }
+    scenario = cp.Scenario.status_quo(2024).replace(zero)
+    for method in ("exact", "bracket"):
+        r = cp.simulate(pop, scenario, gini=method)
+        assert r.indicators["per_capita_disposable_income"] > 0
+        assert np.isnan(r.indicators["gini"])
+        assert "cancel the positive ones to within rounding" in r.undefined["gini"]
+        frame = cp.sweep(pop, scenario, {"transfers.dibao_monthly": [0.0]}, gini=method)
+        assert frame["gini"].isna().all()
+
+
+def test_metrics_bracket_refuses_a_mean_that_rounds_away_as_exact_does():
+    """Review of session 63: 40,000 rows whose weighted mean is 0 to within
+    rounding: method='exact' refused (mean <= 0), the bracket gave a negative
+    Gini with a 1e-12 bracket missing the true +4e16."""
+    x = [-441262.44467856403, -409184.16524359817, -947300.243449495]
+    x += [155755.58838342837, 168923.66806227612, 347409.23968499637]
+    x += [622142.05001473, 240992.90633685386]
+    w = [2.6448452267237026, 2.2183332562807445, 0.6709596229891241]
+    w += [1.7261838445519655, 0.5667827833306636, 1.670436163452452]
+    w += [0.5287106300482216, 5.960814649819178]
+    n = 40_000
+    income = np.zeros(n)
+    weight = np.full(n, 1e-30)
+    income[:8] = x
+    weight[:8] = w
+    for method in ("exact", "bracket"):
+        with pytest.raises(cp.MeasureError):
+            cp.metrics.gini(income, weight, method=method)

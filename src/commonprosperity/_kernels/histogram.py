@@ -873,14 +873,21 @@ def exact_gini_bounds(
     weighted income by half of itself or more (negative incomes all but cancel
     the positive ones): the Gini's size, even its sign, is then not known.
     """
-    condition = abs_total / total if total > 0 else 0.0
+    if g != g:
+        return g, g, g
+    # A weighted income rounded to <= 0 while the Gini (its own sum, in another
+    # order) came out a number: rounding is as large as the sum itself. It was a
+    # condition of 0 here, and a negative Gini's 1e-12 bracket missed the truth.
+    condition = abs_total / total if total > 0 else math.inf
     # The weighted income, the Gini's denominator, is within a relative r of its
     # exact value; the numerator within ``base``. Divided, not added: a linear
     # allowance base + r held for small r only, and missed a Gini of 3e18 whose
     # mean the rounding had made 50 times too large (r about 1).
     base = max(EXACT_SLACK, 2.0 * bound)
     r = 4.0 * _EPS * condition
-    if not r < 0.5:
+    if not r < 0.5 or g < 0.0:
+        # A negative Gini has a weighted income summed to < 0 (its gaps are
+        # >= 0): rounding as large as the sum, whatever ``total`` says.
         return g, -math.inf, math.inf
     low = abs(g) * (1.0 - base) / (1.0 + r)
     high = abs(g) * (1.0 + base) / (1.0 - r)

@@ -218,7 +218,7 @@ def gini(
             # One pass finds the three magnitudes (the weights read once).
             if _ordinary_scale(*magnitudes(x, w)):
                 g, n_bad, n_negative = gini_exact_by_buckets(x, w)
-                if n_bad == 0 and g == g:
+                if n_bad == 0 and g >= 0.0:
                     if n_negative:
                         warn_negative(x, w, "income", "the Gini coefficient")
                     return g
@@ -232,7 +232,8 @@ def gini(
                 g, n_bad, n_negative, top, total = gini_checked_from_order(
                     x, w, np.argsort(x)
                 )
-            if n_bad == 0 and g == g and _ordinary_scale(top, total, least_positive(w)):
+            ordinary = _ordinary_scale(top, total, least_positive(w))
+            if n_bad == 0 and g >= 0.0 and ordinary:
                 if n_negative:
                     warn_negative(x, w, "income", "the Gini coefficient")
                 if method == "exact":
@@ -240,7 +241,7 @@ def gini(
                 return GiniBracket(*exact_gini_bracket(float(g), 0.0, x, w))
         else:
             estimate, lower, upper, usable, negative = histogram_bracket(x, w)
-            if usable and estimate == estimate:
+            if usable and estimate >= 0.0:
                 if negative:
                     warn_negative(x, w, "income", "the Gini coefficient")
                 return GiniBracket(estimate, lower, upper)
@@ -251,11 +252,28 @@ def gini(
     given = x.shape[0]
     if not w.all():
         (x,), w = positive_weight_rows(w, x)
-    if method == "exact":
-        return exact_gini(x, w)
     # Sort or bins chosen on the rows given, zero weights too, as the fast path
     # does: a list and an array of the same data took different paths.
-    return GiniBracket(*bracket_gini(x, w, given))
+    if method == "exact":
+        return _not_negative(exact_gini(x, w))
+    bracket = bracket_gini(x, w, given)
+    _not_negative(bracket[0])
+    return GiniBracket(*bracket)
+
+
+def _not_negative(g: float) -> float:
+    """``g``, or a MeasureError if it is not >= 0.
+
+    The gaps are >= 0: only a weighted income summed (in income order) to <= 0
+    gives a negative or nan Gini, though the mean checked before was positive.
+    """
+    if not g >= 0.0:
+        raise MeasureError(
+            "gini: the weighted income is 0 to within rounding (negative incomes "
+            "cancel the positive ones): its sum in income order is not positive, "
+            "so no Gini can be computed"
+        )
+    return g
 
 
 def _ordinary_scale(top: float, total: float, least: float) -> bool:
