@@ -13,6 +13,8 @@ from commonprosperity import Population, Scenario
 
 # STYLE.md's conftest: floating-point errors raise (Tax-Calculator's
 # numpy.seterr(all="raise")), whether or not a warnings filter would show them.
+# NumPy keeps this state per thread: in the sweep's pool threads and Dask's,
+# filterwarnings = ["error"] (pyproject) catches them instead.
 # Underflow is exempt: a result below the smallest normal double rounding towards
 # 0 is the correctly rounded value (e.g. exp(-800) in an Atkinson index of a
 # large epsilon), not an error.
