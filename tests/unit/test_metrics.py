@@ -221,14 +221,16 @@ def test_bracket_of_few_rows_is_their_exact_gini_and_its_allowance():
     # Gini (the same float as method="exact") with 1e-12 of it each side.
     b = m.gini([1.0, 2.0, 3.0, 4.0], method="bracket")
     assert b.estimate == 0.25 == m.gini([1.0, 2.0, 3.0, 4.0])
-    assert b.lower == pytest.approx(0.25 * (1 - 1e-12), rel=1e-15)
-    assert b.upper == pytest.approx(0.25 * (1 + 1e-12), rel=1e-15)
+    # abs=0: approx's default abs of 1e-12 is four times the allowance itself.
+    # rel: the 1e-12 and the mean's rounding (8u times its condition, here 1).
+    assert b.lower == pytest.approx(0.25 * (1 - 1e-12), rel=1e-14, abs=0)
+    assert b.upper == pytest.approx(0.25 * (1 + 1e-12), rel=1e-14, abs=0)
     rng = np.random.default_rng(4)
     for n in (2, 1_000, 32_767):
         x, w = rng.lognormal(10, 0.8, n), rng.uniform(0.5, 2.0, n)
         b = m.gini(x, w, method="bracket")
         assert b.estimate == m.gini(x, w)
-        assert b.width == pytest.approx(2e-12 * b.estimate, rel=1e-3)
+        assert b.width == pytest.approx(2e-12 * b.estimate, rel=1e-3, abs=0)
     # From 32,768 rows the histogram's (about 3e-9 wide on such incomes).
     x, w = rng.lognormal(10, 0.8, 32_768), rng.uniform(0.5, 2.0, 32_768)
     b = m.gini(x, w, method="bracket")

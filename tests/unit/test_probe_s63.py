@@ -1,8 +1,10 @@
 """Behaviours found unpinned by session 63's probes, each with a test."""
 
 import itertools
+import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import commonprosperity as cp
@@ -271,3 +273,172 @@ def test_metrics_bracket_refuses_a_mean_that_rounds_away_as_exact_does():
     for method in ("exact", "bracket"):
         with pytest.raises(cp.MeasureError):
             cp.metrics.gini(income, weight, method=method)
+
+
+# --- Mutation run on session 62's code (mutants that survived the suite) ---
+
+
+def _cancelling_pensioners(loss_weight=None):
+    """5,000 urban pensioners and one household with a 1e8 business loss."""
+    k = 5_000
+    ids = np.arange(k)
+    business = np.zeros(k)
+    pension = np.full(k, 30_000.0)
+    business[0] = -1.0e8
+    pension[0] = 0.0
+    weight = np.full(k, 100.0)
+    if loss_weight is not None:
+        weight[0] = loss_weight
+    return cp.Population.from_arrays(
+        {"household_id": ids, "weight": weight, "urban": np.ones(k, dtype=bool)},
+        {
+            "household_id": ids,
+            "age": np.full(k, 70),
+            "employed": np.zeros(k, dtype=bool),
+            "wage": np.zeros(k),
+            "business": business,
+            "property": np.zeros(k),
+            "pension": pension,
+        },
+    )
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_a_few_row_sweep_gives_cancelling_incomes_simulates_allowance():
+    """Mutants S5, S6, S8, S12: the sweep's few-row bracket computed its
+    condition from the varying rows only, from x for |x|, or with the
+    household weights: the bracket shrank to the plain 1e-12 where simulate's
+    is about 1e-11 (Σ w x is 1e-4 of Σ w |x| by construction)."""
+    base = cp.Scenario.status_quo(2024)
+    d = cp.simulate(_cancelling_pensioners(), base).households["disposable_income"]
+    rest = 100.0 * d.to_numpy()[1:].sum()
+    pop = _cancelling_pensioners(rest * (1 - 2e-4) / -d.to_numpy()[0])
+    grid = {"transfers.dibao_monthly": [900.0, 1_100.0]}
+    frame = cp.sweep(pop, base, grid, gini="bracket")
+    for _, row in frame.iterrows():
+        scenario = base.replace({"transfers.dibao_monthly": row.iloc[0]})
+        alone = cp.simulate(pop, scenario, gini="bracket").indicators
+        width = row["gini_upper"] - row["gini_lower"]
+        assert width == pytest.approx(alone["gini_upper"] - alone["gini_lower"])
+        # The condition, about 1e4 here, widens the 1e-12 tenfold.
+        assert width / row["gini"] > 1.5e-11
+
+
+def _small():
+    return cp.synthetic_population(200, seed=1)
+
+
+def test_a_grid_checks_every_value_of_a_lever_beside_a_bad_name():
+    """Mutant S15: only the first value of each lever was judged alone."""
+    grid = {"transfers.dibao_monthly": [900.0, -1.0], "transfers.nope": [1.0]}
+    with pytest.raises(cp.ScenarioError) as info:
+        cp.sweep(_small(), cp.Scenario.status_quo(2024), grid)
+    assert "-1" in str(info.value)
+    assert "transfers.nope" in str(info.value)
+
+
+def test_a_grid_refuses_no_value_that_is_valid_with_the_others():
+    """Mutant S13: thresholds and rates of six brackets each, valid together,
+    were said to need one rate per bracket beside a bad lever name."""
+    thresholds = [0.0, 36_000.0, 144_000.0, 300_000.0, 420_000.0, 660_000.0]
+    grid = {
+        "income_tax.thresholds": [thresholds],
+        "income_tax.rates": [[0.03, 0.1, 0.2, 0.25, 0.3, 0.35]],
+        "transfers.nope": [1.0],
+    }
+    with pytest.raises(cp.ScenarioError) as info:
+        cp.sweep(_small(), cp.Scenario.status_quo(2024), grid)
+    assert "transfers.nope" in str(info.value)
+    assert "one rate per bracket" not in str(info.value)
+
+
+def test_bootstrap_area_indicators_use_each_households_own_multiplier():
+    """Mutant U9: each household took another's PSU multiplier in the area
+    and city indicators; with certain units (all multipliers 1) no test saw it.
+    The replicates are rebuilt here from the same draws with plain masks."""
+    from commonprosperity.uncertainty import _Design
+
+    pop = cp.synthetic_population(2_000, seed=3)
+    r = cp.simulate(pop, cp.Scenario.status_quo(2024))
+    cluster = np.unique(pop.household_id, return_inverse=True)[1].reshape(-1)
+    design = _Design.of(cluster, np.zeros(cluster.max() + 1, dtype=np.int64), True)
+    rng = np.random.default_rng(5)
+    d = r.households["disposable_income"].to_numpy()
+    size = pop.size.astype(float)
+    urban = pop.urban
+    want = []
+    for _ in range(40):
+        w = pop.weight * design.psu_multipliers(rng)[cluster]
+
+        def per_capita(m, w=w):
+            return (w[m] * d[m]).sum() / (w[m] * size[m]).sum()
+
+        want.append(per_capita(urban) / per_capita(~urban))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = cp.bootstrap(r, "urban_rural_ratio", n=40, seed=5)
+    np.testing.assert_allclose(b.replicates, want, rtol=1e-12)
+
+
+def test_bootstrap_city_ratio_of_one_city_is_undefined_in_every_replicate():
+    """Mutant U7: a sample of one city gave replicates of 1.0 (the city's
+    income over itself), where simulate gives NaN: no gap between cities."""
+    k = 200
+    ids = np.arange(k)
+    pop = cp.Population.from_arrays(
+        {
+            "household_id": ids,
+            "weight": np.full(k, 100.0),
+            "urban": ids % 2 == 0,
+            "city": np.full(k, "杭州"),
+        },
+        {
+            "household_id": ids,
+            "age": np.full(k, 40),
+            "employed": np.ones(k, dtype=bool),
+            "wage": 50_000.0 + 100.0 * ids,
+            "business": np.zeros(k),
+            "property": np.zeros(k),
+            "pension": np.zeros(k),
+        },
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = cp.simulate(pop, cp.Scenario.status_quo(2024))
+        b = cp.bootstrap(r, "city_max_min_ratio", n=20, seed=1)
+    assert np.isnan(r.indicators["city_max_min_ratio"])
+    assert np.isnan(b.replicates).all()
+
+
+def test_household_frame_bands_and_flags_only_on_their_rows():
+    """Mutants HH1-HH3: person rows' band columns and the household row's
+    'employed' are NA (documented), and a three-person income of exactly
+    100,000 yuan is inside the band [100,000, 500,000)."""
+
+    def frame(pension):
+        members = [{"age": 70, "pension": pension}]
+        members += [{"age": 70, "pension": 0.0}, {"age": 70, "pension": 0.0}]
+        return cp.household(2024, members=members)
+
+    first = frame(100_000.0)
+    disposable = first.loc["household", "disposable_income"]
+    f = frame(100_000.0 + (100_000.0 - disposable))
+    household = f.loc["household"]
+    assert household["disposable_income"] == 100_000.0
+    assert household["three_person_income"] == 100_000.0
+    assert bool(household["band_100k_500k_three_person"])
+    assert f["band_100k_500k"].iloc[:3].isna().all()
+    assert pd.isna(f.loc["household", "employed"])
+
+
+def test_a_grids_overlap_is_said_first_beside_many_refused_values():
+    """Mutant S14: refused values put before the overlapping levers pushed the
+    overlap past the ten problems a message shows."""
+    grid = {f"transfers.nope{i}": [1.0] for i in range(3)}
+    grid["income_tax.rates"] = [[0.03, 0.1, 0.2, 0.25, 0.3, 0.35, 0.45]]
+    grid["income_tax.rates[0]"] = [0.03, 0.04]
+    grid["transfers.dibao_take_up"] = [1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    with pytest.raises(cp.ScenarioError) as info:
+        cp.sweep(_small(), cp.Scenario.status_quo(2024), grid)
+    message = str(info.value)
+    assert message.startswith("grid: income_tax.rates and income_tax.rates[0] overlap")
