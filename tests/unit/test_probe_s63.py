@@ -1,6 +1,5 @@
 """Behaviours found unpinned by session 63's probes, each with a test."""
 
-import itertools
 import warnings
 
 import numpy as np
@@ -9,6 +8,7 @@ import pytest
 
 import commonprosperity as cp
 from commonprosperity.errors import CalibrationError
+from tests.property.test_metrics_properties import _rational_gini
 
 
 def test_a_name_clash_is_said_first_when_more_than_ten_problems_are_cut():
@@ -71,27 +71,29 @@ def test_a_sweep_file_takes_a_target_id_for_its_heatmap(tmp_path):
     assert spec.heatmap == "urban_rural_ratio"  # T4's indicator (the plan's)
 
 
-def _true_gini(x, w):
-    """The Gini of rows, exactly in rationals of the given floats (gap form)."""
-    from fractions import Fraction
-
-    rows = sorted((Fraction(a), Fraction(b)) for a, b in zip(x, w, strict=True) if b)
-    total_w = sum(b for _, b in rows)
-    total_x = sum(a * b for a, b in rows)
-    left = Fraction(0)
-    spread = Fraction(0)
-    for (a, b), (c, _) in itertools.pairwise(rows):
-        left += b
-        spread += (c - a) * left * (total_w - left)
-    return spread / (total_w * total_x)
-
-
 def _contains(bracket, true):
     from fractions import Fraction
 
     lower = -np.inf if bracket.lower == -np.inf else Fraction(bracket.lower)
     upper = np.inf if bracket.upper == np.inf else Fraction(bracket.upper)
     return lower <= true <= upper
+
+
+def _elders(weight, business, pension):
+    """Urban households of one person aged 70, no wage: business and pension."""
+    ids = np.arange(len(weight))
+    return cp.Population.from_arrays(
+        {"household_id": ids, "weight": weight, "urban": np.ones(len(ids), bool)},
+        {
+            "household_id": ids,
+            "age": np.full(len(ids), 70),
+            "employed": np.zeros(len(ids), dtype=bool),
+            "wage": np.zeros(len(ids)),
+            "business": business,
+            "property": np.zeros(len(ids)),
+            "pension": pension,
+        },
+    )
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
@@ -102,7 +104,7 @@ def test_a_bracket_holds_the_gini_where_rounding_swamps_the_mean():
     missed the true Gini of 3.05e18."""
     x = np.array([-47393.15621578681, 27850.99745293766])
     w = np.array([1.1362719233122431, 1.933557778537283])
-    true = _true_gini(x, w)
+    true = _rational_gini(x, w)
     assert true > 1e18
     assert _contains(cp.metrics.gini(x, w, method="bracket"), true)
 
@@ -122,7 +124,7 @@ def test_the_histogram_falls_back_to_the_rows_where_its_bins_lose_the_mean(
     bracket = cp.metrics.gini(x, w, method="bracket")
     assert not np.isnan(bracket.estimate)
     # The zeros grouped: one row of their weight, the same Gini.
-    true = _true_gini([x[0], x[1], 0.0], [w[0], w[1], 1e-3 * (n - 2)])
+    true = _rational_gini([x[0], x[1], 0.0], [w[0], w[1], 1e-3 * (n - 2)])
     assert _contains(bracket, true)
 
 
@@ -220,7 +222,6 @@ def test_a_gini_whose_mean_rounds_away_is_undefined_not_negative():
     w += [3.5585275675671233, 3.4075560752799876, 4.5022822794329285]
     w += [0.5740353870297883]
     n = 40
-    ids = np.arange(1, n + 1)
     weight = np.full(n, 1e-9)
     weight[:8] = w
     x = np.array(x)
@@ -228,18 +229,7 @@ def test_a_gini_whose_mean_rounds_away_is_undefined_not_negative():
     business[:8] = np.minimum(x, 0)
     pension = np.zeros(n)
     pension[:8] = np.maximum(x, 0)
-    pop = cp.Population.from_arrays(
-        {"household_id": ids, "weight": weight, "urban": np.ones(n, dtype=bool)},
-        {
-            "household_id": ids,
-            "age": np.full(n, 70),
-            "employed": np.zeros(n, dtype=bool),
-            "wage": np.zeros(n),
-            "business": business,
-            "property": np.zeros(n),
-            "pension": pension,
-        },
-    )
+    pop = _elders(weight, business, pension)
     zero = {
         "transfers.dibao_monthly": 0.0,
         "transfers.residents_pension_monthly": 0.0,
@@ -281,7 +271,6 @@ def test_metrics_bracket_refuses_a_mean_that_rounds_away_as_exact_does():
 def _cancelling_pensioners(loss_weight=None):
     """5,000 urban pensioners and one household with a 1e8 business loss."""
     k = 5_000
-    ids = np.arange(k)
     business = np.zeros(k)
     pension = np.full(k, 30_000.0)
     business[0] = -1.0e8
@@ -289,18 +278,7 @@ def _cancelling_pensioners(loss_weight=None):
     weight = np.full(k, 100.0)
     if loss_weight is not None:
         weight[0] = loss_weight
-    return cp.Population.from_arrays(
-        {"household_id": ids, "weight": weight, "urban": np.ones(k, dtype=bool)},
-        {
-            "household_id": ids,
-            "age": np.full(k, 70),
-            "employed": np.zeros(k, dtype=bool),
-            "wage": np.zeros(k),
-            "business": business,
-            "property": np.zeros(k),
-            "pension": pension,
-        },
-    )
+    return _elders(weight, business, pension)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
