@@ -92,6 +92,7 @@ from commonprosperity._kernels.histogram import (
     bracket_gini,
     collect_rows,
     exact_gini_bounds,
+    income_sums,
     merge_binned,
     running_sums,
 )
@@ -99,7 +100,6 @@ from commonprosperity._kernels.inequality import (
     gini_exact_from_order,
     gini_exact_merged,
     resort_stable,
-    weighted_sum,
 )
 from commonprosperity._kernels.split_gini import (
     fixed_part_sums,
@@ -1407,16 +1407,12 @@ def _exact_brackets(
     a histogram (:func:`exact_gini_bounds`), for all its rows: the fixed part's
     (``fixed``, sorted, exact mode) and the row's.
     """
-
-    def sums(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-        return weighted_sum(x, w), weighted_sum(np.abs(x), w)
-
     total = magnitude = 0.0
     if fixed.income is not None:
-        total, magnitude = sums(fixed.income, cast(np.ndarray, fixed.weight))
+        total, magnitude = income_sums(fixed.income, cast(np.ndarray, fixed.weight))
     brackets = []
     for (g, _, _), row in zip(ginis, per_capita, strict=True):
-        row_total, row_magnitude = sums(row, weight)
+        row_total, row_magnitude = income_sums(row, weight)
         brackets.append(
             exact_gini_bounds(g, 0.0, total + row_total, magnitude + row_magnitude)
         )

@@ -965,10 +965,6 @@ def simulate(
                     for name in ("gini_lower", "gini_upper"):
                         indicators[name] = np.nan
                         undefined[name] = _UNBOUNDED_GINI
-        if indicators["gini"] < 0:
-            # Only a weighted income summed to < 0 gives one (the gaps are >= 0).
-            for name in ("gini", "gini_lower", "gini_upper"):
-                indicators[name] = np.nan
         for name in ("gini", "gini_lower", "gini_upper"):
             if name in names and np.isnan(indicators[name]) and name not in undefined:
                 # The Gini's own sum of incomes over persons, in another order

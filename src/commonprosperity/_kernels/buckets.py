@@ -525,6 +525,10 @@ def exact_gini_and_bound(income: np.ndarray, weight: np.ndarray) -> tuple[float,
     """
     if income.shape[0] >= BUCKET_MIN_ROWS:
         g, bound, _, _ = _bucket_gini(income, weight)
-        return g, bound
-    income, weight = read_only(income), read_only(weight)
-    return float(gini_exact_from_order(income, weight, np.argsort(income))), 0.0
+    else:
+        income, weight = read_only(income), read_only(weight)
+        g, bound = float(gini_exact_from_order(income, weight, np.argsort(income))), 0.0
+    # The gaps are >= 0: a negative Gini has its weighted income summed to < 0,
+    # rounding as large as the sum (negative incomes all but cancel the
+    # positive ones), so no Gini, as for a mean <= 0.
+    return (g if g >= 0.0 else math.nan), bound

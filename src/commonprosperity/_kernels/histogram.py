@@ -70,6 +70,7 @@ __all__ = [
     "float_histogram",
     "gini_from_bins",
     "histogram_bracket",
+    "income_sums",
     "merge_binned",
     "running_sums",
 ]
@@ -859,9 +860,12 @@ def exact_gini_bracket(
 
     ``bound``: its relative error from the bins' means (0 if computed from a sort).
     """
-    return exact_gini_bounds(
-        g, bound, weighted_sum(income, weight), weighted_sum(np.abs(income), weight)
-    )
+    return exact_gini_bounds(g, bound, *income_sums(income, weight))
+
+
+def income_sums(income: np.ndarray, weight: np.ndarray) -> tuple[float, float]:
+    """``(sum w x, sum w |x|)`` of the rows, compensated (exact_gini_bounds's)."""
+    return weighted_sum(income, weight), weighted_sum(np.abs(income), weight)
 
 
 def exact_gini_bounds(
@@ -889,9 +893,8 @@ def exact_gini_bounds(
         # A negative Gini has a weighted income summed to < 0 (its gaps are
         # >= 0): rounding as large as the sum, whatever ``total`` says.
         return g, -math.inf, math.inf
-    low = abs(g) * (1.0 - base) / (1.0 + r)
-    high = abs(g) * (1.0 + base) / (1.0 - r)
-    lower, upper = (low, high) if g >= 0.0 else (-high, -low)
+    lower = g * (1.0 - base) / (1.0 + r)
+    upper = g * (1.0 + base) / (1.0 - r)
     if g != 0.0:
         # A subnormal Gini (weights 1e-300 and 1e12) is rounded to a multiple of
         # 2**-1074, which a relative slack cannot cover: it rounded to 0, and the
