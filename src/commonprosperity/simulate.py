@@ -23,8 +23,14 @@ from commonprosperity._kernels import flat_flows
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.buckets import exact_gini
 from commonprosperity._kernels.histogram import bracket_gini
-from commonprosperity._kernels.household_terms import household_terms
+from commonprosperity._kernels.household_terms import (
+    gini_weight_scale,
+    household_terms,
+    household_tiers,
+    scaled_person_weights,
+)
 from commonprosperity._kernels.threads import max_threads, numba_threads
+from commonprosperity._scratch import give_back, take
 from commonprosperity._unit_slips import warn_unit_slips
 from commonprosperity._validate import is_integer, one_of, quoted
 from commonprosperity._warn import warn_user
@@ -698,23 +704,17 @@ def _sealed_frame(obj: Any) -> Any:
 
 
 def _household_terms(pop: Population) -> dict[str, Any]:
-    """The households' derived terms (:func:`household_terms`), once per population.
+    """The households' occupied cells and Gini exponent, once per population.
 
-    Keys ``tier``, ``gini_weight``, ``cells`` and ``gini_exponent``, kept in the
-    population's cache: every pass reads them and the population is immutable.
+    Keys ``cells`` and ``gini_exponent`` (:func:`household_terms`), kept in the
+    population's cache: every run reads them and the population is immutable.
     """
-    if "gini_weight" not in pop._cache:
-        # A population's arrays are read-only (Population.__post_init__), as
-        # the kernels take them.
-        tier, gini_weight, counts, exponent = household_terms(
-            pop.city_code, pop.urban, pop.weight, pop.offsets, _tier_table()
+    if "gini_exponent" not in pop._cache:
+        cells, exponent = household_terms(
+            pop.city_code, pop.urban, pop.weight, pop.offsets, len(CITY_LABELS)
         )
-        for a in (tier, gini_weight):
-            a.flags.writeable = False
         pop._cache.update(
-            tier=tier,
-            gini_weight=gini_weight,
-            cells=[(CITY_LABELS[c // 2], bool(c % 2)) for c in np.flatnonzero(counts)],
+            cells=[(CITY_LABELS[c // 2], bool(c % 2)) for c in cells],
             gini_exponent=int(exponent),
         )
     return pop._cache
@@ -733,7 +733,13 @@ def _tier_table() -> np.ndarray:
 
 def _tiers(pop: Population) -> np.ndarray:
     """Minimum-wage tier index (0, 1, 2) of each household (int8: a byte each)."""
-    return cast("np.ndarray", _household_terms(pop)["tier"])
+    if "tier" not in pop._cache:
+        # A population's arrays are read-only (Population.__post_init__), as
+        # the kernels take them.
+        tier = household_tiers(pop.city_code, pop.urban, _tier_table())
+        tier.flags.writeable = False
+        pop._cache["tier"] = tier
+    return cast("np.ndarray", pop._cache["tier"])
 
 
 def _cells(pop: Population) -> list[tuple[str, bool]]:
@@ -782,7 +788,13 @@ def _gini_weight(pop: Population) -> np.ndarray:
     The Gini is scale-invariant in the weights; the scaling keeps Σw·Σwx away from
     underflow and overflow for any valid weights (1e-300 … 1e12) without rounding.
     """
-    return cast("np.ndarray", _household_terms(pop)["gini_weight"])
+    if "gini_weight" not in pop._cache:
+        gini_weight = scaled_person_weights(
+            pop.weight, pop.offsets, _gini_weight_exponent(pop)
+        )
+        gini_weight.flags.writeable = False
+        pop._cache["gini_weight"] = gini_weight
+    return cast("np.ndarray", pop._cache["gini_weight"])
 
 
 def _gini_weight_exponent(pop: Population) -> int:
@@ -926,29 +938,37 @@ def simulate(
     warn_unit_slips([scenario], "simulate")
     pop = population
     a = scenario.as_arrays()
-    per_capita = np.empty(pop.n_households)
+    # Work arrays of a row per household, a spare pair of an earlier call on
+    # this population if there is one (every row is written before it is read).
+    per_capita = take(pop, pop.n_households)
+    gini_weight = take(pop, pop.n_households)
     kernel_args = a.kernel_args()
-    # The person-vectorised pass where the schedules allow (the same totals).
-    aggregate_pass = (
-        flat_flows.aggregate_pass
-        if flat_flows.applies(kernel_args[0], kernel_args[2], kernel_args[5])
-        else K.aggregate_pass
+    args = (
+        *person_arrays(pop),
+        *kernel_args,
+        BAND_EDGES,
+        band_basis == "three_person",
+        per_capita,
     )
+    households = (pop.offsets, pop.household_id, pop.weight, pop.urban, pop.city_code)
     with numba_threads(threads):
-        totals = aggregate_pass(
-            pop.offsets,
-            pop.household_id,
-            pop.weight,
-            pop.urban,
-            pop.city_code,
-            len(CITY_LABELS),
-            _tiers(pop),
-            *person_arrays(pop),
-            *kernel_args,
-            BAND_EDGES,
-            band_basis == "three_person",
-            per_capita,
-        )
+        if flat_flows.applies(kernel_args[0], kernel_args[2], kernel_args[5]):
+            # The person-vectorised pass (the same totals), which looks the
+            # tiers up in their table and writes the Gini's weights: no pass
+            # of their own on a fresh population.
+            scale = gini_weight_scale(_gini_weight_exponent(pop))
+            totals = flat_flows.aggregate_pass(
+                *households,
+                len(CITY_LABELS),
+                _tier_table().ravel(),
+                *args,
+                gini_weight,
+                scale,
+            )
+            weights = gini_weight
+        else:
+            totals = K.aggregate_pass(*households, len(CITY_LABELS), _tiers(pop), *args)
+            weights = _gini_weight(pop)
     indicators, city_pc, undefined = _indicators(totals)
     mean = indicators["per_capita_disposable_income"]
     names = INDICATOR_NAMES
@@ -957,9 +977,9 @@ def simulate(
     if mean > 0:
         with numba_threads(threads):
             if gini == "exact":
-                indicators["gini"] = exact_gini(per_capita, _gini_weight(pop))
+                indicators["gini"] = exact_gini(per_capita, weights)
             else:
-                est, lower, upper = bracket_gini(per_capita, _gini_weight(pop))
+                est, lower, upper = bracket_gini(per_capita, weights)
                 indicators.update(gini=est, gini_lower=lower, gini_upper=upper)
                 if not (math.isfinite(lower) and math.isfinite(upper)):
                     for name in ("gini_lower", "gini_upper"):
@@ -976,6 +996,8 @@ def simulate(
             if name in names:
                 # Every NaN indicator has its reason, the bracket's bounds too.
                 undefined[name] = "per-capita disposable income is not positive"
+    give_back(pop, per_capita)
+    give_back(pop, gini_weight)
     fiscal = _fiscal(totals, scenario)
     negative = int(totals[K.S_NEGATIVE_HOUSEHOLDS])
     if indicators["gini"] > 1.0:

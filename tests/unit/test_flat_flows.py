@@ -18,8 +18,16 @@ from hypothesis import strategies as st
 from commonprosperity import Scenario, simulate, synthetic_population
 from commonprosperity._kernels import flat_flows as F
 from commonprosperity._kernels import simulate as K
+from commonprosperity._kernels.household_terms import gini_weight_scale
 from commonprosperity.population import CITY_LABELS
-from commonprosperity.simulate import BAND_EDGES, _tiers, person_arrays
+from commonprosperity.simulate import (
+    BAND_EDGES,
+    _gini_weight,
+    _gini_weight_exponent,
+    _tier_table,
+    _tiers,
+    person_arrays,
+)
 from tests.conftest import max_examples
 from tests.property.test_simulate_properties import scenarios
 
@@ -90,13 +98,19 @@ def _flat(kernel, d, kernel_args, h0, h1, flows):
         row[:] = 7.5
     for row in iwork:
         row[:] = 3
+    # Cells whose tier table gives d's tiers: city = tier, either urban flag.
+    city = d["tier"].astype(np.int64)
+    urban = d["household_id"] % 2 == 0
+    tier_cells = np.array([0, 0, 1, 1, 2, 2], dtype=np.int8)
     kernel(
         h0,
         h1,
         starts,
         ends,
         d["household_id"],
-        d["tier"],
+        city,
+        urban,
+        tier_cells,
         *_persons(d),
         params,
         rates,
@@ -208,12 +222,18 @@ def test_the_vector_aggregate_pass_gives_the_same_totals_bit_for_bit(
     year, three_person
 ):
     """Several chunks (5,000 households, 3 chunks of 2,048), every total and every
-    per-capita income, against the household-by-household pass."""
+    per-capita income, against the household-by-household pass; the Gini weights
+    the vector pass writes are the population's own, bit for bit."""
     pop = synthetic_population(5_000, seed=11)
     kernel_args = Scenario.status_quo(year).as_arrays().kernel_args()
     assert F.applies(kernel_args[0], kernel_args[2], kernel_args[5])
     out = []
-    for kernel in (K.aggregate_pass, F.aggregate_pass):
+    gini_weight = np.full(pop.n_households, np.nan)
+    scale = gini_weight_scale(_gini_weight_exponent(pop))
+    for kernel, tiers, extra in (
+        (K.aggregate_pass, _tiers(pop), ()),
+        (F.aggregate_pass, _tier_table().ravel(), (gini_weight, scale)),
+    ):
         per_capita = np.empty(pop.n_households)
         totals = kernel(
             pop.offsets,
@@ -222,16 +242,18 @@ def test_the_vector_aggregate_pass_gives_the_same_totals_bit_for_bit(
             pop.urban,
             pop.city_code,
             len(CITY_LABELS),
-            _tiers(pop),
+            tiers,
             *person_arrays(pop),
             *kernel_args,
             BAND_EDGES,
             three_person,
             per_capita,
+            *extra,
         )
         out.append((totals, per_capita))
     np.testing.assert_array_equal(out[1][0], out[0][0])
     np.testing.assert_array_equal(out[1][1], out[0][1])
+    np.testing.assert_array_equal(gini_weight, _gini_weight(pop))
 
 
 def test_simulate_takes_the_vector_pass_only_where_it_applies(monkeypatch):

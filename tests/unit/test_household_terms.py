@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 
 from commonprosperity import synthetic_population
-from commonprosperity._kernels.household_terms import household_terms
+from commonprosperity._kernels.household_terms import (
+    household_terms,
+    household_tiers,
+    scaled_person_weights,
+)
 from commonprosperity.population import CITY_LABELS
 from commonprosperity.published import minimum_wage_tier
 from commonprosperity.simulate import (
@@ -38,9 +42,9 @@ def test_kernel_equals_the_numpy_definitions(low, high, n):
     city = rng.integers(0, len(CITY_LABELS), n)
     urban = rng.random(n) < 0.6
     table = _tier_table()
-    tier, gini_weight, counts, exponent = household_terms(
-        city, urban, weight, offsets, table
-    )
+    cells, exponent = household_terms(city, urban, weight, offsets, len(CITY_LABELS))
+    tier = household_tiers(city, urban, table)
+    gini_weight = scaled_person_weights(weight, offsets, exponent)
     person_weight = weight * size
     want_exponent = int(np.frexp(np.max(person_weight))[1])
     assert exponent == want_exponent
@@ -48,9 +52,22 @@ def test_kernel_equals_the_numpy_definitions(low, high, n):
     np.testing.assert_array_equal(gini_weight, np.ldexp(person_weight, -want_exponent))
     assert 0.5 <= gini_weight.max() < 1.0
     np.testing.assert_array_equal(tier, table[city, urban.astype(np.int64)])
-    np.testing.assert_array_equal(
-        counts, np.bincount(2 * city + urban, minlength=2 * len(CITY_LABELS))
-    )
+    np.testing.assert_array_equal(cells, np.unique(2 * city + urban))
+
+
+@pytest.mark.parametrize(
+    "present", [[0], [21], [0, 21], [3, 4, 5, 20], list(range(22))]
+)
+def test_cells_are_those_with_households(present):
+    """Every occupied cell, the first and the last of the mask's bits included, and
+    no other, from households spread over more than one task of the pass."""
+    n = 200_000
+    code = np.resize(np.array(present), n)
+    city, urban = code // 2, (code % 2).astype(bool)
+    offsets = np.arange(n + 1, dtype=np.int64)
+    cells, exponent = household_terms(city, urban, np.ones(n), offsets, 11)
+    np.testing.assert_array_equal(cells, sorted(present))
+    assert exponent == 1
 
 
 def test_population_accessors_read_the_kernels_terms():

@@ -147,7 +147,9 @@ def flat_chunk_flows(
     starts,
     ends,
     household_id,
-    tier,
+    city,
+    is_urban,
+    tier_cells,
     age,
     is_employed,
     wage,
@@ -169,7 +171,8 @@ def flat_chunk_flows(
     are non-empty, each one's persons ``starts[i]:ends[i]`` following the previous
     one's, and no more than the work buffers' capacity (:func:`work_buffers`). Column
     ``h - h0`` of ``flows`` (11, >= h1 - h0) receives household ``h``'s tuple of
-    ``household_flows``, bit for bit.
+    ``household_flows``, bit for bit, with household ``h``'s tier
+    ``tier_cells[2 * city[h] + is_urban[h]]`` (the tier table, raveled).
     """
     m = h1 - h0
     p0 = starts[0]
@@ -234,7 +237,9 @@ def flat_chunk_flows(
     for j in range(n_p):
         u = np.uint64(j)
         h = np.uint64(h0 + hh_[u])
-        mw_[u] = params[np.uint64(L.MINIMUM_WAGE_TIER1 + tier[h])]
+        # The tier from the household's cell: no array of tiers to derive first.
+        cell = np.uint64(2 * city[h] + (1 if is_urban[h] else 0))
+        mw_[u] = params[np.uint64(L.MINIMUM_WAGE_TIER1 + tier_cells[cell])]
         id_[u] = household_id[h]
     for j in range(n_p):
         u = np.uint64(j)
@@ -372,7 +377,7 @@ def aggregate_pass(
     is_urban,
     city,
     n_cities,
-    tier,
+    tier_cells,
     age,
     is_employed,
     wage,
@@ -389,17 +394,26 @@ def aggregate_pass(
     band_edges,
     three_person,
     per_capita_out,
+    gini_weight_out,
+    gini_scale,
 ):
     """:func:`commonprosperity._kernels.simulate.aggregate_pass`, person-vectorised.
 
     The same arguments, preconditions and totals, bit for bit, when
     :func:`applies` holds for the schedules (``thresholds`` and
-    ``business_thresholds`` then go unused: the bracket lines say it all).
+    ``business_thresholds`` then go unused: the bracket lines say it all), but
+    the tiers as their table, raveled (``tier_cells[2 * city + urban]`` is a
+    household's tier, int8 (2 * n_cities,)), not an array of them. When
+    ``gini_weight_out`` has a row per household, it also receives the Gini's
+    weights, ``(weight * size) * gini_scale`` (``gini_scale`` a power of two:
+    :func:`~commonprosperity._kernels.household_terms.scaled_person_weights`'
+    values bit for bit, without a pass of their own).
     """
     n = weight.shape[0]
     starts = offsets[:-1]
     ends = offsets[1:]
     write_pc = per_capita_out.shape[0] == n
+    write_gw = gini_weight_out.shape[0] == n
     n_chunks = (n + CHUNK - 1) // CHUNK
     parts = np.zeros((n_chunks, N_STATS + 2 * n_cities))
     n_tasks = min(n_chunks, TASKS)
@@ -412,6 +426,11 @@ def aggregate_pass(
             h1 = min(n, h0 + CHUNK)
             for i in range(h1 - h0):
                 size[i] = ends[h0 + i] - starts[h0 + i]
+            if write_gw:
+                weight_c = weight[h0:h1]
+                out_c = gini_weight_out[h0:h1]
+                for i in range(h1 - h0):
+                    out_c[i] = (weight_c[i] * size[i]) * gini_scale
             span = ends[h1 - 1] - starts[h0]
             if span >= fwork[0].shape[0]:
                 fwork, iwork = work_buffers(span + span // 4)
@@ -421,7 +440,9 @@ def aggregate_pass(
                 starts[h0:h1],
                 ends[h0:h1],
                 household_id,
-                tier,
+                city,
+                is_urban,
+                tier_cells,
                 age,
                 is_employed,
                 wage,
