@@ -26,6 +26,15 @@ import numpy as np
 from numba import njit, prange
 
 from commonprosperity._kernels import layout as L
+from commonprosperity._kernels.lane_sums import (
+    LANES,
+    SPAN,
+    flows_of_lane,
+    lane_sums,
+    lane_workspace,
+    load_households,
+    store_lanes,
+)
 from commonprosperity._kernels.rules import (
     MAX_UNROLLED_BRACKETS,
     adjusted_wage,
@@ -418,11 +427,62 @@ def aggregate_pass(
     parts = np.zeros((n_chunks, N_STATS + 2 * n_cities))
     n_tasks = min(n_chunks, TASKS)
     for task in prange(n_tasks):
+        c = task * n_chunks // n_tasks
+        c_end = (task + 1) * n_chunks // n_tasks
         flows = np.empty((11, CHUNK_ROW))
         size = np.empty(CHUNK, dtype=np.int64)
         fwork, iwork = work_buffers(0)
-        for c in range(task * n_chunks // n_tasks, (task + 1) * n_chunks // n_tasks):
-            h0 = c * CHUNK
+        # Whole chunks LANES at a time, their sums formed side by side
+        # (lane_sums: the same sums, bit for bit); the others one by one.
+        grouped = c + LANES <= c_end and (c + LANES) * CHUNK <= n
+        work = lane_workspace(grouped)
+        city_lanes = np.empty(SPAN if grouped else 0, dtype=np.int64)
+        city_sums = np.empty(2 * n_cities * LANES)
+        while c + LANES <= c_end and (c + LANES) * CHUNK <= n:
+            load_households(
+                c * CHUNK,
+                starts,
+                ends,
+                weight,
+                is_urban,
+                city,
+                work,
+                city_lanes,
+                write_gw,
+                gini_weight_out,
+                gini_scale,
+            )
+            for lane in range(LANES):
+                h0 = (c + lane) * CHUNK
+                fwork, iwork = _chunk_flows(
+                    h0,
+                    h0 + CHUNK,
+                    starts,
+                    ends,
+                    household_id,
+                    city,
+                    is_urban,
+                    tier_cells,
+                    age,
+                    is_employed,
+                    wage,
+                    business,
+                    property_income,
+                    pension,
+                    params,
+                    rates,
+                    quick_ded,
+                    business_rates,
+                    business_quick_ded,
+                    flows_of_lane(work, lane),
+                    fwork,
+                    iwork,
+                )
+            lane_sums(work, city_lanes, band_edges, three_person, city_sums)
+            store_lanes(c, work, city_sums, parts, write_pc, per_capita_out)
+            c += LANES
+        for c1 in range(c, c_end):
+            h0 = c1 * CHUNK
             h1 = min(n, h0 + CHUNK)
             for i in range(h1 - h0):
                 size[i] = ends[h0 + i] - starts[h0 + i]
@@ -431,14 +491,11 @@ def aggregate_pass(
                 out_c = gini_weight_out[h0:h1]
                 for i in range(h1 - h0):
                     out_c[i] = (weight_c[i] * size[i]) * gini_scale
-            span = ends[h1 - 1] - starts[h0]
-            if span >= fwork[0].shape[0]:
-                fwork, iwork = work_buffers(span + span // 4)
-            flat_chunk_flows(
+            fwork, iwork = _chunk_flows(
                 h0,
                 h1,
-                starts[h0:h1],
-                ends[h0:h1],
+                starts,
+                ends,
                 household_id,
                 city,
                 is_urban,
@@ -468,8 +525,67 @@ def aggregate_pass(
                 city,
                 band_edges,
                 three_person,
-                parts[c],
+                parts[c1],
                 write_pc,
                 per_capita_out,
             )
     return neumaier_column_sums(parts)
+
+
+@njit(cache=True, inline="always")
+def _chunk_flows(
+    h0,
+    h1,
+    starts,
+    ends,
+    household_id,
+    city,
+    is_urban,
+    tier_cells,
+    age,
+    is_employed,
+    wage,
+    business,
+    property_income,
+    pension,
+    params,
+    rates,
+    quick_ded,
+    business_rates,
+    business_quick_ded,
+    flows,
+    fwork,
+    iwork,
+):
+    """:func:`flat_chunk_flows` of households ``h0:h1``; returns the work buffers.
+
+    They are grown first if the households' persons do not fit.
+    """
+    span = ends[h1 - 1] - starts[h0]
+    if span >= fwork[0].shape[0]:
+        fwork, iwork = work_buffers(span + span // 4)
+    flat_chunk_flows(
+        h0,
+        h1,
+        starts[h0:h1],
+        ends[h0:h1],
+        household_id,
+        city,
+        is_urban,
+        tier_cells,
+        age,
+        is_employed,
+        wage,
+        business,
+        property_income,
+        pension,
+        params,
+        rates,
+        quick_ded,
+        business_rates,
+        business_quick_ded,
+        flows,
+        fwork,
+        iwork,
+    )
+    return fwork, iwork
