@@ -83,6 +83,7 @@ _HOUSEHOLD_ID = 2
 _EDUCATION = 3  # running counts of children 3-17, under 3, with an allowance
 _INFANT = 4
 _ALLOWANCE = 5
+_WITH_CHILDREN = 6  # the chunk's households with children (m entries at most)
 
 
 @njit(cache=True, inline="always")
@@ -139,6 +140,7 @@ def work_buffers(capacity):
         np.empty(size),
     )
     ints = (
+        np.empty(size, dtype=np.int64),
         np.empty(size, dtype=np.int64),
         np.empty(size, dtype=np.int64),
         np.empty(size, dtype=np.int64),
@@ -227,6 +229,7 @@ def flat_chunk_flows(
     edu_ = iwork[_EDUCATION]
     inf_ = iwork[_INFANT]
     alw_ = iwork[_ALLOWANCE]
+    with_ = iwork[_WITH_CHILDREN]
     # Indices are unsigned throughout: a signed index may be negative, and
     # Numba's wrap-around for it turns contiguous loads into gathers (no SIMD).
 
@@ -289,30 +292,41 @@ def flat_chunk_flows(
     inf_[np.uint64(n_p)] = n_inf
     alw_[np.uint64(n_p)] = n_alw
     # The child deductions go to the best earner, who matters only in households
-    # with children: the others' deductions are the same whoever is best.
+    # with children: the others' deductions are the same whoever is best. Those
+    # households are listed first (no branch): a test per household mispredicted
+    # about as often as not, a tenth of the pass.
+    n_with = 0
     for i in range(m):
+        a0 = starts[i] - p0
+        a1 = ends[i] - p0
+        children = (edu_[np.uint64(a1)] - edu_[np.uint64(a0)]) + (
+            inf_[np.uint64(a1)] - inf_[np.uint64(a0)]
+        )
+        with_[np.uint64(n_with)] = i
+        n_with += 1 if children > 0 else 0
+    for k in range(n_with):
+        i = with_[np.uint64(k)]
         a0 = starts[i] - p0
         a1 = ends[i] - p0
         n_education = edu_[np.uint64(a1)] - edu_[np.uint64(a0)]
         n_infant = inf_[np.uint64(a1)] - inf_[np.uint64(a0)]
-        if n_education + n_infant > 0:
-            best = -1
-            best_wage = -1.0
-            best_key = -1.0
-            for j in range(a0, a1):
-                p = np.uint64(p0 + j)
-                a = age[p]
-                best, best_wage, best_key = earner_step(
-                    j,
-                    w_[np.uint64(j)],
-                    a,
-                    earner_key(a, is_employed[p]),
-                    best,
-                    best_wage,
-                    best_key,
-                )
-            if best >= 0:
-                child_[np.uint64(best)] = child_deduction(n_education, n_infant, params)
+        best = -1
+        best_wage = -1.0
+        best_key = -1.0
+        for j in range(a0, a1):
+            p = np.uint64(p0 + j)
+            a = age[p]
+            best, best_wage, best_key = earner_step(
+                j,
+                w_[np.uint64(j)],
+                a,
+                earner_key(a, is_employed[p]),
+                best,
+                best_wage,
+                best_key,
+            )
+        if best >= 0:
+            child_[np.uint64(best)] = child_deduction(n_education, n_infant, params)
     for j in range(n_p):
         u = np.uint64(j)
         # person_deductions and taxable_income, in their order of additions.
