@@ -619,7 +619,8 @@ How to read the table:
   (`transfers.dibao_monthly` + i yuan), so no result can be reused, and the
   population forgets what earlier calls derived from it (sizes, tiers, Gini
   weights) before each, untimed: `simulate` derives them every time, as the
-  reference models do.
+  reference models do. (What `simulate` keeps of earlier calls on a population
+  are two work arrays, a row per household, whose every value it writes anew.)
 - **reference time**: the reference measured in the same run on the same data
   (NumPy and pandas models of `tests/reference/`, peers, the memory floor).
 - **ratio**: reference time ÷ library time (a speed-up; higher is better), except

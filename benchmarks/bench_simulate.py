@@ -97,7 +97,8 @@ def _one_size(
     lib: dict[str, common.Timing] = {}
     # Before every timed call the population forgets what it derived in earlier
     # ones (sizes, tiers, Gini weights): simulate derives them each time, as the
-    # references do.
+    # references do. Its two work arrays (simulate's _scratch) hold no values
+    # it reads: they are kept, as a user's repeated calls keep them.
     fresh = {"setup": lambda: common.forget_derived(pop), "quick": quick}
     for mode in modes:
         lib[mode] = common.measure(

@@ -1,7 +1,8 @@
 """A rules-free pass: ``simulate(gini="bracket")``'s structure with no policy rules.
 
 What a pass built like the library's costs before any tax or transfer rule: the
-households' derived terms (tiers and Gini weights, as ``simulate`` derives them),
+households' derived terms (the Gini's weights: ``simulate`` writes them in its
+pass after a pass for their scale, here a pass of their own follows that one),
 a parallel pass over chunks of ``CHUNK`` households that reads every person and
 household array and forms one sum per household in person order, the library's
 own accumulation of the chunk totals (``_kernels.simulate._accumulate``, the sums
@@ -134,7 +135,8 @@ def rules_free_pass(pop) -> tuple[float, float, float]:
     from commonprosperity._kernels.histogram import bracket_gini
     from commonprosperity.simulate import _gini_weight
 
-    # _gini_weight derives all the households' terms (tiers too), as simulate.
+    # The households' terms simulate derives (cells, the Gini's scale), and the
+    # Gini's weights.
     gini_weight = _gini_weight(pop)
     per_capita = np.empty(pop.n_households)
     rules_free_totals_of(pop, per_capita)

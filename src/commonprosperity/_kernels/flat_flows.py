@@ -15,11 +15,15 @@ order).
 It applies when both tax schedules are convex with at most ``MAX_BRACKETS``
 brackets (:func:`applies`): ``simulate`` then runs :func:`aggregate_pass`, the
 same totals as :func:`commonprosperity._kernels.simulate.aggregate_pass` bit for
-bit (the same chunks, the same accumulation), and that one otherwise. It is a
+bit (the same chunks, the same accumulation; whole chunks four at a time,
+side by side: ``lane_sums``), and that one otherwise. It is a
 kernel of its own, not a branch of the other: compiled together, their first call
 took 15 s instead of 6. On the development machine (znver4, 2 threads; the
 benchmarks' population, 2021 scenarios; fastest of alternated runs) the pass took
-28 ms instead of 35 at 1e6 households and 254 ms instead of 343 at 1e7.
+28 ms instead of 35 at 1e6 households and 254 ms instead of 343 at 1e7. With
+the sums side by side and the households with children listed first, 163 ms
+instead of 234 at 1e7 (znver5, AVX-512; ``python -m benchmarks --only simulate
+--sizes 1e7``, "rules pass" row).
 """
 
 import numpy as np
