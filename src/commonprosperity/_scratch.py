@@ -43,9 +43,11 @@ def give_back(owner: Any, array: np.ndarray) -> None:
     key = id(owner)
     spare = _SPARE.get(key)
     if spare is None:
-        spare = _SPARE.setdefault(key, [])
         # Runs when owner is collected, before its id can be reused; a second
         # finalizer (two threads here at once) finds the key gone and does nothing.
+        # Registered first: an interrupt between the two lines cannot leave an
+        # entry that nothing removes.
         weakref.finalize(owner, _SPARE.pop, key, None)
+        spare = _SPARE.setdefault(key, [])
     if len(spare) < _KEEP:
         spare.append(array)

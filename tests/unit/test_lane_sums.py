@@ -139,3 +139,51 @@ def test_the_vector_pass_with_lanes_gives_the_household_passs_totals(three_perso
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(got_pc, want_pc)
     np.testing.assert_array_equal(gini_weight, _gini_weight(pop))
+
+
+@pytest.mark.skipif(
+    os.environ.get("NUMBA_DISABLE_JIT") != "1",
+    reason="patches the chunk size, which compiled kernels have frozen: no-JIT only",
+)
+@pytest.mark.parametrize("n", [64 * 16 - 1, 64 * 16 + 1, 68 * 16 + 3, 127 * 16 + 9])
+def test_lanes_group_whole_chunks_of_any_population(monkeypatch, n):
+    """Chunks of 16 households, so that a few thousand households give every task
+    whole groups of LANES chunks (the grouped loop runs, counted), leftovers and a
+    partial last chunk: the vector pass equals the household pass bit for bit."""
+    from commonprosperity.population import subsets
+
+    chunk = 16
+    for module in (K, F, LS):
+        monkeypatch.setattr(module, "CHUNK", chunk)
+    for module in (K, F):
+        monkeypatch.setattr(module, "CHUNK_ROW", chunk + 8)
+    for module in (F, LS):
+        monkeypatch.setattr(module, "SPAN", chunk * LS.LANES)
+    monkeypatch.setattr(LS, "ROW", chunk * LS.LANES + 64)
+    monkeypatch.setattr(LS, "_SUMS", 17 * (chunk * LS.LANES + 64))
+    groups = []
+    real = F.lane_sums
+    monkeypatch.setattr(F, "lane_sums", lambda *a: groups.append(1) or real(*a))
+    pop = subsets(synthetic_population(2_200, seed=4), [np.arange(n)])[0]
+    kernel_args = Scenario.status_quo(2025).as_arrays().kernel_args()
+    households = (
+        pop.offsets,
+        pop.household_id,
+        pop.weight,
+        pop.urban,
+        pop.city_code,
+        N_CITIES,
+    )
+    rest = (*person_arrays(pop), *kernel_args, BAND_EDGES, True)
+    want_pc = np.full(n, np.nan)
+    want = K.aggregate_pass(*households, _tiers(pop), *rest, want_pc)
+    got_pc = np.full(n, np.nan)
+    gini_weight = np.full(n, np.nan)
+    scale = gini_weight_scale(_gini_weight_exponent(pop))
+    got = F.aggregate_pass(
+        *households, _tier_table().ravel(), *rest, got_pc, gini_weight, scale
+    )
+    assert len(groups) >= K.TASKS - 1  # a task whose last chunk is partial: one less
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got_pc, want_pc)
+    np.testing.assert_array_equal(gini_weight, _gini_weight(pop))
