@@ -36,6 +36,33 @@ def _households(rng, n, size=None):
     return offsets, weight, urban, city
 
 
+def _assert_passes_agree(pop, three_person):
+    """The vector pass (status quo 2025) against the household pass on ``pop``:
+    totals, per-capita incomes and the Gini weights it writes, bit for bit."""
+    n = pop.n_households
+    kernel_args = Scenario.status_quo(2025).as_arrays().kernel_args()
+    households = (
+        pop.offsets,
+        pop.household_id,
+        pop.weight,
+        pop.urban,
+        pop.city_code,
+        N_CITIES,
+    )
+    rest = (*person_arrays(pop), *kernel_args, BAND_EDGES, three_person)
+    want_pc = np.full(n, np.nan)
+    want = K.aggregate_pass(*households, _tiers(pop), *rest, want_pc)
+    got_pc = np.full(n, np.nan)
+    gini_weight = np.full(n, np.nan)
+    scale = gini_weight_scale(_gini_weight_exponent(pop))
+    got = F.aggregate_pass(
+        *households, _tier_table().ravel(), *rest, got_pc, gini_weight, scale
+    )
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got_pc, want_pc)
+    np.testing.assert_array_equal(gini_weight, _gini_weight(pop))
+
+
 @pytest.mark.parametrize("three_person", [False, True])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_lane_sums_are_those_of_accumulate(seed, three_person):
@@ -118,27 +145,7 @@ def test_the_vector_pass_with_lanes_gives_the_household_passs_totals(three_perso
     assert n_chunks // min(n_chunks, K.TASKS) >= LS.LANES
     assert n_chunks % LS.LANES != 0 and n % K.CHUNK != 0
     pop = synthetic_population(n, seed=21)
-    kernel_args = Scenario.status_quo(2025).as_arrays().kernel_args()
-    households = (
-        pop.offsets,
-        pop.household_id,
-        pop.weight,
-        pop.urban,
-        pop.city_code,
-        N_CITIES,
-    )
-    rest = (*person_arrays(pop), *kernel_args, BAND_EDGES, three_person)
-    want_pc = np.full(n, np.nan)
-    want = K.aggregate_pass(*households, _tiers(pop), *rest, want_pc)
-    got_pc = np.full(n, np.nan)
-    gini_weight = np.full(n, np.nan)
-    scale = gini_weight_scale(_gini_weight_exponent(pop))
-    got = F.aggregate_pass(
-        *households, _tier_table().ravel(), *rest, got_pc, gini_weight, scale
-    )
-    np.testing.assert_array_equal(got, want)
-    np.testing.assert_array_equal(got_pc, want_pc)
-    np.testing.assert_array_equal(gini_weight, _gini_weight(pop))
+    _assert_passes_agree(pop, three_person)
 
 
 @pytest.mark.skipif(
@@ -165,25 +172,5 @@ def test_lanes_group_whole_chunks_of_any_population(monkeypatch, n):
     real = F.lane_sums
     monkeypatch.setattr(F, "lane_sums", lambda *a: groups.append(1) or real(*a))
     pop = subsets(synthetic_population(2_200, seed=4), [np.arange(n)])[0]
-    kernel_args = Scenario.status_quo(2025).as_arrays().kernel_args()
-    households = (
-        pop.offsets,
-        pop.household_id,
-        pop.weight,
-        pop.urban,
-        pop.city_code,
-        N_CITIES,
-    )
-    rest = (*person_arrays(pop), *kernel_args, BAND_EDGES, True)
-    want_pc = np.full(n, np.nan)
-    want = K.aggregate_pass(*households, _tiers(pop), *rest, want_pc)
-    got_pc = np.full(n, np.nan)
-    gini_weight = np.full(n, np.nan)
-    scale = gini_weight_scale(_gini_weight_exponent(pop))
-    got = F.aggregate_pass(
-        *households, _tier_table().ravel(), *rest, got_pc, gini_weight, scale
-    )
+    _assert_passes_agree(pop, True)
     assert len(groups) >= K.TASKS - 1  # a task whose last chunk is partial: one less
-    np.testing.assert_array_equal(got, want)
-    np.testing.assert_array_equal(got_pc, want_pc)
-    np.testing.assert_array_equal(gini_weight, _gini_weight(pop))
