@@ -16,10 +16,11 @@ advises huge pages for large arrays, and the kernel's own 80 MB at 1e7
 households took a fault per 4 KiB page on first write (the pass took 66 ms
 instead of about 30). Each task reads its block through slices indexed from 0:
 with indices computed into the whole arrays the pass took 62-68 ms at 1e7
-households (Xeon, AVX-512, 2 threads), with slices 36-38 ms. The cells are the
-cells marked seen, not counted: counting added to the same few counters household
-after household, a chain through memory that took a third of the pass (and a mask
-of bits OR-ed together, the shifts, most of the rest: 14 ms against 4 at 1e7).
+households (Xeon, AVX-512, 2 threads), with slices 36-38 ms. A task marks the
+cells it sees rather than counting them: counting added to the same few counters
+household after household, a chain through memory that took a third of the pass
+(and OR-ing a bit mask, its variable shifts, most of the rest: 14 ms against 4 at
+1e7).
 """
 
 import math
@@ -34,7 +35,7 @@ __all__ = [
     "scaled_person_weights",
 ]
 
-#: Households per task of the pass (a task's mask and maximum are its own).
+#: Households per task of the pass (a task's cells and maximum are its own).
 _BLOCK = 1 << 16
 
 
@@ -57,7 +58,6 @@ def household_terms(
     offsets : int64 array (n + 1,)
         Household ``i``'s persons are ``offsets[i]:offsets[i + 1]``.
     n_cities : int
-        At most 32 (the cells are the bits of a 64-bit mask).
 
     Returns
     -------
@@ -67,19 +67,16 @@ def household_terms(
         The binary exponent of the largest person weight ``weight * size``
         (``frexp``'s); ``0`` without households.
     """
-    if not 0 <= n_cities <= 32:
-        raise ValueError(f"at most 32 cities (a 64-bit mask); got {n_cities}")
-    mask, exponent = _household_terms(city_code, urban, weight, offsets)
-    cells = np.array([c for c in range(2 * n_cities) if (mask >> c) & 1], np.int64)
-    return cells, exponent
+    seen, exponent = _household_terms(city_code, urban, weight, offsets, 2 * n_cities)
+    return np.flatnonzero(seen.any(axis=0)), exponent
 
 
 @njit(cache=True, parallel=True)
-def _household_terms(city_code, urban, weight, offsets):
-    """:func:`household_terms`'s ``(cell mask, exponent)``."""
+def _household_terms(city_code, urban, weight, offsets, n_cells):
+    """``(seen, exponent)``: ``seen[t, c]`` is 1 if task t saw cell c."""
     n = weight.shape[0]
     n_tasks = max(1, (n + _BLOCK - 1) // _BLOCK)
-    seen = np.zeros((n_tasks, 64), dtype=np.uint8)
+    seen = np.zeros((n_tasks, n_cells), dtype=np.uint8)
     largest = np.zeros(n_tasks)
     # Each task's block as slices indexed by range(m): indices computed into the
     # whole arrays (range(lo, hi)) made the pass twice as slow.
@@ -100,12 +97,7 @@ def _household_terms(city_code, urban, weight, offsets):
         for i in range(hi - lo):
             top = max(top, weight_t[i] * (last[i] - first[i]))
         largest[t] = top
-    mask = np.uint64(0)
-    for t in range(n_tasks):
-        for c in range(64):
-            if seen[t, c]:
-                mask |= np.uint64(1) << np.uint64(c)
-    return mask, math.frexp(largest.max())[1]
+    return seen, math.frexp(largest.max())[1]
 
 
 def household_tiers(
