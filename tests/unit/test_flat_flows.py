@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from commonprosperity import Scenario, simulate, synthetic_population
 from commonprosperity._kernels import flat_flows as F
+from commonprosperity._kernels import layout as L
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.household_terms import gini_weight_scale
 from commonprosperity.population import CITY_LABELS
@@ -207,6 +208,66 @@ def test_flat_flows_compiled_equal_pure_python(d, data):
         _flat(kernel, d, args.kernel_args(), 0, n, flows)
         out.append(flows)
     np.testing.assert_array_equal(out[0], out[1])
+
+
+def _parent_and_child(wage):
+    """One household: an employed parent of 40 with ``wage``, a child of 10."""
+    return {
+        "offsets": np.array([0, 2], dtype=np.int64),
+        "household_id": np.array([12345], dtype=np.int64),
+        "tier": np.array([0], dtype=np.int8),
+        "age": np.array([40, 10], dtype=np.int64),
+        "is_employed": np.array([True, False]),
+        "wage": np.array([wage, 0.0]),
+        "business": np.zeros(2),
+        "property_income": np.zeros(2),
+        "pension": np.zeros(2),
+    }
+
+
+def _plain_wages(params):
+    """No growth, no contributions, no elderly-support claims: taxable income
+    before the child deductions is wage - basic deduction."""
+    params = params.copy()
+    params[L.GROWTH_RATE] = 0.0
+    params[L.CONTRIBUTION_RATE] = 0.0
+    params[L.ELDERLY_SUPPORT_SHARE] = 0.0
+    return params
+
+
+@pytest.mark.parametrize("above", [0.5, 1.0, 2.0**-20])
+def test_a_parent_taxable_by_a_little_still_takes_the_child_deductions(above):
+    """The vector pass looks for the best earner only where someone is taxable
+    before the child deductions. A parent ``above`` yuan over the basic deduction
+    owes 3 % of it alone, nothing with the child's deduction: by hand, then both
+    passes alike."""
+    args = list(Scenario.status_quo(2024).as_arrays().kernel_args())
+    args[0] = _plain_wages(args[0])
+    basic = args[0][L.BASIC_DEDUCTION]
+    d = _parent_and_child(basic + above)
+    alone = _parent_and_child(basic + above)
+    alone["age"][1] = 30  # the same household without a child
+    assert _both(alone, tuple(args), 0, 1)[1][5, 0] == pytest.approx(0.03 * above)
+    want, got = _both(d, tuple(args), 0, 1)
+    assert want[5, 0] == 0.0  # income tax
+    np.testing.assert_array_equal(got[:, :1], want[:, :1])
+
+
+def test_a_negative_child_deduction_keeps_the_best_earner_search():
+    """Hand-built, negative amounts (Scenario refuses them) raise the taxable
+    income they are deducted from: a parent 100 yuan under the basic deduction
+    becomes taxable by the child's, and owes 3 % of 19,900 yuan by hand; the
+    vector pass, which otherwise skips households where no one is taxable
+    without child deductions, agrees with household_flows."""
+    args = list(Scenario.status_quo(2024).as_arrays().kernel_args())
+    params = _plain_wages(args[0])
+    params[L.CHILD_EDUCATION] = -20_000.0
+    args[0] = params
+    want, got = _both(
+        _parent_and_child(params[L.BASIC_DEDUCTION] - 100.0), tuple(args), 0, 1
+    )
+    assert want[5, 0] == pytest.approx(0.03 * 19_900.0)
+    np.testing.assert_array_equal(got[:, :1], want[:, :1])
 
 
 def test_the_law_s_schedules_take_the_vector_path():

@@ -87,7 +87,8 @@ _HOUSEHOLD_ID = 2
 _EDUCATION = 3  # running counts of children 3-17, under 3, with an allowance
 _INFANT = 4
 _ALLOWANCE = 5
-_WITH_CHILDREN = 6  # the chunk's households with children (m entries at most)
+_WITH_CHILDREN = 6  # the chunk's households whose best earner matters (m at most)
+_TAXED = 7  # running count of persons taxable without a child deduction
 
 
 @njit(cache=True, inline="always")
@@ -144,6 +145,7 @@ def work_buffers(capacity):
         np.empty(size),
     )
     ints = (
+        np.empty(size, dtype=np.int64),
         np.empty(size, dtype=np.int64),
         np.empty(size, dtype=np.int64),
         np.empty(size, dtype=np.int64),
@@ -234,6 +236,7 @@ def flat_chunk_flows(
     inf_ = iwork[_INFANT]
     alw_ = iwork[_ALLOWANCE]
     with_ = iwork[_WITH_CHILDREN]
+    taxed_ = iwork[_TAXED]
     # Indices are unsigned throughout: a signed index may be negative, and
     # Numba's wrap-around for it turns contiguous loads into gathers (no SIMD).
 
@@ -283,31 +286,51 @@ def flat_chunk_flows(
     n_edu = 0
     n_inf = 0
     n_alw = 0
+    n_taxed = 0
     for j in range(n_p):
         u = np.uint64(j)
         a = age[np.uint64(p0 + j)]
         edu_[u] = n_edu
         inf_[u] = n_inf
         alw_[u] = n_alw
+        taxed_[u] = n_taxed
         n_inf += is_infant(a)
         n_edu += is_education_child(a)
         n_alw += is_allowance_child(a, max_age)
+        # The taxable income of the person with no child deduction (below).
+        deductions = basic + 0.0
+        deductions += elderly_[u]
+        n_taxed += 1 if w_[u] - c_[u] - deductions > 0.0 else 0
     edu_[np.uint64(n_p)] = n_edu
     inf_[np.uint64(n_p)] = n_inf
     alw_[np.uint64(n_p)] = n_alw
+    taxed_[np.uint64(n_p)] = n_taxed
+    # Who takes the child deductions matters only if someone of the household
+    # is taxable without them. Otherwise each person's taxable income is <= 0
+    # (or NaN) and stays so with them (amounts >= 0 only lower it: rounding is
+    # monotone), taxed 0.0 by household_flows' convex schedule either way: the
+    # household's tax sum is the same bits. Negative amounts (hand-built
+    # arguments; Scenario refuses them) keep every household in. A third of the
+    # benchmarks' households have children, an eighth children and someone
+    # taxable.
+    any_taxed = (
+        0
+        if ((params[L.CHILD_EDUCATION] >= 0.0) & (params[L.INFANT_CARE] >= 0.0))
+        else 1
+    )
     # The child deductions go to the best earner, who matters only in households
-    # with children: the others' deductions are the same whoever is best. Those
-    # households are listed first (no branch): a test per household mispredicted
-    # about as often as not, a tenth of the pass.
+    # with children (the others' deductions are the same whoever is best) and
+    # someone taxable without them (above). Those households are listed first
+    # (no branch): a test per household mispredicted about as often as not, a
+    # tenth of the pass.
     n_with = 0
     for i in range(m):
-        a0 = starts[i] - p0
-        a1 = ends[i] - p0
-        children = (edu_[np.uint64(a1)] - edu_[np.uint64(a0)]) + (
-            inf_[np.uint64(a1)] - inf_[np.uint64(a0)]
-        )
+        a0 = np.uint64(starts[i] - p0)
+        a1 = np.uint64(ends[i] - p0)
+        children = (edu_[a1] - edu_[a0]) + (inf_[a1] - inf_[a0])
+        taxed = (taxed_[a1] - taxed_[a0]) | any_taxed
         with_[np.uint64(n_with)] = i
-        n_with += 1 if children > 0 else 0
+        n_with += 1 if (children > 0) & (taxed > 0) else 0
     for k in range(n_with):
         i = with_[np.uint64(k)]
         a0 = starts[i] - p0
