@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from commonprosperity import Scenario, simulate, synthetic_population
 from commonprosperity._kernels import flat_flows as F
+from commonprosperity._kernels import lane_sums as LS
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels import simulate as K
 from commonprosperity._kernels.household_terms import gini_weight_scale
@@ -87,9 +88,11 @@ def _persons(d):
     )
 
 
-def _flat(kernel, d, kernel_args, h0, h1, flows):
-    """``kernel`` (flat_chunk_flows or its py_func) on households h0:h1 into
-    ``flows``, with work buffers full of stale values."""
+def _flat(kernel, d, kernel_args, h0, h1, flows, lane=1):
+    """``kernel`` (flat_chunk_flows or its py_func) on households h0:h1, into lane
+    ``lane`` of a lane workspace, with work buffers full of stale values; their
+    flows are copied to ``flows``'s first columns. Nothing else of the workspace
+    may be written."""
     params, _, rates, qd, _, b_rates, b_qd = kernel_args
     starts = d["offsets"][:-1][h0:h1]
     ends = d["offsets"][1:][h0:h1]
@@ -103,6 +106,7 @@ def _flat(kernel, d, kernel_args, h0, h1, flows):
     city = d["tier"].astype(np.int64)
     urban = d["household_id"] % 2 == 0
     tier_cells = np.array([0, 0, 1, 1, 2, 2], dtype=np.int8)
+    space = np.full(11 * LS.ROW, np.nan)
     kernel(
         h0,
         h1,
@@ -118,10 +122,15 @@ def _flat(kernel, d, kernel_args, h0, h1, flows):
         qd,
         b_rates,
         b_qd,
-        flows,
+        space,
+        lane,
         fwork,
         iwork,
     )
+    written = np.zeros(space.shape, dtype=bool)
+    LS.flows_of_lane(written, lane)[:, : h1 - h0] = True
+    assert np.isnan(space[~written]).all()
+    flows[:, : h1 - h0] = LS.flows_of_lane(space, lane)[:, : h1 - h0]
 
 
 def _both(d, kernel_args, h0, h1):
@@ -140,7 +149,7 @@ def _both(d, kernel_args, h0, h1):
         np.zeros((1, 11)),
     )
     got = np.full_like(want, np.nan)
-    _flat(F.flat_chunk_flows, d, kernel_args, h0, h1, got)
+    _flat(F.flat_chunk_flows, d, kernel_args, h0, h1, got, lane=h0 % LS.LANES)
     return want, got
 
 

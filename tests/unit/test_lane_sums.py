@@ -162,11 +162,10 @@ def test_lanes_group_whole_chunks_of_any_population(monkeypatch, n):
     chunk = 16
     for module in (K, F, LS):
         monkeypatch.setattr(module, "CHUNK", chunk)
-    for module in (K, F):
-        monkeypatch.setattr(module, "CHUNK_ROW", chunk + 8)
+    monkeypatch.setattr(K, "CHUNK_ROW", chunk + 8)
     for module in (F, LS):
         monkeypatch.setattr(module, "SPAN", chunk * LS.LANES)
-    monkeypatch.setattr(LS, "ROW", chunk * LS.LANES + 64)
+        monkeypatch.setattr(module, "ROW", chunk * LS.LANES + 64)
     monkeypatch.setattr(LS, "_SUMS", 17 * (chunk * LS.LANES + 64))
     groups = []
     real = F.lane_sums

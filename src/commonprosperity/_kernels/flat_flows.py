@@ -32,6 +32,7 @@ from numba import njit, prange
 from commonprosperity._kernels import layout as L
 from commonprosperity._kernels.lane_sums import (
     LANES,
+    ROW,
     SPAN,
     flows_of_lane,
     lane_sums,
@@ -61,7 +62,6 @@ from commonprosperity._kernels.rules import (
 )
 from commonprosperity._kernels.simulate import (
     CHUNK,
-    CHUNK_ROW,
     N_STATS,
     TASKS,
     _accumulate,
@@ -157,6 +157,15 @@ def work_buffers(capacity):
     return floats, ints
 
 
+@njit(cache=True, inline="always")
+def _at(k, i, lane):
+    """Index of flow ``k`` of household ``i`` in a lane workspace (``lane_sums``)."""
+    # Constant row offsets: one base register serves the stores of every flow
+    # (as rows of a 2-D view each took a base register of its own, spilled to
+    # the stack and reloaded at every person).
+    return np.uint64(k * ROW) + np.uint64(i * LANES + lane)
+
+
 @njit(cache=True)
 def flat_chunk_flows(
     h0,
@@ -178,7 +187,8 @@ def flat_chunk_flows(
     quick_ded,
     business_rates,
     business_quick_ded,
-    flows,
+    out,
+    lane,
     fwork,
     iwork,
 ):
@@ -186,10 +196,12 @@ def flat_chunk_flows(
 
     Preconditions: :func:`applies` holds for the schedules; households ``h0:h1``
     are non-empty, each one's persons ``starts[i]:ends[i]`` following the previous
-    one's, and no more than the work buffers' capacity (:func:`work_buffers`). Column
-    ``h - h0`` of ``flows`` (11, >= h1 - h0) receives household ``h``'s tuple of
-    ``household_flows``, bit for bit, with household ``h``'s tier
-    ``tier_cells[2 * city[h] + is_urban[h]]`` (the tier table, raveled).
+    one's, at most ``CHUNK`` of them, and no more persons than the work buffers'
+    capacity (:func:`work_buffers`). Lane ``lane`` of the lane workspace ``out``
+    (``lane_sums``' layout: column ``h - h0`` of ``flows_of_lane(out, lane)``)
+    receives household ``h``'s tuple of ``household_flows``, bit for bit, with
+    household ``h``'s tier ``tier_cells[2 * city[h] + is_urban[h]]`` (the tier
+    table, raveled); nothing else of ``out`` is written.
     """
     m = h1 - h0
     p0 = starts[0]
@@ -391,32 +403,34 @@ def flat_chunk_flows(
         residents_pension = _kept(residents_pension, keep) + rp_[u]
         # An unsigned index for Numba (no wraparound check); i was a loop int above.
         i = np.uint64(hh_[u])  # type: ignore[assignment]
-        flows[0, i] = wage_sum
-        flows[1, i] = business_sum
-        flows[2, i] = property_sum
-        flows[3, i] = pension_sum
-        flows[4, i] = contributions
-        flows[5, i] = iit
-        flows[6, i] = business_tax
-        flows[7, i] = property_tax
-        flows[9, i] = residents_pension
+        out[_at(0, i, lane)] = wage_sum
+        out[_at(1, i, lane)] = business_sum
+        out[_at(2, i, lane)] = property_sum
+        out[_at(3, i, lane)] = pension_sum
+        out[_at(4, i, lane)] = contributions
+        out[_at(5, i, lane)] = iit
+        out[_at(6, i, lane)] = business_tax
+        out[_at(7, i, lane)] = property_tax
+        out[_at(9, i, lane)] = residents_pension
     for i in range(m):
         n_allowance = alw_[np.uint64(ends[i] - p0)] - alw_[np.uint64(starts[i] - p0)]
         child_allowance = n_allowance * allowance
         net = household_net(
-            flows[0, i],
-            flows[1, i],
-            flows[2, i],
-            flows[3, i],
-            flows[9, i],
+            out[_at(0, i, lane)],
+            out[_at(1, i, lane)],
+            out[_at(2, i, lane)],
+            out[_at(3, i, lane)],
+            out[_at(9, i, lane)],
             child_allowance,
-            flows[4, i],
-            flows[5, i],
-            flows[6, i],
-            flows[7, i],
+            out[_at(4, i, lane)],
+            out[_at(5, i, lane)],
+            out[_at(6, i, lane)],
+            out[_at(7, i, lane)],
         )
-        flows[8, i] = dibao_top_up(net, child_allowance, ends[i] - starts[i], params)
-        flows[10, i] = child_allowance
+        out[_at(8, i, lane)] = dibao_top_up(
+            net, child_allowance, ends[i] - starts[i], params
+        )
+        out[_at(10, i, lane)] = child_allowance
 
 
 @njit(cache=True, parallel=True)
@@ -470,7 +484,9 @@ def aggregate_pass(
     for task in prange(n_tasks):
         c = task * n_chunks // n_tasks
         c_end = (task + 1) * n_chunks // n_tasks
-        flows = np.empty((11, CHUNK_ROW))
+        # A leftover chunk's flows: lane 0 of a workspace of its own.
+        single = np.empty(11 * ROW)
+        flows = flows_of_lane(single, 0)
         size = np.empty(CHUNK, dtype=np.int64)
         fwork, iwork = work_buffers(0)
         # Whole chunks LANES at a time, their sums formed side by side
@@ -515,7 +531,8 @@ def aggregate_pass(
                     quick_ded,
                     business_rates,
                     business_quick_ded,
-                    flows_of_lane(work, lane),
+                    work,
+                    lane,
                     fwork,
                     iwork,
                 )
@@ -552,7 +569,8 @@ def aggregate_pass(
                 quick_ded,
                 business_rates,
                 business_quick_ded,
-                flows,
+                single,
+                0,
                 fwork,
                 iwork,
             )
@@ -594,7 +612,8 @@ def _chunk_flows(
     quick_ded,
     business_rates,
     business_quick_ded,
-    flows,
+    out,
+    lane,
     fwork,
     iwork,
 ):
@@ -625,7 +644,8 @@ def _chunk_flows(
         quick_ded,
         business_rates,
         business_quick_ded,
-        flows,
+        out,
+        lane,
         fwork,
         iwork,
     )
