@@ -80,15 +80,27 @@ _IIT = 4
 _RESIDENTS_PENSION = 5
 _CHILD_DEDUCTION = 6  # the household's child deductions, on its best earner only
 _MINIMUM_WAGE = 7  # annual minimum wage of the person's household
+_HOUSEHOLD_MINIMUM = 8  # the same, one entry per household of the chunk
 # The integer work rows; the running counts have one more entry than persons.
 _HOUSEHOLD = 0  # the person's household, 0-based in the chunk
 _START = 1  # 1 where a household's persons begin
 _HOUSEHOLD_ID = 2
-_EDUCATION = 3  # running counts of children 3-17, under 3, with an allowance
-_INFANT = 4
-_ALLOWANCE = 5
-_WITH_CHILDREN = 6  # the chunk's households whose best earner matters (m at most)
-_TAXED = 7  # running count of persons taxable without a child deduction
+_WITH_CHILDREN = 3  # the chunk's households whose best earner matters (m at most)
+# Four running counts a person, side by side (``_COUNTS`` entries each): their
+# stores share one base register (four rows of their own each took one, spilled
+# to the stack and reloaded at every person).
+_COUNTS = 4
+_COUNTED = 4
+_EDUCATION = 0  # children 3-17
+_INFANT = 1  # children under 3
+_ALLOWANCE = 2  # children with an allowance
+_TAXED = 3  # persons taxable without a child deduction
+
+
+@njit(cache=True, inline="always")
+def _count(counts, j, which):
+    """Running count ``which`` before person ``j`` (``j`` past the last: all)."""
+    return counts[np.uint64(_COUNTED * j + which)]
 
 
 @njit(cache=True, inline="always")
@@ -143,16 +155,14 @@ def work_buffers(capacity):
         np.empty(size),
         np.empty(size),
         np.empty(size),
+        np.empty(size),
     )
     ints = (
         np.empty(size, dtype=np.int64),
         np.empty(size, dtype=np.int64),
         np.empty(size, dtype=np.int64),
         np.empty(size, dtype=np.int64),
-        np.empty(size, dtype=np.int64),
-        np.empty(size, dtype=np.int64),
-        np.empty(size, dtype=np.int64),
-        np.empty(size, dtype=np.int64),
+        np.empty(_COUNTED * size, dtype=np.int64),
     )
     return floats, ints
 
@@ -244,11 +254,9 @@ def flat_chunk_flows(
     hh_ = iwork[_HOUSEHOLD]
     start_ = iwork[_START]
     id_ = iwork[_HOUSEHOLD_ID]
-    edu_ = iwork[_EDUCATION]
-    inf_ = iwork[_INFANT]
-    alw_ = iwork[_ALLOWANCE]
     with_ = iwork[_WITH_CHILDREN]
-    taxed_ = iwork[_TAXED]
+    counts_ = iwork[_COUNTS]
+    hmw_ = fwork[_HOUSEHOLD_MINIMUM]
     # Indices are unsigned throughout: a signed index may be negative, and
     # Numba's wrap-around for it turns contiguous loads into gathers (no SIMD).
 
@@ -264,14 +272,18 @@ def flat_chunk_flows(
         hh_[u] = k
     start_[0] = 1
     # What the rules need of the household, copied to the person (the loops below
-    # then read contiguous rows only).
+    # then read contiguous rows only). The minimum wage once per household, from
+    # its tier in its cell's entry (no array of tiers to derive first): loads of
+    # bytes by index do not vectorise, so the person loop gathers 8-byte values.
+    for i in range(m):
+        h = np.uint64(h0 + i)
+        cell = np.uint64(2 * city[h] + (1 if is_urban[h] else 0))
+        hmw_[np.uint64(i)] = params[np.uint64(L.MINIMUM_WAGE_TIER1 + tier_cells[cell])]
     for j in range(n_p):
         u = np.uint64(j)
-        h = np.uint64(h0 + hh_[u])
-        # The tier from the household's cell: no array of tiers to derive first.
-        cell = np.uint64(2 * city[h] + (1 if is_urban[h] else 0))
-        mw_[u] = params[np.uint64(L.MINIMUM_WAGE_TIER1 + tier_cells[cell])]
-        id_[u] = household_id[h]
+        own = np.uint64(hh_[u])
+        mw_[u] = hmw_[own]
+        id_[u] = household_id[np.uint64(h0) + own]
     for j in range(n_p):
         u = np.uint64(j)
         p = np.uint64(p0 + j)
@@ -302,10 +314,11 @@ def flat_chunk_flows(
     for j in range(n_p):
         u = np.uint64(j)
         a = age[np.uint64(p0 + j)]
-        edu_[u] = n_edu
-        inf_[u] = n_inf
-        alw_[u] = n_alw
-        taxed_[u] = n_taxed
+        q = np.uint64(_COUNTED * j)
+        counts_[q + np.uint64(_EDUCATION)] = n_edu
+        counts_[q + np.uint64(_INFANT)] = n_inf
+        counts_[q + np.uint64(_ALLOWANCE)] = n_alw
+        counts_[q + np.uint64(_TAXED)] = n_taxed
         n_inf += is_infant(a)
         n_edu += is_education_child(a)
         n_alw += is_allowance_child(a, max_age)
@@ -313,10 +326,11 @@ def flat_chunk_flows(
         deductions = basic + 0.0
         deductions += elderly_[u]
         n_taxed += 1 if w_[u] - c_[u] - deductions > 0.0 else 0
-    edu_[np.uint64(n_p)] = n_edu
-    inf_[np.uint64(n_p)] = n_inf
-    alw_[np.uint64(n_p)] = n_alw
-    taxed_[np.uint64(n_p)] = n_taxed
+    q = np.uint64(_COUNTED * n_p)
+    counts_[q + np.uint64(_EDUCATION)] = n_edu
+    counts_[q + np.uint64(_INFANT)] = n_inf
+    counts_[q + np.uint64(_ALLOWANCE)] = n_alw
+    counts_[q + np.uint64(_TAXED)] = n_taxed
     # Who takes the child deductions matters only if someone of the household
     # is taxable without them. Otherwise each person's taxable income is <= 0
     # (or NaN) and stays so with them (amounts >= 0 only lower it: rounding is
@@ -339,16 +353,18 @@ def flat_chunk_flows(
     for i in range(m):
         a0 = np.uint64(starts[i] - p0)
         a1 = np.uint64(ends[i] - p0)
-        children = (edu_[a1] - edu_[a0]) + (inf_[a1] - inf_[a0])
-        taxed = (taxed_[a1] - taxed_[a0]) | any_taxed
+        children = (
+            _count(counts_, a1, _EDUCATION) - _count(counts_, a0, _EDUCATION)
+        ) + (_count(counts_, a1, _INFANT) - _count(counts_, a0, _INFANT))
+        taxed = (_count(counts_, a1, _TAXED) - _count(counts_, a0, _TAXED)) | any_taxed
         with_[np.uint64(n_with)] = i
         n_with += 1 if (children > 0) & (taxed > 0) else 0
     for k in range(n_with):
         i = with_[np.uint64(k)]
         a0 = starts[i] - p0
         a1 = ends[i] - p0
-        n_education = edu_[np.uint64(a1)] - edu_[np.uint64(a0)]
-        n_infant = inf_[np.uint64(a1)] - inf_[np.uint64(a0)]
+        n_education = _count(counts_, a1, _EDUCATION) - _count(counts_, a0, _EDUCATION)
+        n_infant = _count(counts_, a1, _INFANT) - _count(counts_, a0, _INFANT)
         best = -1
         best_wage = -1.0
         best_key = -1.0
@@ -413,7 +429,9 @@ def flat_chunk_flows(
         out[_at(7, i, lane)] = property_tax
         out[_at(9, i, lane)] = residents_pension
     for i in range(m):
-        n_allowance = alw_[np.uint64(ends[i] - p0)] - alw_[np.uint64(starts[i] - p0)]
+        n_allowance = _count(counts_, ends[i] - p0, _ALLOWANCE) - _count(
+            counts_, starts[i] - p0, _ALLOWANCE
+        )
         child_allowance = n_allowance * allowance
         net = household_net(
             out[_at(0, i, lane)],
