@@ -262,7 +262,8 @@ def test_a_parent_taxable_by_a_little_still_takes_the_child_deductions(above):
     np.testing.assert_array_equal(got[:, :1], want[:, :1])
 
 
-def test_a_negative_child_deduction_keeps_the_best_earner_search():
+@pytest.mark.parametrize(("amount", "child_age"), [("education", 10), ("infant", 1)])
+def test_a_negative_child_deduction_keeps_the_best_earner_search(amount, child_age):
     """Hand-built, negative amounts (Scenario refuses them) raise the taxable
     income they are deducted from: a parent 100 yuan under the basic deduction
     becomes taxable by the child's, and owes 3 % of 19,900 yuan by hand; the
@@ -270,11 +271,12 @@ def test_a_negative_child_deduction_keeps_the_best_earner_search():
     without child deductions, agrees with household_flows."""
     args = list(Scenario.status_quo(2024).as_arrays().kernel_args())
     params = _plain_wages(args[0])
-    params[L.CHILD_EDUCATION] = -20_000.0
+    key = {"education": L.CHILD_EDUCATION, "infant": L.INFANT_CARE}[amount]
+    params[key] = -20_000.0
     args[0] = params
-    want, got = _both(
-        _parent_and_child(params[L.BASIC_DEDUCTION] - 100.0), tuple(args), 0, 1
-    )
+    d = _parent_and_child(params[L.BASIC_DEDUCTION] - 100.0)
+    d["age"][1] = child_age
+    want, got = _both(d, tuple(args), 0, 1)
     assert want[5, 0] == pytest.approx(0.03 * 19_900.0)
     np.testing.assert_array_equal(got[:, :1], want[:, :1])
 

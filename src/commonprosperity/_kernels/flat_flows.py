@@ -26,7 +26,8 @@ instead of 234 at 1e7 (znver5, AVX-512; ``python -m benchmarks --only simulate
 --sizes 1e7``, "rules pass" row); with the best earner looked for only where
 someone is taxable, and the flows, running counts and minimum wages stored where
 the scalar loops need one base register for them (a profile showed those loops
-reloading spilled pointers at every person), 157 ms against 244.
+reloading spilled pointers at every person), 157 ms; the household pass, measured
+in the same run, 244 ms.
 """
 
 import numpy as np
@@ -84,14 +85,14 @@ _RESIDENTS_PENSION = 5
 _CHILD_DEDUCTION = 6  # the household's child deductions, on its best earner only
 _MINIMUM_WAGE = 7  # annual minimum wage of the person's household
 _HOUSEHOLD_MINIMUM = 8  # the same, one entry per household of the chunk
-# The integer work rows; the running counts have one more entry than persons.
+# The integer work rows (the running counts: one more group of four than persons).
 _HOUSEHOLD = 0  # the person's household, 0-based in the chunk
 _START = 1  # 1 where a household's persons begin
 _HOUSEHOLD_ID = 2
 _WITH_CHILDREN = 3  # the chunk's households whose best earner matters (m at most)
-# Four running counts a person, side by side (``_COUNTS`` entries each): their
-# stores share one base register (four rows of their own each took one, spilled
-# to the stack and reloaded at every person).
+# Four running counts a person, side by side in row ``_COUNTS`` (``_COUNTED``
+# entries a person): their stores share one base register (four rows of their
+# own each took one, spilled to the stack and reloaded at every person).
 _COUNTS = 4
 _COUNTED = 4
 _EDUCATION = 0  # children 3-17
@@ -126,6 +127,10 @@ def applies(params, rates, business_rates):
     at least 0, so that the quick deductions are too and no bracket line is
     positive at a taxable income <= 0, where ``household_flows`` taxes nothing.
     ``Scenario`` ensures the last two; a caller building arguments by hand may not.
+    The two passes agree bit for bit for finite parameters, as ``Scenario``'s
+    are: a NaN or infinite taxable income from hand-built ones (a NaN deduction,
+    an infinite one against a 0 % line) is taxed 0.0 by ``household_flows``,
+    which taxes only incomes above 0, and NaN by the largest bracket line.
     """
     ok = (
         params[L.SCHEDULE_CONVEX] > 0.0
@@ -144,9 +149,9 @@ def applies(params, rates, business_rates):
 def work_buffers(capacity):
     """Float and integer work rows for chunks of up to ``capacity`` persons.
 
-    Each row has ``capacity + 1`` entries (the running counts have one past the
-    last person). Separate arrays, not the rows of one: the person loops were a
-    sixth slower on rows of one array.
+    Each row has ``capacity + 1`` entries, the running counts ``_COUNTED`` times
+    as many (one group past the last person). Separate arrays, not the rows of
+    one: the person loops were a sixth slower on rows of one array.
     """
     size = capacity + 1
     floats = (
@@ -308,8 +313,8 @@ def flat_chunk_flows(
         )  # fmt: skip
         rp_[u] = residents_pension_amount(a, pension[p], employed, residents_amount)
         child_[u] = 0.0
-    # Running counts of children (exact integers): a household's count is the
-    # difference at its two ends.
+    # Running counts of children and of persons taxable without a child deduction
+    # (exact integers): a household's count is the difference at its two ends.
     n_edu = 0
     n_inf = 0
     n_alw = 0
