@@ -102,9 +102,12 @@ _TAXED = 3  # persons taxable without a child deduction
 
 
 @njit(cache=True, inline="always")
-def _count(counts, j, which):
-    """Running count ``which`` before person ``j`` (``j`` past the last: all)."""
-    return counts[np.uint64(_COUNTED * j + which)]
+def _household_count(counts, a0, a1, which):
+    """Count ``which`` of the household of persons ``a0:a1`` (chunk-local)."""
+    return (
+        counts[np.uint64(_COUNTED * a1 + which)]
+        - counts[np.uint64(_COUNTED * a0 + which)]
+    )
 
 
 @njit(cache=True, inline="always")
@@ -330,7 +333,9 @@ def flat_chunk_flows(
         n_inf += is_infant(a)
         n_edu += is_education_child(a)
         n_alw += is_allowance_child(a, max_age)
-        # The taxable income of the person with no child deduction (below).
+        # The taxable income of the person with no child deduction (below):
+        # person_deductions and taxable_income written out, as in the tax loop
+        # (elderly_ holds the claimed amount, 0.0 if none).
         deductions = basic + 0.0
         deductions += elderly_[u]
         n_taxed += 1 if w_[u] - c_[u] - deductions > 0.0 else 0
@@ -361,18 +366,18 @@ def flat_chunk_flows(
     for i in range(m):
         a0 = np.uint64(starts[i] - p0)
         a1 = np.uint64(ends[i] - p0)
-        children = (
-            _count(counts_, a1, _EDUCATION) - _count(counts_, a0, _EDUCATION)
-        ) + (_count(counts_, a1, _INFANT) - _count(counts_, a0, _INFANT))
-        taxed = (_count(counts_, a1, _TAXED) - _count(counts_, a0, _TAXED)) | any_taxed
+        children = _household_count(counts_, a0, a1, _EDUCATION) + _household_count(
+            counts_, a0, a1, _INFANT
+        )
+        taxed = _household_count(counts_, a0, a1, _TAXED) | any_taxed
         with_[np.uint64(n_with)] = i
         n_with += 1 if (children > 0) & (taxed > 0) else 0
     for k in range(n_with):
         i = with_[np.uint64(k)]
         a0 = starts[i] - p0
         a1 = ends[i] - p0
-        n_education = _count(counts_, a1, _EDUCATION) - _count(counts_, a0, _EDUCATION)
-        n_infant = _count(counts_, a1, _INFANT) - _count(counts_, a0, _INFANT)
+        n_education = _household_count(counts_, a0, a1, _EDUCATION)
+        n_infant = _household_count(counts_, a0, a1, _INFANT)
         best = -1
         best_wage = -1.0
         best_key = -1.0
@@ -437,8 +442,8 @@ def flat_chunk_flows(
         out[_at(7, i, lane)] = property_tax
         out[_at(9, i, lane)] = residents_pension
     for i in range(m):
-        n_allowance = _count(counts_, ends[i] - p0, _ALLOWANCE) - _count(
-            counts_, starts[i] - p0, _ALLOWANCE
+        n_allowance = _household_count(
+            counts_, starts[i] - p0, ends[i] - p0, _ALLOWANCE
         )
         child_allowance = n_allowance * allowance
         net = household_net(
