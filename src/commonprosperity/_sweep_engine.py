@@ -149,6 +149,14 @@ BLOCK_BYTES = 128 * 2**20
 SPLIT_ERROR = 1e-13
 #: Most scenarios per kernel pass.
 MAX_BLOCK = 64
+#: Lane groups in a bracketed block run by tiles: each person's scalar work and
+#: each chunk's invariant stages (``_precompute``) are then shared by twice the
+#: scenarios. A wage lever of 1,000 scenarios at 1e6 households: kernel passes
+#: 3.2-3.5 s in blocks of 48 against 4.1-4.3 in blocks of 24 (72: 3.2, 144: 3.4),
+#: whole sweep 5.6-5.9 s against 6.3-6.6 (2 threads, znver5). The tiles shrink
+#: to keep the block memory; the histograms (one per scenario of the block)
+#: take only the pages their bins touch.
+TILED_GROUPS = 2
 #: Bytes a household of the population the per-capita buffer of a block may take
 #: (the population's own arrays take about 140).
 BLOCK_PER_HOUSEHOLD = 120
@@ -1185,23 +1193,32 @@ def _tile(pop: _Ordered, h0: int, h1: int) -> _Ordered:
 
 
 class _Running:
-    """One scenario's histogram, filled tile by tile (``_kernels.histogram``)."""
+    """The histograms of a block's scenarios, filled tile by tile.
 
-    def __init__(self) -> None:
-        self.total, self.ever = running_sums()
-        self.lowest = 0.0
+    Histogram ``k`` is scenario ``k``'s (``_kernels.histogram``).
+    """
+
+    def __init__(self, count: int) -> None:
+        self.totals, self.evers = running_sums(count)
+        self.lowest = np.zeros(count)
         self.counts: list[int] = []
 
-    def add(self, income: np.ndarray, weight: np.ndarray) -> None:
-        self.lowest = min(self.lowest, add_rows(income, weight, self.total, self.ever))
-        self.counts.append(income.shape[0])
+    def add(self, per_capita: np.ndarray, weight: np.ndarray) -> None:
+        """Add row ``k`` of ``per_capita`` (a tile's rows) to histogram ``k``."""
+        S = per_capita.shape[0]
+        least = add_rows(per_capita, weight, self.totals[:S], self.evers[:S])
+        np.minimum(self.lowest[:S], least, out=self.lowest[:S])
+        self.counts.append(per_capita.shape[1])
 
-    def take(self) -> _Binned:
-        """The :func:`binned` histogram of the rows added; empties this one."""
-        out = collect_rows(self.total, self.ever, self.lowest, self.counts)
-        self.lowest = 0.0
-        self.counts = []
+    def take(self, k: int) -> _Binned:
+        """The :func:`binned` histogram of the rows added to ``k``; empties it."""
+        out = collect_rows(self.totals[k], self.evers[k], self.lowest[k], self.counts)
+        self.lowest[k] = 0.0
         return out
+
+    def restart(self) -> None:
+        """Start the next block's rows (every histogram taken)."""
+        self.counts = []
 
 
 def _sort_order(per_capita: np.ndarray, near: np.ndarray | None) -> np.ndarray:
@@ -1426,7 +1443,7 @@ def _bracket_tiles(
     fixed: _Fixed,
     tile: int,
     buffer: np.ndarray,
-    running: list[_Running],
+    running: _Running,
     executor: ThreadPoolExecutor,
 ) -> tuple[np.ndarray, list[tuple[float, float, float]]]:
     """Totals and bracketed Ginis of the scenarios ``block`` on ``rest``, by tiles.
@@ -1435,7 +1452,8 @@ def _bracket_tiles(
     block memory: the pass runs over tiles of ``tile`` households (whole chunks),
     each continuing every scenario's sums from the tile before (so the totals
     are bit for bit one pass's), into ``buffer``. Each scenario's rows are added
-    to its histogram in ``running``, two scenarios at a time. A bracket too wide
+    to its histogram in ``running`` (Numba's threads take runs of them), each
+    collected and bracketed on a pool thread. A bracket too wide
     or bad rows: that scenario's rows are recomputed and simulate's path runs.
     """
     S = block.n
@@ -1445,15 +1463,15 @@ def _bracket_tiles(
         t1 = min(n, t0 + tile)
         pc = buffer[: S * (t1 - t0)].reshape(S, t1 - t0)
         state = _pass_sums(_tile(rest, t0, t1), block, three, pc, state)
-        pw = rest.gini_weight[t0:t1]
-        list(executor.map(_Running.add, running[:S], pc, itertools.repeat(pw)))
+        running.add(pc, rest.gini_weight[t0:t1])
     sums, comps = cast(tuple[np.ndarray, np.ndarray], state)
     # Each histogram's collection and bracket on a pool thread (its kernels
     # release the GIL): serial here they took a sixth of a wage lever's sweep of
     # 100 scenarios at 1e5 households.
-    taken = executor.map(
-        lambda running_k: fixed.binned_bracket(running_k.take(), n), running[:S]
+    taken = list(
+        executor.map(lambda k: fixed.binned_bracket(running.take(k), n), range(S))
     )
+    running.restart()
     brackets = []
     for k, bracket in enumerate(taken):
         if bracket is None:
@@ -1607,7 +1625,7 @@ def _evaluate(
     # paged in and zeroed by the kernel's first writes (14 ms of a 62 ms pass of
     # 22 scenarios at 1e6 households).
     buffer = np.empty(0)
-    running: list[_Running] = []  # histograms of a tiled block's scenarios
+    running: _Running | None = None  # histograms of a tiled block's scenarios
     try:
         # So few rows are bracketed by their exact Gini (simulate's rule): the
         # exact path runs, its Ginis given their allowance (_exact_brackets).
@@ -1651,9 +1669,9 @@ def _evaluate(
                 # histograms need no whole rows: a whole group, by tiles. The
                 # choice is the universe's (a tiled histogram's sums are
                 # grouped by tiles), so every Dask task makes the same.
-                block = LANES
+                block = TILED_GROUPS * LANES
                 tile = min(tile, _tile_rows(block, n_population))
-                running = running or [_Running() for _ in range(LANES)]
+                running = running or _Running(block)
             near = None  # the sort order of the group's last scenario
             shared = (
                 _transfer_invariants(rest, part.rows(0, 1), three)
@@ -1675,7 +1693,7 @@ def _evaluate(
                         fixed,
                         tile,
                         buffer,
-                        running,
+                        cast(_Running, running),
                         executor,
                     )
                 else:

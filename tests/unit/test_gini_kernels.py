@@ -26,6 +26,7 @@ from commonprosperity._kernels.inequality import (
     gini_exact_from_order,
     resort_stable,
 )
+from commonprosperity._kernels.threads import numba_threads
 from commonprosperity.errors import MeasureError
 from commonprosperity.metrics import gini
 
@@ -311,13 +312,13 @@ def test_a_histogram_filled_part_by_part_equals_one_of_all_the_rows():
     x[:30] = -x[:30] / 9  # business losses
     x[100:300] = 12_000.0
     w = rng.uniform(0.5, 2.0, n)
-    total, ever = H.running_sums()
+    totals, evers = H.running_sums(1)
     least = 0.0
     cuts = [0, n // 7, n // 7 + 1, n // 2, n]
     for a, b in itertools.pairwise(cuts):
-        least = min(least, H.add_rows(x[a:b], w[a:b], total, ever))
+        least = min(least, H.add_rows(x[None, a:b], w[a:b], totals, evers)[0])
     counts = list(np.diff(cuts))
-    hist, keys, rows, bad, negative = H.collect_rows(total, ever, least, counts)
+    hist, keys, rows, bad, negative = H.collect_rows(totals[0], evers[0], least, counts)
     h_all, k_all, _, _, _ = H.binned(x, w, serial=True)
     np.testing.assert_array_equal(keys, k_all)
     np.testing.assert_allclose(hist, h_all, rtol=1e-12, atol=1e-6)
@@ -327,9 +328,41 @@ def test_a_histogram_filled_part_by_part_equals_one_of_all_the_rows():
     _, lower, upper = H.binned_bracket((hist, keys, rows, bad, negative), n)
     assert lower <= _sorted_gini(x, w) <= upper
     # Emptied: the next rows start from zero sums.
-    assert not total.any() and not ever.any()
-    least = H.add_rows(x[:10], -w[:10], total, ever)
-    assert H.collect_rows(total, ever, least, [10])[3]
+    assert not totals.any() and not evers.any()
+    least = H.add_rows(x[None, :10], -w[:10], totals, evers)[0]
+    assert H.collect_rows(totals[0], evers[0], least, [10])[3]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_histograms_filled_together_equal_each_filled_alone(threads):
+    """add_rows of several rows at once (Numba's threads take runs of the
+    histograms): each histogram's bits are those of its row filled alone, on any
+    thread count, and each row's least weight is returned."""
+    rng = np.random.default_rng(81)
+    n, count = (30_000, 5) if JIT else (2_000, 3)
+    x = 30_000.0 * rng.lognormal(0.0, 0.8, (count, n))
+    x[1] = np.sort(x[1])  # clustered: summed a run at a time
+    w = rng.uniform(0.5, 2.0, n)
+    alone = []
+    for k in range(count):
+        t1, e1 = H.running_sums(1)
+        for a, b in ((0, n // 3), (n // 3, n)):
+            H.add_rows(x[None, k, a:b], w[a:b], t1, e1)
+        alone.append(H.collect_rows(t1[0], e1[0], 0.0, [n // 3, n - n // 3]))
+    totals, evers = H.running_sums(count + 1)  # more histograms than rows
+    with numba_threads(threads):
+        for a, b in ((0, n // 3), (n // 3, n)):
+            least = H.add_rows(x[:, a:b], w[a:b], totals, evers)
+            assert (least == 0.0).all()
+    for k in range(count):
+        got = H.collect_rows(totals[k], evers[k], 0.0, [n // 3, n - n // 3])
+        np.testing.assert_array_equal(got[0], alone[k][0])
+        np.testing.assert_array_equal(got[1], alone[k][1])
+    assert not totals.any() and not evers.any()
+    w_bad = w.copy()
+    w_bad[5] = -1.0
+    least = H.add_rows(x[:, :10], w_bad[:10], totals, evers)
+    np.testing.assert_array_equal(least, np.full(count, -1.0))
 
 
 def test_histogram_flags_bad_rows():

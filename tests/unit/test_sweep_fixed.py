@@ -248,12 +248,17 @@ def _spy_tiles(monkeypatch):
     return calls
 
 
-def test_tiled_bracket_sweeps_equal_simulate(pop, base, monkeypatch):
+@pytest.mark.parametrize("groups", [1, 2])
+def test_tiled_bracket_sweeps_equal_simulate(pop, base, monkeypatch, groups):
     calls = _spy_tiles(monkeypatch)
+    monkeypatch.setattr(engine, "TILED_GROUPS", groups)
     f = sweep(pop, base, WAGE_GRID, gini="bracket", progress=False)
-    # Blocks of a whole lane group (the 25 scenarios and the base: 24 + 2), each
-    # over several tiles of whole chunks.
-    assert [c[1] for c in calls] == [engine.LANES, 26 - engine.LANES]
+    # Blocks of whole lane groups (the 25 scenarios and the base: 24 + 2 in
+    # blocks of one group, 26 in one of two), each over several tiles of whole
+    # chunks.
+    block = groups * engine.LANES
+    assert [c[1] for c in calls] == [min(block, 26 - i) for i in range(0, 26, block)]
+    assert len(calls) == (2 if groups == 1 else 1)
     assert all(n > tile and tile % K.CHUNK == 0 for n, _, tile in calls)
     names = (*INDICATOR_NAMES, "gini_lower", "gini_upper")
     for i, s in enumerate(_scenarios(base, WAGE_GRID)[1:]):

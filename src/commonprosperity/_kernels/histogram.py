@@ -40,6 +40,7 @@ import math
 import mmap
 import threading
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -530,39 +531,70 @@ def binned(
     return hist, keys, sum_depth(n, serial), bool(bad), bool(negative)
 
 
-def running_sums() -> tuple[np.ndarray, np.ndarray]:
-    """Empty ``(total, ever)`` of a histogram filled set of rows by set of rows.
+def running_sums(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Empty ``(totals, evers)`` of ``count`` histograms filled set of rows by set.
 
-    ``total`` (N_BINS, 3) takes page by page only the bins its rows touch;
-    ``ever`` marks the blocks of bins touched. Fill with :func:`add_rows`, read
-    with :func:`collect_rows`.
+    ``totals[k]`` (N_BINS, 3) takes page by page only the bins its rows touch;
+    ``evers[k]`` marks the blocks of bins touched. Fill with :func:`add_rows`,
+    read histogram ``k`` with :func:`collect_rows` of ``totals[k], evers[k]``.
     """
-    return _untouched_zeros((N_BINS, 3)), np.zeros(N_BLOCKS, dtype=np.uint8)
+    return (
+        _untouched_zeros((count, N_BINS, 3)),
+        np.zeros((count, N_BLOCKS), dtype=np.uint8),
+    )
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _fill_each(incomes, weight, totals, evers, work, least):
+    """Row ``k`` of ``incomes`` into histogram ``k``; tasks take runs of them.
+
+    Each histogram is filled whole by one task (``work[t]`` its sub-block sums,
+    all zero on entry and on return), so its sums do not depend on the thread
+    count. ``least[k]``: the least weight of row ``k`` (at most 0).
+    """
+    count = incomes.shape[0]
+    n_tasks = work.shape[0]
+    for t in prange(n_tasks):
+        touched = np.zeros(N_BLOCKS, dtype=np.uint8)
+        for k in range(t * count // n_tasks, (t + 1) * count // n_tasks):
+            x = incomes[k]
+            least[k] = _fill_group(
+                x,
+                weight,
+                0,
+                x.shape[0],
+                work[t],
+                totals[k],
+                touched,
+                evers[k],
+                _clustered(x),
+            )
 
 
 def add_rows(
-    income: np.ndarray, weight: np.ndarray, total: np.ndarray, ever: np.ndarray
-) -> float:
-    """Add rows to the running sums ``(total, ever)`` of :func:`running_sums`.
+    incomes: np.ndarray, weight: np.ndarray, totals: np.ndarray, evers: np.ndarray
+) -> np.ndarray:
+    """Add row ``k`` of ``incomes`` to the running sums ``totals[k], evers[k]``.
 
-    On the calling thread, in sub-blocks of at most ``SUB_ROWS`` rows (one
-    flush into ``total`` each). Returns the least weight (at most 0). Several
-    running histograms may be filled at once, one per Python thread.
+    ``incomes`` (count, rows), ``weight`` (rows,); the histograms of
+    :func:`running_sums`, ``count`` of them or more. Each histogram's rows are
+    summed in sub-blocks of at most ``SUB_ROWS`` rows (one flush into its total
+    each) on one thread; Numba's threads take runs of histograms, so the
+    sweep's histograms run on the threads of its kernel passes (on two Python
+    threads of their own, Numba's idle thread spun beside them: a wage lever's
+    1,000 scenarios at 1e6 households took 5.8 s instead of 5.4). Returns the least
+    weight of each row (at most 0).
     """
-    work = _serial_work()
-    touched = np.zeros(N_BLOCKS, dtype=np.uint8)
+    count = incomes.shape[0]
+    n_tasks = max(1, min(count, numba.get_num_threads()))
+    work = getattr(_workspace, "each", None)
+    if work is None or work.shape[0] < n_tasks:
+        work = _untouched_zeros((n_tasks, N_BINS, 3))
+        _workspace.each = work
+    least = np.zeros(count)
     with np.errstate(all="ignore"):
-        return _fill_group(
-            income,
-            weight,
-            0,
-            income.shape[0],
-            work[0],
-            total,
-            touched,
-            ever,
-            _clustered(income),
-        )
+        _fill_each(incomes, weight, totals, evers, work[:n_tasks], least)
+    return least
 
 
 def collect_rows(
