@@ -40,6 +40,7 @@ import numpy as np
 from numba import njit, prange
 
 from commonprosperity._kernels import layout as L
+from commonprosperity._kernels.aligned import aligned_empty
 from commonprosperity._kernels.rules import (
     N_PERSON_COLUMNS,
     adjusted_wage,
@@ -571,10 +572,11 @@ def _transfers_pass(
     pensioners = counts[C_PENSIONERS]
     allowance_children = counts[C_ALLOWANCE]
     m = P.shape[0]
-    W = np.empty(_D_ROWS * D_LANES)
-    city_sums = np.empty(n_cities * D_LANES)
+    # On cache lines: the lane loops read and write W's rows as whole vectors.
+    W = aligned_empty(_D_ROWS * D_LANES)
+    city_sums = aligned_empty(n_cities * D_LANES)
     # Household-major rows of the lanes' per-capita incomes, copied out per lane.
-    per_capita = np.empty(nh * D_LANES if write_pc else 0)
+    per_capita = aligned_empty(nh * D_LANES if write_pc else 0)
     for g0 in range(0, m, D_LANES):
         active = np.uint64(min(D_LANES, m - g0))
         for s in range(active):

@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit, prange
 
 from commonprosperity._kernels import layout as L
+from commonprosperity._kernels.aligned import aligned_empty, aligned_zeros
 from commonprosperity._kernels.rules import (
     adjusted_wage,
     after_levies,
@@ -360,11 +361,14 @@ def _lanes_chunk(
         # person order from 0.0 as the lanes add it.
         shared_business_tax = 0.0
         if wage_lanes is not None:
-            minimum = np.uint64(_MINIMUM_WAGE + tier[np.uint64(h0 + i)])
+            # The tier's row offset as an unsigned whole: a signed one is
+            # checked for wrap-around per lane, and the loop ran scalar (a fifth
+            # of a wage lever's pass).
+            minimum = _row(_MINIMUM_WAGE + tier[h])
             for g in range(n_groups):
                 g0 = np.uint64(g * _GROUP)
                 for s in range(active):
-                    W[g0 + _row(_HOUSEHOLD_MINIMUM) + s] = W[g0 + minimum * LANES + s]
+                    W[g0 + _row(_HOUSEHOLD_MINIMUM) + s] = W[g0 + minimum + s]
                     W[g0 + _row(_WAGE_SUM) + s] = 0.0
                     W[g0 + _row(_BEST_WAGE) + s] = -1.0
                     W[g0 + _row(_BEST) + s] = -1.0
@@ -688,12 +692,14 @@ def lanes_sweep(
         gathered, stages = _chunk_buffers(most, age, is_employed)
         l_starts, l_ends, l_size = gathered[:3]
         flows, counts, p_wage, p_draw, p_best, p_taxable, p_business_taxable = stages
-        W = np.zeros(n_groups * _GROUP)
+        # On cache lines: every row of W is a whole number of lines, and the
+        # lane loops read and write them as whole vectors.
+        W = aligned_zeros(n_groups * _GROUP)
         _load_lanes(P, rates, quick_ded, business_rates, business_quick_ded, W)
         shared_levies, shared_business = _shared_stages(W, n_groups, wage_lanes)
-        city_sums = np.zeros(n_cities * n_lanes)
+        city_sums = aligned_zeros(n_cities * n_lanes)
         invariant = np.zeros(n_stats)
-        per_capita = np.empty(CHUNK * n_lanes)
+        per_capita = aligned_empty(CHUNK * n_lanes)
         for c in range(task * n_chunks // n_tasks, (task + 1) * n_chunks // n_tasks):
             h0 = c * CHUNK
             h1 = min(n, h0 + CHUNK)
