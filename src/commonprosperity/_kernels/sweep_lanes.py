@@ -363,8 +363,9 @@ def _lanes_chunk(
         if wage_lanes is not None:
             # The tier's row offset as an unsigned whole: a signed one is
             # checked for wrap-around per lane, and the loop ran scalar (a fifth
-            # of a wage lever's pass).
-            minimum = _row(_MINIMUM_WAGE + tier[h])
+            # of a wage lever's pass). The int8 tier is widened first: as
+            # Python (no JIT), the offset overflowed int8.
+            minimum = _row(_MINIMUM_WAGE + np.int64(tier[h]))
             for g in range(n_groups):
                 g0 = np.uint64(g * _GROUP)
                 for s in range(active):
