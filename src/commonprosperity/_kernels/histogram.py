@@ -40,11 +40,10 @@ import math
 import mmap
 import threading
 
-import numba
 import numpy as np
 from numba import njit, prange
 
-from commonprosperity._kernels import read_only
+from commonprosperity._kernels import read_only, thread_count
 from commonprosperity._kernels.buckets import exact_gini_and_bound, n_row_blocks
 from commonprosperity._kernels.inequality import (
     _ABS_MASK,
@@ -586,7 +585,7 @@ def add_rows(
     weight of each row (at most 0).
     """
     count = incomes.shape[0]
-    n_tasks = max(1, min(count, numba.get_num_threads()))
+    n_tasks = max(1, min(count, thread_count()))
     work = getattr(_workspace, "each", None)
     if work is None or work.shape[0] < n_tasks:
         work = _untouched_zeros((n_tasks, N_BINS, 3))
