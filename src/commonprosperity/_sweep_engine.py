@@ -29,8 +29,9 @@ How a sweep runs:
    continuing the fixed parts' compensated sums chunk for chunk: every total is
    bit for bit that of one pass over all the households in that order. A block's
    per-capita incomes are kept within a memory budget (:func:`_block_size`); when
-   that leaves a bracketed lane pass less than a whole lane group (wage levers
-   make every household vary), whole groups run over tiles of households instead
+   that leaves a bracketed lane pass less than a whole lane group (a wage lever
+   makes every household with a wage vary), whole groups run over tiles of
+   households instead
    (:func:`_bracket_tiles`), each scenario's rows added to its own histogram.
 5. Ginis merge the fixed part with each scenario's varying households: the exact
    one sums the fixed incomes, sorted, once (their gap sum and running totals)

@@ -37,16 +37,17 @@ CROSSED = {
         "transfers.dibao_monthly": [800.0, 1_500.0],
         "income_tax.property_rate": [0.1, 0.2, 0.3],
     },
+    # Wage growth changes every household with a wage: those without one
+    # (pensioners) are transfer-only.
+    "dibao x wage growth": {
+        "transfers.dibao_monthly": [800.0, 1_500.0],
+        "wages.growth_rate": [0.02, 0.06],
+    },
 }
 
 NOT_CROSSED = {
     "transfers only": {"transfers.dibao_monthly": [800.0, 1_100.0, 1_500.0]},
     "policy only": {"income_tax.basic_deduction": [60_000.0, 72_000.0, 96_000.0]},
-    # Wages change every household: none is transfer-only.
-    "dibao x wage growth": {
-        "transfers.dibao_monthly": [800.0, 1_500.0],
-        "wages.growth_rate": [0.02, 0.06],
-    },
 }
 
 

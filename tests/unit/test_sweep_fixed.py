@@ -51,6 +51,17 @@ GRIDS = {
         "transfers.child_allowance_max_age": [3, 6],
         "income_tax.elderly_support_share": [0.2, 0.9],
     },
+    # Households without a wage keep theirs at zero.
+    "wage growth": {"wages.growth_rate": [-0.1, 0.05]},
+    "wage growth and dibao": {
+        "wages.growth_rate": [0.0, 0.3],
+        "transfers.dibao_monthly": [900.0, 1_300.0],
+    },
+    # Only wages below the highest minimum of their tier can change.
+    "minimum wages": {
+        "wages.minimum_wage_monthly_tier1": [2_000.0, 4_000.0],
+        "wages.minimum_wage_monthly_tier3": [1_500.0, 3_000.0],
+    },
 }
 
 
@@ -116,9 +127,41 @@ def test_fixed_households_also_hold_between_the_bounds(pop, base):
         np.testing.assert_array_equal(got[fixed], first[fixed])
 
 
-def test_a_wage_lever_makes_every_household_vary(pop, base):
-    scenarios = _scenarios(base, {"wages.growth_rate": [0.0, 0.05]})
-    assert _varies(pop, scenarios).all()
+@pytest.mark.parametrize(
+    ("lever", "values"),
+    [
+        ("wages.growth_rate", (-0.5, -0.21, 0.0, 0.37, 1.0)),
+        ("wages.minimum_wage_monthly_tier2", (1_000.0, 2_345.6, 5_000.0)),
+    ],
+)
+def test_wage_levers_hold_fixed_households_between_the_bounds(pop, base, lever, values):
+    ends = [base.replace({lever: values[0]}), base.replace({lever: values[-1]})]
+    varies = _varies(pop, ends)
+    assert 0 < varies.sum() < pop.n_households
+    first = _flows(pop, ends[0])
+    for x in values[1:]:
+        got = _flows(pop, base.replace({lever: x}))
+        np.testing.assert_array_equal(got[~varies], first[~varies])
+        # Households that vary do change somewhere (the test is not vacuous).
+        assert (got[varies] != first[varies]).any()
+
+
+def test_which_households_a_wage_lever_leaves_fixed(pop, base):
+    """From the definition: growth reaches every household with a wage, a
+    minimum wage only employed persons whose wage is below it."""
+    growth = _varies(pop, _scenarios(base, {"wages.growth_rate": [0.0, 0.05]}))
+    size = np.diff(pop.offsets)
+    owner = np.repeat(np.arange(pop.n_households), size)
+    with_wage = np.bincount(owner, pop.wage != 0.0, pop.n_households) > 0
+    np.testing.assert_array_equal(growth, with_wage)
+    lever = "wages.minimum_wage_monthly_tier1"
+    top = 3_000.0
+    minimum = _varies(pop, _scenarios(base, {lever: [2_000.0, top]}))
+    tier1 = np.repeat(_tiers(pop) == 0, size)
+    below = pop.employed & (pop.wage > 0.0) & (pop.wage < 12 * top) & tier1
+    np.testing.assert_array_equal(
+        minimum, np.bincount(owner, below, pop.n_households) > 0
+    )
     # One scenario: nothing varies.
     assert not _varies(pop, [base]).any()
 

@@ -1390,7 +1390,10 @@ def household_varies(
     Conservative: ``False`` guarantees that every flow ``household_flows`` returns
     is bit for bit the same under every parameter row of ``P`` (with its schedules)
     and under every row whose parameters lie between the rows' least and largest
-    values. Wage parameters varying makes every household vary. Otherwise a
+    values. When the wage growth varies, a household varies if one of its persons
+    has a wage other than zero (zero grows to zero); when only minimum wages vary,
+    if an employed person's grown positive wage is below the highest minimum wage
+    of the household's tier (at or above it, the minimum never binds). Otherwise a
     household varies when one of its persons may pay a varying contribution, a
     positive income or business tax under a varying deduction or schedule (the
     largest taxable income any row allows is computed from the rows' least
@@ -1407,11 +1410,17 @@ def household_varies(
         lo[k] = P[:, k].min()
         hi[k] = P[:, k].max()
     const = lo == hi
+    growth_const = const[L.GROWTH_RATE]
+    wages_const = growth_const
     for k in GROUP_W:
-        if not const[k]:
+        wages_const &= const[k]
+    # The monotonicity argument needs non-negative parameters (validated ones
+    # are); the wage growth rate may be negative (validated growth, 1 + rate,
+    # is at least 0.5), but a grown zero wage must stay +0.0 or -0.0 as it was.
+    for k in range(n_params):
+        if lo[k] < 0.0 and k != L.GROWTH_RATE:
             return out
-    # The monotonicity argument needs non-negative parameters (validated ones are).
-    if lo.min() < 0.0:
+    if not (1.0 + lo[L.GROWTH_RATE] > 0.0):
         return out
     schedule_const = (
         _rows_equal(thresholds)
@@ -1457,6 +1466,22 @@ def household_varies(
         end = ends[h]
         minimum_wage_annual = p0[L.MINIMUM_WAGE_TIER1 + tier[h]]
         varies = False
+        if not wages_const:
+            # Then the adjusted wages the checks below compute under the first
+            # row are every row's (the household varies otherwise).
+            highest_minimum = hi[L.MINIMUM_WAGE_TIER1 + tier[h]]
+            minimum_const = const[L.MINIMUM_WAGE_TIER1 + tier[h]]
+            for j in range(start, end):
+                if growth_const:
+                    w = wage[j] * growth
+                    varies |= (
+                        is_employed[j]
+                        & (w > 0.0)
+                        & (w < highest_minimum)
+                        & (not minimum_const)
+                    )
+                else:
+                    varies |= wage[j] != 0.0
         # Only transfers vary (the usual group of a sweep): no person can vary.
         last = end if persons_may_vary else start
         best, n_education, n_infant, _ = earner_and_children(
