@@ -31,6 +31,7 @@ start=$SECONDS
   tests/unit/test_sweep.py tests/unit/test_bootstrap_draws.py \
   tests/unit/test_claim_draw.py tests/unit/test_flat_flows.py \
   tests/unit/test_lane_sums.py tests/unit/test_aligned.py \
+  tests/unit/test_radix_sort.py \
   --deselect tests/unit/test_sweep.py::test_staged_totals_equal_full_evaluation_bit_for_bit \
   --cov=commonprosperity --cov-report=term "$@"
 status=$?

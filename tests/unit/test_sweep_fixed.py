@@ -376,3 +376,24 @@ def test_level_d_blocks_share_the_rules_bit_for_bit(pop, base, monkeypatch):
         r = simulate(pop, scenario, gini="bracket")
         for name in INDICATOR_NAMES:
             _assert_close(shared[name].iloc[i], r.indicators[name], f"{i} {name}")
+
+
+@pytest.mark.parametrize("insertion", ["fails", "as it goes"])
+def test_exact_ginis_sorted_afresh_equal_simulate(pop, base, monkeypatch, insertion):
+    """Rows insertion cannot sort are radix-sorted, the walk reading them in order;
+    after a failed insertion every eighth row tries insertion again."""
+    tried = []
+    original = engine._sort_order
+
+    def sort_order(per_capita, near):
+        tried.append(True)
+        return None if insertion == "fails" else original(per_capita, near)
+
+    monkeypatch.setattr(engine, "_sort_order", sort_order)
+    grid = {"wages.growth_rate": list(np.linspace(0.0, 0.2, 11))}
+    f = sweep(pop, base, grid, gini="exact", progress=False)
+    for i, s in enumerate(_scenarios(base, grid)[1:]):
+        _assert_close(f["gini"].iloc[i], simulate(pop, s).indicators["gini"], f"{i}")
+    if insertion == "fails":
+        # Insertion is tried again on every eighth row only, not on each.
+        assert 0 < len(tried) < len(grid["wages.growth_rate"])
