@@ -57,6 +57,7 @@ __all__ = [
     "HIST_N_BINS",
     "HIST_TAIL_MANTISSA_BITS",
     "concentration_from_order",
+    "descents",
     "gini_checked_from_order",
     "gini_exact_from_order",
     "grouped_totals",
@@ -207,6 +208,15 @@ def resort_stable(income, order, keys, budget):
         if moves > budget:
             return False
     return True
+
+
+@njit(cache=True, nogil=True)
+def descents(x):
+    """How many rows of ``x`` are below the row before them (NaNs never are)."""
+    count = 0
+    for i in range(1, x.shape[0]):
+        count += 1 if x[i] < x[i - 1] else 0
+    return count
 
 
 @njit(cache=True, nogil=True)
