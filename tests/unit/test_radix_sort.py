@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from commonprosperity._kernels.inequality import descents
 from commonprosperity._kernels.radix_sort import sorted_rows
 from tests.conftest import max_examples
 
@@ -56,3 +57,19 @@ def test_a_nan_payload_and_negative_nan_sort_last_in_index_order():
     x = np.array([1.0, np.nan, -2.0, *payload.view(np.float64), 0.5])
     _check(x)
     assert list(sorted_rows(x, np.ones(x.size))[0]) == [2, 5, 0, 1, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [
+        ([], 0),
+        ([1.0], 0),
+        ([1.0, 1.0, 2.0], 0),
+        ([3.0, 2.0, 1.0], 2),
+        ([1.0, -0.0, 0.0, -1.0], 2),
+        # A NaN is below nothing and nothing is below it.
+        ([2.0, np.nan, 1.0, np.nan], 0),
+    ],
+)
+def test_descents_count_rows_below_the_one_before(x, expected):
+    assert descents(np.array(x, dtype=np.float64)) == expected
