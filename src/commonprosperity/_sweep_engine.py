@@ -103,7 +103,7 @@ from commonprosperity._kernels.inequality import (
     gini_exact_merged,
     resort_stable,
 )
-from commonprosperity._kernels.radix_sort import sorted_rows
+from commonprosperity._kernels.radix_sort import stable_sorted_rows
 from commonprosperity._kernels.split_gini import (
     fixed_part_sums,
     gini_exact_split,
@@ -1332,6 +1332,8 @@ class _Fixed:
         ginis = []
         weight_sum = row_weights(weight) if self.income is not None else None
         afresh = 0  # rows radix-sorted since insertion last gave the order
+        # The order of rows already in order (the radix sort's copies).
+        in_order = np.arange(per_capita.shape[1])
         for row in per_capita:
             inserted = None if afresh % 8 else _sort_order(row, near)
             if inserted is not None:
@@ -1345,9 +1347,8 @@ class _Fixed:
                 afresh = 0
                 ginis.append(self.exact_gini(row, weight, near, weight_sum))
             else:
-                near, income, row_weight = sorted_rows(row, weight)
+                near, income, row_weight = stable_sorted_rows(row, weight)
                 afresh += 1
-                in_order = np.arange(row.shape[0])
                 ginis.append(self.exact_gini(income, row_weight, in_order, weight_sum))
         return ginis, near
 

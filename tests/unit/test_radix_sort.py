@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from commonprosperity._kernels.inequality import descents
-from commonprosperity._kernels.radix_sort import sorted_rows
+from commonprosperity._kernels.radix_sort import stable_sorted_rows
 from tests.conftest import max_examples
 
 SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1e308, -1e308]
@@ -16,7 +16,7 @@ SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1e308, -1e308]
 def _check(x):
     w = np.linspace(0.5, 2.0, x.size)
     expected = np.argsort(x, kind="stable")
-    order, xs, ws = sorted_rows(x, w)
+    order, xs, ws = stable_sorted_rows(x, w)
     np.testing.assert_array_equal(order, expected)
     # The values themselves, bit for bit (the sign of a zero, a NaN's payload).
     np.testing.assert_array_equal(xs.view(np.int64), x[expected].view(np.int64))
@@ -56,7 +56,7 @@ def test_a_nan_payload_and_negative_nan_sort_last_in_index_order():
     payload = np.array([0x7FF8_0000_0000_0001, 0xFFF8_0000_0000_0000], dtype=np.uint64)
     x = np.array([1.0, np.nan, -2.0, *payload.view(np.float64), 0.5])
     _check(x)
-    assert list(sorted_rows(x, np.ones(x.size))[0]) == [2, 5, 0, 1, 3, 4]
+    assert list(stable_sorted_rows(x, np.ones(x.size))[0]) == [2, 5, 0, 1, 3, 4]
 
 
 @pytest.mark.parametrize(

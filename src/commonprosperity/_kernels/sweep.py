@@ -1411,7 +1411,7 @@ def household_varies(
         hi[k] = P[:, k].max()
     const = lo == hi
     growth_const = const[L.GROWTH_RATE]
-    wages_const = growth_const
+    wages_const = True
     for k in GROUP_W:
         wages_const &= const[k]
     # The monotonicity argument needs non-negative parameters (validated ones
