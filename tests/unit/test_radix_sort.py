@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from commonprosperity._kernels.inequality import descents
-from commonprosperity._kernels.radix_sort import stable_sorted_rows
+from commonprosperity._kernels.radix_sort import sort_work, stable_sorted_rows
 from tests.conftest import max_examples
 
 SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1e308, -1e308]
@@ -16,7 +16,7 @@ SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1e308, -1e308]
 def _check(x):
     w = np.linspace(0.5, 2.0, x.size)
     expected = np.argsort(x, kind="stable")
-    order, xs, ws = stable_sorted_rows(x, w)
+    order, xs, ws = stable_sorted_rows(x, w, sort_work(x.size))
     np.testing.assert_array_equal(order, expected)
     # The values themselves, bit for bit (the sign of a zero, a NaN's payload).
     np.testing.assert_array_equal(xs.view(np.int64), x[expected].view(np.int64))
@@ -40,6 +40,49 @@ def test_equals_numpys_stable_argsort(x):
     _check(x)
 
 
+def _sharing_top_bits(high, low):
+    """Floats whose bits are ``high`` (top 32 bits) and ``low`` (the rest)."""
+    bits = (np.asarray(high, dtype=np.uint64) << np.uint64(32)) | np.asarray(
+        low, dtype=np.uint64
+    )
+    return bits.view(np.float64)
+
+
+#: Top 32 bits of 1.0, 12,345.0, -3.5 and -0.0 (sign only): rows sharing
+#: them differ in their low bits only, which the sort orders run by run.
+HIGHS = [0x3FF0_0000, 0x40C8_1C80, 0xC00C_0000, 0x8000_0000]
+
+
+@settings(max_examples=max_examples(200), deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(HIGHS),
+            # Few low parts (ties within a run) or any (long unsorted runs).
+            st.one_of(st.integers(0, 3), st.integers(0, 2**32 - 1)),
+        ),
+        max_size=400,
+    )
+)
+def test_rows_sharing_their_top_bits_in_any_order(pairs):
+    high = [h for h, _ in pairs]
+    low = [lo for _, lo in pairs]
+    _check(_sharing_top_bits(high, low))
+
+
+@pytest.mark.parametrize("length", [2, 31, 32, 33, 5_000])
+def test_a_run_sharing_top_bits_sorted_by_insertion_or_by_its_low_digits(length):
+    # Runs up to 32 rows long are sorted by insertion, longer ones by the low
+    # digits; among other incomes, with ties inside the run.
+    rng = np.random.default_rng(length)
+    run = _sharing_top_bits(
+        np.full(length, HIGHS[1]), rng.integers(0, max(2, length // 3), length)
+    )
+    x = np.concatenate([run, rng.lognormal(9.4, 1.0, 3 * length)])
+    rng.shuffle(x)
+    _check(x)
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_many_incomes_with_ties_losses_and_zeros(seed):
     rng = np.random.default_rng(seed)
@@ -56,7 +99,8 @@ def test_a_nan_payload_and_negative_nan_sort_last_in_index_order():
     payload = np.array([0x7FF8_0000_0000_0001, 0xFFF8_0000_0000_0000], dtype=np.uint64)
     x = np.array([1.0, np.nan, -2.0, *payload.view(np.float64), 0.5])
     _check(x)
-    assert list(stable_sorted_rows(x, np.ones(x.size))[0]) == [2, 5, 0, 1, 3, 4]
+    order = stable_sorted_rows(x, np.ones(x.size), sort_work(x.size))[0]
+    assert list(order) == [2, 5, 0, 1, 3, 4]
 
 
 @pytest.mark.parametrize(

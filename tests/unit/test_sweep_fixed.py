@@ -412,3 +412,30 @@ def test_exact_ginis_sorted_afresh_equal_simulate(
             assert 0 < len(tried) < n_rows
         else:
             assert len(tried) >= n_rows
+
+
+def test_radix_sorted_orders_outlive_the_work_arrays_next_block_reuses(monkeypatch):
+    """Blocks of rows radix-sorted one after the other share one set of work
+    arrays; the order a block returns (the next block's start) is its own."""
+    monkeypatch.setattr(engine, "_sort_order", lambda per_capita, near: None)
+    monkeypatch.setattr(engine, "descents", lambda row: row.shape[0])
+    rng = np.random.default_rng(7)
+    weight = rng.uniform(0.5, 2.0, 400)
+    blocks = [rng.lognormal(10.0, 0.7, (3, 400)) for _ in range(3)]
+    fixed = engine._Fixed()
+    near = None
+    orders = []
+    for rows in blocks:
+        ginis, near = fixed.exact_ginis(rows, weight, near)
+        orders.append(near)
+        for gini, row in zip(ginis, rows, strict=True):
+            # The Gini's definition: sum w_i w_j |x_i - x_j| / (2 W^2 mean).
+            gaps = np.abs(row[:, None] - row[None, :])
+            total = weight.sum()
+            mean = weight @ row / total
+            assert gini == pytest.approx(
+                weight @ gaps @ weight / (2 * total**2 * mean), rel=1e-12
+            )
+    assert len(fixed.works) == 1
+    for order, rows in zip(orders, blocks, strict=True):
+        np.testing.assert_array_equal(order, np.argsort(rows[-1], kind="stable"))
