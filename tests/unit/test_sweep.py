@@ -590,19 +590,25 @@ def _shared_flags(stacked):
     [
         # Wage growth only: every stage but wages, contributions and income tax
         # is shared by the lanes (computed once per person).
-        (lambda k: {"wages.growth_rate": 0.013 * k - 0.1}, (True, True)),
+        (lambda k: {"wages.growth_rate": 0.013 * k - 0.1}, (True, True, False)),
         # Down to -50 %: a wage times 0.5 may round to 0 (a subnormal one), so
         # the business tax, which asks whether the wage is 0, is the lanes'.
-        (lambda k: {"wages.growth_rate": -0.5 + 0.01 * (k % 3)}, (True, False)),
+        (
+            lambda k: {"wages.growth_rate": -0.5 + 0.01 * (k % 3)},
+            (True, False, False),
+        ),
         # Contribution rates (level C): the same, without wage lanes.
-        (lambda k: {"social_insurance.pension_rate": 0.05 + 0.002 * k}, (True, True)),
+        (
+            lambda k: {"social_insurance.pension_rate": 0.05 + 0.002 * k},
+            (True, True, False),
+        ),
         # The business schedule's deduction varies: the lanes' business tax.
         (
             lambda k: {
                 "social_insurance.pension_rate": 0.05 + 0.002 * k,
                 "income_tax.basic_deduction": 40_000.0 + 1_000.0 * k,
             },
-            (True, False),
+            (True, False, False),
         ),
         # Property rate or residents' pension vary: the lanes' levies.
         (
@@ -610,14 +616,38 @@ def _shared_flags(stacked):
                 "wages.growth_rate": 0.01 * k,
                 "income_tax.property_rate": 0.2 - 0.01 * (k % 2),
             },
-            (False, True),
+            (False, True, False),
         ),
         (
             lambda k: {
                 "wages.growth_rate": 0.01 * k,
                 "transfers.residents_pension_monthly": 200.0 + k,
             },
-            (False, True),
+            (False, True, False),
+        ),
+        # The property tax alone (level T), or with the dibao: contributions
+        # and income tax are shared too.
+        (lambda k: {"income_tax.property_rate": 0.1 + 0.01 * k}, (False, True, True)),
+        (
+            lambda k: {
+                "income_tax.taxable_property_share": 0.1 + 0.01 * k,
+                "transfers.dibao_monthly": 1_000.0 + 10.0 * k,
+            },
+            (False, True, True),
+        ),
+        # The business schedule alone: only the business tax is the lanes'.
+        (
+            lambda k: {
+                "income_tax.business_rates": [0.05, 0.1, 0.2, 0.3, 0.35 + 0.01 * k]
+            },
+            (True, False, True),
+        ),
+        # The income-tax schedule: the lanes' income tax.
+        (
+            lambda k: {
+                "income_tax.rates": [0.03, 0.1, 0.2, 0.25, 0.3, 0.35, 0.45 + 0.01 * k]
+            },
+            (True, True, False),
         ),
     ],
 )
