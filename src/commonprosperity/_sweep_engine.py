@@ -1355,7 +1355,11 @@ class _Fixed:
                 ginis.append(self.exact_gini(row, weight, near, weight_sum))
             else:
                 if work is None:
-                    work = self.works.pop() if self.works else sort_work(row.shape[0])
+                    work = self.works.pop() if self.works else None
+                    # A fixed part serves groups (and solve's calls) whose rows
+                    # differ in number.
+                    if work is None or work[2].shape[0] < row.shape[0]:
+                        work = sort_work(row.shape[0])
                 near, income, row_weight = stable_sorted_rows(row, weight, work)
                 afresh += 1
                 ginis.append(self.exact_gini(income, row_weight, in_order, weight_sum))

@@ -95,6 +95,18 @@ def test_many_incomes_with_ties_losses_and_zeros(seed):
     _check(x)
 
 
+def test_work_arrays_of_more_rows_serve_and_of_fewer_are_refused():
+    x = np.random.default_rng(3).lognormal(10.0, 1.0, 1_000)
+    w = np.ones(x.size)
+    order, xs, _ = stable_sorted_rows(x, w, sort_work(5_000))
+    np.testing.assert_array_equal(order, np.argsort(x, kind="stable"))
+    np.testing.assert_array_equal(xs, np.sort(x))
+    with pytest.raises(ValueError, match="short of the rows"):
+        stable_sorted_rows(x, w, sort_work(999))
+    with pytest.raises(ValueError, match="short of the rows"):
+        stable_sorted_rows(x, w[:-1], sort_work(1_000))
+
+
 def test_a_nan_payload_and_negative_nan_sort_last_in_index_order():
     payload = np.array([0x7FF8_0000_0000_0001, 0xFFF8_0000_0000_0000], dtype=np.uint64)
     x = np.array([1.0, np.nan, -2.0, *payload.view(np.float64), 0.5])

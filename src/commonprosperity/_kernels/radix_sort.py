@@ -184,6 +184,15 @@ def stable_sorted_rows(x, w, work):
     the sorted copies.
     """
     n = x.shape[0]
+    shortest = min(
+        work[0].shape[0],
+        work[1].shape[0],
+        work[2].shape[0],
+        work[3].shape[0],
+        work[4].shape[0],
+    )
+    if shortest < n or w.shape[0] != n:
+        raise ValueError("stable_sorted_rows: work arrays or weights short of the rows")
     rows = _sorted_keys(x, work[0][:n], work[1][:n])
     order = work[2][:n]
     xs = work[3][:n]
