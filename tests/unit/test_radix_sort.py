@@ -101,9 +101,9 @@ def test_work_arrays_of_more_rows_serve_and_of_fewer_are_refused():
     order, xs, _ = stable_sorted_rows(x, w, sort_work(5_000))
     np.testing.assert_array_equal(order, np.argsort(x, kind="stable"))
     np.testing.assert_array_equal(xs, np.sort(x))
-    with pytest.raises(ValueError, match="short of the rows"):
+    with pytest.raises(ValueError, match="shorter than the rows"):
         stable_sorted_rows(x, w, sort_work(999))
-    with pytest.raises(ValueError, match="short of the rows"):
+    with pytest.raises(ValueError, match="not one per row"):
         stable_sorted_rows(x, w[:-1], sort_work(1_000))
 
 
