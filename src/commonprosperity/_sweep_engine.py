@@ -1224,19 +1224,23 @@ class _Running:
         self.counts = []
 
 
-def _sort_order(per_capita: np.ndarray, near: np.ndarray | None) -> np.ndarray | None:
+def _sort_order(
+    per_capita: np.ndarray, near: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray] | None:
     """``np.argsort(per_capita, kind="stable")`` by insertion from a nearby order.
 
     The households are in the base's order and a sweep's scenarios change little
     from one to the next, so ``per_capita`` is nearly sorted in ``near`` (the
     previous scenario's order; None: the households' own order). Insertion from
-    there gives the same order (:func:`resort_stable`). None when the rows moved
-    too far (more moves than rows: a wage lever moves every household with a
-    wage); sort them then (:meth:`_Fixed.exact_ginis`).
+    there gives the same order (:func:`resort_stable`). Returns the order and
+    the incomes in it, or None when the rows moved too far (more moves than
+    rows: a wage lever moves every household with a wage); sort them then
+    (:meth:`_Fixed.exact_ginis`).
     """
     n = per_capita.shape[0]
     order = np.arange(n) if near is None else near.copy()
-    return order if resort_stable(per_capita, order, np.empty(n), n) else None
+    income = np.empty(n)
+    return (order, income) if resort_stable(per_capita, order, income, n) else None
 
 
 @dataclass
@@ -1344,9 +1348,13 @@ class _Fixed:
         for row in per_capita:
             inserted = None if afresh % 8 else _sort_order(row, near)
             if inserted is not None:
-                near = inserted
+                near, income = inserted
                 afresh = 0
-                ginis.append(self.exact_gini(row, weight, near, weight_sum))
+                # Insertion left the incomes in order: with the weights
+                # gathered once, the walk reads the rows in order.
+                ginis.append(
+                    self.exact_gini(income, weight[near], in_order, weight_sum)
+                )
             elif descents(row) < row.shape[0] // 32:
                 # Nearly sorted in the households' order (the base's order of
                 # incomes): a timsort takes their runs.

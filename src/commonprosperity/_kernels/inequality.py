@@ -184,7 +184,7 @@ def resort_stable(income, order, keys, budget):
     plus one per position a row moves, which for nearly sorted rows is far below
     a sort's. Returns False, leaving ``order`` some permutation, when the moves
     would exceed ``budget`` or an income is not finite (sort them otherwise);
-    ``keys`` (n,) is scratch space.
+    ``keys`` (n,) receives the incomes in the order (when True).
     """
     n = order.shape[0]
     for i in range(n):
