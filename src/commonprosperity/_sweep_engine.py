@@ -103,7 +103,11 @@ from commonprosperity._kernels.inequality import (
     gini_exact_merged,
     resort_stable,
 )
-from commonprosperity._kernels.radix_sort import sort_work, stable_sorted_rows
+from commonprosperity._kernels.radix_sort import (
+    sort_work,
+    sorted_values,
+    stable_sorted_rows,
+)
 from commonprosperity._kernels.split_gini import (
     fixed_part_sums,
     gini_exact_split,
@@ -1346,7 +1350,8 @@ class _Fixed:
         # The order of rows already in order (the radix sort's copies).
         in_order = np.arange(per_capita.shape[1])
         work = None  # the radix sort's arrays, taken at its first row
-        for row in per_capita:
+        last = per_capita.shape[0] - 1
+        for k, row in enumerate(per_capita):
             inserted = None if afresh % 8 else _sort_order(row, near)
             if inserted is not None:
                 near, income = inserted
@@ -1369,8 +1374,14 @@ class _Fixed:
                     # differ in number.
                     if work is None or work[2].shape[0] < row.shape[0]:
                         work = sort_work(row.shape[0])
-                near, income, row_weight = stable_sorted_rows(row, weight, work)
                 afresh += 1
+                # The order only where insertion starts from it: the next row
+                # tries (afresh % 8 == 0) or the caller's next block does.
+                if afresh % 8 == 0 or k == last:
+                    near, income, row_weight = stable_sorted_rows(row, weight, work)
+                else:
+                    income, row_weight = sorted_values(row, weight, work)
+                    near = None  # no row starts from it (see above)
                 ginis.append(self.exact_gini(income, row_weight, in_order, weight_sum))
         if work is not None:
             if afresh:  # the order is the work's, which another block reuses

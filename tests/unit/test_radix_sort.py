@@ -7,13 +7,18 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from commonprosperity._kernels.inequality import descents
-from commonprosperity._kernels.radix_sort import sort_work, stable_sorted_rows
+from commonprosperity._kernels.radix_sort import (
+    sort_work,
+    sorted_values,
+    stable_sorted_rows,
+)
 from tests.conftest import max_examples
 
 SPECIALS = [0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 1e308, -1e308]
 
 
 def _check(x):
+    # Weights differing by row (the sort without the order carries them).
     w = np.linspace(0.5, 2.0, x.size)
     expected = np.argsort(x, kind="stable")
     order, xs, ws = stable_sorted_rows(x, w, sort_work(x.size))
@@ -21,6 +26,13 @@ def _check(x):
     # The values themselves, bit for bit (the sign of a zero, a NaN's payload).
     np.testing.assert_array_equal(xs.view(np.int64), x[expected].view(np.int64))
     np.testing.assert_array_equal(ws, w[expected])
+    # Without the order: the same weights, bit for bit, and the same values but
+    # zeros as +0.0 and NaNs as np.nan.
+    xs, ws = sorted_values(x, w, sort_work(x.size))
+    np.testing.assert_array_equal(ws.view(np.int64), w[expected].view(np.int64))
+    values = x[expected] + 0.0  # -0.0 as +0.0
+    values[np.isnan(values)] = np.nan
+    np.testing.assert_array_equal(xs.view(np.int64), values.view(np.int64))
 
 
 @settings(max_examples=max_examples(200), deadline=None)
@@ -101,10 +113,11 @@ def test_work_arrays_of_more_rows_serve_and_of_fewer_are_refused():
     order, xs, _ = stable_sorted_rows(x, w, sort_work(5_000))
     np.testing.assert_array_equal(order, np.argsort(x, kind="stable"))
     np.testing.assert_array_equal(xs, np.sort(x))
-    with pytest.raises(ValueError, match="shorter than the rows"):
-        stable_sorted_rows(x, w, sort_work(999))
-    with pytest.raises(ValueError, match="not one per row"):
-        stable_sorted_rows(x, w[:-1], sort_work(1_000))
+    for sort in (stable_sorted_rows, sorted_values):
+        with pytest.raises(ValueError, match="shorter than the rows"):
+            sort(x, w, sort_work(999))
+        with pytest.raises(ValueError, match="not one per row"):
+            sort(x, w[:-1], sort_work(1_000))
 
 
 def test_a_nan_payload_and_negative_nan_sort_last_in_index_order():

@@ -31,7 +31,7 @@ rows.
 import numpy as np
 from numba import njit
 
-__all__ = ["sort_work", "stable_sorted_rows"]
+__all__ = ["sort_work", "sorted_values", "stable_sorted_rows"]
 
 #: Bits of a digit: 256 buckets, whose write positions stay in L1.
 _BITS = 8
@@ -116,23 +116,39 @@ def _sort_run(rows, spare, a, b):
         rows[a:b] = done[a:b]
 
 
+@njit(cache=True, inline="always")
+def _count_top(counts, k):
+    """Count key ``k``'s top ``_TOP`` digits."""
+    low = _N_DIGITS - _TOP
+    for d in range(_TOP):
+        counts[d, (k >> np.uint64(_BITS * (low + d))) & _MASK] += 1
+
+
 @njit(cache=True, nogil=True)
-def _sorted_keys(x, rows, spare):
+def _sorted_keys(x, w, rows, spare):
     """Rows ``(key, index)`` of ``x`` in stable order of the keys.
 
     ``rows``, ``spare``: uint64 (n, 2) work arrays; returns the one holding them.
+    ``w`` None: each row carries its index; else the bits of its weight.
     """
     n = x.shape[0]
     if n == 0:
         return rows
     low = _N_DIGITS - _TOP
     counts = np.zeros((_TOP, 1 << _BITS), dtype=np.int64)
-    for i in range(n):
-        k = _key(x[i])
-        rows[i, 0] = k
-        rows[i, 1] = i
-        for d in range(_TOP):
-            counts[d, (k >> np.uint64(_BITS * (low + d))) & _MASK] += 1
+    if w is None:
+        for i in range(n):
+            k = _key(x[i])
+            rows[i, 0] = k
+            rows[i, 1] = i
+            _count_top(counts, k)
+    else:
+        bits = w.view(np.uint64)
+        for i in range(n):
+            k = _key(x[i])
+            rows[i, 0] = k
+            rows[i, 1] = bits[i]
+            _count_top(counts, k)
     rows, spare, _ = _digit_passes(rows, spare, 0, n, counts, low)
     # Rows below the one before share its top digits (the order by them is
     # stable): their run, and only it, needs the low digits.
@@ -172,6 +188,22 @@ def sort_work(n):
 
 
 @njit(cache=True, nogil=True)
+def _check_work(n, w, work):
+    """Refuse work arrays shorter than ``n`` rows or weights not one per row."""
+    shortest = min(
+        work[0].shape[0],
+        work[1].shape[0],
+        work[2].shape[0],
+        work[3].shape[0],
+        work[4].shape[0],
+    )
+    if shortest < n or w.shape[0] != n:
+        raise ValueError(
+            "radix sort: work arrays shorter than the rows, or weights not one per row"
+        )
+
+
+@njit(cache=True, nogil=True)
 def stable_sorted_rows(x, w, work):
     """``(order, x[order], w[order])``, ``order = np.argsort(x, kind="stable")``.
 
@@ -185,19 +217,8 @@ def stable_sorted_rows(x, w, work):
     the sorted copies.
     """
     n = x.shape[0]
-    shortest = min(
-        work[0].shape[0],
-        work[1].shape[0],
-        work[2].shape[0],
-        work[3].shape[0],
-        work[4].shape[0],
-    )
-    if shortest < n or w.shape[0] != n:
-        raise ValueError(
-            "stable_sorted_rows: work arrays shorter than the rows, or weights "
-            "not one per row"
-        )
-    rows = _sorted_keys(x, work[0][:n], work[1][:n])
+    _check_work(n, w, work)
+    rows = _sorted_keys(x, None, work[0][:n], work[1][:n])
     order = work[2][:n]
     xs = work[3][:n]
     ws = work[4][:n]
@@ -214,3 +235,34 @@ def stable_sorted_rows(x, w, work):
         else:
             xs[i] = np.uint64(~k).view(np.float64)
     return order, xs, ws
+
+
+@njit(cache=True, nogil=True)
+def sorted_values(x, w, work):
+    """``(x[order], w[order])`` of :func:`stable_sorted_rows`, without the order.
+
+    Each row carries its weight through the sort instead of its index: no
+    gather of the weights at the end, which took about 4 ms of a 10 ms sort
+    of 713,000 rows of a wage sweep (two at once, znver5). A zero comes back
+    as ``+0.0`` whatever its sign (the key drops it) and a NaN as ``np.nan``;
+    the exact Gini's walks give the same bits for either zero and take finite
+    rows only.
+    """
+    n = x.shape[0]
+    _check_work(n, w, work)
+    rows = _sorted_keys(x, w, work[0][:n], work[1][:n])
+    xs = work[3][:n]
+    ws = work[4][:n]
+    zero = _key(0.0)
+    for i in range(n):
+        k = rows[i, 0]
+        ws[i] = np.uint64(rows[i, 1]).view(np.float64)
+        if k == zero:
+            xs[i] = 0.0
+        elif k == _ALL:
+            xs[i] = np.nan
+        elif k & _SIGN:
+            xs[i] = np.uint64(k ^ _SIGN).view(np.float64)
+        else:
+            xs[i] = np.uint64(~k).view(np.float64)
+    return xs, ws
