@@ -2,7 +2,9 @@
 
 ``stable_sorted_rows(x, w, work)`` gives ``order = np.argsort(x, kind="stable")``
 (rows by value, ties, ``-0.0`` and ``0.0`` among them, by index, NaNs last) and
-the rows' values and weights in that order. A sweep sorts each scenario's incomes
+the rows' values and weights in that order; ``sorted_values(x, w, work)`` the
+values and weights only, without the gather of the weights that the order needs.
+A sweep sorts each scenario's incomes
 from the previous scenario's order by insertion (``inequality.resort_stable``);
 when its lever moves every household a little (wage growth), the rows move too
 far for that and a full sort is needed. NumPy's
