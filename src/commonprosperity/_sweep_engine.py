@@ -1338,7 +1338,9 @@ class _Fixed:
         row moves too far for insertion and from the base's order): 32.7 s with
         a timsort and the walk gathering the rows, 16.5 s so, 13.0-13.4 s with
         the radix sort by the top digits first and its work arrays kept
-        (14.0-14.8 s before, alternated); 1,000 dibao lines,
+        (14.0-14.8 s before, alternated), 12.9-13.0 s with the weights carried
+        through the sort where no row starts from its order (13.7-14.3 s
+        before, alternated); 1,000 dibao lines,
         whose rows stay nearly sorted: 3.6 s with the radix sort, 2.2 s with the
         timsort. After a row insertion could not sort and the radix sort did,
         the next rows but every eighth are sorted afresh: a lever that moves
