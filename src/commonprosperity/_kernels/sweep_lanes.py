@@ -431,6 +431,9 @@ def _lanes_chunk(
             # business tax. Adding those zeros to sums that start at 0.0 changes
             # no bit, so the lanes skip them (most persons have one or neither).
             # With wage lanes a zero wage is a zero adjusted wage in every lane.
+            # Shared: written out for lane 0's parameters, not the lane loop
+            # below run for one lane, with which that loop ran scalar for every
+            # lever (a wage lever's bracketed sweep took 9.5 s instead of 3.7).
             if shared_income_tax and w > 0.0:
                 c = person_contribution(
                     w,
