@@ -88,11 +88,11 @@ def _persons(d):
     )
 
 
-def _flat(kernel, d, kernel_args, h0, h1, flows, lane=1):
+def _flat(kernel, d, kernel_args, h0, h1, flows, lane=1, with_dibao=True):
     """``kernel`` (flat_chunk_flows or its py_func) on households h0:h1, into lane
     ``lane`` of a lane workspace, with work buffers full of stale values; their
     flows are copied to ``flows``'s first columns. Nothing else of the workspace
-    may be written."""
+    may be written (nor the dibao's row without ``with_dibao``)."""
     params, _, rates, qd, _, b_rates, b_qd = kernel_args
     starts = d["offsets"][:-1][h0:h1]
     ends = d["offsets"][1:][h0:h1]
@@ -126,9 +126,12 @@ def _flat(kernel, d, kernel_args, h0, h1, flows, lane=1):
         lane,
         fwork,
         iwork,
+        np.bool_(with_dibao),
     )
     written = np.zeros(space.shape, dtype=bool)
     LS.flows_of_lane(written, lane)[:, : h1 - h0] = True
+    if not with_dibao:
+        LS.flows_of_lane(written, lane)[8] = False
     assert np.isnan(space[~written]).all()
     flows[:, : h1 - h0] = LS.flows_of_lane(space, lane)[:, : h1 - h0]
 
@@ -151,6 +154,70 @@ def _both(d, kernel_args, h0, h1):
     got = np.full_like(want, np.nan)
     _flat(F.flat_chunk_flows, d, kernel_args, h0, h1, got, lane=h0 % LS.LANES)
     return want, got
+
+
+@settings(deadline=None, max_examples=max_examples(150))
+@given(d=households(), scenario=scenarios(), data=st.data())
+def test_the_lanes_dibao_is_that_of_household_flows(d, scenario, data):
+    """Without its dibao a chunk's flows are the same; ``lane_dibao`` then forms
+    the dibao from them and the sizes, bit for bit ``household_flows``' (drawn
+    dibao lines, take-ups and child allowances, negative business incomes)."""
+    scenario = scenario.replace(
+        {
+            "income_tax.rates": sorted(scenario.income_tax.rates),
+            "income_tax.business_rates": sorted(scenario.income_tax.business_rates),
+        }
+    )
+    _, args = _convex(scenario)
+    n = len(d["offsets"]) - 1
+    h0 = data.draw(st.integers(0, n - 1), label="h0")
+    h1 = data.draw(st.integers(h0 + 1, n), label="h1")
+    lane = data.draw(st.integers(0, LS.LANES - 1), label="lane")
+    want, _ = _both(d, args, h0, h1)
+    got = np.full_like(want, np.nan)
+    _flat(F.flat_chunk_flows, d, args, h0, h1, got, lane=lane, with_dibao=False)
+    assert np.isnan(got[8]).all()
+    keep = np.arange(11) != 8
+    np.testing.assert_array_equal(got[keep, : h1 - h0], want[keep, : h1 - h0])
+    work = np.full(LS.lane_workspace(True).shape, np.nan)
+    LS.flows_of_lane(work, lane)[:, : h1 - h0] = got[:, : h1 - h0]
+    row = LS._SIZE * LS.ROW  # the sizes' row: household i of a lane at i * LANES
+    sizes = work[row + lane : row + LS.SPAN : LS.LANES]
+    sizes[: h1 - h0] = np.diff(d["offsets"])[h0:h1]
+    LS.lane_dibao(work, args[0])
+    np.testing.assert_array_equal(
+        LS.flows_of_lane(work, lane)[8, : h1 - h0], want[8, : h1 - h0]
+    )
+
+
+def test_counts_of_a_chunk_beyond_the_packed_fields_stay_exact():
+    """The running counts share one integer, 16 bits a count. A chunk of 700
+    households of 100 persons, nearly all children, counts 69,300 children past
+    the fields' 65,535: each household's counts, and so its flows, stay those
+    of household_flows."""
+    rng = np.random.default_rng(5)
+    n, size = 700, 100
+    m = n * size
+    age = np.full(m, 5, dtype=np.int64)
+    age[::size] = 40  # one parent a household
+    age[1::size] = rng.integers(0, 3, n)  # an infant
+    wage = np.zeros(m)
+    wage[::size] = rng.uniform(50_000.0, 600_000.0, n)
+    d = {
+        "offsets": np.arange(0, m + 1, size, dtype=np.int64),
+        "household_id": rng.integers(0, 2**40, n),
+        "tier": rng.integers(0, 3, n).astype(np.int8),
+        "age": age,
+        "is_employed": age == 40,
+        "wage": wage,
+        "business": np.zeros(m),
+        "property_income": np.zeros(m),
+        "pension": np.zeros(m),
+    }
+    args = Scenario.status_quo(2025).as_arrays().kernel_args()
+    want, got = _both(d, args, 0, n)
+    assert want[10, :n].min() > 0.0  # every household has an allowance
+    np.testing.assert_array_equal(got[:, :n], want[:, :n])
 
 
 def _convex(scenario):

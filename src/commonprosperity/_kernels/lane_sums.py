@@ -19,7 +19,11 @@ about 12 ms of a 200 ms ``simulate``).
 import numpy as np
 from numba import njit
 
-from commonprosperity._kernels.rules import disposable_income
+from commonprosperity._kernels.rules import (
+    dibao_top_up,
+    disposable_income,
+    household_net,
+)
 from commonprosperity._kernels.simulate import (
     CHUNK,
     N_STATS,
@@ -53,6 +57,7 @@ __all__ = [
     "LANES",
     "SPAN",
     "flows_of_lane",
+    "lane_dibao",
     "lane_sums",
     "lane_workspace",
     "load_households",
@@ -63,7 +68,7 @@ __all__ = [
 LANES = 4
 #: Households of a group of lanes.
 SPAN = CHUNK * LANES
-#: Row stride of the workspace: rows of exactly SPAN doubles lie 64 kB apart, all
+#: Row stride of the workspace: rows of exactly SPAN doubles (a power of two) lie
 #: in one L1 cache set (see ``CHUNK_ROW``).
 ROW = SPAN + 64
 # Rows 0-10 hold the flows (the tuple order of household_flows).
@@ -121,6 +126,36 @@ def load_households(
             city_lanes[j] = city[h]
             if write_gw:
                 gini_weight_out[h] = (w * n_persons) * gini_scale
+
+
+@njit(cache=True)
+def lane_dibao(work, params):
+    """Row 8 (dibao) of every household of the lanes from its other flows and size.
+
+    ``dibao_top_up(household_net(...), child_allowance, size, params)``, the
+    operations of ``household_flows`` in their order, for all lanes at once: rows
+    0-7, 9 and 10 and the sizes (:func:`load_households`) must be written. One
+    household at a time in ``flat_chunk_flows`` these were a tenth of its pass,
+    a chain of dependent additions each; side by side they vectorise.
+    """
+    for j in range(SPAN):
+        u = np.uint64(j)
+        child_allowance = work[np.uint64(10 * ROW) + u]
+        net = household_net(
+            work[u],
+            work[np.uint64(ROW) + u],
+            work[np.uint64(2 * ROW) + u],
+            work[np.uint64(3 * ROW) + u],
+            work[np.uint64(9 * ROW) + u],
+            child_allowance,
+            work[np.uint64(4 * ROW) + u],
+            work[np.uint64(5 * ROW) + u],
+            work[np.uint64(6 * ROW) + u],
+            work[np.uint64(7 * ROW) + u],
+        )
+        work[np.uint64(8 * ROW) + u] = dibao_top_up(
+            net, child_allowance, work[np.uint64(_SIZE * ROW) + u], params
+        )
 
 
 # NumPy's error model: Python's raises on a division by zero (never here: every
