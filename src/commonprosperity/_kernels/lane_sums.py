@@ -114,8 +114,11 @@ def load_households(
     ``city_lanes`` (SPAN,); when ``write_gw``, ``gini_weight_out[h]`` receives
     ``(weight * size) * gini_scale`` as in the scalar pass.
     """
-    for lane in range(LANES):
-        for i in range(CHUNK):
+    # Household by household across the lanes: the workspace is written in
+    # order and the household arrays read as four streams at once (lane by lane,
+    # the pass at 1e6 households took 13.9 ms instead of 13.5).
+    for i in range(CHUNK):
+        for lane in range(LANES):
             h = np.uint64(h0 + lane * CHUNK + i)
             j = np.uint64(i * LANES + lane)
             n_persons = ends[h] - starts[h]
@@ -258,7 +261,10 @@ def store_lanes(c0, work, city_sums, parts, write_pc, per_capita_out):
             row[k] = work[_SUMS + k * LANES + lane]
         for k in range(n_city_sums):
             row[N_STATS + k] = city_sums[k * LANES + lane]
-        if write_pc:
-            h0 = (c0 + lane) * CHUNK
-            for i in range(CHUNK):
-                per_capita_out[h0 + i] = work[_PER_CAPITA * ROW + i * LANES + lane]
+    if write_pc:
+        # The workspace read in order (lane by lane: 13.6 ms instead of 13.2).
+        for i in range(CHUNK):
+            for lane in range(LANES):
+                per_capita_out[np.uint64((c0 + lane) * CHUNK + i)] = work[
+                    np.uint64(_PER_CAPITA * ROW + i * LANES + lane)
+                ]
