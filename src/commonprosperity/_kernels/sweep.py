@@ -1,7 +1,7 @@
 """Many scenarios in one pass over the households (pure Numba).
 
 `sweep_pass` evaluates a block of ``S`` scenarios. Threads take disjoint groups of
-scenarios; each thread walks the households in fixed chunks of ``CHUNK`` (2,048, the
+scenarios; each thread walks the households in fixed chunks of ``CHUNK`` (1,024, the
 chunk of :func:`commonprosperity._kernels.simulate.aggregate_pass`) and runs every
 scenario of its group over the chunk while the chunk's households stay in L2. When
 only transfers vary (level D) threads take chunks instead: a chunk's flows are
