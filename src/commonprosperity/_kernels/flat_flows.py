@@ -41,6 +41,7 @@ from commonprosperity._kernels.lane_sums import (
     LANES,
     ROW,
     SPAN,
+    dibao_at,
     flows_of_lane,
     lane_dibao,
     lane_sums,
@@ -55,11 +56,9 @@ from commonprosperity._kernels.rules import (
     business_taxable,
     child_deduction,
     claims_elderly_support,
-    dibao_top_up,
     earner_key,
     earner_step,
     elderly_claim_draw,
-    household_net,
     is_allowance_child,
     is_education_child,
     is_infant,
@@ -449,34 +448,13 @@ def flat_chunk_flows(
         out[_at(6, i, lane)] = business_tax
         out[_at(7, i, lane)] = property_tax
         out[_at(9, i, lane)] = residents_pension
-    if not with_dibao:
-        for i in range(m):
-            n_allowance = _household_count(
-                counts_, starts[i] - p0, ends[i] - p0, _ALLOWANCE
-            )
-            out[_at(10, i, lane)] = n_allowance * allowance
-        return
     for i in range(m):
         n_allowance = _household_count(
             counts_, starts[i] - p0, ends[i] - p0, _ALLOWANCE
         )
-        child_allowance = n_allowance * allowance
-        net = household_net(
-            out[_at(0, i, lane)],
-            out[_at(1, i, lane)],
-            out[_at(2, i, lane)],
-            out[_at(3, i, lane)],
-            out[_at(9, i, lane)],
-            child_allowance,
-            out[_at(4, i, lane)],
-            out[_at(5, i, lane)],
-            out[_at(6, i, lane)],
-            out[_at(7, i, lane)],
-        )
-        out[_at(8, i, lane)] = dibao_top_up(
-            net, child_allowance, ends[i] - starts[i], params
-        )
-        out[_at(10, i, lane)] = child_allowance
+        out[_at(10, i, lane)] = n_allowance * allowance
+        if with_dibao:
+            dibao_at(out, _at(0, i, lane), ends[i] - starts[i], params)
 
 
 @njit(cache=True, parallel=True)

@@ -56,6 +56,7 @@ from commonprosperity._kernels.simulate import (
 __all__ = [
     "LANES",
     "SPAN",
+    "dibao_at",
     "flows_of_lane",
     "lane_dibao",
     "lane_sums",
@@ -131,34 +132,40 @@ def load_households(
                 gini_weight_out[h] = (w * n_persons) * gini_scale
 
 
-@njit(cache=True)
-def lane_dibao(work, params):
-    """Row 8 (dibao) of every household of the lanes from its other flows and size.
+@njit(cache=True, inline="always")
+def dibao_at(work, j, size, params):
+    """Row 8 (dibao) of the household at ``j`` of the rows, from its other flows.
 
     ``dibao_top_up(household_net(...), child_allowance, size, params)``, the
-    operations of ``household_flows`` in their order, for all lanes at once: rows
-    0-7, 9 and 10 and the sizes (:func:`load_households`) must be written. One
-    household at a time in ``flat_chunk_flows`` these were a tenth of its pass,
-    a chain of dependent additions each; side by side they vectorise.
+    operations of ``household_flows`` in their order; rows 0-7, 9 and 10 must
+    be written.
+    """
+    child_allowance = work[np.uint64(10 * ROW) + j]
+    net = household_net(
+        work[j],
+        work[np.uint64(ROW) + j],
+        work[np.uint64(2 * ROW) + j],
+        work[np.uint64(3 * ROW) + j],
+        work[np.uint64(9 * ROW) + j],
+        child_allowance,
+        work[np.uint64(4 * ROW) + j],
+        work[np.uint64(5 * ROW) + j],
+        work[np.uint64(6 * ROW) + j],
+        work[np.uint64(7 * ROW) + j],
+    )
+    work[np.uint64(8 * ROW) + j] = dibao_top_up(net, child_allowance, size, params)
+
+
+@njit(cache=True)
+def lane_dibao(work, params):
+    """:func:`dibao_at` of every household of the lanes, the sizes those loaded.
+
+    One household at a time in ``flat_chunk_flows`` these were a tenth of its
+    pass, a chain of dependent additions each; side by side they vectorise.
     """
     for j in range(SPAN):
         u = np.uint64(j)
-        child_allowance = work[np.uint64(10 * ROW) + u]
-        net = household_net(
-            work[u],
-            work[np.uint64(ROW) + u],
-            work[np.uint64(2 * ROW) + u],
-            work[np.uint64(3 * ROW) + u],
-            work[np.uint64(9 * ROW) + u],
-            child_allowance,
-            work[np.uint64(4 * ROW) + u],
-            work[np.uint64(5 * ROW) + u],
-            work[np.uint64(6 * ROW) + u],
-            work[np.uint64(7 * ROW) + u],
-        )
-        work[np.uint64(8 * ROW) + u] = dibao_top_up(
-            net, child_allowance, work[np.uint64(_SIZE * ROW) + u], params
-        )
+        dibao_at(work, u, work[np.uint64(_SIZE * ROW) + u], params)
 
 
 # NumPy's error model: Python's raises on a division by zero (never here: every
