@@ -162,13 +162,7 @@ def test_the_lanes_dibao_is_that_of_household_flows(d, scenario, data):
     """Without its dibao a chunk's flows are the same; ``lane_dibao`` then forms
     the dibao from them and the sizes, bit for bit ``household_flows``' (drawn
     dibao lines, take-ups and child allowances, negative business incomes)."""
-    scenario = scenario.replace(
-        {
-            "income_tax.rates": sorted(scenario.income_tax.rates),
-            "income_tax.business_rates": sorted(scenario.income_tax.business_rates),
-        }
-    )
-    _, args = _convex(scenario)
+    _, args = _convex(_sorted_rates(scenario))
     n = len(d["offsets"]) - 1
     h0 = data.draw(st.integers(0, n - 1), label="h0")
     h1 = data.draw(st.integers(h0 + 1, n), label="h1")
@@ -220,6 +214,17 @@ def test_counts_of_a_chunk_beyond_the_packed_fields_stay_exact():
     np.testing.assert_array_equal(got[:, :n], want[:, :n])
 
 
+def _sorted_rates(scenario):
+    """``scenario`` with both schedules' rates sorted: half the drawn schedules
+    are not convex, and sorting makes them so (keeping all else drawn)."""
+    return scenario.replace(
+        {
+            "income_tax.rates": sorted(scenario.income_tax.rates),
+            "income_tax.business_rates": sorted(scenario.income_tax.business_rates),
+        }
+    )
+
+
 def _convex(scenario):
     args = scenario.as_arrays().kernel_args()
     return F.applies(args[0], args[2], args[5]), args
@@ -228,15 +233,7 @@ def _convex(scenario):
 @settings(deadline=None, max_examples=max_examples(300))
 @given(d=households(), scenario=scenarios(), data=st.data())
 def test_flat_flows_equal_household_flows_bit_for_bit(d, scenario, data):
-    # Half the drawn schedules are not convex; sorting their rates makes them so
-    # (and keeps everything else that was drawn).
-    scenario = scenario.replace(
-        {
-            "income_tax.rates": sorted(scenario.income_tax.rates),
-            "income_tax.business_rates": sorted(scenario.income_tax.business_rates),
-        }
-    )
-    convex, args = _convex(scenario)
+    convex, args = _convex(_sorted_rates(scenario))
     assert convex
     n = len(d["offsets"]) - 1
     h0 = data.draw(st.integers(0, n - 1), label="h0")
