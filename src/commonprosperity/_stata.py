@@ -773,7 +773,14 @@ def _check_boolean(
         _describe(v, lab, _codes_of(missing, bad) if v is None else None)
         for v, lab in list(seen.items())[:8]
     )
-    keys = ", ".join(f"{quoted(v)}: True or False" for v in list(seen)[:3])
+    # Every code of the column, not the bad ones only: a recode must map each
+    # (a 1/2 flag told {2: ...} was then refused for its 1s).
+    every: dict[Any, None] = {}
+    for v in pd.unique(np.asarray(values, dtype=object)):
+        every.setdefault(None if _is_missing(v) else _plain(v))
+    keys = ", ".join(f"{quoted(v)}: True or False" for v in list(every)[:8]) + (
+        ", ..." if len(every) > 8 else ""
+    )
     labelled: dict[Any, Any] = {}
     if labels is not None:
         for v, lab in zip(values, labels, strict=True):

@@ -252,6 +252,13 @@ def household(
 _SOURCE = "household() (persons rows are positions in members)"
 
 
+def _ages(ages: list[Any]) -> np.ndarray:
+    """The members' ages as an array: integers as int64 where every one fits."""
+    if all(is_integer(a) and -(2**63) <= a < 2**63 for a in ages):
+        return np.array(ages, dtype=np.int64)
+    return np.array(ages, dtype=np.float64)
+
+
 def _family(
     members: Any, *, urban: Any, city: Any, household_id: Any, year: int
 ) -> Population:
@@ -348,7 +355,9 @@ def _family(
     n = len(members)
     persons: dict[str, Any] = {
         "household_id": np.full(n, household_id, dtype=np.int64),
-        "age": np.array([m["age"] for m in members], dtype=np.float64),
+        # Not made float here: an integer age is then quoted as given when
+        # refused (2**53 + 1 was "got 9007199254740992.0"), as from_frames does.
+        "age": _ages([m["age"] for m in members]),
         "employed": np.array(
             [
                 bool(m.get("employed", m.get("wage", 0) > 0 and 16 <= m["age"] < 60))

@@ -65,6 +65,8 @@ PERSON_REQUIRED = (
 #: Every column the library reads, households' then persons' (after the id).
 OUR_COLUMNS = HOUSEHOLD_COLUMNS + PERSON_REQUIRED[1:]
 INCOME_COLUMNS = ("wage", "business", "property", "pension")
+#: Person columns that are not incomes (read from the persons only).
+PERSON_ONLY = tuple(c for c in PERSON_REQUIRED[1:] if c not in INCOME_COLUMNS)
 MAX_WEIGHT = 1e12  # households one record may represent
 #: The least weight: below it the weighted sums w·x lose digits (subnormal
 #: products), so scaling every weight by 1e-320 moved the indicators by 5e-7.
@@ -1474,6 +1476,21 @@ def _check_renames(
                 for name, frame in (("households", households), ("persons", persons))
                 if (indexed := [k for k in absent if k in frame.index.names])
             ),
+        )
+    # A households column mapped onto a person column other than an income
+    # (those are compared with the persons': family amounts) would not be read:
+    # person columns are read from the persons frame only.
+    onto_persons = [
+        k
+        for k, v in renames.items()
+        if v in PERSON_ONLY and k in households.columns and k not in persons.columns
+    ]
+    if onto_persons:
+        problems.append(
+            f"columns maps households column(s) {quoted_items(onto_persons)} onto "
+            f"{sorted({renames[k] for k in onto_persons})}, which are read from the "
+            "persons frame only (one value per person): they would not be read; "
+            "map a persons column instead"
         )
     # Two columns renamed onto one name were "duplicate columns ['wage']". Of
     # the renames onto our columns only: a list given for a name (refused

@@ -55,6 +55,7 @@ from commonprosperity.population import (
     HOUSEHOLD_OPTIONAL,
     HOUSEHOLD_REQUIRED,
     INCOME_COLUMNS,
+    PERSON_ONLY,
     PERSON_REQUIRED,
     Population,
     city_name,
@@ -760,6 +761,23 @@ def read_stata(
                 f"{paths['persons']}: has household variable(s) {stray} that "
                 f"{paths['households']} lacks; household variables are read from "
                 "the household file (one value per household): add them there"
+            )
+        # As Population.from_frames: a household variable mapped onto a person
+        # column other than an income (those are compared above) is not read.
+        onto_persons = sorted(
+            key
+            for key, ours in renames.items()
+            if ours in PERSON_ONLY
+            and _file_name(key, "households") in names_in["households"]
+            and _file_name(key, "persons") not in names_in["persons"]
+        )
+        if onto_persons:
+            targets = sorted({str(renames[k]) for k in onto_persons})
+            problems.append(
+                f"{paths['households']}: columns maps variable(s) {onto_persons} "
+                f"onto {targets}, which are read "
+                f"from {paths['persons']} only (one value per person): they would "
+                "not be read; map a variable of the person file instead"
             )
         problems += _household_file_amounts(
             paths, per_file, names_in, tables, compare=not problems, recodes=recodes

@@ -441,7 +441,16 @@ def test_chip_urban_coded_1_2_without_recode_is_an_error_with_a_hint(tmp_path):
     assert f"{h}: column 'b1' (households.urban)" in message
     assert "found 2 '农村' at rows [1]" in message
     assert "the file labels 1 '城镇', 2 '农村'" in message
-    assert "recode={'urban': {2: True or False}}" in message
+    # Every code of the column, as a recode must map each (the bad 2 alone was
+    # then refused for the 1s).
+    assert "recode={'urban': {1: True or False, 2: True or False}}" in message
+    recode = {"urban": {1: True, 2: False}, "employed": CHIP_RECODE["employed"]}
+    # b1 is 1, 2, 1 (write_chip).
+    assert read_stata(h, p, CHIP_COLUMNS, recode=recode).urban.tolist() == [
+        True,
+        False,
+        True,
+    ]
 
 
 def test_unknown_code_is_named_with_label_rows_and_keys(tmp_path):

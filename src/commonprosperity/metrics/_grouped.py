@@ -236,7 +236,17 @@ class GQLorenz(_LorenzFit):
         return 2.0 * self.b * self.e - 4.0 * self.c
 
     def _g(self, p: FloatArray) -> FloatArray:
-        return np.maximum((self.m * p + self.n) * p + self.e**2, 0.0)
+        # m p² + n p + e²; above p = 1/2 in powers of q = 1 - p (exact there),
+        # (S - 1)² + q (2b (S + 1) + 4 (a + S) + q m) with S = a + c, the same
+        # polynomial: at p = 1 the other form is (S + 1)² - 4S, which cancelled
+        # to 1.8e-15 where S = 1 (a Pareto curve's fit) and put L(1) 2e-8 below 1.
+        s = self.a + self.c
+        q = 1.0 - p
+        near_one = (s - 1.0) ** 2 + q * (
+            2.0 * self.b * (s + 1.0) + 4.0 * (self.a + s) + q * self.m
+        )
+        near_zero = (self.m * p + self.n) * p + self.e**2
+        return np.maximum(np.where(p > 0.5, near_one, near_zero), 0.0)
 
     def _lorenz(self, arr: FloatArray) -> FloatArray:
         # L(p) = -(b p + e + sqrt(m p² + n p + e²)) / 2
