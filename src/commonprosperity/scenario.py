@@ -258,6 +258,15 @@ def _section_name(cls: type) -> str | None:
 def _immutable(model: Any, name: str) -> str:
     section = _section_name(type(model))
     path = f"{section}.{name}" if section else name
+    if name in SECTIONS and not section:
+        # replace() takes values, not sections: the advice to replace
+        # {'transfers': value} was refused in turn.
+        first = next(iter(SECTIONS[name].model_fields))
+        return (
+            f"a scenario cannot be changed in place ({path}); use "
+            f"scenario.replace({{'{name}.{first}': value, ...}}) with the "
+            "section's keys, which returns a new, checked one"
+        )
     return (
         f"a scenario cannot be changed in place ({path}); use "
         f"scenario.replace({{{path!r}: value}}), which returns a new, checked one"
@@ -1813,11 +1822,22 @@ def _unknown_path_text(path: str) -> str:
     if path in Scenario.paths():
         # Reached only with the dots inside one key: a file's quoted
         # "transfers.dibao_monthly" = 1300 (the message read "did you mean"
-        # the very same name).
+        # the very same name), or a constructor's or model_copy's keyword.
         section, _, field_name = path.partition(".")
         return (
             f"{path!r} is one quoted key, not a dotted path; in a scenario file "
-            f"write {path} = ... unquoted, or {field_name} = ... under [{section}]"
+            f"write {path} = ... unquoted, or {field_name} = ... under "
+            f"[{section}]; in Python, scenario.replace({{{path!r}: value}})"
+        )
+    item = re.fullmatch(r"(.+)\[-?[0-9]+\]", path)  # ASCII digits, no newline
+    if item and item.group(1) in Scenario.paths():
+        # An item path as a key (a file's quoted "income_tax.rates[2]"): "did
+        # you mean income_tax.rates?" led to rates = 0.18, "must be a list".
+        section, _, field_name = item.group(1).partition(".")
+        return (
+            f"{path!r}: an item path is not a key; item paths are for "
+            "scenario.replace, sweeps and solve; a scenario file gives the whole "
+            f"list, {field_name} = [...] under [{section}]"
         )
     if path != path.strip():
         return (
@@ -2040,7 +2060,10 @@ def _format_errors(
         ):
             msg += " (rates and shares are fractions: 0.2 = 20 %)"
             hinted = True
-        problems.append(f"{loc}: {msg}; got {quoted(got)}" if loc else msg)
+        # The whole input's problem ("x" for a scenario) names its value too.
+        problems.append(
+            f"{loc}: {msg}; got {quoted(got)}" if loc else f"{msg}; got {quoted(got)}"
+        )
     if unshipped:
         problems.append(
             f"no status quo is shipped for {year} (available {POLICY_YEARS[0]}–"

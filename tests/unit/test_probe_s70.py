@@ -132,3 +132,39 @@ def test_gq_lorenz_of_a_pareto_curve_ends_at_one():
     assert fit.lorenz(1.0) == pytest.approx(1.0, abs=1e-15)
     near = np.array([0.99, 0.9999, 1.0 - 1e-9])
     assert np.allclose(fit.lorenz(near), 1.0 - np.sqrt(1.0 - near), rtol=0, atol=1e-14)
+
+
+def test_changing_a_section_in_place_points_to_its_keys():
+    """The advice was replace({'transfers': value}), which replace refuses."""
+    scenario = cp.Scenario.status_quo(2024)
+    with pytest.raises(cp.ScenarioError) as info:
+        scenario.transfers = scenario.transfers
+    message = str(info.value)
+    assert "scenario.replace({'transfers.dibao_monthly': value, ...})" in message
+    # The advice, followed, works.
+    changed = scenario.replace({"transfers.dibao_monthly": 1_300.0})
+    assert changed.transfers.dibao_monthly == 1_300.0
+
+
+def test_a_dotted_keyword_in_python_points_to_replace():
+    scenario = cp.Scenario.status_quo(2024)
+    with pytest.raises(cp.ScenarioError) as info:
+        scenario.model_copy(update={"transfers.dibao_monthly": 1_300})
+    assert "in Python, scenario.replace({'transfers.dibao_monthly': value})" in str(
+        info.value
+    )
+
+
+def test_a_quoted_item_path_in_a_file_says_files_give_whole_lists():
+    """It said "did you mean income_tax.rates?", and rates = 0.18 then failed."""
+    data = {"year": 2024, "income_tax.rates[2]": 0.18}
+    with pytest.raises(cp.ScenarioError) as info:
+        cp.Scenario.from_dict(data, source="s.toml")
+    message = str(info.value)
+    assert "'income_tax.rates[2]': an item path is not a key" in message
+    assert "rates = [...] under [income_tax]" in message
+
+
+def test_a_scenario_that_is_not_a_table_names_the_value():
+    with pytest.raises(cp.ScenarioError, match=r"must be a table of keys .*; got 'x'"):
+        cp.Scenario.model_validate("x")
