@@ -1483,7 +1483,10 @@ def _check_renames(
     onto_persons = [
         k
         for k, v in renames.items()
-        if v in PERSON_ONLY and k in households.columns and k not in persons.columns
+        if isinstance(v, str)
+        and v in PERSON_ONLY
+        and k in households.columns
+        and k not in persons.columns
     ]
     if onto_persons:
         problems.append(

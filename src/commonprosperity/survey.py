@@ -767,7 +767,8 @@ def read_stata(
         onto_persons = sorted(
             key
             for key, ours in renames.items()
-            if ours in PERSON_ONLY
+            if isinstance(ours, str)
+            and ours in PERSON_ONLY
             and _file_name(key, "households") in names_in["households"]
             and _file_name(key, "persons") not in names_in["persons"]
         )
