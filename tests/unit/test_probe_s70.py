@@ -1,39 +1,22 @@
-"""Behaviours found by session 70's probes of the survey readers and the measures,
-each with a test."""
+"""Behaviours found by session 70's probes (survey readers, measures, scenario
+messages), each with a test."""
 
 from decimal import Decimal, localcontext
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import commonprosperity as cp
 from commonprosperity import metrics
 from commonprosperity.survey import read_stata
+from tests.unit.test_probe_s54 import _frames as _two_households
 
 
 def _frames():
-    households = pd.DataFrame(
-        {
-            "household_id": [1, 2, 3],
-            "weight": [10.0, 5.0, 7.0],
-            "urban": [True, False, True],
-            "head_age": [50, 60, 70],
-            "emp": [1, 0, 1],
-        }
-    )
-    persons = pd.DataFrame(
-        {
-            "household_id": [1, 1, 2, 3],
-            "age": [40, 8, 70, 30],
-            "employed": [True, False, False, True],
-            "wage": [90_000.0, 0.0, 0.0, 50_000.0],
-            "business": [0.0, 0.0, -500.0, 0.0],
-            "property": [1_000.0, 0.0, 0.0, 0.0],
-            "pension": [0.0, 0.0, 0.0, 0.0],
-        }
-    )
-    return households, persons
+    """Two households of one person each, the households' frame with a head's
+    age and an employment flag beside its own columns."""
+    households, persons = _two_households()
+    return households.assign(head_age=[50, 60], emp=[1, 0]), persons
 
 
 @pytest.mark.parametrize(("theirs", "ours"), [("head_age", "age"), ("emp", "employed")])
@@ -51,25 +34,21 @@ def test_a_persons_column_mapped_onto_a_person_column_is_read():
     households, persons = _frames()
     persons = persons.rename(columns={"age": "alter"})
     pop = cp.Population.from_frames(households, persons, columns={"alter": "age"})
-    assert pop.age.tolist() == [40, 8, 70, 30]
+    assert pop.age.tolist() == [40, 70]
 
 
 def test_read_stata_refuses_a_household_variable_mapped_onto_age(tmp_path):
     households, persons = _frames()
     h, p = tmp_path / "h.dta", tmp_path / "p.dta"
-    households.assign(urban=households.urban.astype(int)).to_stata(
-        h, write_index=False, version=118
-    )
-    persons.assign(employed=persons.employed.astype(int)).to_stata(
-        p, write_index=False, version=118
-    )
+    households.to_stata(h, write_index=False, version=118)
+    persons.to_stata(p, write_index=False, version=118)
     with pytest.raises(cp.PopulationError) as info:
         read_stata(h, p, columns={"head_age": "age"})
     message = str(info.value)
     assert f"{h}: columns maps variable(s) ['head_age'] onto ['age']" in message
     assert f"read from {p} only" in message
     # The same files without the mapping read, ages from the person file.
-    assert read_stata(h, p).age.tolist() == [40, 8, 70, 30]
+    assert read_stata(h, p).age.tolist() == [40, 70]
 
 
 @pytest.mark.parametrize("age", [2**53 + 1, 10**17 + 3])
