@@ -1810,7 +1810,10 @@ def _unknown_path_text(path: str) -> str:
             f"{path!r} is not a scenario key: give a dotted path such as "
             "'transfers.dibao_monthly' or 'income_tax.rates[2]'"
         )
-    base = re.sub(r"\[-?\d+\]$", "", path)
+    # The path without an item index ("income_tax.rates[2]"): ASCII digits, and
+    # no newline after it (\d and $ took both).
+    item = re.fullmatch(r"(.+)\[-?[0-9]+\]", path)
+    base = item.group(1) if item else path
     if base in RENAMED:
         note = RENAMED_NOTES.get(base)
         return f"{path}: renamed to {RENAMED[base]}" + (f", {note}" if note else "")
@@ -1829,11 +1832,10 @@ def _unknown_path_text(path: str) -> str:
             f"write {path} = ... unquoted, or {field_name} = ... under "
             f"[{section}]; in Python, scenario.replace({{{path!r}: value}})"
         )
-    item = re.fullmatch(r"(.+)\[-?[0-9]+\]", path)  # ASCII digits, no newline
-    if item and item.group(1) in Scenario.paths():
+    if base != path and base in Scenario.paths():
         # An item path as a key (a file's quoted "income_tax.rates[2]"): "did
         # you mean income_tax.rates?" led to rates = 0.18, "must be a list".
-        section, _, field_name = item.group(1).partition(".")
+        section, _, field_name = base.partition(".")
         return (
             f"{path!r}: an item path is not a key; item paths are for "
             "scenario.replace, sweeps and solve; a scenario file gives the whole "
@@ -2061,9 +2063,8 @@ def _format_errors(
             msg += " (rates and shares are fractions: 0.2 = 20 %)"
             hinted = True
         # The whole input's problem ("x" for a scenario) names its value too.
-        problems.append(
-            f"{loc}: {msg}; got {quoted(got)}" if loc else f"{msg}; got {quoted(got)}"
-        )
+        prefix = f"{loc}: " if loc else ""
+        problems.append(f"{prefix}{msg}; got {quoted(got)}")
     if unshipped:
         problems.append(
             f"no status quo is shipped for {year} (available {POLICY_YEARS[0]}–"
