@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,6 +23,47 @@ from commonprosperity import Population, Scenario
 # 0 is the correctly rounded value (e.g. exp(-800) in an Atkinson index of a
 # large epsilon), not an error.
 np.seterr(all="raise", under="ignore")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Before pytest-xdist starts its workers on the whole suite, compile the
+    kernels into the Numba cache in two processes side by side.
+
+    The workers began with tests of the same modules and compiled every kernel
+    at once, each at both cores' expense (``tests/compile_kernels.py`` says
+    more). Only when the workers run the default selection with the JIT on:
+    selected files or ``-k`` may need few kernels. Runs before xdist's own
+    ``pytest_sessionstart`` (``trylast``), which starts the workers.
+    """
+    config = session.config
+    if (
+        not config.pluginmanager.hasplugin("dsession")  # not the xdist controller
+        or os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0")
+        or config.args_source is not pytest.Config.ArgsSource.TESTPATHS
+        or config.option.keyword
+        or config.option.collectonly
+    ):
+        return
+    script = Path(__file__).with_name("compile_kernels.py")
+    start = time.monotonic()
+    parts = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(part)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for part in range(2)
+    ]
+    errors = [process.communicate()[1] for process in parts]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    say = reporter.write_line if reporter else print
+    say(f"kernels compiled into the Numba cache in {time.monotonic() - start:.0f} s")
+    for part, (process, err) in enumerate(zip(parts, errors, strict=True)):
+        if process.returncode:
+            # The tests then compile what they need and report any error.
+            say(f"tests/compile_kernels.py {part} failed:\n{err.strip()}")
+
 
 settings.register_profile(
     "ci",
