@@ -453,7 +453,8 @@ _WATCHED: weakref.WeakSet[Figure] = weakref.WeakSet()
 
 
 def _drawn(event: Any) -> None:
-    # Any draw but finish's own clears ``stale``: only finish's measured titles.
+    # A draw after finish leaves the figure not stale again, hiding any change
+    # made in between: the figure is measured anew at its next finish.
     _FINISHED.discard(event.canvas.figure)
 
 
