@@ -446,16 +446,15 @@ def drawable(text: str) -> str:
     )
 
 
-#: Figures finished and neither drawn by others (:func:`_drawn`) nor changed
-#: (matplotlib's ``stale``) since; and those whose draws :func:`_drawn` watches.
-_FINISHED: weakref.WeakSet[Figure] = weakref.WeakSet()
-_WATCHED: weakref.WeakSet[Figure] = weakref.WeakSet()
+#: The figures finish has seen (their draws watched by :func:`_drawn`): True
+#: while neither drawn by others nor changed (matplotlib's ``stale``) since.
+_FINISHED: weakref.WeakKeyDictionary[Figure, bool] = weakref.WeakKeyDictionary()
 
 
 def _drawn(event: Any) -> None:
     # A draw after finish leaves the figure not stale again, hiding any change
     # made in between: the figure is measured anew at its next finish.
-    _FINISHED.discard(event.canvas.figure)
+    _FINISHED[event.canvas.figure] = False
 
 
 def finish(fig: Figure) -> Figure:
@@ -466,7 +465,7 @@ def finish(fig: Figure) -> Figure:
     """
     from matplotlib.text import Text
 
-    if fig in _FINISHED and not fig.stale:
+    if _FINISHED.get(fig) and not fig.stale:
         # Finished, and neither drawn nor changed since the draw that measured
         # its titles: saving a figure a plot function returned measured it a
         # second time for the same answer (a third of a PNG's time).
@@ -487,10 +486,9 @@ def finish(fig: Figure) -> Figure:
             "Noto Sans CJK SC) to draw them"
         )
     _fit_titles(fig)
-    if fig not in _WATCHED:
+    if fig not in _FINISHED:
         fig.canvas.mpl_connect("draw_event", _drawn)
-        _WATCHED.add(fig)
-    _FINISHED.add(fig)
+    _FINISHED[fig] = True
     return fig
 
 

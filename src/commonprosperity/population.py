@@ -67,6 +67,17 @@ OUR_COLUMNS = HOUSEHOLD_COLUMNS + PERSON_REQUIRED[1:]
 INCOME_COLUMNS = ("wage", "business", "property", "pension")
 #: Person columns that are not incomes (read from the persons only).
 PERSON_ONLY = tuple(c for c in PERSON_REQUIRED[1:] if c not in INCOME_COLUMNS)
+
+
+def is_person_only(target: object) -> bool:
+    """Whether a ``columns`` target is a person column read from the persons only.
+
+    Any target: a missing value (pd.NA) made ``in PERSON_ONLY`` raise before
+    the mapping's own error.
+    """
+    return isinstance(target, str) and target in PERSON_ONLY
+
+
 MAX_WEIGHT = 1e12  # households one record may represent
 #: The least weight: below it the weighted sums w·x lose digits (subnormal
 #: products), so scaling every weight by 1e-320 moved the indicators by 5e-7.
@@ -1483,10 +1494,7 @@ def _check_renames(
     onto_persons = [
         k
         for k, v in renames.items()
-        if isinstance(v, str)
-        and v in PERSON_ONLY
-        and k in households.columns
-        and k not in persons.columns
+        if is_person_only(v) and k in households.columns and k not in persons.columns
     ]
     if onto_persons:
         problems.append(

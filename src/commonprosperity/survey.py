@@ -55,7 +55,6 @@ from commonprosperity.population import (
     HOUSEHOLD_OPTIONAL,
     HOUSEHOLD_REQUIRED,
     INCOME_COLUMNS,
-    PERSON_ONLY,
     PERSON_REQUIRED,
     Population,
     city_name,
@@ -63,6 +62,7 @@ from commonprosperity.population import (
     family_amounts,
     group_codes,
     household_copy_problems,
+    is_person_only,
     narrow_float_id_problem,
     renamed_columns,
     source_prefix,
@@ -767,8 +767,7 @@ def read_stata(
         onto_persons = sorted(
             key
             for key, ours in renames.items()
-            if isinstance(ours, str)
-            and ours in PERSON_ONLY
+            if is_person_only(ours)
             and _file_name(key, "households") in names_in["households"]
             and _file_name(key, "persons") not in names_in["persons"]
         )
