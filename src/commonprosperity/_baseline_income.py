@@ -32,6 +32,7 @@ import numpy as np
 from commonprosperity import statistics as S
 from commonprosperity._baseline_people import N_CELLS, SHAPE, Draws
 from commonprosperity._kernels import layout as L
+from commonprosperity._kernels import read_only
 from commonprosperity._kernels import simulate as K
 from commonprosperity.errors import CalibrationError
 from commonprosperity.population import CITY_LABELS
@@ -136,7 +137,9 @@ class _Sample:
 
     def incomes(self, table: np.ndarray) -> np.ndarray:
         """Incomes (5, m) for a level table (22, 5)."""
-        out = np.empty_like(self.raw)
+        # C order whatever the draws' layout: each row is then a contiguous
+        # array, as the rules pass takes them (see _run).
+        out = np.empty(self.raw.shape)
         for c in range(N_CELLS):
             a, b = self.pstarts[c], self.pstarts[c + 1]
             np.multiply(self.raw[:, a:b], table[c][:, None], out=out[:, a:b])
@@ -155,7 +158,7 @@ def _segment_sums(x: np.ndarray, starts: np.ndarray) -> np.ndarray:
 def _tiers(d: Draws) -> np.ndarray:
     table = np.array(
         [[minimum_wage_tier(c, bool(u)) - 1 for u in (0, 1)] for c in CITY_LABELS],
-        dtype=np.int64,
+        dtype=np.int8,
     )
     return cast("np.ndarray", table[d.city, d.urban.astype(np.int64)])
 
@@ -238,16 +241,19 @@ class _Pass:
 
 
 def _run(s: _Sample, income: np.ndarray, a: Any) -> _Pass:
+    # The argument types of simulate's detail pass (read-only, contiguous, int8
+    # tiers): Numba compiles a kernel once per argument types, and these took 10 s
+    # each (znver3) for a baseline's first call, twice.
     out = K.detail_pass(
-        s.offsets,
-        s.ids,
-        s.tiers,
-        s.age,
-        s.employed,
-        income[0],
-        income[1],
-        income[2],
-        income[3] + income[4],
+        read_only(s.offsets),
+        read_only(s.ids),
+        read_only(s.tiers),
+        read_only(s.age),
+        read_only(s.employed),
+        read_only(income[0]),
+        read_only(income[1]),
+        read_only(income[2]),
+        read_only(income[3] + income[4]),
         a.params,
         a.thresholds,
         a.rates,
