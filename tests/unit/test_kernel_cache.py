@@ -13,6 +13,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numba
+import pytest
+
 import commonprosperity._kernels as kernels
 from commonprosperity._kernels import STAMP_NAME, refresh_cache, source_digest
 
@@ -132,3 +135,63 @@ def test_an_edited_callee_in_another_file_is_recompiled(tmp_path):
     # With it, the edit is seen (and a second run loads the fresh entries).
     assert _run(tmp_path, guard=True) == "11.0"
     assert _run(tmp_path, guard=True) == "11.0"
+
+
+@pytest.mark.skipif(
+    numba.config.DISABLE_JIT, reason="NUMBA_DISABLE_JIT=1: no dispatchers to cache"
+)
+def test_with_a_cache_directory_the_kernels_are_filed_under_their_digest(
+    monkeypatch, tmp_path
+):
+    from numba.core import config
+    from numba.core.caching import CompileResultCacheImpl, UserProvidedCacheLocator
+
+    from commonprosperity._kernels import rules
+
+    monkeypatch.setattr(config, "CACHE_DIR", str(tmp_path))
+    name = f"commonprosperity-kernels-{source_digest()[:16]}-numba-{numba.__version__}"
+    ours = CompileResultCacheImpl(rules.quick_deductions.py_func).locator
+    assert Path(ours.get_cache_path()) == tmp_path / name
+
+    # Any other function keeps Numba's own locator, named after its file's path.
+    def elsewhere():
+        pass
+
+    theirs = CompileResultCacheImpl(elsewhere).locator
+    assert type(theirs) is UserProvidedCacheLocator
+    assert Path(theirs.get_cache_path()).parent == tmp_path
+    assert Path(theirs.get_cache_path()).name != name
+
+
+def _cache_hits(package_parent: Path, cache: Path) -> str:
+    env = {**os.environ, "PYTHONPATH": str(package_parent)}
+    env["NUMBA_CACHE_DIR"] = str(cache)
+    env.pop("NUMBA_DISABLE_JIT", None)
+    code = (
+        "import numpy as np, commonprosperity\n"
+        "from commonprosperity._kernels import rules\n"
+        "rules.quick_deductions(np.array([0.0, 1.0]), np.array([0.1, 0.2]))\n"
+        f"print(commonprosperity.__file__.startswith({str(package_parent)!r}),"
+        " sum(rules.quick_deductions.stats.cache_hits.values()))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_two_copies_of_the_kernels_share_one_cache_directory(tmp_path):
+    import shutil
+
+    package = Path(kernels.__file__).resolve().parents[1]
+    copy = tmp_path / "copy"
+    shutil.copytree(
+        package,
+        copy / "commonprosperity",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    cache = tmp_path / "numba-cache"
+    # The copy compiles and saves; the original, elsewhere, loads that entry.
+    assert _cache_hits(copy, cache) == "True 0"
+    assert _cache_hits(package.parent, cache) == "True 1"
