@@ -76,18 +76,24 @@ def test_the_package_cache_carries_the_current_digest():
     assert (directory / STAMP_NAME).read_text().strip() == source_digest()
 
 
-def _run(root: Path, guard: bool) -> str:
-    env = {**os.environ, "PYTHONPATH": str(root), "GUARD": "1" if guard else ""}
-    env["NUMBA_CACHE_DIR"] = str(root / "numba-cache")
+def _python(code: str, path: Path, cache: Path, **env: str) -> str:
+    """What ``code`` prints in a fresh process, JIT on, ``path`` first on its path."""
+    env = {**os.environ, **env, "PYTHONPATH": str(path), "NUMBA_CACHE_DIR": str(cache)}
     env.pop("NUMBA_DISABLE_JIT", None)
     out = subprocess.run(
-        [sys.executable, "-c", "from fakepkg.a import f; print(f(1.0))"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
     )
+    assert out.returncode == 0, out.stderr
     return out.stdout.strip()
+
+
+def _run(root: Path, guard: bool) -> str:
+    return _python(
+        "from fakepkg.a import f; print(f(1.0))",
+        root,
+        root / "numba-cache",
+        GUARD="1" if guard else "",
+    )
 
 
 def test_an_edited_callee_in_another_file_is_recompiled(tmp_path):
@@ -164,21 +170,15 @@ def test_with_a_cache_directory_the_kernels_are_filed_under_their_digest(
 
 
 def _cache_hits(package_parent: Path, cache: Path) -> str:
-    env = {**os.environ, "PYTHONPATH": str(package_parent)}
-    env["NUMBA_CACHE_DIR"] = str(cache)
-    env.pop("NUMBA_DISABLE_JIT", None)
-    code = (
+    return _python(
         "import numpy as np, commonprosperity\n"
         "from commonprosperity._kernels import rules\n"
         "rules.quick_deductions(np.array([0.0, 1.0]), np.array([0.1, 0.2]))\n"
         f"print(commonprosperity.__file__.startswith({str(package_parent)!r}),"
-        " sum(rules.quick_deductions.stats.cache_hits.values()))\n"
+        " sum(rules.quick_deductions.stats.cache_hits.values()))\n",
+        package_parent,
+        cache,
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True
-    )
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip()
 
 
 def test_two_copies_of_the_kernels_share_one_cache_directory(tmp_path):
