@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import cast
 
 import numpy as np
-import scipy.sparse as sp
 
 from commonprosperity import statistics as S
 from commonprosperity._baseline_people import (
@@ -137,6 +136,8 @@ def weights(d: Draws, year: int, target: dict[str, np.ndarray]) -> np.ndarray:
     CalibrationError
         If the raking does not converge.
     """
+    import scipy.sparse as sp
+
     n = d.size.shape[0]
     cell = d.cell
     band = np.searchsorted(_BAND_ENDS, d.age, side="right")
