@@ -380,15 +380,38 @@ def save(
         )
     finish(fig)
     written = []
-    for fmt in names:
-        # with_suffix replaced a dotted stem's last part: "run.v2" wrote run.png.
-        path = stem.with_name(f"{stem.name}.{fmt}")
-        with _rc():
-            fig.savefig(
-                path, dpi=200 if fmt == "png" else None, metadata=_metadata(fmt)
-            )
-        written.append(path)
+    engine = fig.get_layout_engine()
+    with _rc():
+        try:
+            for fmt in names:
+                # with_suffix replaced a dotted stem's last part ("run.v2": run.png).
+                path = stem.with_name(f"{stem.name}.{fmt}")
+                fig.savefig(
+                    path, dpi=200 if fmt == "png" else None, metadata=_metadata(fmt)
+                )
+                written.append(path)
+                _without_layout_engine(fig)
+        finally:
+            fig.set_layout_engine(engine)
     return written
+
+
+def _without_layout_engine(fig: Figure) -> None:
+    """Take ``fig``'s layout engine away: the files it writes next keep its layout.
+
+    With an engine, ``savefig`` lays the figure out in a draw of its own before
+    the draw that writes the file: for every format, the same layout found again
+    (it is in inches and points, the same at any resolution). A PNG and an SVG
+    took four draws; the SVG now keeps the PNG's layout, three. None, not "none":
+    matplotlib's place-holder engine still lays out at every save; the two rc
+    settings would make None mean an engine of the user's rcParams.
+    """
+    import matplotlib as mpl
+
+    with mpl.rc_context(
+        {"figure.autolayout": False, "figure.constrained_layout.use": False}
+    ):
+        fig.set_layout_engine(None)
 
 
 def _metadata(fmt: str) -> dict[str, str | None]:

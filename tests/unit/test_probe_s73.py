@@ -1,0 +1,88 @@
+"""Session 73: a figure is laid out once for all the files one save writes."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import pytest
+from matplotlib.figure import Figure
+
+from commonprosperity import Scenario, plots, simulate, synthetic_population
+
+
+@pytest.fixture(scope="module")
+def result():
+    return simulate(synthetic_population(800, seed=4), Scenario.status_quo(2023))
+
+
+@pytest.fixture
+def draws(monkeypatch):
+    """The figures drawn, one entry a draw (matplotlib's savefig included)."""
+    drawn: list[Figure] = []
+    draw = Figure.draw
+
+    def counted(self, renderer):
+        drawn.append(self)
+        return draw(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counted)
+    return drawn
+
+
+def test_a_png_and_an_svg_take_one_draw_each(result, tmp_path, draws):
+    """savefig lays a figure with a layout engine out in a draw of its own before
+    the draw that writes the file: a PNG and an SVG took four draws (and a fifth
+    to measure the titles again); the SVG now keeps the PNG's layout."""
+    fig = plots.city_bars(result)
+    draws.clear()
+    written = plots.save(fig, tmp_path / "cities")
+    assert [p.name for p in written] == ["cities.png", "cities.svg"]
+    assert all(p.stat().st_size > 0 for p in written)
+    assert len(draws) == 3
+
+
+def test_a_figure_changed_since_it_was_drawn_is_laid_out_anew(result, tmp_path, draws):
+    """The layout kept for the files is the figure's as it is when saved: a
+    legend added after the plot function drew it moves the axes."""
+    fig = plots.city_bars(result)
+    ax = fig.axes[0]
+    before = ax.get_position().bounds
+    fig.legend(["a legend entry"], loc="outside right upper")
+    plots.save(fig, tmp_path / "cities", formats="png")
+    after = ax.get_position().bounds
+    assert after[2] < before[2]  # narrower: the legend took room on the right
+
+
+@pytest.mark.parametrize(
+    "user_rc",
+    [
+        {},
+        {"figure.constrained_layout.use": True},
+        {"figure.autolayout": True},
+    ],
+)
+def test_the_figure_keeps_its_layout_engine(result, tmp_path, user_rc):
+    """The engine is off only while the files are written; a user's rcParams
+    that ask for a layout by default give the figure no other engine."""
+    with mpl.rc_context(user_rc):
+        fig = plots.income_distribution(result)
+        engine = fig.get_layout_engine()
+        assert engine is not None
+        plots.save(fig, tmp_path / "income")
+        assert fig.get_layout_engine() is engine
+        plain = Figure()  # with the rc, matplotlib gives it the rc's engine
+        plain.add_subplot().plot([0, 1], [1, 0])
+        own = plain.get_layout_engine()
+        plots.save(plain, tmp_path / "plain", formats="png")
+        assert plain.get_layout_engine() is own
+        assert mpl.rcParams["figure.autolayout"] == user_rc.get(
+            "figure.autolayout", False
+        )
+
+
+def test_the_engine_is_back_when_a_file_cannot_be_written(result, tmp_path):
+    fig = plots.lorenz_curves({"status quo": result})
+    engine = fig.get_layout_engine()
+    (tmp_path / "lorenz.svg").mkdir()  # the SVG's path is a directory
+    with pytest.raises(OSError):
+        plots.save(fig, tmp_path / "lorenz")
+    assert fig.get_layout_engine() is engine
