@@ -5,6 +5,7 @@ solve, bootstrap ... erased their signatures to ``(...) -> Any``; and the field
 ``property`` (property income) made Population's properties look like arrays.
 """
 
+import os
 import textwrap
 from importlib import resources
 
@@ -39,16 +40,28 @@ def test_the_package_is_marked_typed():
 
 
 def mypy_of(source: str, tmp_path) -> tuple[list[str], str]:
-    """What mypy says of a user script ``source``: its lines, and all it printed."""
+    """What mypy says of a user script ``source``: its lines, and all it printed.
+
+    The scripts' runs share one cache in the test run's temporary folder (all
+    pytest-xdist workers' folders are in it): numpy's, pandas' and the library's
+    types are read once a run, not once a script (15 s each on a slow machine).
+    """
     api = pytest.importorskip("mypy.api")
     script = tmp_path / "user.py"
     script.write_text(textwrap.dedent(source))
+    # tmp_path: <run's folder>/[<xdist worker's folder>/]<test's folder>.
+    run = (
+        tmp_path.parent.parent
+        if "PYTEST_XDIST_WORKER" in os.environ
+        else tmp_path.parent
+    )
+    cache = run / "mypy-cache-of-user-scripts"
     out, err, _ = api.run(
         [
             "--follow-imports=silent",
             "--ignore-missing-imports",
             "--cache-dir",
-            str(tmp_path / "cache"),
+            str(cache),
             "--no-error-summary",
             "--hide-error-context",
             str(script),
