@@ -28,8 +28,8 @@ from commonprosperity.population import CITY_LABELS, MAX_AGE, Population, city_n
 from commonprosperity.published import city_label
 
 if TYPE_CHECKING:
-    # Imported where used at run time: scipy.sparse and csgraph took 0.2-0.3 s
-    # of the package's import, paid by every user who builds no baseline.
+    # Imported where used at run time: 0.2-0.3 s of the package's import, or
+    # 0.1 s of its import and first simulate (where Numba imports scipy.linalg).
     import scipy.sparse as sp
 
 __all__ = ["UNITS", "Column", "cell_name", "design"]
