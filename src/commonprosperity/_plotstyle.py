@@ -390,28 +390,30 @@ def save(
                     path, dpi=200 if fmt == "png" else None, metadata=_metadata(fmt)
                 )
                 written.append(path)
-                _without_layout_engine(fig)
+                # The files after the first keep its layout (_set_layout_engine).
+                _set_layout_engine(fig, None)
         finally:
-            fig.set_layout_engine(engine)
+            _set_layout_engine(fig, engine)
     return written
 
 
-def _without_layout_engine(fig: Figure) -> None:
-    """Take ``fig``'s layout engine away: the files it writes next keep its layout.
+def _set_layout_engine(fig: Figure, engine: Any) -> None:
+    """Give ``fig`` the layout engine ``engine``; None for none at all.
 
     With an engine, ``savefig`` lays the figure out in a draw of its own before
     the draw that writes the file: for every format, the same layout found again
     (it is in inches and points, the same at any resolution). A PNG and an SVG
-    took four draws; the SVG now keeps the PNG's layout, three. None, not "none":
-    matplotlib's place-holder engine still lays out at every save; the two rc
-    settings would make None mean an engine of the user's rcParams.
+    took four draws; with no engine after the PNG, the SVG keeps its layout:
+    three. None, not "none": matplotlib's place-holder engine still lays out at
+    every save. The two rc settings would make None mean an engine of the user's
+    rcParams (and give a figure that had none one when its engine is given back).
     """
     import matplotlib as mpl
 
     with mpl.rc_context(
         {"figure.autolayout": False, "figure.constrained_layout.use": False}
     ):
-        fig.set_layout_engine(None)
+        fig.set_layout_engine(engine)
 
 
 def _metadata(fmt: str) -> dict[str, str | None]:

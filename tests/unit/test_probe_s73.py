@@ -86,3 +86,14 @@ def test_the_engine_is_back_when_a_file_cannot_be_written(result, tmp_path):
     with pytest.raises(OSError):
         plots.save(fig, tmp_path / "lorenz")
     assert fig.get_layout_engine() is engine
+
+
+def test_a_figure_without_an_engine_gets_none_from_the_user_s_rcparams(tmp_path):
+    """The engine given back is the figure's own, None included: with None,
+    matplotlib gives a figure the engine the rcParams ask for by default."""
+    plain = Figure()
+    plain.add_subplot().plot([0, 1], [1, 0])
+    assert plain.get_layout_engine() is None
+    with mpl.rc_context({"figure.constrained_layout.use": True}):
+        plots.save(plain, tmp_path / "plain")
+    assert plain.get_layout_engine() is None
