@@ -15,6 +15,8 @@ from commonprosperity._validate import quoted
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
 
 __all__ = [
+    "FORMATS",
+    "FORMATS_ALLOWED",
     "control_character",
     "expand_home",
     "file_in_the_way",
@@ -22,6 +24,13 @@ __all__ = [
     "path_state",
     "replace_atomically",
 ]
+
+# Here, not beside the plotting code, so that the command line can name and check
+# them without importing matplotlib (its --help and argument errors stay quick).
+#: Figure file formats written by default.
+FORMATS: tuple[str, ...] = ("png", "svg")
+#: Figure file formats that can be written.
+FORMATS_ALLOWED: tuple[str, ...] = ("png", "svg", "pdf")
 
 
 def expand_home(path: str | os.PathLike[str], error: type[Exception]) -> Path:

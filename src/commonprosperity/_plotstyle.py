@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from commonprosperity._files import unencodable
+from commonprosperity._files import FORMATS, FORMATS_ALLOWED, unencodable
 from commonprosperity._validate import as_float, is_integer, one_of, quoted
 from commonprosperity._warn import warn_user
 from commonprosperity.errors import ArgumentError, ArgumentTypeError
@@ -37,11 +37,6 @@ from commonprosperity.targets import (
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
-
-#: File formats written by :func:`save`.
-FORMATS: tuple[str, ...] = ("png", "svg")
-#: File formats :func:`save` can write.
-FORMATS_ALLOWED: tuple[str, ...] = ("png", "svg", "pdf")
 
 # Okabe–Ito colour-blind-safe palette; dark enough for greyscale print.
 _BLUE, _ORANGE, _GREEN, _VERMILION = "#0072B2", "#E69F00", "#009E73", "#D55E00"

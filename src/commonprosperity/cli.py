@@ -39,7 +39,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn, TextIO, cast
 
-from commonprosperity._files import expand_home, file_in_the_way, replace_atomically
+from commonprosperity._files import (
+    FORMATS,
+    FORMATS_ALLOWED,
+    expand_home,
+    file_in_the_way,
+    replace_atomically,
+)
 from commonprosperity._interrupt import is_interrupt
 from commonprosperity._plausible import RIGHT, more_than_the_province
 from commonprosperity._unit_slips import slips_said, unit_slips, warn_unit_slips
@@ -232,6 +238,26 @@ def _finite_float(text: str) -> float:
     return v
 
 
+def _figure_formats(text: str) -> tuple[str, ...]:
+    """``--figures``: formats separated by commas, each once; ``none``: none."""
+    items = [item.strip().lower() for item in text.split(",")]
+    if items == ["none"]:
+        return ()
+    allowed = f"{', '.join(FORMATS_ALLOWED)} (several separated by commas) or none"
+    if "none" in items:
+        raise argparse.ArgumentTypeError(
+            f"none (no figures) goes alone; got {quoted(text)}"
+        )
+    bad = [item for item in items if item not in FORMATS_ALLOWED]
+    if bad:
+        which = ", ".join(quoted(b) for b in bad)
+        raise argparse.ArgumentTypeError(
+            f"each figure format must be one of {allowed}; got {quoted(text)} "
+            f"({which} {'is not one' if len(bad) == 1 else 'are not'})"
+        )
+    return tuple(dict.fromkeys(items))
+
+
 def _path(text: str) -> Path:
     # Path("") is Path("."): an empty --out wrote the report into the current
     # directory, and an empty --population read it as a directory.
@@ -306,6 +332,17 @@ def _build_parser() -> _Parser:
         help="income bands on household income (default) or on 3 × per-capita income",
     )
 
+    figures = _Parser(add_help=False)
+    figures.add_argument(
+        "--figures",
+        type=_figure_formats,
+        default=FORMATS,
+        metavar="FORMATS",
+        help=f"figure file formats, separated by commas: "
+        f"{', '.join(FORMATS_ALLOWED)} (default {','.join(FORMATS)}), or none for "
+        "the tables and report only",
+    )
+
     parser = _Parser(
         prog="commonprosperity",
         description="Household income microsimulation of Zhejiang's common-prosperity "
@@ -320,7 +357,7 @@ def _build_parser() -> _Parser:
 
     run = sub.add_parser(
         "run",
-        parents=[common, population],
+        parents=[common, population, figures],
         help="simulate one scenario: target table, figures and report",
         description="Simulate one scenario (default: the status quo of --year) and "
         "write indicators.csv, targets.csv, fiscal.csv, deciles.csv, "
@@ -367,7 +404,7 @@ def _build_parser() -> _Parser:
 
     sweep = sub.add_parser(
         "sweep",
-        parents=[common],
+        parents=[common, figures],
         help="run a grid of scenarios from a SWEEP.toml file",
         description="Run the grid of a SWEEP.toml file (base scenario + levers) and "
         "write sweep.csv, sweep.parquet, the heatmap and frontier figures and "
@@ -889,6 +926,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             gdp=args.gdp,
             labour_compensation=args.labour_compensation,
             label=label if args.scenario is not None else None,
+            formats=args.figures,
             warnings=_warnings_said(args),
         )
     except OSError as exc:
@@ -1035,6 +1073,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 "and weights do)",
             },
             population_weak=population_weak_values(pop),
+            formats=args.figures,
             warnings=_warnings_said(args),
         )
     except OSError as exc:
