@@ -86,7 +86,9 @@ def test_no_subcommand_means_run(capsys, tmp_path):
 
 
 def test_population_heading_names_the_population(capsys, tmp_path):
-    code, stdout, _ = run(capsys, "run", "--households", N, "--out", tmp_path / "o")
+    code, stdout, _ = run(
+        capsys, "run", "--households", N, "--out", tmp_path / "o", "--figures", "none"
+    )
     assert code == 0
     first = stdout.splitlines()[0]
     assert (
@@ -100,7 +102,9 @@ def test_run_scenario_file_is_compared_with_the_status_quo(capsys, tmp_path):
         "year = 2025\n[transfers]\ndibao_monthly = 1500\n", encoding="utf-8"
     )
     out = tmp_path / "o"
-    code, stdout, err = run(capsys, "run", file, "--households", N, "--out", out)
+    code, stdout, err = run(
+        capsys, "run", file, "--households", N, "--out", out, "--figures", "none"
+    )
     assert code == 0, err
     assert stdout.startswith("reform (2025 policy) on ")
     assert "status quo" in stdout.splitlines()[3]
@@ -128,6 +132,8 @@ def test_run_population_file_and_three_person_basis(capsys, tmp_path):
         "2023",
         "--out",
         tmp_path / "o",
+        "--figures",
+        "none",
     )
     assert code == 0, err
     assert f"{file} (1,500 households" in stdout.splitlines()[0]
@@ -166,6 +172,8 @@ def test_run_with_gdp_evaluates_t7(capsys, tmp_path):
         "3.6e12",
         "--out",
         tmp_path / "o",
+        "--figures",
+        "none",
     )
     assert code == 0
     t7 = next(line for line in stdout.splitlines() if line.startswith("T7 "))
@@ -517,14 +525,30 @@ def test_baseline_writes_a_population_file(capsys, tmp_path):
     os.umask(umask)
     assert file.stat().st_mode & 0o777 == 0o666 & ~umask
     code, stdout, err = run(
-        capsys, "run", "--population", file, "--out", tmp_path / "o"
+        capsys,
+        "run",
+        "--population",
+        file,
+        "--out",
+        tmp_path / "o",
+        "--figures",
+        "none",
     )
     assert code == 0, err
     # Without --year, the file's year is the policy year.
     assert stdout.startswith("status quo 2022 (2022 policy)")
     assert "income year 2022" in stdout.splitlines()[0]
     code, stdout, err = run(
-        capsys, "run", "--population", file, "--year", 2024, "--out", tmp_path / "o"
+        capsys,
+        "run",
+        "--population",
+        file,
+        "--year",
+        2024,
+        "--out",
+        tmp_path / "o",
+        "--figures",
+        "none",
     )
     assert code == 0, err
     # Unlike the embedded population, a file is not projected: say so.
@@ -583,6 +607,8 @@ def test_urban_definition_census_on_the_command_line(capsys, tmp_path):
         "census",
         "--out",
         tmp_path / "o",
+        "--figures",
+        "none",
     )
     assert code == 0
     assert "urban share: official urbanisation rate" in stdout

@@ -218,7 +218,9 @@ def test_solve_names_the_option_of_a_bad_lever_or_bound(capsys):
 # ------------------------------------------------- tables against the API
 def test_run_tables_agree_with_the_python_api(capsys, tmp_path):
     out = tmp_path / "o"
-    code, _, err = run(capsys, "run", "--households", N, "--out", out)
+    code, _, err = run(
+        capsys, "run", "--households", N, "--out", out, "--figures", "none"
+    )
     assert code == 0, err
     r = simulate(baseline(2024, n_households=int(N), seed=0), Scenario.status_quo(2024))
     ind = pd.read_csv(out / "indicators.csv", index_col=0)

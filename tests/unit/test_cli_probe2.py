@@ -130,8 +130,9 @@ def test_run_reads_a_scenario_file_with_a_byte_order_mark(capsys, tmp_path):
     file = tmp_path / "reform.toml"
     file.write_bytes("\ufeffyear = 2024\n[transfers]\ndibao_monthly = 1300\n".encode())
     code, out, err = run(
-        capsys, "run", file, "--households", "1000", "--out", tmp_path / "o"
-    )
+        capsys, "run", file, "--households", "1000", "--out", tmp_path / "o",
+        "--figures", "none",
+    )  # fmt: skip
     assert code == 0, err
     assert "reform (2024 policy)" in out
 
@@ -216,7 +217,9 @@ def test_an_option_value_named_like_a_command_is_a_value(capsys, tmp_path, monke
     """`--households 2000 --out sweep` said "--households comes before the
     command 'sweep'": sweep is the output folder of the implied run."""
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(capsys, "--households", "2000", "--out", "sweep")
+    code, out, err = run(
+        capsys, "--households", "2000", "--out", "sweep", "--figures", "none"
+    )
     assert code == 0, err
     assert "Wrote" in out
     assert (tmp_path / "sweep" / "targets.csv").exists()

@@ -80,7 +80,10 @@ def test_to_toml_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypatch):
 def test_indicators_csv_says_yuan_in_full_as_fiscal_csv(capsys, tmp_path):
     import pandas as pd
 
-    code, _, err = run(capsys, "run", "--households", 2000, "--out", tmp_path / "o")
+    code, _, err = run(
+        capsys, "run", "--households", 2000, "--out", tmp_path / "o",
+        "--figures", "none",
+    )  # fmt: skip
     assert code == 0, err
     ind = pd.read_csv(tmp_path / "o" / "indicators.csv", index_col=0)
     fiscal = pd.read_csv(tmp_path / "o" / "fiscal.csv", index_col=0)

@@ -200,8 +200,9 @@ def test_run_and_sweep_say_t5_is_over_two_of_the_eleven_cities(capsys, tmp_path)
     _two_city_population().write_parquet(tmp_path / "two.parquet")
     caveat = "T5 over 2 of the 11 cities (no households in 温州,"
     code, out, err = _cli(
-        capsys, "run", "--population", tmp_path / "two.parquet", "--out", tmp_path / "r"
-    )
+        capsys, "run", "--population", tmp_path / "two.parquet",
+        "--out", tmp_path / "r", "--figures", "none",
+    )  # fmt: skip
     assert code == 0, err
     assert caveat in out
     (tmp_path / "s.toml").write_text(
@@ -227,7 +228,16 @@ def test_run_and_sweep_say_t5_is_over_two_of_the_eleven_cities(capsys, tmp_path)
     # Every city present: no caveat.
     assert (
         "of the 11 cities"
-        not in _cli(capsys, "run", "--households", 2000, "--out", tmp_path / "r2")[1]
+        not in _cli(
+            capsys,
+            "run",
+            "--households",
+            2000,
+            "--out",
+            tmp_path / "r2",
+            "--figures",
+            "none",
+        )[1]
     )
 
 
@@ -339,7 +349,7 @@ def test_run_on_a_population_file_takes_its_year_as_the_policy_year(
     pop.write_parquet(tmp_path / "p.parquet")
     code, out, err = _cli(
         capsys, "run", "--population", tmp_path / "p.parquet", *option,
-        "--out", tmp_path / "o",
+        "--out", tmp_path / "o", "--figures", "none",
     )  # fmt: skip
     assert code == 0, err
     assert out.splitlines()[0].startswith(f"status quo {policy} ({policy} policy)")

@@ -352,6 +352,8 @@ def test_the_command_line_prints_a_warning_as_one_line(capsys, tmp_path):
             "7",
             "--out",
             str(tmp_path / "o"),
+            "--figures",
+            "none",
         ]
     )
     assert code == 0
@@ -373,7 +375,7 @@ def test_a_status_quo_of_another_year_is_said(tmp_path):
         "the changes and the net fiscal cost compare 2024 policy with 2021 policy."
     )
     assert said in report.summary_text(result, heading="h", baseline=old)
-    report.write_run(result, tmp_path / "o", heading="h", baseline=old)
+    report.write_run(result, tmp_path / "o", heading="h", baseline=old, formats=())
     assert said in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
     same = cp.simulate(pop, cp.Scenario.status_quo(2024).replace({"year": 2024}))
     assert "compared with is" not in report.summary_text(
@@ -532,7 +534,7 @@ def test_indicators_csv_says_why_an_indicator_is_undefined(tmp_path):
     pop = business_households([-300_000.0 if i % 4 else 50_000.0 for i in range(40)])
     result = cp.simulate(pop, cp.Scenario.status_quo(2023))
     assert np.isnan(result.indicators["gini"])
-    report.write_run(result, tmp_path / "o", heading="h")
+    report.write_run(result, tmp_path / "o", heading="h", formats=())
     table = pd.read_csv(tmp_path / "o" / "indicators.csv", index_col=0)
     assert table.loc["gini", "note"] == result.undefined["gini"]
     assert pd.isna(table.loc["per_capita_disposable_income", "note"])

@@ -439,6 +439,8 @@ def test_the_command_line_says_slips_in_its_own_words_and_judges_a_yearless_file
                 "2021",
                 "--out",
                 str(tmp_path / "o"),
+                "--figures",
+                "none",
             ]
         )
     err = capsys.readouterr().err

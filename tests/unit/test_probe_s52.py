@@ -234,7 +234,8 @@ def test_a_sweep_file_asks_for_the_official_urban_share_and_says_t6s_basis(
             encoding="utf-8",
         )
         out = tmp_path / definition
-        assert cli.main(["sweep", str(spec), "--out", str(out), "--no-progress"]) == 0
+        sweep = ["sweep", str(spec), "--out", str(out), "--no-progress"]
+        assert cli.main([*sweep, "--figures", "none"]) == 0
         said = capsys.readouterr().out
         frame = pd.read_csv(out / "sweep.csv")
         rates[definition] = frame["urbanization_rate"].iloc[0]
@@ -316,11 +317,12 @@ def test_a_run_and_a_sweep_in_one_folder_leave_none_of_the_others_files(tmp_path
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("mine", encoding="utf-8")
-    run = ["run", "--households", "1000", "--year", "2024"]
+    run = ["run", "--households", "1000", "--year", "2024", "--figures", "png"]
     assert cli.main([*run, "--out", str(out)]) == 0
     assert (out / "targets.csv").exists() and (out / "dashboard.png").exists()
     spec = _sweep_file(tmp_path)
-    assert cli.main(["sweep", str(spec), "--out", str(out), "--no-progress"]) == 0
+    sweep = ["sweep", str(spec), "--out", str(out), "--no-progress"]
+    assert cli.main([*sweep, "--figures", "png"]) == 0
     names = {p.name for p in out.iterdir()}
     assert "sweep.csv" in names and "notes.txt" in names
     assert not names & {"targets.csv", "indicators.csv", "dashboard.png"}
@@ -921,9 +923,8 @@ def test_a_run_reads_a_population_named_sweep_parquet_beside_no_sweep(tmp_path):
     out = tmp_path / "o"
     out.mkdir()
     synthetic_population(1_000, seed=1).write_parquet(out / "sweep.parquet")
-    code = cli.main(
-        ["run", "--population", str(out / "sweep.parquet"), "--out", str(out)]
-    )
+    run = ["run", "--population", str(out / "sweep.parquet"), "--out", str(out)]
+    code = cli.main([*run, "--figures", "none"])
     assert code == 0 and (out / "sweep.parquet").exists()
 
 

@@ -343,7 +343,7 @@ def test_a_warning_hook_left_behind_passes_the_user_s_warnings_on(tmp_path, hook
     user's later warnings were printed as the command's, or judged by the
     filters of the time (one the user now wants to see was hidden)."""
     run = (
-        "main(command)"
+        "main([*command, '--figures', 'none'])"
         if hook == "show_warning"
         else "from commonprosperity import report\n"
         "result = cp.simulate(cp.Population.read_parquet('p.parquet'),"

@@ -341,7 +341,8 @@ def test_names_are_shown_as_one_line_of_visible_text(tmp_path, capsys):
     scenario = tmp_path / name
     scenario.write_bytes(example.read_bytes())
     out = tmp_path / "out"
-    code = cli.main(["run", str(scenario), "--households", "2000", "--out", str(out)])
+    argv = ["run", str(scenario), "--households", "2000", "--out", str(out)]
+    code = cli.main([*argv, "--figures", "none"])
     stdout, stderr = capsys.readouterr()
     assert code == 0, stderr
     assert "\x1b" not in stdout and "\x1b" not in stderr
