@@ -23,8 +23,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from commonprosperity._files import FORMATS_ALLOWED
 from commonprosperity._plotstyle import (
-    FORMATS_ALLOWED,
     distinct_decimals,
     format_value,
     typed_back,

@@ -28,6 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from commonprosperity._files import FORMATS
 from commonprosperity._plotstyle import (
     _BLACK,
     _BLUE,
@@ -40,7 +41,6 @@ from commonprosperity._plotstyle import (
     _PURPLE,
     _SKY,
     _VERMILION,
-    FORMATS,
     _city_en,
     _figure,
     _rc,
