@@ -18,7 +18,12 @@ from commonprosperity._statistics_derived import (
     city_urban_shares,
     disposable_income,
 )
-from commonprosperity._statistics_file import BASELINE_YEARS, figures, number
+from commonprosperity._statistics_file import (
+    BASELINE_YEARS,
+    figures,
+    number,
+    table_cache,
+)
 from commonprosperity._validate import quoted
 from commonprosperity.errors import ArgumentError
 from commonprosperity.published import CITIES
@@ -68,6 +73,7 @@ def _anchor_values(year: int) -> dict[str, tuple[float, str, str]]:
     return out
 
 
+@table_cache
 def city_income_targets(year: int, definition: str = "survey") -> pd.DataFrame:
     """Annual urban, rural and all-resident per-capita income of the 11 cities (C).
 

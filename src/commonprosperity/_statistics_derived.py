@@ -22,6 +22,7 @@ from commonprosperity._statistics_file import (
     figure,
     figures,
     number,
+    table_cache,
 )
 from commonprosperity._validate import (
     finite_float,
@@ -227,6 +228,7 @@ def survey_urban_share(year: int, city: str = PROVINCE, period: str = "year") ->
     return (a - r) / (u - r)
 
 
+@table_cache
 def census_table() -> pd.DataFrame:
     """2020 census by city: population, urban share, household size, age shares.
 
@@ -383,6 +385,7 @@ def _shift_arguments(
     return p, w, t
 
 
+@table_cache
 def city_urban_shares(year: int, definition: str = "survey") -> pd.Series:
     """Urban share of each city's residents in `year` (C).
 
@@ -481,6 +484,7 @@ def _years_text(years: list[int]) -> str:
     return ", ".join(map(str, years))
 
 
+@table_cache
 def composition(year: int) -> pd.DataFrame:
     """Per-capita disposable income by source, urban and rural, yuan (rows: areas).
 

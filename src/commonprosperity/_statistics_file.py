@@ -10,10 +10,10 @@ from __future__ import annotations
 import difflib
 import functools
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from commonprosperity._validate import is_integer, quoted
 from commonprosperity.errors import ArgumentError, CommonProsperityError
@@ -31,6 +31,7 @@ __all__ = [
     "figure",
     "figures",
     "number",
+    "table_cache",
 ]
 
 BASELINE_YEARS: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024)
@@ -148,6 +149,39 @@ class Figure:
 class _Data:
     figures: tuple[Figure, ...]
     index: Mapping[tuple[str, int, str, str, str, str, str], Figure]
+
+
+class _Copyable(Protocol):
+    def copy(self) -> Any: ...
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T", bound=_Copyable)
+
+
+def table_cache(derive: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Keep the tables ``derive`` makes of the statistics file; a copy to each caller.
+
+    The file is read once and never changes, so a table derived from it is the
+    same on every call: the baseline of a year derived its city targets and
+    urban shares again at every call (half of ``baseline(2024, 2,000)``'s 0.28 s,
+    each year's city targets deriving the previous year's, and each of those the
+    census table). A copy, so that a caller changing its table changes no other
+    caller's. Arguments are told apart by type as well as value (``2022.0`` is
+    judged as ``derive`` judges it, not served 2022's table); unhashable ones go
+    to ``derive``, which names what is wrong with them.
+    """
+    kept = functools.lru_cache(maxsize=None, typed=True)(derive)
+
+    @functools.wraps(derive)
+    def copied(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            hash((args, tuple(kwargs.items())))
+        except TypeError:
+            return derive(*args, **kwargs)
+        return kept(*args, **kwargs).copy()  # type: ignore[arg-type, no-any-return]
+
+    return copied
 
 
 @functools.cache
