@@ -30,6 +30,7 @@ from commonprosperity._assumed_growth import (
 from commonprosperity._baseline_people import AGE_BANDS
 from commonprosperity._baseline_weights import MIN_BAND_RECORDS, old_share
 from commonprosperity._interrupt import interruptible
+from commonprosperity._statistics_file import table_cache
 from commonprosperity._validate import (
     finite_float,
     income_to_gdp_problem,
@@ -305,6 +306,23 @@ def growth_rates(year: int, growth: Any = None) -> pd.DataFrame:
 
 def _growth_table(year: int, spec: Mapping[str, float]) -> pd.DataFrame:
     """:func:`growth_rates` of ``year`` for the rates ``spec`` (checked) gives."""
+    out = _growth_before_given_rates(year)
+    for c, u in out.index:
+        for col in INCOME_COLUMNS:
+            key = growth_key(spec, "urban" if u else "rural", col)
+            if key is not None:
+                out.loc[(c, u), col] = 1.0 + spec[key]
+    return out
+
+
+@table_cache
+def _growth_before_given_rates(year: int) -> pd.DataFrame:
+    """Growth factors of ``year`` before any rate a caller gives.
+
+    From the statistics file (the assumed ones after it): the same at every call,
+    so kept (about two thirds of a three-year projection of 2,000 households went
+    to forming them).
+    """
     index = pd.MultiIndex.from_tuples(
         [(c, u) for c in CITY_LABELS for u in (True, False)], names=["city", "urban"]
     )
@@ -330,11 +348,6 @@ def _growth_table(year: int, spec: Mapping[str, float]) -> pd.DataFrame:
             out.loc[(c, u), :] = (
                 1.0 + DEFAULT_GROWTH_AFTER_2024["urban" if u else "rural"]
             )
-    for c, u in index:
-        for col in INCOME_COLUMNS:
-            key = growth_key(spec, "urban" if u else "rural", col)
-            if key is not None:
-                out.loc[(c, u), col] = 1.0 + spec[key]
     return out
 
 

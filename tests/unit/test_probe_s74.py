@@ -66,3 +66,18 @@ def test_an_integer_of_another_type_is_the_same_year():
         statistics.city_income_targets(np.int64(2023)),
         statistics.city_income_targets(2023),
     )
+
+
+@pytest.mark.parametrize("year", [2023, 2026])
+def test_growth_rates_given_once_are_not_kept_for_the_next_call(year):
+    """The year's table is kept; the rates a caller gives go into its copy."""
+    from commonprosperity.projection import growth_rates
+
+    default = growth_rates(year)
+    given = growth_rates(year, 0.5)
+    assert (given.to_numpy() == 1.5).all()
+    default.iloc[:, :] = 0.0
+    again = growth_rates(year)
+    assert (again.to_numpy() > 1.0).all()
+    assert (again.to_numpy() < 1.2).all()
+    pd.testing.assert_frame_equal(again, growth_rates(year, None))
