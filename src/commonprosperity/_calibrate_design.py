@@ -28,8 +28,7 @@ from commonprosperity.population import CITY_LABELS, MAX_AGE, Population, city_n
 from commonprosperity.published import city_label
 
 if TYPE_CHECKING:
-    # Imported where used at run time: 0.2-0.3 s of the package's import, or
-    # 0.1 s of its import and first simulate (where Numba imports scipy.linalg).
+    # Imported where used at run time, for the reason _calibrate_solve gives.
     import scipy.sparse as sp
 
 __all__ = ["UNITS", "Column", "cell_name", "design"]

@@ -20,8 +20,7 @@ import numpy as np
 from commonprosperity._calibrate_solve import compress
 
 if TYPE_CHECKING:
-    # Imported where used at run time: 0.2-0.3 s of the package's import, or
-    # 0.1 s of its import and first simulate (where Numba imports scipy.linalg).
+    # Imported where used at run time, for the reason _calibrate_solve gives.
     import scipy.sparse as sp
 
 #: A weight ratio (to the design weight scaled to the margins) this small is 0 to
