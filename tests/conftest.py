@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from commonprosperity import Population, Scenario
+from tests import compile_once
 
 # STYLE.md's conftest: floating-point errors raise (Tax-Calculator's
 # numpy.seterr(all="raise")), whether or not a warnings filter would show them.
@@ -25,15 +29,27 @@ from commonprosperity import Population, Scenario
 np.seterr(all="raise", under="ignore")
 
 
+_COMPILE_STEP = pytest.StashKey[
+    tuple[float, list[subprocess.Popen[bytes]], Path, threading.Thread, list[float]]
+]()
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Before pytest-xdist starts its workers on the whole suite, compile the
-    kernels into the Numba cache in two processes side by side.
+    """Before pytest-xdist starts its workers on the whole suite, start
+    compiling the kernels into the Numba cache in two processes beside them.
 
     The workers began with tests of the same modules and compiled every kernel
     at once, each at both cores' expense (``tests/compile_kernels.py`` says
     more). Only when the workers run the default selection with the JIT on:
     selected files or ``-k`` may need few kernels. Runs before xdist's own
     ``pytest_sessionstart`` (``trylast``), which starts the workers.
+
+    The workers do not wait for the two processes to end: all four compile
+    each kernel once between them (``tests/compile_once.py``), a worker waiting
+    only for a kernel another process is compiling. Waiting for the processes
+    left a core idle: one took 147 s, the other 30 s, on a 2-core AVX2 machine.
+    Without ``fcntl`` (Windows) the controller waits for them before the
+    workers start.
     """
     config = session.config
     if (
@@ -45,24 +61,68 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     ):
         return
     script = Path(__file__).with_name("compile_kernels.py")
+    folder = Path(tempfile.mkdtemp(prefix="commonprosperity-compile-"))
+    if compile_once.fcntl is not None:
+        # Inherited by the two processes and the workers.
+        os.environ[compile_once.FOLDER] = str(folder)
     start = time.monotonic()
-    parts = [
-        subprocess.Popen(
-            [sys.executable, str(script), str(part)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for part in range(2)
-    ]
-    errors = [process.communicate()[1] for process in parts]
+    parts = []
+    for part in range(2):
+        # A file, not a pipe: nothing reads it before the processes end.
+        with open(folder / f"part-{part}.err", "wb") as err:
+            parts.append(
+                subprocess.Popen(
+                    [sys.executable, str(script), str(part)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                )
+            )
+    ended: list[float] = []
+
+    def wait() -> None:
+        for process in parts:
+            process.wait()
+        ended.append(time.monotonic())
+
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+    config.stash[_COMPILE_STEP] = (start, parts, folder, waiter, ended)
+    if compile_once.fcntl is None:
+        _end_compile_step(config)
+
+
+def _end_compile_step(config: pytest.Config, *, stop: bool = False) -> None:
+    """Wait for (or, if the session was interrupted, stop) the compile step's
+    processes and say how long they took and whether they failed."""
+    step = config.stash.get(_COMPILE_STEP, None)
+    if step is None:
+        return
+    del config.stash[_COMPILE_STEP]
+    start, parts, folder, waiter, ended = step
+    if stop:
+        for process in parts:
+            process.kill()
+    waiter.join()
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     say = reporter.write_line if reporter else print
-    say(f"kernels compiled into the Numba cache in {time.monotonic() - start:.0f} s")
-    for part, (process, err) in enumerate(zip(parts, errors, strict=True)):
-        if process.returncode:
-            # The tests then compile what they need and report any error.
-            say(f"tests/compile_kernels.py {part} failed:\n{err.strip()}")
+    if not stop:
+        say(f"kernels compiled into the Numba cache in {ended[0] - start:.0f} s")
+        for part, process in enumerate(parts):
+            if process.returncode:
+                err = (folder / f"part-{part}.err").read_text(errors="replace")
+                # The tests then compiled what they needed and reported any error.
+                say(f"tests/compile_kernels.py {part} failed:\n{err.strip()}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _end_compile_step(session.config, stop=exitstatus == pytest.ExitCode.INTERRUPTED)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    folder = os.environ.get(compile_once.FOLDER)
+    if folder and os.environ.get("PYTEST_XDIST_WORKER"):
+        compile_once.share_compiling(folder)
 
 
 settings.register_profile(
