@@ -378,6 +378,9 @@ def save(
     engine = fig.get_layout_engine()
     with _rc():
         try:
+            if not fig.stale:
+                # Laid out by finish and unchanged since (_fit_titles).
+                _set_layout_engine(fig, None)
             for fmt in names:
                 # with_suffix replaced a dotted stem's last part ("run.v2": run.png).
                 path = stem.with_name(f"{stem.name}.{fmt}")
@@ -397,11 +400,13 @@ def _set_layout_engine(fig: Figure, engine: Any) -> None:
 
     With an engine, ``savefig`` lays the figure out in a draw of its own before
     the draw that writes the file: for every format, the same layout found again
-    (it is in inches and points, the same at any resolution). A PNG and an SVG
-    took four draws; with no engine after the PNG, the SVG keeps its layout:
-    three. None, not "none": matplotlib's place-holder engine still lays out at
-    every save. The two rc settings would make None mean an engine of the user's
-    rcParams (and give a figure that had none one when its engine is given back).
+    (in inches and points, the same at any resolution up to a fraction of a
+    pixel). A PNG and an SVG took four draws; with no engine after the PNG, the
+    SVG kept its layout: three; with none from the first file when finish has
+    laid the figure out and nothing changed since: two. None, not "none":
+    matplotlib's place-holder engine still lays out at every save. The two rc
+    settings would make None mean an engine of the user's rcParams (and give a
+    figure that had none one when its engine is given back).
     """
     import matplotlib as mpl
 
@@ -531,9 +536,15 @@ def _fit_titles(fig: Figure) -> None:
         titles.append(fig._suptitle)  # type: ignore[attr-defined]
     if not titles:
         return
-    fig.draw_without_rendering()  # the layout that places the titles
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        # The layout places the axes and so their titles' ends; the whole draw
+        # (draw_without_rendering) that also lays the figure out took twice as
+        # long, and saving drew it once more.
+        engine.execute(fig)
     width = fig.bbox.width
     margin = 0.01 * width
+    wrapped = False
     for t in titles:
         box = t.get_window_extent()
         # No mathtext to break across lines: the style draws "$" as itself.
@@ -548,6 +559,12 @@ def _fit_titles(fig: Figure) -> None:
             centre = 0.5 * (box.x0 + box.x1)
             room = 2.0 * (min(centre, width - centre) - margin)
         t.set_text(_wrapped(t, t.get_text(), room))
+        wrapped = True
+    if not wrapped:
+        # Laid out as it will be drawn: save() draws it without laying it out
+        # again, and finish() does not measure it again until it changes (a
+        # change makes the figure stale again).
+        fig.stale = False
 
 
 def _wrapped(t: Any, text: str, room: float) -> str:
