@@ -10,9 +10,9 @@ taken waits for the lock, then loads what the holder saved. The kernel called
 first is then compiled once, by whichever process reached it first, while the
 others run what they have.
 
-A lock is given back when the dispatcher's ``compile`` returns or raises; the
-kernel's own from a process that dies with it (``flock`` ends with the file's
-last descriptor).
+A lock is given back when the dispatcher's ``compile`` returns or raises, and
+by a process that dies holding it (a ``flock`` ends with the file's last
+descriptor).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def share_compiling(folder: str | Path) -> None:
         ):
             return cres
         key = (id(self), str(sig))
-        if key in held:  # this process compiles it (a recursive kernel)
+        if key in held:  # this process is compiling it (a recursive kernel)
             return None
         name = f"{self._py_func.__module__}.{self._py_func.__qualname__}{sig}"
         lock = open(folder / hashlib.sha1(name.encode()).hexdigest(), "wb")  # noqa: SIM115
