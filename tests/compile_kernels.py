@@ -19,6 +19,7 @@ household, bootstrap); tests reaching others compile those themselves.
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -70,8 +71,6 @@ if __name__ == "__main__":
     # Small populations give the library's warnings (too few households to
     # rake, ...): this only compiles.
     warnings.simplefilter("ignore")
-    import os
-
     from compile_once import FOLDER, share_compiling
 
     if os.environ.get(FOLDER):

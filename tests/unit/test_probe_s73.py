@@ -7,6 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from commonprosperity import Scenario, plots, simulate, synthetic_population
+from commonprosperity._plotstyle import finish
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +99,39 @@ def test_a_figure_without_an_engine_gets_none_from_the_user_s_rcparams(tmp_path)
     with mpl.rc_context({"figure.constrained_layout.use": True}):
         plots.save(plain, tmp_path / "plain")
     assert plain.get_layout_engine() is None
+
+
+def _titled_figure() -> Figure:
+    fig = Figure(figsize=(6.0, 4.0), layout="constrained")
+    ax, bx = fig.subplots(1, 2)
+    ax.plot([0.0, 1.0, 2.0], [3.0, 1.0, 2.0])
+    ax.set_title("a title left", loc="left")
+    ax.set_ylabel("yuan per year")
+    image = bx.imshow([[0.0, 1.0], [2.0, 3.0]])
+    fig.colorbar(image, ax=bx, label="share")
+    bx.set_title("a centred title")
+    fig.suptitle("A figure")
+    return fig
+
+
+def test_the_layout_kept_is_matplotlibs_own(tmp_path, draws):
+    """Session 76: finish lays the figure out without a draw, and the files keep
+    that layout: the axes sit where matplotlib's own draw of the figure puts them."""
+    ours, theirs = _titled_figure(), _titled_figure()
+    plots.save(ours, tmp_path / "ours", formats=("png", "svg"))
+    # Two files, two draws: none to measure the titles, none to lay out again.
+    assert draws.count(ours) == 2
+    theirs.draw_without_rendering()
+    for a, b in zip(ours.axes, theirs.axes, strict=True):
+        assert a.get_position().bounds == b.get_position().bounds
+    # The figure keeps its engine for the user's later changes.
+    assert ours.get_layout_engine() is not None
+
+
+def test_a_label_changed_after_finish_is_laid_out_before_the_save(tmp_path):
+    fig = finish(_titled_figure())
+    ax = fig.axes[0]
+    # Four lines at 24 points: below the figure's foot unless laid out again.
+    ax.set_xlabel("one\ntwo\nthree\nfour", fontsize=24)
+    plots.save(fig, tmp_path / "changed", formats="png")
+    assert ax.xaxis.label.get_window_extent().y0 >= 0.0
